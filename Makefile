@@ -1,0 +1,128 @@
+# Chartroom - plain Makefile (see STYLE.md 12).
+#   make            build build/chartroom
+#   make check      install missing packages, build, run every test
+#   make asan       the same suite under AddressSanitizer + UBSan
+#   make valgrind   unit tests under valgrind
+#   make bench      benchmarks (figures and ratios to a same-run baseline)
+#   make demo       install, build, create demo/chartroom.db, open the app
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       install missing Debian packages
+#   make format     clang-format the sources
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+
+PKGS := ncursesw formw menuw panelw sqlite3 libsodium
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CORE_PKG_LIBS := $(shell pkg-config --libs sqlite3 libsodium 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wno-format-nonliteral -Werror
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 -pedantic -D_GNU_SOURCE $(WARN) -MMD -MP -Isrc -I$(BUILD) \
+	-I/usr/include/iniparser $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS_CORE := $(CORE_PKG_LIBS) -liniparser
+LDLIBS_APP := $(PKG_LIBS) -liniparser
+
+BASE_SRC := $(wildcard src/base/*.c)
+DB_SRC := $(wildcard src/db/*.c)
+CORE_SRC := $(wildcard src/core/*.c)
+UI_SRC := $(wildcard src/ui/*.c)
+GEN_SRC := $(BUILD)/gen/embedded.c
+
+LIB_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(BASE_SRC) $(DB_SRC) $(CORE_SRC)) \
+	$(BUILD)/obj/gen/embedded.o
+UI_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(UI_SRC) src/main.c)
+LIB := $(BUILD)/libchartroom.a
+BIN := $(BUILD)/chartroom
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+MIGRATIONS := $(sort $(wildcard assets/migrations/*.sql))
+WORDLISTS := $(sort $(wildcard assets/wordlists/*.txt))
+
+.PHONY: all check unit e2e asan valgrind bench demo install clean deps format
+all: $(BIN)
+
+$(BUILD)/gen/embedded.c: tools/embed.sh $(MIGRATIONS) assets/chartroom.ini $(WORDLISTS)
+	@mkdir -p $(@D)
+	{ sh tools/embed.sh embedded_migrations $(MIGRATIONS); \
+	  sh tools/embed.sh embedded_config assets/chartroom.ini | sed 1,2d; \
+	  sh tools/embed.sh embedded_wordlists $(WORDLISTS) | sed 1,2d; } > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c $< -o $@
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BIN): $(UI_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(UI_OBJ) $(LIB) $(LDLIBS_APP)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_CORE) \
+		$(shell pkg-config --libs cmocka)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_CORE)
+
+deps:
+	@sh packaging/deps.sh
+
+unit: $(BIN) $(UNIT_BIN)
+e2e: $(BIN)
+
+# make check: install what is missing, build, run unit and e2e tests, one
+# summary line "N passed, M failed" at the end.
+check:
+	@sh packaging/deps.sh
+	@$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN)
+	@sh tests/run.sh $(BUILD)
+
+asan:
+	@sh packaging/deps.sh
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" build-asan/chartroom \
+		$(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		sh tests/run.sh build-asan
+
+valgrind: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do \
+		valgrind -q --error-exitcode=9 --leak-check=full $$t || exit 1; done
+
+bench: $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+demo:
+	@sh packaging/deps.sh
+	@$(MAKE) --no-print-directory $(BIN)
+	@sh packaging/demo.sh $(BIN)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/chartroom
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/chartroom
+	install -m 0644 assets/chartroom.ini $(DESTDIR)$(PREFIX)/share/chartroom/chartroom.ini
+
+format:
+	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*.c bench/*.c
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)

@@ -1,0 +1,396 @@
+/* audit.c - append, verify, anchor and list the audit chain. */
+#include "core/audit.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/internal.h"
+#include "db/db_audit.h"
+
+/* The bytes a row's MAC covers: every field, length-prefixed so no two
+ * rows can serialise alike, then the previous row's MAC. */
+typedef struct macbuf {
+	unsigned char *p;
+	size_t len, cap;
+} macbuf_t;
+
+static int mb_put(macbuf_t *b, const void *data, size_t n)
+{
+	if (b->len + n + 4 > b->cap) {
+		size_t cap = (b->cap + n + 4) * 2;
+		unsigned char *np = realloc(b->p, cap);
+		if (!np)
+			return -1;
+		b->p = np;
+		b->cap = cap;
+	}
+	b->p[b->len++] = (unsigned char)(n >> 24);
+	b->p[b->len++] = (unsigned char)(n >> 16);
+	b->p[b->len++] = (unsigned char)(n >> 8);
+	b->p[b->len++] = (unsigned char)n;
+	if (n)
+		memcpy(b->p + b->len, data, n);
+	b->len += n;
+	return 0;
+}
+
+static int mb_str(macbuf_t *b, const char *s)
+{
+	return mb_put(b, s, strlen(s));
+}
+
+static status_t row_mac(const keyring_t *kr, const db_audit_row_t *r,
+			const unsigned char prev[DB_AUDIT_MAC_LEN], unsigned char mac[32], msg_t *m)
+{
+	macbuf_t b = {0};
+	char num[32];
+	status_t ret;
+	int bad = 0;
+	snprintf(num, sizeof num, "%" PRId64, r->seq);
+	bad |= mb_str(&b, num);
+	bad |= mb_str(&b, r->ts);
+	bad |= mb_str(&b, r->user_id);
+	bad |= mb_str(&b, r->user_name);
+	bad |= mb_str(&b, r->os_user);
+	bad |= mb_str(&b, r->source);
+	bad |= mb_str(&b, r->action);
+	bad |= mb_str(&b, r->target);
+	bad |= mb_str(&b, r->outcome);
+	bad |= mb_put(&b, r->has_detail ? "D" : "N", 1);
+	bad |= mb_put(&b, r->detail, r->detail_len);
+	snprintf(num, sizeof num, "%d", r->key_version);
+	bad |= mb_str(&b, num);
+	bad |= mb_put(&b, prev, DB_AUDIT_MAC_LEN);
+	if (bad)
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory computing the audit chain.");
+	else
+		ret = crypto_audit_mac(kr, b.p, b.len, mac, m);
+	free(b.p);
+	return ret;
+}
+
+static void copy_field(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* Append a fully filled row (seq, mac and key version set here). */
+static status_t chain_row(session_t *s, db_audit_row_t *r, const char *detail, msg_t *m)
+{
+	status_t ret;
+	unsigned char prev[DB_AUDIT_MAC_LEN];
+	unsigned char *blob = NULL;
+	size_t blob_len = 0;
+	char rowid[32];
+
+	if (!keyring_has(s->kr, DOMAIN_AUDIT))
+		return msg_fail(m, STATUS_CRYPTO, "The audit key is not available; nothing saved.");
+	if ((ret = db_audit_last(s->c->db, &r->seq, prev, m)) != STATUS_OK)
+		return ret;
+	r->seq++;
+	r->key_version = keyring_version(s->kr, DOMAIN_AUDIT);
+	r->has_detail = 0;
+	r->detail_len = 0;
+	if (detail && *detail) {
+		snprintf(rowid, sizeof rowid, "%" PRId64, r->seq);
+		ret = crypto_field_encrypt(s->kr, DOMAIN_AUDIT, "audit", "detail", rowid, detail,
+					   strlen(detail), 1, &blob, &blob_len, m);
+		if (ret != STATUS_OK)
+			return ret;
+		if (blob_len > sizeof r->detail) {
+			free(blob);
+			return msg_fail(m, STATUS_INVALID, "Audit detail too long.");
+		}
+		memcpy(r->detail, blob, blob_len);
+		r->detail_len = blob_len;
+		r->has_detail = 1;
+		free(blob);
+	}
+	if ((ret = row_mac(s->kr, r, prev, r->mac, m)) != STATUS_OK)
+		return ret;
+	return db_audit_insert(s->c->db, r, m);
+}
+
+status_t audit_append(session_t *s, const char *action, const char *target,
+		      const char *outcome, const char *detail, msg_t *m)
+{
+	db_audit_row_t *r = calloc(1, sizeof *r);
+	status_t ret;
+	if (!r)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
+	core_now(r->ts);
+	copy_field(r->user_id, sizeof r->user_id, s->user.id);
+	copy_field(r->user_name, sizeof r->user_name, s->user.name);
+	core_provenance(r->os_user, r->source);
+	copy_field(r->action, sizeof r->action, action);
+	copy_field(r->target, sizeof r->target, target);
+	copy_field(r->outcome, sizeof r->outcome, outcome);
+	ret = chain_row(s, r, detail, m);
+	free(r);
+	return ret;
+}
+
+status_t audit_pending(clinic_t *c, const char *user_id, const char *user_name,
+		       const char *action, const char *outcome, msg_t *m)
+{
+	db_audit_row_t *r = calloc(1, sizeof *r);
+	status_t ret;
+	if (!r)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
+	core_now(r->ts);
+	copy_field(r->user_id, sizeof r->user_id, user_id);
+	copy_field(r->user_name, sizeof r->user_name, user_name);
+	core_provenance(r->os_user, r->source);
+	copy_field(r->action, sizeof r->action, action);
+	copy_field(r->target, sizeof r->target, user_name);
+	copy_field(r->outcome, sizeof r->outcome, outcome);
+	ret = db_audit_pending_add(c->db, r, m);
+	free(r);
+	return ret;
+}
+
+struct drain_ctx {
+	session_t *s;
+	status_t ret;
+	msg_t *m;
+};
+
+static int drain_one(const db_audit_row_t *row, void *arg)
+{
+	struct drain_ctx *d = arg;
+	db_audit_row_t *r;
+	if (d->ret != STATUS_OK)
+		return 1;
+	r = malloc(sizeof *r);
+	if (!r) {
+		d->ret = msg_fail(d->m, STATUS_NOMEM, "Out of memory writing the audit trail.");
+		return 1;
+	}
+	*r = *row;
+	/* The pending row keeps its own time and actor; the chain adds the
+	 * note that it was chained late. */
+	d->ret = chain_row(d->s, r, "recorded while no one was signed on", d->m);
+	free(r);
+	return d->ret != STATUS_OK;
+}
+
+status_t audit_drain_pending(session_t *s, msg_t *m)
+{
+	struct drain_ctx d = {s, STATUS_OK, m};
+	status_t ret = db_audit_pending_drain(s->c->db, drain_one, &d, m);
+	return d.ret != STATUS_OK ? d.ret : ret;
+}
+
+struct verify_ctx {
+	session_t *s;
+	unsigned char prev[DB_AUDIT_MAC_LEN];
+	int64_t expect;
+	int64_t bad;
+	int64_t anchor_seq;
+	unsigned char anchor_mac[DB_AUDIT_MAC_LEN];
+	int anchor_seen;
+	status_t ret;
+	msg_t *m;
+	char why[160];
+};
+
+static int verify_one(const db_audit_row_t *r, void *arg)
+{
+	struct verify_ctx *v = arg;
+	unsigned char mac[32];
+	if (r->seq != v->expect) {
+		v->bad = v->expect;
+		snprintf(v->why, sizeof v->why,
+			 r->seq > v->expect ? "entry %" PRId64 " is missing (deleted or renumbered)"
+					    : "entry %" PRId64 " is out of order",
+			 v->expect);
+		return 1;
+	}
+	if ((v->ret = row_mac(v->s->kr, r, v->prev, mac, v->m)) != STATUS_OK)
+		return 1;
+	if (r->mac_len != DB_AUDIT_MAC_LEN || crypto_memcmp(mac, r->mac, sizeof mac) != 0) {
+		v->bad = r->seq;
+		snprintf(v->why, sizeof v->why,
+			 "entry %" PRId64 " does not match its MAC (altered, inserted or reordered)",
+			 r->seq);
+		return 1;
+	}
+	if (v->anchor_seq == r->seq) {
+		if (crypto_memcmp(v->anchor_mac, r->mac, DB_AUDIT_MAC_LEN) != 0) {
+			v->bad = r->seq;
+			snprintf(v->why, sizeof v->why,
+				 "entry %" PRId64
+				 " differs from the saved anchor (the trail was rewritten)",
+				 r->seq);
+			return 1;
+		}
+		v->anchor_seen = 1;
+	}
+	memcpy(v->prev, r->mac, DB_AUDIT_MAC_LEN);
+	v->expect++;
+	return 0;
+}
+
+static status_t parse_anchor(const char *anchor, int64_t *seq, unsigned char mac[32], msg_t *m)
+{
+	char *end = NULL;
+	size_t len = 0;
+	long long n = strtoll(anchor, &end, 10);
+	if (n <= 0 || !end || *end != ':' ||
+	    sodium_hex2bin(mac, DB_AUDIT_MAC_LEN, end + 1, strlen(end + 1), NULL, &len, NULL) != 0 ||
+	    len != DB_AUDIT_MAC_LEN)
+		return msg_fail(m, STATUS_USAGE,
+				"'%s' is not an anchor; use the SEQ:MAC text that 'audit anchor' "
+				"printed.",
+				anchor);
+	*seq = (int64_t)n;
+	return STATUS_OK;
+}
+
+status_t audit_verify(session_t *s, const char *anchor, int64_t *count, int64_t *bad_seq,
+		      msg_t *m)
+{
+	struct verify_ctx *v = NULL;
+	status_t ret;
+
+	*count = 0;
+	*bad_seq = 0;
+	if ((ret = session_require(s, ACT_AUDIT_VERIFY, m)) != STATUS_OK)
+		return ret;
+	if (!(v = calloc(1, sizeof *v)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory verifying the audit trail.");
+	v->s = s;
+	v->expect = 1;
+	v->m = m;
+	if (anchor && *anchor &&
+	    (ret = parse_anchor(anchor, &v->anchor_seq, v->anchor_mac, m)) != STATUS_OK)
+		goto cleanup;
+	/* One statement reads one WAL snapshot: a concurrent append cannot tear it. */
+	ret = db_audit_each(s->c->db, NULL, verify_one, v, m);
+	if (ret == STATUS_OK)
+		ret = v->ret;
+	if (ret != STATUS_OK)
+		goto cleanup;
+	if (v->bad) {
+		*bad_seq = v->bad;
+		ret = msg_fail(m, STATUS_INTEGRITY, "audit chain BROKEN at sequence %" PRId64 ": %s",
+			       v->bad, v->why);
+		goto cleanup;
+	}
+	*count = v->expect - 1;
+	if (v->anchor_seq && !v->anchor_seen) {
+		*bad_seq = *count + 1;
+		ret = msg_fail(m, STATUS_INTEGRITY,
+			       "audit chain BROKEN: the saved anchor is at sequence %" PRId64
+			       " but the chain ends at %" PRId64 " (truncated or an old copy)",
+			       v->anchor_seq, *count);
+		goto cleanup;
+	}
+	msg_set(m, "audit chain OK: %" PRId64 " entries", *count);
+cleanup:
+	free(v);
+	return ret;
+}
+
+status_t audit_anchor(session_t *s, char *buf, size_t size, msg_t *m)
+{
+	status_t ret;
+	int64_t seq;
+	unsigned char mac[DB_AUDIT_MAC_LEN];
+	char hex[DB_AUDIT_MAC_LEN * 2 + 1];
+
+	if ((ret = session_require(s, ACT_AUDIT_VERIFY, m)) != STATUS_OK)
+		return ret;
+	/* Audit the request first, so the anchor covers it. */
+	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
+		return ret;
+	if ((ret = audit_append(s, "audit_anchor", "", "ok", NULL, m)) == STATUS_OK)
+		ret = db_audit_last(s->c->db, &seq, mac, m);
+	if (ret == STATUS_OK)
+		ret = db_commit(s->c->db, m);
+	if (ret != STATUS_OK) {
+		db_rollback(s->c->db);
+		return ret;
+	}
+	sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+	snprintf(buf, size, "%" PRId64 ":%s", seq, hex);
+	return STATUS_OK;
+}
+
+struct list_ctx {
+	session_t *s;
+	int (*fn)(const audit_entry_t *e, void *arg);
+	void *arg;
+	audit_entry_t e;
+};
+
+static int list_one(const db_audit_row_t *r, void *arg)
+{
+	struct list_ctx *l = arg;
+	audit_entry_t *e = &l->e;
+	memset(e, 0, sizeof *e);
+	e->seq = r->seq;
+	copy_field(e->ts, sizeof e->ts, r->ts);
+	copy_field(e->user_name, sizeof e->user_name, r->user_name);
+	copy_field(e->os_user, sizeof e->os_user, r->os_user);
+	copy_field(e->source, sizeof e->source, r->source);
+	copy_field(e->action, sizeof e->action, r->action);
+	copy_field(e->target, sizeof e->target, r->target);
+	copy_field(e->outcome, sizeof e->outcome, r->outcome);
+	if (r->has_detail) {
+		char *plain = NULL;
+		size_t plen = 0;
+		char rowid[32];
+		msg_t why;
+		snprintf(rowid, sizeof rowid, "%" PRId64, r->seq);
+		if (crypto_field_decrypt(l->s->kr, DOMAIN_AUDIT, "audit", "detail", rowid, r->detail,
+					 r->detail_len, &plain, &plen, &why) == STATUS_OK)
+			copy_field(e->detail, sizeof e->detail, plain);
+		else
+			copy_field(e->detail, sizeof e->detail, "(detail failed its integrity check)");
+		crypto_free_plain(plain, plen);
+	}
+	return l->fn(e, l->arg);
+}
+
+status_t audit_list(session_t *s, const audit_query_t *q,
+		    int (*fn)(const audit_entry_t *e, void *arg), void *arg, msg_t *m)
+{
+	status_t ret;
+	struct list_ctx *l;
+	db_audit_filter_t f = {0};
+	char detail[160];
+
+	if ((ret = session_require(s, ACT_AUDIT_VIEW, m)) != STATUS_OK)
+		return ret;
+	if (q) {
+		f.user_name = q->user_name;
+		f.since = q->since;
+		f.target = q->target;
+		f.limit = q->limit;
+		f.newest_first = q->newest_first;
+	}
+	snprintf(detail, sizeof detail, "user=%s since=%s", f.user_name ? f.user_name : "*",
+		 f.since ? f.since : "*");
+	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
+		return ret;
+	if ((ret = audit_append(s, "audit_view", f.target ? f.target : "", "ok", detail, m)) ==
+	    STATUS_OK)
+		ret = db_commit(s->c->db, m);
+	if (ret != STATUS_OK) {
+		db_rollback(s->c->db);
+		return ret;
+	}
+	if (!(l = calloc(1, sizeof *l)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit trail.");
+	l->s = s;
+	l->fn = fn;
+	l->arg = arg;
+	ret = db_audit_each(s->c->db, &f, list_one, l, m);
+	free(l);
+	return ret;
+}

@@ -1,0 +1,59 @@
+/* audit.h - the tamper-evident audit chain (SECURITY.md "Audit trail").
+ *
+ * audit_append is called by core inside the same transaction as the change
+ * it records. Events that happen with no key holder signed on (failed
+ * sign-ons, lockouts) go to a pending table and are chained at the next
+ * sign-on. */
+#ifndef CHARTROOM_AUDIT_H
+#define CHARTROOM_AUDIT_H
+
+#include <stdint.h>
+
+#include "base/status.h"
+#include "core/session.h"
+
+/* One audit entry as shown to a reviewer (detail decrypted). */
+typedef struct audit_entry {
+	int64_t seq;
+	char ts[24];
+	char user_name[72];
+	char os_user[40];
+	char source[72];
+	char action[40];
+	char target[72];
+	char outcome[24];
+	char detail[512];
+} audit_entry_t;
+
+/* Append an entry for session s (must hold the audit key; call inside a
+ * transaction). detail may be NULL; it is stored encrypted. */
+status_t audit_append(session_t *s, const char *action, const char *target,
+		      const char *outcome, const char *detail, msg_t *m);
+
+/* Recompute the chain. STATUS_OK with *count entries, or STATUS_INTEGRITY
+ * with *bad_seq the first bad sequence number and a message naming it.
+ * With anchor ("SEQ:MACHEX" from audit_anchor), also check the chain
+ * still contains that entry unchanged (detects truncation and restored old
+ * copies). Requires ACT_AUDIT_VERIFY. */
+status_t audit_verify(session_t *s, const char *anchor, int64_t *count, int64_t *bad_seq,
+		      msg_t *m);
+
+/* The latest entry as "SEQ:MACHEX" (buf >= 80 bytes). Requires
+ * ACT_AUDIT_VERIFY; the request itself is audited first. */
+status_t audit_anchor(session_t *s, char *buf, size_t size, msg_t *m);
+
+/* Filters for audit_list. Empty or NULL fields mean any. */
+typedef struct audit_query {
+	const char *user_name;
+	const char *since; /* YYYY-MM-DD */
+	const char *target;
+	int64_t limit;
+	int newest_first;
+} audit_query_t;
+
+/* Call fn for each matching entry. Requires ACT_AUDIT_VIEW; the review is
+ * itself audited. */
+status_t audit_list(session_t *s, const audit_query_t *q,
+		    int (*fn)(const audit_entry_t *e, void *arg), void *arg, msg_t *m);
+
+#endif

@@ -1,0 +1,293 @@
+/* clinic.c - creating, opening and recovering a clinic's database. */
+#include "core/clinic.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/audit.h"
+#include "core/internal.h"
+#include "core/users.h"
+#include "db/db_keys.h"
+
+static const char RECOVERY_HOLDER[] = "recovery";
+
+status_t clinic_open(const char *path, const config_t *cfg, clinic_t **out, msg_t *m)
+{
+	status_t ret;
+	clinic_t *c = calloc(1, sizeof *c);
+	msg_t ignore;
+	*out = NULL;
+	if (!c)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory opening the database.");
+	c->cfg = cfg;
+	ret = db_open(path, DB_OPEN_EXISTING, cfg->busy_timeout_ms, &c->db, m);
+	if (ret != STATUS_OK) {
+		free(c);
+		return ret;
+	}
+	if (db_meta_get(c->db, "clinic_name", c->name, sizeof c->name, &ignore) != STATUS_OK)
+		snprintf(c->name, sizeof c->name, "Chartroom");
+	*out = c;
+	return STATUS_OK;
+}
+
+void clinic_close(clinic_t *c)
+{
+	if (!c)
+		return;
+	db_close(c->db);
+	free(c);
+}
+
+const char *clinic_name(const clinic_t *c)
+{
+	return c->name;
+}
+
+const char *clinic_path(const clinic_t *c)
+{
+	return db_path(c->db);
+}
+
+const config_t *clinic_config(const clinic_t *c)
+{
+	return c->cfg;
+}
+
+/* Wrap every key in kr under the recovery key. */
+static status_t wrap_for_recovery(db_t *db, const keyring_t *kr, const unsigned char *rk,
+				  msg_t *m)
+{
+	status_t ret = STATUS_OK;
+	for (int d = 0; d < DOMAIN_COUNT && ret == STATUS_OK; d++) {
+		db_wrap_t w;
+		memset(&w, 0, sizeof w);
+		snprintf(w.holder, sizeof w.holder, "%s", RECOVERY_HOLDER);
+		snprintf(w.domain, sizeof w.domain, "%s", crypto_domain_name((domain_t)d));
+		w.version = keyring_version(kr, (domain_t)d);
+		w.blob_len = CRYPTO_WRAP_LEN;
+		ret = crypto_wrap(rk, RECOVERY_HOLDER, w.domain, w.version,
+				  keyring_key(kr, (domain_t)d), w.blob, m);
+		if (ret == STATUS_OK)
+			ret = db_wrap_put(db, &w, m);
+	}
+	return ret;
+}
+
+status_t clinic_init(const char *path, const config_t *cfg, const char *admin_name,
+		     const char *password, const char *name, char recovery_out[CRYPTO_RECOVERY_TEXT],
+		     msg_t *m)
+{
+	status_t ret;
+	clinic_t c = {0};
+	keyring_t *kr = NULL;
+	session_t *s = NULL;
+	secret_t rk = {0}, dk = {0};
+	db_user_t u;
+	char when[24];
+	int created = 0;
+
+	recovery_out[0] = '\0';
+	if (!users_name_valid(admin_name))
+		return msg_fail(m, STATUS_INVALID,
+				"'%s' is not a valid user name: 2 to 32 characters, lower-case "
+				"letters, digits, '.', '_' or '-', starting with a letter.",
+				admin_name ? admin_name : "");
+	if ((ret = users_password_check(cfg, admin_name, password, m)) != STATUS_OK)
+		return ret;
+	if (!name || !*name || strlen(name) >= sizeof c.name)
+		return msg_fail(m, STATUS_INVALID, "The clinic name must be 1 to %zu characters.",
+				sizeof c.name - 1);
+	c.cfg = cfg;
+	snprintf(c.name, sizeof c.name, "%s", name);
+	if ((ret = db_open(path, DB_OPEN_CREATE, cfg->busy_timeout_ms, &c.db, m)) != STATUS_OK)
+		return ret; /* never touched an existing file */
+	created = 1;
+	if (!(kr = keyring_new())) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+		goto cleanup;
+	}
+	if ((ret = secret_new(&rk, 1, m)) != STATUS_OK || (ret = secret_new(&dk, 0, m)) != STATUS_OK)
+		goto cleanup;
+	core_now(when);
+	if ((ret = db_begin(c.db, m)) != STATUS_OK)
+		goto cleanup;
+	for (int d = 0; d < DOMAIN_COUNT && ret == STATUS_OK; d++) {
+		/* A fresh random 32-byte domain key (two 16-byte draws). */
+		crypto_salt(dk.bytes);
+		crypto_salt(dk.bytes + 16);
+		ret = keyring_set(kr, (domain_t)d, 1, dk.bytes, m);
+		if (ret == STATUS_OK)
+			ret = db_domain_key_add(c.db, crypto_domain_name((domain_t)d), 1, when, m);
+	}
+	if (ret == STATUS_OK)
+		ret = wrap_for_recovery(c.db, kr, rk.bytes, m);
+	if (ret == STATUS_OK)
+		ret = db_meta_set(c.db, "clinic_name", name, m);
+	if (ret == STATUS_OK)
+		ret = db_meta_set(c.db, "created", when, m);
+	memset(&u, 0, sizeof u);
+	crypto_random_id(u.id);
+	snprintf(u.name, sizeof u.name, "%s", admin_name);
+	snprintf(u.role, sizeof u.role, "admin");
+	snprintf(u.created, sizeof u.created, "%s", when);
+	if (ret == STATUS_OK)
+		ret = users_set_credentials(&c, &u, password, kr, DOMAIN_ALL, 1, m);
+	if (ret != STATUS_OK)
+		goto cleanup;
+	/* The first entries of the chain: the clinic, its keys, its admin. */
+	if ((ret = session_new_internal(&c, &u, kr, &s, m)) != STATUS_OK) {
+		kr = NULL;
+		goto cleanup;
+	}
+	kr = NULL;
+	ret = audit_append(s, "db_init", "", "ok", name, m);
+	for (int d = 0; d < DOMAIN_COUNT && ret == STATUS_OK; d++)
+		ret = audit_append(s, "key_create", crypto_domain_name((domain_t)d), "ok", "version 1",
+				   m);
+	if (ret == STATUS_OK)
+		ret = audit_append(s, "recovery_key_create", "", "ok", NULL, m);
+	if (ret == STATUS_OK)
+		ret = audit_append(s, "user_add", admin_name, "ok", "role=admin", m);
+	if (ret == STATUS_OK)
+		ret = db_commit(c.db, m);
+	if (ret == STATUS_OK)
+		crypto_recovery_format(rk.bytes, recovery_out);
+cleanup:
+	if (ret != STATUS_OK)
+		db_rollback(c.db);
+	if (s) {
+		keyring_free(s->kr);
+		free(s);
+	}
+	keyring_free(kr);
+	secret_free(&rk);
+	secret_free(&dk);
+	if (c.db) {
+		if (ret == STATUS_OK)
+			db_checkpoint(c.db, m);
+		db_close(c.db);
+	}
+	if (ret != STATUS_OK && created) {
+		/* A half-made database is worse than none: remove what we made. */
+		char side[4096];
+		unlink(path);
+		snprintf(side, sizeof side, "%s-wal", path);
+		unlink(side);
+		snprintf(side, sizeof side, "%s-shm", path);
+		unlink(side);
+	}
+	if (ret == STATUS_OK)
+		msg_set(m, "Created %s for %s with administrator %s.", path, name, admin_name);
+	return ret;
+}
+
+struct rec_ctx {
+	const unsigned char *rk;
+	keyring_t *kr;
+	status_t ret;
+	msg_t *m;
+};
+
+static int recover_one(const db_wrap_t *w, void *arg)
+{
+	struct rec_ctx *r = arg;
+	domain_t d = crypto_domain_from_name(w->domain);
+	secret_t key = {0};
+	if (d == DOMAIN_COUNT)
+		return 0;
+	if ((r->ret = secret_new(&key, 0, r->m)) != STATUS_OK)
+		return 1;
+	r->ret = crypto_unwrap(r->rk, RECOVERY_HOLDER, w->domain, w->version, w->blob, w->blob_len,
+			       key.bytes, r->m);
+	if (r->ret == STATUS_OK && w->version >= keyring_version(r->kr, d))
+		r->ret = keyring_set(r->kr, d, w->version, key.bytes, r->m);
+	secret_free(&key);
+	return r->ret != STATUS_OK;
+}
+
+status_t clinic_recover(clinic_t *c, const char *recovery_text, const char *admin_name,
+			const char *new_password, msg_t *m)
+{
+	status_t ret;
+	secret_t rk = {0};
+	keyring_t *kr = NULL;
+	session_t *s = NULL;
+	db_user_t u;
+	struct rec_ctx rc;
+	int exists;
+
+	if (!users_name_valid(admin_name))
+		return msg_fail(m, STATUS_INVALID, "'%s' is not a valid user name.", admin_name);
+	if ((ret = users_password_check(c->cfg, admin_name, new_password, m)) != STATUS_OK)
+		return ret;
+	if ((ret = secret_new(&rk, 0, m)) != STATUS_OK)
+		return ret;
+	if ((ret = crypto_recovery_parse(recovery_text, rk.bytes, m)) != STATUS_OK)
+		goto cleanup;
+	if (!(kr = keyring_new())) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+		goto cleanup;
+	}
+	rc = (struct rec_ctx){rk.bytes, kr, STATUS_OK, m};
+	ret = db_wrap_each(c->db, RECOVERY_HOLDER, recover_one, &rc, m);
+	if (ret == STATUS_OK)
+		ret = rc.ret;
+	if (ret == STATUS_AUTH)
+		ret = msg_fail(m, STATUS_AUTH, "That recovery key does not open this database.");
+	if (ret != STATUS_OK)
+		goto cleanup;
+	if (keyring_domains(kr) != DOMAIN_ALL) {
+		ret = msg_fail(m, STATUS_INTEGRITY, "The recovery key store is incomplete.");
+		goto cleanup;
+	}
+	if ((ret = db_begin(c->db, m)) != STATUS_OK)
+		goto cleanup;
+	ret = db_user_get_by_name(c->db, admin_name, &u, m);
+	exists = ret == STATUS_OK;
+	if (ret == STATUS_NOTFOUND) {
+		memset(&u, 0, sizeof u);
+		crypto_random_id(u.id);
+		snprintf(u.name, sizeof u.name, "%s", admin_name);
+		core_now(u.created);
+		ret = STATUS_OK;
+	}
+	if (ret == STATUS_OK && exists && strcmp(u.role, "admin") != 0)
+		ret = msg_fail(m, STATUS_INVALID,
+			       "%s is not an administrator; recovery only resets administrators.",
+			       admin_name);
+	snprintf(u.role, sizeof u.role, "admin");
+	if (ret == STATUS_OK)
+		ret = users_set_credentials(c, &u, new_password, kr, DOMAIN_ALL, !exists, m);
+	if (ret == STATUS_OK && exists) {
+		char when[24];
+		core_now(when);
+		ret = db_user_set_disabled(c->db, u.id, 0, when, m);
+		if (ret == STATUS_OK)
+			ret = db_user_unlock(c->db, u.id, when, m);
+	}
+	if (ret == STATUS_OK) {
+		ret = session_new_internal(c, &u, kr, &s, m);
+		kr = NULL;
+	}
+	if (ret == STATUS_OK)
+		ret = audit_append(s, "recovery_key_used", admin_name, "ok",
+				   exists ? "administrator password reset" : "administrator created", m);
+	if (ret == STATUS_OK)
+		ret = db_commit(c->db, m);
+	if (ret != STATUS_OK)
+		db_rollback(c->db);
+	else
+		msg_set(m, "Recovery key accepted: administrator %s can sign on with the new password.",
+			admin_name);
+cleanup:
+	if (s) {
+		keyring_free(s->kr);
+		free(s);
+	}
+	keyring_free(kr);
+	secret_free(&rk);
+	return ret;
+}

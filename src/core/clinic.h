@@ -1,0 +1,37 @@
+/* clinic.h - a clinic's database as core sees it: creating one (init, with
+ * its keys, first administrator and recovery key), opening one, and the
+ * recovery-key path for emergency access.
+ *
+ * clinic_t is opaque; the UI holds one and passes it to session_login. */
+#ifndef CHARTROOM_CLINIC_H
+#define CHARTROOM_CLINIC_H
+
+#include "base/status.h"
+#include "core/config.h"
+#include "core/crypto.h"
+
+typedef struct clinic clinic_t;
+
+/* Create a new database at path with its domain keys, the first admin
+ * (name, password checked against policy) and a recovery key, written to
+ * recovery_out (CRYPTO_RECOVERY_TEXT bytes) to be shown once. Refuses an
+ * existing file (STATUS_EXISTS) without touching it. */
+status_t clinic_init(const char *path, const config_t *cfg, const char *admin_name,
+		     const char *password, const char *clinic_name,
+		     char recovery_out[CRYPTO_RECOVERY_TEXT], msg_t *m);
+
+/* Open an existing database. cfg must outlive the clinic. */
+status_t clinic_open(const char *path, const config_t *cfg, clinic_t **out, msg_t *m);
+void clinic_close(clinic_t *c);
+
+/* The clinic's name (set at init) and the database path. */
+const char *clinic_name(const clinic_t *c);
+const char *clinic_path(const clinic_t *c);
+const config_t *clinic_config(const clinic_t *c);
+
+/* Emergency access: with the recovery key, set a new password for an
+ * administrator (created when no user of that name exists). Audited. */
+status_t clinic_recover(clinic_t *c, const char *recovery_text, const char *admin_name,
+			const char *new_password, msg_t *m);
+
+#endif

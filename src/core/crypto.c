@@ -1,0 +1,494 @@
+/* crypto.c - libsodium wrappers: keys in guarded memory, KEKs, wraps, field
+ * encryption with row binding, blind-index tokens, audit MACs. */
+#include "core/crypto.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <sodium.h>
+
+#define FIELD_FORMAT 1 /* first byte of a stored blob: plain value */
+#define FIELD_FORMAT_PADDED 2 /* free text padded to FIELD_PAD bytes */
+#define FIELD_PAD 64
+#define WRAP_FORMAT 2
+#define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define KDF_CONTEXT "chrtroom" /* crypto_kdf_CONTEXTBYTES = 8 */
+#define AUDIT_SUBKEY_ID 1
+/* Per-column subkeys: an even id for encryption, the odd one next to it for
+ * the blind index (column_subkey_id); the audit chain key uses
+ * AUDIT_SUBKEY_ID under its own domain. */
+
+static const char *const domain_names[] = {
+#define DOMAIN_NAME(id, name, desc) name,
+	CRYPTO_DOMAINS(DOMAIN_NAME)
+#undef DOMAIN_NAME
+};
+
+const char *crypto_domain_name(domain_t d)
+{
+	return (unsigned)d < DOMAIN_COUNT ? domain_names[d] : "?";
+}
+
+domain_t crypto_domain_from_name(const char *name)
+{
+	for (int d = 0; d < DOMAIN_COUNT; d++)
+		if (name && strcmp(name, domain_names[d]) == 0)
+			return (domain_t)d;
+	return DOMAIN_COUNT;
+}
+
+status_t crypto_init(msg_t *m)
+{
+	struct rlimit rl = {0, 0};
+	if (sodium_init() < 0)
+		return msg_fail(m, STATUS_CRYPTO, "The cryptography library failed to start.");
+	/* Keys must never reach a core file. */
+	if (setrlimit(RLIMIT_CORE, &rl) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return msg_fail(m, STATUS_CRYPTO, "Could not disable core dumps; refusing to run.");
+	return STATUS_OK;
+}
+
+status_t secret_new(secret_t *s, int random, msg_t *m)
+{
+	s->bytes = sodium_malloc(CRYPTO_KEY_LEN);
+	if (!s->bytes)
+		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+	if (random)
+		randombytes_buf(s->bytes, CRYPTO_KEY_LEN);
+	else
+		sodium_memzero(s->bytes, CRYPTO_KEY_LEN);
+	return STATUS_OK;
+}
+
+void secret_free(secret_t *s)
+{
+	if (s && s->bytes) {
+		sodium_free(s->bytes); /* sodium_free wipes before unmapping */
+		s->bytes = NULL;
+	}
+}
+
+struct keyring {
+	unsigned char *keys; /* sodium_malloc'd DOMAIN_COUNT * CRYPTO_KEY_LEN */
+	int version[DOMAIN_COUNT];
+	unsigned held;
+};
+
+keyring_t *keyring_new(void)
+{
+	keyring_t *kr = calloc(1, sizeof *kr);
+	if (!kr)
+		return NULL;
+	kr->keys = sodium_malloc(DOMAIN_COUNT * CRYPTO_KEY_LEN);
+	if (!kr->keys) {
+		free(kr);
+		return NULL;
+	}
+	sodium_memzero(kr->keys, DOMAIN_COUNT * CRYPTO_KEY_LEN);
+	sodium_mprotect_noaccess(kr->keys);
+	return kr;
+}
+
+void keyring_wipe(keyring_t *kr)
+{
+	if (!kr)
+		return;
+	sodium_mprotect_readwrite(kr->keys);
+	sodium_memzero(kr->keys, DOMAIN_COUNT * CRYPTO_KEY_LEN);
+	sodium_mprotect_noaccess(kr->keys);
+	kr->held = 0;
+	memset(kr->version, 0, sizeof kr->version);
+}
+
+void keyring_free(keyring_t *kr)
+{
+	if (!kr)
+		return;
+	sodium_mprotect_readwrite(kr->keys);
+	sodium_free(kr->keys);
+	free(kr);
+}
+
+int keyring_has(const keyring_t *kr, domain_t d)
+{
+	return kr && (unsigned)d < DOMAIN_COUNT && (kr->held & DOMAIN_BIT(d));
+}
+
+int keyring_version(const keyring_t *kr, domain_t d)
+{
+	return keyring_has(kr, d) ? kr->version[d] : 0;
+}
+
+unsigned keyring_domains(const keyring_t *kr)
+{
+	return kr ? kr->held : 0;
+}
+
+status_t keyring_set(keyring_t *kr, domain_t d, int version, const unsigned char *key,
+		     msg_t *m)
+{
+	if ((unsigned)d >= DOMAIN_COUNT)
+		return msg_fail(m, STATUS_CRYPTO, "Unknown key domain.");
+	sodium_mprotect_readwrite(kr->keys);
+	memcpy(kr->keys + (size_t)d * CRYPTO_KEY_LEN, key, CRYPTO_KEY_LEN);
+	sodium_mprotect_readonly(kr->keys);
+	kr->version[d] = version;
+	kr->held |= DOMAIN_BIT(d);
+	return STATUS_OK;
+}
+
+const unsigned char *keyring_key(const keyring_t *kr, domain_t d)
+{
+	if (!keyring_has(kr, d))
+		return NULL;
+	return kr->keys + (size_t)d * CRYPTO_KEY_LEN;
+}
+
+void crypto_salt(unsigned char salt[CRYPTO_SALT_LEN])
+{
+	randombytes_buf(salt, CRYPTO_SALT_LEN);
+}
+
+status_t crypto_kek_derive(secret_t *kek, const char *password, const unsigned char *salt,
+			   uint64_t ops, uint64_t mem, msg_t *m)
+{
+	if (ops < crypto_pwhash_OPSLIMIT_MIN || mem < crypto_pwhash_MEMLIMIT_MIN)
+		return msg_fail(m, STATUS_CRYPTO, "Stored password cost is invalid.");
+	if (crypto_pwhash(kek->bytes, CRYPTO_KEY_LEN, password, strlen(password), salt,
+			  (unsigned long long)ops, (size_t)mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return msg_fail(m, STATUS_NOMEM,
+				"Not enough memory to check the password (Argon2id needs %llu MiB).",
+				(unsigned long long)(mem >> 20));
+	return STATUS_OK;
+}
+
+/* "chartroom:1|wrap|holder|what|version" */
+static int wrap_aad(char *buf, size_t size, const char *holder, const char *what, int version)
+{
+	int n = snprintf(buf, size, "chartroom:1|wrap|%s|%s|%d", holder, what, version);
+	return (n < 0 || (size_t)n >= size) ? -1 : n;
+}
+
+status_t crypto_wrap(const unsigned char *kek, const char *holder, const char *what,
+		     int version, const unsigned char *key, unsigned char *out, msg_t *m)
+{
+	char aad[160];
+	int aad_len = wrap_aad(aad, sizeof aad, holder, what, version);
+	unsigned long long clen = 0;
+	if (aad_len < 0)
+		return msg_fail(m, STATUS_CRYPTO, "Key holder name too long.");
+	out[0] = WRAP_FORMAT;
+	out[1] = (unsigned char)version;
+	randombytes_buf(out + 2, NONCE_LEN);
+	if (crypto_aead_xchacha20poly1305_ietf_encrypt(out + 2 + NONCE_LEN, &clen, key,
+						       CRYPTO_KEY_LEN, (unsigned char *)aad,
+						       (unsigned long long)aad_len, NULL, out + 2,
+						       kek) != 0)
+		return msg_fail(m, STATUS_CRYPTO, "Could not wrap a key.");
+	return STATUS_OK;
+}
+
+status_t crypto_unwrap(const unsigned char *kek, const char *holder, const char *what,
+		       int version, const unsigned char *blob, size_t blob_len, unsigned char *key,
+		       msg_t *m)
+{
+	char aad[160];
+	int aad_len = wrap_aad(aad, sizeof aad, holder, what, version);
+	unsigned long long plen = 0;
+	if (aad_len < 0 || blob_len != CRYPTO_WRAP_LEN || blob[0] != WRAP_FORMAT)
+		return msg_fail(m, STATUS_AUTH, "Key could not be unlocked.");
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+		    key, &plen, NULL, blob + 2 + NONCE_LEN, blob_len - 2 - NONCE_LEN,
+		    (unsigned char *)aad, (unsigned long long)aad_len, blob + 2, kek) != 0 ||
+	    plen != CRYPTO_KEY_LEN) {
+		sodium_memzero(key, CRYPTO_KEY_LEN);
+		return msg_fail(m, STATUS_AUTH, "Key could not be unlocked.");
+	}
+	return STATUS_OK;
+}
+
+status_t crypto_user_keypair(unsigned char pk[CRYPTO_PK_LEN], secret_t *sk, msg_t *m)
+{
+	if (crypto_box_keypair(pk, sk->bytes) != 0)
+		return msg_fail(m, STATUS_CRYPTO, "Could not make a key pair.");
+	return STATUS_OK;
+}
+
+status_t crypto_seal(const unsigned char pk[CRYPTO_PK_LEN], const unsigned char *key,
+		     unsigned char out[CRYPTO_SEALED_LEN], msg_t *m)
+{
+	if (crypto_box_seal(out, key, CRYPTO_KEY_LEN, pk) != 0)
+		return msg_fail(m, STATUS_CRYPTO, "Could not seal a key.");
+	return STATUS_OK;
+}
+
+status_t crypto_unseal(const unsigned char pk[CRYPTO_PK_LEN], const unsigned char *sk,
+		       const unsigned char *sealed, size_t len, unsigned char *key, msg_t *m)
+{
+	if (len != CRYPTO_SEALED_LEN || crypto_box_seal_open(key, sealed, len, pk, sk) != 0)
+		return msg_fail(m, STATUS_INTEGRITY, "A granted key could not be opened.");
+	return STATUS_OK;
+}
+
+static status_t subkey(const keyring_t *kr, domain_t d, uint64_t id, unsigned char *out,
+		       msg_t *m)
+{
+	const unsigned char *k = keyring_key(kr, d);
+	if (!k)
+		return msg_fail(m, STATUS_DENIED,
+				"Your account does not hold the %s key needed for this.",
+				crypto_domain_name(d));
+	if (crypto_kdf_derive_from_key(out, CRYPTO_KEY_LEN, id, KDF_CONTEXT, k) != 0)
+		return msg_fail(m, STATUS_CRYPTO, "Could not derive a key.");
+	return STATUS_OK;
+}
+
+/* "chartroom:1|table|column|row_id|key_version" */
+static int field_aad(char *buf, size_t size, const char *table, const char *column,
+		     const char *row, int version)
+{
+	int n = snprintf(buf, size, "chartroom:1|%s|%s|%s|%d", table, column, row, version);
+	return (n < 0 || (size_t)n >= size) ? -1 : n;
+}
+
+/* Column subkey id: a stable number from the column's name, so the schema
+ * does not need a hand-kept id table to stay consistent. */
+static uint64_t column_subkey_id(const char *table, const char *column, int index)
+{
+	unsigned char h[8];
+	uint64_t id = 0;
+	crypto_generichash_state s;
+	crypto_generichash_init(&s, NULL, 0, sizeof h);
+	crypto_generichash_update(&s, (const unsigned char *)table, strlen(table));
+	crypto_generichash_update(&s, (const unsigned char *)"|", 1);
+	crypto_generichash_update(&s, (const unsigned char *)column, strlen(column));
+	crypto_generichash_final(&s, h, sizeof h);
+	for (int i = 0; i < 8; i++)
+		id = (id << 8) | h[i];
+	return (id & ~(uint64_t)1) | (uint64_t)(index ? 1 : 0);
+}
+
+status_t crypto_field_encrypt(const keyring_t *kr, domain_t d, const char *table,
+			      const char *column, const char *row_id, const void *plain,
+			      size_t plain_len, int pad, unsigned char **out, size_t *out_len,
+			      msg_t *m)
+{
+	status_t ret = STATUS_OK;
+	unsigned char *key = NULL, *buf = NULL, *blob = NULL;
+	char aad[256];
+	int version = keyring_version(kr, d);
+	int aad_len = field_aad(aad, sizeof aad, table, column, row_id, version);
+	size_t padded = plain_len, blob_len;
+	unsigned long long clen = 0;
+
+	*out = NULL;
+	*out_len = 0;
+	if (aad_len < 0)
+		return msg_fail(m, STATUS_CRYPTO, "Field name too long to encrypt.");
+	if (!(key = sodium_malloc(CRYPTO_KEY_LEN)))
+		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+	if ((ret = subkey(kr, d, column_subkey_id(table, column, 0), key, m)) != STATUS_OK)
+		goto cleanup;
+	if (pad) {
+		size_t cap = plain_len + FIELD_PAD + 1;
+		if (!(buf = sodium_malloc(cap))) {
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory encrypting.");
+			goto cleanup;
+		}
+		memcpy(buf, plain, plain_len);
+		if (sodium_pad(&padded, buf, plain_len, FIELD_PAD, cap) != 0) {
+			ret = msg_fail(m, STATUS_CRYPTO, "Could not pad a value.");
+			goto cleanup;
+		}
+	}
+	blob_len = 2 + NONCE_LEN + padded + TAG_LEN;
+	if (!(blob = malloc(blob_len))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory encrypting.");
+		goto cleanup;
+	}
+	blob[0] = pad ? FIELD_FORMAT_PADDED : FIELD_FORMAT;
+	blob[1] = (unsigned char)version;
+	randombytes_buf(blob + 2, NONCE_LEN);
+	if (crypto_aead_xchacha20poly1305_ietf_encrypt(
+		    blob + 2 + NONCE_LEN, &clen, pad ? buf : plain, padded, (unsigned char *)aad,
+		    (unsigned long long)aad_len, NULL, blob + 2, key) != 0) {
+		ret = msg_fail(m, STATUS_CRYPTO, "Could not encrypt a value.");
+		goto cleanup;
+	}
+	*out = blob;
+	*out_len = blob_len;
+	blob = NULL;
+cleanup:
+	free(blob);
+	if (buf)
+		sodium_free(buf);
+	sodium_free(key);
+	return ret;
+}
+
+status_t crypto_field_decrypt(const keyring_t *kr, domain_t d, const char *table,
+			      const char *column, const char *row_id, const unsigned char *blob,
+			      size_t blob_len, char **out, size_t *out_len, msg_t *m)
+{
+	status_t ret = STATUS_OK;
+	unsigned char *key = NULL;
+	char *plain = NULL;
+	char aad[256];
+	int aad_len, version, padded;
+	unsigned long long plen = 0;
+	size_t unpadded;
+
+	*out = NULL;
+	if (out_len)
+		*out_len = 0;
+	if (blob_len < 2 + NONCE_LEN + TAG_LEN ||
+	    (blob[0] != FIELD_FORMAT && blob[0] != FIELD_FORMAT_PADDED))
+		return msg_fail(m, STATUS_INTEGRITY,
+				"The stored %s.%s of record %.8s is damaged.", table, column, row_id);
+	padded = blob[0] == FIELD_FORMAT_PADDED;
+	version = blob[1];
+	if (version != keyring_version(kr, d) && keyring_has(kr, d))
+		return msg_fail(m, STATUS_CRYPTO,
+				"Record %.8s was encrypted with %s key version %d, which this "
+				"session does not hold.",
+				row_id, crypto_domain_name(d), version);
+	aad_len = field_aad(aad, sizeof aad, table, column, row_id, version);
+	if (aad_len < 0)
+		return msg_fail(m, STATUS_CRYPTO, "Field name too long to decrypt.");
+	if (!(key = sodium_malloc(CRYPTO_KEY_LEN)))
+		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+	if ((ret = subkey(kr, d, column_subkey_id(table, column, 0), key, m)) != STATUS_OK)
+		goto cleanup;
+	if (!(plain = malloc(blob_len + 1))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory decrypting.");
+		goto cleanup;
+	}
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+		    (unsigned char *)plain, &plen, NULL, blob + 2 + NONCE_LEN,
+		    blob_len - 2 - NONCE_LEN, (unsigned char *)aad, (unsigned long long)aad_len,
+		    blob + 2, key) != 0) {
+		ret = msg_fail(m, STATUS_INTEGRITY,
+			       "The stored %s.%s of record %.8s failed its integrity check "
+			       "(altered or moved).",
+			       table, column, row_id);
+		goto cleanup;
+	}
+	unpadded = (size_t)plen;
+	if (padded && sodium_unpad(&unpadded, (unsigned char *)plain, (size_t)plen, FIELD_PAD) != 0) {
+		ret = msg_fail(m, STATUS_INTEGRITY, "The stored %s.%s of record %.8s is damaged.",
+			       table, column, row_id);
+		goto cleanup;
+	}
+	plain[unpadded] = '\0';
+	*out = plain;
+	if (out_len)
+		*out_len = unpadded;
+	plain = NULL;
+cleanup:
+	if (plain) {
+		sodium_memzero(plain, blob_len + 1);
+		free(plain);
+	}
+	sodium_free(key);
+	return ret;
+}
+
+void crypto_free_plain(char *p, size_t len)
+{
+	if (!p)
+		return;
+	sodium_memzero(p, len ? len : strlen(p));
+	free(p);
+}
+
+status_t crypto_blind_token(const keyring_t *kr, domain_t d, const char *table,
+			    const char *column, const char *value, size_t token_len,
+			    unsigned char *token, msg_t *m)
+{
+	status_t ret;
+	unsigned char *key = NULL;
+	unsigned char full[crypto_generichash_BYTES];
+	if (token_len < 4 || token_len > CRYPTO_TOKEN_MAX)
+		return msg_fail(m, STATUS_CRYPTO, "Blind index length out of range.");
+	if (!(key = sodium_malloc(CRYPTO_KEY_LEN)))
+		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+	ret = subkey(kr, d, column_subkey_id(table, column, 1), key, m);
+	if (ret == STATUS_OK &&
+	    crypto_generichash(full, sizeof full, (const unsigned char *)value, strlen(value), key,
+			       CRYPTO_KEY_LEN) != 0)
+		ret = msg_fail(m, STATUS_CRYPTO, "Could not compute an index token.");
+	if (ret == STATUS_OK)
+		memcpy(token, full, token_len);
+	sodium_memzero(full, sizeof full);
+	sodium_free(key);
+	return ret;
+}
+
+status_t crypto_audit_mac(const keyring_t *kr, const unsigned char *data, size_t len,
+			  unsigned char mac[32], msg_t *m)
+{
+	status_t ret;
+	unsigned char *key = sodium_malloc(CRYPTO_KEY_LEN);
+	if (!key)
+		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+	ret = subkey(kr, DOMAIN_AUDIT, AUDIT_SUBKEY_ID, key, m);
+	if (ret == STATUS_OK && crypto_generichash(mac, 32, data, len, key, CRYPTO_KEY_LEN) != 0)
+		ret = msg_fail(m, STATUS_CRYPTO, "Could not compute the audit MAC.");
+	sodium_free(key);
+	return ret;
+}
+
+void crypto_random_id(char out[CRYPTO_ID_HEX + 1])
+{
+	unsigned char raw[CRYPTO_ID_HEX / 2];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(out, CRYPTO_ID_HEX + 1, raw, sizeof raw);
+}
+
+void crypto_recovery_format(const unsigned char *key, char out[CRYPTO_RECOVERY_TEXT])
+{
+	char hex[CRYPTO_KEY_LEN * 2 + 1];
+	size_t o = 0;
+	sodium_bin2hex(hex, sizeof hex, key, CRYPTO_KEY_LEN);
+	for (size_t i = 0; i < CRYPTO_KEY_LEN * 2; i++) {
+		if (i && i % 8 == 0)
+			out[o++] = '-';
+		out[o++] = (char)toupper((unsigned char)hex[i]);
+	}
+	out[o] = '\0';
+	sodium_memzero(hex, sizeof hex);
+}
+
+status_t crypto_recovery_parse(const char *text, unsigned char *key, msg_t *m)
+{
+	size_t bin_len = 0;
+	if (sodium_hex2bin(key, CRYPTO_KEY_LEN, text, strlen(text), "- \t", &bin_len, NULL) != 0 ||
+	    bin_len != CRYPTO_KEY_LEN)
+		return msg_fail(m, STATUS_INVALID,
+				"That is not a recovery key (64 hexadecimal digits in groups).");
+	return STATUS_OK;
+}
+
+int crypto_memcmp(const void *a, const void *b, size_t n)
+{
+	return sodium_memcmp(a, b, n);
+}
+
+char *crypto_secure_text(size_t size)
+{
+	char *p = sodium_malloc(size);
+	if (p)
+		sodium_memzero(p, size);
+	return p;
+}
+
+void crypto_secure_text_free(char *p)
+{
+	if (p)
+		sodium_free(p);
+}

@@ -1,0 +1,143 @@
+/* crypto.h - all of Chartroom's cryptography, on libsodium: domain keys held
+ * in a keyring of guarded memory, password-derived KEKs, key wrapping, field
+ * encryption bound to table/column/row, blind-index tokens, random ids.
+ *
+ * Key material only ever lives in sodium_malloc'd memory and is wiped when
+ * freed. Nothing here logs or prints. */
+#ifndef CHARTROOM_CRYPTO_H
+#define CHARTROOM_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/status.h"
+
+#define CRYPTO_KEY_LEN 32
+#define CRYPTO_SALT_LEN 16
+#define CRYPTO_ID_HEX 32     /* random 128-bit ids as lowercase hex */
+#define CRYPTO_PK_LEN 32
+#define CRYPTO_WRAP_LEN (2 + 24 + CRYPTO_KEY_LEN + 16) /* fmt, ver, nonce, ct+tag */
+#define CRYPTO_SEALED_LEN (CRYPTO_KEY_LEN + 48)        /* crypto_box_SEALBYTES */
+#define CRYPTO_TOKEN_MAX 32
+
+/* The data classes that have keys of their own (SECURITY.md "Keys"). */
+#define CRYPTO_DOMAINS(X)                                  \
+	X(DEMO, "demo", "identifiers and demographics")   \
+	X(CLIN, "clin", "clinical free text")             \
+	X(AUDIT, "audit", "audit chain")
+
+typedef enum {
+#define DOMAIN_ENUM(id, name, desc) DOMAIN_##id,
+	CRYPTO_DOMAINS(DOMAIN_ENUM)
+#undef DOMAIN_ENUM
+	DOMAIN_COUNT
+} domain_t;
+
+#define DOMAIN_BIT(d) (1u << (d))
+#define DOMAIN_ALL ((1u << DOMAIN_COUNT) - 1)
+
+const char *crypto_domain_name(domain_t d);
+/* Returns DOMAIN_COUNT for an unknown name. */
+domain_t crypto_domain_from_name(const char *name);
+
+/* Initialise libsodium and harden the process (no core dumps, not
+ * dumpable). Call once at start-up; safe to call again. */
+status_t crypto_init(msg_t *m);
+
+/* A 32-byte secret in guarded memory. */
+typedef struct secret {
+	unsigned char *bytes; /* sodium_malloc'd, CRYPTO_KEY_LEN */
+} secret_t;
+
+/* Allocate (random when `random` is set, else zero) / wipe and free. */
+status_t secret_new(secret_t *s, int random, msg_t *m);
+void secret_free(secret_t *s);
+
+/* The domain keys a session holds (current versions). Opaque. */
+typedef struct keyring keyring_t;
+
+keyring_t *keyring_new(void);
+/* Wipe every key and free. NULL allowed. */
+void keyring_free(keyring_t *kr);
+/* Wipe every key but keep the ring (idle lock). */
+void keyring_wipe(keyring_t *kr);
+int keyring_has(const keyring_t *kr, domain_t d);
+int keyring_version(const keyring_t *kr, domain_t d);
+/* Bitmask of DOMAIN_BIT()s held. */
+unsigned keyring_domains(const keyring_t *kr);
+/* Put a copy of key into the ring (replaces an older one). */
+status_t keyring_set(keyring_t *kr, domain_t d, int version, const unsigned char *key,
+		     msg_t *m);
+/* Borrow a held key (NULL if not held). Never copy it out of guarded memory. */
+const unsigned char *keyring_key(const keyring_t *kr, domain_t d);
+
+/* Argon2id KEK from a password. kek must come from secret_new. */
+status_t crypto_kek_derive(secret_t *kek, const char *password, const unsigned char *salt,
+			   uint64_t ops, uint64_t mem, msg_t *m);
+/* Fresh random salt. */
+void crypto_salt(unsigned char salt[CRYPTO_SALT_LEN]);
+
+/* Wrap / unwrap a 32-byte key under a KEK. AAD names holder, what is wrapped
+ * (a domain name or "user-secret") and version. out must have
+ * CRYPTO_WRAP_LEN bytes. Unwrap fails with STATUS_AUTH when the KEK is wrong
+ * or anything was changed. */
+status_t crypto_wrap(const unsigned char *kek, const char *holder, const char *what,
+		     int version, const unsigned char *key, unsigned char *out, msg_t *m);
+status_t crypto_unwrap(const unsigned char *kek, const char *holder, const char *what,
+		       int version, const unsigned char *blob, size_t blob_len, unsigned char *key,
+		       msg_t *m);
+
+/* A user's X25519 key pair: lets someone who does not know the user's
+ * password grant them a key (sealed box). sk is guarded memory. */
+status_t crypto_user_keypair(unsigned char pk[CRYPTO_PK_LEN], secret_t *sk, msg_t *m);
+status_t crypto_seal(const unsigned char pk[CRYPTO_PK_LEN], const unsigned char *key,
+		     unsigned char out[CRYPTO_SEALED_LEN], msg_t *m);
+status_t crypto_unseal(const unsigned char pk[CRYPTO_PK_LEN], const unsigned char *sk,
+		       const unsigned char *sealed, size_t len, unsigned char *key, msg_t *m);
+
+/* Encrypt a field value bound to table|column|row (SECURITY.md "Encrypted
+ * fields"). `pad` non-zero pads free text to a 64-byte block so the length
+ * reveals little. *out is malloc'd (caller frees). The subkey is derived
+ * per column from the domain key. */
+status_t crypto_field_encrypt(const keyring_t *kr, domain_t d, const char *table,
+			      const char *column, const char *row_id, const void *plain,
+			      size_t plain_len, int pad, unsigned char **out, size_t *out_len,
+			      msg_t *m);
+/* Decrypt; *out is malloc'd, NUL-terminated (for text), and should be
+ * wiped with crypto_free_plain. A moved or altered blob gives
+ * STATUS_INTEGRITY with a message naming the record, not the value. */
+status_t crypto_field_decrypt(const keyring_t *kr, domain_t d, const char *table,
+			      const char *column, const char *row_id, const unsigned char *blob,
+			      size_t blob_len, char **out, size_t *out_len, msg_t *m);
+/* Wipe and free a decrypted value. NULL allowed. */
+void crypto_free_plain(char *p, size_t len);
+
+/* Keyed-hash token of an already normalised value for table.column (blind
+ * index), with the column's own index subkey. token_len in
+ * 4..CRYPTO_TOKEN_MAX bytes. */
+status_t crypto_blind_token(const keyring_t *kr, domain_t d, const char *table,
+			    const char *column, const char *value, size_t token_len,
+			    unsigned char *token, msg_t *m);
+
+/* Keyed BLAKE2b-256 MAC with the audit key's chain subkey. */
+status_t crypto_audit_mac(const keyring_t *kr, const unsigned char *data, size_t len,
+			  unsigned char mac[32], msg_t *m);
+
+/* Random 128-bit id as 32 lowercase hex characters + NUL. */
+void crypto_random_id(char out[CRYPTO_ID_HEX + 1]);
+
+/* Random recovery key as text (groups of hex), and parsing it back. */
+#define CRYPTO_RECOVERY_TEXT 80
+void crypto_recovery_format(const unsigned char *key, char out[CRYPTO_RECOVERY_TEXT]);
+status_t crypto_recovery_parse(const char *text, unsigned char *key, msg_t *m);
+
+/* A text buffer in guarded memory for passwords and recovery keys typed by
+ * the user: `size` bytes, zeroed. Free with crypto_secure_text_free, which
+ * wipes it. NULL when out of memory. */
+char *crypto_secure_text(size_t size);
+void crypto_secure_text_free(char *p);
+
+/* Constant-time comparison (0 when equal). */
+int crypto_memcmp(const void *a, const void *b, size_t n);
+
+#endif

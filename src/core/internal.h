@@ -1,0 +1,56 @@
+/* internal.h - what core's modules share among themselves and never show
+ * the UI: the clinic and session structs, the database handle, and helpers
+ * for timestamps, provenance and credentials. */
+#ifndef CHARTROOM_CORE_INTERNAL_H
+#define CHARTROOM_CORE_INTERNAL_H
+
+#include "core/clinic.h"
+#include "core/crypto.h"
+#include "core/session.h"
+#include "db/db.h"
+#include "db/db_users.h"
+
+struct clinic {
+	db_t *db;
+	const config_t *cfg;
+	char name[128];
+};
+
+struct session {
+	clinic_t *c;
+	db_user_t user; /* as read at sign-on (no secrets in it) */
+	role_t role;
+	keyring_t *kr;
+	int locked;
+};
+
+/* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
+void core_now(char buf[24]);
+
+/* Unix user and SSH source ("local" when not over SSH) of this process. */
+void core_provenance(char os_user[40], char source[72]);
+
+/* Build a session for a user whose keys are already in kr (taken). */
+status_t session_new_internal(clinic_t *c, const db_user_t *u, keyring_t *kr, session_t **out,
+			      msg_t *m);
+
+/* Give user u a new password: fresh salt, cost and key pair, the secret key
+ * wrapped under the new KEK, and a wrap of every domain in `domains` taken
+ * from kr (which must hold them). Replaces all the user's wraps and
+ * grants. Writes u's credential fields and the wraps; call inside a
+ * transaction after the user row exists (or before db_user_insert, with
+ * insert_row set, which inserts it). */
+status_t users_set_credentials(clinic_t *c, db_user_t *u, const char *password,
+			       const keyring_t *kr, unsigned domains, int insert_row, msg_t *m);
+
+/* Record an event no key holder can chain yet (failed sign-on, lockout). */
+status_t audit_pending(clinic_t *c, const char *user_id, const char *user_name,
+		       const char *action, const char *outcome, msg_t *m);
+
+/* Chain all pending events (inside a transaction). */
+status_t audit_drain_pending(session_t *s, msg_t *m);
+
+/* Common-password check: non-zero if password is on the list. */
+int users_password_common(const char *password);
+
+#endif

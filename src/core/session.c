@@ -1,0 +1,471 @@
+/* session.c - sign-on, idle lock, unlock, sign-off, permission checks. */
+#include "core/session.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/audit.h"
+#include "core/internal.h"
+#include "db/db_keys.h"
+
+void core_now(char buf[24])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Keep only printable ASCII: provenance comes from the environment and must
+ * not smuggle control characters into the trail or onto a screen. */
+static void clean_copy(char *dst, size_t size, const char *src)
+{
+	size_t o = 0;
+	for (; src && *src && o + 1 < size; src++)
+		if (*src >= 0x20 && *src < 0x7f)
+			dst[o++] = *src;
+	dst[o] = '\0';
+}
+
+void core_provenance(char os_user[40], char source[72])
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *ssh = getenv("SSH_CONNECTION");
+	char tmp[72];
+	clean_copy(os_user, 40, pw ? pw->pw_name : "?");
+	if (ssh && *ssh) {
+		/* "client_ip client_port server_ip server_port": keep the client. */
+		size_t n = strcspn(ssh, " ");
+		if (n >= sizeof tmp)
+			n = sizeof tmp - 1;
+		memcpy(tmp, ssh, n);
+		tmp[n] = '\0';
+		clean_copy(source, 72, tmp);
+	} else {
+		const char *tty = ttyname(STDIN_FILENO);
+		snprintf(tmp, sizeof tmp, "local%s%s", tty ? " " : "", tty ? tty : "");
+		clean_copy(source, 72, tmp);
+	}
+}
+
+status_t session_new_internal(clinic_t *c, const db_user_t *u, keyring_t *kr, session_t **out,
+			      msg_t *m)
+{
+	session_t *s = calloc(1, sizeof *s);
+	if (!s) {
+		keyring_free(kr);
+		return msg_fail(m, STATUS_NOMEM, "Out of memory signing on.");
+	}
+	s->c = c;
+	s->user = *u;
+	memset(s->user.secret_wrap, 0, sizeof s->user.secret_wrap);
+	s->role = perm_role_from_name(u->role);
+	s->kr = kr;
+	*out = s;
+	return STATUS_OK;
+}
+
+struct unlock_ctx {
+	const unsigned char *kek;
+	const char *holder;
+	keyring_t *kr;
+	unsigned wanted;
+	status_t ret;
+	msg_t *m;
+};
+
+static int unwrap_one(const db_wrap_t *w, void *arg)
+{
+	struct unlock_ctx *u = arg;
+	domain_t d = crypto_domain_from_name(w->domain);
+	secret_t key = {0};
+	if (d == DOMAIN_COUNT || !(u->wanted & DOMAIN_BIT(d)))
+		return 0; /* a key the role no longer needs: leave it unused */
+	if ((u->ret = secret_new(&key, 0, u->m)) != STATUS_OK)
+		return 1;
+	u->ret = crypto_unwrap(u->kek, u->holder, w->domain, w->version, w->blob, w->blob_len,
+			       key.bytes, u->m);
+	if (u->ret == STATUS_OK && w->version >= keyring_version(u->kr, d))
+		u->ret = keyring_set(u->kr, d, w->version, key.bytes, u->m);
+	secret_free(&key);
+	if (u->ret != STATUS_OK)
+		u->ret = msg_fail(u->m, STATUS_INTEGRITY,
+				  "Your %s key could not be unlocked; the key store is damaged.",
+				  w->domain);
+	return u->ret != STATUS_OK;
+}
+
+struct grant_ctx {
+	const db_user_t *u;
+	const unsigned char *sk;
+	const unsigned char *kek;
+	keyring_t *kr;
+	db_t *db;
+	status_t ret;
+	msg_t *m;
+};
+
+/* A key granted while the user was away: open it, keep it, re-wrap it
+ * under the user's own KEK so the grant can go. */
+static int grant_one(const db_wrap_t *g, void *arg)
+{
+	struct grant_ctx *gc = arg;
+	domain_t d = crypto_domain_from_name(g->domain);
+	secret_t key = {0};
+	db_wrap_t w;
+	if (d == DOMAIN_COUNT)
+		return 0;
+	if ((gc->ret = secret_new(&key, 0, gc->m)) != STATUS_OK)
+		return 1;
+	gc->ret = crypto_unseal(gc->u->public_key, gc->sk, g->blob, g->blob_len, key.bytes, gc->m);
+	if (gc->ret == STATUS_OK)
+		gc->ret = keyring_set(gc->kr, d, g->version, key.bytes, gc->m);
+	if (gc->ret == STATUS_OK) {
+		memset(&w, 0, sizeof w);
+		snprintf(w.holder, sizeof w.holder, "%s", gc->u->id);
+		snprintf(w.domain, sizeof w.domain, "%s", g->domain);
+		w.version = g->version;
+		w.blob_len = CRYPTO_WRAP_LEN;
+		gc->ret = crypto_wrap(gc->kek, gc->u->id, g->domain, g->version, key.bytes, w.blob,
+				      gc->m);
+		if (gc->ret == STATUS_OK)
+			gc->ret = db_wrap_put(gc->db, &w, gc->m);
+	}
+	secret_free(&key);
+	return gc->ret != STATUS_OK;
+}
+
+/* Check the password by unwrapping the user's secret key; on success load
+ * the domain keys the role needs into kr, taking in any grants. */
+static status_t unlock_keys(clinic_t *c, const db_user_t *u, const char *password,
+			    keyring_t *kr, int *grants_taken, msg_t *m)
+{
+	status_t ret;
+	secret_t kek = {0}, sk = {0};
+	role_t role = perm_role_from_name(u->role);
+	struct unlock_ctx uc;
+	struct grant_ctx gc;
+
+	*grants_taken = 0;
+	if ((ret = secret_new(&kek, 0, m)) != STATUS_OK)
+		return ret;
+	if ((ret = secret_new(&sk, 0, m)) != STATUS_OK)
+		goto cleanup;
+	ret = crypto_kek_derive(&kek, password, u->kdf_salt, u->kdf_ops, u->kdf_mem, m);
+	if (ret != STATUS_OK)
+		goto cleanup;
+	ret = crypto_unwrap(kek.bytes, u->id, "user-secret", 1, u->secret_wrap, u->secret_wrap_len,
+			    sk.bytes, m);
+	if (ret != STATUS_OK)
+		goto cleanup; /* STATUS_AUTH: wrong password */
+	uc = (struct unlock_ctx){kek.bytes, u->id, kr, perm_role_domains(&c->cfg->perms, role),
+				 STATUS_OK, m};
+	ret = db_wrap_each(c->db, u->id, unwrap_one, &uc, m);
+	if (ret == STATUS_OK)
+		ret = uc.ret;
+	if (ret != STATUS_OK)
+		goto cleanup;
+	gc = (struct grant_ctx){u, sk.bytes, kek.bytes, kr, c->db, STATUS_OK, m};
+	ret = db_grant_each(c->db, u->id, grant_one, &gc, m);
+	if (ret == STATUS_OK)
+		ret = gc.ret;
+	if (ret == STATUS_OK)
+		ret = db_grant_delete(c->db, u->id, NULL, m);
+	*grants_taken = 1;
+cleanup:
+	secret_free(&sk);
+	secret_free(&kek);
+	return ret;
+}
+
+/* Same cost as a real check, so a wrong user name takes as long as a
+ * wrong password. */
+static void dummy_kdf(const config_t *cfg, const char *password)
+{
+	secret_t kek = {0};
+	unsigned char salt[CRYPTO_SALT_LEN] = {0};
+	msg_t ignore;
+	if (secret_new(&kek, 0, &ignore) != STATUS_OK)
+		return;
+	crypto_kek_derive(&kek, password, salt, config_argon_ops(cfg), config_argon_mem(cfg),
+			  &ignore);
+	secret_free(&kek);
+}
+
+/* Record a failed attempt outside any key holder's presence. */
+static status_t record_failure(clinic_t *c, const db_user_t *u, msg_t *m)
+{
+	status_t ret;
+	int count = 0, locked = 0;
+	msg_t dbm;
+	if ((ret = db_begin(c->db, &dbm)) != STATUS_OK)
+		return msg_fail(m, ret, "%s", dbm.text);
+	ret = db_user_login_failed(c->db, u->id, c->cfg->lockout_after, &count, &locked, &dbm);
+	if (ret == STATUS_OK)
+		ret = audit_pending(c, u->id, u->name, "login_failed", "denied", &dbm);
+	if (ret == STATUS_OK && locked && !u->locked)
+		ret = audit_pending(c, u->id, u->name, "account_locked", "locked", &dbm);
+	if (ret == STATUS_OK)
+		ret = db_commit(c->db, &dbm);
+	if (ret != STATUS_OK) {
+		db_rollback(c->db);
+		return msg_fail(m, ret, "%s", dbm.text);
+	}
+	if (locked)
+		return msg_fail(m, STATUS_ACCOUNT_LOCKED,
+				"Wrong password. The account is now locked after %d failed sign-ons; "
+				"an administrator must unlock it.",
+				count);
+	return msg_fail(m, STATUS_AUTH, "Wrong user name or password.");
+}
+
+static int name_printable(const char *name)
+{
+	if (!*name || strlen(name) > DB_NAME_MAX)
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f)
+			return 0;
+	return 1;
+}
+
+status_t session_login(clinic_t *c, const char *name, const char *password, session_t **out,
+		       login_info_t *info, msg_t *m)
+{
+	status_t ret;
+	db_user_t u;
+	keyring_t *kr = NULL;
+	session_t *s = NULL;
+	msg_t dbm;
+	char when[24], os_user[40], from[72];
+	int grants = 0;
+
+	*out = NULL;
+	memset(info, 0, sizeof *info);
+	if (!name || !password || !*name || !*password)
+		return msg_fail(m, STATUS_AUTH, "Enter your user name and password.");
+	ret = db_user_get_by_name(c->db, name, &u, &dbm);
+	if (ret == STATUS_NOTFOUND) {
+		/* Log the attempted name only if it could be a name at all, so a
+		 * password typed into the name field never reaches the trail. */
+		dummy_kdf(c->cfg, password);
+		if (db_begin(c->db, &dbm) == STATUS_OK &&
+		    audit_pending(c, "", name_printable(name) ? name : "(unreadable name)",
+				  "login_failed", "unknown user", &dbm) == STATUS_OK)
+			db_commit(c->db, &dbm);
+		else
+			db_rollback(c->db);
+		return msg_fail(m, STATUS_AUTH, "Wrong user name or password.");
+	}
+	if (ret != STATUS_OK)
+		return msg_fail(m, ret, "%s", dbm.text);
+	if (u.disabled) {
+		if (db_begin(c->db, &dbm) == STATUS_OK &&
+		    audit_pending(c, u.id, u.name, "login_refused", "disabled", &dbm) == STATUS_OK)
+			db_commit(c->db, &dbm);
+		else
+			db_rollback(c->db);
+		return msg_fail(m, STATUS_ACCOUNT_DISABLED,
+				"This account is disabled. Ask your administrator.");
+	}
+	if (u.locked) {
+		if (db_begin(c->db, &dbm) == STATUS_OK &&
+		    audit_pending(c, u.id, u.name, "login_refused", "locked", &dbm) == STATUS_OK)
+			db_commit(c->db, &dbm);
+		else
+			db_rollback(c->db);
+		return msg_fail(m, STATUS_ACCOUNT_LOCKED,
+				"This account is locked after too many failed sign-ons. Ask your "
+				"administrator to unlock it.");
+	}
+	if (perm_role_from_name(u.role) == ROLE_COUNT)
+		return msg_fail(m, STATUS_INTEGRITY, "Account %s has an unknown role '%s'.", u.name,
+				u.role);
+	if (!(kr = keyring_new()))
+		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+
+	/* Everything from here to the commit is one transaction: the grants
+	 * converted, pending events chained, the sign-on recorded. */
+	if ((ret = db_begin(c->db, m)) != STATUS_OK)
+		goto cleanup;
+	ret = unlock_keys(c, &u, password, kr, &grants, m);
+	if (ret == STATUS_AUTH) {
+		db_rollback(c->db);
+		keyring_free(kr);
+		return record_failure(c, &u, m);
+	}
+	if (ret != STATUS_OK)
+		goto cleanup;
+	if (!keyring_has(kr, DOMAIN_AUDIT)) {
+		ret = msg_fail(m, STATUS_INTEGRITY,
+			       "Your account holds no audit key, so nothing you do could be "
+			       "recorded. Ask your administrator to reset your password.");
+		goto cleanup;
+	}
+	snprintf(info->last_login, sizeof info->last_login, "%s", u.last_login);
+	snprintf(info->last_from, sizeof info->last_from, "%s", u.last_from);
+	info->failures_since = u.failed_count;
+	if ((ret = session_new_internal(c, &u, kr, &s, m)) != STATUS_OK) {
+		kr = NULL; /* taken */
+		goto cleanup;
+	}
+	kr = NULL;
+	core_now(when);
+	core_provenance(os_user, from);
+	if ((ret = audit_drain_pending(s, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = db_user_login_ok(c->db, u.id, when, from, m)) != STATUS_OK)
+		goto cleanup;
+	{
+		char detail[96];
+		snprintf(detail, sizeof detail, "role=%s failures_since=%d", u.role,
+			 info->failures_since);
+		ret = audit_append(s, "login", u.name, "ok", detail, m);
+	}
+	if (ret == STATUS_OK)
+		ret = db_commit(c->db, m);
+cleanup:
+	if (ret != STATUS_OK) {
+		db_rollback(c->db);
+		keyring_free(kr);
+		if (s) {
+			keyring_free(s->kr);
+			free(s);
+		}
+		return ret;
+	}
+	*out = s;
+	return STATUS_OK;
+}
+
+static status_t audit_alone(session_t *s, const char *action, const char *outcome,
+			    const char *detail, msg_t *m)
+{
+	status_t ret = db_begin(s->c->db, m);
+	if (ret != STATUS_OK)
+		return ret;
+	ret = audit_append(s, action, s->user.name, outcome, detail, m);
+	if (ret == STATUS_OK)
+		ret = db_commit(s->c->db, m);
+	if (ret != STATUS_OK)
+		db_rollback(s->c->db);
+	return ret;
+}
+
+status_t session_lock(session_t *s, msg_t *m)
+{
+	status_t ret = STATUS_OK;
+	if (s->locked)
+		return STATUS_OK;
+	ret = audit_alone(s, "idle_lock", "ok", NULL, m);
+	/* Wipe the keys even if the audit write failed: locking must not
+	 * depend on the disk. */
+	keyring_wipe(s->kr);
+	s->locked = 1;
+	return ret;
+}
+
+status_t session_unlock(session_t *s, const char *password, msg_t *m)
+{
+	status_t ret;
+	db_user_t u;
+	int grants = 0;
+	keyring_t *kr;
+
+	if (!s->locked)
+		return STATUS_OK;
+	if (!password || !*password)
+		return msg_fail(m, STATUS_AUTH, "Enter your password to continue.");
+	if ((ret = db_user_get_by_name(s->c->db, s->user.name, &u, m)) != STATUS_OK)
+		return ret;
+	if (u.disabled)
+		return msg_fail(m, STATUS_ACCOUNT_DISABLED,
+				"This account was disabled while the screen was locked.");
+	if (u.locked)
+		return msg_fail(m, STATUS_ACCOUNT_LOCKED,
+				"This account is locked. Ask your administrator to unlock it.");
+	if (!(kr = keyring_new()))
+		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+	if ((ret = db_begin(s->c->db, m)) != STATUS_OK) {
+		keyring_free(kr);
+		return ret;
+	}
+	ret = unlock_keys(s->c, &u, password, kr, &grants, m);
+	if (ret == STATUS_AUTH) {
+		db_rollback(s->c->db);
+		keyring_free(kr);
+		return record_failure(s->c, &u, m);
+	}
+	if (ret != STATUS_OK) {
+		db_rollback(s->c->db);
+		keyring_free(kr);
+		return ret;
+	}
+	keyring_free(s->kr);
+	s->kr = kr;
+	s->locked = 0;
+	s->role = perm_role_from_name(u.role); /* the role may have changed */
+	snprintf(s->user.role, sizeof s->user.role, "%s", u.role);
+	ret = audit_drain_pending(s, m);
+	if (ret == STATUS_OK)
+		ret = db_user_login_ok(s->c->db, u.id, u.last_login[0] ? u.last_login : "", u.last_from, m);
+	if (ret == STATUS_OK)
+		ret = audit_append(s, "unlock", s->user.name, "ok", NULL, m);
+	if (ret == STATUS_OK)
+		ret = db_commit(s->c->db, m);
+	if (ret != STATUS_OK)
+		db_rollback(s->c->db);
+	return ret;
+}
+
+int session_is_locked(const session_t *s)
+{
+	return s->locked;
+}
+
+void session_logout(session_t *s)
+{
+	msg_t ignore;
+	if (!s)
+		return;
+	if (!s->locked)
+		audit_alone(s, "logout", "ok", NULL, &ignore);
+	keyring_free(s->kr);
+	free(s);
+}
+
+const char *session_user_name(const session_t *s)
+{
+	return s->user.name;
+}
+
+role_t session_role(const session_t *s)
+{
+	return s->role;
+}
+
+clinic_t *session_clinic(const session_t *s)
+{
+	return s->c;
+}
+
+int session_can(const session_t *s, action_t a)
+{
+	return s && !s->locked && perm_allowed(&s->c->cfg->perms, s->role, a);
+}
+
+status_t session_require(session_t *s, action_t a, msg_t *m)
+{
+	msg_t ignore;
+	if (s->locked)
+		return msg_fail(m, STATUS_DENIED, "The session is locked; sign on again.");
+	if (perm_allowed(&s->c->cfg->perms, s->role, a))
+		return STATUS_OK;
+	audit_alone(s, "denied", "denied", perm_action_name(a), &ignore);
+	return msg_fail(m, STATUS_DENIED, "Permission denied: the %s role may not do this (%s).",
+			perm_role_name(s->role), perm_action_name(a));
+}

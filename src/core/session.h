@@ -1,0 +1,51 @@
+/* session.h - who is acting: sign-on, idle lock and unlock, sign-off, and
+ * the permission check every core entry point makes.
+ *
+ * A session holds the user's domain keys in guarded memory; they are wiped
+ * on lock and logout. session_t is opaque. */
+#ifndef CHARTROOM_SESSION_H
+#define CHARTROOM_SESSION_H
+
+#include "base/status.h"
+#include "core/clinic.h"
+#include "core/perm.h"
+
+typedef struct session session_t;
+
+/* What the sign-on banner shows (VistA style). */
+typedef struct login_info {
+	char last_login[24];    /* UTC "YYYY-MM-DDTHH:MM:SSZ", "" if first */
+	char last_from[64];     /* where from, "" if first */
+	int failures_since;     /* failed attempts since that last sign-on */
+} login_info_t;
+
+/* Sign on. Wrong name and wrong password give the same STATUS_AUTH and
+ * message; a locked or disabled account says so. Failures count towards
+ * lockout and are audited. On success *out is owned by the caller
+ * (session_logout) and info is filled. */
+status_t session_login(clinic_t *c, const char *name, const char *password, session_t **out,
+		       login_info_t *info, msg_t *m);
+
+/* Idle lock: audit it, wipe the keys. The session stays, locked. */
+status_t session_lock(session_t *s, msg_t *m);
+/* Unlock with the same user's password. A wrong password counts as a
+ * failed sign-on (and may lock the account: STATUS_ACCOUNT_LOCKED). */
+status_t session_unlock(session_t *s, const char *password, msg_t *m);
+int session_is_locked(const session_t *s);
+
+/* Sign off: audit, wipe keys, free. NULL allowed. */
+void session_logout(session_t *s);
+
+const char *session_user_name(const session_t *s);
+role_t session_role(const session_t *s);
+clinic_t *session_clinic(const session_t *s);
+
+/* May this session do action a? A pure question for drawing menus; it
+ * writes nothing. */
+int session_can(const session_t *s, action_t a);
+
+/* The check every core entry point makes: STATUS_OK, or STATUS_DENIED
+ * with a message (and the refusal audited). Call outside a transaction. */
+status_t session_require(session_t *s, action_t a, msg_t *m);
+
+#endif

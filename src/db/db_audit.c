@@ -1,0 +1,216 @@
+/* db_audit.c - SQL for the audit chain and the pending-event table. */
+#include "db/db_audit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db_internal.h"
+
+#define AUDIT_COLS                                                                 \
+	"seq, ts, user_id, user_name, os_user, source, action, target, outcome, detail, " \
+	"key_version, mac"
+
+status_t db_audit_last(db_t *db, int64_t *seq, unsigned char mac[DB_AUDIT_MAC_LEN], msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret = db_prepare(db, "SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1", &st,
+				  m);
+	if (ret != STATUS_OK)
+		return ret;
+	*seq = 0;
+	memset(mac, 0, DB_AUDIT_MAC_LEN);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(st, 1);
+		size_t n = (size_t)sqlite3_column_bytes(st, 1);
+		*seq = sqlite3_column_int64(st, 0);
+		if (p)
+			memcpy(mac, p, n < DB_AUDIT_MAC_LEN ? n : DB_AUDIT_MAC_LEN);
+	} else if (rc != SQLITE_DONE) {
+		ret = db_fail(db, rc, "reading the audit trail", m);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_audit_insert(db_t *db, const db_audit_row_t *r, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db,
+				  "INSERT INTO audit(" AUDIT_COLS ") VALUES "
+				  "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, r->seq);
+	db_bind_text(st, 2, r->ts);
+	db_bind_text(st, 3, r->user_id);
+	db_bind_text(st, 4, r->user_name);
+	db_bind_text(st, 5, r->os_user);
+	db_bind_text(st, 6, r->source);
+	db_bind_text(st, 7, r->action);
+	db_bind_text(st, 8, r->target);
+	db_bind_text(st, 9, r->outcome);
+	if (r->has_detail)
+		db_bind_blob(st, 10, r->detail, r->detail_len);
+	else
+		sqlite3_bind_null(st, 10);
+	sqlite3_bind_int(st, 11, r->key_version);
+	db_bind_blob(st, 12, r->mac, DB_AUDIT_MAC_LEN);
+	return db_exec_stmt(db, st, "writing the audit trail", m);
+}
+
+/* Columns are read as text/blob exactly as stored: a tampered row must
+ * reach the MAC check, not be normalised away here. */
+static void row_from_stmt(sqlite3_stmt *st, db_audit_row_t *r, int with_chain)
+{
+	memset(r, 0, sizeof *r);
+	r->seq = sqlite3_column_int64(st, 0);
+	db_col_text(st, 1, r->ts, sizeof r->ts);
+	db_col_text(st, 2, r->user_id, sizeof r->user_id);
+	db_col_text(st, 3, r->user_name, sizeof r->user_name);
+	db_col_text(st, 4, r->os_user, sizeof r->os_user);
+	db_col_text(st, 5, r->source, sizeof r->source);
+	db_col_text(st, 6, r->action, sizeof r->action);
+	db_col_text(st, 7, r->target, sizeof r->target);
+	db_col_text(st, 8, r->outcome, sizeof r->outcome);
+	if (!with_chain)
+		return;
+	if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+		const void *p = sqlite3_column_blob(st, 9);
+		size_t n = (size_t)sqlite3_column_bytes(st, 9);
+		r->has_detail = 1;
+		if (n > sizeof r->detail)
+			n = sizeof r->detail;
+		if (p && n)
+			memcpy(r->detail, p, n);
+		r->detail_len = n;
+	}
+	r->key_version = sqlite3_column_int(st, 10);
+	{
+		const void *p = sqlite3_column_blob(st, 11);
+		size_t n = (size_t)sqlite3_column_bytes(st, 11);
+		r->mac_len = n;
+		if (p)
+			memcpy(r->mac, p, n < DB_AUDIT_MAC_LEN ? n : DB_AUDIT_MAC_LEN);
+	}
+}
+
+status_t db_audit_each(db_t *db, const db_audit_filter_t *f,
+		       int (*fn)(const db_audit_row_t *row, void *arg), void *arg, msg_t *m)
+{
+	static const db_audit_filter_t none = {0};
+	sqlite3_stmt *st = NULL;
+	db_audit_row_t *r = NULL;
+	status_t ret;
+	int rc;
+	const char *sql_asc = "SELECT " AUDIT_COLS " FROM audit "
+			      "WHERE (?1 IS NULL OR user_name = ?1) AND (?2 IS NULL OR ts >= ?2) "
+			      "AND (?3 IS NULL OR target = ?3) ORDER BY seq LIMIT ?4";
+	const char *sql_desc = "SELECT " AUDIT_COLS " FROM audit "
+			       "WHERE (?1 IS NULL OR user_name = ?1) AND (?2 IS NULL OR ts >= ?2) "
+			       "AND (?3 IS NULL OR target = ?3) ORDER BY seq DESC LIMIT ?4";
+
+	if (!f)
+		f = &none;
+	ret = db_prepare(db, f->newest_first ? sql_desc : sql_asc, &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	r = malloc(sizeof *r);
+	if (!r) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit trail.");
+		goto cleanup;
+	}
+	db_bind_text(st, 1, f->user_name && *f->user_name ? f->user_name : NULL);
+	db_bind_text(st, 2, f->since && *f->since ? f->since : NULL);
+	db_bind_text(st, 3, f->target && *f->target ? f->target : NULL);
+	sqlite3_bind_int64(st, 4, f->limit > 0 ? f->limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_from_stmt(st, r, 1);
+		if (fn(r, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the audit trail", m);
+cleanup:
+	free(r);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_audit_count(db_t *db, int64_t *out, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret = db_prepare(db, "SELECT count(*) FROM audit", &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		ret = db_fail(db, rc, "counting the audit trail", m);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_audit_pending_add(db_t *db, const db_audit_row_t *r, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db,
+				  "INSERT INTO audit_pending(ts, user_id, user_name, os_user, "
+				  "source, action, target, outcome) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, r->ts);
+	db_bind_text(st, 2, r->user_id);
+	db_bind_text(st, 3, r->user_name);
+	db_bind_text(st, 4, r->os_user);
+	db_bind_text(st, 5, r->source);
+	db_bind_text(st, 6, r->action);
+	db_bind_text(st, 7, r->target);
+	db_bind_text(st, 8, r->outcome);
+	return db_exec_stmt(db, st, "writing the audit trail", m);
+}
+
+status_t db_audit_pending_drain(db_t *db, int (*fn)(const db_audit_row_t *row, void *arg),
+				void *arg, msg_t *m)
+{
+	sqlite3_stmt *st = NULL, *del = NULL;
+	db_audit_row_t *r = NULL;
+	int rc;
+	status_t ret = db_prepare(db,
+				  "SELECT id, ts, user_id, user_name, os_user, source, action, "
+				  "target, outcome FROM audit_pending ORDER BY id",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	if ((ret = db_prepare(db, "DELETE FROM audit_pending WHERE id = ?1", &del, m)) !=
+	    STATUS_OK)
+		goto cleanup;
+	if (!(r = malloc(sizeof *r))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit trail.");
+		goto cleanup;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_from_stmt(st, r, 0);
+		if (fn(r, arg) != 0)
+			continue;
+		sqlite3_bind_int64(del, 1, r->seq);
+		rc = sqlite3_step(del);
+		sqlite3_reset(del);
+		if (rc != SQLITE_DONE) {
+			ret = db_fail(db, rc, "moving pending audit events", m);
+			goto cleanup;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading pending audit events", m);
+cleanup:
+	free(r);
+	sqlite3_finalize(del);
+	sqlite3_finalize(st);
+	return ret;
+}

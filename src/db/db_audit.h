@@ -1,0 +1,61 @@
+/* db_audit.h - the audit and audit_pending tables. The db layer stores and
+ * returns rows; computing and checking the chain's MACs is core's job
+ * (core/audit.c). */
+#ifndef CHARTROOM_DB_AUDIT_H
+#define CHARTROOM_DB_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+#define DB_AUDIT_MAC_LEN 32
+#define DB_AUDIT_DETAIL_MAX 4096
+
+typedef struct db_audit_row {
+	int64_t seq;
+	char ts[24];
+	char user_id[40];
+	char user_name[72];
+	char os_user[40];
+	char source[72];
+	char action[40];
+	char target[72];
+	char outcome[24];
+	unsigned char detail[DB_AUDIT_DETAIL_MAX]; /* ciphertext, or empty */
+	size_t detail_len;
+	int has_detail; /* 0: SQL NULL */
+	int key_version;
+	unsigned char mac[DB_AUDIT_MAC_LEN];
+	size_t mac_len; /* as stored; a tampered row may have another length */
+} db_audit_row_t;
+
+/* The last row's sequence and MAC; seq 0 and a zero MAC when empty. */
+status_t db_audit_last(db_t *db, int64_t *seq, unsigned char mac[DB_AUDIT_MAC_LEN], msg_t *m);
+
+/* Append a row (row->seq must be the last seq + 1). */
+status_t db_audit_insert(db_t *db, const db_audit_row_t *row, msg_t *m);
+
+/* Filters for db_audit_each; empty strings mean "any". */
+typedef struct db_audit_filter {
+	const char *user_name;
+	const char *since; /* ts >= since, "YYYY-MM-DD..." */
+	const char *target;
+	int64_t limit;     /* 0: no limit */
+	int newest_first;
+} db_audit_filter_t;
+
+/* Call fn for rows in sequence order (or newest first); NULL filter: all. */
+status_t db_audit_each(db_t *db, const db_audit_filter_t *f,
+		       int (*fn)(const db_audit_row_t *row, void *arg), void *arg, msg_t *m);
+
+/* Number of rows in the chain. */
+status_t db_audit_count(db_t *db, int64_t *out, msg_t *m);
+
+/* Pending (unchained) events: add one; move all out in order through fn,
+ * deleting each one fn accepts (returns 0). */
+status_t db_audit_pending_add(db_t *db, const db_audit_row_t *row, msg_t *m);
+status_t db_audit_pending_drain(db_t *db, int (*fn)(const db_audit_row_t *row, void *arg),
+				void *arg, msg_t *m);
+
+#endif

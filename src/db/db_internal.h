@@ -1,0 +1,32 @@
+/* db_internal.h - shared between the files of src/db only: the connection
+ * struct and helpers to prepare and step statements with checked returns. */
+#ifndef CHARTROOM_DB_INTERNAL_H
+#define CHARTROOM_DB_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "db/db.h"
+
+struct db {
+	sqlite3 *conn;
+	char *path;
+};
+
+/* Prepare sql; on failure fill m and return STATUS_DB. */
+status_t db_prepare(db_t *db, const char *sql, sqlite3_stmt **st, msg_t *m);
+
+/* Map a failed sqlite3 return to a status and message ("what" names the
+ * operation, e.g. "saving the user"). SQLITE_BUSY becomes STATUS_BUSY. */
+status_t db_fail(db_t *db, int rc, const char *what, msg_t *m);
+
+/* Bind helpers that keep call sites short. Text NULL binds SQL NULL. */
+int db_bind_text(sqlite3_stmt *st, int idx, const char *s);
+int db_bind_blob(sqlite3_stmt *st, int idx, const void *p, size_t n);
+
+/* Copy a text column into buf (always NUL-terminated; "" for NULL). */
+void db_col_text(sqlite3_stmt *st, int col, char *buf, size_t size);
+
+/* Step a statement that returns no rows; finalize it. */
+status_t db_exec_stmt(db_t *db, sqlite3_stmt *st, const char *what, msg_t *m);
+
+#endif

@@ -1,0 +1,142 @@
+/* db_keys.c - SQL for domain_keys, key_wraps and key_grants. */
+#include "db/db_keys.h"
+
+#include <string.h>
+
+#include "db/db_internal.h"
+
+status_t db_domain_key_add(db_t *db, const char *domain, int version, const char *when,
+			   msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(
+		db, "INSERT INTO domain_keys(domain, version, created) VALUES (?1, ?2, ?3)", &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, domain);
+	sqlite3_bind_int(st, 2, version);
+	db_bind_text(st, 3, when);
+	return db_exec_stmt(db, st, "recording a key", m);
+}
+
+status_t db_domain_key_current(db_t *db, const char *domain, int *version, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret = db_prepare(
+		db, "SELECT max(version) FROM domain_keys WHERE domain = ?1 AND active = 1", &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, domain);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*version = sqlite3_column_int(st, 0);
+	else if (rc == SQLITE_ROW)
+		ret = msg_fail(m, STATUS_NOTFOUND, "The database has no %s key.", domain);
+	else
+		ret = db_fail(db, rc, "reading key versions", m);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static status_t put(db_t *db, const char *sql, const db_wrap_t *w, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db, sql, &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, w->holder);
+	db_bind_text(st, 2, w->domain);
+	sqlite3_bind_int(st, 3, w->version);
+	db_bind_blob(st, 4, w->blob, w->blob_len);
+	return db_exec_stmt(db, st, "saving a key", m);
+}
+
+static status_t each(db_t *db, const char *sql, const char *holder,
+		     int (*fn)(const db_wrap_t *w, void *arg), void *arg, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	db_wrap_t w;
+	int rc;
+	status_t ret = db_prepare(db, sql, &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, holder);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(st, 3);
+		size_t n = (size_t)sqlite3_column_bytes(st, 3);
+		memset(&w, 0, sizeof w);
+		db_col_text(st, 0, w.holder, sizeof w.holder);
+		db_col_text(st, 1, w.domain, sizeof w.domain);
+		w.version = sqlite3_column_int(st, 2);
+		if (n > sizeof w.blob)
+			n = sizeof w.blob; /* too long: will fail to unwrap, as it should */
+		if (p && n)
+			memcpy(w.blob, p, n);
+		w.blob_len = n;
+		if (fn(&w, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading keys", m);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static status_t del(db_t *db, const char *sql, const char *holder, const char *domain,
+		    msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db, sql, &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, holder);
+	db_bind_text(st, 2, domain);
+	return db_exec_stmt(db, st, "removing a key", m);
+}
+
+status_t db_wrap_put(db_t *db, const db_wrap_t *w, msg_t *m)
+{
+	return put(db,
+		   "INSERT OR REPLACE INTO key_wraps(holder, domain, version, wrap) "
+		   "VALUES (?1, ?2, ?3, ?4)",
+		   w, m);
+}
+
+status_t db_wrap_each(db_t *db, const char *holder, int (*fn)(const db_wrap_t *w, void *arg),
+		      void *arg, msg_t *m)
+{
+	return each(db,
+		    "SELECT holder, domain, version, wrap FROM key_wraps WHERE holder = ?1 "
+		    "ORDER BY domain, version",
+		    holder, fn, arg, m);
+}
+
+status_t db_wrap_delete(db_t *db, const char *holder, const char *domain, msg_t *m)
+{
+	return del(db, "DELETE FROM key_wraps WHERE holder = ?1 AND (?2 IS NULL OR domain = ?2)",
+		   holder, domain, m);
+}
+
+status_t db_grant_put(db_t *db, const db_wrap_t *g, msg_t *m)
+{
+	return put(db,
+		   "INSERT OR REPLACE INTO key_grants(user_id, domain, version, sealed) "
+		   "VALUES (?1, ?2, ?3, ?4)",
+		   g, m);
+}
+
+status_t db_grant_each(db_t *db, const char *user_id, int (*fn)(const db_wrap_t *g, void *arg),
+		       void *arg, msg_t *m)
+{
+	return each(db,
+		    "SELECT user_id, domain, version, sealed FROM key_grants WHERE user_id = ?1 "
+		    "ORDER BY domain, version",
+		    user_id, fn, arg, m);
+}
+
+status_t db_grant_delete(db_t *db, const char *user_id, const char *domain, msg_t *m)
+{
+	return del(db, "DELETE FROM key_grants WHERE user_id = ?1 AND (?2 IS NULL OR domain = ?2)",
+		   user_id, domain, m);
+}

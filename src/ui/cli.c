@@ -1,0 +1,576 @@
+/* cli.c - the command-line face: subcommands, password prompts, output.
+ *
+ * Each subcommand is a row of the `commands` table: name, what it does,
+ * its usage line and its handler. Output for scripts is tab-separated;
+ * messages for people go to stderr. Passwords come from the terminal
+ * without echo, or with --password-stdin from standard input (the acting
+ * user's password first, then a new password where one is needed). */
+#include "ui/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "core/audit.h"
+#include "core/clinic.h"
+#include "core/crypto.h"
+#include "core/session.h"
+#include "core/users.h"
+
+#define PW_MAX 1100 /* more than any accepted password, to detect over-long */
+
+typedef struct cli {
+	const cli_globals_t *g;
+	config_t *cfg;
+	int argc;
+	char **argv; /* argv[0] is the subcommand word after the group */
+	FILE *in;    /* standard input when --password-stdin */
+} cli_t;
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int fail(status_t st, const char *text)
+{
+	fprintf(stderr, "chartroom: %s\n", text);
+	return status_exit_code(st);
+}
+
+static int usage_error(const char *usage, const char *why)
+{
+	if (why)
+		fprintf(stderr, "chartroom: %s\n", why);
+	fprintf(stderr, "usage: chartroom %s\n", usage);
+	return 2;
+}
+
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	return 0;
+}
+
+/* Find "--name VALUE" among argv; sets *err on a missing value. */
+static const char *opt_value(int argc, char **argv, const char *name, int *err)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], name) == 0) {
+			if (i + 1 >= argc) {
+				*err = 1;
+				return NULL;
+			}
+			return argv[i + 1];
+		}
+	return NULL;
+}
+
+/* Positional arguments: those that are neither options nor their values.
+ * `valued` lists the options that take a value. */
+static int positionals(int argc, char **argv, const char *const *valued, char **out, int max)
+{
+	int n = 0;
+	for (int i = 0; i < argc; i++) {
+		int takes = 0;
+		if (argv[i][0] == '-' && argv[i][1]) {
+			for (int k = 0; valued && valued[k]; k++)
+				if (strcmp(argv[i], valued[k]) == 0)
+					takes = 1;
+			if (takes)
+				i++;
+			else
+				return -1 - i; /* unknown option at i */
+			continue;
+		}
+		if (n < max)
+			out[n] = argv[i];
+		n++;
+	}
+	return n;
+}
+
+/* Strip control characters before text from the database reaches a
+ * terminal (ARCHITECTURE.md "Terminal UI"). Tabs become spaces so the
+ * tab-separated output stays parseable. */
+static void print_clean(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '\t' || ch == '\n' || ch == '\r')
+			putchar(' ');
+		else if (ch >= 0x20 && ch != 0x7f)
+			putchar(ch);
+	}
+}
+
+/* Read one line into buf (guarded memory). From stdin with
+ * --password-stdin; otherwise from the terminal with echo off. */
+static status_t read_secret(cli_t *c, const char *prompt, char *buf, size_t size, msg_t *m)
+{
+	FILE *f = c->in;
+	struct termios old, quiet;
+	int tty = -1, restore = 0;
+	size_t n;
+
+	if (!f) {
+		tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+		if (tty < 0)
+			return msg_fail(m, STATUS_USAGE,
+					"No terminal to ask for a password; use --password-stdin.");
+		f = fdopen(tty, "r+");
+		if (!f) {
+			close(tty);
+			return msg_fail(m, STATUS_ERR, "Cannot read from the terminal.");
+		}
+		fprintf(f, "%s", prompt);
+		fflush(f);
+		if (tcgetattr(tty, &old) == 0) {
+			quiet = old;
+			quiet.c_lflag &= (tcflag_t)~ECHO;
+			quiet.c_lflag |= ECHONL;
+			restore = tcsetattr(tty, TCSAFLUSH, &quiet) == 0;
+		}
+	}
+	if (!fgets(buf, (int)size, f)) {
+		buf[0] = '\0';
+		if (restore)
+			tcsetattr(tty, TCSAFLUSH, &old);
+		if (tty >= 0)
+			fclose(f);
+		return msg_fail(m, STATUS_AUTH,
+				c->in ? "Standard input ended before the password." : "No password.");
+	}
+	if (restore)
+		tcsetattr(tty, TCSAFLUSH, &old);
+	if (tty >= 0)
+		fclose(f);
+	n = strcspn(buf, "\r\n");
+	if (buf[n] == '\0' && n == size - 1)
+		return msg_fail(m, STATUS_INVALID, "The password is too long.");
+	buf[n] = '\0';
+	return STATUS_OK;
+}
+
+/* A new password: once from stdin, or twice (to confirm) at a terminal. */
+static status_t read_new_password(cli_t *c, const char *who, char *buf, size_t size, msg_t *m)
+{
+	status_t ret;
+	char prompt[128];
+	char *again;
+	snprintf(prompt, sizeof prompt, "New password for %s: ", who);
+	if ((ret = read_secret(c, prompt, buf, size, m)) != STATUS_OK || c->in)
+		return ret;
+	if (!(again = crypto_secure_text(size)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	snprintf(prompt, sizeof prompt, "Repeat the new password for %s: ", who);
+	ret = read_secret(c, prompt, again, size, m);
+	if (ret == STATUS_OK && strcmp(buf, again) != 0)
+		ret = msg_fail(m, STATUS_INVALID, "The two passwords differ; nothing was changed.");
+	crypto_secure_text_free(again);
+	return ret;
+}
+
+static const char *acting_user(const cli_t *c)
+{
+	const char *u = c->g->user;
+	struct passwd *pw;
+	if (u && *u)
+		return u;
+	u = getenv("CHARTROOM_USER");
+	if (u && *u)
+		return u;
+	pw = getpwuid(getuid());
+	return pw ? pw->pw_name : "";
+}
+
+/* Open the database and sign on as the acting user. */
+static status_t sign_on(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m)
+{
+	status_t ret;
+	char *pw = NULL, prompt[128];
+	login_info_t info;
+	const char *user = acting_user(c);
+
+	*clinic = NULL;
+	*s = NULL;
+	if ((ret = clinic_open(c->g->db_path, c->cfg, clinic, m)) != STATUS_OK)
+		return ret;
+	if (!(pw = crypto_secure_text(PW_MAX))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	snprintf(prompt, sizeof prompt, "Password for %s: ", user);
+	if ((ret = read_secret(c, prompt, pw, PW_MAX, m)) != STATUS_OK)
+		goto cleanup;
+	ret = session_login(*clinic, user, pw, s, &info, m);
+cleanup:
+	crypto_secure_text_free(pw);
+	if (ret != STATUS_OK) {
+		clinic_close(*clinic);
+		*clinic = NULL;
+	}
+	return ret;
+}
+
+static void sign_off(clinic_t *clinic, session_t *s)
+{
+	session_logout(s);
+	clinic_close(clinic);
+}
+
+/* ---- init, recover, roles --------------------------------------------- */
+
+static int cmd_init(cli_t *c)
+{
+	static const char usage[] =
+		"init --db PATH --admin NAME [--clinic \"CLINIC NAME\"] [--password-stdin]";
+	static const char *const valued[] = {"--admin", "--clinic", NULL};
+	char *pos[1];
+	int err = 0;
+	const char *admin = opt_value(c->argc, c->argv, "--admin", &err);
+	const char *name = opt_value(c->argc, c->argv, "--clinic", &err);
+	char *pw = NULL;
+	char recovery[CRYPTO_RECOVERY_TEXT];
+	msg_t m;
+	status_t st;
+
+	if (wants_help(c->argc, c->argv)) {
+		printf("usage: chartroom %s\n\nCreate a new database with its keys, its first "
+		       "administrator and a recovery key.\nNever overwrites an existing file.\n",
+		       usage);
+		return 0;
+	}
+	if (err || !admin || positionals(c->argc - 1, c->argv + 1, valued, pos, 1) != 0)
+		return usage_error(usage, err ? "an option needs a value" : NULL);
+	if (!c->g->db_path || !*c->g->db_path)
+		return usage_error(usage, "--db PATH is required");
+	if (access(c->g->db_path, F_OK) == 0)
+		return fail(STATUS_EXISTS, "the database file already exists; Chartroom will not "
+					   "overwrite it. Choose another path.");
+	if (!(pw = crypto_secure_text(PW_MAX)))
+		return fail(STATUS_NOMEM, "out of memory");
+	st = read_new_password(c, admin, pw, PW_MAX, &m);
+	if (st == STATUS_OK)
+		st = clinic_init(c->g->db_path, c->cfg, admin, pw, name ? name : "Chartroom Clinic",
+				 recovery, &m);
+	crypto_secure_text_free(pw);
+	if (st != STATUS_OK)
+		return fail(st, m.text);
+	fprintf(stderr, "%s\n", m.text);
+	printf("\nRECOVERY KEY (shown once; print it and keep it in the clinic's safe):\n\n"
+	       "    %s\n\n"
+	       "It unlocks every key in this database for emergency access\n"
+	       "('chartroom recover'). Anyone holding it can read all records.\n",
+	       recovery);
+	memset(recovery, 0, sizeof recovery);
+	return 0;
+}
+
+static int cmd_recover(cli_t *c)
+{
+	static const char usage[] = "recover --db PATH --admin NAME [--password-stdin]";
+	static const char *const valued[] = {"--admin", NULL};
+	char *pos[1];
+	int err = 0;
+	const char *admin = opt_value(c->argc, c->argv, "--admin", &err);
+	char *rk = NULL, *pw = NULL;
+	clinic_t *clinic = NULL;
+	msg_t m;
+	status_t st;
+
+	if (wants_help(c->argc, c->argv)) {
+		printf("usage: chartroom %s\n\nEmergency access: with the recovery key printed at "
+		       "init, set a new password\nfor an administrator (created if missing). "
+		       "Standard input: the recovery key,\nthen the new password.\n",
+		       usage);
+		return 0;
+	}
+	if (err || !admin || positionals(c->argc - 1, c->argv + 1, valued, pos, 1) != 0)
+		return usage_error(usage, NULL);
+	rk = crypto_secure_text(PW_MAX);
+	pw = crypto_secure_text(PW_MAX);
+	if (!rk || !pw) {
+		st = msg_fail(&m, STATUS_NOMEM, "out of memory");
+		goto cleanup;
+	}
+	if ((st = clinic_open(c->g->db_path, c->cfg, &clinic, &m)) != STATUS_OK)
+		goto cleanup;
+	if ((st = read_secret(c, "Recovery key: ", rk, PW_MAX, &m)) != STATUS_OK)
+		goto cleanup;
+	if ((st = read_new_password(c, admin, pw, PW_MAX, &m)) != STATUS_OK)
+		goto cleanup;
+	st = clinic_recover(clinic, rk, admin, pw, &m);
+cleanup:
+	crypto_secure_text_free(rk);
+	crypto_secure_text_free(pw);
+	clinic_close(clinic);
+	if (st != STATUS_OK)
+		return fail(st, m.text);
+	fprintf(stderr, "%s\n", m.text);
+	return 0;
+}
+
+static int cmd_roles(cli_t *c)
+{
+	if (wants_help(c->argc, c->argv)) {
+		printf("usage: chartroom roles\n\nPrint the permission matrix in force (defaults "
+		       "changed by [roles] in the configuration).\n");
+		return 0;
+	}
+	printf("%-20s", "action");
+	for (int r = 0; r < ROLE_COUNT; r++)
+		printf(" %-9s", perm_role_name((role_t)r));
+	printf(" description\n");
+	for (int a = 0; a < ACT_COUNT; a++) {
+		printf("%-20s", perm_action_name((action_t)a));
+		for (int r = 0; r < ROLE_COUNT; r++)
+			printf(" %-9s", perm_allowed(&c->cfg->perms, (role_t)r, (action_t)a) ? "yes" : "-");
+		printf(" %s\n", perm_action_desc((action_t)a));
+	}
+	return 0;
+}
+
+static int cmd_config(cli_t *c)
+{
+	if (wants_help(c->argc, c->argv) || c->argc < 2 || strcmp(c->argv[1], "check") != 0) {
+		printf("usage: chartroom config check [--config FILE]\n\nRead the configuration "
+		       "and report the first problem, or where it came from.\n");
+		return wants_help(c->argc, c->argv) ? 0 : 2;
+	}
+	/* main() already loaded and validated it. */
+	printf("configuration OK: %s\n", c->cfg->source);
+	return 0;
+}
+
+/* ---- user ------------------------------------------------------------- */
+
+static int print_user(const user_info_t *u, void *arg)
+{
+	(void)arg;
+	printf("%s\t%s\t%s\t%s\t%d\t", u->name, u->role,
+	       u->disabled ? "disabled" : u->locked ? "locked" : "active",
+	       u->last_login[0] ? u->last_login : "never", u->failed_count);
+	for (int d = 0, first = 1; d < DOMAIN_COUNT; d++)
+		if (u->domains & DOMAIN_BIT(d)) {
+			printf("%s%s", first ? "" : ",", crypto_domain_name((domain_t)d));
+			first = 0;
+		}
+	printf("\n");
+	return 0;
+}
+
+static int cmd_user(cli_t *c)
+{
+	static const char usage[] =
+		"[--user ACTOR] user add NAME --role ROLE | list | disable NAME | enable NAME |\n"
+		"       unlock NAME | passwd NAME | role NAME ROLE";
+	static const char *const valued[] = {"--role", NULL};
+	char *pos[4];
+	int err = 0, n;
+	const char *verb = c->argc > 1 ? c->argv[1] : "";
+	const char *role = opt_value(c->argc, c->argv, "--role", &err);
+	clinic_t *clinic = NULL;
+	session_t *s = NULL;
+	char *pw = NULL;
+	msg_t m;
+	status_t st;
+
+	if (wants_help(c->argc, c->argv)) {
+		printf("usage: chartroom %s\n\n"
+		       "Manage staff accounts (administrators; anyone may change their own "
+		       "password).\n"
+		       "  add NAME --role ROLE   new user; asks for their first password\n"
+		       "  list                   name, role, status, last sign-on, failures, keys\n"
+		       "  disable NAME           sign-on refused and the user's keys removed\n"
+		       "  enable NAME            re-enable with a new password\n"
+		       "  unlock NAME            clear a lockout after failed sign-ons\n"
+		       "  passwd NAME            set a new password\n"
+		       "  role NAME ROLE         change role; keys follow the role\n"
+		       "Roles: frontdesk nurse provider him privacy admin\n",
+		       usage);
+		return 0;
+	}
+	n = positionals(c->argc - 1, c->argv + 1, valued, pos, 4);
+	if (err || n < 1)
+		return usage_error(usage, n < -0 ? "unknown option" : NULL);
+	if (!((strcmp(verb, "add") == 0 && n == 2 && role) || (strcmp(verb, "list") == 0 && n == 1) ||
+	      ((strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0 ||
+		strcmp(verb, "unlock") == 0 || strcmp(verb, "passwd") == 0) &&
+	       n == 2) ||
+	      (strcmp(verb, "role") == 0 && n == 3)))
+		return usage_error(usage, NULL);
+	if ((st = sign_on(c, &clinic, &s, &m)) != STATUS_OK)
+		return fail(st, m.text);
+	if (!(pw = crypto_secure_text(PW_MAX))) {
+		st = msg_fail(&m, STATUS_NOMEM, "out of memory");
+		goto cleanup;
+	}
+	if (strcmp(verb, "list") == 0) {
+		printf("name\trole\tstatus\tlast_login\tfailures\tkeys\n");
+		st = users_list(s, print_user, NULL, &m);
+		if (st == STATUS_OK)
+			msg_clear(&m);
+	} else if (strcmp(verb, "add") == 0) {
+		/* Check the permission before asking for a password nobody can use. */
+		if ((st = session_require(s, ACT_USER_MANAGE, &m)) == STATUS_OK &&
+		    (st = read_new_password(c, pos[1], pw, PW_MAX, &m)) == STATUS_OK)
+			st = users_add(s, pos[1], role, pw, &m);
+	} else if (strcmp(verb, "disable") == 0) {
+		st = users_disable(s, pos[1], &m);
+	} else if (strcmp(verb, "unlock") == 0) {
+		st = users_unlock(s, pos[1], &m);
+	} else if (strcmp(verb, "enable") == 0) {
+		if ((st = session_require(s, ACT_USER_MANAGE, &m)) == STATUS_OK &&
+		    (st = read_new_password(c, pos[1], pw, PW_MAX, &m)) == STATUS_OK)
+			st = users_enable(s, pos[1], pw, &m);
+	} else if (strcmp(verb, "passwd") == 0) {
+		if ((strcmp(pos[1], session_user_name(s)) == 0 ||
+		     (st = session_require(s, ACT_USER_MANAGE, &m)) == STATUS_OK) &&
+		    (st = read_new_password(c, pos[1], pw, PW_MAX, &m)) == STATUS_OK)
+			st = users_passwd(s, pos[1], pw, &m);
+	} else {
+		st = users_set_role(s, pos[1], pos[2], &m);
+	}
+cleanup:
+	crypto_secure_text_free(pw);
+	sign_off(clinic, s);
+	if (st != STATUS_OK)
+		return fail(st, m.text);
+	if (m.text[0])
+		fprintf(stderr, "%s\n", m.text);
+	return 0;
+}
+
+/* ---- audit ------------------------------------------------------------ */
+
+static int print_entry(const audit_entry_t *e, void *arg)
+{
+	(void)arg;
+	printf("%" PRId64 "\t", e->seq);
+	print_clean(e->ts);
+	putchar('\t');
+	print_clean(e->user_name);
+	putchar('\t');
+	print_clean(e->source);
+	putchar('\t');
+	print_clean(e->action);
+	putchar('\t');
+	print_clean(e->target);
+	putchar('\t');
+	print_clean(e->outcome);
+	putchar('\t');
+	print_clean(e->detail);
+	putchar('\n');
+	return 0;
+}
+
+static int valid_date(const char *s)
+{
+	int y, mo, d;
+	char tail;
+	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) != 3)
+		return 0;
+	return y >= 1900 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
+}
+
+static int cmd_audit(cli_t *c)
+{
+	static const char usage[] =
+		"[--user ACTOR] audit verify [--anchor SEQ:MAC] | anchor |\n"
+		"       list [--by NAME] [--since YYYY-MM-DD] [--limit N]";
+	static const char *const valued[] = {"--anchor", "--by", "--since", "--limit", NULL};
+	char *pos[2];
+	int err = 0, n;
+	const char *verb = c->argc > 1 ? c->argv[1] : "";
+	const char *anchor = opt_value(c->argc, c->argv, "--anchor", &err);
+	const char *by = opt_value(c->argc, c->argv, "--by", &err);
+	const char *since = opt_value(c->argc, c->argv, "--since", &err);
+	const char *limit = opt_value(c->argc, c->argv, "--limit", &err);
+	clinic_t *clinic = NULL;
+	session_t *s = NULL;
+	msg_t m;
+	status_t st;
+	int64_t count = 0, bad = 0;
+	char buf[128];
+
+	if (wants_help(c->argc, c->argv)) {
+		printf("usage: chartroom %s\n\n"
+		       "  verify   recompute the chain: 'audit chain OK: N entries', or exit 5\n"
+		       "           naming the first bad sequence. --anchor checks a saved anchor\n"
+		       "           is still in the chain (detects truncation, old copies).\n"
+		       "  anchor   print the latest SEQ:MAC to keep outside the database\n"
+		       "  list     entries, tab-separated: seq time user source action target\n"
+		       "           outcome detail. --by NAME: only that user's entries.\n",
+		       usage);
+		return 0;
+	}
+	n = positionals(c->argc - 1, c->argv + 1, valued, pos, 2);
+	if (err || n != 1 ||
+	    (strcmp(verb, "verify") != 0 && strcmp(verb, "anchor") != 0 && strcmp(verb, "list") != 0))
+		return usage_error(usage, err ? "an option needs a value" : NULL);
+	if (since && !valid_date(since))
+		return usage_error(usage, "--since takes a date as YYYY-MM-DD");
+	if (limit && (atoll(limit) <= 0 || strspn(limit, "0123456789") != strlen(limit)))
+		return usage_error(usage, "--limit takes a positive number");
+	if ((st = sign_on(c, &clinic, &s, &m)) != STATUS_OK)
+		return fail(st, m.text);
+	if (strcmp(verb, "verify") == 0) {
+		st = audit_verify(s, anchor, &count, &bad, &m);
+		if (st == STATUS_OK)
+			printf("%s\n", m.text);
+	} else if (strcmp(verb, "anchor") == 0) {
+		st = audit_anchor(s, buf, sizeof buf, &m);
+		if (st == STATUS_OK)
+			printf("%s\n", buf);
+	} else {
+		audit_query_t q = {by, since, NULL, limit ? atoll(limit) : 0, 0};
+		printf("seq\ttime\tuser\tsource\taction\ttarget\toutcome\tdetail\n");
+		st = audit_list(s, &q, print_entry, NULL, &m);
+	}
+	sign_off(clinic, s);
+	if (st != STATUS_OK)
+		return fail(st, m.text);
+	return 0;
+}
+
+/* ---- dispatch --------------------------------------------------------- */
+
+static const struct command {
+	const char *name;
+	int (*run)(cli_t *c);
+	const char *summary;
+} commands[] = {
+	{"init", cmd_init, "create a new database, its keys and first administrator"},
+	{"user", cmd_user, "add, list, disable, enable, unlock users; passwords; roles"},
+	{"audit", cmd_audit, "verify, anchor and list the audit chain"},
+	{"roles", cmd_roles, "print the permission matrix in force"},
+	{"recover", cmd_recover, "emergency access with the recovery key"},
+	{"config", cmd_config, "check the configuration file"},
+};
+
+void cli_usage(FILE *f)
+{
+	fprintf(f, "usage: chartroom [--db PATH] [--config FILE]              full-screen app\n"
+		   "       chartroom [--db PATH] [--user NAME] [--password-stdin] COMMAND ...\n\n"
+		   "Commands (COMMAND -h for more):\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nExit codes: 0 ok, 1 error, 2 usage, 3 authentication failed,\n"
+		   "4 permission denied, 5 integrity failure.\n");
+}
+
+int cli_run(const cli_globals_t *g, config_t *cfg, int argc, char **argv)
+{
+	cli_t c = {g, cfg, argc, argv, g->password_stdin ? stdin : NULL};
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[0], commands[i].name) == 0)
+			return commands[i].run(&c);
+	fprintf(stderr, "chartroom: unknown command '%s'\n", argv[0]);
+	cli_usage(stderr);
+	return 2;
+}

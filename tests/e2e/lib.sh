@@ -1,0 +1,103 @@
+#!/bin/sh
+# lib.sh - helpers for end-to-end tests: a fresh database with one user per
+# role, the real binary run in tmux, keys typed with send-keys, the screen
+# read with capture-pane, and TAP output ("ok N - ...", "not ok N - ...").
+#
+# Use: . "$(dirname "$0")/lib.sh"; e2e_setup; ...; e2e_done
+set -u
+BIN=${CHARTROOM_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/chartroom}
+ROOT=${CHARTROOM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+E2E_N=0
+E2E_FAILED=0
+E2E_SESSIONS=""
+
+# Passwords of the demo users created by e2e_setup (name = role word).
+PW_ADMIN='admin-password-for-tests'
+PW_FRONT='frontdesk-password-for-tests'
+PW_NURSE='nurse-password-for-tests'
+PW_PROV='provider-password-for-tests'
+PW_HIM='him-clerk-password-for-tests'
+PW_PRIV='privacy-password-for-tests'
+
+ok() { E2E_N=$((E2E_N + 1)); echo "ok $E2E_N - $1"; }
+not_ok() {
+	E2E_N=$((E2E_N + 1))
+	E2E_FAILED=$((E2E_FAILED + 1))
+	echo "not ok $E2E_N - $1"
+	[ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/#   /'
+	return 0
+}
+# check "description" command...: ok if the command succeeds
+check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+
+# A scratch directory, a test config (short idle lock, lockout after 3),
+# and a database with admin "admin" plus one user per role:
+# front (frontdesk), nurse, prov (provider), him, priv (privacy).
+e2e_setup() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/chartroom-e2e.XXXXXX")
+	DB="$T/clinic.db"
+	CONF="$T/chartroom.ini"
+	cat > "$CONF" <<CONF
+[security]
+idle_lock_seconds = ${E2E_IDLE:-600}
+lockout_after = 3
+CONF
+	chmod 0644 "$CONF"
+	export CHARTROOM_CONFIG="$CONF"
+	printf '%s\n' "$PW_ADMIN" | "$BIN" init --db "$DB" --admin admin --clinic "Harbor Family Clinic" --password-stdin >/dev/null 2>"$T/init.err" || {
+		not_ok "e2e setup: init" "$(cat "$T/init.err")"; e2e_done; }
+	for u in "front frontdesk $PW_FRONT" "nurse nurse $PW_NURSE" "prov provider $PW_PROV" \
+		"him him $PW_HIM" "priv privacy $PW_PRIV"; do
+		set -- $u
+		printf '%s\n%s\n' "$PW_ADMIN" "$3" | "$BIN" --db "$DB" --user admin --password-stdin user add "$1" --role "$2" 2>>"$T/init.err" || {
+			not_ok "e2e setup: user add $1" "$(cat "$T/init.err")"; e2e_done; }
+	done
+}
+
+# cli USER PASSWORD ARGS...: run a command as USER, password on stdin.
+cli() { u=$1; p=$2; shift 2; printf '%s\n' "$p" | "$BIN" --db "$DB" --user "$u" --password-stdin "$@"; }
+
+# tui_start NAME [COLS ROWS]: start the app in a detached tmux session.
+tui_start() {
+	name="cr-$$-$1"
+	E2E_SESSIONS="$E2E_SESSIONS $name"
+	tmux -L chartroom-e2e new-session -d -s "$name" -x "${2:-80}" -y "${3:-24}" \
+		"env TERM=xterm-256color CHARTROOM_CONFIG='$CONF' ASAN_OPTIONS='${ASAN_OPTIONS:-}' UBSAN_OPTIONS='${UBSAN_OPTIONS:-}' '$BIN' --db '$DB'; echo \"[exit \$?]\"; sleep 30"
+	S=$name
+}
+tui_send() { tmux -L chartroom-e2e send-keys -t "$S" "$@"; }
+# type literal text (no key-name interpretation)
+tui_type() { tmux -L chartroom-e2e send-keys -t "$S" -l "$1"; }
+tui_screen() { tmux -L chartroom-e2e capture-pane -p -t "$S"; }
+tui_resize() { tmux -L chartroom-e2e resize-window -t "$S" -x "$1" -y "$2"; }
+# tui_wait "text" [seconds]: wait until text is on screen; 0 if seen
+tui_wait() {
+	limit=$(( ${2:-5} * 10 ))
+	i=0
+	while [ $i -lt $limit ]; do
+		tui_screen | grep -qF -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# expect "description" "text" [seconds]: a test that text appears
+expect() {
+	if tui_wait "$2" "${3:-5}"; then ok "$1"; else not_ok "$1" "$(tui_screen)"; fi
+}
+# expect_not "description" "text": a test that text is NOT on screen now
+expect_not() {
+	if tui_screen | grep -qF -- "$2"; then not_ok "$1" "$(tui_screen)"; else ok "$1"; fi
+}
+tui_stop() { tmux -L chartroom-e2e kill-session -t "$S" 2>/dev/null; }
+
+# sql QUERY: read the test database directly (as an attacker would).
+sql() { sqlite3 "$DB" "$1"; }
+
+e2e_done() {
+	for s in $E2E_SESSIONS; do tmux -L chartroom-e2e kill-session -t "$s" 2>/dev/null; done
+	[ -n "${T:-}" ] && rm -rf "$T"
+	echo "1..$E2E_N"
+	[ "$E2E_FAILED" -eq 0 ] && exit 0
+	exit 1
+}
