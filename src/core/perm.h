@@ -44,7 +44,7 @@ typedef enum {
 	X(PATIENT_IMPORT, "patient_import", R_H, K_DEMO, "Import patients from a file")           \
 	X(VIEW_CONFIDENTIAL, "view_confidential", R_P | R_H, K_DEMO,                             \
 	  "Open confidential charts without break-the-glass")                                      \
-	X(ENCOUNTER_CHECKIN, "encounter_checkin", R_F, K_DEMO | K_CLIN,                          \
+	X(ENCOUNTER_CHECKIN, "encounter_checkin", R_F, K_DEMO,                                   \
 	  "Check patients in (create encounters)")                                                \
 	X(ENCOUNTER_CLOSE, "encounter_close", R_N | R_P, K_DEMO, "Close encounters")             \
 	X(CLINICAL_VIEW, "clinical_view", R_N | R_P | R_H, K_DEMO | K_CLIN,                      \
