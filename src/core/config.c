@@ -44,7 +44,7 @@ static const setting_t settings[] = {
 	{"security:password_max_length", T_INT, OFF(password_max_length), 64, 1024, 0, NULL, NULL},
 	{"security:argon2_passes", T_INT, OFF(argon2_passes), 2, 10, 1, NULL, NULL},
 	{"security:argon2_memory_mib", T_INT, OFF(argon2_memory_mib), 64, 4096, 1, NULL, NULL},
-	{"security:blind_index_bytes", T_INT, OFF(blind_index_bytes), 4, 32, 0, NULL, NULL},
+	{"security:blind_index_bytes", T_INT, OFF(blind_index_bytes), 4, 8, 0, NULL, NULL},
 	{"mrn:prefix", T_STR, OFF(mrn_prefix), 0, 4, 0, NULL, "0 to 4 capital letters"},
 	{"mrn:digits", T_INT, OFF(mrn_digits), 5, 10, 0, NULL, NULL},
 	{"ui:date_format", T_ENUM, OFF(date_format), 0, 0, 0, date_names, NULL},

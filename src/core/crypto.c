@@ -73,24 +73,44 @@ void secret_free(secret_t *s)
 	}
 }
 
+/* Derived subkeys are cached per session: deriving one costs a BLAKE2b
+ * run, and a search or an import needs the same few column keys thousands
+ * of times. The cache lives in the same guarded memory as the keys and is
+ * wiped with them. */
+#define SUBKEY_SLOTS 64
+
+struct subkey_slot {
+	uint64_t id;
+	int domain; /* -1: empty */
+};
+
 struct keyring {
-	unsigned char *keys; /* sodium_malloc'd DOMAIN_COUNT * CRYPTO_KEY_LEN */
+	unsigned char *mem; /* sodium_malloc'd: DOMAIN_COUNT keys, then SUBKEY_SLOTS subkeys */
 	int version[DOMAIN_COUNT];
 	unsigned held;
+	struct subkey_slot slots[SUBKEY_SLOTS];
 };
+
+#define KEYRING_BYTES ((DOMAIN_COUNT + SUBKEY_SLOTS) * CRYPTO_KEY_LEN)
+
+static void slots_clear(keyring_t *kr)
+{
+	for (int i = 0; i < SUBKEY_SLOTS; i++)
+		kr->slots[i].domain = -1;
+}
 
 keyring_t *keyring_new(void)
 {
 	keyring_t *kr = calloc(1, sizeof *kr);
 	if (!kr)
 		return NULL;
-	kr->keys = sodium_malloc(DOMAIN_COUNT * CRYPTO_KEY_LEN);
-	if (!kr->keys) {
+	kr->mem = sodium_malloc(KEYRING_BYTES);
+	if (!kr->mem) {
 		free(kr);
 		return NULL;
 	}
-	sodium_memzero(kr->keys, DOMAIN_COUNT * CRYPTO_KEY_LEN);
-	sodium_mprotect_noaccess(kr->keys);
+	sodium_memzero(kr->mem, KEYRING_BYTES);
+	slots_clear(kr);
 	return kr;
 }
 
@@ -98,9 +118,8 @@ void keyring_wipe(keyring_t *kr)
 {
 	if (!kr)
 		return;
-	sodium_mprotect_readwrite(kr->keys);
-	sodium_memzero(kr->keys, DOMAIN_COUNT * CRYPTO_KEY_LEN);
-	sodium_mprotect_noaccess(kr->keys);
+	sodium_memzero(kr->mem, KEYRING_BYTES);
+	slots_clear(kr);
 	kr->held = 0;
 	memset(kr->version, 0, sizeof kr->version);
 }
@@ -109,8 +128,7 @@ void keyring_free(keyring_t *kr)
 {
 	if (!kr)
 		return;
-	sodium_mprotect_readwrite(kr->keys);
-	sodium_free(kr->keys);
+	sodium_free(kr->mem); /* wipes before unmapping */
 	free(kr);
 }
 
@@ -134,11 +152,16 @@ status_t keyring_set(keyring_t *kr, domain_t d, int version, const unsigned char
 {
 	if ((unsigned)d >= DOMAIN_COUNT)
 		return msg_fail(m, STATUS_CRYPTO, "Unknown key domain.");
-	sodium_mprotect_readwrite(kr->keys);
-	memcpy(kr->keys + (size_t)d * CRYPTO_KEY_LEN, key, CRYPTO_KEY_LEN);
-	sodium_mprotect_readonly(kr->keys);
+	memcpy(kr->mem + (size_t)d * CRYPTO_KEY_LEN, key, CRYPTO_KEY_LEN);
 	kr->version[d] = version;
 	kr->held |= DOMAIN_BIT(d);
+	/* Subkeys of an older version of this domain are stale now. */
+	for (int i = 0; i < SUBKEY_SLOTS; i++)
+		if (kr->slots[i].domain == (int)d) {
+			sodium_memzero(kr->mem + (size_t)(DOMAIN_COUNT + i) * CRYPTO_KEY_LEN,
+				       CRYPTO_KEY_LEN);
+			kr->slots[i].domain = -1;
+		}
 	return STATUS_OK;
 }
 
@@ -146,7 +169,7 @@ const unsigned char *keyring_key(const keyring_t *kr, domain_t d)
 {
 	if (!keyring_has(kr, d))
 		return NULL;
-	return kr->keys + (size_t)d * CRYPTO_KEY_LEN;
+	return kr->mem + (size_t)d * CRYPTO_KEY_LEN;
 }
 
 void crypto_salt(unsigned char salt[CRYPTO_SALT_LEN])
@@ -235,16 +258,41 @@ status_t crypto_unseal(const unsigned char pk[CRYPTO_PK_LEN], const unsigned cha
 	return STATUS_OK;
 }
 
-static status_t subkey(const keyring_t *kr, domain_t d, uint64_t id, unsigned char *out,
+/* The subkey `id` of domain d, from the cache or derived into it. The
+ * pointer is valid until the keyring is wiped or freed. keyring_t is
+ * logically const here: the cache is an implementation detail. */
+static status_t subkey(const keyring_t *ckr, domain_t d, uint64_t id, const unsigned char **out,
 		       msg_t *m)
 {
+	keyring_t *kr = (keyring_t *)(uintptr_t)ckr;
 	const unsigned char *k = keyring_key(kr, d);
+	unsigned start = (unsigned)((id ^ (id >> 29) ^ (uint64_t)d) % SUBKEY_SLOTS), slot;
 	if (!k)
 		return msg_fail(m, STATUS_DENIED,
 				"Your account does not hold the %s key needed for this.",
 				crypto_domain_name(d));
-	if (crypto_kdf_derive_from_key(out, CRYPTO_KEY_LEN, id, KDF_CONTEXT, k) != 0)
+	for (unsigned i = 0; i < SUBKEY_SLOTS; i++) {
+		slot = (start + i) % SUBKEY_SLOTS;
+		if (kr->slots[slot].domain == (int)d && kr->slots[slot].id == id) {
+			*out = kr->mem + (size_t)(DOMAIN_COUNT + slot) * CRYPTO_KEY_LEN;
+			return STATUS_OK;
+		}
+		if (kr->slots[slot].domain == -1)
+			break;
+	}
+	/* Not cached: take the first free slot from start, or evict start. */
+	slot = start;
+	for (unsigned i = 0; i < SUBKEY_SLOTS; i++)
+		if (kr->slots[(start + i) % SUBKEY_SLOTS].domain == -1) {
+			slot = (start + i) % SUBKEY_SLOTS;
+			break;
+		}
+	if (crypto_kdf_derive_from_key(kr->mem + (size_t)(DOMAIN_COUNT + slot) * CRYPTO_KEY_LEN,
+				       CRYPTO_KEY_LEN, id, KDF_CONTEXT, k) != 0)
 		return msg_fail(m, STATUS_CRYPTO, "Could not derive a key.");
+	kr->slots[slot].domain = (int)d;
+	kr->slots[slot].id = id;
+	*out = kr->mem + (size_t)(DOMAIN_COUNT + slot) * CRYPTO_KEY_LEN;
 	return STATUS_OK;
 }
 
@@ -279,27 +327,24 @@ status_t crypto_field_encrypt(const keyring_t *kr, domain_t d, const char *table
 			      msg_t *m)
 {
 	status_t ret = STATUS_OK;
-	unsigned char *key = NULL, *buf = NULL, *blob = NULL;
+	const unsigned char *key = NULL;
+	unsigned char *buf = NULL, *blob = NULL;
 	char aad[256];
 	int version = keyring_version(kr, d);
 	int aad_len = field_aad(aad, sizeof aad, table, column, row_id, version);
-	size_t padded = plain_len, blob_len;
+	size_t padded = plain_len, blob_len, cap = 0;
 	unsigned long long clen = 0;
 
 	*out = NULL;
 	*out_len = 0;
 	if (aad_len < 0)
 		return msg_fail(m, STATUS_CRYPTO, "Field name too long to encrypt.");
-	if (!(key = sodium_malloc(CRYPTO_KEY_LEN)))
-		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
-	if ((ret = subkey(kr, d, column_subkey_id(table, column, 0), key, m)) != STATUS_OK)
-		goto cleanup;
+	if ((ret = subkey(kr, d, column_subkey_id(table, column, 0), &key, m)) != STATUS_OK)
+		return ret;
 	if (pad) {
-		size_t cap = plain_len + FIELD_PAD + 1;
-		if (!(buf = sodium_malloc(cap))) {
-			ret = msg_fail(m, STATUS_NOMEM, "Out of memory encrypting.");
-			goto cleanup;
-		}
+		cap = plain_len + FIELD_PAD + 1;
+		if (!(buf = malloc(cap)))
+			return msg_fail(m, STATUS_NOMEM, "Out of memory encrypting.");
 		memcpy(buf, plain, plain_len);
 		if (sodium_pad(&padded, buf, plain_len, FIELD_PAD, cap) != 0) {
 			ret = msg_fail(m, STATUS_CRYPTO, "Could not pad a value.");
@@ -325,9 +370,10 @@ status_t crypto_field_encrypt(const keyring_t *kr, domain_t d, const char *table
 	blob = NULL;
 cleanup:
 	free(blob);
-	if (buf)
-		sodium_free(buf);
-	sodium_free(key);
+	if (buf) {
+		sodium_memzero(buf, cap); /* a plaintext copy */
+		free(buf);
+	}
 	return ret;
 }
 
@@ -336,7 +382,7 @@ status_t crypto_field_decrypt(const keyring_t *kr, domain_t d, const char *table
 			      size_t blob_len, char **out, size_t *out_len, msg_t *m)
 {
 	status_t ret = STATUS_OK;
-	unsigned char *key = NULL;
+	const unsigned char *key = NULL;
 	char *plain = NULL;
 	char aad[256];
 	int aad_len, version, padded;
@@ -360,14 +406,10 @@ status_t crypto_field_decrypt(const keyring_t *kr, domain_t d, const char *table
 	aad_len = field_aad(aad, sizeof aad, table, column, row_id, version);
 	if (aad_len < 0)
 		return msg_fail(m, STATUS_CRYPTO, "Field name too long to decrypt.");
-	if (!(key = sodium_malloc(CRYPTO_KEY_LEN)))
-		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
-	if ((ret = subkey(kr, d, column_subkey_id(table, column, 0), key, m)) != STATUS_OK)
-		goto cleanup;
-	if (!(plain = malloc(blob_len + 1))) {
-		ret = msg_fail(m, STATUS_NOMEM, "Out of memory decrypting.");
-		goto cleanup;
-	}
+	if ((ret = subkey(kr, d, column_subkey_id(table, column, 0), &key, m)) != STATUS_OK)
+		return ret;
+	if (!(plain = malloc(blob_len + 1)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory decrypting.");
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
 		    (unsigned char *)plain, &plen, NULL, blob + 2 + NONCE_LEN,
 		    blob_len - 2 - NONCE_LEN, (unsigned char *)aad, (unsigned long long)aad_len,
@@ -394,7 +436,6 @@ cleanup:
 		sodium_memzero(plain, blob_len + 1);
 		free(plain);
 	}
-	sodium_free(key);
 	return ret;
 }
 
@@ -411,36 +452,31 @@ status_t crypto_blind_token(const keyring_t *kr, domain_t d, const char *table,
 			    unsigned char *token, msg_t *m)
 {
 	status_t ret;
-	unsigned char *key = NULL;
-	unsigned char full[crypto_generichash_BYTES];
+	const unsigned char *key = NULL;
+	unsigned char full[16];
 	if (token_len < 4 || token_len > CRYPTO_TOKEN_MAX)
 		return msg_fail(m, STATUS_CRYPTO, "Blind index length out of range.");
-	if (!(key = sodium_malloc(CRYPTO_KEY_LEN)))
-		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
-	ret = subkey(kr, d, column_subkey_id(table, column, 1), key, m);
-	if (ret == STATUS_OK &&
-	    crypto_generichash(full, sizeof full, (const unsigned char *)value, strlen(value), key,
+	if ((ret = subkey(kr, d, column_subkey_id(table, column, 1), &key, m)) != STATUS_OK)
+		return ret;
+	/* BLAKE2b with a 16-byte output (its minimum), cut to token_len. */
+	if (crypto_generichash(full, sizeof full, (const unsigned char *)value, strlen(value), key,
 			       CRYPTO_KEY_LEN) != 0)
-		ret = msg_fail(m, STATUS_CRYPTO, "Could not compute an index token.");
-	if (ret == STATUS_OK)
-		memcpy(token, full, token_len);
+		return msg_fail(m, STATUS_CRYPTO, "Could not compute an index token.");
+	memcpy(token, full, token_len);
 	sodium_memzero(full, sizeof full);
-	sodium_free(key);
-	return ret;
+	return STATUS_OK;
 }
 
 status_t crypto_audit_mac(const keyring_t *kr, const unsigned char *data, size_t len,
 			  unsigned char mac[32], msg_t *m)
 {
-	status_t ret;
-	unsigned char *key = sodium_malloc(CRYPTO_KEY_LEN);
-	if (!key)
-		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
-	ret = subkey(kr, DOMAIN_AUDIT, AUDIT_SUBKEY_ID, key, m);
-	if (ret == STATUS_OK && crypto_generichash(mac, 32, data, len, key, CRYPTO_KEY_LEN) != 0)
-		ret = msg_fail(m, STATUS_CRYPTO, "Could not compute the audit MAC.");
-	sodium_free(key);
-	return ret;
+	const unsigned char *key = NULL;
+	status_t ret = subkey(kr, DOMAIN_AUDIT, AUDIT_SUBKEY_ID, &key, m);
+	if (ret != STATUS_OK)
+		return ret;
+	if (crypto_generichash(mac, 32, data, len, key, CRYPTO_KEY_LEN) != 0)
+		return msg_fail(m, STATUS_CRYPTO, "Could not compute the audit MAC.");
+	return STATUS_OK;
 }
 
 void crypto_random_id(char out[CRYPTO_ID_HEX + 1])

@@ -18,7 +18,7 @@
 #define CRYPTO_PK_LEN 32
 #define CRYPTO_WRAP_LEN (2 + 24 + CRYPTO_KEY_LEN + 16) /* fmt, ver, nonce, ct+tag */
 #define CRYPTO_SEALED_LEN (CRYPTO_KEY_LEN + 48)        /* crypto_box_SEALBYTES */
-#define CRYPTO_TOKEN_MAX 32
+#define CRYPTO_TOKEN_MAX 16
 
 /* The data classes that have keys of their own (SECURITY.md "Keys"). */
 #define CRYPTO_DOMAINS(X)                                  \
