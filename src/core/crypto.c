@@ -296,11 +296,15 @@ static status_t subkey(const keyring_t *ckr, domain_t d, uint64_t id, const unsi
 	return STATUS_OK;
 }
 
-/* "chartroom:1|table|column|row_id|key_version" */
-static int field_aad(char *buf, size_t size, const char *table, const char *column,
+/* "chartroom:FORMAT|table|column|row_id|key_version". FORMAT is the blob's
+ * first byte (1 plain, 2 padded), so the header is authenticated too: a
+ * padded blob relabelled plain would otherwise decrypt "successfully" with
+ * its pad bytes shown as text. */
+static int field_aad(char *buf, size_t size, int format, const char *table, const char *column,
 		     const char *row, int version)
 {
-	int n = snprintf(buf, size, "chartroom:1|%s|%s|%s|%d", table, column, row, version);
+	int n = snprintf(buf, size, "chartroom:%d|%s|%s|%s|%d", format, table, column, row,
+			 version);
 	return (n < 0 || (size_t)n >= size) ? -1 : n;
 }
 
@@ -331,7 +335,8 @@ status_t crypto_field_encrypt(const keyring_t *kr, domain_t d, const char *table
 	unsigned char *buf = NULL, *blob = NULL;
 	char aad[256];
 	int version = keyring_version(kr, d);
-	int aad_len = field_aad(aad, sizeof aad, table, column, row_id, version);
+	int aad_len = field_aad(aad, sizeof aad, pad ? FIELD_FORMAT_PADDED : FIELD_FORMAT, table,
+				column, row_id, version);
 	size_t padded = plain_len, blob_len, cap = 0;
 	unsigned long long clen = 0;
 
@@ -398,12 +403,17 @@ status_t crypto_field_decrypt(const keyring_t *kr, domain_t d, const char *table
 				"The stored %s.%s of record %.8s is damaged.", table, column, row_id);
 	padded = blob[0] == FIELD_FORMAT_PADDED;
 	version = blob[1];
+	/* The ring holds the newest version: a blob claiming version 0 or a
+	 * newer one was altered. An older version is a real, rotated key. */
+	if (keyring_has(kr, d) && (version == 0 || version > keyring_version(kr, d)))
+		return msg_fail(m, STATUS_INTEGRITY, "The stored %s.%s of record %.8s is damaged.",
+				table, column, row_id);
 	if (version != keyring_version(kr, d) && keyring_has(kr, d))
 		return msg_fail(m, STATUS_CRYPTO,
 				"Record %.8s was encrypted with %s key version %d, which this "
 				"session does not hold.",
 				row_id, crypto_domain_name(d), version);
-	aad_len = field_aad(aad, sizeof aad, table, column, row_id, version);
+	aad_len = field_aad(aad, sizeof aad, blob[0], table, column, row_id, version);
 	if (aad_len < 0)
 		return msg_fail(m, STATUS_CRYPTO, "Field name too long to decrypt.");
 	if ((ret = subkey(kr, d, column_subkey_id(table, column, 0), &key, m)) != STATUS_OK)

@@ -1,0 +1,299 @@
+/* testutil.h - helpers shared by the cmocka unit tests (static inline only):
+ * temporary directories and databases, a test configuration, raw SQL on a
+ * database file (to tamper with it the way an attacker with the file would),
+ * and reading files back as bytes.
+ *
+ * Every helper that can fail fails the current test through cmocka's
+ * assertions, so callers can use results without checking them. */
+#ifndef CHARTROOM_TESTUTIL_H
+#define CHARTROOM_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "base/status.h"
+#include "core/clinic.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/session.h"
+
+/* Passwords used across the tests: long enough for the default policy
+ * (15), not on the common list, not the user name. */
+#define TU_ADMIN "admin"
+#define TU_ADMIN_PW "correct horse battery staple admin"
+#define TU_CLINIC "Test Clinic"
+
+/* Start libsodium (and the process hardening) once per test binary. */
+static inline void tu_crypto_init(void)
+{
+	msg_t m;
+	status_t st = crypto_init(&m);
+	if (st != STATUS_OK)
+		fail_msg("crypto_init: %s", m.text);
+}
+
+/* A fresh private directory under $TMPDIR (or /tmp). */
+static inline void tu_tmpdir(char out[PATH_MAX])
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(out, PATH_MAX, "%s/chartroom-unit.XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(out))
+		fail_msg("mkdtemp: %s", strerror(errno));
+}
+
+/* Remove a directory made by tu_tmpdir and the files in it (one level;
+ * the tests make no subdirectories except where they remove them). */
+static inline void tu_rmtree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[PATH_MAX + 256];
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		if (unlink(p) != 0 && errno == EISDIR)
+			tu_rmtree(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* dir + "/" + name into out. */
+static inline void tu_path(char out[PATH_MAX], const char *dir, const char *name)
+{
+	int n = snprintf(out, PATH_MAX, "%s/%s", dir, name);
+	assert_true(n > 0 && n < PATH_MAX);
+}
+
+/* The configuration the tests use: the compiled-in defaults (Argon2id at
+ * its floor cost, as real users get), a lockout after 3 failures so lockout
+ * tests stay short, and a short busy timeout. */
+static inline void tu_config(config_t *cfg)
+{
+	msg_t m;
+	status_t st = config_defaults(cfg, &m);
+	if (st != STATUS_OK)
+		fail_msg("config_defaults: %s", m.text);
+	cfg->lockout_after = 3;
+	cfg->busy_timeout_ms = 2000;
+}
+
+/* Create a clinic database at path with admin TU_ADMIN / TU_ADMIN_PW.
+ * recovery may be NULL. */
+static inline void tu_clinic_init(const char *path, const config_t *cfg,
+				  char recovery[CRYPTO_RECOVERY_TEXT])
+{
+	char rk[CRYPTO_RECOVERY_TEXT];
+	msg_t m;
+	status_t st = clinic_init(path, cfg, TU_ADMIN, TU_ADMIN_PW, TU_CLINIC, rk, &m);
+	if (st != STATUS_OK)
+		fail_msg("clinic_init(%s): %s", path, m.text);
+	if (recovery)
+		memcpy(recovery, rk, sizeof rk);
+	sodium_memzero(rk, sizeof rk);
+}
+
+static inline clinic_t *tu_clinic_open(const char *path, const config_t *cfg)
+{
+	clinic_t *c = NULL;
+	msg_t m;
+	status_t st = clinic_open(path, cfg, &c, &m);
+	if (st != STATUS_OK)
+		fail_msg("clinic_open(%s): %s", path, m.text);
+	return c;
+}
+
+/* Sign on, failing the test if that does not work. */
+static inline session_t *tu_login(clinic_t *c, const char *name, const char *password)
+{
+	session_t *s = NULL;
+	login_info_t info;
+	msg_t m;
+	status_t st = session_login(c, name, password, &s, &info, &m);
+	if (st != STATUS_OK)
+		fail_msg("login %s: %s (%s)", name, status_str(st), m.text);
+	return s;
+}
+
+/* ---- raw SQL on a database file, as someone holding the file would ---- */
+
+static inline sqlite3 *tu_sql_open(const char *path)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_close(db);
+		fail_msg("sqlite3_open %s: %s", path, sqlite3_errstr(rc));
+	}
+	sqlite3_busy_timeout(db, 2000);
+	return db;
+}
+
+/* Run statements (no results) on the file; fails the test on error. */
+static inline void tu_sql(const char *path, const char *sql)
+{
+	sqlite3 *db = tu_sql_open(path);
+	char *err = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK) {
+		char text[512];
+		snprintf(text, sizeof text, "%s", err ? err : sqlite3_errstr(rc));
+		sqlite3_free(err);
+		sqlite3_close(db);
+		fail_msg("SQL failed: %s\n  %s", text, sql);
+	}
+	sqlite3_close(db);
+}
+
+/* The first column of the first row as an integer (-1 when no row). */
+static inline int64_t tu_sql_int(const char *path, const char *sql)
+{
+	sqlite3 *db = tu_sql_open(path);
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_close(db);
+		fail_msg("SQL prepare failed: %s", sql);
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* The first column of the first row as text into buf ("" when no row). */
+static inline void tu_sql_text(const char *path, const char *sql, char *buf, size_t size)
+{
+	sqlite3 *db = tu_sql_open(path);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	buf[0] = '\0';
+	if (rc != SQLITE_OK) {
+		sqlite3_close(db);
+		fail_msg("SQL prepare failed: %s", sql);
+	}
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* Flip (xor 0x01) byte `offset` of a blob column in the row selected by
+ * `where` (e.g. "seq = 3"). Returns the blob's length. */
+static inline size_t tu_sql_flip_blob(const char *path, const char *table, const char *column,
+				      const char *where, size_t offset)
+{
+	sqlite3 *db = tu_sql_open(path);
+	sqlite3_stmt *st = NULL;
+	char sql[512];
+	unsigned char *buf = NULL;
+	size_t n = 0;
+	snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s", column, table, where);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = (size_t)sqlite3_column_bytes(st, 0);
+	assert_true(offset < n);
+	buf = malloc(n);
+	assert_non_null(buf);
+	memcpy(buf, sqlite3_column_blob(st, 0), n);
+	sqlite3_finalize(st);
+	buf[offset] ^= 0x01;
+	snprintf(sql, sizeof sql, "UPDATE %s SET %s = ?1 WHERE %s", table, column, where);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob(st, 1, buf, (int)n, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(buf);
+	return n;
+}
+
+/* ---- files as bytes ---- */
+
+/* Whole file into a malloc'd buffer; NULL (and *len 0) if it is missing. */
+static inline unsigned char *tu_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf = NULL;
+	long size;
+	*len = 0;
+	if (!f)
+		return NULL;
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	assert_true(size >= 0);
+	rewind(f);
+	buf = malloc((size_t)size + 1);
+	assert_non_null(buf);
+	if (size > 0 && fread(buf, 1, (size_t)size, f) != (size_t)size) {
+		fclose(f);
+		free(buf);
+		fail_msg("short read of %s", path);
+	}
+	fclose(f);
+	*len = (size_t)size;
+	return buf;
+}
+
+static inline void tu_write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	if (len)
+		assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static inline void tu_write_text(const char *path, const char *text)
+{
+	tu_write_file(path, text, strlen(text), 0600);
+}
+
+/* Copy a closed database file (no -wal left behind by a clean close). */
+static inline void tu_copy_file(const char *src, const char *dst)
+{
+	size_t len = 0;
+	unsigned char *buf = tu_read_file(src, &len);
+	assert_non_null(buf);
+	unlink(dst);
+	tu_write_file(dst, buf, len, 0600);
+	free(buf);
+}
+
+/* Does needle (n bytes) occur in hay? */
+static inline int tu_contains(const unsigned char *hay, size_t hay_len, const void *needle,
+			      size_t n)
+{
+	return n && hay && memmem(hay, hay_len, needle, n) != NULL;
+}
+
+/* Does s contain sub (plain strstr, for readable asserts)? */
+static inline int tu_has(const char *s, const char *sub)
+{
+	return s && sub && strstr(s, sub) != NULL;
+}
+
+#endif
