@@ -179,6 +179,12 @@ static status_t apply_dict(dictionary *d, const char *file, config_t *cfg, msg_t
 {
 	int nsec = iniparser_getnsec(d);
 	status_t ret = STATUS_OK;
+	/* iniparser files a key above the first [section] as ":key", which no
+	 * section lists: refuse it here, or it would be silently ignored. */
+	for (ssize_t i = 0; i < d->size; i++)
+		if (d->key[i] && d->key[i][0] == ':')
+			return msg_fail(m, STATUS_CONFIG, "%s:%s: not inside any [section]", file,
+					d->key[i] + 1);
 	for (int i = 0; i < nsec && ret == STATUS_OK; i++) {
 		const char *sec = iniparser_getsecname(d, i);
 		int nkeys = iniparser_getsecnkeys(d, sec);

@@ -69,7 +69,9 @@ static inline void tu_rmtree(const char *dir)
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		int n = snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		if (n < 0 || (size_t)n >= sizeof p)
+			continue;
 		if (unlink(p) != 0 && errno == EISDIR)
 			tu_rmtree(p);
 	}
