@@ -202,7 +202,6 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 	ret = db_exec(db,
 		      "PRAGMA foreign_keys = ON;"
 		      "PRAGMA secure_delete = ON;"
-		      "PRAGMA journal_mode = WAL;"
 		      "PRAGMA synchronous = NORMAL;"
 		      "PRAGMA temp_store = MEMORY;",
 		      "setting up the connection", m);
@@ -219,7 +218,11 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 			       path);
 		goto cleanup;
 	}
-	ret = db_migrate_to(db, db_schema_latest(), m);
+	/* Only now: switching to WAL rewrites the file header, and a file that
+	 * is not ours must be refused untouched. */
+	ret = db_exec(db, "PRAGMA journal_mode = WAL;", "setting up the connection", m);
+	if (ret == STATUS_OK)
+		ret = db_migrate_to(db, db_schema_latest(), m);
 
 cleanup:
 	if (ret != STATUS_OK) {
