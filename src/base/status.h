@@ -30,6 +30,7 @@
 	X(ACCOUNT_LOCKED, 3, "account locked")                 \
 	X(ACCOUNT_DISABLED, 3, "account disabled")             \
 	X(DENIED, 4, "permission denied")                      \
+	X(BTG_REQUIRED, 4, "break-the-glass reason required")  \
 	X(INTEGRITY, 5, "integrity failure")
 
 typedef enum {

@@ -115,11 +115,33 @@ static status_t chain_row(session_t *s, db_audit_row_t *r, const char *detail, m
 	return db_audit_insert(s->c->db, r, m);
 }
 
+status_t audit_flush_searches(session_t *s, msg_t *m)
+{
+	char detail[SESSION_SEARCH_LOG * 48 + 16];
+	size_t o = 0;
+	status_t ret;
+	if (s->nsearch == 0 || s->flushing)
+		return STATUS_OK;
+	for (int i = 0; i < s->nsearch && o < sizeof detail; i++)
+		o += (size_t)snprintf(detail + o, sizeof detail - o, "%s%s:%016" PRIx64,
+				      i ? " " : "", s->searches[i].what,
+				      (uint64_t)s->searches[i].tok);
+	s->flushing = 1;
+	ret = audit_append(s, "patient_search", "", "ok", detail, m);
+	s->flushing = 0;
+	if (ret == STATUS_OK)
+		s->nsearch = 0;
+	return ret;
+}
+
 status_t audit_append(session_t *s, const char *action, const char *target,
 		      const char *outcome, const char *detail, msg_t *m)
 {
-	db_audit_row_t *r = calloc(1, sizeof *r);
+	db_audit_row_t *r;
 	status_t ret;
+	if ((ret = audit_flush_searches(s, m)) != STATUS_OK)
+		return ret;
+	r = calloc(1, sizeof *r);
 	if (!r)
 		return msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
 	core_now(r->ts);

@@ -50,11 +50,22 @@ static const setting_t settings[] = {
 	{"ui:date_format", T_ENUM, OFF(date_format), 0, 0, 0, date_names, NULL},
 	{"ui:color", T_ENUM, OFF(color), 0, 0, 0, color_names, NULL},
 	{"codes:late_after_days", T_INT, OFF(late_after_days), 1, 365, 0, NULL, NULL},
+	{"matching:last_name_sound", T_INT, OFF(match_w_last_sound), 0, 20, 0, NULL, NULL},
+	{"matching:last_name", T_INT, OFF(match_w_last), 0, 20, 0, NULL, NULL},
+	{"matching:first_name_sound", T_INT, OFF(match_w_first_sound), 0, 20, 0, NULL, NULL},
+	{"matching:first_name", T_INT, OFF(match_w_first), 0, 20, 0, NULL, NULL},
+	{"matching:dob", T_INT, OFF(match_w_dob), 0, 20, 0, NULL, NULL},
+	{"matching:dob_two_of_three", T_INT, OFF(match_w_dob_part), 0, 20, 0, NULL, NULL},
+	{"matching:sex", T_INT, OFF(match_w_sex), 0, 20, 0, NULL, NULL},
+	{"matching:phone", T_INT, OFF(match_w_phone), 0, 20, 0, NULL, NULL},
+	{"matching:ssn_last4", T_INT, OFF(match_w_ssn4), 0, 20, 0, NULL, NULL},
+	{"matching:zip", T_INT, OFF(match_w_zip), 0, 20, 0, NULL, NULL},
+	{"matching:threshold", T_INT, OFF(match_threshold), 1, 200, 0, NULL, NULL},
 };
 #undef OFF
 
-static const char *const sections[] = {"database", "security", "roles", "mrn", "ui", "codes",
-				       NULL};
+static const char *const sections[] = {"database", "security", "roles",    "mrn",
+				       "ui",       "codes",    "matching", NULL};
 
 /* iniparser reports syntax errors through a callback without a user
  * pointer; keep the first one for the message. */

@@ -47,6 +47,11 @@ typedef struct config {
 	} keys[CONFIG_KEYS_MAX];
 
 	int late_after_days;
+
+	/* [matching]: duplicate-warning weights and threshold */
+	int match_w_last_sound, match_w_last, match_w_first_sound, match_w_first;
+	int match_w_dob, match_w_dob_part, match_w_sex, match_w_phone, match_w_ssn4, match_w_zip;
+	int match_threshold;
 } config_t;
 
 /* Fill with the compiled-in defaults only. */

@@ -16,13 +16,30 @@ struct clinic {
 	char name[128];
 };
 
+#define SESSION_SEARCH_LOG 16
+
 struct session {
 	clinic_t *c;
 	db_user_t user; /* as read at sign-on (no secrets in it) */
 	role_t role;
 	keyring_t *kr;
 	int locked;
+	/* Searches not yet in the audit trail: what kind and the blind token
+	 * (never the text). Written with the next audited action, at lock
+	 * and sign-off, or when the log fills. */
+	int nsearch;
+	int flushing;
+	struct {
+		char what[24];
+		int64_t tok;
+	} searches[SESSION_SEARCH_LOG];
 };
+
+/* Note a search for the audit trail (see struct session). */
+void session_note_search(session_t *s, const char *what, int64_t tok);
+
+/* Write the noted searches as one audit entry (inside a transaction). */
+status_t audit_flush_searches(session_t *s, msg_t *m);
 
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
 void core_now(char buf[24]);

@@ -422,6 +422,25 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 	return ret;
 }
 
+void session_note_search(session_t *s, const char *what, int64_t tok)
+{
+	msg_t ignore;
+	if (s->nsearch == SESSION_SEARCH_LOG) {
+		/* Full: write them now in a transaction of their own. */
+		if (db_begin(s->c->db, &ignore) == STATUS_OK) {
+			if (audit_flush_searches(s, &ignore) == STATUS_OK)
+				db_commit(s->c->db, &ignore);
+			else
+				db_rollback(s->c->db);
+		}
+		if (s->nsearch == SESSION_SEARCH_LOG)
+			return; /* the disk refused; the next audited action retries */
+	}
+	snprintf(s->searches[s->nsearch].what, sizeof s->searches[0].what, "%s", what);
+	s->searches[s->nsearch].tok = tok;
+	s->nsearch++;
+}
+
 int session_is_locked(const session_t *s)
 {
 	return s->locked;

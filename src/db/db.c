@@ -237,10 +237,40 @@ cleanup:
 	return STATUS_OK;
 }
 
+status_t db_cached(db_t *db, const char *sql, sqlite3_stmt **st, msg_t *m)
+{
+	int free_slot = -1;
+	status_t ret;
+	for (int i = 0; i < DB_STMT_CACHE; i++) {
+		if (db->cache[i].sql == sql) {
+			sqlite3_reset(db->cache[i].st);
+			sqlite3_clear_bindings(db->cache[i].st);
+			*st = db->cache[i].st;
+			return STATUS_OK;
+		}
+		if (!db->cache[i].sql && free_slot < 0)
+			free_slot = i;
+	}
+	if ((ret = db_prepare(db, sql, st, m)) != STATUS_OK)
+		return ret;
+	if (free_slot >= 0) {
+		db->cache[free_slot].sql = sql;
+		db->cache[free_slot].st = *st;
+		return STATUS_OK;
+	}
+	/* Cache full: a programming error, but not worth failing for. */
+	sqlite3_finalize(*st);
+	*st = NULL;
+	return msg_fail(m, STATUS_DB, "Too many cached statements.");
+}
+
 void db_close(db_t *db)
 {
 	if (!db)
 		return;
+	for (int i = 0; i < DB_STMT_CACHE; i++)
+		if (db->cache[i].st)
+			sqlite3_finalize(db->cache[i].st);
 	if (db->conn)
 		sqlite3_close(db->conn);
 	free(db->path);

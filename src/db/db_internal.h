@@ -7,10 +7,22 @@
 
 #include "db/db.h"
 
+#define DB_STMT_CACHE 32
+
 struct db {
 	sqlite3 *conn;
 	char *path;
+	/* Prepared statements kept for hot paths (search, bulk import),
+	 * keyed by the address of their SQL string literal. */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[DB_STMT_CACHE];
 };
+
+/* A cached prepared statement for a string-literal sql: reset, bindings
+ * cleared, ready to bind. Do not finalize it; db_close does. */
+status_t db_cached(db_t *db, const char *sql, sqlite3_stmt **st, msg_t *m);
 
 /* Prepare sql; on failure fill m and return STATUS_DB. */
 status_t db_prepare(db_t *db, const char *sql, sqlite3_stmt **st, msg_t *m);

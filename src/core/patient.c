@@ -1,0 +1,968 @@
+/* patient.c - patient fields, validation, MRNs, registration, edits, and
+ * opening charts. */
+#include "core/patient.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+#include <wctype.h>
+
+#include "base/text.h"
+#include "core/audit.h"
+#include "core/internal.h"
+#include "core/pindex.h"
+#include "core/precord.h"
+#include "db/db_audit.h"
+#include "db/db_patients.h"
+
+#include <sodium.h>
+
+typedef enum {
+	PK_MRN,
+	PK_NAME,
+	PK_SUFFIX,
+	PK_DOB,
+	PK_SEX,
+	PK_TEXT,
+	PK_PLACE,
+	PK_STATE,
+	PK_ZIP,
+	PK_PHONE,
+	PK_EMAIL,
+	PK_SSN,
+	PK_ID,
+	PK_PERSON,
+	PK_DEATH,
+} pkind_t;
+
+static const struct {
+	const char *name;
+	const char *label;
+	int max;
+	int group;
+	pkind_t kind;
+	int required;
+} fields[] = {
+#define PF_INFO(id, name, label, max, group, kind, req) {name, label, max, group, kind, req},
+	PATIENT_FIELDS(PF_INFO)
+#undef PF_INFO
+};
+
+const char *patient_field_name(pfield_t f)
+{
+	return (unsigned)f < PF_COUNT ? fields[f].name : "?";
+}
+
+const char *patient_field_label(pfield_t f)
+{
+	return (unsigned)f < PF_COUNT ? fields[f].label : "?";
+}
+
+int patient_field_required(pfield_t f)
+{
+	return (unsigned)f < PF_COUNT && fields[f].required;
+}
+
+int patient_field_max(pfield_t f)
+{
+	return (unsigned)f < PF_COUNT ? fields[f].max : 0;
+}
+
+int precord_field_group(pfield_t f)
+{
+	return fields[f].group;
+}
+
+pfield_t patient_field_from_name(const char *name)
+{
+	for (int f = 0; f < PF_COUNT; f++)
+		if (name && strcmp(name, fields[f].name) == 0)
+			return (pfield_t)f;
+	return PF_COUNT;
+}
+
+/* ---- dates ------------------------------------------------------------ */
+
+static int leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in(int y, int mo)
+{
+	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	return mo == 2 && leap(y) ? 29 : d[mo - 1];
+}
+
+static void today_iso(char out[11])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* Parse YYYY-MM-DD or M/D/YYYY into ISO; 0 on success, -1 wrong shape,
+ * -2 not a real date. */
+static int parse_date(const char *in, char out[11])
+{
+	int y, mo, d, n = 0;
+	if (sscanf(in, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && in[n] == '\0' && n == 10) {
+		/* ok */
+	} else if (sscanf(in, "%2d/%2d/%4d%n", &mo, &d, &y, &n) == 3 && in[n] == '\0' &&
+		   strlen(strrchr(in, '/') + 1) == 4) {
+		/* ok */
+	} else {
+		return -1;
+	}
+	if (mo < 1 || mo > 12 || d < 1 || y < 1 || d > days_in(y, mo))
+		return -2;
+	snprintf(out, 11, "%04d-%02d-%02d", y % 10000, mo % 100, d % 100);
+	return 0;
+}
+
+int patient_age(const char *dob, const char *today)
+{
+	char t[11];
+	int y, mo, d, ty, tm_, td, age;
+	if (!today) {
+		today_iso(t);
+		today = t;
+	}
+	if (sscanf(dob, "%4d-%2d-%2d", &y, &mo, &d) != 3 ||
+	    sscanf(today, "%4d-%2d-%2d", &ty, &tm_, &td) != 3)
+		return -1;
+	age = ty - y;
+	if (tm_ < mo || (tm_ == mo && td < d))
+		age--;
+	return age;
+}
+
+void patient_date_display(const config_t *cfg, const char *iso, char *out, size_t size)
+{
+	int y, mo, d;
+	if (cfg->date_format == DATE_US && sscanf(iso, "%4d-%2d-%2d", &y, &mo, &d) == 3)
+		snprintf(out, size, "%02d/%02d/%04d", mo, d, y);
+	else
+		snprintf(out, size, "%s", iso);
+}
+
+/* ---- characters ------------------------------------------------------- */
+
+static locale_t utf8_locale(void)
+{
+	static locale_t loc = (locale_t)0;
+	if (!loc)
+		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	return loc;
+}
+
+/* Decode one UTF-8 character; -1 on a malformed sequence. */
+static int utf8_decode(const unsigned char *s, wchar_t *wc)
+{
+	mbstate_t st;
+	size_t n;
+	locale_t old, loc = utf8_locale();
+	if (s[0] < 0x80) {
+		*wc = s[0];
+		return 1;
+	}
+	if (!loc)
+		return -1;
+	old = uselocale(loc);
+	memset(&st, 0, sizeof st);
+	n = mbrtowc(wc, (const char *)s, 4, &st);
+	uselocale(old);
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
+		return -1;
+	return (int)n;
+}
+
+static int is_letter(wchar_t wc)
+{
+	locale_t loc = utf8_locale();
+	if (wc < 0x80)
+		return isalpha((int)wc);
+	if (wc >= 0x300 && wc <= 0x36F)
+		return 1; /* combining accents, as in decomposed "é" */
+	return loc ? iswalpha_l((wint_t)wc, loc) : 0;
+}
+
+/* Trim, collapse runs of spaces, and check every character against the
+ * kind's alphabet. Returns NULL if fine, else a reason. */
+static const char *clean_text(const char *in, char *out, size_t size, pkind_t kind)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0;
+	int space = 0, letters = 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	while (*s) {
+		wchar_t wc;
+		int n = utf8_decode(s, &wc);
+		int ok;
+		if (n < 0)
+			return "is not valid UTF-8 text";
+		if (wc < 0x20 || wc == 0x7f || (wc >= 0x80 && wc < 0xa0))
+			return "contains a control character";
+		if (wc == ' ' || wc == '\t') {
+			space = 1;
+			s += n;
+			continue;
+		}
+		switch (kind) {
+		case PK_NAME:
+		case PK_PERSON:
+			ok = is_letter(wc) || wc == '-' || wc == '\'' || wc == 0x2019 ||
+			     (kind == PK_PERSON && (wc == '.' || wc == ','));
+			if (!ok)
+				return "may contain only letters, spaces, hyphens and apostrophes";
+			break;
+		case PK_PLACE:
+			ok = is_letter(wc) || wc == '-' || wc == '\'' || wc == 0x2019 || wc == '.';
+			if (!ok)
+				return "may contain only letters, spaces, hyphens, apostrophes and "
+				       "periods";
+			break;
+		case PK_SUFFIX:
+			ok = is_letter(wc) || wc == '.';
+			if (!ok)
+				return "may contain only letters and periods (Jr., III, MD)";
+			break;
+		case PK_ID:
+			ok = (wc < 0x80 && isalnum((int)wc)) || wc == '-';
+			if (!ok)
+				return "may contain only letters, digits and hyphens";
+			break;
+		default:
+			ok = 1;
+		}
+		letters += is_letter(wc);
+		if (space && o > 0) {
+			if (o + 1 >= size)
+				return "is too long";
+			out[o++] = ' ';
+		}
+		space = 0;
+		if (o + (size_t)n >= size)
+			return "is too long";
+		memcpy(out + o, s, (size_t)n);
+		o += (size_t)n;
+		s += n;
+	}
+	out[o] = '\0';
+	if ((kind == PK_NAME || kind == PK_PERSON || kind == PK_PLACE) && o > 0 && !letters)
+		return "must contain letters";
+	return NULL;
+}
+
+static int utf8_chars(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+static const char *const states[] = {
+	"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
+	"IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
+	"NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
+	"TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI",
+	"AA", "AE", "AP", NULL};
+
+/* ---- MRN -------------------------------------------------------------- */
+
+static int luhn_digit(const char *digits)
+{
+	int sum = 0, dbl = 1;
+	for (int i = (int)strlen(digits) - 1; i >= 0; i--) {
+		int d = digits[i] - '0';
+		if (dbl) {
+			d *= 2;
+			if (d > 9)
+				d -= 9;
+		}
+		sum += d;
+		dbl = !dbl;
+	}
+	return (10 - sum % 10) % 10;
+}
+
+void patient_mrn_format(const config_t *cfg, int64_t seq, char *out, size_t size)
+{
+	char digits[24];
+	snprintf(digits, sizeof digits, "%0*" PRId64, cfg->mrn_digits, seq);
+	snprintf(out, size, "%s%s%d", cfg->mrn_prefix, digits, luhn_digit(digits));
+}
+
+int patient_mrn_valid(const config_t *cfg, const char *mrn)
+{
+	size_t pl = strlen(cfg->mrn_prefix), n = strlen(mrn);
+	char digits[24];
+	if (n != pl + (size_t)cfg->mrn_digits + 1 || strncasecmp(mrn, cfg->mrn_prefix, pl) != 0)
+		return 0;
+	for (size_t i = pl; i < n; i++)
+		if (!isdigit((unsigned char)mrn[i]))
+			return 0;
+	memcpy(digits, mrn + pl, (size_t)cfg->mrn_digits);
+	digits[cfg->mrn_digits] = '\0';
+	return luhn_digit(digits) == mrn[n - 1] - '0';
+}
+
+/* ---- one field -------------------------------------------------------- */
+
+status_t patient_normalize_field(const config_t *cfg, pfield_t f, const char *in, char *out,
+				 msg_t *m)
+{
+	char buf[PATIENT_FIELD_MAX * 2], digits[32], today[11];
+	const char *why, *label;
+	int rc;
+
+	if ((unsigned)f >= PF_COUNT)
+		return msg_fail(m, STATUS_INVALID, "Unknown field.");
+	label = fields[f].label;
+	out[0] = '\0';
+	if (strlen(in) >= sizeof buf - 1)
+		return msg_fail(m, STATUS_INVALID, "%s is too long (at most %d characters).", label,
+				fields[f].max);
+	why = clean_text(in, buf, sizeof buf, fields[f].kind);
+	if (why)
+		return msg_fail(m, STATUS_INVALID, "%s %s.", label, why);
+	if (!*buf) {
+		if (fields[f].required)
+			return msg_fail(m, STATUS_INVALID, "%s is required.", label);
+		return STATUS_OK;
+	}
+	if (utf8_chars(buf) > fields[f].max)
+		return msg_fail(m, STATUS_INVALID, "%s is too long (at most %d characters).", label,
+				fields[f].max);
+	switch (fields[f].kind) {
+	case PK_MRN:
+		for (char *p = buf; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+		if (!patient_mrn_valid(cfg, buf))
+			return msg_fail(m, STATUS_INVALID,
+					"MRN %s is not valid here (expected %s followed by %d digits "
+					"and a check digit).",
+					buf, cfg->mrn_prefix, cfg->mrn_digits);
+		break;
+	case PK_DOB:
+	case PK_DEATH:
+		rc = parse_date(buf, digits);
+		if (rc == -1)
+			return msg_fail(m, STATUS_INVALID,
+					"%s: '%s' is not a date; use YYYY-MM-DD or MM/DD/YYYY.", label,
+					buf);
+		if (rc == -2)
+			return msg_fail(m, STATUS_INVALID, "%s: %s is not a real date.", label, buf);
+		today_iso(today);
+		if (strcmp(digits, today) > 0)
+			return msg_fail(m, STATUS_INVALID, "%s %s is in the future.", label, buf);
+		if (strcmp(digits, "1880-01-01") < 0)
+			return msg_fail(m, STATUS_INVALID, "%s %s is too long ago to be right.",
+					label, buf);
+		snprintf(buf, sizeof buf, "%s", digits);
+		break;
+	case PK_SEX:
+		buf[0] = (char)toupper((unsigned char)buf[0]);
+		if (strlen(buf) != 1 || !strchr("FMXU", buf[0]))
+			return msg_fail(m, STATUS_INVALID,
+					"Sex must be F, M, X (another) or U (unknown).");
+		break;
+	case PK_STATE: {
+		int ok = 0;
+		for (char *p = buf; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+		for (int i = 0; states[i]; i++)
+			ok |= strcmp(buf, states[i]) == 0;
+		if (!ok)
+			return msg_fail(m, STATUS_INVALID,
+					"State '%s' is not a US state or territory code (e.g. MA).",
+					buf);
+		break;
+	}
+	case PK_ZIP:
+		pindex_digits(buf, digits, sizeof digits);
+		if (strspn(buf, "0123456789- ") != strlen(buf) ||
+		    (strlen(digits) != 5 && strlen(digits) != 9))
+			return msg_fail(m, STATUS_INVALID,
+					"ZIP '%s' must be 5 digits or ZIP+4 (12345-6789).", buf);
+		if (strlen(digits) == 9)
+			snprintf(buf, sizeof buf, "%.5s-%.4s", digits, digits + 5);
+		else
+			snprintf(buf, sizeof buf, "%s", digits);
+		break;
+	case PK_PHONE:
+		pindex_digits(buf, digits, sizeof digits);
+		if (strspn(buf, "0123456789()-. +") != strlen(buf))
+			return msg_fail(m, STATUS_INVALID,
+					"%s '%s' may contain only digits, spaces and ( ) - . +",
+					label, buf);
+		if (strlen(digits) == 11 && digits[0] == '1')
+			memmove(digits, digits + 1, 11);
+		if (strlen(digits) != 10)
+			return msg_fail(m, STATUS_INVALID,
+					"%s must have 10 digits with the area code (e.g. 617-555-0123).",
+					label);
+		if (digits[0] < '2' || digits[3] < '2')
+			return msg_fail(m, STATUS_INVALID,
+					"%s %.3s-%.3s-%.4s is not a valid US number (area code and "
+					"exchange cannot start with 0 or 1).",
+					label, digits, digits + 3, digits + 6);
+		snprintf(buf, sizeof buf, "%.3s-%.3s-%.4s", digits, digits + 3, digits + 6);
+		break;
+	case PK_EMAIL: {
+		const char *at = strchr(buf, '@');
+		const char *dot = at ? strrchr(at, '.') : NULL;
+		if (!at || at == buf || strchr(at + 1, '@') || strchr(buf, ' ') || !dot ||
+		    dot == at + 1 || strlen(dot + 1) < 2 || strstr(at, ".."))
+			return msg_fail(m, STATUS_INVALID,
+					"Email '%s' does not look like name@example.org.", buf);
+		for (char *p = (char *)at; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		break;
+	}
+	case PK_SSN: {
+		int area, group, serial;
+		pindex_digits(buf, digits, sizeof digits);
+		if (strspn(buf, "0123456789- ") != strlen(buf) || strlen(digits) != 9)
+			return msg_fail(m, STATUS_INVALID, "SSN must be 9 digits (123-45-6789).");
+		area = (digits[0] - '0') * 100 + (digits[1] - '0') * 10 + (digits[2] - '0');
+		group = (digits[3] - '0') * 10 + (digits[4] - '0');
+		serial = atoi(digits + 5);
+		if (area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0)
+			return msg_fail(m, STATUS_INVALID,
+					"That SSN cannot exist (area 000, 666 or 9xx, group 00 or "
+					"serial 0000).");
+		snprintf(buf, sizeof buf, "%.3s-%.2s-%.4s", digits, digits + 3, digits + 5);
+		break;
+	}
+	default:
+		break;
+	}
+	if (strlen(buf) >= PATIENT_FIELD_MAX)
+		return msg_fail(m, STATUS_INVALID, "%s is too long.", label);
+	memcpy(out, buf, strlen(buf) + 1);
+	return STATUS_OK;
+}
+
+status_t patient_validate(const config_t *cfg, patient_t *p, pfield_t *bad, msg_t *m)
+{
+	char out[PATIENT_FIELD_MAX];
+	status_t ret;
+	*bad = PF_COUNT;
+	for (int f = 0; f < PF_COUNT; f++) {
+		if ((ret = patient_normalize_field(cfg, (pfield_t)f, p->f[f], out, m)) != STATUS_OK) {
+			*bad = (pfield_t)f;
+			return ret;
+		}
+		memcpy(p->f[f], out, strlen(out) + 1);
+	}
+	if (*p->f[PF_DEATH] && strcmp(p->f[PF_DEATH], p->f[PF_DOB]) < 0) {
+		*bad = PF_DEATH;
+		return msg_fail(m, STATUS_INVALID, "Date of death is before the date of birth.");
+	}
+	if (patient_age(p->f[PF_DOB], NULL) > 130 && !*p->f[PF_DEATH]) {
+		*bad = PF_DOB;
+		return msg_fail(m, STATUS_INVALID,
+				"Date of birth %s would make the patient over 130; check the year.",
+				p->f[PF_DOB]);
+	}
+	return STATUS_OK;
+}
+
+/* ---- duplicates ------------------------------------------------------- */
+
+/* Features scored against a candidate: one token family each, with its
+ * weight from [matching]. A candidate holds the feature when it has the
+ * same token as the new record. */
+typedef struct feature {
+	pfamily_t fam;
+	const char *label;
+} feature_t;
+
+static const feature_t features[] = {
+	{PFAM_SDX_LAST, "last name sound"}, {PFAM_LAST, "last name"},
+	{PFAM_SDX_FIRST, "first name sound"}, {PFAM_FIRST, "first name"},
+	{PFAM_DOB, "DOB"},         {PFAM_DOB_YM, "DOB year+month"},
+	{PFAM_DOB_YD, "DOB year+day"}, {PFAM_DOB_MD, "DOB month+day"},
+	{PFAM_SEX, "sex"},         {PFAM_PHONE, "phone"},
+	{PFAM_SSN4, "SSN last 4"}, {PFAM_ZIP, "ZIP"},
+};
+#define NFEATURES (sizeof features / sizeof features[0])
+
+static int feature_weight(const config_t *cfg, pfamily_t fam)
+{
+	switch (fam) {
+	case PFAM_SDX_LAST: return cfg->match_w_last_sound;
+	case PFAM_LAST: return cfg->match_w_last;
+	case PFAM_SDX_FIRST: return cfg->match_w_first_sound;
+	case PFAM_FIRST: return cfg->match_w_first;
+	case PFAM_DOB: return cfg->match_w_dob;
+	case PFAM_DOB_YM:
+	case PFAM_DOB_YD:
+	case PFAM_DOB_MD: return cfg->match_w_dob_part;
+	case PFAM_SEX: return cfg->match_w_sex;
+	case PFAM_PHONE: return cfg->match_w_phone;
+	case PFAM_SSN4: return cfg->match_w_ssn4;
+	case PFAM_ZIP: return cfg->match_w_zip;
+	default: return 0;
+	}
+}
+
+/* Families whose tokens propose candidates (a bounded number each). */
+static const pfamily_t candidate_families[] = {PFAM_DOB, PFAM_SDX_PAIR, PFAM_PHONE, PFAM_SSN4};
+#define CANDIDATES_PER_TOKEN 400
+
+typedef struct cand {
+	int64_t prow;
+	int score;
+	unsigned matched; /* bit i: features[i] */
+} cand_t;
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const cand_t *x = a, *y = b;
+	if (x->score != y->score)
+		return y->score - x->score;
+	return x->prow < y->prow ? -1 : x->prow > y->prow;
+}
+
+/* Score candidates for the record with tokens t, excluding self_prow.
+ * Used by registration (and the matching benchmark through
+ * patient_match_score_db). Fills out with up to max matches over the
+ * threshold; candidates are described after decrypting their ident. */
+static status_t score_candidates(session_t *s, const ptokens_t *t, int64_t self_prow,
+				 patient_match_t *out, int max, int *n, msg_t *m)
+{
+	const config_t *cfg = s->c->cfg;
+	db_t *db = s->c->db;
+	cand_t *c = NULL;
+	int nc = 0, capc = 0;
+	int64_t prows[CANDIDATES_PER_TOKEN];
+	status_t ret = STATUS_OK;
+
+	*n = 0;
+	for (int i = 0; i < t->n; i++) {
+		int k, found = 0;
+		int is_cand = 0;
+		for (size_t f = 0; f < sizeof candidate_families / sizeof candidate_families[0]; f++)
+			is_cand |= t->fam[i] == candidate_families[f];
+		if (!is_cand)
+			continue;
+		if ((ret = db_token_lookup(db, t->tok[i], 0, prows, CANDIDATES_PER_TOKEN, &found,
+					   m)) != STATUS_OK)
+			goto cleanup;
+		for (k = 0; k < found; k++) {
+			int j;
+			if (prows[k] == self_prow)
+				continue;
+			for (j = 0; j < nc && c[j].prow != prows[k]; j++)
+				;
+			if (j < nc)
+				continue;
+			if (nc == capc) {
+				cand_t *nw;
+				capc = capc ? capc * 2 : 64;
+				if (!(nw = realloc(c, (size_t)capc * sizeof *c))) {
+					ret = msg_fail(m, STATUS_NOMEM, "Out of memory matching.");
+					goto cleanup;
+				}
+				c = nw;
+			}
+			c[nc].prow = prows[k];
+			c[nc].score = 0;
+			c[nc].matched = 0;
+			nc++;
+		}
+	}
+	/* Score: does the candidate hold the same token for each feature? */
+	for (int j = 0; j < nc; j++) {
+		int dob_exact = 0, dob_parts = 0;
+		for (int i = 0; i < t->n; i++) {
+			for (size_t f = 0; f < NFEATURES; f++) {
+				int exists = 0;
+				if (features[f].fam != t->fam[i] || (c[j].matched & (1u << f)))
+					continue;
+				if ((ret = db_token_exists(db, t->tok[i], c[j].prow, &exists, m)) !=
+				    STATUS_OK)
+					goto cleanup;
+				if (!exists)
+					continue;
+				c[j].matched |= 1u << f;
+				if (features[f].fam == PFAM_DOB)
+					dob_exact = 1;
+				else if (features[f].fam == PFAM_DOB_YM ||
+					 features[f].fam == PFAM_DOB_YD ||
+					 features[f].fam == PFAM_DOB_MD)
+					dob_parts++;
+				else
+					c[j].score += feature_weight(cfg, features[f].fam);
+			}
+		}
+		/* A date of birth counts once: whole, or two of three parts
+		 * (a typo in one part), never both. */
+		if (dob_exact)
+			c[j].score += feature_weight(cfg, PFAM_DOB);
+		else if (dob_parts >= 1)
+			c[j].score += feature_weight(cfg, PFAM_DOB_YM);
+	}
+	qsort(c, (size_t)nc, sizeof *c, cand_cmp);
+	for (int j = 0; j < nc && *n < max && c[j].score >= cfg->match_threshold; j++) {
+		patient_match_t *o = &out[*n];
+		db_patient_row_t *row = malloc(sizeof *row);
+		patient_t *p = malloc(sizeof *p);
+		size_t w = 0;
+		if (!row || !p) {
+			free(row);
+			free(p);
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory matching.");
+			goto cleanup;
+		}
+		memset(o, 0, sizeof *o);
+		ret = db_patient_get_ident(db, c[j].prow, row, m);
+		if (ret == STATUS_OK)
+			ret = precord_open(s->kr, row, p, 1, m);
+		if (ret == STATUS_OK) {
+			snprintf(o->id, sizeof o->id, "%s", p->id);
+			o->prow = p->prow;
+			o->score = c[j].score;
+			text_copy(o->mrn, sizeof o->mrn, p->f[PF_MRN]);
+			snprintf(o->name, sizeof o->name, "%s, %s%s%s", p->f[PF_LAST], p->f[PF_FIRST],
+				 *p->f[PF_MIDDLE] ? " " : "", p->f[PF_MIDDLE]);
+			text_copy(o->dob, sizeof o->dob, p->f[PF_DOB]);
+			text_copy(o->sex, sizeof o->sex, p->f[PF_SEX]);
+			for (size_t f = 0; f < NFEATURES; f++)
+				if (c[j].matched & (1u << f)) {
+					int k = snprintf(o->why + w, sizeof o->why - w, "%s%s",
+							 w ? ", " : "", features[f].label);
+					if (k > 0 && (size_t)k < sizeof o->why - w)
+						w += (size_t)k;
+				}
+			(*n)++;
+		}
+
+		memset(p, 0, sizeof *p);
+		free(p);
+		free(row);
+		if (ret != STATUS_OK)
+			goto cleanup;
+	}
+cleanup:
+	free(c);
+	return ret;
+}
+
+status_t patient_find_duplicates(session_t *s, const patient_t *p, patient_match_t *out, int max,
+				 int *n, msg_t *m)
+{
+	ptokens_t t;
+	status_t ret;
+	*n = 0;
+	if (!session_can(s, ACT_PATIENT_REGISTER) && !session_can(s, ACT_PATIENT_EDIT))
+		return session_require(s, ACT_PATIENT_REGISTER, m);
+	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &t, m)) != STATUS_OK)
+		return ret;
+	return score_candidates(s, &t, p->prow, out, max, n, m);
+}
+
+/* ---- register, update, open ------------------------------------------ */
+
+static status_t write_tokens(db_t *db, const ptokens_t *t, int64_t prow, int insert, msg_t *m)
+{
+	status_t ret = STATUS_OK;
+	for (int i = 0; i < t->n && ret == STATUS_OK; i++)
+		ret = insert ? db_token_insert(db, t->tok[i], prow, m)
+			     : db_token_delete(db, t->tok[i], prow, m);
+	return ret;
+}
+
+status_t patient_register(session_t *s, patient_t *p, int register_anyway, pfield_t *bad,
+			  msg_t *m)
+{
+	status_t ret;
+	patient_match_t dups[PATIENT_MATCH_MAX];
+	int ndups = 0;
+	int64_t seq;
+	ptokens_t t;
+	db_patient_row_t *row = NULL;
+	db_t *db = s->c->db;
+	char detail[PATIENT_MATCH_MAX * 34 + 64];
+
+	*bad = PF_COUNT;
+	if ((ret = session_require(s, ACT_PATIENT_REGISTER, m)) != STATUS_OK)
+		return ret;
+	p->f[PF_MRN][0] = '\0'; /* assigned here, never typed */
+	p->prow = 0;
+	if ((ret = patient_validate(s->c->cfg, p, bad, m)) != STATUS_OK)
+		return ret;
+	if ((ret = patient_find_duplicates(s, p, dups, PATIENT_MATCH_MAX, &ndups, m)) != STATUS_OK)
+		return ret;
+	if (ndups && !register_anyway)
+		return msg_fail(m, STATUS_CONFLICT,
+				"%d likely duplicate%s already registered (best: %s, score %d). "
+				"Open the existing chart, or register anyway.",
+				ndups, ndups == 1 ? " is" : "s are", dups[0].mrn, dups[0].score);
+	if (!(row = calloc(1, sizeof *row)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	if ((ret = db_begin(db, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = db_mrn_next(db, &seq, m)) != STATUS_OK)
+		goto cleanup;
+	patient_mrn_format(s->c->cfg, seq, p->f[PF_MRN], sizeof p->f[PF_MRN]);
+	crypto_random_id(p->id);
+	if ((ret = precord_seal(s->kr, p, row, m)) != STATUS_OK)
+		goto cleanup;
+	core_now(row->created);
+	snprintf(row->created_by, sizeof row->created_by, "%s", s->user.name);
+	if ((ret = db_patient_insert(db, row, m)) != STATUS_OK)
+		goto cleanup;
+	p->prow = row->prow;
+	p->version = 1;
+	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &t, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = write_tokens(db, &t, p->prow, 1, m)) != STATUS_OK)
+		goto cleanup;
+	if (ndups) {
+		size_t o = (size_t)snprintf(detail, sizeof detail, "registered despite %d likely "
+								   "duplicate(s):",
+					    ndups);
+		for (int i = 0; i < ndups && o < sizeof detail; i++)
+			o += (size_t)snprintf(detail + o, sizeof detail - o, " %s", dups[i].id);
+		ret = audit_append(s, "patient_register_anyway", p->id, "ok", detail, m);
+	}
+	if (ret == STATUS_OK)
+		ret = audit_append(s, "patient_register", p->id, "ok", NULL, m);
+	if (ret == STATUS_OK)
+		ret = db_commit(db, m);
+cleanup:
+	if (ret != STATUS_OK) {
+		db_rollback(db);
+		if (ret != STATUS_INVALID)
+			p->f[PF_MRN][0] = '\0';
+	} else {
+		snprintf(p->created, sizeof p->created, "%s", row->created);
+		snprintf(p->created_by, sizeof p->created_by, "%s", row->created_by);
+		snprintf(p->updated, sizeof p->updated, "%s", row->created);
+		snprintf(p->updated_by, sizeof p->updated_by, "%s", row->created_by);
+		msg_set(m, "Registered %s, %s as %s.", p->f[PF_LAST], p->f[PF_FIRST], p->f[PF_MRN]);
+	}
+	if (row) {
+		sodium_memzero(row, sizeof *row);
+		free(row);
+	}
+	return ret;
+}
+
+status_t patient_update(session_t *s, patient_t *p, pfield_t *bad, msg_t *m)
+{
+	status_t ret;
+	db_patient_row_t *row = NULL;
+	patient_t *old = NULL;
+	ptokens_t t_old, t_new;
+	db_t *db = s->c->db;
+	char detail[512];
+	size_t o = 0;
+
+	*bad = PF_COUNT;
+	if ((ret = session_require(s, ACT_PATIENT_EDIT, m)) != STATUS_OK)
+		return ret;
+	if ((ret = patient_validate(s->c->cfg, p, bad, m)) != STATUS_OK)
+		return ret;
+	row = calloc(1, sizeof *row);
+	old = calloc(1, sizeof *old);
+	if (!row || !old) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	if ((ret = db_begin(db, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = db_patient_get_by_id(db, p->id, row, m)) != STATUS_OK)
+		goto cleanup;
+	if (row->version != p->version) {
+		ret = msg_fail(m, STATUS_CONFLICT,
+			       "Not saved: %s saved this record at %s, after you opened it. Your "
+			       "changes were not written; reopen the chart to see theirs.",
+			       row->updated_by, row->updated);
+		goto cleanup;
+	}
+	if ((ret = precord_open(s->kr, row, old, 0, m)) != STATUS_OK)
+		goto cleanup;
+	/* The MRN never changes by editing. */
+	snprintf(p->f[PF_MRN], sizeof p->f[PF_MRN], "%s", old->f[PF_MRN]);
+	p->prow = row->prow;
+	o = (size_t)snprintf(detail, sizeof detail, "changed:");
+	for (int f = 0; f < PF_COUNT; f++)
+		if (strcmp(old->f[f], p->f[f]) != 0 && o < sizeof detail)
+			o += (size_t)snprintf(detail + o, sizeof detail - o, " %s",
+					      patient_field_name((pfield_t)f));
+	if (old->confidential != p->confidential && o < sizeof detail)
+		snprintf(detail + o, sizeof detail - o, " confidential=%d", p->confidential);
+	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, old, &t_old, m)) !=
+	    STATUS_OK)
+		goto cleanup;
+	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &t_new, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = precord_seal(s->kr, p, row, m)) != STATUS_OK)
+		goto cleanup;
+	core_now(row->updated);
+	snprintf(row->updated_by, sizeof row->updated_by, "%s", s->user.name);
+	if ((ret = db_patient_update(db, row, p->version, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = write_tokens(db, &t_old, p->prow, 0, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = write_tokens(db, &t_new, p->prow, 1, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = audit_append(s, "patient_edit", p->id, "ok", detail, m)) != STATUS_OK)
+		goto cleanup;
+	ret = db_commit(db, m);
+cleanup:
+	if (ret != STATUS_OK) {
+		db_rollback(db);
+	} else {
+		p->version++;
+		snprintf(p->updated, sizeof p->updated, "%s", row->updated);
+		snprintf(p->updated_by, sizeof p->updated_by, "%s", row->updated_by);
+		msg_set(m, "Saved.");
+	}
+	if (old) {
+		sodium_memzero(old, sizeof *old);
+		free(old);
+	}
+	if (row) {
+		sodium_memzero(row, sizeof *row);
+		free(row);
+	}
+	return ret;
+}
+
+/* Find the row for an id, or for an MRN through its token (the token may
+ * collide: every candidate is decrypted and its MRN compared). */
+static status_t resolve(session_t *s, const char *key, db_patient_row_t *row, msg_t *m)
+{
+	status_t ret;
+	char mrn[PATIENT_FIELD_MAX];
+	int64_t tok, prows[16];
+	int n = 0;
+	patient_t *p;
+	if (strlen(key) == 32 && strspn(key, "0123456789abcdef") == 32)
+		return db_patient_get_by_id(s->c->db, key, row, m);
+	if (patient_normalize_field(s->c->cfg, PF_MRN, key, mrn, m) != STATUS_OK || !*mrn)
+		return msg_fail(m, STATUS_NOTFOUND, "'%s' is not an MRN or a patient id.", key);
+	if ((ret = pindex_token(s->kr, s->c->cfg->blind_index_bytes, PFAM_MRN, mrn, &tok, m)) !=
+	    STATUS_OK)
+		return ret;
+	if ((ret = db_token_lookup(s->c->db, tok, 0, prows, 16, &n, m)) != STATUS_OK)
+		return ret;
+	if (!(p = malloc(sizeof *p)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	ret = msg_fail(m, STATUS_NOTFOUND, "No patient has MRN %s.", mrn);
+	for (int i = 0; i < n; i++) {
+		msg_t why;
+		if (db_patient_get(s->c->db, prows[i], row, &why) != STATUS_OK)
+			continue;
+		if (precord_open(s->kr, row, p, 1, &why) == STATUS_OK &&
+		    strcmp(p->f[PF_MRN], mrn) == 0) {
+			ret = STATUS_OK;
+			msg_clear(m);
+			break;
+		}
+	}
+	sodium_memzero(p, sizeof *p);
+	free(p);
+	return ret;
+}
+
+static int reason_ok(const char *r)
+{
+	int words = 0, in = 0, chars = 0;
+	if (!r)
+		return 0;
+	for (; *r; r++) {
+		if (*r == ' ' || *r == '\t') {
+			in = 0;
+			continue;
+		}
+		chars++;
+		if (!in)
+			words++;
+		in = 1;
+	}
+	return words >= 2 && chars >= 10;
+}
+
+int patient_needs_btg(session_t *s, const char *id)
+{
+	db_patient_row_t *row = malloc(sizeof *row);
+	msg_t ignore;
+	int need = 0;
+	if (!row)
+		return 1;
+	if (resolve(s, id, row, &ignore) == STATUS_OK)
+		need = row->confidential && !session_can(s, ACT_VIEW_CONFIDENTIAL);
+	free(row);
+	return need;
+}
+
+status_t patient_open(session_t *s, const char *id_or_mrn, const char *btg_reason, patient_t *out,
+		      msg_t *m)
+{
+	status_t ret;
+	db_patient_row_t *row = NULL;
+	db_t *db = s->c->db;
+	int btg;
+	char when[24];
+
+	memset(out, 0, sizeof *out);
+	if ((ret = session_require(s, ACT_PATIENT_VIEW, m)) != STATUS_OK)
+		return ret;
+	if (!(row = calloc(1, sizeof *row)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	if ((ret = resolve(s, id_or_mrn, row, m)) != STATUS_OK)
+		goto cleanup;
+	btg = row->confidential && !session_can(s, ACT_VIEW_CONFIDENTIAL);
+	if (btg && !reason_ok(btg_reason)) {
+		ret = msg_fail(m, STATUS_BTG_REQUIRED,
+			       "This chart is confidential. To open it, give the reason for access "
+			       "(at least a few words); it is recorded and reviewed by the privacy "
+			       "officer.");
+		goto cleanup;
+	}
+	if ((ret = precord_open(s->kr, row, out, 0, m)) != STATUS_OK)
+		goto cleanup;
+	core_now(when);
+	if ((ret = db_begin(db, m)) != STATUS_OK)
+		goto cleanup;
+	if (btg) {
+		int64_t seq;
+		unsigned char mac[DB_AUDIT_MAC_LEN];
+		ret = audit_append(s, "break_the_glass", row->id, "ok", btg_reason, m);
+		if (ret == STATUS_OK)
+			ret = db_audit_last(db, &seq, mac, m);
+		if (ret == STATUS_OK)
+			ret = db_btg_add(db, seq, s->user.name, row->prow, when, m);
+	}
+	if (ret == STATUS_OK)
+		ret = audit_append(s, "chart_open", row->id, "ok", NULL, m);
+	if (ret == STATUS_OK)
+		ret = db_recent_touch(db, s->user.id, row->prow, when, m);
+	if (ret == STATUS_OK)
+		ret = db_commit(db, m);
+	if (ret != STATUS_OK) {
+		db_rollback(db);
+		sodium_memzero(out, sizeof *out);
+	}
+cleanup:
+	if (row) {
+		sodium_memzero(row, sizeof *row);
+		free(row);
+	}
+	return ret;
+}

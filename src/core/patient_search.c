@@ -1,0 +1,399 @@
+/* patient_search.c - the lookup box: classify, look up tokens, decrypt,
+ * filter, sort. */
+#include "core/patient_search.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "base/text.h"
+#include "core/internal.h"
+#include "core/pindex.h"
+#include "core/precord.h"
+#include "db/db_patients.h"
+
+#define SCAN_FACTOR 20 /* candidates decrypted per wanted row, at most */
+#define PAGE 256
+
+struct patient_list {
+	pquery_kind_t kind;
+	int n, cap, more;
+	patient_row_t *rows;
+};
+
+int patient_list_count(const patient_list_t *l)
+{
+	return l ? l->n : 0;
+}
+
+const patient_row_t *patient_list_row(const patient_list_t *l, int i)
+{
+	return l && i >= 0 && i < l->n ? &l->rows[i] : NULL;
+}
+
+int patient_list_more(const patient_list_t *l)
+{
+	return l ? l->more : 0;
+}
+
+pquery_kind_t patient_list_kind(const patient_list_t *l)
+{
+	return l ? l->kind : PQ_INCOMPLETE;
+}
+
+void patient_list_free(patient_list_t *l)
+{
+	if (!l)
+		return;
+	if (l->rows) {
+		sodium_memzero(l->rows, (size_t)l->cap * sizeof *l->rows);
+		free(l->rows);
+	}
+	free(l);
+}
+
+/* Working state of one search. */
+typedef struct ctx {
+	session_t *s;
+	patient_list_t *l;
+	int limit;
+	db_patient_row_t row;
+	patient_t p;
+	/* filters */
+	char want_last[PATIENT_FIELD_MAX];  /* folded prefix of last name or a part */
+	char want_first[PATIENT_FIELD_MAX]; /* folded prefix of first name */
+	char want_exact[PATIENT_FIELD_MAX]; /* exact value for MRN/DOB/phone */
+	pfield_t exact_field;
+	int exact_last; /* the last name must equal want_last (compound path) */
+} ctx_t;
+
+static int starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Does the decrypted ident match what was typed? */
+static int matches(ctx_t *c)
+{
+	char fl[PATIENT_FIELD_MAX], ff[PATIENT_FIELD_MAX];
+	patient_t *p = &c->p;
+	if (c->exact_field != PF_COUNT) {
+		if (c->exact_field == PF_PHONE_HOME) {
+			char d1[32], d2[32];
+			pindex_digits(p->f[PF_PHONE_HOME], d1, sizeof d1);
+			pindex_digits(p->f[PF_PHONE_MOBILE], d2, sizeof d2);
+			size_t n = strlen(c->want_exact);
+			return (strlen(d1) >= n && strcmp(d1 + strlen(d1) - n, c->want_exact) == 0) ||
+			       (strlen(d2) >= n && strcmp(d2 + strlen(d2) - n, c->want_exact) == 0);
+		}
+		return strcmp(p->f[c->exact_field], c->want_exact) == 0;
+	}
+	pindex_fold(p->f[PF_LAST], fl, sizeof fl);
+	if (c->exact_last) {
+		if (strcmp(fl, c->want_last) != 0)
+			return 0;
+	} else if (!starts_with(fl, c->want_last)) {
+		/* a part of a compound name: "jones" finds "Smith-Jones" */
+		const char *s = p->f[PF_LAST];
+		int ok = 0;
+		while (*s && !ok) {
+			char raw[PATIENT_FIELD_MAX], part[PATIENT_FIELD_MAX];
+			size_t n = strcspn(s, " -");
+			if (n && n < sizeof raw) {
+				memcpy(raw, s, n);
+				raw[n] = '\0';
+				pindex_fold(raw, part, sizeof part);
+				ok = starts_with(part, c->want_last);
+			}
+			s += n;
+			while (*s == ' ' || *s == '-')
+				s++;
+		}
+		if (!ok)
+			return 0;
+	}
+	if (*c->want_first) {
+		pindex_fold(p->f[PF_FIRST], ff, sizeof ff);
+		if (!starts_with(ff, c->want_first))
+			return 0;
+	}
+	return 1;
+}
+
+static status_t add_row(ctx_t *c)
+{
+	patient_list_t *l = c->l;
+	patient_row_t *r;
+	patient_t *p = &c->p;
+	for (int i = 0; i < l->n; i++)
+		if (l->rows[i].prow == p->prow)
+			return STATUS_OK;
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 64;
+		patient_row_t *nr = calloc((size_t)cap, sizeof *nr);
+		if (!nr)
+			return STATUS_NOMEM;
+		if (l->rows) {
+			memcpy(nr, l->rows, (size_t)l->n * sizeof *nr);
+			sodium_memzero(l->rows, (size_t)l->cap * sizeof *l->rows);
+			free(l->rows);
+		}
+		l->rows = nr;
+		l->cap = cap;
+	}
+	r = &l->rows[l->n++];
+	memset(r, 0, sizeof *r);
+	text_copy(r->id, sizeof r->id, p->id);
+	r->prow = p->prow;
+	text_copy(r->mrn, sizeof r->mrn, p->f[PF_MRN]);
+	text_copy(r->last, sizeof r->last, p->f[PF_LAST]);
+	text_copy(r->first, sizeof r->first, p->f[PF_FIRST]);
+	text_copy(r->middle, sizeof r->middle, p->f[PF_MIDDLE]);
+	text_copy(r->suffix, sizeof r->suffix, p->f[PF_SUFFIX]);
+	text_copy(r->dob, sizeof r->dob, p->f[PF_DOB]);
+	text_copy(r->sex, sizeof r->sex, p->f[PF_SEX]);
+	r->age = patient_age(p->f[PF_DOB], NULL);
+	r->confidential = p->confidential;
+	return STATUS_OK;
+}
+
+/* Decrypt one candidate; add it if it really matches. */
+static status_t consider(ctx_t *c, int64_t prow, int details, msg_t *m)
+{
+	status_t ret;
+	msg_t why;
+	ret = details ? db_patient_get(c->s->c->db, prow, &c->row, m)
+		      : db_patient_get_ident(c->s->c->db, prow, &c->row, m);
+	if (ret == STATUS_NOTFOUND)
+		return STATUS_OK; /* index row for a patient merged away: skip */
+	if (ret != STATUS_OK)
+		return ret;
+	/* A record that fails its integrity check is reported, not shown. */
+	if ((ret = precord_open(c->s->kr, &c->row, &c->p, !details, &why)) != STATUS_OK)
+		return msg_fail(m, ret, "%s", why.text);
+	if (matches(c) && add_row(c) != STATUS_OK)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
+	return STATUS_OK;
+}
+
+/* Walk the prows holding `tok` in pages until `limit` matches or the scan
+ * budget runs out. */
+static status_t scan(ctx_t *c, int64_t tok, int details, msg_t *m)
+{
+	int64_t prows[PAGE], after = 0;
+	int n, budget = c->limit * SCAN_FACTOR;
+	status_t ret;
+	do {
+		if ((ret = db_token_lookup(c->s->c->db, tok, after, prows, PAGE, &n, m)) != STATUS_OK)
+			return ret;
+		for (int i = 0; i < n; i++) {
+			if (c->l->n >= c->limit || budget-- <= 0) {
+				c->l->more = 1;
+				return STATUS_OK;
+			}
+			if ((ret = consider(c, prows[i], details, m)) != STATUS_OK)
+				return ret;
+		}
+		if (n)
+			after = prows[n - 1];
+	} while (n == PAGE);
+	return STATUS_OK;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const patient_row_t *x = a, *y = b;
+	char fx[PATIENT_FIELD_MAX], fy[PATIENT_FIELD_MAX];
+	int r;
+	pindex_fold(x->last, fx, sizeof fx);
+	pindex_fold(y->last, fy, sizeof fy);
+	if ((r = strcmp(fx, fy)) != 0)
+		return r;
+	pindex_fold(x->first, fx, sizeof fx);
+	pindex_fold(y->first, fy, sizeof fy);
+	if ((r = strcmp(fx, fy)) != 0)
+		return r;
+	if ((r = strcmp(x->middle, y->middle)) != 0)
+		return r;
+	return strcmp(x->dob, y->dob);
+}
+
+static int letters(const char *folded)
+{
+	int n = 0;
+	for (; *folded; folded++)
+		if (((unsigned char)*folded & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Prefix of a folded name cut to PINDEX_PREFIX_MAX letters. */
+static void cut_letters(const char *in, int max, char *out, size_t size)
+{
+	size_t i = 0;
+	int n = 0;
+	while (in[i] && n < max) {
+		i++;
+		while (((unsigned char)in[i] & 0xC0) == 0x80)
+			i++;
+		n++;
+	}
+	if (i >= size)
+		i = size - 1;
+	memcpy(out, in, i);
+	out[i] = '\0';
+}
+
+static status_t search_recent(ctx_t *c, msg_t *m)
+{
+	int64_t prows[50];
+	int n = 0;
+	status_t ret = db_recent_list(c->s->c->db, c->s->user.id, prows, 50, &n, m);
+	c->exact_field = PF_COUNT;
+	c->want_last[0] = c->want_first[0] = '\0';
+	for (int i = 0; i < n && ret == STATUS_OK && c->l->n < c->limit; i++)
+		ret = consider(c, prows[i], 0, m);
+	return ret;
+}
+
+status_t patient_search(session_t *s, const char *query, int limit, patient_list_t **out,
+			msg_t *m)
+{
+	status_t ret;
+	ctx_t *c = NULL;
+	char q[PATIENT_FIELD_MAX], tmp[PATIENT_FIELD_MAX], digits[32];
+	int bytes = s->c->cfg->blind_index_bytes;
+	int64_t tok = 0;
+	const char *what = "";
+	msg_t ignore;
+
+	*out = NULL;
+	if ((ret = session_require(s, ACT_PATIENT_SEARCH, m)) != STATUS_OK)
+		return ret;
+	if (limit < 1)
+		limit = 1;
+	if (!(c = calloc(1, sizeof *c)) || !(c->l = calloc(1, sizeof *c->l))) {
+		free(c);
+		return msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
+	}
+	c->s = s;
+	c->limit = limit;
+	c->exact_field = PF_COUNT;
+	text_copy(q, sizeof q, query ? query : "");
+	/* trim */
+	{
+		char *a = q, *e;
+		while (*a == ' ' || *a == '\t')
+			a++;
+		memmove(q, a, strlen(a) + 1);
+		e = q + strlen(q);
+		while (e > q && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+	}
+	pindex_digits(q, digits, sizeof digits);
+
+	if (!*q) {
+		c->l->kind = PQ_RECENT;
+		ret = search_recent(c, m);
+		what = "recently opened";
+	} else if (patient_normalize_field(s->c->cfg, PF_DOB, q, tmp, &ignore) == STATUS_OK &&
+		   *tmp && (strchr(q, '-') || strchr(q, '/'))) {
+		c->l->kind = PQ_DOB;
+		c->exact_field = PF_DOB;
+		text_copy(c->want_exact, sizeof c->want_exact, tmp);
+		if ((ret = pindex_token(s->kr, bytes, PFAM_DOB, tmp, &tok, m)) == STATUS_OK)
+			ret = scan(c, tok, 0, m);
+		what = "date of birth";
+	} else if (patient_normalize_field(s->c->cfg, PF_MRN, q, tmp, &ignore) == STATUS_OK && *tmp) {
+		c->l->kind = PQ_MRN;
+		c->exact_field = PF_MRN;
+		text_copy(c->want_exact, sizeof c->want_exact, tmp);
+		if ((ret = pindex_token(s->kr, bytes, PFAM_MRN, tmp, &tok, m)) == STATUS_OK)
+			ret = scan(c, tok, 0, m);
+		what = "MRN";
+	} else if (*digits && strspn(q, "0123456789()-. +") == strlen(q)) {
+		size_t nd = strlen(digits);
+		if (nd == 11 && digits[0] == '1')
+			memmove(digits, digits + 1, nd--);
+		if (nd == 4 || nd == 10) {
+			c->l->kind = nd == 4 ? PQ_PHONE4 : PQ_PHONE;
+			c->exact_field = PF_PHONE_HOME; /* home or mobile, by digits */
+			text_copy(c->want_exact, sizeof c->want_exact, digits);
+			if ((ret = pindex_token(s->kr, bytes, nd == 4 ? PFAM_PHONE4 : PFAM_PHONE,
+						digits, &tok, m)) == STATUS_OK)
+				ret = scan(c, tok, 1, m);
+			what = nd == 4 ? "phone ending" : "phone";
+		} else {
+			c->l->kind = PQ_INCOMPLETE;
+			msg_set(m, "Type a whole MRN, a 10-digit phone number or its last 4 digits, "
+				   "or a date of birth.");
+			goto done;
+		}
+	} else {
+		char *comma = strchr(q, ',');
+		char lastpart[PATIENT_FIELD_MAX], firstpart[PATIENT_FIELD_MAX] = "";
+		if (comma) {
+			*comma = '\0';
+			pindex_fold(comma + 1, firstpart, sizeof firstpart);
+		}
+		pindex_fold(q, lastpart, sizeof lastpart);
+		if (letters(lastpart) < 2) {
+			c->l->kind = PQ_INCOMPLETE;
+			msg_set(m, "Type at least 2 letters of the last name, or an MRN, date of "
+				   "birth or phone number.");
+			goto done;
+		}
+		text_copy(c->want_last, sizeof c->want_last, lastpart);
+		text_copy(c->want_first, sizeof c->want_first, firstpart);
+		c->l->kind = *firstpart ? PQ_LAST_FIRST : PQ_NAME;
+		what = *firstpart ? "last, first" : "name";
+		ret = STATUS_OK;
+		if (*firstpart) {
+			/* Exact last name and first-name prefix: one compound token. */
+			char key[PATIENT_FIELD_MAX * 2], fp[PATIENT_FIELD_MAX];
+			cut_letters(firstpart, PINDEX_FIRST_PREFIX_MAX, fp, sizeof fp);
+			snprintf(key, sizeof key, "%s|%s", lastpart, fp);
+			c->exact_last = 1;
+			if ((ret = pindex_token(s->kr, bytes, PFAM_LAST_FIRST, key, &tok, m)) ==
+			    STATUS_OK)
+				ret = scan(c, tok, 0, m);
+			c->exact_last = 0;
+			c->l->more = 0;
+		}
+		if (ret == STATUS_OK && c->l->n < limit) {
+			/* Last-name prefix (longer prefixes filter after the
+			 * 6-letter token). */
+			char pre[PATIENT_FIELD_MAX];
+			cut_letters(lastpart, PINDEX_PREFIX_MAX, pre, sizeof pre);
+			if ((ret = pindex_token(s->kr, bytes, PFAM_LAST_PREFIX, pre, &tok, m)) ==
+			    STATUS_OK)
+				ret = scan(c, tok, 0, m);
+		}
+	}
+	if (ret != STATUS_OK)
+		goto done;
+	if (c->l->kind != PQ_RECENT) {
+		qsort(c->l->rows, (size_t)c->l->n, sizeof *c->l->rows, row_cmp);
+		session_note_search(s, what, tok);
+	}
+	if (c->l->n == 0)
+		msg_set(m, "No patient found by %s.", what);
+	else
+		msg_set(m, "%d%s match%s by %s%s", c->l->n, c->l->more ? "+" : "",
+			c->l->n == 1 && !c->l->more ? "" : "es", what,
+			c->l->more ? " (type more to narrow)" : "");
+done:
+	sodium_memzero(&c->p, sizeof c->p);
+	sodium_memzero(&c->row, sizeof c->row);
+	sodium_memzero(q, sizeof q);
+	if (ret == STATUS_OK) {
+		*out = c->l;
+	} else {
+		patient_list_free(c->l);
+	}
+	free(c);
+	return ret;
+}

@@ -1,0 +1,62 @@
+/* patient_search.h - chart lookup: one search box that understands what
+ * is typed (name prefix, "last, first", MRN, date of birth, phone or its
+ * last four digits), through blind-index tokens only. Results are
+ * decrypted, checked against the query (tokens can collide) and sorted.
+ * With an empty query: the user's recently opened charts.
+ *
+ * A patient_list_t is owned by the caller; list widgets draw its rows on
+ * demand through patient_list_row(). */
+#ifndef CHARTROOM_PATIENT_SEARCH_H
+#define CHARTROOM_PATIENT_SEARCH_H
+
+#include <stdint.h>
+
+#include "base/status.h"
+#include "core/session.h"
+
+typedef struct patient_row {
+	char id[33];
+	int64_t prow;
+	char mrn[24];
+	char last[128];
+	char first[128];
+	char middle[128];
+	char suffix[16];
+	char dob[11];   /* YYYY-MM-DD */
+	int age;        /* whole years, -1 unknown */
+	char sex[2];
+	int confidential;
+	char last_visit[11]; /* "" until encounters exist */
+} patient_row_t;
+
+typedef struct patient_list patient_list_t;
+
+/* What kind of query it was understood as. */
+typedef enum {
+	PQ_RECENT,
+	PQ_NAME,
+	PQ_LAST_FIRST,
+	PQ_MRN,
+	PQ_DOB,
+	PQ_PHONE,
+	PQ_PHONE4,
+	PQ_INCOMPLETE /* too short or not understood; msg says what to type */
+} pquery_kind_t;
+
+/* Search. At most `limit` rows; patient_list_more() tells whether there
+ * were more matches (the user should type more). Requires
+ * ACT_PATIENT_SEARCH. The query's blind token (never its text) goes into
+ * the audit trail with the session's next audited action. On success *out
+ * is set even when empty; msg describes the result ("12 matches for a
+ * name"). */
+status_t patient_search(session_t *s, const char *query, int limit, patient_list_t **out,
+			msg_t *m);
+
+int patient_list_count(const patient_list_t *l);
+const patient_row_t *patient_list_row(const patient_list_t *l, int i);
+int patient_list_more(const patient_list_t *l);
+pquery_kind_t patient_list_kind(const patient_list_t *l);
+/* Wipes the decrypted rows. NULL allowed. */
+void patient_list_free(patient_list_t *l);
+
+#endif

@@ -1,0 +1,297 @@
+/* pindex.c - blind-index tokens for patients. */
+#include "core/pindex.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const family_tags[] = {
+#define PFAM_TAG(id, tag) tag,
+	PINDEX_FAMILIES(PFAM_TAG)
+#undef PFAM_TAG
+};
+
+/* Latin-1 Supplement and Latin Extended-A (U+00C0..U+017F) folded to
+ * ASCII; "" drops the character (multiplication and division signs). */
+static const char *const fold_c0_17f[] = {
+	"a", "a", "a", "a", "a", "a", "ae", "c",
+	"e", "e", "e", "e", "i", "i", "i", "i",
+	"d", "n", "o", "o", "o", "o", "o", "",
+	"o", "u", "u", "u", "u", "y", "th", "ss",
+	"a", "a", "a", "a", "a", "a", "ae", "c",
+	"e", "e", "e", "e", "i", "i", "i", "i",
+	"d", "n", "o", "o", "o", "o", "o", "",
+	"o", "u", "u", "u", "u", "y", "th", "y",
+	"a", "a", "a", "a", "a", "a", "c", "c",
+	"c", "c", "c", "c", "c", "c", "d", "d",
+	"d", "d", "e", "e", "e", "e", "e", "e",
+	"e", "e", "e", "e", "g", "g", "g", "g",
+	"g", "g", "g", "g", "h", "h", "h", "h",
+	"i", "i", "i", "i", "i", "i", "i", "i",
+	"i", "i", "ij", "ij", "j", "j", "k", "k",
+	"k", "l", "l", "l", "l", "l", "l", "l",
+	"l", "l", "l", "n", "n", "n", "n", "n",
+	"n", "n", "n", "n", "o", "o", "o", "o",
+	"o", "o", "oe", "oe", "r", "r", "r", "r",
+	"r", "r", "s", "s", "s", "s", "s", "s",
+	"s", "s", "t", "t", "t", "t", "", "",
+	"u", "u", "u", "u", "u", "u", "u", "u",
+	"u", "u", "u", "u", "w", "w", "y", "y",
+	"y", "z", "z", "z", "z", "z", "z", "s",
+};
+
+/* Decode one UTF-8 sequence; returns its length (1 for a bad byte, which
+ * is then treated as not-a-letter). */
+static int utf8_next(const unsigned char *s, unsigned *cp)
+{
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
+		*cp = ((unsigned)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+		return 2;
+	}
+	if ((s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+		*cp = ((unsigned)(s[0] & 0x0F) << 12) | ((unsigned)(s[1] & 0x3F) << 6) |
+		      (s[2] & 0x3F);
+		return 3;
+	}
+	if ((s[0] & 0xF8) == 0xF0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 &&
+	    (s[3] & 0xC0) == 0x80) {
+		*cp = ((unsigned)(s[0] & 0x07) << 18) | ((unsigned)(s[1] & 0x3F) << 12) |
+		      ((unsigned)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+		return 4;
+	}
+	*cp = 0xFFFD;
+	return 1;
+}
+
+void pindex_fold(const char *in, char *out, size_t size)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0;
+	while (*s && o + 1 < size) {
+		unsigned cp;
+		int len = utf8_next(s, &cp);
+		if (cp < 0x80) {
+			if (isalpha((int)cp))
+				out[o++] = (char)tolower((int)cp);
+		} else if (cp >= 0xC0 && cp <= 0x17F) {
+			const char *f = fold_c0_17f[cp - 0xC0];
+			size_t fl = strlen(f);
+			if (o + fl + 1 <= size) {
+				memcpy(out + o, f, fl);
+				o += fl;
+			}
+		} else if (cp >= 0x370 && cp != 0xFFFD && cp != 0x2019 && cp != 0x2018 &&
+			   !(cp >= 0x2000 && cp <= 0x206F)) {
+			/* Other scripts: keep the letter as written (no case
+			 * folding table for them here; names are matched as
+			 * entered). Skip general punctuation. */
+			if (o + (size_t)len + 1 <= size) {
+				memcpy(out + o, s, (size_t)len);
+				o += (size_t)len;
+			}
+		}
+		s += len;
+	}
+	out[o] = '\0';
+}
+
+void pindex_soundex(const char *f, char out[5])
+{
+	/*                      abcdefghijklmnopqrstuvwxyz */
+	static const char map[] = "01230120022455012623010202";
+	int o = 0;
+	char last = 0;
+	out[0] = '\0';
+	for (; *f && o < 4; f++) {
+		char c = *f, code;
+		if (c < 'a' || c > 'z')
+			continue;
+		code = map[c - 'a'];
+		if (o == 0) {
+			out[o++] = c;
+			last = code;
+			continue;
+		}
+		if (code != '0' && code != last)
+			out[o++] = code;
+		if (c != 'h' && c != 'w')
+			last = code;
+	}
+	if (o == 0)
+		return;
+	while (o < 4)
+		out[o++] = '0';
+	out[4] = '\0';
+}
+
+void pindex_digits(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	for (; *in && o + 1 < size; in++)
+		if (*in >= '0' && *in <= '9')
+			out[o++] = *in;
+	out[o] = '\0';
+}
+
+status_t pindex_token(const keyring_t *kr, int bytes, pfamily_t fam, const char *value,
+		      int64_t *tok, msg_t *m)
+{
+	char buf[300];
+	unsigned char raw[8] = {0};
+	uint64_t v = 0;
+	status_t ret;
+	snprintf(buf, sizeof buf, "%s|%s", family_tags[fam], value);
+	ret = crypto_blind_token(kr, DOMAIN_DEMO, "patients", "index", buf, (size_t)bytes, raw, m);
+	if (ret != STATUS_OK)
+		return ret;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | raw[i];
+	*tok = (int64_t)v;
+	return STATUS_OK;
+}
+
+static status_t add(ptokens_t *t, const keyring_t *kr, int bytes, pfamily_t fam,
+		    const char *value, msg_t *m)
+{
+	int64_t tok;
+	status_t ret;
+	if (!*value)
+		return STATUS_OK;
+	if ((ret = pindex_token(kr, bytes, fam, value, &tok, m)) != STATUS_OK)
+		return ret;
+	for (int i = 0; i < t->n; i++)
+		if (t->tok[i] == tok)
+			return STATUS_OK; /* e.g. a part equal to the whole name */
+	if (t->n == PINDEX_TOKENS_MAX)
+		return STATUS_OK; /* more parts than we index: the rest still match by filter */
+	t->tok[t->n] = tok;
+	t->fam[t->n] = (unsigned char)fam;
+	t->n++;
+	return STATUS_OK;
+}
+
+/* Byte length of the first n letters of a folded name (UTF-8 aware). */
+static size_t letters_len(const char *s, int n)
+{
+	size_t i = 0;
+	while (s[i] && n > 0) {
+		unsigned cp;
+		i += (size_t)utf8_next((const unsigned char *)s + i, &cp);
+		n--;
+	}
+	return i;
+}
+
+static int letters_count(const char *s)
+{
+	int n = 0;
+	size_t i = 0;
+	while (s[i]) {
+		unsigned cp;
+		i += (size_t)utf8_next((const unsigned char *)s + i, &cp);
+		n++;
+	}
+	return n;
+}
+
+static status_t add_prefixes(ptokens_t *t, const keyring_t *kr, int bytes, const char *folded,
+			     msg_t *m)
+{
+	char pre[PATIENT_FIELD_MAX];
+	int n = letters_count(folded);
+	status_t ret = STATUS_OK;
+	for (int k = 2; k <= n && k <= PINDEX_PREFIX_MAX && ret == STATUS_OK; k++) {
+		size_t len = letters_len(folded, k);
+		memcpy(pre, folded, len);
+		pre[len] = '\0';
+		ret = add(t, kr, bytes, PFAM_LAST_PREFIX, pre, m);
+	}
+	return ret;
+}
+
+status_t pindex_patient(const keyring_t *kr, int bytes, const patient_t *p, ptokens_t *t,
+			msg_t *m)
+{
+	char last[PATIENT_FIELD_MAX], first[PATIENT_FIELD_MAX], part[PATIENT_FIELD_MAX];
+	char buf[PATIENT_FIELD_MAX * 2], sl[5], sf[5], digits[32];
+	const char *dob = p->f[PF_DOB];
+	status_t ret = STATUS_OK;
+	static const pfield_t phones[] = {PF_PHONE_HOME, PF_PHONE_MOBILE};
+
+	t->n = 0;
+	pindex_fold(p->f[PF_LAST], last, sizeof last);
+	pindex_fold(p->f[PF_FIRST], first, sizeof first);
+
+#define TRY(expr)                          \
+	do {                               \
+		if ((ret = (expr)) != STATUS_OK) \
+			return ret;        \
+	} while (0)
+
+	TRY(add(t, kr, bytes, PFAM_MRN, p->f[PF_MRN], m));
+	TRY(add(t, kr, bytes, PFAM_LAST, last, m));
+	TRY(add_prefixes(t, kr, bytes, last, m));
+	/* Each part of a compound last name is findable on its own:
+	 * "Garcia Lopez", "Smith-Jones". */
+	{
+		const char *s = p->f[PF_LAST];
+		while (*s) {
+			size_t n = strcspn(s, " -");
+			if (n > 0 && n < sizeof part) {
+				char raw[PATIENT_FIELD_MAX];
+				memcpy(raw, s, n);
+				raw[n] = '\0';
+				pindex_fold(raw, part, sizeof part);
+				if (strcmp(part, last) != 0)
+					TRY(add_prefixes(t, kr, bytes, part, m));
+			}
+			s += n;
+			while (*s == ' ' || *s == '-')
+				s++;
+		}
+	}
+	for (int k = 1; k <= PINDEX_FIRST_PREFIX_MAX && k <= letters_count(first); k++) {
+		size_t len = letters_len(first, k);
+		snprintf(buf, sizeof buf, "%s|%.*s", last, (int)len, first);
+		TRY(add(t, kr, bytes, PFAM_LAST_FIRST, buf, m));
+	}
+	TRY(add(t, kr, bytes, PFAM_FIRST, first, m));
+	if (strlen(dob) == 10) {
+		TRY(add(t, kr, bytes, PFAM_DOB, dob, m));
+		snprintf(buf, sizeof buf, "%.7s", dob); /* YYYY-MM */
+		TRY(add(t, kr, bytes, PFAM_DOB_YM, buf, m));
+		snprintf(buf, sizeof buf, "%.4s-%.2s", dob, dob + 8);
+		TRY(add(t, kr, bytes, PFAM_DOB_YD, buf, m));
+		snprintf(buf, sizeof buf, "%.5s", dob + 5); /* MM-DD */
+		TRY(add(t, kr, bytes, PFAM_DOB_MD, buf, m));
+	}
+	for (size_t i = 0; i < sizeof phones / sizeof phones[0]; i++) {
+		pindex_digits(p->f[phones[i]], digits, sizeof digits);
+		if (strlen(digits) >= 10) {
+			TRY(add(t, kr, bytes, PFAM_PHONE, digits, m));
+			TRY(add(t, kr, bytes, PFAM_PHONE4, digits + strlen(digits) - 4, m));
+		}
+	}
+	pindex_digits(p->f[PF_SSN], digits, sizeof digits);
+	if (strlen(digits) >= 4)
+		TRY(add(t, kr, bytes, PFAM_SSN4, digits + strlen(digits) - 4, m));
+	pindex_soundex(last, sl);
+	pindex_soundex(first, sf);
+	TRY(add(t, kr, bytes, PFAM_SDX_LAST, sl, m));
+	TRY(add(t, kr, bytes, PFAM_SDX_FIRST, sf, m));
+	if (*sl && *sf) {
+		snprintf(buf, sizeof buf, "%s|%s", sl, sf);
+		TRY(add(t, kr, bytes, PFAM_SDX_PAIR, buf, m));
+	}
+	if (strlen(p->f[PF_ZIP]) >= 5) {
+		snprintf(buf, sizeof buf, "%.5s", p->f[PF_ZIP]);
+		TRY(add(t, kr, bytes, PFAM_ZIP, buf, m));
+	}
+	TRY(add(t, kr, bytes, PFAM_SEX, p->f[PF_SEX], m));
+#undef TRY
+	return STATUS_OK;
+}

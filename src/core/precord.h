@@ -1,0 +1,36 @@
+/* precord.h - inside core only: a patient record to and from its stored
+ * form (two ciphertexts bound to the patient's id), and the bulk writer
+ * that imports and the demo generator share. */
+#ifndef CHARTROOM_PRECORD_H
+#define CHARTROOM_PRECORD_H
+
+#include "core/crypto.h"
+#include "core/patient.h"
+#include "core/pindex.h"
+#include "db/db_patients.h"
+
+/* 0: ident (MRN, names, DOB, sex), 1: details. */
+int precord_field_group(pfield_t f);
+
+/* Serialise and encrypt p's fields into row (id, confidential copied). */
+status_t precord_seal(const keyring_t *kr, const patient_t *p, db_patient_row_t *row, msg_t *m);
+
+/* Decrypt row into p (details too unless ident_only). Integrity failures
+ * name the record, never show data. */
+status_t precord_open(const keyring_t *kr, const db_patient_row_t *row, patient_t *p,
+		      int ident_only, msg_t *m);
+
+/* Bulk insertion of already validated patients inside one transaction:
+ * rows go in as they come, their tokens are collected, sorted and written
+ * at the end (sorted inserts into the index B-tree are many times faster
+ * than random ones). One audit entry records the batch. */
+typedef struct pbulk pbulk_t;
+status_t pbulk_begin(session_t *s, const char *what, pbulk_t **out, msg_t *m);
+/* Assigns id and MRN to p, encrypts and inserts it. */
+status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m);
+/* Write the tokens, audit, commit (or roll back on failure); frees b. */
+status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m);
+/* Roll back and free. NULL allowed. */
+void pbulk_abort(pbulk_t *b);
+
+#endif

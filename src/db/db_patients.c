@@ -1,0 +1,322 @@
+/* db_patients.c - SQL for patients, tokens, recent charts, BTG queue. */
+#include "db/db_patients.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db_internal.h"
+
+static void blob_into(sqlite3_stmt *st, int col, unsigned char *dst, size_t cap, size_t *len)
+{
+	const void *p = sqlite3_column_blob(st, col);
+	size_t n = (size_t)sqlite3_column_bytes(st, col);
+	if (n > cap)
+		n = cap; /* too long to be ours: decryption will reject it */
+	if (p && n)
+		memcpy(dst, p, n);
+	*len = n;
+}
+
+static const char SQL_INSERT[] =
+	"INSERT INTO patients(id, version, confidential, ident, details, created, created_by, "
+	"updated, updated_by) VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)";
+
+status_t db_patient_insert(db_t *db, db_patient_row_t *row, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, SQL_INSERT, &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_text(st, 1, row->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, row->confidential);
+	sqlite3_bind_blob(st, 3, row->ident, (int)row->ident_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, row->details, (int)row->details_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, row->created, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, row->created_by, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, "saving the patient", m);
+	row->prow = sqlite3_last_insert_rowid(db->conn);
+	row->version = 1;
+	snprintf(row->updated, sizeof row->updated, "%s", row->created);
+	snprintf(row->updated_by, sizeof row->updated_by, "%s", row->created_by);
+	return STATUS_OK;
+}
+
+status_t db_patient_update(db_t *db, const db_patient_row_t *row, int expect_version, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db,
+				  "UPDATE patients SET ident = ?3, details = ?4, confidential = ?5, "
+				  "updated = ?6, updated_by = ?7, version = version + 1 "
+				  "WHERE prow = ?1 AND version = ?2",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, row->prow);
+	sqlite3_bind_int(st, 2, expect_version);
+	db_bind_blob(st, 3, row->ident, row->ident_len);
+	db_bind_blob(st, 4, row->details, row->details_len);
+	sqlite3_bind_int(st, 5, row->confidential);
+	db_bind_text(st, 6, row->updated);
+	db_bind_text(st, 7, row->updated_by);
+	ret = db_exec_stmt(db, st, "saving the patient", m);
+	if (ret == STATUS_OK && sqlite3_changes(db->conn) == 0)
+		return msg_fail(m, STATUS_CONFLICT, "The record changed since it was opened.");
+	return ret;
+}
+
+#define PATIENT_COLS                                                                         \
+	"prow, id, version, confidential, ident, details, created, created_by, updated, " \
+	"updated_by"
+
+static void row_from(sqlite3_stmt *st, db_patient_row_t *r)
+{
+	r->prow = sqlite3_column_int64(st, 0);
+	db_col_text(st, 1, r->id, sizeof r->id);
+	r->version = sqlite3_column_int(st, 2);
+	r->confidential = sqlite3_column_int(st, 3);
+	blob_into(st, 4, r->ident, sizeof r->ident, &r->ident_len);
+	blob_into(st, 5, r->details, sizeof r->details, &r->details_len);
+	db_col_text(st, 6, r->created, sizeof r->created);
+	db_col_text(st, 7, r->created_by, sizeof r->created_by);
+	db_col_text(st, 8, r->updated, sizeof r->updated);
+	db_col_text(st, 9, r->updated_by, sizeof r->updated_by);
+}
+
+static const char SQL_GET[] = "SELECT " PATIENT_COLS " FROM patients WHERE prow = ?1";
+static const char SQL_GET_ID[] = "SELECT " PATIENT_COLS " FROM patients WHERE id = ?1";
+static const char SQL_GET_IDENT[] =
+	"SELECT prow, id, version, confidential, ident FROM patients WHERE prow = ?1";
+
+static status_t get_one(db_t *db, const char *sql, int64_t prow, const char *id,
+			db_patient_row_t *out, int full, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, sql, &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	if (id)
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, prow);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (full) {
+			row_from(st, out);
+		} else {
+			out->prow = sqlite3_column_int64(st, 0);
+			db_col_text(st, 1, out->id, sizeof out->id);
+			out->version = sqlite3_column_int(st, 2);
+			out->confidential = sqlite3_column_int(st, 3);
+			blob_into(st, 4, out->ident, sizeof out->ident, &out->ident_len);
+			out->details_len = 0;
+		}
+	} else if (rc == SQLITE_DONE) {
+		ret = msg_fail(m, STATUS_NOTFOUND, "No such patient.");
+	} else {
+		ret = db_fail(db, rc, "reading the patient", m);
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+status_t db_patient_get(db_t *db, int64_t prow, db_patient_row_t *out, msg_t *m)
+{
+	return get_one(db, SQL_GET, prow, NULL, out, 1, m);
+}
+
+status_t db_patient_get_by_id(db_t *db, const char *id, db_patient_row_t *out, msg_t *m)
+{
+	return get_one(db, SQL_GET_ID, 0, id, out, 1, m);
+}
+
+status_t db_patient_get_ident(db_t *db, int64_t prow, db_patient_row_t *out, msg_t *m)
+{
+	return get_one(db, SQL_GET_IDENT, prow, NULL, out, 0, m);
+}
+
+static status_t count_query(db_t *db, const char *sql, int64_t *out, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret = db_prepare(db, sql, &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		ret = db_fail(db, rc, "counting", m);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_patient_count(db_t *db, int64_t *out, msg_t *m)
+{
+	return count_query(db, "SELECT count(*) FROM patients", out, m);
+}
+
+static const char SQL_TOK_INS[] = "INSERT OR IGNORE INTO patient_tokens(token, prow) VALUES (?1, ?2)";
+static const char SQL_TOK_DEL[] = "DELETE FROM patient_tokens WHERE token = ?1 AND prow = ?2";
+static const char SQL_TOK_EXISTS[] = "SELECT 1 FROM patient_tokens WHERE token = ?1 AND prow = ?2";
+static const char SQL_TOK_LOOKUP[] = "SELECT prow FROM patient_tokens WHERE token = ?1 AND "
+				     "prow > ?2 ORDER BY prow LIMIT ?3";
+
+static status_t tok_exec(db_t *db, const char *sql, int64_t token, int64_t prow, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, sql, &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, token);
+	sqlite3_bind_int64(st, 2, prow);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, "updating the search index", m);
+	return STATUS_OK;
+}
+
+status_t db_token_insert(db_t *db, int64_t token, int64_t prow, msg_t *m)
+{
+	return tok_exec(db, SQL_TOK_INS, token, prow, m);
+}
+
+status_t db_token_delete(db_t *db, int64_t token, int64_t prow, msg_t *m)
+{
+	return tok_exec(db, SQL_TOK_DEL, token, prow, m);
+}
+
+status_t db_token_exists(db_t *db, int64_t token, int64_t prow, int *exists, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, SQL_TOK_EXISTS, &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, token);
+	sqlite3_bind_int64(st, 2, prow);
+	rc = sqlite3_step(st);
+	*exists = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, rc, "reading the search index", m);
+	return STATUS_OK;
+}
+
+status_t db_token_lookup(db_t *db, int64_t token, int64_t after_prow, int64_t *prows, int max,
+			 int *n, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, SQL_TOK_LOOKUP, &st, m);
+	*n = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, token);
+	sqlite3_bind_int64(st, 2, after_prow);
+	sqlite3_bind_int(st, 3, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		prows[(*n)++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, rc, "searching", m);
+	return STATUS_OK;
+}
+
+status_t db_recent_touch(db_t *db, const char *user_id, int64_t prow, const char *when,
+			 msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db,
+				  "INSERT INTO recent_patients(user_id, prow, opened) VALUES (?1,?2,?3) "
+				  "ON CONFLICT(user_id, prow) DO UPDATE SET opened = excluded.opened",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, prow);
+	db_bind_text(st, 3, when);
+	if ((ret = db_exec_stmt(db, st, "remembering the chart", m)) != STATUS_OK)
+		return ret;
+	/* Keep each user's list short. */
+	if ((ret = db_prepare(db,
+			      "DELETE FROM recent_patients WHERE user_id = ?1 AND prow NOT IN "
+			      "(SELECT prow FROM recent_patients WHERE user_id = ?1 "
+			      "ORDER BY opened DESC LIMIT 50)",
+			      &st, m)) != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, user_id);
+	return db_exec_stmt(db, st, "remembering the chart", m);
+}
+
+status_t db_recent_list(db_t *db, const char *user_id, int64_t *prows, int max, int *n,
+			msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret = db_prepare(db,
+				  "SELECT prow FROM recent_patients WHERE user_id = ?1 "
+				  "ORDER BY opened DESC, rowid DESC LIMIT ?2",
+				  &st, m);
+	*n = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, user_id);
+	sqlite3_bind_int(st, 2, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		prows[(*n)++] = sqlite3_column_int64(st, 0);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading recent charts", m);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_btg_add(db_t *db, int64_t audit_seq, const char *user_name, int64_t prow,
+		    const char *ts, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(
+		db, "INSERT INTO btg_queue(audit_seq, user_name, prow, ts) VALUES (?1, ?2, ?3, ?4)",
+		&st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, audit_seq);
+	db_bind_text(st, 2, user_name);
+	sqlite3_bind_int64(st, 3, prow);
+	db_bind_text(st, 4, ts);
+	return db_exec_stmt(db, st, "queueing the access for review", m);
+}
+
+status_t db_btg_pending_count(db_t *db, int64_t *out, msg_t *m)
+{
+	return count_query(db, "SELECT count(*) FROM btg_queue WHERE reviewed = 0", out, m);
+}
+
+status_t db_mrn_next(db_t *db, int64_t *seq, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret = db_prepare(db,
+				  "INSERT INTO meta(key, value) VALUES ('mrn_next', '2') "
+				  "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 "
+				  "RETURNING CAST(value AS INTEGER) - 1",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "assigning a medical record number", m);
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -1,0 +1,69 @@
+/* db_patients.h - the patients table (ciphertext and bookkeeping only),
+ * the blind-index token table, recently opened charts, the break-the-glass
+ * queue and the MRN sequence. Knows nothing of what the blobs contain. */
+#ifndef CHARTROOM_DB_PATIENTS_H
+#define CHARTROOM_DB_PATIENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+#define DB_PATIENT_BLOB_MAX 4096
+
+typedef struct db_patient_row {
+	int64_t prow;
+	char id[33];
+	int version;
+	int confidential;
+	unsigned char ident[DB_PATIENT_BLOB_MAX];
+	size_t ident_len;
+	unsigned char details[DB_PATIENT_BLOB_MAX];
+	size_t details_len;
+	char created[24];
+	char created_by[72];
+	char updated[24];
+	char updated_by[72];
+} db_patient_row_t;
+
+/* Insert; sets row->prow. */
+status_t db_patient_insert(db_t *db, db_patient_row_t *row, msg_t *m);
+
+/* Update ident, details, confidential and who/when where prow matches and
+ * the version is still `expect_version`; the version becomes +1.
+ * STATUS_CONFLICT if someone else saved in between (row unchanged). */
+status_t db_patient_update(db_t *db, const db_patient_row_t *row, int expect_version, msg_t *m);
+
+/* Fetch one row by prow or by id (STATUS_NOTFOUND if absent). */
+status_t db_patient_get(db_t *db, int64_t prow, db_patient_row_t *out, msg_t *m);
+status_t db_patient_get_by_id(db_t *db, const char *id, db_patient_row_t *out, msg_t *m);
+
+/* Fetch only what a search list needs (prow, id, confidential, ident). */
+status_t db_patient_get_ident(db_t *db, int64_t prow, db_patient_row_t *out, msg_t *m);
+
+status_t db_patient_count(db_t *db, int64_t *out, msg_t *m);
+
+/* Tokens. */
+status_t db_token_insert(db_t *db, int64_t token, int64_t prow, msg_t *m);
+status_t db_token_delete(db_t *db, int64_t token, int64_t prow, msg_t *m);
+status_t db_token_exists(db_t *db, int64_t token, int64_t prow, int *exists, msg_t *m);
+/* Up to `max` prows holding token, ascending, greater than after_prow.
+ * *n gets the count found. */
+status_t db_token_lookup(db_t *db, int64_t token, int64_t after_prow, int64_t *prows, int max,
+			 int *n, msg_t *m);
+
+/* Recently opened charts. */
+status_t db_recent_touch(db_t *db, const char *user_id, int64_t prow, const char *when,
+			 msg_t *m);
+status_t db_recent_list(db_t *db, const char *user_id, int64_t *prows, int max, int *n,
+			msg_t *m);
+
+/* Break-the-glass queue. */
+status_t db_btg_add(db_t *db, int64_t audit_seq, const char *user_name, int64_t prow,
+		    const char *ts, msg_t *m);
+status_t db_btg_pending_count(db_t *db, int64_t *out, msg_t *m);
+
+/* Take the next MRN sequence number (inside a transaction). */
+status_t db_mrn_next(db_t *db, int64_t *seq, msg_t *m);
+
+#endif
