@@ -1,0 +1,154 @@
+/* screen_menu.c - the main menu: only what the signed-on user's role may
+ * do (core answers session_can; core checks again when the work is done),
+ * plus changing one's password, locking the screen and signing off.
+ * Holds the list of items shown, recomputed after an unlock because the
+ * role may have changed meanwhile. */
+#include "ui/screen_menu.h"
+
+#include <stdio.h>
+
+#include "core/perm.h"
+#include "ui/draw.h"
+#include "ui/screen_audit.h"
+#include "ui/screen_passwd.h"
+#include "ui/screen_users.h"
+#include "ui/screen_verify.h"
+#include "ui/theme.h"
+#include "ui/widget_list.h"
+
+#define ALWAYS ACT_COUNT /* shown to everyone */
+
+typedef enum { GO_SCREEN, GO_NOT_YET, GO_LOCK, GO_SIGNOFF } go_t;
+
+static const struct item {
+	const char *label;
+	action_t needs;
+	go_t go;
+	const struct screen_ops *screen;
+} items[] = {
+	{"Find a patient", ACT_PATIENT_SEARCH, GO_NOT_YET, NULL},
+	{"Register a patient", ACT_PATIENT_REGISTER, GO_NOT_YET, NULL},
+	{"Check a patient in", ACT_ENCOUNTER_CHECKIN, GO_NOT_YET, NULL},
+	{"Coding queue", ACT_CODING_QUEUE, GO_NOT_YET, NULL},
+	{"HIM work queue", ACT_HIM_RECORDS, GO_NOT_YET, NULL},
+	{"Audit review", ACT_AUDIT_VIEW, GO_SCREEN, &screen_audit},
+	{"Verify audit chain", ACT_AUDIT_VERIFY, GO_SCREEN, &screen_verify},
+	{"Privacy review", ACT_PRIVACY_REVIEW, GO_NOT_YET, NULL},
+	{"Reports", ACT_REPORTS_VIEW, GO_NOT_YET, NULL},
+	{"Users", ACT_USER_MANAGE, GO_SCREEN, &screen_users},
+	{"Change my password", ALWAYS, GO_SCREEN, &screen_passwd},
+	{"Lock the screen", ALWAYS, GO_LOCK, NULL},
+	{"Sign off", ALWAYS, GO_SIGNOFF, NULL},
+};
+#define NITEMS (sizeof items / sizeof items[0])
+
+typedef struct menu {
+	int shown[NITEMS]; /* indexes into items[] */
+	int n;
+	ui_list_t list;
+} menu_t;
+
+static int menu_count(void *arg)
+{
+	return ((menu_t *)arg)->n;
+}
+
+static void menu_row(void *arg, WINDOW *w, int y, int x, int width, int i, int selected)
+{
+	menu_t *mn = arg;
+	(void)selected;
+	draw_text(w, y, x + 2, width - 2, items[mn->shown[i]].label, 0);
+}
+
+static status_t menu_reload(ui_t *ui, void *priv, msg_t *m)
+{
+	menu_t *mn = priv;
+	session_t *s = ui_session(ui);
+	(void)m;
+	mn->n = 0;
+	for (size_t i = 0; i < NITEMS; i++)
+		if (items[i].needs == ALWAYS || session_can(s, items[i].needs))
+			mn->shown[mn->n++] = (int)i;
+	list_clamp(&mn->list);
+	return STATUS_OK;
+}
+
+static status_t menu_open(ui_t *ui, void *priv, msg_t *m)
+{
+	menu_t *mn = priv;
+	mn->list.count = menu_count;
+	mn->list.draw_row = menu_row;
+	mn->list.arg = mn;
+	return menu_reload(ui, priv, m);
+}
+
+static void menu_draw(ui_t *ui, void *priv, WINDOW *w)
+{
+	menu_t *mn = priv;
+	session_t *s = ui_session(ui);
+	int W = getmaxx(w), H = getmaxy(w), x = (W - 40) / 2;
+	char line[160];
+
+	wattrset(w, theme_attr(TH_HEADING));
+	snprintf(line, sizeof line, "Main menu for %s (%s)", session_user_name(s),
+		 perm_role_name(session_role(s)));
+	draw_center(w, 1, W, line);
+	wattrset(w, theme_attr(TH_NORMAL));
+	list_draw(&mn->list, w, 3, x, H - 4 < mn->n ? H - 4 : mn->n, 40);
+}
+
+static unsigned menu_handle(ui_t *ui, void *priv, const ui_event_t *ev)
+{
+	menu_t *mn = priv;
+	const struct item *it;
+	unsigned r = list_handle(&mn->list, ev->action);
+	if (r != UI_IGNORED)
+		return r;
+	switch (ev->action) {
+	case KA_SELECT:
+		if (mn->n == 0)
+			return UI_HANDLED;
+		it = &items[mn->shown[mn->list.cur]];
+		switch (it->go) {
+		case GO_SCREEN:
+			ui_open(ui, it->screen);
+			return UI_REDRAW;
+		case GO_NOT_YET: {
+			char text[160];
+			snprintf(text, sizeof text, "%s\n\nNot yet available in this version.",
+				 it->label);
+			ui_notice(ui, text);
+			return UI_REDRAW;
+		}
+		case GO_LOCK:
+			return UI_LOCK | UI_REDRAW;
+		case GO_SIGNOFF:
+			ui_message(ui, UI_MSG_INFO, "%s signed off.", session_user_name(ui_session(ui)));
+			return UI_SIGNOFF;
+		}
+		return UI_HANDLED;
+	case KA_QUIT:
+		ui_ask_quit(ui);
+		return UI_REDRAW;
+	default:
+		return UI_IGNORED;
+	}
+}
+
+static const struct screen_hint menu_hints[] = {
+	{KA_SELECT, "open"},
+	{KA_QUIT, "quit"},
+	{KA_LOCK, "lock"},
+	{KA_HELP, "help"},
+	{KA_NONE, NULL},
+};
+
+const struct screen_ops screen_menu = {
+	.title = "Main menu",
+	.private_size = sizeof(menu_t),
+	.hints = menu_hints,
+	.open = menu_open,
+	.draw = menu_draw,
+	.handle = menu_handle,
+	.reload = menu_reload,
+};

@@ -1,0 +1,95 @@
+/* screen_welcome.c - the banner after a sign-on (VistA style): when and
+ * from where this user last signed on, and how many failed attempts there
+ * were since, so that someone guessing at an account is noticed by its
+ * owner. Any key goes on to the main menu. Holds nothing of its own. */
+#include "ui/screen_welcome.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/perm.h"
+#include "ui/draw.h"
+#include "ui/screen_menu.h"
+#include "ui/theme.h"
+
+static status_t welcome_open(ui_t *ui, void *priv, msg_t *m)
+{
+	(void)ui;
+	(void)priv;
+	(void)m;
+	return STATUS_OK;
+}
+
+struct wrap_at {
+	WINDOW *w;
+	int y;
+};
+
+static void center_line(const char *text, int n, void *arg)
+{
+	struct wrap_at *a = arg;
+	draw_center(a->w, a->y + n, getmaxx(a->w), text);
+}
+
+static void welcome_draw(ui_t *ui, void *priv, WINDOW *w)
+{
+	const login_info_t *li = ui_login_info(ui);
+	session_t *s = ui_session(ui);
+	int W = getmaxx(w), y = 3;
+	char line[256], when[40], from[80];
+	(void)priv;
+
+	wattrset(w, theme_attr(TH_HEADING));
+	snprintf(line, sizeof line, "Welcome, %s.", session_user_name(s));
+	draw_center(w, y, W, line);
+	wattrset(w, theme_attr(TH_NORMAL));
+	snprintf(line, sizeof line, "Signed on as %s: %s", perm_role_name(session_role(s)),
+		 perm_role_desc(session_role(s)));
+	draw_center(w, y + 1, W, line);
+
+	if (!li->last_login[0]) {
+		snprintf(line, sizeof line, "This is your first sign-on.");
+	} else {
+		draw_time(when, sizeof when, li->last_login, ui_config(ui)->date_format, "");
+		draw_clean(from, sizeof from, li->last_from[0] ? li->last_from : "an unknown place");
+		if (li->failures_since > 0)
+			snprintf(line, sizeof line, "Last sign-on %s from %s; %d failed attempt%s since",
+				 when, from, li->failures_since, li->failures_since == 1 ? "" : "s");
+		else
+			snprintf(line, sizeof line,
+				 "Last sign-on %s from %s; no failed attempts since", when, from);
+	}
+	{
+		struct wrap_at at = {w, y + 4};
+		y += draw_wrap(line, W - 4, center_line, &at) - 1;
+	}
+	if (li->failures_since > 0) {
+		wattrset(w, theme_attr(TH_ALERT));
+		snprintf(line, sizeof line,
+			 " WARNING: %d failed sign-on attempt%s on your account since you last "
+			 "signed on. ",
+			 li->failures_since, li->failures_since == 1 ? "" : "s");
+		draw_center(w, y + 6, W, line);
+		wattrset(w, theme_attr(TH_WARN));
+		draw_center(w, y + 7, W,
+			    "If that was not you, tell your administrator or privacy officer.");
+		wattrset(w, theme_attr(TH_NORMAL));
+	}
+	draw_center(w, y + 10, W, "Press any key to continue.");
+}
+
+static unsigned welcome_handle(ui_t *ui, void *priv, const ui_event_t *ev)
+{
+	(void)priv;
+	(void)ev;
+	ui_replace(ui, &screen_menu);
+	return UI_REDRAW;
+}
+
+const struct screen_ops screen_welcome = {
+	.title = "Welcome",
+	.private_size = 0,
+	.open = welcome_open,
+	.draw = welcome_draw,
+	.handle = welcome_handle,
+};
