@@ -640,7 +640,10 @@ static status_t score_candidates(session_t *s, const ptokens_t *t, int64_t self_
 			text_copy(o->dob, sizeof o->dob, p->f[PF_DOB]);
 			text_copy(o->sex, sizeof o->sex, p->f[PF_SEX]);
 			for (size_t f = 0; f < NFEATURES; f++)
-				if (c[j].matched & (1u << f)) {
+				if ((c[j].matched & (1u << f)) &&
+				    !((features[f].fam == PFAM_DOB_YM || features[f].fam == PFAM_DOB_YD ||
+				       features[f].fam == PFAM_DOB_MD) &&
+				      (c[j].matched & 1u << 4 /* DOB */))) {
 					int k = snprintf(o->why + w, sizeof o->why - w, "%s%s",
 							 w ? ", " : "", features[f].label);
 					if (k > 0 && (size_t)k < sizeof o->why - w)

@@ -97,7 +97,7 @@ typedef struct patient_match {
 	char name[3 * PATIENT_FIELD_MAX + 8]; /* "Last, First Middle" */
 	char dob[11];
 	char sex[2];
-	char why[96];        /* features that matched, e.g. "name sound, DOB, phone" */
+	char why[200];       /* features that matched, e.g. "last name sound, DOB, phone" */
 } patient_match_t;
 
 #define PATIENT_MATCH_MAX 10

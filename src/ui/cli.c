@@ -20,7 +20,12 @@
 #include "core/clinic.h"
 #include "core/crypto.h"
 #include "core/session.h"
+#include "core/import.h"
+#include "core/patient.h"
+#include "core/patient_search.h"
+#include "core/synth.h"
 #include "core/users.h"
+#include "base/text.h"
 
 #define PW_MAX 1100 /* more than any accepted password, to detect over-long */
 
@@ -538,6 +543,310 @@ static int cmd_audit(cli_t *c)
 	return 0;
 }
 
+
+/* ---- patients --------------------------------------------------------- */
+
+/* "--last-name" and "--last_name" both name PF_LAST. */
+static pfield_t option_field(const char *opt)
+{
+	char name[64];
+	size_t i;
+	if (strncmp(opt, "--", 2) != 0 || strlen(opt) >= sizeof name + 2)
+		return PF_COUNT;
+	for (i = 0; opt[i + 2]; i++)
+		name[i] = opt[i + 2] == '-' ? '_' : opt[i + 2];
+	name[i] = '\0';
+	return patient_field_from_name(name);
+}
+
+static void print_masked_ssn(const char *ssn)
+{
+	size_t n = strlen(ssn);
+	printf("%s", n >= 4 ? "***-**-" : "");
+	print_clean(n >= 4 ? ssn + n - 4 : ssn);
+}
+
+static void print_patient(const config_t *cfg, const patient_t *p)
+{
+	char date[32];
+	printf("%-20s %s\n", "id:", p->id);
+	for (int f = 0; f < PF_COUNT; f++) {
+		char label[64];
+		if (!*p->f[f])
+			continue;
+		snprintf(label, sizeof label, "%s:", patient_field_label((pfield_t)f));
+		printf("%-20s ", label);
+		if (f == PF_SSN)
+			print_masked_ssn(p->f[f]);
+		else if (f == PF_DOB || f == PF_DEATH) {
+			patient_date_display(cfg, p->f[f], date, sizeof date);
+			printf("%s", date);
+			if (f == PF_DOB && !*p->f[PF_DEATH])
+				printf(" (age %d)", patient_age(p->f[f], NULL));
+		} else
+			print_clean(p->f[f]);
+		putchar('\n');
+	}
+	printf("%-20s %s\n", "Confidential:", p->confidential ? "yes" : "no");
+	printf("%-20s %d (saved %s by ", "Version:", p->version, p->updated);
+	print_clean(p->updated_by);
+	printf(")\n");
+}
+
+static int cmd_patient(cli_t *c)
+{
+	static const char usage[] =
+		"[--user ACTOR] patient add --last-name L --first-name F --dob DATE --sex F|M|X|U\n"
+		"       [--FIELD VALUE ...] [--confidential] [--register-anyway]\n"
+		"       patient find QUERY | patient show MRN [--reason \"WHY\"] |\n"
+		"       patient edit MRN [--FIELD VALUE ...] [--confidential yes|no] [--version N]";
+	const char *verb = c->argc > 1 ? c->argv[1] : "";
+	clinic_t *clinic = NULL;
+	session_t *s = NULL;
+	patient_t *p = NULL;
+	patient_list_t *list = NULL;
+	msg_t m;
+	status_t st;
+	pfield_t bad = PF_COUNT;
+	int anyway = 0, confidential = -1, version = 0;
+	const char *key = NULL, *reason = NULL;
+
+	if (wants_help(c->argc, c->argv)) {
+		printf("usage: chartroom %s\n\n"
+		       "  add    register a patient; prints the new MRN. Fields:\n", usage);
+		for (int f = 1; f < PF_COUNT; f++)
+			printf("           --%s%s\n", patient_field_name((pfield_t)f),
+			       patient_field_required((pfield_t)f) ? "  (required)" : "");
+		printf("         Dates as YYYY-MM-DD or MM/DD/YYYY. A likely duplicate stops the\n"
+		       "         registration (exit 1) unless --register-anyway (audited).\n"
+		       "  find   the lookup box's search: a name prefix, \"last, first\", an MRN,\n"
+		       "         a date of birth, a phone number or its last 4 digits;\n"
+		       "         tab-separated: mrn last first middle dob age sex confidential\n"
+		       "  show   one chart's demographics (audited; --reason for a confidential\n"
+		       "         chart opened by a role without view_confidential)\n"
+		       "  edit   change fields; --version N refuses the save if the record is no\n"
+		       "         longer at version N (someone else saved it)\n");
+		return 0;
+	}
+	if (strcmp(verb, "add") != 0 && strcmp(verb, "find") != 0 && strcmp(verb, "show") != 0 &&
+	    strcmp(verb, "edit") != 0)
+		return usage_error(usage, NULL);
+	if (!(p = calloc(1, sizeof *p)))
+		return fail(STATUS_NOMEM, "out of memory");
+	/* Parse before signing on, so a typo costs no password prompt. */
+	for (int i = 2; i < c->argc; i++) {
+		const char *a = c->argv[i];
+		pfield_t f;
+		if (strcmp(a, "--register-anyway") == 0) {
+			anyway = 1;
+		} else if (strcmp(a, "--confidential") == 0) {
+			if (strcmp(verb, "edit") == 0) {
+				if (i + 1 >= c->argc || (strcmp(c->argv[i + 1], "yes") != 0 &&
+							 strcmp(c->argv[i + 1], "no") != 0)) {
+					free(p);
+					return usage_error(usage, "--confidential takes yes or no");
+				}
+				confidential = strcmp(c->argv[++i], "yes") == 0;
+			} else {
+				confidential = 1;
+			}
+		} else if (strcmp(a, "--reason") == 0 && i + 1 < c->argc) {
+			reason = c->argv[++i];
+		} else if (strcmp(a, "--version") == 0 && i + 1 < c->argc) {
+			version = atoi(c->argv[++i]);
+		} else if ((f = option_field(a)) != PF_COUNT && f != PF_MRN && i + 1 < c->argc) {
+			text_copy(p->f[f], sizeof p->f[f], c->argv[++i]);
+		} else if (a[0] == '-' && a[1] == '-') {
+			char why[128];
+			snprintf(why, sizeof why, "unknown option or missing value: %.60s", a);
+			free(p);
+			return usage_error(usage, why);
+		} else if (!key) {
+			key = a;
+		} else {
+			free(p);
+			return usage_error(usage, "too many arguments");
+		}
+	}
+	if ((strcmp(verb, "add") == 0) != (key == NULL)) {
+		free(p);
+		return usage_error(usage, key ? "add takes options only" : "missing QUERY or MRN");
+	}
+	if ((st = sign_on(c, &clinic, &s, &m)) != STATUS_OK) {
+		free(p);
+		return fail(st, m.text);
+	}
+	if (strcmp(verb, "add") == 0) {
+		p->confidential = confidential == 1;
+		st = patient_register(s, p, anyway, &bad, &m);
+		if (st == STATUS_CONFLICT) {
+			patient_match_t dups[PATIENT_MATCH_MAX];
+			int n = 0;
+			msg_t ignore;
+			fprintf(stderr, "chartroom: %s\n", m.text);
+			if (patient_find_duplicates(s, p, dups, PATIENT_MATCH_MAX, &n, &ignore) ==
+			    STATUS_OK)
+				for (int i = 0; i < n; i++) {
+					fprintf(stderr, "  %-12s score %2d  %s  %s  %s  (%s)\n",
+						dups[i].mrn, dups[i].score, dups[i].name, dups[i].dob,
+						dups[i].sex, dups[i].why);
+				}
+			fprintf(stderr, "Use --register-anyway if this is a different person.\n");
+			msg_clear(&m);
+		} else if (st == STATUS_OK) {
+			printf("%s\n", p->f[PF_MRN]);
+		}
+	} else if (strcmp(verb, "find") == 0) {
+		st = patient_search(s, key, 200, &list, &m);
+		if (st == STATUS_OK) {
+			for (int i = 0; i < patient_list_count(list); i++) {
+				const patient_row_t *r = patient_list_row(list, i);
+				print_clean(r->mrn);
+				putchar('\t');
+				print_clean(r->last);
+				putchar('\t');
+				print_clean(r->first);
+				putchar('\t');
+				print_clean(r->middle);
+				printf("\t%s\t%d\t%s\t%s\n", r->dob, r->age, r->sex,
+				       r->confidential ? "confidential" : "");
+			}
+			fprintf(stderr, "%s\n", m.text);
+			msg_clear(&m);
+		}
+	} else {
+		patient_t *edit = NULL;
+		st = patient_open(s, key, reason, p, &m);
+		if (st == STATUS_OK && strcmp(verb, "show") == 0) {
+			print_patient(c->cfg, p);
+		} else if (st == STATUS_OK) {
+			/* edit: apply the given options over the opened record */
+			if (!(edit = calloc(1, sizeof *edit))) {
+				st = msg_fail(&m, STATUS_NOMEM, "out of memory");
+			} else {
+				*edit = *p;
+				if (version)
+					edit->version = version;
+				if (confidential >= 0)
+					edit->confidential = confidential;
+				for (int i = 2; i < c->argc; i++) {
+					pfield_t f = option_field(c->argv[i]);
+					if (f != PF_COUNT && f != PF_MRN && i + 1 < c->argc)
+						text_copy(edit->f[f], sizeof edit->f[f], c->argv[++i]);
+				}
+				st = patient_update(s, edit, &bad, &m);
+				if (st == STATUS_OK)
+					printf("%s version %d\n", edit->f[PF_MRN], edit->version);
+				memset(edit, 0, sizeof *edit);
+				free(edit);
+			}
+		}
+	}
+	patient_list_free(list);
+	memset(p, 0, sizeof *p);
+	free(p);
+	sign_off(clinic, s);
+	if (st != STATUS_OK) {
+		if (m.text[0])
+			fprintf(stderr, "chartroom: %s\n", m.text);
+		return status_exit_code(st);
+	}
+	if (m.text[0])
+		fprintf(stderr, "%s\n", m.text);
+	return 0;
+}
+
+static void report_bad_row(long line, const char *reason, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "line %ld: %s\n", line, reason);
+}
+
+static int cmd_import(cli_t *c)
+{
+	static const char usage[] = "[--user ACTOR] import patients FILE.csv [--skip-bad]";
+	static const char *const valued[] = {NULL};
+	char *pos[3];
+	int n, skip = 0;
+	clinic_t *clinic = NULL;
+	session_t *s = NULL;
+	import_report_t rep;
+	msg_t m;
+	status_t st;
+
+	if (wants_help(c->argc, c->argv)) {
+		printf("usage: chartroom %s\n\n"
+		       "Import patients from a CSV file with a header row: either Chartroom's\n"
+		       "columns (the field names of 'patient add -h', plus confidential=yes|no)\n"
+		       "or Synthea's patients.csv. Every row is checked first and each bad row is\n"
+		       "reported with its line number; without --skip-bad nothing is imported when\n"
+		       "any row is bad. MRNs are assigned by Chartroom.\n",
+		       usage);
+		return 0;
+	}
+	for (int i = 1; i < c->argc; i++)
+		if (strcmp(c->argv[i], "--skip-bad") == 0) {
+			skip = 1;
+			memmove(&c->argv[i], &c->argv[i + 1], (size_t)(c->argc - i - 1) * sizeof *c->argv);
+			c->argc--;
+			i--;
+		}
+	n = positionals(c->argc - 1, c->argv + 1, valued, pos, 3);
+	if (n != 2 || strcmp(pos[0], "patients") != 0)
+		return usage_error(usage, NULL);
+	if ((st = sign_on(c, &clinic, &s, &m)) != STATUS_OK)
+		return fail(st, m.text);
+	st = import_patients(s, pos[1], skip, &rep, report_bad_row, NULL, &m);
+	sign_off(clinic, s);
+	if (st != STATUS_OK)
+		return fail(st, m.text);
+	printf("%ld\n", rep.imported);
+	fprintf(stderr, "%s\n", m.text);
+	return 0;
+}
+
+static int cmd_demo(cli_t *c)
+{
+	static const char usage[] = "[--user ACTOR] demo --patients N [--seed S]";
+	int err = 0;
+	const char *np = opt_value(c->argc, c->argv, "--patients", &err);
+	const char *sp = opt_value(c->argc, c->argv, "--seed", &err);
+	char *end = NULL;
+	long long n;
+	unsigned long long seed = 1;
+	clinic_t *clinic = NULL;
+	session_t *s = NULL;
+	int64_t made = 0;
+	msg_t m;
+	status_t st;
+
+	if (wants_help(c->argc, c->argv)) {
+		printf("usage: chartroom %s\n\nAdd N synthetic patients (the same people for the "
+		       "same seed) for demos and\nbenchmarks. Needs the patient_import "
+		       "permission (the him role).\n",
+		       usage);
+		return 0;
+	}
+	if (err || !np)
+		return usage_error(usage, NULL);
+	n = strtoll(np, &end, 10);
+	if (*end || n <= 0 || n > 100000000)
+		return usage_error(usage, "--patients takes a number from 1 to 100000000");
+	if (sp) {
+		seed = strtoull(sp, &end, 10);
+		if (*end)
+			return usage_error(usage, "--seed takes a number");
+	}
+	if ((st = sign_on(c, &clinic, &s, &m)) != STATUS_OK)
+		return fail(st, m.text);
+	st = synth_patients(s, n, seed, &made, &m);
+	sign_off(clinic, s);
+	if (st != STATUS_OK)
+		return fail(st, m.text);
+	fprintf(stderr, "%s\n", m.text);
+	return 0;
+}
+
 /* ---- dispatch --------------------------------------------------------- */
 
 static const struct command {
@@ -548,6 +857,9 @@ static const struct command {
 	{"init", cmd_init, "create a new database, its keys and first administrator"},
 	{"user", cmd_user, "add, list, disable, enable, unlock users; passwords; roles"},
 	{"audit", cmd_audit, "verify, anchor and list the audit chain"},
+	{"patient", cmd_patient, "register, find, show and edit patients"},
+	{"import", cmd_import, "import patients from a CSV file (own format or Synthea)"},
+	{"demo", cmd_demo, "add synthetic patients for demos and benchmarks"},
 	{"roles", cmd_roles, "print the permission matrix in force"},
 	{"recover", cmd_recover, "emergency access with the recovery key"},
 	{"config", cmd_config, "check the configuration file"},

@@ -1,0 +1,264 @@
+/* import.c - patient CSV import (own format and Synthea). */
+#include "core/import.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/csv.h"
+#include "core/internal.h"
+#include "core/patient.h"
+#include "core/precord.h"
+
+#define COL_IGNORE -1
+#define COL_CONFIDENTIAL -2
+#define COL_SYN_SSN -3
+
+typedef struct mapping {
+	int ncols;
+	int col[CSV_MAX_FIELDS]; /* pfield_t, or COL_* */
+	int synthea;
+} mapping_t;
+
+static const struct {
+	const char *name;
+	const char *code;
+} state_names[] = {
+	{"Alabama", "AL"}, {"Alaska", "AK"}, {"Arizona", "AZ"}, {"Arkansas", "AR"},
+	{"California", "CA"}, {"Colorado", "CO"}, {"Connecticut", "CT"}, {"Delaware", "DE"},
+	{"District of Columbia", "DC"}, {"Florida", "FL"}, {"Georgia", "GA"}, {"Hawaii", "HI"},
+	{"Idaho", "ID"}, {"Illinois", "IL"}, {"Indiana", "IN"}, {"Iowa", "IA"}, {"Kansas", "KS"},
+	{"Kentucky", "KY"}, {"Louisiana", "LA"}, {"Maine", "ME"}, {"Maryland", "MD"},
+	{"Massachusetts", "MA"}, {"Michigan", "MI"}, {"Minnesota", "MN"}, {"Mississippi", "MS"},
+	{"Missouri", "MO"}, {"Montana", "MT"}, {"Nebraska", "NE"}, {"Nevada", "NV"},
+	{"New Hampshire", "NH"}, {"New Jersey", "NJ"}, {"New Mexico", "NM"}, {"New York", "NY"},
+	{"North Carolina", "NC"}, {"North Dakota", "ND"}, {"Ohio", "OH"}, {"Oklahoma", "OK"},
+	{"Oregon", "OR"}, {"Pennsylvania", "PA"}, {"Rhode Island", "RI"}, {"South Carolina", "SC"},
+	{"South Dakota", "SD"}, {"Tennessee", "TN"}, {"Texas", "TX"}, {"Utah", "UT"},
+	{"Vermont", "VT"}, {"Virginia", "VA"}, {"Washington", "WA"}, {"West Virginia", "WV"},
+	{"Wisconsin", "WI"}, {"Wyoming", "WY"}, {"Puerto Rico", "PR"}, {"Guam", "GU"},
+	{NULL, NULL}};
+
+static status_t map_header(char **h, int n, mapping_t *map, msg_t *m)
+{
+	int seen[PF_COUNT] = {0};
+	memset(map, 0, sizeof *map);
+	map->ncols = n;
+	for (int i = 0; i < n; i++)
+		if (strcmp(h[i], "BIRTHDATE") == 0)
+			map->synthea = 1;
+	for (int i = 0; i < n; i++) {
+		const char *name = h[i];
+		pfield_t f;
+		map->col[i] = COL_IGNORE;
+		if (map->synthea) {
+			static const struct {
+				const char *col;
+				int f;
+			} syn[] = {{"BIRTHDATE", PF_DOB}, {"DEATHDATE", PF_DEATH}, {"SSN", COL_SYN_SSN},
+				   {"FIRST", PF_FIRST},   {"MIDDLE", PF_MIDDLE},  {"LAST", PF_LAST},
+				   {"SUFFIX", PF_SUFFIX}, {"GENDER", PF_SEX},     {"ADDRESS", PF_ADDR1},
+				   {"CITY", PF_CITY},     {"STATE", PF_STATE},    {"ZIP", PF_ZIP}};
+			for (size_t k = 0; k < sizeof syn / sizeof syn[0]; k++)
+				if (strcmp(name, syn[k].col) == 0)
+					map->col[i] = syn[k].f;
+			continue;
+		}
+		if (strcmp(name, "confidential") == 0) {
+			map->col[i] = COL_CONFIDENTIAL;
+			continue;
+		}
+		f = patient_field_from_name(name);
+		if (f == PF_COUNT)
+			return msg_fail(m, STATUS_INVALID,
+					"line 1: unknown column '%.60s' (columns are the field names "
+					"in the README, e.g. last_name, first_name, dob, sex)",
+					name);
+		if (f == PF_MRN)
+			return msg_fail(m, STATUS_INVALID,
+					"line 1: column 'mrn': Chartroom assigns medical record numbers; "
+					"remove the column");
+		if (seen[f]++)
+			return msg_fail(m, STATUS_INVALID, "line 1: column '%s' appears twice", name);
+		map->col[i] = f;
+	}
+	if (!map->synthea)
+		for (int f = 0; f < PF_COUNT; f++)
+			if (patient_field_required((pfield_t)f) && f != PF_MRN && !seen[f])
+				return msg_fail(m, STATUS_INVALID,
+						"line 1: required column '%s' is missing",
+						patient_field_name((pfield_t)f));
+	return STATUS_OK;
+}
+
+/* Synthea appends digits to generated names ("Abe604"). */
+static void strip_digits(char *s)
+{
+	size_t n = strlen(s);
+	while (n > 0 && isdigit((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+}
+
+/* Build a patient from one record; STATUS_INVALID with the reason. */
+static status_t row_to_patient(session_t *s, const mapping_t *map, char **v, int n, patient_t *p,
+			       int *ssn_dropped, msg_t *m)
+{
+	status_t ret;
+	pfield_t bad;
+	memset(p, 0, sizeof *p);
+	*ssn_dropped = 0;
+	if (n != map->ncols)
+		return msg_fail(m, STATUS_INVALID, "has %d fields; the header has %d", n,
+				map->ncols);
+	for (int i = 0; i < n; i++) {
+		int c = map->col[i];
+		if (c == COL_IGNORE)
+			continue;
+		if (c == COL_CONFIDENTIAL) {
+			if (!*v[i] || !strcasecmp(v[i], "no") || !strcmp(v[i], "0") ||
+			    !strcasecmp(v[i], "false"))
+				p->confidential = 0;
+			else if (!strcasecmp(v[i], "yes") || !strcmp(v[i], "1") ||
+				 !strcasecmp(v[i], "true"))
+				p->confidential = 1;
+			else
+				return msg_fail(m, STATUS_INVALID,
+						"confidential must be yes or no, not '%.20s'", v[i]);
+			continue;
+		}
+		if (c == COL_SYN_SSN) {
+			/* Synthea's SSNs are 999-xx-xxxx test numbers: keep a
+			 * real-looking one, drop a test one (counted). */
+			msg_t why;
+			char out[PATIENT_FIELD_MAX];
+			if (*v[i] && patient_normalize_field(s->c->cfg, PF_SSN, v[i], out, &why) ==
+					     STATUS_OK)
+				snprintf(p->f[PF_SSN], sizeof p->f[PF_SSN], "%s", out);
+			else if (*v[i])
+				*ssn_dropped = 1;
+			continue;
+		}
+		if (strlen(v[i]) >= PATIENT_FIELD_MAX)
+			return msg_fail(m, STATUS_INVALID, "%s is too long",
+					patient_field_label((pfield_t)c));
+		memcpy(p->f[c], v[i], strlen(v[i]) + 1);
+		if (map->synthea && (c == PF_FIRST || c == PF_LAST || c == PF_MIDDLE))
+			strip_digits(p->f[c]);
+		if (map->synthea && c == PF_STATE && strlen(p->f[c]) > 2)
+			for (int k = 0; state_names[k].name; k++)
+				if (strcasecmp(p->f[c], state_names[k].name) == 0)
+					snprintf(p->f[c], sizeof p->f[c], "%s", state_names[k].code);
+	}
+	ret = patient_validate(s->c->cfg, p, &bad, m);
+	return ret;
+}
+
+status_t import_patients(session_t *s, const char *path, int skip_bad, import_report_t *rep,
+			 import_bad_fn on_bad, void *arg, msg_t *m)
+{
+	status_t ret;
+	FILE *f = NULL;
+	csv_t *csv = NULL;
+	mapping_t *map = NULL;
+	patient_t *p = NULL;
+	pbulk_t *bulk = NULL;
+	char **v;
+	int n, dropped;
+	long line;
+	msg_t why;
+	char what[200];
+
+	memset(rep, 0, sizeof *rep);
+	if ((ret = session_require(s, ACT_PATIENT_IMPORT, m)) != STATUS_OK)
+		return ret;
+	if (!(f = fopen(path, "rb")))
+		return msg_fail(m, STATUS_NOTFOUND, "Cannot open %s: %s.", path, strerror(errno));
+	map = calloc(1, sizeof *map);
+	p = malloc(sizeof *p);
+	csv = csv_new(f);
+	if (!map || !p || !csv) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	ret = csv_next(csv, &v, &n, &line, m);
+	if (ret == STATUS_NOTFOUND)
+		ret = msg_fail(m, STATUS_INVALID, "%s is empty.", path);
+	if (ret != STATUS_OK)
+		goto cleanup;
+	if ((ret = map_header(v, n, map, m)) != STATUS_OK)
+		goto cleanup;
+	rep->synthea = map->synthea;
+
+	/* Pass 1: validate everything, report every bad row. */
+	for (;;) {
+		ret = csv_next(csv, &v, &n, &line, &why);
+		if (ret == STATUS_NOTFOUND)
+			break;
+		rep->rows++;
+		if (ret == STATUS_OK)
+			ret = row_to_patient(s, map, v, n, p, &dropped, &why);
+		else
+			memmove(why.text, strchr(why.text, ':') ? strchr(why.text, ':') + 2 : why.text,
+				strlen(why.text) + 1);
+		if (ret != STATUS_OK) {
+			rep->bad++;
+			if (on_bad)
+				on_bad(line, why.text, arg);
+		}
+	}
+	if (rep->bad && !skip_bad) {
+		ret = msg_fail(m, STATUS_INVALID,
+			       "%ld of %ld rows are bad; nothing was imported. Fix them, or use "
+			       "--skip-bad to import the %ld good rows.",
+			       rep->bad, rep->rows, rep->rows - rep->bad);
+		goto cleanup;
+	}
+	if (rep->rows - rep->bad == 0) {
+		ret = msg_fail(m, STATUS_INVALID, "No rows to import.");
+		goto cleanup;
+	}
+
+	/* Pass 2: the same rows again, the good ones saved. */
+	rewind(f);
+	csv_free(csv);
+	if (!(csv = csv_new(f))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	csv_next(csv, &v, &n, &line, &why); /* header */
+	snprintf(what, sizeof what, "import of %s%s", strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
+		 map->synthea ? " (Synthea)" : "");
+	if ((ret = pbulk_begin(s, what, &bulk, m)) != STATUS_OK)
+		goto cleanup;
+	for (;;) {
+		status_t r = csv_next(csv, &v, &n, &line, &why);
+		if (r == STATUS_NOTFOUND)
+			break;
+		if (r != STATUS_OK || row_to_patient(s, map, v, n, p, &dropped, &why) != STATUS_OK)
+			continue;
+		rep->ssn_dropped += dropped;
+		if ((ret = pbulk_add(bulk, p, m)) != STATUS_OK)
+			goto cleanup;
+	}
+	ret = pbulk_commit(bulk, &rep->imported, m);
+	bulk = NULL;
+	if (ret == STATUS_OK)
+		msg_set(m, "Imported %ld patients%s%s.", rep->imported,
+			rep->bad ? " (bad rows skipped)" : "",
+			rep->ssn_dropped ? "; Synthea test SSNs left blank" : "");
+cleanup:
+	pbulk_abort(bulk);
+	if (p) {
+		sodium_memzero(p, sizeof *p);
+		free(p);
+	}
+	csv_free(csv);
+	free(map);
+	if (f)
+		fclose(f);
+	return ret;
+}
