@@ -144,7 +144,13 @@ status_t pindex_token(const keyring_t *kr, int bytes, pfamily_t fam, const char 
 	unsigned char raw[8] = {0};
 	uint64_t v = 0;
 	status_t ret;
-	snprintf(buf, sizeof buf, "%s|%s", family_tags[fam], value);
+	size_t tl = strlen(family_tags[fam]), vl = strlen(value);
+	if (tl + 1 + vl >= sizeof buf)
+		vl = sizeof buf - tl - 2;
+	memcpy(buf, family_tags[fam], tl);
+	buf[tl] = '|';
+	memcpy(buf + tl + 1, value, vl);
+	buf[tl + 1 + vl] = '\0';
 	ret = crypto_blind_token(kr, DOMAIN_DEMO, "patients", "index", buf, (size_t)bytes, raw, m);
 	if (ret != STATUS_OK)
 		return ret;
@@ -254,19 +260,27 @@ status_t pindex_patient(const keyring_t *kr, int bytes, const patient_t *p, ptok
 				s++;
 		}
 	}
-	for (int k = 1; k <= PINDEX_FIRST_PREFIX_MAX && k <= letters_count(first); k++) {
-		size_t len = letters_len(first, k);
-		snprintf(buf, sizeof buf, "%s|%.*s", last, (int)len, first);
-		TRY(add(t, kr, bytes, PFAM_LAST_FIRST, buf, m));
+	{
+		size_t ll = strlen(last);
+		memcpy(buf, last, ll);
+		buf[ll] = '|';
+		for (int k = 1; k <= PINDEX_FIRST_PREFIX_MAX && k <= letters_count(first); k++) {
+			size_t len = letters_len(first, k);
+			memcpy(buf + ll + 1, first, len);
+			buf[ll + 1 + len] = '\0';
+			TRY(add(t, kr, bytes, PFAM_LAST_FIRST, buf, m));
+		}
 	}
 	TRY(add(t, kr, bytes, PFAM_FIRST, first, m));
 	if (strlen(dob) == 10) {
 		TRY(add(t, kr, bytes, PFAM_DOB, dob, m));
-		snprintf(buf, sizeof buf, "%.7s", dob); /* YYYY-MM */
+		memcpy(buf, dob, 7); /* YYYY-MM */
+		buf[7] = '\0';
 		TRY(add(t, kr, bytes, PFAM_DOB_YM, buf, m));
-		snprintf(buf, sizeof buf, "%.4s-%.2s", dob, dob + 8);
+		memcpy(buf + 5, dob + 8, 2); /* YYYY-DD */
 		TRY(add(t, kr, bytes, PFAM_DOB_YD, buf, m));
-		snprintf(buf, sizeof buf, "%.5s", dob + 5); /* MM-DD */
+		memcpy(buf, dob + 5, 5); /* MM-DD */
+		buf[5] = '\0';
 		TRY(add(t, kr, bytes, PFAM_DOB_MD, buf, m));
 	}
 	for (size_t i = 0; i < sizeof phones / sizeof phones[0]; i++) {

@@ -119,6 +119,7 @@ struct pbulk {
 	tokrow_t *toks;
 	size_t ntoks, cap;
 	int64_t count, first_prow, last_prow;
+	int64_t mrn_next, mrn_left; /* MRNs reserved in blocks */
 	char when[24];
 	db_patient_row_t row;
 };
@@ -137,6 +138,7 @@ status_t pbulk_begin(session_t *s, const char *what, pbulk_t **out, msg_t *m)
 		free(b);
 		return ret;
 	}
+	db_bulk_mode(s->c->db, 1, m);
 	*out = b;
 	return STATUS_OK;
 }
@@ -149,8 +151,13 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 	session_t *s = b->s;
 	db_t *db = s->c->db;
 
-	if ((ret = db_mrn_next(db, &seq, m)) != STATUS_OK)
-		return ret;
+	if (!b->mrn_left) {
+		if ((ret = db_mrn_reserve(db, 1024, &b->mrn_next, m)) != STATUS_OK)
+			return ret;
+		b->mrn_left = 1024;
+	}
+	seq = b->mrn_next++;
+	b->mrn_left--;
 	patient_mrn_format(s->c->cfg, seq, p->f[PF_MRN], sizeof p->f[PF_MRN]);
 	crypto_random_id(p->id);
 	memset(&b->row, 0, sizeof b->row);
@@ -186,12 +193,33 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 	return STATUS_OK;
 }
 
-static int tok_cmp(const void *a, const void *b)
+/* Sort by (token, prow) as SQLite orders signed integers: LSD radix sort
+ * on the token with the sign bit flipped. Rows arrive in prow order and
+ * radix sorting is stable, so prows stay ascending within a token. Much
+ * faster than qsort on millions of rows. */
+static int tok_sort(tokrow_t *a, size_t n)
 {
-	const tokrow_t *x = a, *y = b;
-	if (x->token != y->token)
-		return x->token < y->token ? -1 : 1;
-	return x->prow < y->prow ? -1 : x->prow > y->prow;
+	tokrow_t *tmp = malloc(n * sizeof *tmp);
+	size_t count[256];
+	if (!tmp)
+		return -1;
+	for (int pass = 0; pass < 8; pass++) {
+		int shift = pass * 8;
+		size_t sum = 0;
+		memset(count, 0, sizeof count);
+		for (size_t i = 0; i < n; i++)
+			count[(((uint64_t)a[i].token ^ (1ull << 63)) >> shift) & 0xff]++;
+		for (int b = 0; b < 256; b++) {
+			size_t c = count[b];
+			count[b] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(((uint64_t)a[i].token ^ (1ull << 63)) >> shift) & 0xff]++] = a[i];
+		memcpy(a, tmp, n * sizeof *a);
+	}
+	free(tmp);
+	return 0;
 }
 
 status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m)
@@ -199,9 +227,11 @@ status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m)
 	status_t ret = STATUS_OK;
 	char detail[256];
 	db_t *db = b->s->c->db;
-	qsort(b->toks, b->ntoks, sizeof *b->toks, tok_cmp);
-	for (size_t i = 0; i < b->ntoks && ret == STATUS_OK; i++)
-		ret = db_token_insert(db, b->toks[i].token, b->toks[i].prow, m);
+	if (tok_sort(b->toks, b->ntoks) != 0)
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory sorting index tokens.");
+	_Static_assert(sizeof(tokrow_t) == 2 * sizeof(int64_t), "token rows are pairs");
+	if (ret == STATUS_OK)
+		ret = db_token_insert_many(db, (const int64_t *)b->toks, b->ntoks, m);
 	snprintf(detail, sizeof detail, "%s: %" PRId64 " patients, rows %" PRId64 "..%" PRId64,
 		 b->what, b->count, b->first_prow, b->last_prow);
 	if (ret == STATUS_OK)
@@ -210,6 +240,7 @@ status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m)
 		ret = db_commit(db, m);
 	if (ret != STATUS_OK)
 		db_rollback(db);
+	db_bulk_mode(db, 0, m);
 	if (count)
 		*count = ret == STATUS_OK ? b->count : 0;
 	free(b->toks);
@@ -221,7 +252,9 @@ void pbulk_abort(pbulk_t *b)
 {
 	if (!b)
 		return;
+	msg_t ignore;
 	db_rollback(b->s->c->db);
+	db_bulk_mode(b->s->c->db, 0, &ignore);
 	free(b->toks);
 	free(b);
 }

@@ -188,6 +188,40 @@ status_t db_token_insert(db_t *db, int64_t token, int64_t prow, msg_t *m)
 	return tok_exec(db, SQL_TOK_INS, token, prow, m);
 }
 
+#define TOK_BATCH 128
+static char sql_tok_batch[64 + TOK_BATCH * 8];
+
+status_t db_token_insert_many(db_t *db, const int64_t *pairs, size_t n, msg_t *m)
+{
+	sqlite3_stmt *st;
+	status_t ret;
+	size_t i = 0;
+	if (!sql_tok_batch[0]) {
+		size_t o = (size_t)snprintf(sql_tok_batch, sizeof sql_tok_batch,
+					    "INSERT OR IGNORE INTO patient_tokens(token, prow) VALUES ");
+		for (int k = 0; k < TOK_BATCH; k++)
+			o += (size_t)snprintf(sql_tok_batch + o, sizeof sql_tok_batch - o, "%s(?,?)",
+					      k ? "," : "");
+	}
+	/* Full batches through one statement of TOK_BATCH rows; the rest one
+	 * by one. */
+	for (; i + TOK_BATCH <= n; i += TOK_BATCH) {
+		int rc;
+		if ((ret = db_cached(db, sql_tok_batch, &st, m)) != STATUS_OK)
+			return ret;
+		for (int k = 0; k < TOK_BATCH * 2; k++)
+			sqlite3_bind_int64(st, k + 1, pairs[i * 2 + (size_t)k]);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return db_fail(db, rc, "updating the search index", m);
+	}
+	for (; i < n; i++)
+		if ((ret = tok_exec(db, SQL_TOK_INS, pairs[i * 2], pairs[i * 2 + 1], m)) != STATUS_OK)
+			return ret;
+	return STATUS_OK;
+}
+
 status_t db_token_delete(db_t *db, int64_t token, int64_t prow, msg_t *m)
 {
 	return tok_exec(db, SQL_TOK_DEL, token, prow, m);
@@ -299,24 +333,44 @@ status_t db_btg_pending_count(db_t *db, int64_t *out, msg_t *m)
 	return count_query(db, "SELECT count(*) FROM btg_queue WHERE reviewed = 0", out, m);
 }
 
-status_t db_mrn_next(db_t *db, int64_t *seq, msg_t *m)
+static const char SQL_MRN[] =
+	"INSERT INTO meta(key, value) VALUES ('mrn_next', CAST(1 + ?1 AS TEXT)) "
+	"ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + ?1 AS TEXT) "
+	"RETURNING CAST(value AS INTEGER) - ?1";
+
+status_t db_mrn_reserve(db_t *db, int64_t count, int64_t *first, msg_t *m)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int rc;
-	status_t ret = db_prepare(db,
-				  "INSERT INTO meta(key, value) VALUES ('mrn_next', '2') "
-				  "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 "
-				  "RETURNING CAST(value AS INTEGER) - 1",
-				  &st, m);
+	status_t ret = db_cached(db, SQL_MRN, &st, m);
 	if (ret != STATUS_OK)
 		return ret;
+	sqlite3_bind_int64(st, 1, count);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*seq = sqlite3_column_int64(st, 0);
+		*first = sqlite3_column_int64(st, 0);
 		rc = sqlite3_step(st);
 	}
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		ret = db_fail(db, rc, "assigning a medical record number", m);
-	sqlite3_finalize(st);
+		ret = db_fail(db, rc, "assigning medical record numbers", m);
 	return ret;
+}
+
+status_t db_mrn_next(db_t *db, int64_t *seq, msg_t *m)
+{
+	return db_mrn_reserve(db, 1, seq, m);
+}
+
+status_t db_bulk_mode(db_t *db, int on, msg_t *m)
+{
+	/* A big page cache while a bulk load runs keeps the index B-trees in
+	 * memory; back to SQLite's default after. */
+	char *err = NULL;
+	int rc = sqlite3_exec(db->conn, on ? "PRAGMA cache_size = -262144" : "PRAGMA cache_size = -2000",
+			      NULL, NULL, &err);
+	sqlite3_free(err);
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "setting the cache size", m);
+	return STATUS_OK;
 }

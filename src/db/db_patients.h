@@ -45,6 +45,8 @@ status_t db_patient_count(db_t *db, int64_t *out, msg_t *m);
 
 /* Tokens. */
 status_t db_token_insert(db_t *db, int64_t token, int64_t prow, msg_t *m);
+/* Insert n (token, prow) pairs laid out as token0, prow0, token1, ... */
+status_t db_token_insert_many(db_t *db, const int64_t *pairs, size_t n, msg_t *m);
 status_t db_token_delete(db_t *db, int64_t token, int64_t prow, msg_t *m);
 status_t db_token_exists(db_t *db, int64_t token, int64_t prow, int *exists, msg_t *m);
 /* Up to `max` prows holding token, ascending, greater than after_prow.
@@ -63,7 +65,12 @@ status_t db_btg_add(db_t *db, int64_t audit_seq, const char *user_name, int64_t 
 		    const char *ts, msg_t *m);
 status_t db_btg_pending_count(db_t *db, int64_t *out, msg_t *m);
 
-/* Take the next MRN sequence number (inside a transaction). */
+/* Take the next MRN sequence number, or reserve `count` consecutive ones
+ * starting at *first (inside a transaction). */
 status_t db_mrn_next(db_t *db, int64_t *seq, msg_t *m);
+status_t db_mrn_reserve(db_t *db, int64_t count, int64_t *first, msg_t *m);
+
+/* Bulk loads: a larger page cache while on. */
+status_t db_bulk_mode(db_t *db, int on, msg_t *m);
 
 #endif
