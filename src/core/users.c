@@ -403,12 +403,16 @@ status_t users_set_role(session_t *s, const char *name, const char *role, msg_t 
 		goto done;
 	if ((ret = db_wrap_each(s->c->db, u.id, wrap_domain, &have, m)) != STATUS_OK)
 		goto done;
-	/* Take away the keys the new role does not need; grant the new ones
-	 * sealed to the user's public key (we do not know their password). */
+	/* Take away the keys the new role does not need (wrapped, or granted
+	 * by an earlier change and not yet taken in at a sign-on); grant the
+	 * new ones sealed to the user's public key (we do not know their
+	 * password). */
 	for (int d = 0; d < DOMAIN_COUNT && ret == STATUS_OK; d++) {
 		const char *dn = crypto_domain_name((domain_t)d);
-		if ((have & DOMAIN_BIT(d)) && !(want & DOMAIN_BIT(d))) {
+		if (!(want & DOMAIN_BIT(d))) {
 			ret = db_wrap_delete(s->c->db, u.id, dn, m);
+			if (ret == STATUS_OK)
+				ret = db_grant_delete(s->c->db, u.id, dn, m);
 		} else if (!(have & DOMAIN_BIT(d)) && (want & DOMAIN_BIT(d)) && !u.disabled) {
 			db_wrap_t g;
 			if (!keyring_has(s->kr, (domain_t)d)) {
