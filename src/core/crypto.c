@@ -321,12 +321,48 @@ static status_t subkey(const keyring_t *ckr, domain_t d, uint64_t id, const unsi
  * first byte (1 plain, 2 padded), so the header is authenticated too: a
  * padded blob relabelled plain would otherwise decrypt "successfully" with
  * its pad bytes shown as text. */
+static int put_uint(char *buf, size_t size, size_t *o, unsigned v)
+{
+	char num[12];
+	int nl = 0;
+	do {
+		num[nl++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (*o + (size_t)nl >= size)
+		return -1;
+	while (nl)
+		buf[(*o)++] = num[--nl];
+	return 0;
+}
+
+static int put_str(char *buf, size_t size, size_t *o, const char *s)
+{
+	size_t l = strlen(s);
+	if (*o + l + 1 >= size)
+		return -1;
+	memcpy(buf + *o, s, l);
+	*o += l;
+	buf[(*o)++] = '|';
+	return 0;
+}
+
+/* Built without printf: it runs for every value encrypted or decrypted. */
 static int field_aad(char *buf, size_t size, int format, const char *table, const char *column,
 		     const char *row, int version)
 {
-	int n = snprintf(buf, size, "chartroom:%d|%s|%s|%s|%d", format, table, column, row,
-			 version);
-	return (n < 0 || (size_t)n >= size) ? -1 : n;
+	size_t o = 0;
+	memcpy(buf, "chartroom:", 10);
+	o = 10;
+	if (size < 16 || format < 0 || version < 0 || put_uint(buf, size, &o, (unsigned)format) ||
+	    o + 1 >= size)
+		return -1;
+	buf[o++] = '|';
+	if (put_str(buf, size, &o, table) || put_str(buf, size, &o, column) ||
+	    put_str(buf, size, &o, row) || put_uint(buf, size, &o, (unsigned)version))
+		return -1;
+	buf[o] = '\0';
+	return (int)o;
 }
 
 /* Column subkey id: a stable number from the column's name, so the schema

@@ -16,7 +16,7 @@ struct clinic {
 	char name[128];
 };
 
-#define SESSION_SEARCH_LOG 16
+#define SESSION_SEARCH_LOG 128
 
 struct session {
 	clinic_t *c;

@@ -126,6 +126,18 @@ static int parse_date(const char *in, char out[11])
 	return 0;
 }
 
+/* "YYYY-MM-DD" into numbers; -1 if not that shape. */
+static int iso_split(const char *s, int *y, int *mo, int *d)
+{
+	for (int i = 0; i < 10; i++)
+		if ((i == 4 || i == 7) ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return -1;
+	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	*mo = (s[5] - '0') * 10 + (s[6] - '0');
+	*d = (s[8] - '0') * 10 + (s[9] - '0');
+	return 0;
+}
+
 int patient_age(const char *dob, const char *today)
 {
 	char t[11];
@@ -134,8 +146,7 @@ int patient_age(const char *dob, const char *today)
 		today_iso(t);
 		today = t;
 	}
-	if (sscanf(dob, "%4d-%2d-%2d", &y, &mo, &d) != 3 ||
-	    sscanf(today, "%4d-%2d-%2d", &ty, &tm_, &td) != 3)
+	if (iso_split(dob, &y, &mo, &d) != 0 || iso_split(today, &ty, &tm_, &td) != 0)
 		return -1;
 	age = ty - y;
 	if (tm_ < mo || (tm_ == mo && td < d))

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -68,6 +69,7 @@ typedef struct ctx {
 	char want_exact[PATIENT_FIELD_MAX]; /* exact value for MRN/DOB/phone */
 	pfield_t exact_field;
 	int exact_last; /* the last name must equal want_last (compound path) */
+	char today[11];
 } ctx_t;
 
 static int starts_with(const char *s, const char *prefix)
@@ -155,7 +157,7 @@ static status_t add_row(ctx_t *c)
 	text_copy(r->suffix, sizeof r->suffix, p->f[PF_SUFFIX]);
 	text_copy(r->dob, sizeof r->dob, p->f[PF_DOB]);
 	text_copy(r->sex, sizeof r->sex, p->f[PF_SEX]);
-	r->age = patient_age(p->f[PF_DOB], NULL);
+	r->age = patient_age(p->f[PF_DOB], c->today);
 	r->confidential = p->confidential;
 	return STATUS_OK;
 }
@@ -203,22 +205,51 @@ static status_t scan(ctx_t *c, int64_t tok, int details, msg_t *m)
 	return STATUS_OK;
 }
 
-static int row_cmp(const void *a, const void *b)
+/* Sort by folded "last first middle", then date of birth: keys are
+ * folded once per row, not once per comparison. */
+typedef struct sortkey {
+	char key[3 * PATIENT_FIELD_MAX];
+	int i;
+} sortkey_t;
+
+static int key_cmp(const void *a, const void *b, void *arg)
 {
-	const patient_row_t *x = a, *y = b;
-	char fx[PATIENT_FIELD_MAX], fy[PATIENT_FIELD_MAX];
-	int r;
-	pindex_fold(x->last, fx, sizeof fx);
-	pindex_fold(y->last, fy, sizeof fy);
-	if ((r = strcmp(fx, fy)) != 0)
-		return r;
-	pindex_fold(x->first, fx, sizeof fx);
-	pindex_fold(y->first, fy, sizeof fy);
-	if ((r = strcmp(fx, fy)) != 0)
-		return r;
-	if ((r = strcmp(x->middle, y->middle)) != 0)
-		return r;
-	return strcmp(x->dob, y->dob);
+	const sortkey_t *x = a, *y = b;
+	const patient_row_t *rows = arg;
+	int r = strcmp(x->key, y->key);
+	return r ? r : strcmp(rows[x->i].dob, rows[y->i].dob);
+}
+
+static int sort_list(patient_list_t *l)
+{
+	sortkey_t *k;
+	patient_row_t *sorted;
+	if (l->n < 2)
+		return 0;
+	k = malloc((size_t)l->n * sizeof *k);
+	sorted = calloc((size_t)l->cap, sizeof *sorted);
+	if (!k || !sorted) {
+		free(k);
+		free(sorted);
+		return -1;
+	}
+	for (int i = 0; i < l->n; i++) {
+		char a[PATIENT_FIELD_MAX], b[PATIENT_FIELD_MAX], c[PATIENT_FIELD_MAX];
+		pindex_fold(l->rows[i].last, a, sizeof a);
+		pindex_fold(l->rows[i].first, b, sizeof b);
+		pindex_fold(l->rows[i].middle, c, sizeof c);
+		snprintf(k[i].key, sizeof k[i].key, "%s %s %s", a, b, c);
+		k[i].i = i;
+	}
+	qsort_r(k, (size_t)l->n, sizeof *k, key_cmp, l->rows);
+	for (int i = 0; i < l->n; i++)
+		sorted[i] = l->rows[k[i].i];
+	sodium_memzero(k, (size_t)l->n * sizeof *k);
+	sodium_memzero(l->rows, (size_t)l->cap * sizeof *l->rows);
+	free(l->rows);
+	free(k);
+	l->rows = sorted;
+	return 0;
 }
 
 static int letters(const char *folded)
@@ -281,6 +312,12 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 	}
 	c->s = s;
 	c->limit = limit;
+	{
+		time_t t = time(NULL);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(c->today, sizeof c->today, "%Y-%m-%d", &tm);
+	}
 	c->exact_field = PF_COUNT;
 	text_copy(q, sizeof q, query ? query : "");
 	/* trim */
@@ -361,9 +398,11 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 			    STATUS_OK)
 				ret = scan(c, tok, 0, m);
 			c->exact_last = 0;
-			c->l->more = 0;
 		}
-		if (ret == STATUS_OK && c->l->n < limit) {
+		/* "smith, jo" means the Smiths when there are any; only when the
+		 * last name matches no one exactly is it taken as a prefix
+		 * ("smi, jo"). */
+		if (ret == STATUS_OK && c->l->n == 0) {
 			/* Last-name prefix (longer prefixes filter after the
 			 * 6-letter token). */
 			char pre[PATIENT_FIELD_MAX];
@@ -376,7 +415,10 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 	if (ret != STATUS_OK)
 		goto done;
 	if (c->l->kind != PQ_RECENT) {
-		qsort(c->l->rows, (size_t)c->l->n, sizeof *c->l->rows, row_cmp);
+		if (sort_list(c->l) != 0) {
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
+			goto done;
+		}
 		session_note_search(s, what, tok);
 	}
 	if (c->l->n == 0)

@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "base/text.h"
 #include "core/audit.h"
 #include "core/internal.h"
 
@@ -83,15 +84,18 @@ status_t precord_open(const keyring_t *kr, const db_patient_row_t *row, patient_
 {
 	static const char *const cols[2] = {"ident", "details"};
 	status_t ret = STATUS_OK;
-	memset(p, 0, sizeof *p);
-	snprintf(p->id, sizeof p->id, "%s", row->id);
+	/* Only the fields of the groups decrypted below need clearing: this
+	 * runs for every row of a search page. */
+	for (int f = 0; f < PF_COUNT; f++)
+		p->f[f][0] = '\0';
+	text_copy(p->id, sizeof p->id, row->id);
 	p->prow = row->prow;
 	p->version = row->version;
 	p->confidential = row->confidential;
-	snprintf(p->created, sizeof p->created, "%s", row->created);
-	snprintf(p->created_by, sizeof p->created_by, "%s", row->created_by);
-	snprintf(p->updated, sizeof p->updated, "%s", row->updated);
-	snprintf(p->updated_by, sizeof p->updated_by, "%s", row->updated_by);
+	text_copy(p->created, sizeof p->created, row->created);
+	text_copy(p->created_by, sizeof p->created_by, row->created_by);
+	text_copy(p->updated, sizeof p->updated, row->updated);
+	text_copy(p->updated_by, sizeof p->updated_by, row->updated_by);
 	for (int g = 0; g < (ident_only ? 1 : 2) && ret == STATUS_OK; g++) {
 		char *plain = NULL;
 		size_t plen = 0;

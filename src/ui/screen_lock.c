@@ -60,20 +60,21 @@ static void lock_draw(ui_t *ui, void *priv, WINDOW *w)
 {
 	lockscr_t *l = priv;
 	int W = getmaxx(w), H = getmaxy(w), y = H / 2 - 4, n;
-	char text[256], key[16];
+	char text[160], key[16];
 	struct wrap_at at = {w, y};
 
 	keymap_keys(ui_keymap(ui), KA_SWITCH_USER, key, sizeof key);
 	key[strcspn(key, " ")] = '\0';
-	snprintf(text, sizeof text,
-		 "Screen locked for %s - enter your password to continue (%s: sign on as a "
-		 "different user)",
-		 session_user_name(ui_session(ui)), key[0] ? key : "switch_user");
+	snprintf(text, sizeof text, "Screen locked for %s - enter your password to continue",
+		 session_user_name(ui_session(ui)));
 	wattrset(w, theme_attr(TH_HEADING));
-	n = draw_wrap(text, W - 8 < 72 ? W - 8 : 72, center_line, &at);
+	n = draw_wrap(text, W - 4, center_line, &at);
 	wattrset(w, theme_attr(TH_NORMAL));
-	mvwaddstr(w, y + n + 2, (W - 48) / 2, "Password:");
-	tfield_draw(ui, w, y + n + 2, (W - 48) / 2 + 11, 36, &l->pw, 1);
+	snprintf(text, sizeof text, "(%s: sign on as a different user)",
+		 key[0] ? key : "switch_user");
+	draw_center(w, y + n, W, text);
+	mvwaddstr(w, y + n + 3, (W - 48) / 2, "Password:");
+	tfield_draw(ui, w, y + n + 3, (W - 48) / 2 + 11, 36, &l->pw, 1);
 }
 
 static unsigned unlock(ui_t *ui, lockscr_t *l)

@@ -52,30 +52,32 @@ static void welcome_draw(ui_t *ui, void *priv, WINDOW *w)
 	} else {
 		draw_time(when, sizeof when, li->last_login, ui_config(ui)->date_format, "");
 		draw_clean(from, sizeof from, li->last_from[0] ? li->last_from : "an unknown place");
-		if (li->failures_since > 0)
-			snprintf(line, sizeof line, "Last sign-on %s from %s; %d failed attempt%s since",
-				 when, from, li->failures_since, li->failures_since == 1 ? "" : "s");
-		else
-			snprintf(line, sizeof line,
-				 "Last sign-on %s from %s; no failed attempts since", when, from);
+		snprintf(line, sizeof line, "Last sign-on %s from %s", when, from);
 	}
 	{
 		struct wrap_at at = {w, y + 4};
-		y += draw_wrap(line, W - 4, center_line, &at) - 1;
+		y += draw_wrap(line, W - 2, center_line, &at) - 1;
 	}
+	if (li->failures_since > 0)
+		snprintf(line, sizeof line, "%d failed sign-on attempt%s %s.", li->failures_since,
+			 li->failures_since == 1 ? "" : "s",
+			 li->last_login[0] ? "since then" : "before this one");
+	else
+		snprintf(line, sizeof line, "No failed sign-on attempts %s.",
+			 li->last_login[0] ? "since then" : "before this one");
+	draw_center(w, y + 5, W, line);
 	if (li->failures_since > 0) {
 		wattrset(w, theme_attr(TH_ALERT));
 		snprintf(line, sizeof line,
-			 " WARNING: %d failed sign-on attempt%s on your account since you last "
-			 "signed on. ",
+			 " WARNING: %d failed sign-on attempt%s on your account. ",
 			 li->failures_since, li->failures_since == 1 ? "" : "s");
-		draw_center(w, y + 6, W, line);
+		draw_center(w, y + 7, W, line);
 		wattrset(w, theme_attr(TH_WARN));
-		draw_center(w, y + 7, W,
+		draw_center(w, y + 8, W,
 			    "If that was not you, tell your administrator or privacy officer.");
 		wattrset(w, theme_attr(TH_NORMAL));
 	}
-	draw_center(w, y + 10, W, "Press any key to continue.");
+	draw_center(w, y + 11, W, "Press any key to continue.");
 }
 
 static unsigned welcome_handle(ui_t *ui, void *priv, const ui_event_t *ev)

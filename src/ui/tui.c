@@ -635,7 +635,8 @@ static void dispatch(ui_t *ui, int r, wint_t wch)
 	frame_t *t = top(ui);
 	ui_event_t ev = {KA_NONE, 0};
 	unsigned flags;
-	int typing = t && t->ops->typing && t->ops->typing(t->priv);
+	/* A box takes actions (y/n), so nothing is typed while one is open. */
+	int typing = ui->dlg == DLG_NONE && t && t->ops->typing && t->ops->typing(t->priv);
 
 	if (r == OK && typing && iswprint(wch)) {
 		ev.ch = wch; /* text for the field, whatever it is bound to */
@@ -681,6 +682,24 @@ static void dispatch(ui_t *ui, int r, wint_t wch)
 
 /* ---- start and stop --------------------------------------------------- */
 
+/* Home and End as other terminals send them (tmux and screen send the
+ * VT220 codes even under TERM=xterm, rxvt its own): teach curses those
+ * the terminfo entry does not already know. */
+static void extra_keys(void)
+{
+	static const struct {
+		const char *seq;
+		int key;
+	} extra[] = {
+		{"\033[1~", KEY_HOME}, {"\033[4~", KEY_END}, {"\033[7~", KEY_HOME},
+		{"\033[8~", KEY_END},  {"\033[H", KEY_HOME}, {"\033[F", KEY_END},
+		{"\033OH", KEY_HOME},  {"\033OF", KEY_END},
+	};
+	for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+		if (key_defined(extra[i].seq) == 0)
+			define_key(extra[i].seq, extra[i].key);
+}
+
 static int start_terminal(ui_t *ui, msg_t *m)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -701,6 +720,7 @@ static int start_terminal(ui_t *ui, msg_t *m)
 	keypad(stdscr, TRUE);
 	meta(stdscr, TRUE);
 	set_escdelay(50);
+	extra_keys();
 	curs_set(0);
 	theme_init(ui->cfg);
 	return 0;
