@@ -625,6 +625,21 @@ static status_t score_candidates(session_t *s, const ptokens_t *t, int64_t self_
 		else if (dob_parts >= 1)
 			c[j].score += feature_weight(cfg, PFAM_DOB_YM);
 	}
+	/* Family-level features (last name, phone, ZIP, sex) are shared by a
+	 * whole household: a candidate needs at least one feature of the
+	 * person (first name, date of birth, SSN) to be a likely duplicate,
+	 * so a parent registering a child is not warned about the parent. */
+	for (int j = 0; j < nc; j++) {
+		unsigned person = 0;
+		for (size_t f = 0; f < NFEATURES; f++)
+			if (features[f].fam == PFAM_SDX_FIRST || features[f].fam == PFAM_FIRST ||
+			    features[f].fam == PFAM_DOB || features[f].fam == PFAM_DOB_YM ||
+			    features[f].fam == PFAM_DOB_YD || features[f].fam == PFAM_DOB_MD ||
+			    features[f].fam == PFAM_SSN4)
+				person |= 1u << f;
+		if (!(c[j].matched & person))
+			c[j].score = 0;
+	}
 	qsort(c, (size_t)nc, sizeof *c, cand_cmp);
 	for (int j = 0; j < nc && *n < max && c[j].score >= cfg->match_threshold; j++) {
 		patient_match_t *o = &out[*n];
