@@ -30,6 +30,9 @@ if [ ! -f "$DB" ]; then
 		printf 'demo-admin-password\n%s\n' "$p" |
 			"$BIN" --db "$DB" --user admin --password-stdin user add "$u" --role "$r"
 	done
+	echo "Adding 3000 synthetic patients ..."
+	printf 'demo-him-clerk-password\n' |
+		"$BIN" --db "$DB" --user him --password-stdin demo --patients 3000 --seed 2026
 	echo "(The recovery key is in $DIR/recovery-key.txt: in a real clinic it is printed and locked away.)"
 fi
 show_users

@@ -145,7 +145,24 @@ static status_t row_to_patient(session_t *s, const mapping_t *map, char **v, int
 		if (strlen(v[i]) >= PATIENT_FIELD_MAX)
 			return msg_fail(m, STATUS_INVALID, "%s is too long",
 					patient_field_label((pfield_t)c));
-		memcpy(p->f[c], v[i], strlen(v[i]) + 1);
+		/* A line break inside a quoted value (an address typed on two
+		 * lines) becomes ", ": fields are single-line. */
+		{
+			size_t o = 0;
+			for (const char *q = v[i]; *q && o + 3 < PATIENT_FIELD_MAX; q++) {
+				if (*q == '\r')
+					continue;
+				if (*q == '\n') {
+					while (o && p->f[c][o - 1] == ' ')
+						o--;
+					p->f[c][o++] = ',';
+					p->f[c][o++] = ' ';
+					continue;
+				}
+				p->f[c][o++] = *q;
+			}
+			p->f[c][o] = '\0';
+		}
 		if (map->synthea && (c == PF_FIRST || c == PF_LAST || c == PF_MIDDLE))
 			strip_digits(p->f[c]);
 		if (map->synthea && c == PF_STATE && strlen(p->f[c]) > 2)
