@@ -98,7 +98,7 @@ static void phone(rng_t *r, char *out, size_t size)
 void synth_patient(uint64_t seed, int64_t i, patient_t *p)
 {
 	rng_t r = {mix(seed ^ mix((uint64_t)i))};
-	char city[128], buf[128];
+	char city[128], buf[96]; /* buf + "%d " fits a 128-byte field */
 	int female, y, mo, d;
 	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	static const char *const langs[] = {"English", "English", "English", "English", "English",
@@ -194,27 +194,39 @@ void synth_patient(uint64_t seed, int64_t i, patient_t *p)
 	p->confidential = below(&r, 1000) < 8;
 }
 
+struct gen {
+	uint64_t seed;
+	int64_t next, end;
+};
+
+static int produce(void *arg, patient_t *p, msg_t *m)
+{
+	struct gen *g = arg;
+	(void)m;
+	if (g->next >= g->end)
+		return 0;
+	synth_patient(g->seed, g->next++, p);
+	return 1;
+}
+
 status_t synth_patients(session_t *s, int64_t n, uint64_t seed, int64_t *made, msg_t *m)
 {
 	status_t ret;
-	patient_t p;
 	int64_t done = 0;
 	*made = 0;
 	if ((ret = session_require(s, ACT_PATIENT_IMPORT, m)) != STATUS_OK)
 		return ret;
 	while (done < n) {
 		pbulk_t *b = NULL;
-		int64_t chunk = n - done < CHUNK ? n - done : CHUNK, saved = 0;
+		int64_t chunk = n - done < CHUNK ? n - done : CHUNK, added = 0, saved = 0;
+		struct gen g = {seed, done, done + chunk};
 		char what[96];
 		snprintf(what, sizeof what, "synthetic patients (seed %llu)", (unsigned long long)seed);
 		if ((ret = pbulk_begin(s, what, &b, m)) != STATUS_OK)
 			return ret;
-		for (int64_t i = 0; i < chunk; i++) {
-			synth_patient(seed, done + i, &p);
-			if ((ret = pbulk_add(b, &p, m)) != STATUS_OK) {
-				pbulk_abort(b);
-				return ret;
-			}
+		if ((ret = pbulk_feed(b, produce, &g, chunk, &added, m)) != STATUS_OK) {
+			pbulk_abort(b);
+			return ret;
 		}
 		if ((ret = pbulk_commit(b, &saved, m)) != STATUS_OK)
 			return ret;
