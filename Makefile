@@ -22,10 +22,10 @@ CORE_PKG_LIBS := $(shell pkg-config --libs sqlite3 libsodium 2>/dev/null)
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wno-format-nonliteral -Werror
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=c11 -pedantic -D_GNU_SOURCE $(WARN) -MMD -MP -Isrc -I$(BUILD) \
+ALL_CFLAGS := -std=c11 -pedantic -D_GNU_SOURCE -pthread $(WARN) -MMD -MP -Isrc -I$(BUILD) \
 	-I/usr/include/iniparser $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS_CORE := $(CORE_PKG_LIBS) -liniparser
-LDLIBS_APP := $(PKG_LIBS) -liniparser
+LDLIBS_CORE := $(CORE_PKG_LIBS) -liniparser -pthread
+LDLIBS_APP := $(PKG_LIBS) -liniparser -pthread
 
 BASE_SRC := $(wildcard src/base/*.c)
 DB_SRC := $(wildcard src/db/*.c)

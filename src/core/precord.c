@@ -2,7 +2,9 @@
 #include "core/precord.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,6 +149,8 @@ status_t pbulk_begin(session_t *s, const char *what, pbulk_t **out, msg_t *m)
 	return STATUS_OK;
 }
 
+static status_t collect_tokens(pbulk_t *b, const ptokens_t *t, int64_t prow, msg_t *m);
+
 status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 {
 	status_t ret;
@@ -175,32 +179,185 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 	p->version = 1;
 	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &t, m)) != STATUS_OK)
 		return ret;
-	if (b->ntoks + (size_t)t.n > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		tokrow_t *nt;
-		while (cap < b->ntoks + (size_t)t.n)
-			cap *= 2;
-		if (!(nt = realloc(b->toks, cap * sizeof *nt)))
-			return msg_fail(m, STATUS_NOMEM, "Out of memory collecting index tokens.");
-		b->toks = nt;
-		b->cap = cap;
-	}
-	for (int i = 0; i < t.n; i++) {
-		b->toks[b->ntoks].token = t.tok[i];
-		b->toks[b->ntoks].prow = p->prow;
-		b->ntoks++;
-	}
-	if (!b->count)
-		b->first_prow = p->prow;
-	b->last_prow = p->prow;
-	b->count++;
-	return STATUS_OK;
+	return collect_tokens(b, &t, p->prow, m);
 }
 
 /* Sort by (token, prow) as SQLite orders signed integers: LSD radix sort
  * on the token with the sign bit flipped. Rows arrive in prow order and
  * radix sorting is stable, so prows stay ascending within a token. Much
  * faster than qsort on millions of rows. */
+/* Add one patient's tokens for prow to the batch. */
+static status_t collect_tokens(pbulk_t *b, const ptokens_t *t, int64_t prow, msg_t *m)
+{
+	if (b->ntoks + (size_t)t->n > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		tokrow_t *nt;
+		while (cap < b->ntoks + (size_t)t->n)
+			cap *= 2;
+		if (!(nt = realloc(b->toks, cap * sizeof *nt)))
+			return msg_fail(m, STATUS_NOMEM, "Out of memory collecting index tokens.");
+		b->toks = nt;
+		b->cap = cap;
+	}
+	for (int i = 0; i < t->n; i++) {
+		b->toks[b->ntoks].token = t->tok[i];
+		b->toks[b->ntoks].prow = prow;
+		b->ntoks++;
+	}
+	if (!b->count)
+		b->first_prow = prow;
+	b->last_prow = prow;
+	b->count++;
+	return STATUS_OK;
+}
+
+/* ---- the two-thread feed ----------------------------------------------- */
+
+#define RING 128
+
+typedef struct item {
+	db_patient_row_t row;
+	ptokens_t tokens;
+} item_t;
+
+typedef struct feed {
+	pbulk_t *b;
+	pbulk_producer_fn producer;
+	void *arg;
+	int64_t max, mrn_first;
+	item_t *ring;
+	int head, tail, count; /* ring state, under mu */
+	int done, stop;        /* worker finished / main asks it to stop */
+	status_t wret;
+	msg_t wmsg;
+	pthread_mutex_t mu;
+	pthread_cond_t not_empty, not_full;
+} feed_t;
+
+static void *feed_worker(void *arg)
+{
+	feed_t *f = arg;
+	session_t *s = f->b->s;
+	patient_t *p = malloc(sizeof *p);
+	status_t ret = STATUS_OK;
+	msg_t m;
+	msg_clear(&m);
+	if (!p)
+		ret = msg_fail(&m, STATUS_NOMEM, "Out of memory.");
+	for (int64_t i = 0; ret == STATUS_OK && i < f->max; i++) {
+		item_t *it;
+		int r = f->producer(f->arg, p, &m);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			ret = STATUS_INVALID;
+			break;
+		}
+		pthread_mutex_lock(&f->mu);
+		while (f->count == RING && !f->stop)
+			pthread_cond_wait(&f->not_full, &f->mu);
+		if (f->stop) {
+			pthread_mutex_unlock(&f->mu);
+			break;
+		}
+		it = &f->ring[f->tail];
+		pthread_mutex_unlock(&f->mu);
+		/* Only this thread writes the slot at tail until it is counted. */
+		patient_mrn_format(s->c->cfg, f->mrn_first + i, p->f[PF_MRN], sizeof p->f[PF_MRN]);
+		crypto_random_id(p->id);
+		memset(&it->row, 0, offsetof(db_patient_row_t, ident));
+		ret = precord_seal(s->kr, p, &it->row, &m);
+		if (ret == STATUS_OK)
+			ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &it->tokens, &m);
+		if (ret != STATUS_OK)
+			break;
+		pthread_mutex_lock(&f->mu);
+		f->tail = (f->tail + 1) % RING;
+		f->count++;
+		pthread_cond_signal(&f->not_empty);
+		pthread_mutex_unlock(&f->mu);
+	}
+	if (p) {
+		sodium_memzero(p, sizeof *p);
+		free(p);
+	}
+	pthread_mutex_lock(&f->mu);
+	f->wret = ret;
+	f->wmsg = m;
+	f->done = 1;
+	pthread_cond_signal(&f->not_empty);
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t max,
+		    int64_t *added, msg_t *m)
+{
+	feed_t f;
+	pthread_t th;
+	status_t ret = STATUS_OK;
+	db_t *db = b->s->c->db;
+	*added = 0;
+	if (max <= 0)
+		return STATUS_OK;
+	memset(&f, 0, sizeof f);
+	f.b = b;
+	f.producer = producer;
+	f.arg = arg;
+	f.max = max;
+	if ((ret = db_mrn_reserve(db, max, &f.mrn_first, m)) != STATUS_OK)
+		return ret;
+	if (!(f.ring = calloc(RING, sizeof *f.ring)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	pthread_mutex_init(&f.mu, NULL);
+	pthread_cond_init(&f.not_empty, NULL);
+	pthread_cond_init(&f.not_full, NULL);
+	if (pthread_create(&th, NULL, feed_worker, &f) != 0) {
+		ret = msg_fail(m, STATUS_ERR, "Could not start the import worker.");
+		goto cleanup;
+	}
+	for (;;) {
+		item_t *it;
+		pthread_mutex_lock(&f.mu);
+		while (f.count == 0 && !f.done)
+			pthread_cond_wait(&f.not_empty, &f.mu);
+		if (f.count == 0 && f.done) {
+			pthread_mutex_unlock(&f.mu);
+			break;
+		}
+		it = &f.ring[f.head];
+		pthread_mutex_unlock(&f.mu);
+		snprintf(it->row.created, sizeof it->row.created, "%s", b->when);
+		snprintf(it->row.created_by, sizeof it->row.created_by, "%s", b->s->user.name);
+		ret = db_patient_insert(db, &it->row, m);
+		if (ret == STATUS_OK)
+			ret = collect_tokens(b, &it->tokens, it->row.prow, m);
+		if (ret == STATUS_OK)
+			(*added)++;
+		pthread_mutex_lock(&f.mu);
+		f.head = (f.head + 1) % RING;
+		f.count--;
+		if (ret != STATUS_OK)
+			f.stop = 1;
+		pthread_cond_signal(&f.not_full);
+		pthread_mutex_unlock(&f.mu);
+		if (ret != STATUS_OK)
+			break;
+	}
+	pthread_join(th, NULL);
+	if (ret == STATUS_OK && f.wret != STATUS_OK) {
+		ret = f.wret;
+		*m = f.wmsg;
+	}
+cleanup:
+	pthread_cond_destroy(&f.not_full);
+	pthread_cond_destroy(&f.not_empty);
+	pthread_mutex_destroy(&f.mu);
+	sodium_memzero(f.ring, RING * sizeof *f.ring);
+	free(f.ring);
+	return ret;
+}
+
 static int tok_sort(tokrow_t *a, size_t n)
 {
 	tokrow_t *tmp = malloc(n * sizeof *tmp);

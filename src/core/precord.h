@@ -28,6 +28,16 @@ typedef struct pbulk pbulk_t;
 status_t pbulk_begin(session_t *s, const char *what, pbulk_t **out, msg_t *m);
 /* Assigns id and MRN to p, encrypts and inserts it. */
 status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m);
+/* Feed the bulk writer from a producer on a second thread: the producer
+ * (called in order, on the worker thread) fills p and returns 1, or 0 at
+ * the end, or -1 with msg set. The worker encrypts and computes tokens
+ * while this thread writes rows, so both cores work. At most `max`
+ * patients (MRNs are reserved for that many up front). *added counts the
+ * rows written. The producer must not touch the database or the session. */
+typedef int (*pbulk_producer_fn)(void *arg, patient_t *p, msg_t *m);
+status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t max,
+		    int64_t *added, msg_t *m);
+
 /* Write the tokens, audit, commit (or roll back on failure); frees b. */
 status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m);
 /* Roll back and free. NULL allowed. */
