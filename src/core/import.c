@@ -174,6 +174,35 @@ static status_t row_to_patient(session_t *s, const mapping_t *map, char **v, int
 	return ret;
 }
 
+/* The second pass, on the bulk writer's worker thread: the next good row
+ * (bad ones were reported in the first pass and are skipped). */
+struct feed_src {
+	session_t *s;
+	csv_t *csv;
+	const mapping_t *map;
+	import_report_t *rep;
+};
+
+static int next_good_row(void *arg, patient_t *p, msg_t *m)
+{
+	struct feed_src *f = arg;
+	char **v;
+	int n, dropped;
+	long line;
+	msg_t why;
+	(void)m;
+	for (;;) {
+		status_t r = csv_next(f->csv, &v, &n, &line, &why);
+		if (r == STATUS_NOTFOUND)
+			return 0;
+		if (r != STATUS_OK ||
+		    row_to_patient(f->s, f->map, v, n, p, &dropped, &why) != STATUS_OK)
+			continue;
+		f->rep->ssn_dropped += dropped;
+		return 1;
+	}
+}
+
 status_t import_patients(session_t *s, const char *path, int skip_bad, import_report_t *rep,
 			 import_bad_fn on_bad, void *arg, msg_t *m)
 {
@@ -251,14 +280,11 @@ status_t import_patients(session_t *s, const char *path, int skip_bad, import_re
 		 map->synthea ? " (Synthea)" : "");
 	if ((ret = pbulk_begin(s, what, &bulk, m)) != STATUS_OK)
 		goto cleanup;
-	for (;;) {
-		status_t r = csv_next(csv, &v, &n, &line, &why);
-		if (r == STATUS_NOTFOUND)
-			break;
-		if (r != STATUS_OK || row_to_patient(s, map, v, n, p, &dropped, &why) != STATUS_OK)
-			continue;
-		rep->ssn_dropped += dropped;
-		if ((ret = pbulk_add(bulk, p, m)) != STATUS_OK)
+	{
+		struct feed_src src = {s, csv, map, rep};
+		int64_t added = 0;
+		if ((ret = pbulk_feed(bulk, next_good_row, &src, rep->rows - rep->bad, &added, m)) !=
+		    STATUS_OK)
 			goto cleanup;
 	}
 	ret = pbulk_commit(bulk, &rep->imported, m);
