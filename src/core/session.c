@@ -105,6 +105,7 @@ struct grant_ctx {
 	const unsigned char *kek;
 	keyring_t *kr;
 	db_t *db;
+	unsigned wanted;
 	status_t ret;
 	msg_t *m;
 };
@@ -117,8 +118,8 @@ static int grant_one(const db_wrap_t *g, void *arg)
 	domain_t d = crypto_domain_from_name(g->domain);
 	secret_t key = {0};
 	db_wrap_t w;
-	if (d == DOMAIN_COUNT)
-		return 0;
+	if (d == DOMAIN_COUNT || !(gc->wanted & DOMAIN_BIT(d)))
+		return 0; /* the role no longer needs it: not taken (grants go below) */
 	if ((gc->ret = secret_new(&key, 0, gc->m)) != STATUS_OK)
 		return 1;
 	gc->ret = crypto_unseal(gc->u->public_key, gc->sk, g->blob, g->blob_len, key.bytes, gc->m);
@@ -169,7 +170,7 @@ static status_t unlock_keys(clinic_t *c, const db_user_t *u, const char *passwor
 		ret = uc.ret;
 	if (ret != STATUS_OK)
 		goto cleanup;
-	gc = (struct grant_ctx){u, sk.bytes, kek.bytes, kr, c->db, STATUS_OK, m};
+	gc = (struct grant_ctx){u, sk.bytes, kek.bytes, kr, c->db, uc.wanted, STATUS_OK, m};
 	ret = db_grant_each(c->db, u->id, grant_one, &gc, m);
 	if (ret == STATUS_OK)
 		ret = gc.ret;

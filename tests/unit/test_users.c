@@ -423,6 +423,38 @@ static void test_role_round_trip_before_sign_on(void **state)
 	assert_string_equal(buf, "audit,demo");
 }
 
+/* A grant of a key the role no longer needs (the clinic changed [roles]
+ * after the grant was made) is not taken in at sign-on, just as a wrap of
+ * such a key is left unused. */
+static void test_grant_of_unneeded_key_not_taken(void **state)
+{
+	fixture_t *f = *state;
+	const char *pw = "role three user password";
+	config_t *cfg2 = calloc(1, sizeof *cfg2);
+	clinic_t *c2;
+	session_t *s;
+	char buf[64];
+	msg_t m;
+	assert_non_null(cfg2);
+	add_user(f, "role3", "frontdesk", pw);
+	assert_int_equal(users_set_role(f->admin, "role3", "nurse", &m), STATUS_OK);
+	assert_int_equal(count_where(f, "key_grants", "role3"), 1);
+	/* The clinic now runs with nurses who see no clinical text. */
+	tu_config(cfg2);
+	assert_int_equal(perm_apply_override(&cfg2->perms, ROLE_NURSE, "patient_search patient_view",
+					     &m),
+			 STATUS_OK);
+	assert_false(perm_role_domains(&cfg2->perms, ROLE_NURSE) & DOMAIN_BIT(DOMAIN_CLIN));
+	c2 = tu_clinic_open(f->db, cfg2);
+	s = tu_login(c2, "role3", pw);
+	assert_false(keyring_has(s->kr, DOMAIN_CLIN));
+	session_logout(s);
+	clinic_close(c2);
+	free(cfg2);
+	wraps_of(f, "role3", buf, sizeof buf);
+	assert_string_equal(buf, "audit,demo");
+}
+
 static void test_user_management_needs_admin(void **state)
 {
 	fixture_t *f = *state;
@@ -818,6 +850,7 @@ int main(void)
 		cmocka_unit_test(test_frontdesk_has_no_clin_key),
 		cmocka_unit_test(test_set_role_grants_and_removes_clin),
 		cmocka_unit_test(test_role_round_trip_before_sign_on),
+		cmocka_unit_test(test_grant_of_unneeded_key_not_taken),
 		cmocka_unit_test(test_user_management_needs_admin),
 		cmocka_unit_test(test_user_names),
 		cmocka_unit_test(test_password_policy),
