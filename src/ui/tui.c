@@ -71,9 +71,7 @@ struct ui {
 
 	SCREEN *term;
 	WINDOW *body;
-	PANEL *body_panel;
 	WINDOW *dlg_win;
-	PANEL *dlg_panel;
 	int too_small;
 	int cur_on, cur_y, cur_x; /* terminal cursor in the body, if on */
 
@@ -506,10 +504,6 @@ static void draw_dialog(ui_t *ui)
 	const char *foot;
 	char yes[16], no[16], buf[64];
 
-	if (ui->dlg_panel) {
-		del_panel(ui->dlg_panel);
-		ui->dlg_panel = NULL;
-	}
 	if (ui->dlg_win) {
 		delwin(ui->dlg_win);
 		ui->dlg_win = NULL;
@@ -520,8 +514,7 @@ static void draw_dialog(ui_t *ui)
 	if (lines > LINES - 8)
 		lines = LINES - 8;
 	height = lines + 4;
-	if (!(ui->dlg_win = newwin(height, width, (LINES - height) / 2, (COLS - width) / 2)) ||
-	    !(ui->dlg_panel = new_panel(ui->dlg_win))) {
+	if (!(ui->dlg_win = newwin(height, width, (LINES - height) / 2, (COLS - width) / 2))) {
 		fatal(ui, "Out of memory drawing a dialog.");
 		return;
 	}
@@ -578,8 +571,15 @@ static void draw_all(ui_t *ui)
 	if (t)
 		t->ops->draw(ui, t->priv, ui->body);
 	draw_dialog(ui);
+	/* Three windows, refreshed bottom to top: the bars (stdscr), the body,
+	 * and a box over them. Simple enough not to need libpanel, whose
+	 * per-screen bookkeeping ncurses never frees. */
 	wnoutrefresh(stdscr);
-	update_panels();
+	wnoutrefresh(ui->body);
+	if (ui->dlg_win) {
+		touchwin(ui->dlg_win);
+		wnoutrefresh(ui->dlg_win);
+	}
 	if (ui->cur_on && ui->dlg == DLG_NONE) {
 		curs_set(1);
 		wmove(stdscr, 1 + ui->cur_y, ui->cur_x);
@@ -594,10 +594,6 @@ static void draw_all(ui_t *ui)
 /* Size the windows to the terminal; too small shows a notice instead. */
 static void layout(ui_t *ui)
 {
-	if (ui->body_panel) {
-		del_panel(ui->body_panel);
-		ui->body_panel = NULL;
-	}
 	if (ui->body) {
 		delwin(ui->body);
 		ui->body = NULL;
@@ -605,8 +601,7 @@ static void layout(ui_t *ui)
 	ui->too_small = COLS < MIN_COLS || LINES < MIN_LINES;
 	if (ui->too_small)
 		return;
-	if (!(ui->body = newwin(LINES - 3, COLS, 1, 0)) ||
-	    !(ui->body_panel = new_panel(ui->body))) {
+	if (!(ui->body = newwin(LINES - 3, COLS, 1, 0))) {
 		fatal(ui, "Out of memory laying out the screen.");
 		ui->too_small = 1;
 	}
@@ -730,17 +725,11 @@ static void stop_terminal(ui_t *ui)
 {
 	if (!ui->term)
 		return;
-	if (ui->dlg_panel)
-		del_panel(ui->dlg_panel);
 	if (ui->dlg_win)
 		delwin(ui->dlg_win);
-	if (ui->body_panel)
-		del_panel(ui->body_panel);
 	if (ui->body)
 		delwin(ui->body);
-	ui->dlg_panel = NULL;
 	ui->dlg_win = NULL;
-	ui->body_panel = NULL;
 	ui->body = NULL;
 	curs_set(1);
 	endwin();
