@@ -24,8 +24,8 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -pedantic -D_GNU_SOURCE -pthread $(WARN) -MMD -MP -Isrc -I$(BUILD) \
 	-I/usr/include/iniparser $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS_CORE := $(CORE_PKG_LIBS) -liniparser -pthread
-LDLIBS_APP := $(PKG_LIBS) -liniparser -pthread
+LDLIBS_CORE := $(CORE_PKG_LIBS) -liniparser -pthread -lm
+LDLIBS_APP := $(PKG_LIBS) -liniparser -pthread -lm
 
 BASE_SRC := $(wildcard src/base/*.c)
 DB_SRC := $(wildcard src/db/*.c)

@@ -144,6 +144,8 @@ status_t clinic_init(const char *path, const config_t *cfg, const char *admin_na
 	}
 	kr = NULL;
 	ret = audit_append(s, "db_init", "", "ok", name, m);
+	if (ret == STATUS_OK)
+		ret = clinical_publish_seal_key(s, m);
 	for (int d = 0; d < DOMAIN_COUNT && ret == STATUS_OK; d++)
 		ret = audit_append(s, "key_create", crypto_domain_name((domain_t)d), "ok", "version 1",
 				   m);

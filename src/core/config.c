@@ -33,6 +33,9 @@ typedef struct setting {
 
 static const char *const date_names[] = {"YYYY-MM-DD", "MM/DD/YYYY", NULL};
 static const char *const color_names[] = {"auto", "never", "always", NULL};
+static const char *const temp_names[] = {"C", "F", NULL};
+static const char *const weight_names[] = {"kg", "lb", NULL};
+static const char *const height_names[] = {"cm", "in", NULL};
 
 #define OFF(f) offsetof(config_t, f), sizeof(((config_t *)0)->f)
 static const setting_t settings[] = {
@@ -61,11 +64,16 @@ static const setting_t settings[] = {
 	{"matching:ssn_last4", T_INT, OFF(match_w_ssn4), 0, 20, 0, NULL, NULL},
 	{"matching:zip", T_INT, OFF(match_w_zip), 0, 20, 0, NULL, NULL},
 	{"matching:threshold", T_INT, OFF(match_threshold), 1, 200, 0, NULL, NULL},
+	{"clinical:encounter_types", T_STR, OFF(encounter_types), 0, 0, 0, NULL, "a list"},
+	{"clinical:draft_deficiency_days", T_INT, OFF(draft_deficiency_days), 1, 90, 0, NULL, NULL},
+	{"clinical:temperature_unit", T_ENUM, OFF(temp_fahrenheit), 0, 0, 0, temp_names, NULL},
+	{"clinical:weight_unit", T_ENUM, OFF(weight_pounds), 0, 0, 0, weight_names, NULL},
+	{"clinical:height_unit", T_ENUM, OFF(height_inches), 0, 0, 0, height_names, NULL},
 };
 #undef OFF
 
 static const char *const sections[] = {"database", "security", "roles",    "mrn",
-				       "ui",       "codes",    "matching", NULL};
+				       "ui",       "codes",    "matching", "clinical", NULL};
 
 /* iniparser reports syntax errors through a callback without a user
  * pointer; keep the first one for the message. */

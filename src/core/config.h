@@ -52,6 +52,13 @@ typedef struct config {
 	int match_w_last_sound, match_w_last, match_w_first_sound, match_w_first;
 	int match_w_dob, match_w_dob_part, match_w_sex, match_w_phone, match_w_ssn4, match_w_zip;
 	int match_threshold;
+
+	/* [clinical] */
+	char encounter_types[512]; /* comma-separated */
+	int draft_deficiency_days;
+	int temp_fahrenheit;       /* entry and display unit; stored Celsius */
+	int weight_pounds;         /* stored kg */
+	int height_inches;         /* stored cm */
 } config_t;
 
 /* Fill with the compiled-in defaults only. */

@@ -622,3 +622,110 @@ void crypto_secure_text_free(char *p)
 	if (p)
 		sodium_free(p);
 }
+
+/* ---- write-only sealing ------------------------------------------------ */
+
+#define SEAL_FORMAT 3
+#define SEAL_SUBKEY_ID 2
+
+static status_t seal_keypair(const keyring_t *kr, domain_t d, unsigned char pk[32],
+			     unsigned char *sk, msg_t *m)
+{
+	const unsigned char *seed = NULL;
+	status_t ret = subkey(kr, d, SEAL_SUBKEY_ID, &seed, m);
+	if (ret != STATUS_OK)
+		return ret;
+	if (crypto_box_seed_keypair(pk, sk, seed) != 0)
+		return msg_fail(m, STATUS_CRYPTO, "Could not derive the sealing key.");
+	return STATUS_OK;
+}
+
+status_t crypto_seal_public(const keyring_t *kr, domain_t d, unsigned char pk[32], msg_t *m)
+{
+	unsigned char *sk = sodium_malloc(crypto_box_SECRETKEYBYTES);
+	status_t ret;
+	if (!sk)
+		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+	ret = seal_keypair(kr, d, pk, sk, m);
+	sodium_free(sk);
+	return ret;
+}
+
+status_t crypto_seal_text(const unsigned char pk[32], const char *row_id, const char *text,
+			  unsigned char **out, size_t *out_len, msg_t *m)
+{
+	size_t idl = strlen(row_id), tl = strlen(text), plen, padded, cap;
+	unsigned char *plain, *blob;
+	*out = NULL;
+	*out_len = 0;
+	plen = idl + 1 + tl;
+	cap = plen + FIELD_PAD + 1;
+	if (!(plain = malloc(cap)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory encrypting.");
+	memcpy(plain, row_id, idl);
+	plain[idl] = '|';
+	memcpy(plain + idl + 1, text, tl);
+	if (sodium_pad(&padded, plain, plen, FIELD_PAD, cap) != 0 ||
+	    !(blob = malloc(1 + padded + crypto_box_SEALBYTES))) {
+		sodium_memzero(plain, cap);
+		free(plain);
+		return msg_fail(m, STATUS_NOMEM, "Out of memory encrypting.");
+	}
+	blob[0] = SEAL_FORMAT;
+	if (crypto_box_seal(blob + 1, plain, padded, pk) != 0) {
+		sodium_memzero(plain, cap);
+		free(plain);
+		free(blob);
+		return msg_fail(m, STATUS_CRYPTO, "Could not seal a value.");
+	}
+	sodium_memzero(plain, cap);
+	free(plain);
+	*out = blob;
+	*out_len = 1 + padded + crypto_box_SEALBYTES;
+	return STATUS_OK;
+}
+
+status_t crypto_unseal_text(const keyring_t *kr, domain_t d, const char *row_id,
+			    const unsigned char *blob, size_t blob_len, char **out, size_t *out_len,
+			    msg_t *m)
+{
+	unsigned char pk[32], *sk = NULL;
+	char *plain = NULL;
+	size_t plen, unpadded, idl = strlen(row_id);
+	status_t ret;
+	*out = NULL;
+	if (out_len)
+		*out_len = 0;
+	if (blob_len < 1 + crypto_box_SEALBYTES || blob[0] != SEAL_FORMAT)
+		return msg_fail(m, STATUS_INTEGRITY, "A sealed value of record %.8s is damaged.",
+				row_id);
+	if (!(sk = sodium_malloc(crypto_box_SECRETKEYBYTES)))
+		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+	if ((ret = seal_keypair(kr, d, pk, sk, m)) != STATUS_OK)
+		goto cleanup;
+	plen = blob_len - 1 - crypto_box_SEALBYTES;
+	if (!(plain = malloc(plen + 1))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory decrypting.");
+		goto cleanup;
+	}
+	if (crypto_box_seal_open((unsigned char *)plain, blob + 1, blob_len - 1, pk, sk) != 0 ||
+	    sodium_unpad(&unpadded, (unsigned char *)plain, plen, FIELD_PAD) != 0 ||
+	    unpadded < idl + 1 || memcmp(plain, row_id, idl) != 0 || plain[idl] != '|') {
+		ret = msg_fail(m, STATUS_INTEGRITY,
+			       "A sealed value of record %.8s failed its integrity check.", row_id);
+		goto cleanup;
+	}
+	memmove(plain, plain + idl + 1, unpadded - idl - 1);
+	plain[unpadded - idl - 1] = '\0';
+	*out = plain;
+	if (out_len)
+		*out_len = unpadded - idl - 1;
+	plain = NULL;
+cleanup:
+	if (plain) {
+		sodium_memzero(plain, blob_len);
+		free(plain);
+	}
+	sodium_free(sk);
+	return ret;
+}

@@ -112,6 +112,19 @@ status_t crypto_field_decrypt(const keyring_t *kr, domain_t d, const char *table
 /* Wipe and free a decrypted value. NULL allowed. */
 void crypto_free_plain(char *p, size_t len);
 
+/* Write-only encryption for a domain: anyone can seal text to the
+ * domain's public key (derived from the domain key), only holders of the
+ * domain key can open it. The front desk writes reasons for visit this
+ * way without holding the clinical key. The row id is sealed inside with
+ * the text and checked on opening, binding the value to its row. */
+#define CRYPTO_SEAL_PK_LEN 32
+status_t crypto_seal_public(const keyring_t *kr, domain_t d, unsigned char pk[32], msg_t *m);
+status_t crypto_seal_text(const unsigned char pk[32], const char *row_id, const char *text,
+			  unsigned char **out, size_t *out_len, msg_t *m);
+status_t crypto_unseal_text(const keyring_t *kr, domain_t d, const char *row_id,
+			    const unsigned char *blob, size_t blob_len, char **out, size_t *out_len,
+			    msg_t *m);
+
 /* Keyed-hash token of an already normalised value for table.column (blind
  * index), with the column's own index subkey. token_len in
  * 4..CRYPTO_TOKEN_MAX bytes. */

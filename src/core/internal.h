@@ -33,7 +33,20 @@ struct session {
 		char what[24];
 		int64_t tok;
 	} searches[SESSION_SEARCH_LOG];
+	/* Confidential charts this session opened by break-the-glass: their
+	 * clinical sections are open to it until sign-off. */
+	int nbtg;
+	int64_t btg[32];
 };
+
+/* Find a patient by id or MRN: row number, id, confidential flag. */
+status_t patient_locate(session_t *s, const char *key, int64_t *prow, char id[33],
+			int *confidential, msg_t *m);
+
+/* May this session see a confidential patient's chart now? (permission,
+ * or break-the-glass earlier in this session) */
+int session_may_see(session_t *s, int64_t prow, int confidential);
+void session_broke_glass(session_t *s, int64_t prow);
 
 /* Note a search for the audit trail (see struct session). */
 void session_note_search(session_t *s, const char *what, int64_t tok);
@@ -66,6 +79,11 @@ status_t audit_pending(clinic_t *c, const char *user_id, const char *user_name,
 
 /* Chain all pending events (inside a transaction). */
 status_t audit_drain_pending(session_t *s, msg_t *m);
+
+/* Publish the clin key's public sealing half (meta clin_seal_pk) if this
+ * session holds the clin key and it is not there yet (inside a
+ * transaction). */
+status_t clinical_publish_seal_key(session_t *s, msg_t *m);
 
 /* Common-password check: non-zero if password is on the list. */
 int users_password_common(const char *password);

@@ -927,6 +927,24 @@ static int reason_ok(const char *r)
 	return words >= 2 && chars >= 10;
 }
 
+status_t patient_locate(session_t *s, const char *key, int64_t *prow, char id[33],
+			int *confidential, msg_t *m)
+{
+	db_patient_row_t *row = malloc(sizeof *row);
+	status_t ret;
+	if (!row)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	ret = resolve(s, key, row, m);
+	if (ret == STATUS_OK) {
+		*prow = row->prow;
+		text_copy(id, 33, row->id);
+		*confidential = row->confidential;
+	}
+	sodium_memzero(row, sizeof *row);
+	free(row);
+	return ret;
+}
+
 int patient_needs_btg(session_t *s, const char *id)
 {
 	db_patient_row_t *row = malloc(sizeof *row);
@@ -956,7 +974,7 @@ status_t patient_open(session_t *s, const char *id_or_mrn, const char *btg_reaso
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
 	if ((ret = resolve(s, id_or_mrn, row, m)) != STATUS_OK)
 		goto cleanup;
-	btg = row->confidential && !session_can(s, ACT_VIEW_CONFIDENTIAL);
+	btg = !session_may_see(s, row->prow, row->confidential);
 	if (btg && !reason_ok(btg_reason)) {
 		ret = msg_fail(m, STATUS_BTG_REQUIRED,
 			       "This chart is confidential. To open it, give the reason for access "
@@ -971,6 +989,7 @@ status_t patient_open(session_t *s, const char *id_or_mrn, const char *btg_reaso
 		goto cleanup;
 	if (btg) {
 		int64_t seq;
+		session_broke_glass(s, row->prow);
 		unsigned char mac[DB_AUDIT_MAC_LEN];
 		ret = audit_append(s, "break_the_glass", row->id, "ok", btg_reason, m);
 		if (ret == STATUS_OK)

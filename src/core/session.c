@@ -321,6 +321,8 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 		goto cleanup;
 	if ((ret = db_user_login_ok(c->db, u.id, when, from, m)) != STATUS_OK)
 		goto cleanup;
+	if ((ret = clinical_publish_seal_key(s, m)) != STATUS_OK)
+		goto cleanup;
 	{
 		char detail[96];
 		snprintf(detail, sizeof detail, "role=%s failures_since=%d", u.role,
@@ -440,6 +442,27 @@ void session_note_search(session_t *s, const char *what, int64_t tok)
 	snprintf(s->searches[s->nsearch].what, sizeof s->searches[0].what, "%s", what);
 	s->searches[s->nsearch].tok = tok;
 	s->nsearch++;
+}
+
+int session_may_see(session_t *s, int64_t prow, int confidential)
+{
+	if (!confidential || session_can(s, ACT_VIEW_CONFIDENTIAL))
+		return 1;
+	for (int i = 0; i < s->nbtg; i++)
+		if (s->btg[i] == prow)
+			return 1;
+	return 0;
+}
+
+void session_broke_glass(session_t *s, int64_t prow)
+{
+	if (session_may_see(s, prow, 1))
+		return;
+	if (s->nbtg == (int)(sizeof s->btg / sizeof s->btg[0])) {
+		memmove(s->btg, s->btg + 1, sizeof s->btg - sizeof s->btg[0]);
+		s->nbtg--;
+	}
+	s->btg[s->nbtg++] = prow;
 }
 
 int session_is_locked(const session_t *s)

@@ -1,0 +1,166 @@
+/* clinical.h - the clinical chart: encounters and check-in, vitals with
+ * plausibility limits, allergies (with an explicit "no known allergies"),
+ * medications, the problem list, and notes that are drafts until signed
+ * and are then only amended by addenda.
+ *
+ * Free text is encrypted under the clin key; a reason for visit is sealed
+ * to the clin key's public half so the front desk can write it without
+ * being able to read any. Every view of a clinical section and every change
+ * is audited. A confidential patient's clinical sections need
+ * view_confidential or this session's break-the-glass (patient_open with a
+ * reason). */
+#ifndef CHARTROOM_CLINICAL_H
+#define CHARTROOM_CLINICAL_H
+
+#include <stdint.h>
+
+#include "base/status.h"
+#include "core/session.h"
+
+#define CLIN_TEXT_MAX 512
+
+/* ---- encounters ---- */
+
+typedef struct encounter_info {
+	int64_t erow;            /* the encounter number */
+	char patient_id[33];
+	char start[24];          /* UTC "YYYY-MM-DDTHH:MM:SSZ" */
+	char type[48];
+	char provider[72];
+	char location[72];
+	char reason[CLIN_TEXT_MAX]; /* "" if none or not readable by this session */
+	char status[12];         /* open, closed */
+	char closed_at[24], closed_by[72];
+	char coding_status[16];
+	char created_by[72];
+} encounter_info_t;
+
+/* The configured encounter types, one at a time: the i-th into buf, 0 when
+ * there is none. */
+int encounter_type(const config_t *cfg, int i, char *buf, size_t size);
+
+/* Check a patient in (ACT_ENCOUNTER_CHECKIN): type from the configured
+ * list, provider a user with the provider role, a location, and an
+ * optional reason for visit (sealed to the clin key). *erow gets the new
+ * encounter's number. */
+status_t encounter_checkin(session_t *s, const char *patient, const char *type,
+			   const char *provider, const char *location, const char *reason,
+			   int64_t *erow, msg_t *m);
+/* open -> closed (ACT_ENCOUNTER_CLOSE). */
+status_t encounter_close(session_t *s, int64_t erow, msg_t *m);
+/* One encounter, or a patient's encounters newest first (ACT_CLINICAL_VIEW;
+ * the listing is audited as a view of the section). */
+status_t encounter_get(session_t *s, int64_t erow, encounter_info_t *out, msg_t *m);
+status_t encounter_list(session_t *s, const char *patient,
+			int (*fn)(const encounter_info_t *e, void *arg), void *arg, msg_t *m);
+
+/* ---- vitals ---- */
+
+/* What was typed; NULL or "" for not taken. Units may be typed ("98.6F",
+ * "37C", "180 lb", "82kg", "70in", "178 cm", 5'10"); without one the
+ * configured unit applies. bp is "120/80". */
+typedef struct vitals_input {
+	const char *bp, *pulse, *resp, *temp, *spo2, *height, *weight;
+} vitals_input_t;
+
+typedef struct vitals_row {
+	int64_t vrow, erow;
+	char taken[24], recorded_by[72];
+	int systolic, diastolic, pulse, resp, spo2; /* -1: not taken */
+	double temp_c, height_cm, weight_kg, bmi;  /* < 0: not taken */
+} vitals_row_t;
+
+/* Record vitals on an encounter (ACT_VITALS_RECORD). An implausible value
+ * is refused with the reason ("Pulse 700 is not plausible (20 to 250)")
+ * and *bad names the field ("pulse"); nothing is saved. BMI is computed
+ * from the weight and this or the latest height. */
+status_t vitals_record(session_t *s, int64_t erow, const vitals_input_t *in, const char **bad,
+		       msg_t *m);
+/* Newest first, at most limit (ACT_CLINICAL_VIEW, audited). */
+status_t vitals_list(session_t *s, const char *patient, int limit,
+		     int (*fn)(const vitals_row_t *v, void *arg), void *arg, msg_t *m);
+
+/* ---- allergies, medications, problems ---- */
+
+typedef enum { CHART_ALLERGY, CHART_MEDICATION, CHART_PROBLEM } chart_kind_t;
+
+typedef struct chart_item {
+	chart_kind_t kind;
+	int64_t row;
+	char text[CLIN_TEXT_MAX];  /* substance / drug name / problem description */
+	char text2[CLIN_TEXT_MAX]; /* reaction / dose / "" */
+	char code[48];             /* severity / route / ICD-10-CM code (with the dot) */
+	char extra[48];            /* "" / frequency / "" */
+	char date1[24];            /* "" / start / onset */
+	char date2[24];            /* "" / stop / "" */
+	char status[20];
+	char recorded[24], recorded_by[72];
+} chart_item_t;
+
+/* severity: mild, moderate, severe, unknown. Recording an allergy withdraws
+ * a "no known allergies" statement. (ACT_ALLERGY_RECORD) */
+status_t allergy_add(session_t *s, const char *patient, const char *substance,
+		     const char *reaction, const char *severity, int64_t *row, msg_t *m);
+/* "No known allergies": refused while active allergies exist. */
+status_t allergy_none_known(session_t *s, const char *patient, msg_t *m);
+/* route: PO IV IM SC SL PR topical inhaled nasal ophthalmic otic
+ * transdermal other; frequency free (BID, q6h PRN, ...). (ACT_MEDICATION_RECORD) */
+status_t medication_add(session_t *s, const char *patient, const char *name, const char *dose,
+			const char *route, const char *frequency, const char *start, int64_t *row,
+			msg_t *m);
+/* code: ICD-10-CM, optional, checked for shape (A00, E11.9, S72.001A);
+ * (ACT_PROBLEM_RECORD) */
+status_t problem_add(session_t *s, const char *patient, const char *code,
+		     const char *description, const char *onset, int64_t *row, msg_t *m);
+/* New status: allergies active|inactive|entered-in-error, medications
+ * active|stopped|entered-in-error, problems active|resolved|entered-in-error. */
+status_t chart_item_set_status(session_t *s, chart_kind_t kind, int64_t row, const char *status,
+			       msg_t *m);
+/* A patient's items, active first (ACT_CLINICAL_VIEW, audited). */
+status_t chart_items(session_t *s, const char *patient, chart_kind_t kind,
+		     int (*fn)(const chart_item_t *it, void *arg), void *arg, msg_t *m);
+
+/* What the chart banner shows about allergies: "NKA", "Allergies not
+ * recorded", or "ALLERGIES: Penicillin (severe), Latex". Needs
+ * ACT_CLINICAL_VIEW (STATUS_DENIED otherwise: show nothing). Not audited
+ * on its own: it is part of opening the chart. */
+status_t clinical_banner(session_t *s, const char *patient, char *out, size_t size, msg_t *m);
+
+/* ---- notes ---- */
+
+typedef struct note_info {
+	int64_t nrow, erow, addendum_of; /* addendum_of 0: an original */
+	char author[72], created[24], updated[24];
+	char status[10];                 /* draft, signed */
+	char signed_by[72], signed_at[24];
+	int version;
+	char *body;                      /* malloc'd; note_info_clear wipes it */
+	size_t body_len;
+} note_info_t;
+
+#define NOTE_MAX (64 * 1024)
+
+void note_info_clear(note_info_t *n);
+
+/* A new draft on an encounter (ACT_NOTE_WRITE), or an addendum to a
+ * signed note (addendum_of = its number). *nrow gets the note number. */
+status_t note_create(session_t *s, int64_t erow, int64_t addendum_of, const char *body,
+		     int64_t *nrow, msg_t *m);
+/* Replace a draft's text: only its author, only while a draft, only if
+ * still at `version` (STATUS_CONFLICT otherwise). A signed note is refused
+ * with "signed notes cannot be changed; add an addendum". */
+status_t note_save(session_t *s, int64_t nrow, const char *body, int version, msg_t *m);
+/* Sign (ACT_NOTE_SIGN): records who and when; read-only after. */
+status_t note_sign(session_t *s, int64_t nrow, int version, msg_t *m);
+/* Read one note (ACT_CLINICAL_VIEW, audited). out->body is the caller's
+ * (note_info_clear). */
+status_t note_get(session_t *s, int64_t nrow, note_info_t *out, msg_t *m);
+/* An encounter's notes, each original followed by its addenda. */
+status_t note_list(session_t *s, int64_t erow, int (*fn)(const note_info_t *n, void *arg),
+		   void *arg, msg_t *m);
+/* Drafts older than [clinical] draft_deficiency_days: deficiencies
+ * (ACT_HIM_RECORDS or ACT_NOTE_SIGN). */
+status_t note_deficiencies(session_t *s, int (*fn)(const note_info_t *n, void *arg), void *arg,
+			   msg_t *m);
+
+#endif
