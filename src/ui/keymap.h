@@ -24,7 +24,7 @@
 	X(HELP, "help", "F1 ?", "Show this help (only F1 while typing in a field)")              \
 	X(BACK, "back", "Esc", "Go back: close this screen or cancel")                           \
 	X(SELECT, "select", "Enter", "Open the selected item; submit a form")                   \
-	X(QUIT, "quit", "q", "Close this screen; on the main menu, quit Chartroom (asks first)")  \
+	X(QUIT, "quit", "q", "Close this screen; on the main menu, quit (asks)")  \
 	X(UP, "up", "Up", "Move up a line; previous field")                                      \
 	X(DOWN, "down", "Down", "Move down a line; next field")                                  \
 	X(PAGE_UP, "page_up", "PgUp", "Move up a page in a list")                                \
@@ -40,7 +40,7 @@
 	X(CLEAR_FIELD, "clear_field", "^U", "Clear the field")                                   \
 	X(RELOAD, "reload", "F5", "Read the list again; run the check again")                    \
 	X(LOCK, "lock", "F12", "Lock the screen now (your password unlocks it)")                \
-	X(SWITCH_USER, "switch_user", "F2", "On the lock screen: sign off so another user can sign on") \
+	X(SWITCH_USER, "switch_user", "F2", "Lock screen: sign off, let another user sign on") \
 	X(REDRAW, "redraw", "^L", "Repaint the whole screen")                                    \
 	X(YES, "yes", "y Y", "Answer yes to a question")                                         \
 	X(NO, "no", "n N", "Answer no to a question")

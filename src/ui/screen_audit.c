@@ -57,7 +57,7 @@ static void stamp(char *buf, size_t size, const char *iso, date_format_t f)
 		snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, s);
 }
 
-enum { C_SEQ = 0, C_TIME = 8, C_USER = 28, C_ACTION = 39, C_OUTCOME = 54, C_TARGET = 63 };
+enum { C_SEQ = 0, C_TIME = 8, C_USER = 28, C_ACTION = 39, C_OUTCOME = 60, C_TARGET = 69 };
 
 static void audit_row(void *arg, WINDOW *w, int y, int x, int width, int i, int selected)
 {

@@ -56,8 +56,7 @@ static void help_draw(ui_t *ui, void *priv, WINDOW *w)
 	wattrset(w, theme_attr(TH_NORMAL));
 	list_draw(&h->list, w, 1, 0, H - 4, W);
 	draw_text(w, H - 2, 1, W - 2,
-		  "Change a key in the configuration file: [ui] key.ACTION = KEY, for example "
-		  "key.quit = Q",
+		  "Rebind keys in the configuration: [ui] key.ACTION = KEY, e.g. key.quit = Q",
 		  0);
 	list_position(&h->list, pos, sizeof pos);
 	draw_text(w, H - 1, 1, W - 2, pos, 0);

@@ -25,7 +25,7 @@ static status_t verify_run(ui_t *ui, void *priv, msg_t *m)
 	ui_busy(ui, "Verifying the audit chain...");
 	v->count = v->bad = 0;
 	v->result = audit_verify(ui_session(ui), NULL, &v->count, &v->bad, &v->text);
-	ui_message(ui, v->result == STATUS_OK ? UI_MSG_OK : UI_MSG_ERROR, "%s", v->text.text);
+	ui_message(ui, UI_MSG_INFO, "%s", ""); /* the result is on the screen itself */
 	/* A broken chain is the result to show, not a failure to open; only
 	 * a refusal (or a database error) keeps the screen from opening. */
 	if (v->result != STATUS_OK && v->result != STATUS_INTEGRITY) {
