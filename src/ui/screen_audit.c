@@ -138,7 +138,9 @@ static status_t audit_reload(ui_t *ui, void *priv, msg_t *m)
 	audit_query_t q = {NULL, NULL, NULL, AUDIT_SHOW_MAX, 1};
 	status_t ret;
 	audit_forget(ui, priv);
+	ui_busy(ui, "Reading the audit trail...");
 	ret = audit_list(ui_session(ui), &q, take_entry, a, m);
+	ui_message(ui, UI_MSG_INFO, "%s", "");
 	list_clamp(&a->list);
 	return ret;
 }

@@ -18,6 +18,7 @@ typedef struct users {
 	ui_t *ui;
 	user_info_t *rows;
 	int n, cap;
+	int incomplete; /* ran out of memory while reading */
 	ui_list_t list;
 } users_t;
 
@@ -83,8 +84,10 @@ static int take_user(const user_info_t *u, void *arg)
 	if (us->n == us->cap) {
 		int cap = us->cap ? us->cap * 2 : 16;
 		user_info_t *p = realloc(us->rows, (size_t)cap * sizeof *p);
-		if (!p)
-			return 1; /* stop: the list will say it is incomplete */
+		if (!p) {
+			us->incomplete = 1; /* stop; the screen says so */
+			return 1;
+		}
 		us->rows = p;
 		us->cap = cap;
 	}
@@ -101,6 +104,7 @@ static void users_forget(ui_t *ui, void *priv)
 	free(us->rows);
 	us->rows = NULL;
 	us->n = us->cap = 0;
+	us->incomplete = 0;
 }
 
 static status_t users_reload(ui_t *ui, void *priv, msg_t *m)
@@ -136,7 +140,7 @@ static void users_draw(ui_t *ui, void *priv, WINDOW *w)
 {
 	users_t *us = priv;
 	int W = getmaxx(w), H = getmaxy(w);
-	char pos[48];
+	char pos[48], foot[96];
 	(void)ui;
 	wattrset(w, theme_attr(TH_HEADING));
 	mvwaddstr(w, 0, C_NAME, "Name");
@@ -148,7 +152,9 @@ static void users_draw(ui_t *ui, void *priv, WINDOW *w)
 	wattrset(w, theme_attr(TH_NORMAL));
 	list_draw(&us->list, w, 1, 0, H - 2, W);
 	list_position(&us->list, pos, sizeof pos);
-	draw_text(w, H - 1, 1, W - 2, pos, 0);
+	snprintf(foot, sizeof foot, "%s%s", pos,
+		 us->incomplete ? " (incomplete: out of memory reading the list)" : "");
+	draw_text(w, H - 1, 1, W - 2, foot, 0);
 }
 
 static unsigned users_handle(ui_t *ui, void *priv, const ui_event_t *ev)

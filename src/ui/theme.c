@@ -22,6 +22,7 @@ static const attr_t mono[TH_COUNT] = {
 	[TH_ERROR] = A_BOLD,
 	[TH_ALERT] = A_REVERSE | A_BOLD,
 	[TH_DIALOG] = A_NORMAL,
+	[TH_HINT] = A_NORMAL,
 };
 
 /* Colour roles: pair number, foreground, background, extra attributes. */
@@ -38,6 +39,7 @@ static const struct {
 	{TH_ERROR, COLOR_RED, -1, A_BOLD},
 	{TH_ALERT, COLOR_WHITE, COLOR_RED, A_BOLD},
 	{TH_DIALOG, COLOR_BLACK, COLOR_WHITE, A_NORMAL},
+	{TH_HINT, COLOR_CYAN, -1, A_NORMAL},
 };
 
 void theme_init(const config_t *cfg)

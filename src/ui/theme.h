@@ -22,6 +22,7 @@ typedef enum {
 	TH_ERROR,       /* a refusal or failure message */
 	TH_ALERT,       /* must not be missed (broken audit chain) */
 	TH_DIALOG,      /* a question or notice box */
+	TH_HINT,        /* the key hints on the message line */
 	TH_COUNT
 } theme_role_t;
 

@@ -284,6 +284,7 @@ static void go_signon(ui_t *ui)
 	msg_t m;
 	close_all(ui);
 	ui->dlg = DLG_NONE;
+	explicit_bzero(ui->dlg_text, sizeof ui->dlg_text);
 	session_logout(ui->session);
 	ui->session = NULL;
 	memset(&ui->login, 0, sizeof ui->login);
@@ -298,8 +299,14 @@ static void reload_all(ui_t *ui)
 	msg_t m;
 	for (int i = 0; i < ui->depth; i++) {
 		frame_t *f = &ui->stack[i];
-		if (f->ops->reload && f->ops->reload(ui, f->priv, &m) != STATUS_OK)
-			ui_message(ui, UI_MSG_ERROR, "%s", m.text);
+		if (!f->ops->reload || f->ops->reload(ui, f->priv, &m) == STATUS_OK)
+			continue;
+		/* Refused now (the role changed while locked, say): close this
+		 * screen and those above it, but never the first one. */
+		ui_message(ui, UI_MSG_ERROR, "%s", m.text);
+		while (ui->depth > (i > 0 ? i : 1))
+			pop(ui);
+		break;
 	}
 }
 
@@ -307,6 +314,7 @@ static void lock_now(ui_t *ui)
 {
 	msg_t m;
 	ui->dlg = DLG_NONE;
+	explicit_bzero(ui->dlg_text, sizeof ui->dlg_text); /* it may show an audit detail */
 	/* Screens drop what they read before anything else happens. */
 	for (int i = 0; i < ui->depth; i++) {
 		frame_t *f = &ui->stack[i];
@@ -442,7 +450,7 @@ static void draw_message(ui_t *ui)
 			used += (size_t)n;
 		}
 		if (used) {
-			wattrset(stdscr, A_DIM);
+			wattrset(stdscr, theme_attr(TH_HINT));
 			draw_text(stdscr, y, 1, COLS - 2, line, 0);
 		}
 	}

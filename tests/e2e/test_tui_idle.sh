@@ -79,7 +79,25 @@ expect "3rd wrong unlock locks the account and goes to sign-on" "The account is 
 expect "... on the sign-on screen" "User:"
 check "database: nurse is locked" test "$(sql "select locked from users where name='nurse'")" -eq 1
 
-tui_send Escape
+# The role changes while the screen is locked: after the unlock the menu
+# follows the new role, and a screen the new role may not see is closed.
+signon priv "$PW_PRIV"
+tui_wait "Press any key" 15 >/dev/null
+tui_send Enter
+tui_send Enter
+expect "privacy officer in audit review again" "Time (UTC)" 10
+tui_send F12
+tui_wait "Screen locked for priv" 5 >/dev/null
+check "admin changes priv's role to nurse meanwhile" sh -c "printf '%s\n' '$PW_ADMIN' | '$BIN' --db '$DB' --user admin --password-stdin user role priv nurse >/dev/null 2>&1"
+tui_type "$PW_PRIV"
+tui_send Enter
+expect "after the unlock the audit review is refused" "Permission denied" 15
+expect "... and closed: back on the menu, with the new role" "Main menu for priv (nurse)"
+expect "the nurse's menu" "Find a patient"
+expect_not "no audit review for a nurse" "Audit review"
+expect "status bar shows the new role" "priv (nurse)"
+
+tui_send q
 tui_wait "Quit Chartroom?" 5 >/dev/null
 tui_send y
 expect "quit" "[exit 0]" 10
