@@ -640,7 +640,8 @@ static status_t score_candidates(session_t *s, const ptokens_t *t, int64_t self_
 		if (!(c[j].matched & person))
 			c[j].score = 0;
 	}
-	qsort(c, (size_t)nc, sizeof *c, cand_cmp);
+	if (nc > 1)
+		qsort(c, (size_t)nc, sizeof *c, cand_cmp);
 	for (int j = 0; j < nc && *n < max && c[j].score >= cfg->match_threshold; j++) {
 		patient_match_t *o = &out[*n];
 		db_patient_row_t *row = malloc(sizeof *row);

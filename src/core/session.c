@@ -501,11 +501,34 @@ int session_can(const session_t *s, action_t a)
 	return s && !s->locked && perm_allowed(&s->c->cfg->perms, s->role, a);
 }
 
+/* An administrator may have disabled the account or changed its role
+ * while this session was open: the change takes effect at the next action,
+ * not at the next sign-on. The session is locked (keys wiped); signing on
+ * again loads what the account may now hold. */
+static status_t still_valid(session_t *s, msg_t *m)
+{
+	db_user_t u;
+	msg_t ignore;
+	status_t ret = db_user_get_by_id(s->c->db, s->user.id, &u, &ignore);
+	const char *why = NULL;
+	if (ret == STATUS_NOTFOUND || (ret == STATUS_OK && u.disabled))
+		why = "This account was disabled by an administrator.";
+	else if (ret == STATUS_OK && strcmp(u.role, s->user.role) != 0)
+		why = "Your role was changed by an administrator: sign on again to continue.";
+	if (!why)
+		return STATUS_OK;
+	session_lock(s, &ignore);
+	return msg_fail(m, STATUS_DENIED, "%s", why);
+}
+
 status_t session_require(session_t *s, action_t a, msg_t *m)
 {
 	msg_t ignore;
+	status_t ret;
 	if (s->locked)
 		return msg_fail(m, STATUS_DENIED, "The session is locked; sign on again.");
+	if ((ret = still_valid(s, m)) != STATUS_OK)
+		return ret;
 	if (perm_allowed(&s->c->cfg->perms, s->role, a))
 		return STATUS_OK;
 	audit_alone(s, "denied", "denied", perm_action_name(a), &ignore);

@@ -6,6 +6,7 @@
  * without echo, or with --password-stdin from standard input (the acting
  * user's password first, then a new password where one is needed). */
 #include "ui/cli.h"
+#include "ui/cli_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,23 +30,17 @@
 
 #define PW_MAX 1100 /* more than any accepted password, to detect over-long */
 
-typedef struct cli {
-	const cli_globals_t *g;
-	config_t *cfg;
-	int argc;
-	char **argv; /* argv[0] is the subcommand word after the group */
-	FILE *in;    /* standard input when --password-stdin */
-} cli_t;
+
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static int fail(status_t st, const char *text)
+int cli_fail(status_t st, const char *text)
 {
 	fprintf(stderr, "chartroom: %s\n", text);
 	return status_exit_code(st);
 }
 
-static int usage_error(const char *usage, const char *why)
+int cli_usage_error(const char *usage, const char *why)
 {
 	if (why)
 		fprintf(stderr, "chartroom: %s\n", why);
@@ -53,7 +48,7 @@ static int usage_error(const char *usage, const char *why)
 	return 2;
 }
 
-static int wants_help(int argc, char **argv)
+int cli_wants_help(int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++)
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
@@ -62,7 +57,7 @@ static int wants_help(int argc, char **argv)
 }
 
 /* Find "--name VALUE" among argv; sets *err on a missing value. */
-static const char *opt_value(int argc, char **argv, const char *name, int *err)
+const char *cli_opt(int argc, char **argv, const char *name, int *err)
 {
 	for (int i = 0; i < argc; i++)
 		if (strcmp(argv[i], name) == 0) {
@@ -102,7 +97,7 @@ static int positionals(int argc, char **argv, const char *const *valued, char **
 /* Strip control characters before text from the database reaches a
  * terminal (ARCHITECTURE.md "Terminal UI"). Tabs become spaces so the
  * tab-separated output stays parseable. */
-static void print_clean(const char *s)
+void cli_print_clean(const char *s)
 {
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
@@ -194,7 +189,7 @@ static const char *acting_user(const cli_t *c)
 }
 
 /* Open the database and sign on as the acting user. */
-static status_t sign_on(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m)
+status_t cli_sign_on(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m)
 {
 	status_t ret;
 	char *pw = NULL, prompt[128];
@@ -222,7 +217,7 @@ cleanup:
 	return ret;
 }
 
-static void sign_off(clinic_t *clinic, session_t *s)
+void cli_sign_off(clinic_t *clinic, session_t *s)
 {
 	session_logout(s);
 	clinic_close(clinic);
@@ -237,35 +232,35 @@ static int cmd_init(cli_t *c)
 	static const char *const valued[] = {"--admin", "--clinic", NULL};
 	char *pos[1];
 	int err = 0;
-	const char *admin = opt_value(c->argc, c->argv, "--admin", &err);
-	const char *name = opt_value(c->argc, c->argv, "--clinic", &err);
+	const char *admin = cli_opt(c->argc, c->argv, "--admin", &err);
+	const char *name = cli_opt(c->argc, c->argv, "--clinic", &err);
 	char *pw = NULL;
 	char recovery[CRYPTO_RECOVERY_TEXT];
 	msg_t m;
 	status_t st;
 
-	if (wants_help(c->argc, c->argv)) {
+	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\nCreate a new database with its keys, its first "
 		       "administrator and a recovery key.\nNever overwrites an existing file.\n",
 		       usage);
 		return 0;
 	}
 	if (err || !admin || positionals(c->argc - 1, c->argv + 1, valued, pos, 1) != 0)
-		return usage_error(usage, err ? "an option needs a value" : NULL);
+		return cli_usage_error(usage, err ? "an option needs a value" : NULL);
 	if (!c->g->db_path || !*c->g->db_path)
-		return usage_error(usage, "--db PATH is required");
+		return cli_usage_error(usage, "--db PATH is required");
 	if (access(c->g->db_path, F_OK) == 0)
-		return fail(STATUS_EXISTS, "the database file already exists; Chartroom will not "
+		return cli_fail(STATUS_EXISTS, "the database file already exists; Chartroom will not "
 					   "overwrite it. Choose another path.");
 	if (!(pw = crypto_secure_text(PW_MAX)))
-		return fail(STATUS_NOMEM, "out of memory");
+		return cli_fail(STATUS_NOMEM, "out of memory");
 	st = read_new_password(c, admin, pw, PW_MAX, &m);
 	if (st == STATUS_OK)
 		st = clinic_init(c->g->db_path, c->cfg, admin, pw, name ? name : "Chartroom Clinic",
 				 recovery, &m);
 	crypto_secure_text_free(pw);
 	if (st != STATUS_OK)
-		return fail(st, m.text);
+		return cli_fail(st, m.text);
 	fprintf(stderr, "%s\n", m.text);
 	printf("\nRECOVERY KEY (shown once; print it and keep it in the clinic's safe):\n\n"
 	       "    %s\n\n"
@@ -282,13 +277,13 @@ static int cmd_recover(cli_t *c)
 	static const char *const valued[] = {"--admin", NULL};
 	char *pos[1];
 	int err = 0;
-	const char *admin = opt_value(c->argc, c->argv, "--admin", &err);
+	const char *admin = cli_opt(c->argc, c->argv, "--admin", &err);
 	char *rk = NULL, *pw = NULL;
 	clinic_t *clinic = NULL;
 	msg_t m;
 	status_t st;
 
-	if (wants_help(c->argc, c->argv)) {
+	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\nEmergency access: with the recovery key printed at "
 		       "init, set a new password\nfor an administrator (created if missing). "
 		       "Standard input: the recovery key,\nthen the new password.\n",
@@ -296,7 +291,7 @@ static int cmd_recover(cli_t *c)
 		return 0;
 	}
 	if (err || !admin || positionals(c->argc - 1, c->argv + 1, valued, pos, 1) != 0)
-		return usage_error(usage, NULL);
+		return cli_usage_error(usage, NULL);
 	rk = crypto_secure_text(PW_MAX);
 	pw = crypto_secure_text(PW_MAX);
 	if (!rk || !pw) {
@@ -315,14 +310,14 @@ cleanup:
 	crypto_secure_text_free(pw);
 	clinic_close(clinic);
 	if (st != STATUS_OK)
-		return fail(st, m.text);
+		return cli_fail(st, m.text);
 	fprintf(stderr, "%s\n", m.text);
 	return 0;
 }
 
 static int cmd_roles(cli_t *c)
 {
-	if (wants_help(c->argc, c->argv)) {
+	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom roles\n\nPrint the permission matrix in force (defaults "
 		       "changed by [roles] in the configuration).\n");
 		return 0;
@@ -342,10 +337,10 @@ static int cmd_roles(cli_t *c)
 
 static int cmd_config(cli_t *c)
 {
-	if (wants_help(c->argc, c->argv) || c->argc < 2 || strcmp(c->argv[1], "check") != 0) {
+	if (cli_wants_help(c->argc, c->argv) || c->argc < 2 || strcmp(c->argv[1], "check") != 0) {
 		printf("usage: chartroom config check [--config FILE]\n\nRead the configuration "
 		       "and report the first problem, or where it came from.\n");
-		return wants_help(c->argc, c->argv) ? 0 : 2;
+		return cli_wants_help(c->argc, c->argv) ? 0 : 2;
 	}
 	/* main() already loaded and validated it. */
 	printf("configuration OK: %s\n", c->cfg->source);
@@ -378,14 +373,14 @@ static int cmd_user(cli_t *c)
 	char *pos[4];
 	int err = 0, n;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
-	const char *role = opt_value(c->argc, c->argv, "--role", &err);
+	const char *role = cli_opt(c->argc, c->argv, "--role", &err);
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
 	char *pw = NULL;
 	msg_t m;
 	status_t st;
 
-	if (wants_help(c->argc, c->argv)) {
+	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
 		       "Manage staff accounts (administrators; anyone may change their own "
 		       "password).\n"
@@ -402,15 +397,15 @@ static int cmd_user(cli_t *c)
 	}
 	n = positionals(c->argc - 1, c->argv + 1, valued, pos, 4);
 	if (err || n < 1)
-		return usage_error(usage, n < -0 ? "unknown option" : NULL);
+		return cli_usage_error(usage, n < -0 ? "unknown option" : NULL);
 	if (!((strcmp(verb, "add") == 0 && n == 2 && role) || (strcmp(verb, "list") == 0 && n == 1) ||
 	      ((strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0 ||
 		strcmp(verb, "unlock") == 0 || strcmp(verb, "passwd") == 0) &&
 	       n == 2) ||
 	      (strcmp(verb, "role") == 0 && n == 3)))
-		return usage_error(usage, NULL);
-	if ((st = sign_on(c, &clinic, &s, &m)) != STATUS_OK)
-		return fail(st, m.text);
+		return cli_usage_error(usage, NULL);
+	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
+		return cli_fail(st, m.text);
 	if (!(pw = crypto_secure_text(PW_MAX))) {
 		st = msg_fail(&m, STATUS_NOMEM, "out of memory");
 		goto cleanup;
@@ -443,9 +438,9 @@ static int cmd_user(cli_t *c)
 	}
 cleanup:
 	crypto_secure_text_free(pw);
-	sign_off(clinic, s);
+	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
-		return fail(st, m.text);
+		return cli_fail(st, m.text);
 	if (m.text[0])
 		fprintf(stderr, "%s\n", m.text);
 	return 0;
@@ -457,19 +452,19 @@ static int print_entry(const audit_entry_t *e, void *arg)
 {
 	(void)arg;
 	printf("%" PRId64 "\t", e->seq);
-	print_clean(e->ts);
+	cli_print_clean(e->ts);
 	putchar('\t');
-	print_clean(e->user_name);
+	cli_print_clean(e->user_name);
 	putchar('\t');
-	print_clean(e->source);
+	cli_print_clean(e->source);
 	putchar('\t');
-	print_clean(e->action);
+	cli_print_clean(e->action);
 	putchar('\t');
-	print_clean(e->target);
+	cli_print_clean(e->target);
 	putchar('\t');
-	print_clean(e->outcome);
+	cli_print_clean(e->outcome);
 	putchar('\t');
-	print_clean(e->detail);
+	cli_print_clean(e->detail);
 	putchar('\n');
 	return 0;
 }
@@ -492,10 +487,10 @@ static int cmd_audit(cli_t *c)
 	char *pos[2];
 	int err = 0, n;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
-	const char *anchor = opt_value(c->argc, c->argv, "--anchor", &err);
-	const char *by = opt_value(c->argc, c->argv, "--by", &err);
-	const char *since = opt_value(c->argc, c->argv, "--since", &err);
-	const char *limit = opt_value(c->argc, c->argv, "--limit", &err);
+	const char *anchor = cli_opt(c->argc, c->argv, "--anchor", &err);
+	const char *by = cli_opt(c->argc, c->argv, "--by", &err);
+	const char *since = cli_opt(c->argc, c->argv, "--since", &err);
+	const char *limit = cli_opt(c->argc, c->argv, "--limit", &err);
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
 	msg_t m;
@@ -503,7 +498,7 @@ static int cmd_audit(cli_t *c)
 	int64_t count = 0, bad = 0;
 	char buf[128];
 
-	if (wants_help(c->argc, c->argv)) {
+	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
 		       "  verify   recompute the chain: 'audit chain OK: N entries', or exit 5\n"
 		       "           naming the first bad sequence. --anchor checks a saved anchor\n"
@@ -517,13 +512,13 @@ static int cmd_audit(cli_t *c)
 	n = positionals(c->argc - 1, c->argv + 1, valued, pos, 2);
 	if (err || n != 1 ||
 	    (strcmp(verb, "verify") != 0 && strcmp(verb, "anchor") != 0 && strcmp(verb, "list") != 0))
-		return usage_error(usage, err ? "an option needs a value" : NULL);
+		return cli_usage_error(usage, err ? "an option needs a value" : NULL);
 	if (since && !valid_date(since))
-		return usage_error(usage, "--since takes a date as YYYY-MM-DD");
+		return cli_usage_error(usage, "--since takes a date as YYYY-MM-DD");
 	if (limit && (atoll(limit) <= 0 || strspn(limit, "0123456789") != strlen(limit)))
-		return usage_error(usage, "--limit takes a positive number");
-	if ((st = sign_on(c, &clinic, &s, &m)) != STATUS_OK)
-		return fail(st, m.text);
+		return cli_usage_error(usage, "--limit takes a positive number");
+	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
+		return cli_fail(st, m.text);
 	if (strcmp(verb, "verify") == 0) {
 		st = audit_verify(s, anchor, &count, &bad, &m);
 		if (st == STATUS_OK)
@@ -537,9 +532,9 @@ static int cmd_audit(cli_t *c)
 		printf("seq\ttime\tuser\tsource\taction\ttarget\toutcome\tdetail\n");
 		st = audit_list(s, &q, print_entry, NULL, &m);
 	}
-	sign_off(clinic, s);
+	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
-		return fail(st, m.text);
+		return cli_fail(st, m.text);
 	return 0;
 }
 
@@ -563,7 +558,7 @@ static void print_masked_ssn(const char *ssn)
 {
 	size_t n = strlen(ssn);
 	printf("%s", n >= 4 ? "***-**-" : "");
-	print_clean(n >= 4 ? ssn + n - 4 : ssn);
+	cli_print_clean(n >= 4 ? ssn + n - 4 : ssn);
 }
 
 static void print_patient(const config_t *cfg, const patient_t *p)
@@ -584,12 +579,12 @@ static void print_patient(const config_t *cfg, const patient_t *p)
 			if (f == PF_DOB && !*p->f[PF_DEATH])
 				printf(" (age %d)", patient_age(p->f[f], NULL));
 		} else
-			print_clean(p->f[f]);
+			cli_print_clean(p->f[f]);
 		putchar('\n');
 	}
 	printf("%-20s %s\n", "Confidential:", p->confidential ? "yes" : "no");
 	printf("%-20s %d (saved %s by ", "Version:", p->version, p->updated);
-	print_clean(p->updated_by);
+	cli_print_clean(p->updated_by);
 	printf(")\n");
 }
 
@@ -611,7 +606,7 @@ static int cmd_patient(cli_t *c)
 	int anyway = 0, confidential = -1, version = 0;
 	const char *key = NULL, *reason = NULL;
 
-	if (wants_help(c->argc, c->argv)) {
+	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
 		       "  add    register a patient; prints the new MRN. Fields:\n", usage);
 		for (int f = 1; f < PF_COUNT; f++)
@@ -630,9 +625,9 @@ static int cmd_patient(cli_t *c)
 	}
 	if (strcmp(verb, "add") != 0 && strcmp(verb, "find") != 0 && strcmp(verb, "show") != 0 &&
 	    strcmp(verb, "edit") != 0)
-		return usage_error(usage, NULL);
+		return cli_usage_error(usage, NULL);
 	if (!(p = calloc(1, sizeof *p)))
-		return fail(STATUS_NOMEM, "out of memory");
+		return cli_fail(STATUS_NOMEM, "out of memory");
 	/* Parse before signing on, so a typo costs no password prompt. */
 	for (int i = 2; i < c->argc; i++) {
 		const char *a = c->argv[i];
@@ -644,7 +639,7 @@ static int cmd_patient(cli_t *c)
 				if (i + 1 >= c->argc || (strcmp(c->argv[i + 1], "yes") != 0 &&
 							 strcmp(c->argv[i + 1], "no") != 0)) {
 					free(p);
-					return usage_error(usage, "--confidential takes yes or no");
+					return cli_usage_error(usage, "--confidential takes yes or no");
 				}
 				confidential = strcmp(c->argv[++i], "yes") == 0;
 			} else {
@@ -660,21 +655,21 @@ static int cmd_patient(cli_t *c)
 			char why[128];
 			snprintf(why, sizeof why, "unknown option or missing value: %.60s", a);
 			free(p);
-			return usage_error(usage, why);
+			return cli_usage_error(usage, why);
 		} else if (!key) {
 			key = a;
 		} else {
 			free(p);
-			return usage_error(usage, "too many arguments");
+			return cli_usage_error(usage, "too many arguments");
 		}
 	}
 	if ((strcmp(verb, "add") == 0) != (key == NULL)) {
 		free(p);
-		return usage_error(usage, key ? "add takes options only" : "missing QUERY or MRN");
+		return cli_usage_error(usage, key ? "add takes options only" : "missing QUERY or MRN");
 	}
-	if ((st = sign_on(c, &clinic, &s, &m)) != STATUS_OK) {
+	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK) {
 		free(p);
-		return fail(st, m.text);
+		return cli_fail(st, m.text);
 	}
 	if (strcmp(verb, "add") == 0) {
 		p->confidential = confidential == 1;
@@ -701,13 +696,13 @@ static int cmd_patient(cli_t *c)
 		if (st == STATUS_OK) {
 			for (int i = 0; i < patient_list_count(list); i++) {
 				const patient_row_t *r = patient_list_row(list, i);
-				print_clean(r->mrn);
+				cli_print_clean(r->mrn);
 				putchar('\t');
-				print_clean(r->last);
+				cli_print_clean(r->last);
 				putchar('\t');
-				print_clean(r->first);
+				cli_print_clean(r->first);
 				putchar('\t');
-				print_clean(r->middle);
+				cli_print_clean(r->middle);
 				printf("\t%s\t%d\t%s\t%s\n", r->dob, r->age, r->sex,
 				       r->confidential ? "confidential" : "");
 			}
@@ -745,7 +740,7 @@ static int cmd_patient(cli_t *c)
 	patient_list_free(list);
 	memset(p, 0, sizeof *p);
 	free(p);
-	sign_off(clinic, s);
+	cli_sign_off(clinic, s);
 	if (st != STATUS_OK) {
 		if (m.text[0])
 			fprintf(stderr, "chartroom: %s\n", m.text);
@@ -774,7 +769,7 @@ static int cmd_import(cli_t *c)
 	msg_t m;
 	status_t st;
 
-	if (wants_help(c->argc, c->argv)) {
+	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
 		       "Import patients from a CSV file with a header row: either Chartroom's\n"
 		       "columns (the field names of 'patient add -h', plus confidential=yes|no)\n"
@@ -793,13 +788,13 @@ static int cmd_import(cli_t *c)
 		}
 	n = positionals(c->argc - 1, c->argv + 1, valued, pos, 3);
 	if (n != 2 || strcmp(pos[0], "patients") != 0)
-		return usage_error(usage, NULL);
-	if ((st = sign_on(c, &clinic, &s, &m)) != STATUS_OK)
-		return fail(st, m.text);
+		return cli_usage_error(usage, NULL);
+	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
+		return cli_fail(st, m.text);
 	st = import_patients(s, pos[1], skip, &rep, report_bad_row, NULL, &m);
-	sign_off(clinic, s);
+	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
-		return fail(st, m.text);
+		return cli_fail(st, m.text);
 	printf("%ld\n", rep.imported);
 	fprintf(stderr, "%s\n", m.text);
 	return 0;
@@ -809,8 +804,8 @@ static int cmd_demo(cli_t *c)
 {
 	static const char usage[] = "[--user ACTOR] demo --patients N [--seed S]";
 	int err = 0;
-	const char *np = opt_value(c->argc, c->argv, "--patients", &err);
-	const char *sp = opt_value(c->argc, c->argv, "--seed", &err);
+	const char *np = cli_opt(c->argc, c->argv, "--patients", &err);
+	const char *sp = cli_opt(c->argc, c->argv, "--seed", &err);
 	char *end = NULL;
 	long long n;
 	unsigned long long seed = 1;
@@ -820,7 +815,7 @@ static int cmd_demo(cli_t *c)
 	msg_t m;
 	status_t st;
 
-	if (wants_help(c->argc, c->argv)) {
+	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\nAdd N synthetic patients (the same people for the "
 		       "same seed) for demos and\nbenchmarks. Needs the patient_import "
 		       "permission (the him role).\n",
@@ -828,21 +823,21 @@ static int cmd_demo(cli_t *c)
 		return 0;
 	}
 	if (err || !np)
-		return usage_error(usage, NULL);
+		return cli_usage_error(usage, NULL);
 	n = strtoll(np, &end, 10);
 	if (*end || n <= 0 || n > 100000000)
-		return usage_error(usage, "--patients takes a number from 1 to 100000000");
+		return cli_usage_error(usage, "--patients takes a number from 1 to 100000000");
 	if (sp) {
 		seed = strtoull(sp, &end, 10);
 		if (*end)
-			return usage_error(usage, "--seed takes a number");
+			return cli_usage_error(usage, "--seed takes a number");
 	}
-	if ((st = sign_on(c, &clinic, &s, &m)) != STATUS_OK)
-		return fail(st, m.text);
+	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
+		return cli_fail(st, m.text);
 	st = synth_patients(s, n, seed, &made, &m);
-	sign_off(clinic, s);
+	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
-		return fail(st, m.text);
+		return cli_fail(st, m.text);
 	fprintf(stderr, "%s\n", m.text);
 	return 0;
 }
@@ -860,6 +855,13 @@ static const struct command {
 	{"patient", cmd_patient, "register, find, show and edit patients"},
 	{"import", cmd_import, "import patients from a CSV file (own format or Synthea)"},
 	{"demo", cmd_demo, "add synthetic patients for demos and benchmarks"},
+	{"encounter", cli_cmd_encounter, "check patients in, close and list encounters"},
+	{"vitals", cli_cmd_vitals, "record vitals on an encounter"},
+	{"allergy", cli_cmd_allergy, "record allergies or no known allergies"},
+	{"med", cli_cmd_med, "record medications"},
+	{"problem", cli_cmd_problem, "maintain the problem list"},
+	{"note", cli_cmd_note, "write, sign and amend notes"},
+	{"chart", cli_cmd_chart, "a plain-text chart summary"},
 	{"roles", cmd_roles, "print the permission matrix in force"},
 	{"recover", cmd_recover, "emergency access with the recovery key"},
 	{"config", cmd_config, "check the configuration file"},

@@ -1,0 +1,46 @@
+/* cli_internal.h - shared by the files of the command line (cli.c and
+ * cli_clinical.c): the command context and small helpers for options,
+ * messages, sign-on and safe printing. */
+#ifndef CHARTROOM_CLI_INTERNAL_H
+#define CHARTROOM_CLI_INTERNAL_H
+
+#include <stdio.h>
+
+#include "core/clinic.h"
+#include "core/config.h"
+#include "core/session.h"
+#include "ui/cli.h"
+
+typedef struct cli {
+	const cli_globals_t *g;
+	config_t *cfg;
+	int argc;
+	char **argv; /* argv[0] is the command word */
+	FILE *in;    /* standard input when --password-stdin */
+} cli_t;
+
+/* Print "chartroom: text" to stderr; return st's exit code. */
+int cli_fail(status_t st, const char *text);
+/* Print why (if any) and the usage line; return 2. */
+int cli_usage_error(const char *usage, const char *why);
+/* -h or --help among argv? */
+int cli_wants_help(int argc, char **argv);
+/* The value after "--name", or NULL; *err set when the value is missing. */
+const char *cli_opt(int argc, char **argv, const char *name, int *err);
+/* Print text from the database with control characters removed. */
+void cli_print_clean(const char *s);
+/* Open the database and sign on as the acting user (password from the
+ * terminal or --password-stdin). */
+status_t cli_sign_on(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m);
+void cli_sign_off(clinic_t *clinic, session_t *s);
+
+/* The clinical commands (cli_clinical.c). */
+int cli_cmd_encounter(cli_t *c);
+int cli_cmd_vitals(cli_t *c);
+int cli_cmd_allergy(cli_t *c);
+int cli_cmd_med(cli_t *c);
+int cli_cmd_problem(cli_t *c);
+int cli_cmd_note(cli_t *c);
+int cli_cmd_chart(cli_t *c);
+
+#endif
