@@ -20,8 +20,7 @@ static size_t next_char(const char *s, size_t n, wchar_t *wc, int *skip)
 		return 1;
 	}
 	/* Controls (C0, DEL, C1) and anything the terminal cannot print. */
-	if (*wc < 0x20 || (*wc >= 0x7f && *wc < 0xa0) || iswcntrl((wint_t)*wc) ||
-	    wcwidth(*wc) < 0)
+	if (*wc < 0x20 || (*wc >= 0x7f && *wc < 0xa0) || iswcntrl((wint_t)*wc) || wcwidth(*wc) < 0)
 		*skip = 1;
 	return used;
 }
@@ -126,7 +125,7 @@ void draw_box(WINDOW *w)
 }
 
 int draw_wrap(const char *text, int width, void (*fn)(const char *line, int n, void *arg),
-	      void *arg)
+              void *arg)
 {
 	char line[1024];
 	int lines = 0;

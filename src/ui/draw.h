@@ -35,7 +35,7 @@ void draw_box(WINDOW *w);
  * line (a cleaned, NUL-terminated copy). '\n' forces a break. Returns the
  * number of lines. fn may be NULL to count only. */
 int draw_wrap(const char *text, int width, void (*fn)(const char *line, int n, void *arg),
-	      void *arg);
+              void *arg);
 
 /* A stored UTC time "YYYY-MM-DDTHH:MM:SSZ" for display in the configured
  * date format: "2026-11-25 14:02 UTC" or "11/25/2026 14:02 UTC".

@@ -11,7 +11,7 @@
 #include "ui/curses.h"
 
 #define KEYMAP_MAX_BINDINGS 160
-#define KEYMAP_MAX_CODES 3 /* codes one key name stands for (Enter: \r \n KEY_ENTER) */
+#define KEYMAP_MAX_CODES    3 /* codes one key name stands for (Enter: \r \n KEY_ENTER) */
 
 typedef struct binding {
 	int is_code; /* a KEY_* function-key code, else a character */
@@ -29,10 +29,9 @@ static const struct {
 	const char *name;
 	const char *keys;
 	const char *help;
-} actions[KA_COUNT] = {
-	[KA_NONE] = {"none", "", ""},
+} actions[KA_COUNT] = {[KA_NONE] = {"none", "", ""},
 #define KEYMAP_ROW(id, name, keys, help) [KA_##id] = {name, keys, help},
-	KEYMAP_ACTIONS(KEYMAP_ROW)
+                       KEYMAP_ACTIONS(KEYMAP_ROW)
 #undef KEYMAP_ROW
 };
 
@@ -45,21 +44,21 @@ static const struct {
 		wint_t ch;
 	} codes[KEYMAP_MAX_CODES];
 } named[] = {
-	{"Enter", 3, {{0, L'\n'}, {0, L'\r'}, {1, KEY_ENTER}}},
-	{"Esc", 1, {{0, 27}}},
-	{"Tab", 1, {{0, L'\t'}}},
-	{"BTab", 1, {{1, KEY_BTAB}}},
-	{"Space", 1, {{0, L' '}}},
-	{"Backspace", 3, {{1, KEY_BACKSPACE}, {0, 127}, {0, 8}}},
-	{"Del", 1, {{1, KEY_DC}}},
-	{"Up", 1, {{1, KEY_UP}}},
-	{"Down", 1, {{1, KEY_DOWN}}},
-	{"Left", 1, {{1, KEY_LEFT}}},
-	{"Right", 1, {{1, KEY_RIGHT}}},
-	{"PgUp", 1, {{1, KEY_PPAGE}}},
-	{"PgDn", 1, {{1, KEY_NPAGE}}},
-	{"Home", 2, {{1, KEY_HOME}, {1, KEY_A1}}},
-	{"End", 2, {{1, KEY_END}, {1, KEY_C1}}},
+    {"Enter", 3, {{0, L'\n'}, {0, L'\r'}, {1, KEY_ENTER}}},
+    {"Esc", 1, {{0, 27}}},
+    {"Tab", 1, {{0, L'\t'}}},
+    {"BTab", 1, {{1, KEY_BTAB}}},
+    {"Space", 1, {{0, L' '}}},
+    {"Backspace", 3, {{1, KEY_BACKSPACE}, {0, 127}, {0, 8}}},
+    {"Del", 1, {{1, KEY_DC}}},
+    {"Up", 1, {{1, KEY_UP}}},
+    {"Down", 1, {{1, KEY_DOWN}}},
+    {"Left", 1, {{1, KEY_LEFT}}},
+    {"Right", 1, {{1, KEY_RIGHT}}},
+    {"PgUp", 1, {{1, KEY_PPAGE}}},
+    {"PgDn", 1, {{1, KEY_NPAGE}}},
+    {"Home", 2, {{1, KEY_HOME}, {1, KEY_A1}}},
+    {"End", 2, {{1, KEY_END}, {1, KEY_C1}}},
 };
 
 const char *keymap_name(keyact_t a)
@@ -126,24 +125,25 @@ static int parse_key(const char *tok, int is_code[], wint_t ch[])
 
 /* Bind every key of a space-separated list to action a. `where` names the
  * setting for messages. */
-static status_t bind_list(keymap_t *km, keyact_t a, const char *list, const char *where,
-			  msg_t *m)
+static status_t bind_list(keymap_t *km, keyact_t a, const char *list, const char *where, msg_t *m)
 {
 	char buf[64], *save = NULL, *tok;
 	int is_code[KEYMAP_MAX_CODES];
 	wint_t ch[KEYMAP_MAX_CODES];
 
 	if (strlen(list) >= sizeof buf)
-		return msg_fail(m, STATUS_CONFIG, "%s: '%s' is too long for a key list", where, list);
+		return msg_fail(m, STATUS_CONFIG, "%s: '%s' is too long for a key list", where,
+		                list);
 	snprintf(buf, sizeof buf, "%s", list);
 	for (tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
 		int n = parse_key(tok, is_code, ch);
 		if (n == 0)
-			return msg_fail(m, STATUS_CONFIG,
-					"%s: '%s' is not a key (use a character, ^X, F1..F12, Enter, "
-					"Esc, Tab, BTab, Space, Backspace, Del, Up, Down, Left, Right, "
-					"PgUp, PgDn, Home, End)",
-					where, tok);
+			return msg_fail(
+			    m, STATUS_CONFIG,
+			    "%s: '%s' is not a key (use a character, ^X, F1..F12, Enter, "
+			    "Esc, Tab, BTab, Space, Backspace, Del, Up, Down, Left, Right, "
+			    "PgUp, PgDn, Home, End)",
+			    where, tok);
 		for (int k = 0; k < n; k++) {
 			if (km->n == KEYMAP_MAX_BINDINGS)
 				return msg_fail(m, STATUS_CONFIG, "%s: too many keys", where);
@@ -197,8 +197,9 @@ status_t keymap_new(const config_t *cfg, keymap_t **out, msg_t *m)
 		keyact_t a = action_from_name(cfg->keys[i].action);
 		snprintf(where, sizeof where, "%s:ui:key.%s", cfg->source, cfg->keys[i].action);
 		if (a == KA_NONE) {
-			ret = msg_fail(m, STATUS_CONFIG,
-				       "%s: no such action (the help screen, F1, lists them)", where);
+			ret =
+			    msg_fail(m, STATUS_CONFIG,
+			             "%s: no such action (the help screen, F1, lists them)", where);
 			break;
 		}
 		unbind(km, a);
@@ -211,12 +212,12 @@ status_t keymap_new(const config_t *cfg, keymap_t **out, msg_t *m)
 		for (int j = i + 1; j < km->n; j++)
 			if (km->b[i].is_code == km->b[j].is_code && km->b[i].ch == km->b[j].ch &&
 			    km->b[i].action != km->b[j].action) {
-				ret = msg_fail(m, STATUS_CONFIG,
-					       "%s:ui: key '%s' is bound to both %s and %s; give one "
-					       "of them another key",
-					       cfg ? cfg->source : "keymap", km->b[j].text,
-					       actions[km->b[i].action].name,
-					       actions[km->b[j].action].name);
+				ret = msg_fail(
+				    m, STATUS_CONFIG,
+				    "%s:ui: key '%s' is bound to both %s and %s; give one "
+				    "of them another key",
+				    cfg ? cfg->source : "keymap", km->b[j].text,
+				    actions[km->b[i].action].name, actions[km->b[j].action].name);
 				goto cleanup;
 			}
 cleanup:

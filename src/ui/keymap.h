@@ -20,29 +20,29 @@
 #include "core/config.h"
 
 /* X(ID, "config-name", "default keys", "help text") */
-#define KEYMAP_ACTIONS(X)                                                                      \
-	X(HELP, "help", "F1 ?", "Show this help (only F1 while typing in a field)")              \
-	X(BACK, "back", "Esc", "Go back: close this screen or cancel")                           \
-	X(SELECT, "select", "Enter", "Open the selected item; submit a form")                   \
-	X(QUIT, "quit", "q", "Close this screen; on the main menu, quit (asks)")  \
-	X(UP, "up", "Up", "Move up a line; previous field")                                      \
-	X(DOWN, "down", "Down", "Move down a line; next field")                                  \
-	X(PAGE_UP, "page_up", "PgUp", "Move up a page in a list")                                \
-	X(PAGE_DOWN, "page_down", "PgDn", "Move down a page in a list")                          \
-	X(HOME, "home", "Home", "First line of a list; start of a field")                       \
-	X(END, "end", "End", "Last line of a list; end of a field")                             \
-	X(LEFT, "left", "Left", "Move left in a field")                                          \
-	X(RIGHT, "right", "Right", "Move right in a field")                                      \
-	X(NEXT_FIELD, "next_field", "Tab", "Next field of a form")                               \
-	X(PREV_FIELD, "prev_field", "BTab", "Previous field of a form")                          \
-	X(BACKSPACE, "backspace", "Backspace", "Delete the character before the cursor")        \
-	X(DELETE, "delete", "Del", "Delete the character under the cursor")                      \
-	X(CLEAR_FIELD, "clear_field", "^U", "Clear the field")                                   \
-	X(RELOAD, "reload", "F5", "Read the list again; run the check again")                    \
-	X(LOCK, "lock", "F12", "Lock the screen now (your password unlocks it)")                \
-	X(SWITCH_USER, "switch_user", "F2", "Lock screen: sign off, let another user sign on") \
-	X(REDRAW, "redraw", "^L", "Repaint the whole screen")                                    \
-	X(YES, "yes", "y Y", "Answer yes to a question")                                         \
+#define KEYMAP_ACTIONS(X)                                                                          \
+	X(HELP, "help", "F1 ?", "Show this help (only F1 while typing in a field)")                \
+	X(BACK, "back", "Esc", "Go back: close this screen or cancel")                             \
+	X(SELECT, "select", "Enter", "Open the selected item; submit a form")                      \
+	X(QUIT, "quit", "q", "Close this screen; on the main menu, quit (asks)")                   \
+	X(UP, "up", "Up", "Move up a line; previous field")                                        \
+	X(DOWN, "down", "Down", "Move down a line; next field")                                    \
+	X(PAGE_UP, "page_up", "PgUp", "Move up a page in a list")                                  \
+	X(PAGE_DOWN, "page_down", "PgDn", "Move down a page in a list")                            \
+	X(HOME, "home", "Home", "First line of a list; start of a field")                          \
+	X(END, "end", "End", "Last line of a list; end of a field")                                \
+	X(LEFT, "left", "Left", "Move left in a field")                                            \
+	X(RIGHT, "right", "Right", "Move right in a field")                                        \
+	X(NEXT_FIELD, "next_field", "Tab", "Next field of a form")                                 \
+	X(PREV_FIELD, "prev_field", "BTab", "Previous field of a form")                            \
+	X(BACKSPACE, "backspace", "Backspace", "Delete the character before the cursor")           \
+	X(DELETE, "delete", "Del", "Delete the character under the cursor")                        \
+	X(CLEAR_FIELD, "clear_field", "^U", "Clear the field")                                     \
+	X(RELOAD, "reload", "F5", "Read the list again; run the check again")                      \
+	X(LOCK, "lock", "F12", "Lock the screen now (your password unlocks it)")                   \
+	X(SWITCH_USER, "switch_user", "F2", "Lock screen: sign off, let another user sign on")     \
+	X(REDRAW, "redraw", "^L", "Repaint the whole screen")                                      \
+	X(YES, "yes", "y Y", "Answer yes to a question")                                           \
 	X(NO, "no", "n N", "Answer no to a question")
 
 typedef enum {
@@ -50,7 +50,7 @@ typedef enum {
 #define KEYMAP_ENUM(id, name, keys, help) KA_##id,
 	KEYMAP_ACTIONS(KEYMAP_ENUM)
 #undef KEYMAP_ENUM
-	KA_COUNT
+	    KA_COUNT
 } keyact_t;
 
 typedef struct keymap keymap_t;

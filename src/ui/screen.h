@@ -54,7 +54,7 @@ struct screen_ops {
 	const struct screen_hint {
 		keyact_t action;
 		const char *label;
-	} *hints;
+	} * hints;
 	/* Prepare priv (zeroed). On failure fill m and return non-OK: the
 	 * screen is not opened and m is shown. close is not called then. */
 	status_t (*open)(ui_t *ui, void *priv, msg_t *m);
@@ -90,7 +90,7 @@ const login_info_t *ui_login_info(const ui_t *ui);
 
 /* Show a message on the message line until the next key. */
 void ui_message(ui_t *ui, ui_msg_kind_t kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Show text now (before slow work such as a password check), with the
  * screen as it is. */

@@ -181,8 +181,8 @@ static void audit_draw(ui_t *ui, void *priv, WINDOW *w)
 	list_draw(&a->list, w, 1, 0, H - 2, W);
 	list_position(&a->list, pos, sizeof pos);
 	snprintf(foot, sizeof foot, "%s, newest first%s", pos,
-		 a->truncated ? " (only the newest are read; use 'chartroom audit list' for all)"
-			      : "");
+	         a->truncated ? " (only the newest are read; use 'chartroom audit list' for all)"
+	                      : "");
 	draw_text(w, H - 1, 1, W - 2, foot, 0);
 }
 
@@ -203,11 +203,11 @@ static unsigned audit_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 		e = &a->rows[a->list.cur];
 		stamp(ts, sizeof ts, e->ts, ui_config(ui)->date_format);
 		snprintf(text, sizeof text,
-			 "Sequence:  %" PRId64 "\nTime:      %s UTC\nUser:      %s\n"
-			 "Unix user: %s\nFrom:      %s\nAction:    %s\nTarget:    %s\n"
-			 "Outcome:   %s\nDetail:    %s",
-			 e->seq, ts, e->user, e->os_user, e->source, e->action,
-			 e->target[0] ? e->target : "-", e->outcome, e->detail ? e->detail : "-");
+		         "Sequence:  %" PRId64 "\nTime:      %s UTC\nUser:      %s\n"
+		         "Unix user: %s\nFrom:      %s\nAction:    %s\nTarget:    %s\n"
+		         "Outcome:   %s\nDetail:    %s",
+		         e->seq, ts, e->user, e->os_user, e->source, e->action,
+		         e->target[0] ? e->target : "-", e->outcome, e->detail ? e->detail : "-");
 		ui_notice(ui, text);
 		return UI_REDRAW;
 	default:
@@ -216,22 +216,18 @@ static unsigned audit_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint audit_hints[] = {
-	{KA_SELECT, "details"},
-	{KA_PAGE_DOWN, "page"},
-	{KA_RELOAD, "reload"},
-	{KA_BACK, "back"},
-	{KA_HELP, "help"},
-	{KA_NONE, NULL},
+    {KA_SELECT, "details"}, {KA_PAGE_DOWN, "page"}, {KA_RELOAD, "reload"},
+    {KA_BACK, "back"},      {KA_HELP, "help"},      {KA_NONE, NULL},
 };
 
 const struct screen_ops screen_audit = {
-	.title = "Audit review",
-	.private_size = sizeof(audit_t),
-	.hints = audit_hints,
-	.open = audit_open,
-	.close = audit_close,
-	.draw = audit_draw,
-	.handle = audit_handle,
-	.reload = audit_reload,
-	.forget = audit_forget,
+    .title = "Audit review",
+    .private_size = sizeof(audit_t),
+    .hints = audit_hints,
+    .open = audit_open,
+    .close = audit_close,
+    .draw = audit_draw,
+    .handle = audit_handle,
+    .reload = audit_reload,
+    .forget = audit_forget,
 };

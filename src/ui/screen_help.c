@@ -56,8 +56,7 @@ static void help_draw(ui_t *ui, void *priv, WINDOW *w)
 	wattrset(w, theme_attr(TH_NORMAL));
 	list_draw(&h->list, w, 1, 0, H - 4, W);
 	draw_text(w, H - 2, 1, W - 2,
-		  "Rebind keys in the configuration: [ui] key.ACTION = KEY, e.g. key.quit = Q",
-		  0);
+	          "Rebind keys in the configuration: [ui] key.ACTION = KEY, e.g. key.quit = Q", 0);
 	list_position(&h->list, pos, sizeof pos);
 	draw_text(w, H - 1, 1, W - 2, pos, 0);
 }
@@ -70,17 +69,17 @@ static unsigned help_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint help_hints[] = {
-	{KA_BACK, "back"},
-	{KA_DOWN, "scroll"},
-	{KA_NONE, NULL},
+    {KA_BACK, "back"},
+    {KA_DOWN, "scroll"},
+    {KA_NONE, NULL},
 };
 
 const struct screen_ops screen_help = {
-	.title = "Help: keys",
-	.private_size = sizeof(help_t),
-	.flags = SCREEN_NO_SESSION,
-	.hints = help_hints,
-	.open = help_open,
-	.draw = help_draw,
-	.handle = help_handle,
+    .title = "Help: keys",
+    .private_size = sizeof(help_t),
+    .flags = SCREEN_NO_SESSION,
+    .hints = help_hints,
+    .open = help_open,
+    .draw = help_draw,
+    .handle = help_handle,
 };

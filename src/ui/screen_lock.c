@@ -66,12 +66,12 @@ static void lock_draw(ui_t *ui, void *priv, WINDOW *w)
 	keymap_keys(ui_keymap(ui), KA_SWITCH_USER, key, sizeof key);
 	key[strcspn(key, " ")] = '\0';
 	snprintf(text, sizeof text, "Screen locked for %s - enter your password to continue",
-		 session_user_name(ui_session(ui)));
+	         session_user_name(ui_session(ui)));
 	wattrset(w, theme_attr(TH_HEADING));
 	n = draw_wrap(text, W - 4, center_line, &at);
 	wattrset(w, theme_attr(TH_NORMAL));
 	snprintf(text, sizeof text, "(%s: sign on as a different user)",
-		 key[0] ? key : "switch_user");
+	         key[0] ? key : "switch_user");
 	draw_center(w, y + n, W, text);
 	mvwaddstr(w, y + n + 3, (W - 48) / 2, "Password:");
 	tfield_draw(ui, w, y + n + 3, (W - 48) / 2 + 11, 36, &l->pw, 1);
@@ -116,7 +116,8 @@ static unsigned lock_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	case KA_SELECT:
 		return unlock(ui, l);
 	case KA_SWITCH_USER:
-		ui_message(ui, UI_MSG_INFO, "%s was signed off.", session_user_name(ui_session(ui)));
+		ui_message(ui, UI_MSG_INFO, "%s was signed off.",
+		           session_user_name(ui_session(ui)));
 		return UI_SIGNOFF;
 	default:
 		/* Esc and the rest: there is nowhere to go from here. */
@@ -125,20 +126,20 @@ static unsigned lock_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint lock_hints[] = {
-	{KA_SELECT, "unlock"},
-	{KA_SWITCH_USER, "sign on as someone else"},
-	{KA_HELP, "help"},
-	{KA_NONE, NULL},
+    {KA_SELECT, "unlock"},
+    {KA_SWITCH_USER, "sign on as someone else"},
+    {KA_HELP, "help"},
+    {KA_NONE, NULL},
 };
 
 const struct screen_ops screen_lock = {
-	.title = "Locked",
-	.private_size = sizeof(lockscr_t),
-	.hints = lock_hints,
-	.open = lock_open,
-	.close = lock_close,
-	.draw = lock_draw,
-	.handle = lock_handle,
-	.forget = lock_forget,
-	.typing = lock_typing,
+    .title = "Locked",
+    .private_size = sizeof(lockscr_t),
+    .hints = lock_hints,
+    .open = lock_open,
+    .close = lock_close,
+    .draw = lock_draw,
+    .handle = lock_handle,
+    .forget = lock_forget,
+    .typing = lock_typing,
 };

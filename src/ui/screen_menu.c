@@ -26,19 +26,19 @@ static const struct item {
 	go_t go;
 	const struct screen_ops *screen;
 } items[] = {
-	{"Find a patient", ACT_PATIENT_SEARCH, GO_NOT_YET, NULL},
-	{"Register a patient", ACT_PATIENT_REGISTER, GO_NOT_YET, NULL},
-	{"Check a patient in", ACT_ENCOUNTER_CHECKIN, GO_NOT_YET, NULL},
-	{"Coding queue", ACT_CODING_QUEUE, GO_NOT_YET, NULL},
-	{"HIM work queue", ACT_HIM_RECORDS, GO_NOT_YET, NULL},
-	{"Audit review", ACT_AUDIT_VIEW, GO_SCREEN, &screen_audit},
-	{"Verify audit chain", ACT_AUDIT_VERIFY, GO_SCREEN, &screen_verify},
-	{"Privacy review", ACT_PRIVACY_REVIEW, GO_NOT_YET, NULL},
-	{"Reports", ACT_REPORTS_VIEW, GO_NOT_YET, NULL},
-	{"Users", ACT_USER_MANAGE, GO_SCREEN, &screen_users},
-	{"Change my password", ALWAYS, GO_SCREEN, &screen_passwd},
-	{"Lock the screen", ALWAYS, GO_LOCK, NULL},
-	{"Sign off", ALWAYS, GO_SIGNOFF, NULL},
+    {"Find a patient", ACT_PATIENT_SEARCH, GO_NOT_YET, NULL},
+    {"Register a patient", ACT_PATIENT_REGISTER, GO_NOT_YET, NULL},
+    {"Check a patient in", ACT_ENCOUNTER_CHECKIN, GO_NOT_YET, NULL},
+    {"Coding queue", ACT_CODING_QUEUE, GO_NOT_YET, NULL},
+    {"HIM work queue", ACT_HIM_RECORDS, GO_NOT_YET, NULL},
+    {"Audit review", ACT_AUDIT_VIEW, GO_SCREEN, &screen_audit},
+    {"Verify audit chain", ACT_AUDIT_VERIFY, GO_SCREEN, &screen_verify},
+    {"Privacy review", ACT_PRIVACY_REVIEW, GO_NOT_YET, NULL},
+    {"Reports", ACT_REPORTS_VIEW, GO_NOT_YET, NULL},
+    {"Users", ACT_USER_MANAGE, GO_SCREEN, &screen_users},
+    {"Change my password", ALWAYS, GO_SCREEN, &screen_passwd},
+    {"Lock the screen", ALWAYS, GO_LOCK, NULL},
+    {"Sign off", ALWAYS, GO_SIGNOFF, NULL},
 };
 #define NITEMS (sizeof items / sizeof items[0])
 
@@ -91,7 +91,7 @@ static void menu_draw(ui_t *ui, void *priv, WINDOW *w)
 
 	wattrset(w, theme_attr(TH_HEADING));
 	snprintf(line, sizeof line, "Main menu for %s (%s)", session_user_name(s),
-		 perm_role_name(session_role(s)));
+	         perm_role_name(session_role(s)));
 	draw_center(w, 1, W, line);
 	wattrset(w, theme_attr(TH_NORMAL));
 	list_draw(&mn->list, w, 3, x, H - 4 < mn->n ? H - 4 : mn->n, 40);
@@ -116,14 +116,15 @@ static unsigned menu_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 		case GO_NOT_YET: {
 			char text[160];
 			snprintf(text, sizeof text, "%s\n\nNot yet available in this version.",
-				 it->label);
+			         it->label);
 			ui_notice(ui, text);
 			return UI_REDRAW;
 		}
 		case GO_LOCK:
 			return UI_LOCK | UI_REDRAW;
 		case GO_SIGNOFF:
-			ui_message(ui, UI_MSG_INFO, "%s signed off.", session_user_name(ui_session(ui)));
+			ui_message(ui, UI_MSG_INFO, "%s signed off.",
+			           session_user_name(ui_session(ui)));
 			return UI_SIGNOFF;
 		}
 		return UI_HANDLED;
@@ -136,19 +137,15 @@ static unsigned menu_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint menu_hints[] = {
-	{KA_SELECT, "open"},
-	{KA_QUIT, "quit"},
-	{KA_LOCK, "lock"},
-	{KA_HELP, "help"},
-	{KA_NONE, NULL},
+    {KA_SELECT, "open"}, {KA_QUIT, "quit"}, {KA_LOCK, "lock"}, {KA_HELP, "help"}, {KA_NONE, NULL},
 };
 
 const struct screen_ops screen_menu = {
-	.title = "Main menu",
-	.private_size = sizeof(menu_t),
-	.hints = menu_hints,
-	.open = menu_open,
-	.draw = menu_draw,
-	.handle = menu_handle,
-	.reload = menu_reload,
+    .title = "Main menu",
+    .private_size = sizeof(menu_t),
+    .hints = menu_hints,
+    .open = menu_open,
+    .draw = menu_draw,
+    .handle = menu_handle,
+    .reload = menu_reload,
 };

@@ -67,9 +67,9 @@ static void passwd_draw(ui_t *ui, void *priv, WINDOW *w)
 	draw_center(w, 1, W, line);
 	wattrset(w, theme_attr(TH_NORMAL));
 	snprintf(line, sizeof line,
-		 "At least %d characters. A few unrelated words make a good one; common "
-		 "passwords and your user name are refused.",
-		 cfg->password_min_length);
+	         "At least %d characters. A few unrelated words make a good one; common "
+	         "passwords and your user name are refused.",
+	         cfg->password_min_length);
 	{
 		int y = 3;
 		char buf[200];
@@ -147,21 +147,18 @@ static unsigned passwd_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint passwd_hints[] = {
-	{KA_SELECT, "change"},
-	{KA_NEXT_FIELD, "next field"},
-	{KA_BACK, "cancel"},
-	{KA_HELP, "help"},
-	{KA_NONE, NULL},
+    {KA_SELECT, "change"}, {KA_NEXT_FIELD, "next field"}, {KA_BACK, "cancel"}, {KA_HELP, "help"},
+    {KA_NONE, NULL},
 };
 
 const struct screen_ops screen_passwd = {
-	.title = "Change my password",
-	.private_size = sizeof(passwd_t),
-	.hints = passwd_hints,
-	.open = passwd_open,
-	.close = passwd_close,
-	.draw = passwd_draw,
-	.handle = passwd_handle,
-	.forget = passwd_forget,
-	.typing = passwd_typing,
+    .title = "Change my password",
+    .private_size = sizeof(passwd_t),
+    .hints = passwd_hints,
+    .open = passwd_open,
+    .close = passwd_close,
+    .draw = passwd_draw,
+    .handle = passwd_handle,
+    .forget = passwd_forget,
+    .typing = passwd_typing,
 };

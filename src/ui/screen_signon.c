@@ -10,8 +10,8 @@
 #include "ui/theme.h"
 #include "ui/widget_field.h"
 
-#define NAME_CAP 65        /* log-in names are at most 64 bytes */
-#define PASSWORD_CAP 1100  /* more than any accepted password, so core can say "too long" */
+#define NAME_CAP     65   /* log-in names are at most 64 bytes */
+#define PASSWORD_CAP 1100 /* more than any accepted password, so core can say "too long" */
 
 typedef struct signon {
 	ui_field_t user, pw;
@@ -91,7 +91,7 @@ static unsigned submit(ui_t *ui, signon_t *so)
 	}
 	ui_busy(ui, "Checking your password...");
 	st = session_login(ui_clinic(ui), tfield_text(&so->user), tfield_text(&so->pw), &s, &info,
-			   &m);
+	                   &m);
 	tfield_clear(&so->pw); /* not needed a moment longer */
 	if (st != STATUS_OK) {
 		ui_message(ui, UI_MSG_ERROR, "%s", m.text);
@@ -133,22 +133,19 @@ static unsigned signon_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint signon_hints[] = {
-	{KA_SELECT, "sign on"},
-	{KA_NEXT_FIELD, "next field"},
-	{KA_BACK, "quit"},
-	{KA_HELP, "help"},
-	{KA_NONE, NULL},
+    {KA_SELECT, "sign on"}, {KA_NEXT_FIELD, "next field"}, {KA_BACK, "quit"}, {KA_HELP, "help"},
+    {KA_NONE, NULL},
 };
 
 const struct screen_ops screen_signon = {
-	.title = "Sign on",
-	.private_size = sizeof(signon_t),
-	.flags = SCREEN_NO_SESSION,
-	.hints = signon_hints,
-	.open = signon_open,
-	.close = signon_close,
-	.draw = signon_draw,
-	.handle = signon_handle,
-	.forget = signon_forget,
-	.typing = signon_typing,
+    .title = "Sign on",
+    .private_size = sizeof(signon_t),
+    .flags = SCREEN_NO_SESSION,
+    .hints = signon_hints,
+    .open = signon_open,
+    .close = signon_close,
+    .draw = signon_draw,
+    .handle = signon_handle,
+    .forget = signon_forget,
+    .typing = signon_typing,
 };

@@ -41,7 +41,7 @@ static void keys_of(const user_info_t *u, char *buf, size_t size)
 		if (!(u->domains & DOMAIN_BIT(d)))
 			continue;
 		n = snprintf(buf + used, size - used, "%s%s", used ? "," : "",
-			     crypto_domain_name((domain_t)d));
+		             crypto_domain_name((domain_t)d));
 		if (n < 0 || (size_t)n >= size - used)
 			break;
 		used += (size_t)n;
@@ -153,7 +153,7 @@ static void users_draw(ui_t *ui, void *priv, WINDOW *w)
 	list_draw(&us->list, w, 1, 0, H - 2, W);
 	list_position(&us->list, pos, sizeof pos);
 	snprintf(foot, sizeof foot, "%s%s", pos,
-		 us->incomplete ? " (incomplete: out of memory reading the list)" : "");
+	         us->incomplete ? " (incomplete: out of memory reading the list)" : "");
 	draw_text(w, H - 1, 1, W - 2, foot, 0);
 }
 
@@ -179,10 +179,10 @@ static unsigned users_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 		draw_clean(name, sizeof name, u->name);
 		draw_clean(role, sizeof role, u->role);
 		snprintf(text, sizeof text,
-			 "User:          %s\nRole:          %s\nStatus:        %s\n"
-			 "Last sign-on:  %s\nFrom:          %s\nFailed tries:  %d\n"
-			 "Keys held:     %s\nCreated:       %s",
-			 name, role, status_of(u), when, from, u->failed_count, keys, created);
+		         "User:          %s\nRole:          %s\nStatus:        %s\n"
+		         "Last sign-on:  %s\nFrom:          %s\nFailed tries:  %d\n"
+		         "Keys held:     %s\nCreated:       %s",
+		         name, role, status_of(u), when, from, u->failed_count, keys, created);
 		ui_notice(ui, text);
 		return UI_REDRAW;
 	default:
@@ -191,21 +191,18 @@ static unsigned users_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint users_hints[] = {
-	{KA_SELECT, "details"},
-	{KA_RELOAD, "reload"},
-	{KA_BACK, "back"},
-	{KA_HELP, "help"},
-	{KA_NONE, NULL},
+    {KA_SELECT, "details"}, {KA_RELOAD, "reload"}, {KA_BACK, "back"},
+    {KA_HELP, "help"},      {KA_NONE, NULL},
 };
 
 const struct screen_ops screen_users = {
-	.title = "Users",
-	.private_size = sizeof(users_t),
-	.hints = users_hints,
-	.open = users_open,
-	.close = users_close,
-	.draw = users_draw,
-	.handle = users_handle,
-	.reload = users_reload,
-	.forget = users_forget,
+    .title = "Users",
+    .private_size = sizeof(users_t),
+    .hints = users_hints,
+    .open = users_open,
+    .close = users_close,
+    .draw = users_draw,
+    .handle = users_handle,
+    .reload = users_reload,
+    .forget = users_forget,
 };

@@ -62,14 +62,15 @@ static void verify_draw(ui_t *ui, void *priv, WINDOW *w)
 	wattrset(w, theme_attr(TH_NORMAL));
 	if (v->result == STATUS_OK)
 		draw_wrap("Every entry's MAC was recomputed from its fields and the entry before "
-			  "it, with the clinic's audit key: no entry has been changed, removed or "
-			  "inserted since it was written.",
-			  W - 8, line_at, &at);
+		          "it, with the clinic's audit key: no entry has been changed, removed or "
+		          "inserted since it was written.",
+		          W - 8, line_at, &at);
 	else if (v->result == STATUS_INTEGRITY)
-		draw_wrap("The audit trail has been altered at or after the sequence named above, "
-			  "or the database was damaged. Do not change anything else: keep a copy of "
-			  "the database file and tell your privacy officer now.",
-			  W - 8, line_at, &at);
+		draw_wrap(
+		    "The audit trail has been altered at or after the sequence named above, "
+		    "or the database was damaged. Do not change anything else: keep a copy of "
+		    "the database file and tell your privacy officer now.",
+		    W - 8, line_at, &at);
 }
 
 static unsigned verify_handle(ui_t *ui, void *priv, const ui_event_t *ev)
@@ -80,18 +81,18 @@ static unsigned verify_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint verify_hints[] = {
-	{KA_RELOAD, "check again"},
-	{KA_BACK, "back"},
-	{KA_HELP, "help"},
-	{KA_NONE, NULL},
+    {KA_RELOAD, "check again"},
+    {KA_BACK, "back"},
+    {KA_HELP, "help"},
+    {KA_NONE, NULL},
 };
 
 const struct screen_ops screen_verify = {
-	.title = "Verify audit chain",
-	.private_size = sizeof(verify_t),
-	.hints = verify_hints,
-	.open = verify_run,
-	.draw = verify_draw,
-	.handle = verify_handle,
-	.reload = verify_run,
+    .title = "Verify audit chain",
+    .private_size = sizeof(verify_t),
+    .hints = verify_hints,
+    .open = verify_run,
+    .draw = verify_draw,
+    .handle = verify_handle,
+    .reload = verify_run,
 };

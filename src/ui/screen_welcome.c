@@ -44,14 +44,15 @@ static void welcome_draw(ui_t *ui, void *priv, WINDOW *w)
 	draw_center(w, y, W, line);
 	wattrset(w, theme_attr(TH_NORMAL));
 	snprintf(line, sizeof line, "Signed on as %s: %s", perm_role_name(session_role(s)),
-		 perm_role_desc(session_role(s)));
+	         perm_role_desc(session_role(s)));
 	draw_center(w, y + 1, W, line);
 
 	if (!li->last_login[0]) {
 		snprintf(line, sizeof line, "This is your first sign-on.");
 	} else {
 		draw_time(when, sizeof when, li->last_login, ui_config(ui)->date_format, "");
-		draw_clean(from, sizeof from, li->last_from[0] ? li->last_from : "an unknown place");
+		draw_clean(from, sizeof from,
+		           li->last_from[0] ? li->last_from : "an unknown place");
 		snprintf(line, sizeof line, "Last sign-on %s from %s", when, from);
 	}
 	{
@@ -60,21 +61,21 @@ static void welcome_draw(ui_t *ui, void *priv, WINDOW *w)
 	}
 	if (li->failures_since > 0)
 		snprintf(line, sizeof line, "%d failed sign-on attempt%s %s.", li->failures_since,
-			 li->failures_since == 1 ? "" : "s",
-			 li->last_login[0] ? "since then" : "before this one");
+		         li->failures_since == 1 ? "" : "s",
+		         li->last_login[0] ? "since then" : "before this one");
 	else
 		snprintf(line, sizeof line, "No failed sign-on attempts %s.",
-			 li->last_login[0] ? "since then" : "before this one");
+		         li->last_login[0] ? "since then" : "before this one");
 	draw_center(w, y + 5, W, line);
 	if (li->failures_since > 0) {
 		wattrset(w, theme_attr(TH_ALERT));
 		snprintf(line, sizeof line,
-			 " WARNING: %d failed sign-on attempt%s on your account. ",
-			 li->failures_since, li->failures_since == 1 ? "" : "s");
+		         " WARNING: %d failed sign-on attempt%s on your account. ",
+		         li->failures_since, li->failures_since == 1 ? "" : "s");
 		draw_center(w, y + 7, W, line);
 		wattrset(w, theme_attr(TH_WARN));
 		draw_center(w, y + 8, W,
-			    "If that was not you, tell your administrator or privacy officer.");
+		            "If that was not you, tell your administrator or privacy officer.");
 		wattrset(w, theme_attr(TH_NORMAL));
 	}
 	draw_center(w, y + 11, W, "Press any key to continue.");
@@ -89,9 +90,9 @@ static unsigned welcome_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 const struct screen_ops screen_welcome = {
-	.title = "Welcome",
-	.private_size = 0,
-	.open = welcome_open,
-	.draw = welcome_draw,
-	.handle = welcome_handle,
+    .title = "Welcome",
+    .private_size = 0,
+    .open = welcome_open,
+    .draw = welcome_draw,
+    .handle = welcome_handle,
 };

@@ -9,20 +9,20 @@ static attr_t attrs[TH_COUNT];
 static int use_color;
 
 static const attr_t mono[TH_COUNT] = {
-	[TH_NORMAL] = A_NORMAL,
-	[TH_TITLE] = A_REVERSE | A_BOLD,
-	[TH_STATUS] = A_REVERSE,
-	[TH_SELECTED] = A_REVERSE,
-	[TH_HEADING] = A_BOLD,
-	[TH_FIELD] = A_UNDERLINE,
-	[TH_FIELD_FOCUS] = A_UNDERLINE | A_BOLD,
-	[TH_INFO] = A_NORMAL,
-	[TH_OK] = A_BOLD,
-	[TH_WARN] = A_BOLD,
-	[TH_ERROR] = A_BOLD,
-	[TH_ALERT] = A_REVERSE | A_BOLD,
-	[TH_DIALOG] = A_NORMAL,
-	[TH_HINT] = A_NORMAL,
+    [TH_NORMAL] = A_NORMAL,
+    [TH_TITLE] = A_REVERSE | A_BOLD,
+    [TH_STATUS] = A_REVERSE,
+    [TH_SELECTED] = A_REVERSE,
+    [TH_HEADING] = A_BOLD,
+    [TH_FIELD] = A_UNDERLINE,
+    [TH_FIELD_FOCUS] = A_UNDERLINE | A_BOLD,
+    [TH_INFO] = A_NORMAL,
+    [TH_OK] = A_BOLD,
+    [TH_WARN] = A_BOLD,
+    [TH_ERROR] = A_BOLD,
+    [TH_ALERT] = A_REVERSE | A_BOLD,
+    [TH_DIALOG] = A_NORMAL,
+    [TH_HINT] = A_NORMAL,
 };
 
 /* Colour roles: pair number, foreground, background, extra attributes. */
@@ -31,15 +31,11 @@ static const struct {
 	short fg, bg;
 	attr_t extra;
 } pairs[] = {
-	{TH_TITLE, COLOR_WHITE, COLOR_BLUE, A_BOLD},
-	{TH_STATUS, COLOR_BLACK, COLOR_CYAN, A_NORMAL},
-	{TH_HEADING, COLOR_CYAN, -1, A_BOLD},
-	{TH_OK, COLOR_GREEN, -1, A_BOLD},
-	{TH_WARN, COLOR_YELLOW, -1, A_BOLD},
-	{TH_ERROR, COLOR_RED, -1, A_BOLD},
-	{TH_ALERT, COLOR_WHITE, COLOR_RED, A_BOLD},
-	{TH_DIALOG, COLOR_BLACK, COLOR_WHITE, A_NORMAL},
-	{TH_HINT, COLOR_CYAN, -1, A_NORMAL},
+    {TH_TITLE, COLOR_WHITE, COLOR_BLUE, A_BOLD}, {TH_STATUS, COLOR_BLACK, COLOR_CYAN, A_NORMAL},
+    {TH_HEADING, COLOR_CYAN, -1, A_BOLD},        {TH_OK, COLOR_GREEN, -1, A_BOLD},
+    {TH_WARN, COLOR_YELLOW, -1, A_BOLD},         {TH_ERROR, COLOR_RED, -1, A_BOLD},
+    {TH_ALERT, COLOR_WHITE, COLOR_RED, A_BOLD},  {TH_DIALOG, COLOR_BLACK, COLOR_WHITE, A_NORMAL},
+    {TH_HINT, COLOR_CYAN, -1, A_NORMAL},
 };
 
 void theme_init(const config_t *cfg)

@@ -30,10 +30,10 @@
 #include "ui/screen_welcome.h"
 #include "ui/theme.h"
 
-#define MIN_COLS 80
+#define MIN_COLS  80
 #define MIN_LINES 24
 #define STACK_MAX 12
-#define TICK_MS 1000
+#define TICK_MS   1000
 
 enum { DLG_NONE, DLG_NOTICE, DLG_CONFIRM };
 
@@ -444,7 +444,7 @@ static void draw_message(ui_t *ui)
 			if (!key[0])
 				continue;
 			n = snprintf(line + used, sizeof line - used, "%s%s %s", used ? "   " : "",
-				     key, h->label);
+			             key, h->label);
 			if (n < 0 || (size_t)n >= sizeof line - used)
 				break;
 			used += (size_t)n;
@@ -466,7 +466,7 @@ static void draw_status(ui_t *ui)
 
 	if (ui->session)
 		snprintf(left, sizeof left, " %s (%s) ", session_user_name(ui->session),
-			 perm_role_name(session_role(ui->session)));
+		         perm_role_name(session_role(ui->session)));
 	else
 		snprintf(left, sizeof left, " not signed on ");
 	snprintf(mid, sizeof mid, "| %s | %s ", clinic_name(ui->clinic), slash ? slash + 1 : db);
@@ -558,7 +558,7 @@ static void draw_all(ui_t *ui)
 		struct dlg_lines dl = {stdscr, 0};
 		int n;
 		snprintf(text, sizeof text, "Terminal too small: need %dx%d (now %dx%d)", MIN_COLS,
-			 MIN_LINES, COLS, LINES);
+		         MIN_LINES, COLS, LINES);
 		n = draw_wrap(text, COLS, NULL, NULL);
 		dl.y0 = LINES > n ? (LINES - n) / 2 : 0;
 		wattrset(stdscr, A_BOLD);
@@ -677,8 +677,7 @@ static void dispatch(ui_t *ui, int r, wint_t wch)
 	flags = t->ops->handle(ui, t->priv, &ev);
 	/* Esc and q close any screen that has no use for them, except the
 	 * first one (the main menu or the sign-on screen). */
-	if (flags == UI_IGNORED && (ev.action == KA_BACK || ev.action == KA_QUIT) &&
-	    ui->depth > 1)
+	if (flags == UI_IGNORED && (ev.action == KA_BACK || ev.action == KA_QUIT) && ui->depth > 1)
 		flags = UI_BACK;
 	apply(ui, flags);
 }
@@ -694,9 +693,9 @@ static void extra_keys(void)
 		const char *seq;
 		int key;
 	} extra[] = {
-		{"\033[1~", KEY_HOME}, {"\033[4~", KEY_END}, {"\033[7~", KEY_HOME},
-		{"\033[8~", KEY_END},  {"\033[H", KEY_HOME}, {"\033[F", KEY_END},
-		{"\033OH", KEY_HOME},  {"\033OF", KEY_END},
+	    {"\033[1~", KEY_HOME}, {"\033[4~", KEY_END}, {"\033[7~", KEY_HOME},
+	    {"\033[8~", KEY_END},  {"\033[H", KEY_HOME}, {"\033[F", KEY_END},
+	    {"\033OH", KEY_HOME},  {"\033OF", KEY_END},
 	};
 	for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
 		if (key_defined(extra[i].seq) == 0)
@@ -707,7 +706,7 @@ static int start_terminal(ui_t *ui, msg_t *m)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		msg_set(m, "the full-screen app needs a terminal (see 'chartroom --help' for the "
-			   "command line)");
+		           "command line)");
 		return -1;
 	}
 	if (!(ui->term = newterm(NULL, stdout, stdin))) {
