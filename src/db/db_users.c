@@ -75,7 +75,8 @@ static status_t user_get(db_t *db, const char *sql, const char *key, db_user_t *
 			 msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
-	status_t ret = db_prepare(db, sql, &st, m);
+	/* Cached: every permission check re-reads the acting account. */
+	status_t ret = db_cached(db, sql, &st, m);
 	int rc;
 	if (ret != STATUS_OK)
 		return ret;
@@ -87,18 +88,21 @@ static status_t user_get(db_t *db, const char *sql, const char *key, db_user_t *
 		ret = msg_fail(m, STATUS_NOTFOUND, "No such user.");
 	else
 		ret = db_fail(db, rc, "reading the user", m);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return ret;
 }
 
+static const char SQL_USER_BY_NAME[] = "SELECT " USER_COLS " FROM users WHERE name = ?1";
+static const char SQL_USER_BY_ID[] = "SELECT " USER_COLS " FROM users WHERE id = ?1";
+
 status_t db_user_get_by_name(db_t *db, const char *name, db_user_t *out, msg_t *m)
 {
-	return user_get(db, "SELECT " USER_COLS " FROM users WHERE name = ?1", name, out, m);
+	return user_get(db, SQL_USER_BY_NAME, name, out, m);
 }
 
 status_t db_user_get_by_id(db_t *db, const char *id, db_user_t *out, msg_t *m)
 {
-	return user_get(db, "SELECT " USER_COLS " FROM users WHERE id = ?1", id, out, m);
+	return user_get(db, SQL_USER_BY_ID, id, out, m);
 }
 
 status_t db_user_each(db_t *db, int (*fn)(const db_user_t *u, void *arg), void *arg,
