@@ -13,6 +13,7 @@
 
 #include "base/text.h"
 #include "core/audit.h"
+#include "core/coding.h"
 #include "core/crypto.h"
 #include "core/internal.h"
 #include "core/patient.h"
@@ -243,6 +244,39 @@ status_t encounter_checkin(session_t *s, const char *patient, const char *type,
 			   const char *provider, const char *location, const char *reason,
 			   int64_t *erow, msg_t *m)
 {
+	return encounter_checkin_at(s, patient, type, provider, location, reason, NULL, erow, m);
+}
+
+/* "YYYY-MM-DD[ HH:MM]" -> "YYYY-MM-DDTHH:MM:00Z"; not in the future. */
+static status_t service_time(const char *in, char out[24], msg_t *m)
+{
+	int y, mo, d, h = 12, mi = 0, n = 0;
+	char now[24];
+	int n2 = 0, bad = sscanf(in, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10;
+	if (!bad && in[n])
+		bad = sscanf(in + n, " %2d:%2d%n", &h, &mi, &n2) != 2 || in[n + n2] != '\0';
+	if (bad)
+		return msg_fail(m, STATUS_INVALID,
+				"Date of service '%s' must be YYYY-MM-DD or YYYY-MM-DD HH:MM.", in);
+	{
+		static const int md[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+		if (y < 1990 || mo < 1 || mo > 12 || d < 1 || d > md[mo - 1] || h > 23 || mi > 59 ||
+		    h < 0 || mi < 0 || (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100) || y % 400 == 0)))
+			return msg_fail(m, STATUS_INVALID, "Date of service '%s' is not a real date.",
+					in);
+	}
+	snprintf(out, 24, "%04d-%02d-%02dT%02d:%02d:00Z", y % 10000, mo % 100, d % 100, h % 100,
+		 mi % 100);
+	core_now(now);
+	if (strcmp(out, now) > 0)
+		return msg_fail(m, STATUS_INVALID, "Date of service %s is in the future.", in);
+	return STATUS_OK;
+}
+
+status_t encounter_checkin_at(session_t *s, const char *patient, const char *type,
+			      const char *provider, const char *location, const char *reason,
+			      const char *when, int64_t *erow, msg_t *m)
+{
 	status_t ret;
 	db_encounter_t e;
 	int64_t prow;
@@ -281,6 +315,8 @@ status_t encounter_checkin(session_t *s, const char *patient, const char *type,
 	crypto_random_id(e.id);
 	e.prow = prow;
 	core_now(e.start);
+	if (when && *when && (ret = service_time(when, e.start, m)) != STATUS_OK)
+		return ret;
 	text_copy(e.type, sizeof e.type, t);
 	text_copy(e.provider, sizeof e.provider, provider);
 	text_copy(e.location, sizeof e.location, loc);
@@ -823,6 +859,15 @@ status_t problem_add(session_t *s, const char *patient, const char *code,
 				code);
 	if (!valid_iso_or_empty(s, onset, it.date1, m, "Onset date"))
 		return STATUS_INVALID;
+	/* Once an ICD-10-CM code set is loaded, a problem's code must be a
+	 * billable code of the version in effect today. */
+	if (*it.code) {
+		code_hit_t h;
+		msg_t why;
+		status_t chk = codes_check(s, CS_ICD10CM, it.code, NULL, &h, &why);
+		if (chk != STATUS_OK && chk != STATUS_NOTFOUND)
+			return msg_fail(m, chk, "%s", why.text);
+	}
 	text_copy(it.status, sizeof it.status, "active");
 	return item_insert(s, patient, &it, a, NULL, row, m);
 }

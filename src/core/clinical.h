@@ -46,6 +46,12 @@ int encounter_type(const config_t *cfg, int i, char *buf, size_t size);
 status_t encounter_checkin(session_t *s, const char *patient, const char *type,
 			   const char *provider, const char *location, const char *reason,
 			   int64_t *erow, msg_t *m);
+/* The same, for a visit at another time (a late entry, a telephone call
+ * yesterday): `when` is "YYYY-MM-DD" or "YYYY-MM-DD HH:MM" (UTC), not in
+ * the future; NULL or "" means now. */
+status_t encounter_checkin_at(session_t *s, const char *patient, const char *type,
+			      const char *provider, const char *location, const char *reason,
+			      const char *when, int64_t *erow, msg_t *m);
 /* open -> closed (ACT_ENCOUNTER_CLOSE). */
 status_t encounter_close(session_t *s, int64_t erow, msg_t *m);
 /* One encounter, or a patient's encounters newest first (ACT_CLINICAL_VIEW;

@@ -862,6 +862,8 @@ static const struct command {
 	{"problem", cli_cmd_problem, "maintain the problem list"},
 	{"note", cli_cmd_note, "write, sign and amend notes"},
 	{"chart", cli_cmd_chart, "a plain-text chart summary"},
+	{"codes", cli_cmd_codes, "import, list and search code sets"},
+	{"coding", cli_cmd_coding, "code encounters; the coding queue"},
 	{"roles", cmd_roles, "print the permission matrix in force"},
 	{"recover", cmd_recover, "emergency access with the recovery key"},
 	{"config", cmd_config, "check the configuration file"},

@@ -123,7 +123,8 @@ static int print_encounter(const encounter_info_t *e, void *arg)
 int cli_cmd_encounter(cli_t *c)
 {
 	static const char usage[] =
-		"encounter add MRN --type TYPE --provider USER [--location L] [--visit-reason TEXT] |\n"
+		"encounter add MRN --type TYPE --provider USER [--location L] [--visit-reason TEXT]\n"
+		"       [--date YYYY-MM-DD[ HH:MM]] |\n"
 		"       encounter close N | encounter list MRN";
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	const char *arg = c->argc > 2 ? c->argv[2] : "";
@@ -143,11 +144,9 @@ int cli_cmd_encounter(cli_t *c)
 	if (strcmp(verb, "add") == 0 && *arg && opt(c, "--type") && opt(c, "--provider")) {
 		if ((st = start(&r, c)) == STATUS_OK) {
 			const char *loc = opt(c, "--location");
-			st = encounter_checkin(r.s, arg, opt(c, "--type"), opt(c, "--provider"),
-					       loc ? loc : "Main clinic", opt(c, "--reason-for-visit")
-								 ? opt(c, "--reason-for-visit")
-								 : opt(c, "--visit-reason"),
-					       &n, &r.m);
+			st = encounter_checkin_at(r.s, arg, opt(c, "--type"), opt(c, "--provider"),
+						  loc ? loc : "Main clinic", opt(c, "--visit-reason"),
+						  opt(c, "--date"), &n, &r.m);
 			if (st == STATUS_OK)
 				printf("%lld\n", (long long)n);
 		}

@@ -43,4 +43,8 @@ int cli_cmd_problem(cli_t *c);
 int cli_cmd_note(cli_t *c);
 int cli_cmd_chart(cli_t *c);
 
+/* Code sets and coding (cli_coding.c). */
+int cli_cmd_codes(cli_t *c);
+int cli_cmd_coding(cli_t *c);
+
 #endif

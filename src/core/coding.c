@@ -1,0 +1,1334 @@
+/* coding.c - code sets, code search, encounter coding, the coding queue. */
+#include "core/coding.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "base/text.h"
+#include "core/audit.h"
+#include "core/csv.h"
+#include "core/internal.h"
+#include "db/db_clinical.h"
+#include "db/db_codes.h"
+#include "db/db_patients.h"
+
+static const char *const sys_names[] = {"icd10cm", "hcpcs", "cpt"};
+static const char *const sys_labels[] = {"ICD-10-CM", "HCPCS", "CPT"};
+
+const char *codesys_name(codesys_t cs)
+{
+	return (unsigned)cs < CS_COUNT ? sys_names[cs] : "?";
+}
+
+codesys_t codesys_from_name(const char *name)
+{
+	for (int i = 0; i < CS_COUNT; i++)
+		if (name && strcasecmp(name, sys_names[i]) == 0)
+			return (codesys_t)i;
+	return CS_COUNT;
+}
+
+static void today(char out[11])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* "E119" -> "E11.9" for ICD-10-CM; others unchanged. */
+static void dotted(codesys_t cs, const char *code, char *out, size_t size)
+{
+	size_t n = strlen(code);
+	if (cs == CS_ICD10CM && n > 3 && n + 2 <= size) {
+		memcpy(out, code, 3);
+		out[3] = '.';
+		memcpy(out + 4, code + 3, n - 2); /* the rest and its NUL */
+	} else {
+		text_copy(out, size, code);
+	}
+}
+
+/* Typed code -> stored form: dots and spaces out, upper case. 0 if it has
+ * anything but letters and digits. */
+static int undotted(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	for (; *in; in++) {
+		if (*in == '.' || *in == ' ')
+			continue;
+		if (!isalnum((unsigned char)*in) || o + 1 >= size)
+			return 0;
+		out[o++] = (char)toupper((unsigned char)*in);
+	}
+	out[o] = '\0';
+	return o > 0;
+}
+
+/* ---- import ----------------------------------------------------------- */
+
+static status_t file_digest(const char *path, char hex[65], msg_t *m)
+{
+	FILE *f = fopen(path, "rb");
+	crypto_generichash_state st;
+	unsigned char buf[65536], h[32];
+	size_t n;
+	if (!f)
+		return msg_fail(m, STATUS_NOTFOUND, "Cannot open %s: %s.", path, strerror(errno));
+	crypto_generichash_init(&st, NULL, 0, sizeof h);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		crypto_generichash_update(&st, buf, n);
+	fclose(f);
+	crypto_generichash_final(&st, h, sizeof h);
+	sodium_bin2hex(hex, 65, h, sizeof h);
+	return STATUS_OK;
+}
+
+static void rstrip(char *s)
+{
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+}
+
+/* Copy columns [from, to] (1-based, inclusive) of line, trimmed. */
+static void cols(const char *line, size_t len, int from, int to, char *out, size_t size)
+{
+	size_t a = (size_t)from - 1, b = to < 0 ? len : (size_t)to;
+	size_t o = 0;
+	if (b > len)
+		b = len;
+	for (size_t i = a; i < b && o + 1 < size; i++)
+		out[o++] = line[i];
+	out[o] = '\0';
+	rstrip(out);
+	while (out[0] == ' ')
+		memmove(out, out + 1, strlen(out));
+}
+
+static int code_shape(codesys_t cs, const char *c)
+{
+	size_t n = strlen(c);
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)c[i]) || islower((unsigned char)c[i]))
+			return 0;
+	if (cs == CS_ICD10CM) /* a letter, then 2 to 6 letters or digits (FY2026 has QA0) */
+		return n >= 3 && n <= 7 && isalpha((unsigned char)c[0]);
+	if (cs == CS_HCPCS)
+		return n == 5 && isalpha((unsigned char)c[0]) && isdigit((unsigned char)c[1]) &&
+		       isdigit((unsigned char)c[2]) && isdigit((unsigned char)c[3]) &&
+		       isdigit((unsigned char)c[4]);
+	/* CPT: five digits, or four digits and F, T or U */
+	return n == 5 && isdigit((unsigned char)c[0]) && isdigit((unsigned char)c[1]) &&
+	       isdigit((unsigned char)c[2]) && isdigit((unsigned char)c[3]) &&
+	       (isdigit((unsigned char)c[4]) || strchr("FTU", c[4]));
+}
+
+typedef struct loader {
+	db_t *db;
+	int64_t vid;
+	int64_t codes, billable;
+	/* HCPCS continuation lines build up the long description. */
+	char pend_code[16], pend_short[64];
+	char pend_long[1024];
+	int pending;
+} loader_t;
+
+static status_t put_words(loader_t *l, const char *code, int billable, const char *shortd,
+			  const char *longd, const char *words, msg_t *m)
+{
+	status_t ret = db_code_insert(l->db, l->vid, code, billable, shortd, longd, words, m);
+	if (ret == STATUS_EXISTS)
+		return STATUS_EXISTS;
+	if (ret == STATUS_OK) {
+		l->codes++;
+		l->billable += billable;
+	}
+	return ret;
+}
+
+static status_t put(loader_t *l, const char *code, int billable, const char *shortd,
+		    const char *longd, msg_t *m)
+{
+	status_t ret = db_code_insert(l->db, l->vid, code, billable, shortd, longd, longd, m);
+	if (ret == STATUS_EXISTS)
+		return STATUS_EXISTS;
+	if (ret == STATUS_OK) {
+		l->codes++;
+		l->billable += billable;
+	}
+	return ret;
+}
+
+/* The tabular list is a tree by code prefix (E11 > E11.2 > E11.21), and
+ * the file lists parents before children. A code is found by its own words
+ * and its ancestors': "diab 2 kidn" finds E11.21 "...with diabetic
+ * nephropathy" under E11.2 "...with kidney complications". */
+#define ICD_DEPTH 8
+typedef struct ancestry {
+	int n;
+	char code[ICD_DEPTH][16];
+	char desc[ICD_DEPTH][512];
+} ancestry_t;
+
+static void words_with_ancestors(ancestry_t *a, const char *code, const char *longd, char *words,
+				 size_t size)
+{
+	size_t o;
+	while (a->n && strncmp(code, a->code[a->n - 1], strlen(a->code[a->n - 1])) != 0)
+		a->n--;
+	o = text_copy(words, size, longd);
+	for (int i = a->n - 1; i >= 0 && o + 2 < size; i--) {
+		words[o++] = ' ';
+		o += text_copy(words + o, size - o, a->desc[i]);
+	}
+	if (a->n < ICD_DEPTH) {
+		text_copy(a->code[a->n], sizeof a->code[0], code);
+		text_copy(a->desc[a->n], sizeof a->desc[0], longd);
+		a->n++;
+	}
+}
+
+static status_t load_icd10(loader_t *l, FILE *f, msg_t *m)
+{
+	char line[1024], order[8], code[16], flag[4], shortd[128], longd[512], words[4096];
+	long n = 0;
+	status_t ret;
+	ancestry_t anc = {0};
+	while (fgets(line, sizeof line, f)) {
+		size_t len;
+		n++;
+		rstrip(line);
+		len = strlen(line);
+		if (!len)
+			continue;
+		if (len < 78 || line[5] != ' ' || line[13] != ' ' || line[15] != ' ')
+			return msg_fail(m, STATUS_INVALID,
+					"line %ld: not an ICD-10-CM order-file line (fixed columns "
+					"1-5 order, 7-13 code, 15 billable, 17-76 short, 78- long)",
+					n);
+		cols(line, len, 1, 5, order, sizeof order);
+		cols(line, len, 7, 13, code, sizeof code);
+		cols(line, len, 15, 15, flag, sizeof flag);
+		cols(line, len, 17, 76, shortd, sizeof shortd);
+		cols(line, len, 78, -1, longd, sizeof longd);
+		if (strspn(order, "0123456789") != strlen(order) || !*order)
+			return msg_fail(m, STATUS_INVALID, "line %ld: order number '%s' is not a number",
+					n, order);
+		if (!code_shape(CS_ICD10CM, code))
+			return msg_fail(m, STATUS_INVALID, "line %ld: '%s' is not an ICD-10-CM code", n,
+					code);
+		if (strcmp(flag, "0") != 0 && strcmp(flag, "1") != 0)
+			return msg_fail(m, STATUS_INVALID,
+					"line %ld: billable flag must be 0 or 1, not '%s'", n, flag);
+		if (!*longd)
+			return msg_fail(m, STATUS_INVALID, "line %ld: no description", n);
+		words_with_ancestors(&anc, code, longd, words, sizeof words);
+		ret = put_words(l, code, flag[0] == '1', shortd, longd, words, m);
+		if (ret == STATUS_EXISTS)
+			return msg_fail(m, STATUS_INVALID, "line %ld: code %s appears twice", n, code);
+		if (ret != STATUS_OK)
+			return ret;
+	}
+	return STATUS_OK;
+}
+
+static status_t flush_hcpcs(loader_t *l, msg_t *m)
+{
+	status_t ret;
+	if (!l->pending)
+		return STATUS_OK;
+	l->pending = 0;
+	ret = put(l, l->pend_code, 1, l->pend_short, l->pend_long, m);
+	if (ret == STATUS_EXISTS)
+		return msg_fail(m, STATUS_INVALID, "code %s appears twice", l->pend_code);
+	return ret;
+}
+
+/* CMS HCPCS fixed-width file: 1-5 code, 11 record id (3 first line of a
+ * procedure, 4 its continuation, 7/8 modifiers), 12-91 long description,
+ * 92-119 short description. Level II codes are all billable. */
+static status_t load_hcpcs(loader_t *l, FILE *f, msg_t *m)
+{
+	char line[1024], code[16], ric[4], longd[128], shortd[64];
+	long n = 0;
+	status_t ret;
+	while (fgets(line, sizeof line, f)) {
+		size_t len;
+		n++;
+		rstrip(line);
+		len = strlen(line);
+		if (!len)
+			continue;
+		if (len < 12)
+			return msg_fail(m, STATUS_INVALID,
+					"line %ld: too short for the HCPCS fixed-width layout", n);
+		cols(line, len, 1, 5, code, sizeof code);
+		cols(line, len, 11, 11, ric, sizeof ric);
+		cols(line, len, 12, 91, longd, sizeof longd);
+		cols(line, len, 92, 119, shortd, sizeof shortd);
+		if (strcmp(ric, "7") == 0 || strcmp(ric, "8") == 0)
+			continue; /* modifiers: checked by shape when coding */
+		if (strcmp(ric, "3") != 0 && strcmp(ric, "4") != 0)
+			return msg_fail(m, STATUS_INVALID,
+					"line %ld: record identification code '%s' is not 3, 4, 7 "
+					"or 8",
+					n, ric);
+		if (!code_shape(CS_HCPCS, code))
+			return msg_fail(m, STATUS_INVALID, "line %ld: '%s' is not a HCPCS code", n,
+					code);
+		if (strcmp(ric, "4") == 0) {
+			if (!l->pending || strcmp(code, l->pend_code) != 0)
+				return msg_fail(m, STATUS_INVALID,
+						"line %ld: continuation of %s without its first line",
+						n, code);
+			if (strlen(l->pend_long) + strlen(longd) + 2 < sizeof l->pend_long) {
+				strcat(l->pend_long, " ");
+				strcat(l->pend_long, longd);
+			}
+			continue;
+		}
+		if ((ret = flush_hcpcs(l, m)) != STATUS_OK)
+			return msg_fail(m, ret, "line %ld: %s", n, m->text);
+		text_copy(l->pend_code, sizeof l->pend_code, code);
+		text_copy(l->pend_short, sizeof l->pend_short, shortd);
+		text_copy(l->pend_long, sizeof l->pend_long, longd);
+		l->pending = 1;
+	}
+	return flush_hcpcs(l, m);
+}
+
+static status_t load_cpt(loader_t *l, FILE *f, msg_t *m)
+{
+	csv_t *csv = csv_new(f);
+	char **v;
+	int n;
+	long line;
+	status_t ret = STATUS_OK;
+	if (!csv)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	for (;;) {
+		char code[16], desc[512];
+		status_t r = csv_next(csv, &v, &n, &line, m);
+		if (r == STATUS_NOTFOUND)
+			break;
+		if (r != STATUS_OK) {
+			ret = r;
+			break;
+		}
+		if (line == 1 && n >= 1 && strcasecmp(v[0], "code") == 0)
+			continue; /* header */
+		if (n != 2) {
+			ret = msg_fail(m, STATUS_INVALID,
+				       "line %ld: expected code,description (%d fields)", line, n);
+			break;
+		}
+		text_copy(code, sizeof code, v[0]);
+		rstrip(code);
+		text_copy(desc, sizeof desc, v[1]);
+		rstrip(desc);
+		if (!code_shape(CS_CPT, code)) {
+			ret = msg_fail(m, STATUS_INVALID, "line %ld: '%s' is not a CPT code", line,
+				       code);
+			break;
+		}
+		if (!*desc) {
+			ret = msg_fail(m, STATUS_INVALID, "line %ld: no description", line);
+			break;
+		}
+		r = put(l, code, 1, desc, desc, m);
+		if (r == STATUS_EXISTS)
+			r = msg_fail(m, STATUS_INVALID, "line %ld: code %s appears twice", line, code);
+		if ((ret = r) != STATUS_OK)
+			break;
+	}
+	csv_free(csv);
+	return ret;
+}
+
+static int valid_date(const char *d)
+{
+	int y, mo, dd, n = 0;
+	if (!d || sscanf(d, "%4d-%2d-%2d%n", &y, &mo, &dd, &n) != 3 || n != 10 || d[10])
+		return 0;
+	return mo >= 1 && mo <= 12 && dd >= 1 && dd <= 31 && y >= 1990 && y <= 2200;
+}
+
+status_t codes_import(session_t *s, codesys_t cs, const char *path, const char *version,
+		      const char *effective, codes_import_report_t *rep, msg_t *m)
+{
+	status_t ret;
+	db_codeset_t v, have;
+	loader_t l;
+	FILE *f = NULL;
+	char detail[200];
+	msg_t ignore;
+
+	memset(rep, 0, sizeof *rep);
+	if ((ret = session_require(s, ACT_CODESET_MANAGE, m)) != STATUS_OK)
+		return ret;
+	if ((unsigned)cs >= CS_COUNT)
+		return msg_fail(m, STATUS_INVALID, "Unknown code system.");
+	if (!version || !*version || strlen(version) >= sizeof v.version)
+		return msg_fail(m, STATUS_INVALID, "Give the version (e.g. FY2026).");
+	if (!valid_date(effective))
+		return msg_fail(m, STATUS_INVALID,
+				"Give the date the version takes effect as YYYY-MM-DD.");
+	memset(&v, 0, sizeof v);
+	text_copy(v.system, sizeof v.system, sys_names[cs]);
+	text_copy(v.version, sizeof v.version, version);
+	text_copy(v.effective, sizeof v.effective, effective);
+	core_now(v.imported);
+	text_copy(v.imported_by, sizeof v.imported_by, s->user.name);
+	if ((ret = file_digest(path, v.digest, m)) != STATUS_OK)
+		return ret;
+	if (db_codeset_get(s->c->db, v.system, version, &have, &ignore) == STATUS_OK) {
+		if (strcmp(have.digest, v.digest) != 0)
+			return msg_fail(m, STATUS_CONFLICT,
+					"%s %s is already loaded from a different file; give the new "
+					"file another version name.",
+					sys_labels[cs], version);
+		rep->already_loaded = 1;
+		rep->codes = have.codes;
+		rep->billable = have.billable;
+		return msg_fail(m, STATUS_OK, "%s %s is already loaded (%lld codes); nothing to do.",
+				sys_labels[cs], version, (long long)have.codes);
+	}
+	if (!(f = fopen(path, "rb")))
+		return msg_fail(m, STATUS_NOTFOUND, "Cannot open %s: %s.", path, strerror(errno));
+	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
+		goto cleanup;
+	db_bulk_mode(s->c->db, 1, &ignore);
+	ret = db_codeset_create(s->c->db, &v, m);
+	memset(&l, 0, sizeof l);
+	l.db = s->c->db;
+	l.vid = v.vid;
+	if (ret == STATUS_EXISTS)
+		ret = msg_fail(m, STATUS_CONFLICT, "%s %s is already loaded.", sys_labels[cs], version);
+	if (ret == STATUS_OK)
+		ret = cs == CS_ICD10CM ? load_icd10(&l, f, m)
+		      : cs == CS_HCPCS ? load_hcpcs(&l, f, m)
+				       : load_cpt(&l, f, m);
+	if (ret == STATUS_OK && l.codes == 0)
+		ret = msg_fail(m, STATUS_INVALID, "%s holds no codes.", path);
+	if (ret == STATUS_OK)
+		ret = db_codeset_set_counts(s->c->db, v.vid, l.codes, l.billable, m);
+	snprintf(detail, sizeof detail, "%s %s effective %s: %lld codes", sys_labels[cs], version,
+		 effective, (long long)l.codes);
+	if (ret == STATUS_OK)
+		ret = audit_append(s, "codes_import", "", "ok", detail, m);
+	if (ret == STATUS_OK)
+		ret = db_commit(s->c->db, m);
+	if (ret != STATUS_OK)
+		db_rollback(s->c->db);
+	db_bulk_mode(s->c->db, 0, &ignore);
+	if (ret == STATUS_OK) {
+		rep->codes = l.codes;
+		rep->billable = l.billable;
+		msg_set(m, "Loaded %s %s effective %s: %lld codes (%lld billable, %lld headers).",
+			sys_labels[cs], version, effective, (long long)l.codes,
+			(long long)l.billable, (long long)(l.codes - l.billable));
+	}
+cleanup:
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+struct versions_ctx {
+	int (*fn)(const codeset_info_t *v, void *arg);
+	void *arg;
+	db_codeset_t all[256];
+	int n;
+};
+
+static int collect_set(const db_codeset_t *v, void *arg)
+{
+	struct versions_ctx *c = arg;
+	if (c->n < 256)
+		c->all[c->n++] = *v;
+	return 0;
+}
+
+status_t codes_versions(session_t *s, int (*fn)(const codeset_info_t *v, void *arg), void *arg,
+			msg_t *m)
+{
+	status_t ret;
+	struct versions_ctx *c = calloc(1, sizeof *c);
+	if (!c)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	if (!session_can(s, ACT_CODESET_MANAGE) && !session_can(s, ACT_CODING_EDIT)) {
+		free(c);
+		return session_require(s, ACT_CODESET_MANAGE, m);
+	}
+	ret = db_codeset_each(s->c->db, collect_set, c, m);
+	for (int i = 0; ret == STATUS_OK && i < c->n; i++) {
+		codeset_info_t o;
+		memset(&o, 0, sizeof o);
+		text_copy(o.system, sizeof o.system, c->all[i].system);
+		text_copy(o.version, sizeof o.version, c->all[i].version);
+		text_copy(o.effective, sizeof o.effective, c->all[i].effective);
+		/* The next version of the same system ends this one. */
+		if (i + 1 < c->n && strcmp(c->all[i + 1].system, c->all[i].system) == 0)
+			text_copy(o.until, sizeof o.until, c->all[i + 1].effective);
+		text_copy(o.imported, sizeof o.imported, c->all[i].imported);
+		text_copy(o.imported_by, sizeof o.imported_by, c->all[i].imported_by);
+		o.codes = c->all[i].codes;
+		o.billable = c->all[i].billable;
+		if (fn(&o, arg))
+			break;
+	}
+	free(c);
+	return ret;
+}
+
+/* ---- search ----------------------------------------------------------- */
+
+struct hits {
+	codesys_t cs;
+	int (*fn)(const code_hit_t *h, void *arg);
+	void *arg;
+	int n;
+};
+
+static int hit_each(const db_code_t *c, void *arg)
+{
+	struct hits *h = arg;
+	code_hit_t o;
+	dotted(h->cs, c->code, o.code, sizeof o.code);
+	o.billable = c->billable;
+	text_copy(o.desc, sizeof o.desc, c->desc);
+	h->n++;
+	return h->fn(&o, h->arg);
+}
+
+static status_t version_on(session_t *s, codesys_t cs, const char *date, db_codeset_t *v,
+			   msg_t *m)
+{
+	char d[11];
+	if (!date || !*date) {
+		today(d);
+		date = d;
+	}
+	if (db_codeset_on(s->c->db, sys_names[cs], date, v, m) != STATUS_OK)
+		return msg_fail(m, STATUS_NOTFOUND,
+				"No %s code set is in effect on %s; load one with 'chartroom codes "
+				"import'.",
+				sys_labels[cs], date);
+	return STATUS_OK;
+}
+
+static int looks_like_code(codesys_t cs, const char *q)
+{
+	char c[16];
+	if (!undotted(q, c, sizeof c) || strchr(q, ' '))
+		return 0;
+	if (cs == CS_ICD10CM)
+		return isalpha((unsigned char)c[0]) && (!c[1] || isdigit((unsigned char)c[1]));
+	return isdigit((unsigned char)c[0]) || (isalpha((unsigned char)c[0]) &&
+						  (!c[1] || isdigit((unsigned char)c[1])));
+}
+
+/* Words -> FTS5 query: every word a quoted prefix, all required. */
+static int fts_query(const char *q, char *out, size_t size)
+{
+	size_t o = 0;
+	int words = 0;
+	while (*q) {
+		char w[64];
+		size_t n = 0;
+		while (*q && !isalnum((unsigned char)*q) && !((unsigned char)*q & 0x80))
+			q++;
+		while (*q && (isalnum((unsigned char)*q) || ((unsigned char)*q & 0x80)) &&
+		       n + 1 < sizeof w)
+			w[n++] = (char)tolower((unsigned char)*q++);
+		while (*q && (isalnum((unsigned char)*q) || ((unsigned char)*q & 0x80)))
+			q++;
+		if (!n)
+			continue;
+		w[n] = '\0';
+		if (o + n + 12 >= size)
+			break;
+		o += (size_t)snprintf(out + o, size - o, "%swords:\"%s\"*", words ? " AND " : "", w);
+		words++;
+	}
+	out[o] = '\0';
+	return words;
+}
+
+status_t codes_search(session_t *s, codesys_t cs, const char *query, const char *date, int limit,
+		      int (*fn)(const code_hit_t *h, void *arg), void *arg, msg_t *m)
+{
+	status_t ret;
+	db_codeset_t v;
+	struct hits h = {cs, fn, arg, 0};
+	char fts[512], code[16];
+	if ((unsigned)cs >= CS_COUNT)
+		return msg_fail(m, STATUS_INVALID, "Unknown code system.");
+	if (!session_can(s, ACT_CODING_EDIT) && !session_can(s, ACT_PROBLEM_RECORD) &&
+	    !session_can(s, ACT_CODESET_MANAGE))
+		return session_require(s, ACT_CODING_EDIT, m);
+	if ((ret = version_on(s, cs, date, &v, m)) != STATUS_OK)
+		return ret;
+	if (!query || !*query)
+		return STATUS_OK;
+	if (looks_like_code(cs, query) && undotted(query, code, sizeof code)) {
+		if ((ret = db_code_prefix(s->c->db, v.vid, code, limit, hit_each, &h, m)) != STATUS_OK)
+			return ret;
+		if (h.n)
+			return STATUS_OK;
+	}
+	if (!fts_query(query, fts, sizeof fts))
+		return STATUS_OK;
+	return db_code_search(s->c->db, v.vid, fts, limit, hit_each, &h, m);
+}
+
+status_t codes_children(session_t *s, codesys_t cs, const char *header, const char *date,
+			int limit, int (*fn)(const code_hit_t *h, void *arg), void *arg, msg_t *m)
+{
+	status_t ret;
+	db_codeset_t v;
+	struct hits h = {cs, fn, arg, 0};
+	char code[16];
+	if ((unsigned)cs >= CS_COUNT)
+		return msg_fail(m, STATUS_INVALID, "Unknown code system.");
+	if ((ret = version_on(s, cs, date, &v, m)) != STATUS_OK)
+		return ret;
+	if (!undotted(header ? header : "", code, sizeof code))
+		return msg_fail(m, STATUS_INVALID, "'%s' is not a code.", header ? header : "");
+	return db_code_prefix(s->c->db, v.vid, code, limit, hit_each, &h, m);
+}
+
+struct one {
+	int found;
+	db_code_t c;
+	char desc[256];
+};
+
+static int one_code(const db_code_t *c, void *arg)
+{
+	struct one *o = arg;
+	o->found = 1;
+	o->c = *c;
+	text_copy(o->desc, sizeof o->desc, c->desc);
+	o->c.desc = o->desc;
+	return 1;
+}
+
+struct kids {
+	char list[160];
+	size_t o;
+	int n;
+	const char *self;
+	codesys_t cs;
+};
+
+static int kid_each(const db_code_t *c, void *arg)
+{
+	struct kids *k = arg;
+	char d[16];
+	int w;
+	if (strcmp(c->code, k->self) == 0 || !c->billable)
+		return 0;
+	dotted(k->cs, c->code, d, sizeof d);
+	w = snprintf(k->list + k->o, sizeof k->list - k->o, "%s%s", k->n ? ", " : "", d);
+	if (w < 0 || (size_t)w >= sizeof k->list - k->o) {
+		strcpy(k->list + k->o, ", ...");
+		return 1;
+	}
+	k->o += (size_t)w;
+	return ++k->n >= 6;
+}
+
+struct other_ctx {
+	session_t *s;
+	codesys_t cs;
+	const char *code;
+	int64_t skip;
+	char where[160];
+};
+
+static int other_version(const db_codeset_t *v, void *arg)
+{
+	struct other_ctx *o = arg;
+	struct one one = {0};
+	msg_t ignore;
+	if (v->vid == o->skip || strcmp(v->system, sys_names[o->cs]) != 0)
+		return 0;
+	if (db_code_get(o->s->c->db, v->vid, o->code, one_code, &one, &ignore) == STATUS_OK &&
+	    one.found) {
+		size_t n = strlen(o->where);
+		snprintf(o->where + n, sizeof o->where - n, "%s%s %s (from %s)", n ? ", " : "",
+			 one.c.billable ? "billable in" : "a header in", v->version, v->effective);
+	}
+	return 0;
+}
+
+status_t codes_check(session_t *s, codesys_t cs, const char *code, const char *date,
+		     code_hit_t *out, msg_t *m)
+{
+	status_t ret;
+	db_codeset_t v;
+	struct one one = {0};
+	char c[16], d[16], day[11];
+	msg_t ignore;
+	memset(out, 0, sizeof *out);
+	if ((unsigned)cs >= CS_COUNT)
+		return msg_fail(m, STATUS_INVALID, "Unknown code system.");
+	if (!date || !*date) {
+		today(day);
+		date = day;
+	}
+	if (!undotted(code ? code : "", c, sizeof c) || !code_shape(cs, c))
+		return msg_fail(m, STATUS_INVALID, "Rule 'code exists': '%s' is not a code of %s.",
+				code ? code : "", sys_labels[cs]);
+	dotted(cs, c, d, sizeof d);
+	if ((ret = version_on(s, cs, date, &v, m)) != STATUS_OK)
+		return ret;
+	if ((ret = db_code_get(s->c->db, v.vid, c, one_code, &one, &ignore)) != STATUS_OK &&
+	    ret != STATUS_NOTFOUND)
+		return msg_fail(m, ret, "%s", ignore.text);
+	if (!one.found) {
+		struct other_ctx o = {s, cs, c, v.vid, ""};
+		db_codeset_each(s->c->db, other_version, &o, &ignore);
+		if (*o.where)
+			return msg_fail(m, STATUS_INVALID,
+					"Rule 'valid on the date of service': %s is not in %s %s, in "
+					"effect on %s; it is %s.",
+					d, sys_labels[cs], v.version, date, o.where);
+		return msg_fail(m, STATUS_INVALID, "Rule 'code exists': %s is not a code of %s %s.",
+				d, sys_labels[cs], v.version);
+	}
+	if (!one.c.billable) {
+		struct kids k = {"", 0, 0, c, cs};
+		struct other_ctx o = {s, cs, c, v.vid, ""};
+		db_code_prefix(s->c->db, v.vid, c, 64, kid_each, &k, &ignore);
+		db_codeset_each(s->c->db, other_version, &o, &ignore);
+		return msg_fail(m, STATUS_INVALID,
+				"Rule 'billable code': %s is a header in %s %s (in effect on %s), "
+				"not codable%s%s%s. Choose a more specific code: %s.",
+				d, sys_labels[cs], v.version, date, *o.where ? "; it is " : "",
+				o.where, "", k.n ? k.list : "(none listed)");
+	}
+	text_copy(out->code, sizeof out->code, d);
+	out->billable = 1;
+	text_copy(out->desc, sizeof out->desc, one.desc);
+	return STATUS_OK;
+}
+
+/* ---- encounter coding ------------------------------------------------- */
+
+struct enc_info {
+	int64_t prow;
+	char date[11], provider[72], status[12], coding[16], id[33];
+	int found;
+};
+
+static int enc_cb(const db_encounter_t *e, void *arg)
+{
+	struct enc_info *i = arg;
+	i->prow = e->prow;
+	text_copy(i->date, sizeof i->date, e->start);
+	text_copy(i->provider, sizeof i->provider, e->provider);
+	text_copy(i->status, sizeof i->status, e->status);
+	text_copy(i->coding, sizeof i->coding, e->coding_status);
+	i->found = 1;
+	return 1;
+}
+
+static status_t load(session_t *s, int64_t erow, coding_t *c, struct enc_info *ei, msg_t *m)
+{
+	status_t ret;
+	db_dx_t dx[CODING_MAX_DX];
+	db_px_t px[CODING_MAX_PX];
+	int ndx = 0, npx = 0;
+	memset(c, 0, sizeof *c);
+	memset(ei, 0, sizeof *ei);
+	if ((ret = db_encounter_get(s->c->db, erow, enc_cb, ei, m)) != STATUS_OK)
+		return ret;
+	if ((ret = db_dx_load(s->c->db, erow, dx, CODING_MAX_DX, &ndx, m)) != STATUS_OK ||
+	    (ret = db_px_load(s->c->db, erow, px, CODING_MAX_PX, &npx, m)) != STATUS_OK)
+		return ret;
+	c->erow = erow;
+	text_copy(c->date, sizeof c->date, ei->date);
+	text_copy(c->status, sizeof c->status, ei->coding);
+	text_copy(c->provider, sizeof c->provider, ei->provider);
+	for (int i = 0; i < ndx; i++)
+		dotted(CS_ICD10CM, dx[i].code, c->dx[i].code, sizeof c->dx[i].code);
+	c->ndx = ndx;
+	for (int i = 0; i < npx; i++) {
+		coding_px_t *p = &c->px[i];
+		const char *q;
+		text_copy(p->system, sizeof p->system, px[i].system);
+		text_copy(p->code, sizeof p->code, px[i].code);
+		p->units = px[i].units;
+		for (q = px[i].modifiers; *q && p->nmod < 4;) {
+			size_t n = strcspn(q, ",");
+			if (n == 2) {
+				memcpy(p->modifiers[p->nmod], q, 2);
+				p->modifiers[p->nmod++][2] = '\0';
+			}
+			q += n;
+			if (*q)
+				q++;
+		}
+		for (q = px[i].pointers; *q && p->npointers < CODING_MAX_DX;) {
+			p->pointers[p->npointers++] = atoi(q);
+			q += strcspn(q, ",");
+			if (*q)
+				q++;
+		}
+	}
+	c->npx = npx;
+	return STATUS_OK;
+}
+
+/* Descriptions for display (not stored: they come from the code set in
+ * effect on the date of service). */
+static void describe(session_t *s, coding_t *c)
+{
+	msg_t ignore;
+	code_hit_t h;
+	for (int i = 0; i < c->ndx; i++)
+		if (codes_check(s, CS_ICD10CM, c->dx[i].code, c->date, &h, &ignore) == STATUS_OK)
+			text_copy(c->dx[i].desc, sizeof c->dx[i].desc, h.desc);
+		else
+			text_copy(c->dx[i].desc, sizeof c->dx[i].desc, "(not valid on this date)");
+	for (int i = 0; i < c->npx; i++)
+		if (codes_check(s, codesys_from_name(c->px[i].system), c->px[i].code, c->date, &h,
+				&ignore) == STATUS_OK)
+			text_copy(c->px[i].desc, sizeof c->px[i].desc, h.desc);
+}
+
+/* May this session code this encounter? HIM any; a provider their own. */
+static status_t may_code(session_t *s, const struct enc_info *ei, msg_t *m)
+{
+	char pid[33];
+	status_t ret;
+	if ((ret = session_require(s, ACT_CODING_EDIT, m)) != STATUS_OK)
+		return ret;
+	if (!session_can(s, ACT_CODING_QUEUE) && strcmp(ei->provider, s->user.name) != 0)
+		return msg_fail(m, STATUS_DENIED,
+				"Providers code only their own encounters (this one is %s's).",
+				ei->provider);
+	(void)pid;
+	return STATUS_OK;
+}
+
+static void summary(const coding_t *c, char *out, size_t size)
+{
+	size_t o = (size_t)snprintf(out, size, "dx:");
+	for (int i = 0; i < c->ndx && o < size; i++)
+		o += (size_t)snprintf(out + o, size - o, "%s%s", i ? "," : " ", c->dx[i].code);
+	if (o < size)
+		o += (size_t)snprintf(out + o, size - o, " px:");
+	for (int i = 0; i < c->npx && o < size; i++) {
+		o += (size_t)snprintf(out + o, size - o, "%s%s", i ? "," : " ", c->px[i].code);
+		for (int k = 0; k < c->px[i].nmod && o < size; k++)
+			o += (size_t)snprintf(out + o, size - o, "-%s", c->px[i].modifiers[k]);
+	}
+}
+
+static status_t patient_id_of(session_t *s, int64_t prow, char id[33], msg_t *m)
+{
+	db_patient_row_t *row = malloc(sizeof *row);
+	status_t ret;
+	if (!row)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	ret = db_patient_get_ident(s->c->db, prow, row, m);
+	if (ret == STATUS_OK)
+		text_copy(id, 33, row->id);
+	free(row);
+	return ret;
+}
+
+/* Save c (and status) with an audit entry holding before and after. */
+static status_t store(session_t *s, const coding_t *before, const coding_t *after, int64_t prow,
+		      const char *status, const char *action, const char *why, msg_t *m)
+{
+	status_t ret;
+	db_dx_t dx[CODING_MAX_DX];
+	db_px_t px[CODING_MAX_PX];
+	char b[400], a[400], detail[1024], pid[33];
+	for (int i = 0; i < after->ndx; i++) {
+		dx[i].seq = i + 1;
+		undotted(after->dx[i].code, dx[i].code, sizeof dx[i].code);
+	}
+	for (int i = 0; i < after->npx; i++) {
+		const coding_px_t *p = &after->px[i];
+		size_t o = 0;
+		memset(&px[i], 0, sizeof px[i]);
+		px[i].line = i + 1;
+		text_copy(px[i].system, sizeof px[i].system, p->system);
+		undotted(p->code, px[i].code, sizeof px[i].code);
+		for (int k = 0; k < p->nmod; k++)
+			o += (size_t)snprintf(px[i].modifiers + o, sizeof px[i].modifiers - o, "%s%s",
+					      k ? "," : "", p->modifiers[k]);
+		o = 0;
+		for (int k = 0; k < p->npointers; k++)
+			o += (size_t)snprintf(px[i].pointers + o, sizeof px[i].pointers - o, "%s%d",
+					      k ? "," : "", p->pointers[k]);
+		px[i].units = p->units;
+	}
+	summary(before, b, sizeof b);
+	summary(after, a, sizeof a);
+	snprintf(detail, sizeof detail, "encounter %lld %s -> %s; before [%s] after [%s]%s%s",
+		 (long long)after->erow, before->status, status, b, a, why ? "; reason: " : "",
+		 why ? why : "");
+	if ((ret = patient_id_of(s, prow, pid, m)) != STATUS_OK)
+		return ret;
+	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
+		return ret;
+	ret = db_coding_store(s->c->db, after->erow, dx, after->ndx, px, after->npx, m);
+	if (ret == STATUS_OK)
+		ret = db_coding_status_set(s->c->db, after->erow, status, m);
+	if (ret == STATUS_OK)
+		ret = audit_append(s, action, pid, "ok", detail, m);
+	if (ret == STATUS_OK)
+		ret = db_commit(s->c->db, m);
+	if (ret != STATUS_OK)
+		db_rollback(s->c->db);
+	return ret;
+}
+
+/* Load for an edit: permission, not final. */
+static status_t begin_edit(session_t *s, int64_t erow, coding_t *c, struct enc_info *ei, msg_t *m)
+{
+	status_t ret = load(s, erow, c, ei, m);
+	if (ret != STATUS_OK)
+		return ret;
+	if ((ret = may_code(s, ei, m)) != STATUS_OK)
+		return ret;
+	if (strcmp(c->status, "final") == 0)
+		return msg_fail(m, STATUS_INVALID,
+				"Encounter %lld's coding is final: reopen it with a reason to change "
+				"it.",
+				(long long)erow);
+	return STATUS_OK;
+}
+
+status_t coding_get(session_t *s, int64_t erow, coding_t *out, msg_t *m)
+{
+	struct enc_info ei;
+	status_t ret;
+	if (!session_can(s, ACT_CODING_EDIT) && !session_can(s, ACT_CODING_QUEUE))
+		return session_require(s, ACT_CODING_EDIT, m);
+	if ((ret = load(s, erow, out, &ei, m)) != STATUS_OK)
+		return ret;
+	describe(s, out);
+	return STATUS_OK;
+}
+
+status_t coding_add_dx(session_t *s, int64_t erow, const char *code, msg_t *m)
+{
+	coding_t *c = malloc(sizeof *c), *before = malloc(sizeof *before);
+	struct enc_info ei;
+	code_hit_t h;
+	status_t ret;
+	if (!c || !before) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	if ((ret = begin_edit(s, erow, c, &ei, m)) != STATUS_OK)
+		goto cleanup;
+	*before = *c;
+	if ((ret = codes_check(s, CS_ICD10CM, code, c->date, &h, m)) != STATUS_OK)
+		goto cleanup;
+	for (int i = 0; i < c->ndx; i++)
+		if (strcmp(c->dx[i].code, h.code) == 0) {
+			ret = msg_fail(m, STATUS_INVALID,
+				       "Rule 'no duplicates': %s is already diagnosis %d.", h.code,
+				       i + 1);
+			goto cleanup;
+		}
+	if (c->ndx == CODING_MAX_DX) {
+		ret = msg_fail(m, STATUS_INVALID, "Rule 'at most %d diagnoses': remove one first.",
+			       CODING_MAX_DX);
+		goto cleanup;
+	}
+	text_copy(c->dx[c->ndx].code, sizeof c->dx[0].code, h.code);
+	c->ndx++;
+	ret = store(s, before, c, ei.prow, "uncoded", "coding_change", NULL, m);
+	if (ret == STATUS_OK)
+		msg_set(m, "Diagnosis %d: %s %s.", c->ndx, h.code, h.desc);
+cleanup:
+	free(c);
+	free(before);
+	return ret;
+}
+
+status_t coding_remove_dx(session_t *s, int64_t erow, int seq, msg_t *m)
+{
+	coding_t *c = malloc(sizeof *c), *before = malloc(sizeof *before);
+	struct enc_info ei;
+	status_t ret;
+	if (!c || !before) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	if ((ret = begin_edit(s, erow, c, &ei, m)) != STATUS_OK)
+		goto cleanup;
+	*before = *c;
+	if (seq < 1 || seq > c->ndx) {
+		ret = msg_fail(m, STATUS_INVALID, "There is no diagnosis %d.", seq);
+		goto cleanup;
+	}
+	memmove(&c->dx[seq - 1], &c->dx[seq], (size_t)(c->ndx - seq) * sizeof c->dx[0]);
+	c->ndx--;
+	/* Pointers follow: the removed one goes, later ones shift down. */
+	for (int i = 0; i < c->npx; i++) {
+		coding_px_t *p = &c->px[i];
+		int k = 0;
+		for (int j = 0; j < p->npointers; j++)
+			if (p->pointers[j] != seq)
+				p->pointers[k++] = p->pointers[j] > seq ? p->pointers[j] - 1
+									: p->pointers[j];
+		p->npointers = k;
+	}
+	ret = store(s, before, c, ei.prow, "uncoded", "coding_change", NULL, m);
+	if (ret == STATUS_OK)
+		msg_set(m, "Diagnosis removed.");
+cleanup:
+	free(c);
+	free(before);
+	return ret;
+}
+
+status_t coding_make_primary(session_t *s, int64_t erow, int seq, msg_t *m)
+{
+	coding_t *c = malloc(sizeof *c), *before = malloc(sizeof *before);
+	struct enc_info ei;
+	status_t ret;
+	coding_dx_t moved;
+	if (!c || !before) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	if ((ret = begin_edit(s, erow, c, &ei, m)) != STATUS_OK)
+		goto cleanup;
+	*before = *c;
+	if (seq < 1 || seq > c->ndx) {
+		ret = msg_fail(m, STATUS_INVALID, "There is no diagnosis %d.", seq);
+		goto cleanup;
+	}
+	moved = c->dx[seq - 1];
+	memmove(&c->dx[1], &c->dx[0], (size_t)(seq - 1) * sizeof c->dx[0]);
+	c->dx[0] = moved;
+	for (int i = 0; i < c->npx; i++)
+		for (int j = 0; j < c->px[i].npointers; j++) {
+			int *p = &c->px[i].pointers[j];
+			*p = *p == seq ? 1 : *p < seq ? *p + 1 : *p;
+		}
+	ret = store(s, before, c, ei.prow, "uncoded", "coding_change", NULL, m);
+	if (ret == STATUS_OK)
+		msg_set(m, "%s is now the primary diagnosis.", moved.code);
+cleanup:
+	free(c);
+	free(before);
+	return ret;
+}
+
+static int modifier_shape(const char *s)
+{
+	return strlen(s) == 2 && isalnum((unsigned char)s[0]) && isalnum((unsigned char)s[1]);
+}
+
+status_t coding_add_px(session_t *s, int64_t erow, codesys_t cs, const char *code,
+		       const char *modifiers, int units, const char *pointers, msg_t *m)
+{
+	coding_t *c = malloc(sizeof *c), *before = malloc(sizeof *before);
+	struct enc_info ei;
+	code_hit_t h;
+	coding_px_t p;
+	status_t ret;
+	const char *q;
+	if (!c || !before) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	if (cs != CS_HCPCS && cs != CS_CPT) {
+		ret = msg_fail(m, STATUS_INVALID, "Procedures are HCPCS or CPT codes.");
+		goto cleanup;
+	}
+	if ((ret = begin_edit(s, erow, c, &ei, m)) != STATUS_OK)
+		goto cleanup;
+	*before = *c;
+	if ((ret = codes_check(s, cs, code, c->date, &h, m)) != STATUS_OK)
+		goto cleanup;
+	memset(&p, 0, sizeof p);
+	text_copy(p.system, sizeof p.system, sys_names[cs]);
+	text_copy(p.code, sizeof p.code, h.code);
+	for (q = modifiers ? modifiers : ""; *q;) {
+		char mod[8];
+		size_t n;
+		while (*q == ',' || *q == ' ')
+			q++;
+		n = strcspn(q, ", ");
+		if (!n)
+			break;
+		if (n >= sizeof mod || p.nmod == 4) {
+			ret = msg_fail(m, STATUS_INVALID,
+				       "Rule 'modifiers': at most 4 modifiers of 2 characters.");
+			goto cleanup;
+		}
+		memcpy(mod, q, n);
+		mod[n] = '\0';
+		for (char *x = mod; *x; x++)
+			*x = (char)toupper((unsigned char)*x);
+		if (!modifier_shape(mod)) {
+			ret = msg_fail(m, STATUS_INVALID,
+				       "Rule 'modifiers': '%s' is not a modifier (2 letters or "
+				       "digits, e.g. 25, LT).",
+				       mod);
+			goto cleanup;
+		}
+		text_copy(p.modifiers[p.nmod++], 3, mod);
+		q += n;
+	}
+	if (units < 1 || units > 999) {
+		ret = msg_fail(m, STATUS_INVALID, "Rule 'units': units must be 1 to 999.");
+		goto cleanup;
+	}
+	p.units = units;
+	for (q = pointers ? pointers : ""; *q;) {
+		char *end;
+		long v;
+		while (*q == ',' || *q == ' ')
+			q++;
+		if (!*q)
+			break;
+		v = strtol(q, &end, 10);
+		if (end == q || v < 1 || v > c->ndx || p.npointers == 4) {
+			ret = msg_fail(m, STATUS_INVALID,
+				       "Rule 'procedure points to a diagnosis': pointer '%.*s' must "
+				       "be a diagnosis number 1 to %d (at most 4).",
+				       (int)strcspn(q, ", "), q, c->ndx);
+			goto cleanup;
+		}
+		p.pointers[p.npointers++] = (int)v;
+		q = end;
+	}
+	if (!p.npointers) {
+		ret = msg_fail(m, STATUS_INVALID,
+			       "Rule 'procedure points to a diagnosis': say which diagnosis "
+			       "(1 to %d) this procedure treats.",
+			       c->ndx);
+		goto cleanup;
+	}
+	for (int i = 0; i < c->npx; i++)
+		if (strcmp(c->px[i].code, p.code) == 0 && c->px[i].nmod == p.nmod &&
+		    (p.nmod == 0 || strcmp(c->px[i].modifiers[0], p.modifiers[0]) == 0)) {
+			ret = msg_fail(m, STATUS_INVALID,
+				       "Rule 'no duplicates': %s is already procedure line %d (add "
+				       "units or a modifier instead).",
+				       p.code, i + 1);
+			goto cleanup;
+		}
+	if (c->npx == CODING_MAX_PX) {
+		ret = msg_fail(m, STATUS_INVALID, "At most %d procedure lines.", CODING_MAX_PX);
+		goto cleanup;
+	}
+	c->px[c->npx++] = p;
+	ret = store(s, before, c, ei.prow, "uncoded", "coding_change", NULL, m);
+	if (ret == STATUS_OK)
+		msg_set(m, "Procedure line %d: %s %s.", c->npx, h.code, h.desc);
+cleanup:
+	free(c);
+	free(before);
+	return ret;
+}
+
+status_t coding_remove_px(session_t *s, int64_t erow, int line, msg_t *m)
+{
+	coding_t *c = malloc(sizeof *c), *before = malloc(sizeof *before);
+	struct enc_info ei;
+	status_t ret;
+	if (!c || !before) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	if ((ret = begin_edit(s, erow, c, &ei, m)) != STATUS_OK)
+		goto cleanup;
+	*before = *c;
+	if (line < 1 || line > c->npx) {
+		ret = msg_fail(m, STATUS_INVALID, "There is no procedure line %d.", line);
+		goto cleanup;
+	}
+	memmove(&c->px[line - 1], &c->px[line], (size_t)(c->npx - line) * sizeof c->px[0]);
+	c->npx--;
+	ret = store(s, before, c, ei.prow, "uncoded", "coding_change", NULL, m);
+	if (ret == STATUS_OK)
+		msg_set(m, "Procedure line removed.");
+cleanup:
+	free(c);
+	free(before);
+	return ret;
+}
+
+/* Every rule again, for completion and finalising. */
+static status_t validate_all(session_t *s, const coding_t *c, msg_t *m)
+{
+	code_hit_t h;
+	status_t ret;
+	if (c->ndx == 0)
+		return msg_fail(m, STATUS_INVALID,
+				"Rule 'at least one diagnosis': encounter %lld has none.",
+				(long long)c->erow);
+	for (int i = 0; i < c->ndx; i++) {
+		if ((ret = codes_check(s, CS_ICD10CM, c->dx[i].code, c->date, &h, m)) != STATUS_OK)
+			return msg_fail(m, ret, "Diagnosis %d: %s", i + 1, m->text);
+		for (int j = 0; j < i; j++)
+			if (strcmp(c->dx[i].code, c->dx[j].code) == 0)
+				return msg_fail(m, STATUS_INVALID,
+						"Rule 'no duplicates': %s appears twice.",
+						c->dx[i].code);
+	}
+	for (int i = 0; i < c->npx; i++) {
+		const coding_px_t *p = &c->px[i];
+		if ((ret = codes_check(s, codesys_from_name(p->system), p->code, c->date, &h, m)) !=
+		    STATUS_OK)
+			return msg_fail(m, ret, "Procedure line %d: %s", i + 1, m->text);
+		if (!p->npointers)
+			return msg_fail(m, STATUS_INVALID,
+					"Rule 'procedure points to a diagnosis': line %d (%s) points "
+					"to none.",
+					i + 1, p->code);
+		for (int k = 0; k < p->npointers; k++)
+			if (p->pointers[k] < 1 || p->pointers[k] > c->ndx)
+				return msg_fail(m, STATUS_INVALID,
+						"Rule 'procedure points to a diagnosis': line %d "
+						"points to diagnosis %d, which does not exist.",
+						i + 1, p->pointers[k]);
+	}
+	return STATUS_OK;
+}
+
+static status_t step(session_t *s, int64_t erow, action_t need, const char *const *from,
+		     const char *to, const char *action, const char *why, int check, msg_t *m)
+{
+	coding_t *c = malloc(sizeof *c);
+	struct enc_info ei;
+	status_t ret;
+	int ok = 0;
+	if (!c)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	if ((ret = session_require(s, need, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = load(s, erow, c, &ei, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = may_code(s, &ei, m)) != STATUS_OK)
+		goto cleanup;
+	for (int i = 0; from[i]; i++)
+		ok |= strcmp(c->status, from[i]) == 0;
+	if (!ok) {
+		ret = msg_fail(m, STATUS_INVALID, "Encounter %lld's coding is %s; it cannot become %s "
+						  "from there.",
+			       (long long)erow, c->status, to);
+		goto cleanup;
+	}
+	if (check && (ret = validate_all(s, c, m)) != STATUS_OK)
+		goto cleanup;
+	ret = store(s, c, c, ei.prow, to, action, why, m);
+	if (ret == STATUS_OK)
+		msg_set(m, "Encounter %lld's coding is now %s.", (long long)erow, to);
+cleanup:
+	free(c);
+	return ret;
+}
+
+status_t coding_complete(session_t *s, int64_t erow, msg_t *m)
+{
+	static const char *const from[] = {"uncoded", "coded", NULL};
+	return step(s, erow, ACT_CODING_EDIT, from, "coded", "coding_complete", NULL, 1, m);
+}
+
+status_t coding_verify(session_t *s, int64_t erow, msg_t *m)
+{
+	static const char *const from[] = {"coded", NULL};
+	return step(s, erow, ACT_CODING_FINALIZE, from, "verified", "coding_verify", NULL, 1, m);
+}
+
+status_t coding_finalize(session_t *s, int64_t erow, msg_t *m)
+{
+	static const char *const from[] = {"coded", "verified", NULL};
+	return step(s, erow, ACT_CODING_FINALIZE, from, "final", "coding_finalize", NULL, 1, m);
+}
+
+status_t coding_reopen(session_t *s, int64_t erow, const char *reason, msg_t *m)
+{
+	static const char *const from[] = {"final", "verified", NULL};
+	int words = 0, in = 0;
+	for (const char *p = reason ? reason : ""; *p; p++) {
+		if (*p == ' ')
+			in = 0;
+		else if (!in++)
+			words++;
+	}
+	if (words < 2 || strlen(reason) < 8)
+		return msg_fail(m, STATUS_INVALID,
+				"Give the reason for reopening the coding (a few words); it is "
+				"audited.");
+	return step(s, erow, ACT_CODING_FINALIZE, from, "coded", "coding_reopen", reason, 0, m);
+}
+
+static int days_between(const char *a, const char *b)
+{
+	struct tm ta, tb;
+	memset(&ta, 0, sizeof ta);
+	memset(&tb, 0, sizeof tb);
+	if (sscanf(a, "%4d-%2d-%2d", &ta.tm_year, &ta.tm_mon, &ta.tm_mday) != 3 ||
+	    sscanf(b, "%4d-%2d-%2d", &tb.tm_year, &tb.tm_mon, &tb.tm_mday) != 3)
+		return 0;
+	ta.tm_year -= 1900;
+	tb.tm_year -= 1900;
+	ta.tm_mon--;
+	tb.tm_mon--;
+	return (int)((timegm(&tb) - timegm(&ta)) / 86400);
+}
+
+struct queue_ctx {
+	session_t *s;
+	int (*fn)(const coding_queue_row_t *q, void *arg);
+	void *arg;
+	int late;
+	char today[11];
+};
+
+static int queue_each(const db_queue_row_t *q, void *arg)
+{
+	struct queue_ctx *c = arg;
+	coding_queue_row_t o;
+	msg_t ignore;
+	memset(&o, 0, sizeof o);
+	o.erow = q->erow;
+	patient_id_of(c->s, q->prow, o.patient_id, &ignore);
+	text_copy(o.date, sizeof o.date, q->start);
+	text_copy(o.closed, sizeof o.closed, q->closed_at);
+	o.days_waiting = days_between(o.closed, c->today);
+	text_copy(o.type, sizeof o.type, q->type);
+	text_copy(o.provider, sizeof o.provider, q->provider);
+	text_copy(o.status, sizeof o.status, q->coding_status);
+	o.late = o.days_waiting > c->s->c->cfg->late_after_days;
+	c->late += o.late;
+	return c->fn ? c->fn(&o, c->arg) : 0;
+}
+
+status_t coding_queue(session_t *s, int (*fn)(const coding_queue_row_t *q, void *arg), void *arg,
+		      int *late, msg_t *m)
+{
+	struct queue_ctx c = {s, fn, arg, 0, ""};
+	status_t ret;
+	*late = 0;
+	if ((ret = session_require(s, ACT_CODING_QUEUE, m)) != STATUS_OK)
+		return ret;
+	today(c.today);
+	ret = db_coding_queue(s->c->db, queue_each, &c, m);
+	*late = c.late;
+	return ret;
+}

@@ -1,0 +1,253 @@
+/* cli_coding.c - code sets and encounter coding on the command line:
+ * codes import/list-versions/search/check, coding show/add/remove/
+ * complete/verify/finalize/reopen, and the coding queue. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/text.h"
+#include "core/coding.h"
+#include "ui/cli_internal.h"
+
+static const char *opt(cli_t *c, const char *name)
+{
+	int err = 0;
+	return cli_opt(c->argc, c->argv, name, &err);
+}
+
+static int number(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end || errno || v <= 0)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+static int run(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m)
+{
+	status_t st = cli_sign_on(c, clinic, s, m);
+	if (st != STATUS_OK)
+		return cli_fail(st, m->text);
+	return 0;
+}
+
+static int done(clinic_t *clinic, session_t *s, status_t st, msg_t *m)
+{
+	cli_sign_off(clinic, s);
+	if (st != STATUS_OK)
+		return cli_fail(st, m->text);
+	if (m->text[0])
+		fprintf(stderr, "%s\n", m->text);
+	return 0;
+}
+
+static int print_version(const codeset_info_t *v, void *arg)
+{
+	(void)arg;
+	printf("%s\t%s\t%s\t%s\t%lld\t%lld\t%s\n", v->system, v->version, v->effective,
+	       *v->until ? v->until : "current", (long long)v->codes, (long long)v->billable,
+	       v->imported_by);
+	return 0;
+}
+
+static int print_hit(const code_hit_t *h, void *arg)
+{
+	(void)arg;
+	printf("%s\t%s\t", h->code, h->billable ? "billable" : "header");
+	cli_print_clean(h->desc);
+	putchar('\n');
+	return 0;
+}
+
+int cli_cmd_codes(cli_t *c)
+{
+	static const char usage[] =
+		"codes import icd10cm|hcpcs|cpt FILE --version V --effective YYYY-MM-DD |\n"
+		"       codes list-versions | codes search QUERY [--system S] [--date D] |\n"
+		"       codes check CODE [--system S] [--date D] | codes children CODE [--date D]";
+	const char *verb = c->argc > 1 ? c->argv[1] : "";
+	const char *sysname = opt(c, "--system");
+	codesys_t cs = sysname ? codesys_from_name(sysname) : CS_ICD10CM;
+	clinic_t *clinic = NULL;
+	session_t *s = NULL;
+	msg_t m;
+	status_t st;
+	int rc;
+	msg_clear(&m);
+	if (cli_wants_help(c->argc, c->argv)) {
+		printf("usage: chartroom %s\n\n"
+		       "  import         load a code file as one version (one transaction; the same\n"
+		       "                 file again is a no-op; a bad line is refused by number).\n"
+		       "                 icd10cm: the CMS order file; hcpcs: the CMS fixed-width\n"
+		       "                 file; cpt: your licensed list as code,description CSV\n"
+		       "  list-versions  system, version, effective, until, codes, billable\n"
+		       "  search         a code prefix (e11, E11.6) or words in any order, each a\n"
+		       "                 prefix (diab 2 kidn), in the version in effect on --date\n"
+		       "  check          is CODE codable on --date, and if not, which rule\n"
+		       "  children       the codes under a header\n",
+		       usage);
+		return 0;
+	}
+	if (cs == CS_COUNT)
+		return cli_usage_error(usage, "--system is icd10cm, hcpcs or cpt");
+	if (strcmp(verb, "import") == 0) {
+		codesys_t ics = c->argc > 2 ? codesys_from_name(c->argv[2]) : CS_COUNT;
+		codes_import_report_t rep;
+		if (ics == CS_COUNT || c->argc < 4 || !opt(c, "--version") || !opt(c, "--effective"))
+			return cli_usage_error(usage, NULL);
+		if ((rc = run(c, &clinic, &s, &m)) != 0)
+			return rc;
+		st = codes_import(s, ics, c->argv[3], opt(c, "--version"), opt(c, "--effective"),
+				  &rep, &m);
+		if (st == STATUS_OK)
+			printf("%lld\n", (long long)rep.codes);
+		return done(clinic, s, st, &m);
+	}
+	if (strcmp(verb, "list-versions") == 0) {
+		if ((rc = run(c, &clinic, &s, &m)) != 0)
+			return rc;
+		printf("system\tversion\teffective\tuntil\tcodes\tbillable\timported_by\n");
+		st = codes_versions(s, print_version, NULL, &m);
+		return done(clinic, s, st, &m);
+	}
+	if ((strcmp(verb, "search") == 0 || strcmp(verb, "check") == 0 ||
+	     strcmp(verb, "children") == 0) &&
+	    c->argc > 2) {
+		code_hit_t h;
+		if ((rc = run(c, &clinic, &s, &m)) != 0)
+			return rc;
+		if (strcmp(verb, "search") == 0)
+			st = codes_search(s, cs, c->argv[2], opt(c, "--date"), 50, print_hit, NULL, &m);
+		else if (strcmp(verb, "children") == 0)
+			st = codes_children(s, cs, c->argv[2], opt(c, "--date"), 200, print_hit, NULL,
+					    &m);
+		else if ((st = codes_check(s, cs, c->argv[2], opt(c, "--date"), &h, &m)) == STATUS_OK)
+			print_hit(&h, NULL);
+		return done(clinic, s, st, &m);
+	}
+	return cli_usage_error(usage, NULL);
+}
+
+static int print_queue(const coding_queue_row_t *q, void *arg)
+{
+	(void)arg;
+	printf("%lld\t%s\t%s\t%d\t", (long long)q->erow, q->date, q->closed, q->days_waiting);
+	cli_print_clean(q->provider);
+	putchar('\t');
+	cli_print_clean(q->type);
+	printf("\t%s%s\n", q->status, q->late ? "\tLATE" : "");
+	return 0;
+}
+
+static void print_coding(const coding_t *k)
+{
+	printf("encounter %lld  date of service %s  provider %s  coding %s\n", (long long)k->erow,
+	       k->date, k->provider, k->status);
+	for (int i = 0; i < k->ndx; i++) {
+		printf("  dx %d%s %s ", i + 1, i == 0 ? " (primary)" : "", k->dx[i].code);
+		cli_print_clean(k->dx[i].desc);
+		putchar('\n');
+	}
+	for (int i = 0; i < k->npx; i++) {
+		const coding_px_t *p = &k->px[i];
+		printf("  px %d %s %s", i + 1, p->system, p->code);
+		for (int j = 0; j < p->nmod; j++)
+			printf("-%s", p->modifiers[j]);
+		printf(" x%d ->", p->units);
+		for (int j = 0; j < p->npointers; j++)
+			printf(" %d", p->pointers[j]);
+		putchar(' ');
+		cli_print_clean(p->desc);
+		putchar('\n');
+	}
+}
+
+int cli_cmd_coding(cli_t *c)
+{
+	static const char usage[] =
+		"coding queue | coding show ENC | coding add-dx ENC CODE |\n"
+		"       coding remove-dx ENC SEQ | coding primary ENC SEQ |\n"
+		"       coding add-px ENC CODE [--system hcpcs|cpt] [--modifiers M,M] [--units N]\n"
+		"         --pointers 1,2 | coding remove-px ENC LINE |\n"
+		"       coding complete|verify|finalize ENC | coding reopen ENC --why \"REASON\"";
+	const char *verb = c->argc > 1 ? c->argv[1] : "";
+	clinic_t *clinic = NULL;
+	session_t *s = NULL;
+	msg_t m;
+	status_t st;
+	int64_t erow = 0, k = 0;
+	int rc;
+	msg_clear(&m);
+	if (cli_wants_help(c->argc, c->argv)) {
+		printf("usage: chartroom %s\n\n"
+		       "Each edit is checked (code exists, billable, valid on the date of service,\n"
+		       "no duplicates, pointers to diagnoses) and refused by rule name; complete\n"
+		       "checks everything again. final locks the coding until reopened with a\n"
+		       "reason. queue: closed encounters not final, oldest first (tab-separated:\n"
+		       "encounter, date, closed, days waiting, provider, type, status, LATE).\n",
+		       usage);
+		return 0;
+	}
+	if (strcmp(verb, "queue") == 0) {
+		int late = 0;
+		if ((rc = run(c, &clinic, &s, &m)) != 0)
+			return rc;
+		st = coding_queue(s, print_queue, NULL, &late, &m);
+		if (st == STATUS_OK)
+			msg_set(&m, "%d waiting longer than %d days.", late, c->cfg->late_after_days);
+		return done(clinic, s, st, &m);
+	}
+	if (c->argc < 3 || !number(c->argv[2], &erow))
+		return cli_usage_error(usage, NULL);
+	if ((strcmp(verb, "remove-dx") == 0 || strcmp(verb, "primary") == 0 ||
+	     strcmp(verb, "remove-px") == 0) &&
+	    (c->argc < 4 || !number(c->argv[3], &k)))
+		return cli_usage_error(usage, NULL);
+	if ((strcmp(verb, "add-dx") == 0 || strcmp(verb, "add-px") == 0) && c->argc < 4)
+		return cli_usage_error(usage, NULL);
+	if (strcmp(verb, "reopen") == 0 && !opt(c, "--why"))
+		return cli_usage_error(usage, "--why \"REASON\" is needed");
+	if ((rc = run(c, &clinic, &s, &m)) != 0)
+		return rc;
+	if (strcmp(verb, "show") == 0) {
+		coding_t *kd = malloc(sizeof *kd);
+		if (!kd)
+			st = msg_fail(&m, STATUS_NOMEM, "out of memory");
+		else if ((st = coding_get(s, erow, kd, &m)) == STATUS_OK)
+			print_coding(kd);
+		free(kd);
+	} else if (strcmp(verb, "add-dx") == 0) {
+		st = coding_add_dx(s, erow, c->argv[3], &m);
+	} else if (strcmp(verb, "remove-dx") == 0) {
+		st = coding_remove_dx(s, erow, (int)k, &m);
+	} else if (strcmp(verb, "primary") == 0) {
+		st = coding_make_primary(s, erow, (int)k, &m);
+	} else if (strcmp(verb, "add-px") == 0) {
+		const char *sys = opt(c, "--system");
+		const char *units = opt(c, "--units");
+		codesys_t cs = sys ? codesys_from_name(sys) : CS_HCPCS;
+		st = coding_add_px(s, erow, cs, c->argv[3], opt(c, "--modifiers"),
+				   units ? atoi(units) : 1, opt(c, "--pointers"), &m);
+	} else if (strcmp(verb, "remove-px") == 0) {
+		st = coding_remove_px(s, erow, (int)k, &m);
+	} else if (strcmp(verb, "complete") == 0) {
+		st = coding_complete(s, erow, &m);
+	} else if (strcmp(verb, "verify") == 0) {
+		st = coding_verify(s, erow, &m);
+	} else if (strcmp(verb, "finalize") == 0) {
+		st = coding_finalize(s, erow, &m);
+	} else if (strcmp(verb, "reopen") == 0) {
+		st = coding_reopen(s, erow, opt(c, "--why"), &m);
+	} else {
+		cli_sign_off(clinic, s);
+		return cli_usage_error(usage, NULL);
+	}
+	return done(clinic, s, st, &m);
+}
