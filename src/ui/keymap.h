@@ -38,6 +38,7 @@
 	X(BACKSPACE, "backspace", "Backspace", "Delete the character before the cursor")           \
 	X(DELETE, "delete", "Del", "Delete the character under the cursor")                        \
 	X(CLEAR_FIELD, "clear_field", "^U", "Clear the field")                                     \
+	X(SEARCH, "search", "/", "Find text in a list; / and Enter again: the next")               \
 	X(RELOAD, "reload", "F5", "Read the list again; run the check again")                      \
 	X(LOCK, "lock", "F12", "Lock the screen now (your password unlocks it)")                   \
 	X(SWITCH_USER, "switch_user", "F2", "Lock screen: sign off, let another user sign on")     \

@@ -2,7 +2,8 @@
  * per entry drawn on demand, Enter for the whole entry. Holds a copy of
  * the newest AUDIT_SHOW_MAX entries from audit_list (core checks
  * ACT_AUDIT_VIEW and records the review itself in the trail); the details
- * may name patients, so the copy is wiped on close and on idle lock. */
+ * may name patients, so the copy is wiped on close and on idle lock, and
+ * so is the text of a search (/), which may be a name too. */
 #include "ui/screen_audit.h"
 
 #include <inttypes.h>
@@ -13,6 +14,7 @@
 #include "core/audit.h"
 #include "ui/draw.h"
 #include "ui/theme.h"
+#include "ui/widget_field.h"
 #include "ui/widget_list.h"
 
 /* audit_list offers no paging, and each call is itself audited, so the
@@ -38,6 +40,8 @@ typedef struct audit {
 	int n, cap;
 	int truncated;
 	ui_list_t list;
+	ui_field_t find; /* the search text (/) */
+	int finding;     /* the search field has the focus */
 } audit_t;
 
 static int audit_count(void *arg)
@@ -78,6 +82,17 @@ static void audit_row(void *arg, WINDOW *w, int y, int x, int width, int i, int 
 	if (!selected)
 		wattrset(w, theme_attr(TH_NORMAL));
 	draw_text(w, y, x + C_TARGET, width - C_TARGET, r->target, 0);
+}
+
+static int audit_match(void *arg, int i, const char *text)
+{
+	const arow_t *r = &((audit_t *)arg)->rows[i];
+	char seq[24];
+	snprintf(seq, sizeof seq, "%" PRId64, r->seq);
+	return strcmp(seq, text) == 0 || strcasestr(r->ts, text) || strcasestr(r->user, text) ||
+	       strcasestr(r->os_user, text) || strcasestr(r->source, text) ||
+	       strcasestr(r->action, text) || strcasestr(r->target, text) ||
+	       strcasestr(r->outcome, text) || (r->detail && strcasestr(r->detail, text));
 }
 
 static int take_entry(const audit_entry_t *e, void *arg)
@@ -130,6 +145,8 @@ static void audit_forget(ui_t *ui, void *priv)
 	a->rows = NULL;
 	a->n = a->cap = 0;
 	a->truncated = 0;
+	tfield_clear(&a->find);
+	a->finding = 0;
 }
 
 static status_t audit_reload(ui_t *ui, void *priv, msg_t *m)
@@ -152,16 +169,28 @@ static status_t audit_open(ui_t *ui, void *priv, msg_t *m)
 	a->ui = ui;
 	a->list.count = audit_count;
 	a->list.draw_row = audit_row;
+	a->list.match = audit_match;
 	a->list.arg = a;
+	if ((ret = tfield_init(&a->find, 128, 0, m)) != STATUS_OK)
+		return ret;
 	a->list.empty = "The audit trail is empty.";
-	if ((ret = audit_reload(ui, priv, m)) != STATUS_OK)
+	if ((ret = audit_reload(ui, priv, m)) != STATUS_OK) {
 		audit_forget(ui, priv);
+		tfield_free(&a->find);
+	}
 	return ret;
 }
 
 static void audit_close(ui_t *ui, void *priv)
 {
+	audit_t *a = priv;
 	audit_forget(ui, priv);
+	tfield_free(&a->find);
+}
+
+static int audit_typing(const void *priv)
+{
+	return ((const audit_t *)priv)->finding;
 }
 
 static void audit_draw(ui_t *ui, void *priv, WINDOW *w)
@@ -169,7 +198,6 @@ static void audit_draw(ui_t *ui, void *priv, WINDOW *w)
 	audit_t *a = priv;
 	int W = getmaxx(w), H = getmaxy(w);
 	char pos[48], foot[128];
-	(void)ui;
 	wattrset(w, theme_attr(TH_HEADING));
 	mvwaddstr(w, 0, C_SEQ + 4, "Seq");
 	mvwaddstr(w, 0, C_TIME, "Time (UTC)");
@@ -179,6 +207,11 @@ static void audit_draw(ui_t *ui, void *priv, WINDOW *w)
 	mvwaddstr(w, 0, C_TARGET, "Target");
 	wattrset(w, theme_attr(TH_NORMAL));
 	list_draw(&a->list, w, 1, 0, H - 2, W);
+	if (a->finding) {
+		mvwaddstr(w, H - 1, 1, "Find:");
+		tfield_draw(ui, w, H - 1, 7, W - 8, &a->find, 1);
+		return;
+	}
 	list_position(&a->list, pos, sizeof pos);
 	snprintf(foot, sizeof foot, "%s, newest first%s", pos,
 	         a->truncated ? " (only the newest are read; use 'chartroom audit list' for all)"
@@ -189,12 +222,29 @@ static void audit_draw(ui_t *ui, void *priv, WINDOW *w)
 static unsigned audit_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 {
 	audit_t *a = priv;
-	unsigned r = list_handle(&a->list, ev->action);
+	unsigned r;
 	const arow_t *e;
 	char text[1024], ts[32];
-	if (r != UI_IGNORED)
+	if (a->finding) {
+		if ((r = tfield_handle(ui, &a->find, ev)) != UI_IGNORED)
+			return r;
+		if (ev->action == KA_SELECT && tfield_text(&a->find)[0]) {
+			a->finding = 0;
+			if (!list_find(&a->list, tfield_text(&a->find)))
+				ui_message(ui, UI_MSG_WARN, "No entry contains \"%s\".",
+				           tfield_text(&a->find));
+			return UI_REDRAW;
+		}
+		if (ev->action == KA_BACK || ev->action == KA_SELECT)
+			a->finding = 0;
+		return UI_REDRAW; /* nothing else while the search field is open */
+	}
+	if ((r = list_handle(&a->list, ev->action)) != UI_IGNORED)
 		return r;
 	switch (ev->action) {
+	case KA_SEARCH:
+		a->finding = 1;
+		return UI_REDRAW;
 	case KA_RELOAD:
 		return UI_RELOAD | UI_REDRAW;
 	case KA_SELECT:
@@ -216,8 +266,8 @@ static unsigned audit_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint audit_hints[] = {
-    {KA_SELECT, "details"}, {KA_PAGE_DOWN, "page"}, {KA_RELOAD, "reload"},
-    {KA_BACK, "back"},      {KA_HELP, "help"},      {KA_NONE, NULL},
+    {KA_SELECT, "details"}, {KA_SEARCH, "find"}, {KA_PAGE_DOWN, "page"}, {KA_RELOAD, "reload"},
+    {KA_BACK, "back"},      {KA_HELP, "help"},   {KA_NONE, NULL},
 };
 
 const struct screen_ops screen_audit = {
@@ -230,4 +280,5 @@ const struct screen_ops screen_audit = {
     .handle = audit_handle,
     .reload = audit_reload,
     .forget = audit_forget,
+    .typing = audit_typing,
 };

@@ -95,3 +95,20 @@ void list_position(const ui_list_t *l, char *buf, size_t size)
 	else
 		snprintf(buf, size, "rows %d-%d of %d", l->top + 1, last, n);
 }
+
+int list_find(ui_list_t *l, const char *text)
+{
+	int n = l->count(l->arg);
+	if (!l->match || !text || !*text || n == 0)
+		return 0;
+	for (int k = 1; k <= n; k++) {
+		int i = (l->cur + k) % n;
+		if (l->match(l->arg, i, text)) {
+			l->cur = i;
+			if (l->top > i || (l->page > 0 && i >= l->top + l->page))
+				l->top = i; /* list_draw settles the top */
+			return 1;
+		}
+	}
+	return 0;
+}

@@ -17,6 +17,8 @@ typedef struct ui_list {
 	 * blanked the line; the callback writes text (draw_text) and may add
 	 * attributes of its own. */
 	void (*draw_row)(void *arg, WINDOW *w, int y, int x, int width, int i, int selected);
+	/* Does row i contain text? (for list_find; may be NULL) */
+	int (*match)(void *arg, int i, const char *text);
 	void *arg;
 	const char *empty; /* shown when there are no rows */
 	int cur;           /* selected row */
@@ -32,6 +34,10 @@ void list_draw(ui_list_t *l, WINDOW *w, int y, int x, int h, int width);
  * UI_* flags: UI_REDRAW when it moved, UI_HANDLED when it was a list key
  * that changed nothing, UI_IGNORED for other actions. */
 unsigned list_handle(ui_list_t *l, keyact_t a);
+
+/* Move the cursor to the next row after the current one that matches
+ * text, wrapping round to the top. Returns 1 when one was found. */
+int list_find(ui_list_t *l, const char *text);
 
 /* Keep the cursor inside the rows after the count changed. */
 void list_clamp(ui_list_t *l);

@@ -69,6 +69,23 @@ expect "Enter shows the whole entry" "Sequence:" 5
 expect "... with its detail" "Detail:"
 tui_send Escape
 sleep 0.3
+# Find (/): type, Enter jumps to the next matching entry.
+tui_send /
+expect "/ opens a find field" "Find:" 5
+tui_type "account_locked"
+tui_send Enter
+sleep 0.3
+tui_send Enter
+expect "Enter on the found row shows the matching entry" "Action:    account_locked" 5
+tui_send Escape
+sleep 0.3
+tui_send /
+tui_send C-u
+tui_type "no-such-thing-q?"
+expect "q and ? are typed into the find field" "Find: no-such-thing-q?" 5
+tui_send Enter
+expect "a search that finds nothing says so" 'No entry contains "no-such-thing-q?".' 5
+tui_send Home
 tui_send F5
 expect "F5 reads the trail again (a second audit_view)" "rows 1-" 5
 check "two reviews recorded" test "$(sql "select count(*) from audit where action='audit_view'")" -eq 2
