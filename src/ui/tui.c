@@ -229,7 +229,8 @@ static status_t push(ui_t *ui, const struct screen_ops *ops, int replace, msg_t 
 	void *priv;
 	if (!(ops->flags & SCREEN_NO_SESSION) && !ui->session)
 		return msg_fail(m, STATUS_DENIED, "Sign on first.");
-	if (!replace && ui->depth == STACK_MAX)
+	/* The last slot is kept for the lock screen, which must always open. */
+	if (!replace && ui->depth >= (ops == &screen_lock ? STACK_MAX : STACK_MAX - 1))
 		return msg_fail(m, STATUS_INVALID, "Too many screens open; close one first.");
 	if (!(priv = calloc(1, ops->private_size ? ops->private_size : 1)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory opening %s.", ops->title);
