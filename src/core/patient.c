@@ -308,9 +308,24 @@ static int luhn_digit(const char *digits)
 
 void patient_mrn_format(const config_t *cfg, int64_t seq, char *out, size_t size)
 {
+	/* Built by hand: the bulk writer formats a million of these. */
 	char digits[24];
-	snprintf(digits, sizeof digits, "%0*" PRId64, cfg->mrn_digits, seq);
-	snprintf(out, size, "%s%s%d", cfg->mrn_prefix, digits, luhn_digit(digits));
+	int nd = cfg->mrn_digits < 20 ? cfg->mrn_digits : 20;
+	size_t pl = strlen(cfg->mrn_prefix);
+	uint64_t v = seq < 0 ? 0 : (uint64_t)seq;
+	for (int i = nd - 1; i >= 0; i--) {
+		digits[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	digits[nd] = '\0';
+	if (pl + (size_t)nd + 2 > size) {
+		out[0] = '\0';
+		return;
+	}
+	memcpy(out, cfg->mrn_prefix, pl);
+	memcpy(out + pl, digits, (size_t)nd);
+	out[pl + (size_t)nd] = (char)('0' + luhn_digit(digits));
+	out[pl + (size_t)nd + 1] = '\0';
 }
 
 int patient_mrn_valid(const config_t *cfg, const char *mrn)

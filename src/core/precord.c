@@ -273,8 +273,10 @@ static void *feed_worker(void *arg)
 			break;
 		pthread_mutex_lock(&f->mu);
 		f->tail = (f->tail + 1) % RING;
-		f->count++;
-		pthread_cond_signal(&f->not_empty);
+		/* Wake the writer only if it may be waiting (the ring was
+		 * empty): a signal per row costs a system call. */
+		if (f->count++ == 0)
+			pthread_cond_signal(&f->not_empty);
 		pthread_mutex_unlock(&f->mu);
 	}
 	if (p) {
@@ -327,8 +329,8 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 		}
 		it = &f.ring[f.head];
 		pthread_mutex_unlock(&f.mu);
-		snprintf(it->row.created, sizeof it->row.created, "%s", b->when);
-		snprintf(it->row.created_by, sizeof it->row.created_by, "%s", b->s->user.name);
+		text_copy(it->row.created, sizeof it->row.created, b->when);
+		text_copy(it->row.created_by, sizeof it->row.created_by, b->s->user.name);
 		ret = db_patient_insert(db, &it->row, m);
 		if (ret == STATUS_OK)
 			ret = collect_tokens(b, &it->tokens, it->row.prow, m);
@@ -336,10 +338,10 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 			(*added)++;
 		pthread_mutex_lock(&f.mu);
 		f.head = (f.head + 1) % RING;
-		f.count--;
 		if (ret != STATUS_OK)
 			f.stop = 1;
-		pthread_cond_signal(&f.not_full);
+		if (f.count-- == RING || f.stop)
+			pthread_cond_signal(&f.not_full);
 		pthread_mutex_unlock(&f.mu);
 		if (ret != STATUS_OK)
 			break;

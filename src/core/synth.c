@@ -8,7 +8,7 @@
 #include "base/text.h"
 #include "core/precord.h"
 
-#define CHUNK 250000
+#define CHUNK 1000000
 
 typedef struct list {
 	const char *name;
