@@ -586,7 +586,7 @@ status_t codes_search(session_t *s, codesys_t cs, const char *query, const char 
 	}
 	if (!fts_query(query, fts, sizeof fts))
 		return STATUS_OK;
-	return db_code_search(s->c->db, v.vid, fts, limit, hit_each, &h, m);
+	return db_code_search(s->c->db, &v, fts, limit, hit_each, &h, m);
 }
 
 status_t codes_children(session_t *s, codesys_t cs, const char *header, const char *date,

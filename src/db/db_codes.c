@@ -8,7 +8,7 @@
 
 #define SET_COLS                                                                  \
 	"vid, system, version, effective, imported, imported_by, codes, billable, " \
-	"digest"
+	"digest, rid_lo, rid_hi"
 
 static void set_from(sqlite3_stmt *st, db_codeset_t *v)
 {
@@ -22,6 +22,8 @@ static void set_from(sqlite3_stmt *st, db_codeset_t *v)
 	v->codes = sqlite3_column_int64(st, 6);
 	v->billable = sqlite3_column_int64(st, 7);
 	db_col_text(st, 8, v->digest, sizeof v->digest);
+	v->rid_lo = sqlite3_column_int64(st, 9);
+	v->rid_hi = sqlite3_column_int64(st, 10);
 }
 
 static status_t set_one(db_t *db, const char *sql, const char *a, const char *b,
@@ -85,7 +87,10 @@ status_t db_codeset_create(db_t *db, db_codeset_t *v, msg_t *m)
 status_t db_codeset_set_counts(db_t *db, int64_t vid, int64_t codes, int64_t billable, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
-	status_t ret = db_prepare(db, "UPDATE code_versions SET codes = ?2, billable = ?3 WHERE vid = ?1",
+	status_t ret = db_prepare(db,
+				  "UPDATE code_versions SET codes = ?2, billable = ?3, "
+				  "rid_lo = (SELECT min(rid) FROM code_rows WHERE vid = ?1), "
+				  "rid_hi = (SELECT max(rid) FROM code_rows WHERE vid = ?1) WHERE vid = ?1",
 				  &st, m);
 	if (ret != STATUS_OK)
 		return ret;
@@ -193,11 +198,14 @@ static const char SQL_CODE_GET[] =
 static const char SQL_CODE_PREFIX[] =
 	"SELECT code, billable, long_desc FROM codes WHERE vid = ?1 AND code >= ?2 AND "
 	"code < ?2 || '~' ORDER BY code LIMIT ?3";
+/* The rowid range keeps the match inside one version, and ORDER BY rowid
+ * (code order, as imported) lets FTS5 stop after the first `limit`
+ * matches instead of ranking every match of a short prefix. */
 static const char SQL_CODE_SEARCH[] =
 	"SELECT c.code, c.billable, c.long_desc FROM code_fts f "
 	"JOIN code_rows r ON r.rid = f.rowid "
 	"JOIN codes c ON c.vid = r.vid AND c.code = r.code "
-	"WHERE code_fts MATCH ?1 ORDER BY f.rank, c.code LIMIT ?2";
+	"WHERE code_fts MATCH ?1 AND f.rowid BETWEEN ?2 AND ?3 ORDER BY f.rowid LIMIT ?4";
 
 status_t db_code_get(db_t *db, int64_t vid, const char *code, db_code_fn fn, void *arg, msg_t *m)
 {
@@ -228,18 +236,18 @@ status_t db_code_prefix(db_t *db, int64_t vid, const char *prefix, int limit, db
 	return code_rows(db, st, fn, arg, &found, m);
 }
 
-status_t db_code_search(db_t *db, int64_t vid, const char *fts, int limit, db_code_fn fn,
-			void *arg, msg_t *m)
+status_t db_code_search(db_t *db, const db_codeset_t *v, const char *fts, int limit,
+			db_code_fn fn, void *arg, msg_t *m)
 {
 	sqlite3_stmt *st;
 	int found;
-	char q[600];
 	status_t ret = db_cached(db, SQL_CODE_SEARCH, &st, m);
 	if (ret != STATUS_OK)
 		return ret;
-	snprintf(q, sizeof q, "vid:v%lld AND (%s)", (long long)vid, fts);
-	sqlite3_bind_text(st, 1, q, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_text(st, 1, fts, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, v->rid_lo);
+	sqlite3_bind_int64(st, 3, v->rid_hi);
+	sqlite3_bind_int(st, 4, limit);
 	return code_rows(db, st, fn, arg, &found, m);
 }
 

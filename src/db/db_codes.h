@@ -12,6 +12,7 @@ typedef struct db_codeset {
 	char system[12], version[32], effective[11], imported[24], imported_by[72];
 	int64_t codes, billable;
 	char digest[65];
+	int64_t rid_lo, rid_hi; /* the version's code_rows ids */
 } db_codeset_t;
 
 typedef struct db_code {
@@ -40,9 +41,10 @@ status_t db_code_get(db_t *db, int64_t vid, const char *code, db_code_fn fn, voi
 /* Codes of a version starting with prefix, in code order. */
 status_t db_code_prefix(db_t *db, int64_t vid, const char *prefix, int limit, db_code_fn fn,
 			void *arg, msg_t *m);
-/* Full-text search: fts is an FTS5 query; best matches first. */
-status_t db_code_search(db_t *db, int64_t vid, const char *fts, int limit, db_code_fn fn,
-			void *arg, msg_t *m);
+/* Full-text search within one version (v), in code order: fts is an FTS5
+ * query. */
+status_t db_code_search(db_t *db, const db_codeset_t *v, const char *fts, int limit,
+			db_code_fn fn, void *arg, msg_t *m);
 
 /* Encounter coding. */
 typedef struct db_dx {
