@@ -85,6 +85,10 @@ status_t audit_drain_pending(session_t *s, msg_t *m);
  * transaction). */
 status_t clinical_publish_seal_key(session_t *s, msg_t *m);
 
+/* Check the signed-on user's password again (as before a password
+ * change). A wrong one counts towards lockout. */
+status_t session_verify_password(session_t *s, const char *password, msg_t *m);
+
 /* Common-password check: non-zero if password is on the list. */
 int users_password_common(const char *password);
 

@@ -465,6 +465,33 @@ void session_broke_glass(session_t *s, int64_t prow)
 	s->btg[s->nbtg++] = prow;
 }
 
+status_t session_verify_password(session_t *s, const char *password, msg_t *m)
+{
+	status_t ret;
+	db_user_t u;
+	secret_t kek = {0}, sk = {0};
+	if (!password || !*password)
+		return msg_fail(m, STATUS_AUTH, "Enter your current password.");
+	if ((ret = db_user_get_by_id(s->c->db, s->user.id, &u, m)) != STATUS_OK)
+		return ret;
+	if ((ret = secret_new(&kek, 0, m)) != STATUS_OK)
+		return ret;
+	if ((ret = secret_new(&sk, 0, m)) == STATUS_OK &&
+	    (ret = crypto_kek_derive(&kek, password, u.kdf_salt, u.kdf_ops, u.kdf_mem, m)) ==
+		    STATUS_OK)
+		ret = crypto_unwrap(kek.bytes, u.id, "user-secret", 1, u.secret_wrap,
+				    u.secret_wrap_len, sk.bytes, m);
+	secret_free(&sk);
+	secret_free(&kek);
+	if (ret == STATUS_AUTH) {
+		/* A wrong current password counts like a failed sign-on. */
+		ret = record_failure(s->c, &u, m);
+		if (ret == STATUS_AUTH)
+			msg_set(m, "The current password is wrong.");
+	}
+	return ret;
+}
+
 int session_is_locked(const session_t *s)
 {
 	return s->locked;

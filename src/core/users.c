@@ -439,3 +439,18 @@ done:
 		msg_set(m, "%s now has the role %s.", name, role);
 	return ret;
 }
+
+status_t users_passwd_self(session_t *s, const char *current, const char *new_password,
+			   msg_t *m)
+{
+	status_t ret;
+	if (s->locked)
+		return msg_fail(m, STATUS_DENIED, "The session is locked; sign on again.");
+	if ((ret = users_password_check(s->c->cfg, s->user.name, new_password, m)) != STATUS_OK)
+		return ret;
+	if (current && new_password && strcmp(current, new_password) == 0)
+		return msg_fail(m, STATUS_INVALID, "The new password is the same as the current one.");
+	if ((ret = session_verify_password(s, current, m)) != STATUS_OK)
+		return ret;
+	return users_passwd(s, s->user.name, new_password, m);
+}

@@ -39,5 +39,9 @@ status_t users_enable(session_t *s, const char *name, const char *new_password, 
 status_t users_unlock(session_t *s, const char *name, msg_t *m);
 status_t users_passwd(session_t *s, const char *name, const char *new_password, msg_t *m);
 status_t users_set_role(session_t *s, const char *name, const char *role, msg_t *m);
+/* Change one's own password, proving the current one first (NIST SP
+ * 800-63B). A wrong current password counts towards lockout. */
+status_t users_passwd_self(session_t *s, const char *current, const char *new_password,
+			   msg_t *m);
 
 #endif

@@ -1,7 +1,8 @@
-/* screen_passwd.c - the signed-on user changes their own password: new
- * password twice, checked by core against the policy (users_passwd), which
- * re-wraps the user's keys. Owns the two typed passwords, in guarded
- * memory, wiped after the attempt, on close and on idle lock. */
+/* screen_passwd.c - the signed-on user changes their own password: the
+ * current one (proved again, NIST SP 800-63B), then the new one twice,
+ * checked by core against the policy (users_passwd_self), which re-wraps
+ * the user's keys. Owns the three typed passwords, in guarded memory,
+ * wiped after the attempt, on close and on idle lock. */
 #include "ui/screen_passwd.h"
 
 #include <stdio.h>
@@ -16,19 +17,30 @@
 #define PASSWORD_CAP 1100
 
 typedef struct passwd {
-	ui_field_t pw, again;
-	int focus;
+	ui_field_t cur, pw, again;
+	int focus; /* 0 current, 1 new, 2 repeat */
 } passwd_t;
+
+static ui_field_t *field(passwd_t *p, int i)
+{
+	return i == 0 ? &p->cur : i == 1 ? &p->pw : &p->again;
+}
 
 static status_t passwd_open(ui_t *ui, void *priv, msg_t *m)
 {
 	passwd_t *p = priv;
 	status_t ret;
 	(void)ui;
-	if ((ret = tfield_init(&p->pw, PASSWORD_CAP, 1, m)) != STATUS_OK)
+	if ((ret = tfield_init(&p->cur, PASSWORD_CAP, 1, m)) != STATUS_OK)
 		return ret;
-	if ((ret = tfield_init(&p->again, PASSWORD_CAP, 1, m)) != STATUS_OK)
+	if ((ret = tfield_init(&p->pw, PASSWORD_CAP, 1, m)) != STATUS_OK) {
+		tfield_free(&p->cur);
+		return ret;
+	}
+	if ((ret = tfield_init(&p->again, PASSWORD_CAP, 1, m)) != STATUS_OK) {
+		tfield_free(&p->cur);
 		tfield_free(&p->pw);
+	}
 	return ret;
 }
 
@@ -36,6 +48,7 @@ static void passwd_close(ui_t *ui, void *priv)
 {
 	passwd_t *p = priv;
 	(void)ui;
+	tfield_free(&p->cur);
 	tfield_free(&p->pw);
 	tfield_free(&p->again);
 }
@@ -44,6 +57,7 @@ static void passwd_forget(ui_t *ui, void *priv)
 {
 	passwd_t *p = priv;
 	(void)ui;
+	tfield_clear(&p->cur);
 	tfield_clear(&p->pw);
 	tfield_clear(&p->again);
 	p->focus = 0;
@@ -85,10 +99,12 @@ static void passwd_draw(ui_t *ui, void *priv, WINDOW *w)
 		if (line[cut])
 			draw_center(w, y + 1, W, line + cut + 1);
 	}
-	mvwaddstr(w, 7, x, "New password:");
-	tfield_draw(ui, w, 7, x + 22, 36, &p->pw, p->focus == 0);
-	mvwaddstr(w, 9, x, "Repeat new password:");
-	tfield_draw(ui, w, 9, x + 22, 36, &p->again, p->focus == 1);
+	mvwaddstr(w, 6, x, "Current password:");
+	tfield_draw(ui, w, 6, x + 22, 36, &p->cur, p->focus == 0);
+	mvwaddstr(w, 8, x, "New password:");
+	tfield_draw(ui, w, 8, x + 22, 36, &p->pw, p->focus == 1);
+	mvwaddstr(w, 10, x, "Repeat new password:");
+	tfield_draw(ui, w, 10, x + 22, 36, &p->again, p->focus == 2);
 }
 
 static unsigned submit(ui_t *ui, passwd_t *p)
@@ -98,9 +114,14 @@ static unsigned submit(ui_t *ui, passwd_t *p)
 	status_t st;
 	size_t n1 = strlen(tfield_text(&p->pw)), n2 = strlen(tfield_text(&p->again));
 
+	if (!tfield_text(&p->cur)[0]) {
+		ui_message(ui, UI_MSG_ERROR, "Type your current password.");
+		p->focus = 0;
+		return UI_REDRAW;
+	}
 	if (!n1) {
 		ui_message(ui, UI_MSG_ERROR, "Type the new password.");
-		p->focus = 0;
+		p->focus = 1;
 		return UI_REDRAW;
 	}
 	if (n1 != n2 || crypto_memcmp(tfield_text(&p->pw), tfield_text(&p->again), n1) != 0) {
@@ -109,7 +130,7 @@ static unsigned submit(ui_t *ui, passwd_t *p)
 		return UI_REDRAW;
 	}
 	ui_busy(ui, "Changing your password...");
-	st = users_passwd(s, session_user_name(s), tfield_text(&p->pw), &m);
+	st = users_passwd_self(s, tfield_text(&p->cur), tfield_text(&p->pw), &m);
 	passwd_forget(ui, p);
 	if (st != STATUS_OK) {
 		ui_message(ui, UI_MSG_ERROR, "%s", m.text);
@@ -122,19 +143,23 @@ static unsigned submit(ui_t *ui, passwd_t *p)
 static unsigned passwd_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 {
 	passwd_t *p = priv;
-	unsigned r = tfield_handle(ui, p->focus ? &p->again : &p->pw, ev);
+	unsigned r = tfield_handle(ui, field(p, p->focus), ev);
 	if (r != UI_IGNORED)
 		return r;
 	switch (ev->action) {
 	case KA_NEXT_FIELD:
+	case KA_DOWN:
+		p->focus = (p->focus + 1) % 3;
+		return UI_REDRAW;
 	case KA_PREV_FIELD:
 	case KA_UP:
-	case KA_DOWN:
-		p->focus = !p->focus;
+		p->focus = (p->focus + 2) % 3;
 		return UI_REDRAW;
 	case KA_SELECT:
-		if (p->focus == 0 && tfield_text(&p->pw)[0] && !tfield_text(&p->again)[0]) {
-			p->focus = 1;
+		/* Enter in a filled field moves on to the next empty one. */
+		if (p->focus < 2 && tfield_text(field(p, p->focus))[0] &&
+		    !tfield_text(field(p, p->focus + 1))[0]) {
+			p->focus++;
 			return UI_REDRAW;
 		}
 		return submit(ui, p);

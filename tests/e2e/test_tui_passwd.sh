@@ -33,8 +33,19 @@ tui_send Enter
 expect "change-password screen for the signed-on user" "New password for nurse" 5
 expect "the policy is explained" "At least 15 characters"
 
+expect "the current password is asked for first" "Current password:"
 tui_send Enter
-expect "empty: asks for the password" "Type the new password." 5
+expect "empty: asks for the current password" "Type your current password." 5
+tui_type "not-the-nurse-password"
+tui_send Tab
+tui_type "$NEW"
+tui_send Tab
+tui_type "$NEW"
+tui_send Enter
+expect "a wrong current password is refused" "The current password is wrong." 15
+check "the wrong current password counts as a failed attempt" test "$(sql "select failed_count from users where name='nurse'")" -eq 1
+tui_type "$PW_NURSE"
+tui_send Tab
 tui_type "$NEW"
 tui_send Tab
 tui_type "$NEW-but-different"
@@ -42,13 +53,17 @@ expect_not "new password is never shown" "$NEW"
 tui_send Enter
 expect "two different passwords are refused" "The two passwords differ; nothing was changed." 5
 
+tui_type "$PW_NURSE"
+tui_send Tab
 tui_type "short"
-tui_send Enter
+tui_send Tab
 tui_type "short"
 wait_gone "The two passwords differ"
 tui_send Enter
 expect "a short password is refused with the policy's reason" "The password is too short: use at least 15" 15
 
+tui_type "$PW_NURSE"
+tui_send Tab
 tui_type "passwordpassword"
 tui_send Tab
 tui_type "passwordpassword"
@@ -56,6 +71,8 @@ tui_send Enter
 expect "a common password is refused" "That password is on the list of commonly used passwords" 15
 check "nothing was changed by the refusals" test "$(sql "select count(*) from audit where action='user_passwd'")" -eq 0
 
+tui_type "$PW_NURSE"
+tui_send Tab
 tui_type "$NEW"
 tui_send Tab
 tui_type "$NEW"
