@@ -33,6 +33,26 @@ if [ ! -f "$DB" ]; then
 	echo "Adding 3000 synthetic patients ..."
 	printf 'demo-him-clerk-password\n' |
 		"$BIN" --db "$DB" --user him --password-stdin demo --patients 3000 --seed 2026
+	HIM() { printf 'demo-him-clerk-password\n' | "$BIN" --db "$DB" --user him --password-stdin "$@"; }
+	ICD=../shared/data/icd10cm
+	if [ -r "$ICD/icd10cm_order_2025.txt" ] && [ -r "$ICD/icd10cm_order_2026.txt" ]; then
+		echo "Loading ICD-10-CM FY2025 and FY2026 from $ICD ..."
+		HIM codes import icd10cm "$ICD/icd10cm_order_2025.txt" --version FY2025 --effective 2024-10-01 >/dev/null
+		HIM codes import icd10cm "$ICD/icd10cm_order_2026.txt" --version FY2026 --effective 2025-10-01 >/dev/null
+	else
+		echo "Loading the ICD-10-CM sample in assets/codes (../shared/data is not here) ..."
+		HIM codes import icd10cm assets/codes/icd10cm-sample.txt --version FY2026-sample --effective 2025-10-01 >/dev/null
+	fi
+	HIM codes import hcpcs assets/codes/hcpcs-sample.txt --version 2026-sample --effective 2025-01-01 >/dev/null
+	# A few visits, so the chart and the coding queue have something in them.
+	FRONT() { printf 'demo-frontdesk-password\n' | "$BIN" --db "$DB" --user front --password-stdin "$@"; }
+	NURSE() { printf 'demo-nurse-password\n' | "$BIN" --db "$DB" --user nurse --password-stdin "$@"; }
+	for mrn in $(FRONT patient find "smith" 2>/dev/null | head -4 | cut -f1); do
+		enc=$(FRONT encounter add "$mrn" --type "office visit" --provider prov --location "Room 2" \
+			--visit-reason "follow-up of blood pressure" --date 2025-11-03 2>/dev/null) || continue
+		NURSE vitals add "$enc" --bp 134/86 --pulse 76 --temp 98.4 --weight 172 --height 68 >/dev/null 2>&1
+		NURSE encounter close "$enc" >/dev/null 2>&1
+	done
 	echo "(The recovery key is in $DIR/recovery-key.txt: in a real clinic it is printed and locked away.)"
 fi
 show_users
