@@ -116,7 +116,7 @@ check "reopening with a reason returns it to coded" [ "$(sql "select coding_stat
 out=$(cli admin "$PW_ADMIN" audit list)
 check "finalising is audited with the codes" sh -c "printf '%s' \"\$1\" | grep 'coding_finalize' | grep -q 'I10,E11.A'" _ "$out"
 check "reopening is audited with its reason" sh -c "printf '%s' \"\$1\" | grep 'coding_reopen' | grep -q 'payer asked'" _ "$out"
-check "every change is audited with before and after" sh -c "printf '%s' \"\$1\" | grep 'coding_change' | grep -q 'before \[dx: E11.A,I10 px:\] after \[dx: I10,E11.A'" _ "$out"
+check "every change is audited with before and after" sh -c "printf '%s' \"\$1\" | grep 'coding_change' | grep -q 'before \[dx: E11.A,I10 px: G0008-25,99213\] after \[dx: I10,E11.A px: G0008-25,99213\]'" _ "$out"
 out=$(H coding complete "$e_old" 2>&1)
 check "completing needs every procedure... and at least one diagnosis (here: D71 valid)" [ "$(sql "select coding_status from encounters where erow = $e_old")" = coded ]
 e3=$(cli front "$PW_FRONT" encounter add "$mrn" --type "office visit" --provider prov --date 2025-11-02 2>/dev/null)
