@@ -44,7 +44,15 @@
 	X(SWITCH_USER, "switch_user", "F2", "Lock screen: sign off, let another user sign on")     \
 	X(REDRAW, "redraw", "^L", "Repaint the whole screen")                                      \
 	X(YES, "yes", "y Y", "Answer yes to a question")                                           \
-	X(NO, "no", "n N", "Answer no to a question")
+	X(NO, "no", "n N", "Answer no to a question")                                              \
+	X(ADD, "add", "a", "Add a line (coding: a diagnosis)")                                     \
+	X(ADD_PROCEDURE, "add_procedure", "p", "Coding: add a procedure (HCPCS or CPT)")           \
+	X(REMOVE, "remove", "d", "Remove the selected line (asks first)")                          \
+	X(MAKE_PRIMARY, "make_primary", "m", "Coding: make the diagnosis the primary one")         \
+	X(COMPLETE, "complete", "c", "Coding: complete (every rule checked again)")                \
+	X(VERIFY, "verify", "v", "Coding: verify the completed coding")                            \
+	X(FINALIZE, "finalize", "f", "Coding: finalise, which locks it (asks first)")              \
+	X(REOPEN, "reopen", "o", "Coding: reopen final coding, with a reason")
 
 typedef enum {
 	KA_NONE = 0, /* no action: a plain character, or an unbound key */
