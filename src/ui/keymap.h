@@ -33,8 +33,8 @@
 	X(END, "end", "End", "Last line of a list; end of a field")                                \
 	X(LEFT, "left", "Left", "Move left in a field")                                            \
 	X(RIGHT, "right", "Right", "Move right in a field")                                        \
-	X(NEXT_FIELD, "next_field", "Tab", "Next field of a form")                                 \
-	X(PREV_FIELD, "prev_field", "BTab", "Previous field of a form")                            \
+	X(NEXT_FIELD, "next_field", "Tab", "Next field of a form; next section of a chart")        \
+	X(PREV_FIELD, "prev_field", "BTab", "Previous field of a form; previous chart section")    \
 	X(BACKSPACE, "backspace", "Backspace", "Delete the character before the cursor")           \
 	X(DELETE, "delete", "Del", "Delete the character under the cursor")                        \
 	X(CLEAR_FIELD, "clear_field", "^U", "Clear the field")                                     \
@@ -43,9 +43,15 @@
 	X(LOCK, "lock", "F12", "Lock the screen now (your password unlocks it)")                   \
 	X(SWITCH_USER, "switch_user", "F2", "Lock screen: sign off, let another user sign on")     \
 	X(REDRAW, "redraw", "^L", "Repaint the whole screen")                                      \
+	X(EDIT, "edit", "e", "Edit the demographics or a draft note")                              \
+	X(SAVE, "save", "F10 ^O", "Save the form or the note being edited")                        \
+	X(SIGN, "sign", "s", "Sign a note (providers)")                                            \
+	X(SET_STATUS, "set_status", "x", "Close an encounter; mark an allergy, drug or problem")  \
+	X(CHECK_IN, "check_in", "i", "Check the patient in (front desk)")                          \
+	X(NO_ALLERGIES, "no_known_allergies", "k", "Record \"no known allergies\"")                \
 	X(YES, "yes", "y Y", "Answer yes to a question")                                           \
 	X(NO, "no", "n N", "Answer no to a question")                                              \
-	X(ADD, "add", "a", "Add a line (coding: a diagnosis)")                                     \
+	X(ADD, "add", "a", "Add a line (coding: a diagnosis); a chart item, a note, an addendum")  \
 	X(ADD_PROCEDURE, "add_procedure", "p", "Coding: add a procedure (HCPCS or CPT)")           \
 	X(REMOVE, "remove", "d", "Remove the selected line (asks first)")                          \
 	X(MAKE_PRIMARY, "make_primary", "m", "Coding: make the diagnosis the primary one")         \

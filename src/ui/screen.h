@@ -102,6 +102,18 @@ void ui_open(ui_t *ui, const struct screen_ops *ops);
  * returns. */
 void ui_replace(ui_t *ui, const struct screen_ops *ops);
 
+/* The same, handing the new screen's .open a copy of `arg` (size bytes,
+ * at most UI_ARG_MAX): which chart, which encounter. The screen defines
+ * the struct; .open reads it with ui_arg(). The loop wipes its copy once
+ * .open has returned. A screen's .open may itself open one on top (a
+ * chart opened for check-in opens the check-in form). */
+#define UI_ARG_MAX 2048
+void ui_open_arg(ui_t *ui, const struct screen_ops *ops, const void *arg, size_t size);
+void ui_replace_arg(ui_t *ui, const struct screen_ops *ops, const void *arg, size_t size);
+/* Inside .open: the argument and its size; NULL (size 0) when the screen
+ * was opened without one. Borrowed until .open returns. */
+const void *ui_arg(const ui_t *ui, size_t *size);
+
 /* The sign-on screen hands over a new session (taken) and its banner; the
  * loop shows the welcome screen. */
 void ui_signed_on(ui_t *ui, session_t *s, const login_info_t *info);

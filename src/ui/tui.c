@@ -61,6 +61,10 @@ struct ui {
 	int depth;
 	const struct screen_ops *want; /* opened after the handler returns */
 	int want_replace;
+	unsigned char want_arg[UI_ARG_MAX]; /* its argument (ui_open_arg) */
+	size_t want_arg_size;
+	const void *arg; /* during .open: the argument */
+	size_t arg_size;
 
 	char msg[512];
 	ui_msg_kind_t msg_kind;
@@ -128,14 +132,37 @@ void ui_busy(ui_t *ui, const char *text)
 
 void ui_open(ui_t *ui, const struct screen_ops *ops)
 {
-	ui->want = ops;
-	ui->want_replace = 0;
+	ui_open_arg(ui, ops, NULL, 0);
 }
 
 void ui_replace(ui_t *ui, const struct screen_ops *ops)
 {
+	ui_replace_arg(ui, ops, NULL, 0);
+}
+
+void ui_open_arg(ui_t *ui, const struct screen_ops *ops, const void *arg, size_t size)
+{
+	if (size > sizeof ui->want_arg)
+		size = 0; /* a programming error; the screen's .open sees no argument */
 	ui->want = ops;
+	ui->want_replace = 0;
+	explicit_bzero(ui->want_arg, sizeof ui->want_arg);
+	if (arg && size)
+		memcpy(ui->want_arg, arg, size);
+	ui->want_arg_size = arg ? size : 0;
+}
+
+void ui_replace_arg(ui_t *ui, const struct screen_ops *ops, const void *arg, size_t size)
+{
+	ui_open_arg(ui, ops, arg, size);
 	ui->want_replace = 1;
+}
+
+const void *ui_arg(const ui_t *ui, size_t *size)
+{
+	if (size)
+		*size = ui->arg ? ui->arg_size : 0;
+	return ui->arg;
 }
 
 void ui_signed_on(ui_t *ui, session_t *s, const login_info_t *info)
@@ -333,6 +360,35 @@ static void lock_now(ui_t *ui)
 	clearok(curscr, TRUE); /* repaint everything: nothing old stays visible */
 }
 
+/* Open the screen a handler (or a screen's .open) asked for, with its
+ * argument; repeat while an .open asks for another (a bounded chain). */
+static void open_wanted(ui_t *ui, const struct screen_ops *want, int replace)
+{
+	unsigned char arg[UI_ARG_MAX];
+	msg_t m;
+	for (int k = 0; want && k < 4; k++) {
+		size_t size = ui->want_arg_size;
+		memcpy(arg, ui->want_arg, size);
+		explicit_bzero(ui->want_arg, sizeof ui->want_arg);
+		ui->want_arg_size = 0;
+		ui->want = NULL;
+		ui->arg = size ? arg : NULL;
+		ui->arg_size = size;
+		if (push(ui, want, replace, &m) != STATUS_OK) {
+			ui->want = NULL; /* nothing more from a screen that did not open */
+			ui_message(ui, UI_MSG_ERROR, "%s", m.text);
+		}
+		ui->arg = NULL;
+		ui->arg_size = 0;
+		want = ui->want;
+		replace = ui->want_replace;
+	}
+	ui->want = NULL;
+	explicit_bzero(arg, sizeof arg);
+	explicit_bzero(ui->want_arg, sizeof ui->want_arg);
+	ui->want_arg_size = 0;
+}
+
 /* Act on a handler's flags. */
 static void apply(ui_t *ui, unsigned flags)
 {
@@ -341,6 +397,11 @@ static void apply(ui_t *ui, unsigned flags)
 	int replace = ui->want_replace;
 
 	ui->want = NULL;
+	if (!want || (flags & (UI_QUIT | UI_LOCK | UI_SIGNOFF))) {
+		/* Not opened: its argument (a chart's id) is not kept. */
+		explicit_bzero(ui->want_arg, sizeof ui->want_arg);
+		ui->want_arg_size = 0;
+	}
 	if (flags & UI_QUIT) {
 		ui->quit = 1;
 		return;
@@ -365,8 +426,8 @@ static void apply(ui_t *ui, unsigned flags)
 	}
 	if ((flags & UI_BACK) && ui->depth > 1)
 		pop(ui);
-	if (want && push(ui, want, replace, &m) != STATUS_OK)
-		ui_message(ui, UI_MSG_ERROR, "%s", m.text);
+	if (want)
+		open_wanted(ui, want, replace);
 	if ((flags & UI_RELOAD) && top(ui) && top(ui)->ops->reload &&
 	    top(ui)->ops->reload(ui, top(ui)->priv, &m) != STATUS_OK)
 		ui_message(ui, UI_MSG_ERROR, "%s", m.text);
