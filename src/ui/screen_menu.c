@@ -10,6 +10,7 @@
 #include "core/perm.h"
 #include "ui/draw.h"
 #include "ui/screen_audit.h"
+#include "ui/screen_coding_queue.h"
 #include "ui/screen_passwd.h"
 #include "ui/screen_users.h"
 #include "ui/screen_verify.h"
@@ -29,7 +30,7 @@ static const struct item {
     {"Find a patient", ACT_PATIENT_SEARCH, GO_NOT_YET, NULL},
     {"Register a patient", ACT_PATIENT_REGISTER, GO_NOT_YET, NULL},
     {"Check a patient in", ACT_ENCOUNTER_CHECKIN, GO_NOT_YET, NULL},
-    {"Coding queue", ACT_CODING_QUEUE, GO_NOT_YET, NULL},
+    {"Coding queue", ACT_CODING_QUEUE, GO_SCREEN, &screen_coding_queue},
     {"HIM work queue", ACT_HIM_RECORDS, GO_NOT_YET, NULL},
     {"Audit review", ACT_AUDIT_VIEW, GO_SCREEN, &screen_audit},
     {"Verify audit chain", ACT_AUDIT_VERIFY, GO_SCREEN, &screen_verify},
