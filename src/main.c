@@ -20,6 +20,13 @@ static int take_globals(int argc, char **argv, cli_globals_t *g, int *rest_argc,
 	int o = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		/* "audit list --user NAME" filters by user: after "audit list",
+		 * --user belongs to the subcommand, not to who is acting. */
+		if (strcmp(a, "--user") == 0 && o >= 2 && strcmp(argv[0], "audit") == 0 &&
+		    strcmp(argv[1], "list") == 0) {
+			argv[o++] = argv[i];
+			continue;
+		}
 		if ((strcmp(a, "--db") == 0 || strcmp(a, "--config") == 0 || strcmp(a, "--user") == 0)) {
 			if (i + 1 >= argc || !argv[i + 1][0]) {
 				fprintf(stderr, "chartroom: %s needs a value\n", a);

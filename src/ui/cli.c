@@ -482,13 +482,14 @@ static int cmd_audit(cli_t *c)
 {
 	static const char usage[] =
 		"[--user ACTOR] audit verify [--anchor SEQ:MAC] | anchor |\n"
-		"       list [--by NAME] [--since YYYY-MM-DD] [--limit N]";
-	static const char *const valued[] = {"--anchor", "--by", "--since", "--limit", NULL};
+		"       list [--user NAME] [--since YYYY-MM-DD] [--limit N]";
+	static const char *const valued[] = {"--anchor", "--by", "--user", "--since", "--limit", NULL};
 	char *pos[2];
 	int err = 0, n;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	const char *anchor = cli_opt(c->argc, c->argv, "--anchor", &err);
 	const char *by = cli_opt(c->argc, c->argv, "--by", &err);
+	const char *user_filter = cli_opt(c->argc, c->argv, "--user", &err);
 	const char *since = cli_opt(c->argc, c->argv, "--since", &err);
 	const char *limit = cli_opt(c->argc, c->argv, "--limit", &err);
 	clinic_t *clinic = NULL;
@@ -505,7 +506,9 @@ static int cmd_audit(cli_t *c)
 		       "           is still in the chain (detects truncation, old copies).\n"
 		       "  anchor   print the latest SEQ:MAC to keep outside the database\n"
 		       "  list     entries, tab-separated: seq time user source action target\n"
-		       "           outcome detail. --by NAME: only that user's entries.\n",
+		       "           outcome detail. --user NAME (or --by NAME): only that user's\n"
+		       "           entries; --since YYYY-MM-DD; --limit N.\n"
+		       "The acting user is --user before the command: chartroom --user ME audit ...\n",
 		       usage);
 		return 0;
 	}
@@ -513,6 +516,8 @@ static int cmd_audit(cli_t *c)
 	if (err || n != 1 ||
 	    (strcmp(verb, "verify") != 0 && strcmp(verb, "anchor") != 0 && strcmp(verb, "list") != 0))
 		return cli_usage_error(usage, err ? "an option needs a value" : NULL);
+	if (!by)
+		by = user_filter; /* "audit list --user NAME", as documented */
 	if (since && !valid_date(since))
 		return cli_usage_error(usage, "--since takes a date as YYYY-MM-DD");
 	if (limit && (atoll(limit) <= 0 || strspn(limit, "0123456789") != strlen(limit)))
