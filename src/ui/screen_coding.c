@@ -34,19 +34,21 @@ typedef struct coding_screen {
 	char ask_text[360];
 } coding_screen_t;
 
-/* The loop opens a screen from its table alone; the encounter is handed
- * over here, between screen_coding_open and .open, which run one right
- * after the other on the one UI thread. */
-static struct {
-	int64_t erow;
-} pending;
-
 static const struct screen_ops screen_coding;
 
 void screen_coding_open(ui_t *ui, int64_t erow)
 {
-	pending.erow = erow;
-	ui_open(ui, &screen_coding);
+	ui_open_arg(ui, &screen_coding, &erow, sizeof erow);
+}
+
+int64_t screen_coding_arg(const ui_t *ui)
+{
+	size_t n;
+	const void *a = ui_arg(ui, &n);
+	int64_t erow = 0;
+	if (a && n == sizeof erow)
+		memcpy(&erow, a, sizeof erow); /* the loop's copy need not be aligned */
+	return erow > 0 ? erow : 0;
 }
 
 void screen_coding_date(ui_t *ui, char *buf, size_t size, const char *ymd)
@@ -188,9 +190,7 @@ static status_t coding_open(ui_t *ui, void *priv, msg_t *m)
 {
 	coding_screen_t *c = priv;
 	c->ui = ui;
-	c->erow = pending.erow;
-	pending.erow = 0;
-	if (c->erow <= 0)
+	if ((c->erow = screen_coding_arg(ui)) == 0)
 		return msg_fail(m, STATUS_INVALID, "No encounter was chosen.");
 	c->dx.count = dx_count;
 	c->dx.draw_row = dx_row;

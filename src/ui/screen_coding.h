@@ -12,7 +12,7 @@
 #include "ui/screen.h"
 
 /* Open the coding screen of encounter erow on top of the current screen
- * (after the handler returns, like ui_open). For any screen that lists
+ * (after the handler returns, like ui_open_arg). For any screen that lists
  * encounters: the coding queue, a chart's encounter list ("Code this
  * encounter"). Core decides whether this user may read and code it (an
  * HIM clerk any encounter, a provider their own); a refusal is shown on
@@ -30,6 +30,10 @@ void screen_coding_add_px(ui_t *ui, int64_t erow);
 
 /* The screen asking the reason for reopening erow's final coding. */
 void screen_coding_reopen(ui_t *ui, int64_t erow);
+
+/* Inside a coding screen's .open: the encounter number it was opened
+ * with (ui_open_arg), 0 when none was given. */
+int64_t screen_coding_arg(const ui_t *ui);
 
 /* A date of service (YYYY-MM-DD) in the configured date format. */
 void screen_coding_date(ui_t *ui, char *buf, size_t size, const char *ymd);

@@ -20,26 +20,17 @@ typedef struct reopen {
 	char note[600]; /* core's refusal */
 } reopen_t;
 
-/* Handed over between screen_coding_reopen and .open (see screen_coding.c). */
-static struct {
-	int64_t erow;
-} pending;
-
 static const struct screen_ops screen_reopen;
 
 void screen_coding_reopen(ui_t *ui, int64_t erow)
 {
-	pending.erow = erow;
-	ui_open(ui, &screen_reopen);
+	ui_open_arg(ui, &screen_reopen, &erow, sizeof erow);
 }
 
 static status_t reopen_open(ui_t *ui, void *priv, msg_t *m)
 {
 	reopen_t *r = priv;
-	(void)ui;
-	r->erow = pending.erow;
-	pending.erow = 0;
-	if (r->erow <= 0)
+	if ((r->erow = screen_coding_arg(ui)) == 0)
 		return msg_fail(m, STATUS_INVALID, "No encounter was chosen.");
 	return tfield_init(&r->why, REASON_CAP, 0, m);
 }

@@ -38,25 +38,16 @@ typedef struct add {
 	char note[600]; /* core's refusal of the form */
 } add_t;
 
-/* The loop opens a screen from its table alone; the encounter to work on
- * is handed over here, between screen_coding_add_* and .open, which run
- * one right after the other on the one UI thread. */
-static struct {
-	int64_t erow;
-} pending;
-
 static const struct screen_ops screen_coding_dx, screen_coding_px;
 
 void screen_coding_add_dx(ui_t *ui, int64_t erow)
 {
-	pending.erow = erow;
-	ui_open(ui, &screen_coding_dx);
+	ui_open_arg(ui, &screen_coding_dx, &erow, sizeof erow);
 }
 
 void screen_coding_add_px(ui_t *ui, int64_t erow)
 {
-	pending.erow = erow;
-	ui_open(ui, &screen_coding_px);
+	ui_open_arg(ui, &screen_coding_px, &erow, sizeof erow);
 }
 
 static void form_clear(add_t *a)
@@ -102,10 +93,9 @@ static status_t open_common(ui_t *ui, add_t *a, int px, msg_t *m)
 {
 	static const size_t caps[F_COUNT] = {32, 16, 64};
 	status_t ret;
-	a->erow = pending.erow;
-	pending.erow = 0;
+	a->erow = screen_coding_arg(ui);
 	a->px = px;
-	if (a->erow <= 0)
+	if (a->erow == 0)
 		return msg_fail(m, STATUS_INVALID, "No encounter was chosen.");
 	if ((ret = csearch_init(&a->box, m)) != STATUS_OK)
 		return ret;

@@ -256,10 +256,14 @@ void csearch_draw(ui_t *ui, ui_codesearch_t *c, WINDOW *w, int y, int x, int h, 
 	draw_text(w, y + 1 + notes, x + 1, width - 2, line, 0);
 	wattrset(w, theme_attr(TH_NORMAL));
 	rows = h - notes - 3;
-	c->list.empty = c->depth > 0 ? "No codes under this header."
-	                : tfield_text(&c->query)[0] == 0
-	                    ? "Type a code (e11, E11.6) or words (diab 2 kidn)."
-	                    : "No code matches; Enter checks the typed code.";
+	if (c->depth > 0)
+		c->list.empty = "No codes under this header.";
+	else if (tfield_text(&c->query)[0])
+		c->list.empty = "No code matches; Enter checks the typed code.";
+	else if (c->cs == CS_ICD10CM)
+		c->list.empty = "Type a code (e11, E11.6) or words in any order (diab 2 kidn).";
+	else
+		c->list.empty = "Type a code (G0008, J11) or words in any order (influenza vacc).";
 	list_draw(&c->list, w, y + 2 + notes, x, rows, width);
 	list_position(&c->list, pos, sizeof pos);
 	snprintf(line, sizeof line, "%s%s", c->n ? pos : "",
