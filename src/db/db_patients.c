@@ -115,6 +115,9 @@ static status_t get_one(db_t *db, const char *sql, int64_t prow, const char *id,
 			out->confidential = sqlite3_column_int(st, 3);
 			blob_into(st, 4, out->ident, sizeof out->ident, &out->ident_len);
 			out->details_len = 0;
+			/* Not read here: empty, not left over (callers copy them). */
+			out->created[0] = out->created_by[0] = '\0';
+			out->updated[0] = out->updated_by[0] = '\0';
 		}
 	} else if (rc == SQLITE_DONE) {
 		ret = msg_fail(m, STATUS_NOTFOUND, "No such patient.");
