@@ -723,7 +723,7 @@ status_t crypto_unseal_text(const keyring_t *kr, domain_t d, const char *row_id,
 	plain = NULL;
 cleanup:
 	if (plain) {
-		sodium_memzero(plain, blob_len);
+		sodium_memzero(plain, plen + 1); /* its size, not the blob's */
 		free(plain);
 	}
 	sodium_free(sk);
