@@ -148,20 +148,30 @@ static status_t row_to_patient(session_t *s, const mapping_t *map, char **v, int
 		/* A line break inside a quoted value (an address typed on two
 		 * lines) becomes ", ": fields are single-line. */
 		{
+			/* All of it or nothing: a value cut to fit could end
+			 * inside a UTF-8 character or lose its end silently. */
 			size_t o = 0;
-			for (const char *q = v[i]; *q && o + 3 < PATIENT_FIELD_MAX; q++) {
+			const char *q;
+			for (q = v[i]; *q; q++) {
 				if (*q == '\r')
 					continue;
 				if (*q == '\n') {
 					while (o && p->f[c][o - 1] == ' ')
 						o--;
+					if (o + 2 >= PATIENT_FIELD_MAX)
+						break;
 					p->f[c][o++] = ',';
 					p->f[c][o++] = ' ';
 					continue;
 				}
+				if (o + 1 >= PATIENT_FIELD_MAX)
+					break;
 				p->f[c][o++] = *q;
 			}
 			p->f[c][o] = '\0';
+			if (*q)
+				return msg_fail(m, STATUS_INVALID, "%s is too long",
+						patient_field_label((pfield_t)c));
 		}
 		if (map->synthea && (c == PF_FIRST || c == PF_LAST || c == PF_MIDDLE))
 			strip_digits(p->f[c]);
