@@ -799,9 +799,12 @@ static int valid_iso_or_empty(const session_t *s, const char *in, char out[24], 
 	/* The same date rules as a date of death: real, not in the future. */
 	if (patient_normalize_field(s->c->cfg, PF_DEATH, in, buf, m) != STATUS_OK) {
 		char why[400];
+		const char *was = patient_field_label(PF_DEATH);
+		size_t wl = strlen(was);
 		text_copy(why, sizeof why, m->text);
-		/* "Date of death: ..." -> "<label>: ..." */
-		msg_set(m, "%s%s", label, strchr(why, ':') ? strchr(why, ':') : " is not a date.");
+		/* "Date of death<rest>" -> "<label><rest>", whatever the rest
+		 * says ("...: not a real date", "... is in the future"). */
+		msg_set(m, "%s%s", label, strncmp(why, was, wl) == 0 ? why + wl : " is not a date.");
 		return 0;
 	}
 	text_copy(out, 24, buf);
