@@ -28,10 +28,13 @@
 #include <sqlite3.h>
 
 #include "base/status.h"
+#include "core/audit.h"
 #include "core/clinic.h"
 #include "core/config.h"
 #include "core/crypto.h"
+#include "core/patient.h"
 #include "core/session.h"
+#include "core/users.h"
 
 /* Passwords used across the tests: long enough for the default policy
  * (15), not on the common list, not the user name. */
@@ -296,6 +299,114 @@ static inline int tu_contains(const unsigned char *hay, size_t hay_len, const vo
 static inline int tu_has(const char *s, const char *sub)
 {
 	return s && sub && strstr(s, sub) != NULL;
+}
+
+/* ---- staff, patients and the audit trail (core/users.h, patient.h) ---- */
+
+/* Add a staff account through an administrator's session. */
+static inline void tu_add_user(session_t *admin, const char *name, const char *role,
+			       const char *password)
+{
+	msg_t m;
+	status_t st = users_add(admin, name, role, password, &m);
+	if (st != STATUS_OK)
+		fail_msg("users_add %s: %s", name, m.text);
+}
+
+/* A patient with the four required fields set and everything else empty. */
+static inline void tu_patient(patient_t *p, const char *last, const char *first, const char *dob,
+			      const char *sex)
+{
+	memset(p, 0, sizeof *p);
+	snprintf(p->f[PF_LAST], sizeof p->f[PF_LAST], "%s", last);
+	snprintf(p->f[PF_FIRST], sizeof p->f[PF_FIRST], "%s", first);
+	snprintf(p->f[PF_DOB], sizeof p->f[PF_DOB], "%s", dob);
+	snprintf(p->f[PF_SEX], sizeof p->f[PF_SEX], "%s", sex);
+}
+
+/* Register p as s (anyway: even if it looks like a duplicate); fails the
+ * test unless it was saved. */
+static inline void tu_register(session_t *s, patient_t *p, int anyway)
+{
+	pfield_t bad = PF_COUNT;
+	msg_t m;
+	status_t st = patient_register(s, p, anyway, &bad, &m);
+	if (st != STATUS_OK)
+		fail_msg("patient_register %s, %s: %s (%s)", p->f[PF_LAST], p->f[PF_FIRST],
+			 status_str(st), m.text);
+}
+
+/* Audit rows with this action (and, unless NULL, this user name), counted
+ * with plain SQL on the file (action and user name are stored clear). */
+static inline int64_t tu_audit_count(const char *path, const char *action, const char *user)
+{
+	char sql[256];
+	if (user)
+		snprintf(sql, sizeof sql,
+			 "SELECT count(*) FROM audit WHERE action = '%s' AND user_name = '%s'",
+			 action, user);
+	else
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM audit WHERE action = '%s'",
+			 action);
+	return tu_sql_int(path, sql);
+}
+
+/* What tu_audit_find collects. */
+typedef struct tu_audit_hits {
+	const char *action;
+	int n;
+	char detail[512]; /* of the newest match */
+	char target[72];
+} tu_audit_hits_t;
+
+static inline int tu_audit_hit(const audit_entry_t *e, void *arg)
+{
+	tu_audit_hits_t *h = arg;
+	if (strcmp(e->action, h->action) == 0) {
+		if (h->n == 0) {
+			snprintf(h->detail, sizeof h->detail, "%s", e->detail);
+			snprintf(h->target, sizeof h->target, "%s", e->target);
+		}
+		h->n++;
+	}
+	return 0;
+}
+
+/* Entries with `action` (and, unless NULL, for `target` / by `user`), read
+ * back decrypted through audit_list by a session allowed to review the
+ * trail. Returns how many; detail gets the newest one's detail. */
+static inline int tu_audit_find(session_t *auditor, const char *action, const char *target,
+				const char *user, char *detail, size_t size)
+{
+	tu_audit_hits_t h;
+	audit_query_t q;
+	msg_t m;
+	status_t st;
+	memset(&h, 0, sizeof h);
+	memset(&q, 0, sizeof q);
+	h.action = action;
+	q.target = target;
+	q.user_name = user;
+	q.newest_first = 1;
+	st = audit_list(auditor, &q, tu_audit_hit, &h, &m);
+	if (st != STATUS_OK)
+		fail_msg("audit_list: %s", m.text);
+	if (detail)
+		snprintf(detail, size, "%s", h.detail);
+	return h.n;
+}
+
+/* Run SQL that may fail (a trigger, a constraint): the SQLite result code,
+ * and the error text into err. */
+static inline int tu_sql_try(const char *path, const char *sql, char *err, size_t size)
+{
+	sqlite3 *db = tu_sql_open(path);
+	char *e = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &e);
+	snprintf(err, size, "%s", e ? e : "");
+	sqlite3_free(e);
+	sqlite3_close(db);
+	return rc;
 }
 
 #endif
