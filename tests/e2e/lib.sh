@@ -10,6 +10,9 @@ ROOT=${CHARTROOM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 E2E_N=0
 E2E_FAILED=0
 E2E_SESSIONS=""
+# A tmux server of this test's own: tests running at the same time (or a
+# developer's tmux) never share or kill each other's sessions.
+TMUX_SOCK="chartroom-e2e-$$"
 
 # Passwords of the demo users created by e2e_setup (name = role word).
 PW_ADMIN='admin-password-for-tests'
@@ -61,15 +64,15 @@ cli() { u=$1; p=$2; shift 2; printf '%s\n' "$p" | "$BIN" --db "$DB" --user "$u" 
 tui_start() {
 	name="cr-$$-$1"
 	E2E_SESSIONS="$E2E_SESSIONS $name"
-	tmux -L chartroom-e2e new-session -d -s "$name" -x "${2:-80}" -y "${3:-24}" \
+	tmux -L "$TMUX_SOCK" new-session -d -s "$name" -x "${2:-80}" -y "${3:-24}" \
 		"env TERM=xterm-256color CHARTROOM_CONFIG='$CONF' ASAN_OPTIONS='${ASAN_OPTIONS:-}' UBSAN_OPTIONS='${UBSAN_OPTIONS:-}' '$BIN' --db '$DB'; echo \"[exit \$?]\"; sleep 30"
 	S=$name
 }
-tui_send() { tmux -L chartroom-e2e send-keys -t "$S" "$@"; }
+tui_send() { tmux -L "$TMUX_SOCK" send-keys -t "$S" "$@"; }
 # type literal text (no key-name interpretation)
-tui_type() { tmux -L chartroom-e2e send-keys -t "$S" -l "$1"; }
-tui_screen() { tmux -L chartroom-e2e capture-pane -p -t "$S"; }
-tui_resize() { tmux -L chartroom-e2e resize-window -t "$S" -x "$1" -y "$2"; }
+tui_type() { tmux -L "$TMUX_SOCK" send-keys -t "$S" -l "$1"; }
+tui_screen() { tmux -L "$TMUX_SOCK" capture-pane -p -t "$S"; }
+tui_resize() { tmux -L "$TMUX_SOCK" resize-window -t "$S" -x "$1" -y "$2"; }
 # tui_wait "text" [seconds]: wait until text is on screen; 0 if seen
 tui_wait() {
 	limit=$(( ${2:-5} * 10 ))
@@ -89,13 +92,14 @@ expect() {
 expect_not() {
 	if tui_screen | grep -qF -- "$2"; then not_ok "$1" "$(tui_screen)"; else ok "$1"; fi
 }
-tui_stop() { tmux -L chartroom-e2e kill-session -t "$S" 2>/dev/null; }
+tui_stop() { tmux -L "$TMUX_SOCK" kill-session -t "$S" 2>/dev/null; }
 
 # sql QUERY: read the test database directly (as an attacker would).
 sql() { sqlite3 "$DB" "$1"; }
 
 e2e_done() {
-	for s in $E2E_SESSIONS; do tmux -L chartroom-e2e kill-session -t "$s" 2>/dev/null; done
+	for s in $E2E_SESSIONS; do tmux -L "$TMUX_SOCK" kill-session -t "$s" 2>/dev/null; done
+	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
 	[ -n "${T:-}" ] && rm -rf "$T"
 	echo "1..$E2E_N"
 	[ "$E2E_FAILED" -eq 0 ] && exit 0

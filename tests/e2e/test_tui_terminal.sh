@@ -12,7 +12,7 @@ tui_start_env() {
 	name="cr-$$-$1"
 	shift
 	E2E_SESSIONS="$E2E_SESSIONS $name"
-	tmux -L chartroom-e2e new-session -d -s "$name" -x 80 -y 24 \
+	tmux -L "$TMUX_SOCK" new-session -d -s "$name" -x 80 -y 24 \
 		"env TERM=xterm-256color CHARTROOM_CONFIG='$CONF' ASAN_OPTIONS='${ASAN_OPTIONS:-}' UBSAN_OPTIONS='${UBSAN_OPTIONS:-}' $* '$BIN' --db '$DB'; echo \"[exit \$?]\"; sleep 30"
 	S=$name
 }
@@ -25,8 +25,8 @@ signon() { # USER PASSWORD
 	tui_wait "Press any key" 15 >/dev/null
 	tui_send Enter
 }
-screen_e() { tmux -L chartroom-e2e capture-pane -p -e -t "$S"; }
-pane() { tmux -L chartroom-e2e display -p -t "$S" "$1"; }
+screen_e() { tmux -L "$TMUX_SOCK" capture-pane -p -e -t "$S"; }
+pane() { tmux -L "$TMUX_SOCK" display -p -t "$S" "$1"; }
 app_pid() { pgrep -P "$(pane '#{pane_pid}')" -x chartroom; }
 ESC=$(printf '\033')
 COLOR_RE="$ESC\\[([0-9]+;)*(3[0-7]|4[0-7])m"
