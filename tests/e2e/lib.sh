@@ -61,7 +61,15 @@ CONF
 cli() { u=$1; p=$2; shift 2; printf '%s\n' "$p" | "$BIN" --db "$DB" --user "$u" --password-stdin "$@"; }
 
 # tui_start NAME [COLS ROWS]: start the app in a detached tmux session.
+# tui_keep: a session that keeps this test's tmux server up between app
+# sessions (killing the last session stops a tmux server, and a new one
+# racing its shutdown fails).
+tui_keep() {
+	tmux -L "$TMUX_SOCK" has-session -t keeper 2>/dev/null ||
+		tmux -L "$TMUX_SOCK" new-session -d -s keeper "sleep 3600"
+}
 tui_start() {
+	tui_keep
 	name="cr-$$-$1"
 	E2E_SESSIONS="$E2E_SESSIONS $name"
 	tmux -L "$TMUX_SOCK" new-session -d -s "$name" -x "${2:-80}" -y "${3:-24}" \

@@ -9,6 +9,7 @@ e2e_setup
 
 # tui_start_env NAME VAR=VALUE...: tui_start with extra environment
 tui_start_env() {
+	tui_keep
 	name="cr-$$-$1"
 	shift
 	E2E_SESSIONS="$E2E_SESSIONS $name"
