@@ -14,6 +14,7 @@
 #include "core/internal.h"
 #include "core/pindex.h"
 #include "core/precord.h"
+#include "db/db_clinical.h"
 #include "db/db_patients.h"
 
 #define SCAN_FACTOR 20 /* candidates decrypted per wanted row, at most */
@@ -421,6 +422,10 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 		}
 		session_note_search(s, what, tok);
 	}
+	/* Last visit: the date of the latest encounter (dates are not
+	 * encrypted; they are what reports count). */
+	for (int i = 0; i < c->l->n; i++)
+		db_encounter_last(s->c->db, c->l->rows[i].prow, c->l->rows[i].last_visit, &ignore);
 	if (c->l->n == 0)
 		msg_set(m, "No patient found by %s.", what);
 	else

@@ -26,7 +26,7 @@ typedef struct patient_row {
 	int age;        /* whole years, -1 unknown */
 	char sex[2];
 	int confidential;
-	char last_visit[11]; /* "" until encounters exist */
+	char last_visit[11]; /* date of the latest encounter, "" if none */
 } patient_row_t;
 
 typedef struct patient_list patient_list_t;

@@ -622,6 +622,7 @@ static int cmd_patient(cli_t *c)
 		       "  find   the lookup box's search: a name prefix, \"last, first\", an MRN,\n"
 		       "         a date of birth, a phone number or its last 4 digits;\n"
 		       "         tab-separated: mrn last first middle dob age sex confidential\n"
+		       "         last-visit\n"
 		       "  show   one chart's demographics (audited; --reason for a confidential\n"
 		       "         chart opened by a role without view_confidential)\n"
 		       "  edit   change fields; --version N refuses the save if the record is no\n"
@@ -708,8 +709,8 @@ static int cmd_patient(cli_t *c)
 				cli_print_clean(r->first);
 				putchar('\t');
 				cli_print_clean(r->middle);
-				printf("\t%s\t%d\t%s\t%s\n", r->dob, r->age, r->sex,
-				       r->confidential ? "confidential" : "");
+				printf("\t%s\t%d\t%s\t%s\t%s\n", r->dob, r->age, r->sex,
+				       r->confidential ? "confidential" : "", r->last_visit);
 			}
 			fprintf(stderr, "%s\n", m.text);
 			msg_clear(&m);
