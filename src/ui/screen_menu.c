@@ -12,6 +12,7 @@
 #include "ui/screen_audit.h"
 #include "ui/screen_coding_queue.h"
 #include "ui/screen_passwd.h"
+#include "ui/screen_search.h"
 #include "ui/screen_users.h"
 #include "ui/screen_verify.h"
 #include "ui/theme.h"
@@ -27,9 +28,9 @@ static const struct item {
 	go_t go;
 	const struct screen_ops *screen;
 } items[] = {
-    {"Find a patient", ACT_PATIENT_SEARCH, GO_NOT_YET, NULL},
+    {"Find a patient", ACT_PATIENT_SEARCH, GO_SCREEN, &screen_search},
     {"Register a patient", ACT_PATIENT_REGISTER, GO_NOT_YET, NULL},
-    {"Check a patient in", ACT_ENCOUNTER_CHECKIN, GO_NOT_YET, NULL},
+    {"Check a patient in", ACT_ENCOUNTER_CHECKIN, GO_SCREEN, &screen_search_checkin},
     {"Coding queue", ACT_CODING_QUEUE, GO_SCREEN, &screen_coding_queue},
     {"HIM work queue", ACT_HIM_RECORDS, GO_NOT_YET, NULL},
     {"Audit review", ACT_AUDIT_VIEW, GO_SCREEN, &screen_audit},

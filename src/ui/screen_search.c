@@ -1,0 +1,293 @@
+/* screen_search.c - chart lookup: one search box; the results follow every
+ * key typed (core's patient_search understands a name prefix, "last,
+ * first", an MRN, a date of birth, a phone number or its last four; an
+ * empty box lists the user's recent patients). Enter opens the chart, or,
+ * opened as "Check a patient in", the chart with the check-in form over
+ * it. Holds the typed query and core's decrypted result list; both are
+ * wiped on close and on idle lock. */
+#include "ui/screen_search.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/patient.h"
+#include "core/patient_search.h"
+#include "ui/draw.h"
+#include "ui/screen_chart.h"
+#include "ui/theme.h"
+#include "ui/widget_banner.h"
+#include "ui/widget_field.h"
+#include "ui/widget_list.h"
+
+#define SEARCH_LIMIT 200
+#define QUERY_CAP    128
+
+typedef struct search {
+	ui_t *ui;
+	int checkin; /* opened as "Check a patient in" */
+	ui_field_t box;
+	patient_list_t *found;
+	char about[512]; /* core's words about the result */
+	int failed;      /* the last search was refused */
+	ui_list_t list;
+} search_t;
+
+static int search_count(void *arg)
+{
+	search_t *sr = arg;
+	return sr->found ? patient_list_count(sr->found) : 0;
+}
+
+/* Columns: fixed on the left and right, the name takes the rest. */
+typedef struct cols {
+	int mrn, name, name_w, dob, age, sex, conf, visit;
+} cols_t;
+
+static cols_t columns(int width)
+{
+	cols_t c;
+	c.mrn = 1;
+	c.name = 13;
+	c.visit = width - 11;
+	c.conf = c.visit - 6;
+	c.sex = c.conf - 4;
+	c.age = c.sex - 5;
+	c.dob = c.age - 12;
+	c.name_w = c.dob - c.name - 1;
+	return c;
+}
+
+static void search_row(void *arg, WINDOW *w, int y, int x, int width, int i, int selected)
+{
+	search_t *sr = arg;
+	const patient_row_t *r = patient_list_row(sr->found, i);
+	const config_t *cfg = ui_config(sr->ui);
+	cols_t c = columns(width);
+	char name[3 * PATIENT_FIELD_MAX + 24], date[32], age[16];
+
+	if (!r)
+		return;
+	banner_name(r->last, r->first, r->middle, r->suffix, name, sizeof name);
+	draw_text(w, y, x + c.mrn, c.name - c.mrn - 1, r->mrn, 0);
+	draw_text(w, y, x + c.name, c.name_w, name, 0);
+	patient_date_display(cfg, r->dob, date, sizeof date);
+	draw_text(w, y, x + c.dob, 11, date, 0);
+	if (r->age >= 0) {
+		snprintf(age, sizeof age, "%3d", r->age);
+		draw_text(w, y, x + c.age, 4, age, 0);
+	}
+	draw_text(w, y, x + c.sex + 1, 1, r->sex, 0);
+	if (r->confidential) {
+		if (!selected)
+			wattron(w, theme_attr(TH_WARN));
+		draw_text(w, y, x + c.conf, 5, "CONF", 0);
+		if (!selected)
+			wattrset(w, theme_attr(TH_NORMAL));
+	}
+	if (r->last_visit[0]) {
+		patient_date_display(cfg, r->last_visit, date, sizeof date);
+		draw_text(w, y, x + c.visit, 10, date, 0);
+	}
+	explicit_bzero(name, sizeof name);
+}
+
+static void drop_results(search_t *sr)
+{
+	patient_list_free(sr->found);
+	sr->found = NULL;
+	explicit_bzero(sr->about, sizeof sr->about);
+	sr->failed = 0;
+}
+
+/* Search for what the box holds now. */
+static void run_search(ui_t *ui, search_t *sr)
+{
+	msg_t m;
+	patient_list_t *found = NULL;
+	status_t st =
+	    patient_search(ui_session(ui), tfield_text(&sr->box), SEARCH_LIMIT, &found, &m);
+	drop_results(sr);
+	snprintf(sr->about, sizeof sr->about, "%s", m.text);
+	if (st != STATUS_OK) {
+		patient_list_free(found);
+		sr->failed = 1;
+		ui_message(ui, UI_MSG_ERROR, "%s", m.text);
+	} else {
+		sr->found = found;
+		sr->list.empty = patient_list_kind(found) == PQ_RECENT
+		                     ? "No recently opened charts: type a name, MRN, DOB or phone."
+		                     : "No patient found.";
+		if (patient_list_more(found))
+			ui_message(ui, UI_MSG_WARN, "%s; more matches - type more", m.text);
+		else
+			ui_message(ui, patient_list_count(found) ? UI_MSG_INFO : UI_MSG_WARN, "%s",
+			           m.text);
+	}
+	sr->list.cur = sr->list.top = 0;
+	list_clamp(&sr->list);
+}
+
+static void search_forget(ui_t *ui, void *priv)
+{
+	search_t *sr = priv;
+	(void)ui;
+	tfield_clear(&sr->box);
+	drop_results(sr);
+	sr->list.cur = sr->list.top = 0;
+}
+
+static status_t search_reload(ui_t *ui, void *priv, msg_t *m)
+{
+	search_t *sr = priv;
+	int cur = sr->list.cur, top = sr->list.top;
+	(void)m;
+	run_search(ui, sr);
+	sr->list.cur = cur; /* back from a chart: the same row selected */
+	sr->list.top = top;
+	list_clamp(&sr->list);
+	return STATUS_OK;
+}
+
+static status_t open_common(ui_t *ui, search_t *sr, int checkin, msg_t *m)
+{
+	status_t ret;
+	sr->ui = ui;
+	sr->checkin = checkin;
+	sr->list.count = search_count;
+	sr->list.draw_row = search_row;
+	sr->list.arg = sr;
+	sr->list.empty = "No patient found.";
+	if ((ret = tfield_init(&sr->box, QUERY_CAP, 0, m)) != STATUS_OK)
+		return ret;
+	run_search(ui, sr);
+	return STATUS_OK;
+}
+
+static status_t search_open(ui_t *ui, void *priv, msg_t *m)
+{
+	return open_common(ui, priv, 0, m);
+}
+
+static status_t checkin_open(ui_t *ui, void *priv, msg_t *m)
+{
+	return open_common(ui, priv, 1, m);
+}
+
+static void search_close(ui_t *ui, void *priv)
+{
+	search_t *sr = priv;
+	search_forget(ui, priv);
+	tfield_free(&sr->box);
+}
+
+static int search_typing(const void *priv)
+{
+	(void)priv;
+	return 1;
+}
+
+static void search_draw(ui_t *ui, void *priv, WINDOW *w)
+{
+	search_t *sr = priv;
+	int W = getmaxx(w), H = getmaxy(w);
+	cols_t c = columns(W);
+	char pos[48], foot[700];
+
+	wattrset(w, theme_attr(TH_HEADING));
+	mvwaddstr(w, 0, 1, "Find:");
+	wattrset(w, theme_attr(TH_NORMAL));
+	tfield_draw(ui, w, 0, 7, W - 8, &sr->box, 1);
+	wattrset(w, theme_attr(TH_HINT));
+	draw_text(w, 1, 7, W - 8,
+	          "name, last, first, MRN, DOB, phone or its last 4; empty: your recent charts", 0);
+	wattrset(w, theme_attr(TH_HEADING));
+	mvwaddstr(w, 2, c.mrn, "MRN");
+	mvwaddstr(w, 2, c.name, "Name");
+	mvwaddstr(w, 2, c.dob, "DOB");
+	mvwaddstr(w, 2, c.age, "Age");
+	mvwaddstr(w, 2, c.sex, "Sex");
+	mvwaddstr(w, 2, c.visit, "Last visit");
+	wattrset(w, theme_attr(TH_NORMAL));
+	list_draw(&sr->list, w, 3, 0, H - 4, W);
+	list_position(&sr->list, pos, sizeof pos);
+	snprintf(foot, sizeof foot, "%s%s%s%s", pos, sr->about[0] ? " - " : "", sr->about,
+	         sr->found && patient_list_more(sr->found) ? "; more matches - type more" : "");
+	if (sr->failed || (sr->found && patient_list_more(sr->found)))
+		wattrset(w, theme_attr(TH_WARN));
+	draw_text(w, H - 1, 1, W - 2, foot, 0);
+	wattrset(w, theme_attr(TH_NORMAL));
+}
+
+static unsigned search_handle(ui_t *ui, void *priv, const ui_event_t *ev)
+{
+	search_t *sr = priv;
+	const patient_row_t *r;
+	unsigned res;
+
+	/* Left/Right/Home/End edit the query; Up/Down/PgUp/PgDn move in the
+	 * list. Home and End go to the list when the box is empty. */
+	if (ev->action == KA_HOME || ev->action == KA_END) {
+		if (!tfield_text(&sr->box)[0])
+			return list_handle(&sr->list, ev->action);
+	}
+	res = tfield_handle(ui, &sr->box, ev);
+	if (res != UI_IGNORED) {
+		if (res == UI_REDRAW && (ev->action == KA_NONE || ev->action == KA_BACKSPACE ||
+		                         ev->action == KA_DELETE || ev->action == KA_CLEAR_FIELD))
+			run_search(ui, sr);
+		return res;
+	}
+	if ((res = list_handle(&sr->list, ev->action)) != UI_IGNORED)
+		return res;
+	switch (ev->action) {
+	case KA_SELECT:
+		if (!(r = sr->found ? patient_list_row(sr->found, sr->list.cur) : NULL)) {
+			ui_message(ui, UI_MSG_WARN,
+			           "No patient selected: type a name, MRN, DOB or phone.");
+			return UI_REDRAW;
+		}
+		chart_open(ui, r->id, sr->checkin);
+		return UI_REDRAW;
+	case KA_RELOAD:
+		run_search(ui, sr);
+		return UI_REDRAW;
+	default:
+		return UI_IGNORED;
+	}
+}
+
+static const struct screen_hint search_hints[] = {
+    {KA_SELECT, "open chart"}, {KA_DOWN, "choose"}, {KA_CLEAR_FIELD, "clear"},
+    {KA_BACK, "back"},         {KA_HELP, "help"},   {KA_NONE, NULL},
+};
+
+static const struct screen_hint checkin_hints[] = {
+    {KA_SELECT, "check in"}, {KA_DOWN, "choose"}, {KA_CLEAR_FIELD, "clear"},
+    {KA_BACK, "back"},       {KA_HELP, "help"},   {KA_NONE, NULL},
+};
+
+const struct screen_ops screen_search = {
+    .title = "Find a patient",
+    .private_size = sizeof(search_t),
+    .hints = search_hints,
+    .open = search_open,
+    .close = search_close,
+    .draw = search_draw,
+    .handle = search_handle,
+    .reload = search_reload,
+    .forget = search_forget,
+    .typing = search_typing,
+};
+
+const struct screen_ops screen_search_checkin = {
+    .title = "Check a patient in",
+    .private_size = sizeof(search_t),
+    .hints = checkin_hints,
+    .open = checkin_open,
+    .close = search_close,
+    .draw = search_draw,
+    .handle = search_handle,
+    .reload = search_reload,
+    .forget = search_forget,
+    .typing = search_typing,
+};
