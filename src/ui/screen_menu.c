@@ -12,6 +12,7 @@
 #include "ui/screen_audit.h"
 #include "ui/screen_coding_queue.h"
 #include "ui/screen_passwd.h"
+#include "ui/screen_register.h"
 #include "ui/screen_search.h"
 #include "ui/screen_users.h"
 #include "ui/screen_verify.h"
@@ -29,7 +30,7 @@ static const struct item {
 	const struct screen_ops *screen;
 } items[] = {
     {"Find a patient", ACT_PATIENT_SEARCH, GO_SCREEN, &screen_search},
-    {"Register a patient", ACT_PATIENT_REGISTER, GO_NOT_YET, NULL},
+    {"Register a patient", ACT_PATIENT_REGISTER, GO_SCREEN, &screen_register},
     {"Check a patient in", ACT_ENCOUNTER_CHECKIN, GO_SCREEN, &screen_search_checkin},
     {"Coding queue", ACT_CODING_QUEUE, GO_SCREEN, &screen_coding_queue},
     {"HIM work queue", ACT_HIM_RECORDS, GO_NOT_YET, NULL},
