@@ -386,8 +386,8 @@ static unsigned details(ui_t *ui, coding_screen_t *c)
 		snprintf(text, sizeof text,
 		         "Procedure line %d\n\nCode:       %s (%s)\nModifiers:  %s\nUnits:      "
 		         "%d\nDiagnoses:  %s\n\n%s",
-		         c->px.cur + 1, p->code, p->system, mods[0] ? mods : "none", p->units,
-		         ptrs[0] ? ptrs : "none", p->desc);
+		         c->px.cur + 1, p->code, strcmp(p->system, "cpt") == 0 ? "CPT" : "HCPCS",
+		         mods[0] ? mods : "none", p->units, ptrs[0] ? ptrs : "none", p->desc);
 	} else if (!c->on_px && c->k->ndx > 0) {
 		const coding_dx_t *d = &c->k->dx[c->dx.cur];
 		snprintf(text, sizeof text, "Diagnosis %d%s\n\nCode:  %s (ICD-10-CM)\n\n%s",
@@ -424,6 +424,7 @@ static unsigned coding_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	coding_screen_t *c = priv;
 	session_t *s = ui_session(ui);
 	msg_t m;
+	status_t st;
 	unsigned r;
 	if (!c->k)
 		return ev->action == KA_BACK ? UI_BACK : UI_HANDLED;
@@ -473,9 +474,10 @@ static unsigned coding_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 			           key_of(ui, KA_NEXT_FIELD, k, sizeof k));
 			return UI_REDRAW;
 		}
-		r = said(ui, coding_make_primary(s, c->erow, c->dx.cur + 1, &m), &m);
-		c->dx.cur = 0; /* the cursor follows the diagnosis to the top */
-		return r;
+		st = coding_make_primary(s, c->erow, c->dx.cur + 1, &m);
+		if (st == STATUS_OK)
+			c->dx.cur = 0; /* the cursor follows the diagnosis to the top */
+		return said(ui, st, &m);
 	case KA_COMPLETE:
 		return said(ui, coding_complete(s, c->erow, &m), &m);
 	case KA_VERIFY:

@@ -9,8 +9,7 @@
 #include "ui/draw.h"
 #include "ui/theme.h"
 
-#define QUERY_CAP 128
-#define NOTE_MAX  3 /* lines of note shown */
+#define NOTE_MAX 3 /* lines of note shown */
 
 static int hits_count(void *arg)
 {
@@ -90,7 +89,7 @@ status_t csearch_init(ui_codesearch_t *c, msg_t *m)
 {
 	status_t ret;
 	memset(c, 0, sizeof *c);
-	if ((ret = tfield_init(&c->query, QUERY_CAP, 0, m)) != STATUS_OK)
+	if ((ret = tfield_init(&c->query, CSEARCH_QUERY_CAP, 0, m)) != STATUS_OK)
 		return ret;
 	if (!(c->hits = calloc(CSEARCH_HITS, sizeof *c->hits))) {
 		tfield_free(&c->query);

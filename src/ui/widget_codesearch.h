@@ -18,8 +18,9 @@
 #include "ui/widget_field.h"
 #include "ui/widget_list.h"
 
-#define CSEARCH_HITS  200 /* hits kept per search; more means "type more" */
-#define CSEARCH_DEPTH 6   /* headers opened one inside another */
+#define CSEARCH_HITS      200 /* hits kept per search; more means "type more" */
+#define CSEARCH_DEPTH     6   /* headers opened one inside another */
+#define CSEARCH_QUERY_CAP 128 /* bytes of search text, the NUL included */
 
 typedef enum {
 	CSEARCH_NONE,   /* nothing for the caller */
@@ -39,7 +40,7 @@ typedef struct ui_codesearch {
 	int depth;
 	char note[600]; /* core's word on the last search or choice */
 	int note_error;
-	char chosen[64]; /* after CSEARCH_CHOSEN */
+	char chosen[CSEARCH_QUERY_CAP]; /* after CSEARCH_CHOSEN */
 } ui_codesearch_t;
 
 /* Allocate the field and the hit table. On failure nothing is held. */

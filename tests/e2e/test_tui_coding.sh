@@ -218,6 +218,16 @@ expect "the other encounter opens" "Encounter $E_OTHER   Service 2025-11-03" 10
 tui_send a
 tui_type "diab 2 kidn"
 expect "a search with hits" "E11.21    Type 2"
+tui_send F1
+expect "F1 opens the help over the search" "Chartroom | Help: keys" 5
+tui_send End
+expect "... listing the coding keys" "add_procedure"
+tui_send Escape
+expect "Esc: back to the search, text kept" "Search: diab 2 kidn" 5
+tui_resize 70 20
+expect "too small a terminal says so" "Terminal too small: need 80x24" 5
+tui_resize 80 24
+expect "back to 80x24: the search and its hits again" "E11.21    Type 2" 5
 tui_send F12
 expect "the screen locks" "Screen locked for him" 5
 expect_not "the hits are not on the lock screen" "E11.21"
@@ -225,6 +235,11 @@ tui_type "$PW_HIM"
 tui_send Enter
 expect "unlocked, back on the search" "Add a diagnosis to encounter $E_OTHER" 10
 expect_not "the typed search was wiped by the lock" "Search: diab"
+tui_type "$(printf 'x%.0s' $(seq 1 200))"
+expect "over-long input is stopped with a message" "That is as much as this field can hold." 5
+tui_send Enter
+expect "... and Enter has core say it is not a code" "Rule 'code exists'" 5
+tui_send C-u
 tui_type "essential hyp"
 expect "the search works after the unlock" "I10       Essential (primary) hypertension"
 tui_send Escape
