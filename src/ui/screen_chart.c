@@ -1166,7 +1166,13 @@ static unsigned btg_handle(ui_t *ui, chart_t *c, const ui_event_t *ev)
 			return UI_REDRAW;
 		}
 		/* Too short a reason: say so and let it be completed. */
-		keys_tell(ui, UI_MSG_ERROR, m.text);
+		if (st == STATUS_BTG_REQUIRED) {
+			char text[600];
+			snprintf(text, sizeof text, "Reason not accepted. %s", m.text);
+			keys_tell(ui, UI_MSG_ERROR, text);
+		} else {
+			keys_tell(ui, UI_MSG_ERROR, m.text);
+		}
 		return UI_REDRAW;
 	case KA_BACK:
 		ui_message(ui, UI_MSG_INFO, "Cancelled: the chart was not opened.");

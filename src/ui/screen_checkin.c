@@ -140,8 +140,8 @@ static unsigned submit(ui_t *ui, checkin_t *ci)
 		keys_tell(ui, UI_MSG_ERROR, m.text);
 		return UI_REDRAW;
 	}
-	ui_message(ui, UI_MSG_OK, "Checked in: encounter %lld, %s with %s.", (long long)erow,
-	           ci->types[form_choice(&ci->form, CI_TYPE)], form_text(&ci->form, CI_PROVIDER));
+	(void)erow;
+	ui_message(ui, UI_MSG_OK, "%s", m.text);
 	return UI_BACK | UI_RELOAD;
 }
 

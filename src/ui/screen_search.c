@@ -49,10 +49,10 @@ static cols_t columns(int width)
 	c.mrn = 1;
 	c.name = 13;
 	c.visit = width - 11;
-	c.conf = c.visit - 6;
+	c.conf = c.visit - 5;
 	c.sex = c.conf - 4;
-	c.age = c.sex - 5;
-	c.dob = c.age - 12;
+	c.age = c.sex - 4;
+	c.dob = c.age - 11;
 	c.name_w = c.dob - c.name - 1;
 	return c;
 }
@@ -71,16 +71,16 @@ static void search_row(void *arg, WINDOW *w, int y, int x, int width, int i, int
 	draw_text(w, y, x + c.mrn, c.name - c.mrn - 1, r->mrn, 0);
 	draw_text(w, y, x + c.name, c.name_w, name, 0);
 	patient_date_display(cfg, r->dob, date, sizeof date);
-	draw_text(w, y, x + c.dob, 11, date, 0);
+	draw_text(w, y, x + c.dob, 10, date, 0);
 	if (r->age >= 0) {
 		snprintf(age, sizeof age, "%3d", r->age);
-		draw_text(w, y, x + c.age, 4, age, 0);
+		draw_text(w, y, x + c.age, 3, age, 0);
 	}
 	draw_text(w, y, x + c.sex + 1, 1, r->sex, 0);
 	if (r->confidential) {
 		if (!selected)
 			wattron(w, theme_attr(TH_WARN));
-		draw_text(w, y, x + c.conf, 5, "CONF", 0);
+		draw_text(w, y, x + c.conf, 4, "CONF", 0);
 		if (!selected)
 			wattrset(w, theme_attr(TH_NORMAL));
 	}
@@ -199,7 +199,7 @@ static void search_draw(ui_t *ui, void *priv, WINDOW *w)
 	tfield_draw(ui, w, 0, 7, W - 8, &sr->box, 1);
 	wattrset(w, theme_attr(TH_HINT));
 	draw_text(w, 1, 7, W - 8,
-	          "name, last, first, MRN, DOB, phone or its last 4; empty: your recent charts", 0);
+	          "name, last, first, MRN, DOB, phone or its last 4; empty: recent charts", 0);
 	wattrset(w, theme_attr(TH_HEADING));
 	mvwaddstr(w, 2, c.mrn, "MRN");
 	mvwaddstr(w, 2, c.name, "Name");
