@@ -24,7 +24,6 @@
 typedef enum { ASK_NONE, ASK_FINALIZE, ASK_REMOVE_DX, ASK_REMOVE_PX } ask_t;
 
 typedef struct coding_screen {
-	ui_t *ui;
 	int64_t erow;
 	coding_t *k; /* NULL after forget */
 	ui_list_t dx, px;
@@ -189,7 +188,6 @@ static status_t coding_reload(ui_t *ui, void *priv, msg_t *m)
 static status_t coding_open(ui_t *ui, void *priv, msg_t *m)
 {
 	coding_screen_t *c = priv;
-	c->ui = ui;
 	if ((c->erow = screen_coding_arg(ui)) == 0)
 		return msg_fail(m, STATUS_INVALID, "No encounter was chosen.");
 	c->dx.count = dx_count;
