@@ -716,7 +716,9 @@ status_t crypto_unseal_text(const keyring_t *kr, domain_t d, const char *row_id,
 		goto cleanup;
 	}
 	memmove(plain, plain + idl + 1, unpadded - idl - 1);
-	plain[unpadded - idl - 1] = '\0';
+	/* Wipe what the move left behind (the tail and the padding): the
+	 * caller wipes only the text's length when it frees it. */
+	sodium_memzero(plain + (unpadded - idl - 1), plen + 1 - (unpadded - idl - 1));
 	*out = plain;
 	if (out_len)
 		*out_len = unpadded - idl - 1;

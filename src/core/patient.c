@@ -1005,7 +1005,6 @@ status_t patient_open(session_t *s, const char *id_or_mrn, const char *btg_reaso
 		goto cleanup;
 	if (btg) {
 		int64_t seq;
-		session_broke_glass(s, row->prow);
 		unsigned char mac[DB_AUDIT_MAC_LEN];
 		ret = audit_append(s, "break_the_glass", row->id, "ok", btg_reason, m);
 		if (ret == STATUS_OK)
@@ -1022,6 +1021,9 @@ status_t patient_open(session_t *s, const char *id_or_mrn, const char *btg_reaso
 	if (ret != STATUS_OK) {
 		db_rollback(db);
 		sodium_memzero(out, sizeof *out);
+	} else if (btg) {
+		/* Only once the access and its reason are on record. */
+		session_broke_glass(s, row->prow);
 	}
 cleanup:
 	if (row) {
