@@ -921,6 +921,15 @@ status_t coding_get(session_t *s, int64_t erow, coding_t *out, msg_t *m)
 		return session_require(s, ACT_CODING_EDIT, m);
 	if ((ret = load(s, erow, out, &ei, m)) != STATUS_OK)
 		return ret;
+	/* A provider reads the coding of their own encounters only, as they
+	 * edit only those. */
+	if (!session_can(s, ACT_CODING_QUEUE) && strcmp(ei.provider, s->user.name) != 0) {
+		memset(out, 0, sizeof *out);
+		return msg_fail(m, STATUS_DENIED,
+				"Providers see the coding of their own encounters only (this one is "
+				"%s's).",
+				ei.provider);
+	}
 	describe(s, out);
 	return STATUS_OK;
 }
