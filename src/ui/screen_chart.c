@@ -903,32 +903,26 @@ static void wrap_line(const char *line, int n, void *arg)
 
 static void draw_btg_screen(ui_t *ui, chart_t *c, WINDOW *w)
 {
-	int W = getmaxx(w), x = 4, y = 2, n;
-	struct wrap_at at;
+	static const char warning[] =
+	    "Only give a reason if you have one: the access is recorded in the audit trail "
+	    "with your reason and your name, and the privacy officer reviews it.";
+	int W = getmaxx(w), x = 4, y = 2;
+	char keys[160] = "";
+	struct wrap_at at = {w, y + 2, x, W - 2 * x};
 	wattrset(w, theme_attr(TH_ALERT));
 	draw_text(w, y, x, W - 2 * x, " Confidential chart: break the glass ", 0);
 	wattrset(w, theme_attr(TH_NORMAL));
-	at.w = w;
-	at.y = y + 2;
-	at.x = x;
-	at.width = W - 2 * x;
-	n = draw_wrap(c->btg_why.text, at.width, wrap_line, &at);
-	y = at.y + n + 1;
-	n = draw_wrap("Only give a reason if you have one: the access is recorded in the audit "
-	              "trail with your reason and your name, and the privacy officer reviews it.",
-	              at.width, NULL, NULL);
-	at.y = y;
-	draw_wrap("Only give a reason if you have one: the access is recorded in the audit "
-	          "trail with your reason and your name, and the privacy officer reviews it.",
-	          at.width, wrap_line, &at);
-	y += n + 1;
+	at.y += draw_wrap(c->btg_why.text, at.width, wrap_line, &at) + 1;
+	at.y += draw_wrap(warning, at.width, wrap_line, &at) + 1;
+	y = at.y;
 	wattrset(w, theme_attr(TH_HEADING));
 	draw_text(w, y, x, 20, "Reason for access:", 0);
 	wattrset(w, theme_attr(TH_NORMAL));
 	tfield_draw(ui, w, y + 1, x, W - 2 * x, &c->reason, 1);
+	keys_add(ui, keys, sizeof keys, KA_SELECT, "open the chart with this reason  ");
+	keys_add(ui, keys, sizeof keys, KA_BACK, "cancel, open nothing");
 	wattrset(w, theme_attr(TH_HINT));
-	draw_text(w, y + 3, x, W - 2 * x,
-	          "Enter: open the chart with this reason    Esc: cancel, open nothing", 0);
+	draw_text(w, y + 3, x, W - 2 * x, keys, 0);
 	wattrset(w, theme_attr(TH_NORMAL));
 }
 
@@ -949,13 +943,14 @@ static void chart_draw(ui_t *ui, void *priv, WINDOW *w)
 	banner_draw(ui, w, 0, &c->banner);
 	draw_tabs(c, w, BANNER_LINES);
 	if (c->mode == CH_EDIT) {
-		wattrset(w, theme_attr(TH_HEADING));
-		draw_text(w, top - 1, 1, W - 2, "", 0);
-		wattrset(w, theme_attr(TH_NORMAL));
+		snprintf(foot, sizeof foot, "Editing:");
+		keys_add(ui, foot, sizeof foot, KA_SAVE, "save");
+		keys_add(ui, foot, sizeof foot, KA_NEXT_FIELD, "next");
+		keys_add(ui, foot, sizeof foot, KA_CLEAR_FIELD, "clear field");
+		keys_add(ui, foot, sizeof foot, KA_BACK, "cancel");
 		form_draw(ui, &c->form.form, w, top, 0, H - top - 1, W - 1);
 		wattrset(w, theme_attr(TH_HINT));
-		draw_text(w, H - 1, 1, W - 2,
-		          "Editing: F10 save   Tab/Up/Down move   ^U clear field   Esc cancel", 0);
+		draw_text(w, H - 1, 1, W - 2, foot, 0);
 		wattrset(w, theme_attr(TH_NORMAL));
 		return;
 	}
@@ -1002,8 +997,11 @@ static void chart_draw(ui_t *ui, void *priv, WINDOW *w)
 			snprintf(pos, sizeof pos, sel ? "[%s]" : " %s ", statuses[c->st_kind][i]);
 			x += draw_text(w, H - 1, x, W - 1 - x, pos, 0) + 1;
 		}
+		foot[0] = '\0';
+		keys_add(ui, foot, sizeof foot, KA_SELECT, "mark");
+		keys_add(ui, foot, sizeof foot, KA_BACK, "cancel");
 		wattrset(w, theme_attr(TH_DIALOG));
-		draw_text(w, H - 1, x, W - 1 - x, " Left/Right, Enter; Esc", 0);
+		draw_text(w, H - 1, x + 1, W - 2 - x, foot, 0);
 		wattrset(w, theme_attr(TH_NORMAL));
 		return;
 	}
@@ -1425,9 +1423,12 @@ static int chart_typing(const void *priv)
 	return c->mode == CH_BTG || c->mode == CH_EDIT;
 }
 
+/* The section's own keys are drawn in the chart's last line. */
 static const struct screen_hint chart_hints[] = {
-    {KA_NEXT_FIELD, "section"}, {KA_RELOAD, "reload"}, {KA_BACK, "back"},
-    {KA_HELP, "help"},          {KA_NONE, NULL},
+    {KA_RELOAD, "read again"},
+    {KA_LOCK, "lock"},
+    {KA_HELP, "help"},
+    {KA_NONE, NULL},
 };
 
 const struct screen_ops screen_chart = {

@@ -108,14 +108,17 @@ static void checkin_draw(ui_t *ui, void *priv, WINDOW *w)
 {
 	checkin_t *ci = priv;
 	int W = getmaxx(w), H = getmaxy(w);
+	char foot[200];
 	banner_draw(ui, w, 0, &ci->banner);
 	wattrset(w, theme_attr(TH_HEADING));
 	draw_text(w, BANNER_LINES + 1, 1, W - 2, "Check in: a new encounter, now", 0);
 	wattrset(w, theme_attr(TH_NORMAL));
 	form_draw(ui, &ci->form, w, BANNER_LINES + 3, 1, H - BANNER_LINES - 5, W - 2);
+	foot[0] = '\0';
+	keys_add(ui, foot, sizeof foot, KA_SAVE, "check in (or Enter on the last field)");
+	keys_add(ui, foot, sizeof foot, KA_RIGHT, "next visit type");
 	wattrset(w, theme_attr(TH_HINT));
-	draw_text(w, H - 1, 1, W - 2,
-	          "Left/Right or Space: visit type   F10 or Enter on the last field: check in", 0);
+	draw_text(w, H - 1, 1, W - 2, foot, 0);
 	wattrset(w, theme_attr(TH_NORMAL));
 }
 

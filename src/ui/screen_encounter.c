@@ -296,9 +296,12 @@ static unsigned enc_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	}
 }
 
+/* The keys that apply are drawn in the screen's last line. */
 static const struct screen_hint enc_hints[] = {
-    {KA_SELECT, "read note"}, {KA_ADD, "new note"}, {KA_RELOAD, "reload"},
-    {KA_BACK, "back"},        {KA_HELP, "help"},    {KA_NONE, NULL},
+    {KA_RELOAD, "read again"},
+    {KA_LOCK, "lock"},
+    {KA_HELP, "help"},
+    {KA_NONE, NULL},
 };
 
 const struct screen_ops screen_encounter = {

@@ -121,12 +121,12 @@ static void item_draw(ui_t *ui, void *priv, WINDOW *w)
 	form_draw(ui, &it->form, w, BANNER_LINES + 3, 1, H - BANNER_LINES - 5, W - 2);
 	wattrset(w, theme_attr(TH_HINT));
 	draw_text(w, H - 1, 1, W - 2,
-	          it->kind == CHART_ALLERGY ? "Left/Right or Space: severity   F10 save"
+	          it->kind == CHART_ALLERGY ? "Left/Right or Space: severity"
 	          : it->kind == CHART_MEDICATION
-	              ? "Left/Right or Space: route; dates YYYY-MM-DD or "
-	                "MM/DD/YYYY   F10 save"
-	              : "Code optional (E11.9, S72.001A); onset a date   "
-	                "F10 save",
+	              ? "Left/Right or Space: route; dates as YYYY-MM-DD "
+	                "or MM/DD/YYYY"
+	              : "The code is optional (E11.9, S72.001A); the "
+	                "onset a date",
 	          0);
 	wattrset(w, theme_attr(TH_NORMAL));
 }

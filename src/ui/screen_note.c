@@ -365,9 +365,9 @@ static unsigned note_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	}
 }
 
+/* The keys that apply are drawn in the screen's last line. */
 static const struct screen_hint note_hints[] = {
-    {KA_SAVE, "save"},
-    {KA_BACK, "back"},
+    {KA_LOCK, "lock"},
     {KA_HELP, "help"},
     {KA_NONE, NULL},
 };

@@ -75,8 +75,7 @@ static status_t read_encounters(ui_t *ui, vitals_t *v, msg_t *m)
 		return ret;
 	if (v->nenc == 0)
 		return msg_fail(m, STATUS_NOTFOUND,
-		                "Vitals are recorded on an encounter, and this patient has none: "
-		                "check the patient in first.");
+		                "No encounter to record vitals on: check the patient in first.");
 	sel = c.first_open >= 0 ? c.first_open : 0;
 	for (int i = 0; i < v->nenc; i++)
 		if (v->erow[i] == v->want_erow)
@@ -172,8 +171,7 @@ static void vitals_draw(ui_t *ui, void *priv, WINDOW *w)
 	form_draw(ui, &v->form, w, BANNER_LINES + 3, 1, H - BANNER_LINES - 5, W - 2);
 	wattrset(w, theme_attr(TH_HINT));
 	draw_text(w, H - 1, 1, W - 2,
-	          "Units may be typed: 98.6F 37C 180lb 82kg 70in 178cm; BP as 120/80.  F10 save",
-	          0);
+	          "Units may be typed: 98.6F 37C 180lb 82kg 70in 178cm 5'10\"; BP as 120/80", 0);
 	wattrset(w, theme_attr(TH_NORMAL));
 }
 

@@ -243,12 +243,12 @@ S2=$S
 open_chart him "$PW_HIM" "$mrn"
 S=$S1
 tui_send e
-expect "e edits the demographics in place" "Editing: F10 save" 5
+expect "e edits the demographics in place" "Editing:  F10 save" 5
 tabs 8
 tui_type "Somerville"
 S=$S2
 tui_send e
-tui_wait "Editing: F10 save" 5 >/dev/null
+tui_wait "Editing:  F10 save" 5 >/dev/null
 tabs 8
 tui_type "Medford"
 S=$S1
@@ -260,7 +260,7 @@ tui_send F10
 expect "the second save is refused, naming who saved" "front saved this record at" 10
 tui_send Enter
 expect "the refused edits stay on screen" "Medford" 5
-expect "... still being edited" "Editing: F10 save"
+expect "... still being edited" "Editing:  F10 save"
 out=$(F patient show "$mrn" 2>/dev/null)
 check "the first save was not overwritten" sh -c "printf '%s' \"\$1\" | grep -q 'City: *Somerville' && ! printf '%s' \"\$1\" | grep -q Medford" _ "$out"
 check "the record is at version 2" sh -c "printf '%s' \"\$1\" | grep -q 'Version: *2'" _ "$out"
@@ -271,7 +271,7 @@ tui_send F5
 expect "F5 reads the chart again: the other save shows" "Somerville" 10
 S=$S1
 tui_send e
-tui_wait "Editing: F10 save" 5 >/dev/null
+tui_wait "Editing:  F10 save" 5 >/dev/null
 tabs 8
 tui_send C-u
 tui_type "Medford"
