@@ -13,13 +13,13 @@
  * follows session_can; core checks every action again. */
 #include "ui/screen_chart.h"
 
-#include <langinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clinical.h"
 #include "core/patient.h"
+#include "ui/chart_sections.h"
 #include "ui/draw.h"
 #include "ui/screen_checkin.h"
 #include "ui/screen_encounter.h"
@@ -32,30 +32,9 @@
 #include "ui/widget_list.h"
 #include "ui/widget_pform.h"
 
-#define REASON_CAP  256
-#define VITALS_READ 60 /* rows read for the table and the trend */
-
-enum { SEC_DEMO, SEC_ENC, SEC_VITALS, SEC_ALLERGY, SEC_MED, SEC_PROBLEM, SEC_NOTES, SEC_COUNT };
-static const char *const sec_name[SEC_COUNT] = {
-    "Demographics", "Encounters", "Vitals", "Allergies", "Medications", "Problems", "Notes",
-};
-
+#define REASON_CAP 256
 typedef enum { CH_VIEW, CH_BTG, CH_EDIT, CH_ASK, CH_STATUS } chart_mode_t;
 typedef enum { ASK_NONE, ASK_CLOSE_ENC, ASK_NKA, ASK_DISCARD } ask_t;
-
-/* A line of the Notes section: an encounter, or a note under it. */
-typedef struct note_line {
-	int64_t erow, nrow, addendum_of; /* nrow 0: the encounter's own line */
-	char text[200];
-	int draft;
-} note_line_t;
-
-/* A growable array of fixed-size rows, wiped when dropped. */
-typedef struct rows {
-	void *v;
-	int n, cap;
-	size_t size;
-} rows_t;
 
 typedef struct chart {
 	ui_t *ui;
@@ -69,10 +48,7 @@ typedef struct chart {
 
 	int secs[SEC_COUNT], nsecs; /* the sections this role sees */
 	int sec;                    /* index into secs */
-	int loaded[SEC_COUNT];
-	char failed[SEC_COUNT][512]; /* why a section could not be read */
-	ui_list_t list[SEC_COUNT];
-	rows_t enc, vit, item[3], notes;
+	chart_sections_t cs;        /* their rows */
 
 	ui_pform_t form; /* demographics editing */
 	int form_ready;
@@ -91,201 +67,9 @@ static const char *const statuses[3][3] = {
     {"active", "resolved", "entered-in-error"},
 };
 
-/* ---- rows --------------------------------------------------------------- */
-
-static void *rows_add(rows_t *r)
-{
-	if (r->n == r->cap) {
-		int cap = r->cap ? r->cap * 2 : 16;
-		void *v = realloc(r->v, (size_t)cap * r->size);
-		if (!v)
-			return NULL;
-		r->v = v;
-		r->cap = cap;
-	}
-	return (char *)r->v + (size_t)r->n++ * r->size;
-}
-
-static void rows_drop(rows_t *r)
-{
-	if (r->v)
-		explicit_bzero(r->v, (size_t)r->cap * r->size);
-	free(r->v);
-	r->v = NULL;
-	r->n = r->cap = 0;
-}
-
-#define ROW(r, type, i) (&((type *)(r).v)[i])
-
 static int cur_sec(const chart_t *c)
 {
 	return c->secs[c->sec];
-}
-
-static int item_kind(int sec)
-{
-	return sec == SEC_ALLERGY ? CHART_ALLERGY
-	       : sec == SEC_MED   ? CHART_MEDICATION
-	                          : CHART_PROBLEM;
-}
-
-/* ---- reading sections --------------------------------------------------- */
-
-static int take_enc(const encounter_info_t *e, void *arg)
-{
-	encounter_info_t *d = rows_add(arg);
-	if (!d)
-		return 1;
-	*d = *e;
-	return 0;
-}
-
-static int take_vit(const vitals_row_t *v, void *arg)
-{
-	vitals_row_t *d = rows_add(arg);
-	if (!d)
-		return 1;
-	*d = *v;
-	return 0;
-}
-
-static int take_item(const chart_item_t *it, void *arg)
-{
-	chart_item_t *d = rows_add(arg);
-	if (!d)
-		return 1;
-	*d = *it;
-	return 0;
-}
-
-/* The first line of a note's text, for the list. */
-static void first_line(const char *body, char *out, size_t size)
-{
-	char line[160];
-	size_t n = 0;
-	while (body && (*body == '\n' || *body == ' '))
-		body++;
-	while (body && body[n] && body[n] != '\n' && n + 1 < sizeof line) {
-		line[n] = body[n];
-		n++;
-	}
-	line[n] = '\0';
-	draw_clean(out, size, line);
-	explicit_bzero(line, sizeof line);
-}
-
-struct note_ctx {
-	chart_t *c;
-	const config_t *cfg;
-};
-
-static int take_note(const note_info_t *n, void *arg)
-{
-	struct note_ctx *nc = arg;
-	note_line_t *d = rows_add(&nc->c->notes);
-	char when[40], preview[100], author[72];
-	if (!d)
-		return 1;
-	memset(d, 0, sizeof *d);
-	d->erow = n->erow;
-	d->nrow = n->nrow;
-	d->addendum_of = n->addendum_of;
-	d->draft = strcmp(n->status, "signed") != 0;
-	draw_time(when, sizeof when, n->created, nc->cfg->date_format, "");
-	first_line(n->body, preview, sizeof preview);
-	draw_clean(author, sizeof author, n->author);
-	snprintf(d->text, sizeof d->text, "%s %lld  %-6s  %-10.30s %.24s  %.80s",
-	         n->addendum_of ? "    Addendum" : "  Note", (long long)n->nrow,
-	         d->draft ? "DRAFT" : "signed", author, when, preview);
-	explicit_bzero(preview, sizeof preview);
-	return 0;
-}
-
-static status_t load_encounters(ui_t *ui, chart_t *c, msg_t *m)
-{
-	rows_drop(&c->enc);
-	c->enc.size = sizeof(encounter_info_t);
-	return encounter_list(ui_session(ui), c->id, take_enc, &c->enc, m);
-}
-
-static status_t load_notes(ui_t *ui, chart_t *c, msg_t *m)
-{
-	const config_t *cfg = ui_config(ui);
-	struct note_ctx nc = {c, cfg};
-	status_t ret = STATUS_OK;
-	rows_drop(&c->notes);
-	c->notes.size = sizeof(note_line_t);
-	if (!c->loaded[SEC_ENC]) {
-		if ((ret = load_encounters(ui, c, m)) != STATUS_OK)
-			return ret;
-		c->loaded[SEC_ENC] = 1;
-	}
-	for (int i = 0; i < c->enc.n && ret == STATUS_OK; i++) {
-		const encounter_info_t *e = ROW(c->enc, encounter_info_t, i);
-		note_line_t *d = rows_add(&c->notes);
-		char when[40], type[48], prov[72];
-		if (!d)
-			return msg_fail(m, STATUS_NOMEM, "Out of memory reading the notes.");
-		memset(d, 0, sizeof *d);
-		d->erow = e->erow;
-		draw_time(when, sizeof when, e->start, cfg->date_format, "");
-		draw_clean(type, sizeof type, e->type);
-		draw_clean(prov, sizeof prov, e->provider);
-		snprintf(d->text, sizeof d->text, "Encounter %lld  %.24s  %.40s  %.40s  (%.12s)",
-		         (long long)e->erow, when, type, prov, e->status);
-		ret = note_list(ui_session(ui), e->erow, take_note, &nc, m);
-	}
-	return ret;
-}
-
-/* Read section `sec` from core (each read is audited by core). */
-static void load_section(ui_t *ui, chart_t *c, int sec)
-{
-	session_t *s = ui_session(ui);
-	status_t st = STATUS_OK;
-	msg_t m;
-	msg_clear(&m);
-	c->failed[sec][0] = '\0';
-	switch (sec) {
-	case SEC_DEMO:
-		break;
-	case SEC_ENC:
-		st = load_encounters(ui, c, &m);
-		break;
-	case SEC_VITALS:
-		rows_drop(&c->vit);
-		c->vit.size = sizeof(vitals_row_t);
-		st = vitals_list(s, c->id, VITALS_READ, take_vit, &c->vit, &m);
-		break;
-	case SEC_ALLERGY:
-	case SEC_MED:
-	case SEC_PROBLEM: {
-		int k = item_kind(sec);
-		rows_drop(&c->item[k]);
-		c->item[k].size = sizeof(chart_item_t);
-		st = chart_items(s, c->id, (chart_kind_t)k, take_item, &c->item[k], &m);
-		break;
-	}
-	case SEC_NOTES:
-		st = load_notes(ui, c, &m);
-		break;
-	}
-	c->loaded[sec] = 1;
-	if (st != STATUS_OK) {
-		snprintf(c->failed[sec], sizeof c->failed[sec], "%s", m.text);
-		keys_tell(ui, UI_MSG_ERROR, m.text);
-	}
-	list_clamp(&c->list[sec]);
-}
-
-static void drop_sections(chart_t *c)
-{
-	rows_drop(&c->enc);
-	rows_drop(&c->vit);
-	for (int k = 0; k < 3; k++)
-		rows_drop(&c->item[k]);
-	rows_drop(&c->notes);
-	memset(c->loaded, 0, sizeof c->loaded);
 }
 
 /* ---- opening ------------------------------------------------------------ */
@@ -327,9 +111,6 @@ static status_t try_open(ui_t *ui, chart_t *c, const char *reason, msg_t *m)
 	return st;
 }
 
-static int chart_count(void *arg);
-static void chart_row(void *arg, WINDOW *w, int y, int x, int width, int i, int selected);
-
 static void choose_sections(ui_t *ui, chart_t *c)
 {
 	c->nsecs = 0;
@@ -341,6 +122,7 @@ static void choose_sections(ui_t *ui, chart_t *c)
 			c->secs[c->nsecs++] = s;
 	if (c->sec >= c->nsecs)
 		c->sec = 0;
+	c->cs.shown = cur_sec(c);
 }
 
 static status_t chart_open_screen(ui_t *ui, void *priv, msg_t *m)
@@ -355,17 +137,7 @@ static status_t chart_open_screen(ui_t *ui, void *priv, msg_t *m)
 	c->checkin = a.checkin;
 	explicit_bzero(&a, sizeof a);
 	snprintf(c->banner.id, sizeof c->banner.id, "%s", c->id);
-	for (int s = 0; s < SEC_COUNT; s++) {
-		c->list[s].count = chart_count;
-		c->list[s].draw_row = chart_row;
-		c->list[s].arg = c;
-	}
-	c->list[SEC_ENC].empty = "No encounters yet.";
-	c->list[SEC_VITALS].empty = "No vitals recorded.";
-	c->list[SEC_ALLERGY].empty = "No allergies recorded.";
-	c->list[SEC_MED].empty = "No medications recorded.";
-	c->list[SEC_PROBLEM].empty = "No problems recorded.";
-	c->list[SEC_NOTES].empty = "No encounters, so no notes yet.";
+	sections_init(&c->cs, ui, c->id);
 	choose_sections(ui, c);
 	if ((st = tfield_init(&c->reason, REASON_CAP, 0, m)) != STATUS_OK)
 		return st;
@@ -413,12 +185,11 @@ static void chart_forget(ui_t *ui, void *priv)
 		c->p = NULL;
 	}
 	banner_clear(&c->banner);
-	drop_sections(c);
+	sections_drop(&c->cs);
 	if (c->form_ready)
 		pform_clear(&c->form);
 	tfield_clear(&c->reason);
 	explicit_bzero(c->ask_text, sizeof c->ask_text);
-	explicit_bzero(c->failed, sizeof c->failed);
 	if (c->mode != CH_BTG)
 		c->mode = CH_VIEW; /* edits are dropped with the rest */
 	c->ask = ASK_NONE;
@@ -449,239 +220,18 @@ static status_t chart_reload(ui_t *ui, void *priv, msg_t *m)
 	} else {
 		banner_allergies(ui, &c->banner);
 	}
-	drop_sections(c);
-	load_section(ui, c, cur_sec(c));
+	sections_drop(&c->cs);
+	sections_load(&c->cs, cur_sec(c));
 	return STATUS_OK;
 }
 
 /* ---- drawing ------------------------------------------------------------ */
 
-static int chart_count(void *arg)
-{
-	chart_t *c = arg;
-	switch (cur_sec(c)) {
-	case SEC_ENC:
-		return c->enc.n;
-	case SEC_VITALS:
-		return c->vit.n;
-	case SEC_ALLERGY:
-	case SEC_MED:
-	case SEC_PROBLEM:
-		return c->item[item_kind(cur_sec(c))].n;
-	case SEC_NOTES:
-		return c->notes.n;
-	default:
-		return 0;
-	}
-}
-
-/* A stored date or time shown as a date in the display format. */
-static void day(const chart_t *c, const char *iso, char *out, size_t size)
-{
-	char d[11];
-	if (!iso || !iso[0]) {
-		out[0] = '\0';
-		return;
-	}
-	snprintf(d, sizeof d, "%.10s", iso);
-	patient_date_display(ui_config(c->ui), d, out, size);
-}
-
-static void vit_text(const chart_t *c, const vitals_row_t *v, int which, char *b, size_t n)
-{
-	const config_t *cfg = ui_config(c->ui);
-	b[0] = '\0';
-	switch (which) {
-	case 0:
-		if (v->systolic >= 0)
-			snprintf(b, n, "%d/%d", v->systolic, v->diastolic);
-		break;
-	case 1:
-		if (v->pulse >= 0)
-			snprintf(b, n, "%d", v->pulse);
-		break;
-	case 2:
-		if (v->resp >= 0)
-			snprintf(b, n, "%d", v->resp);
-		break;
-	case 3:
-		if (v->temp_c >= 0)
-			snprintf(b, n, "%.1f%s",
-			         cfg->temp_fahrenheit ? v->temp_c * 9 / 5 + 32 : v->temp_c,
-			         cfg->temp_fahrenheit ? "F" : "C");
-		break;
-	case 4:
-		if (v->spo2 >= 0)
-			snprintf(b, n, "%d%%", v->spo2);
-		break;
-	case 5:
-		if (v->height_cm >= 0)
-			snprintf(b, n, "%.1f%s",
-			         cfg->height_inches ? v->height_cm / 2.54 : v->height_cm,
-			         cfg->height_inches ? "in" : "cm");
-		break;
-	case 6:
-		if (v->weight_kg >= 0)
-			snprintf(b, n, "%.1f%s",
-			         cfg->weight_pounds ? v->weight_kg / 0.45359237 : v->weight_kg,
-			         cfg->weight_pounds ? "lb" : "kg");
-		break;
-	case 7:
-		if (v->bmi >= 0)
-			snprintf(b, n, "%.1f", v->bmi);
-		break;
-	}
-}
-
-/* Column starts of each section's table, and where the last one ends. */
-static const int enc_col[] = {1, 19, 36, 50, 64, 71, 80};
-static const int vit_col[] = {1, 19, 27, 33, 38, 45, 51, 59, 68, 74};
-static const int alg_col[] = {1, 27, 49, 59, 77};
-static const int med_col[] = {1, 22, 33, 40, 50, 61, 72, 80};
-static const int pro_col[] = {1, 11, 49, 61, 78};
-
-static void cell(WINDOW *w, int y, int x, const int *col, int k, int width, const char *text)
-{
-	int end = col[k + 1] - 1;
-	if (x + col[k] >= x + width)
-		return;
-	if (end > width)
-		end = width;
-	draw_text(w, y, x + col[k], end - col[k], text, 0);
-}
-
-static void chart_row(void *arg, WINDOW *w, int y, int x, int width, int i, int selected)
-{
-	chart_t *c = arg;
-	char b[64];
-	(void)selected;
-	switch (cur_sec(c)) {
-	case SEC_ENC: {
-		const encounter_info_t *e = ROW(c->enc, encounter_info_t, i);
-		draw_time(b, sizeof b, e->start, ui_config(c->ui)->date_format, "");
-		b[16] = '\0';
-		cell(w, y, x, enc_col, 0, width, b);
-		cell(w, y, x, enc_col, 1, width, e->type);
-		cell(w, y, x, enc_col, 2, width, e->provider);
-		cell(w, y, x, enc_col, 3, width, e->location);
-		if (strcmp(e->status, "open") == 0 && !selected)
-			wattron(w, theme_attr(TH_OK));
-		cell(w, y, x, enc_col, 4, width, e->status);
-		if (!selected)
-			wattrset(w, theme_attr(TH_NORMAL));
-		draw_text(w, y, x + enc_col[5], width - enc_col[5], e->coding_status, 0);
-		break;
-	}
-	case SEC_VITALS: {
-		const vitals_row_t *v = ROW(c->vit, vitals_row_t, i);
-		draw_time(b, sizeof b, v->taken, ui_config(c->ui)->date_format, "");
-		b[16] = '\0';
-		cell(w, y, x, vit_col, 0, width, b);
-		for (int k = 0; k < 8; k++) {
-			vit_text(c, v, k, b, sizeof b);
-			cell(w, y, x, vit_col, k + 1, width, b);
-		}
-		break;
-	}
-	case SEC_ALLERGY:
-	case SEC_MED:
-	case SEC_PROBLEM: {
-		int k = item_kind(cur_sec(c));
-		const chart_item_t *it = ROW(c->item[k], chart_item_t, i);
-		int inactive = strcmp(it->status, "active") != 0;
-		if (inactive && !selected)
-			wattron(w, A_DIM);
-		if (k == CHART_ALLERGY) {
-			cell(w, y, x, alg_col, 0, width, it->text);
-			cell(w, y, x, alg_col, 1, width, it->text2[0] ? it->text2 : "-");
-			cell(w, y, x, alg_col, 2, width, it->code);
-			cell(w, y, x, alg_col, 3, width, it->status);
-		} else if (k == CHART_MEDICATION) {
-			cell(w, y, x, med_col, 0, width, it->text);
-			cell(w, y, x, med_col, 1, width, it->text2);
-			cell(w, y, x, med_col, 2, width, it->code);
-			cell(w, y, x, med_col, 3, width, it->extra);
-			day(c, it->date1, b, sizeof b);
-			cell(w, y, x, med_col, 4, width, b);
-			day(c, it->date2, b, sizeof b);
-			cell(w, y, x, med_col, 5, width, b);
-			draw_text(w, y, x + med_col[6], width - med_col[6], it->status, 0);
-		} else {
-			cell(w, y, x, pro_col, 0, width, it->code[0] ? it->code : "-");
-			cell(w, y, x, pro_col, 1, width, it->text);
-			day(c, it->date1, b, sizeof b);
-			cell(w, y, x, pro_col, 2, width, b);
-			cell(w, y, x, pro_col, 3, width, it->status);
-		}
-		if (inactive && !selected)
-			wattrset(w, theme_attr(TH_NORMAL));
-		break;
-	}
-	case SEC_NOTES: {
-		const note_line_t *n = ROW(c->notes, note_line_t, i);
-		if (!n->nrow && !selected)
-			wattron(w, theme_attr(TH_HEADING));
-		else if (n->draft && !selected)
-			wattron(w, theme_attr(TH_WARN));
-		draw_text(w, y, x + 1, width - 2, n->text, 0);
-		if (!selected)
-			wattrset(w, theme_attr(TH_NORMAL));
-		break;
-	}
-	default:
-		break;
-	}
-}
-
-static void headings(WINDOW *w, int y, int sec)
-{
-	static const char *const enc_h[] = {"Date (UTC)", "Type",   "Provider",
-	                                    "Location",   "Status", "Coding"};
-	static const char *const vit_h[] = {"Taken (UTC)", "BP",     "Pulse",  "Resp", "Temp",
-	                                    "SpO2",        "Height", "Weight", "BMI"};
-	static const char *const alg_h[] = {"Substance", "Reaction", "Severity", "Status"};
-	static const char *const med_h[] = {"Medication", "Dose", "Route", "Frequency",
-	                                    "Start",      "Stop", "Status"};
-	static const char *const pro_h[] = {"ICD-10-CM", "Problem", "Onset", "Status"};
-	const char *const *h = NULL;
-	const int *col = NULL;
-	int n = 0;
-	switch (sec) {
-	case SEC_ENC:
-		h = enc_h, col = enc_col, n = 6;
-		break;
-	case SEC_VITALS:
-		h = vit_h, col = vit_col, n = 9;
-		break;
-	case SEC_ALLERGY:
-		h = alg_h, col = alg_col, n = 4;
-		break;
-	case SEC_MED:
-		h = med_h, col = med_col, n = 7;
-		break;
-	case SEC_PROBLEM:
-		h = pro_h, col = pro_col, n = 4;
-		break;
-	case SEC_NOTES:
-		wattrset(w, theme_attr(TH_HEADING));
-		draw_text(w, y, 1, getmaxx(w) - 2,
-		          "Encounters newest first; notes with their addenda", 0);
-		wattrset(w, theme_attr(TH_NORMAL));
-		return;
-	default:
-		return;
-	}
-	wattrset(w, theme_attr(TH_HEADING));
-	for (int k = 0; k < n; k++)
-		draw_text(w, y, col[k], col[k + 1] - col[k] - 1, h[k], 0);
-	wattrset(w, theme_attr(TH_NORMAL));
-}
-
 static void draw_tabs(chart_t *c, WINDOW *w, int y)
 {
 	int x = 1, W = getmaxx(w);
 	for (int i = 0; i < c->nsecs && x < W - 1; i++) {
-		const char *name = sec_name[c->secs[i]];
+		const char *name = chart_section_name[c->secs[i]];
 		int sel = i == c->sec;
 		wattrset(w, theme_attr(sel ? TH_SELECTED : TH_NORMAL) | (sel ? A_BOLD : 0));
 		mvwaddch(w, y, x, sel ? '[' : ' ');
@@ -762,78 +312,6 @@ static void draw_demo(chart_t *c, WINDOW *w, int y, int h)
 	explicit_bzero(buf, sizeof buf);
 	explicit_bzero(v, sizeof v);
 	explicit_bzero(ssn, sizeof ssn);
-}
-
-/* A sparkline of up to `max` values (oldest first) into out: block
- * characters in a UTF-8 locale, ASCII otherwise; no colour needed. */
-static void sparkline(const double *v, int n, char *out, size_t size)
-{
-	static const char *const uni[] = {"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
-	                                  "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
-	                                  "\xe2\x96\x87", "\xe2\x96\x88"};
-	static const char *const ascii[] = {"_", ".", "-", "~", "=", "+", "*", "#"};
-	const char *const *g = strcmp(nl_langinfo(CODESET), "UTF-8") == 0 ? uni : ascii;
-	double lo = v[0], hi = v[0];
-	size_t o = 0;
-	for (int i = 1; i < n; i++) {
-		lo = v[i] < lo ? v[i] : lo;
-		hi = v[i] > hi ? v[i] : hi;
-	}
-	out[0] = '\0';
-	for (int i = 0; i < n; i++) {
-		int k = hi > lo ? (int)((v[i] - lo) / (hi - lo) * 7 + 0.5) : 3;
-		size_t len = strlen(g[k]);
-		if (o + len + 1 > size)
-			break;
-		memcpy(out + o, g[k], len);
-		o += len;
-	}
-	out[o] = '\0';
-}
-
-/* One trend line: label, lowest, the sparkline, highest, latest. */
-static void trend(chart_t *c, WINDOW *w, int y, const char *label, int which, const char *unit)
-{
-	const config_t *cfg = ui_config(c->ui);
-	int W = getmaxx(w), max = W - 48, n = 0;
-	double v[VITALS_READ], lo = 0, hi = 0;
-	char line[600], spark[VITALS_READ * 3 + 1];
-	if (max > VITALS_READ)
-		max = VITALS_READ;
-	/* The rows are newest first; the line runs oldest to newest. */
-	for (int i = c->vit.n - 1; i >= 0; i--) {
-		const vitals_row_t *r = ROW(c->vit, vitals_row_t, i);
-		double x =
-		    which == 0
-		        ? (r->weight_kg >= 0
-		               ? (cfg->weight_pounds ? r->weight_kg / 0.45359237 : r->weight_kg)
-		               : -1)
-		    : which == 1 ? r->systolic
-		                 : r->diastolic;
-		if (x < 0)
-			continue;
-		if (n == max) {
-			memmove(v, v + 1, (size_t)(n - 1) * sizeof v[0]);
-			n--;
-		}
-		v[n++] = x;
-	}
-	wattrset(w, theme_attr(TH_HEADING));
-	draw_text(w, y, 1, 16, label, 0);
-	wattrset(w, theme_attr(TH_NORMAL));
-	if (n == 0) {
-		draw_text(w, y, 18, W - 19, "no values yet", 0);
-		return;
-	}
-	lo = hi = v[0];
-	for (int i = 1; i < n; i++) {
-		lo = v[i] < lo ? v[i] : lo;
-		hi = v[i] > hi ? v[i] : hi;
-	}
-	sparkline(v, n, spark, sizeof spark);
-	snprintf(line, sizeof line, "%6.*f %s %-6.*f latest %.*f %s (%d)", which ? 0 : 1, lo, spark,
-	         which ? 0 : 1, hi, which ? 0 : 1, v[n - 1], unit, n);
-	draw_text(w, y, 18, W - 19, line, 0);
 }
 
 /* What each section offers: the key, its label, and the permission
@@ -954,30 +432,11 @@ static void chart_draw(ui_t *ui, void *priv, WINDOW *w)
 		wattrset(w, theme_attr(TH_NORMAL));
 		return;
 	}
-	if (sec == SEC_DEMO) {
+	c->cs.shown = sec;
+	if (sec == SEC_DEMO)
 		draw_demo(c, w, top, H - top - 1);
-	} else {
-		int h = H - top - 2;
-		headings(w, top, sec);
-		if (c->failed[sec][0]) {
-			wattrset(w, theme_attr(TH_ERROR));
-			draw_text(w, top + 1, 1, W - 2, c->failed[sec], 0);
-			wattrset(w, theme_attr(TH_NORMAL));
-		} else {
-			if (sec == SEC_VITALS)
-				h -= 4;
-			list_draw(&c->list[sec], w, top + 1, 0, h, W);
-			if (sec == SEC_VITALS) {
-				const config_t *cfg = ui_config(ui);
-				wattrset(w, theme_attr(TH_HEADING));
-				draw_text(w, H - 5, 1, W - 2, "Trend, oldest to newest", 0);
-				wattrset(w, theme_attr(TH_NORMAL));
-				trend(c, w, H - 4, "Weight", 0, cfg->weight_pounds ? "lb" : "kg");
-				trend(c, w, H - 3, "Systolic BP", 1, "mmHg");
-				trend(c, w, H - 2, "Diastolic BP", 2, "mmHg");
-			}
-		}
-	}
+	else
+		sections_draw(&c->cs, w, top, H - top - 1);
 	/* The footer: a question, the status chooser, or the keys. */
 	if (c->mode == CH_ASK) {
 		wattrset(w, theme_attr(TH_DIALOG) | A_BOLD);
@@ -1006,9 +465,9 @@ static void chart_draw(ui_t *ui, void *priv, WINDOW *w)
 		return;
 	}
 	section_keys(ui, c, foot, sizeof foot);
-	if (sec != SEC_DEMO && !c->failed[sec][0]) {
+	if (sec != SEC_DEMO && !c->cs.failed[sec][0]) {
 		size_t used = strlen(foot);
-		list_position(&c->list[sec], pos, sizeof pos);
+		list_position(&c->cs.list[sec], pos, sizeof pos);
 		snprintf(foot + used, sizeof foot - used, "   (%s)", pos);
 	}
 	wattrset(w, theme_attr(TH_HINT));
@@ -1157,7 +616,7 @@ static unsigned btg_handle(ui_t *ui, chart_t *c, const ui_event_t *ev)
 		st = try_open(ui, c, tfield_text(&c->reason), &m);
 		if (st == STATUS_OK) {
 			tfield_clear(&c->reason);
-			load_section(ui, c, cur_sec(c));
+			sections_load(&c->cs, cur_sec(c));
 			ui_message(
 			    ui, UI_MSG_WARN,
 			    "Opened by break-the-glass; the access and reason are recorded.");
@@ -1226,8 +685,8 @@ static unsigned ask_handle(ui_t *ui, chart_t *c, const ui_event_t *ev)
 	          st == STATUS_OK && !m.text[0] ? "Done." : m.text);
 	if (st == STATUS_OK) {
 		banner_allergies(ui, &c->banner);
-		drop_sections(c);
-		load_section(ui, c, cur_sec(c));
+		sections_drop(&c->cs);
+		sections_load(&c->cs, cur_sec(c));
 	}
 	return UI_REDRAW;
 }
@@ -1258,7 +717,7 @@ static unsigned status_handle(ui_t *ui, chart_t *c, const ui_event_t *ev)
 		if (st == STATUS_OK) {
 			int sec = cur_sec(c);
 			banner_allergies(ui, &c->banner);
-			load_section(ui, c, sec);
+			sections_load(&c->cs, sec);
 		}
 		return UI_REDRAW;
 	default:
@@ -1266,36 +725,38 @@ static unsigned status_handle(ui_t *ui, chart_t *c, const ui_event_t *ev)
 	}
 }
 
-static void switch_section(ui_t *ui, chart_t *c, int delta)
+static void switch_section(chart_t *c, int delta)
 {
 	c->sec = (c->sec + delta + c->nsecs) % c->nsecs;
-	if (!c->loaded[cur_sec(c)])
-		load_section(ui, c, cur_sec(c));
+	c->cs.shown = cur_sec(c);
+	if (!c->cs.loaded[cur_sec(c)])
+		sections_load(&c->cs, cur_sec(c));
 }
 
 static unsigned view_handle(ui_t *ui, chart_t *c, const ui_event_t *ev)
 {
 	session_t *s = ui_session(ui);
-	int sec = cur_sec(c), n;
+	int sec = cur_sec(c), n, cur;
 	unsigned r;
 	chart_arg_t a;
 
-	if (sec != SEC_DEMO && (r = list_handle(&c->list[sec], ev->action)) != UI_IGNORED)
+	if (sec != SEC_DEMO && (r = list_handle(&c->cs.list[sec], ev->action)) != UI_IGNORED)
 		return r;
 	if (offered(ui, c, ev->action) == 0) {
 		ui_message(ui, UI_MSG_WARN, "Not for your role (%s).",
 		           perm_role_name(session_role(s)));
 		return UI_REDRAW;
 	}
-	n = chart_count(c);
+	n = sections_count(&c->cs, sec);
+	cur = c->cs.list[sec].cur < n ? c->cs.list[sec].cur : n - 1;
 	switch (ev->action) {
 	case KA_NEXT_FIELD:
 	case KA_RIGHT:
-		switch_section(ui, c, 1);
+		switch_section(c, 1);
 		return UI_REDRAW;
 	case KA_PREV_FIELD:
 	case KA_LEFT:
-		switch_section(ui, c, -1);
+		switch_section(c, -1);
 		return UI_REDRAW;
 	case KA_RELOAD:
 		/* Read everything again, the record included (audited). */
@@ -1319,13 +780,13 @@ static unsigned view_handle(ui_t *ui, chart_t *c, const ui_event_t *ev)
 	case SEC_ENC:
 		if (ev->action == KA_SELECT && n > 0) {
 			sub_arg(c, &a);
-			a.erow = ROW(c->enc, encounter_info_t, c->list[sec].cur)->erow;
+			a.erow = sections_encounter(&c->cs, cur)->erow;
 			ui_open_arg(ui, &screen_encounter, &a, sizeof a);
 			explicit_bzero(&a, sizeof a);
 			return UI_REDRAW;
 		}
 		if (ev->action == KA_SET_STATUS && n > 0) {
-			const encounter_info_t *e = ROW(c->enc, encounter_info_t, c->list[sec].cur);
+			const encounter_info_t *e = sections_encounter(&c->cs, cur);
 			char q[160];
 			if (strcmp(e->status, "open") != 0) {
 				ui_message(ui, UI_MSG_WARN, "Encounter %lld is already %s.",
@@ -1350,15 +811,14 @@ static unsigned view_handle(ui_t *ui, chart_t *c, const ui_event_t *ev)
 	case SEC_PROBLEM:
 		if (ev->action == KA_ADD) {
 			sub_arg(c, &a);
-			a.kind = item_kind(sec);
+			a.kind = sections_item_kind(sec);
 			ui_open_arg(ui, &screen_item, &a, sizeof a);
 			explicit_bzero(&a, sizeof a);
 			return UI_REDRAW;
 		}
 		if (ev->action == KA_SET_STATUS && n > 0) {
-			const chart_item_t *it =
-			    ROW(c->item[item_kind(sec)], chart_item_t, c->list[sec].cur);
-			c->st_kind = item_kind(sec);
+			const chart_item_t *it = sections_item(&c->cs, sec, cur);
+			c->st_kind = sections_item_kind(sec);
 			c->st_row = it->row;
 			c->st_choice = 0;
 			for (int i = 0; i < 3; i++)
@@ -1374,7 +834,7 @@ static unsigned view_handle(ui_t *ui, chart_t *c, const ui_event_t *ev)
 		break;
 	case SEC_NOTES:
 		if (n > 0 && (ev->action == KA_SELECT || ev->action == KA_ADD)) {
-			const note_line_t *l = ROW(c->notes, note_line_t, c->list[sec].cur);
+			const note_line_t *l = sections_note(&c->cs, cur);
 			sub_arg(c, &a);
 			a.erow = l->erow;
 			a.nrow = ev->action == KA_SELECT ? l->nrow : 0;
