@@ -99,8 +99,9 @@ static void drop_results(search_t *sr)
 	sr->failed = 0;
 }
 
-/* Search for what the box holds now. */
-static void run_search(ui_t *ui, search_t *sr)
+/* Search for what the box holds now; `say` puts core's words on the
+ * message line too (not after an unlock, where "welcome back" is). */
+static void run_search(ui_t *ui, search_t *sr, int say)
 {
 	msg_t m;
 	patient_list_t *found = NULL;
@@ -111,15 +112,16 @@ static void run_search(ui_t *ui, search_t *sr)
 	if (st != STATUS_OK) {
 		patient_list_free(found);
 		sr->failed = 1;
-		ui_message(ui, UI_MSG_ERROR, "%s", m.text);
+		if (say)
+			ui_message(ui, UI_MSG_ERROR, "%s", m.text);
 	} else {
 		sr->found = found;
 		sr->list.empty = patient_list_kind(found) == PQ_RECENT
 		                     ? "No recently opened charts: type a name, MRN, DOB or phone."
 		                     : "No patient found.";
-		if (patient_list_more(found))
+		if (say && patient_list_more(found))
 			ui_message(ui, UI_MSG_WARN, "%s; more matches - type more", m.text);
-		else
+		else if (say)
 			ui_message(ui, patient_list_count(found) ? UI_MSG_INFO : UI_MSG_WARN, "%s",
 			           m.text);
 	}
@@ -141,8 +143,8 @@ static status_t search_reload(ui_t *ui, void *priv, msg_t *m)
 	search_t *sr = priv;
 	int cur = sr->list.cur, top = sr->list.top;
 	(void)m;
-	run_search(ui, sr);
-	sr->list.cur = cur; /* back from a chart: the same row selected */
+	run_search(ui, sr, 0);
+	sr->list.cur = cur; /* the same row selected */
 	sr->list.top = top;
 	list_clamp(&sr->list);
 	return STATUS_OK;
@@ -159,7 +161,7 @@ static status_t open_common(ui_t *ui, search_t *sr, int checkin, msg_t *m)
 	sr->list.empty = "No patient found.";
 	if ((ret = tfield_init(&sr->box, QUERY_CAP, 0, m)) != STATUS_OK)
 		return ret;
-	run_search(ui, sr);
+	run_search(ui, sr, 1);
 	return STATUS_OK;
 }
 
@@ -234,7 +236,7 @@ static unsigned search_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	if (res != UI_IGNORED) {
 		if (res == UI_REDRAW && (ev->action == KA_NONE || ev->action == KA_BACKSPACE ||
 		                         ev->action == KA_DELETE || ev->action == KA_CLEAR_FIELD))
-			run_search(ui, sr);
+			run_search(ui, sr, 1);
 		return res;
 	}
 	if ((res = list_handle(&sr->list, ev->action)) != UI_IGNORED)
@@ -249,7 +251,7 @@ static unsigned search_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 		chart_open(ui, r->id, sr->checkin);
 		return UI_REDRAW;
 	case KA_RELOAD:
-		run_search(ui, sr);
+		run_search(ui, sr, 1);
 		return UI_REDRAW;
 	default:
 		return UI_IGNORED;
