@@ -107,8 +107,34 @@ static int add_line(ui_editor_t *e, size_t at)
 	return 0;
 }
 
-/* Wrap at the last space that fits, a word longer than the line where
- * the line ends, and always at '\n'. */
+#define NO_LINE ((size_t)-1)
+
+/* Where the line after the one starting at pos starts (NO_LINE: that
+ * line is the last). Wraps at the last space that fits (a space that does
+ * not fit hangs at the end), a word longer than the line where the line
+ * ends, and always after a '\n'. Depends only on the text from pos on. */
+static size_t next_start(const ui_editor_t *e, size_t pos, int width)
+{
+	size_t i = pos, after_space = 0;
+	int cols = 0, cw;
+	while (i < e->len && e->buf[i] != '\n') {
+		size_t n = char_at(e->buf + i, e->len - i, &cw);
+		if (cols + cw > width)
+			break;
+		cols += cw;
+		i += n;
+		if (e->buf[i - n] == ' ')
+			after_space = i;
+	}
+	if (i >= e->len)
+		return NO_LINE;
+	if (e->buf[i] == '\n' || e->buf[i] == ' ')
+		return i + 1;
+	if (after_space > pos)
+		return after_space;
+	return i > pos ? i : i + char_at(e->buf + i, e->len - i, &cw);
+}
+
 static void layout(ui_editor_t *e, int width)
 {
 	size_t pos = 0;
@@ -120,33 +146,56 @@ static void layout(ui_editor_t *e, int width)
 	e->width = width;
 	if (add_line(e, 0) != 0)
 		return;
-	while (pos < e->len) {
-		size_t i = pos, after_space = 0, next;
-		int cols = 0, cw;
-		while (i < e->len && e->buf[i] != '\n') {
-			size_t n = char_at(e->buf + i, e->len - i, &cw);
-			if (cols + cw > width)
-				break;
-			cols += cw;
-			i += n;
-			if (e->buf[i - n] == ' ')
-				after_space = i;
-		}
-		if (i >= e->len)
-			break; /* the last line */
-		if (e->buf[i] == '\n')
-			next = i + 1;
-		else if (e->buf[i] == ' ')
-			next = i + 1; /* a space that does not fit hangs at the end */
-		else if (after_space > pos)
-			next = after_space;
-		else
-			next = i > pos ? i : i + char_at(e->buf + i, e->len - i, &cw);
-		if (add_line(e, next) != 0)
+	while ((pos = next_start(e, pos, width)) != NO_LINE)
+		if (add_line(e, pos) != 0)
 			return;
-		pos = next;
-	}
 	e->laid = 1;
+}
+
+static int line_of(const ui_editor_t *e, size_t at);
+
+/* The text changed at byte `at`: `removed` bytes gave way to `inserted`.
+ * Wrap again from a few lines before the change (a line's wrap looks ahead
+ * as far as the start of the line after next, so a word may now fit two
+ * lines up) until a line starts where an old one did, shifted: from there
+ * on the old lines hold. Typing and pasting cost a few lines, not the
+ * whole note. */
+static void relayout(ui_editor_t *e, size_t at, size_t removed, size_t inserted)
+{
+	size_t *old = e->ls, p;
+	int oldn = e->nl, oldcap = e->lcap, k, j, start;
+	if (!e->laid)
+		return;
+	k = line_of(e, at);
+	start = k > 3 ? k - 3 : 0;
+	e->ls = NULL;
+	e->nl = e->lcap = 0;
+	for (int i = 0; i <= start; i++)
+		if (add_line(e, old[i]) != 0)
+			goto fail;
+	p = old[start];
+	j = start + 1;
+	while ((p = next_start(e, p, e->width)) != NO_LINE) {
+		/* Old starts past the changed bytes, shifted, may match. */
+		while (j < oldn && (old[j] <= at + removed || old[j] - removed + inserted < p))
+			j++;
+		if (j < oldn && old[j] > at + removed && old[j] - removed + inserted == p) {
+			for (; j < oldn; j++)
+				if (add_line(e, old[j] - removed + inserted) != 0)
+					goto fail;
+			break;
+		}
+		if (add_line(e, p) != 0)
+			goto fail;
+	}
+	free(old);
+	return;
+fail:
+	free(e->ls);
+	e->ls = old; /* a full layout at the next draw */
+	e->nl = oldn;
+	e->lcap = oldcap;
+	e->laid = 0;
 }
 
 /* The line holding byte offset at. */
@@ -216,9 +265,9 @@ static unsigned insert(ui_t *ui, ui_editor_t *e, const char *mb, size_t n)
 	memmove(e->buf + e->cur + n, e->buf + e->cur, e->len - e->cur + 1);
 	memcpy(e->buf + e->cur, mb, n);
 	e->len += n;
+	relayout(e, e->cur, 0, n);
 	e->cur += n;
 	e->dirty = 1;
-	e->laid = 0;
 	e->goal = -1;
 	return UI_REDRAW;
 }
@@ -245,9 +294,9 @@ static void remove_range(ui_editor_t *e, size_t from, size_t to)
 	memmove(e->buf + from, e->buf + to, e->len - to + 1);
 	e->len -= to - from;
 	explicit_bzero(e->buf + e->len, e->cap - e->len);
+	relayout(e, from, to - from, 0);
 	e->cur = from;
 	e->dirty = 1;
-	e->laid = 0;
 	e->goal = -1;
 }
 
