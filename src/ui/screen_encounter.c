@@ -270,6 +270,13 @@ static unsigned enc_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	}
 	if ((r = list_handle(&en->list, ev->action)) != UI_IGNORED)
 		return r;
+	/* Keys not offered to the role (core refuses them anyway). */
+	if ((ev->action == KA_ADD && !session_can(ui_session(ui), ACT_NOTE_WRITE)) ||
+	    (ev->action == KA_SET_STATUS && !session_can(ui_session(ui), ACT_ENCOUNTER_CLOSE))) {
+		ui_message(ui, UI_MSG_WARN, "Not for your role (%s).",
+		           perm_role_name(session_role(ui_session(ui))));
+		return UI_REDRAW;
+	}
 	switch (ev->action) {
 	case KA_SELECT:
 		if (en->nnotes == 0)

@@ -304,6 +304,13 @@ static unsigned view_handle(ui_t *ui, note_t *n, const ui_event_t *ev)
 	status_t st;
 	if ((r = editor_handle(ui, &n->ed, ev)) != UI_IGNORED)
 		return r;
+	/* Writing is not offered to roles without it (core refuses anyway). */
+	if ((ev->action == KA_EDIT || ev->action == KA_ADD) &&
+	    !session_can(ui_session(ui), ACT_NOTE_WRITE)) {
+		ui_message(ui, UI_MSG_WARN, "Not for your role (%s).",
+		           perm_role_name(session_role(ui_session(ui))));
+		return UI_REDRAW;
+	}
 	switch (ev->action) {
 	case KA_EDIT:
 		if (is_signed(n)) {
