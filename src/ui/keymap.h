@@ -46,12 +46,12 @@
 	X(EDIT, "edit", "e", "Edit the demographics or a draft note")                              \
 	X(SAVE, "save", "F10 ^O", "Save the form or the note being edited")                        \
 	X(SIGN, "sign", "s", "Sign a note (providers)")                                            \
-	X(SET_STATUS, "set_status", "x", "Close an encounter; mark an allergy, drug or problem")  \
+	X(SET_STATUS, "set_status", "x", "Close an encounter; change an item's status")           \
 	X(CHECK_IN, "check_in", "i", "Check the patient in (front desk)")                          \
 	X(NO_ALLERGIES, "no_known_allergies", "k", "Record \"no known allergies\"")                \
 	X(YES, "yes", "y Y", "Answer yes to a question")                                           \
 	X(NO, "no", "n N", "Answer no to a question")                                              \
-	X(ADD, "add", "a", "Add a line (coding: a diagnosis); a chart item, a note, an addendum")  \
+	X(ADD, "add", "a", "Add a diagnosis, chart item, note or addendum")                        \
 	X(ADD_PROCEDURE, "add_procedure", "p", "Coding: add a procedure (HCPCS or CPT)")           \
 	X(REMOVE, "remove", "d", "Remove the selected line (asks first)")                          \
 	X(MAKE_PRIMARY, "make_primary", "m", "Coding: make the diagnosis the primary one")         \
