@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -934,11 +935,16 @@ status_t coding_get(session_t *s, int64_t erow, coding_t *out, msg_t *m)
 	return STATUS_OK;
 }
 
-status_t coding_add_dx(session_t *s, int64_t erow, const char *code, msg_t *m)
+/* One edit of an encounter's coding: load it (permission, not final),
+ * let `change` modify it and say what it did in m, then store it with the
+ * audit entry of before and after. Stored coding goes back to uncoded: it
+ * must be completed again. */
+typedef status_t (*coding_change_fn)(session_t *s, coding_t *c, void *arg, msg_t *m);
+
+static status_t edit(session_t *s, int64_t erow, coding_change_fn change, void *arg, msg_t *m)
 {
 	coding_t *c = malloc(sizeof *c), *before = malloc(sizeof *before);
 	struct enc_info ei;
-	code_hit_t h;
 	status_t ret;
 	if (!c || !before) {
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
@@ -947,47 +953,47 @@ status_t coding_add_dx(session_t *s, int64_t erow, const char *code, msg_t *m)
 	if ((ret = begin_edit(s, erow, c, &ei, m)) != STATUS_OK)
 		goto cleanup;
 	*before = *c;
-	if ((ret = codes_check(s, CS_ICD10CM, code, c->date, &h, m)) != STATUS_OK)
+	if ((ret = change(s, c, arg, m)) != STATUS_OK)
 		goto cleanup;
-	for (int i = 0; i < c->ndx; i++)
-		if (strcmp(c->dx[i].code, h.code) == 0) {
-			ret = msg_fail(m, STATUS_INVALID,
-				       "Rule 'no duplicates': %s is already diagnosis %d.", h.code,
-				       i + 1);
-			goto cleanup;
-		}
-	if (c->ndx == CODING_MAX_DX) {
-		ret = msg_fail(m, STATUS_INVALID, "Rule 'at most %d diagnoses': remove one first.",
-			       CODING_MAX_DX);
-		goto cleanup;
-	}
-	text_copy(c->dx[c->ndx].code, sizeof c->dx[0].code, h.code);
-	c->ndx++;
+	/* On success store() leaves m (change's message) as it is. */
 	ret = store(s, before, c, ei.prow, "uncoded", "coding_change", NULL, m);
-	if (ret == STATUS_OK)
-		msg_set(m, "Diagnosis %d: %s %s.", c->ndx, h.code, h.desc);
 cleanup:
 	free(c);
 	free(before);
 	return ret;
 }
 
-status_t coding_remove_dx(session_t *s, int64_t erow, int seq, msg_t *m)
+static status_t add_dx(session_t *s, coding_t *c, void *arg, msg_t *m)
 {
-	coding_t *c = malloc(sizeof *c), *before = malloc(sizeof *before);
-	struct enc_info ei;
-	status_t ret;
-	if (!c || !before) {
-		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
-		goto cleanup;
-	}
-	if ((ret = begin_edit(s, erow, c, &ei, m)) != STATUS_OK)
-		goto cleanup;
-	*before = *c;
-	if (seq < 1 || seq > c->ndx) {
-		ret = msg_fail(m, STATUS_INVALID, "There is no diagnosis %d.", seq);
-		goto cleanup;
-	}
+	code_hit_t h;
+	status_t ret = codes_check(s, CS_ICD10CM, arg, c->date, &h, m);
+	if (ret != STATUS_OK)
+		return ret;
+	for (int i = 0; i < c->ndx; i++)
+		if (strcmp(c->dx[i].code, h.code) == 0)
+			return msg_fail(m, STATUS_INVALID,
+					"Rule 'no duplicates': %s is already diagnosis %d.", h.code,
+					i + 1);
+	if (c->ndx == CODING_MAX_DX)
+		return msg_fail(m, STATUS_INVALID, "Rule 'at most %d diagnoses': remove one first.",
+				CODING_MAX_DX);
+	text_copy(c->dx[c->ndx].code, sizeof c->dx[0].code, h.code);
+	c->ndx++;
+	msg_set(m, "Diagnosis %d: %s %s.", c->ndx, h.code, h.desc);
+	return STATUS_OK;
+}
+
+status_t coding_add_dx(session_t *s, int64_t erow, const char *code, msg_t *m)
+{
+	return edit(s, erow, add_dx, (void *)(uintptr_t)code, m);
+}
+
+static status_t remove_dx(session_t *s, coding_t *c, void *arg, msg_t *m)
+{
+	int seq = *(const int *)arg;
+	(void)s;
+	if (seq < 1 || seq > c->ndx)
+		return msg_fail(m, STATUS_INVALID, "There is no diagnosis %d.", seq);
 	memmove(&c->dx[seq - 1], &c->dx[seq], (size_t)(c->ndx - seq) * sizeof c->dx[0]);
 	c->ndx--;
 	/* Pointers follow: the removed one goes, later ones shift down. */
@@ -1000,32 +1006,22 @@ status_t coding_remove_dx(session_t *s, int64_t erow, int seq, msg_t *m)
 									: p->pointers[j];
 		p->npointers = k;
 	}
-	ret = store(s, before, c, ei.prow, "uncoded", "coding_change", NULL, m);
-	if (ret == STATUS_OK)
-		msg_set(m, "Diagnosis removed.");
-cleanup:
-	free(c);
-	free(before);
-	return ret;
+	msg_set(m, "Diagnosis removed.");
+	return STATUS_OK;
 }
 
-status_t coding_make_primary(session_t *s, int64_t erow, int seq, msg_t *m)
+status_t coding_remove_dx(session_t *s, int64_t erow, int seq, msg_t *m)
 {
-	coding_t *c = malloc(sizeof *c), *before = malloc(sizeof *before);
-	struct enc_info ei;
-	status_t ret;
+	return edit(s, erow, remove_dx, &seq, m);
+}
+
+static status_t make_primary(session_t *s, coding_t *c, void *arg, msg_t *m)
+{
+	int seq = *(const int *)arg;
 	coding_dx_t moved;
-	if (!c || !before) {
-		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
-		goto cleanup;
-	}
-	if ((ret = begin_edit(s, erow, c, &ei, m)) != STATUS_OK)
-		goto cleanup;
-	*before = *c;
-	if (seq < 1 || seq > c->ndx) {
-		ret = msg_fail(m, STATUS_INVALID, "There is no diagnosis %d.", seq);
-		goto cleanup;
-	}
+	(void)s;
+	if (seq < 1 || seq > c->ndx)
+		return msg_fail(m, STATUS_INVALID, "There is no diagnosis %d.", seq);
 	moved = c->dx[seq - 1];
 	memmove(&c->dx[1], &c->dx[0], (size_t)(seq - 1) * sizeof c->dx[0]);
 	c->dx[0] = moved;
@@ -1034,13 +1030,13 @@ status_t coding_make_primary(session_t *s, int64_t erow, int seq, msg_t *m)
 			int *p = &c->px[i].pointers[j];
 			*p = *p == seq ? 1 : *p < seq ? *p + 1 : *p;
 		}
-	ret = store(s, before, c, ei.prow, "uncoded", "coding_change", NULL, m);
-	if (ret == STATUS_OK)
-		msg_set(m, "%s is now the primary diagnosis.", moved.code);
-cleanup:
-	free(c);
-	free(before);
-	return ret;
+	msg_set(m, "%s is now the primary diagnosis.", moved.code);
+	return STATUS_OK;
+}
+
+status_t coding_make_primary(session_t *s, int64_t erow, int seq, msg_t *m)
+{
+	return edit(s, erow, make_primary, &seq, m);
 }
 
 static int modifier_shape(const char *s)
@@ -1048,32 +1044,25 @@ static int modifier_shape(const char *s)
 	return strlen(s) == 2 && isalnum((unsigned char)s[0]) && isalnum((unsigned char)s[1]);
 }
 
-status_t coding_add_px(session_t *s, int64_t erow, codesys_t cs, const char *code,
-		       const char *modifiers, int units, const char *pointers, msg_t *m)
+struct px_args {
+	codesys_t cs;
+	const char *code, *modifiers, *pointers;
+	int units;
+};
+
+static status_t add_px(session_t *s, coding_t *c, void *arg, msg_t *m)
 {
-	coding_t *c = malloc(sizeof *c), *before = malloc(sizeof *before);
-	struct enc_info ei;
+	const struct px_args *a = arg;
 	code_hit_t h;
 	coding_px_t p;
 	status_t ret;
 	const char *q;
-	if (!c || !before) {
-		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
-		goto cleanup;
-	}
-	if (cs != CS_HCPCS && cs != CS_CPT) {
-		ret = msg_fail(m, STATUS_INVALID, "Procedures are HCPCS or CPT codes.");
-		goto cleanup;
-	}
-	if ((ret = begin_edit(s, erow, c, &ei, m)) != STATUS_OK)
-		goto cleanup;
-	*before = *c;
-	if ((ret = codes_check(s, cs, code, c->date, &h, m)) != STATUS_OK)
-		goto cleanup;
+	if ((ret = codes_check(s, a->cs, a->code, c->date, &h, m)) != STATUS_OK)
+		return ret;
 	memset(&p, 0, sizeof p);
-	text_copy(p.system, sizeof p.system, sys_names[cs]);
+	text_copy(p.system, sizeof p.system, sys_names[a->cs]);
 	text_copy(p.code, sizeof p.code, h.code);
-	for (q = modifiers ? modifiers : ""; *q;) {
+	for (q = a->modifiers ? a->modifiers : ""; *q;) {
 		char mod[8];
 		size_t n;
 		while (*q == ',' || *q == ' ')
@@ -1081,31 +1070,25 @@ status_t coding_add_px(session_t *s, int64_t erow, codesys_t cs, const char *cod
 		n = strcspn(q, ", ");
 		if (!n)
 			break;
-		if (n >= sizeof mod || p.nmod == 4) {
-			ret = msg_fail(m, STATUS_INVALID,
-				       "Rule 'modifiers': at most 4 modifiers of 2 characters.");
-			goto cleanup;
-		}
+		if (n >= sizeof mod || p.nmod == 4)
+			return msg_fail(m, STATUS_INVALID,
+					"Rule 'modifiers': at most 4 modifiers of 2 characters.");
 		memcpy(mod, q, n);
 		mod[n] = '\0';
 		for (char *x = mod; *x; x++)
 			*x = (char)toupper((unsigned char)*x);
-		if (!modifier_shape(mod)) {
-			ret = msg_fail(m, STATUS_INVALID,
-				       "Rule 'modifiers': '%s' is not a modifier (2 letters or "
-				       "digits, e.g. 25, LT).",
-				       mod);
-			goto cleanup;
-		}
+		if (!modifier_shape(mod))
+			return msg_fail(m, STATUS_INVALID,
+					"Rule 'modifiers': '%s' is not a modifier (2 letters or "
+					"digits, e.g. 25, LT).",
+					mod);
 		text_copy(p.modifiers[p.nmod++], 3, mod);
 		q += n;
 	}
-	if (units < 1 || units > 999) {
-		ret = msg_fail(m, STATUS_INVALID, "Rule 'units': units must be 1 to 999.");
-		goto cleanup;
-	}
-	p.units = units;
-	for (q = pointers ? pointers : ""; *q;) {
+	if (a->units < 1 || a->units > 999)
+		return msg_fail(m, STATUS_INVALID, "Rule 'units': units must be 1 to 999.");
+	p.units = a->units;
+	for (q = a->pointers ? a->pointers : ""; *q;) {
 		char *end;
 		long v;
 		while (*q == ',' || *q == ' ')
@@ -1113,71 +1096,57 @@ status_t coding_add_px(session_t *s, int64_t erow, codesys_t cs, const char *cod
 		if (!*q)
 			break;
 		v = strtol(q, &end, 10);
-		if (end == q || v < 1 || v > c->ndx || p.npointers == 4) {
-			ret = msg_fail(m, STATUS_INVALID,
-				       "Rule 'procedure points to a diagnosis': pointer '%.*s' must "
-				       "be a diagnosis number 1 to %d (at most 4).",
-				       (int)strcspn(q, ", "), q, c->ndx);
-			goto cleanup;
-		}
+		if (end == q || v < 1 || v > c->ndx || p.npointers == 4)
+			return msg_fail(m, STATUS_INVALID,
+					"Rule 'procedure points to a diagnosis': pointer '%.*s' must "
+					"be a diagnosis number 1 to %d (at most 4).",
+					(int)strcspn(q, ", "), q, c->ndx);
 		p.pointers[p.npointers++] = (int)v;
 		q = end;
 	}
-	if (!p.npointers) {
-		ret = msg_fail(m, STATUS_INVALID,
-			       "Rule 'procedure points to a diagnosis': say which diagnosis "
-			       "(1 to %d) this procedure treats.",
-			       c->ndx);
-		goto cleanup;
-	}
+	if (!p.npointers)
+		return msg_fail(m, STATUS_INVALID,
+				"Rule 'procedure points to a diagnosis': say which diagnosis "
+				"(1 to %d) this procedure treats.",
+				c->ndx);
 	for (int i = 0; i < c->npx; i++)
 		if (strcmp(c->px[i].code, p.code) == 0 && c->px[i].nmod == p.nmod &&
-		    (p.nmod == 0 || strcmp(c->px[i].modifiers[0], p.modifiers[0]) == 0)) {
-			ret = msg_fail(m, STATUS_INVALID,
-				       "Rule 'no duplicates': %s is already procedure line %d (add "
-				       "units or a modifier instead).",
-				       p.code, i + 1);
-			goto cleanup;
-		}
-	if (c->npx == CODING_MAX_PX) {
-		ret = msg_fail(m, STATUS_INVALID, "At most %d procedure lines.", CODING_MAX_PX);
-		goto cleanup;
-	}
+		    (p.nmod == 0 || strcmp(c->px[i].modifiers[0], p.modifiers[0]) == 0))
+			return msg_fail(m, STATUS_INVALID,
+					"Rule 'no duplicates': %s is already procedure line %d (add "
+					"units or a modifier instead).",
+					p.code, i + 1);
+	if (c->npx == CODING_MAX_PX)
+		return msg_fail(m, STATUS_INVALID, "At most %d procedure lines.", CODING_MAX_PX);
 	c->px[c->npx++] = p;
-	ret = store(s, before, c, ei.prow, "uncoded", "coding_change", NULL, m);
-	if (ret == STATUS_OK)
-		msg_set(m, "Procedure line %d: %s %s.", c->npx, h.code, h.desc);
-cleanup:
-	free(c);
-	free(before);
-	return ret;
+	msg_set(m, "Procedure line %d: %s %s.", c->npx, h.code, h.desc);
+	return STATUS_OK;
+}
+
+status_t coding_add_px(session_t *s, int64_t erow, codesys_t cs, const char *code,
+		       const char *modifiers, int units, const char *pointers, msg_t *m)
+{
+	struct px_args a = {cs, code, modifiers, pointers, units};
+	if (cs != CS_HCPCS && cs != CS_CPT)
+		return msg_fail(m, STATUS_INVALID, "Procedures are HCPCS or CPT codes.");
+	return edit(s, erow, add_px, &a, m);
+}
+
+static status_t remove_px(session_t *s, coding_t *c, void *arg, msg_t *m)
+{
+	int line = *(const int *)arg;
+	(void)s;
+	if (line < 1 || line > c->npx)
+		return msg_fail(m, STATUS_INVALID, "There is no procedure line %d.", line);
+	memmove(&c->px[line - 1], &c->px[line], (size_t)(c->npx - line) * sizeof c->px[0]);
+	c->npx--;
+	msg_set(m, "Procedure line removed.");
+	return STATUS_OK;
 }
 
 status_t coding_remove_px(session_t *s, int64_t erow, int line, msg_t *m)
 {
-	coding_t *c = malloc(sizeof *c), *before = malloc(sizeof *before);
-	struct enc_info ei;
-	status_t ret;
-	if (!c || !before) {
-		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
-		goto cleanup;
-	}
-	if ((ret = begin_edit(s, erow, c, &ei, m)) != STATUS_OK)
-		goto cleanup;
-	*before = *c;
-	if (line < 1 || line > c->npx) {
-		ret = msg_fail(m, STATUS_INVALID, "There is no procedure line %d.", line);
-		goto cleanup;
-	}
-	memmove(&c->px[line - 1], &c->px[line], (size_t)(c->npx - line) * sizeof c->px[0]);
-	c->npx--;
-	ret = store(s, before, c, ei.prow, "uncoded", "coding_change", NULL, m);
-	if (ret == STATUS_OK)
-		msg_set(m, "Procedure line removed.");
-cleanup:
-	free(c);
-	free(before);
-	return ret;
+	return edit(s, erow, remove_px, &line, m);
 }
 
 /* Every rule again, for completion and finalising. */
