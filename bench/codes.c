@@ -25,6 +25,8 @@
 #include "core/session.h"
 #include "core/users.h"
 
+#include "benchutil.h"
+
 static const char *const queries[] = {
 	"diab 2 kidn",         "essential hypert",   "e11.9",            "i10",
 	"z00.00",              "acute bronch",       "low back pain",    "urinary tract infect",
@@ -133,12 +135,11 @@ static long plain_search(sqlite3 *db, const char *q)
 int main(int argc, char **argv)
 {
 	const char *file = argc > 1 ? argv[1] : "../shared/data/icd10cm/icd10cm_order_2026.txt";
-	char dir[] = "/tmp/chartroom-codes.XXXXXX", path[256], rk[CRYPTO_RECOVERY_TEXT];
+	char dir[] = "/tmp/chartroom-codes.XXXXXX", path[256];
 	config_t cfg;
 	msg_t m;
 	clinic_t *c = NULL;
 	session_t *s = NULL;
-	login_info_t info;
 	codes_import_report_t rep;
 	sqlite3 *plain;
 	double *cl, *pl, t0, import_s = 0;
@@ -156,14 +157,7 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir))
 		die("mkdtemp", dir);
 	snprintf(path, sizeof path, "%s/codes.db", dir);
-	if (clinic_init(path, &cfg, "admin", "bench-admin-password", "Codes", rk, &m) != STATUS_OK ||
-	    clinic_open(path, &cfg, &c, &m) != STATUS_OK ||
-	    session_login(c, "admin", "bench-admin-password", &s, &info, &m) != STATUS_OK ||
-	    users_add(s, "him", "him", "bench-him-clerk-password", &m) != STATUS_OK)
-		die("set-up", m.text);
-	session_logout(s);
-	if (session_login(c, "him", "bench-him-clerk-password", &s, &info, &m) != STATUS_OK)
-		die("login", m.text);
+	bench_clinic("bench/codes", path, &cfg, &c, &s);
 	{
 		double i0 = now_us();
 		if (codes_import(s, CS_ICD10CM, file, "FY2026", "2025-10-01", &rep, &m) != STATUS_OK)

@@ -35,11 +35,11 @@
 #include "core/synth.h"
 #include "core/users.h"
 
+#include "benchutil.h"
+
 #define SEED 20261125ull
 #define QUERIES 2000
 #define WARMUP 200
-#define ADMIN_PW "bench-admin-password"
-#define HIM_PW "bench-him-clerk-password"
 
 enum { Q_MRN, Q_DOB, Q_PREFIX, Q_LASTFIRST, NQ };
 static const char *const qnames[NQ] = {"MRN", "date of birth", "last-name prefix (3 letters)",
@@ -113,23 +113,13 @@ static void make_queries(const config_t *cfg, int64_t n, query_t *q, int count)
 
 static double build_chartroom(const config_t *cfg, const char *path, int64_t n)
 {
-	char recovery[CRYPTO_RECOVERY_TEXT];
 	clinic_t *c = NULL;
 	session_t *s = NULL;
-	login_info_t info;
 	msg_t m;
 	int64_t made = 0;
 	double t0, t1;
 
-	if (clinic_init(path, cfg, "admin", ADMIN_PW, "Bench Clinic", recovery, &m) != STATUS_OK)
-		die("init", m.text);
-	if (clinic_open(path, cfg, &c, &m) != STATUS_OK ||
-	    session_login(c, "admin", ADMIN_PW, &s, &info, &m) != STATUS_OK ||
-	    users_add(s, "him", "him", HIM_PW, &m) != STATUS_OK)
-		die("users", m.text);
-	session_logout(s);
-	if (session_login(c, "him", HIM_PW, &s, &info, &m) != STATUS_OK)
-		die("login", m.text);
+	bench_clinic("bench/lookup", path, cfg, &c, &s);
 	t0 = now_us();
 	if (synth_patients(s, n, SEED, &made, &m) != STATUS_OK)
 		die("synthetic patients", m.text);
@@ -180,7 +170,7 @@ static int search_chartroom(const char *path, int64_t n)
 		die("start", "out of memory");
 	make_queries(&cfg, n, q, QUERIES);
 	if (clinic_open(path, &cfg, &c, &m) != STATUS_OK ||
-	    session_login(c, "him", HIM_PW, &s, &info, &m) != STATUS_OK)
+	    session_login(c, "him", BENCH_HIM_PW, &s, &info, &m) != STATUS_OK)
 		die("search login", m.text);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("login_rss %ld\n", ru.ru_maxrss);

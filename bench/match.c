@@ -26,6 +26,8 @@
 #include "core/session.h"
 #include "core/users.h"
 
+#include "benchutil.h"
+
 #define MAXREC 20000
 
 typedef struct rec {
@@ -60,12 +62,11 @@ static double now_ms(void)
 int main(int argc, char **argv)
 {
 	const char *file = argc > 1 ? argv[1] : "../shared/data/febrl/dataset1.csv";
-	char dir[] = "/tmp/chartroom-match.XXXXXX", path[256], rk[CRYPTO_RECOVERY_TEXT];
+	char dir[] = "/tmp/chartroom-match.XXXXXX", path[256];
 	config_t cfg;
 	msg_t m;
 	clinic_t *c = NULL;
 	session_t *s = NULL;
-	login_info_t info;
 	FILE *f;
 	csv_t *csv;
 	char **v;
@@ -92,14 +93,7 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir))
 		die("mkdtemp", dir);
 	snprintf(path, sizeof path, "%s/match.db", dir);
-	if (clinic_init(path, &cfg, "admin", "bench-admin-password", "Match", rk, &m) != STATUS_OK ||
-	    clinic_open(path, &cfg, &c, &m) != STATUS_OK ||
-	    session_login(c, "admin", "bench-admin-password", &s, &info, &m) != STATUS_OK ||
-	    users_add(s, "him", "him", "bench-him-clerk-password", &m) != STATUS_OK)
-		die("set-up", m.text);
-	session_logout(s);
-	if (session_login(c, "him", "bench-him-clerk-password", &s, &info, &m) != STATUS_OK)
-		die("login", m.text);
+	bench_clinic("bench/match", path, &cfg, &c, &s);
 
 	csv = csv_new(f);
 	if (csv_next(csv, &v, &n, &line, &m) != STATUS_OK)
