@@ -147,7 +147,8 @@ status_t audit_append(session_t *s, const char *action, const char *target,
 	core_now(r->ts);
 	copy_field(r->user_id, sizeof r->user_id, s->user.id);
 	copy_field(r->user_name, sizeof r->user_name, s->user.name);
-	core_provenance(r->os_user, r->source);
+	copy_field(r->os_user, sizeof r->os_user, s->os_user);
+	copy_field(r->source, sizeof r->source, s->source);
 	copy_field(r->action, sizeof r->action, action);
 	copy_field(r->target, sizeof r->target, target);
 	copy_field(r->outcome, sizeof r->outcome, outcome);

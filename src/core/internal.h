@@ -24,6 +24,10 @@ struct session {
 	role_t role;
 	keyring_t *kr;
 	int locked;
+	/* Unix user and source of this process, read once at sign-on: every
+	 * audit entry carries them, and they cannot change while it runs. */
+	char os_user[40];
+	char source[72];
 	/* Searches not yet in the audit trail: what kind and the blind token
 	 * (never the text). Written with the next audited action, at lock
 	 * and sign-off, or when the log fills. */

@@ -301,14 +301,23 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 	int64_t tok = 0;
 	const char *what = "";
 	msg_t ignore;
+	int reading = 0;
 
 	*out = NULL;
-	if ((ret = session_require(s, ACT_PATIENT_SEARCH, m)) != STATUS_OK)
+	/* One read snapshot for the permission check, the token lookups, the
+	 * candidate rows and their last visits: the database's locks are taken
+	 * once instead of once per statement. */
+	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
 		return ret;
+	if ((ret = session_require_reading(s, ACT_PATIENT_SEARCH, &reading, m)) != STATUS_OK) {
+		db_read_end(s->c->db, reading);
+		return ret;
+	}
 	if (limit < 1)
 		limit = 1;
 	if (!(c = calloc(1, sizeof *c)) || !(c->l = calloc(1, sizeof *c->l))) {
 		free(c);
+		db_read_end(s->c->db, reading);
 		return msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
 	}
 	c->s = s;
@@ -415,17 +424,19 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 	}
 	if (ret != STATUS_OK)
 		goto done;
-	if (c->l->kind != PQ_RECENT) {
-		if (sort_list(c->l) != 0) {
-			ret = msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
-			goto done;
-		}
-		session_note_search(s, what, tok);
+	if (c->l->kind != PQ_RECENT && sort_list(c->l) != 0) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
+		goto done;
 	}
 	/* Last visit: the date of the latest encounter (dates are not
 	 * encrypted; they are what reports count). */
 	for (int i = 0; i < c->l->n; i++)
 		db_encounter_last(s->c->db, c->l->rows[i].prow, c->l->rows[i].last_visit, &ignore);
+	/* Noting the search may write the audit batch: not inside the read. */
+	db_read_end(s->c->db, reading);
+	reading = 0;
+	if (c->l->kind != PQ_RECENT)
+		session_note_search(s, what, tok);
 	if (c->l->n == 0)
 		msg_set(m, "No patient found by %s.", what);
 	else
@@ -433,6 +444,7 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 			c->l->n == 1 && !c->l->more ? "" : "es", what,
 			c->l->more ? " (type more to narrow)" : "");
 done:
+	db_read_end(s->c->db, reading);
 	sodium_memzero(&c->p, sizeof c->p);
 	sodium_memzero(&c->row, sizeof c->row);
 	sodium_memzero(q, sizeof q);

@@ -65,6 +65,7 @@ status_t session_new_internal(clinic_t *c, const db_user_t *u, keyring_t *kr, se
 	memset(s->user.secret_wrap, 0, sizeof s->user.secret_wrap);
 	s->role = perm_role_from_name(u->role);
 	s->kr = kr;
+	core_provenance(s->os_user, s->source);
 	*out = s;
 	return STATUS_OK;
 }
@@ -532,16 +533,23 @@ int session_can(const session_t *s, action_t a)
  * while this session was open: the change takes effect at the next action,
  * not at the next sign-on. The session is locked (keys wiped); signing on
  * again loads what the account may now hold. */
-static status_t still_valid(session_t *s, msg_t *m)
+/* Why the account may no longer act, or NULL. Reads only. */
+static const char *account_changed(session_t *s)
 {
 	db_user_t u;
 	msg_t ignore;
 	status_t ret = db_user_get_by_id(s->c->db, s->user.id, &u, &ignore);
-	const char *why = NULL;
 	if (ret == STATUS_NOTFOUND || (ret == STATUS_OK && u.disabled))
-		why = "This account was disabled by an administrator.";
-	else if (ret == STATUS_OK && strcmp(u.role, s->user.role) != 0)
-		why = "Your role was changed by an administrator: sign on again to continue.";
+		return "This account was disabled by an administrator.";
+	if (ret == STATUS_OK && strcmp(u.role, s->user.role) != 0)
+		return "Your role was changed by an administrator: sign on again to continue.";
+	return NULL;
+}
+
+static status_t still_valid(session_t *s, msg_t *m)
+{
+	msg_t ignore;
+	const char *why = account_changed(s);
 	if (!why)
 		return STATUS_OK;
 	session_lock(s, &ignore);
@@ -561,4 +569,13 @@ status_t session_require(session_t *s, action_t a, msg_t *m)
 	audit_alone(s, "denied", "denied", perm_action_name(a), &ignore);
 	return msg_fail(m, STATUS_DENIED, "Permission denied: the %s role may not do this (%s).",
 			perm_role_name(s->role), perm_action_name(a));
+}
+
+status_t session_require_reading(session_t *s, action_t a, int *reading, msg_t *m)
+{
+	if (!s->locked && perm_allowed(&s->c->cfg->perms, s->role, a) && !account_changed(s))
+		return STATUS_OK;
+	db_read_end(s->c->db, *reading);
+	*reading = 0;
+	return session_require(s, a, m);
 }

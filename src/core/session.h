@@ -48,4 +48,11 @@ int session_can(const session_t *s, action_t a);
  * with a message (and the refusal audited). Call outside a transaction. */
 status_t session_require(session_t *s, action_t a, msg_t *m);
 
+/* session_require for a caller holding a read snapshot (db_read_begin,
+ * *reading as it set it): the same check, made by reading only, so a hot
+ * path such as search takes the database's locks once. When the check
+ * fails the snapshot is ended (*reading = 0) and session_require runs, so
+ * the refusal is audited and the session locked as usual. */
+status_t session_require_reading(session_t *s, action_t a, int *reading, msg_t *m);
+
 #endif

@@ -296,6 +296,45 @@ void db_rollback(db_t *db)
 		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
 }
 
+static const char SQL_READ_BEGIN[] = "BEGIN DEFERRED";
+static const char SQL_READ_END[] = "COMMIT";
+
+status_t db_read_begin(db_t *db, int *began, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret;
+	*began = 0;
+	if (!sqlite3_get_autocommit(db->conn))
+		return STATUS_OK;
+	/* Cached: a search runs this on every keystroke. */
+	if ((ret = db_cached(db, SQL_READ_BEGIN, &st, m)) != STATUS_OK)
+		return ret;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, "starting to read", m);
+	*began = 1;
+	return STATUS_OK;
+}
+
+void db_read_end(db_t *db, int began)
+{
+	sqlite3_stmt *st;
+	msg_t ignore;
+	int rc = SQLITE_ERROR;
+	if (!began || sqlite3_get_autocommit(db->conn))
+		return;
+	if (db_cached(db, SQL_READ_END, &st, &ignore) == STATUS_OK) {
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	/* Nothing was written, so nothing can be lost: if COMMIT did not
+	 * end it, ROLLBACK does. */
+	if (rc != SQLITE_DONE)
+		db_rollback(db);
+}
+
 status_t db_meta_set(db_t *db, const char *key, const char *value, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;

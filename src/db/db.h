@@ -42,6 +42,14 @@ status_t db_begin(db_t *db, msg_t *m);
 status_t db_commit(db_t *db, msg_t *m);
 void db_rollback(db_t *db);
 
+/* A read snapshot around several statements (a search, a chart page):
+ * they see one state of the database and take SQLite's locks once instead
+ * of once each. When a transaction is already open nothing is started and
+ * *began is 0. Nothing may be written in between: db_begin() would fail
+ * inside it. db_read_end(db, began) ends what db_read_begin started. */
+status_t db_read_begin(db_t *db, int *began, msg_t *m);
+void db_read_end(db_t *db, int began);
+
 /* meta table: small clinic-wide settings (clinic name, creation time).
  * db_meta_get copies the value into buf (cut to size) or returns
  * STATUS_NOTFOUND. */

@@ -431,6 +431,49 @@ static void test_transactions(void **state)
 	db_close(db);
 }
 
+/* A read snapshot: the statements inside see one state (a commit by
+ * another connection in between is not seen until it ends), it nests
+ * into an open write transaction without ending it, and writing needs it
+ * ended first. */
+static void test_read_snapshot(void **state)
+{
+	fixture_t *f = *state;
+	db_t *db = create_db(f->db), *other = NULL;
+	char buf[32];
+	int began = -1;
+	msg_t m;
+
+	assert_int_equal(db_meta_set(db, "a", "1", &m), STATUS_OK);
+	assert_int_equal(db_open(f->db, DB_OPEN_EXISTING, 100, &other, &m), STATUS_OK);
+	assert_int_equal(db_read_begin(db, &began, &m), STATUS_OK);
+	assert_int_equal(began, 1);
+	assert_int_equal(db_meta_get(db, "a", buf, sizeof buf, &m), STATUS_OK);
+	assert_string_equal(buf, "1");
+	assert_int_equal(db_meta_set(other, "a", "2", &m), STATUS_OK);
+	assert_int_equal(db_meta_get(db, "a", buf, sizeof buf, &m), STATUS_OK);
+	assert_string_equal(buf, "1"); /* the snapshot, not the newer commit */
+	/* No write transaction starts inside it. */
+	assert_int_not_equal(db_begin(db, &m), STATUS_OK);
+	db_read_end(db, began);
+	assert_int_equal(db_meta_get(db, "a", buf, sizeof buf, &m), STATUS_OK);
+	assert_string_equal(buf, "2");
+	assert_int_equal(db_begin(db, &m), STATUS_OK); /* ended: writing works */
+
+	/* Inside a write transaction it starts nothing and ends nothing. */
+	assert_int_equal(db_meta_set(db, "b", "x", &m), STATUS_OK);
+	assert_int_equal(db_read_begin(db, &began, &m), STATUS_OK);
+	assert_int_equal(began, 0);
+	db_read_end(db, began);
+	assert_int_equal(db_commit(db, &m), STATUS_OK);
+	assert_int_equal(db_meta_get(other, "b", buf, sizeof buf, &m), STATUS_OK);
+	assert_string_equal(buf, "x");
+	db_read_end(db, 1); /* with nothing open: harmless */
+	assert_int_equal(db_begin(db, &m), STATUS_OK);
+	db_rollback(db);
+	db_close(other);
+	db_close(db);
+}
+
 static void test_checkpoint_truncates_wal(void **state)
 {
 	fixture_t *f = *state;
@@ -699,6 +742,7 @@ int main(void)
 		T(test_migrate_refuses_newer),
 		T(test_meta),
 		T(test_transactions),
+		T(test_read_snapshot),
 		T(test_checkpoint_truncates_wal),
 		T(test_users_table),
 		T(test_key_tables),

@@ -509,6 +509,47 @@ static void test_search_permission_and_confidential(void **state)
 	patient_list_free(l);
 }
 
+/* Search checks the account inside its read snapshot: an account
+ * disabled or moved to another role while signed on is refused at its
+ * next search, the session is locked, and no transaction is left open on
+ * the clinic's connection (the administrator's next change goes through). */
+static void test_search_refused_after_account_change(void **state)
+{
+	fixture_t *f = *state;
+	const char *pw = "front desk soon disabled password";
+	const char *pw2 = "front desk soon moved password";
+	session_t *s;
+	msg_t m;
+	patient_list_t *l;
+
+	tu_add_user(f->admin, "fdd", "frontdesk", pw);
+	s = tu_login(f->c, "fdd", pw);
+	l = search(s, "smith", 10, &m);
+	assert_true(patient_list_count(l) > 0);
+	patient_list_free(l);
+	assert_int_equal(users_disable(f->admin, "fdd", &m), STATUS_OK);
+	l = (patient_list_t *)1;
+	assert_int_equal(patient_search(s, "smith", 10, &l, &m), STATUS_DENIED);
+	assert_null(l);
+	assert_true(tu_has(m.text, "disabled"));
+	/* The session was locked, and that is in the audit trail (written
+	 * after the snapshot ended: a write inside it would fail). */
+	assert_int_equal(tu_audit_count(f->db, "idle_lock", "fdd"), 1);
+	assert_int_equal(patient_search(s, "smith", 10, &l, &m), STATUS_DENIED);
+	assert_true(tu_has(m.text, "locked"));
+	session_logout(s);
+
+	tu_add_user(f->admin, "fdm", "frontdesk", pw2);
+	s = tu_login(f->c, "fdm", pw2);
+	assert_int_equal(users_set_role(f->admin, "fdm", "nurse", &m), STATUS_OK);
+	assert_int_equal(patient_search(s, "1980-01-15", 10, &l, &m), STATUS_DENIED);
+	assert_true(tu_has(m.text, "role was changed"));
+	assert_int_equal(tu_audit_count(f->db, "idle_lock", "fdm"), 1);
+	session_logout(s);
+	/* Nothing was left open: a write on the same connection works. */
+	assert_int_equal(users_unlock(f->admin, "fdm", &m), STATUS_OK);
+}
+
 static void test_fold_and_soundex(void **state)
 {
 	char out[64], sdx[5];
@@ -609,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_colliding_token_filtered),
 		cmocka_unit_test(test_searches_audited_by_token),
 		cmocka_unit_test(test_search_permission_and_confidential),
+		cmocka_unit_test(test_search_refused_after_account_change),
 		cmocka_unit_test(test_fold_and_soundex),
 		cmocka_unit_test(test_tokens_of_a_patient),
 	};
