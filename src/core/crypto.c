@@ -3,6 +3,7 @@
 #include "core/crypto.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,11 +43,56 @@ domain_t crypto_domain_from_name(const char *name)
 	return DOMAIN_COUNT;
 }
 
+/* Nonces and record ids: public values that must never repeat. They come
+ * from a per-thread buffer refilled by randombytes_buf a few KiB at a time,
+ * because every randombytes_buf call is a system call and a bulk import
+ * draws three of these per patient. Nothing secret is ever taken from it:
+ * keys and salts call randombytes_buf directly. A forked child starts with
+ * the buffer empty, so parent and child can never draw the same bytes. */
+#define POOL_BYTES 4096
+static _Thread_local struct {
+	unsigned char buf[POOL_BYTES];
+	size_t left; /* unused bytes at the end of buf */
+} pool;
+
+static void pool_forget(void)
+{
+	sodium_memzero(pool.buf, sizeof pool.buf);
+	pool.left = 0;
+}
+
+static void public_random(void *out, size_t n)
+{
+	unsigned char *o = out;
+	if (n > POOL_BYTES / 4) {
+		randombytes_buf(out, n);
+		return;
+	}
+	if (pool.left < n) {
+		randombytes_buf(pool.buf, sizeof pool.buf);
+		pool.left = sizeof pool.buf;
+	}
+	memcpy(o, pool.buf + sizeof pool.buf - pool.left, n);
+	/* Drawn bytes leave the buffer: each is handed out once. */
+	sodium_memzero(pool.buf + sizeof pool.buf - pool.left, n);
+	pool.left -= n;
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static int atfork_failed;
+
+static void atfork_register(void)
+{
+	atfork_failed = pthread_atfork(NULL, NULL, pool_forget) != 0;
+}
+
 status_t crypto_init(msg_t *m)
 {
 	struct rlimit rl = {0, 0};
 	if (sodium_init() < 0)
 		return msg_fail(m, STATUS_CRYPTO, "The cryptography library failed to start.");
+	if (pthread_once(&atfork_once, atfork_register) != 0 || atfork_failed)
+		return msg_fail(m, STATUS_CRYPTO, "Could not prepare the random number buffer.");
 	/* Keys must never reach a core file. */
 	if (setrlimit(RLIMIT_CORE, &rl) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return msg_fail(m, STATUS_CRYPTO, "Could not disable core dumps; refusing to run.");
@@ -183,6 +229,31 @@ status_t keyring_set(keyring_t *kr, domain_t d, int version, const unsigned char
 			sodium_memzero(&kr->states[i], sizeof kr->states[i]);
 			kr->state_of[i].domain = -1;
 		}
+	return STATUS_OK;
+}
+
+status_t keyring_copy(const keyring_t *kr, unsigned domains, keyring_t **out, msg_t *m)
+{
+	keyring_t *c = keyring_new();
+	status_t ret = STATUS_OK;
+	*out = NULL;
+	if (!c)
+		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+	for (int d = 0; d < DOMAIN_COUNT && ret == STATUS_OK; d++) {
+		if (!(domains & DOMAIN_BIT(d)))
+			continue;
+		if (!keyring_has(kr, (domain_t)d))
+			ret = msg_fail(m, STATUS_DENIED,
+				       "Your account does not hold the %s key needed for this.",
+				       crypto_domain_name((domain_t)d));
+		else
+			ret = keyring_set(c, (domain_t)d, kr->version[d], keyring_key(kr, (domain_t)d), m);
+	}
+	if (ret != STATUS_OK) {
+		keyring_free(c);
+		return ret;
+	}
+	*out = c;
 	return STATUS_OK;
 }
 
@@ -429,7 +500,7 @@ status_t crypto_field_encrypt(const keyring_t *kr, domain_t d, const char *table
 	}
 	blob[0] = pad ? FIELD_FORMAT_PADDED : FIELD_FORMAT;
 	blob[1] = (unsigned char)version;
-	randombytes_buf(blob + 2, NONCE_LEN);
+	public_random(blob + 2, NONCE_LEN);
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(
 		    blob + 2 + NONCE_LEN, &clen, pad ? buf : plain, padded, (unsigned char *)aad,
 		    (unsigned long long)aad_len, NULL, blob + 2, key) != 0) {
@@ -576,7 +647,7 @@ status_t crypto_audit_mac(const keyring_t *kr, const unsigned char *data, size_t
 void crypto_random_id(char out[CRYPTO_ID_HEX + 1])
 {
 	unsigned char raw[CRYPTO_ID_HEX / 2];
-	randombytes_buf(raw, sizeof raw);
+	public_random(raw, sizeof raw);
 	sodium_bin2hex(out, CRYPTO_ID_HEX + 1, raw, sizeof raw);
 }
 

@@ -68,6 +68,12 @@ unsigned keyring_domains(const keyring_t *kr);
 /* Put a copy of key into the ring (replaces an older one). */
 status_t keyring_set(keyring_t *kr, domain_t d, int version, const unsigned char *key,
 		     msg_t *m);
+/* A new ring holding copies of kr's keys of the given DOMAIN_BIT()s
+ * (STATUS_DENIED if kr lacks one), for another thread: a ring caches
+ * derived keys as it is used, so two threads must not share one. The
+ * caller frees it with keyring_free. */
+status_t keyring_copy(const keyring_t *kr, unsigned domains, keyring_t **out, msg_t *m);
+
 /* Borrow a held key (NULL if not held). Never copy it out of guarded memory. */
 const unsigned char *keyring_key(const keyring_t *kr, domain_t d);
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -114,21 +115,36 @@ status_t precord_open(const keyring_t *kr, const db_patient_row_t *row, patient_
 
 /* ---- bulk ------------------------------------------------------------- */
 
+/* Index tokens are collected in 256 buckets by their top byte (in SQLite's
+ * signed order), so that at commit each bucket is sorted on its own, on a
+ * second thread, while the previous one is being written. */
+#define TOK_BUCKETS 256
+
 typedef struct tokrow {
 	int64_t token;
 	int64_t prow;
 } tokrow_t;
 
+typedef struct tokbucket {
+	tokrow_t *v;
+	size_t n, cap;
+} tokbucket_t;
+
 struct pbulk {
 	session_t *s;
 	char what[160];
-	tokrow_t *toks;
-	size_t ntoks, cap;
+	tokbucket_t bucket[TOK_BUCKETS];
+	size_t ntoks;
 	int64_t count, first_prow, last_prow;
-	int64_t mrn_next, mrn_left; /* MRNs reserved in blocks */
+	int64_t mrn_next, mrn_left; /* MRNs reserved in blocks (pbulk_add) */
 	char when[24];
 	db_patient_row_t row;
 };
+
+static unsigned bucket_of(int64_t token)
+{
+	return (unsigned)((((uint64_t)token) ^ (1ull << 63)) >> 56);
+}
 
 status_t pbulk_begin(session_t *s, const char *what, pbulk_t **out, msg_t *m)
 {
@@ -149,12 +165,48 @@ status_t pbulk_begin(session_t *s, const char *what, pbulk_t **out, msg_t *m)
 	return STATUS_OK;
 }
 
-static status_t collect_tokens(pbulk_t *b, const ptokens_t *t, int64_t prow, msg_t *m);
+/* Add one patient's tokens for prow to the batch. */
+static status_t collect_tokens(pbulk_t *b, const ptokens_t *t, int64_t prow, msg_t *m)
+{
+	for (int i = 0; i < t->n; i++) {
+		tokbucket_t *k = &b->bucket[bucket_of(t->tok[i])];
+		if (k->n == k->cap) {
+			size_t cap = k->cap ? k->cap * 2 : 1024;
+			tokrow_t *nv = realloc(k->v, cap * sizeof *nv);
+			if (!nv)
+				return msg_fail(m, STATUS_NOMEM, "Out of memory collecting index tokens.");
+			k->v = nv;
+			k->cap = cap;
+		}
+		k->v[k->n].token = t->tok[i];
+		k->v[k->n].prow = prow;
+		k->n++;
+	}
+	b->ntoks += (size_t)t->n;
+	if (!b->count)
+		b->first_prow = prow;
+	b->last_prow = prow;
+	b->count++;
+	return STATUS_OK;
+}
+
+/* Give p its MRN and a new id, and compute its stored form. */
+static status_t seal_one(const config_t *cfg, const keyring_t *kr, int64_t mrn_seq, patient_t *p,
+			 db_patient_row_t *row, ptokens_t *t, msg_t *m)
+{
+	status_t ret;
+	patient_mrn_format(cfg, mrn_seq, p->f[PF_MRN], sizeof p->f[PF_MRN]);
+	crypto_random_id(p->id);
+	/* The blobs are filled to their length; clear only the rest. */
+	memset(row, 0, offsetof(db_patient_row_t, ident));
+	if ((ret = precord_seal(kr, p, row, m)) != STATUS_OK)
+		return ret;
+	return pindex_patient(kr, cfg->blind_index_bytes, p, t, m);
+}
 
 status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 {
 	status_t ret;
-	int64_t seq;
 	ptokens_t t;
 	session_t *s = b->s;
 	db_t *db = s->c->db;
@@ -164,12 +216,8 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 			return ret;
 		b->mrn_left = 1024;
 	}
-	seq = b->mrn_next++;
 	b->mrn_left--;
-	patient_mrn_format(s->c->cfg, seq, p->f[PF_MRN], sizeof p->f[PF_MRN]);
-	crypto_random_id(p->id);
-	memset(&b->row, 0, sizeof b->row);
-	if ((ret = precord_seal(s->kr, p, &b->row, m)) != STATUS_OK)
+	if ((ret = seal_one(s->c->cfg, s->kr, b->mrn_next++, p, &b->row, &t, m)) != STATUS_OK)
 		return ret;
 	snprintf(b->row.created, sizeof b->row.created, "%s", b->when);
 	snprintf(b->row.created_by, sizeof b->row.created_by, "%s", s->user.name);
@@ -177,224 +225,412 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 		return ret;
 	p->prow = b->row.prow;
 	p->version = 1;
-	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &t, m)) != STATUS_OK)
-		return ret;
 	return collect_tokens(b, &t, p->prow, m);
 }
 
-/* Sort by (token, prow) as SQLite orders signed integers: LSD radix sort
- * on the token with the sign bit flipped. Rows arrive in prow order and
- * radix sorting is stable, so prows stay ascending within a token. Much
- * faster than qsort on millions of rows. */
-/* Add one patient's tokens for prow to the batch. */
-static status_t collect_tokens(pbulk_t *b, const ptokens_t *t, int64_t prow, msg_t *m)
-{
-	if (b->ntoks + (size_t)t->n > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		tokrow_t *nt;
-		while (cap < b->ntoks + (size_t)t->n)
-			cap *= 2;
-		if (!(nt = realloc(b->toks, cap * sizeof *nt)))
-			return msg_fail(m, STATUS_NOMEM, "Out of memory collecting index tokens.");
-		b->toks = nt;
-		b->cap = cap;
-	}
-	for (int i = 0; i < t->n; i++) {
-		b->toks[b->ntoks].token = t->tok[i];
-		b->toks[b->ntoks].prow = prow;
-		b->ntoks++;
-	}
-	if (!b->count)
-		b->first_prow = prow;
-	b->last_prow = prow;
-	b->count++;
-	return STATUS_OK;
-}
+/* ---- the feed: two workers encrypt, this thread writes ------------------ */
 
-/* ---- the two-thread feed ----------------------------------------------- */
-
-#define RING 128
+/* Patients pass from the workers to the writer a batch at a time, so the
+ * threads meet once per BATCH patients, not once per patient. There is a
+ * worker for every core but one, and the writer (this thread) encrypts a
+ * batch itself whenever the one it must write next is not ready yet: every
+ * core stays busy and no thread waits on another that shares its core. */
+#define BATCH 64
+#define SLOTS 8 /* batches in flight */
+#define WORKERS_MAX 7
 
 typedef struct item {
 	db_patient_row_t row;
 	ptokens_t tokens;
 } item_t;
 
+enum { B_FREE, B_FILLING, B_READY };
+
+typedef struct batch {
+	int state;
+	int n;
+	int64_t seq;
+	item_t *items; /* BATCH of them */
+} batch_t;
+
 typedef struct feed {
-	pbulk_t *b;
+	const config_t *cfg;
 	pbulk_producer_fn producer;
 	void *arg;
 	int64_t max, mrn_first;
-	item_t *ring;
-	int head, tail, count; /* ring state, under mu */
-	int done, stop;        /* worker finished / main asks it to stop */
-	status_t wret;
+	/* Under mu: */
+	int64_t produced;  /* patients taken from the producer */
+	int64_t next_seq;  /* the next batch a worker fills */
+	int64_t nbatches;  /* once exhausted: how many batches there are */
+	int exhausted;     /* the producer has no more, or max reached */
+	int stop;          /* a failure: everyone stops */
+	int workers;       /* workers still running */
+	status_t wret;     /* the first worker failure */
 	msg_t wmsg;
+	batch_t slot[SLOTS];
 	pthread_mutex_t mu;
-	pthread_cond_t not_empty, not_full;
+	pthread_cond_t ready, freed;
 } feed_t;
+
+typedef struct worker {
+	feed_t *f;
+	keyring_t *kr; /* its own copy of the demo key */
+	patient_t *p;  /* BATCH of them: plaintext, wiped at the end */
+} worker_t;
+
+static void feed_fail(feed_t *f, status_t ret, const msg_t *m)
+{
+	if (f->wret == STATUS_OK) {
+		f->wret = ret;
+		f->wmsg = *m;
+	}
+	f->stop = 1;
+	pthread_cond_broadcast(&f->ready);
+	pthread_cond_broadcast(&f->freed);
+}
+
+/* Take the next free batch and fill it from the producer (in order, one
+ * thread at a time); the caller holds mu. Returns the batch, or NULL when
+ * there is nothing more to do, or (unless may_wait) no free slot now: the
+ * writer must never wait for a slot, since it is the one that frees them. */
+static batch_t *take_batch(feed_t *f, worker_t *w, int64_t *base, int may_wait, msg_t *m)
+{
+	for (;;) {
+		int64_t seq = f->next_seq;
+		batch_t *b = &f->slot[seq % SLOTS];
+		int n = 0;
+		if (f->stop || f->exhausted)
+			return NULL;
+		if (b->state != B_FREE) {
+			if (!may_wait)
+				return NULL;
+			pthread_cond_wait(&f->freed, &f->mu);
+			continue; /* look again: another worker may have taken seq */
+		}
+		f->next_seq++;
+		b->state = B_FILLING;
+		b->seq = seq;
+		*base = f->produced;
+		while (n < BATCH && f->produced < f->max) {
+			int r = f->producer(f->arg, &w->p[n], m);
+			if (r < 0) {
+				b->state = B_FREE;
+				feed_fail(f, STATUS_INVALID, m);
+				return NULL;
+			}
+			if (r == 0) {
+				f->exhausted = 1;
+				break;
+			}
+			n++;
+			f->produced++;
+		}
+		if (f->produced >= f->max)
+			f->exhausted = 1;
+		if (f->exhausted)
+			f->nbatches = n ? seq + 1 : seq;
+		if (!n) {
+			b->state = B_FREE;
+			pthread_cond_broadcast(&f->ready); /* the writer may be waiting for it */
+			return NULL;
+		}
+		b->n = n;
+		return b;
+	}
+}
+
+/* Fill and encrypt one batch; called and returns with mu held. 0 when
+ * there was none to take. */
+static int work_one(feed_t *f, worker_t *w, int may_wait, msg_t *m)
+{
+	int64_t base = 0;
+	status_t ret = STATUS_OK;
+	batch_t *b = take_batch(f, w, &base, may_wait, m);
+	if (!b)
+		return 0;
+	pthread_mutex_unlock(&f->mu);
+	/* The expensive part, outside the lock: encryption and tokens. */
+	for (int i = 0; i < b->n && ret == STATUS_OK; i++)
+		ret = seal_one(f->cfg, w->kr, f->mrn_first + base + i, &w->p[i], &b->items[i].row,
+			       &b->items[i].tokens, m);
+	pthread_mutex_lock(&f->mu);
+	if (ret != STATUS_OK) {
+		b->state = B_FREE;
+		feed_fail(f, ret, m);
+		return 0;
+	}
+	b->state = B_READY;
+	pthread_cond_broadcast(&f->ready);
+	return 1;
+}
 
 static void *feed_worker(void *arg)
 {
-	feed_t *f = arg;
-	session_t *s = f->b->s;
-	patient_t *p = malloc(sizeof *p);
-	status_t ret = STATUS_OK;
+	worker_t *w = arg;
+	feed_t *f = w->f;
 	msg_t m;
 	msg_clear(&m);
-	if (!p)
-		ret = msg_fail(&m, STATUS_NOMEM, "Out of memory.");
-	for (int64_t i = 0; ret == STATUS_OK && i < f->max; i++) {
-		item_t *it;
-		int r = f->producer(f->arg, p, &m);
-		if (r == 0)
-			break;
-		if (r < 0) {
-			ret = STATUS_INVALID;
-			break;
-		}
-		pthread_mutex_lock(&f->mu);
-		while (f->count == RING && !f->stop)
-			pthread_cond_wait(&f->not_full, &f->mu);
-		if (f->stop) {
-			pthread_mutex_unlock(&f->mu);
-			break;
-		}
-		it = &f->ring[f->tail];
-		pthread_mutex_unlock(&f->mu);
-		/* Only this thread writes the slot at tail until it is counted. */
-		patient_mrn_format(s->c->cfg, f->mrn_first + i, p->f[PF_MRN], sizeof p->f[PF_MRN]);
-		crypto_random_id(p->id);
-		memset(&it->row, 0, offsetof(db_patient_row_t, ident));
-		ret = precord_seal(s->kr, p, &it->row, &m);
-		if (ret == STATUS_OK)
-			ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &it->tokens, &m);
-		if (ret != STATUS_OK)
-			break;
-		pthread_mutex_lock(&f->mu);
-		f->tail = (f->tail + 1) % RING;
-		/* Wake the writer only if it may be waiting (the ring was
-		 * empty): a signal per row costs a system call. */
-		if (f->count++ == 0)
-			pthread_cond_signal(&f->not_empty);
-		pthread_mutex_unlock(&f->mu);
-	}
-	if (p) {
-		sodium_memzero(p, sizeof *p);
-		free(p);
-	}
 	pthread_mutex_lock(&f->mu);
-	f->wret = ret;
-	f->wmsg = m;
-	f->done = 1;
-	pthread_cond_signal(&f->not_empty);
+	while (work_one(f, w, 1, &m))
+		;
+	f->workers--;
+	pthread_cond_broadcast(&f->ready);
 	pthread_mutex_unlock(&f->mu);
 	return NULL;
+}
+
+/* The writer's wait for batch seq: while it is not ready, encrypt the next
+ * free batch itself. NULL when there is none (the end, or a failure). */
+static batch_t *next_ready(feed_t *f, worker_t *self, int64_t seq, msg_t *m)
+{
+	batch_t *b = &f->slot[seq % SLOTS];
+	pthread_mutex_lock(&f->mu);
+	for (;;) {
+		if (b->state == B_READY && b->seq == seq)
+			break;
+		if (f->stop || (f->exhausted && seq >= f->nbatches)) {
+			b = NULL;
+			break;
+		}
+		if (work_one(f, self, 0, m))
+			continue;
+		if (f->stop)
+			continue;
+		/* Nothing to take and not ready: a worker is on it. (With no
+		 * workers left, the batch is either ready or the feed is over.) */
+		if (f->workers == 0 && !(b->state == B_FILLING && b->seq == seq)) {
+			b = NULL;
+			break;
+		}
+		pthread_cond_wait(&f->ready, &f->mu);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return b;
+}
+
+static int worker_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	return n < 1 ? 1 : n > WORKERS_MAX ? WORKERS_MAX : (int)n;
 }
 
 status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t max,
 		    int64_t *added, msg_t *m)
 {
 	feed_t f;
-	pthread_t th;
+	worker_t w[WORKERS_MAX + 1]; /* the last is the writer's own */
+	pthread_t th[WORKERS_MAX];
+	int nworkers = worker_count(), started = 0;
 	status_t ret = STATUS_OK;
 	db_t *db = b->s->c->db;
+
 	*added = 0;
 	if (max <= 0)
 		return STATUS_OK;
 	memset(&f, 0, sizeof f);
-	f.b = b;
+	memset(w, 0, sizeof w);
+	f.cfg = b->s->c->cfg;
 	f.producer = producer;
 	f.arg = arg;
 	f.max = max;
-	if ((ret = db_mrn_reserve(db, max, &f.mrn_first, m)) != STATUS_OK)
-		return ret;
-	if (!(f.ring = calloc(RING, sizeof *f.ring)))
-		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	f.wret = STATUS_OK;
 	pthread_mutex_init(&f.mu, NULL);
-	pthread_cond_init(&f.not_empty, NULL);
-	pthread_cond_init(&f.not_full, NULL);
-	if (pthread_create(&th, NULL, feed_worker, &f) != 0) {
-		ret = msg_fail(m, STATUS_ERR, "Could not start the import worker.");
+	pthread_cond_init(&f.ready, NULL);
+	pthread_cond_init(&f.freed, NULL);
+	if ((ret = db_mrn_reserve(db, max, &f.mrn_first, m)) != STATUS_OK)
 		goto cleanup;
-	}
-	for (;;) {
-		item_t *it;
-		pthread_mutex_lock(&f.mu);
-		while (f.count == 0 && !f.done)
-			pthread_cond_wait(&f.not_empty, &f.mu);
-		if (f.count == 0 && f.done) {
-			pthread_mutex_unlock(&f.mu);
-			break;
+	for (int i = 0; i < SLOTS; i++)
+		if (!(f.slot[i].items = calloc(BATCH, sizeof *f.slot[i].items))) {
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+			goto cleanup;
 		}
-		it = &f.ring[f.head];
-		pthread_mutex_unlock(&f.mu);
-		text_copy(it->row.created, sizeof it->row.created, b->when);
-		text_copy(it->row.created_by, sizeof it->row.created_by, b->s->user.name);
-		ret = db_patient_insert(db, &it->row, m);
-		if (ret == STATUS_OK)
-			ret = collect_tokens(b, &it->tokens, it->row.prow, m);
-		if (ret == STATUS_OK)
-			(*added)++;
+	for (int i = 0; i <= nworkers; i++) {
+		w[i].f = &f;
+		if (!(w[i].p = calloc(BATCH, sizeof *w[i].p))) {
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+			goto cleanup;
+		}
+		/* The workers need the demo key only, each in a ring of its own. */
+		if ((ret = keyring_copy(b->s->kr, DOMAIN_BIT(DOMAIN_DEMO), &w[i].kr, m)) != STATUS_OK)
+			goto cleanup;
+	}
+	/* Fewer workers than asked for (or none) still works: the writer
+	 * encrypts what they do not. */
+	f.workers = nworkers;
+	for (; started < nworkers; started++)
+		if (pthread_create(&th[started], NULL, feed_worker, &w[started]) != 0)
+			break;
+	pthread_mutex_lock(&f.mu);
+	f.workers = started;
+	pthread_mutex_unlock(&f.mu);
+	for (int64_t seq = 0;; seq++) {
+		batch_t *bt = next_ready(&f, &w[nworkers], seq, m);
+		if (!bt)
+			break;
+		for (int i = 0; i < bt->n && ret == STATUS_OK; i++) {
+			item_t *it = &bt->items[i];
+			text_copy(it->row.created, sizeof it->row.created, b->when);
+			text_copy(it->row.created_by, sizeof it->row.created_by, b->s->user.name);
+			ret = db_patient_insert(db, &it->row, m);
+			if (ret == STATUS_OK)
+				ret = collect_tokens(b, &it->tokens, it->row.prow, m);
+			if (ret == STATUS_OK)
+				(*added)++;
+		}
 		pthread_mutex_lock(&f.mu);
-		f.head = (f.head + 1) % RING;
+		bt->state = B_FREE;
 		if (ret != STATUS_OK)
 			f.stop = 1;
-		if (f.count-- == RING || f.stop)
-			pthread_cond_signal(&f.not_full);
+		pthread_cond_broadcast(&f.freed);
 		pthread_mutex_unlock(&f.mu);
 		if (ret != STATUS_OK)
 			break;
 	}
-	pthread_join(th, NULL);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
 	if (ret == STATUS_OK && f.wret != STATUS_OK) {
 		ret = f.wret;
 		*m = f.wmsg;
 	}
+	if (ret == STATUS_OK && *added != f.produced)
+		ret = msg_fail(m, STATUS_ERR, "The import stopped early (%lld of %lld written).",
+			       (long long)*added, (long long)f.produced);
 cleanup:
-	pthread_cond_destroy(&f.not_full);
-	pthread_cond_destroy(&f.not_empty);
+	for (int i = 0; i <= nworkers; i++) {
+		if (w[i].p) {
+			sodium_memzero(w[i].p, BATCH * sizeof *w[i].p);
+			free(w[i].p);
+		}
+		keyring_free(w[i].kr);
+	}
+	for (int i = 0; i < SLOTS; i++) {
+		if (f.slot[i].items) {
+			sodium_memzero(f.slot[i].items, BATCH * sizeof *f.slot[i].items);
+			free(f.slot[i].items);
+		}
+	}
+	pthread_cond_destroy(&f.freed);
+	pthread_cond_destroy(&f.ready);
 	pthread_mutex_destroy(&f.mu);
-	sodium_memzero(f.ring, RING * sizeof *f.ring);
-	free(f.ring);
 	return ret;
 }
 
-static int tok_sort(tokrow_t *a, size_t n)
+/* ---- commit: sort each bucket on a helper thread, write in order -------- */
+
+/* Sort one bucket by (token, prow) as SQLite orders signed integers: LSD
+ * radix sort on the 7 low bytes of the token (the top byte is the
+ * bucket's). Rows arrive in prow order and radix sorting is stable, so
+ * prows stay ascending within a token. */
+static int bucket_sort(tokbucket_t *k)
 {
-	tokrow_t *tmp = malloc(n * sizeof *tmp);
+	tokrow_t *tmp;
 	size_t count[256];
-	if (!tmp)
+	if (k->n < 2)
+		return 0;
+	if (!(tmp = malloc(k->n * sizeof *tmp)))
 		return -1;
-	for (int pass = 0; pass < 8; pass++) {
+	for (int pass = 0; pass < 7; pass++) {
 		int shift = pass * 8;
 		size_t sum = 0;
+		tokrow_t *src = pass % 2 ? tmp : k->v, *dst = pass % 2 ? k->v : tmp;
 		memset(count, 0, sizeof count);
-		for (size_t i = 0; i < n; i++)
-			count[(((uint64_t)a[i].token ^ (1ull << 63)) >> shift) & 0xff]++;
-		for (int b = 0; b < 256; b++) {
-			size_t c = count[b];
-			count[b] = sum;
-			sum += c;
+		for (size_t i = 0; i < k->n; i++)
+			count[((uint64_t)src[i].token >> shift) & 0xff]++;
+		for (int c = 0; c < 256; c++) {
+			size_t n = count[c];
+			count[c] = sum;
+			sum += n;
 		}
-		for (size_t i = 0; i < n; i++)
-			tmp[count[(((uint64_t)a[i].token ^ (1ull << 63)) >> shift) & 0xff]++] = a[i];
-		memcpy(a, tmp, n * sizeof *a);
+		for (size_t i = 0; i < k->n; i++)
+			dst[count[((uint64_t)src[i].token >> shift) & 0xff]++] = src[i];
 	}
+	/* Seven passes end in tmp. */
+	memcpy(k->v, tmp, k->n * sizeof *tmp);
 	free(tmp);
 	return 0;
 }
 
+typedef struct sorter {
+	pbulk_t *b;
+	int done;   /* buckets sorted so far, under mu */
+	int failed; /* out of memory */
+	int stop;   /* the writer gave up */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+} sorter_t;
+
+static void *sort_buckets(void *arg)
+{
+	sorter_t *so = arg;
+	for (int k = 0; k < TOK_BUCKETS; k++) {
+		int bad = bucket_sort(&so->b->bucket[k]) != 0, stop;
+		pthread_mutex_lock(&so->mu);
+		if (bad)
+			so->failed = 1;
+		else
+			so->done = k + 1;
+		stop = so->stop || bad;
+		pthread_cond_signal(&so->cv);
+		pthread_mutex_unlock(&so->mu);
+		if (stop)
+			break;
+	}
+	return NULL;
+}
+
+static status_t write_tokens(pbulk_t *b, msg_t *m)
+{
+	db_t *db = b->s->c->db;
+	sorter_t so;
+	pthread_t th;
+	int threaded;
+	status_t ret = STATUS_OK;
+	_Static_assert(sizeof(tokrow_t) == 2 * sizeof(int64_t), "token rows are pairs");
+
+	memset(&so, 0, sizeof so);
+	so.b = b;
+	pthread_mutex_init(&so.mu, NULL);
+	pthread_cond_init(&so.cv, NULL);
+	threaded = pthread_create(&th, NULL, sort_buckets, &so) == 0;
+	if (!threaded)
+		sort_buckets(&so); /* no thread: sort them all first */
+	for (int k = 0; k < TOK_BUCKETS && ret == STATUS_OK; k++) {
+		tokbucket_t *bk = &b->bucket[k];
+		pthread_mutex_lock(&so.mu);
+		while (so.done <= k && !so.failed)
+			pthread_cond_wait(&so.cv, &so.mu);
+		if (so.done <= k)
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory sorting index tokens.");
+		pthread_mutex_unlock(&so.mu);
+		if (ret == STATUS_OK)
+			ret = db_token_insert_many(db, (const int64_t *)bk->v, bk->n, m);
+		free(bk->v);
+		bk->v = NULL;
+		bk->n = bk->cap = 0;
+	}
+	pthread_mutex_lock(&so.mu);
+	so.stop = 1;
+	pthread_mutex_unlock(&so.mu);
+	if (threaded)
+		pthread_join(th, NULL);
+	pthread_cond_destroy(&so.cv);
+	pthread_mutex_destroy(&so.mu);
+	return ret;
+}
+
+static void free_buckets(pbulk_t *b)
+{
+	for (int k = 0; k < TOK_BUCKETS; k++)
+		free(b->bucket[k].v);
+	free(b);
+}
+
 status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m)
 {
-	status_t ret = STATUS_OK;
+	status_t ret;
 	char detail[256];
 	db_t *db = b->s->c->db;
-	if (tok_sort(b->toks, b->ntoks) != 0)
-		ret = msg_fail(m, STATUS_NOMEM, "Out of memory sorting index tokens.");
-	_Static_assert(sizeof(tokrow_t) == 2 * sizeof(int64_t), "token rows are pairs");
-	if (ret == STATUS_OK)
-		ret = db_token_insert_many(db, (const int64_t *)b->toks, b->ntoks, m);
+	ret = write_tokens(b, m);
 	snprintf(detail, sizeof detail, "%s: %" PRId64 " patients, rows %" PRId64 "..%" PRId64,
 		 b->what, b->count, b->first_prow, b->last_prow);
 	if (ret == STATUS_OK)
@@ -406,8 +642,7 @@ status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m)
 	db_bulk_mode(db, 0, m);
 	if (count)
 		*count = ret == STATUS_OK ? b->count : 0;
-	free(b->toks);
-	free(b);
+	free_buckets(b);
 	return ret;
 }
 
@@ -418,6 +653,5 @@ void pbulk_abort(pbulk_t *b)
 	msg_t ignore;
 	db_rollback(b->s->c->db);
 	db_bulk_mode(b->s->c->db, 0, &ignore);
-	free(b->toks);
-	free(b);
+	free_buckets(b);
 }

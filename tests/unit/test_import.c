@@ -14,6 +14,7 @@
 #include "core/import.h"
 #include "core/internal.h"
 #include "core/patient_search.h"
+#include "core/precord.h"
 #include "core/synth.h"
 
 #define HIM_PW "him clerk password for import"
@@ -705,6 +706,107 @@ static void test_synth_patients_bulk(void **state)
 	free(got);
 }
 
+/* The bulk writer's feed: patients encrypted on worker threads (and by the
+ * writer when it would otherwise wait) are written in the producer's
+ * order, MRN by MRN, whatever the count (none, one, a batch's worth and
+ * one over, several batches); a producer that fails stops the feed with
+ * its message and leaves nothing behind. */
+typedef struct feedsrc {
+	int64_t next, stop_at, fail_at;
+} feedsrc_t;
+
+static void feed_first_name(int64_t i, char *out)
+{
+	/* Letters only: names take no digits. */
+	out[0] = 'F';
+	for (int k = 1; k < 5; k++) {
+		out[k] = (char)('a' + i % 26);
+		i /= 26;
+	}
+	out[5] = '\0';
+}
+
+static int feed_produce(void *arg, patient_t *p, msg_t *m)
+{
+	feedsrc_t *fs = arg;
+	char first[8];
+	if (fs->next == fs->fail_at)
+		return msg_fail(m, STATUS_INVALID, "row %lld is bad", (long long)fs->next), -1;
+	if (fs->next == fs->stop_at)
+		return 0;
+	feed_first_name(fs->next, first);
+	tu_patient(p, "Feedwell", first, "1970-01-01", "F");
+	fs->next++;
+	return 1;
+}
+
+static void test_bulk_feed_order_and_failures(void **state)
+{
+	fixture_t *f = *state;
+	static const int64_t counts[] = {0, 1, 64, 65, 200, 1000};
+	int64_t done = 0;
+	msg_t m;
+	for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+		feedsrc_t fs = {done, done + counts[c], -1};
+		pbulk_t *b = NULL;
+		int64_t added = -1, saved = -1, before = patients(f), max_before;
+		int64_t prev_mrn = 0;
+		max_before = tu_sql_int(f->db, "SELECT coalesce(max(prow), 0) FROM patients");
+		assert_int_equal(pbulk_begin(f->him, "feed test", &b, &m), STATUS_OK);
+		/* max is more than the producer has: it ends first. */
+		assert_int_equal(pbulk_feed(b, feed_produce, &fs, counts[c] + 10, &added, &m),
+				 STATUS_OK);
+		assert_int_equal(added, counts[c]);
+		assert_int_equal(pbulk_commit(b, &saved, &m), STATUS_OK);
+		assert_int_equal(saved, counts[c]);
+		assert_int_equal(patients(f), before + counts[c]);
+		/* Row order is the producer's order, and MRNs rise with it. */
+		for (int64_t i = 0; i < counts[c]; i++) {
+			db_patient_row_t *row = malloc(sizeof *row);
+			patient_t *p = malloc(sizeof *p);
+			char want[8];
+			assert_non_null(row);
+			assert_non_null(p);
+			assert_int_equal(db_patient_get(f->him->c->db, max_before + 1 + i, row, &m),
+					 STATUS_OK);
+			assert_int_equal(precord_open(f->him->kr, row, p, 0, &m), STATUS_OK);
+			feed_first_name(done + i, want);
+			assert_string_equal(p->f[PF_FIRST], want);
+			assert_true(patient_mrn_valid(f->cfg, p->f[PF_MRN]));
+			assert_true(strcmp(p->f[PF_MRN], "") != 0);
+			if (i)
+				assert_true(strtoll(p->f[PF_MRN] + strlen(f->cfg->mrn_prefix), NULL, 10) >
+					    prev_mrn);
+			prev_mrn = strtoll(p->f[PF_MRN] + strlen(f->cfg->mrn_prefix), NULL, 10);
+			free(row);
+			free(p);
+		}
+		/* And each is found through its tokens. */
+		if (counts[c]) {
+			char q[64], first[8];
+			patient_list_t *l = NULL;
+			feed_first_name(done + counts[c] - 1, first);
+			snprintf(q, sizeof q, "feedwell, %s", first);
+			assert_int_equal(patient_search(f->him, q, 10, &l, &m), STATUS_OK);
+			assert_int_equal(patient_list_count(l), 1);
+			assert_string_equal(patient_list_row(l, 0)->first, first);
+			patient_list_free(l);
+		}
+		done += counts[c];
+	}
+	/* A producer failing part-way through the third batch. */
+	{
+		feedsrc_t fs = {done, -1, done + 150};
+		pbulk_t *b = NULL;
+		int64_t added = 0, before = patients(f);
+		assert_int_equal(pbulk_begin(f->him, "feed test", &b, &m), STATUS_OK);
+		assert_int_not_equal(pbulk_feed(b, feed_produce, &fs, 1000, &added, &m), STATUS_OK);
+		assert_true(tu_has(m.text, "is bad"));
+		pbulk_abort(b);
+		assert_int_equal(patients(f), before);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -722,6 +824,7 @@ int main(void)
 		cmocka_unit_test(test_import_needs_permission),
 		cmocka_unit_test(test_synth_deterministic_and_valid),
 		cmocka_unit_test(test_synth_patients_bulk),
+		cmocka_unit_test(test_bulk_feed_order_and_failures),
 	};
 	return cmocka_run_group_tests_name("import", tests, group_setup, group_teardown);
 }
