@@ -3,6 +3,8 @@
  * wiping, recovery-key text and random ids. No database needed. */
 #include "testutil.h"
 
+#include <sys/wait.h>
+
 #include "core/crypto.h"
 
 typedef struct fixture {
@@ -671,6 +673,73 @@ static void test_random_ids(void **state)
 	free(ids);
 }
 
+/* Ids and nonces come from a buffer of random bytes: a forked child must
+ * not draw what its parent draws next (it would repeat ids and nonces). */
+static void test_random_ids_differ_after_fork(void **state)
+{
+	char first[CRYPTO_ID_HEX + 1], parent[CRYPTO_ID_HEX + 1], child[CRYPTO_ID_HEX + 1] = "";
+	int fd[2], status = 0;
+	pid_t pid;
+	(void)state;
+	crypto_random_id(first); /* the buffer now holds bytes for later draws */
+	assert_int_equal(pipe(fd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char id[CRYPTO_ID_HEX + 1];
+		crypto_random_id(id);
+		_exit(write(fd[1], id, sizeof id) == (ssize_t)sizeof id ? 0 : 1);
+	}
+	close(fd[1]);
+	assert_int_equal(read(fd[0], child, sizeof child), (ssize_t)sizeof child);
+	close(fd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	crypto_random_id(parent);
+	assert_int_equal(strlen(child), CRYPTO_ID_HEX);
+	assert_string_not_equal(child, parent);
+	assert_string_not_equal(child, first);
+}
+
+/* A copy of a ring holds only the domains asked for, with their versions,
+ * and encrypts and decrypts as the original does. */
+static void test_keyring_copy(void **state)
+{
+	keyring_t *kr = keyring_new(), *c = NULL;
+	unsigned char k1[CRYPTO_KEY_LEN], k2[CRYPTO_KEY_LEN], *blob = NULL;
+	char *plain = NULL;
+	size_t len = 0, plen = 0;
+	msg_t m;
+	(void)state;
+	assert_non_null(kr);
+	randombytes_buf(k1, sizeof k1);
+	randombytes_buf(k2, sizeof k2);
+	assert_int_equal(keyring_set(kr, DOMAIN_DEMO, 3, k1, &m), STATUS_OK);
+	assert_int_equal(keyring_set(kr, DOMAIN_CLIN, 1, k2, &m), STATUS_OK);
+	assert_int_equal(keyring_copy(kr, DOMAIN_BIT(DOMAIN_DEMO), &c, &m), STATUS_OK);
+	assert_int_equal(keyring_domains(c), DOMAIN_BIT(DOMAIN_DEMO));
+	assert_int_equal(keyring_version(c, DOMAIN_DEMO), 3);
+	assert_memory_equal(keyring_key(c, DOMAIN_DEMO), k1, sizeof k1);
+	assert_true(keyring_key(c, DOMAIN_DEMO) != keyring_key(kr, DOMAIN_DEMO));
+	assert_int_equal(crypto_field_encrypt(c, DOMAIN_DEMO, "patients", "ident", "row1", "Zed", 3,
+					      1, &blob, &len, &m),
+			 STATUS_OK);
+	assert_int_equal(crypto_field_decrypt(kr, DOMAIN_DEMO, "patients", "ident", "row1", blob,
+					      len, &plain, &plen, &m),
+			 STATUS_OK);
+	assert_string_equal(plain, "Zed");
+	crypto_free_plain(plain, plen);
+	free(blob);
+	keyring_free(c);
+	/* Asking for a domain the ring does not hold is refused. */
+	keyring_wipe(kr);
+	assert_int_equal(keyring_set(kr, DOMAIN_DEMO, 1, k1, &m), STATUS_OK);
+	c = (keyring_t *)1;
+	assert_int_equal(keyring_copy(kr, DOMAIN_BIT(DOMAIN_CLIN), &c, &m), STATUS_DENIED);
+	assert_null(c);
+	keyring_free(kr);
+}
+
 static void test_domain_names(void **state)
 {
 	(void)state;
@@ -722,6 +791,8 @@ int main(void)
 		cmocka_unit_test(test_recovery_format_parse),
 		cmocka_unit_test(test_recovery_parse_rejects_junk),
 		cmocka_unit_test(test_random_ids),
+		cmocka_unit_test(test_random_ids_differ_after_fork),
+		cmocka_unit_test(test_keyring_copy),
 		cmocka_unit_test(test_domain_names),
 		cmocka_unit_test(test_secure_text_and_memcmp),
 	};
