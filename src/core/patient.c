@@ -609,16 +609,29 @@ static status_t score_candidates(session_t *s, const ptokens_t *t, int64_t self_
 			nc++;
 		}
 	}
-	/* Score: does the candidate hold the same token for each feature? */
+	/* Score: does the candidate hold the same token for each feature? Its
+	 * match set says; a row from before match sets has its tokens in the
+	 * index instead. */
 	for (int j = 0; j < nc; j++) {
 		int dob_exact = 0, dob_parts = 0;
+		unsigned char set[DB_PATIENT_MATCH_MAX];
+		size_t set_len = 0;
+		ret = db_patient_get_match(db, c[j].prow, set, sizeof set, &set_len, m);
+		if (ret == STATUS_NOTFOUND) {
+			ret = STATUS_OK; /* an index row left by a chart merged away */
+			continue;
+		}
+		if (ret != STATUS_OK)
+			goto cleanup;
 		for (int i = 0; i < t->n; i++) {
 			for (size_t f = 0; f < NFEATURES; f++) {
 				int exists = 0;
 				if (features[f].fam != t->fam[i] || (c[j].matched & (1u << f)))
 					continue;
-				if ((ret = db_token_exists(db, t->tok[i], c[j].prow, &exists, m)) !=
-				    STATUS_OK)
+				if (set_len)
+					exists = pindex_match_has(set, set_len, t->tok[i]);
+				else if ((ret = db_token_exists(db, t->tok[i], c[j].prow, &exists,
+								m)) != STATUS_OK)
 					goto cleanup;
 				if (!exists)
 					continue;
@@ -720,12 +733,17 @@ status_t patient_find_duplicates(session_t *s, const patient_t *p, patient_match
 
 /* ---- register, update, open ------------------------------------------ */
 
+/* Insert the lookup tokens of t for prow, or delete all of t's tokens
+ * (a row from before match sets also has its comparison tokens there). */
 static status_t write_tokens(db_t *db, const ptokens_t *t, int64_t prow, int insert, msg_t *m)
 {
 	status_t ret = STATUS_OK;
-	for (int i = 0; i < t->n && ret == STATUS_OK; i++)
-		ret = insert ? db_token_insert(db, t->tok[i], prow, m)
-			     : db_token_delete(db, t->tok[i], prow, m);
+	for (int i = 0; i < t->n && ret == STATUS_OK; i++) {
+		if (!insert)
+			ret = db_token_delete(db, t->tok[i], prow, m);
+		else if (pindex_family_indexed((pfamily_t)t->fam[i]))
+			ret = db_token_insert(db, t->tok[i], prow, m);
+	}
 	return ret;
 }
 
@@ -765,14 +783,15 @@ status_t patient_register(session_t *s, patient_t *p, int register_anyway, pfiel
 	crypto_random_id(p->id);
 	if ((ret = precord_seal(s->kr, p, row, m)) != STATUS_OK)
 		goto cleanup;
+	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &t, m)) != STATUS_OK)
+		goto cleanup;
+	row->match_len = pindex_match_set(&t, row->match, sizeof row->match);
 	core_now(row->created);
 	snprintf(row->created_by, sizeof row->created_by, "%s", s->user.name);
 	if ((ret = db_patient_insert(db, row, m)) != STATUS_OK)
 		goto cleanup;
 	p->prow = row->prow;
 	p->version = 1;
-	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &t, m)) != STATUS_OK)
-		goto cleanup;
 	if ((ret = write_tokens(db, &t, p->prow, 1, m)) != STATUS_OK)
 		goto cleanup;
 	if (ndups) {
@@ -857,6 +876,7 @@ status_t patient_update(session_t *s, patient_t *p, pfield_t *bad, msg_t *m)
 		goto cleanup;
 	if ((ret = precord_seal(s->kr, p, row, m)) != STATUS_OK)
 		goto cleanup;
+	row->match_len = pindex_match_set(&t_new, row->match, sizeof row->match);
 	core_now(row->updated);
 	snprintf(row->updated_by, sizeof row->updated_by, "%s", s->user.name);
 	if ((ret = db_patient_update(db, row, p->version, m)) != STATUS_OK)

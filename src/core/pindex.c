@@ -3,13 +3,78 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const family_tags[] = {
-#define PFAM_TAG(id, tag) tag,
+#define PFAM_TAG(id, tag, indexed, matched) tag,
 	PINDEX_FAMILIES(PFAM_TAG)
 #undef PFAM_TAG
 };
+
+static const unsigned char family_indexed[] = {
+#define PFAM_INDEXED(id, tag, indexed, matched) indexed,
+	PINDEX_FAMILIES(PFAM_INDEXED)
+#undef PFAM_INDEXED
+};
+
+static const unsigned char family_matched[] = {
+#define PFAM_MATCHED(id, tag, indexed, matched) matched,
+	PINDEX_FAMILIES(PFAM_MATCHED)
+#undef PFAM_MATCHED
+};
+
+int pindex_family_indexed(pfamily_t fam)
+{
+	return (unsigned)fam < PFAM_COUNT && family_indexed[fam];
+}
+
+int pindex_family_matched(pfamily_t fam)
+{
+	return (unsigned)fam < PFAM_COUNT && family_matched[fam];
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+size_t pindex_match_set(const ptokens_t *t, unsigned char *out, size_t cap)
+{
+	uint64_t v[PINDEX_TOKENS_MAX];
+	size_t n = 0, o = 0;
+	for (int i = 0; i < t->n; i++)
+		if (pindex_family_matched((pfamily_t)t->fam[i]))
+			v[n++] = (uint64_t)t->tok[i];
+	qsort(v, n, sizeof v[0], u64_cmp);
+	for (size_t i = 0; i < n && o + 8 <= cap; i++)
+		for (int k = 7; k >= 0; k--)
+			out[o++] = (unsigned char)(v[i] >> (k * 8));
+	return o;
+}
+
+int pindex_match_has(const unsigned char *set, size_t len, int64_t token)
+{
+	uint64_t want = (uint64_t)token;
+	size_t lo = 0, hi;
+	if (!set || len % 8)
+		return 0;
+	hi = len / 8;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint64_t v = 0;
+		for (int k = 0; k < 8; k++)
+			v = (v << 8) | set[mid * 8 + (size_t)k];
+		if (v == want)
+			return 1;
+		if (v < want)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
 
 /* Latin-1 Supplement and Latin Extended-A (U+00C0..U+017F) folded to
  * ASCII; "" drops the character (multiplication and division signs). */

@@ -16,28 +16,33 @@
 #include "core/crypto.h"
 #include "core/patient.h"
 
-/* Token families: what a token stands for. */
-#define PINDEX_FAMILIES(X)                                       \
-	X(MRN, "mrn")                                            \
-	X(LAST_PREFIX, "lp")       /* last-name prefix, 2..6 */  \
-	X(LAST, "l")               /* whole last name */         \
-	X(LAST_FIRST, "lf")        /* last | first prefix 1..3 */ \
-	X(FIRST, "f")              /* whole first name */        \
-	X(DOB, "dob")                                            \
-	X(DOB_YM, "dym")                                         \
-	X(DOB_YD, "dyd")                                         \
-	X(DOB_MD, "dmd")                                         \
-	X(PHONE, "ph")                                           \
-	X(PHONE4, "p4")                                          \
-	X(SSN4, "s4")                                            \
-	X(SDX_LAST, "sl")                                        \
-	X(SDX_FIRST, "sf")                                       \
-	X(SDX_PAIR, "sp")                                        \
-	X(ZIP, "z")                                              \
-	X(SEX, "sx")
+/* Token families: what a token stands for; whether it goes in the lookup
+ * index (patient_tokens: the tokens that find patients); and whether it is
+ * in the patient's match set (stored with the row: the tokens the
+ * duplicate check compares a candidate on). A family only compared, never
+ * looked up, is not in the index: a million patients write nine fewer
+ * index rows each. */
+#define PINDEX_FAMILIES(X)                                            \
+	X(MRN, "mrn", 1, 0)                                           \
+	X(LAST_PREFIX, "lp", 1, 0)   /* last-name prefix, 2..6 */      \
+	X(LAST, "l", 0, 1)           /* whole last name */             \
+	X(LAST_FIRST, "lf", 1, 0)    /* last | first prefix 1..3 */    \
+	X(FIRST, "f", 0, 1)          /* whole first name */            \
+	X(DOB, "dob", 1, 1)                                           \
+	X(DOB_YM, "dym", 0, 1)                                        \
+	X(DOB_YD, "dyd", 0, 1)                                        \
+	X(DOB_MD, "dmd", 0, 1)                                        \
+	X(PHONE, "ph", 1, 1)                                          \
+	X(PHONE4, "p4", 1, 0)                                         \
+	X(SSN4, "s4", 1, 1)                                           \
+	X(SDX_LAST, "sl", 0, 1)                                       \
+	X(SDX_FIRST, "sf", 0, 1)                                      \
+	X(SDX_PAIR, "sp", 1, 0)                                       \
+	X(ZIP, "z", 0, 1)                                             \
+	X(SEX, "sx", 0, 1)
 
 typedef enum {
-#define PFAM_ENUM(id, tag) PFAM_##id,
+#define PFAM_ENUM(id, tag, indexed, matched) PFAM_##id,
 	PINDEX_FAMILIES(PFAM_ENUM)
 #undef PFAM_ENUM
 	PFAM_COUNT
@@ -53,6 +58,20 @@ typedef struct ptokens {
 	int64_t tok[PINDEX_TOKENS_MAX];
 	unsigned char fam[PINDEX_TOKENS_MAX];
 } ptokens_t;
+
+/* Is fam's token kept in the lookup index? In the match set? */
+int pindex_family_indexed(pfamily_t fam);
+int pindex_family_matched(pfamily_t fam);
+
+/* The match set: the match-family tokens of t as 8-byte big-endian
+ * values in ascending order, at most PINDEX_MATCH_MAX bytes. Sorted, so
+ * the stored set does not say which token is which family. Returns its
+ * length. */
+#define PINDEX_MATCH_MAX 256
+size_t pindex_match_set(const ptokens_t *t, unsigned char *out, size_t cap);
+
+/* Does a stored match set hold token? (A malformed set holds nothing.) */
+int pindex_match_has(const unsigned char *set, size_t len, int64_t token);
 
 /* Fold a name for indexing: lower case, accents removed (Latin scripts),
  * other letters kept, everything but letters dropped. */

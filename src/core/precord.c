@@ -165,11 +165,15 @@ status_t pbulk_begin(session_t *s, const char *what, pbulk_t **out, msg_t *m)
 	return STATUS_OK;
 }
 
-/* Add one patient's tokens for prow to the batch. */
+/* Add one patient's lookup tokens for prow to the batch (the others are
+ * in the row's match set). */
 static status_t collect_tokens(pbulk_t *b, const ptokens_t *t, int64_t prow, msg_t *m)
 {
 	for (int i = 0; i < t->n; i++) {
-		tokbucket_t *k = &b->bucket[bucket_of(t->tok[i])];
+		tokbucket_t *k;
+		if (!pindex_family_indexed((pfamily_t)t->fam[i]))
+			continue;
+		k = &b->bucket[bucket_of(t->tok[i])];
 		if (k->n == k->cap) {
 			size_t cap = k->cap ? k->cap * 2 : 1024;
 			tokrow_t *nv = realloc(k->v, cap * sizeof *nv);
@@ -181,8 +185,8 @@ static status_t collect_tokens(pbulk_t *b, const ptokens_t *t, int64_t prow, msg
 		k->v[k->n].token = t->tok[i];
 		k->v[k->n].prow = prow;
 		k->n++;
+		b->ntoks++;
 	}
-	b->ntoks += (size_t)t->n;
 	if (!b->count)
 		b->first_prow = prow;
 	b->last_prow = prow;
@@ -201,7 +205,10 @@ static status_t seal_one(const config_t *cfg, const keyring_t *kr, int64_t mrn_s
 	memset(row, 0, offsetof(db_patient_row_t, ident));
 	if ((ret = precord_seal(kr, p, row, m)) != STATUS_OK)
 		return ret;
-	return pindex_patient(kr, cfg->blind_index_bytes, p, t, m);
+	if ((ret = pindex_patient(kr, cfg->blind_index_bytes, p, t, m)) != STATUS_OK)
+		return ret;
+	row->match_len = pindex_match_set(t, row->match, sizeof row->match);
+	return STATUS_OK;
 }
 
 status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)

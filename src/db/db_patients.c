@@ -19,8 +19,17 @@ static void blob_into(sqlite3_stmt *st, int col, unsigned char *dst, size_t cap,
 }
 
 static const char SQL_INSERT[] =
-	"INSERT INTO patients(id, version, confidential, ident, details, created, created_by, "
-	"updated, updated_by) VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)";
+	"INSERT INTO patients(id, version, confidential, ident, details, match, created, "
+	"created_by, updated, updated_by) VALUES (?1, 1, ?2, ?3, ?4, ?7, ?5, ?6, ?5, ?6)";
+
+/* An empty match set is stored as NULL (no set). */
+static void bind_match(sqlite3_stmt *st, int idx, const db_patient_row_t *row)
+{
+	if (row->match_len)
+		sqlite3_bind_blob(st, idx, row->match, (int)row->match_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, idx);
+}
 
 status_t db_patient_insert(db_t *db, db_patient_row_t *row, msg_t *m)
 {
@@ -35,6 +44,7 @@ status_t db_patient_insert(db_t *db, db_patient_row_t *row, msg_t *m)
 	sqlite3_bind_blob(st, 4, row->details, (int)row->details_len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, row->created, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, row->created_by, -1, SQLITE_STATIC);
+	bind_match(st, 7, row);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -51,7 +61,7 @@ status_t db_patient_update(db_t *db, const db_patient_row_t *row, int expect_ver
 	sqlite3_stmt *st = NULL;
 	status_t ret = db_prepare(db,
 				  "UPDATE patients SET ident = ?3, details = ?4, confidential = ?5, "
-				  "updated = ?6, updated_by = ?7, version = version + 1 "
+				  "updated = ?6, updated_by = ?7, match = ?8, version = version + 1 "
 				  "WHERE prow = ?1 AND version = ?2",
 				  &st, m);
 	if (ret != STATUS_OK)
@@ -63,6 +73,7 @@ status_t db_patient_update(db_t *db, const db_patient_row_t *row, int expect_ver
 	sqlite3_bind_int(st, 5, row->confidential);
 	db_bind_text(st, 6, row->updated);
 	db_bind_text(st, 7, row->updated_by);
+	bind_match(st, 8, row);
 	ret = db_exec_stmt(db, st, "saving the patient", m);
 	if (ret == STATUS_OK && sqlite3_changes(db->conn) == 0)
 		return msg_fail(m, STATUS_CONFLICT, "The record changed since it was opened.");
@@ -71,7 +82,7 @@ status_t db_patient_update(db_t *db, const db_patient_row_t *row, int expect_ver
 
 #define PATIENT_COLS                                                                         \
 	"prow, id, version, confidential, ident, details, created, created_by, updated, " \
-	"updated_by"
+	"updated_by, match"
 
 static void row_from(sqlite3_stmt *st, db_patient_row_t *r)
 {
@@ -85,6 +96,7 @@ static void row_from(sqlite3_stmt *st, db_patient_row_t *r)
 	db_col_text(st, 7, r->created_by, sizeof r->created_by);
 	db_col_text(st, 8, r->updated, sizeof r->updated);
 	db_col_text(st, 9, r->updated_by, sizeof r->updated_by);
+	blob_into(st, 10, r->match, sizeof r->match, &r->match_len);
 }
 
 static const char SQL_GET[] = "SELECT " PATIENT_COLS " FROM patients WHERE prow = ?1";
@@ -115,6 +127,7 @@ static status_t get_one(db_t *db, const char *sql, int64_t prow, const char *id,
 			out->confidential = sqlite3_column_int(st, 3);
 			blob_into(st, 4, out->ident, sizeof out->ident, &out->ident_len);
 			out->details_len = 0;
+			out->match_len = 0;
 			/* Not read here: empty, not left over (callers copy them). */
 			out->created[0] = out->created_by[0] = '\0';
 			out->updated[0] = out->updated_by[0] = '\0';
@@ -156,6 +169,29 @@ static status_t count_query(db_t *db, const char *sql, int64_t *out, msg_t *m)
 	else
 		ret = db_fail(db, rc, "counting", m);
 	sqlite3_finalize(st);
+	return ret;
+}
+
+static const char SQL_GET_MATCH[] = "SELECT match FROM patients WHERE prow = ?1";
+
+status_t db_patient_get_match(db_t *db, int64_t prow, unsigned char *set, size_t cap,
+			      size_t *len, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, SQL_GET_MATCH, &st, m);
+	*len = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, prow);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		blob_into(st, 0, set, cap, len);
+	else if (rc == SQLITE_DONE)
+		ret = msg_fail(m, STATUS_NOTFOUND, "No such patient.");
+	else
+		ret = db_fail(db, rc, "reading the patient", m);
+	sqlite3_reset(st);
 	return ret;
 }
 

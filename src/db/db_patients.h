@@ -10,6 +10,7 @@
 #include "db/db.h"
 
 #define DB_PATIENT_BLOB_MAX 4096
+#define DB_PATIENT_MATCH_MAX 256
 
 typedef struct db_patient_row {
 	int64_t prow;
@@ -20,6 +21,10 @@ typedef struct db_patient_row {
 	size_t ident_len;
 	unsigned char details[DB_PATIENT_BLOB_MAX];
 	size_t details_len;
+	/* The match set (core/pindex.h); empty (stored NULL) on rows written
+	 * before it existed. Opaque here. */
+	unsigned char match[DB_PATIENT_MATCH_MAX];
+	size_t match_len;
 	char created[24];
 	char created_by[72];
 	char updated[24];
@@ -29,7 +34,7 @@ typedef struct db_patient_row {
 /* Insert; sets row->prow. */
 status_t db_patient_insert(db_t *db, db_patient_row_t *row, msg_t *m);
 
-/* Update ident, details, confidential and who/when where prow matches and
+/* Update ident, details, match, confidential and who/when where prow matches and
  * the version is still `expect_version`; the version becomes +1.
  * STATUS_CONFLICT if someone else saved in between (row unchanged). */
 status_t db_patient_update(db_t *db, const db_patient_row_t *row, int expect_version, msg_t *m);
@@ -40,6 +45,11 @@ status_t db_patient_get_by_id(db_t *db, const char *id, db_patient_row_t *out, m
 
 /* Fetch only what a search list needs (prow, id, confidential, ident). */
 status_t db_patient_get_ident(db_t *db, int64_t prow, db_patient_row_t *out, msg_t *m);
+
+/* Fetch a row's match set into set (up to cap bytes; *len 0 when the row
+ * has none). STATUS_NOTFOUND if there is no such row. */
+status_t db_patient_get_match(db_t *db, int64_t prow, unsigned char *set, size_t cap,
+			      size_t *len, msg_t *m);
 
 status_t db_patient_count(db_t *db, int64_t *out, msg_t *m);
 

@@ -10,6 +10,8 @@
  * registers patients of its own with names no other test uses. */
 #include "testutil.h"
 
+#include "core/pindex.h"
+
 #include <time.h>
 
 #include "core/clinical.h"
@@ -719,6 +721,78 @@ static void test_duplicate_typo_flagged(void **state)
 	assert_int_equal(patient_count(f), before);
 }
 
+/* A row written before match sets (no set; its comparison tokens in the
+ * index) is scored exactly as a new one; editing it moves it to the new
+ * form. */
+static void test_duplicate_check_on_rows_without_match_set(void **state)
+{
+	fixture_t *f = *state;
+	patient_t orig, twin, e;
+	patient_match_t before[PATIENT_MATCH_MAX], after[PATIENT_MATCH_MAX];
+	pfield_t bad;
+	ptokens_t t;
+	msg_t m;
+	char sql[256];
+	int n1 = 0, n2 = 0, compare_only = 0;
+
+	tu_patient(&orig, "Wrexhamfold", "Cordelia", "1961-09-30", "F");
+	strcpy(orig.f[PF_ZIP], "01060");
+	strcpy(orig.f[PF_SSN], "123-45-6789");
+	tu_register(f->fd1, &orig, 0);
+	tu_patient(&twin, "Wrexhamfeld", "Cordelia", "1961-09-03", "F");
+	strcpy(twin.f[PF_ZIP], "01060");
+	strcpy(twin.f[PF_SSN], "123-45-6789");
+	assert_int_equal(patient_validate(f->cfg, &twin, &bad, &m), STATUS_OK);
+	assert_int_equal(patient_find_duplicates(f->fd2, &twin, before, PATIENT_MATCH_MAX, &n1, &m),
+			 STATUS_OK);
+	assert_int_equal(n1, 1);
+
+	/* Make it look as rows did before: no set, every token indexed. */
+	assert_int_equal(pindex_patient(f->fd1->kr, f->cfg->blind_index_bytes, &orig, &t, &m),
+			 STATUS_OK);
+	snprintf(sql, sizeof sql, "UPDATE patients SET match = NULL WHERE prow = %lld",
+		 (long long)orig.prow);
+	tu_sql(f->db, sql);
+	for (int i = 0; i < t.n; i++)
+		if (!pindex_family_indexed((pfamily_t)t.fam[i])) {
+			snprintf(sql, sizeof sql,
+				 "INSERT INTO patient_tokens(token, prow) VALUES (%lld, %lld)",
+				 (long long)t.tok[i], (long long)orig.prow);
+			tu_sql(f->db, sql);
+			compare_only++;
+		}
+	assert_true(compare_only >= 8);
+	assert_int_equal(patient_find_duplicates(f->fd2, &twin, after, PATIENT_MATCH_MAX, &n2, &m),
+			 STATUS_OK);
+	assert_int_equal(n2, 1);
+	assert_int_equal(after[0].score, before[0].score);
+	assert_string_equal(after[0].why, before[0].why);
+	assert_true(tu_has(after[0].why, "ZIP"));
+	assert_true(tu_has(after[0].why, "SSN last 4"));
+
+	/* Saving the chart gives it a set and takes the comparison-only tokens
+	 * out of the index; the score stays. */
+	assert_int_equal(patient_open(f->fd1, orig.id, NULL, &e, &m), STATUS_OK);
+	strcpy(e.f[PF_CITY], "Northampton");
+	assert_int_equal(patient_update(f->fd1, &e, &bad, &m), STATUS_OK);
+	snprintf(sql, sizeof sql, "SELECT length(match) FROM patients WHERE prow = %lld",
+		 (long long)orig.prow);
+	assert_true(tu_sql_int(f->db, sql) > 0);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM patient_tokens WHERE prow = %lld",
+		 (long long)orig.prow);
+	{
+		int indexed = 0;
+		for (int i = 0; i < t.n; i++)
+			indexed += pindex_family_indexed((pfamily_t)t.fam[i]);
+		assert_int_equal(tu_sql_int(f->db, sql), indexed);
+	}
+	assert_int_equal(patient_find_duplicates(f->fd2, &twin, after, PATIENT_MATCH_MAX, &n2, &m),
+			 STATUS_OK);
+	assert_int_equal(n2, 1);
+	assert_int_equal(after[0].score, before[0].score);
+	assert_string_equal(after[0].why, before[0].why);
+}
+
 static void test_register_anyway_audited(void **state)
 {
 	fixture_t *f = *state;
@@ -1100,6 +1174,7 @@ int main(void)
 		cmocka_unit_test(test_register_refuses_invalid),
 		cmocka_unit_test(test_register_denied_for_nurse),
 		cmocka_unit_test(test_duplicate_typo_flagged),
+		cmocka_unit_test(test_duplicate_check_on_rows_without_match_set),
 		cmocka_unit_test(test_register_anyway_audited),
 		cmocka_unit_test(test_household_not_flagged),
 		cmocka_unit_test(test_update_conflict_names_first_user),
