@@ -651,6 +651,28 @@ void crypto_random_id(char out[CRYPTO_ID_HEX + 1])
 	sodium_bin2hex(out, CRYPTO_ID_HEX + 1, raw, sizeof raw);
 }
 
+static int id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, CRYPTO_ID_HEX / 2);
+}
+
+status_t crypto_random_ids_sorted(char (*out)[CRYPTO_ID_HEX + 1], size_t n, msg_t *m)
+{
+	unsigned char *raw;
+	if (!n)
+		return STATUS_OK;
+	if (!(raw = malloc(n * (CRYPTO_ID_HEX / 2))))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory making record ids.");
+	public_random(raw, n * (CRYPTO_ID_HEX / 2));
+	qsort(raw, n, CRYPTO_ID_HEX / 2, id_cmp);
+	/* Lowercase hex sorts as the bytes do. */
+	for (size_t i = 0; i < n; i++)
+		sodium_bin2hex(out[i], CRYPTO_ID_HEX + 1, raw + i * (CRYPTO_ID_HEX / 2),
+			       CRYPTO_ID_HEX / 2);
+	free(raw);
+	return STATUS_OK;
+}
+
 void crypto_recovery_format(const unsigned char *key, char out[CRYPTO_RECOVERY_TEXT])
 {
 	char hex[CRYPTO_KEY_LEN * 2 + 1];

@@ -145,6 +145,12 @@ status_t crypto_audit_mac(const keyring_t *kr, const unsigned char *data, size_t
 /* Random 128-bit id as 32 lowercase hex characters + NUL. */
 void crypto_random_id(char out[CRYPTO_ID_HEX + 1]);
 
+/* n random ids (as crypto_random_id) in ascending order: a bulk load
+ * inserts them into the id index in order, which is far cheaper than at
+ * random places. Each is as random as any other; only their order within
+ * the batch is arranged. STATUS_NOMEM if no memory. */
+status_t crypto_random_ids_sorted(char (*out)[CRYPTO_ID_HEX + 1], size_t n, msg_t *m);
+
 /* Random recovery key as text (groups of hex), and parsing it back. */
 #define CRYPTO_RECOVERY_TEXT 80
 void crypto_recovery_format(const unsigned char *key, char out[CRYPTO_RECOVERY_TEXT]);

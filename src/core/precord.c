@@ -194,13 +194,12 @@ static status_t collect_tokens(pbulk_t *b, const ptokens_t *t, int64_t prow, msg
 	return STATUS_OK;
 }
 
-/* Give p its MRN and a new id, and compute its stored form. */
+/* Give p its MRN and compute its stored form (p->id is already set). */
 static status_t seal_one(const config_t *cfg, const keyring_t *kr, int64_t mrn_seq, patient_t *p,
 			 db_patient_row_t *row, ptokens_t *t, msg_t *m)
 {
 	status_t ret;
 	patient_mrn_format(cfg, mrn_seq, p->f[PF_MRN], sizeof p->f[PF_MRN]);
-	crypto_random_id(p->id);
 	/* The blobs are filled to their length; clear only the rest. */
 	memset(row, 0, offsetof(db_patient_row_t, ident));
 	if ((ret = precord_seal(kr, p, row, m)) != STATUS_OK)
@@ -224,6 +223,7 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 		b->mrn_left = 1024;
 	}
 	b->mrn_left--;
+	crypto_random_id(p->id);
 	if ((ret = seal_one(s->c->cfg, s->kr, b->mrn_next++, p, &b->row, &t, m)) != STATUS_OK)
 		return ret;
 	snprintf(b->row.created, sizeof b->row.created, "%s", b->when);
@@ -245,6 +245,9 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 #define BATCH 64
 #define SLOTS 8 /* batches in flight */
 #define WORKERS_MAX 7
+/* Record ids are drawn this many at a time, in ascending order, so rows
+ * enter the id index near one another instead of all over it. */
+#define ID_BLOCK 65536
 
 typedef struct item {
 	db_patient_row_t row;
@@ -267,6 +270,8 @@ typedef struct feed {
 	int64_t max, mrn_first;
 	/* Under mu: */
 	int64_t produced;  /* patients taken from the producer */
+	char (*ids)[CRYPTO_ID_HEX + 1]; /* the current block of sorted ids */
+	size_t ids_n, ids_used;
 	int64_t next_seq;  /* the next batch a worker fills */
 	int64_t nbatches;  /* once exhausted: how many batches there are */
 	int exhausted;     /* the producer has no more, or max reached */
@@ -329,6 +334,17 @@ static batch_t *take_batch(feed_t *f, worker_t *w, int64_t *base, int may_wait, 
 				f->exhausted = 1;
 				break;
 			}
+			if (f->ids_used == f->ids_n) {
+				int64_t left = f->max - f->produced;
+				f->ids_n = left < ID_BLOCK ? (size_t)left : ID_BLOCK;
+				f->ids_used = 0;
+				if (crypto_random_ids_sorted(f->ids, f->ids_n, m) != STATUS_OK) {
+					b->state = B_FREE;
+					feed_fail(f, STATUS_NOMEM, m);
+					return NULL;
+				}
+			}
+			text_copy(w->p[n].id, sizeof w->p[n].id, f->ids[f->ids_used++]);
 			n++;
 			f->produced++;
 		}
@@ -446,6 +462,10 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 	pthread_cond_init(&f.freed, NULL);
 	if ((ret = db_mrn_reserve(db, max, &f.mrn_first, m)) != STATUS_OK)
 		goto cleanup;
+	if (!(f.ids = calloc(ID_BLOCK, sizeof *f.ids))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
 	for (int i = 0; i < SLOTS; i++)
 		if (!(f.slot[i].items = calloc(BATCH, sizeof *f.slot[i].items))) {
 			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
@@ -516,6 +536,7 @@ cleanup:
 			free(f.slot[i].items);
 		}
 	}
+	free(f.ids);
 	pthread_cond_destroy(&f.freed);
 	pthread_cond_destroy(&f.ready);
 	pthread_mutex_destroy(&f.mu);
