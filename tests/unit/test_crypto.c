@@ -673,6 +673,33 @@ static void test_random_ids(void **state)
 	free(ids);
 }
 
+/* Sorted ids for bulk loads: ascending, distinct, well formed, and not
+ * the same sequence twice. */
+static void test_random_ids_sorted(void **state)
+{
+	enum { N = 5000 };
+	char (*a)[CRYPTO_ID_HEX + 1] = calloc(N, sizeof *a), (*b)[CRYPTO_ID_HEX + 1] = calloc(N, sizeof *b);
+	msg_t m;
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(crypto_random_ids_sorted(a, N, &m), STATUS_OK);
+	assert_int_equal(crypto_random_ids_sorted(b, N, &m), STATUS_OK);
+	assert_int_equal(crypto_random_ids_sorted(b, 0, &m), STATUS_OK);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(strlen(a[i]), CRYPTO_ID_HEX);
+		assert_int_equal(strspn(a[i], "0123456789abcdef"), CRYPTO_ID_HEX);
+		if (i)
+			assert_true(strcmp(a[i - 1], a[i]) < 0);
+	}
+	/* Spread over the whole range, as random ids are. */
+	assert_true(a[0][0] == '0');
+	assert_true(a[N - 1][0] == 'f');
+	assert_string_not_equal(a[N / 2], b[N / 2]);
+	free(a);
+	free(b);
+}
+
 /* Ids and nonces come from a buffer of random bytes: a forked child must
  * not draw what its parent draws next (it would repeat ids and nonces). */
 static void test_random_ids_differ_after_fork(void **state)
@@ -791,6 +818,7 @@ int main(void)
 		cmocka_unit_test(test_recovery_format_parse),
 		cmocka_unit_test(test_recovery_parse_rejects_junk),
 		cmocka_unit_test(test_random_ids),
+		cmocka_unit_test(test_random_ids_sorted),
 		cmocka_unit_test(test_random_ids_differ_after_fork),
 		cmocka_unit_test(test_keyring_copy),
 		cmocka_unit_test(test_domain_names),
