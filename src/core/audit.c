@@ -115,20 +115,27 @@ static status_t chain_row(session_t *s, db_audit_row_t *r, const char *detail, m
 	return db_audit_insert(s->c->db, r, m);
 }
 
+/* Searches per audit entry: their kinds and tokens fit the entry's
+ * detail (DB_AUDIT_DETAIL_MAX once encrypted). */
+#define SEARCHES_PER_ENTRY 128
+
 status_t audit_flush_searches(session_t *s, msg_t *m)
 {
-	char detail[SESSION_SEARCH_LOG * 48 + 16];
-	size_t o = 0;
-	status_t ret;
+	char detail[SEARCHES_PER_ENTRY * 48 + 16];
+	status_t ret = STATUS_OK;
 	if (s->nsearch == 0 || s->flushing)
 		return STATUS_OK;
-	for (int i = 0; i < s->nsearch && o < sizeof detail; i++)
-		o += (size_t)snprintf(detail + o, sizeof detail - o, "%s%s:%016" PRIx64,
-				      i ? " " : "", s->searches[i].what,
-				      (uint64_t)s->searches[i].tok);
 	s->flushing = 1;
-	ret = audit_append(s, "patient_search", "", "ok", detail, m);
+	for (int first = 0; first < s->nsearch && ret == STATUS_OK; first += SEARCHES_PER_ENTRY) {
+		size_t o = 0;
+		for (int i = first; i < s->nsearch && i < first + SEARCHES_PER_ENTRY; i++)
+			o += (size_t)snprintf(detail + o, sizeof detail - o, "%s%s:%016" PRIx64,
+					      i > first ? " " : "", s->searches[i].what,
+					      (uint64_t)s->searches[i].tok);
+		ret = audit_append(s, "patient_search", "", "ok", detail, m);
+	}
 	s->flushing = 0;
+	/* All or nothing: the caller's transaction commits them together. */
 	if (ret == STATUS_OK)
 		s->nsearch = 0;
 	return ret;

@@ -16,7 +16,10 @@ struct clinic {
 	char name[128];
 };
 
-#define SESSION_SEARCH_LOG 128
+/* Searches noted before they must be written out. The screen writes them
+ * whenever the user pauses (session_idle), so this bounds memory and what a
+ * scripted lookup loop holds; it is not how long a typing clerk waits. */
+#define SESSION_SEARCH_LOG 512
 
 struct session {
 	clinic_t *c;
@@ -29,8 +32,8 @@ struct session {
 	char os_user[40];
 	char source[72];
 	/* Searches not yet in the audit trail: what kind and the blind token
-	 * (never the text). Written with the next audited action, at lock
-	 * and sign-off, or when the log fills. */
+	 * (never the text). Written with the next audited action, when the
+	 * user pauses, at lock and sign-off, or when the log fills. */
 	int nsearch;
 	int flushing;
 	struct {
@@ -52,7 +55,13 @@ status_t patient_locate(session_t *s, const char *key, int64_t *prow, char id[33
 int session_may_see(session_t *s, int64_t prow, int confidential);
 void session_broke_glass(session_t *s, int64_t prow);
 
-/* Note a search for the audit trail (see struct session). */
+/* Before a search: make room in the search log, writing it out if it is
+ * full. A failure means the search must not run (it could not be
+ * audited). Call outside any transaction. */
+status_t session_search_room(session_t *s, msg_t *m);
+
+/* Note a search for the audit trail (see struct session); after
+ * session_search_room. */
 void session_note_search(session_t *s, const char *what, int64_t tok);
 
 /* Write the noted searches as one audit entry (inside a transaction). */

@@ -279,6 +279,19 @@ static void cut_letters(const char *in, int max, char *out, size_t size)
 	out[i] = '\0';
 }
 
+/* One to four letters and then only digits (at least one): what an MRN
+ * looks like while it is typed, when MRNs have a letter prefix. */
+static int mrn_shaped(const config_t *cfg, const char *q)
+{
+	size_t letters_n = 0;
+	if (!*cfg->mrn_prefix)
+		return 0;
+	while (isalpha((unsigned char)q[letters_n]))
+		letters_n++;
+	return letters_n >= 1 && letters_n <= 4 && q[letters_n] &&
+	       strspn(q + letters_n, "0123456789") == strlen(q + letters_n);
+}
+
 static status_t search_recent(ctx_t *c, msg_t *m)
 {
 	int64_t prows[50];
@@ -304,6 +317,9 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 	int reading = 0;
 
 	*out = NULL;
+	/* A search that could not be audited does not run. */
+	if ((ret = session_search_room(s, m)) != STATUS_OK)
+		return ret;
 	/* One read snapshot for the permission check, the token lookups, the
 	 * candidate rows and their last visits: the database's locks are taken
 	 * once instead of once per statement. */
@@ -379,6 +395,16 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 				   "or a date of birth.");
 			goto done;
 		}
+	} else if (mrn_shaped(s->c->cfg, q)) {
+		/* Letters then digits: an MRN being typed, or mistyped. Never a
+		 * name (names have no digits), so no list of names. */
+		c->l->kind = PQ_INCOMPLETE;
+		if ((int)strlen(digits) <= s->c->cfg->mrn_digits)
+			msg_set(m, "Keep typing: an MRN is %s and %d digits.", s->c->cfg->mrn_prefix,
+				s->c->cfg->mrn_digits + 1);
+		else
+			patient_normalize_field(s->c->cfg, PF_MRN, q, tmp, m);
+		goto done;
 	} else {
 		char *comma = strchr(q, ',');
 		char lastpart[PATIENT_FIELD_MAX], firstpart[PATIENT_FIELD_MAX] = "";

@@ -426,23 +426,47 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 	return ret;
 }
 
+/* Write the noted searches in a transaction of their own. */
+static status_t write_searches(session_t *s, msg_t *m)
+{
+	status_t ret;
+	if (s->nsearch == 0)
+		return STATUS_OK;
+	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
+		return ret;
+	if ((ret = audit_flush_searches(s, m)) == STATUS_OK)
+		ret = db_commit(s->c->db, m);
+	if (ret != STATUS_OK)
+		db_rollback(s->c->db);
+	return ret;
+}
+
+status_t session_search_room(session_t *s, msg_t *m)
+{
+	msg_t why;
+	if (s->nsearch < SESSION_SEARCH_LOG)
+		return STATUS_OK;
+	if (write_searches(s, &why) != STATUS_OK)
+		return msg_fail(m, STATUS_DB,
+				"Searching is paused: the audit trail could not be written (%s).",
+				why.text);
+	return STATUS_OK;
+}
+
 void session_note_search(session_t *s, const char *what, int64_t tok)
 {
-	msg_t ignore;
-	if (s->nsearch == SESSION_SEARCH_LOG) {
-		/* Full: write them now in a transaction of their own. */
-		if (db_begin(s->c->db, &ignore) == STATUS_OK) {
-			if (audit_flush_searches(s, &ignore) == STATUS_OK)
-				db_commit(s->c->db, &ignore);
-			else
-				db_rollback(s->c->db);
-		}
-		if (s->nsearch == SESSION_SEARCH_LOG)
-			return; /* the disk refused; the next audited action retries */
-	}
+	if (s->nsearch == SESSION_SEARCH_LOG)
+		return; /* not reached: session_search_room made room first */
 	snprintf(s->searches[s->nsearch].what, sizeof s->searches[0].what, "%s", what);
 	s->searches[s->nsearch].tok = tok;
 	s->nsearch++;
+}
+
+status_t session_idle(session_t *s, msg_t *m)
+{
+	if (!s || s->locked)
+		return STATUS_OK;
+	return write_searches(s, m);
 }
 
 int session_may_see(session_t *s, int64_t prow, int confidential)

@@ -40,6 +40,12 @@ const char *session_user_name(const session_t *s);
 role_t session_role(const session_t *s);
 clinic_t *session_clinic(const session_t *s);
 
+/* The user has paused (the screen calls this after a second or two
+ * without a key): write what is waiting for the audit trail (the
+ * searches noted since the last audited action), so little is held in
+ * memory only. Does nothing when nothing waits. */
+status_t session_idle(session_t *s, msg_t *m);
+
 /* May this session do action a? A pure question for drawing menus; it
  * writes nothing. */
 int session_can(const session_t *s, action_t a);

@@ -34,6 +34,7 @@
 #define MIN_LINES 24
 #define STACK_MAX 12
 #define TICK_MS   1000
+#define PAUSE_MS  2000 /* no key for this long: the user has paused */
 
 enum { DLG_NONE, DLG_NOTICE, DLG_CONFIRM };
 
@@ -865,7 +866,14 @@ int tui_run(const config_t *cfg, const char *db_path)
 		if (got_signal)
 			break;
 		if (r == ERR) {
-			if (ms_since(&ui->last_key) < (long)cfg->idle_lock_seconds * 1000)
+			long idle = ms_since(&ui->last_key);
+			/* A pause: what waits for the audit trail (searches typed
+			 * since the last audited action) is written now. */
+			if (idle >= PAUSE_MS && ui->session) {
+				msg_t ignore;
+				session_idle(ui->session, &ignore);
+			}
+			if (idle < (long)cfg->idle_lock_seconds * 1000)
 				continue;
 			if (ui->session && !session_is_locked(ui->session)) {
 				lock_now(ui);

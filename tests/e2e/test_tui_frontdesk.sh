@@ -219,6 +219,21 @@ tui_send C-u
 tui_type "zzqq"
 expect "nobody found says so" "No patient found" 5
 tui_send C-u
+tui_type "CR0"
+expect "an MRN being typed lists no names: it says what an MRN is" "Keep typing: an MRN is CR" 5
+expect_not "... (not the Craigs and Crosbys of 'cr')" "Quibbleworth"
+tui_send C-u
+wrong=$(printf '%s' "$mrn" | sed 's/.$//')$(( ( ${mrn#"${mrn%?}"} + 1 ) % 10 ))
+tui_type "$wrong"
+expect "a mistyped MRN is named as such" "is not valid here" 5
+tui_send C-u
+# A pause writes the searches typed so far to the audit trail, with the
+# clerk still signed on.
+before=$(sql "select count(*) from audit where action = 'patient_search' and user_name = 'front'")
+sleep 3.5
+after=$(sql "select count(*) from audit where action = 'patient_search' and user_name = 'front'")
+check "a pause writes the waiting searches to the audit trail" [ "$after" -gt "$before" ]
+check "... by token, never the text typed" [ "$(sql "select count(*) from audit where action = 'patient_search' and (instr(detail, 'zzqq') > 0 or instr(detail, 'nunez') > 0)")" -eq 0 ]
 tui_type "$mrn"
 tui_wait "Quibbleworth, Zenobia Ottoline" 5 >/dev/null
 tui_send Enter

@@ -272,6 +272,40 @@ static void test_incomplete_queries(void **state)
 		assert_true(tu_has(m.text, "last 4 digits"));
 		patient_list_free(l);
 	}
+	/* An MRN being typed, or mistyped, lists no names ("CR0" is not the
+	 * Craigs): it says what an MRN looks like, or why this one is not. */
+	{
+		static const char *const partial[] = {"C1", "CR", "CR0", "cr0001", "CR0000123", NULL};
+		char bad[PATIENT_FIELD_MAX], good[PATIENT_FIELD_MAX];
+		patient_list_t *l;
+		for (int i = 0; partial[i]; i++) {
+			l = search(f->fd, partial[i], 50, &m);
+			if (i == 1) { /* "CR" alone is a name prefix */
+				assert_int_equal(patient_list_kind(l), PQ_NAME);
+				patient_list_free(l);
+				continue;
+			}
+			if (patient_list_kind(l) != PQ_INCOMPLETE)
+				fail_msg("'%s' was understood as kind %d", partial[i], patient_list_kind(l));
+			assert_int_equal(patient_list_count(l), 0);
+			assert_true(tu_has(m.text, "Keep typing: an MRN is CR and 8 digits"));
+			patient_list_free(l);
+		}
+		/* A whole MRN with a wrong check digit is named as such. */
+		snprintf(good, sizeof good, "%s", f->p[SMITH_JOHN].f[PF_MRN]);
+		snprintf(bad, sizeof bad, "%s", good);
+		bad[strlen(bad) - 1] = bad[strlen(bad) - 1] == '9' ? '0' : (char)(bad[strlen(bad) - 1] + 1);
+		l = search(f->fd, bad, 50, &m);
+		assert_int_equal(patient_list_kind(l), PQ_INCOMPLETE);
+		assert_int_equal(patient_list_count(l), 0);
+		assert_true(tu_has(m.text, "is not valid here"));
+		assert_true(tu_has(m.text, bad));
+		patient_list_free(l);
+		l = search(f->fd, good, 50, &m);
+		assert_int_equal(patient_list_kind(l), PQ_MRN);
+		assert_int_equal(patient_list_count(l), 1);
+		patient_list_free(l);
+	}
 	/* NULL and NULL lists are harmless. */
 	assert_int_equal(patient_list_count(NULL), 0);
 	assert_null(patient_list_row(NULL, 0));
@@ -490,6 +524,47 @@ static void test_searches_audited_by_token(void **state)
 	assert_true(tu_has(detail, "name:"));
 }
 
+/* A pause writes the waiting searches; a full log is written before the
+ * next search, so none goes unaudited and memory stays bounded. */
+static void test_searches_written_on_pause_and_when_full(void **state)
+{
+	fixture_t *f = *state;
+	const char *pw = "front desk pause password";
+	session_t *s;
+	msg_t m;
+	patient_list_t *l;
+	int64_t before;
+
+	tu_add_user(f->admin, "fdp", "frontdesk", pw);
+	s = tu_login(f->c, "fdp", pw);
+	before = tu_audit_count(f->db, "patient_search", "fdp");
+	assert_int_equal(session_idle(s, &m), STATUS_OK); /* nothing waits: nothing written */
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"), before);
+	l = search(s, "smith", 10, &m);
+	patient_list_free(l);
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"), before);
+	assert_int_equal(session_idle(s, &m), STATUS_OK);
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"), before + 1);
+	assert_int_equal(session_idle(s, &m), STATUS_OK);
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"), before + 1);
+
+	for (int i = 0; i < SESSION_SEARCH_LOG; i++) {
+		l = search(s, i % 2 ? "1980-01-15" : "johnson", 10, &m);
+		patient_list_free(l);
+	}
+	/* The log is full but not yet written; the next search writes it, in
+	 * entries of at most 128 searches each. */
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"), before + 1);
+	l = search(s, "vexley", 10, &m);
+	assert_int_equal(patient_list_count(l), 1);
+	patient_list_free(l);
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"),
+			 before + 1 + (SESSION_SEARCH_LOG + 127) / 128);
+	session_logout(s);
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"),
+			 before + 2 + (SESSION_SEARCH_LOG + 127) / 128);
+}
+
 static void test_search_permission_and_confidential(void **state)
 {
 	fixture_t *f = *state;
@@ -677,6 +752,7 @@ int main(void)
 		cmocka_unit_test(test_recently_opened),
 		cmocka_unit_test(test_colliding_token_filtered),
 		cmocka_unit_test(test_searches_audited_by_token),
+		cmocka_unit_test(test_searches_written_on_pause_and_when_full),
 		cmocka_unit_test(test_search_permission_and_confidential),
 		cmocka_unit_test(test_search_refused_after_account_change),
 		cmocka_unit_test(test_fold_and_soundex),
