@@ -34,6 +34,7 @@
 #include "core/session.h"
 #include "core/synth.h"
 #include "core/users.h"
+#include "db/db.h"
 
 #include "benchutil.h"
 
@@ -214,8 +215,12 @@ static double build_plain(const char *path, int64_t n)
 	sqlite3_stmt *st;
 	patient_t p;
 	double t0, t1;
+	char pragma[64];
 	if (sqlite3_open(path, &db) != SQLITE_OK)
 		die("open", path);
+	/* The same page size as Chartroom's databases (db/db.h). */
+	snprintf(pragma, sizeof pragma, "PRAGMA page_size=%d", DB_PAGE_SIZE);
+	exec_or_die(db, pragma);
 	exec_or_die(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 			"PRAGMA cache_size=-262144; PRAGMA mmap_size=33554432;"
 			"CREATE TABLE p(id INTEGER PRIMARY KEY, mrn TEXT, last TEXT, first TEXT,"

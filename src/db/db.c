@@ -221,6 +221,13 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 			       path);
 		goto cleanup;
 	}
+	/* A new file: its page size is set before anything is written. */
+	if (mode == DB_OPEN_CREATE) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA page_size = %d;", DB_PAGE_SIZE);
+		if ((ret = db_exec(db, sql, "setting up the database", m)) != STATUS_OK)
+			goto cleanup;
+	}
 	/* Only now: switching to WAL rewrites the file header, and a file that
 	 * is not ours must be refused untouched. */
 	ret = db_exec(db, "PRAGMA journal_mode = WAL;", "setting up the connection", m);

@@ -13,6 +13,13 @@
 
 typedef struct db db_t;
 
+/* Page size of databases this binary creates. 16 KiB rather than SQLite's
+ * 4 KiB: a bulk load of a million patients writes and checkpoints ~850 MB,
+ * and four times fewer pages is four times fewer reads and writes of the
+ * log (measured: 18 s instead of 21 s); lookups read the same number of
+ * pages. A database created with another page size keeps it. */
+#define DB_PAGE_SIZE 16384
+
 /* How db_open treats the file. */
 typedef enum {
 	DB_OPEN_EXISTING, /* the file must exist and be a Chartroom database */

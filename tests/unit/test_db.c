@@ -323,6 +323,32 @@ static char *schema_text(const char *path)
 	return out;
 }
 
+/* New databases get DB_PAGE_SIZE pages. One made with SQLite's default,
+ * at schema 5 (before match sets), opens, is brought up to date (its
+ * rows' match column empty) and keeps its page size: nothing rewrites a
+ * clinic's file to change it. */
+static void test_page_size(void **state)
+{
+	fixture_t *f = *state;
+	db_t *db = create_db(f->db);
+	char old[PATH_MAX];
+	msg_t m;
+	assert_int_equal(conn_int(db, "PRAGMA page_size"), DB_PAGE_SIZE);
+	db_close(db);
+	tu_path(old, f->dir, "old.db");
+	db = blank_db(old);
+	assert_int_equal(db_migrate_to(db, 5, &m), STATUS_OK);
+	assert_int_equal(conn_int(db, "PRAGMA page_size"), 4096);
+	db_close(db);
+	assert_int_equal(db_open(old, DB_OPEN_EXISTING, 2000, &db, &m), STATUS_OK);
+	assert_int_equal(db_schema_version(db), db_schema_latest());
+	assert_int_equal(conn_int(db, "PRAGMA page_size"), 4096);
+	assert_int_equal(conn_int(db, "SELECT count(*) FROM pragma_table_info('patients') "
+				      "WHERE name = 'match'"),
+			 1);
+	db_close(db);
+}
+
 static void test_migrate_step_by_step(void **state)
 {
 	fixture_t *f = *state;
@@ -731,6 +757,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_new_db_is_at_latest_schema),
 		T(test_pragmas),
+		T(test_page_size),
 		T(test_foreign_keys_enforced),
 		T(test_created_file_not_world_accessible),
 		T(test_newer_schema_refused),
