@@ -20,10 +20,17 @@
 #define SCAN_FACTOR 20 /* candidates decrypted per wanted row, at most */
 #define PAGE 256
 
+/* A row's sort key: folded "last first middle" (made once, when the row is
+ * added, from the names already folded to match it). */
+typedef struct sortkey {
+	char key[3 * PATIENT_FIELD_MAX];
+} sortkey_t;
+
 struct patient_list {
 	pquery_kind_t kind;
 	int n, cap, more;
 	patient_row_t *rows;
+	sortkey_t *keys; /* cap of them, parallel to rows; PHI, wiped on free */
 };
 
 int patient_list_count(const patient_list_t *l)
@@ -50,9 +57,14 @@ void patient_list_free(patient_list_t *l)
 {
 	if (!l)
 		return;
+	/* Only the first n were ever written. */
 	if (l->rows) {
-		sodium_memzero(l->rows, (size_t)l->cap * sizeof *l->rows);
+		sodium_memzero(l->rows, (size_t)l->n * sizeof *l->rows);
 		free(l->rows);
+	}
+	if (l->keys) {
+		sodium_memzero(l->keys, (size_t)l->n * sizeof *l->keys);
+		free(l->keys);
 	}
 	free(l);
 }
@@ -69,6 +81,8 @@ typedef struct ctx {
 	char want_first[PATIENT_FIELD_MAX]; /* folded prefix of first name */
 	char want_exact[PATIENT_FIELD_MAX]; /* exact value for MRN/DOB/phone */
 	pfield_t exact_field;
+	char folded_last[PATIENT_FIELD_MAX];  /* of the row being considered, */
+	char folded_first[PATIENT_FIELD_MAX]; /* when matches() folded them  */
 	int exact_last; /* the last name must equal want_last (compound path) */
 	char today[11];
 } ctx_t;
@@ -81,8 +95,9 @@ static int starts_with(const char *s, const char *prefix)
 /* Does the decrypted ident match what was typed? */
 static int matches(ctx_t *c)
 {
-	char fl[PATIENT_FIELD_MAX], ff[PATIENT_FIELD_MAX];
+	char *fl = c->folded_last, *ff = c->folded_first;
 	patient_t *p = &c->p;
+	fl[0] = ff[0] = '\0';
 	if (c->exact_field != PF_COUNT) {
 		if (c->exact_field == PF_PHONE_HOME) {
 			char d1[32], d2[32];
@@ -94,7 +109,7 @@ static int matches(ctx_t *c)
 		}
 		return strcmp(p->f[c->exact_field], c->want_exact) == 0;
 	}
-	pindex_fold(p->f[PF_LAST], fl, sizeof fl);
+	pindex_fold(p->f[PF_LAST], fl, PATIENT_FIELD_MAX);
 	if (c->exact_last) {
 		if (strcmp(fl, c->want_last) != 0)
 			return 0;
@@ -119,11 +134,37 @@ static int matches(ctx_t *c)
 			return 0;
 	}
 	if (*c->want_first) {
-		pindex_fold(p->f[PF_FIRST], ff, sizeof ff);
+		pindex_fold(p->f[PF_FIRST], ff, PATIENT_FIELD_MAX);
 		if (!starts_with(ff, c->want_first))
 			return 0;
 	}
 	return 1;
+}
+
+/* The sort key of the row in c->p, reusing what matches() folded. */
+static void make_key(ctx_t *c, sortkey_t *k)
+{
+	char mid[PATIENT_FIELD_MAX];
+	size_t o = 0;
+	const char *parts[3];
+	if (!c->folded_last[0])
+		pindex_fold(c->p.f[PF_LAST], c->folded_last, PATIENT_FIELD_MAX);
+	if (!c->folded_first[0])
+		pindex_fold(c->p.f[PF_FIRST], c->folded_first, PATIENT_FIELD_MAX);
+	pindex_fold(c->p.f[PF_MIDDLE], mid, sizeof mid);
+	parts[0] = c->folded_last;
+	parts[1] = c->folded_first;
+	parts[2] = mid;
+	for (int i = 0; i < 3; i++) {
+		size_t n = strlen(parts[i]);
+		if (o + n + 2 > sizeof k->key)
+			n = sizeof k->key - o - 2;
+		memcpy(k->key + o, parts[i], n);
+		o += n;
+		k->key[o++] = i < 2 ? ' ' : '\0';
+	}
+	k->key[sizeof k->key - 1] = '\0';
+	sodium_memzero(mid, sizeof mid);
 }
 
 static status_t add_row(ctx_t *c)
@@ -136,17 +177,26 @@ static status_t add_row(ctx_t *c)
 			return STATUS_OK;
 	if (l->n == l->cap) {
 		int cap = l->cap ? l->cap * 2 : 64;
-		patient_row_t *nr = calloc((size_t)cap, sizeof *nr);
-		if (!nr)
+		patient_row_t *nr = malloc((size_t)cap * sizeof *nr);
+		sortkey_t *nk = malloc((size_t)cap * sizeof *nk);
+		if (!nr || !nk) {
+			free(nr);
+			free(nk);
 			return STATUS_NOMEM;
+		}
 		if (l->rows) {
 			memcpy(nr, l->rows, (size_t)l->n * sizeof *nr);
-			sodium_memzero(l->rows, (size_t)l->cap * sizeof *l->rows);
+			memcpy(nk, l->keys, (size_t)l->n * sizeof *nk);
+			sodium_memzero(l->rows, (size_t)l->n * sizeof *l->rows);
+			sodium_memzero(l->keys, (size_t)l->n * sizeof *l->keys);
 			free(l->rows);
+			free(l->keys);
 		}
 		l->rows = nr;
+		l->keys = nk;
 		l->cap = cap;
 	}
+	make_key(c, &l->keys[l->n]);
 	r = &l->rows[l->n++];
 	memset(r, 0, sizeof *r);
 	text_copy(r->id, sizeof r->id, p->id);
@@ -163,18 +213,12 @@ static status_t add_row(ctx_t *c)
 	return STATUS_OK;
 }
 
-/* Decrypt one candidate; add it if it really matches. */
-static status_t consider(ctx_t *c, int64_t prow, int details, msg_t *m)
+/* Decrypt the candidate in c->row; add it if it really matches. A record
+ * that fails its integrity check is reported, not shown. */
+static status_t consider_row(ctx_t *c, int details, msg_t *m)
 {
 	status_t ret;
 	msg_t why;
-	ret = details ? db_patient_get(c->s->c->db, prow, &c->row, m)
-		      : db_patient_get_ident(c->s->c->db, prow, &c->row, m);
-	if (ret == STATUS_NOTFOUND)
-		return STATUS_OK; /* index row for a patient merged away: skip */
-	if (ret != STATUS_OK)
-		return ret;
-	/* A record that fails its integrity check is reported, not shown. */
 	if ((ret = precord_open(c->s->kr, &c->row, &c->p, !details, &why)) != STATUS_OK)
 		return msg_fail(m, ret, "%s", why.text);
 	if (matches(c) && add_row(c) != STATUS_OK)
@@ -182,73 +226,110 @@ static status_t consider(ctx_t *c, int64_t prow, int details, msg_t *m)
 	return STATUS_OK;
 }
 
+/* Read one candidate by prow, then as consider_row. */
+static status_t consider(ctx_t *c, int64_t prow, int details, msg_t *m)
+{
+	status_t ret = details ? db_patient_get(c->s->c->db, prow, &c->row, m)
+			       : db_patient_get_ident(c->s->c->db, prow, &c->row, m);
+	if (ret == STATUS_NOTFOUND)
+		return STATUS_OK; /* index row for a patient merged away: skip */
+	if (ret != STATUS_OK)
+		return ret;
+	return consider_row(c, details, m);
+}
+
+/* A page of candidates read by one statement (db_patient_each). */
+typedef struct pagewalk {
+	ctx_t *c;
+	int details;
+	int *budget;
+	status_t ret;
+	msg_t *m;
+} pagewalk_t;
+
+static int walk_row(const db_patient_row_t *row, void *arg)
+{
+	pagewalk_t *w = arg;
+	(void)row; /* it is w->c->row */
+	if (w->c->l->n >= w->c->limit || (*w->budget)-- <= 0) {
+		w->c->l->more = 1;
+		return 1;
+	}
+	w->ret = consider_row(w->c, w->details, w->m);
+	return w->ret != STATUS_OK;
+}
+
 /* Walk the prows holding `tok` in pages until `limit` matches or the scan
  * budget runs out. */
 static status_t scan(ctx_t *c, int64_t tok, int details, msg_t *m)
 {
 	int64_t prows[PAGE], after = 0;
-	int n, budget = c->limit * SCAN_FACTOR;
+	int n, want, budget = c->limit * SCAN_FACTOR;
+	/* Most candidates match: the first page asks for a little more than
+	 * the limit, later ones for a full page. */
+	int ask = c->limit + c->limit / 4 + 2 < PAGE ? c->limit + c->limit / 4 + 2 : PAGE;
 	status_t ret;
 	do {
-		if ((ret = db_token_lookup(c->s->c->db, tok, after, prows, PAGE, &n, m)) != STATUS_OK)
+		want = ask;
+		if ((ret = db_token_lookup(c->s->c->db, tok, after, prows, want, &n, m)) != STATUS_OK)
 			return ret;
-		for (int i = 0; i < n; i++) {
-			if (c->l->n >= c->limit || budget-- <= 0) {
-				c->l->more = 1;
-				return STATUS_OK;
-			}
-			if ((ret = consider(c, prows[i], details, m)) != STATUS_OK)
+		ask = PAGE;
+		for (int i = 0; i < n && !c->l->more; i += DB_PATIENT_EACH_MAX) {
+			pagewalk_t w = {c, details, &budget, STATUS_OK, m};
+			int k = n - i < DB_PATIENT_EACH_MAX ? n - i : DB_PATIENT_EACH_MAX;
+			if ((ret = db_patient_each(c->s->c->db, prows + i, k, details, &c->row, walk_row,
+						   &w, m)) != STATUS_OK)
 				return ret;
+			if (w.ret != STATUS_OK)
+				return w.ret;
 		}
+		if (c->l->more)
+			return STATUS_OK;
 		if (n)
 			after = prows[n - 1];
-	} while (n == PAGE);
+	} while (n == want);
 	return STATUS_OK;
 }
 
-/* Sort by folded "last first middle", then date of birth: keys are
- * folded once per row, not once per comparison. */
-typedef struct sortkey {
-	char key[3 * PATIENT_FIELD_MAX];
+/* Sort by folded "last first middle", then date of birth, on the keys
+ * made as the rows were added. */
+typedef struct order {
+	const sortkey_t *k;
 	int i;
-} sortkey_t;
+} order_t;
 
 static int key_cmp(const void *a, const void *b, void *arg)
 {
-	const sortkey_t *x = a, *y = b;
+	const order_t *x = a, *y = b;
 	const patient_row_t *rows = arg;
-	int r = strcmp(x->key, y->key);
+	int r = strcmp(x->k->key, y->k->key);
 	return r ? r : strcmp(rows[x->i].dob, rows[y->i].dob);
 }
 
 static int sort_list(patient_list_t *l)
 {
-	sortkey_t *k;
+	order_t *o;
 	patient_row_t *sorted;
 	if (l->n < 2)
 		return 0;
-	k = malloc((size_t)l->n * sizeof *k);
-	sorted = calloc((size_t)l->cap, sizeof *sorted);
-	if (!k || !sorted) {
-		free(k);
+	o = malloc((size_t)l->n * sizeof *o);
+	sorted = malloc((size_t)l->cap * sizeof *sorted);
+	if (!o || !sorted) {
+		free(o);
 		free(sorted);
 		return -1;
 	}
 	for (int i = 0; i < l->n; i++) {
-		char a[PATIENT_FIELD_MAX], b[PATIENT_FIELD_MAX], c[PATIENT_FIELD_MAX];
-		pindex_fold(l->rows[i].last, a, sizeof a);
-		pindex_fold(l->rows[i].first, b, sizeof b);
-		pindex_fold(l->rows[i].middle, c, sizeof c);
-		snprintf(k[i].key, sizeof k[i].key, "%s %s %s", a, b, c);
-		k[i].i = i;
+		o[i].k = &l->keys[i];
+		o[i].i = i;
 	}
-	qsort_r(k, (size_t)l->n, sizeof *k, key_cmp, l->rows);
+	qsort_r(o, (size_t)l->n, sizeof *o, key_cmp, l->rows);
 	for (int i = 0; i < l->n; i++)
-		sorted[i] = l->rows[k[i].i];
-	sodium_memzero(k, (size_t)l->n * sizeof *k);
-	sodium_memzero(l->rows, (size_t)l->cap * sizeof *l->rows);
+		sorted[i] = l->rows[o[i].i];
+	/* The keys stay in their old order: they are not used again. */
+	sodium_memzero(l->rows, (size_t)l->n * sizeof *l->rows);
 	free(l->rows);
-	free(k);
+	free(o);
 	l->rows = sorted;
 	return 0;
 }
@@ -456,8 +537,16 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 	}
 	/* Last visit: the date of the latest encounter (dates are not
 	 * encrypted; they are what reports count). */
-	for (int i = 0; i < c->l->n; i++)
-		db_encounter_last(s->c->db, c->l->rows[i].prow, c->l->rows[i].last_visit, &ignore);
+	for (int i = 0; i < c->l->n; i += DB_ENCOUNTER_LAST_MANY) {
+		int64_t prows[DB_ENCOUNTER_LAST_MANY];
+		char last[DB_ENCOUNTER_LAST_MANY][11];
+		int k = c->l->n - i < DB_ENCOUNTER_LAST_MANY ? c->l->n - i : DB_ENCOUNTER_LAST_MANY;
+		for (int j = 0; j < k; j++)
+			prows[j] = c->l->rows[i + j].prow;
+		if (db_encounter_last_many(s->c->db, prows, k, last, &ignore) == STATUS_OK)
+			for (int j = 0; j < k; j++)
+				memcpy(c->l->rows[i + j].last_visit, last[j], 11);
+	}
 	/* Noting the search may write the audit batch: not inside the read. */
 	db_read_end(s->c->db, reading);
 	reading = 0;
@@ -471,14 +560,14 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 			c->l->more ? " (type more to narrow)" : "");
 done:
 	db_read_end(s->c->db, reading);
-	sodium_memzero(&c->p, sizeof c->p);
-	sodium_memzero(&c->row, sizeof c->row);
 	sodium_memzero(q, sizeof q);
 	if (ret == STATUS_OK) {
 		*out = c->l;
 	} else {
 		patient_list_free(c->l);
 	}
+	/* The decrypted record, the folded names and what was typed. */
+	sodium_memzero(c, sizeof *c);
 	free(c);
 	return ret;
 }

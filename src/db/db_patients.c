@@ -172,6 +172,62 @@ static status_t count_query(db_t *db, const char *sql, int64_t *out, msg_t *m)
 	return ret;
 }
 
+/* "... WHERE prow IN (?1, ..., ?64)": unused places are bound NULL. */
+static char sql_each_full[512 + DB_PATIENT_EACH_MAX * 6];
+static char sql_each_ident[512 + DB_PATIENT_EACH_MAX * 6];
+
+static void each_sql(char *buf, size_t size, const char *cols)
+{
+	size_t o = (size_t)snprintf(buf, size, "SELECT %s FROM patients WHERE prow IN (", cols);
+	for (int k = 1; k <= DB_PATIENT_EACH_MAX; k++)
+		o += (size_t)snprintf(buf + o, size - o, "%s?%d", k > 1 ? "," : "", k);
+	snprintf(buf + o, size - o, ") ORDER BY prow");
+}
+
+status_t db_patient_each(db_t *db, const int64_t *prows, int n, int full, db_patient_row_t *buf,
+			 db_patient_fn fn, void *arg, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc, k;
+	status_t ret;
+	const char *sql = full ? sql_each_full : sql_each_ident;
+	if (n > DB_PATIENT_EACH_MAX)
+		return msg_fail(m, STATUS_ERR, "Too many rows asked for at once.");
+	if (!sql_each_full[0]) {
+		each_sql(sql_each_full, sizeof sql_each_full, PATIENT_COLS);
+		each_sql(sql_each_ident, sizeof sql_each_ident,
+			 "prow, id, version, confidential, ident");
+	}
+	if ((ret = db_cached(db, sql, &st, m)) != STATUS_OK)
+		return ret;
+	for (k = 0; k < DB_PATIENT_EACH_MAX; k++) {
+		if (k < n)
+			sqlite3_bind_int64(st, k + 1, prows[k]);
+		else
+			sqlite3_bind_null(st, k + 1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (full) {
+			row_from(st, buf);
+		} else {
+			buf->prow = sqlite3_column_int64(st, 0);
+			db_col_text(st, 1, buf->id, sizeof buf->id);
+			buf->version = sqlite3_column_int(st, 2);
+			buf->confidential = sqlite3_column_int(st, 3);
+			blob_into(st, 4, buf->ident, sizeof buf->ident, &buf->ident_len);
+			buf->details_len = buf->match_len = 0;
+			buf->created[0] = buf->created_by[0] = '\0';
+			buf->updated[0] = buf->updated_by[0] = '\0';
+		}
+		if (fn(buf, arg))
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, rc, "reading patients", m);
+	return STATUS_OK;
+}
+
 static const char SQL_GET_MATCH[] = "SELECT match FROM patients WHERE prow = ?1";
 
 status_t db_patient_get_match(db_t *db, int64_t prow, unsigned char *set, size_t cap,
