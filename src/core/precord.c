@@ -235,7 +235,7 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 	return collect_tokens(b, &t, p->prow, m);
 }
 
-/* ---- the feed: two workers encrypt, this thread writes ------------------ */
+/* ---- the feed: workers encrypt, this thread writes ---------------------- */
 
 /* Patients pass from the workers to the writer a batch at a time, so the
  * threads meet once per BATCH patients, not once per patient. There is a

@@ -28,12 +28,15 @@ typedef struct pbulk pbulk_t;
 status_t pbulk_begin(session_t *s, const char *what, pbulk_t **out, msg_t *m);
 /* Assigns id and MRN to p, encrypts and inserts it. */
 status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m);
-/* Feed the bulk writer from a producer on a second thread: the producer
- * (called in order, on the worker thread) fills p and returns 1, or 0 at
- * the end, or -1 with msg set. The worker encrypts and computes tokens
- * while this thread writes rows, so both cores work. At most `max`
- * patients (MRNs are reserved for that many up front). *added counts the
- * rows written. The producer must not touch the database or the session. */
+/* Feed the bulk writer from a producer: the producer fills p and returns
+ * 1, or 0 at the end, or -1 with msg set. It is called in order, one call
+ * at a time, from worker threads (a worker for every core but one) that
+ * encrypt and compute tokens while this thread writes rows in the
+ * producer's order; this thread encrypts too whenever it would otherwise
+ * wait. Record ids are drawn in ascending blocks. At most `max` patients
+ * (MRNs are reserved for that many up front). *added counts the rows
+ * written. The producer must not touch the database or the session's
+ * keys. */
 typedef int (*pbulk_producer_fn)(void *arg, patient_t *p, msg_t *m);
 status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t max,
 		    int64_t *added, msg_t *m);
