@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 static const char *const family_tags[] = {
 #define PFAM_TAG(id, tag, indexed, matched) tag,
 	PINDEX_FAMILIES(PFAM_TAG)
@@ -225,14 +227,88 @@ status_t pindex_token(const keyring_t *kr, int bytes, pfamily_t fam, const char 
 	return STATUS_OK;
 }
 
-static status_t add(ptokens_t *t, const keyring_t *kr, int bytes, pfamily_t fam,
-		    const char *value, msg_t *m)
+/* ---- the memo of a bulk load ------------------------------------------- */
+
+#define MEMO_SLOTS 65536 /* a power of two */
+#define MEMO_VALUE 46
+
+typedef struct memo_entry {
+	int64_t tok;
+	unsigned char used, fam;
+	char value[MEMO_VALUE]; /* NUL-terminated */
+} memo_entry_t;
+
+struct pindex_memo {
+	int bytes;
+	memo_entry_t slot[MEMO_SLOTS];
+};
+
+pindex_memo_t *pindex_memo_new(void)
+{
+	return calloc(1, sizeof(pindex_memo_t));
+}
+
+void pindex_memo_free(pindex_memo_t *mm)
+{
+	if (!mm)
+		return;
+	sodium_memzero(mm, sizeof *mm); /* names and dates of birth */
+	free(mm);
+}
+
+/* Families whose values are too rare to be worth remembering. */
+static int memo_worth(pfamily_t fam)
+{
+	return fam != PFAM_MRN && fam != PFAM_PHONE;
+}
+
+static memo_entry_t *memo_slot(pindex_memo_t *mm, pfamily_t fam, const char *value)
+{
+	/* FNV-1a: only to spread the slots; a hit is checked on the value. */
+	uint64_t h = 14695981039346656037ull ^ (uint64_t)fam;
+	for (const unsigned char *v = (const unsigned char *)value; *v; v++)
+		h = (h ^ *v) * 1099511628211ull;
+	return &mm->slot[h & (MEMO_SLOTS - 1)];
+}
+
+/* What token computing needs, and the memo when there is one. */
+typedef struct ictx {
+	const keyring_t *kr;
+	int bytes;
+	pindex_memo_t *memo;
+} ictx_t;
+
+static status_t token_of(const ictx_t *x, pfamily_t fam, const char *value, int64_t *tok,
+			 msg_t *m)
+{
+	memo_entry_t *e = NULL;
+	status_t ret;
+	if (x->memo && x->memo->bytes == x->bytes && memo_worth(fam) &&
+	    strlen(value) < MEMO_VALUE) {
+		e = memo_slot(x->memo, fam, value);
+		if (e->used && e->fam == (unsigned char)fam && strcmp(e->value, value) == 0) {
+			*tok = e->tok;
+			return STATUS_OK;
+		}
+	}
+	if ((ret = pindex_token(x->kr, x->bytes, fam, value, tok, m)) != STATUS_OK)
+		return ret;
+	if (e) {
+		e->used = 1;
+		e->fam = (unsigned char)fam;
+		e->tok = *tok;
+		memcpy(e->value, value, strlen(value) + 1);
+	}
+	return STATUS_OK;
+}
+
+static status_t add(ptokens_t *t, const ictx_t *x, pfamily_t fam, const char *value, msg_t *m)
 {
 	int64_t tok;
 	status_t ret;
 	if (!*value)
 		return STATUS_OK;
-	if ((ret = pindex_token(kr, bytes, fam, value, &tok, m)) != STATUS_OK)
+	if ((ret = token_of(x, fam, value, &tok, m)) != STATUS_OK)
 		return ret;
 	for (int i = 0; i < t->n; i++)
 		if (t->tok[i] == tok)
@@ -269,8 +345,7 @@ static int letters_count(const char *s)
 	return n;
 }
 
-static status_t add_prefixes(ptokens_t *t, const keyring_t *kr, int bytes, const char *folded,
-			     msg_t *m)
+static status_t add_prefixes(ptokens_t *t, const ictx_t *x, const char *folded, msg_t *m)
 {
 	char pre[PATIENT_FIELD_MAX];
 	int n = letters_count(folded);
@@ -279,13 +354,12 @@ static status_t add_prefixes(ptokens_t *t, const keyring_t *kr, int bytes, const
 		size_t len = letters_len(folded, k);
 		memcpy(pre, folded, len);
 		pre[len] = '\0';
-		ret = add(t, kr, bytes, PFAM_LAST_PREFIX, pre, m);
+		ret = add(t, x, PFAM_LAST_PREFIX, pre, m);
 	}
 	return ret;
 }
 
-status_t pindex_patient(const keyring_t *kr, int bytes, const patient_t *p, ptokens_t *t,
-			msg_t *m)
+static status_t index_patient(const ictx_t *x, const patient_t *p, ptokens_t *t, msg_t *m)
 {
 	char last[PATIENT_FIELD_MAX], first[PATIENT_FIELD_MAX], part[PATIENT_FIELD_MAX];
 	char buf[PATIENT_FIELD_MAX * 2], sl[5], sf[5], digits[32];
@@ -303,9 +377,9 @@ status_t pindex_patient(const keyring_t *kr, int bytes, const patient_t *p, ptok
 			return ret;        \
 	} while (0)
 
-	TRY(add(t, kr, bytes, PFAM_MRN, p->f[PF_MRN], m));
-	TRY(add(t, kr, bytes, PFAM_LAST, last, m));
-	TRY(add_prefixes(t, kr, bytes, last, m));
+	TRY(add(t, x, PFAM_MRN, p->f[PF_MRN], m));
+	TRY(add(t, x, PFAM_LAST, last, m));
+	TRY(add_prefixes(t, x, last, m));
 	/* Each part of a compound last name is findable on its own:
 	 * "Garcia Lopez", "Smith-Jones". */
 	{
@@ -318,7 +392,7 @@ status_t pindex_patient(const keyring_t *kr, int bytes, const patient_t *p, ptok
 				raw[n] = '\0';
 				pindex_fold(raw, part, sizeof part);
 				if (strcmp(part, last) != 0)
-					TRY(add_prefixes(t, kr, bytes, part, m));
+					TRY(add_prefixes(t, x, part, m));
 			}
 			s += n;
 			while (*s == ' ' || *s == '-')
@@ -333,44 +407,62 @@ status_t pindex_patient(const keyring_t *kr, int bytes, const patient_t *p, ptok
 			size_t len = letters_len(first, k);
 			memcpy(buf + ll + 1, first, len);
 			buf[ll + 1 + len] = '\0';
-			TRY(add(t, kr, bytes, PFAM_LAST_FIRST, buf, m));
+			TRY(add(t, x, PFAM_LAST_FIRST, buf, m));
 		}
 	}
-	TRY(add(t, kr, bytes, PFAM_FIRST, first, m));
+	TRY(add(t, x, PFAM_FIRST, first, m));
 	if (strlen(dob) == 10) {
-		TRY(add(t, kr, bytes, PFAM_DOB, dob, m));
+		TRY(add(t, x, PFAM_DOB, dob, m));
 		memcpy(buf, dob, 7); /* YYYY-MM */
 		buf[7] = '\0';
-		TRY(add(t, kr, bytes, PFAM_DOB_YM, buf, m));
+		TRY(add(t, x, PFAM_DOB_YM, buf, m));
 		memcpy(buf + 5, dob + 8, 2); /* YYYY-DD */
-		TRY(add(t, kr, bytes, PFAM_DOB_YD, buf, m));
+		TRY(add(t, x, PFAM_DOB_YD, buf, m));
 		memcpy(buf, dob + 5, 5); /* MM-DD */
 		buf[5] = '\0';
-		TRY(add(t, kr, bytes, PFAM_DOB_MD, buf, m));
+		TRY(add(t, x, PFAM_DOB_MD, buf, m));
 	}
 	for (size_t i = 0; i < sizeof phones / sizeof phones[0]; i++) {
 		pindex_digits(p->f[phones[i]], digits, sizeof digits);
 		if (strlen(digits) >= 10) {
-			TRY(add(t, kr, bytes, PFAM_PHONE, digits, m));
-			TRY(add(t, kr, bytes, PFAM_PHONE4, digits + strlen(digits) - 4, m));
+			TRY(add(t, x, PFAM_PHONE, digits, m));
+			TRY(add(t, x, PFAM_PHONE4, digits + strlen(digits) - 4, m));
 		}
 	}
 	pindex_digits(p->f[PF_SSN], digits, sizeof digits);
 	if (strlen(digits) >= 4)
-		TRY(add(t, kr, bytes, PFAM_SSN4, digits + strlen(digits) - 4, m));
+		TRY(add(t, x, PFAM_SSN4, digits + strlen(digits) - 4, m));
 	pindex_soundex(last, sl);
 	pindex_soundex(first, sf);
-	TRY(add(t, kr, bytes, PFAM_SDX_LAST, sl, m));
-	TRY(add(t, kr, bytes, PFAM_SDX_FIRST, sf, m));
+	TRY(add(t, x, PFAM_SDX_LAST, sl, m));
+	TRY(add(t, x, PFAM_SDX_FIRST, sf, m));
 	if (*sl && *sf) {
 		snprintf(buf, sizeof buf, "%s|%s", sl, sf);
-		TRY(add(t, kr, bytes, PFAM_SDX_PAIR, buf, m));
+		TRY(add(t, x, PFAM_SDX_PAIR, buf, m));
 	}
 	if (strlen(p->f[PF_ZIP]) >= 5) {
 		snprintf(buf, sizeof buf, "%.5s", p->f[PF_ZIP]);
-		TRY(add(t, kr, bytes, PFAM_ZIP, buf, m));
+		TRY(add(t, x, PFAM_ZIP, buf, m));
 	}
-	TRY(add(t, kr, bytes, PFAM_SEX, p->f[PF_SEX], m));
+	TRY(add(t, x, PFAM_SEX, p->f[PF_SEX], m));
 #undef TRY
 	return STATUS_OK;
+}
+
+status_t pindex_patient(const keyring_t *kr, int bytes, const patient_t *p, ptokens_t *t,
+			msg_t *m)
+{
+	ictx_t x = {kr, bytes, NULL};
+	return index_patient(&x, p, t, m);
+}
+
+status_t pindex_patient_memo(const keyring_t *kr, int bytes, const patient_t *p,
+			     pindex_memo_t *memo, ptokens_t *t, msg_t *m)
+{
+	ictx_t x = {kr, bytes, memo};
+	if (memo && memo->bytes != bytes) {
+		sodium_memzero(memo, sizeof *memo); /* another length: start afresh */
+		memo->bytes = bytes;
+	}
+	return index_patient(&x, p, t, m);
 }

@@ -88,6 +88,20 @@ status_t pindex_token(const keyring_t *kr, int bytes, pfamily_t fam, const char 
 status_t pindex_patient(const keyring_t *kr, int bytes, const patient_t *p, ptokens_t *out,
 			msg_t *m);
 
+/* A memo of tokens already computed, for bulk loads: many patients share
+ * a last name and its prefixes and sounds, a first name, a date of birth,
+ * a ZIP, and a value always has the same token. A hit is checked against
+ * the whole value, so the tokens are exactly pindex_patient's. One per
+ * thread and per keyring; it holds values (PHI) and pindex_memo_free
+ * wipes it. NULL when out of memory. */
+typedef struct pindex_memo pindex_memo_t;
+pindex_memo_t *pindex_memo_new(void);
+void pindex_memo_free(pindex_memo_t *memo);
+
+/* pindex_patient, taking what it can from the memo and adding to it. */
+status_t pindex_patient_memo(const keyring_t *kr, int bytes, const patient_t *p,
+			     pindex_memo_t *memo, ptokens_t *out, msg_t *m);
+
 /* Digits only, at most size-1 of them. */
 void pindex_digits(const char *in, char *out, size_t size);
 

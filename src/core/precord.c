@@ -194,9 +194,11 @@ static status_t collect_tokens(pbulk_t *b, const ptokens_t *t, int64_t prow, msg
 	return STATUS_OK;
 }
 
-/* Give p its MRN and compute its stored form (p->id is already set). */
-static status_t seal_one(const config_t *cfg, const keyring_t *kr, int64_t mrn_seq, patient_t *p,
-			 db_patient_row_t *row, ptokens_t *t, msg_t *m)
+/* Give p its MRN and compute its stored form (p->id is already set);
+ * memo may be NULL. */
+static status_t seal_one(const config_t *cfg, const keyring_t *kr, pindex_memo_t *memo,
+			 int64_t mrn_seq, patient_t *p, db_patient_row_t *row, ptokens_t *t,
+			 msg_t *m)
 {
 	status_t ret;
 	patient_mrn_format(cfg, mrn_seq, p->f[PF_MRN], sizeof p->f[PF_MRN]);
@@ -204,7 +206,7 @@ static status_t seal_one(const config_t *cfg, const keyring_t *kr, int64_t mrn_s
 	memset(row, 0, offsetof(db_patient_row_t, ident));
 	if ((ret = precord_seal(kr, p, row, m)) != STATUS_OK)
 		return ret;
-	if ((ret = pindex_patient(kr, cfg->blind_index_bytes, p, t, m)) != STATUS_OK)
+	if ((ret = pindex_patient_memo(kr, cfg->blind_index_bytes, p, memo, t, m)) != STATUS_OK)
 		return ret;
 	row->match_len = pindex_match_set(t, row->match, sizeof row->match);
 	return STATUS_OK;
@@ -224,7 +226,7 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 	}
 	b->mrn_left--;
 	crypto_random_id(p->id);
-	if ((ret = seal_one(s->c->cfg, s->kr, b->mrn_next++, p, &b->row, &t, m)) != STATUS_OK)
+	if ((ret = seal_one(s->c->cfg, s->kr, NULL, b->mrn_next++, p, &b->row, &t, m)) != STATUS_OK)
 		return ret;
 	snprintf(b->row.created, sizeof b->row.created, "%s", b->when);
 	snprintf(b->row.created_by, sizeof b->row.created_by, "%s", s->user.name);
@@ -288,6 +290,7 @@ typedef struct worker {
 	feed_t *f;
 	keyring_t *kr; /* its own copy of the demo key */
 	patient_t *p;  /* BATCH of them: plaintext, wiped at the end */
+	pindex_memo_t *memo; /* tokens of values seen before (wiped at the end) */
 } worker_t;
 
 static void feed_fail(feed_t *f, status_t ret, const msg_t *m)
@@ -374,8 +377,8 @@ static int work_one(feed_t *f, worker_t *w, int may_wait, msg_t *m)
 	pthread_mutex_unlock(&f->mu);
 	/* The expensive part, outside the lock: encryption and tokens. */
 	for (int i = 0; i < b->n && ret == STATUS_OK; i++)
-		ret = seal_one(f->cfg, w->kr, f->mrn_first + base + i, &w->p[i], &b->items[i].row,
-			       &b->items[i].tokens, m);
+		ret = seal_one(f->cfg, w->kr, w->memo, f->mrn_first + base + i, &w->p[i],
+			       &b->items[i].row, &b->items[i].tokens, m);
 	pthread_mutex_lock(&f->mu);
 	if (ret != STATUS_OK) {
 		b->state = B_FREE;
@@ -473,7 +476,7 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 		}
 	for (int i = 0; i <= nworkers; i++) {
 		w[i].f = &f;
-		if (!(w[i].p = calloc(BATCH, sizeof *w[i].p))) {
+		if (!(w[i].p = calloc(BATCH, sizeof *w[i].p)) || !(w[i].memo = pindex_memo_new())) {
 			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
 			goto cleanup;
 		}
@@ -529,6 +532,7 @@ cleanup:
 			free(w[i].p);
 		}
 		keyring_free(w[i].kr);
+		pindex_memo_free(w[i].memo);
 	}
 	for (int i = 0; i < SLOTS; i++) {
 		if (f.slot[i].items) {

@@ -16,6 +16,7 @@
 #include "core/internal.h"
 #include "core/patient_search.h"
 #include "core/pindex.h"
+#include "core/synth.h"
 #include "db/db_patients.h"
 
 #define FD_PW "front desk password for search"
@@ -737,6 +738,36 @@ static void test_tokens_of_a_patient(void **state)
 	}
 }
 
+/* The bulk loader's memo gives exactly the tokens computed afresh, for
+ * many patients sharing names and dates, through slot collisions, and
+ * starts afresh for another token length. */
+static void test_memo_gives_the_same_tokens(void **state)
+{
+	fixture_t *f = *state;
+	pindex_memo_t *memo = pindex_memo_new();
+	patient_t *p = malloc(sizeof *p);
+	ptokens_t a, b;
+	msg_t m;
+	assert_non_null(memo);
+	assert_non_null(p);
+	for (int round = 0; round < 2; round++) {
+		int bytes = round ? 5 : f->cfg->blind_index_bytes;
+		for (int64_t i = 0; i < 30000; i++) {
+			synth_patient(99, i, p);
+			snprintf(p->f[PF_MRN], sizeof p->f[PF_MRN], "CR%08lld", (long long)i);
+			assert_int_equal(pindex_patient(f->fd->kr, bytes, p, &a, &m), STATUS_OK);
+			assert_int_equal(pindex_patient_memo(f->fd->kr, bytes, p, memo, &b, &m),
+					 STATUS_OK);
+			assert_int_equal(a.n, b.n);
+			assert_memory_equal(a.tok, b.tok, (size_t)a.n * sizeof a.tok[0]);
+			assert_memory_equal(a.fam, b.fam, (size_t)a.n);
+		}
+	}
+	pindex_memo_free(memo);
+	pindex_memo_free(NULL);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -757,6 +788,7 @@ int main(void)
 		cmocka_unit_test(test_search_refused_after_account_change),
 		cmocka_unit_test(test_fold_and_soundex),
 		cmocka_unit_test(test_tokens_of_a_patient),
+		cmocka_unit_test(test_memo_gives_the_same_tokens),
 	};
 	return cmocka_run_group_tests_name("search", tests, group_setup, group_teardown);
 }
