@@ -440,15 +440,21 @@ static int field_aad(char *buf, size_t size, int format, const char *table, cons
  * does not need a hand-kept id table to stay consistent. */
 static uint64_t column_subkey_id(const char *table, const char *column, int index)
 {
-	/* Callers pass string literals, so the last answer for the same two
-	 * pointers is the same answer: skip the hash on hot paths. */
-	static _Thread_local const char *last_table, *last_column;
-	static _Thread_local uint64_t last_id;
+	/* Callers pass string literals, so an earlier answer for the same two
+	 * pointers is the same answer: skip the hash on hot paths (a search
+	 * alternates between a few columns). */
+	enum { REMEMBERED = 4 };
+	static _Thread_local struct {
+		const char *table, *column;
+		uint64_t id;
+	} seen[REMEMBERED];
+	static _Thread_local unsigned next;
 	unsigned char h[8];
 	uint64_t id = 0;
 	crypto_generichash_state s;
-	if (table == last_table && column == last_column)
-		return (last_id & ~(uint64_t)1) | (uint64_t)(index ? 1 : 0);
+	for (int i = 0; i < REMEMBERED; i++)
+		if (seen[i].table == table && seen[i].column == column)
+			return (seen[i].id & ~(uint64_t)1) | (uint64_t)(index ? 1 : 0);
 	crypto_generichash_init(&s, NULL, 0, sizeof h);
 	crypto_generichash_update(&s, (const unsigned char *)table, strlen(table));
 	crypto_generichash_update(&s, (const unsigned char *)"|", 1);
@@ -456,9 +462,10 @@ static uint64_t column_subkey_id(const char *table, const char *column, int inde
 	crypto_generichash_final(&s, h, sizeof h);
 	for (int i = 0; i < 8; i++)
 		id = (id << 8) | h[i];
-	last_table = table;
-	last_column = column;
-	last_id = id;
+	seen[next].table = table;
+	seen[next].column = column;
+	seen[next].id = id;
+	next = (next + 1) % REMEMBERED;
 	return (id & ~(uint64_t)1) | (uint64_t)(index ? 1 : 0);
 }
 

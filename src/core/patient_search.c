@@ -3,6 +3,7 @@
 #include "core/patient_search.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,6 @@ typedef struct ctx {
 	session_t *s;
 	patient_list_t *l;
 	int limit;
-	db_patient_row_t row;
 	patient_t p;
 	/* filters */
 	char want_last[PATIENT_FIELD_MAX];  /* folded prefix of last name or a part */
@@ -86,6 +86,9 @@ typedef struct ctx {
 	char folded_first[PATIENT_FIELD_MAX]; /* when matches() folded them  */
 	int exact_last; /* the last name must equal want_last (compound path) */
 	char today[11];
+	/* Last, and neither zeroed nor wiped: each candidate's stored row is
+	 * read into it (ciphertext and bookkeeping, 8 KB mostly unused). */
+	db_patient_row_t row;
 } ctx_t;
 
 static int starts_with(const char *s, const char *prefix)
@@ -423,7 +426,9 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 	}
 	if (limit < 1)
 		limit = 1;
-	if (!(c = calloc(1, sizeof *c)) || !(c->l = calloc(1, sizeof *c->l))) {
+	if ((c = malloc(sizeof *c)))
+		memset(c, 0, offsetof(ctx_t, row));
+	if (!c || !(c->l = calloc(1, sizeof *c->l))) {
 		free(c);
 		db_read_end(s->c->db, reading);
 		return msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
@@ -454,8 +459,8 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 		c->l->kind = PQ_RECENT;
 		ret = search_recent(c, m);
 		what = "recently opened";
-	} else if (patient_normalize_field(s->c->cfg, PF_DOB, q, tmp, &ignore) == STATUS_OK &&
-		   *tmp && (strchr(q, '-') || strchr(q, '/'))) {
+	} else if ((strchr(q, '-') || strchr(q, '/')) &&
+		   patient_normalize_field(s->c->cfg, PF_DOB, q, tmp, &ignore) == STATUS_OK && *tmp) {
 		c->l->kind = PQ_DOB;
 		c->exact_field = PF_DOB;
 		text_copy(c->want_exact, sizeof c->want_exact, tmp);
@@ -580,7 +585,7 @@ done:
 		patient_list_free(c->l);
 	}
 	/* The decrypted record, the folded names and what was typed. */
-	sodium_memzero(c, sizeof *c);
+	sodium_memzero(c, offsetof(ctx_t, row));
 	free(c);
 	return ret;
 }

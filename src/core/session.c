@@ -560,12 +560,13 @@ int session_can(const session_t *s, action_t a)
 /* Why the account may no longer act, or NULL. Reads only. */
 static const char *account_changed(session_t *s)
 {
-	db_user_t u;
+	char role[DB_ROLE_MAX + 1];
+	int disabled = 0;
 	msg_t ignore;
-	status_t ret = db_user_get_by_id(s->c->db, s->user.id, &u, &ignore);
-	if (ret == STATUS_NOTFOUND || (ret == STATUS_OK && u.disabled))
+	status_t ret = db_user_status(s->c->db, s->user.id, &disabled, role, &ignore);
+	if (ret == STATUS_NOTFOUND || (ret == STATUS_OK && disabled))
 		return "This account was disabled by an administrator.";
-	if (ret == STATUS_OK && strcmp(u.role, s->user.role) != 0)
+	if (ret == STATUS_OK && strcmp(role, s->user.role) != 0)
 		return "Your role was changed by an administrator: sign on again to continue.";
 	return NULL;
 }

@@ -105,6 +105,30 @@ status_t db_user_get_by_id(db_t *db, const char *id, db_user_t *out, msg_t *m)
 	return user_get(db, SQL_USER_BY_ID, id, out, m);
 }
 
+static const char SQL_USER_STATUS[] = "SELECT disabled, role FROM users WHERE id = ?1";
+
+status_t db_user_status(db_t *db, const char *id, int *disabled, char role[DB_ROLE_MAX + 1],
+			msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_cached(db, SQL_USER_STATUS, &st, m);
+	int rc;
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*disabled = sqlite3_column_int(st, 0);
+		db_col_text(st, 1, role, DB_ROLE_MAX + 1);
+	} else if (rc == SQLITE_DONE) {
+		ret = msg_fail(m, STATUS_NOTFOUND, "No such user.");
+	} else {
+		ret = db_fail(db, rc, "reading the user", m);
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
 status_t db_user_each(db_t *db, int (*fn)(const db_user_t *u, void *arg), void *arg,
 		      msg_t *m)
 {

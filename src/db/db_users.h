@@ -41,6 +41,10 @@ status_t db_user_insert(db_t *db, const db_user_t *u, msg_t *m);
 /* Look up by name or id; STATUS_NOTFOUND if absent. */
 status_t db_user_get_by_name(db_t *db, const char *name, db_user_t *out, msg_t *m);
 status_t db_user_get_by_id(db_t *db, const char *id, db_user_t *out, msg_t *m);
+/* Only whether the user is disabled and their role: what every permission
+ * check re-reads (STATUS_NOTFOUND if the user is gone). */
+status_t db_user_status(db_t *db, const char *id, int *disabled, char role[DB_ROLE_MAX + 1],
+			msg_t *m);
 
 /* Call fn for every user ordered by name; a non-zero return stops. */
 status_t db_user_each(db_t *db, int (*fn)(const db_user_t *u, void *arg), void *arg,
