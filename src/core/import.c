@@ -268,9 +268,10 @@ status_t import_patients(session_t *s, const char *path, int skip_bad, import_re
 	}
 	if (rep->bad && !skip_bad) {
 		ret = msg_fail(m, STATUS_INVALID,
-			       "%ld of %ld rows are bad; nothing was imported. Fix them, or use "
-			       "--skip-bad to import the %ld good rows.",
-			       rep->bad, rep->rows, rep->rows - rep->bad);
+			       "%ld of %ld rows %s bad; nothing was imported. Fix them, or use "
+			       "--skip-bad to import the %ld good row%s.",
+			       rep->bad, rep->rows, rep->bad == 1 ? "is" : "are", rep->rows - rep->bad,
+			       rep->rows - rep->bad == 1 ? "" : "s");
 		goto cleanup;
 	}
 	if (rep->rows - rep->bad == 0) {
@@ -300,7 +301,7 @@ status_t import_patients(session_t *s, const char *path, int skip_bad, import_re
 	ret = pbulk_commit(bulk, &rep->imported, m);
 	bulk = NULL;
 	if (ret == STATUS_OK)
-		msg_set(m, "Imported %ld patients%s%s.", rep->imported,
+		msg_set(m, "Imported %ld patient%s%s%s.", rep->imported, rep->imported == 1 ? "" : "s",
 			rep->bad ? " (bad rows skipped)" : "",
 			rep->ssn_dropped ? "; Synthea test SSNs left blank" : "");
 cleanup:

@@ -116,9 +116,12 @@ static void run_search(ui_t *ui, search_t *sr, int say)
 			ui_message(ui, UI_MSG_ERROR, "%s", m.text);
 	} else {
 		sr->found = found;
+		/* An incomplete query (one letter, an MRN half typed) has not
+		 * been searched: the list says what to type, not "not found". */
 		sr->list.empty = patient_list_kind(found) == PQ_RECENT
 		                     ? "No recently opened charts: type a name, MRN, DOB or phone."
-		                     : "No patient found.";
+		                 : patient_list_kind(found) == PQ_INCOMPLETE ? sr->about
+		                                                             : "No patient found.";
 		if (say && patient_list_more(found))
 			ui_message(ui, UI_MSG_WARN, "%s; more matches - type more", m.text);
 		else if (say)
