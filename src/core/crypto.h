@@ -147,8 +147,9 @@ void crypto_random_id(char out[CRYPTO_ID_HEX + 1]);
 
 /* n random ids (as crypto_random_id) in ascending order: a bulk load
  * inserts them into the id index in order, which is far cheaper than at
- * random places. Each is as random as any other; only their order within
- * the batch is arranged. STATUS_NOMEM if no memory. */
+ * random places. The set is as random as n separate draws; sorted, an
+ * id's position in the batch says roughly where its value lies (ids are
+ * not secret: they are stored in the clear). STATUS_NOMEM if no memory. */
 status_t crypto_random_ids_sorted(char (*out)[CRYPTO_ID_HEX + 1], size_t n, msg_t *m);
 
 /* Random recovery key as text (groups of hex), and parsing it back. */

@@ -4,6 +4,8 @@
 #ifndef CHARTROOM_CORE_INTERNAL_H
 #define CHARTROOM_CORE_INTERNAL_H
 
+#include <time.h>
+
 #include "core/clinic.h"
 #include "core/crypto.h"
 #include "core/session.h"
@@ -20,6 +22,9 @@ struct clinic {
  * whenever the user pauses (session_idle), so this bounds memory and what a
  * scripted lookup loop holds; it is not how long a typing clerk waits. */
 #define SESSION_SEARCH_LOG 512
+/* ... and the longest the oldest of them waits, in seconds, when no
+ * pause comes (a script): the next search writes them. */
+#define SESSION_SEARCH_WAIT 30
 
 struct session {
 	clinic_t *c;
@@ -35,6 +40,7 @@ struct session {
 	 * (never the text). Written with the next audited action, when the
 	 * user pauses, at lock and sign-off, or when the log fills. */
 	int nsearch;
+	time_t search_since; /* when the oldest of them was noted */
 	int flushing;
 	struct {
 		char what[24];

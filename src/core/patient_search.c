@@ -105,11 +105,15 @@ static int matches(ctx_t *c)
 	if (c->exact_field != PF_COUNT) {
 		if (c->exact_field == PF_PHONE_HOME) {
 			char d1[32], d2[32];
+			int hit;
+			size_t n = strlen(c->want_exact);
 			pindex_digits(p->f[PF_PHONE_HOME], d1, sizeof d1);
 			pindex_digits(p->f[PF_PHONE_MOBILE], d2, sizeof d2);
-			size_t n = strlen(c->want_exact);
-			return (strlen(d1) >= n && strcmp(d1 + strlen(d1) - n, c->want_exact) == 0) ||
-			       (strlen(d2) >= n && strcmp(d2 + strlen(d2) - n, c->want_exact) == 0);
+			hit = (strlen(d1) >= n && strcmp(d1 + strlen(d1) - n, c->want_exact) == 0) ||
+			      (strlen(d2) >= n && strcmp(d2 + strlen(d2) - n, c->want_exact) == 0);
+			sodium_memzero(d1, sizeof d1);
+			sodium_memzero(d2, sizeof d2);
+			return hit;
 		}
 		return strcmp(p->f[c->exact_field], c->want_exact) == 0;
 	}
@@ -129,6 +133,8 @@ static int matches(ctx_t *c)
 				raw[n] = '\0';
 				pindex_fold(raw, part, sizeof part);
 				ok = starts_with(part, c->want_last);
+				sodium_memzero(raw, sizeof raw);
+				sodium_memzero(part, sizeof part);
 			}
 			s += n;
 			while (*s == ' ' || *s == '-')
@@ -540,10 +546,14 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 			 * 6-letter token). */
 			char pre[PATIENT_FIELD_MAX];
 			cut_letters(lastpart, PINDEX_PREFIX_MAX, pre, sizeof pre);
+			c->l->more = 0; /* a new scan, with a budget of its own */
 			if ((ret = pindex_token(s->kr, bytes, PFAM_LAST_PREFIX, pre, &tok, m)) ==
 			    STATUS_OK)
 				ret = scan(c, tok, 0, m);
+			sodium_memzero(pre, sizeof pre);
 		}
+		sodium_memzero(lastpart, sizeof lastpart);
+		sodium_memzero(firstpart, sizeof firstpart);
 	}
 	if (ret != STATUS_OK)
 		goto done;
@@ -579,6 +589,8 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 done:
 	db_read_end(s->c->db, reading);
 	sodium_memzero(q, sizeof q);
+	sodium_memzero(tmp, sizeof tmp);
+	sodium_memzero(digits, sizeof digits);
 	if (ret == STATUS_OK) {
 		*out = c->l;
 	} else {

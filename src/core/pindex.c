@@ -219,6 +219,7 @@ status_t pindex_token(const keyring_t *kr, int bytes, pfamily_t fam, const char 
 	memcpy(buf + tl + 1, value, vl);
 	buf[tl + 1 + vl] = '\0';
 	ret = crypto_blind_token(kr, DOMAIN_DEMO, "patients", "index", buf, (size_t)bytes, raw, m);
+	sodium_memzero(buf, tl + 1 + vl); /* a name, a date of birth */
 	if (ret != STATUS_OK)
 		return ret;
 	for (int i = 0; i < 8; i++)
@@ -356,6 +357,7 @@ static status_t add_prefixes(ptokens_t *t, const ictx_t *x, const char *folded, 
 		pre[len] = '\0';
 		ret = add(t, x, PFAM_LAST_PREFIX, pre, m);
 	}
+	sodium_memzero(pre, sizeof pre);
 	return ret;
 }
 
@@ -374,7 +376,7 @@ static status_t index_patient(const ictx_t *x, const patient_t *p, ptokens_t *t,
 #define TRY(expr)                          \
 	do {                               \
 		if ((ret = (expr)) != STATUS_OK) \
-			return ret;        \
+			goto cleanup;      \
 	} while (0)
 
 	TRY(add(t, x, PFAM_MRN, p->f[PF_MRN], m));
@@ -391,6 +393,7 @@ static status_t index_patient(const ictx_t *x, const patient_t *p, ptokens_t *t,
 				memcpy(raw, s, n);
 				raw[n] = '\0';
 				pindex_fold(raw, part, sizeof part);
+				sodium_memzero(raw, sizeof raw);
 				if (strcmp(part, last) != 0)
 					TRY(add_prefixes(t, x, part, m));
 			}
@@ -446,7 +449,16 @@ static status_t index_patient(const ictx_t *x, const patient_t *p, ptokens_t *t,
 	}
 	TRY(add(t, x, PFAM_SEX, p->f[PF_SEX], m));
 #undef TRY
-	return STATUS_OK;
+cleanup:
+	/* Names, a date of birth, phone and SSN digits. */
+	sodium_memzero(last, sizeof last);
+	sodium_memzero(first, sizeof first);
+	sodium_memzero(part, sizeof part);
+	sodium_memzero(buf, sizeof buf);
+	sodium_memzero(sl, sizeof sl);
+	sodium_memzero(sf, sizeof sf);
+	sodium_memzero(digits, sizeof digits);
+	return ret;
 }
 
 status_t pindex_patient(const keyring_t *kr, int bytes, const patient_t *p, ptokens_t *t,

@@ -251,6 +251,13 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
  * enter the id index near one another instead of all over it. */
 #define ID_BLOCK 65536
 
+/* The match set a row stores must hold all of a patient's match tokens. */
+_Static_assert(PINDEX_MATCH_MAX == DB_PATIENT_MATCH_MAX, "match set sizes agree");
+#define PFAM_ADD_MATCHED(id, tag, indexed, matched) +(matched)
+_Static_assert(2 * (0 PINDEX_FAMILIES(PFAM_ADD_MATCHED)) * 8 <= PINDEX_MATCH_MAX,
+	       "a patient's match tokens fit the set (at most two of a family: phones)");
+#undef PFAM_ADD_MATCHED
+
 typedef struct item {
 	db_patient_row_t row;
 	ptokens_t tokens;
@@ -460,6 +467,7 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 	f.arg = arg;
 	f.max = max;
 	f.wret = STATUS_OK;
+	/* Default attributes: these cannot fail on Linux (glibc returns 0). */
 	pthread_mutex_init(&f.mu, NULL);
 	pthread_cond_init(&f.ready, NULL);
 	pthread_cond_init(&f.freed, NULL);
@@ -491,7 +499,7 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 		if (pthread_create(&th[started], NULL, feed_worker, &w[started]) != 0)
 			break;
 	pthread_mutex_lock(&f.mu);
-	f.workers = started;
+	f.workers -= nworkers - started; /* those never started (some may be done) */
 	pthread_mutex_unlock(&f.mu);
 	for (int64_t seq = 0;; seq++) {
 		batch_t *bt = next_ready(&f, &w[nworkers], seq, m);

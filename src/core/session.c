@@ -426,13 +426,15 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 	return ret;
 }
 
-/* Write the noted searches in a transaction of their own. */
-static status_t write_searches(session_t *s, msg_t *m)
+/* Write the noted searches in a transaction of their own; without waiting
+ * for another writer when `wait` is 0. */
+static status_t write_searches(session_t *s, int wait, msg_t *m)
 {
 	status_t ret;
 	if (s->nsearch == 0)
 		return STATUS_OK;
-	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
+	ret = wait ? db_begin(s->c->db, m) : db_begin_nowait(s->c->db, m);
+	if (ret != STATUS_OK)
 		return ret;
 	if ((ret = audit_flush_searches(s, m)) == STATUS_OK)
 		ret = db_commit(s->c->db, m);
@@ -444,9 +446,15 @@ static status_t write_searches(session_t *s, msg_t *m)
 status_t session_search_room(session_t *s, msg_t *m)
 {
 	msg_t why;
-	if (s->nsearch < SESSION_SEARCH_LOG)
+	/* A locked session's search is refused by its permission check. */
+	if (s->locked || s->nsearch == 0)
 		return STATUS_OK;
-	if (write_searches(s, &why) != STATUS_OK)
+	/* Full, or the oldest has waited long enough (no screen is pausing
+	 * to write them: a script, a long lookup session). */
+	if (s->nsearch < SESSION_SEARCH_LOG &&
+	    time(NULL) - s->search_since < SESSION_SEARCH_WAIT)
+		return STATUS_OK;
+	if (write_searches(s, 1, &why) != STATUS_OK)
 		return msg_fail(m, STATUS_DB,
 				"Searching is paused: the audit trail could not be written (%s).",
 				why.text);
@@ -457,6 +465,8 @@ void session_note_search(session_t *s, const char *what, int64_t tok)
 {
 	if (s->nsearch == SESSION_SEARCH_LOG)
 		return; /* not reached: session_search_room made room first */
+	if (s->nsearch == 0)
+		s->search_since = time(NULL);
 	snprintf(s->searches[s->nsearch].what, sizeof s->searches[0].what, "%s", what);
 	s->searches[s->nsearch].tok = tok;
 	s->nsearch++;
@@ -466,7 +476,7 @@ status_t session_idle(session_t *s, msg_t *m)
 {
 	if (!s || s->locked)
 		return STATUS_OK;
-	return write_searches(s, m);
+	return write_searches(s, 0, m);
 }
 
 int session_may_see(session_t *s, int64_t prow, int confidential)
@@ -557,26 +567,33 @@ int session_can(const session_t *s, action_t a)
  * while this session was open: the change takes effect at the next action,
  * not at the next sign-on. The session is locked (keys wiped); signing on
  * again loads what the account may now hold. */
-/* Why the account may no longer act, or NULL. Reads only. */
-static const char *account_changed(session_t *s)
+/* Can the account still act? STATUS_OK with *why NULL: yes. STATUS_OK
+ * with *why set: it was disabled or its role changed. Another status: it
+ * could not be read, and the caller refuses (it fails closed) without
+ * locking. Reads only. */
+static status_t account_state(session_t *s, const char **why, msg_t *m)
 {
 	char role[DB_ROLE_MAX + 1];
 	int disabled = 0;
-	msg_t ignore;
-	status_t ret = db_user_status(s->c->db, s->user.id, &disabled, role, &ignore);
+	status_t ret = db_user_status(s->c->db, s->user.id, &disabled, role, m);
+	*why = NULL;
 	if (ret == STATUS_NOTFOUND || (ret == STATUS_OK && disabled))
-		return "This account was disabled by an administrator.";
-	if (ret == STATUS_OK && strcmp(role, s->user.role) != 0)
-		return "Your role was changed by an administrator: sign on again to continue.";
-	return NULL;
+		*why = "This account was disabled by an administrator.";
+	else if (ret == STATUS_OK && strcmp(role, s->user.role) != 0)
+		*why = "Your role was changed by an administrator: sign on again to continue.";
+	else if (ret != STATUS_OK)
+		return msg_fail(m, ret, "Your account could not be checked (%s); try again.",
+				status_str(ret));
+	return STATUS_OK;
 }
 
 static status_t still_valid(session_t *s, msg_t *m)
 {
 	msg_t ignore;
-	const char *why = account_changed(s);
-	if (!why)
-		return STATUS_OK;
+	const char *why;
+	status_t ret = account_state(s, &why, m);
+	if (ret != STATUS_OK || !why)
+		return ret;
 	session_lock(s, &ignore);
 	return msg_fail(m, STATUS_DENIED, "%s", why);
 }
@@ -598,7 +615,10 @@ status_t session_require(session_t *s, action_t a, msg_t *m)
 
 status_t session_require_reading(session_t *s, action_t a, int *reading, msg_t *m)
 {
-	if (!s->locked && perm_allowed(&s->c->cfg->perms, s->role, a) && !account_changed(s))
+	const char *why = NULL;
+	msg_t ignore;
+	if (!s->locked && perm_allowed(&s->c->cfg->perms, s->role, a) &&
+	    account_state(s, &why, &ignore) == STATUS_OK && !why)
 		return STATUS_OK;
 	db_read_end(s->c->db, *reading);
 	*reading = 0;

@@ -194,6 +194,7 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 		goto cleanup;
 	}
 	sqlite3_extended_result_codes(db->conn, 1);
+	db->busy_ms = busy_timeout_ms;
 	if ((rc = sqlite3_busy_timeout(db->conn, busy_timeout_ms)) != SQLITE_OK) {
 		ret = db_fail(db, rc, "setting the busy timeout", m);
 		goto cleanup;
@@ -290,6 +291,21 @@ void db_close(db_t *db)
 status_t db_begin(db_t *db, msg_t *m)
 {
 	return db_exec(db, "BEGIN IMMEDIATE", "starting a change", m);
+}
+
+status_t db_begin_nowait(db_t *db, msg_t *m)
+{
+	status_t ret;
+	int rc = sqlite3_busy_timeout(db->conn, 0);
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "starting a change", m);
+	ret = db_begin(db, m);
+	rc = sqlite3_busy_timeout(db->conn, db->busy_ms);
+	if (rc != SQLITE_OK && ret == STATUS_OK) {
+		db_rollback(db);
+		ret = db_fail(db, rc, "starting a change", m);
+	}
+	return ret;
 }
 
 status_t db_commit(db_t *db, msg_t *m)

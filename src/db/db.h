@@ -46,6 +46,9 @@ status_t db_migrate_to(db_t *db, int target, msg_t *m);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Rollback is safe to call when no
  * transaction is open. */
 status_t db_begin(db_t *db, msg_t *m);
+/* db_begin without waiting: STATUS_BUSY at once if another connection is
+ * writing (for writes that can wait for a later moment). */
+status_t db_begin_nowait(db_t *db, msg_t *m);
 status_t db_commit(db_t *db, msg_t *m);
 void db_rollback(db_t *db);
 

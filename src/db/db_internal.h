@@ -7,11 +7,12 @@
 
 #include "db/db.h"
 
-#define DB_STMT_CACHE 32
+#define DB_STMT_CACHE 64
 
 struct db {
 	sqlite3 *conn;
 	char *path;
+	int busy_ms; /* the busy timeout it was opened with */
 	/* Prepared statements kept for hot paths (search, bulk import),
 	 * keyed by the address of their SQL string literal. */
 	struct {

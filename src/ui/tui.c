@@ -81,6 +81,7 @@ struct ui {
 	int cur_on, cur_y, cur_x; /* terminal cursor in the body, if on */
 
 	struct timespec last_key;
+	int paused; /* this pause's session_idle is done (reset by a key) */
 	const char *dump_path;
 	int quit;
 	int fatal;
@@ -868,9 +869,12 @@ int tui_run(const config_t *cfg, const char *db_path)
 		if (r == ERR) {
 			long idle = ms_since(&ui->last_key);
 			/* A pause: what waits for the audit trail (searches typed
-			 * since the last audited action) is written now. */
-			if (idle >= PAUSE_MS && ui->session) {
+			 * since the last audited action) is written now, once a
+			 * pause. It never waits for another writer: if the database
+			 * is busy, the next pause or audited action writes it. */
+			if (idle >= PAUSE_MS && ui->session && !ui->paused) {
 				msg_t ignore;
+				ui->paused = 1;
 				session_idle(ui->session, &ignore);
 			}
 			if (idle < (long)cfg->idle_lock_seconds * 1000)
@@ -890,6 +894,7 @@ int tui_run(const config_t *cfg, const char *db_path)
 			continue;
 		}
 		now(&ui->last_key);
+		ui->paused = 0;
 		if (ui->too_small)
 			continue; /* nothing to see what one types into */
 		dispatch(ui, r, wch);

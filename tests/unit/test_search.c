@@ -566,6 +566,108 @@ static void test_searches_written_on_pause_and_when_full(void **state)
 			 before + 2 + (SESSION_SEARCH_LOG + 127) / 128);
 }
 
+/* The pause write never waits for another writer (a long import holds the
+ * lock): it says busy at once and keeps the searches for later. And a
+ * search waits at most SESSION_SEARCH_WAIT for its audit when no pause
+ * comes. */
+static void test_pause_write_does_not_wait(void **state)
+{
+	fixture_t *f = *state;
+	const char *pw = "front desk patient waiter password";
+	config_t *slow = malloc(sizeof *slow);
+	clinic_t *c2 = NULL;
+	session_t *s;
+	sqlite3 *other;
+	msg_t m;
+	patient_list_t *l;
+	int64_t before;
+	time_t t0;
+	assert_non_null(slow);
+	*slow = *f->cfg;
+	slow->busy_timeout_ms = 60000; /* a waiting write would take a minute */
+	tu_add_user(f->admin, "fdw", "frontdesk", pw);
+	assert_int_equal(clinic_open(f->db, slow, &c2, &m), STATUS_OK);
+	s = tu_login(c2, "fdw", pw);
+	before = tu_audit_count(f->db, "patient_search", "fdw");
+	l = search(s, "smith", 10, &m);
+	patient_list_free(l);
+
+	other = tu_sql_open(f->db);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	t0 = time(NULL);
+	assert_int_equal(session_idle(s, &m), STATUS_BUSY);
+	assert_true(time(NULL) - t0 < 30);
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdw"), before);
+	assert_int_equal(session_idle(s, &m), STATUS_OK);
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdw"), before + 1);
+
+	/* Without a pause: once the oldest has waited SESSION_SEARCH_WAIT
+	 * seconds, the next search writes them first. */
+	l = search(s, "johnson", 10, &m);
+	patient_list_free(l);
+	s->search_since -= SESSION_SEARCH_WAIT - 1;
+	l = search(s, "johnson", 10, &m);
+	patient_list_free(l);
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdw"), before + 1);
+	s->search_since -= 2;
+	l = search(s, "johnson", 10, &m);
+	patient_list_free(l);
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdw"), before + 2);
+	session_logout(s);
+	clinic_close(c2);
+	free(slow);
+}
+
+/* If the account cannot be read, a search is refused (fail closed), the
+ * session is not locked, and searching works again once it can. */
+static void test_search_refused_when_account_unreadable(void **state)
+{
+	fixture_t *f = *state;
+	const char *pw = "front desk unreadable password";
+	session_t *s;
+	msg_t m;
+	patient_list_t *l = (patient_list_t *)1;
+	tu_add_user(f->admin, "fdu", "frontdesk", pw);
+	s = tu_login(f->c, "fdu", pw);
+	tu_sql(f->db, "ALTER TABLE users RENAME TO users_away");
+	assert_int_not_equal(patient_search(s, "smith", 10, &l, &m), STATUS_OK);
+	assert_null(l);
+	assert_true(tu_has(m.text, "could not be checked"));
+	tu_sql(f->db, "ALTER TABLE users_away RENAME TO users");
+	assert_false(session_is_locked(s));
+	l = search(s, "smith", 10, &m);
+	assert_true(patient_list_count(l) > 0);
+	patient_list_free(l);
+	session_logout(s);
+}
+
+/* "last, first": when the exact last name's scan spends its whole budget
+ * on first names that do not match, the last-name prefix still gets its
+ * own scan. */
+static void test_last_first_falls_back_after_spent_budget(void **state)
+{
+	fixture_t *f = *state;
+	patient_t p, want;
+	msg_t m;
+	patient_list_t *l;
+	/* Registered first, so the prefix scan meets it within its budget. */
+	tu_patient(&want, "Budgetsonne", "Abcdefa", "1972-02-02", "F");
+	tu_register(f->fd, &want, 1);
+	for (int i = 0; i < 25; i++) {
+		char first[16];
+		snprintf(first, sizeof first, "Abce%c", 'a' + i);
+		tu_patient(&p, "Budgetson", first, "1971-01-01", "F");
+		tu_register(f->fd, &p, 1);
+	}
+	/* Limit 1: a budget of 20 candidates, all "Abce..." Budgetsons. */
+	l = search(f->fd, "budgetson, abcd", 1, &m);
+	assert_int_equal(patient_list_count(l), 1);
+	assert_string_equal(patient_list_row(l, 0)->id, want.id);
+	patient_list_free(l);
+}
+
 static void test_search_permission_and_confidential(void **state)
 {
 	fixture_t *f = *state;
@@ -784,6 +886,9 @@ int main(void)
 		cmocka_unit_test(test_colliding_token_filtered),
 		cmocka_unit_test(test_searches_audited_by_token),
 		cmocka_unit_test(test_searches_written_on_pause_and_when_full),
+		cmocka_unit_test(test_pause_write_does_not_wait),
+		cmocka_unit_test(test_search_refused_when_account_unreadable),
+		cmocka_unit_test(test_last_first_falls_back_after_spent_budget),
 		cmocka_unit_test(test_search_permission_and_confidential),
 		cmocka_unit_test(test_search_refused_after_account_change),
 		cmocka_unit_test(test_fold_and_soundex),
