@@ -19,7 +19,6 @@
 #include "db/db_patients.h"
 
 #define SCAN_FACTOR 20 /* candidates decrypted per wanted row, at most */
-#define FEW 4          /* candidates or rows read one by one, not as a list */
 #define PAGE 256
 
 /* A row's sort key: folded "last first middle" (made once, when the row is
@@ -284,17 +283,7 @@ static status_t scan(ctx_t *c, int64_t tok, int details, msg_t *m)
 		if ((ret = db_token_lookup(c->s->c->db, tok, after, prows, want, &n, m)) != STATUS_OK)
 			return ret;
 		ask = PAGE;
-		/* A few candidates (an MRN, a rare name) are read one by one: a
-		 * statement with a long IN list costs more than it saves then. */
-		for (int i = 0; i < n && n <= FEW && !c->l->more; i++) {
-			if (c->l->n >= c->limit || budget-- <= 0) {
-				c->l->more = 1;
-				break;
-			}
-			if ((ret = consider(c, prows[i], details, m)) != STATUS_OK)
-				return ret;
-		}
-		for (int i = 0; i < n && n > FEW && !c->l->more; i += DB_PATIENT_EACH_MAX) {
+		for (int i = 0; i < n && !c->l->more; i += DB_PATIENT_EACH_MAX) {
 			pagewalk_t w = {c, details, &budget, STATUS_OK, m};
 			int k = n - i < DB_PATIENT_EACH_MAX ? n - i : DB_PATIENT_EACH_MAX;
 			if ((ret = db_patient_each(c->s->c->db, prows + i, k, details, &c->row, walk_row,
@@ -563,9 +552,7 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 	}
 	/* Last visit: the date of the latest encounter (dates are not
 	 * encrypted; they are what reports count). */
-	for (int i = 0; i < c->l->n && c->l->n <= FEW; i++)
-		db_encounter_last(s->c->db, c->l->rows[i].prow, c->l->rows[i].last_visit, &ignore);
-	for (int i = 0; i < c->l->n && c->l->n > FEW; i += DB_ENCOUNTER_LAST_MANY) {
+	for (int i = 0; i < c->l->n; i += DB_ENCOUNTER_LAST_MANY) {
 		int64_t prows[DB_ENCOUNTER_LAST_MANY];
 		char last[DB_ENCOUNTER_LAST_MANY][11];
 		int k = c->l->n - i < DB_ENCOUNTER_LAST_MANY ? c->l->n - i : DB_ENCOUNTER_LAST_MANY;
@@ -575,7 +562,6 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 			for (int j = 0; j < k; j++)
 				memcpy(c->l->rows[i + j].last_visit, last[j], 11);
 	}
-	/* Noting the search may write the audit batch: not inside the read. */
 	db_read_end(s->c->db, reading);
 	reading = 0;
 	if (c->l->kind != PQ_RECENT)

@@ -425,13 +425,11 @@ static batch_t *next_ready(feed_t *f, worker_t *self, int64_t seq, msg_t *m)
 			b = NULL;
 			break;
 		}
-		if (work_one(f, self, 0, m))
+		if (work_one(f, self, 0, m) || f->stop)
 			continue;
-		if (f->stop)
-			continue;
-		/* Nothing to take and not ready: a worker is on it. (With no
-		 * workers left, the batch is either ready or the feed is over.) */
-		if (f->workers == 0 && !(b->state == B_FILLING && b->seq == seq)) {
+		/* Nothing to take and not ready: a worker is on it. With no
+		 * worker left it would have been ready: the feed is over. */
+		if (f->workers == 0) {
 			b = NULL;
 			break;
 		}

@@ -243,7 +243,7 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 	keyring_t *kr = NULL;
 	session_t *s = NULL;
 	msg_t dbm;
-	char when[24], os_user[40], from[72];
+	char when[24];
 	int grants = 0;
 
 	*out = NULL;
@@ -317,10 +317,9 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 	}
 	kr = NULL;
 	core_now(when);
-	core_provenance(os_user, from);
 	if ((ret = audit_drain_pending(s, m)) != STATUS_OK)
 		goto cleanup;
-	if ((ret = db_user_login_ok(c->db, u.id, when, from, m)) != STATUS_OK)
+	if ((ret = db_user_login_ok(c->db, u.id, when, s->source, m)) != STATUS_OK)
 		goto cleanup;
 	if ((ret = clinical_publish_seal_key(s, m)) != STATUS_OK)
 		goto cleanup;

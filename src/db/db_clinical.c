@@ -160,8 +160,19 @@ static char sql_last_many[160 + DB_ENCOUNTER_LAST_MANY * 6];
 status_t db_encounter_last_many(db_t *db, const int64_t *prows, int n, char (*out)[11],
 				msg_t *m)
 {
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = STATUS_OK;
+	if (n > DB_ENCOUNTER_LAST_MANY)
+		return msg_fail(m, STATUS_ERR, "Too many patients asked for at once.");
 	for (int i = 0; i < n; i++)
 		out[i][0] = '\0';
+	/* A few one by one: an IN list of 64 places costs more than it saves. */
+	if (n <= DB_ENCOUNTER_LAST_FEW) {
+		for (int i = 0; i < n && ret == STATUS_OK; i++)
+			ret = db_encounter_last(db, prows[i], out[i], m);
+		return ret;
+	}
 	if (!sql_last_many[0]) {
 		size_t o = (size_t)snprintf(sql_last_many, sizeof sql_last_many,
 					    "SELECT prow, substr(max(start), 1, 10) FROM encounters "
@@ -171,28 +182,23 @@ status_t db_encounter_last_many(db_t *db, const int64_t *prows, int n, char (*ou
 					      k > 1 ? "," : "", k);
 		snprintf(sql_last_many + o, sizeof sql_last_many - o, ") GROUP BY prow");
 	}
-	for (int first = 0; first < n; first += DB_ENCOUNTER_LAST_MANY) {
-		sqlite3_stmt *st;
-		int rc;
-		status_t ret = db_cached(db, sql_last_many, &st, m);
-		if (ret != STATUS_OK)
-			return ret;
-		for (int k = 0; k < DB_ENCOUNTER_LAST_MANY; k++) {
-			if (first + k < n)
-				sqlite3_bind_int64(st, k + 1, prows[first + k]);
-			else
-				sqlite3_bind_null(st, k + 1);
-		}
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int64_t prow = sqlite3_column_int64(st, 0);
-			for (int i = first; i < n && i < first + DB_ENCOUNTER_LAST_MANY; i++)
-				if (prows[i] == prow)
-					db_col_text(st, 1, out[i], 11);
-		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return db_fail(db, rc, "reading the last visits", m);
+	if ((ret = db_cached(db, sql_last_many, &st, m)) != STATUS_OK)
+		return ret;
+	for (int k = 0; k < DB_ENCOUNTER_LAST_MANY; k++) {
+		if (k < n)
+			sqlite3_bind_int64(st, k + 1, prows[k]);
+		else
+			sqlite3_bind_null(st, k + 1);
 	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t prow = sqlite3_column_int64(st, 0);
+		for (int i = 0; i < n; i++)
+			if (prows[i] == prow)
+				db_col_text(st, 1, out[i], 11);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, "reading the last visits", m);
 	return STATUS_OK;
 }
 

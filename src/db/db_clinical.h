@@ -69,10 +69,11 @@ status_t db_encounter_list(db_t *db, int64_t prow, db_encounter_fn fn, void *arg
 status_t db_encounter_close(db_t *db, int64_t erow, const char *when, const char *by, msg_t *m);
 /* Date (YYYY-MM-DD) of the patient's latest encounter, "" if none. */
 status_t db_encounter_last(db_t *db, int64_t prow, char out[11], msg_t *m);
-/* The same for n patients at once, one statement per
- * DB_ENCOUNTER_LAST_MANY of them: out[i] is prows[i]'s last visit, "" if
- * none. */
+/* The same for up to DB_ENCOUNTER_LAST_MANY patients at once, with one
+ * statement when they are more than DB_ENCOUNTER_LAST_FEW: out[i] is
+ * prows[i]'s last visit, "" if none. */
 #define DB_ENCOUNTER_LAST_MANY 64
+#define DB_ENCOUNTER_LAST_FEW 4
 status_t db_encounter_last_many(db_t *db, const int64_t *prows, int n, char (*out)[11],
 				msg_t *m);
 

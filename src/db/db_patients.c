@@ -99,10 +99,30 @@ static void row_from(sqlite3_stmt *st, db_patient_row_t *r)
 	blob_into(st, 10, r->match, sizeof r->match, &r->match_len);
 }
 
+/* A row read as "prow, id, version, confidential, ident[, ...]": only what
+ * a search list needs, or the whole row when `full`. */
+#define IDENT_COLS "prow, id, version, confidential, ident"
+
+static void from_stmt(sqlite3_stmt *st, db_patient_row_t *r, int full)
+{
+	if (full) {
+		row_from(st, r);
+		return;
+	}
+	r->prow = sqlite3_column_int64(st, 0);
+	db_col_text(st, 1, r->id, sizeof r->id);
+	r->version = sqlite3_column_int(st, 2);
+	r->confidential = sqlite3_column_int(st, 3);
+	blob_into(st, 4, r->ident, sizeof r->ident, &r->ident_len);
+	r->details_len = r->match_len = 0;
+	/* Not read here: empty, not left over (callers copy them). */
+	r->created[0] = r->created_by[0] = '\0';
+	r->updated[0] = r->updated_by[0] = '\0';
+}
+
 static const char SQL_GET[] = "SELECT " PATIENT_COLS " FROM patients WHERE prow = ?1";
 static const char SQL_GET_ID[] = "SELECT " PATIENT_COLS " FROM patients WHERE id = ?1";
-static const char SQL_GET_IDENT[] =
-	"SELECT prow, id, version, confidential, ident FROM patients WHERE prow = ?1";
+static const char SQL_GET_IDENT[] = "SELECT " IDENT_COLS " FROM patients WHERE prow = ?1";
 
 static status_t get_one(db_t *db, const char *sql, int64_t prow, const char *id,
 			db_patient_row_t *out, int full, msg_t *m)
@@ -118,20 +138,7 @@ static status_t get_one(db_t *db, const char *sql, int64_t prow, const char *id,
 		sqlite3_bind_int64(st, 1, prow);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		if (full) {
-			row_from(st, out);
-		} else {
-			out->prow = sqlite3_column_int64(st, 0);
-			db_col_text(st, 1, out->id, sizeof out->id);
-			out->version = sqlite3_column_int(st, 2);
-			out->confidential = sqlite3_column_int(st, 3);
-			blob_into(st, 4, out->ident, sizeof out->ident, &out->ident_len);
-			out->details_len = 0;
-			out->match_len = 0;
-			/* Not read here: empty, not left over (callers copy them). */
-			out->created[0] = out->created_by[0] = '\0';
-			out->updated[0] = out->updated_by[0] = '\0';
-		}
+		from_stmt(st, out, full);
 	} else if (rc == SQLITE_DONE) {
 		ret = msg_fail(m, STATUS_NOTFOUND, "No such patient.");
 	} else {
@@ -193,10 +200,23 @@ status_t db_patient_each(db_t *db, const int64_t *prows, int n, int full, db_pat
 	const char *sql = full ? sql_each_full : sql_each_ident;
 	if (n > DB_PATIENT_EACH_MAX)
 		return msg_fail(m, STATUS_ERR, "Too many rows asked for at once.");
+	/* A few (an MRN, a rare name) one by one: an IN list of 64 places
+	 * costs more than it saves then. */
+	if (n <= DB_PATIENT_EACH_FEW) {
+		for (k = 0; k < n; k++) {
+			ret = get_one(db, full ? SQL_GET : SQL_GET_IDENT, prows[k], NULL, buf, full, m);
+			if (ret == STATUS_NOTFOUND)
+				continue;
+			if (ret != STATUS_OK)
+				return ret;
+			if (fn(buf, arg))
+				break;
+		}
+		return STATUS_OK;
+	}
 	if (!sql_each_full[0]) {
 		each_sql(sql_each_full, sizeof sql_each_full, PATIENT_COLS);
-		each_sql(sql_each_ident, sizeof sql_each_ident,
-			 "prow, id, version, confidential, ident");
+		each_sql(sql_each_ident, sizeof sql_each_ident, IDENT_COLS);
 	}
 	if ((ret = db_cached(db, sql, &st, m)) != STATUS_OK)
 		return ret;
@@ -207,18 +227,7 @@ status_t db_patient_each(db_t *db, const int64_t *prows, int n, int full, db_pat
 			sqlite3_bind_null(st, k + 1);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (full) {
-			row_from(st, buf);
-		} else {
-			buf->prow = sqlite3_column_int64(st, 0);
-			db_col_text(st, 1, buf->id, sizeof buf->id);
-			buf->version = sqlite3_column_int(st, 2);
-			buf->confidential = sqlite3_column_int(st, 3);
-			blob_into(st, 4, buf->ident, sizeof buf->ident, &buf->ident_len);
-			buf->details_len = buf->match_len = 0;
-			buf->created[0] = buf->created_by[0] = '\0';
-			buf->updated[0] = buf->updated_by[0] = '\0';
-		}
+		from_stmt(st, buf, full);
 		if (fn(buf, arg))
 			break;
 	}

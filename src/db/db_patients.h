@@ -46,12 +46,14 @@ status_t db_patient_get_by_id(db_t *db, const char *id, db_patient_row_t *out, m
 /* Fetch only what a search list needs (prow, id, confidential, ident). */
 status_t db_patient_get_ident(db_t *db, int64_t prow, db_patient_row_t *out, msg_t *m);
 
-/* The rows of up to DB_PATIENT_EACH_MAX prows (missing ones skipped), in
- * ascending prow order, read by one statement: fn(row, arg) for each until
- * it returns non-zero. Only what a search list needs is read (as
+/* The rows of up to DB_PATIENT_EACH_MAX prows, given in ascending order
+ * (missing ones skipped), in that order: fn(row, arg) for each until it
+ * returns non-zero. More than DB_PATIENT_EACH_FEW are read by one
+ * statement. Only what a search list needs is read (as
  * db_patient_get_ident) unless `full`. buf holds each row during its call;
  * it is the caller's (and may hold decrypted-to-be data: wipe it). */
 #define DB_PATIENT_EACH_MAX 64
+#define DB_PATIENT_EACH_FEW 4
 typedef int (*db_patient_fn)(const db_patient_row_t *row, void *arg);
 status_t db_patient_each(db_t *db, const int64_t *prows, int n, int full, db_patient_row_t *buf,
 			 db_patient_fn fn, void *arg, msg_t *m);

@@ -75,7 +75,7 @@ static status_t user_get(db_t *db, const char *sql, const char *key, db_user_t *
 			 msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
-	/* Cached: every permission check re-reads the acting account. */
+	/* Cached: sign-on and user screens read accounts often. */
 	status_t ret = db_cached(db, sql, &st, m);
 	int rc;
 	if (ret != STATUS_OK)
