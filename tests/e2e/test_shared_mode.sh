@@ -156,6 +156,29 @@ check "a user's config cannot move the data directory" test $? -ne 0
 out=$(printf '%s\n' "$PW_ADMIN" | as_user "$CR" --config "$W/my.ini" --user admin --password-stdin user list 2>&1)
 check "a user's config cannot point the database out of it" test $? -ne 0
 
+printf '[ui]\ndate_format = MM/DD/YYYY\n' >"$W/ui.ini"
+chown "$USR" "$W/ui.ini"
+out=$(as_user "$CR" --config "$W/ui.ini" config check 2>&1)
+check "a user's own --config file is read (with the user's ids)" sh -c '[ "$1" -eq 0 ]' _ $?
+
+# --- the data directory comes from the root-owned system file only ---------------
+mkdir -p "$T/etc/chartroom"
+sh "$PREFIX/share/chartroom/setup-shared.sh" --group "$GRP" --datadir "$T/data2" --bin "$CR" >/dev/null 2>&1
+printf '[database]\ndata_dir = %s\n' "$T/data2" >"$T/etc/chartroom/chartroom.ini"
+chmod 0644 "$T/etc/chartroom/chartroom.ini"
+printf '%s\n' "$PW_ADMIN" | "$CR" init --db c2.db --admin admin --password-stdin >/dev/null 2>&1
+check "[database] data_dir in the root-owned system file moves the data directory" test -f "$T/data2/c2.db"
+refused "... and the compiled-in one is then outside it" "$DATA/c.db"
+chmod 0664 "$T/etc/chartroom/chartroom.ini"
+out=$(printf '%s\n' "$PW_ADMIN" | as_user "$CR" --db c2.db --user admin --password-stdin user list 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && printf '%s' "$out" | grep -q "writable by no one else"; then
+	ok "a system file others may write is refused in shared mode"
+else
+	not_ok "a system file others may write is refused in shared mode" "rc=$rc $out"
+fi
+rm -rf "$T/etc" "$T/data2"
+
 # --- the environment ------------------------------------------------------------
 printf '[roles]\nnurse = +user_manage\n' >"$W/evil.ini"
 chown "$USR" "$W/evil.ini"
@@ -239,6 +262,26 @@ out=$(cr_user priv "$PW_PRIV" audit verify 2>&1)
 check "the audit chain is intact after all of it" sh -c 'printf "%s" "$1" | grep -q "audit chain OK"' _ "$out"
 
 # --- the full-screen app as the test user ------------------------------------------
+# A terminal description in the user's ~/.terminfo is never parsed by the
+# setgid program (only the system's); the same binary not setgid finds it.
+if command -v tic >/dev/null && command -v infocmp >/dev/null; then
+	infocmp -x xterm 2>/dev/null | sed '1,/^xterm/s/^xterm[^,]*,/crtestterm|terminal of the test user,/' >"$T/term.src"
+	runuser -u "$USR" -- tic -x -o "$W/.terminfo" "$T/term.src" 2>/dev/null
+	tui_keep
+	S=cr-$$-term
+	E2E_SESSIONS="$E2E_SESSIONS $S"
+	tmux -L "$TMUX_SOCK" new-session -d -s "$S" -x 80 -y 24 \
+		"env -i TERM=crtestterm HOME=$W '$T/build/chartroom' --db '$W/other.db'; sleep 30"
+	expect "control: the binary not setgid uses ~/.terminfo" "Password:" 15
+	tui_stop
+	S=cr-$$-term2
+	E2E_SESSIONS="$E2E_SESSIONS $S"
+	tmux -L "$TMUX_SOCK" new-session -d -s "$S" -x 80 -y 24 \
+		"env -i TERM=crtestterm HOME=$W '$CR' --db c.db; sleep 30"
+	expect "the setgid binary never reads the user's ~/.terminfo" "cannot drive this terminal" 15
+	tui_stop
+fi
+
 BIN=$CR
 DB=c.db
 CONF=$W/evil.ini
