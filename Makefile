@@ -5,12 +5,19 @@
 #   make valgrind   unit tests under valgrind
 #   make bench      benchmarks (figures and ratios to a same-run baseline)
 #   make demo       install, build, create demo/chartroom.db, open the app
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=          (personal mode)
+#   make install-shared PREFIX= DESTDIR= GROUP=chartroom DATADIR=/var/lib/chartroom
+#                   (shared mode: setgid binary, data directory; README "Two modes")
 #   make deps       install missing Debian packages
 #   make format     clang-format the sources
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+# Shared mode: the binary's group, and the data directory and system
+# configuration compiled into the binary (gen/paths.h).
+GROUP ?= chartroom
+DATADIR ?= /var/lib/chartroom
+SYSCONFDIR ?= /etc
 BUILD ?= build
 CC ?= cc
 
@@ -47,8 +54,17 @@ BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 MIGRATIONS := $(sort $(wildcard assets/migrations/*.sql))
 WORDLISTS := $(sort $(wildcard assets/wordlists/*.txt))
 
-.PHONY: all check unit e2e asan valgrind bench demo install clean deps format
+.PHONY: all check unit e2e asan valgrind bench demo install install-shared clean deps format FORCE
 all: $(BIN)
+
+# The paths compiled in; rewritten only when DATADIR or SYSCONFDIR change, so
+# only what includes it is rebuilt.
+$(BUILD)/gen/paths.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define CHARTROOM_DATA_DIR "%s"\n#define CHARTROOM_SYSTEM_CONFIG "%s"\n' \
+		'$(DATADIR)' '$(SYSCONFDIR)/chartroom/chartroom.ini' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/obj/core/config.o: $(BUILD)/gen/paths.h
 
 $(BUILD)/gen/embedded.c: tools/embed.sh $(MIGRATIONS) assets/chartroom.ini $(WORDLISTS)
 	@mkdir -p $(@D)
@@ -118,6 +134,23 @@ install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/chartroom
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/chartroom
 	install -m 0644 assets/chartroom.ini $(DESTDIR)$(PREFIX)/share/chartroom/chartroom.ini
+
+# Shared mode. With DESTDIR (a package being staged) only the files are
+# laid out; the system steps (group, setgid, data directory) are
+# packaging/setup-shared.sh, installed beside them for the package's
+# postinst. Without DESTDIR (as root) they run now.
+install-shared: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/chartroom
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/chartroom
+	install -m 0644 assets/chartroom.ini $(DESTDIR)$(PREFIX)/share/chartroom/chartroom.ini
+	install -m 0755 packaging/setup-shared.sh $(DESTDIR)$(PREFIX)/share/chartroom/setup-shared.sh
+	@if [ -z "$(DESTDIR)" ]; then \
+		sh packaging/setup-shared.sh --group '$(GROUP)' --datadir '$(DATADIR)' \
+			--bin '$(PREFIX)/bin/chartroom'; \
+	else \
+		echo "staged in $(DESTDIR); the package's postinst runs:"; \
+		echo "  $(PREFIX)/share/chartroom/setup-shared.sh --group $(GROUP) --datadir $(DATADIR) --bin $(PREFIX)/bin/chartroom"; \
+	fi
 
 format:
 	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*.c bench/*.c

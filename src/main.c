@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/privsep.h"
 #include "core/config.h"
 #include "core/crypto.h"
 #include "ui/cli.h"
@@ -60,6 +61,12 @@ int main(int argc, char **argv)
 	status_t st;
 	int rest = 0, want = 0, rc;
 
+	/* First of all: in a shared install (setgid), clean the environment
+	 * and put the group down until the database layer needs it. */
+	if ((st = privsep_start(&m)) != STATUS_OK) {
+		fprintf(stderr, "chartroom: %s\n", m.text);
+		return status_exit_code(st);
+	}
 	if ((rc = take_globals(argc, argv, &g, &rest, &want)) != 0) {
 		cli_usage(stderr);
 		return rc;
@@ -82,6 +89,13 @@ int main(int argc, char **argv)
 	}
 	st = config_load(g.config_path, cfg, &m);
 	if (st != STATUS_OK) {
+		fprintf(stderr, "chartroom: %s\n", m.text);
+		free(cfg);
+		return status_exit_code(st);
+	}
+	/* Shared mode: every database lives in the data directory from the
+	 * trusted configuration (checked when the database is opened). */
+	if (privsep_shared() && (st = privsep_set_data_dir(cfg->data_dir, &m)) != STATUS_OK) {
 		fprintf(stderr, "chartroom: %s\n", m.text);
 		free(cfg);
 		return status_exit_code(st);

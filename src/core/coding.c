@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "base/text.h"
+#include "base/userfile.h"
 #include "core/audit.h"
 #include "core/csv.h"
 #include "core/internal.h"
@@ -74,18 +75,18 @@ static int undotted(const char *in, char *out, size_t size)
 
 /* ---- import ----------------------------------------------------------- */
 
-static status_t file_digest(const char *path, char hex[65], msg_t *m)
+/* The digest of the whole file, then back to its start: the file loaded
+ * is the file digested (one open, not two). */
+static status_t file_digest(FILE *f, const char *path, char hex[65], msg_t *m)
 {
-	FILE *f = fopen(path, "rb");
 	crypto_generichash_state st;
 	unsigned char buf[65536], h[32];
 	size_t n;
-	if (!f)
-		return msg_fail(m, STATUS_NOTFOUND, "Cannot open %s: %s.", path, strerror(errno));
 	crypto_generichash_init(&st, NULL, 0, sizeof h);
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
 		crypto_generichash_update(&st, buf, n);
-	fclose(f);
+	if (ferror(f) || fseek(f, 0, SEEK_SET) != 0)
+		return msg_fail(m, STATUS_ERR, "Cannot read %s: %s.", path, strerror(errno));
 	crypto_generichash_final(&st, h, sizeof h);
 	sodium_bin2hex(hex, 65, h, sizeof h);
 	return STATUS_OK;
@@ -387,22 +388,26 @@ status_t codes_import(session_t *s, codesys_t cs, const char *path, const char *
 	text_copy(v.effective, sizeof v.effective, effective);
 	core_now(v.imported);
 	text_copy(v.imported_by, sizeof v.imported_by, s->user.name);
-	if ((ret = file_digest(path, v.digest, m)) != STATUS_OK)
+	/* With the user's own ids in a shared install (base/userfile.h). */
+	if ((ret = userfile_fopen(path, "rb", &f, m)) != STATUS_OK)
 		return ret;
+	if ((ret = file_digest(f, path, v.digest, m)) != STATUS_OK)
+		goto cleanup;
 	if (db_codeset_get(s->c->db, v.system, version, &have, &ignore) == STATUS_OK) {
-		if (strcmp(have.digest, v.digest) != 0)
-			return msg_fail(m, STATUS_CONFLICT,
-					"%s %s is already loaded from a different file; give the new "
-					"file another version name.",
-					sys_labels[cs], version);
+		if (strcmp(have.digest, v.digest) != 0) {
+			ret = msg_fail(m, STATUS_CONFLICT,
+				       "%s %s is already loaded from a different file; give the new "
+				       "file another version name.",
+				       sys_labels[cs], version);
+			goto cleanup;
+		}
 		rep->already_loaded = 1;
 		rep->codes = have.codes;
 		rep->billable = have.billable;
-		return msg_fail(m, STATUS_OK, "%s %s is already loaded (%lld codes); nothing to do.",
-				sys_labels[cs], version, (long long)have.codes);
+		ret = msg_fail(m, STATUS_OK, "%s %s is already loaded (%lld codes); nothing to do.",
+			       sys_labels[cs], version, (long long)have.codes);
+		goto cleanup;
 	}
-	if (!(f = fopen(path, "rb")))
-		return msg_fail(m, STATUS_NOTFOUND, "Cannot open %s: %s.", path, strerror(errno));
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		goto cleanup;
 	db_bulk_mode(s->c->db, 1, &ignore);

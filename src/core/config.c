@@ -11,9 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fcntl.h>
 #include <iniparser.h>
 
 #include "base/embedded.h"
+#include "base/privsep.h"
+#include "base/userfile.h"
+/* CHARTROOM_DATA_DIR and CHARTROOM_SYSTEM_CONFIG, written by the Makefile
+ * from DATADIR and SYSCONFDIR (make DATADIR=/srv/chartroom ...). */
+#include "gen/paths.h"
 
 typedef enum { T_INT, T_STR, T_ENUM, T_ROLE } setting_type_t;
 
@@ -40,6 +46,9 @@ static const char *const height_names[] = {"cm", "in", NULL};
 #define OFF(f) offsetof(config_t, f), sizeof(((config_t *)0)->f)
 static const setting_t settings[] = {
 	{"database:path", T_STR, OFF(db_path), 0, 0, 0, NULL, "a file path"},
+	/* Read only from the system file (trusted_data_dir); elsewhere checked
+	 * and ignored. */
+	{"database:data_dir", T_STR, OFF(data_dir), 0, 0, 0, NULL, "an absolute path"},
 	{"database:busy_timeout_ms", T_INT, OFF(busy_timeout_ms), 100, 60000, 0, NULL, NULL},
 	{"security:idle_lock_seconds", T_INT, OFF(idle_lock_seconds), 5, 3600, 0, NULL, NULL},
 	{"security:lockout_after", T_INT, OFF(lockout_after), 3, 50, 0, NULL, NULL},
@@ -130,6 +139,12 @@ static status_t set_one(const setting_t *s, const char *file, const char *val, c
 							file, s->key, val);
 		if (strcmp(s->key, "database:path") == 0 && !*val)
 			return msg_fail(m, STATUS_CONFIG, "%s:%s: must not be empty", file, s->key);
+		if (strcmp(s->key, "database:data_dir") == 0) {
+			if (val[0] != '/')
+				return msg_fail(m, STATUS_CONFIG, "%s:%s: must be an absolute path",
+						file, s->key);
+			return STATUS_OK; /* only trusted_data_dir sets it */
+		}
 		memcpy(dst, val, strlen(val) + 1);
 		return STATUS_OK;
 	case T_ENUM:
@@ -259,6 +274,79 @@ static status_t parse_file(const char *path, const char *label, dictionary **out
 	return STATUS_OK;
 }
 
+/* Open a configuration file with the user's own ids (base/userfile.h):
+ * *fd and the /proc/self/fd name iniparser reads it through, so the file
+ * checked is the file parsed. */
+static status_t open_config(const char *path, int *fd, char proc[64], struct stat *sb, msg_t *m)
+{
+	status_t ret;
+	msg_t why;
+	if ((ret = userfile_open(path, O_RDONLY, 0, fd, &why)) != STATUS_OK)
+		return msg_fail(m, STATUS_CONFIG, "%s", why.text);
+	if (fstat(*fd, sb) != 0 || !S_ISREG(sb->st_mode)) {
+		close(*fd);
+		*fd = -1;
+		return msg_fail(m, STATUS_CONFIG, "%s: not a regular file", path);
+	}
+	snprintf(proc, 64, "/proc/self/fd/%d", *fd);
+	return STATUS_OK;
+}
+
+/* [database] data_dir comes only from the system file, and only when root
+ * owns it and its directory and nobody else may write them; otherwise the
+ * compiled-in CHARTROOM_DATA_DIR. A user's configuration or the
+ * environment never moves the data directory of a shared install. In
+ * shared mode an untrusted system file is an error; in personal mode the
+ * data directory is unused and the file is only skipped here. */
+static status_t trusted_data_dir(config_t *cfg, msg_t *m)
+{
+	status_t ret = STATUS_OK;
+	const char *path = CHARTROOM_SYSTEM_CONFIG;
+	dictionary *d = NULL;
+	struct stat sb, db;
+	char proc[64], dir[PATH_MAX], *slash;
+	const char *val;
+	int fd = -1;
+
+	snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", CHARTROOM_DATA_DIR);
+	if (access(path, F_OK) != 0)
+		return STATUS_OK;
+	if ((ret = open_config(path, &fd, proc, &sb, m)) != STATUS_OK)
+		return privsep_shared() ? ret : STATUS_OK;
+	snprintf(dir, sizeof dir, "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir ? 1 : 0] = '\0';
+	if (sb.st_uid != 0 || (sb.st_mode & 0022) || lstat(dir, &db) != 0 || db.st_uid != 0 ||
+	    (db.st_mode & 0022)) {
+		if (privsep_shared())
+			ret = msg_fail(m, STATUS_CONFIG,
+				       "%s: must be owned by root and writable by no one else "
+				       "(and so must %s); refused.",
+				       path, dir);
+		goto cleanup;
+	}
+	if ((ret = parse_file(proc, path, &d, m)) != STATUS_OK) {
+		if (!privsep_shared())
+			ret = STATUS_OK;
+		goto cleanup;
+	}
+	val = iniparser_getstring(d, "database:data_dir", NULL);
+	if (val && (val[0] != '/' || strlen(val) >= sizeof cfg->data_dir)) {
+		ret = msg_fail(m, STATUS_CONFIG, "%s:database:data_dir: must be an absolute path",
+			       path);
+		if (!privsep_shared())
+			ret = STATUS_OK;
+		goto cleanup;
+	}
+	if (val)
+		snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", val);
+cleanup:
+	iniparser_freedict(d);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 status_t config_defaults(config_t *cfg, msg_t *m)
 {
 	status_t ret = STATUS_OK;
@@ -284,6 +372,8 @@ status_t config_defaults(config_t *cfg, msg_t *m)
 	if ((ret = parse_file(path, "built-in defaults", &d, m)) != STATUS_OK)
 		goto cleanup;
 	ret = apply_dict(d, "built-in defaults", cfg, m);
+	if (ret == STATUS_OK)
+		ret = trusted_data_dir(cfg, m);
 cleanup:
 	iniparser_freedict(d);
 	close(fd);
@@ -295,18 +385,22 @@ status_t config_load_file(const char *path, config_t *cfg, msg_t *m)
 	status_t ret;
 	dictionary *d = NULL;
 	struct stat sb;
+	char proc[64];
+	int fd = -1;
 
 	if ((ret = config_defaults(cfg, m)) != STATUS_OK)
 		return ret;
-	if (stat(path, &sb) != 0)
-		return msg_fail(m, STATUS_CONFIG, "%s: %s", path, strerror(errno));
-	if (!S_ISREG(sb.st_mode))
-		return msg_fail(m, STATUS_CONFIG, "%s: not a regular file", path);
-	if (sb.st_mode & S_IWOTH)
+	if ((ret = open_config(path, &fd, proc, &sb, m)) != STATUS_OK)
+		return ret;
+	if (sb.st_mode & S_IWOTH) {
+		close(fd);
 		return msg_fail(m, STATUS_CONFIG,
 				"%s: others may write this file; refused (run: chmod o-w %s)", path,
 				path);
-	if ((ret = parse_file(path, path, &d, m)) != STATUS_OK)
+	}
+	ret = parse_file(proc, path, &d, m);
+	close(fd);
+	if (ret != STATUS_OK)
 		return ret;
 	ret = apply_dict(d, path, cfg, m);
 	iniparser_freedict(d);
@@ -322,7 +416,7 @@ status_t config_load_file(const char *path, config_t *cfg, msg_t *m)
 status_t config_load(const char *explicit_path, config_t *cfg, msg_t *m)
 {
 	const char *env = getenv("CHARTROOM_CONFIG");
-	static const char *const optional[] = {"./chartroom.ini", "/etc/chartroom/chartroom.ini"};
+	static const char *const optional[] = {"./chartroom.ini", CHARTROOM_SYSTEM_CONFIG};
 
 	if (explicit_path && *explicit_path)
 		return config_load_file(explicit_path, cfg, m);

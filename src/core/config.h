@@ -22,6 +22,9 @@ typedef struct config {
 	char source[PATH_MAX]; /* file read, or "built-in defaults" */
 
 	char db_path[PATH_MAX];
+	/* Shared mode's data directory: only from the root-owned system file
+	 * ([database] data_dir) or the compiled-in CHARTROOM_DATA_DIR. */
+	char data_dir[PATH_MAX];
 	int busy_timeout_ms;
 
 	int idle_lock_seconds;

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "base/userfile.h"
 #include "core/csv.h"
 #include "core/internal.h"
 #include "core/patient.h"
@@ -231,8 +232,9 @@ status_t import_patients(session_t *s, const char *path, int skip_bad, import_re
 	memset(rep, 0, sizeof *rep);
 	if ((ret = session_require(s, ACT_PATIENT_IMPORT, m)) != STATUS_OK)
 		return ret;
-	if (!(f = fopen(path, "rb")))
-		return msg_fail(m, STATUS_NOTFOUND, "Cannot open %s: %s.", path, strerror(errno));
+	/* With the user's own ids in a shared install (base/userfile.h). */
+	if ((ret = userfile_fopen(path, "rb", &f, m)) != STATUS_OK)
+		return ret;
 	map = calloc(1, sizeof *map);
 	p = malloc(sizeof *p);
 	csv = csv_new(f);

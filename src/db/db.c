@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/embedded.h"
+#include "base/privsep.h"
 
 status_t db_fail(db_t *db, int rc, const char *what, msg_t *m)
 {
@@ -151,6 +153,12 @@ status_t db_migrate_to(db_t *db, int target, msg_t *m)
 	return STATUS_OK;
 }
 
+/* In a shared install the whole of db_open runs with the chartroom group
+ * (base/privsep.h): the path check inside the data directory, the create,
+ * sqlite3_open_v2, and the first reads and the journal-mode switch, which
+ * make SQLite open the -wal and -shm files. SQLite keeps all three open for
+ * the connection's life, so nothing after db_open needs the group until
+ * db_close. */
 status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_t **out,
 		 msg_t *m)
 {
@@ -158,30 +166,54 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 	db_t *db = NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	struct stat sb;
-	int rc;
+	char real[PATH_MAX];
+	int rc, raised = 0, created = 0;
 
 	*out = NULL;
-	if (!path || !*path)
-		return msg_fail(m, STATUS_USAGE, "No database given: use --db PATH or set "
-						 "[database] path in the configuration.");
+	/* Personal mode: the path as given. Shared mode: its canonical form
+	 * inside the data directory, or a refusal. */
+	if ((ret = privsep_db_path(path, mode == DB_OPEN_CREATE, real, sizeof real, m)) !=
+	    STATUS_OK)
+		return ret;
+	path = real;
+	if ((ret = privsep_raise(m)) != STATUS_OK)
+		return ret;
+	raised = 1;
 	if (mode == DB_OPEN_CREATE) {
 		/* O_EXCL: never overwrite, even if the file appears between checks. */
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
 		if (fd < 0) {
 			if (errno == EEXIST)
-				return msg_fail(m, STATUS_EXISTS,
-						"%s already exists; Chartroom will not overwrite a "
-						"database. Choose another path.",
-						path);
-			return msg_fail(m, STATUS_ERR, "Cannot create %s: %s.", path,
-					strerror(errno));
+				ret = msg_fail(m, STATUS_EXISTS,
+					       "%s already exists; Chartroom will not overwrite a "
+					       "database. Choose another path.",
+					       path);
+			else
+				ret = msg_fail(m, STATUS_ERR, "Cannot create %s: %s.", path,
+					       strerror(errno));
+			goto cleanup;
+		}
+		created = 1;
+		/* Shared mode: the program's group, read and write for it, nothing
+		 * for others, whatever the directory's set-group-ID bit says. The
+		 * -wal and -shm files SQLite makes copy this mode. */
+		if (privsep_shared() &&
+		    (fchown(fd, (uid_t)-1, privsep_group()) != 0 || fchmod(fd, 0660) != 0)) {
+			ret = msg_fail(m, STATUS_ERR, "Cannot give %s to the program's group: %s.",
+				       path, strerror(errno));
+			close(fd);
+			goto cleanup;
 		}
 		close(fd);
 	} else if (stat(path, &sb) != 0) {
-		return msg_fail(m, STATUS_NOTFOUND,
-				"No database at %s. Create one with 'chartroom init --db %s --admin NAME'.",
-				path, path);
+		ret = msg_fail(m, STATUS_NOTFOUND,
+			       "No database at %s. Create one with 'chartroom init --db %s --admin "
+			       "NAME'.",
+			       path, path);
+		goto cleanup;
 	}
+	if ((ret = privsep_check_db_file(path, m)) != STATUS_OK)
+		goto cleanup;
 
 	db = calloc(1, sizeof *db);
 	if (!db || !(db->path = strdup(path))) {
@@ -191,6 +223,15 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 	rc = sqlite3_open_v2(path, &db->conn, flags, NULL);
 	if (rc != SQLITE_OK) {
 		ret = db_fail(db, rc, "opening the database", m);
+		goto cleanup;
+	}
+	/* SQLite quietly opens a file it may not write read-only; in a shared
+	 * install that means a broken group or mode: say so now. */
+	if (privsep_shared() && sqlite3_db_readonly(db->conn, "main") != 0) {
+		ret = msg_fail(m, STATUS_ERR,
+			       "%s cannot be written by the program's group; check the data "
+			       "directory's owner and mode (README, Two modes).",
+			       path);
 		goto cleanup;
 	}
 	sqlite3_extended_result_codes(db->conn, 1);
@@ -234,16 +275,22 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 	ret = db_exec(db, "PRAGMA journal_mode = WAL;", "setting up the connection", m);
 	if (ret == STATUS_OK)
 		ret = db_migrate_to(db, db_schema_latest(), m);
+	/* A read in WAL mode: by now SQLite has opened (or created) the -wal
+	 * and mapped the -shm, while the group is still held. */
+	if (ret == STATUS_OK && pragma_int(db, "SELECT count(*) FROM sqlite_master") < 0)
+		ret = msg_fail(m, STATUS_DB, "The database cannot be read.");
 
 cleanup:
 	if (ret != STATUS_OK) {
 		db_close(db);
-		if (mode == DB_OPEN_CREATE && ret != STATUS_EXISTS) {
-			/* We made the file; a failed create leaves nothing behind. */
+		/* We made the file; a failed create leaves nothing behind. */
+		if (created)
 			unlink(path);
-		}
-		return ret;
 	}
+	if (raised)
+		privsep_lower();
+	if (ret != STATUS_OK)
+		return ret;
 	*out = db;
 	return STATUS_OK;
 }
@@ -282,8 +329,14 @@ void db_close(db_t *db)
 	for (int i = 0; i < DB_STMT_CACHE; i++)
 		if (db->cache[i].st)
 			sqlite3_finalize(db->cache[i].st);
-	if (db->conn)
+	if (db->conn) {
+		/* The last connection checkpoints and deletes the -wal and -shm:
+		 * in a shared install that needs the group on the directory. */
+		int raised = privsep_raise(NULL) == STATUS_OK;
 		sqlite3_close(db->conn);
+		if (raised)
+			privsep_lower();
+	}
 	free(db->path);
 	free(db);
 }

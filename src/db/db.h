@@ -28,6 +28,10 @@ typedef enum {
 
 /* Open (or create) the database at path, set WAL, busy_timeout,
  * foreign_keys and secure_delete, and bring the schema up to date.
+ * In shared mode (base/privsep.h) the path must lie in the data directory
+ * (a relative one names a file there), only root may create, and the group
+ * privilege is held for the open only; db_path() is then the canonical
+ * path.
  * A database whose schema is newer than this binary is refused with
  * STATUS_SCHEMA. On success *out is owned by the caller (db_close). */
 status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_t **out,

@@ -26,6 +26,7 @@
 #include "core/patient_search.h"
 #include "core/synth.h"
 #include "core/users.h"
+#include "base/privsep.h"
 #include "base/text.h"
 
 #define PW_MAX 1100 /* more than any accepted password, to detect over-long */
@@ -249,9 +250,16 @@ static int cmd_init(cli_t *c)
 		return cli_usage_error(usage, err ? "an option needs a value" : NULL);
 	if (!c->g->db_path || !*c->g->db_path)
 		return cli_usage_error(usage, "--db PATH is required");
-	if (access(c->g->db_path, F_OK) == 0)
+	if (privsep_shared()) {
+		/* Before asking for a password: only root creates, and only in
+		 * the data directory (db_open checks again). */
+		char real[PATH_MAX];
+		if ((st = privsep_db_path(c->g->db_path, 1, real, sizeof real, &m)) != STATUS_OK)
+			return cli_fail(st, m.text);
+	} else if (access(c->g->db_path, F_OK) == 0) {
 		return cli_fail(STATUS_EXISTS, "the database file already exists; Chartroom will not "
 					   "overwrite it. Choose another path.");
+	}
 	if (!(pw = crypto_secure_text(PW_MAX)))
 		return cli_fail(STATUS_NOMEM, "out of memory");
 	st = read_new_password(c, admin, pw, PW_MAX, &m);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/text.h"
+#include "base/userfile.h"
 #include "core/clinical.h"
 #include "core/patient.h"
 #include "ui/cli_internal.h"
@@ -74,13 +75,12 @@ static const char *opt(cli_t *c, const char *name)
 /* Read a note file (at most NOTE_MAX bytes). */
 static char *read_file(const char *path, msg_t *m)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = NULL;
 	char *buf;
 	size_t n;
-	if (!f) {
-		msg_set(m, "Cannot open %s: %s.", path, strerror(errno));
+	/* With the user's own ids in a shared install (base/userfile.h). */
+	if (userfile_fopen(path, "rb", &f, m) != STATUS_OK)
 		return NULL;
-	}
 	buf = malloc(NOTE_MAX + 2);
 	if (!buf) {
 		fclose(f);

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/privsep.h"
+#include "base/userfile.h"
 #include "core/clinic.h"
 #include "core/perm.h"
 #include "core/session.h"
@@ -444,6 +446,7 @@ static void dump_screen(const ui_t *ui)
 	char tmp[PATH_MAX];
 	wchar_t *line = NULL;
 	FILE *f = NULL;
+	msg_t ignore;
 	int fd, y0, x0;
 
 	if (!ui->dump_path)
@@ -452,8 +455,10 @@ static void dump_screen(const ui_t *ui)
 		return;
 	if (!(line = calloc((size_t)COLS + 1, sizeof *line)))
 		return;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+	/* A path from the environment: opened with the user's own ids. */
+	if (userfile_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600, &fd, &ignore) !=
+		    STATUS_OK ||
+	    !(f = fdopen(fd, "w"))) {
 		if (fd >= 0)
 			close(fd);
 		goto cleanup;
@@ -768,12 +773,31 @@ static void extra_keys(void)
 
 static int start_terminal(ui_t *ui, msg_t *m)
 {
+	char *home = NULL;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		msg_set(m, "the full-screen app needs a terminal (see 'chartroom --help' for the "
 		           "command line)");
 		return -1;
 	}
-	if (!(ui->term = newterm(NULL, stdout, stdin))) {
+	/* A shared install runs with the user's ids after start-up, so
+	 * ncurses would read a terminal description from $HOME/.terminfo; a
+	 * damaged one must not be parsed by a process that can take the
+	 * chartroom group back. Only the system's terminfo (the environment
+	 * cleaning dropped TERMINFO and TERMINFO_DIRS already). */
+	if (privsep_shared()) {
+		const char *h = getenv("HOME");
+		if (h && !(home = strdup(h))) {
+			msg_set(m, "out of memory");
+			return -1;
+		}
+		unsetenv("HOME");
+	}
+	ui->term = newterm(NULL, stdout, stdin);
+	if (home) {
+		setenv("HOME", home, 1);
+		free(home);
+	}
+	if (!ui->term) {
 		const char *term = getenv("TERM");
 		msg_set(m, "cannot drive this terminal (TERM=%s)", term ? term : "unset");
 		return -1;
