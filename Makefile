@@ -39,6 +39,16 @@ UI_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(UI_SRC) src/main.c)
 LIB := $(BUILD)/libchartroom.a
 BIN := $(BUILD)/chartroom
 
+# The test binary: the same program with -DCHARTROOM_TEST_HOOKS, for the
+# end-to-end tests that need a hook (the screen dump). Only the files that
+# use the macro are compiled twice (into obj-test/); make and make install
+# build and install the release binary, which has no hooks.
+APP_SRC := $(BASE_SRC) $(DB_SRC) $(CORE_SRC) $(UI_SRC) src/main.c
+HOOK_SRC := $(shell grep -l CHARTROOM_TEST_HOOKS $(APP_SRC))
+TEST_BIN := $(BUILD)/chartroom-test
+TEST_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(filter-out $(HOOK_SRC),$(APP_SRC))) \
+	$(BUILD)/obj/gen/embedded.o $(patsubst src/%.c,$(BUILD)/obj-test/%.o,$(HOOK_SRC))
+
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_SRC := $(wildcard bench/*.c)
@@ -65,11 +75,18 @@ $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+$(BUILD)/obj-test/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DCHARTROOM_TEST_HOOKS -c $< -o $@
+
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BIN): $(UI_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(UI_OBJ) $(LIB) $(LDLIBS_APP)
+
+$(TEST_BIN): $(TEST_OBJ)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LDLIBS_APP)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB)
 	@mkdir -p $(@D)
@@ -84,20 +101,20 @@ deps:
 	@sh packaging/deps.sh
 
 unit: $(BIN) $(UNIT_BIN)
-e2e: $(BIN)
+e2e: $(BIN) $(TEST_BIN)
 
 # make check: install what is missing, build, run unit and e2e tests, one
 # summary line "N passed, M failed" at the end.
 check:
 	@sh packaging/deps.sh
-	@$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) $(UNIT_BIN)
 	@sh tests/run.sh $(BUILD)
 
 asan:
 	@sh packaging/deps.sh
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" build-asan/chartroom \
+		LDFLAGS="-fsanitize=address,undefined" build-asan/chartroom build-asan/chartroom-test \
 		$(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		sh tests/run.sh build-asan

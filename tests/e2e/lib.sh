@@ -6,6 +6,9 @@
 # Use: . "$(dirname "$0")/lib.sh"; e2e_setup; ...; e2e_done
 set -u
 BIN=${CHARTROOM_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/chartroom}
+# The test build (-DCHARTROOM_TEST_HOOKS: the screen dump), for the tests
+# that need a hook; next to BIN unless given.
+TEST_BIN=${CHARTROOM_TEST_BIN:-$(dirname "$BIN")/chartroom-test}
 ROOT=${CHARTROOM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 E2E_N=0
 E2E_FAILED=0
