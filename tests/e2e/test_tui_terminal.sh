@@ -104,7 +104,7 @@ expect "the field scrolls (marker at the left)" "User:      <xxxxxxx" 5
 tui_send Tab
 tui_type "$long$long$long$long$long$long"
 tui_send Enter
-expect "an over-long sign-on is just refused" "Wrong user name or password." 15
+expect "an over-long sign-on is just refused" "Sign-on failed. Check the user name and password" 15
 tui_send Escape
 tui_wait "Quit Chartroom?" 5 >/dev/null
 tui_send y
