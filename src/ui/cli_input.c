@@ -97,12 +97,15 @@ static status_t ask(cli_field_t *f, int n, msg_t *m)
 	char prompt[256];
 	size_t cap = 0;
 	char *line;
-	int editing = 0;
+	int editing = 0, asking = 0;
 	for (int i = 0; i < n; i++) {
 		if (f[i].cap > cap)
 			cap = f[i].cap;
 		editing |= f[i].current != NULL;
+		asking |= f[i].ask;
 	}
+	if (!asking)
+		return STATUS_OK;
 	if (!(line = malloc(cap + 2)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
 	fprintf(stderr, "%s", editing ? "Enter keeps a value, - clears it.\n"
