@@ -179,9 +179,9 @@ static status_t parse(FILE *in, const char *what, cli_field_t *f, int n, msg_t *
 				goto cleanup;
 			}
 	}
-	do
-		ret = csv_next(csv, &v, &nv, &line, m);
-	while (ret == STATUS_OK && blank_record(v, nv));
+	/* The record after the header is the row, even an empty one (a single
+	 * column set to ""); only blank lines after it are ignored. */
+	ret = csv_next(csv, &v, &nv, &line, m);
 	if (ret == STATUS_NOTFOUND)
 		ret = msg_fail(m, STATUS_INVALID, "%s has a header but no row of values.", what);
 	if (ret != STATUS_OK)
