@@ -45,7 +45,6 @@ if [ ! -f "$DB" ]; then
 	fi
 	HIM codes import hcpcs assets/codes/hcpcs-sample.txt --version 2026-sample --effective 2025-01-01 >/dev/null
 	# A few visits, so the chart and the coding queue have something in them.
-	FRONT() { printf 'demo-frontdesk-password\n' | "$BIN" --db "$DB" --user front --password-stdin "$@"; }
 	NURSE() { printf 'demo-nurse-password\n' | "$BIN" --db "$DB" --user nurse --password-stdin "$@"; }
 	# Names and other PHI never go on a command line: the query and the
 	# reason for visit are given on standard input after the password.
