@@ -45,11 +45,14 @@ if [ ! -f "$DB" ]; then
 	fi
 	HIM codes import hcpcs assets/codes/hcpcs-sample.txt --version 2026-sample --effective 2025-01-01 >/dev/null
 	# A few visits, so the chart and the coding queue have something in them.
-	FRONT() { printf 'demo-frontdesk-password\n' | "$BIN" --db "$DB" --user front --password-stdin "$@"; }
 	NURSE() { printf 'demo-nurse-password\n' | "$BIN" --db "$DB" --user nurse --password-stdin "$@"; }
-	for mrn in $(FRONT patient find "smith" 2>/dev/null | head -4 | cut -f1); do
-		enc=$(FRONT encounter add "$mrn" --type "office visit" --provider prov --location "Room 2" \
-			--visit-reason "follow-up of blood pressure" --date 2025-11-03 2>/dev/null) || continue
+	# Names and other PHI never go on a command line: the query and the
+	# reason for visit are given on standard input after the password.
+	for mrn in $(printf 'demo-frontdesk-password\nsmith\n' |
+		"$BIN" --db "$DB" --user front --password-stdin patient find - 2>/dev/null | head -4 | cut -f1); do
+		enc=$(printf 'demo-frontdesk-password\nvisit_reason\nfollow-up of blood pressure\n' |
+			"$BIN" --db "$DB" --user front --password-stdin encounter add "$mrn" --type "office visit" \
+			--provider prov --location "Room 2" --date 2025-11-03 --from - 2>/dev/null) || continue
 		NURSE vitals add "$enc" --bp 134/86 --pulse 76 --temp 98.4 --weight 172 --height 68 >/dev/null 2>&1
 		NURSE encounter close "$enc" >/dev/null 2>&1
 	done

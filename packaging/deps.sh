@@ -4,7 +4,7 @@
 # sudo apt-get. Does nothing when everything is present.
 set -e
 PKGS="build-essential pkg-config libncurses-dev libsqlite3-dev sqlite3 libsodium-dev
-libiniparser-dev libcmocka-dev tmux"
+libiniparser-dev libcmocka-dev tmux libpwquality-dev cracklib-runtime john-data"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -8,6 +8,10 @@ BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 export CHARTROOM_BIN="$BUILD/chartroom"
+# The same program built with -DCHARTROOM_TEST_HOOKS (make check builds
+# it): only the tests that need a hook use it; everything else drives the
+# release binary.
+export CHARTROOM_TEST_BIN="$BUILD/chartroom-test"
 export CHARTROOM_ROOT="$ROOT"
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/chartroom-tests.XXXXXX")
 # Sanitizer reports from any process (including the app inside tmux) land

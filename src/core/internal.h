@@ -108,7 +108,4 @@ status_t clinical_publish_seal_key(session_t *s, msg_t *m);
  * change). A wrong one counts towards lockout. */
 status_t session_verify_password(session_t *s, const char *password, msg_t *m);
 
-/* Common-password check: non-zero if password is on the list. */
-int users_password_common(const char *password);
-
 #endif

@@ -10,6 +10,7 @@
 
 #include "core/audit.h"
 #include "core/internal.h"
+#include "db/db_audit.h"
 #include "db/db_keys.h"
 
 void core_now(char buf[24])
@@ -141,51 +142,47 @@ static int grant_one(const db_wrap_t *g, void *arg)
 	return gc->ret != STATUS_OK;
 }
 
-/* Check the password by unwrapping the user's secret key; on success load
- * the domain keys the role needs into kr, taking in any grants. */
-static status_t unlock_keys(clinic_t *c, const db_user_t *u, const char *password,
-			    keyring_t *kr, int *grants_taken, msg_t *m)
+/* Derive the user's KEK from the password (Argon2id with the user's own
+ * parameters: the expensive part of every sign-on) and check it by
+ * unwrapping the user's secret key into sk. STATUS_AUTH: wrong password. */
+static status_t open_account(const db_user_t *u, const char *password, secret_t *kek,
+			     secret_t *sk, msg_t *m)
+{
+	status_t ret = crypto_kek_derive(kek, password, u->kdf_salt, u->kdf_ops, u->kdf_mem, m);
+	if (ret != STATUS_OK)
+		return ret;
+	return crypto_unwrap(kek->bytes, u->id, "user-secret", 1, u->secret_wrap,
+			     u->secret_wrap_len, sk->bytes, m);
+}
+
+/* With the account opened (kek, sk), load the domain keys the role needs
+ * into kr, taking in any grants. Call inside a transaction. */
+static status_t load_keys(clinic_t *c, const db_user_t *u, const secret_t *kek,
+			  const secret_t *sk, keyring_t *kr, msg_t *m)
 {
 	status_t ret;
-	secret_t kek = {0}, sk = {0};
 	role_t role = perm_role_from_name(u->role);
 	struct unlock_ctx uc;
 	struct grant_ctx gc;
 
-	*grants_taken = 0;
-	if ((ret = secret_new(&kek, 0, m)) != STATUS_OK)
-		return ret;
-	if ((ret = secret_new(&sk, 0, m)) != STATUS_OK)
-		goto cleanup;
-	ret = crypto_kek_derive(&kek, password, u->kdf_salt, u->kdf_ops, u->kdf_mem, m);
-	if (ret != STATUS_OK)
-		goto cleanup;
-	ret = crypto_unwrap(kek.bytes, u->id, "user-secret", 1, u->secret_wrap, u->secret_wrap_len,
-			    sk.bytes, m);
-	if (ret != STATUS_OK)
-		goto cleanup; /* STATUS_AUTH: wrong password */
-	uc = (struct unlock_ctx){kek.bytes, u->id, kr, perm_role_domains(&c->cfg->perms, role),
+	uc = (struct unlock_ctx){kek->bytes, u->id, kr, perm_role_domains(&c->cfg->perms, role),
 				 STATUS_OK, m};
 	ret = db_wrap_each(c->db, u->id, unwrap_one, &uc, m);
 	if (ret == STATUS_OK)
 		ret = uc.ret;
 	if (ret != STATUS_OK)
-		goto cleanup;
-	gc = (struct grant_ctx){u, sk.bytes, kek.bytes, kr, c->db, uc.wanted, STATUS_OK, m};
+		return ret;
+	gc = (struct grant_ctx){u, sk->bytes, kek->bytes, kr, c->db, uc.wanted, STATUS_OK, m};
 	ret = db_grant_each(c->db, u->id, grant_one, &gc, m);
 	if (ret == STATUS_OK)
 		ret = gc.ret;
 	if (ret == STATUS_OK)
 		ret = db_grant_delete(c->db, u->id, NULL, m);
-	*grants_taken = 1;
-cleanup:
-	secret_free(&sk);
-	secret_free(&kek);
 	return ret;
 }
 
 /* Same cost as a real check, so a wrong user name takes as long as a
- * wrong password. */
+ * wrong password: Argon2id with the parameters a new account gets. */
 static void dummy_kdf(const config_t *cfg, const char *password)
 {
 	secret_t kek = {0};
@@ -198,7 +195,23 @@ static void dummy_kdf(const config_t *cfg, const char *password)
 	secret_free(&kek);
 }
 
-/* Record a failed attempt outside any key holder's presence. */
+/* One pending audit event in a transaction of its own (nobody holding the
+ * audit key is present). Best effort: a sign-on refusal stays a refusal. */
+static void pending_alone(clinic_t *c, const char *user_id, const char *user_name,
+			  const char *action, const char *outcome)
+{
+	msg_t dbm;
+	if (db_begin(c->db, &dbm) == STATUS_OK &&
+	    audit_pending(c, user_id, user_name, action, outcome, &dbm) == STATUS_OK)
+		db_commit(c->db, &dbm);
+	else
+		db_rollback(c->db);
+}
+
+/* Record a wrong password outside any key holder's presence: the failure
+ * counts towards lockout. STATUS_AUTH, or STATUS_ACCOUNT_LOCKED when this
+ * failure locked the account; either way with the one sign-on message
+ * (the reason is in the audit trail, not on the screen). */
 static status_t record_failure(clinic_t *c, const db_user_t *u, msg_t *m)
 {
 	status_t ret;
@@ -217,12 +230,8 @@ static status_t record_failure(clinic_t *c, const db_user_t *u, msg_t *m)
 		db_rollback(c->db);
 		return msg_fail(m, ret, "%s", dbm.text);
 	}
-	if (locked)
-		return msg_fail(m, STATUS_ACCOUNT_LOCKED,
-				"Wrong password. The account is now locked after %d failed sign-ons; "
-				"an administrator must unlock it.",
-				count);
-	return msg_fail(m, STATUS_AUTH, "Wrong user name or password.");
+	return msg_fail(m, locked ? STATUS_ACCOUNT_LOCKED : STATUS_AUTH, "%s",
+			SESSION_SIGNON_FAILED);
 }
 
 static int name_printable(const char *name)
@@ -235,16 +244,25 @@ static int name_printable(const char *name)
 	return 1;
 }
 
+/* Why this account may not sign on whatever the password: "disabled",
+ * "locked", or NULL. */
+static const char *account_refusal(const db_user_t *u)
+{
+	return u->disabled ? "disabled" : u->locked ? "locked" : NULL;
+}
+
 status_t session_login(clinic_t *c, const char *name, const char *password, session_t **out,
 		       login_info_t *info, msg_t *m)
 {
 	status_t ret;
-	db_user_t u;
+	db_user_t u, now;
 	keyring_t *kr = NULL;
 	session_t *s = NULL;
+	secret_t kek = {0}, sk = {0};
 	msg_t dbm;
 	char when[24];
-	int grants = 0;
+	const char *refused;
+	int in_tx = 0;
 
 	*out = NULL;
 	memset(info, 0, sizeof *info);
@@ -255,52 +273,63 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 		/* Log the attempted name only if it could be a name at all, so a
 		 * password typed into the name field never reaches the trail. */
 		dummy_kdf(c->cfg, password);
-		if (db_begin(c->db, &dbm) == STATUS_OK &&
-		    audit_pending(c, "", name_printable(name) ? name : "(unreadable name)",
-				  "login_failed", "unknown user", &dbm) == STATUS_OK)
-			db_commit(c->db, &dbm);
-		else
-			db_rollback(c->db);
-		return msg_fail(m, STATUS_AUTH, "Wrong user name or password.");
+		pending_alone(c, "", name_printable(name) ? name : "(unreadable name)",
+			      "login_failed", "unknown user");
+		return msg_fail(m, STATUS_AUTH, "%s", SESSION_SIGNON_FAILED);
 	}
 	if (ret != STATUS_OK)
 		return msg_fail(m, ret, "%s", dbm.text);
-	if (u.disabled) {
-		if (db_begin(c->db, &dbm) == STATUS_OK &&
-		    audit_pending(c, u.id, u.name, "login_refused", "disabled", &dbm) == STATUS_OK)
-			db_commit(c->db, &dbm);
-		else
-			db_rollback(c->db);
-		return msg_fail(m, STATUS_ACCOUNT_DISABLED,
-				"This account is disabled. Ask your administrator.");
-	}
-	if (u.locked) {
-		if (db_begin(c->db, &dbm) == STATUS_OK &&
-		    audit_pending(c, u.id, u.name, "login_refused", "locked", &dbm) == STATUS_OK)
-			db_commit(c->db, &dbm);
-		else
-			db_rollback(c->db);
-		return msg_fail(m, STATUS_ACCOUNT_LOCKED,
-				"This account is locked after too many failed sign-ons. Ask your "
-				"administrator to unlock it.");
-	}
 	if (perm_role_from_name(u.role) == ROLE_COUNT)
 		return msg_fail(m, STATUS_INTEGRITY, "Account %s has an unknown role '%s'.", u.name,
 				u.role);
-	if (!(kr = keyring_new()))
-		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+	if ((ret = secret_new(&kek, 0, m)) != STATUS_OK)
+		return ret;
+	if ((ret = secret_new(&sk, 0, m)) != STATUS_OK)
+		goto cleanup;
+	/* The full Argon2id work first, whatever the account's state: a
+	 * locked or disabled account answers as late as a wrong password, and
+	 * with the same message (the reason goes to the audit trail only). */
+	ret = open_account(&u, password, &kek, &sk, m);
+	if (ret != STATUS_OK && ret != STATUS_AUTH)
+		goto cleanup;
+	if ((refused = account_refusal(&u)) != NULL) {
+		pending_alone(c, u.id, u.name, "login_refused", refused);
+		ret = msg_fail(m, STATUS_AUTH, "%s", SESSION_SIGNON_FAILED);
+		goto cleanup;
+	}
+	if (ret == STATUS_AUTH) {
+		ret = record_failure(c, &u, m);
+		if (ret == STATUS_ACCOUNT_LOCKED)
+			ret = STATUS_AUTH; /* the caller learns no more than the person */
+		goto cleanup;
+	}
+	if (!(kr = keyring_new())) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+		goto cleanup;
+	}
 
-	/* Everything from here to the commit is one transaction: the grants
-	 * converted, pending events chained, the sign-on recorded. */
+	/* Everything from here to the commit is one transaction: the account
+	 * read again (an administrator or another sign-on may have changed it
+	 * during the key derivation), the grants converted, pending events
+	 * chained, the banner's figures read, the sign-on recorded. */
 	if ((ret = db_begin(c->db, m)) != STATUS_OK)
 		goto cleanup;
-	ret = unlock_keys(c, &u, password, kr, &grants, m);
-	if (ret == STATUS_AUTH) {
+	in_tx = 1;
+	if ((ret = db_user_get_by_id(c->db, u.id, &now, m)) != STATUS_OK)
+		goto cleanup;
+	if ((refused = account_refusal(&now)) != NULL) {
 		db_rollback(c->db);
-		keyring_free(kr);
-		return record_failure(c, &u, m);
+		in_tx = 0;
+		pending_alone(c, u.id, u.name, "login_refused", refused);
+		ret = msg_fail(m, STATUS_AUTH, "%s", SESSION_SIGNON_FAILED);
+		goto cleanup;
 	}
-	if (ret != STATUS_OK)
+	if (memcmp(now.kdf_salt, u.kdf_salt, sizeof u.kdf_salt) != 0) {
+		ret = msg_fail(m, STATUS_CONFLICT,
+			       "The account was changed while you were signing on; try again.");
+		goto cleanup;
+	}
+	if ((ret = load_keys(c, &now, &kek, &sk, kr, m)) != STATUS_OK)
 		goto cleanup;
 	if (!keyring_has(kr, DOMAIN_AUDIT)) {
 		ret = msg_fail(m, STATUS_INTEGRITY,
@@ -308,16 +337,24 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 			       "recorded. Ask your administrator to reset your password.");
 		goto cleanup;
 	}
-	snprintf(info->last_login, sizeof info->last_login, "%s", u.last_login);
-	snprintf(info->last_from, sizeof info->last_from, "%s", u.last_from);
-	info->failures_since = u.failed_count;
-	if ((ret = session_new_internal(c, &u, kr, &s, m)) != STATUS_OK) {
-		kr = NULL; /* taken */
+	snprintf(info->last_login, sizeof info->last_login, "%s", now.last_login);
+	snprintf(info->last_from, sizeof info->last_from, "%s", now.last_from);
+	ret = session_new_internal(c, &now, kr, &s, m);
+	kr = NULL; /* taken, even on failure */
+	if (ret != STATUS_OK)
 		goto cleanup;
-	}
-	kr = NULL;
 	core_now(when);
 	if ((ret = audit_drain_pending(s, m)) != STATUS_OK)
+		goto cleanup;
+	/* The banner's count comes from the trail, not users.failed_count
+	 * (the lockout counter, which an unlock resets): every wrong password,
+	 * refusal of the locked or disabled account and wrong password at the
+	 * lock screen since the last
+	 * successful sign-on, whoever made it and whatever session was open.
+	 * Read in this transaction, after the drain, so no failure can fall
+	 * between the count and the sign-on it is shown at. */
+	if ((ret = db_audit_failures_since_login(c->db, u.id, u.name, &info->failures_since,
+						 m)) != STATUS_OK)
 		goto cleanup;
 	if ((ret = db_user_login_ok(c->db, u.id, when, s->source, m)) != STATUS_OK)
 		goto cleanup;
@@ -325,20 +362,24 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 		goto cleanup;
 	{
 		char detail[96];
-		snprintf(detail, sizeof detail, "role=%s failures_since=%d", u.role,
+		snprintf(detail, sizeof detail, "role=%s failures_since=%d", now.role,
 			 info->failures_since);
 		ret = audit_append(s, "login", u.name, "ok", detail, m);
 	}
 	if (ret == STATUS_OK)
 		ret = db_commit(c->db, m);
 cleanup:
-	if (ret != STATUS_OK) {
+	if (ret != STATUS_OK && in_tx)
 		db_rollback(c->db);
-		keyring_free(kr);
+	secret_free(&sk);
+	secret_free(&kek);
+	keyring_free(kr);
+	if (ret != STATUS_OK) {
 		if (s) {
 			keyring_free(s->kr);
 			free(s);
 		}
+		memset(info, 0, sizeof *info);
 		return ret;
 	}
 	*out = s;
@@ -376,8 +417,10 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 {
 	status_t ret;
 	db_user_t u;
-	int grants = 0;
-	keyring_t *kr;
+	keyring_t *kr = NULL;
+	secret_t kek = {0}, sk = {0};
+	const char *refused;
+	int in_tx = 0;
 
 	if (!s->locked)
 		return STATUS_OK;
@@ -385,43 +428,54 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 		return msg_fail(m, STATUS_AUTH, "Enter your password to continue.");
 	if ((ret = db_user_get_by_name(s->c->db, s->user.name, &u, m)) != STATUS_OK)
 		return ret;
-	if (u.disabled)
-		return msg_fail(m, STATUS_ACCOUNT_DISABLED,
-				"This account was disabled while the screen was locked.");
-	if (u.locked)
-		return msg_fail(m, STATUS_ACCOUNT_LOCKED,
-				"This account is locked. Ask your administrator to unlock it.");
-	if (!(kr = keyring_new()))
-		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
-	if ((ret = db_begin(s->c->db, m)) != STATUS_OK) {
-		keyring_free(kr);
+	if ((ret = secret_new(&kek, 0, m)) != STATUS_OK)
 		return ret;
+	if ((ret = secret_new(&sk, 0, m)) != STATUS_OK)
+		goto cleanup;
+	/* As at sign-on: the full key derivation whatever the account's state. */
+	ret = open_account(&u, password, &kek, &sk, m);
+	if (ret != STATUS_OK && ret != STATUS_AUTH)
+		goto cleanup;
+	if ((refused = account_refusal(&u)) != NULL) {
+		pending_alone(s->c, u.id, u.name, "login_refused", refused);
+		ret = msg_fail(m, u.disabled ? STATUS_ACCOUNT_DISABLED : STATUS_ACCOUNT_LOCKED, "%s",
+			       SESSION_SIGNON_FAILED);
+		goto cleanup;
 	}
-	ret = unlock_keys(s->c, &u, password, kr, &grants, m);
 	if (ret == STATUS_AUTH) {
-		db_rollback(s->c->db);
-		keyring_free(kr);
-		return record_failure(s->c, &u, m);
+		ret = record_failure(s->c, &u, m);
+		goto cleanup;
 	}
-	if (ret != STATUS_OK) {
-		db_rollback(s->c->db);
-		keyring_free(kr);
-		return ret;
+	if (!(kr = keyring_new())) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+		goto cleanup;
 	}
+	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
+		goto cleanup;
+	in_tx = 1;
+	if ((ret = load_keys(s->c, &u, &kek, &sk, kr, m)) != STATUS_OK)
+		goto cleanup;
 	keyring_free(s->kr);
 	s->kr = kr;
+	kr = NULL;
 	s->locked = 0;
 	s->role = perm_role_from_name(u.role); /* the role may have changed */
 	snprintf(s->user.role, sizeof s->user.role, "%s", u.role);
 	ret = audit_drain_pending(s, m);
+	/* Resets the lockout counter; last_login stays that of the sign-on. */
 	if (ret == STATUS_OK)
-		ret = db_user_login_ok(s->c->db, u.id, u.last_login[0] ? u.last_login : "", u.last_from, m);
+		ret = db_user_login_ok(s->c->db, u.id, u.last_login[0] ? u.last_login : "",
+				       u.last_from, m);
 	if (ret == STATUS_OK)
 		ret = audit_append(s, "unlock", s->user.name, "ok", NULL, m);
 	if (ret == STATUS_OK)
 		ret = db_commit(s->c->db, m);
-	if (ret != STATUS_OK)
+cleanup:
+	if (ret != STATUS_OK && in_tx)
 		db_rollback(s->c->db);
+	keyring_free(kr);
+	secret_free(&sk);
+	secret_free(&kek);
 	return ret;
 }
 
@@ -522,6 +576,9 @@ status_t session_verify_password(session_t *s, const char *password, msg_t *m)
 		ret = record_failure(s->c, &u, m);
 		if (ret == STATUS_AUTH)
 			msg_set(m, "The current password is wrong.");
+		else if (ret == STATUS_ACCOUNT_LOCKED)
+			msg_set(m, "The current password is wrong; after too many failed attempts "
+				   "the account is now locked. Ask an administrator to unlock it.");
 	}
 	return ret;
 }

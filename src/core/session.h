@@ -19,17 +19,30 @@ typedef struct login_info {
 	int failures_since;     /* failed attempts since that last sign-on */
 } login_info_t;
 
-/* Sign on. Wrong name and wrong password give the same STATUS_AUTH and
- * message; a locked or disabled account says so. Failures count towards
- * lockout and are audited. On success *out is owned by the caller
- * (session_logout) and info is filled. */
+/* The one answer to every refused sign-on: wrong password, unknown name,
+ * locked or disabled account (NIST SP 800-63B: the reason is not told to
+ * whoever is signing on; it is in the audit trail). */
+#define SESSION_SIGNON_FAILED                                                                  \
+	"Sign-on failed. Check the user name and password, or ask an administrator."
+
+/* Sign on. A wrong name, a wrong password, a locked and a disabled
+ * account all return STATUS_AUTH with SESSION_SIGNON_FAILED, after the
+ * same Argon2id work (the account's own parameters, or the configured
+ * ones for an unknown name); the precise reason is audited. Wrong
+ * passwords count towards lockout. On success *out is owned by the caller
+ * (session_logout) and info is filled: the last sign-on, and the exact
+ * number of failed attempts (wrong passwords, refusals of a locked or
+ * disabled account, wrong passwords at the lock screen) since it. */
 status_t session_login(clinic_t *c, const char *name, const char *password, session_t **out,
 		       login_info_t *info, msg_t *m);
 
 /* Idle lock: audit it, wipe the keys. The session stays, locked. */
 status_t session_lock(session_t *s, msg_t *m);
-/* Unlock with the same user's password. A wrong password counts as a
- * failed sign-on (and may lock the account: STATUS_ACCOUNT_LOCKED). */
+/* Unlock with the same user's password, after the same key derivation as
+ * a sign-on. A wrong password counts as a failed sign-on: STATUS_AUTH, or
+ * STATUS_ACCOUNT_LOCKED when it locked the account; an account locked or
+ * disabled meanwhile gives STATUS_ACCOUNT_LOCKED / _DISABLED. Every
+ * refusal carries SESSION_SIGNON_FAILED. */
 status_t session_unlock(session_t *s, const char *password, msg_t *m);
 int session_is_locked(const session_t *s);
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/embedded.h"
 #include "core/audit.h"
 #include "core/internal.h"
+#include "core/password.h"
 #include "db/db_keys.h"
 
 int users_name_valid(const char *name)
@@ -24,49 +24,10 @@ int users_name_valid(const char *name)
 	return 1;
 }
 
-int users_password_common(const char *password)
-{
-	const char *list = NULL;
-	size_t plen = strlen(password);
-	for (int i = 0; embedded_wordlists[i].name; i++)
-		if (strcmp(embedded_wordlists[i].name, "common-passwords.txt") == 0)
-			list = embedded_wordlists[i].text;
-	if (!list)
-		return 0;
-	for (const char *line = list; *line;) {
-		size_t len = strcspn(line, "\n");
-		if (len == plen && strncasecmp(line, password, len) == 0)
-			return 1;
-		line += len;
-		if (*line)
-			line++;
-	}
-	return 0;
-}
-
 status_t users_password_check(const config_t *cfg, const char *name, const char *password,
 			      msg_t *m)
 {
-	size_t n = password ? strlen(password) : 0;
-	if (n < (size_t)cfg->password_min_length)
-		return msg_fail(m, STATUS_INVALID,
-				"The password is too short: use at least %d characters (a few words "
-				"make a good one).",
-				cfg->password_min_length);
-	if (n > (size_t)cfg->password_max_length)
-		return msg_fail(m, STATUS_INVALID, "The password is too long (at most %d characters).",
-				cfg->password_max_length);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)password[i] < 0x20 || password[i] == 0x7f)
-			return msg_fail(m, STATUS_INVALID,
-					"The password contains a control character.");
-	if (users_password_common(password))
-		return msg_fail(m, STATUS_INVALID,
-				"That password is on the list of commonly used passwords; choose "
-				"another.");
-	if (name && *name && strcasestr(password, name) && strlen(name) * 2 >= n)
-		return msg_fail(m, STATUS_INVALID, "The password must not be mostly the user name.");
-	return STATUS_OK;
+	return password_check(cfg, name, password, m);
 }
 
 status_t users_set_credentials(clinic_t *c, db_user_t *u, const char *password,

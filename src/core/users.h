@@ -25,7 +25,9 @@ typedef struct user_info {
  * with a letter) */
 int users_name_valid(const char *name);
 
-/* Password policy (length, common-password list, not the user name). */
+/* The password policy for a new password of user `name`: see
+ * password_check in core/password.h (the CLI and the screens reach it
+ * through this and the calls below). */
 status_t users_password_check(const config_t *cfg, const char *name, const char *password,
 			      msg_t *m);
 

@@ -214,3 +214,31 @@ cleanup:
 	sqlite3_finalize(st);
 	return ret;
 }
+
+status_t db_audit_failures_since_login(db_t *db, const char *user_id, const char *user_name,
+				       int *out, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	/* Newest first through audit_user (user_name, seq): the last sign-on
+	 * is found without reading the user's older history, and only the
+	 * entries after it are counted. */
+	status_t ret = db_prepare(
+		db,
+		"SELECT count(*) FROM audit WHERE user_name = ?2 AND user_id = ?1 "
+		"AND action IN ('login_failed', 'login_refused') AND seq > coalesce("
+		"(SELECT seq FROM audit WHERE user_name = ?2 AND user_id = ?1 AND action = 'login' "
+		"AND outcome = 'ok' ORDER BY seq DESC LIMIT 1), 0)",
+		&st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, user_id);
+	db_bind_text(st, 2, user_name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	else
+		ret = db_fail(db, rc, "counting failed sign-ons", m);
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -58,4 +58,10 @@ status_t db_audit_pending_add(db_t *db, const db_audit_row_t *row, msg_t *m);
 status_t db_audit_pending_drain(db_t *db, int (*fn)(const db_audit_row_t *row, void *arg),
 				void *arg, msg_t *m);
 
+/* Failed sign-on attempts (login_failed, login_refused) chained after the
+ * user's last successful sign-on (all of them before a first sign-on).
+ * Pending rows are not counted: drain them first. */
+status_t db_audit_failures_since_login(db_t *db, const char *user_id, const char *user_name,
+				       int *out, msg_t *m);
+
 #endif

@@ -6,16 +6,21 @@
  * without echo, or with --password-stdin from standard input (the acting
  * user's password first, then a new password where one is needed). */
 #include "ui/cli.h"
+#include "ui/cli_input.h"
 #include "ui/cli_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "core/audit.h"
 #include "core/clinic.h"
@@ -554,19 +559,6 @@ static int cmd_audit(cli_t *c)
 
 /* ---- patients --------------------------------------------------------- */
 
-/* "--last-name" and "--last_name" both name PF_LAST. */
-static pfield_t option_field(const char *opt)
-{
-	char name[64];
-	size_t i;
-	if (strncmp(opt, "--", 2) != 0 || strlen(opt) >= sizeof name + 2)
-		return PF_COUNT;
-	for (i = 0; opt[i + 2]; i++)
-		name[i] = opt[i + 2] == '-' ? '_' : opt[i + 2];
-	name[i] = '\0';
-	return patient_field_from_name(name);
-}
-
 static void print_masked_ssn(const char *ssn)
 {
 	size_t n = strlen(ssn);
@@ -601,163 +593,317 @@ static void print_patient(const config_t *cfg, const patient_t *p)
 	printf(")\n");
 }
 
+/* A patient's fields as input (cli_input.h): every demographic field,
+ * asked at the prompt; "confidential" and "reason" (for opening a
+ * confidential chart) only from --from input. */
+typedef struct patient_input {
+	patient_t *p; /* the values given */
+	char confidential[8];
+	char reason[CLI_REASON_MAX];
+	char ssn_shown[16];
+	cli_field_t f[PF_COUNT + 1];
+	int n;
+} patient_input_t;
+
+static status_t patient_input_new(patient_input_t *in, msg_t *m)
+{
+	memset(in, 0, sizeof *in);
+	if (!(in->p = calloc(1, sizeof *in->p)))
+		return msg_fail(m, STATUS_NOMEM, "out of memory");
+	for (int f = 1; f < PF_COUNT; f++)
+		in->f[in->n++] = (cli_field_t){patient_field_name((pfield_t)f),
+					       patient_field_label((pfield_t)f), in->p->f[f],
+					       sizeof in->p->f[f], NULL, 1, 0};
+	in->f[in->n++] = (cli_field_t){"confidential", "Confidential (yes/no)", in->confidential,
+				       sizeof in->confidential, NULL, 0, 0};
+	in->f[in->n++] = (cli_field_t){"reason", "Reason for access", in->reason,
+				       sizeof in->reason, NULL, 0, 0};
+	return STATUS_OK;
+}
+
+static void patient_input_free(patient_input_t *in)
+{
+	cli_fields_wipe(in->f, in->n);
+	if (in->p) {
+		sodium_memzero(in->p, sizeof *in->p);
+		free(in->p);
+	}
+	sodium_memzero(in, sizeof *in);
+}
+
+/* The "confidential" column: -1 absent, 0 or 1; -2 not yes/no. */
+static int input_confidential(const patient_input_t *in)
+{
+	const char *v = in->confidential;
+	if (!in->f[in->n - 2].given)
+		return -1;
+	if (!*v || !strcasecmp(v, "no") || !strcmp(v, "0") || !strcasecmp(v, "false"))
+		return 0;
+	if (!strcasecmp(v, "yes") || !strcmp(v, "1") || !strcasecmp(v, "true"))
+		return 1;
+	return -2;
+}
+
+/* An MRN or the start of one (the [mrn] prefix and digits): the only
+ * query 'patient find' takes as an argument. */
+static int mrn_like(const config_t *cfg, const char *q)
+{
+	size_t pl = strlen(cfg->mrn_prefix), n = strlen(q);
+	if (!pl)
+		return patient_mrn_valid(cfg, q);
+	if (n <= pl || n > pl + (size_t)cfg->mrn_digits + 1 || strncasecmp(q, cfg->mrn_prefix, pl))
+		return 0;
+	return strspn(q + pl, "0123456789") == n - pl;
+}
+
+static void print_found(const patient_list_t *list)
+{
+	for (int i = 0; i < patient_list_count(list); i++) {
+		const patient_row_t *r = patient_list_row(list, i);
+		cli_print_clean(r->mrn);
+		putchar('\t');
+		cli_print_clean(r->last);
+		putchar('\t');
+		cli_print_clean(r->first);
+		putchar('\t');
+		cli_print_clean(r->middle);
+		printf("\t%s\t%d\t%s\t%s\t%s\n", r->dob, r->age, r->sex,
+		       r->confidential ? "confidential" : "", r->last_visit);
+	}
+}
+
+/* After a refused registration: who it may be. */
+static void print_duplicates(session_t *s, const patient_t *p)
+{
+	patient_match_t dups[PATIENT_MATCH_MAX];
+	int n = 0;
+	msg_t ignore;
+	if (patient_find_duplicates(s, p, dups, PATIENT_MATCH_MAX, &n, &ignore) == STATUS_OK)
+		for (int i = 0; i < n; i++)
+			fprintf(stderr, "  %-12s score %2d  %s  %s  %s  (%s)\n", dups[i].mrn,
+				dups[i].score, dups[i].name, dups[i].dob, dups[i].sex, dups[i].why);
+	fprintf(stderr, "Use --register-anyway if this is a different person.\n");
+}
+
 static int cmd_patient(cli_t *c)
 {
 	static const char usage[] =
-		"[--user ACTOR] patient add --last-name L --first-name F --dob DATE --sex F|M|X|U\n"
-		"       [--FIELD VALUE ...] [--confidential] [--register-anyway]\n"
-		"       patient find QUERY | patient show MRN [--reason \"WHY\"] |\n"
-		"       patient edit MRN [--FIELD VALUE ...] [--confidential yes|no] [--version N]";
+		"[--user ACTOR] patient add [--from FILE|-] [--confidential] [--register-anyway]\n"
+		"       patient find MRN | patient find - | patient show MRN [--from FILE|-] |\n"
+		"       patient edit MRN [--from FILE|-] [--confidential yes|no] [--version N]";
+	static const char *const phi_options[] = {"reason", NULL};
+	static const struct option add_opts[] = {
+		{"from", required_argument, NULL, 'f'},
+		{"confidential", no_argument, NULL, 'c'},
+		{"register-anyway", no_argument, NULL, 'r'},
+		{NULL, 0, NULL, 0}};
+	static const struct option edit_opts[] = {
+		{"from", required_argument, NULL, 'f'},
+		{"confidential", required_argument, NULL, 'c'},
+		{"version", required_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0}};
+	static const struct option other_opts[] = {{"from", required_argument, NULL, 'f'},
+						   {NULL, 0, NULL, 0}};
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
+	int add = strcmp(verb, "add") == 0, edit = strcmp(verb, "edit") == 0;
+	int find = strcmp(verb, "find") == 0, show = strcmp(verb, "show") == 0;
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
 	patient_t *p = NULL;
 	patient_list_t *list = NULL;
+	patient_input_t in;
 	msg_t m;
-	status_t st;
+	status_t st = STATUS_OK;
 	pfield_t bad = PF_COUNT;
-	int anyway = 0, confidential = -1, version = 0;
-	const char *key = NULL, *reason = NULL;
+	int anyway = 0, confidential = -1, version = 0, opt, rc;
+	const char *key = NULL, *from = NULL;
+	char query[256];
 
 	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
-		       "  add    register a patient; prints the new MRN. Fields:\n", usage);
+		       "Names, dates of birth, phones and every other field are never taken as\n"
+		       "arguments (others can read them in /proc). They come from a CSV file\n"
+		       "(--from FILE) or standard input (--from -): a header row naming the\n"
+		       "fields given, then one row of values, the columns of 'import patients':\n",
+		       usage);
 		for (int f = 1; f < PF_COUNT; f++)
-			printf("           --%s%s\n", patient_field_name((pfield_t)f),
-			       patient_field_required((pfield_t)f) ? "  (required)" : "");
-		printf("         Dates as YYYY-MM-DD or MM/DD/YYYY. A likely duplicate stops the\n"
-		       "         registration (exit 1) unless --register-anyway (audited).\n"
-		       "  find   the lookup box's search: a name prefix, \"last, first\", an MRN,\n"
-		       "         a date of birth, a phone number or its last 4 digits;\n"
-		       "         tab-separated: mrn last first middle dob age sex confidential\n"
-		       "         last-visit\n"
-		       "  show   one chart's demographics (audited; --reason for a confidential\n"
-		       "         chart opened by a role without view_confidential)\n"
-		       "  edit   change fields; --version N refuses the save if the record is no\n"
-		       "         longer at version N (someone else saved it)\n");
+			printf("           %s%s\n", patient_field_name((pfield_t)f),
+			       patient_field_required((pfield_t)f) ? "  (required to add)" : "");
+		printf("           confidential (yes/no), reason (to open a confidential chart)\n"
+		       "Without --from, at a terminal, each field is asked in turn. With\n"
+		       "--password-stdin, standard input holds the password first, then the CSV.\n"
+		       "  add    register a patient; prints the new MRN. Dates as YYYY-MM-DD or\n"
+		       "         MM/DD/YYYY. A likely duplicate stops the registration (exit 1)\n"
+		       "         unless --register-anyway (audited).\n"
+		       "  find   the lookup box's search. The query (a name prefix, \"last, first\",\n"
+		       "         an MRN, a date of birth, a phone number or its last 4 digits) is\n"
+		       "         read from standard input or the prompt with 'find -'; only an MRN\n"
+		       "         may be an argument. Tab-separated: mrn last first middle dob age\n"
+		       "         sex confidential last-visit\n"
+		       "  show   one chart's demographics (audited); a confidential chart opened by\n"
+		       "         a role without view_confidential needs a reason (the 'reason'\n"
+		       "         column, or asked at a terminal)\n"
+		       "  edit   change the fields given (an empty value clears one; at the prompt\n"
+		       "         Enter keeps a value and - clears it); --version N refuses the save\n"
+		       "         if the record is no longer at version N (someone else saved it)\n");
 		return 0;
 	}
-	if (strcmp(verb, "add") != 0 && strcmp(verb, "find") != 0 && strcmp(verb, "show") != 0 &&
-	    strcmp(verb, "edit") != 0)
+	if (!add && !find && !show && !edit)
 		return cli_usage_error(usage, NULL);
-	if (!(p = calloc(1, sizeof *p)))
-		return cli_fail(STATUS_NOMEM, "out of memory");
-	/* Parse before signing on, so a typo costs no password prompt. */
-	for (int i = 2; i < c->argc; i++) {
-		const char *a = c->argv[i];
-		pfield_t f;
-		if (strcmp(a, "--register-anyway") == 0) {
+	/* Parse before signing on, so a typo costs no password prompt, and a
+	 * refusal changes nothing. */
+	if ((rc = cli_refuse_phi(c, usage, phi_options, 1)) != 0)
+		return rc;
+	optind = 0; /* glibc: start a fresh scan */
+	opterr = 0;
+	while ((opt = getopt_long(c->argc - 1, c->argv + 1, "+", add ? add_opts : edit ? edit_opts
+										    : other_opts,
+				  NULL)) != -1 ||
+	       optind < c->argc - 1) {
+		if (opt == -1) { /* a positional; options may follow it */
+			if (key)
+				return cli_usage_error(usage, "too many arguments");
+			key = c->argv[1 + optind++];
+			continue;
+		}
+		switch (opt) {
+		case 'f':
+			from = optarg;
+			break;
+		case 'r':
 			anyway = 1;
-		} else if (strcmp(a, "--confidential") == 0) {
-			if (strcmp(verb, "edit") == 0) {
-				if (i + 1 >= c->argc || (strcmp(c->argv[i + 1], "yes") != 0 &&
-							 strcmp(c->argv[i + 1], "no") != 0)) {
-					free(p);
-					return cli_usage_error(usage, "--confidential takes yes or no");
-				}
-				confidential = strcmp(c->argv[++i], "yes") == 0;
-			} else {
+			break;
+		case 'c':
+			if (add) {
 				confidential = 1;
+			} else if (!strcmp(optarg, "yes") || !strcmp(optarg, "no")) {
+				confidential = strcmp(optarg, "yes") == 0;
+			} else {
+				return cli_usage_error(usage, "--confidential takes yes or no");
 			}
-		} else if (strcmp(a, "--reason") == 0 && i + 1 < c->argc) {
-			reason = c->argv[++i];
-		} else if (strcmp(a, "--version") == 0 && i + 1 < c->argc) {
-			version = atoi(c->argv[++i]);
-		} else if ((f = option_field(a)) != PF_COUNT && f != PF_MRN && i + 1 < c->argc) {
-			text_copy(p->f[f], sizeof p->f[f], c->argv[++i]);
-		} else if (a[0] == '-' && a[1] == '-') {
-			char why[128];
-			snprintf(why, sizeof why, "unknown option or missing value: %.60s", a);
-			free(p);
-			return cli_usage_error(usage, why);
-		} else if (!key) {
-			key = a;
-		} else {
-			free(p);
-			return cli_usage_error(usage, "too many arguments");
+			break;
+		case 'v':
+			version = atoi(optarg);
+			break;
+		default:
+			return cli_usage_error(usage, "unknown option, or an option without its value");
 		}
 	}
-	if ((strcmp(verb, "add") == 0) != (key == NULL)) {
-		free(p);
-		return cli_usage_error(usage, key ? "add takes options only" : "missing QUERY or MRN");
+	if (add != (key == NULL))
+		return cli_usage_error(usage, key ? "add takes options only" : "missing MRN or query");
+	if (find) {
+		if (from)
+			return cli_usage_error(usage, "find reads its query with 'find -'");
+		if (strcmp(key, "-") != 0 && !mrn_like(c->cfg, key))
+			return cli_usage_error(
+				usage, "a search by name, date of birth, phone or SSN is PHI, which is "
+				       "not taken on the command line (others can read it in /proc): use "
+				       "'patient find -' and give the query on standard input or at the "
+				       "prompt. Only an MRN may be an argument.");
 	}
-	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK) {
-		free(p);
+	if ((add || edit) && !from && !isatty(STDIN_FILENO))
+		return cli_usage_error(usage, "give the patient's fields with --from FILE or --from - "
+					      "(a CSV header row and one row), or run it at a "
+					      "terminal to be asked");
+	if ((st = patient_input_new(&in, &m)) != STATUS_OK)
 		return cli_fail(st, m.text);
-	}
-	if (strcmp(verb, "add") == 0) {
-		p->confidential = confidential == 1;
-		st = patient_register(s, p, anyway, &bad, &m);
+	/* show asks only for the reason, and only when the chart needs one */
+	if (show)
+		in.f[in.n - 1].ask = 0;
+	if (cli_from_file(from) && (st = cli_fields_read(c, from, in.f, in.n, &m)) != STATUS_OK)
+		goto done;
+	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
+		goto done;
+	if (from && !cli_from_file(from))
+		st = cli_fields_read(c, from, in.f, in.n, &m);
+	else if (!from && add)
+		st = cli_fields_read(c, NULL, in.f, in.n, &m);
+	if (st == STATUS_OK && (confidential == -1 ? input_confidential(&in) : 0) == -2)
+		st = msg_fail(&m, STATUS_INVALID, "confidential must be yes or no");
+	if (st != STATUS_OK)
+		goto done;
+	if (confidential == -1)
+		confidential = input_confidential(&in);
+	if (add) {
+		in.p->confidential = confidential == 1;
+		st = patient_register(s, in.p, anyway, &bad, &m);
 		if (st == STATUS_CONFLICT) {
-			patient_match_t dups[PATIENT_MATCH_MAX];
-			int n = 0;
-			msg_t ignore;
 			fprintf(stderr, "chartroom: %s\n", m.text);
-			if (patient_find_duplicates(s, p, dups, PATIENT_MATCH_MAX, &n, &ignore) ==
-			    STATUS_OK)
-				for (int i = 0; i < n; i++) {
-					fprintf(stderr, "  %-12s score %2d  %s  %s  %s  (%s)\n",
-						dups[i].mrn, dups[i].score, dups[i].name, dups[i].dob,
-						dups[i].sex, dups[i].why);
-				}
-			fprintf(stderr, "Use --register-anyway if this is a different person.\n");
+			print_duplicates(s, in.p);
 			msg_clear(&m);
 		} else if (st == STATUS_OK) {
-			printf("%s\n", p->f[PF_MRN]);
+			printf("%s\n", in.p->f[PF_MRN]);
 		}
-	} else if (strcmp(verb, "find") == 0) {
-		st = patient_search(s, key, 200, &list, &m);
+		goto done;
+	}
+	if (find) {
+		if (strcmp(key, "-") == 0) {
+			st = cli_read_line("Find (name, \"last, first\", MRN, date of birth, phone): ",
+					   query, sizeof query, &m);
+			key = query;
+		}
+		if (st == STATUS_OK)
+			st = patient_search(s, key, 200, &list, &m);
 		if (st == STATUS_OK) {
-			for (int i = 0; i < patient_list_count(list); i++) {
-				const patient_row_t *r = patient_list_row(list, i);
-				cli_print_clean(r->mrn);
-				putchar('\t');
-				cli_print_clean(r->last);
-				putchar('\t');
-				cli_print_clean(r->first);
-				putchar('\t');
-				cli_print_clean(r->middle);
-				printf("\t%s\t%d\t%s\t%s\t%s\n", r->dob, r->age, r->sex,
-				       r->confidential ? "confidential" : "", r->last_visit);
-			}
+			print_found(list);
 			fprintf(stderr, "%s\n", m.text);
 			msg_clear(&m);
 		}
-	} else {
-		patient_t *edit = NULL;
-		st = patient_open(s, key, reason, p, &m);
-		if (st == STATUS_OK && strcmp(verb, "show") == 0) {
-			print_patient(c->cfg, p);
-		} else if (st == STATUS_OK) {
-			/* edit: apply the given options over the opened record */
-			if (!(edit = calloc(1, sizeof *edit))) {
-				st = msg_fail(&m, STATUS_NOMEM, "out of memory");
-			} else {
-				*edit = *p;
-				if (version)
-					edit->version = version;
-				if (confidential >= 0)
-					edit->confidential = confidential;
-				for (int i = 2; i < c->argc; i++) {
-					pfield_t f = option_field(c->argv[i]);
-					if (f != PF_COUNT && f != PF_MRN && i + 1 < c->argc)
-						text_copy(edit->f[f], sizeof edit->f[f], c->argv[++i]);
+		sodium_memzero(query, sizeof query);
+		goto done;
+	}
+	/* show and edit open the chart (a confidential one needs a reason:
+	 * from the input, or asked at a terminal) */
+	if (!(p = calloc(1, sizeof *p))) {
+		st = msg_fail(&m, STATUS_NOMEM, "out of memory");
+		goto done;
+	}
+	if ((st = cli_btg_reason(s, key, &in.f[in.n - 1], &m)) != STATUS_OK)
+		goto done;
+	st = patient_open(s, key, in.f[in.n - 1].given ? in.reason : NULL, p, &m);
+	if (st == STATUS_OK && show) {
+		print_patient(c->cfg, p);
+	} else if (st == STATUS_OK) {
+		/* edit: the fields given, over the opened record */
+		if (!from) {
+			for (int i = 0; i < in.n - 2; i++) {
+				pfield_t f = (pfield_t)(i + 1);
+				in.f[i].current = p->f[f];
+				if (f == PF_SSN && strlen(p->f[f]) >= 4) {
+					snprintf(in.ssn_shown, sizeof in.ssn_shown, "***-**-%s",
+						 p->f[f] + strlen(p->f[f]) - 4);
+					in.f[i].current = in.ssn_shown;
 				}
-				st = patient_update(s, edit, &bad, &m);
-				if (st == STATUS_OK)
-					printf("%s version %d\n", edit->f[PF_MRN], edit->version);
-				memset(edit, 0, sizeof *edit);
-				free(edit);
 			}
+			st = cli_fields_read(c, NULL, in.f, in.n, &m);
+		}
+		if (st == STATUS_OK) {
+			if (version)
+				p->version = version;
+			if (confidential >= 0)
+				p->confidential = confidential;
+			for (int i = 0; i < in.n - 2; i++)
+				if (in.f[i].given)
+					text_copy(p->f[i + 1], sizeof p->f[i + 1], in.p->f[i + 1]);
+			st = patient_update(s, p, &bad, &m);
+			if (st == STATUS_OK)
+				printf("%s version %d\n", p->f[PF_MRN], p->version);
 		}
 	}
+done:
 	patient_list_free(list);
-	memset(p, 0, sizeof *p);
-	free(p);
+	patient_input_free(&in);
+	if (p) {
+		sodium_memzero(p, sizeof *p);
+		free(p);
+	}
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK) {
 		if (m.text[0])
 			fprintf(stderr, "chartroom: %s\n", m.text);
+		if (st == STATUS_BTG_REQUIRED)
+			fprintf(stderr, "Give it in a 'reason' column with --from FILE or --from -, "
+					"or run the command at a terminal to be asked.\n");
 		return status_exit_code(st);
 	}
 	if (m.text[0])

@@ -1,15 +1,21 @@
 /* cli_clinical.c - the clinical chart on the command line: encounters,
  * vitals, allergies, medications, problems, notes, and a plain-text chart
- * summary. For scripting and tests; the same core as the screens. */
+ * summary. For scripting and tests; the same core as the screens. Free
+ * text (reasons, substances, drug names, problem descriptions) comes from
+ * --from input or a prompt, never from arguments (cli_input.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "base/text.h"
 #include "base/userfile.h"
 #include "core/clinical.h"
 #include "core/patient.h"
+#include "ui/cli_input.h"
 #include "ui/cli_internal.h"
 
 typedef struct run {
@@ -17,33 +23,85 @@ typedef struct run {
 	clinic_t *clinic;
 	session_t *s;
 	msg_t m;
+	char reason[CLI_REASON_MAX];
+	int reason_given;
 } run_t;
 
-/* Sign on and, when --mrn M --reason R are given, open that chart by
- * break-the-glass first (for confidential charts). */
-static status_t start(run_t *r, cli_t *c)
+#define TEXT_MAX 6 /* the most free-text fields a command takes, with "reason" */
+
+/* The free-text options of the commands here: refused, like PHI, before
+ * anything happens (they are taken from --from input or the prompt). */
+static const char *const text_options[] = {"visit_reason", "substance", "reaction", "name",
+					   "dose", "frequency", "text", "reason", NULL};
+
+/* Sign on and take the command's free text (text[0..n)) with, always, a
+ * "reason" column (for opening a confidential chart): from --from FILE
+ * (read before signing on), or --from - or the prompt (after). Then, with
+ * --mrn M, open that chart first, by break-the-glass with the reason
+ * given or, at a terminal, asked for when the chart needs one. */
+static status_t start_with(run_t *r, cli_t *c, cli_field_t *text, int n)
 {
 	int err = 0;
-	const char *reason = cli_opt(c->argc, c->argv, "--reason", &err);
+	const char *from = cli_from(c, &err);
 	const char *mrn = cli_opt(c->argc, c->argv, "--mrn", &err);
-	status_t st;
+	cli_field_t f[TEXT_MAX];
+	status_t st = STATUS_OK;
 	r->c = c;
+	r->clinic = NULL;
+	r->s = NULL;
+	r->reason_given = 0;
 	msg_clear(&r->m);
+	if (err)
+		return msg_fail(&r->m, STATUS_USAGE, "--from and --mrn need a value.");
+	for (int i = 0; i < n; i++)
+		f[i] = text[i];
+	f[n] = (cli_field_t){"reason", "Reason for access", r->reason, sizeof r->reason, NULL, 0, 0};
+	if (cli_from_file(from) && (st = cli_fields_read(c, from, f, n + 1, &r->m)) != STATUS_OK)
+		return st;
 	if ((st = cli_sign_on(c, &r->clinic, &r->s, &r->m)) != STATUS_OK)
 		return st;
-	if (reason && mrn) {
+	if (!cli_from_file(from) && (st = cli_fields_read(c, from, f, n + 1, &r->m)) != STATUS_OK)
+		return st;
+	for (int i = 0; i < n; i++)
+		text[i].given = f[i].given;
+	r->reason_given = f[n].given;
+	if (mrn && (st = cli_btg_reason(r->s, mrn, &f[n], &r->m)) == STATUS_OK && f[n].given) {
 		patient_t *p = calloc(1, sizeof *p);
 		if (!p)
 			return msg_fail(&r->m, STATUS_NOMEM, "out of memory");
-		st = patient_open(r->s, mrn, reason, p, &r->m);
-		memset(p, 0, sizeof *p);
+		st = patient_open(r->s, mrn, r->reason, p, &r->m);
+		sodium_memzero(p, sizeof *p);
 		free(p);
 	}
 	return st;
 }
 
+static status_t start(run_t *r, cli_t *c)
+{
+	return start_with(r, c, NULL, 0);
+}
+
+/* A command whose free text is required: without --from it needs a
+ * terminal to ask at. */
+static int need_input(cli_t *c, const char *usage)
+{
+	int err = 0;
+	if (!cli_from(c, &err) && !isatty(STDIN_FILENO))
+		return cli_usage_error(usage, "give the text with --from FILE or --from - (a CSV "
+					      "header row and one row), or run it at a terminal to "
+					      "be asked");
+	return 0;
+}
+
+/* The value of a text field, or NULL when not given. */
+static const char *given(const cli_field_t *f)
+{
+	return f->given ? f->value : NULL;
+}
+
 static int finish(run_t *r, status_t st)
 {
+	sodium_memzero(r->reason, sizeof r->reason);
 	cli_sign_off(r->clinic, r->s);
 	if (st != STATUS_OK)
 		return cli_fail(st, r->m.text);
@@ -123,33 +181,42 @@ static int print_encounter(const encounter_info_t *e, void *arg)
 int cli_cmd_encounter(cli_t *c)
 {
 	static const char usage[] =
-		"encounter add MRN --type TYPE --provider USER [--location L] [--visit-reason TEXT]\n"
+		"encounter add MRN --type TYPE --provider USER [--location L] [--from FILE|-]\n"
 		"       [--date YYYY-MM-DD[ HH:MM]] |\n"
 		"       encounter close N | encounter list MRN";
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	const char *arg = c->argc > 2 ? c->argv[2] : "";
+	char why[CLIN_TEXT_MAX] = "";
+	cli_field_t text[] = {{"visit_reason", "Reason for visit", why, sizeof why, NULL, 1, 0}};
 	run_t r;
 	status_t st;
 	int64_t n;
+	int rc;
 	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
 		       "  add    check a patient in; prints the encounter number. Types are the\n"
 		       "         [clinical] encounter_types; the provider is a user with the\n"
-		       "         provider role; the reason is sealed to the clinical key\n"
+		       "         provider role. The reason for visit (sealed to the clinical key)\n"
+		       "         is a 'visit_reason' column in --from input (CSV: header, one row),\n"
+		       "         or asked at a terminal; never an argument\n"
 		       "  close  close an open encounter (nurse or provider)\n"
-		       "  list   a patient's encounters, newest first, tab-separated\n",
+		       "  list   a patient's encounters, newest first, tab-separated\n"
+		       "With --mrn M, a 'reason' column (or the prompt) opens a confidential chart.\n",
 		       usage);
 		return 0;
 	}
+	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
+		return rc;
 	if (strcmp(verb, "add") == 0 && *arg && opt(c, "--type") && opt(c, "--provider")) {
-		if ((st = start(&r, c)) == STATUS_OK) {
+		if ((st = start_with(&r, c, text, 1)) == STATUS_OK) {
 			const char *loc = opt(c, "--location");
 			st = encounter_checkin_at(r.s, arg, opt(c, "--type"), opt(c, "--provider"),
-						  loc ? loc : "Main clinic", opt(c, "--visit-reason"),
+						  loc ? loc : "Main clinic", given(&text[0]),
 						  opt(c, "--date"), &n, &r.m);
 			if (st == STATUS_OK)
 				printf("%lld\n", (long long)n);
 		}
+		sodium_memzero(why, sizeof why);
 		return finish(&r, st);
 	}
 	if (strcmp(verb, "close") == 0 && number(arg, &n)) {
@@ -176,6 +243,7 @@ int cli_cmd_vitals(cli_t *c)
 	int64_t n;
 	const char *bad = NULL;
 	vitals_input_t in;
+	int rc;
 	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\nRecord vitals on an encounter. Units may be "
 		       "typed; without one the [clinical]\nunits apply. Implausible values are "
@@ -185,6 +253,8 @@ int cli_cmd_vitals(cli_t *c)
 	}
 	if (c->argc < 3 || strcmp(c->argv[1], "add") != 0 || !number(c->argv[2], &n))
 		return cli_usage_error(usage, NULL);
+	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
+		return rc;
 	in.bp = opt(c, "--bp");
 	in.pulse = opt(c, "--pulse");
 	in.resp = opt(c, "--resp");
@@ -204,8 +274,11 @@ static int status_cmd(cli_t *c, chart_kind_t kind, const char *usage)
 	run_t r;
 	status_t st;
 	int64_t n;
+	int rc;
 	if (c->argc < 4 || !number(c->argv[2], &n))
 		return cli_usage_error(usage, NULL);
+	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
+		return rc;
 	if ((st = start(&r, c)) == STATUS_OK)
 		st = chart_item_set_status(r.s, kind, n, c->argv[3], &r.m);
 	return finish(&r, st);
@@ -214,87 +287,122 @@ static int status_cmd(cli_t *c, chart_kind_t kind, const char *usage)
 int cli_cmd_allergy(cli_t *c)
 {
 	static const char usage[] =
-		"allergy add MRN --substance S [--reaction R] [--severity mild|moderate|severe|unknown]\n"
+		"allergy add MRN [--severity mild|moderate|severe|unknown] [--from FILE|-]\n"
 		"       | allergy nka MRN | allergy status ROW active|inactive|entered-in-error";
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
+	char sub[CLIN_TEXT_MAX] = "", react[CLIN_TEXT_MAX] = "";
+	cli_field_t text[] = {{"substance", "Substance", sub, sizeof sub, NULL, 1, 0},
+			      {"reaction", "Reaction", react, sizeof react, NULL, 1, 0}};
 	run_t r;
 	status_t st;
 	int64_t row;
+	int rc;
 	if (cli_wants_help(c->argc, c->argv)) {
-		printf("usage: chartroom %s\n\n  nka records \"no known allergies\" (refused while "
-		       "active allergies exist).\n",
+		printf("usage: chartroom %s\n\n"
+		       "  add  the substance and reaction come from --from input (CSV: a header\n"
+		       "       naming 'substance' and 'reaction', one row) or are asked at a\n"
+		       "       terminal; never arguments\n"
+		       "  nka  records \"no known allergies\" (refused while active allergies exist)\n",
 		       usage);
 		return 0;
 	}
+	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
+		return rc;
 	if (strcmp(verb, "status") == 0)
 		return status_cmd(c, CHART_ALLERGY, usage);
-	if (c->argc < 3 || (strcmp(verb, "add") != 0 && strcmp(verb, "nka") != 0) ||
-	    (strcmp(verb, "add") == 0 && !opt(c, "--substance")))
+	if (c->argc < 3 || (strcmp(verb, "add") != 0 && strcmp(verb, "nka") != 0))
 		return cli_usage_error(usage, NULL);
-	if ((st = start(&r, c)) == STATUS_OK) {
-		if (strcmp(verb, "nka") == 0) {
+	if (strcmp(verb, "nka") == 0) {
+		if ((st = start(&r, c)) == STATUS_OK)
 			st = allergy_none_known(r.s, c->argv[2], &r.m);
-		} else {
-			st = allergy_add(r.s, c->argv[2], opt(c, "--substance"), opt(c, "--reaction"),
-					 opt(c, "--severity"), &row, &r.m);
-			if (st == STATUS_OK)
-				printf("%lld\n", (long long)row);
-		}
+		return finish(&r, st);
 	}
+	if ((rc = need_input(c, usage)) != 0)
+		return rc;
+	if ((st = start_with(&r, c, text, 2)) == STATUS_OK) {
+		st = allergy_add(r.s, c->argv[2], sub, given(&text[1]), opt(c, "--severity"), &row,
+				 &r.m);
+		if (st == STATUS_OK)
+			printf("%lld\n", (long long)row);
+	}
+	cli_fields_wipe(text, 2);
 	return finish(&r, st);
 }
 
 int cli_cmd_med(cli_t *c)
 {
 	static const char usage[] =
-		"med add MRN --name DRUG [--dose D] --route R --frequency F [--start DATE]\n"
+		"med add MRN --route R [--start DATE] [--from FILE|-]\n"
 		"       | med status ROW active|stopped|entered-in-error";
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
+	char name[CLIN_TEXT_MAX] = "", dose[CLIN_TEXT_MAX] = "", freq[CLIN_TEXT_MAX] = "";
+	cli_field_t text[] = {{"name", "Medication", name, sizeof name, NULL, 1, 0},
+			      {"dose", "Dose", dose, sizeof dose, NULL, 1, 0},
+			      {"frequency", "Frequency", freq, sizeof freq, NULL, 1, 0}};
 	run_t r;
 	status_t st;
 	int64_t row;
+	int rc;
 	if (cli_wants_help(c->argc, c->argv)) {
-		printf("usage: chartroom %s\n\nRoutes: PO IV IM SC SL PR topical inhaled nasal "
-		       "ophthalmic otic transdermal other\n",
+		printf("usage: chartroom %s\n\n"
+		       "The drug's name, dose and frequency come from --from input (CSV: a header\n"
+		       "naming 'name', 'dose', 'frequency', one row) or are asked at a terminal;\n"
+		       "never arguments.\n"
+		       "Routes: PO IV IM SC SL PR topical inhaled nasal ophthalmic otic transdermal "
+		       "other\n",
 		       usage);
 		return 0;
 	}
+	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
+		return rc;
 	if (strcmp(verb, "status") == 0)
 		return status_cmd(c, CHART_MEDICATION, usage);
-	if (c->argc < 3 || strcmp(verb, "add") != 0 || !opt(c, "--name"))
+	if (c->argc < 3 || strcmp(verb, "add") != 0)
 		return cli_usage_error(usage, NULL);
-	if ((st = start(&r, c)) == STATUS_OK) {
-		st = medication_add(r.s, c->argv[2], opt(c, "--name"), opt(c, "--dose"),
-				    opt(c, "--route"), opt(c, "--frequency"), opt(c, "--start"), &row,
-				    &r.m);
+	if ((rc = need_input(c, usage)) != 0)
+		return rc;
+	if ((st = start_with(&r, c, text, 3)) == STATUS_OK) {
+		st = medication_add(r.s, c->argv[2], name, given(&text[1]), opt(c, "--route"),
+				    given(&text[2]), opt(c, "--start"), &row, &r.m);
 		if (st == STATUS_OK)
 			printf("%lld\n", (long long)row);
 	}
+	cli_fields_wipe(text, 3);
 	return finish(&r, st);
 }
 
 int cli_cmd_problem(cli_t *c)
 {
-	static const char usage[] = "problem add MRN --text DESCRIPTION [--code ICD10] [--onset DATE]\n"
+	static const char usage[] = "problem add MRN [--code ICD10] [--onset DATE] [--from FILE|-]\n"
 				    "       | problem status ROW active|resolved|entered-in-error";
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
+	char desc[CLIN_TEXT_MAX] = "";
+	cli_field_t text[] = {{"text", "Problem", desc, sizeof desc, NULL, 1, 0}};
 	run_t r;
 	status_t st;
 	int64_t row;
+	int rc;
 	if (cli_wants_help(c->argc, c->argv)) {
-		printf("usage: chartroom %s\n", usage);
+		printf("usage: chartroom %s\n\nThe description comes from --from input (CSV: a "
+		       "header 'text', one row) or is\nasked at a terminal; never an argument.\n",
+		       usage);
 		return 0;
 	}
+	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
+		return rc;
 	if (strcmp(verb, "status") == 0)
 		return status_cmd(c, CHART_PROBLEM, usage);
-	if (c->argc < 3 || strcmp(verb, "add") != 0 || !opt(c, "--text"))
+	if (c->argc < 3 || strcmp(verb, "add") != 0)
 		return cli_usage_error(usage, NULL);
-	if ((st = start(&r, c)) == STATUS_OK) {
-		st = problem_add(r.s, c->argv[2], opt(c, "--code"), opt(c, "--text"),
-				 opt(c, "--onset"), &row, &r.m);
+	if ((rc = need_input(c, usage)) != 0)
+		return rc;
+	if ((st = start_with(&r, c, text, 1)) == STATUS_OK) {
+		st = problem_add(r.s, c->argv[2], opt(c, "--code"), desc, opt(c, "--onset"), &row,
+				 &r.m);
 		if (st == STATUS_OK)
 			printf("%lld\n", (long long)row);
 	}
+	cli_fields_wipe(text, 1);
 	return finish(&r, st);
 }
 
@@ -340,6 +448,7 @@ int cli_cmd_note(cli_t *c)
 	int64_t n, out = 0;
 	char *body = NULL;
 	note_info_t info;
+	int rc;
 	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
 		       "  add       a new draft note on an encounter, text from file F\n"
@@ -352,6 +461,8 @@ int cli_cmd_note(cli_t *c)
 	}
 	if (c->argc < 3 || !number(c->argv[2], &n))
 		return cli_usage_error(usage, NULL);
+	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
+		return rc;
 	if (strcmp(verb, "add") == 0 || strcmp(verb, "edit") == 0 || strcmp(verb, "addendum") == 0) {
 		msg_t m;
 		if (!opt(c, "--file"))
@@ -458,7 +569,7 @@ int cli_cmd_chart(cli_t *c)
 {
 	static const char usage[] =
 		"chart show MRN [--section demographics|encounters|vitals|allergies|medications|\n"
-		"       problems|notes]";
+		"       problems|notes] [--from FILE|-]";
 	static const char *const sections[] = {"demographics", "encounters", "vitals", "allergies",
 					       "medications", "problems", "notes", NULL};
 	const char *want = opt(c, "--section");
@@ -466,16 +577,21 @@ int cli_cmd_chart(cli_t *c)
 	status_t st;
 	patient_t *p = NULL;
 	char banner[600];
-	int any = 0;
+	int any = 0, rc;
+	cli_field_t why;
 	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\nA plain-text chart summary. Opening it is audited; "
 		       "each clinical section\nshown is audited as viewed. The front desk sees "
-		       "demographics only.\n",
+		       "demographics only. A confidential\nchart opened by a role without "
+		       "view_confidential needs a reason: a 'reason'\ncolumn in --from input (CSV: "
+		       "header, one row), or asked at a terminal.\n",
 		       usage);
 		return 0;
 	}
 	if (c->argc < 3 || strcmp(c->argv[1], "show") != 0)
 		return cli_usage_error(usage, NULL);
+	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
+		return rc;
 	if (want) {
 		for (int i = 0; sections[i]; i++)
 			any |= strcmp(want, sections[i]) == 0;
@@ -486,7 +602,11 @@ int cli_cmd_chart(cli_t *c)
 		return finish(&r, st);
 	if (!(p = calloc(1, sizeof *p)))
 		return finish(&r, msg_fail(&r.m, STATUS_NOMEM, "out of memory"));
-	st = patient_open(r.s, c->argv[2], opt(c, "--reason"), p, &r.m);
+	/* A confidential chart: the reason from --from input, or asked. */
+	why = (cli_field_t){"reason", "Reason for access", r.reason, sizeof r.reason, NULL, 0,
+			    r.reason_given};
+	if ((st = cli_btg_reason(r.s, c->argv[2], &why, &r.m)) == STATUS_OK)
+		st = patient_open(r.s, c->argv[2], why.given ? r.reason : NULL, p, &r.m);
 	if (st == STATUS_OK) {
 		printf("%s, %s %s  %s  DOB %s  %s%s\n", p->f[PF_LAST], p->f[PF_FIRST],
 		       p->f[PF_MIDDLE], p->f[PF_MRN], p->f[PF_DOB], p->f[PF_SEX],

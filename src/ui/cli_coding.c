@@ -6,8 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include <sodium.h>
+
 #include "base/text.h"
 #include "core/coding.h"
+#include "ui/cli_input.h"
 #include "ui/cli_internal.h"
 
 static const char *opt(cli_t *c, const char *name)
@@ -176,21 +181,27 @@ int cli_cmd_coding(cli_t *c)
 		"       coding remove-dx ENC SEQ | coding primary ENC SEQ |\n"
 		"       coding add-px ENC CODE [--system hcpcs|cpt] [--modifiers M,M] [--units N]\n"
 		"         --pointers 1,2 | coding remove-px ENC LINE |\n"
-		"       coding complete|verify|finalize ENC | coding reopen ENC --why \"REASON\"";
+		"       coding complete|verify|finalize ENC | coding reopen ENC [--from FILE|-]";
+	static const char *const text_options[] = {"why", "reason", NULL};
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
 	msg_t m;
 	status_t st;
 	int64_t erow = 0, k = 0;
-	int rc;
+	int rc, err = 0;
+	char why[CLI_REASON_MAX] = "";
+	cli_field_t text[] = {{"why", "Why reopen the coding", why, sizeof why, NULL, 1, 0}};
+	const char *from = cli_from(c, &err);
 	msg_clear(&m);
 	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
 		       "Each edit is checked (code exists, billable, valid on the date of service,\n"
 		       "no duplicates, pointers to diagnoses) and refused by rule name; complete\n"
 		       "checks everything again. final locks the coding until reopened with a\n"
-		       "reason. queue: closed encounters not final, oldest first (tab-separated:\n"
+		       "reason: a 'why' column in --from input (CSV: header, one row), or asked at\n"
+		       "a terminal; never an argument.\n"
+		       "queue: closed encounters not final, oldest first (tab-separated:\n"
 		       "encounter, date, closed, days waiting, provider, type, status, LATE).\n",
 		       usage);
 		return 0;
@@ -212,10 +223,22 @@ int cli_cmd_coding(cli_t *c)
 		return cli_usage_error(usage, NULL);
 	if ((strcmp(verb, "add-dx") == 0 || strcmp(verb, "add-px") == 0) && c->argc < 4)
 		return cli_usage_error(usage, NULL);
-	if (strcmp(verb, "reopen") == 0 && !opt(c, "--why"))
-		return cli_usage_error(usage, "--why \"REASON\" is needed");
+	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
+		return rc;
+	if (strcmp(verb, "reopen") == 0) {
+		/* The reason is free text: from --from input or the prompt. */
+		if (err || (!from && !isatty(STDIN_FILENO)))
+			return cli_usage_error(usage, "give the reason in a 'why' column with --from "
+						      "FILE or --from -, or run it at a terminal "
+						      "to be asked");
+		if (cli_from_file(from) && (st = cli_fields_read(c, from, text, 1, &m)) != STATUS_OK)
+			return cli_fail(st, m.text);
+	}
 	if ((rc = run(c, &clinic, &s, &m)) != 0)
 		return rc;
+	if (strcmp(verb, "reopen") == 0 && !cli_from_file(from) &&
+	    (st = cli_fields_read(c, from, text, 1, &m)) != STATUS_OK)
+		return done(clinic, s, st, &m);
 	if (strcmp(verb, "show") == 0) {
 		coding_t *kd = malloc(sizeof *kd);
 		if (!kd)
@@ -244,7 +267,8 @@ int cli_cmd_coding(cli_t *c)
 	} else if (strcmp(verb, "finalize") == 0) {
 		st = coding_finalize(s, erow, &m);
 	} else if (strcmp(verb, "reopen") == 0) {
-		st = coding_reopen(s, erow, opt(c, "--why"), &m);
+		st = coding_reopen(s, erow, why, &m);
+		sodium_memzero(why, sizeof why);
 	} else {
 		cli_sign_off(clinic, s);
 		return cli_usage_error(usage, NULL);

@@ -2,7 +2,9 @@
  * restore on every path), the stack of open screens, the title bar, the
  * message line and the status bar, the yes/no and notice boxes, the idle
  * lock, resizing (KEY_RESIZE only), the termination signals (a flag, no
- * more) and the optional screen dump for tests (CHARTROOM_SCREEN_DUMP). */
+ * more) and, in test builds only (CHARTROOM_TEST_HOOKS, the binary
+ * build/chartroom-test), the screen dump (CHARTROOM_SCREEN_DUMP): a release
+ * binary has no code that writes the screen to a file. */
 #include "ui/tui.h"
 
 #include <fcntl.h>
@@ -84,7 +86,9 @@ struct ui {
 
 	struct timespec last_key;
 	int paused; /* this pause's session_idle is done (reset by a key) */
+#ifdef CHARTROOM_TEST_HOOKS
 	const char *dump_path;
+#endif
 	int quit;
 	int fatal;
 	msg_t fatal_msg;
@@ -441,6 +445,9 @@ static void apply(ui_t *ui, unsigned flags)
 
 /* ---- drawing --------------------------------------------------------- */
 
+#ifdef CHARTROOM_TEST_HOOKS
+/* Test builds: write the screen as text to $CHARTROOM_SCREEN_DUMP after
+ * every refresh (tests read it instead of guessing when drawing is done). */
 static void dump_screen(const ui_t *ui)
 {
 	char tmp[PATH_MAX];
@@ -479,6 +486,12 @@ static void dump_screen(const ui_t *ui)
 cleanup:
 	free(line);
 }
+#else
+static void dump_screen(const ui_t *ui)
+{
+	(void)ui; /* release builds never write the screen anywhere */
+}
+#endif
 
 static void draw_title(ui_t *ui)
 {
@@ -840,7 +853,9 @@ int tui_run(const config_t *cfg, const char *db_path)
 	msg_t m;
 	status_t st;
 	int rc = 1, handlers = 0;
+#ifdef CHARTROOM_TEST_HOOKS
 	const char *dump = getenv("CHARTROOM_SCREEN_DUMP");
+#endif
 
 	setlocale(LC_ALL, "");
 	if (!(ui = calloc(1, sizeof *ui))) {
@@ -848,7 +863,9 @@ int tui_run(const config_t *cfg, const char *db_path)
 		return 1;
 	}
 	ui->cfg = cfg;
+#ifdef CHARTROOM_TEST_HOOKS
 	ui->dump_path = dump && *dump ? dump : NULL;
+#endif
 	/* Everything that can be wrong with the set-up is reported before
 	 * curses takes the screen. */
 	if ((st = keymap_new(cfg, &ui->km, &m)) != STATUS_OK) {

@@ -6,6 +6,9 @@
 # Use: . "$(dirname "$0")/lib.sh"; e2e_setup; ...; e2e_done
 set -u
 BIN=${CHARTROOM_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/chartroom}
+# The test build (-DCHARTROOM_TEST_HOOKS: the screen dump), for the tests
+# that need a hook; next to BIN unless given.
+TEST_BIN=${CHARTROOM_TEST_BIN:-$(dirname "$BIN")/chartroom-test}
 ROOT=${CHARTROOM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 E2E_N=0
 E2E_FAILED=0
@@ -59,6 +62,25 @@ CONF
 
 # cli USER PASSWORD ARGS...: run a command as USER, password on stdin.
 cli() { u=$1; p=$2; shift 2; printf '%s\n' "$p" | "$BIN" --db "$DB" --user "$u" --password-stdin "$@"; }
+
+# PHI and clinical free text never go on the command line: they are given
+# as CSV (a header row, one row) with --from FILE or --from -.
+# csv KEY=VALUE...: print that CSV, every value quoted.
+csv() {
+	_h=""
+	_r=""
+	for _kv in "$@"; do
+		_v=$(printf '%s' "${_kv#*=}" | sed 's/"/""/g')
+		_h="$_h${_h:+,}${_kv%%=*}"
+		_r="$_r${_r:+,}\"$_v\""
+	done
+	printf '%s\n%s\n' "$_h" "$_r"
+}
+# clin USER PASSWORD CSV ARGS...: run a command as USER with --from -:
+# standard input holds the password, then the CSV.
+clin() { u=$1; p=$2; c=$3; shift 3; printf '%s\n%s' "$p" "$c" | "$BIN" --db "$DB" --user "$u" --password-stdin "$@" --from -; }
+# find_q USER PASSWORD QUERY: patient find with the query on standard input.
+find_q() { printf '%s\n%s\n' "$2" "$3" | "$BIN" --db "$DB" --user "$1" --password-stdin patient find -; }
 
 # tui_start NAME [COLS ROWS]: start the app in a detached tmux session.
 # tui_keep: a session that keeps this test's tmux server up between app

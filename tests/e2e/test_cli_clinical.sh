@@ -5,8 +5,8 @@
 # clinical text in the database file.
 . "$(dirname "$0")/lib.sh"
 e2e_setup
-mrn=$(cli front "$PW_FRONT" patient add --last-name Testa --first-name Rosalind --dob 1960-01-01 --sex F 2>/dev/null)
-enc=$(cli front "$PW_FRONT" encounter add "$mrn" --type "office visit" --provider prov --location "Room 4" --visit-reason "persistent marmalade cough" 2>/dev/null)
+mrn=$(clin front "$PW_FRONT" "$(csv last_name=Testa first_name=Rosalind dob=1960-01-01 sex=F)" patient add 2>/dev/null)
+enc=$(clin front "$PW_FRONT" "$(csv visit_reason="persistent marmalade cough")" encounter add "$mrn" --type "office visit" --provider prov --location "Room 4" 2>/dev/null)
 check "the front desk checks a patient in (prints the encounter number)" sh -c "[ -n '$enc' ] && [ '$enc' -gt 0 ]"
 cli front "$PW_FRONT" encounter add "$mrn" --type "séance" --provider prov >/dev/null 2>&1
 check "an unknown encounter type is refused" [ $? -eq 1 ]
@@ -42,7 +42,7 @@ check "before anything is recorded the banner says allergies not recorded" sh -c
 cli nurse "$PW_NURSE" allergy nka "$mrn" >/dev/null 2>&1
 out=$(cli nurse "$PW_NURSE" chart show "$mrn" --section allergies)
 check "no known allergies is an explicit state" sh -c "printf '%s' \"\$1\" | grep -q 'NKA'" _ "$out"
-a=$(cli nurse "$PW_NURSE" allergy add "$mrn" --substance "Penicillin" --reaction "hives" --severity severe 2>/dev/null)
+a=$(clin nurse "$PW_NURSE" "$(csv substance=Penicillin reaction=hives)" allergy add "$mrn" --severity severe 2>/dev/null)
 out=$(cli nurse "$PW_NURSE" chart show "$mrn" --section allergies)
 check "an active allergy shows in the banner" sh -c "printf '%s' \"\$1\" | grep -q 'ALLERGIES: Penicillin (severe)'" _ "$out"
 cli nurse "$PW_NURSE" allergy nka "$mrn" >/dev/null 2>&1
@@ -50,19 +50,19 @@ check "NKA is refused while an allergy is active" [ $? -eq 1 ]
 cli nurse "$PW_NURSE" allergy status "$a" entered-in-error >/dev/null 2>&1
 out=$(cli nurse "$PW_NURSE" chart show "$mrn" --section allergies)
 check "an allergy entered in error leaves the banner" sh -c "! printf '%s' \"\$1\" | grep -q 'ALLERGIES:'" _ "$out"
-cli nurse "$PW_NURSE" allergy add "$mrn" --substance "Latex" --severity loud >/dev/null 2>&1
+clin nurse "$PW_NURSE" "$(csv substance=Latex)" allergy add "$mrn" --severity loud >/dev/null 2>&1
 check "an unknown severity is refused" [ $? -eq 1 ]
 
 # medications and problems
-cli nurse "$PW_NURSE" med add "$mrn" --name Lisinopril --dose "10 mg" --route PO --frequency daily --start 2024-01-01 >/dev/null 2>&1
+clin nurse "$PW_NURSE" "$(csv name=Lisinopril dose="10 mg" frequency=daily)" med add "$mrn" --route PO --start 2024-01-01 >/dev/null 2>&1
 check "a nurse records a medication" [ "$(sql "select count(*) from medications where route = 'PO'")" = 1 ]
-cli nurse "$PW_NURSE" med add "$mrn" --name X --route intravenousish --frequency daily >/dev/null 2>&1
+clin nurse "$PW_NURSE" "$(csv name=X frequency=daily)" med add "$mrn" --route intravenousish >/dev/null 2>&1
 check "an unknown route is refused" [ $? -eq 1 ]
-cli nurse "$PW_NURSE" problem add "$mrn" --text "Essential hypertension" --code I10 >/dev/null 2>&1
+clin nurse "$PW_NURSE" "$(csv text="Essential hypertension")" problem add "$mrn" --code I10 >/dev/null 2>&1
 check "a nurse may not maintain the problem list (exit 4)" [ $? -eq 4 ]
-cli prov "$PW_PROV" problem add "$mrn" --text "Essential hypertension" --code I10 --onset 2023-05-01 >/dev/null 2>&1
+clin prov "$PW_PROV" "$(csv text="Essential hypertension")" problem add "$mrn" --code I10 --onset 2023-05-01 >/dev/null 2>&1
 check "a provider adds a problem with its code" [ "$(sql "select code from problems")" = "I10" ]
-cli prov "$PW_PROV" problem add "$mrn" --text "Something" --code 123 >/dev/null 2>&1
+clin prov "$PW_PROV" "$(csv text=Something)" problem add "$mrn" --code 123 >/dev/null 2>&1
 check "a malformed ICD-10-CM code is refused" [ $? -eq 1 ]
 
 # notes

@@ -72,7 +72,7 @@ printf 'code,description\n99213,"Office visit, established (test fixture)"\n' > 
 H codes import cpt "$T/cpt.csv" --version 2026 --effective 2025-01-01 >/dev/null 2>&1
 check "a clinic's CPT list imports from CSV" [ "$(sql "select codes from code_versions where system = 'cpt'")" = 1 ]
 
-mrn=$(cli front "$PW_FRONT" patient add --last-name Coda --first-name Carla --dob 1966-06-06 --sex F 2>/dev/null)
+mrn=$(clin front "$PW_FRONT" "$(csv last_name=Coda first_name=Carla dob=1966-06-06 sex=F)" patient add 2>/dev/null)
 e_old=$(cli front "$PW_FRONT" encounter add "$mrn" --type "office visit" --provider prov --date 2025-06-01 2>/dev/null)
 e_new=$(cli front "$PW_FRONT" encounter add "$mrn" --type "office visit" --provider prov --date "2025-11-01 10:30" 2>/dev/null)
 cli nurse "$PW_NURSE" encounter close "$e_old" >/dev/null 2>&1
@@ -109,9 +109,9 @@ out=$(H coding add-dx "$e_new" E785 2>&1)
 check "final coding refuses changes" sh -c "printf '%s' \"\$1\" | grep -q 'final: reopen it'" _ "$out"
 out=$(H coding queue)
 check "a final encounter leaves the queue" sh -c "! printf '%s' \"\$1\" | grep -q '^$e_new	'" _ "$out"
-H coding reopen "$e_new" --why "x" >/dev/null 2>&1
+clin him "$PW_HIM" "$(csv why=x)" coding reopen "$e_new" >/dev/null 2>&1
 check "reopening needs a real reason" [ $? -eq 1 ]
-H coding reopen "$e_new" --why "payer asked for a different primary" >/dev/null 2>&1
+clin him "$PW_HIM" "$(csv why="payer asked for a different primary")" coding reopen "$e_new" >/dev/null 2>&1
 check "reopening with a reason returns it to coded" [ "$(sql "select coding_status from encounters where erow = $e_new")" = coded ]
 out=$(cli admin "$PW_ADMIN" audit list)
 check "finalising is audited with the codes" sh -c "printf '%s' \"\$1\" | grep 'coding_finalize' | grep -q 'I10,E11.A'" _ "$out"
@@ -128,9 +128,9 @@ out=$(cli prov "$PW_PROV" coding add-dx "$e3" I10 2>&1)
 check "a provider codes their own encounter" [ "$(sql "select count(*) from encounter_dx where erow = $e3")" = 1 ]
 
 # problems are now checked against the code set
-out=$(cli prov "$PW_PROV" problem add "$mrn" --text "Diabetes" --code E11 2>&1)
+out=$(clin prov "$PW_PROV" "$(csv text=Diabetes)" problem add "$mrn" --code E11 2>&1)
 check "a problem code that is a header is refused" sh -c "printf '%s' \"\$1\" | grep -q 'header'" _ "$out"
-cli prov "$PW_PROV" problem add "$mrn" --text "Diabetes" --code E11.9 >/dev/null 2>&1
+clin prov "$PW_PROV" "$(csv text=Diabetes)" problem add "$mrn" --code E11.9 >/dev/null 2>&1
 check "a billable problem code is accepted" [ $? -eq 0 ]
 out=$(cli admin "$PW_ADMIN" audit verify)
 check "the chain still verifies" sh -c "printf '%s' \"\$1\" | grep -q 'audit chain OK'" _ "$out"

@@ -38,10 +38,10 @@ check "audit list with a bad date exits 2" [ $? -eq 2 ]
 out=$(cli admin wrong-password-entirely audit verify 2>&1)
 check "wrong password exits 3" [ $? -eq 3 ]
 check "wrong password says so without naming which part" \
-	sh -c "printf '%s' \"\$1\" | grep -q 'Wrong user name or password'" _ "$out"
+	sh -c "printf '%s' \"\$1\" | grep -q 'Sign-on failed. Check the user name and password'" _ "$out"
 out=$(cli nobody "$PW_ADMIN" audit verify 2>&1)
 check "unknown user exits 3 with the same message" \
-	sh -c "[ \$? -eq 0 ] && printf '%s' \"\$1\" | grep -q 'Wrong user name or password'" _ "$out"
+	sh -c "[ \$? -eq 0 ] && printf '%s' \"\$1\" | grep -q 'Sign-on failed. Check the user name and password'" _ "$out"
 out=$(printf '%s\n%s\n' "$PW_NURSE" 'a-new-password-for-x' | "$BIN" --db "$DB" --user nurse --password-stdin user add xavier --role nurse 2>&1)
 check "a nurse adding a user exits 4" [ $? -eq 4 ]
 check "the refusal says permission denied" sh -c "printf '%s' \"\$1\" | grep -qi 'permission denied'" _ "$out"
@@ -75,7 +75,7 @@ check "changing back to frontdesk removes the clin wrap" \
 for i in 1 2 3; do cli him not-the-password audit verify >/dev/null 2>&1; done
 out=$(cli him "$PW_HIM" audit verify 2>&1)
 check "after 3 failures even the right password is refused (exit 3)" [ $? -eq 3 ]
-check "the refusal says the account is locked" sh -c "printf '%s' \"\$1\" | grep -q 'locked'" _ "$out"
+check "the refusal of a locked account is the wrong-password answer" sh -c "printf '%s' \"\$1\" | grep -q 'Sign-on failed. Check the user name and password' && ! printf '%s' \"\$1\" | grep -qi 'locked'" _ "$out"
 cli admin "$PW_ADMIN" user unlock him >/dev/null 2>&1
 check "user unlock clears the lockout" [ "$(sql "select locked from users where name = 'him'")" = 0 ]
 out=$(cli admin "$PW_ADMIN" audit list --by him)
@@ -84,8 +84,9 @@ check "the lockout is in the audit trail" sh -c "printf '%s' \"\$1\" | grep -q '
 cli admin "$PW_ADMIN" user disable priv >/dev/null 2>&1
 check "disable removes every key wrap of the user" \
 	[ "$(sql "select count(*) from key_wraps w join users u on u.id = w.holder where u.name = 'priv'")" = 0 ]
-cli priv "$PW_PRIV" audit verify >/dev/null 2>&1
+out=$(cli priv "$PW_PRIV" audit verify 2>&1)
 check "a disabled user cannot sign on (exit 3)" [ $? -eq 3 ]
+check "... told only what a wrong password is told" sh -c "printf '%s' \"\$1\" | grep -q 'Sign-on failed. Check the user name and password' && ! printf '%s' \"\$1\" | grep -qi 'disabled'" _ "$out"
 cli admin "$PW_ADMIN" user disable admin >/dev/null 2>&1
 check "an admin cannot disable their own account" [ $? -ne 0 ]
 

@@ -48,7 +48,7 @@ quit_app() {
 	tui_stop
 }
 
-mrn=$(cli front "$PW_FRONT" patient add --last-name Okafor --first-name Chidi --dob 1990-01-15 --sex M 2>/dev/null)
+mrn=$(clin front "$PW_FRONT" "$(csv last_name=Okafor first_name=Chidi dob=1990-01-15 sex=M)" patient add 2>/dev/null)
 
 # ---- the front desk checks the patient in -----------------------------------
 tui_start front

@@ -23,7 +23,7 @@ check "setup: FY2026 imported" [ $? -eq 0 ]
 cli him "$PW_HIM" codes import hcpcs "$ROOT/assets/codes/hcpcs-sample.txt" --version 2025 --effective 2025-01-01 >/dev/null 2>>"$T/imp.err"
 check "setup: HCPCS sample imported" [ $? -eq 0 ]
 
-mrn=$(cli front "$PW_FRONT" patient add --last-name Codewell --first-name Ada --dob 1950-02-03 --sex F 2>/dev/null)
+mrn=$(clin front "$PW_FRONT" "$(csv last_name=Codewell first_name=Ada dob=1950-02-03 sex=F)" patient add 2>/dev/null)
 enc() { cli front "$PW_FRONT" encounter add "$mrn" --type "office visit" --provider prov --date "$1" 2>/dev/null; }
 E_JUNE=$(enc 2025-06-01)
 E_NOV=$(enc 2025-11-01)

@@ -95,7 +95,7 @@ tui_send F10
 expect "registering opens the new chart" "Chart" 10
 expect "the banner shows the name" "Quibbleworth, Zenobia Ottoline" 5
 expect "... the DOB and age" "DOB 1975-03-14 ("
-mrn=$(F patient find "quibbleworth" 2>/dev/null | cut -f1 | head -1)
+mrn=$(find_q front "$PW_FRONT" "quibbleworth" 2>/dev/null | cut -f1 | head -1)
 check "the patient is in the database with an MRN" sh -c "printf '%s' '$mrn' | grep -Eq '^CR[0-9]{8}$'"
 expect "... shown in the banner" "$mrn"
 out=$(F patient show "$mrn" 2>/dev/null)
@@ -179,8 +179,8 @@ tui_send Escape
 tui_wait "Main menu" 5 >/dev/null
 
 # ---- finding patients as one types -------------------------------------------
-F patient add --last-name Smith --first-name John --dob 1950-01-01 --sex M >/dev/null 2>&1
-F patient add --last-name Smithers --first-name Waylon --dob 1960-02-02 --sex M >/dev/null 2>&1
+clin front "$PW_FRONT" "$(csv last_name=Smith first_name=John dob=1950-01-01 sex=M)" patient add >/dev/null 2>&1
+clin front "$PW_FRONT" "$(csv last_name=Smithers first_name=Waylon dob=1960-02-02 sex=M)" patient add >/dev/null 2>&1
 menu 0
 expect "Find a patient opens with the search box" "Find:" 5
 expect "an empty box lists recent charts" "Quibbleworth, Zenobia" 5
@@ -340,7 +340,7 @@ check "the encounter is in the database" sh -c "printf '%s' \"\$1\" | grep -q 'o
 quit_app
 
 # ---- break-the-glass ------------------------------------------------------------
-mc=$(F patient add --last-name Vantablack --first-name Celeste --dob 1966-06-06 --sex F --confidential 2>/dev/null)
+mc=$(clin front "$PW_FRONT" "$(csv last_name=Vantablack first_name=Celeste dob=1966-06-06 sex=F)" patient add --confidential 2>/dev/null)
 tui_start btg
 signon nurse "$PW_NURSE"
 menu 0

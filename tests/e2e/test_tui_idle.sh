@@ -75,7 +75,8 @@ for n in 1 2; do
 done
 tui_type "wrong-password-3"
 tui_send Enter
-expect "3rd wrong unlock locks the account and goes to sign-on" "The account is now locked" 15
+expect "3rd wrong unlock locks the account and goes to sign-on" "Sign-on failed. Check the user name and password" 15
+expect_not "... without saying it is locked" "locked"
 expect "... on the sign-on screen" "User:"
 check "database: nurse is locked" test "$(sql "select locked from users where name='nurse'")" -eq 1
 

@@ -92,7 +92,7 @@ expect "Esc cancels" "Password not changed." 5
 tui_send End
 tui_send Enter
 signon nurse "$PW_NURSE"
-expect "the old password no longer works" "Wrong user name or password." 15
+expect "the old password no longer works" "Sign-on failed. Check the user name and password" 15
 tui_send C-u
 tui_type "$NEW"
 tui_send Enter

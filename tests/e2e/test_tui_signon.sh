@@ -38,7 +38,7 @@ tui_type "not-the-password-at-all"
 expect "typed password is echoed as stars" "***********************"
 expect_not "typed password is never shown" "not-the-password-at-all"
 tui_send Enter
-expect "wrong password is refused with the reason" "Wrong user name or password." 15
+expect "wrong password is refused with the reason" "Sign-on failed. Check the user name and password" 15
 expect_not "a refused sign-on stays on the sign-on screen" "Main menu"
 
 # The password field was wiped and has the focus: type only the password.
@@ -74,7 +74,7 @@ tui_send End
 tui_send Enter
 tui_wait "Password:" 10 >/dev/null
 signon nosuchuser "$PW_FRONT"
-expect "unknown user gets the same message as a wrong password" "Wrong user name or password." 15
+expect "unknown user gets the same message as a wrong password" "Sign-on failed. Check the user name and password" 15
 
 # Quit: Esc asks, n keeps the app, y quits with status 0.
 tui_send C-u

@@ -3,18 +3,20 @@
 # (NO_COLOR, [ui] color = never), the terminal restored on quit and on
 # SIGTERM, SIGHUP and Ctrl-C (each signing off in the audit trail), text
 # from the database stripped of control characters, UTF-8, over-long
-# input, and the screen dump for tests (CHARTROOM_SCREEN_DUMP).
+# input, and the screen dump for tests (CHARTROOM_SCREEN_DUMP), which
+# only the test build (chartroom-test) has.
 . "$(dirname "$0")/lib.sh"
 e2e_setup
 
 # tui_start_env NAME VAR=VALUE...: tui_start with extra environment
+# (the binary is $APP: the release one unless set)
 tui_start_env() {
 	tui_keep
 	name="cr-$$-$1"
 	shift
 	E2E_SESSIONS="$E2E_SESSIONS $name"
 	tmux -L "$TMUX_SOCK" new-session -d -s "$name" -x 80 -y 24 \
-		"env TERM=xterm-256color CHARTROOM_CONFIG='$CONF' ASAN_OPTIONS='${ASAN_OPTIONS:-}' UBSAN_OPTIONS='${UBSAN_OPTIONS:-}' $* '$BIN' --db '$DB'; echo \"[exit \$?]\"; sleep 30"
+		"env TERM=xterm-256color CHARTROOM_CONFIG='$CONF' ASAN_OPTIONS='${ASAN_OPTIONS:-}' UBSAN_OPTIONS='${UBSAN_OPTIONS:-}' $* '${APP:-$BIN}' --db '$DB'; echo \"[exit \$?]\"; sleep 30"
 	S=$name
 }
 signon() { # USER PASSWORD
@@ -102,21 +104,35 @@ expect "the field scrolls (marker at the left)" "User:      <xxxxxxx" 5
 tui_send Tab
 tui_type "$long$long$long$long$long$long"
 tui_send Enter
-expect "an over-long sign-on is just refused" "Wrong user name or password." 15
+expect "an over-long sign-on is just refused" "Sign-on failed. Check the user name and password" 15
 tui_send Escape
 tui_wait "Quit Chartroom?" 5 >/dev/null
 tui_send y
 expect "quit after the odd input" "[exit 0]" 10
 tui_stop
 
-# -- the screen dump
+# -- the screen dump: only in the test build
 sql "update meta set value = 'Harbor Family Clinic' where key = 'clinic_name'"
-tui_start_env dump "CHARTROOM_SCREEN_DUMP='$T/screen.txt'"
+APP=$TEST_BIN tui_start_env dump "CHARTROOM_SCREEN_DUMP='$T/screen.txt'"
 signon admin "$PW_ADMIN"
 tui_wait "Main menu for admin" 10 >/dev/null
-sleep 0.5
-check "screen dump has the menu" grep -q "Main menu for admin" "$T/screen.txt"
+i=0
+while [ $i -lt 50 ] && ! grep -q "Main menu for admin" "$T/screen.txt" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+check "test build: screen dump has the menu" grep -q "Main menu for admin" "$T/screen.txt"
 check "screen dump has 24 lines" test "$(wc -l < "$T/screen.txt")" -eq 24
 check "screen dump is private (0600)" test "$(stat -c %a "$T/screen.txt")" = 600
 check "screen dump never holds the password" sh -c "! grep -qF \"\$1\" '$T/screen.txt'" - "$PW_ADMIN"
+tui_stop
+
+# The release binary ignores the variable: the same session writes nothing.
+tui_start_env nodump "CHARTROOM_SCREEN_DUMP='$T/release-screen.txt'"
+signon admin "$PW_ADMIN"
+expect "release build: signed on with CHARTROOM_SCREEN_DUMP set" "Main menu for admin" 10
+tui_send Down
+tui_send Up
+tui_wait "Main menu for admin" 5 >/dev/null
+check "release build: no screen dump written" test ! -e "$T/release-screen.txt" -a ! -e "$T/release-screen.txt.tmp"
+check "release build: no screen-dump code in the binary" sh -c "! grep -q CHARTROOM_SCREEN_DUMP '$BIN'"
+check "test build: has it" grep -q CHARTROOM_SCREEN_DUMP "$TEST_BIN"
+tui_stop
 e2e_done
