@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "base/userfile.h"
 #include "core/csv.h"
 #include "core/patient.h"
 
@@ -228,10 +229,10 @@ status_t cli_fields_read(cli_t *c, const char *from, cli_field_t *f, int n, msg_
 		return isatty(STDIN_FILENO) ? ask(f, n, m) : STATUS_OK;
 	if (strcmp(from, "-") == 0)
 		return parse(stdin, "standard input", f, n, m);
-	/* A file the user names: opened as note files are (the shared mode
-	 * will open both with the user's own ids). */
-	if (!(in = fopen(from, "rb")))
-		return msg_fail(m, STATUS_NOTFOUND, "Cannot open %s: %s.", from, strerror(errno));
+	/* A file the user names: with the user's own ids in a shared
+	 * install (base/userfile.h), as note files are. */
+	if ((ret = userfile_fopen(from, "rb", &in, m)) != STATUS_OK)
+		return ret;
 	ret = parse(in, from, f, n, m);
 	fclose(in);
 	return ret;

@@ -119,9 +119,9 @@ CSV
 chown "$USR" "$W/p.csv"
 cr_user him "$PW_HIM" import patients "$W/p.csv" >/dev/null 2>"$T/err"
 check "the user imports a file of their own" test $? -eq 0
-out=$(cr_user him "$PW_HIM" patient find quill 2>&1)
+out=$(printf '%s\nquill\n' "$PW_HIM" | as_user "$CR" --db c.db --user him --password-stdin patient find - 2>&1)
 check "the user finds patients through chartroom" sh -c 'printf "%s" "$1" | grep -q "Quillfeather	Ottoline"' _ "$out"
-out=$(printf '%s\n' "$PW_HIM" | as_user "$CR" --db "$DATA/c.db" --user him --password-stdin patient find quill 2>&1)
+out=$(printf '%s\nquill\n' "$PW_HIM" | as_user "$CR" --db "$DATA/c.db" --user him --password-stdin patient find - 2>&1)
 check "an absolute --db inside the data directory works too" sh -c 'printf "%s" "$1" | grep -q "Quillfeather"' _ "$out"
 
 # --- ... but not around it ----------------------------------------------------
@@ -190,14 +190,14 @@ out=$(as_user env CHARTROOM_CONFIG="$W/evil.ini" "$CR" config check 2>&1)
 check "CHARTROOM_CONFIG is not read at all" sh -c '! printf "%s" "$1" | grep -q evil.ini' _ "$out"
 
 mkdir "$W/tmp" && chown "$USR" "$W/tmp"
-out=$(printf '%s\n' "$PW_HIM" | as_user env TMPDIR=/nonexistent SQLITE_TMPDIR=/nonexistent \
-	"$CR" --db c.db --user him --password-stdin patient find quill 2>&1)
+out=$(printf '%s\nquill\n' "$PW_HIM" | as_user env TMPDIR=/nonexistent SQLITE_TMPDIR=/nonexistent \
+	"$CR" --db c.db --user him --password-stdin patient find - 2>&1)
 check "an unusable TMPDIR and SQLITE_TMPDIR change nothing" sh -c 'printf "%s" "$1" | grep -q Quillfeather' _ "$out"
 printf '%s\n' "$PW_HIM" | as_user env TMPDIR="$W/tmp" SQLITE_TMPDIR="$W/tmp" \
 	"$CR" --db c.db --user him --password-stdin import patients "$W/p.csv" >/dev/null 2>&1
 check "nothing is written to the user's TMPDIR" test -z "$(ls -A "$W/tmp")"
-out=$(printf '%s\n' "$PW_HIM" | as_user env LANG=../../../tmp/x LC_ALL=/etc/passwd TZ=/etc/shadow \
-	"$CR" --db c.db --user him --password-stdin patient find quill 2>&1)
+out=$(printf '%s\nquill\n' "$PW_HIM" | as_user env LANG=../../../tmp/x LC_ALL=/etc/passwd TZ=/etc/shadow \
+	"$CR" --db c.db --user him --password-stdin patient find - 2>&1)
 check "locale and TZ naming files are replaced, not used" sh -c 'printf "%s" "$1" | grep -q Quillfeather' _ "$out"
 
 printf '#include <stdio.h>\n__attribute__((constructor)) static void mark(void) { FILE *f = fopen("%s/preloaded", "w"); if (f) fclose(f); }\n' "$W" >"$T/evil.c"
