@@ -10,6 +10,7 @@
 
 #include "core/audit.h"
 #include "core/internal.h"
+#include "core/keys.h"
 #include "db/db_keys.h"
 
 void core_now(char buf[24])
@@ -141,46 +142,70 @@ static int grant_one(const db_wrap_t *g, void *arg)
 	return gc->ret != STATUS_OK;
 }
 
-/* Check the password by unwrapping the user's secret key; on success load
- * the domain keys the role needs into kr, taking in any grants. */
-static status_t unlock_keys(clinic_t *c, const db_user_t *u, const char *password,
-			    keyring_t *kr, int *grants_taken, msg_t *m)
+/* Check the password by unwrapping the user's secret key (into kek and
+ * sk, guarded, for taking grants once the policy is known); on success
+ * load every domain key the user has a wrap of into kr. Which of them the
+ * role needs is decided after the policy is verified, with the audit key
+ * among them. */
+static status_t unlock_wraps(clinic_t *c, const db_user_t *u, const char *password,
+			     keyring_t *kr, secret_t *kek, secret_t *sk, msg_t *m)
 {
 	status_t ret;
-	secret_t kek = {0}, sk = {0};
-	role_t role = perm_role_from_name(u->role);
 	struct unlock_ctx uc;
-	struct grant_ctx gc;
 
-	*grants_taken = 0;
-	if ((ret = secret_new(&kek, 0, m)) != STATUS_OK)
+	if ((ret = secret_new(kek, 0, m)) != STATUS_OK)
 		return ret;
-	if ((ret = secret_new(&sk, 0, m)) != STATUS_OK)
-		goto cleanup;
-	ret = crypto_kek_derive(&kek, password, u->kdf_salt, u->kdf_ops, u->kdf_mem, m);
+	if ((ret = secret_new(sk, 0, m)) != STATUS_OK)
+		return ret;
+	ret = crypto_kek_derive(kek, password, u->kdf_salt, u->kdf_ops, u->kdf_mem, m);
 	if (ret != STATUS_OK)
-		goto cleanup;
-	ret = crypto_unwrap(kek.bytes, u->id, "user-secret", 1, u->secret_wrap, u->secret_wrap_len,
-			    sk.bytes, m);
+		return ret;
+	ret = crypto_unwrap(kek->bytes, u->id, "user-secret", 1, u->secret_wrap, u->secret_wrap_len,
+			    sk->bytes, m);
 	if (ret != STATUS_OK)
-		goto cleanup; /* STATUS_AUTH: wrong password */
-	uc = (struct unlock_ctx){kek.bytes, u->id, kr, perm_role_domains(&c->cfg->perms, role),
-				 STATUS_OK, m};
+		return ret; /* STATUS_AUTH: wrong password */
+	uc = (struct unlock_ctx){kek->bytes, u->id, kr, DOMAIN_ALL, STATUS_OK, m};
 	ret = db_wrap_each(c->db, u->id, unwrap_one, &uc, m);
 	if (ret == STATUS_OK)
 		ret = uc.ret;
-	if (ret != STATUS_OK)
-		goto cleanup;
-	gc = (struct grant_ctx){u, sk.bytes, kek.bytes, kr, c->db, uc.wanted, STATUS_OK, m};
-	ret = db_grant_each(c->db, u->id, grant_one, &gc, m);
+	return ret;
+}
+
+/* Take in the grants of keys the role needs (re-wrapped under the user's
+ * KEK); all grants go. */
+static status_t take_grants(clinic_t *c, const db_user_t *u, const secret_t *kek,
+			    const secret_t *sk, keyring_t *kr, unsigned wanted, msg_t *m)
+{
+	struct grant_ctx gc = {u, sk->bytes, kek->bytes, kr, c->db, wanted, STATUS_OK, m};
+	status_t ret = db_grant_each(c->db, u->id, grant_one, &gc, m);
 	if (ret == STATUS_OK)
 		ret = gc.ret;
 	if (ret == STATUS_OK)
 		ret = db_grant_delete(c->db, u->id, NULL, m);
-	*grants_taken = 1;
-cleanup:
-	secret_free(&sk);
-	secret_free(&kek);
+	return ret;
+}
+
+/* With the keys unwrapped (inside the sign-on or unlock transaction):
+ * verify and apply the database's policy, check the account's own record,
+ * take in grants, grant others what they wait for, and keep only the keys
+ * the role needs. */
+static status_t settle_session(session_t *s, const secret_t *kek, const secret_t *sk, msg_t *m)
+{
+	db_user_t u;
+	status_t ret;
+	role_t role;
+
+	if ((ret = policy_load(s, m)) != STATUS_OK)
+		return ret;
+	/* Read again: the policy's first seal may have just sealed it. */
+	if ((ret = db_user_get_by_id(s->c->db, s->user.id, &u, m)) != STATUS_OK)
+		return ret;
+	if ((ret = users_row_check(s->kr, &u, m)) != STATUS_OK)
+		return ret;
+	role = perm_role_from_name(u.role);
+	ret = take_grants(s->c, &u, kek, sk, s->kr, perm_role_domains(&s->c->cfg->perms, role), m);
+	if (ret == STATUS_OK)
+		ret = keys_settle(s, 1, m);
 	return ret;
 }
 
@@ -206,7 +231,8 @@ static status_t record_failure(clinic_t *c, const db_user_t *u, msg_t *m)
 	msg_t dbm;
 	if ((ret = db_begin(c->db, &dbm)) != STATUS_OK)
 		return msg_fail(m, ret, "%s", dbm.text);
-	ret = db_user_login_failed(c->db, u->id, c->cfg->lockout_after, &count, &locked, &dbm);
+	ret = db_user_login_failed(c->db, u->id, policy_lockout_before_signon(c), &count, &locked,
+				   &dbm);
 	if (ret == STATUS_OK)
 		ret = audit_pending(c, u->id, u->name, "login_failed", "denied", &dbm);
 	if (ret == STATUS_OK && locked && !u->locked)
@@ -244,7 +270,8 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 	session_t *s = NULL;
 	msg_t dbm;
 	char when[24];
-	int grants = 0;
+	secret_t kek = {0}, sk = {0};
+	int refused = 0;
 
 	*out = NULL;
 	memset(info, 0, sizeof *info);
@@ -294,10 +321,12 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 	 * converted, pending events chained, the sign-on recorded. */
 	if ((ret = db_begin(c->db, m)) != STATUS_OK)
 		goto cleanup;
-	ret = unlock_keys(c, &u, password, kr, &grants, m);
+	ret = unlock_wraps(c, &u, password, kr, &kek, &sk, m);
 	if (ret == STATUS_AUTH) {
 		db_rollback(c->db);
 		keyring_free(kr);
+		secret_free(&sk);
+		secret_free(&kek);
 		return record_failure(c, &u, m);
 	}
 	if (ret != STATUS_OK)
@@ -316,6 +345,10 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 		goto cleanup;
 	}
 	kr = NULL;
+	if ((ret = settle_session(s, &kek, &sk, m)) != STATUS_OK) {
+		refused = ret == STATUS_INTEGRITY;
+		goto cleanup;
+	}
 	core_now(when);
 	if ((ret = audit_drain_pending(s, m)) != STATUS_OK)
 		goto cleanup;
@@ -332,12 +365,24 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 	if (ret == STATUS_OK)
 		ret = db_commit(c->db, m);
 cleanup:
+	secret_free(&sk);
+	secret_free(&kek);
 	if (ret != STATUS_OK) {
 		db_rollback(c->db);
 		keyring_free(kr);
 		if (s) {
 			keyring_free(s->kr);
 			free(s);
+		}
+		/* A sign-on refused because the account record or the policy
+		 * was changed outside the app is in the trail (as pending: the
+		 * transaction that would have chained it is gone). */
+		if (refused && db_begin(c->db, &dbm) == STATUS_OK) {
+			if (audit_pending(c, u.id, u.name, "login_refused", "integrity", &dbm) ==
+			    STATUS_OK)
+				db_commit(c->db, &dbm);
+			else
+				db_rollback(c->db);
 		}
 		return ret;
 	}
@@ -376,8 +421,8 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 {
 	status_t ret;
 	db_user_t u;
-	int grants = 0;
 	keyring_t *kr;
+	secret_t kek = {0}, sk = {0};
 
 	if (!s->locked)
 		return STATUS_OK;
@@ -397,32 +442,45 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 		keyring_free(kr);
 		return ret;
 	}
-	ret = unlock_keys(s->c, &u, password, kr, &grants, m);
+	ret = unlock_wraps(s->c, &u, password, kr, &kek, &sk, m);
 	if (ret == STATUS_AUTH) {
 		db_rollback(s->c->db);
 		keyring_free(kr);
+		secret_free(&sk);
+		secret_free(&kek);
 		return record_failure(s->c, &u, m);
 	}
 	if (ret != STATUS_OK) {
 		db_rollback(s->c->db);
 		keyring_free(kr);
+		secret_free(&sk);
+		secret_free(&kek);
 		return ret;
 	}
 	keyring_free(s->kr);
 	s->kr = kr;
-	s->locked = 0;
 	s->role = perm_role_from_name(u.role); /* the role may have changed */
 	snprintf(s->user.role, sizeof s->user.role, "%s", u.role);
-	ret = audit_drain_pending(s, m);
+	/* The policy and the grants are read again: an administrator may
+	 * have changed either while the screen was locked. */
+	ret = settle_session(s, &kek, &sk, m);
+	secret_free(&sk);
+	secret_free(&kek);
+	if (ret == STATUS_OK)
+		ret = audit_drain_pending(s, m);
 	if (ret == STATUS_OK)
 		ret = db_user_login_ok(s->c->db, u.id, u.last_login[0] ? u.last_login : "", u.last_from, m);
 	if (ret == STATUS_OK)
 		ret = audit_append(s, "unlock", s->user.name, "ok", NULL, m);
 	if (ret == STATUS_OK)
 		ret = db_commit(s->c->db, m);
-	if (ret != STATUS_OK)
+	if (ret != STATUS_OK) {
 		db_rollback(s->c->db);
-	return ret;
+		keyring_wipe(s->kr); /* stays locked */
+		return ret;
+	}
+	s->locked = 0;
+	return STATUS_OK;
 }
 
 /* Write the noted searches in a transaction of their own; without waiting
