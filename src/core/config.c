@@ -98,6 +98,11 @@ void config_set_key_check(config_key_check_fn fn)
 	key_check = fn;
 }
 
+const char *config_system_path(void)
+{
+	return CHARTROOM_SYSCONF_PATH;
+}
+
 int config_section_is_policy(const char *section)
 {
 	for (int i = 0; policy_sections[i]; i++)

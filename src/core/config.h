@@ -126,6 +126,10 @@ status_t config_load_from(const char *system_path, uid_t system_owner, const cha
  * file owned by the calling user (tests and tools). */
 status_t config_load_file(const char *path, config_t *cfg, msg_t *m);
 
+/* The system file this program reads (CHARTROOM_SYSCONF_PATH as config.c
+ * was built). */
+const char *config_system_path(void);
+
 /* Is this a policy section ("security", "roles", ...)? */
 int config_section_is_policy(const char *section);
 

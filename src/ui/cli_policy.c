@@ -119,7 +119,7 @@ int cli_cmd_roles(cli_t *c)
 		       "The keys a role's users hold follow: a key a role now needs is granted at\n"
 		       "the next sign-on of a user who holds it; one it no longer needs is removed\n"
 		       "at its users' next sign-on.\n",
-		       usage, CHARTROOM_SYSCONF_PATH);
+		       usage, config_system_path());
 		return 0;
 	}
 	if (c->argc == 1) {
@@ -200,7 +200,7 @@ int cli_cmd_policy(cli_t *c)
 		       "  reset            if the database's policy fails its integrity check,\n"
 		       "                   nobody can sign on: remove every database setting with\n"
 		       "                   the recovery key (audited as the administrator NAME)\n",
-		       usage, CHARTROOM_SYSCONF_PATH);
+		       usage, config_system_path());
 		return 0;
 	}
 	if (strcmp(verb, "reset") == 0) {
@@ -330,8 +330,11 @@ int cli_cmd_config(cli_t *c)
 	}
 	/* main() already loaded and validated it. */
 	printf("configuration OK: %s\n", cfg->source);
-	printf("system file (policy and preferences): %s\n",
-	       cfg->system_file[0] ? cfg->system_file : "none (" CHARTROOM_SYSCONF_PATH " is absent)");
+	if (cfg->system_file[0])
+		printf("system file (policy and preferences): %s\n", cfg->system_file);
+	else
+		printf("system file (policy and preferences): none (%s is absent)\n",
+		       config_system_path());
 	printf("your file (preferences: [ui], [database]): %s\n",
 	       cfg->user_file[0] ? cfg->user_file : "none");
 	for (const char *w = cfg->warnings; *w;) {

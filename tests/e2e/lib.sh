@@ -47,8 +47,9 @@ e2e_setup() {
 	printf '; the tests: preferences only (policy is in the database)\n' > "$CONF"
 	chmod 0644 "$CONF"
 	export CHARTROOM_CONFIG="$CONF"
-	printf '%s\n' "$PW_ADMIN" | "$BIN" init --db "$DB" --admin admin --clinic "Harbor Family Clinic" --password-stdin >/dev/null 2>"$T/init.err" || {
+	printf '%s\n' "$PW_ADMIN" | "$BIN" init --db "$DB" --admin admin --clinic "Harbor Family Clinic" --password-stdin >"$T/init.out" 2>"$T/init.err" || {
 		not_ok "e2e setup: init" "$(cat "$T/init.err")"; e2e_done; }
+	RECOVERY=$(sed -n 's/^    \([0-9A-Fa-f][0-9A-Fa-f-]*\)$/\1/p' "$T/init.out")
 	for p in "security.lockout_after 3" "security.idle_lock_seconds ${E2E_IDLE:-600}"; do
 		printf '%s\n' "$PW_ADMIN" | "$BIN" --db "$DB" --user admin --password-stdin policy set $p 2>>"$T/init.err" || {
 			not_ok "e2e setup: policy set $p" "$(cat "$T/init.err")"; e2e_done; }
