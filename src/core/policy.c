@@ -142,10 +142,13 @@ static const char TAMPERED[] =
 	"Chartroom will not run on a policy changed outside it: restore the database from a "
 	"backup, or reset the policy with the recovery key ('chartroom policy reset').";
 
-/* What the seal keeps of the audit entry of the last change. */
+/* What the seal keeps of the audit entry of the last change: how many
+ * policy entries the trail holds, and the last one's time, user and
+ * target (not its sequence number, which a renumbered trail changes: that
+ * is the audit chain's to report). */
 static void event_text(const db_policy_event_t *ev, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s|%s|%s", ev->ts, ev->user_name, ev->target);
+	snprintf(buf, size, "%" PRId64 "|%s|%s|%s", ev->count, ev->ts, ev->user_name, ev->target);
 }
 
 /* Check every row and the seal against the keys in kr and the audit trail. */
@@ -180,9 +183,8 @@ static status_t verify(db_t *db, const keyring_t *kr, const rowset_t *rs, msg_t 
 				"The database's policy fails its integrity check: settings were "
 				"added or removed outside Chartroom (policy table). %s",
 				TAMPERED);
-	/* The seal names the audit entry of the last change (its time, user
-	 * and target, which survive a renumbered trail): an older copy of the
-	 * whole table, seal and all, names an older one. */
+	/* The seal names the audit entry of the last change: an older copy of
+	 * the whole table, seal and all, names an older one. */
 	if ((ret = db_policy_last_audit(db, &ev, m)) != STATUS_OK)
 		return ret;
 	event_text(&ev, expect, sizeof expect);

@@ -116,5 +116,18 @@ status_t db_policy_last_audit(db_t *db, db_policy_event_t *ev, msg_t *m)
 		ret = db_fail(db, rc, "reading the audit trail", m);
 	}
 	sqlite3_finalize(st);
+	if (ret != STATUS_OK || ev->seq == 0)
+		return ret;
+	ret = db_prepare(db,
+			 "SELECT count(*) FROM audit WHERE action IN ('policy_set', 'policy_sealed')",
+			 &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ev->count = sqlite3_column_int64(st, 0);
+	else
+		ret = db_fail(db, rc, "reading the audit trail", m);
+	sqlite3_finalize(st);
 	return ret;
 }

@@ -43,6 +43,7 @@ status_t db_policy_peek(db_t *db, const char *key, char *value, size_t size, msg
 /* The latest audit entry recording a policy change or seal: its sequence
  * number (0 if there is none), time, user and target. */
 typedef struct db_policy_event {
+	int64_t count; /* how many such entries the trail holds */
 	int64_t seq;
 	char ts[24];
 	char user_name[72];
