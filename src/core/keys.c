@@ -207,8 +207,10 @@ status_t keys_grant_now(session_t *s, int *granted, msg_t *m)
 		ret = db_commit(s->c->db, m);
 	if (ret != STATUS_OK)
 		db_rollback(s->c->db);
-	else
+	else if (*granted)
 		msg_set(m, "%d key grant%s made.", *granted, *granted == 1 ? "" : "s");
+	else
+		msg_set(m, "No account is waiting for a key you hold (a sign-on grants them).");
 	return ret;
 }
 
