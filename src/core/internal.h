@@ -101,6 +101,10 @@ status_t users_set_credentials(clinic_t *c, db_user_t *u, const char *password,
 status_t audit_pending(clinic_t *c, const char *user_id, const char *user_name,
 		       const char *action, const char *outcome, msg_t *m);
 
+/* The audit chain's first bad entry (*bad_seq 0 if none) and why, with
+ * no permission check: for explaining another integrity failure. */
+status_t audit_chain_check(session_t *s, int64_t *bad_seq, char *why, size_t size, msg_t *m);
+
 /* Chain all pending events (inside a transaction). */
 status_t audit_drain_pending(session_t *s, msg_t *m);
 

@@ -151,9 +151,12 @@ static void event_text(const db_policy_event_t *ev, char *buf, size_t size)
 	snprintf(buf, size, "%" PRId64 "|%s|%s|%s", ev->count, ev->ts, ev->user_name, ev->target);
 }
 
-/* Check every row and the seal against the keys in kr and the audit trail. */
-static status_t verify(db_t *db, const keyring_t *kr, const rowset_t *rs, msg_t *m)
+/* Check every row and the seal against the session's keys and the audit
+ * trail. */
+static status_t verify(session_t *s, const rowset_t *rs, msg_t *m)
 {
+	db_t *db = s->c->db;
+	const keyring_t *kr = s->kr;
 	unsigned char mac[32];
 	status_t ret;
 	db_policy_event_t ev;
@@ -188,12 +191,24 @@ static status_t verify(db_t *db, const keyring_t *kr, const rowset_t *rs, msg_t 
 	if ((ret = db_policy_last_audit(db, &ev, m)) != STATUS_OK)
 		return ret;
 	event_text(&ev, expect, sizeof expect);
-	if (strcmp(rs->seal.value, expect) != 0)
+	if (strcmp(rs->seal.value, expect) != 0) {
+		/* Either the table is an older copy or the trail was edited:
+		 * name the trail's first bad entry if it has one, since nobody
+		 * can sign on to run 'audit verify' now. */
+		int64_t bad = 0;
+		char why[160];
+		if (audit_chain_check(s, &bad, why, sizeof why, m) == STATUS_OK && bad)
+			return msg_fail(m, STATUS_INTEGRITY,
+					"audit chain BROKEN at sequence %" PRId64
+					": %s; the database's policy cannot be matched to its "
+					"audit trail. %s",
+					bad, why, TAMPERED);
 		return msg_fail(m, STATUS_INTEGRITY,
 				"The database's policy is not the one its audit trail last recorded "
 				"(audit entry %" PRId64
 				"): an older copy of the policy table, or an edited trail? %s",
 				ev.seq, TAMPERED);
+	}
 	return STATUS_OK;
 }
 
@@ -340,7 +355,7 @@ status_t policy_load(session_t *s, msg_t *m)
 		if ((ret = rowset_read(c->db, &rs, m)) != STATUS_OK)
 			return ret;
 	}
-	if ((ret = verify(c->db, s->kr, &rs, m)) != STATUS_OK)
+	if ((ret = verify(s, &rs, m)) != STATUS_OK)
 		goto cleanup;
 	if (!(next = malloc(sizeof *next))) {
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the policy.");
@@ -400,7 +415,7 @@ static status_t change(session_t *s, const char *key, const char *new_value, con
 
 	if ((ret = rowset_read(s->c->db, &rs, m)) != STATUS_OK)
 		return ret;
-	if ((ret = verify(s->c->db, s->kr, &rs, m)) != STATUS_OK)
+	if ((ret = verify(s, &rs, m)) != STATUS_OK)
 		goto cleanup;
 	core_now(when);
 	memset(&row, 0, sizeof row);
