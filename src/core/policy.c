@@ -627,34 +627,6 @@ cleanup:
 	return ret;
 }
 
-struct each_ctx {
-	int (*fn)(const policy_row_info_t *r, void *arg);
-	void *arg;
-};
-
-static int each_one(const db_policy_row_t *r, void *arg)
-{
-	struct each_ctx *e = arg;
-	policy_row_info_t info;
-	if (strcmp(r->key, DB_POLICY_SEAL_KEY) == 0)
-		return 0;
-	memset(&info, 0, sizeof info);
-	snprintf(info.key, sizeof info.key, "%s", r->key);
-	snprintf(info.value, sizeof info.value, "%s", r->value);
-	snprintf(info.set_by, sizeof info.set_by, "%s", r->set_by);
-	snprintf(info.set_at, sizeof info.set_at, "%s", r->set_at);
-	return e->fn(&info, e->arg);
-}
-
-status_t policy_each(session_t *s, int (*fn)(const policy_row_info_t *r, void *arg), void *arg,
-		     msg_t *m)
-{
-	struct each_ctx e = {fn, arg};
-	if (s->locked)
-		return msg_fail(m, STATUS_DENIED, "The session is locked; sign on again.");
-	return db_policy_each(s->c->db, each_one, &e, m);
-}
-
 status_t policy_reset_recovery(clinic_t *c, const char *recovery_text, const char *admin_name,
 			       msg_t *m)
 {

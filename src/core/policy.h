@@ -35,19 +35,6 @@ status_t policy_set(session_t *s, const char *key, const char *value, msg_t *m);
  * ACT_POLICY_MANAGE; audited with what was added and taken away. */
 status_t policy_role_set(session_t *s, const char *role, const char *list, msg_t *m);
 
-/* The database's policy rows as they were verified at sign-on, for
- * listing: key ("roles.nurse", "security.lockout_after"), value, who set
- * it and when. A non-zero return from fn stops. Requires a signed-on
- * session (no particular permission: policy is not secret). */
-typedef struct policy_row_info {
-	char key[64];
-	char value[1024];
-	char set_by[72];
-	char set_at[24];
-} policy_row_info_t;
-status_t policy_each(session_t *s, int (*fn)(const policy_row_info_t *r, void *arg), void *arg,
-		     msg_t *m);
-
 /* Repair a damaged policy with the recovery key (the only way in when
  * every sign-on is refused because the policy fails its check): remove
  * every database policy row, seal the empty set, and audit it as the

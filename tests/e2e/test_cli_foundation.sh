@@ -24,7 +24,7 @@ check "init refuses a common password" sh -c "printf '%s' \"\$1\" | grep -q 'com
 # --- help, version, usage ----------------------------------------------
 check "--version prints the version" sh -c "'$BIN' --version | grep -q '^chartroom [0-9]'"
 check "--help lists the commands and exit codes" sh -c "'$BIN' --help | grep -q 'Exit codes'"
-for sub in init user audit roles recover config; do
+for sub in init user audit roles policy keys recover config; do
 	check "$sub -h exits 0 with usage" sh -c "'$BIN' $sub -h | grep -q 'usage: chartroom'"
 done
 "$BIN" frobnicate >/dev/null 2>&1
