@@ -108,6 +108,19 @@ $(TEST_BIN): $(TEST_OBJ)
 # the library): every call core makes goes to __wrap_crypto_kek_derive.
 $(BUILD)/tests/test_signon: UNIT_LDFLAGS := -Wl,--wrap=crypto_kek_derive
 
+# The tests' build of the program: the same objects but config.c, whose
+# system configuration file is one the tests write. A build macro, never
+# anything read at run time (README "Configuration").
+TEST_SYSCONF = $(abspath $(BUILD))/test-etc/chartroom.ini
+TESTETC_BIN := $(BUILD)/chartroom-testetc
+$(BUILD)/obj/core/config_testetc.o: src/core/config.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DCHARTROOM_SYSCONF_PATH='"$(TEST_SYSCONF)"' -c $< -o $@
+
+$(TESTETC_BIN): $(UI_OBJ) $(filter-out $(BUILD)/obj/core/config.o,$(LIB_OBJ)) \
+		$(BUILD)/obj/core/config_testetc.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_APP)
+
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) $(UNIT_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_CORE) \
@@ -127,7 +140,7 @@ e2e: $(BIN) $(TEST_BIN)
 # summary line "N passed, M failed" at the end.
 check:
 	@sh packaging/deps.sh
-	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) $(UNIT_BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) $(UNIT_BIN) $(TESTETC_BIN)
 	@sh tests/run.sh $(BUILD)
 
 asan:
@@ -135,7 +148,7 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" build-asan/chartroom build-asan/chartroom-test \
-		$(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+		build-asan/chartroom-testetc $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		sh tests/run.sh build-asan
 

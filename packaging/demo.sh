@@ -30,6 +30,9 @@ if [ ! -f "$DB" ]; then
 		printf 'demo-admin-password\n%s\n' "$p" |
 			"$BIN" --db "$DB" --user admin --password-stdin user add "$u" --role "$r"
 	done
+	# The administrator holds no clinical key once the nurse has it: the
+	# nurse's sign-on grants it to the provider and the HIM clerk.
+	printf 'demo-nurse-password\n' | "$BIN" --db "$DB" --user nurse --password-stdin keys grant
 	echo "Adding 3000 synthetic patients ..."
 	printf 'demo-him-clerk-password\n' |
 		"$BIN" --db "$DB" --user him --password-stdin demo --patients 3000 --seed 2026

@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "ui/cli.h"
+#include "ui/keymap.h"
 #include "ui/tui.h"
 
 #ifndef CHARTROOM_VERSION
@@ -87,11 +88,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "chartroom: out of memory\n");
 		return 1;
 	}
+	/* Key bindings are the UI's to check, but a bad one is a
+	 * configuration error for every command. */
+	config_set_key_check(keymap_check_binding);
 	st = config_load(g.config_path, cfg, &m);
 	if (st != STATUS_OK) {
 		fprintf(stderr, "chartroom: %s\n", m.text);
 		free(cfg);
 		return status_exit_code(st);
+	}
+	/* Policy sections of the user's own file: ignored, and said so once. */
+	for (const char *w = cfg->warnings; *w;) {
+		size_t n = strcspn(w, "\n");
+		fprintf(stderr, "chartroom: %.*s\n", (int)n, w);
+		w += n + (w[n] == '\n');
 	}
 	/* Shared mode: every database lives in the data directory from the
 	 * trusted configuration (checked when the database is opened). */

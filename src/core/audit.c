@@ -281,6 +281,27 @@ static status_t parse_anchor(const char *anchor, int64_t *seq, unsigned char mac
 	return STATUS_OK;
 }
 
+status_t audit_chain_check(session_t *s, int64_t *bad_seq, char *why, size_t size, msg_t *m)
+{
+	struct verify_ctx *v = calloc(1, sizeof *v);
+	status_t ret;
+	*bad_seq = 0;
+	if (!v)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory verifying the audit trail.");
+	v->s = s;
+	v->expect = 1;
+	v->m = m;
+	ret = db_audit_each(s->c->db, NULL, verify_one, v, m);
+	if (ret == STATUS_OK)
+		ret = v->ret;
+	if (ret == STATUS_OK && v->bad) {
+		*bad_seq = v->bad;
+		snprintf(why, size, "%s", v->why);
+	}
+	free(v);
+	return ret;
+}
+
 status_t audit_verify(session_t *s, const char *anchor, int64_t *count, int64_t *bad_seq,
 		      msg_t *m)
 {

@@ -19,11 +19,18 @@ status_t clinic_open(const char *path, const config_t *cfg, clinic_t **out, msg_
 	clinic_t *c = calloc(1, sizeof *c);
 	msg_t ignore;
 	*out = NULL;
-	if (!c)
+	if (!c || !(c->eff = malloc(sizeof *c->eff))) {
+		free(c);
 		return msg_fail(m, STATUS_NOMEM, "Out of memory opening the database.");
-	c->cfg = cfg;
+	}
+	/* Until a sign-on has checked the database's policy, the trusted
+	 * configuration alone is in force. */
+	*c->eff = *cfg;
+	c->trusted = cfg;
+	c->cfg = c->eff;
 	ret = db_open(path, DB_OPEN_EXISTING, cfg->busy_timeout_ms, &c->db, m);
 	if (ret != STATUS_OK) {
+		free(c->eff);
 		free(c);
 		return ret;
 	}
@@ -38,6 +45,7 @@ void clinic_close(clinic_t *c)
 	if (!c)
 		return;
 	db_close(c->db);
+	free(c->eff);
 	free(c);
 }
 
@@ -101,6 +109,7 @@ status_t clinic_init(const char *path, const config_t *cfg, const char *admin_na
 		return msg_fail(m, STATUS_INVALID, "The clinic name must be 1 to %zu characters.",
 				sizeof c.name - 1);
 	c.cfg = cfg;
+	c.trusted = cfg;
 	snprintf(c.name, sizeof c.name, "%s", name);
 	if ((ret = db_open(path, DB_OPEN_CREATE, cfg->busy_timeout_ms, &c.db, m)) != STATUS_OK)
 		return ret; /* never touched an existing file */
@@ -153,6 +162,10 @@ status_t clinic_init(const char *path, const config_t *cfg, const char *admin_na
 		ret = audit_append(s, "recovery_key_create", "", "ok", NULL, m);
 	if (ret == STATUS_OK)
 		ret = audit_append(s, "user_add", admin_name, "ok", "role=admin", m);
+	/* The policy table starts sealed and empty: the system file and the
+	 * defaults apply until an administrator changes something. */
+	if (ret == STATUS_OK)
+		ret = policy_seal_new(s, m);
 	if (ret == STATUS_OK)
 		ret = db_commit(c.db, m);
 	if (ret == STATUS_OK)
@@ -210,21 +223,15 @@ static int recover_one(const db_wrap_t *w, void *arg)
 	return r->ret != STATUS_OK;
 }
 
-status_t clinic_recover(clinic_t *c, const char *recovery_text, const char *admin_name,
-			const char *new_password, msg_t *m)
+status_t clinic_recovery_keyring(clinic_t *c, const char *recovery_text, keyring_t **out,
+				 msg_t *m)
 {
 	status_t ret;
 	secret_t rk = {0};
 	keyring_t *kr = NULL;
-	session_t *s = NULL;
-	db_user_t u;
 	struct rec_ctx rc;
-	int exists;
 
-	if (!users_name_valid(admin_name))
-		return msg_fail(m, STATUS_INVALID, "'%s' is not a valid user name.", admin_name);
-	if ((ret = users_password_check(c->cfg, admin_name, new_password, m)) != STATUS_OK)
-		return ret;
+	*out = NULL;
 	if ((ret = secret_new(&rk, 0, m)) != STATUS_OK)
 		return ret;
 	if ((ret = crypto_recovery_parse(recovery_text, rk.bytes, m)) != STATUS_OK)
@@ -239,12 +246,34 @@ status_t clinic_recover(clinic_t *c, const char *recovery_text, const char *admi
 		ret = rc.ret;
 	if (ret == STATUS_AUTH)
 		ret = msg_fail(m, STATUS_AUTH, "That recovery key does not open this database.");
-	if (ret != STATUS_OK)
-		goto cleanup;
-	if (keyring_domains(kr) != DOMAIN_ALL) {
+	if (ret == STATUS_OK && keyring_domains(kr) != DOMAIN_ALL)
 		ret = msg_fail(m, STATUS_INTEGRITY, "The recovery key store is incomplete.");
-		goto cleanup;
+	if (ret == STATUS_OK) {
+		*out = kr;
+		kr = NULL;
 	}
+cleanup:
+	keyring_free(kr);
+	secret_free(&rk);
+	return ret;
+}
+
+status_t clinic_recover(clinic_t *c, const char *recovery_text, const char *admin_name,
+			const char *new_password, msg_t *m)
+{
+	status_t ret;
+	keyring_t *kr = NULL;
+	session_t *s = NULL;
+	db_user_t u;
+	int exists;
+	unsigned domains = 0;
+
+	if (!users_name_valid(admin_name))
+		return msg_fail(m, STATUS_INVALID, "'%s' is not a valid user name.", admin_name);
+	if ((ret = users_password_check(c->cfg, admin_name, new_password, m)) != STATUS_OK)
+		return ret;
+	if ((ret = clinic_recovery_keyring(c, recovery_text, &kr, m)) != STATUS_OK)
+		goto cleanup;
 	if ((ret = db_begin(c->db, m)) != STATUS_OK)
 		goto cleanup;
 	ret = db_user_get_by_name(c->db, admin_name, &u, m);
@@ -261,22 +290,44 @@ status_t clinic_recover(clinic_t *c, const char *recovery_text, const char *admi
 			       "%s is not an administrator; recovery only resets administrators.",
 			       admin_name);
 	snprintf(u.role, sizeof u.role, "admin");
+	if (ret == STATUS_OK) {
+		ret = session_new_internal(c, &u, kr, &s, m);
+		kr = NULL;
+	}
+	/* The policy in force decides what the administrator holds, and a
+	 * key no other account holds stays with them (as after init). */
 	if (ret == STATUS_OK)
-		ret = users_set_credentials(c, &u, new_password, kr, DOMAIN_ALL, !exists, m);
+		ret = policy_load(s, m);
+	if (ret == STATUS_OK) {
+		domains = perm_role_domains(&c->cfg->perms, ROLE_ADMIN);
+		for (int d = 0; d < DOMAIN_COUNT && ret == STATUS_OK; d++) {
+			int holders = 0;
+			if (domains & DOMAIN_BIT(d))
+				continue;
+			ret = db_key_holders(c->db, crypto_domain_name((domain_t)d), u.id, &holders,
+					     m);
+			if (holders == 0)
+				domains |= DOMAIN_BIT(d);
+		}
+	}
+	if (ret == STATUS_OK)
+		ret = users_set_credentials(c, &u, new_password, s->kr, domains, !exists, m);
 	if (ret == STATUS_OK && exists) {
 		char when[24];
 		core_now(when);
 		ret = db_user_set_disabled(c->db, u.id, 0, when, m);
 		if (ret == STATUS_OK)
 			ret = db_user_unlock(c->db, u.id, when, m);
-	}
-	if (ret == STATUS_OK) {
-		ret = session_new_internal(c, &u, kr, &s, m);
-		kr = NULL;
+		if (ret == STATUS_OK)
+			ret = users_row_seal(c, s->kr, u.id, m);
 	}
 	if (ret == STATUS_OK)
 		ret = audit_append(s, "recovery_key_used", admin_name, "ok",
 				   exists ? "administrator password reset" : "administrator created", m);
+	/* Holding every key, grant what accounts are waiting for (a clinical
+	 * key nobody else holds any more). */
+	if (ret == STATUS_OK)
+		ret = keys_settle(s, 0, m);
 	if (ret == STATUS_OK)
 		ret = db_commit(c->db, m);
 	if (ret != STATUS_OK)
@@ -290,6 +341,5 @@ cleanup:
 		free(s);
 	}
 	keyring_free(kr);
-	secret_free(&rk);
 	return ret;
 }

@@ -1,6 +1,16 @@
-/* config.h - Chartroom's configuration: one INI file read with iniparser
- * over compiled-in defaults (assets/chartroom.ini), validated against a
- * table of settings with their ranges and security floors.
+/* config.h - Chartroom's configuration: INI files read with iniparser over
+ * compiled-in defaults (assets/chartroom.ini), validated against a table of
+ * settings with their ranges and security floors.
+ *
+ * Two kinds of section. Policy ([security], [roles], [mrn], [matching],
+ * [clinical], [codes]) decides who may do what and how records are kept;
+ * it comes only from the compiled-in defaults, the root-owned system file
+ * (CHARTROOM_SYSCONF_PATH, /etc/chartroom/chartroom.ini) and, after
+ * sign-on, the database's policy table (core/policy.h), in that order of
+ * precedence. Preferences ([ui], [database]) may also come from the
+ * user's own file (--config, $CHARTROOM_CONFIG, ./chartroom.ini), which
+ * wins over the system file for them; its policy sections are ignored and
+ * reported in `warnings`.
  *
  * config_t is plain data; the UI reads ui_* fields and key overrides,
  * core reads the rest. */
@@ -9,17 +19,45 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/status.h"
 #include "core/perm.h"
 
 #define CONFIG_KEYS_MAX 64
+#define CONFIG_SETTINGS_MAX 40
+
+/* The system file (/etc/chartroom/chartroom.ini, or SYSCONFDIR's at build
+ * time): root-owned, not group- or world-writable. A build for tests may
+ * point it elsewhere (-DCHARTROOM_SYSCONF_PATH=...); nothing at run time
+ * can. config.c defines the default from gen/paths.h. */
+
+/* Where a setting's value came from, lowest precedence first. */
+typedef enum {
+	CONFIG_FROM_DEFAULT, /* compiled in */
+	CONFIG_FROM_SYSTEM,  /* the system file */
+	CONFIG_FROM_USER,    /* the user's file (preferences only) */
+	CONFIG_FROM_DB       /* the database's policy table */
+} config_from_t;
+
+typedef struct config_origin {
+	unsigned char from; /* config_from_t */
+	char by[72];        /* CONFIG_FROM_DB: the user who set it */
+	char at[24];        /* and when, UTC */
+} config_origin_t;
 
 typedef enum { DATE_ISO, DATE_US } date_format_t;
 typedef enum { COLOR_AUTO, COLOR_NEVER, COLOR_ALWAYS } color_mode_t;
 
 typedef struct config {
-	char source[PATH_MAX]; /* file read, or "built-in defaults" */
+	char source[PATH_MAX]; /* the main file read (user's, else system), or "built-in defaults" */
+	char system_file[PATH_MAX]; /* the system file read, "" if there was none */
+	char user_file[PATH_MAX];   /* the user's file read, "" if none */
+	/* One line per policy section of the user's file that was ignored:
+	 * "FILE:SECTION: ignored: ...\n". The caller shows them once. */
+	char warnings[1024];
+	config_origin_t setting_origin[CONFIG_SETTINGS_MAX]; /* by config_setting_index */
+	config_origin_t role_origin[ROLE_COUNT];             /* by role_t */
 
 	char db_path[PATH_MAX];
 	/* Shared mode's data directory: only from the root-owned system file
@@ -47,6 +85,7 @@ typedef struct config {
 	struct {
 		char action[40];
 		char key[16];
+		unsigned char from; /* config_from_t: SYSTEM or USER */
 	} keys[CONFIG_KEYS_MAX];
 
 	int late_after_days;
@@ -67,15 +106,69 @@ typedef struct config {
 /* Fill with the compiled-in defaults only. */
 status_t config_defaults(config_t *cfg, msg_t *m);
 
-/* Load the configuration: defaults, then the first file found in the
- * lookup order (explicit path, $CHARTROOM_CONFIG, ./chartroom.ini,
- * /etc/chartroom/chartroom.ini). An explicit or environment-named file
- * that is missing is an error; the other two are optional. Errors read
- * "file:section:key: problem". */
+/* Load the configuration: the defaults; the system file
+ * (CHARTROOM_SYSCONF_PATH) if it exists, all sections, refused unless it is
+ * a regular file owned by root that neither group nor others may write;
+ * then the user's file, the first of the explicit path, $CHARTROOM_CONFIG
+ * and ./chartroom.ini, for its [ui] and [database] sections only (its
+ * policy sections are ignored, with a line in cfg->warnings). A named user
+ * file that is missing is an error; ./chartroom.ini is optional. Errors
+ * read "file:section:key: problem"; a key given twice in a section is
+ * one. */
 status_t config_load(const char *explicit_path, config_t *cfg, msg_t *m);
 
-/* Load exactly one file over the defaults (used by config_load and tests). */
+/* config_load with the paths spelt out: system_path (NULL: none) must be
+ * owned by system_owner; user_path (NULL: none) is an error when missing
+ * if user_named is set. */
+status_t config_load_from(const char *system_path, uid_t system_owner, const char *user_path,
+			  int user_named, config_t *cfg, msg_t *m);
+
+/* Load one trusted file over the defaults, every section, as the system
+ * file owned by the calling user (tests and tools). */
 status_t config_load_file(const char *path, config_t *cfg, msg_t *m);
+
+/* The system file this program reads (CHARTROOM_SYSCONF_PATH as config.c
+ * was built). */
+const char *config_system_path(void);
+
+/* Is this a policy section ("security", "roles", ...)? */
+int config_section_is_policy(const char *section);
+
+/* The settings table, for listing policy and setting it from the
+ * database: how many, the i-th's "section:key", whether it is policy,
+ * its value in cfg as text. config_setting_index is -1 for an unknown
+ * key. */
+int config_setting_count(void);
+const char *config_setting_key(int i);
+int config_setting_is_policy(int i);
+int config_setting_index(const char *key);
+void config_setting_value(const config_t *cfg, int i, char *buf, size_t size);
+
+/* Set one setting ("section:key") from text with the same checks as a
+ * file (range, floors), recording its origin. `label` starts any error
+ * message ("database" -> "database:security:lockout_after: ..."). */
+status_t config_set(config_t *cfg, const char *key, const char *value,
+		    const config_origin_t *origin, const char *label, msg_t *m);
+
+/* Set a role's actions from a [roles] value (see perm_apply_override),
+ * recording its origin. */
+status_t config_set_role(config_t *cfg, role_t role, const char *value,
+			 const config_origin_t *origin, const char *label, msg_t *m);
+
+/* Check the relations between settings (password max >= min). */
+status_t config_check_relations(const config_t *cfg, const char *label, msg_t *m);
+
+/* The file a key override came from ("built-in defaults" if neither). */
+const char *config_key_file(const config_t *cfg, int i);
+
+/* The UI knows key names and actions; core does not. It registers a check
+ * that config_load runs on every `[ui] key.ACTION = KEYS`, so a bad
+ * binding is a configuration error for every command, not only the
+ * full-screen app. `where` is "file:ui:key.ACTION"; the check's message
+ * starts with it. NULL unregisters. */
+typedef status_t (*config_key_check_fn)(const char *action, const char *keys, const char *where,
+					msg_t *m);
+void config_set_key_check(config_key_check_fn fn);
 
 /* Argon2id cost for new passwords, in libsodium's units. */
 uint64_t config_argon_ops(const config_t *cfg);

@@ -651,6 +651,21 @@ status_t crypto_audit_mac(const keyring_t *kr, const unsigned char *data, size_t
 	return STATUS_OK;
 }
 
+status_t crypto_audit_keyed_mac(const keyring_t *kr, crypto_mac_purpose_t purpose,
+				const unsigned char *data, size_t len, unsigned char mac[32],
+				msg_t *m)
+{
+	const unsigned char *key = NULL;
+	status_t ret;
+	if (purpose != CRYPTO_MAC_POLICY && purpose != CRYPTO_MAC_USERS)
+		return msg_fail(m, STATUS_CRYPTO, "Unknown MAC purpose.");
+	if ((ret = subkey(kr, DOMAIN_AUDIT, (uint64_t)purpose, &key, m)) != STATUS_OK)
+		return ret;
+	if (crypto_generichash(mac, 32, data, len, key, CRYPTO_KEY_LEN) != 0)
+		return msg_fail(m, STATUS_CRYPTO, "Could not compute a MAC.");
+	return STATUS_OK;
+}
+
 void crypto_random_id(char out[CRYPTO_ID_HEX + 1])
 {
 	unsigned char raw[CRYPTO_ID_HEX / 2];

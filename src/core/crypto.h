@@ -142,6 +142,17 @@ status_t crypto_blind_token(const keyring_t *kr, domain_t d, const char *table,
 status_t crypto_audit_mac(const keyring_t *kr, const unsigned char *data, size_t len,
 			  unsigned char mac[32], msg_t *m);
 
+/* Keyed BLAKE2b-256 MACs under other subkeys of the audit key, one per
+ * purpose: records every signed-on role must be able to check before it
+ * trusts them (the database's policy, the role each account holds). */
+typedef enum {
+	CRYPTO_MAC_POLICY = 16, /* policy rows and their seal */
+	CRYPTO_MAC_USERS = 17   /* users: id, name, role, disabled, public key */
+} crypto_mac_purpose_t;
+status_t crypto_audit_keyed_mac(const keyring_t *kr, crypto_mac_purpose_t purpose,
+				const unsigned char *data, size_t len, unsigned char mac[32],
+				msg_t *m);
+
 /* Random 128-bit id as 32 lowercase hex characters + NUL. */
 void crypto_random_id(char out[CRYPTO_ID_HEX + 1]);
 

@@ -14,7 +14,12 @@
 
 struct clinic {
 	db_t *db;
+	/* The configuration in force: `eff` once opened (trusted plus the
+	 * database's verified policy, refreshed at each sign-on and unlock),
+	 * `trusted` itself during init. */
 	const config_t *cfg;
+	const config_t *trusted; /* defaults and the system file, the caller's */
+	config_t *eff;           /* owned; NULL during init */
 	char name[128];
 };
 
@@ -96,6 +101,10 @@ status_t users_set_credentials(clinic_t *c, db_user_t *u, const char *password,
 status_t audit_pending(clinic_t *c, const char *user_id, const char *user_name,
 		       const char *action, const char *outcome, msg_t *m);
 
+/* The audit chain's first bad entry (*bad_seq 0 if none) and why, with
+ * no permission check: for explaining another integrity failure. */
+status_t audit_chain_check(session_t *s, int64_t *bad_seq, char *why, size_t size, msg_t *m);
+
 /* Chain all pending events (inside a transaction). */
 status_t audit_drain_pending(session_t *s, msg_t *m);
 
@@ -107,5 +116,51 @@ status_t clinical_publish_seal_key(session_t *s, msg_t *m);
 /* Check the signed-on user's password again (as before a password
  * change). A wrong one counts towards lockout. */
 status_t session_verify_password(session_t *s, const char *password, msg_t *m);
+
+/* ---- policy.c ---- */
+
+/* Verify the database's policy with the session's audit key and apply it
+ * over the trusted configuration into the clinic's configuration in force
+ * (sealing a database that was never sealed: init, or the first sign-on
+ * after the upgrade). STATUS_INTEGRITY when anything fails its check.
+ * Inside a transaction. */
+status_t policy_load(session_t *s, msg_t *m);
+
+/* Seal a database's (empty) policy and every account row without a MAC;
+ * audited. Inside a transaction. */
+status_t policy_seal_new(session_t *s, msg_t *m);
+
+/* The lockout threshold before anyone has signed on (nothing can check
+ * the policy's MACs yet): the database's value only where it is lower. */
+int policy_lockout_before_signon(clinic_t *c);
+
+/* ---- users.c: the MAC over an account's id, name, role, disabled flag
+ * and public key (a subkey of the audit key) ---- */
+
+status_t users_row_mac(const keyring_t *kr, const db_user_t *u, unsigned char mac[32], msg_t *m);
+/* STATUS_INTEGRITY, naming the account, unless u's MAC matches. */
+status_t users_row_check(const keyring_t *kr, const db_user_t *u, msg_t *m);
+/* Recompute and store the MAC of account user_id as it is in the
+ * database now (inside the transaction that changed it). */
+status_t users_row_seal(clinic_t *c, const keyring_t *kr, const char *user_id, msg_t *m);
+
+/* ---- keys.c ---- */
+
+/* Which keys an account holds, wrapped and granted (DOMAIN_BIT masks). */
+status_t keys_held(db_t *db, const char *user_id, unsigned *wrapped, unsigned *granted,
+		   msg_t *m);
+
+/* After the policy is loaded (inside the transaction): grant what this
+ * session holds to accounts that need it, drop this account's wraps its
+ * role does not need where others hold them; at sign-on also reduce the
+ * session's keyring to what the role needs (and keys only it holds). */
+status_t keys_settle(session_t *s, int at_signon, msg_t *m);
+
+/* ---- clinic.c ---- */
+
+/* The keys the recovery key unlocks (all of them), in a new keyring the
+ * caller frees. STATUS_AUTH for a wrong recovery key. */
+status_t clinic_recovery_keyring(clinic_t *c, const char *recovery_text, keyring_t **out,
+				 msg_t *m);
 
 #endif

@@ -2,6 +2,7 @@
 #include "core/perm.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/crypto.h"
@@ -40,14 +41,14 @@ void perm_defaults(perm_matrix_t *pm)
 				pm->allowed[r] |= 1ull << a;
 }
 
-status_t perm_apply_override(perm_matrix_t *pm, role_t role, const char *list, msg_t *m)
+/* Parse a [roles] value into the actions added, taken away, or set. */
+static status_t parse_list(const char *list, unsigned long long *add, unsigned long long *del,
+			   unsigned long long *set, int *replace, msg_t *m)
 {
-	perm_matrix_t defaults;
-	unsigned long long add = 0, del = 0, set = 0;
 	int bare = 0, none = 0;
 	const char *p = list;
 
-	perm_defaults(&defaults);
+	*add = *del = *set = 0;
 	while (*p) {
 		char word[64];
 		size_t n = 0;
@@ -73,22 +74,70 @@ status_t perm_apply_override(perm_matrix_t *pm, role_t role, const char *list, m
 		if (a == ACT_COUNT)
 			return msg_fail(m, STATUS_CONFIG, "unknown action '%s'", word);
 		if (sign == '+')
-			add |= 1ull << a;
+			*add |= 1ull << a;
 		else if (sign == '-')
-			del |= 1ull << a;
+			*del |= 1ull << a;
 		else {
-			set |= 1ull << a;
+			*set |= 1ull << a;
 			bare = 1;
 		}
 	}
-	if ((bare || none) && (add || del))
+	if ((bare || none) && (*add || *del))
 		return msg_fail(m, STATUS_CONFIG,
 				"mix of a full list and +/- changes; use one or the other");
-	if (bare || none)
+	*replace = bare || none;
+	return STATUS_OK;
+}
+
+status_t perm_apply_override(perm_matrix_t *pm, role_t role, const char *list, msg_t *m)
+{
+	perm_matrix_t defaults;
+	unsigned long long add, del, set;
+	int replace;
+	status_t ret = parse_list(list, &add, &del, &set, &replace, m);
+	if (ret != STATUS_OK)
+		return ret;
+	perm_defaults(&defaults);
+	if (replace)
 		pm->allowed[role] = set;
 	else
 		pm->allowed[role] = (defaults.allowed[role] | add) & ~del;
 	return STATUS_OK;
+}
+
+status_t perm_apply_change(perm_matrix_t *pm, role_t role, const char *list, msg_t *m)
+{
+	unsigned long long add, del, set;
+	int replace;
+	status_t ret;
+	if ((unsigned)role >= ROLE_COUNT)
+		return msg_fail(m, STATUS_CONFIG, "unknown role");
+	if ((ret = parse_list(list, &add, &del, &set, &replace, m)) != STATUS_OK)
+		return ret;
+	if (replace)
+		pm->allowed[role] = set;
+	else
+		pm->allowed[role] = (pm->allowed[role] | add) & ~del;
+	return STATUS_OK;
+}
+
+void perm_role_list(const perm_matrix_t *pm, role_t role, char *buf, size_t size)
+{
+	size_t used = 0;
+	if (!size)
+		return;
+	buf[0] = '\0';
+	for (int a = 0; a < ACT_COUNT; a++) {
+		int n;
+		if (!perm_allowed(pm, role, (action_t)a))
+			continue;
+		n = snprintf(buf + used, size - used, "%s%s", used ? ", " : "", actions[a].name);
+		if (n < 0 || (size_t)n >= size - used)
+			break;
+		used += (size_t)n;
+	}
+	if (!used)
+		snprintf(buf, size, "none");
 }
 
 int perm_allowed(const perm_matrix_t *pm, role_t role, action_t a)

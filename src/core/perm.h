@@ -2,10 +2,20 @@
  *
  * Every action Chartroom can perform is one row of PERM_ACTIONS: its
  * config name, what it means, the roles that hold it by default and the
- * key domains it needs. The [roles] section of the configuration can change
- * the matrix; core checks it on every entry point (session_require). */
+ * key domains it needs. The [roles] section of the system configuration
+ * and the database's policy (core/policy.h) can change the matrix; core
+ * checks it on every entry point (session_require).
+ *
+ * The key domains of an action are what it needs to run, and a role holds
+ * exactly the keys of its actions (plus the audit key): user_manage needs
+ * the demographic key, so an administrator can hand it to front-desk
+ * accounts at once, but not the clinical key, which clinical users grant
+ * each other (core/keys.h). key_manage needs no key of its own: rotating
+ * a domain's key is done by a holder of it or with the recovery key. */
 #ifndef CHARTROOM_PERM_H
 #define CHARTROOM_PERM_H
+
+#include <stddef.h>
 
 #include "base/status.h"
 
@@ -67,8 +77,10 @@ typedef enum {
 	X(PRIVACY_REVIEW, "privacy_review", R_V, K_DEMO,                                          \
 	  "Review break-the-glass and disclosures")                                               \
 	X(REPORTS_VIEW, "reports_view", R_H | R_V, K_DEMO, "Run reports")                        \
-	X(USER_MANAGE, "user_manage", R_A, K_ALL, "Add, disable and change users and roles")     \
-	X(KEY_MANAGE, "key_manage", R_A, K_ALL, "Backups and key rotation")
+	X(USER_MANAGE, "user_manage", R_A, K_DEMO, "Add, disable and change users and roles")    \
+	X(POLICY_MANAGE, "policy_manage", R_A, 0,                                                 \
+	  "Change the permission matrix and policy settings")                                     \
+	X(KEY_MANAGE, "key_manage", R_A, 0, "Backups and key rotation")
 
 typedef enum {
 #define ACTION_ENUM(id, name, roles, keys, desc) ACT_##id,
@@ -90,6 +102,15 @@ void perm_defaults(perm_matrix_t *pm);
  * take from the default; a list of bare names replaces it. "none" empties.
  * Unknown names fail with a message naming them. */
 status_t perm_apply_override(perm_matrix_t *pm, role_t role, const char *list, msg_t *m);
+
+/* Change one role's actions relative to what it holds now in pm (not the
+ * defaults): "+a -b" adds and removes, a bare list replaces, "none"
+ * empties. Errors as perm_apply_override. */
+status_t perm_apply_change(perm_matrix_t *pm, role_t role, const char *list, msg_t *m);
+
+/* A role's actions as a canonical list: names in PERM_ACTIONS order,
+ * separated by ", ", or "none". */
+void perm_role_list(const perm_matrix_t *pm, role_t role, char *buf, size_t size);
 
 int perm_allowed(const perm_matrix_t *pm, role_t role, action_t a);
 

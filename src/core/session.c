@@ -10,6 +10,7 @@
 
 #include "core/audit.h"
 #include "core/internal.h"
+#include "core/keys.h"
 #include "db/db_audit.h"
 #include "db/db_keys.h"
 
@@ -155,29 +156,55 @@ static status_t open_account(const db_user_t *u, const char *password, secret_t 
 			     u->secret_wrap_len, sk->bytes, m);
 }
 
-/* With the account opened (kek, sk), load the domain keys the role needs
- * into kr, taking in any grants. Call inside a transaction. */
-static status_t load_keys(clinic_t *c, const db_user_t *u, const secret_t *kek,
-			  const secret_t *sk, keyring_t *kr, msg_t *m)
+/* With the account opened (kek), load every domain key the user has a
+ * wrap of into kr. Which of them the role needs is decided after the
+ * policy is verified (settle_session), with the audit key among them.
+ * Call inside a transaction. */
+static status_t load_keys(clinic_t *c, const db_user_t *u, const secret_t *kek, keyring_t *kr,
+			  msg_t *m)
 {
-	status_t ret;
-	role_t role = perm_role_from_name(u->role);
-	struct unlock_ctx uc;
-	struct grant_ctx gc;
-
-	uc = (struct unlock_ctx){kek->bytes, u->id, kr, perm_role_domains(&c->cfg->perms, role),
-				 STATUS_OK, m};
-	ret = db_wrap_each(c->db, u->id, unwrap_one, &uc, m);
+	struct unlock_ctx uc = {kek->bytes, u->id, kr, DOMAIN_ALL, STATUS_OK, m};
+	status_t ret = db_wrap_each(c->db, u->id, unwrap_one, &uc, m);
 	if (ret == STATUS_OK)
 		ret = uc.ret;
-	if (ret != STATUS_OK)
-		return ret;
-	gc = (struct grant_ctx){u, sk->bytes, kek->bytes, kr, c->db, uc.wanted, STATUS_OK, m};
-	ret = db_grant_each(c->db, u->id, grant_one, &gc, m);
+	return ret;
+}
+
+/* Take in the grants of keys the role needs (re-wrapped under the user's
+ * KEK); all grants go. */
+static status_t take_grants(clinic_t *c, const db_user_t *u, const secret_t *kek,
+			    const secret_t *sk, keyring_t *kr, unsigned wanted, msg_t *m)
+{
+	struct grant_ctx gc = {u, sk->bytes, kek->bytes, kr, c->db, wanted, STATUS_OK, m};
+	status_t ret = db_grant_each(c->db, u->id, grant_one, &gc, m);
 	if (ret == STATUS_OK)
 		ret = gc.ret;
 	if (ret == STATUS_OK)
 		ret = db_grant_delete(c->db, u->id, NULL, m);
+	return ret;
+}
+
+/* With the keys unwrapped (inside the sign-on or unlock transaction):
+ * verify and apply the database's policy, check the account's own record,
+ * take in grants, grant others what they wait for, and keep only the keys
+ * the role needs. */
+static status_t settle_session(session_t *s, const secret_t *kek, const secret_t *sk, msg_t *m)
+{
+	db_user_t u;
+	status_t ret;
+	role_t role;
+
+	if ((ret = policy_load(s, m)) != STATUS_OK)
+		return ret;
+	/* Read again: the policy's first seal may have just sealed it. */
+	if ((ret = db_user_get_by_id(s->c->db, s->user.id, &u, m)) != STATUS_OK)
+		return ret;
+	if ((ret = users_row_check(s->kr, &u, m)) != STATUS_OK)
+		return ret;
+	role = perm_role_from_name(u.role);
+	ret = take_grants(s->c, &u, kek, sk, s->kr, perm_role_domains(&s->c->cfg->perms, role), m);
+	if (ret == STATUS_OK)
+		ret = keys_settle(s, 1, m);
 	return ret;
 }
 
@@ -219,7 +246,8 @@ static status_t record_failure(clinic_t *c, const db_user_t *u, msg_t *m)
 	msg_t dbm;
 	if ((ret = db_begin(c->db, &dbm)) != STATUS_OK)
 		return msg_fail(m, ret, "%s", dbm.text);
-	ret = db_user_login_failed(c->db, u->id, c->cfg->lockout_after, &count, &locked, &dbm);
+	ret = db_user_login_failed(c->db, u->id, policy_lockout_before_signon(c), &count, &locked,
+				   &dbm);
 	if (ret == STATUS_OK)
 		ret = audit_pending(c, u->id, u->name, "login_failed", "denied", &dbm);
 	if (ret == STATUS_OK && locked && !u->locked)
@@ -262,7 +290,7 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 	msg_t dbm;
 	char when[24];
 	const char *refused;
-	int in_tx = 0;
+	int in_tx = 0, integrity_refused = 0;
 
 	*out = NULL;
 	memset(info, 0, sizeof *info);
@@ -329,7 +357,7 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 			       "The account was changed while you were signing on; try again.");
 		goto cleanup;
 	}
-	if ((ret = load_keys(c, &now, &kek, &sk, kr, m)) != STATUS_OK)
+	if ((ret = load_keys(c, &now, &kek, kr, m)) != STATUS_OK)
 		goto cleanup;
 	if (!keyring_has(kr, DOMAIN_AUDIT)) {
 		ret = msg_fail(m, STATUS_INTEGRITY,
@@ -343,6 +371,10 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 	kr = NULL; /* taken, even on failure */
 	if (ret != STATUS_OK)
 		goto cleanup;
+	if ((ret = settle_session(s, &kek, &sk, m)) != STATUS_OK) {
+		integrity_refused = ret == STATUS_INTEGRITY;
+		goto cleanup;
+	}
 	core_now(when);
 	if ((ret = audit_drain_pending(s, m)) != STATUS_OK)
 		goto cleanup;
@@ -369,8 +401,14 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 	if (ret == STATUS_OK)
 		ret = db_commit(c->db, m);
 cleanup:
-	if (ret != STATUS_OK && in_tx)
+	if (ret != STATUS_OK && in_tx) {
 		db_rollback(c->db);
+		/* A sign-on refused because the account record or the policy
+		 * was changed outside the app is in the trail (as pending: the
+		 * transaction that would have chained it is gone). */
+		if (integrity_refused)
+			pending_alone(c, u.id, u.name, "login_refused", "integrity");
+	}
 	secret_free(&sk);
 	secret_free(&kek);
 	keyring_free(kr);
@@ -453,15 +491,18 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		goto cleanup;
 	in_tx = 1;
-	if ((ret = load_keys(s->c, &u, &kek, &sk, kr, m)) != STATUS_OK)
+	if ((ret = load_keys(s->c, &u, &kek, kr, m)) != STATUS_OK)
 		goto cleanup;
 	keyring_free(s->kr);
 	s->kr = kr;
 	kr = NULL;
-	s->locked = 0;
 	s->role = perm_role_from_name(u.role); /* the role may have changed */
 	snprintf(s->user.role, sizeof s->user.role, "%s", u.role);
-	ret = audit_drain_pending(s, m);
+	/* The policy and the grants are read again: an administrator may
+	 * have changed either while the screen was locked. */
+	ret = settle_session(s, &kek, &sk, m);
+	if (ret == STATUS_OK)
+		ret = audit_drain_pending(s, m);
 	/* Resets the lockout counter; last_login stays that of the sign-on. */
 	if (ret == STATUS_OK)
 		ret = db_user_login_ok(s->c->db, u.id, u.last_login[0] ? u.last_login : "",
@@ -470,9 +511,13 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 		ret = audit_append(s, "unlock", s->user.name, "ok", NULL, m);
 	if (ret == STATUS_OK)
 		ret = db_commit(s->c->db, m);
+	if (ret == STATUS_OK)
+		s->locked = 0;
 cleanup:
-	if (ret != STATUS_OK && in_tx)
+	if (ret != STATUS_OK && in_tx) {
 		db_rollback(s->c->db);
+		keyring_wipe(s->kr); /* stays locked */
+	}
 	keyring_free(kr);
 	secret_free(&sk);
 	secret_free(&kek);

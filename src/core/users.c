@@ -6,8 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include "base/embedded.h"
 #include "core/audit.h"
 #include "core/internal.h"
+#include "core/keys.h"
 #include "core/password.h"
 #include "db/db_keys.h"
 
@@ -28,6 +32,63 @@ status_t users_password_check(const config_t *cfg, const char *name, const char 
 			      msg_t *m)
 {
 	return password_check(cfg, name, password, m);
+}
+
+/* ---- the account row's MAC ---------------------------------------- */
+
+static void lp(crypto_generichash_state *st, const void *p, size_t n)
+{
+	unsigned char len[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16),
+				(unsigned char)(n >> 8), (unsigned char)n};
+	crypto_generichash_update(st, len, sizeof len);
+	if (n)
+		crypto_generichash_update(st, p, n);
+}
+
+status_t users_row_mac(const keyring_t *kr, const db_user_t *u, unsigned char mac[32], msg_t *m)
+{
+	/* The fields in a fixed, length-prefixed layout; then keyed. Hashing
+	 * them first keeps the key-holding code in crypto.c. */
+	crypto_generichash_state st;
+	unsigned char digest[32];
+	status_t ret;
+	crypto_generichash_init(&st, NULL, 0, sizeof digest);
+	lp(&st, "chartroom-user-1", 16);
+	lp(&st, u->id, strlen(u->id));
+	lp(&st, u->name, strlen(u->name));
+	lp(&st, u->role, strlen(u->role));
+	lp(&st, u->disabled ? "1" : "0", 1);
+	lp(&st, u->public_key, sizeof u->public_key);
+	crypto_generichash_final(&st, digest, sizeof digest);
+	ret = crypto_audit_keyed_mac(kr, CRYPTO_MAC_USERS, digest, sizeof digest, mac, m);
+	sodium_memzero(digest, sizeof digest);
+	return ret;
+}
+
+status_t users_row_check(const keyring_t *kr, const db_user_t *u, msg_t *m)
+{
+	unsigned char mac[32];
+	status_t ret = users_row_mac(kr, u, mac, m);
+	if (ret != STATUS_OK)
+		return ret;
+	if (u->mac_len != sizeof mac || crypto_memcmp(mac, u->mac, sizeof mac) != 0)
+		return msg_fail(m, STATUS_INTEGRITY,
+				"The account record of %s (role %s) was changed outside Chartroom "
+				"(users table); it is refused until an administrator checks it.",
+				u->name, u->role);
+	return STATUS_OK;
+}
+
+status_t users_row_seal(clinic_t *c, const keyring_t *kr, const char *user_id, msg_t *m)
+{
+	db_user_t u;
+	unsigned char mac[32];
+	status_t ret = db_user_get_by_id(c->db, user_id, &u, m);
+	if (ret == STATUS_OK)
+		ret = users_row_mac(kr, &u, mac, m);
+	if (ret == STATUS_OK)
+		ret = db_user_set_mac(c->db, user_id, mac, m);
+	return ret;
 }
 
 status_t users_set_credentials(clinic_t *c, db_user_t *u, const char *password,
@@ -54,7 +115,16 @@ status_t users_set_credentials(clinic_t *c, db_user_t *u, const char *password,
 	    STATUS_OK)
 		goto cleanup;
 	u->secret_wrap_len = CRYPTO_WRAP_LEN;
-	ret = insert_row ? db_user_insert(c->db, u, m) : db_user_set_credentials(c->db, u, m);
+	if (insert_row) {
+		if ((ret = users_row_mac(kr, u, u->mac, m)) != STATUS_OK)
+			goto cleanup;
+		u->mac_len = sizeof u->mac;
+		ret = db_user_insert(c->db, u, m);
+	} else {
+		ret = db_user_set_credentials(c->db, u, m);
+		if (ret == STATUS_OK)
+			ret = users_row_seal(c, kr, u->id, m); /* a new public key */
+	}
 	if (ret != STATUS_OK)
 		goto cleanup;
 	if ((ret = db_wrap_delete(c->db, u->id, NULL, m)) != STATUS_OK)
@@ -62,14 +132,10 @@ status_t users_set_credentials(clinic_t *c, db_user_t *u, const char *password,
 	if ((ret = db_grant_delete(c->db, u->id, NULL, m)) != STATUS_OK)
 		goto cleanup;
 	for (int d = 0; d < DOMAIN_COUNT; d++) {
-		if (!(domains & DOMAIN_BIT(d)))
+		/* A key the granter does not hold is left for a holder to grant
+		 * (core/keys.h). */
+		if (!(domains & DOMAIN_BIT(d)) || !keyring_has(kr, (domain_t)d))
 			continue;
-		if (!keyring_has(kr, (domain_t)d)) {
-			ret = msg_fail(m, STATUS_DENIED,
-				       "You do not hold the %s key, so you cannot grant it.",
-				       crypto_domain_name((domain_t)d));
-			goto cleanup;
-		}
 		memset(&w, 0, sizeof w);
 		snprintf(w.holder, sizeof w.holder, "%s", u->id);
 		snprintf(w.domain, sizeof w.domain, "%s", crypto_domain_name((domain_t)d));
@@ -98,12 +164,61 @@ static status_t finish(session_t *s, status_t ret, msg_t *m)
 	return ret;
 }
 
-static status_t get_target(session_t *s, const char *name, db_user_t *u, msg_t *m)
+/* The account to act on; one whose record fails its integrity check is
+ * refused (STATUS_INTEGRITY), except where `damaged_ok` (disabling it is
+ * always safe). */
+static status_t get_target_checked(session_t *s, const char *name, db_user_t *u, int damaged_ok,
+				   int *damaged, msg_t *m)
 {
 	status_t ret = db_user_get_by_name(s->c->db, name, u, m);
+	msg_t why;
+	if (damaged)
+		*damaged = 0;
 	if (ret == STATUS_NOTFOUND)
 		return msg_fail(m, STATUS_NOTFOUND, "There is no user named %s.", name);
-	return ret;
+	if (ret != STATUS_OK)
+		return ret;
+	if (users_row_check(s->kr, u, &why) != STATUS_OK) {
+		if (!damaged_ok)
+			return msg_fail(m, STATUS_INTEGRITY, "%s", why.text);
+		if (damaged)
+			*damaged = 1;
+	}
+	return STATUS_OK;
+}
+
+static status_t get_target(session_t *s, const char *name, db_user_t *u, msg_t *m)
+{
+	return get_target_checked(s, name, u, 0, NULL, m);
+}
+
+/* After an account got keys from this session: grant what others wait for
+ * and drop this account's own wraps it does not need any more (the first
+ * administrator's clinical key, once a clinical account holds it). The
+ * session keeps its keys until it ends. Then say which keys the account
+ * still waits for. */
+static status_t settle_and_note(session_t *s, const db_user_t *u, unsigned want, msg_t *note,
+				msg_t *m)
+{
+	unsigned wrapped = 0, granted = 0, missing;
+	char keys[64] = "";
+	status_t ret = keys_settle(s, 0, m);
+	if (ret == STATUS_OK)
+		ret = keys_held(s->c->db, u->id, &wrapped, &granted, m);
+	if (ret != STATUS_OK)
+		return ret;
+	missing = want & ~(wrapped | granted);
+	for (int d = 0; d < DOMAIN_COUNT; d++)
+		if (missing & DOMAIN_BIT(d))
+			snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%s%s",
+				 keys[0] ? " and " : "", crypto_domain_name((domain_t)d));
+	if (missing)
+		msg_set(note,
+			" The %s key%s will be granted at the next sign-on of a user who holds %s.",
+			keys, strchr(keys, ' ') ? "s" : "", strchr(keys, ' ') ? "them" : "it");
+	else
+		msg_clear(note);
+	return STATUS_OK;
 }
 
 static int count_active_admin(const db_user_t *u, void *arg)
@@ -136,7 +251,10 @@ status_t users_add(session_t *s, const char *name, const char *role, const char 
 	db_user_t u;
 	role_t r = perm_role_from_name(role);
 	char detail[64];
+	unsigned want;
+	msg_t note;
 
+	msg_clear(&note);
 	if ((ret = session_require(s, ACT_USER_MANAGE, m)) != STATUS_OK)
 		return ret;
 	if (!users_name_valid(name))
@@ -158,17 +276,20 @@ status_t users_add(session_t *s, const char *name, const char *role, const char 
 	core_now(u.created);
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		return ret;
-	ret = users_set_credentials(s->c, &u, password, s->kr,
-				    perm_role_domains(&s->c->cfg->perms, r), 1, m);
+	want = perm_role_domains(&s->c->cfg->perms, r);
+	ret = users_set_credentials(s->c, &u, password, s->kr, want, 1, m);
 	snprintf(detail, sizeof detail, "role=%s", role);
 	if (ret == STATUS_OK)
 		ret = audit_append(s, "user_add", name, "ok", detail, m);
+	if (ret == STATUS_OK)
+		ret = settle_and_note(s, &u, want, &note, m);
 	if ((ret = finish(s, ret, m)) == STATUS_OK)
-		msg_set(m, "User %s added with role %s.", name, role);
+		msg_set(m, "User %s added with role %s.%s", name, role, note.text);
 	return ret;
 }
 
 struct list_ctx {
+	session_t *s;
 	db_t *db;
 	int (*fn)(const user_info_t *u, void *arg);
 	void *arg;
@@ -198,13 +319,17 @@ static int list_one(const db_user_t *u, void *arg)
 	snprintf(info.created, sizeof info.created, "%s", u->created);
 	db_wrap_each(l->db, u->id, wrap_domain, &info.domains, &ignore);
 	db_grant_each(l->db, u->id, wrap_domain, &info.domains, &ignore);
+	if (!u->disabled && perm_role_from_name(u->role) != ROLE_COUNT)
+		info.missing = perm_role_domains(&l->s->c->cfg->perms, perm_role_from_name(u->role)) &
+			       ~info.domains;
+	info.damaged = users_row_check(l->s->kr, u, &ignore) != STATUS_OK;
 	return l->fn(&info, l->arg);
 }
 
 status_t users_list(session_t *s, int (*fn)(const user_info_t *u, void *arg), void *arg,
 		    msg_t *m)
 {
-	struct list_ctx l = {s->c->db, fn, arg};
+	struct list_ctx l = {s, s->c->db, fn, arg};
 	status_t ret = session_require(s, ACT_USER_MANAGE, m);
 	if (ret != STATUS_OK)
 		return ret;
@@ -216,11 +341,12 @@ status_t users_disable(session_t *s, const char *name, msg_t *m)
 	status_t ret;
 	db_user_t u;
 	char when[24];
+	int damaged = 0;
 	if ((ret = session_require(s, ACT_USER_MANAGE, m)) != STATUS_OK)
 		return ret;
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		return ret;
-	if ((ret = get_target(s, name, &u, m)) != STATUS_OK)
+	if ((ret = get_target_checked(s, name, &u, 1, &damaged, m)) != STATUS_OK)
 		goto done;
 	if (strcmp(u.id, s->user.id) == 0) {
 		ret = msg_fail(m, STATUS_INVALID, "You cannot disable your own account.");
@@ -241,7 +367,13 @@ status_t users_disable(session_t *s, const char *name, msg_t *m)
 	if (ret == STATUS_OK)
 		ret = db_grant_delete(s->c->db, u.id, NULL, m);
 	if (ret == STATUS_OK)
-		ret = audit_append(s, "user_disable", name, "ok", "keys removed", m);
+		ret = users_row_seal(s->c, s->kr, u.id, m);
+	if (ret == STATUS_OK)
+		ret = audit_append(s, "user_disable", name, "ok",
+				   damaged ? "keys removed; the account record had been changed "
+					     "outside Chartroom"
+					   : "keys removed",
+				   m);
 done:
 	if ((ret = finish(s, ret, m)) == STATUS_OK)
 		msg_set(m, "User %s disabled; their keys were removed.", name);
@@ -253,6 +385,10 @@ status_t users_enable(session_t *s, const char *name, const char *new_password, 
 	status_t ret;
 	db_user_t u;
 	char when[24];
+	unsigned want;
+	msg_t note;
+
+	msg_clear(&note);
 	if ((ret = session_require(s, ACT_USER_MANAGE, m)) != STATUS_OK)
 		return ret;
 	if ((ret = users_password_check(s->c->cfg, name, new_password, m)) != STATUS_OK)
@@ -266,18 +402,21 @@ status_t users_enable(session_t *s, const char *name, const char *new_password, 
 		goto done;
 	}
 	core_now(when);
-	ret = users_set_credentials(s->c, &u, new_password, s->kr,
-				    perm_role_domains(&s->c->cfg->perms, perm_role_from_name(u.role)),
-				    0, m);
+	want = perm_role_domains(&s->c->cfg->perms, perm_role_from_name(u.role));
+	ret = users_set_credentials(s->c, &u, new_password, s->kr, want, 0, m);
 	if (ret == STATUS_OK)
 		ret = db_user_set_disabled(s->c->db, u.id, 0, when, m);
 	if (ret == STATUS_OK)
 		ret = db_user_unlock(s->c->db, u.id, when, m);
 	if (ret == STATUS_OK)
+		ret = users_row_seal(s->c, s->kr, u.id, m);
+	if (ret == STATUS_OK)
 		ret = audit_append(s, "user_enable", name, "ok", NULL, m);
+	if (ret == STATUS_OK)
+		ret = settle_and_note(s, &u, want, &note, m);
 done:
 	if ((ret = finish(s, ret, m)) == STATUS_OK)
-		msg_set(m, "User %s enabled with a new password.", name);
+		msg_set(m, "User %s enabled with a new password.%s", name, note.text);
 	return ret;
 }
 
@@ -307,6 +446,10 @@ status_t users_passwd(session_t *s, const char *name, const char *new_password, 
 	status_t ret;
 	db_user_t u;
 	int self = strcmp(name, s->user.name) == 0;
+	unsigned want;
+	msg_t note;
+
+	msg_clear(&note);
 	if (!self && (ret = session_require(s, ACT_USER_MANAGE, m)) != STATUS_OK)
 		return ret;
 	if (s->locked)
@@ -321,15 +464,20 @@ status_t users_passwd(session_t *s, const char *name, const char *new_password, 
 		ret = msg_fail(m, STATUS_INVALID, "%s is disabled; use 'user enable' instead.", name);
 		goto done;
 	}
+	want = perm_role_domains(&s->c->cfg->perms, perm_role_from_name(u.role));
+	/* One's own password: re-wrap what one holds now (a key kept only to
+	 * hand on stays too); another's: what their role needs, of what this
+	 * session holds (the rest is granted by a holder later). */
 	ret = users_set_credentials(s->c, &u, new_password, s->kr,
-				    perm_role_domains(&s->c->cfg->perms, perm_role_from_name(u.role)),
-				    0, m);
+				    self ? keyring_domains(s->kr) : want, 0, m);
 	if (ret == STATUS_OK)
 		ret = audit_append(s, "user_passwd", name, "ok", self ? "own password" : "reset",
 				   m);
+	if (ret == STATUS_OK && !self)
+		ret = settle_and_note(s, &u, want, &note, m);
 done:
 	if ((ret = finish(s, ret, m)) == STATUS_OK)
-		msg_set(m, "Password for %s changed.", name);
+		msg_set(m, "Password for %s changed.%s", name, note.text);
 	return ret;
 }
 
@@ -340,6 +488,9 @@ status_t users_set_role(session_t *s, const char *name, const char *role, msg_t 
 	role_t r = perm_role_from_name(role);
 	unsigned want, have = 0;
 	char when[24], detail[96];
+	msg_t note;
+
+	msg_clear(&note);
 
 	if ((ret = session_require(s, ACT_USER_MANAGE, m)) != STATUS_OK)
 		return ret;
@@ -374,14 +525,11 @@ status_t users_set_role(session_t *s, const char *name, const char *role, msg_t 
 			ret = db_wrap_delete(s->c->db, u.id, dn, m);
 			if (ret == STATUS_OK)
 				ret = db_grant_delete(s->c->db, u.id, dn, m);
-		} else if (!(have & DOMAIN_BIT(d)) && (want & DOMAIN_BIT(d)) && !u.disabled) {
+		} else if (!(have & DOMAIN_BIT(d)) && (want & DOMAIN_BIT(d)) && !u.disabled &&
+			   keyring_has(s->kr, (domain_t)d)) {
+			/* A key this session does not hold is granted later by a
+			 * holder (core/keys.h). */
 			db_wrap_t g;
-			if (!keyring_has(s->kr, (domain_t)d)) {
-				ret = msg_fail(m, STATUS_DENIED,
-					       "You do not hold the %s key, so you cannot grant it.",
-					       dn);
-				break;
-			}
 			memset(&g, 0, sizeof g);
 			snprintf(g.holder, sizeof g.holder, "%s", u.id);
 			snprintf(g.domain, sizeof g.domain, "%s", dn);
@@ -392,12 +540,16 @@ status_t users_set_role(session_t *s, const char *name, const char *role, msg_t 
 				ret = db_grant_put(s->c->db, &g, m);
 		}
 	}
+	if (ret == STATUS_OK)
+		ret = users_row_seal(s->c, s->kr, u.id, m);
 	snprintf(detail, sizeof detail, "role %s -> %s", u.role, role);
 	if (ret == STATUS_OK)
 		ret = audit_append(s, "user_role", name, "ok", detail, m);
+	if (ret == STATUS_OK && !u.disabled)
+		ret = settle_and_note(s, &u, want, &note, m);
 done:
 	if ((ret = finish(s, ret, m)) == STATUS_OK)
-		msg_set(m, "%s now has the role %s.", name, role);
+		msg_set(m, "%s now has the role %s.%s", name, role, note.text);
 	return ret;
 }
 

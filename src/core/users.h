@@ -18,7 +18,9 @@ typedef struct user_info {
 	char last_login[24];
 	char last_from[64];
 	char created[24];
-	unsigned domains; /* DOMAIN_BIT mask of keys wrapped for the user */
+	unsigned domains; /* DOMAIN_BIT mask of keys wrapped or granted to the user */
+	unsigned missing; /* keys the role needs that the user holds in no form yet */
+	int damaged;      /* the account record fails its integrity check */
 } user_info_t;
 
 /* Is this an acceptable log-in name? (2-32 of a-z 0-9 . _ -, starting

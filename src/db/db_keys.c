@@ -140,3 +140,27 @@ status_t db_grant_delete(db_t *db, const char *user_id, const char *domain, msg_
 	return del(db, "DELETE FROM key_grants WHERE user_id = ?1 AND (?2 IS NULL OR domain = ?2)",
 		   user_id, domain, m);
 }
+
+status_t db_key_holders(db_t *db, const char *domain, const char *except, int *count, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret = db_prepare(db,
+				  "SELECT count(DISTINCT u.id) FROM users u WHERE u.disabled = 0 "
+				  "AND u.id <> ?2 AND (EXISTS (SELECT 1 FROM key_wraps w WHERE "
+				  "w.holder = u.id AND w.domain = ?1) OR EXISTS (SELECT 1 FROM "
+				  "key_grants g WHERE g.user_id = u.id AND g.domain = ?1))",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, domain);
+	db_bind_text(st, 2, except ? except : "");
+	*count = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int(st, 0);
+	else
+		ret = db_fail(db, rc, "reading keys", m);
+	sqlite3_finalize(st);
+	return ret;
+}

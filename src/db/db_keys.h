@@ -39,4 +39,8 @@ status_t db_grant_each(db_t *db, const char *user_id, int (*fn)(const db_wrap_t 
 		       void *arg, msg_t *m);
 status_t db_grant_delete(db_t *db, const char *user_id, const char *domain, msg_t *m);
 
+/* How many enabled accounts other than `except` hold a domain's key,
+ * wrapped or granted (the recovery key is not an account). */
+status_t db_key_holders(db_t *db, const char *domain, const char *except, int *count, msg_t *m);
+
 #endif

@@ -7,7 +7,7 @@
 
 #define USER_COLS                                                                      \
 	"id, name, role, disabled, locked, failed_count, last_login, last_from, kdf_salt, " \
-	"kdf_ops, kdf_mem, public_key, secret_wrap, created, updated"
+	"kdf_ops, kdf_mem, public_key, secret_wrap, created, updated, mac"
 
 static void blob_copy(sqlite3_stmt *st, int col, unsigned char *dst, size_t cap, size_t *len)
 {
@@ -39,6 +39,11 @@ static void user_from_row(sqlite3_stmt *st, db_user_t *u)
 	blob_copy(st, 12, u->secret_wrap, sizeof u->secret_wrap, &u->secret_wrap_len);
 	db_col_text(st, 13, u->created, sizeof u->created);
 	db_col_text(st, 14, u->updated, sizeof u->updated);
+	/* A MAC of the wrong length is kept as "some bytes": it fails its
+	 * check instead of passing for an unsealed row. */
+	u->mac_len = (size_t)sqlite3_column_bytes(st, 15);
+	if (u->mac_len == DB_USER_MAC_LEN)
+		blob_copy(st, 15, u->mac, sizeof u->mac, NULL);
 }
 
 status_t db_user_insert(db_t *db, const db_user_t *u, msg_t *m)
@@ -46,7 +51,7 @@ status_t db_user_insert(db_t *db, const db_user_t *u, msg_t *m)
 	sqlite3_stmt *st = NULL;
 	status_t ret = db_prepare(db,
 				  "INSERT INTO users(" USER_COLS ") VALUES "
-				  "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+				  "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
 				  &st, m);
 	if (ret != STATUS_OK)
 		return ret;
@@ -65,6 +70,8 @@ status_t db_user_insert(db_t *db, const db_user_t *u, msg_t *m)
 	db_bind_blob(st, 13, u->secret_wrap, u->secret_wrap_len);
 	db_bind_text(st, 14, u->created);
 	db_bind_text(st, 15, u->updated);
+	if (u->mac_len == DB_USER_MAC_LEN)
+		db_bind_blob(st, 16, u->mac, u->mac_len);
 	ret = db_exec_stmt(db, st, "saving the user", m);
 	if (ret == STATUS_EXISTS)
 		msg_set(m, "A user named %s already exists.", u->name);
@@ -267,4 +274,15 @@ status_t db_user_set_credentials(db_t *db, const db_user_t *u, msg_t *m)
 	db_bind_blob(st, 6, u->secret_wrap, u->secret_wrap_len);
 	db_bind_text(st, 7, u->updated);
 	return db_exec_stmt(db, st, "saving the new password", m);
+}
+
+status_t db_user_set_mac(db_t *db, const char *id, const unsigned char *mac, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db, "UPDATE users SET mac = ?2 WHERE id = ?1", &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, id);
+	db_bind_blob(st, 2, mac, DB_USER_MAC_LEN);
+	return db_exec_stmt(db, st, "saving the user", m);
 }

@@ -15,6 +15,7 @@
 #define DB_SALT_LEN 16    /* crypto_pwhash_SALTBYTES */
 #define DB_PK_LEN 32      /* crypto_box_PUBLICKEYBYTES */
 #define DB_WRAP_MAX 128   /* a wrapped 32-byte key with header, nonce, tag */
+#define DB_USER_MAC_LEN 32
 
 typedef struct db_user {
 	char id[DB_ID_LEN + 1];
@@ -33,6 +34,10 @@ typedef struct db_user {
 	size_t secret_wrap_len;
 	char created[DB_TIME_LEN + 1];
 	char updated[DB_TIME_LEN + 1];
+	/* Core's MAC over id, name, role, disabled and public key (migration
+	 * 008); mac_len 0 for a row not sealed yet. */
+	unsigned char mac[DB_USER_MAC_LEN];
+	size_t mac_len;
 } db_user_t;
 
 /* Insert a new user (STATUS_EXISTS if the name is taken). */
@@ -70,5 +75,7 @@ status_t db_user_set_disabled(db_t *db, const char *id, int disabled, const char
 status_t db_user_unlock(db_t *db, const char *id, const char *when, msg_t *m);
 /* New password: new salt, cost and re-wrapped secret key. */
 status_t db_user_set_credentials(db_t *db, const db_user_t *u, msg_t *m);
+/* Store the row's MAC (DB_USER_MAC_LEN bytes) computed by core. */
+status_t db_user_set_mac(db_t *db, const char *id, const unsigned char *mac, msg_t *m);
 
 #endif

@@ -328,48 +328,26 @@ cleanup:
 	return 0;
 }
 
-static int cmd_roles(cli_t *c)
-{
-	if (cli_wants_help(c->argc, c->argv)) {
-		printf("usage: chartroom roles\n\nPrint the permission matrix in force (defaults "
-		       "changed by [roles] in the configuration).\n");
-		return 0;
-	}
-	printf("%-20s", "action");
-	for (int r = 0; r < ROLE_COUNT; r++)
-		printf(" %-9s", perm_role_name((role_t)r));
-	printf(" description\n");
-	for (int a = 0; a < ACT_COUNT; a++) {
-		printf("%-20s", perm_action_name((action_t)a));
-		for (int r = 0; r < ROLE_COUNT; r++)
-			printf(" %-9s", perm_allowed(&c->cfg->perms, (role_t)r, (action_t)a) ? "yes" : "-");
-		printf(" %s\n", perm_action_desc((action_t)a));
-	}
-	return 0;
-}
-
-static int cmd_config(cli_t *c)
-{
-	if (cli_wants_help(c->argc, c->argv) || c->argc < 2 || strcmp(c->argv[1], "check") != 0) {
-		printf("usage: chartroom config check [--config FILE]\n\nRead the configuration "
-		       "and report the first problem, or where it came from.\n");
-		return cli_wants_help(c->argc, c->argv) ? 0 : 2;
-	}
-	/* main() already loaded and validated it. */
-	printf("configuration OK: %s\n", c->cfg->source);
-	return 0;
-}
-
 /* ---- user ------------------------------------------------------------- */
 
 static int print_user(const user_info_t *u, void *arg)
 {
 	(void)arg;
 	printf("%s\t%s\t%s\t%s\t%d\t", u->name, u->role,
-	       u->disabled ? "disabled" : u->locked ? "locked" : "active",
+	       u->damaged    ? "damaged"
+	       : u->disabled ? "disabled"
+	       : u->locked   ? "locked"
+			     : "active",
 	       u->last_login[0] ? u->last_login : "never", u->failed_count);
 	for (int d = 0, first = 1; d < DOMAIN_COUNT; d++)
 		if (u->domains & DOMAIN_BIT(d)) {
+			printf("%s%s", first ? "" : ",", crypto_domain_name((domain_t)d));
+			first = 0;
+		}
+	/* Keys the role needs that a holder has yet to grant. */
+	putchar('\t');
+	for (int d = 0, first = 1; d < DOMAIN_COUNT; d++)
+		if (u->missing & DOMAIN_BIT(d)) {
 			printf("%s%s", first ? "" : ",", crypto_domain_name((domain_t)d));
 			first = 0;
 		}
@@ -398,7 +376,8 @@ static int cmd_user(cli_t *c)
 		       "Manage staff accounts (administrators; anyone may change their own "
 		       "password).\n"
 		       "  add NAME --role ROLE   new user; asks for their first password\n"
-		       "  list                   name, role, status, last sign-on, failures, keys\n"
+		       "  list                   name, role, status, last sign-on, failures, keys,\n"
+		       "                         keys waiting to be granted by a holder\n"
 		       "  disable NAME           sign-on refused and the user's keys removed\n"
 		       "  enable NAME            re-enable with a new password\n"
 		       "  unlock NAME            clear a lockout after failed sign-ons\n"
@@ -424,7 +403,7 @@ static int cmd_user(cli_t *c)
 		goto cleanup;
 	}
 	if (strcmp(verb, "list") == 0) {
-		printf("name\trole\tstatus\tlast_login\tfailures\tkeys\n");
+		printf("name\trole\tstatus\tlast_login\tfailures\tkeys\twaiting_for\n");
 		st = users_list(s, print_user, NULL, &m);
 		if (st == STATUS_OK)
 			msg_clear(&m);
@@ -1024,9 +1003,11 @@ static const struct command {
 	{"chart", cli_cmd_chart, "a plain-text chart summary"},
 	{"codes", cli_cmd_codes, "import, list and search code sets"},
 	{"coding", cli_cmd_coding, "code encounters; the coding queue"},
-	{"roles", cmd_roles, "print the permission matrix in force"},
+	{"roles", cli_cmd_roles, "the permission matrix in force, its sources; changes"},
+	{"policy", cli_cmd_policy, "policy settings, their sources; changes"},
+	{"keys", cli_cmd_keys, "keys waiting to be granted; grant them now"},
 	{"recover", cmd_recover, "emergency access with the recovery key"},
-	{"config", cmd_config, "check the configuration file"},
+	{"config", cli_cmd_config, "check the configuration files"},
 };
 
 void cli_usage(FILE *f)

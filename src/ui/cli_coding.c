@@ -212,7 +212,8 @@ int cli_cmd_coding(cli_t *c)
 			return rc;
 		st = coding_queue(s, print_queue, NULL, &late, &m);
 		if (st == STATUS_OK)
-			msg_set(&m, "%d waiting longer than %d days.", late, c->cfg->late_after_days);
+			msg_set(&m, "%d waiting longer than %d days.", late,
+				clinic_config(clinic)->late_after_days);
 		return done(clinic, s, st, &m);
 	}
 	if (c->argc < 3 || !number(c->argv[2], &erow))

@@ -43,6 +43,12 @@ int cli_cmd_problem(cli_t *c);
 int cli_cmd_note(cli_t *c);
 int cli_cmd_chart(cli_t *c);
 
+/* Roles, policy, keys, config check (cli_policy.c). */
+int cli_cmd_roles(cli_t *c);
+int cli_cmd_policy(cli_t *c);
+int cli_cmd_keys(cli_t *c);
+int cli_cmd_config(cli_t *c);
+
 /* Code sets and coding (cli_coding.c). */
 int cli_cmd_codes(cli_t *c);
 int cli_cmd_coding(cli_t *c);

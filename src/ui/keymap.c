@@ -71,14 +71,55 @@ const char *keymap_help(keyact_t a)
 	return a < KA_COUNT ? actions[a].help : "";
 }
 
+/* Is s (len bytes) exactly one printable character in UTF-8? Controls
+ * (C0, DEL, C1), surrogates, overlong forms and bidi overrides are not
+ * keys. */
+static int utf8_one(const char *s, size_t len, wchar_t *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned long cp;
+	size_t need;
+	if (len == 0)
+		return 0;
+	if (p[0] < 0x80) {
+		if (len != 1 || p[0] <= 0x20 || p[0] == 0x7f)
+			return 0;
+		*out = (wchar_t)p[0];
+		return 1;
+	}
+	if ((p[0] & 0xe0) == 0xc0) {
+		need = 2;
+		cp = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		need = 3;
+		cp = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		need = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len != need)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((need == 2 && cp < 0x80) || (need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp <= 0xa0 ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+		return 0;
+	*out = (wchar_t)cp;
+	return 1;
+}
+
 /* Parse one key token into up to KEYMAP_MAX_CODES codes. Returns how many,
  * 0 when the token is not a key. */
 static int parse_key(const char *tok, int is_code[], wint_t ch[])
 {
 	size_t len = strlen(tok);
-	mbstate_t st;
 	wchar_t wc;
-	size_t used;
 
 	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
 		if (strcasecmp(tok, named[i].name) == 0) {
@@ -112,11 +153,10 @@ static int parse_key(const char *tok, int is_code[], wint_t ch[])
 		ch[0] = (wint_t)(c & 0x1f);
 		return 1;
 	}
-	/* One printable character (UTF-8 allowed). */
-	memset(&st, 0, sizeof st);
-	used = mbrtowc(&wc, tok, len, &st);
-	if (used == 0 || used == (size_t)-1 || used == (size_t)-2 || used != len ||
-	    !iswgraph((wint_t)wc))
+	/* One printable character (UTF-8 allowed), decoded here rather than
+	 * with mbrtowc: the configuration is checked before the locale is
+	 * set, and a key must mean the same in every locale. */
+	if (!utf8_one(tok, len, &wc))
 		return 0;
 	is_code[0] = 0;
 	ch[0] = (wint_t)wc;
@@ -195,7 +235,8 @@ status_t keymap_new(const config_t *cfg, keymap_t **out, msg_t *m)
 		ret = bind_list(km, (keyact_t)a, actions[a].keys, "built-in keymap", m);
 	for (int i = 0; cfg && i < cfg->nkeys && ret == STATUS_OK; i++) {
 		keyact_t a = action_from_name(cfg->keys[i].action);
-		snprintf(where, sizeof where, "%s:ui:key.%s", cfg->source, cfg->keys[i].action);
+		snprintf(where, sizeof where, "%s:ui:key.%s", config_key_file(cfg, i),
+		         cfg->keys[i].action);
 		if (a == KA_NONE) {
 			ret =
 			    msg_fail(m, STATUS_CONFIG,
@@ -227,6 +268,21 @@ cleanup:
 	}
 	*out = km;
 	return STATUS_OK;
+}
+
+status_t keymap_check_binding(const char *action, const char *keys, const char *where, msg_t *m)
+{
+	keyact_t a = action_from_name(action);
+	keymap_t *km;
+	status_t ret;
+	if (a == KA_NONE)
+		return msg_fail(m, STATUS_CONFIG,
+		                "%s: no such action (the help screen, F1, lists them)", where);
+	if (!(km = calloc(1, sizeof *km)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory checking the keymap.");
+	ret = bind_list(km, a, keys, where, m);
+	free(km);
+	return ret;
 }
 
 void keymap_free(keymap_t *km)

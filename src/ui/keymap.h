@@ -79,6 +79,13 @@ typedef struct keymap keymap_t;
 status_t keymap_new(const config_t *cfg, keymap_t **out, msg_t *m);
 void keymap_free(keymap_t *km);
 
+/* Check one `[ui] key.ACTION = KEYS` setting without building a keymap:
+ * the action exists and every key parses. Messages start with `where`
+ * ("file:ui:key.ACTION"). Registered with config_set_key_check so every
+ * command refuses a bad binding. */
+status_t keymap_check_binding(const char *action, const char *keys, const char *where,
+                              msg_t *m);
+
 /* The action bound to a key read with get_wch: is_code non-zero when it
  * was a function-key code (KEY_CODE_YES), else ch is a character.
  * KA_NONE when nothing is bound to it. */

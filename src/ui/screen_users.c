@@ -29,7 +29,7 @@ static int users_count(void *arg)
 
 static const char *status_of(const user_info_t *u)
 {
-	return u->disabled ? "disabled" : u->locked ? "LOCKED" : "active";
+	return u->damaged ? "DAMAGED" : u->disabled ? "disabled" : u->locked ? "LOCKED" : "active";
 }
 
 static void keys_of(const user_info_t *u, char *buf, size_t size)
@@ -48,6 +48,17 @@ static void keys_of(const user_info_t *u, char *buf, size_t size)
 	}
 	if (!used)
 		snprintf(buf, size, "none");
+	/* Keys the role needs that a holder has yet to grant: "+clin?". */
+	used = strlen(buf);
+	for (int d = 0; d < DOMAIN_COUNT; d++) {
+		int n;
+		if (!(u->missing & DOMAIN_BIT(d)))
+			continue;
+		n = snprintf(buf + used, size - used, " +%s?", crypto_domain_name((domain_t)d));
+		if (n < 0 || (size_t)n >= size - used)
+			break;
+		used += (size_t)n;
+	}
 }
 
 /* Column layout shared by the heading and the rows. */

@@ -878,6 +878,9 @@ int tui_run(const config_t *cfg, const char *db_path)
 		rc = status_exit_code(st);
 		goto cleanup;
 	}
+	/* From here the clinic's configuration: the same preferences, and the
+	 * database's policy once a sign-on has checked it. */
+	ui->cfg = clinic_config(ui->clinic);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -918,7 +921,7 @@ int tui_run(const config_t *cfg, const char *db_path)
 				ui->paused = 1;
 				session_idle(ui->session, &ignore);
 			}
-			if (idle < (long)cfg->idle_lock_seconds * 1000)
+			if (idle < (long)ui->cfg->idle_lock_seconds * 1000)
 				continue;
 			if (ui->session && !session_is_locked(ui->session)) {
 				lock_now(ui);

@@ -36,28 +36,35 @@ not_ok() {
 # check "description" command...: ok if the command succeeds
 check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 
-# A scratch directory, a test config (short idle lock, lockout after 3),
-# and a database with admin "admin" plus one user per role:
-# front (frontdesk), nurse, prov (provider), him, priv (privacy).
+# A scratch directory, a test configuration file of the user's own
+# (preferences only: tests append [ui] lines), a database with admin
+# "admin" plus one user per role: front (frontdesk), nurse, prov
+# (provider), him, priv (privacy), and the tests' policy set in the
+# database by the admin (short idle lock, lockout after 3). The nurse signs
+# on once, granting the clinical key to prov and him (the admin holds none
+# once the nurse has it).
 e2e_setup() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/chartroom-e2e.XXXXXX")
 	DB="$T/clinic.db"
 	CONF="$T/chartroom.ini"
-	cat > "$CONF" <<CONF
-[security]
-idle_lock_seconds = ${E2E_IDLE:-600}
-lockout_after = 3
-CONF
+	printf '; the tests: preferences only (policy is in the database)\n' > "$CONF"
 	chmod 0644 "$CONF"
 	export CHARTROOM_CONFIG="$CONF"
-	printf '%s\n' "$PW_ADMIN" | "$BIN" init --db "$DB" --admin admin --clinic "Harbor Family Clinic" --password-stdin >/dev/null 2>"$T/init.err" || {
+	printf '%s\n' "$PW_ADMIN" | "$BIN" init --db "$DB" --admin admin --clinic "Harbor Family Clinic" --password-stdin >"$T/init.out" 2>"$T/init.err" || {
 		not_ok "e2e setup: init" "$(cat "$T/init.err")"; e2e_done; }
+	RECOVERY=$(sed -n 's/^    \([0-9A-Fa-f][0-9A-Fa-f-]*\)$/\1/p' "$T/init.out")
+	for p in "security.lockout_after 3" "security.idle_lock_seconds ${E2E_IDLE:-600}"; do
+		printf '%s\n' "$PW_ADMIN" | "$BIN" --db "$DB" --user admin --password-stdin policy set $p 2>>"$T/init.err" || {
+			not_ok "e2e setup: policy set $p" "$(cat "$T/init.err")"; e2e_done; }
+	done
 	for u in "front frontdesk $PW_FRONT" "nurse nurse $PW_NURSE" "prov provider $PW_PROV" \
 		"him him $PW_HIM" "priv privacy $PW_PRIV"; do
 		set -- $u
 		printf '%s\n%s\n' "$PW_ADMIN" "$3" | "$BIN" --db "$DB" --user admin --password-stdin user add "$1" --role "$2" 2>>"$T/init.err" || {
 			not_ok "e2e setup: user add $1" "$(cat "$T/init.err")"; e2e_done; }
 	done
+	printf '%s\n' "$PW_NURSE" | "$BIN" --db "$DB" --user nurse --password-stdin keys grant 2>>"$T/init.err" || {
+		not_ok "e2e setup: keys grant" "$(cat "$T/init.err")"; e2e_done; }
 }
 
 # cli USER PASSWORD ARGS...: run a command as USER, password on stdin.

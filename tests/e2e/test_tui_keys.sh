@@ -100,7 +100,7 @@ expect "quit" "[exit 0]" 10
 
 # Bad settings: refused before curses starts, naming the setting.
 bad() { # description expected-text ini-lines
-	printf '[security]\nlockout_after = 3\n[ui]\n%s\n' "$3" > "$T/bad.ini"
+	printf '[ui]\n%s\n' "$3" > "$T/bad.ini"
 	out=$(CHARTROOM_CONFIG="$T/bad.ini" "$BIN" --db "$DB" </dev/null 2>&1)
 	rc=$?
 	if [ $rc -ne 0 ] && printf '%s' "$out" | grep -qF -- "$2" &&

@@ -68,8 +68,8 @@ has nurse "Find a patient" "Change my password"
 hasnt nurse "Register a patient" "Users" "Audit review" "Coding queue" "Reports"
 signoff
 
-# A role changed by configuration changes the menu: give the nurse
-# check-in (the [roles] section), restart.
+# A [roles] section in the user's own configuration changes nothing (issue
+# 10): restart with one giving the nurse check-in.
 tui_send Escape
 tui_wait "Quit Chartroom?" 5 >/dev/null
 tui_send y
@@ -78,6 +78,14 @@ tui_stop
 printf '[roles]\nnurse = +encounter_checkin\n' >> "$CONF"
 tui_start roles2
 signon nurse "$PW_NURSE"
-expect "nurse menu after the [roles] change" "Main menu for nurse (nurse)" 10
+expect "nurse menu with [roles] in the user's file" "Main menu for nurse (nurse)" 10
+expect_not "... which grants nothing" "Check a patient in"
+signoff
+# An administrator's change in the database does: the nurse's next sign-on
+# shows it.
+cli admin "$PW_ADMIN" roles grant nurse encounter_checkin >/dev/null 2>&1
+check "the admin grants the nurse check-in in the database" [ $? -eq 0 ]
+signon nurse "$PW_NURSE"
+expect "nurse menu after the database change" "Main menu for nurse (nurse)" 10
 expect "nurse now sees 'Check a patient in'" "Check a patient in"
 e2e_done

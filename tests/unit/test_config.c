@@ -273,10 +273,19 @@ static void test_world_writable_refused(void **state)
 	assert_true(tu_has(m.text, "others may write"));
 	/* Also through config_load (the path every caller takes). */
 	assert_int_equal(config_load(f->file, f->cfg, &m), STATUS_CONFIG);
-	/* A clinic group may write it (0660 is how it is installed). */
+	assert_true(tu_has(m.text, "others may write"));
+	/* A trusted (system) file sets policy: not even a group may write it. */
 	assert_int_equal(chmod(f->file, 0660), 0);
+	assert_int_equal(config_load_file(f->file, f->cfg, &m), STATUS_CONFIG);
+	assert_true(tu_has(m.text, "group or others may write"));
+	assert_int_equal(chmod(f->file, 0644), 0);
 	assert_int_equal(config_load_file(f->file, f->cfg, &m), STATUS_OK);
 	assert_int_equal(f->cfg->lockout_after, 5);
+	/* A user's own file with preferences only may be group-writable. */
+	tu_write_text(f->file, "[ui]\ncolor = never\n");
+	assert_int_equal(chmod(f->file, 0660), 0);
+	assert_int_equal(config_load(f->file, f->cfg, &m), STATUS_OK);
+	assert_int_equal(f->cfg->color, COLOR_NEVER);
 }
 
 static void test_syntax_error_names_file(void **state)
@@ -339,9 +348,7 @@ static void test_ui_key_override(void **state)
 {
 	fixture_t *f = *state;
 	msg_t m;
-	assert_int_equal(load_text(f, "[ui]\nkey.quit = Q\nkey.help = F1\nkey.quit = ^X\n", &m),
-			 STATUS_OK);
-	/* The same action twice keeps one entry, with the last key. */
+	assert_int_equal(load_text(f, "[ui]\nkey.quit = ^X\nkey.help = F1\n", &m), STATUS_OK);
 	assert_int_equal(f->cfg->nkeys, 2);
 	for (int i = 0; i < f->cfg->nkeys; i++) {
 		if (strcmp(f->cfg->keys[i].action, "quit") == 0)
@@ -355,10 +362,63 @@ static void test_ui_key_override(void **state)
 	assert_int_equal(f->cfg->nkeys, 1);
 	assert_string_equal(f->cfg->keys[0].action, "quit");
 	assert_string_equal(f->cfg->keys[0].key, "Q"); /* case kept */
+	assert_string_equal(config_key_file(f->cfg, 0), f->file);
 	expect_error(f, "[ui]\nkey.quit =\n", "ui:key.quit", "not a key");
 }
 
-/* explicit path > $CHARTROOM_CONFIG > ./chartroom.ini (> /etc). */
+/* A key given twice in a section is an error naming both lines, whatever
+ * the case or spacing; the same name in two sections is not. */
+static void test_duplicate_keys_refused(void **state)
+{
+	fixture_t *f = *state;
+	msg_t m;
+	expect_error(f, "[ui]\nkey.quit = Q\nkey.help = F1\nkey.quit = ^X\n", "ui:key.quit",
+		     "given twice (lines 2 and 4)");
+	expect_error(f, "[security]\nlockout_after = 5\n  LOCKOUT_AFTER=6\n",
+		     "security:lockout_after", "given twice");
+	/* A section opened twice is still one section. */
+	expect_error(f, "[mrn]\ndigits = 6\n[ui]\ncolor = never\n[mrn]\ndigits = 7\n",
+		     "mrn:digits", "given twice");
+	/* Comments, continuation lines and other sections do not count. */
+	assert_int_equal(load_text(f,
+				   "[ui]\ncolor = never\n; color = always\n"
+				   "[clinical]\nencounter_types = office visit, \\\n"
+				   "  color = telephone\n[database]\npath = a.db\n",
+				   &m),
+			 STATUS_OK);
+	assert_int_equal(load_text(f, "[matching]\nzip = 1\n[ui]\ncolor = never\n", &m),
+			 STATUS_OK);
+}
+
+/* What the UI registers: every key binding is checked at load, with the
+ * configuration's "file:ui:key.ACTION:" in front of the problem. */
+static status_t fake_key_check(const char *action, const char *keys, const char *where,
+			       msg_t *m)
+{
+	if (strcmp(action, "quit") != 0)
+		return msg_fail(m, STATUS_CONFIG, "%s: no such action", where);
+	if (strcmp(keys, "F99") == 0)
+		return msg_fail(m, STATUS_CONFIG, "%s: 'F99' is not a key", where);
+	return STATUS_OK;
+}
+
+static void test_key_check_callback(void **state)
+{
+	fixture_t *f = *state;
+	msg_t m;
+	config_set_key_check(fake_key_check);
+	expect_error(f, "[ui]\nkey.quit = F99\n", "ui:key.quit", "'F99' is not a key");
+	expect_error(f, "[ui]\nkey.nosuchaction = Q\n", "ui:key.nosuchaction", "no such action");
+	assert_int_equal(load_text(f, "[ui]\nkey.quit = Q\n", &m), STATUS_OK);
+	/* A user's file is checked the same way. */
+	tu_write_text(f->file, "[ui]\nkey.quit = F99\n");
+	assert_int_equal(config_load(f->file, f->cfg, &m), STATUS_CONFIG);
+	assert_true(tu_has(m.text, "ui:key.quit: 'F99'"));
+	config_set_key_check(NULL);
+}
+
+/* explicit path > $CHARTROOM_CONFIG > ./chartroom.ini, for the user's file
+ * (its [ui] and [database]); the system file is read too. */
 static void test_lookup_order(void **state)
 {
 	fixture_t *f = *state;
@@ -371,25 +431,26 @@ static void test_lookup_order(void **state)
 	tu_path(explicit_path, f->dir, "explicit.ini");
 	tu_path(env_path, f->dir, "env.ini");
 	tu_path(local, f->dir, "chartroom.ini");
-	tu_write_text(explicit_path, "[security]\nlockout_after = 4\n");
-	tu_write_text(env_path, "[security]\nlockout_after = 5\n");
-	tu_write_text(local, "[security]\nlockout_after = 6\n");
+	tu_write_text(explicit_path, "[database]\nbusy_timeout_ms = 4000\n");
+	tu_write_text(env_path, "[database]\nbusy_timeout_ms = 5000\n");
+	tu_write_text(local, "[database]\nbusy_timeout_ms = 6000\n");
 	assert_int_equal(chdir(f->dir), 0);
 	assert_int_equal(setenv("CHARTROOM_CONFIG", env_path, 1), 0);
 
 	assert_int_equal(config_load(explicit_path, f->cfg, &m), STATUS_OK);
-	assert_int_equal(f->cfg->lockout_after, 4);
+	assert_int_equal(f->cfg->busy_timeout_ms, 4000);
 	assert_string_equal(f->cfg->source, explicit_path);
+	assert_string_equal(f->cfg->user_file, explicit_path);
 
 	assert_int_equal(config_load(NULL, f->cfg, &m), STATUS_OK);
-	assert_int_equal(f->cfg->lockout_after, 5);
+	assert_int_equal(f->cfg->busy_timeout_ms, 5000);
 	assert_string_equal(f->cfg->source, env_path);
 	assert_int_equal(config_load("", f->cfg, &m), STATUS_OK); /* empty = not given */
-	assert_int_equal(f->cfg->lockout_after, 5);
+	assert_int_equal(f->cfg->busy_timeout_ms, 5000);
 
 	assert_int_equal(unsetenv("CHARTROOM_CONFIG"), 0);
 	assert_int_equal(config_load(NULL, f->cfg, &m), STATUS_OK);
-	assert_int_equal(f->cfg->lockout_after, 6);
+	assert_int_equal(f->cfg->busy_timeout_ms, 6000);
 	assert_string_equal(f->cfg->source, "./chartroom.ini");
 
 	/* A named file that is missing is an error, not a silent default. */
@@ -402,17 +463,169 @@ static void test_lookup_order(void **state)
 	/* With no file at all, the defaults (or the system-wide file). */
 	assert_int_equal(unlink(local), 0);
 	assert_int_equal(config_load(NULL, f->cfg, &m), STATUS_OK);
-	if (access("/etc/chartroom/chartroom.ini", F_OK) == 0)
-		assert_string_equal(f->cfg->source, "/etc/chartroom/chartroom.ini");
+	assert_string_equal(f->cfg->user_file, "");
+	if (access(CHARTROOM_SYSCONF_PATH, F_OK) == 0)
+		assert_string_equal(f->cfg->source, CHARTROOM_SYSCONF_PATH);
 	else {
 		assert_string_equal(f->cfg->source, "built-in defaults");
-		assert_int_equal(f->cfg->lockout_after, 10);
+		assert_int_equal(f->cfg->busy_timeout_ms, 5000);
 	}
 
 	assert_int_equal(chdir(cwd), 0);
 	if (saved_env)
 		setenv("CHARTROOM_CONFIG", saved_env, 1);
 	free(saved_env);
+}
+
+/* The issue's reproduction, in core: a user's file granting the nurse
+ * user_manage or the front desk view_confidential grants nothing, and
+ * every policy section of it is reported as ignored; its [ui] applies. */
+static void test_user_file_policy_ignored(void **state)
+{
+	fixture_t *f = *state;
+	perm_matrix_t def;
+	msg_t m;
+	perm_defaults(&def);
+	tu_write_text(f->file, "[roles]\nnurse = +user_manage\nfrontdesk = +view_confidential\n"
+			       "[security]\nlockout_after = 50\npassword_min_length = 8\n"
+			       "[matching]\nthreshold = 200\n[mrn]\nprefix = ZZ\n"
+			       "[clinical]\ntemperature_unit = C\n[codes]\nlate_after_days = 365\n"
+			       "[ui]\ncolor = never\n[database]\npath = mine.db\n");
+	assert_int_equal(config_load_from(NULL, 0, f->file, 1, f->cfg, &m), STATUS_OK);
+	for (int r = 0; r < ROLE_COUNT; r++) {
+		assert_int_equal(f->cfg->perms.allowed[r], def.allowed[r]);
+		assert_int_equal(f->cfg->role_origin[r].from, CONFIG_FROM_DEFAULT);
+	}
+	assert_false(perm_allowed(&f->cfg->perms, ROLE_NURSE, ACT_USER_MANAGE));
+	assert_false(perm_allowed(&f->cfg->perms, ROLE_FRONTDESK, ACT_VIEW_CONFIDENTIAL));
+	assert_int_equal(f->cfg->lockout_after, 10);
+	assert_int_equal(f->cfg->password_min_length, 15);
+	assert_int_equal(f->cfg->match_threshold, 8);
+	assert_string_equal(f->cfg->mrn_prefix, "CR");
+	assert_int_equal(f->cfg->temp_fahrenheit, 1);
+	assert_int_equal(f->cfg->late_after_days, 30);
+	/* Preferences apply. */
+	assert_int_equal(f->cfg->color, COLOR_NEVER);
+	assert_string_equal(f->cfg->db_path, "mine.db");
+	assert_int_equal(f->cfg->setting_origin[config_setting_index("ui:color")].from,
+			 CONFIG_FROM_USER);
+	/* Each ignored section is reported once, naming the file. */
+	{
+		const char *secs[] = {"roles", "security", "matching", "mrn", "clinical", "codes"};
+		char want[PATH_MAX + 160];
+		for (size_t i = 0; i < sizeof secs / sizeof secs[0]; i++) {
+			snprintf(want, sizeof want,
+				 "%s:%s: ignored: policy comes only from the database or %s\n",
+				 f->file, secs[i], CHARTROOM_SYSCONF_PATH);
+			assert_true(tu_has(f->cfg->warnings, want));
+			assert_null(strstr(strstr(f->cfg->warnings, want) + 1, want));
+		}
+		assert_false(tu_has(f->cfg->warnings, ":ui:"));
+		assert_false(tu_has(f->cfg->warnings, ":database:"));
+	}
+	/* An unknown section is still an error in a user's file. */
+	tu_write_text(f->file, "[rolez]\nnurse = +user_manage\n");
+	assert_int_equal(config_load_from(NULL, 0, f->file, 1, f->cfg, &m), STATUS_CONFIG);
+	assert_true(tu_has(m.text, "rolez: unknown section"));
+}
+
+/* The system file sets policy, only if its owner and mode are right; the
+ * user's file wins for preferences; the same file named as both is read
+ * once, as the system file. */
+static void test_system_file(void **state)
+{
+	fixture_t *f = *state;
+	char sys[PATH_MAX], user[PATH_MAX];
+	msg_t m;
+	tu_path(sys, f->dir, "system.ini");
+	tu_path(user, f->dir, "user.ini");
+	tu_write_text(sys, "[roles]\nnurse = +encounter_checkin\n[security]\nlockout_after = 4\n"
+			   "[ui]\ncolor = always\ndate_format = MM/DD/YYYY\n");
+	assert_int_equal(chmod(sys, 0644), 0);
+	tu_write_text(user, "[ui]\ncolor = never\n[security]\nlockout_after = 40\n");
+	assert_int_equal(config_load_from(sys, geteuid(), user, 1, f->cfg, &m), STATUS_OK);
+	assert_true(perm_allowed(&f->cfg->perms, ROLE_NURSE, ACT_ENCOUNTER_CHECKIN));
+	assert_int_equal(f->cfg->role_origin[ROLE_NURSE].from, CONFIG_FROM_SYSTEM);
+	assert_int_equal(f->cfg->role_origin[ROLE_HIM].from, CONFIG_FROM_DEFAULT);
+	assert_int_equal(f->cfg->lockout_after, 4);
+	assert_int_equal(
+	    f->cfg->setting_origin[config_setting_index("security:lockout_after")].from,
+	    CONFIG_FROM_SYSTEM);
+	assert_int_equal(f->cfg->color, COLOR_NEVER);   /* the user's preference */
+	assert_int_equal(f->cfg->date_format, DATE_US); /* the system's, not overridden */
+	assert_string_equal(f->cfg->system_file, sys);
+	assert_string_equal(f->cfg->user_file, user);
+	assert_true(tu_has(f->cfg->warnings, ":security: ignored"));
+
+	/* Group- or world-writable: refused, never quietly skipped (it may be
+	 * the file that takes permissions away). */
+	assert_int_equal(chmod(sys, 0664), 0);
+	assert_int_equal(config_load_from(sys, geteuid(), NULL, 0, f->cfg, &m), STATUS_CONFIG);
+	assert_true(tu_has(m.text, "group or others may write"));
+	assert_int_equal(chmod(sys, 0646), 0);
+	assert_int_equal(config_load_from(sys, geteuid(), NULL, 0, f->cfg, &m), STATUS_CONFIG);
+	assert_int_equal(chmod(sys, 0644), 0);
+	/* Owned by someone else: refused. */
+	assert_int_equal(config_load_from(sys, geteuid() + 1, NULL, 0, f->cfg, &m), STATUS_CONFIG);
+	assert_true(tu_has(m.text, "owned by uid"));
+	if (geteuid() == 0) {
+		/* As root: a file another user owns is not root's. */
+		assert_int_equal(chown(sys, 1, 1), 0);
+		assert_int_equal(config_load_from(sys, 0, NULL, 0, f->cfg, &m), STATUS_CONFIG);
+		assert_true(tu_has(m.text, "not root"));
+		assert_int_equal(chown(sys, 0, 0), 0);
+	}
+	/* A missing system file is no error: the defaults apply. */
+	assert_int_equal(unlink(sys), 0);
+	assert_int_equal(config_load_from(sys, geteuid(), NULL, 0, f->cfg, &m), STATUS_OK);
+	assert_string_equal(f->cfg->system_file, "");
+	assert_int_equal(f->cfg->lockout_after, 10);
+	/* Named as the user's file too, it is read once, with its policy. */
+	tu_write_text(sys, "[security]\nlockout_after = 4\n");
+	assert_int_equal(chmod(sys, 0644), 0);
+	assert_int_equal(config_load_from(sys, geteuid(), sys, 1, f->cfg, &m), STATUS_OK);
+	assert_int_equal(f->cfg->lockout_after, 4);
+	assert_string_equal(f->cfg->warnings, "");
+}
+
+/* Setting one value by name, as the database policy does: the same range
+ * and floor checks as a file, the origin recorded. */
+static void test_config_set(void **state)
+{
+	fixture_t *f = *state;
+	config_origin_t o;
+	msg_t m;
+	int i = config_setting_index("security:idle_lock_seconds");
+	char buf[64];
+	assert_int_equal(config_defaults(f->cfg, &m), STATUS_OK);
+	memset(&o, 0, sizeof o);
+	o.from = CONFIG_FROM_DB;
+	snprintf(o.by, sizeof o.by, "admin");
+	assert_true(i >= 0);
+	assert_true(config_setting_is_policy(i));
+	assert_false(config_setting_is_policy(config_setting_index("ui:color")));
+	assert_int_equal(config_set(f->cfg, "security:idle_lock_seconds", "120", &o, "database", &m),
+			 STATUS_OK);
+	assert_int_equal(f->cfg->idle_lock_seconds, 120);
+	assert_int_equal(f->cfg->setting_origin[i].from, CONFIG_FROM_DB);
+	assert_string_equal(f->cfg->setting_origin[i].by, "admin");
+	config_setting_value(f->cfg, i, buf, sizeof buf);
+	assert_string_equal(buf, "120");
+	config_setting_value(f->cfg, config_setting_index("clinical:temperature_unit"), buf,
+			     sizeof buf);
+	assert_string_equal(buf, "F");
+	assert_int_equal(config_set(f->cfg, "security:password_min_length", "6", &o, "database", &m),
+			 STATUS_CONFIG);
+	assert_true(tu_has(m.text, "database:security:password_min_length: "));
+	assert_true(tu_has(m.text, "security floor"));
+	assert_int_equal(config_set(f->cfg, "security:nope", "6", &o, "database", &m), STATUS_CONFIG);
+	assert_int_equal(config_set_role(f->cfg, ROLE_NURSE, "+encounter_checkin", &o, "database", &m),
+			 STATUS_OK);
+	assert_true(perm_allowed(&f->cfg->perms, ROLE_NURSE, ACT_ENCOUNTER_CHECKIN));
+	assert_int_equal(f->cfg->role_origin[ROLE_NURSE].from, CONFIG_FROM_DB);
+	assert_int_equal(config_set_role(f->cfg, ROLE_NURSE, "+warp", &o, "database", &m),
+			 STATUS_CONFIG);
+	assert_true(tu_has(m.text, "database:roles:nurse: unknown action 'warp'"));
 }
 
 static void test_argon_cost_units(void **state)
@@ -443,6 +656,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_roles_overrides, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ui_key_override, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_keys_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_check_callback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_file_policy_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_system_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_argon_cost_units, setup, teardown),
 	};
 	tu_crypto_init();

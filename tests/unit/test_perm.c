@@ -39,6 +39,7 @@ static const struct {
 	{"privacy_review",      "....x."},
 	{"reports_view",        "...xx."},
 	{"user_manage",         ".....x"},
+	{"policy_manage",       ".....x"},
 	{"key_manage",          ".....x"},
 };
 #define NEXPECTED (sizeof expected / sizeof expected[0])
@@ -149,7 +150,38 @@ static void test_role_domains(void **state)
 	assert_int_equal(perm_role_domains(&pm, ROLE_PROVIDER), demo | clin | audit);
 	assert_int_equal(perm_role_domains(&pm, ROLE_HIM), demo | clin | audit);
 	assert_int_equal(perm_role_domains(&pm, ROLE_PRIVACY), demo | audit);
-	assert_int_equal(perm_role_domains(&pm, ROLE_ADMIN), DOMAIN_ALL);
+	/* Issue 10: the administrator holds no clinical key by default. */
+	assert_int_equal(perm_role_domains(&pm, ROLE_ADMIN), demo | audit);
+	assert_false(perm_role_domains(&pm, ROLE_ADMIN) & clin);
+}
+
+/* Changes relative to the matrix in force (the database's policy), and the
+ * canonical list a role's actions are stored as. */
+static void test_apply_change_and_list(void **state)
+{
+	perm_matrix_t pm, back;
+	char buf[1024];
+	msg_t m;
+	(void)state;
+	perm_defaults(&pm);
+	assert_int_equal(perm_apply_override(&pm, ROLE_NURSE, "+encounter_checkin", &m), STATUS_OK);
+	/* +/- build on what the role has now, not on the defaults. */
+	assert_int_equal(perm_apply_change(&pm, ROLE_NURSE, "-vitals_record", &m), STATUS_OK);
+	assert_true(perm_allowed(&pm, ROLE_NURSE, ACT_ENCOUNTER_CHECKIN));
+	assert_false(perm_allowed(&pm, ROLE_NURSE, ACT_VITALS_RECORD));
+	perm_role_list(&pm, ROLE_NURSE, buf, sizeof buf);
+	assert_true(tu_has(buf, "encounter_checkin"));
+	assert_false(tu_has(buf, "vitals_record"));
+	assert_true(tu_has(buf, "patient_search, patient_view"));
+	/* The list read back as a [roles] value gives the same role. */
+	perm_defaults(&back);
+	assert_int_equal(perm_apply_override(&back, ROLE_NURSE, buf, &m), STATUS_OK);
+	assert_int_equal(back.allowed[ROLE_NURSE], pm.allowed[ROLE_NURSE]);
+	assert_int_equal(perm_apply_change(&pm, ROLE_NURSE, "none", &m), STATUS_OK);
+	perm_role_list(&pm, ROLE_NURSE, buf, sizeof buf);
+	assert_string_equal(buf, "none");
+	assert_int_equal(perm_apply_change(&pm, ROLE_NURSE, "+nope", &m), STATUS_CONFIG);
+	assert_int_equal(perm_apply_change(&pm, ROLE_COUNT, "+note_sign", &m), STATUS_CONFIG);
 }
 
 static void test_role_domains_follow_overrides(void **state)
@@ -274,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_admin_has_no_patient_or_clinical_action),
 		cmocka_unit_test(test_role_domains),
 		cmocka_unit_test(test_role_domains_follow_overrides),
+		cmocka_unit_test(test_apply_change_and_list),
 		cmocka_unit_test(test_role_names),
 		cmocka_unit_test(test_action_names),
 		cmocka_unit_test(test_override_add_remove_replace),

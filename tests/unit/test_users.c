@@ -116,7 +116,11 @@ static void test_init_made_the_clinic(void **state)
 	msg_t m;
 	assert_string_equal(clinic_name(f->c), TU_CLINIC);
 	assert_string_equal(clinic_path(f->c), f->db);
-	assert_ptr_equal(clinic_config(f->c), f->cfg);
+	/* The configuration in force: the trusted one, as no database policy
+	 * was set. */
+	assert_non_null(clinic_config(f->c));
+	assert_int_equal(clinic_config(f->c)->lockout_after, f->cfg->lockout_after);
+	assert_memory_equal(&clinic_config(f->c)->perms, &f->cfg->perms, sizeof f->cfg->perms);
 	/* The recovery key as printed parses, and wraps every domain key. */
 	assert_int_equal(strlen(f->recovery), 71);
 	assert_int_equal(crypto_recovery_parse(f->recovery, rk, &m), STATUS_OK);
@@ -125,8 +129,12 @@ static void test_init_made_the_clinic(void **state)
 		    "holder = 'recovery' ORDER BY domain)",
 		    buf, sizeof buf);
 	assert_string_equal(buf, "audit,clin,demo");
+	/* The first administrator held every key from init until the first
+	 * clinical account (nurse1) was given the clinical key; then the
+	 * administrator's clinical wrap went (issue 10: least privilege). */
 	wraps_of(f, TU_ADMIN, buf, sizeof buf);
-	assert_string_equal(buf, "audit,clin,demo");
+	assert_string_equal(buf, "audit,demo");
+	assert_int_equal(audit_count(f, "key_drop", TU_ADMIN), 1);
 	tu_sql_text(f->db, "SELECT role FROM users WHERE name = 'admin'", buf, sizeof buf);
 	assert_string_equal(buf, "admin");
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM domain_keys"), DOMAIN_COUNT);
@@ -777,13 +785,17 @@ static void test_recovery_key(void **state)
 	assert_int_equal(clinic_recover(c, rk, TU_ADMIN, new_pw, &m), STATUS_OK);
 	assert_int_equal(session_login(c, TU_ADMIN, TU_ADMIN_PW, &s, &info, &m), STATUS_AUTH);
 	assert_int_equal(session_login(c, TU_ADMIN, new_pw, &s, &info, &m), STATUS_OK);
+	/* Nobody else holds the clinical key yet: the administrator keeps it
+	 * (to hand to the first clinical account), as after init. */
 	assert_int_equal(keyring_domains(s->kr), DOMAIN_ALL);
 	session_logout(s);
-	/* It can also create a new administrator. */
+	/* It can also create a new administrator, who holds what the role
+	 * needs: the clinical key is held by another account already. */
 	assert_int_equal(clinic_recover(c, rk, "rescue", rescue_pw, &m), STATUS_OK);
 	s = tu_login(c, "rescue", rescue_pw);
 	assert_int_equal(session_role(s), ROLE_ADMIN);
-	assert_int_equal(keyring_domains(s->kr), DOMAIN_ALL);
+	assert_int_equal(keyring_domains(s->kr),
+			 DOMAIN_BIT(DOMAIN_AUDIT) | DOMAIN_BIT(DOMAIN_DEMO));
 	/* It resets administrators only, never hands a staff account admin. */
 	assert_int_equal(users_add(s, "rnurse", "nurse", "recovery db nurse password", &m),
 			 STATUS_OK);

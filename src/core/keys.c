@@ -1,0 +1,240 @@
+/* keys.c - key needs granted by holders, wraps a role no longer needs
+ * dropped. */
+#include "core/keys.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/audit.h"
+#include "core/internal.h"
+#include "db/db_keys.h"
+
+static int domain_bit_of(const db_wrap_t *w, void *arg)
+{
+	domain_t d = crypto_domain_from_name(w->domain);
+	if (d != DOMAIN_COUNT)
+		*(unsigned *)arg |= DOMAIN_BIT(d);
+	return 0;
+}
+
+status_t keys_held(db_t *db, const char *user_id, unsigned *wrapped, unsigned *granted,
+		   msg_t *m)
+{
+	status_t ret;
+	*wrapped = *granted = 0;
+	if ((ret = db_wrap_each(db, user_id, domain_bit_of, wrapped, m)) != STATUS_OK)
+		return ret;
+	return db_grant_each(db, user_id, domain_bit_of, granted, m);
+}
+
+/* Every account, read first: the grants are written after the read ends. */
+typedef struct userlist {
+	db_user_t *u;
+	int n, cap;
+	int oom;
+} userlist_t;
+
+static int add_user(const db_user_t *u, void *arg)
+{
+	userlist_t *l = arg;
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 32;
+		db_user_t *np = realloc(l->u, (size_t)cap * sizeof *np);
+		if (!np) {
+			l->oom = 1;
+			return 1;
+		}
+		l->u = np;
+		l->cap = cap;
+	}
+	l->u[l->n++] = *u;
+	return 0;
+}
+
+static status_t read_users(db_t *db, userlist_t *l, msg_t *m)
+{
+	status_t ret;
+	memset(l, 0, sizeof *l);
+	ret = db_user_each(db, add_user, l, m);
+	if (ret == STATUS_OK && l->oom)
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the users.");
+	if (ret != STATUS_OK) {
+		free(l->u);
+		memset(l, 0, sizeof *l);
+	}
+	return ret;
+}
+
+/* What account u's role needs and does not hold (wrapped or granted). */
+static status_t missing_of(session_t *s, const db_user_t *u, unsigned *missing, msg_t *m)
+{
+	role_t r = perm_role_from_name(u->role);
+	unsigned wrapped, granted;
+	status_t ret;
+	*missing = 0;
+	if (u->disabled || r == ROLE_COUNT)
+		return STATUS_OK;
+	if ((ret = keys_held(s->c->db, u->id, &wrapped, &granted, m)) != STATUS_OK)
+		return ret;
+	*missing = perm_role_domains(&s->c->cfg->perms, r) & ~(wrapped | granted);
+	return STATUS_OK;
+}
+
+/* Inside a transaction: seal each key this session holds to the accounts
+ * whose role needs it and who hold it in no form. */
+static status_t grant_needs(session_t *s, int *granted, msg_t *m)
+{
+	userlist_t l;
+	status_t ret;
+	*granted = 0;
+	if ((ret = read_users(s->c->db, &l, m)) != STATUS_OK)
+		return ret;
+	for (int i = 0; i < l.n && ret == STATUS_OK; i++) {
+		const db_user_t *u = &l.u[i];
+		unsigned missing = 0, give;
+		msg_t why;
+		if (strcmp(u->id, s->user.id) == 0)
+			continue;
+		if ((ret = missing_of(s, u, &missing, m)) != STATUS_OK)
+			break;
+		give = missing & keyring_domains(s->kr);
+		if (!give)
+			continue;
+		/* A key goes only to an account whose role and public key are
+		 * the ones the app wrote: a row edited to name another role or
+		 * someone else's public key gets nothing. */
+		if (users_row_check(s->kr, u, &why) != STATUS_OK)
+			continue;
+		for (int d = 0; d < DOMAIN_COUNT && ret == STATUS_OK; d++) {
+			db_wrap_t g;
+			char detail[192];
+			if (!(give & DOMAIN_BIT(d)))
+				continue;
+			memset(&g, 0, sizeof g);
+			snprintf(g.holder, sizeof g.holder, "%s", u->id);
+			snprintf(g.domain, sizeof g.domain, "%s", crypto_domain_name((domain_t)d));
+			g.version = keyring_version(s->kr, (domain_t)d);
+			g.blob_len = CRYPTO_SEALED_LEN;
+			ret = crypto_seal(u->public_key, keyring_key(s->kr, (domain_t)d), g.blob, m);
+			if (ret == STATUS_OK)
+				ret = db_grant_put(s->c->db, &g, m);
+			snprintf(detail, sizeof detail,
+				 "%s key version %d for the %s role, from %s", g.domain, g.version,
+				 u->role, s->user.name);
+			if (ret == STATUS_OK)
+				ret = audit_append(s, "key_grant", u->name, "ok", detail, m);
+			if (ret == STATUS_OK)
+				(*granted)++;
+		}
+	}
+	free(l.u);
+	return ret;
+}
+
+/* Inside a transaction: delete this session's own wraps of keys its role
+ * does not need, where another account holds them. Returns in *kept the
+ * unneeded keys it still holds (nobody else does). */
+static status_t drop_unneeded(session_t *s, unsigned *kept, msg_t *m)
+{
+	unsigned want = perm_role_domains(&s->c->cfg->perms, s->role), wrapped = 0, granted = 0;
+	status_t ret;
+	*kept = 0;
+	if ((ret = keys_held(s->c->db, s->user.id, &wrapped, &granted, m)) != STATUS_OK)
+		return ret;
+	for (int d = 0; d < DOMAIN_COUNT && ret == STATUS_OK; d++) {
+		const char *dn = crypto_domain_name((domain_t)d);
+		int holders = 0;
+		char detail[128];
+		if ((want & DOMAIN_BIT(d)) || !((wrapped | granted) & DOMAIN_BIT(d)))
+			continue;
+		if ((ret = db_key_holders(s->c->db, dn, s->user.id, &holders, m)) != STATUS_OK)
+			break;
+		if (holders == 0) {
+			*kept |= DOMAIN_BIT(d);
+			continue;
+		}
+		ret = db_wrap_delete(s->c->db, s->user.id, dn, m);
+		if (ret == STATUS_OK)
+			ret = db_grant_delete(s->c->db, s->user.id, dn, m);
+		snprintf(detail, sizeof detail,
+			 "%s key removed: the %s role does not need it; %d other account%s hold%s "
+			 "it",
+			 dn, perm_role_name(s->role), holders, holders == 1 ? "" : "s",
+			 holders == 1 ? "s" : "");
+		if (ret == STATUS_OK)
+			ret = audit_append(s, "key_drop", s->user.name, "ok", detail, m);
+	}
+	return ret;
+}
+
+status_t keys_settle(session_t *s, int at_signon, msg_t *m)
+{
+	unsigned want, kept = 0, keep;
+	int granted = 0;
+	status_t ret;
+
+	if ((ret = grant_needs(s, &granted, m)) != STATUS_OK)
+		return ret;
+	if ((ret = drop_unneeded(s, &kept, m)) != STATUS_OK)
+		return ret;
+	if (!at_signon)
+		return STATUS_OK; /* the session keeps what it has until it ends */
+	/* A session holds the keys its role needs, and a key it is the last
+	 * account to hold (to hand on). */
+	want = perm_role_domains(&s->c->cfg->perms, s->role);
+	keep = keyring_domains(s->kr) & (want | kept);
+	if (keep != keyring_domains(s->kr)) {
+		keyring_t *kr = NULL;
+		if ((ret = keyring_copy(s->kr, keep, &kr, m)) != STATUS_OK)
+			return ret;
+		keyring_free(s->kr);
+		s->kr = kr;
+	}
+	return STATUS_OK;
+}
+
+status_t keys_grant_now(session_t *s, int *granted, msg_t *m)
+{
+	status_t ret;
+	*granted = 0;
+	if (s->locked)
+		return msg_fail(m, STATUS_DENIED, "The session is locked; sign on again.");
+	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
+		return ret;
+	ret = grant_needs(s, granted, m);
+	if (ret == STATUS_OK)
+		ret = db_commit(s->c->db, m);
+	if (ret != STATUS_OK)
+		db_rollback(s->c->db);
+	else if (*granted)
+		msg_set(m, "%d key grant%s made.", *granted, *granted == 1 ? "" : "s");
+	else
+		msg_set(m, "No account is waiting for a key you hold (a sign-on grants them).");
+	return ret;
+}
+
+status_t keys_needs(session_t *s, int (*fn)(const keys_need_t *n, void *arg), void *arg,
+		    msg_t *m)
+{
+	userlist_t l;
+	status_t ret;
+	if ((ret = session_require(s, ACT_USER_MANAGE, m)) != STATUS_OK)
+		return ret;
+	if ((ret = read_users(s->c->db, &l, m)) != STATUS_OK)
+		return ret;
+	for (int i = 0; i < l.n && ret == STATUS_OK; i++) {
+		keys_need_t n;
+		unsigned missing = 0;
+		if ((ret = missing_of(s, &l.u[i], &missing, m)) != STATUS_OK || !missing)
+			continue;
+		memset(&n, 0, sizeof n);
+		snprintf(n.user, sizeof n.user, "%s", l.u[i].name);
+		snprintf(n.role, sizeof n.role, "%s", l.u[i].role);
+		n.missing = missing;
+		if (fn(&n, arg))
+			break;
+	}
+	free(l.u);
+	return ret;
+}
