@@ -30,7 +30,7 @@ users() { sql "select count(*) from users where name = '$1'"; }
 # A confidential patient, imported by HIM (no PHI on the command line).
 printf 'last_name,first_name,dob,sex,confidential\nHiddenpatient,Patricia,1970-01-02,F,yes\n' > "$T/conf.csv"
 cli him "$PW_HIM" import patients "$T/conf.csv" >/dev/null 2>&1
-MRN=$(cli front "$PW_FRONT" patient find hiddenpatient 2>/dev/null | cut -f1 | head -1)
+MRN=$(find_q front "$PW_FRONT" hiddenpatient 2>/dev/null | cut -f1 | head -1)
 check "a confidential patient to test with" [ -n "$MRN" ]
 
 # --- the reproduction, three ways -------------------------------

@@ -68,7 +68,7 @@ tui_send Tab
 tui_type "$PW_NURSE"
 tui_send Enter
 expect "unlocked account signs on" "Welcome, nurse." 15
-expect "the banner counts all four failed attempts, the one while locked too" "4 failed sign-on attempts before this one."
+expect "the banner counts all four failed attempts, the one while locked too" "4 failed sign-on attempts since then."
 check "audit: the lockout is recorded" test "$(sql "select count(*) from audit where action='account_locked' and user_name='nurse'")" -eq 1
 check "audit: the refused sign-on of the locked account is recorded with the reason" test "$(sql "select count(*) from audit where action='login_refused' and outcome='locked' and user_name='nurse'")" -eq 1
 e2e_done

@@ -464,8 +464,8 @@ static void test_lookup_order(void **state)
 	assert_int_equal(unlink(local), 0);
 	assert_int_equal(config_load(NULL, f->cfg, &m), STATUS_OK);
 	assert_string_equal(f->cfg->user_file, "");
-	if (access(CHARTROOM_SYSCONF_PATH, F_OK) == 0)
-		assert_string_equal(f->cfg->source, CHARTROOM_SYSCONF_PATH);
+	if (access(config_system_path(), F_OK) == 0)
+		assert_string_equal(f->cfg->source, config_system_path());
 	else {
 		assert_string_equal(f->cfg->source, "built-in defaults");
 		assert_int_equal(f->cfg->busy_timeout_ms, 5000);
@@ -516,7 +516,7 @@ static void test_user_file_policy_ignored(void **state)
 		for (size_t i = 0; i < sizeof secs / sizeof secs[0]; i++) {
 			snprintf(want, sizeof want,
 				 "%s:%s: ignored: policy comes only from the database or %s\n",
-				 f->file, secs[i], CHARTROOM_SYSCONF_PATH);
+				 f->file, secs[i], config_system_path());
 			assert_true(tu_has(f->cfg->warnings, want));
 			assert_null(strstr(strstr(f->cfg->warnings, want) + 1, want));
 		}
