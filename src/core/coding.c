@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "base/date.h"
 #include "base/text.h"
 #include "core/audit.h"
 #include "core/csv.h"
@@ -35,13 +36,10 @@ codesys_t codesys_from_name(const char *name)
 	return CS_COUNT;
 }
 
-static void today(char out[11])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
+/* Code-set effective dates: from ICD-10-CM's start in the US to far
+ * enough ahead for any version announced in advance. */
+#define CODES_DATE_MIN "1990-01-01"
+#define CODES_DATE_MAX "2200-12-31"
 
 /* "E119" -> "E11.9" for ICD-10-CM; others unchanged. */
 static void dotted(codesys_t cs, const char *code, char *out, size_t size)
@@ -353,14 +351,6 @@ static status_t load_cpt(loader_t *l, FILE *f, msg_t *m)
 	return ret;
 }
 
-static int valid_date(const char *d)
-{
-	int y, mo, dd, n = 0;
-	if (!d || sscanf(d, "%4d-%2d-%2d%n", &y, &mo, &dd, &n) != 3 || n != 10 || d[10])
-		return 0;
-	return mo >= 1 && mo <= 12 && dd >= 1 && dd <= 31 && y >= 1990 && y <= 2200;
-}
-
 status_t codes_import(session_t *s, codesys_t cs, const char *path, const char *version,
 		      const char *effective, codes_import_report_t *rep, msg_t *m)
 {
@@ -368,7 +358,7 @@ status_t codes_import(session_t *s, codesys_t cs, const char *path, const char *
 	db_codeset_t v, have;
 	loader_t l;
 	FILE *f = NULL;
-	char detail[200];
+	char detail[200], eff[DATE_ISO_SIZE];
 	msg_t ignore;
 
 	memset(rep, 0, sizeof *rep);
@@ -378,9 +368,13 @@ status_t codes_import(session_t *s, codesys_t cs, const char *path, const char *
 		return msg_fail(m, STATUS_INVALID, "Unknown code system.");
 	if (!version || !*version || strlen(version) >= sizeof v.version)
 		return msg_fail(m, STATUS_INVALID, "Give the version (e.g. FY2026).");
-	if (!valid_date(effective))
+	if (!effective || !*effective)
 		return msg_fail(m, STATUS_INVALID,
 				"Give the date the version takes effect as YYYY-MM-DD.");
+	if ((ret = date_parse_msg("Effective date", effective, CODES_DATE_MIN, CODES_DATE_MAX, eff,
+				  m)) != STATUS_OK)
+		return ret;
+	effective = eff;
 	memset(&v, 0, sizeof v);
 	text_copy(v.system, sizeof v.system, sys_names[cs]);
 	text_copy(v.version, sizeof v.version, version);
@@ -512,11 +506,13 @@ static int hit_each(const db_code_t *c, void *arg)
 static status_t version_on(session_t *s, codesys_t cs, const char *date, db_codeset_t *v,
 			   msg_t *m)
 {
-	char d[11];
-	if (!date || !*date) {
-		today(d);
-		date = d;
-	}
+	char d[DATE_ISO_SIZE];
+	status_t ret;
+	if (!date || !*date)
+		date_today(d);
+	else if ((ret = date_parse_msg("Date", date, NULL, NULL, d, m)) != STATUS_OK)
+		return ret;
+	date = d;
 	if (db_codeset_on(s->c->db, sys_names[cs], date, v, m) != STATUS_OK)
 		return msg_fail(m, STATUS_NOTFOUND,
 				"No %s code set is in effect on %s; load one with 'chartroom codes "
@@ -683,7 +679,7 @@ status_t codes_check(session_t *s, codesys_t cs, const char *code, const char *d
 	if ((unsigned)cs >= CS_COUNT)
 		return msg_fail(m, STATUS_INVALID, "Unknown code system.");
 	if (!date || !*date) {
-		today(day);
+		date_today(day);
 		date = day;
 	}
 	if (!undotted(code ? code : "", c, sizeof c) || !code_shape(cs, c))
@@ -1258,10 +1254,14 @@ status_t coding_reopen(session_t *s, int64_t erow, const char *reason, msg_t *m)
 static int days_between(const char *a, const char *b)
 {
 	struct tm ta, tb;
+	char da[DATE_ISO_SIZE], db_[DATE_ISO_SIZE];
 	memset(&ta, 0, sizeof ta);
 	memset(&tb, 0, sizeof tb);
-	if (sscanf(a, "%4d-%2d-%2d", &ta.tm_year, &ta.tm_mon, &ta.tm_mday) != 3 ||
-	    sscanf(b, "%4d-%2d-%2d", &tb.tm_year, &tb.tm_mon, &tb.tm_mday) != 3)
+	/* Stored dates and times: their first 10 characters are the date. */
+	text_copy(da, sizeof da, a);
+	text_copy(db_, sizeof db_, b);
+	if (date_split_iso(da, &ta.tm_year, &ta.tm_mon, &ta.tm_mday) != 0 ||
+	    date_split_iso(db_, &tb.tm_year, &tb.tm_mon, &tb.tm_mday) != 0)
 		return 0;
 	ta.tm_year -= 1900;
 	tb.tm_year -= 1900;
@@ -1305,7 +1305,7 @@ status_t coding_queue(session_t *s, int (*fn)(const coding_queue_row_t *q, void 
 	*late = 0;
 	if ((ret = session_require(s, ACT_CODING_QUEUE, m)) != STATUS_OK)
 		return ret;
-	today(c.today);
+	date_today(c.today);
 	ret = db_coding_queue(s->c->db, queue_each, &c, m);
 	*late = c.late;
 	return ret;

@@ -26,6 +26,7 @@
 #include "core/patient_search.h"
 #include "core/synth.h"
 #include "core/users.h"
+#include "base/date.h"
 #include "base/text.h"
 
 #define PW_MAX 1100 /* more than any accepted password, to detect over-long */
@@ -469,15 +470,6 @@ static int print_entry(const audit_entry_t *e, void *arg)
 	return 0;
 }
 
-static int valid_date(const char *s)
-{
-	int y, mo, d;
-	char tail;
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) != 3)
-		return 0;
-	return y >= 1900 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
-}
-
 static int cmd_audit(cli_t *c)
 {
 	static const char usage[] =
@@ -497,7 +489,7 @@ static int cmd_audit(cli_t *c)
 	msg_t m;
 	status_t st;
 	int64_t count = 0, bad = 0;
-	char buf[128];
+	char buf[128], since_iso[DATE_ISO_SIZE];
 
 	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
@@ -518,8 +510,8 @@ static int cmd_audit(cli_t *c)
 		return cli_usage_error(usage, err ? "an option needs a value" : NULL);
 	if (!by)
 		by = user_filter; /* "audit list --user NAME", as documented */
-	if (since && !valid_date(since))
-		return cli_usage_error(usage, "--since takes a date as YYYY-MM-DD");
+	if (since && date_parse_msg("--since", since, NULL, NULL, since_iso, &m) != STATUS_OK)
+		return cli_usage_error(usage, m.text);
 	if (limit && (atoll(limit) <= 0 || strspn(limit, "0123456789") != strlen(limit)))
 		return cli_usage_error(usage, "--limit takes a positive number");
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
@@ -533,7 +525,7 @@ static int cmd_audit(cli_t *c)
 		if (st == STATUS_OK)
 			printf("%s\n", buf);
 	} else {
-		audit_query_t q = {by, since, NULL, limit ? atoll(limit) : 0, 0};
+		audit_query_t q = {by, since ? since_iso : NULL, NULL, limit ? atoll(limit) : 0, 0};
 		printf("seq\ttime\tuser\tsource\taction\ttarget\toutcome\tdetail\n");
 		st = audit_list(s, &q, print_entry, NULL, &m);
 	}

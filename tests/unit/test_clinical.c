@@ -719,7 +719,7 @@ static void test_medications(void **state)
 	assert_int_equal(medication_add(f->nurse, pid, "Aspirin", "81 mg", "PO", "daily",
 					"1850-01-01", &row, &m),
 			 STATUS_INVALID);
-	assert_string_equal(m.text, "Start date 1850-01-01 is too long ago to be right.");
+	assert_string_equal(m.text, "Start date 1850-01-01 is before 1880-01-01.");
 	assert_int_equal(medication_add(f->fd, pid, "Aspirin", "81 mg", "PO", "daily", "", &row, &m),
 			 STATUS_DENIED);
 
