@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "core/config.h"
 #include "core/crypto.h"
 #include "ui/cli.h"
@@ -82,7 +83,8 @@ int main(int argc, char **argv)
 	}
 	st = config_load(g.config_path, cfg, &m);
 	if (st != STATUS_OK) {
-		fprintf(stderr, "chartroom: %s\n", m.text);
+		/* It may quote the file: shown escaped (base/text.h). */
+		text_fprintf(stderr, TEXT_LINE, "chartroom: %s\n", m.text);
 		free(cfg);
 		return status_exit_code(st);
 	}

@@ -9,6 +9,7 @@
 #include "ui/cli_internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -37,16 +38,49 @@
 
 int cli_fail(status_t st, const char *text)
 {
-	fprintf(stderr, "chartroom: %s\n", text);
+	cli_eprintf("chartroom: %s\n", text);
 	return status_exit_code(st);
 }
 
 int cli_usage_error(const char *usage, const char *why)
 {
 	if (why)
-		fprintf(stderr, "chartroom: %s\n", why);
-	fprintf(stderr, "usage: chartroom %s\n", usage);
+		cli_eprintf("chartroom: %s\n", why);
+	fprintf(stderr, "usage: chartroom %s\n", usage); /* the program's own text */
 	return 2;
+}
+
+/* Every line that can carry data (from the database, a file, an argument,
+ * the environment, or a message quoting any of them) is written through
+ * base/text.h, which shows control characters, C1 controls, bidi
+ * controls and broken UTF-8 escaped. */
+void cli_printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	text_vfprintf(stdout, TEXT_LINE, fmt, ap);
+	va_end(ap);
+}
+
+void cli_tsv(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	text_vfprintf(stdout, TEXT_TSV, fmt, ap);
+	va_end(ap);
+}
+
+void cli_eprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	text_vfprintf(stderr, TEXT_LINE, fmt, ap);
+	va_end(ap);
+}
+
+void cli_say(const char *text)
+{
+	cli_eprintf("%s\n", text);
 }
 
 int cli_wants_help(int argc, char **argv)
@@ -95,20 +129,6 @@ static int positionals(int argc, char **argv, const char *const *valued, char **
 	return n;
 }
 
-/* Strip control characters before text from the database reaches a
- * terminal (ARCHITECTURE.md "Terminal UI"). Tabs become spaces so the
- * tab-separated output stays parseable. */
-void cli_print_clean(const char *s)
-{
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '\t' || ch == '\n' || ch == '\r')
-			putchar(' ');
-		else if (ch >= 0x20 && ch != 0x7f)
-			putchar(ch);
-	}
-}
-
 /* Read one line into buf (guarded memory). From stdin with
  * --password-stdin; otherwise from the terminal with echo off. */
 static status_t read_secret(cli_t *c, const char *prompt, char *buf, size_t size, msg_t *m)
@@ -128,7 +148,7 @@ static status_t read_secret(cli_t *c, const char *prompt, char *buf, size_t size
 			close(tty);
 			return msg_fail(m, STATUS_ERR, "Cannot read from the terminal.");
 		}
-		fprintf(f, "%s", prompt);
+		text_fprintf(f, TEXT_LINE, "%s", prompt); /* it names the user */
 		fflush(f);
 		if (tcgetattr(tty, &old) == 0) {
 			quiet = old;
@@ -262,7 +282,7 @@ static int cmd_init(cli_t *c)
 	crypto_secure_text_free(pw);
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
-	fprintf(stderr, "%s\n", m.text);
+	cli_say(m.text);
 	printf("\nRECOVERY KEY (shown once; print it and keep it in the clinic's safe):\n\n"
 	       "    %s\n\n"
 	       "It unlocks every key in this database for emergency access\n"
@@ -312,7 +332,7 @@ cleanup:
 	clinic_close(clinic);
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
-	fprintf(stderr, "%s\n", m.text);
+	cli_say(m.text);
 	return 0;
 }
 
@@ -344,7 +364,7 @@ static int cmd_config(cli_t *c)
 		return cli_wants_help(c->argc, c->argv) ? 0 : 2;
 	}
 	/* main() already loaded and validated it. */
-	printf("configuration OK: %s\n", c->cfg->source);
+	cli_printf("configuration OK: %s\n", c->cfg->source);
 	return 0;
 }
 
@@ -353,12 +373,12 @@ static int cmd_config(cli_t *c)
 static int print_user(const user_info_t *u, void *arg)
 {
 	(void)arg;
-	printf("%s\t%s\t%s\t%s\t%d\t", u->name, u->role,
+	cli_tsv("%s\t%s\t%s\t%s\t%d\t", u->name, u->role,
 	       u->disabled ? "disabled" : u->locked ? "locked" : "active",
 	       u->last_login[0] ? u->last_login : "never", u->failed_count);
 	for (int d = 0, first = 1; d < DOMAIN_COUNT; d++)
 		if (u->domains & DOMAIN_BIT(d)) {
-			printf("%s%s", first ? "" : ",", crypto_domain_name((domain_t)d));
+			cli_tsv("%s%s", first ? "" : ",", crypto_domain_name((domain_t)d));
 			first = 0;
 		}
 	printf("\n");
@@ -443,7 +463,7 @@ cleanup:
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
 	if (m.text[0])
-		fprintf(stderr, "%s\n", m.text);
+		cli_say(m.text);
 	return 0;
 }
 
@@ -452,21 +472,8 @@ cleanup:
 static int print_entry(const audit_entry_t *e, void *arg)
 {
 	(void)arg;
-	printf("%" PRId64 "\t", e->seq);
-	cli_print_clean(e->ts);
-	putchar('\t');
-	cli_print_clean(e->user_name);
-	putchar('\t');
-	cli_print_clean(e->source);
-	putchar('\t');
-	cli_print_clean(e->action);
-	putchar('\t');
-	cli_print_clean(e->target);
-	putchar('\t');
-	cli_print_clean(e->outcome);
-	putchar('\t');
-	cli_print_clean(e->detail);
-	putchar('\n');
+	cli_tsv("%" PRId64 "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e->seq, e->ts, e->user_name,
+		e->source, e->action, e->target, e->outcome, e->detail);
 	return 0;
 }
 
@@ -519,11 +526,11 @@ static int cmd_audit(cli_t *c)
 	if (strcmp(verb, "verify") == 0) {
 		st = audit_verify(s, anchor, &count, &bad, &m);
 		if (st == STATUS_OK)
-			printf("%s\n", m.text);
+			cli_printf("%s\n", m.text);
 	} else if (strcmp(verb, "anchor") == 0) {
 		st = audit_anchor(s, buf, sizeof buf, &m);
 		if (st == STATUS_OK)
-			printf("%s\n", buf);
+			cli_printf("%s\n", buf);
 	} else {
 		audit_query_t q = {by, since ? since_iso : NULL, NULL, limit ? atoll(limit) : 0, 0};
 		printf("seq\ttime\tuser\tsource\taction\ttarget\toutcome\tdetail\n");
@@ -554,35 +561,32 @@ static pfield_t option_field(const char *opt)
 static void print_masked_ssn(const char *ssn)
 {
 	size_t n = strlen(ssn);
-	printf("%s", n >= 4 ? "***-**-" : "");
-	cli_print_clean(n >= 4 ? ssn + n - 4 : ssn);
+	cli_printf("%s%s", n >= 4 ? "***-**-" : "", n >= 4 ? ssn + n - 4 : ssn);
 }
 
 static void print_patient(const config_t *cfg, const patient_t *p)
 {
 	char date[32];
-	printf("%-20s %s\n", "id:", p->id);
+	cli_printf("%-20s %s\n", "id:", p->id);
 	for (int f = 0; f < PF_COUNT; f++) {
 		char label[64];
 		if (!*p->f[f])
 			continue;
 		snprintf(label, sizeof label, "%s:", patient_field_label((pfield_t)f));
-		printf("%-20s ", label);
+		cli_printf("%-20s ", label);
 		if (f == PF_SSN)
 			print_masked_ssn(p->f[f]);
 		else if (f == PF_DOB || f == PF_DEATH) {
 			patient_date_display(cfg, p->f[f], date, sizeof date);
-			printf("%s", date);
+			cli_printf("%s", date);
 			if (f == PF_DOB && !*p->f[PF_DEATH])
 				printf(" (age %d)", patient_age(p->f[f], NULL));
 		} else
-			cli_print_clean(p->f[f]);
+			cli_printf("%s", p->f[f]);
 		putchar('\n');
 	}
-	printf("%-20s %s\n", "Confidential:", p->confidential ? "yes" : "no");
-	printf("%-20s %d (saved %s by ", "Version:", p->version, p->updated);
-	cli_print_clean(p->updated_by);
-	printf(")\n");
+	cli_printf("%-20s %s\n", "Confidential:", p->confidential ? "yes" : "no");
+	cli_printf("%-20s %d (saved %s by %s)\n", "Version:", p->version, p->updated, p->updated_by);
 }
 
 static int cmd_patient(cli_t *c)
@@ -676,35 +680,29 @@ static int cmd_patient(cli_t *c)
 			patient_match_t dups[PATIENT_MATCH_MAX];
 			int n = 0;
 			msg_t ignore;
-			fprintf(stderr, "chartroom: %s\n", m.text);
+			cli_eprintf("chartroom: %s\n", m.text);
 			if (patient_find_duplicates(s, p, dups, PATIENT_MATCH_MAX, &n, &ignore) ==
 			    STATUS_OK)
 				for (int i = 0; i < n; i++) {
-					fprintf(stderr, "  %-12s score %2d  %s  %s  %s  (%s)\n",
+					cli_eprintf("  %-12s score %2d  %s  %s  %s  (%s)\n",
 						dups[i].mrn, dups[i].score, dups[i].name, dups[i].dob,
 						dups[i].sex, dups[i].why);
 				}
 			fprintf(stderr, "Use --register-anyway if this is a different person.\n");
 			msg_clear(&m);
 		} else if (st == STATUS_OK) {
-			printf("%s\n", p->f[PF_MRN]);
+			cli_printf("%s\n", p->f[PF_MRN]);
 		}
 	} else if (strcmp(verb, "find") == 0) {
 		st = patient_search(s, key, 200, &list, &m);
 		if (st == STATUS_OK) {
 			for (int i = 0; i < patient_list_count(list); i++) {
 				const patient_row_t *r = patient_list_row(list, i);
-				cli_print_clean(r->mrn);
-				putchar('\t');
-				cli_print_clean(r->last);
-				putchar('\t');
-				cli_print_clean(r->first);
-				putchar('\t');
-				cli_print_clean(r->middle);
-				printf("\t%s\t%d\t%s\t%s\t%s\n", r->dob, r->age, r->sex,
-				       r->confidential ? "confidential" : "", r->last_visit);
+				cli_tsv("%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r->mrn, r->last,
+					r->first, r->middle, r->dob, r->age, r->sex,
+					r->confidential ? "confidential" : "", r->last_visit);
 			}
-			fprintf(stderr, "%s\n", m.text);
+			cli_say(m.text);
 			msg_clear(&m);
 		}
 	} else {
@@ -729,7 +727,7 @@ static int cmd_patient(cli_t *c)
 				}
 				st = patient_update(s, edit, &bad, &m);
 				if (st == STATUS_OK)
-					printf("%s version %d\n", edit->f[PF_MRN], edit->version);
+					cli_printf("%s version %d\n", edit->f[PF_MRN], edit->version);
 				memset(edit, 0, sizeof *edit);
 				free(edit);
 			}
@@ -741,18 +739,18 @@ static int cmd_patient(cli_t *c)
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK) {
 		if (m.text[0])
-			fprintf(stderr, "chartroom: %s\n", m.text);
+			cli_eprintf("chartroom: %s\n", m.text);
 		return status_exit_code(st);
 	}
 	if (m.text[0])
-		fprintf(stderr, "%s\n", m.text);
+		cli_say(m.text);
 	return 0;
 }
 
 static void report_bad_row(long line, const char *reason, void *arg)
 {
 	(void)arg;
-	fprintf(stderr, "line %ld: %s\n", line, reason);
+	cli_eprintf("line %ld: %s\n", line, reason);
 }
 
 static int cmd_import(cli_t *c)
@@ -794,7 +792,7 @@ static int cmd_import(cli_t *c)
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
 	printf("%ld\n", rep.imported);
-	fprintf(stderr, "%s\n", m.text);
+	cli_say(m.text);
 	return 0;
 }
 
@@ -836,7 +834,7 @@ static int cmd_demo(cli_t *c)
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
-	fprintf(stderr, "%s\n", m.text);
+	cli_say(m.text);
 	return 0;
 }
 
@@ -884,7 +882,7 @@ int cli_run(const cli_globals_t *g, config_t *cfg, int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[0], commands[i].name) == 0)
 			return commands[i].run(&c);
-	fprintf(stderr, "chartroom: unknown command '%s'\n", argv[0]);
+	cli_eprintf("chartroom: unknown command '%s'\n", argv[0]);
 	cli_usage(stderr);
 	return 2;
 }
