@@ -100,13 +100,16 @@ static void clin_decrypt(session_t *s, const char *table, const char *column, co
 	crypto_free_plain(plain, plen);
 }
 
-/* Free text typed by staff: trimmed, no control characters but newlines
- * (notes) or none at all (short fields). */
+/* Free text typed by staff: trimmed, and safe to show (base/text.h: no
+ * control characters, C1 controls, bidi controls or broken UTF-8). Notes
+ * (multiline) keep line breaks and tabs, a Windows line end becoming a
+ * plain one; short fields are one line without tabs. */
 static status_t clean_free_text(const char *label, const char *in, int multiline, size_t max,
 				int required, char *out, size_t size, msg_t *m)
 {
-	size_t n;
+	size_t n, o = 0;
 	const char *a = in ? in : "";
+	status_t ret;
 	while (*a == ' ' || *a == '\t' || (multiline && (*a == '\n' || *a == '\r')))
 		a++;
 	n = strlen(a);
@@ -117,17 +120,14 @@ static status_t clean_free_text(const char *label, const char *in, int multiline
 	if (n > max || n >= size)
 		return msg_fail(m, STATUS_INVALID, "%s is too long (at most %zu characters).", label,
 				max);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)a[i];
-		if ((ch < 0x20 && !(multiline && (ch == '\n' || ch == '\t' || ch == '\r'))) ||
-		    ch == 0x7f)
-			return msg_fail(m, STATUS_INVALID, "%s contains a control character.", label);
-		if (ch == '\t' && !multiline)
-			return msg_fail(m, STATUS_INVALID, "%s contains a tab.", label);
-	}
-	memcpy(out, a, n);
-	out[n] = '\0';
-	return STATUS_OK;
+	for (size_t i = 0; i < n; i++)
+		if (!(multiline && a[i] == '\r' && i + 1 < n && a[i + 1] == '\n'))
+			out[o++] = a[i];
+	out[o] = '\0';
+	if ((ret = text_check(label, out, o, multiline ? TEXT_ALLOW_NEWLINE | TEXT_ALLOW_TAB : 0,
+			      m)) != STATUS_OK)
+		out[0] = '\0';
+	return ret;
 }
 
 static int one_of(const char *v, const char *const *list)

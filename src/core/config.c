@@ -14,6 +14,7 @@
 #include <iniparser.h>
 
 #include "base/embedded.h"
+#include "base/text.h"
 
 typedef enum { T_INT, T_STR, T_ENUM, T_ROLE } setting_type_t;
 
@@ -102,6 +103,7 @@ static status_t set_one(const setting_t *s, const char *file, const char *val, c
 	char *dst = (char *)cfg + s->offset;
 	char *end = NULL;
 	long v;
+	msg_t why;
 
 	switch (s->type) {
 	case T_INT:
@@ -122,6 +124,8 @@ static status_t set_one(const setting_t *s, const char *file, const char *val, c
 	case T_STR:
 		if (strlen(val) >= s->size || (s->max && strlen(val) > (size_t)s->max))
 			return msg_fail(m, STATUS_CONFIG, "%s:%s: value too long", file, s->key);
+		if (text_check("The value", val, strlen(val), 0, &why) != STATUS_OK)
+			return msg_fail(m, STATUS_CONFIG, "%s:%s: %s", file, s->key, why.text);
 		if (strcmp(s->key, "mrn:prefix") == 0)
 			for (const char *p = val; *p; p++)
 				if (*p < 'A' || *p > 'Z')

@@ -172,15 +172,17 @@ static const char *clean_text(const char *in, char *out, size_t size, pkind_t ki
 		wchar_t wc;
 		int n = utf8_decode(s, &wc);
 		int ok;
+		/* The caller checked the text with base/text.h; blanks at the
+		 * ends (spaces, tabs) are trimmed here. */
 		if (n < 0)
 			return "is not valid UTF-8 text";
-		if (wc < 0x20 || wc == 0x7f || (wc >= 0x80 && wc < 0xa0))
-			return "contains a control character";
 		if (wc == ' ' || wc == '\t') {
 			space = 1;
 			s += n;
 			continue;
 		}
+		if (wc < 0x20 || wc == 0x7f || (wc >= 0x80 && wc < 0xa0))
+			return "contains a control character";
 		switch (kind) {
 		case PK_NAME:
 		case PK_PERSON:
@@ -313,6 +315,15 @@ status_t patient_normalize_field(const config_t *cfg, pfield_t f, const char *in
 	if (strlen(in) >= sizeof buf - 1)
 		return msg_fail(m, STATUS_INVALID, "%s is too long (at most %d characters).", label,
 				fields[f].max);
+	{
+		/* Blanks around the value are trimmed; what is between must be
+		 * text that is safe to show (base/text.h), on one line. */
+		size_t a = strspn(in, " \t"), n = strlen(in);
+		while (n > a && (in[n - 1] == ' ' || in[n - 1] == '\t'))
+			n--;
+		if ((ret = text_check(label, in + a, n - a, 0, m)) != STATUS_OK)
+			return ret;
+	}
 	why = clean_text(in, buf, sizeof buf, fields[f].kind);
 	if (why)
 		return msg_fail(m, STATUS_INVALID, "%s %s.", label, why);
@@ -957,6 +968,10 @@ status_t patient_open(session_t *s, const char *id_or_mrn, const char *btg_reaso
 	if ((ret = resolve(s, id_or_mrn, row, m)) != STATUS_OK)
 		goto cleanup;
 	btg = !session_may_see(s, row->prow, row->confidential);
+	if (btg && btg_reason &&
+	    (ret = text_check("The reason for access", btg_reason, strlen(btg_reason), 0, m)) !=
+		    STATUS_OK)
+		goto cleanup; /* it is audited and shown to the privacy officer */
 	if (btg && !reason_ok(btg_reason)) {
 		ret = msg_fail(m, STATUS_BTG_REQUIRED,
 			       "This chart is confidential. To open it, give the reason for access "

@@ -286,7 +286,7 @@ static void test_checkin_validation(void **state)
 	assert_int_equal(encounter_checkin(f->fd, pid, "office visit", "prov1", "Room 3", ctrl,
 					   &erow, &m),
 			 STATUS_INVALID);
-	assert_true(tu_has(m.text, "Reason for visit contains a control character."));
+	assert_true(tu_has(m.text, "Reason for visit contains a control character (U+001B)."));
 	assert_int_equal(encounter_checkin(f->fd, "CR99999990", "office visit", "prov1", "Room 3",
 					   "", &erow, &m),
 			 STATUS_NOTFOUND);
