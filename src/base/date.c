@@ -49,8 +49,7 @@ static int split_us(const char *in, int *year, int *month, int *day)
 	return 0;
 }
 
-date_result_t date_parse(const char *in, const char *min, const char *max,
-			 char out[DATE_ISO_SIZE])
+date_result_t date_parse(const char *in, const char *min, const char *max, char out[DATE_ISO_SIZE])
 {
 	int y, mo, d;
 	char iso[DATE_ISO_SIZE];
@@ -79,7 +78,7 @@ void date_today(char out[DATE_ISO_SIZE])
 }
 
 status_t date_parse_msg(const char *label, const char *in, const char *min, const char *max,
-			char out[DATE_ISO_SIZE], msg_t *m)
+                        char out[DATE_ISO_SIZE], msg_t *m)
 {
 	char today[DATE_ISO_SIZE];
 	const char *s = in ? in : "";
@@ -88,7 +87,8 @@ status_t date_parse_msg(const char *label, const char *in, const char *min, cons
 		return STATUS_OK;
 	case DATE_SHAPE:
 		return msg_fail(m, STATUS_INVALID,
-				"%s: '%.40s' is not a date; use YYYY-MM-DD or MM/DD/YYYY.", label, s);
+		                "%s: '%.40s' is not a date; use YYYY-MM-DD or MM/DD/YYYY.", label,
+		                s);
 	case DATE_NOT_REAL:
 		return msg_fail(m, STATUS_INVALID, "%s: %s is not a real date.", label, s);
 	case DATE_TOO_EARLY:

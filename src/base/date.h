@@ -32,8 +32,7 @@ int date_days_in(int year, int month);
 /* Parse in. min and max, when not NULL, are ISO dates that bound it
  * (inclusive). On DATE_OK the ISO form is in out (which may be NULL);
  * otherwise out is "". */
-date_result_t date_parse(const char *in, const char *min, const char *max,
-			 char out[DATE_ISO_SIZE]);
+date_result_t date_parse(const char *in, const char *min, const char *max, char out[DATE_ISO_SIZE]);
 
 /* date_parse with the sentence for the user in m, naming the field:
  *   "Start date: 'soon' is not a date; use YYYY-MM-DD or MM/DD/YYYY."
@@ -43,7 +42,7 @@ date_result_t date_parse(const char *in, const char *min, const char *max,
  *   "Start date 1850-01-01 is before 1880-01-01."
  * Returns STATUS_OK or STATUS_INVALID. */
 status_t date_parse_msg(const char *label, const char *in, const char *min, const char *max,
-			char out[DATE_ISO_SIZE], msg_t *m);
+                        char out[DATE_ISO_SIZE], msg_t *m);
 
 /* Today's date (UTC) as YYYY-MM-DD. */
 void date_today(char out[DATE_ISO_SIZE]);

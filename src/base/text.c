@@ -244,16 +244,16 @@ enum { LEN_NONE, LEN_HH, LEN_H, LEN_L, LEN_LL, LEN_J, LEN_Z, LEN_T, LEN_BIG_L };
 
 /* One non-%s conversion with the program's own spec (flags, width,
  * precision and length as written, '*' values already read). */
-#define EMIT(val)                                                      \
-	do {                                                           \
-		if (star_w && star_p)                                  \
-			r = fprintf(f, spec, width, prec, val);        \
-		else if (star_w)                                       \
-			r = fprintf(f, spec, width, val);              \
-		else if (star_p)                                       \
-			r = fprintf(f, spec, prec, val);               \
-		else                                                   \
-			r = fprintf(f, spec, val);                     \
+#define EMIT(val)                                                                                  \
+	do {                                                                                       \
+		if (star_w && star_p)                                                              \
+			r = fprintf(f, spec, width, prec, val);                                    \
+		else if (star_w)                                                                   \
+			r = fprintf(f, spec, width, val);                                          \
+		else if (star_p)                                                                   \
+			r = fprintf(f, spec, prec, val);                                           \
+		else                                                                               \
+			r = fprintf(f, spec, val);                                                 \
 	} while (0)
 
 int text_vfprintf(FILE *f, unsigned mode, const char *fmt, va_list ap)
@@ -339,12 +339,24 @@ int text_vfprintf(FILE *f, unsigned mode, const char *fmt, va_list ap)
 		case 'd':
 		case 'i':
 			switch (len) {
-			case LEN_L: EMIT(va_arg(ap, long)); break;
-			case LEN_LL: EMIT(va_arg(ap, long long)); break;
-			case LEN_J: EMIT(va_arg(ap, intmax_t)); break;
-			case LEN_Z: EMIT(va_arg(ap, ptrdiff_t)); break; /* signed size_t */
-			case LEN_T: EMIT(va_arg(ap, ptrdiff_t)); break;
-			default: EMIT(va_arg(ap, int)); break;
+			case LEN_L:
+				EMIT(va_arg(ap, long));
+				break;
+			case LEN_LL:
+				EMIT(va_arg(ap, long long));
+				break;
+			case LEN_J:
+				EMIT(va_arg(ap, intmax_t));
+				break;
+			case LEN_Z:
+				EMIT(va_arg(ap, ptrdiff_t));
+				break; /* signed size_t */
+			case LEN_T:
+				EMIT(va_arg(ap, ptrdiff_t));
+				break;
+			default:
+				EMIT(va_arg(ap, int));
+				break;
 			}
 			break;
 		case 'u':
@@ -352,12 +364,24 @@ int text_vfprintf(FILE *f, unsigned mode, const char *fmt, va_list ap)
 		case 'x':
 		case 'X':
 			switch (len) {
-			case LEN_L: EMIT(va_arg(ap, unsigned long)); break;
-			case LEN_LL: EMIT(va_arg(ap, unsigned long long)); break;
-			case LEN_J: EMIT(va_arg(ap, uintmax_t)); break;
-			case LEN_Z: EMIT(va_arg(ap, size_t)); break;
-			case LEN_T: EMIT(va_arg(ap, ptrdiff_t)); break;
-			default: EMIT(va_arg(ap, unsigned)); break;
+			case LEN_L:
+				EMIT(va_arg(ap, unsigned long));
+				break;
+			case LEN_LL:
+				EMIT(va_arg(ap, unsigned long long));
+				break;
+			case LEN_J:
+				EMIT(va_arg(ap, uintmax_t));
+				break;
+			case LEN_Z:
+				EMIT(va_arg(ap, size_t));
+				break;
+			case LEN_T:
+				EMIT(va_arg(ap, ptrdiff_t));
+				break;
+			default:
+				EMIT(va_arg(ap, unsigned));
+				break;
 			}
 			break;
 		case 'c': {
@@ -417,8 +441,8 @@ status_t text_check(const char *label, const char *s, size_t n, unsigned allow, 
 			if (allow & TEXT_ALLOW_NEWLINE)
 				break;
 			return msg_fail(m, STATUS_INVALID,
-					"%s contains a line break (U+000A); it must be one line.",
-					label);
+			                "%s contains a line break (U+000A); it must be one line.",
+			                label);
 		case TEXT_TAB:
 			if (allow & TEXT_ALLOW_TAB)
 				break;
@@ -426,15 +450,17 @@ status_t text_check(const char *label, const char *s, size_t n, unsigned allow, 
 		case TEXT_C0:
 		case TEXT_DEL:
 		case TEXT_C1:
-			return msg_fail(m, STATUS_INVALID, "%s contains a control character (U+%04X).",
-					label, (unsigned)u.cp);
+			return msg_fail(m, STATUS_INVALID,
+			                "%s contains a control character (U+%04X).", label,
+			                (unsigned)u.cp);
 		case TEXT_BIDI:
 			return msg_fail(m, STATUS_INVALID,
-					"%s contains a bidirectional control character (U+%04X).",
-					label, (unsigned)u.cp);
+			                "%s contains a bidirectional control character (U+%04X).",
+			                label, (unsigned)u.cp);
 		case TEXT_BAD:
-			return msg_fail(m, STATUS_INVALID, "%s is not valid UTF-8 text (byte 0x%02X).",
-					label, (unsigned)u.cp);
+			return msg_fail(m, STATUS_INVALID,
+			                "%s is not valid UTF-8 text (byte 0x%02X).", label,
+			                (unsigned)u.cp);
 		}
 		i += u.len;
 	}

@@ -49,8 +49,8 @@ typedef enum text_class {
 
 /* One unit of text: a character, or one bad byte. */
 typedef struct text_unit {
-	size_t len;       /* bytes it takes (1 to 4; 1 for a bad byte) */
-	uint32_t cp;      /* the code point, or the byte value for TEXT_BAD */
+	size_t len;  /* bytes it takes (1 to 4; 1 for a bad byte) */
+	uint32_t cp; /* the code point, or the byte value for TEXT_BAD */
 	text_class_t cls;
 } text_unit_t;
 
@@ -64,9 +64,9 @@ text_class_t text_cp_class(uint32_t cp);
 /* ---- output ------------------------------------------------------------ */
 
 /* How text is shown. */
-#define TEXT_LINE 0u      /* one line: newline and tab escaped too */
+#define TEXT_LINE      0u /* one line: newline and tab escaped too */
 #define TEXT_MULTILINE 1u /* newline and tab written as they are (note bodies) */
-#define TEXT_TSV 2u       /* one tab-separated value: "\t", "\n", "\r" and "\\" */
+#define TEXT_TSV       2u /* one tab-separated value: "\t", "\n", "\r" and "\\" */
 
 /* Write the shown form of one unit into out (at most 12 bytes, not
  * NUL-terminated): the unit's own bytes when safe, else its escape.
@@ -96,14 +96,14 @@ int text_fputs(const char *s, unsigned mode, FILE *f);
  * boundary; a width pads the escaped text. %n is not supported. Returns
  * 0, or EOF on a write error. */
 int text_fprintf(FILE *f, unsigned mode, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 int text_vfprintf(FILE *f, unsigned mode, const char *fmt, va_list ap);
 
 /* ---- input ------------------------------------------------------------- */
 
 /* What a field allows beyond safe characters. */
 #define TEXT_ALLOW_NEWLINE 1u
-#define TEXT_ALLOW_TAB 2u
+#define TEXT_ALLOW_TAB     2u
 
 /* Check the n bytes of s (use strlen(s) for a C string; a larger n finds a
  * NUL byte inside the data) for a field called label: STATUS_OK, or

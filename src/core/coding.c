@@ -1131,9 +1131,6 @@ static status_t add_px(session_t *s, coding_t *c, void *arg, msg_t *m)
 	memset(&p, 0, sizeof p);
 	text_copy(p.system, sizeof p.system, sys_names[a->cs]);
 	text_copy(p.code, sizeof p.code, h.code);
-	if (a->modifiers && (ret = text_check("Rule 'modifiers': the modifiers", a->modifiers,
-					      strlen(a->modifiers), 0, m)) != STATUS_OK)
-		return ret;
 	for (q = a->modifiers ? a->modifiers : ""; *q;) {
 		char mod[8];
 		size_t n;
@@ -1199,8 +1196,12 @@ status_t coding_add_px(session_t *s, int64_t erow, codesys_t cs, const char *cod
 		       const char *modifiers, int units, const char *pointers, msg_t *m)
 {
 	struct px_args a = {cs, code, modifiers, pointers, units};
+	status_t ret;
 	if (cs != CS_HCPCS && cs != CS_CPT)
 		return msg_fail(m, STATUS_INVALID, "Procedures are HCPCS or CPT codes.");
+	if (modifiers && (ret = text_check("Rule 'modifiers': the modifiers", modifiers,
+					   strlen(modifiers), 0, m)) != STATUS_OK)
+		return ret; /* they are audited with the change */
 	return edit(s, erow, add_px, &a, m);
 }
 

@@ -62,7 +62,7 @@ static void test_calendar(void **state)
 	expect("2025-02-30", DATE_NOT_REAL);
 	expect("02/30/2025", DATE_NOT_REAL);
 	expect_ok("2000-02-29", "2000-02-29"); /* divisible by 400 */
-	expect("1900-02-29", DATE_NOT_REAL);    /* by 100, not 400 */
+	expect("1900-02-29", DATE_NOT_REAL);   /* by 100, not 400 */
 	expect("2100-02-29", DATE_NOT_REAL);
 	expect_ok("2025-01-31", "2025-01-31");
 	expect("2025-04-31", DATE_NOT_REAL);
@@ -102,21 +102,21 @@ static void test_messages(void **state)
 	char out[DATE_ISO_SIZE], today[DATE_ISO_SIZE];
 	msg_t m;
 	(void)state;
-	assert_int_equal(date_parse_msg("Start date", "soon", NULL, NULL, out, &m),
-			 STATUS_INVALID);
-	assert_string_equal(m.text, "Start date: 'soon' is not a date; use YYYY-MM-DD or MM/DD/YYYY.");
+	assert_int_equal(date_parse_msg("Start date", "soon", NULL, NULL, out, &m), STATUS_INVALID);
+	assert_string_equal(m.text,
+	                    "Start date: 'soon' is not a date; use YYYY-MM-DD or MM/DD/YYYY.");
 	assert_int_equal(date_parse_msg("Effective date", "2025-02-30", NULL, NULL, out, &m),
-			 STATUS_INVALID);
+	                 STATUS_INVALID);
 	assert_string_equal(m.text, "Effective date: 2025-02-30 is not a real date.");
 	date_today(today);
 	assert_int_equal(date_parse_msg("Onset date", "9999-01-01", NULL, today, out, &m),
-			 STATUS_INVALID);
+	                 STATUS_INVALID);
 	assert_string_equal(m.text, "Onset date 9999-01-01 is in the future.");
 	assert_int_equal(date_parse_msg("X", "2020-01-02", NULL, "2020-01-01", out, &m),
-			 STATUS_INVALID);
+	                 STATUS_INVALID);
 	assert_string_equal(m.text, "X 2020-01-02 is after 2020-01-01.");
 	assert_int_equal(date_parse_msg("X", "1850-01-01", "1880-01-01", NULL, out, &m),
-			 STATUS_INVALID);
+	                 STATUS_INVALID);
 	assert_string_equal(m.text, "X 1850-01-01 is before 1880-01-01.");
 	assert_int_equal(date_parse_msg("X", "2/29/2024", NULL, today, out, &m), STATUS_OK);
 	assert_string_equal(out, "2024-02-29");
@@ -141,11 +141,9 @@ static void test_split_iso(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shapes),
-		cmocka_unit_test(test_calendar),
-		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_messages),
-		cmocka_unit_test(test_split_iso),
+	    cmocka_unit_test(test_shapes),    cmocka_unit_test(test_calendar),
+	    cmocka_unit_test(test_bounds),    cmocka_unit_test(test_messages),
+	    cmocka_unit_test(test_split_iso),
 	};
 	return cmocka_run_group_tests_name("date", tests, NULL, NULL);
 }

@@ -43,7 +43,7 @@ static void test_decoder_classes(void **state)
 	assert_int_equal(cls_of("\0", 1, NULL), TEXT_C0); /* NUL inside the length */
 	assert_int_equal(cls_of("\x1f", 1, NULL), TEXT_C0);
 	assert_int_equal(cls_of(" ", 1, NULL), TEXT_PRINT); /* U+0020: first printable */
-	assert_int_equal(cls_of("~", 1, NULL), TEXT_PRINT);  /* U+007E */
+	assert_int_equal(cls_of("~", 1, NULL), TEXT_PRINT); /* U+007E */
 	assert_int_equal(cls_of("\x7f", 1, NULL), TEXT_DEL);
 	/* C1 encoded: U+0080 and U+009F are C1, U+00A0 (NBSP) is not. */
 	assert_int_equal(cls_of("\xc2\x80", 2, &len), TEXT_C1);
@@ -85,7 +85,10 @@ static void test_decoder_classes(void **state)
 	/* Truncated: the length says the sequence is cut. */
 	assert_int_equal(cls_of("\xc3\xa9", 1, NULL), TEXT_BAD);
 	assert_int_equal(cls_of("\xe2\x82\xac", 2, NULL), TEXT_BAD);
-	assert_int_equal(cls_of("\xe2\x82" "A", 3, NULL), TEXT_BAD);
+	assert_int_equal(cls_of("\xe2\x82"
+	                        "A",
+	                        3, NULL),
+	                 TEXT_BAD);
 	assert_int_equal(cls_of("\xc3\xa9", 2, &len), TEXT_PRINT);
 	assert_int_equal(len, 2);
 	/* Code points classified directly (typed keys). */
@@ -102,9 +105,18 @@ static void test_escape_each_class(void **state)
 	assert_string_equal(esc("\x07\x08\x01", TEXT_LINE), "\\x07\\x08\\x01");
 	assert_string_equal(esc("x\x7fy", TEXT_LINE), "x\\x7fy");
 	assert_string_equal(esc("\xc2\x85", TEXT_LINE), "\\u0085");
-	assert_string_equal(esc("\xc2\x9b" "31m", TEXT_LINE), "\\u009b31m");
-	assert_string_equal(esc("\x9b" "31m", TEXT_LINE), "\\x9b31m");
-	assert_string_equal(esc("abc\xe2\x80\xae" "fdp.exe", TEXT_LINE), "abc\\u202efdp.exe");
+	assert_string_equal(esc("\xc2\x9b"
+	                        "31m",
+	                        TEXT_LINE),
+	                    "\\u009b31m");
+	assert_string_equal(esc("\x9b"
+	                        "31m",
+	                        TEXT_LINE),
+	                    "\\x9b31m");
+	assert_string_equal(esc("abc\xe2\x80\xae"
+	                        "fdp.exe",
+	                        TEXT_LINE),
+	                    "abc\\u202efdp.exe");
 	assert_string_equal(esc("\xe2\x81\xa6x\xe2\x81\xa9", TEXT_LINE), "\\u2066x\\u2069");
 	assert_string_equal(esc("bad \xff\xfe end", TEXT_LINE), "bad \\xff\\xfe end");
 	/* Line breaks and tabs: escaped on one line and in TSV, kept in
@@ -112,7 +124,10 @@ static void test_escape_each_class(void **state)
 	assert_string_equal(esc("a\nb\tc\rd", TEXT_LINE), "a\\nb\\tc\\rd");
 	assert_string_equal(esc("a\nb\tc\rd", TEXT_MULTILINE), "a\nb\tc\\rd");
 	assert_string_equal(esc("a\nb\tc\rd", TEXT_TSV), "a\\nb\\tc\\rd");
-	assert_string_equal(esc("a\x1b" "b", TEXT_MULTILINE), "a\\x1bb");
+	assert_string_equal(esc("a\x1b"
+	                        "b",
+	                        TEXT_MULTILINE),
+	                    "a\\x1bb");
 	/* Backslash: doubled in TSV only, so a TSV value can be read back. */
 	assert_string_equal(esc("C:\\x1b", TEXT_TSV), "C:\\\\x1b");
 	assert_string_equal(esc("C:\\x1b", TEXT_LINE), "C:\\x1b");
@@ -122,17 +137,25 @@ static void test_escape_each_class(void **state)
 
 static void test_escape_keeps_valid_utf8(void **state)
 {
-	static const char *const keep[] = {
-		"Nuñez-García", "Zoë Ångström", "Ærøskøbing", "Łódź", "Straße",
-		"中文名字",     "山田太郎",     "김민준",     "Ελένη", "Дмитрий",
-		"O\xe2\x80\x99" "Brien", /* U+2019 apostrophe */
-		"e\xcc\x81",             /* e + combining acute */
-		"\xf0\x9f\x98\x80",      /* U+1F600, 4 bytes */
-		"\xc2\xa0nbsp",          /* U+00A0, first after C1 */
-		"\xef\xbf\xbd",          /* U+FFFD */
-		"\xf4\x8f\xbf\xbf",      /* U+10FFFF, the last */
-		"أحمد",                 /* Arabic: right-to-left letters are fine */
-		NULL};
+	static const char *const keep[] = {"Nuñez-García",
+	                                   "Zoë Ångström",
+	                                   "Ærøskøbing",
+	                                   "Łódź",
+	                                   "Straße",
+	                                   "中文名字",
+	                                   "山田太郎",
+	                                   "김민준",
+	                                   "Ελένη",
+	                                   "Дмитрий",
+	                                   "O\xe2\x80\x99"
+	                                   "Brien",            /* U+2019 apostrophe */
+	                                   "e\xcc\x81",        /* e + combining acute */
+	                                   "\xf0\x9f\x98\x80", /* U+1F600, 4 bytes */
+	                                   "\xc2\xa0nbsp",     /* U+00A0, first after C1 */
+	                                   "\xef\xbf\xbd",     /* U+FFFD */
+	                                   "\xf4\x8f\xbf\xbf", /* U+10FFFF, the last */
+	                                   "أحمد", /* Arabic: right-to-left letters are fine */
+	                                   NULL};
 	(void)state;
 	for (int i = 0; keep[i]; i++) {
 		assert_string_equal(esc(keep[i], TEXT_LINE), keep[i]);
@@ -146,7 +169,10 @@ static void test_escape_truncated_and_overlong(void **state)
 	(void)state;
 	/* A cut sequence: each byte escaped, the next character intact. */
 	assert_string_equal(esc("caf\xc3", TEXT_LINE), "caf\\xc3");
-	assert_string_equal(esc("\xe2\x82" "A", TEXT_LINE), "\\xe2\\x82A");
+	assert_string_equal(esc("\xe2\x82"
+	                        "A",
+	                        TEXT_LINE),
+	                    "\\xe2\\x82A");
 	assert_string_equal(esc("\xf0\x9f\x98", TEXT_LINE), "\\xf0\\x9f\\x98");
 	assert_string_equal(esc("\xc3\xc3\xa9", TEXT_LINE), "\\xc3\xc3\xa9");
 	/* Overlong ESC (C0 9B is an overlong U+001B... as bytes) and "/". */
@@ -155,7 +181,7 @@ static void test_escape_truncated_and_overlong(void **state)
 	assert_string_equal(esc("\xe0\x80\x9b", TEXT_LINE), "\\xe0\\x80\\x9b");
 	/* Surrogate halves. */
 	assert_string_equal(esc("\xed\xa0\xbd\xed\xb8\x80", TEXT_LINE),
-			    "\\xed\\xa0\\xbd\\xed\\xb8\\x80");
+	                    "\\xed\\xa0\\xbd\\xed\\xb8\\x80");
 	/* Lone continuation bytes. */
 	assert_string_equal(esc("\xa9", TEXT_LINE), "\\xa9");
 }
@@ -177,7 +203,7 @@ static void test_escape_never_cuts(void **state)
 	assert_int_equal(text_escape(small, sizeof small, NULL, TEXT_LINE), 0);
 	/* Escaping what was escaped changes nothing (display modes). */
 	assert_string_equal(esc(esc("x\x1b\xc2\x85\xff\xe2\x80\xae", TEXT_LINE), TEXT_LINE),
-			    "x\\x1b\\u0085\\xff\\u202e");
+	                    "x\\x1b\\u0085\\xff\\u202e");
 }
 
 /* text_fprintf into memory. */
@@ -209,20 +235,23 @@ static void test_fprintf_escapes_only_arguments(void **state)
 
 	f = pf_open();
 	text_fprintf(f, TEXT_LINE, "%d|%5d|%-4d|%lld|%" PRId64 "|%zu|%u|%x|%c|%%|%.1f|%5.2f|%ld\n",
-		     -3, 42, 7, (long long)-9000000000LL, (int64_t)123, (size_t)17, 4000000000u,
-		     255, 'z', 36.65, 3.14159, 99L);
+	             -3, 42, 7, (long long)-9000000000LL, (int64_t)123, (size_t)17, 4000000000u,
+	             255, 'z', 36.65, 3.14159, 99L);
 	assert_string_equal(pf_close(f), "-3|   42|7   |-9000000000|123|17|4000000000|ff|z|%|36.6|"
-					 " 3.14|99\n");
+	                                 " 3.14|99\n");
 
 	/* Widths and precisions of %s, also given with '*'. */
 	f = pf_open();
 	text_fprintf(f, TEXT_LINE, "[%-6s][%6s][%.3s][%*s][%-*s][%.*s]", "ab", "cd", "abcdef", 4,
-		     "x", 4, "y", 2, "xyz");
+	             "x", 4, "y", 2, "xyz");
 	assert_string_equal(pf_close(f), "[ab    ][    cd][abc][   x][y   ][xy]");
 
 	/* A precision never cuts a character: 'é' is 2 bytes. */
 	f = pf_open();
-	text_fprintf(f, TEXT_LINE, "[%.2s][%.3s]", "\xc3\xa9" "a", "a\xc3\xa9");
+	text_fprintf(f, TEXT_LINE, "[%.2s][%.3s]",
+	             "\xc3\xa9"
+	             "a",
+	             "a\xc3\xa9");
 	assert_string_equal(pf_close(f), "[\xc3\xa9][a\xc3\xa9]");
 	f = pf_open();
 	text_fprintf(f, TEXT_LINE, "[%.2s]", "a\xc3\xa9");
@@ -239,7 +268,10 @@ static void test_fprintf_escapes_only_arguments(void **state)
 	assert_string_equal(pf_close(f), "line 1\nline\t2\\x1b]0;t\\x07\n");
 
 	f = pf_open();
-	assert_int_equal(text_fputs("\xe2\x80\xae" "abc\x9b", TEXT_LINE, f), 0);
+	assert_int_equal(text_fputs("\xe2\x80\xae"
+	                            "abc\x9b",
+	                            TEXT_LINE, f),
+	                 0);
 	assert_int_equal(text_fputs(NULL, TEXT_LINE, f), 0);
 	assert_string_equal(pf_close(f), "\\u202eabc\\x9b");
 	free(pf_mem);
@@ -263,7 +295,7 @@ static void test_check_refuses_each_class(void **state)
 	expect_refused("Hives\x1b[2J", 9, 0, "Reaction contains a control character (U+001B).");
 	expect_refused("a\x07", 2, 0, "Reaction contains a control character (U+0007).");
 	expect_refused("a\r", 2, TEXT_ALLOW_NEWLINE | TEXT_ALLOW_TAB,
-		       "Reaction contains a control character (U+000D).");
+	               "Reaction contains a control character (U+000D).");
 	expect_refused("a\x7f", 2, 0, "Reaction contains a control character (U+007F).");
 	expect_refused("a\xc2\x85", 3, 0, "Reaction contains a control character (U+0085).");
 	expect_refused("a\xc2\x80", 3, 0, "Reaction contains a control character (U+0080).");
@@ -274,15 +306,15 @@ static void test_check_refuses_each_class(void **state)
 	expect_refused("\xc0\xaf", 2, 0, "Reaction is not valid UTF-8 text (byte 0xC0).");
 	expect_refused("\xed\xa0\x80", 3, 0, "Reaction is not valid UTF-8 text (byte 0xED).");
 	expect_refused("rash\xe2\x80\xae", 7, 0,
-		       "Reaction contains a bidirectional control character (U+202E).");
+	               "Reaction contains a bidirectional control character (U+202E).");
 	expect_refused("\xe2\x80\xaa", 3, 0,
-		       "Reaction contains a bidirectional control character (U+202A).");
+	               "Reaction contains a bidirectional control character (U+202A).");
 	expect_refused("\xe2\x81\xa6", 3, 0,
-		       "Reaction contains a bidirectional control character (U+2066).");
+	               "Reaction contains a bidirectional control character (U+2066).");
 	expect_refused("\xe2\x81\xa9", 3, 0,
-		       "Reaction contains a bidirectional control character (U+2069).");
+	               "Reaction contains a bidirectional control character (U+2069).");
 	expect_refused("a\nb", 3, TEXT_ALLOW_TAB,
-		       "Reaction contains a line break (U+000A); it must be one line.");
+	               "Reaction contains a line break (U+000A); it must be one line.");
 	expect_refused("a\tb", 3, TEXT_ALLOW_NEWLINE, "Reaction contains a tab (U+0009).");
 	/* A NUL byte inside the data (a length longer than strlen). */
 	expect_refused("ab\0cd", 5, 0, "Reaction contains a control character (U+0000).");
@@ -290,10 +322,9 @@ static void test_check_refuses_each_class(void **state)
 	/* Allowed: newline and tab where the field says so, and all of valid
 	 * UTF-8 including neighbours of the refused ranges. */
 	assert_int_equal(text_check("Note", "a\nb\tc", 5, TEXT_ALLOW_NEWLINE | TEXT_ALLOW_TAB, &m),
-			 STATUS_OK);
-	assert_int_equal(text_check("X", "\xc2\xa0\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xaa", 11, 0,
-				    &m),
-			 STATUS_OK);
+	                 STATUS_OK);
+	assert_int_equal(text_check("X", "\xc2\xa0\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xaa", 11, 0, &m),
+	                 STATUS_OK);
 	assert_int_equal(text_check("X", "", 0, 0, &m), STATUS_OK);
 	assert_int_equal(text_check("X", NULL, 0, 0, &m), STATUS_OK);
 	assert_true(text_is_clean("Ñandú 中文", 0));
@@ -313,14 +344,14 @@ static void test_copy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_decoder_classes),
-		cmocka_unit_test(test_escape_each_class),
-		cmocka_unit_test(test_escape_keeps_valid_utf8),
-		cmocka_unit_test(test_escape_truncated_and_overlong),
-		cmocka_unit_test(test_escape_never_cuts),
-		cmocka_unit_test(test_fprintf_escapes_only_arguments),
-		cmocka_unit_test(test_check_refuses_each_class),
-		cmocka_unit_test(test_copy),
+	    cmocka_unit_test(test_decoder_classes),
+	    cmocka_unit_test(test_escape_each_class),
+	    cmocka_unit_test(test_escape_keeps_valid_utf8),
+	    cmocka_unit_test(test_escape_truncated_and_overlong),
+	    cmocka_unit_test(test_escape_never_cuts),
+	    cmocka_unit_test(test_fprintf_escapes_only_arguments),
+	    cmocka_unit_test(test_check_refuses_each_class),
+	    cmocka_unit_test(test_copy),
 	};
 	return cmocka_run_group_tests_name("text", tests, NULL, NULL);
 }
