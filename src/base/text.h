@@ -77,6 +77,10 @@ size_t text_unit_show(const text_unit_t *u, const char *s, unsigned mode, char o
  * locale cannot show). Returns the length (at most 11). */
 size_t text_escape_cp(uint32_t cp, char out[12]);
 
+/* The size a buffer needs for n bytes shown escaped, with the NUL: no
+ * unit's shown form is more than 4 times its bytes ("\x1b" for 1 byte). */
+#define TEXT_ESCAPED_MAX(n) (4 * (n) + 1)
+
 /* Copy the first n bytes of src into dst (size bytes, NUL-terminated),
  * escaped for mode. When dst is too small the copy ends before the first
  * unit whose shown form does not fit (never half an escape or half a

@@ -201,6 +201,19 @@ static void test_escape_never_cuts(void **state)
 	assert_int_equal(text_escape(small, 1, "ab", TEXT_LINE), 0);
 	assert_string_equal(small, "");
 	assert_int_equal(text_escape(small, sizeof small, NULL, TEXT_LINE), 0);
+	/* TEXT_ESCAPED_MAX is enough for the worst case of each class. */
+	{
+		static const char *const worst[] = {"\xff\xff\xff", "\x1b\x1b", "\xc2\x85\xc2\x85",
+						    "\xe2\x80\xae", "\\\\", "\x7f", NULL};
+		char big[64];
+		for (int i = 0; worst[i]; i++) {
+			size_t n = strlen(worst[i]);
+			size_t k = text_escape(big, TEXT_ESCAPED_MAX(n), worst[i], TEXT_TSV);
+			char full[64];
+			assert_int_equal(k, text_escape(full, sizeof full, worst[i], TEXT_TSV));
+			assert_true(k <= 4 * n);
+		}
+	}
 	/* Escaping what was escaped changes nothing (display modes). */
 	assert_string_equal(esc(esc("x\x1b\xc2\x85\xff\xe2\x80\xae", TEXT_LINE), TEXT_LINE),
 	                    "x\\x1b\\u0085\\xff\\u202e");
