@@ -59,7 +59,8 @@ date_result_t date_parse(const char *in, const char *min, const char *max, char 
 		return DATE_SHAPE;
 	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > date_days_in(y, mo))
 		return DATE_NOT_REAL;
-	snprintf(iso, sizeof iso, "%04d-%02d-%02d", y % 10000, mo % 100, d % 100);
+	snprintf(iso, sizeof iso, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)mo % 100u,
+	         (unsigned)d % 100u); /* all in range here; the modulos tell the compiler */
 	if (min && strcmp(iso, min) < 0)
 		return DATE_TOO_EARLY;
 	if (max && strcmp(iso, max) > 0)
