@@ -82,7 +82,7 @@ int cli_cmd_codes(cli_t *c)
 	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
 		       "  import         load a code file as one version (one transaction; the same\n"
-		       "                 file again is a no-op; a bad line is refused by number).\n"
+		       "                 file again is a no-op; a bad line is refused as FILE:LINE).\n"
 		       "                 icd10cm: the CMS order file; hcpcs: the CMS fixed-width\n"
 		       "                 file; cpt: your licensed list as code,description CSV\n"
 		       "  list-versions  system, version, effective, until, codes, billable\n"
