@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/privsep.h"
+#include "base/text.h"
 #include "core/config.h"
 #include "core/crypto.h"
 #include "ui/cli.h"
@@ -93,7 +94,8 @@ int main(int argc, char **argv)
 	config_set_key_check(keymap_check_binding);
 	st = config_load(g.config_path, cfg, &m);
 	if (st != STATUS_OK) {
-		fprintf(stderr, "chartroom: %s\n", m.text);
+		/* It may quote the file: shown escaped (base/text.h). */
+		text_fprintf(stderr, TEXT_LINE, "chartroom: %s\n", m.text);
 		free(cfg);
 		return status_exit_code(st);
 	}

@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "base/date.h"
 #include "core/internal.h"
 #include "db/db_audit.h"
 
@@ -414,13 +415,18 @@ status_t audit_list(session_t *s, const audit_query_t *q,
 	status_t ret;
 	struct list_ctx *l;
 	db_audit_filter_t f = {0};
-	char detail[160];
+	char detail[160], since[DATE_ISO_SIZE];
 
 	if ((ret = session_require(s, ACT_AUDIT_VIEW, m)) != STATUS_OK)
 		return ret;
 	if (q) {
 		f.user_name = q->user_name;
-		f.since = q->since;
+		if (q->since && *q->since) {
+			if ((ret = date_parse_msg("Since", q->since, NULL, NULL, since, m)) !=
+			    STATUS_OK)
+				return ret;
+			f.since = since;
+		}
 		f.target = q->target;
 		f.limit = q->limit;
 		f.newest_first = q->newest_first;

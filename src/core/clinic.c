@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "core/audit.h"
 #include "core/internal.h"
 #include "core/users.h"
@@ -108,6 +109,8 @@ status_t clinic_init(const char *path, const config_t *cfg, const char *admin_na
 	if (!name || !*name || strlen(name) >= sizeof c.name)
 		return msg_fail(m, STATUS_INVALID, "The clinic name must be 1 to %zu characters.",
 				sizeof c.name - 1);
+	if ((ret = text_check("The clinic name", name, strlen(name), 0, m)) != STATUS_OK)
+		return ret; /* it is on every screen's status bar */
 	c.cfg = cfg;
 	c.trusted = cfg;
 	snprintf(c.name, sizeof c.name, "%s", name);

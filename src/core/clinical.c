@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "base/date.h"
 #include "base/text.h"
 #include "core/audit.h"
 #include "core/coding.h"
@@ -99,13 +100,16 @@ static void clin_decrypt(session_t *s, const char *table, const char *column, co
 	crypto_free_plain(plain, plen);
 }
 
-/* Free text typed by staff: trimmed, no control characters but newlines
- * (notes) or none at all (short fields). */
+/* Free text typed by staff: trimmed, and safe to show (base/text.h: no
+ * control characters, C1 controls, bidi controls or broken UTF-8). Notes
+ * (multiline) keep line breaks and tabs, a Windows line end becoming a
+ * plain one; short fields are one line without tabs. */
 static status_t clean_free_text(const char *label, const char *in, int multiline, size_t max,
 				int required, char *out, size_t size, msg_t *m)
 {
-	size_t n;
+	size_t n, o = 0;
 	const char *a = in ? in : "";
+	status_t ret;
 	while (*a == ' ' || *a == '\t' || (multiline && (*a == '\n' || *a == '\r')))
 		a++;
 	n = strlen(a);
@@ -116,17 +120,14 @@ static status_t clean_free_text(const char *label, const char *in, int multiline
 	if (n > max || n >= size)
 		return msg_fail(m, STATUS_INVALID, "%s is too long (at most %zu characters).", label,
 				max);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)a[i];
-		if ((ch < 0x20 && !(multiline && (ch == '\n' || ch == '\t' || ch == '\r'))) ||
-		    ch == 0x7f)
-			return msg_fail(m, STATUS_INVALID, "%s contains a control character.", label);
-		if (ch == '\t' && !multiline)
-			return msg_fail(m, STATUS_INVALID, "%s contains a tab.", label);
-	}
-	memcpy(out, a, n);
-	out[n] = '\0';
-	return STATUS_OK;
+	for (size_t i = 0; i < n; i++)
+		if (!(multiline && a[i] == '\r' && i + 1 < n && a[i + 1] == '\n'))
+			out[o++] = a[i];
+	out[o] = '\0';
+	if ((ret = text_check(label, out, o, multiline ? TEXT_ALLOW_NEWLINE | TEXT_ALLOW_TAB : 0,
+			      m)) != STATUS_OK)
+		out[0] = '\0';
+	return ret;
 }
 
 static int one_of(const char *v, const char *const *list)
@@ -247,26 +248,39 @@ status_t encounter_checkin(session_t *s, const char *patient, const char *type,
 	return encounter_checkin_at(s, patient, type, provider, location, reason, NULL, erow, m);
 }
 
-/* "YYYY-MM-DD[ HH:MM]" -> "YYYY-MM-DDTHH:MM:00Z"; not in the future. */
+/* "DATE[ HH:MM]" -> "YYYY-MM-DDTHH:MM:00Z" (noon without a time); the
+ * date as base/date.c reads every date; not in the future. */
 static status_t service_time(const char *in, char out[24], msg_t *m)
 {
-	int y, mo, d, h = 12, mi = 0, n = 0;
-	char now[24];
-	int n2 = 0, bad = sscanf(in, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10;
-	if (!bad && in[n])
-		bad = sscanf(in + n, " %2d:%2d%n", &h, &mi, &n2) != 2 || in[n + n2] != '\0';
-	if (bad)
+	char day[DATE_ISO_SIZE], part[16], now[24];
+	const char *sp = strchr(in, ' ');
+	size_t dl = sp ? (size_t)(sp - in) : strlen(in);
+	int h = 12, mi = 0;
+	status_t ret;
+	if (dl >= sizeof part)
 		return msg_fail(m, STATUS_INVALID,
-				"Date of service '%s' must be YYYY-MM-DD or YYYY-MM-DD HH:MM.", in);
-	{
-		static const int md[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-		if (y < 1990 || mo < 1 || mo > 12 || d < 1 || d > md[mo - 1] || h > 23 || mi > 59 ||
-		    h < 0 || mi < 0 || (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100) || y % 400 == 0)))
-			return msg_fail(m, STATUS_INVALID, "Date of service '%s' is not a real date.",
-					in);
+				"Date of service '%.40s' must be a date (YYYY-MM-DD or MM/DD/YYYY), "
+				"optionally followed by HH:MM.",
+				in);
+	memcpy(part, in, dl);
+	part[dl] = '\0';
+	if ((ret = date_parse_msg("Date of service", part, "1990-01-01", NULL, day, m)) !=
+	    STATUS_OK)
+		return ret;
+	if (sp) {
+		const char *t = sp + 1;
+		if (strlen(t) != 5 || t[2] != ':' || !isdigit((unsigned char)t[0]) ||
+		    !isdigit((unsigned char)t[1]) || !isdigit((unsigned char)t[3]) ||
+		    !isdigit((unsigned char)t[4]))
+			return msg_fail(m, STATUS_INVALID,
+					"Date of service '%.40s': the time must be HH:MM.", in);
+		h = (t[0] - '0') * 10 + (t[1] - '0');
+		mi = (t[3] - '0') * 10 + (t[4] - '0');
+		if (h > 23 || mi > 59)
+			return msg_fail(m, STATUS_INVALID,
+					"Date of service '%.40s': %.5s is not a time of day.", in, t);
 	}
-	snprintf(out, 24, "%04d-%02d-%02dT%02d:%02d:00Z", y % 10000, mo % 100, d % 100, h % 100,
-		 mi % 100);
+	snprintf(out, 24, "%sT%02d:%02d:00Z", day, h % 100, mi % 100);
 	core_now(now);
 	if (strcmp(out, now) > 0)
 		return msg_fail(m, STATUS_INVALID, "Date of service %s is in the future.", in);
@@ -792,23 +806,15 @@ status_t allergy_none_known(session_t *s, const char *patient, msg_t *m)
 static int valid_iso_or_empty(const session_t *s, const char *in, char out[24], msg_t *m,
 			      const char *label)
 {
-	char buf[PATIENT_FIELD_MAX];
+	char today[DATE_ISO_SIZE];
+	(void)s;
 	out[0] = '\0';
 	if (!in || !*in)
 		return 1;
-	/* The same date rules as a date of death: real, not in the future. */
-	if (patient_normalize_field(s->c->cfg, PF_DEATH, in, buf, m) != STATUS_OK) {
-		char why[400];
-		const char *was = patient_field_label(PF_DEATH);
-		size_t wl = strlen(was);
-		text_copy(why, sizeof why, m->text);
-		/* "Date of death<rest>" -> "<label><rest>", whatever the rest
-		 * says ("...: not a real date", "... is in the future"). */
-		msg_set(m, "%s%s", label, strncmp(why, was, wl) == 0 ? why + wl : " is not a date.");
-		return 0;
-	}
-	text_copy(out, 24, buf);
-	return 1;
+	/* The same date rules as a date of death: real, not in the future,
+	 * not before 1880. */
+	date_today(today);
+	return date_parse_msg(label, in, "1880-01-01", today, out, m) == STATUS_OK;
 }
 
 status_t medication_add(session_t *s, const char *patient, const char *name, const char *dose,

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "base/date.h"
 #include "base/text.h"
 #include "base/userfile.h"
 #include "core/audit.h"
@@ -36,13 +38,10 @@ codesys_t codesys_from_name(const char *name)
 	return CS_COUNT;
 }
 
-static void today(char out[11])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
+/* Code-set effective dates: from ICD-10-CM's start in the US to far
+ * enough ahead for any version announced in advance. */
+#define CODES_DATE_MIN "1990-01-01"
+#define CODES_DATE_MAX "2200-12-31"
 
 /* "E119" -> "E11.9" for ICD-10-CM; others unchanged. */
 static void dotted(codesys_t cs, const char *code, char *out, size_t size)
@@ -134,6 +133,7 @@ static int code_shape(codesys_t cs, const char *c)
 
 typedef struct loader {
 	db_t *db;
+	const char *path; /* for "FILE:LINE: why" */
 	int64_t vid;
 	int64_t codes, billable;
 	/* HCPCS continuation lines build up the long description. */
@@ -141,6 +141,53 @@ typedef struct loader {
 	char pend_long[1024];
 	int pending;
 } loader_t;
+
+/* A bad line of a code file: "FILE:LINE: why". The whole import is then
+ * rolled back. */
+static status_t bad_line(const loader_t *l, long line, msg_t *m, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static status_t bad_line(const loader_t *l, long line, msg_t *m, const char *fmt, ...)
+{
+	char why[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	return msg_fail(m, STATUS_INVALID, "%s:%ld: %s", l->path, line, why);
+}
+
+/* A description from a code file must be text that is safe to show
+ * (base/text.h): no control characters, no bidi controls, valid UTF-8. */
+static status_t check_desc(const loader_t *l, long line, const char *label, const char *d,
+			   msg_t *m)
+{
+	msg_t why;
+	if (text_check(label, d, strlen(d), 0, &why) != STATUS_OK)
+		return bad_line(l, line, m, "%s", why.text);
+	return STATUS_OK;
+}
+
+/* The next physical line of a fixed-width code file, without its line
+ * end: STATUS_OK with *len set, STATUS_NOTFOUND at the end, else an error
+ * in m. getline, not fgets: a NUL byte inside a line must refuse the
+ * line, not cut it short. */
+#define CODE_LINE_MAX 1024
+static status_t next_line(const loader_t *l, FILE *f, char **buf, size_t *cap, long *n,
+			  size_t *len, msg_t *m)
+{
+	ssize_t got = getline(buf, cap, f);
+	if (got < 0)
+		return ferror(f) ? msg_fail(m, STATUS_ERR, "%s: cannot be read.", l->path)
+				 : STATUS_NOTFOUND;
+	(*n)++;
+	if ((size_t)got != strlen(*buf))
+		return bad_line(l, *n, m, "contains a NUL byte (U+0000); the line is refused");
+	if (got > CODE_LINE_MAX)
+		return bad_line(l, *n, m, "longer than %d bytes", CODE_LINE_MAX);
+	rstrip(*buf);
+	*len = strlen(*buf);
+	return STATUS_OK;
+}
 
 static status_t put_words(loader_t *l, const char *code, int billable, const char *shortd,
 			  const char *longd, const char *words, msg_t *m)
@@ -199,46 +246,54 @@ static void words_with_ancestors(ancestry_t *a, const char *code, const char *lo
 
 static status_t load_icd10(loader_t *l, FILE *f, msg_t *m)
 {
-	char line[1024], order[8], code[16], flag[4], shortd[128], longd[512], words[4096];
+	char order[8], code[16], flag[4], shortd[128], longd[512], words[4096];
+	char *line = NULL;
+	size_t cap = 0, len;
 	long n = 0;
 	status_t ret;
 	ancestry_t anc = {0};
-	while (fgets(line, sizeof line, f)) {
-		size_t len;
-		n++;
-		rstrip(line);
-		len = strlen(line);
+	while ((ret = next_line(l, f, &line, &cap, &n, &len, m)) == STATUS_OK) {
 		if (!len)
 			continue;
-		if (len < 78 || line[5] != ' ' || line[13] != ' ' || line[15] != ' ')
-			return msg_fail(m, STATUS_INVALID,
-					"line %ld: not an ICD-10-CM order-file line (fixed columns "
-					"1-5 order, 7-13 code, 15 billable, 17-76 short, 78- long)",
-					n);
+		if (len < 78 || line[5] != ' ' || line[13] != ' ' || line[15] != ' ') {
+			ret = bad_line(l, n,
+				       m, "not an ICD-10-CM order-file line (fixed columns 1-5 order, "
+					  "7-13 code, 15 billable, 17-76 short, 78- long)");
+			break;
+		}
 		cols(line, len, 1, 5, order, sizeof order);
 		cols(line, len, 7, 13, code, sizeof code);
 		cols(line, len, 15, 15, flag, sizeof flag);
 		cols(line, len, 17, 76, shortd, sizeof shortd);
 		cols(line, len, 78, -1, longd, sizeof longd);
-		if (strspn(order, "0123456789") != strlen(order) || !*order)
-			return msg_fail(m, STATUS_INVALID, "line %ld: order number '%s' is not a number",
-					n, order);
-		if (!code_shape(CS_ICD10CM, code))
-			return msg_fail(m, STATUS_INVALID, "line %ld: '%s' is not an ICD-10-CM code", n,
-					code);
-		if (strcmp(flag, "0") != 0 && strcmp(flag, "1") != 0)
-			return msg_fail(m, STATUS_INVALID,
-					"line %ld: billable flag must be 0 or 1, not '%s'", n, flag);
-		if (!*longd)
-			return msg_fail(m, STATUS_INVALID, "line %ld: no description", n);
+		if (strspn(order, "0123456789") != strlen(order) || !*order) {
+			ret = bad_line(l, n, m, "order number '%s' is not a number", order);
+			break;
+		}
+		if (!code_shape(CS_ICD10CM, code)) {
+			ret = bad_line(l, n, m, "'%s' is not an ICD-10-CM code", code);
+			break;
+		}
+		if (strcmp(flag, "0") != 0 && strcmp(flag, "1") != 0) {
+			ret = bad_line(l, n, m, "billable flag must be 0 or 1, not '%s'", flag);
+			break;
+		}
+		if (!*longd) {
+			ret = bad_line(l, n, m, "no description");
+			break;
+		}
+		if ((ret = check_desc(l, n, "The short description", shortd, m)) != STATUS_OK ||
+		    (ret = check_desc(l, n, "The long description", longd, m)) != STATUS_OK)
+			break;
 		words_with_ancestors(&anc, code, longd, words, sizeof words);
 		ret = put_words(l, code, flag[0] == '1', shortd, longd, words, m);
 		if (ret == STATUS_EXISTS)
-			return msg_fail(m, STATUS_INVALID, "line %ld: code %s appears twice", n, code);
+			ret = bad_line(l, n, m, "code %s appears twice", code);
 		if (ret != STATUS_OK)
-			return ret;
+			break;
 	}
-	return STATUS_OK;
+	free(line);
+	return ret == STATUS_NOTFOUND ? STATUS_OK : ret;
 }
 
 static status_t flush_hcpcs(loader_t *l, msg_t *m)
@@ -258,51 +313,60 @@ static status_t flush_hcpcs(loader_t *l, msg_t *m)
  * 92-119 short description. Level II codes are all billable. */
 static status_t load_hcpcs(loader_t *l, FILE *f, msg_t *m)
 {
-	char line[1024], code[16], ric[4], longd[128], shortd[64];
+	char code[16], ric[4], longd[128], shortd[64];
+	char *line = NULL;
+	size_t cap = 0, len;
 	long n = 0;
 	status_t ret;
-	while (fgets(line, sizeof line, f)) {
-		size_t len;
-		n++;
-		rstrip(line);
-		len = strlen(line);
+	while ((ret = next_line(l, f, &line, &cap, &n, &len, m)) == STATUS_OK) {
 		if (!len)
 			continue;
-		if (len < 12)
-			return msg_fail(m, STATUS_INVALID,
-					"line %ld: too short for the HCPCS fixed-width layout", n);
+		if (len < 12) {
+			ret = bad_line(l, n, m, "too short for the HCPCS fixed-width layout");
+			break;
+		}
 		cols(line, len, 1, 5, code, sizeof code);
 		cols(line, len, 11, 11, ric, sizeof ric);
 		cols(line, len, 12, 91, longd, sizeof longd);
 		cols(line, len, 92, 119, shortd, sizeof shortd);
 		if (strcmp(ric, "7") == 0 || strcmp(ric, "8") == 0)
 			continue; /* modifiers: checked by shape when coding */
-		if (strcmp(ric, "3") != 0 && strcmp(ric, "4") != 0)
-			return msg_fail(m, STATUS_INVALID,
-					"line %ld: record identification code '%s' is not 3, 4, 7 "
-					"or 8",
-					n, ric);
-		if (!code_shape(CS_HCPCS, code))
-			return msg_fail(m, STATUS_INVALID, "line %ld: '%s' is not a HCPCS code", n,
-					code);
+		if (strcmp(ric, "3") != 0 && strcmp(ric, "4") != 0) {
+			ret = bad_line(l, n, m,
+				       "record identification code '%s' is not 3, 4, 7 or 8", ric);
+			break;
+		}
+		if (!code_shape(CS_HCPCS, code)) {
+			ret = bad_line(l, n, m, "'%s' is not a HCPCS code", code);
+			break;
+		}
+		if ((ret = check_desc(l, n, "The long description", longd, m)) != STATUS_OK ||
+		    (ret = check_desc(l, n, "The short description", shortd, m)) != STATUS_OK)
+			break;
 		if (strcmp(ric, "4") == 0) {
-			if (!l->pending || strcmp(code, l->pend_code) != 0)
-				return msg_fail(m, STATUS_INVALID,
-						"line %ld: continuation of %s without its first line",
-						n, code);
+			if (!l->pending || strcmp(code, l->pend_code) != 0) {
+				ret = bad_line(l, n, m, "continuation of %s without its first line",
+					       code);
+				break;
+			}
 			if (strlen(l->pend_long) + strlen(longd) + 2 < sizeof l->pend_long) {
 				strcat(l->pend_long, " ");
 				strcat(l->pend_long, longd);
 			}
 			continue;
 		}
-		if ((ret = flush_hcpcs(l, m)) != STATUS_OK)
-			return msg_fail(m, ret, "line %ld: %s", n, m->text);
+		if ((ret = flush_hcpcs(l, m)) != STATUS_OK) {
+			ret = bad_line(l, n, m, "%s", m->text);
+			break;
+		}
 		text_copy(l->pend_code, sizeof l->pend_code, code);
 		text_copy(l->pend_short, sizeof l->pend_short, shortd);
 		text_copy(l->pend_long, sizeof l->pend_long, longd);
 		l->pending = 1;
 	}
+	free(line);
+	if (ret != STATUS_NOTFOUND)
+		return ret;
 	return flush_hcpcs(l, m);
 }
 
@@ -321,14 +385,17 @@ static status_t load_cpt(loader_t *l, FILE *f, msg_t *m)
 		if (r == STATUS_NOTFOUND)
 			break;
 		if (r != STATUS_OK) {
-			ret = r;
+			/* csv.c says "line N: why" */
+			const char *why = strstr(m->text, ": ");
+			char text[sizeof m->text];
+			text_copy(text, sizeof text, why ? why + 2 : m->text);
+			ret = bad_line(l, line, m, "%s", text);
 			break;
 		}
 		if (line == 1 && n >= 1 && strcasecmp(v[0], "code") == 0)
 			continue; /* header */
 		if (n != 2) {
-			ret = msg_fail(m, STATUS_INVALID,
-				       "line %ld: expected code,description (%d fields)", line, n);
+			ret = bad_line(l, line, m, "expected code,description (%d fields)", n);
 			break;
 		}
 		text_copy(code, sizeof code, v[0]);
@@ -336,30 +403,23 @@ static status_t load_cpt(loader_t *l, FILE *f, msg_t *m)
 		text_copy(desc, sizeof desc, v[1]);
 		rstrip(desc);
 		if (!code_shape(CS_CPT, code)) {
-			ret = msg_fail(m, STATUS_INVALID, "line %ld: '%s' is not a CPT code", line,
-				       code);
+			ret = bad_line(l, line, m, "'%s' is not a CPT code", code);
 			break;
 		}
 		if (!*desc) {
-			ret = msg_fail(m, STATUS_INVALID, "line %ld: no description", line);
+			ret = bad_line(l, line, m, "no description");
 			break;
 		}
+		if ((ret = check_desc(l, line, "The description", desc, m)) != STATUS_OK)
+			break;
 		r = put(l, code, 1, desc, desc, m);
 		if (r == STATUS_EXISTS)
-			r = msg_fail(m, STATUS_INVALID, "line %ld: code %s appears twice", line, code);
+			r = bad_line(l, line, m, "code %s appears twice", code);
 		if ((ret = r) != STATUS_OK)
 			break;
 	}
 	csv_free(csv);
 	return ret;
-}
-
-static int valid_date(const char *d)
-{
-	int y, mo, dd, n = 0;
-	if (!d || sscanf(d, "%4d-%2d-%2d%n", &y, &mo, &dd, &n) != 3 || n != 10 || d[10])
-		return 0;
-	return mo >= 1 && mo <= 12 && dd >= 1 && dd <= 31 && y >= 1990 && y <= 2200;
 }
 
 status_t codes_import(session_t *s, codesys_t cs, const char *path, const char *version,
@@ -369,7 +429,7 @@ status_t codes_import(session_t *s, codesys_t cs, const char *path, const char *
 	db_codeset_t v, have;
 	loader_t l;
 	FILE *f = NULL;
-	char detail[200];
+	char detail[200], eff[DATE_ISO_SIZE];
 	msg_t ignore;
 
 	memset(rep, 0, sizeof *rep);
@@ -379,9 +439,15 @@ status_t codes_import(session_t *s, codesys_t cs, const char *path, const char *
 		return msg_fail(m, STATUS_INVALID, "Unknown code system.");
 	if (!version || !*version || strlen(version) >= sizeof v.version)
 		return msg_fail(m, STATUS_INVALID, "Give the version (e.g. FY2026).");
-	if (!valid_date(effective))
+	if ((ret = text_check("The version", version, strlen(version), 0, m)) != STATUS_OK)
+		return ret;
+	if (!effective || !*effective)
 		return msg_fail(m, STATUS_INVALID,
 				"Give the date the version takes effect as YYYY-MM-DD.");
+	if ((ret = date_parse_msg("Effective date", effective, CODES_DATE_MIN, CODES_DATE_MAX, eff,
+				  m)) != STATUS_OK)
+		return ret;
+	effective = eff;
 	memset(&v, 0, sizeof v);
 	text_copy(v.system, sizeof v.system, sys_names[cs]);
 	text_copy(v.version, sizeof v.version, version);
@@ -414,6 +480,7 @@ status_t codes_import(session_t *s, codesys_t cs, const char *path, const char *
 	ret = db_codeset_create(s->c->db, &v, m);
 	memset(&l, 0, sizeof l);
 	l.db = s->c->db;
+	l.path = path;
 	l.vid = v.vid;
 	if (ret == STATUS_EXISTS)
 		ret = msg_fail(m, STATUS_CONFLICT, "%s %s is already loaded.", sys_labels[cs], version);
@@ -517,11 +584,13 @@ static int hit_each(const db_code_t *c, void *arg)
 static status_t version_on(session_t *s, codesys_t cs, const char *date, db_codeset_t *v,
 			   msg_t *m)
 {
-	char d[11];
-	if (!date || !*date) {
-		today(d);
-		date = d;
-	}
+	char d[DATE_ISO_SIZE];
+	status_t ret;
+	if (!date || !*date)
+		date_today(d);
+	else if ((ret = date_parse_msg("Date", date, NULL, NULL, d, m)) != STATUS_OK)
+		return ret;
+	date = d;
 	if (db_codeset_on(s->c->db, sys_names[cs], date, v, m) != STATUS_OK)
 		return msg_fail(m, STATUS_NOTFOUND,
 				"No %s code set is in effect on %s; load one with 'chartroom codes "
@@ -688,7 +757,7 @@ status_t codes_check(session_t *s, codesys_t cs, const char *code, const char *d
 	if ((unsigned)cs >= CS_COUNT)
 		return msg_fail(m, STATUS_INVALID, "Unknown code system.");
 	if (!date || !*date) {
-		today(day);
+		date_today(day);
 		date = day;
 	}
 	if (!undotted(code ? code : "", c, sizeof c) || !code_shape(cs, c))
@@ -1132,8 +1201,12 @@ status_t coding_add_px(session_t *s, int64_t erow, codesys_t cs, const char *cod
 		       const char *modifiers, int units, const char *pointers, msg_t *m)
 {
 	struct px_args a = {cs, code, modifiers, pointers, units};
+	status_t ret;
 	if (cs != CS_HCPCS && cs != CS_CPT)
 		return msg_fail(m, STATUS_INVALID, "Procedures are HCPCS or CPT codes.");
+	if (modifiers && (ret = text_check("Rule 'modifiers': the modifiers", modifiers,
+					   strlen(modifiers), 0, m)) != STATUS_OK)
+		return ret; /* they are audited with the change */
 	return edit(s, erow, add_px, &a, m);
 }
 
@@ -1247,6 +1320,10 @@ status_t coding_reopen(session_t *s, int64_t erow, const char *reason, msg_t *m)
 {
 	static const char *const from[] = {"final", "verified", NULL};
 	int words = 0, in = 0;
+	status_t ret;
+	if (reason && (ret = text_check("The reason for reopening", reason, strlen(reason), 0, m)) !=
+			      STATUS_OK)
+		return ret; /* it is audited */
 	for (const char *p = reason ? reason : ""; *p; p++) {
 		if (*p == ' ')
 			in = 0;
@@ -1263,10 +1340,14 @@ status_t coding_reopen(session_t *s, int64_t erow, const char *reason, msg_t *m)
 static int days_between(const char *a, const char *b)
 {
 	struct tm ta, tb;
+	char da[DATE_ISO_SIZE], db_[DATE_ISO_SIZE];
 	memset(&ta, 0, sizeof ta);
 	memset(&tb, 0, sizeof tb);
-	if (sscanf(a, "%4d-%2d-%2d", &ta.tm_year, &ta.tm_mon, &ta.tm_mday) != 3 ||
-	    sscanf(b, "%4d-%2d-%2d", &tb.tm_year, &tb.tm_mon, &tb.tm_mday) != 3)
+	/* Stored dates and times: their first 10 characters are the date. */
+	text_copy(da, sizeof da, a);
+	text_copy(db_, sizeof db_, b);
+	if (date_split_iso(da, &ta.tm_year, &ta.tm_mon, &ta.tm_mday) != 0 ||
+	    date_split_iso(db_, &tb.tm_year, &tb.tm_mon, &tb.tm_mday) != 0)
 		return 0;
 	ta.tm_year -= 1900;
 	tb.tm_year -= 1900;
@@ -1310,7 +1391,7 @@ status_t coding_queue(session_t *s, int (*fn)(const coding_queue_row_t *q, void 
 	*late = 0;
 	if ((ret = session_require(s, ACT_CODING_QUEUE, m)) != STATUS_OK)
 		return ret;
-	today(c.today);
+	date_today(c.today);
 	ret = db_coding_queue(s->c->db, queue_each, &c, m);
 	*late = c.late;
 	return ret;

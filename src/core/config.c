@@ -20,6 +20,7 @@
 
 #include "base/embedded.h"
 #include "base/privsep.h"
+#include "base/text.h"
 #include "base/userfile.h"
 /* CHARTROOM_DATA_DIR and CHARTROOM_SYSTEM_CONFIG, written by the Makefile
  * from DATADIR and SYSCONFDIR (make DATADIR=/srv/chartroom ...). */
@@ -150,6 +151,7 @@ static status_t set_one(const setting_t *s, const char *file, const char *val, c
 	char *dst = (char *)cfg + s->offset;
 	char *end = NULL;
 	long v;
+	msg_t why;
 
 	switch (s->type) {
 	case T_INT:
@@ -170,6 +172,8 @@ static status_t set_one(const setting_t *s, const char *file, const char *val, c
 	case T_STR:
 		if (strlen(val) >= s->size || (s->max && strlen(val) > (size_t)s->max))
 			return msg_fail(m, STATUS_CONFIG, "%s:%s: value too long", file, s->key);
+		if (text_check("The value", val, strlen(val), 0, &why) != STATUS_OK)
+			return msg_fail(m, STATUS_CONFIG, "%s:%s: %s", file, s->key, why.text);
 		if (strcmp(s->key, "mrn:prefix") == 0)
 			for (const char *p = val; *p; p++)
 				if (*p < 'A' || *p > 'Z')

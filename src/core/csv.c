@@ -46,7 +46,7 @@ static void skip_line(csv_t *c)
 
 status_t csv_next(csv_t *c, char ***fields, int *n, long *line, msg_t *m)
 {
-	int ch, quoted = 0, in_quotes = 0, nf = 0, any = 0;
+	int ch, quoted = 0, in_quotes = 0, nf = 0, any = 0, nul = 0;
 	long start;
 
 	if (!c->started) {
@@ -147,10 +147,19 @@ status_t csv_next(csv_t *c, char ***fields, int *n, long *line, msg_t *m)
 		}
 		if (c->len >= CSV_MAX_RECORD)
 			goto too_long;
+		if (ch == '\0' && !nul)
+			nul = nf; /* field nf (1-based) holds a NUL byte */
 		c->buf[c->len++] = (char)ch;
 		any = 1;
 	}
 	c->buf[c->len] = '\0';
+	if (nul) {
+		/* Fields are NUL-terminated strings: a NUL inside one would cut
+		 * it short without a word. The whole record is refused (and
+		 * already read to its end, so the next record is intact). */
+		msg_set(m, "line %ld: field %d contains a NUL byte (U+0000)", start, nul);
+		return STATUS_INVALID;
+	}
 	*fields = c->fields;
 	*n = nf;
 	return STATUS_OK;

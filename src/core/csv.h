@@ -19,8 +19,9 @@ void csv_free(csv_t *c);
 
 /* Next record: STATUS_OK with *n fields (valid until the next call),
  * STATUS_NOTFOUND at the end, STATUS_INVALID for a malformed record (a
- * quote left open, a stray quote, too many or too long fields) with msg
- * naming the line; the reader then skips to the next line. */
+ * quote left open, a stray quote, too many or too long fields, a NUL byte
+ * in a field) with msg naming the line; the reader then skips to the next
+ * line (to the end of the record for a NUL byte). */
 status_t csv_next(csv_t *c, char ***fields, int *n, long *line, msg_t *m);
 
 #endif

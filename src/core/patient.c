@@ -12,6 +12,7 @@
 #include <wchar.h>
 #include <wctype.h>
 
+#include "base/date.h"
 #include "base/text.h"
 #include "core/audit.h"
 #include "core/internal.h"
@@ -88,65 +89,19 @@ pfield_t patient_field_from_name(const char *name)
 
 /* ---- dates ------------------------------------------------------------ */
 
-static int leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in(int y, int mo)
-{
-	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	return mo == 2 && leap(y) ? 29 : d[mo - 1];
-}
-
-static void today_iso(char out[11])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
-/* Parse YYYY-MM-DD or M/D/YYYY into ISO; 0 on success, -1 wrong shape,
- * -2 not a real date. */
-static int parse_date(const char *in, char out[11])
-{
-	int y, mo, d, n = 0;
-	if (sscanf(in, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && in[n] == '\0' && n == 10) {
-		/* ok */
-	} else if (sscanf(in, "%2d/%2d/%4d%n", &mo, &d, &y, &n) == 3 && in[n] == '\0' &&
-		   strlen(strrchr(in, '/') + 1) == 4) {
-		/* ok */
-	} else {
-		return -1;
-	}
-	if (mo < 1 || mo > 12 || d < 1 || y < 1 || d > days_in(y, mo))
-		return -2;
-	snprintf(out, 11, "%04d-%02d-%02d", y % 10000, mo % 100, d % 100);
-	return 0;
-}
-
-/* "YYYY-MM-DD" into numbers; -1 if not that shape. */
-static int iso_split(const char *s, int *y, int *mo, int *d)
-{
-	for (int i = 0; i < 10; i++)
-		if ((i == 4 || i == 7) ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
-			return -1;
-	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	*mo = (s[5] - '0') * 10 + (s[6] - '0');
-	*d = (s[8] - '0') * 10 + (s[9] - '0');
-	return 0;
-}
+/* Dates are parsed by base/date.c, the one parser of every date input.
+ * Dates of birth and death are not in the future and not before this. */
+#define PATIENT_DATE_MIN "1880-01-01"
 
 int patient_age(const char *dob, const char *today)
 {
-	char t[11];
+	char t[DATE_ISO_SIZE];
 	int y, mo, d, ty, tm_, td, age;
 	if (!today) {
-		today_iso(t);
+		date_today(t);
 		today = t;
 	}
-	if (iso_split(dob, &y, &mo, &d) != 0 || iso_split(today, &ty, &tm_, &td) != 0)
+	if (date_split_iso(dob, &y, &mo, &d) != 0 || date_split_iso(today, &ty, &tm_, &td) != 0)
 		return -1;
 	age = ty - y;
 	if (tm_ < mo || (tm_ == mo && td < d))
@@ -157,7 +112,7 @@ int patient_age(const char *dob, const char *today)
 void patient_date_display(const config_t *cfg, const char *iso, char *out, size_t size)
 {
 	int y, mo, d;
-	if (cfg->date_format == DATE_US && sscanf(iso, "%4d-%2d-%2d", &y, &mo, &d) == 3)
+	if (cfg->date_format == DATE_US && date_split_iso(iso, &y, &mo, &d) == 0)
 		snprintf(out, size, "%02d/%02d/%04d", mo, d, y);
 	else
 		snprintf(out, size, "%s", iso);
@@ -217,15 +172,17 @@ static const char *clean_text(const char *in, char *out, size_t size, pkind_t ki
 		wchar_t wc;
 		int n = utf8_decode(s, &wc);
 		int ok;
+		/* The caller checked the text with base/text.h; blanks at the
+		 * ends (spaces, tabs) are trimmed here. */
 		if (n < 0)
 			return "is not valid UTF-8 text";
-		if (wc < 0x20 || wc == 0x7f || (wc >= 0x80 && wc < 0xa0))
-			return "contains a control character";
 		if (wc == ' ' || wc == '\t') {
 			space = 1;
 			s += n;
 			continue;
 		}
+		if (wc < 0x20 || wc == 0x7f || (wc >= 0x80 && wc < 0xa0))
+			return "contains a control character";
 		switch (kind) {
 		case PK_NAME:
 		case PK_PERSON:
@@ -347,9 +304,9 @@ int patient_mrn_valid(const config_t *cfg, const char *mrn)
 status_t patient_normalize_field(const config_t *cfg, pfield_t f, const char *in, char *out,
 				 msg_t *m)
 {
-	char buf[PATIENT_FIELD_MAX * 2], digits[32], today[11];
+	char buf[PATIENT_FIELD_MAX * 2], digits[32], today[DATE_ISO_SIZE];
 	const char *why, *label;
-	int rc;
+	status_t ret;
 
 	if ((unsigned)f >= PF_COUNT)
 		return msg_fail(m, STATUS_INVALID, "Unknown field.");
@@ -358,6 +315,15 @@ status_t patient_normalize_field(const config_t *cfg, pfield_t f, const char *in
 	if (strlen(in) >= sizeof buf - 1)
 		return msg_fail(m, STATUS_INVALID, "%s is too long (at most %d characters).", label,
 				fields[f].max);
+	{
+		/* Blanks around the value are trimmed; what is between must be
+		 * text that is safe to show (base/text.h), on one line. */
+		size_t a = strspn(in, " \t"), n = strlen(in);
+		while (n > a && (in[n - 1] == ' ' || in[n - 1] == '\t'))
+			n--;
+		if ((ret = text_check(label, in + a, n - a, 0, m)) != STATUS_OK)
+			return ret;
+	}
 	why = clean_text(in, buf, sizeof buf, fields[f].kind);
 	if (why)
 		return msg_fail(m, STATUS_INVALID, "%s %s.", label, why);
@@ -381,19 +347,10 @@ status_t patient_normalize_field(const config_t *cfg, pfield_t f, const char *in
 		break;
 	case PK_DOB:
 	case PK_DEATH:
-		rc = parse_date(buf, digits);
-		if (rc == -1)
-			return msg_fail(m, STATUS_INVALID,
-					"%s: '%s' is not a date; use YYYY-MM-DD or MM/DD/YYYY.", label,
-					buf);
-		if (rc == -2)
-			return msg_fail(m, STATUS_INVALID, "%s: %s is not a real date.", label, buf);
-		today_iso(today);
-		if (strcmp(digits, today) > 0)
-			return msg_fail(m, STATUS_INVALID, "%s %s is in the future.", label, buf);
-		if (strcmp(digits, "1880-01-01") < 0)
-			return msg_fail(m, STATUS_INVALID, "%s %s is too long ago to be right.",
-					label, buf);
+		date_today(today);
+		if ((ret = date_parse_msg(label, buf, PATIENT_DATE_MIN, today, digits, m)) !=
+		    STATUS_OK)
+			return ret;
 		snprintf(buf, sizeof buf, "%s", digits);
 		break;
 	case PK_SEX:
@@ -1011,6 +968,10 @@ status_t patient_open(session_t *s, const char *id_or_mrn, const char *btg_reaso
 	if ((ret = resolve(s, id_or_mrn, row, m)) != STATUS_OK)
 		goto cleanup;
 	btg = !session_may_see(s, row->prow, row->confidential);
+	if (btg && btg_reason &&
+	    (ret = text_check("The reason for access", btg_reason, strlen(btg_reason), 0, m)) !=
+		    STATUS_OK)
+		goto cleanup; /* it is audited and shown to the privacy officer */
 	if (btg && !reason_ok(btg_reason)) {
 		ret = msg_fail(m, STATUS_BTG_REQUIRED,
 			       "This chart is confidential. To open it, give the reason for access "

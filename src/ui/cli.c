@@ -10,6 +10,7 @@
 #include "ui/cli_internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -31,6 +32,7 @@
 #include "core/patient_search.h"
 #include "core/synth.h"
 #include "core/users.h"
+#include "base/date.h"
 #include "base/privsep.h"
 #include "base/text.h"
 
@@ -42,16 +44,49 @@
 
 int cli_fail(status_t st, const char *text)
 {
-	fprintf(stderr, "chartroom: %s\n", text);
+	cli_eprintf("chartroom: %s\n", text);
 	return status_exit_code(st);
 }
 
 int cli_usage_error(const char *usage, const char *why)
 {
 	if (why)
-		fprintf(stderr, "chartroom: %s\n", why);
-	fprintf(stderr, "usage: chartroom %s\n", usage);
+		cli_eprintf("chartroom: %s\n", why);
+	fprintf(stderr, "usage: chartroom %s\n", usage); /* the program's own text */
 	return 2;
+}
+
+/* Every line that can carry data (from the database, a file, an argument,
+ * the environment, or a message quoting any of them) is written through
+ * base/text.h, which shows control characters, C1 controls, bidi
+ * controls and broken UTF-8 escaped. */
+void cli_printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	text_vfprintf(stdout, TEXT_LINE, fmt, ap);
+	va_end(ap);
+}
+
+void cli_tsv(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	text_vfprintf(stdout, TEXT_TSV, fmt, ap);
+	va_end(ap);
+}
+
+void cli_eprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	text_vfprintf(stderr, TEXT_LINE, fmt, ap);
+	va_end(ap);
+}
+
+void cli_say(const char *text)
+{
+	cli_eprintf("%s\n", text);
 }
 
 int cli_wants_help(int argc, char **argv)
@@ -100,20 +135,6 @@ static int positionals(int argc, char **argv, const char *const *valued, char **
 	return n;
 }
 
-/* Strip control characters before text from the database reaches a
- * terminal (ARCHITECTURE.md "Terminal UI"). Tabs become spaces so the
- * tab-separated output stays parseable. */
-void cli_print_clean(const char *s)
-{
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '\t' || ch == '\n' || ch == '\r')
-			putchar(' ');
-		else if (ch >= 0x20 && ch != 0x7f)
-			putchar(ch);
-	}
-}
-
 /* Read one line into buf (guarded memory). From stdin with
  * --password-stdin; otherwise from the terminal with echo off. */
 static status_t read_secret(cli_t *c, const char *prompt, char *buf, size_t size, msg_t *m)
@@ -133,7 +154,7 @@ static status_t read_secret(cli_t *c, const char *prompt, char *buf, size_t size
 			close(tty);
 			return msg_fail(m, STATUS_ERR, "Cannot read from the terminal.");
 		}
-		fprintf(f, "%s", prompt);
+		text_fprintf(f, TEXT_LINE, "%s", prompt); /* it names the user */
 		fflush(f);
 		if (tcgetattr(tty, &old) == 0) {
 			quiet = old;
@@ -274,7 +295,7 @@ static int cmd_init(cli_t *c)
 	crypto_secure_text_free(pw);
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
-	fprintf(stderr, "%s\n", m.text);
+	cli_say(m.text);
 	printf("\nRECOVERY KEY (shown once; print it and keep it in the clinic's safe):\n\n"
 	       "    %s\n\n"
 	       "It unlocks every key in this database for emergency access\n"
@@ -324,7 +345,7 @@ cleanup:
 	clinic_close(clinic);
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
-	fprintf(stderr, "%s\n", m.text);
+	cli_say(m.text);
 	return 0;
 }
 
@@ -333,7 +354,7 @@ cleanup:
 static int print_user(const user_info_t *u, void *arg)
 {
 	(void)arg;
-	printf("%s\t%s\t%s\t%s\t%d\t", u->name, u->role,
+	cli_tsv("%s\t%s\t%s\t%s\t%d\t", u->name, u->role,
 	       u->damaged    ? "damaged"
 	       : u->disabled ? "disabled"
 	       : u->locked   ? "locked"
@@ -341,7 +362,7 @@ static int print_user(const user_info_t *u, void *arg)
 	       u->last_login[0] ? u->last_login : "never", u->failed_count);
 	for (int d = 0, first = 1; d < DOMAIN_COUNT; d++)
 		if (u->domains & DOMAIN_BIT(d)) {
-			printf("%s%s", first ? "" : ",", crypto_domain_name((domain_t)d));
+			cli_tsv("%s%s", first ? "" : ",", crypto_domain_name((domain_t)d));
 			first = 0;
 		}
 	/* Keys the role needs that a holder has yet to grant. */
@@ -434,7 +455,7 @@ cleanup:
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
 	if (m.text[0])
-		fprintf(stderr, "%s\n", m.text);
+		cli_say(m.text);
 	return 0;
 }
 
@@ -443,31 +464,9 @@ cleanup:
 static int print_entry(const audit_entry_t *e, void *arg)
 {
 	(void)arg;
-	printf("%" PRId64 "\t", e->seq);
-	cli_print_clean(e->ts);
-	putchar('\t');
-	cli_print_clean(e->user_name);
-	putchar('\t');
-	cli_print_clean(e->source);
-	putchar('\t');
-	cli_print_clean(e->action);
-	putchar('\t');
-	cli_print_clean(e->target);
-	putchar('\t');
-	cli_print_clean(e->outcome);
-	putchar('\t');
-	cli_print_clean(e->detail);
-	putchar('\n');
+	cli_tsv("%" PRId64 "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e->seq, e->ts, e->user_name,
+		e->source, e->action, e->target, e->outcome, e->detail);
 	return 0;
-}
-
-static int valid_date(const char *s)
-{
-	int y, mo, d;
-	char tail;
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) != 3)
-		return 0;
-	return y >= 1900 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
 }
 
 static int cmd_audit(cli_t *c)
@@ -489,7 +488,7 @@ static int cmd_audit(cli_t *c)
 	msg_t m;
 	status_t st;
 	int64_t count = 0, bad = 0;
-	char buf[128];
+	char buf[128], since_iso[DATE_ISO_SIZE];
 
 	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
@@ -510,8 +509,8 @@ static int cmd_audit(cli_t *c)
 		return cli_usage_error(usage, err ? "an option needs a value" : NULL);
 	if (!by)
 		by = user_filter; /* "audit list --user NAME", as documented */
-	if (since && !valid_date(since))
-		return cli_usage_error(usage, "--since takes a date as YYYY-MM-DD");
+	if (since && date_parse_msg("--since", since, NULL, NULL, since_iso, &m) != STATUS_OK)
+		return cli_usage_error(usage, m.text);
 	if (limit && (atoll(limit) <= 0 || strspn(limit, "0123456789") != strlen(limit)))
 		return cli_usage_error(usage, "--limit takes a positive number");
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
@@ -519,13 +518,13 @@ static int cmd_audit(cli_t *c)
 	if (strcmp(verb, "verify") == 0) {
 		st = audit_verify(s, anchor, &count, &bad, &m);
 		if (st == STATUS_OK)
-			printf("%s\n", m.text);
+			cli_printf("%s\n", m.text);
 	} else if (strcmp(verb, "anchor") == 0) {
 		st = audit_anchor(s, buf, sizeof buf, &m);
 		if (st == STATUS_OK)
-			printf("%s\n", buf);
+			cli_printf("%s\n", buf);
 	} else {
-		audit_query_t q = {by, since, NULL, limit ? atoll(limit) : 0, 0};
+		audit_query_t q = {by, since ? since_iso : NULL, NULL, limit ? atoll(limit) : 0, 0};
 		printf("seq\ttime\tuser\tsource\taction\ttarget\toutcome\tdetail\n");
 		st = audit_list(s, &q, print_entry, NULL, &m);
 	}
@@ -541,35 +540,32 @@ static int cmd_audit(cli_t *c)
 static void print_masked_ssn(const char *ssn)
 {
 	size_t n = strlen(ssn);
-	printf("%s", n >= 4 ? "***-**-" : "");
-	cli_print_clean(n >= 4 ? ssn + n - 4 : ssn);
+	cli_printf("%s%s", n >= 4 ? "***-**-" : "", n >= 4 ? ssn + n - 4 : ssn);
 }
 
 static void print_patient(const config_t *cfg, const patient_t *p)
 {
 	char date[32];
-	printf("%-20s %s\n", "id:", p->id);
+	cli_printf("%-20s %s\n", "id:", p->id);
 	for (int f = 0; f < PF_COUNT; f++) {
 		char label[64];
 		if (!*p->f[f])
 			continue;
 		snprintf(label, sizeof label, "%s:", patient_field_label((pfield_t)f));
-		printf("%-20s ", label);
+		cli_printf("%-20s ", label);
 		if (f == PF_SSN)
 			print_masked_ssn(p->f[f]);
 		else if (f == PF_DOB || f == PF_DEATH) {
 			patient_date_display(cfg, p->f[f], date, sizeof date);
-			printf("%s", date);
+			cli_printf("%s", date);
 			if (f == PF_DOB && !*p->f[PF_DEATH])
 				printf(" (age %d)", patient_age(p->f[f], NULL));
 		} else
-			cli_print_clean(p->f[f]);
+			cli_printf("%s", p->f[f]);
 		putchar('\n');
 	}
-	printf("%-20s %s\n", "Confidential:", p->confidential ? "yes" : "no");
-	printf("%-20s %d (saved %s by ", "Version:", p->version, p->updated);
-	cli_print_clean(p->updated_by);
-	printf(")\n");
+	cli_printf("%-20s %s\n", "Confidential:", p->confidential ? "yes" : "no");
+	cli_printf("%-20s %d (saved %s by %s)\n", "Version:", p->version, p->updated, p->updated_by);
 }
 
 /* A patient's fields as input (cli_input.h): every demographic field,
@@ -639,15 +635,9 @@ static void print_found(const patient_list_t *list)
 {
 	for (int i = 0; i < patient_list_count(list); i++) {
 		const patient_row_t *r = patient_list_row(list, i);
-		cli_print_clean(r->mrn);
-		putchar('\t');
-		cli_print_clean(r->last);
-		putchar('\t');
-		cli_print_clean(r->first);
-		putchar('\t');
-		cli_print_clean(r->middle);
-		printf("\t%s\t%d\t%s\t%s\t%s\n", r->dob, r->age, r->sex,
-		       r->confidential ? "confidential" : "", r->last_visit);
+		cli_tsv("%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r->mrn, r->last, r->first,
+			r->middle, r->dob, r->age, r->sex, r->confidential ? "confidential" : "",
+			r->last_visit);
 	}
 }
 
@@ -659,8 +649,8 @@ static void print_duplicates(session_t *s, const patient_t *p)
 	msg_t ignore;
 	if (patient_find_duplicates(s, p, dups, PATIENT_MATCH_MAX, &n, &ignore) == STATUS_OK)
 		for (int i = 0; i < n; i++)
-			fprintf(stderr, "  %-12s score %2d  %s  %s  %s  (%s)\n", dups[i].mrn,
-				dups[i].score, dups[i].name, dups[i].dob, dups[i].sex, dups[i].why);
+			cli_eprintf("  %-12s score %2d  %s  %s  %s  (%s)\n", dups[i].mrn,
+				    dups[i].score, dups[i].name, dups[i].dob, dups[i].sex, dups[i].why);
 	fprintf(stderr, "Use --register-anyway if this is a different person.\n");
 }
 
@@ -807,11 +797,11 @@ static int cmd_patient(cli_t *c)
 		in.p->confidential = confidential == 1;
 		st = patient_register(s, in.p, anyway, &bad, &m);
 		if (st == STATUS_CONFLICT) {
-			fprintf(stderr, "chartroom: %s\n", m.text);
+			cli_eprintf("chartroom: %s\n", m.text);
 			print_duplicates(s, in.p);
 			msg_clear(&m);
 		} else if (st == STATUS_OK) {
-			printf("%s\n", in.p->f[PF_MRN]);
+			cli_printf("%s\n", in.p->f[PF_MRN]);
 		}
 		goto done;
 	}
@@ -825,7 +815,7 @@ static int cmd_patient(cli_t *c)
 			st = patient_search(s, key, 200, &list, &m);
 		if (st == STATUS_OK) {
 			print_found(list);
-			fprintf(stderr, "%s\n", m.text);
+			cli_say(m.text);
 			msg_clear(&m);
 		}
 		sodium_memzero(query, sizeof query);
@@ -866,7 +856,7 @@ static int cmd_patient(cli_t *c)
 					text_copy(p->f[i + 1], sizeof p->f[i + 1], in.p->f[i + 1]);
 			st = patient_update(s, p, &bad, &m);
 			if (st == STATUS_OK)
-				printf("%s version %d\n", p->f[PF_MRN], p->version);
+				cli_printf("%s version %d\n", p->f[PF_MRN], p->version);
 		}
 	}
 done:
@@ -879,21 +869,21 @@ done:
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK) {
 		if (m.text[0])
-			fprintf(stderr, "chartroom: %s\n", m.text);
+			cli_eprintf("chartroom: %s\n", m.text);
 		if (st == STATUS_BTG_REQUIRED)
 			fprintf(stderr, "Give it in a 'reason' column with --from FILE or --from -, "
 					"or run the command at a terminal to be asked.\n");
 		return status_exit_code(st);
 	}
 	if (m.text[0])
-		fprintf(stderr, "%s\n", m.text);
+		cli_say(m.text);
 	return 0;
 }
 
 static void report_bad_row(long line, const char *reason, void *arg)
 {
 	(void)arg;
-	fprintf(stderr, "line %ld: %s\n", line, reason);
+	cli_eprintf("line %ld: %s\n", line, reason);
 }
 
 static int cmd_import(cli_t *c)
@@ -935,7 +925,7 @@ static int cmd_import(cli_t *c)
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
 	printf("%ld\n", rep.imported);
-	fprintf(stderr, "%s\n", m.text);
+	cli_say(m.text);
 	return 0;
 }
 
@@ -977,7 +967,7 @@ static int cmd_demo(cli_t *c)
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
-	fprintf(stderr, "%s\n", m.text);
+	cli_say(m.text);
 	return 0;
 }
 
@@ -1027,7 +1017,7 @@ int cli_run(const cli_globals_t *g, config_t *cfg, int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[0], commands[i].name) == 0)
 			return commands[i].run(&c);
-	fprintf(stderr, "chartroom: unknown command '%s'\n", argv[0]);
+	cli_eprintf("chartroom: unknown command '%s'\n", argv[0]);
 	cli_usage(stderr);
 	return 2;
 }

@@ -106,7 +106,7 @@ static int finish(run_t *r, status_t st)
 	if (st != STATUS_OK)
 		return cli_fail(st, r->m.text);
 	if (r->m.text[0])
-		fprintf(stderr, "%s\n", r->m.text);
+		cli_say(r->m.text);
 	return 0;
 }
 
@@ -166,15 +166,8 @@ static char *read_file(const char *path, msg_t *m)
 static int print_encounter(const encounter_info_t *e, void *arg)
 {
 	(void)arg;
-	printf("%lld\t%s\t", (long long)e->erow, e->start);
-	cli_print_clean(e->type);
-	putchar('\t');
-	cli_print_clean(e->provider);
-	putchar('\t');
-	cli_print_clean(e->location);
-	printf("\t%s\t%s\t", e->status, e->coding_status);
-	cli_print_clean(e->reason);
-	putchar('\n');
+	cli_tsv("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)e->erow, e->start, e->type,
+		e->provider, e->location, e->status, e->coding_status, e->reason);
 	return 0;
 }
 
@@ -415,16 +408,15 @@ static void print_note(const note_info_t *n)
 		       (long long)n->addendum_of);
 	else
 		printf("--- note %lld (encounter %lld)", (long long)n->nrow, (long long)n->erow);
-	printf(" by %s, %s; ", n->author, n->created);
+	cli_printf(" by %s, %s; ", n->author, n->created);
 	if (strcmp(n->status, "signed") == 0)
-		printf("signed by %s at %s\n", n->signed_by, n->signed_at);
+		cli_printf("signed by %s at %s\n", n->signed_by, n->signed_at);
 	else
 		printf("DRAFT (version %d, unsigned)\n", n->version);
 	if (n->body) {
-		/* Keep line breaks, drop other control characters. */
-		for (const char *p = n->body; *p; p++)
-			if (*p == '\n' || (unsigned char)*p >= 0x20)
-				putchar(*p);
+		/* Multi-line: line breaks and tabs kept, everything else
+		 * unsafe shown escaped. */
+		text_fputs(n->body, TEXT_MULTILINE, stdout);
 		putchar('\n');
 	}
 }
@@ -505,33 +497,28 @@ int cli_cmd_note(cli_t *c)
 static int print_item(const chart_item_t *it, void *arg)
 {
 	(void)arg;
-	printf("  %-5lld ", (long long)it->row);
-	cli_print_clean(it->text);
+	cli_printf("  %-5lld %s", (long long)it->row, it->text);
 	if (it->kind == CHART_ALLERGY) {
-		printf(" | reaction: ");
-		cli_print_clean(*it->text2 ? it->text2 : "-");
-		printf(" | %s", it->code);
+		cli_printf(" | reaction: %s | %s", *it->text2 ? it->text2 : "-", it->code);
 	} else if (it->kind == CHART_MEDICATION) {
-		printf(" | ");
-		cli_print_clean(it->text2);
-		printf(" %s %s", it->code, it->extra);
+		cli_printf(" | %s %s %s", it->text2, it->code, it->extra);
 		if (*it->date1)
-			printf(" | from %s", it->date1);
+			cli_printf(" | from %s", it->date1);
 		if (*it->date2)
-			printf(" to %s", it->date2);
+			cli_printf(" to %s", it->date2);
 	} else {
-		printf(" | %s", *it->code ? it->code : "(no code)");
+		cli_printf(" | %s", *it->code ? it->code : "(no code)");
 		if (*it->date1)
-			printf(" | onset %s", it->date1);
+			cli_printf(" | onset %s", it->date1);
 	}
-	printf(" | %s\n", it->status);
+	cli_printf(" | %s\n", it->status);
 	return 0;
 }
 
 static int print_vitals(const vitals_row_t *v, void *arg)
 {
 	(void)arg;
-	printf("  %s enc %lld:", v->taken, (long long)v->erow);
+	cli_printf("  %s enc %lld:", v->taken, (long long)v->erow);
 	if (v->systolic >= 0)
 		printf(" BP %d/%d", v->systolic, v->diastolic);
 	if (v->pulse >= 0)
@@ -548,7 +535,7 @@ static int print_vitals(const vitals_row_t *v, void *arg)
 		printf(" Wt %.1fkg/%.1flb", v->weight_kg, v->weight_kg / 0.45359237);
 	if (v->bmi >= 0)
 		printf(" BMI %.1f", v->bmi);
-	printf(" (%s)\n", v->recorded_by);
+	cli_printf(" (%s)\n", v->recorded_by);
 	return 0;
 }
 
@@ -608,11 +595,11 @@ int cli_cmd_chart(cli_t *c)
 	if ((st = cli_btg_reason(r.s, c->argv[2], &why, &r.m)) == STATUS_OK)
 		st = patient_open(r.s, c->argv[2], why.given ? r.reason : NULL, p, &r.m);
 	if (st == STATUS_OK) {
-		printf("%s, %s %s  %s  DOB %s  %s%s\n", p->f[PF_LAST], p->f[PF_FIRST],
-		       p->f[PF_MIDDLE], p->f[PF_MRN], p->f[PF_DOB], p->f[PF_SEX],
-		       p->confidential ? "  CONFIDENTIAL" : "");
+		cli_printf("%s, %s %s  %s  DOB %s  %s%s\n", p->f[PF_LAST], p->f[PF_FIRST],
+			   p->f[PF_MIDDLE], p->f[PF_MRN], p->f[PF_DOB], p->f[PF_SEX],
+			   p->confidential ? "  CONFIDENTIAL" : "");
 		if (clinical_banner(r.s, p->id, banner, sizeof banner, &r.m) == STATUS_OK)
-			printf("%s\n", banner);
+			cli_printf("%s\n", banner);
 		msg_clear(&r.m);
 	}
 #define SHOW(name) (st == STATUS_OK && (!want || strcmp(want, name) == 0))
@@ -620,9 +607,7 @@ int cli_cmd_chart(cli_t *c)
 		printf("[demographics]\n");
 		for (int f = PF_ADDR1; f < PF_COUNT; f++)
 			if (*p->f[f] && f != PF_SSN) {
-				printf("  %s: ", patient_field_label((pfield_t)f));
-				cli_print_clean(p->f[f]);
-				putchar('\n');
+				cli_printf("  %s: %s\n", patient_field_label((pfield_t)f), p->f[f]);
 			}
 	}
 	if (!session_can(r.s, ACT_CLINICAL_VIEW)) {

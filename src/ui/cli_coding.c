@@ -49,14 +49,14 @@ static int done(clinic_t *clinic, session_t *s, status_t st, msg_t *m)
 	if (st != STATUS_OK)
 		return cli_fail(st, m->text);
 	if (m->text[0])
-		fprintf(stderr, "%s\n", m->text);
+		cli_say(m->text);
 	return 0;
 }
 
 static int print_version(const codeset_info_t *v, void *arg)
 {
 	(void)arg;
-	printf("%s\t%s\t%s\t%s\t%lld\t%lld\t%s\n", v->system, v->version, v->effective,
+	cli_tsv("%s\t%s\t%s\t%s\t%lld\t%lld\t%s\n", v->system, v->version, v->effective,
 	       *v->until ? v->until : "current", (long long)v->codes, (long long)v->billable,
 	       v->imported_by);
 	return 0;
@@ -65,9 +65,7 @@ static int print_version(const codeset_info_t *v, void *arg)
 static int print_hit(const code_hit_t *h, void *arg)
 {
 	(void)arg;
-	printf("%s\t%s\t", h->code, h->billable ? "billable" : "header");
-	cli_print_clean(h->desc);
-	putchar('\n');
+	cli_tsv("%s\t%s\t%s\n", h->code, h->billable ? "billable" : "header", h->desc);
 	return 0;
 }
 
@@ -89,7 +87,7 @@ int cli_cmd_codes(cli_t *c)
 	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
 		       "  import         load a code file as one version (one transaction; the same\n"
-		       "                 file again is a no-op; a bad line is refused by number).\n"
+		       "                 file again is a no-op; a bad line is refused as FILE:LINE).\n"
 		       "                 icd10cm: the CMS order file; hcpcs: the CMS fixed-width\n"
 		       "                 file; cpt: your licensed list as code,description CSV\n"
 		       "  list-versions  system, version, effective, until, codes, billable\n"
@@ -143,34 +141,28 @@ int cli_cmd_codes(cli_t *c)
 static int print_queue(const coding_queue_row_t *q, void *arg)
 {
 	(void)arg;
-	printf("%lld\t%s\t%s\t%d\t", (long long)q->erow, q->date, q->closed, q->days_waiting);
-	cli_print_clean(q->provider);
-	putchar('\t');
-	cli_print_clean(q->type);
-	printf("\t%s%s\n", q->status, q->late ? "\tLATE" : "");
+	cli_tsv("%lld\t%s\t%s\t%d\t%s\t%s\t%s", (long long)q->erow, q->date, q->closed,
+		q->days_waiting, q->provider, q->type, q->status);
+	printf("%s\n", q->late ? "\tLATE" : ""); /* a column of its own, not data */
 	return 0;
 }
 
 static void print_coding(const coding_t *k)
 {
-	printf("encounter %lld  date of service %s  provider %s  coding %s\n", (long long)k->erow,
-	       k->date, k->provider, k->status);
-	for (int i = 0; i < k->ndx; i++) {
-		printf("  dx %d%s %s ", i + 1, i == 0 ? " (primary)" : "", k->dx[i].code);
-		cli_print_clean(k->dx[i].desc);
-		putchar('\n');
-	}
+	cli_printf("encounter %lld  date of service %s  provider %s  coding %s\n",
+		   (long long)k->erow, k->date, k->provider, k->status);
+	for (int i = 0; i < k->ndx; i++)
+		cli_printf("  dx %d%s %s %s\n", i + 1, i == 0 ? " (primary)" : "", k->dx[i].code,
+			   k->dx[i].desc);
 	for (int i = 0; i < k->npx; i++) {
 		const coding_px_t *p = &k->px[i];
-		printf("  px %d %s %s", i + 1, p->system, p->code);
+		cli_printf("  px %d %s %s", i + 1, p->system, p->code);
 		for (int j = 0; j < p->nmod; j++)
-			printf("-%s", p->modifiers[j]);
+			cli_printf("-%s", p->modifiers[j]);
 		printf(" x%d ->", p->units);
 		for (int j = 0; j < p->npointers; j++)
 			printf(" %d", p->pointers[j]);
-		putchar(' ');
-		cli_print_clean(p->desc);
-		putchar('\n');
+		cli_printf(" %s\n", p->desc);
 	}
 }
 

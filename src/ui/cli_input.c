@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "base/text.h"
 #include "base/userfile.h"
 #include "core/csv.h"
 #include "core/patient.h"
@@ -41,8 +42,8 @@ int cli_refuse_phi(cli_t *c, const char *usage, const char *const *options, int 
 			phi = 1;
 		if (phi) {
 			/* the option as typed, never its value */
-			fprintf(stderr, "chartroom: %.*s: %s\n",
-				(int)strcspn(c->argv[i], "="), c->argv[i], CLI_PHI_REFUSED);
+			text_fprintf(stderr, TEXT_LINE, "chartroom: %.*s: %s\n",
+				     (int)strcspn(c->argv[i], "="), c->argv[i], CLI_PHI_REFUSED);
 			fprintf(stderr, "usage: chartroom %s\n", usage);
 			return 2;
 		}
@@ -69,7 +70,8 @@ status_t cli_read_line(const char *prompt, char *buf, size_t cap, msg_t *m)
 {
 	size_t n;
 	if (isatty(STDIN_FILENO)) {
-		fprintf(stderr, "%s", prompt);
+		/* A prompt may show a stored value: escaped (base/text.h). */
+		text_fputs(prompt, TEXT_LINE, stderr);
 		fflush(stderr);
 	}
 	if (!fgets(buf, (int)cap, stdin)) {

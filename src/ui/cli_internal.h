@@ -27,8 +27,16 @@ int cli_usage_error(const char *usage, const char *why);
 int cli_wants_help(int argc, char **argv);
 /* The value after "--name", or NULL; *err set when the value is missing. */
 const char *cli_opt(int argc, char **argv, const char *name, int *err);
-/* Print text from the database with control characters removed. */
-void cli_print_clean(const char *s);
+/* Output that may carry data: printf to stdout with every %s argument
+ * escaped by base/text.h (one line: newline and tab shown as \n, \t). */
+void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same for tab-separated output: a value's tab, newline, carriage
+ * return and backslash are "\t", "\n", "\r", "\\". */
+void cli_tsv(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same to stderr. */
+void cli_eprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A message for people on stderr, escaped, with a newline. */
+void cli_say(const char *text);
 /* Open the database and sign on as the acting user (password from the
  * terminal or --password-stdin). */
 status_t cli_sign_on(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m);

@@ -52,9 +52,7 @@ static void print_matrix(const config_t *cfg)
 	printf("\nwhere each role's actions come from:\n");
 	for (int r = 0; r < ROLE_COUNT; r++) {
 		origin_text(cfg, &cfg->role_origin[r], from, sizeof from);
-		printf("%-10s ", perm_role_name((role_t)r));
-		cli_print_clean(from);
-		putchar('\n');
+		cli_printf("%-10s %s\n", perm_role_name((role_t)r), from);
 	}
 }
 
@@ -238,11 +236,7 @@ int cli_cmd_policy(cli_t *c)
 			key[strcspn(key, ":")] = '.';
 			config_setting_value(cfg, i, value, sizeof value);
 			origin_text(cfg, &cfg->setting_origin[i], from, sizeof from);
-			printf("%s\t", key);
-			cli_print_clean(value);
-			putchar('\t');
-			cli_print_clean(from);
-			putchar('\n');
+			cli_tsv("%s\t%s\t%s\n", key, value, from);
 		}
 		msg_clear(&m);
 	} else {
@@ -277,7 +271,7 @@ static int print_need(const keys_need_t *n, void *arg)
 	char keys[64];
 	(void)arg;
 	domains_text(n->missing, keys, sizeof keys);
-	printf("%s\t%s\t%s\n", n->user, n->role, keys);
+	cli_tsv("%s\t%s\t%s\n", n->user, n->role, keys);
 	return 0;
 }
 

@@ -1,55 +1,71 @@
-/* draw.c - cleaned, clipped text output and date display. */
+/* draw.c - escaped, clipped text output and date display. Every unit of
+ * text is classified by base/text.h: what is unsafe for a terminal is
+ * drawn as its escape ("\x1b", "\u202e"), never written raw. */
 #include "ui/draw.h"
 
 #include <langinfo.h>
 #include <stdio.h>
 #include <string.h>
+#include <wchar.h>
 
-/* Decode the next character of s (at most n bytes). Returns the bytes
- * used (>= 1) and sets *wc; an invalid or cut sequence uses one byte and
- * gives '?'. *skip is set for characters that must not be shown. */
-static size_t next_char(const char *s, size_t n, wchar_t *wc, int *skip)
+#include "base/text.h"
+
+/* One unit of text as it is drawn: a character with its columns, or the
+ * ASCII escape that stands for it (base/text.h decides what is unsafe).
+ * A character the locale cannot convert or the terminal cannot print
+ * (wcwidth < 0) is shown as its "\uXXXX" escape too. In multi-line text
+ * a tab is drawn as one space. */
+typedef struct drawn {
+	size_t used; /* bytes of the source */
+	wchar_t wc;  /* when esc_len == 0 */
+	int cols;
+	char esc[12];
+	size_t esc_len;
+} drawn_t;
+
+static void next_drawn(const char *s, size_t n, int multiline, drawn_t *d)
 {
-	mbstate_t st;
-	size_t used;
-	memset(&st, 0, sizeof st);
-	used = mbrtowc(wc, s, n, &st);
-	*skip = 0;
-	if (used == (size_t)-1 || used == (size_t)-2 || used == 0) {
-		*wc = L'?';
-		return 1;
+	text_unit_t u;
+	text_unit(s, n, &u);
+	d->used = u.len;
+	d->esc_len = 0;
+	if (u.cls == TEXT_PRINT) {
+		if (u.cp < 0x80) {
+			d->wc = (wchar_t)u.cp;
+			d->cols = 1;
+			return;
+		} else {
+			mbstate_t st;
+			wchar_t wc;
+			memset(&st, 0, sizeof st);
+			if (mbrtowc(&wc, s, u.len, &st) == u.len && wcwidth(wc) >= 0) {
+				d->wc = wc;
+				d->cols = wcwidth(wc);
+				return;
+			}
+			d->esc_len = text_escape_cp(u.cp, d->esc);
+		}
+	} else if (multiline && u.cls == TEXT_TAB) {
+		d->wc = L' ';
+		d->cols = 1;
+		return;
+	} else {
+		d->esc_len = text_unit_show(&u, s, TEXT_LINE, d->esc);
 	}
-	/* Controls (C0, DEL, C1) and anything the terminal cannot print. */
-	if (*wc < 0x20 || (*wc >= 0x7f && *wc < 0xa0) || iswcntrl((wint_t)*wc) || wcwidth(*wc) < 0)
-		*skip = 1;
-	return used;
+	d->cols = (int)d->esc_len;
+}
+
+size_t draw_char(const char *s, size_t n, int *cols)
+{
+	drawn_t d;
+	next_drawn(s, n, 0, &d);
+	*cols = d.cols;
+	return d.used;
 }
 
 void draw_clean(char *dst, size_t size, const char *src)
 {
-	size_t o = 0, n = src ? strlen(src) : 0;
-	if (!size)
-		return;
-	while (src && n > 0) {
-		wchar_t wc;
-		int skip;
-		size_t used = next_char(src, n, &wc, &skip);
-		if (!skip) {
-			/* A replaced byte becomes one '?'; a good one is copied. */
-			int bad = (wc == L'?' && *src != '?');
-			size_t len = bad ? 1 : used;
-			if (o + len + 1 > size)
-				break;
-			if (bad)
-				dst[o] = '?';
-			else
-				memcpy(dst + o, src, used);
-			o += len;
-		}
-		src += used;
-		n -= used;
-	}
-	dst[o] = '\0';
+	text_escape(dst, size, src, TEXT_LINE);
 }
 
 int draw_width(const char *text)
@@ -57,13 +73,11 @@ int draw_width(const char *text)
 	int cols = 0;
 	size_t n = text ? strlen(text) : 0;
 	while (text && n > 0) {
-		wchar_t wc;
-		int skip;
-		size_t used = next_char(text, n, &wc, &skip);
-		if (!skip)
-			cols += wcwidth(wc) > 0 ? wcwidth(wc) : 0;
-		text += used;
-		n -= used;
+		drawn_t d;
+		next_drawn(text, n, 0, &d);
+		cols += d.cols;
+		text += d.used;
+		n -= d.used;
 	}
 	return cols;
 }
@@ -77,22 +91,20 @@ int draw_text(WINDOW *w, int y, int x, int width, const char *text, int pad)
 	if (wmove(w, y, x) == ERR)
 		return 0;
 	while (text && n > 0) {
-		wchar_t wc;
-		int skip, cw;
-		size_t used = next_char(text, n, &wc, &skip);
-		text += used;
-		n -= used;
-		if (skip)
-			continue;
-		cw = wcwidth(wc);
-		if (cw < 0)
-			continue;
-		if (cols + cw > width)
+		drawn_t d;
+		next_drawn(text, n, 0, &d);
+		text += d.used;
+		n -= d.used;
+		if (cols + d.cols > width)
 			break;
-		if (cw == 0 && cols == 0)
-			continue; /* a combining mark with nothing to combine with */
-		waddnwstr(w, &wc, 1);
-		cols += cw;
+		if (d.esc_len) {
+			waddnstr(w, d.esc, (int)d.esc_len); /* ASCII only */
+		} else {
+			if (d.cols == 0 && cols == 0)
+				continue; /* a combining mark with nothing to combine with */
+			waddnwstr(w, &d.wc, 1);
+		}
+		cols += d.cols;
 	}
 	while (pad && cols < width) {
 		waddch(w, ' ');
@@ -138,28 +150,25 @@ int draw_wrap(const char *text, int width, void (*fn)(const char *line, int n, v
 		size_t o = 0, brk_in = 0, brk_out = 0, i = 0;
 		int cols = 0;
 		while (i < n && text[i] != '\n') {
-			wchar_t wc;
-			int skip, cw;
-			size_t used = next_char(text + i, n - i, &wc, &skip);
-			cw = skip ? 0 : wcwidth(wc);
-			if (cw < 0)
-				cw = 0;
-			if (cols + cw > width || o + used + 1 >= sizeof line)
+			drawn_t d;
+			size_t k;
+			next_drawn(text + i, n - i, 1, &d);
+			k = d.esc_len ? d.esc_len : d.wc == L' ' ? 1 : d.used;
+			if (cols + d.cols > width || o + k + 1 >= sizeof line)
 				break;
-			if (!skip) {
-				if (wc == L'?' && text[i] != '?')
-					line[o++] = '?';
-				else {
-					memcpy(line + o, text + i, used);
-					o += used;
-				}
-				cols += cw;
-				if (wc == L' ') {
-					brk_in = i + used;
-					brk_out = o - 1;
-				}
+			if (d.esc_len)
+				memcpy(line + o, d.esc, d.esc_len);
+			else if (d.wc == L' ')
+				line[o] = ' '; /* a space, or a tab drawn as one */
+			else
+				memcpy(line + o, text + i, d.used);
+			o += k;
+			cols += d.cols;
+			i += d.used;
+			if (!d.esc_len && d.wc == L' ') {
+				brk_in = i;
+				brk_out = o - 1;
 			}
-			i += used;
 		}
 		if (i < n && text[i] != '\n' && brk_in > 0) {
 			/* Break at the last space instead of inside a word. */
@@ -173,9 +182,12 @@ int draw_wrap(const char *text, int width, void (*fn)(const char *line, int n, v
 		if (i < n && text[i] == '\n') {
 			i++; /* a hard break keeps the next line's indentation */
 		} else {
-			if (i == 0) /* a character wider than the line: drop it */
-				i = 1;
-			while (i < n && text[i] == ' ')
+			if (i == 0) { /* a character wider than the line: drop it */
+				drawn_t d;
+				next_drawn(text, n, 1, &d);
+				i = d.used;
+			}
+			while (i < n && (text[i] == ' ' || text[i] == '\t'))
 				i++; /* no leading blanks on a wrapped line */
 		}
 		text += i;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "core/audit.h"
 #include "ui/draw.h"
 #include "ui/theme.h"
@@ -120,7 +121,7 @@ static int take_entry(const audit_entry_t *e, void *arg)
 	draw_clean(r->target, sizeof r->target, e->target);
 	draw_clean(r->outcome, sizeof r->outcome, e->outcome);
 	if (e->detail[0]) {
-		r->detail_len = strlen(e->detail) + 1;
+		r->detail_len = TEXT_ESCAPED_MAX(strlen(e->detail)); /* room for every escape */
 		if ((r->detail = malloc(r->detail_len)))
 			draw_clean(r->detail, r->detail_len, e->detail);
 	}

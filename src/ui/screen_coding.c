@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/date.h"
+#include "base/text.h"
 #include "core/coding.h"
 #include "ui/draw.h"
 #include "ui/theme.h"
@@ -53,7 +55,9 @@ int64_t screen_coding_arg(const ui_t *ui)
 void screen_coding_date(ui_t *ui, char *buf, size_t size, const char *ymd)
 {
 	int y, mo, d;
-	if (sscanf(ymd, "%4d-%2d-%2d", &y, &mo, &d) != 3)
+	char day[DATE_ISO_SIZE];
+	text_copy(day, sizeof day, ymd); /* a stored date, or the date of a time */
+	if (date_split_iso(day, &y, &mo, &d) != 0)
 		draw_clean(buf, size, ymd);
 	else if (ui_config(ui)->date_format == DATE_US)
 		snprintf(buf, size, "%02d/%02d/%04d", mo, d, y);

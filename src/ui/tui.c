@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/privsep.h"
+#include "base/text.h"
 #include "base/userfile.h"
 #include "core/clinic.h"
 #include "core/perm.h"
@@ -869,12 +870,12 @@ int tui_run(const config_t *cfg, const char *db_path)
 	/* Everything that can be wrong with the set-up is reported before
 	 * curses takes the screen. */
 	if ((st = keymap_new(cfg, &ui->km, &m)) != STATUS_OK) {
-		fprintf(stderr, "chartroom: %s\n", m.text);
+		text_fprintf(stderr, TEXT_LINE, "chartroom: %s\n", m.text);
 		rc = status_exit_code(st);
 		goto cleanup;
 	}
 	if ((st = clinic_open(db_path, cfg, &ui->clinic, &m)) != STATUS_OK) {
-		fprintf(stderr, "chartroom: %s\n", m.text);
+		text_fprintf(stderr, TEXT_LINE, "chartroom: %s\n", m.text);
 		rc = status_exit_code(st);
 		goto cleanup;
 	}
@@ -888,7 +889,7 @@ int tui_run(const config_t *cfg, const char *db_path)
 	for (handlers = 0; handlers < 3; handlers++)
 		sigaction(sigs[handlers], &sa, &old[handlers]);
 	if (start_terminal(ui, &m) != 0) {
-		fprintf(stderr, "chartroom: %s\n", m.text);
+		text_fprintf(stderr, TEXT_LINE, "chartroom: %s\n", m.text);
 		rc = 2;
 		goto cleanup;
 	}
@@ -952,7 +953,7 @@ cleanup:
 	stop_terminal(ui);
 	/* The terminal is ours again: now a fatal message can be read. */
 	if (ui->fatal)
-		fprintf(stderr, "chartroom: %s\n", ui->fatal_msg.text);
+		text_fprintf(stderr, TEXT_LINE, "chartroom: %s\n", ui->fatal_msg.text);
 	for (int i = 0; i < handlers; i++)
 		sigaction(sigs[i], &old[i], NULL);
 	clinic_close(ui->clinic);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "core/crypto.h"
 #include "ui/draw.h"
 #include "ui/theme.h"
@@ -44,22 +45,11 @@ void editor_clear(ui_editor_t *e)
 	e->laid = 0;
 }
 
-/* Bytes and screen width of the character at s. */
+/* Bytes and screen width of the character at s, as draw_text shows it
+ * (an unsafe one as its escape, so the cursor lands where it is drawn). */
 static size_t char_at(const char *s, size_t n, int *cols)
 {
-	mbstate_t st;
-	wchar_t wc;
-	size_t used;
-	memset(&st, 0, sizeof st);
-	used = mbrtowc(&wc, s, n, &st);
-	if (used == 0 || used > n) {
-		*cols = 1; /* a bad byte, drawn as '?' */
-		return 1;
-	}
-	*cols = wcwidth(wc);
-	if (*cols < 0)
-		*cols = 0; /* not drawn (draw.c strips it) */
-	return used;
+	return draw_char(s, n, cols);
 }
 
 int editor_set(ui_editor_t *e, const char *text)
@@ -77,6 +67,11 @@ int editor_set(ui_editor_t *e, const char *text)
 	}
 	memcpy(e->buf, text, n);
 	e->buf[n] = '\0';
+	/* A tab (a note written elsewhere) is edited as a space, as the Tab
+	 * key types spaces. */
+	for (size_t i = 0; i < n; i++)
+		if (e->buf[i] == '\t')
+			e->buf[i] = ' ';
 	e->len = n;
 	return n < len;
 }
@@ -278,6 +273,14 @@ static unsigned insert_char(ui_t *ui, ui_editor_t *e, wint_t ch)
 	mbstate_t st;
 	size_t n;
 	unsigned r;
+	if (ch >= 0x80 && text_cp_class((uint32_t)ch) != TEXT_PRINT) {
+		/* A C1 or bidi control, pasted or typed: refused here as core
+		 * refuses it on save (a C0 control is a key, ignored below). */
+		ui_message(ui, UI_MSG_WARN,
+			   "U+%04X cannot be typed: it is a control or bidirectional character.",
+			   (unsigned)ch);
+		return UI_HANDLED;
+	}
 	if (!iswprint(ch) || wcwidth((wchar_t)ch) < 0)
 		return UI_HANDLED;
 	memset(&st, 0, sizeof st);
@@ -453,8 +456,10 @@ void editor_draw(ui_t *ui, ui_editor_t *e, WINDOW *w, int y, int x, int h, int w
 		if (n >= sizeof line)
 			n = sizeof line - 1;
 		memcpy(line, e->buf + from, n);
+		if (n && line[n - 1] == '\n')
+			n--; /* the line's break is not drawn */
 		line[n] = '\0';
-		draw_text(w, y + r, x, width, line, 0); /* a '\n' is stripped */
+		draw_text(w, y + r, x, width, line, 0);
 	}
 	explicit_bzero(line, sizeof line);
 	if (focus && !e->readonly && cl >= e->top && cl < e->top + h)

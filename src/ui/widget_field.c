@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "core/crypto.h"
 #include "ui/draw.h"
 #include "ui/theme.h"
@@ -96,6 +97,15 @@ static unsigned insert(ui_t *ui, ui_field_t *f, wint_t ch)
 	size_t n;
 	unsigned ret = UI_REDRAW;
 
+	if (!f->secret && ch >= 0x80 &&
+	    text_cp_class((uint32_t)ch) != TEXT_PRINT) {
+		/* A C1 or bidi control, pasted or typed: refused here as core
+		 * refuses it on save (a C0 control is a key, ignored below). */
+		ui_message(ui, UI_MSG_WARN,
+			   "U+%04X cannot be typed: it is a control or bidirectional character.",
+			   (unsigned)ch);
+		return UI_HANDLED;
+	}
 	if (!iswprint(ch) || (!f->secret && wcwidth((wchar_t)ch) < 1))
 		return UI_HANDLED;
 	memset(&st, 0, sizeof st);

@@ -31,7 +31,7 @@ head -100 "$ICD/icd10cm_order_2026.txt" > "$T/bad.txt"
 printf '00101 E11X!!  1 Broken line\r\n' >> "$T/bad.txt"
 n_before=$(sql "select count(*) from codes")
 out=$(H codes import icd10cm "$T/bad.txt" --version BAD --effective 2026-10-01 2>&1)
-check "a malformed file is refused with its line number" sh -c "printf '%s' \"\$1\" | grep -q 'line 101'" _ "$out"
+check "a malformed file is refused as FILE:LINE" sh -c "printf '%s' \"\$1\" | grep -qF '$T/bad.txt:101: '" _ "$out"
 check "and nothing changed" sh -c "[ '$(sql "select count(*) from codes")' = '$n_before' ] && [ '$(sql "select count(*) from code_versions where version = 'BAD'")' = 0 ]"
 H codes import icd10cm "$ICD/icd10cm_order_2026.txt" --version FY2027 --effective 2026/10/01 >/dev/null 2>&1
 check "a malformed effective date is refused" [ $? -eq 1 ]
@@ -67,7 +67,7 @@ check "a header's children are listed" sh -c "printf '%s' \"\$1\" | grep -q '^E1
 H codes import hcpcs "$ROOT/assets/codes/hcpcs-sample.txt" --version 2026 --effective 2025-01-01 >/dev/null 2>&1
 printf 'code,description\n99213,Office visit (test fixture)\n9921X,Bad\n' > "$T/cpt.csv"
 out=$(H codes import cpt "$T/cpt.csv" --version 2026 --effective 2025-01-01 2>&1)
-check "a CPT CSV with a bad code is refused by line" sh -c "printf '%s' \"\$1\" | grep -q 'line 3'" _ "$out"
+check "a CPT CSV with a bad code is refused by FILE:LINE" sh -c "printf '%s' \"\$1\" | grep -qF '$T/cpt.csv:3: '" _ "$out"
 printf 'code,description\n99213,"Office visit, established (test fixture)"\n' > "$T/cpt.csv"
 H codes import cpt "$T/cpt.csv" --version 2026 --effective 2025-01-01 >/dev/null 2>&1
 check "a clinic's CPT list imports from CSV" [ "$(sql "select codes from code_versions where system = 'cpt'")" = 1 ]

@@ -2,9 +2,9 @@
 # test_tui_terminal.sh - the terminal side: colour and monochrome
 # (NO_COLOR, [ui] color = never), the terminal restored on quit and on
 # SIGTERM, SIGHUP and Ctrl-C (each signing off in the audit trail), text
-# from the database stripped of control characters, UTF-8, over-long
-# input, and the screen dump for tests (CHARTROOM_SCREEN_DUMP), which
-# only the test build (chartroom-test) has.
+# from the database shown escaped (never raw control characters), UTF-8,
+# over-long input, and the screen dump for tests (CHARTROOM_SCREEN_DUMP),
+# which only the test build (chartroom-test) has.
 . "$(dirname "$0")/lib.sh"
 e2e_setup
 
@@ -82,12 +82,14 @@ for sig in TERM HUP INT; do
 	tui_stop
 done
 
-# -- text from the database: control characters stripped, UTF-8 kept
-sql "update meta set value = 'Clínica Ñandú' || char(27) || '[2J' || char(7) || char(155) || ' Süd' where key = 'clinic_name'"
+# -- text from the database: control characters shown escaped, UTF-8 kept
+sql "update meta set value = 'Clínica Ñandú' || char(27) || '[2J' || char(7) || char(155) || char(8238) || ' Süd' where key = 'clinic_name'"
 tui_start_env utf8 LANG=C.UTF-8 LC_ALL=C.UTF-8
-expect "UTF-8 clinic name shown, escape and bell removed" "Clínica Ñandú[2J Süd" 15
+expect "UTF-8 clinic name shown, escape, bell, C1 and bidi override shown escaped" 'Clínica Ñandú\x1b[2J\x07\u009b\u202e Süd' 15
 expect_not "control characters are not shown in caret notation either (^[)" "^["
 expect_not "... (^G)" "^G"
+RLO=$(printf '\342\200\256'); CSI1=$(printf '\302\233'); BEL=$(printf '\007')
+check "no raw bidi override, C1 control or bell on the screen" sh -c 'case "$1" in *"$2"*|*"$3"*|*"$4"*) exit 1;; esac' - "$(screen_e)" "$RLO" "$CSI1" "$BEL"
 
 # UTF-8 typed into a field, and Backspace removes a whole character.
 tui_type "Jösé"

@@ -158,7 +158,7 @@ static void test_dates_future_and_far_past(void **state)
 	expect_ok(cfg, PF_DOB, iso, iso);
 	date_from_today(-1, iso, us);
 	expect_ok(cfg, PF_DOB, us, iso);
-	expect_bad(cfg, PF_DOB, "1879-12-31", "too long ago");
+	expect_bad(cfg, PF_DOB, "1879-12-31", "Date of birth 1879-12-31 is before 1880-01-01.");
 	expect_ok(cfg, PF_DEATH, "1880-01-01", "1880-01-01");
 }
 
@@ -259,7 +259,8 @@ static void test_names(void **state)
 	expect_ok(cfg, PF_LAST, "Иванов", "Иванов");
 	expect_ok(cfg, PF_FIRST, "Zoë", "Zoë");
 	expect_ok(cfg, PF_FIRST, "Jose\xcc\x81", "Jose\xcc\x81"); /* decomposed é */
-	expect_bad(cfg, PF_FIRST, "Mary\tAnn", "First name contains a control character.");
+	expect_bad(cfg, PF_FIRST, "Mary\tAnn", "First name contains a tab (U+0009).");
+	expect_ok(cfg, PF_FIRST, "\tMary\t", "Mary"); /* blanks at the ends are trimmed */
 	expect_ok(cfg, PF_MIDDLE, "", "");
 	expect_ok(cfg, PF_EC_NAME, "Dr. Ana Ruiz, Jr.", "Dr. Ana Ruiz, Jr."); /* a person */
 	/* Digits, symbols, control characters, bad UTF-8. */
@@ -268,13 +269,16 @@ static void test_names(void **state)
 	expect_bad(cfg, PF_FIRST, "J0hn", "First name may contain only letters");
 	expect_bad(cfg, PF_LAST, "Smith.", "may contain only letters");
 	expect_bad(cfg, PF_LAST, "Smith, John", "may contain only letters");
-	expect_bad(cfg, PF_LAST, "Sm\x01th", "Last name contains a control character.");
-	expect_bad(cfg, PF_LAST, "Smith\n", "contains a control character");
-	expect_bad(cfg, PF_LAST, "Smith\x1b[31m", "contains a control character");
-	expect_bad(cfg, PF_LAST, "Smith\x7f", "contains a control character");
-	expect_bad(cfg, PF_LAST, "Smith\xc2\x85", "contains a control character"); /* C1 NEL */
-	expect_bad(cfg, PF_LAST, "Sm\xffth", "is not valid UTF-8 text");
-	expect_bad(cfg, PF_LAST, "Sm\xc3", "is not valid UTF-8 text");
+	expect_bad(cfg, PF_LAST, "Sm\x01th", "Last name contains a control character (U+0001).");
+	expect_bad(cfg, PF_LAST, "Smith\nX", "Last name contains a line break (U+000A)");
+	expect_bad(cfg, PF_LAST, "Smith\x1b[31m", "contains a control character (U+001B)");
+	expect_bad(cfg, PF_LAST, "Smith\x7f", "contains a control character (U+007F)");
+	expect_bad(cfg, PF_LAST, "Smith\xc2\x85", "contains a control character (U+0085)");
+	expect_bad(cfg, PF_LAST, "Sm\xffth", "Last name is not valid UTF-8 text (byte 0xFF).");
+	expect_bad(cfg, PF_LAST, "Sm\xc3", "is not valid UTF-8 text (byte 0xC3)");
+	expect_bad(cfg, PF_LAST, "Sm\x9bth", "is not valid UTF-8 text (byte 0x9B)"); /* raw C1 */
+	expect_bad(cfg, PF_LAST, "Smith\xe2\x80\xae", /* a bidi override */
+		   "Last name contains a bidirectional control character (U+202E).");
 	expect_bad(cfg, PF_LAST, "-'-", "Last name must contain letters.");
 	expect_bad(cfg, PF_LAST, "", "Last name is required.");
 	expect_bad(cfg, PF_FIRST, " ", "First name is required.");
@@ -310,8 +314,16 @@ static void test_other_text_fields(void **state)
 					    "apostrophes and periods.");
 	expect_bad(cfg, PF_MEMBER_ID, "XJ 123/45", "may contain only letters, digits and hyphens");
 	expect_bad(cfg, PF_MEMBER_ID, "ÄB123", "may contain only letters, digits and hyphens");
-	expect_bad(cfg, PF_ADDR1, "12 Main St\r\nApt 4", "Address contains a control character.");
+	expect_bad(cfg, PF_ADDR1, "12 Main St\r\nApt 4",
+		   "Address contains a control character (U+000D).");
 	expect_bad(cfg, PF_ADDR1, "12 Main\x1b]0;pwned\x07", "contains a control character");
+	/* Fields with no alphabet of their own (address, payer, relation)
+	 * still refuse bidi controls and C1 controls. */
+	expect_bad(cfg, PF_ADDR1, "12 Main St \xe2\x81\xa6x\xe2\x81\xa9",
+		   "Address contains a bidirectional control character (U+2066).");
+	expect_bad(cfg, PF_PAYER, "Acme\xc2\x9b" "31m", "contains a control character (U+009B)");
+	expect_bad(cfg, PF_EC_RELATION, "mother\xe2\x80\xab",
+		   "contains a bidirectional control character (U+202B)");
 	memset(a81, 'x', 81);
 	a81[81] = '\0';
 	expect_bad(cfg, PF_ADDR1, a81, "Address is too long (at most 80 characters).");
