@@ -48,7 +48,7 @@ check "codes check: ... and never written raw" raw_free "$T/check.out"
 # coding show prints the same description in a human line
 printf 'last_name,first_name,dob,sex\nHostile,Hana,1970-01-01,F\n' >"$T/one.csv"
 H import patients "$T/one.csv" >/dev/null 2>"$T/err" || not_ok "import one patient" "$(cat "$T/err")"
-mrn=$(H patient find hostile 2>/dev/null | cut -f1)
+mrn=$(find_q him "$PW_HIM" hostile 2>/dev/null | cut -f1)
 enc=$(cli front "$PW_FRONT" encounter add "$mrn" --type "office visit" --provider prov --date 2025-06-01 2>/dev/null)
 N encounter close "$enc" >/dev/null 2>&1
 H coding add-dx "$enc" E11.9 >/dev/null 2>"$T/err" || not_ok "add-dx" "$(cat "$T/err")"
@@ -79,13 +79,13 @@ check "... nothing raw on stderr" raw_free "$T/msg.err"
 
 # ---- inputs refuse them -----------------------------------------------------
 before=$(sql "select count(*) from allergies")
-N allergy add "$mrn" --substance "$(printf 'Latex\033[8m')" >/dev/null 2>"$T/in.err"
+clin nurse "$PW_NURSE" "$(csv substance="$(printf 'Latex\033[8m')")" allergy add "$mrn" >/dev/null 2>"$T/in.err"
 check "allergy substance with ESC: exit 1" [ $? -eq 1 ]
 check "... naming the field and the code point" has "$T/in.err" "Substance contains a control character (U+001B)."
-N allergy add "$mrn" --substance Latex --reaction "hives$RLO" >/dev/null 2>"$T/in.err"
+clin nurse "$PW_NURSE" "$(csv substance=Latex reaction="hives$RLO")" allergy add "$mrn" >/dev/null 2>"$T/in.err"
 check "reaction with a bidi override refused" has "$T/in.err" "Reaction contains a bidirectional control character (U+202E)."
 check "... nothing stored" [ "$(sql "select count(*) from allergies")" = "$before" ]
-N med add "$mrn" --name Lisinopril --route PO --frequency "daily$C1CSI" >/dev/null 2>"$T/in.err"
+clin nurse "$PW_NURSE" "$(csv name=Lisinopril frequency="daily$C1CSI")" med add "$mrn" --route PO >/dev/null 2>"$T/in.err"
 check "medication frequency with a C1 control refused" has "$T/in.err" "Frequency contains a control character (U+009B)."
 cli front "$PW_FRONT" encounter add "$mrn" --type "office visit" --provider prov --location "Room$LRI 2" >/dev/null 2>"$T/in.err"
 check "encounter location with a bidi isolate refused" has "$T/in.err" "Location contains a bidirectional control character (U+2066)."
@@ -136,9 +136,9 @@ H codes check E11.9 --date 2023-02-29 >/dev/null 2>"$T/d.err"
 check "codes check --date 2023-02-29: exit 1, not a real date" sh -c '[ $1 -eq 1 ] && grep -q "2023-02-29 is not a real date" "$2"' - $? "$T/d.err"
 H codes check E11.9 --date 2024-02-29 >/dev/null 2>&1
 check "codes check --date 2024-02-29: fine" [ $? -eq 0 ]
-N med add "$mrn" --name Metformin --route PO --frequency daily --start 2023-02-29 >/dev/null 2>"$T/d.err"
+clin nurse "$PW_NURSE" "$(csv name=Metformin frequency=daily)" med add "$mrn" --route PO --start 2023-02-29 >/dev/null 2>"$T/d.err"
 check "med add --start 2023-02-29 refused" has "$T/d.err" "Start date: 2023-02-29 is not a real date."
-cli prov "$PW_PROV" problem add "$mrn" --text Asthma --onset 02/30/2020 >/dev/null 2>"$T/d.err"
+clin prov "$PW_PROV" "$(csv text=Asthma)" problem add "$mrn" --onset 02/30/2020 >/dev/null 2>"$T/d.err"
 check "problem add --onset 02/30/2020 refused" has "$T/d.err" "Onset date: 02/30/2020 is not a real date."
 cli front "$PW_FRONT" encounter add "$mrn" --type "office visit" --provider prov --date "2025-02-30 10:00" >/dev/null 2>"$T/d.err"
 check "encounter add --date '2025-02-30 10:00' refused" has "$T/d.err" "Date of service: 2025-02-30 is not a real date."
