@@ -64,6 +64,11 @@ static status_t row_mac(const keyring_t *kr, const db_audit_row_t *r,
 	bad |= mb_put(&b, r->detail, r->detail_len);
 	snprintf(num, sizeof num, "%d", r->key_version);
 	bad |= mb_str(&b, num);
+	/* Entries that record a chart head (from 007 on) cover it too; the
+	 * others serialise as before, so older chains still verify. Every
+	 * field is length-prefixed, so the two forms never read alike. */
+	if (r->chart_head[0])
+		bad |= mb_str(&b, r->chart_head);
 	bad |= mb_put(&b, prev, DB_AUDIT_MAC_LEN);
 	if (bad)
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory computing the audit chain.");
@@ -144,6 +149,13 @@ status_t audit_flush_searches(session_t *s, msg_t *m)
 status_t audit_append(session_t *s, const char *action, const char *target,
 		      const char *outcome, const char *detail, msg_t *m)
 {
+	return audit_append_head(s, action, target, outcome, detail, NULL, m);
+}
+
+status_t audit_append_head(session_t *s, const char *action, const char *target,
+			   const char *outcome, const char *detail, const char *chart_head,
+			   msg_t *m)
+{
 	db_audit_row_t *r;
 	status_t ret;
 	if ((ret = audit_flush_searches(s, m)) != STATUS_OK)
@@ -159,6 +171,7 @@ status_t audit_append(session_t *s, const char *action, const char *target,
 	copy_field(r->action, sizeof r->action, action);
 	copy_field(r->target, sizeof r->target, target);
 	copy_field(r->outcome, sizeof r->outcome, outcome);
+	copy_field(r->chart_head, sizeof r->chart_head, chart_head);
 	ret = chain_row(s, r, detail, m);
 	free(r);
 	return ret;

@@ -52,20 +52,33 @@ static int deserialise(patient_t *p, int group, const char *buf, size_t len)
 	return o == len ? 0 : -1;
 }
 
-status_t precord_seal(const keyring_t *kr, const patient_t *p, db_patient_row_t *row, msg_t *m)
+/* The clear state bound into both ciphertexts: the confidential flag and
+ * the version, so neither can be changed in the file without the row
+ * failing to decrypt (and the search path checks it for free). */
+static void patient_state(int confidential, int version, char out[32])
+{
+	snprintf(out, 32, "c%dv%d", confidential, version);
+}
+
+status_t precord_seal(const keyring_t *kr, const patient_t *p, int version, db_patient_row_t *row,
+		      msg_t *m)
 {
 	unsigned char buf[PF_COUNT * 256];
 	unsigned char *ct = NULL;
 	size_t n, ct_len = 0;
 	status_t ret = STATUS_OK;
 	static const char *const cols[2] = {"ident", "details"};
+	char state[32];
+	crypto_bind_t b = {"patients", NULL, p->id, p->id, NULL, state};
 
 	snprintf(row->id, sizeof row->id, "%s", p->id);
 	row->confidential = p->confidential;
+	row->version = version;
+	patient_state(p->confidential, version, state);
 	for (int g = 0; g < 2 && ret == STATUS_OK; g++) {
 		n = serialise(p, g, buf, sizeof buf);
-		ret = crypto_field_encrypt(kr, DOMAIN_DEMO, "patients", cols[g], p->id, buf, n, 1,
-					   &ct, &ct_len, m);
+		b.column = cols[g];
+		ret = crypto_field_seal(kr, DOMAIN_DEMO, &b, buf, n, 1, &ct, &ct_len, m);
 		if (ret == STATUS_OK && ct_len > DB_PATIENT_BLOB_MAX)
 			ret = msg_fail(m, STATUS_INVALID, "The record is too large.");
 		if (ret == STATUS_OK) {
@@ -83,10 +96,12 @@ status_t precord_seal(const keyring_t *kr, const patient_t *p, db_patient_row_t 
 }
 
 status_t precord_open(const keyring_t *kr, const db_patient_row_t *row, patient_t *p,
-		      int ident_only, msg_t *m)
+		      int ident_only, unsigned flags, msg_t *m)
 {
 	static const char *const cols[2] = {"ident", "details"};
 	status_t ret = STATUS_OK;
+	char state[32];
+	crypto_bind_t b = {"patients", NULL, row->id, row->id, NULL, state};
 	/* Only the fields of the groups decrypted below need clearing: this
 	 * runs for every row of a search page. */
 	for (int f = 0; f < PF_COUNT; f++)
@@ -99,15 +114,20 @@ status_t precord_open(const keyring_t *kr, const db_patient_row_t *row, patient_
 	text_copy(p->created_by, sizeof p->created_by, row->created_by);
 	text_copy(p->updated, sizeof p->updated, row->updated);
 	text_copy(p->updated_by, sizeof p->updated_by, row->updated_by);
+	patient_state(row->confidential, row->version, state);
 	for (int g = 0; g < (ident_only ? 1 : 2) && ret == STATUS_OK; g++) {
 		char *plain = NULL;
 		size_t plen = 0;
-		ret = crypto_field_decrypt(kr, DOMAIN_DEMO, "patients", cols[g], row->id,
-					   g ? row->details : row->ident,
-					   g ? row->details_len : row->ident_len, &plain, &plen, m);
+		b.column = cols[g];
+		ret = crypto_field_open(kr, DOMAIN_DEMO, &b, flags, g ? row->details : row->ident,
+					g ? row->details_len : row->ident_len, &plain, &plen, m);
 		if (ret == STATUS_OK && deserialise(p, g, plain, plen) != 0)
+			ret = STATUS_INTEGRITY;
+		if (ret == STATUS_INTEGRITY)
 			ret = msg_fail(m, STATUS_INTEGRITY,
-				       "Patient record %.8s is damaged (bad field layout).", row->id);
+				       "Integrity check failed: patients record %lld was altered "
+				       "(changed outside Chartroom).",
+				       (long long)row->prow);
 		crypto_free_plain(plain, plen);
 	}
 	return ret;
@@ -204,7 +224,7 @@ static status_t seal_one(const config_t *cfg, const keyring_t *kr, pindex_memo_t
 	patient_mrn_format(cfg, mrn_seq, p->f[PF_MRN], sizeof p->f[PF_MRN]);
 	/* The blobs are filled to their length; clear only the rest. */
 	memset(row, 0, offsetof(db_patient_row_t, ident));
-	if ((ret = precord_seal(kr, p, row, m)) != STATUS_OK)
+	if ((ret = precord_seal(kr, p, 1, row, m)) != STATUS_OK)
 		return ret;
 	if ((ret = pindex_patient_memo(kr, cfg->blind_index_bytes, p, memo, t, m)) != STATUS_OK)
 		return ret;
