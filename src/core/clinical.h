@@ -52,8 +52,11 @@ status_t encounter_checkin(session_t *s, const char *patient, const char *type,
 status_t encounter_checkin_at(session_t *s, const char *patient, const char *type,
 			      const char *provider, const char *location, const char *reason,
 			      const char *when, int64_t *erow, msg_t *m);
-/* open -> closed (ACT_ENCOUNTER_CLOSE). */
+/* open -> closed (ACT_ENCOUNTER_CLOSE), now or, for a late entry, at
+ * `when` ("YYYY-MM-DD" or "YYYY-MM-DD HH:MM", UTC; not in the future, not
+ * before the encounter started). */
 status_t encounter_close(session_t *s, int64_t erow, msg_t *m);
+status_t encounter_close_at(session_t *s, int64_t erow, const char *when, msg_t *m);
 /* One encounter, or a patient's encounters newest first (ACT_CLINICAL_VIEW;
  * the listing is audited as a view of the section). */
 status_t encounter_get(session_t *s, int64_t erow, encounter_info_t *out, msg_t *m);

@@ -204,6 +204,19 @@ static int enc_id_of(const db_encounter_t *e, void *arg)
 	return 1;
 }
 
+status_t chart_add_encounter(chart_t *ch, int64_t erow, const char *id, msg_t *m)
+{
+	db_encounter_t e;
+	memset(&e, 0, sizeof e);
+	e.erow = erow;
+	text_copy(e.id, sizeof e.id, id);
+	if (take_enc(&e, ch) || ch->nenc < 0) {
+		ch->nenc = 0;
+		return msg_fail(m, STATUS_NOMEM, "Out of memory saving the chart.");
+	}
+	return STATUS_OK;
+}
+
 void chart_encounter_id(session_t *s, chart_t *ch, int64_t erow, char id[33])
 {
 	msg_t ignore;
@@ -870,5 +883,170 @@ status_t chart_verify(session_t *s, chart_t *ch, db_chart_table_t t, msg_t *m)
 		ret = c.ret;
 	if (ret == STATUS_OK)
 		ret = chart_check_set(s, ch, t, m);
+	return ret;
+}
+
+/* ---- the whole database against the audit trail (audit verify) ---------- */
+
+typedef struct recorded {
+	char target[72];
+	char head[80];
+	int seen;
+} recorded_t;
+
+struct heads_ctx {
+	session_t *s;
+	recorded_t *rec;
+	size_t nrec, cap;
+	int64_t *prows; /* prows that have a head */
+	size_t nprows, pcap;
+	int64_t checked;
+	int oom;
+	status_t ret;
+	msg_t *m;
+};
+
+static int take_recorded(const char *target, const char *head, void *arg)
+{
+	struct heads_ctx *c = arg;
+	if (c->nrec == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		recorded_t *n = realloc(c->rec, cap * sizeof *n);
+		if (!n) {
+			c->oom = 1;
+			return 1;
+		}
+		c->rec = n;
+		c->cap = cap;
+	}
+	text_copy(c->rec[c->nrec].target, sizeof c->rec[0].target, target);
+	text_copy(c->rec[c->nrec].head, sizeof c->rec[0].head, head);
+	c->rec[c->nrec].seen = 0;
+	c->nrec++;
+	return 0;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+	return strcmp(((const recorded_t *)a)->target, ((const recorded_t *)b)->target);
+}
+
+static int check_head(const db_chart_head_t *h, const char *pid, void *arg)
+{
+	struct heads_ctx *c = arg;
+	recorded_t key, *r;
+	char text[INTEGRITY_HEAD_TEXT];
+	chart_t ch;
+	static const db_chart_table_t tables[] = {
+		DB_CT_ENCOUNTERS,     DB_CT_CODING, DB_CT_VITALS, DB_CT_ALLERGIES,
+		DB_CT_ALLERGY_REVIEW, DB_CT_MEDICATIONS, DB_CT_PROBLEMS, DB_CT_NOTES, DB_CT_BTG};
+	if (c->nprows == c->pcap) {
+		size_t cap = c->pcap ? c->pcap * 2 : 64;
+		int64_t *n = realloc(c->prows, cap * sizeof *n);
+		if (!n) {
+			c->oom = 1;
+			return 1;
+		}
+		c->prows = n;
+		c->pcap = cap;
+	}
+	c->prows[c->nprows++] = h->prow;
+	c->checked++;
+	text_copy(key.target, sizeof key.target, pid);
+	r = c->nrec ? bsearch(&key, c->rec, c->nrec, sizeof *c->rec, rec_cmp) : NULL;
+	if (r)
+		r->seen = 1;
+	if (h->toolong || h->mac_len != INTEGRITY_MAC_LEN || !list_well_formed(h->rows, h->rows_len)) {
+		c->ret = integrity_fail(c->m, "chart_heads", h->prow, "was altered");
+		return 1;
+	}
+	head_text(h->mac, h->seq, text);
+	if (!r || strcmp(r->head, text) != 0) {
+		c->ret = integrity_fail(c->m, "chart_heads", h->prow,
+					"differs from the last change recorded in the audit trail "
+					"(the chart was rolled back or replayed)");
+		return 1;
+	}
+	/* With the demo key, the head's own MAC (over the list and the
+	 * patients row) too. */
+	if (keyring_has(c->s->kr, DOMAIN_DEMO)) {
+		c->ret = chart_load(c->s, h->prow, &ch, c->m);
+		chart_free(&ch);
+		if (c->ret != STATUS_OK)
+			return 1;
+	}
+	/* Every row of the chart as the head lists it: none missing, none
+	 * added, none an older copy (no key needed: stored MACs compared). */
+	memset(&ch, 0, sizeof ch);
+	ch.prow = h->prow;
+	ch.sealed = c->s->c->sealed;
+	ch.rows = h->rows;
+	ch.n = h->rows_len / INTEGRITY_ENTRY_LEN;
+	text_copy(ch.pid, sizeof ch.pid, pid);
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0] && c->ret == STATUS_OK; i++)
+		c->ret = chart_check_set(c->s, &ch, tables[i], c->m);
+	return c->ret != STATUS_OK;
+}
+
+static int i64_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int check_headless(int64_t prow, void *arg)
+{
+	struct heads_ctx *c = arg;
+	if (c->nprows && bsearch(&prow, c->prows, c->nprows, sizeof *c->prows, i64_cmp))
+		return 0;
+	if (!c->s->c->sealed)
+		return 0; /* rows from before 007, not re-sealed yet */
+	c->ret = integrity_fail(c->m, "patients", prow,
+				"has chart rows but no chart head (chart_heads deleted)");
+	return 1;
+}
+
+status_t integrity_verify_all(session_t *s, int64_t *charts, msg_t *m)
+{
+	struct heads_ctx c;
+	status_t ret;
+	int reading = 0;
+	memset(&c, 0, sizeof c);
+	c.s = s;
+	c.m = m;
+	*charts = 0;
+	/* One snapshot: a change committed meanwhile moves a head and its
+	 * record together, never one without the other. */
+	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
+		return ret;
+	ret = db_audit_chart_heads(s->c->db, take_recorded, &c, m);
+	if (ret == STATUS_OK && c.oom)
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory checking the charts.");
+	if (ret == STATUS_OK) {
+		qsort(c.rec, c.nrec, sizeof *c.rec, rec_cmp);
+		ret = db_chart_head_each(s->c->db, check_head, &c, m);
+	}
+	if (ret == STATUS_OK && c.oom)
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory checking the charts.");
+	if (ret == STATUS_OK)
+		ret = c.ret;
+	/* A change on record whose chart has no head any more. */
+	for (size_t i = 0; ret == STATUS_OK && i < c.nrec; i++)
+		if (!c.rec[i].seen)
+			ret = msg_fail(m, STATUS_INTEGRITY,
+				       "Integrity check failed: the chart head of patient %.32s is "
+				       "missing, though the audit trail records changes to it "
+				       "(deleted outside Chartroom).",
+				       c.rec[i].target);
+	if (ret == STATUS_OK) {
+		qsort(c.prows, c.nprows, sizeof *c.prows, i64_cmp);
+		ret = db_chart_patients_with_rows(s->c->db, check_headless, &c, m);
+		if (ret == STATUS_OK)
+			ret = c.ret;
+	}
+	db_read_end(s->c->db, reading);
+	*charts = c.checked;
+	free(c.rec);
+	free(c.prows);
 	return ret;
 }

@@ -84,6 +84,9 @@ void chart_free(chart_t *ch);
  * patient's: a row moved under it then fails its check); "" if none. */
 void chart_encounter_id(session_t *s, chart_t *ch, int64_t erow, char id[33]);
 
+/* A new encounter of the chart (before its rows are MAC'd). */
+status_t chart_add_encounter(chart_t *ch, int64_t erow, const char *id, msg_t *m);
+
 /* Row MACs (INTEGRITY_MAC_LEN bytes into out) over the row as it is. */
 status_t rowmac_encounter(session_t *s, chart_t *ch, const db_encounter_t *e, unsigned char *out,
 			  msg_t *m);
@@ -166,6 +169,14 @@ status_t chart_open_text(session_t *s, chart_t *ch, domain_t d, const char *tabl
 status_t chart_seal_text(session_t *s, chart_t *ch, domain_t d, const char *table,
 			 const char *column, const char *row_id, const char *encounter_id,
 			 const char *text, unsigned char **out, size_t *out_len, msg_t *m);
+
+/* For `audit verify`, after the chain itself: every chart head equals the
+ * latest one the trail recorded for its patient, every recorded one still
+ * exists, every chart's rows are the ones its head lists (stored MACs
+ * compared, no key needed), and with the demo key every head's MAC holds.
+ * *charts gets how many heads were checked. STATUS_INTEGRITY naming the
+ * first bad one. Inside a read snapshot. */
+status_t integrity_verify_all(session_t *s, int64_t *charts, msg_t *m);
 
 /* Is this database sealed (every row carries a MAC)? Reads the audit
  * trail's marks; see core/reseal.c. */

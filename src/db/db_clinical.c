@@ -322,6 +322,21 @@ static int vit_row(sqlite3_stmt *st, void *arg)
 	return c->fn(&v, c->arg);
 }
 
+status_t db_vitals_get(db_t *db, int64_t vrow, db_vitals_fn fn, void *arg, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	struct vit_cb c = {fn, arg};
+	status_t ret = db_prepare(db,
+				  "SELECT vrow, erow, prow, taken, systolic, diastolic, pulse, resp, "
+				  "temp_c, spo2, height_cm, weight_kg, bmi, recorded_by, id, mac FROM "
+				  "vitals WHERE vrow = ?1",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, vrow);
+	return each_row(db, st, vit_row, &c, "reading vitals", m);
+}
+
 status_t db_vitals_list(db_t *db, int64_t prow, int limit, db_vitals_fn fn, void *arg, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;

@@ -109,6 +109,8 @@ status_t db_encounter_last_many(db_t *db, const int64_t *prows, int n, char (*ou
 				msg_t *m);
 
 status_t db_vitals_insert(db_t *db, const db_vitals_t *v, msg_t *m);
+/* One row (fn not called if there is none). */
+status_t db_vitals_get(db_t *db, int64_t vrow, db_vitals_fn fn, void *arg, msg_t *m);
 /* Newest first, at most limit (limit < 0: all). */
 status_t db_vitals_list(db_t *db, int64_t prow, int limit, db_vitals_fn fn, void *arg, msg_t *m);
 
