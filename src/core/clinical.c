@@ -366,8 +366,8 @@ static status_t enc_fill(session_t *s, chart_t *ch, const db_encounter_t *e, enc
 					 e->reason.n, &plain, &plen, m);
 		if (ret == STATUS_INTEGRITY)
 			ret = integrity_fail(m, "encounters", e->erow,
-					     "cannot be decrypted (its reason for visit was altered "
-					     "or moved)");
+					     "cannot be decrypted: its reason for visit was altered "
+					     "or moved");
 		if (ret == STATUS_OK)
 			text_copy(o->reason, sizeof o->reason, plain);
 		crypto_free_plain(plain, plen);
@@ -599,25 +599,41 @@ status_t encounter_get(session_t *s, int64_t erow, encounter_info_t *out, msg_t 
 	return read_end(s, &ch, pid, reading, ret, m);
 }
 
+/* The encounters are decrypted into a list inside the snapshot and handed
+ * out after it ends: a caller may read each encounter's notes from its
+ * callback (chart show does), which opens snapshots and writes audit
+ * entries of its own. */
 struct enc_list {
 	session_t *s;
 	chart_t *ch;
-	int (*fn)(const encounter_info_t *e, void *arg);
-	void *arg;
+	encounter_info_t *v;
+	int n, cap;
 	status_t ret;
 	msg_t *m;
-	encounter_info_t info;
 };
 
 static int enc_each(const db_encounter_t *e, void *arg)
 {
 	struct enc_list *l = arg;
-	int r;
-	if ((l->ret = enc_fill(l->s, l->ch, e, &l->info, l->m)) != STATUS_OK)
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 16;
+		encounter_info_t *nv = malloc((size_t)cap * sizeof *nv);
+		if (!nv) {
+			l->ret = msg_fail(l->m, STATUS_NOMEM, "Out of memory.");
+			return 1;
+		}
+		if (l->v) {
+			memcpy(nv, l->v, (size_t)l->n * sizeof *nv);
+			sodium_memzero(l->v, (size_t)l->n * sizeof *l->v);
+			free(l->v);
+		}
+		l->v = nv;
+		l->cap = cap;
+	}
+	if ((l->ret = enc_fill(l->s, l->ch, e, &l->v[l->n], l->m)) != STATUS_OK)
 		return 1;
-	r = l->fn(&l->info, l->arg);
-	sodium_memzero(&l->info, sizeof l->info);
-	return r;
+	l->n++;
+	return 0;
 }
 
 status_t encounter_list(session_t *s, const char *patient,
@@ -626,29 +642,33 @@ status_t encounter_list(session_t *s, const char *patient,
 	status_t ret;
 	int64_t prow;
 	char pid[33];
-	struct enc_list *l;
+	struct enc_list l;
 	chart_t ch;
 	int reading = 0;
 	memset(&ch, 0, sizeof ch);
+	memset(&l, 0, sizeof l);
 	if ((ret = session_require(s, ACT_CLINICAL_VIEW, m)) != STATUS_OK)
 		return ret;
 	if ((ret = gate(s, patient, &prow, pid, m)) != STATUS_OK)
 		return ret;
 	if ((ret = audit_view(s, pid, "encounters", m)) != STATUS_OK)
 		return ret;
-	if (!(l = calloc(1, sizeof *l)))
-		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
-	l->s = s;
-	l->ch = &ch;
-	l->fn = fn;
-	l->arg = arg;
-	l->m = m;
+	l.s = s;
+	l.ch = &ch;
+	l.m = m;
 	if ((ret = read_begin(s, prow, &ch, &reading, m)) == STATUS_OK &&
 	    (ret = chart_verify(s, &ch, DB_CT_ENCOUNTERS, m)) == STATUS_OK &&
-	    (ret = db_encounter_list(s->c->db, prow, enc_each, l, m)) == STATUS_OK)
-		ret = l->ret;
-	free(l);
-	return read_end(s, &ch, pid, reading, ret, m);
+	    (ret = db_encounter_list(s->c->db, prow, enc_each, &l, m)) == STATUS_OK)
+		ret = l.ret;
+	ret = read_end(s, &ch, pid, reading, ret, m);
+	for (int i = 0; ret == STATUS_OK && i < l.n; i++)
+		if (fn(&l.v[i], arg))
+			break;
+	if (l.v) {
+		sodium_memzero(l.v, (size_t)l.cap * sizeof *l.v);
+		free(l.v);
+	}
+	return ret;
 }
 
 /* ---- vitals ----------------------------------------------------------- */

@@ -375,15 +375,15 @@ status_t chart_load(session_t *s, int64_t prow, chart_t *ch, msg_t *m)
 		goto cleanup;
 	if (crypto_memcmp(mac, h.mac, INTEGRITY_MAC_LEN) != 0) {
 		ret = integrity_fail(m, "chart_heads", prow,
-				     "does not match the patients record or its own rows (the "
-				     "patient's row or the chart was altered or replayed)");
+				     "does not match the patients record or the rows it lists: "
+				     "one of them was altered or put back from an older copy");
 		goto cleanup;
 	}
 	head_text(h.mac, h.seq, expect);
 	if (strcmp(expect, recorded) != 0) {
 		ret = integrity_fail(m, "chart_heads", prow,
-				     "differs from the last change recorded in the audit trail (the "
-				     "chart was rolled back or replayed)");
+				     "differs from the last change recorded in the audit trail: "
+				     "the chart was rolled back or replayed");
 		goto cleanup;
 	}
 	ch->has_head = 1;
@@ -567,7 +567,7 @@ status_t chart_check_row(session_t *s, chart_t *ch, db_chart_table_t t, int64_t 
 		return integrity_fail(m, table, row, "is not part of this chart's record");
 	if (crypto_memcmp(entry + 9, stored + 2, PREFIX_LEN) != 0)
 		return integrity_fail(m, table, row,
-				      "is an older or other copy of the record (replayed)");
+				      "is an older copy put back in its place");
 	return STATUS_OK;
 }
 
@@ -594,7 +594,7 @@ static int set_one(int64_t row, const unsigned char *mac, size_t len, void *arg)
 	if (len != INTEGRITY_MAC_LEN || !mac ||
 	    crypto_memcmp(entry + 9, mac + 2, PREFIX_LEN) != 0) {
 		c->ret = integrity_fail(c->m, table, row,
-					"is an older or other copy of the record (replayed)");
+					"is an older copy put back in its place");
 		return 1;
 	}
 	return 0;
@@ -613,7 +613,7 @@ status_t chart_check_set(session_t *s, chart_t *ch, db_chart_table_t t, msg_t *m
 		if (ch->rows[i * INTEGRITY_ENTRY_LEN] == (unsigned char)t && !c.seen[i])
 			ret = integrity_fail(m, db_chart_table_name(t),
 					     entry_row(ch->rows + i * INTEGRITY_ENTRY_LEN),
-					     "is missing (deleted or moved to another chart)");
+					     "is missing: deleted or moved to another chart");
 	free(c.seen);
 	return ret;
 }
@@ -682,7 +682,7 @@ status_t chart_open_text(session_t *s, chart_t *ch, domain_t d, const char *tabl
 	status_t ret = crypto_field_open(s->kr, d, &bind, ch->sealed ? 0 : CRYPTO_OPEN_LEGACY, b.p,
 					 b.n, out, out_len, m);
 	if (ret == STATUS_INTEGRITY)
-		return integrity_fail(m, table, row, "cannot be decrypted (its text was altered or moved)");
+		return integrity_fail(m, table, row, "cannot be decrypted: its text was altered or moved");
 	return ret;
 }
 
@@ -963,8 +963,8 @@ static int check_head(const db_chart_head_t *h, const char *pid, void *arg)
 	head_text(h->mac, h->seq, text);
 	if (!r || strcmp(r->head, text) != 0) {
 		c->ret = integrity_fail(c->m, "chart_heads", h->prow,
-					"differs from the last change recorded in the audit trail "
-					"(the chart was rolled back or replayed)");
+					"differs from the last change recorded in the audit trail: "
+					"the chart was rolled back or replayed");
 		return 1;
 	}
 	/* With the demo key, the head's own MAC (over the list and the

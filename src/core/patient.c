@@ -782,13 +782,16 @@ status_t patient_register(session_t *s, patient_t *p, int register_anyway, pfiel
 		goto cleanup;
 	patient_mrn_format(s->c->cfg, seq, p->f[PF_MRN], sizeof p->f[PF_MRN]);
 	crypto_random_id(p->id);
+	/* Who and when are bound into the ciphertexts: set before sealing. */
+	core_now(row->created);
+	snprintf(row->created_by, sizeof row->created_by, "%s", s->user.name);
+	snprintf(row->updated, sizeof row->updated, "%s", row->created);
+	snprintf(row->updated_by, sizeof row->updated_by, "%s", row->created_by);
 	if ((ret = precord_seal(s->kr, p, 1, row, m)) != STATUS_OK)
 		goto cleanup;
 	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &t, m)) != STATUS_OK)
 		goto cleanup;
 	row->match_len = pindex_match_set(&t, row->match, sizeof row->match);
-	core_now(row->created);
-	snprintf(row->created_by, sizeof row->created_by, "%s", s->user.name);
 	if ((ret = db_patient_insert(db, row, m)) != STATUS_OK)
 		goto cleanup;
 	p->prow = row->prow;
@@ -881,11 +884,11 @@ status_t patient_update(session_t *s, patient_t *p, pfield_t *bad, msg_t *m)
 		goto cleanup;
 	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &t_new, m)) != STATUS_OK)
 		goto cleanup;
+	core_now(row->updated);
+	snprintf(row->updated_by, sizeof row->updated_by, "%s", s->user.name);
 	if ((ret = precord_seal(s->kr, p, p->version + 1, row, m)) != STATUS_OK)
 		goto cleanup;
 	row->match_len = pindex_match_set(&t_new, row->match, sizeof row->match);
-	core_now(row->updated);
-	snprintf(row->updated_by, sizeof row->updated_by, "%s", s->user.name);
 	if ((ret = db_patient_update(db, row, p->version, m)) != STATUS_OK)
 		goto cleanup;
 	if ((ret = write_tokens(db, &t_old, p->prow, 0, m)) != STATUS_OK)

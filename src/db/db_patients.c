@@ -109,15 +109,16 @@ status_t db_patient_reseal(db_t *db, const db_patient_row_t *row, msg_t *m)
 static void row_from(sqlite3_stmt *st, db_patient_row_t *r)
 {
 	r->prow = sqlite3_column_int64(st, 0);
-	db_col_text(st, 1, r->id, sizeof r->id);
+	r->toolong = 0;
+	db_col_text_fit(st, 1, r->id, sizeof r->id, &r->toolong);
 	r->version = int_col(st, 2);
 	r->confidential = int_col(st, 3);
 	blob_into(st, 4, r->ident, sizeof r->ident, &r->ident_len);
 	blob_into(st, 5, r->details, sizeof r->details, &r->details_len);
-	db_col_text(st, 6, r->created, sizeof r->created);
-	db_col_text(st, 7, r->created_by, sizeof r->created_by);
-	db_col_text(st, 8, r->updated, sizeof r->updated);
-	db_col_text(st, 9, r->updated_by, sizeof r->updated_by);
+	db_col_text_fit(st, 6, r->created, sizeof r->created, &r->toolong);
+	db_col_text_fit(st, 7, r->created_by, sizeof r->created_by, &r->toolong);
+	db_col_text_fit(st, 8, r->updated, sizeof r->updated, &r->toolong);
+	db_col_text_fit(st, 9, r->updated_by, sizeof r->updated_by, &r->toolong);
 	blob_into(st, 10, r->match, sizeof r->match, &r->match_len);
 }
 
@@ -132,7 +133,8 @@ static void from_stmt(sqlite3_stmt *st, db_patient_row_t *r, int full)
 		return;
 	}
 	r->prow = sqlite3_column_int64(st, 0);
-	db_col_text(st, 1, r->id, sizeof r->id);
+	r->toolong = 0;
+	db_col_text_fit(st, 1, r->id, sizeof r->id, &r->toolong);
 	r->version = int_col(st, 2);
 	r->confidential = int_col(st, 3);
 	blob_into(st, 4, r->ident, sizeof r->ident, &r->ident_len);

@@ -29,6 +29,7 @@ typedef struct db_patient_row {
 	char created_by[72];
 	char updated[24];
 	char updated_by[72];
+	int toolong; /* id longer than any written (only by tampering): never verifies */
 } db_patient_row_t;
 
 /* Insert; sets row->prow. */
