@@ -108,7 +108,7 @@ static int enc_one(const db_encounter_t *in, void *arg)
 					e.reason.n, &plain, &plen, &why);
 		if (st == STATUS_INTEGRITY)
 			integrity_fail(&why, "encounters", e.erow,
-				       "cannot be decrypted (its reason for visit was altered)");
+				       "cannot be decrypted: its reason for visit was altered");
 		if (st == STATUS_OK)
 			st = crypto_seal_text(r->pk, &bind, plain, &blob, &blen, &why);
 		crypto_free_plain(plain, plen);
