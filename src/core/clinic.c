@@ -166,6 +166,8 @@ status_t clinic_init(const char *path, const config_t *cfg, const char *admin_na
 	if (ret == STATUS_OK)
 		ret = audit_append(s, "integrity_on", "", "ok", "chart rows sealed from creation", m);
 	if (ret == STATUS_OK)
+		ret = db_meta_set(c.db, "reseal_after", "done", m);
+	if (ret == STATUS_OK)
 		ret = db_commit(c.db, m);
 	if (ret == STATUS_OK)
 		crypto_recovery_format(rk.bytes, recovery_out);

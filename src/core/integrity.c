@@ -304,18 +304,23 @@ status_t integrity_sealed(clinic_t *c, int *sealed, msg_t *m)
 		*sealed = 1;
 		return STATUS_OK;
 	}
-	/* Heads exist but no migration ever started: someone removed the
-	 * marks. Treat the database as sealed rather than trust old forms. */
+	/* The mark is gone from the trail (audit verify says so) but the
+	 * re-sealing recorded its end in meta too: still sealed. */
 	{
-		int any = 0;
-		if ((ret = db_chart_head_any(c->db, &any, m)) != STATUS_OK)
-			return ret;
-		if (any && (ret = db_audit_mark(c->db, "integrity_migration_start", &seq, m)) ==
-				   STATUS_OK &&
-		    !seq)
+		char done[16];
+		msg_t ignore;
+		if (db_meta_get(c->db, "reseal_after", done, sizeof done, &ignore) == STATUS_OK &&
+		    strcmp(done, "done") == 0) {
 			*sealed = 1;
+			return STATUS_OK;
+		}
 	}
-	return ret;
+	/* Neither: a database from before schema 007 whose rows are not all
+	 * re-sealed yet (core/reseal.h). Removing both marks to make a sealed
+	 * database look like that is possible for anyone with the file, and is
+	 * what `audit verify` (the entry is missing from the chain) and the
+	 * anchors kept outside the database catch. */
+	return STATUS_OK;
 }
 
 status_t chart_load(session_t *s, int64_t prow, chart_t *ch, msg_t *m)
