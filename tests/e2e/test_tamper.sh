@@ -386,6 +386,36 @@ check "a whole chart rolled back (rows and head) is caught against the audit tra
 out=$(V audit verify 2>&1); rc=$?
 check "... and by audit verify" sh -c '[ $1 -eq 5 ] && printf "%s" "$2" | grep -q "chart_heads record $3"' _ $rc "$out" "$PA"
 
+# ---- the full-screen app: the failure in place of the rows ------------------
+restore
+sql "UPDATE allergies SET severity = 'mild' WHERE arow = $A1"
+tui_start nurse 100 30
+tui_wait "Password:" 15 >/dev/null
+tui_type nurse
+tui_send Tab
+tui_type "$PW_NURSE"
+tui_send Enter
+tui_wait "Press any key" 15 >/dev/null
+tui_send Enter
+tui_wait "Main menu for nurse" 10 >/dev/null
+tui_send Home
+tui_send Enter
+tui_wait "Find:" 5 >/dev/null
+tui_type "tamperly"
+tui_wait "Tamperly, Ann" 5 >/dev/null
+tui_send Enter
+tui_wait "[Demographics]" 10 >/dev/null
+i=0
+while [ $i -lt 8 ] && ! tui_screen | grep -qF "[Allergies]"; do tui_send Tab; sleep 0.2; i=$((i + 1)); done
+expect "the app shows the integrity failure in the allergies section, naming the record" \
+	"Integrity check failed: allergies record $A1 was altered" 10
+expect_not "... and none of the rows" "Penicillin"
+expect_not "... (nor the other allergy)" "Latex"
+expect "the banner says the allergies cannot be shown" "Allergies: not available (Integrity check failed"
+tui_send F12
+expect "the app did not crash: it still locks" "Screen locked" 5
+tui_stop
+
 # The clean copy, for contrast: every read passes and audit verify is OK.
 restore
 out=$(V audit verify 2>&1); rc=$?
