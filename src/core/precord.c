@@ -62,9 +62,25 @@ static int deserialise(patient_t *p, int group, const char *buf, size_t len)
 static void patient_state(const db_patient_row_t *row, int group, int confidential, int version,
 			  char out[STATE_MAX])
 {
-	if (group == 0)
-		snprintf(out, STATE_MAX, "c%dv%d", confidential, version);
-	else
+	if (group == 0) {
+		/* Without printf: this runs for every row a search decrypts. */
+		char digits[12];
+		size_t o = 0, n = 0;
+		unsigned v = (unsigned)version;
+		out[o++] = 'c';
+		out[o++] = confidential == 0 ? '0' : confidential == 1 ? '1' : 'x';
+		out[o++] = 'v';
+		if (version < 0)
+			out[o++] = '-';
+		v = version < 0 ? 0u - v : v;
+		do {
+			digits[n++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		while (n)
+			out[o++] = digits[--n];
+		out[o] = '\0';
+	} else
 		snprintf(out, STATE_MAX, "c%dv%d;%s;%s;%s;%s", confidential, version, row->created,
 			 row->created_by, row->updated, row->updated_by);
 }
