@@ -786,6 +786,7 @@ static status_t load(session_t *s, int64_t erow, coding_t *c, struct enc_info *e
 	db_px_t px[CODING_MAX_PX];
 	int ndx = 0, npx = 0, reading = 0;
 	chart_t ch;
+	char pid[33];
 	memset(c, 0, sizeof *c);
 	memset(ei, 0, sizeof *ei);
 	memset(&ch, 0, sizeof ch);
@@ -797,9 +798,9 @@ static status_t load(session_t *s, int64_t erow, coding_t *c, struct enc_info *e
 	    (ret = db_dx_load(s->c->db, erow, dx, CODING_MAX_DX, &ndx, m)) == STATUS_OK)
 		ret = db_px_load(s->c->db, erow, px, CODING_MAX_PX, &npx, m);
 	db_read_end(s->c->db, reading);
-	text_copy(ei->id, sizeof ei->id, ch.pid); /* the patient's, for the report */
+	text_copy(pid, sizeof pid, ch.pid);
 	chart_free(&ch);
-	if ((ret = integrity_report(s, ei->id, ret, m)) != STATUS_OK)
+	if ((ret = integrity_report(s, pid, ret, m)) != STATUS_OK)
 		return ret;
 	if (ndx > CODING_MAX_DX || npx > CODING_MAX_PX) /* checked above; never more */
 		return msg_fail(m, STATUS_INTEGRITY, "Integrity check failed: the coding of "
