@@ -1028,7 +1028,8 @@ status_t integrity_verify_all(session_t *s, int64_t *charts, msg_t *m)
 	if (ret == STATUS_OK && c.oom)
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory checking the charts.");
 	if (ret == STATUS_OK) {
-		qsort(c.rec, c.nrec, sizeof *c.rec, rec_cmp);
+		if (c.nrec)
+			qsort(c.rec, c.nrec, sizeof *c.rec, rec_cmp);
 		ret = db_chart_head_each(s->c->db, check_head, &c, m);
 	}
 	if (ret == STATUS_OK && c.oom)
@@ -1044,7 +1045,8 @@ status_t integrity_verify_all(session_t *s, int64_t *charts, msg_t *m)
 				       "(deleted outside Chartroom).",
 				       c.rec[i].target);
 	if (ret == STATUS_OK) {
-		qsort(c.prows, c.nprows, sizeof *c.prows, i64_cmp);
+		if (c.nprows)
+			qsort(c.prows, c.nprows, sizeof *c.prows, i64_cmp);
 		ret = db_chart_patients_with_rows(s->c->db, check_headless, &c, m);
 		if (ret == STATUS_OK)
 			ret = c.ret;
