@@ -3,12 +3,19 @@
  * medications, the problem list, and notes that are drafts until signed
  * and are then only amended by addenda.
  *
- * Free text is encrypted under the clin key; a reason for visit is sealed
- * to the clin key's public half so the front desk can write it without
- * being able to read any. Every view of a clinical section and every change
- * is audited. A confidential patient's clinical sections need
- * view_confidential or this session's break-the-glass (patient_open with a
- * reason). */
+ * Free text is encrypted under the clin key (the check-in location under
+ * demo); a reason for visit is sealed to the clin key's public half so the
+ * front desk can write it without being able to read any. Every value is
+ * bound to its patient (and encounter), and every row carries a MAC listed
+ * in the chart's head (core/integrity.h): a read checks the section before
+ * showing any of it, and a row changed, moved, deleted or put back outside
+ * Chartroom is STATUS_INTEGRITY naming the table and record (a missing key
+ * is STATUS_DENIED). Every view of a clinical section and every change is
+ * audited, a change with the chart head it left. A confidential patient's
+ * clinical sections need view_confidential or this session's
+ * break-the-glass (patient_open with a reason). Callbacks of the listing
+ * functions may call other functions of this module only from
+ * encounter_list (its rows are handed out after its read ends). */
 #ifndef CHARTROOM_CLINICAL_H
 #define CHARTROOM_CLINICAL_H
 
