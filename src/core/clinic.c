@@ -8,6 +8,7 @@
 
 #include "base/text.h"
 #include "core/audit.h"
+#include "core/integrity.h"
 #include "core/internal.h"
 #include "core/users.h"
 #include "db/db_keys.h"
@@ -37,6 +38,13 @@ status_t clinic_open(const char *path, const config_t *cfg, clinic_t **out, msg_
 	}
 	if (db_meta_get(c->db, "clinic_name", c->name, sizeof c->name, &ignore) != STATUS_OK)
 		snprintf(c->name, sizeof c->name, "Chartroom");
+	/* Sealed (every chart row under a MAC) unless an old database is
+	 * still being re-sealed: core/integrity.h. */
+	if ((ret = integrity_sealed(c, &c->sealed, m)) != STATUS_OK) {
+		db_close(c->db);
+		free(c);
+		return ret;
+	}
 	*out = c;
 	return STATUS_OK;
 }
@@ -169,6 +177,12 @@ status_t clinic_init(const char *path, const config_t *cfg, const char *admin_na
 	 * defaults apply until an administrator changes something. */
 	if (ret == STATUS_OK)
 		ret = policy_seal_new(s, m);
+	/* Born sealed: every chart row this database will hold carries its
+	 * MAC, and one without is an integrity error (core/integrity.h). */
+	if (ret == STATUS_OK)
+		ret = audit_append(s, "integrity_on", "", "ok", "chart rows sealed from creation", m);
+	if (ret == STATUS_OK)
+		ret = db_meta_set(c.db, "reseal_after", "done", m);
 	if (ret == STATUS_OK)
 		ret = db_commit(c.db, m);
 	if (ret == STATUS_OK)

@@ -16,6 +16,7 @@
 #include "core/audit.h"
 #include "core/coding.h"
 #include "core/crypto.h"
+#include "core/integrity.h"
 #include "core/internal.h"
 #include "core/patient.h"
 #include "db/db_clinical.h"
@@ -76,28 +77,152 @@ static status_t audit_view(session_t *s, const char *patient_id, const char *sec
 	return finish(s, ret, m);
 }
 
-static status_t clin_encrypt(session_t *s, const char *table, const char *column, const char *id,
-			     const char *text, unsigned char **blob, size_t *len, msg_t *m)
+/* ---- reading and writing a chart -------------------------------------- *
+ * SECURITY: every read and every write of a chart happens against the
+ * chart as verified (core/integrity.h): a read opens a snapshot, loads the
+ * chart, checks every row of the section and the section as a set, and
+ * only then decrypts and hands rows out, so a failure shows no row at all;
+ * a write checks what it changes inside its transaction, then stores the
+ * rows with their MACs, the new chart head and the audit entry recording
+ * it, together. */
+
+static status_t read_begin(session_t *s, int64_t prow, chart_t *ch, int *reading, msg_t *m)
 {
-	return crypto_field_encrypt(s->kr, DOMAIN_CLIN, table, column, id, text, strlen(text), 1,
-				    blob, len, m);
+	status_t ret;
+	memset(ch, 0, sizeof *ch);
+	if ((ret = db_read_begin(s->c->db, reading, m)) != STATUS_OK)
+		return ret;
+	return chart_load(s, prow, ch, m);
 }
 
-static void clin_decrypt(session_t *s, const char *table, const char *column, const char *id,
-			 db_blob_t b, char *out, size_t size)
+static status_t read_end(session_t *s, chart_t *ch, const char *pid, int reading, status_t ret,
+			 msg_t *m)
+{
+	db_read_end(s->c->db, reading);
+	chart_free(ch);
+	return integrity_report(s, pid, ret, m);
+}
+
+static status_t write_begin(session_t *s, int64_t prow, chart_t *ch, msg_t *m)
+{
+	status_t ret;
+	memset(ch, 0, sizeof *ch);
+	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
+		return ret;
+	return chart_load(s, prow, ch, m);
+}
+
+/* Commit (ret OK) or roll back, then report a failed check. */
+static status_t write_end(session_t *s, chart_t *ch, const char *pid, status_t ret, msg_t *m)
+{
+	ret = finish(s, ret, m);
+	chart_free(ch);
+	return integrity_report(s, pid, ret, m);
+}
+
+/* A row's blobs copied out of the statement that read it (they are valid
+ * only during the callback). */
+typedef struct held {
+	unsigned char *own[4];
+	int n, found, oom;
+} held_t;
+
+static void hold(held_t *h, db_blob_t *b)
+{
+	unsigned char *p;
+	if (!b->n || h->n == 4) {
+		b->p = NULL;
+		b->n = 0;
+		return;
+	}
+	if (!(p = malloc(b->n))) {
+		h->oom = 1;
+		b->p = NULL;
+		b->n = 0;
+		return;
+	}
+	memcpy(p, b->p, b->n);
+	b->p = p;
+	h->own[h->n++] = p;
+}
+
+static void held_free(held_t *h)
+{
+	for (int i = 0; i < h->n; i++)
+		free(h->own[i]);
+	memset(h, 0, sizeof *h);
+}
+
+static status_t held_status(const held_t *h, const char *what, int64_t row, msg_t *m)
+{
+	if (h->oom)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	if (!h->found)
+		return msg_fail(m, STATUS_NOTFOUND, "There is no %s %lld.", what, (long long)row);
+	return STATUS_OK;
+}
+
+typedef struct enc_held {
+	held_t h;
+	db_encounter_t e;
+} enc_held_t;
+
+static int hold_enc(const db_encounter_t *e, void *arg)
+{
+	enc_held_t *x = arg;
+	x->e = *e;
+	hold(&x->h, &x->e.location_ct);
+	hold(&x->h, &x->e.reason);
+	hold(&x->h, &x->e.mac);
+	hold(&x->h, &x->e.coding_mac);
+	x->h.found = 1;
+	return 1;
+}
+
+/* Encounter erow as stored, checked against the chart (its own MAC, its
+ * coding's, the head's entries). */
+static status_t encounter_read(session_t *s, chart_t *ch, int64_t erow, enc_held_t *x, msg_t *m)
+{
+	status_t ret;
+	memset(x, 0, sizeof *x);
+	if ((ret = db_encounter_get(s->c->db, erow, hold_enc, x, m)) != STATUS_OK)
+		return ret;
+	if ((ret = held_status(&x->h, "encounter", erow, m)) != STATUS_OK)
+		return ret;
+	return chart_verify_encounter(s, ch, &x->e, m);
+}
+
+static status_t clin_seal(session_t *s, chart_t *ch, const char *table, const char *column,
+			  const char *id, const char *eid, const char *text, db_blob_t *out,
+			  msg_t *m)
+{
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	status_t ret = chart_seal_text(s, ch, DOMAIN_CLIN, table, column, id, eid, text, &blob,
+				       &len, m);
+	out->p = blob;
+	out->n = len;
+	return ret;
+}
+
+/* Decrypt a clinical text into out (cut to size). A value that fails its
+ * check is an integrity error naming the record; without the key, the
+ * session is told it holds no clin key. */
+static status_t clin_open(session_t *s, chart_t *ch, const char *table, const char *column,
+			  int64_t row, const char *id, const char *eid, db_blob_t b, char *out,
+			  size_t size, msg_t *m)
 {
 	char *plain = NULL;
 	size_t plen = 0;
-	msg_t why;
+	status_t ret;
 	out[0] = '\0';
 	if (!b.p || !b.n)
-		return;
-	if (crypto_field_decrypt(s->kr, DOMAIN_CLIN, table, column, id, b.p, b.n, &plain, &plen,
-				 &why) == STATUS_OK)
+		return STATUS_OK;
+	ret = chart_open_text(s, ch, DOMAIN_CLIN, table, column, row, id, eid, b, &plain, &plen, m);
+	if (ret == STATUS_OK)
 		text_copy(out, size, plain);
-	else
-		text_copy(out, size, "[unreadable: failed its integrity check]");
 	crypto_free_plain(plain, plen);
+	return ret;
 }
 
 /* Free text typed by staff: trimmed, and safe to show (base/text.h: no
@@ -192,45 +317,65 @@ status_t clinical_publish_seal_key(session_t *s, msg_t *m)
 	return seal_pk(s, pk, m);
 }
 
-struct enc_copy {
-	session_t *s;
-	encounter_info_t *out;
-	int64_t prow;
-};
-
-static void enc_fill(session_t *s, const db_encounter_t *e, encounter_info_t *o)
+/* Where an encounter's prow is, before its chart is loaded: the number
+ * only (checked again against the chart once loaded). */
+static int enc_prow(const db_encounter_t *e, void *arg)
 {
+	*(int64_t *)arg = e->prow;
+	return 1;
+}
+
+static status_t encounter_prow(session_t *s, int64_t erow, int64_t *prow, msg_t *m)
+{
+	*prow = 0;
+	return db_encounter_get(s->c->db, erow, enc_prow, prow, m);
+}
+
+/* An encounter for the UI: the location decrypted (demo key), the reason
+ * unsealed if this session holds the clin key. */
+static status_t enc_fill(session_t *s, chart_t *ch, const db_encounter_t *e, encounter_info_t *o,
+			 msg_t *m)
+{
+	status_t ret = STATUS_OK;
 	memset(o, 0, sizeof *o);
 	o->erow = e->erow;
+	text_copy(o->patient_id, sizeof o->patient_id, ch->pid);
 	text_copy(o->start, sizeof o->start, e->start);
 	text_copy(o->type, sizeof o->type, e->type);
 	text_copy(o->provider, sizeof o->provider, e->provider);
-	text_copy(o->location, sizeof o->location, e->location);
 	text_copy(o->status, sizeof o->status, e->status);
 	text_copy(o->closed_at, sizeof o->closed_at, e->closed_at);
 	text_copy(o->closed_by, sizeof o->closed_by, e->closed_by);
 	text_copy(o->coding_status, sizeof o->coding_status, e->coding_status);
 	text_copy(o->created_by, sizeof o->created_by, e->created_by);
-	if (e->reason.n && keyring_has(s->kr, DOMAIN_CLIN)) {
+	if (e->location_ct.n) {
 		char *plain = NULL;
 		size_t plen = 0;
-		msg_t why;
-		if (crypto_unseal_text(s->kr, DOMAIN_CLIN, e->id, e->reason.p, e->reason.n, &plain,
-				       &plen, &why) == STATUS_OK)
+		ret = chart_open_text(s, ch, DOMAIN_DEMO, "encounters", "location", e->erow, e->id,
+				      e->id, e->location_ct, &plain, &plen, m);
+		if (ret == STATUS_OK)
+			text_copy(o->location, sizeof o->location, plain);
+		crypto_free_plain(plain, plen);
+	} else if (!ch->sealed) {
+		text_copy(o->location, sizeof o->location, e->location); /* not re-sealed yet */
+	}
+	if (ret == STATUS_OK && e->reason.n && keyring_has(s->kr, DOMAIN_CLIN)) {
+		char *plain = NULL;
+		size_t plen = 0;
+		crypto_bind_t bind = {"encounters", "reason", e->id, ch->pid, e->id, NULL};
+		ret = crypto_unseal_text(s->kr, DOMAIN_CLIN, &bind, CLINIC_OPEN_FLAGS(s->c), e->reason.p,
+					 e->reason.n, &plain, &plen, m);
+		if (ret == STATUS_INTEGRITY)
+			ret = integrity_fail(m, "encounters", e->erow,
+					     "cannot be decrypted: its reason for visit was altered "
+					     "or moved");
+		if (ret == STATUS_OK)
 			text_copy(o->reason, sizeof o->reason, plain);
-		else
-			text_copy(o->reason, sizeof o->reason,
-				  "[unreadable: failed its integrity check]");
 		crypto_free_plain(plain, plen);
 	}
-}
-
-static int enc_one(const db_encounter_t *e, void *arg)
-{
-	struct enc_copy *c = arg;
-	enc_fill(c->s, e, c->out);
-	c->prow = e->prow;
-	return 1;
+	if (ret != STATUS_OK)
+		sodium_memzero(o, sizeof *o);
+	return ret;
 }
 
 static int provider_check(const db_user_t *u, void *arg)
@@ -294,13 +439,16 @@ status_t encounter_checkin_at(session_t *s, const char *patient, const char *typ
 	status_t ret;
 	db_encounter_t e;
 	int64_t prow;
+	chart_t ch;
 	char pid[33], t[48], loc[72], why[CLIN_TEXT_MAX], known[48];
 	const char *probe[2] = {provider, NULL};
-	unsigned char pk[32], *blob = NULL;
-	size_t blen = 0;
+	unsigned char pk[32], *blob = NULL, *locb = NULL;
+	unsigned char mac[INTEGRITY_MAC_LEN], cmac[INTEGRITY_MAC_LEN];
+	size_t blen = 0, loclen = 0;
 	int ok = 0;
 
 	*erow = 0;
+	memset(&ch, 0, sizeof ch);
 	if ((ret = session_require(s, ACT_ENCOUNTER_CHECKIN, m)) != STATUS_OK)
 		return ret;
 	for (int i = 0; encounter_type(s->c->cfg, i, known, sizeof known); i++)
@@ -333,26 +481,53 @@ status_t encounter_checkin_at(session_t *s, const char *patient, const char *typ
 		return ret;
 	text_copy(e.type, sizeof e.type, t);
 	text_copy(e.provider, sizeof e.provider, provider);
-	text_copy(e.location, sizeof e.location, loc);
+	text_copy(e.status, sizeof e.status, "open");
+	text_copy(e.coding_status, sizeof e.coding_status, "uncoded");
 	core_now(e.created);
 	text_copy(e.created_by, sizeof e.created_by, s->user.name);
-	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
-		return ret;
+	if ((ret = write_begin(s, prow, &ch, m)) != STATUS_OK)
+		goto done;
+	if ((ret = db_row_next(s->c->db, DB_CT_ENCOUNTERS, &e.erow, m)) != STATUS_OK ||
+	    (ret = chart_add_encounter(&ch, e.erow, e.id, m)) != STATUS_OK)
+		goto done;
+	/* The location is typed by staff: encrypted under the demo key, which
+	 * the front desk that writes it holds. */
+	if ((ret = chart_seal_text(s, &ch, DOMAIN_DEMO, "encounters", "location", e.id, e.id, loc,
+				   &locb, &loclen, m)) != STATUS_OK)
+		goto done;
+	e.location_ct.p = locb;
+	e.location_ct.n = loclen;
 	if (*why) {
+		crypto_bind_t bind = {"encounters", "reason", e.id, ch.pid, e.id, NULL};
 		if ((ret = seal_pk(s, pk, m)) == STATUS_OK)
-			ret = crypto_seal_text(pk, e.id, why, &blob, &blen, m);
+			ret = crypto_seal_text(pk, &bind, why, &blob, &blen, m);
+		if (ret != STATUS_OK)
+			goto done;
 		e.reason.p = blob;
 		e.reason.n = blen;
 	}
-	if (ret == STATUS_OK)
-		ret = db_encounter_insert(s->c->db, &e, m);
-	if (ret == STATUS_OK) {
+	if ((ret = rowmac_encounter(s, &ch, &e, mac, m)) != STATUS_OK ||
+	    (ret = rowmac_coding(s, &ch, e.erow, e.coding_status, NULL, 0, NULL, 0, cmac, m)) !=
+		    STATUS_OK)
+		goto done;
+	e.mac.p = mac;
+	e.mac.n = sizeof mac;
+	e.coding_mac.p = cmac;
+	e.coding_mac.n = sizeof cmac;
+	if ((ret = db_encounter_insert(s->c->db, &e, m)) == STATUS_OK &&
+	    (ret = chart_put(&ch, DB_CT_ENCOUNTERS, e.erow, mac, m)) == STATUS_OK &&
+	    (ret = chart_put(&ch, DB_CT_CODING, e.erow, cmac, m)) == STATUS_OK &&
+	    (ret = chart_store(s, &ch, m)) == STATUS_OK) {
 		char detail[96];
 		snprintf(detail, sizeof detail, "encounter %lld checked in", (long long)e.erow);
-		ret = audit_append(s, "encounter_checkin", pid, "ok", detail, m);
+		ret = chart_audit(s, &ch, "encounter_checkin", detail, m);
 	}
+done:
 	free(blob);
-	if ((ret = finish(s, ret, m)) == STATUS_OK) {
+	free(locb);
+	sodium_memzero(why, sizeof why);
+	sodium_memzero(loc, sizeof loc);
+	if ((ret = write_end(s, &ch, pid, ret, m)) == STATUS_OK) {
 		*erow = e.erow;
 		msg_set(m, "Checked in: encounter %lld (%s with %s).", (long long)e.erow, t, provider);
 	}
@@ -361,24 +536,55 @@ status_t encounter_checkin_at(session_t *s, const char *patient, const char *typ
 
 status_t encounter_close(session_t *s, int64_t erow, msg_t *m)
 {
+	return encounter_close_at(s, erow, NULL, m);
+}
+
+status_t encounter_close_at(session_t *s, int64_t erow, const char *when, msg_t *m)
+{
 	status_t ret;
-	encounter_info_t info;
-	struct enc_copy c = {s, &info, 0};
-	char pid[33], when[24], detail[64];
+	enc_held_t x;
+	chart_t ch;
+	int64_t prow;
+	char pid[33] = "", at[24], detail[64];
+	unsigned char mac[INTEGRITY_MAC_LEN];
+	memset(&x, 0, sizeof x);
+	memset(&ch, 0, sizeof ch);
 	if ((ret = session_require(s, ACT_ENCOUNTER_CLOSE, m)) != STATUS_OK)
 		return ret;
-	if ((ret = db_encounter_get(s->c->db, erow, enc_one, &c, m)) != STATUS_OK)
+	core_now(at);
+	if (when && *when && (ret = service_time(when, at, m)) != STATUS_OK)
 		return ret;
-	if ((ret = gate_prow(s, c.prow, pid, m)) != STATUS_OK)
+	if ((ret = encounter_prow(s, erow, &prow, m)) != STATUS_OK)
 		return ret;
-	core_now(when);
-	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
+	if ((ret = gate_prow(s, prow, pid, m)) != STATUS_OK)
 		return ret;
-	ret = db_encounter_close(s->c->db, erow, when, s->user.name, m);
-	snprintf(detail, sizeof detail, "encounter %lld closed", (long long)erow);
-	if (ret == STATUS_OK)
-		ret = audit_append(s, "encounter_close", pid, "ok", detail, m);
-	if ((ret = finish(s, ret, m)) == STATUS_OK)
+	if ((ret = write_begin(s, prow, &ch, m)) != STATUS_OK ||
+	    (ret = encounter_read(s, &ch, erow, &x, m)) != STATUS_OK)
+		goto done;
+	if (strcmp(x.e.status, "open") != 0) {
+		ret = msg_fail(m, STATUS_CONFLICT, "Encounter %lld is not open.", (long long)erow);
+		goto done;
+	}
+	if (strcmp(at, x.e.start) < 0) {
+		ret = msg_fail(m, STATUS_INVALID,
+			       "Encounter %lld cannot close before it started (%.16s).",
+			       (long long)erow, x.e.start);
+		goto done;
+	}
+	text_copy(x.e.status, sizeof x.e.status, "closed");
+	text_copy(x.e.closed_at, sizeof x.e.closed_at, at);
+	text_copy(x.e.closed_by, sizeof x.e.closed_by, s->user.name);
+	if ((ret = rowmac_encounter(s, &ch, &x.e, mac, m)) != STATUS_OK)
+		goto done;
+	ret = db_encounter_close(s->c->db, erow, at, s->user.name, mac, sizeof mac, m);
+	if (ret == STATUS_OK && (ret = chart_put(&ch, DB_CT_ENCOUNTERS, erow, mac, m)) == STATUS_OK &&
+	    (ret = chart_store(s, &ch, m)) == STATUS_OK) {
+		snprintf(detail, sizeof detail, "encounter %lld closed", (long long)erow);
+		ret = chart_audit(s, &ch, "encounter_close", detail, m);
+	}
+done:
+	held_free(&x.h);
+	if ((ret = write_end(s, &ch, pid, ret, m)) == STATUS_OK)
 		msg_set(m, "Encounter %lld closed.", (long long)erow);
 	return ret;
 }
@@ -386,37 +592,62 @@ status_t encounter_close(session_t *s, int64_t erow, msg_t *m)
 status_t encounter_get(session_t *s, int64_t erow, encounter_info_t *out, msg_t *m)
 {
 	status_t ret;
-	struct enc_copy c = {s, out, 0};
-	char pid[33];
+	enc_held_t x;
+	chart_t ch;
+	int64_t prow;
+	char pid[33] = "";
+	int reading = 0;
+	memset(out, 0, sizeof *out);
+	memset(&x, 0, sizeof x);
+	memset(&ch, 0, sizeof ch);
 	if ((ret = session_require(s, ACT_CLINICAL_VIEW, m)) != STATUS_OK)
 		return ret;
-	if ((ret = db_encounter_get(s->c->db, erow, enc_one, &c, m)) != STATUS_OK)
+	if ((ret = encounter_prow(s, erow, &prow, m)) != STATUS_OK)
 		return ret;
-	if ((ret = gate_prow(s, c.prow, pid, m)) != STATUS_OK) {
-		memset(out, 0, sizeof *out);
+	if ((ret = gate_prow(s, prow, pid, m)) != STATUS_OK)
 		return ret;
-	}
-	text_copy(out->patient_id, sizeof out->patient_id, pid);
-	return STATUS_OK;
+	if ((ret = read_begin(s, prow, &ch, &reading, m)) == STATUS_OK &&
+	    (ret = encounter_read(s, &ch, erow, &x, m)) == STATUS_OK)
+		ret = enc_fill(s, &ch, &x.e, out, m);
+	held_free(&x.h);
+	return read_end(s, &ch, pid, reading, ret, m);
 }
 
+/* The encounters are decrypted into a list inside the snapshot and handed
+ * out after it ends: a caller may read each encounter's notes from its
+ * callback (chart show does), which opens snapshots and writes audit
+ * entries of its own. */
 struct enc_list {
 	session_t *s;
-	const char *pid;
-	int (*fn)(const encounter_info_t *e, void *arg);
-	void *arg;
-	encounter_info_t info;
+	chart_t *ch;
+	encounter_info_t *v;
+	int n, cap;
+	status_t ret;
+	msg_t *m;
 };
 
 static int enc_each(const db_encounter_t *e, void *arg)
 {
 	struct enc_list *l = arg;
-	int r;
-	enc_fill(l->s, e, &l->info);
-	text_copy(l->info.patient_id, sizeof l->info.patient_id, l->pid);
-	r = l->fn(&l->info, l->arg);
-	sodium_memzero(&l->info, sizeof l->info);
-	return r;
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 16;
+		encounter_info_t *nv = malloc((size_t)cap * sizeof *nv);
+		if (!nv) {
+			l->ret = msg_fail(l->m, STATUS_NOMEM, "Out of memory.");
+			return 1;
+		}
+		if (l->v) {
+			memcpy(nv, l->v, (size_t)l->n * sizeof *nv);
+			sodium_memzero(l->v, (size_t)l->n * sizeof *l->v);
+			free(l->v);
+		}
+		l->v = nv;
+		l->cap = cap;
+	}
+	if ((l->ret = enc_fill(l->s, l->ch, e, &l->v[l->n], l->m)) != STATUS_OK)
+		return 1;
+	l->n++;
+	return 0;
 }
 
 status_t encounter_list(session_t *s, const char *patient,
@@ -425,21 +656,32 @@ status_t encounter_list(session_t *s, const char *patient,
 	status_t ret;
 	int64_t prow;
 	char pid[33];
-	struct enc_list *l;
+	struct enc_list l;
+	chart_t ch;
+	int reading = 0;
+	memset(&ch, 0, sizeof ch);
+	memset(&l, 0, sizeof l);
 	if ((ret = session_require(s, ACT_CLINICAL_VIEW, m)) != STATUS_OK)
 		return ret;
 	if ((ret = gate(s, patient, &prow, pid, m)) != STATUS_OK)
 		return ret;
 	if ((ret = audit_view(s, pid, "encounters", m)) != STATUS_OK)
 		return ret;
-	if (!(l = calloc(1, sizeof *l)))
-		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
-	l->s = s;
-	l->pid = pid;
-	l->fn = fn;
-	l->arg = arg;
-	ret = db_encounter_list(s->c->db, prow, enc_each, l, m);
-	free(l);
+	l.s = s;
+	l.ch = &ch;
+	l.m = m;
+	if ((ret = read_begin(s, prow, &ch, &reading, m)) == STATUS_OK &&
+	    (ret = chart_verify(s, &ch, DB_CT_ENCOUNTERS, m)) == STATUS_OK &&
+	    (ret = db_encounter_list(s->c->db, prow, enc_each, &l, m)) == STATUS_OK)
+		ret = l.ret;
+	ret = read_end(s, &ch, pid, reading, ret, m);
+	for (int i = 0; ret == STATUS_OK && i < l.n; i++)
+		if (fn(&l.v[i], arg))
+			break;
+	if (l.v) {
+		sodium_memzero(l.v, (size_t)l.cap * sizeof *l.v);
+		free(l.v);
+	}
 	return ret;
 }
 
@@ -490,19 +732,32 @@ static status_t parse_int_field(const char *label, const char *in, int lo, int h
 	return STATUS_OK;
 }
 
+/* The newest recorded height (rows come newest first). */
+static int last_height(const db_vitals_t *v, void *arg)
+{
+	if (v->height_cm <= 0)
+		return 0;
+	*(double *)arg = v->height_cm;
+	return 1;
+}
+
 status_t vitals_record(session_t *s, int64_t erow, const vitals_input_t *in, const char **bad,
 		       msg_t *m)
 {
 	status_t ret;
 	db_vitals_t v;
-	encounter_info_t info;
-	struct enc_copy c = {s, &info, 0};
-	char pid[33], unit[16], detail[200];
+	enc_held_t eh;
+	chart_t ch;
+	int64_t prow;
+	char pid[33] = "", unit[16], detail[200];
+	unsigned char mac[INTEGRITY_MAC_LEN];
 	double x;
 	const config_t *cfg = s->c->cfg;
 	int any = 0;
 
 	*bad = NULL;
+	memset(&eh, 0, sizeof eh);
+	memset(&ch, 0, sizeof ch);
 	if ((ret = session_require(s, ACT_VITALS_RECORD, m)) != STATUS_OK)
 		return ret;
 	memset(&v, 0, sizeof v);
@@ -613,28 +868,44 @@ status_t vitals_record(session_t *s, int64_t erow, const vitals_input_t *in, con
 	*bad = NULL;
 	if (!any)
 		return msg_fail(m, STATUS_INVALID, "Enter at least one vital sign.");
-	if ((ret = db_encounter_get(s->c->db, erow, enc_one, &c, m)) != STATUS_OK)
+	if ((ret = encounter_prow(s, erow, &prow, m)) != STATUS_OK)
 		return ret;
-	if ((ret = gate_prow(s, c.prow, pid, m)) != STATUS_OK)
+	if ((ret = gate_prow(s, prow, pid, m)) != STATUS_OK)
 		return ret;
+	if ((ret = write_begin(s, prow, &ch, m)) != STATUS_OK ||
+	    (ret = encounter_read(s, &ch, erow, &eh, m)) != STATUS_OK)
+		goto done;
+	/* BMI from this height or the latest one recorded, read from the
+	 * chart as checked. */
 	if (v.weight_kg > 0) {
 		double h = v.height_cm;
-		if (h < 0 && db_vitals_last_height(s->c->db, c.prow, &h, m) != STATUS_OK)
-			h = -1;
+		if (h < 0 && (ret = chart_verify(s, &ch, DB_CT_VITALS, m)) == STATUS_OK)
+			ret = db_vitals_list(s->c->db, prow, -1, last_height, &h, m);
+		if (ret != STATUS_OK)
+			goto done;
 		if (h > 0)
 			v.bmi = round(v.weight_kg / ((h / 100) * (h / 100)) * 10) / 10;
 	}
+	if ((ret = db_row_next(s->c->db, DB_CT_VITALS, &v.vrow, m)) != STATUS_OK)
+		goto done;
+	crypto_random_id(v.id);
 	v.erow = erow;
-	v.prow = c.prow;
+	v.prow = prow;
 	core_now(v.taken);
 	text_copy(v.recorded_by, sizeof v.recorded_by, s->user.name);
-	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
-		return ret;
-	ret = db_vitals_insert(s->c->db, &v, m);
-	snprintf(detail, sizeof detail, "vitals on encounter %lld", (long long)erow);
-	if (ret == STATUS_OK)
-		ret = audit_append(s, "vitals_record", pid, "ok", detail, m);
-	if ((ret = finish(s, ret, m)) == STATUS_OK)
+	if ((ret = rowmac_vitals(s, &ch, &v, mac, m)) != STATUS_OK)
+		goto done;
+	v.mac.p = mac;
+	v.mac.n = sizeof mac;
+	if ((ret = db_vitals_insert(s->c->db, &v, m)) == STATUS_OK &&
+	    (ret = chart_put(&ch, DB_CT_VITALS, v.vrow, mac, m)) == STATUS_OK &&
+	    (ret = chart_store(s, &ch, m)) == STATUS_OK) {
+		snprintf(detail, sizeof detail, "vitals on encounter %lld", (long long)erow);
+		ret = chart_audit(s, &ch, "vitals_record", detail, m);
+	}
+done:
+	held_free(&eh.h);
+	if ((ret = write_end(s, &ch, pid, ret, m)) == STATUS_OK)
 		msg_set(m, "Vitals saved%s.", v.bmi > 0 ? " (BMI computed)" : "");
 	return ret;
 }
@@ -672,13 +943,19 @@ status_t vitals_list(session_t *s, const char *patient, int limit,
 	int64_t prow;
 	char pid[33];
 	struct vit_list l = {fn, arg};
+	chart_t ch;
+	int reading = 0;
+	memset(&ch, 0, sizeof ch);
 	if ((ret = session_require(s, ACT_CLINICAL_VIEW, m)) != STATUS_OK)
 		return ret;
 	if ((ret = gate(s, patient, &prow, pid, m)) != STATUS_OK)
 		return ret;
 	if ((ret = audit_view(s, pid, "vitals", m)) != STATUS_OK)
 		return ret;
-	return db_vitals_list(s->c->db, prow, limit, vit_each, &l, m);
+	if ((ret = read_begin(s, prow, &ch, &reading, m)) == STATUS_OK &&
+	    (ret = chart_verify(s, &ch, DB_CT_VITALS, m)) == STATUS_OK)
+		ret = db_vitals_list(s->c->db, prow, limit, vit_each, &l, m);
+	return read_end(s, &ch, pid, reading, ret, m);
 }
 
 /* ---- allergies, medications, problems ---------------------------------- */
@@ -707,40 +984,85 @@ static int icd10_shape(const char *in, char *out, size_t size)
 	       isalnum((unsigned char)out[2]);
 }
 
-static status_t item_insert(session_t *s, const char *patient, db_item_t *it, const char *a,
-			    const char *b, int64_t *row, msg_t *m)
+/* Set the "no known allergies" statement (nka 0 or 1) with its MAC, in
+ * the chart's write transaction, after checking the one it replaces. */
+static status_t nka_write(session_t *s, chart_t *ch, int nka, const char *when, msg_t *m)
 {
+	db_nka_t n;
+	status_t ret = db_nka_get(s->c->db, ch->prow, &n, m);
+	if (ret == STATUS_OK)
+		ret = chart_verify_nka(s, ch, &n, m);
+	if (ret != STATUS_OK)
+		return ret;
+	n.nka = nka;
+	text_copy(n.reviewed, sizeof n.reviewed, when);
+	text_copy(n.reviewed_by, sizeof n.reviewed_by, s->user.name);
+	n.toolong = 0;
+	n.mac_len = INTEGRITY_MAC_LEN;
+	if ((ret = rowmac_nka(s, ch, &n, n.mac, m)) == STATUS_OK &&
+	    (ret = db_nka_set(s->c->db, &n, m)) == STATUS_OK)
+		ret = chart_put(ch, DB_CT_ALLERGY_REVIEW, ch->prow, n.mac, m);
+	return ret;
+}
+
+/* Insert an allergy, medication or problem: texts a, b, c (b and c may be
+ * NULL or "") encrypted under clin and bound to the chart. */
+static status_t item_insert(session_t *s, const char *patient, db_item_t *it, const char *a,
+			    const char *b, const char *c, int64_t *row, msg_t *m)
+{
+	static const db_chart_table_t tables[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS,
+						  DB_CT_PROBLEMS};
 	status_t ret;
 	int64_t prow;
-	char pid[33], detail[96];
-	unsigned char *ba = NULL, *bb = NULL;
-	size_t na = 0, nb = 0;
+	chart_t ch;
+	char pid[33] = "", detail[96];
+	unsigned char mac[INTEGRITY_MAC_LEN];
 	const char *table = item_tables[it->kind];
+	memset(&ch, 0, sizeof ch);
 	if ((ret = gate(s, patient, &prow, pid, m)) != STATUS_OK)
 		return ret;
 	crypto_random_id(it->id);
 	it->prow = prow;
 	core_now(it->recorded);
 	text_copy(it->recorded_by, sizeof it->recorded_by, s->user.name);
-	if ((ret = clin_encrypt(s, table, "a", it->id, a, &ba, &na, m)) != STATUS_OK)
+	if (it->kind == DB_ALLERGY) {
+		text_copy(it->updated, sizeof it->updated, it->recorded);
+		text_copy(it->updated_by, sizeof it->updated_by, it->recorded_by);
+	}
+	if ((ret = write_begin(s, prow, &ch, m)) != STATUS_OK ||
+	    (ret = db_row_next(s->c->db, tables[it->kind], &it->row, m)) != STATUS_OK)
 		goto cleanup;
-	if (b && *b && (ret = clin_encrypt(s, table, "b", it->id, b, &bb, &nb, m)) != STATUS_OK)
+	if ((ret = clin_seal(s, &ch, table, "a", it->id, NULL, a, &it->a, m)) != STATUS_OK)
 		goto cleanup;
-	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
+	if (b && *b && (ret = clin_seal(s, &ch, table, "b", it->id, NULL, b, &it->b, m)) != STATUS_OK)
 		goto cleanup;
-	ret = db_item_insert(s->c->db, it, ba, na, bb, nb, m);
+	if (c && *c && (ret = clin_seal(s, &ch, table, "c", it->id, NULL, c, &it->c, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = rowmac_item(s, &ch, it, mac, m)) != STATUS_OK)
+		goto cleanup;
+	it->mac.p = mac;
+	it->mac.n = sizeof mac;
+	ret = db_item_insert(s->c->db, it, m);
+	if (ret == STATUS_OK)
+		ret = chart_put(&ch, tables[it->kind], it->row, mac, m);
+	/* Recording an allergy withdraws "no known allergies". */
 	if (ret == STATUS_OK && it->kind == DB_ALLERGY)
-		ret = db_nka_set(s->c->db, prow, 0, it->recorded, s->user.name, m);
+		ret = nka_write(s, &ch, 0, it->recorded, m);
+	if (ret == STATUS_OK)
+		ret = chart_store(s, &ch, m);
 	snprintf(detail, sizeof detail, "%s %lld added", item_names[it->kind], (long long)it->row);
 	if (ret == STATUS_OK)
-		ret = audit_append(s, "chart_add", pid, "ok", detail, m);
-	if ((ret = finish(s, ret, m)) == STATUS_OK) {
+		ret = chart_audit(s, &ch, "chart_add", detail, m);
+cleanup:
+	free((void *)it->a.p);
+	free((void *)it->b.p);
+	free((void *)it->c.p);
+	it->a.p = it->b.p = it->c.p = NULL;
+	it->mac.p = NULL;
+	if ((ret = write_end(s, &ch, pid, ret, m)) == STATUS_OK) {
 		*row = it->row;
 		msg_set(m, "Saved %s %lld.", item_names[it->kind], (long long)it->row);
 	}
-cleanup:
-	free(ba);
-	free(bb);
 	return ret;
 }
 
@@ -765,7 +1087,7 @@ status_t allergy_add(session_t *s, const char *patient, const char *substance,
 	it.kind = DB_ALLERGY;
 	text_copy(it.code, sizeof it.code, severities[sev]);
 	text_copy(it.status, sizeof it.status, "active");
-	return item_insert(s, patient, &it, a, b, row, m);
+	return item_insert(s, patient, &it, a, b, NULL, row, m);
 }
 
 static int count_active(const db_item_t *it, void *arg)
@@ -779,15 +1101,17 @@ status_t allergy_none_known(session_t *s, const char *patient, msg_t *m)
 {
 	status_t ret;
 	int64_t prow;
-	char pid[33], when[24];
+	chart_t ch;
+	char pid[33] = "", when[24];
 	int active = 0;
+	memset(&ch, 0, sizeof ch);
 	if ((ret = session_require(s, ACT_ALLERGY_RECORD, m)) != STATUS_OK)
 		return ret;
 	if ((ret = gate(s, patient, &prow, pid, m)) != STATUS_OK)
 		return ret;
-	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
-		return ret;
-	ret = db_item_list(s->c->db, DB_ALLERGY, prow, count_active, &active, m);
+	if ((ret = write_begin(s, prow, &ch, m)) == STATUS_OK &&
+	    (ret = chart_verify(s, &ch, DB_CT_ALLERGIES, m)) == STATUS_OK)
+		ret = db_item_list(s->c->db, DB_ALLERGY, prow, count_active, &active, m);
 	if (ret == STATUS_OK && active)
 		ret = msg_fail(m, STATUS_INVALID,
 			       "The patient has %d active allerg%s; mark them inactive or entered "
@@ -795,10 +1119,12 @@ status_t allergy_none_known(session_t *s, const char *patient, msg_t *m)
 			       active, active == 1 ? "y" : "ies");
 	core_now(when);
 	if (ret == STATUS_OK)
-		ret = db_nka_set(s->c->db, prow, 1, when, s->user.name, m);
+		ret = nka_write(s, &ch, 1, when, m);
 	if (ret == STATUS_OK)
-		ret = audit_append(s, "chart_add", pid, "ok", "no known allergies", m);
-	if ((ret = finish(s, ret, m)) == STATUS_OK)
+		ret = chart_store(s, &ch, m);
+	if (ret == STATUS_OK)
+		ret = chart_audit(s, &ch, "chart_add", "no known allergies", m);
+	if ((ret = write_end(s, &ch, pid, ret, m)) == STATUS_OK)
 		msg_set(m, "Recorded: no known allergies.");
 	return ret;
 }
@@ -843,9 +1169,9 @@ status_t medication_add(session_t *s, const char *patient, const char *name, con
 	if (!valid_iso_or_empty(s, start, it.date1, m, "Start date"))
 		return STATUS_INVALID;
 	text_copy(it.code, sizeof it.code, routes[r]);
-	text_copy(it.extra, sizeof it.extra, freq);
 	text_copy(it.status, sizeof it.status, "active");
-	return item_insert(s, patient, &it, a, b, row, m);
+	/* The frequency is free text ("q6h PRN, with food"): encrypted as c. */
+	return item_insert(s, patient, &it, a, b, freq, row, m);
 }
 
 status_t problem_add(session_t *s, const char *patient, const char *code,
@@ -878,7 +1204,7 @@ status_t problem_add(session_t *s, const char *patient, const char *code,
 			return msg_fail(m, chk, "%s", why.text);
 	}
 	text_copy(it.status, sizeof it.status, "active");
-	return item_insert(s, patient, &it, a, NULL, row, m);
+	return item_insert(s, patient, &it, a, NULL, NULL, row, m);
 }
 
 static const char *const statuses[3][4] = {
@@ -893,6 +1219,25 @@ static int item_prow(const db_item_t *it, void *arg)
 	return 1;
 }
 
+typedef struct item_held {
+	held_t h;
+	db_item_t it;
+} item_held_t;
+
+static int hold_item(const db_item_t *it, void *arg)
+{
+	item_held_t *x = arg;
+	x->it = *it;
+	hold(&x->h, &x->it.a);
+	hold(&x->h, &x->it.b);
+	hold(&x->h, &x->it.c);
+	hold(&x->h, &x->it.mac);
+	x->h.found = 1;
+	return 1;
+}
+
+static const db_chart_table_t item_ct[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS, DB_CT_PROBLEMS};
+
 status_t chart_item_set_status(session_t *s, chart_kind_t kind, int64_t row, const char *status,
 			       msg_t *m)
 {
@@ -900,8 +1245,13 @@ status_t chart_item_set_status(session_t *s, chart_kind_t kind, int64_t row, con
 					ACT_PROBLEM_RECORD};
 	status_t ret;
 	int64_t prow = 0;
-	char pid[33], when[24], detail[96];
+	item_held_t x;
+	chart_t ch;
+	char pid[33] = "", when[24], detail[96];
+	unsigned char mac[INTEGRITY_MAC_LEN];
 	int st;
+	memset(&x, 0, sizeof x);
+	memset(&ch, 0, sizeof ch);
 	if ((unsigned)kind > CHART_PROBLEM)
 		return msg_fail(m, STATUS_INVALID, "Unknown chart section.");
 	if ((ret = session_require(s, need[kind], m)) != STATUS_OK)
@@ -916,23 +1266,43 @@ status_t chart_item_set_status(session_t *s, chart_kind_t kind, int64_t row, con
 	if ((ret = gate_prow(s, prow, pid, m)) != STATUS_OK)
 		return ret;
 	core_now(when);
-	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
-		return ret;
-	ret = db_item_set_status(s->c->db, (db_item_kind_t)kind, row, statuses[kind][st], when,
-				 s->user.name, m);
-	snprintf(detail, sizeof detail, "%s %lld -> %s", item_names[kind], (long long)row,
-		 statuses[kind][st]);
-	if (ret == STATUS_OK)
-		ret = audit_append(s, "chart_status", pid, "ok", detail, m);
-	if ((ret = finish(s, ret, m)) == STATUS_OK)
+	if ((ret = write_begin(s, prow, &ch, m)) != STATUS_OK ||
+	    (ret = db_item_get(s->c->db, (db_item_kind_t)kind, row, hold_item, &x, m)) != STATUS_OK ||
+	    (ret = held_status(&x.h, item_names[kind], row, m)) != STATUS_OK ||
+	    (ret = chart_verify_item(s, &ch, &x.it, m)) != STATUS_OK)
+		goto done;
+	text_copy(x.it.status, sizeof x.it.status, statuses[kind][st]);
+	if (kind == CHART_MEDICATION && st == 1 && !x.it.date2[0])
+		snprintf(x.it.date2, sizeof x.it.date2, "%.10s", when); /* stopped today */
+	if (kind == CHART_ALLERGY) {
+		text_copy(x.it.updated, sizeof x.it.updated, when);
+		text_copy(x.it.updated_by, sizeof x.it.updated_by, s->user.name);
+	}
+	if ((ret = rowmac_item(s, &ch, &x.it, mac, m)) != STATUS_OK)
+		goto done;
+	x.it.mac.p = mac;
+	x.it.mac.n = sizeof mac;
+	if ((ret = db_item_update(s->c->db, &x.it, m)) == STATUS_OK &&
+	    (ret = chart_put(&ch, item_ct[kind], row, mac, m)) == STATUS_OK &&
+	    (ret = chart_store(s, &ch, m)) == STATUS_OK) {
+		snprintf(detail, sizeof detail, "%s %lld -> %s", item_names[kind], (long long)row,
+			 statuses[kind][st]);
+		ret = chart_audit(s, &ch, "chart_status", detail, m);
+	}
+done:
+	held_free(&x.h);
+	if ((ret = write_end(s, &ch, pid, ret, m)) == STATUS_OK)
 		msg_set(m, "The %s is now %s.", item_names[kind], statuses[kind][st]);
 	return ret;
 }
 
 struct item_list {
 	session_t *s;
+	chart_t *ch;
 	int (*fn)(const chart_item_t *it, void *arg);
 	void *arg;
+	status_t ret;
+	msg_t *m;
 	chart_item_t out;
 };
 
@@ -953,13 +1323,21 @@ static int item_each(const db_item_t *it, void *arg)
 	memset(o, 0, sizeof *o);
 	o->kind = (chart_kind_t)it->kind;
 	o->row = it->row;
-	clin_decrypt(l->s, table, "a", it->id, it->a, o->text, sizeof o->text);
-	clin_decrypt(l->s, table, "b", it->id, it->b, o->text2, sizeof o->text2);
+	if ((l->ret = clin_open(l->s, l->ch, table, "a", it->row, it->id, NULL, it->a, o->text,
+				sizeof o->text, l->m)) != STATUS_OK ||
+	    (l->ret = clin_open(l->s, l->ch, table, "b", it->row, it->id, NULL, it->b, o->text2,
+				sizeof o->text2, l->m)) != STATUS_OK ||
+	    (l->ret = clin_open(l->s, l->ch, table, "c", it->row, it->id, NULL, it->c, o->extra,
+				sizeof o->extra, l->m)) != STATUS_OK) {
+		sodium_memzero(o, sizeof *o);
+		return 1;
+	}
+	if (!it->c.n && !l->ch->sealed)
+		text_copy(o->extra, sizeof o->extra, it->extra); /* not re-sealed yet */
 	if (it->kind == DB_PROBLEM)
 		code_display(it->code, o->code, sizeof o->code);
 	else
 		text_copy(o->code, sizeof o->code, it->code);
-	text_copy(o->extra, sizeof o->extra, it->extra);
 	text_copy(o->date1, sizeof o->date1, it->date1);
 	text_copy(o->date2, sizeof o->date2, it->date2);
 	text_copy(o->status, sizeof o->status, it->status);
@@ -978,6 +1356,9 @@ status_t chart_items(session_t *s, const char *patient, chart_kind_t kind,
 	int64_t prow;
 	char pid[33];
 	struct item_list *l;
+	chart_t ch;
+	int reading = 0;
+	memset(&ch, 0, sizeof ch);
 	if ((unsigned)kind > CHART_PROBLEM)
 		return msg_fail(m, STATUS_INVALID, "Unknown chart section.");
 	if ((ret = session_require(s, ACT_CLINICAL_VIEW, m)) != STATUS_OK)
@@ -989,18 +1370,27 @@ status_t chart_items(session_t *s, const char *patient, chart_kind_t kind,
 	if (!(l = calloc(1, sizeof *l)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
 	l->s = s;
+	l->ch = &ch;
 	l->fn = fn;
 	l->arg = arg;
-	ret = db_item_list(s->c->db, (db_item_kind_t)kind, prow, item_each, l, m);
+	l->m = m;
+	if ((ret = read_begin(s, prow, &ch, &reading, m)) == STATUS_OK &&
+	    (ret = chart_verify(s, &ch, item_ct[kind], m)) == STATUS_OK &&
+	    (ret = db_item_list(s->c->db, (db_item_kind_t)kind, prow, item_each, l, m)) ==
+		    STATUS_OK)
+		ret = l->ret;
 	free(l);
-	return ret;
+	return read_end(s, &ch, pid, reading, ret, m);
 }
 
 struct banner {
 	session_t *s;
+	chart_t *ch;
 	char *out;
 	size_t size, o;
 	int n;
+	status_t ret;
+	msg_t *m;
 };
 
 static int banner_each(const db_item_t *it, void *arg)
@@ -1010,7 +1400,9 @@ static int banner_each(const db_item_t *it, void *arg)
 	int k;
 	if (strcmp(it->status, "active") != 0)
 		return 0;
-	clin_decrypt(b->s, "allergies", "a", it->id, it->a, sub, sizeof sub);
+	if ((b->ret = clin_open(b->s, b->ch, "allergies", "a", it->row, it->id, NULL, it->a, sub,
+				sizeof sub, b->m)) != STATUS_OK)
+		return 1;
 	k = snprintf(b->out + b->o, b->size - b->o, "%s%s%s%s%s", b->n ? ", " : "ALLERGIES: ", sub,
 		     strcmp(it->code, "unknown") ? " (" : "",
 		     strcmp(it->code, "unknown") ? it->code : "",
@@ -1026,22 +1418,28 @@ status_t clinical_banner(session_t *s, const char *patient, char *out, size_t si
 {
 	status_t ret;
 	int64_t prow;
-	char pid[33], when[24], by[72];
-	int nka;
-	struct banner b = {s, out, size, 0, 0};
+	char pid[33];
+	db_nka_t nka;
+	chart_t ch;
+	int reading = 0;
+	struct banner b = {s, &ch, out, size, 0, 0, STATUS_OK, m};
+	memset(&ch, 0, sizeof ch);
 	out[0] = '\0';
 	if (!session_can(s, ACT_CLINICAL_VIEW))
 		return msg_fail(m, STATUS_DENIED, "No clinical access.");
 	if ((ret = gate(s, patient, &prow, pid, m)) != STATUS_OK)
 		return ret;
-	if ((ret = db_item_list(s->c->db, DB_ALLERGY, prow, banner_each, &b, m)) != STATUS_OK)
-		return ret;
-	if (b.n)
-		return STATUS_OK;
-	if ((ret = db_nka_get(s->c->db, prow, &nka, when, by, m)) != STATUS_OK)
-		return ret;
-	text_copy(out, size, nka == 1 ? "NKA (no known allergies)" : "Allergies not recorded");
-	return STATUS_OK;
+	if ((ret = read_begin(s, prow, &ch, &reading, m)) == STATUS_OK &&
+	    (ret = chart_verify(s, &ch, DB_CT_ALLERGIES, m)) == STATUS_OK &&
+	    (ret = chart_verify(s, &ch, DB_CT_ALLERGY_REVIEW, m)) == STATUS_OK &&
+	    (ret = db_item_list(s->c->db, DB_ALLERGY, prow, banner_each, &b, m)) == STATUS_OK)
+		ret = b.ret;
+	if (ret == STATUS_OK && !b.n && (ret = db_nka_get(s->c->db, prow, &nka, m)) == STATUS_OK)
+		text_copy(out, size,
+			  nka.nka == 1 ? "NKA (no known allergies)" : "Allergies not recorded");
+	if (ret != STATUS_OK)
+		sodium_memzero(out, size);
+	return read_end(s, &ch, pid, reading, ret, m);
 }
 
 /* ---- notes ------------------------------------------------------------ */
@@ -1054,20 +1452,43 @@ void note_info_clear(note_info_t *n)
 	memset(n, 0, sizeof *n);
 }
 
-struct note_copy {
-	session_t *s;
-	note_info_t *out;
-	int64_t prow;
-	char id[33];
-	int with_body;
-	status_t ret;
-	msg_t *m;
-};
+typedef struct note_held {
+	held_t h;
+	db_note_t n;
+} note_held_t;
 
-static int note_fill(const db_note_t *n, void *arg)
+static int hold_note(const db_note_t *n, void *arg)
 {
-	struct note_copy *c = arg;
-	note_info_t *o = c->out;
+	note_held_t *x = arg;
+	x->n = *n;
+	hold(&x->h, &x->n.body);
+	hold(&x->h, &x->n.mac);
+	x->h.found = 1;
+	return 1;
+}
+
+static int note_prow(const db_note_t *n, void *arg)
+{
+	*(int64_t *)arg = n->prow;
+	return 1;
+}
+
+/* Note nrow as stored, checked against the chart. */
+static status_t note_read(session_t *s, chart_t *ch, int64_t nrow, note_held_t *x, msg_t *m)
+{
+	status_t ret;
+	memset(x, 0, sizeof *x);
+	if ((ret = db_note_get(s->c->db, nrow, hold_note, x, m)) != STATUS_OK ||
+	    (ret = held_status(&x->h, "note", nrow, m)) != STATUS_OK)
+		return ret;
+	return chart_verify_note(s, ch, &x->n, m);
+}
+
+/* A note for the UI; its text decrypted when with_body. */
+static status_t note_fill(session_t *s, chart_t *ch, const db_note_t *n, int with_body,
+			  note_info_t *o, msg_t *m)
+{
+	status_t ret = STATUS_OK;
 	memset(o, 0, sizeof *o);
 	o->nrow = n->nrow;
 	o->erow = n->erow;
@@ -1079,17 +1500,15 @@ static int note_fill(const db_note_t *n, void *arg)
 	text_copy(o->signed_by, sizeof o->signed_by, n->signed_by);
 	text_copy(o->signed_at, sizeof o->signed_at, n->signed_at);
 	o->version = n->version;
-	c->prow = n->prow;
-	text_copy(c->id, sizeof c->id, n->id);
-	if (c->with_body) {
-		msg_t why;
-		if (crypto_field_decrypt(c->s->kr, DOMAIN_CLIN, "notes", "body", n->id, n->body.p,
-					 n->body.n, &o->body, &o->body_len, &why) != STATUS_OK) {
-			o->body = strdup("[unreadable: this note failed its integrity check]");
-			o->body_len = o->body ? strlen(o->body) : 0;
-		}
+	if (with_body) {
+		char eid[33];
+		chart_encounter_id(s, ch, n->erow, eid);
+		ret = chart_open_text(s, ch, DOMAIN_CLIN, "notes", "body", n->nrow, n->id, eid,
+				      n->body, &o->body, &o->body_len, m);
+		if (ret != STATUS_OK)
+			note_info_clear(o);
 	}
-	return 1;
+	return ret;
 }
 
 static status_t note_text(const char *body, char **out, msg_t *m)
@@ -1113,71 +1532,94 @@ status_t note_create(session_t *s, int64_t erow, int64_t addendum_of, const char
 		     int64_t *nrow, msg_t *m)
 {
 	status_t ret;
-	encounter_info_t einfo;
-	struct enc_copy ec = {s, &einfo, 0};
 	db_note_t n;
-	char pid[33], detail[96], *text = NULL;
-	unsigned char *blob = NULL;
-	size_t blen = 0;
+	note_held_t orig;
+	enc_held_t e;
+	chart_t ch;
+	int64_t prow = 0;
+	char pid[33] = "", detail[96], *text = NULL;
+	unsigned char mac[INTEGRITY_MAC_LEN];
+	db_blob_t blob = {NULL, 0};
 
 	*nrow = 0;
+	memset(&orig, 0, sizeof orig);
+	memset(&e, 0, sizeof e);
+	memset(&ch, 0, sizeof ch);
+	memset(&n, 0, sizeof n);
 	if ((ret = session_require(s, ACT_NOTE_WRITE, m)) != STATUS_OK)
 		return ret;
 	if ((ret = note_text(body, &text, m)) != STATUS_OK)
 		return ret;
+	if (addendum_of &&
+	    (ret = db_note_get(s->c->db, addendum_of, note_prow, &prow, m)) != STATUS_OK)
+		goto cleanup;
+	if (!addendum_of && (ret = encounter_prow(s, erow, &prow, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = gate_prow(s, prow, pid, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = write_begin(s, prow, &ch, m)) != STATUS_OK)
+		goto done;
 	if (addendum_of) {
-		note_info_t orig;
-		struct note_copy c = {s, &orig, 0, "", 0, STATUS_OK, m};
-		if ((ret = db_note_get(s->c->db, addendum_of, note_fill, &c, m)) != STATUS_OK)
-			goto cleanup;
-		if (strcmp(orig.status, "signed") != 0) {
+		if ((ret = note_read(s, &ch, addendum_of, &orig, m)) != STATUS_OK)
+			goto done;
+		if (strcmp(orig.n.status, "signed") != 0) {
 			ret = msg_fail(m, STATUS_INVALID,
 				       "Note %lld is still a draft: edit it instead of adding an "
 				       "addendum.",
 				       (long long)addendum_of);
-			goto cleanup;
+			goto done;
 		}
-		if (orig.addendum_of) {
+		if (orig.n.addendum_of) {
 			ret = msg_fail(m, STATUS_INVALID,
 				       "Note %lld is itself an addendum; add to the original note "
 				       "%lld.",
-				       (long long)addendum_of, (long long)orig.addendum_of);
-			goto cleanup;
+				       (long long)addendum_of, (long long)orig.n.addendum_of);
+			goto done;
 		}
-		erow = orig.erow;
+		erow = orig.n.erow;
 	}
-	if ((ret = db_encounter_get(s->c->db, erow, enc_one, &ec, m)) != STATUS_OK)
-		goto cleanup;
-	if ((ret = gate_prow(s, ec.prow, pid, m)) != STATUS_OK)
-		goto cleanup;
-	memset(&n, 0, sizeof n);
+	/* The encounter must be this chart's, as stored. */
+	if ((ret = encounter_read(s, &ch, erow, &e, m)) != STATUS_OK)
+		goto done;
+	if ((ret = db_row_next(s->c->db, DB_CT_NOTES, &n.nrow, m)) != STATUS_OK)
+		goto done;
 	crypto_random_id(n.id);
 	n.erow = erow;
-	n.prow = ec.prow;
+	n.prow = prow;
 	n.addendum_of = addendum_of;
 	text_copy(n.author, sizeof n.author, s->user.name);
 	core_now(n.created);
-	if ((ret = crypto_field_encrypt(s->kr, DOMAIN_CLIN, "notes", "body", n.id, text,
-					strlen(text), 1, &blob, &blen, m)) != STATUS_OK)
-		goto cleanup;
-	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
-		goto cleanup;
-	ret = db_note_insert(s->c->db, &n, blob, blen, m);
+	text_copy(n.updated, sizeof n.updated, n.created);
+	text_copy(n.status, sizeof n.status, "draft");
+	n.version = 1;
+	if ((ret = clin_seal(s, &ch, "notes", "body", n.id, e.e.id, text, &blob, m)) != STATUS_OK)
+		goto done;
+	n.body = blob;
+	if ((ret = rowmac_note(s, &ch, &n, mac, m)) != STATUS_OK)
+		goto done;
+	n.mac.p = mac;
+	n.mac.n = sizeof mac;
+	if ((ret = db_note_insert(s->c->db, &n, m)) != STATUS_OK ||
+	    (ret = chart_put(&ch, DB_CT_NOTES, n.nrow, mac, m)) != STATUS_OK ||
+	    (ret = chart_store(s, &ch, m)) != STATUS_OK)
+		goto done;
 	if (addendum_of)
 		snprintf(detail, sizeof detail, "addendum %lld to note %lld", (long long)n.nrow,
 			 (long long)addendum_of);
 	else
 		snprintf(detail, sizeof detail, "note %lld drafted on encounter %lld",
 			 (long long)n.nrow, (long long)erow);
-	if (ret == STATUS_OK)
-		ret = audit_append(s, "note_create", pid, "ok", detail, m);
-	if ((ret = finish(s, ret, m)) == STATUS_OK) {
+	ret = chart_audit(s, &ch, "note_create", detail, m);
+done:
+	if ((ret = write_end(s, &ch, pid, ret, m)) == STATUS_OK) {
 		*nrow = n.nrow;
 		msg_set(m, "%s %lld saved as a draft.", addendum_of ? "Addendum" : "Note",
 			(long long)n.nrow);
 	}
 cleanup:
-	free(blob);
+	held_free(&orig.h);
+	held_free(&e.h);
+	free((void *)blob.p);
 	crypto_free_plain(text, 0);
 	return ret;
 }
@@ -1185,75 +1627,118 @@ cleanup:
 status_t note_save(session_t *s, int64_t nrow, const char *body, int version, msg_t *m)
 {
 	status_t ret;
-	note_info_t cur;
-	struct note_copy c = {s, &cur, 0, "", 0, STATUS_OK, m};
-	char pid[33], when[24], detail[64], *text = NULL;
-	unsigned char *blob = NULL;
-	size_t blen = 0;
+	note_held_t x;
+	chart_t ch;
+	int64_t prow = 0;
+	char pid[33] = "", when[24], detail[64], *text = NULL, eid[33];
+	unsigned char mac[INTEGRITY_MAC_LEN];
+	db_blob_t blob = {NULL, 0};
+	memset(&x, 0, sizeof x);
+	memset(&ch, 0, sizeof ch);
 	if ((ret = session_require(s, ACT_NOTE_WRITE, m)) != STATUS_OK)
 		return ret;
-	if ((ret = db_note_get(s->c->db, nrow, note_fill, &c, m)) != STATUS_OK)
+	if ((ret = db_note_get(s->c->db, nrow, note_prow, &prow, m)) != STATUS_OK)
 		return ret;
-	if ((ret = gate_prow(s, c.prow, pid, m)) != STATUS_OK)
+	if ((ret = gate_prow(s, prow, pid, m)) != STATUS_OK)
 		return ret;
-	if (strcmp(cur.status, "signed") == 0)
-		return msg_fail(m, STATUS_INVALID,
-				"Note %lld was signed by %s at %s: signed notes cannot be changed; "
-				"add an addendum.",
-				(long long)nrow, cur.signed_by, cur.signed_at);
-	if (strcmp(cur.author, s->user.name) != 0)
-		return msg_fail(m, STATUS_DENIED, "Only %s, who wrote this draft, may change it.",
-				cur.author);
-	if (cur.version != version)
-		return msg_fail(m, STATUS_CONFLICT,
-				"Note %lld was saved again at %s since you opened it; reopen it.",
-				(long long)nrow, cur.updated);
 	if ((ret = note_text(body, &text, m)) != STATUS_OK)
 		return ret;
-	ret = crypto_field_encrypt(s->kr, DOMAIN_CLIN, "notes", "body", c.id, text, strlen(text), 1,
-				   &blob, &blen, m);
 	core_now(when);
-	if (ret == STATUS_OK && (ret = db_begin(s->c->db, m)) == STATUS_OK) {
-		ret = db_note_update(s->c->db, nrow, blob, blen, version, when, m);
-		snprintf(detail, sizeof detail, "note %lld edited", (long long)nrow);
-		if (ret == STATUS_OK)
-			ret = audit_append(s, "note_edit", pid, "ok", detail, m);
-		if ((ret = finish(s, ret, m)) == STATUS_OK)
-			msg_set(m, "Draft %lld saved.", (long long)nrow);
+	if ((ret = write_begin(s, prow, &ch, m)) != STATUS_OK ||
+	    (ret = note_read(s, &ch, nrow, &x, m)) != STATUS_OK)
+		goto done;
+	if (strcmp(x.n.status, "signed") == 0) {
+		ret = msg_fail(m, STATUS_INVALID,
+			       "Note %lld was signed by %s at %s: signed notes cannot be changed; "
+			       "add an addendum.",
+			       (long long)nrow, x.n.signed_by, x.n.signed_at);
+		goto done;
 	}
-	free(blob);
+	if (strcmp(x.n.author, s->user.name) != 0) {
+		ret = msg_fail(m, STATUS_DENIED, "Only %s, who wrote this draft, may change it.",
+			       x.n.author);
+		goto done;
+	}
+	if (x.n.version != version) {
+		ret = msg_fail(m, STATUS_CONFLICT,
+			       "Note %lld was saved again at %s since you opened it; reopen it.",
+			       (long long)nrow, x.n.updated);
+		goto done;
+	}
+	chart_encounter_id(s, &ch, x.n.erow, eid);
+	if ((ret = clin_seal(s, &ch, "notes", "body", x.n.id, eid, text, &blob, m)) != STATUS_OK)
+		goto done;
+	x.n.body = blob;
+	text_copy(x.n.updated, sizeof x.n.updated, when);
+	x.n.version = version + 1;
+	if ((ret = rowmac_note(s, &ch, &x.n, mac, m)) != STATUS_OK)
+		goto done;
+	if ((ret = db_note_update(s->c->db, nrow, blob.p, blob.n, version, when, mac, sizeof mac,
+				  m)) == STATUS_OK &&
+	    (ret = chart_put(&ch, DB_CT_NOTES, nrow, mac, m)) == STATUS_OK &&
+	    (ret = chart_store(s, &ch, m)) == STATUS_OK) {
+		snprintf(detail, sizeof detail, "note %lld edited", (long long)nrow);
+		ret = chart_audit(s, &ch, "note_edit", detail, m);
+	}
+done:
+	held_free(&x.h);
+	free((void *)blob.p);
 	crypto_free_plain(text, 0);
+	if ((ret = write_end(s, &ch, pid, ret, m)) == STATUS_OK)
+		msg_set(m, "Draft %lld saved.", (long long)nrow);
 	return ret;
 }
 
 status_t note_sign(session_t *s, int64_t nrow, int version, msg_t *m)
 {
 	status_t ret;
-	note_info_t cur;
-	struct note_copy c = {s, &cur, 0, "", 0, STATUS_OK, m};
-	char pid[33], when[24], detail[64];
+	note_held_t x;
+	chart_t ch;
+	int64_t prow = 0;
+	char pid[33] = "", when[24], detail[64];
+	unsigned char mac[INTEGRITY_MAC_LEN];
+	int was;
+	memset(&x, 0, sizeof x);
+	memset(&ch, 0, sizeof ch);
 	if ((ret = session_require(s, ACT_NOTE_SIGN, m)) != STATUS_OK)
 		return ret;
-	if ((ret = db_note_get(s->c->db, nrow, note_fill, &c, m)) != STATUS_OK)
+	if ((ret = db_note_get(s->c->db, nrow, note_prow, &prow, m)) != STATUS_OK)
 		return ret;
-	if ((ret = gate_prow(s, c.prow, pid, m)) != STATUS_OK)
+	if ((ret = gate_prow(s, prow, pid, m)) != STATUS_OK)
 		return ret;
-	if (strcmp(cur.status, "signed") == 0)
-		return msg_fail(m, STATUS_INVALID, "Note %lld was already signed by %s at %s.",
-				(long long)nrow, cur.signed_by, cur.signed_at);
-	if (version && cur.version != version)
-		return msg_fail(m, STATUS_CONFLICT,
-				"Note %lld changed since you read it (saved %s); read it again "
-				"before signing.",
-				(long long)nrow, cur.updated);
 	core_now(when);
-	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
-		return ret;
-	ret = db_note_sign(s->c->db, nrow, cur.version, s->user.name, when, m);
-	snprintf(detail, sizeof detail, "note %lld signed", (long long)nrow);
-	if (ret == STATUS_OK)
-		ret = audit_append(s, "note_sign", pid, "ok", detail, m);
-	if ((ret = finish(s, ret, m)) == STATUS_OK)
+	if ((ret = write_begin(s, prow, &ch, m)) != STATUS_OK ||
+	    (ret = note_read(s, &ch, nrow, &x, m)) != STATUS_OK)
+		goto done;
+	if (strcmp(x.n.status, "signed") == 0) {
+		ret = msg_fail(m, STATUS_INVALID, "Note %lld was already signed by %s at %s.",
+			       (long long)nrow, x.n.signed_by, x.n.signed_at);
+		goto done;
+	}
+	if (version && x.n.version != version) {
+		ret = msg_fail(m, STATUS_CONFLICT,
+			       "Note %lld changed since you read it (saved %s); read it again "
+			       "before signing.",
+			       (long long)nrow, x.n.updated);
+		goto done;
+	}
+	was = x.n.version;
+	text_copy(x.n.status, sizeof x.n.status, "signed");
+	text_copy(x.n.signed_by, sizeof x.n.signed_by, s->user.name);
+	text_copy(x.n.signed_at, sizeof x.n.signed_at, when);
+	x.n.version = was + 1;
+	if ((ret = rowmac_note(s, &ch, &x.n, mac, m)) != STATUS_OK)
+		goto done;
+	if ((ret = db_note_sign(s->c->db, nrow, was, s->user.name, when, mac, sizeof mac, m)) ==
+		    STATUS_OK &&
+	    (ret = chart_put(&ch, DB_CT_NOTES, nrow, mac, m)) == STATUS_OK &&
+	    (ret = chart_store(s, &ch, m)) == STATUS_OK) {
+		snprintf(detail, sizeof detail, "note %lld signed", (long long)nrow);
+		ret = chart_audit(s, &ch, "note_sign", detail, m);
+	}
+done:
+	held_free(&x.h);
+	if ((ret = write_end(s, &ch, pid, ret, m)) == STATUS_OK)
 		msg_set(m, "Note %lld signed by %s.", (long long)nrow, s->user.name);
 	return ret;
 }
@@ -1261,40 +1746,48 @@ status_t note_sign(session_t *s, int64_t nrow, int version, msg_t *m)
 status_t note_get(session_t *s, int64_t nrow, note_info_t *out, msg_t *m)
 {
 	status_t ret;
-	struct note_copy c = {s, out, 0, "", 1, STATUS_OK, m};
-	char pid[33], detail[48];
+	note_held_t x;
+	chart_t ch;
+	int64_t prow = 0;
+	char pid[33] = "", detail[48];
+	int reading = 0;
 	memset(out, 0, sizeof *out);
+	memset(&x, 0, sizeof x);
+	memset(&ch, 0, sizeof ch);
 	if ((ret = session_require(s, ACT_CLINICAL_VIEW, m)) != STATUS_OK)
 		return ret;
 	/* Check access before decrypting anything. */
-	c.with_body = 0;
-	if ((ret = db_note_get(s->c->db, nrow, note_fill, &c, m)) != STATUS_OK)
+	if ((ret = db_note_get(s->c->db, nrow, note_prow, &prow, m)) != STATUS_OK)
 		return ret;
-	if ((ret = gate_prow(s, c.prow, pid, m)) != STATUS_OK) {
-		memset(out, 0, sizeof *out);
+	if ((ret = gate_prow(s, prow, pid, m)) != STATUS_OK)
 		return ret;
-	}
 	snprintf(detail, sizeof detail, "note %lld", (long long)nrow);
 	if ((ret = audit_view(s, pid, detail, m)) != STATUS_OK)
 		return ret;
-	c.with_body = 1;
-	return db_note_get(s->c->db, nrow, note_fill, &c, m);
+	if ((ret = read_begin(s, prow, &ch, &reading, m)) == STATUS_OK &&
+	    (ret = note_read(s, &ch, nrow, &x, m)) == STATUS_OK)
+		ret = note_fill(s, &ch, &x.n, 1, out, m);
+	held_free(&x.h);
+	return read_end(s, &ch, pid, reading, ret, m);
 }
 
 struct note_list_ctx {
 	session_t *s;
+	chart_t *ch;
 	int (*fn)(const note_info_t *n, void *arg);
 	void *arg;
 	int with_body;
+	status_t ret;
+	msg_t *m;
 };
 
 static int note_each(const db_note_t *n, void *arg)
 {
 	struct note_list_ctx *l = arg;
 	note_info_t info;
-	struct note_copy c = {l->s, &info, 0, "", l->with_body, STATUS_OK, NULL};
 	int r;
-	note_fill(n, &c);
+	if ((l->ret = note_fill(l->s, l->ch, n, l->with_body, &info, l->m)) != STATUS_OK)
+		return 1;
 	r = l->fn(&info, l->arg);
 	note_info_clear(&info);
 	return r;
@@ -1304,34 +1797,90 @@ status_t note_list(session_t *s, int64_t erow, int (*fn)(const note_info_t *n, v
 		   void *arg, msg_t *m)
 {
 	status_t ret;
-	encounter_info_t einfo;
-	struct enc_copy ec = {s, &einfo, 0};
-	struct note_list_ctx l = {s, fn, arg, 1};
-	char pid[33], detail[48];
+	enc_held_t e;
+	chart_t ch;
+	int64_t prow = 0;
+	struct note_list_ctx l = {s, &ch, fn, arg, 1, STATUS_OK, m};
+	char pid[33] = "", detail[48];
+	int reading = 0;
+	memset(&e, 0, sizeof e);
+	memset(&ch, 0, sizeof ch);
 	if ((ret = session_require(s, ACT_CLINICAL_VIEW, m)) != STATUS_OK)
 		return ret;
-	if ((ret = db_encounter_get(s->c->db, erow, enc_one, &ec, m)) != STATUS_OK)
+	if ((ret = encounter_prow(s, erow, &prow, m)) != STATUS_OK)
 		return ret;
-	if ((ret = gate_prow(s, ec.prow, pid, m)) != STATUS_OK)
+	if ((ret = gate_prow(s, prow, pid, m)) != STATUS_OK)
 		return ret;
 	snprintf(detail, sizeof detail, "notes of encounter %lld", (long long)erow);
 	if ((ret = audit_view(s, pid, detail, m)) != STATUS_OK)
 		return ret;
-	return db_note_list(s->c->db, erow, note_each, &l, m);
+	if ((ret = read_begin(s, prow, &ch, &reading, m)) == STATUS_OK &&
+	    (ret = encounter_read(s, &ch, erow, &e, m)) == STATUS_OK &&
+	    (ret = chart_verify(s, &ch, DB_CT_NOTES, m)) == STATUS_OK &&
+	    (ret = db_note_list(s->c->db, erow, note_each, &l, m)) == STATUS_OK)
+		ret = l.ret;
+	held_free(&e.h);
+	return read_end(s, &ch, pid, reading, ret, m);
+}
+
+/* Deficiencies span charts: each draft is checked against its own chart
+ * (the one loaded last is kept for the next draft of the same patient). */
+struct drafts_ctx {
+	session_t *s;
+	chart_t ch;
+	int loaded;
+	int (*fn)(const note_info_t *n, void *arg);
+	void *arg;
+	status_t ret;
+	msg_t *m;
+	char pid[33];
+};
+
+static int draft_each(const db_note_t *n, void *arg)
+{
+	struct drafts_ctx *d = arg;
+	note_info_t info;
+	int r;
+	if (!d->loaded || d->ch.prow != n->prow) {
+		chart_free(&d->ch);
+		d->loaded = 1;
+		if ((d->ret = chart_load(d->s, n->prow, &d->ch, d->m)) != STATUS_OK)
+			return 1;
+		text_copy(d->pid, sizeof d->pid, d->ch.pid);
+	}
+	if ((d->ret = chart_verify_note(d->s, &d->ch, n, d->m)) != STATUS_OK ||
+	    (d->ret = note_fill(d->s, &d->ch, n, 0, &info, d->m)) != STATUS_OK)
+		return 1;
+	r = d->fn(&info, d->arg);
+	note_info_clear(&info);
+	return r;
 }
 
 status_t note_deficiencies(session_t *s, int (*fn)(const note_info_t *n, void *arg), void *arg,
 			   msg_t *m)
 {
 	status_t ret;
-	struct note_list_ctx l = {s, fn, arg, 0};
+	struct drafts_ctx *d;
 	char before[24];
 	time_t t = time(NULL) - (time_t)s->c->cfg->draft_deficiency_days * 86400;
 	struct tm tm;
+	int reading = 0;
 	if (!session_can(s, ACT_HIM_RECORDS) && !session_can(s, ACT_NOTE_SIGN))
 		return session_require(s, ACT_HIM_RECORDS, m);
 	gmtime_r(&t, &tm);
 	strftime(before, sizeof before, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	ret = db_note_drafts(s->c->db, before, note_each, &l, m);
+	if (!(d = calloc(1, sizeof *d)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	d->s = s;
+	d->fn = fn;
+	d->arg = arg;
+	d->m = m;
+	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK &&
+	    (ret = db_note_drafts(s->c->db, before, draft_each, d, m)) == STATUS_OK)
+		ret = d->ret;
+	db_read_end(s->c->db, reading);
+	chart_free(&d->ch);
+	ret = integrity_report(s, d->pid, ret, m);
+	free(d);
 	return ret;
 }

@@ -3,12 +3,19 @@
  * medications, the problem list, and notes that are drafts until signed
  * and are then only amended by addenda.
  *
- * Free text is encrypted under the clin key; a reason for visit is sealed
- * to the clin key's public half so the front desk can write it without
- * being able to read any. Every view of a clinical section and every change
- * is audited. A confidential patient's clinical sections need
- * view_confidential or this session's break-the-glass (patient_open with a
- * reason). */
+ * Free text is encrypted under the clin key (the check-in location under
+ * demo); a reason for visit is sealed to the clin key's public half so the
+ * front desk can write it without being able to read any. Every value is
+ * bound to its patient (and encounter), and every row carries a MAC listed
+ * in the chart's head (core/integrity.h): a read checks the section before
+ * showing any of it, and a row changed, moved, deleted or put back outside
+ * Chartroom is STATUS_INTEGRITY naming the table and record (a missing key
+ * is STATUS_DENIED). Every view of a clinical section and every change is
+ * audited, a change with the chart head it left. A confidential patient's
+ * clinical sections need view_confidential or this session's
+ * break-the-glass (patient_open with a reason). Callbacks of the listing
+ * functions may call other functions of this module only from
+ * encounter_list (its rows are handed out after its read ends). */
 #ifndef CHARTROOM_CLINICAL_H
 #define CHARTROOM_CLINICAL_H
 
@@ -52,8 +59,11 @@ status_t encounter_checkin(session_t *s, const char *patient, const char *type,
 status_t encounter_checkin_at(session_t *s, const char *patient, const char *type,
 			      const char *provider, const char *location, const char *reason,
 			      const char *when, int64_t *erow, msg_t *m);
-/* open -> closed (ACT_ENCOUNTER_CLOSE). */
+/* open -> closed (ACT_ENCOUNTER_CLOSE), now or, for a late entry, at
+ * `when` ("YYYY-MM-DD" or "YYYY-MM-DD HH:MM", UTC; not in the future, not
+ * before the encounter started). */
 status_t encounter_close(session_t *s, int64_t erow, msg_t *m);
+status_t encounter_close_at(session_t *s, int64_t erow, const char *when, msg_t *m);
 /* One encounter, or a patient's encounters newest first (ACT_CLINICAL_VIEW;
  * the listing is audited as a view of the section). */
 status_t encounter_get(session_t *s, int64_t erow, encounter_info_t *out, msg_t *m);

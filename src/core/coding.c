@@ -17,6 +17,7 @@
 #include "base/userfile.h"
 #include "core/audit.h"
 #include "core/csv.h"
+#include "core/integrity.h"
 #include "core/internal.h"
 #include "db/db_clinical.h"
 #include "db/db_codes.h"
@@ -803,6 +804,9 @@ struct enc_info {
 	int64_t prow;
 	char date[11], provider[72], status[12], coding[16], id[33];
 	int found;
+	/* The coding's MAC when it was read: a store refuses if it changed. */
+	unsigned char coding_mac[INTEGRITY_MAC_LEN];
+	size_t coding_mac_len;
 };
 
 static int enc_cb(const db_encounter_t *e, void *arg)
@@ -813,23 +817,69 @@ static int enc_cb(const db_encounter_t *e, void *arg)
 	text_copy(i->provider, sizeof i->provider, e->provider);
 	text_copy(i->status, sizeof i->status, e->status);
 	text_copy(i->coding, sizeof i->coding, e->coding_status);
+	text_copy(i->id, sizeof i->id, e->id);
+	i->coding_mac_len = e->coding_mac.n <= sizeof i->coding_mac ? e->coding_mac.n : 0;
+	if (i->coding_mac_len)
+		memcpy(i->coding_mac, e->coding_mac.p, i->coding_mac_len);
 	i->found = 1;
 	return 1;
 }
 
+/* Read encounter erow and check it (and its coding) against chart ch:
+ * inside the callback, while its blobs are valid. */
+struct enc_check {
+	session_t *s;
+	chart_t *ch;
+	struct enc_info *ei;
+	status_t ret;
+	msg_t *m;
+};
+
+static int enc_check_cb(const db_encounter_t *e, void *arg)
+{
+	struct enc_check *c = arg;
+	enc_cb(e, c->ei);
+	c->ret = chart_verify_encounter(c->s, c->ch, e, c->m);
+	return 1;
+}
+
+static status_t enc_checked(session_t *s, chart_t *ch, int64_t erow, struct enc_info *ei,
+			    msg_t *m)
+{
+	struct enc_check c = {s, ch, ei, STATUS_OK, m};
+	status_t ret = db_encounter_get(s->c->db, erow, enc_check_cb, &c, m);
+	return ret != STATUS_OK ? ret : c.ret;
+}
+
+/* The encounter's coding as stored, checked against its chart (the
+ * encounter's and the coding's MACs and the chart head). */
 static status_t load(session_t *s, int64_t erow, coding_t *c, struct enc_info *ei, msg_t *m)
 {
 	status_t ret;
 	db_dx_t dx[CODING_MAX_DX];
 	db_px_t px[CODING_MAX_PX];
-	int ndx = 0, npx = 0;
+	int ndx = 0, npx = 0, reading = 0;
+	chart_t ch;
+	char pid[33];
 	memset(c, 0, sizeof *c);
 	memset(ei, 0, sizeof *ei);
+	memset(&ch, 0, sizeof ch);
 	if ((ret = db_encounter_get(s->c->db, erow, enc_cb, ei, m)) != STATUS_OK)
 		return ret;
-	if ((ret = db_dx_load(s->c->db, erow, dx, CODING_MAX_DX, &ndx, m)) != STATUS_OK ||
-	    (ret = db_px_load(s->c->db, erow, px, CODING_MAX_PX, &npx, m)) != STATUS_OK)
+	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK &&
+	    (ret = chart_load(s, ei->prow, &ch, m)) == STATUS_OK &&
+	    (ret = enc_checked(s, &ch, erow, ei, m)) == STATUS_OK &&
+	    (ret = db_dx_load(s->c->db, erow, dx, CODING_MAX_DX, &ndx, m)) == STATUS_OK)
+		ret = db_px_load(s->c->db, erow, px, CODING_MAX_PX, &npx, m);
+	db_read_end(s->c->db, reading);
+	text_copy(pid, sizeof pid, ch.pid);
+	chart_free(&ch);
+	if ((ret = integrity_report(s, pid, ret, m)) != STATUS_OK)
 		return ret;
+	if (ndx > CODING_MAX_DX || npx > CODING_MAX_PX) /* checked above; never more */
+		return msg_fail(m, STATUS_INTEGRITY, "Integrity check failed: the coding of "
+						     "encounters record %lld is too long.",
+				(long long)erow);
 	c->erow = erow;
 	text_copy(c->date, sizeof c->date, ei->date);
 	text_copy(c->status, sizeof c->status, ei->coding);
@@ -910,27 +960,22 @@ static void summary(const coding_t *c, char *out, size_t size)
 	}
 }
 
-static status_t patient_id_of(session_t *s, int64_t prow, char id[33], msg_t *m)
-{
-	db_patient_row_t *row = malloc(sizeof *row);
-	status_t ret;
-	if (!row)
-		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
-	ret = db_patient_get_ident(s->c->db, prow, row, m);
-	if (ret == STATUS_OK)
-		text_copy(id, 33, row->id);
-	free(row);
-	return ret;
-}
-
-/* Save c (and status) with an audit entry holding before and after. */
-static status_t store(session_t *s, const coding_t *before, const coding_t *after, int64_t prow,
-		      const char *status, const char *action, const char *why, msg_t *m)
+/* Save c (and status) with an audit entry holding before and after. The
+ * coding must still be what `ei` read (STATUS_CONFLICT otherwise), and the
+ * chart as stored; the coding's new MAC and the chart head are written
+ * with it. */
+static status_t store(session_t *s, const coding_t *before, const coding_t *after,
+		      const struct enc_info *ei, const char *status, const char *action,
+		      const char *why, msg_t *m)
 {
 	status_t ret;
 	db_dx_t dx[CODING_MAX_DX];
 	db_px_t px[CODING_MAX_PX];
-	char b[400], a[400], detail[1024], pid[33];
+	char b[400], a[400], detail[1024];
+	struct enc_info now;
+	unsigned char mac[INTEGRITY_MAC_LEN];
+	chart_t ch;
+	memset(&ch, 0, sizeof ch);
 	for (int i = 0; i < after->ndx; i++) {
 		dx[i].seq = i + 1;
 		undotted(after->dx[i].code, dx[i].code, sizeof dx[i].code);
@@ -956,19 +1001,36 @@ static status_t store(session_t *s, const coding_t *before, const coding_t *afte
 	snprintf(detail, sizeof detail, "encounter %lld %s -> %s; before [%s] after [%s]%s%s",
 		 (long long)after->erow, before->status, status, b, a, why ? "; reason: " : "",
 		 why ? why : "");
-	if ((ret = patient_id_of(s, prow, pid, m)) != STATUS_OK)
-		return ret;
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		return ret;
-	ret = db_coding_store(s->c->db, after->erow, dx, after->ndx, px, after->npx, m);
-	if (ret == STATUS_OK)
-		ret = db_coding_status_set(s->c->db, after->erow, status, m);
-	if (ret == STATUS_OK)
-		ret = audit_append(s, action, pid, "ok", detail, m);
+	if ((ret = chart_load(s, ei->prow, &ch, m)) != STATUS_OK ||
+	    (ret = enc_checked(s, &ch, after->erow, &now, m)) != STATUS_OK)
+		goto done;
+	if (now.coding_mac_len != ei->coding_mac_len ||
+	    crypto_memcmp(now.coding_mac, ei->coding_mac, ei->coding_mac_len) != 0) {
+		ret = msg_fail(m, STATUS_CONFLICT,
+			       "Encounter %lld's coding was changed by someone else since you read "
+			       "it; not saved. Open it again.",
+			       (long long)after->erow);
+		goto done;
+	}
+	if ((ret = db_coding_store(s->c->db, after->erow, dx, after->ndx, px, after->npx, m)) !=
+		    STATUS_OK ||
+	    (ret = rowmac_coding(s, &ch, after->erow, status, dx, after->ndx, px, after->npx, mac,
+				 m)) != STATUS_OK ||
+	    (ret = db_coding_status_set(s->c->db, after->erow, status, mac, sizeof mac, m)) !=
+		    STATUS_OK ||
+	    (ret = chart_put(&ch, DB_CT_CODING, after->erow, mac, m)) != STATUS_OK ||
+	    (ret = chart_store(s, &ch, m)) != STATUS_OK)
+		goto done;
+	ret = chart_audit(s, &ch, action, detail, m);
+done:
 	if (ret == STATUS_OK)
 		ret = db_commit(s->c->db, m);
 	if (ret != STATUS_OK)
 		db_rollback(s->c->db);
+	ret = integrity_report(s, ch.pid, ret, m);
+	chart_free(&ch);
 	return ret;
 }
 
@@ -1030,7 +1092,7 @@ static status_t edit(session_t *s, int64_t erow, coding_change_fn change, void *
 	if ((ret = change(s, c, arg, m)) != STATUS_OK)
 		goto cleanup;
 	/* On success store() leaves m (change's message) as it is. */
-	ret = store(s, before, c, ei.prow, "uncoded", "coding_change", NULL, m);
+	ret = store(s, before, c, &ei, "uncoded", "coding_change", NULL, m);
 cleanup:
 	free(c);
 	free(before);
@@ -1290,7 +1352,7 @@ static status_t step(session_t *s, int64_t erow, action_t need, const char *cons
 	}
 	if (check && (ret = validate_all(s, c, m)) != STATUS_OK)
 		goto cleanup;
-	ret = store(s, c, c, ei.prow, to, action, why, m);
+	ret = store(s, c, c, &ei, to, action, why, m);
 	if (ret == STATUS_OK)
 		msg_set(m, "Encounter %lld's coding is now %s.", (long long)erow, to);
 cleanup:
@@ -1362,16 +1424,30 @@ struct queue_ctx {
 	void *arg;
 	int late;
 	char today[11];
+	/* Each row is checked against its chart (the last one loaded kept
+	 * for the next row of the same patient). */
+	chart_t ch;
+	int loaded;
+	status_t ret;
+	msg_t *m;
 };
 
 static int queue_each(const db_queue_row_t *q, void *arg)
 {
 	struct queue_ctx *c = arg;
 	coding_queue_row_t o;
-	msg_t ignore;
+	struct enc_info ei;
+	if (!c->loaded || c->ch.prow != q->prow) {
+		chart_free(&c->ch);
+		c->loaded = 1;
+		if ((c->ret = chart_load(c->s, q->prow, &c->ch, c->m)) != STATUS_OK)
+			return 1;
+	}
+	if ((c->ret = enc_checked(c->s, &c->ch, q->erow, &ei, c->m)) != STATUS_OK)
+		return 1;
 	memset(&o, 0, sizeof o);
 	o.erow = q->erow;
-	patient_id_of(c->s, q->prow, o.patient_id, &ignore);
+	text_copy(o.patient_id, sizeof o.patient_id, c->ch.pid);
 	text_copy(o.date, sizeof o.date, q->start);
 	text_copy(o.closed, sizeof o.closed, q->closed_at);
 	o.days_waiting = days_between(o.closed, c->today);
@@ -1386,13 +1462,27 @@ static int queue_each(const db_queue_row_t *q, void *arg)
 status_t coding_queue(session_t *s, int (*fn)(const coding_queue_row_t *q, void *arg), void *arg,
 		      int *late, msg_t *m)
 {
-	struct queue_ctx c = {s, fn, arg, 0, ""};
+	struct queue_ctx *c;
 	status_t ret;
+	int reading = 0;
+	char pid[33];
 	*late = 0;
 	if ((ret = session_require(s, ACT_CODING_QUEUE, m)) != STATUS_OK)
 		return ret;
-	date_today(c.today);
-	ret = db_coding_queue(s->c->db, queue_each, &c, m);
-	*late = c.late;
-	return ret;
+	if (!(c = calloc(1, sizeof *c)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	c->s = s;
+	c->fn = fn;
+	c->arg = arg;
+	c->m = m;
+	date_today(c->today);
+	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK &&
+	    (ret = db_coding_queue(s->c->db, queue_each, c, m)) == STATUS_OK)
+		ret = c->ret;
+	db_read_end(s->c->db, reading);
+	*late = c->late;
+	text_copy(pid, sizeof pid, c->ch.pid);
+	chart_free(&c->ch);
+	free(c);
+	return integrity_report(s, pid, ret, m);
 }

@@ -12,14 +12,23 @@
 
 #include <sodium.h>
 
-#define FIELD_FORMAT 1 /* first byte of a stored blob: plain value */
-#define FIELD_FORMAT_PADDED 2 /* free text padded to FIELD_PAD bytes */
+/* First byte of a stored blob. Format 1 (v1) blobs are bound to
+ * table|column|row only; format 2 (v2) ones also to the chart (patient,
+ * encounter) and to clear state of the row (crypto_bind_t). v1 blobs are
+ * still read while an old database is being migrated (CRYPTO_OPEN_LEGACY). */
+#define FIELD_FORMAT 1        /* v1: plain value */
+#define FIELD_FORMAT_PADDED 2 /* v1: free text padded to FIELD_PAD bytes */
+#define FIELD_FORMAT_V2 4        /* v2: plain value */
+#define FIELD_FORMAT_V2_PADDED 5 /* v2: padded free text */
+#define SEAL_FORMAT 3            /* v1 sealed box: "row_id|text" inside */
+#define SEAL_FORMAT_V2 6         /* v2 sealed box: "row|patient|encounter|text" inside */
 #define FIELD_PAD 64
 #define WRAP_FORMAT 2
 #define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES
 #define KDF_CONTEXT "chrtroom" /* crypto_kdf_CONTEXTBYTES = 8 */
 #define AUDIT_SUBKEY_ID 1
+#define INTEGRITY_SUBKEY_ID 3 /* under the demo key: row MACs and chart heads */
 /* Per-column subkeys: an even id for encryption, the odd one next to it for
  * the blind index (column_subkey_id); the audit chain key uses
  * AUDIT_SUBKEY_ID under its own domain. */
@@ -388,10 +397,14 @@ static status_t subkey(const keyring_t *ckr, domain_t d, uint64_t id, const unsi
 	return STATUS_OK;
 }
 
-/* "chartroom:FORMAT|table|column|row_id|key_version". FORMAT is the blob's
- * first byte (1 plain, 2 padded), so the header is authenticated too: a
- * padded blob relabelled plain would otherwise decrypt "successfully" with
- * its pad bytes shown as text. */
+/* The additional data of a field (SECURITY.md "Encrypted fields"):
+ *   v1  "chartroom:FORMAT|table|column|row_id|key_version"
+ *   v2  "chartroom:FORMAT|table|column|row_id|patient_id|encounter_id|state|key_version"
+ * with "-" for an absent encounter or state. FORMAT is the blob's first
+ * byte, so the header is authenticated too: a padded blob relabelled plain
+ * would otherwise decrypt "successfully" with its pad bytes shown as text,
+ * and a v2 blob relabelled v1 is bound to something else. No part may hold
+ * a '|' (they are ids, names and digits), so the string reads one way only. */
 static int put_uint(char *buf, size_t size, size_t *o, unsigned v)
 {
 	char num[12];
@@ -409,8 +422,11 @@ static int put_uint(char *buf, size_t size, size_t *o, unsigned v)
 
 static int put_str(char *buf, size_t size, size_t *o, const char *s)
 {
-	size_t l = strlen(s);
-	if (*o + l + 1 >= size)
+	size_t l;
+	if (!s || !*s)
+		s = "-";
+	l = strlen(s);
+	if (*o + l + 1 >= size || memchr(s, '|', l))
 		return -1;
 	memcpy(buf + *o, s, l);
 	*o += l;
@@ -418,9 +434,18 @@ static int put_str(char *buf, size_t size, size_t *o, const char *s)
 	return 0;
 }
 
+static int is_v2(int format)
+{
+	return format == FIELD_FORMAT_V2 || format == FIELD_FORMAT_V2_PADDED;
+}
+
+static int is_padded(int format)
+{
+	return format == FIELD_FORMAT_PADDED || format == FIELD_FORMAT_V2_PADDED;
+}
+
 /* Built without printf: it runs for every value encrypted or decrypted. */
-static int field_aad(char *buf, size_t size, int format, const char *table, const char *column,
-		     const char *row, int version)
+static int field_aad(char *buf, size_t size, int format, const crypto_bind_t *b, int version)
 {
 	size_t o = 0;
 	memcpy(buf, "chartroom:", 10);
@@ -429,8 +454,15 @@ static int field_aad(char *buf, size_t size, int format, const char *table, cons
 	    o + 1 >= size)
 		return -1;
 	buf[o++] = '|';
-	if (put_str(buf, size, &o, table) || put_str(buf, size, &o, column) ||
-	    put_str(buf, size, &o, row) || put_uint(buf, size, &o, (unsigned)version))
+	if (!b->table || !*b->table || !b->column || !*b->column || !b->row_id || !*b->row_id ||
+	    put_str(buf, size, &o, b->table) || put_str(buf, size, &o, b->column) ||
+	    put_str(buf, size, &o, b->row_id))
+		return -1;
+	if (is_v2(format) && (!b->patient_id || !*b->patient_id ||
+			      put_str(buf, size, &o, b->patient_id) ||
+			      put_str(buf, size, &o, b->encounter_id) || put_str(buf, size, &o, b->state)))
+		return -1;
+	if (put_uint(buf, size, &o, (unsigned)version))
 		return -1;
 	buf[o] = '\0';
 	return (int)o;
@@ -469,26 +501,26 @@ static uint64_t column_subkey_id(const char *table, const char *column, int inde
 	return (id & ~(uint64_t)1) | (uint64_t)(index ? 1 : 0);
 }
 
-status_t crypto_field_encrypt(const keyring_t *kr, domain_t d, const char *table,
-			      const char *column, const char *row_id, const void *plain,
-			      size_t plain_len, int pad, unsigned char **out, size_t *out_len,
-			      msg_t *m)
+static status_t field_encrypt(const keyring_t *kr, domain_t d, const crypto_bind_t *b, int v2,
+				const void *plain, size_t plain_len, int pad, unsigned char **out,
+				size_t *out_len, msg_t *m)
 {
 	status_t ret = STATUS_OK;
 	const unsigned char *key = NULL;
 	unsigned char *buf = NULL, *blob = NULL;
-	char aad[256];
+	char aad[384];
 	int version = keyring_version(kr, d);
-	int aad_len = field_aad(aad, sizeof aad, pad ? FIELD_FORMAT_PADDED : FIELD_FORMAT, table,
-				column, row_id, version);
+	int format = v2 ? (pad ? FIELD_FORMAT_V2_PADDED : FIELD_FORMAT_V2)
+			: (pad ? FIELD_FORMAT_PADDED : FIELD_FORMAT);
+	int aad_len = field_aad(aad, sizeof aad, format, b, version);
 	size_t padded = plain_len, blob_len, cap = 0;
 	unsigned long long clen = 0;
 
 	*out = NULL;
 	*out_len = 0;
 	if (aad_len < 0)
-		return msg_fail(m, STATUS_CRYPTO, "Field name too long to encrypt.");
-	if ((ret = subkey(kr, d, column_subkey_id(table, column, 0), &key, m)) != STATUS_OK)
+		return msg_fail(m, STATUS_CRYPTO, "A value's binding is malformed; not encrypted.");
+	if ((ret = subkey(kr, d, column_subkey_id(b->table, b->column, 0), &key, m)) != STATUS_OK)
 		return ret;
 	if (pad) {
 		cap = plain_len + FIELD_PAD + 1;
@@ -505,7 +537,7 @@ status_t crypto_field_encrypt(const keyring_t *kr, domain_t d, const char *table
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory encrypting.");
 		goto cleanup;
 	}
-	blob[0] = pad ? FIELD_FORMAT_PADDED : FIELD_FORMAT;
+	blob[0] = (unsigned char)format;
 	blob[1] = (unsigned char)version;
 	public_random(blob + 2, NONCE_LEN);
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(
@@ -526,41 +558,48 @@ cleanup:
 	return ret;
 }
 
-status_t crypto_field_decrypt(const keyring_t *kr, domain_t d, const char *table,
-			      const char *column, const char *row_id, const unsigned char *blob,
-			      size_t blob_len, char **out, size_t *out_len, msg_t *m)
+/* Which formats field_decrypt accepts. */
+#define ACCEPT_V1 1u
+#define ACCEPT_V2 2u
+
+static status_t field_decrypt(const keyring_t *kr, domain_t d, const crypto_bind_t *b,
+			      unsigned accept, const unsigned char *blob, size_t blob_len, char **out,
+			      size_t *out_len, msg_t *m)
 {
 	status_t ret = STATUS_OK;
 	const unsigned char *key = NULL;
 	char *plain = NULL;
-	char aad[256];
-	int aad_len, version, padded;
+	char aad[384];
+	int aad_len, version, format;
 	unsigned long long plen = 0;
 	size_t unpadded;
+	const char *row = b->row_id ? b->row_id : "";
 
 	*out = NULL;
 	if (out_len)
 		*out_len = 0;
+	format = blob_len ? blob[0] : 0;
 	if (blob_len < 2 + NONCE_LEN + TAG_LEN ||
-	    (blob[0] != FIELD_FORMAT && blob[0] != FIELD_FORMAT_PADDED))
+	    !(((accept & ACCEPT_V1) && (format == FIELD_FORMAT || format == FIELD_FORMAT_PADDED)) ||
+	      ((accept & ACCEPT_V2) && is_v2(format))))
 		return msg_fail(m, STATUS_INTEGRITY,
-				"The stored %s.%s of record %.8s is damaged.", table, column, row_id);
-	padded = blob[0] == FIELD_FORMAT_PADDED;
+				"The stored %s.%s of record %.8s is damaged or of an older form.",
+				b->table, b->column, row);
 	version = blob[1];
 	/* The ring holds the newest version: a blob claiming version 0 or a
 	 * newer one was altered. An older version is a real, rotated key. */
 	if (keyring_has(kr, d) && (version == 0 || version > keyring_version(kr, d)))
 		return msg_fail(m, STATUS_INTEGRITY, "The stored %s.%s of record %.8s is damaged.",
-				table, column, row_id);
+				b->table, b->column, row);
 	if (version != keyring_version(kr, d) && keyring_has(kr, d))
 		return msg_fail(m, STATUS_CRYPTO,
 				"Record %.8s was encrypted with %s key version %d, which this "
 				"session does not hold.",
-				row_id, crypto_domain_name(d), version);
-	aad_len = field_aad(aad, sizeof aad, blob[0], table, column, row_id, version);
+				row, crypto_domain_name(d), version);
+	aad_len = field_aad(aad, sizeof aad, format, b, version);
 	if (aad_len < 0)
-		return msg_fail(m, STATUS_CRYPTO, "Field name too long to decrypt.");
-	if ((ret = subkey(kr, d, column_subkey_id(table, column, 0), &key, m)) != STATUS_OK)
+		return msg_fail(m, STATUS_CRYPTO, "A value's binding is malformed; not decrypted.");
+	if ((ret = subkey(kr, d, column_subkey_id(b->table, b->column, 0), &key, m)) != STATUS_OK)
 		return ret;
 	if (!(plain = malloc(blob_len + 1)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory decrypting.");
@@ -571,13 +610,14 @@ status_t crypto_field_decrypt(const keyring_t *kr, domain_t d, const char *table
 		ret = msg_fail(m, STATUS_INTEGRITY,
 			       "The stored %s.%s of record %.8s failed its integrity check "
 			       "(altered or moved).",
-			       table, column, row_id);
+			       b->table, b->column, row);
 		goto cleanup;
 	}
 	unpadded = (size_t)plen;
-	if (padded && sodium_unpad(&unpadded, (unsigned char *)plain, (size_t)plen, FIELD_PAD) != 0) {
+	if (is_padded(format) &&
+	    sodium_unpad(&unpadded, (unsigned char *)plain, (size_t)plen, FIELD_PAD) != 0) {
 		ret = msg_fail(m, STATUS_INTEGRITY, "The stored %s.%s of record %.8s is damaged.",
-			       table, column, row_id);
+			       b->table, b->column, row);
 		goto cleanup;
 	}
 	plain[unpadded] = '\0';
@@ -591,6 +631,44 @@ cleanup:
 		free(plain);
 	}
 	return ret;
+}
+
+status_t crypto_field_encrypt(const keyring_t *kr, domain_t d, const char *table,
+			      const char *column, const char *row_id, const void *plain,
+			      size_t plain_len, int pad, unsigned char **out, size_t *out_len,
+			      msg_t *m)
+{
+	crypto_bind_t b = {table, column, row_id, NULL, NULL, NULL};
+	return field_encrypt(kr, d, &b, 0, plain, plain_len, pad, out, out_len, m);
+}
+
+status_t crypto_field_decrypt(const keyring_t *kr, domain_t d, const char *table,
+			      const char *column, const char *row_id, const unsigned char *blob,
+			      size_t blob_len, char **out, size_t *out_len, msg_t *m)
+{
+	crypto_bind_t b = {table, column, row_id, NULL, NULL, NULL};
+	return field_decrypt(kr, d, &b, ACCEPT_V1, blob, blob_len, out, out_len, m);
+}
+
+status_t crypto_field_seal(const keyring_t *kr, domain_t d, const crypto_bind_t *b,
+			   const void *plain, size_t plain_len, int pad, unsigned char **out,
+			   size_t *out_len, msg_t *m)
+{
+	return field_encrypt(kr, d, b, 1, plain, plain_len, pad, out, out_len, m);
+}
+
+status_t crypto_field_open(const keyring_t *kr, domain_t d, const crypto_bind_t *b,
+			   unsigned flags, const unsigned char *blob, size_t blob_len, char **out,
+			   size_t *out_len, msg_t *m)
+{
+	return field_decrypt(kr, d, b, ACCEPT_V2 | ((flags & CRYPTO_OPEN_LEGACY) ? ACCEPT_V1 : 0),
+			     blob, blob_len, out, out_len, m);
+}
+
+int crypto_blob_is_legacy(const unsigned char *blob, size_t len)
+{
+	return len > 0 && (blob[0] == FIELD_FORMAT || blob[0] == FIELD_FORMAT_PADDED ||
+			   blob[0] == SEAL_FORMAT);
 }
 
 void crypto_free_plain(char *p, size_t len)
@@ -740,7 +818,6 @@ void crypto_secure_text_free(char *p)
 
 /* ---- write-only sealing ------------------------------------------------ */
 
-#define SEAL_FORMAT 3
 #define SEAL_SUBKEY_ID 2
 
 static status_t seal_keypair(const keyring_t *kr, domain_t d, unsigned char pk[32],
@@ -766,27 +843,43 @@ status_t crypto_seal_public(const keyring_t *kr, domain_t d, unsigned char pk[32
 	return ret;
 }
 
-status_t crypto_seal_text(const unsigned char pk[32], const char *row_id, const char *text,
+/* What a sealed box holds before the text: v2 "row|patient|encounter|",
+ * v1 "row|". Returns its length, or 0 if a part is missing or holds a
+ * '|'. */
+static size_t seal_prefix(const crypto_bind_t *b, int v2, char *buf, size_t size)
+{
+	size_t o = 0;
+	if (!b->row_id || !*b->row_id || put_str(buf, size, &o, b->row_id))
+		return 0;
+	if (v2 && (!b->patient_id || !*b->patient_id || put_str(buf, size, &o, b->patient_id) ||
+		   put_str(buf, size, &o, b->encounter_id)))
+		return 0;
+	return o;
+}
+
+status_t crypto_seal_text(const unsigned char pk[32], const crypto_bind_t *b, const char *text,
 			  unsigned char **out, size_t *out_len, msg_t *m)
 {
-	size_t idl = strlen(row_id), tl = strlen(text), plen, padded, cap;
+	char pre[160];
+	size_t idl = seal_prefix(b, 1, pre, sizeof pre), tl = strlen(text), plen, padded, cap;
 	unsigned char *plain, *blob;
 	*out = NULL;
 	*out_len = 0;
-	plen = idl + 1 + tl;
+	if (!idl)
+		return msg_fail(m, STATUS_CRYPTO, "A value's binding is malformed; not sealed.");
+	plen = idl + tl;
 	cap = plen + FIELD_PAD + 1;
 	if (!(plain = malloc(cap)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory encrypting.");
-	memcpy(plain, row_id, idl);
-	plain[idl] = '|';
-	memcpy(plain + idl + 1, text, tl);
+	memcpy(plain, pre, idl);
+	memcpy(plain + idl, text, tl);
 	if (sodium_pad(&padded, plain, plen, FIELD_PAD, cap) != 0 ||
 	    !(blob = malloc(1 + padded + crypto_box_SEALBYTES))) {
 		sodium_memzero(plain, cap);
 		free(plain);
 		return msg_fail(m, STATUS_NOMEM, "Out of memory encrypting.");
 	}
-	blob[0] = SEAL_FORMAT;
+	blob[0] = SEAL_FORMAT_V2;
 	if (crypto_box_seal(blob + 1, plain, padded, pk) != 0) {
 		sodium_memzero(plain, cap);
 		free(plain);
@@ -800,20 +893,25 @@ status_t crypto_seal_text(const unsigned char pk[32], const char *row_id, const 
 	return STATUS_OK;
 }
 
-status_t crypto_unseal_text(const keyring_t *kr, domain_t d, const char *row_id,
-			    const unsigned char *blob, size_t blob_len, char **out, size_t *out_len,
-			    msg_t *m)
+status_t crypto_unseal_text(const keyring_t *kr, domain_t d, const crypto_bind_t *b,
+			    unsigned flags, const unsigned char *blob, size_t blob_len, char **out,
+			    size_t *out_len, msg_t *m)
 {
 	unsigned char pk[32], *sk = NULL;
-	char *plain = NULL;
-	size_t plen, unpadded, idl = strlen(row_id);
+	char *plain = NULL, pre[160];
+	size_t plen = 0, unpadded, idl;
+	const char *row = b->row_id ? b->row_id : "";
+	int v2 = blob_len && blob[0] == SEAL_FORMAT_V2;
 	status_t ret;
 	*out = NULL;
 	if (out_len)
 		*out_len = 0;
-	if (blob_len < 1 + crypto_box_SEALBYTES || blob[0] != SEAL_FORMAT)
-		return msg_fail(m, STATUS_INTEGRITY, "A sealed value of record %.8s is damaged.",
-				row_id);
+	if (blob_len < 1 + crypto_box_SEALBYTES ||
+	    !(v2 || (blob[0] == SEAL_FORMAT && (flags & CRYPTO_OPEN_LEGACY))))
+		return msg_fail(m, STATUS_INTEGRITY,
+				"A sealed value of record %.8s is damaged or of an older form.", row);
+	if (!(idl = seal_prefix(b, v2, pre, sizeof pre)))
+		return msg_fail(m, STATUS_CRYPTO, "A value's binding is malformed; not opened.");
 	if (!(sk = sodium_malloc(crypto_box_SECRETKEYBYTES)))
 		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
 	if ((ret = seal_keypair(kr, d, pk, sk, m)) != STATUS_OK)
@@ -825,18 +923,18 @@ status_t crypto_unseal_text(const keyring_t *kr, domain_t d, const char *row_id,
 	}
 	if (crypto_box_seal_open((unsigned char *)plain, blob + 1, blob_len - 1, pk, sk) != 0 ||
 	    sodium_unpad(&unpadded, (unsigned char *)plain, plen, FIELD_PAD) != 0 ||
-	    unpadded < idl + 1 || memcmp(plain, row_id, idl) != 0 || plain[idl] != '|') {
+	    unpadded < idl || memcmp(plain, pre, idl) != 0) {
 		ret = msg_fail(m, STATUS_INTEGRITY,
-			       "A sealed value of record %.8s failed its integrity check.", row_id);
+			       "A sealed value of record %.8s failed its integrity check.", row);
 		goto cleanup;
 	}
-	memmove(plain, plain + idl + 1, unpadded - idl - 1);
+	memmove(plain, plain + idl, unpadded - idl);
 	/* Wipe what the move left behind (the tail and the padding): the
 	 * caller wipes only the text's length when it frees it. */
-	sodium_memzero(plain + (unpadded - idl - 1), plen + 1 - (unpadded - idl - 1));
+	sodium_memzero(plain + (unpadded - idl), plen + 1 - (unpadded - idl));
 	*out = plain;
 	if (out_len)
-		*out_len = unpadded - idl - 1;
+		*out_len = unpadded - idl;
 	plain = NULL;
 cleanup:
 	if (plain) {
@@ -845,4 +943,20 @@ cleanup:
 	}
 	sodium_free(sk);
 	return ret;
+}
+
+/* ---- row and chart MACs ------------------------------------------------ */
+
+status_t crypto_integrity_mac(const keyring_t *kr, const void *data, size_t len,
+			      unsigned char mac[CRYPTO_IMAC_LEN], int *key_version, msg_t *m)
+{
+	const unsigned char *key = NULL;
+	status_t ret = subkey(kr, DOMAIN_DEMO, INTEGRITY_SUBKEY_ID, &key, m);
+	if (ret != STATUS_OK)
+		return ret;
+	if (crypto_generichash(mac, CRYPTO_IMAC_LEN, data, len, key, CRYPTO_KEY_LEN) != 0)
+		return msg_fail(m, STATUS_CRYPTO, "Could not compute an integrity check.");
+	if (key_version)
+		*key_version = keyring_version(kr, DOMAIN_DEMO);
+	return STATUS_OK;
 }

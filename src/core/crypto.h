@@ -101,17 +101,50 @@ status_t crypto_seal(const unsigned char pk[CRYPTO_PK_LEN], const unsigned char 
 status_t crypto_unseal(const unsigned char pk[CRYPTO_PK_LEN], const unsigned char *sk,
 		       const unsigned char *sealed, size_t len, unsigned char *key, msg_t *m);
 
-/* Encrypt a field value bound to table|column|row (SECURITY.md "Encrypted
- * fields"). `pad` non-zero pads free text to a 64-byte block so the length
- * reveals little. *out is malloc'd (caller frees). The subkey is derived
- * per column from the domain key. */
+/* Where a stored value lives. Its ciphertext is bound to all of it
+ * (SECURITY.md "Encrypted fields"): a blob copied into another row,
+ * column, chart or encounter, or left in place while the bound state
+ * changed, fails to decrypt. */
+typedef struct crypto_bind {
+	const char *table, *column;
+	const char *row_id;       /* the row's random id (hex) */
+	const char *patient_id;   /* patients.id of the chart the row belongs to */
+	const char *encounter_id; /* encounters.id for rows under an encounter; NULL or "" if none */
+	const char *state;        /* clear state of the row bound in (a patients row:
+				   * "c<confidential>v<version>"); NULL or "" if none */
+} crypto_bind_t;
+
+/* Format 2 (the current one): encrypt a field value bound to b, which
+ * must name table, column, row and patient; no part may contain '|'. `pad`
+ * non-zero pads free text to a 64-byte block so the length reveals little.
+ * *out is malloc'd (caller frees). The subkey is derived per column from
+ * the domain key. STATUS_DENIED if the session lacks the domain key. */
+status_t crypto_field_seal(const keyring_t *kr, domain_t d, const crypto_bind_t *b,
+			   const void *plain, size_t plain_len, int pad, unsigned char **out,
+			   size_t *out_len, msg_t *m);
+
+/* Also accept a format-1 blob (bound to table|column|row only): for
+ * databases whose rows have not all been migrated yet. */
+#define CRYPTO_OPEN_LEGACY 1u
+
+/* Decrypt a format-2 blob bound to b (and a format-1 one with
+ * CRYPTO_OPEN_LEGACY); *out is malloc'd, NUL-terminated (for text), and
+ * should be wiped with crypto_free_plain. A moved, altered or downgraded
+ * blob gives STATUS_INTEGRITY with a message naming the record, not the
+ * value; a missing domain key STATUS_DENIED. */
+status_t crypto_field_open(const keyring_t *kr, domain_t d, const crypto_bind_t *b,
+			   unsigned flags, const unsigned char *blob, size_t blob_len, char **out,
+			   size_t *out_len, msg_t *m);
+
+/* Non-zero if blob is of the format-1 kind (field or sealed box). */
+int crypto_blob_is_legacy(const unsigned char *blob, size_t len);
+
+/* Format 1, bound to table|column|row only: the audit trail's details
+ * (bound to their sequence number) and the migration of old databases. */
 status_t crypto_field_encrypt(const keyring_t *kr, domain_t d, const char *table,
 			      const char *column, const char *row_id, const void *plain,
 			      size_t plain_len, int pad, unsigned char **out, size_t *out_len,
 			      msg_t *m);
-/* Decrypt; *out is malloc'd, NUL-terminated (for text), and should be
- * wiped with crypto_free_plain. A moved or altered blob gives
- * STATUS_INTEGRITY with a message naming the record, not the value. */
 status_t crypto_field_decrypt(const keyring_t *kr, domain_t d, const char *table,
 			      const char *column, const char *row_id, const unsigned char *blob,
 			      size_t blob_len, char **out, size_t *out_len, msg_t *m);
@@ -121,15 +154,29 @@ void crypto_free_plain(char *p, size_t len);
 /* Write-only encryption for a domain: anyone can seal text to the
  * domain's public key (derived from the domain key), only holders of the
  * domain key can open it. The front desk writes reasons for visit this
- * way without holding the clinical key. The row id is sealed inside with
- * the text and checked on opening, binding the value to its row. */
+ * way without holding the clinical key. The row, patient and encounter ids
+ * of b are sealed inside with the text and checked on opening, binding
+ * the value to its row and chart (format 2; a format-1 box holds the row
+ * id only and is opened only with CRYPTO_OPEN_LEGACY). Anyone holding the
+ * public half can also forge a box: the row's MAC (crypto_integrity_mac)
+ * is what says a key holder wrote it. */
 #define CRYPTO_SEAL_PK_LEN 32
 status_t crypto_seal_public(const keyring_t *kr, domain_t d, unsigned char pk[32], msg_t *m);
-status_t crypto_seal_text(const unsigned char pk[32], const char *row_id, const char *text,
+status_t crypto_seal_text(const unsigned char pk[32], const crypto_bind_t *b, const char *text,
 			  unsigned char **out, size_t *out_len, msg_t *m);
-status_t crypto_unseal_text(const keyring_t *kr, domain_t d, const char *row_id,
-			    const unsigned char *blob, size_t blob_len, char **out, size_t *out_len,
-			    msg_t *m);
+status_t crypto_unseal_text(const keyring_t *kr, domain_t d, const crypto_bind_t *b,
+			    unsigned flags, const unsigned char *blob, size_t blob_len, char **out,
+			    size_t *out_len, msg_t *m);
+
+/* Keyed BLAKE2b-256 of data under the integrity subkey of the demo key
+ * (every role that reads or writes charts holds demo; the front desk
+ * writes encounters without the clin key). Used for row MACs and chart
+ * heads (core/integrity.h); callers put a distinct label first in data.
+ * *key_version (may be NULL) gets the demo key version used.
+ * STATUS_DENIED without the demo key. */
+#define CRYPTO_IMAC_LEN 32
+status_t crypto_integrity_mac(const keyring_t *kr, const void *data, size_t len,
+			      unsigned char mac[CRYPTO_IMAC_LEN], int *key_version, msg_t *m);
 
 /* Keyed-hash token of an already normalised value for table.column (blind
  * index), with the column's own index subkey. token_len in

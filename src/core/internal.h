@@ -21,6 +21,10 @@ struct clinic {
 	const config_t *trusted; /* defaults and the system file, the caller's */
 	config_t *eff;           /* owned; NULL during init */
 	char name[128];
+	/* Every chart row is sealed (core/integrity.h): a row without a MAC,
+	 * or a ciphertext of the older form, is an integrity error. 0 while
+	 * an old database still has rows to re-seal (core/reseal.h). */
+	int sealed;
 };
 
 /* Searches noted before they must be written out. The screen writes them
@@ -57,6 +61,10 @@ struct session {
 	int64_t btg[32];
 };
 
+/* How this clinic's ciphertexts are opened: an older-form (format 1) one
+ * only while the database is not sealed (core/integrity.h). */
+#define CLINIC_OPEN_FLAGS(c) ((c)->sealed ? 0u : CRYPTO_OPEN_LEGACY)
+
 /* Find a patient by id or MRN: row number, id, confidential flag. */
 status_t patient_locate(session_t *s, const char *key, int64_t *prow, char id[33],
 			int *confidential, msg_t *m);
@@ -74,6 +82,12 @@ status_t session_search_room(session_t *s, msg_t *m);
 /* Note a search for the audit trail (see struct session); after
  * session_search_room. */
 void session_note_search(session_t *s, const char *what, int64_t tok);
+
+/* audit_append recording the chart head a change left ("SEQ:MACHEX",
+ * core/integrity.h) with the change. */
+status_t audit_append_head(session_t *s, const char *action, const char *target,
+			   const char *outcome, const char *detail, const char *chart_head,
+			   msg_t *m);
 
 /* Write the noted searches as one audit entry (inside a transaction). */
 status_t audit_flush_searches(session_t *s, msg_t *m);

@@ -15,6 +15,7 @@
 #include "base/date.h"
 #include "base/text.h"
 #include "core/audit.h"
+#include "core/integrity.h"
 #include "core/internal.h"
 #include "core/pindex.h"
 #include "core/precord.h"
@@ -641,7 +642,7 @@ static status_t score_candidates(session_t *s, const ptokens_t *t, int64_t self_
 		memset(o, 0, sizeof *o);
 		ret = db_patient_get_ident(db, c[j].prow, row, m);
 		if (ret == STATUS_OK)
-			ret = precord_open(s->kr, row, p, 1, m);
+			ret = precord_open(s->kr, row, p, 1, CLINIC_OPEN_FLAGS(s->c), m);
 		if (ret == STATUS_OK) {
 			snprintf(o->id, sizeof o->id, "%s", p->id);
 			o->prow = p->prow;
@@ -738,13 +739,16 @@ status_t patient_register(session_t *s, patient_t *p, int register_anyway, pfiel
 		goto cleanup;
 	patient_mrn_format(s->c->cfg, seq, p->f[PF_MRN], sizeof p->f[PF_MRN]);
 	crypto_random_id(p->id);
-	if ((ret = precord_seal(s->kr, p, row, m)) != STATUS_OK)
+	/* Who and when are bound into the ciphertexts: set before sealing. */
+	core_now(row->created);
+	snprintf(row->created_by, sizeof row->created_by, "%s", s->user.name);
+	snprintf(row->updated, sizeof row->updated, "%s", row->created);
+	snprintf(row->updated_by, sizeof row->updated_by, "%s", row->created_by);
+	if ((ret = precord_seal(s->kr, p, 1, row, m)) != STATUS_OK)
 		goto cleanup;
 	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &t, m)) != STATUS_OK)
 		goto cleanup;
 	row->match_len = pindex_match_set(&t, row->match, sizeof row->match);
-	core_now(row->created);
-	snprintf(row->created_by, sizeof row->created_by, "%s", s->user.name);
 	if ((ret = db_patient_insert(db, row, m)) != STATUS_OK)
 		goto cleanup;
 	p->prow = row->prow;
@@ -789,10 +793,12 @@ status_t patient_update(session_t *s, patient_t *p, pfield_t *bad, msg_t *m)
 	patient_t *old = NULL;
 	ptokens_t t_old, t_new;
 	db_t *db = s->c->db;
+	chart_t ch;
 	char detail[512];
 	size_t o = 0;
 
 	*bad = PF_COUNT;
+	memset(&ch, 0, sizeof ch);
 	if ((ret = session_require(s, ACT_PATIENT_EDIT, m)) != STATUS_OK)
 		return ret;
 	if ((ret = patient_validate(s->c->cfg, p, bad, m)) != STATUS_OK)
@@ -814,7 +820,11 @@ status_t patient_update(session_t *s, patient_t *p, pfield_t *bad, msg_t *m)
 			       row->updated_by, row->updated);
 		goto cleanup;
 	}
-	if ((ret = precord_open(s->kr, row, old, 0, m)) != STATUS_OK)
+	/* The record as stored must be the chart's own (its head included):
+	 * an edit never seals over something changed outside Chartroom. */
+	if ((ret = chart_load(s, row->prow, &ch, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = precord_open(s->kr, row, old, 0, CLINIC_OPEN_FLAGS(s->c), m)) != STATUS_OK)
 		goto cleanup;
 	/* The MRN never changes by editing. */
 	snprintf(p->f[PF_MRN], sizeof p->f[PF_MRN], "%s", old->f[PF_MRN]);
@@ -831,18 +841,23 @@ status_t patient_update(session_t *s, patient_t *p, pfield_t *bad, msg_t *m)
 		goto cleanup;
 	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &t_new, m)) != STATUS_OK)
 		goto cleanup;
-	if ((ret = precord_seal(s->kr, p, row, m)) != STATUS_OK)
-		goto cleanup;
-	row->match_len = pindex_match_set(&t_new, row->match, sizeof row->match);
 	core_now(row->updated);
 	snprintf(row->updated_by, sizeof row->updated_by, "%s", s->user.name);
+	if ((ret = precord_seal(s->kr, p, p->version + 1, row, m)) != STATUS_OK)
+		goto cleanup;
+	row->match_len = pindex_match_set(&t_new, row->match, sizeof row->match);
 	if ((ret = db_patient_update(db, row, p->version, m)) != STATUS_OK)
 		goto cleanup;
 	if ((ret = write_tokens(db, &t_old, p->prow, 0, m)) != STATUS_OK)
 		goto cleanup;
 	if ((ret = write_tokens(db, &t_new, p->prow, 1, m)) != STATUS_OK)
 		goto cleanup;
-	if ((ret = audit_append(s, "patient_edit", p->id, "ok", detail, m)) != STATUS_OK)
+	/* The chart's head covers the patients row: a later copy of this
+	 * row's older state (say, not confidential) no longer matches it. */
+	*ch.patient = *row;
+	if ((ret = chart_store(s, &ch, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = chart_audit(s, &ch, "patient_edit", detail, m)) != STATUS_OK)
 		goto cleanup;
 	ret = db_commit(db, m);
 cleanup:
@@ -854,6 +869,8 @@ cleanup:
 		snprintf(p->updated_by, sizeof p->updated_by, "%s", row->updated_by);
 		msg_set(m, "Saved.");
 	}
+	integrity_report(s, ch.pid, ret, m);
+	chart_free(&ch);
 	if (old) {
 		sodium_memzero(old, sizeof *old);
 		free(old);
@@ -866,7 +883,9 @@ cleanup:
 }
 
 /* Find the row for an id, or for an MRN through its token (the token may
- * collide: every candidate is decrypted and its MRN compared). */
+ * collide: every candidate is decrypted and its MRN compared). A candidate
+ * that fails its check is never skipped silently: if no other one is the
+ * patient, the failure is the answer (the MRN may be the damaged one's). */
 static status_t resolve(session_t *s, const char *key, db_patient_row_t *row, msg_t *m)
 {
 	status_t ret;
@@ -874,6 +893,8 @@ static status_t resolve(session_t *s, const char *key, db_patient_row_t *row, ms
 	int64_t tok, prows[16];
 	int n = 0;
 	patient_t *p;
+	msg_t why, failed;
+	status_t fail = STATUS_OK;
 	if (strlen(key) == 32 && strspn(key, "0123456789abcdef") == 32)
 		return db_patient_get_by_id(s->c->db, key, row, m);
 	if (patient_normalize_field(s->c->cfg, PF_MRN, key, mrn, m) != STATUS_OK || !*mrn)
@@ -887,16 +908,25 @@ static status_t resolve(session_t *s, const char *key, db_patient_row_t *row, ms
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
 	ret = msg_fail(m, STATUS_NOTFOUND, "No patient has MRN %s.", mrn);
 	for (int i = 0; i < n; i++) {
-		msg_t why;
-		if (db_patient_get(s->c->db, prows[i], row, &why) != STATUS_OK)
+		status_t st;
+		if ((st = db_patient_get(s->c->db, prows[i], row, &why)) == STATUS_NOTFOUND)
 			continue;
-		if (precord_open(s->kr, row, p, 1, &why) == STATUS_OK &&
-		    strcmp(p->f[PF_MRN], mrn) == 0) {
+		if (st == STATUS_OK)
+			st = precord_open(s->kr, row, p, 1, CLINIC_OPEN_FLAGS(s->c), &why);
+		if (st == STATUS_OK && strcmp(p->f[PF_MRN], mrn) == 0) {
 			ret = STATUS_OK;
 			msg_clear(m);
+			fail = STATUS_OK;
 			break;
 		}
+		if (st != STATUS_OK && fail == STATUS_OK) {
+			fail = st;
+			failed = why;
+			integrity_report(s, row->id, st, &why);
+		}
 	}
+	if (fail != STATUS_OK)
+		ret = msg_fail(m, fail, "%s", failed.text);
 	sodium_memzero(p, sizeof *p);
 	free(p);
 	return ret;
@@ -959,14 +989,18 @@ status_t patient_open(session_t *s, const char *id_or_mrn, const char *btg_reaso
 	db_t *db = s->c->db;
 	int btg;
 	char when[24];
+	chart_t ch;
 
 	memset(out, 0, sizeof *out);
+	memset(&ch, 0, sizeof ch);
 	if ((ret = session_require(s, ACT_PATIENT_VIEW, m)) != STATUS_OK)
 		return ret;
 	if (!(row = calloc(1, sizeof *row)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
-	if ((ret = resolve(s, id_or_mrn, row, m)) != STATUS_OK)
+	if ((ret = resolve(s, id_or_mrn, row, m)) != STATUS_OK) {
+		row->id[0] = '\0'; /* resolve reported any failed check itself */
 		goto cleanup;
+	}
 	btg = !session_may_see(s, row->prow, row->confidential);
 	if (btg && btg_reason &&
 	    (ret = text_check("The reason for access", btg_reason, strlen(btg_reason), 0, m)) !=
@@ -979,22 +1013,43 @@ status_t patient_open(session_t *s, const char *id_or_mrn, const char *btg_reaso
 			       "officer.");
 		goto cleanup;
 	}
-	if ((ret = precord_open(s->kr, row, out, 0, m)) != STATUS_OK)
+	/* The flag is bound into the ciphertexts: one changed in the file
+	 * fails here instead of skipping the reason. */
+	if ((ret = precord_open(s->kr, row, out, 0, CLINIC_OPEN_FLAGS(s->c), m)) != STATUS_OK)
 		goto cleanup;
 	core_now(when);
 	if ((ret = db_begin(db, m)) != STATUS_OK)
 		goto cleanup;
-	if (btg) {
-		int64_t seq;
+	/* The record and its chart as they stand (the head covers the
+	 * patients row and the break-the-glass queue). */
+	ret = chart_load(s, row->prow, &ch, m);
+	if (ret == STATUS_OK)
+		ret = chart_check_btg(s, &ch, m);
+	if (ret == STATUS_OK && btg) {
+		db_btg_t b;
 		unsigned char mac[DB_AUDIT_MAC_LEN];
+		memset(&b, 0, sizeof b);
 		ret = audit_append(s, "break_the_glass", row->id, "ok", btg_reason, m);
 		if (ret == STATUS_OK)
-			ret = db_audit_last(db, &seq, mac, m);
+			ret = db_audit_last(db, &b.audit_seq, mac, m);
 		if (ret == STATUS_OK)
-			ret = db_btg_add(db, seq, s->user.name, row->prow, when, m);
+			ret = db_row_next(db, DB_CT_BTG, &b.id, m);
+		if (ret == STATUS_OK) {
+			b.prow = row->prow;
+			text_copy(b.user_name, sizeof b.user_name, s->user.name);
+			text_copy(b.ts, sizeof b.ts, when);
+			b.mac_len = INTEGRITY_MAC_LEN;
+			ret = rowmac_btg(s, &ch, &b, b.mac, m);
+		}
+		if (ret == STATUS_OK)
+			ret = db_btg_add(db, &b, m);
+		if (ret == STATUS_OK)
+			ret = chart_put(&ch, DB_CT_BTG, b.id, b.mac, m);
+		if (ret == STATUS_OK)
+			ret = chart_store(s, &ch, m);
 	}
 	if (ret == STATUS_OK)
-		ret = audit_append(s, "chart_open", row->id, "ok", NULL, m);
+		ret = chart_audit(s, &ch, "chart_open", NULL, m);
 	if (ret == STATUS_OK)
 		ret = db_recent_touch(db, s->user.id, row->prow, when, m);
 	if (ret == STATUS_OK)
@@ -1007,6 +1062,9 @@ status_t patient_open(session_t *s, const char *id_or_mrn, const char *btg_reaso
 		session_broke_glass(s, row->prow);
 	}
 cleanup:
+	if (row->id[0])
+		integrity_report(s, row->id, ret, m);
+	chart_free(&ch);
 	if (row) {
 		sodium_memzero(row, sizeof *row);
 		free(row);

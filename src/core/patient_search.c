@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "base/text.h"
+#include "core/integrity.h"
 #include "core/internal.h"
 #include "core/pindex.h"
 #include "core/precord.h"
@@ -228,7 +229,8 @@ static status_t consider_row(ctx_t *c, int details, msg_t *m)
 {
 	status_t ret;
 	msg_t why;
-	if ((ret = precord_open(c->s->kr, &c->row, &c->p, !details, &why)) != STATUS_OK)
+	if ((ret = precord_open(c->s->kr, &c->row, &c->p, !details, CLINIC_OPEN_FLAGS(c->s->c),
+				&why)) != STATUS_OK)
 		return msg_fail(m, ret, "%s", why.text);
 	if (matches(c) && add_row(c) != STATUS_OK)
 		return msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
@@ -421,8 +423,10 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 	}
 	if (limit < 1)
 		limit = 1;
-	if ((c = malloc(sizeof *c)))
+	if ((c = malloc(sizeof *c))) {
 		memset(c, 0, offsetof(ctx_t, row));
+		c->row.id[0] = '\0';
+	}
 	if (!c || !(c->l = calloc(1, sizeof *c->l))) {
 		free(c);
 		db_read_end(s->c->db, reading);
@@ -574,6 +578,8 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 			c->l->more ? " (type more to narrow)" : "");
 done:
 	db_read_end(s->c->db, reading);
+	/* A candidate that failed its check: on record, by its id. */
+	integrity_report(s, c->row.id, ret, m);
 	sodium_memzero(q, sizeof q);
 	sodium_memzero(tmp, sizeof tmp);
 	sodium_memzero(digits, sizeof digits);

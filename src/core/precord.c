@@ -52,20 +52,58 @@ static int deserialise(patient_t *p, int group, const char *buf, size_t len)
 	return o == len ? 0 : -1;
 }
 
-status_t precord_seal(const keyring_t *kr, const patient_t *p, db_patient_row_t *row, msg_t *m)
+/* The clear state bound into the ciphertexts, so none of it can be
+ * changed in the file without the row failing to decrypt: the ident blob
+ * (what the search path opens, at no extra cost) binds the confidential
+ * flag and the version; the details blob binds them too, and who saved the
+ * row when (shown as "saved ... by ..."). Timestamps and user names hold
+ * no '|'. */
+#define STATE_MAX 200
+static void patient_state(const db_patient_row_t *row, int group, int confidential, int version,
+			  char out[STATE_MAX])
+{
+	if (group == 0) {
+		/* Without printf: this runs for every row a search decrypts. */
+		char digits[12];
+		size_t o = 0, n = 0;
+		unsigned v = (unsigned)version;
+		out[o++] = 'c';
+		out[o++] = confidential == 0 ? '0' : confidential == 1 ? '1' : 'x';
+		out[o++] = 'v';
+		if (version < 0)
+			out[o++] = '-';
+		v = version < 0 ? 0u - v : v;
+		do {
+			digits[n++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		while (n)
+			out[o++] = digits[--n];
+		out[o] = '\0';
+	} else
+		snprintf(out, STATE_MAX, "c%dv%d;%s;%s;%s;%s", confidential, version, row->created,
+			 row->created_by, row->updated, row->updated_by);
+}
+
+status_t precord_seal(const keyring_t *kr, const patient_t *p, int version, db_patient_row_t *row,
+		      msg_t *m)
 {
 	unsigned char buf[PF_COUNT * 256];
 	unsigned char *ct = NULL;
 	size_t n, ct_len = 0;
 	status_t ret = STATUS_OK;
 	static const char *const cols[2] = {"ident", "details"};
+	char state[STATE_MAX];
+	crypto_bind_t b = {"patients", NULL, p->id, p->id, NULL, state};
 
 	snprintf(row->id, sizeof row->id, "%s", p->id);
 	row->confidential = p->confidential;
+	row->version = version;
 	for (int g = 0; g < 2 && ret == STATUS_OK; g++) {
 		n = serialise(p, g, buf, sizeof buf);
-		ret = crypto_field_encrypt(kr, DOMAIN_DEMO, "patients", cols[g], p->id, buf, n, 1,
-					   &ct, &ct_len, m);
+		b.column = cols[g];
+		patient_state(row, g, p->confidential, version, state);
+		ret = crypto_field_seal(kr, DOMAIN_DEMO, &b, buf, n, 1, &ct, &ct_len, m);
 		if (ret == STATUS_OK && ct_len > DB_PATIENT_BLOB_MAX)
 			ret = msg_fail(m, STATUS_INVALID, "The record is too large.");
 		if (ret == STATUS_OK) {
@@ -83,10 +121,12 @@ status_t precord_seal(const keyring_t *kr, const patient_t *p, db_patient_row_t 
 }
 
 status_t precord_open(const keyring_t *kr, const db_patient_row_t *row, patient_t *p,
-		      int ident_only, msg_t *m)
+		      int ident_only, unsigned flags, msg_t *m)
 {
 	static const char *const cols[2] = {"ident", "details"};
 	status_t ret = STATUS_OK;
+	char state[STATE_MAX];
+	crypto_bind_t b = {"patients", NULL, row->id, row->id, NULL, state};
 	/* Only the fields of the groups decrypted below need clearing: this
 	 * runs for every row of a search page. */
 	for (int f = 0; f < PF_COUNT; f++)
@@ -99,15 +139,25 @@ status_t precord_open(const keyring_t *kr, const db_patient_row_t *row, patient_
 	text_copy(p->created_by, sizeof p->created_by, row->created_by);
 	text_copy(p->updated, sizeof p->updated, row->updated);
 	text_copy(p->updated_by, sizeof p->updated_by, row->updated_by);
+	if (row->toolong)
+		return msg_fail(m, STATUS_INTEGRITY,
+				"Integrity check failed: patients record %lld was altered (changed "
+				"outside Chartroom).",
+				(long long)row->prow);
 	for (int g = 0; g < (ident_only ? 1 : 2) && ret == STATUS_OK; g++) {
 		char *plain = NULL;
 		size_t plen = 0;
-		ret = crypto_field_decrypt(kr, DOMAIN_DEMO, "patients", cols[g], row->id,
-					   g ? row->details : row->ident,
-					   g ? row->details_len : row->ident_len, &plain, &plen, m);
+		b.column = cols[g];
+		patient_state(row, g, row->confidential, row->version, state);
+		ret = crypto_field_open(kr, DOMAIN_DEMO, &b, flags, g ? row->details : row->ident,
+					g ? row->details_len : row->ident_len, &plain, &plen, m);
 		if (ret == STATUS_OK && deserialise(p, g, plain, plen) != 0)
+			ret = STATUS_INTEGRITY;
+		if (ret == STATUS_INTEGRITY)
 			ret = msg_fail(m, STATUS_INTEGRITY,
-				       "Patient record %.8s is damaged (bad field layout).", row->id);
+				       "Integrity check failed: patients record %lld was altered "
+				       "(changed outside Chartroom).",
+				       (long long)row->prow);
 		crypto_free_plain(plain, plen);
 	}
 	return ret;
@@ -197,14 +247,20 @@ static status_t collect_tokens(pbulk_t *b, const ptokens_t *t, int64_t prow, msg
 /* Give p its MRN and compute its stored form (p->id is already set);
  * memo may be NULL. */
 static status_t seal_one(const config_t *cfg, const keyring_t *kr, pindex_memo_t *memo,
-			 int64_t mrn_seq, patient_t *p, db_patient_row_t *row, ptokens_t *t,
-			 msg_t *m)
+			 int64_t mrn_seq, const char *when, const char *by, patient_t *p,
+			 db_patient_row_t *row, ptokens_t *t, msg_t *m)
 {
 	status_t ret;
 	patient_mrn_format(cfg, mrn_seq, p->f[PF_MRN], sizeof p->f[PF_MRN]);
 	/* The blobs are filled to their length; clear only the rest. */
 	memset(row, 0, offsetof(db_patient_row_t, ident));
-	if ((ret = precord_seal(kr, p, row, m)) != STATUS_OK)
+	/* Who and when are bound into the ciphertexts: set before sealing. */
+	text_copy(row->created, sizeof row->created, when);
+	text_copy(row->created_by, sizeof row->created_by, by);
+	text_copy(row->updated, sizeof row->updated, when);
+	text_copy(row->updated_by, sizeof row->updated_by, by);
+	row->toolong = 0;
+	if ((ret = precord_seal(kr, p, 1, row, m)) != STATUS_OK)
 		return ret;
 	if ((ret = pindex_patient_memo(kr, cfg->blind_index_bytes, p, memo, t, m)) != STATUS_OK)
 		return ret;
@@ -226,10 +282,9 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 	}
 	b->mrn_left--;
 	crypto_random_id(p->id);
-	if ((ret = seal_one(s->c->cfg, s->kr, NULL, b->mrn_next++, p, &b->row, &t, m)) != STATUS_OK)
+	if ((ret = seal_one(s->c->cfg, s->kr, NULL, b->mrn_next++, b->when, s->user.name, p,
+			    &b->row, &t, m)) != STATUS_OK)
 		return ret;
-	snprintf(b->row.created, sizeof b->row.created, "%s", b->when);
-	snprintf(b->row.created_by, sizeof b->row.created_by, "%s", s->user.name);
 	if ((ret = db_patient_insert(db, &b->row, m)) != STATUS_OK)
 		return ret;
 	p->prow = b->row.prow;
@@ -274,6 +329,7 @@ typedef struct batch {
 
 typedef struct feed {
 	const config_t *cfg;
+	const char *when, *by; /* the rows' created/updated, bound into them */
 	pbulk_producer_fn producer;
 	void *arg;
 	int64_t max, mrn_first;
@@ -384,8 +440,8 @@ static int work_one(feed_t *f, worker_t *w, int may_wait, msg_t *m)
 	pthread_mutex_unlock(&f->mu);
 	/* The expensive part, outside the lock: encryption and tokens. */
 	for (int i = 0; i < b->n && ret == STATUS_OK; i++)
-		ret = seal_one(f->cfg, w->kr, w->memo, f->mrn_first + base + i, &w->p[i],
-			       &b->items[i].row, &b->items[i].tokens, m);
+		ret = seal_one(f->cfg, w->kr, w->memo, f->mrn_first + base + i, f->when, f->by,
+			       &w->p[i], &b->items[i].row, &b->items[i].tokens, m);
 	pthread_mutex_lock(&f->mu);
 	if (ret != STATUS_OK) {
 		b->state = B_FREE;
@@ -461,6 +517,8 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 	memset(&f, 0, sizeof f);
 	memset(w, 0, sizeof w);
 	f.cfg = b->s->c->cfg;
+	f.when = b->when;
+	f.by = b->s->user.name;
 	f.producer = producer;
 	f.arg = arg;
 	f.max = max;
@@ -505,8 +563,6 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 			break;
 		for (int i = 0; i < bt->n && ret == STATUS_OK; i++) {
 			item_t *it = &bt->items[i];
-			text_copy(it->row.created, sizeof it->row.created, b->when);
-			text_copy(it->row.created_by, sizeof it->row.created_by, b->s->user.name);
 			ret = db_patient_insert(db, &it->row, m);
 			if (ret == STATUS_OK)
 				ret = collect_tokens(b, &it->tokens, it->row.prow, m);

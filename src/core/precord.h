@@ -12,13 +12,20 @@
 /* 0: ident (MRN, names, DOB, sex), 1: details. */
 int precord_field_group(pfield_t f);
 
-/* Serialise and encrypt p's fields into row (id, confidential copied). */
-status_t precord_seal(const keyring_t *kr, const patient_t *p, db_patient_row_t *row, msg_t *m);
+/* Serialise and encrypt p's fields into row as the row's `version` (id,
+ * confidential and version copied into row). SECURITY: both ciphertexts
+ * are bound to the patient's id and to "c<confidential>v<version>", so the
+ * clear flag and version columns cannot be changed on their own. */
+status_t precord_seal(const keyring_t *kr, const patient_t *p, int version, db_patient_row_t *row,
+		      msg_t *m);
 
-/* Decrypt row into p (details too unless ident_only). Integrity failures
- * name the record, never show data. */
+/* Decrypt row into p (details too unless ident_only); flags as
+ * crypto_field_open (CRYPTO_OPEN_LEGACY while an old database is being
+ * re-sealed). A failed check is STATUS_INTEGRITY "Integrity check failed:
+ * patients record N was altered ...", never data; a missing key
+ * STATUS_DENIED. */
 status_t precord_open(const keyring_t *kr, const db_patient_row_t *row, patient_t *p,
-		      int ident_only, msg_t *m);
+		      int ident_only, unsigned flags, msg_t *m);
 
 /* Bulk insertion of already validated patients inside one transaction:
  * rows go in as they come, their tokens are collected, sorted and written

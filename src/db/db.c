@@ -70,6 +70,13 @@ void db_col_text(sqlite3_stmt *st, int col, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
+void db_col_text_fit(sqlite3_stmt *st, int col, char *buf, size_t size, int *toolong)
+{
+	db_col_text(st, col, buf, size);
+	if (size && (size_t)sqlite3_column_bytes(st, col) >= size)
+		*toolong = 1;
+}
+
 status_t db_exec_stmt(db_t *db, sqlite3_stmt *st, const char *what, msg_t *m)
 {
 	status_t ret = STATUS_OK;
@@ -442,6 +449,11 @@ status_t db_meta_get(db_t *db, const char *key, char *buf, size_t size, msg_t *m
 		ret = db_fail(db, rc, "reading a setting", m);
 	sqlite3_finalize(st);
 	return ret;
+}
+
+int db_in_transaction(const db_t *db)
+{
+	return !sqlite3_get_autocommit(db->conn);
 }
 
 const char *db_path(const db_t *db)

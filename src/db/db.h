@@ -64,6 +64,9 @@ void db_rollback(db_t *db);
 status_t db_read_begin(db_t *db, int *began, msg_t *m);
 void db_read_end(db_t *db, int began);
 
+/* Is a transaction (read or write) open on this connection? */
+int db_in_transaction(const db_t *db);
+
 /* meta table: small clinic-wide settings (clinic name, creation time).
  * db_meta_get copies the value into buf (cut to size) or returns
  * STATUS_NOTFOUND. */

@@ -8,7 +8,7 @@
 
 #define AUDIT_COLS                                                                 \
 	"seq, ts, user_id, user_name, os_user, source, action, target, outcome, detail, " \
-	"key_version, mac"
+	"key_version, mac, chart_head"
 
 status_t db_audit_last(db_t *db, int64_t *seq, unsigned char mac[DB_AUDIT_MAC_LEN], msg_t *m)
 {
@@ -39,7 +39,7 @@ status_t db_audit_insert(db_t *db, const db_audit_row_t *r, msg_t *m)
 	sqlite3_stmt *st = NULL;
 	status_t ret = db_prepare(db,
 				  "INSERT INTO audit(" AUDIT_COLS ") VALUES "
-				  "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+				  "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
 				  &st, m);
 	if (ret != STATUS_OK)
 		return ret;
@@ -58,6 +58,7 @@ status_t db_audit_insert(db_t *db, const db_audit_row_t *r, msg_t *m)
 		sqlite3_bind_null(st, 10);
 	sqlite3_bind_int(st, 11, r->key_version);
 	db_bind_blob(st, 12, r->mac, DB_AUDIT_MAC_LEN);
+	db_bind_text(st, 13, r->chart_head[0] ? r->chart_head : NULL);
 	return db_exec_stmt(db, st, "writing the audit trail", m);
 }
 
@@ -95,6 +96,8 @@ static void row_from_stmt(sqlite3_stmt *st, db_audit_row_t *r, int with_chain)
 		if (p)
 			memcpy(r->mac, p, n < DB_AUDIT_MAC_LEN ? n : DB_AUDIT_MAC_LEN);
 	}
+	/* An over-long head is cut to a length no MAC'd head has: it fails. */
+	db_col_text(st, 12, r->chart_head, sizeof r->chart_head);
 }
 
 status_t db_audit_each(db_t *db, const db_audit_filter_t *f,
@@ -239,6 +242,74 @@ status_t db_audit_failures_since_login(db_t *db, const char *user_id, const char
 		*out = sqlite3_column_int(st, 0);
 	else
 		ret = db_fail(db, rc, "counting failed sign-ons", m);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_audit_chart_head(db_t *db, const char *target, char *out, size_t size, msg_t *m)
+{
+	static const char sql[] = "SELECT chart_head FROM audit WHERE target = ?1 AND chart_head "
+				  "IS NOT NULL ORDER BY seq DESC LIMIT 1";
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, sql, &st, m);
+	out[0] = '\0';
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, target);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		db_col_text(st, 0, out, size);
+	else if (rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the audit trail", m);
+	sqlite3_reset(st);
+	return ret;
+}
+
+status_t db_audit_chart_heads(db_t *db, int (*fn)(const char *target, const char *head, void *arg),
+			      void *arg, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	char target[72], head[80];
+	status_t ret = db_prepare(db,
+				  "SELECT target, chart_head FROM audit a WHERE chart_head IS NOT NULL "
+				  "AND seq = (SELECT max(seq) FROM audit b WHERE b.target = a.target AND "
+				  "b.chart_head IS NOT NULL) ORDER BY target",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_col_text(st, 0, target, sizeof target);
+		db_col_text(st, 1, head, sizeof head);
+		if (fn(target, head, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the audit trail", m);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_audit_mark(db_t *db, const char *action, int64_t *seq, msg_t *m)
+{
+	/* The same IN list as the partial index audit_integrity_marks, so
+	 * SQLite answers from it instead of reading the whole trail. */
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret = db_prepare(db,
+				  "SELECT seq FROM audit WHERE action IN ('integrity_on', "
+				  "'integrity_migration_start') AND action = ?1 ORDER BY seq LIMIT 1",
+				  &st, m);
+	*seq = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, action);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*seq = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the audit trail", m);
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -28,6 +28,7 @@ typedef struct db_audit_row {
 	int key_version;
 	unsigned char mac[DB_AUDIT_MAC_LEN];
 	size_t mac_len; /* as stored; a tampered row may have another length */
+	char chart_head[80]; /* "SEQ:MACHEX" of the chart head the change left, or "" */
 } db_audit_row_t;
 
 /* The last row's sequence and MAC; seq 0 and a zero MAC when empty. */
@@ -48,6 +49,17 @@ typedef struct db_audit_filter {
 /* Call fn for rows in sequence order (or newest first); NULL filter: all. */
 status_t db_audit_each(db_t *db, const db_audit_filter_t *f,
 		       int (*fn)(const db_audit_row_t *row, void *arg), void *arg, msg_t *m);
+
+/* The chart head recorded by the latest entry about target that recorded
+ * one ("" if none). */
+status_t db_audit_chart_head(db_t *db, const char *target, char *out, size_t size, msg_t *m);
+/* For every target that has one, its latest recorded chart head, by
+ * target. */
+status_t db_audit_chart_heads(db_t *db, int (*fn)(const char *target, const char *head, void *arg),
+			      void *arg, msg_t *m);
+/* The first entry whose action is `action`, one of 'integrity_on' and
+ * 'integrity_migration_start' (indexed): *seq, or 0 if none. */
+status_t db_audit_mark(db_t *db, const char *action, int64_t *seq, msg_t *m);
 
 /* Number of rows in the chain. */
 status_t db_audit_count(db_t *db, int64_t *out, msg_t *m);

@@ -254,20 +254,26 @@ status_t db_code_search(db_t *db, const db_codeset_t *v, const char *fts, int li
 status_t db_dx_load(db_t *db, int64_t erow, db_dx_t *out, int max, int *n, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc, bad = 0;
 	status_t ret = db_prepare(db, "SELECT seq, code FROM encounter_dx WHERE erow = ?1 ORDER BY seq",
 				  &st, m);
 	*n = 0;
 	if (ret != STATUS_OK)
 		return ret;
 	sqlite3_bind_int64(st, 1, erow);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == max) {
+			bad = 1;
+			break;
+		}
 		out[*n].seq = sqlite3_column_int(st, 0);
-		db_col_text(st, 1, out[*n].code, sizeof out[*n].code);
+		db_col_text_fit(st, 1, out[*n].code, sizeof out[*n].code, &bad);
 		(*n)++;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		ret = db_fail(db, rc, "reading the coding", m);
+	else if (bad)
+		*n = max + 1;
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -275,7 +281,7 @@ status_t db_dx_load(db_t *db, int64_t erow, db_dx_t *out, int max, int *n, msg_t
 status_t db_px_load(db_t *db, int64_t erow, db_px_t *out, int max, int *n, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc, bad = 0;
 	status_t ret = db_prepare(db,
 				  "SELECT line, system, code, modifiers, units, pointers FROM "
 				  "encounter_px WHERE erow = ?1 ORDER BY line",
@@ -284,19 +290,32 @@ status_t db_px_load(db_t *db, int64_t erow, db_px_t *out, int max, int *n, msg_t
 	if (ret != STATUS_OK)
 		return ret;
 	sqlite3_bind_int64(st, 1, erow);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		db_px_t *p = &out[*n];
+		sqlite3_int64 units;
+		if (*n == max) {
+			bad = 1;
+			break;
+		}
 		memset(p, 0, sizeof *p);
+		if (sqlite3_column_int64(st, 0) < 1 || sqlite3_column_int64(st, 0) > 9999)
+			bad = 1;
 		p->line = sqlite3_column_int(st, 0);
-		db_col_text(st, 1, p->system, sizeof p->system);
-		db_col_text(st, 2, p->code, sizeof p->code);
-		db_col_text(st, 3, p->modifiers, sizeof p->modifiers);
-		p->units = sqlite3_column_int(st, 4);
-		db_col_text(st, 5, p->pointers, sizeof p->pointers);
+		db_col_text_fit(st, 1, p->system, sizeof p->system, &bad);
+		db_col_text_fit(st, 2, p->code, sizeof p->code, &bad);
+		db_col_text_fit(st, 3, p->modifiers, sizeof p->modifiers, &bad);
+		units = sqlite3_column_int64(st, 4);
+		if (units < 0 || units > 9999)
+			bad = 1;
+		else
+			p->units = (int)units;
+		db_col_text_fit(st, 5, p->pointers, sizeof p->pointers, &bad);
 		(*n)++;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		ret = db_fail(db, rc, "reading the coding", m);
+	else if (bad)
+		*n = max + 1;
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -344,15 +363,19 @@ status_t db_coding_store(db_t *db, int64_t erow, const db_dx_t *dx, int ndx, con
 	return STATUS_OK;
 }
 
-status_t db_coding_status_set(db_t *db, int64_t erow, const char *status, msg_t *m)
+status_t db_coding_status_set(db_t *db, int64_t erow, const char *status,
+			      const unsigned char *coding_mac, size_t mac_len, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
-	status_t ret = db_prepare(db, "UPDATE encounters SET coding_status = ?2 WHERE erow = ?1", &st,
-				  m);
+	status_t ret = db_prepare(db,
+				  "UPDATE encounters SET coding_status = ?2, coding_mac = ?3 WHERE erow = "
+				  "?1",
+				  &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	sqlite3_bind_int64(st, 1, erow);
 	db_bind_text(st, 2, status);
+	db_bind_blob(st, 3, coding_mac, mac_len);
 	return db_exec_stmt(db, st, "saving the coding status", m);
 }
 

@@ -58,12 +58,17 @@ typedef struct db_px {
 	int units;
 } db_px_t;
 
+/* An encounter's diagnoses by sequence, procedures by line. More rows
+ * than max, or a value Chartroom never writes (too long, units out of
+ * range: only by tampering), make *n max + 1. */
 status_t db_dx_load(db_t *db, int64_t erow, db_dx_t *out, int max, int *n, msg_t *m);
 status_t db_px_load(db_t *db, int64_t erow, db_px_t *out, int max, int *n, msg_t *m);
 /* Replace an encounter's whole coding. */
 status_t db_coding_store(db_t *db, int64_t erow, const db_dx_t *dx, int ndx, const db_px_t *px,
 			 int npx, msg_t *m);
-status_t db_coding_status_set(db_t *db, int64_t erow, const char *status, msg_t *m);
+/* The coding status and the MAC over it and the coding (core/integrity.h). */
+status_t db_coding_status_set(db_t *db, int64_t erow, const char *status,
+			      const unsigned char *coding_mac, size_t mac_len, msg_t *m);
 
 typedef struct db_queue_row {
 	int64_t erow, prow;

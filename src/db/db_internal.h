@@ -39,6 +39,11 @@ int db_bind_blob(sqlite3_stmt *st, int idx, const void *p, size_t n);
 /* Copy a text column into buf (always NUL-terminated; "" for NULL). */
 void db_col_text(sqlite3_stmt *st, int col, char *buf, size_t size);
 
+/* The same for a column of a row whose MAC core checks: a value longer
+ * than the buffer (Chartroom never writes one) sets *toolong, so the cut
+ * cannot hide a suffix someone appended. */
+void db_col_text_fit(sqlite3_stmt *st, int col, char *buf, size_t size, int *toolong);
+
 /* Step a statement that returns no rows; finalize it. */
 status_t db_exec_stmt(db_t *db, sqlite3_stmt *st, const char *what, msg_t *m);
 

@@ -18,6 +18,15 @@ static void blob_into(sqlite3_stmt *st, int col, unsigned char *dst, size_t cap,
 	*len = n;
 }
 
+/* version and confidential are bound into the ciphertexts (core/precord.c):
+ * a value out of int's range, which would read back cut to another number,
+ * reads as -1, which never verifies. */
+static int int_col(sqlite3_stmt *st, int col)
+{
+	sqlite3_int64 v = sqlite3_column_int64(st, col);
+	return v < 0 || v > 2147483647 ? -1 : (int)v;
+}
+
 static const char SQL_INSERT[] =
 	"INSERT INTO patients(id, version, confidential, ident, details, match, created, "
 	"created_by, updated, updated_by) VALUES (?1, 1, ?2, ?3, ?4, ?7, ?5, ?6, ?5, ?6)";
@@ -80,6 +89,19 @@ status_t db_patient_update(db_t *db, const db_patient_row_t *row, int expect_ver
 	return ret;
 }
 
+status_t db_patient_reseal(db_t *db, const db_patient_row_t *row, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db, "UPDATE patients SET ident = ?2, details = ?3 WHERE prow = ?1",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, row->prow);
+	db_bind_blob(st, 2, row->ident, row->ident_len);
+	db_bind_blob(st, 3, row->details, row->details_len);
+	return db_exec_stmt(db, st, "re-sealing the patient", m);
+}
+
 #define PATIENT_COLS                                                                         \
 	"prow, id, version, confidential, ident, details, created, created_by, updated, " \
 	"updated_by, match"
@@ -87,15 +109,16 @@ status_t db_patient_update(db_t *db, const db_patient_row_t *row, int expect_ver
 static void row_from(sqlite3_stmt *st, db_patient_row_t *r)
 {
 	r->prow = sqlite3_column_int64(st, 0);
-	db_col_text(st, 1, r->id, sizeof r->id);
-	r->version = sqlite3_column_int(st, 2);
-	r->confidential = sqlite3_column_int(st, 3);
+	r->toolong = 0;
+	db_col_text_fit(st, 1, r->id, sizeof r->id, &r->toolong);
+	r->version = int_col(st, 2);
+	r->confidential = int_col(st, 3);
 	blob_into(st, 4, r->ident, sizeof r->ident, &r->ident_len);
 	blob_into(st, 5, r->details, sizeof r->details, &r->details_len);
-	db_col_text(st, 6, r->created, sizeof r->created);
-	db_col_text(st, 7, r->created_by, sizeof r->created_by);
-	db_col_text(st, 8, r->updated, sizeof r->updated);
-	db_col_text(st, 9, r->updated_by, sizeof r->updated_by);
+	db_col_text_fit(st, 6, r->created, sizeof r->created, &r->toolong);
+	db_col_text_fit(st, 7, r->created_by, sizeof r->created_by, &r->toolong);
+	db_col_text_fit(st, 8, r->updated, sizeof r->updated, &r->toolong);
+	db_col_text_fit(st, 9, r->updated_by, sizeof r->updated_by, &r->toolong);
 	blob_into(st, 10, r->match, sizeof r->match, &r->match_len);
 }
 
@@ -110,9 +133,10 @@ static void from_stmt(sqlite3_stmt *st, db_patient_row_t *r, int full)
 		return;
 	}
 	r->prow = sqlite3_column_int64(st, 0);
-	db_col_text(st, 1, r->id, sizeof r->id);
-	r->version = sqlite3_column_int(st, 2);
-	r->confidential = sqlite3_column_int(st, 3);
+	r->toolong = 0;
+	db_col_text_fit(st, 1, r->id, sizeof r->id, &r->toolong);
+	r->version = int_col(st, 2);
+	r->confidential = int_col(st, 3);
 	blob_into(st, 4, r->ident, sizeof r->ident, &r->ident_len);
 	r->details_len = r->match_len = 0;
 	/* Not read here: empty, not left over (callers copy them). */
@@ -416,20 +440,72 @@ status_t db_recent_list(db_t *db, const char *user_id, int64_t *prows, int max, 
 	return ret;
 }
 
-status_t db_btg_add(db_t *db, int64_t audit_seq, const char *user_name, int64_t prow,
-		    const char *ts, msg_t *m)
+status_t db_btg_add(db_t *db, const db_btg_t *b, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
-	status_t ret = db_prepare(
-		db, "INSERT INTO btg_queue(audit_seq, user_name, prow, ts) VALUES (?1, ?2, ?3, ?4)",
-		&st, m);
+	status_t ret = db_prepare(db,
+				  "INSERT INTO btg_queue(id, audit_seq, user_name, prow, ts, mac) VALUES "
+				  "(?1, ?2, ?3, ?4, ?5, ?6)",
+				  &st, m);
 	if (ret != STATUS_OK)
 		return ret;
-	sqlite3_bind_int64(st, 1, audit_seq);
-	db_bind_text(st, 2, user_name);
-	sqlite3_bind_int64(st, 3, prow);
-	db_bind_text(st, 4, ts);
+	sqlite3_bind_int64(st, 1, b->id);
+	sqlite3_bind_int64(st, 2, b->audit_seq);
+	db_bind_text(st, 3, b->user_name);
+	sqlite3_bind_int64(st, 4, b->prow);
+	db_bind_text(st, 5, b->ts);
+	db_bind_blob(st, 6, b->mac_len ? b->mac : NULL, b->mac_len);
 	return db_exec_stmt(db, st, "queueing the access for review", m);
+}
+
+status_t db_btg_list(db_t *db, int64_t prow, int (*fn)(const db_btg_t *b, void *arg), void *arg,
+		     msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	db_btg_t b;
+	int rc;
+	status_t ret = db_prepare(db,
+				  "SELECT id, audit_seq, user_name, prow, ts, reviewed, "
+				  "coalesce(reviewed_by, ''), coalesce(reviewed_at, ''), mac FROM btg_queue "
+				  "WHERE prow = ?1 ORDER BY id",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, prow);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 rv = sqlite3_column_int64(st, 5);
+		memset(&b, 0, sizeof b);
+		b.id = sqlite3_column_int64(st, 0);
+		b.audit_seq = sqlite3_column_int64(st, 1);
+		db_col_text_fit(st, 2, b.user_name, sizeof b.user_name, &b.toolong);
+		b.prow = sqlite3_column_int64(st, 3);
+		db_col_text_fit(st, 4, b.ts, sizeof b.ts, &b.toolong);
+		if (rv != 0 && rv != 1)
+			b.toolong = 1;
+		b.reviewed = (int)(rv & 1);
+		db_col_text_fit(st, 6, b.reviewed_by, sizeof b.reviewed_by, &b.toolong);
+		db_col_text_fit(st, 7, b.reviewed_at, sizeof b.reviewed_at, &b.toolong);
+		blob_into(st, 8, b.mac, sizeof b.mac, &b.mac_len);
+		if ((size_t)sqlite3_column_bytes(st, 8) > sizeof b.mac)
+			b.toolong = 1;
+		if (fn(&b, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the break-the-glass queue", m);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_btg_set_mac(db_t *db, int64_t id, const unsigned char *mac, size_t len, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db, "UPDATE btg_queue SET mac = ?2 WHERE id = ?1", &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_blob(st, 2, mac, len);
+	return db_exec_stmt(db, st, "re-sealing the break-the-glass queue", m);
 }
 
 status_t db_btg_pending_count(db_t *db, int64_t *out, msg_t *m)

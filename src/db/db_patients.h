@@ -29,6 +29,7 @@ typedef struct db_patient_row {
 	char created_by[72];
 	char updated[24];
 	char updated_by[72];
+	int toolong; /* id longer than any written (only by tampering): never verifies */
 } db_patient_row_t;
 
 /* Insert; sets row->prow. */
@@ -38,6 +39,10 @@ status_t db_patient_insert(db_t *db, db_patient_row_t *row, msg_t *m);
  * the version is still `expect_version`; the version becomes +1.
  * STATUS_CONFLICT if someone else saved in between (row unchanged). */
 status_t db_patient_update(db_t *db, const db_patient_row_t *row, int expect_version, msg_t *m);
+
+/* Replace a row's two ciphertexts, nothing else (re-sealing old rows in
+ * the current form). */
+status_t db_patient_reseal(db_t *db, const db_patient_row_t *row, msg_t *m);
 
 /* Fetch one row by prow or by id (STATUS_NOTFOUND if absent). */
 status_t db_patient_get(db_t *db, int64_t prow, db_patient_row_t *out, msg_t *m);
@@ -82,9 +87,22 @@ status_t db_recent_touch(db_t *db, const char *user_id, int64_t prow, const char
 status_t db_recent_list(db_t *db, const char *user_id, int64_t *prows, int max, int *n,
 			msg_t *m);
 
-/* Break-the-glass queue. */
-status_t db_btg_add(db_t *db, int64_t audit_seq, const char *user_name, int64_t prow,
-		    const char *ts, msg_t *m);
+/* Break-the-glass queue. Rows carry a MAC (core/integrity.h) over their
+ * number and columns; id is chosen by the caller (db_row_next). */
+typedef struct db_btg {
+	int64_t id, audit_seq, prow;
+	char user_name[72], ts[24];
+	int reviewed;
+	char reviewed_by[72], reviewed_at[24];
+	unsigned char mac[64];
+	size_t mac_len;
+	int toolong; /* a column holds what Chartroom never writes: only by tampering */
+} db_btg_t;
+status_t db_btg_add(db_t *db, const db_btg_t *b, msg_t *m);
+/* A patient's rows, by id. */
+status_t db_btg_list(db_t *db, int64_t prow, int (*fn)(const db_btg_t *b, void *arg), void *arg,
+		     msg_t *m);
+status_t db_btg_set_mac(db_t *db, int64_t id, const unsigned char *mac, size_t len, msg_t *m);
 status_t db_btg_pending_count(db_t *db, int64_t *out, msg_t *m);
 
 /* Take the next MRN sequence number, or reserve `count` consecutive ones

@@ -176,7 +176,7 @@ int cli_cmd_encounter(cli_t *c)
 	static const char usage[] =
 		"encounter add MRN --type TYPE --provider USER [--location L] [--from FILE|-]\n"
 		"       [--date YYYY-MM-DD[ HH:MM]] |\n"
-		"       encounter close N | encounter list MRN";
+		"       encounter close N [--date YYYY-MM-DD[ HH:MM]] | encounter list MRN";
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	const char *arg = c->argc > 2 ? c->argv[2] : "";
 	char why[CLIN_TEXT_MAX] = "";
@@ -192,7 +192,8 @@ int cli_cmd_encounter(cli_t *c)
 		       "         provider role. The reason for visit (sealed to the clinical key)\n"
 		       "         is a 'visit_reason' column in --from input (CSV: header, one row),\n"
 		       "         or asked at a terminal; never an argument\n"
-		       "  close  close an open encounter (nurse or provider)\n"
+		       "  close  close an open encounter (nurse or provider); --date for a late\n"
+		       "         entry (not in the future, not before the encounter started)\n"
 		       "  list   a patient's encounters, newest first, tab-separated\n"
 		       "With --mrn M, a 'reason' column (or the prompt) opens a confidential chart.\n",
 		       usage);
@@ -214,7 +215,7 @@ int cli_cmd_encounter(cli_t *c)
 	}
 	if (strcmp(verb, "close") == 0 && number(arg, &n)) {
 		if ((st = start(&r, c)) == STATUS_OK)
-			st = encounter_close(r.s, n, &r.m);
+			st = encounter_close_at(r.s, n, opt(c, "--date"), &r.m);
 		return finish(&r, st);
 	}
 	if (strcmp(verb, "list") == 0 && *arg) {
@@ -598,9 +599,13 @@ int cli_cmd_chart(cli_t *c)
 		cli_printf("%s, %s %s  %s  DOB %s  %s%s\n", p->f[PF_LAST], p->f[PF_FIRST],
 			   p->f[PF_MIDDLE], p->f[PF_MRN], p->f[PF_DOB], p->f[PF_SEX],
 			   p->confidential ? "  CONFIDENTIAL" : "");
-		if (clinical_banner(r.s, p->id, banner, sizeof banner, &r.m) == STATUS_OK)
+		status_t b = clinical_banner(r.s, p->id, banner, sizeof banner, &r.m);
+		if (b == STATUS_OK)
 			cli_printf("%s\n", banner);
-		msg_clear(&r.m);
+		if (b == STATUS_INTEGRITY) /* a damaged allergy list is not "none" */
+			st = b;
+		else
+			msg_clear(&r.m);
 	}
 #define SHOW(name) (st == STATUS_OK && (!want || strcmp(want, name) == 0))
 	if (SHOW("demographics")) {

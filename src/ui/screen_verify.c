@@ -65,6 +65,12 @@ static void verify_draw(ui_t *ui, void *priv, WINDOW *w)
 		          "it, with the clinic's audit key: no entry has been changed, removed or "
 		          "inserted since it was written.",
 		          W - 8, line_at, &at);
+	else if (v->result == STATUS_INTEGRITY && v->bad == 0)
+		draw_wrap("The chain itself is intact, but a chart no longer matches what the "
+		          "trail recorded of it: rows were changed, deleted or put back from an "
+		          "older copy outside Chartroom. Do not change anything else: keep a copy "
+		          "of the database file and tell your privacy officer now.",
+		          W - 8, line_at, &at);
 	else if (v->result == STATUS_INTEGRITY)
 		draw_wrap(
 		    "The audit trail has been altered at or after the sequence named above, "

@@ -28,11 +28,12 @@ enc() { cli front "$PW_FRONT" encounter add "$mrn" --type "office visit" --provi
 E_JUNE=$(enc 2025-06-01)
 E_NOV=$(enc 2025-11-01)
 E_OTHER=$(enc 2025-11-03)
-for e in $E_JUNE $E_NOV $E_OTHER; do cli nurse "$PW_NURSE" encounter close "$e" >/dev/null 2>&1; done
+# Two of them closed weeks ago (late entries: an edit of closed_at in the
+# file would now fail the encounter's integrity check).
+cli nurse "$PW_NURSE" encounter close "$E_JUNE" --date "$(date -u -d '-45 days' +%Y-%m-%d)" >/dev/null 2>&1
+cli nurse "$PW_NURSE" encounter close "$E_NOV" >/dev/null 2>&1
+cli nurse "$PW_NURSE" encounter close "$E_OTHER" --date "$(date -u -d '-40 days' +%Y-%m-%d)" >/dev/null 2>&1
 check "setup: three closed encounters" [ "$(sql "select count(*) from encounters where status='closed'")" = 3 ]
-# Two of them closed weeks ago (a fixture: closing takes today's date).
-sql "update encounters set closed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-45 days') where erow = $E_JUNE"
-sql "update encounters set closed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-40 days') where erow = $E_OTHER"
 
 signon() { # USER PASSWORD
 	tui_wait "Password:" 15 >/dev/null

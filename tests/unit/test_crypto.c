@@ -414,6 +414,179 @@ static void test_field_without_domain_key_denied(void **state)
 	free(blob);
 }
 
+
+/* ---- format 2: bound to the chart too ------------------------------------ */
+
+static status_t open2(const keyring_t *kr, domain_t d, const crypto_bind_t *b, unsigned flags,
+		      const unsigned char *blob, size_t len, char **out)
+{
+	size_t n = 0;
+	msg_t m;
+	status_t st;
+	*out = NULL;
+	st = crypto_field_open(kr, d, b, flags, blob, len, out, &n, &m);
+	if (st != STATUS_OK)
+		assert_null(*out);
+	return st;
+}
+
+/* A value is bound to its table, column, row, patient, encounter and the
+ * clear state given: change any one and it does not open. */
+static void test_field_v2_binding(void **state)
+{
+	fixture_t *f = *state;
+	const char *secret = "Panic attacks";
+	const char *pid = "0123456789abcdef0123456789abcdef";
+	const char *other = "fedcba9876543210fedcba9876543210";
+	crypto_bind_t b = {"notes", "body", "n1", pid, "e1", "c1v2"}, x;
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	char *out = NULL;
+	msg_t m;
+	assert_int_equal(crypto_field_seal(f->kr, DOMAIN_CLIN, &b, secret, strlen(secret), 1, &blob,
+					   &len, &m),
+			 STATUS_OK);
+	assert_int_equal(blob[0], 5); /* format 2, padded */
+	assert_false(crypto_blob_is_legacy(blob, len));
+	assert_int_equal(open2(f->kr, DOMAIN_CLIN, &b, 0, blob, len, &out), STATUS_OK);
+	assert_string_equal(out, secret);
+	crypto_free_plain(out, 0);
+#define REFUSED(change)                                                                  \
+	do {                                                                             \
+		x = b;                                                                   \
+		change;                                                                  \
+		if (open2(f->kr, DOMAIN_CLIN, &x, CRYPTO_OPEN_LEGACY, blob, len, &out) != \
+		    STATUS_INTEGRITY)                                                    \
+			fail_msg("opened although %s", #change);                          \
+	} while (0)
+	REFUSED(x.table = "problems");
+	REFUSED(x.column = "title");
+	REFUSED(x.row_id = "n2");
+	REFUSED(x.patient_id = other);
+	REFUSED(x.encounter_id = "e2");
+	REFUSED(x.encounter_id = NULL);
+	REFUSED(x.state = "c0v2");
+	REFUSED(x.state = "c1v3");
+	REFUSED(x.state = NULL);
+#undef REFUSED
+	/* Nor through the format-1 door, nor relabelled format 1. */
+	assert_int_equal(crypto_field_decrypt(f->kr, DOMAIN_CLIN, "notes", "body", "n1", blob, len,
+					      &out, NULL, &m),
+			 STATUS_INTEGRITY);
+	blob[0] = 2;
+	assert_int_equal(open2(f->kr, DOMAIN_CLIN, &b, CRYPTO_OPEN_LEGACY, blob, len, &out),
+			 STATUS_INTEGRITY);
+	blob[0] = 4; /* relabelled unpadded */
+	assert_int_equal(open2(f->kr, DOMAIN_CLIN, &b, 0, blob, len, &out), STATUS_INTEGRITY);
+	free(blob);
+	/* No part may hold the separator (each part reads one way only). */
+	x = b;
+	x.row_id = "n1|x";
+	assert_int_equal(crypto_field_seal(f->kr, DOMAIN_CLIN, &x, "t", 1, 0, &blob, &len, &m),
+			 STATUS_CRYPTO);
+	assert_null(blob);
+	/* Nor be bound to no patient. */
+	x = b;
+	x.patient_id = NULL;
+	assert_int_equal(crypto_field_seal(f->kr, DOMAIN_CLIN, &x, "t", 1, 0, &blob, &len, &m),
+			 STATUS_CRYPTO);
+	/* Without the domain key: denied, not "tampered". */
+	assert_int_equal(crypto_field_seal(f->demo_only, DOMAIN_CLIN, &b, "t", 1, 0, &blob, &len, &m),
+			 STATUS_DENIED);
+}
+
+/* A format-1 value (from before the binding to charts) opens only when the
+ * caller allows the older form, and then only bound to its own row. */
+static void test_field_v1_only_as_legacy(void **state)
+{
+	fixture_t *f = *state;
+	const char *secret = "Old allergy text";
+	crypto_bind_t b = {"allergies", "a", "r7", "0123456789abcdef0123456789abcdef", NULL, NULL};
+	size_t len = 0;
+	char *out = NULL;
+	unsigned char *blob = enc(f->kr, DOMAIN_CLIN, "allergies", "a", "r7", secret,
+				  strlen(secret), 1, &len);
+	assert_true(crypto_blob_is_legacy(blob, len));
+	assert_int_equal(open2(f->kr, DOMAIN_CLIN, &b, 0, blob, len, &out), STATUS_INTEGRITY);
+	assert_int_equal(open2(f->kr, DOMAIN_CLIN, &b, CRYPTO_OPEN_LEGACY, blob, len, &out),
+			 STATUS_OK);
+	assert_string_equal(out, secret);
+	crypto_free_plain(out, 0);
+	b.row_id = "r8";
+	assert_int_equal(open2(f->kr, DOMAIN_CLIN, &b, CRYPTO_OPEN_LEGACY, blob, len, &out),
+			 STATUS_INTEGRITY);
+	free(blob);
+}
+
+/* Sealed boxes (the front desk's reasons for visit) carry the row, patient
+ * and encounter ids inside; the older box (row id only) opens only as
+ * legacy. */
+static void test_seal_text_v2_binding(void **state)
+{
+	fixture_t *f = *state;
+	unsigned char pk[32], *blob = NULL, buf[128], box[256];
+	size_t len = 0, plen = 0, n, padded;
+	char *out = NULL;
+	const char *pid = "0123456789abcdef0123456789abcdef";
+	crypto_bind_t b = {"encounters", "reason", "e5", pid, "e5", NULL}, x;
+	msg_t m;
+	assert_int_equal(crypto_seal_public(f->kr, DOMAIN_CLIN, pk, &m), STATUS_OK);
+	assert_int_equal(crypto_seal_text(pk, &b, "Suicidal thoughts", &blob, &len, &m), STATUS_OK);
+	assert_int_equal(blob[0], 6);
+	assert_int_equal(crypto_unseal_text(f->kr, DOMAIN_CLIN, &b, 0, blob, len, &out, &plen, &m),
+			 STATUS_OK);
+	assert_string_equal(out, "Suicidal thoughts");
+	crypto_free_plain(out, plen);
+	x = b;
+	x.patient_id = "fedcba9876543210fedcba9876543210";
+	assert_int_equal(crypto_unseal_text(f->kr, DOMAIN_CLIN, &x, CRYPTO_OPEN_LEGACY, blob, len,
+					    &out, &plen, &m),
+			 STATUS_INTEGRITY);
+	x = b;
+	x.row_id = "e6";
+	assert_int_equal(crypto_unseal_text(f->kr, DOMAIN_CLIN, &x, 0, blob, len, &out, &plen, &m),
+			 STATUS_INTEGRITY);
+	assert_int_equal(crypto_unseal_text(f->demo_only, DOMAIN_CLIN, &b, 0, blob, len, &out,
+					    &plen, &m),
+			 STATUS_DENIED);
+	free(blob);
+	/* The older form, as the previous release sealed it. */
+	n = (size_t)snprintf((char *)buf, sizeof buf, "e5|Old reason");
+	assert_int_equal(sodium_pad(&padded, buf, n, 64, sizeof buf), 0);
+	box[0] = 3;
+	assert_int_equal(crypto_box_seal(box + 1, buf, padded, pk), 0);
+	len = 1 + padded + crypto_box_SEALBYTES;
+	assert_int_equal(crypto_unseal_text(f->kr, DOMAIN_CLIN, &b, 0, box, len, &out, &plen, &m),
+			 STATUS_INTEGRITY);
+	assert_int_equal(crypto_unseal_text(f->kr, DOMAIN_CLIN, &b, CRYPTO_OPEN_LEGACY, box, len,
+					    &out, &plen, &m),
+			 STATUS_OK);
+	assert_string_equal(out, "Old reason");
+	crypto_free_plain(out, plen);
+}
+
+static void test_integrity_mac(void **state)
+{
+	fixture_t *f = *state;
+	unsigned char a[CRYPTO_IMAC_LEN], b[CRYPTO_IMAC_LEN];
+	int version = 0;
+	msg_t m;
+	keyring_t *audit_only = ring_with(DOMAIN_BIT(DOMAIN_AUDIT));
+	assert_int_equal(crypto_integrity_mac(f->kr, "row", 3, a, &version, &m), STATUS_OK);
+	assert_int_equal(version, 1);
+	assert_int_equal(crypto_integrity_mac(f->demo_only, "row", 3, b, NULL, &m), STATUS_OK);
+	assert_memory_not_equal(a, b, sizeof a); /* another clinic's demo key */
+	assert_int_equal(crypto_integrity_mac(f->kr, "row", 3, b, NULL, &m), STATUS_OK);
+	assert_memory_equal(a, b, sizeof a);
+	assert_int_equal(crypto_integrity_mac(f->kr, "rox", 3, b, NULL, &m), STATUS_OK);
+	assert_memory_not_equal(a, b, sizeof a);
+	/* Not the audit chain's key, nor any column's. */
+	assert_int_equal(crypto_audit_mac(f->kr, (const unsigned char *)"row", 3, b, &m), STATUS_OK);
+	assert_memory_not_equal(a, b, sizeof a);
+	assert_int_equal(crypto_integrity_mac(audit_only, "row", 3, b, NULL, &m), STATUS_DENIED);
+	keyring_free(audit_only);
+}
+
 static void test_padding_hides_length(void **state)
 {
 	fixture_t *f = *state;
@@ -810,6 +983,10 @@ int main(void)
 		cmocka_unit_test(test_field_flipped_byte_fails_everywhere),
 		cmocka_unit_test(test_field_format_byte_switch_fails),
 		cmocka_unit_test(test_field_without_domain_key_denied),
+		cmocka_unit_test(test_field_v2_binding),
+		cmocka_unit_test(test_field_v1_only_as_legacy),
+		cmocka_unit_test(test_seal_text_v2_binding),
+		cmocka_unit_test(test_integrity_mac),
 		cmocka_unit_test(test_padding_hides_length),
 		cmocka_unit_test(test_blind_tokens),
 		cmocka_unit_test(test_audit_mac),

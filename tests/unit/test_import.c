@@ -769,7 +769,7 @@ static void test_bulk_feed_order_and_failures(void **state)
 			assert_non_null(p);
 			assert_int_equal(db_patient_get(f->him->c->db, max_before + 1 + i, row, &m),
 					 STATUS_OK);
-			assert_int_equal(precord_open(f->him->kr, row, p, 0, &m), STATUS_OK);
+			assert_int_equal(precord_open(f->him->kr, row, p, 0, 0, &m), STATUS_OK);
 			feed_first_name(done + i, want);
 			assert_string_equal(p->f[PF_FIRST], want);
 			assert_true(patient_mrn_valid(f->cfg, p->f[PF_MRN]));

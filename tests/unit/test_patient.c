@@ -1049,7 +1049,7 @@ static void test_ident_row_fully_defined(void **state)
 	assert_non_null(memchr(row->updated, '\0', sizeof row->updated));
 	assert_non_null(memchr(row->updated_by, '\0', sizeof row->updated_by));
 	memset(back, 'y', sizeof *back);
-	assert_int_equal(precord_open(f->fd1->kr, row, back, 1, &m), STATUS_OK);
+	assert_int_equal(precord_open(f->fd1->kr, row, back, 1, 0, &m), STATUS_OK);
 	assert_string_equal(back->f[PF_LAST], "Identwhistle");
 	assert_string_equal(back->f[PF_ADDR1], ""); /* details not opened, not garbage */
 	assert_true(strlen(back->created_by) < sizeof back->created_by);
