@@ -131,7 +131,7 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 deps:
 	@sh packaging/deps.sh
 
-# make deb: the package, from a copy of the tracked files (as they are in
+# make deb: the package, from a copy of the files git tracks or would (as in
 # the work tree) with packaging/debian/ as its debian/, built by
 # dpkg-buildpackage with dpkg-buildflags' hardening. The result is
 # build/chartroom_VERSION_ARCH.deb; the .buildinfo and .changes stay in
@@ -143,7 +143,7 @@ deb:
 	rm -rf build/deb
 	mkdir -p $(DEB_TREE)
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
-		git ls-files -z | grep -zv '^packaging/debian/' | \
+		git ls-files -z --cached --others --exclude-standard | grep -zv '^packaging/debian/' | \
 			xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' - | \
 			tar -c --null -T - -f - | tar -x -C $(DEB_TREE); \
 	else \
