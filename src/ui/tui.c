@@ -844,19 +844,19 @@ int tui_run(const config_t *cfg, const char *db_path)
 	}
 	ui->cfg = cfg;
 	ui->dump_path = dump && *dump ? dump : NULL;
-	/* No terminal (ssh -T, a ForceCommand session given a command, a
-	 * pipe): refuse before anything is opened, and say what to do. */
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "chartroom: the full-screen app needs a terminal on standard input "
-				"and output (over SSH: ssh -t); for the command line see "
-				"'chartroom --help'\n");
-		goto cleanup;
-	}
 	/* Everything that can be wrong with the set-up is reported before
 	 * curses takes the screen. */
 	if ((st = keymap_new(cfg, &ui->km, &m)) != STATUS_OK) {
 		fprintf(stderr, "chartroom: %s\n", m.text);
 		rc = status_exit_code(st);
+		goto cleanup;
+	}
+	/* No terminal (ssh -T, a ForceCommand session given a command, a
+	 * pipe): refuse before the database is opened, and say what to do. */
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "chartroom: the full-screen app needs a terminal on standard input "
+				"and output (over SSH: ssh -t); for the command line see "
+				"'chartroom --help'\n");
 		goto cleanup;
 	}
 	if ((st = clinic_open(db_path, cfg, &ui->clinic, &m)) != STATUS_OK) {

@@ -26,7 +26,8 @@ check "import patients --sk<Tab>: --skip-bad (from 'import -h')" \
 	test "$(complete_words import patients --sk)" = "--skip-bad"
 check "coding add-<Tab>: add-dx add-px" test "$(complete_words coding add-)" = "add-dx add-px"
 check "--pass<Tab>: --password-stdin" test "$(complete_words --pass)" = "--password-stdin"
+check "help <Tab>: the commands" test "$(complete_words help "")" = "${commands% }"
 check "a verb for every command that takes one" bash -c '
-	. "$1"; for c in $2; do case $c in init|demo|roles|recover) continue ;; esac
-	[ -n "$(_chartroom_verbs "$c")" ] || { echo "no verbs for $c"; exit 1; }; done' - "$ROOT/packaging/bash-completion/chartroom" "$commands"
+	. "$1"; COMP_WORDS=("$3"); for c in $2; do case $c in init|demo|roles|recover) continue ;; esac
+	[ -n "$(_chartroom_verbs "$c")" ] || { echo "no verbs for $c"; exit 1; }; done' - "$ROOT/packaging/bash-completion/chartroom" "$commands" "$BIN"
 e2e_done
