@@ -5,7 +5,8 @@
 # message and exit 1, before it touches the database; the SSH client's
 # address (SSH_CONNECTION) and the Unix account are the source of every
 # audit entry, from the command line and the full-screen app; a dropped
-# connection (SIGHUP) signs off cleanly, even from the lock screen.
+# connection (SIGHUP, or the terminal hung up) signs off cleanly, even from
+# the lock screen.
 . "$(dirname "$0")/lib.sh"
 e2e_setup
 
@@ -85,6 +86,20 @@ check "SIGHUP: the sign-off's source is the client address" \
 	test "$(sql "select source from audit where action='logout' and user_name='nurse' order by seq desc limit 1")" = "$CLIENT"
 check "SIGHUP: the terminal is left (main screen)" test "$(pane '#{alternate_on}')" = 0
 tui_stop
+
+# -- the terminal really goes away (what sshd does when the connection
+# drops): the kernel hangs up the app's terminal.
+tui_ssh hangup
+signon him "$PW_HIM"
+tui_wait "Main menu for him" 10 >/dev/null
+pid=$(app_pid)
+before=$(sql "select count(*) from audit where action='logout' and user_name='him'")
+tmux -L "$TMUX_SOCK" kill-session -t "$S"
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "terminal hung up: the app exits" sh -c "! kill -0 $pid 2>/dev/null"
+check "terminal hung up: the sign-off is audited" \
+	test "$(sql "select count(*) from audit where action='logout' and user_name='him'")" -eq $((before + 1))
 
 # -- SIGHUP on the lock screen: the keys are already wiped, so the
 # sign-off waits with the failed sign-ons and is chained at the next one.
