@@ -8,9 +8,16 @@
 #   make install    PREFIX=/usr/local DESTDIR=          (personal mode)
 #   make install-shared PREFIX= DESTDIR= GROUP=chartroom DATADIR=/var/lib/chartroom
 #                   (shared mode: setgid binary, data directory; README "Two modes")
+#   make deb        build/chartroom_VERSION_ARCH.deb (packaging/debian; README "Debian package")
+#   make man        build/man/: chartroom.1, chartroom.ini.5 (from assets/chartroom.ini),
+#                   chartroom-server.7
 #   make deps       install missing Debian packages
 #   make format     clang-format the sources
 
+# The version: this line is the one place it is set. chartroom --version
+# prints it and packaging/debian/changelog's top entry must match it
+# (tests/e2e/test_manpages.sh checks both).
+VERSION := 0.1.0
 PREFIX ?= /usr/local
 DESTDIR ?=
 # Shared mode: the binary's group, and the data directory and system
@@ -29,8 +36,10 @@ CORE_PKG_LIBS := $(shell pkg-config --libs sqlite3 libsodium pwquality 2>/dev/nu
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wno-format-nonliteral -Werror
 CFLAGS ?= -O2 -g
+# CPPFLAGS and LDFLAGS come from the environment too (a Debian build passes
+# dpkg-buildflags' hardening: _FORTIFY_SOURCE, relro, bindnow, PIE).
 ALL_CFLAGS := -std=c11 -pedantic -D_GNU_SOURCE -pthread $(WARN) -MMD -MP -Isrc -I$(BUILD) \
-	-I/usr/include/iniparser $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+	-I/usr/include/iniparser $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_CORE := $(CORE_PKG_LIBS) -liniparser -pthread -lm
 LDLIBS_APP := $(PKG_LIBS) -liniparser -pthread -lm
 
@@ -64,8 +73,31 @@ BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 MIGRATIONS := $(sort $(wildcard assets/migrations/*.sql))
 WORDLISTS := $(sort $(wildcard assets/wordlists/*.txt))
 
-.PHONY: all check unit e2e asan valgrind bench demo install install-shared clean deps format FORCE
-all: $(BIN)
+.PHONY: all check unit e2e asan valgrind bench demo install install-shared clean deps format \
+	man deb FORCE
+all: $(BIN) man
+
+# The manual pages' date: the package's (dpkg-buildpackage sets
+# SOURCE_DATE_EPOCH from debian/changelog), else today.
+MAN_DATE := $(shell date -u -d "@$${SOURCE_DATE_EPOCH:-$$(date +%s)}" +%Y-%m-%d)
+MAN := $(BUILD)/man/chartroom.1 $(BUILD)/man/chartroom.ini.5 $(BUILD)/man/chartroom-server.7
+man: $(MAN)
+$(BUILD)/man/chartroom.ini.5: tools/ini2man.sh assets/chartroom.ini Makefile
+	@mkdir -p $(@D)
+	sh tools/ini2man.sh assets/chartroom.ini '$(VERSION)' '$(MAN_DATE)' > $@.tmp
+	mv $@.tmp $@
+$(BUILD)/man/%: man/% Makefile
+	@mkdir -p $(@D)
+	sed 's/@VERSION@/$(VERSION)/g; s/@DATE@/$(MAN_DATE)/g' $< > $@
+
+# The version reaches main.c only (-DCHARTROOM_VERSION); the stamp changes,
+# and main.o is rebuilt, only when VERSION does.
+$(BUILD)/gen/version: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/obj/main.o: $(BUILD)/gen/version
+$(BUILD)/obj/main.o: ALL_CFLAGS += -DCHARTROOM_VERSION='"$(VERSION)"'
 
 # The paths compiled in; rewritten only when DATADIR or SYSCONFDIR change, so
 # only what includes it is rebuilt.
@@ -132,6 +164,30 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 
 deps:
 	@sh packaging/deps.sh
+
+# make deb: the package, from a copy of the files git tracks or would (as in
+# the work tree) with packaging/debian/ as its debian/, built by
+# dpkg-buildpackage with dpkg-buildflags' hardening. The result is
+# build/chartroom_VERSION_ARCH.deb; the .buildinfo and .changes stay in
+# build/deb/. Installs debhelper and lintian if missing (deps.sh deb).
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB_TREE = build/deb/chartroom-$(VERSION)
+deb:
+	@sh packaging/deps.sh deb
+	rm -rf build/deb
+	mkdir -p $(DEB_TREE)
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | grep -zv '^packaging/debian/' | \
+			xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' - | \
+			tar -c --null -T - -f - | tar -x -C $(DEB_TREE); \
+	else \
+		tar -c --exclude=./build --exclude=./build-asan --exclude=./demo \
+			--exclude=./packaging/debian -f - . | tar -x -C $(DEB_TREE); \
+	fi
+	cp -R packaging/debian $(DEB_TREE)/debian
+	cd $(DEB_TREE) && dpkg-buildpackage -us -uc -b
+	mv build/deb/chartroom_$(VERSION)_$(DEB_ARCH).deb build/
+	@echo "built build/chartroom_$(VERSION)_$(DEB_ARCH).deb"
 
 unit: $(BIN) $(UNIT_BIN)
 e2e: $(BIN) $(TEST_BIN)

@@ -11,19 +11,23 @@
 # Staff accounts must NOT be members of the group; the script warns if any
 # account is.
 #
-# usage: setup-shared.sh [--group NAME] [--datadir DIR] [--bin PATH]
+# usage: setup-shared.sh [--group NAME] [--datadir DIR] [--bin PATH] [--keep-bin]
+# --keep-bin leaves the binary's owner and mode alone: the Debian package's
+# postinst sets them with dpkg-statoverride, which a local override changes.
 set -eu
 
 GROUP=chartroom
 DATADIR=/var/lib/chartroom
 BIN=/usr/local/bin/chartroom
+KEEP_BIN=0
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--group) GROUP=$2; shift 2 ;;
 	--datadir) DATADIR=$2; shift 2 ;;
 	--bin) BIN=$2; shift 2 ;;
-	-h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--keep-bin) KEEP_BIN=1; shift ;;
+	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "setup-shared.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -41,8 +45,10 @@ if ! getent group "$GROUP" >/dev/null; then
 fi
 
 # 2. The binary: chown first (it clears the setgid bit), then the mode.
-chown "root:$GROUP" "$BIN"
-chmod 2755 "$BIN"
+if [ "$KEEP_BIN" -eq 0 ]; then
+	chown "root:$GROUP" "$BIN"
+	chmod 2755 "$BIN"
+fi
 
 # 3. The data directory and anything already in it. Every directory above
 # it must be root's and writable by nobody else, or someone could swap it:
@@ -74,7 +80,7 @@ if [ -n "$members" ]; then
 		"members (they could open the database directly): gpasswd -d USER $GROUP" >&2
 fi
 
-echo "shared install ready: $BIN (root:$GROUP 2755), $DATADIR (root:$GROUP 2770)"
+echo "shared install ready: $BIN ($(stat -c '%U:%G %a' "$BIN")), $DATADIR (root:$GROUP 2770)"
 if ! find "$DATADIR" -mindepth 1 -maxdepth 1 -type f -name '*.db' | grep -q .; then
 	echo "next, as root: chartroom init --db chartroom.db --admin NAME"
 fi

@@ -644,6 +644,8 @@ void session_logout(session_t *s)
 		return;
 	if (!s->locked)
 		audit_alone(s, "logout", "ok", NULL, &ignore);
+	else /* the keys are gone: chained at the next sign-on, like a failure */
+		audit_pending(s->c, s->user.id, s->user.name, "logout", "locked", &ignore);
 	keyring_free(s->kr);
 	free(s);
 }

@@ -973,6 +973,8 @@ static int cmd_demo(cli_t *c)
 
 /* ---- dispatch --------------------------------------------------------- */
 
+static int cmd_help(cli_t *c);
+
 static const struct command {
 	const char *name;
 	int (*run)(cli_t *c);
@@ -998,14 +1000,94 @@ static const struct command {
 	{"keys", cli_cmd_keys, "keys waiting to be granted; grant them now"},
 	{"recover", cmd_recover, "emergency access with the recovery key"},
 	{"config", cli_cmd_config, "check the configuration files"},
+	{"help", cmd_help, "a command's usage: help COMMAND"},
 };
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+/* Edit distance between two short words (a transposition counts one), for
+ * "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), d[24][24];
+	if (la > 23 || lb > 23)
+		return 99;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+/* An unknown command: name the nearest one (a prefix of it, or at most two
+ * edits away), else point to the list. Exit 2. */
+static int unknown_command(const char *name)
+{
+	const char *near = NULL;
+	size_t best = 3, n = strlen(name);
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		size_t dist = n >= 2 && strncmp(commands[i].name, name, n) == 0
+				      ? 1
+				      : distance(name, commands[i].name);
+		if (dist < best) {
+			best = dist;
+			near = commands[i].name;
+		}
+	}
+	char shown[41];
+	/* At most 40 bytes of what was typed, then shown escaped. */
+	text_copy(shown, sizeof shown, name);
+	if (near)
+		cli_eprintf("chartroom: unknown command '%s'; did you mean '%s'? ('chartroom help "
+			    "%s')\n",
+			    shown, near, near);
+	else
+		cli_eprintf("chartroom: unknown command '%s'; 'chartroom --help' lists the "
+			    "commands\n",
+			    shown);
+	return 2;
+}
+
+/* help [COMMAND]: the list, or that command's own -h. */
+static int cmd_help(cli_t *c)
+{
+	char *argv[3], hopt[] = "-h";
+	if (c->argc < 2 || strcmp(c->argv[1], "-h") == 0 || strcmp(c->argv[1], "--help") == 0) {
+		cli_usage(stdout);
+		return 0;
+	}
+	if (c->argc > 2)
+		return cli_usage_error("help [COMMAND]", "help takes one command");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(c->argv[1], commands[i].name) == 0 && commands[i].run != cmd_help) {
+			cli_t h = *c;
+			argv[0] = c->argv[1];
+			argv[1] = hopt;
+			argv[2] = NULL;
+			h.argc = 2;
+			h.argv = argv;
+			return commands[i].run(&h);
+		}
+	return unknown_command(c->argv[1]);
+}
 
 void cli_usage(FILE *f)
 {
 	fprintf(f, "usage: chartroom [--db PATH] [--config FILE]              full-screen app\n"
 		   "       chartroom [--db PATH] [--user NAME] [--password-stdin] COMMAND ...\n\n"
 		   "Commands (COMMAND -h for more):\n");
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nExit codes: 0 ok, 1 error, 2 usage, 3 authentication failed,\n"
 		   "4 permission denied, 5 integrity failure.\n");
@@ -1014,10 +1096,8 @@ void cli_usage(FILE *f)
 int cli_run(const cli_globals_t *g, config_t *cfg, int argc, char **argv)
 {
 	cli_t c = {g, cfg, argc, argv, g->password_stdin ? stdin : NULL};
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (strcmp(argv[0], commands[i].name) == 0)
 			return commands[i].run(&c);
-	cli_eprintf("chartroom: unknown command '%s'\n", argv[0]);
-	cli_usage(stderr);
-	return 2;
+	return unknown_command(argv[0]);
 }

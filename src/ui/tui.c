@@ -788,11 +788,6 @@ static void extra_keys(void)
 static int start_terminal(ui_t *ui, msg_t *m)
 {
 	char *home = NULL;
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		msg_set(m, "the full-screen app needs a terminal (see 'chartroom --help' for the "
-		           "command line)");
-		return -1;
-	}
 	/* A shared install runs with the user's ids after start-up, so
 	 * ncurses would read a terminal description from $HOME/.terminfo; a
 	 * damaged one must not be parsed by a process that can take the
@@ -872,6 +867,14 @@ int tui_run(const config_t *cfg, const char *db_path)
 	if ((st = keymap_new(cfg, &ui->km, &m)) != STATUS_OK) {
 		text_fprintf(stderr, TEXT_LINE, "chartroom: %s\n", m.text);
 		rc = status_exit_code(st);
+		goto cleanup;
+	}
+	/* No terminal (ssh -T, a ForceCommand session given a command, a
+	 * pipe): refuse before the database is opened, and say what to do. */
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "chartroom: the full-screen app needs a terminal on standard input "
+				"and output (over SSH: ssh -t); for the command line see "
+				"'chartroom --help'\n");
 		goto cleanup;
 	}
 	if ((st = clinic_open(db_path, cfg, &ui->clinic, &m)) != STATUS_OK) {
