@@ -492,8 +492,10 @@ static int cmd_audit(cli_t *c)
 
 	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
-		       "  verify   recompute the chain: 'audit chain OK: N entries', or exit 5\n"
-		       "           naming the first bad sequence. --anchor checks a saved anchor\n"
+		       "  verify   recompute the chain: 'audit chain OK: N entries', then check\n"
+		       "           every chart against the heads the trail recorded ('chart heads\n"
+		       "           OK: N charts match the trail'); or exit 5 naming the first bad\n"
+		       "           sequence or chart. --anchor checks a saved anchor\n"
 		       "           is still in the chain (detects truncation, old copies).\n"
 		       "  anchor   print the latest SEQ:MAC to keep outside the database\n"
 		       "  list     entries, tab-separated: seq time user source action target\n"
@@ -516,9 +518,20 @@ static int cmd_audit(cli_t *c)
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
 		return cli_fail(st, m.text);
 	if (strcmp(verb, "verify") == 0) {
+		/* The report is one line per check (the chain, the chart heads):
+		 * its own newlines are kept, every other control still escaped. */
 		st = audit_verify(s, anchor, &count, &bad, &m);
-		if (st == STATUS_OK)
-			cli_printf("%s\n", m.text);
+		if (st == STATUS_INTEGRITY) {
+			fputs("chartroom: ", stderr);
+			text_fputs(m.text, TEXT_MULTILINE, stderr);
+			fputc('\n', stderr);
+			cli_sign_off(clinic, s);
+			return status_exit_code(st);
+		}
+		if (st == STATUS_OK) {
+			text_fputs(m.text, TEXT_MULTILINE, stdout);
+			putchar('\n');
+		}
 	} else if (strcmp(verb, "anchor") == 0) {
 		st = audit_anchor(s, buf, sizeof buf, &m);
 		if (st == STATUS_OK)
