@@ -503,7 +503,7 @@ static void test_lockout_before_signon(void **state)
 static void test_upgrade_seals_once(void **state)
 {
 	fixture_t *f = *state;
-	char path[PATH_MAX], sql[512];
+	char path[PATH_MAX];
 	clinic_t *c;
 	session_t *a;
 	msg_t m;
@@ -511,17 +511,23 @@ static void test_upgrade_seals_once(void **state)
 
 	tu_path(path, f->dir, "legacy.db");
 	tu_clinic_init(path, f->cfg, NULL);
-	/* As the schema before 008 had it: no policy table, no account MACs,
-	 * no seal in the trail (the last entry, so the chain stays whole). */
-	assert_int_equal(tu_sql_int(path, "SELECT action = 'policy_sealed' FROM audit ORDER BY seq "
-					  "DESC LIMIT 1"),
+	/* As a database made before issue 10 has it once migration 007 has
+	 * run (every real upgrade comes from schema 006, and 007 sorts before
+	 * 008): no policy table, no account MACs, and the trail ending at the
+	 * administrator's creation, before both seals (init's 'policy_sealed'
+	 * and 'integrity_on' are its last two entries, so the chain stays
+	 * whole); its rows not re-sealed yet. Version 7: the one before 008
+	 * (a later migration would have to be undone here too). */
+	assert_int_equal(tu_sql_int(path, "SELECT group_concat(action, ',') = "
+					  "'policy_sealed,integrity_on' FROM (SELECT action FROM audit "
+					  "WHERE seq >= (SELECT seq FROM audit WHERE action = "
+					  "'policy_sealed') ORDER BY seq)"),
 			 1);
-	snprintf(sql, sizeof sql,
-		 "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit);"
-		 "DROP INDEX audit_policy; DROP TABLE policy; ALTER TABLE users DROP COLUMN mac;"
-		 "PRAGMA user_version = %d",
-		 db_schema_latest() - 1);
-	tu_sql(path, sql);
+	tu_sql(path, "DELETE FROM audit WHERE seq >= (SELECT seq FROM audit WHERE action = "
+		     "'policy_sealed');"
+		     "DELETE FROM meta WHERE key = 'reseal_after';"
+		     "DROP INDEX audit_policy; DROP TABLE policy; ALTER TABLE users DROP COLUMN mac;"
+		     "PRAGMA user_version = 7");
 	c = tu_clinic_open(path, f->cfg);
 	assert_int_equal(tu_sql_int(path, "SELECT count(*) FROM users WHERE mac IS NULL"), 1);
 	a = tu_login(c, TU_ADMIN, TU_ADMIN_PW);
