@@ -44,6 +44,16 @@ check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 # on once, granting the clinical key to prov and him (the admin holds none
 # once the nurse has it).
 e2e_setup() {
+	e2e_setup_init
+	e2e_setup_policy
+	e2e_setup_users
+	e2e_setup_keys
+}
+# Its steps. e2e_setup_init and e2e_setup_users use only commands every
+# release has: test_reseal.sh runs them with an older binary, which has no
+# policy in the database and no 'keys' command. The policy and the keys
+# are this release's.
+e2e_setup_init() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/chartroom-e2e.XXXXXX")
 	DB="$T/clinic.db"
 	CONF="$T/chartroom.ini"
@@ -53,16 +63,22 @@ e2e_setup() {
 	printf '%s\n' "$PW_ADMIN" | "$BIN" init --db "$DB" --admin admin --clinic "Harbor Family Clinic" --password-stdin >"$T/init.out" 2>"$T/init.err" || {
 		not_ok "e2e setup: init" "$(cat "$T/init.err")"; e2e_done; }
 	RECOVERY=$(sed -n 's/^    \([0-9A-Fa-f][0-9A-Fa-f-]*\)$/\1/p' "$T/init.out")
+}
+e2e_setup_policy() {
 	for p in "security.lockout_after 3" "security.idle_lock_seconds ${E2E_IDLE:-600}"; do
 		printf '%s\n' "$PW_ADMIN" | "$BIN" --db "$DB" --user admin --password-stdin policy set $p 2>>"$T/init.err" || {
 			not_ok "e2e setup: policy set $p" "$(cat "$T/init.err")"; e2e_done; }
 	done
+}
+e2e_setup_users() {
 	for u in "front frontdesk $PW_FRONT" "nurse nurse $PW_NURSE" "prov provider $PW_PROV" \
 		"him him $PW_HIM" "priv privacy $PW_PRIV"; do
 		set -- $u
 		printf '%s\n%s\n' "$PW_ADMIN" "$3" | "$BIN" --db "$DB" --user admin --password-stdin user add "$1" --role "$2" 2>>"$T/init.err" || {
 			not_ok "e2e setup: user add $1" "$(cat "$T/init.err")"; e2e_done; }
 	done
+}
+e2e_setup_keys() {
 	printf '%s\n' "$PW_NURSE" | "$BIN" --db "$DB" --user nurse --password-stdin keys grant 2>>"$T/init.err" || {
 		not_ok "e2e setup: keys grant" "$(cat "$T/init.err")"; e2e_done; }
 }
