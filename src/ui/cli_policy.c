@@ -266,10 +266,19 @@ static void domains_text(unsigned mask, char *buf, size_t size)
 	}
 }
 
+/* The header with the first row (or after an empty list): a refusal
+ * prints nothing on standard output. */
+static void print_need_header(int *printed)
+{
+	if (!*printed)
+		printf("user\trole\twaiting_for\n");
+	*printed = 1;
+}
+
 static int print_need(const keys_need_t *n, void *arg)
 {
 	char keys[64];
-	(void)arg;
+	print_need_header(arg);
 	domains_text(n->missing, keys, sizeof keys);
 	cli_tsv("%s\t%s\t%s\n", n->user, n->role, keys);
 	return 0;
@@ -283,7 +292,7 @@ int cli_cmd_keys(cli_t *c)
 	session_t *s = NULL;
 	msg_t m;
 	status_t st;
-	int granted = 0;
+	int granted = 0, printed = 0;
 
 	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
@@ -300,9 +309,11 @@ int cli_cmd_keys(cli_t *c)
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
 		return cli_fail(st, m.text);
 	if (strcmp(verb, "waiting") == 0) {
-		printf("user\trole\twaiting_for\n");
-		st = keys_needs(s, print_need, NULL, &m);
-		msg_clear(&m);
+		/* A refusal keeps its message (exit 4 says why). */
+		if ((st = keys_needs(s, print_need, &printed, &m)) == STATUS_OK) {
+			print_need_header(&printed);
+			msg_clear(&m);
+		}
 	} else {
 		st = keys_grant_now(s, &granted, &m);
 	}
@@ -310,7 +321,7 @@ int cli_cmd_keys(cli_t *c)
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
 	if (m.text[0])
-		fprintf(stderr, "%s\n", m.text);
+		cli_say(m.text);
 	return 0;
 }
 

@@ -184,6 +184,9 @@ check "a nurse added by the admin waits for the clinical key" has "clin key will
 check "... holding audit and demo only" [ "$(wraps nurse2)" = "audit,demo" ]
 out=$(cli admin "$PW_ADMIN" keys waiting 2>/dev/null)
 check "keys waiting lists her" sh -c "printf '%s\n' \"\$1\" | grep -q '^nurse2	nurse	clin$'" _ "$out"
+out=$(cli nurse "$PW_NURSE" keys waiting 2>"$T/kw.err"); rc=$?
+check "keys waiting by a role without user_manage: exit 4, saying why, nothing listed" \
+	sh -c '[ $1 -eq 4 ] && [ -z "$2" ] && grep -qi "permission denied" "$3"' _ $rc "$out" "$T/kw.err"
 cli prov "$PW_PROV" audit list >/dev/null 2>&1
 check "a provider's sign-on grants it (sealed to her public key)" \
 	[ "$(sql "select count(*) from key_grants g join users u on u.id = g.user_id where u.name = 'nurse2' and g.domain = 'clin'")" = 1 ]
