@@ -154,7 +154,8 @@ as() {
 	runuser -u "$u" -- env -i PATH=/usr/bin:/bin HOME="/home/$u" USER="$u" LOGNAME="$u" \
 		TERM=xterm SSH_CONNECTION="$SSHC" "$@"
 }
-out=$(printf '%s\n' "$PW_FRONT" | as $FRONT chartroom --password-stdin patient find packagetest 2>"$T/find.err")
+# The query is PHI: on standard input after the password, never an argument.
+out=$(printf '%s\n%s\n' "$PW_FRONT" packagetest | as $FRONT chartroom --password-stdin patient find - 2>"$T/find.err")
 check "staff (frontdesk, as their Unix user): sign-on and patient find" \
 	sh -c "[ \"\$(printf '%s\n' \"\$1\" | grep -c '	Packagetest	')\" -eq 2 ]" - "$out"
 [ -s "$T/find.err" ] && sed 's/^/# find: /' "$T/find.err"
