@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include "base/embedded.h"
 #include "db/db.h"
 #include "db/db_audit.h"
 #include "db/db_internal.h"
@@ -114,6 +115,22 @@ static void test_new_db_is_at_latest_schema(void **state)
 	db_close(db);
 	assert_int_equal(tu_sql_int(f->db, "PRAGMA user_version"), db_schema_latest());
 	db_close(NULL);
+}
+
+/* The schema version is the migration's place in the list, and each
+ * file's number is assigned to one change (007 rows, 008 policy, ...): the
+ * Nth migration must be numbered N, so a gap or a number used twice (two
+ * branches merged) cannot shift every later version silently. */
+static void test_migrations_numbered_in_order(void **state)
+{
+	char want[16];
+	(void)state;
+	for (int v = 1; v <= db_schema_latest(); v++) {
+		const char *name = embedded_migrations[v - 1].name;
+		snprintf(want, sizeof want, "%03d_", v);
+		if (strncmp(name, want, strlen(want)) != 0)
+			fail_msg("migration %d is %s; expected a name starting %s", v, name, want);
+	}
 }
 
 static void test_pragmas(void **state)
@@ -756,6 +773,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_new_db_is_at_latest_schema),
+		T(test_migrations_numbered_in_order),
 		T(test_pragmas),
 		T(test_page_size),
 		T(test_foreign_keys_enforced),
