@@ -58,13 +58,18 @@ TEST_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(filter-out $(HOOK_SRC),$(APP_S
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# The crash and power-loss harness (tests/crash/): a short run in make
+# check (it is build/tests/test_crash, so tests/run.sh runs it), the full
+# one in make crashtest.
+CRASH_BIN := $(BUILD)/tests/test_crash
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 MIGRATIONS := $(sort $(wildcard assets/migrations/*.sql))
 WORDLISTS := $(sort $(wildcard assets/wordlists/*.txt))
 
-.PHONY: all check unit e2e asan valgrind bench demo install install-shared clean deps format FORCE
+.PHONY: all check unit e2e asan valgrind bench crashtest demo install install-shared clean deps \
+	format FORCE
 all: $(BIN)
 
 # The paths compiled in; rewritten only when DATADIR or SYSCONFDIR change, so
@@ -113,6 +118,11 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) $(UNIT_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_CORE) \
 		$(shell pkg-config --libs cmocka)
 
+$(CRASH_BIN): tests/crash/crash.c tests/crash/crashvfs.c tests/crash/crashvfs.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/crash $(LDFLAGS) -o $@ tests/crash/crash.c tests/crash/crashvfs.c \
+		$(LIB) $(LDLIBS_CORE)
+
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_CORE)
@@ -127,7 +137,7 @@ e2e: $(BIN) $(TEST_BIN)
 # summary line "N passed, M failed" at the end.
 check:
 	@sh packaging/deps.sh
-	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) $(UNIT_BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) $(UNIT_BIN) $(CRASH_BIN)
 	@sh tests/run.sh $(BUILD)
 
 asan:
@@ -135,7 +145,7 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" build-asan/chartroom build-asan/chartroom-test \
-		$(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+		$(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN) $(CRASH_BIN))
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		sh tests/run.sh build-asan
 
