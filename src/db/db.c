@@ -12,6 +12,7 @@
 
 #include "base/embedded.h"
 #include "base/privsep.h"
+#include "db/db_testhook.h"
 
 status_t db_fail(db_t *db, int rc, const char *what, msg_t *m)
 {
@@ -220,6 +221,10 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory opening the database.");
 		goto cleanup;
 	}
+#ifdef CHARTROOM_TEST_HOOKS
+	if ((ret = db_testhook_install(m)) != STATUS_OK)
+		goto cleanup;
+#endif
 	rc = sqlite3_open_v2(path, &db->conn, flags, NULL);
 	if (rc != SQLITE_OK) {
 		ret = db_fail(db, rc, "opening the database", m);
