@@ -4,6 +4,8 @@
 #   make asan       the same suite under AddressSanitizer + UBSan
 #   make valgrind   unit tests under valgrind
 #   make bench      benchmarks (figures and ratios to a same-run baseline)
+#   make crashtest  kill -9 and power-loss tests, 100 runs per kind (README
+#                   "Crash and power-loss safety"; make check runs a few)
 #   make demo       install, build, create demo/chartroom.db, open the app
 #   make install    PREFIX=/usr/local DESTDIR=          (personal mode)
 #   make install-shared PREFIX= DESTDIR= GROUP=chartroom DATADIR=/var/lib/chartroom
@@ -148,6 +150,17 @@ asan:
 		$(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN) $(CRASH_BIN))
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		sh tests/run.sh build-asan
+
+# make crashtest: the crash harness at full length (100 kills of each kind,
+# 100 power cuts, 30 cuts under synchronous=NORMAL to show what it loses)
+# and the command line killed at every one of its writes.
+crashtest:
+	@sh packaging/deps.sh
+	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) $(CRASH_BIN)
+	@$(CRASH_BIN) --iterations 100 --power 100 --normal 30 && \
+		CRASH_CLI_POINTS=0 CHARTROOM_BIN=$(abspath $(BIN)) \
+		CHARTROOM_TEST_BIN=$(abspath $(TEST_BIN)) CHARTROOM_ROOT=$(CURDIR) \
+		sh tests/e2e/test_crash_cli.sh
 
 valgrind: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do \
