@@ -26,6 +26,9 @@
  * synced; and a demonstration that synchronous=NORMAL loses a reported
  * commit at a power cut where FULL, the setting db_open makes, keeps it.
  *
+ * And the checks' own test: a child that commits a vitals row without its
+ * audit entry on purpose and is killed must be reported.
+ *
  * Merges and key rotation are not built yet: their slots (kind "merge",
  * kind "rotation") print "# SKIP not built yet"; give them a work function
  * in kinds[] when they are.
@@ -65,6 +68,7 @@
 #include "core/session.h"
 #include "core/synth.h"
 #include "core/users.h"
+#include "db/db_clinical.h"
 #include "db/db_internal.h"
 
 #include "crashvfs.h"
@@ -578,6 +582,32 @@ static int work_one_then_cut(child_t *ch)
 	return 0;
 }
 
+/* The checks' own test: vitals saved the wrong way, the row committed in
+ * a transaction of its own with its audit entry left for a second one,
+ * and the process killed between the two. The checks must see it. */
+static int work_split(child_t *ch)
+{
+	session_t *s = ch->s[U_NURSE];
+	db_vitals_t v;
+	char id[33];
+	int conf = 0;
+	msg_t m;
+	memset(&v, 0, sizeof v);
+	v.erow = fx.open_enc[0];
+	v.systolic = 120;
+	v.diastolic = 80;
+	v.pulse = v.resp = v.spo2 = -1;
+	v.temp_c = v.height_cm = v.weight_kg = v.bmi = -1;
+	core_now(v.taken);
+	snprintf(v.recorded_by, sizeof v.recorded_by, "nurse");
+	if (patient_locate(s, fx.pid[0], &v.prow, id, &conf, &m) != STATUS_OK ||
+	    db_begin(ch->c->db, &m) != STATUS_OK || db_vitals_insert(ch->c->db, &v, &m) != STATUS_OK ||
+	    db_commit(ch->c->db, &m) != STATUS_OK)
+		return failed(ch, "split vitals", &m);
+	raise(SIGKILL);
+	return -1;
+}
+
 /* ---- kinds ---- */
 
 typedef struct kind {
@@ -604,6 +634,8 @@ static const kind_t kinds[] = {
 };
 static const kind_t kind_power = {"power", "mixed writes under power loss", work_mixed,
 				  B(U_FRONT) | B(U_NURSE) | B(U_PROV) | B(U_HIM), 10};
+static const kind_t kind_split = {"split", "vitals committed apart from their audit entry",
+				  work_split, B(U_NURSE), 1};
 static const kind_t kind_cut = {"cut", "one registration, then the power cut", work_one_then_cut,
 				B(U_FRONT), 1};
 
@@ -1334,6 +1366,39 @@ static int cut_after_report(int normal, uint64_t seed)
 	return survived;
 }
 
+/* Run the split child once on a fresh copy: 1 if the checks object. */
+static int checks_catch_split(uint64_t seed)
+{
+	char db[PATH_MAX];
+	ledger_t l;
+	run_t r;
+	end_t e;
+	int caught = 0;
+	memset(&l, 0, sizeof l);
+	memset(&r, 0, sizeof r);
+	snprintf(db, sizeof db, "%s/split.db", fx.dir);
+	remove_db(db);
+	copy_file(fx.template_db, db);
+	r.mode = CRASHVFS_COUNT;
+	r.delay_us = -1;
+	r.seed = seed;
+	e = run_child(&kind_split, db, &r);
+	ledger_read(&l);
+	if (e != END_KILLED) {
+		diag("split: the child %s (%s)", end_name(e), l.error);
+	} else {
+		verdict_t v;
+		l.interruptions = 1;
+		diag("split: what the checks say (expected):");
+		v = check_db(db, &l, changes_now(db));
+		caught = v.other > 0;
+	}
+	ledger_free(&l);
+	if (!fx.keep)
+		remove_db(db);
+	return caught;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"iterations", required_argument, NULL, 'i'},
@@ -1406,6 +1471,10 @@ int main(int argc, char **argv)
 		    "(%d), nothing half-done, integrity_check and audit verify pass (%d other)",
 		    power_iters, v.lost, v.other);
 	}
+	if (!only || !strcmp(only, "split"))
+		tap(checks_catch_split(seed + 400),
+		    "the checks can fail: a vitals row committed without its audit entry (made on "
+		    "purpose, then killed) is reported");
 	if (!only || !strcmp(only, "cut")) {
 		int full = cut_after_report(0, seed + 200);
 		int normal = cut_after_report(1, seed + 201);
