@@ -857,13 +857,19 @@ static void wrong(verdict_t *v, int lost, const char *fmt, ...)
 		v->lost++;
 	else
 		v->other++;
+	char buf[2048];
 	if (v->shown++ >= 12)
 		return;
-	printf("#   ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	printf("\n");
+	/* A message of several lines (audit verify's report) stays a TAP
+	 * comment on each. */
+	for (const char *line = buf; *line;) {
+		size_t n = strcspn(line, "\n");
+		printf("#   %.*s\n", (int)n, line);
+		line += n + (line[n] == '\n');
+	}
 }
 
 static int64_t sql_int(sqlite3 *db, const char *sql, const char *arg)
