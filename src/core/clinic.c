@@ -41,6 +41,12 @@ void clinic_close(clinic_t *c)
 	free(c);
 }
 
+const char *clinic_readonly(const clinic_t *c)
+{
+	db_ro_t why = db_readonly(c->db);
+	return why == DB_RW ? NULL : db_readonly_text(why);
+}
+
 const char *clinic_name(const clinic_t *c)
 {
 	return c->name;
@@ -179,6 +185,8 @@ cleanup:
 		snprintf(side, sizeof side, "%s-wal", path);
 		unlink(side);
 		snprintf(side, sizeof side, "%s-shm", path);
+		unlink(side);
+		snprintf(side, sizeof side, "%s.audit-journal", path);
 		unlink(side);
 	}
 	if (ret == STATUS_OK)

@@ -32,6 +32,9 @@ struct session {
 	role_t role;
 	keyring_t *kr;
 	int locked;
+	/* Signed on to a read-only database with nowhere to record what it
+	 * does (session_unaudited): its audit entries are dropped. */
+	int unaudited;
 	/* Unix user and source of this process, read once at sign-on: every
 	 * audit entry carries them, and they cannot change while it runs. */
 	char os_user[40];
@@ -98,6 +101,11 @@ status_t audit_pending(clinic_t *c, const char *user_id, const char *user_name,
 
 /* Chain all pending events (inside a transaction). */
 status_t audit_drain_pending(session_t *s, msg_t *m);
+
+/* Chain what the audit journal holds from a read-only spell (inside the
+ * sign-on's write transaction, after audit_drain_pending; exactly once,
+ * db/db_journal.h). */
+status_t audit_drain_journal(session_t *s, msg_t *m);
 
 /* Publish the clin key's public sealing half (meta clin_seal_pk) if this
  * session holds the clin key and it is not there yet (inside a

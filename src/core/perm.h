@@ -68,7 +68,8 @@ typedef enum {
 	  "Review break-the-glass and disclosures")                                               \
 	X(REPORTS_VIEW, "reports_view", R_H | R_V, K_DEMO, "Run reports")                        \
 	X(USER_MANAGE, "user_manage", R_A, K_ALL, "Add, disable and change users and roles")     \
-	X(KEY_MANAGE, "key_manage", R_A, K_ALL, "Backups and key rotation")
+	X(KEY_MANAGE, "key_manage", R_A, K_ALL, "Key rotation")                                 \
+	X(BACKUP, "backup", R_A, 0, "Take, check and restore backups")
 
 typedef enum {
 #define ACTION_ENUM(id, name, roles, keys, desc) ACT_##id,

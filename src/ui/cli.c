@@ -214,6 +214,13 @@ status_t cli_sign_on(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m)
 	if ((ret = read_secret(c, prompt, pw, PW_MAX, m)) != STATUS_OK)
 		goto cleanup;
 	ret = session_login(*clinic, user, pw, s, &info, m);
+	/* A database that cannot be written still reads (README "When the
+	 * disk is full or the database is read-only"): say so once. */
+	if (ret == STATUS_OK && session_readonly(*s))
+		fprintf(stderr, "chartroom: READ-ONLY: %s: nothing can be saved%s\n",
+			session_readonly(*s),
+			session_unaudited(*s) ? ", and this access is NOT audited"
+					      : "; this access is recorded in the audit journal");
 cleanup:
 	crypto_secure_text_free(pw);
 	if (ret != STATUS_OK) {

@@ -40,6 +40,7 @@ static const struct {
 	{"reports_view",        "...xx."},
 	{"user_manage",         ".....x"},
 	{"key_manage",          ".....x"},
+	{"backup",              ".....x"},
 };
 #define NEXPECTED (sizeof expected / sizeof expected[0])
 
