@@ -371,16 +371,14 @@ static status_t parse_anchor(const char *anchor, int64_t *seq, unsigned char mac
 	return STATUS_OK;
 }
 
-status_t audit_verify(session_t *s, const char *anchor, int64_t *count, int64_t *bad_seq,
-		      msg_t *m)
+status_t audit_verify_db(session_t *s, db_t *db, const char *anchor, int64_t *count,
+			 int64_t *bad_seq, msg_t *m)
 {
 	struct verify_ctx *v = NULL;
-	status_t ret;
+	status_t ret = STATUS_OK;
 
 	*count = 0;
 	*bad_seq = 0;
-	if ((ret = session_require(s, ACT_AUDIT_VERIFY, m)) != STATUS_OK)
-		return ret;
 	if (!(v = calloc(1, sizeof *v)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory verifying the audit trail.");
 	v->s = s;
@@ -390,7 +388,7 @@ status_t audit_verify(session_t *s, const char *anchor, int64_t *count, int64_t 
 	    (ret = parse_anchor(anchor, &v->anchor_seq, v->anchor_mac, m)) != STATUS_OK)
 		goto cleanup;
 	/* One statement reads one WAL snapshot: a concurrent append cannot tear it. */
-	ret = db_audit_each(s->c->db, NULL, verify_one, v, m);
+	ret = db_audit_each(db, NULL, verify_one, v, m);
 	if (ret == STATUS_OK)
 		ret = v->ret;
 	if (ret != STATUS_OK)
@@ -414,6 +412,30 @@ status_t audit_verify(session_t *s, const char *anchor, int64_t *count, int64_t 
 cleanup:
 	free(v);
 	return ret;
+}
+
+status_t audit_verify(session_t *s, const char *anchor, int64_t *count, int64_t *bad_seq,
+		      msg_t *m)
+{
+	status_t ret;
+	*count = 0;
+	*bad_seq = 0;
+	if ((ret = session_require(s, ACT_AUDIT_VERIFY, m)) != STATUS_OK)
+		return ret;
+	return audit_verify_db(s, s->c->db, anchor, count, bad_seq, m);
+}
+
+status_t audit_last_anchor(db_t *db, char *buf, size_t size, msg_t *m)
+{
+	int64_t seq;
+	unsigned char mac[DB_AUDIT_MAC_LEN];
+	char hex[DB_AUDIT_MAC_LEN * 2 + 1];
+	status_t ret = db_audit_last(db, &seq, mac, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+	snprintf(buf, size, "%" PRId64 ":%s", seq, hex);
+	return STATUS_OK;
 }
 
 status_t audit_anchor(session_t *s, char *buf, size_t size, msg_t *m)

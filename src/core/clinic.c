@@ -1,11 +1,13 @@
 /* clinic.c - creating, opening and recovering a clinic's database. */
 #include "core/clinic.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/userfile.h"
 #include "core/audit.h"
 #include "core/internal.h"
 #include "core/users.h"
@@ -24,6 +26,30 @@ status_t clinic_open(const char *path, const config_t *cfg, clinic_t **out, msg_
 	c->cfg = cfg;
 	ret = db_open(path, DB_OPEN_EXISTING, cfg->busy_timeout_ms, &c->db, m);
 	if (ret != STATUS_OK) {
+		free(c);
+		return ret;
+	}
+	if (db_meta_get(c->db, "clinic_name", c->name, sizeof c->name, &ignore) != STATUS_OK)
+		snprintf(c->name, sizeof c->name, "Chartroom");
+	*out = c;
+	return STATUS_OK;
+}
+
+status_t clinic_open_copy(const char *path, const config_t *cfg, clinic_t **out, msg_t *m)
+{
+	status_t ret;
+	clinic_t *c;
+	msg_t ignore;
+	int fd;
+	*out = NULL;
+	if ((ret = userfile_open(path, O_RDONLY, 0, &fd, m)) != STATUS_OK)
+		return ret;
+	if (!(c = calloc(1, sizeof *c))) {
+		close(fd);
+		return msg_fail(m, STATUS_NOMEM, "Out of memory opening %s.", path);
+	}
+	c->cfg = cfg;
+	if ((ret = db_copy_open(path, fd, 0, &c->db, m)) != STATUS_OK) {
 		free(c);
 		return ret;
 	}

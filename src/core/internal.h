@@ -102,6 +102,15 @@ status_t audit_pending(clinic_t *c, const char *user_id, const char *user_name,
 /* Chain all pending events (inside a transaction). */
 status_t audit_drain_pending(session_t *s, msg_t *m);
 
+/* Recompute the audit chain of db (the clinic's, or a copy of it) with
+ * s's audit key, as audit_verify does, without its permission check. */
+status_t audit_verify_db(session_t *s, db_t *db, const char *anchor, int64_t *count,
+			 int64_t *bad_seq, msg_t *m);
+
+/* The last entry of db's chain as "SEQ:MACHEX" (buf >= 80 bytes), "0:00..."
+ * when empty; nothing is written. */
+status_t audit_last_anchor(db_t *db, char *buf, size_t size, msg_t *m);
+
 /* Chain what the audit journal holds from a read-only spell (inside the
  * sign-on's write transaction, after audit_drain_pending; exactly once,
  * db/db_journal.h). */

@@ -521,14 +521,17 @@ status_t db_copy_open(const char *name, int fd, int writable, db_t **out, msg_t 
 
 	*out = NULL;
 	if (!writable && snprintf(side, sizeof side, "%s-wal", name) < (int)sizeof side &&
-	    file_size(side) > 0)
+	    file_size(side) > 0) {
+		close(fd);
 		return msg_fail(m, STATUS_INTEGRITY,
 				"%s has a log beside it (%s) holding changes that are not in the file "
 				"itself: it is a copy of a database in use, not a backup. Make "
 				"backups with 'chartroom backup'.",
 				name, side);
+	}
 	if (!(db = db_new()) || !(db->path = strdup(name))) {
 		free(db);
+		close(fd);
 		return msg_fail(m, STATUS_NOMEM, "Out of memory opening %s.", name);
 	}
 	db->copy_fd = fd;
@@ -671,6 +674,8 @@ void db_close(db_t *db)
 		if (raised)
 			privsep_lower();
 	}
+	if (db->copy_fd >= 0)
+		close(db->copy_fd);
 	free(db->path);
 	free(db);
 }

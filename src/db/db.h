@@ -128,13 +128,14 @@ void db_retry_writes(db_t *db);
 
 /* Open a copy of a database that is not the clinic's live file (a
  * backup being checked, restored from or written): through fd, an open
- * descriptor the caller keeps open until db_close (opened with the user's
- * own ids for a user's path), so the file checked is the file opened.
- * name is the path for messages. writable 0: read-only, as an unchanging
- * file (no -wal, -shm or journal is looked for; a file with a non-empty
- * NAME-wal beside it is refused, since its last changes would be missed).
- * writable 1: an empty or new file to copy into (db_backup). No schema
- * change is made; the schema version is checked when read-only. */
+ * descriptor of it (opened with the user's own ids for a user's path), so
+ * the file checked is the file that was opened, whatever its name points
+ * to later. The db takes fd: db_close closes it (also on failure). name
+ * is the path for messages. writable 0: read-only, as an unchanging file
+ * (no -wal, -shm or journal is looked for; a file with a non-empty
+ * NAME-wal beside it is refused, since its last changes would be missed;
+ * its schema must be this program's). writable 1: an empty file to copy
+ * into (db_backup.h). */
 status_t db_copy_open(const char *name, int fd, int writable, db_t **out, msg_t *m);
 
 #endif
