@@ -19,10 +19,11 @@ static const char *loss_text(const db_t *db)
 	return db && db->loss ? db->loss : "the change was not saved";
 }
 
-/* The refusal of a write on a database that cannot be written. */
-static status_t readonly_fail(const db_t *db, msg_t *m)
+/* The refusal of a write on a database that cannot be written (full: the
+ * disk is full, whatever the connection knew). */
+static status_t readonly_fail(const db_t *db, int full, msg_t *m)
 {
-	if (db && db->ro == DB_RO_DISK_FULL)
+	if (full || (db && db->ro == DB_RO_DISK_FULL))
 		return msg_fail(m, STATUS_READONLY, "The disk is full: %s; nothing was lost.",
 				loss_text(db));
 	return msg_fail(m, STATUS_READONLY, "This database is read-only (%s): %s; nothing was lost.",
@@ -51,7 +52,7 @@ status_t db_fail(db_t *db, int rc, const char *what, msg_t *m)
 			db->ro = DB_RO_DISK_FULL;
 		if (db && db->copy_fd >= 0)
 			return msg_fail(m, STATUS_READONLY, "The disk is full: %s failed.", what);
-		return readonly_fail(db, m);
+		return readonly_fail(db, 1, m);
 	}
 	if (rc == SQLITE_READONLY_DBMOVED)
 		return msg_fail(m, STATUS_READONLY,
@@ -59,7 +60,7 @@ status_t db_fail(db_t *db, int rc, const char *what, msg_t *m)
 				"lost. Sign on again.",
 				loss_text(db));
 	if (prim == SQLITE_READONLY)
-		return readonly_fail(db, m);
+		return readonly_fail(db, 0, m);
 	if (prim == SQLITE_IOERR)
 		return msg_fail(m, STATUS_DB,
 				"A disk error stopped %s (%s); a change in progress was rolled back.",
@@ -597,7 +598,7 @@ const char *db_readonly_text(db_ro_t why)
 
 status_t db_refuse_write(db_t *db, msg_t *m)
 {
-	return readonly_fail(db, m);
+	return readonly_fail(db, 0, m);
 }
 
 void db_set_loss(db_t *db, const char *loss)
