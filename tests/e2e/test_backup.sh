@@ -113,4 +113,23 @@ check "the forced restore is recorded as such" grep -q "restore.*forced (older t
 cli front "$PW_FRONT" restore "$B/one.db" --db "$T/front.db" >/dev/null 2>&1
 check "the front desk may not restore" test $? -ne 0 -a ! -e "$T/front.db"
 
+# ---- the scheduled backup (packaging/chartroom-backup.sh) ------------------
+printf '%s\n' "$PW_ADMIN" >"$T/pw"
+chmod 0600 "$T/pw"
+mkdir "$T/sched"
+touch -d '40 days ago' "$T/sched/chartroom-20000101T000000Z.db" "$T/sched/chartroom-20000101T000000Z.db.manifest"
+sh "$ROOT/packaging/chartroom-backup.sh" --dir "$T/sched" --db "$DB" --user admin \
+	--password-file "$T/pw" --bin "$BIN" --keep 30 >/dev/null 2>"$T/err"
+rc=$?
+made=$(ls "$T/sched" | grep -E '^chartroom-[0-9]{8}T[0-9]{6}Z\.db$' | grep -v 20000101)
+check "the scheduled backup script makes a dated backup (exit 0)" test $rc -eq 0 -a -n "$made"
+check "... mode 0600, with its manifest" \
+	sh -c "test \"\$(stat -c %a '$T/sched/$made')\" = 600 -a -f '$T/sched/$made.manifest'"
+check "... logs its anchor in anchors.log" \
+	grep -Eq "^[0-9]{8}T[0-9]{6}Z $T/sched/$made [0-9]+:[0-9a-f]{64}\$" "$T/sched/anchors.log"
+check "... and removes backups older than --keep days, with their manifests" \
+	test ! -e "$T/sched/chartroom-20000101T000000Z.db" -a ! -e "$T/sched/chartroom-20000101T000000Z.db.manifest"
+cli admin "$PW_ADMIN" backup --verify "$T/sched/$made" >/dev/null 2>&1
+check "... and the backup it made verifies" test $? -eq 0
+
 e2e_done
