@@ -23,7 +23,7 @@ const char *degrade_loss(action_t a)
 	case ACT_PATIENT_EDIT:
 		return "the patient's changes were not saved";
 	case ACT_PATIENT_IMPORT:
-		return "nothing was imported";
+		return "the import did not finish";
 	case ACT_ENCOUNTER_CHECKIN:
 		return "the check-in was not saved";
 	case ACT_ENCOUNTER_CLOSE:

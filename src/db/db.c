@@ -712,6 +712,8 @@ status_t db_commit(db_t *db, msg_t *m)
 	status_t ret = db_exec(db, "COMMIT", "saving the change", m);
 	if (ret == STATUS_OK)
 		ret = db_journal_commit(db, m);
+	if (ret == STATUS_OK)
+		db->loss = NULL; /* named for this change only */
 	return ret;
 }
 
@@ -723,6 +725,7 @@ void db_rollback(db_t *db)
 		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
 	db_journal_rollback(db);
 	settle_readonly(db);
+	db->loss = NULL;
 }
 
 static const char SQL_READ_BEGIN[] = "BEGIN DEFERRED";

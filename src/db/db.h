@@ -114,7 +114,8 @@ const char *db_readonly_text(db_ro_t why);
 
 /* What a change that cannot be saved loses, in words for the user ("the
  * note was not saved"); NULL: "the change was not saved". Core names it
- * before each action (the string must outlive the change). */
+ * before each action (the string must outlive the change); the next
+ * commit or rollback forgets it. */
 void db_set_loss(db_t *db, const char *loss);
 
 /* The refusal of a change on a database that cannot be written:
