@@ -105,7 +105,7 @@ int main(void)
 		if (fd < 0)
 			die("raw copy", strerror(errno));
 		if (db_open(db, DB_OPEN_EXISTING, cfg->busy_timeout_ms, &src, &m) != STATUS_OK ||
-		    db_copy_open(raw, fd, 1, &dst, &m) != STATUS_OK)
+		    db_copy_open(raw, fd, DB_COPY_INTO, &dst, &m) != STATUS_OK)
 			die("raw copy", m.text);
 		t0 = now_s();
 		if (db_backup(src, dst, &m) != STATUS_OK)
@@ -129,7 +129,7 @@ int main(void)
 	{
 		int fd = open(out, O_RDONLY | O_CLOEXEC);
 		db_t *b = NULL;
-		if (fd < 0 || db_copy_open(out, fd, 0, &b, &m) != STATUS_OK)
+		if (fd < 0 || db_copy_open(out, fd, DB_COPY_CHECK, &b, &m) != STATUS_OK)
 			die("integrity check", fd < 0 ? strerror(errno) : m.text);
 		t0 = now_s();
 		if (db_integrity_check(b, &m) != STATUS_OK)

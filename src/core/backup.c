@@ -194,7 +194,7 @@ status_t backup_take(session_t *s, const char *out, int force, backup_report_t *
 		close(fd);
 		goto cleanup;
 	}
-	ret = db_copy_open(tmp, fd, 1, &copy, m);
+	ret = db_copy_open(tmp, fd, DB_COPY_INTO, &copy, m);
 	fd = -1; /* taken */
 	if (ret == STATUS_OK)
 		ret = db_backup(s->c->db, copy, m);
@@ -206,7 +206,7 @@ status_t backup_take(session_t *s, const char *out, int force, backup_report_t *
 	 * manifest, then its checks. */
 	if ((ret = file_hash(fd2, tmp, hex, &hashed, m)) != STATUS_OK)
 		goto cleanup;
-	ret = db_copy_open(tmp, fd2, 0, &copy, m);
+	ret = db_copy_open(tmp, fd2, DB_COPY_CHECK, &copy, m);
 	fd2 = -1;
 	if (ret == STATUS_OK)
 		ret = check_copy(s, copy, rep, m);
@@ -281,20 +281,17 @@ status_t backup_check(session_t *s, const char *anchor, backup_report_t *rep, ms
 	return STATUS_OK;
 }
 
-/* The checks before a restore, signed on to the backup (s): integrity,
- * the chain, the anchor. */
-static status_t check_source(session_t *s, const char *anchor, int force, backup_report_t *rep,
-			     msg_t *m)
+/* The audit checks of a restore, signed on to the restored copy (s, in
+ * its place beside the target): the chain, and the anchor given. */
+static status_t check_restored(session_t *s, const char *anchor, int force, backup_report_t *rep,
+			       msg_t *m)
 {
 	status_t ret;
 	int64_t bad = 0, count = 0;
-	int had = 0;
 	msg_t why;
 	if ((ret = session_require(s, ACT_BACKUP, m)) != STATUS_OK)
 		return ret;
-	if ((ret = manifest_check(clinic_path(s->c), &had, m)) != STATUS_OK)
-		return ret;
-	if ((ret = check_copy(s, s->c->db, rep, m)) != STATUS_OK)
+	if ((ret = audit_verify_db(s, s->c->db, NULL, &count, &bad, m)) != STATUS_OK)
 		return ret;
 	if (!anchor || !*anchor)
 		return STATUS_OK;
@@ -319,12 +316,12 @@ status_t backup_restore(const config_t *cfg, const char *file, const char *targe
 			backup_report_t *rep, msg_t *m)
 {
 	status_t ret;
-	clinic_t *src = NULL, *dst = NULL;
+	clinic_t *dst = NULL;
 	session_t *s = NULL;
 	login_info_t info;
-	db_t *into = NULL;
+	db_t *from = NULL, *into = NULL;
 	char real[PATH_MAX], tmp[PATH_MAX + 32], *detail = NULL;
-	int fd = -1, made = 0;
+	int fd = -1, sfd = -1, made = 0, had = 0;
 	size_t dsize = 2 * PATH_MAX + 512;
 
 	memset(rep, 0, sizeof *rep);
@@ -335,36 +332,46 @@ status_t backup_restore(const config_t *cfg, const char *file, const char *targe
 	    STATUS_OK)
 		goto cleanup;
 	made = 1;
-	/* The backup: signed on to (read-only, it changes nothing), checked,
-	 * and copied beside the target. */
-	if ((ret = clinic_open_copy(file, cfg, &src, m)) != STATUS_OK)
+	/* The backup, byte for byte as its manifest says, copied beside the
+	 * target and checked there: a backup made by an older Chartroom is
+	 * checked once upgraded, as it will be used. */
+	if ((ret = manifest_check(file, &had, m)) != STATUS_OK)
 		goto cleanup;
-	if ((ret = session_login(src, user, password, &s, &info, m)) != STATUS_OK)
+	if ((ret = userfile_open(file, O_RDONLY, 0, &sfd, m)) != STATUS_OK)
 		goto cleanup;
-	if ((ret = check_source(s, anchor, force, rep, m)) != STATUS_OK)
-		goto cleanup;
-	ret = db_copy_open(tmp, fd, 1, &into, m);
-	fd = -1;
+	ret = db_copy_open(file, sfd, DB_COPY_ANY, &from, m);
+	sfd = -1; /* taken */
+	if (ret == STATUS_OK) {
+		ret = db_copy_open(tmp, fd, DB_COPY_INTO, &into, m);
+		fd = -1;
+	}
 	if (ret == STATUS_OK)
-		ret = db_backup(src->db, into, m);
+		ret = db_backup(from, into, m);
+	if (ret == STATUS_OK)
+		ret = db_integrity_check(into, m);
+	if (ret == STATUS_INTEGRITY)
+		msg_set(m, "%s is damaged (integrity check: see 'backup --verify'); nothing was "
+			   "changed.", file);
 	db_close(into);
-	session_logout(s);
-	s = NULL;
-	clinic_close(src);
-	src = NULL;
+	db_close(from);
 	if (ret != STATUS_OK)
 		goto cleanup;
-	/* The copy as the clinic's database: upgraded if it is older, signed
-	 * on to, and the restore recorded in its own trail. */
+	/* The copy as the clinic's database: upgraded if it is older, its
+	 * anchor as backed up, signed on to, its chain checked, the restore
+	 * recorded in its own trail. */
 	if ((ret = clinic_open(tmp, cfg, &dst, m)) != STATUS_OK)
 		goto cleanup;
+	if ((ret = audit_last_anchor(dst->db, rep->anchor, sizeof rep->anchor, m)) != STATUS_OK)
+		goto cleanup;
+	rep->entries = atoll(rep->anchor);
 	if ((ret = session_login(dst, user, password, &s, &info, m)) != STATUS_OK)
 		goto cleanup;
-	if ((ret = session_require(s, ACT_BACKUP, m)) != STATUS_OK)
+	if ((ret = check_restored(s, anchor, force, rep, m)) != STATUS_OK)
 		goto cleanup;
-	snprintf(detail, dsize, "from=%s copy_anchor=%s entries=%" PRId64 " into=%s%s%s%s", file,
-		 rep->anchor, rep->entries, real, anchor && *anchor ? " anchor_given=" : "",
-		 anchor && *anchor ? anchor : "", rep->forced ? " forced (older than the anchor)" : "");
+	snprintf(detail, dsize, "from=%s copy_anchor=%s entries=%" PRId64 " into=%s%s%s%s%s", file,
+		 rep->anchor, rep->entries, real, had ? "" : " (no manifest)",
+		 anchor && *anchor ? " anchor_given=" : "", anchor && *anchor ? anchor : "",
+		 rep->forced ? " forced (older than the anchor)" : "");
 	if ((ret = record(s, "restore", "ok", detail, m)) != STATUS_OK)
 		goto cleanup;
 	session_logout(s);
@@ -377,13 +384,13 @@ status_t backup_restore(const config_t *cfg, const char *file, const char *targe
 	if ((ret = db_restore_install(tmp, real, rep->aside, sizeof rep->aside, m)) != STATUS_OK)
 		goto cleanup;
 	made = 0;
-	msg_set(m, "Restored %s as %s (%" PRId64 " audit entries in the backup%s).%s%s", file, real,
-		rep->entries, rep->forced ? "; older than the anchor given, restored by --force" : "",
+	msg_set(m, "Restored %s as %s (%" PRId64 " audit entries in the backup%s%s).%s%s", file,
+		real, rep->entries, had ? "" : "; it had no manifest to compare it with",
+		rep->forced ? "; older than the anchor given, restored by --force" : "",
 		rep->aside[0] ? " The database it replaced is kept as " : "",
 		rep->aside[0] ? rep->aside : "");
 cleanup:
 	session_logout(s);
-	clinic_close(src);
 	clinic_close(dst);
 	if (fd >= 0)
 		close(fd);

@@ -45,14 +45,15 @@ status_t backup_take(session_t *s, const char *out, int force, backup_report_t *
 status_t backup_check(session_t *s, const char *anchor, backup_report_t *rep, msg_t *m);
 
 /* Restore the backup at file (a user's path) as the database at target,
- * signing on to both as user with password (a role holding backup, in the
- * backup's own users): the backup is checked as backup_check does; a copy
+ * signing on as user with password (a role holding backup, in the
+ * backup's own users). An existing target is refused unless force, and
+ * refused while in use. The backup is compared with its manifest, copied
+ * beside target, integrity-checked there, opened (upgraded to this
+ * program's schema if older), signed on to and its chain checked; a copy
  * that does not hold anchor (older than it, or another history) is
- * refused unless force; an existing target is refused unless force, and
- * refused while in use. The copy is written beside target, upgraded to
- * this program's schema, a "restore" entry appended to its audit trail,
- * and only then put in target's place; the replaced database is kept as
- * target.replaced-TIME (rep->aside), never deleted. */
+ * refused unless force. A "restore" entry is appended to its audit trail,
+ * and only then is it put in target's place; the replaced database is
+ * kept as target.replaced-TIME (rep->aside), never deleted. */
 status_t backup_restore(const config_t *cfg, const char *file, const char *target,
 			const char *user, const char *password, const char *anchor, int force,
 			backup_report_t *rep, msg_t *m);

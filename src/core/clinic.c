@@ -49,7 +49,7 @@ status_t clinic_open_copy(const char *path, const config_t *cfg, clinic_t **out,
 		return msg_fail(m, STATUS_NOMEM, "Out of memory opening %s.", path);
 	}
 	c->cfg = cfg;
-	if ((ret = db_copy_open(path, fd, 0, &c->db, m)) != STATUS_OK) {
+	if ((ret = db_copy_open(path, fd, DB_COPY_CHECK, &c->db, m)) != STATUS_OK) {
 		free(c);
 		return ret;
 	}

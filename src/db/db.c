@@ -513,8 +513,9 @@ cleanup:
 	return STATUS_OK;
 }
 
-status_t db_copy_open(const char *name, int fd, int writable, db_t **out, msg_t *m)
+status_t db_copy_open(const char *name, int fd, db_copy_mode_t mode, db_t **out, msg_t *m)
 {
+	int writable = mode == DB_COPY_INTO;
 	status_t ret = STATUS_OK;
 	db_t *db = NULL;
 	char proc[64], uri[128], side[PATH_MAX + 8];
@@ -560,8 +561,13 @@ status_t db_copy_open(const char *name, int fd, int writable, db_t **out, msg_t 
 		ret = setup(db, m);
 		if (ret == STATUS_OK && db_schema_version(db) <= 0)
 			ret = msg_fail(m, STATUS_INTEGRITY, "%s is not a Chartroom database.", name);
-		if (ret == STATUS_OK)
+		if (ret == STATUS_OK && mode == DB_COPY_CHECK)
 			ret = check_schema_readonly(db, m);
+		else if (ret == STATUS_OK && db_schema_version(db) > db_schema_latest())
+			ret = msg_fail(m, STATUS_SCHEMA,
+				       "%s was written by a newer Chartroom (schema %d; this program "
+				       "knows up to %d). Upgrade Chartroom first.",
+				       name, db_schema_version(db), db_schema_latest());
 	}
 cleanup:
 	if (ret != STATUS_OK) {

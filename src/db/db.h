@@ -127,16 +127,22 @@ status_t db_refuse_write(db_t *db, msg_t *m);
  * sign-on). Does nothing for the other causes. */
 void db_retry_writes(db_t *db);
 
+/* How db_copy_open opens a copy. */
+typedef enum {
+	DB_COPY_CHECK, /* read-only, to be checked: its schema must be this program's */
+	DB_COPY_ANY,   /* read-only, only to be copied (db_backup): any schema */
+	DB_COPY_INTO,  /* an empty file to copy into (db_backup), read-write */
+} db_copy_mode_t;
+
 /* Open a copy of a database that is not the clinic's live file (a
  * backup being checked, restored from or written): through fd, an open
  * descriptor of it (opened with the user's own ids for a user's path), so
  * the file checked is the file that was opened, whatever its name points
  * to later. The db takes fd: db_close closes it (also on failure). name
- * is the path for messages. writable 0: read-only, as an unchanging file
- * (no -wal, -shm or journal is looked for; a file with a non-empty
- * NAME-wal beside it is refused, since its last changes would be missed;
- * its schema must be this program's). writable 1: an empty file to copy
- * into (db_backup.h). */
-status_t db_copy_open(const char *name, int fd, int writable, db_t **out, msg_t *m);
+ * is the path for messages. Read-only copies are opened as unchanging
+ * files (no -wal, -shm or journal is looked for; a file with a non-empty
+ * NAME-wal beside it is refused, since its last changes would be missed)
+ * and must be Chartroom databases. */
+status_t db_copy_open(const char *name, int fd, db_copy_mode_t mode, db_t **out, msg_t *m);
 
 #endif

@@ -15,7 +15,7 @@
 #include "db/db.h"
 
 /* Copy all of src into dest, an empty file opened with db_copy_open(...,
- * writable 1), with SQLite's online backup in one step: every page is
+ * DB_COPY_INTO), with SQLite's online backup in one step: every page is
  * read in one read transaction of src, so the copy is the database as it
  * was at one moment, while other connections go on writing (WAL: readers
  * never block writers, and none of their commits lands half in the copy).
