@@ -16,6 +16,7 @@
 #include "core/backup.h"
 #include "core/internal.h"
 #include "core/synth.h"
+#include "db/db.h"
 
 #define WRITERS 20
 #define WRITES 20
@@ -417,6 +418,50 @@ static void test_restore_refuses_a_database_in_use(void **state)
 			 STATUS_OK);
 }
 
+/* A backup made before migration 006 (its column dropped, its version
+ * set back): --verify cannot upgrade it read-only and says so; restore
+ * upgrades it, checked, and it works. */
+static void test_restore_upgrades_a_backup_from_an_older_chartroom(void **state)
+{
+	fixture_t *f = *state;
+	char out[PATH_MAX], man[PATH_MAX + 16], restored[PATH_MAX];
+	backup_report_t rep;
+	clinic_t *c;
+	session_t *s;
+	patient_t p;
+	msg_t m;
+
+	c = tu_clinic_open(f->db, f->cfg);
+	s = tu_login(c, "front", FRONT_PW);
+	tu_patient(&p, "Quillfeather", "Ottoline", "1975-03-14", "F");
+	tu_register(s, &p, 1);
+	session_logout(s);
+	clinic_close(c);
+	tu_path(out, f->dir, "older.db");
+	tu_path(restored, f->dir, "upgraded.db");
+	assert_int_equal(take(f, out, 0, &rep, &m), STATUS_OK);
+	snprintf(man, sizeof man, "%s.manifest", out);
+	unlink(man); /* the file is about to change */
+	tu_sql(out, "ALTER TABLE patients DROP COLUMN match; PRAGMA user_version = 5;");
+
+	assert_int_equal(clinic_open_copy(out, f->cfg, &c, &m), STATUS_SCHEMA);
+	assert_true(tu_has(m.text, "older Chartroom"));
+	assert_int_equal(backup_restore(f->cfg, out, restored, TU_ADMIN, TU_ADMIN_PW, NULL, 0, &rep,
+					&m),
+			 STATUS_OK);
+	assert_int_equal(tu_sql_int(restored, "PRAGMA user_version"), db_schema_latest());
+	c = tu_clinic_open(restored, f->cfg);
+	s = tu_login(c, "front", FRONT_PW);
+	{
+		char mrn[64];
+		snprintf(mrn, sizeof mrn, "%s", p.f[PF_MRN]);
+		assert_int_equal(patient_open(s, mrn, NULL, &p, &m), STATUS_OK);
+		assert_string_equal(p.f[PF_LAST], "Quillfeather");
+	}
+	session_logout(s);
+	clinic_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +474,8 @@ int main(void)
 			test_restore_refuses_an_older_copy_and_keeps_what_it_replaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_refuses_a_database_in_use, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_restore_upgrades_a_backup_from_an_older_chartroom,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
