@@ -453,7 +453,7 @@ static void test_restore_upgrades_a_backup_from_an_older_chartroom(void **state)
 	c = tu_clinic_open(restored, f->cfg);
 	s = tu_login(c, "front", FRONT_PW);
 	{
-		char mrn[64];
+		char mrn[sizeof p.f[PF_MRN]];
 		snprintf(mrn, sizeof mrn, "%s", p.f[PF_MRN]);
 		assert_int_equal(patient_open(s, mrn, NULL, &p, &m), STATUS_OK);
 		assert_string_equal(p.f[PF_LAST], "Quillfeather");
