@@ -544,9 +544,10 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 	s->locked = 0;
 	s->role = perm_role_from_name(u.role); /* the role may have changed */
 	snprintf(s->user.role, sizeof s->user.role, "%s", u.role);
-	ret = audit_drain_pending(s, m);
+	/* Read-only: nothing but the unlock's own entry (to the journal). */
+	ret = db_readonly(s->c->db) != DB_RW ? STATUS_OK : audit_drain_pending(s, m);
 	/* Resets the lockout counter; last_login stays that of the sign-on. */
-	if (ret == STATUS_OK)
+	if (ret == STATUS_OK && db_readonly(s->c->db) == DB_RW)
 		ret = db_user_login_ok(s->c->db, u.id, u.last_login[0] ? u.last_login : "",
 				       u.last_from, m);
 	if (ret == STATUS_OK)
