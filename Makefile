@@ -256,6 +256,9 @@ install-shared: $(BIN)
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/chartroom
 	install -m 0644 assets/chartroom.ini $(DESTDIR)$(PREFIX)/share/chartroom/chartroom.ini
 	install -m 0755 packaging/setup-shared.sh $(DESTDIR)$(PREFIX)/share/chartroom/setup-shared.sh
+	install -m 0755 packaging/chartroom-backup.sh $(DESTDIR)$(PREFIX)/share/chartroom/chartroom-backup.sh
+	install -m 0644 packaging/chartroom-backup.service packaging/chartroom-backup.timer \
+		$(DESTDIR)$(PREFIX)/share/chartroom/
 	@if [ -z "$(DESTDIR)" ]; then \
 		sh packaging/setup-shared.sh --group '$(GROUP)' --datadir '$(DATADIR)' \
 			--bin '$(PREFIX)/bin/chartroom'; \

@@ -21,6 +21,7 @@
 	X(CONFIG, 1, "configuration error")                    \
 	X(DB, 1, "database error")                             \
 	X(BUSY, 1, "database busy")                            \
+	X(READONLY, 1, "database read-only")                   \
 	X(SCHEMA, 1, "database schema not supported")          \
 	X(EXISTS, 1, "already exists")                         \
 	X(NOTFOUND, 1, "not found")                            \

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,4 +69,37 @@ status_t userfile_fopen(const char *path, const char *mode, FILE **out, msg_t *m
 		return open_failed(path, err, m);
 	}
 	return STATUS_OK;
+}
+
+status_t userfile_rename(const char *from, const char *to, int replace, msg_t *m)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(to, '/');
+	int rc, err, fd, state;
+
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - to) + (slash == to), to);
+	state = privsep_user_begin();
+	rc = replace ? rename(from, to)
+		     : renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+	err = errno;
+	fd = rc == 0 ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	privsep_user_end(state);
+	if (rc != 0)
+		return msg_fail(m, err == EEXIST ? STATUS_EXISTS : STATUS_ERR, "Cannot write %s: %s.",
+				to, strerror(err));
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return STATUS_OK;
+}
+
+void userfile_unlink(const char *path)
+{
+	int state = privsep_user_begin();
+	unlink(path);
+	privsep_user_end(state);
 }

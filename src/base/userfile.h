@@ -25,4 +25,13 @@ status_t userfile_fopen(const char *path, const char *mode, FILE **out, msg_t *m
 /* open(2) with the user's ids (O_CLOEXEC added). Same messages. */
 status_t userfile_open(const char *path, int flags, mode_t perm, int *fd_out, msg_t *m);
 
+/* rename(2) of a user's file with the user's ids: from and to in the
+ * same directory. replace 0: refused (STATUS_EXISTS) if `to` exists, even
+ * if it appears at the last moment (RENAME_NOREPLACE). The directory is
+ * then synced, so the new name survives a power cut. */
+status_t userfile_rename(const char *from, const char *to, int replace, msg_t *m);
+
+/* unlink(2) with the user's ids; errors ignored (clean-up). */
+void userfile_unlink(const char *path);
+
 #endif

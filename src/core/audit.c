@@ -12,6 +12,7 @@
 #include "core/integrity.h"
 #include "core/internal.h"
 #include "db/db_audit.h"
+#include "db/db_journal.h"
 
 /* The bytes a row's MAC covers: every field, length-prefixed so no two
  * rows can serialise alike, then the previous row's MAC. */
@@ -85,26 +86,33 @@ static void copy_field(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "");
 }
 
-/* Append a fully filled row (seq, mac and key version set here). */
-static status_t chain_row(session_t *s, db_audit_row_t *r, const char *detail, msg_t *m)
+/* A journal entry's own id: random, never 0 (db_journal.h). */
+static int64_t journal_id(void)
+{
+	int64_t id = 0;
+	while (id <= 0) {
+		randombytes_buf(&id, sizeof id);
+		id &= INT64_MAX;
+	}
+	return id;
+}
+
+/* Encrypt detail (if any) into r under the audit key, bound to the table
+ * and row id it is stored under. */
+static status_t seal_detail(session_t *s, db_audit_row_t *r, const char *table,
+			    const char *detail, msg_t *m)
 {
 	status_t ret;
-	unsigned char prev[DB_AUDIT_MAC_LEN];
 	unsigned char *blob = NULL;
 	size_t blob_len = 0;
 	char rowid[32];
 
-	if (!keyring_has(s->kr, DOMAIN_AUDIT))
-		return msg_fail(m, STATUS_CRYPTO, "The audit key is not available; nothing saved.");
-	if ((ret = db_audit_last(s->c->db, &r->seq, prev, m)) != STATUS_OK)
-		return ret;
-	r->seq++;
 	r->key_version = keyring_version(s->kr, DOMAIN_AUDIT);
 	r->has_detail = 0;
 	r->detail_len = 0;
 	if (detail && *detail) {
 		snprintf(rowid, sizeof rowid, "%" PRId64, r->seq);
-		ret = crypto_field_encrypt(s->kr, DOMAIN_AUDIT, "audit", "detail", rowid, detail,
+		ret = crypto_field_encrypt(s->kr, DOMAIN_AUDIT, table, "detail", rowid, detail,
 					   strlen(detail), 1, &blob, &blob_len, m);
 		if (ret != STATUS_OK)
 			return ret;
@@ -117,6 +125,33 @@ static status_t chain_row(session_t *s, db_audit_row_t *r, const char *detail, m
 		r->has_detail = 1;
 		free(blob);
 	}
+	return STATUS_OK;
+}
+
+/* Append a fully filled row (seq, mac and key version set here). On a
+ * database that cannot be written the row goes to the audit journal
+ * instead (its detail bound to its journal id), or, for a session that
+ * may act unaudited, nowhere (session_unaudited). */
+static status_t chain_row(session_t *s, db_audit_row_t *r, const char *detail, msg_t *m)
+{
+	status_t ret;
+	unsigned char prev[DB_AUDIT_MAC_LEN];
+
+	if (!keyring_has(s->kr, DOMAIN_AUDIT))
+		return msg_fail(m, STATUS_CRYPTO, "The audit key is not available; nothing saved.");
+	if (db_readonly(s->c->db) != DB_RW) {
+		if (s->unaudited)
+			return STATUS_OK;
+		r->seq = journal_id();
+		if ((ret = seal_detail(s, r, "audit_journal", detail, m)) != STATUS_OK)
+			return ret;
+		return db_journal_add(s->c->db, r, 0, m);
+	}
+	if ((ret = db_audit_last(s->c->db, &r->seq, prev, m)) != STATUS_OK)
+		return ret;
+	r->seq++;
+	if ((ret = seal_detail(s, r, "audit", detail, m)) != STATUS_OK)
+		return ret;
 	if ((ret = row_mac(s->kr, r, prev, r->mac, m)) != STATUS_OK)
 		return ret;
 	return db_audit_insert(s->c->db, r, m);
@@ -193,7 +228,12 @@ status_t audit_pending(clinic_t *c, const char *user_id, const char *user_name,
 	copy_field(r->action, sizeof r->action, action);
 	copy_field(r->target, sizeof r->target, user_name);
 	copy_field(r->outcome, sizeof r->outcome, outcome);
-	ret = db_audit_pending_add(c->db, r, m);
+	if (db_readonly(c->db) != DB_RW) {
+		r->seq = journal_id();
+		ret = db_journal_add(c->db, r, 1, m);
+	} else {
+		ret = db_audit_pending_add(c->db, r, m);
+	}
 	free(r);
 	return ret;
 }
@@ -227,6 +267,56 @@ status_t audit_drain_pending(session_t *s, msg_t *m)
 {
 	struct drain_ctx d = {s, STATUS_OK, m};
 	status_t ret = db_audit_pending_drain(s->c->db, drain_one, &d, m);
+	return d.ret != STATUS_OK ? d.ret : ret;
+}
+
+#define JOURNAL_NOTE "recorded while the database was read-only"
+
+static int journal_one(const db_audit_row_t *row, int pending, void *arg)
+{
+	struct drain_ctx *d = arg;
+	db_audit_row_t *r;
+	char *plain = NULL, *detail = NULL;
+	size_t plen = 0;
+	char rowid[32];
+	msg_t why;
+
+	if (d->ret != STATUS_OK)
+		return 1;
+	if (!(r = malloc(sizeof *r)) || !(detail = malloc(DB_AUDIT_DETAIL_MAX))) {
+		free(r);
+		d->ret = msg_fail(d->m, STATUS_NOMEM, "Out of memory writing the audit trail.");
+		return 1;
+	}
+	*r = *row;
+	if (!r->ts[0])
+		core_now(r->ts); /* the mark of a damaged journal */
+	/* A session's entry: its detail as written, sealed under its journal
+	 * id; chained with the note that it was journaled. */
+	if (!pending && r->has_detail) {
+		snprintf(rowid, sizeof rowid, "%" PRId64, r->seq);
+		if (crypto_field_decrypt(d->s->kr, DOMAIN_AUDIT, "audit_journal", "detail", rowid,
+					 r->detail, r->detail_len, &plain, &plen, &why) == STATUS_OK &&
+		    plen + sizeof JOURNAL_NOTE + 3 < DB_AUDIT_DETAIL_MAX - 256)
+			snprintf(detail, DB_AUDIT_DETAIL_MAX, "%s; %s", plain, JOURNAL_NOTE);
+		else
+			snprintf(detail, DB_AUDIT_DETAIL_MAX, "%s; %s",
+				 plain ? "(detail too long)" : "(detail failed its integrity check)",
+				 JOURNAL_NOTE);
+		crypto_free_plain(plain, plen);
+	} else {
+		snprintf(detail, DB_AUDIT_DETAIL_MAX, "%s", JOURNAL_NOTE);
+	}
+	d->ret = chain_row(d->s, r, detail, d->m);
+	free(detail);
+	free(r);
+	return d->ret != STATUS_OK;
+}
+
+status_t audit_drain_journal(session_t *s, msg_t *m)
+{
+	struct drain_ctx d = {s, STATUS_OK, m};
+	status_t ret = db_journal_drain(s->c->db, journal_one, &d, m);
 	return d.ret != STATUS_OK ? d.ret : ret;
 }
 
@@ -317,16 +407,40 @@ status_t audit_chain_check(session_t *s, int64_t *bad_seq, char *why, size_t siz
 	return ret;
 }
 
-status_t audit_verify(session_t *s, const char *anchor, int64_t *count, int64_t *bad_seq,
-		      msg_t *m)
+/* The charts of db against its trail, as integrity_verify_all checks s's
+ * own database: a copy (a backup) through a view of s on it, holding the
+ * same keys, whose clinic is the copy (sealed as the copy says). */
+static status_t verify_charts(session_t *s, db_t *db, int64_t *charts, msg_t *m)
+{
+	clinic_t *view = NULL;
+	session_t *sv = NULL;
+	status_t ret;
+	if (db == s->c->db)
+		return integrity_verify_all(s, charts, m);
+	*charts = 0;
+	if (!(view = malloc(sizeof *view)) || !(sv = malloc(sizeof *sv))) {
+		free(view);
+		return msg_fail(m, STATUS_NOMEM, "Out of memory checking the charts.");
+	}
+	*view = *s->c;
+	view->db = db;
+	*sv = *s;
+	sv->c = view;
+	if ((ret = integrity_sealed(view, &view->sealed, m)) == STATUS_OK)
+		ret = integrity_verify_all(sv, charts, m);
+	free(sv);
+	free(view);
+	return ret;
+}
+
+status_t audit_verify_db(session_t *s, db_t *db, const char *anchor, int64_t *count,
+			 int64_t *bad_seq, msg_t *m)
 {
 	struct verify_ctx *v = NULL;
-	status_t ret;
+	status_t ret = STATUS_OK;
 
 	*count = 0;
 	*bad_seq = 0;
-	if ((ret = session_require(s, ACT_AUDIT_VERIFY, m)) != STATUS_OK)
-		return ret;
 	if (!(v = calloc(1, sizeof *v)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory verifying the audit trail.");
 	v->s = s;
@@ -336,7 +450,7 @@ status_t audit_verify(session_t *s, const char *anchor, int64_t *count, int64_t 
 	    (ret = parse_anchor(anchor, &v->anchor_seq, v->anchor_mac, m)) != STATUS_OK)
 		goto cleanup;
 	/* One statement reads one WAL snapshot: a concurrent append cannot tear it. */
-	ret = db_audit_each(s->c->db, NULL, verify_one, v, m);
+	ret = db_audit_each(db, NULL, verify_one, v, m);
 	if (ret == STATUS_OK)
 		ret = v->ret;
 	if (ret != STATUS_OK)
@@ -361,7 +475,7 @@ status_t audit_verify(session_t *s, const char *anchor, int64_t *count, int64_t 
 	{
 		int64_t charts = 0;
 		msg_t why;
-		if ((ret = integrity_verify_all(s, &charts, &why)) != STATUS_OK) {
+		if ((ret = verify_charts(s, db, &charts, &why)) != STATUS_OK) {
 			ret = msg_fail(m, ret, "audit chain OK: %" PRId64 " entries\ncharts FAILED: %s",
 				       *count, why.text);
 			goto cleanup;
@@ -373,6 +487,30 @@ status_t audit_verify(session_t *s, const char *anchor, int64_t *count, int64_t 
 cleanup:
 	free(v);
 	return ret;
+}
+
+status_t audit_verify(session_t *s, const char *anchor, int64_t *count, int64_t *bad_seq,
+		      msg_t *m)
+{
+	status_t ret;
+	*count = 0;
+	*bad_seq = 0;
+	if ((ret = session_require(s, ACT_AUDIT_VERIFY, m)) != STATUS_OK)
+		return ret;
+	return audit_verify_db(s, s->c->db, anchor, count, bad_seq, m);
+}
+
+status_t audit_last_anchor(db_t *db, char *buf, size_t size, msg_t *m)
+{
+	int64_t seq;
+	unsigned char mac[DB_AUDIT_MAC_LEN];
+	char hex[DB_AUDIT_MAC_LEN * 2 + 1];
+	status_t ret = db_audit_last(db, &seq, mac, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+	snprintf(buf, size, "%" PRId64 ":%s", seq, hex);
+	return STATUS_OK;
 }
 
 status_t audit_anchor(session_t *s, char *buf, size_t size, msg_t *m)

@@ -1,16 +1,19 @@
 /* clinic.c - creating, opening and recovering a clinic's database. */
 #include "core/clinic.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "base/text.h"
+#include "base/userfile.h"
 #include "core/audit.h"
 #include "core/integrity.h"
 #include "core/internal.h"
 #include "core/users.h"
+#include "db/db_journal.h"
 #include "db/db_keys.h"
 
 static const char RECOVERY_HOLDER[] = "recovery";
@@ -49,6 +52,39 @@ status_t clinic_open(const char *path, const config_t *cfg, clinic_t **out, msg_
 	return STATUS_OK;
 }
 
+status_t clinic_open_copy(const char *path, const config_t *cfg, clinic_t **out, msg_t *m)
+{
+	status_t ret;
+	clinic_t *c;
+	msg_t ignore;
+	int fd;
+	*out = NULL;
+	if ((ret = userfile_open(path, O_RDONLY, 0, &fd, m)) != STATUS_OK)
+		return ret;
+	if (!(c = calloc(1, sizeof *c)) || !(c->eff = malloc(sizeof *c->eff))) {
+		free(c);
+		close(fd);
+		return msg_fail(m, STATUS_NOMEM, "Out of memory opening %s.", path);
+	}
+	*c->eff = *cfg;
+	c->trusted = cfg;
+	c->cfg = c->eff;
+	if ((ret = db_copy_open(path, fd, DB_COPY_CHECK, &c->db, m)) != STATUS_OK) {
+		free(c->eff);
+		free(c);
+		return ret;
+	}
+	if (db_meta_get(c->db, "clinic_name", c->name, sizeof c->name, &ignore) != STATUS_OK)
+		snprintf(c->name, sizeof c->name, "Chartroom");
+	/* Sealed as the copy says: its charts are checked as they were kept. */
+	if ((ret = integrity_sealed(c, &c->sealed, m)) != STATUS_OK) {
+		clinic_close(c);
+		return ret;
+	}
+	*out = c;
+	return STATUS_OK;
+}
+
 void clinic_close(clinic_t *c)
 {
 	if (!c)
@@ -56,6 +92,12 @@ void clinic_close(clinic_t *c)
 	db_close(c->db);
 	free(c->eff);
 	free(c);
+}
+
+const char *clinic_readonly(const clinic_t *c)
+{
+	db_ro_t why = db_readonly(c->db);
+	return why == DB_RW ? NULL : db_readonly_text(why);
 }
 
 const char *clinic_name(const clinic_t *c)
@@ -209,6 +251,8 @@ cleanup:
 		snprintf(side, sizeof side, "%s-wal", path);
 		unlink(side);
 		snprintf(side, sizeof side, "%s-shm", path);
+		unlink(side);
+		db_journal_path(path, side, sizeof side);
 		unlink(side);
 	}
 	if (ret == STATUS_OK)

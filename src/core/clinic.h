@@ -24,6 +24,19 @@ status_t clinic_init(const char *path, const config_t *cfg, const char *admin_na
 status_t clinic_open(const char *path, const config_t *cfg, clinic_t **out, msg_t *m);
 void clinic_close(clinic_t *c);
 
+/* Open a copy of a clinic's database that is not in use (a backup) to
+ * check it or restore from it: a user's path, opened with the user's own
+ * ids, read-only, changing nothing in the file (db.h db_copy_open). A
+ * sign-on to it is read-only and unaudited, so only roles holding
+ * audit_verify can make one. Closed with clinic_close. */
+status_t clinic_open_copy(const char *path, const config_t *cfg, clinic_t **out, msg_t *m);
+
+/* Why the database cannot be written ("the disk is full", "file mode",
+ * "read-only file system", "read-only directory", "read-only copy"), or
+ * NULL when it can (db.h; README "When the disk is full or the database
+ * is read-only"). */
+const char *clinic_readonly(const clinic_t *c);
+
 /* The clinic's name (set at init) and the database path. */
 const char *clinic_name(const clinic_t *c);
 const char *clinic_path(const clinic_t *c);

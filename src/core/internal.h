@@ -41,6 +41,9 @@ struct session {
 	role_t role;
 	keyring_t *kr;
 	int locked;
+	/* Signed on to a read-only database with nowhere to record what it
+	 * does (session_unaudited): its audit entries are dropped. */
+	int unaudited;
 	/* Unix user and source of this process, read once at sign-on: every
 	 * audit entry carries them, and they cannot change while it runs. */
 	char os_user[40];
@@ -121,6 +124,20 @@ status_t audit_chain_check(session_t *s, int64_t *bad_seq, char *why, size_t siz
 
 /* Chain all pending events (inside a transaction). */
 status_t audit_drain_pending(session_t *s, msg_t *m);
+
+/* Recompute the audit chain of db (the clinic's, or a copy of it) with
+ * s's audit key, as audit_verify does, without its permission check. */
+status_t audit_verify_db(session_t *s, db_t *db, const char *anchor, int64_t *count,
+			 int64_t *bad_seq, msg_t *m);
+
+/* The last entry of db's chain as "SEQ:MACHEX" (buf >= 80 bytes), "0:00..."
+ * when empty; nothing is written. */
+status_t audit_last_anchor(db_t *db, char *buf, size_t size, msg_t *m);
+
+/* Chain what the audit journal holds from a read-only spell (inside the
+ * sign-on's write transaction, after audit_drain_pending; exactly once,
+ * db/db_journal.h). */
+status_t audit_drain_journal(session_t *s, msg_t *m);
 
 /* Publish the clin key's public sealing half (meta clin_seal_pk) if this
  * session holds the clin key and it is not there yet (inside a

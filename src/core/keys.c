@@ -174,10 +174,15 @@ status_t keys_settle(session_t *s, int at_signon, msg_t *m)
 	int granted = 0;
 	status_t ret;
 
-	if ((ret = grant_needs(s, &granted, m)) != STATUS_OK)
-		return ret;
-	if ((ret = drop_unneeded(s, &kept, m)) != STATUS_OK)
-		return ret;
+	/* Granting and dropping write: not while the database cannot be
+	 * written (the next sign-on that can does them; this session holds
+	 * only what its role needs meanwhile). */
+	if (db_readonly(s->c->db) == DB_RW) {
+		if ((ret = grant_needs(s, &granted, m)) != STATUS_OK)
+			return ret;
+		if ((ret = drop_unneeded(s, &kept, m)) != STATUS_OK)
+			return ret;
+	}
 	if (!at_signon)
 		return STATUS_OK; /* the session keeps what it has until it ends */
 	/* A session holds the keys its role needs, and a key it is the last

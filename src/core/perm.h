@@ -80,7 +80,8 @@ typedef enum {
 	X(USER_MANAGE, "user_manage", R_A, K_DEMO, "Add, disable and change users and roles")    \
 	X(POLICY_MANAGE, "policy_manage", R_A, 0,                                                 \
 	  "Change the permission matrix and policy settings")                                     \
-	X(KEY_MANAGE, "key_manage", R_A, 0, "Backups and key rotation")
+	X(KEY_MANAGE, "key_manage", R_A, 0, "Key rotation")                                      \
+	X(BACKUP, "backup", R_A, 0, "Take, check and restore backups")
 
 typedef enum {
 #define ACTION_ENUM(id, name, roles, keys, desc) ACT_##id,

@@ -349,6 +349,11 @@ status_t policy_load(session_t *s, msg_t *m)
 				       last.seq, TAMPERED);
 			goto cleanup;
 		}
+		/* Read-only: nothing to seal with, and nothing in the table to
+		 * apply; the trusted configuration stays in force until a
+		 * sign-on can seal it. */
+		if (db_readonly(c->db) != DB_RW)
+			goto cleanup;
 		if ((ret = policy_seal_new(s, m)) != STATUS_OK)
 			goto cleanup;
 		rowset_free(&rs);

@@ -5,14 +5,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/audit.h"
+#include "core/degrade.h"
 #include "core/internal.h"
 #include "core/keys.h"
-#include "db/db_audit.h"
+#include "core/policy.h"
 #include "core/reseal.h"
+#include "db/db_audit.h"
+#include "db/db_journal.h"
 #include "db/db_keys.h"
 
 /* Keep only printable ASCII: provenance comes from the environment and must
@@ -102,12 +106,14 @@ struct grant_ctx {
 	keyring_t *kr;
 	db_t *db;
 	unsigned wanted;
+	int save; /* 0: a read-only database: use the grant, keep it */
 	status_t ret;
 	msg_t *m;
 };
 
 /* A key granted while the user was away: open it, keep it, re-wrap it
- * under the user's own KEK so the grant can go. */
+ * under the user's own KEK so the grant can go (only used, and kept, on a
+ * database that cannot be written). */
 static int grant_one(const db_wrap_t *g, void *arg)
 {
 	struct grant_ctx *gc = arg;
@@ -121,7 +127,7 @@ static int grant_one(const db_wrap_t *g, void *arg)
 	gc->ret = crypto_unseal(gc->u->public_key, gc->sk, g->blob, g->blob_len, key.bytes, gc->m);
 	if (gc->ret == STATUS_OK)
 		gc->ret = keyring_set(gc->kr, d, g->version, key.bytes, gc->m);
-	if (gc->ret == STATUS_OK) {
+	if (gc->ret == STATUS_OK && gc->save) {
 		memset(&w, 0, sizeof w);
 		snprintf(w.holder, sizeof w.holder, "%s", gc->u->id);
 		snprintf(w.domain, sizeof w.domain, "%s", g->domain);
@@ -164,15 +170,17 @@ static status_t load_keys(clinic_t *c, const db_user_t *u, const secret_t *kek, 
 }
 
 /* Take in the grants of keys the role needs (re-wrapped under the user's
- * KEK); all grants go. */
+ * KEK); all grants go. On a database that cannot be written they are
+ * used for this session and kept for the next sign-on. */
 static status_t take_grants(clinic_t *c, const db_user_t *u, const secret_t *kek,
 			    const secret_t *sk, keyring_t *kr, unsigned wanted, msg_t *m)
 {
-	struct grant_ctx gc = {u, sk->bytes, kek->bytes, kr, c->db, wanted, STATUS_OK, m};
+	int save = db_readonly(c->db) == DB_RW;
+	struct grant_ctx gc = {u, sk->bytes, kek->bytes, kr, c->db, wanted, save, STATUS_OK, m};
 	status_t ret = db_grant_each(c->db, u->id, grant_one, &gc, m);
 	if (ret == STATUS_OK)
 		ret = gc.ret;
-	if (ret == STATUS_OK)
+	if (ret == STATUS_OK && save)
 		ret = db_grant_delete(c->db, u->id, NULL, m);
 	return ret;
 }
@@ -216,16 +224,22 @@ static void dummy_kdf(const config_t *cfg, const char *password)
 }
 
 /* One pending audit event in a transaction of its own (nobody holding the
- * audit key is present). Best effort: a sign-on refusal stays a refusal. */
+ * audit key is present). Best effort: a sign-on refusal stays a refusal.
+ * A disk found full by this very write: once more, to the journal. */
 static void pending_alone(clinic_t *c, const char *user_id, const char *user_name,
 			  const char *action, const char *outcome)
 {
 	msg_t dbm;
-	if (db_begin(c->db, &dbm) == STATUS_OK &&
-	    audit_pending(c, user_id, user_name, action, outcome, &dbm) == STATUS_OK)
-		db_commit(c->db, &dbm);
-	else
+	for (int tries = 0; tries < 2; tries++) {
+		int ro = db_readonly(c->db) != DB_RW;
+		if (db_begin(c->db, &dbm) == STATUS_OK &&
+		    audit_pending(c, user_id, user_name, action, outcome, &dbm) == STATUS_OK &&
+		    db_commit(c->db, &dbm) == STATUS_OK)
+			return;
 		db_rollback(c->db);
+		if (ro || db_readonly(c->db) == DB_RW)
+			return;
+	}
 }
 
 /* Record a wrong password outside any key holder's presence: the failure
@@ -234,23 +248,33 @@ static void pending_alone(clinic_t *c, const char *user_id, const char *user_nam
  * (the reason is in the audit trail, not on the screen). */
 static status_t record_failure(clinic_t *c, const db_user_t *u, msg_t *m)
 {
-	status_t ret;
+	status_t ret = STATUS_OK;
 	int count = 0, locked = 0;
 	msg_t dbm;
-	if ((ret = db_begin(c->db, &dbm)) != STATUS_OK)
-		return msg_fail(m, ret, "%s", dbm.text);
-	ret = db_user_login_failed(c->db, u->id, policy_lockout_before_signon(c), &count, &locked,
-				   &dbm);
-	if (ret == STATUS_OK)
-		ret = audit_pending(c, u->id, u->name, "login_failed", "denied", &dbm);
-	if (ret == STATUS_OK && locked && !u->locked)
-		ret = audit_pending(c, u->id, u->name, "account_locked", "locked", &dbm);
-	if (ret == STATUS_OK)
-		ret = db_commit(c->db, &dbm);
-	if (ret != STATUS_OK) {
+	for (int tries = 0; tries < 2; tries++) {
+		/* A read-only database: the failure goes to the journal; the
+		 * lockout counter cannot move (README, Known limits). */
+		int ro = db_readonly(c->db) != DB_RW;
+		if ((ret = db_begin(c->db, &dbm)) != STATUS_OK)
+			break;
+		if (!ro)
+			ret = db_user_login_failed(c->db, u->id, policy_lockout_before_signon(c),
+						   &count, &locked, &dbm);
+		if (ret == STATUS_OK)
+			ret = audit_pending(c, u->id, u->name, "login_failed", "denied", &dbm);
+		if (ret == STATUS_OK && locked && !u->locked)
+			ret = audit_pending(c, u->id, u->name, "account_locked", "locked", &dbm);
+		if (ret == STATUS_OK)
+			ret = db_commit(c->db, &dbm);
+		if (ret == STATUS_OK)
+			break;
 		db_rollback(c->db);
-		return msg_fail(m, ret, "%s", dbm.text);
+		if (ro || db_readonly(c->db) == DB_RW)
+			break; /* retried only when this write found the disk full */
 	}
+	/* Nowhere to record it on a read-only database: still just a refusal. */
+	if (ret != STATUS_OK && ret != STATUS_READONLY)
+		return msg_fail(m, ret, "%s", dbm.text);
 	return msg_fail(m, locked ? STATUS_ACCOUNT_LOCKED : STATUS_AUTH, "%s",
 			SESSION_SIGNON_FAILED);
 }
@@ -274,23 +298,160 @@ static const char *account_refusal(const db_user_t *u)
 static status_t audit_alone(session_t *s, const char *action, const char *outcome,
 			    const char *detail, msg_t *m);
 
+/* A read-only database (README "When the disk is full or the database is
+ * read-only"): the sign-on and what follows are recorded in the audit
+ * journal, chained at the first sign-on once the database can be written
+ * again. With no journal to write (a read-only file system, a copy kept
+ * as evidence), nothing this session does can be recorded: only a role
+ * that checks the audit trail (audit_verify: the privacy officer, an
+ * administrator) may sign on, to read, verify and back up, and syslog
+ * gets a line. */
+static status_t readonly_admit(session_t *s, msg_t *m)
+{
+	const char *why = db_readonly_text(db_readonly(s->c->db));
+	if (db_journal_ready(s->c->db))
+		return STATUS_OK;
+	openlog("chartroom", LOG_PID, LOG_AUTHPRIV);
+	if (perm_allowed(&s->c->cfg->perms, s->role, ACT_AUDIT_VERIFY)) {
+		s->unaudited = 1;
+		syslog(LOG_WARNING, "unaudited read-only sign-on by %s (%s) to %s (%s)", s->user.name,
+		       s->os_user, clinic_path(s->c), why);
+		closelog();
+		return STATUS_OK;
+	}
+	syslog(LOG_WARNING, "refused read-only sign-on by %s (%s) to %s (%s): cannot be audited",
+	       s->user.name, s->os_user, clinic_path(s->c), why);
+	closelog();
+	return msg_fail(m, STATUS_READONLY,
+			"This database is read-only (%s) and your access cannot be recorded, so "
+			"only the privacy officer or an administrator may sign on to it now. Nothing "
+			"was changed.",
+			why);
+}
+
+/* The sign-on's transaction, after the password was checked (kek, sk):
+ * the account read again (an administrator or another sign-on may have
+ * changed it during the key derivation), the policy verified, the grants
+ * converted, pending events chained, the banner's figures read, the
+ * sign-on recorded. ro: the database cannot be written: only the
+ * sign-on's audit entry is written (to the journal), the grants are used
+ * but kept, nothing else changes. *integrity_refused: the account record
+ * or the policy failed its check. */
+static status_t signon_tx(clinic_t *c, const db_user_t *u, const secret_t *kek,
+			  const secret_t *sk, int ro, login_info_t *info, session_t **out,
+			  int *integrity_refused, msg_t *m)
+{
+	status_t ret;
+	db_user_t now;
+	keyring_t *kr = NULL;
+	session_t *s = NULL;
+	char when[24];
+	const char *refused;
+	int in_tx = 0;
+
+	*out = NULL;
+	*integrity_refused = 0;
+	if (!(kr = keyring_new()))
+		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+	if ((ret = db_begin(c->db, m)) != STATUS_OK)
+		goto cleanup;
+	in_tx = 1;
+	if ((ret = db_user_get_by_id(c->db, u->id, &now, m)) != STATUS_OK)
+		goto cleanup;
+	if ((refused = account_refusal(&now)) != NULL) {
+		db_rollback(c->db);
+		in_tx = 0;
+		pending_alone(c, u->id, u->name, "login_refused", refused);
+		ret = msg_fail(m, STATUS_AUTH, "%s", SESSION_SIGNON_FAILED);
+		goto cleanup;
+	}
+	if (memcmp(now.kdf_salt, u->kdf_salt, sizeof u->kdf_salt) != 0) {
+		ret = msg_fail(m, STATUS_CONFLICT,
+			       "The account was changed while you were signing on; try again.");
+		goto cleanup;
+	}
+	if ((ret = load_keys(c, &now, kek, kr, m)) != STATUS_OK)
+		goto cleanup;
+	if (!keyring_has(kr, DOMAIN_AUDIT)) {
+		ret = msg_fail(m, STATUS_INTEGRITY,
+			       "Your account holds no audit key, so nothing you do could be "
+			       "recorded. Ask your administrator to reset your password.");
+		goto cleanup;
+	}
+	snprintf(info->last_login, sizeof info->last_login, "%s", now.last_login);
+	snprintf(info->last_from, sizeof info->last_from, "%s", now.last_from);
+	ret = session_new_internal(c, &now, kr, &s, m);
+	kr = NULL; /* taken, even on failure */
+	if (ret != STATUS_OK)
+		goto cleanup;
+	if ((ret = settle_session(s, kek, sk, m)) != STATUS_OK) {
+		*integrity_refused = ret == STATUS_INTEGRITY;
+		goto cleanup;
+	}
+	if (ro && (ret = readonly_admit(s, m)) != STATUS_OK)
+		goto cleanup;
+	core_now(when);
+	/* Pending events and the journal of a read-only spell are chained
+	 * first, so the trail is in the order things happened. */
+	if (!ro && (ret = audit_drain_pending(s, m)) != STATUS_OK)
+		goto cleanup;
+	if (!ro && (ret = audit_drain_journal(s, m)) != STATUS_OK)
+		goto cleanup;
+	/* The banner's count comes from the trail, not users.failed_count
+	 * (the lockout counter, which an unlock resets): every wrong password,
+	 * refusal of the locked or disabled account and wrong password at the
+	 * lock screen since the last
+	 * successful sign-on, whoever made it and whatever session was open.
+	 * Read in this transaction, after the drain, so no failure can fall
+	 * between the count and the sign-on it is shown at. */
+	if ((ret = db_audit_failures_since_login(c->db, u->id, u->name, &info->failures_since,
+						 m)) != STATUS_OK)
+		goto cleanup;
+	if (!ro && (ret = db_user_login_ok(c->db, u->id, when, s->source, m)) != STATUS_OK)
+		goto cleanup;
+	if (!ro && (ret = clinical_publish_seal_key(s, m)) != STATUS_OK)
+		goto cleanup;
+	{
+		char detail[160];
+		snprintf(detail, sizeof detail, "role=%s failures_since=%d%s%s", now.role,
+			 info->failures_since, ro ? " read-only: " : "",
+			 ro ? db_readonly_text(db_readonly(c->db)) : "");
+		ret = audit_append(s, "login", u->name, "ok", detail, m);
+	}
+	if (ret == STATUS_OK)
+		ret = db_commit(c->db, m);
+	in_tx = ret != STATUS_OK;
+cleanup:
+	if (ret != STATUS_OK && in_tx)
+		db_rollback(c->db);
+	keyring_free(kr);
+	if (ret != STATUS_OK) {
+		if (s) {
+			keyring_free(s->kr);
+			free(s);
+		}
+		return ret;
+	}
+	*out = s;
+	return STATUS_OK;
+}
+
 status_t session_login(clinic_t *c, const char *name, const char *password, session_t **out,
 		       login_info_t *info, msg_t *m)
 {
 	status_t ret;
-	db_user_t u, now;
-	keyring_t *kr = NULL;
-	session_t *s = NULL;
+	db_user_t u;
 	secret_t kek = {0}, sk = {0};
 	msg_t dbm;
-	char when[24];
 	const char *refused;
-	int in_tx = 0, integrity_refused = 0;
+	int ro, integrity_refused = 0;
 
 	*out = NULL;
 	memset(info, 0, sizeof *info);
 	if (!name || !password || !*name || !*password)
 		return msg_fail(m, STATUS_AUTH, "Enter your user name and password.");
+	/* A disk that was full may have room again: each sign-on tries. */
+	db_retry_writes(c->db);
 	ret = db_user_get_by_name(c->db, name, &u, &dbm);
 	if (ret == STATUS_NOTFOUND) {
 		/* Log the attempted name only if it could be a name at all, so a
@@ -326,104 +487,32 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 			ret = STATUS_AUTH; /* the caller learns no more than the person */
 		goto cleanup;
 	}
-	if (!(kr = keyring_new())) {
-		ret = msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
-		goto cleanup;
-	}
-
-	/* Everything from here to the commit is one transaction: the account
-	 * read again (an administrator or another sign-on may have changed it
-	 * during the key derivation), the grants converted, pending events
-	 * chained, the banner's figures read, the sign-on recorded. */
-	if ((ret = db_begin(c->db, m)) != STATUS_OK)
-		goto cleanup;
-	in_tx = 1;
-	if ((ret = db_user_get_by_id(c->db, u.id, &now, m)) != STATUS_OK)
-		goto cleanup;
-	if ((refused = account_refusal(&now)) != NULL) {
-		db_rollback(c->db);
-		in_tx = 0;
-		pending_alone(c, u.id, u.name, "login_refused", refused);
-		ret = msg_fail(m, STATUS_AUTH, "%s", SESSION_SIGNON_FAILED);
-		goto cleanup;
-	}
-	if (memcmp(now.kdf_salt, u.kdf_salt, sizeof u.kdf_salt) != 0) {
-		ret = msg_fail(m, STATUS_CONFLICT,
-			       "The account was changed while you were signing on; try again.");
-		goto cleanup;
-	}
-	if ((ret = load_keys(c, &now, &kek, kr, m)) != STATUS_OK)
-		goto cleanup;
-	if (!keyring_has(kr, DOMAIN_AUDIT)) {
-		ret = msg_fail(m, STATUS_INTEGRITY,
-			       "Your account holds no audit key, so nothing you do could be "
-			       "recorded. Ask your administrator to reset your password.");
-		goto cleanup;
-	}
-	snprintf(info->last_login, sizeof info->last_login, "%s", now.last_login);
-	snprintf(info->last_from, sizeof info->last_from, "%s", now.last_from);
-	ret = session_new_internal(c, &now, kr, &s, m);
-	kr = NULL; /* taken, even on failure */
-	if (ret != STATUS_OK)
-		goto cleanup;
-	if ((ret = settle_session(s, &kek, &sk, m)) != STATUS_OK) {
-		integrity_refused = ret == STATUS_INTEGRITY;
-		goto cleanup;
-	}
-	core_now(when);
-	if ((ret = audit_drain_pending(s, m)) != STATUS_OK)
-		goto cleanup;
-	/* The banner's count comes from the trail, not users.failed_count
-	 * (the lockout counter, which an unlock resets): every wrong password,
-	 * refusal of the locked or disabled account and wrong password at the
-	 * lock screen since the last
-	 * successful sign-on, whoever made it and whatever session was open.
-	 * Read in this transaction, after the drain, so no failure can fall
-	 * between the count and the sign-on it is shown at. */
-	if ((ret = db_audit_failures_since_login(c->db, u.id, u.name, &info->failures_since,
-						 m)) != STATUS_OK)
-		goto cleanup;
-	if ((ret = db_user_login_ok(c->db, u.id, when, s->source, m)) != STATUS_OK)
-		goto cleanup;
-	if ((ret = clinical_publish_seal_key(s, m)) != STATUS_OK)
-		goto cleanup;
-	{
-		char detail[96];
-		snprintf(detail, sizeof detail, "role=%s failures_since=%d", now.role,
-			 info->failures_since);
-		ret = audit_append(s, "login", u.name, "ok", detail, m);
-	}
-	if (ret == STATUS_OK)
-		ret = db_commit(c->db, m);
+	ro = db_readonly(c->db) != DB_RW;
+	ret = signon_tx(c, &u, &kek, &sk, ro, info, out, &integrity_refused, m);
+	/* The disk filled up under this very sign-on: sign on read-only. */
+	if (ret == STATUS_READONLY && !ro && db_readonly(c->db) != DB_RW)
+		ret = signon_tx(c, &u, &kek, &sk, 1, info, out, &integrity_refused, m);
+	/* A sign-on refused because the account record or the policy was
+	 * changed outside the app is in the trail (as pending: the
+	 * transaction that would have chained it is gone). */
+	if (ret != STATUS_OK && integrity_refused)
+		pending_alone(c, u.id, u.name, "login_refused", "integrity");
 cleanup:
-	if (ret != STATUS_OK && in_tx) {
-		db_rollback(c->db);
-		/* A sign-on refused because the account record or the policy
-		 * was changed outside the app is in the trail (as pending: the
-		 * transaction that would have chained it is gone). */
-		if (integrity_refused)
-			pending_alone(c, u.id, u.name, "login_refused", "integrity");
-	}
 	secret_free(&sk);
 	secret_free(&kek);
-	keyring_free(kr);
 	if (ret != STATUS_OK) {
-		if (s) {
-			keyring_free(s->kr);
-			free(s);
-		}
 		memset(info, 0, sizeof *info);
 		return ret;
 	}
-	*out = s;
 	/* A database from before schema 007 is re-sealed by the first
 	 * sign-on that holds the keys for it (core/reseal.h); a failure is on
-	 * record and the next such sign-on resumes. */
-	if (!c->sealed) {
+	 * record and the next such sign-on resumes. Not while it cannot be
+	 * written. */
+	if (!c->sealed && db_readonly(c->db) == DB_RW) {
 		msg_t rm;
 		int done = 0;
-		if (reseal_run(s, RESEAL_BATCH, 0, &done, &rm) != STATUS_OK)
-			audit_alone(s, "integrity_migration_failed", "failed", rm.text, &rm);
+		if (reseal_run(*out, RESEAL_BATCH, 0, &done, &rm) != STATUS_OK)
+			audit_alone(*out, "integrity_migration_failed", "failed", rm.text, &rm);
 	}
 	return STATUS_OK;
 }
@@ -503,12 +592,13 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 	s->role = perm_role_from_name(u.role); /* the role may have changed */
 	snprintf(s->user.role, sizeof s->user.role, "%s", u.role);
 	/* The policy and the grants are read again: an administrator may
-	 * have changed either while the screen was locked. */
+	 * have changed either while the screen was locked. Read-only: nothing
+	 * but the unlock's own entry (to the journal). */
 	ret = settle_session(s, &kek, &sk, m);
-	if (ret == STATUS_OK)
+	if (ret == STATUS_OK && db_readonly(s->c->db) == DB_RW)
 		ret = audit_drain_pending(s, m);
 	/* Resets the lockout counter; last_login stays that of the sign-on. */
-	if (ret == STATUS_OK)
+	if (ret == STATUS_OK && db_readonly(s->c->db) == DB_RW)
 		ret = db_user_login_ok(s->c->db, u.id, u.last_login[0] ? u.last_login : "",
 				       u.last_from, m);
 	if (ret == STATUS_OK)
@@ -667,7 +757,19 @@ clinic_t *session_clinic(const session_t *s)
 
 int session_can(const session_t *s, action_t a)
 {
-	return s && !s->locked && perm_allowed(&s->c->cfg->perms, s->role, a);
+	return s && !s->locked && perm_allowed(&s->c->cfg->perms, s->role, a) &&
+	       (db_readonly(s->c->db) == DB_RW || degrade_reads_only(a));
+}
+
+const char *session_readonly(const session_t *s)
+{
+	db_ro_t why = db_readonly(s->c->db);
+	return why == DB_RW ? NULL : db_readonly_text(why);
+}
+
+int session_unaudited(const session_t *s)
+{
+	return s->unaudited;
 }
 
 /* An administrator may have disabled the account or changed its role
@@ -713,8 +815,14 @@ status_t session_require(session_t *s, action_t a, msg_t *m)
 		return msg_fail(m, STATUS_DENIED, "The session is locked; sign on again.");
 	if ((ret = still_valid(s, m)) != STATUS_OK)
 		return ret;
-	if (perm_allowed(&s->c->cfg->perms, s->role, a))
+	if (perm_allowed(&s->c->cfg->perms, s->role, a)) {
+		/* Named now, so that a change refused on a read-only database
+		 * says what was not saved. */
+		db_set_loss(s->c->db, degrade_loss(a));
+		if (db_readonly(s->c->db) != DB_RW && !degrade_reads_only(a))
+			return db_refuse_write(s->c->db, m);
 		return STATUS_OK;
+	}
 	audit_alone(s, "denied", "denied", perm_action_name(a), &ignore);
 	return msg_fail(m, STATUS_DENIED, "Permission denied: the %s role may not do this (%s).",
 			perm_role_name(s->role), perm_action_name(a));
@@ -725,8 +833,11 @@ status_t session_require_reading(session_t *s, action_t a, int *reading, msg_t *
 	const char *why = NULL;
 	msg_t ignore;
 	if (!s->locked && perm_allowed(&s->c->cfg->perms, s->role, a) &&
-	    account_state(s, &why, &ignore) == STATUS_OK && !why)
+	    (db_readonly(s->c->db) == DB_RW || degrade_reads_only(a)) &&
+	    account_state(s, &why, &ignore) == STATUS_OK && !why) {
+		db_set_loss(s->c->db, degrade_loss(a));
 		return STATUS_OK;
+	}
 	db_read_end(s->c->db, *reading);
 	*reading = 0;
 	return session_require(s, a, m);

@@ -25,7 +25,12 @@ typedef struct login_info {
 #define SESSION_SIGNON_FAILED                                                                  \
 	"Sign-on failed. Check the user name and password, or ask an administrator."
 
-/* Sign on. A wrong name, a wrong password, a locked and a disabled
+/* Sign on. On a database that cannot be written (a full disk, a
+ * read-only file), the session is read-only: its sign-on and what it
+ * reads are recorded in the audit journal; where there is none, only
+ * roles holding audit_verify sign on (unaudited, session_unaudited) and
+ * the others get STATUS_READONLY with the reason.
+ * A wrong name, a wrong password, a locked and a disabled
  * account all return STATUS_AUTH with SESSION_SIGNON_FAILED, after the
  * same Argon2id work (the account's own parameters, or the configured
  * ones for an unknown name); the precise reason is audited. Wrong
@@ -59,12 +64,27 @@ clinic_t *session_clinic(const session_t *s);
  * memory only. Does nothing when nothing waits. */
 status_t session_idle(session_t *s, msg_t *m);
 
-/* May this session do action a? A pure question for drawing menus; it
- * writes nothing. */
+/* May this session do action a now? A pure question for drawing menus; it
+ * writes nothing. On a read-only database only the actions that read
+ * (core/degrade.h) are possible. */
 int session_can(const session_t *s, action_t a);
 
+/* Why the database cannot be written ("the disk is full", "file mode",
+ * "read-only file system", "read-only directory", "read-only copy"), or
+ * NULL when it can. Screens show "READ-ONLY: <this>". */
+const char *session_readonly(const session_t *s);
+
+/* 1 if nothing this session does is recorded: a read-only database with
+ * no audit journal that can be written, where only roles holding
+ * audit_verify may sign on (README "When the disk is full or the database
+ * is read-only"). */
+int session_unaudited(const session_t *s);
+
 /* The check every core entry point makes: STATUS_OK, or STATUS_DENIED
- * with a message (and the refusal audited). Call outside a transaction. */
+ * with a message (and the refusal audited), or, for an action that
+ * changes something on a read-only database, STATUS_READONLY with "The
+ * disk is full: the note was not saved; nothing was lost." (not audited:
+ * nothing was refused to the person). Call outside a transaction. */
 status_t session_require(session_t *s, action_t a, msg_t *m);
 
 /* session_require for a caller holding a read snapshot (db_read_begin,

@@ -8,27 +8,70 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "base/embedded.h"
 #include "base/privsep.h"
+#include "db/db_journal.h"
 #include "db/db_testhook.h"
+
+static const char *loss_text(const db_t *db)
+{
+	return db && db->loss ? db->loss : "the change was not saved";
+}
+
+/* The refusal of a write on a database that cannot be written (full: the
+ * disk is full, whatever the connection knew). */
+static status_t readonly_fail(const db_t *db, int full, msg_t *m)
+{
+	if (full || (db && db->ro == DB_RO_DISK_FULL))
+		return msg_fail(m, STATUS_READONLY, "The disk is full: %s; nothing was lost.",
+				loss_text(db));
+	return msg_fail(m, STATUS_READONLY, "This database is read-only (%s): %s; nothing was lost.",
+			db && db->ro != DB_RW ? db_readonly_text(db->ro) : "it cannot be written",
+			loss_text(db));
+}
 
 status_t db_fail(db_t *db, int rc, const char *what, msg_t *m)
 {
 	int prim = rc & 0xff;
+	const char *why = db && db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc);
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
 		return msg_fail(m, STATUS_BUSY,
 				"The database is busy %s; another user is saving. Try again.", what);
 	if (prim == SQLITE_CONSTRAINT)
-		return msg_fail(m, STATUS_EXISTS, "Could not complete %s: %s.", what,
-				db && db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+		return msg_fail(m, STATUS_EXISTS, "Could not complete %s: %s.", what, why);
 	if (prim == SQLITE_NOTADB || prim == SQLITE_CORRUPT)
 		return msg_fail(m, STATUS_INTEGRITY,
 				"The database file is damaged or not a Chartroom database (%s).",
 				what);
-	return msg_fail(m, STATUS_DB, "Database error %s: %s.", what,
-			db && db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+	/* A full disk: SQLite rolls the change back; from now on this
+	 * connection only reads (db_rollback sets query_only). A copy being
+	 * written is not the clinic's database: it just fails. */
+	if (prim == SQLITE_FULL) {
+		if (db && db->ro == DB_RW && db->copy_fd < 0)
+			db->ro = DB_RO_DISK_FULL;
+		if (db && db->copy_fd >= 0)
+			return msg_fail(m, STATUS_READONLY, "The disk is full: %s failed.", what);
+		return readonly_fail(db, 1, m);
+	}
+	if (rc == SQLITE_READONLY_DBMOVED)
+		return msg_fail(m, STATUS_READONLY,
+				"The database file was moved or deleted while in use: %s; nothing was "
+				"lost. Sign on again.",
+				loss_text(db));
+	if (prim == SQLITE_READONLY)
+		return readonly_fail(db, 0, m);
+	if (prim == SQLITE_IOERR)
+		return msg_fail(m, STATUS_DB,
+				"A disk error stopped %s (%s); a change in progress was rolled back.",
+				what, why);
+	if (prim == SQLITE_CANTOPEN)
+		return msg_fail(m, STATUS_DB,
+				"The database or its -wal or -shm file could not be opened (%s: %s).",
+				what, why);
+	return msg_fail(m, STATUS_DB, "Database error %s: %s.", what, why);
 }
 
 status_t db_prepare(db_t *db, const char *sql, sqlite3_stmt **st, msg_t *m)
@@ -161,18 +204,201 @@ status_t db_migrate_to(db_t *db, int target, msg_t *m)
 	return STATUS_OK;
 }
 
+/* The first read of a connection: for a WAL database it opens the -wal
+ * and maps the -shm. The SQLite result code. */
+static int probe(db_t *db)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->conn, "SELECT count(*) FROM sqlite_master", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		else
+			rc = sqlite3_extended_errcode(db->conn);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Why a database that opened read-only (or could not be opened for
+ * writing) cannot be written. Run with db_open's ids (the group raised in
+ * shared mode): faccessat with the effective ids, as the open was. */
+static db_ro_t ro_cause(const char *path)
+{
+	struct statvfs vf;
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fs = statvfs(path, &vf) == 0;
+
+	if (fs && (vf.f_flag & ST_RDONLY))
+		return DB_RO_FILESYSTEM;
+	if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0)
+		return DB_RO_FILE_MODE;
+	if (fs && (vf.f_bavail == 0 || vf.f_favail == 0))
+		return DB_RO_DISK_FULL;
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) + (slash == path), path);
+	if (faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) != 0)
+		return DB_RO_DIRECTORY;
+	return DB_RO_FILE_MODE;
+}
+
+/* "file:" URI for path (percent-encoded) with a query. 0, or -1 if it
+ * does not fit. */
+static int file_uri(const char *path, const char *query, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+	int n = snprintf(out, size, "file:");
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	o = (size_t)n;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (o + 4 >= size)
+			return -1;
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '/' || *p == '.' || *p == '_' || *p == '-') {
+			out[o++] = (char)*p;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		}
+	}
+	n = snprintf(out + o, size - o, "?%s", query);
+	return n < 0 || (size_t)n >= size - o ? -1 : 0;
+}
+
+/* Size of a file, 0 if it does not exist. */
+static off_t file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? sb.st_size : 0;
+}
+
+/* Open the connection: SQLite's flags and the settings every connection
+ * gets. */
+static status_t open_conn(db_t *db, const char *name, int flags, msg_t *m)
+{
+	int rc = sqlite3_open_v2(name, &db->conn, flags, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "opening the database", m);
+	sqlite3_extended_result_codes(db->conn, 1);
+	if ((rc = sqlite3_busy_timeout(db->conn, db->busy_ms)) != SQLITE_OK)
+		return db_fail(db, rc, "setting the busy timeout", m);
+	return STATUS_OK;
+}
+
+/* The database opened, but its first read failed because SQLite could not
+ * make or map the -shm (a full disk, a read-only file system or
+ * directory). With no changes waiting in a -wal, the main file is the
+ * whole database: reopen it read-only as an unchanging file (SQLite's
+ * "immutable": no -shm, no locks; what others change later is not seen
+ * until the next sign-on). With changes in a -wal, refuse: they would be
+ * missed. */
+static status_t open_unchanging(db_t *db, const char *path, int first_rc, msg_t *m)
+{
+	char side[PATH_MAX + 8], uri[PATH_MAX * 3 + 32];
+	db_ro_t why = ro_cause(path);
+	snprintf(side, sizeof side, "%s-wal", path);
+	if (file_size(side) > 0)
+		return msg_fail(m, STATUS_READONLY,
+				"%s cannot be read here: its log %s holds changes that SQLite can "
+				"read only with a -shm file, which cannot be made (%s; %s). Free some "
+				"space, or copy the database with its -wal to a directory that can be "
+				"written.",
+				path, side, why == DB_RO_FILE_MODE ? "the file cannot be written"
+								  : db_readonly_text(why),
+				sqlite3_errstr(first_rc));
+	if (file_uri(path, "immutable=1", uri, sizeof uri) != 0)
+		return msg_fail(m, STATUS_USAGE, "The database path is too long.");
+	sqlite3_close(db->conn);
+	db->conn = NULL;
+	db->ro = why;
+	return open_conn(db, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, m);
+}
+
+/* Can a failed first read be worked around by reading the file alone? */
+static int shm_problem(int rc)
+{
+	int prim = rc & 0xff;
+	return prim == SQLITE_CANTOPEN || prim == SQLITE_IOERR || prim == SQLITE_FULL ||
+	       prim == SQLITE_READONLY;
+}
+
+/* The schema of a database that cannot be written must be this
+ * program's: it cannot be upgraded. */
+static status_t check_schema_readonly(db_t *db, msg_t *m)
+{
+	int have = db_schema_version(db), latest = db_schema_latest();
+	if (have < 0)
+		return msg_fail(m, STATUS_INTEGRITY,
+				"%s is not a Chartroom database (its schema cannot be read).",
+				db->path);
+	if (have > latest)
+		return msg_fail(m, STATUS_SCHEMA,
+				"%s was written by a newer Chartroom (schema %d; this program knows "
+				"up to %d). Upgrade Chartroom before opening it.",
+				db->path, have, latest);
+	if (have < latest)
+		return msg_fail(m, STATUS_SCHEMA,
+				"%s was written by an older Chartroom (schema %d) and cannot be "
+				"upgraded to schema %d while it is read-only (%s). Copy it to a "
+				"place that can be written, or restore it ('chartroom restore').",
+				db->path, have, latest, db_readonly_text(db->ro));
+	return STATUS_OK;
+}
+
+/* The settings of every connection. */
+static status_t setup(db_t *db, msg_t *m)
+{
+	status_t ret = db_exec(db,
+			       "PRAGMA foreign_keys = ON;"
+			       "PRAGMA secure_delete = ON;"
+			       /* FULL: every commit syncs the WAL before it returns,
+				* so a change reported saved survives a power cut;
+				* NORMAL syncs only at checkpoints and loses reported
+				* commits (tests/crash shows both; README, Crash and
+				* power-loss safety, gives the cost). */
+			       "PRAGMA synchronous = FULL;"
+			       "PRAGMA temp_store = MEMORY;"
+			       /* Reads through a 32 MiB memory map: no copy per hot
+				* page read, and a bounded resident size for a search
+				* session. */
+			       "PRAGMA mmap_size = 33554432;",
+			       "setting up the connection", m);
+	if (ret != STATUS_OK)
+		return ret;
+	if (pragma_int(db, "PRAGMA foreign_keys") != 1 ||
+	    pragma_int(db, "PRAGMA secure_delete") != 1)
+		return msg_fail(m, STATUS_DB, "SQLite refused foreign_keys or secure_delete.");
+	return STATUS_OK;
+}
+
+static db_t *db_new(void)
+{
+	db_t *db = calloc(1, sizeof *db);
+	if (db) {
+		db->copy_fd = -1;
+		db->jfd = -1;
+	}
+	return db;
+}
+
 /* In a shared install the whole of db_open runs with the chartroom group
  * (base/privsep.h): the path check inside the data directory, the create,
  * sqlite3_open_v2, and the first reads and the journal-mode switch, which
- * make SQLite open the -wal and -shm files. SQLite keeps all three open for
- * the connection's life, so nothing after db_open needs the group until
- * db_close. */
+ * make SQLite open the -wal and -shm files, and the audit journal's open.
+ * SQLite keeps all three open for the connection's life, so nothing after
+ * db_open needs the group until db_close. */
 status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_t **out,
 		 msg_t *m)
 {
 	status_t ret = STATUS_OK;
 	db_t *db = NULL;
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	struct stat sb;
 	char real[PATH_MAX];
 	int rc, raised = 0, created = 0;
@@ -223,8 +449,7 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 	if ((ret = privsep_check_db_file(path, m)) != STATUS_OK)
 		goto cleanup;
 
-	db = calloc(1, sizeof *db);
-	if (!db || !(db->path = strdup(path))) {
+	if (!(db = db_new()) || !(db->path = strdup(path))) {
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory opening the database.");
 		goto cleanup;
 	}
@@ -232,53 +457,37 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 	if ((ret = db_testhook_install(m)) != STATUS_OK)
 		goto cleanup;
 #endif
-	rc = sqlite3_open_v2(path, &db->conn, flags, NULL);
+	db->busy_ms = busy_timeout_ms;
+	if ((ret = open_conn(db, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, m)) != STATUS_OK)
+		goto cleanup;
+	/* Reading first tells a non-database file apart early, and shows
+	 * whether SQLite can keep its -wal and -shm here. */
+	rc = probe(db);
+	if (rc != SQLITE_OK && mode == DB_OPEN_EXISTING && shm_problem(rc)) {
+		if ((ret = open_unchanging(db, path, rc, m)) != STATUS_OK)
+			goto cleanup;
+		rc = probe(db);
+	}
 	if (rc != SQLITE_OK) {
 		ret = db_fail(db, rc, "opening the database", m);
 		goto cleanup;
 	}
-	/* SQLite quietly opens a file it may not write read-only; in a shared
-	 * install that means a broken group or mode: say so now. */
-	if (privsep_shared() && sqlite3_db_readonly(db->conn, "main") != 0) {
-		ret = msg_fail(m, STATUS_ERR,
-			       "%s cannot be written by the program's group; check the data "
-			       "directory's owner and mode (README, Two modes).",
-			       path);
+	/* SQLite quietly opens a file it may not write read-only: say why,
+	 * and go on reading (README "When the disk is full or the database is
+	 * read-only"). */
+	if (db->ro == DB_RW && sqlite3_db_readonly(db->conn, "main") == 1)
+		db->ro = ro_cause(path);
+	if ((ret = setup(db, m)) != STATUS_OK)
 		goto cleanup;
-	}
-	sqlite3_extended_result_codes(db->conn, 1);
-	db->busy_ms = busy_timeout_ms;
-	if ((rc = sqlite3_busy_timeout(db->conn, busy_timeout_ms)) != SQLITE_OK) {
-		ret = db_fail(db, rc, "setting the busy timeout", m);
-		goto cleanup;
-	}
-	/* Reading the schema first tells a non-database file apart early. */
-	ret = db_exec(db,
-		      "PRAGMA foreign_keys = ON;"
-		      "PRAGMA secure_delete = ON;"
-		      /* FULL: every commit syncs the WAL before it returns, so a
-		       * change reported saved survives a power cut; NORMAL
-		       * syncs only at checkpoints and loses reported commits
-		       * (tests/crash shows both; README, Crash and power-loss
-		       * safety, gives the cost). */
-		      "PRAGMA synchronous = FULL;"
-		      "PRAGMA temp_store = MEMORY;"
-		      /* Reads through a 32 MiB memory map: no copy per hot page read,
-		       * and a bounded resident size for a search session. */
-		      "PRAGMA mmap_size = 33554432;",
-		      "setting up the connection", m);
-	if (ret != STATUS_OK)
-		goto cleanup;
-	if (pragma_int(db, "PRAGMA foreign_keys") != 1 ||
-	    pragma_int(db, "PRAGMA secure_delete") != 1) {
-		ret = msg_fail(m, STATUS_DB, "SQLite refused foreign_keys or secure_delete.");
-		goto cleanup;
-	}
 	if (mode == DB_OPEN_EXISTING && db_schema_version(db) == 0) {
 		ret = msg_fail(m, STATUS_NOTFOUND,
 			       "%s is not a Chartroom database. Create one with 'chartroom init'.",
 			       path);
 		goto cleanup;
+	}
+	if (db->ro != DB_RW) {
+		ret = check_schema_readonly(db, m);
+		goto journal;
 	}
 	/* A new file: its page size is set before anything is written. */
 	if (mode == DB_OPEN_CREATE) {
@@ -290,19 +499,29 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 	/* Only now: switching to WAL rewrites the file header, and a file that
 	 * is not ours must be refused untouched. */
 	ret = db_exec(db, "PRAGMA journal_mode = WAL;", "setting up the connection", m);
-	if (ret == STATUS_OK)
+	if (ret == STATUS_OK) {
+		db_set_loss(db, "the database was not upgraded to this version of Chartroom");
 		ret = db_migrate_to(db, db_schema_latest(), m);
+		db_set_loss(db, NULL);
+	}
 	/* A read in WAL mode: by now SQLite has opened (or created) the -wal
 	 * and mapped the -shm, while the group is still held. */
 	if (ret == STATUS_OK && pragma_int(db, "SELECT count(*) FROM sqlite_master") < 0)
 		ret = msg_fail(m, STATUS_DB, "The database cannot be read.");
+journal:
+	if (ret == STATUS_OK)
+		db_journal_open(db);
 
 cleanup:
 	if (ret != STATUS_OK) {
 		db_close(db);
 		/* We made the file; a failed create leaves nothing behind. */
-		if (created)
+		if (created) {
+			char side[PATH_MAX + 16];
 			unlink(path);
+			db_journal_path(path, side, sizeof side);
+			unlink(side);
+		}
 	}
 	if (raised)
 		privsep_lower();
@@ -310,6 +529,129 @@ cleanup:
 		return ret;
 	*out = db;
 	return STATUS_OK;
+}
+
+status_t db_copy_open(const char *name, int fd, db_copy_mode_t mode, db_t **out, msg_t *m)
+{
+	int writable = mode == DB_COPY_INTO;
+	status_t ret = STATUS_OK;
+	db_t *db = NULL;
+	char proc[64], uri[128], side[PATH_MAX + 8];
+	int rc;
+
+	*out = NULL;
+	if (!writable && snprintf(side, sizeof side, "%s-wal", name) < (int)sizeof side &&
+	    file_size(side) > 0) {
+		close(fd);
+		return msg_fail(m, STATUS_INTEGRITY,
+				"%s has a log beside it (%s) holding changes that are not in the file "
+				"itself: it is a copy of a database in use, not a backup. Make "
+				"backups with 'chartroom backup'.",
+				name, side);
+	}
+	if (!(db = db_new()) || !(db->path = strdup(name))) {
+		free(db);
+		close(fd);
+		return msg_fail(m, STATUS_NOMEM, "Out of memory opening %s.", name);
+	}
+	db->copy_fd = fd;
+	db->busy_ms = 0;
+	/* The file behind the descriptor, whatever its name now points to. */
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	if (!writable) {
+		db->ro = DB_RO_COPY;
+		if (file_uri(proc, "immutable=1", uri, sizeof uri) != 0) {
+			ret = msg_fail(m, STATUS_ERR, "Cannot name %s.", name);
+			goto cleanup;
+		}
+		ret = open_conn(db, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+			      m);
+	} else {
+		ret = open_conn(db, proc, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, m);
+	}
+	if (ret != STATUS_OK)
+		goto cleanup;
+	if ((rc = probe(db)) != SQLITE_OK) {
+		ret = db_fail(db, rc, "opening the copy", m);
+		goto cleanup;
+	}
+	if (!writable) {
+		ret = setup(db, m);
+		if (ret == STATUS_OK && db_schema_version(db) <= 0)
+			ret = msg_fail(m, STATUS_INTEGRITY, "%s is not a Chartroom database.", name);
+		if (ret == STATUS_OK && mode == DB_COPY_CHECK)
+			ret = check_schema_readonly(db, m);
+		else if (ret == STATUS_OK && db_schema_version(db) > db_schema_latest())
+			ret = msg_fail(m, STATUS_SCHEMA,
+				       "%s was written by a newer Chartroom (schema %d; this program "
+				       "knows up to %d). Upgrade Chartroom first.",
+				       name, db_schema_version(db), db_schema_latest());
+	}
+cleanup:
+	if (ret != STATUS_OK) {
+		db_close(db);
+		return ret;
+	}
+	*out = db;
+	return STATUS_OK;
+}
+
+db_ro_t db_readonly(const db_t *db)
+{
+	return db ? db->ro : DB_RW;
+}
+
+const char *db_readonly_text(db_ro_t why)
+{
+	switch (why) {
+	case DB_RO_DISK_FULL:
+		return "the disk is full";
+	case DB_RO_FILE_MODE:
+		return "file mode";
+	case DB_RO_FILESYSTEM:
+		return "read-only file system";
+	case DB_RO_DIRECTORY:
+		return "read-only directory";
+	case DB_RO_COPY:
+		return "read-only copy";
+	case DB_RW:
+		break;
+	}
+	return "";
+}
+
+status_t db_refuse_write(db_t *db, msg_t *m)
+{
+	return readonly_fail(db, 0, m);
+}
+
+void db_set_loss(db_t *db, const char *loss)
+{
+	if (db)
+		db->loss = loss;
+}
+
+/* After a full disk, once no transaction is open: reads only. */
+static void settle_readonly(db_t *db)
+{
+	if (db->ro == DB_RO_DISK_FULL && !db->query_only && db->conn &&
+	    sqlite3_get_autocommit(db->conn) &&
+	    sqlite3_exec(db->conn, "PRAGMA query_only = 1", NULL, NULL, NULL) == SQLITE_OK)
+		db->query_only = 1;
+}
+
+void db_retry_writes(db_t *db)
+{
+	/* A connection opened read-only (the -shm could not be made) stays
+	 * so: only a new open can write. */
+	if (!db || db->ro != DB_RO_DISK_FULL || !sqlite3_get_autocommit(db->conn) ||
+	    sqlite3_db_readonly(db->conn, "main") != 0)
+		return;
+	if (!db->query_only ||
+	    sqlite3_exec(db->conn, "PRAGMA query_only = 0", NULL, NULL, NULL) == SQLITE_OK) {
+		db->query_only = 0;
+		db->ro = DB_RW;
+	}
 }
 
 status_t db_cached(db_t *db, const char *sql, sqlite3_stmt **st, msg_t *m)
@@ -346,7 +688,10 @@ void db_close(db_t *db)
 	for (int i = 0; i < DB_STMT_CACHE; i++)
 		if (db->cache[i].st)
 			sqlite3_finalize(db->cache[i].st);
-	if (db->conn) {
+	db_journal_close(db);
+	if (db->conn && db->copy_fd >= 0) {
+		sqlite3_close(db->conn); /* a user's file: no group needed */
+	} else if (db->conn) {
 		/* The last connection checkpoints and deletes the -wal and -shm:
 		 * in a shared install that needs the group on the directory. */
 		int raised = privsep_raise(NULL) == STATUS_OK;
@@ -354,12 +699,20 @@ void db_close(db_t *db)
 		if (raised)
 			privsep_lower();
 	}
+	if (db->copy_fd >= 0)
+		close(db->copy_fd);
 	free(db->path);
 	free(db);
 }
 
 status_t db_begin(db_t *db, msg_t *m)
 {
+	/* Read-only: a read transaction; what it writes to the audit goes to
+	 * the journal at commit, and any other write is refused. */
+	if (db->ro != DB_RW) {
+		settle_readonly(db);
+		return db_exec(db, "BEGIN DEFERRED", "starting a change", m);
+	}
 	return db_exec(db, "BEGIN IMMEDIATE", "starting a change", m);
 }
 
@@ -380,13 +733,23 @@ status_t db_begin_nowait(db_t *db, msg_t *m)
 
 status_t db_commit(db_t *db, msg_t *m)
 {
-	return db_exec(db, "COMMIT", "saving the change", m);
+	status_t ret = db_exec(db, "COMMIT", "saving the change", m);
+	if (ret == STATUS_OK)
+		ret = db_journal_commit(db, m);
+	if (ret == STATUS_OK)
+		db->loss = NULL; /* named for this change only */
+	return ret;
 }
 
 void db_rollback(db_t *db)
 {
-	if (db && db->conn && !sqlite3_get_autocommit(db->conn))
+	if (!db || !db->conn)
+		return;
+	if (!sqlite3_get_autocommit(db->conn))
 		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+	db_journal_rollback(db);
+	settle_readonly(db);
+	db->loss = NULL;
 }
 
 static const char SQL_READ_BEGIN[] = "BEGIN DEFERRED";

@@ -81,4 +81,72 @@ const char *db_path(const db_t *db);
  * that inspect the file). */
 status_t db_checkpoint(db_t *db, msg_t *m);
 
+/* ---- read-only databases (README "When the disk is full or the database
+ * is read-only") --------------------------------------------------------
+ *
+ * A database that cannot be written is still opened, read-only, with the
+ * reason kept: a file whose mode forbids writing, a read-only file system,
+ * a copy in a directory where SQLite cannot make its -shm (opened as an
+ * unchanging file, SQLite's "immutable": possible only when no -wal holds
+ * changes), an explicit copy (db_copy_open). A full disk is found when a
+ * write fails with SQLITE_FULL (or at open, when the -shm cannot be made):
+ * the change is rolled back, and from then on the connection only reads
+ * (PRAGMA query_only) until db_retry_writes.
+ *
+ * On a read-only database db_begin starts a read transaction, so code that
+ * writes only audit entries (which go to the audit journal, db_journal.h)
+ * runs unchanged, and any real write fails with STATUS_READONLY and the
+ * message "The disk is full: <loss>; nothing was lost." or "This database
+ * is read-only (<cause>): <loss>; nothing was lost.", <loss> being what
+ * db_set_loss last named. */
+typedef enum {
+	DB_RW = 0,
+	DB_RO_DISK_FULL,  /* the disk is full */
+	DB_RO_FILE_MODE,  /* the file's mode (or owner, or an attribute) forbids writing */
+	DB_RO_FILESYSTEM, /* the file system is mounted read-only */
+	DB_RO_DIRECTORY,  /* its directory cannot be written (no -shm can be made) */
+	DB_RO_COPY,       /* a copy opened to be checked or restored from */
+} db_ro_t;
+
+/* Why this database cannot be written; DB_RW when it can. */
+db_ro_t db_readonly(const db_t *db);
+
+/* The cause in a few words for "READ-ONLY: <cause>": "the disk is full",
+ * "file mode", "read-only file system", "read-only directory",
+ * "read-only copy"; "" for DB_RW. */
+const char *db_readonly_text(db_ro_t why);
+
+/* What a change that cannot be saved loses, in words for the user ("the
+ * note was not saved"); NULL: "the change was not saved". Core names it
+ * before each action (the string must outlive the change); the next
+ * commit or rollback forgets it. */
+void db_set_loss(db_t *db, const char *loss);
+
+/* The refusal of a change on a database that cannot be written:
+ * STATUS_READONLY with "The disk is full: <loss>; nothing was lost." or
+ * "This database is read-only (<cause>): <loss>; nothing was lost." */
+status_t db_refuse_write(db_t *db, msg_t *m);
+
+/* After a full disk: let the connection try writing again (a new
+ * sign-on). Does nothing for the other causes. */
+void db_retry_writes(db_t *db);
+
+/* How db_copy_open opens a copy. */
+typedef enum {
+	DB_COPY_CHECK, /* read-only, to be checked: its schema must be this program's */
+	DB_COPY_ANY,   /* read-only, only to be copied (db_backup): any schema */
+	DB_COPY_INTO,  /* an empty file to copy into (db_backup), read-write */
+} db_copy_mode_t;
+
+/* Open a copy of a database that is not the clinic's live file (a
+ * backup being checked, restored from or written): through fd, an open
+ * descriptor of it (opened with the user's own ids for a user's path), so
+ * the file checked is the file that was opened, whatever its name points
+ * to later. The db takes fd: db_close closes it (also on failure). name
+ * is the path for messages. Read-only copies are opened as unchanging
+ * files (no -wal, -shm or journal is looked for; a file with a non-empty
+ * NAME-wal beside it is refused, since its last changes would be missed)
+ * and must be Chartroom databases. */
+status_t db_copy_open(const char *name, int fd, db_copy_mode_t mode, db_t **out, msg_t *m);
+
 #endif

@@ -13,6 +13,17 @@ struct db {
 	sqlite3 *conn;
 	char *path;
 	int busy_ms; /* the busy timeout it was opened with */
+	db_ro_t ro;  /* why it cannot be written (db.h), DB_RW when it can */
+	int query_only; /* PRAGMA query_only is set (after a full disk) */
+	int copy_fd;    /* db_copy_open: the caller's descriptor, else -1 */
+	const char *loss; /* db_set_loss */
+	/* The audit journal (db_journal.c): its descriptor (-1: none), the
+	 * entries held until commit, and a drain waiting for the commit. */
+	int jfd;
+	unsigned char *jbuf;
+	size_t jlen, jcap;
+	int jlocked;    /* flock held (a drain, until commit or rollback) */
+	int jdrained;   /* a drain read entries: reset the journal at commit */
 	/* Prepared statements kept for hot paths (search, bulk import),
 	 * keyed by the address of their SQL string literal. */
 	struct {
@@ -46,5 +57,14 @@ void db_col_text_fit(sqlite3_stmt *st, int col, char *buf, size_t size, int *too
 
 /* Step a statement that returns no rows; finalize it. */
 status_t db_exec_stmt(db_t *db, sqlite3_stmt *st, const char *what, msg_t *m);
+
+/* The audit journal's life with the connection (db_journal.c): open (or
+ * create, with its space reserved) beside the database, inside db_open's
+ * raised window; write what the transaction held, or finish a drain,
+ * after COMMIT; forget it at ROLLBACK; close. */
+void db_journal_open(db_t *db);
+status_t db_journal_commit(db_t *db, msg_t *m);
+void db_journal_rollback(db_t *db);
+void db_journal_close(db_t *db);
 
 #endif

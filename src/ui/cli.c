@@ -215,33 +215,70 @@ static const char *acting_user(const cli_t *c)
 	return pw ? pw->pw_name : "";
 }
 
-/* Open the database and sign on as the acting user. */
-status_t cli_sign_on(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m)
+const char *cli_acting_user(const cli_t *c)
+{
+	return acting_user(c);
+}
+
+status_t cli_password(cli_t *c, const char *user, char **pw, msg_t *m)
+{
+	char prompt[128];
+	status_t ret;
+	if (!(*pw = crypto_secure_text(PW_MAX)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	snprintf(prompt, sizeof prompt, "Password for %s: ", user);
+	if ((ret = read_secret(c, prompt, *pw, PW_MAX, m)) != STATUS_OK) {
+		crypto_secure_text_free(*pw);
+		*pw = NULL;
+	}
+	return ret;
+}
+
+/* Sign on to an open clinic as the acting user; closes it on failure. */
+static status_t sign_on_to(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m)
 {
 	status_t ret;
-	char *pw = NULL, prompt[128];
+	char *pw = NULL;
 	login_info_t info;
 	const char *user = acting_user(c);
 
-	*clinic = NULL;
-	*s = NULL;
-	if ((ret = clinic_open(c->g->db_path, c->cfg, clinic, m)) != STATUS_OK)
-		return ret;
-	if (!(pw = crypto_secure_text(PW_MAX))) {
-		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
-		goto cleanup;
-	}
-	snprintf(prompt, sizeof prompt, "Password for %s: ", user);
-	if ((ret = read_secret(c, prompt, pw, PW_MAX, m)) != STATUS_OK)
-		goto cleanup;
-	ret = session_login(*clinic, user, pw, s, &info, m);
-cleanup:
+	if ((ret = cli_password(c, user, &pw, m)) == STATUS_OK)
+		ret = session_login(*clinic, user, pw, s, &info, m);
+	/* A database that cannot be written still reads (README "When the
+	 * disk is full or the database is read-only"): say so once. */
+	if (ret == STATUS_OK && session_readonly(*s))
+		fprintf(stderr, "chartroom: READ-ONLY: %s: nothing can be saved%s\n",
+			session_readonly(*s),
+			session_unaudited(*s) ? ", and this access is NOT audited"
+					      : "; this access is recorded in the audit journal");
 	crypto_secure_text_free(pw);
 	if (ret != STATUS_OK) {
 		clinic_close(*clinic);
 		*clinic = NULL;
 	}
 	return ret;
+}
+
+/* Open the database and sign on as the acting user. */
+status_t cli_sign_on(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m)
+{
+	status_t ret;
+	*clinic = NULL;
+	*s = NULL;
+	if ((ret = clinic_open(c->g->db_path, c->cfg, clinic, m)) != STATUS_OK)
+		return ret;
+	return sign_on_to(c, clinic, s, m);
+}
+
+status_t cli_sign_on_copy(cli_t *c, const char *path, clinic_t **clinic, session_t **s,
+			  msg_t *m)
+{
+	status_t ret;
+	*clinic = NULL;
+	*s = NULL;
+	if ((ret = clinic_open_copy(path, c->cfg, clinic, m)) != STATUS_OK)
+		return ret;
+	return sign_on_to(c, clinic, s, m);
 }
 
 void cli_sign_off(clinic_t *clinic, session_t *s)
@@ -1008,6 +1045,8 @@ static const struct command {
 	{"chart", cli_cmd_chart, "a plain-text chart summary"},
 	{"codes", cli_cmd_codes, "import, list and search code sets"},
 	{"coding", cli_cmd_coding, "code encounters; the coding queue"},
+	{"backup", cli_cmd_backup, "back up the database while others work; check a backup"},
+	{"restore", cli_cmd_restore, "restore a checked backup, keeping the replaced file"},
 	{"roles", cli_cmd_roles, "the permission matrix in force, its sources; changes"},
 	{"policy", cli_cmd_policy, "policy settings, their sources; changes"},
 	{"keys", cli_cmd_keys, "keys waiting to be granted; grant them now"},

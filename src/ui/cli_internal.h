@@ -41,6 +41,19 @@ void cli_say(const char *text);
  * terminal or --password-stdin). */
 status_t cli_sign_on(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m);
 void cli_sign_off(clinic_t *clinic, session_t *s);
+/* The same with a copy (a backup) at path, opened read-only
+ * (clinic_open_copy). */
+status_t cli_sign_on_copy(cli_t *c, const char *path, clinic_t **clinic, session_t **s,
+			  msg_t *m);
+/* Who is acting (--user, $CHARTROOM_USER, the Unix user), and their
+ * password read as sign-on reads it (*pw freed with
+ * crypto_secure_text_free). */
+const char *cli_acting_user(const cli_t *c);
+status_t cli_password(cli_t *c, const char *user, char **pw, msg_t *m);
+
+/* Backups (cli_backup.c). */
+int cli_cmd_backup(cli_t *c);
+int cli_cmd_restore(cli_t *c);
 
 /* The clinical commands (cli_clinical.c). */
 int cli_cmd_encounter(cli_t *c);

@@ -78,6 +78,20 @@ static void welcome_draw(ui_t *ui, void *priv, WINDOW *w)
 		            "If that was not you, tell your administrator or privacy officer.");
 		wattrset(w, theme_attr(TH_NORMAL));
 	}
+	if (session_readonly(s)) {
+		wattrset(w, theme_attr(TH_ALERT));
+		snprintf(line, sizeof line, " READ-ONLY: %s. Nothing can be saved. ",
+		         session_readonly(s));
+		draw_center(w, y + 10, W, line);
+		wattrset(w, theme_attr(TH_WARN));
+		draw_center(w, y + 11, W,
+		            session_unaudited(s)
+		                ? "This access could NOT be audited: there is nowhere to record it."
+		                : "Your access is recorded and joins the audit trail later.");
+		wattrset(w, theme_attr(TH_NORMAL));
+		draw_center(w, y + 13, W, "Press any key to continue.");
+		return;
+	}
 	draw_center(w, y + 11, W, "Press any key to continue.");
 }
 

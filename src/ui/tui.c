@@ -497,7 +497,8 @@ static void dump_screen(const ui_t *ui)
 static void draw_title(ui_t *ui)
 {
 	const frame_t *t = top(ui);
-	char left[160], right[48], key[16];
+	char left[160], right[48], key[16], ro[96];
+	const char *why = clinic_readonly(ui->clinic);
 	int rw;
 	first_key(ui, KA_HELP, key, sizeof key);
 	snprintf(left, sizeof left, " Chartroom | %s", t ? t->ops->title : "");
@@ -507,6 +508,20 @@ static void draw_title(ui_t *ui)
 	rw = draw_width(right);
 	draw_text(stdscr, 0, 0, COLS - rw - 1, left, 0);
 	draw_text(stdscr, 0, COLS - rw, rw, right, 0);
+	/* The database cannot be written: on every screen, in the alert
+	 * colour, before the help key (README "When the disk is full or the
+	 * database is read-only"). */
+	if (why) {
+		int w;
+		snprintf(ro, sizeof ro, " READ-ONLY: %s%s ", why,
+		         ui->session && session_unaudited(ui->session) ? ", NOT AUDITED" : "");
+		w = draw_width(ro);
+		if (w > COLS - rw - 2)
+			w = COLS - rw - 2;
+		/* over the end of the title if it must: this matters more */
+		wattrset(stdscr, theme_attr(TH_ALERT));
+		draw_text(stdscr, 0, COLS - rw - w - 1, w, ro, 0);
+	}
 }
 
 static void draw_message(ui_t *ui)

@@ -261,6 +261,28 @@ check "the last session out removed the -wal and -shm (it held the group to clos
 out=$(cr_user priv "$PW_PRIV" audit verify 2>&1)
 check "the audit chain is intact after all of it" sh -c 'printf "%s" "$1" | grep -q "audit chain OK"' _ "$out"
 
+# --- backups: the user's own paths, restore by root only ------------------------------
+check "the audit journal beside the database is $GRP's and closed to others" \
+	test "$(stat -c '%G %a' "$DATA/c.db.audit-journal" 2>&1)" = "$GRP 660"
+a=$(cr_user admin "$PW_ADMIN" backup --out "$W/b.db" 2>"$T/err")
+if [ $? -eq 0 ] && [ "$(stat -c '%U %a' "$W/b.db")" = "$USR 600" ]; then
+	ok "an administrator backs up to a file of their own: theirs, mode 0600"
+else
+	not_ok "an administrator backs up to a file of their own: theirs, mode 0600" "$(cat "$T/err"; ls -l "$W")"
+fi
+cr_user admin "$PW_ADMIN" backup --out "$DATA/stolen.db" >/dev/null 2>"$T/err"
+check "a backup into the data directory (the group's, not the user's) is refused" \
+	sh -c "grep -q 'Permission denied' '$T/err' && ! ls '$DATA' | grep -q stolen"
+out=$(cr_user admin "$PW_ADMIN" backup --verify "$W/b.db" 2>/dev/null)
+check "the user checks their backup" test "$out" = "$a"
+cr_user admin "$PW_ADMIN" restore "$W/b.db" --db r.db >/dev/null 2>"$T/err"
+check "a staff account cannot restore into the data directory" \
+	sh -c "grep -q 'only root' '$T/err' && test ! -e '$DATA/r.db'"
+printf '%s\n' "$PW_ADMIN" | "$CR" --user admin --password-stdin restore "$W/b.db" --db r.db >/dev/null 2>"$T/err"
+check "root restores it: the group's, closed to others" \
+	test "$(mode_of "$DATA/r.db" 2>&1)" = "root:$GRP 660"
+rm -f "$DATA/r.db" "$DATA/r.db.audit-journal"
+
 # --- the full-screen app as the test user ------------------------------------------
 # A terminal description in the user's ~/.terminfo is never parsed by the
 # setgid program (only the system's); the same binary not setgid finds it.

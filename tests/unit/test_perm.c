@@ -41,6 +41,7 @@ static const struct {
 	{"user_manage",         ".....x"},
 	{"policy_manage",       ".....x"},
 	{"key_manage",          ".....x"},
+	{"backup",              ".....x"},
 };
 #define NEXPECTED (sizeof expected / sizeof expected[0])
 

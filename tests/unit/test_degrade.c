@@ -1,0 +1,422 @@
+/* test_degrade.c - a full disk does not lock anyone out (core/degrade.h,
+ * db/db_journal.h; README "When the disk is full or the database is
+ * read-only").
+ *
+ * The disk fills up through a VFS of this test's own, registered as
+ * SQLite's default in front of the "unix" one: while `disk_full` is set,
+ * every write SQLite makes to a file answers SQLITE_FULL, as a file
+ * system without space does (ENOSPC). Nothing in the library knows about
+ * it. The checks: sign-on still works, read-only, and says why; searches
+ * and audit verify work; every change is refused before it is made with
+ * a message naming what was not saved; a disk filling under an open
+ * session is found at the commit and nothing is half-saved; what was
+ * read meanwhile is audited through the journal, chained once when the
+ * disk has room again, even if the emptying of the journal is cut short;
+ * with no room in the journal only audit roles sign on, unaudited. */
+#include "testutil.h"
+
+#include <fcntl.h>
+
+#include "core/internal.h"
+#include "core/patient_search.h"
+#include "db/db_internal.h"
+
+/* ---- a VFS whose disk can fill up ---------------------------------------- */
+
+static int disk_full;
+static sqlite3_vfs *unix_vfs;
+static sqlite3_vfs full_vfs;
+
+typedef struct full_file {
+	sqlite3_file base;
+	sqlite3_file *real; /* follows this struct in the same allocation */
+} full_file_t;
+
+#define REAL(f) (((full_file_t *)(f))->real)
+
+static int ff_close(sqlite3_file *f)
+{
+	int rc = REAL(f)->pMethods ? REAL(f)->pMethods->xClose(REAL(f)) : SQLITE_OK;
+	return rc;
+}
+static int ff_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
+{
+	return REAL(f)->pMethods->xRead(REAL(f), p, n, off);
+}
+static int ff_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
+{
+	if (disk_full)
+		return SQLITE_FULL;
+	return REAL(f)->pMethods->xWrite(REAL(f), p, n, off);
+}
+static int ff_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	return REAL(f)->pMethods->xTruncate(REAL(f), size);
+}
+static int ff_sync(sqlite3_file *f, int flags)
+{
+	return REAL(f)->pMethods->xSync(REAL(f), flags);
+}
+static int ff_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	return REAL(f)->pMethods->xFileSize(REAL(f), size);
+}
+static int ff_lock(sqlite3_file *f, int l)
+{
+	return REAL(f)->pMethods->xLock(REAL(f), l);
+}
+static int ff_unlock(sqlite3_file *f, int l)
+{
+	return REAL(f)->pMethods->xUnlock(REAL(f), l);
+}
+static int ff_reserved(sqlite3_file *f, int *out)
+{
+	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
+}
+static int ff_fcntl(sqlite3_file *f, int op, void *arg)
+{
+	return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
+}
+static int ff_sector(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xSectorSize(REAL(f));
+}
+static int ff_dev(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
+}
+static int ff_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **pp)
+{
+	return REAL(f)->pMethods->xShmMap(REAL(f), pg, pgsz, extend, pp);
+}
+static int ff_shm_lock(sqlite3_file *f, int offset, int n, int flags)
+{
+	return REAL(f)->pMethods->xShmLock(REAL(f), offset, n, flags);
+}
+static void ff_shm_barrier(sqlite3_file *f)
+{
+	REAL(f)->pMethods->xShmBarrier(REAL(f));
+}
+static int ff_shm_unmap(sqlite3_file *f, int del)
+{
+	return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
+}
+static int ff_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **pp)
+{
+	return REAL(f)->pMethods->xFetch(REAL(f), off, n, pp);
+}
+static int ff_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
+{
+	return REAL(f)->pMethods->xUnfetch(REAL(f), off, p);
+}
+
+static const sqlite3_io_methods ff_methods = {
+	3,	      ff_close,	    ff_read,	     ff_write,	   ff_truncate,	 ff_sync,
+	ff_size,      ff_lock,	    ff_unlock,	     ff_reserved,  ff_fcntl,	 ff_sector,
+	ff_dev,	      ff_shm_map,   ff_shm_lock,     ff_shm_barrier, ff_shm_unmap, ff_fetch,
+	ff_unfetch,
+};
+
+static int ff_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out)
+{
+	full_file_t *ff = (full_file_t *)f;
+	int rc;
+	(void)vfs;
+	ff->real = (sqlite3_file *)(ff + 1);
+	memset(ff->real, 0, (size_t)unix_vfs->szOsFile);
+	rc = unix_vfs->xOpen(unix_vfs, name, ff->real, flags, out);
+	f->pMethods = ff->real->pMethods ? &ff_methods : NULL;
+	return rc;
+}
+
+static void full_vfs_install(void)
+{
+	if (unix_vfs)
+		return;
+	unix_vfs = sqlite3_vfs_find("unix");
+	assert_non_null(unix_vfs);
+	full_vfs = *unix_vfs;
+	full_vfs.zName = "full-disk-test";
+	full_vfs.szOsFile = (int)sizeof(full_file_t) + unix_vfs->szOsFile;
+	full_vfs.xOpen = ff_open;
+	full_vfs.pNext = NULL;
+	assert_int_equal(sqlite3_vfs_register(&full_vfs, 1), SQLITE_OK);
+}
+
+/* ---- fixture -------------------------------------------------------------- */
+
+#define FRONT_PW "front desk password for the full disk"
+#define PRIV_PW "privacy officer password for the full disk"
+
+typedef struct fixture {
+	char dir[PATH_MAX];
+	char db[PATH_MAX];
+	char journal[PATH_MAX + 16];
+	config_t *cfg;
+	clinic_t *c;
+} fixture_t;
+
+static int setup(void **state)
+{
+	fixture_t *f = calloc(1, sizeof *f);
+	session_t *s;
+	patient_t p;
+	tu_crypto_init();
+	full_vfs_install();
+	disk_full = 0;
+	assert_non_null(f);
+	f->cfg = calloc(1, sizeof *f->cfg);
+	assert_non_null(f->cfg);
+	tu_config(f->cfg);
+	tu_tmpdir(f->dir);
+	tu_path(f->db, f->dir, "clinic.db");
+	snprintf(f->journal, sizeof f->journal, "%s.audit-journal", f->db);
+	tu_clinic_init(f->db, f->cfg, NULL);
+	f->c = tu_clinic_open(f->db, f->cfg);
+	s = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
+	tu_add_user(s, "front", "frontdesk", FRONT_PW);
+	tu_add_user(s, "priv", "privacy", PRIV_PW);
+	session_logout(s);
+	s = tu_login(f->c, "front", FRONT_PW);
+	tu_patient(&p, "Quillfeather", "Ottoline", "1975-03-14", "F");
+	tu_register(s, &p, 1);
+	session_logout(s);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture_t *f = *state;
+	disk_full = 0;
+	clinic_close(f->c);
+	tu_rmtree(f->dir);
+	free(f->cfg);
+	free(f);
+	return 0;
+}
+
+static int found(session_t *s, const char *query)
+{
+	patient_list_t *l = NULL;
+	msg_t m;
+	int n;
+	status_t st = patient_search(s, query, 50, &l, &m);
+	if (st != STATUS_OK)
+		fail_msg("search: %s", m.text);
+	n = patient_list_count(l);
+	patient_list_free(l);
+	return n;
+}
+
+static status_t register_one(session_t *s, const char *last, msg_t *m)
+{
+	patient_t p;
+	pfield_t bad = PF_COUNT;
+	tu_patient(&p, last, "Barnaby", "1971-07-02", "M");
+	return patient_register(s, &p, 1, &bad, m);
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static int count_note(const audit_entry_t *e, void *arg)
+{
+	if (strstr(e->detail, "recorded while the database was read-only"))
+		(*(int *)arg)++;
+	return 0;
+}
+
+/* Entries chained from the journal, counted by an auditor (who signs on
+ * and off: those entries are not from the journal). */
+static int from_journal(fixture_t *f)
+{
+	session_t *s = tu_login(f->c, "priv", PRIV_PW);
+	audit_query_t q;
+	msg_t m;
+	int n = 0;
+	memset(&q, 0, sizeof q);
+	assert_int_equal(audit_list(s, &q, count_note, &n, &m), STATUS_OK);
+	session_logout(s);
+	return n;
+}
+
+static void test_full_disk_signs_on_read_only(void **state)
+{
+	fixture_t *f = *state;
+	session_t *s;
+	msg_t m;
+	int64_t count = 0, bad = 0;
+	int64_t patients = tu_sql_int(f->db, "SELECT count(*) FROM patients");
+	int64_t audit_rows = tu_sql_int(f->db, "SELECT count(*) FROM audit");
+
+	disk_full = 1;
+	s = tu_login(f->c, "front", FRONT_PW);
+	assert_string_equal(session_readonly(s), "the disk is full");
+	assert_false(session_unaudited(s));
+	/* Reading works. */
+	assert_int_equal(found(s, "quill"), 1);
+	/* Changes are refused before any work, naming what was not saved. */
+	assert_false(session_can(s, ACT_PATIENT_REGISTER));
+	assert_true(session_can(s, ACT_PATIENT_SEARCH));
+	assert_int_equal(register_one(s, "Quillfeather", &m), STATUS_READONLY);
+	assert_string_equal(m.text, "The disk is full: the patient was not registered; nothing was "
+				    "lost.");
+	/* The idle lock and the way back. */
+	assert_int_equal(session_lock(s, &m), STATUS_OK);
+	assert_int_equal(session_unlock(s, FRONT_PW, &m), STATUS_OK);
+	assert_int_equal(found(s, "quill"), 1);
+	session_logout(s);
+	/* Audit verify, for those who may. */
+	s = tu_login(f->c, "priv", PRIV_PW);
+	assert_int_equal(audit_verify(s, NULL, &count, &bad, &m), STATUS_OK);
+	session_logout(s);
+	/* A wrong password is still just a failed sign-on. */
+	{
+		session_t *none = NULL;
+		login_info_t info;
+		assert_int_equal(session_login(f->c, "front", "not the password at all", &none, &info,
+					       &m),
+				 STATUS_AUTH);
+	}
+	/* Nothing reached the database... */
+	disk_full = 0;
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), patients);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit"), audit_rows);
+	/* ... and with room again, the next sign-on (same process, as the
+	 * full-screen app) writes, and chains what was journaled: two
+	 * sign-ons and sign-offs, the search, the failed sign-on. */
+	s = tu_login(f->c, "front", FRONT_PW);
+	assert_null(session_readonly(s));
+	assert_int_equal(register_one(s, "Stonebridge", &m), STATUS_OK);
+	session_logout(s);
+	assert_int_equal(from_journal(f), 9); /* and the lock, the unlock, the second search */
+	assert_int_equal(tu_audit_count(f->db, "login_failed", "front"), 1);
+	s = tu_login(f->c, "priv", PRIV_PW);
+	assert_int_equal(audit_verify(s, NULL, &count, &bad, &m), STATUS_OK);
+	session_logout(s);
+}
+
+static void test_disk_fills_during_a_session(void **state)
+{
+	fixture_t *f = *state;
+	session_t *s = tu_login(f->c, "front", FRONT_PW);
+	int64_t patients = tu_sql_int(f->db, "SELECT count(*) FROM patients");
+	msg_t m;
+
+	assert_null(session_readonly(s));
+	disk_full = 1;
+	/* Found at the commit: rolled back whole, and named. */
+	assert_int_equal(register_one(s, "Stonebridge", &m), STATUS_READONLY);
+	assert_string_equal(m.text, "The disk is full: the patient was not registered; nothing was "
+				    "lost.");
+	assert_string_equal(session_readonly(s), "the disk is full");
+	assert_false(session_can(s, ACT_PATIENT_REGISTER));
+	assert_int_equal(found(s, "quill"), 1);
+	session_logout(s);
+	disk_full = 0;
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), patients);
+	s = tu_login(f->c, "front", FRONT_PW);
+	assert_int_equal(register_one(s, "Stonebridge", &m), STATUS_OK);
+	session_logout(s);
+}
+
+static void test_journal_is_chained_exactly_once(void **state)
+{
+	fixture_t *f = *state;
+	session_t *s;
+	size_t len = 0;
+	unsigned char *saved;
+	int first;
+
+	disk_full = 1;
+	s = tu_login(f->c, "front", FRONT_PW);
+	assert_int_equal(found(s, "quill"), 1);
+	session_logout(s);
+	disk_full = 0;
+	/* The journal as it stands before the drain, kept to put back: as if
+	 * the process died between the commit that chained it and the
+	 * emptying of the journal. */
+	saved = tu_read_file(f->journal, &len);
+	assert_non_null(saved);
+	first = from_journal(f); /* this sign-on drains */
+	assert_int_equal(first, 3);
+	tu_write_file(f->journal, saved, len, 0640);
+	free(saved);
+	assert_int_equal(from_journal(f), first);
+	assert_int_equal(from_journal(f), first);
+	/* A later spell is chained too, once. */
+	disk_full = 1;
+	s = tu_login(f->c, "front", FRONT_PW);
+	session_logout(s);
+	disk_full = 0;
+	assert_int_equal(from_journal(f), first + 2);
+	assert_int_equal(from_journal(f), first + 2);
+}
+
+/* The journal full (as after a long read-only spell): nowhere to record
+ * an access, so only audit roles sign on, unaudited; others are refused
+ * with the reason. */
+static void test_no_room_to_audit_admits_only_audit_roles(void **state)
+{
+	fixture_t *f = *state;
+	unsigned char header[64], saved[64];
+	uint64_t used, capacity;
+	session_t *s = NULL;
+	login_info_t info;
+	msg_t m;
+	int fd = open(f->journal, O_RDWR);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, header, sizeof header, 0), (ssize_t)sizeof header);
+	memcpy(saved, header, sizeof header);
+	memcpy(&capacity, header + 24, 8);
+	used = capacity;
+	memcpy(header + 16, &used, 8);
+	assert_int_equal(pwrite(fd, header, sizeof header, 0), (ssize_t)sizeof header);
+
+	disk_full = 1;
+	assert_int_equal(session_login(f->c, "front", FRONT_PW, &s, &info, &m), STATUS_READONLY);
+	assert_null(s);
+	assert_true(tu_has(m.text, "read-only (the disk is full)"));
+	assert_true(tu_has(m.text, "only the privacy officer or an administrator"));
+	s = tu_login(f->c, "priv", PRIV_PW);
+	assert_true(session_unaudited(s));
+	{
+		int64_t count = 0, bad = 0;
+		assert_int_equal(audit_verify(s, NULL, &count, &bad, &m), STATUS_OK);
+	}
+	session_logout(s);
+	disk_full = 0;
+	assert_int_equal(pwrite(fd, saved, sizeof saved, 0), (ssize_t)sizeof saved);
+	close(fd);
+}
+
+static void test_db_errors_name_the_cause(void **state)
+{
+	msg_t m;
+	(void)state;
+	assert_int_equal(db_fail(NULL, SQLITE_FULL, "saving the note", &m), STATUS_READONLY);
+	assert_string_equal(m.text, "The disk is full: the change was not saved; nothing was lost.");
+	assert_int_equal(db_fail(NULL, SQLITE_READONLY, "saving the note", &m), STATUS_READONLY);
+	assert_true(tu_has(m.text, "read-only"));
+	assert_int_equal(db_fail(NULL, SQLITE_IOERR_WRITE, "saving the note", &m), STATUS_DB);
+	assert_true(tu_has(m.text, "disk error stopped saving the note"));
+	assert_int_equal(db_fail(NULL, SQLITE_CANTOPEN, "opening the database", &m), STATUS_DB);
+	assert_true(tu_has(m.text, "could not be opened"));
+	assert_int_equal(db_fail(NULL, SQLITE_READONLY_DBMOVED, "x", &m), STATUS_READONLY);
+	assert_true(tu_has(m.text, "moved or deleted"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_full_disk_signs_on_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_fills_during_a_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_is_chained_exactly_once, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_room_to_audit_admits_only_audit_roles, setup,
+						teardown),
+		cmocka_unit_test(test_db_errors_name_the_cause),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
