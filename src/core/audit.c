@@ -115,30 +115,9 @@ static status_t chain_row(session_t *s, db_audit_row_t *r, const char *detail, m
 	return db_audit_insert(s->c->db, r, m);
 }
 
-/* Searches per audit entry: their kinds and tokens fit the entry's
- * detail (DB_AUDIT_DETAIL_MAX once encrypted). */
-#define SEARCHES_PER_ENTRY 128
-
-status_t audit_flush_searches(session_t *s, msg_t *m)
+status_t audit_chain_row(session_t *s, db_audit_row_t *r, const char *detail, msg_t *m)
 {
-	char detail[SEARCHES_PER_ENTRY * 48 + 16];
-	status_t ret = STATUS_OK;
-	if (s->nsearch == 0 || s->flushing)
-		return STATUS_OK;
-	s->flushing = 1;
-	for (int first = 0; first < s->nsearch && ret == STATUS_OK; first += SEARCHES_PER_ENTRY) {
-		size_t o = 0;
-		for (int i = first; i < s->nsearch && i < first + SEARCHES_PER_ENTRY; i++)
-			o += (size_t)snprintf(detail + o, sizeof detail - o, "%s%s:%016" PRIx64,
-					      i > first ? " " : "", s->searches[i].what,
-					      (uint64_t)s->searches[i].tok);
-		ret = audit_append(s, "patient_search", "", "ok", detail, m);
-	}
-	s->flushing = 0;
-	/* All or nothing: the caller's transaction commits them together. */
-	if (ret == STATUS_OK)
-		s->nsearch = 0;
-	return ret;
+	return chain_row(s, r, detail, m);
 }
 
 status_t audit_append(session_t *s, const char *action, const char *target,
@@ -146,7 +125,9 @@ status_t audit_append(session_t *s, const char *action, const char *target,
 {
 	db_audit_row_t *r;
 	status_t ret;
-	if ((ret = audit_flush_searches(s, m)) != STATUS_OK)
+	/* What waits in the journal goes first: the trail stays in the
+	 * order things happened, as nearly as one writer at a time allows. */
+	if ((ret = audit_chain(s, m)) != STATUS_OK)
 		return ret;
 	r = calloc(1, sizeof *r);
 	if (!r)
@@ -287,10 +268,18 @@ status_t audit_verify(session_t *s, const char *anchor, int64_t *count, int64_t 
 	struct verify_ctx *v = NULL;
 	status_t ret;
 
+	msg_t fm;
+	status_t flushed;
+	int64_t jok = 0, jbad = 0;
+
 	*count = 0;
 	*bad_seq = 0;
 	if ((ret = session_require(s, ACT_AUDIT_VERIFY, m)) != STATUS_OK)
 		return ret;
+	/* Events waiting in the journal are chained first, so the check
+	 * covers them; if they cannot be (a read-only or full disk), their
+	 * MACs are checked where they are, below. */
+	flushed = audit_flush(s, &fm);
 	if (!(v = calloc(1, sizeof *v)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory verifying the audit trail.");
 	v->s = s;
@@ -320,6 +309,24 @@ status_t audit_verify(session_t *s, const char *anchor, int64_t *count, int64_t 
 			       v->anchor_seq, *count);
 		goto cleanup;
 	}
+	if (flushed != STATUS_OK) {
+		if ((ret = audit_journal_check(s, &jok, &jbad, m)) != STATUS_OK)
+			goto cleanup;
+		if (jbad) {
+			ret = msg_fail(m, STATUS_INTEGRITY,
+				       "audit chain OK: %" PRId64 " entries, but %" PRId64
+				       " of the %" PRId64
+				       " events waiting in the audit journal do not match their MAC "
+				       "(altered or forged); they could not be chained: %s",
+				       *count, jbad, jok + jbad, fm.text);
+			goto cleanup;
+		}
+		msg_set(m,
+			"audit chain OK: %" PRId64 " entries; %" PRId64
+			" more events wait in the audit journal, their MACs OK (not chained: %s)",
+			*count, jok, fm.text);
+		goto cleanup;
+	}
 	msg_set(m, "audit chain OK: %" PRId64 " entries", *count);
 cleanup:
 	free(v);
@@ -334,6 +341,8 @@ status_t audit_anchor(session_t *s, char *buf, size_t size, msg_t *m)
 	char hex[DB_AUDIT_MAC_LEN * 2 + 1];
 
 	if ((ret = session_require(s, ACT_AUDIT_VERIFY, m)) != STATUS_OK)
+		return ret;
+	if ((ret = audit_flush(s, m)) != STATUS_OK)
 		return ret;
 	/* Audit the request first, so the anchor covers it. */
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
@@ -406,6 +415,9 @@ status_t audit_list(session_t *s, const audit_query_t *q,
 	}
 	snprintf(detail, sizeof detail, "user=%s since=%s", f.user_name ? f.user_name : "*",
 		 f.since ? f.since : "*");
+	/* Everything waiting in the journal first, so the review shows it. */
+	if ((ret = audit_flush(s, m)) != STATUS_OK)
+		return ret;
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		return ret;
 	if ((ret = audit_append(s, "audit_view", f.target ? f.target : "", "ok", detail, m)) ==

@@ -29,6 +29,9 @@ status_t clinic_open(const char *path, const config_t *cfg, clinic_t **out, msg_
 	}
 	if (db_meta_get(c->db, "clinic_name", c->name, sizeof c->name, &ignore) != STATUS_OK)
 		snprintf(c->name, sizeof c->name, "Chartroom");
+	/* Not fatal here: without it, what must be audited there is refused
+	 * (core/audit_journal.c) and the reason is given then. */
+	audit_journal_open(c);
 	*out = c;
 	return STATUS_OK;
 }
@@ -37,8 +40,29 @@ void clinic_close(clinic_t *c)
 {
 	if (!c)
 		return;
+	audit_journal_close(c);
 	db_close(c->db);
 	free(c);
+}
+
+void clinic_set_wait_notice(clinic_t *c, void (*fn)(void *arg, int seconds), void *arg)
+{
+	db_set_wait_notice(c->db, fn, arg);
+	if (c->jr)
+		db_journal_set_wait_notice(c->jr, fn, arg);
+}
+
+status_t clinic_flush_audit(clinic_t *c, msg_t *m)
+{
+	msg_t why;
+	int n = c->nunsent;
+	if (!n || audit_resend(c, &why) == STATUS_OK)
+		return STATUS_OK;
+	return msg_fail(m, STATUS_DB,
+			"%d audit event%s of this session (a sign-off, a lock or a refusal) could "
+			"not be written and %s lost: %s",
+			c->nunsent, c->nunsent == 1 ? "" : "s", c->nunsent == 1 ? "is" : "are",
+			why.text);
 }
 
 const char *clinic_name(const clinic_t *c)

@@ -10,21 +10,24 @@
 #include "core/crypto.h"
 #include "core/session.h"
 #include "db/db.h"
+#include "db/db_audit.h"
+#include "db/db_journal.h"
 #include "db/db_users.h"
 
 struct clinic {
 	db_t *db;
 	const config_t *cfg;
 	char name[128];
+	/* The audit side journal (core/audit_journal.c); NULL when it could
+	 * not be opened, jr_why saying why (audited reads then fail). */
+	db_journal_t *jr;
+	msg_t jr_why;
+	/* Events this process could not append to the journal: kept, with
+	 * their ids, and sent again before the next one, chained by the next
+	 * write of this process, or sent at close. */
+	db_jevent_t *unsent;
+	int nunsent, unsent_cap;
 };
-
-/* Searches noted before they must be written out. The screen writes them
- * whenever the user pauses (session_idle), so this bounds memory and what a
- * scripted lookup loop holds; it is not how long a typing clerk waits. */
-#define SESSION_SEARCH_LOG 512
-/* ... and the longest the oldest of them waits, in seconds, when no
- * pause comes (a script): the next search writes them. */
-#define SESSION_SEARCH_WAIT 30
 
 struct session {
 	clinic_t *c;
@@ -36,16 +39,10 @@ struct session {
 	 * audit entry carries them, and they cannot change while it runs. */
 	char os_user[40];
 	char source[72];
-	/* Searches not yet in the audit trail: what kind and the blind token
-	 * (never the text). Written with the next audited action, when the
-	 * user pauses, at lock and sign-off, or when the log fills. */
-	int nsearch;
-	time_t search_since; /* when the oldest of them was noted */
-	int flushing;
-	struct {
-		char what[24];
-		int64_t tok;
-	} searches[SESSION_SEARCH_LOG];
+	/* This session's id in the audit journal (its searches are grouped
+	 * by it), and the transaction the journal was last chained in. */
+	char sid[CRYPTO_ID_HEX + 1];
+	unsigned long chained_txn;
 	/* Confidential charts this session opened by break-the-glass: their
 	 * clinical sections are open to it until sign-off. */
 	int nbtg;
@@ -61,17 +58,51 @@ status_t patient_locate(session_t *s, const char *key, int64_t *prow, char id[33
 int session_may_see(session_t *s, int64_t prow, int confidential);
 void session_broke_glass(session_t *s, int64_t prow);
 
-/* Before a search: make room in the search log, writing it out if it is
- * full. A failure means the search must not run (it could not be
- * audited). Call outside any transaction. */
-status_t session_search_room(session_t *s, msg_t *m);
+/* ---- the audit side journal (core/audit_journal.c) ----
+ *
+ * An action that changes nothing in the database (a sign-on, a search, a
+ * view, a sign-off, an idle lock, a refusal) records its audit event with
+ * audit_note: appended, durably, to the journal, whose lock is held only
+ * for that append. Every write transaction chains waiting events into the
+ * trail before its own entries (audit_append calls audit_chain), each
+ * event once: its id goes into audit_events in the same transaction as
+ * its trail entry, and the journal row is deleted only when a later chain
+ * step finds the id there. README "Many users at once" has the argument. */
 
-/* Note a search for the audit trail (see struct session); after
- * session_search_room. */
-void session_note_search(session_t *s, const char *what, int64_t tok);
+/* Record an event for session s (audit key held; outside or inside a
+ * transaction). STATUS_OK once it is durable in the journal. If it cannot
+ * be appended: with `keep`, the event is kept by the clinic and sent or
+ * chained later (an idle lock or a sign-off goes ahead whatever the disk
+ * says), and the failure is still returned; without it, nothing is kept
+ * and the caller must not go ahead (a search shows nothing). */
+status_t audit_note(session_t *s, const char *action, const char *target, const char *outcome,
+		    const char *detail, int keep, msg_t *m);
 
-/* Write the noted searches as one audit entry (inside a transaction). */
-status_t audit_flush_searches(session_t *s, msg_t *m);
+/* Inside a write transaction: chain the journal's waiting events (and
+ * the clinic's unsent ones, and the failed sign-ons in audit_pending)
+ * into the trail, once per transaction (later calls in the same one do
+ * nothing). Journal trouble leaves the events for a later step and is not
+ * an error here; a failure to write the trail is. */
+status_t audit_chain(session_t *s, msg_t *m);
+
+/* Chain everything waiting, in transactions of its own (audit verify,
+ * review, anchor). STATUS_OK when nothing is left waiting. */
+status_t audit_flush(session_t *s, msg_t *m);
+
+/* Append a filled row to the chain (seq, MAC and key version set here);
+ * detail is the plaintext, encrypted here. Inside a transaction. */
+status_t audit_chain_row(session_t *s, db_audit_row_t *r, const char *detail, msg_t *m);
+
+/* Check the MAC of every event still in the journal (read only): *ok and
+ * *bad counted. For audit verify when the events could not be chained. */
+status_t audit_journal_check(session_t *s, int64_t *ok, int64_t *bad, msg_t *m);
+
+/* Open / close the clinic's journal (clinic_open, clinic_close); a
+ * failure to open is kept in jr_why, not returned. */
+void audit_journal_open(clinic_t *c);
+void audit_journal_close(clinic_t *c);
+/* Send the clinic's unsent events to the journal. */
+status_t audit_resend(clinic_t *c, msg_t *m);
 
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
 void core_now(char buf[24]);
@@ -96,7 +127,7 @@ status_t users_set_credentials(clinic_t *c, db_user_t *u, const char *password,
 status_t audit_pending(clinic_t *c, const char *user_id, const char *user_name,
 		       const char *action, const char *outcome, msg_t *m);
 
-/* Chain all pending events (inside a transaction). */
+/* Chain all pending events (inside a transaction; audit_chain does). */
 status_t audit_drain_pending(session_t *s, msg_t *m);
 
 /* Publish the clin key's public sealing half (meta clin_seal_pk) if this

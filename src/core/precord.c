@@ -663,7 +663,7 @@ static void free_buckets(pbulk_t *b)
 	free(b);
 }
 
-status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m)
+status_t pbulk_commit_batch(pbulk_t *b, int64_t *count, msg_t *m)
 {
 	status_t ret;
 	char detail[256];
@@ -677,11 +677,35 @@ status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m)
 		ret = db_commit(db, m);
 	if (ret != STATUS_OK)
 		db_rollback(db);
-	db_bulk_mode(db, 0, m);
 	if (count)
 		*count = ret == STATUS_OK ? b->count : 0;
+	b->count = b->first_prow = b->last_prow = 0;
+	b->ntoks = 0;
+	return ret;
+}
+
+status_t pbulk_next_batch(pbulk_t *b, msg_t *m)
+{
+	db_t *db = b->s->c->db;
+	/* Whoever waits for the write lock goes first: the batches of an
+	 * import and other users' changes take turns. */
+	db_yield_to_writers(db, PBULK_YIELD_MS);
+	core_now(b->when);
+	return db_begin(db, m);
+}
+
+status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m)
+{
+	msg_t ignore;
+	status_t ret = pbulk_commit_batch(b, count, m);
+	db_bulk_mode(b->s->c->db, 0, ret == STATUS_OK ? m : &ignore);
 	free_buckets(b);
 	return ret;
+}
+
+void pbulk_end(pbulk_t *b)
+{
+	pbulk_abort(b); /* nothing is open after the last pbulk_commit_batch */
 }
 
 void pbulk_abort(pbulk_t *b)

@@ -5,6 +5,7 @@
 #define CHARTROOM_PRECORD_H
 
 #include "core/crypto.h"
+#include "core/import.h"
 #include "core/patient.h"
 #include "core/pindex.h"
 #include "db/db_patients.h"
@@ -43,6 +44,23 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 
 /* Write the tokens, audit, commit (or roll back on failure); frees b. */
 status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m);
+
+/* Patients per transaction of a long bulk load (imports, demo data):
+ * between batches the write lock is free for other users' changes, and
+ * an import records how far it got in each batch's transaction. */
+#define PBULK_BATCH_ROWS IMPORT_BATCH_ROWS
+/* The longest a bulk load waits between batches for writers in line. */
+#define PBULK_YIELD_MS 250
+
+/* For a load in batches: commit this batch as pbulk_commit does (tokens,
+ * its own audit entry, commit; *count its patients) but keep b, its
+ * page cache and MRN reservation; on failure it is rolled back and b can
+ * only be aborted. pbulk_next_batch lets any writer that waits go first,
+ * then begins the next batch's transaction. */
+status_t pbulk_commit_batch(pbulk_t *b, int64_t *count, msg_t *m);
+status_t pbulk_next_batch(pbulk_t *b, msg_t *m);
+/* After the last pbulk_commit_batch: free b. */
+void pbulk_end(pbulk_t *b);
 /* Roll back and free. NULL allowed. */
 void pbulk_abort(pbulk_t *b);
 

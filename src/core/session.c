@@ -67,6 +67,7 @@ status_t session_new_internal(clinic_t *c, const db_user_t *u, keyring_t *kr, se
 	s->role = perm_role_from_name(u->role);
 	s->kr = kr;
 	core_provenance(s->os_user, s->source);
+	crypto_random_id(s->sid);
 	*out = s;
 	return STATUS_OK;
 }
@@ -251,6 +252,122 @@ static const char *account_refusal(const db_user_t *u)
 	return u->disabled ? "disabled" : u->locked ? "locked" : NULL;
 }
 
+/* ---- signing on without the write lock --------------------------------
+ *
+ * Most sign-ons change nothing in the database: the account's keys are
+ * only read, and the event goes to the audit journal (audit_note). Only a
+ * sign-on that must write waits in line for the write lock: one that
+ * resets a lockout counter after failed attempts, takes keys granted by a
+ * role change, publishes the clinical sealing key, or cannot tell its
+ * failure count without chaining first (below). */
+
+static int count_grant(const db_wrap_t *g, void *arg)
+{
+	(void)g;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* The newest sign-on (or unlock) event of a user still in the journal. */
+typedef struct jlast {
+	int found;
+	char event_id[CRYPTO_ID_HEX + 1];
+	char ts[24];
+	char source[72];
+} jlast_t;
+
+static int take_newest(const db_jevent_t *e, void *arg)
+{
+	jlast_t *l = arg;
+	if (strcmp(e->outcome, "ok") != 0)
+		return 0;
+	l->found = 1;
+	snprintf(l->event_id, sizeof l->event_id, "%s", e->event_id);
+	snprintf(l->ts, sizeof l->ts, "%s", e->ts);
+	snprintf(l->source, sizeof l->source, "%s", e->source);
+	return 1;
+}
+
+/* In one read snapshot: the account as it is now (*now), the role's keys
+ * unwrapped into kr, and whether this sign-on can go without writing
+ * (*quick). When it can, info gets the banner: the last sign-on and the
+ * failures since it. Why that count is exact: failed sign-ons are written
+ * to audit_pending in the database, successful ones to the journal; each
+ * chain step (core/audit_journal.c) chains the journal before the pending
+ * table, under the journal's lock, so
+ *  - if the user's newest journal sign-on is not chained yet, every
+ *    failure after it is still pending: with none pending there are none
+ *    (with some, the order is unknown here: the write path chains first);
+ *  - otherwise the last sign-on is in the trail and every pending failure
+ *    came after it: the trail's count after it plus the pending ones.
+ * *refused: the account was disabled or locked meanwhile. */
+static status_t signon_read(clinic_t *c, const db_user_t *u, const secret_t *kek, keyring_t *kr,
+			    db_user_t *now, const char **refused, int *quick, login_info_t *info,
+			    msg_t *m)
+{
+	status_t ret;
+	jlast_t last;
+	struct unlock_ctx uc;
+	int reading = 0, grants = 0, chained = 0, failures = 0;
+	int64_t pending = 0;
+	char hex[80];
+	msg_t ignore;
+
+	*quick = 0;
+	*refused = NULL;
+	memset(&last, 0, sizeof last);
+	/* Without the journal the write path records the sign-on in the
+	 * trail itself. Read before the snapshot: an event it finds chained
+	 * here is chained in the snapshot too. */
+	if (!c->jr || db_journal_each(c->jr, u->id, "login", 1, take_newest, &last, &ignore) !=
+			      STATUS_OK)
+		return STATUS_OK;
+	if ((ret = db_read_begin(c->db, &reading, m)) != STATUS_OK)
+		return ret;
+	if ((ret = db_user_get_by_id(c->db, u->id, now, m)) != STATUS_OK)
+		goto cleanup;
+	if ((*refused = account_refusal(now)) != NULL)
+		goto cleanup;
+	if (memcmp(now->kdf_salt, u->kdf_salt, sizeof u->kdf_salt) != 0) {
+		ret = msg_fail(m, STATUS_CONFLICT,
+			       "The account was changed while you were signing on; try again.");
+		goto cleanup;
+	}
+	uc = (struct unlock_ctx){kek->bytes, u->id, kr,
+				 perm_role_domains(&c->cfg->perms, perm_role_from_name(now->role)),
+				 STATUS_OK, m};
+	if ((ret = db_wrap_each(c->db, u->id, unwrap_one, &uc, m)) == STATUS_OK)
+		ret = uc.ret;
+	if (ret == STATUS_OK)
+		ret = db_grant_each(c->db, u->id, count_grant, &grants, m);
+	if (ret == STATUS_OK && last.found)
+		ret = db_audit_event_seen(c->db, last.event_id, &chained, m);
+	if (ret == STATUS_OK)
+		ret = db_audit_pending_count(c->db, u->id, u->name, &pending, m);
+	if (ret == STATUS_OK && !(last.found && !chained))
+		ret = db_audit_failures_since_login(c->db, u->id, u->name, &failures, m);
+	if (ret != STATUS_OK)
+		goto cleanup;
+	if (now->failed_count > 0 || grants > 0 || (last.found && !chained && pending > 0))
+		goto cleanup; /* the write path */
+	if (keyring_has(kr, DOMAIN_CLIN) &&
+	    db_meta_get(c->db, "clin_seal_pk", hex, sizeof hex, &ignore) != STATUS_OK)
+		goto cleanup;
+	*quick = 1;
+	if (last.found && !chained) {
+		snprintf(info->last_login, sizeof info->last_login, "%s", last.ts);
+		snprintf(info->last_from, sizeof info->last_from, "%.63s", last.source);
+		info->failures_since = 0;
+	} else {
+		snprintf(info->last_login, sizeof info->last_login, "%s", now->last_login);
+		snprintf(info->last_from, sizeof info->last_from, "%s", now->last_from);
+		info->failures_since = failures + (int)pending;
+	}
+cleanup:
+	db_read_end(c->db, reading);
+	return ret;
+}
+
 status_t session_login(clinic_t *c, const char *name, const char *password, session_t **out,
 		       login_info_t *info, msg_t *m)
 {
@@ -308,6 +425,39 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 		goto cleanup;
 	}
 
+	{
+		int quick = 0;
+		char detail[96];
+		if ((ret = signon_read(c, &u, &kek, kr, &now, &refused, &quick, info, m)) !=
+		    STATUS_OK)
+			goto cleanup;
+		if (refused) {
+			pending_alone(c, u.id, u.name, "login_refused", refused);
+			ret = msg_fail(m, STATUS_AUTH, "%s", SESSION_SIGNON_FAILED);
+			goto cleanup;
+		}
+		if (quick) {
+			if (!keyring_has(kr, DOMAIN_AUDIT)) {
+				ret = msg_fail(m, STATUS_INTEGRITY,
+					       "Your account holds no audit key, so nothing you do "
+					       "could be recorded. Ask your administrator to reset "
+					       "your password.");
+				goto cleanup;
+			}
+			ret = session_new_internal(c, &now, kr, &s, m);
+			kr = NULL; /* taken, even on failure */
+			if (ret != STATUS_OK)
+				goto cleanup;
+			/* Durable in the journal before the session is handed out:
+			 * no sign-on without its audit event. */
+			snprintf(detail, sizeof detail, "role=%s failures_since=%d", now.role,
+				 info->failures_since);
+			ret = audit_note(s, "login", u.name, "ok", detail, 0, m);
+			goto cleanup;
+		}
+		keyring_wipe(kr); /* loaded again below, with the grants */
+	}
+
 	/* Everything from here to the commit is one transaction: the account
 	 * read again (an administrator or another sign-on may have changed it
 	 * during the key derivation), the grants converted, pending events
@@ -337,15 +487,19 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 			       "recorded. Ask your administrator to reset your password.");
 		goto cleanup;
 	}
-	snprintf(info->last_login, sizeof info->last_login, "%s", now.last_login);
-	snprintf(info->last_from, sizeof info->last_from, "%s", now.last_from);
 	ret = session_new_internal(c, &now, kr, &s, m);
 	kr = NULL; /* taken, even on failure */
 	if (ret != STATUS_OK)
 		goto cleanup;
 	core_now(when);
-	if ((ret = audit_drain_pending(s, m)) != STATUS_OK)
+	/* The journal (earlier sign-ons among it) and the pending failures
+	 * into the trail first; the account's last sign-on is read after. */
+	if ((ret = audit_chain(s, m)) != STATUS_OK)
 		goto cleanup;
+	if ((ret = db_user_get_by_id(c->db, u.id, &now, m)) != STATUS_OK)
+		goto cleanup;
+	snprintf(info->last_login, sizeof info->last_login, "%s", now.last_login);
+	snprintf(info->last_from, sizeof info->last_from, "%s", now.last_from);
 	/* The banner's count comes from the trail, not users.failed_count
 	 * (the lockout counter, which an unlock resets): every wrong password,
 	 * refusal of the locked or disabled account and wrong password at the
@@ -386,18 +540,14 @@ cleanup:
 	return STATUS_OK;
 }
 
+/* An event of the session's own (a lock, a sign-off, a refusal), in the
+ * audit journal: no write lock needed. The action goes ahead whatever
+ * the disk says; an event that cannot be written now is kept and written
+ * later (audit_note's keep). */
 static status_t audit_alone(session_t *s, const char *action, const char *outcome,
 			    const char *detail, msg_t *m)
 {
-	status_t ret = db_begin(s->c->db, m);
-	if (ret != STATUS_OK)
-		return ret;
-	ret = audit_append(s, action, s->user.name, outcome, detail, m);
-	if (ret == STATUS_OK)
-		ret = db_commit(s->c->db, m);
-	if (ret != STATUS_OK)
-		db_rollback(s->c->db);
-	return ret;
+	return audit_note(s, action, s->user.name, outcome, detail, 1, m);
 }
 
 status_t session_lock(session_t *s, msg_t *m)
@@ -450,6 +600,39 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 		ret = msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
 		goto cleanup;
 	}
+	/* As at sign-on: without a lockout counter to reset or granted keys
+	 * to take, unlocking only reads, and its event goes to the journal. */
+	if (u.failed_count == 0) {
+		int grants = 0, reading = 0;
+		struct unlock_ctx uc = {kek.bytes, u.id, kr,
+					perm_role_domains(&s->c->cfg->perms, perm_role_from_name(u.role)),
+					STATUS_OK, m};
+		if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
+			goto cleanup;
+		if ((ret = db_grant_each(s->c->db, u.id, count_grant, &grants, m)) == STATUS_OK &&
+		    grants == 0 && (ret = db_wrap_each(s->c->db, u.id, unwrap_one, &uc, m)) == STATUS_OK)
+			ret = uc.ret;
+		db_read_end(s->c->db, reading);
+		if (ret != STATUS_OK)
+			goto cleanup;
+		if (grants == 0) {
+			keyring_t *old = s->kr;
+			s->kr = kr;
+			kr = NULL;
+			s->locked = 0;
+			s->role = perm_role_from_name(u.role);
+			snprintf(s->user.role, sizeof s->user.role, "%s", u.role);
+			ret = audit_note(s, "unlock", s->user.name, "ok", NULL, 0, m);
+			if (ret != STATUS_OK) {
+				/* Not recorded: not unlocked. */
+				keyring_wipe(s->kr);
+				s->locked = 1;
+			}
+			keyring_free(old);
+			goto cleanup;
+		}
+		keyring_wipe(kr);
+	}
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		goto cleanup;
 	in_tx = 1;
@@ -461,7 +644,7 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 	s->locked = 0;
 	s->role = perm_role_from_name(u.role); /* the role may have changed */
 	snprintf(s->user.role, sizeof s->user.role, "%s", u.role);
-	ret = audit_drain_pending(s, m);
+	ret = audit_chain(s, m);
 	/* Resets the lockout counter; last_login stays that of the sign-on. */
 	if (ret == STATUS_OK)
 		ret = db_user_login_ok(s->c->db, u.id, u.last_login[0] ? u.last_login : "",
@@ -479,57 +662,13 @@ cleanup:
 	return ret;
 }
 
-/* Write the noted searches in a transaction of their own; without waiting
- * for another writer when `wait` is 0. */
-static status_t write_searches(session_t *s, int wait, msg_t *m)
-{
-	status_t ret;
-	if (s->nsearch == 0)
-		return STATUS_OK;
-	ret = wait ? db_begin(s->c->db, m) : db_begin_nowait(s->c->db, m);
-	if (ret != STATUS_OK)
-		return ret;
-	if ((ret = audit_flush_searches(s, m)) == STATUS_OK)
-		ret = db_commit(s->c->db, m);
-	if (ret != STATUS_OK)
-		db_rollback(s->c->db);
-	return ret;
-}
-
-status_t session_search_room(session_t *s, msg_t *m)
-{
-	msg_t why;
-	/* A locked session's search is refused by its permission check. */
-	if (s->locked || s->nsearch == 0)
-		return STATUS_OK;
-	/* Full, or the oldest has waited long enough (no screen is pausing
-	 * to write them: a script, a long lookup session). */
-	if (s->nsearch < SESSION_SEARCH_LOG &&
-	    time(NULL) - s->search_since < SESSION_SEARCH_WAIT)
-		return STATUS_OK;
-	if (write_searches(s, 1, &why) != STATUS_OK)
-		return msg_fail(m, STATUS_DB,
-				"Searching is paused: the audit trail could not be written (%s).",
-				why.text);
-	return STATUS_OK;
-}
-
-void session_note_search(session_t *s, const char *what, int64_t tok)
-{
-	if (s->nsearch == SESSION_SEARCH_LOG)
-		return; /* not reached: session_search_room made room first */
-	if (s->nsearch == 0)
-		s->search_since = time(NULL);
-	snprintf(s->searches[s->nsearch].what, sizeof s->searches[0].what, "%s", what);
-	s->searches[s->nsearch].tok = tok;
-	s->nsearch++;
-}
-
 status_t session_idle(session_t *s, msg_t *m)
 {
-	if (!s || s->locked)
+	/* Searches are in the journal already; what may wait is an event this
+	 * process could not write when it happened. */
+	if (!s)
 		return STATUS_OK;
-	return write_searches(s, 0, m);
+	return audit_resend(s->c, m);
 }
 
 int session_may_see(session_t *s, int64_t prow, int confidential)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/embedded.h"
@@ -16,9 +17,14 @@
 status_t db_fail(db_t *db, int rc, const char *what, msg_t *m)
 {
 	int prim = rc & 0xff;
+	/* Reached only after waiting in line for the whole busy timeout
+	 * (minutes by default): say how long, and that nothing was saved. */
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
 		return msg_fail(m, STATUS_BUSY,
-				"The database is busy %s; another user is saving. Try again.", what);
+				"Gave up %s after waiting %d s for another user's change to "
+				"finish; nothing was saved. Try again, or ask your administrator "
+				"what is holding the database.",
+				what, db ? (db->busy_ms + 999) / 1000 : 0);
 	if (prim == SQLITE_CONSTRAINT)
 		return msg_fail(m, STATUS_EXISTS, "Could not complete %s: %s.", what,
 				db && db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
@@ -216,6 +222,8 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 		goto cleanup;
 
 	db = calloc(1, sizeof *db);
+	if (db)
+		db->wait.lock_fd = -1;
 	if (!db || !(db->path = strdup(path))) {
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory opening the database.");
 		goto cleanup;
@@ -236,7 +244,11 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 	}
 	sqlite3_extended_result_codes(db->conn, 1);
 	db->busy_ms = busy_timeout_ms;
-	if ((rc = sqlite3_busy_timeout(db->conn, busy_timeout_ms)) != SQLITE_OK) {
+	db->wait.limit_ms = busy_timeout_ms;
+	/* Kept open until after sqlite3_close: closing a descriptor of the
+	 * file would drop SQLite's own (process-wide) locks on it. */
+	db->wait.lock_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if ((rc = sqlite3_busy_handler(db->conn, db_busy_wait, &db->wait)) != SQLITE_OK) {
 		ret = db_fail(db, rc, "setting the busy timeout", m);
 		goto cleanup;
 	}
@@ -337,28 +349,115 @@ void db_close(db_t *db)
 		if (raised)
 			privsep_lower();
 	}
+	if (db->wait.lock_fd >= 0)
+		close(db->wait.lock_fd);
 	free(db->path);
 	free(db);
 }
 
 status_t db_begin(db_t *db, msg_t *m)
 {
-	return db_exec(db, "BEGIN IMMEDIATE", "starting a change", m);
+	status_t ret;
+	/* A wait for the write lock is announced (db_yield_to_writers). */
+	db->wait.announce = 1;
+	ret = db_exec(db, "BEGIN IMMEDIATE", "starting a change", m);
+	db->wait.announce = 0;
+	db_wait_over(&db->wait);
+	if (ret == STATUS_OK)
+		db->txn_serial++;
+	return ret;
 }
 
-status_t db_begin_nowait(db_t *db, msg_t *m)
+/* ---- waiting in line ---------------------------------------------------- */
+
+/* A byte of the database file that SQLite never locks (its lock bytes are
+ * the 512 from 0x40000000, and in WAL mode the -shm file's): a
+ * connection waiting in db_begin holds a shared open-file-description
+ * lock on it, which a long writer sees between batches. */
+#define DB_WAITING_BYTE (0x40000000LL + 4096)
+
+static long long mono_ms(void)
 {
-	status_t ret;
-	int rc = sqlite3_busy_timeout(db->conn, 0);
-	if (rc != SQLITE_OK)
-		return db_fail(db, rc, "starting a change", m);
-	ret = db_begin(db, m);
-	rc = sqlite3_busy_timeout(db->conn, db->busy_ms);
-	if (rc != SQLITE_OK && ret == STATUS_OK) {
-		db_rollback(db);
-		ret = db_fail(db, rc, "starting a change", m);
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int waiting_lock(int fd, short type, int cmd)
+{
+	struct flock fl;
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = DB_WAITING_BYTE;
+	fl.l_len = 1;
+	if (fcntl(fd, cmd, &fl) != 0)
+		return -1;
+	return cmd == F_OFD_GETLK ? fl.l_type != F_UNLCK : 0;
+}
+
+int db_busy_wait(void *arg, int count)
+{
+	/* Short sleeps: a waiter must notice a free lock within the gap a long
+	 * writer leaves between batches. Polling every few milliseconds costs
+	 * a system call each time, nothing more. */
+	static const int delay_ms[] = {1, 1, 2, 2, 3, 5};
+	db_waiter_t *w = arg;
+	long long now = mono_ms(), waited;
+	struct timespec ts;
+	int d;
+	if (count == 0) {
+		w->start_ms = now;
+		if (w->announce && !w->announced && w->lock_fd >= 0 &&
+		    waiting_lock(w->lock_fd, F_RDLCK, F_OFD_SETLK) == 0)
+			w->announced = 1;
 	}
-	return ret;
+	waited = now - w->start_ms;
+	if (waited >= w->limit_ms)
+		return 0;
+	if (w->fn && waited >= DB_WAIT_NOTICE_MS && waited / 1000 != w->noticed_s) {
+		w->noticed_s = (int)(waited / 1000);
+		w->fn(w->arg, w->noticed_s);
+	}
+	d = count < (int)(sizeof delay_ms / sizeof delay_ms[0]) ? delay_ms[count] : 5;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)d * 1000000L;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+void db_wait_over(db_waiter_t *w)
+{
+	if (w->announced) {
+		waiting_lock(w->lock_fd, F_UNLCK, F_OFD_SETLK);
+		w->announced = 0;
+	}
+	if (w->noticed_s) {
+		w->noticed_s = 0;
+		if (w->fn)
+			w->fn(w->arg, 0);
+	}
+}
+
+void db_set_wait_notice(db_t *db, db_wait_fn fn, void *arg)
+{
+	db->wait.fn = fn;
+	db->wait.arg = arg;
+}
+
+unsigned long db_txn_serial(const db_t *db)
+{
+	return db->txn_serial;
+}
+
+void db_yield_to_writers(db_t *db, int max_ms)
+{
+	long long until = mono_ms() + max_ms;
+	struct timespec ts = {0, 1000000L};
+	if (db->wait.lock_fd < 0)
+		return;
+	while (waiting_lock(db->wait.lock_fd, F_WRLCK, F_OFD_GETLK) == 1 && mono_ms() < until)
+		nanosleep(&ts, NULL);
 }
 
 status_t db_commit(db_t *db, msg_t *m)

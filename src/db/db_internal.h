@@ -9,10 +9,32 @@
 
 #define DB_STMT_CACHE 64
 
+/* How a connection waits for another's write lock (db_busy_wait): in line,
+ * up to limit_ms, telling the user after a few seconds; a waiting
+ * db_begin announces itself on the database file (db_yield_to_writers). */
+typedef struct db_waiter {
+	int limit_ms;
+	db_wait_fn fn; /* NULL: wait silently */
+	void *arg;
+	long long start_ms;
+	int noticed_s;  /* seconds last told to fn; 0: nothing told */
+	int announce;   /* a db_begin is waiting: take the waiting lock */
+	int announced;  /* it is taken */
+	int lock_fd;    /* the database file, for the waiting lock; -1 none */
+} db_waiter_t;
+
+/* The busy handler of every Chartroom connection (arg: a db_waiter_t). */
+int db_busy_wait(void *arg, int count);
+/* After a statement that may have waited: tell fn the wait is over and
+ * drop the waiting lock. */
+void db_wait_over(db_waiter_t *w);
+
 struct db {
 	sqlite3 *conn;
 	char *path;
 	int busy_ms; /* the busy timeout it was opened with */
+	db_waiter_t wait;
+	unsigned long txn_serial; /* db_begin calls so far */
 	/* Prepared statements kept for hot paths (search, bulk import),
 	 * keyed by the address of their SQL string literal. */
 	struct {

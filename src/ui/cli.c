@@ -195,6 +195,20 @@ static const char *acting_user(const cli_t *c)
 }
 
 /* Open the database and sign on as the acting user. */
+/* A change waiting in line for another user's: said on a terminal after
+ * a few seconds (never an error), and cleared when it goes through. */
+static void cli_wait_notice(void *arg, int seconds)
+{
+	(void)arg;
+	if (!isatty(STDERR_FILENO))
+		return;
+	if (seconds)
+		fprintf(stderr, "\rWaiting for another user's change to finish (%d s)...", seconds);
+	else
+		fprintf(stderr, "\r%60s\r", "");
+	fflush(stderr);
+}
+
 status_t cli_sign_on(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m)
 {
 	status_t ret;
@@ -206,6 +220,7 @@ status_t cli_sign_on(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m)
 	*s = NULL;
 	if ((ret = clinic_open(c->g->db_path, c->cfg, clinic, m)) != STATUS_OK)
 		return ret;
+	clinic_set_wait_notice(*clinic, cli_wait_notice, NULL);
 	if (!(pw = crypto_secure_text(PW_MAX))) {
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
 		goto cleanup;
@@ -225,7 +240,12 @@ cleanup:
 
 void cli_sign_off(clinic_t *clinic, session_t *s)
 {
+	msg_t m;
 	session_logout(s);
+	/* A sign-off the disk refused is written now if it can be; if not,
+	 * the user is told (it is the only copy). */
+	if (clinic && clinic_flush_audit(clinic, &m) != STATUS_OK)
+		fprintf(stderr, "chartroom: %s\n", m.text);
 	clinic_close(clinic);
 }
 
@@ -917,6 +937,22 @@ static void report_bad_row(long line, const char *reason, void *arg)
 	fprintf(stderr, "line %ld: %s\n", line, reason);
 }
 
+static void report_import_start(const import_report_t *rep, void *arg)
+{
+	(void)arg;
+	/* First, before any patient is saved: what to quote to resume. */
+	fprintf(stderr, "Import ID: %lld (%lld patients", (long long)rep->import_id,
+		(long long)rep->total);
+	if (rep->already)
+		fprintf(stderr, "; finished earlier)\n");
+	else if (rep->resumed_from)
+		fprintf(stderr, "; resuming after %lld saved by an earlier run)\n",
+			(long long)rep->resumed_from);
+	else
+		fprintf(stderr, ")\n");
+	fflush(stderr);
+}
+
 static int cmd_import(cli_t *c)
 {
 	static const char usage[] = "[--user ACTOR] import patients FILE.csv [--skip-bad]";
@@ -935,8 +971,12 @@ static int cmd_import(cli_t *c)
 		       "columns (the field names of 'patient add -h', plus confidential=yes|no)\n"
 		       "or Synthea's patients.csv. Every row is checked first and each bad row is\n"
 		       "reported with its line number; without --skip-bad nothing is imported when\n"
-		       "any row is bad. MRNs are assigned by Chartroom.\n",
-		       usage);
+		       "any row is bad. MRNs are assigned by Chartroom.\n\n"
+		       "The import's ID is printed first. Patients are saved in batches of %d,\n"
+		       "others' work going on between them; if the import stops (a crash, kill),\n"
+		       "run the same command again: it resumes after the last saved batch. A file\n"
+		       "imported completely before is not imported twice.\n",
+		       usage, IMPORT_BATCH_ROWS);
 		return 0;
 	}
 	for (int i = 1; i < c->argc; i++)
@@ -951,7 +991,7 @@ static int cmd_import(cli_t *c)
 		return cli_usage_error(usage, NULL);
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
 		return cli_fail(st, m.text);
-	st = import_patients(s, pos[1], skip, &rep, report_bad_row, NULL, &m);
+	st = import_patients(s, pos[1], skip, &rep, report_bad_row, report_import_start, NULL, &m);
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
