@@ -19,8 +19,9 @@
  * long backlog (hours of reading with no write) chains it in pieces. */
 #define CHAIN_STEP 1024
 /* Searches of one session chained as one trail entry, at most this much
- * detail (kind:token pairs; the encrypted detail must fit the row). */
-#define SEARCH_GROUP_BYTES 3000
+ * detail (kind:token pairs, 20 to 32 bytes each): what a reviewer's
+ * listing shows whole (audit_entry_t). */
+#define SEARCH_GROUP_BYTES (sizeof(((audit_entry_t *)0)->detail) - 1)
 
 static const char JTABLE[] = "audit_journal";
 

@@ -429,10 +429,10 @@ status_t import_patients(session_t *s, const char *path, int skip_bad, import_re
 	}
 	pbulk_end(bulk);
 	bulk = NULL;
-	msg_set(m, "Imported %ld patient%s (import %lld%s)%s%s.", rep->imported,
-			rep->imported == 1 ? "" : "s", (long long)imp.id,
-			rep->resumed_from ? ", resumed" : "", rep->bad ? " (bad rows skipped)" : "",
-			rep->ssn_dropped ? "; Synthea test SSNs left blank" : "");
+	msg_set(m, "Imported %ld patient%s (import %lld%s%s)%s.", rep->imported,
+		rep->imported == 1 ? "" : "s", (long long)imp.id,
+		rep->resumed_from ? "; resumed" : "", rep->bad ? "; bad rows skipped" : "",
+		rep->ssn_dropped ? "; Synthea test SSNs left blank" : "");
 cleanup:
 	pbulk_abort(bulk);
 	if (p) {

@@ -85,10 +85,6 @@ status_t audit_note(session_t *s, const char *action, const char *target, const 
  * an error here; a failure to write the trail is. */
 status_t audit_chain(session_t *s, msg_t *m);
 
-/* Chain everything waiting, in transactions of its own (audit verify,
- * review, anchor). STATUS_OK when nothing is left waiting. */
-status_t audit_flush(session_t *s, msg_t *m);
-
 /* Append a filled row to the chain (seq, MAC and key version set here);
  * detail is the plaintext, encrypted here. Inside a transaction. */
 status_t audit_chain_row(session_t *s, db_audit_row_t *r, const char *detail, msg_t *m);

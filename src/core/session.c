@@ -291,15 +291,18 @@ static int take_newest(const db_jevent_t *e, void *arg)
 /* In one read snapshot: the account as it is now (*now), the role's keys
  * unwrapped into kr, and whether this sign-on can go without writing
  * (*quick). When it can, info gets the banner: the last sign-on and the
- * failures since it. Why that count is exact: failed sign-ons are written
- * to audit_pending in the database, successful ones to the journal; each
- * chain step (core/audit_journal.c) chains the journal before the pending
- * table, under the journal's lock, so
- *  - if the user's newest journal sign-on is not chained yet, every
- *    failure after it is still pending: with none pending there are none
- *    (with some, the order is unknown here: the write path chains first);
- *  - otherwise the last sign-on is in the trail and every pending failure
- *    came after it: the trail's count after it plus the pending ones.
+ * failures since it. It cannot when the user has failed sign-ons waiting
+ * in audit_pending (the write path chains them first, in order). Why the
+ * count is then exact: failed sign-ons are written to audit_pending, in
+ * the database; successful ones to the journal. Each chain step
+ * (core/audit_journal.c) reads the journal under its lock, then the
+ * pending table, and chains the journal first. A failure that came after
+ * a journal sign-on was committed after it, so any step that chained the
+ * failure chained the sign-on too, before it. Hence:
+ *  - if the user's newest journal sign-on is not chained yet, no failure
+ *    after it is chained, and none is pending: there are none;
+ *  - otherwise the last sign-on is in the trail, and so is every failure
+ *    since it: the trail's count after it.
  * *refused: the account was disabled or locked meanwhile. */
 static status_t signon_read(clinic_t *c, const db_user_t *u, const secret_t *kek, keyring_t *kr,
 			    db_user_t *now, const char **refused, int *quick, login_info_t *info,
@@ -348,7 +351,7 @@ static status_t signon_read(clinic_t *c, const db_user_t *u, const secret_t *kek
 		ret = db_audit_failures_since_login(c->db, u->id, u->name, &failures, m);
 	if (ret != STATUS_OK)
 		goto cleanup;
-	if (now->failed_count > 0 || grants > 0 || (last.found && !chained && pending > 0))
+	if (now->failed_count > 0 || grants > 0 || pending > 0)
 		goto cleanup; /* the write path */
 	if (keyring_has(kr, DOMAIN_CLIN) &&
 	    db_meta_get(c->db, "clin_seal_pk", hex, sizeof hex, &ignore) != STATUS_OK)
@@ -361,7 +364,7 @@ static status_t signon_read(clinic_t *c, const db_user_t *u, const secret_t *kek
 	} else {
 		snprintf(info->last_login, sizeof info->last_login, "%s", now->last_login);
 		snprintf(info->last_from, sizeof info->last_from, "%s", now->last_from);
-		info->failures_since = failures + (int)pending;
+		info->failures_since = failures;
 	}
 cleanup:
 	db_read_end(c->db, reading);

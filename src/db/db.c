@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -159,6 +160,23 @@ status_t db_migrate_to(db_t *db, int target, msg_t *m)
 	return STATUS_OK;
 }
 
+/* The directory holding path, opened for the waiting lock (-1 if not). */
+static int open_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	if (!slash)
+		return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (n == 0)
+		n = 1; /* "/file" */
+	if (n >= sizeof dir)
+		return -1;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 /* In a shared install the whole of db_open runs with the chartroom group
  * (base/privsep.h): the path check inside the data directory, the create,
  * sqlite3_open_v2, and the first reads and the journal-mode switch, which
@@ -245,9 +263,7 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 	sqlite3_extended_result_codes(db->conn, 1);
 	db->busy_ms = busy_timeout_ms;
 	db->wait.limit_ms = busy_timeout_ms;
-	/* Kept open until after sqlite3_close: closing a descriptor of the
-	 * file would drop SQLite's own (process-wide) locks on it. */
-	db->wait.lock_fd = open(path, O_RDONLY | O_CLOEXEC);
+	db->wait.lock_fd = open_dir_of(path);
 	if ((rc = sqlite3_busy_handler(db->conn, db_busy_wait, &db->wait)) != SQLITE_OK) {
 		ret = db_fail(db, rc, "setting the busy timeout", m);
 		goto cleanup;
@@ -370,30 +386,16 @@ status_t db_begin(db_t *db, msg_t *m)
 
 /* ---- waiting in line ---------------------------------------------------- */
 
-/* A byte of the database file that SQLite never locks (its lock bytes are
- * the 512 from 0x40000000, and in WAL mode the -shm file's): a
- * connection waiting in db_begin holds a shared open-file-description
- * lock on it, which a long writer sees between batches. */
-#define DB_WAITING_BYTE (0x40000000LL + 4096)
-
+/* A connection waiting in db_begin holds a shared flock on the database's
+ * directory (its own open description of it), which a long writer tests
+ * between batches (db_yield_to_writers). Not a lock on the database file:
+ * SQLite never flocks directories, and closing a descriptor of the
+ * database file itself would drop this process's POSIX locks on it. */
 static long long mono_ms(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static int waiting_lock(int fd, short type, int cmd)
-{
-	struct flock fl;
-	memset(&fl, 0, sizeof fl);
-	fl.l_type = type;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = DB_WAITING_BYTE;
-	fl.l_len = 1;
-	if (fcntl(fd, cmd, &fl) != 0)
-		return -1;
-	return cmd == F_OFD_GETLK ? fl.l_type != F_UNLCK : 0;
 }
 
 int db_busy_wait(void *arg, int count)
@@ -406,12 +408,12 @@ int db_busy_wait(void *arg, int count)
 	long long now = mono_ms(), waited;
 	struct timespec ts;
 	int d;
-	if (count == 0) {
+	if (count == 0)
 		w->start_ms = now;
-		if (w->announce && !w->announced && w->lock_fd >= 0 &&
-		    waiting_lock(w->lock_fd, F_RDLCK, F_OFD_SETLK) == 0)
-			w->announced = 1;
-	}
+	/* Tried at each call: it can miss while a long writer is testing. */
+	if (w->announce && !w->announced && w->lock_fd >= 0 &&
+	    flock(w->lock_fd, LOCK_SH | LOCK_NB) == 0)
+		w->announced = 1;
 	waited = now - w->start_ms;
 	if (waited >= w->limit_ms)
 		return 0;
@@ -429,7 +431,7 @@ int db_busy_wait(void *arg, int count)
 void db_wait_over(db_waiter_t *w)
 {
 	if (w->announced) {
-		waiting_lock(w->lock_fd, F_UNLCK, F_OFD_SETLK);
+		flock(w->lock_fd, LOCK_UN);
 		w->announced = 0;
 	}
 	if (w->noticed_s) {
@@ -456,8 +458,14 @@ void db_yield_to_writers(db_t *db, int max_ms)
 	struct timespec ts = {0, 1000000L};
 	if (db->wait.lock_fd < 0)
 		return;
-	while (waiting_lock(db->wait.lock_fd, F_WRLCK, F_OFD_GETLK) == 1 && mono_ms() < until)
+	/* Nobody holds the shared lock when the exclusive one is granted. */
+	while (mono_ms() < until) {
+		if (flock(db->wait.lock_fd, LOCK_EX | LOCK_NB) == 0) {
+			flock(db->wait.lock_fd, LOCK_UN);
+			return;
+		}
 		nanosleep(&ts, NULL);
+	}
 }
 
 status_t db_commit(db_t *db, msg_t *m)

@@ -11,7 +11,8 @@
 
 /* How a connection waits for another's write lock (db_busy_wait): in line,
  * up to limit_ms, telling the user after a few seconds; a waiting
- * db_begin announces itself on the database file (db_yield_to_writers). */
+ * db_begin announces itself (a shared flock on the database's directory)
+ * so a long writer lets it go first (db_yield_to_writers). */
 typedef struct db_waiter {
 	int limit_ms;
 	db_wait_fn fn; /* NULL: wait silently */
@@ -20,7 +21,7 @@ typedef struct db_waiter {
 	int noticed_s;  /* seconds last told to fn; 0: nothing told */
 	int announce;   /* a db_begin is waiting: take the waiting lock */
 	int announced;  /* it is taken */
-	int lock_fd;    /* the database file, for the waiting lock; -1 none */
+	int lock_fd;    /* the database's directory, for that lock; -1 none */
 } db_waiter_t;
 
 /* The busy handler of every Chartroom connection (arg: a db_waiter_t). */

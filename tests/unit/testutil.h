@@ -337,18 +337,56 @@ static inline void tu_register(session_t *s, patient_t *p, int anyway)
 }
 
 /* Audit rows with this action (and, unless NULL, this user name), counted
- * with plain SQL on the file (action and user name are stored clear). */
+ * with plain SQL on the file (action and user name are stored clear): the
+ * trail's entries plus the events waiting to be chained, failed sign-ons
+ * in audit_pending and the rest in the audit journal (PATH-events). A chained search entry may hold
+ * several searches; each search waiting in the journal counts one. */
 static inline int64_t tu_audit_count(const char *path, const char *action, const char *user)
 {
-	char sql[256];
+	char sql[1024], attach[PATH_MAX + 64];
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+	int journal;
+	struct stat sb;
+	snprintf(attach, sizeof attach, "%s-events", path);
+	journal = stat(attach, &sb) == 0;
+	snprintf(attach, sizeof attach, "ATTACH '%s-events' AS j", path);
+	snprintf(sql, sizeof sql,
+		 "SELECT (SELECT count(*) FROM audit WHERE action = ?1 AND "
+		 "(?2 IS NULL OR user_name = ?2)) + (SELECT count(*) FROM audit_pending WHERE "
+		 "action = ?1 AND (?2 IS NULL OR user_name = ?2))%s",
+		 journal ? " + (SELECT count(*) FROM j.events e WHERE action = ?1 AND "
+			   "(?2 IS NULL OR user_name = ?2) AND NOT EXISTS (SELECT 1 FROM "
+			   "audit_events a WHERE a.event_id = e.event_id))"
+			 : "");
+	db = tu_sql_open(path);
+	if (journal && sqlite3_exec(db, attach, NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		fail_msg("cannot attach the audit journal of %s", path);
+	}
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		fail_msg("SQL prepare failed: %s", sql);
+	}
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_TRANSIENT);
 	if (user)
-		snprintf(sql, sizeof sql,
-			 "SELECT count(*) FROM audit WHERE action = '%s' AND user_name = '%s'",
-			 action, user);
-	else
-		snprintf(sql, sizeof sql, "SELECT count(*) FROM audit WHERE action = '%s'",
-			 action);
-	return tu_sql_int(path, sql);
+		sqlite3_bind_text(st, 2, user, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Everything waiting in the audit journal chained into the trail (as the
+ * next change would), through session s. */
+static inline void tu_audit_flush(session_t *s)
+{
+	msg_t m;
+	status_t st = audit_flush(s, &m);
+	if (st != STATUS_OK)
+		fail_msg("audit_flush: %s", m.text);
 }
 
 /* What tu_audit_find collects. */
