@@ -1,0 +1,496 @@
+/* test_avail.c - many users at once (README "Many users at once"): reads
+ * never wait for a writer (sign-on, search, a chart section, sign-off
+ * while another connection holds the write lock), their audit events are
+ * chained into the trail exactly once, and every action is recorded
+ * exactly once even when the writes around it fail (issue 15 item 6).
+ *
+ * Write failures are injected below SQLite: a VFS of this test's own,
+ * registered as the default, passes every call to the real one but makes
+ * writes, syncs and truncations of the audit journal (PATH-events*) or of
+ * the clinic database (the rest) fail with SQLITE_IOERR while armed. */
+#include "testutil.h"
+
+#include <inttypes.h>
+
+#include "core/clinical.h"
+#include "core/internal.h"
+#include "core/patient_search.h"
+
+#define FD_PW "front desk password for avail"
+#define NURSE_PW "nurse password for avail tests"
+
+/* ---- the failing VFS ---------------------------------------------------- */
+
+enum { F_OTHER, F_JOURNAL, F_MAIN };
+static int fail_journal, fail_main; /* armed */
+static int failures;                /* writes refused so far */
+static sqlite3_vfs *real_vfs;
+
+typedef struct shim_file {
+	sqlite3_file base;
+	int kind;
+	sqlite3_file *real; /* follows this struct in the same allocation */
+} shim_file_t;
+
+static int armed(const shim_file_t *f)
+{
+	if ((f->kind == F_JOURNAL && fail_journal) || (f->kind == F_MAIN && fail_main)) {
+		failures++;
+		return 1;
+	}
+	return 0;
+}
+
+#define REAL(f) (((shim_file_t *)(f))->real)
+static int s_close(sqlite3_file *f)
+{
+	int rc = REAL(f)->pMethods ? REAL(f)->pMethods->xClose(REAL(f)) : SQLITE_OK;
+	return rc;
+}
+static int s_read(sqlite3_file *f, void *b, int n, sqlite3_int64 o)
+{
+	return REAL(f)->pMethods->xRead(REAL(f), b, n, o);
+}
+static int s_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 o)
+{
+	if (armed((shim_file_t *)f))
+		return SQLITE_IOERR_WRITE;
+	return REAL(f)->pMethods->xWrite(REAL(f), b, n, o);
+}
+static int s_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	if (armed((shim_file_t *)f))
+		return SQLITE_IOERR_TRUNCATE;
+	return REAL(f)->pMethods->xTruncate(REAL(f), size);
+}
+static int s_sync(sqlite3_file *f, int flags)
+{
+	if (armed((shim_file_t *)f))
+		return SQLITE_IOERR_FSYNC;
+	return REAL(f)->pMethods->xSync(REAL(f), flags);
+}
+static int s_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	return REAL(f)->pMethods->xFileSize(REAL(f), size);
+}
+static int s_lock(sqlite3_file *f, int l)
+{
+	return REAL(f)->pMethods->xLock(REAL(f), l);
+}
+static int s_unlock(sqlite3_file *f, int l)
+{
+	return REAL(f)->pMethods->xUnlock(REAL(f), l);
+}
+static int s_check(sqlite3_file *f, int *out)
+{
+	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
+}
+static int s_fcntl(sqlite3_file *f, int op, void *arg)
+{
+	return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
+}
+static int s_sector(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xSectorSize(REAL(f));
+}
+static int s_devchar(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
+}
+static int s_shmmap(sqlite3_file *f, int pg, int sz, int extend, void volatile **pp)
+{
+	return REAL(f)->pMethods->xShmMap(REAL(f), pg, sz, extend, pp);
+}
+static int s_shmlock(sqlite3_file *f, int offset, int n, int flags)
+{
+	return REAL(f)->pMethods->xShmLock(REAL(f), offset, n, flags);
+}
+static void s_shmbarrier(sqlite3_file *f)
+{
+	REAL(f)->pMethods->xShmBarrier(REAL(f));
+}
+static int s_shmunmap(sqlite3_file *f, int del)
+{
+	return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
+}
+static int s_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **pp)
+{
+	return REAL(f)->pMethods->xFetch(REAL(f), o, n, pp);
+}
+static int s_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p)
+{
+	return REAL(f)->pMethods->xUnfetch(REAL(f), o, p);
+}
+
+static const sqlite3_io_methods shim_io = {
+	3,	  s_close,  s_read,	s_write,     s_truncate, s_sync,	 s_size,
+	s_lock,	  s_unlock, s_check,	s_fcntl,     s_sector,	 s_devchar, s_shmmap,
+	s_shmlock, s_shmbarrier, s_shmunmap, s_fetch, s_unfetch,
+};
+
+static int s_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *out)
+{
+	shim_file_t *f = (shim_file_t *)file;
+	int rc;
+	(void)vfs;
+	f->real = (sqlite3_file *)(f + 1);
+	f->kind = !name ? F_OTHER : strstr(name, "-events") ? F_JOURNAL : F_MAIN;
+	rc = real_vfs->xOpen(real_vfs, name, f->real, flags, out);
+	f->base.pMethods = f->real->pMethods ? &shim_io : NULL;
+	return rc;
+}
+
+static sqlite3_vfs shim_vfs;
+
+static void shim_install(void)
+{
+	real_vfs = sqlite3_vfs_find(NULL);
+	assert_non_null(real_vfs);
+	shim_vfs = *real_vfs;
+	shim_vfs.zName = "failing";
+	shim_vfs.szOsFile = (int)sizeof(shim_file_t) + real_vfs->szOsFile;
+	shim_vfs.xOpen = s_open;
+	shim_vfs.pNext = NULL;
+	assert_int_equal(sqlite3_vfs_register(&shim_vfs, 1), SQLITE_OK);
+}
+
+/* ---- fixture ------------------------------------------------------------ */
+
+typedef struct fixture {
+	char dir[PATH_MAX];
+	char db[PATH_MAX];
+	config_t *cfg;
+	clinic_t *c;
+	session_t *admin;
+	patient_t p;
+} fixture_t;
+
+static int setup(void **state)
+{
+	fixture_t *f = calloc(1, sizeof *f);
+	tu_crypto_init();
+	assert_non_null(f);
+	f->cfg = calloc(1, sizeof *f->cfg);
+	assert_non_null(f->cfg);
+	tu_config(f->cfg);
+	tu_tmpdir(f->dir);
+	tu_path(f->db, f->dir, "clinic.db");
+	tu_clinic_init(f->db, f->cfg, NULL);
+	f->c = tu_clinic_open(f->db, f->cfg);
+	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
+	tu_add_user(f->admin, "fd", "frontdesk", FD_PW);
+	tu_add_user(f->admin, "nurse", "nurse", NURSE_PW);
+	{
+		session_t *s = tu_login(f->c, "fd", FD_PW);
+		tu_patient(&f->p, "Availworth", "Ada", "1970-04-04", "F");
+		tu_register(s, &f->p, 1);
+		session_logout(s);
+	}
+	tu_audit_flush(f->admin);
+	fail_journal = fail_main = failures = 0;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture_t *f = *state;
+	fail_journal = fail_main = 0;
+	session_logout(f->admin);
+	clinic_close(f->c);
+	tu_rmtree(f->dir);
+	free(f->cfg);
+	free(f);
+	return 0;
+}
+
+/* Trail entries (chained) with this action by user. */
+static int64_t chained(fixture_t *f, const char *action, const char *user)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM audit WHERE action = '%s' AND user_name = '%s'", action,
+		 user);
+	return tu_sql_int(f->db, sql);
+}
+
+static int count_tokens(const audit_entry_t *e, void *arg)
+{
+	int64_t *n = arg;
+	if (strcmp(e->action, "patient_search") == 0)
+		for (const char *p = e->detail; (p = strchr(p, ':')) != NULL; p++)
+			(*n)++;
+	return 0;
+}
+
+/* Searches by user in the trail (each kind:token once), after chaining. */
+static int64_t searches_chained(fixture_t *f, const char *user)
+{
+	audit_query_t q;
+	int64_t n = 0;
+	msg_t m;
+	memset(&q, 0, sizeof q);
+	q.user_name = user;
+	assert_int_equal(audit_list(f->admin, &q, count_tokens, &n, &m), STATUS_OK);
+	return n;
+}
+
+static void verify_ok(fixture_t *f)
+{
+	int64_t count, bad;
+	msg_t m;
+	status_t st = audit_verify(f->admin, NULL, &count, &bad, &m);
+	if (st != STATUS_OK)
+		fail_msg("audit verify: %s", m.text);
+	assert_true(tu_has(m.text, "audit chain OK"));
+}
+
+/* ---- reads never wait for a writer -------------------------------------- */
+
+static int no_vitals(const vitals_row_t *v, void *arg)
+{
+	(void)v;
+	(void)arg;
+	return 0;
+}
+
+/* Another connection holds the write lock the whole time, and this
+ * clinic would give up a wait after 300 ms: signing on, searching,
+ * reading a chart section, locking, unlocking and signing off all work
+ * and show their results; their events are recorded, and chained exactly
+ * once when the lock is free and someone writes. */
+static void test_reads_while_a_writer_holds_the_lock(void **state)
+{
+	fixture_t *f = *state;
+	config_t *quick = malloc(sizeof *quick);
+	clinic_t *c2;
+	session_t *s, *n;
+	sqlite3 *other;
+	patient_list_t *l = NULL;
+	login_info_t info;
+	patient_t p;
+	msg_t m;
+
+	assert_non_null(quick);
+	*quick = *f->cfg;
+	quick->busy_timeout_ms = 300;
+	tu_audit_flush(f->admin);
+	assert_int_equal(clinic_open(f->db, quick, &c2, &m), STATUS_OK);
+	other = tu_sql_open(f->db);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+
+	/* Sign-on, a search with its results, a clinical section, a lock
+	 * and an unlock, sign-off: none of them waits. */
+	assert_int_equal(session_login(c2, "fd", FD_PW, &s, &info, &m), STATUS_OK);
+	assert_int_equal(patient_search(s, "availw", 10, &l, &m), STATUS_OK);
+	assert_int_equal(patient_list_count(l), 1);
+	assert_string_equal(patient_list_row(l, 0)->id, f->p.id);
+	patient_list_free(l);
+	assert_int_equal(patient_search(s, "1970-04-04", 10, &l, &m), STATUS_OK);
+	assert_int_equal(patient_list_count(l), 1);
+	patient_list_free(l);
+	assert_int_equal(session_lock(s, &m), STATUS_OK);
+	assert_int_equal(session_unlock(s, FD_PW, &m), STATUS_OK);
+	session_logout(s);
+	assert_int_equal(session_login(c2, "nurse", NURSE_PW, &n, &info, &m), STATUS_OK);
+	assert_int_equal(vitals_list(n, f->p.id, 10, no_vitals, NULL, &m), STATUS_OK);
+	session_logout(n);
+	assert_int_equal(clinic_flush_audit(c2, &m), STATUS_OK);
+
+	/* A change meanwhile cannot go through (it waits, here only 300 ms)
+	 * and records nothing. */
+	s = tu_login(c2, "fd", FD_PW);
+	tu_patient(&p, "Lockedout", "Lee", "1971-01-01", "M");
+	{
+		pfield_t bad;
+		assert_int_equal(patient_register(s, &p, 1, &bad, &m), STATUS_BUSY);
+		assert_false(tu_has(m.text, "busy"));
+	}
+	session_logout(s);
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+
+	/* Everything was recorded while the lock was held... */
+	assert_int_equal(tu_audit_count(f->db, "login", "fd"), 2 + 1);
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fd"), 2);
+	assert_int_equal(tu_audit_count(f->db, "idle_lock", "fd"), 1);
+	assert_int_equal(tu_audit_count(f->db, "unlock", "fd"), 1);
+	assert_int_equal(tu_audit_count(f->db, "chart_view", "nurse"), 1);
+	assert_int_equal(tu_audit_count(f->db, "patient_register", "fd"), 1); /* setup's only */
+	/* ... and the next change chains it, once. */
+	tu_audit_flush(f->admin);
+	tu_audit_flush(f->admin);
+	assert_int_equal(chained(f, "idle_lock", "fd"), 1);
+	assert_int_equal(chained(f, "unlock", "fd"), 1);
+	assert_int_equal(chained(f, "chart_view", "nurse"), 1);
+	assert_int_equal(chained(f, "logout", "nurse"), 1);
+	assert_int_equal(searches_chained(f, "fd"), 2);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 1);
+	verify_ok(f);
+	clinic_close(c2);
+	free(quick);
+}
+
+/* ---- every action once, whatever fails around it ------------------------ */
+
+/* Sign-off when the audit journal cannot be written: the sign-off goes
+ * ahead and its event is kept; a search cannot be recorded, so it shows
+ * nothing; a change that fails (the database refuses its writes) records
+ * nothing, its own entry included, and chains nothing; the next change
+ * that succeeds records the sign-off and the searches before it, once
+ * each; later writes add nothing. */
+static void test_signoff_when_writes_fail(void **state)
+{
+	fixture_t *f = *state;
+	session_t *s, *w;
+	patient_list_t *l;
+	patient_t p;
+	pfield_t bad;
+	msg_t m;
+	int64_t logouts = chained(f, "logout", "fd");
+
+	s = tu_login(f->c, "fd", FD_PW);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(patient_search(s, i == 1 ? "1970-04-04" : "availworth", 10, &l, &m),
+				 STATUS_OK);
+		patient_list_free(l);
+	}
+	w = tu_login(f->c, "fd", FD_PW);
+
+	fail_journal = fail_main = 1;
+	session_logout(s); /* its journal write fails: kept by the clinic */
+	assert_true(failures > 0);
+	assert_int_equal(f->c->nunsent, 1);
+	/* A search now could not be recorded: it shows nothing, keeps nothing. */
+	l = (patient_list_t *)1;
+	assert_int_not_equal(patient_search(w, "availworth", 10, &l, &m), STATUS_OK);
+	assert_null(l);
+	assert_int_equal(f->c->nunsent, 1);
+
+	/* A change while the database refuses writes: nothing of it stays,
+	 * not its audit entry, and nothing waiting is chained by it. */
+	tu_patient(&p, "Failedwrite", "Fay", "1972-02-02", "F");
+	assert_int_not_equal(patient_register(w, &p, 1, &bad, &m), STATUS_OK);
+	fail_main = 0;
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 1);
+	assert_int_equal(chained(f, "patient_register", "fd"), 1); /* the setup's */
+	assert_int_equal(chained(f, "logout", "fd"), logouts);
+	assert_int_equal(chained(f, "patient_search", "fd"), 0);
+
+	/* The journal still refuses; the database takes writes again. A
+	 * successful change chains what waits in the journal and what this
+	 * process kept: the searches and the sign-off, once each. */
+	tu_patient(&p, "Goodwrite", "Gus", "1973-03-03", "M");
+	assert_int_equal(patient_register(w, &p, 1, &bad, &m), STATUS_OK);
+	assert_int_equal(chained(f, "patient_register", "fd"), 2);
+	assert_int_equal(chained(f, "logout", "fd"), logouts + 1);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 2);
+	fail_journal = 0;
+
+	/* The kept sign-off goes to the journal at the next chance, and is
+	 * cleared there as already chained: no second copy, ever. */
+	session_logout(w);
+	assert_int_equal(f->c->nunsent, 0);
+	tu_audit_flush(f->admin);
+	tu_audit_flush(f->admin);
+	assert_int_equal(chained(f, "logout", "fd"), logouts + 2);
+	assert_int_equal(searches_chained(f, "fd"), 3);
+	assert_int_equal(tu_audit_count(f->db, "logout", "fd"), logouts + 2);
+	verify_ok(f);
+}
+
+/* The journal cannot be cleared after its events were chained (as if the
+ * process died between the commit and the delete): the next step finds
+ * them chained and deletes them; none is chained twice. */
+static void test_chained_but_not_cleared(void **state)
+{
+	fixture_t *f = *state;
+	session_t *s = tu_login(f->c, "fd", FD_PW);
+	patient_list_t *l;
+	msg_t m;
+	int64_t waiting = 0, entries;
+
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(patient_search(s, "availworth", 10, &l, &m), STATUS_OK);
+		patient_list_free(l);
+	}
+	/* Chained: in the trail, and (until a later step) still in the journal. */
+	tu_audit_flush(s);
+	entries = chained(f, "patient_search", "fd");
+	assert_true(entries >= 1);
+	assert_int_equal(db_journal_count(f->c->jr, &waiting, &m), STATUS_OK);
+	assert_true(waiting >= 5);
+	/* Now the journal cannot be written: the step that would clear them
+	 * fails, and chains nothing again. */
+	fail_journal = 1;
+	assert_int_not_equal(audit_flush(s, &m), STATUS_OK);
+	fail_journal = 0;
+	assert_int_equal(chained(f, "patient_search", "fd"), entries);
+	tu_audit_flush(f->admin);
+	tu_audit_flush(f->admin);
+	assert_int_equal(chained(f, "patient_search", "fd"), entries);
+	assert_int_equal(searches_chained(f, "fd"), 5);
+	/* What is left in the journal is chained, and known to be. */
+	assert_int_equal(db_journal_count(f->c->jr, &waiting, &m), STATUS_OK);
+	assert_true(waiting < 5);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit_events"), waiting);
+	session_logout(s);
+	verify_ok(f);
+}
+
+/* Locking when the journal refuses: the keys are wiped all the same, the
+ * event is kept and written at the next pause; recorded once. */
+static void test_lock_when_the_journal_fails(void **state)
+{
+	fixture_t *f = *state;
+	session_t *s = tu_login(f->c, "nurse", NURSE_PW);
+	msg_t m;
+	fail_journal = 1;
+	assert_int_not_equal(session_lock(s, &m), STATUS_OK);
+	assert_true(session_is_locked(s));
+	assert_true(tu_has(m.text, "kept"));
+	assert_int_equal(tu_audit_count(f->db, "idle_lock", "nurse"), 0);
+	fail_journal = 0;
+	assert_int_equal(session_idle(s, &m), STATUS_OK); /* the pause's write */
+	assert_int_equal(tu_audit_count(f->db, "idle_lock", "nurse"), 1);
+	tu_audit_flush(f->admin);
+	tu_audit_flush(f->admin);
+	assert_int_equal(chained(f, "idle_lock", "nurse"), 1);
+	session_logout(s);
+	verify_ok(f);
+}
+
+/* A forged or altered event in the journal file is not taken as it
+ * claims: the trail records that it was rejected, and the chain holds. */
+static void test_altered_journal_event_rejected(void **state)
+{
+	fixture_t *f = *state;
+	session_t *s = tu_login(f->c, "fd", FD_PW);
+	char jpath[PATH_MAX + 16];
+	msg_t m;
+	patient_list_t *l;
+	assert_int_equal(patient_search(s, "availworth", 10, &l, &m), STATUS_OK);
+	patient_list_free(l);
+	snprintf(jpath, sizeof jpath, "%s-events", f->db);
+	tu_sql(jpath, "UPDATE events SET user_name = 'nurse' WHERE action = 'patient_search'");
+	tu_audit_flush(f->admin);
+	assert_int_equal(chained(f, "audit_journal_rejected", "nurse"), 1);
+	assert_int_equal(chained(f, "patient_search", "nurse"), 0);
+	session_logout(s);
+	verify_ok(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_reads_while_a_writer_holds_the_lock, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_signoff_when_writes_fail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chained_but_not_cleared, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_when_the_journal_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_altered_journal_event_rejected, setup,
+						teardown),
+	};
+	shim_install();
+	return cmocka_run_group_tests_name("avail", tests, NULL, NULL);
+}
