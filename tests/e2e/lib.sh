@@ -127,6 +127,18 @@ tui_stop() { tmux -L "$TMUX_SOCK" kill-session -t "$S" 2>/dev/null; }
 # sql QUERY: read the test database directly (as an attacker would).
 sql() { sqlite3 "$DB" "$1"; }
 
+# How many audit events with action $1 (by user $2 if given) are recorded:
+# in the trail, or waiting to be chained by the next change (failed
+# sign-ons in audit_pending, reads in the audit journal $DB-events).
+audited() {
+	_w="action = '$1'${2:+ and user_name = '$2'}"
+	if [ -f "$DB-events" ]; then
+		sqlite3 "$DB" "attach '$DB-events' as j; select (select count(*) from audit where $_w) + (select count(*) from audit_pending where $_w) + (select count(*) from j.events e where $_w and not exists (select 1 from audit_events a where a.event_id = e.event_id));"
+	else
+		sqlite3 "$DB" "select (select count(*) from audit where $_w) + (select count(*) from audit_pending where $_w);"
+	fi
+}
+
 e2e_done() {
 	for s in $E2E_SESSIONS; do tmux -L "$TMUX_SOCK" kill-session -t "$s" 2>/dev/null; done
 	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
