@@ -265,14 +265,17 @@ static status_t import_claim(session_t *s, const unsigned char digest[DB_IMPORT_
 }
 
 /* Test builds only: stop the way kill -9 does right after batch k has
- * committed (before anything is printed), and a small batch size, so the
- * resume test needs no big file. */
-static int64_t batch_rows(void)
+ * committed (before anything is printed), and batches of a fixed small
+ * size, so the resume test needs no big file. */
+static int64_t batch_rows(int *batch_ms)
 {
+	*batch_ms = PBULK_BATCH_MS;
 #ifdef CHARTROOM_TEST_HOOKS
 	const char *v = getenv("CHARTROOM_TEST_IMPORT_BATCH");
-	if (v && atoll(v) > 0)
+	if (v && atoll(v) > 0) {
+		*batch_ms = 0;
 		return atoll(v);
+	}
 #endif
 	return PBULK_BATCH_ROWS;
 }
@@ -304,7 +307,8 @@ status_t import_patients(session_t *s, const char *path, int skip_bad, import_re
 	char what[200];
 	unsigned char digest[DB_IMPORT_DIGEST_LEN];
 	db_import_t imp;
-	int64_t good, done, batch = batch_rows();
+	int batch_ms;
+	int64_t good, done, batch = batch_rows(&batch_ms);
 
 	memset(rep, 0, sizeof *rep);
 	if ((ret = session_require(s, ACT_PATIENT_IMPORT, m)) != STATUS_OK)
@@ -403,13 +407,14 @@ status_t import_patients(session_t *s, const char *path, int skip_bad, import_re
 		goto cleanup;
 	for (int64_t k = 1; done < good; k++) {
 		struct feed_src src = {s, csv, map, rep};
-		int64_t added = 0, saved = 0, want = good - done < batch ? good - done : batch;
+		int64_t added = 0, saved = 0;
 		char when[24];
 		if (k > 1 && (ret = pbulk_next_batch(bulk, m)) != STATUS_OK)
 			goto cleanup;
-		if ((ret = pbulk_feed(bulk, next_good_row, &src, want, &added, m)) != STATUS_OK)
+		if ((ret = pbulk_feed_batch(bulk, next_good_row, &src, good - done, batch, batch_ms, m,
+					    &added)) != STATUS_OK)
 			goto cleanup;
-		if (added != want) {
+		if (added == 0) {
 			ret = msg_fail(m, STATUS_ERR,
 				       "%s changed while it was being imported; nothing more was "
 				       "saved (import %lld stopped at %lld of %lld).",

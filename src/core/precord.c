@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -50,6 +51,13 @@ static int deserialise(patient_t *p, int group, const char *buf, size_t len)
 		o += n;
 	}
 	return o == len ? 0 : -1;
+}
+
+static long long ms_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 status_t precord_seal(const keyring_t *kr, const patient_t *p, db_patient_row_t *row, msg_t *m)
@@ -137,6 +145,9 @@ struct pbulk {
 	size_t ntoks;
 	int64_t count, first_prow, last_prow;
 	int64_t mrn_next, mrn_left; /* MRNs reserved in blocks (pbulk_add) */
+	int64_t next_rows;  /* the next batch's size (pbulk_feed_batch) */
+	int batch_ms;       /* the lock time a batch aims at; 0: fixed size */
+	long long begun_ms; /* when this batch's transaction began */
 	char when[24];
 	db_patient_row_t row;
 };
@@ -156,6 +167,7 @@ status_t pbulk_begin(session_t *s, const char *what, pbulk_t **out, msg_t *m)
 	b->s = s;
 	snprintf(b->what, sizeof b->what, "%s", what);
 	core_now(b->when);
+	b->begun_ms = ms_now();
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK) {
 		free(b);
 		return ret;
@@ -679,9 +691,27 @@ status_t pbulk_commit_batch(pbulk_t *b, int64_t *count, msg_t *m)
 		db_rollback(db);
 	if (count)
 		*count = ret == STATUS_OK ? b->count : 0;
+	/* The next batch: as many as would hold the lock for batch_ms at
+	 * this one's pace (writing the index costs more as it grows). */
+	if (ret == STATUS_OK && b->batch_ms > 0 && b->count > 0) {
+		long long took = ms_now() - b->begun_ms;
+		int64_t next = took > 0 ? b->count * b->batch_ms / took : PBULK_BATCH_MAX;
+		b->next_rows = next > PBULK_BATCH_MAX ? PBULK_BATCH_MAX : next;
+	}
 	b->count = b->first_prow = b->last_prow = 0;
 	b->ntoks = 0;
 	return ret;
+}
+
+
+status_t pbulk_feed_batch(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t left,
+			  int64_t chunk, int batch_ms, msg_t *m, int64_t *added)
+{
+	int64_t want = batch_ms > 0 && b->next_rows > chunk ? b->next_rows : chunk;
+	/* One feed per batch (the workers, the id blocks and the memo of
+	 * tokens are set up once per feed), sized in pbulk_commit_batch. */
+	b->batch_ms = batch_ms;
+	return pbulk_feed(b, producer, arg, want < left ? want : left, added, m);
 }
 
 status_t pbulk_next_batch(pbulk_t *b, msg_t *m)
@@ -691,6 +721,7 @@ status_t pbulk_next_batch(pbulk_t *b, msg_t *m)
 	 * import and other users' changes take turns. */
 	db_yield_to_writers(db, PBULK_YIELD_MS);
 	core_now(b->when);
+	b->begun_ms = ms_now();
 	return db_begin(db, m);
 }
 

@@ -224,11 +224,12 @@ status_t synth_patients(session_t *s, int64_t n, uint64_t seed, int64_t *made, m
 			return ret;
 		/* In batches, like an import: other users' changes go between. */
 		while (done < n) {
-			int64_t chunk = n - done < CHUNK ? n - done : CHUNK, added = 0, saved = 0;
-			struct gen g = {seed, done, done + chunk};
+			int64_t added = 0, saved = 0;
+			struct gen g = {seed, done, n};
 			if (done && (ret = pbulk_next_batch(b, m)) != STATUS_OK)
 				break;
-			if ((ret = pbulk_feed(b, produce, &g, chunk, &added, m)) != STATUS_OK)
+			if ((ret = pbulk_feed_batch(b, produce, &g, n - done, CHUNK, PBULK_BATCH_MS, m,
+						    &added)) != STATUS_OK)
 				break;
 			if ((ret = pbulk_commit_batch(b, &saved, m)) != STATUS_OK)
 				break;
