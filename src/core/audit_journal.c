@@ -178,6 +178,45 @@ static void copy_field(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "");
 }
 
+static void row_from_event(db_audit_row_t *r, const db_jevent_t *e)
+{
+	memset(r, 0, sizeof *r);
+	copy_field(r->ts, sizeof r->ts, e->ts);
+	copy_field(r->user_id, sizeof r->user_id, e->user_id);
+	copy_field(r->user_name, sizeof r->user_name, e->user_name);
+	copy_field(r->os_user, sizeof r->os_user, e->os_user);
+	copy_field(r->source, sizeof r->source, e->source);
+	copy_field(r->action, sizeof r->action, e->action);
+	copy_field(r->target, sizeof r->target, e->target);
+	copy_field(r->outcome, sizeof r->outcome, e->outcome);
+}
+
+/* The event straight into the trail, with what waits before it. */
+static status_t append_alone(session_t *s, const db_jevent_t *e, const char *detail, msg_t *m)
+{
+	db_t *db = s->c->db;
+	status_t ret = db_begin(db, m);
+	if (ret != STATUS_OK)
+		return ret;
+	if ((ret = audit_chain(s, m)) == STATUS_OK) {
+		db_audit_row_t *r = malloc(sizeof *r);
+		if (!r) {
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
+		} else {
+			row_from_event(r, e);
+			ret = audit_chain_row(s, r, detail && *detail ? detail : NULL, m);
+			if (ret == STATUS_OK)
+				ret = db_audit_event_add(db, e->event_id, r->seq, m);
+			free(r);
+		}
+	}
+	if (ret == STATUS_OK)
+		ret = db_commit(db, m);
+	if (ret != STATUS_OK)
+		db_rollback(db);
+	return ret;
+}
+
 status_t audit_note(session_t *s, const char *action, const char *target, const char *outcome,
 		    const char *detail, int keep, msg_t *m)
 {
@@ -221,9 +260,13 @@ status_t audit_note(session_t *s, const char *action, const char *target, const 
 	if ((ret = event_mac(s->kr, e, e->mac, m)) != STATUS_OK)
 		goto cleanup;
 	e->mac_len = DB_AUDIT_MAC_LEN;
-	/* Earlier events that could not be sent go first, in order. */
-	if ((ret = audit_resend(c, &why)) == STATUS_OK)
-		ret = c->jr ? db_journal_append(c->jr, e, &why) : no_journal(c, &why);
+	/* Earlier events that could not be sent go first, in order. Without
+	 * a journal (it could not be made), the event goes into the trail in
+	 * a write of its own, waiting in line like any change. */
+	if (!c->jr)
+		ret = append_alone(s, e, detail, &why);
+	else if ((ret = audit_resend(c, &why)) == STATUS_OK)
+		ret = db_journal_append(c->jr, e, &why);
 	if (ret != STATUS_OK) {
 		if (keep && keep_unsent(c, e, m) != STATUS_OK)
 			goto cleanup;
@@ -292,18 +335,6 @@ static int take_one(const db_jevent_t *e, void *arg)
 	return 0;
 }
 
-static void row_from_event(db_audit_row_t *r, const db_jevent_t *e)
-{
-	memset(r, 0, sizeof *r);
-	copy_field(r->ts, sizeof r->ts, e->ts);
-	copy_field(r->user_id, sizeof r->user_id, e->user_id);
-	copy_field(r->user_name, sizeof r->user_name, e->user_name);
-	copy_field(r->os_user, sizeof r->os_user, e->os_user);
-	copy_field(r->source, sizeof r->source, e->source);
-	copy_field(r->action, sizeof r->action, e->action);
-	copy_field(r->target, sizeof r->target, e->target);
-	copy_field(r->outcome, sizeof r->outcome, e->outcome);
-}
 
 /* The event's detail in plaintext (*out malloc'd, "" when none), or
  * STATUS_INTEGRITY. */
@@ -522,8 +553,6 @@ status_t audit_flush(session_t *s, msg_t *m)
 	}
 	if (ret == STATUS_OK && jret != STATUS_OK)
 		ret = msg_fail(m, jret, "%s", jm.text);
-	if (ret == STATUS_OK && !s->c->jr)
-		ret = no_journal(s->c, m);
 	return ret;
 }
 

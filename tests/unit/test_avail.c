@@ -480,6 +480,44 @@ static void test_altered_journal_event_rejected(void **state)
 	verify_ok(f);
 }
 
+/* No journal (its file could not be made: a directory is in the way):
+ * the reads' events go straight into the trail, each in a write of its
+ * own; nothing is lost and nothing refused. */
+static void test_without_a_journal(void **state)
+{
+	fixture_t *f = *state;
+	char path[PATH_MAX], jdir[PATH_MAX + 16];
+	clinic_t *c;
+	session_t *s;
+	patient_list_t *l;
+	login_info_t info;
+	msg_t m;
+	int64_t count, bad;
+	tu_path(path, f->dir, "nojournal.db");
+	tu_clinic_init(path, f->cfg, NULL);
+	snprintf(jdir, sizeof jdir, "%s-events", path);
+	assert_int_equal(mkdir(jdir, 0700), 0);
+	c = tu_clinic_open(path, f->cfg);
+	assert_null(c->jr);
+	assert_int_equal(session_login(c, TU_ADMIN, TU_ADMIN_PW, &s, &info, &m), STATUS_OK);
+	tu_add_user(s, "fdx", "frontdesk", FD_PW);
+	session_logout(s);
+	s = tu_login(c, "fdx", FD_PW);
+	assert_int_equal(patient_search(s, "smith", 10, &l, &m), STATUS_OK);
+	patient_list_free(l);
+	assert_int_equal(session_lock(s, &m), STATUS_OK);
+	session_logout(s);
+	assert_int_equal(tu_sql_int(path, "SELECT count(*) FROM audit WHERE user_name = 'fdx' "
+					  "AND action IN ('login', 'patient_search', 'idle_lock')"),
+			 3);
+	s = tu_login(c, TU_ADMIN, TU_ADMIN_PW);
+	assert_int_equal(audit_verify(s, NULL, &count, &bad, &m), STATUS_OK);
+	assert_true(tu_has(m.text, "audit chain OK") && !tu_has(m.text, "wait"));
+	session_logout(s);
+	clinic_close(c);
+	rmdir(jdir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -490,6 +528,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lock_when_the_journal_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_altered_journal_event_rejected, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_without_a_journal, setup, teardown),
 	};
 	shim_install();
 	return cmocka_run_group_tests_name("avail", tests, NULL, NULL);
