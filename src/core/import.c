@@ -267,13 +267,13 @@ static status_t import_claim(session_t *s, const unsigned char digest[DB_IMPORT_
 /* Test builds only: stop the way kill -9 does right after batch k has
  * committed (before anything is printed), and batches of a fixed small
  * size, so the resume test needs no big file. */
-static int64_t batch_rows(int *batch_ms)
+static int64_t batch_rows(int64_t *max_rows)
 {
-	*batch_ms = PBULK_BATCH_MS;
+	*max_rows = PBULK_BATCH_MAX;
 #ifdef CHARTROOM_TEST_HOOKS
 	const char *v = getenv("CHARTROOM_TEST_IMPORT_BATCH");
 	if (v && atoll(v) > 0) {
-		*batch_ms = 0;
+		*max_rows = atoll(v);
 		return atoll(v);
 	}
 #endif
@@ -307,8 +307,7 @@ status_t import_patients(session_t *s, const char *path, int skip_bad, import_re
 	char what[200];
 	unsigned char digest[DB_IMPORT_DIGEST_LEN];
 	db_import_t imp;
-	int batch_ms;
-	int64_t good, done, batch = batch_rows(&batch_ms);
+	int64_t max_rows, good, done, batch = batch_rows(&max_rows);
 
 	memset(rep, 0, sizeof *rep);
 	if ((ret = session_require(s, ACT_PATIENT_IMPORT, m)) != STATUS_OK)
@@ -411,7 +410,7 @@ status_t import_patients(session_t *s, const char *path, int skip_bad, import_re
 		char when[24];
 		if (k > 1 && (ret = pbulk_next_batch(bulk, m)) != STATUS_OK)
 			goto cleanup;
-		if ((ret = pbulk_feed_batch(bulk, next_good_row, &src, good - done, batch, batch_ms, m,
+		if ((ret = pbulk_feed_batch(bulk, next_good_row, &src, good - done, batch, max_rows, m,
 					    &added)) != STATUS_OK)
 			goto cleanup;
 		if (added == 0) {

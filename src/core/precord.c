@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -53,12 +52,6 @@ static int deserialise(patient_t *p, int group, const char *buf, size_t len)
 	return o == len ? 0 : -1;
 }
 
-static long long ms_now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 status_t precord_seal(const keyring_t *kr, const patient_t *p, db_patient_row_t *row, msg_t *m)
 {
@@ -145,9 +138,9 @@ struct pbulk {
 	size_t ntoks;
 	int64_t count, first_prow, last_prow;
 	int64_t mrn_next, mrn_left; /* MRNs reserved in blocks (pbulk_add) */
-	int64_t next_rows;  /* the next batch's size (pbulk_feed_batch) */
-	int batch_ms;       /* the lock time a batch aims at; 0: fixed size */
-	long long begun_ms; /* when this batch's transaction began */
+	/* Each feed worker's memo of tokens, kept from one feed to the next
+	 * (a load in batches feeds many times); wiped when b is freed. */
+	pindex_memo_t *memo[8];
 	char when[24];
 	db_patient_row_t row;
 };
@@ -167,7 +160,6 @@ status_t pbulk_begin(session_t *s, const char *what, pbulk_t **out, msg_t *m)
 	b->s = s;
 	snprintf(b->what, sizeof b->what, "%s", what);
 	core_now(b->when);
-	b->begun_ms = ms_now();
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK) {
 		free(b);
 		return ret;
@@ -259,6 +251,7 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 #define BATCH 64
 #define SLOTS 8 /* batches in flight */
 #define WORKERS_MAX 7
+_Static_assert(WORKERS_MAX + 1 <= 8, "a memo for each worker and the writer (pbulk.memo)");
 /* Record ids are drawn this many at a time, in ascending order, so rows
  * enter the id index near one another instead of all over it. */
 #define ID_BLOCK 65536
@@ -494,7 +487,10 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 		}
 	for (int i = 0; i <= nworkers; i++) {
 		w[i].f = &f;
-		if (!(w[i].p = calloc(BATCH, sizeof *w[i].p)) || !(w[i].memo = pindex_memo_new())) {
+		if (!b->memo[i])
+			b->memo[i] = pindex_memo_new();
+		w[i].memo = b->memo[i];
+		if (!(w[i].p = calloc(BATCH, sizeof *w[i].p)) || !w[i].memo) {
 			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
 			goto cleanup;
 		}
@@ -550,7 +546,6 @@ cleanup:
 			free(w[i].p);
 		}
 		keyring_free(w[i].kr);
-		pindex_memo_free(w[i].memo);
 	}
 	for (int i = 0; i < SLOTS; i++) {
 		if (f.slot[i].items) {
@@ -672,6 +667,8 @@ static void free_buckets(pbulk_t *b)
 {
 	for (int k = 0; k < TOK_BUCKETS; k++)
 		free(b->bucket[k].v);
+	for (size_t i = 0; i < sizeof b->memo / sizeof b->memo[0]; i++)
+		pindex_memo_free(b->memo[i]);
 	free(b);
 }
 
@@ -691,13 +688,6 @@ status_t pbulk_commit_batch(pbulk_t *b, int64_t *count, msg_t *m)
 		db_rollback(db);
 	if (count)
 		*count = ret == STATUS_OK ? b->count : 0;
-	/* The next batch: as many as would hold the lock for batch_ms at
-	 * this one's pace (writing the index costs more as it grows). */
-	if (ret == STATUS_OK && b->batch_ms > 0 && b->count > 0) {
-		long long took = ms_now() - b->begun_ms;
-		int64_t next = took > 0 ? b->count * b->batch_ms / took : PBULK_BATCH_MAX;
-		b->next_rows = next > PBULK_BATCH_MAX ? PBULK_BATCH_MAX : next;
-	}
 	b->count = b->first_prow = b->last_prow = 0;
 	b->ntoks = 0;
 	return ret;
@@ -705,13 +695,23 @@ status_t pbulk_commit_batch(pbulk_t *b, int64_t *count, msg_t *m)
 
 
 status_t pbulk_feed_batch(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t left,
-			  int64_t chunk, int batch_ms, msg_t *m, int64_t *added)
+			  int64_t chunk, int64_t max_rows, msg_t *m, int64_t *added)
 {
-	int64_t want = batch_ms > 0 && b->next_rows > chunk ? b->next_rows : chunk;
-	/* One feed per batch (the workers, the id blocks and the memo of
-	 * tokens are set up once per feed), sized in pbulk_commit_batch. */
-	b->batch_ms = batch_ms;
-	return pbulk_feed(b, producer, arg, want < left ? want : left, added, m);
+	db_t *db = b->s->c->db;
+	status_t ret = STATUS_OK;
+	*added = 0;
+	if (max_rows > left)
+		max_rows = left;
+	while (*added < max_rows) {
+		int64_t want = max_rows - *added < chunk ? max_rows - *added : chunk, got = 0;
+		if ((ret = pbulk_feed(b, producer, arg, want, &got, m)) != STATUS_OK)
+			break;
+		*added += got;
+		/* The producer ended, or someone waits for the lock: commit now. */
+		if (got < want || db_writers_waiting(db))
+			break;
+	}
+	return ret;
 }
 
 status_t pbulk_next_batch(pbulk_t *b, msg_t *m)
@@ -721,7 +721,6 @@ status_t pbulk_next_batch(pbulk_t *b, msg_t *m)
 	 * import and other users' changes take turns. */
 	db_yield_to_writers(db, PBULK_YIELD_MS);
 	core_now(b->when);
-	b->begun_ms = ms_now();
 	return db_begin(db, m);
 }
 

@@ -47,24 +47,23 @@ status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m);
 
 /* A long bulk load (imports, demo data) commits in batches: between them
  * the write lock is free for other users' changes, and an import records
- * how far it got in each batch's transaction. The first batch has
- * PBULK_BATCH_ROWS patients; the next ones as many as the last one's pace
- * says take PBULK_BATCH_MS (at least PBULK_BATCH_ROWS, at most
- * PBULK_BATCH_MAX). Every batch rewrites much of the search index (its
- * tokens land all over it): batches much smaller cost the load its speed,
- * much longer ones keep other writers waiting. */
+ * how far it got in each batch's transaction. A batch is fed
+ * PBULK_BATCH_ROWS patients at a time and committed as soon as another
+ * writer waits for the lock, or at PBULK_BATCH_MAX patients. Every commit
+ * rewrites much of the search index (a batch's tokens land all over it),
+ * so a load that nobody waits for commits rarely and keeps its speed, and
+ * one that others wait for lets them in within one chunk. */
 #define PBULK_BATCH_ROWS IMPORT_BATCH_ROWS
-#define PBULK_BATCH_MS 1000
-#define PBULK_BATCH_MAX 200000
+#define PBULK_BATCH_MAX 250000
 /* The longest a bulk load waits between batches for writers in line. */
 #define PBULK_YIELD_MS 250
 
-/* Feed one batch of at most `left` patients: `chunk` the first time,
- * then as many as should hold the lock for batch_ms (from its begin to
- * its commit) at the last batch's pace; batch_ms 0: always `chunk`.
- * *added counts them (fewer than asked: the producer ended). */
+/* Feed one batch of at most min(left, max_rows) patients, `chunk` at a
+ * time, ending early when another connection waits for the write lock.
+ * *added counts them (fewer than asked: the producer ended, or a writer
+ * waits). */
 status_t pbulk_feed_batch(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t left,
-			  int64_t chunk, int batch_ms, msg_t *m, int64_t *added);
+			  int64_t chunk, int64_t max_rows, msg_t *m, int64_t *added);
 
 /* For a load in batches: commit this batch as pbulk_commit does (tokens,
  * its own audit entry, commit; *count its patients) but keep b, its

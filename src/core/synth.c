@@ -228,7 +228,7 @@ status_t synth_patients(session_t *s, int64_t n, uint64_t seed, int64_t *made, m
 			struct gen g = {seed, done, n};
 			if (done && (ret = pbulk_next_batch(b, m)) != STATUS_OK)
 				break;
-			if ((ret = pbulk_feed_batch(b, produce, &g, n - done, CHUNK, PBULK_BATCH_MS, m,
+			if ((ret = pbulk_feed_batch(b, produce, &g, n - done, CHUNK, PBULK_BATCH_MAX, m,
 						    &added)) != STATUS_OK)
 				break;
 			if ((ret = pbulk_commit_batch(b, &saved, m)) != STATUS_OK)

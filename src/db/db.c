@@ -452,20 +452,23 @@ unsigned long db_txn_serial(const db_t *db)
 	return db->txn_serial;
 }
 
+int db_writers_waiting(db_t *db)
+{
+	/* Nobody holds the shared lock when the exclusive one is granted. */
+	if (db->wait.lock_fd < 0 || flock(db->wait.lock_fd, LOCK_EX | LOCK_NB) == 0) {
+		if (db->wait.lock_fd >= 0)
+			flock(db->wait.lock_fd, LOCK_UN);
+		return 0;
+	}
+	return 1;
+}
+
 void db_yield_to_writers(db_t *db, int max_ms)
 {
 	long long until = mono_ms() + max_ms;
 	struct timespec ts = {0, 1000000L};
-	if (db->wait.lock_fd < 0)
-		return;
-	/* Nobody holds the shared lock when the exclusive one is granted. */
-	while (mono_ms() < until) {
-		if (flock(db->wait.lock_fd, LOCK_EX | LOCK_NB) == 0) {
-			flock(db->wait.lock_fd, LOCK_UN);
-			return;
-		}
+	while (db_writers_waiting(db) && mono_ms() < until)
 		nanosleep(&ts, NULL);
-	}
 }
 
 status_t db_commit(db_t *db, msg_t *m)

@@ -73,6 +73,9 @@ unsigned long db_txn_serial(const db_t *db);
  * waits. SQLite's lock is not a queue: without this, a writer that begins
  * again right after its commit would take the lock before any waiter. */
 void db_yield_to_writers(db_t *db, int max_ms);
+/* Is another connection's db_begin waiting for the write lock now? (A
+ * long writer ends its batch early when one is.) */
+int db_writers_waiting(db_t *db);
 
 /* A read snapshot around several statements (a search, a chart page):
  * they see one state of the database and take SQLite's locks once instead

@@ -11,8 +11,10 @@
 #include "testutil.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 
 #include "core/clinical.h"
+#include "core/import.h"
 #include "core/internal.h"
 #include "core/patient_search.h"
 
@@ -518,6 +520,84 @@ static void test_without_a_journal(void **state)
 	rmdir(jdir);
 }
 
+/* ---- an import lets other writers in -------------------------------------- */
+
+typedef struct writer {
+	const char *db;
+	const config_t *cfg;
+	volatile status_t saved;
+	char id[33];
+} writer_t;
+
+/* Once the import has its id (its row is committed), register a patient
+ * on a connection of its own: the write waits for the import's current
+ * chunk, not for the whole import. */
+static void *write_during_import(void *arg)
+{
+	writer_t *w = arg;
+	clinic_t *c = NULL;
+	session_t *s = NULL;
+	login_info_t info;
+	patient_t p;
+	pfield_t bad;
+	msg_t m;
+	while (tu_sql_int(w->db, "SELECT count(*) FROM imports") < 1)
+		usleep(1000);
+	w->saved = STATUS_ERR;
+	if (clinic_open(w->db, w->cfg, &c, &m) != STATUS_OK)
+		return NULL;
+	if (session_login(c, "fd", FD_PW, &s, &info, &m) == STATUS_OK) {
+		tu_patient(&p, "Midimport", "Mia", "1979-09-09", "F");
+		w->saved = patient_register(s, &p, 1, &bad, &m);
+		snprintf(w->id, sizeof w->id, "%s", p.id);
+		session_logout(s);
+	}
+	clinic_close(c);
+	return NULL;
+}
+
+static void test_import_lets_writers_in(void **state)
+{
+	fixture_t *f = *state;
+	char csv[PATH_MAX], sql[256];
+	FILE *out;
+	session_t *him;
+	import_report_t rep;
+	writer_t w;
+	pthread_t th;
+	msg_t m;
+	int64_t first, last, mine;
+
+	tu_add_user(f->admin, "him", "him", NURSE_PW);
+	tu_path(csv, f->dir, "many.csv");
+	out = fopen(csv, "w");
+	assert_non_null(out);
+	fprintf(out, "last_name,first_name,dob,sex\n");
+	for (int i = 0; i < 6 * IMPORT_BATCH_ROWS; i++)
+		fprintf(out, "Bulkrow%c%c%c,Bo,1960-%02d-%02d,M\n", 'a' + i % 26, 'a' + i / 26 % 26,
+			'a' + i / 676 % 26, 1 + i % 12, 1 + i % 28);
+	assert_int_equal(fclose(out), 0);
+	memset(&w, 0, sizeof w);
+	w.db = f->db;
+	w.cfg = f->cfg;
+	w.saved = STATUS_COUNT;
+	assert_int_equal(pthread_create(&th, NULL, write_during_import, &w), 0);
+	him = tu_login(f->c, "him", NURSE_PW);
+	assert_int_equal(import_patients(him, csv, 0, &rep, NULL, NULL, NULL, &m), STATUS_OK);
+	pthread_join(th, NULL);
+	assert_int_equal(w.saved, STATUS_OK);
+	assert_int_equal(rep.imported, 6 * IMPORT_BATCH_ROWS);
+	/* The registration's entry lies between two of the import's batches. */
+	first = tu_sql_int(f->db, "SELECT min(seq) FROM audit WHERE action = 'patient_import'");
+	last = tu_sql_int(f->db, "SELECT max(seq) FROM audit WHERE action = 'patient_import'");
+	snprintf(sql, sizeof sql,
+		 "SELECT seq FROM audit WHERE action = 'patient_register' AND target = '%s'", w.id);
+	mine = tu_sql_int(f->db, sql);
+	assert_true(first < mine && mine < last);
+	session_logout(him);
+	verify_ok(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +609,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_altered_journal_event_rejected, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_without_a_journal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_lets_writers_in, setup, teardown),
 	};
 	shim_install();
 	return cmocka_run_group_tests_name("avail", tests, NULL, NULL);
