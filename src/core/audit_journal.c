@@ -261,12 +261,21 @@ status_t audit_note(session_t *s, const char *action, const char *target, const 
 		goto cleanup;
 	e->mac_len = DB_AUDIT_MAC_LEN;
 	/* Earlier events that could not be sent go first, in order. Without
-	 * a journal (it could not be made), the event goes into the trail in
-	 * a write of its own, waiting in line like any change. */
-	if (!c->jr)
+	 * a journal (it could not be made), or when it cannot be written, the
+	 * event goes into the trail in a write of its own, waiting in line
+	 * like any change (its id recorded there too: should the failed
+	 * append reach the file after all, it is found chained). */
+	if (!c->jr) {
 		ret = append_alone(s, e, detail, &why);
-	else if ((ret = audit_resend(c, &why)) == STATUS_OK)
-		ret = db_journal_append(c->jr, e, &why);
+	} else {
+		if ((ret = audit_resend(c, &why)) == STATUS_OK)
+			ret = db_journal_append(c->jr, e, &why);
+		if (ret != STATUS_OK) {
+			msg_t why2;
+			if (append_alone(s, e, detail, &why2) == STATUS_OK)
+				ret = STATUS_OK;
+		}
+	}
 	if (ret != STATUS_OK) {
 		if (keep && keep_unsent(c, e, m) != STATUS_OK)
 			goto cleanup;

@@ -69,12 +69,14 @@ void session_broke_glass(session_t *s, int64_t prow);
  * its trail entry, and the journal row is deleted only when a later chain
  * step finds the id there. README "Many users at once" has the argument. */
 
-/* Record an event for session s (audit key held; outside or inside a
- * transaction). STATUS_OK once it is durable in the journal. If it cannot
- * be appended: with `keep`, the event is kept by the clinic and sent or
- * chained later (an idle lock or a sign-off goes ahead whatever the disk
- * says), and the failure is still returned; without it, nothing is kept
- * and the caller must not go ahead (a search shows nothing). */
+/* Record an event for session s (audit key held; outside any
+ * transaction). STATUS_OK once it is durable in the journal, or, when
+ * there is no journal or it cannot be written, in the trail itself (a
+ * write of its own, waiting in line). If neither can be written: with
+ * `keep`, the event is kept by the clinic and sent or chained later (an
+ * idle lock or a sign-off goes ahead whatever the disk says), and the
+ * failure is still returned; without it, nothing is kept and the caller
+ * must not go ahead (a search shows nothing). */
 status_t audit_note(session_t *s, const char *action, const char *target, const char *outcome,
 		    const char *detail, int keep, msg_t *m);
 

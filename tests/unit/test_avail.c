@@ -440,24 +440,33 @@ static void test_chained_but_not_cleared(void **state)
 	verify_ok(f);
 }
 
-/* Locking when the journal refuses: the keys are wiped all the same, the
- * event is kept and written at the next pause; recorded once. */
+/* Locking when the journal refuses: the event goes straight into the
+ * trail (a write of its own). When the database refuses too, the keys
+ * are wiped all the same, the event is kept and written at the next
+ * pause; recorded once either way. */
 static void test_lock_when_the_journal_fails(void **state)
 {
 	fixture_t *f = *state;
 	session_t *s = tu_login(f->c, "nurse", NURSE_PW);
 	msg_t m;
 	fail_journal = 1;
+	assert_int_equal(session_lock(s, &m), STATUS_OK);
+	assert_true(session_is_locked(s));
+	assert_int_equal(chained(f, "idle_lock", "nurse"), 1);
+	assert_int_equal(session_unlock(s, NURSE_PW, &m), STATUS_OK);
+	assert_int_equal(chained(f, "unlock", "nurse"), 1);
+
+	fail_main = 1;
 	assert_int_not_equal(session_lock(s, &m), STATUS_OK);
 	assert_true(session_is_locked(s));
 	assert_true(tu_has(m.text, "kept"));
-	assert_int_equal(tu_audit_count(f->db, "idle_lock", "nurse"), 0);
-	fail_journal = 0;
-	assert_int_equal(session_idle(s, &m), STATUS_OK); /* the pause's write */
 	assert_int_equal(tu_audit_count(f->db, "idle_lock", "nurse"), 1);
+	fail_journal = fail_main = 0;
+	assert_int_equal(session_idle(s, &m), STATUS_OK); /* the pause's write */
+	assert_int_equal(tu_audit_count(f->db, "idle_lock", "nurse"), 2);
 	tu_audit_flush(f->admin);
 	tu_audit_flush(f->admin);
-	assert_int_equal(chained(f, "idle_lock", "nurse"), 1);
+	assert_int_equal(chained(f, "idle_lock", "nurse"), 2);
 	session_logout(s);
 	verify_ok(f);
 }
