@@ -207,6 +207,8 @@ static status_t append_alone(session_t *s, const db_jevent_t *e, const char *det
 			ret = audit_chain_row(s, r, detail && *detail ? detail : NULL, m);
 			if (ret == STATUS_OK)
 				ret = db_audit_event_add(db, e->event_id, r->seq, m);
+			if (ret == STATUS_OK && strcmp(e->action, "login") == 0)
+				ret = db_user_seen(db, e->user_id, e->ts, e->source, m);
 			free(r);
 		}
 	}

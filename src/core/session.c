@@ -257,9 +257,9 @@ static const char *account_refusal(const db_user_t *u)
  * Most sign-ons change nothing in the database: the account's keys are
  * only read, and the event goes to the audit journal (audit_note). Only a
  * sign-on that must write waits in line for the write lock: one that
- * resets a lockout counter after failed attempts, takes keys granted by a
- * role change, publishes the clinical sealing key, or cannot tell its
- * failure count without chaining first (below). */
+ * resets a lockout counter after failed attempts, chains its own failed
+ * attempts still pending (to count them in order), takes keys granted by
+ * a role change, or publishes the clinical sealing key (below). */
 
 static int count_grant(const db_wrap_t *g, void *arg)
 {
@@ -268,7 +268,7 @@ static int count_grant(const db_wrap_t *g, void *arg)
 	return 0;
 }
 
-/* The newest sign-on (or unlock) event of a user still in the journal. */
+/* The newest sign-on event of a user still in the journal. */
 typedef struct jlast {
 	int found;
 	char event_id[CRYPTO_ID_HEX + 1];

@@ -133,14 +133,16 @@ static status_t read_secret(cli_t *c, const char *prompt, char *buf, size_t size
 			close(tty);
 			return msg_fail(m, STATUS_ERR, "Cannot read from the terminal.");
 		}
-		fprintf(f, "%s", prompt);
-		fflush(f);
+		/* Echo off before the prompt shows: a password typed as soon as
+		 * the prompt appears is neither echoed nor flushed away. */
 		if (tcgetattr(tty, &old) == 0) {
 			quiet = old;
 			quiet.c_lflag &= (tcflag_t)~ECHO;
 			quiet.c_lflag |= ECHONL;
 			restore = tcsetattr(tty, TCSAFLUSH, &quiet) == 0;
 		}
+		fprintf(f, "%s", prompt);
+		fflush(f);
 	}
 	if (!fgets(buf, (int)size, f)) {
 		buf[0] = '\0';

@@ -447,9 +447,17 @@ static void test_chained_but_not_cleared(void **state)
 static void test_lock_when_the_journal_fails(void **state)
 {
 	fixture_t *f = *state;
-	session_t *s = tu_login(f->c, "nurse", NURSE_PW);
+	session_t *s;
 	msg_t m;
+	char before[32], after[32];
+	tu_sql_text(f->db, "SELECT coalesce(last_login, '') FROM users WHERE name = 'nurse'", before,
+		    sizeof before);
 	fail_journal = 1;
+	/* A sign-on too: into the trail, and it is the account's last. */
+	s = tu_login(f->c, "nurse", NURSE_PW);
+	assert_int_equal(chained(f, "login", "nurse"), 1);
+	tu_sql_text(f->db, "SELECT last_login FROM users WHERE name = 'nurse'", after, sizeof after);
+	assert_true(strcmp(after, before) > 0);
 	assert_int_equal(session_lock(s, &m), STATUS_OK);
 	assert_true(session_is_locked(s));
 	assert_int_equal(chained(f, "idle_lock", "nurse"), 1);
