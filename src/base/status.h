@@ -20,7 +20,7 @@
 	X(INVALID, 1, "invalid input")                         \
 	X(CONFIG, 1, "configuration error")                    \
 	X(DB, 1, "database error")                             \
-	X(BUSY, 1, "database busy")                            \
+	X(BUSY, 1, "waited too long for another change")       \
 	X(READONLY, 1, "database read-only")                   \
 	X(SCHEMA, 1, "database schema not supported")          \
 	X(EXISTS, 1, "already exists")                         \

@@ -86,21 +86,9 @@ static void copy_field(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "");
 }
 
-/* A journal entry's own id: random, never 0 (db_journal.h). */
-static int64_t journal_id(void)
-{
-	int64_t id = 0;
-	while (id <= 0) {
-		randombytes_buf(&id, sizeof id);
-		id &= INT64_MAX;
-	}
-	return id;
-}
-
 /* Encrypt detail (if any) into r under the audit key, bound to the table
  * and row id it is stored under. */
-static status_t seal_detail(session_t *s, db_audit_row_t *r, const char *table,
-			    const char *detail, msg_t *m)
+static status_t seal_detail(session_t *s, db_audit_row_t *r, const char *detail, msg_t *m)
 {
 	status_t ret;
 	unsigned char *blob = NULL;
@@ -112,7 +100,7 @@ static status_t seal_detail(session_t *s, db_audit_row_t *r, const char *table,
 	r->detail_len = 0;
 	if (detail && *detail) {
 		snprintf(rowid, sizeof rowid, "%" PRId64, r->seq);
-		ret = crypto_field_encrypt(s->kr, DOMAIN_AUDIT, table, "detail", rowid, detail,
+		ret = crypto_field_encrypt(s->kr, DOMAIN_AUDIT, "audit", "detail", rowid, detail,
 					   strlen(detail), 1, &blob, &blob_len, m);
 		if (ret != STATUS_OK)
 			return ret;
@@ -129,9 +117,9 @@ static status_t seal_detail(session_t *s, db_audit_row_t *r, const char *table,
 }
 
 /* Append a fully filled row (seq, mac and key version set here). On a
- * database that cannot be written the row goes to the audit journal
- * instead (its detail bound to its journal id), or, for a session that
- * may act unaudited, nowhere (session_unaudited). */
+ * database that cannot be written the row goes to the audit journal as an
+ * event instead (core/audit_journal.c; held until the commit), or, for a
+ * session that may act unaudited, nowhere (session_unaudited). */
 static status_t chain_row(session_t *s, db_audit_row_t *r, const char *detail, msg_t *m)
 {
 	status_t ret;
@@ -139,48 +127,21 @@ static status_t chain_row(session_t *s, db_audit_row_t *r, const char *detail, m
 
 	if (!keyring_has(s->kr, DOMAIN_AUDIT))
 		return msg_fail(m, STATUS_CRYPTO, "The audit key is not available; nothing saved.");
-	if (db_readonly(s->c->db) != DB_RW) {
-		if (s->unaudited)
-			return STATUS_OK;
-		r->seq = journal_id();
-		if ((ret = seal_detail(s, r, "audit_journal", detail, m)) != STATUS_OK)
-			return ret;
-		return db_journal_add(s->c->db, r, 0, m);
-	}
+	if (db_readonly(s->c->db) != DB_RW)
+		return audit_journal_row(s, r, detail, m);
 	if ((ret = db_audit_last(s->c->db, &r->seq, prev, m)) != STATUS_OK)
 		return ret;
 	r->seq++;
-	if ((ret = seal_detail(s, r, "audit", detail, m)) != STATUS_OK)
+	if ((ret = seal_detail(s, r, detail, m)) != STATUS_OK)
 		return ret;
 	if ((ret = row_mac(s->kr, r, prev, r->mac, m)) != STATUS_OK)
 		return ret;
 	return db_audit_insert(s->c->db, r, m);
 }
 
-/* Searches per audit entry: their kinds and tokens fit the entry's
- * detail (DB_AUDIT_DETAIL_MAX once encrypted). */
-#define SEARCHES_PER_ENTRY 128
-
-status_t audit_flush_searches(session_t *s, msg_t *m)
+status_t audit_chain_row(session_t *s, db_audit_row_t *r, const char *detail, msg_t *m)
 {
-	char detail[SEARCHES_PER_ENTRY * 48 + 16];
-	status_t ret = STATUS_OK;
-	if (s->nsearch == 0 || s->flushing)
-		return STATUS_OK;
-	s->flushing = 1;
-	for (int first = 0; first < s->nsearch && ret == STATUS_OK; first += SEARCHES_PER_ENTRY) {
-		size_t o = 0;
-		for (int i = first; i < s->nsearch && i < first + SEARCHES_PER_ENTRY; i++)
-			o += (size_t)snprintf(detail + o, sizeof detail - o, "%s%s:%016" PRIx64,
-					      i > first ? " " : "", s->searches[i].what,
-					      (uint64_t)s->searches[i].tok);
-		ret = audit_append(s, "patient_search", "", "ok", detail, m);
-	}
-	s->flushing = 0;
-	/* All or nothing: the caller's transaction commits them together. */
-	if (ret == STATUS_OK)
-		s->nsearch = 0;
-	return ret;
+	return chain_row(s, r, detail, m);
 }
 
 status_t audit_append(session_t *s, const char *action, const char *target,
@@ -195,7 +156,9 @@ status_t audit_append_head(session_t *s, const char *action, const char *target,
 {
 	db_audit_row_t *r;
 	status_t ret;
-	if ((ret = audit_flush_searches(s, m)) != STATUS_OK)
+	/* What waits in the journal goes first: the trail stays in the
+	 * order things happened, as nearly as one writer at a time allows. */
+	if ((ret = audit_chain(s, m)) != STATUS_OK)
 		return ret;
 	r = calloc(1, sizeof *r);
 	if (!r)
@@ -228,9 +191,9 @@ status_t audit_pending(clinic_t *c, const char *user_id, const char *user_name,
 	copy_field(r->action, sizeof r->action, action);
 	copy_field(r->target, sizeof r->target, user_name);
 	copy_field(r->outcome, sizeof r->outcome, outcome);
+	/* Read-only: to the journal, flagged pending (no key holder). */
 	if (db_readonly(c->db) != DB_RW) {
-		r->seq = journal_id();
-		ret = db_journal_add(c->db, r, 1, m);
+		ret = audit_journal_pending(c, r, m);
 	} else {
 		ret = db_audit_pending_add(c->db, r, m);
 	}
@@ -267,56 +230,6 @@ status_t audit_drain_pending(session_t *s, msg_t *m)
 {
 	struct drain_ctx d = {s, STATUS_OK, m};
 	status_t ret = db_audit_pending_drain(s->c->db, drain_one, &d, m);
-	return d.ret != STATUS_OK ? d.ret : ret;
-}
-
-#define JOURNAL_NOTE "recorded while the database was read-only"
-
-static int journal_one(const db_audit_row_t *row, int pending, void *arg)
-{
-	struct drain_ctx *d = arg;
-	db_audit_row_t *r;
-	char *plain = NULL, *detail = NULL;
-	size_t plen = 0;
-	char rowid[32];
-	msg_t why;
-
-	if (d->ret != STATUS_OK)
-		return 1;
-	if (!(r = malloc(sizeof *r)) || !(detail = malloc(DB_AUDIT_DETAIL_MAX))) {
-		free(r);
-		d->ret = msg_fail(d->m, STATUS_NOMEM, "Out of memory writing the audit trail.");
-		return 1;
-	}
-	*r = *row;
-	if (!r->ts[0])
-		core_now(r->ts); /* the mark of a damaged journal */
-	/* A session's entry: its detail as written, sealed under its journal
-	 * id; chained with the note that it was journaled. */
-	if (!pending && r->has_detail) {
-		snprintf(rowid, sizeof rowid, "%" PRId64, r->seq);
-		if (crypto_field_decrypt(d->s->kr, DOMAIN_AUDIT, "audit_journal", "detail", rowid,
-					 r->detail, r->detail_len, &plain, &plen, &why) == STATUS_OK &&
-		    plen + sizeof JOURNAL_NOTE + 3 < DB_AUDIT_DETAIL_MAX - 256)
-			snprintf(detail, DB_AUDIT_DETAIL_MAX, "%s; %s", plain, JOURNAL_NOTE);
-		else
-			snprintf(detail, DB_AUDIT_DETAIL_MAX, "%s; %s",
-				 plain ? "(detail too long)" : "(detail failed its integrity check)",
-				 JOURNAL_NOTE);
-		crypto_free_plain(plain, plen);
-	} else {
-		snprintf(detail, DB_AUDIT_DETAIL_MAX, "%s", JOURNAL_NOTE);
-	}
-	d->ret = chain_row(d->s, r, detail, d->m);
-	free(detail);
-	free(r);
-	return d->ret != STATUS_OK;
-}
-
-status_t audit_drain_journal(session_t *s, msg_t *m)
-{
-	struct drain_ctx d = {s, STATUS_OK, m};
-	status_t ret = db_journal_drain(s->c->db, journal_one, &d, m);
 	return d.ret != STATUS_OK ? d.ret : ret;
 }
 
@@ -495,9 +408,37 @@ status_t audit_verify(session_t *s, const char *anchor, int64_t *count, int64_t 
 	status_t ret;
 	*count = 0;
 	*bad_seq = 0;
+	status_t flushed = STATUS_OK;
+	int64_t jok = 0, jbad = 0;
+	msg_t fm;
+	char report[sizeof m->text];
+
 	if ((ret = session_require(s, ACT_AUDIT_VERIFY, m)) != STATUS_OK)
 		return ret;
-	return audit_verify_db(s, s->c->db, anchor, count, bad_seq, m);
+	/* Events waiting in the journal are chained first, so the check
+	 * covers them; if they cannot be (a read-only database, a full disk),
+	 * their MACs are checked where they are, below. A session that may
+	 * not record anything (session_unaudited) changes nothing. */
+	if (s->unaudited)
+		flushed = msg_fail(&fm, STATUS_READONLY, "this access is not audited");
+	else
+		flushed = audit_flush(s, &fm);
+	if ((ret = audit_verify_db(s, s->c->db, anchor, count, bad_seq, m)) != STATUS_OK)
+		return ret;
+	if (flushed == STATUS_OK)
+		return STATUS_OK;
+	snprintf(report, sizeof report, "%s", m->text);
+	if ((ret = audit_journal_check(s, &jok, &jbad, m)) != STATUS_OK)
+		return ret;
+	if (jbad)
+		return msg_fail(m, STATUS_INTEGRITY,
+				"%s\naudit journal FAILED: %" PRId64 " of the %" PRId64
+				" events waiting do not match their MAC (altered or forged); not "
+				"chained: %s",
+				report, jbad, jok + jbad, fm.text);
+	msg_set(m, "%s\naudit journal OK: %" PRId64 " events wait to be chained (%s)", report,
+		jok, fm.text);
+	return STATUS_OK;
 }
 
 status_t audit_last_anchor(db_t *db, char *buf, size_t size, msg_t *m)
@@ -521,6 +462,10 @@ status_t audit_anchor(session_t *s, char *buf, size_t size, msg_t *m)
 	char hex[DB_AUDIT_MAC_LEN * 2 + 1];
 
 	if ((ret = session_require(s, ACT_AUDIT_VERIFY, m)) != STATUS_OK)
+		return ret;
+	/* What waits in the journal first, so the anchor covers it (not
+	 * while the database cannot be written: the trail's last entry). */
+	if (db_readonly(s->c->db) == DB_RW && (ret = audit_flush(s, m)) != STATUS_OK)
 		return ret;
 	/* Audit the request first, so the anchor covers it. */
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
@@ -598,6 +543,10 @@ status_t audit_list(session_t *s, const audit_query_t *q,
 	}
 	snprintf(detail, sizeof detail, "user=%s since=%s", f.user_name ? f.user_name : "*",
 		 f.since ? f.since : "*");
+	/* Everything waiting in the journal first, so the review shows it
+	 * (while the database cannot be written, the trail as it is). */
+	if (db_readonly(s->c->db) == DB_RW && (ret = audit_flush(s, m)) != STATUS_OK)
+		return ret;
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		return ret;
 	if ((ret = audit_append(s, "audit_view", f.target ? f.target : "", "ok", detail, m)) ==

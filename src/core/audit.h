@@ -1,9 +1,12 @@
 /* audit.h - the tamper-evident audit chain (SECURITY.md "Audit trail").
  *
  * audit_append is called by core inside the same transaction as the change
- * it records. Events that happen with no key holder signed on (failed
- * sign-ons, lockouts) go to a pending table and are chained at the next
- * sign-on. */
+ * it records. Actions that change nothing (sign-on, searches, views,
+ * sign-off, idle lock, refusals) write their events to the audit journal
+ * beside the database instead, without its write lock; events that happen
+ * with no key holder signed on (failed sign-ons, lockouts) go to a pending
+ * table. Both are chained into the trail by the next write transaction,
+ * each exactly once (core/internal.h, README "Many users at once"). */
 #ifndef CHARTROOM_AUDIT_H
 #define CHARTROOM_AUDIT_H
 
@@ -30,7 +33,24 @@ typedef struct audit_entry {
 status_t audit_append(session_t *s, const char *action, const char *target,
 		      const char *outcome, const char *detail, msg_t *m);
 
-/* Recompute the chain. STATUS_OK with *count entries, or STATUS_INTEGRITY
+/* Chain every event waiting in the journal and the pending table into
+ * the trail now, in transactions of their own (waits in line for the
+ * write lock). STATUS_OK when nothing is left waiting. audit_verify,
+ * audit_list and audit_anchor do this first; so should a backup. */
+status_t audit_flush(session_t *s, msg_t *m);
+
+/* The events waiting in the audit journal of the database at db_path
+ * (read without opening the database; a test and inspection aid):
+ * fn(event id, action, user name, flags of db/db_journal.h, arg) for
+ * each, oldest first. STATUS_NOTFOUND when there is no journal. */
+status_t audit_journal_scan(const char *db_path,
+			    int (*fn)(const char *event_id, const char *action,
+				      const char *user_name, int flags, void *arg),
+			    void *arg, msg_t *m);
+
+/* Recompute the chain (after audit_flush; if that fails, the events left
+ * in the journal have their MACs checked and are counted in the message).
+ * STATUS_OK with *count entries, or STATUS_INTEGRITY
  * with *bad_seq the first bad sequence number and a message naming it.
  * With anchor ("SEQ:MACHEX" from audit_anchor), also check the chain
  * still contains that entry unchanged (detects truncation and restored old

@@ -89,6 +89,7 @@ void clinic_close(clinic_t *c)
 {
 	if (!c)
 		return;
+	audit_journal_close(c);
 	db_close(c->db);
 	free(c->eff);
 	free(c);
@@ -98,6 +99,24 @@ const char *clinic_readonly(const clinic_t *c)
 {
 	db_ro_t why = db_readonly(c->db);
 	return why == DB_RW ? NULL : db_readonly_text(why);
+}
+
+void clinic_set_wait_notice(clinic_t *c, void (*fn)(void *arg, int seconds), void *arg)
+{
+	db_set_wait_notice(c->db, fn, arg);
+}
+
+status_t clinic_flush_audit(clinic_t *c, msg_t *m)
+{
+	msg_t why;
+	int n = c->nunsent;
+	if (!n || audit_resend(c, &why) == STATUS_OK)
+		return STATUS_OK;
+	return msg_fail(m, STATUS_DB,
+			"%d audit event%s of this session (a sign-off, a lock or a refusal) could "
+			"not be written and %s lost: %s",
+			c->nunsent, c->nunsent == 1 ? "" : "s", c->nunsent == 1 ? "is" : "are",
+			why.text);
 }
 
 const char *clinic_name(const clinic_t *c)

@@ -42,6 +42,16 @@ const char *clinic_name(const clinic_t *c);
 const char *clinic_path(const clinic_t *c);
 const config_t *clinic_config(const clinic_t *c);
 
+/* Told while a change waits for another user's (db_set_wait_notice):
+ * seconds waited, about once a second after two, then 0 when it is over.
+ * The UI shows it; nothing here prints. */
+void clinic_set_wait_notice(clinic_t *c, void (*fn)(void *arg, int seconds), void *arg);
+
+/* Before closing: write the audit events this process could not write
+ * when they happened (a sign-off on a full disk). STATUS_OK when none is
+ * left; otherwise a message saying how many would be lost. */
+status_t clinic_flush_audit(clinic_t *c, msg_t *m);
+
 /* Emergency access: with the recovery key, set a new password for an
  * administrator (created when no user of that name exists). Audited. */
 status_t clinic_recover(clinic_t *c, const char *recovery_text, const char *admin_name,

@@ -57,7 +57,7 @@ static const setting_t settings[] = {
 	/* Read only from the system file (trusted_data_dir); elsewhere checked
 	 * and ignored. */
 	{"database:data_dir", T_STR, OFF(data_dir), 0, 0, 0, NULL, "an absolute path"},
-	{"database:busy_timeout_ms", T_INT, OFF(busy_timeout_ms), 100, 60000, 0, NULL, NULL},
+	{"database:busy_timeout_ms", T_INT, OFF(busy_timeout_ms), 100, 3600000, 0, NULL, NULL},
 	{"security:idle_lock_seconds", T_INT, OFF(idle_lock_seconds), 5, 3600, 0, NULL, NULL},
 	{"security:lockout_after", T_INT, OFF(lockout_after), 3, 50, 0, NULL, NULL},
 	{"security:password_min_length", T_INT, OFF(password_min_length), 8, 64, 1, NULL, NULL},

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "core/internal.h"
 #include "core/patient.h"
 #include "core/precord.h"
+#include "db/db_imports.h"
 
 #define COL_IGNORE -1
 #define COL_CONFIDENTIAL -2
@@ -214,8 +216,83 @@ static int next_good_row(void *arg, patient_t *p, msg_t *m)
 	}
 }
 
+/* The file's BLAKE2b-256 digest (what identifies an import to resume;
+ * the name is not kept). Reads f to its end; the caller rewinds. */
+static status_t file_digest(FILE *f, unsigned char out[DB_IMPORT_DIGEST_LEN], msg_t *m)
+{
+	crypto_generichash_state st;
+	unsigned char buf[65536];
+	size_t n;
+	if (crypto_generichash_init(&st, NULL, 0, DB_IMPORT_DIGEST_LEN) != 0)
+		return msg_fail(m, STATUS_CRYPTO, "Could not hash the import file.");
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		crypto_generichash_update(&st, buf, n);
+	if (ferror(f))
+		return msg_fail(m, STATUS_ERR, "Could not read the import file.");
+	crypto_generichash_final(&st, out, DB_IMPORT_DIGEST_LEN);
+	sodium_memzero(buf, sizeof buf);
+	return STATUS_OK;
+}
+
+/* Find this file's import or start one (in one write transaction, so two
+ * runs of one file started together share one import id). */
+static status_t import_claim(session_t *s, const unsigned char digest[DB_IMPORT_DIGEST_LEN],
+			     int64_t good, db_import_t *imp, msg_t *m)
+{
+	db_t *db = s->c->db;
+	status_t ret = db_begin(db, m);
+	if (ret != STATUS_OK)
+		return ret;
+	ret = db_import_find(db, digest, imp, m);
+	if (ret == STATUS_OK && imp->rows_total != good) {
+		/* The same bytes give the same good rows: a different count
+		 * means other --skip-bad rules; start afresh. */
+		ret = STATUS_NOTFOUND;
+	}
+	if (ret == STATUS_NOTFOUND) {
+		memset(imp, 0, sizeof *imp);
+		memcpy(imp->digest, digest, DB_IMPORT_DIGEST_LEN);
+		imp->rows_total = good;
+		core_now(imp->started);
+		snprintf(imp->started_by, sizeof imp->started_by, "%s", s->user.name);
+		ret = db_import_add(db, imp, m);
+	}
+	if (ret == STATUS_OK)
+		ret = db_commit(db, m);
+	if (ret != STATUS_OK)
+		db_rollback(db);
+	return ret;
+}
+
+/* Test builds only: stop the way kill -9 does right after batch k has
+ * committed (before anything is printed), and batches of a fixed small
+ * size, so the resume test needs no big file. */
+static int64_t batch_rows(int64_t *max_rows)
+{
+	*max_rows = PBULK_BATCH_MAX;
+#ifdef CHARTROOM_TEST_HOOKS
+	const char *v = getenv("CHARTROOM_TEST_IMPORT_BATCH");
+	if (v && atoll(v) > 0) {
+		*max_rows = atoll(v);
+		return atoll(v);
+	}
+#endif
+	return PBULK_BATCH_ROWS;
+}
+
+static void after_batch(int64_t k)
+{
+#ifdef CHARTROOM_TEST_HOOKS
+	const char *v = getenv("CHARTROOM_TEST_IMPORT_KILL_AFTER");
+	if (v && atoll(v) == k)
+		raise(SIGKILL);
+#else
+	(void)k;
+#endif
+}
+
 status_t import_patients(session_t *s, const char *path, int skip_bad, import_report_t *rep,
-			 import_bad_fn on_bad, void *arg, msg_t *m)
+			 import_bad_fn on_bad, import_start_fn on_start, void *arg, msg_t *m)
 {
 	status_t ret;
 	FILE *f = NULL;
@@ -228,6 +305,9 @@ status_t import_patients(session_t *s, const char *path, int skip_bad, import_re
 	long line;
 	msg_t why;
 	char what[200];
+	unsigned char digest[DB_IMPORT_DIGEST_LEN];
+	db_import_t imp;
+	int64_t max_rows, good, done, batch = batch_rows(&max_rows);
 
 	memset(rep, 0, sizeof *rep);
 	if ((ret = session_require(s, ACT_PATIENT_IMPORT, m)) != STATUS_OK)
@@ -237,8 +317,14 @@ status_t import_patients(session_t *s, const char *path, int skip_bad, import_re
 		return ret;
 	map = calloc(1, sizeof *map);
 	p = malloc(sizeof *p);
-	csv = csv_new(f);
-	if (!map || !p || !csv) {
+	if (!map || !p) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	if ((ret = file_digest(f, digest, m)) != STATUS_OK)
+		goto cleanup;
+	rewind(f);
+	if (!(csv = csv_new(f))) {
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
 		goto cleanup;
 	}
@@ -276,12 +362,32 @@ status_t import_patients(session_t *s, const char *path, int skip_bad, import_re
 			       rep->rows - rep->bad == 1 ? "" : "s");
 		goto cleanup;
 	}
-	if (rep->rows - rep->bad == 0) {
+	good = rep->rows - rep->bad;
+	if (good == 0) {
 		ret = msg_fail(m, STATUS_INVALID, "No rows to import.");
 		goto cleanup;
 	}
 
-	/* Pass 2: the same rows again, the good ones saved. */
+	/* The import's id before anything is saved: a run stopped at any
+	 * point is resumed by running it again (same file, same rows). */
+	if ((ret = import_claim(s, digest, good, &imp, m)) != STATUS_OK)
+		goto cleanup;
+	rep->import_id = imp.id;
+	rep->total = good;
+	rep->resumed_from = imp.rows_done;
+	rep->already = imp.finished[0] != '\0';
+	if (on_start)
+		on_start(rep, arg);
+	if (rep->already) {
+		msg_set(m,
+			"Import %lld of this file finished on %s (%lld patients, by %s); nothing "
+			"was imported again.",
+			(long long)imp.id, imp.finished, (long long)imp.rows_done, imp.started_by);
+		goto cleanup;
+	}
+
+	/* Pass 2: the same rows again, the good ones saved in batches; the
+	 * ones an earlier run committed are skipped. */
 	rewind(f);
 	csv_free(csv);
 	if (!(csv = csv_new(f))) {
@@ -289,23 +395,48 @@ status_t import_patients(session_t *s, const char *path, int skip_bad, import_re
 		goto cleanup;
 	}
 	csv_next(csv, &v, &n, &line, &why); /* header */
-	snprintf(what, sizeof what, "import of %s%s", strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
-		 map->synthea ? " (Synthea)" : "");
-	if ((ret = pbulk_begin(s, what, &bulk, m)) != STATUS_OK)
-		goto cleanup;
 	{
 		struct feed_src src = {s, csv, map, rep};
-		int64_t added = 0;
-		if ((ret = pbulk_feed(bulk, next_good_row, &src, rep->rows - rep->bad, &added, m)) !=
-		    STATUS_OK)
-			goto cleanup;
+		for (done = 0; done < imp.rows_done && next_good_row(&src, p, &why) == 1; done++)
+			;
 	}
-	ret = pbulk_commit(bulk, &rep->imported, m);
+	snprintf(what, sizeof what, "import %lld of %s%s", (long long)imp.id,
+		 strrchr(path, '/') ? strrchr(path, '/') + 1 : path, map->synthea ? " (Synthea)" : "");
+	if ((ret = pbulk_begin(s, what, &bulk, m)) != STATUS_OK)
+		goto cleanup;
+	for (int64_t k = 1; done < good; k++) {
+		struct feed_src src = {s, csv, map, rep};
+		int64_t added = 0, saved = 0;
+		char when[24];
+		if (k > 1 && (ret = pbulk_next_batch(bulk, m)) != STATUS_OK)
+			goto cleanup;
+		if ((ret = pbulk_feed_batch(bulk, next_good_row, &src, good - done, batch, max_rows, m,
+					    &added)) != STATUS_OK)
+			goto cleanup;
+		if (added == 0) {
+			ret = msg_fail(m, STATUS_ERR,
+				       "%s changed while it was being imported; nothing more was "
+				       "saved (import %lld stopped at %lld of %lld).",
+				       path, (long long)imp.id, (long long)done, (long long)good);
+			goto cleanup;
+		}
+		core_now(when);
+		/* The progress moves in the batch's own transaction. */
+		if ((ret = db_import_progress(s->c->db, imp.id, done, done + added,
+					      done + added == good ? when : NULL, m)) != STATUS_OK)
+			goto cleanup;
+		if ((ret = pbulk_commit_batch(bulk, &saved, m)) != STATUS_OK)
+			goto cleanup;
+		done += saved;
+		rep->imported += saved;
+		after_batch(k);
+	}
+	pbulk_end(bulk);
 	bulk = NULL;
-	if (ret == STATUS_OK)
-		msg_set(m, "Imported %ld patient%s%s%s.", rep->imported, rep->imported == 1 ? "" : "s",
-			rep->bad ? " (bad rows skipped)" : "",
-			rep->ssn_dropped ? "; Synthea test SSNs left blank" : "");
+	msg_set(m, "Imported %ld patient%s (import %lld%s%s)%s.", rep->imported,
+		rep->imported == 1 ? "" : "s", (long long)imp.id,
+		rep->resumed_from ? "; resumed" : "", rep->bad ? "; bad rows skipped" : "",
+		rep->ssn_dropped ? "; Synthea test SSNs left blank" : "");
 cleanup:
 	pbulk_abort(bulk);
 	if (p) {

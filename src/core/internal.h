@@ -10,6 +10,8 @@
 #include "core/crypto.h"
 #include "core/session.h"
 #include "db/db.h"
+#include "db/db_audit.h"
+#include "db/db_journal.h"
 #include "db/db_users.h"
 
 struct clinic {
@@ -25,15 +27,12 @@ struct clinic {
 	 * or a ciphertext of the older form, is an integrity error. 0 while
 	 * an old database still has rows to re-seal (core/reseal.h). */
 	int sealed;
+	/* Events this process could not write to the audit journal when they
+	 * happened: kept, with their ids, and sent again before the next one,
+	 * chained by the next write of this process, or sent at close. */
+	db_jevent_t *unsent;
+	int nunsent, unsent_cap;
 };
-
-/* Searches noted before they must be written out. The screen writes them
- * whenever the user pauses (session_idle), so this bounds memory and what a
- * scripted lookup loop holds; it is not how long a typing clerk waits. */
-#define SESSION_SEARCH_LOG 512
-/* ... and the longest the oldest of them waits, in seconds, when no
- * pause comes (a script): the next search writes them. */
-#define SESSION_SEARCH_WAIT 30
 
 struct session {
 	clinic_t *c;
@@ -48,16 +47,10 @@ struct session {
 	 * audit entry carries them, and they cannot change while it runs. */
 	char os_user[40];
 	char source[72];
-	/* Searches not yet in the audit trail: what kind and the blind token
-	 * (never the text). Written with the next audited action, when the
-	 * user pauses, at lock and sign-off, or when the log fills. */
-	int nsearch;
-	time_t search_since; /* when the oldest of them was noted */
-	int flushing;
-	struct {
-		char what[24];
-		int64_t tok;
-	} searches[SESSION_SEARCH_LOG];
+	/* This session's id in the audit journal (its searches are grouped
+	 * by it), and the transaction the journal was last chained in. */
+	char sid[CRYPTO_ID_HEX + 1];
+	unsigned long chained_txn;
 	/* Confidential charts this session opened by break-the-glass: their
 	 * clinical sections are open to it until sign-off. */
 	int nbtg;
@@ -77,23 +70,59 @@ status_t patient_locate(session_t *s, const char *key, int64_t *prow, char id[33
 int session_may_see(session_t *s, int64_t prow, int confidential);
 void session_broke_glass(session_t *s, int64_t prow);
 
-/* Before a search: make room in the search log, writing it out if it is
- * full. A failure means the search must not run (it could not be
- * audited). Call outside any transaction. */
-status_t session_search_room(session_t *s, msg_t *m);
+/* ---- the audit side journal (core/audit_journal.c) ----
+ *
+ * An action that changes nothing in the database (a sign-on, a search, a
+ * view, a sign-off, an idle lock, a refusal) records its audit event with
+ * audit_note: appended, durably, to the journal, whose lock is held only
+ * for that append. Every write transaction chains waiting events into the
+ * trail before its own entries (audit_append calls audit_chain), each
+ * event once: its id goes into audit_events in the same transaction as
+ * its trail entry, and the journal row is deleted only when a later chain
+ * step finds the id there. README "Many users at once" has the argument. */
 
-/* Note a search for the audit trail (see struct session); after
- * session_search_room. */
-void session_note_search(session_t *s, const char *what, int64_t tok);
+/* Record an event for session s (audit key held; outside any
+ * transaction). STATUS_OK once it is durable in the journal, or, when
+ * there is no journal or it cannot be written, in the trail itself (a
+ * write of its own, waiting in line). If neither can be written: with
+ * `keep`, the event is kept by the clinic and sent or chained later (an
+ * idle lock or a sign-off goes ahead whatever the disk says), and the
+ * failure is still returned; without it, nothing is kept and the caller
+ * must not go ahead (a search shows nothing). */
+status_t audit_note(session_t *s, const char *action, const char *target, const char *outcome,
+		    const char *detail, int keep, msg_t *m);
 
 /* audit_append recording the chart head a change left ("SEQ:MACHEX",
  * core/integrity.h) with the change. */
 status_t audit_append_head(session_t *s, const char *action, const char *target,
 			   const char *outcome, const char *detail, const char *chart_head,
 			   msg_t *m);
+/* Inside a write transaction: chain the journal's waiting events (and
+ * the clinic's unsent ones, and the failed sign-ons in audit_pending)
+ * into the trail, once per transaction (later calls in the same one do
+ * nothing). Journal trouble leaves the events for a later step and is not
+ * an error here; a failure to write the trail is. */
+status_t audit_chain(session_t *s, msg_t *m);
 
-/* Write the noted searches as one audit entry (inside a transaction). */
-status_t audit_flush_searches(session_t *s, msg_t *m);
+/* Append a filled row to the chain (seq, MAC and key version set here);
+ * detail is the plaintext, encrypted here. Inside a transaction. */
+status_t audit_chain_row(session_t *s, db_audit_row_t *r, const char *detail, msg_t *m);
+
+/* Check the MAC of every event still in the journal (read only): *ok and
+ * *bad counted. For audit verify when the events could not be chained. */
+status_t audit_journal_check(session_t *s, int64_t *ok, int64_t *bad, msg_t *m);
+
+/* While the database cannot be written: record the audit row r (its
+ * detail in plaintext) as an event in the journal, held until the
+ * transaction commits (audit_append does this through chain_row). */
+status_t audit_journal_row(session_t *s, const db_audit_row_t *r, const char *detail, msg_t *m);
+/* The same for a pending row (no key holder: a failed sign-on). */
+status_t audit_journal_pending(clinic_t *c, const db_audit_row_t *r, msg_t *m);
+
+/* At clinic_close: send what is unsent, forget it. */
+void audit_journal_close(clinic_t *c);
+/* Send the clinic's unsent events to the journal. */
+status_t audit_resend(clinic_t *c, msg_t *m);
 
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
 void core_now(char buf[24]);
@@ -122,7 +151,7 @@ status_t audit_pending(clinic_t *c, const char *user_id, const char *user_name,
  * no permission check: for explaining another integrity failure. */
 status_t audit_chain_check(session_t *s, int64_t *bad_seq, char *why, size_t size, msg_t *m);
 
-/* Chain all pending events (inside a transaction). */
+/* Chain all pending events (inside a transaction; audit_chain does). */
 status_t audit_drain_pending(session_t *s, msg_t *m);
 
 /* Recompute the audit chain of db (the clinic's, or a copy of it) with
@@ -133,11 +162,6 @@ status_t audit_verify_db(session_t *s, db_t *db, const char *anchor, int64_t *co
 /* The last entry of db's chain as "SEQ:MACHEX" (buf >= 80 bytes), "0:00..."
  * when empty; nothing is written. */
 status_t audit_last_anchor(db_t *db, char *buf, size_t size, msg_t *m);
-
-/* Chain what the audit journal holds from a read-only spell (inside the
- * sign-on's write transaction, after audit_drain_pending; exactly once,
- * db/db_journal.h). */
-status_t audit_drain_journal(session_t *s, msg_t *m);
 
 /* Publish the clin key's public sealing half (meta clin_seal_pk) if this
  * session holds the clin key and it is not there yet (inside a
@@ -156,6 +180,10 @@ status_t session_verify_password(session_t *s, const char *password, msg_t *m);
  * after the upgrade). STATUS_INTEGRITY when anything fails its check.
  * Inside a transaction. */
 status_t policy_load(session_t *s, msg_t *m);
+/* The same without writing unless may_seal: a policy never sealed sets
+ * *needs_seal and leaves the trusted configuration in force. In a read
+ * snapshot or a transaction. */
+status_t policy_load_read(session_t *s, int may_seal, int *needs_seal, msg_t *m);
 
 /* Seal a database's (empty) policy and every account row without a MAC;
  * audited. Inside a transaction. */
@@ -186,6 +214,10 @@ status_t keys_held(db_t *db, const char *user_id, unsigned *wrapped, unsigned *g
  * role does not need where others hold them; at sign-on also reduce the
  * session's keyring to what the role needs (and keys only it holds). */
 status_t keys_settle(session_t *s, int at_signon, msg_t *m);
+/* keys_settle at sign-on without writing (a sign-on that only reads):
+ * the keyring reduced as it would be; *writes set when a grant or a drop
+ * is due (the caller then takes the path that writes). */
+status_t keys_settle_read(session_t *s, int *writes, msg_t *m);
 
 /* ---- clinic.c ---- */
 

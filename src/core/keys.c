@@ -82,8 +82,9 @@ static status_t missing_of(session_t *s, const db_user_t *u, unsigned *missing, 
 }
 
 /* Inside a transaction: seal each key this session holds to the accounts
- * whose role needs it and who hold it in no form. */
-static status_t grant_needs(session_t *s, int *granted, msg_t *m)
+ * whose role needs it and who hold it in no form. dry: write nothing,
+ * count what would be granted. */
+static status_t grant_needs(session_t *s, int dry, int *granted, msg_t *m)
 {
 	userlist_t l;
 	status_t ret;
@@ -106,6 +107,10 @@ static status_t grant_needs(session_t *s, int *granted, msg_t *m)
 		 * someone else's public key gets nothing. */
 		if (users_row_check(s->kr, u, &why) != STATUS_OK)
 			continue;
+		if (dry) {
+			(*granted)++;
+			continue;
+		}
 		for (int d = 0; d < DOMAIN_COUNT && ret == STATUS_OK; d++) {
 			db_wrap_t g;
 			char detail[192];
@@ -134,8 +139,9 @@ static status_t grant_needs(session_t *s, int *granted, msg_t *m)
 
 /* Inside a transaction: delete this session's own wraps of keys its role
  * does not need, where another account holds them. Returns in *kept the
- * unneeded keys it still holds (nobody else does). */
-static status_t drop_unneeded(session_t *s, unsigned *kept, msg_t *m)
+ * unneeded keys it still holds (nobody else does). dry: delete nothing,
+ * count in *dropped what would go. */
+static status_t drop_unneeded(session_t *s, int dry, unsigned *kept, int *dropped, msg_t *m)
 {
 	unsigned want = perm_role_domains(&s->c->cfg->perms, s->role), wrapped = 0, granted = 0;
 	status_t ret;
@@ -154,6 +160,9 @@ static status_t drop_unneeded(session_t *s, unsigned *kept, msg_t *m)
 			*kept |= DOMAIN_BIT(d);
 			continue;
 		}
+		(*dropped)++;
+		if (dry)
+			continue;
 		ret = db_wrap_delete(s->c->db, s->user.id, dn, m);
 		if (ret == STATUS_OK)
 			ret = db_grant_delete(s->c->db, s->user.id, dn, m);
@@ -168,21 +177,20 @@ static status_t drop_unneeded(session_t *s, unsigned *kept, msg_t *m)
 	return ret;
 }
 
-status_t keys_settle(session_t *s, int at_signon, msg_t *m)
+/* keys_settle and keys_settle_read: dry leaves the database as it is and
+ * sets *writes when granting or dropping would write. */
+static status_t settle(session_t *s, int at_signon, int dry, int *writes, msg_t *m)
 {
 	unsigned want, kept = 0, keep;
-	int granted = 0;
+	int granted = 0, dropped = 0;
 	status_t ret;
 
-	/* Granting and dropping write: not while the database cannot be
-	 * written (the next sign-on that can does them; this session holds
-	 * only what its role needs meanwhile). */
-	if (db_readonly(s->c->db) == DB_RW) {
-		if ((ret = grant_needs(s, &granted, m)) != STATUS_OK)
-			return ret;
-		if ((ret = drop_unneeded(s, &kept, m)) != STATUS_OK)
-			return ret;
-	}
+	*writes = 0;
+	if ((ret = grant_needs(s, dry, &granted, m)) != STATUS_OK)
+		return ret;
+	if ((ret = drop_unneeded(s, dry, &kept, &dropped, m)) != STATUS_OK)
+		return ret;
+	*writes = dry && (granted || dropped);
 	if (!at_signon)
 		return STATUS_OK; /* the session keeps what it has until it ends */
 	/* A session holds the keys its role needs, and a key it is the last
@@ -199,6 +207,19 @@ status_t keys_settle(session_t *s, int at_signon, msg_t *m)
 	return STATUS_OK;
 }
 
+status_t keys_settle(session_t *s, int at_signon, msg_t *m)
+{
+	int writes = 0;
+	/* Granting and dropping write: not while the database cannot be
+	 * written (the next sign-on that can does them). */
+	return settle(s, at_signon, db_readonly(s->c->db) != DB_RW, &writes, m);
+}
+
+status_t keys_settle_read(session_t *s, int *writes, msg_t *m)
+{
+	return settle(s, 1, 1, writes, m);
+}
+
 status_t keys_grant_now(session_t *s, int *granted, msg_t *m)
 {
 	status_t ret;
@@ -207,7 +228,7 @@ status_t keys_grant_now(session_t *s, int *granted, msg_t *m)
 		return msg_fail(m, STATUS_DENIED, "The session is locked; sign on again.");
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		return ret;
-	ret = grant_needs(s, granted, m);
+	ret = grant_needs(s, 0, granted, m);
 	if (ret == STATUS_OK)
 		ret = db_commit(s->c->db, m);
 	if (ret != STATUS_OK)

@@ -326,12 +326,19 @@ status_t policy_seal_new(session_t *s, msg_t *m)
 
 status_t policy_load(session_t *s, msg_t *m)
 {
+	int needs_seal = 0;
+	return policy_load_read(s, db_readonly(s->c->db) == DB_RW, &needs_seal, m);
+}
+
+status_t policy_load_read(session_t *s, int may_seal, int *needs_seal, msg_t *m)
+{
 	clinic_t *c = s->c;
 	rowset_t rs;
 	config_t *next = NULL;
 	status_t ret;
 	db_policy_event_t last;
 
+	*needs_seal = 0;
 	if (!c->eff)
 		return STATUS_OK; /* init: no database policy yet */
 	if ((ret = rowset_read(c->db, &rs, m)) != STATUS_OK)
@@ -349,11 +356,14 @@ status_t policy_load(session_t *s, msg_t *m)
 				       last.seq, TAMPERED);
 			goto cleanup;
 		}
-		/* Read-only: nothing to seal with, and nothing in the table to
-		 * apply; the trusted configuration stays in force until a
-		 * sign-on can seal it. */
-		if (db_readonly(c->db) != DB_RW)
+		/* Not to be written now (a read-only database, or a sign-on that
+		 * reads only): nothing in the table to apply; the trusted
+		 * configuration stays in force until a sign-on that writes seals
+		 * it. */
+		if (!may_seal) {
+			*needs_seal = 1;
 			goto cleanup;
+		}
 		if ((ret = policy_seal_new(s, m)) != STATUS_OK)
 			goto cleanup;
 		rowset_free(&rs);

@@ -187,6 +187,9 @@ struct pbulk {
 	size_t ntoks;
 	int64_t count, first_prow, last_prow;
 	int64_t mrn_next, mrn_left; /* MRNs reserved in blocks (pbulk_add) */
+	/* Each feed worker's memo of tokens, kept from one feed to the next
+	 * (a load in batches feeds many times); wiped when b is freed. */
+	pindex_memo_t *memo[8];
 	char when[24];
 	db_patient_row_t row;
 };
@@ -302,6 +305,7 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 #define BATCH 64
 #define SLOTS 8 /* batches in flight */
 #define WORKERS_MAX 7
+_Static_assert(WORKERS_MAX + 1 <= 8, "a memo for each worker and the writer (pbulk.memo)");
 /* Record ids are drawn this many at a time, in ascending order, so rows
  * enter the id index near one another instead of all over it. */
 #define ID_BLOCK 65536
@@ -540,7 +544,10 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 		}
 	for (int i = 0; i <= nworkers; i++) {
 		w[i].f = &f;
-		if (!(w[i].p = calloc(BATCH, sizeof *w[i].p)) || !(w[i].memo = pindex_memo_new())) {
+		if (!b->memo[i])
+			b->memo[i] = pindex_memo_new();
+		w[i].memo = b->memo[i];
+		if (!(w[i].p = calloc(BATCH, sizeof *w[i].p)) || !w[i].memo) {
 			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
 			goto cleanup;
 		}
@@ -594,7 +601,6 @@ cleanup:
 			free(w[i].p);
 		}
 		keyring_free(w[i].kr);
-		pindex_memo_free(w[i].memo);
 	}
 	for (int i = 0; i < SLOTS; i++) {
 		if (f.slot[i].items) {
@@ -716,10 +722,12 @@ static void free_buckets(pbulk_t *b)
 {
 	for (int k = 0; k < TOK_BUCKETS; k++)
 		free(b->bucket[k].v);
+	for (size_t i = 0; i < sizeof b->memo / sizeof b->memo[0]; i++)
+		pindex_memo_free(b->memo[i]);
 	free(b);
 }
 
-status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m)
+status_t pbulk_commit_batch(pbulk_t *b, int64_t *count, msg_t *m)
 {
 	status_t ret;
 	char detail[256];
@@ -733,11 +741,56 @@ status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m)
 		ret = db_commit(db, m);
 	if (ret != STATUS_OK)
 		db_rollback(db);
-	db_bulk_mode(db, 0, m);
 	if (count)
 		*count = ret == STATUS_OK ? b->count : 0;
+	b->count = b->first_prow = b->last_prow = 0;
+	b->ntoks = 0;
+	return ret;
+}
+
+
+status_t pbulk_feed_batch(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t left,
+			  int64_t chunk, int64_t max_rows, msg_t *m, int64_t *added)
+{
+	db_t *db = b->s->c->db;
+	status_t ret = STATUS_OK;
+	*added = 0;
+	if (max_rows > left)
+		max_rows = left;
+	while (*added < max_rows) {
+		int64_t want = max_rows - *added < chunk ? max_rows - *added : chunk, got = 0;
+		if ((ret = pbulk_feed(b, producer, arg, want, &got, m)) != STATUS_OK)
+			break;
+		*added += got;
+		/* The producer ended, or someone waits for the lock: commit now. */
+		if (got < want || db_writers_waiting(db))
+			break;
+	}
+	return ret;
+}
+
+status_t pbulk_next_batch(pbulk_t *b, msg_t *m)
+{
+	db_t *db = b->s->c->db;
+	/* Whoever waits for the write lock goes first: the batches of an
+	 * import and other users' changes take turns. */
+	db_yield_to_writers(db, PBULK_YIELD_MS);
+	core_now(b->when);
+	return db_begin(db, m);
+}
+
+status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m)
+{
+	msg_t ignore;
+	status_t ret = pbulk_commit_batch(b, count, m);
+	db_bulk_mode(b->s->c->db, 0, ret == STATUS_OK ? m : &ignore);
 	free_buckets(b);
 	return ret;
+}
+
+void pbulk_end(pbulk_t *b)
+{
+	pbulk_abort(b); /* nothing is open after the last pbulk_commit_batch */
 }
 
 void pbulk_abort(pbulk_t *b)

@@ -5,6 +5,7 @@
 #define CHARTROOM_PRECORD_H
 
 #include "core/crypto.h"
+#include "core/import.h"
 #include "core/patient.h"
 #include "core/pindex.h"
 #include "db/db_patients.h"
@@ -50,6 +51,36 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 
 /* Write the tokens, audit, commit (or roll back on failure); frees b. */
 status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m);
+
+/* A long bulk load (imports, demo data) commits in batches: between them
+ * the write lock is free for other users' changes, and an import records
+ * how far it got in each batch's transaction. A batch is fed
+ * PBULK_BATCH_ROWS patients at a time and committed as soon as another
+ * writer waits for the lock, or at PBULK_BATCH_MAX patients. Every commit
+ * rewrites much of the search index (a batch's tokens land all over it),
+ * so a load that nobody waits for commits rarely and keeps its speed, and
+ * one that others wait for lets them in within one chunk. */
+#define PBULK_BATCH_ROWS IMPORT_BATCH_ROWS
+#define PBULK_BATCH_MAX 250000
+/* The longest a bulk load waits between batches for writers in line. */
+#define PBULK_YIELD_MS 250
+
+/* Feed one batch of at most min(left, max_rows) patients, `chunk` at a
+ * time, ending early when another connection waits for the write lock.
+ * *added counts them (fewer than asked: the producer ended, or a writer
+ * waits). */
+status_t pbulk_feed_batch(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t left,
+			  int64_t chunk, int64_t max_rows, msg_t *m, int64_t *added);
+
+/* For a load in batches: commit this batch as pbulk_commit does (tokens,
+ * its own audit entry, commit; *count its patients) but keep b, its
+ * page cache and MRN reservation; on failure it is rolled back and b can
+ * only be aborted. pbulk_next_batch lets any writer that waits go first,
+ * then begins the next batch's transaction. */
+status_t pbulk_commit_batch(pbulk_t *b, int64_t *count, msg_t *m);
+status_t pbulk_next_batch(pbulk_t *b, msg_t *m);
+/* After the last pbulk_commit_batch: free b. */
+void pbulk_end(pbulk_t *b);
 /* Roll back and free. NULL allowed. */
 void pbulk_abort(pbulk_t *b);
 

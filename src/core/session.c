@@ -65,6 +65,7 @@ status_t session_new_internal(clinic_t *c, const db_user_t *u, keyring_t *kr, se
 	s->role = perm_role_from_name(u->role);
 	s->kr = kr;
 	core_provenance(s->os_user, s->source);
+	crypto_random_id(s->sid);
 	*out = s;
 	return STATUS_OK;
 }
@@ -209,6 +210,53 @@ static status_t settle_session(session_t *s, const secret_t *kek, const secret_t
 	return ret;
 }
 
+static int count_grant(const db_wrap_t *g, void *arg)
+{
+	(void)g;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* settle_session without writing, in a read snapshot: for a sign-on or an
+ * unlock that only reads, and for any on a database that cannot be
+ * written (whose grants are then used for the session and kept). *writes
+ * is set when something due would write: the policy to seal, grants to
+ * take in, keys to grant others or to drop; the caller then takes the
+ * path that writes (when the database can be written). */
+static status_t settle_read(session_t *s, const secret_t *kek, const secret_t *sk, int *writes,
+			    msg_t *m)
+{
+	db_user_t u;
+	status_t ret;
+	int seal = 0, grants = 0, keys = 0, ro = db_readonly(s->c->db) != DB_RW;
+
+	*writes = 0;
+	if ((ret = policy_load_read(s, 0, &seal, m)) != STATUS_OK)
+		return ret;
+	/* Never sealed (the first sign-on after the upgrade): the path that
+	 * writes seals the policy and the accounts first. Read-only, the
+	 * accounts are taken as they are until then. */
+	if (seal && !ro) {
+		*writes = 1;
+		return STATUS_OK;
+	}
+	if ((ret = db_user_get_by_id(s->c->db, s->user.id, &u, m)) != STATUS_OK)
+		return ret;
+	if (!seal && (ret = users_row_check(s->kr, &u, m)) != STATUS_OK)
+		return ret;
+	if ((ret = db_grant_each(s->c->db, u.id, count_grant, &grants, m)) != STATUS_OK)
+		return ret;
+	if (grants && ro &&
+	    (ret = take_grants(s->c, &u, kek, sk, s->kr,
+			       perm_role_domains(&s->c->cfg->perms, perm_role_from_name(u.role)),
+			       m)) != STATUS_OK)
+		return ret;
+	if ((ret = keys_settle_read(s, &keys, m)) != STATUS_OK)
+		return ret;
+	*writes = seal || grants || keys;
+	return STATUS_OK;
+}
+
 /* Same cost as a real check, so a wrong user name takes as long as a
  * wrong password: Argon2id with the parameters a new account gets. */
 static void dummy_kdf(const config_t *cfg, const char *password)
@@ -329,16 +377,173 @@ static status_t readonly_admit(session_t *s, msg_t *m)
 			why);
 }
 
-/* The sign-on's transaction, after the password was checked (kek, sk):
- * the account read again (an administrator or another sign-on may have
- * changed it during the key derivation), the policy verified, the grants
- * converted, pending events chained, the banner's figures read, the
- * sign-on recorded. ro: the database cannot be written: only the
- * sign-on's audit entry is written (to the journal), the grants are used
- * but kept, nothing else changes. *integrity_refused: the account record
- * or the policy failed its check. */
+/* ---- signing on without the write lock ----------------------------------
+ *
+ * Most sign-ons change nothing in the database: the account's keys and the
+ * policy are only read, and the sign-on's event goes to the audit journal
+ * (audit_note). Only a sign-on that must write waits in line for the
+ * write lock (signon_tx): one that resets a lockout counter after failed
+ * attempts, takes keys granted to it, grants keys others wait for, drops
+ * a key its role no longer needs, seals a policy never sealed, publishes
+ * the clinical sealing key, or cannot tell its failure count without
+ * chaining first (below). On a database that cannot be written every
+ * sign-on takes the reading path (README "When the disk is full or the
+ * database is read-only"). */
+
+/* What the journal holds of one user's sign-ons and failures. */
+typedef struct jscan {
+	int found; /* the newest successful sign-on (or unlock) of the user */
+	char event_id[CRYPTO_ID_HEX + 1];
+	char ts[24];
+	char source[72];
+	int failures_after; /* failed sign-ons journaled after it */
+	int failures;       /* failed sign-ons journaled at all */
+} jscan_t;
+
+static int scan_user(const db_jevent_t *e, void *arg)
+{
+	jscan_t *j = arg;
+	if ((e->flags & DB_JEV_PENDING) &&
+	    (strcmp(e->action, "login_failed") == 0 || strcmp(e->action, "login_refused") == 0)) {
+		j->failures++;
+		j->failures_after++;
+	} else if (strcmp(e->action, "login") == 0 && strcmp(e->outcome, "ok") == 0) {
+		j->found = 1;
+		j->failures_after = 0;
+		snprintf(j->event_id, sizeof j->event_id, "%s", e->event_id);
+		snprintf(j->ts, sizeof j->ts, "%s", e->ts);
+		snprintf(j->source, sizeof j->source, "%s", e->source);
+	}
+	return 0;
+}
+
+/* The sign-on that only reads, after the password was checked (kek, sk):
+ * in one read snapshot the account read again, its keys unwrapped, the
+ * policy verified and applied, the account's record checked; then, if
+ * nothing due must write, the session with its banner (info) and its
+ * sign-on event in the journal (*out set). Otherwise *out stays NULL and
+ * the caller writes (signon_tx); on a read-only database nothing is
+ * written whatever is due. Why the banner's count is exact on the reading
+ * path: failed sign-ons are written to audit_pending in the database
+ * (journaled, pending, only while it cannot be written, and then every
+ * sign-on reads), successful ones to the journal. Each chain step
+ * (core/audit_journal.c) reads the journal under its lock, then the
+ * pending table, and chains the journal first. A failure that came after
+ * a journal sign-on was committed after it, so any step that chained the
+ * failure chained the sign-on too, before it. Hence: if the user's newest
+ * journal sign-on is not chained yet, no failure after it is chained, and
+ * none is pending (else this path is not taken): there are none;
+ * otherwise the last sign-on is in the trail, and so is every failure
+ * since it: the trail's count after it. *refused: the account was
+ * disabled or locked meanwhile; *integrity_refused: its record or the
+ * policy failed a check. */
+static status_t signon_read(clinic_t *c, const db_user_t *u, const secret_t *kek,
+			    const secret_t *sk, int ro, login_info_t *info, session_t **out,
+			    const char **refused, int *integrity_refused, msg_t *m)
+{
+	status_t ret;
+	db_user_t now;
+	keyring_t *kr = NULL;
+	session_t *s = NULL;
+	jscan_t js;
+	int reading = 0, writes = 0, chained = 0, failures = 0;
+	int64_t pending = 0;
+	char hex[80], detail[160];
+	msg_t ignore;
+
+	*out = NULL;
+	*refused = NULL;
+	*integrity_refused = 0;
+	memset(&js, 0, sizeof js);
+	/* Without a journal the writing path records the sign-on in the
+	 * trail itself. Read before the snapshot: an event found chained
+	 * here is chained in the snapshot too. */
+	if (!ro && !db_journal_ready(c->db))
+		return STATUS_OK;
+	if (db_journal_each(c->db, u->id, NULL, 0, scan_user, &js, &ignore) != STATUS_OK && !ro)
+		return STATUS_OK;
+	if (!(kr = keyring_new()))
+		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+	if ((ret = db_read_begin(c->db, &reading, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = db_user_get_by_id(c->db, u->id, &now, m)) != STATUS_OK)
+		goto cleanup;
+	if ((*refused = account_refusal(&now)) != NULL)
+		goto cleanup;
+	if (memcmp(now.kdf_salt, u->kdf_salt, sizeof u->kdf_salt) != 0) {
+		ret = msg_fail(m, STATUS_CONFLICT,
+			       "The account was changed while you were signing on; try again.");
+		goto cleanup;
+	}
+	if ((ret = load_keys(c, &now, kek, kr, m)) != STATUS_OK)
+		goto cleanup;
+	if (!keyring_has(kr, DOMAIN_AUDIT)) {
+		ret = msg_fail(m, STATUS_INTEGRITY,
+			       "Your account holds no audit key, so nothing you do could be "
+			       "recorded. Ask your administrator to reset your password.");
+		goto cleanup;
+	}
+	ret = session_new_internal(c, &now, kr, &s, m);
+	kr = NULL; /* taken, even on failure */
+	if (ret != STATUS_OK)
+		goto cleanup;
+	if ((ret = settle_read(s, kek, sk, &writes, m)) != STATUS_OK) {
+		*integrity_refused = ret == STATUS_INTEGRITY;
+		goto cleanup;
+	}
+	if (js.found)
+		ret = db_audit_event_seen(c->db, js.event_id, &chained, m);
+	if (ret == STATUS_OK)
+		ret = db_audit_pending_count(c->db, u->id, u->name, &pending, m);
+	if (ret == STATUS_OK && !(js.found && !chained))
+		ret = db_audit_failures_since_login(c->db, u->id, u->name, &failures, m);
+	if (ret != STATUS_OK)
+		goto cleanup;
+	if (keyring_has(s->kr, DOMAIN_CLIN) &&
+	    db_meta_get(c->db, "clin_seal_pk", hex, sizeof hex, &ignore) != STATUS_OK)
+		writes = 1;
+	if (!ro && (now.failed_count > 0 || writes || pending > 0 || js.failures > 0))
+		goto cleanup; /* the path that writes */
+	if (js.found && !chained) {
+		snprintf(info->last_login, sizeof info->last_login, "%s", js.ts);
+		snprintf(info->last_from, sizeof info->last_from, "%.63s", js.source);
+		info->failures_since = js.failures_after;
+	} else {
+		snprintf(info->last_login, sizeof info->last_login, "%s", now.last_login);
+		snprintf(info->last_from, sizeof info->last_from, "%s", now.last_from);
+		info->failures_since = failures + js.failures;
+	}
+	db_read_end(c->db, reading);
+	reading = 0;
+	if (ro && (ret = readonly_admit(s, m)) != STATUS_OK)
+		goto cleanup;
+	/* Durable in the journal before the session is handed out: no
+	 * sign-on without its audit event. */
+	snprintf(detail, sizeof detail, "role=%s failures_since=%d%s%s", now.role,
+		 info->failures_since, ro ? " read-only: " : "",
+		 ro ? db_readonly_text(db_readonly(c->db)) : "");
+	if ((ret = audit_note(s, "login", u->name, "ok", detail, 0, m)) != STATUS_OK)
+		goto cleanup;
+	*out = s;
+	s = NULL;
+cleanup:
+	db_read_end(c->db, reading);
+	keyring_free(kr);
+	if (s) {
+		keyring_free(s->kr);
+		free(s);
+	}
+	return ret;
+}
+
+/* The sign-on's transaction (the path that writes), after the password
+ * was checked (kek, sk): the account read again, the policy verified (and
+ * sealed if it never was), the grants converted, the journal's and the
+ * pending events chained, the banner's figures read, the lockout counter
+ * reset, the sign-on recorded. *integrity_refused: the account record or
+ * the policy failed its check. */
 static status_t signon_tx(clinic_t *c, const db_user_t *u, const secret_t *kek,
-			  const secret_t *sk, int ro, login_info_t *info, session_t **out,
+			  const secret_t *sk, login_info_t *info, session_t **out,
 			  int *integrity_refused, msg_t *m)
 {
 	status_t ret;
@@ -378,8 +583,6 @@ static status_t signon_tx(clinic_t *c, const db_user_t *u, const secret_t *kek,
 			       "recorded. Ask your administrator to reset your password.");
 		goto cleanup;
 	}
-	snprintf(info->last_login, sizeof info->last_login, "%s", now.last_login);
-	snprintf(info->last_from, sizeof info->last_from, "%s", now.last_from);
 	ret = session_new_internal(c, &now, kr, &s, m);
 	kr = NULL; /* taken, even on failure */
 	if (ret != STATUS_OK)
@@ -388,34 +591,34 @@ static status_t signon_tx(clinic_t *c, const db_user_t *u, const secret_t *kek,
 		*integrity_refused = ret == STATUS_INTEGRITY;
 		goto cleanup;
 	}
-	if (ro && (ret = readonly_admit(s, m)) != STATUS_OK)
-		goto cleanup;
 	core_now(when);
-	/* Pending events and the journal of a read-only spell are chained
-	 * first, so the trail is in the order things happened. */
-	if (!ro && (ret = audit_drain_pending(s, m)) != STATUS_OK)
+	/* The journal (earlier sign-ons among it) and the pending failures
+	 * into the trail first, so the trail is in the order things happened;
+	 * the account's last sign-on is read after. */
+	if ((ret = audit_chain(s, m)) != STATUS_OK)
 		goto cleanup;
-	if (!ro && (ret = audit_drain_journal(s, m)) != STATUS_OK)
+	if ((ret = db_user_get_by_id(c->db, u->id, &now, m)) != STATUS_OK)
 		goto cleanup;
+	snprintf(info->last_login, sizeof info->last_login, "%s", now.last_login);
+	snprintf(info->last_from, sizeof info->last_from, "%s", now.last_from);
 	/* The banner's count comes from the trail, not users.failed_count
 	 * (the lockout counter, which an unlock resets): every wrong password,
 	 * refusal of the locked or disabled account and wrong password at the
 	 * lock screen since the last
 	 * successful sign-on, whoever made it and whatever session was open.
-	 * Read in this transaction, after the drain, so no failure can fall
+	 * Read in this transaction, after the chaining, so no failure can fall
 	 * between the count and the sign-on it is shown at. */
 	if ((ret = db_audit_failures_since_login(c->db, u->id, u->name, &info->failures_since,
 						 m)) != STATUS_OK)
 		goto cleanup;
-	if (!ro && (ret = db_user_login_ok(c->db, u->id, when, s->source, m)) != STATUS_OK)
+	if ((ret = db_user_login_ok(c->db, u->id, when, s->source, m)) != STATUS_OK)
 		goto cleanup;
-	if (!ro && (ret = clinical_publish_seal_key(s, m)) != STATUS_OK)
+	if ((ret = clinical_publish_seal_key(s, m)) != STATUS_OK)
 		goto cleanup;
 	{
-		char detail[160];
-		snprintf(detail, sizeof detail, "role=%s failures_since=%d%s%s", now.role,
-			 info->failures_since, ro ? " read-only: " : "",
-			 ro ? db_readonly_text(db_readonly(c->db)) : "");
+		char detail[96];
+		snprintf(detail, sizeof detail, "role=%s failures_since=%d", now.role,
+			 info->failures_since);
 		ret = audit_append(s, "login", u->name, "ok", detail, m);
 	}
 	if (ret == STATUS_OK)
@@ -487,16 +690,30 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 			ret = STATUS_AUTH; /* the caller learns no more than the person */
 		goto cleanup;
 	}
+	/* The path that only reads first; the one that writes if something
+	 * due must write. A disk that fills under the writing sign-on: the
+	 * reading one, read-only. */
 	ro = db_readonly(c->db) != DB_RW;
-	ret = signon_tx(c, &u, &kek, &sk, ro, info, out, &integrity_refused, m);
-	/* The disk filled up under this very sign-on: sign on read-only. */
-	if (ret == STATUS_READONLY && !ro && db_readonly(c->db) != DB_RW)
-		ret = signon_tx(c, &u, &kek, &sk, 1, info, out, &integrity_refused, m);
+	ret = signon_read(c, &u, &kek, &sk, ro, info, out, &refused, &integrity_refused, m);
+	if (ret == STATUS_OK && refused) {
+		pending_alone(c, u.id, u.name, "login_refused", refused);
+		ret = msg_fail(m, STATUS_AUTH, "%s", SESSION_SIGNON_FAILED);
+	}
+	if (ret == STATUS_OK && !*out && !ro) {
+		ret = signon_tx(c, &u, &kek, &sk, info, out, &integrity_refused, m);
+		if (ret == STATUS_READONLY && db_readonly(c->db) != DB_RW) {
+			memset(info, 0, sizeof *info);
+			ret = signon_read(c, &u, &kek, &sk, 1, info, out, &refused,
+					  &integrity_refused, m);
+		}
+	}
 	/* A sign-on refused because the account record or the policy was
 	 * changed outside the app is in the trail (as pending: the
 	 * transaction that would have chained it is gone). */
 	if (ret != STATUS_OK && integrity_refused)
 		pending_alone(c, u.id, u.name, "login_refused", "integrity");
+	if (ret == STATUS_OK && !*out)
+		ret = msg_fail(m, STATUS_ERR, "The sign-on could not be completed; try again.");
 cleanup:
 	secret_free(&sk);
 	secret_free(&kek);
@@ -517,18 +734,14 @@ cleanup:
 	return STATUS_OK;
 }
 
+/* An event of the session's own (a lock, a sign-off, a refusal), in the
+ * audit journal: no write lock needed. The action goes ahead whatever
+ * the disk says; an event that cannot be written now is kept and written
+ * later (audit_note's keep). */
 static status_t audit_alone(session_t *s, const char *action, const char *outcome,
 			    const char *detail, msg_t *m)
 {
-	status_t ret = db_begin(s->c->db, m);
-	if (ret != STATUS_OK)
-		return ret;
-	ret = audit_append(s, action, s->user.name, outcome, detail, m);
-	if (ret == STATUS_OK)
-		ret = db_commit(s->c->db, m);
-	if (ret != STATUS_OK)
-		db_rollback(s->c->db);
-	return ret;
+	return audit_note(s, action, s->user.name, outcome, detail, 1, m);
 }
 
 status_t session_lock(session_t *s, msg_t *m)
@@ -581,6 +794,50 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 		ret = msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
 		goto cleanup;
 	}
+	/* As at sign-on: without a lockout counter to reset or anything else
+	 * due that writes (settle_read), unlocking only reads, and its event
+	 * goes to the journal; on a database that cannot be written, always. */
+	if (db_readonly(s->c->db) != DB_RW || u.failed_count == 0) {
+		int reading = 0, writes = 0, ro = db_readonly(s->c->db) != DB_RW;
+		keyring_t *old = s->kr;
+		role_t old_role = s->role;
+		char old_name[sizeof s->user.role];
+		snprintf(old_name, sizeof old_name, "%s", s->user.role);
+		if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
+			goto cleanup;
+		if ((ret = load_keys(s->c, &u, &kek, kr, m)) == STATUS_OK) {
+			s->kr = kr;
+			kr = NULL;
+			s->role = perm_role_from_name(u.role); /* the role may have changed */
+			snprintf(s->user.role, sizeof s->user.role, "%s", u.role);
+			/* The policy and the grants read again: an administrator may
+			 * have changed either while the screen was locked. */
+			ret = settle_read(s, &kek, &sk, &writes, m);
+		}
+		db_read_end(s->c->db, reading);
+		if (ret == STATUS_OK && (ro || !writes)) {
+			s->locked = 0;
+			ret = audit_note(s, "unlock", s->user.name, "ok", NULL, 0, m);
+			if (ret != STATUS_OK) {
+				/* Not recorded: not unlocked. */
+				keyring_wipe(s->kr);
+				s->locked = 1;
+			}
+			keyring_free(old);
+			goto cleanup;
+		}
+		/* Back as it was, still locked; then the path that writes. */
+		if (s->kr != old) {
+			keyring_free(kr);
+			kr = s->kr;
+			keyring_wipe(kr);
+			s->kr = old;
+		}
+		s->role = old_role;
+		snprintf(s->user.role, sizeof s->user.role, "%s", old_name);
+		if (ret != STATUS_OK)
+			goto cleanup;
+	}
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		goto cleanup;
 	in_tx = 1;
@@ -592,13 +849,12 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 	s->role = perm_role_from_name(u.role); /* the role may have changed */
 	snprintf(s->user.role, sizeof s->user.role, "%s", u.role);
 	/* The policy and the grants are read again: an administrator may
-	 * have changed either while the screen was locked. Read-only: nothing
-	 * but the unlock's own entry (to the journal). */
+	 * have changed either while the screen was locked. */
 	ret = settle_session(s, &kek, &sk, m);
-	if (ret == STATUS_OK && db_readonly(s->c->db) == DB_RW)
-		ret = audit_drain_pending(s, m);
+	if (ret == STATUS_OK)
+		ret = audit_chain(s, m);
 	/* Resets the lockout counter; last_login stays that of the sign-on. */
-	if (ret == STATUS_OK && db_readonly(s->c->db) == DB_RW)
+	if (ret == STATUS_OK)
 		ret = db_user_login_ok(s->c->db, u.id, u.last_login[0] ? u.last_login : "",
 				       u.last_from, m);
 	if (ret == STATUS_OK)
@@ -618,57 +874,13 @@ cleanup:
 	return ret;
 }
 
-/* Write the noted searches in a transaction of their own; without waiting
- * for another writer when `wait` is 0. */
-static status_t write_searches(session_t *s, int wait, msg_t *m)
-{
-	status_t ret;
-	if (s->nsearch == 0)
-		return STATUS_OK;
-	ret = wait ? db_begin(s->c->db, m) : db_begin_nowait(s->c->db, m);
-	if (ret != STATUS_OK)
-		return ret;
-	if ((ret = audit_flush_searches(s, m)) == STATUS_OK)
-		ret = db_commit(s->c->db, m);
-	if (ret != STATUS_OK)
-		db_rollback(s->c->db);
-	return ret;
-}
-
-status_t session_search_room(session_t *s, msg_t *m)
-{
-	msg_t why;
-	/* A locked session's search is refused by its permission check. */
-	if (s->locked || s->nsearch == 0)
-		return STATUS_OK;
-	/* Full, or the oldest has waited long enough (no screen is pausing
-	 * to write them: a script, a long lookup session). */
-	if (s->nsearch < SESSION_SEARCH_LOG &&
-	    time(NULL) - s->search_since < SESSION_SEARCH_WAIT)
-		return STATUS_OK;
-	if (write_searches(s, 1, &why) != STATUS_OK)
-		return msg_fail(m, STATUS_DB,
-				"Searching is paused: the audit trail could not be written (%s).",
-				why.text);
-	return STATUS_OK;
-}
-
-void session_note_search(session_t *s, const char *what, int64_t tok)
-{
-	if (s->nsearch == SESSION_SEARCH_LOG)
-		return; /* not reached: session_search_room made room first */
-	if (s->nsearch == 0)
-		s->search_since = time(NULL);
-	snprintf(s->searches[s->nsearch].what, sizeof s->searches[0].what, "%s", what);
-	s->searches[s->nsearch].tok = tok;
-	s->nsearch++;
-}
-
 status_t session_idle(session_t *s, msg_t *m)
 {
-	if (!s || s->locked)
+	/* Searches are in the journal already; what may wait is an event this
+	 * process could not write when it happened. */
+	if (!s)
 		return STATUS_OK;
-	return write_searches(s, 0, m);
+	return audit_resend(s->c, m);
 }
 
 int session_may_see(session_t *s, int64_t prow, int confidential)

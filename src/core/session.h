@@ -59,9 +59,10 @@ role_t session_role(const session_t *s);
 clinic_t *session_clinic(const session_t *s);
 
 /* The user has paused (the screen calls this after a second or two
- * without a key): write what is waiting for the audit trail (the
- * searches noted since the last audited action), so little is held in
- * memory only. Does nothing when nothing waits. */
+ * without a key): write what waits for the audit trail (events this
+ * process could not write when they happened, e.g. on a full disk).
+ * Searches, sign-ons and views are in the audit journal before their
+ * results are shown; nothing else is held in memory. */
 status_t session_idle(session_t *s, msg_t *m);
 
 /* May this session do action a now? A pure question for drawing menus; it

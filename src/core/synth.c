@@ -8,7 +8,7 @@
 #include "base/text.h"
 #include "core/precord.h"
 
-#define CHUNK 1000000
+#define CHUNK PBULK_BATCH_ROWS
 
 typedef struct list {
 	const char *name;
@@ -216,22 +216,31 @@ status_t synth_patients(session_t *s, int64_t n, uint64_t seed, int64_t *made, m
 	*made = 0;
 	if ((ret = session_require(s, ACT_PATIENT_IMPORT, m)) != STATUS_OK)
 		return ret;
-	while (done < n) {
+	{
 		pbulk_t *b = NULL;
-		int64_t chunk = n - done < CHUNK ? n - done : CHUNK, added = 0, saved = 0;
-		struct gen g = {seed, done, done + chunk};
 		char what[96];
 		snprintf(what, sizeof what, "synthetic patients (seed %llu)", (unsigned long long)seed);
 		if ((ret = pbulk_begin(s, what, &b, m)) != STATUS_OK)
 			return ret;
-		if ((ret = pbulk_feed(b, produce, &g, chunk, &added, m)) != STATUS_OK) {
+		/* In batches, like an import: other users' changes go between. */
+		while (done < n) {
+			int64_t added = 0, saved = 0;
+			struct gen g = {seed, done, n};
+			if (done && (ret = pbulk_next_batch(b, m)) != STATUS_OK)
+				break;
+			if ((ret = pbulk_feed_batch(b, produce, &g, n - done, CHUNK, PBULK_BATCH_MAX, m,
+						    &added)) != STATUS_OK)
+				break;
+			if ((ret = pbulk_commit_batch(b, &saved, m)) != STATUS_OK)
+				break;
+			done += saved;
+			*made = done;
+		}
+		if (ret != STATUS_OK) {
 			pbulk_abort(b);
 			return ret;
 		}
-		if ((ret = pbulk_commit(b, &saved, m)) != STATUS_OK)
-			return ret;
-		done += saved;
-		*made = done;
+		pbulk_end(b);
 	}
 	msg_set(m, "Created %lld synthetic patients.", (long long)done);
 	return STATUS_OK;

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/embedded.h"
@@ -37,9 +39,14 @@ status_t db_fail(db_t *db, int rc, const char *what, msg_t *m)
 {
 	int prim = rc & 0xff;
 	const char *why = db && db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc);
+	/* Reached only after waiting in line for the whole busy timeout
+	 * (minutes by default): say how long, and that nothing was saved. */
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
 		return msg_fail(m, STATUS_BUSY,
-				"The database is busy %s; another user is saving. Try again.", what);
+				"Gave up %s after waiting %d s for another user's change to "
+				"finish; nothing was saved. Try again, or ask your administrator "
+				"what is holding the database.",
+				what, db ? (db->busy_ms + 999) / 1000 : 0);
 	if (prim == SQLITE_CONSTRAINT)
 		return msg_fail(m, STATUS_EXISTS, "Could not complete %s: %s.", what, why);
 	if (prim == SQLITE_NOTADB || prim == SQLITE_CORRUPT)
@@ -204,6 +211,17 @@ status_t db_migrate_to(db_t *db, int target, msg_t *m)
 	return STATUS_OK;
 }
 
+/* Is the file system holding path full, or so nearly that a change could
+ * not be saved (less than DB_FULL_BYTES, or no inode, left)? */
+#define DB_FULL_BYTES (256 * 1024)
+static int disk_full_at(const char *path)
+{
+	struct statvfs vf;
+	if (statvfs(path, &vf) != 0)
+		return 0;
+	return (unsigned long long)vf.f_bavail * vf.f_frsize < DB_FULL_BYTES || vf.f_favail == 0;
+}
+
 /* The first read of a connection: for a WAL database it opens the -wal
  * and maps the -shm. The SQLite result code. */
 static int probe(db_t *db)
@@ -287,7 +305,10 @@ static status_t open_conn(db_t *db, const char *name, int flags, msg_t *m)
 	if (rc != SQLITE_OK)
 		return db_fail(db, rc, "opening the database", m);
 	sqlite3_extended_result_codes(db->conn, 1);
-	if ((rc = sqlite3_busy_timeout(db->conn, db->busy_ms)) != SQLITE_OK)
+	/* Waiting in line for another connection's write (db_busy_wait),
+	 * up to the busy timeout. */
+	db->wait.limit_ms = db->busy_ms;
+	if ((rc = sqlite3_busy_handler(db->conn, db_busy_wait, &db->wait)) != SQLITE_OK)
 		return db_fail(db, rc, "setting the busy timeout", m);
 	return STATUS_OK;
 }
@@ -384,8 +405,26 @@ static db_t *db_new(void)
 	if (db) {
 		db->copy_fd = -1;
 		db->jfd = -1;
+		db->wait.lock_fd = -1;
 	}
 	return db;
+}
+
+/* The directory holding path, opened for the waiting lock (-1 if not). */
+static int open_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	if (!slash)
+		return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (n == 0)
+		n = 1; /* "/file" */
+	if (n >= sizeof dir)
+		return -1;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 /* In a shared install the whole of db_open runs with the chartroom group
@@ -458,6 +497,7 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 		goto cleanup;
 #endif
 	db->busy_ms = busy_timeout_ms;
+	db->wait.lock_fd = open_dir_of(path);
 	if ((ret = open_conn(db, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, m)) != STATUS_OK)
 		goto cleanup;
 	/* Reading first tells a non-database file apart early, and shows
@@ -477,6 +517,9 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 	 * read-only"). */
 	if (db->ro == DB_RW && sqlite3_db_readonly(db->conn, "main") == 1)
 		db->ro = ro_cause(path);
+	/* A full disk: read only from the start (db_retry_writes). */
+	if (db->ro == DB_RW && mode == DB_OPEN_EXISTING && disk_full_at(path))
+		db->ro = DB_RO_DISK_FULL;
 	if ((ret = setup(db, m)) != STATUS_OK)
 		goto cleanup;
 	if (mode == DB_OPEN_EXISTING && db_schema_version(db) == 0) {
@@ -642,10 +685,19 @@ static void settle_readonly(db_t *db)
 
 void db_retry_writes(db_t *db)
 {
+	if (!db || !db->conn || !sqlite3_get_autocommit(db->conn))
+		return;
+	/* A full disk is seen before anything tries to write: a sign-on then
+	 * reads only, with the reason shown. */
+	if (db->ro == DB_RW && db->copy_fd < 0 && disk_full_at(db->path)) {
+		db->ro = DB_RO_DISK_FULL;
+		settle_readonly(db);
+		return;
+	}
 	/* A connection opened read-only (the -shm could not be made) stays
 	 * so: only a new open can write. */
-	if (!db || db->ro != DB_RO_DISK_FULL || !sqlite3_get_autocommit(db->conn) ||
-	    sqlite3_db_readonly(db->conn, "main") != 0)
+	if (db->ro != DB_RO_DISK_FULL || sqlite3_db_readonly(db->conn, "main") != 0 ||
+	    disk_full_at(db->path))
 		return;
 	if (!db->query_only ||
 	    sqlite3_exec(db->conn, "PRAGMA query_only = 0", NULL, NULL, NULL) == SQLITE_OK) {
@@ -701,34 +753,117 @@ void db_close(db_t *db)
 	}
 	if (db->copy_fd >= 0)
 		close(db->copy_fd);
+	if (db->wait.lock_fd >= 0)
+		close(db->wait.lock_fd);
 	free(db->path);
 	free(db);
 }
 
 status_t db_begin(db_t *db, msg_t *m)
 {
+	status_t ret;
 	/* Read-only: a read transaction; what it writes to the audit goes to
 	 * the journal at commit, and any other write is refused. */
 	if (db->ro != DB_RW) {
 		settle_readonly(db);
-		return db_exec(db, "BEGIN DEFERRED", "starting a change", m);
+		ret = db_exec(db, "BEGIN DEFERRED", "starting a change", m);
+	} else {
+		/* A wait for the write lock is announced (db_yield_to_writers). */
+		db->wait.announce = 1;
+		ret = db_exec(db, "BEGIN IMMEDIATE", "starting a change", m);
+		db->wait.announce = 0;
+		db_wait_over(&db->wait);
 	}
-	return db_exec(db, "BEGIN IMMEDIATE", "starting a change", m);
+	if (ret == STATUS_OK)
+		db->txn_serial++;
+	return ret;
 }
 
-status_t db_begin_nowait(db_t *db, msg_t *m)
+/* ---- waiting in line ---------------------------------------------------- */
+
+/* A connection waiting in db_begin holds a shared flock on the database's
+ * directory (its own open description of it), which a long writer tests
+ * between batches (db_yield_to_writers). Not a lock on the database file:
+ * SQLite never flocks directories, and closing a descriptor of the
+ * database file itself would drop this process's POSIX locks on it. */
+static long long mono_ms(void)
 {
-	status_t ret;
-	int rc = sqlite3_busy_timeout(db->conn, 0);
-	if (rc != SQLITE_OK)
-		return db_fail(db, rc, "starting a change", m);
-	ret = db_begin(db, m);
-	rc = sqlite3_busy_timeout(db->conn, db->busy_ms);
-	if (rc != SQLITE_OK && ret == STATUS_OK) {
-		db_rollback(db);
-		ret = db_fail(db, rc, "starting a change", m);
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int db_busy_wait(void *arg, int count)
+{
+	/* Short sleeps: a waiter must notice a free lock within the gap a long
+	 * writer leaves between batches. Polling every few milliseconds costs
+	 * a system call each time, nothing more. */
+	static const int delay_ms[] = {1, 1, 2, 2, 3, 5};
+	db_waiter_t *w = arg;
+	long long now = mono_ms(), waited;
+	struct timespec ts;
+	int d;
+	if (count == 0)
+		w->start_ms = now;
+	/* Tried at each call: it can miss while a long writer is testing. */
+	if (w->announce && !w->announced && w->lock_fd >= 0 &&
+	    flock(w->lock_fd, LOCK_SH | LOCK_NB) == 0)
+		w->announced = 1;
+	waited = now - w->start_ms;
+	if (waited >= w->limit_ms)
+		return 0;
+	if (w->fn && waited >= DB_WAIT_NOTICE_MS && waited / 1000 != w->noticed_s) {
+		w->noticed_s = (int)(waited / 1000);
+		w->fn(w->arg, w->noticed_s);
 	}
-	return ret;
+	d = count < (int)(sizeof delay_ms / sizeof delay_ms[0]) ? delay_ms[count] : 5;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)d * 1000000L;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+void db_wait_over(db_waiter_t *w)
+{
+	if (w->announced) {
+		flock(w->lock_fd, LOCK_UN);
+		w->announced = 0;
+	}
+	if (w->noticed_s) {
+		w->noticed_s = 0;
+		if (w->fn)
+			w->fn(w->arg, 0);
+	}
+}
+
+void db_set_wait_notice(db_t *db, db_wait_fn fn, void *arg)
+{
+	db->wait.fn = fn;
+	db->wait.arg = arg;
+}
+
+unsigned long db_txn_serial(const db_t *db)
+{
+	return db->txn_serial;
+}
+
+int db_writers_waiting(db_t *db)
+{
+	/* Nobody holds the shared lock when the exclusive one is granted. */
+	if (db->wait.lock_fd < 0 || flock(db->wait.lock_fd, LOCK_EX | LOCK_NB) == 0) {
+		if (db->wait.lock_fd >= 0)
+			flock(db->wait.lock_fd, LOCK_UN);
+		return 0;
+	}
+	return 1;
+}
+
+void db_yield_to_writers(db_t *db, int max_ms)
+{
+	long long until = mono_ms() + max_ms;
+	struct timespec ts = {0, 1000000L};
+	while (db_writers_waiting(db) && mono_ms() < until)
+		nanosleep(&ts, NULL);
 }
 
 status_t db_commit(db_t *db, msg_t *m)

@@ -49,13 +49,34 @@ int db_schema_latest(void);
 status_t db_migrate_to(db_t *db, int target, msg_t *m);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Rollback is safe to call when no
- * transaction is open. */
+ * transaction is open. A db_begin that meets another connection's write
+ * waits in line for it (db_set_wait_notice) up to the busy timeout; only
+ * then STATUS_BUSY. */
 status_t db_begin(db_t *db, msg_t *m);
-/* db_begin without waiting: STATUS_BUSY at once if another connection is
- * writing (for writes that can wait for a later moment). */
-status_t db_begin_nowait(db_t *db, msg_t *m);
 status_t db_commit(db_t *db, msg_t *m);
 void db_rollback(db_t *db);
+
+/* Told while a statement waits for another connection's write: seconds
+ * waited so far (from DB_WAIT_NOTICE_MS on, about once a second), then 0
+ * once the wait is over. The UI shows it; the db layer never prints. */
+typedef void (*db_wait_fn)(void *arg, int seconds);
+#define DB_WAIT_NOTICE_MS 2000
+void db_set_wait_notice(db_t *db, db_wait_fn fn, void *arg);
+
+/* How many transactions db_begin has started on this connection: a value
+ * that changes with every new transaction (core chains the audit journal
+ * once per transaction). */
+unsigned long db_txn_serial(const db_t *db);
+
+/* Between the batches of a long writer (a bulk import): while another
+ * connection's db_begin is waiting for the write lock, sleep (at most
+ * max_ms) so that it gets the lock first. Returns at once when nobody
+ * waits. SQLite's lock is not a queue: without this, a writer that begins
+ * again right after its commit would take the lock before any waiter. */
+void db_yield_to_writers(db_t *db, int max_ms);
+/* Is another connection's db_begin waiting for the write lock now? (A
+ * long writer ends its batch early when one is.) */
+int db_writers_waiting(db_t *db);
 
 /* A read snapshot around several statements (a search, a chart page):
  * they see one state of the database and take SQLite's locks once instead

@@ -313,3 +313,80 @@ status_t db_audit_mark(db_t *db, const char *action, int64_t *seq, msg_t *m)
 	sqlite3_finalize(st);
 	return ret;
 }
+
+/* ---- events chained from the side journal (migration 009) -------------- */
+
+static const char SQL_EVENT_SEEN[] = "SELECT seq FROM audit_events WHERE event_id = ?1";
+static const char SQL_EVENT_ADD[] = "INSERT INTO audit_events(event_id, seq) VALUES (?1, ?2)";
+
+status_t db_audit_event_seen(db_t *db, const char *event_id, int *seen, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, SQL_EVENT_SEEN, &st, m);
+	*seen = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, event_id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		*seen = 1;
+	else if (rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the audit trail", m);
+	return ret;
+}
+
+status_t db_audit_event_add(db_t *db, const char *event_id, int64_t seq, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, SQL_EVENT_ADD, &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, event_id);
+	sqlite3_bind_int64(st, 2, seq);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "writing the audit trail", m);
+	return ret;
+}
+
+status_t db_audit_events_prune(db_t *db, int64_t below, msg_t *m)
+{
+	static const char sql[] = "DELETE FROM audit_events WHERE seq < ?1";
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, sql, &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, below);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "writing the audit trail", m);
+	return ret;
+}
+
+status_t db_audit_pending_count(db_t *db, const char *user_id, const char *user_name,
+				int64_t *out, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret = db_prepare(db,
+				  "SELECT count(*) FROM audit_pending WHERE user_id = ?1 AND "
+				  "user_name = ?2 AND action IN ('login_failed', 'login_refused')",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, user_id);
+	db_bind_text(st, 2, user_name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		ret = db_fail(db, rc, "reading pending audit events", m);
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -76,4 +76,16 @@ status_t db_audit_pending_drain(db_t *db, int (*fn)(const db_audit_row_t *row, v
 status_t db_audit_failures_since_login(db_t *db, const char *user_id, const char *user_name,
 				       int *out, msg_t *m);
 
+/* Events chained from the audit journal (core/audit_journal.c): was
+ * event_id chained already (in this transaction's view)? Record that it
+ * was, as trail entry seq; forget the ids of entries before `below`. */
+status_t db_audit_event_seen(db_t *db, const char *event_id, int *seen, msg_t *m);
+status_t db_audit_event_add(db_t *db, const char *event_id, int64_t seq, msg_t *m);
+status_t db_audit_events_prune(db_t *db, int64_t below, msg_t *m);
+
+/* Failed sign-ons (login_failed, login_refused) of a user waiting in the
+ * pending table. */
+status_t db_audit_pending_count(db_t *db, const char *user_id, const char *user_name,
+				int64_t *out, msg_t *m);
+
 #endif

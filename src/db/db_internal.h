@@ -9,6 +9,27 @@
 
 #define DB_STMT_CACHE 64
 
+/* How a connection waits for another's write lock (db_busy_wait): in line,
+ * up to limit_ms, telling the user after a few seconds; a waiting
+ * db_begin announces itself (a shared flock on the database's directory)
+ * so a long writer lets it go first (db_yield_to_writers). */
+typedef struct db_waiter {
+	int limit_ms;
+	db_wait_fn fn; /* NULL: wait silently */
+	void *arg;
+	long long start_ms;
+	int noticed_s;  /* seconds last told to fn; 0: nothing told */
+	int announce;   /* a db_begin is waiting: take the waiting lock */
+	int announced;  /* it is taken */
+	int lock_fd;    /* the database's directory, for that lock; -1 none */
+} db_waiter_t;
+
+/* The busy handler of every Chartroom connection (arg: a db_waiter_t). */
+int db_busy_wait(void *arg, int count);
+/* After a statement that may have waited: tell fn the wait is over and
+ * drop the waiting lock. */
+void db_wait_over(db_waiter_t *w);
+
 struct db {
 	sqlite3 *conn;
 	char *path;
@@ -17,13 +38,14 @@ struct db {
 	int query_only; /* PRAGMA query_only is set (after a full disk) */
 	int copy_fd;    /* db_copy_open: the caller's descriptor, else -1 */
 	const char *loss; /* db_set_loss */
-	/* The audit journal (db_journal.c): its descriptor (-1: none), the
-	 * entries held until commit, and a drain waiting for the commit. */
+	/* The audit journal (db_journal.c): its descriptor (-1: none) and
+	 * the events a transaction holds until its commit. */
 	int jfd;
+	char jwhy[160]; /* why there is none */
 	unsigned char *jbuf;
 	size_t jlen, jcap;
-	int jlocked;    /* flock held (a drain, until commit or rollback) */
-	int jdrained;   /* a drain read entries: reset the journal at commit */
+	db_waiter_t wait;
+	unsigned long txn_serial; /* db_begin calls so far */
 	/* Prepared statements kept for hot paths (search, bulk import),
 	 * keyed by the address of their SQL string literal. */
 	struct {
@@ -60,8 +82,8 @@ status_t db_exec_stmt(db_t *db, sqlite3_stmt *st, const char *what, msg_t *m);
 
 /* The audit journal's life with the connection (db_journal.c): open (or
  * create, with its space reserved) beside the database, inside db_open's
- * raised window; write what the transaction held, or finish a drain,
- * after COMMIT; forget it at ROLLBACK; close. */
+ * raised window; write the events the transaction held after COMMIT;
+ * drop them at ROLLBACK; close. */
 void db_journal_open(db_t *db);
 status_t db_journal_commit(db_t *db, msg_t *m);
 void db_journal_rollback(db_t *db);

@@ -1,16 +1,14 @@
-/* db_journal.c - the audit journal beside a database (db_journal.h).
+/* db_journal.c - the audit journal file beside a database (db_journal.h).
  *
- * The file: a 64-byte header (magic, generation, bytes used, capacity),
- * then records, each a 32-bit length, a 32-bit FNV-1a sum of the payload
- * and the payload (the entry's fields, length-prefixed). The header's
- * "used" is written, and synced, only after the records it covers, so a
- * crash mid-write leaves the journal as it was. Writers take flock(2) on
- * it; a drain holds the lock from its reading to the commit that records
- * it, so nothing is appended between the two and then lost when the
- * journal is emptied. The meta row audit_journal = "GENERATION:USED"
- * (written in the drain's transaction) makes the drain exactly-once: after
- * a crash between the commit and the emptying, the next drain skips what
- * the last one chained. */
+ * Layout: header slot A at offset 0, slot B at 512 (different sectors),
+ * records from J_DATA on. A slot holds a magic, a counter, where the
+ * waiting records start and end (relative to J_DATA), the capacity, and a
+ * checksum; the valid slot with the higher counter is the header. Each
+ * header write goes to the other slot, after the records it covers are
+ * synced, so a crash or a torn write leaves the previous state. A record
+ * is a 32-bit payload length, a 32-bit FNV-1a checksum of the payload,
+ * and the payload (the event's fields, length-prefixed). Writers hold an
+ * exclusive flock(2) for one append or one trim; readers a shared one. */
 #include "db/db_journal.h"
 
 #include <errno.h>
@@ -27,16 +25,19 @@
 #include "base/privsep.h"
 #include "db/db_internal.h"
 
-#define J_MAGIC "CRAUDJ01"
-#define J_HEADER 64
-#define J_SIZE (1024 * 1024) /* reserved at creation: room for ~2,000 entries */
-#define J_META "audit_journal"
+#define J_MAGIC "CRAJRNL1"
+#define J_SLOT_B 512
+#define J_DATA 4096
+#define J_SLOT_LEN 48 /* the bytes a slot's checksum covers */
+#define J_MAX (64 * 1024 * 1024) /* it grows no further */
+#define J_ROOM 8192 /* free space db_journal_ready asks for */
+#define J_PAYLOAD_MAX (16 + 10 * 256 + 8 + DB_JOURNAL_DETAIL_MAX + 64)
 
 typedef struct jheader {
-	char magic[8];
-	uint64_t generation;
-	uint64_t used;     /* bytes of records after the header */
-	uint64_t capacity; /* bytes available for records */
+	uint64_t counter;
+	uint64_t start;    /* first waiting record, from J_DATA */
+	uint64_t used;     /* end of the last record, from J_DATA */
+	uint64_t capacity; /* bytes for records (the file is J_DATA + capacity) */
 } jheader_t;
 
 static uint32_t fnv1a(const unsigned char *p, size_t n)
@@ -52,6 +53,11 @@ static uint32_t fnv1a(const unsigned char *p, size_t n)
 void db_journal_path(const char *db_path, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s.audit-journal", db_path);
+}
+
+const char *db_journal_why(const db_t *db)
+{
+	return db->jfd >= 0 ? "" : db->jwhy;
 }
 
 static int write_all(int fd, const void *p, size_t n, off_t at)
@@ -86,46 +92,106 @@ static int read_all(int fd, void *p, size_t n, off_t at)
 	return 0;
 }
 
+/* ---- the header ----------------------------------------------------------- */
+
+static void slot_encode(const jheader_t *h, unsigned char out[J_SLOT_LEN + 4])
+{
+	uint32_t sum;
+	memset(out, 0, J_SLOT_LEN + 4);
+	memcpy(out, J_MAGIC, 8);
+	memcpy(out + 8, &h->counter, 8);
+	memcpy(out + 16, &h->start, 8);
+	memcpy(out + 24, &h->used, 8);
+	memcpy(out + 32, &h->capacity, 8);
+	sum = fnv1a(out, J_SLOT_LEN);
+	memcpy(out + J_SLOT_LEN, &sum, 4);
+}
+
+static int slot_decode(const unsigned char in[J_SLOT_LEN + 4], jheader_t *h)
+{
+	uint32_t sum;
+	memcpy(&sum, in + J_SLOT_LEN, 4);
+	if (memcmp(in, J_MAGIC, 8) != 0 || fnv1a(in, J_SLOT_LEN) != sum)
+		return -1;
+	memcpy(&h->counter, in + 8, 8);
+	memcpy(&h->start, in + 16, 8);
+	memcpy(&h->used, in + 24, 8);
+	memcpy(&h->capacity, in + 32, 8);
+	return h->start <= h->used && h->used <= h->capacity && h->capacity <= J_MAX ? 0 : -1;
+}
+
+/* The current header: 0, 1 if neither slot is valid and the header area
+ * is all zero (a creation cut short), -1 otherwise. */
 static int header_read(int fd, jheader_t *h)
 {
-	unsigned char buf[J_HEADER];
-	if (read_all(fd, buf, sizeof buf, 0) != 0)
+	unsigned char a[J_SLOT_LEN + 4], b[J_SLOT_LEN + 4];
+	jheader_t ha, hb;
+	int oka, okb;
+	struct stat sb;
+	/* Shorter than its header: just made (or its making cut short). */
+	if (fstat(fd, &sb) != 0)
 		return -1;
-	memcpy(h, buf, sizeof *h);
-	return memcmp(h->magic, J_MAGIC, 8) == 0 && h->used <= h->capacity ? 0 : -1;
+	if (sb.st_size < J_DATA)
+		return 1;
+	if (read_all(fd, a, sizeof a, 0) != 0 || read_all(fd, b, sizeof b, J_SLOT_B) != 0)
+		return -1;
+	oka = slot_decode(a, &ha) == 0;
+	okb = slot_decode(b, &hb) == 0;
+	if (oka && (!okb || ha.counter >= hb.counter)) {
+		*h = ha;
+		return 0;
+	}
+	if (okb) {
+		*h = hb;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof a; i++)
+		if (a[i] || b[i])
+			return -1;
+	return 1;
 }
 
-static int header_write(int fd, const jheader_t *h)
+/* Write h (its counter moved on) to the other slot, synced. */
+static int header_write(int fd, jheader_t *h)
 {
-	unsigned char buf[J_HEADER] = {0};
-	memcpy(buf, h, sizeof *h);
-	return write_all(fd, buf, sizeof buf, 0);
+	unsigned char buf[J_SLOT_LEN + 4];
+	h->counter++;
+	slot_encode(h, buf);
+	if (write_all(fd, buf, sizeof buf, (h->counter & 1) ? J_SLOT_B : 0) != 0)
+		return -1;
+	return fdatasync(fd);
 }
 
-static void new_generation(jheader_t *h)
+/* A fresh header in a file of J_DATA + DB_JOURNAL_RESERVE bytes. */
+static int header_init(int fd)
 {
-	uint64_t g = 0;
-	while (g == 0)
-		sqlite3_randomness(sizeof g, &g);
-	h->generation = g;
+	jheader_t h = {0, 0, 0, DB_JOURNAL_RESERVE};
+	if (posix_fallocate(fd, 0, J_DATA + DB_JOURNAL_RESERVE) != 0)
+		return -1;
+	if (header_write(fd, &h) != 0)
+		return -1;
+	/* Both slots valid: a torn write of either leaves the other. */
+	return header_write(fd, &h);
 }
 
-/* A new journal: its space reserved now, while there is some. */
-static int journal_create(const char *path)
+/* ---- opening ------------------------------------------------------------- */
+
+/* A new, empty journal file: in shared mode the program's group's, mode
+ * 0660, like the database. Its header and reserve are made by the caller
+ * under the lock (another process may open it first and do it). */
+static int journal_create(const char *path, char *why, size_t size)
 {
-	jheader_t h = {J_MAGIC, 0, 0, J_SIZE - J_HEADER};
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0660);
-	if (fd < 0)
-		return -1;
-	if ((privsep_shared() &&
-	     (fchown(fd, (uid_t)-1, privsep_group()) != 0 || fchmod(fd, 0660) != 0)) ||
-	    posix_fallocate(fd, 0, J_SIZE) != 0) {
-		close(fd);
-		unlink(path);
+	if (fd < 0) {
+		if (errno == EEXIST) /* another process made it meanwhile */
+			return open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		snprintf(why, size, "the audit journal cannot be made: %s", strerror(errno));
 		return -1;
 	}
-	new_generation(&h);
-	if (header_write(fd, &h) != 0 || fdatasync(fd) != 0) {
+	if (privsep_shared() &&
+	    (fchown(fd, (uid_t)-1, privsep_group()) != 0 || fchmod(fd, 0660) != 0)) {
+		snprintf(why, size, "the audit journal cannot be given to the group: %s",
+			 strerror(errno));
 		close(fd);
 		unlink(path);
 		return -1;
@@ -137,38 +203,47 @@ void db_journal_open(db_t *db)
 {
 	char path[PATH_MAX + 16];
 	jheader_t h;
-	int fd;
+	int fd, r, made = 0;
 
+	db->jfd = -1;
 	db_journal_path(db->path, path, sizeof path);
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ENOENT && db->ro != DB_RO_FILESYSTEM)
-		fd = journal_create(path);
-	if (fd < 0)
-		return; /* none: entries cannot be journaled (db_journal_ready) */
-	if (flock(fd, LOCK_EX) == 0) {
-		if (header_read(fd, &h) != 0) {
-			/* A journal whose creation was cut short (all zero) is made
-			 * anew; anything else is left for a person to look at. */
-			unsigned char z[J_HEADER], zero[J_HEADER] = {0};
-			struct stat sb;
-			if (read_all(fd, z, sizeof z, 0) == 0 && memcmp(z, zero, sizeof z) == 0 &&
-			    fstat(fd, &sb) == 0 && sb.st_size >= J_SIZE) {
-				jheader_t fresh = {J_MAGIC, 0, 0, J_SIZE - J_HEADER};
-				new_generation(&fresh);
-				if (header_write(fd, &fresh) != 0 || fdatasync(fd) != 0) {
-					close(fd);
-					fd = -1;
-				}
-			} else {
-				close(fd);
-				fd = -1;
-			}
+	if (fd < 0 && errno == ENOENT) {
+		if (db->ro == DB_RO_FILESYSTEM || db->ro == DB_RO_COPY) {
+			snprintf(db->jwhy, sizeof db->jwhy, "there is no audit journal beside it");
+			return;
 		}
-		if (fd >= 0)
-			flock(fd, LOCK_UN);
-	} else {
+		if ((fd = journal_create(path, db->jwhy, sizeof db->jwhy)) < 0)
+			return;
+		made = 1;
+	} else if (fd < 0) {
+		snprintf(db->jwhy, sizeof db->jwhy, "the audit journal cannot be written: %s",
+			 strerror(errno));
+		return;
+	}
+	if (flock(fd, LOCK_EX) != 0) {
+		snprintf(db->jwhy, sizeof db->jwhy, "the audit journal cannot be locked");
 		close(fd);
-		fd = -1;
+		return;
+	}
+	r = header_read(fd, &h);
+	/* New, or a creation cut short: the header and the reserve now. */
+	if (r == 1 && header_init(fd) != 0) {
+		snprintf(db->jwhy, sizeof db->jwhy,
+			 "the audit journal cannot be made: no room for its reserve");
+		if (made)
+			unlink(path);
+		flock(fd, LOCK_UN);
+		close(fd);
+		return;
+	}
+	flock(fd, LOCK_UN);
+	if (r < 0) {
+		/* Anything else is left for a person to look at. */
+		snprintf(db->jwhy, sizeof db->jwhy,
+			 "the audit journal beside it is not one Chartroom wrote (left as it is)");
+		close(fd);
+		return;
 	}
 	db->jfd = fd;
 }
@@ -184,112 +259,133 @@ void db_journal_close(db_t *db)
 	db->jcap = 0;
 }
 
+/* Room for len more bytes in h: growing the file (by doubling, up to
+ * J_MAX) while the disk has room. 0 when there is room. Under the lock. */
+static int make_room(int fd, jheader_t *h, uint64_t len)
+{
+	uint64_t want = h->capacity * 2;
+	if (h->used + len <= h->capacity)
+		return 0;
+	while (want < h->used + len)
+		want *= 2;
+	if (want > J_MAX)
+		want = J_MAX;
+	if (want < h->used + len ||
+	    posix_fallocate(fd, J_DATA + (off_t)h->capacity, (off_t)(want - h->capacity)) != 0)
+		return -1;
+	h->capacity = want;
+	return 0;
+}
+
 int db_journal_ready(db_t *db)
 {
 	jheader_t h;
-	int ok = 0;
-	if (db->jfd < 0)
+	int ok;
+	if (db->jfd < 0 || flock(db->jfd, LOCK_EX) != 0)
 		return 0;
-	if (db->jlocked)
-		return header_read(db->jfd, &h) == 0 && h.used + 8192 <= h.capacity;
-	if (flock(db->jfd, LOCK_SH) != 0)
-		return 0;
-	/* Room for a sign-on and some reading after it. */
-	ok = header_read(db->jfd, &h) == 0 && h.used + 8192 <= h.capacity;
+	/* Room for a sign-on and some reading after it; a grown file keeps
+	 * its new size in the header only with the next append. */
+	ok = header_read(db->jfd, &h) == 0 && make_room(db->jfd, &h, J_ROOM) == 0;
 	flock(db->jfd, LOCK_UN);
 	return ok;
 }
 
-/* ---- records ------------------------------------------------------------ */
+/* ---- records ------------------------------------------------------------- */
 
-static int put(db_t *db, const void *p, size_t n)
+typedef struct enc {
+	unsigned char *p;
+	size_t len, cap;
+	int bad;
+} enc_t;
+
+static void put(enc_t *b, const void *p, size_t n)
 {
-	if (db->jlen + n > db->jcap) {
-		size_t cap = (db->jcap + n) * 2 + 1024;
-		unsigned char *nb = realloc(db->jbuf, cap);
-		if (!nb)
-			return -1;
-		db->jbuf = nb;
-		db->jcap = cap;
+	if (b->bad)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = (b->cap + n) * 2 + 1024;
+		unsigned char *nb = realloc(b->p, cap);
+		if (!nb) {
+			b->bad = 1;
+			return;
+		}
+		b->p = nb;
+		b->cap = cap;
 	}
-	memcpy(db->jbuf + db->jlen, p, n);
-	db->jlen += n;
-	return 0;
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
 }
 
-static int put_str(db_t *db, const char *s)
+static void put_str(enc_t *b, const char *s)
 {
-	size_t n = strlen(s);
-	uint16_t len = (uint16_t)(n > 0xffff ? 0xffff : n);
-	return put(db, &len, sizeof len) || put(db, s, len);
+	size_t n = strnlen(s, 255);
+	unsigned char len = (unsigned char)n;
+	put(b, &len, 1);
+	put(b, s, n);
 }
 
-status_t db_journal_add(db_t *db, const db_audit_row_t *r, int pending, msg_t *m)
+/* Append e's record (length, checksum, payload) to b. */
+static void encode(enc_t *b, const db_jevent_t *e)
 {
-	size_t start = db->jlen;
-	uint32_t len = 0, sum = 0, dlen = (uint32_t)r->detail_len;
-	int32_t kv = r->key_version;
-	int64_t id = r->seq;
-	unsigned char flag = (unsigned char)(pending != 0), has = (unsigned char)(r->has_detail != 0);
-	int bad = 0;
-
-	if (db->jfd < 0)
-		return msg_fail(m, STATUS_READONLY,
-				"This access cannot be recorded: the database is read-only (%s) and "
-				"there is no audit journal beside it that can be written.",
-				db_readonly_text(db->ro));
-	bad |= put(db, &len, sizeof len);
-	bad |= put(db, &sum, sizeof sum);
-	bad |= put(db, &flag, 1);
-	bad |= put(db, &id, sizeof id);
-	bad |= put(db, &kv, sizeof kv);
-	bad |= put_str(db, r->ts);
-	bad |= put_str(db, r->user_id);
-	bad |= put_str(db, r->user_name);
-	bad |= put_str(db, r->os_user);
-	bad |= put_str(db, r->source);
-	bad |= put_str(db, r->action);
-	bad |= put_str(db, r->target);
-	bad |= put_str(db, r->outcome);
-	bad |= put(db, &has, 1);
-	bad |= put(db, &dlen, sizeof dlen);
-	bad |= put(db, r->detail, r->detail_len);
-	if (bad) {
-		db->jlen = start;
-		return msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit journal.");
-	}
-	len = (uint32_t)(db->jlen - start - 8);
-	sum = fnv1a(db->jbuf + start + 8, len);
-	memcpy(db->jbuf + start, &len, sizeof len);
-	memcpy(db->jbuf + start + 4, &sum, sizeof sum);
-	return STATUS_OK;
+	size_t start = b->len;
+	uint32_t len = 0, sum = 0, dlen = (uint32_t)e->detail_len;
+	int32_t kv = e->key_version;
+	unsigned char version = 1, flags = (unsigned char)e->flags, has = (unsigned char)!!e->has_detail;
+	unsigned char mlen = (unsigned char)(e->mac_len > DB_AUDIT_MAC_LEN ? DB_AUDIT_MAC_LEN
+									  : e->mac_len);
+	put(b, &len, 4);
+	put(b, &sum, 4);
+	put(b, &version, 1);
+	put(b, &flags, 1);
+	put_str(b, e->event_id);
+	put_str(b, e->session_id);
+	put_str(b, e->ts);
+	put_str(b, e->user_id);
+	put_str(b, e->user_name);
+	put_str(b, e->os_user);
+	put_str(b, e->source);
+	put_str(b, e->action);
+	put_str(b, e->target);
+	put_str(b, e->outcome);
+	put(b, &has, 1);
+	put(b, &dlen, 4);
+	put(b, e->detail, e->detail_len);
+	put(b, &kv, 4);
+	put(b, &mlen, 1);
+	put(b, e->mac, mlen);
+	if (b->bad)
+		return;
+	len = (uint32_t)(b->len - start - 8);
+	sum = fnv1a(b->p + start + 8, len);
+	memcpy(b->p + start, &len, 4);
+	memcpy(b->p + start + 4, &sum, 4);
 }
 
-/* Parse one payload into r; -1 if it does not parse. */
-static int parse(const unsigned char *p, size_t n, db_audit_row_t *r, int *pending)
+/* Parse one payload into e; -1 if it does not parse. */
+static int decode(const unsigned char *p, size_t n, db_jevent_t *e)
 {
 	size_t o = 0;
-	char *fields[] = {r->ts, r->user_id, r->user_name, r->os_user,
-			  r->source, r->action, r->target, r->outcome};
-	size_t sizes[] = {sizeof r->ts, sizeof r->user_id, sizeof r->user_name, sizeof r->os_user,
-			  sizeof r->source, sizeof r->action, sizeof r->target, sizeof r->outcome};
+	char *fields[] = {e->event_id, e->session_id, e->ts,	  e->user_id, e->user_name,
+			  e->os_user,  e->source,     e->action, e->target,  e->outcome};
+	size_t sizes[] = {sizeof e->event_id,  sizeof e->session_id, sizeof e->ts,
+			  sizeof e->user_id,   sizeof e->user_name,  sizeof e->os_user,
+			  sizeof e->source,    sizeof e->action,     sizeof e->target,
+			  sizeof e->outcome};
 	uint32_t dlen;
 	int32_t kv;
-	memset(r, 0, sizeof *r);
-	if (n < 1 + 8 + 4)
+	memset(e, 0, offsetof(db_jevent_t, detail));
+	e->detail_len = 0;
+	e->has_detail = 0;
+	e->mac_len = 0;
+	if (n < 2 || p[0] != 1)
 		return -1;
-	*pending = p[o++];
-	memcpy(&r->seq, p + o, 8);
-	o += 8;
-	memcpy(&kv, p + o, 4);
-	o += 4;
-	r->key_version = kv;
+	e->flags = p[1];
+	o = 2;
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-		uint16_t len;
-		if (o + 2 > n)
+		size_t len;
+		if (o + 1 > n)
 			return -1;
-		memcpy(&len, p + o, 2);
-		o += 2;
+		len = p[o++];
 		if (o + len > n || len >= sizes[i])
 			return -1;
 		memcpy(fields[i], p + o, len);
@@ -298,139 +394,335 @@ static int parse(const unsigned char *p, size_t n, db_audit_row_t *r, int *pendi
 	}
 	if (o + 5 > n)
 		return -1;
-	r->has_detail = p[o++];
+	e->has_detail = p[o++];
 	memcpy(&dlen, p + o, 4);
 	o += 4;
-	if (dlen > sizeof r->detail || o + dlen != n)
+	if (dlen > sizeof e->detail || o + dlen + 5 > n)
 		return -1;
-	memcpy(r->detail, p + o, dlen);
-	r->detail_len = dlen;
+	memcpy(e->detail, p + o, dlen);
+	e->detail_len = dlen;
+	o += dlen;
+	memcpy(&kv, p + o, 4);
+	o += 4;
+	e->key_version = kv;
+	e->mac_len = p[o++];
+	if (e->mac_len > DB_AUDIT_MAC_LEN || o + e->mac_len != n)
+		return -1;
+	memset(e->mac, 0, sizeof e->mac);
+	memcpy(e->mac, p + o, e->mac_len);
 	return 0;
 }
 
-status_t db_journal_drain(db_t *db, int (*fn)(const db_audit_row_t *row, int pending, void *arg),
-			  void *arg, msg_t *m)
+/* The stand-in for a damaged record at absolute offset `at`. */
+static void damaged(db_jevent_t *e, uint64_t at, const unsigned char *head, size_t n)
+{
+	memset(e, 0, sizeof *e);
+	snprintf(e->event_id, sizeof e->event_id, "dmg%013" PRIx64 "%08" PRIx32 "0000",
+		 (uint64_t)(at & 0xfffffffffffffULL), fnv1a(head, n));
+	snprintf(e->action, sizeof e->action, "audit_journal_damaged");
+	snprintf(e->outcome, sizeof e->outcome, "integrity");
+	e->flags = DB_JEV_PENDING;
+}
+
+/* ---- appending ------------------------------------------------------------ */
+
+/* Append buf (whole records) under the lock, growing the file if there is
+ * room on the disk; synced before the header that covers it. */
+static status_t append(db_t *db, const unsigned char *buf, size_t len, msg_t *m)
 {
 	status_t ret = STATUS_OK;
 	jheader_t h;
-	char mark[64];
-	uint64_t start = 0, mgen = 0, mused = 0;
-	unsigned char *buf = NULL;
-	db_audit_row_t *r = NULL;
-	msg_t ignore;
-
-	if (db->jfd < 0 || db->ro != DB_RW)
-		return STATUS_OK;
+	if (db->jfd < 0)
+		return msg_fail(m, STATUS_READONLY,
+				"This access cannot be recorded: %s.", db->jwhy);
 	if (flock(db->jfd, LOCK_EX) != 0)
-		return STATUS_OK; /* cannot lock: left for the next sign-on */
-	db->jlocked = 1;
-	if (header_read(db->jfd, &h) != 0 || h.used == 0)
-		return STATUS_OK; /* nothing waits (or a journal not ours) */
-	db->jdrained = 1; /* emptied at the commit */
-	if (db_meta_get(db, J_META, mark, sizeof mark, &ignore) == STATUS_OK &&
-	    sscanf(mark, "%" SCNu64 ":%" SCNu64, &mgen, &mused) == 2 && mgen == h.generation &&
-	    mused <= h.used)
-		start = mused; /* chained by a drain whose emptying was cut short */
-	if (start == h.used)
-		return STATUS_OK;
-	if (!(buf = malloc(h.used - start)) || !(r = malloc(sizeof *r))) {
-		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit journal.");
+		return msg_fail(m, STATUS_READONLY,
+				"This access could not be recorded: the audit journal cannot be "
+				"locked (%s).",
+				strerror(errno));
+	if (header_read(db->jfd, &h) != 0) {
+		ret = msg_fail(m, STATUS_READONLY,
+			       "This access could not be recorded: the audit journal beside the "
+			       "database cannot be read.");
 		goto cleanup;
 	}
-	if (read_all(db->jfd, buf, h.used - start, (off_t)(J_HEADER + start)) != 0) {
-		ret = msg_fail(m, STATUS_DB, "The audit journal could not be read: %s.",
+	if (make_room(db->jfd, &h, len) != 0) {
+		ret = msg_fail(m, STATUS_READONLY,
+			       "This access could not be recorded: the audit journal is full (the "
+			       "database has not been written for a long time, or the disk is full).");
+		goto cleanup;
+	}
+	if (write_all(db->jfd, buf, len, (off_t)(J_DATA + h.used)) != 0 ||
+	    fdatasync(db->jfd) != 0) {
+		ret = msg_fail(m, STATUS_READONLY,
+			       "This access could not be recorded: the audit journal could not be "
+			       "written (%s).",
 			       strerror(errno));
 		goto cleanup;
 	}
-	for (uint64_t o = 0; o < h.used - start;) {
-		uint32_t len, sum;
-		int pending = 0;
-		if (o + 8 > h.used - start)
-			goto damaged;
-		memcpy(&len, buf + o, 4);
-		memcpy(&sum, buf + o + 4, 4);
-		if (o + 8 + len > h.used - start || fnv1a(buf + o + 8, len) != sum ||
-		    parse(buf + o + 8, len, r, &pending) != 0)
-			goto damaged;
-		if (fn(r, pending, arg) != 0) {
-			ret = STATUS_ERR; /* fn's own message and status stand */
-			goto cleanup;
-		}
-		o += 8 + len;
-		continue;
-damaged:
-		memset(r, 0, sizeof *r);
-		snprintf(r->action, sizeof r->action, "audit_journal_damaged");
-		snprintf(r->outcome, sizeof r->outcome, "error");
-		if (fn(r, 1, arg) != 0)
-			ret = STATUS_ERR;
-		break;
-	}
-	if (ret == STATUS_OK) {
-		snprintf(mark, sizeof mark, "%" PRIu64 ":%" PRIu64, h.generation, h.used);
-		ret = db_meta_set(db, J_META, mark, m);
-	}
+	h.used += len;
+	if (header_write(db->jfd, &h) != 0)
+		ret = msg_fail(m, STATUS_READONLY,
+			       "This access could not be recorded: the audit journal could not be "
+			       "written (%s).",
+			       strerror(errno));
 cleanup:
-	free(r);
-	free(buf);
+	flock(db->jfd, LOCK_UN);
 	return ret;
 }
 
-/* After COMMIT: write what the transaction held (a read-only database),
- * or empty the journal a drain chained. */
+status_t db_journal_add(db_t *db, const db_jevent_t *e, msg_t *m)
+{
+	enc_t b = {0};
+	status_t ret;
+	if (db->jfd < 0)
+		return msg_fail(m, STATUS_READONLY, "This access cannot be recorded: %s.", db->jwhy);
+	/* Inside a transaction: held until its commit. */
+	if (db->conn && !sqlite3_get_autocommit(db->conn)) {
+		size_t before = db->jlen;
+		enc_t held = {db->jbuf, db->jlen, db->jcap, 0};
+		encode(&held, e);
+		db->jbuf = held.p;
+		db->jcap = held.cap;
+		if (held.bad) {
+			db->jlen = before;
+			return msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit journal.");
+		}
+		db->jlen = held.len;
+		return STATUS_OK;
+	}
+	encode(&b, e);
+	if (b.bad)
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit journal.");
+	else
+		ret = append(db, b.p, b.len, m);
+	free(b.p);
+	return ret;
+}
+
 status_t db_journal_commit(db_t *db, msg_t *m)
 {
 	status_t ret = STATUS_OK;
-	jheader_t h;
-
-	if (db->jlen > 0) {
-		int locked = db->jlocked || flock(db->jfd, LOCK_EX) == 0;
-		if (!locked || header_read(db->jfd, &h) != 0)
-			ret = msg_fail(m, STATUS_READONLY,
-				       "This access could not be recorded: the audit journal beside "
-				       "the database cannot be read.");
-		else if (h.used + db->jlen > h.capacity)
-			ret = msg_fail(m, STATUS_READONLY,
-				       "This access could not be recorded: the audit journal is full "
-				       "(the database has been read-only for a long time).");
-		else if (write_all(db->jfd, db->jbuf, db->jlen, (off_t)(J_HEADER + h.used)) != 0 ||
-			 fdatasync(db->jfd) != 0 || (h.used += db->jlen, header_write(db->jfd, &h)) != 0 ||
-			 fdatasync(db->jfd) != 0)
-			ret = msg_fail(m, STATUS_READONLY,
-				       "This access could not be recorded: the audit journal could "
-				       "not be written (%s).",
-				       strerror(errno));
-		if (locked && !db->jlocked)
-			flock(db->jfd, LOCK_UN);
-		db->jlen = 0;
-	}
-	if (db->jdrained && header_read(db->jfd, &h) == 0) {
-		/* Chained and committed: empty it (zeros over the old entries,
-		 * a new generation so the meta mark no longer applies). */
-		static const unsigned char zero[4096];
-		for (uint64_t o = 0; o < h.used; o += sizeof zero) {
-			size_t n = h.used - o < sizeof zero ? (size_t)(h.used - o) : sizeof zero;
-			if (write_all(db->jfd, zero, n, (off_t)(J_HEADER + o)) != 0)
-				break;
-		}
-		h.used = 0;
-		new_generation(&h);
-		if (header_write(db->jfd, &h) == 0)
-			fdatasync(db->jfd);
-	}
-	db->jdrained = 0;
-	if (db->jlocked) {
-		flock(db->jfd, LOCK_UN);
-		db->jlocked = 0;
-	}
+	if (db->jlen > 0)
+		ret = append(db, db->jbuf, db->jlen, m);
+	db->jlen = 0;
 	return ret;
 }
 
 void db_journal_rollback(db_t *db)
 {
 	db->jlen = 0;
-	db->jdrained = 0;
-	if (db->jlocked && db->jfd >= 0)
-		flock(db->jfd, LOCK_UN);
-	db->jlocked = 0;
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+/* The waiting region [start, used) of the journal at fd, read under a lock
+ * the caller holds: *buf (malloc'd, NULL when empty) of *len bytes. */
+static status_t region_read(int fd, jheader_t *h, unsigned char **buf, size_t *len, msg_t *m)
+{
+	*buf = NULL;
+	*len = 0;
+	if (header_read(fd, h) != 0)
+		return msg_fail(m, STATUS_INTEGRITY, "The audit journal's header is damaged.");
+	if (h->used == h->start)
+		return STATUS_OK;
+	*len = (size_t)(h->used - h->start);
+	if (!(*buf = malloc(*len)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit journal.");
+	if (read_all(fd, *buf, *len, (off_t)(J_DATA + h->start)) != 0) {
+		free(*buf);
+		*buf = NULL;
+		return msg_fail(m, STATUS_DB, "The audit journal could not be read: %s.",
+				strerror(errno));
+	}
+	return STATUS_OK;
+}
+
+/* The record at buf+o (region of n bytes): 0 and its event, or 1 and the
+ * stand-in for a damaged one; *next is where the next record starts (n
+ * when nothing after a damaged record can be trusted). */
+static int record_at(const unsigned char *buf, size_t n, size_t o, uint64_t base, db_jevent_t *e,
+		     size_t *next)
+{
+	uint32_t len, sum;
+	if (o + 8 > n) {
+		damaged(e, base + o, buf + o, n - o);
+		*next = n;
+		return 1;
+	}
+	memcpy(&len, buf + o, 4);
+	memcpy(&sum, buf + o + 4, 4);
+	if (len == 0 || len > J_PAYLOAD_MAX || o + 8 + len > n) {
+		damaged(e, base + o, buf + o, 8);
+		*next = n;
+		return 1;
+	}
+	*next = o + 8 + len;
+	if (fnv1a(buf + o + 8, len) != sum || decode(buf + o + 8, len, e) != 0) {
+		damaged(e, base + o, buf + o, 8 + len);
+		return 1;
+	}
+	return 0;
+}
+
+status_t db_journal_take(db_t *db, int limit, int (*fn)(const db_jevent_t *e, void *arg),
+			 void *arg, int *more, int *trimmed, msg_t *m)
+{
+	status_t ret;
+	jheader_t h;
+	unsigned char *buf = NULL;
+	size_t n = 0, o = 0, trim_to = 0;
+	db_jevent_t *e = NULL;
+	int seen = 0, leading = 1;
+
+	*more = 0;
+	*trimmed = 0;
+	if (db->jfd < 0)
+		return STATUS_OK;
+	if (flock(db->jfd, LOCK_EX) != 0)
+		return msg_fail(m, STATUS_DB, "The audit journal cannot be locked: %s.",
+				strerror(errno));
+	if ((ret = region_read(db->jfd, &h, &buf, &n, m)) != STATUS_OK || n == 0)
+		goto cleanup;
+	if (!(e = malloc(sizeof *e))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit journal.");
+		goto cleanup;
+	}
+	while (o < n) {
+		size_t next;
+		int r;
+		if (seen == limit) {
+			*more = 1;
+			break;
+		}
+		record_at(buf, n, o, J_DATA + h.start, e, &next);
+		seen++;
+		r = fn(e, arg);
+		if (r < 0) {
+			ret = STATUS_ERR;
+			goto cleanup;
+		}
+		if (r > 0 && leading) {
+			trim_to = next;
+			(*trimmed)++;
+		} else {
+			leading = 0;
+		}
+		o = next;
+	}
+	/* What the trail holds is removed: all of it (the journal is empty
+	 * again, and back to its reserve), or the leading part. */
+	if (trim_to > 0) {
+		if (h.start + trim_to == h.used) {
+			h.start = h.used = 0;
+			if (h.capacity > DB_JOURNAL_RESERVE) {
+				h.capacity = DB_JOURNAL_RESERVE;
+				if (header_write(db->jfd, &h) == 0)
+					(void)ftruncate(db->jfd, J_DATA + DB_JOURNAL_RESERVE);
+				goto cleanup;
+			}
+		} else {
+			h.start += trim_to;
+		}
+		if (header_write(db->jfd, &h) != 0)
+			*trimmed = 0; /* stays; a later step finds it chained again */
+	}
+cleanup:
+	flock(db->jfd, LOCK_UN);
+	free(buf);
+	if (e) {
+		memset(e, 0, sizeof *e);
+		free(e);
+	}
+	return ret;
+}
+
+/* Each event of the journal at fd (shared lock), filtered. */
+static status_t each_fd(int fd, const char *user_id, const char *action, int newest_first,
+			int (*fn)(const db_jevent_t *e, void *arg), void *arg, msg_t *m)
+{
+	status_t ret;
+	jheader_t h;
+	unsigned char *buf = NULL;
+	size_t n = 0, *offs = NULL, noffs = 0, cap = 0;
+	db_jevent_t *e = NULL;
+
+	if (flock(fd, LOCK_SH) != 0)
+		return msg_fail(m, STATUS_DB, "The audit journal cannot be locked: %s.",
+				strerror(errno));
+	ret = region_read(fd, &h, &buf, &n, m);
+	flock(fd, LOCK_UN);
+	if (ret != STATUS_OK || n == 0)
+		return ret;
+	if (!(e = malloc(sizeof *e))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit journal.");
+		goto cleanup;
+	}
+	for (size_t o = 0, next; o < n; o = next) {
+		if (noffs == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			size_t *no = realloc(offs, nc * sizeof *no);
+			if (!no) {
+				ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit journal.");
+				goto cleanup;
+			}
+			offs = no;
+			cap = nc;
+		}
+		offs[noffs++] = o;
+		record_at(buf, n, o, J_DATA + h.start, e, &next);
+	}
+	for (size_t i = 0; i < noffs; i++) {
+		size_t next;
+		record_at(buf, n, offs[newest_first ? noffs - 1 - i : i], J_DATA + h.start, e, &next);
+		if ((user_id && strcmp(e->user_id, user_id) != 0) ||
+		    (action && strcmp(e->action, action) != 0))
+			continue;
+		if (fn(e, arg))
+			break;
+	}
+cleanup:
+	free(offs);
+	free(buf);
+	if (e) {
+		memset(e, 0, sizeof *e);
+		free(e);
+	}
+	return ret;
+}
+
+status_t db_journal_each(db_t *db, const char *user_id, const char *action, int newest_first,
+			 int (*fn)(const db_jevent_t *e, void *arg), void *arg, msg_t *m)
+{
+	if (db->jfd < 0)
+		return STATUS_OK;
+	return each_fd(db->jfd, user_id, action, newest_first, fn, arg, m);
+}
+
+status_t db_journal_scan(const char *db_path, int (*fn)(const db_jevent_t *e, void *arg),
+			 void *arg, msg_t *m)
+{
+	char path[PATH_MAX + 16];
+	status_t ret;
+	int fd;
+	db_journal_path(db_path, path, sizeof path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return msg_fail(m, errno == ENOENT ? STATUS_NOTFOUND : STATUS_ERR,
+				"Cannot open %s: %s.", path, strerror(errno));
+	ret = each_fd(fd, NULL, NULL, 0, fn, arg, m);
+	close(fd);
+	return ret;
+}
+
+static int count_one(const db_jevent_t *e, void *arg)
+{
+	(void)e;
+	(*(int64_t *)arg)++;
+	return 0;
+}
+
+status_t db_journal_count(db_t *db, int64_t *out, msg_t *m)
+{
+	*out = 0;
+	return db_journal_each(db, NULL, NULL, 0, count_one, out, m);
 }

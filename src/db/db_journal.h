@@ -1,47 +1,112 @@
-/* db_journal.h - the audit journal: where audit entries wait while the
- * database cannot be written (a full disk, a read-only file; db.h).
+/* db_journal.h - the audit journal: one file beside the database,
+ * PATH.audit-journal, where audit events wait to be chained into the
+ * audit trail. Two kinds of writer use it, in one format:
  *
- * It is a small file beside the database, PATH.audit-journal, made when
- * the database is opened for writing, with its space reserved then
- * (posix_fallocate, 1 MiB), so that it can still be written when the disk
- * has filled up. Entries are held in memory during a transaction and
- * written, and synced, by db_commit; db_rollback drops them: an entry is
- * journaled only for something that happened. At the next sign-on on a
- * database that can be written again, core chains them into the audit
- * trail (db_journal_drain) in the sign-on's transaction, exactly once: the
- * transaction records how far the journal was drained, and the journal is
- * emptied after the commit.
+ *  - reads (sign-on, searches, chart views, sign-off, idle lock,
+ *    refusals) append their events without the database's write lock, so
+ *    they never wait behind a writer (core/audit_journal.c);
+ *  - while the database cannot be written (a full disk, a read-only file:
+ *    db.h), every audit event goes here, the failed sign-ons too.
  *
- * There is no journal for a copy opened read-only, on a read-only file
- * system, or where the file could not be made: db_journal_ready says so,
- * and core decides what may be done unaudited (README "When the disk is
- * full or the database is read-only"). */
+ * Every event carries a random id. Core chains waiting events into the
+ * trail inside a write transaction on the database and records each id
+ * in audit_events (migration 009) in that same transaction; an event
+ * whose id is there already is never chained again, and only then is it
+ * removed from the journal (a later chain step trims it). So an event is
+ * in the trail exactly once, whatever crashes in between.
+ *
+ * The file is made when the database is opened (inside db_open's raised
+ * window in shared mode: the group's, mode 0660) with 1 MiB reserved by
+ * posix_fallocate, so it can still be written when the disk has filled
+ * up; it grows while there is room and shrinks back to the reserve when
+ * emptied. Layout: two header slots (in different 512-byte sectors, each
+ * with a counter and a checksum: a torn header write leaves the other),
+ * then records (a 32-bit length, a 32-bit checksum, the payload). An
+ * append writes and syncs its records first, then the header that
+ * includes them, under flock(2); a crash in between leaves the journal as
+ * it was. The MACs and the encryption of the detail are core's. */
 #ifndef CHARTROOM_DB_JOURNAL_H
 #define CHARTROOM_DB_JOURNAL_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/status.h"
 #include "db/db.h"
 #include "db/db_audit.h"
 
-/* Hold an entry until db_commit writes it to the journal. row->seq is the
- * entry's own id (core's; detail is encrypted under it), pending 1: an
- * event with no key holder (a failed sign-on), chained as such.
- * STATUS_READONLY when there is no journal to write to. */
-status_t db_journal_add(db_t *db, const db_audit_row_t *row, int pending, msg_t *m);
+/* The encrypted detail an event may carry. */
+#define DB_JOURNAL_DETAIL_MAX DB_AUDIT_DETAIL_MAX
+/* Space reserved when the journal is made (the disk-full reserve). */
+#define DB_JOURNAL_RESERVE (1024 * 1024)
+
+/* Event flags. */
+#define DB_JEV_PENDING 1  /* no key holder present (a failed sign-on): no MAC */
+#define DB_JEV_READONLY 2 /* recorded while the database could not be written */
+
+typedef struct db_jevent {
+	char event_id[33];
+	char session_id[33];
+	char ts[24];
+	char user_id[40];
+	char user_name[72];
+	char os_user[40];
+	char source[72];
+	char action[40];
+	char target[72];
+	char outcome[24];
+	unsigned char detail[DB_JOURNAL_DETAIL_MAX];
+	size_t detail_len;
+	int has_detail;
+	int key_version;
+	int flags;
+	unsigned char mac[DB_AUDIT_MAC_LEN];
+	size_t mac_len;
+} db_jevent_t;
 
 /* The journal's path for a database path (buf >= PATH_MAX + 16). */
 void db_journal_path(const char *db_path, char *buf, size_t size);
 
-/* 1 if entries can be journaled now: a journal is open and not full. */
+/* 1 if events can be recorded in the journal now: it is open and has
+ * room for a sign-on and some reading after it. */
 int db_journal_ready(db_t *db);
 
-/* Inside a write transaction (db_begin on a database that can be written):
- * call fn for each journaled entry not yet chained, oldest first, with the
- * row as journaled (row->seq its id) and its pending flag; fn returns
- * non-zero to stop (the caller's error then stands and it rolls back).
- * The journal stays locked until db_commit, which empties it, or
- * db_rollback. A damaged entry ends the reading with one row whose action
- * is "audit_journal_damaged". */
-status_t db_journal_drain(db_t *db, int (*fn)(const db_audit_row_t *row, int pending, void *arg),
-			  void *arg, msg_t *m);
+/* Record an event. Outside a transaction: appended and synced before
+ * this returns. Inside one (db_begin): held until db_commit writes it
+ * (and syncs it) or db_rollback drops it, so only what happened is
+ * recorded. STATUS_READONLY when there is no journal, it is full, or it
+ * cannot be written (the message says which). */
+status_t db_journal_add(db_t *db, const db_jevent_t *e, msg_t *m);
+
+/* Under the journal's lock: call fn for the first `limit` events in the
+ * order they were recorded. fn returns 1 when the event is in the trail
+ * already (it may be removed), 0 to keep it, -1 to stop with an error
+ * (*m set by fn: STATUS_ERR is returned). The events at the start that fn
+ * returned 1 for are removed (durably) before this returns, *trimmed
+ * saying how many: the first *trimmed events fn returned 1 for; *more is
+ * set when events beyond `limit` remain. A damaged record is passed as an event
+ * with action "audit_journal_damaged", flag DB_JEV_PENDING and an id
+ * derived from its place, and what follows it is read if its length can
+ * be trusted. */
+status_t db_journal_take(db_t *db, int limit, int (*fn)(const db_jevent_t *e, void *arg),
+			 void *arg, int *more, int *trimmed, msg_t *m);
+
+/* Read only: call fn for each event waiting (fn returns non-zero to
+ * stop); only those of user_id and action when not NULL; newest first
+ * when newest_first. */
+status_t db_journal_each(db_t *db, const char *user_id, const char *action, int newest_first,
+			 int (*fn)(const db_jevent_t *e, void *arg), void *arg, msg_t *m);
+
+/* The same for the journal of the database at db_path, without opening
+ * the database (tests, and tools that inspect a copy). STATUS_NOTFOUND
+ * when there is no journal. */
+status_t db_journal_scan(const char *db_path, int (*fn)(const db_jevent_t *e, void *arg),
+			 void *arg, msg_t *m);
+
+/* Events waiting. */
+status_t db_journal_count(db_t *db, int64_t *out, msg_t *m);
+
+/* Why there is no journal to write to ("" when there is one). */
+const char *db_journal_why(const db_t *db);
 
 #endif

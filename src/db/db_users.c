@@ -286,3 +286,18 @@ status_t db_user_set_mac(db_t *db, const char *id, const unsigned char *mac, msg
 	db_bind_blob(st, 2, mac, DB_USER_MAC_LEN);
 	return db_exec_stmt(db, st, "saving the user", m);
 }
+
+status_t db_user_seen(db_t *db, const char *id, const char *when, const char *from, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db,
+				  "UPDATE users SET last_login = ?2, last_from = ?3 WHERE id = ?1 "
+				  "AND (last_login IS NULL OR last_login <= ?2)",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, when);
+	db_bind_text(st, 3, from);
+	return db_exec_stmt(db, st, "recording a sign-on", m);
+}

@@ -62,6 +62,12 @@ status_t db_user_count(db_t *db, const char *role, int *out, msg_t *m);
 status_t db_user_login_ok(db_t *db, const char *id, const char *when, const char *from,
 			  msg_t *m);
 
+/* A sign-on chained from the audit journal: last_login and last_from
+ * become when and from unless a later sign-on is recorded already. The
+ * lockout counter is not touched (a sign-on that must reset it writes
+ * db_user_login_ok itself). */
+status_t db_user_seen(db_t *db, const char *id, const char *when, const char *from, msg_t *m);
+
 /* Record a failed sign-on: failed_count + 1, locked when it reaches
  * lock_after. *count_out and *locked_out get the new values. */
 status_t db_user_login_failed(db_t *db, const char *id, int lock_after, int *count_out,

@@ -154,14 +154,16 @@ static status_t read_secret(cli_t *c, const char *prompt, char *buf, size_t size
 			close(tty);
 			return msg_fail(m, STATUS_ERR, "Cannot read from the terminal.");
 		}
-		text_fprintf(f, TEXT_LINE, "%s", prompt); /* it names the user */
-		fflush(f);
+		/* Echo off before the prompt shows: a password typed as soon as
+		 * the prompt appears is neither echoed nor flushed away. */
 		if (tcgetattr(tty, &old) == 0) {
 			quiet = old;
 			quiet.c_lflag &= (tcflag_t)~ECHO;
 			quiet.c_lflag |= ECHONL;
 			restore = tcsetattr(tty, TCSAFLUSH, &quiet) == 0;
 		}
+		text_fprintf(f, TEXT_LINE, "%s", prompt); /* it names the user */
+		fflush(f);
 	}
 	if (!fgets(buf, (int)size, f)) {
 		buf[0] = '\0';
@@ -213,6 +215,20 @@ static const char *acting_user(const cli_t *c)
 		return u;
 	pw = getpwuid(getuid());
 	return pw ? pw->pw_name : "";
+}
+
+/* A change waiting in line for another user's: said on a terminal after
+ * a few seconds (never an error), and cleared when it goes through. */
+static void cli_wait_notice(void *arg, int seconds)
+{
+	(void)arg;
+	if (!isatty(STDERR_FILENO))
+		return;
+	if (seconds)
+		fprintf(stderr, "\rWaiting for another user's change to finish (%d s)...", seconds);
+	else
+		fprintf(stderr, "\r%60s\r", "");
+	fflush(stderr);
 }
 
 const char *cli_acting_user(const cli_t *c)
@@ -267,6 +283,7 @@ status_t cli_sign_on(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m)
 	*s = NULL;
 	if ((ret = clinic_open(c->g->db_path, c->cfg, clinic, m)) != STATUS_OK)
 		return ret;
+	clinic_set_wait_notice(*clinic, cli_wait_notice, NULL);
 	return sign_on_to(c, clinic, s, m);
 }
 
@@ -283,7 +300,12 @@ status_t cli_sign_on_copy(cli_t *c, const char *path, clinic_t **clinic, session
 
 void cli_sign_off(clinic_t *clinic, session_t *s)
 {
+	msg_t m;
 	session_logout(s);
+	/* A sign-off the disk refused is written now if it can be; if not,
+	 * the user is told (it is the only copy). */
+	if (clinic && clinic_flush_audit(clinic, &m) != STATUS_OK)
+		cli_eprintf("chartroom: %s\n", m.text);
 	clinic_close(clinic);
 }
 
@@ -936,6 +958,22 @@ static void report_bad_row(long line, const char *reason, void *arg)
 	cli_eprintf("line %ld: %s\n", line, reason);
 }
 
+static void report_import_start(const import_report_t *rep, void *arg)
+{
+	(void)arg;
+	/* First, before any patient is saved, and flushed at once (standard
+	 * output may be a pipe): the id to quote, and the way to resume. */
+	printf("Import ID: %lld (%lld patients", (long long)rep->import_id, (long long)rep->total);
+	if (rep->already)
+		printf("; finished earlier)\n");
+	else if (rep->resumed_from)
+		printf("; resuming after %lld saved by an earlier run)\n",
+		       (long long)rep->resumed_from);
+	else
+		printf(")\n");
+	fflush(stdout);
+}
+
 static int cmd_import(cli_t *c)
 {
 	static const char usage[] = "[--user ACTOR] import patients FILE.csv [--skip-bad]";
@@ -954,8 +992,12 @@ static int cmd_import(cli_t *c)
 		       "columns (the field names of 'patient add -h', plus confidential=yes|no)\n"
 		       "or Synthea's patients.csv. Every row is checked first and each bad row is\n"
 		       "reported with its line number; without --skip-bad nothing is imported when\n"
-		       "any row is bad. MRNs are assigned by Chartroom.\n",
-		       usage);
+		       "any row is bad. MRNs are assigned by Chartroom.\n\n"
+		       "The import's ID is printed first. Patients are saved in batches of %d,\n"
+		       "others' work going on between them; if the import stops (a crash, kill),\n"
+		       "run the same command again: it resumes after the last saved batch. A file\n"
+		       "imported completely before is not imported twice.\n",
+		       usage, IMPORT_BATCH_ROWS);
 		return 0;
 	}
 	for (int i = 1; i < c->argc; i++)
@@ -970,7 +1012,7 @@ static int cmd_import(cli_t *c)
 		return cli_usage_error(usage, NULL);
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
 		return cli_fail(st, m.text);
-	st = import_patients(s, pos[1], skip, &rep, report_bad_row, NULL, &m);
+	st = import_patients(s, pos[1], skip, &rep, report_bad_row, report_import_start, NULL, &m);
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
@@ -1145,11 +1187,37 @@ void cli_usage(FILE *f)
 		   "4 permission denied, 5 integrity failure.\n");
 }
 
+#ifdef CHARTROOM_TEST_HOOKS
+static int print_journal_event(const char *event_id, const char *action, const char *user_name,
+			       int flags, void *arg)
+{
+	(void)arg;
+	printf("%s\t%s\t%s\t%d\n", event_id, action, user_name, flags);
+	return 0;
+}
+
+/* Test builds only: the events waiting in the audit journal of --db, one
+ * per line (id, action, user, flags), without opening the database, so
+ * end-to-end tests can count what is recorded but not chained yet. */
+static int cmd_test_journal(cli_t *c)
+{
+	msg_t m;
+	status_t st = audit_journal_scan(c->g->db_path, print_journal_event, NULL, &m);
+	if (st == STATUS_NOTFOUND)
+		return 0;
+	return st == STATUS_OK ? 0 : cli_fail(st, m.text);
+}
+#endif
+
 int cli_run(const cli_globals_t *g, config_t *cfg, int argc, char **argv)
 {
 	cli_t c = {g, cfg, argc, argv, g->password_stdin ? stdin : NULL};
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (strcmp(argv[0], commands[i].name) == 0)
 			return commands[i].run(&c);
+#ifdef CHARTROOM_TEST_HOOKS
+	if (strcmp(argv[0], "test-journal") == 0)
+		return cmd_test_journal(&c);
+#endif
 	return unknown_command(argv[0]);
 }

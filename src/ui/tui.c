@@ -139,6 +139,19 @@ void ui_busy(ui_t *ui, const char *text)
 	draw_all(ui);
 }
 
+/* A change waiting in line for another user's (after two seconds, then
+ * each second): said on the status line instead of an error. */
+static void tui_wait_notice(void *arg, int seconds)
+{
+	ui_t *ui = arg;
+	char text[96];
+	if (!seconds || isendwin())
+		return;
+	snprintf(text, sizeof text, "Waiting for another user's change to finish (%d s)...",
+		 seconds);
+	ui_busy(ui, text);
+}
+
 void ui_open(ui_t *ui, const struct screen_ops *ops)
 {
 	ui_open_arg(ui, ops, NULL, 0);
@@ -900,6 +913,7 @@ int tui_run(const config_t *cfg, const char *db_path)
 	/* From here the clinic's configuration: the same preferences, and the
 	 * database's policy once a sign-on has checked it. */
 	ui->cfg = clinic_config(ui->clinic);
+	clinic_set_wait_notice(ui->clinic, tui_wait_notice, ui);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -974,6 +988,8 @@ cleanup:
 		text_fprintf(stderr, TEXT_LINE, "chartroom: %s\n", ui->fatal_msg.text);
 	for (int i = 0; i < handlers; i++)
 		sigaction(sigs[i], &old[i], NULL);
+	if (ui->clinic && clinic_flush_audit(ui->clinic, &m) != STATUS_OK)
+		text_fprintf(stderr, TEXT_LINE, "chartroom: %s\n", m.text);
 	clinic_close(ui->clinic);
 	keymap_free(ui->km);
 	explicit_bzero(ui, sizeof *ui);

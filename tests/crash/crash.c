@@ -523,7 +523,7 @@ static int do_import(child_t *ch, int rows)
 		report(ch, "error writing %s", path);
 		return -1;
 	}
-	if (import_patients(ch->s[U_HIM], path, 0, &rep, NULL, NULL, &m) != STATUS_OK)
+	if (import_patients(ch->s[U_HIM], path, 0, &rep, NULL, NULL, NULL, &m) != STATUS_OK)
 		return failed(ch, "import", &m);
 	report(ch, "imp %s %ld", base, rep.imported);
 	return 0;
@@ -956,18 +956,20 @@ static int collect(const audit_entry_t *e, void *arg)
 		snprintf(a->enc[erow].after, sizeof a->enc[erow].after, "%.*s",
 			 (int)strcspn(after, "]"), after);
 	} else if (!strcmp(e->action, "patient_import")) {
-		/* "import of FILE: N patients, rows A..B" */
+		/* "import ID of FILE: N patients, rows A..B", one per committed
+		 * batch of import ID */
 		struct imp_entry ie;
-		const char *colon = strstr(e->detail, ": ");
-		long long lo, hi;
+		const char *colon = strstr(e->detail, ": "), *of = strstr(e->detail, " of ");
+		long long lo, hi, id;
+		int used = 0;
 		memset(&ie, 0, sizeof ie);
-		if (strncmp(e->detail, "import of ", 10) != 0 || !colon ||
+		if (sscanf(e->detail, "import %lld%n", &id, &used) != 1 || !of || !colon ||
+		    e->detail + used != of || of > colon ||
 		    sscanf(colon, ": %ld patients, rows %lld..%lld", &ie.n, &lo, &hi) != 3) {
 			a->bad_detail++;
 			return 0;
 		}
-		snprintf(ie.file, sizeof ie.file, "%.*s", (int)(colon - e->detail - 10),
-			 e->detail + 10);
+		snprintf(ie.file, sizeof ie.file, "%.*s", (int)(colon - of - 4), of + 4);
 		ie.lo = lo;
 		ie.hi = hi;
 		PUSH(a->imp, a->nimp, ie);

@@ -150,6 +150,20 @@ tui_stop() { tmux -L "$TMUX_SOCK" kill-session -t "$S" 2>/dev/null; }
 # sql QUERY: read the test database directly (as an attacker would).
 sql() { sqlite3 "$DB" "$1"; }
 
+# How many audit events with action $1 (by user $2 if given) are recorded:
+# in the trail, or waiting to be chained by the next change (failed
+# sign-ons in audit_pending, the rest in the audit journal
+# $DB.audit-journal, listed by the test binary's test-journal; those whose
+# id is in audit_events are in the trail already).
+audited() {
+	_w="action = '$1'${2:+ and user_name = '$2'}"
+	"$TEST_BIN" --db "$DB" test-journal > "$T/journal.tsv" || return 1
+	sqlite3 -cmd ".mode tabs" -cmd "attach '$DB' as d" \
+		-cmd "create table j(event_id, action, user_name, flags)" \
+		-cmd ".import '$T/journal.tsv' j" :memory: \
+		"select (select count(*) from d.audit where $_w) + (select count(*) from d.audit_pending where $_w) + (select count(*) from j where $_w and event_id not in (select event_id from d.audit_events));"
+}
+
 e2e_done() {
 	for s in $E2E_SESSIONS; do tmux -L "$TMUX_SOCK" kill-session -t "$s" 2>/dev/null; done
 	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null

@@ -6,6 +6,8 @@
 # After each kill: if the command had printed its success (the MRN, the
 # row number, "saved", "signed", "Imported"), the change is in the
 # database; nothing is saved twice; audit verify passes.
+# An import killed is run again, as a clerk would: it resumes (its id),
+# and the file's patients are then there exactly once.
 # CRASH_CLI_POINTS=N kills at N points spread over the command's writes
 # plus its last two (default 4); 0 kills at every one (make crashtest).
 . "$(dirname "$0")/lib.sh"
@@ -19,8 +21,17 @@ POINTS=${CRASH_CLI_POINTS:-4}
 mrn=$(clin front "$PW_FRONT" "$(csv last_name=Crashley first_name=Ada dob=1970-05-06 sex=F)" patient add 2>/dev/null)
 enc=$(clin front "$PW_FRONT" "$(csv visit_reason="checkup")" encounter add "$mrn" --type "office visit" --provider prov --location "Room 1" 2>/dev/null)
 printf 'Patient seen; doing well.\n' > "$T/note.txt"
-printf 'last_name,first_name,dob,sex\n' > "$T/five.csv"
-for n in Able Baker Charlie Dog Easy; do printf '%s,Imported,1980-01-0%d,M\n' "$n" "${#n}" >> "$T/five.csv"; done
+# five_csv: a file of five patients not imported before (the same file
+# again would be a no-op: imports resume by the file's digest).
+runs_made=0
+five_csv() {
+	runs_made=$((runs_made + 1))
+	printf 'last_name,first_name,dob,sex\n' > "$T/five.csv"
+	sfx=$(printf '%s' "$runs_made" | tr 0-9 a-j)
+	for nm in Able Baker Charlie Dog Easy; do
+		printf '%s,Imported%s,1980-01-0%d,M\n' "$nm" "$sfx" "${#nm}" >> "$T/five.csv"
+	done
+}
 
 # tcli ENV USER PASSWORD INPUT ARGS...: the test binary with ENV
 # (VAR=value) set, standard input: the password, then INPUT.
@@ -59,6 +70,15 @@ crash_runs() {
 		after=$(sql "$q")
 		runs=$((runs + 1))
 		[ $rc -eq 137 ] && killed=$((killed + 1))
+		# The same command again (an import resumes): now saved once.
+		if [ -n "${RESUME:-}" ] && [ $rc -eq 137 ]; then
+			$cmd "CHARTROOM_TEST_CRASH_NONE=1" > "$T/again" 2>&1
+			again=$(sql "$q")
+			[ "$again" -eq $((before + step)) ] || bad="$bad
+kill at $n of $w, run again: saved $((again - before)) in all ($(tr '\n' ' ' < "$T/again"))"
+			[ "$after" -eq "$before" ] || grep -q "^Import ID: " "$T/out" || bad="$bad
+kill at $n of $w: patients saved, but no import id printed before the kill"
+		fi
 		if grep -Eq "$pat" "$T/out"; then
 			printed=$((printed + 1))
 			[ "$after" -eq $((before + step)) ] || bad="$bad
@@ -88,6 +108,9 @@ crash_runs "vitals add" 'Vitals saved' "select count(*) from vitals" 1 run_vital
 crash_runs "allergy add" '^[0-9]+$' "select count(*) from allergies" 1 run_allergy
 PREP='draft=$(cli prov "$PW_PROV" note add "$enc" --file "$T/note.txt" 2>/dev/null)'
 crash_runs "note sign" 'signed by' "select count(*) from notes where status = 'signed'" 1 run_sign
-PREP=
+PREP=five_csv
+RESUME=1
 crash_runs "import patients" 'Imported 5 patients' "select count(*) from patients" 5 run_import
+PREP=
+RESUME=
 e2e_done

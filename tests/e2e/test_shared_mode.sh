@@ -193,8 +193,10 @@ mkdir "$W/tmp" && chown "$USR" "$W/tmp"
 out=$(printf '%s\nquill\n' "$PW_HIM" | as_user env TMPDIR=/nonexistent SQLITE_TMPDIR=/nonexistent \
 	"$CR" --db c.db --user him --password-stdin patient find - 2>&1)
 check "an unusable TMPDIR and SQLITE_TMPDIR change nothing" sh -c 'printf "%s" "$1" | grep -q Quillfeather' _ "$out"
+printf 'last_name,first_name,dob,sex\nTempleton,Tam,1961-01-16,M\n' >"$W/p3.csv"
+chown "$USR" "$W/p3.csv"
 printf '%s\n' "$PW_HIM" | as_user env TMPDIR="$W/tmp" SQLITE_TMPDIR="$W/tmp" \
-	"$CR" --db c.db --user him --password-stdin import patients "$W/p.csv" >/dev/null 2>&1
+	"$CR" --db c.db --user him --password-stdin import patients "$W/p3.csv" >/dev/null 2>&1
 check "nothing is written to the user's TMPDIR" test -z "$(ls -A "$W/tmp")"
 out=$(printf '%s\nquill\n' "$PW_HIM" | as_user env LANG=../../../tmp/x LC_ALL=/etc/passwd TZ=/etc/shadow \
 	"$CR" --db c.db --user him --password-stdin patient find - 2>&1)
@@ -244,8 +246,14 @@ check "while a session is open, the -wal is $GRP's and closed to others" test "$
 check "while a session is open, the -shm is $GRP's and closed to others" test "$(stat -c '%G %a' "$DATA/c.db-shm" 2>&1)" = "$GRP 660"
 as_user cat "$DATA/c.db-wal" >/dev/null 2>&1
 check "the user cannot read the -wal" test $? -ne 0
-# B: writes while A waits, so the WAL holds frames.
-cr_user him "$PW_HIM" import patients "$W/p.csv" >/dev/null 2>&1
+check "the audit journal is $GRP's and closed to others" test "$(stat -c '%G %a' "$DATA/c.db.audit-journal" 2>&1)" = "$GRP 660"
+as_user cat "$DATA/c.db.audit-journal" >/dev/null 2>&1
+check "the user cannot read the audit journal" test $? -ne 0
+# B: writes while A waits, so the WAL holds frames (a file not imported
+# before: the same file again would be a no-op).
+printf 'last_name,first_name,dob,sex\nWalframe,Bea,1966-06-06,F\n' >"$W/p2.csv"
+chown "$USR" "$W/p2.csv"
+cr_user him "$PW_HIM" import patients "$W/p2.csv" >/dev/null 2>&1
 check "another session writes meanwhile" test "$(stat -c %s "$DATA/c.db-wal")" -gt 0
 # Another process checkpoints and truncates the WAL under A.
 ck=$(sqlite3 "$DATA/c.db" "PRAGMA wal_checkpoint(TRUNCATE);" 2>&1)

@@ -41,7 +41,7 @@ expect "lock screen offers F2 for another user" "F2: sign on as a different user
 expect "status bar says locked" "locked"
 expect_not "no audit data left on the locked screen" "login"
 expect_not "no screen title of the hidden screen" "Audit review"
-check "audit: idle_lock recorded" test "$(sql "select count(*) from audit where action='idle_lock' and user_name='priv'")" -eq 1
+check "audit: idle_lock recorded" test "$(audited idle_lock priv)" -eq 1
 
 tui_type "not-my-password-at-all"
 expect_not "password typed on the lock screen is not shown" "not-my-password-at-all"
@@ -52,8 +52,8 @@ tui_type "$PW_PRIV"
 tui_send Enter
 expect "right password unlocks: back where the user was" "Audit review" 15
 expect "... with the audit data read again" "idle_lock"
-check "audit: unlock recorded" test "$(sql "select count(*) from audit where action='unlock' and user_name='priv'")" -eq 1
-check "audit: the wrong unlock password counted as a failure" test "$(sql "select count(*) from audit where action='login_failed' and user_name='priv'")" -eq 1
+check "audit: unlock recorded" test "$(audited unlock priv)" -eq 1
+check "audit: the wrong unlock password counted as a failure" test "$(audited login_failed priv)" -eq 1
 
 # F12 locks at once; F2 on the lock screen signs off.
 tui_send F12

@@ -59,7 +59,7 @@ tui_send Enter
 expect "Sign off returns to the sign-on screen" "front signed off." 10
 expect "sign-on screen is shown again" "Password:"
 expect_not "nothing of the session is left on screen" "Main menu"
-check "sign-off is in the audit trail" test "$(sql "select count(*) from audit where action='logout' and user_name='front'")" -ge 1
+check "sign-off is in the audit trail" test "$(audited logout front)" -ge 1
 
 signon front "$PW_FRONT"
 expect "second sign-on shows the last sign-on time and place" "Last sign-on 20" 15
@@ -89,7 +89,7 @@ tui_wait "Quit Chartroom?" 5 >/dev/null
 tui_send y
 expect "y quits with exit status 0" "[exit 0]" 10
 
-check "audit trail has the sign-ons" test "$(sql "select count(*) from audit where action='login' and user_name='front'")" -eq 2
+check "audit trail has the sign-ons" test "$(audited login front)" -eq 2
 check "audit trail has the failed sign-on" test "$(sql "select count(*) from audit where action='login_failed' and user_name='front'")" -eq 1
 check "audit chain still verifies" sh -c "printf '%s\n' '$PW_ADMIN' | '$BIN' --db '$DB' --user admin --password-stdin audit verify | grep -q 'audit chain OK'"
 e2e_done

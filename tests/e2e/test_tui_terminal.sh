@@ -67,7 +67,7 @@ for sig in TERM HUP INT; do
 	tui_start "sig$sig"
 	signon front "$PW_FRONT"
 	tui_wait "Main menu for front" 10 >/dev/null
-	before=$(sql "select count(*) from audit where action='logout' and user_name='front'")
+	before=$(audited logout front)
 	if [ "$sig" = INT ]; then
 		tui_send C-c
 		code=130
@@ -78,7 +78,7 @@ for sig in TERM HUP INT; do
 	expect "SIG$sig: the app ends with status $code" "[exit $code]" 10
 	check "SIG$sig: the terminal is restored (main screen)" test "$(pane '#{alternate_on}')" = 0
 	check "SIG$sig: cursor visible again" test "$(pane '#{cursor_flag}')" = 1
-	check "SIG$sig: the session was signed off (audited)" test "$(sql "select count(*) from audit where action='logout' and user_name='front'")" -eq $((before + 1))
+	check "SIG$sig: the session was signed off (audited)" test "$(audited logout front)" -eq $((before + 1))
 	tui_stop
 done
 

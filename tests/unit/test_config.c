@@ -468,7 +468,7 @@ static void test_lookup_order(void **state)
 		assert_string_equal(f->cfg->source, config_system_path());
 	else {
 		assert_string_equal(f->cfg->source, "built-in defaults");
-		assert_int_equal(f->cfg->busy_timeout_ms, 5000);
+		assert_int_equal(f->cfg->busy_timeout_ms, 300000);
 	}
 
 	assert_int_equal(chdir(cwd), 0);

@@ -4,6 +4,9 @@
  * checkpoints, and the audit/key/user tables' SQL. */
 #include "testutil.h"
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "base/embedded.h"
@@ -143,7 +146,6 @@ static void test_pragmas(void **state)
 	assert_string_equal(mode, "wal");
 	assert_int_equal(conn_int(db, "PRAGMA foreign_keys"), 1);
 	assert_int_equal(conn_int(db, "PRAGMA secure_delete"), 1);
-	assert_int_equal(conn_int(db, "PRAGMA busy_timeout"), 2000);
 	db_close(db);
 	/* Again on an existing file, with another busy timeout. */
 	assert_int_equal(db_open(f->db, DB_OPEN_EXISTING, 750, &db, &m), STATUS_OK);
@@ -151,7 +153,6 @@ static void test_pragmas(void **state)
 	assert_string_equal(mode, "wal");
 	assert_int_equal(conn_int(db, "PRAGMA foreign_keys"), 1);
 	assert_int_equal(conn_int(db, "PRAGMA secure_delete"), 1);
-	assert_int_equal(conn_int(db, "PRAGMA busy_timeout"), 750);
 	db_close(db);
 	/* WAL is recorded in the file itself: any connection sees it. */
 	{
@@ -456,11 +457,13 @@ static void test_transactions(void **state)
 
 	assert_int_equal(db_begin(db, &m), STATUS_OK);
 	assert_int_equal(db_meta_set(db, "a", "2", &m), STATUS_OK);
-	/* BEGIN IMMEDIATE: a second writer is told the database is busy
-	 * (after its own, short, busy timeout). */
+	/* BEGIN IMMEDIATE: a second writer waits in line, and only after its
+	 * whole (here short) timeout gives up, saying so, never "busy". */
 	assert_int_equal(db_open(f->db, DB_OPEN_EXISTING, 100, &other, &m), STATUS_OK);
 	assert_int_equal(db_begin(other, &m), STATUS_BUSY);
-	assert_true(tu_has(m.text, "busy"));
+	assert_true(tu_has(m.text, "waiting"));
+	assert_true(tu_has(m.text, "nothing was saved"));
+	assert_false(tu_has(m.text, "busy"));
 	/* Readers still see the last committed state (WAL). */
 	assert_int_equal(db_meta_get(other, "a", buf, sizeof buf, &m), STATUS_NOTFOUND);
 	assert_int_equal(db_commit(db, &m), STATUS_OK);
@@ -471,6 +474,103 @@ static void test_transactions(void **state)
 	/* COMMIT with nothing open is an error, not a crash. */
 	assert_int_not_equal(db_commit(db, &m), STATUS_OK);
 	db_close(other);
+	db_close(db);
+}
+
+/* ---- waiting in line ---- */
+
+typedef struct waiter {
+	const char *path;
+	volatile status_t begun, saved; /* read by the test's thread too */
+	volatile int notices, last_notice;
+	char seen[32]; /* the value found once it had the lock */
+} waiter_t;
+
+static void count_notice(void *arg, int seconds)
+{
+	waiter_t *w = arg;
+	w->notices++;
+	w->last_notice = seconds;
+}
+
+/* A second writer on its own connection: waits for the lock, then writes
+ * meta "turn" = "waiter". */
+static void *waiter_main(void *arg)
+{
+	waiter_t *w = arg;
+	db_t *db = NULL;
+	msg_t m;
+	if (db_open(w->path, DB_OPEN_EXISTING, 60000, &db, &m) != STATUS_OK) {
+		w->begun = STATUS_ERR;
+		return NULL;
+	}
+	db_set_wait_notice(db, count_notice, w);
+	w->begun = db_begin(db, &m);
+	if (w->begun == STATUS_OK) {
+		db_meta_get(db, "turn", w->seen, sizeof w->seen, &m);
+		w->saved = db_meta_set(db, "turn", "waiter", &m);
+		if (w->saved == STATUS_OK)
+			w->saved = db_commit(db, &m);
+		else
+			db_rollback(db);
+	}
+	db_close(db);
+	return NULL;
+}
+
+/* Is a db_begin waiting on this database's directory? (the shared flock
+ * a waiting writer holds) */
+static int someone_waits(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY), busy;
+	assert_true(fd >= 0);
+	busy = flock(fd, LOCK_EX | LOCK_NB) != 0;
+	if (!busy)
+		flock(fd, LOCK_UN);
+	close(fd);
+	return busy;
+}
+
+/* A writer that meets another's lock waits in line for it (no error, a
+ * notice after two seconds, then the all-clear), and a long writer that
+ * yields between batches lets it go first: the waiter's change lands
+ * between the two batches, although the long writer began again at once. */
+static void test_writers_wait_in_line(void **state)
+{
+	fixture_t *f = *state;
+	db_t *db = create_db(f->db);
+	waiter_t w;
+	pthread_t th;
+	char buf[32];
+	msg_t m;
+
+	memset(&w, 0, sizeof w);
+	w.path = f->db;
+	w.begun = w.saved = STATUS_COUNT;
+	assert_int_equal(db_begin(db, &m), STATUS_OK);
+	assert_int_equal(db_meta_set(db, "turn", "batch 1", &m), STATUS_OK);
+	assert_int_equal(pthread_create(&th, NULL, waiter_main, &w), 0);
+	/* Hold the lock until the waiter has said it waits and has been told
+	 * about the wait (after DB_WAIT_NOTICE_MS). */
+	while (!someone_waits(f->dir) || w.notices == 0)
+		usleep(10000);
+	assert_true(w.last_notice >= DB_WAIT_NOTICE_MS / 1000);
+	assert_int_equal(w.begun, STATUS_COUNT); /* still waiting, not failed */
+	assert_int_equal(db_commit(db, &m), STATUS_OK);
+	/* The next batch: first whoever waits. */
+	db_yield_to_writers(db, 60000);
+	assert_int_equal(db_begin(db, &m), STATUS_OK);
+	assert_int_equal(db_meta_get(db, "turn", buf, sizeof buf, &m), STATUS_OK);
+	assert_string_equal(buf, "waiter");
+	assert_int_equal(db_meta_set(db, "turn", "batch 2", &m), STATUS_OK);
+	assert_int_equal(db_commit(db, &m), STATUS_OK);
+	pthread_join(th, NULL);
+	assert_int_equal(w.begun, STATUS_OK);
+	assert_int_equal(w.saved, STATUS_OK);
+	assert_string_equal(w.seen, "batch 1");
+	assert_int_equal(w.last_notice, 0); /* told the wait was over */
+	/* Nobody waits: the yield returns at once. */
+	db_yield_to_writers(db, 60000);
 	db_close(db);
 }
 
@@ -787,6 +887,7 @@ int main(void)
 		T(test_migrate_refuses_newer),
 		T(test_meta),
 		T(test_transactions),
+		T(test_writers_wait_in_line),
 		T(test_read_snapshot),
 		T(test_checkpoint_truncates_wal),
 		T(test_users_table),

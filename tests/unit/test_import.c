@@ -272,14 +272,17 @@ static void test_import_own_format(void **state)
 		  "021441234,,yes\n"
 		  "O'Mallory,Séan,1990-12-31,M,,,,,,,\n",
 		  path);
-	assert_int_equal(import_patients(f->him, path, 0, &rep, on_bad, &b, &m), STATUS_OK);
+	assert_int_equal(import_patients(f->him, path, 0, &rep, on_bad, NULL, &b, &m), STATUS_OK);
 	assert_int_equal(b.n, 0);
 	assert_int_equal(rep.rows, 3);
 	assert_int_equal(rep.bad, 0);
 	assert_int_equal(rep.imported, 3);
 	assert_int_equal(rep.synthea, 0);
 	assert_int_equal(rep.ssn_dropped, 0);
-	assert_string_equal(m.text, "Imported 3 patients.");
+	assert_true(tu_has(m.text, "Imported 3 patients (import "));
+	assert_true(rep.import_id > 0);
+	assert_int_equal(rep.total, 3);
+	assert_int_equal(rep.resumed_from, 0);
 	assert_int_equal(patients(f), before + 3);
 	assert_int_equal(tu_audit_count(f->db, "patient_import", "him"), audits + 1);
 
@@ -362,7 +365,7 @@ static void test_import_bad_rows_import_nothing(void **state)
 	tu_sql_text(f->db, "SELECT value FROM meta WHERE key = 'mrn_next'", mrn_before,
 		    sizeof mrn_before);
 	write_csv(f, bad_rows, path);
-	assert_int_equal(import_patients(f->him, path, 0, &rep, on_bad, &b, &m), STATUS_INVALID);
+	assert_int_equal(import_patients(f->him, path, 0, &rep, on_bad, NULL, &b, &m), STATUS_INVALID);
 	expect_bad_rows(&b);
 	assert_int_equal(rep.rows, 8);
 	assert_int_equal(rep.bad, 6);
@@ -389,12 +392,13 @@ static void test_import_skip_bad(void **state)
 	msg_t m;
 	int64_t before = patients(f), audits = tu_audit_count(f->db, "patient_import", "him");
 	write_csv(f, bad_rows, path);
-	assert_int_equal(import_patients(f->him, path, 1, &rep, on_bad, &b, &m), STATUS_OK);
+	assert_int_equal(import_patients(f->him, path, 1, &rep, on_bad, NULL, &b, &m), STATUS_OK);
 	expect_bad_rows(&b);
 	assert_int_equal(rep.rows, 8);
 	assert_int_equal(rep.bad, 6);
 	assert_int_equal(rep.imported, 2);
-	assert_true(tu_has(m.text, "Imported 2 patients (bad rows skipped)"));
+	assert_true(tu_has(m.text, "Imported 2 patients (import "));
+	assert_true(tu_has(m.text, "; bad rows skipped)"));
 	assert_int_equal(patients(f), before + 2);
 	assert_int_equal(tu_audit_count(f->db, "patient_import", "him"), audits + 1);
 	open_one(f, "goodfellowe", &p);
@@ -422,13 +426,13 @@ static void test_import_crlf(void **state)
 		  "Crlfbad,Bo,1945-02-31,M,\r\n"                    /* 4 */
 		  "Crlfson,Cal,1946-03-03,M,\"3 Hill, Rear\"\r\n", /* 5 */
 		  path);
-	assert_int_equal(import_patients(f->him, path, 0, &rep, on_bad, &b, &m), STATUS_INVALID);
+	assert_int_equal(import_patients(f->him, path, 0, &rep, on_bad, NULL, &b, &m), STATUS_INVALID);
 	assert_int_equal(b.n, 1);
 	assert_int_equal(b.line[0], 4);
 	assert_true(tu_has(b.why[0], "1945-02-31 is not a real date"));
 	assert_int_equal(patients(f), before);
 	memset(&b, 0, sizeof b);
-	assert_int_equal(import_patients(f->him, path, 1, &rep, on_bad, &b, &m), STATUS_OK);
+	assert_int_equal(import_patients(f->him, path, 1, &rep, on_bad, NULL, &b, &m), STATUS_OK);
 	assert_int_equal(rep.imported, 2);
 	assert_int_equal(patients(f), before + 2);
 	open_one(f, "crlfington", &p);
@@ -462,7 +466,7 @@ static void test_import_header_errors(void **state)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		write_csv(f, cases[i].text, path);
-		assert_int_equal(import_patients(f->him, path, 1, &rep, on_bad, &b, &m),
+		assert_int_equal(import_patients(f->him, path, 1, &rep, on_bad, NULL, &b, &m),
 				 STATUS_INVALID);
 		if (!tu_has(m.text, cases[i].why))
 			fail_msg("case %zu: \"%s\" does not say \"%s\"", i, m.text, cases[i].why);
@@ -472,7 +476,7 @@ static void test_import_header_errors(void **state)
 	assert_int_equal(patients(f), before);
 	/* A missing file. */
 	tu_path(path, f->dir, "no-such-file.csv");
-	assert_int_equal(import_patients(f->him, path, 0, &rep, on_bad, &b, &m), STATUS_NOTFOUND);
+	assert_int_equal(import_patients(f->him, path, 0, &rep, on_bad, NULL, &b, &m), STATUS_NOTFOUND);
 	assert_true(tu_has(m.text, "Cannot open"));
 }
 
@@ -500,7 +504,7 @@ static void test_import_synthea(void **state)
 		  "d3e5f7a9-1111-4111-8111-abcdefabcdef,2001-07-07,,999-11-2222,,,,"
 		  "Zed17,,Quaxton88,,,,,,M,,9 Side St,Nowhere,New York,,,,,,,,\n",
 		  path);
-	assert_int_equal(import_patients(f->him, path, 0, &rep, on_bad, &b, &m), STATUS_OK);
+	assert_int_equal(import_patients(f->him, path, 0, &rep, on_bad, NULL, &b, &m), STATUS_OK);
 	assert_int_equal(b.n, 0);
 	assert_int_equal(rep.synthea, 1);
 	assert_int_equal(rep.rows, 3);
@@ -557,7 +561,7 @@ static void test_import_long_utf8_values(void **state)
 	snprintf(text, sizeof text, "last_name,first_name,dob,sex\nLongnameton,%s,1950-01-01,F\n",
 		 first);
 	write_csv(f, text, path);
-	import_patients(f->him, path, 0, &rep, on_bad, &b, &m);
+	import_patients(f->him, path, 0, &rep, on_bad, NULL, &b, &m);
 	if (b.n)
 		fail_msg("line %ld refused: %s", b.line[0], b.why[0]);
 	assert_int_equal(rep.imported, 1);
@@ -574,7 +578,7 @@ static void test_import_long_utf8_values(void **state)
 		 longer, longer);
 	write_csv(f, text, path);
 	memset(&b, 0, sizeof b);
-	assert_int_equal(import_patients(f->him, path, 0, &rep, on_bad, &b, &m), STATUS_INVALID);
+	assert_int_equal(import_patients(f->him, path, 0, &rep, on_bad, NULL, &b, &m), STATUS_INVALID);
 	assert_int_equal(b.n, 1);
 	assert_int_equal(b.line[0], 2);
 	assert_true(tu_has(b.why[0], "Address"));
@@ -590,11 +594,11 @@ static void test_import_needs_permission(void **state)
 	msg_t m;
 	int64_t denied = tu_audit_count(f->db, "denied", "fd");
 	write_csv(f, "last_name,first_name,dob,sex\nDeniedson,Al,1950-01-01,M\n", path);
-	assert_int_equal(import_patients(f->fd, path, 0, &rep, NULL, NULL, &m), STATUS_DENIED);
+	assert_int_equal(import_patients(f->fd, path, 0, &rep, NULL, NULL, NULL, &m), STATUS_DENIED);
 	assert_int_equal(tu_audit_count(f->db, "denied", "fd"), denied + 1);
 	assert_int_equal(found(f, "deniedson"), 0);
 	/* No callback is fine too. */
-	assert_int_equal(import_patients(f->him, path, 0, &rep, NULL, NULL, &m), STATUS_OK);
+	assert_int_equal(import_patients(f->him, path, 0, &rep, NULL, NULL, NULL, &m), STATUS_OK);
 	assert_int_equal(found(f, "deniedson"), 1);
 }
 

@@ -517,7 +517,7 @@ static void test_upgrade_seals_once(void **state)
 	 * administrator's creation, before both seals (init's 'policy_sealed'
 	 * and 'integrity_on' are its last two entries, so the chain stays
 	 * whole); its rows not re-sealed yet. Version 7: the one before 008
-	 * (a later migration would have to be undone here too). */
+	 * (009's tables undone too). */
 	assert_int_equal(tu_sql_int(path, "SELECT group_concat(action, ',') = "
 					  "'policy_sealed,integrity_on' FROM (SELECT action FROM audit "
 					  "WHERE seq >= (SELECT seq FROM audit WHERE action = "
@@ -527,6 +527,7 @@ static void test_upgrade_seals_once(void **state)
 		     "'policy_sealed');"
 		     "DELETE FROM meta WHERE key = 'reseal_after';"
 		     "DROP INDEX audit_policy; DROP TABLE policy; ALTER TABLE users DROP COLUMN mac;"
+		     "DROP TABLE audit_events; DROP TABLE imports;" /* 009, undone */
 		     "PRAGMA user_version = 7");
 	c = tu_clinic_open(path, f->cfg);
 	assert_int_equal(tu_sql_int(path, "SELECT count(*) FROM users WHERE mac IS NULL"), 1);

@@ -462,6 +462,18 @@ static void test_colliding_token_filtered(void **state)
 	assert_int_equal(holders(f, PFAM_LAST_PREFIX, "smi"), 4);
 }
 
+/* audit_list callback: add up the searches (kind:token pairs) in the
+ * patient_search entries. */
+static int count_search_tokens(const audit_entry_t *e, void *arg)
+{
+	int64_t *n = arg;
+	if (strcmp(e->action, "patient_search") != 0)
+		return 0;
+	for (const char *p = e->detail; (p = strchr(p, ':')) != NULL; p++)
+		(*n)++;
+	return 0;
+}
+
 /* The newest patient_search entry by `user` (decrypted by the admin). */
 static int search_entries(fixture_t *f, const char *user, char *detail, size_t size)
 {
@@ -476,12 +488,16 @@ static void test_searches_audited_by_token(void **state)
 	msg_t m;
 	patient_t out;
 	patient_list_t *l;
-	char detail[512], want[64], sql[200];
+	char detail[512], want[64], sql[200], jpath[PATH_MAX + 16];
 	int64_t tok, before;
+	unsigned char *bytes;
+	size_t len;
 
 	tu_add_user(f->admin, "fda", "frontdesk", pw);
 	s = tu_login(f->c, "fda", pw);
-	before = tu_audit_count(f->db, "patient_search", "fda");
+	tu_audit_flush(f->admin);
+	before = tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'patient_search' "
+				   "AND user_name = 'fda'");
 
 	l = search(s, "Zanzibarton", 20, &m);
 	assert_int_equal(patient_list_count(l), 0);
@@ -489,9 +505,23 @@ static void test_searches_audited_by_token(void **state)
 	l = search(s, "1980-01-15", 20, &m);
 	assert_int_equal(patient_list_count(l), 1);
 	patient_list_free(l);
-	/* Not written yet: searches ride along with the next audited action. */
-	assert_int_equal(tu_audit_count(f->db, "patient_search", "fda"), before);
+	/* Each in the journal before its results came back... */
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fda"), before + 2);
+	/* ... with its detail encrypted there too. */
+	snprintf(jpath, sizeof jpath, "%s.audit-journal", f->db);
+	bytes = tu_read_file(jpath, &len);
+	assert_non_null(bytes);
+	assert_true(tu_contains(bytes, len, "patient_search", 14));
+	assert_false(tu_contains(bytes, len, "name:", 5));
+	assert_false(tu_contains(bytes, len, "Zanz", 4));
+	assert_false(tu_contains(bytes, len, "1980-01-15", 10));
+	free(bytes);
+	/* The next write chains them: one trail entry for the session's
+	 * searches, in front of the write's own entry. */
 	assert_int_equal(patient_open(s, f->p[SMITH_JOHN].id, NULL, &out, &m), STATUS_OK);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = "
+					   "'patient_search' AND user_name = 'fda'"),
+			 before + 1);
 	assert_int_equal(tu_audit_count(f->db, "patient_search", "fda"), before + 1);
 
 	/* The entry holds each search's kind and blind token, not the text. */
@@ -515,111 +545,57 @@ static void test_searches_audited_by_token(void **state)
 		 "CAST('name:' AS BLOB)) > 0");
 	assert_int_equal(tu_sql_int(f->db, sql), 0);
 
-	/* Signing off writes what is still pending. */
+	/* Signing off loses nothing: the search is in the journal already. */
 	l = search(s, "Quagmireton", 20, &m);
 	patient_list_free(l);
 	session_logout(s);
-	assert_int_equal(tu_audit_count(f->db, "patient_search", "fda"), before + 2);
+	tu_audit_flush(f->admin);
 	assert_int_equal(search_entries(f, "fda", detail, sizeof detail), (int)before + 2);
 	assert_false(tu_has(detail, "uagmire"));
 	assert_true(tu_has(detail, "name:"));
 }
 
-/* A pause writes the waiting searches; a full log is written before the
- * next search, so none goes unaudited and memory stays bounded. */
-static void test_searches_written_on_pause_and_when_full(void **state)
+/* Many searches: chained as few entries (one session's searches grouped,
+ * at most what one entry's detail holds), every search exactly once, and
+ * chaining again changes nothing. */
+static void test_searches_chained_once_in_groups(void **state)
 {
 	fixture_t *f = *state;
-	const char *pw = "front desk pause password";
+	const char *pw = "front desk group password";
 	session_t *s;
 	msg_t m;
 	patient_list_t *l;
-	int64_t before;
+	int64_t entries, tokens = 0;
 
 	tu_add_user(f->admin, "fdp", "frontdesk", pw);
 	s = tu_login(f->c, "fdp", pw);
-	before = tu_audit_count(f->db, "patient_search", "fdp");
-	assert_int_equal(session_idle(s, &m), STATUS_OK); /* nothing waits: nothing written */
-	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"), before);
-	l = search(s, "smith", 10, &m);
-	patient_list_free(l);
-	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"), before);
-	assert_int_equal(session_idle(s, &m), STATUS_OK);
-	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"), before + 1);
-	assert_int_equal(session_idle(s, &m), STATUS_OK);
-	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"), before + 1);
-
-	for (int i = 0; i < SESSION_SEARCH_LOG; i++) {
+	for (int i = 0; i < 300; i++) {
 		l = search(s, i % 2 ? "1980-01-15" : "johnson", 10, &m);
 		patient_list_free(l);
 	}
-	/* The log is full but not yet written; the next search writes it, in
-	 * entries of at most 128 searches each. */
-	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"), before + 1);
-	l = search(s, "vexley", 10, &m);
-	assert_int_equal(patient_list_count(l), 1);
-	patient_list_free(l);
-	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"),
-			 before + 1 + (SESSION_SEARCH_LOG + 127) / 128);
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"), 300);
+	tu_audit_flush(s);
+	entries = tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'patient_search' "
+				    "AND user_name = 'fdp'");
+	assert_true(entries >= 10 && entries <= 30);
+	tu_audit_flush(s);
+	tu_audit_flush(f->admin);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = "
+					   "'patient_search' AND user_name = 'fdp'"),
+			 entries);
+	/* Every search once: count the kind:token pairs in the entries. */
+	{
+		audit_query_t q;
+		memset(&q, 0, sizeof q);
+		q.user_name = "fdp";
+		assert_int_equal(audit_list(f->admin, &q, count_search_tokens, &tokens, &m), STATUS_OK);
+	}
+	assert_int_equal(tokens, 300);
+	/* The journal was emptied as the ids were found chained. */
+	tu_audit_flush(f->admin);
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"), entries);
 	session_logout(s);
-	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdp"),
-			 before + 2 + (SESSION_SEARCH_LOG + 127) / 128);
 }
-
-/* The pause write never waits for another writer (a long import holds the
- * lock): it says busy at once and keeps the searches for later. And a
- * search waits at most SESSION_SEARCH_WAIT for its audit when no pause
- * comes. */
-static void test_pause_write_does_not_wait(void **state)
-{
-	fixture_t *f = *state;
-	const char *pw = "front desk patient waiter password";
-	config_t *slow = malloc(sizeof *slow);
-	clinic_t *c2 = NULL;
-	session_t *s;
-	sqlite3 *other;
-	msg_t m;
-	patient_list_t *l;
-	int64_t before;
-	time_t t0;
-	assert_non_null(slow);
-	*slow = *f->cfg;
-	slow->busy_timeout_ms = 60000; /* a waiting write would take a minute */
-	tu_add_user(f->admin, "fdw", "frontdesk", pw);
-	assert_int_equal(clinic_open(f->db, slow, &c2, &m), STATUS_OK);
-	s = tu_login(c2, "fdw", pw);
-	before = tu_audit_count(f->db, "patient_search", "fdw");
-	l = search(s, "smith", 10, &m);
-	patient_list_free(l);
-
-	other = tu_sql_open(f->db);
-	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-	t0 = time(NULL);
-	assert_int_equal(session_idle(s, &m), STATUS_BUSY);
-	assert_true(time(NULL) - t0 < 30);
-	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(other);
-	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdw"), before);
-	assert_int_equal(session_idle(s, &m), STATUS_OK);
-	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdw"), before + 1);
-
-	/* Without a pause: once the oldest has waited SESSION_SEARCH_WAIT
-	 * seconds, the next search writes them first. */
-	l = search(s, "johnson", 10, &m);
-	patient_list_free(l);
-	s->search_since -= SESSION_SEARCH_WAIT - 1;
-	l = search(s, "johnson", 10, &m);
-	patient_list_free(l);
-	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdw"), before + 1);
-	s->search_since -= 2;
-	l = search(s, "johnson", 10, &m);
-	patient_list_free(l);
-	assert_int_equal(tu_audit_count(f->db, "patient_search", "fdw"), before + 2);
-	session_logout(s);
-	clinic_close(c2);
-	free(slow);
-}
-
 /* If the account cannot be read, a search is refused (fail closed), the
  * session is not locked, and searching works again once it can. */
 static void test_search_refused_when_account_unreadable(void **state)
@@ -885,8 +861,7 @@ int main(void)
 		cmocka_unit_test(test_recently_opened),
 		cmocka_unit_test(test_colliding_token_filtered),
 		cmocka_unit_test(test_searches_audited_by_token),
-		cmocka_unit_test(test_searches_written_on_pause_and_when_full),
-		cmocka_unit_test(test_pause_write_does_not_wait),
+		cmocka_unit_test(test_searches_chained_once_in_groups),
 		cmocka_unit_test(test_search_refused_when_account_unreadable),
 		cmocka_unit_test(test_last_first_falls_back_after_spent_budget),
 		cmocka_unit_test(test_search_permission_and_confidential),

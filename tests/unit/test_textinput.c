@@ -397,7 +397,7 @@ static void test_csv_nul_and_patient_import(void **state)
 	fclose(fp);
 
 	/* The import: every bad row named, nothing imported. */
-	assert_int_equal(import_patients(f->him, path, 0, &rep, on_bad, &b, &m), STATUS_INVALID);
+	assert_int_equal(import_patients(f->him, path, 0, &rep, on_bad, NULL, &b, &m), STATUS_INVALID);
 	assert_int_equal(b.n, 3);
 	assert_int_equal(b.line[0], 3);
 	assert_string_equal(b.why[0], "field 1 contains a NUL byte (U+0000)");

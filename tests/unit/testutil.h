@@ -35,6 +35,7 @@
 #include "core/patient.h"
 #include "core/session.h"
 #include "core/users.h"
+#include "db/db_journal.h"
 
 /* Passwords used across the tests: long enough for the default policy
  * (15), not on the common list, not the user name. */
@@ -336,19 +337,75 @@ static inline void tu_register(session_t *s, patient_t *p, int anyway)
 			 status_str(st), m.text);
 }
 
+/* What tu_audit_count collects from the audit journal. */
+typedef struct tu_jcount {
+	const char *action, *user;
+	sqlite3 *db;
+	sqlite3_stmt *seen;
+	int64_t n;
+} tu_jcount_t;
+
+static inline int tu_jcount_one(const db_jevent_t *e, void *arg)
+{
+	tu_jcount_t *j = arg;
+	int chained;
+	if (strcmp(e->action, j->action) != 0 || (j->user && strcmp(e->user_name, j->user) != 0))
+		return 0;
+	sqlite3_reset(j->seen);
+	sqlite3_bind_text(j->seen, 1, e->event_id, -1, SQLITE_TRANSIENT);
+	chained = sqlite3_step(j->seen) == SQLITE_ROW;
+	if (!chained)
+		j->n++;
+	return 0;
+}
+
 /* Audit rows with this action (and, unless NULL, this user name), counted
- * with plain SQL on the file (action and user name are stored clear). */
+ * with plain SQL on the file (action and user name are stored clear): the
+ * trail's entries plus the events waiting to be chained, failed sign-ons
+ * in audit_pending and the rest in the audit journal (PATH.audit-journal,
+ * read with db_journal_scan; those whose id is in audit_events are in the
+ * trail already). A chained search entry may hold several searches; each
+ * search waiting in the journal counts one. */
 static inline int64_t tu_audit_count(const char *path, const char *action, const char *user)
 {
-	char sql[256];
+	static const char sql[] =
+		"SELECT (SELECT count(*) FROM audit WHERE action = ?1 AND "
+		"(?2 IS NULL OR user_name = ?2)) + (SELECT count(*) FROM audit_pending WHERE "
+		"action = ?1 AND (?2 IS NULL OR user_name = ?2))";
+	tu_jcount_t j = {action, user, NULL, NULL, 0};
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+	msg_t m;
+	status_t ret;
+	j.db = tu_sql_open(path);
+	if (sqlite3_prepare_v2(j.db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(j.db, "SELECT 1 FROM audit_events WHERE event_id = ?1", -1, &j.seen,
+			       NULL) != SQLITE_OK) {
+		sqlite3_close(j.db);
+		fail_msg("SQL prepare failed: %s", sql);
+	}
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_TRANSIENT);
 	if (user)
-		snprintf(sql, sizeof sql,
-			 "SELECT count(*) FROM audit WHERE action = '%s' AND user_name = '%s'",
-			 action, user);
-	else
-		snprintf(sql, sizeof sql, "SELECT count(*) FROM audit WHERE action = '%s'",
-			 action);
-	return tu_sql_int(path, sql);
+		sqlite3_bind_text(st, 2, user, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	ret = db_journal_scan(path, tu_jcount_one, &j, &m);
+	if (ret != STATUS_OK && ret != STATUS_NOTFOUND)
+		fail_msg("reading the audit journal of %s: %s", path, m.text);
+	sqlite3_finalize(j.seen);
+	sqlite3_close(j.db);
+	return v + j.n;
+}
+
+/* Everything waiting in the audit journal chained into the trail (as the
+ * next change would), through session s. */
+static inline void tu_audit_flush(session_t *s)
+{
+	msg_t m;
+	status_t st = audit_flush(s, &m);
+	if (st != STATUS_OK)
+		fail_msg("audit_flush: %s", m.text);
 }
 
 /* What tu_audit_find collects. */
