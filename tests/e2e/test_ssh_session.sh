@@ -60,28 +60,34 @@ expect "stdout not a terminal: exit 1" "[exit 1]" 10
 tui_stop
 
 # -- the SSH client's address in the audit trail
+# chain_all: what waits in the audit journal (reads: sign-ons, sign-offs)
+# into the trail, as any change does (the privacy officer's audit verify).
+chain_all() { cli priv "$PW_PRIV" audit verify >/dev/null 2>&1; }
 me=$(id -un)
 printf '%s\n' "$PW_ADMIN" | SSH_CONNECTION="$SSHC" "$BIN" --db "$DB" --user admin --password-stdin user list >/dev/null 2>"$T/err"
+chain_all
 check "command line over SSH: the sign-on's source is the client address" \
 	test "$(sql "select source from audit where action='login' and user_name='admin' order by seq desc limit 1")" = "$CLIENT"
 check "... and its Unix account is recorded" \
 	test "$(sql "select os_user from audit where action='login' and user_name='admin' order by seq desc limit 1")" = "$me"
 check "... shown by audit list" sh -c "printf '%s\n' '$PW_ADMIN' | '$BIN' --db '$DB' --user admin --password-stdin audit list --user admin | grep -q '	$CLIENT	login	'"
 printf '%s\n' "$PW_ADMIN" | "$BIN" --db "$DB" --user admin --password-stdin user list >/dev/null 2>&1
+chain_all
 check "a local session's source says local" \
-	sh -c "sql() { sqlite3 '$DB' \"\$1\"; }; sql \"select source from audit where action='login' order by seq desc limit 1\" | grep -q '^local'"
+	sh -c "sql() { sqlite3 '$DB' \"\$1\"; }; sql \"select source from audit where action='login' and user_name='admin' order by seq desc limit 1\" | grep -q '^local'"
 
 # -- the full-screen app over SSH, and the connection dropped (SIGHUP)
 tui_ssh hup
 signon nurse "$PW_NURSE"
 tui_wait "Main menu for nurse" 10 >/dev/null
+chain_all
 check "app over SSH: the sign-on's source is the client address" \
 	test "$(sql "select source from audit where action='login' and user_name='nurse' order by seq desc limit 1")" = "$CLIENT"
-before=$(sql "select count(*) from audit where action='logout' and user_name='nurse'")
+before=$(audited logout nurse)
 kill -s HUP "$(app_pid)"
 expect "SIGHUP (connection dropped): the app ends with status 129" "[exit 129]" 10
-check "SIGHUP: the sign-off is audited" \
-	test "$(sql "select count(*) from audit where action='logout' and user_name='nurse'")" -eq $((before + 1))
+check "SIGHUP: the sign-off is audited" test "$(audited logout nurse)" -eq $((before + 1))
+chain_all
 check "SIGHUP: the sign-off's source is the client address" \
 	test "$(sql "select source from audit where action='logout' and user_name='nurse' order by seq desc limit 1")" = "$CLIENT"
 check "SIGHUP: the terminal is left (main screen)" test "$(pane '#{alternate_on}')" = 0
@@ -93,16 +99,15 @@ tui_ssh hangup
 signon him "$PW_HIM"
 tui_wait "Main menu for him" 10 >/dev/null
 pid=$(app_pid)
-before=$(sql "select count(*) from audit where action='logout' and user_name='him'")
+before=$(audited logout him)
 tmux -L "$TMUX_SOCK" kill-session -t "$S"
 i=0
 while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 check "terminal hung up: the app exits" sh -c "! kill -0 $pid 2>/dev/null"
-check "terminal hung up: the sign-off is audited" \
-	test "$(sql "select count(*) from audit where action='logout' and user_name='him'")" -eq $((before + 1))
+check "terminal hung up: the sign-off is audited" test "$(audited logout him)" -eq $((before + 1))
 
 # -- SIGHUP on the lock screen: the keys are already wiped, so the
-# sign-off waits with the failed sign-ons and is chained at the next one.
+# sign-off waits with the failed sign-ons and is chained by the next change.
 tui_ssh hup_locked
 signon prov "$PW_PROV"
 tui_wait "Main menu for prov" 10 >/dev/null
@@ -113,8 +118,8 @@ expect "SIGHUP on the lock screen: status 129" "[exit 129]" 10
 check "SIGHUP on the lock screen: the sign-off is recorded (pending)" \
 	test "$(sql "select count(*) from audit_pending where action='logout' and user_name='prov' and source='$CLIENT'")" -eq 1
 tui_stop
-cli admin "$PW_ADMIN" user list >/dev/null 2>&1
-check "... and chained into the audit trail at the next sign-on" \
+chain_all
+check "... and chained into the audit trail by the next change" \
 	test "$(sql "select count(*) from audit where action='logout' and user_name='prov' and outcome='locked'")" -eq 1
 check "the audit chain verifies after all this" sh -c "printf '%s\n' '$PW_ADMIN' | '$BIN' --db '$DB' --user admin --password-stdin audit verify | grep -q 'audit chain OK'"
 e2e_done
