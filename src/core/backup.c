@@ -16,6 +16,7 @@
 #include "core/audit.h"
 #include "core/internal.h"
 #include "db/db_backup.h"
+#include "db/db_journal.h"
 
 #define MANIFEST_SUFFIX ".manifest"
 
@@ -164,6 +165,13 @@ status_t backup_take(session_t *s, const char *out, int force, backup_report_t *
 	memset(rep, 0, sizeof *rep);
 	if ((ret = session_require(s, ACT_BACKUP, m)) != STATUS_OK)
 		return ret;
+	/* What waits in the audit journal goes into the trail first, so the
+	 * copy holds it (not while the database cannot be written: then the
+	 * report says how much stays behind in the journal). */
+	if (db_readonly(s->c->db) == DB_RW) {
+		msg_t ignore;
+		audit_flush(s, &ignore);
+	}
 	if (!out || !*out)
 		return msg_fail(m, STATUS_USAGE, "Name the backup file with --out FILE.");
 	if (strlen(out) >= PATH_MAX)
@@ -236,10 +244,23 @@ status_t backup_take(session_t *s, const char *out, int force, backup_report_t *
 	if ((ret = userfile_rename(tmpman, man, 1, m)) != STATUS_OK)
 		goto cleanup;
 	made_man = 0;
-	msg_set(m,
-		"Backup written to %s: %" PRId64 " bytes, integrity check ok, audit chain OK (%" PRId64
-		" entries); its manifest is %s. Keep its anchor with the backup's record: %s",
-		out, rep->bytes, rep->entries, man, rep->anchor);
+	{
+		int64_t waiting = 0;
+		msg_t ignore;
+		char behind[160] = "";
+		if (db_journal_count(s->c->db, &waiting, &ignore) == STATUS_OK && waiting > 0 &&
+		    db_readonly(s->c->db) != DB_RW)
+			snprintf(behind, sizeof behind,
+				 " %" PRId64 " audit event%s recorded while the database is read-only "
+				 "wait%s in its audit journal and %s not in this copy.",
+				 waiting, waiting == 1 ? "" : "s", waiting == 1 ? "s" : "",
+				 waiting == 1 ? "is" : "are");
+		msg_set(m,
+			"Backup written to %s: %" PRId64 " bytes, integrity check ok, audit chain OK "
+			"(%" PRId64 " entries), chart heads OK; its manifest is %s. Keep its anchor with "
+			"the backup's record: %s.%s",
+			out, rep->bytes, rep->entries, man, rep->anchor, behind);
+	}
 cleanup:
 	if (fd2 >= 0)
 		close(fd2);
