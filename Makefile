@@ -80,8 +80,19 @@ MIGRATIONS := $(sort $(wildcard assets/migrations/*.sql))
 WORDLISTS := $(sort $(wildcard assets/wordlists/*.txt))
 
 .PHONY: all check unit e2e asan valgrind bench crashtest demo install install-shared clean deps \
-	format man deb FORCE
-all: $(BIN) man
+	format man deb units FORCE
+all: $(BIN) man units
+
+# The scheduled backup's systemd units (packaging/chartroom-backup.*), with
+# the path the backup script is installed at: PREFIX/share/chartroom for
+# install-shared, /usr/libexec/chartroom for the Debian package.
+BACKUP_SCRIPT ?= $(PREFIX)/share/chartroom/chartroom-backup.sh
+UNITS := $(BUILD)/systemd/chartroom-backup.service $(BUILD)/systemd/chartroom-backup.timer
+units: $(UNITS)
+$(BUILD)/systemd/%: packaging/% Makefile FORCE
+	@mkdir -p $(@D)
+	@sed 's|@BACKUP_SCRIPT@|$(BACKUP_SCRIPT)|g' $< > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 # The manual pages' date: the package's (dpkg-buildpackage sets
 # SOURCE_DATE_EPOCH from debian/changelog), else today.
@@ -251,14 +262,13 @@ install: $(BIN)
 # laid out; the system steps (group, setgid, data directory) are
 # packaging/setup-shared.sh, installed beside them for the package's
 # postinst. Without DESTDIR (as root) they run now.
-install-shared: $(BIN)
+install-shared: $(BIN) $(UNITS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/chartroom
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/chartroom
 	install -m 0644 assets/chartroom.ini $(DESTDIR)$(PREFIX)/share/chartroom/chartroom.ini
 	install -m 0755 packaging/setup-shared.sh $(DESTDIR)$(PREFIX)/share/chartroom/setup-shared.sh
 	install -m 0755 packaging/chartroom-backup.sh $(DESTDIR)$(PREFIX)/share/chartroom/chartroom-backup.sh
-	install -m 0644 packaging/chartroom-backup.service packaging/chartroom-backup.timer \
-		$(DESTDIR)$(PREFIX)/share/chartroom/
+	install -m 0644 $(UNITS) $(DESTDIR)$(PREFIX)/share/chartroom/
 	@if [ -z "$(DESTDIR)" ]; then \
 		sh packaging/setup-shared.sh --group '$(GROUP)' --datadir '$(DATADIR)' \
 			--bin '$(PREFIX)/bin/chartroom'; \

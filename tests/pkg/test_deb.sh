@@ -8,8 +8,10 @@
 #   man pages, completion and docs in place; staff accounts in a staff group
 #   (not in chartroom) use the installed program over an "SSH" environment:
 #   sign-on with --password-stdin, patient find, audit verify, the SSH
-#   client in the audit trail, the database closed to them; then dpkg -r
-#   and dpkg --purge keep the database and remove the configuration.
+#   client in the audit trail, the database closed to them; a backup with
+#   backup --out, checked with --verify, and the installed nightly backup
+#   script and units (not enabled); then dpkg -r and dpkg --purge keep the
+#   database and remove the configuration.
 # Whatever happens, the package, the accounts and groups it made and the
 # test database are removed at the end (trap). TAP output.
 set -u
@@ -51,7 +53,8 @@ cleanup() {
 	for u in $made_users; do userdel -r "$u" >/dev/null 2>&1; done
 	[ "$made_staff_group" -eq 1 ] && groupdel "$STAFF_GROUP" >/dev/null 2>&1
 	# Only what this test made: its database, then the directory if empty.
-	rm -f "$DATA/chartroom.db" "$DATA/chartroom.db-wal" "$DATA/chartroom.db-shm"
+	rm -f "$DATA/chartroom.db" "$DATA/chartroom.db-wal" "$DATA/chartroom.db-shm" \
+		"$DATA/chartroom.db.audit-journal"
 	[ -d "$DATA" ] && rmdir "$DATA" 2>/dev/null
 	[ "$made_group" -eq 1 ] && getent group chartroom >/dev/null && groupdel chartroom >/dev/null 2>&1
 	rm -rf "$T"
@@ -106,10 +109,14 @@ out=$(for p in chartroom 5\ chartroom.ini 7\ chartroom-server; do
 	LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 $p 2>&1 >/dev/null; done)
 if [ -z "$out" ]; then ok "the installed man pages render without warnings"; else not_ok "the installed man pages render without warnings" "$out"; fi
 check "bash completion installed" test -f /usr/share/bash-completion/completions/chartroom
-check "docs: README, SSH guide, sshd and backup timer examples" sh -c '
+check "docs: README, SSH guide, sshd example" sh -c '
 	d=/usr/share/doc/chartroom; [ -f $d/README.md.gz ] && [ -f $d/ssh-guide.md.gz ] &&
-	[ -f $d/examples/sshd_config-chartroom.conf ] && [ -f $d/examples/chartroom-backup.timer ] &&
-	[ -f $d/examples/chartroom-backup.service ] && [ -f $d/copyright ]'
+	[ -f $d/examples/sshd_config-chartroom.conf ] && [ -f $d/copyright ]'
+check "the nightly backup: its script and systemd units, the service running the script" sh -c '
+	[ -x /usr/libexec/chartroom/chartroom-backup.sh ] &&
+	[ -f /lib/systemd/system/chartroom-backup.service ] && [ -f /lib/systemd/system/chartroom-backup.timer ] &&
+	grep -q "^ExecStart=/usr/libexec/chartroom/chartroom-backup.sh " /lib/systemd/system/chartroom-backup.service'
+check "... not enabled by the package" test ! -e /etc/systemd/system/timers.target.wants/chartroom-backup.timer
 
 # -- a clinic: the database (as root) and staff accounts
 PW_ADMIN='package-test-admin-password'
@@ -171,10 +178,28 @@ check "without a terminal the full-screen app is refused (exit 1)" \
 	sh -c "[ $? -eq 1 ] && grep -q 'needs a terminal' '$T/notty.err'"
 check "staff cannot read the database directly" sh -c "! runuser -u $FRONT -- cat '$DATA/chartroom.db' >/dev/null 2>&1"
 check "staff cannot list the data directory" sh -c "! runuser -u $FRONT -- ls '$DATA' >/dev/null 2>&1"
-if chartroom --help | grep -q '^  backup '; then
-	check "backup as root" sh -c "printf '%s\n' '$PW_ADMIN' | chartroom --user cradmin --password-stdin backup --out '$T/backup.db'"
+# -- backups: the command, a check of the copy, the nightly script
+anchor=$(printf '%s\n' "$PW_ADMIN" | chartroom --user cradmin --password-stdin backup --out "$T/backup.db" 2>"$T/backup.err")
+if [ $? -eq 0 ] && printf '%s' "$anchor" | grep -Eq '^[0-9]+:[0-9a-f]{64}$'; then
+	ok "backup --out as root: a checked copy, its anchor printed"
 else
-	skip "backup" "no backup command yet (issue 15)"
+	not_ok "backup --out as root" "$anchor $(cat "$T/backup.err")"
+fi
+check "... the copy is mode 0600, with its manifest" \
+	sh -c "[ \"\$(stat -c %a '$T/backup.db')\" = 600 ] && [ -f '$T/backup.db.manifest' ]"
+out=$(printf '%s\n' "$PW_PRIV" | chartroom --user $PRIV --password-stdin backup --verify "$T/backup.db" --anchor "$anchor" 2>&1)
+check "backup --verify (privacy officer): it holds its anchor, integrity and chain OK" \
+	sh -c "printf '%s\n' \"\$1\" | grep -qx '$anchor'" - "$out"
+printf '%s\n' "$PW_ADMIN" > "$T/backup.password"
+chmod 0600 "$T/backup.password"
+/usr/libexec/chartroom/chartroom-backup.sh --dir "$T/nightly" --user cradmin \
+	--password-file "$T/backup.password" --keep 30 > "$T/nightly.out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && ls "$T/nightly"/chartroom-*.db >/dev/null 2>&1 &&
+	grep -Eq ' [0-9]+:[0-9a-f]{64}$' "$T/nightly/anchors.log"; then
+	ok "the installed nightly script takes a dated backup and logs its anchor"
+else
+	not_ok "the installed nightly script" "rc=$rc $(cat "$T/nightly.out")"
 fi
 
 # -- remove, then purge: the database stays, the configuration goes
