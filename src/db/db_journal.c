@@ -617,8 +617,11 @@ status_t db_journal_take(db_t *db, int limit, int (*fn)(const db_jevent_t *e, vo
 			h.start = h.used = 0;
 			if (h.capacity > DB_JOURNAL_RESERVE) {
 				h.capacity = DB_JOURNAL_RESERVE;
-				if (header_write(db->jfd, &h) == 0)
-					(void)ftruncate(db->jfd, J_DATA + DB_JOURNAL_RESERVE);
+				/* If the file cannot be cut back it stays larger than
+				 * its header says, which is harmless. */
+				if (header_write(db->jfd, &h) == 0 &&
+				    ftruncate(db->jfd, J_DATA + DB_JOURNAL_RESERVE) != 0)
+					h.capacity = DB_JOURNAL_RESERVE;
 				goto cleanup;
 			}
 		} else {
