@@ -921,9 +921,17 @@ void db_read_end(db_t *db, int began)
 		sqlite3_reset(st);
 	}
 	/* Nothing was written, so nothing can be lost: if COMMIT did not
-	 * end it, ROLLBACK does. */
-	if (rc != SQLITE_DONE)
+	 * end it, ROLLBACK does. Audit events recorded during the snapshot
+	 * (held by the journal until a transaction ends) are written now: a
+	 * read happened. */
+	if (rc != SQLITE_DONE) {
+		size_t held = db->jlen;
+		db->jlen = 0;
 		db_rollback(db);
+		db->jlen = held;
+	}
+	if (db->jlen)
+		db_journal_commit(db, &ignore);
 }
 
 status_t db_meta_set(db_t *db, const char *key, const char *value, msg_t *m)
