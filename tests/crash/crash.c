@@ -2,7 +2,9 @@
  * make check as build/tests/test_crash). TAP output.
  *
  * For each kind of work (a bulk import, single writes: register, edit,
- * vitals, allergy; note signing; coding) a child process signs on and does
+ * vitals, allergy; note signing; coding; reads: searches whose audit
+ * events go to the audit journal, chained by registrations between them)
+ * a child process signs on and does
  * the work through the library, writing one line to a report file only
  * after each call has returned success (that is, after its commit). The
  * parent kills it with SIGKILL, either after a random delay or, through
@@ -17,7 +19,8 @@
  *    against the import's entries), every patient has its index tokens
  *    and no token points nowhere, an allergy withdrew "no known
  *    allergies";
- *  - at most one commit per kill went unreported (none doubled);
+ *  - at most one commit per kill went unreported (none doubled); every
+ *    reported search is in the trail once (at most one more per kill);
  *  - PRAGMA integrity_check and foreign_key_check pass, and the audit
  *    chain verifies (audit_verify, as `chartroom audit verify`).
  *
@@ -65,6 +68,7 @@
 #include "core/import.h"
 #include "core/internal.h"
 #include "core/patient.h"
+#include "core/patient_search.h"
 #include "core/session.h"
 #include "core/synth.h"
 #include "core/users.h"
@@ -545,6 +549,31 @@ static int work_import(child_t *ch)
 				return -1;                                                     \
 		return 0;                                                              \
 	}
+/* A search: its audit event goes to the audit journal (no database
+ * write) before the results come back; reported after. */
+static int do_search(child_t *ch)
+{
+	static const char *const q[] = {"smi", "joh", "wil", "bro", "mar"};
+	patient_list_t *l = NULL;
+	msg_t m;
+	if (patient_search(ch->s[U_FRONT], q[rng_next(&ch->rng) % 5], 20, &l, &m) != STATUS_OK)
+		return failed(ch, "search", &m);
+	patient_list_free(l);
+	report(ch, "search");
+	return 0;
+}
+
+/* Reads, with a registration now and then: the registrations' writes
+ * chain the journal's waiting searches into the trail while the process
+ * may be killed at any point. */
+static int work_reads(child_t *ch)
+{
+	for (int u = 0; u < ch->units; u++)
+		if ((u % 6 == 5 ? do_register(ch) : do_search(ch)) != 0)
+			return -1;
+	return 0;
+}
+
 WORK_LOOP(work_register, do_register)
 WORK_LOOP(work_edit, do_edit)
 WORK_LOOP(work_vitals, do_vitals)
@@ -628,6 +657,8 @@ static const kind_t kinds[] = {
 	{"sign", "writing and signing notes", work_sign, B(U_PROV), 4},
 	{"coding", "coding encounters (dx, px, complete, verify, finalize, reopen)", work_coding,
 	 B(U_HIM), 10},
+	{"reads", "searches recorded in the audit journal, registrations chaining them", work_reads,
+	 B(U_FRONT), 24},
 	/* Not built yet: give each a work function when it exists. */
 	{"merge", "merging duplicate charts", NULL, 0, 0},
 	{"rotation", "key rotation (chartroom keys rotate)", NULL, 0, 0},
@@ -750,6 +781,7 @@ typedef struct ledger {
 	} *imp;
 	size_t nimp;
 	long reported;      /* single writes reported (imports not counted) */
+	long searches;      /* searches reported */
 	long interruptions; /* kills and power cuts */
 	long ops;           /* from the last finished run */
 	int64_t us;
@@ -829,6 +861,8 @@ static void ledger_read(ledger_t *l)
 			snprintf(ir.file, sizeof ir.file, "%.63s", a);
 			ir.n = n;
 			PUSH(l->imp, l->nimp, ir);
+		} else if (strcmp(line, "search") == 0) {
+			l->searches++;
 		} else if (sscanf(line, "ops %ld us %" SCNd64, &n, &x) == 2) {
 			l->ops = n;
 			l->us = x;
@@ -936,12 +970,17 @@ typedef struct audit_seen {
 	} *imp;
 	size_t nimp;
 	int bad_detail;
+	long searches; /* searches in the trail (an entry may hold several) */
 } audit_seen_t;
 
 static int collect(const audit_entry_t *e, void *arg)
 {
 	audit_seen_t *a = arg;
-	if (!strncmp(e->action, "coding_", 7)) {
+	if (!strcmp(e->action, "patient_search")) {
+		/* "kind:TOKEN kind:TOKEN ...", one per search */
+		for (const char *p = e->detail; (p = strchr(p, ':')) != NULL; p++)
+			a->searches++;
+	} else if (!strncmp(e->action, "coding_", 7)) {
 		long long erow;
 		char to[16];
 		const char *after = strstr(e->detail, "after [");
@@ -1140,6 +1179,14 @@ static verdict_t check_db(const char *path, const ledger_t *l, int64_t changes_b
 		wrong(&v, 0, "audit list: %s", m.text);
 	if (a->bad_detail)
 		wrong(&v, 0, "%d coding or import entries in an unknown form", a->bad_detail);
+	/* Searches: each reported one in the trail (through the journal),
+	 * at most one more per interruption, none twice. */
+	if (a->searches < l->searches)
+		wrong(&v, 1, "%ld searches reported, %ld in the audit trail", l->searches,
+		      a->searches);
+	else if (a->searches > l->searches + l->interruptions)
+		wrong(&v, 0, "%ld searches in the audit trail for %ld reported and %ld interruptions",
+		      a->searches, l->searches, l->interruptions);
 	/* Coding: the rows and status are what the last entry says. */
 	{
 		sqlite3_stmt *e = NULL;
@@ -1321,7 +1368,7 @@ static verdict_t drive(const kind_t *k, int iters, int power, int normal, uint64
 		diag("%s: %d runs (%d after a random delay up to %.0f ms, %d at a random one of ~%ld "
 		     "writes/syncs): %d killed, %d finished first; %ld successes reported",
 		     k->name, iters, delay_runs, (double)w_us * 1.2 / 1000, at_runs, w_ops,
-		     ends[END_KILLED], ends[END_DONE] - 1, l.reported + (long)l.nimp);
+		     ends[END_KILLED], ends[END_DONE] - 1, l.reported + (long)l.nimp + l.searches);
 	ledger_free(&l);
 	if (!fx.keep)
 		remove_db(db);
