@@ -599,6 +599,7 @@ status_t db_copy_open(const char *name, int fd, db_copy_mode_t mode, db_t **out,
 	}
 	db->copy_fd = fd;
 	db->busy_ms = 0;
+	snprintf(db->jwhy, sizeof db->jwhy, "a copy has no audit journal");
 	/* The file behind the descriptor, whatever its name now points to. */
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
 	if (!writable) {
