@@ -369,6 +369,16 @@ status_t chart_load(session_t *s, int64_t prow, chart_t *ch, msg_t *m)
 		ret = integrity_fail(m, "chart_heads", prow, "was altered");
 		goto cleanup;
 	}
+	/* Sealed under a key version this session does not hold, unless the
+	 * head is not the one the trail recorded (edited bytes that only
+	 * look like another version). */
+	head_text(h.mac, h.seq, expect);
+	if (h.mac[1] != keyring_version(s->kr, DOMAIN_DEMO) && strcmp(expect, recorded) != 0) {
+		ret = integrity_fail(m, "chart_heads", prow,
+				     "differs from the last change recorded in the audit trail: "
+				     "the chart was rolled back or replayed");
+		goto cleanup;
+	}
 	if (h.mac[1] != keyring_version(s->kr, DOMAIN_DEMO)) {
 		ret = msg_fail(m, STATUS_CRYPTO,
 			       "Chart %" PRId64 " was sealed with demo key version %d, which this "
@@ -558,7 +568,12 @@ status_t chart_check_row(session_t *s, chart_t *ch, db_chart_table_t t, int64_t 
 			return STATUS_OK; /* not re-sealed yet (core/reseal.c) */
 		return integrity_fail(m, table, row, "carries no integrity seal");
 	}
-	if (len == INTEGRITY_MAC_LEN && stored[0] == MAC_FORMAT && stored[1] != computed[1])
+	/* Sealed under a key version this session does not hold: unless the
+	 * chart's head, which lists each row's MAC, says this is not the MAC
+	 * it recorded (then the bytes were edited, and only looked like a
+	 * version by chance). */
+	if (len == INTEGRITY_MAC_LEN && stored[0] == MAC_FORMAT && stored[1] != computed[1] &&
+	    !(entry && crypto_memcmp(entry + 9, stored + 2, PREFIX_LEN) != 0))
 		return msg_fail(m, STATUS_CRYPTO,
 				"%s record %" PRId64 " was sealed with demo key version %d, which "
 				"this session does not hold.",

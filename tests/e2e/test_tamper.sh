@@ -312,6 +312,11 @@ tcase "problems: a flipped byte of the description" "$(flip problems description
 tcase "problems: descriptions swapped between two rows" "$(swap problems description pbrow "$R1" "$R2")" "problems record ($R1|$R2)" read_pro "$MA"
 tcase "problems: codes swapped between two patients" "$(swap problems code pbrow "$R1" "$RB")" "problems record ($R1|$RB)" read_pro "$MB"
 tcase "problems: re-parented to another patient" "UPDATE problems SET prow = $PB WHERE pbrow = $R2" "problems record $R2" read_pro "$MA"
+# A MAC replaced by bytes that read as a format and a key version (151)
+# the session does not hold: tampering (the chart head lists another
+# MAC), not a missing key.
+tcase "problems: a mac edited to look sealed under another key version" \
+	"UPDATE problems SET mac = CAST(x'0197' || randomblob(32) AS BLOB) WHERE pbrow = $R1" "problems record $R1" read_pro "$MA"
 for col in code onset status recorded recorded_by id mac; do
 	tcase "problems: $col edited" "$(edit problems $col "pbrow = $R1")" "problems record $R1" read_pro "$MA"
 done
