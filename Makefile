@@ -4,6 +4,8 @@
 #   make asan       the same suite under AddressSanitizer + UBSan
 #   make valgrind   unit tests under valgrind
 #   make bench      benchmarks (figures and ratios to a same-run baseline)
+#   make crashtest  kill -9 and power-loss tests, 100 runs per kind (README
+#                   "Crash and power-loss safety"; make check runs a few)
 #   make demo       install, build, create demo/chartroom.db, open the app
 #   make install    PREFIX=/usr/local DESTDIR=          (personal mode)
 #   make install-shared PREFIX= DESTDIR= GROUP=chartroom DATADIR=/var/lib/chartroom
@@ -67,14 +69,18 @@ TEST_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(filter-out $(HOOK_SRC),$(APP_S
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# The crash and power-loss harness (tests/crash/): a short run in make
+# check (it is build/tests/test_crash, so tests/run.sh runs it), the full
+# one in make crashtest.
+CRASH_BIN := $(BUILD)/tests/test_crash
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 MIGRATIONS := $(sort $(wildcard assets/migrations/*.sql))
 WORDLISTS := $(sort $(wildcard assets/wordlists/*.txt))
 
-.PHONY: all check unit e2e asan valgrind bench demo install install-shared clean deps format \
-	man deb FORCE
+.PHONY: all check unit e2e asan valgrind bench crashtest demo install install-shared clean deps \
+	format man deb FORCE
 all: $(BIN) man
 
 # The manual pages' date: the package's (dpkg-buildpackage sets
@@ -158,6 +164,11 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) $(UNIT_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_CORE) \
 		$(shell pkg-config --libs cmocka)
 
+$(CRASH_BIN): tests/crash/crash.c tests/crash/crashvfs.c tests/crash/crashvfs.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/crash $(LDFLAGS) -o $@ tests/crash/crash.c tests/crash/crashvfs.c \
+		$(LIB) $(LDLIBS_CORE)
+
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_CORE)
@@ -196,7 +207,7 @@ e2e: $(BIN) $(TEST_BIN)
 # summary line "N passed, M failed" at the end.
 check:
 	@sh packaging/deps.sh
-	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) $(UNIT_BIN) $(TESTETC_BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) $(UNIT_BIN) $(TESTETC_BIN) $(CRASH_BIN)
 	@sh tests/run.sh $(BUILD)
 
 asan:
@@ -204,9 +215,20 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" build-asan/chartroom build-asan/chartroom-test \
-		build-asan/chartroom-testetc $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+		build-asan/chartroom-testetc $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN) $(CRASH_BIN))
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		sh tests/run.sh build-asan
+
+# make crashtest: the crash harness at full length (100 kills of each kind,
+# 100 power cuts, 30 cuts under synchronous=NORMAL to show what it loses)
+# and the command line killed at every one of its writes.
+crashtest:
+	@sh packaging/deps.sh
+	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) $(CRASH_BIN)
+	@$(CRASH_BIN) --iterations 100 --power 100 --normal 30 && \
+		CRASH_CLI_POINTS=0 CHARTROOM_BIN=$(abspath $(BIN)) \
+		CHARTROOM_TEST_BIN=$(abspath $(TEST_BIN)) CHARTROOM_ROOT=$(CURDIR) \
+		sh tests/e2e/test_crash_cli.sh
 
 valgrind: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do \

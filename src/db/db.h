@@ -26,8 +26,9 @@ typedef enum {
 	DB_OPEN_CREATE,   /* the file must not exist; it is created (mode 0660) */
 } db_open_mode_t;
 
-/* Open (or create) the database at path, set WAL, busy_timeout,
- * foreign_keys and secure_delete, and bring the schema up to date.
+/* Open (or create) the database at path, set WAL, synchronous=FULL (a
+ * commit is on disk when db_commit returns), busy_timeout, foreign_keys
+ * and secure_delete, and bring the schema up to date.
  * In shared mode (base/privsep.h) the path must lie in the data directory
  * (a relative one names a file there), only root may create, and the group
  * privilege is held for the open only; db_path() is then the canonical
