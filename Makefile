@@ -156,6 +156,8 @@ $(TEST_BIN): $(TEST_OBJ)
 # test_signon counts key derivations through a wrapper (no test code in
 # the library): every call core makes goes to __wrap_crypto_kek_derive.
 $(BUILD)/tests/test_signon: UNIT_LDFLAGS := -Wl,--wrap=crypto_kek_derive
+# test_avail counts the library's disk syncs (journal_sync).
+$(BUILD)/tests/test_avail: UNIT_LDFLAGS := -Wl,--wrap=fdatasync
 
 # The tests' build of the program: the same objects but config.c, whose
 # system configuration file is one the tests write. A build macro, never

@@ -298,6 +298,7 @@ status_t audit_note(session_t *s, const char *action, const char *target, const 
 	if (!have_journal(c)) {
 		ret = ro ? no_journal(c, &why) : append_alone(s, e, detail, &why);
 	} else {
+		db_journal_set_sync(c->db, c->cfg->journal_sync == 0);
 		if ((ret = audit_resend(c, &why)) == STATUS_OK)
 			ret = db_journal_add(c->db, e, &why);
 		if (ret != STATUS_OK && !ro) {

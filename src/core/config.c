@@ -50,6 +50,7 @@ static const char *const color_names[] = {"auto", "never", "always", NULL};
 static const char *const temp_names[] = {"C", "F", NULL};
 static const char *const weight_names[] = {"kg", "lb", NULL};
 static const char *const height_names[] = {"cm", "in", NULL};
+static const char *const sync_names[] = {"full", "normal", NULL};
 
 #define OFF(f) offsetof(config_t, f), sizeof(((config_t *)0)->f)
 static const setting_t settings[] = {
@@ -65,6 +66,7 @@ static const setting_t settings[] = {
 	{"security:argon2_passes", T_INT, OFF(argon2_passes), 2, 10, 1, NULL, NULL},
 	{"security:argon2_memory_mib", T_INT, OFF(argon2_memory_mib), 64, 4096, 1, NULL, NULL},
 	{"security:blind_index_bytes", T_INT, OFF(blind_index_bytes), 4, 8, 0, NULL, NULL},
+	{"security:journal_sync", T_ENUM, OFF(journal_sync), 0, 0, 0, sync_names, NULL},
 	{"mrn:prefix", T_STR, OFF(mrn_prefix), 0, 4, 0, NULL, "0 to 4 capital letters"},
 	{"mrn:digits", T_INT, OFF(mrn_digits), 5, 10, 0, NULL, NULL},
 	{"ui:date_format", T_ENUM, OFF(date_format), 0, 0, 0, date_names, NULL},

@@ -72,6 +72,10 @@ typedef struct config {
 	int argon2_passes;
 	int argon2_memory_mib;
 	int blind_index_bytes;
+	/* 0 (full): a read's audit event is synced to disk before its
+	 * results show; 1 (normal): written (a crash of Chartroom cannot lose
+	 * it), synced when the journal is next chained or trimmed. */
+	int journal_sync;
 
 	perm_matrix_t perms;
 

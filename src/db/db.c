@@ -373,6 +373,19 @@ static status_t check_schema_readonly(db_t *db, msg_t *m)
 	return STATUS_OK;
 }
 
+/* Reads through plain read(2), not the memory map, while the database
+ * cannot be written: on a full file system (tmpfs above all) or a file
+ * that shrinks under us, a page read through the map can fault with
+ * SIGBUS instead of returning an error (SQLite's documentation on
+ * mmap_size). A failure here only costs speed. */
+#define DB_MAP_BYTES "33554432" /* 32 MiB */
+
+static void no_map(db_t *db)
+{
+	if (db->conn)
+		(void)sqlite3_exec(db->conn, "PRAGMA mmap_size = 0", NULL, NULL, NULL);
+}
+
 /* The settings of every connection. */
 static status_t setup(db_t *db, msg_t *m)
 {
@@ -389,13 +402,15 @@ static status_t setup(db_t *db, msg_t *m)
 			       /* Reads through a 32 MiB memory map: no copy per hot
 				* page read, and a bounded resident size for a search
 				* session. */
-			       "PRAGMA mmap_size = 33554432;",
+			       "PRAGMA mmap_size = " DB_MAP_BYTES ";",
 			       "setting up the connection", m);
 	if (ret != STATUS_OK)
 		return ret;
 	if (pragma_int(db, "PRAGMA foreign_keys") != 1 ||
 	    pragma_int(db, "PRAGMA secure_delete") != 1)
 		return msg_fail(m, STATUS_DB, "SQLite refused foreign_keys or secure_delete.");
+	if (db->ro != DB_RW)
+		no_map(db);
 	return STATUS_OK;
 }
 
@@ -675,13 +690,16 @@ void db_set_loss(db_t *db, const char *loss)
 		db->loss = loss;
 }
 
-/* After a full disk, once no transaction is open: reads only. */
+/* After a full disk, once no transaction is open: reads only, and not
+ * through the memory map (no_map). */
 static void settle_readonly(db_t *db)
 {
 	if (db->ro == DB_RO_DISK_FULL && !db->query_only && db->conn &&
 	    sqlite3_get_autocommit(db->conn) &&
-	    sqlite3_exec(db->conn, "PRAGMA query_only = 1", NULL, NULL, NULL) == SQLITE_OK)
+	    sqlite3_exec(db->conn, "PRAGMA query_only = 1", NULL, NULL, NULL) == SQLITE_OK) {
 		db->query_only = 1;
+		no_map(db);
+	}
 }
 
 void db_retry_writes(db_t *db)
@@ -704,6 +722,7 @@ void db_retry_writes(db_t *db)
 	    sqlite3_exec(db->conn, "PRAGMA query_only = 0", NULL, NULL, NULL) == SQLITE_OK) {
 		db->query_only = 0;
 		db->ro = DB_RW;
+		(void)sqlite3_exec(db->conn, "PRAGMA mmap_size = " DB_MAP_BYTES, NULL, NULL, NULL);
 	}
 }
 

@@ -42,6 +42,7 @@ struct db {
 	 * the events a transaction holds until its commit. */
 	int jfd;
 	char jwhy[160]; /* why there is none */
+	int jnosync;    /* appends not synced (journal_sync = normal) */
 	unsigned char *jbuf;
 	size_t jlen, jcap;
 	db_waiter_t wait;

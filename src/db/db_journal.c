@@ -151,15 +151,21 @@ static int header_read(int fd, jheader_t *h)
 	return 1;
 }
 
-/* Write h (its counter moved on) to the other slot, synced. */
-static int header_write(int fd, jheader_t *h)
+/* Write h (its counter moved on) to the other slot, synced unless `nosync`
+ * (an append under journal_sync = normal). */
+static int header_put(int fd, jheader_t *h, int nosync)
 {
 	unsigned char buf[J_SLOT_LEN + 4];
 	h->counter++;
 	slot_encode(h, buf);
 	if (write_all(fd, buf, sizeof buf, (h->counter & 1) ? J_SLOT_B : 0) != 0)
 		return -1;
-	return fdatasync(fd);
+	return nosync ? 0 : fdatasync(fd);
+}
+
+static int header_write(int fd, jheader_t *h)
+{
+	return header_put(fd, h, 0);
 }
 
 /* A fresh header in a file of J_DATA + DB_JOURNAL_RESERVE bytes. */
@@ -246,6 +252,11 @@ void db_journal_open(db_t *db)
 		return;
 	}
 	db->jfd = fd;
+}
+
+void db_journal_set_sync(db_t *db, int full)
+{
+	db->jnosync = !full;
 }
 
 void db_journal_close(db_t *db)
@@ -453,7 +464,7 @@ static status_t append(db_t *db, const unsigned char *buf, size_t len, msg_t *m)
 		goto cleanup;
 	}
 	if (write_all(db->jfd, buf, len, (off_t)(J_DATA + h.used)) != 0 ||
-	    fdatasync(db->jfd) != 0) {
+	    (!db->jnosync && fdatasync(db->jfd) != 0)) {
 		ret = msg_fail(m, STATUS_READONLY,
 			       "This access could not be recorded: the audit journal could not be "
 			       "written (%s).",
@@ -461,7 +472,7 @@ static status_t append(db_t *db, const unsigned char *buf, size_t len, msg_t *m)
 		goto cleanup;
 	}
 	h.used += len;
-	if (header_write(db->jfd, &h) != 0)
+	if (header_put(db->jfd, &h, db->jnosync) != 0)
 		ret = msg_fail(m, STATUS_READONLY,
 			       "This access could not be recorded: the audit journal could not be "
 			       "written (%s).",

@@ -71,6 +71,11 @@ void db_journal_path(const char *db_path, char *buf, size_t size);
  * room for a sign-on and some reading after it. */
 int db_journal_ready(db_t *db);
 
+/* journal_sync (config.h): full (1, the default) syncs each append and its
+ * header before returning; 0 writes them unsynced (they survive a crash of
+ * the process, not of the machine). Trims and chaining always sync. */
+void db_journal_set_sync(db_t *db, int full);
+
 /* Record an event. Outside a transaction: appended and synced before
  * this returns. Inside one (db_begin): held until db_commit writes it
  * (and syncs it) or db_rollback drops it, so only what happened is

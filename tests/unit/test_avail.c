@@ -722,6 +722,58 @@ static void test_import_lets_writers_in(void **state)
 	verify_ok(f);
 }
 
+/* ---- journal_sync ----------------------------------------------------------- */
+
+/* Every fdatasync(2) the library makes goes through here (the Makefile
+ * links this test with -Wl,--wrap=fdatasync). */
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd);
+static int syncs;
+int __wrap_fdatasync(int fd)
+{
+	syncs++;
+	return __real_fdatasync(fd);
+}
+
+/* full (the default): a search's event is synced before its results come
+ * back. normal: it is in the journal file before they come back, with no
+ * sync, and chained exactly once like any other. */
+static void test_journal_sync(void **state)
+{
+	fixture_t *f = *state;
+	session_t *s;
+	patient_list_t *l;
+	msg_t m;
+	int before;
+	int64_t waiting;
+
+	s = tu_login(f->c, "fd", FD_PW);
+	before = syncs;
+	waiting = tu_audit_count(f->db, "patient_search", "fd");
+	assert_int_equal(patient_search(s, "availw", 10, &l, &m), STATUS_OK);
+	assert_int_equal(patient_list_count(l), 1);
+	patient_list_free(l);
+	assert_true(syncs >= before + 1);
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fd"), waiting + 1);
+	session_logout(s);
+
+	f->cfg->journal_sync = 1; /* taken in at the next sign-on */
+	s = tu_login(f->c, "fd", FD_PW);
+	before = syncs;
+	waiting = tu_audit_count(f->db, "patient_search", "fd");
+	assert_int_equal(patient_search(s, "availw", 10, &l, &m), STATUS_OK);
+	patient_list_free(l);
+	assert_int_equal(syncs, before);
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fd"), waiting + 1);
+	session_logout(s);
+	f->cfg->journal_sync = 0;
+
+	tu_audit_flush(f->admin);
+	assert_int_equal(searches_chained(f, "fd"), 2);
+	assert_int_equal(tu_audit_count(f->db, "patient_search", "fd"), 2);
+	verify_ok(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -734,6 +786,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_without_a_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_lets_writers_in, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_sync, setup, teardown),
 	};
 	shim_install();
 	return cmocka_run_group_tests_name("avail", tests, NULL, NULL);

@@ -224,6 +224,8 @@ static void test_error_bad_enum_and_string(void **state)
 	fixture_t *f = *state;
 	expect_error(f, "[ui]\ncolor = purple\n", "ui:color", "not one of");
 	expect_error(f, "[ui]\ndate_format = DD.MM.YYYY\n", "ui:date_format", "not one of");
+	expect_error(f, "[security]\njournal_sync = sometimes\n", "security:journal_sync",
+		     "not one of");
 	expect_error(f, "[mrn]\nprefix = ab\n", "mrn:prefix", "capital letters");
 	expect_error(f, "[mrn]\nprefix = ABCDE\n", "mrn:prefix", "too long");
 }
@@ -488,7 +490,7 @@ static void test_user_file_policy_ignored(void **state)
 	perm_defaults(&def);
 	tu_write_text(f->file, "[roles]\nnurse = +user_manage\nfrontdesk = +view_confidential\n"
 			       "[security]\nlockout_after = 50\npassword_min_length = 8\n"
-			       "[matching]\nthreshold = 200\n[mrn]\nprefix = ZZ\n"
+			       "journal_sync = normal\n[matching]\nthreshold = 200\n[mrn]\nprefix = ZZ\n"
 			       "[clinical]\ntemperature_unit = C\n[codes]\nlate_after_days = 365\n"
 			       "[ui]\ncolor = never\n[database]\npath = mine.db\n");
 	assert_int_equal(config_load_from(NULL, 0, f->file, 1, f->cfg, &m), STATUS_OK);
@@ -500,6 +502,7 @@ static void test_user_file_policy_ignored(void **state)
 	assert_false(perm_allowed(&f->cfg->perms, ROLE_FRONTDESK, ACT_VIEW_CONFIDENTIAL));
 	assert_int_equal(f->cfg->lockout_after, 10);
 	assert_int_equal(f->cfg->password_min_length, 15);
+	assert_int_equal(f->cfg->journal_sync, 0); /* full */
 	assert_int_equal(f->cfg->match_threshold, 8);
 	assert_string_equal(f->cfg->mrn_prefix, "CR");
 	assert_int_equal(f->cfg->temp_fahrenheit, 1);
