@@ -92,6 +92,19 @@ check "... audited" [ "$(sql "select count(*) from audit where action = 'policy_
 out=$(cli priv "$PW_PRIV" policy show 2>/dev/null)
 check "policy show: the value and its source" \
 	sh -c "printf '%s\n' \"\$1\" | grep -q '^security.lockout_after	4	database (set by admin at 20'" _ "$out"
+out=$(cli admin "$PW_ADMIN" policy set security.journal_sync sometimes 2>&1)
+check "journal_sync: a value not full or normal is refused, saying which are allowed" \
+	sh -c "[ $? -ne 0 ] && printf '%s' \"\$1\" | grep -q 'full' && printf '%s' \"\$1\" | grep -q 'normal'" _ "$out"
+out=$(cli admin "$PW_ADMIN" policy set security.journal_sync normal 2>&1)
+check "policy set security.journal_sync normal" [ $? -eq 0 ]
+out=$(cli priv "$PW_PRIV" policy show 2>/dev/null)
+check "policy show: journal_sync normal, from the database" \
+	sh -c "printf '%s\n' \"\$1\" | grep -q '^security.journal_sync	normal	database'" _ "$out"
+n0=$(audited patient_search front)
+out=$(find_q front "$PW_FRONT" zzzjournal 2>&1)
+check "a search under journal_sync = normal is recorded, once" \
+	[ "$(audited patient_search front)" -eq $((n0 + 1)) ]
+cli admin "$PW_ADMIN" policy unset security.journal_sync >/dev/null 2>&1
 out=$(cli admin "$PW_ADMIN" roles revoke admin user_manage 2>&1)
 check "no change that leaves nobody to manage users" sh -c "[ $? -eq 1 ] && printf '%s' \"\$1\" | grep -q 'nobody could administer'" _ "$out"
 
