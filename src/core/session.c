@@ -61,6 +61,9 @@ status_t session_new_internal(clinic_t *c, const db_user_t *u, keyring_t *kr, se
 	s->role = perm_role_from_name(u->role);
 	s->kr = kr;
 	core_provenance(s->os_user, s->source);
+	/* Its keys are as of now (a sign-on sets it again inside its
+	 * transaction). */
+	session_key_epoch(c->db, &s->key_epoch, m);
 	*out = s;
 	return STATUS_OK;
 }
@@ -149,18 +152,131 @@ static status_t open_account(const db_user_t *u, const char *password, secret_t 
 			     u->secret_wrap_len, sk->bytes, m);
 }
 
-/* With the account opened (kek), load every domain key the user has a
- * wrap of into kr. Which of them the role needs is decided after the
+struct peek_ctx {
+	const db_user_t *u;
+	const unsigned char *sk;
+	keyring_t *kr;
+	int only_new; /* versions the ring does not hold yet only */
+	status_t ret;
+	msg_t *m;
+};
+
+/* A key granted while the user was away, into the ring only (written
+ * under the user's KEK later, by take_grants, if the role needs it). */
+static int grant_peek(const db_wrap_t *g, void *arg)
+{
+	struct peek_ctx *p = arg;
+	domain_t d = crypto_domain_from_name(g->domain);
+	secret_t key = {0};
+	if (d == DOMAIN_COUNT || (p->only_new && keyring_has_version(p->kr, d, g->version)))
+		return 0;
+	if ((p->ret = secret_new(&key, 0, p->m)) != STATUS_OK)
+		return 1;
+	p->ret = crypto_unseal(p->u->public_key, p->sk, g->blob, g->blob_len, key.bytes, p->m);
+	if (p->ret == STATUS_OK)
+		p->ret = keyring_set(p->kr, d, g->version, key.bytes, p->m);
+	secret_free(&key);
+	return p->ret != STATUS_OK;
+}
+
+static status_t peek_grants(db_t *db, const db_user_t *u, const unsigned char *sk, keyring_t *kr,
+			    int only_new, msg_t *m)
+{
+	struct peek_ctx p = {u, sk, kr, only_new, STATUS_OK, m};
+	status_t ret = db_grant_each(db, u->id, grant_peek, &p, m);
+	return ret == STATUS_OK ? p.ret : ret;
+}
+
+/* With the account opened (kek, sk), load every domain key the user has a
+ * wrap or a grant of into kr (every version: two while a key is rotated,
+ * and a new version is a grant until the user's next sign-on), and the
+ * keys kept under them. Which of them the role needs is decided after the
  * policy is verified (settle_session), with the audit key among them.
  * Call inside a transaction. */
-static status_t load_keys(clinic_t *c, const db_user_t *u, const secret_t *kek, keyring_t *kr,
-			  msg_t *m)
+static status_t load_keys(clinic_t *c, const db_user_t *u, const secret_t *kek,
+			  const secret_t *sk, keyring_t *kr, msg_t *m)
 {
 	struct unlock_ctx uc = {kek->bytes, u->id, kr, DOMAIN_ALL, STATUS_OK, m};
 	status_t ret = db_wrap_each(c->db, u->id, unwrap_one, &uc, m);
 	if (ret == STATUS_OK)
 		ret = uc.ret;
+	if (ret == STATUS_OK)
+		ret = peek_grants(c->db, u, sk->bytes, kr, 0, m);
+	if (ret == STATUS_OK)
+		ret = keys_load_derived(c->db, kr, m);
 	return ret;
+}
+
+/* ---- key rotation seen from an open session --------------------------- */
+
+status_t session_key_epoch(db_t *db, long long *epoch, msg_t *m)
+{
+	char buf[32];
+	msg_t why;
+	status_t ret = db_meta_get(db, "key_epoch", buf, sizeof buf, &why);
+	*epoch = 0;
+	if (ret == STATUS_NOTFOUND)
+		return STATUS_OK;
+	if (ret != STATUS_OK)
+		return msg_fail(m, ret, "%s", why.text);
+	*epoch = strtoll(buf, NULL, 10);
+	return STATUS_OK;
+}
+
+status_t session_key_epoch_bump(db_t *db, long long *epoch, msg_t *m)
+{
+	char buf[32];
+	status_t ret = session_key_epoch(db, epoch, m);
+	if (ret != STATUS_OK)
+		return ret;
+	(*epoch)++;
+	snprintf(buf, sizeof buf, "%lld", *epoch);
+	return db_meta_set(db, "key_epoch", buf, m);
+}
+
+status_t session_keys_fresh(session_t *s, int *stale, msg_t *m)
+{
+	long long epoch = 0;
+	int before[DOMAIN_COUNT + 1];
+	int reading = 0;
+	status_t ret;
+	if (stale)
+		*stale = 0;
+	if (!s || s->locked)
+		return STATUS_OK;
+	if ((ret = session_key_epoch(s->c->db, &epoch, m)) != STATUS_OK || epoch == s->key_epoch)
+		return ret;
+	for (int d = 0; d < DOMAIN_COUNT; d++)
+		before[d] = keyring_version(s->kr, (domain_t)d);
+	before[DOMAIN_COUNT] = keyring_has(s->kr, DOMAIN_INDEX) ? keyring_version(s->kr, DOMAIN_INDEX)
+							       : -1;
+	/* One snapshot for the grants, the versions and the keys kept under
+	 * others (inside the caller's transaction if there is one). */
+	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
+		return ret;
+	if (s->sk.bytes)
+		ret = peek_grants(s->c->db, &s->user, s->sk.bytes, s->kr, 1, m);
+	for (int v = 0; v <= 255 && ret == STATUS_OK; v++)
+		keyring_drop(s->kr, DOMAIN_INDEX, v); /* reloaded: the versions in use now */
+	if (ret == STATUS_OK)
+		ret = keys_load_derived(s->c->db, s->kr, m);
+	if (ret == STATUS_OK)
+		ret = keys_drop_retired(s->c->db, s->kr, m);
+	db_read_end(s->c->db, reading);
+	if (ret != STATUS_OK)
+		return ret;
+	/* A version this session wrote with that is gone now: nothing it
+	 * encrypted with it may be committed (the caller's transaction fails). */
+	if (stale) {
+		for (int d = 0; d < DOMAIN_COUNT; d++)
+			if (before[d] && !keyring_has_version(s->kr, (domain_t)d, before[d]))
+				*stale = 1;
+		if (before[DOMAIN_COUNT] >= 0 &&
+		    !keyring_has_version(s->kr, DOMAIN_INDEX, before[DOMAIN_COUNT]))
+			*stale = 1;
+	}
+	s->key_epoch = epoch;
+	return STATUS_OK;
 }
 
 /* Take in the grants of keys the role needs (re-wrapped under the user's
@@ -285,7 +401,8 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 	msg_t dbm;
 	char when[24];
 	const char *refused;
-	int in_tx = 0, integrity_refused = 0;
+	int in_tx = 0, integrity_refused = 0, upgraded = 0;
+	long long epoch = 0;
 
 	*out = NULL;
 	memset(info, 0, sizeof *info);
@@ -352,7 +469,8 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 			       "The account was changed while you were signing on; try again.");
 		goto cleanup;
 	}
-	if ((ret = load_keys(c, &now, &kek, kr, m)) != STATUS_OK)
+	if ((ret = load_keys(c, &now, &kek, &sk, kr, m)) != STATUS_OK ||
+	    (ret = session_key_epoch(c->db, &epoch, m)) != STATUS_OK)
 		goto cleanup;
 	if (!keyring_has(kr, DOMAIN_AUDIT)) {
 		ret = msg_fail(m, STATUS_INTEGRITY,
@@ -366,10 +484,15 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 	kr = NULL; /* taken, even on failure */
 	if (ret != STATUS_OK)
 		goto cleanup;
+	s->key_epoch = epoch;
 	if ((ret = settle_session(s, &kek, &sk, m)) != STATUS_OK) {
 		integrity_refused = ret == STATUS_INTEGRITY;
 		goto cleanup;
 	}
+	/* A cost raised in the policy since the account's KEK was made is
+	 * applied now, while the password is at hand. */
+	if ((ret = users_kdf_upgrade(s, password, kek.bytes, sk.bytes, &upgraded, m)) != STATUS_OK)
+		goto cleanup;
 	core_now(when);
 	if ((ret = audit_drain_pending(s, m)) != STATUS_OK)
 		goto cleanup;
@@ -404,10 +527,10 @@ cleanup:
 		if (integrity_refused)
 			pending_alone(c, u.id, u.name, "login_refused", "integrity");
 	}
-	secret_free(&sk);
 	secret_free(&kek);
 	keyring_free(kr);
 	if (ret != STATUS_OK) {
+		secret_free(&sk);
 		if (s) {
 			keyring_free(s->kr);
 			free(s);
@@ -415,6 +538,7 @@ cleanup:
 		memset(info, 0, sizeof *info);
 		return ret;
 	}
+	s->sk = sk; /* kept: key versions granted while it is open */
 	*out = s;
 	/* A database from before schema 007 is re-sealed by the first
 	 * sign-on that holds the keys for it (core/reseal.h); a failure is on
@@ -431,7 +555,12 @@ cleanup:
 static status_t audit_alone(session_t *s, const char *action, const char *outcome,
 			    const char *detail, msg_t *m)
 {
-	status_t ret = db_begin(s->c->db, m);
+	status_t ret;
+	/* A session idle through a key rotation takes the new audit key in
+	 * before it writes (nothing else is written here). */
+	if ((ret = session_keys_fresh(s, NULL, m)) != STATUS_OK)
+		return ret;
+	ret = db_begin(s->c->db, m);
 	if (ret != STATUS_OK)
 		return ret;
 	ret = audit_append(s, action, s->user.name, outcome, detail, m);
@@ -451,6 +580,7 @@ status_t session_lock(session_t *s, msg_t *m)
 	/* Wipe the keys even if the audit write failed: locking must not
 	 * depend on the disk. */
 	keyring_wipe(s->kr);
+	secret_free(&s->sk);
 	s->locked = 1;
 	return ret;
 }
@@ -495,7 +625,8 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		goto cleanup;
 	in_tx = 1;
-	if ((ret = load_keys(s->c, &u, &kek, kr, m)) != STATUS_OK)
+	if ((ret = load_keys(s->c, &u, &kek, &sk, kr, m)) != STATUS_OK ||
+	    (ret = session_key_epoch(s->c->db, &s->key_epoch, m)) != STATUS_OK)
 		goto cleanup;
 	keyring_free(s->kr);
 	s->kr = kr;
@@ -515,8 +646,12 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 		ret = audit_append(s, "unlock", s->user.name, "ok", NULL, m);
 	if (ret == STATUS_OK)
 		ret = db_commit(s->c->db, m);
-	if (ret == STATUS_OK)
+	if (ret == STATUS_OK) {
 		s->locked = 0;
+		secret_free(&s->sk);
+		s->sk = sk;
+		sk.bytes = NULL;
+	}
 cleanup:
 	if (ret != STATUS_OK && in_tx) {
 		db_rollback(s->c->db);
@@ -535,6 +670,8 @@ static status_t write_searches(session_t *s, int wait, msg_t *m)
 	status_t ret;
 	if (s->nsearch == 0)
 		return STATUS_OK;
+	if ((ret = session_keys_fresh(s, NULL, m)) != STATUS_OK)
+		return ret;
 	ret = wait ? db_begin(s->c->db, m) : db_begin_nowait(s->c->db, m);
 	if (ret != STATUS_OK)
 		return ret;
@@ -645,6 +782,7 @@ void session_logout(session_t *s)
 	if (!s->locked)
 		audit_alone(s, "logout", "ok", NULL, &ignore);
 	keyring_free(s->kr);
+	secret_free(&s->sk);
 	free(s);
 }
 
@@ -711,6 +849,9 @@ status_t session_require(session_t *s, action_t a, msg_t *m)
 		return msg_fail(m, STATUS_DENIED, "The session is locked; sign on again.");
 	if ((ret = still_valid(s, m)) != STATUS_OK)
 		return ret;
+	/* Every entry point: keys rotated meanwhile are taken in first. */
+	if ((ret = session_keys_fresh(s, NULL, m)) != STATUS_OK)
+		return ret;
 	if (perm_allowed(&s->c->cfg->perms, s->role, a))
 		return STATUS_OK;
 	audit_alone(s, "denied", "denied", perm_action_name(a), &ignore);
@@ -723,7 +864,8 @@ status_t session_require_reading(session_t *s, action_t a, int *reading, msg_t *
 	const char *why = NULL;
 	msg_t ignore;
 	if (!s->locked && perm_allowed(&s->c->cfg->perms, s->role, a) &&
-	    account_state(s, &why, &ignore) == STATUS_OK && !why)
+	    account_state(s, &why, &ignore) == STATUS_OK && !why &&
+	    session_keys_fresh(s, NULL, &ignore) == STATUS_OK)
 		return STATUS_OK;
 	db_read_end(s->c->db, *reading);
 	*reading = 0;

@@ -517,8 +517,15 @@ static int cmd_audit(cli_t *c)
 		return cli_fail(st, m.text);
 	if (strcmp(verb, "verify") == 0) {
 		st = audit_verify(s, anchor, &count, &bad, &m);
-		if (st == STATUS_OK)
-			cli_printf("%s\n", m.text);
+		/* One line per finding (the chain, then the charts). */
+		for (const char *p = m.text; st == STATUS_OK && *p;) {
+			char line[sizeof m.text];
+			size_t len = strcspn(p, "\n");
+			memcpy(line, p, len);
+			line[len] = '\0';
+			cli_printf("%s\n", line);
+			p += len + (p[len] == '\n');
+		}
 	} else if (strcmp(verb, "anchor") == 0) {
 		st = audit_anchor(s, buf, sizeof buf, &m);
 		if (st == STATUS_OK)
