@@ -411,6 +411,7 @@ status_t chart_load(session_t *s, int64_t prow, chart_t *ch, msg_t *m)
 		goto cleanup;
 	}
 	ch->has_head = 1;
+	ch->head_version = h.mac[1];
 	ch->seq = h.seq;
 	ch->rows = h.rows;
 	ch->n = ch->cap = h.rows_len / INTEGRITY_ENTRY_LEN;
@@ -684,6 +685,7 @@ status_t chart_store(session_t *s, chart_t *ch, msg_t *m)
 		return ret;
 	ch->seq = h.seq;
 	ch->has_head = 1;
+	ch->head_version = h.mac[1];
 	head_text(h.mac, h.seq, ch->head_text);
 	return STATUS_OK;
 }

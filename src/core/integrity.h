@@ -73,6 +73,7 @@ typedef struct chart {
 	 * (every write); a check sets the version of the MAC it checks for
 	 * the time of the computation. */
 	int mac_version;
+	int head_version; /* the demo key version of the head's MAC, as loaded (0: none) */
 } chart_t;
 
 /* Load and verify chart prow (inside a transaction or read snapshot):

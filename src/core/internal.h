@@ -165,6 +165,12 @@ status_t session_verify_password(session_t *s, const char *password, msg_t *m);
  * Inside a transaction. */
 status_t policy_load(session_t *s, msg_t *m);
 
+/* Verify the database's policy with the session's (newest) audit key,
+ * without applying it; and recompute every policy MAC with it (an audit
+ * key rotation, after policy_check passed under the older key). */
+status_t policy_check(session_t *s, msg_t *m);
+status_t policy_remac(session_t *s, msg_t *m);
+
 /* Seal a database's (empty) policy and every account row without a MAC;
  * audited. Inside a transaction. */
 status_t policy_seal_new(session_t *s, msg_t *m);

@@ -296,6 +296,17 @@ status_t db_key_version_delete(db_t *db, const char *domain, int version, int64_
 	return ret;
 }
 
+status_t db_key_version_holders(db_t *db, const char *domain, int version, int64_t *count,
+				msg_t *m)
+{
+	return one_int(db,
+		       "SELECT count(*) FROM users u WHERE u.disabled = 0 AND (EXISTS (SELECT 1 FROM "
+		       "key_wraps w WHERE w.holder = u.id AND w.domain = ?1 AND w.version = ?2) OR "
+		       "EXISTS (SELECT 1 FROM key_grants g WHERE g.user_id = u.id AND g.domain = ?1 "
+		       "AND g.version = ?2))",
+		       domain, version, count, "reading keys", m);
+}
+
 status_t db_key_version_count(db_t *db, const char *domain, int version, int64_t *count,
 			      msg_t *m)
 {

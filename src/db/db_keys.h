@@ -60,6 +60,9 @@ status_t db_key_has(db_t *db, const char *holder, const char *domain, int versio
  * went. */
 status_t db_key_version_delete(db_t *db, const char *domain, int version, int64_t *wraps,
 			       int64_t *grants, msg_t *m);
+/* Enabled accounts holding (domain, version), wrapped or granted. */
+status_t db_key_version_holders(db_t *db, const char *domain, int version, int64_t *count,
+				msg_t *m);
 /* Wraps and grants of (domain, version) left, every holder. */
 status_t db_key_version_count(db_t *db, const char *domain, int version, int64_t *count,
 			      msg_t *m);

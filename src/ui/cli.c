@@ -216,6 +216,11 @@ static const char *acting_user(const cli_t *c)
 }
 
 /* Open the database and sign on as the acting user. */
+status_t cli_read_secret(cli_t *c, const char *prompt, char *buf, size_t size, msg_t *m)
+{
+	return read_secret(c, prompt, buf, size, m);
+}
+
 status_t cli_sign_on(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m)
 {
 	status_t ret;

@@ -41,6 +41,9 @@ void cli_say(const char *text);
  * terminal or --password-stdin). */
 status_t cli_sign_on(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m);
 void cli_sign_off(clinic_t *clinic, session_t *s);
+/* Read one secret line (a recovery key): the next line of standard input
+ * with --password-stdin, else asked at the terminal without echo. */
+status_t cli_read_secret(cli_t *c, const char *prompt, char *buf, size_t size, msg_t *m);
 
 /* The clinical commands (cli_clinical.c). */
 int cli_cmd_encounter(cli_t *c);
@@ -56,6 +59,10 @@ int cli_cmd_roles(cli_t *c);
 int cli_cmd_policy(cli_t *c);
 int cli_cmd_keys(cli_t *c);
 int cli_cmd_config(cli_t *c);
+
+/* keys rotate, keys status (cli_keys.c). */
+int cli_keys_rotate(cli_t *c);
+int cli_keys_status(cli_t *c);
 
 /* Code sets and coding (cli_coding.c). */
 int cli_cmd_codes(cli_t *c);
