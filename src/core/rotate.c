@@ -25,6 +25,12 @@ typedef struct job {
 	int64_t batches; /* since it started, all runs */
 } job_t;
 
+/* (token, prow) pairs. */
+typedef struct toklist {
+	int64_t *v; /* 2 * n */
+	size_t n, cap;
+} toklist_t;
+
 /* What one run carries from patient to patient. */
 typedef struct rot {
 	session_t *s;
@@ -35,6 +41,7 @@ typedef struct rot {
 	int64_t mark_tok;
 	int chart_changed;      /* rows of this chart rewritten */
 	int64_t rows;           /* this chart's */
+	toklist_t del, ins;     /* index: the batch's token changes */
 	msg_t *m;
 } rot_t;
 
@@ -763,6 +770,45 @@ cleanup:
 
 /* ---- a patient's search tokens (index) ------------------------------------- */
 
+static status_t toklist_add(toklist_t *l, int64_t tok, int64_t prow, msg_t *m)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4096;
+		int64_t *nv = realloc(l->v, cap * 2 * sizeof *nv);
+		if (!nv)
+			return msg_fail(m, STATUS_NOMEM, "Out of memory rotating the index key.");
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n * 2] = tok;
+	l->v[l->n * 2 + 1] = prow;
+	l->n++;
+	return STATUS_OK;
+}
+
+static int pair_cmp(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* The batch's token changes, in the index's order: deletions, then
+ * insertions. */
+static status_t toklist_write(rot_t *r, msg_t *m)
+{
+	status_t ret = STATUS_OK;
+	qsort(r->del.v, r->del.n, 2 * sizeof *r->del.v, pair_cmp);
+	qsort(r->ins.v, r->ins.n, 2 * sizeof *r->ins.v, pair_cmp);
+	for (size_t i = 0; i < r->del.n && ret == STATUS_OK; i++)
+		ret = db_token_delete(r->s->c->db, r->del.v[i * 2], r->del.v[i * 2 + 1], m);
+	if (ret == STATUS_OK && r->ins.n)
+		ret = db_token_insert_many(r->s->c->db, r->ins.v, r->ins.n, m);
+	r->del.n = r->ins.n = 0;
+	return ret;
+}
+
 static status_t tokens_do(rot_t *r, int64_t prow, int *changed)
 {
 	session_t *s = r->s;
@@ -788,16 +834,18 @@ static status_t tokens_do(rot_t *r, int64_t prow, int *changed)
 	if ((ret = precord_open(s->kr, row, p, 0, 0, r->m)) != STATUS_OK)
 		goto cleanup;
 	/* The old tokens go (all of them: a row from before match sets has
-	 * its comparison tokens in the index too), the new ones come. */
+	 * its comparison tokens in the index too), the new ones come: both
+	 * collected for the batch, written in token order at its end (the
+	 * index B-tree is then walked once instead of at random). */
 	if ((ret = pindex_patient_at(s->kr, r->j.from, bytes, p, &t, r->m)) != STATUS_OK)
 		goto cleanup;
 	for (int i = 0; i < t.n && ret == STATUS_OK; i++)
-		ret = db_token_delete(s->c->db, t.tok[i], prow, r->m);
+		ret = toklist_add(&r->del, t.tok[i], prow, r->m);
 	if (ret == STATUS_OK)
 		ret = pindex_patient_at(s->kr, r->j.to, bytes, p, &t, r->m);
 	for (int i = 0; i < t.n && ret == STATUS_OK; i++)
 		if (pindex_family_indexed((pfamily_t)t.fam[i]))
-			ret = db_token_insert(s->c->db, t.tok[i], prow, r->m);
+			ret = toklist_add(&r->ins, t.tok[i], prow, r->m);
 	if (ret == STATUS_OK) {
 		row->match_len = pindex_match_set(&t, row->match, sizeof row->match);
 		ret = db_patient_set_match(s->c->db, prow, row->match, row->match_len, r->m);
@@ -862,6 +910,10 @@ static status_t batch(rot_t *r, int size, int *end, rotate_progress_t *p, msg_t 
 		p->patients++;
 		p->changed += changed;
 	}
+	if (ret == STATUS_OK && r->j.d == DOMAIN_INDEX)
+		ret = toklist_write(r, m);
+	else
+		r->del.n = r->ins.n = 0;
 	if (ret == STATUS_OK && n) {
 		r->j.after = prows[n - 1];
 		r->j.batches++;
@@ -1043,8 +1095,9 @@ static status_t run_job(session_t *s, domain_t d, const rotate_opts_t *o, const 
 			rotate_progress_t *p, msg_t *m)
 {
 	rot_t *r = calloc(1, sizeof *r);
-	int exists = 0, end = 0, again = 0, size = o && o->batch > 0 ? o->batch : ROTATE_BATCH;
+	int exists = 0, end = 0, again = 0, size = o && o->batch > 0 ? o->batch : 0;
 	status_t ret;
+	msg_t ignore;
 
 	if (!r)
 		return msg_fail(m, STATUS_NOMEM, "Out of memory rotating the key.");
@@ -1066,6 +1119,10 @@ static status_t run_job(session_t *s, domain_t d, const rotate_opts_t *o, const 
 			       dname(r->j.d), r->j.to);
 		goto cleanup;
 	}
+	/* Each batch of the index's rotation rewrites most of the index's
+	 * pages whatever its size (tokens are random): fewer, larger ones. */
+	if (!size)
+		size = r->j.d == DOMAIN_INDEX ? ROTATE_INDEX_BATCH : ROTATE_BATCH;
 	progress_of(&r->j, p);
 	if (o && o->on_step && o->on_step(p, o->arg)) {
 		p->paused = 1;
@@ -1073,6 +1130,9 @@ static status_t run_job(session_t *s, domain_t d, const rotate_opts_t *o, const 
 	}
 	if ((ret = prepare(r, m)) != STATUS_OK)
 		goto cleanup;
+	/* A large page cache for the walk (the index B-tree, the charts),
+	 * as a bulk import has; back to the default at the end. */
+	db_bulk_mode(s->c->db, 1, &ignore);
 	for (;;) {
 		if (r->j.d != DOMAIN_AUDIT) {
 			if (o && o->max_batches && p->batches >= o->max_batches) {
@@ -1102,6 +1162,9 @@ static status_t run_job(session_t *s, domain_t d, const rotate_opts_t *o, const 
 			break;
 	}
 cleanup:
+	db_bulk_mode(s->c->db, 0, &ignore);
+	free(r->del.v);
+	free(r->ins.v);
 	sodium_memzero(r, sizeof *r);
 	free(r);
 	return ret;

@@ -55,7 +55,8 @@
 #include "core/crypto.h"
 #include "core/session.h"
 
-#define ROTATE_BATCH 200
+#define ROTATE_BATCH 200        /* patients per transaction: demo, clin */
+#define ROTATE_INDEX_BATCH 1000 /* index (see rotate.c) */
 #define ROTATE_PROGRESS_EVERY 50
 
 typedef struct rotate_progress {
@@ -72,7 +73,7 @@ typedef struct rotate_progress {
 } rotate_progress_t;
 
 typedef struct rotate_opts {
-	int batch;       /* patients per transaction; 0: ROTATE_BATCH */
+	int batch;       /* patients per transaction; 0: ROTATE_BATCH or ROTATE_INDEX_BATCH */
 	int max_batches; /* stop after this many (0: until done) */
 	/* The recovery key (text), or NULL: its keys join the session's. */
 	const char *recovery;

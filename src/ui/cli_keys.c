@@ -32,19 +32,20 @@ static void rotate_help(void)
 	       "being rotated: clin is rotated by a clinical user granted key_manage, or with\n"
 	       "the recovery key. The audit key's old version is kept, wrapped under the new\n"
 	       "one, only to verify the entries made with it (entries are never rewritten).\n"
-	       "  --batch N        patients per transaction (default %d)\n"
+	       "  --batch N        patients per transaction (default %d; index %d)\n"
 	       "  --max-batches K  stop after K batches (run again to continue)\n"
 	       "  --recovery       the recovery key joins your keys: with --password-stdin the\n"
 	       "                   line after the password, else asked\n"
 	       "  recovery         a new recovery key (printed once) wraps every key; needs\n"
 	       "                   --recovery (the current one) or a session holding every key\n",
-	       ROTATE_USAGE, ROTATE_BATCH);
+	       ROTATE_USAGE, ROTATE_BATCH, ROTATE_INDEX_BATCH);
 }
 
 typedef struct step_ctx {
 	struct timespec t0;
 	long long kill_after; /* test builds: SIGKILL after this many steps (-1: never) */
 	long long steps;
+	int64_t last; /* batches at the last step */
 } step_ctx_t;
 
 static double since(const struct timespec *t0)
@@ -62,10 +63,11 @@ static int on_step(const rotate_progress_t *p, void *arg)
 			"rotating the %s key: version %d -> %d%s (stopped or killed, the same "
 			"command continues)\n",
 			p->domain, p->from, p->to, p->started ? "" : ", continuing");
-	else if (p->batches && p->batches % 50 == 0)
+	else if (p->batches && p->batches % 50 == 0 && p->batches != c->last)
 		fprintf(stderr, "%s: patients up to row %" PRId64 " done (pass %d, %" PRId64
 				" looked at, %.1f s)\n",
 			p->domain, p->after, p->pass, p->patients, since(&c->t0));
+	c->last = p->batches;
 	fflush(stderr);
 #ifdef CHARTROOM_TEST_HOOKS
 	/* The crash tests: die as kill -9 would, right after a step committed. */
