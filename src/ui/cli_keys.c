@@ -70,8 +70,9 @@ static int on_step(const rotate_progress_t *p, void *arg)
 	c->last = p->batches;
 	fflush(stderr);
 #ifdef CHARTROOM_TEST_HOOKS
-	/* The crash tests: die as kill -9 would, right after a step committed. */
-	if (c->kill_after >= 0 && c->steps >= c->kill_after)
+	/* The crash tests: die as kill -9 would, right after batch N
+	 * committed (0: right after the start). */
+	if (c->kill_after >= 0 && p->batches >= c->kill_after)
 		raise(SIGKILL);
 #endif
 	c->steps++;
