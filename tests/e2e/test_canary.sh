@@ -16,28 +16,28 @@ Canarylastname,Canaryfirstname,Canarymiddlename,1961-07-08,F,12 Canaryaddressone
 CSV
 cli him "$PW_HIM" import patients "$T/p.csv" >/dev/null 2>&1
 check "setup: the patient is imported" [ "$(sql "select count(*) from patients")" = 1 ]
-MRN=$(cli him "$PW_HIM" patient find Canarylastname 2>/dev/null | cut -f1)
-ENC=$(cli front "$PW_FRONT" encounter add "$MRN" --type "office visit" --provider prov \
-	--location "Canarylocation annex" --visit-reason "Canaryreason cough" \
-	--mrn "$MRN" --reason "Canarybtgreason checking in today" 2>/dev/null)
+MRN=$(find_q him "$PW_HIM" Canarylastname 2>/dev/null | cut -f1)
+ENC=$(clin front "$PW_FRONT" "$(csv visit_reason="Canaryreason cough" reason="Canarybtgreason checking in today")" \
+	encounter add "$MRN" --type "office visit" --provider prov \
+	--location "Canarylocation annex" --mrn "$MRN" 2>/dev/null)
 check "setup: an encounter with a location and a reason" [ -n "$ENC" ]
-cli nurse "$PW_NURSE" allergy add "$MRN" --substance Canarysubstance --reaction "Canaryreaction hives" --severity mild \
-	--mrn "$MRN" --reason "urgent review of allergies" >/dev/null 2>&1
+clin nurse "$PW_NURSE" "$(csv substance=Canarysubstance reaction="Canaryreaction hives" reason="urgent review of allergies")" \
+	allergy add "$MRN" --severity mild --mrn "$MRN" >/dev/null 2>&1
 check "setup: an allergy (opened by break-the-glass with a reason)" [ "$(sql "select count(*) from allergies")" = 1 ]
-cli nurse "$PW_NURSE" med add "$MRN" --name Canarymedname --dose "Canarydose 10 mg" --route PO --frequency "Canaryfrequency daily" \
-	--mrn "$MRN" --reason "second look at the chart" >/dev/null 2>&1
-cli prov "$PW_PROV" problem add "$MRN" --text "Canaryproblem description" >/dev/null 2>&1
+clin nurse "$PW_NURSE" "$(csv name=Canarymedname dose="Canarydose 10 mg" frequency="Canaryfrequency daily" reason="second look at the chart")" \
+	med add "$MRN" --route PO --mrn "$MRN" >/dev/null 2>&1
+clin prov "$PW_PROV" "$(csv text="Canaryproblem description")" problem add "$MRN" >/dev/null 2>&1
 printf 'Canarynote body text.\n' > "$T/note.txt"
 printf 'Canaryaddendum text.\n' > "$T/add.txt"
 NOTE=$(cli prov "$PW_PROV" note add "$ENC" --file "$T/note.txt" 2>/dev/null)
 cli prov "$PW_PROV" note sign "$NOTE" >/dev/null 2>&1
 cli prov "$PW_PROV" note addendum "$NOTE" --file "$T/add.txt" >/dev/null 2>&1
 cli him "$PW_HIM" codes import icd10cm "$ROOT/assets/codes/icd10cm-sample.txt" --version S --effective 2020-01-01 >/dev/null 2>&1
-cli nurse "$PW_NURSE" encounter close "$ENC" --mrn "$MRN" --reason "closing after the visit" >/dev/null 2>&1
+clin nurse "$PW_NURSE" "$(csv reason="closing after the visit")" encounter close "$ENC" --mrn "$MRN" >/dev/null 2>&1
 cli him "$PW_HIM" coding add-dx "$ENC" I10 >/dev/null 2>&1
 cli him "$PW_HIM" coding complete "$ENC" >/dev/null 2>&1
 cli him "$PW_HIM" coding finalize "$ENC" >/dev/null 2>&1
-cli him "$PW_HIM" coding reopen "$ENC" --why "Canaryreopen wrong code chosen" >/dev/null 2>&1
+clin him "$PW_HIM" "$(csv why="Canaryreopen wrong code chosen")" coding reopen "$ENC" >/dev/null 2>&1
 check "setup: every row was written" \
 	[ "$(sql "select (select count(*) from medications) || (select count(*) from problems) || (select count(*) from notes) || (select count(*) from btg_queue) || (select coding_status from encounters)")" = "1124coded" ]
 # Everything readable again by those who may (the canaries are there).

@@ -30,7 +30,7 @@ fi
 
 # ---- a clinic's database, written by the old release ----------------------
 BIN=$OLD
-e2e_setup
+E2E_LEGACY=1 e2e_setup
 O() { u=$1; p=$2; shift 2; printf '%s\n' "$p" | "$OLD" --db "$DB" --user "$u" --password-stdin "$@"; }
 MA=$(O front "$PW_FRONT" patient add --last-name Oldform --first-name Olive --dob 1950-01-01 --sex F 2>/dev/null)
 MB=$(O front "$PW_FRONT" patient add --last-name Keptsafe --first-name Kim --dob 1960-02-02 --sex M --confidential 2>/dev/null)
@@ -71,7 +71,7 @@ check "the front desk (no clin key) reads a chart before the re-sealing" \
 	sh -c '[ $? -eq 0 ] && printf "%s" "$1" | grep -q Oldform' _ "$out"
 check "schema 007 is applied, the rows are still in the old form" \
 	[ "$(sql "select (select user_version from pragma_user_version) >= 7 and (select count(*) from encounters where mac is null) = 2 and (select count(*) from audit where action = 'integrity_on') = 0")" = 1 ]
-E3=$(cli front "$PW_FRONT" encounter add "$MC" --type "office visit" --provider prov --location "New wing" --visit-reason "First visit" 2>/dev/null)
+E3=$(clin front "$PW_FRONT" "$(csv visit_reason="First visit")" encounter add "$MC" --type "office visit" --provider prov --location "New wing" 2>/dev/null)
 check "the front desk checks a patient in meanwhile (a sealed row among old ones)" \
 	[ "$(sql "select mac is not null from encounters where erow = ${E3:-0}")" = 1 ]
 out=$(cli nurse "$PW_NURSE" chart show "$MA" --section vitals 2>&1)
@@ -122,4 +122,28 @@ out=$(cli nurse "$PW_NURSE" chart show "$MA" --section allergies 2>&1); rc=$?
 check "with the 'sealed' entry removed from the trail the database stays sealed (meta says so)" [ $rc -eq 0 ]
 out=$(cli priv "$PW_PRIV" audit verify 2>&1); rc=$?
 check "... and audit verify reports the removed entry" [ $rc -eq 5 ]
+
+# ---- its keys rotated (core/rotate.h) -----------------------------------------------
+# The old release derived the search tokens from the demo key: rotating the
+# demo key first gives the index a key of its own (re-making every token),
+# then rotates the demo key; every chart and search as before.
+cp "$T/sealed.db" "$DB"
+check "the old database has no index key of its own" \
+	[ "$(sql "select count(*) from domain_keys where domain = 'index'")" = 0 ]
+before=$(cli prov "$PW_PROV" chart show "$MA" 2>/dev/null)
+found=$(find_q front "$PW_FRONT" oldform 2>/dev/null)
+out=$(cli admin "$PW_ADMIN" keys rotate demo 2>&1); rc=$?
+check "keys rotate demo: the index gets a key of its own first; the demo key needs the recovery key once" \
+	sh -c '[ $1 -ne 0 ] && printf "%s" "$2" | grep -q "rotating the index key: version 0 -> 1" && printf "%s" "$2" | grep -q "give the recovery key with --recovery"' _ $rc "$out"
+out=$(printf '%s\n%s\n' "$PW_ADMIN" "$RECOVERY" | "$BIN" --db "$DB" --user admin --password-stdin keys rotate demo --recovery 2>&1); rc=$?
+check "keys rotate demo --recovery: the demo key turns" \
+	sh -c '[ $1 -eq 0 ] && printf "%s" "$2" | grep -q "demo key rotated: version 1 -> 2"' _ $rc "$out"
+check "the recovery key has a public half now (the next rotation needs it no more)" \
+	[ "$(sql "select count(*) from key_wraps where holder = 'recovery-pk' and version > 0")" -ge 3 ]
+check "index version 0 (the demo key) and demo version 1 are retired" \
+	[ "$(sql "select group_concat(domain || version || ':' || active, ' ') from (select * from domain_keys where domain in ('index', 'demo') order by domain, version)")" = "demo1:0 demo2:1 index0:0 index1:1" ]
+check "the search finds the same patient, the chart reads the same" \
+	sh -c '[ -n "$1" ] && [ "$1" = "$2" ] && [ "$3" = "$4" ]' _ "$found" "$(find_q front "$PW_FRONT" oldform 2>/dev/null)" "$before" "$(cli prov "$PW_PROV" chart show "$MA" 2>/dev/null)"
+out=$(cli priv "$PW_PRIV" audit verify 2>&1); rc=$?
+check "audit verify after the rotations" [ $rc -eq 0 ]
 e2e_done

@@ -30,7 +30,7 @@ Swapwell,Bob,1980-03-04,M,no
 Hiddenby,Cal,1990-05-06,X,yes
 CSV
 H import patients "$T/p.csv" >/dev/null 2>&1
-mrn() { H patient find "$1" 2>/dev/null | cut -f1; }
+mrn() { find_q him "$PW_HIM" "$1" 2>/dev/null | cut -f1; }
 MA=$(mrn Tamperly)
 MB=$(mrn Swapwell)
 MC=$(mrn Hiddenby)
@@ -38,23 +38,23 @@ check "setup: three patients" [ -n "$MA" ] && [ -n "$MB" ] && [ -n "$MC" ]
 H codes import icd10cm "$ROOT/assets/codes/icd10cm-sample.txt" --version S --effective 2020-01-01 >/dev/null 2>&1
 H codes import hcpcs "$ROOT/assets/codes/hcpcs-sample.txt" --version S --effective 2020-01-01 >/dev/null 2>&1
 
-enc() { F encounter add "$1" --type "office visit" --provider prov --location "$2" --visit-reason "$3" 2>/dev/null; }
+enc() { clin front "$PW_FRONT" "$(csv visit_reason="$3")" encounter add "$1" --type "office visit" --provider prov --location "$2" 2>/dev/null; }
 E1=$(enc "$MA" "Room 1" "Cough for a week")
 E2=$(enc "$MA" "Room 2" "Follow-up of the cough")
 EB=$(enc "$MB" "Room 9" "Sprained wrist")
 N vitals add "$E1" --bp 120/80 --pulse 72 --resp 16 --temp 98.6 --spo2 98 --height 66in --weight 150lb >/dev/null 2>&1
 N vitals add "$E1" --bp 118/78 --pulse 70 --weight 149lb >/dev/null 2>&1
 N vitals add "$EB" --bp 130/85 --pulse 80 >/dev/null 2>&1
-N allergy add "$MA" --substance Penicillin --reaction Hives --severity severe >/dev/null 2>&1
-N allergy add "$MA" --substance Latex --reaction Rash --severity mild >/dev/null 2>&1
-N allergy add "$MB" --substance Sulfa --reaction Nausea --severity moderate >/dev/null 2>&1
+clin nurse "$PW_NURSE" "$(csv substance=Penicillin reaction=Hives)" allergy add "$MA" --severity severe >/dev/null 2>&1
+clin nurse "$PW_NURSE" "$(csv substance=Latex reaction=Rash)" allergy add "$MA" --severity mild >/dev/null 2>&1
+clin nurse "$PW_NURSE" "$(csv substance=Sulfa reaction=Nausea)" allergy add "$MB" --severity moderate >/dev/null 2>&1
 P allergy nka "$MC" >/dev/null 2>&1
-N med add "$MA" --name Lisinopril --dose "10 mg" --route PO --frequency daily --start 2024-01-01 >/dev/null 2>&1
-N med add "$MA" --name Albuterol --dose "2 puffs" --route inhaled --frequency "q6h PRN" >/dev/null 2>&1
-N med add "$MB" --name Ibuprofen --dose "400 mg" --route PO --frequency "TID with food" >/dev/null 2>&1
-P problem add "$MA" --text "Essential hypertension" --code I10 --onset 2020-05-01 >/dev/null 2>&1
-P problem add "$MA" --text "Asthma" --code J45.909 >/dev/null 2>&1
-P problem add "$MB" --text "Type 2 diabetes" --code E11.9 >/dev/null 2>&1
+clin nurse "$PW_NURSE" "$(csv name=Lisinopril dose="10 mg" frequency=daily)" med add "$MA" --route PO --start 2024-01-01 >/dev/null 2>&1
+clin nurse "$PW_NURSE" "$(csv name=Albuterol dose="2 puffs" frequency="q6h PRN")" med add "$MA" --route inhaled >/dev/null 2>&1
+clin nurse "$PW_NURSE" "$(csv name=Ibuprofen dose="400 mg" frequency="TID with food")" med add "$MB" --route PO >/dev/null 2>&1
+clin prov "$PW_PROV" "$(csv text="Essential hypertension")" problem add "$MA" --code I10 --onset 2020-05-01 >/dev/null 2>&1
+clin prov "$PW_PROV" "$(csv text=Asthma)" problem add "$MA" --code J45.909 >/dev/null 2>&1
+clin prov "$PW_PROV" "$(csv text="Type 2 diabetes")" problem add "$MB" --code E11.9 >/dev/null 2>&1
 printf 'Cough, no fever. Lungs clear.\n' > "$T/n1.txt"
 printf 'Signed assessment: viral bronchitis.\n' > "$T/n2.txt"
 printf 'Wrist sprain, no fracture.\n' > "$T/nb.txt"
@@ -66,7 +66,7 @@ H coding add-dx "$E1" E11.9 >/dev/null 2>&1
 H coding add-dx "$E1" I10 >/dev/null 2>&1
 H coding add-px "$E1" G0008 --pointers 1,2 --modifiers 25 >/dev/null 2>&1
 H coding add-dx "$EB" E11.65 >/dev/null 2>&1
-N patient show "$MC" --reason "urgent lab result to check" >/dev/null 2>&1
+clin nurse "$PW_NURSE" "$(csv reason="urgent lab result to check")" patient show "$MC" >/dev/null 2>&1
 
 PA=$(sql "select prow from allergies group by prow order by count(*) desc limit 1")
 PB=$(sql "select prow from encounters where erow = $EB")
@@ -212,7 +212,7 @@ check "patients: the failure is on record in the audit trail (integrity_fail)" \
 # An old copy of the patients row (not confidential) after it was made confidential.
 restore
 saved=$(sqlite3 "$DB" ".mode insert patients" "select * from patients where prow = $PA")
-F patient edit "$MA" --confidential yes --version 1 >/dev/null 2>&1
+clin front "$PW_FRONT" "$(csv last_name=Tamperly)" patient edit "$MA" --confidential yes --version 1 >/dev/null 2>&1
 sqlite3 "$DB" "PRAGMA foreign_keys = OFF; DELETE FROM patients WHERE prow = $PA; $saved"
 out=$(read_pat "$MA" 2>&1); rc=$?
 check "patients: an old copy put back (before 'confidential') is caught" \
@@ -281,7 +281,7 @@ tcase "allergy_review: the statement deleted" "$(delete allergy_review "prow = $
 	H chart show "$MC" --section allergies
 restore
 saved=$(sqlite3 "$DB" ".mode insert allergy_review" "select * from allergy_review where prow = $PC")
-P allergy add "$MC" --substance Shellfish --severity mild >/dev/null 2>&1
+clin prov "$PW_PROV" "$(csv substance=Shellfish)" allergy add "$MC" --severity mild >/dev/null 2>&1
 P allergy status "$(sql "select max(arow) from allergies where prow = $PC")" entered-in-error >/dev/null 2>&1
 sqlite3 "$DB" "DELETE FROM allergy_review WHERE prow = $PC; $saved"
 out=$(H chart show "$MC" --section allergies 2>&1); rc=$?
