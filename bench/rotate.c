@@ -99,6 +99,7 @@ int main(void)
 		pfield_t badf = PF_COUNT;
 		vitals_input_t v = {"120/80", "70", NULL, NULL, NULL, "170cm", "70kg"};
 		synth_patient(99, i, &p);
+		p.confidential = 0; /* no break-the-glass in the way */
 		if (patient_register(front, &p, 1, &badf, &m) != STATUS_OK ||
 		    encounter_checkin(front, p.id, "office visit", "prov", "Room 5",
 				      "Headache since Monday", &erow, &m) != STATUS_OK ||
@@ -125,11 +126,16 @@ int main(void)
 		if (rotate_key(admin, doms[k], &o, &p, &m) != STATUS_OK || !p.done)
 			die(keys[k], &m);
 		secs = now_s() - t;
-		printf("  %-5s %7.2f s  %8.0f patients/s  (%lld patients looked at, %lld rewritten, "
-		       "batches of %d)\n",
-		       keys[k], secs, secs > 0 ? (double)p.patients / secs : 0.0,
-		       (long long)p.patients, (long long)p.changed,
-		       doms[k] == DOMAIN_INDEX ? ROTATE_INDEX_BATCH : ROTATE_BATCH);
+		if (doms[k] == DOMAIN_AUDIT)
+			printf("  %-5s %7.2f s  (the policy and the accounts re-MAC'd; no entry is "
+			       "rewritten)\n",
+			       keys[k], secs);
+		else
+			printf("  %-5s %7.2f s  %8.0f patients/s  (%lld patients looked at, %lld "
+			       "patients rows or charts rewritten, batches of %d)\n",
+			       keys[k], secs, secs > 0 ? (double)p.patients / secs : 0.0,
+			       (long long)p.patients, (long long)p.changed,
+			       doms[k] == DOMAIN_INDEX ? ROTATE_INDEX_BATCH : ROTATE_BATCH);
 	}
 	{
 		char fresh[CRYPTO_RECOVERY_TEXT];

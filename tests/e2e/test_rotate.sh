@@ -150,6 +150,9 @@ rc=$?
 check "keys status lists every version and no rotation in progress" \
 	sh -c 'printf "%s" "$1" | grep -q "^demo.1.retired (destroyed)" && printf "%s" "$1" | grep -q "^clin.3.active" && printf "%s" "$1" | grep -q "rotation in progress: none"' "$rc" "$out"
 check "every chart reads as before" [ "$(show "$M1")" = "$B1" ]
+sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+check "no name, note, allergy or reason in clear in the file after the rotations" \
+	sh -c '! strings -n 5 "$1" "$1-wal" 2>/dev/null | grep -qiE "Rotherby|Keyworth|Exertional|Peanuts|troponin|tightness"' _ "$DB"
 
 # ---- the recovery key ------------------------------------------------------------
 printf '%s\n%s\n' "$PW_ADMIN" "$RECOVERY" | "$BIN" --db "$DB" --user admin --password-stdin keys rotate recovery --recovery >"$T/rec.out" 2>&1
