@@ -1007,7 +1007,7 @@ static const struct command {
 	{"coding", cli_cmd_coding, "code encounters; the coding queue"},
 	{"roles", cli_cmd_roles, "the permission matrix in force, its sources; changes"},
 	{"policy", cli_cmd_policy, "policy settings, their sources; changes"},
-	{"keys", cli_cmd_keys, "keys waiting to be granted; grant them now"},
+	{"keys", cli_cmd_keys, "keys waiting to be granted, granting, rotation, status"},
 	{"recover", cmd_recover, "emergency access with the recovery key"},
 	{"config", cli_cmd_config, "check the configuration files"},
 };
