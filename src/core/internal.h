@@ -142,9 +142,11 @@ status_t clinical_seal_key_write(db_t *db, const unsigned char pk[32], int versi
  * ended since they were loaded (meta key_epoch moved): key versions
  * granted to the account since are taken in (with the account's secret
  * key), the keys kept under others reloaded, retired versions wiped.
- * *stale (may be NULL) is set when a version the session was writing with
- * is retired now: what it wrote in the current transaction must not be
- * kept. Cheap when nothing changed (one read). */
+ * *stale (may be NULL) is set when the session could not take in the
+ * newest version of a key it holds, and, called inside a transaction,
+ * when a version it was writing with is retired now (what it wrote in
+ * that transaction must not be kept). Cheap when nothing changed (one
+ * read). */
 status_t session_keys_fresh(session_t *s, int *stale, msg_t *m);
 
 /* The clinic-wide counter a key rotation moves at its start and end
@@ -189,12 +191,14 @@ status_t users_row_check(const keyring_t *kr, const db_user_t *u, msg_t *m);
  * database now (inside the transaction that changed it). */
 status_t users_row_seal(clinic_t *c, const keyring_t *kr, const char *user_id, msg_t *m);
 
-/* At sign-on (inside its transaction, after the grants were taken in):
- * if the policy's Argon2id cost ([security] argon2_passes,
+/* Right after a sign-on committed (the grants taken in, the policy in
+ * force): if the policy's Argon2id cost ([security] argon2_passes,
  * argon2_memory_mib) is above the account's, derive a new KEK with the
- * higher cost and a fresh salt from the password, and re-wrap the
- * account's secret key and every key it holds under it; audited
- * "kdf_upgrade". *upgraded says whether it did. */
+ * higher cost and a fresh salt from the password (outside any
+ * transaction), then in a transaction of its own re-wrap the account's
+ * secret key and every key it holds under it; audited "kdf_upgrade".
+ * Nothing happens if the password changed meanwhile. *upgraded says
+ * whether it did. */
 status_t users_kdf_upgrade(session_t *s, const char *password, const unsigned char *old_kek,
 			   const unsigned char *sk, int *upgraded, msg_t *m);
 

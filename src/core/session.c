@@ -236,9 +236,10 @@ status_t session_key_epoch_bump(db_t *db, long long *epoch, msg_t *m)
 
 status_t session_keys_fresh(session_t *s, int *stale, msg_t *m)
 {
+	int in_write = s && db_in_transaction(s->c->db);
 	long long epoch = 0;
 	int before[DOMAIN_COUNT + 1];
-	int reading = 0;
+	int reading = 0, bad = 0;
 	status_t ret;
 	if (stale)
 		*stale = 0;
@@ -265,17 +266,31 @@ status_t session_keys_fresh(session_t *s, int *stale, msg_t *m)
 	db_read_end(s->c->db, reading);
 	if (ret != STATUS_OK)
 		return ret;
-	/* A version this session wrote with that is gone now: nothing it
-	 * encrypted with it may be committed (the caller's transaction fails). */
-	if (stale) {
-		for (int d = 0; d < DOMAIN_COUNT; d++)
-			if (before[d] && !keyring_has_version(s->kr, (domain_t)d, before[d]))
-				*stale = 1;
-		if (before[DOMAIN_COUNT] >= 0 &&
-		    !keyring_has_version(s->kr, DOMAIN_INDEX, before[DOMAIN_COUNT]))
-			*stale = 1;
+	/* Stale: inside a write (in_write), a version this session wrote with
+	 * is gone now (nothing it encrypted with it may be committed: the
+	 * caller's transaction fails); or the session could not take in the
+	 * newest version of a key it holds (it must not go on writing with an
+	 * older one: until it signs on again it is looked at afresh every
+	 * time). A session that slept through a whole rotation and has
+	 * written nothing yet just goes on with the new version. */
+	for (int d = 0; in_write && d < DOMAIN_COUNT; d++)
+		if (before[d] && !keyring_has_version(s->kr, (domain_t)d, before[d]))
+			bad = 1;
+	if (in_write && before[DOMAIN_COUNT] >= 0 &&
+	    !keyring_has_version(s->kr, DOMAIN_INDEX, before[DOMAIN_COUNT]))
+		bad = 1;
+	for (int d = 0; d < DOMAIN_COUNT && !bad; d++) {
+		int v[KEYS_VERSIONS_MAX];
+		msg_t why;
+		if (keyring_has(s->kr, (domain_t)d) &&
+		    keys_versions_active(s->c->db, (domain_t)d, v, KEYS_VERSIONS_MAX, &why) > 0 &&
+		    v[0] > keyring_version(s->kr, (domain_t)d))
+			bad = 1;
 	}
-	s->key_epoch = epoch;
+	if (stale)
+		*stale = bad;
+	if (!bad)
+		s->key_epoch = epoch;
 	return STATUS_OK;
 }
 
@@ -489,10 +504,7 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 		integrity_refused = ret == STATUS_INTEGRITY;
 		goto cleanup;
 	}
-	/* A cost raised in the policy since the account's KEK was made is
-	 * applied now, while the password is at hand. */
-	if ((ret = users_kdf_upgrade(s, password, kek.bytes, sk.bytes, &upgraded, m)) != STATUS_OK)
-		goto cleanup;
+
 	core_now(when);
 	if ((ret = audit_drain_pending(s, m)) != STATUS_OK)
 		goto cleanup;
@@ -527,9 +539,9 @@ cleanup:
 		if (integrity_refused)
 			pending_alone(c, u.id, u.name, "login_refused", "integrity");
 	}
-	secret_free(&kek);
 	keyring_free(kr);
 	if (ret != STATUS_OK) {
+		secret_free(&kek);
 		secret_free(&sk);
 		if (s) {
 			keyring_free(s->kr);
@@ -540,6 +552,14 @@ cleanup:
 	}
 	s->sk = sk; /* kept: key versions granted while it is open */
 	*out = s;
+	/* A cost raised in the policy since the account's KEK was made is
+	 * applied now, while the password is at hand (a failure is tried again
+	 * at the next sign-on). */
+	{
+		msg_t km;
+		users_kdf_upgrade(s, password, kek.bytes, sk.bytes, &upgraded, &km);
+	}
+	secret_free(&kek);
 	/* A database from before schema 007 is re-sealed by the first
 	 * sign-on that holds the keys for it (core/reseal.h); a failure is on
 	 * record and the next such sign-on resumes. */
@@ -849,9 +869,19 @@ status_t session_require(session_t *s, action_t a, msg_t *m)
 		return msg_fail(m, STATUS_DENIED, "The session is locked; sign on again.");
 	if ((ret = still_valid(s, m)) != STATUS_OK)
 		return ret;
-	/* Every entry point: keys rotated meanwhile are taken in first. */
-	if ((ret = session_keys_fresh(s, NULL, m)) != STATUS_OK)
-		return ret;
+	/* Every entry point: keys rotated meanwhile are taken in first; a
+	 * session that cannot take them in signs on again. */
+	{
+		int stale = 0;
+		if ((ret = session_keys_fresh(s, &stale, m)) != STATUS_OK)
+			return ret;
+		if (stale) {
+			session_lock(s, &ignore);
+			return msg_fail(m, STATUS_DENIED,
+					"The keys were rotated while this session was open: sign on "
+					"again to continue.");
+		}
+	}
 	if (perm_allowed(&s->c->cfg->perms, s->role, a))
 		return STATUS_OK;
 	audit_alone(s, "denied", "denied", perm_action_name(a), &ignore);
@@ -863,9 +893,10 @@ status_t session_require_reading(session_t *s, action_t a, int *reading, msg_t *
 {
 	const char *why = NULL;
 	msg_t ignore;
+	int stale = 0;
 	if (!s->locked && perm_allowed(&s->c->cfg->perms, s->role, a) &&
 	    account_state(s, &why, &ignore) == STATUS_OK && !why &&
-	    session_keys_fresh(s, NULL, &ignore) == STATUS_OK)
+	    session_keys_fresh(s, &stale, &ignore) == STATUS_OK && !stale)
 		return STATUS_OK;
 	db_read_end(s->c->db, *reading);
 	*reading = 0;

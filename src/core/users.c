@@ -181,12 +181,14 @@ status_t users_kdf_upgrade(session_t *s, const char *password, const unsigned ch
 			   const unsigned char *sk, int *upgraded, msg_t *m)
 {
 	clinic_t *c = s->c;
-	db_user_t u;
+	db_user_t u, now;
 	uint64_t ops = config_argon_ops(c->cfg), mem = config_argon_mem(c->cfg);
 	uint64_t old_ops, old_mem;
+	unsigned char old_salt[CRYPTO_SALT_LEN];
 	secret_t kek = {0}, key = {0};
 	rewrap_t *r = NULL;
 	status_t ret;
+	int in_tx = 0;
 	char detail[128];
 
 	*upgraded = 0;
@@ -206,14 +208,24 @@ status_t users_kdf_upgrade(session_t *s, const char *password, const unsigned ch
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
 	if ((ret = secret_new(&kek, 0, m)) != STATUS_OK || (ret = secret_new(&key, 0, m)) != STATUS_OK)
 		goto cleanup;
-	if ((ret = db_wrap_each(c->db, u.id, take_wrap, r, m)) != STATUS_OK)
-		goto cleanup;
+	/* The expensive part outside any transaction: others write meanwhile. */
+	memcpy(old_salt, u.kdf_salt, sizeof old_salt);
 	crypto_salt(u.kdf_salt);
-	u.kdf_ops = ops;
-	u.kdf_mem = mem;
-	core_now(u.updated);
 	if ((ret = crypto_kek_derive(&kek, password, u.kdf_salt, ops, mem, m)) != STATUS_OK)
 		goto cleanup;
+	if ((ret = db_begin(c->db, m)) != STATUS_OK)
+		goto cleanup;
+	in_tx = 1;
+	/* The password changed meanwhile: this KEK is of no use. */
+	if ((ret = db_user_get_by_id(c->db, s->user.id, &now, m)) != STATUS_OK ||
+	    memcmp(now.kdf_salt, old_salt, sizeof old_salt) != 0)
+		goto cleanup;
+	if ((ret = db_wrap_each(c->db, u.id, take_wrap, r, m)) != STATUS_OK)
+		goto cleanup;
+	u.kdf_ops = ops;
+	u.kdf_mem = mem;
+	memcpy(u.public_key, now.public_key, sizeof u.public_key);
+	core_now(u.updated);
 	/* The same secret key (grants sealed to the public key stay good)
 	 * and the same keys, under the new KEK. */
 	if ((ret = crypto_wrap(kek.bytes, u.id, "user-secret", 1, sk, u.secret_wrap, m)) !=
@@ -238,9 +250,11 @@ status_t users_kdf_upgrade(session_t *s, const char *password, const unsigned ch
 		 (unsigned long long)(old_mem >> 20), (unsigned long long)(mem >> 20));
 	if (ret == STATUS_OK)
 		ret = audit_append(s, "kdf_upgrade", u.name, "ok", detail, m);
-	if (ret == STATUS_OK)
+	if (ret == STATUS_OK && (ret = db_commit(c->db, m)) == STATUS_OK)
 		*upgraded = 1;
 cleanup:
+	if (in_tx && !*upgraded)
+		db_rollback(c->db);
 	secret_free(&key);
 	secret_free(&kek);
 	if (r) {

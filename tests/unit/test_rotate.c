@@ -484,13 +484,26 @@ static void test_second_pass(void **state)
 		session_t *stale = NULL;
 		db_user_t u;
 		patient_t np;
+		pfield_t bad = PF_COUNT;
+		assert_int_equal(db_user_get_by_name(f->c->db, "fd1", &u, &m), STATUS_OK);
+		tu_patient(&np, "Latewriter", "Lou", "1988-08-08", "M");
+		/* One that sees the rotation but cannot take the new version in
+		 * (no grant for it) is refused, and must sign on again. */
 		assert_int_equal(clinic_recovery_keyring(f->c, f->recovery, &old, &m), STATUS_OK);
 		keyring_drop(old, DOMAIN_DEMO, 2);
-		assert_int_equal(db_user_get_by_name(f->c->db, "fd1", &u, &m), STATUS_OK);
 		assert_int_equal(session_new_internal(f->c, &u, old, &stale, &m), STATUS_OK);
-		stale->key_epoch = f->fd->key_epoch; /* as loaded now: no refresh */
+		stale->key_epoch = 0;
+		assert_int_equal(patient_register(stale, &np, 1, &bad, &m), STATUS_DENIED);
+		assert_true(tu_has(m.text, "keys were rotated"));
+		keyring_free(stale->kr);
+		free(stale);
+		/* One that has not looked since (the moment between its check and
+		 * its write): its value is under version 1. */
+		assert_int_equal(clinic_recovery_keyring(f->c, f->recovery, &old, &m), STATUS_OK);
+		keyring_drop(old, DOMAIN_DEMO, 2);
+		assert_int_equal(session_new_internal(f->c, &u, old, &stale, &m), STATUS_OK);
+		assert_int_equal(session_key_epoch(f->c->db, &stale->key_epoch, &m), STATUS_OK);
 		tu_patient(&np, "Latewriter", "Lou", "1988-08-08", "M");
-		memset(np.id, 0, sizeof np.id);
 		tu_register(stale, &np, 1);
 		keyring_free(stale->kr);
 		free(stale);
