@@ -60,7 +60,7 @@ static void fill(fixture_t *f)
 		int64_t row = 0, nrow = 0;
 		const char *bad;
 		vitals_input_t v = {"120/80", "70", NULL, NULL, NULL, "170cm", "70kg"};
-		char dob[16];
+		char dob[48];
 		snprintf(dob, sizeof dob, "19%d0-0%d-1%d", 5 + i, 1 + i, i);
 		tu_patient(&p, names[i], "Ivy", dob, "F");
 		snprintf(p.f[PF_PHONE_HOME], sizeof p.f[PF_PHONE_HOME], "61755501%02d", 40 + i);
@@ -175,7 +175,7 @@ static void searches_find(fixture_t *f, session_t *s)
 	msg_t m;
 	for (int i = 0; i < NCHARTS; i++) {
 		patient_list_t *l = NULL;
-		char phone[16];
+		char phone[32];
 		const char *queries[3] = {q3[i], f->mrn[i], phone};
 		snprintf(phone, sizeof phone, "61755501%02d", 40 + i);
 		for (int k = 0; k < 3; k++) {
