@@ -93,7 +93,7 @@ static status_t event_mac(const keyring_t *kr, const db_jevent_t *e, unsigned ch
 	if (b.bad)
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
 	else
-		ret = crypto_audit_mac(kr, b.p, b.len, mac, m);
+		ret = crypto_audit_mac(kr, e->key_version, b.p, b.len, mac, m);
 	free(b.p);
 	return ret;
 }
@@ -102,7 +102,8 @@ static int event_mac_ok(const keyring_t *kr, const db_jevent_t *e)
 {
 	unsigned char mac[32];
 	msg_t ignore;
-	if (e->mac_len != DB_AUDIT_MAC_LEN || e->key_version != keyring_version(kr, DOMAIN_AUDIT) ||
+	if (e->mac_len != DB_AUDIT_MAC_LEN || e->key_version <= 0 ||
+	    !keyring_has_version(kr, DOMAIN_AUDIT, e->key_version) ||
 	    event_mac(kr, e, mac, &ignore) != STATUS_OK)
 		return 0;
 	return crypto_memcmp(mac, e->mac, sizeof mac) == 0;
