@@ -112,6 +112,12 @@ status_t audit_append_head(session_t *s, const char *action, const char *target,
  * an error here; a failure to write the trail is. */
 status_t audit_chain(session_t *s, msg_t *m);
 
+/* audit_chain for a retirement of an audit key version (core/rotate.c),
+ * under the journal's lock (db_journal_hold) taken after db_begin: every
+ * event the journal holds, in one step whatever their number, so that
+ * none made under the version being retired is left behind. */
+status_t audit_chain_all(session_t *s, msg_t *m);
+
 /* Append a filled row to the chain (seq, MAC and key version set here);
  * detail is the plaintext, encrypted here. Inside a transaction. */
 status_t audit_chain_row(session_t *s, db_audit_row_t *r, const char *detail, msg_t *m);

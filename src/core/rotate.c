@@ -14,6 +14,7 @@
 #include "core/internal.h"
 #include "core/pindex.h"
 #include "core/precord.h"
+#include "db/db_journal.h"
 #include "db/db_keys.h"
 
 /* The rotation in progress, as meta keeps it. */
@@ -291,6 +292,10 @@ static status_t start(session_t *s, domain_t d, const unsigned char *rk, job_t *
 	memset(j, 0, sizeof *j);
 	j->d = d;
 	j->pass = 1;
+	/* What waits in the audit journal goes into the trail first, under
+	 * the keys as they were (the new version is not in the ring yet). */
+	if ((ret = audit_chain(s, m)) != STATUS_OK)
+		goto done;
 	if ((ret = current_version(s, d, &j->from, &legacy, m)) != STATUS_OK ||
 	    (ret = need_keys(s, d, j->from, m)) != STATUS_OK ||
 	    (ret = db_domain_key_next(db, d == DOMAIN_INDEX ? "index" : dname(d), &j->to, m)) !=
@@ -976,11 +981,23 @@ static status_t finish(rot_t *r, int *again, rotate_progress_t *p, msg_t *m)
 	const char *dn = j->d == DOMAIN_INDEX ? "index" : dname(j->d);
 	int64_t left = 0, wraps = 0, grants = 0, kept = 0;
 	long long epoch = 0;
-	int exists = 0;
+	int exists = 0, held = 0;
 	char detail[320], holder[40];
 	status_t ret;
 
 	*again = 0;
+	/* The audit key: events wait in the audit journal under the old
+	 * version (sessions that read record there, without the write lock).
+	 * Most of them are chained now, in steps; the rest in the
+	 * retirement's own transaction, under the journal's lock, which it
+	 * holds until it commits: no event is appended meanwhile, and the
+	 * journal refuses events under the old version after it
+	 * (db_journal_add), so none is left unverifiable or lost. Each
+	 * journal event names its version, so one made under the new version
+	 * since the start is chained as it is. */
+	if (j->d == DOMAIN_AUDIT && db_readonly(db) == DB_RW &&
+	    (ret = audit_flush(s, m)) != STATUS_OK)
+		return ret;
 	if ((ret = db_begin(db, m)) != STATUS_OK)
 		return ret;
 	if ((ret = job_read(db, j, &exists, m)) != STATUS_OK)
@@ -988,6 +1005,13 @@ static status_t finish(rot_t *r, int *again, rotate_progress_t *p, msg_t *m)
 	if (!exists) {
 		ret = msg_fail(m, STATUS_CONFLICT, "The key rotation was finished by another run.");
 		goto done;
+	}
+	if (j->d == DOMAIN_AUDIT) {
+		if ((ret = db_journal_hold(db, m)) != STATUS_OK)
+			goto done;
+		held = 1;
+		if ((ret = audit_chain_all(s, m)) != STATUS_OK)
+			goto done;
 	}
 	if (j->d != DOMAIN_AUDIT &&
 	    (ret = db_key_version_uses(db, dn, j->from, r->mark, sizeof r->mark, &left, m)) !=
@@ -1078,6 +1102,8 @@ done:
 	} else if (p->done && j->d != DOMAIN_AUDIT) {
 		keyring_drop(s->kr, j->d, j->from);
 	}
+	if (held)
+		db_journal_release(db);
 	return ret;
 }
 

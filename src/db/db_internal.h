@@ -44,6 +44,7 @@ struct db {
 	char jwhy[160]; /* why there is none */
 	unsigned char *jbuf;
 	size_t jlen, jcap;
+	int jhold; /* db_journal_hold: the exclusive lock is held throughout */
 	db_waiter_t wait;
 	unsigned long txn_serial; /* db_begin calls so far */
 	/* Prepared statements kept for hot paths (search, bulk import),

@@ -233,6 +233,18 @@ status_t db_domain_key_active(db_t *db, const char *domain, int version, int *ac
 	return ret;
 }
 
+status_t db_domain_key_retired(db_t *db, const char *domain, int version, int *retired,
+			       msg_t *m)
+{
+	int64_t v = 0;
+	status_t ret = one_int(db,
+			       "SELECT count(*) FROM domain_keys WHERE domain = ?1 AND version = ?2 "
+			       "AND active = 0",
+			       domain, version, &v, "reading key versions", m);
+	*retired = v > 0;
+	return ret;
+}
+
 status_t db_domain_key_retire(db_t *db, const char *domain, int version, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;

@@ -42,6 +42,9 @@ status_t db_domain_key_next(db_t *db, const char *domain, int *version, msg_t *m
 status_t db_domain_key_retire(db_t *db, const char *domain, int version, msg_t *m);
 /* Is this version of the domain active (recorded and not retired)? */
 status_t db_domain_key_active(db_t *db, const char *domain, int version, int *active, msg_t *m);
+/* Is this version of the domain recorded as retired? */
+status_t db_domain_key_retired(db_t *db, const char *domain, int version, int *retired,
+			       msg_t *m);
 
 /* Insert or replace a wrap. */
 status_t db_wrap_put(db_t *db, const db_wrap_t *w, msg_t *m);
