@@ -11,6 +11,8 @@
 #include "testutil.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <time.h>
 
 #include "core/clinical.h"
 #include "core/integrity.h"
@@ -19,6 +21,7 @@
 #include "core/policy.h"
 #include "core/rotate.h"
 #include "core/synth.h"
+#include "db/db_journal.h"
 #include "db/db_keys.h"
 
 #define FD_PW "front desk password rotation"
@@ -603,6 +606,209 @@ static void test_kdf_upgrade(void **state)
 	verify_ok(f);
 }
 
+/* ---- the audit key and the audit journal ------------------------------------ */
+
+/* Searches made through another clinic handle (another connection and
+ * another descriptor of the journal, as another process has), in a
+ * thread, until told to stop. */
+typedef struct reader {
+	session_t *s;
+	volatile int stop;
+	volatile int ok, failed;
+	char why[sizeof(msg_t)];
+} reader_t;
+
+static void *read_loop(void *arg)
+{
+	reader_t *r = arg;
+	while (!r->stop) {
+		patient_list_t *l = NULL;
+		msg_t m;
+		if (patient_search(r->s, "rotaw", 20, &l, &m) == STATUS_OK && patient_list_count(l) == 1) {
+			r->ok++;
+		} else {
+			r->failed++;
+			snprintf(r->why, sizeof r->why, "%s", m.text);
+		}
+		patient_list_free(l);
+	}
+	return NULL;
+}
+
+/* The audit searches of fd1 in the trail: ids of journal events recorded
+ * with search entries (a search entry may group several). */
+static int64_t searches_chained(fixture_t *f)
+{
+	return q(f, "SELECT count(*) FROM audit_events WHERE seq IN (SELECT seq FROM audit WHERE "
+		    "action = 'patient_search' AND user_name = 'fd1')");
+}
+
+/* Rotating the audit key while others read: their events wait in the
+ * audit journal under the old version (and the new one once they take it
+ * in); every one of them reaches the trail exactly once, none is
+ * rejected, none is left behind; the readers never fail. Twice, so the
+ * second rotation retires a version sessions took in mid-way. */
+static void test_audit_rotation_with_readers(void **state)
+{
+	fixture_t *f = *state;
+	clinic_t *c2 = tu_clinic_open(f->db, f->cfg);
+	reader_t r;
+	pthread_t t;
+	rotate_opts_t o;
+	rotate_progress_t p;
+	int64_t waiting = 0;
+	msg_t m;
+	memset(&r, 0, sizeof r);
+	memset(&o, 0, sizeof o);
+	r.s = tu_login(c2, "fd1", FD_PW);
+	/* Three searches under version 1 wait in the journal. */
+	for (int i = 0; i < 3; i++) {
+		patient_list_t *l = NULL;
+		assert_int_equal(patient_search(r.s, "keytu", 20, &l, &m), STATUS_OK);
+		patient_list_free(l);
+	}
+	assert_int_equal(db_journal_count(c2->db, &waiting, &m), STATUS_OK);
+	assert_true(waiting >= 3);
+	assert_int_equal(keyring_version(r.s->kr, DOMAIN_AUDIT), 1);
+	assert_int_equal(pthread_create(&t, NULL, read_loop, &r), 0);
+	for (int turn = 0; turn < 2; turn++) {
+		/* Let the reader append under the version in use first. */
+		int before = r.ok;
+		while (r.ok < before + 3 && !r.failed)
+			sched_yield();
+		assert_int_equal(rotate_key(f->admin, DOMAIN_AUDIT, &o, &p, &m), STATUS_OK);
+		assert_true(p.done);
+	}
+	{
+		int before = r.ok;
+		while (r.ok < before + 3 && !r.failed)
+			sched_yield();
+	}
+	r.stop = 1;
+	assert_int_equal(pthread_join(t, NULL), 0);
+	if (r.failed)
+		fail_msg("%d of %d searches failed during the rotations: %s", r.failed,
+			 r.ok + r.failed, r.why);
+	/* The reader went on with the newest version. */
+	assert_int_equal(keyring_version(r.s->kr, DOMAIN_AUDIT), 3);
+	/* Chained, then (by the next step, which finds them chained) removed
+	 * from the journal: nothing left behind there. */
+	tu_audit_flush(f->admin);
+	tu_audit_flush(f->admin);
+	assert_int_equal(db_journal_count(f->c->db, &waiting, &m), STATUS_OK);
+	assert_int_equal(waiting, 0);
+	assert_int_equal(searches_chained(f), 3 + r.ok);
+	assert_int_equal(q(f, "SELECT count(*) FROM audit WHERE action = 'audit_journal_rejected'"), 0);
+	/* Versions 1 and 2 retired, each kept under version 3 to verify. */
+	gone(f, "audit", 1);
+	gone(f, "audit", 2);
+	verify_ok(f);
+	session_logout(r.s);
+	clinic_close(c2);
+}
+
+/* While a retirement holds the journal's lock, another handle's append
+ * waits for it (it is neither lost nor refused), then goes in. */
+typedef struct appender {
+	session_t *s;
+	volatile int done;
+	status_t ret;
+} appender_t;
+
+static void *append_one(void *arg)
+{
+	appender_t *a = arg;
+	patient_list_t *l = NULL;
+	msg_t m;
+	a->ret = patient_search(a->s, "versh", 20, &l, &m);
+	patient_list_free(l);
+	a->done = 1;
+	return NULL;
+}
+
+static void test_journal_hold_makes_appends_wait(void **state)
+{
+	fixture_t *f = *state;
+	clinic_t *c2 = tu_clinic_open(f->db, f->cfg);
+	appender_t a = {tu_login(c2, "fd1", FD_PW), 0, STATUS_ERR};
+	struct timespec pause = {0, 300 * 1000000L};
+	pthread_t t;
+	int64_t before = searches_chained(f);
+	msg_t m;
+	assert_int_equal(db_begin(f->c->db, &m), STATUS_OK);
+	assert_int_equal(db_journal_hold(f->c->db, &m), STATUS_OK);
+	assert_int_equal(pthread_create(&t, NULL, append_one, &a), 0);
+	nanosleep(&pause, NULL);
+	assert_false(a.done); /* waiting on the journal's lock */
+	db_rollback(f->c->db);
+	db_journal_release(f->c->db);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_true(a.done);
+	assert_int_equal(a.ret, STATUS_OK);
+	tu_audit_flush(f->admin);
+	assert_int_equal(searches_chained(f), before + 1);
+	session_logout(a.s);
+	clinic_close(c2);
+}
+
+/* After the audit key's retirement, an event under the retired version
+ * cannot join the journal (a session that could not take the new version
+ * in is told to sign on again, and shows nothing); one put there anyway
+ * (made with the old key, which the rotation meant to take out of use) is
+ * rejected when chained, not taken as the trail's. */
+static void test_retired_audit_version_refused(void **state)
+{
+	fixture_t *f = *state;
+	clinic_t *c2 = tu_clinic_open(f->db, f->cfg);
+	session_t *old = tu_login(c2, "fd1", FD_PW);
+	rotate_opts_t o;
+	rotate_progress_t p;
+	patient_list_t *l = NULL;
+	long long epoch = 0;
+	int64_t before, waiting = 0;
+	msg_t m;
+	memset(&o, 0, sizeof o);
+	assert_int_equal(rotate_key(f->admin, DOMAIN_AUDIT, &o, &p, &m), STATUS_OK);
+	assert_true(p.done);
+	/* As a session that has not looked since (it cannot take version 2
+	 * in: its secret key is gone), holding version 1 only. */
+	secret_free(&old->sk);
+	assert_int_equal(session_key_epoch(c2->db, &epoch, &m), STATUS_OK);
+	old->key_epoch = epoch;
+	assert_int_equal(keyring_version(old->kr, DOMAIN_AUDIT), 1);
+	before = searches_chained(f);
+	assert_int_equal(db_journal_count(c2->db, &waiting, &m), STATUS_OK);
+	assert_int_equal(waiting, 0);
+	assert_int_not_equal(patient_search(old, "rotaw", 20, &l, &m), STATUS_OK);
+	assert_null(l);
+	assert_true(tu_has(m.text, "sign on again"));
+	assert_int_equal(db_journal_count(c2->db, &waiting, &m), STATUS_OK);
+	assert_int_equal(waiting, 0);
+	/* Forged past the check (the version marked in use for a moment): an
+	 * event under version 1 in the file. */
+	tu_sql(f->db, "UPDATE domain_keys SET active = 1 WHERE domain = 'audit' AND version = 1");
+	assert_int_equal(patient_search(old, "rotaw", 20, &l, &m), STATUS_OK);
+	patient_list_free(l);
+	tu_sql(f->db, "UPDATE domain_keys SET active = 0 WHERE domain = 'audit' AND version = 1");
+	assert_int_equal(db_journal_count(c2->db, &waiting, &m), STATUS_OK);
+	assert_int_equal(waiting, 1);
+	tu_audit_flush(f->admin);
+	assert_int_equal(searches_chained(f), before);
+	assert_int_equal(q(f, "SELECT count(*) FROM audit WHERE action = 'audit_journal_rejected' "
+			      "AND user_name = 'fd1'"),
+			 1);
+	{
+		char detail[512];
+		assert_int_equal(tu_audit_find(f->admin, "audit_journal_rejected", NULL, "fd1", detail,
+					       sizeof detail),
+				 1);
+		assert_true(tu_has(detail, "retired audit key version"));
+	}
+	verify_ok(f);
+	session_logout(old);
+	clinic_close(c2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -610,6 +816,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clin_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_rotation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_rotation_with_readers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_hold_makes_appends_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retired_audit_version_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tampered_chart_stops_it, setup, teardown),
