@@ -4,7 +4,9 @@
 # addenda, coding), a break-the-glass opening and 300 synthetic patients:
 # each of demo, clin, index and audit rotated, demo and index killed
 # (kill -9, the test build's hook) between batches and run again; while a
-# rotation is under way the front desk searches, reads and registers; at
+# rotation is under way the front desk searches, reads and registers (and,
+# for the audit key, searches at the same moment, their audit events
+# waiting in the audit journal under either version); at
 # the end every chart reads as before, searches find the same patients,
 # `audit verify` passes (chart heads included, an anchor taken before
 # still matches), nothing is left under the old versions and their wraps
@@ -124,9 +126,24 @@ check "index: the old tokens are gone (as many index rows as before), every set 
 	[ "$(sql "select (select count(*) from patient_tokens) = $tokens and (select count(*) from patients where match is null) = 0 and (select count(*) from key_wraps where domain = 'index' and version = 1) = 0")" = 1 ]
 check "index: after it, searches find the same patients" [ "$(finds)" = "$F" ]
 
-# ---- audit ---------------------------------------------------------------------
+# ---- audit, while the front desk searches ---------------------------------------
+# Each search is recorded in the audit journal (no write lock), under the
+# audit key version its session holds: version 1 before the rotation, 2
+# once it has begun. Every one reaches the trail, none is rejected.
+cli admin "$PW_ADMIN" audit verify >/dev/null 2>&1 # chains what waits
+searches0=$(sql "select count(*) from audit where action = 'patient_search' and user_name = 'front'")
+: >"$T/reads"
+(i=0; while [ $i -lt 12 ]; do
+	if q_find rotherby | grep -q Rotherby; then echo ok; else echo FAILED; fi
+	i=$((i + 1))
+done >>"$T/reads") &
+RPID=$!
+while [ "$(wc -l <"$T/reads")" -lt 2 ]; do sleep 0.05; done
 out=$(cli admin "$PW_ADMIN" keys rotate audit 2>&1)
 rc=$?
+wait $RPID
+check "audit: the front desk's searches during the rotation all found the patient" \
+	[ "$(grep -c '^ok$' "$T/reads")" = 12 ]
 check "audit: rotated; version 1 kept only to verify older entries" \
 	sh -c '[ "$0" -eq 0 ] && printf "%s" "$1" | grep -q "version 1 retired (kept only to verify older entries)"' "$rc" "$out"
 check "audit: no account or the recovery key holds version 1; it is kept under version 2" \
@@ -137,6 +154,8 @@ check "audit: the chain verifies, older entries under version 1, and the anchor 
 	sh -c '[ "$0" -eq 0 ] && printf "%s" "$1" | grep -q "^audit chain OK"' "$rc" "$out"
 check "audit: entries are not rewritten: the old ones still name version 1" \
 	[ "$(sql "select count(*) from audit where key_version = 1")" -gt 50 ]
+check "audit: each of those searches is in the trail once (chained from the journal), none rejected" \
+	[ "$(sql "select ((select count(*) from audit where action = 'patient_search' and user_name = 'front') - $searches0) || ' ' || (select count(*) from audit where action = 'audit_journal_rejected')")" = "12 0" ]
 
 # ---- after everything ----------------------------------------------------------
 out=$(cli priv "$PW_PRIV" audit verify 2>&1)
