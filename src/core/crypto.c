@@ -145,7 +145,10 @@ void secret_free(secret_t *s)
  * key (DOMAIN_INDEX) is held the same way, beside the three domains. */
 #define SUBKEY_SLOTS 64
 #define KR_DOMS (DOMAIN_COUNT + 1) /* the domains, then the blind-index key */
-#define KR_KEYS 24                 /* key versions a ring can hold in all */
+/* Key versions a ring can hold in all: every audit version (255 at most:
+ * the retired ones verify older entries) and a rotation's two of each
+ * other key. */
+#define KR_KEYS 272
 
 struct key_slot {
 	int dom;     /* kr_dom() of the domain; -1: free */

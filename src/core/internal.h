@@ -269,9 +269,12 @@ status_t keys_settle(session_t *s, int at_signon, msg_t *m);
  * is due (the caller then takes the path that writes). */
 status_t keys_settle_read(session_t *s, int *writes, msg_t *m);
 
-/* At most this many versions of one domain's key are looked at (two while
- * a key is rotated; retired audit versions add one per rotation). */
-#define KEYS_VERSIONS_MAX 16
+/* Versions of one domain's key looked at: every one a domain can have
+ * (versions are 1 to 255, never reused). Two are active while a key is
+ * rotated, but every retired audit version is kept (to verify the entries
+ * made with it), one more per rotation of the audit key, and none of them
+ * may be dropped by a cap. */
+#define KEYS_VERSIONS_MAX 256
 
 /* The holder name of keys kept under version `version` of d
  * (crypto_wrap_under): "demo:2". */

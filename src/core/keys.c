@@ -17,34 +17,59 @@ void keys_under_holder(domain_t d, int version, char out[40])
 	snprintf(out, 40, "%s:%d", crypto_domain_name(d), version);
 }
 
+/* Every domain_keys row (every version of every domain: none may be
+ * left out, however many rotations there were). */
 typedef struct dklist {
-	db_domain_key_t k[KEYS_VERSIONS_MAX];
-	int n;
+	db_domain_key_t *k;
+	int n, cap, oom;
 } dklist_t;
 
 static int take_dk(const db_domain_key_t *k, void *arg)
 {
 	dklist_t *l = arg;
-	if (l->n < KEYS_VERSIONS_MAX)
-		l->k[l->n++] = *k;
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 16;
+		db_domain_key_t *nk = realloc(l->k, (size_t)cap * sizeof *nk);
+		if (!nk) {
+			l->oom = 1;
+			return 1;
+		}
+		l->k = nk;
+		l->cap = cap;
+	}
+	l->k[l->n++] = *k;
 	return 0;
 }
 
+/* The rows into l (dks_free after, whatever is returned). */
 static status_t read_dks(db_t *db, dklist_t *l, msg_t *m)
 {
-	l->n = 0;
-	return db_domain_key_each(db, take_dk, l, m);
+	status_t ret;
+	memset(l, 0, sizeof *l);
+	ret = db_domain_key_each(db, take_dk, l, m);
+	if (ret == STATUS_OK && l->oom)
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the key versions.");
+	return ret;
+}
+
+static void dks_free(dklist_t *l)
+{
+	free(l->k);
+	memset(l, 0, sizeof *l);
 }
 
 int keys_versions_active(db_t *db, domain_t d, int *out, int max, msg_t *m)
 {
 	dklist_t l;
 	int n = 0;
-	if (read_dks(db, &l, m) != STATUS_OK)
+	if (read_dks(db, &l, m) != STATUS_OK) {
+		dks_free(&l);
 		return -1;
+	}
 	for (int i = l.n - 1; i >= 0 && n < max; i--)
 		if (l.k[i].active && strcmp(l.k[i].domain, crypto_domain_name(d)) == 0)
 			out[n++] = l.k[i].version;
+	dks_free(&l);
 	return n;
 }
 
@@ -111,14 +136,16 @@ status_t keys_load_derived(db_t *db, keyring_t *kr, msg_t *m)
 	dklist_t l;
 	status_t ret;
 	int any_index = 0, legacy_active = 0;
-	if ((ret = read_dks(db, &l, m)) != STATUS_OK)
-		return ret;
-	for (int i = 0; i < l.n; i++)
+	ret = read_dks(db, &l, m);
+	for (int i = 0; ret == STATUS_OK && i < l.n; i++)
 		if (strcmp(l.k[i].domain, "index") == 0) {
 			any_index = 1;
 			if (l.k[i].version == 0 && l.k[i].active)
 				legacy_active = 1;
 		}
+	dks_free(&l);
+	if (ret != STATUS_OK)
+		return ret;
 	if (keyring_has(kr, DOMAIN_DEMO)) {
 		if ((ret = load_under(db, kr, DOMAIN_DEMO, DOMAIN_INDEX, m)) != STATUS_OK)
 			return ret;
@@ -141,9 +168,7 @@ status_t keys_drop_retired(db_t *db, keyring_t *kr, msg_t *m)
 {
 	dklist_t l;
 	status_t ret = read_dks(db, &l, m);
-	if (ret != STATUS_OK)
-		return ret;
-	for (int i = 0; i < l.n; i++) {
+	for (int i = 0; ret == STATUS_OK && i < l.n; i++) {
 		domain_t d = strcmp(l.k[i].domain, "index") == 0
 				     ? DOMAIN_INDEX
 				     : crypto_domain_from_name(l.k[i].domain);
@@ -153,7 +178,8 @@ status_t keys_drop_retired(db_t *db, keyring_t *kr, msg_t *m)
 			continue;
 		keyring_drop(kr, d, l.k[i].version);
 	}
-	return STATUS_OK;
+	dks_free(&l);
+	return ret;
 }
 
 static int domain_bit_of(const db_wrap_t *w, void *arg)

@@ -809,6 +809,49 @@ static void test_retired_audit_version_refused(void **state)
 	clinic_close(c2);
 }
 
+/* Many rotations over the years: twenty of the audit key (every retired
+ * version kept, under the newest, to verify its entries) and six each of
+ * the demo and index keys: far more versions than two per domain. The
+ * whole chain still verifies, every chart reads, every search finds, and
+ * everyone signs on. */
+static void test_many_rotations(void **state)
+{
+	fixture_t *f = *state;
+	rotate_opts_t o;
+	rotate_progress_t p;
+	session_t *s;
+	msg_t m;
+	memset(&o, 0, sizeof o);
+	o.batch = 20;
+	for (int i = 0; i < 20; i++) {
+		if (rotate_key(f->admin, DOMAIN_AUDIT, &o, &p, &m) != STATUS_OK || !p.done)
+			fail_msg("audit rotation %d: %s", i + 1, m.text);
+		if (i < 6 && (rotate_key(f->admin, DOMAIN_DEMO, &o, &p, &m) != STATUS_OK || !p.done))
+			fail_msg("demo rotation %d: %s", i + 1, m.text);
+		if (i < 6 && (rotate_key(f->admin, DOMAIN_INDEX, &o, &p, &m) != STATUS_OK || !p.done))
+			fail_msg("index rotation %d: %s", i + 1, m.text);
+	}
+	assert_int_equal(q(f, "SELECT count(*) FROM domain_keys"), 4 + 20 + 6 + 6);
+	assert_int_equal(q(f, "SELECT count(DISTINCT key_version) FROM audit"), 21);
+	/* Versions 1 to 20 kept under version 21, nowhere else. */
+	assert_int_equal(q(f, "SELECT count(*) FROM key_wraps WHERE domain = 'audit' AND holder = "
+			      "'audit:21' AND version BETWEEN 1 AND 20"),
+			 20);
+	verify_ok(f);
+	logout_all(f);
+	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
+	f->fd = tu_login(f->c, "fd1", FD_PW);
+	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
+	f->prov = tu_login(f->c, "prov1", PROV_PW);
+	assert_int_equal(keyring_version(f->nurse->kr, DOMAIN_AUDIT), 21);
+	assert_int_equal(keyring_version(f->nurse->kr, DOMAIN_DEMO), 7);
+	charts_read(f, f->nurse);
+	searches_find(f, f->fd);
+	s = tu_login(f->c, "him1", HIM_PW);
+	session_logout(s);
+	verify_ok(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -819,6 +862,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_audit_rotation_with_readers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_hold_makes_appends_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retired_audit_version_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_rotations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tampered_chart_stops_it, setup, teardown),
