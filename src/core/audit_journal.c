@@ -151,24 +151,53 @@ status_t audit_resend(clinic_t *c, msg_t *m)
 		return STATUS_OK;
 	if (!have_journal(c))
 		return no_journal(c, m);
+	int kept = 0;
 	for (int i = 0; i < c->nunsent;) {
 		/* Same event id as the first attempt: if that one reached the
 		 * file after all, the chain takes it once (the ids). */
 		ret = db_journal_add(c->db, &c->unsent[i], m);
 		if (ret == STATUS_CONFLICT) {
+			int seen = 0;
+			msg_t ignore;
+			/* Chained from here already (audit_chain_kept). */
+			if (db_audit_event_seen(c->db, c->unsent[i].event_id, &seen, &ignore) ==
+				    STATUS_OK &&
+			    seen) {
+				unsent_drop(c, i);
+				continue;
+			}
 			/* Made under an audit key version retired since (a
 			 * rotation, core/rotate.h): the journal no longer takes
 			 * it, so it stays here and this process's next change
 			 * chains it (chain_step takes the unsent events, which no
 			 * file could have altered, under the version they name). */
 			i++;
+			kept++;
 			continue;
 		}
 		if (ret != STATUS_OK)
 			return ret;
 		unsent_drop(c, i);
 	}
+	if (kept)
+		return msg_fail(m, STATUS_CONFLICT,
+				"made under an audit key version retired since, they wait for this "
+				"program's next change");
 	return STATUS_OK;
+}
+
+void audit_chain_kept(session_t *s)
+{
+	db_t *db = s->c->db;
+	msg_t ignore;
+	if (!s->c->nunsent || s->locked || s->unaudited || !keyring_has(s->kr, DOMAIN_AUDIT) ||
+	    db_readonly(db) != DB_RW || db_in_transaction(db) || db_begin(db, &ignore) != STATUS_OK)
+		return;
+	if (audit_chain(s, &ignore) == STATUS_OK && db_commit(db, &ignore) == STATUS_OK) {
+		audit_resend(s->c, &ignore); /* forgets those now chained */
+		return;
+	}
+	db_rollback(db);
 }
 
 static status_t keep_unsent(clinic_t *c, const db_jevent_t *e, msg_t *m)
@@ -319,7 +348,14 @@ status_t audit_note(session_t *s, const char *action, const char *target, const 
 			ret = ro ? no_journal(c, &why) : append_alone(s, e, detail, &why);
 			break;
 		}
-		if ((ret = audit_resend(c, &why)) == STATUS_OK)
+		/* Earlier events kept because their audit key version was
+		 * retired (audit_resend) go into the trail in a write of their
+		 * own, and do not hold this one back. */
+		if ((ret = audit_resend(c, &why)) == STATUS_CONFLICT) {
+			audit_chain_kept(s);
+			ret = STATUS_OK;
+		}
+		if (ret == STATUS_OK)
 			ret = db_journal_add(c->db, e, &why);
 		/* The audit key version it was made under was retired meanwhile
 		 * (the journal refuses it under its lock, which the retirement

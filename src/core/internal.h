@@ -135,8 +135,16 @@ status_t audit_journal_pending(clinic_t *c, const db_audit_row_t *r, msg_t *m);
 
 /* At clinic_close: send what is unsent, forget it. */
 void audit_journal_close(clinic_t *c);
-/* Send the clinic's unsent events to the journal. */
+/* Send the clinic's unsent events to the journal. STATUS_CONFLICT when
+ * some were made under an audit key version retired since (a rotation,
+ * core/rotate.h), which the journal refuses: they stay with the clinic
+ * for a chain step of this process (audit_chain_kept) to take from
+ * memory; the others are sent. */
 status_t audit_resend(clinic_t *c, msg_t *m);
+/* Chain the clinic's unsent events into the trail now, through s, in a
+ * write of its own (nothing if s cannot write: locked, no audit key, a
+ * read-only database, inside a transaction). */
+void audit_chain_kept(session_t *s);
 
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
 void core_now(char buf[24]);

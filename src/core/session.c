@@ -1031,9 +1031,16 @@ status_t session_idle(session_t *s, msg_t *m)
 {
 	/* Searches are in the journal already; what may wait is an event this
 	 * process could not write when it happened. */
+	status_t ret;
 	if (!s)
 		return STATUS_OK;
-	return audit_resend(s->c, m);
+	/* Made under an audit key version retired since: chained from
+	 * memory, in a write of their own. */
+	if ((ret = audit_resend(s->c, m)) == STATUS_CONFLICT) {
+		audit_chain_kept(s);
+		ret = audit_resend(s->c, m);
+	}
+	return ret;
 }
 
 int session_may_see(session_t *s, int64_t prow, int confidential)
