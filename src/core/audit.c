@@ -76,7 +76,7 @@ static status_t row_mac(const keyring_t *kr, const db_audit_row_t *r,
 	if (bad)
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory computing the audit chain.");
 	else
-		ret = crypto_audit_mac(kr, b.p, b.len, mac, m);
+		ret = crypto_audit_mac(kr, r->key_version, b.p, b.len, mac, m);
 	free(b.p);
 	return ret;
 }
@@ -129,6 +129,19 @@ static status_t chain_row(session_t *s, db_audit_row_t *r, const char *detail, m
 		return msg_fail(m, STATUS_CRYPTO, "The audit key is not available; nothing saved.");
 	if (db_readonly(s->c->db) != DB_RW)
 		return audit_journal_row(s, r, detail, m);
+	/* Every write transaction ends with its audit entry: if a key this
+	 * session wrote with was retired meanwhile (a rotation ended since the
+	 * session last looked), what it wrote could not be read; nothing of
+	 * it is kept. Otherwise the entry is made with the newest audit key. */
+	{
+		int stale = 0;
+		if ((ret = session_keys_fresh(s, &stale, m)) != STATUS_OK)
+			return ret;
+		if (stale)
+			return msg_fail(m, STATUS_CONFLICT,
+					"The keys were rotated while this was being saved; nothing "
+					"was saved. Try again.");
+	}
 	if ((ret = db_audit_last(s->c->db, &r->seq, prev, m)) != STATUS_OK)
 		return ret;
 	r->seq++;
@@ -238,6 +251,7 @@ struct verify_ctx {
 	unsigned char prev[DB_AUDIT_MAC_LEN];
 	int64_t expect;
 	int64_t bad;
+	int min_version; /* since the last retirement of an audit key version */
 	int64_t anchor_seq;
 	unsigned char anchor_mac[DB_AUDIT_MAC_LEN];
 	int anchor_seen;
@@ -256,6 +270,29 @@ static int verify_one(const db_audit_row_t *r, void *arg)
 			 r->seq > v->expect ? "entry %" PRId64 " is missing (deleted or renumbered)"
 					    : "entry %" PRId64 " is out of order",
 			 v->expect);
+		return 1;
+	}
+	/* Each entry is MAC'd with the audit key version it names: older
+	 * versions are kept (under the current key) to verify the entries
+	 * made with them (core/rotate.h). Once the trail records that a
+	 * version was retired, no later entry may use it or an older one: a
+	 * retired key can no longer add to the trail. */
+	if (r->key_version < v->min_version || r->key_version <= 0 ||
+	    r->key_version > keyring_version(v->s->kr, DOMAIN_AUDIT)) {
+		v->bad = r->seq;
+		snprintf(v->why, sizeof v->why,
+			 "entry %" PRId64 " names audit key version %d, which %s", r->seq,
+			 r->key_version,
+			 r->key_version > 0 && r->key_version < v->min_version
+				 ? "was retired before it (written with an old key)"
+				 : "does not exist (altered)");
+		return 1;
+	}
+	if (!keyring_has_version(v->s->kr, DOMAIN_AUDIT, r->key_version)) {
+		v->ret = msg_fail(v->m, STATUS_CRYPTO,
+				  "Entry %" PRId64 " was made with audit key version %d, which this "
+				  "session does not hold; sign on again.",
+				  r->seq, r->key_version);
 		return 1;
 	}
 	if ((v->ret = row_mac(v->s->kr, r, v->prev, mac, v->m)) != STATUS_OK)
@@ -278,6 +315,8 @@ static int verify_one(const db_audit_row_t *r, void *arg)
 		}
 		v->anchor_seen = 1;
 	}
+	if (strcmp(r->action, AUDIT_KEY_RETIRED) == 0 && strcmp(r->target, "audit") == 0)
+		v->min_version = r->key_version;
 	memcpy(v->prev, r->mac, DB_AUDIT_MAC_LEN);
 	v->expect++;
 	return 0;

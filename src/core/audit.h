@@ -28,6 +28,11 @@ typedef struct audit_entry {
 	char detail[512];
 } audit_entry_t;
 
+/* The action of the entry that ends a key rotation (target: the domain).
+ * For the audit key it is also where the chain's verification stops
+ * accepting the retired version (core/rotate.h). */
+#define AUDIT_KEY_RETIRED "key_rotate_done"
+
 /* Append an entry for session s (must hold the audit key; call inside a
  * transaction). detail may be NULL; it is stored encrypted. */
 status_t audit_append(session_t *s, const char *action, const char *target,

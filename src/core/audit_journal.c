@@ -4,6 +4,7 @@
  * chaining them into the audit trail exactly once (internal.h has the
  * contract, README "Many users at once" the argument). */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "core/internal.h"
 #include "db/db_audit.h"
 #include "db/db_journal.h"
+#include "db/db_keys.h"
 #include "db/db_users.h"
 
 /* Events taken from the journal per chain step: a writer that finds a
@@ -93,7 +95,7 @@ static status_t event_mac(const keyring_t *kr, const db_jevent_t *e, unsigned ch
 	if (b.bad)
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
 	else
-		ret = crypto_audit_mac(kr, b.p, b.len, mac, m);
+		ret = crypto_audit_mac(kr, e->key_version, b.p, b.len, mac, m);
 	free(b.p);
 	return ret;
 }
@@ -102,7 +104,8 @@ static int event_mac_ok(const keyring_t *kr, const db_jevent_t *e)
 {
 	unsigned char mac[32];
 	msg_t ignore;
-	if (e->mac_len != DB_AUDIT_MAC_LEN || e->key_version != keyring_version(kr, DOMAIN_AUDIT) ||
+	if (e->mac_len != DB_AUDIT_MAC_LEN || e->key_version <= 0 ||
+	    !keyring_has_version(kr, DOMAIN_AUDIT, e->key_version) ||
 	    event_mac(kr, e, mac, &ignore) != STATUS_OK)
 		return 0;
 	return crypto_memcmp(mac, e->mac, sizeof mac) == 0;
@@ -148,14 +151,53 @@ status_t audit_resend(clinic_t *c, msg_t *m)
 		return STATUS_OK;
 	if (!have_journal(c))
 		return no_journal(c, m);
-	while (c->nunsent) {
+	int kept = 0;
+	for (int i = 0; i < c->nunsent;) {
 		/* Same event id as the first attempt: if that one reached the
 		 * file after all, the chain takes it once (the ids). */
-		if ((ret = db_journal_add(c->db, &c->unsent[0], m)) != STATUS_OK)
+		ret = db_journal_add(c->db, &c->unsent[i], m);
+		if (ret == STATUS_CONFLICT) {
+			int seen = 0;
+			msg_t ignore;
+			/* Chained from here already (audit_chain_kept). */
+			if (db_audit_event_seen(c->db, c->unsent[i].event_id, &seen, &ignore) ==
+				    STATUS_OK &&
+			    seen) {
+				unsent_drop(c, i);
+				continue;
+			}
+			/* Made under an audit key version retired since (a
+			 * rotation, core/rotate.h): the journal no longer takes
+			 * it, so it stays here and this process's next change
+			 * chains it (chain_step takes the unsent events, which no
+			 * file could have altered, under the version they name). */
+			i++;
+			kept++;
+			continue;
+		}
+		if (ret != STATUS_OK)
 			return ret;
-		unsent_drop(c, 0);
+		unsent_drop(c, i);
 	}
+	if (kept)
+		return msg_fail(m, STATUS_CONFLICT,
+				"made under an audit key version retired since, they wait for this "
+				"program's next change");
 	return STATUS_OK;
+}
+
+void audit_chain_kept(session_t *s)
+{
+	db_t *db = s->c->db;
+	msg_t ignore;
+	if (!s->c->nunsent || s->locked || s->unaudited || !keyring_has(s->kr, DOMAIN_AUDIT) ||
+	    db_readonly(db) != DB_RW || db_in_transaction(db) || db_begin(db, &ignore) != STATUS_OK)
+		return;
+	if (audit_chain(s, &ignore) == STATUS_OK && db_commit(db, &ignore) == STATUS_OK) {
+		audit_resend(s->c, &ignore); /* forgets those now chained */
+		return;
+	}
+	db_rollback(db);
 }
 
 static status_t keep_unsent(clinic_t *c, const db_jevent_t *e, msg_t *m)
@@ -287,25 +329,54 @@ status_t audit_note(session_t *s, const char *action, const char *target, const 
 		return STATUS_OK;
 	if (!(e = malloc(sizeof *e)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
-	if ((ret = event_make(s, NULL, action, target, outcome, detail, ro ? DB_JEV_READONLY : 0, e,
-			      m)) != STATUS_OK)
-		goto cleanup;
-	/* Earlier events that could not be sent go first, in order. Without
-	 * a journal (it could not be made), or when it cannot be written, the
-	 * event goes into the trail in a write of its own, waiting in line
-	 * like any change (its id recorded there too: should the failed
-	 * append reach the file after all, it is found chained). */
-	if (!have_journal(c)) {
-		ret = ro ? no_journal(c, &why) : append_alone(s, e, detail, &why);
-	} else {
+	/* Key versions granted by a rotation since this session last looked
+	 * are taken in first, so the event is made under the audit key in
+	 * use (core/rotate.h); a session that cannot take them in is found
+	 * stale by its next check and signs on again. */
+	session_keys_fresh(s, NULL, &why);
+	for (int tries = 0;; tries++) {
+		if ((ret = event_make(s, NULL, action, target, outcome, detail,
+				      ro ? DB_JEV_READONLY : 0, e, m)) != STATUS_OK)
+			goto cleanup;
+		/* Earlier events that could not be sent go first, in order.
+		 * Without a journal (it could not be made), or when it cannot be
+		 * written, the event goes into the trail in a write of its own,
+		 * waiting in line like any change (its id recorded there too:
+		 * should the failed append reach the file after all, it is found
+		 * chained). */
+		if (!have_journal(c)) {
+			ret = ro ? no_journal(c, &why) : append_alone(s, e, detail, &why);
+			break;
+		}
+		/* Earlier events kept because their audit key version was
+		 * retired (audit_resend) go into the trail in a write of their
+		 * own, and do not hold this one back. */
 		db_journal_set_sync(c->db, c->cfg->journal_sync == 0);
-		if ((ret = audit_resend(c, &why)) == STATUS_OK)
+		if ((ret = audit_resend(c, &why)) == STATUS_CONFLICT) {
+			audit_chain_kept(s);
+			ret = STATUS_OK;
+		}
+		if (ret == STATUS_OK)
 			ret = db_journal_add(c->db, e, &why);
-		if (ret != STATUS_OK && !ro) {
+		/* The audit key version it was made under was retired meanwhile
+		 * (the journal refuses it under its lock, which the retirement
+		 * held): made anew under the version now in use. */
+		if (ret == STATUS_CONFLICT && tries < 2) {
+			int stale = 0, before = keyring_version(s->kr, DOMAIN_AUDIT);
+			msg_t why2;
+			if (session_keys_fresh(s, &stale, &why2) == STATUS_OK && !stale &&
+			    keyring_version(s->kr, DOMAIN_AUDIT) != before)
+				continue;
+			ret = msg_fail(&why, STATUS_CONFLICT,
+				       "The keys were rotated while this session was open: sign on "
+				       "again to continue");
+		}
+		if (ret != STATUS_OK && ret != STATUS_CONFLICT && !ro) {
 			msg_t why2;
 			if (append_alone(s, e, detail, &why2) == STATUS_OK)
 				ret = STATUS_OK;
 		}
+		break;
 	}
 	if (ret != STATUS_OK) {
 		if (keep && keep_unsent(c, e, m) != STATUS_OK)
@@ -362,6 +433,9 @@ typedef struct chain {
 	session_t *s;
 	db_jevent_t *ev; /* taken from the journal (and the clinic), to chain */
 	int n, cap;
+	int njournal; /* ev[0 .. njournal) came from the journal file */
+	/* Audit key versions looked up: 0 not yet, 1 in use, 2 retired. */
+	signed char vstate[256];
 	status_t ret;
 	msg_t *m;
 } chain_t;
@@ -415,17 +489,41 @@ static status_t event_detail(session_t *s, const db_jevent_t *e, char **out, siz
 				    e->detail_len, out, len, m);
 }
 
+/* Is ch->ev[i], read from the journal file, MAC'd with an audit key
+ * version the database has retired? Nothing honest can be: the
+ * retirement chained what the journal held while it held the journal's
+ * lock, and the journal refuses events under a retired version after it
+ * (db_journal_add). An event made under a retired key (which may be the
+ * key a rotation meant to take out of use) is rejected, not chained. The
+ * clinic's own unsent events come from memory, not the file: they are
+ * judged by their MAC alone. */
+static int retired_in_file(chain_t *ch, int i)
+{
+	const db_jevent_t *e = &ch->ev[i];
+	int v = e->key_version, retired = 0;
+	msg_t ignore;
+	if (i >= ch->njournal || v < 0 || v > 255)
+		return 0;
+	if (!ch->vstate[v]) {
+		if (db_domain_key_retired(ch->s->c->db, "audit", v, &retired, &ignore) != STATUS_OK)
+			retired = 0; /* the MAC still decides */
+		ch->vstate[v] = retired ? 2 : 1;
+	}
+	return ch->vstate[v] == 2;
+}
+
 /* An event whose MAC or detail does not check: the trail says so (who it
  * claims, what it claimed to be) instead of taking it or dropping it. */
-static status_t chain_rejected(chain_t *ch, const db_jevent_t *e, db_audit_row_t *r)
+static status_t chain_rejected(chain_t *ch, const db_jevent_t *e, db_audit_row_t *r, int retired)
 {
-	char detail[160];
+	char detail[200];
 	status_t ret;
 	row_from_event(r, e);
 	copy_field(r->action, sizeof r->action, "audit_journal_rejected");
 	copy_field(r->target, sizeof r->target, e->event_id);
 	copy_field(r->outcome, sizeof r->outcome, "integrity");
-	snprintf(detail, sizeof detail, "claimed action=%.40s outcome=%.24s", e->action, e->outcome);
+	snprintf(detail, sizeof detail, "claimed action=%.40s outcome=%.24s%s", e->action,
+		 e->outcome, retired ? "; made under a retired audit key version" : "");
 	if ((ret = audit_chain_row(ch->s, r, detail, ch->m)) != STATUS_OK)
 		return ret;
 	return db_audit_event_add(ch->s->c->db, e->event_id, r->seq, ch->m);
@@ -473,8 +571,10 @@ static status_t chain_event(chain_t *ch, int i, char *used, db_audit_row_t *r)
 		return ret;
 	if (e->flags & DB_JEV_PENDING)
 		return chain_pending(ch, e, r);
+	if (retired_in_file(ch, i))
+		return chain_rejected(ch, e, r, 1);
 	if (!event_mac_ok(s->kr, e) || event_detail(s, e, &detail, &dlen, ch->m) != STATUS_OK)
-		return chain_rejected(ch, e, r);
+		return chain_rejected(ch, e, r, 0);
 	group[ng++] = i;
 	if (strcmp(e->action, "patient_search") == 0) {
 		size_t cap = SEARCH_GROUP_BYTES + 64;
@@ -501,7 +601,7 @@ static status_t chain_event(chain_t *ch, int i, char *used, db_audit_row_t *r)
 				used[j] = 1;
 				continue;
 			}
-			if (!event_mac_ok(s->kr, f) ||
+			if (retired_in_file(ch, j) || !event_mac_ok(s->kr, f) ||
 			    event_detail(s, f, &plain, &plen, ch->m) != STATUS_OK) {
 				crypto_free_plain(plain, plen);
 				plain = NULL;
@@ -556,25 +656,36 @@ cleanup:
 /* One step: take up to CHAIN_STEP journal events, then the clinic's
  * unsent ones, chain them, then the failed sign-ons. *more: the journal
  * holds more. Journal trouble is returned in *jret (events stay). */
-static status_t chain_step(session_t *s, int *more, status_t *jret, msg_t *jm, msg_t *m)
+static status_t chain_step(session_t *s, int limit, int *more, status_t *jret, msg_t *jm,
+			   msg_t *m)
 {
 	clinic_t *c = s->c;
 	chain_t ch;
 	char *used = NULL;
 	db_audit_row_t *r = NULL;
 	status_t ret = STATUS_OK;
-	int trimmed = 0;
+	int trimmed = 0, stale = 0;
 
-	memset(&ch, 0, sizeof ch);
-	ch.s = s;
-	ch.m = m;
-	ch.ret = STATUS_OK;
 	*more = 0;
 	*jret = STATUS_OK;
 	if (!keyring_has(s->kr, DOMAIN_AUDIT))
 		return msg_fail(m, STATUS_CRYPTO, "The audit key is not available; nothing saved.");
+	/* Every audit key version in use, to check the events' MACs with
+	 * (a rotation's new one is granted while sessions are open); a
+	 * session whose own version was retired meanwhile writes nothing. */
+	if ((ret = session_keys_fresh(s, &stale, m)) != STATUS_OK)
+		return ret;
+	if (stale)
+		return msg_fail(m, STATUS_CONFLICT,
+				"The keys were rotated while this was being saved; nothing was "
+				"saved. Try again.");
+	memset(&ch, 0, sizeof ch);
+	ch.s = s;
+	ch.m = m;
+	ch.ret = STATUS_OK;
 	if (have_journal(c)) {
-		*jret = db_journal_take(c->db, CHAIN_STEP, take_one, &ch, more, &trimmed, jm);
+		*jret = db_journal_take(c->db, limit, take_one, &ch, more, &trimmed, jm);
+		ch.njournal = ch.n;
 		if (ch.ret != STATUS_OK) { /* the clinic database failed under it */
 			ret = ch.ret;
 			goto cleanup;
@@ -641,9 +752,30 @@ status_t audit_chain(session_t *s, msg_t *m)
 	 * waits stays in the journal, and new events join it. */
 	if (s->chained_txn == serial || db_readonly(s->c->db) != DB_RW)
 		return STATUS_OK;
-	ret = chain_step(s, &more, &jret, &jm, m);
+	ret = chain_step(s, CHAIN_STEP, &more, &jret, &jm, m);
 	if (ret == STATUS_OK)
 		s->chained_txn = serial;
+	return ret;
+}
+
+status_t audit_chain_all(session_t *s, msg_t *m)
+{
+	status_t ret, jret;
+	msg_t jm;
+	int more = 0;
+	if (db_readonly(s->c->db) != DB_RW)
+		return msg_fail(m, STATUS_READONLY,
+				"the database cannot be written (%s): events wait in the audit "
+				"journal",
+				db_readonly_text(db_readonly(s->c->db)));
+	/* One step with no limit: a second step in this transaction would find
+	 * the first one's events chained (their ids are in audit_events, not
+	 * yet committed) and remove them from the journal. */
+	ret = chain_step(s, INT_MAX, &more, &jret, &jm, m);
+	if (ret == STATUS_OK && jret != STATUS_OK)
+		ret = msg_fail(m, jret, "%s", jm.text);
+	if (ret == STATUS_OK)
+		s->chained_txn = db_txn_serial(s->c->db);
 	return ret;
 }
 
@@ -663,7 +795,7 @@ status_t audit_flush(session_t *s, msg_t *m)
 	for (int steps = 0; more && steps < 64 && ret == STATUS_OK; steps++) {
 		if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 			break;
-		ret = chain_step(s, &more, &jret, &jm, m);
+		ret = chain_step(s, CHAIN_STEP, &more, &jret, &jm, m);
 		if (ret == STATUS_OK)
 			ret = db_commit(s->c->db, m);
 		if (ret != STATUS_OK)
@@ -678,13 +810,22 @@ status_t audit_flush(session_t *s, msg_t *m)
 
 struct check_ctx {
 	session_t *s;
+	int in_file; /* read from the journal file (not this process's memory) */
 	int64_t ok, bad;
 };
 
 static int check_one(const db_jevent_t *e, void *arg)
 {
 	struct check_ctx *k = arg;
-	if ((e->flags & DB_JEV_PENDING) || event_mac_ok(k->s->kr, e))
+	int retired = 0;
+	msg_t ignore;
+	/* As the chain step judges them: under a retired audit key version
+	 * is bad (db_journal_add refuses such an event after retirement). */
+	if (k->in_file && !(e->flags & DB_JEV_PENDING) &&
+	    db_domain_key_retired(k->s->c->db, "audit", e->key_version, &retired, &ignore) !=
+		    STATUS_OK)
+		retired = 0;
+	if ((e->flags & DB_JEV_PENDING) || (!retired && event_mac_ok(k->s->kr, e)))
 		k->ok++;
 	else
 		k->bad++;
@@ -693,10 +834,11 @@ static int check_one(const db_jevent_t *e, void *arg)
 
 status_t audit_journal_check(session_t *s, int64_t *ok, int64_t *bad, msg_t *m)
 {
-	struct check_ctx k = {s, 0, 0};
+	struct check_ctx k = {s, 1, 0, 0};
 	status_t ret = STATUS_OK;
 	*ok = *bad = 0;
 	ret = db_journal_each(s->c->db, NULL, NULL, 0, check_one, &k, m);
+	k.in_file = 0;
 	for (int i = 0; i < s->c->nunsent; i++)
 		check_one(&s->c->unsent[i], &k);
 	*ok = k.ok;

@@ -134,23 +134,156 @@ const config_t *clinic_config(const clinic_t *c)
 	return c->cfg;
 }
 
-/* Wrap every key in kr under the recovery key. */
-static status_t wrap_for_recovery(db_t *db, const keyring_t *kr, const unsigned char *rk,
-				  msg_t *m)
+static const char RECOVERY_PK_HOLDER[] = "recovery-pk";
+
+/* The recovery key's public half, vouched for by version `version` of d:
+ * a key_wraps row (RECOVERY_PK_HOLDER, d, version) holding the public key
+ * and a tag over it under that key version (crypto_key_tag). Only a
+ * holder of that version could have written it, so a rotation of d can
+ * trust it: someone who can write the file but does not hold d cannot
+ * make a new version of d be sealed to a key of theirs. */
+static status_t pk_row(const keyring_t *kr, domain_t d, int version, const unsigned char pk[32],
+		       db_wrap_t *w, msg_t *m)
+{
+	unsigned char tag[32];
+	status_t ret = crypto_key_tag(kr, d, version, pk, 32, tag, m);
+	memset(w, 0, sizeof *w);
+	snprintf(w->holder, sizeof w->holder, "%s", RECOVERY_PK_HOLDER);
+	snprintf(w->domain, sizeof w->domain, "%s", crypto_domain_name(d));
+	w->version = version;
+	memcpy(w->blob, pk, 32);
+	memcpy(w->blob + 32, tag, 32);
+	w->blob_len = 64;
+	return ret;
+}
+
+status_t recovery_publish(db_t *db, const keyring_t *kr, const unsigned char *rk, msg_t *m)
+{
+	unsigned char pk[32];
+	status_t ret = crypto_recovery_public(rk, pk, m);
+	for (int d = 0; d < DOMAIN_COUNT && ret == STATUS_OK; d++) {
+		int v[KEYS_VERSIONS_MAX], nv = keys_wrappable(db, kr, (domain_t)d, v, KEYS_VERSIONS_MAX,
+							      m);
+		if (nv < 0)
+			ret = STATUS_DB;
+		for (int i = 0; i < nv && ret == STATUS_OK; i++) {
+			db_wrap_t w;
+			if ((ret = pk_row(kr, (domain_t)d, v[i], pk, &w, m)) == STATUS_OK)
+				ret = db_wrap_put(db, &w, m);
+		}
+	}
+	return ret;
+}
+
+struct pk_find {
+	const char *domain;
+	int version;
+	db_wrap_t w;
+	int found;
+};
+
+static int pk_one(const db_wrap_t *w, void *arg)
+{
+	struct pk_find *f = arg;
+	if (strcmp(w->domain, f->domain) == 0 && w->version == f->version) {
+		f->w = *w;
+		f->found = 1;
+		return 1;
+	}
+	return 0;
+}
+
+status_t recovery_seal(db_t *db, const keyring_t *kr, domain_t d, int trusted_version,
+		       int new_version, msg_t *m)
+{
+	struct pk_find f;
+	db_wrap_t w, row;
+	unsigned char tag[32];
+	const unsigned char *key = keyring_key_at(kr, d, new_version);
+	status_t ret;
+	memset(&f, 0, sizeof f);
+	f.domain = crypto_domain_name(d);
+	f.version = trusted_version;
+	if (!key)
+		return msg_fail(m, STATUS_DENIED, "This session does not hold %s key version %d.",
+				f.domain, new_version);
+	if ((ret = db_wrap_each(db, RECOVERY_PK_HOLDER, pk_one, &f, m)) != STATUS_OK)
+		return ret;
+	if (!f.found)
+		return msg_fail(m, STATUS_NOTFOUND,
+				"The recovery key of this database cannot receive a new %s key yet "
+				"(it was made before key rotation): give the recovery key with "
+				"--recovery, or run 'chartroom keys rotate recovery' once.",
+				f.domain);
+	if ((ret = crypto_key_tag(kr, d, trusted_version, f.w.blob, 32, tag, m)) != STATUS_OK)
+		return ret;
+	if (f.w.blob_len != 64 || crypto_memcmp(tag, f.w.blob + 32, 32) != 0)
+		return msg_fail(m, STATUS_INTEGRITY,
+				"The recovery key's public half stored for the %s key was changed "
+				"outside Chartroom; no key is sealed to it.",
+				f.domain);
+	memset(&w, 0, sizeof w);
+	snprintf(w.holder, sizeof w.holder, "%s", RECOVERY_HOLDER);
+	snprintf(w.domain, sizeof w.domain, "%s", f.domain);
+	w.version = new_version;
+	w.blob_len = CRYPTO_SEALED_LEN;
+	if ((ret = crypto_seal(f.w.blob, key, w.blob, m)) == STATUS_OK &&
+	    (ret = db_wrap_put(db, &w, m)) == STATUS_OK &&
+	    (ret = pk_row(kr, d, new_version, f.w.blob, &row, m)) == STATUS_OK)
+		ret = db_wrap_put(db, &row, m);
+	return ret;
+}
+
+status_t recovery_wrap_all(db_t *db, const keyring_t *kr, const unsigned char *rk, msg_t *m)
 {
 	status_t ret = STATUS_OK;
 	for (int d = 0; d < DOMAIN_COUNT && ret == STATUS_OK; d++) {
+		int v[KEYS_VERSIONS_MAX], nv = keys_wrappable(db, kr, (domain_t)d, v, KEYS_VERSIONS_MAX,
+							      m);
+		if (nv < 0)
+			ret = STATUS_DB;
+		for (int i = 0; i < nv && ret == STATUS_OK; i++) {
+			db_wrap_t w;
+			memset(&w, 0, sizeof w);
+			snprintf(w.holder, sizeof w.holder, "%s", RECOVERY_HOLDER);
+			snprintf(w.domain, sizeof w.domain, "%s", crypto_domain_name((domain_t)d));
+			w.version = v[i];
+			w.blob_len = CRYPTO_WRAP_LEN;
+			ret = crypto_wrap(rk, RECOVERY_HOLDER, w.domain, w.version,
+					  keyring_key_at(kr, (domain_t)d, v[i]), w.blob, m);
+			if (ret == STATUS_OK)
+				ret = db_wrap_put(db, &w, m);
+		}
+	}
+	if (ret == STATUS_OK)
+		ret = recovery_publish(db, kr, rk, m);
+	return ret;
+}
+
+/* A new random key version of the blind-index key, wrapped under each
+ * demo key version kr holds (crypto_wrap_under), and put in kr. */
+status_t index_key_create(db_t *db, keyring_t *kr, int version, const char *when, msg_t *m)
+{
+	secret_t k = {0};
+	int dv[KEYS_VERSIONS_MAX], n = keyring_versions(kr, DOMAIN_DEMO, dv, KEYS_VERSIONS_MAX);
+	status_t ret = secret_new(&k, 1, m);
+	if (ret == STATUS_OK)
+		ret = db_domain_key_add(db, "index", version, when, m);
+	for (int i = 0; i < n && ret == STATUS_OK; i++) {
 		db_wrap_t w;
 		memset(&w, 0, sizeof w);
-		snprintf(w.holder, sizeof w.holder, "%s", RECOVERY_HOLDER);
-		snprintf(w.domain, sizeof w.domain, "%s", crypto_domain_name((domain_t)d));
-		w.version = keyring_version(kr, (domain_t)d);
+		keys_under_holder(DOMAIN_DEMO, dv[i], w.holder);
+		snprintf(w.domain, sizeof w.domain, "index");
+		w.version = version;
 		w.blob_len = CRYPTO_WRAP_LEN;
-		ret = crypto_wrap(rk, RECOVERY_HOLDER, w.domain, w.version,
-				  keyring_key(kr, (domain_t)d), w.blob, m);
+		ret = crypto_wrap_under(kr, DOMAIN_DEMO, dv[i], w.holder, "index", version, k.bytes,
+					w.blob, m);
 		if (ret == STATUS_OK)
 			ret = db_wrap_put(db, &w, m);
 	}
+	if (ret == STATUS_OK)
+		ret = keyring_set(kr, DOMAIN_INDEX, version, k.bytes, m);
+	secret_free(&k);
 	return ret;
 }
 
@@ -203,8 +336,12 @@ status_t clinic_init(const char *path, const config_t *cfg, const char *admin_na
 		if (ret == STATUS_OK)
 			ret = db_domain_key_add(c.db, crypto_domain_name((domain_t)d), 1, when, m);
 	}
+	/* The blind-index key, its own key from the start (kept under the
+	 * demo key). */
 	if (ret == STATUS_OK)
-		ret = wrap_for_recovery(c.db, kr, rk.bytes, m);
+		ret = index_key_create(c.db, kr, 1, when, m);
+	if (ret == STATUS_OK)
+		ret = recovery_wrap_all(c.db, kr, rk.bytes, m);
 	if (ret == STATUS_OK)
 		ret = db_meta_set(c.db, "clinic_name", name, m);
 	if (ret == STATUS_OK)
@@ -295,9 +432,14 @@ static int recover_one(const db_wrap_t *w, void *arg)
 		return 0;
 	if ((r->ret = secret_new(&key, 0, r->m)) != STATUS_OK)
 		return 1;
-	r->ret = crypto_unwrap(r->rk, RECOVERY_HOLDER, w->domain, w->version, w->blob, w->blob_len,
-			       key.bytes, r->m);
-	if (r->ret == STATUS_OK && w->version >= keyring_version(r->kr, d))
+	/* A version made by a rotation is sealed to the recovery key's
+	 * public half; the others are wrapped under the recovery key. */
+	if (w->blob_len == CRYPTO_SEALED_LEN)
+		r->ret = crypto_recovery_unseal(r->rk, w->blob, w->blob_len, key.bytes, r->m);
+	else
+		r->ret = crypto_unwrap(r->rk, RECOVERY_HOLDER, w->domain, w->version, w->blob,
+				       w->blob_len, key.bytes, r->m);
+	if (r->ret == STATUS_OK)
 		r->ret = keyring_set(r->kr, d, w->version, key.bytes, r->m);
 	secret_free(&key);
 	return r->ret != STATUS_OK;
@@ -328,6 +470,8 @@ status_t clinic_recovery_keyring(clinic_t *c, const char *recovery_text, keyring
 		ret = msg_fail(m, STATUS_AUTH, "That recovery key does not open this database.");
 	if (ret == STATUS_OK && keyring_domains(kr) != DOMAIN_ALL)
 		ret = msg_fail(m, STATUS_INTEGRITY, "The recovery key store is incomplete.");
+	if (ret == STATUS_OK)
+		ret = keys_load_derived(c->db, kr, m);
 	if (ret == STATUS_OK) {
 		*out = kr;
 		kr = NULL;

@@ -286,32 +286,53 @@ int encounter_type(const config_t *cfg, int i, char *buf, size_t size)
 	return 0;
 }
 
-/* The clin key's public half, for sealing reasons for visit. Written to
- * meta by any session that holds the clin key, read by everyone. */
-static status_t seal_pk(session_t *s, unsigned char pk[32], msg_t *m)
+/* The clin key's public half, for sealing reasons for visit, and the
+ * key version it is the half of. Written to meta as "VERSION:HEX" by any
+ * session that holds the clin key (again when it holds a newer version:
+ * a rotation writes it at its start), read by everyone. A database from
+ * before versions has "HEX" (version 0: format-6 boxes). */
+static status_t seal_pk(session_t *s, unsigned char pk[32], int *version, msg_t *m)
 {
-	char hex[80];
+	char val[100];
+	const char *hex = val, *colon;
 	size_t len = 0;
 	status_t ret;
-	if (db_meta_get(s->c->db, "clin_seal_pk", hex, sizeof hex, m) == STATUS_OK &&
-	    sodium_hex2bin(pk, 32, hex, strlen(hex), NULL, &len, NULL) == 0 && len == 32)
-		return STATUS_OK;
+	*version = 0;
+	if (db_meta_get(s->c->db, "clin_seal_pk", val, sizeof val, m) == STATUS_OK) {
+		if ((colon = strchr(val, ':')) != NULL) {
+			*version = atoi(val);
+			hex = colon + 1;
+		}
+		if (sodium_hex2bin(pk, 32, hex, strlen(hex), NULL, &len, NULL) == 0 && len == 32 &&
+		    (!keyring_has(s->kr, DOMAIN_CLIN) ||
+		     *version >= keyring_version(s->kr, DOMAIN_CLIN)))
+			return STATUS_OK;
+	}
 	if (!keyring_has(s->kr, DOMAIN_CLIN))
 		return msg_fail(m, STATUS_ERR,
 				"Check-in cannot record a reason for visit yet: a nurse, provider or "
 				"administrator must sign on once first.");
-	if ((ret = crypto_seal_public(s->kr, DOMAIN_CLIN, pk, m)) != STATUS_OK)
+	if ((ret = crypto_seal_public_at(s->kr, DOMAIN_CLIN, CRYPTO_CURRENT, pk, version, m)) !=
+	    STATUS_OK)
 		return ret;
+	return clinical_seal_key_write(s->c->db, pk, *version, m);
+}
+
+status_t clinical_seal_key_write(db_t *db, const unsigned char pk[32], int version, msg_t *m)
+{
+	char hex[65], val[100];
 	sodium_bin2hex(hex, sizeof hex, pk, 32);
-	return db_meta_set(s->c->db, "clin_seal_pk", hex, m);
+	snprintf(val, sizeof val, "%d:%s", version, hex);
+	return db_meta_set(db, "clin_seal_pk", val, m);
 }
 
 status_t clinical_publish_seal_key(session_t *s, msg_t *m)
 {
 	unsigned char pk[32];
+	int version = 0;
 	if (!keyring_has(s->kr, DOMAIN_CLIN))
 		return STATUS_OK;
-	return seal_pk(s, pk, m);
+	return seal_pk(s, pk, &version, m);
 }
 
 /* Where an encounter's prow is, before its chart is loaded: the number
@@ -496,8 +517,9 @@ status_t encounter_checkin_at(session_t *s, const char *patient, const char *typ
 	e.location_ct.n = loclen;
 	if (*why) {
 		crypto_bind_t bind = {"encounters", "reason", e.id, ch.pid, e.id, NULL};
-		if ((ret = seal_pk(s, pk, m)) == STATUS_OK)
-			ret = crypto_seal_text(pk, &bind, why, &blob, &blen, m);
+		int pkv = 0;
+		if ((ret = seal_pk(s, pk, &pkv, m)) == STATUS_OK)
+			ret = crypto_seal_text_version(pk, pkv, &bind, why, &blob, &blen, m);
 		if (ret != STATUS_OK)
 			goto done;
 		e.reason.p = blob;

@@ -22,6 +22,7 @@
 #define FIELD_FORMAT_V2_PADDED 5 /* v2: padded free text */
 #define SEAL_FORMAT 3            /* v1 sealed box: "row_id|text" inside */
 #define SEAL_FORMAT_V2 6         /* v2 sealed box: "row|patient|encounter|text" inside */
+#define SEAL_FORMAT_V3 7         /* as 6, with the sealing key's version in byte 1 */
 #define FIELD_PAD 64
 #define WRAP_FORMAT 2
 #define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -29,6 +30,9 @@
 #define KDF_CONTEXT "chrtroom" /* crypto_kdf_CONTEXTBYTES = 8 */
 #define AUDIT_SUBKEY_ID 1
 #define INTEGRITY_SUBKEY_ID 3 /* under the demo key: row MACs and chart heads */
+#define WRAP_SUBKEY_ID 5      /* wraps keys kept under this one (crypto_wrap_under) */
+#define TAG_SUBKEY_ID 6       /* crypto_key_tag */
+#define RECOVERY_BOX_ID 7     /* under the recovery key: its X25519 pair */
 /* Per-column subkeys: an even id for encryption, the odd one next to it for
  * the blind index (column_subkey_id); the audit chain key uses
  * AUDIT_SUBKEY_ID under its own domain. */
@@ -41,6 +45,8 @@ static const char *const domain_names[] = {
 
 const char *crypto_domain_name(domain_t d)
 {
+	if (d == DOMAIN_INDEX)
+		return "index";
 	return (unsigned)d < DOMAIN_COUNT ? domain_names[d] : "?";
 }
 
@@ -131,20 +137,36 @@ void secret_free(secret_t *s)
 /* Derived subkeys are cached per session: deriving one costs a BLAKE2b
  * run, and a search or an import needs the same few column keys thousands
  * of times. The cache lives in the same guarded memory as the keys and is
- * wiped with them. */
+ * wiped with them.
+ *
+ * A ring holds several versions of a domain's key while that key is being
+ * rotated (core/rotate.h): the newest is the one new values are written
+ * with, the older ones open what is not re-encrypted yet. The blind-index
+ * key (DOMAIN_INDEX) is held the same way, beside the three domains. */
 #define SUBKEY_SLOTS 64
+#define KR_DOMS (DOMAIN_COUNT + 1) /* the domains, then the blind-index key */
+/* Key versions a ring can hold in all: every audit version (255 at most:
+ * the retired ones verify older entries) and a rotation's two of each
+ * other key. */
+#define KR_KEYS 272
+
+struct key_slot {
+	int dom;     /* kr_dom() of the domain; -1: free */
+	int version; /* the index key's version 0 is the demo key of a database
+		      * from before it had an index key of its own */
+};
 
 struct subkey_slot {
 	uint64_t id;
-	int domain; /* -1: empty */
+	int key; /* index into keys[]; -1: empty */
 };
 
 #define HASH_SLOTS 4 /* keyed BLAKE2b states, ready to hash a token */
 
 struct keyring {
-	unsigned char *mem; /* sodium_malloc'd: DOMAIN_COUNT keys, then SUBKEY_SLOTS subkeys */
-	int version[DOMAIN_COUNT];
-	unsigned held;
+	unsigned char *mem; /* sodium_malloc'd: KR_KEYS keys, then SUBKEY_SLOTS subkeys */
+	struct key_slot keys[KR_KEYS];
+	int current[KR_DOMS]; /* index into keys[] of each domain's newest version; -1 */
 	struct subkey_slot slots[SUBKEY_SLOTS];
 	/* Blind-index hashing starts from a state that has already absorbed
 	 * the key block: half the work per token. Guarded memory too. */
@@ -152,16 +174,33 @@ struct keyring {
 	struct subkey_slot state_of[HASH_SLOTS];
 };
 
-#define KEYRING_BYTES ((DOMAIN_COUNT + SUBKEY_SLOTS) * CRYPTO_KEY_LEN)
+#define KEYRING_BYTES ((KR_KEYS + SUBKEY_SLOTS) * CRYPTO_KEY_LEN)
+#define KEY_AT(kr, k) ((kr)->mem + (size_t)(k) * CRYPTO_KEY_LEN)
+#define SUBKEY_AT(kr, i) ((kr)->mem + (size_t)(KR_KEYS + (i)) * CRYPTO_KEY_LEN)
+
+static int kr_dom(domain_t d)
+{
+	if ((unsigned)d < DOMAIN_COUNT)
+		return (int)d;
+	return d == DOMAIN_INDEX ? DOMAIN_COUNT : -1;
+}
 
 static void slots_clear(keyring_t *kr)
 {
 	for (int i = 0; i < SUBKEY_SLOTS; i++)
-		kr->slots[i].domain = -1;
+		kr->slots[i].key = -1;
 	for (int i = 0; i < HASH_SLOTS; i++)
-		kr->state_of[i].domain = -1;
+		kr->state_of[i].key = -1;
 	if (kr->states)
 		sodium_memzero(kr->states, HASH_SLOTS * sizeof *kr->states);
+}
+
+static void keys_clear(keyring_t *kr)
+{
+	for (int i = 0; i < KR_KEYS; i++)
+		kr->keys[i].dom = -1;
+	for (int i = 0; i < KR_DOMS; i++)
+		kr->current[i] = -1;
 }
 
 keyring_t *keyring_new(void)
@@ -180,6 +219,7 @@ keyring_t *keyring_new(void)
 		return NULL;
 	}
 	sodium_memzero(kr->mem, KEYRING_BYTES);
+	keys_clear(kr);
 	slots_clear(kr);
 	return kr;
 }
@@ -190,8 +230,7 @@ void keyring_wipe(keyring_t *kr)
 		return;
 	sodium_memzero(kr->mem, KEYRING_BYTES);
 	slots_clear(kr);
-	kr->held = 0;
-	memset(kr->version, 0, sizeof kr->version);
+	keys_clear(kr);
 }
 
 void keyring_free(keyring_t *kr)
@@ -203,42 +242,126 @@ void keyring_free(keyring_t *kr)
 	free(kr);
 }
 
+/* The slot of (d, version), or of d's newest version when version is
+ * CRYPTO_CURRENT; -1 if not held. */
+static int key_slot(const keyring_t *kr, domain_t d, int version)
+{
+	int dom = kr ? kr_dom(d) : -1;
+	if (dom < 0)
+		return -1;
+	if (version == CRYPTO_CURRENT)
+		return kr->current[dom];
+	for (int i = 0; i < KR_KEYS; i++)
+		if (kr->keys[i].dom == dom && kr->keys[i].version == version)
+			return i;
+	return -1;
+}
+
 int keyring_has(const keyring_t *kr, domain_t d)
 {
-	return kr && (unsigned)d < DOMAIN_COUNT && (kr->held & DOMAIN_BIT(d));
+	return key_slot(kr, d, CRYPTO_CURRENT) >= 0;
+}
+
+int keyring_has_version(const keyring_t *kr, domain_t d, int version)
+{
+	return version != CRYPTO_CURRENT && key_slot(kr, d, version) >= 0;
 }
 
 int keyring_version(const keyring_t *kr, domain_t d)
 {
-	return keyring_has(kr, d) ? kr->version[d] : 0;
+	int k = key_slot(kr, d, CRYPTO_CURRENT);
+	return k >= 0 ? kr->keys[k].version : 0;
+}
+
+int keyring_versions(const keyring_t *kr, domain_t d, int *out, int max)
+{
+	int dom = kr ? kr_dom(d) : -1, n = 0;
+	if (dom < 0)
+		return 0;
+	for (int i = 0; i < KR_KEYS; i++) {
+		int v, j;
+		if (kr->keys[i].dom != dom)
+			continue;
+		v = kr->keys[i].version;
+		/* Newest first: insert in order. */
+		for (j = n; j > 0 && out[j - 1] < v; j--)
+			if (j < max)
+				out[j] = out[j - 1];
+		if (j < max)
+			out[j] = v;
+		if (n < max)
+			n++;
+	}
+	return n;
 }
 
 unsigned keyring_domains(const keyring_t *kr)
 {
-	return kr ? kr->held : 0;
+	unsigned held = 0;
+	for (int d = 0; kr && d < DOMAIN_COUNT; d++)
+		if (kr->current[d] >= 0)
+			held |= DOMAIN_BIT(d);
+	return held;
+}
+
+/* Forget the cached subkeys and hash states of key slot k. */
+static void forget_derived(keyring_t *kr, int k)
+{
+	for (int i = 0; i < SUBKEY_SLOTS; i++)
+		if (kr->slots[i].key == k) {
+			sodium_memzero(SUBKEY_AT(kr, i), CRYPTO_KEY_LEN);
+			kr->slots[i].key = -1;
+		}
+	for (int i = 0; i < HASH_SLOTS; i++)
+		if (kr->state_of[i].key == k) {
+			sodium_memzero(&kr->states[i], sizeof kr->states[i]);
+			kr->state_of[i].key = -1;
+		}
+}
+
+static void find_current(keyring_t *kr, int dom)
+{
+	kr->current[dom] = -1;
+	for (int i = 0; i < KR_KEYS; i++)
+		if (kr->keys[i].dom == dom &&
+		    (kr->current[dom] < 0 || kr->keys[i].version > kr->keys[kr->current[dom]].version))
+			kr->current[dom] = i;
 }
 
 status_t keyring_set(keyring_t *kr, domain_t d, int version, const unsigned char *key,
 		     msg_t *m)
 {
-	if ((unsigned)d >= DOMAIN_COUNT)
-		return msg_fail(m, STATUS_CRYPTO, "Unknown key domain.");
-	memcpy(kr->mem + (size_t)d * CRYPTO_KEY_LEN, key, CRYPTO_KEY_LEN);
-	kr->version[d] = version;
-	kr->held |= DOMAIN_BIT(d);
-	/* Subkeys of an older version of this domain are stale now. */
-	for (int i = 0; i < SUBKEY_SLOTS; i++)
-		if (kr->slots[i].domain == (int)d) {
-			sodium_memzero(kr->mem + (size_t)(DOMAIN_COUNT + i) * CRYPTO_KEY_LEN,
-				       CRYPTO_KEY_LEN);
-			kr->slots[i].domain = -1;
-		}
-	for (int i = 0; i < HASH_SLOTS; i++)
-		if (kr->state_of[i].domain == (int)d) {
-			sodium_memzero(&kr->states[i], sizeof kr->states[i]);
-			kr->state_of[i].domain = -1;
-		}
+	int dom = kr_dom(d), k;
+	if (dom < 0 || version < 0 || version > 255)
+		return msg_fail(m, STATUS_CRYPTO, "Unknown key domain or version.");
+	k = key_slot(kr, d, version);
+	if (k >= 0) {
+		if (sodium_memcmp(KEY_AT(kr, k), key, CRYPTO_KEY_LEN) == 0)
+			return STATUS_OK;
+		forget_derived(kr, k); /* another key under the same version */
+	} else {
+		for (int i = 0; i < KR_KEYS && k < 0; i++)
+			if (kr->keys[i].dom == -1)
+				k = i;
+		if (k < 0)
+			return msg_fail(m, STATUS_NOMEM, "Too many key versions held at once.");
+	}
+	memcpy(KEY_AT(kr, k), key, CRYPTO_KEY_LEN);
+	kr->keys[k].dom = dom;
+	kr->keys[k].version = version;
+	find_current(kr, dom);
 	return STATUS_OK;
+}
+
+void keyring_drop(keyring_t *kr, domain_t d, int version)
+{
+	int k = key_slot(kr, d, version);
+	if (k < 0)
+		return;
+	forget_derived(kr, k);
+	sodium_memzero(KEY_AT(kr, k), CRYPTO_KEY_LEN);
+	kr->keys[k].dom = -1;
+	find_current(kr, kr_dom(d));
 }
 
 status_t keyring_copy(const keyring_t *kr, unsigned domains, keyring_t **out, msg_t *m)
@@ -248,15 +371,21 @@ status_t keyring_copy(const keyring_t *kr, unsigned domains, keyring_t **out, ms
 	*out = NULL;
 	if (!c)
 		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
-	for (int d = 0; d < DOMAIN_COUNT && ret == STATUS_OK; d++) {
-		if (!(domains & DOMAIN_BIT(d)))
-			continue;
-		if (!keyring_has(kr, (domain_t)d))
+	for (int d = 0; d < DOMAIN_COUNT && ret == STATUS_OK; d++)
+		if ((domains & DOMAIN_BIT(d)) && !keyring_has(kr, (domain_t)d))
 			ret = msg_fail(m, STATUS_DENIED,
 				       "Your account does not hold the %s key needed for this.",
 				       crypto_domain_name((domain_t)d));
-		else
-			ret = keyring_set(c, (domain_t)d, kr->version[d], keyring_key(kr, (domain_t)d), m);
+	/* Every version held; the index key goes with the demo key, which it
+	 * is wrapped under. */
+	for (int i = 0; i < KR_KEYS && ret == STATUS_OK; i++) {
+		int dom = kr->keys[i].dom;
+		if (dom < 0 ||
+		    !(dom < DOMAIN_COUNT ? (domains & DOMAIN_BIT(dom)) != 0
+					 : (domains & DOMAIN_BIT(DOMAIN_DEMO)) != 0))
+			continue;
+		ret = keyring_set(c, dom < DOMAIN_COUNT ? (domain_t)dom : DOMAIN_INDEX,
+				  kr->keys[i].version, KEY_AT(kr, i), m);
 	}
 	if (ret != STATUS_OK) {
 		keyring_free(c);
@@ -268,9 +397,14 @@ status_t keyring_copy(const keyring_t *kr, unsigned domains, keyring_t **out, ms
 
 const unsigned char *keyring_key(const keyring_t *kr, domain_t d)
 {
-	if (!keyring_has(kr, d))
-		return NULL;
-	return kr->mem + (size_t)d * CRYPTO_KEY_LEN;
+	int k = key_slot(kr, d, CRYPTO_CURRENT);
+	return k >= 0 ? KEY_AT(kr, k) : NULL;
+}
+
+const unsigned char *keyring_key_at(const keyring_t *kr, domain_t d, int version)
+{
+	int k = key_slot(kr, d, version);
+	return k >= 0 ? KEY_AT(kr, k) : NULL;
 }
 
 void crypto_salt(unsigned char salt[CRYPTO_SALT_LEN])
@@ -359,41 +493,47 @@ status_t crypto_unseal(const unsigned char pk[CRYPTO_PK_LEN], const unsigned cha
 	return STATUS_OK;
 }
 
-/* The subkey `id` of domain d, from the cache or derived into it. The
- * pointer is valid until the keyring is wiped or freed. keyring_t is
- * logically const here: the cache is an implementation detail. */
-static status_t subkey(const keyring_t *ckr, domain_t d, uint64_t id, const unsigned char **out,
-		       msg_t *m)
+/* The subkey `id` of version `version` of domain d (CRYPTO_CURRENT: the
+ * newest held), from the cache or derived into it. The pointer is valid
+ * until the keyring is wiped or freed. keyring_t is logically const here:
+ * the cache is an implementation detail. */
+static status_t subkey(const keyring_t *ckr, domain_t d, int version, uint64_t id,
+		       const unsigned char **out, msg_t *m)
 {
 	keyring_t *kr = (keyring_t *)(uintptr_t)ckr;
-	const unsigned char *k = keyring_key(kr, d);
-	unsigned start = (unsigned)((id ^ (id >> 29) ^ (uint64_t)d) % SUBKEY_SLOTS), slot;
-	if (!k)
+	int k = key_slot(kr, d, version);
+	unsigned start = (unsigned)((id ^ (id >> 29) ^ (uint64_t)k) % SUBKEY_SLOTS), slot;
+	if (k < 0) {
+		if (version != CRYPTO_CURRENT && keyring_has(kr, d))
+			return msg_fail(m, STATUS_CRYPTO,
+					"This session does not hold version %d of the %s key.",
+					version, crypto_domain_name(d));
 		return msg_fail(m, STATUS_DENIED,
 				"Your account does not hold the %s key needed for this.",
 				crypto_domain_name(d));
+	}
 	for (unsigned i = 0; i < SUBKEY_SLOTS; i++) {
 		slot = (start + i) % SUBKEY_SLOTS;
-		if (kr->slots[slot].domain == (int)d && kr->slots[slot].id == id) {
-			*out = kr->mem + (size_t)(DOMAIN_COUNT + slot) * CRYPTO_KEY_LEN;
+		if (kr->slots[slot].key == k && kr->slots[slot].id == id) {
+			*out = SUBKEY_AT(kr, slot);
 			return STATUS_OK;
 		}
-		if (kr->slots[slot].domain == -1)
+		if (kr->slots[slot].key == -1)
 			break;
 	}
 	/* Not cached: take the first free slot from start, or evict start. */
 	slot = start;
 	for (unsigned i = 0; i < SUBKEY_SLOTS; i++)
-		if (kr->slots[(start + i) % SUBKEY_SLOTS].domain == -1) {
+		if (kr->slots[(start + i) % SUBKEY_SLOTS].key == -1) {
 			slot = (start + i) % SUBKEY_SLOTS;
 			break;
 		}
-	if (crypto_kdf_derive_from_key(kr->mem + (size_t)(DOMAIN_COUNT + slot) * CRYPTO_KEY_LEN,
-				       CRYPTO_KEY_LEN, id, KDF_CONTEXT, k) != 0)
+	if (crypto_kdf_derive_from_key(SUBKEY_AT(kr, slot), CRYPTO_KEY_LEN, id, KDF_CONTEXT,
+				       KEY_AT(kr, k)) != 0)
 		return msg_fail(m, STATUS_CRYPTO, "Could not derive a key.");
-	kr->slots[slot].domain = (int)d;
+	kr->slots[slot].key = k;
 	kr->slots[slot].id = id;
-	*out = kr->mem + (size_t)(DOMAIN_COUNT + slot) * CRYPTO_KEY_LEN;
+	*out = SUBKEY_AT(kr, slot);
 	return STATUS_OK;
 }
 
@@ -520,7 +660,8 @@ static status_t field_encrypt(const keyring_t *kr, domain_t d, const crypto_bind
 	*out_len = 0;
 	if (aad_len < 0)
 		return msg_fail(m, STATUS_CRYPTO, "A value's binding is malformed; not encrypted.");
-	if ((ret = subkey(kr, d, column_subkey_id(b->table, b->column, 0), &key, m)) != STATUS_OK)
+	if ((ret = subkey(kr, d, CRYPTO_CURRENT, column_subkey_id(b->table, b->column, 0), &key,
+			  m)) != STATUS_OK)
 		return ret;
 	if (pad) {
 		cap = plain_len + FIELD_PAD + 1;
@@ -586,12 +727,13 @@ static status_t field_decrypt(const keyring_t *kr, domain_t d, const crypto_bind
 				"The stored %s.%s of record %.8s is damaged or of an older form.",
 				b->table, b->column, row);
 	version = blob[1];
-	/* The ring holds the newest version: a blob claiming version 0 or a
-	 * newer one was altered. An older version is a real, rotated key. */
+	/* The ring holds the newest version (and, while a key is rotated, the
+	 * one before): a blob claiming version 0 or a newer one was altered.
+	 * An older version not held is a real, rotated key. */
 	if (keyring_has(kr, d) && (version == 0 || version > keyring_version(kr, d)))
 		return msg_fail(m, STATUS_INTEGRITY, "The stored %s.%s of record %.8s is damaged.",
 				b->table, b->column, row);
-	if (version != keyring_version(kr, d) && keyring_has(kr, d))
+	if (keyring_has(kr, d) && !keyring_has_version(kr, d, version))
 		return msg_fail(m, STATUS_CRYPTO,
 				"Record %.8s was encrypted with %s key version %d, which this "
 				"session does not hold.",
@@ -599,7 +741,8 @@ static status_t field_decrypt(const keyring_t *kr, domain_t d, const crypto_bind
 	aad_len = field_aad(aad, sizeof aad, format, b, version);
 	if (aad_len < 0)
 		return msg_fail(m, STATUS_CRYPTO, "A value's binding is malformed; not decrypted.");
-	if ((ret = subkey(kr, d, column_subkey_id(b->table, b->column, 0), &key, m)) != STATUS_OK)
+	if ((ret = subkey(kr, d, version, column_subkey_id(b->table, b->column, 0), &key, m)) !=
+	    STATUS_OK)
 		return ret;
 	if (!(plain = malloc(blob_len + 1)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory decrypting.");
@@ -679,9 +822,9 @@ void crypto_free_plain(char *p, size_t len)
 	free(p);
 }
 
-status_t crypto_blind_token(const keyring_t *kr, domain_t d, const char *table,
-			    const char *column, const char *value, size_t token_len,
-			    unsigned char *token, msg_t *m)
+status_t crypto_blind_token_at(const keyring_t *kr, domain_t d, int version, const char *table,
+			       const char *column, const char *value, size_t token_len,
+			       unsigned char *token, msg_t *m)
 {
 	status_t ret;
 	const unsigned char *key = NULL;
@@ -689,20 +832,20 @@ status_t crypto_blind_token(const keyring_t *kr, domain_t d, const char *table,
 	keyring_t *wkr = (keyring_t *)(uintptr_t)kr; /* the state cache is not observable */
 	uint64_t id = column_subkey_id(table, column, 1);
 	crypto_generichash_state st;
-	int slot = -1;
+	int slot = -1, k = key_slot(kr, d, version);
 	if (token_len < 4 || token_len > CRYPTO_TOKEN_MAX)
 		return msg_fail(m, STATUS_CRYPTO, "Blind index length out of range.");
-	for (int i = 0; i < HASH_SLOTS; i++)
-		if (kr->state_of[i].domain == (int)d && kr->state_of[i].id == id)
+	for (int i = 0; k >= 0 && i < HASH_SLOTS; i++)
+		if (kr->state_of[i].key == k && kr->state_of[i].id == id)
 			slot = i;
 	if (slot < 0) {
-		if ((ret = subkey(kr, d, id, &key, m)) != STATUS_OK)
+		if ((ret = subkey(kr, d, version, id, &key, m)) != STATUS_OK)
 			return ret;
-		slot = (int)(id % HASH_SLOTS);
+		slot = (int)((id ^ (uint64_t)k) % HASH_SLOTS);
 		/* BLAKE2b keyed, 16-byte output (its minimum), cut to token_len. */
 		if (crypto_generichash_init(&wkr->states[slot], key, CRYPTO_KEY_LEN, sizeof full) != 0)
 			return msg_fail(m, STATUS_CRYPTO, "Could not compute an index token.");
-		wkr->state_of[slot].domain = (int)d;
+		wkr->state_of[slot].key = k;
 		wkr->state_of[slot].id = id;
 	}
 	memcpy(&st, &kr->states[slot], sizeof st);
@@ -717,11 +860,19 @@ status_t crypto_blind_token(const keyring_t *kr, domain_t d, const char *table,
 	return STATUS_OK;
 }
 
-status_t crypto_audit_mac(const keyring_t *kr, const unsigned char *data, size_t len,
-			  unsigned char mac[32], msg_t *m)
+status_t crypto_blind_token(const keyring_t *kr, domain_t d, const char *table,
+			    const char *column, const char *value, size_t token_len,
+			    unsigned char *token, msg_t *m)
+{
+	return crypto_blind_token_at(kr, d, CRYPTO_CURRENT, table, column, value, token_len, token,
+				     m);
+}
+
+status_t crypto_audit_mac(const keyring_t *kr, int version, const unsigned char *data,
+			  size_t len, unsigned char mac[32], msg_t *m)
 {
 	const unsigned char *key = NULL;
-	status_t ret = subkey(kr, DOMAIN_AUDIT, AUDIT_SUBKEY_ID, &key, m);
+	status_t ret = subkey(kr, DOMAIN_AUDIT, version, AUDIT_SUBKEY_ID, &key, m);
 	if (ret != STATUS_OK)
 		return ret;
 	if (crypto_generichash(mac, 32, data, len, key, CRYPTO_KEY_LEN) != 0)
@@ -737,11 +888,90 @@ status_t crypto_audit_keyed_mac(const keyring_t *kr, crypto_mac_purpose_t purpos
 	status_t ret;
 	if (purpose != CRYPTO_MAC_POLICY && purpose != CRYPTO_MAC_USERS)
 		return msg_fail(m, STATUS_CRYPTO, "Unknown MAC purpose.");
-	if ((ret = subkey(kr, DOMAIN_AUDIT, (uint64_t)purpose, &key, m)) != STATUS_OK)
+	if ((ret = subkey(kr, DOMAIN_AUDIT, CRYPTO_CURRENT, (uint64_t)purpose, &key, m)) !=
+	    STATUS_OK)
 		return ret;
 	if (crypto_generichash(mac, 32, data, len, key, CRYPTO_KEY_LEN) != 0)
 		return msg_fail(m, STATUS_CRYPTO, "Could not compute a MAC.");
 	return STATUS_OK;
+}
+
+/* ---- keys kept under other keys ------------------------------------------ */
+
+status_t crypto_wrap_under(const keyring_t *kr, domain_t d, int version, const char *holder,
+			   const char *what, int wversion, const unsigned char *key,
+			   unsigned char *out, msg_t *m)
+{
+	const unsigned char *kek = NULL;
+	status_t ret = subkey(kr, d, version, WRAP_SUBKEY_ID, &kek, m);
+	if (ret != STATUS_OK)
+		return ret;
+	return crypto_wrap(kek, holder, what, wversion, key, out, m);
+}
+
+status_t crypto_unwrap_under(const keyring_t *kr, domain_t d, int version, const char *holder,
+			     const char *what, int wversion, const unsigned char *blob,
+			     size_t blob_len, unsigned char *key, msg_t *m)
+{
+	const unsigned char *kek = NULL;
+	status_t ret = subkey(kr, d, version, WRAP_SUBKEY_ID, &kek, m);
+	if (ret != STATUS_OK)
+		return ret;
+	return crypto_unwrap(kek, holder, what, wversion, blob, blob_len, key, m);
+}
+
+status_t crypto_key_tag(const keyring_t *kr, domain_t d, int version, const unsigned char *data,
+			size_t len, unsigned char mac[32], msg_t *m)
+{
+	const unsigned char *key = NULL;
+	status_t ret = subkey(kr, d, version, TAG_SUBKEY_ID, &key, m);
+	if (ret != STATUS_OK)
+		return ret;
+	if (crypto_generichash(mac, 32, data, len, key, CRYPTO_KEY_LEN) != 0)
+		return msg_fail(m, STATUS_CRYPTO, "Could not compute a MAC.");
+	return STATUS_OK;
+}
+
+/* The recovery key's X25519 pair, derived from it: anyone may seal a key
+ * to the public half; only the recovery key opens it. */
+static status_t recovery_pair(const unsigned char *rk, unsigned char pk[32], unsigned char *sk,
+			      msg_t *m)
+{
+	unsigned char *seed = sodium_malloc(CRYPTO_KEY_LEN);
+	status_t ret = STATUS_OK;
+	if (!seed)
+		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+	if (crypto_kdf_derive_from_key(seed, CRYPTO_KEY_LEN, RECOVERY_BOX_ID, KDF_CONTEXT, rk) !=
+		    0 ||
+	    crypto_box_seed_keypair(pk, sk, seed) != 0)
+		ret = msg_fail(m, STATUS_CRYPTO, "Could not derive the recovery key pair.");
+	sodium_free(seed);
+	return ret;
+}
+
+status_t crypto_recovery_public(const unsigned char *rk, unsigned char pk[32], msg_t *m)
+{
+	unsigned char *sk = sodium_malloc(crypto_box_SECRETKEYBYTES);
+	status_t ret;
+	if (!sk)
+		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+	ret = recovery_pair(rk, pk, sk, m);
+	sodium_free(sk);
+	return ret;
+}
+
+status_t crypto_recovery_unseal(const unsigned char *rk, const unsigned char *sealed, size_t len,
+				unsigned char *key, msg_t *m)
+{
+	unsigned char pk[32], *sk = sodium_malloc(crypto_box_SECRETKEYBYTES);
+	status_t ret;
+	if (!sk)
+		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
+	if ((ret = recovery_pair(rk, pk, sk, m)) == STATUS_OK &&
+	    (len != CRYPTO_SEALED_LEN || crypto_box_seal_open(key, sealed, len, pk, sk) != 0))
+		ret = msg_fail(m, STATUS_AUTH, "A key sealed to the recovery key could not be opened.");
+	sodium_free(sk);
+	return ret;
 }
 
 void crypto_random_id(char out[CRYPTO_ID_HEX + 1])
@@ -820,11 +1050,11 @@ void crypto_secure_text_free(char *p)
 
 #define SEAL_SUBKEY_ID 2
 
-static status_t seal_keypair(const keyring_t *kr, domain_t d, unsigned char pk[32],
+static status_t seal_keypair(const keyring_t *kr, domain_t d, int version, unsigned char pk[32],
 			     unsigned char *sk, msg_t *m)
 {
 	const unsigned char *seed = NULL;
-	status_t ret = subkey(kr, d, SEAL_SUBKEY_ID, &seed, m);
+	status_t ret = subkey(kr, d, version, SEAL_SUBKEY_ID, &seed, m);
 	if (ret != STATUS_OK)
 		return ret;
 	if (crypto_box_seed_keypair(pk, sk, seed) != 0)
@@ -832,15 +1062,24 @@ static status_t seal_keypair(const keyring_t *kr, domain_t d, unsigned char pk[3
 	return STATUS_OK;
 }
 
-status_t crypto_seal_public(const keyring_t *kr, domain_t d, unsigned char pk[32], msg_t *m)
+status_t crypto_seal_public_at(const keyring_t *kr, domain_t d, int version, unsigned char pk[32],
+			       int *key_version, msg_t *m)
 {
 	unsigned char *sk = sodium_malloc(crypto_box_SECRETKEYBYTES);
+	int k = key_slot(kr, d, version);
 	status_t ret;
 	if (!sk)
 		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
-	ret = seal_keypair(kr, d, pk, sk, m);
+	ret = seal_keypair(kr, d, version, pk, sk, m);
+	if (ret == STATUS_OK && key_version)
+		*key_version = kr->keys[k].version;
 	sodium_free(sk);
 	return ret;
+}
+
+status_t crypto_seal_public(const keyring_t *kr, domain_t d, unsigned char pk[32], msg_t *m)
+{
+	return crypto_seal_public_at(kr, d, CRYPTO_CURRENT, pk, NULL, m);
 }
 
 /* What a sealed box holds before the text: v2 "row|patient|encounter|",
@@ -857,15 +1096,16 @@ static size_t seal_prefix(const crypto_bind_t *b, int v2, char *buf, size_t size
 	return o;
 }
 
-status_t crypto_seal_text(const unsigned char pk[32], const crypto_bind_t *b, const char *text,
-			  unsigned char **out, size_t *out_len, msg_t *m)
+status_t crypto_seal_text_version(const unsigned char pk[32], int version, const crypto_bind_t *b,
+				  const char *text, unsigned char **out, size_t *out_len, msg_t *m)
 {
 	char pre[160];
 	size_t idl = seal_prefix(b, 1, pre, sizeof pre), tl = strlen(text), plen, padded, cap;
+	size_t head = version > 0 ? 2 : 1;
 	unsigned char *plain, *blob;
 	*out = NULL;
 	*out_len = 0;
-	if (!idl)
+	if (!idl || version < 0 || version > 255)
 		return msg_fail(m, STATUS_CRYPTO, "A value's binding is malformed; not sealed.");
 	plen = idl + tl;
 	cap = plen + FIELD_PAD + 1;
@@ -874,13 +1114,18 @@ status_t crypto_seal_text(const unsigned char pk[32], const crypto_bind_t *b, co
 	memcpy(plain, pre, idl);
 	memcpy(plain + idl, text, tl);
 	if (sodium_pad(&padded, plain, plen, FIELD_PAD, cap) != 0 ||
-	    !(blob = malloc(1 + padded + crypto_box_SEALBYTES))) {
+	    !(blob = malloc(head + padded + crypto_box_SEALBYTES))) {
 		sodium_memzero(plain, cap);
 		free(plain);
 		return msg_fail(m, STATUS_NOMEM, "Out of memory encrypting.");
 	}
-	blob[0] = SEAL_FORMAT_V2;
-	if (crypto_box_seal(blob + 1, plain, padded, pk) != 0) {
+	/* Format 7 names the version of the key the box was sealed to (so a
+	 * rotation can count what is left under an older one); format 6 is
+	 * what a database without a published version writes. */
+	blob[0] = version > 0 ? SEAL_FORMAT_V3 : SEAL_FORMAT_V2;
+	if (version > 0)
+		blob[1] = (unsigned char)version;
+	if (crypto_box_seal(blob + head, plain, padded, pk) != 0) {
 		sodium_memzero(plain, cap);
 		free(plain);
 		free(blob);
@@ -889,39 +1134,46 @@ status_t crypto_seal_text(const unsigned char pk[32], const crypto_bind_t *b, co
 	sodium_memzero(plain, cap);
 	free(plain);
 	*out = blob;
-	*out_len = 1 + padded + crypto_box_SEALBYTES;
+	*out_len = head + padded + crypto_box_SEALBYTES;
 	return STATUS_OK;
 }
 
-status_t crypto_unseal_text(const keyring_t *kr, domain_t d, const crypto_bind_t *b,
-			    unsigned flags, const unsigned char *blob, size_t blob_len, char **out,
+status_t crypto_seal_text(const unsigned char pk[32], const crypto_bind_t *b, const char *text,
+			  unsigned char **out, size_t *out_len, msg_t *m)
+{
+	return crypto_seal_text_version(pk, 0, b, text, out, out_len, m);
+}
+
+int crypto_sealed_version(const unsigned char *blob, size_t len)
+{
+	return len > 1 && blob[0] == SEAL_FORMAT_V3 ? blob[1] : 0;
+}
+
+int crypto_blob_version(const unsigned char *blob, size_t len)
+{
+	return len > 1 ? blob[1] : 0;
+}
+
+/* Open a sealed box with version `version` of d's key; STATUS_INTEGRITY
+ * when it does not open or is not bound to b. */
+static status_t unseal_with(const keyring_t *kr, domain_t d, int version, const unsigned char *box,
+			    size_t box_len, const char *pre, size_t idl, const char *row, char **out,
 			    size_t *out_len, msg_t *m)
 {
 	unsigned char pk[32], *sk = NULL;
-	char *plain = NULL, pre[160];
-	size_t plen = 0, unpadded, idl;
-	const char *row = b->row_id ? b->row_id : "";
-	int v2 = blob_len && blob[0] == SEAL_FORMAT_V2;
+	char *plain = NULL;
+	size_t plen = 0, unpadded;
 	status_t ret;
-	*out = NULL;
-	if (out_len)
-		*out_len = 0;
-	if (blob_len < 1 + crypto_box_SEALBYTES ||
-	    !(v2 || (blob[0] == SEAL_FORMAT && (flags & CRYPTO_OPEN_LEGACY))))
-		return msg_fail(m, STATUS_INTEGRITY,
-				"A sealed value of record %.8s is damaged or of an older form.", row);
-	if (!(idl = seal_prefix(b, v2, pre, sizeof pre)))
-		return msg_fail(m, STATUS_CRYPTO, "A value's binding is malformed; not opened.");
 	if (!(sk = sodium_malloc(crypto_box_SECRETKEYBYTES)))
 		return msg_fail(m, STATUS_NOMEM, "Out of protected memory for keys.");
-	if ((ret = seal_keypair(kr, d, pk, sk, m)) != STATUS_OK)
+	if ((ret = seal_keypair(kr, d, version, pk, sk, m)) != STATUS_OK)
 		goto cleanup;
-	plen = blob_len - 1 - crypto_box_SEALBYTES;
+	plen = box_len - crypto_box_SEALBYTES;
 	if (!(plain = malloc(plen + 1))) {
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory decrypting.");
 		goto cleanup;
 	}
-	if (crypto_box_seal_open((unsigned char *)plain, blob + 1, blob_len - 1, pk, sk) != 0 ||
+	if (crypto_box_seal_open((unsigned char *)plain, box, box_len, pk, sk) != 0 ||
 	    sodium_unpad(&unpadded, (unsigned char *)plain, plen, FIELD_PAD) != 0 ||
 	    unpadded < idl || memcmp(plain, pre, idl) != 0) {
 		ret = msg_fail(m, STATUS_INTEGRITY,
@@ -945,18 +1197,66 @@ cleanup:
 	return ret;
 }
 
+status_t crypto_unseal_text(const keyring_t *kr, domain_t d, const crypto_bind_t *b,
+			    unsigned flags, const unsigned char *blob, size_t blob_len, char **out,
+			    size_t *out_len, msg_t *m)
+{
+	char pre[160];
+	size_t idl;
+	const char *row = b->row_id ? b->row_id : "";
+	int v3 = blob_len > 1 && blob[0] == SEAL_FORMAT_V3;
+	int v2 = v3 || (blob_len && blob[0] == SEAL_FORMAT_V2);
+	size_t head = v3 ? 2 : 1;
+	int versions[8], n;
+	status_t ret = STATUS_INTEGRITY;
+	*out = NULL;
+	if (out_len)
+		*out_len = 0;
+	if (blob_len < head + crypto_box_SEALBYTES ||
+	    !(v2 || (blob[0] == SEAL_FORMAT && (flags & CRYPTO_OPEN_LEGACY))))
+		return msg_fail(m, STATUS_INTEGRITY,
+				"A sealed value of record %.8s is damaged or of an older form.", row);
+	if (!(idl = seal_prefix(b, v2, pre, sizeof pre)))
+		return msg_fail(m, STATUS_CRYPTO, "A value's binding is malformed; not opened.");
+	if (!keyring_has(kr, d))
+		return msg_fail(m, STATUS_DENIED,
+				"Your account does not hold the %s key needed for this.",
+				crypto_domain_name(d));
+	if (v3) {
+		int version = blob[1];
+		if (version == 0 || version > keyring_version(kr, d))
+			return msg_fail(m, STATUS_INTEGRITY,
+					"A sealed value of record %.8s is damaged.", row);
+		if (!keyring_has_version(kr, d, version))
+			return msg_fail(m, STATUS_CRYPTO,
+					"Record %.8s was sealed to %s key version %d, which this "
+					"session does not hold.",
+					row, crypto_domain_name(d), version);
+		return unseal_with(kr, d, version, blob + head, blob_len - head, pre, idl, row, out,
+				   out_len, m);
+	}
+	/* A box that does not say which version it was sealed to: each key
+	 * held, newest first. */
+	n = keyring_versions(kr, d, versions, 8);
+	for (int i = 0; i < n && ret == STATUS_INTEGRITY; i++)
+		ret = unseal_with(kr, d, versions[i], blob + head, blob_len - head, pre, idl, row, out,
+				  out_len, m);
+	return ret;
+}
+
 /* ---- row and chart MACs ------------------------------------------------ */
 
-status_t crypto_integrity_mac(const keyring_t *kr, const void *data, size_t len,
+status_t crypto_integrity_mac(const keyring_t *kr, int version, const void *data, size_t len,
 			      unsigned char mac[CRYPTO_IMAC_LEN], int *key_version, msg_t *m)
 {
 	const unsigned char *key = NULL;
-	status_t ret = subkey(kr, DOMAIN_DEMO, INTEGRITY_SUBKEY_ID, &key, m);
+	int k = key_slot(kr, DOMAIN_DEMO, version);
+	status_t ret = subkey(kr, DOMAIN_DEMO, version, INTEGRITY_SUBKEY_ID, &key, m);
 	if (ret != STATUS_OK)
 		return ret;
 	if (crypto_generichash(mac, CRYPTO_IMAC_LEN, data, len, key, CRYPTO_KEY_LEN) != 0)
 		return msg_fail(m, STATUS_CRYPTO, "Could not compute an integrity check.");
 	if (key_version)
-		*key_version = keyring_version(kr, DOMAIN_DEMO);
+		*key_version = kr->keys[k].version;
 	return STATUS_OK;
 }

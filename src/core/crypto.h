@@ -36,6 +36,18 @@ typedef enum {
 #define DOMAIN_BIT(d) (1u << (d))
 #define DOMAIN_ALL ((1u << DOMAIN_COUNT) - 1)
 
+/* The blind-index key: not a domain of its own (no account holds a wrap
+ * of it, no role needs it by name) but a random key kept wrapped under the
+ * demo key (crypto_wrap_under), so that whoever holds the demo key holds
+ * it, and it can be rotated without re-encrypting anything. A keyring
+ * holds it beside the domains; crypto_domain_name() calls it "index".
+ * Version 0 is the demo key itself: a database from before the index key
+ * derived its tokens from the demo key (core/keys.h). */
+#define DOMAIN_INDEX ((domain_t)(DOMAIN_COUNT + 1))
+
+/* "The newest version held", where a function takes a key version. */
+#define CRYPTO_CURRENT (-1)
+
 const char *crypto_domain_name(domain_t d);
 /* Returns DOMAIN_COUNT for an unknown name. */
 domain_t crypto_domain_from_name(const char *name);
@@ -53,7 +65,9 @@ typedef struct secret {
 status_t secret_new(secret_t *s, int random, msg_t *m);
 void secret_free(secret_t *s);
 
-/* The domain keys a session holds (current versions). Opaque. */
+/* The domain keys a session holds: the newest version of each (what new
+ * values are written with) and, while a key is being rotated or kept to
+ * verify, older ones (what older values are read with). Opaque. */
 typedef struct keyring keyring_t;
 
 keyring_t *keyring_new(void);
@@ -61,21 +75,31 @@ keyring_t *keyring_new(void);
 void keyring_free(keyring_t *kr);
 /* Wipe every key but keep the ring (idle lock). */
 void keyring_wipe(keyring_t *kr);
+/* Any version of d held? The newest version held (0 if none). */
 int keyring_has(const keyring_t *kr, domain_t d);
 int keyring_version(const keyring_t *kr, domain_t d);
-/* Bitmask of DOMAIN_BIT()s held. */
+int keyring_has_version(const keyring_t *kr, domain_t d, int version);
+/* The versions of d held, newest first, at most max; returns how many. */
+int keyring_versions(const keyring_t *kr, domain_t d, int *out, int max);
+/* Bitmask of DOMAIN_BIT()s held (the index key is not among them). */
 unsigned keyring_domains(const keyring_t *kr);
-/* Put a copy of key into the ring (replaces an older one). */
+/* Put a copy of key into the ring as version `version` of d (replacing
+ * that version if held); the newest version held is the current one. */
 status_t keyring_set(keyring_t *kr, domain_t d, int version, const unsigned char *key,
 		     msg_t *m);
-/* A new ring holding copies of kr's keys of the given DOMAIN_BIT()s
- * (STATUS_DENIED if kr lacks one), for another thread: a ring caches
- * derived keys as it is used, so two threads must not share one. The
- * caller frees it with keyring_free. */
+/* Wipe one version out of the ring (nothing if not held). */
+void keyring_drop(keyring_t *kr, domain_t d, int version);
+/* A new ring holding copies of kr's keys of the given DOMAIN_BIT()s,
+ * every version (the index key with the demo key; STATUS_DENIED if kr
+ * lacks one), for another thread: a ring caches derived keys as it is
+ * used, so two threads must not share one. The caller frees it with
+ * keyring_free. */
 status_t keyring_copy(const keyring_t *kr, unsigned domains, keyring_t **out, msg_t *m);
 
-/* Borrow a held key (NULL if not held). Never copy it out of guarded memory. */
+/* Borrow a held key, the newest or a given version (NULL if not held).
+ * Never copy it out of guarded memory. */
 const unsigned char *keyring_key(const keyring_t *kr, domain_t d);
+const unsigned char *keyring_key_at(const keyring_t *kr, domain_t d, int version);
 
 /* Argon2id KEK from a password. kek must come from secret_new. */
 status_t crypto_kek_derive(secret_t *kek, const char *password, const unsigned char *salt,
@@ -138,6 +162,10 @@ status_t crypto_field_open(const keyring_t *kr, domain_t d, const crypto_bind_t 
 
 /* Non-zero if blob is of the format-1 kind (field or sealed box). */
 int crypto_blob_is_legacy(const unsigned char *blob, size_t len);
+/* The key version a field blob was written with (its second byte; 0 if
+ * too short), and the one a sealed box names (0: format 6 names none). */
+int crypto_blob_version(const unsigned char *blob, size_t len);
+int crypto_sealed_version(const unsigned char *blob, size_t len);
 
 /* Format 1, bound to table|column|row only: the audit trail's details
  * (bound to their sequence number) and the migration of old databases. */
@@ -162,6 +190,16 @@ void crypto_free_plain(char *p, size_t len);
  * is what says a key holder wrote it. */
 #define CRYPTO_SEAL_PK_LEN 32
 status_t crypto_seal_public(const keyring_t *kr, domain_t d, unsigned char pk[32], msg_t *m);
+/* The public half of a given version (CRYPTO_CURRENT: the newest held;
+ * *key_version, may be NULL, gets which). */
+status_t crypto_seal_public_at(const keyring_t *kr, domain_t d, int version, unsigned char pk[32],
+			       int *key_version, msg_t *m);
+/* Seal to pk, which is the public half of key version `version` (format
+ * 7, the version in the box's header); version 0 when it is not known
+ * (format 6: opening tries every version held). crypto_seal_text is
+ * version 0. */
+status_t crypto_seal_text_version(const unsigned char pk[32], int version, const crypto_bind_t *b,
+				  const char *text, unsigned char **out, size_t *out_len, msg_t *m);
 status_t crypto_seal_text(const unsigned char pk[32], const crypto_bind_t *b, const char *text,
 			  unsigned char **out, size_t *out_len, msg_t *m);
 status_t crypto_unseal_text(const keyring_t *kr, domain_t d, const crypto_bind_t *b,
@@ -170,12 +208,13 @@ status_t crypto_unseal_text(const keyring_t *kr, domain_t d, const crypto_bind_t
 
 /* Keyed BLAKE2b-256 of data under the integrity subkey of the demo key
  * (every role that reads or writes charts holds demo; the front desk
- * writes encounters without the clin key). Used for row MACs and chart
- * heads (core/integrity.h); callers put a distinct label first in data.
+ * writes encounters without the clin key), version `version`
+ * (CRYPTO_CURRENT: the newest held). Used for row MACs and chart heads
+ * (core/integrity.h); callers put a distinct label first in data.
  * *key_version (may be NULL) gets the demo key version used.
- * STATUS_DENIED without the demo key. */
+ * STATUS_DENIED without the demo key, STATUS_CRYPTO without that version. */
 #define CRYPTO_IMAC_LEN 32
-status_t crypto_integrity_mac(const keyring_t *kr, const void *data, size_t len,
+status_t crypto_integrity_mac(const keyring_t *kr, int version, const void *data, size_t len,
 			      unsigned char mac[CRYPTO_IMAC_LEN], int *key_version, msg_t *m);
 
 /* Keyed-hash token of an already normalised value for table.column (blind
@@ -184,10 +223,15 @@ status_t crypto_integrity_mac(const keyring_t *kr, const void *data, size_t len,
 status_t crypto_blind_token(const keyring_t *kr, domain_t d, const char *table,
 			    const char *column, const char *value, size_t token_len,
 			    unsigned char *token, msg_t *m);
+/* The same with a given version of the key (CRYPTO_CURRENT: the newest). */
+status_t crypto_blind_token_at(const keyring_t *kr, domain_t d, int version, const char *table,
+			       const char *column, const char *value, size_t token_len,
+			       unsigned char *token, msg_t *m);
 
-/* Keyed BLAKE2b-256 MAC with the audit key's chain subkey. */
-status_t crypto_audit_mac(const keyring_t *kr, const unsigned char *data, size_t len,
-			  unsigned char mac[32], msg_t *m);
+/* Keyed BLAKE2b-256 MAC with the chain subkey of audit key version
+ * `version` (CRYPTO_CURRENT: the newest held). */
+status_t crypto_audit_mac(const keyring_t *kr, int version, const unsigned char *data,
+			  size_t len, unsigned char mac[32], msg_t *m);
 
 /* Keyed BLAKE2b-256 MACs under other subkeys of the audit key, one per
  * purpose: records every signed-on role must be able to check before it
@@ -199,6 +243,30 @@ typedef enum {
 status_t crypto_audit_keyed_mac(const keyring_t *kr, crypto_mac_purpose_t purpose,
 				const unsigned char *data, size_t len, unsigned char mac[32],
 				msg_t *m);
+
+/* A key kept under another key rather than under a holder's KEK: the
+ * blind-index key under the demo key, retired audit keys (kept to verify
+ * older entries) under the current audit key. crypto_wrap with a subkey
+ * of version `version` of d as the KEK. */
+status_t crypto_wrap_under(const keyring_t *kr, domain_t d, int version, const char *holder,
+			   const char *what, int wversion, const unsigned char *key,
+			   unsigned char *out, msg_t *m);
+status_t crypto_unwrap_under(const keyring_t *kr, domain_t d, int version, const char *holder,
+			     const char *what, int wversion, const unsigned char *blob,
+			     size_t blob_len, unsigned char *key, msg_t *m);
+
+/* Keyed BLAKE2b-256 of data under a subkey of version `version` of d: who
+ * holds that key vouches for data (the recovery key's public half). */
+status_t crypto_key_tag(const keyring_t *kr, domain_t d, int version, const unsigned char *data,
+			size_t len, unsigned char mac[32], msg_t *m);
+
+/* The recovery key's X25519 public half (derived from it): a key
+ * rotation seals each new key version to it without knowing the recovery
+ * key; crypto_recovery_unseal opens such a box with the recovery key
+ * (STATUS_AUTH if it does not). */
+status_t crypto_recovery_public(const unsigned char *rk, unsigned char pk[32], msg_t *m);
+status_t crypto_recovery_unseal(const unsigned char *rk, const unsigned char *sealed, size_t len,
+				unsigned char *key, msg_t *m);
 
 /* Random 128-bit id as 32 lowercase hex characters + NUL. */
 void crypto_random_id(char out[CRYPTO_ID_HEX + 1]);

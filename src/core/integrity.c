@@ -95,11 +95,13 @@ static void put_blob(enc_t *e, db_blob_t b)
 		put(e, 'B', b.p, b.n);
 }
 
-/* The MAC of what e holds, stored form into out; frees e. */
-static status_t seal_enc(session_t *s, enc_t *e, unsigned char *out, msg_t *m)
+/* The MAC of what e holds under demo key version `version` (0: the
+ * newest held), stored form into out; frees e. */
+static status_t seal_enc(session_t *s, int version, enc_t *e, unsigned char *out, msg_t *m)
 {
 	status_t ret;
-	int version = keyring_version(s->kr, DOMAIN_DEMO);
+	if (version <= 0)
+		version = keyring_version(s->kr, DOMAIN_DEMO);
 	if (!keyring_has(s->kr, DOMAIN_DEMO)) {
 		free(e->p);
 		return msg_fail(m, STATUS_DENIED,
@@ -113,9 +115,21 @@ static status_t seal_enc(session_t *s, enc_t *e, unsigned char *out, msg_t *m)
 	}
 	out[0] = MAC_FORMAT;
 	out[1] = (unsigned char)version;
-	ret = crypto_integrity_mac(s->kr, e->p, e->len, out + 2, NULL, m);
+	ret = crypto_integrity_mac(s->kr, version, e->p, e->len, out + 2, NULL, m);
 	free(e->p);
 	return ret;
+}
+
+/* The demo key version a stored MAC was made with, when this session
+ * holds it (a check recomputes with it: while the key is rotated, rows
+ * under either version verify); 0 (the newest) otherwise, and the check
+ * then says which version is missing. */
+static int stored_version(session_t *s, const unsigned char *stored, size_t len)
+{
+	if (stored && len == INTEGRITY_MAC_LEN && stored[0] == MAC_FORMAT && stored[1] &&
+	    keyring_has_version(s->kr, DOMAIN_DEMO, stored[1]))
+		return stored[1];
+	return 0;
 }
 
 /* Every row MAC starts the same way: what it is, where it lives, whose
@@ -245,7 +259,7 @@ static status_t head_mac(session_t *s, const chart_t *ch, const unsigned char *r
 	put_blob(&e, ident);
 	put_blob(&e, details);
 	put(&e, 'B', list.p, list.n);
-	return seal_enc(s, &e, out, m);
+	return seal_enc(s, ch->mac_version, &e, out, m);
 }
 
 static void head_text(const unsigned char *mac, int64_t seq, char out[INTEGRITY_HEAD_TEXT])
@@ -369,24 +383,29 @@ status_t chart_load(session_t *s, int64_t prow, chart_t *ch, msg_t *m)
 		ret = integrity_fail(m, "chart_heads", prow, "was altered");
 		goto cleanup;
 	}
-	/* Sealed under a key version this session does not hold, unless the
-	 * head is not the one the trail recorded (edited bytes that only
-	 * look like another version). */
+	/* While the demo key is rotated, a head may still be under the older
+	 * version (core/rotate.h): it is checked with the version it names.
+	 * A version this session does not hold is a missing key, unless the
+	 * head is not the one the trail recorded (edited bytes that only look
+	 * like another version). */
 	head_text(h.mac, h.seq, expect);
-	if (h.mac[1] != keyring_version(s->kr, DOMAIN_DEMO) && strcmp(expect, recorded) != 0) {
+	if (!keyring_has_version(s->kr, DOMAIN_DEMO, h.mac[1]) && strcmp(expect, recorded) != 0) {
 		ret = integrity_fail(m, "chart_heads", prow,
 				     "differs from the last change recorded in the audit trail: "
 				     "the chart was rolled back or replayed");
 		goto cleanup;
 	}
-	if (h.mac[1] != keyring_version(s->kr, DOMAIN_DEMO)) {
+	if (!keyring_has_version(s->kr, DOMAIN_DEMO, h.mac[1])) {
 		ret = msg_fail(m, STATUS_CRYPTO,
 			       "Chart %" PRId64 " was sealed with demo key version %d, which this "
 			       "session does not hold.",
 			       prow, h.mac[1]);
 		goto cleanup;
 	}
-	if ((ret = head_mac(s, ch, h.rows, h.rows_len, h.seq, mac, m)) != STATUS_OK)
+	ch->mac_version = h.mac[1];
+	ret = head_mac(s, ch, h.rows, h.rows_len, h.seq, mac, m);
+	ch->mac_version = 0;
+	if (ret != STATUS_OK)
 		goto cleanup;
 	if (crypto_memcmp(mac, h.mac, INTEGRITY_MAC_LEN) != 0) {
 		ret = integrity_fail(m, "chart_heads", prow,
@@ -402,6 +421,7 @@ status_t chart_load(session_t *s, int64_t prow, chart_t *ch, msg_t *m)
 		goto cleanup;
 	}
 	ch->has_head = 1;
+	ch->head_version = h.mac[1];
 	ch->seq = h.seq;
 	ch->rows = h.rows;
 	ch->n = ch->cap = h.rows_len / INTEGRITY_ENTRY_LEN;
@@ -440,7 +460,7 @@ status_t rowmac_encounter(session_t *s, chart_t *ch, const db_encounter_t *e, un
 	put_text(&x, e->closed_by);
 	put_text(&x, e->created);
 	put_text(&x, e->created_by);
-	return seal_enc(s, &x, out, m);
+	return seal_enc(s, ch->mac_version, &x, out, m);
 }
 
 status_t rowmac_coding(session_t *s, chart_t *ch, int64_t erow, const char *coding_status,
@@ -466,7 +486,7 @@ status_t rowmac_coding(session_t *s, chart_t *ch, int64_t erow, const char *codi
 		put_int(&x, px[i].units);
 		put_text(&x, px[i].pointers);
 	}
-	return seal_enc(s, &x, out, m);
+	return seal_enc(s, ch->mac_version, &x, out, m);
 }
 
 status_t rowmac_vitals(session_t *s, chart_t *ch, const db_vitals_t *v, unsigned char *out,
@@ -487,7 +507,7 @@ status_t rowmac_vitals(session_t *s, chart_t *ch, const db_vitals_t *v, unsigned
 	put_opt_real(&x, v->weight_kg);
 	put_opt_real(&x, v->bmi);
 	put_text(&x, v->recorded_by);
-	return seal_enc(s, &x, out, m);
+	return seal_enc(s, ch->mac_version, &x, out, m);
 }
 
 static const char *const item_tables[] = {"allergies", "medications", "problems"};
@@ -509,7 +529,7 @@ status_t rowmac_item(session_t *s, chart_t *ch, const db_item_t *it, unsigned ch
 	put_text(&x, it->recorded_by);
 	put_text(&x, it->updated);
 	put_text(&x, it->updated_by);
-	return seal_enc(s, &x, out, m);
+	return seal_enc(s, ch->mac_version, &x, out, m);
 }
 
 status_t rowmac_nka(session_t *s, chart_t *ch, const db_nka_t *n, unsigned char *out, msg_t *m)
@@ -519,7 +539,7 @@ status_t rowmac_nka(session_t *s, chart_t *ch, const db_nka_t *n, unsigned char 
 	put_int(&x, n->nka);
 	put_text(&x, n->reviewed);
 	put_text(&x, n->reviewed_by);
-	return seal_enc(s, &x, out, m);
+	return seal_enc(s, ch->mac_version, &x, out, m);
 }
 
 status_t rowmac_note(session_t *s, chart_t *ch, const db_note_t *n, unsigned char *out, msg_t *m)
@@ -537,7 +557,7 @@ status_t rowmac_note(session_t *s, chart_t *ch, const db_note_t *n, unsigned cha
 	put_text(&x, n->signed_by);
 	put_text(&x, n->signed_at);
 	put_int(&x, n->version);
-	return seal_enc(s, &x, out, m);
+	return seal_enc(s, ch->mac_version, &x, out, m);
 }
 
 status_t rowmac_btg(session_t *s, chart_t *ch, const db_btg_t *b, unsigned char *out, msg_t *m)
@@ -550,7 +570,7 @@ status_t rowmac_btg(session_t *s, chart_t *ch, const db_btg_t *b, unsigned char 
 	put_int(&x, b->reviewed);
 	put_text(&x, b->reviewed_by);
 	put_text(&x, b->reviewed_at);
-	return seal_enc(s, &x, out, m);
+	return seal_enc(s, ch->mac_version, &x, out, m);
 }
 
 /* ---- checks ---------------------------------------------------------------- */
@@ -680,6 +700,7 @@ status_t chart_store(session_t *s, chart_t *ch, msg_t *m)
 		return ret;
 	ch->seq = h.seq;
 	ch->has_head = 1;
+	ch->head_version = h.mac[1];
 	head_text(h.mac, h.seq, ch->head_text);
 	return STATUS_OK;
 }
@@ -725,7 +746,10 @@ static int btg_one(const db_btg_t *b, void *arg)
 {
 	struct btg_ctx *c = arg;
 	unsigned char mac[INTEGRITY_MAC_LEN];
-	if ((c->ret = rowmac_btg(c->s, c->ch, b, mac, c->m)) == STATUS_OK)
+	c->ch->mac_version = stored_version(c->s, b->mac, b->mac_len);
+	c->ret = rowmac_btg(c->s, c->ch, b, mac, c->m);
+	c->ch->mac_version = 0;
+	if (c->ret == STATUS_OK)
 		c->ret = chart_check_row(c->s, c->ch, DB_CT_BTG, b->id, mac, b->mac, b->mac_len,
 					 b->toolong, c->m);
 	return c->ret != STATUS_OK;
@@ -750,7 +774,10 @@ status_t chart_verify_encounter(session_t *s, chart_t *ch, const db_encounter_t 
 	db_dx_t dx[CODING_ROWS_MAX];
 	db_px_t px[CODING_ROWS_MAX];
 	int ndx = 0, npx = 0;
-	status_t ret = rowmac_encounter(s, ch, e, mac, m);
+	status_t ret;
+	ch->mac_version = stored_version(s, e->mac.p, e->mac.n);
+	ret = rowmac_encounter(s, ch, e, mac, m);
+	ch->mac_version = 0;
 	if (ret == STATUS_OK)
 		ret = chart_check_row(s, ch, DB_CT_ENCOUNTERS, e->erow, mac, e->mac.p, e->mac.n,
 				      e->toolong, m);
@@ -766,8 +793,10 @@ status_t chart_verify_encounter(session_t *s, chart_t *ch, const db_encounter_t 
 				"Integrity check failed: the coding (encounter_dx, encounter_px) of "
 				"encounters record %" PRId64 " was altered (changed outside Chartroom).",
 				e->erow);
-	if ((ret = rowmac_coding(s, ch, e->erow, e->coding_status, dx, ndx, px, npx, mac, m)) !=
-	    STATUS_OK)
+	ch->mac_version = stored_version(s, e->coding_mac.p, e->coding_mac.n);
+	ret = rowmac_coding(s, ch, e->erow, e->coding_status, dx, ndx, px, npx, mac, m);
+	ch->mac_version = 0;
+	if (ret != STATUS_OK)
 		return ret;
 	ret = chart_check_row(s, ch, DB_CT_CODING, e->erow, mac, e->coding_mac.p, e->coding_mac.n,
 			      e->toolong, m);
@@ -783,7 +812,10 @@ status_t chart_verify_encounter(session_t *s, chart_t *ch, const db_encounter_t 
 status_t chart_verify_vitals(session_t *s, chart_t *ch, const db_vitals_t *v, msg_t *m)
 {
 	unsigned char mac[INTEGRITY_MAC_LEN];
-	status_t ret = rowmac_vitals(s, ch, v, mac, m);
+	status_t ret;
+	ch->mac_version = stored_version(s, v->mac.p, v->mac.n);
+	ret = rowmac_vitals(s, ch, v, mac, m);
+	ch->mac_version = 0;
 	if (ret == STATUS_OK)
 		ret = chart_check_row(s, ch, DB_CT_VITALS, v->vrow, mac, v->mac.p, v->mac.n,
 				      v->toolong, m);
@@ -795,7 +827,10 @@ static const db_chart_table_t item_table[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS
 status_t chart_verify_item(session_t *s, chart_t *ch, const db_item_t *it, msg_t *m)
 {
 	unsigned char mac[INTEGRITY_MAC_LEN];
-	status_t ret = rowmac_item(s, ch, it, mac, m);
+	status_t ret;
+	ch->mac_version = stored_version(s, it->mac.p, it->mac.n);
+	ret = rowmac_item(s, ch, it, mac, m);
+	ch->mac_version = 0;
 	if (ret == STATUS_OK)
 		ret = chart_check_row(s, ch, item_table[it->kind], it->row, mac, it->mac.p, it->mac.n,
 				      it->toolong, m);
@@ -805,7 +840,10 @@ status_t chart_verify_item(session_t *s, chart_t *ch, const db_item_t *it, msg_t
 status_t chart_verify_note(session_t *s, chart_t *ch, const db_note_t *n, msg_t *m)
 {
 	unsigned char mac[INTEGRITY_MAC_LEN];
-	status_t ret = rowmac_note(s, ch, n, mac, m);
+	status_t ret;
+	ch->mac_version = stored_version(s, n->mac.p, n->mac.n);
+	ret = rowmac_note(s, ch, n, mac, m);
+	ch->mac_version = 0;
 	if (ret == STATUS_OK)
 		ret = chart_check_row(s, ch, DB_CT_NOTES, n->nrow, mac, n->mac.p, n->mac.n,
 				      n->toolong, m);
@@ -817,7 +855,10 @@ status_t chart_verify_nka(session_t *s, chart_t *ch, const db_nka_t *n, msg_t *m
 	unsigned char mac[INTEGRITY_MAC_LEN];
 	status_t ret = STATUS_OK;
 	if (n->nka != -1) {
-		if ((ret = rowmac_nka(s, ch, n, mac, m)) == STATUS_OK)
+		ch->mac_version = stored_version(s, n->mac, n->mac_len);
+		ret = rowmac_nka(s, ch, n, mac, m);
+		ch->mac_version = 0;
+		if (ret == STATUS_OK)
 			ret = chart_check_row(s, ch, DB_CT_ALLERGY_REVIEW, ch->prow, mac, n->mac,
 					      n->mac_len, n->toolong, m);
 	}

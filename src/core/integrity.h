@@ -69,6 +69,11 @@ typedef struct chart {
 	chart_enc_t *enc;          /* the chart's encounters: number -> id */
 	int nenc;
 	char head_text[INTEGRITY_HEAD_TEXT]; /* after chart_store: for the audit entry */
+	/* The demo key version MACs are computed with: 0, the newest held
+	 * (every write); a check sets the version of the MAC it checks for
+	 * the time of the computation. */
+	int mac_version;
+	int head_version; /* the demo key version of the head's MAC, as loaded (0: none) */
 } chart_t;
 
 /* Load and verify chart prow (inside a transaction or read snapshot):

@@ -51,6 +51,14 @@ struct session {
 	 * by it), and the transaction the journal was last chained in. */
 	char sid[CRYPTO_ID_HEX + 1];
 	unsigned long chained_txn;
+	/* The account's secret key (guarded memory; NULL in sessions made
+	 * without a password: init, recovery), kept from sign-on to lock or
+	 * sign-off so that a key version granted while the session is open (a
+	 * rotation, core/rotate.h) can be taken in without the password. */
+	secret_t sk;
+	/* meta key_epoch as of this session's keys: a rotation moves it
+	 * (session_keys_fresh). */
+	long long key_epoch;
 	/* Confidential charts this session opened by break-the-glass: their
 	 * clinical sections are open to it until sign-off. */
 	int nbtg;
@@ -104,6 +112,12 @@ status_t audit_append_head(session_t *s, const char *action, const char *target,
  * an error here; a failure to write the trail is. */
 status_t audit_chain(session_t *s, msg_t *m);
 
+/* audit_chain for a retirement of an audit key version (core/rotate.c),
+ * under the journal's lock (db_journal_hold) taken after db_begin: every
+ * event the journal holds, in one step whatever their number, so that
+ * none made under the version being retired is left behind. */
+status_t audit_chain_all(session_t *s, msg_t *m);
+
 /* Append a filled row to the chain (seq, MAC and key version set here);
  * detail is the plaintext, encrypted here. Inside a transaction. */
 status_t audit_chain_row(session_t *s, db_audit_row_t *r, const char *detail, msg_t *m);
@@ -121,8 +135,16 @@ status_t audit_journal_pending(clinic_t *c, const db_audit_row_t *r, msg_t *m);
 
 /* At clinic_close: send what is unsent, forget it. */
 void audit_journal_close(clinic_t *c);
-/* Send the clinic's unsent events to the journal. */
+/* Send the clinic's unsent events to the journal. STATUS_CONFLICT when
+ * some were made under an audit key version retired since (a rotation,
+ * core/rotate.h), which the journal refuses: they stay with the clinic
+ * for a chain step of this process (audit_chain_kept) to take from
+ * memory; the others are sent. */
 status_t audit_resend(clinic_t *c, msg_t *m);
+/* Chain the clinic's unsent events into the trail now, through s, in a
+ * write of its own (nothing if s cannot write: locked, no audit key, a
+ * read-only database, inside a transaction). */
+void audit_chain_kept(session_t *s);
 
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
 void core_now(char buf[24]);
@@ -167,6 +189,25 @@ status_t audit_last_anchor(db_t *db, char *buf, size_t size, msg_t *m);
  * session holds the clin key and it is not there yet (inside a
  * transaction). */
 status_t clinical_publish_seal_key(session_t *s, msg_t *m);
+/* Write the clin key's public sealing half of key version `version` to
+ * meta (a rotation, at its start). */
+status_t clinical_seal_key_write(db_t *db, const unsigned char pk[32], int version, msg_t *m);
+
+/* Bring the session's keys up to date when a key rotation started or
+ * ended since they were loaded (meta key_epoch moved): key versions
+ * granted to the account since are taken in (with the account's secret
+ * key), the keys kept under others reloaded, retired versions wiped.
+ * *stale (may be NULL) is set when the session could not take in the
+ * newest version of a key it holds, and, called inside a transaction,
+ * when a version it was writing with is retired now (what it wrote in
+ * that transaction must not be kept). Cheap when nothing changed (one
+ * read). */
+status_t session_keys_fresh(session_t *s, int *stale, msg_t *m);
+
+/* The clinic-wide counter a key rotation moves at its start and end
+ * (meta key_epoch, 0 when absent), and moving it (inside a transaction). */
+status_t session_key_epoch(db_t *db, long long *epoch, msg_t *m);
+status_t session_key_epoch_bump(db_t *db, long long *epoch, msg_t *m);
 
 /* Check the signed-on user's password again (as before a password
  * change). A wrong one counts towards lockout. */
@@ -184,6 +225,12 @@ status_t policy_load(session_t *s, msg_t *m);
  * *needs_seal and leaves the trusted configuration in force. In a read
  * snapshot or a transaction. */
 status_t policy_load_read(session_t *s, int may_seal, int *needs_seal, msg_t *m);
+
+/* Verify the database's policy with the session's (newest) audit key,
+ * without applying it; and recompute every policy MAC with it (an audit
+ * key rotation, after policy_check passed under the older key). */
+status_t policy_check(session_t *s, msg_t *m);
+status_t policy_remac(session_t *s, msg_t *m);
 
 /* Seal a database's (empty) policy and every account row without a MAC;
  * audited. Inside a transaction. */
@@ -203,6 +250,17 @@ status_t users_row_check(const keyring_t *kr, const db_user_t *u, msg_t *m);
  * database now (inside the transaction that changed it). */
 status_t users_row_seal(clinic_t *c, const keyring_t *kr, const char *user_id, msg_t *m);
 
+/* Right after a sign-on committed (the grants taken in, the policy in
+ * force): if the policy's Argon2id cost ([security] argon2_passes,
+ * argon2_memory_mib) is above the account's, derive a new KEK with the
+ * higher cost and a fresh salt from the password (outside any
+ * transaction), then in a transaction of its own re-wrap the account's
+ * secret key and every key it holds under it; audited "kdf_upgrade".
+ * Nothing happens if the password changed meanwhile. *upgraded says
+ * whether it did. */
+status_t users_kdf_upgrade(session_t *s, const char *password, const unsigned char *old_kek,
+			   const unsigned char *sk, int *upgraded, msg_t *m);
+
 /* ---- keys.c ---- */
 
 /* Which keys an account holds, wrapped and granted (DOMAIN_BIT masks). */
@@ -219,10 +277,62 @@ status_t keys_settle(session_t *s, int at_signon, msg_t *m);
  * is due (the caller then takes the path that writes). */
 status_t keys_settle_read(session_t *s, int *writes, msg_t *m);
 
+/* Versions of one domain's key looked at: every one a domain can have
+ * (versions are 1 to 255, never reused). Two are active while a key is
+ * rotated, but every retired audit version is kept (to verify the entries
+ * made with it), one more per rotation of the audit key, and none of them
+ * may be dropped by a cap. */
+#define KEYS_VERSIONS_MAX 256
+
+/* The holder name of keys kept under version `version` of d
+ * (crypto_wrap_under): "demo:2". */
+void keys_under_holder(domain_t d, int version, char out[40]);
+
+/* Active (not retired) versions of d, newest first (at most max); -1 on
+ * a database error (m says). keys_wrappable: those of them kr holds, the
+ * versions a holder hands on. */
+int keys_versions_active(db_t *db, domain_t d, int *out, int max, msg_t *m);
+int keys_wrappable(db_t *db, const keyring_t *kr, domain_t d, int *out, int max, msg_t *m);
+
+/* Seal version `version` of d (which kr holds) to account u's public key
+ * as a grant (taken in at u's next sign-on). Not audited here. */
+status_t keys_grant_one(db_t *db, const keyring_t *kr, const db_user_t *u, domain_t d,
+			int version, msg_t *m);
+
+/* With the domain keys in kr, load the keys kept under them: each version
+ * of the blind-index key (wrapped under the demo key; version 0, the demo
+ * key itself, in a database from before the index key or until its first
+ * rotation ends) and the retired audit keys (wrapped under the current
+ * audit key, to verify the entries made with them). */
+status_t keys_load_derived(db_t *db, keyring_t *kr, msg_t *m);
+
+/* Wipe from kr every version the database has retired (but audit ones). */
+status_t keys_drop_retired(db_t *db, keyring_t *kr, msg_t *m);
+
 /* ---- clinic.c ---- */
 
-/* The keys the recovery key unlocks (all of them), in a new keyring the
- * caller frees. STATUS_AUTH for a wrong recovery key. */
+/* The recovery key's public half, vouched for by each active key version
+ * kr holds (a key_wraps row 'recovery-pk' per domain and version), so that
+ * a rotation can seal a new version to it (recovery_seal). */
+status_t recovery_publish(db_t *db, const keyring_t *kr, const unsigned char *rk, msg_t *m);
+/* Seal version new_version of d (in kr) to the recovery key's public half
+ * as vouched for by version trusted_version of d (which kr holds), and
+ * vouch for it under the new version too. STATUS_NOTFOUND when the
+ * database has none (made before rotation: the recovery key itself is
+ * needed once), STATUS_INTEGRITY when the stored half fails its tag. */
+status_t recovery_seal(db_t *db, const keyring_t *kr, domain_t d, int trusted_version,
+		       int new_version, msg_t *m);
+/* Wrap every active key version kr holds under the recovery key rk, and
+ * publish its public half (recovery_publish). */
+status_t recovery_wrap_all(db_t *db, const keyring_t *kr, const unsigned char *rk, msg_t *m);
+
+/* Create version `version` of the blind-index key (random), record it,
+ * keep it wrapped under each demo version kr holds, and put it in kr. */
+status_t index_key_create(db_t *db, keyring_t *kr, int version, const char *when, msg_t *m);
+
+/* The keys the recovery key unlocks (all of them, every version, and the
+ * keys kept under them), in a new keyring the caller frees. STATUS_AUTH
+ * for a wrong recovery key. */
 status_t clinic_recovery_keyring(clinic_t *c, const char *recovery_text, keyring_t **out,
 				 msg_t *m);
 

@@ -686,7 +686,52 @@ status_t patient_find_duplicates(session_t *s, const patient_t *p, patient_match
 		return session_require(s, ACT_PATIENT_REGISTER, m);
 	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &t, m)) != STATUS_OK)
 		return ret;
-	return score_candidates(s, &t, p->prow, out, max, n, m);
+	if ((ret = score_candidates(s, &t, p->prow, out, max, n, m)) != STATUS_OK)
+		return ret;
+	/* While the index key is rotated, a registered patient's tokens are
+	 * of either version: scored under the older one too, the better
+	 * score kept. */
+	{
+		int v[4], nv = keyring_versions(s->kr, DOMAIN_INDEX, v, 4);
+		for (int i = 1; i < nv && ret == STATUS_OK; i++) {
+			patient_match_t more[PATIENT_MATCH_MAX];
+			int k = 0;
+			if ((ret = pindex_patient_at(s->kr, v[i], s->c->cfg->blind_index_bytes, p, &t,
+						     m)) != STATUS_OK ||
+			    (ret = score_candidates(s, &t, p->prow, more, PATIENT_MATCH_MAX, &k, m)) !=
+				    STATUS_OK)
+				break;
+			for (int j = 0; j < k; j++) {
+				int at = -1;
+				for (int o = 0; o < *n; o++)
+					if (out[o].prow == more[j].prow)
+						at = o;
+				if (at >= 0) { /* found under both: the better score */
+					if (out[at].score < more[j].score)
+						out[at] = more[j];
+					continue;
+				}
+				if (*n < max) {
+					out[(*n)++] = more[j];
+					continue;
+				}
+				for (int o = 0; o < *n; o++) /* full: over the weakest, if better */
+					if (out[o].score < more[j].score &&
+					    (at < 0 || out[o].score < out[at].score))
+						at = o;
+				if (at >= 0)
+					out[at] = more[j];
+			}
+			sodium_memzero(more, sizeof more);
+		}
+		for (int i = 1; i < *n; i++) /* best first, as score_candidates gives them */
+			for (int j = i; j > 0 && out[j - 1].score < out[j].score; j--) {
+				patient_match_t x = out[j];
+				out[j] = out[j - 1];
+				out[j - 1] = x;
+			}
+	}
+	return ret;
 }
 
 /* ---- register, update, open ------------------------------------------ */
@@ -850,6 +895,17 @@ status_t patient_update(session_t *s, patient_t *p, pfield_t *bad, msg_t *m)
 		goto cleanup;
 	if ((ret = write_tokens(db, &t_old, p->prow, 0, m)) != STATUS_OK)
 		goto cleanup;
+	/* While the index key is rotated the old tokens may be the older
+	 * version's: those go too. */
+	{
+		int v[4], nv = keyring_versions(s->kr, DOMAIN_INDEX, v, 4);
+		for (int i = 1; i < nv && ret == STATUS_OK; i++)
+			if ((ret = pindex_patient_at(s->kr, v[i], s->c->cfg->blind_index_bytes, old,
+						     &t_old, m)) == STATUS_OK)
+				ret = write_tokens(db, &t_old, p->prow, 0, m);
+		if (ret != STATUS_OK)
+			goto cleanup;
+	}
 	if ((ret = write_tokens(db, &t_new, p->prow, 1, m)) != STATUS_OK)
 		goto cleanup;
 	/* The chart's head covers the patients row: a later copy of this
@@ -899,11 +955,21 @@ static status_t resolve(session_t *s, const char *key, db_patient_row_t *row, ms
 		return db_patient_get_by_id(s->c->db, key, row, m);
 	if (patient_normalize_field(s->c->cfg, PF_MRN, key, mrn, m) != STATUS_OK || !*mrn)
 		return msg_fail(m, STATUS_NOTFOUND, "'%s' is not an MRN or a patient id.", key);
-	if ((ret = pindex_token(s->kr, s->c->cfg->blind_index_bytes, PFAM_MRN, mrn, &tok, m)) !=
-	    STATUS_OK)
-		return ret;
-	if ((ret = db_token_lookup(s->c->db, tok, 0, prows, 16, &n, m)) != STATUS_OK)
-		return ret;
+	/* Under each version of the index key held (two while it is
+	 * rotated), the candidates together. */
+	{
+		int v[4], nv = keyring_versions(s->kr, DOMAIN_INDEX, v, 4), k = 0;
+		if (nv == 0)
+			return pindex_token(s->kr, s->c->cfg->blind_index_bytes, PFAM_MRN, mrn, &tok, m);
+		for (int i = 0; i < nv && n < 16; i++) {
+			if ((ret = pindex_token_at(s->kr, v[i], s->c->cfg->blind_index_bytes, PFAM_MRN,
+						   mrn, &tok, m)) != STATUS_OK ||
+			    (ret = db_token_lookup(s->c->db, tok, 0, prows + n, 16 - n, &k, m)) !=
+				    STATUS_OK)
+				return ret;
+			n += k;
+		}
+	}
 	if (!(p = malloc(sizeof *p)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
 	ret = msg_fail(m, STATUS_NOTFOUND, "No patient has MRN %s.", mrn);

@@ -303,6 +303,30 @@ static status_t scan(ctx_t *c, int64_t tok, int details, msg_t *m)
 	return STATUS_OK;
 }
 
+/* Scan the candidates of `value` in family fam under every version of
+ * the index key held: while that key is rotated (core/rotate.h) a
+ * patient's tokens are of one version or the other, and either finds
+ * them (a patient found twice is listed once). *tok gets the newest
+ * version's token (what the audit trail records). */
+static status_t scan_value(ctx_t *c, pfamily_t fam, const char *value, int details, int64_t *tok,
+			   msg_t *m)
+{
+	int v[4], n = keyring_versions(c->s->kr, DOMAIN_INDEX, v, 4);
+	int bytes = c->s->c->cfg->blind_index_bytes;
+	status_t ret = STATUS_OK;
+	if (n == 0)
+		return pindex_token(c->s->kr, bytes, fam, value, tok, m); /* says which key */
+	for (int i = 0; i < n && ret == STATUS_OK && !c->l->more; i++) {
+		int64_t t = 0;
+		if ((ret = pindex_token_at(c->s->kr, v[i], bytes, fam, value, &t, m)) != STATUS_OK)
+			break;
+		if (i == 0)
+			*tok = t;
+		ret = scan(c, t, details, m);
+	}
+	return ret;
+}
+
 /* Sort by folded "last first middle", then date of birth, on the keys
  * made as the rows were added. */
 typedef struct order {
@@ -403,7 +427,6 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 	status_t ret;
 	ctx_t *c = NULL;
 	char q[PATIENT_FIELD_MAX], tmp[PATIENT_FIELD_MAX], digits[32];
-	int bytes = s->c->cfg->blind_index_bytes;
 	int64_t tok = 0;
 	const char *what = "";
 	msg_t ignore;
@@ -461,15 +484,13 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 		c->l->kind = PQ_DOB;
 		c->exact_field = PF_DOB;
 		text_copy(c->want_exact, sizeof c->want_exact, tmp);
-		if ((ret = pindex_token(s->kr, bytes, PFAM_DOB, tmp, &tok, m)) == STATUS_OK)
-			ret = scan(c, tok, 0, m);
+		ret = scan_value(c, PFAM_DOB, tmp, 0, &tok, m);
 		what = "date of birth";
 	} else if (patient_normalize_field(s->c->cfg, PF_MRN, q, tmp, &ignore) == STATUS_OK && *tmp) {
 		c->l->kind = PQ_MRN;
 		c->exact_field = PF_MRN;
 		text_copy(c->want_exact, sizeof c->want_exact, tmp);
-		if ((ret = pindex_token(s->kr, bytes, PFAM_MRN, tmp, &tok, m)) == STATUS_OK)
-			ret = scan(c, tok, 0, m);
+		ret = scan_value(c, PFAM_MRN, tmp, 0, &tok, m);
 		what = "MRN";
 	} else if (*digits && strspn(q, "0123456789()-. +") == strlen(q)) {
 		size_t nd = strlen(digits);
@@ -479,9 +500,7 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 			c->l->kind = nd == 4 ? PQ_PHONE4 : PQ_PHONE;
 			c->exact_field = PF_PHONE_HOME; /* home or mobile, by digits */
 			text_copy(c->want_exact, sizeof c->want_exact, digits);
-			if ((ret = pindex_token(s->kr, bytes, nd == 4 ? PFAM_PHONE4 : PFAM_PHONE,
-						digits, &tok, m)) == STATUS_OK)
-				ret = scan(c, tok, 1, m);
+			ret = scan_value(c, nd == 4 ? PFAM_PHONE4 : PFAM_PHONE, digits, 1, &tok, m);
 			what = nd == 4 ? "phone ending" : "phone";
 		} else {
 			c->l->kind = PQ_INCOMPLETE;
@@ -524,9 +543,7 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 			cut_letters(firstpart, PINDEX_FIRST_PREFIX_MAX, fp, sizeof fp);
 			snprintf(key, sizeof key, "%s|%s", lastpart, fp);
 			c->exact_last = 1;
-			if ((ret = pindex_token(s->kr, bytes, PFAM_LAST_FIRST, key, &tok, m)) ==
-			    STATUS_OK)
-				ret = scan(c, tok, 0, m);
+			ret = scan_value(c, PFAM_LAST_FIRST, key, 0, &tok, m);
 			c->exact_last = 0;
 		}
 		/* "smith, jo" means the Smiths when there are any; only when the
@@ -538,9 +555,7 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 			char pre[PATIENT_FIELD_MAX];
 			cut_letters(lastpart, PINDEX_PREFIX_MAX, pre, sizeof pre);
 			c->l->more = 0; /* a new scan, with a budget of its own */
-			if ((ret = pindex_token(s->kr, bytes, PFAM_LAST_PREFIX, pre, &tok, m)) ==
-			    STATUS_OK)
-				ret = scan(c, tok, 0, m);
+			ret = scan_value(c, PFAM_LAST_PREFIX, pre, 0, &tok, m);
 			sodium_memzero(pre, sizeof pre);
 		}
 		sodium_memzero(lastpart, sizeof lastpart);

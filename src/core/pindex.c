@@ -207,6 +207,12 @@ void pindex_digits(const char *in, char *out, size_t size)
 status_t pindex_token(const keyring_t *kr, int bytes, pfamily_t fam, const char *value,
 		      int64_t *tok, msg_t *m)
 {
+	return pindex_token_at(kr, CRYPTO_CURRENT, bytes, fam, value, tok, m);
+}
+
+status_t pindex_token_at(const keyring_t *kr, int version, int bytes, pfamily_t fam,
+			 const char *value, int64_t *tok, msg_t *m)
+{
 	char buf[300];
 	unsigned char raw[8] = {0};
 	uint64_t v = 0;
@@ -218,7 +224,8 @@ status_t pindex_token(const keyring_t *kr, int bytes, pfamily_t fam, const char 
 	buf[tl] = '|';
 	memcpy(buf + tl + 1, value, vl);
 	buf[tl + 1 + vl] = '\0';
-	ret = crypto_blind_token(kr, DOMAIN_DEMO, "patients", "index", buf, (size_t)bytes, raw, m);
+	ret = crypto_blind_token_at(kr, DOMAIN_INDEX, version, "patients", "index", buf,
+				    (size_t)bytes, raw, m);
 	sodium_memzero(buf, tl + 1 + vl); /* a name, a date of birth */
 	if (ret != STATUS_OK)
 		return ret;
@@ -275,9 +282,21 @@ static memo_entry_t *memo_slot(pindex_memo_t *mm, pfamily_t fam, const char *val
 /* What token computing needs, and the memo when there is one. */
 typedef struct ictx {
 	const keyring_t *kr;
+	int version; /* of the index key; CRYPTO_CURRENT */
 	int bytes;
 	pindex_memo_t *memo;
 } ictx_t;
+
+#define MARK_VALUE "index-key"
+
+status_t pindex_mark(const keyring_t *kr, int version, int bytes, unsigned char out[8], msg_t *m)
+{
+	int64_t tok = 0;
+	status_t ret = pindex_token_at(kr, version, bytes, PFAM_MARK, MARK_VALUE, &tok, m);
+	for (int k = 0; k < 8; k++)
+		out[k] = (unsigned char)((uint64_t)tok >> ((7 - k) * 8));
+	return ret;
+}
 
 static status_t token_of(const ictx_t *x, pfamily_t fam, const char *value, int64_t *tok,
 			 msg_t *m)
@@ -292,7 +311,7 @@ static status_t token_of(const ictx_t *x, pfamily_t fam, const char *value, int6
 			return STATUS_OK;
 		}
 	}
-	if ((ret = pindex_token(x->kr, x->bytes, fam, value, tok, m)) != STATUS_OK)
+	if ((ret = pindex_token_at(x->kr, x->version, x->bytes, fam, value, tok, m)) != STATUS_OK)
 		return ret;
 	if (e) {
 		e->used = 1;
@@ -379,6 +398,8 @@ static status_t index_patient(const ictx_t *x, const patient_t *p, ptokens_t *t,
 			goto cleanup;      \
 	} while (0)
 
+	/* The mark first: a name with many parts can fill the list. */
+	TRY(add(t, x, PFAM_MARK, MARK_VALUE, m));
 	TRY(add(t, x, PFAM_MRN, p->f[PF_MRN], m));
 	TRY(add(t, x, PFAM_LAST, last, m));
 	TRY(add_prefixes(t, x, last, m));
@@ -464,14 +485,21 @@ cleanup:
 status_t pindex_patient(const keyring_t *kr, int bytes, const patient_t *p, ptokens_t *t,
 			msg_t *m)
 {
-	ictx_t x = {kr, bytes, NULL};
+	ictx_t x = {kr, CRYPTO_CURRENT, bytes, NULL};
+	return index_patient(&x, p, t, m);
+}
+
+status_t pindex_patient_at(const keyring_t *kr, int version, int bytes, const patient_t *p,
+			   ptokens_t *t, msg_t *m)
+{
+	ictx_t x = {kr, version, bytes, NULL};
 	return index_patient(&x, p, t, m);
 }
 
 status_t pindex_patient_memo(const keyring_t *kr, int bytes, const patient_t *p,
 			     pindex_memo_t *memo, ptokens_t *t, msg_t *m)
 {
-	ictx_t x = {kr, bytes, memo};
+	ictx_t x = {kr, CRYPTO_CURRENT, bytes, memo};
 	if (memo && memo->bytes != bytes) {
 		sodium_memzero(memo, sizeof *memo); /* another length: start afresh */
 		memo->bytes = bytes;

@@ -3,8 +3,13 @@
  * for each query (SECURITY.md "Blind indexes").
  *
  * A token is the first [security] blind_index_bytes bytes of a keyed
- * BLAKE2b (the patients index subkey of the demo key) over "family|value",
- * read as a signed 64-bit integer. */
+ * BLAKE2b (the patients subkey of the blind-index key, DOMAIN_INDEX in
+ * crypto.h) over "family|value", read as a signed 64-bit integer.
+ *
+ * While the index key is rotated (core/rotate.h) a patient's tokens are
+ * those of either version: searches look up both (pindex_token_at). Every
+ * match set holds the mark of the version it was made with (PFAM_MARK),
+ * so what is left under an older one can be counted. */
 #ifndef CHARTROOM_PINDEX_H
 #define CHARTROOM_PINDEX_H
 
@@ -39,7 +44,8 @@
 	X(SDX_FIRST, "sf", 0, 1)                                      \
 	X(SDX_PAIR, "sp", 1, 0)                                       \
 	X(ZIP, "z", 0, 1)                                             \
-	X(SEX, "sx", 0, 1)
+	X(SEX, "sx", 0, 1)                                            \
+	X(MARK, "kv", 0, 1) /* the index key version's mark */
 
 typedef enum {
 #define PFAM_ENUM(id, tag, indexed, matched) PFAM_##id,
@@ -83,10 +89,20 @@ void pindex_soundex(const char *folded, char out[5]);
 /* The token of one value in one family. */
 status_t pindex_token(const keyring_t *kr, int bytes, pfamily_t fam, const char *value,
 		      int64_t *tok, msg_t *m);
+/* The same under a given version of the index key (CRYPTO_CURRENT: the
+ * newest held). */
+status_t pindex_token_at(const keyring_t *kr, int version, int bytes, pfamily_t fam,
+			 const char *value, int64_t *tok, msg_t *m);
 
-/* All tokens for a patient (normalised fields). */
+/* The mark every match set made with that version holds (the token of a
+ * constant, 8 bytes big-endian into out). */
+status_t pindex_mark(const keyring_t *kr, int version, int bytes, unsigned char out[8], msg_t *m);
+
+/* All tokens for a patient (normalised fields), the mark first. */
 status_t pindex_patient(const keyring_t *kr, int bytes, const patient_t *p, ptokens_t *out,
 			msg_t *m);
+status_t pindex_patient_at(const keyring_t *kr, int version, int bytes, const patient_t *p,
+			   ptokens_t *out, msg_t *m);
 
 /* A memo of tokens already computed, for bulk loads: many patients share
  * a last name and its prefixes and sounds, a first name, a date of birth,

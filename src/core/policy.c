@@ -324,6 +324,40 @@ status_t policy_seal_new(session_t *s, msg_t *m)
 	return write_seal(s, when, m);
 }
 
+status_t policy_check(session_t *s, msg_t *m)
+{
+	rowset_t rs;
+	status_t ret = rowset_read(s->c->db, &rs, m);
+	if (ret != STATUS_OK)
+		return ret;
+	ret = verify(s, &rs, m);
+	rowset_free(&rs);
+	return ret;
+}
+
+status_t policy_remac(session_t *s, msg_t *m)
+{
+	rowset_t rs;
+	status_t ret = rowset_read(s->c->db, &rs, m);
+	if (ret != STATUS_OK)
+		return ret;
+	/* Every row, then the seal over the rows' new MACs; the rows' values
+	 * and the seal's fields stay as they are. */
+	for (int i = 0; i < rs.n && ret == STATUS_OK; i++) {
+		if ((ret = row_mac(s->kr, &rs.rows[i], rs.rows[i].mac, m)) == STATUS_OK) {
+			rs.rows[i].mac_len = DB_POLICY_MAC_LEN;
+			ret = db_policy_put(s->c->db, &rs.rows[i], m);
+		}
+	}
+	if (ret == STATUS_OK && rs.has_seal &&
+	    (ret = seal_mac(s->kr, &rs.seal, &rs, rs.seal.mac, m)) == STATUS_OK) {
+		rs.seal.mac_len = DB_POLICY_MAC_LEN;
+		ret = db_policy_put(s->c->db, &rs.seal, m);
+	}
+	rowset_free(&rs);
+	return ret;
+}
+
 status_t policy_load(session_t *s, msg_t *m)
 {
 	int needs_seal = 0;

@@ -66,6 +66,9 @@ status_t session_new_internal(clinic_t *c, const db_user_t *u, keyring_t *kr, se
 	s->kr = kr;
 	core_provenance(s->os_user, s->source);
 	crypto_random_id(s->sid);
+	/* Its keys are as of now (a sign-on sets it in its read snapshot or
+	 * its transaction). */
+	session_key_epoch(c->db, &s->key_epoch, m);
 	*out = s;
 	return STATUS_OK;
 }
@@ -156,18 +159,146 @@ static status_t open_account(const db_user_t *u, const char *password, secret_t 
 			     u->secret_wrap_len, sk->bytes, m);
 }
 
-/* With the account opened (kek), load every domain key the user has a
- * wrap of into kr. Which of them the role needs is decided after the
+struct peek_ctx {
+	const db_user_t *u;
+	const unsigned char *sk;
+	keyring_t *kr;
+	int only_new; /* versions the ring does not hold yet only */
+	status_t ret;
+	msg_t *m;
+};
+
+/* A key granted while the user was away, into the ring only (written
+ * under the user's KEK later, by take_grants, if the role needs it). */
+static int grant_peek(const db_wrap_t *g, void *arg)
+{
+	struct peek_ctx *p = arg;
+	domain_t d = crypto_domain_from_name(g->domain);
+	secret_t key = {0};
+	if (d == DOMAIN_COUNT || (p->only_new && keyring_has_version(p->kr, d, g->version)))
+		return 0;
+	if ((p->ret = secret_new(&key, 0, p->m)) != STATUS_OK)
+		return 1;
+	p->ret = crypto_unseal(p->u->public_key, p->sk, g->blob, g->blob_len, key.bytes, p->m);
+	if (p->ret == STATUS_OK)
+		p->ret = keyring_set(p->kr, d, g->version, key.bytes, p->m);
+	secret_free(&key);
+	return p->ret != STATUS_OK;
+}
+
+static status_t peek_grants(db_t *db, const db_user_t *u, const unsigned char *sk, keyring_t *kr,
+			    int only_new, msg_t *m)
+{
+	struct peek_ctx p = {u, sk, kr, only_new, STATUS_OK, m};
+	status_t ret = db_grant_each(db, u->id, grant_peek, &p, m);
+	return ret == STATUS_OK ? p.ret : ret;
+}
+
+/* With the account opened (kek, sk), load every domain key the user has a
+ * wrap or a grant of into kr (every version: two while a key is rotated,
+ * and a new version is a grant until the user's next sign-on), and the
+ * keys kept under them. Which of them the role needs is decided after the
  * policy is verified (settle_session), with the audit key among them.
  * Call inside a transaction. */
-static status_t load_keys(clinic_t *c, const db_user_t *u, const secret_t *kek, keyring_t *kr,
-			  msg_t *m)
+static status_t load_keys(clinic_t *c, const db_user_t *u, const secret_t *kek,
+			  const secret_t *sk, keyring_t *kr, msg_t *m)
 {
 	struct unlock_ctx uc = {kek->bytes, u->id, kr, DOMAIN_ALL, STATUS_OK, m};
 	status_t ret = db_wrap_each(c->db, u->id, unwrap_one, &uc, m);
 	if (ret == STATUS_OK)
 		ret = uc.ret;
+	if (ret == STATUS_OK)
+		ret = peek_grants(c->db, u, sk->bytes, kr, 0, m);
+	if (ret == STATUS_OK)
+		ret = keys_load_derived(c->db, kr, m);
 	return ret;
+}
+
+/* ---- key rotation seen from an open session --------------------------- */
+
+status_t session_key_epoch(db_t *db, long long *epoch, msg_t *m)
+{
+	char buf[32];
+	msg_t why;
+	status_t ret = db_meta_get(db, "key_epoch", buf, sizeof buf, &why);
+	*epoch = 0;
+	if (ret == STATUS_NOTFOUND)
+		return STATUS_OK;
+	if (ret != STATUS_OK)
+		return msg_fail(m, ret, "%s", why.text);
+	*epoch = strtoll(buf, NULL, 10);
+	return STATUS_OK;
+}
+
+status_t session_key_epoch_bump(db_t *db, long long *epoch, msg_t *m)
+{
+	char buf[32];
+	status_t ret = session_key_epoch(db, epoch, m);
+	if (ret != STATUS_OK)
+		return ret;
+	(*epoch)++;
+	snprintf(buf, sizeof buf, "%lld", *epoch);
+	return db_meta_set(db, "key_epoch", buf, m);
+}
+
+status_t session_keys_fresh(session_t *s, int *stale, msg_t *m)
+{
+	int in_write = s && db_in_transaction(s->c->db);
+	long long epoch = 0;
+	int before[DOMAIN_COUNT + 1];
+	int reading = 0, bad = 0;
+	status_t ret;
+	if (stale)
+		*stale = 0;
+	if (!s || s->locked)
+		return STATUS_OK;
+	if ((ret = session_key_epoch(s->c->db, &epoch, m)) != STATUS_OK || epoch == s->key_epoch)
+		return ret;
+	for (int d = 0; d < DOMAIN_COUNT; d++)
+		before[d] = keyring_version(s->kr, (domain_t)d);
+	before[DOMAIN_COUNT] = keyring_has(s->kr, DOMAIN_INDEX) ? keyring_version(s->kr, DOMAIN_INDEX)
+							       : -1;
+	/* One snapshot for the grants, the versions and the keys kept under
+	 * others (inside the caller's transaction if there is one). */
+	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
+		return ret;
+	if (s->sk.bytes)
+		ret = peek_grants(s->c->db, &s->user, s->sk.bytes, s->kr, 1, m);
+	for (int v = 0; v <= 255 && ret == STATUS_OK; v++)
+		keyring_drop(s->kr, DOMAIN_INDEX, v); /* reloaded: the versions in use now */
+	if (ret == STATUS_OK)
+		ret = keys_load_derived(s->c->db, s->kr, m);
+	if (ret == STATUS_OK)
+		ret = keys_drop_retired(s->c->db, s->kr, m);
+	db_read_end(s->c->db, reading);
+	if (ret != STATUS_OK)
+		return ret;
+	/* Stale: inside a write (in_write), a version this session wrote with
+	 * is gone now (nothing it encrypted with it may be committed: the
+	 * caller's transaction fails); or the session could not take in the
+	 * newest version of a key it holds (it must not go on writing with an
+	 * older one: until it signs on again it is looked at afresh every
+	 * time). A session that slept through a whole rotation and has
+	 * written nothing yet just goes on with the new version. */
+	for (int d = 0; in_write && d < DOMAIN_COUNT; d++)
+		if (before[d] && !keyring_has_version(s->kr, (domain_t)d, before[d]))
+			bad = 1;
+	if (in_write && before[DOMAIN_COUNT] >= 0 &&
+	    !keyring_has_version(s->kr, DOMAIN_INDEX, before[DOMAIN_COUNT]))
+		bad = 1;
+	for (int d = 0; d < DOMAIN_COUNT && !bad; d++) {
+		int v[KEYS_VERSIONS_MAX];
+		msg_t why;
+		if (keyring_has(s->kr, (domain_t)d) &&
+		    keys_versions_active(s->c->db, (domain_t)d, v, KEYS_VERSIONS_MAX, &why) > 0 &&
+		    v[0] > keyring_version(s->kr, (domain_t)d))
+			bad = 1;
+	}
+	if (stale)
+		*stale = bad;
+	if (!bad)
+		s->key_epoch = epoch;
+	return STATUS_OK;
 }
 
 /* Take in the grants of keys the role needs (re-wrapped under the user's
@@ -475,7 +606,7 @@ static status_t signon_read(clinic_t *c, const db_user_t *u, const secret_t *kek
 			       "The account was changed while you were signing on; try again.");
 		goto cleanup;
 	}
-	if ((ret = load_keys(c, &now, kek, kr, m)) != STATUS_OK)
+	if ((ret = load_keys(c, &now, kek, sk, kr, m)) != STATUS_OK)
 		goto cleanup;
 	if (!keyring_has(kr, DOMAIN_AUDIT)) {
 		ret = msg_fail(m, STATUS_INTEGRITY,
@@ -575,7 +706,7 @@ static status_t signon_tx(clinic_t *c, const db_user_t *u, const secret_t *kek,
 			       "The account was changed while you were signing on; try again.");
 		goto cleanup;
 	}
-	if ((ret = load_keys(c, &now, kek, kr, m)) != STATUS_OK)
+	if ((ret = load_keys(c, &now, kek, sk, kr, m)) != STATUS_OK)
 		goto cleanup;
 	if (!keyring_has(kr, DOMAIN_AUDIT)) {
 		ret = msg_fail(m, STATUS_INTEGRITY,
@@ -647,7 +778,7 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 	secret_t kek = {0}, sk = {0};
 	msg_t dbm;
 	const char *refused;
-	int ro, integrity_refused = 0;
+	int ro, integrity_refused = 0, upgraded = 0;
 
 	*out = NULL;
 	memset(info, 0, sizeof *info);
@@ -715,12 +846,21 @@ status_t session_login(clinic_t *c, const char *name, const char *password, sess
 	if (ret == STATUS_OK && !*out)
 		ret = msg_fail(m, STATUS_ERR, "The sign-on could not be completed; try again.");
 cleanup:
-	secret_free(&sk);
-	secret_free(&kek);
 	if (ret != STATUS_OK) {
+		secret_free(&sk);
+		secret_free(&kek);
 		memset(info, 0, sizeof *info);
 		return ret;
 	}
+	(*out)->sk = sk; /* kept: key versions granted while it is open */
+	/* A cost raised in the policy since the account's KEK was made is
+	 * applied now, while the password is at hand (a failure is tried again
+	 * at the next sign-on); not while the database cannot be written. */
+	if (db_readonly(c->db) == DB_RW) {
+		msg_t km;
+		users_kdf_upgrade(*out, password, kek.bytes, sk.bytes, &upgraded, &km);
+	}
+	secret_free(&kek);
 	/* A database from before schema 007 is re-sealed by the first
 	 * sign-on that holds the keys for it (core/reseal.h); a failure is on
 	 * record and the next such sign-on resumes. Not while it cannot be
@@ -753,6 +893,7 @@ status_t session_lock(session_t *s, msg_t *m)
 	/* Wipe the keys even if the audit write failed: locking must not
 	 * depend on the disk. */
 	keyring_wipe(s->kr);
+	secret_free(&s->sk);
 	s->locked = 1;
 	return ret;
 }
@@ -765,6 +906,7 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 	secret_t kek = {0}, sk = {0};
 	const char *refused;
 	int in_tx = 0;
+	long long epoch = 0;
 
 	if (!s->locked)
 		return STATUS_OK;
@@ -805,7 +947,8 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 		snprintf(old_name, sizeof old_name, "%s", s->user.role);
 		if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
 			goto cleanup;
-		if ((ret = load_keys(s->c, &u, &kek, kr, m)) == STATUS_OK) {
+		if ((ret = load_keys(s->c, &u, &kek, &sk, kr, m)) == STATUS_OK &&
+		    (ret = session_key_epoch(s->c->db, &epoch, m)) == STATUS_OK) {
 			s->kr = kr;
 			kr = NULL;
 			s->role = perm_role_from_name(u.role); /* the role may have changed */
@@ -817,11 +960,16 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 		db_read_end(s->c->db, reading);
 		if (ret == STATUS_OK && (ro || !writes)) {
 			s->locked = 0;
+			s->key_epoch = epoch;
 			ret = audit_note(s, "unlock", s->user.name, "ok", NULL, 0, m);
 			if (ret != STATUS_OK) {
 				/* Not recorded: not unlocked. */
 				keyring_wipe(s->kr);
 				s->locked = 1;
+			} else {
+				secret_free(&s->sk);
+				s->sk = sk; /* kept: key versions granted while it is open */
+				sk.bytes = NULL;
 			}
 			keyring_free(old);
 			goto cleanup;
@@ -841,7 +989,8 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		goto cleanup;
 	in_tx = 1;
-	if ((ret = load_keys(s->c, &u, &kek, kr, m)) != STATUS_OK)
+	if ((ret = load_keys(s->c, &u, &kek, &sk, kr, m)) != STATUS_OK ||
+	    (ret = session_key_epoch(s->c->db, &s->key_epoch, m)) != STATUS_OK)
 		goto cleanup;
 	keyring_free(s->kr);
 	s->kr = kr;
@@ -861,8 +1010,12 @@ status_t session_unlock(session_t *s, const char *password, msg_t *m)
 		ret = audit_append(s, "unlock", s->user.name, "ok", NULL, m);
 	if (ret == STATUS_OK)
 		ret = db_commit(s->c->db, m);
-	if (ret == STATUS_OK)
+	if (ret == STATUS_OK) {
 		s->locked = 0;
+		secret_free(&s->sk);
+		s->sk = sk;
+		sk.bytes = NULL;
+	}
 cleanup:
 	if (ret != STATUS_OK && in_tx) {
 		db_rollback(s->c->db);
@@ -878,9 +1031,16 @@ status_t session_idle(session_t *s, msg_t *m)
 {
 	/* Searches are in the journal already; what may wait is an event this
 	 * process could not write when it happened. */
+	status_t ret;
 	if (!s)
 		return STATUS_OK;
-	return audit_resend(s->c, m);
+	/* Made under an audit key version retired since: chained from
+	 * memory, in a write of their own. */
+	if ((ret = audit_resend(s->c, m)) == STATUS_CONFLICT) {
+		audit_chain_kept(s);
+		ret = audit_resend(s->c, m);
+	}
+	return ret;
 }
 
 int session_may_see(session_t *s, int64_t prow, int confidential)
@@ -949,6 +1109,7 @@ void session_logout(session_t *s)
 	else /* the keys are gone: chained at the next sign-on, like a failure */
 		audit_pending(s->c, s->user.id, s->user.name, "logout", "locked", &ignore);
 	keyring_free(s->kr);
+	secret_free(&s->sk);
 	free(s);
 }
 
@@ -1027,6 +1188,19 @@ status_t session_require(session_t *s, action_t a, msg_t *m)
 		return msg_fail(m, STATUS_DENIED, "The session is locked; sign on again.");
 	if ((ret = still_valid(s, m)) != STATUS_OK)
 		return ret;
+	/* Every entry point: keys rotated meanwhile are taken in first; a
+	 * session that cannot take them in signs on again. */
+	{
+		int stale = 0;
+		if ((ret = session_keys_fresh(s, &stale, m)) != STATUS_OK)
+			return ret;
+		if (stale) {
+			session_lock(s, &ignore);
+			return msg_fail(m, STATUS_DENIED,
+					"The keys were rotated while this session was open: sign on "
+					"again to continue.");
+		}
+	}
 	if (perm_allowed(&s->c->cfg->perms, s->role, a)) {
 		/* Named now, so that a change refused on a read-only database
 		 * says what was not saved. */
@@ -1044,9 +1218,11 @@ status_t session_require_reading(session_t *s, action_t a, int *reading, msg_t *
 {
 	const char *why = NULL;
 	msg_t ignore;
+	int stale = 0;
 	if (!s->locked && perm_allowed(&s->c->cfg->perms, s->role, a) &&
 	    (db_readonly(s->c->db) == DB_RW || degrade_reads_only(a)) &&
-	    account_state(s, &why, &ignore) == STATUS_OK && !why) {
+	    account_state(s, &why, &ignore) == STATUS_OK && !why &&
+	    session_keys_fresh(s, &stale, &ignore) == STATUS_OK && !stale) {
 		db_set_loss(s->c->db, degrade_loss(a));
 		return STATUS_OK;
 	}

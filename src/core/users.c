@@ -132,25 +132,135 @@ status_t users_set_credentials(clinic_t *c, db_user_t *u, const char *password,
 	if ((ret = db_grant_delete(c->db, u->id, NULL, m)) != STATUS_OK)
 		goto cleanup;
 	for (int d = 0; d < DOMAIN_COUNT; d++) {
+		int v[KEYS_VERSIONS_MAX], nv;
 		/* A key the granter does not hold is left for a holder to grant
-		 * (core/keys.h). */
+		 * (core/keys.h). Every version in use: two while it is rotated. */
 		if (!(domains & DOMAIN_BIT(d)) || !keyring_has(kr, (domain_t)d))
 			continue;
-		memset(&w, 0, sizeof w);
-		snprintf(w.holder, sizeof w.holder, "%s", u->id);
-		snprintf(w.domain, sizeof w.domain, "%s", crypto_domain_name((domain_t)d));
-		w.version = keyring_version(kr, (domain_t)d);
-		w.blob_len = CRYPTO_WRAP_LEN;
-		ret = crypto_wrap(kek.bytes, u->id, w.domain, w.version, keyring_key(kr, (domain_t)d),
-				  w.blob, m);
-		if (ret == STATUS_OK)
-			ret = db_wrap_put(c->db, &w, m);
-		if (ret != STATUS_OK)
+		nv = keys_wrappable(c->db, kr, (domain_t)d, v, KEYS_VERSIONS_MAX, m);
+		if (nv < 0) {
+			ret = STATUS_DB;
 			goto cleanup;
+		}
+		for (int i = 0; i < nv; i++) {
+			memset(&w, 0, sizeof w);
+			snprintf(w.holder, sizeof w.holder, "%s", u->id);
+			snprintf(w.domain, sizeof w.domain, "%s", crypto_domain_name((domain_t)d));
+			w.version = v[i];
+			w.blob_len = CRYPTO_WRAP_LEN;
+			ret = crypto_wrap(kek.bytes, u->id, w.domain, w.version,
+					  keyring_key_at(kr, (domain_t)d, v[i]), w.blob, m);
+			if (ret == STATUS_OK)
+				ret = db_wrap_put(c->db, &w, m);
+			if (ret != STATUS_OK)
+				goto cleanup;
+		}
 	}
 cleanup:
 	secret_free(&sk);
 	secret_free(&kek);
+	return ret;
+}
+
+/* ---- raising the Argon2id cost at sign-on -------------------------- */
+
+typedef struct rewrap {
+	db_wrap_t w[KEYS_VERSIONS_MAX * DOMAIN_COUNT];
+	int n;
+} rewrap_t;
+
+static int take_wrap(const db_wrap_t *w, void *arg)
+{
+	rewrap_t *r = arg;
+	if (r->n < (int)(sizeof r->w / sizeof r->w[0]))
+		r->w[r->n++] = *w;
+	return 0;
+}
+
+status_t users_kdf_upgrade(session_t *s, const char *password, const unsigned char *old_kek,
+			   const unsigned char *sk, int *upgraded, msg_t *m)
+{
+	clinic_t *c = s->c;
+	db_user_t u, now;
+	uint64_t ops = config_argon_ops(c->cfg), mem = config_argon_mem(c->cfg);
+	uint64_t old_ops, old_mem;
+	unsigned char old_salt[CRYPTO_SALT_LEN];
+	secret_t kek = {0}, key = {0};
+	rewrap_t *r = NULL;
+	status_t ret;
+	int in_tx = 0;
+	char detail[128];
+
+	*upgraded = 0;
+	if ((ret = db_user_get_by_id(c->db, s->user.id, &u, m)) != STATUS_OK)
+		return ret;
+	old_ops = u.kdf_ops;
+	old_mem = u.kdf_mem;
+	/* Only ever raised: a cost lowered in the policy leaves accounts as
+	 * they are until their next password change. */
+	if (u.kdf_ops >= ops && u.kdf_mem >= mem)
+		return STATUS_OK;
+	if (ops < u.kdf_ops)
+		ops = u.kdf_ops;
+	if (mem < u.kdf_mem)
+		mem = u.kdf_mem;
+	if (!(r = calloc(1, sizeof *r)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	if ((ret = secret_new(&kek, 0, m)) != STATUS_OK || (ret = secret_new(&key, 0, m)) != STATUS_OK)
+		goto cleanup;
+	/* The expensive part outside any transaction: others write meanwhile. */
+	memcpy(old_salt, u.kdf_salt, sizeof old_salt);
+	crypto_salt(u.kdf_salt);
+	if ((ret = crypto_kek_derive(&kek, password, u.kdf_salt, ops, mem, m)) != STATUS_OK)
+		goto cleanup;
+	if ((ret = db_begin(c->db, m)) != STATUS_OK)
+		goto cleanup;
+	in_tx = 1;
+	/* The password changed meanwhile: this KEK is of no use. */
+	if ((ret = db_user_get_by_id(c->db, s->user.id, &now, m)) != STATUS_OK ||
+	    memcmp(now.kdf_salt, old_salt, sizeof old_salt) != 0)
+		goto cleanup;
+	if ((ret = db_wrap_each(c->db, u.id, take_wrap, r, m)) != STATUS_OK)
+		goto cleanup;
+	u.kdf_ops = ops;
+	u.kdf_mem = mem;
+	memcpy(u.public_key, now.public_key, sizeof u.public_key);
+	core_now(u.updated);
+	/* The same secret key (grants sealed to the public key stay good)
+	 * and the same keys, under the new KEK. */
+	if ((ret = crypto_wrap(kek.bytes, u.id, "user-secret", 1, sk, u.secret_wrap, m)) !=
+	    STATUS_OK)
+		goto cleanup;
+	u.secret_wrap_len = CRYPTO_WRAP_LEN;
+	for (int i = 0; i < r->n && ret == STATUS_OK; i++) {
+		db_wrap_t *w = &r->w[i];
+		ret = crypto_unwrap(old_kek, u.id, w->domain, w->version, w->blob, w->blob_len,
+				    key.bytes, m);
+		if (ret == STATUS_OK)
+			ret = crypto_wrap(kek.bytes, u.id, w->domain, w->version, key.bytes, w->blob, m);
+		w->blob_len = CRYPTO_WRAP_LEN;
+		if (ret == STATUS_OK)
+			ret = db_wrap_put(c->db, w, m);
+	}
+	if (ret == STATUS_OK)
+		ret = db_user_set_credentials(c->db, &u, m);
+	snprintf(detail, sizeof detail,
+		 "Argon2id cost raised: passes %llu -> %llu, memory %llu -> %llu MiB",
+		 (unsigned long long)old_ops, (unsigned long long)ops,
+		 (unsigned long long)(old_mem >> 20), (unsigned long long)(mem >> 20));
+	if (ret == STATUS_OK)
+		ret = audit_append(s, "kdf_upgrade", u.name, "ok", detail, m);
+	if (ret == STATUS_OK && (ret = db_commit(c->db, m)) == STATUS_OK)
+		*upgraded = 1;
+cleanup:
+	if (in_tx && !*upgraded)
+		db_rollback(c->db);
+	secret_free(&key);
+	secret_free(&kek);
+	if (r) {
+		sodium_memzero(r, sizeof *r);
+		free(r);
+	}
 	return ret;
 }
 
@@ -528,16 +638,13 @@ status_t users_set_role(session_t *s, const char *name, const char *role, msg_t 
 		} else if (!(have & DOMAIN_BIT(d)) && (want & DOMAIN_BIT(d)) && !u.disabled &&
 			   keyring_has(s->kr, (domain_t)d)) {
 			/* A key this session does not hold is granted later by a
-			 * holder (core/keys.h). */
-			db_wrap_t g;
-			memset(&g, 0, sizeof g);
-			snprintf(g.holder, sizeof g.holder, "%s", u.id);
-			snprintf(g.domain, sizeof g.domain, "%s", dn);
-			g.version = keyring_version(s->kr, (domain_t)d);
-			g.blob_len = CRYPTO_SEALED_LEN;
-			ret = crypto_seal(u.public_key, keyring_key(s->kr, (domain_t)d), g.blob, m);
-			if (ret == STATUS_OK)
-				ret = db_grant_put(s->c->db, &g, m);
+			 * holder (core/keys.h); every version in use. */
+			int v[KEYS_VERSIONS_MAX];
+			int nv = keys_wrappable(s->c->db, s->kr, (domain_t)d, v, KEYS_VERSIONS_MAX, m);
+			if (nv < 0)
+				ret = STATUS_DB;
+			for (int i = 0; i < nv && ret == STATUS_OK; i++)
+				ret = keys_grant_one(s->c->db, s->kr, &u, (domain_t)d, v[i], m);
 		}
 	}
 	if (ret == STATUS_OK)

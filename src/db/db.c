@@ -968,6 +968,16 @@ status_t db_meta_set(db_t *db, const char *key, const char *value, msg_t *m)
 	return db_exec_stmt(db, st, "saving a setting", m);
 }
 
+status_t db_meta_delete(db_t *db, const char *key, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db, "DELETE FROM meta WHERE key = ?1", &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, key);
+	return db_exec_stmt(db, st, "saving a setting", m);
+}
+
 status_t db_meta_get(db_t *db, const char *key, char *buf, size_t size, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;

@@ -94,6 +94,8 @@ int db_in_transaction(const db_t *db);
  * STATUS_NOTFOUND. */
 status_t db_meta_set(db_t *db, const char *key, const char *value, msg_t *m);
 status_t db_meta_get(db_t *db, const char *key, char *buf, size_t size, msg_t *m);
+/* Remove a setting (nothing if absent). */
+status_t db_meta_delete(db_t *db, const char *key, msg_t *m);
 
 /* Path the database was opened from. */
 const char *db_path(const db_t *db);

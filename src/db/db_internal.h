@@ -45,6 +45,7 @@ struct db {
 	int jnosync;    /* appends not synced (journal_sync = normal) */
 	unsigned char *jbuf;
 	size_t jlen, jcap;
+	int jhold; /* db_journal_hold: the exclusive lock is held throughout */
 	db_waiter_t wait;
 	unsigned long txn_serial; /* db_begin calls so far */
 	/* Prepared statements kept for hot paths (search, bulk import),

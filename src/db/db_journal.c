@@ -8,7 +8,10 @@
  * synced, so a crash or a torn write leaves the previous state. A record
  * is a 32-bit payload length, a 32-bit FNV-1a checksum of the payload,
  * and the payload (the event's fields, length-prefixed). Writers hold an
- * exclusive flock(2) for one append or one trim; readers a shared one. */
+ * exclusive flock(2) for one append or one trim; readers a shared one; a
+ * retirement of an audit key version holds the exclusive one from its
+ * chaining to its commit (db_journal_hold), during which this process's
+ * own journal calls take no lock of their own. */
 #include "db/db_journal.h"
 
 #include <errno.h>
@@ -259,8 +262,48 @@ void db_journal_set_sync(db_t *db, int full)
 	db->jnosync = !full;
 }
 
+/* The journal's lock for one operation (how: LOCK_EX or LOCK_SH), unless
+ * db_journal_hold holds it already. 0 when locked. */
+static int jlock(db_t *db, int how)
+{
+	return db->jhold ? 0 : flock(db->jfd, how);
+}
+
+static void junlock(db_t *db)
+{
+	if (!db->jhold)
+		flock(db->jfd, LOCK_UN);
+}
+
+status_t db_journal_hold(db_t *db, msg_t *m)
+{
+	if (db->jfd < 0)
+		return STATUS_OK;
+	if (db->jhold) {
+		db->jhold++;
+		return STATUS_OK;
+	}
+	if (flock(db->jfd, LOCK_EX) != 0)
+		return msg_fail(m, STATUS_DB, "The audit journal cannot be locked: %s.",
+				strerror(errno));
+	db->jhold = 1;
+	return STATUS_OK;
+}
+
+void db_journal_release(db_t *db)
+{
+	if (db->jfd < 0 || db->jhold == 0)
+		return;
+	if (--db->jhold == 0)
+		flock(db->jfd, LOCK_UN);
+}
+
 void db_journal_close(db_t *db)
 {
+	if (db->jhold) {
+		db->jhold = 1;
+		db_journal_release(db);
+	}
 	db_journal_rollback(db);
 	if (db->jfd >= 0)
 		close(db->jfd);
@@ -292,12 +335,12 @@ int db_journal_ready(db_t *db)
 {
 	jheader_t h;
 	int ok;
-	if (db->jfd < 0 || flock(db->jfd, LOCK_EX) != 0)
+	if (db->jfd < 0 || jlock(db, LOCK_EX) != 0)
 		return 0;
 	/* Room for a sign-on and some reading after it; a grown file keeps
 	 * its new size in the header only with the next append. */
 	ok = header_read(db->jfd, &h) == 0 && make_room(db->jfd, &h, J_ROOM) == 0;
-	flock(db->jfd, LOCK_UN);
+	junlock(db);
 	return ok;
 }
 
@@ -437,6 +480,39 @@ static void damaged(db_jevent_t *e, uint64_t at, const unsigned char *head, size
 
 /* ---- appending ------------------------------------------------------------ */
 
+static int record_at(const unsigned char *buf, size_t n, size_t o, uint64_t base, db_jevent_t *e,
+		     size_t *next);
+
+/* Does buf (whole records) hold an event MAC'd with an audit key version
+ * the database has retired (domain_keys: 'audit', active = 0)? Read under
+ * the journal's lock, outside any transaction (so the newest commit), and
+ * that lock is held by a retirement from its chaining to its commit
+ * (db_journal_hold): an event that passes here is either chained by that
+ * retirement or appended after it under a version still in use. A failed
+ * read lets the event through (the chain step then judges it). */
+static int names_retired(db_t *db, const unsigned char *buf, size_t len)
+{
+	static const char sql[] = "SELECT count(*) FROM domain_keys WHERE domain = 'audit' AND "
+				  "version = ?1 AND active = 0";
+	db_jevent_t *e;
+	int found = 0;
+	if (!db->conn || !sqlite3_get_autocommit(db->conn) || !(e = malloc(sizeof *e)))
+		return 0;
+	for (size_t o = 0, next; o < len && !found; o = next) {
+		sqlite3_stmt *st = NULL;
+		msg_t ignore;
+		if (record_at(buf, len, o, 0, e, &next) != 0 || (e->flags & DB_JEV_PENDING) ||
+		    db_cached(db, sql, &st, &ignore) != STATUS_OK)
+			continue;
+		sqlite3_bind_int(st, 1, e->key_version);
+		found = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
+		sqlite3_reset(st);
+	}
+	memset(e, 0, sizeof *e);
+	free(e);
+	return found;
+}
+
 /* Append buf (whole records) under the lock, growing the file if there is
  * room on the disk; synced before the header that covers it. */
 static status_t append(db_t *db, const unsigned char *buf, size_t len, msg_t *m)
@@ -446,11 +522,16 @@ static status_t append(db_t *db, const unsigned char *buf, size_t len, msg_t *m)
 	if (db->jfd < 0)
 		return msg_fail(m, STATUS_READONLY,
 				"This access cannot be recorded: %s.", db->jwhy);
-	if (flock(db->jfd, LOCK_EX) != 0)
+	if (jlock(db, LOCK_EX) != 0)
 		return msg_fail(m, STATUS_READONLY,
 				"This access could not be recorded: the audit journal cannot be "
 				"locked (%s).",
 				strerror(errno));
+	if (names_retired(db, buf, len)) {
+		ret = msg_fail(m, STATUS_CONFLICT,
+			       "The audit key was rotated while this was being recorded.");
+		goto cleanup;
+	}
 	if (header_read(db->jfd, &h) != 0) {
 		ret = msg_fail(m, STATUS_READONLY,
 			       "This access could not be recorded: the audit journal beside the "
@@ -478,7 +559,7 @@ static status_t append(db_t *db, const unsigned char *buf, size_t len, msg_t *m)
 			       "written (%s).",
 			       strerror(errno));
 cleanup:
-	flock(db->jfd, LOCK_UN);
+	junlock(db);
 	return ret;
 }
 
@@ -590,7 +671,7 @@ status_t db_journal_take(db_t *db, int limit, int (*fn)(const db_jevent_t *e, vo
 	*trimmed = 0;
 	if (db->jfd < 0)
 		return STATUS_OK;
-	if (flock(db->jfd, LOCK_EX) != 0)
+	if (jlock(db, LOCK_EX) != 0)
 		return msg_fail(m, STATUS_DB, "The audit journal cannot be locked: %s.",
 				strerror(errno));
 	if ((ret = region_read(db->jfd, &h, &buf, &n, m)) != STATUS_OK || n == 0)
@@ -642,7 +723,7 @@ status_t db_journal_take(db_t *db, int limit, int (*fn)(const db_jevent_t *e, vo
 			*trimmed = 0; /* stays; a later step finds it chained again */
 	}
 cleanup:
-	flock(db->jfd, LOCK_UN);
+	junlock(db);
 	free(buf);
 	if (e) {
 		memset(e, 0, sizeof *e);
@@ -652,8 +733,9 @@ cleanup:
 }
 
 /* Each event of the journal at fd (shared lock), filtered. */
-static status_t each_fd(int fd, const char *user_id, const char *action, int newest_first,
-			int (*fn)(const db_jevent_t *e, void *arg), void *arg, msg_t *m)
+static status_t each_fd(int fd, int held, const char *user_id, const char *action,
+			int newest_first, int (*fn)(const db_jevent_t *e, void *arg), void *arg,
+			msg_t *m)
 {
 	status_t ret;
 	jheader_t h;
@@ -661,11 +743,12 @@ static status_t each_fd(int fd, const char *user_id, const char *action, int new
 	size_t n = 0, *offs = NULL, noffs = 0, cap = 0;
 	db_jevent_t *e = NULL;
 
-	if (flock(fd, LOCK_SH) != 0)
+	if (!held && flock(fd, LOCK_SH) != 0)
 		return msg_fail(m, STATUS_DB, "The audit journal cannot be locked: %s.",
 				strerror(errno));
 	ret = region_read(fd, &h, &buf, &n, m);
-	flock(fd, LOCK_UN);
+	if (!held)
+		flock(fd, LOCK_UN);
 	if (ret != STATUS_OK || n == 0)
 		return ret;
 	if (!(e = malloc(sizeof *e))) {
@@ -710,7 +793,7 @@ status_t db_journal_each(db_t *db, const char *user_id, const char *action, int 
 {
 	if (db->jfd < 0)
 		return STATUS_OK;
-	return each_fd(db->jfd, user_id, action, newest_first, fn, arg, m);
+	return each_fd(db->jfd, db->jhold > 0, user_id, action, newest_first, fn, arg, m);
 }
 
 status_t db_journal_scan(const char *db_path, int (*fn)(const db_jevent_t *e, void *arg),
@@ -723,7 +806,7 @@ status_t db_journal_scan(const char *db_path, int (*fn)(const db_jevent_t *e, vo
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return msg_fail(m, errno == ENOENT ? STATUS_NOTFOUND : STATUS_ERR,
 				"Cannot open %s: %s.", path, strerror(errno));
-	ret = each_fd(fd, NULL, NULL, 0, fn, arg, m);
+	ret = each_fd(fd, 0, NULL, NULL, 0, fn, arg, m);
 	close(fd);
 	return ret;
 }

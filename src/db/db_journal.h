@@ -80,8 +80,23 @@ void db_journal_set_sync(db_t *db, int full);
  * this returns. Inside one (db_begin): held until db_commit writes it
  * (and syncs it) or db_rollback drops it, so only what happened is
  * recorded. STATUS_READONLY when there is no journal, it is full, or it
- * cannot be written (the message says which). */
+ * cannot be written (the message says which). STATUS_CONFLICT, nothing
+ * written, when an event's key_version is an audit key version the
+ * database has retired (domain_keys): checked under the journal's lock,
+ * which a retirement holds from chaining what waits to its commit
+ * (db_journal_hold), so nothing under a retired version joins the
+ * journal after its retirement; the caller makes the event anew under
+ * the version in use (core/audit_journal.c). */
 status_t db_journal_add(db_t *db, const db_jevent_t *e, msg_t *m);
+
+/* Hold the journal's exclusive lock until db_journal_release (calls nest):
+ * nobody else appends or chains meanwhile, and this process's own journal
+ * calls go ahead under it. Take it after db_begin (every chain step
+ * locks the journal inside its write transaction: the other order could
+ * deadlock) and release it after the commit or the rollback. For the
+ * retirement of an audit key version (core/rotate.c). */
+status_t db_journal_hold(db_t *db, msg_t *m);
+void db_journal_release(db_t *db);
 
 /* Under the journal's lock: call fn for the first `limit` events in the
  * order they were recorded. fn returns 1 when the event is in the trail

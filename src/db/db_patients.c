@@ -102,6 +102,18 @@ status_t db_patient_reseal(db_t *db, const db_patient_row_t *row, msg_t *m)
 	return db_exec_stmt(db, st, "re-sealing the patient", m);
 }
 
+status_t db_patient_set_match(db_t *db, int64_t prow, const unsigned char *match, size_t len,
+			      msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db, "UPDATE patients SET match = ?2 WHERE prow = ?1", &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, prow);
+	db_bind_blob(st, 2, len ? match : NULL, len);
+	return db_exec_stmt(db, st, "re-making the patient's search tokens", m);
+}
+
 #define PATIENT_COLS                                                                         \
 	"prow, id, version, confidential, ident, details, created, created_by, updated, " \
 	"updated_by, match"

@@ -44,6 +44,10 @@ status_t db_patient_update(db_t *db, const db_patient_row_t *row, int expect_ver
  * the current form). */
 status_t db_patient_reseal(db_t *db, const db_patient_row_t *row, msg_t *m);
 
+/* Replace a row's match set, nothing else (the index key's rotation). */
+status_t db_patient_set_match(db_t *db, int64_t prow, const unsigned char *match, size_t len,
+			      msg_t *m);
+
 /* Fetch one row by prow or by id (STATUS_NOTFOUND if absent). */
 status_t db_patient_get(db_t *db, int64_t prow, db_patient_row_t *out, msg_t *m);
 status_t db_patient_get_by_id(db_t *db, const char *id, db_patient_row_t *out, msg_t *m);

@@ -250,6 +250,12 @@ status_t cli_password(cli_t *c, const char *user, char **pw, msg_t *m)
 	return ret;
 }
 
+/* One secret line (a recovery key), read as passwords are. */
+status_t cli_read_secret(cli_t *c, const char *prompt, char *buf, size_t size, msg_t *m)
+{
+	return read_secret(c, prompt, buf, size, m);
+}
+
 /* Sign on to an open clinic as the acting user; closes it on failure. */
 static status_t sign_on_to(cli_t *c, clinic_t **clinic, session_t **s, msg_t *m)
 {
@@ -1091,7 +1097,7 @@ static const struct command {
 	{"restore", cli_cmd_restore, "restore a checked backup, keeping the replaced file"},
 	{"roles", cli_cmd_roles, "the permission matrix in force, its sources; changes"},
 	{"policy", cli_cmd_policy, "policy settings, their sources; changes"},
-	{"keys", cli_cmd_keys, "keys waiting to be granted; grant them now"},
+	{"keys", cli_cmd_keys, "keys waiting to be granted, granting, rotation, status"},
 	{"recover", cmd_recover, "emergency access with the recovery key"},
 	{"config", cli_cmd_config, "check the configuration files"},
 	{"help", cmd_help, "a command's usage: help COMMAND"},

@@ -54,6 +54,9 @@ status_t cli_password(cli_t *c, const char *user, char **pw, msg_t *m);
 /* Backups (cli_backup.c). */
 int cli_cmd_backup(cli_t *c);
 int cli_cmd_restore(cli_t *c);
+/* Read one secret line (a recovery key): the next line of standard input
+ * with --password-stdin, else asked at the terminal without echo. */
+status_t cli_read_secret(cli_t *c, const char *prompt, char *buf, size_t size, msg_t *m);
 
 /* The clinical commands (cli_clinical.c). */
 int cli_cmd_encounter(cli_t *c);
@@ -69,6 +72,10 @@ int cli_cmd_roles(cli_t *c);
 int cli_cmd_policy(cli_t *c);
 int cli_cmd_keys(cli_t *c);
 int cli_cmd_config(cli_t *c);
+
+/* keys rotate, keys status (cli_keys.c). */
+int cli_keys_rotate(cli_t *c);
+int cli_keys_status(cli_t *c);
 
 /* Code sets and coding (cli_coding.c). */
 int cli_cmd_codes(cli_t *c);

@@ -286,7 +286,8 @@ static int print_need(const keys_need_t *n, void *arg)
 
 int cli_cmd_keys(cli_t *c)
 {
-	static const char usage[] = "[--user ACTOR] keys waiting | keys grant";
+	static const char usage[] = "[--user ACTOR] keys waiting | keys grant | keys status | "
+				    "keys rotate demo|clin|audit|index|recovery";
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
@@ -294,13 +295,20 @@ int cli_cmd_keys(cli_t *c)
 	status_t st;
 	int granted = 0, printed = 0;
 
+	if (strcmp(verb, "rotate") == 0)
+		return cli_keys_rotate(c);
+	if (strcmp(verb, "status") == 0)
+		return cli_keys_status(c);
 	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
 		       "A user can only hand on a key they hold: an administrator gives a new\n"
 		       "account the keys the administrator holds (not the clinical key), and the\n"
 		       "rest are granted at the next sign-on of a user who holds them (audited).\n"
 		       "  waiting   (user_manage) accounts still waiting for keys: user, role, keys\n"
-		       "  grant     grant the keys you hold to every account waiting for them now\n",
+		       "  grant     grant the keys you hold to every account waiting for them now\n"
+		       "  status    (key_manage) every key version and a rotation in progress\n"
+		       "  rotate    (key_manage) a new version of a key, everything re-encrypted\n"
+		       "            under it, the old one destroyed; 'keys rotate -h' says more\n",
 		       usage);
 		return 0;
 	}

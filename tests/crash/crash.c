@@ -32,9 +32,21 @@
  * And the checks' own test: a child that commits a vitals row without its
  * audit entry on purpose and is killed must be reported.
  *
- * Merges and key rotation are not built yet: their slots (kind "merge",
- * kind "rotation") print "# SKIP not built yet"; give them a work function
- * in kinds[] when they are.
+ * Key rotation (kind "rotation"): the child rotates the demo, clin, index
+ * and audit keys in turn (core/rotate.h; two patients a batch, so each
+ * rotation is many transactions), first finishing a rotation a killed run
+ * left half-done, as `chartroom keys rotate` run again does. After every
+ * kill, besides the checks above: every rotation reported is complete
+ * (its new version in use, every older one retired, their wraps and
+ * grants gone); at most one rotation is under way and only its two
+ * versions are active; every value reads (each patient's demographics,
+ * encounters with their reasons for visit and locations, allergies,
+ * vitals, every note) through a provider's session, and the front desk's
+ * search finds every patient by MRN and by last name. At the end one more
+ * run, not interrupted, leaves no rotation under way.
+ *
+ * Merges are not built yet: their slot (kind "merge") prints "# SKIP not
+ * built yet"; give it a work function in kinds[] when it is.
  *
  *   test_crash [--iterations N] [--power N] [--kind NAME] [--seed S] [--keep]
  *
@@ -69,9 +81,11 @@
 #include "core/internal.h"
 #include "core/patient.h"
 #include "core/patient_search.h"
+#include "core/rotate.h"
 #include "core/session.h"
 #include "core/synth.h"
 #include "core/users.h"
+#include "db/db.h"
 #include "db/db_clinical.h"
 #include "db/db_internal.h"
 
@@ -100,6 +114,7 @@ static struct {
 	int64_t open_enc[NOPEN];
 	int64_t code_enc[NCODE];
 	config_t cfg;
+	char recovery[CRYPTO_RECOVERY_TEXT]; /* the template's (the clin key's rotation) */
 	int keep;
 } fx;
 
@@ -255,6 +270,7 @@ static void make_template(void)
 			  STATUS_OK ||
 	    clinic_open(fx.template_db, &fx.cfg, &c, &m) != STATUS_OK)
 		bail("template", m.text);
+	memcpy(fx.recovery, rk, sizeof fx.recovery);
 	sodium_memzero(rk, sizeof rk);
 	/* What every connection runs with (db_open). */
 	sync = -1;
@@ -313,7 +329,7 @@ static void make_template(void)
 
 typedef struct child {
 	clinic_t *c;
-	session_t *s[5]; /* front, nurse, prov, him (the power kind uses all) */
+	session_t *s[5]; /* front, nurse, prov, him, admin (as kind_t.users says) */
 	int fd;          /* the report file */
 	int iter;
 	int units;
@@ -322,8 +338,8 @@ typedef struct child {
 	coding_t *coding;
 } child_t;
 
-enum { U_FRONT, U_NURSE, U_PROV, U_HIM, U_COUNT };
-static const char *const unames[U_COUNT] = {"front", "nurse", "prov", "him"};
+enum { U_FRONT, U_NURSE, U_PROV, U_HIM, U_ADMIN, U_COUNT };
+static const char *const unames[U_COUNT] = {"front", "nurse", "prov", "him", "admin"};
 
 static void report(child_t *ch, const char *fmt, ...)
 {
@@ -581,6 +597,98 @@ WORK_LOOP(work_allergy, do_allergy)
 WORK_LOOP(work_sign, do_sign)
 WORK_LOOP(work_coding, do_coding)
 
+/* ---- key rotation ---- */
+
+static const domain_t rot_order[] = {DOMAIN_DEMO, DOMAIN_CLIN, DOMAIN_INDEX, DOMAIN_AUDIT};
+
+static int64_t conn_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The key to rotate now: the one a killed run left under way (meta
+ * rotate_job), else the next in turn (every finished rotation retires
+ * exactly one version). */
+static domain_t rot_next(child_t *ch)
+{
+	char job[96], dom[16] = "";
+	msg_t m;
+	if (db_meta_get(ch->c->db, "rotate_job", job, sizeof job, &m) == STATUS_OK &&
+	    sscanf(job, "%15s", dom) == 1)
+		return strcmp(dom, "index") == 0 ? DOMAIN_INDEX : crypto_domain_from_name(dom);
+	return rot_order[conn_int(ch->c->db->conn, "SELECT count(*) FROM domain_keys WHERE active = 0") %
+			 4];
+}
+
+/* One rotation to its end, as `chartroom keys rotate DOMAIN` (the clin key
+ * with the recovery key: the administrator holds no clinical key). */
+static int do_rotate(child_t *ch)
+{
+	rotate_opts_t o;
+	rotate_progress_t p;
+	msg_t m;
+	domain_t d = rot_next(ch);
+	memset(&o, 0, sizeof o);
+	o.batch = 2;
+	o.recovery = d == DOMAIN_CLIN ? fx.recovery : NULL;
+	if (d == DOMAIN_COUNT) {
+		report(ch, "error the rotation under way names no key");
+		return -1;
+	}
+	if (rotate_key(ch->s[U_ADMIN], d, &o, &p, &m) != STATUS_OK)
+		return failed(ch, "rotate", &m);
+	if (!p.done) {
+		report(ch, "error the %s rotation stopped before its end", p.domain);
+		return -1;
+	}
+	report(ch, "rot %s %d", p.domain, p.to);
+	return 0;
+}
+
+WORK_LOOP(work_rotation, do_rotate)
+
+/* What the rotations re-encrypt beyond the template: reasons for visit
+ * (sealed to the clinical key), allergies, vitals, signed notes. */
+static void prepare_rotation(const char *db)
+{
+	clinic_t *c = NULL;
+	session_t *front = NULL, *nurse = NULL, *prov = NULL;
+	char type[48];
+	msg_t m;
+	if (clinic_open(db, &fx.cfg, &c, &m) != STATUS_OK || !(front = login(c, "front", FRONT_PW)) ||
+	    !(nurse = login(c, "nurse", NURSE_PW)) || !(prov = login(c, "prov", PROV_PW)))
+		bail("rotation: prepare", m.text);
+	encounter_type(&fx.cfg, 0, type, sizeof type);
+	for (int i = 0; i < NP; i++) {
+		int64_t row = 0;
+		const char *bad = NULL;
+		vitals_input_t in = {.bp = "124/78", .pulse = "66", .weight = "70kg"};
+		if (i % 2 == 0 && encounter_checkin(front, fx.pid[i], type, "prov", "East wing",
+						    "Cough for a week, worse at night", &row,
+						    &m) != STATUS_OK)
+			bail("rotation: check-in", m.text);
+		if (i % 3 == 0 &&
+		    allergy_add(nurse, fx.pid[i], "Sulfonamides", "Rash", "mild", &row, &m) != STATUS_OK)
+			bail("rotation: allergy", m.text);
+		if (i < NOPEN && vitals_record(nurse, fx.open_enc[i], &in, &bad, &m) != STATUS_OK)
+			bail("rotation: vitals", m.text);
+		if (i < NOPEN &&
+		    (note_create(prov, fx.open_enc[i], 0, "Chest clear. Reassured; review in a week.",
+				 &row, &m) != STATUS_OK ||
+		     note_sign(prov, row, 0, &m) != STATUS_OK))
+			bail("rotation: note", m.text);
+	}
+	session_logout(prov);
+	session_logout(nurse);
+	session_logout(front);
+	clinic_close(c);
+}
+
 /* The power-loss workload: every kind of write, mixed. */
 static int work_mixed(child_t *ch)
 {
@@ -639,36 +747,50 @@ static int work_split(child_t *ch)
 
 /* ---- kinds ---- */
 
+struct ledger;
+struct verdict;
+
 typedef struct kind {
 	const char *name;
 	const char *what;
 	int (*work)(child_t *ch); /* NULL: not built yet */
 	unsigned users;           /* bit per U_* */
 	int units;
+	/* May be NULL. prepare: on the fresh copy, before anything else.
+	 * check: after the common checks of each run; settled when the run
+	 * before was not interrupted (the last one, when settle is set: one
+	 * more run, not interrupted, after the interrupted ones). */
+	void (*prepare)(const char *db);
+	void (*check)(const char *db, struct ledger *l, struct verdict *v, int settled);
+	int settle;
 } kind_t;
+
+static void check_rotation(const char *db, struct ledger *l, struct verdict *v, int settled);
 
 #define B(u) (1u << (u))
 static const kind_t kinds[] = {
-	{"import", "bulk import of patients (CSV, 120 rows each)", work_import, B(U_HIM), 2},
-	{"register", "registering patients", work_register, B(U_FRONT), 8},
-	{"edit", "editing demographics", work_edit, B(U_FRONT), 8},
-	{"vitals", "recording vitals", work_vitals, B(U_NURSE), 8},
-	{"allergy", "recording allergies", work_allergy, B(U_NURSE), 8},
-	{"sign", "writing and signing notes", work_sign, B(U_PROV), 4},
+	{"import", "bulk import of patients (CSV, 120 rows each)", work_import, B(U_HIM), 2, NULL, NULL, 0},
+	{"register", "registering patients", work_register, B(U_FRONT), 8, NULL, NULL, 0},
+	{"edit", "editing demographics", work_edit, B(U_FRONT), 8, NULL, NULL, 0},
+	{"vitals", "recording vitals", work_vitals, B(U_NURSE), 8, NULL, NULL, 0},
+	{"allergy", "recording allergies", work_allergy, B(U_NURSE), 8, NULL, NULL, 0},
+	{"sign", "writing and signing notes", work_sign, B(U_PROV), 4, NULL, NULL, 0},
 	{"coding", "coding encounters (dx, px, complete, verify, finalize, reopen)", work_coding,
-	 B(U_HIM), 10},
+	 B(U_HIM), 10, NULL, NULL, 0},
 	{"reads", "searches recorded in the audit journal, registrations chaining them", work_reads,
-	 B(U_FRONT), 24},
-	/* Not built yet: give each a work function when it exists. */
-	{"merge", "merging duplicate charts", NULL, 0, 0},
-	{"rotation", "key rotation (chartroom keys rotate)", NULL, 0, 0},
+	 B(U_FRONT), 24, NULL, NULL, 0},
+	{"rotation", "key rotation (demo, clin, index, audit in turn, 2 patients a batch)",
+	 work_rotation, B(U_ADMIN), 4, prepare_rotation, check_rotation, 1},
+	/* Not built yet: give it a work function when it exists. */
+	{"merge", "merging duplicate charts", NULL, 0, 0, NULL, NULL, 0},
 };
 static const kind_t kind_power = {"power", "mixed writes under power loss", work_mixed,
-				  B(U_FRONT) | B(U_NURSE) | B(U_PROV) | B(U_HIM), 10};
+				  B(U_FRONT) | B(U_NURSE) | B(U_PROV) | B(U_HIM), 10,
+				  NULL, NULL, 0};
 static const kind_t kind_split = {"split", "vitals committed apart from their audit entry",
-				  work_split, B(U_NURSE), 1};
+				  work_split, B(U_NURSE), 1, NULL, NULL, 0};
 static const kind_t kind_cut = {"cut", "one registration, then the power cut", work_one_then_cut,
-				B(U_FRONT), 1};
+				B(U_FRONT), 1, NULL, NULL, 0};
 
 /* How a run ends. */
 typedef enum { END_DONE, END_KILLED, END_CUT, END_ERROR } end_t;
@@ -780,6 +902,11 @@ typedef struct ledger {
 		long n;
 	} *imp;
 	size_t nimp;
+	struct rot_rep {
+		char domain[16];
+		int to;
+	} *rot;
+	size_t nrot;
 	long reported;      /* single writes reported (imports not counted) */
 	long searches;      /* searches reported */
 	long interruptions; /* kills and power cuts */
@@ -805,6 +932,7 @@ static void ledger_free(ledger_t *l)
 	free(l->note);
 	free(l->sign);
 	free(l->imp);
+	free(l->rot);
 	memset(l, 0, sizeof *l);
 }
 
@@ -861,6 +989,11 @@ static void ledger_read(ledger_t *l)
 			snprintf(ir.file, sizeof ir.file, "%.63s", a);
 			ir.n = n;
 			PUSH(l->imp, l->nimp, ir);
+		} else if (sscanf(line, "rot %15s %d", a, &v) == 2) {
+			struct rot_rep rr;
+			snprintf(rr.domain, sizeof rr.domain, "%.15s", a);
+			rr.to = v;
+			PUSH(l->rot, l->nrot, rr);
 		} else if (strcmp(line, "search") == 0) {
 			l->searches++;
 		} else if (sscanf(line, "ops %ld us %" SCNd64, &n, &x) == 2) {
@@ -1254,6 +1387,179 @@ cleanup:
 	return v;
 }
 
+/* ---- the rotation's own checks ---- */
+
+/* The key versions: every rotation reported is complete; at most one is
+ * under way, and then only its two versions are active. */
+static void check_versions(sqlite3 *db, const ledger_t *l, verdict_t *v, int settled)
+{
+	static const char *const doms[] = {"demo", "clin", "index", "audit"};
+	char job[96] = "", jdom[16] = "";
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'rotate_job'", -1, &st,
+			       NULL) != SQLITE_OK)
+		bail("meta", sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(job, sizeof job, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (job[0] && sscanf(job, "%15s", jdom) != 1)
+		wrong(v, 0, "the rotation under way is recorded as '%s'", job);
+	if (settled && job[0])
+		wrong(v, 0, "a rotation is still under way after a run that was not interrupted: %s",
+		      job);
+	for (size_t i = 0; i < sizeof doms / sizeof doms[0]; i++) {
+		int64_t active = sql_int(db, "SELECT count(*) FROM domain_keys WHERE domain = ?1 AND "
+					     "active = 1",
+					 doms[i]);
+		int64_t want = strcmp(doms[i], jdom) == 0 ? 2 : 1;
+		if (active != want)
+			wrong(v, 0, "%s key: %" PRId64 " active versions (%s)", doms[i], active,
+			      job[0] ? job : "no rotation under way");
+	}
+	for (size_t i = 0; i < l->nrot; i++) {
+		char sql[512];
+		const char *d = l->rot[i].domain;
+		int to = l->rot[i].to;
+		snprintf(sql, sizeof sql,
+			 "SELECT (SELECT count(*) FROM domain_keys WHERE domain = ?1 AND version = %d) "
+			 "|| ' ' || (SELECT count(*) FROM domain_keys WHERE domain = ?1 AND version < %d "
+			 "AND active = 1) || ' ' || ((SELECT count(*) FROM key_wraps WHERE domain = ?1 "
+			 "AND version < %d AND holder NOT LIKE 'audit:%%') + (SELECT count(*) FROM "
+			 "key_grants WHERE domain = ?1 AND version < %d))",
+			 to, to, to, to);
+		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+			bail("rotation check", sqlite3_errmsg(db));
+		sqlite3_bind_text(st, 1, d, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) != SQLITE_ROW ||
+		    strcmp((const char *)sqlite3_column_text(st, 0), "1 0 0") != 0)
+			wrong(v, 1, "the %s key's reported rotation to version %d is not complete "
+				    "(version recorded, older ones active, their wraps and grants: %s)",
+			      d, to,
+			      sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0)
+							 : "?");
+		sqlite3_finalize(st);
+	}
+}
+
+struct count_ctx {
+	int n;
+};
+
+static int count_item(const chart_item_t *it, void *arg)
+{
+	(void)it;
+	((struct count_ctx *)arg)->n++;
+	return 0;
+}
+
+static int count_enc(const encounter_info_t *e, void *arg)
+{
+	(void)e;
+	((struct count_ctx *)arg)->n++;
+	return 0;
+}
+
+static int count_vitals(const vitals_row_t *r, void *arg)
+{
+	(void)r;
+	((struct count_ctx *)arg)->n++;
+	return 0;
+}
+
+/* Every value reads through a provider's session (demographics,
+ * encounters with reason and location, allergies, vitals, notes: each
+ * decrypted and its MAC and chart head checked), and the front desk's
+ * search finds every patient by MRN and by last name. */
+static void check_values(const char *path, sqlite3 *db, ledger_t *l, verdict_t *v)
+{
+	clinic_t *c = NULL;
+	session_t *prov = NULL, *front = NULL;
+	sqlite3_stmt *st = NULL;
+	patient_t *p = calloc(1, sizeof *p);
+	msg_t m;
+	if (!p)
+		bail("check", "out of memory");
+	if (clinic_open(path, &fx.cfg, &c, &m) != STATUS_OK || !(prov = login(c, "prov", PROV_PW)) ||
+	    !(front = login(c, "front", FRONT_PW))) {
+		wrong(v, 0, "cannot sign on to read after the crash: %s", m.text);
+		goto cleanup;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT id, prow FROM patients ORDER BY prow", -1, &st, NULL) !=
+	    SQLITE_OK)
+		bail("patients", sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char id[33], mrn[PATIENT_FIELD_MAX], last[PATIENT_FIELD_MAX];
+		int64_t prow = sqlite3_column_int64(st, 1);
+		struct count_ctx n = {0};
+		patient_list_t *found = NULL;
+		int hit = 0;
+		snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(st, 0));
+		if (patient_open(prov, id, NULL, p, &m) != STATUS_OK) {
+			wrong(v, 0, "patient %s does not read: %s", id, m.text);
+			continue;
+		}
+		snprintf(mrn, sizeof mrn, "%s", p->f[PF_MRN]);
+		snprintf(last, sizeof last, "%s", p->f[PF_LAST]);
+		if (encounter_list(prov, id, count_enc, &n, &m) != STATUS_OK ||
+		    n.n != sql_int64(db, "SELECT count(*) FROM encounters WHERE prow = ?1", prow))
+			wrong(v, 0, "patient %s: encounters do not read whole: %s", id, m.text);
+		n.n = 0;
+		if (chart_items(prov, id, CHART_ALLERGY, count_item, &n, &m) != STATUS_OK ||
+		    n.n != sql_int64(db, "SELECT count(*) FROM allergies WHERE prow = ?1", prow))
+			wrong(v, 0, "patient %s: allergies do not read whole: %s", id, m.text);
+		n.n = 0;
+		if (vitals_list(prov, id, 1000, count_vitals, &n, &m) != STATUS_OK ||
+		    n.n != sql_int64(db, "SELECT count(*) FROM vitals WHERE prow = ?1", prow))
+			wrong(v, 0, "patient %s: vitals do not read whole: %s", id, m.text);
+		/* Searches: by MRN exactly that patient; by last name among them. */
+		if (patient_search(front, mrn, 5, &found, &m) != STATUS_OK ||
+		    patient_list_count(found) != 1 || strcmp(patient_list_row(found, 0)->id, id) != 0)
+			wrong(v, 0, "patient %s is not found by MRN %s: %s", id, mrn, m.text);
+		else
+			l->searches++;
+		patient_list_free(found);
+		found = NULL;
+		if (patient_search(front, last, 500, &found, &m) == STATUS_OK) {
+			l->searches++;
+			for (int i = 0; i < patient_list_count(found) && !hit; i++)
+				hit = strcmp(patient_list_row(found, i)->id, id) == 0;
+		}
+		if (!hit)
+			wrong(v, 0, "patient %s is not found by last name: %s", id, m.text);
+		patient_list_free(found);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT nrow FROM notes", -1, &st, NULL) != SQLITE_OK)
+		bail("notes", sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		note_info_t n;
+		memset(&n, 0, sizeof n);
+		if (note_get(prov, sqlite3_column_int64(st, 0), &n, &m) != STATUS_OK)
+			wrong(v, 0, "note %" PRId64 " does not read: %s", sqlite3_column_int64(st, 0),
+			      m.text);
+		note_info_clear(&n);
+	}
+	sqlite3_finalize(st);
+cleanup:
+	session_logout(front);
+	session_logout(prov);
+	clinic_close(c);
+	sodium_memzero(p, sizeof *p);
+	free(p);
+}
+
+static void check_rotation(const char *path, ledger_t *l, verdict_t *v, int settled)
+{
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, "unix") != SQLITE_OK)
+		bail("open", sqlite3_errmsg(db));
+	sqlite3_busy_timeout(db, 5000);
+	check_versions(db, l, v, settled);
+	check_values(path, db, l, v);
+	sqlite3_close(db);
+}
+
 /* ---- driving a kind ---- */
 
 static int64_t changes_now(const char *path)
@@ -1295,6 +1601,8 @@ static verdict_t drive(const kind_t *k, int iters, int power, int normal, uint64
 	snprintf(db, sizeof db, "%s/%s%s.db", fx.dir, k->name, normal ? "-normal" : "");
 	remove_db(db);
 	copy_file(fx.template_db, db);
+	if (k->prepare)
+		k->prepare(db);
 	base = changes_now(db);
 	if (lossy_runs)
 		*lossy_runs = 0;
@@ -1313,11 +1621,14 @@ static verdict_t drive(const kind_t *k, int iters, int power, int normal, uint64
 		wrong(&total, 0, "%s: the uninterrupted run failed: %s", k->name, l.error);
 	{
 		verdict_t v = check_db(db, &l, base);
+		if (k->check)
+			k->check(db, &l, &v, 1);
 		total.lost += v.lost;
 		total.other += v.other;
 	}
 
-	for (int it = 1; it <= iters; it++) {
+	for (int it = 1; it <= iters + (k->settle ? 1 : 0); it++) {
+		int settle = it > iters;
 		end_t e;
 		verdict_t v;
 		memset(&r, 0, sizeof r);
@@ -1326,7 +1637,9 @@ static verdict_t drive(const kind_t *k, int iters, int power, int normal, uint64
 		r.normal = normal;
 		r.delay_us = -1;
 		r.at = 1 + (long)(rng_next(&rng) % (uint64_t)w_ops);
-		if (power) {
+		if (settle) {
+			r.mode = CRASHVFS_COUNT; /* the last run: to its end */
+		} else if (power) {
 			r.mode = CRASHVFS_POWER;
 			r.fate = (crashvfs_fate_t)(rng_next(&rng) % 3);
 		} else if (it % 2) {
@@ -1346,6 +1659,10 @@ static verdict_t drive(const kind_t *k, int iters, int power, int normal, uint64
 			wrong(&total, 0, "%s run %d: the child failed: %s", k->name, it,
 			      l.error[0] ? l.error : "(no message)");
 		v = check_db(db, &l, base);
+		if (k->check)
+			k->check(db, &l, &v, e == END_DONE);
+		if (settle && e != END_DONE)
+			wrong(&v, 0, "%s: the last run, not interrupted, %s", k->name, end_name(e));
 		if ((v.lost || v.other) && r.delay_us >= 0)
 			diag("%s run %d (%s after %.1f ms of ~%.1f): %d lost, %d other", k->name, it,
 			     end_name(e), (double)r.delay_us / 1000, (double)w_us / 1000, v.lost,
@@ -1366,9 +1683,11 @@ static verdict_t drive(const kind_t *k, int iters, int power, int normal, uint64
 		     ends[END_DONE] - 1, l.reported + (long)l.nimp);
 	else
 		diag("%s: %d runs (%d after a random delay up to %.0f ms, %d at a random one of ~%ld "
-		     "writes/syncs): %d killed, %d finished first; %ld successes reported",
+		     "writes/syncs): %d killed, %d finished first%s; %ld successes reported",
 		     k->name, iters, delay_runs, (double)w_us * 1.2 / 1000, at_runs, w_ops,
-		     ends[END_KILLED], ends[END_DONE] - 1, l.reported + (long)l.nimp + l.searches);
+		     ends[END_KILLED], ends[END_DONE] - 1 - (k->settle ? 1 : 0),
+		     k->settle ? "; then one run to the end" : "",
+		     l.reported + (long)l.nimp + l.searches + (long)l.nrot);
 	ledger_free(&l);
 	if (!fx.keep)
 		remove_db(db);

@@ -25,6 +25,12 @@ check "user role bob <Tab>: the roles" \
 check "import patients --sk<Tab>: --skip-bad (from 'import -h')" \
 	test "$(complete_words import patients --sk)" = "--skip-bad"
 check "coding add-<Tab>: add-dx add-px" test "$(complete_words coding add-)" = "add-dx add-px"
+check "keys <Tab>: its verbs, rotation and status too" \
+	test "$(complete_words keys "")" = "waiting grant status rotate"
+check "keys rotate <Tab>: the keys that rotate" \
+	test "$(complete_words keys rotate "")" = "demo clin index audit recovery"
+check "keys rotate demo --<Tab>: its options (from 'keys rotate -h')" \
+	sh -c 'printf "%s\n" "$1" | tr " " "\n" | grep -qx -- --batch && printf "%s\n" "$1" | tr " " "\n" | grep -qx -- --max-batches && printf "%s\n" "$1" | tr " " "\n" | grep -qx -- --recovery' _ "$(complete_words keys rotate demo --)"
 check "--pass<Tab>: --password-stdin" test "$(complete_words --pass)" = "--password-stdin"
 check "help <Tab>: the commands" test "$(complete_words help "")" = "${commands% }"
 check "policy <Tab>: its verbs" test "$(complete_words policy "")" = "show set unset reset"

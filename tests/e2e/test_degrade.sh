@@ -213,6 +213,22 @@ else
 	not_ok "file mode 0444: registering is refused, naming the cause" "rc=$rc $(cat "$T/err")"
 fi
 check "file mode 0444: the access went to the journal beside it" test -s "$W/mode/c.db.audit-journal"
+out=$(as_at "$W/mode/c.db" admin "$PW_ADMIN" keys status 2>"$T/err")
+rc=$?
+if [ $rc -eq 0 ] && printf '%s' "$out" | grep -q "^demo.1.active" && printf '%s' "$out" | grep -q "rotation in progress: none"; then
+	ok "file mode 0444: keys status still lists the key versions"
+else
+	not_ok "file mode 0444: keys status still lists the key versions" "rc=$rc $out $(cat "$T/err")"
+fi
+sum0=$(sha256sum "$W/mode/c.db")
+as_at "$W/mode/c.db" admin "$PW_ADMIN" keys rotate demo >/dev/null 2>"$T/err"
+rc=$?
+if [ $rc -eq 1 ] && grep -qxF "chartroom: This database is read-only (file mode): the keys were not changed; nothing was lost." "$T/err" &&
+	[ "$(sha256sum "$W/mode/c.db")" = "$sum0" ]; then
+	ok "file mode 0444: keys rotate is refused before any work, naming the cause"
+else
+	not_ok "file mode 0444: keys rotate is refused before any work, naming the cause" "rc=$rc $(cat "$T/err")"
+fi
 
 mkdir "$W/evidence"
 cp "$DB" "$W/evidence/c.db"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_manpages.sh - the manual pages and the version cannot drift from the
 # program: every command of 'chartroom --help', every option of
-# 'chartroom COMMAND -h' and every exit code is in chartroom(1); every
+# 'chartroom COMMAND -h' (and of 'keys rotate -h', with the keys verbs
+# status and rotate) and every exit code is in chartroom(1); every
 # section and key of assets/chartroom.ini is in chartroom.ini(5); the pages
 # render without warnings (mandoc -T lint, groff -ww, man --warnings, as
 # lintian runs it); 'chartroom --version', the Makefile's VERSION and
@@ -67,6 +68,13 @@ missing_from() {
 			grep -Eq -- "$o([^a-zA-Z0-9_-]|\$)" "$T/page.txt" || echo "option $c $o"
 		done
 	done
+	# Verbs with a usage of their own.
+	for o in $("$BIN" keys rotate -h 2>/dev/null | grep -o -- '--[a-zA-Z0-9_-]*' | sort -u); do
+		grep -Eq -- "$o([^a-zA-Z0-9_-]|\$)" "$T/page.txt" || echo "option keys rotate $o"
+	done
+	for v in status rotate; do
+		grep -Eq "^\.B(I)? \"?keys $v" "$T/page.txt" || echo "verb keys $v"
+	done
 	for x in $("$BIN" --help | sed -n '/^Exit codes:/,$p' | grep -o '[0-9][0-9]* [a-z]' | cut -d' ' -f1); do
 		sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' "$T/page.txt" | grep -qx "\.B $x" || echo "exit code $x"
 	done
@@ -77,6 +85,8 @@ grep -vx '\.SS note' "$T/chartroom.1" > "$T/no-note.1"
 # reports TEXT LINE: the check's report TEXT has LINE
 reports() { printf '%s\n' "$1" | grep -qx -- "$2"; }
 check "the check fails when a command is missing from chartroom(1)" reports "$(missing_from "$T/no-note.1")" "command note"
+sed 's/max\\-batches/max/g' "$T/chartroom.1" > "$T/no-rot.1"
+check "the check fails when a keys rotate option is missing from chartroom(1)" reports "$(missing_from "$T/no-rot.1")" "option keys rotate --max-batches"
 sed 's/skip\\-bad/skip/g' "$T/chartroom.1" > "$T/no-opt.1"
 check "the check fails when an option is missing from chartroom(1)" reports "$(missing_from "$T/no-opt.1")" "option import --skip-bad"
 sed '/^\.B 4$/d' "$T/chartroom.1" > "$T/no-exit.1"

@@ -20,6 +20,7 @@
 #include "core/import.h"
 #include "core/internal.h"
 #include "core/patient_search.h"
+#include "core/rotate.h"
 
 #define FD_PW "front desk password for avail"
 #define NURSE_PW "nurse password for avail tests"
@@ -774,6 +775,62 @@ static void test_journal_sync(void **state)
 	verify_ok(f);
 }
 
+/* A sign-off the journal could not take (kept in memory) whose audit key
+ * version is retired, by a rotation in another process, before it can be
+ * written: the journal refuses it now (no event under a retired version
+ * joins it), so the next session of this process chains it from memory,
+ * in a write of its own, at its sign-on: once, verified, not rejected. */
+static void test_kept_event_across_audit_rotation(void **state)
+{
+	fixture_t *f = *state;
+	session_t *s = tu_login(f->c, "fd", FD_PW), *w, *a2;
+	clinic_t *c2;
+	char sql[160];
+	rotate_opts_t o;
+	rotate_progress_t p;
+	msg_t m;
+	int64_t logouts = chained(f, "logout", "fd");
+
+	journal_fail(1);
+	fail_main = 1;
+	session_logout(s); /* kept by the clinic, under audit key version 1 */
+	fail_main = 0;
+	journal_fail(0);
+	assert_int_equal(f->c->nunsent, 1);
+	assert_int_equal(f->c->unsent[0].key_version, 1);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM audit_events WHERE event_id = '%s'",
+		 f->c->unsent[0].event_id);
+
+	/* Another process rotates the audit key: version 1 is retired. */
+	c2 = tu_clinic_open(f->db, f->cfg);
+	a2 = tu_login(c2, TU_ADMIN, TU_ADMIN_PW);
+	memset(&o, 0, sizeof o);
+	assert_int_equal(rotate_key(a2, DOMAIN_AUDIT, &o, &p, &m), STATUS_OK);
+	assert_true(p.done);
+	session_logout(a2);
+	/* fd takes version 2 in there (its grant), so the next sign-on here
+	 * only reads. */
+	session_logout(tu_login(c2, "fd", FD_PW));
+	clinic_close(c2);
+	assert_int_equal(chained(f, "logout", "fd"), logouts);
+
+	/* The sign-on records itself in the journal; the kept sign-off the
+	 * journal refuses goes into the trail from memory first. */
+	assert_int_equal(tu_sql_int(f->db, sql), 0);
+	w = tu_login(f->c, "fd", FD_PW);
+	assert_int_equal(f->c->nunsent, 0);
+	assert_int_equal(tu_sql_int(f->db, sql), 1);
+	assert_int_equal(chained(f, "logout", "fd"), logouts + 2); /* and c2's */
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = "
+					   "'audit_journal_rejected'"),
+			 0);
+	session_logout(w);
+	tu_audit_flush(f->admin);
+	tu_audit_flush(f->admin);
+	assert_int_equal(chained(f, "logout", "fd"), logouts + 3);
+	verify_ok(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -781,6 +838,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_signoff_when_writes_fail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chained_but_not_cleared, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kept_event_across_audit_rotation, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_lock_when_the_journal_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_altered_journal_event_rejected, setup,
 						teardown),

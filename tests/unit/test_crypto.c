@@ -572,18 +572,18 @@ static void test_integrity_mac(void **state)
 	int version = 0;
 	msg_t m;
 	keyring_t *audit_only = ring_with(DOMAIN_BIT(DOMAIN_AUDIT));
-	assert_int_equal(crypto_integrity_mac(f->kr, "row", 3, a, &version, &m), STATUS_OK);
+	assert_int_equal(crypto_integrity_mac(f->kr, CRYPTO_CURRENT, "row", 3, a, &version, &m), STATUS_OK);
 	assert_int_equal(version, 1);
-	assert_int_equal(crypto_integrity_mac(f->demo_only, "row", 3, b, NULL, &m), STATUS_OK);
+	assert_int_equal(crypto_integrity_mac(f->demo_only, CRYPTO_CURRENT, "row", 3, b, NULL, &m), STATUS_OK);
 	assert_memory_not_equal(a, b, sizeof a); /* another clinic's demo key */
-	assert_int_equal(crypto_integrity_mac(f->kr, "row", 3, b, NULL, &m), STATUS_OK);
+	assert_int_equal(crypto_integrity_mac(f->kr, CRYPTO_CURRENT, "row", 3, b, NULL, &m), STATUS_OK);
 	assert_memory_equal(a, b, sizeof a);
-	assert_int_equal(crypto_integrity_mac(f->kr, "rox", 3, b, NULL, &m), STATUS_OK);
+	assert_int_equal(crypto_integrity_mac(f->kr, CRYPTO_CURRENT, "rox", 3, b, NULL, &m), STATUS_OK);
 	assert_memory_not_equal(a, b, sizeof a);
 	/* Not the audit chain's key, nor any column's. */
-	assert_int_equal(crypto_audit_mac(f->kr, (const unsigned char *)"row", 3, b, &m), STATUS_OK);
+	assert_int_equal(crypto_audit_mac(f->kr, CRYPTO_CURRENT, (const unsigned char *)"row", 3, b, &m), STATUS_OK);
 	assert_memory_not_equal(a, b, sizeof a);
-	assert_int_equal(crypto_integrity_mac(audit_only, "row", 3, b, NULL, &m), STATUS_DENIED);
+	assert_int_equal(crypto_integrity_mac(audit_only, CRYPTO_CURRENT, "row", 3, b, NULL, &m), STATUS_DENIED);
 	keyring_free(audit_only);
 }
 
@@ -677,15 +677,15 @@ static void test_audit_mac(void **state)
 	fixture_t *f = *state;
 	unsigned char a[32], b[32], c[32], d[32];
 	msg_t m;
-	assert_int_equal(crypto_audit_mac(f->kr, (const unsigned char *)"row", 3, a, &m), STATUS_OK);
-	assert_int_equal(crypto_audit_mac(f->kr, (const unsigned char *)"row", 3, b, &m), STATUS_OK);
+	assert_int_equal(crypto_audit_mac(f->kr, CRYPTO_CURRENT, (const unsigned char *)"row", 3, a, &m), STATUS_OK);
+	assert_int_equal(crypto_audit_mac(f->kr, CRYPTO_CURRENT, (const unsigned char *)"row", 3, b, &m), STATUS_OK);
 	assert_memory_equal(a, b, 32);
-	assert_int_equal(crypto_audit_mac(f->kr, (const unsigned char *)"rox", 3, c, &m), STATUS_OK);
+	assert_int_equal(crypto_audit_mac(f->kr, CRYPTO_CURRENT, (const unsigned char *)"rox", 3, c, &m), STATUS_OK);
 	assert_memory_not_equal(a, c, 32);
-	assert_int_equal(crypto_audit_mac(f->other, (const unsigned char *)"row", 3, d, &m),
+	assert_int_equal(crypto_audit_mac(f->other, CRYPTO_CURRENT, (const unsigned char *)"row", 3, d, &m),
 			 STATUS_OK);
 	assert_memory_not_equal(a, d, 32);
-	assert_int_equal(crypto_audit_mac(f->demo_only, (const unsigned char *)"row", 3, d, &m),
+	assert_int_equal(crypto_audit_mac(f->demo_only, CRYPTO_CURRENT, (const unsigned char *)"row", 3, d, &m),
 			 STATUS_DENIED);
 }
 

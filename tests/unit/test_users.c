@@ -139,7 +139,11 @@ static void test_init_made_the_clinic(void **state)
 	assert_int_equal(audit_count(f, "key_drop", TU_ADMIN), 1);
 	tu_sql_text(f->db, "SELECT role FROM users WHERE name = 'admin'", buf, sizeof buf);
 	assert_string_equal(buf, "admin");
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM domain_keys"), DOMAIN_COUNT);
+	/* The three domains and the blind-index key (kept under the demo key). */
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM domain_keys"), DOMAIN_COUNT + 1);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM key_wraps WHERE holder = 'demo:1' "
+					   "AND domain = 'index'"),
+			 1);
 	sodium_memzero(rk, sizeof rk);
 }
 
