@@ -60,7 +60,7 @@
 	X(FINALIZE, "finalize", "f", "Coding: finalise, which locks it (asks first)")              \
 	X(REOPEN, "reopen", "o", "Coding: reopen final coding, with a reason")                     \
 	X(ROLE, "role", "r", "Users: change the selected user's role")                             \
-	X(UNLOCK, "unlock", "u", "Users: unlock an account locked by failed sign-ons")             \
+	X(UNLOCK, "unlock", "u", "Users: unlock a locked-out account")                             \
 	X(NEW_PASSWORD, "new_password", "w", "Users: set a new password for the selected user")
 
 typedef enum {
