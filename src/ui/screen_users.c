@@ -166,6 +166,18 @@ static void users_close(ui_t *ui, void *priv)
 	users_forget(ui, priv);
 }
 
+struct wrap_at {
+	WINDOW *w;
+	int y, x, width, max;
+};
+
+static void wrap_line(const char *line, int n, void *arg)
+{
+	struct wrap_at *p = arg;
+	if (n < p->max)
+		draw_text(p->w, p->y + n, p->x, p->width, line, 0);
+}
+
 static void users_draw(ui_t *ui, void *priv, WINDOW *w)
 {
 	users_t *us = priv;
@@ -180,14 +192,19 @@ static void users_draw(ui_t *ui, void *priv, WINDOW *w)
 	mvwaddstr(w, 0, C_FAIL, "Fails");
 	mvwaddstr(w, 0, C_KEYS, "Keys");
 	wattrset(w, theme_attr(TH_NORMAL));
-	list_draw(&us->list, w, 1, 0, H - 3, W);
-	/* The line above the footer: the question waiting for its answer, or
-	 * why the keys that change accounts do nothing here. */
+	/* Above the footer: the question waiting for its answer (two lines,
+	 * for a long name), or why the keys that change accounts do nothing
+	 * here. */
 	if (us->ask != ASK_NONE) {
+		struct wrap_at at = {w, H - 3, 1, W - 2, 2};
+		list_draw(&us->list, w, 1, 0, H - 4, W);
 		wattrset(w, theme_attr(TH_WARN));
-		draw_text(w, H - 2, 1, W - 2, us->ask_text, 0);
+		draw_wrap(us->ask_text, W - 2, wrap_line, &at);
 		wattrset(w, theme_attr(TH_NORMAL));
-	} else if (!us->may_manage) {
+	} else {
+		list_draw(&us->list, w, 1, 0, H - 3, W);
+	}
+	if (us->ask == ASK_NONE && !us->may_manage) {
 		draw_text(w, H - 2, 1, W - 2,
 		          "Read-only: your role may not add or change users (user_manage).", 0);
 	}
