@@ -262,7 +262,8 @@ status_t keymap_new(const config_t *cfg, keymap_t **out, msg_t *m)
 				const binding_t *b = km->b[j].from >= 0 ? &km->b[j] : &km->b[i];
 				if (b->from >= 0)
 					snprintf(where, sizeof where, "%s:ui:key.%s",
-					         config_key_file(cfg, b->from), cfg->keys[b->from].action);
+					         config_key_file(cfg, b->from),
+					         cfg->keys[b->from].action);
 				else
 					snprintf(where, sizeof where, "built-in keymap");
 				ret = msg_fail(m, STATUS_CONFIG,

@@ -138,8 +138,8 @@ static void draw_heading(WINDOW *w, int y, int x, int width, int k, int selected
 	default:
 		draw_text(w, y, x + C_ACTION, C_CELL - C_ACTION - 1, "Action", 0);
 		for (int r = 0; r < ROLE_COUNT; r++)
-			draw_text(w, y, x + C_CELL + r * CELL_W, CELL_W - 1, perm_role_name((role_t)r),
-			          0);
+			draw_text(w, y, x + C_CELL + r * CELL_W, CELL_W - 1,
+			          perm_role_name((role_t)r), 0);
 		break;
 	}
 	if (!selected)
@@ -185,7 +185,8 @@ static void cfg_row(void *arg, WINDOW *w, int y, int x, int width, int i, int se
 		          0);
 		for (int r = 0; r < ROLE_COUNT; r++)
 			draw_text(w, y, x + C_CELL + r * CELL_W, CELL_W - 1,
-			          perm_allowed(&cfg->perms, (role_t)r, (action_t)k) ? "yes" : "-", 0);
+			          perm_allowed(&cfg->perms, (role_t)r, (action_t)k) ? "yes" : "-",
+			          0);
 		break;
 	}
 }
@@ -216,7 +217,8 @@ static void cfg_draw(ui_t *ui, void *priv, WINDOW *w)
 	draw_text(w, 0, 1, W - 2, line, 0);
 	list_draw(&c->list, w, 1, 0, H - 3, W);
 	draw_text(w, H - 2, 1, W - 2,
-	          "Change: chartroom policy set KEY VALUE, chartroom roles grant|revoke (admin)", 0);
+	          "Change: chartroom policy set KEY VALUE, chartroom roles grant|revoke (admin)",
+	          0);
 	list_position(&c->list, pos, sizeof pos);
 	draw_text(w, H - 1, 1, W - 2, pos, 0);
 }

@@ -380,8 +380,9 @@ static unsigned change(ui_t *ui, users_t *us, keyact_t a)
 			return UI_REDRAW;
 		}
 		if (u->disabled) {
-			ui_message(ui, UI_MSG_WARN, "%s is disabled: %s enables them with a new password.",
-			           u->name, key_of(ui, KA_SET_STATUS, pw, sizeof pw));
+			ui_message(ui, UI_MSG_WARN,
+			           "%s is disabled: %s enables them with a new password.", u->name,
+			           key_of(ui, KA_SET_STATUS, pw, sizeof pw));
 			return UI_REDRAW;
 		}
 		ask(ui, us, ASK_PASSWORD, u->name,
@@ -419,8 +420,12 @@ static unsigned users_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 /* Every key of this screen is in the help (F1, ?); the line shows the
  * changes, which fit at 80 columns. */
 static const struct screen_hint users_hints[] = {
-    {KA_ADD, "add"},       {KA_ROLE, "role"},          {KA_SET_STATUS, "disable/enable"},
-    {KA_UNLOCK, "unlock"}, {KA_NEW_PASSWORD, "password"}, {KA_SELECT, "details"},
+    {KA_ADD, "add"},
+    {KA_ROLE, "role"},
+    {KA_SET_STATUS, "disable/enable"},
+    {KA_UNLOCK, "unlock"},
+    {KA_NEW_PASSWORD, "password"},
+    {KA_SELECT, "details"},
     {KA_NONE, NULL},
 };
 

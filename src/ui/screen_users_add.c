@@ -17,7 +17,7 @@
 #include "ui/theme.h"
 #include "ui/widget_form.h"
 
-#define NAME_CAP 40
+#define NAME_CAP     40
 #define PASSWORD_CAP 1100
 
 enum { F_NAME, F_ROLE, F_PW, F_AGAIN, F_COUNT };
@@ -238,8 +238,11 @@ static unsigned add_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint add_hints[] = {
-    {KA_NEXT_FIELD, "next field"}, {KA_SAVE, "add the user"}, {KA_BACK, "cancel"},
-    {KA_HELP, "help"},             {KA_NONE, NULL},
+    {KA_NEXT_FIELD, "next field"},
+    {KA_SAVE, "add the user"},
+    {KA_BACK, "cancel"},
+    {KA_HELP, "help"},
+    {KA_NONE, NULL},
 };
 
 static const struct screen_ops screen_add = {

@@ -101,9 +101,8 @@ static void pw_draw(ui_t *ui, void *priv, WINDOW *w)
 	struct wrap_at at = {w, 9, x, W - 2 * x, 0};
 
 	wattrset(w, theme_attr(TH_HEADING));
-	snprintf(line, sizeof line, p->who.enable ? "Enable %s: a new password" :
-	                                            "New password for %s",
-	         p->who.name);
+	snprintf(line, sizeof line,
+	         p->who.enable ? "Enable %s: a new password" : "New password for %s", p->who.name);
 	draw_center(w, 1, W, line);
 	wattrset(w, theme_attr(TH_NORMAL));
 	snprintf(line, sizeof line,
@@ -152,8 +151,7 @@ static unsigned submit(ui_t *ui, pw_screen_t *p)
 		p->focus = 0;
 		return refuse(ui, p, &m);
 	}
-	if (n1 != n2 ||
-	    crypto_memcmp(tfield_text(&p->pw), tfield_text(&p->again), n1) != 0) {
+	if (n1 != n2 || crypto_memcmp(tfield_text(&p->pw), tfield_text(&p->again), n1) != 0) {
 		tfield_clear(&p->pw);
 		tfield_clear(&p->again);
 		p->focus = 0;
@@ -198,8 +196,9 @@ static unsigned pw_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	case KA_SAVE:
 		return submit(ui, p);
 	case KA_BACK:
-		ui_message(ui, UI_MSG_INFO, p->who.enable ? "%s was not enabled." :
-		                                            "The password of %s was not changed.",
+		ui_message(ui, UI_MSG_INFO,
+		           p->who.enable ? "%s was not enabled."
+		                         : "The password of %s was not changed.",
 		           p->who.name);
 		return UI_BACK;
 	default:
@@ -208,8 +207,9 @@ static unsigned pw_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint pw_hints[] = {
-    {KA_SELECT, "next / set"}, {KA_NEXT_FIELD, "next field"}, {KA_BACK, "cancel"},
-    {KA_HELP, "help"},         {KA_NONE, NULL},
+    {KA_SELECT, "next / set"}, {KA_NEXT_FIELD, "next field"},
+    {KA_BACK, "cancel"},       {KA_HELP, "help"},
+    {KA_NONE, NULL},
 };
 
 static const struct screen_ops screen_pw = {

@@ -176,7 +176,10 @@ static unsigned role_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint role_hints[] = {
-    {KA_SELECT, "choose"}, {KA_BACK, "cancel"}, {KA_HELP, "help"}, {KA_NONE, NULL},
+    {KA_SELECT, "choose"},
+    {KA_BACK, "cancel"},
+    {KA_HELP, "help"},
+    {KA_NONE, NULL},
 };
 
 static const struct screen_ops screen_role = {

@@ -98,12 +98,12 @@ static void test_clash_with_default(void **state)
 {
 	fixture_t *f = *state;
 	expect_clash(f, "[ui]\nkey.add = q\n", "keys.ini:ui:key.add", "key 'q'",
-		     "both quit and add", NULL);
+	             "both quit and add", NULL);
 	/* A Ctrl key and a named key are compared as the codes they send. */
 	expect_clash(f, "[ui]\nkey.lock = ^U\n", "key.lock", "key '^U'", "clear_field", "lock",
-		     NULL);
+	             NULL);
 	expect_clash(f, "[ui]\nkey.role = Enter\n", "key.role", "key 'Enter'", "select", "role",
-		     NULL);
+	             NULL);
 	expect_clash(f, "[ui]\nkey.help = F5\n", "key.help", "'F5'", "help", "reload", NULL);
 }
 
@@ -112,7 +112,7 @@ static void test_clash_between_overrides(void **state)
 {
 	fixture_t *f = *state;
 	expect_clash(f, "[ui]\nkey.role = F7\nkey.unlock = F7\n", "key 'F7'", "role", "unlock",
-		     NULL);
+	             NULL);
 	expect_clash(f, "[ui]\nkey.edit = z\nkey.sign = Z z\n", "key 'z'", "edit", "sign", NULL);
 }
 
@@ -125,7 +125,7 @@ static void test_rebinding_frees_the_old_key(void **state)
 	keymap_t *km = NULL;
 	msg_t m;
 	assert_int_equal(load(f, "[ui]\nkey.quit = Q\nkey.add = q\nkey.role = R r R\n", &m),
-			 STATUS_OK);
+	                 STATUS_OK);
 	assert_int_equal(keymap_check(f->cfg, &m), STATUS_OK);
 	assert_int_equal(keymap_new(f->cfg, &km, &m), STATUS_OK);
 	assert_int_equal(keymap_action(km, 0, L'q'), KA_ADD);
@@ -153,11 +153,11 @@ static void test_bad_names_refused_at_load(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_clash_with_default, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_clash_between_overrides, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rebinding_frees_the_old_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_names_refused_at_load, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_clash_with_default, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_clash_between_overrides, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rebinding_frees_the_old_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_names_refused_at_load, setup, teardown),
 	};
 	tu_crypto_init();
 	return cmocka_run_group_tests_name("keymap", tests, NULL, NULL);
