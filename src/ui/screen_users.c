@@ -5,7 +5,8 @@
  * forms are screens of their own, screen_users.h); what changes an
  * account asks y/n first, naming it. Core checks the permission and audits
  * every change; a role without user_manage sees the list read-only and
- * core's refusal if it tries. Holds a copy of the list from users_list,
+ * core's refusal if it tries, and on a database that cannot be written
+ * (a full disk) the list is shown and every change refused up front. Holds a copy of the list from users_list,
  * the pending question and the name it is about, all dropped on close and
  * on idle lock. */
 #include "ui/screen_users.h"
@@ -204,7 +205,12 @@ static void users_draw(ui_t *ui, void *priv, WINDOW *w)
 	} else {
 		list_draw(&us->list, w, 1, 0, H - 3, W);
 	}
-	if (us->ask == ASK_NONE && !us->may_manage) {
+	if (us->ask == ASK_NONE && session_readonly(ui_session(ui))) {
+		char line[160];
+		snprintf(line, sizeof line, "Read-only: %s; no change to a user can be saved now.",
+		         session_readonly(ui_session(ui)));
+		draw_text(w, H - 2, 1, W - 2, line, 0);
+	} else if (us->ask == ASK_NONE && !us->may_manage) {
 		draw_text(w, H - 2, 1, W - 2,
 		          "Read-only: your role may not add or change users (user_manage).", 0);
 	}
@@ -241,11 +247,19 @@ unsigned screen_users_refused(ui_t *ui, const msg_t *m)
  * UI_IGNORED when the change may go on, else the flags for the refusal. */
 static unsigned may_change(ui_t *ui)
 {
+	session_t *s = ui_session(ui);
 	msg_t m;
 	msg_clear(&m);
-	if (session_require(ui_session(ui), ACT_USER_MANAGE, &m) == STATUS_OK)
-		return UI_IGNORED;
-	return screen_users_refused(ui, &m) | UI_RELOAD;
+	if (session_require(s, ACT_USER_MANAGE, &m) != STATUS_OK)
+		return screen_users_refused(ui, &m) | UI_RELOAD;
+	/* The list is a read, allowed on a database that cannot be written;
+	 * say so before a form is typed into for nothing. */
+	if (session_readonly(s)) {
+		ui_message(ui, UI_MSG_ERROR, "Read-only: %s; no change to a user can be saved now.",
+		           session_readonly(s));
+		return UI_REDRAW;
+	}
+	return UI_IGNORED;
 }
 
 static void ask(ui_t *ui, users_t *us, ask_t what, const char *name, const char *fmt, ...)
