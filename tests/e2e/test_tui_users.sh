@@ -57,6 +57,14 @@ for k in "a add" "r role" "x disable/enable" "u unlock" "w password"; do
 	expect "the key bar offers '$k'" "$k"
 done
 expect "the key bar fits 80 columns (its last hint whole)" "w password   Enter details"
+tui_send '?'
+expect "? opens the help" "What it does" 5
+tui_send End
+expect "the help lists the role key" "r              role          Users: change the selected user's role" 5
+expect "... the unlock key" "u              unlock        Users: unlock a locked-out account"
+expect "... the new-password key" "w              new_password  Users: set a new password for the selected user"
+tui_send Escape
+expect "Esc: back to the list" "Last sign-on" 5
 
 # --- add a user ---------------------------------------------------------
 tui_send a
