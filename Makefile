@@ -159,6 +159,14 @@ $(BUILD)/tests/test_signon: UNIT_LDFLAGS := -Wl,--wrap=crypto_kek_derive
 # test_avail counts the library's disk syncs (journal_sync).
 $(BUILD)/tests/test_avail: UNIT_LDFLAGS := -Wl,--wrap=fdatasync
 
+# test_keymap tests the UI's key table (keymap.c needs no terminal) with
+# the library.
+$(BUILD)/tests/test_keymap: tests/unit/test_keymap.c tests/unit/testutil.h \
+		$(BUILD)/obj/ui/keymap.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/obj/ui/keymap.o $(LIB) \
+		$(LDLIBS_CORE) $(shell pkg-config --libs cmocka)
+
 # The tests' build of the program: the same objects but config.c, whose
 # system configuration file is one the tests write. A build macro, never
 # anything read at run time (README "Configuration").

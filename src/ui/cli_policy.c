@@ -14,6 +14,7 @@
 #include "core/keys.h"
 #include "core/policy.h"
 #include "core/users.h"
+#include "ui/keymap.h"
 
 #define RK_MAX 256
 
@@ -336,12 +337,19 @@ int cli_cmd_keys(cli_t *c)
 int cli_cmd_config(cli_t *c)
 {
 	const config_t *cfg = c->cfg;
+	msg_t m;
+	status_t st;
 	if (cli_wants_help(c->argc, c->argv) || c->argc < 2 || strcmp(c->argv[1], "check") != 0) {
 		printf("usage: chartroom config check [--config FILE]\n\nRead the configuration "
-		       "and report the first problem, or where each part came from.\n");
+		       "and report the first problem (a bad value, a key bound to two\nactions), or where "
+		       "each part came from.\n");
 		return cli_wants_help(c->argc, c->argv) ? 0 : 2;
 	}
-	/* main() already loaded and validated it. */
+	/* main() already loaded it and checked each setting on its own. What
+	 * else would stop the full-screen app at start: the key bindings
+	 * taken together (one key bound to two actions). */
+	if ((st = keymap_check(cfg, &m)) != STATUS_OK)
+		return cli_fail(st, m.text);
 	printf("configuration OK: %s\n", cfg->source);
 	if (cfg->system_file[0])
 		printf("system file (policy and preferences): %s\n", cfg->system_file);

@@ -17,6 +17,7 @@ typedef struct binding {
 	int is_code; /* a KEY_* function-key code, else a character */
 	wint_t ch;
 	keyact_t action;
+	int from;      /* the configuration's override i it came from; -1 built in */
 	char text[16]; /* the key as written, for the help screen */
 } binding_t;
 
@@ -163,9 +164,11 @@ static int parse_key(const char *tok, int is_code[], wint_t ch[])
 	return 1;
 }
 
-/* Bind every key of a space-separated list to action a. `where` names the
+/* Bind every key of a space-separated list to action a. `from` is the
+ * override it came from (-1: the built-in defaults); `where` names the
  * setting for messages. */
-static status_t bind_list(keymap_t *km, keyact_t a, const char *list, const char *where, msg_t *m)
+static status_t bind_list(keymap_t *km, keyact_t a, const char *list, int from, const char *where,
+                          msg_t *m)
 {
 	char buf[64], *save = NULL, *tok;
 	int is_code[KEYMAP_MAX_CODES];
@@ -190,6 +193,7 @@ static status_t bind_list(keymap_t *km, keyact_t a, const char *list, const char
 			km->b[km->n].is_code = is_code[k];
 			km->b[km->n].ch = ch[k];
 			km->b[km->n].action = a;
+			km->b[km->n].from = from;
 			snprintf(km->b[km->n].text, sizeof km->b[km->n].text, "%s", tok);
 			km->n++;
 		}
@@ -232,7 +236,7 @@ status_t keymap_new(const config_t *cfg, keymap_t **out, msg_t *m)
 	if (!km)
 		return msg_fail(m, STATUS_NOMEM, "Out of memory building the keymap.");
 	for (int a = 1; a < KA_COUNT && ret == STATUS_OK; a++)
-		ret = bind_list(km, (keyact_t)a, actions[a].keys, "built-in keymap", m);
+		ret = bind_list(km, (keyact_t)a, actions[a].keys, -1, "built-in keymap", m);
 	for (int i = 0; cfg && i < cfg->nkeys && ret == STATUS_OK; i++) {
 		keyact_t a = action_from_name(cfg->keys[i].action);
 		snprintf(where, sizeof where, "%s:ui:key.%s", config_key_file(cfg, i),
@@ -244,21 +248,29 @@ status_t keymap_new(const config_t *cfg, keymap_t **out, msg_t *m)
 			break;
 		}
 		unbind(km, a);
-		ret = bind_list(km, a, cfg->keys[i].key, where, m);
+		ret = bind_list(km, a, cfg->keys[i].key, i, where, m);
 	}
 	if (ret != STATUS_OK)
 		goto cleanup;
-	/* One key, one action: a clash would make one of them unreachable. */
+	/* One key, one action: a clash would make one of them unreachable.
+	 * The message names the setting that made it (an override comes
+	 * after the defaults, so the later binding is the one to blame). */
 	for (int i = 0; i < km->n; i++)
 		for (int j = i + 1; j < km->n; j++)
 			if (km->b[i].is_code == km->b[j].is_code && km->b[i].ch == km->b[j].ch &&
 			    km->b[i].action != km->b[j].action) {
-				ret = msg_fail(
-				    m, STATUS_CONFIG,
-				    "%s:ui: key '%s' is bound to both %s and %s; give one "
-				    "of them another key",
-				    cfg ? cfg->source : "keymap", km->b[j].text,
-				    actions[km->b[i].action].name, actions[km->b[j].action].name);
+				const binding_t *b = km->b[j].from >= 0 ? &km->b[j] : &km->b[i];
+				if (b->from >= 0)
+					snprintf(where, sizeof where, "%s:ui:key.%s",
+					         config_key_file(cfg, b->from),
+					         cfg->keys[b->from].action);
+				else
+					snprintf(where, sizeof where, "built-in keymap");
+				ret = msg_fail(m, STATUS_CONFIG,
+				               "%s: key '%s' is bound to both %s and %s; give one "
+				               "of them another key",
+				               where, km->b[j].text, actions[km->b[i].action].name,
+				               actions[km->b[j].action].name);
 				goto cleanup;
 			}
 cleanup:
@@ -280,8 +292,16 @@ status_t keymap_check_binding(const char *action, const char *keys, const char *
 		                "%s: no such action (the help screen, F1, lists them)", where);
 	if (!(km = calloc(1, sizeof *km)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory checking the keymap.");
-	ret = bind_list(km, a, keys, where, m);
+	ret = bind_list(km, a, keys, -1, where, m);
 	free(km);
+	return ret;
+}
+
+status_t keymap_check(const config_t *cfg, msg_t *m)
+{
+	keymap_t *km = NULL;
+	status_t ret = keymap_new(cfg, &km, m);
+	keymap_free(km);
 	return ret;
 }
 

@@ -46,19 +46,22 @@
 	X(EDIT, "edit", "e", "Edit the demographics or a draft note")                              \
 	X(SAVE, "save", "F10 ^O", "Save the form or the note being edited")                        \
 	X(SIGN, "sign", "s", "Sign a note (providers)")                                            \
-	X(SET_STATUS, "set_status", "x", "Close an encounter; change an item's status")           \
+	X(SET_STATUS, "set_status", "x", "Change a status: encounter, item, user account")         \
 	X(CHECK_IN, "check_in", "i", "Check the patient in (front desk)")                          \
 	X(NO_ALLERGIES, "no_known_allergies", "k", "Record \"no known allergies\"")                \
 	X(YES, "yes", "y Y", "Answer yes to a question")                                           \
 	X(NO, "no", "n N", "Answer no to a question")                                              \
-	X(ADD, "add", "a", "Add a diagnosis, chart item, note or addendum")                        \
+	X(ADD, "add", "a", "Add a diagnosis, chart item, note, addendum, user")                    \
 	X(ADD_PROCEDURE, "add_procedure", "p", "Coding: add a procedure (HCPCS or CPT)")           \
 	X(REMOVE, "remove", "d", "Remove the selected line (asks first)")                          \
 	X(MAKE_PRIMARY, "make_primary", "m", "Coding: make the diagnosis the primary one")         \
 	X(COMPLETE, "complete", "c", "Coding: complete (every rule checked again)")                \
 	X(VERIFY, "verify", "v", "Coding: verify the completed coding")                            \
 	X(FINALIZE, "finalize", "f", "Coding: finalise, which locks it (asks first)")              \
-	X(REOPEN, "reopen", "o", "Coding: reopen final coding, with a reason")
+	X(REOPEN, "reopen", "o", "Coding: reopen final coding, with a reason")                     \
+	X(ROLE, "role", "r", "Users: change the selected user's role")                             \
+	X(UNLOCK, "unlock", "u", "Users: unlock a locked-out account")                             \
+	X(NEW_PASSWORD, "new_password", "w", "Users: set a new password for the selected user")
 
 typedef enum {
 	KA_NONE = 0, /* no action: a plain character, or an unbound key */
@@ -78,6 +81,12 @@ typedef struct keymap keymap_t;
  * starts so a bad setting is reported on a plain terminal. */
 status_t keymap_new(const config_t *cfg, keymap_t **out, msg_t *m);
 void keymap_free(keymap_t *km);
+
+/* Check every binding together as keymap_new would build them (what
+ * `chartroom config check` runs, so a clash that would stop the app at
+ * start fails the check too): STATUS_OK, or STATUS_CONFIG naming the
+ * setting, the key and both actions. */
+status_t keymap_check(const config_t *cfg, msg_t *m);
 
 /* Check one `[ui] key.ACTION = KEYS` setting without building a keymap:
  * the action exists and every key parses. Messages start with `where`

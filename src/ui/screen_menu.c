@@ -11,6 +11,7 @@
 #include "ui/draw.h"
 #include "ui/screen_audit.h"
 #include "ui/screen_coding_queue.h"
+#include "ui/screen_config.h"
 #include "ui/screen_passwd.h"
 #include "ui/screen_register.h"
 #include "ui/screen_search.h"
@@ -23,25 +24,31 @@
 
 typedef enum { GO_SCREEN, GO_NOT_YET, GO_LOCK, GO_SIGNOFF } go_t;
 
+/* An item is shown when the role may do `needs`, or `or_needs` (ALWAYS:
+ * no second action). */
 static const struct item {
 	const char *label;
-	action_t needs;
+	action_t needs, or_needs;
 	go_t go;
 	const struct screen_ops *screen;
 } items[] = {
-    {"Find a patient", ACT_PATIENT_SEARCH, GO_SCREEN, &screen_search},
-    {"Register a patient", ACT_PATIENT_REGISTER, GO_SCREEN, &screen_register},
-    {"Check a patient in", ACT_ENCOUNTER_CHECKIN, GO_SCREEN, &screen_search_checkin},
-    {"Coding queue", ACT_CODING_QUEUE, GO_SCREEN, &screen_coding_queue},
-    {"HIM work queue", ACT_HIM_RECORDS, GO_NOT_YET, NULL},
-    {"Audit review", ACT_AUDIT_VIEW, GO_SCREEN, &screen_audit},
-    {"Verify audit chain", ACT_AUDIT_VERIFY, GO_SCREEN, &screen_verify},
-    {"Privacy review", ACT_PRIVACY_REVIEW, GO_NOT_YET, NULL},
-    {"Reports", ACT_REPORTS_VIEW, GO_NOT_YET, NULL},
-    {"Users", ACT_USER_MANAGE, GO_SCREEN, &screen_users},
-    {"Change my password", ALWAYS, GO_SCREEN, &screen_passwd},
-    {"Lock the screen", ALWAYS, GO_LOCK, NULL},
-    {"Sign off", ALWAYS, GO_SIGNOFF, NULL},
+    {"Find a patient", ACT_PATIENT_SEARCH, ALWAYS, GO_SCREEN, &screen_search},
+    {"Register a patient", ACT_PATIENT_REGISTER, ALWAYS, GO_SCREEN, &screen_register},
+    {"Check a patient in", ACT_ENCOUNTER_CHECKIN, ALWAYS, GO_SCREEN, &screen_search_checkin},
+    {"Coding queue", ACT_CODING_QUEUE, ALWAYS, GO_SCREEN, &screen_coding_queue},
+    {"HIM work queue", ACT_HIM_RECORDS, ALWAYS, GO_NOT_YET, NULL},
+    {"Audit review", ACT_AUDIT_VIEW, ALWAYS, GO_SCREEN, &screen_audit},
+    {"Verify audit chain", ACT_AUDIT_VERIFY, ALWAYS, GO_SCREEN, &screen_verify},
+    {"Privacy review", ACT_PRIVACY_REVIEW, ALWAYS, GO_NOT_YET, NULL},
+    {"Reports", ACT_REPORTS_VIEW, ALWAYS, GO_NOT_YET, NULL},
+    {"Users", ACT_USER_MANAGE, ALWAYS, GO_SCREEN, &screen_users},
+    /* The policy in force: for those who set it and those who review
+     * what the clinic does (the administrator and the privacy officer by
+     * default). Read-only; `chartroom policy show` prints the same. */
+    {"Configuration", ACT_POLICY_MANAGE, ACT_AUDIT_VIEW, GO_SCREEN, &screen_config},
+    {"Change my password", ALWAYS, ALWAYS, GO_SCREEN, &screen_passwd},
+    {"Lock the screen", ALWAYS, ALWAYS, GO_LOCK, NULL},
+    {"Sign off", ALWAYS, ALWAYS, GO_SIGNOFF, NULL},
 };
 #define NITEMS (sizeof items / sizeof items[0])
 
@@ -70,7 +77,8 @@ static status_t menu_reload(ui_t *ui, void *priv, msg_t *m)
 	(void)m;
 	mn->n = 0;
 	for (size_t i = 0; i < NITEMS; i++)
-		if (items[i].needs == ALWAYS || session_can(s, items[i].needs))
+		if (items[i].needs == ALWAYS || session_can(s, items[i].needs) ||
+		    (items[i].or_needs != ALWAYS && session_can(s, items[i].or_needs)))
 			mn->shown[mn->n++] = (int)i;
 	list_clamp(&mn->list);
 	return STATUS_OK;

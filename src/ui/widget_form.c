@@ -16,6 +16,15 @@ status_t form_text_item(ui_form_item_t *it, const char *label, size_t cap, int r
 	return tfield_init(&it->text, cap, 0, m);
 }
 
+status_t form_secret_item(ui_form_item_t *it, const char *label, size_t cap, int required, msg_t *m)
+{
+	memset(it, 0, sizeof *it);
+	it->label = label;
+	it->kind = FORM_TEXT;
+	it->required = required;
+	return tfield_init(&it->text, cap, 1, m);
+}
+
 void form_choice_item(ui_form_item_t *it, const char *label, const char *const *choices, int n,
                       int sel)
 {

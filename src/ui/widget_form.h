@@ -8,8 +8,9 @@
  * and PgDn by a page. When the focus leaves an input the screen's `leave`
  * callback checks it (and may rewrite it, normalised); a refusal keeps the
  * focus there. Left, Right and Space change a choice, and typing its first
- * letter picks it. Text lives in ordinary memory that is wiped when cleared
- * or freed (form_clear, form_free). */
+ * letter picks it. Text lives in ordinary memory (a secret input's in
+ * guarded memory) that is wiped when cleared or freed (form_clear,
+ * form_free). */
 #ifndef CHARTROOM_UI_WIDGET_FORM_H
 #define CHARTROOM_UI_WIDGET_FORM_H
 
@@ -50,6 +51,11 @@ struct ui_form {
 
 /* A text input for up to cap-1 bytes. */
 status_t form_text_item(ui_form_item_t *it, const char *label, size_t cap, int required, msg_t *m);
+/* A text input for a secret (a password): its text lives in guarded
+ * memory (widget_field.h), is drawn as '*', and is wiped on clear and
+ * free like any input. */
+status_t form_secret_item(ui_form_item_t *it, const char *label, size_t cap, int required,
+                          msg_t *m);
 /* A choice among n labels (borrowed), `sel` chosen. */
 void form_choice_item(ui_form_item_t *it, const char *label, const char *const *choices, int n,
                       int sel);

@@ -97,6 +97,28 @@ if [ $ROOT_OK -eq 1 ] && mkdir -p "$T/full" && mount -t tmpfs -o size=8m tmpfs "
 	tui_send x
 	expect "full disk: the main menu keeps the READ-ONLY banner" "READ-ONLY: the disk is full" 10
 	tui_stop
+	# The administrator's Users screen: the list (a read) is shown, and a
+	# change is refused before any form is typed into.
+	tui_start full-users
+	signon admin "$PW_ADMIN"
+	tui_wait "Press any key" 15 >/dev/null
+	tui_send Enter
+	tui_wait "Main menu for admin" 10 >/dev/null
+	tui_send Down
+	tui_send Down
+	tui_send Enter
+	expect "full disk: the Users list is shown" "Last sign-on" 10
+	expect "full disk: ... saying no change can be saved" "Read-only: the disk is full; no change to a user can be saved now." 5
+	tui_send a
+	# On the message line (the 23rd of 24), not only the list's note.
+	i=0
+	until tui_screen | sed -n 23p | grep -qF "Read-only: the disk is full; no change to a user can be saved now." || [ $i -ge 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check "full disk: a refuses to add a user up front, on the message line" [ $i -lt 50 ]
+	expect_not "full disk: ... no form opened" "Add a user"
+	tui_stop
 	DB=$DB_SAVED
 
 	# The disk fills under an open connection: found at the commit.

@@ -263,5 +263,15 @@ strict() { # description, expected text, ini text
 strict "a key given twice is an error naming both lines" "s.ini:ui:color: given twice (lines 2 and 3)" '[ui]\ncolor = never\ncolor = always\n'
 strict "key.quit = F99 is an error" "s.ini:ui:key.quit: 'F99' is not a key" '[ui]\nkey.quit = F99\n'
 strict "key.nosuchaction = Q is an error" "s.ini:ui:key.nosuchaction: no such action" '[ui]\nkey.nosuchaction = Q\n'
+# What stops the full-screen app at start fails the check too: a key bound
+# to two actions (each binding is fine on its own).
+strict "a key bound to two actions fails config check, naming the setting, the key and both actions" \
+	"s.ini:ui:key.add: key 'q' is bound to both quit and add" '[ui]\nkey.add = q\n'
+strict "two settings binding one key fail config check" \
+	"s.ini:ui:key.unlock: key 'F7' is bound to both role and unlock" '[ui]\nkey.role = F7\nkey.unlock = F7\n'
+printf '[ui]\nkey.quit = Q\nkey.add = q\n' > "$T/s.ini"
+out=$("$BIN" --config "$T/s.ini" config check 2>&1)
+check "a key moved away from its action is free for another: config check OK" \
+	sh -c "[ $? -eq 0 ] && printf '%s' \"\$1\" | grep -q '^configuration OK'" _ "$out"
 strict "a key given twice in an ignored section is still an error" "s.ini:roles:nurse: given twice" '[roles]\nnurse = +a\nnurse = +b\n'
 e2e_done

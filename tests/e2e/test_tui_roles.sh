@@ -27,7 +27,7 @@ tui_start roles
 signon front "$PW_FRONT"
 expect "front desk menu" "Main menu for front (frontdesk)" 10
 has front "Find a patient" "Register a patient" "Check a patient in" "Change my password" "Sign off"
-hasnt front "Users" "Audit review" "Verify audit chain" "Coding queue" "Privacy review" "Reports"
+hasnt front "Users" "Configuration" "Audit review" "Verify audit chain" "Coding queue" "Privacy review" "Reports"
 # Second item: Register a patient opens the registration form; Esc with
 # nothing typed goes straight back.
 tui_send Down
@@ -39,13 +39,13 @@ signoff
 
 signon admin "$PW_ADMIN"
 expect "admin menu" "Main menu for admin (admin)" 10
-has admin "Users" "Audit review" "Verify audit chain" "Change my password" "Sign off"
+has admin "Users" "Configuration" "Audit review" "Verify audit chain" "Change my password" "Sign off"
 hasnt admin "Find a patient" "Register a patient" "Check a patient in" "Coding queue" "Privacy review"
 signoff
 
 signon priv "$PW_PRIV"
 expect "privacy officer menu" "Main menu for priv (privacy)" 10
-has priv "Audit review" "Verify audit chain" "Privacy review" "Reports"
+has priv "Audit review" "Verify audit chain" "Privacy review" "Reports" "Configuration"
 hasnt priv "Users" "Find a patient" "Register a patient" "Coding queue"
 # Privacy review: not yet built.
 tui_send Down
@@ -65,7 +65,7 @@ signoff
 signon nurse "$PW_NURSE"
 expect "nurse menu" "Main menu for nurse (nurse)" 10
 has nurse "Find a patient" "Change my password"
-hasnt nurse "Register a patient" "Users" "Audit review" "Coding queue" "Reports"
+hasnt nurse "Register a patient" "Users" "Configuration" "Audit review" "Coding queue" "Reports"
 signoff
 
 # A [roles] section in the user's own configuration changes nothing (issue
