@@ -9,75 +9,45 @@
 #include <sodium.h>
 
 #include "base/date.h"
+#include "base/lpbuf.h"
 #include "core/integrity.h"
 #include "core/internal.h"
 #include "db/db_audit.h"
 #include "db/db_journal.h"
 
-/* The bytes a row's MAC covers: every field, length-prefixed so no two
- * rows can serialise alike, then the previous row's MAC. */
-typedef struct macbuf {
-	unsigned char *p;
-	size_t len, cap;
-} macbuf_t;
-
-static int mb_put(macbuf_t *b, const void *data, size_t n)
-{
-	if (b->len + n + 4 > b->cap) {
-		size_t cap = (b->cap + n + 4) * 2;
-		unsigned char *np = realloc(b->p, cap);
-		if (!np)
-			return -1;
-		b->p = np;
-		b->cap = cap;
-	}
-	b->p[b->len++] = (unsigned char)(n >> 24);
-	b->p[b->len++] = (unsigned char)(n >> 16);
-	b->p[b->len++] = (unsigned char)(n >> 8);
-	b->p[b->len++] = (unsigned char)n;
-	if (n)
-		memcpy(b->p + b->len, data, n);
-	b->len += n;
-	return 0;
-}
-
-static int mb_str(macbuf_t *b, const char *s)
-{
-	return mb_put(b, s, strlen(s));
-}
-
+/* The bytes a row's MAC cover: every field, length-prefixed (base/lpbuf.h),
+ * then the previous row's MAC. */
 static status_t row_mac(const keyring_t *kr, const db_audit_row_t *r,
 			const unsigned char prev[DB_AUDIT_MAC_LEN], unsigned char mac[32], msg_t *m)
 {
-	macbuf_t b = {0};
+	lpbuf_t b = {0};
 	char num[32];
 	status_t ret;
-	int bad = 0;
 	snprintf(num, sizeof num, "%" PRId64, r->seq);
-	bad |= mb_str(&b, num);
-	bad |= mb_str(&b, r->ts);
-	bad |= mb_str(&b, r->user_id);
-	bad |= mb_str(&b, r->user_name);
-	bad |= mb_str(&b, r->os_user);
-	bad |= mb_str(&b, r->source);
-	bad |= mb_str(&b, r->action);
-	bad |= mb_str(&b, r->target);
-	bad |= mb_str(&b, r->outcome);
-	bad |= mb_put(&b, r->has_detail ? "D" : "N", 1);
-	bad |= mb_put(&b, r->detail, r->detail_len);
+	lpbuf_str(&b, num);
+	lpbuf_str(&b, r->ts);
+	lpbuf_str(&b, r->user_id);
+	lpbuf_str(&b, r->user_name);
+	lpbuf_str(&b, r->os_user);
+	lpbuf_str(&b, r->source);
+	lpbuf_str(&b, r->action);
+	lpbuf_str(&b, r->target);
+	lpbuf_str(&b, r->outcome);
+	lpbuf_put(&b, r->has_detail ? "D" : "N", 1);
+	lpbuf_put(&b, r->detail, r->detail_len);
 	snprintf(num, sizeof num, "%d", r->key_version);
-	bad |= mb_str(&b, num);
+	lpbuf_str(&b, num);
 	/* Entries that record a chart head (from 007 on) cover it too; the
 	 * others serialise as before, so older chains still verify. Every
 	 * field is length-prefixed, so the two forms never read alike. */
 	if (r->chart_head[0])
-		bad |= mb_str(&b, r->chart_head);
-	bad |= mb_put(&b, prev, DB_AUDIT_MAC_LEN);
-	if (bad)
+		lpbuf_str(&b, r->chart_head);
+	lpbuf_put(&b, prev, DB_AUDIT_MAC_LEN);
+	if (b.bad)
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory computing the audit chain.");
 	else
 		ret = crypto_audit_mac(kr, r->key_version, b.p, b.len, mac, m);
-	free(b.p);
+	lpbuf_free(&b);
 	return ret;
 }
 

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "base/lpbuf.h"
 #include "core/audit.h"
 #include "core/internal.h"
 #include "db/db_audit.h"
@@ -32,71 +33,37 @@ static const char JTABLE[] = "audit_journal";
 
 /* ---- the event's MAC ---------------------------------------------------- */
 
-typedef struct jbuf {
-	unsigned char *p;
-	size_t len, cap;
-	int bad;
-} jbuf_t;
-
-static void jb_put(jbuf_t *b, const void *data, size_t n)
-{
-	if (b->bad)
-		return;
-	if (b->len + n + 4 > b->cap) {
-		size_t cap = (b->cap + n + 4) * 2;
-		unsigned char *np = realloc(b->p, cap);
-		if (!np) {
-			b->bad = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	b->p[b->len++] = (unsigned char)(n >> 24);
-	b->p[b->len++] = (unsigned char)(n >> 16);
-	b->p[b->len++] = (unsigned char)(n >> 8);
-	b->p[b->len++] = (unsigned char)n;
-	if (n)
-		memcpy(b->p + b->len, data, n);
-	b->len += n;
-}
-
-static void jb_str(jbuf_t *b, const char *s)
-{
-	jb_put(b, s, strlen(s));
-}
-
 /* Keyed with the audit key's chain subkey over every field (length
  * prefixed, after a tag no trail row starts with): an event altered or
  * forged in the journal file is found when it is chained. */
 static status_t event_mac(const keyring_t *kr, const db_jevent_t *e, unsigned char mac[32],
 			  msg_t *m)
 {
-	jbuf_t b = {0};
+	lpbuf_t b = {0};
 	char num[16];
 	status_t ret;
-	jb_str(&b, "chartroom-journal:1");
-	jb_str(&b, e->event_id);
-	jb_str(&b, e->session_id);
-	jb_str(&b, e->ts);
-	jb_str(&b, e->user_id);
-	jb_str(&b, e->user_name);
-	jb_str(&b, e->os_user);
-	jb_str(&b, e->source);
-	jb_str(&b, e->action);
-	jb_str(&b, e->target);
-	jb_str(&b, e->outcome);
-	jb_put(&b, e->has_detail ? "D" : "N", 1);
-	jb_put(&b, e->detail, e->detail_len);
+	lpbuf_str(&b, "chartroom-journal:1");
+	lpbuf_str(&b, e->event_id);
+	lpbuf_str(&b, e->session_id);
+	lpbuf_str(&b, e->ts);
+	lpbuf_str(&b, e->user_id);
+	lpbuf_str(&b, e->user_name);
+	lpbuf_str(&b, e->os_user);
+	lpbuf_str(&b, e->source);
+	lpbuf_str(&b, e->action);
+	lpbuf_str(&b, e->target);
+	lpbuf_str(&b, e->outcome);
+	lpbuf_put(&b, e->has_detail ? "D" : "N", 1);
+	lpbuf_put(&b, e->detail, e->detail_len);
 	snprintf(num, sizeof num, "%d", e->key_version);
-	jb_str(&b, num);
+	lpbuf_str(&b, num);
 	snprintf(num, sizeof num, "%d", e->flags);
-	jb_str(&b, num);
+	lpbuf_str(&b, num);
 	if (b.bad)
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
 	else
 		ret = crypto_audit_mac(kr, e->key_version, b.p, b.len, mac, m);
-	free(b.p);
+	lpbuf_free(&b);
 	return ret;
 }
 

@@ -8,68 +8,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/lpbuf.h"
 #include "core/audit.h"
 #include "core/internal.h"
 #include "db/db_policy.h"
 
 /* ---- MACs ------------------------------------------------------------- */
 
-/* Length-prefixed fields, so no two rows serialise alike. */
-typedef struct macbuf {
-	unsigned char *p;
-	size_t len, cap;
-	int bad;
-} macbuf_t;
-
-static void mb_put(macbuf_t *b, const void *data, size_t n)
-{
-	if (b->bad)
-		return;
-	if (b->len + n + 4 > b->cap) {
-		size_t cap = (b->cap + n + 4) * 2;
-		unsigned char *np = realloc(b->p, cap);
-		if (!np) {
-			b->bad = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	b->p[b->len++] = (unsigned char)(n >> 24);
-	b->p[b->len++] = (unsigned char)(n >> 16);
-	b->p[b->len++] = (unsigned char)(n >> 8);
-	b->p[b->len++] = (unsigned char)n;
-	if (n)
-		memcpy(b->p + b->len, data, n);
-	b->len += n;
-}
-
-static void mb_str(macbuf_t *b, const char *s)
-{
-	mb_put(b, s, strlen(s));
-}
-
-static status_t mb_mac(const keyring_t *kr, macbuf_t *b, unsigned char mac[32], msg_t *m)
+/* Over length-prefixed fields (base/lpbuf.h), so no two rows serialise
+ * alike; b is freed. */
+static status_t mb_mac(const keyring_t *kr, lpbuf_t *b, unsigned char mac[32], msg_t *m)
 {
 	status_t ret;
 	if (b->bad)
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory checking the policy.");
 	else
 		ret = crypto_audit_keyed_mac(kr, CRYPTO_MAC_POLICY, b->p, b->len, mac, m);
-	free(b->p);
-	memset(b, 0, sizeof *b);
+	lpbuf_free(b);
 	return ret;
 }
 
 static status_t row_mac(const keyring_t *kr, const db_policy_row_t *r, unsigned char mac[32],
 			msg_t *m)
 {
-	macbuf_t b = {0};
-	mb_str(&b, "chartroom-policy-row-1");
-	mb_str(&b, r->key);
-	mb_str(&b, r->value);
-	mb_str(&b, r->set_by);
-	mb_str(&b, r->set_at);
+	lpbuf_t b = {0};
+	lpbuf_str(&b, "chartroom-policy-row-1");
+	lpbuf_str(&b, r->key);
+	lpbuf_str(&b, r->value);
+	lpbuf_str(&b, r->set_by);
+	lpbuf_str(&b, r->set_at);
 	return mb_mac(kr, &b, mac, m);
 }
 
@@ -126,14 +93,14 @@ static status_t rowset_read(db_t *db, rowset_t *rs, msg_t *m)
 static status_t seal_mac(const keyring_t *kr, const db_policy_row_t *seal, const rowset_t *rs,
 			 unsigned char mac[32], msg_t *m)
 {
-	macbuf_t b = {0};
-	mb_str(&b, "chartroom-policy-seal-1");
-	mb_str(&b, seal->value);
-	mb_str(&b, seal->set_by);
-	mb_str(&b, seal->set_at);
+	lpbuf_t b = {0};
+	lpbuf_str(&b, "chartroom-policy-seal-1");
+	lpbuf_str(&b, seal->value);
+	lpbuf_str(&b, seal->set_by);
+	lpbuf_str(&b, seal->set_at);
 	for (int i = 0; i < rs->n; i++) {
-		mb_str(&b, rs->rows[i].key);
-		mb_put(&b, rs->rows[i].mac, DB_POLICY_MAC_LEN);
+		lpbuf_str(&b, rs->rows[i].key);
+		lpbuf_put(&b, rs->rows[i].mac, DB_POLICY_MAC_LEN);
 	}
 	return mb_mac(kr, &b, mac, m);
 }
