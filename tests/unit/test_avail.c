@@ -11,6 +11,7 @@
  * the db layer's own) by putting /dev/full in place of every descriptor of
  * it this process holds, and back. */
 #include "testutil.h"
+#include "testvfs.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -25,139 +26,19 @@
 #define FD_PW "front desk password for avail"
 #define NURSE_PW "nurse password for avail tests"
 
-/* ---- the failing VFS ---------------------------------------------------- */
+/* ---- the failing VFS (testvfs.h) ---------------------------------------- */
 
-enum { F_OTHER, F_MAIN };
-static int fail_main; /* armed */
-static int failures;                /* writes refused so far */
-static sqlite3_vfs *real_vfs;
+static int fail_main; /* armed: the named files' writes, syncs and truncations fail */
+static int failures;  /* refused so far */
 
-typedef struct shim_file {
-	sqlite3_file base;
-	int kind;
-	sqlite3_file *real; /* follows this struct in the same allocation */
-} shim_file_t;
-
-static int armed(const shim_file_t *f)
+static int fail_hook(int op, int named)
 {
-	if (f->kind == F_MAIN && fail_main) {
-		failures++;
-		return 1;
-	}
-	return 0;
-}
-
-#define REAL(f) (((shim_file_t *)(f))->real)
-static int s_close(sqlite3_file *f)
-{
-	int rc = REAL(f)->pMethods ? REAL(f)->pMethods->xClose(REAL(f)) : SQLITE_OK;
-	return rc;
-}
-static int s_read(sqlite3_file *f, void *b, int n, sqlite3_int64 o)
-{
-	return REAL(f)->pMethods->xRead(REAL(f), b, n, o);
-}
-static int s_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 o)
-{
-	if (armed((shim_file_t *)f))
-		return SQLITE_IOERR_WRITE;
-	return REAL(f)->pMethods->xWrite(REAL(f), b, n, o);
-}
-static int s_truncate(sqlite3_file *f, sqlite3_int64 size)
-{
-	if (armed((shim_file_t *)f))
-		return SQLITE_IOERR_TRUNCATE;
-	return REAL(f)->pMethods->xTruncate(REAL(f), size);
-}
-static int s_sync(sqlite3_file *f, int flags)
-{
-	if (armed((shim_file_t *)f))
-		return SQLITE_IOERR_FSYNC;
-	return REAL(f)->pMethods->xSync(REAL(f), flags);
-}
-static int s_size(sqlite3_file *f, sqlite3_int64 *size)
-{
-	return REAL(f)->pMethods->xFileSize(REAL(f), size);
-}
-static int s_lock(sqlite3_file *f, int l)
-{
-	return REAL(f)->pMethods->xLock(REAL(f), l);
-}
-static int s_unlock(sqlite3_file *f, int l)
-{
-	return REAL(f)->pMethods->xUnlock(REAL(f), l);
-}
-static int s_check(sqlite3_file *f, int *out)
-{
-	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
-}
-static int s_fcntl(sqlite3_file *f, int op, void *arg)
-{
-	return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
-}
-static int s_sector(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xSectorSize(REAL(f));
-}
-static int s_devchar(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
-}
-static int s_shmmap(sqlite3_file *f, int pg, int sz, int extend, void volatile **pp)
-{
-	return REAL(f)->pMethods->xShmMap(REAL(f), pg, sz, extend, pp);
-}
-static int s_shmlock(sqlite3_file *f, int offset, int n, int flags)
-{
-	return REAL(f)->pMethods->xShmLock(REAL(f), offset, n, flags);
-}
-static void s_shmbarrier(sqlite3_file *f)
-{
-	REAL(f)->pMethods->xShmBarrier(REAL(f));
-}
-static int s_shmunmap(sqlite3_file *f, int del)
-{
-	return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
-}
-static int s_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **pp)
-{
-	return REAL(f)->pMethods->xFetch(REAL(f), o, n, pp);
-}
-static int s_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p)
-{
-	return REAL(f)->pMethods->xUnfetch(REAL(f), o, p);
-}
-
-static const sqlite3_io_methods shim_io = {
-	3,	  s_close,  s_read,	s_write,     s_truncate, s_sync,	 s_size,
-	s_lock,	  s_unlock, s_check,	s_fcntl,     s_sector,	 s_devchar, s_shmmap,
-	s_shmlock, s_shmbarrier, s_shmunmap, s_fetch, s_unfetch,
-};
-
-static int s_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *out)
-{
-	shim_file_t *f = (shim_file_t *)file;
-	int rc;
-	(void)vfs;
-	f->real = (sqlite3_file *)(f + 1);
-	f->kind = !name ? F_OTHER : F_MAIN;
-	rc = real_vfs->xOpen(real_vfs, name, f->real, flags, out);
-	f->base.pMethods = f->real->pMethods ? &shim_io : NULL;
-	return rc;
-}
-
-static sqlite3_vfs shim_vfs;
-
-static void shim_install(void)
-{
-	real_vfs = sqlite3_vfs_find(NULL);
-	assert_non_null(real_vfs);
-	shim_vfs = *real_vfs;
-	shim_vfs.zName = "failing";
-	shim_vfs.szOsFile = (int)sizeof(shim_file_t) + real_vfs->szOsFile;
-	shim_vfs.xOpen = s_open;
-	shim_vfs.pNext = NULL;
-	assert_int_equal(sqlite3_vfs_register(&shim_vfs, 1), SQLITE_OK);
+	if (!named || !fail_main)
+		return 0;
+	failures++;
+	return op == TV_WRITE ? SQLITE_IOERR_WRITE
+	       : op == TV_SYNC ? SQLITE_IOERR_FSYNC
+			       : SQLITE_IOERR_TRUNCATE;
 }
 
 /* ---- the failing journal ------------------------------------------------ */
@@ -847,6 +728,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_import_lets_writers_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_sync, setup, teardown),
 	};
-	shim_install();
+	tv_install("failing", fail_hook);
 	return cmocka_run_group_tests_name("avail", tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
  * disk has room again, even if the emptying of the journal is cut short;
  * with no room in the journal only audit roles sign on, unaudited. */
 #include "testutil.h"
+#include "testvfs.h"
 
 #include <fcntl.h>
 
@@ -21,126 +22,14 @@
 #include "core/patient_search.h"
 #include "db/db_internal.h"
 
-/* ---- a VFS whose disk can fill up ---------------------------------------- */
+/* ---- a VFS whose disk can fill up (testvfs.h) ---------------------------- */
 
 static int disk_full;
-static sqlite3_vfs *unix_vfs;
-static sqlite3_vfs full_vfs;
 
-typedef struct full_file {
-	sqlite3_file base;
-	sqlite3_file *real; /* follows this struct in the same allocation */
-} full_file_t;
-
-#define REAL(f) (((full_file_t *)(f))->real)
-
-static int ff_close(sqlite3_file *f)
+static int full_hook(int op, int named)
 {
-	int rc = REAL(f)->pMethods ? REAL(f)->pMethods->xClose(REAL(f)) : SQLITE_OK;
-	return rc;
-}
-static int ff_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
-{
-	return REAL(f)->pMethods->xRead(REAL(f), p, n, off);
-}
-static int ff_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
-{
-	if (disk_full)
-		return SQLITE_FULL;
-	return REAL(f)->pMethods->xWrite(REAL(f), p, n, off);
-}
-static int ff_truncate(sqlite3_file *f, sqlite3_int64 size)
-{
-	return REAL(f)->pMethods->xTruncate(REAL(f), size);
-}
-static int ff_sync(sqlite3_file *f, int flags)
-{
-	return REAL(f)->pMethods->xSync(REAL(f), flags);
-}
-static int ff_size(sqlite3_file *f, sqlite3_int64 *size)
-{
-	return REAL(f)->pMethods->xFileSize(REAL(f), size);
-}
-static int ff_lock(sqlite3_file *f, int l)
-{
-	return REAL(f)->pMethods->xLock(REAL(f), l);
-}
-static int ff_unlock(sqlite3_file *f, int l)
-{
-	return REAL(f)->pMethods->xUnlock(REAL(f), l);
-}
-static int ff_reserved(sqlite3_file *f, int *out)
-{
-	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
-}
-static int ff_fcntl(sqlite3_file *f, int op, void *arg)
-{
-	return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
-}
-static int ff_sector(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xSectorSize(REAL(f));
-}
-static int ff_dev(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
-}
-static int ff_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **pp)
-{
-	return REAL(f)->pMethods->xShmMap(REAL(f), pg, pgsz, extend, pp);
-}
-static int ff_shm_lock(sqlite3_file *f, int offset, int n, int flags)
-{
-	return REAL(f)->pMethods->xShmLock(REAL(f), offset, n, flags);
-}
-static void ff_shm_barrier(sqlite3_file *f)
-{
-	REAL(f)->pMethods->xShmBarrier(REAL(f));
-}
-static int ff_shm_unmap(sqlite3_file *f, int del)
-{
-	return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
-}
-static int ff_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **pp)
-{
-	return REAL(f)->pMethods->xFetch(REAL(f), off, n, pp);
-}
-static int ff_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
-{
-	return REAL(f)->pMethods->xUnfetch(REAL(f), off, p);
-}
-
-static const sqlite3_io_methods ff_methods = {
-	3,	      ff_close,	    ff_read,	     ff_write,	   ff_truncate,	 ff_sync,
-	ff_size,      ff_lock,	    ff_unlock,	     ff_reserved,  ff_fcntl,	 ff_sector,
-	ff_dev,	      ff_shm_map,   ff_shm_lock,     ff_shm_barrier, ff_shm_unmap, ff_fetch,
-	ff_unfetch,
-};
-
-static int ff_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out)
-{
-	full_file_t *ff = (full_file_t *)f;
-	int rc;
-	(void)vfs;
-	ff->real = (sqlite3_file *)(ff + 1);
-	memset(ff->real, 0, (size_t)unix_vfs->szOsFile);
-	rc = unix_vfs->xOpen(unix_vfs, name, ff->real, flags, out);
-	f->pMethods = ff->real->pMethods ? &ff_methods : NULL;
-	return rc;
-}
-
-static void full_vfs_install(void)
-{
-	if (unix_vfs)
-		return;
-	unix_vfs = sqlite3_vfs_find("unix");
-	assert_non_null(unix_vfs);
-	full_vfs = *unix_vfs;
-	full_vfs.zName = "full-disk-test";
-	full_vfs.szOsFile = (int)sizeof(full_file_t) + unix_vfs->szOsFile;
-	full_vfs.xOpen = ff_open;
-	full_vfs.pNext = NULL;
-	assert_int_equal(sqlite3_vfs_register(&full_vfs, 1), SQLITE_OK);
+	(void)named;
+	return op == TV_WRITE && disk_full ? SQLITE_FULL : 0;
 }
 
 /* ---- fixture -------------------------------------------------------------- */
@@ -162,7 +51,7 @@ static int setup(void **state)
 	session_t *s;
 	patient_t p;
 	tu_crypto_init();
-	full_vfs_install();
+	tv_install("full-disk-test", full_hook);
 	disk_full = 0;
 	assert_non_null(f);
 	f->cfg = calloc(1, sizeof *f->cfg);
