@@ -88,6 +88,7 @@ static const setting_t settings[] = {
 	{"clinical:temperature_unit", T_ENUM, OFF(temp_fahrenheit), 0, 0, 0, temp_names, NULL},
 	{"clinical:weight_unit", T_ENUM, OFF(weight_pounds), 0, 0, 0, weight_names, NULL},
 	{"clinical:height_unit", T_ENUM, OFF(height_inches), 0, 0, 0, height_names, NULL},
+	{"clinic:timezone", T_STR, OFF(clinic_tz), 0, 0, 0, NULL, "a time zone"},
 };
 #undef OFF
 
@@ -95,13 +96,13 @@ static const setting_t settings[] = {
 _Static_assert(sizeof settings / sizeof settings[0] <= CONFIG_SETTINGS_MAX,
 	       "config_t keeps an origin per setting");
 
-static const char *const sections[] = {"database", "security", "roles",    "mrn",
-				       "ui",       "codes",    "matching", "clinical", NULL};
+static const char *const sections[] = {"database", "security", "roles",    "mrn",     "ui",
+				       "codes",    "matching", "clinical", "clinic", NULL};
 
 /* Sections that decide who may do what and how records are kept: never
  * from a file the caller chooses. [database] and [ui] are the user's. */
-static const char *const policy_sections[] = {"security", "roles",    "mrn",
-					      "matching", "clinical", "codes", NULL};
+static const char *const policy_sections[] = {"security", "roles", "mrn",    "matching",
+					      "clinical", "codes", "clinic", NULL};
 
 /* The largest configuration file read (a real one is a few KiB). */
 #define CONFIG_FILE_MAX (1 << 20)
@@ -182,6 +183,8 @@ static status_t set_one(const setting_t *s, const char *file, const char *val, c
 					return msg_fail(m, STATUS_CONFIG,
 							"%s:%s: '%s' must be 0 to 4 capital letters",
 							file, s->key, val);
+		if (strcmp(s->key, "clinic:timezone") == 0 && tz_check(val, &why) != STATUS_OK)
+			return msg_fail(m, STATUS_CONFIG, "%s:%s: %s", file, s->key, why.text);
 		if (strcmp(s->key, "database:path") == 0 && !*val)
 			return msg_fail(m, STATUS_CONFIG, "%s:%s: must not be empty", file, s->key);
 		if (strcmp(s->key, "database:data_dir") == 0) {

@@ -35,6 +35,7 @@
 #include "base/date.h"
 #include "base/privsep.h"
 #include "base/text.h"
+#include "base/tz.h"
 
 #define PW_MAX 1100 /* more than any accepted password, to detect over-long */
 
@@ -87,6 +88,16 @@ void cli_eprintf(const char *fmt, ...)
 void cli_say(const char *text)
 {
 	cli_eprintf("%s\n", text);
+}
+
+const char *cli_time(const config_t *cfg, const char *utc, int how, const char *none, char *buf,
+		     size_t size)
+{
+	if (!utc || !*utc)
+		snprintf(buf, size, "%s", none ? none : "");
+	else
+		tz_format(cfg->clinic_tz, utc, how == CLI_TIME_TSV ? TZ_ISO : TZ_SECONDS, buf, size);
+	return buf;
 }
 
 const char *cli_val(const cli_t *c, const char *name)
@@ -382,13 +393,14 @@ cleanup:
 
 static int print_user(const user_info_t *u, void *arg)
 {
-	(void)arg;
+	char when[TZ_TEXT_MAX];
 	cli_tsv("%s\t%s\t%s\t%s\t%d\t", u->name, u->role,
 	       u->damaged    ? "damaged"
 	       : u->disabled ? "disabled"
 	       : u->locked   ? "locked"
 			     : "active",
-	       u->last_login[0] ? u->last_login : "never", u->failed_count);
+	       cli_time(arg, u->last_login, CLI_TIME_TSV, "never", when, sizeof when),
+	       u->failed_count);
 	for (int d = 0, first = 1; d < DOMAIN_COUNT; d++)
 		if (u->domains & DOMAIN_BIT(d)) {
 			cli_tsv("%s%s", first ? "" : ",", crypto_domain_name((domain_t)d));
@@ -456,7 +468,7 @@ static int cmd_user(cli_t *c)
 	}
 	if (strcmp(verb, "list") == 0) {
 		printf("name\trole\tstatus\tlast_login\tfailures\tkeys\twaiting_for\n");
-		st = users_list(s, print_user, NULL, &m);
+		st = users_list(s, print_user, (void *)clinic_config(clinic), &m);
 		if (st == STATUS_OK)
 			msg_clear(&m);
 	} else if (strcmp(verb, "add") == 0) {
@@ -494,8 +506,9 @@ cleanup:
 
 static int print_entry(const audit_entry_t *e, void *arg)
 {
-	(void)arg;
-	cli_tsv("%" PRId64 "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e->seq, e->ts, e->user_name,
+	char when[TZ_TEXT_MAX];
+	cli_tsv("%" PRId64 "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e->seq,
+		cli_time(arg, e->ts, CLI_TIME_TSV, "", when, sizeof when), e->user_name,
 		e->source, e->action, e->target, e->outcome, e->detail);
 	return 0;
 }
@@ -577,7 +590,7 @@ static int cmd_audit(cli_t *c)
 	} else {
 		audit_query_t q = {by, since ? since_iso : NULL, NULL, limit ? atoll(limit) : 0, 0};
 		printf("seq\ttime\tuser\tsource\taction\ttarget\toutcome\tdetail\n");
-		st = audit_list(s, &q, print_entry, NULL, &m);
+		st = audit_list(s, &q, print_entry, (void *)clinic_config(clinic), &m);
 	}
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
@@ -596,7 +609,7 @@ static void print_masked_ssn(const char *ssn)
 
 static void print_patient(const config_t *cfg, const patient_t *p)
 {
-	char date[32];
+	char date[32], when[TZ_TEXT_MAX];
 	cli_printf("%-20s %s\n", "id:", p->id);
 	for (int f = 0; f < PF_COUNT; f++) {
 		char label[64];
@@ -616,7 +629,8 @@ static void print_patient(const config_t *cfg, const patient_t *p)
 		putchar('\n');
 	}
 	cli_printf("%-20s %s\n", "Confidential:", p->confidential ? "yes" : "no");
-	cli_printf("%-20s %d (saved %s by %s)\n", "Version:", p->version, p->updated, p->updated_by);
+	cli_printf("%-20s %d (saved %s by %s)\n", "Version:", p->version,
+		   cli_time(cfg, p->updated, CLI_TIME_TEXT, "?", when, sizeof when), p->updated_by);
 }
 
 /* A patient's fields as input (cli_input.h): every demographic field,
@@ -856,7 +870,7 @@ static int cmd_patient(cli_t *c)
 		goto done;
 	st = patient_open(s, key, in.f[in.n - 1].given ? in.reason : NULL, p, &m);
 	if (st == STATUS_OK && show) {
-		print_patient(c->cfg, p);
+		print_patient(clinic_config(clinic), p);
 	} else if (st == STATUS_OK) {
 		/* edit: the fields given, over the opened record */
 		if (!from) {

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "base/text.h"
+#include "base/tz.h"
 #include "base/userfile.h"
 #include "core/clinical.h"
 #include "core/patient.h"
@@ -153,10 +154,12 @@ static char *read_file(const char *path, msg_t *m)
 
 /* ---- encounter -------------------------------------------------------- */
 
+/* The print callbacks' arg: the clinic's configuration (its time zone). */
 static int print_encounter(const encounter_info_t *e, void *arg)
 {
-	(void)arg;
-	cli_tsv("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)e->erow, e->start, e->type,
+	char when[TZ_TEXT_MAX];
+	cli_tsv("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)e->erow,
+		cli_time(arg, e->start, CLI_TIME_TSV, "", when, sizeof when), e->type,
 		e->provider, e->location, e->status, e->coding_status, e->reason);
 	return 0;
 }
@@ -209,7 +212,8 @@ static int cmd_encounter(cli_t *c)
 	}
 	if (strcmp(verb, "list") == 0 && *arg) {
 		if ((st = start(&r, c)) == STATUS_OK)
-			st = encounter_list(r.s, arg, print_encounter, NULL, &r.m);
+			st = encounter_list(r.s, arg, print_encounter,
+					    (void *)clinic_config(r.clinic), &r.m);
 		return finish(&r, st);
 	}
 	return cli_usage_error(usage, NULL);
@@ -387,16 +391,19 @@ static int cmd_problem(cli_t *c)
 
 /* ---- notes ------------------------------------------------------------ */
 
-static void print_note(const note_info_t *n)
+static void print_note(const config_t *cfg, const note_info_t *n)
 {
+	char when[TZ_TEXT_MAX];
 	if (n->addendum_of)
 		printf("--- addendum %lld to note %lld", (long long)n->nrow,
 		       (long long)n->addendum_of);
 	else
 		printf("--- note %lld (encounter %lld)", (long long)n->nrow, (long long)n->erow);
-	cli_printf(" by %s, %s; ", n->author, n->created);
+	cli_printf(" by %s, %s; ", n->author,
+		   cli_time(cfg, n->created, CLI_TIME_TEXT, "", when, sizeof when));
 	if (strcmp(n->status, "signed") == 0)
-		cli_printf("signed by %s at %s\n", n->signed_by, n->signed_at);
+		cli_printf("signed by %s at %s\n", n->signed_by,
+			   cli_time(cfg, n->signed_at, CLI_TIME_TEXT, "", when, sizeof when));
 	else
 		printf("DRAFT (version %d, unsigned)\n", n->version);
 	if (n->body) {
@@ -410,7 +417,7 @@ static void print_note(const note_info_t *n)
 static int print_note_cb(const note_info_t *n, void *arg)
 {
 	(void)arg;
-	print_note(n);
+	print_note(arg, n);
 	return 0;
 }
 
@@ -462,9 +469,10 @@ static int cmd_note(cli_t *c)
 		else if (strcmp(verb, "sign") == 0)
 			st = note_sign(r.s, n, 0, &r.m);
 		else if (strcmp(verb, "list") == 0)
-			st = note_list(r.s, n, print_note_cb, NULL, &r.m);
+			st = note_list(r.s, n, print_note_cb, (void *)clinic_config(r.clinic),
+				       &r.m);
 		else if ((st = note_get(r.s, n, &info, &r.m)) == STATUS_OK) {
-			print_note(&info);
+			print_note(clinic_config(r.clinic), &info);
 			note_info_clear(&info);
 		}
 		if (st == STATUS_OK && out)
@@ -502,8 +510,9 @@ static int print_item(const chart_item_t *it, void *arg)
 
 static int print_vitals(const vitals_row_t *v, void *arg)
 {
-	(void)arg;
-	cli_printf("  %s enc %lld:", v->taken, (long long)v->erow);
+	char when[TZ_TEXT_MAX];
+	cli_printf("  %s enc %lld:", cli_time(arg, v->taken, CLI_TIME_TEXT, "", when, sizeof when),
+		   (long long)v->erow);
 	if (v->systolic >= 0)
 		printf(" BP %d/%d", v->systolic, v->diastolic);
 	if (v->pulse >= 0)
@@ -526,6 +535,7 @@ static int print_vitals(const vitals_row_t *v, void *arg)
 
 struct notes_of {
 	session_t *s;
+	const config_t *cfg;
 	msg_t *m;
 	status_t ret;
 };
@@ -533,7 +543,7 @@ struct notes_of {
 static int notes_of_encounter(const encounter_info_t *e, void *arg)
 {
 	struct notes_of *n = arg;
-	n->ret = note_list(n->s, e->erow, print_note_cb, NULL, n->m);
+	n->ret = note_list(n->s, e->erow, print_note_cb, (void *)n->cfg, n->m);
 	return n->ret != STATUS_OK;
 }
 
@@ -607,11 +617,13 @@ static int cmd_chart(cli_t *c)
 	} else {
 		if (SHOW("encounters")) {
 			printf("[encounters]\n");
-			st = encounter_list(r.s, p->id, print_encounter, NULL, &r.m);
+			st = encounter_list(r.s, p->id, print_encounter,
+					    (void *)clinic_config(r.clinic), &r.m);
 		}
 		if (SHOW("vitals")) {
 			printf("[vitals]\n");
-			st = vitals_list(r.s, p->id, 20, print_vitals, NULL, &r.m);
+			st = vitals_list(r.s, p->id, 20, print_vitals,
+					 (void *)clinic_config(r.clinic), &r.m);
 		}
 		if (SHOW("allergies")) {
 			printf("[allergies]\n");
@@ -626,7 +638,7 @@ static int cmd_chart(cli_t *c)
 			st = chart_items(r.s, p->id, CHART_PROBLEM, print_item, NULL, &r.m);
 		}
 		if (SHOW("notes")) {
-			struct notes_of n = {r.s, &r.m, STATUS_OK};
+			struct notes_of n = {r.s, clinic_config(r.clinic), &r.m, STATUS_OK};
 			printf("[notes]\n");
 			st = encounter_list(r.s, p->id, notes_of_encounter, &n, &r.m);
 			if (st == STATUS_OK)

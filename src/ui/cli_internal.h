@@ -27,6 +27,14 @@ typedef struct cli {
 /* The command's option `name` as given ("" for a flag), or NULL. */
 const char *cli_val(const cli_t *c, const char *name);
 
+/* A stored UTC time as the command line shows it, in the clinic's zone
+ * (cfg's [clinic] timezone, base/tz.h): for a tab-separated column, ISO
+ * 8601 with the offset ("2026-03-08T03:00:00-05:00"); for a line people
+ * read, "2026-03-08 03:00:00 CDT". Returns buf; `none` when utc is "". */
+enum { CLI_TIME_TSV, CLI_TIME_TEXT };
+const char *cli_time(const config_t *cfg, const char *utc, int how, const char *none, char *buf,
+		     size_t size);
+
 /* Print "chartroom: text" to stderr; return st's exit code. */
 int cli_fail(status_t st, const char *text);
 /* Print why (if any) and the usage line; return 2. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/tz.h"
 #include "core/crypto.h"
 #include "core/rotate.h"
 #include "ui/cli_internal.h"
@@ -202,12 +203,12 @@ cleanup:
 
 static int print_key(const rotate_key_info_t *k, void *arg)
 {
-	(void)arg;
+	char when[TZ_TEXT_MAX];
 	cli_tsv("%s\t%d\t%s\t%s\t%" PRId64 "\n", k->domain, k->version,
 		k->active ? "active"
 		: strcmp(k->domain, "audit") == 0 ? "retired (verifies older entries)"
 						  : "retired (destroyed)",
-		k->created, k->holders);
+		cli_time(arg, k->created, CLI_TIME_TSV, "", when, sizeof when), k->holders);
 	return 0;
 }
 
@@ -232,7 +233,7 @@ int cli_keys_status(cli_t *c)
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
 		return cli_fail(st, m.text);
 	printf("key\tversion\tstate\tcreated\twraps\n");
-	st = rotate_status(s, print_key, NULL, job, sizeof job, &m);
+	st = rotate_status(s, print_key, (void *)clinic_config(clinic), job, sizeof job, &m);
 	if (st == STATUS_OK)
 		printf("rotation in progress: %s\n", job[0] ? job : "none");
 	cli_sign_off(clinic, s);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/tz.h"
 #include "core/keys.h"
 #include "core/policy.h"
 #include "core/users.h"
@@ -28,9 +29,12 @@ static void origin_text(const config_t *cfg, const config_origin_t *o, char *buf
 	case CONFIG_FROM_USER:
 		snprintf(buf, size, "your file %s", cfg->user_file);
 		break;
-	case CONFIG_FROM_DB:
-		snprintf(buf, size, "database (set by %s at %s)", o->by, o->at);
+	case CONFIG_FROM_DB: {
+		char when[TZ_TEXT_MAX];
+		snprintf(buf, size, "database (set by %s at %s)", o->by,
+			 cli_time(cfg, o->at, CLI_TIME_TEXT, "?", when, sizeof when));
 		break;
+	}
 	default:
 		snprintf(buf, size, "default");
 		break;
