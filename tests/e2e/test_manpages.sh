@@ -125,6 +125,12 @@ same_block() {
 	grep '^	[A-Z]' "$ROOT/packaging/examples/sshd_config-chartroom.conf" | sed 's/^	/    /' |
 		while IFS= read -r l; do grep -qxF -- "$l" "$T/server.txt" || { echo "$l"; return 1; }; done
 }
+check "chartroom-server(7): users are added on the Users screen as well as with 'user add'" \
+	sh -c "grep -q 'Users' '$T/server.txt' && grep -qx '.BR a :' '$T/server.txt' && grep -q 'chartroom --user alice user add bob --role nurse' '$T/server.txt'"
+check "... and docs/ssh-guide.md too" \
+	sh -c "grep -q 'main menu, \*\*Users\*\*, then .a.' '$ROOT/docs/ssh-guide.md' && grep -q 'chartroom --user alice user add bob --role nurse' '$ROOT/docs/ssh-guide.md'"
+check "chartroom-server(7) and chartroom.ini(5) say how to set the clinic's time zone" \
+	sh -c "grep -q 'policy set clinic.timezone' '$T/server.txt' && grep -q '^\.BR \"timezone\"' '$T/chartroom.ini.5' && grep -q '^\.SS \[clinic\]' '$T/chartroom.ini.5'"
 check "the shipped sshd example has the page's settings (no forwarding, a TTY)" same_block
 check "... and both refuse forwarding and tunnels" sh -c "for k in AllowTcpForwarding X11Forwarding AllowAgentForwarding PermitTunnel; do grep -q \"^	\$k no\$\" '$ROOT/packaging/examples/sshd_config-chartroom.conf' || exit 1; done"
 
