@@ -1157,7 +1157,7 @@ static int unknown_command(const char *name)
 static int cmd_help(cli_t *c)
 {
 	static const char *const none[CLI_OPTS_MAX];
-	if (c->argc < 2 || c->help) {
+	if (c->argc < 2) {
 		cli_usage(stdout);
 		return 0;
 	}

@@ -83,6 +83,16 @@ static void add_row(table_t *t, const cli_optspec_t *o, int id)
 	t->lo[t->n] = (struct option){NULL, 0, NULL, 0};
 }
 
+/* Does a command option of this long name (or letter) exist for another
+ * verb? Then the error says so, rather than "unknown". */
+static const cli_optspec_t *other_verb(const cli_optspec_t *opts, const char *name, int letter)
+{
+	for (int i = 0; opts && opts[i].name; i++)
+		if ((name && strcmp(opts[i].name, name) == 0) || (letter && opts[i].letter == letter))
+			return &opts[i];
+	return NULL;
+}
+
 /* The table for `verb`: the command's options that go with it (with
  * all_verbs, every option, the first of each name), then the global
  * options none of them shadows. mode is "+" (stop at the first argument:
@@ -96,9 +106,16 @@ static void table_build(table_t *t, const cli_optspec_t *opts, const char *verb,
 	for (int i = 0; opts && opts[i].name && i < CLI_OPTS_MAX; i++)
 		if ((all_verbs || goes_with(&opts[i], verb)) && row_named(t, opts[i].name) < 0)
 			add_row(t, &opts[i], i);
-	for (int g = 0; g < G_COUNT; g++)
-		if (row_named(t, globals[g].name) < 0 && row_lettered(t, globals[g].letter) < 0)
-			add_row(t, &globals[g], -1 - g);
+	for (int g = 0; g < G_COUNT; g++) {
+		if (row_named(t, globals[g].name) >= 0 || row_lettered(t, globals[g].letter) >= 0)
+			continue;
+		/* --version does something: where the command has a --version
+		 * of its own (note edit, patient edit, codes import), a stray
+		 * one with another verb is an error, not the program's version. */
+		if (g == G_VERSION && other_verb(opts, globals[g].name, 0))
+			continue;
+		add_row(t, &globals[g], -1 - g);
+	}
 }
 
 /* The argument getopt_long just refused, as the user typed its name
@@ -128,16 +145,6 @@ static int prefix_matches(const table_t *t, const char *prefix, char *list, size
 			k++;
 		}
 	return k;
-}
-
-/* Does a command option of this long name (or letter) exist for another
- * verb? Then the error says so, rather than "unknown". */
-static const cli_optspec_t *other_verb(const cli_optspec_t *opts, const char *name, int letter)
-{
-	for (int i = 0; opts && opts[i].name; i++)
-		if ((name && strcmp(opts[i].name, name) == 0) || (letter && opts[i].letter == letter))
-			return &opts[i];
-	return NULL;
 }
 
 static void option_text(const cli_optspec_t *o, int letter, char *out, size_t size)

@@ -108,6 +108,9 @@ refused "a short option's value missing" "option '-o' needs a value" --db "$DB" 
 refused "a global option's value empty" "option '--db' needs a value" --db= --user admin --password-stdin user list
 refused "a flag given a value" "option '--force' takes no value" --db "$DB" --user admin --password-stdin backup --out "$T/b2.db" --force=yes
 refused "an option of another verb" "option '--role' does not go with 'user list'" --db "$DB" --user admin --password-stdin user list --role nurse
+refused "a command's own --version with another verb is an error, not the program's version" "option '--version' does not go with 'note add'" --db "$DB" --user prov --password-stdin note add 1 --file "$T/--odd.txt" --version 2
+out=$("$BIN" user list --version 2>&1)
+check "... where the command has none, --version after it is the program's" sh -c "printf '%s\n' \"\$1\" | grep -q '^chartroom [0-9]'" _ "$out"
 refused "an ambiguous prefix lists the candidates" "option '--con' is ambiguous: --confidential, --config" --db "$DB" --user front --password-stdin patient add --con
 out=$(printf '%s\n' "$PW_ADMIN" | "$BIN" --db "$DB" --user admin --password-stdin user list --role nurse 2>&1)
 check "... the usage shown is the command's" sh -c "printf '%s\n' \"\$1\" | grep -q '^usage: chartroom \[--user ACTOR\] user add NAME --role ROLE'" _ "$out"
