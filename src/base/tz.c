@@ -59,9 +59,10 @@ status_t tz_check(const char *name, msg_t *m)
 {
 	char path[sizeof TZ_ZONEINFO + TZ_NAME_MAX + 1];
 	if (!name || !*name)
-		return msg_fail(m, STATUS_INVALID,
-				"no time zone given: use an IANA name such as America/Chicago, UTC, "
-				"or system");
+		return msg_fail(
+		    m, STATUS_INVALID,
+		    "no time zone given: use an IANA name such as America/Chicago, UTC, "
+		    "or system");
 	if (is_utc(name) || strcmp(name, "system") == 0)
 		return STATUS_OK;
 	if (name_shape(name)) {
@@ -70,9 +71,9 @@ status_t tz_check(const char *name, msg_t *m)
 			return STATUS_OK;
 	}
 	return msg_fail(m, STATUS_INVALID,
-			"'%.*s' is not a time zone: use an IANA name such as America/Chicago (the "
-			"names under %s), UTC, or system (the server's own zone)",
-			TZ_NAME_MAX, name, TZ_ZONEINFO);
+	                "'%.*s' is not a time zone: use an IANA name such as America/Chicago (the "
+	                "names under %s), UTC, or system (the server's own zone)",
+	                TZ_NAME_MAX, name, TZ_ZONEINFO);
 }
 
 /* Point TZ at zone (lock held); once per change of zone. A zone whose file
@@ -144,10 +145,10 @@ int tz_format(const char *zone, const char *utc, int flags, char *out, size_t si
 	local(zone, t, &tm, abbr, sizeof abbr);
 	if ((flags & TZ_US) && !(flags & (TZ_ISO | TZ_DATE)))
 		snprintf(date, sizeof date, "%02d/%02d/%04d", tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_year + 1900);
+		         tm.tm_year + 1900);
 	else
 		snprintf(date, sizeof date, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-			 tm.tm_mday);
+		         tm.tm_mday);
 	if (flags & TZ_DATE) {
 		snprintf(out, size, "%s", date);
 		return 0;
@@ -159,7 +160,7 @@ int tz_format(const char *zone, const char *utc, int flags, char *out, size_t si
 	if (flags & TZ_ISO) {
 		off = tm.tm_gmtoff;
 		snprintf(out, size, "%sT%s%c%02ld:%02ld", date, clock, off < 0 ? '-' : '+',
-			 labs(off) / 3600 % 100, labs(off) / 60 % 60);
+		         labs(off) / 3600 % 100, labs(off) / 60 % 60);
 		return 0;
 	}
 	/* A zone without an abbreviation of letters has its offset as one
@@ -169,7 +170,7 @@ int tz_format(const char *zone, const char *utc, int flags, char *out, size_t si
 }
 
 status_t tz_to_utc(const char *zone, const char *date_iso, int hour, int minute, char out[24],
-		   msg_t *m)
+                   msg_t *m)
 {
 	struct tm tm, u;
 	time_t t;
@@ -178,7 +179,7 @@ status_t tz_to_utc(const char *zone, const char *date_iso, int hour, int minute,
 	if (date_split_iso(date_iso, &y, &mo, &d) != 0 || mo < 1 || mo > 12 || d < 1 ||
 	    d > date_days_in(y, mo) || hour < 0 || hour > 23 || minute < 0 || minute > 59)
 		return msg_fail(m, STATUS_INVALID, "'%.10s %02d:%02d' is not a date and time.",
-				date_iso ? date_iso : "", hour % 100, minute % 100);
+		                date_iso ? date_iso : "", hour % 100, minute % 100);
 	memset(&tm, 0, sizeof tm);
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -192,7 +193,7 @@ status_t tz_to_utc(const char *zone, const char *date_iso, int hour, int minute,
 	pthread_mutex_unlock(&lock);
 	if (t == (time_t)-1 || !gmtime_r(&t, &u))
 		return msg_fail(m, STATUS_INVALID, "'%.10s %02d:%02d' is out of range.", date_iso,
-				hour, minute);
+		                hour, minute);
 	strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &u);
 	return STATUS_OK;
 }

@@ -22,8 +22,8 @@
 
 #include "base/status.h"
 
-#define TZ_NAME_MAX 64  /* a zone name and its NUL */
-#define TZ_TEXT_MAX 40  /* the longest text tz_format writes, and its NUL */
+#define TZ_NAME_MAX 64 /* a zone name and its NUL */
+#define TZ_TEXT_MAX 40 /* the longest text tz_format writes, and its NUL */
 #define TZ_ZONEINFO "/usr/share/zoneinfo"
 
 /* How tz_format writes a time. */
@@ -31,7 +31,7 @@ enum {
 	TZ_US = 1,      /* MM/DD/YYYY instead of YYYY-MM-DD */
 	TZ_SECONDS = 2, /* HH:MM:SS instead of HH:MM */
 	TZ_ISO = 4,     /* ISO 8601 with the offset, for scripts:
-			   "2026-03-08T03:00:00-05:00" (ignores TZ_US) */
+	                   "2026-03-08T03:00:00-05:00" (ignores TZ_US) */
 	TZ_DATE = 8     /* the local date only, "YYYY-MM-DD" */
 };
 
@@ -53,7 +53,7 @@ int tz_format(const char *zone, const char *utc, int flags, char *out, size_t si
  * the skip; one it repeats (the hour DST ends), as either. STATUS_OK, or
  * STATUS_INVALID for a date or time out of range. */
 status_t tz_to_utc(const char *zone, const char *date_iso, int hour, int minute, char out[24],
-		   msg_t *m);
+                   msg_t *m);
 
 /* Today's date in zone, "YYYY-MM-DD". */
 void tz_today(const char *zone, char out[11]);

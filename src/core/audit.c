@@ -586,7 +586,7 @@ status_t audit_list(session_t *s, const audit_query_t *q,
 		f.newest_first = q->newest_first;
 	}
 	snprintf(detail, sizeof detail, "user=%s since=%s", f.user_name ? f.user_name : "*",
-		 f.since ? since : "*");
+	         f.since ? since : "*");
 	/* Everything waiting in the journal first, so the review shows it
 	 * (while the database cannot be written, the trail as it is). */
 	if (db_readonly(s->c->db) == DB_RW && (ret = audit_flush(s, m)) != STATUS_OK)

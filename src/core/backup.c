@@ -269,11 +269,12 @@ status_t backup_take(session_t *s, const char *out, int force, backup_report_t *
 				 waiting == 1 ? "is" : "are");
 		char last[TZ_TEXT_MAX];
 		tz_format(s->c->cfg->clinic_tz, rep->last_at, TZ_SECONDS, last, sizeof last);
-		msg_set(m,
-			"Backup written to %s: %" PRId64 " bytes, integrity check ok, audit chain OK "
-			"(%" PRId64 " entries, the last at %s), chart heads OK; its manifest is %s. "
-			"Keep its anchor with the backup's record: %s.%s",
-			out, rep->bytes, rep->entries, last, man, rep->anchor, behind);
+		msg_set(
+		    m,
+		    "Backup written to %s: %" PRId64 " bytes, integrity check ok, audit chain OK "
+		    "(%" PRId64 " entries, the last at %s), chart heads OK; its manifest is %s. "
+		    "Keep its anchor with the backup's record: %s.%s",
+		    out, rep->bytes, rep->entries, last, man, rep->anchor, behind);
 	}
 cleanup:
 	if (fd2 >= 0)
@@ -309,12 +310,12 @@ status_t backup_check(session_t *s, const char *anchor, backup_report_t *rep, ms
 		return ret;
 	tz_format(s->c->cfg->clinic_tz, rep->last_at, TZ_SECONDS, last, sizeof last);
 	msg_set(m,
-		"%s: %s, integrity check ok, audit chain OK (%" PRId64 " entries, the last at %s, %" PRId64
-		" bytes)%s. Its anchor: %s",
-		clinic_path(s->c),
-		had ? "matches its manifest" : "no manifest beside it (not compared byte for byte)",
-		rep->entries, last, rep->bytes, anchor && *anchor ? ", holds the anchor given" : "",
-		rep->anchor);
+	        "%s: %s, integrity check ok, audit chain OK (%" PRId64
+	        " entries, the last at %s, %" PRId64 " bytes)%s. Its anchor: %s",
+	        clinic_path(s->c),
+	        had ? "matches its manifest" : "no manifest beside it (not compared byte for byte)",
+	        rep->entries, last, rep->bytes, anchor && *anchor ? ", holds the anchor given" : "",
+	        rep->anchor);
 	return STATUS_OK;
 }
 

@@ -498,7 +498,8 @@ status_t encounter_checkin_at(session_t *s, const char *patient, const char *typ
 	crypto_random_id(e.id);
 	e.prow = prow;
 	core_now(e.start);
-	if (when && *when && (ret = service_time(s->c->cfg->clinic_tz, when, e.start, m)) != STATUS_OK)
+	if (when && *when &&
+	    (ret = service_time(s->c->cfg->clinic_tz, when, e.start, m)) != STATUS_OK)
 		return ret;
 	text_copy(e.type, sizeof e.type, t);
 	text_copy(e.provider, sizeof e.provider, provider);
@@ -590,8 +591,9 @@ status_t encounter_close_at(session_t *s, int64_t erow, const char *when, msg_t 
 	if (strcmp(at, x.e.start) < 0) {
 		char started[TZ_TEXT_MAX];
 		tz_format(s->c->cfg->clinic_tz, x.e.start, 0, started, sizeof started);
-		ret = msg_fail(m, STATUS_INVALID, "Encounter %lld cannot close before it started (%s).",
-			       (long long)erow, started);
+		ret = msg_fail(m, STATUS_INVALID,
+		               "Encounter %lld cannot close before it started (%s).",
+		               (long long)erow, started);
 		goto done;
 	}
 	text_copy(x.e.status, sizeof x.e.status, "closed");
@@ -1673,9 +1675,9 @@ status_t note_save(session_t *s, int64_t nrow, const char *body, int version, ms
 		char at[TZ_TEXT_MAX];
 		tz_format(s->c->cfg->clinic_tz, x.n.signed_at, TZ_SECONDS, at, sizeof at);
 		ret = msg_fail(m, STATUS_INVALID,
-			       "Note %lld was signed by %s at %s: signed notes cannot be changed; "
-			       "add an addendum.",
-			       (long long)nrow, x.n.signed_by, at);
+		               "Note %lld was signed by %s at %s: signed notes cannot be changed; "
+		               "add an addendum.",
+		               (long long)nrow, x.n.signed_by, at);
 		goto done;
 	}
 	if (strcmp(x.n.author, s->user.name) != 0) {
@@ -1687,8 +1689,8 @@ status_t note_save(session_t *s, int64_t nrow, const char *body, int version, ms
 		char at[TZ_TEXT_MAX];
 		tz_format(s->c->cfg->clinic_tz, x.n.updated, TZ_SECONDS, at, sizeof at);
 		ret = msg_fail(m, STATUS_CONFLICT,
-			       "Note %lld was saved again at %s since you opened it; reopen it.",
-			       (long long)nrow, at);
+		               "Note %lld was saved again at %s since you opened it; reopen it.",
+		               (long long)nrow, at);
 		goto done;
 	}
 	chart_encounter_id(s, &ch, x.n.erow, eid);
@@ -1740,16 +1742,16 @@ status_t note_sign(session_t *s, int64_t nrow, int version, msg_t *m)
 		char at[TZ_TEXT_MAX];
 		tz_format(s->c->cfg->clinic_tz, x.n.signed_at, TZ_SECONDS, at, sizeof at);
 		ret = msg_fail(m, STATUS_INVALID, "Note %lld was already signed by %s at %s.",
-			       (long long)nrow, x.n.signed_by, at);
+		               (long long)nrow, x.n.signed_by, at);
 		goto done;
 	}
 	if (version && x.n.version != version) {
 		char at[TZ_TEXT_MAX];
 		tz_format(s->c->cfg->clinic_tz, x.n.updated, TZ_SECONDS, at, sizeof at);
 		ret = msg_fail(m, STATUS_CONFLICT,
-			       "Note %lld changed since you read it (saved %s); read it again "
-			       "before signing.",
-			       (long long)nrow, at);
+		               "Note %lld changed since you read it (saved %s); read it again "
+		               "before signing.",
+		               (long long)nrow, at);
 		goto done;
 	}
 	was = x.n.version;

@@ -863,9 +863,9 @@ status_t patient_update(session_t *s, patient_t *p, pfield_t *bad, msg_t *m)
 		char at[TZ_TEXT_MAX];
 		tz_format(s->c->cfg->clinic_tz, row->updated, TZ_SECONDS, at, sizeof at);
 		ret = msg_fail(m, STATUS_CONFLICT,
-			       "Not saved: %s saved this record at %s, after you opened it. Your "
-			       "changes were not written; reopen the chart to see theirs.",
-			       row->updated_by, at);
+		               "Not saved: %s saved this record at %s, after you opened it. Your "
+		               "changes were not written; reopen the chart to see theirs.",
+		               row->updated_by, at);
 		goto cleanup;
 	}
 	/* The record as stored must be the chart's own (its head included):

@@ -412,8 +412,8 @@ static void sec_row(void *arg, WINDOW *w, int y, int x, int width, int i, int se
 
 static void headings(WINDOW *w, int y, int sec)
 {
-	static const char *const enc_h[] = {"Date", "Type", "Provider", "Location", "Status",
-	                                    "Coding"};
+	static const char *const enc_h[] = {"Date",     "Type",   "Provider",
+	                                    "Location", "Status", "Coding"};
 	static const char *const vit_h[] = {"Taken", "BP",     "Pulse",  "Resp", "Temp",
 	                                    "SpO2",  "Height", "Weight", "BMI"};
 	static const char *const alg_h[] = {"Substance", "Reaction", "Severity", "Status"};

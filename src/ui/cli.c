@@ -91,12 +91,13 @@ void cli_say(const char *text)
 }
 
 const char *cli_time(const config_t *cfg, const char *utc, int how, const char *none, char *buf,
-		     size_t size)
+                     size_t size)
 {
 	if (!utc || !*utc)
 		snprintf(buf, size, "%s", none ? none : "");
 	else
-		tz_format(cfg->clinic_tz, utc, how == CLI_TIME_TSV ? TZ_ISO : TZ_SECONDS, buf, size);
+		tz_format(cfg->clinic_tz, utc, how == CLI_TIME_TSV ? TZ_ISO : TZ_SECONDS, buf,
+		          size);
 	return buf;
 }
 
@@ -288,9 +289,9 @@ void cli_sign_off(clinic_t *clinic, session_t *s)
 /* ---- init, recover, roles --------------------------------------------- */
 
 static const char init_usage[] =
-	"init --db PATH --admin NAME [--clinic \"CLINIC NAME\"] [--password-stdin]";
+    "init --db PATH --admin NAME [--clinic \"CLINIC NAME\"] [--password-stdin]";
 static const cli_optspec_t init_opts[] = {
-	{"admin", 0, 1, NULL}, {"clinic", 0, 1, NULL}, {NULL, 0, 0, NULL}};
+    {"admin", 0, 1, NULL}, {"clinic", 0, 1, NULL}, {NULL, 0, 0, NULL}};
 
 static int cmd_init(cli_t *c)
 {
@@ -395,12 +396,12 @@ static int print_user(const user_info_t *u, void *arg)
 {
 	char when[TZ_TEXT_MAX];
 	cli_tsv("%s\t%s\t%s\t%s\t%d\t", u->name, u->role,
-	       u->damaged    ? "damaged"
-	       : u->disabled ? "disabled"
-	       : u->locked   ? "locked"
-			     : "active",
-	       cli_time(arg, u->last_login, CLI_TIME_TSV, "never", when, sizeof when),
-	       u->failed_count);
+	        u->damaged    ? "damaged"
+	        : u->disabled ? "disabled"
+	        : u->locked   ? "locked"
+	                      : "active",
+	        cli_time(arg, u->last_login, CLI_TIME_TSV, "never", when, sizeof when),
+	        u->failed_count);
 	for (int d = 0, first = 1; d < DOMAIN_COUNT; d++)
 		if (u->domains & DOMAIN_BIT(d)) {
 			cli_tsv("%s%s", first ? "" : ",", crypto_domain_name((domain_t)d));
@@ -418,8 +419,8 @@ static int print_user(const user_info_t *u, void *arg)
 }
 
 static const char user_usage[] =
-	"[--user ACTOR] user add NAME --role ROLE | list | disable NAME | enable NAME |\n"
-	"       unlock NAME | passwd NAME | role NAME ROLE";
+    "[--user ACTOR] user add NAME --role ROLE | list | disable NAME | enable NAME |\n"
+    "       unlock NAME | passwd NAME | role NAME ROLE";
 static const cli_optspec_t user_opts[] = {{"role", 'r', 1, "add"}, {NULL, 0, 0, NULL}};
 
 static int cmd_user(cli_t *c)
@@ -436,20 +437,21 @@ static int cmd_user(cli_t *c)
 	status_t st;
 
 	if (c->help) {
-		printf("usage: chartroom %s\n\n"
-		       "Manage staff accounts (administrators; anyone may change their own "
-		       "password).\n"
-		       "  add NAME -r, --role ROLE\n"
-		       "                         new user; asks for their first password\n"
-		       "  list                   name, role, status, last sign-on, failures, keys,\n"
-		       "                         keys waiting to be granted by a holder\n"
-		       "  disable NAME           sign-on refused and the user's keys removed\n"
-		       "  enable NAME            re-enable with a new password\n"
-		       "  unlock NAME            clear a lockout after failed sign-ons\n"
-		       "  passwd NAME            set a new password\n"
-		       "  role NAME ROLE         change role; keys follow the role\n"
-		       "Roles: frontdesk nurse provider him privacy admin\n",
-		       usage);
+		printf(
+		    "usage: chartroom %s\n\n"
+		    "Manage staff accounts (administrators; anyone may change their own "
+		    "password).\n"
+		    "  add NAME -r, --role ROLE\n"
+		    "                         new user; asks for their first password\n"
+		    "  list                   name, role, status, last sign-on, failures, keys,\n"
+		    "                         keys waiting to be granted by a holder\n"
+		    "  disable NAME           sign-on refused and the user's keys removed\n"
+		    "  enable NAME            re-enable with a new password\n"
+		    "  unlock NAME            clear a lockout after failed sign-ons\n"
+		    "  passwd NAME            set a new password\n"
+		    "  role NAME ROLE         change role; keys follow the role\n"
+		    "Roles: frontdesk nurse provider him privacy admin\n",
+		    usage);
 		return 0;
 	}
 	if (n < 1)
@@ -508,22 +510,18 @@ static int print_entry(const audit_entry_t *e, void *arg)
 {
 	char when[TZ_TEXT_MAX];
 	cli_tsv("%" PRId64 "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e->seq,
-		cli_time(arg, e->ts, CLI_TIME_TSV, "", when, sizeof when), e->user_name,
-		e->source, e->action, e->target, e->outcome, e->detail);
+	        cli_time(arg, e->ts, CLI_TIME_TSV, "", when, sizeof when), e->user_name, e->source,
+	        e->action, e->target, e->outcome, e->detail);
 	return 0;
 }
 
-static const char audit_usage[] =
-	"[--user ACTOR] audit verify [--anchor SEQ:MAC] | anchor |\n"
-	"       list [--user NAME] [--since YYYY-MM-DD] [--limit N]";
+static const char audit_usage[] = "[--user ACTOR] audit verify [--anchor SEQ:MAC] | anchor |\n"
+                                  "       list [--user NAME] [--since YYYY-MM-DD] [--limit N]";
 /* After "audit list", --user (-u) is the filter: it shadows the global
  * option that names who acts (cli_args.h). */
-static const cli_optspec_t audit_opts[] = {{"anchor", 0, 1, "verify"},
-					   {"by", 0, 1, "list"},
-					   {"user", 'u', 1, "list"},
-					   {"since", 0, 1, "list"},
-					   {"limit", 'n', 1, "list"},
-					   {NULL, 0, 0, NULL}};
+static const cli_optspec_t audit_opts[] = {{"anchor", 0, 1, "verify"}, {"by", 0, 1, "list"},
+                                           {"user", 'u', 1, "list"},   {"since", 0, 1, "list"},
+                                           {"limit", 'n', 1, "list"},  {NULL, 0, 0, NULL}};
 
 static int cmd_audit(cli_t *c)
 {
@@ -542,23 +540,24 @@ static int cmd_audit(cli_t *c)
 	char buf[128], since_iso[DATE_ISO_SIZE];
 
 	if (c->help) {
-		printf("usage: chartroom %s\n\n"
-		       "  verify   recompute the chain: 'audit chain OK: N entries', then check\n"
-		       "           every chart against the heads the trail recorded ('chart heads\n"
-		       "           OK: N charts match the trail'); or exit 5 naming the first bad\n"
-		       "           sequence or chart. --anchor checks a saved anchor\n"
-		       "           is still in the chain (detects truncation, old copies).\n"
-		       "  anchor   print the latest SEQ:MAC to keep outside the database\n"
-		       "  list     entries, tab-separated: seq time user source action target\n"
-		       "           outcome detail. -u, --user NAME (or --by NAME): only that\n"
-		       "           user's entries; --since YYYY-MM-DD; -n, --limit N.\n"
-		       "The acting user is --user before the command (chartroom --user ME audit\n"
-		       "list), or after it with verify and anchor; after 'audit list' it filters.\n",
-		       usage);
+		printf(
+		    "usage: chartroom %s\n\n"
+		    "  verify   recompute the chain: 'audit chain OK: N entries', then check\n"
+		    "           every chart against the heads the trail recorded ('chart heads\n"
+		    "           OK: N charts match the trail'); or exit 5 naming the first bad\n"
+		    "           sequence or chart. --anchor checks a saved anchor\n"
+		    "           is still in the chain (detects truncation, old copies).\n"
+		    "  anchor   print the latest SEQ:MAC to keep outside the database\n"
+		    "  list     entries, tab-separated: seq time user source action target\n"
+		    "           outcome detail. -u, --user NAME (or --by NAME): only that\n"
+		    "           user's entries; --since YYYY-MM-DD; -n, --limit N.\n"
+		    "The acting user is --user before the command (chartroom --user ME audit\n"
+		    "list), or after it with verify and anchor; after 'audit list' it filters.\n",
+		    usage);
 		return 0;
 	}
-	if (c->argc != 2 ||
-	    (strcmp(verb, "verify") != 0 && strcmp(verb, "anchor") != 0 && strcmp(verb, "list") != 0))
+	if (c->argc != 2 || (strcmp(verb, "verify") != 0 && strcmp(verb, "anchor") != 0 &&
+	                     strcmp(verb, "list") != 0))
 		return cli_usage_error(usage, c->argc > 2 ? "too many arguments" : NULL);
 	if (!by)
 		by = user_filter; /* "audit list --user NAME", as documented */
@@ -630,7 +629,7 @@ static void print_patient(const config_t *cfg, const patient_t *p)
 	}
 	cli_printf("%-20s %s\n", "Confidential:", p->confidential ? "yes" : "no");
 	cli_printf("%-20s %d (saved %s by %s)\n", "Version:", p->version,
-		   cli_time(cfg, p->updated, CLI_TIME_TEXT, "?", when, sizeof when), p->updated_by);
+	           cli_time(cfg, p->updated, CLI_TIME_TEXT, "?", when, sizeof when), p->updated_by);
 }
 
 /* A patient's fields as input (cli_input.h): every demographic field,
@@ -720,18 +719,16 @@ static void print_duplicates(session_t *s, const patient_t *p)
 }
 
 static const char patient_usage[] =
-	"[--user ACTOR] patient add [--from FILE|-] [--confidential] [--register-anyway]\n"
-	"       patient find MRN | patient find - | patient show MRN [--from FILE|-] |\n"
-	"       patient edit MRN [--from FILE|-] [--confidential yes|no] [--version N]";
+    "[--user ACTOR] patient add [--from FILE|-] [--confidential] [--register-anyway]\n"
+    "       patient find MRN | patient find - | patient show MRN [--from FILE|-] |\n"
+    "       patient edit MRN [--from FILE|-] [--confidential yes|no] [--version N]";
 static const char *const patient_phi[] = {"reason", NULL};
 /* --confidential is a flag when adding and takes yes or no when editing;
  * --version (edit) shadows the global option. */
-static const cli_optspec_t patient_opts[] = {{"from", 0, 1, NULL},
-					     {"confidential", 0, 0, "add"},
-					     {"confidential", 0, 1, "edit"},
-					     {"register-anyway", 0, 0, "add"},
-					     {"version", 0, 1, "edit"},
-					     {NULL, 0, 0, NULL}};
+static const cli_optspec_t patient_opts[] = {
+    {"from", 0, 1, NULL},           {"confidential", 0, 0, "add"},
+    {"confidential", 0, 1, "edit"}, {"register-anyway", 0, 0, "add"},
+    {"version", 0, 1, "edit"},      {NULL, 0, 0, NULL}};
 
 static int cmd_patient(cli_t *c)
 {
@@ -972,7 +969,8 @@ static int cmd_import(cli_t *c)
 		return cli_usage_error(usage, NULL);
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
 		return cli_fail(st, m.text);
-	st = import_patients(s, c->argv[2], skip, &rep, report_bad_row, report_import_start, NULL, &m);
+	st = import_patients(s, c->argv[2], skip, &rep, report_bad_row, report_import_start, NULL,
+	                     &m);
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
@@ -983,7 +981,7 @@ static int cmd_import(cli_t *c)
 
 static const char demo_usage[] = "[--user ACTOR] demo --patients N [--seed S]";
 static const cli_optspec_t demo_opts[] = {
-	{"patients", 0, 1, NULL}, {"seed", 0, 1, NULL}, {NULL, 0, 0, NULL}};
+    {"patients", 0, 1, NULL}, {"seed", 0, 1, NULL}, {NULL, 0, 0, NULL}};
 
 static int cmd_demo(cli_t *c)
 {
@@ -1007,7 +1005,8 @@ static int cmd_demo(cli_t *c)
 		return 0;
 	}
 	if (!np || c->argc > 1)
-		return cli_usage_error(usage, np ? "demo takes options only" : "--patients N is required");
+		return cli_usage_error(usage,
+		                       np ? "demo takes options only" : "--patients N is required");
 	n = strtoll(np, &end, 10);
 	if (*end || n <= 0 || n > 100000000)
 		return cli_usage_error(usage, "--patients takes a number from 1 to 100000000");
@@ -1036,61 +1035,63 @@ static int cmd_test_journal(cli_t *c);
 static const char help_usage[] = "help [COMMAND]";
 
 static const cli_command_t init_command = {
-	"init", cmd_init, "create a new database, its keys and first administrator", init_usage,
-	init_opts, NULL, 0, NULL};
+    "init",     cmd_init,  "create a new database, its keys and first administrator",
+    init_usage, init_opts, NULL,
+    0,          NULL};
 static const cli_command_t user_command = {
-	"user", cmd_user, "add, list, disable, enable, unlock users; passwords; roles", user_usage,
-	user_opts, NULL, 0, NULL};
-static const cli_command_t audit_command = {"audit", cmd_audit,
-					    "verify, anchor and list the audit chain", audit_usage,
-					    audit_opts, NULL, 0, NULL};
-static const cli_command_t patient_command = {
-	"patient", cmd_patient, "register, find, show and edit patients", patient_usage,
-	patient_opts, patient_phi, 1, NULL};
+    "user",     cmd_user,  "add, list, disable, enable, unlock users; passwords; roles",
+    user_usage, user_opts, NULL,
+    0,          NULL};
+static const cli_command_t audit_command = {
+    "audit", cmd_audit, "verify, anchor and list the audit chain", audit_usage, audit_opts, NULL,
+    0,       NULL};
+static const cli_command_t patient_command = {"patient",
+                                              cmd_patient,
+                                              "register, find, show and edit patients",
+                                              patient_usage,
+                                              patient_opts,
+                                              patient_phi,
+                                              1,
+                                              NULL};
 static const cli_command_t import_command = {
-	"import", cmd_import, "import patients from a CSV file (own format or Synthea)",
-	import_usage, import_opts, NULL, 0, NULL};
-static const cli_command_t demo_command = {"demo", cmd_demo,
-					   "add synthetic patients for demos and benchmarks",
-					   demo_usage, demo_opts, NULL, 0, NULL};
-static const cli_command_t recover_command = {"recover", cmd_recover,
-					      "emergency access with the recovery key",
-					      recover_usage, recover_opts, NULL, 0, NULL};
-static const cli_command_t help_command = {"help", cmd_help, "a command's usage: help COMMAND",
-					   help_usage, NULL, NULL, 0, NULL};
+    "import",
+    cmd_import,
+    "import patients from a CSV file (own format or Synthea)",
+    import_usage,
+    import_opts,
+    NULL,
+    0,
+    NULL};
+static const cli_command_t demo_command = {
+    "demo",     cmd_demo,  "add synthetic patients for demos and benchmarks",
+    demo_usage, demo_opts, NULL,
+    0,          NULL};
+static const cli_command_t recover_command = {"recover",
+                                              cmd_recover,
+                                              "emergency access with the recovery key",
+                                              recover_usage,
+                                              recover_opts,
+                                              NULL,
+                                              0,
+                                              NULL};
+static const cli_command_t help_command = {
+    "help", cmd_help, "a command's usage: help COMMAND", help_usage, NULL, NULL, 0, NULL};
 #ifdef CHARTROOM_TEST_HOOKS
 /* Test builds only, and not listed. */
 static const cli_command_t test_journal_command = {
-	"test-journal", cmd_test_journal, NULL, "--db PATH test-journal", NULL, NULL, 0, NULL};
+    "test-journal", cmd_test_journal, NULL, "--db PATH test-journal", NULL, NULL, 0, NULL};
 #endif
 
 /* In the order 'chartroom --help' lists them. */
 static const cli_command_t *const commands[] = {
-	&init_command,
-	&user_command,
-	&audit_command,
-	&patient_command,
-	&import_command,
-	&demo_command,
-	&cli_encounter_command,
-	&cli_vitals_command,
-	&cli_allergy_command,
-	&cli_med_command,
-	&cli_problem_command,
-	&cli_note_command,
-	&cli_chart_command,
-	&cli_codes_command,
-	&cli_coding_command,
-	&cli_backup_command,
-	&cli_restore_command,
-	&cli_roles_command,
-	&cli_policy_command,
-	&cli_keys_command,
-	&recover_command,
-	&cli_config_command,
-	&help_command,
+    &init_command,         &user_command,       &audit_command,         &patient_command,
+    &import_command,       &demo_command,       &cli_encounter_command, &cli_vitals_command,
+    &cli_allergy_command,  &cli_med_command,    &cli_problem_command,   &cli_note_command,
+    &cli_chart_command,    &cli_codes_command,  &cli_coding_command,    &cli_backup_command,
+    &cli_restore_command,  &cli_roles_command,  &cli_policy_command,    &cli_keys_command,
+    &recover_command,      &cli_config_command, &help_command,
 #ifdef CHARTROOM_TEST_HOOKS
-	&test_journal_command,
+    &test_journal_command,
 #endif
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -1132,8 +1133,8 @@ static int unknown_command(const char *name)
 		if (!commands[i]->summary)
 			continue;
 		dist = n >= 2 && strncmp(commands[i]->name, name, n) == 0
-			       ? 1
-			       : distance(name, commands[i]->name);
+		           ? 1
+		           : distance(name, commands[i]->name);
 		if (dist < best) {
 			best = dist;
 			near = commands[i]->name;
@@ -1180,21 +1181,21 @@ static int cmd_help(cli_t *c)
 void cli_usage_lines(FILE *f)
 {
 	fprintf(f, "usage: chartroom [--db PATH] [--config FILE]              full-screen app\n"
-		   "       chartroom [--db PATH] [--user NAME] [--password-stdin] COMMAND ...\n");
+	           "       chartroom [--db PATH] [--user NAME] [--password-stdin] COMMAND ...\n");
 }
 
 void cli_usage(FILE *f)
 {
 	cli_usage_lines(f);
 	fprintf(f, "\nOptions (before or after the command; --NAME=VALUE works too, and --\n"
-		   "ends the options):\n"
-		   "  -d, --db PATH        the database (default: [database] path)\n"
-		   "  -c, --config FILE    your own configuration file (preferences)\n"
-		   "  -u, --user NAME      who acts (default: $CHARTROOM_USER, your Unix user)\n"
-		   "      --password-stdin passwords from standard input, not the terminal\n"
-		   "  -h, --help           this list, or with a command its usage\n"
-		   "  -V, --version        the version\n\n"
-		   "Commands (COMMAND -h for more):\n");
+	           "ends the options):\n"
+	           "  -d, --db PATH        the database (default: [database] path)\n"
+	           "  -c, --config FILE    your own configuration file (preferences)\n"
+	           "  -u, --user NAME      who acts (default: $CHARTROOM_USER, your Unix user)\n"
+	           "      --password-stdin passwords from standard input, not the terminal\n"
+	           "  -h, --help           this list, or with a command its usage\n"
+	           "  -V, --version        the version\n\n"
+	           "Commands (COMMAND -h for more):\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (commands[i]->summary)
 			fprintf(f, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
@@ -1238,7 +1239,7 @@ void cli_args_free(cli_args_t *a)
 int cli_run(const cli_args_t *a, config_t *cfg)
 {
 	const cli_command_t *cmd = a->cmd;
-	cli_t c = {&a->g,        cfg,         a->argc, a->argv, a->g.password_stdin ? stdin : NULL,
-		   cmd->opts, a->val, a->help};
+	cli_t c = {&a->g,     cfg,    a->argc, a->argv, a->g.password_stdin ? stdin : NULL,
+	           cmd->opts, a->val, a->help};
 	return cmd->run(&c);
 }

@@ -20,12 +20,12 @@ typedef struct cli_globals {
 /* The command line, parsed (cli_parse). */
 typedef struct cli_args {
 	cli_globals_t g;
-	int want;                   /* 'h': print the usage, 'V': the version, 0: run */
-	const void *cmd;            /* the command; NULL: none (the full-screen app) */
-	int argc;                   /* the command word and its arguments, */
-	char **argv;                /* options taken out, in their order */
+	int want;                      /* 'h': print the usage, 'V': the version, 0: run */
+	const void *cmd;               /* the command; NULL: none (the full-screen app) */
+	int argc;                      /* the command word and its arguments, */
+	char **argv;                   /* options taken out, in their order */
 	const char *val[CLI_OPTS_MAX]; /* the command's options' values ("" for a flag) */
-	int help;                   /* -h or --help after the command */
+	int help;                      /* -h or --help after the command */
 } cli_args_t;
 
 /* Parse the whole command line (see ui/cli_args.h). Returns -1 when it is

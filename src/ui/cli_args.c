@@ -14,17 +14,14 @@
  * command has an option of the same name or letter for its verb. */
 enum { G_DB, G_CONFIG, G_USER, G_PWSTDIN, G_HELP, G_VERSION, G_COUNT };
 static const cli_optspec_t globals[G_COUNT + 1] = {
-	[G_DB] = {"db", 'd', 1, NULL},
-	[G_CONFIG] = {"config", 'c', 1, NULL},
-	[G_USER] = {"user", 'u', 1, NULL},
-	[G_PWSTDIN] = {"password-stdin", 0, 0, NULL},
-	[G_HELP] = {"help", 'h', 0, NULL},
-	[G_VERSION] = {"version", 'V', 0, NULL},
-	[G_COUNT] = {NULL, 0, 0, NULL},
+    [G_DB] = {"db", 'd', 1, NULL},     [G_CONFIG] = {"config", 'c', 1, NULL},
+    [G_USER] = {"user", 'u', 1, NULL}, [G_PWSTDIN] = {"password-stdin", 0, 0, NULL},
+    [G_HELP] = {"help", 'h', 0, NULL}, [G_VERSION] = {"version", 'V', 0, NULL},
+    [G_COUNT] = {NULL, 0, 0, NULL},
 };
 
 #define TABLE_MAX (CLI_OPTS_MAX + G_COUNT)
-#define ID_BASE 256 /* getopt_long's val for a long option: ID_BASE + row */
+#define ID_BASE   256 /* getopt_long's val for a long option: ID_BASE + row */
 
 /* What getopt_long reads, and for each row the option it stands for. */
 typedef struct table {
@@ -70,7 +67,7 @@ static void add_row(table_t *t, const cli_optspec_t *o, int id)
 {
 	size_t s = strlen(t->shorts);
 	t->lo[t->n] = (struct option){o->name, o->value ? required_argument : no_argument, NULL,
-				      ID_BASE + t->n};
+	                              ID_BASE + t->n};
 	t->spec[t->n] = o;
 	t->id[t->n] = id;
 	if (o->letter) {
@@ -88,7 +85,8 @@ static void add_row(table_t *t, const cli_optspec_t *o, int id)
 static const cli_optspec_t *other_verb(const cli_optspec_t *opts, const char *name, int letter)
 {
 	for (int i = 0; opts && opts[i].name; i++)
-		if ((name && strcmp(opts[i].name, name) == 0) || (letter && opts[i].letter == letter))
+		if ((name && strcmp(opts[i].name, name) == 0) ||
+		    (letter && opts[i].letter == letter))
 			return &opts[i];
 	return NULL;
 }
@@ -98,7 +96,7 @@ static const cli_optspec_t *other_verb(const cli_optspec_t *opts, const char *na
  * options none of them shadows. mode is "+" (stop at the first argument:
  * the options before the command) or "-" (arguments returned in order). */
 static void table_build(table_t *t, const cli_optspec_t *opts, const char *verb, int all_verbs,
-			const char *mode)
+                        const char *mode)
 {
 	memset(t, 0, sizeof *t);
 	/* ':' first: a missing value is reported as ':', not as unknown. */
@@ -139,7 +137,7 @@ static int prefix_matches(const table_t *t, const char *prefix, char *list, size
 	for (int i = 0; i < t->n; i++)
 		if (strncmp(t->spec[i]->name, prefix, n) == 0) {
 			int w = snprintf(list + used, size - used, "%s--%s", k ? ", " : "",
-					 t->spec[i]->name);
+			                 t->spec[i]->name);
 			if (w > 0 && (size_t)w < size - used)
 				used += (size_t)w;
 			k++;
@@ -157,8 +155,8 @@ static void option_text(const cli_optspec_t *o, int letter, char *out, size_t si
 
 /* Explain the error getopt_long returned (ret '?' or ':'), as
  * "chartroom: WHY". */
-static void explain(const table_t *t, const cli_optspec_t *opts, const char *cmd,
-		    const char *verb, int ret, char **argv)
+static void explain(const table_t *t, const cli_optspec_t *opts, const char *cmd, const char *verb,
+                    int ret, char **argv)
 {
 	char name[48], what[64], list[256];
 	const cli_optspec_t *o;
@@ -176,15 +174,15 @@ static void explain(const table_t *t, const cli_optspec_t *opts, const char *cmd
 	}
 	if (row >= 0) { /* a long flag given a value: --force=yes */
 		text_fprintf(stderr, TEXT_LINE, "chartroom: option '--%s' takes no value\n",
-			     t->spec[row]->name);
+		             t->spec[row]->name);
 		return;
 	}
 	if (optopt > 0) { /* an unknown letter */
 		o = other_verb(opts, NULL, optopt);
 		if (o && cmd)
 			text_fprintf(stderr, TEXT_LINE,
-				     "chartroom: option '-%c' does not go with '%s%s%s'\n", optopt,
-				     cmd, verb && *verb ? " " : "", verb ? verb : "");
+			             "chartroom: option '-%c' does not go with '%s%s%s'\n", optopt,
+			             cmd, verb && *verb ? " " : "", verb ? verb : "");
 		else if (optopt >= 0x20 && optopt < 0x7f)
 			fprintf(stderr, "chartroom: unknown option '-%c'\n", optopt);
 		else
@@ -194,13 +192,14 @@ static void explain(const table_t *t, const cli_optspec_t *opts, const char *cmd
 	typed_name(argv, optind, name, sizeof name);
 	if (strncmp(name, "--", 2) == 0 && prefix_matches(t, name + 2, list, sizeof list) > 1) {
 		text_fprintf(stderr, TEXT_LINE, "chartroom: option '%s' is ambiguous: %s\n", name,
-			     list);
+		             list);
 		return;
 	}
 	o = strncmp(name, "--", 2) == 0 ? other_verb(opts, name + 2, 0) : NULL;
 	if (o && cmd)
-		text_fprintf(stderr, TEXT_LINE, "chartroom: option '%s' does not go with '%s%s%s'\n",
-			     name, cmd, verb && *verb ? " " : "", verb ? verb : "");
+		text_fprintf(stderr, TEXT_LINE,
+		             "chartroom: option '%s' does not go with '%s%s%s'\n", name, cmd,
+		             verb && *verb ? " " : "", verb ? verb : "");
 	else
 		text_fprintf(stderr, TEXT_LINE, "chartroom: unknown option '%s'\n", name);
 }
@@ -218,7 +217,8 @@ static int take(const table_t *t, int row, const char *value, cli_args_t *a)
 	case G_CONFIG:
 	case G_USER:
 		if (!value || !*value) {
-			fprintf(stderr, "chartroom: option '--%s' needs a value\n", t->spec[row]->name);
+			fprintf(stderr, "chartroom: option '--%s' needs a value\n",
+			        t->spec[row]->name);
 			return -1;
 		}
 		if (-1 - id == G_DB)
@@ -250,7 +250,7 @@ static int take(const table_t *t, int row, const char *value, cli_args_t *a)
  * returned; without, errors are skipped (the first pass only looks for the
  * verb). Arguments are appended to a->argv in order; those after "--" too. */
 static int scan(const table_t *t, int argc, char **argv, int report, const cli_optspec_t *opts,
-		const char *cmd, const char *verb, cli_args_t *a)
+                const char *cmd, const char *verb, cli_args_t *a)
 {
 	int ret, row;
 	optind = 0; /* glibc: a fresh scan */
@@ -287,7 +287,7 @@ static int usage_error(const cli_command_t *c, const char *verb)
 }
 
 int cli_args_parse(const cli_command_t *const *cmds, size_t n, int (*unknown)(const char *name),
-		   int argc, char **argv, cli_args_t *a)
+                   int argc, char **argv, cli_args_t *a)
 {
 	const cli_command_t *c = NULL;
 	table_t t;

@@ -50,7 +50,7 @@ typedef struct cli_command {
  * command (`unknown(name)` prints its answer). a->argv is allocated:
  * cli_args_free. */
 int cli_args_parse(const cli_command_t *const *cmds, size_t n, int (*unknown)(const char *name),
-		   int argc, char **argv, cli_args_t *a);
+                   int argc, char **argv, cli_args_t *a);
 
 /* The value of the command's option `name` ("" for a flag), or NULL if it
  * was not given. */

@@ -14,12 +14,12 @@ static int cmd_usage(const char *usage, const char *why)
 }
 
 static const char backup_usage[] = "[--user ACTOR] backup --out FILE [--force]\n"
-				   "       backup --verify FILE [--anchor SEQ:MAC]";
+                                   "       backup --verify FILE [--anchor SEQ:MAC]";
 static const cli_optspec_t backup_opts[] = {{"out", 'o', 1, NULL},
-					    {"verify", 0, 1, NULL},
-					    {"anchor", 0, 1, NULL},
-					    {"force", 'f', 0, NULL},
-					    {NULL, 0, 0, NULL}};
+                                            {"verify", 0, 1, NULL},
+                                            {"anchor", 0, 1, NULL},
+                                            {"force", 'f', 0, NULL},
+                                            {NULL, 0, 0, NULL}};
 
 static int cmd_backup(cli_t *c)
 {
@@ -80,9 +80,9 @@ static int cmd_backup(cli_t *c)
 }
 
 static const char restore_usage[] =
-	"[--user ACTOR] restore FILE --db PATH [--anchor SEQ:MAC] [--force]";
+    "[--user ACTOR] restore FILE --db PATH [--anchor SEQ:MAC] [--force]";
 static const cli_optspec_t restore_opts[] = {
-	{"anchor", 0, 1, NULL}, {"force", 'f', 0, NULL}, {NULL, 0, 0, NULL}};
+    {"anchor", 0, 1, NULL}, {"force", 'f', 0, NULL}, {NULL, 0, 0, NULL}};
 
 static int cmd_restore(cli_t *c)
 {
@@ -96,16 +96,17 @@ static int cmd_restore(cli_t *c)
 	status_t st;
 
 	if (c->help) {
-		printf("usage: chartroom %s\n\n"
-		       "Restore a backup as the database at PATH (--db, or [database] path). The\n"
-		       "backup is checked first (integrity, audit chain); with --anchor (an anchor\n"
-		       "kept from 'audit anchor' or an earlier backup) a backup that does not hold\n"
-		       "it, an older copy, is refused unless -f, --force. A database at PATH is\n"
-		       "replaced only with --force, never while someone uses it, and is kept as\n"
-		       "PATH.replaced-TIME. You sign on with your password as it was in the backup\n"
-		       "(the backup permission); the restore is recorded in the restored database's\n"
-		       "audit trail, whose new anchor is printed.\n",
-		       usage);
+		printf(
+		    "usage: chartroom %s\n\n"
+		    "Restore a backup as the database at PATH (--db, or [database] path). The\n"
+		    "backup is checked first (integrity, audit chain); with --anchor (an anchor\n"
+		    "kept from 'audit anchor' or an earlier backup) a backup that does not hold\n"
+		    "it, an older copy, is refused unless -f, --force. A database at PATH is\n"
+		    "replaced only with --force, never while someone uses it, and is kept as\n"
+		    "PATH.replaced-TIME. You sign on with your password as it was in the backup\n"
+		    "(the backup permission); the restore is recorded in the restored database's\n"
+		    "audit trail, whose new anchor is printed.\n",
+		    usage);
 		return 0;
 	}
 	if (c->argc > 2)
@@ -125,9 +126,19 @@ static int cmd_restore(cli_t *c)
 	return 0;
 }
 
-const cli_command_t cli_backup_command = {
-	"backup", cmd_backup, "back up the database while others work; check a backup",
-	backup_usage, backup_opts, NULL, 0, NULL};
-const cli_command_t cli_restore_command = {
-	"restore", cmd_restore, "restore a checked backup, keeping the replaced file",
-	restore_usage, restore_opts, NULL, 0, NULL};
+const cli_command_t cli_backup_command = {"backup",
+                                          cmd_backup,
+                                          "back up the database while others work; check a backup",
+                                          backup_usage,
+                                          backup_opts,
+                                          NULL,
+                                          0,
+                                          NULL};
+const cli_command_t cli_restore_command = {"restore",
+                                           cmd_restore,
+                                           "restore a checked backup, keeping the replaced file",
+                                           restore_usage,
+                                           restore_opts,
+                                           NULL,
+                                           0,
+                                           NULL};

@@ -159,15 +159,15 @@ static int print_encounter(const encounter_info_t *e, void *arg)
 {
 	char when[TZ_TEXT_MAX];
 	cli_tsv("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)e->erow,
-		cli_time(arg, e->start, CLI_TIME_TSV, "", when, sizeof when), e->type,
-		e->provider, e->location, e->status, e->coding_status, e->reason);
+	        cli_time(arg, e->start, CLI_TIME_TSV, "", when, sizeof when), e->type, e->provider,
+	        e->location, e->status, e->coding_status, e->reason);
 	return 0;
 }
 
 static const char encounter_usage[] =
-	"encounter add MRN --type TYPE --provider USER [--location L] [--from FILE|-]\n"
-	"       [--date YYYY-MM-DD[ HH:MM]] |\n"
-	"       encounter close N [--date YYYY-MM-DD[ HH:MM]] | encounter list MRN";
+    "encounter add MRN --type TYPE --provider USER [--location L] [--from FILE|-]\n"
+    "       [--date YYYY-MM-DD[ HH:MM]] |\n"
+    "       encounter close N [--date YYYY-MM-DD[ HH:MM]] | encounter list MRN";
 
 static int cmd_encounter(cli_t *c)
 {
@@ -196,9 +196,9 @@ static int cmd_encounter(cli_t *c)
 	if (strcmp(verb, "add") == 0 && *arg && cli_val(c, "type") && cli_val(c, "provider")) {
 		if ((st = start_with(&r, c, text, 1)) == STATUS_OK) {
 			const char *loc = cli_val(c, "location");
-			st = encounter_checkin_at(r.s, arg, cli_val(c, "type"), cli_val(c, "provider"),
-						  loc ? loc : "Main clinic", given(&text[0]),
-						  cli_val(c, "date"), &n, &r.m);
+			st = encounter_checkin_at(r.s, arg, cli_val(c, "type"),
+			                          cli_val(c, "provider"), loc ? loc : "Main clinic",
+			                          given(&text[0]), cli_val(c, "date"), &n, &r.m);
 			if (st == STATUS_OK)
 				printf("%lld\n", (long long)n);
 		}
@@ -213,7 +213,7 @@ static int cmd_encounter(cli_t *c)
 	if (strcmp(verb, "list") == 0 && *arg) {
 		if ((st = start(&r, c)) == STATUS_OK)
 			st = encounter_list(r.s, arg, print_encounter,
-					    (void *)clinic_config(r.clinic), &r.m);
+			                    (void *)clinic_config(r.clinic), &r.m);
 		return finish(&r, st);
 	}
 	return cli_usage_error(usage, NULL);
@@ -221,8 +221,9 @@ static int cmd_encounter(cli_t *c)
 
 /* ---- vitals ----------------------------------------------------------- */
 
-static const char vitals_usage[] = "vitals add ENCOUNTER [--bp 120/80] [--pulse N] [--resp N]\n"
-			    "       [--temp 98.6F] [--spo2 N] [--height 70in] [--weight 180lb]";
+static const char vitals_usage[] =
+    "vitals add ENCOUNTER [--bp 120/80] [--pulse N] [--resp N]\n"
+    "       [--temp 98.6F] [--spo2 N] [--height 70in] [--weight 180lb]";
 
 static int cmd_vitals(cli_t *c)
 {
@@ -268,8 +269,8 @@ static int status_cmd(cli_t *c, chart_kind_t kind, const char *usage)
 }
 
 static const char allergy_usage[] =
-	"allergy add MRN [--severity mild|moderate|severe|unknown] [--from FILE|-]\n"
-	"       | allergy nka MRN | allergy status ROW active|inactive|entered-in-error";
+    "allergy add MRN [--severity mild|moderate|severe|unknown] [--from FILE|-]\n"
+    "       | allergy nka MRN | allergy status ROW active|inactive|entered-in-error";
 
 static int cmd_allergy(cli_t *c)
 {
@@ -303,8 +304,8 @@ static int cmd_allergy(cli_t *c)
 	if ((rc = need_input(c, usage)) != 0)
 		return rc;
 	if ((st = start_with(&r, c, text, 2)) == STATUS_OK) {
-		st = allergy_add(r.s, c->argv[2], sub, given(&text[1]), cli_val(c, "severity"), &row,
-				 &r.m);
+		st = allergy_add(r.s, c->argv[2], sub, given(&text[1]), cli_val(c, "severity"),
+		                 &row, &r.m);
 		if (st == STATUS_OK)
 			printf("%lld\n", (long long)row);
 	}
@@ -312,9 +313,8 @@ static int cmd_allergy(cli_t *c)
 	return finish(&r, st);
 }
 
-static const char med_usage[] =
-	"med add MRN --route R [--start DATE] [--from FILE|-]\n"
-	"       | med status ROW active|stopped|entered-in-error";
+static const char med_usage[] = "med add MRN --route R [--start DATE] [--from FILE|-]\n"
+                                "       | med status ROW active|stopped|entered-in-error";
 
 static int cmd_med(cli_t *c)
 {
@@ -346,7 +346,7 @@ static int cmd_med(cli_t *c)
 		return rc;
 	if ((st = start_with(&r, c, text, 3)) == STATUS_OK) {
 		st = medication_add(r.s, c->argv[2], name, given(&text[1]), cli_val(c, "route"),
-				    given(&text[2]), cli_val(c, "start"), &row, &r.m);
+		                    given(&text[2]), cli_val(c, "start"), &row, &r.m);
 		if (st == STATUS_OK)
 			printf("%lld\n", (long long)row);
 	}
@@ -354,8 +354,9 @@ static int cmd_med(cli_t *c)
 	return finish(&r, st);
 }
 
-static const char problem_usage[] = "problem add MRN [--code ICD10] [--onset DATE] [--from FILE|-]\n"
-			    "       | problem status ROW active|resolved|entered-in-error";
+static const char problem_usage[] =
+    "problem add MRN [--code ICD10] [--onset DATE] [--from FILE|-]\n"
+    "       | problem status ROW active|resolved|entered-in-error";
 
 static int cmd_problem(cli_t *c)
 {
@@ -380,8 +381,8 @@ static int cmd_problem(cli_t *c)
 	if ((rc = need_input(c, usage)) != 0)
 		return rc;
 	if ((st = start_with(&r, c, text, 1)) == STATUS_OK) {
-		st = problem_add(r.s, c->argv[2], cli_val(c, "code"), desc, cli_val(c, "onset"), &row,
-				 &r.m);
+		st = problem_add(r.s, c->argv[2], cli_val(c, "code"), desc, cli_val(c, "onset"),
+		                 &row, &r.m);
 		if (st == STATUS_OK)
 			printf("%lld\n", (long long)row);
 	}
@@ -400,10 +401,10 @@ static void print_note(const config_t *cfg, const note_info_t *n)
 	else
 		printf("--- note %lld (encounter %lld)", (long long)n->nrow, (long long)n->erow);
 	cli_printf(" by %s, %s; ", n->author,
-		   cli_time(cfg, n->created, CLI_TIME_TEXT, "", when, sizeof when));
+	           cli_time(cfg, n->created, CLI_TIME_TEXT, "", when, sizeof when));
 	if (strcmp(n->status, "signed") == 0)
 		cli_printf("signed by %s at %s\n", n->signed_by,
-			   cli_time(cfg, n->signed_at, CLI_TIME_TEXT, "", when, sizeof when));
+		           cli_time(cfg, n->signed_at, CLI_TIME_TEXT, "", when, sizeof when));
 	else
 		printf("DRAFT (version %d, unsigned)\n", n->version);
 	if (n->body) {
@@ -422,9 +423,9 @@ static int print_note_cb(const note_info_t *n, void *arg)
 }
 
 static const char note_usage[] =
-	"note add ENCOUNTER --file F | note edit NOTE --file F --version V |\n"
-	"       note sign NOTE | note addendum NOTE --file F | note show NOTE |\n"
-	"       note list ENCOUNTER";
+    "note add ENCOUNTER --file F | note edit NOTE --file F --version V |\n"
+    "       note sign NOTE | note addendum NOTE --file F | note show NOTE |\n"
+    "       note list ENCOUNTER";
 
 static int cmd_note(cli_t *c)
 {
@@ -469,8 +470,8 @@ static int cmd_note(cli_t *c)
 		else if (strcmp(verb, "sign") == 0)
 			st = note_sign(r.s, n, 0, &r.m);
 		else if (strcmp(verb, "list") == 0)
-			st = note_list(r.s, n, print_note_cb, (void *)clinic_config(r.clinic),
-				       &r.m);
+			st =
+			    note_list(r.s, n, print_note_cb, (void *)clinic_config(r.clinic), &r.m);
 		else if ((st = note_get(r.s, n, &info, &r.m)) == STATUS_OK) {
 			print_note(clinic_config(r.clinic), &info);
 			note_info_clear(&info);
@@ -512,7 +513,7 @@ static int print_vitals(const vitals_row_t *v, void *arg)
 {
 	char when[TZ_TEXT_MAX];
 	cli_printf("  %s enc %lld:", cli_time(arg, v->taken, CLI_TIME_TEXT, "", when, sizeof when),
-		   (long long)v->erow);
+	           (long long)v->erow);
 	if (v->systolic >= 0)
 		printf(" BP %d/%d", v->systolic, v->diastolic);
 	if (v->pulse >= 0)
@@ -548,8 +549,8 @@ static int notes_of_encounter(const encounter_info_t *e, void *arg)
 }
 
 static const char chart_usage[] =
-	"chart show MRN [--section demographics|encounters|vitals|allergies|medications|\n"
-	"       problems|notes] [--from FILE|-]";
+    "chart show MRN [--section demographics|encounters|vitals|allergies|medications|\n"
+    "       problems|notes] [--from FILE|-]";
 
 static int cmd_chart(cli_t *c)
 {
@@ -618,12 +619,12 @@ static int cmd_chart(cli_t *c)
 		if (SHOW("encounters")) {
 			printf("[encounters]\n");
 			st = encounter_list(r.s, p->id, print_encounter,
-					    (void *)clinic_config(r.clinic), &r.m);
+			                    (void *)clinic_config(r.clinic), &r.m);
 		}
 		if (SHOW("vitals")) {
 			printf("[vitals]\n");
 			st = vitals_list(r.s, p->id, 20, print_vitals,
-					 (void *)clinic_config(r.clinic), &r.m);
+			                 (void *)clinic_config(r.clinic), &r.m);
 		}
 		if (SHOW("allergies")) {
 			printf("[allergies]\n");
@@ -655,28 +656,43 @@ static int cmd_chart(cli_t *c)
 
 /* --from (the free text, and a "reason" column) and --mrn (a confidential
  * chart opened first) go with every verb. */
-#define TEXT_OPTS {"from", 0, 1, NULL}, {"mrn", 0, 1, NULL}
-#define END_OPTS {NULL, 0, 0, NULL}
-static const cli_optspec_t encounter_opts[] = {
-	{"type", 0, 1, "add"}, {"provider", 0, 1, "add"}, {"location", 0, 1, "add"},
-	{"date", 0, 1, "add close"}, TEXT_OPTS, END_OPTS};
-static const cli_optspec_t vitals_opts[] = {
-	{"bp", 0, 1, "add"},     {"pulse", 0, 1, "add"},  {"resp", 0, 1, "add"},
-	{"temp", 0, 1, "add"},   {"spo2", 0, 1, "add"},   {"height", 0, 1, "add"},
-	{"weight", 0, 1, "add"}, TEXT_OPTS,               END_OPTS};
+#define TEXT_OPTS                                                                                  \
+	{"from", 0, 1, NULL},                                                                      \
+	{                                                                                          \
+		"mrn", 0, 1, NULL                                                                  \
+	}
+#define END_OPTS                                                                                   \
+	{                                                                                          \
+		NULL, 0, 0, NULL                                                                   \
+	}
+static const cli_optspec_t encounter_opts[] = {{"type", 0, 1, "add"},
+                                               {"provider", 0, 1, "add"},
+                                               {"location", 0, 1, "add"},
+                                               {"date", 0, 1, "add close"},
+                                               TEXT_OPTS,
+                                               END_OPTS};
+static const cli_optspec_t vitals_opts[] = {{"bp", 0, 1, "add"},
+                                            {"pulse", 0, 1, "add"},
+                                            {"resp", 0, 1, "add"},
+                                            {"temp", 0, 1, "add"},
+                                            {"spo2", 0, 1, "add"},
+                                            {"height", 0, 1, "add"},
+                                            {"weight", 0, 1, "add"},
+                                            TEXT_OPTS,
+                                            END_OPTS};
 static const cli_optspec_t allergy_opts[] = {{"severity", 0, 1, "add"}, TEXT_OPTS, END_OPTS};
 static const cli_optspec_t med_opts[] = {
-	{"route", 0, 1, "add"}, {"start", 0, 1, "add"}, TEXT_OPTS, END_OPTS};
+    {"route", 0, 1, "add"}, {"start", 0, 1, "add"}, TEXT_OPTS, END_OPTS};
 static const cli_optspec_t problem_opts[] = {
-	{"code", 0, 1, "add"}, {"onset", 0, 1, "add"}, TEXT_OPTS, END_OPTS};
+    {"code", 0, 1, "add"}, {"onset", 0, 1, "add"}, TEXT_OPTS, END_OPTS};
 /* note edit --version shadows the global option. */
 static const cli_optspec_t note_opts[] = {
-	{"file", 0, 1, "add edit addendum"}, {"version", 0, 1, "edit"}, TEXT_OPTS, END_OPTS};
+    {"file", 0, 1, "add edit addendum"}, {"version", 0, 1, "edit"}, TEXT_OPTS, END_OPTS};
 static const cli_optspec_t chart_opts[] = {{"section", 0, 1, "show"}, TEXT_OPTS, END_OPTS};
 
 #define CLINICAL(word, summary)                                                                    \
-	const cli_command_t cli_##word##_command = {#word,       cmd_##word,   summary, word##_usage, \
-						    word##_opts, text_options, 0,       NULL}
+	const cli_command_t cli_##word##_command = {                                               \
+	    #word, cmd_##word, summary, word##_usage, word##_opts, text_options, 0, NULL}
 CLINICAL(encounter, "check patients in, close and list encounters");
 CLINICAL(vitals, "record vitals on an encounter");
 CLINICAL(allergy, "record allergies or no known allergies");

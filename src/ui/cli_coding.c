@@ -64,9 +64,9 @@ static int print_hit(const code_hit_t *h, void *arg)
 }
 
 static const char codes_usage[] =
-	"codes import icd10cm|hcpcs|cpt FILE --version V --effective YYYY-MM-DD |\n"
-	"       codes list-versions | codes search QUERY [--system S] [--date D] |\n"
-	"       codes check CODE [--system S] [--date D] | codes children CODE [--date D]";
+    "codes import icd10cm|hcpcs|cpt FILE --version V --effective YYYY-MM-DD |\n"
+    "       codes list-versions | codes search QUERY [--system S] [--date D] |\n"
+    "       codes check CODE [--system S] [--date D] | codes children CODE [--date D]";
 
 static int cmd_codes(cli_t *c)
 {
@@ -99,12 +99,13 @@ static int cmd_codes(cli_t *c)
 	if (strcmp(verb, "import") == 0) {
 		codesys_t ics = c->argc > 2 ? codesys_from_name(c->argv[2]) : CS_COUNT;
 		codes_import_report_t rep;
-		if (ics == CS_COUNT || c->argc < 4 || !cli_val(c, "version") || !cli_val(c, "effective"))
+		if (ics == CS_COUNT || c->argc < 4 || !cli_val(c, "version") ||
+		    !cli_val(c, "effective"))
 			return cli_usage_error(usage, NULL);
 		if ((rc = run(c, &clinic, &s, &m)) != 0)
 			return rc;
-		st = codes_import(s, ics, c->argv[3], cli_val(c, "version"), cli_val(c, "effective"),
-				  &rep, &m);
+		st = codes_import(s, ics, c->argv[3], cli_val(c, "version"),
+		                  cli_val(c, "effective"), &rep, &m);
 		if (st == STATUS_OK)
 			printf("%lld\n", (long long)rep.codes);
 		return done(clinic, s, st, &m);
@@ -123,11 +124,13 @@ static int cmd_codes(cli_t *c)
 		if ((rc = run(c, &clinic, &s, &m)) != 0)
 			return rc;
 		if (strcmp(verb, "search") == 0)
-			st = codes_search(s, cs, c->argv[2], cli_val(c, "date"), 50, print_hit, NULL, &m);
+			st = codes_search(s, cs, c->argv[2], cli_val(c, "date"), 50, print_hit,
+			                  NULL, &m);
 		else if (strcmp(verb, "children") == 0)
-			st = codes_children(s, cs, c->argv[2], cli_val(c, "date"), 200, print_hit, NULL,
-					    &m);
-		else if ((st = codes_check(s, cs, c->argv[2], cli_val(c, "date"), &h, &m)) == STATUS_OK)
+			st = codes_children(s, cs, c->argv[2], cli_val(c, "date"), 200, print_hit,
+			                    NULL, &m);
+		else if ((st = codes_check(s, cs, c->argv[2], cli_val(c, "date"), &h, &m)) ==
+		         STATUS_OK)
 			print_hit(&h, NULL);
 		return done(clinic, s, st, &m);
 	}
@@ -163,11 +166,11 @@ static void print_coding(const coding_t *k)
 }
 
 static const char coding_usage[] =
-	"coding queue | coding show ENC | coding add-dx ENC CODE |\n"
-	"       coding remove-dx ENC SEQ | coding primary ENC SEQ |\n"
-	"       coding add-px ENC CODE [--system hcpcs|cpt] [--modifiers M,M] [--units N]\n"
-	"         --pointers 1,2 | coding remove-px ENC LINE |\n"
-	"       coding complete|verify|finalize ENC | coding reopen ENC [--from FILE|-]";
+    "coding queue | coding show ENC | coding add-dx ENC CODE |\n"
+    "       coding remove-dx ENC SEQ | coding primary ENC SEQ |\n"
+    "       coding add-px ENC CODE [--system hcpcs|cpt] [--modifiers M,M] [--units N]\n"
+    "         --pointers 1,2 | coding remove-px ENC LINE |\n"
+    "       coding complete|verify|finalize ENC | coding reopen ENC [--from FILE|-]";
 
 static int cmd_coding(cli_t *c)
 {
@@ -245,7 +248,7 @@ static int cmd_coding(cli_t *c)
 		const char *units = cli_val(c, "units");
 		codesys_t cs = sys ? codesys_from_name(sys) : CS_HCPCS;
 		st = coding_add_px(s, erow, cs, c->argv[3], cli_val(c, "modifiers"),
-				   units ? atoi(units) : 1, cli_val(c, "pointers"), &m);
+		                   units ? atoi(units) : 1, cli_val(c, "pointers"), &m);
 	} else if (strcmp(verb, "remove-px") == 0) {
 		st = coding_remove_px(s, erow, (int)k, &m);
 	} else if (strcmp(verb, "complete") == 0) {
@@ -268,19 +271,24 @@ static int cmd_coding(cli_t *c)
 
 /* codes import --version shadows the global option. */
 static const cli_optspec_t codes_opts[] = {{"version", 0, 1, "import"},
-					   {"effective", 0, 1, "import"},
-					   {"system", 0, 1, "search check children"},
-					   {"date", 0, 1, "search check children"},
-					   {NULL, 0, 0, NULL}};
+                                           {"effective", 0, 1, "import"},
+                                           {"system", 0, 1, "search check children"},
+                                           {"date", 0, 1, "search check children"},
+                                           {NULL, 0, 0, NULL}};
 static const cli_optspec_t coding_opts[] = {
-	{"system", 0, 1, "add-px"},   {"modifiers", 0, 1, "add-px"}, {"units", 0, 1, "add-px"},
-	{"pointers", 0, 1, "add-px"}, {"from", 0, 1, "reopen"},      {NULL, 0, 0, NULL}};
+    {"system", 0, 1, "add-px"},   {"modifiers", 0, 1, "add-px"}, {"units", 0, 1, "add-px"},
+    {"pointers", 0, 1, "add-px"}, {"from", 0, 1, "reopen"},      {NULL, 0, 0, NULL}};
 /* The reason to reopen is free text: never an option. */
 static const char *const coding_phi[] = {"why", "reason", NULL};
 
-const cli_command_t cli_codes_command = {"codes",    cmd_codes, "import, list and search code sets",
-					 codes_usage, codes_opts, NULL,      0,
-					 NULL};
-const cli_command_t cli_coding_command = {
-	"coding",   cmd_coding, "code encounters; the coding queue", coding_usage, coding_opts,
-	coding_phi, 0,          NULL};
+const cli_command_t cli_codes_command = {
+    "codes", cmd_codes, "import, list and search code sets", codes_usage, codes_opts, NULL,
+    0,       NULL};
+const cli_command_t cli_coding_command = {"coding",
+                                          cmd_coding,
+                                          "code encounters; the coding queue",
+                                          coding_usage,
+                                          coding_opts,
+                                          coding_phi,
+                                          0,
+                                          NULL};

@@ -29,7 +29,7 @@ static int option_name(const char *arg, char *name, size_t cap)
 }
 
 int cli_refuse_phi(int argc, char **argv, const char *usage, const char *const *options,
-		   int patient_fields)
+                   int patient_fields)
 {
 	char name[64];
 	for (int i = 1; i < argc; i++) {
@@ -44,7 +44,7 @@ int cli_refuse_phi(int argc, char **argv, const char *usage, const char *const *
 		if (phi) {
 			/* the option as typed, never its value */
 			text_fprintf(stderr, TEXT_LINE, "chartroom: %.*s: %s\n",
-				     (int)strcspn(argv[i], "="), argv[i], CLI_PHI_REFUSED);
+			             (int)strcspn(argv[i], "="), argv[i], CLI_PHI_REFUSED);
 			fprintf(stderr, "usage: chartroom %s\n", usage);
 			return 2;
 		}

@@ -38,7 +38,7 @@ typedef struct cli_field {
  * 0. The parser (cli_args.c) calls it for the commands that name such
  * options, before any other check, so a refusal changes nothing. */
 int cli_refuse_phi(int argc, char **argv, const char *usage, const char *const *options,
-		   int patient_fields);
+                   int patient_fields);
 
 /* The value of "--from" (NULL if absent). */
 const char *cli_from(const cli_t *c);

@@ -17,7 +17,7 @@ typedef struct cli {
 	config_t *cfg;
 	int argc;
 	char **argv; /* argv[0] is the command word, then its arguments in order
-			(options taken out by cli_args.c) */
+	                (options taken out by cli_args.c) */
 	FILE *in;    /* standard input when --password-stdin */
 	const cli_optspec_t *opts; /* the command's options, */
 	const char *const *val;    /* and their values (cli_val) */
@@ -33,7 +33,7 @@ const char *cli_val(const cli_t *c, const char *name);
  * read, "2026-03-08 03:00:00 CDT". Returns buf; `none` when utc is "". */
 enum { CLI_TIME_TSV, CLI_TIME_TEXT };
 const char *cli_time(const config_t *cfg, const char *utc, int how, const char *none, char *buf,
-		     size_t size);
+                     size_t size);
 
 /* Print "chartroom: text" to stderr; return st's exit code. */
 int cli_fail(status_t st, const char *text);
@@ -66,9 +66,9 @@ status_t cli_password(cli_t *c, const char *user, char **pw, msg_t *m);
 /* The commands of the other files, for cli.c's table. */
 extern const cli_command_t cli_backup_command, cli_restore_command;
 extern const cli_command_t cli_encounter_command, cli_vitals_command, cli_allergy_command,
-	cli_med_command, cli_problem_command, cli_note_command, cli_chart_command;
+    cli_med_command, cli_problem_command, cli_note_command, cli_chart_command;
 extern const cli_command_t cli_roles_command, cli_policy_command, cli_keys_command,
-	cli_config_command;
+    cli_config_command;
 extern const cli_command_t cli_codes_command, cli_coding_command;
 
 /* Read one secret line (a recovery key): the next line of standard input

@@ -128,7 +128,8 @@ int cli_keys_rotate(cli_t *c)
 	if (max_text) {
 		max_batches = strtol(max_text, &end, 10);
 		if (!*max_text || *end || max_batches < 1 || max_batches > 1000000000)
-			return cli_usage_error(ROTATE_USAGE, "--max-batches takes a positive number");
+			return cli_usage_error(ROTATE_USAGE,
+			                       "--max-batches takes a positive number");
 	}
 	if (!what)
 		return cli_usage_error(ROTATE_USAGE, "which key?");
@@ -205,10 +206,10 @@ static int print_key(const rotate_key_info_t *k, void *arg)
 {
 	char when[TZ_TEXT_MAX];
 	cli_tsv("%s\t%d\t%s\t%s\t%" PRId64 "\n", k->domain, k->version,
-		k->active ? "active"
-		: strcmp(k->domain, "audit") == 0 ? "retired (verifies older entries)"
-						  : "retired (destroyed)",
-		cli_time(arg, k->created, CLI_TIME_TSV, "", when, sizeof when), k->holders);
+	        k->active                         ? "active"
+	        : strcmp(k->domain, "audit") == 0 ? "retired (verifies older entries)"
+	                                          : "retired (destroyed)",
+	        cli_time(arg, k->created, CLI_TIME_TSV, "", when, sizeof when), k->holders);
 	return 0;
 }
 

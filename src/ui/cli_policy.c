@@ -32,7 +32,7 @@ static void origin_text(const config_t *cfg, const config_origin_t *o, char *buf
 	case CONFIG_FROM_DB: {
 		char when[TZ_TEXT_MAX];
 		snprintf(buf, size, "database (set by %s at %s)", o->by,
-			 cli_time(cfg, o->at, CLI_TIME_TEXT, "?", when, sizeof when));
+		         cli_time(cfg, o->at, CLI_TIME_TEXT, "?", when, sizeof when));
 		break;
 	}
 	default:
@@ -94,8 +94,8 @@ static int signed_list(int argc, char **argv, int from, char sign, char *buf, si
 }
 
 static const char roles_usage[] =
-	"[--user ACTOR] roles | roles set ROLE [--] LIST | roles grant ROLE ACTION... |\n"
-	"       roles revoke ROLE ACTION... | roles reset ROLE";
+    "[--user ACTOR] roles | roles set ROLE [--] LIST | roles grant ROLE ACTION... |\n"
+    "       roles revoke ROLE ACTION... | roles reset ROLE";
 
 static int cmd_roles(cli_t *c)
 {
@@ -108,25 +108,27 @@ static int cmd_roles(cli_t *c)
 	status_t st;
 
 	if (c->help) {
-		printf("usage: chartroom %s\n\n"
-		       "Print the permission matrix in force and where each role's actions come\n"
-		       "from: the defaults, the system file (%s) or the\n"
-		       "database's policy (who changed it, and when). With a database, this\n"
-		       "signs on to check the database's policy; without one it shows the\n"
-		       "defaults and the system file. A configuration file of your own never\n"
-		       "changes the matrix.\n\n"
-		       "Administrators (policy_manage) change it in the database, audited:\n"
-		       "  set ROLE LIST          LIST: action names (replaces), +name / -name\n"
-		       "                         (relative to now), or none; a LIST whose first\n"
-		       "                         word starts with '-' goes after --:\n"
-		       "                         roles set nurse -- -patient_import +encounter_checkin\n"
-		       "  grant ROLE ACTION...   add actions to a role\n"
-		       "  revoke ROLE ACTION...  take actions from a role\n"
-		       "  reset ROLE             remove the database's setting for the role\n"
-		       "The keys a role's users hold follow: a key a role now needs is granted at\n"
-		       "the next sign-on of a user who holds it; one it no longer needs is removed\n"
-		       "at its users' next sign-on.\n",
-		       usage, config_system_path());
+		printf(
+		    "usage: chartroom %s\n\n"
+		    "Print the permission matrix in force and where each role's actions come\n"
+		    "from: the defaults, the system file (%s) or the\n"
+		    "database's policy (who changed it, and when). With a database, this\n"
+		    "signs on to check the database's policy; without one it shows the\n"
+		    "defaults and the system file. A configuration file of your own never\n"
+		    "changes the matrix.\n\n"
+		    "Administrators (policy_manage) change it in the database, audited:\n"
+		    "  set ROLE LIST          LIST: action names (replaces), +name / -name\n"
+		    "                         (relative to now), or none; a LIST whose first\n"
+		    "                         word starts with '-' goes after --:\n"
+		    "                         roles set nurse -- -patient_import "
+		    "+encounter_checkin\n"
+		    "  grant ROLE ACTION...   add actions to a role\n"
+		    "  revoke ROLE ACTION...  take actions from a role\n"
+		    "  reset ROLE             remove the database's setting for the role\n"
+		    "The keys a role's users hold follow: a key a role now needs is granted at\n"
+		    "the next sign-on of a user who holds it; one it no longer needs is removed\n"
+		    "at its users' next sign-on.\n",
+		    usage, config_system_path());
 		return 0;
 	}
 	if (c->argc == 1) {
@@ -183,8 +185,8 @@ static status_t read_recovery(cli_t *c, char *buf, size_t size, msg_t *m)
 }
 
 static const char policy_usage[] =
-	"[--user ACTOR] policy show | policy set KEY VALUE | policy unset KEY |\n"
-	"       policy reset --admin NAME --password-stdin   (recovery key on stdin)";
+    "[--user ACTOR] policy show | policy set KEY VALUE | policy unset KEY |\n"
+    "       policy reset --admin NAME --password-stdin   (recovery key on stdin)";
 
 static int cmd_policy(cli_t *c)
 {
@@ -217,7 +219,7 @@ static int cmd_policy(cli_t *c)
 		char *rk = NULL;
 		if (!admin || c->argc != 2)
 			return cli_usage_error(usage, admin ? "too many arguments"
-							    : "--admin NAME is required");
+			                                    : "--admin NAME is required");
 		if (!(rk = crypto_secure_text(RK_MAX)))
 			return cli_fail(STATUS_NOMEM, "out of memory");
 		if ((st = clinic_open(c->g->db_path, c->cfg, &clinic, &m)) == STATUS_OK &&
@@ -296,7 +298,7 @@ static int print_need(const keys_need_t *n, void *arg)
 }
 
 static const char keys_usage[] = "[--user ACTOR] keys waiting | keys grant | keys status | "
-				 "keys rotate demo|clin|audit|index|recovery";
+                                 "keys rotate demo|clin|audit|index|recovery";
 
 static int cmd_keys(cli_t *c)
 {
@@ -354,9 +356,10 @@ static int cmd_config(cli_t *c)
 	msg_t m;
 	status_t st;
 	if (c->help) {
-		printf("usage: chartroom %s\n\nRead the configuration and report the first problem "
-		       "(a bad value, a key\nbound to two actions), or where each part came from.\n",
-		       config_usage);
+		printf(
+		    "usage: chartroom %s\n\nRead the configuration and report the first problem "
+		    "(a bad value, a key\nbound to two actions), or where each part came from.\n",
+		    config_usage);
 		return 0;
 	}
 	if (c->argc != 2 || strcmp(c->argv[1], "check") != 0)
@@ -389,18 +392,25 @@ static int cmd_config(cli_t *c)
 static const cli_optspec_t policy_opts[] = {{"admin", 0, 1, "reset"}, {NULL, 0, 0, NULL}};
 /* keys rotate's options (cli_keys.c). */
 static const cli_optspec_t keys_opts[] = {{"batch", 0, 1, "rotate"},
-					  {"max-batches", 0, 1, "rotate"},
-					  {"recovery", 0, 0, "rotate"},
-					  {NULL, 0, 0, NULL}};
+                                          {"max-batches", 0, 1, "rotate"},
+                                          {"recovery", 0, 0, "rotate"},
+                                          {NULL, 0, 0, NULL}};
 
 const cli_command_t cli_roles_command = {
-	"roles", cmd_roles, "the permission matrix in force, its sources; changes", roles_usage,
-	NULL,    NULL,      0,                                                      NULL};
-const cli_command_t cli_policy_command = {
-	"policy", cmd_policy, "policy settings, their sources; changes", policy_usage, policy_opts,
-	NULL,     0,          NULL};
+    "roles",     cmd_roles, "the permission matrix in force, its sources; changes",
+    roles_usage, NULL,      NULL,
+    0,           NULL};
+const cli_command_t cli_policy_command = {"policy",
+                                          cmd_policy,
+                                          "policy settings, their sources; changes",
+                                          policy_usage,
+                                          policy_opts,
+                                          NULL,
+                                          0,
+                                          NULL};
 const cli_command_t cli_keys_command = {
-	"keys", cmd_keys, "keys waiting to be granted, granting, rotation, status", keys_usage,
-	keys_opts, NULL,  0,                                                       cli_keys_verb_usage};
+    "keys",     cmd_keys,           "keys waiting to be granted, granting, rotation, status",
+    keys_usage, keys_opts,          NULL,
+    0,          cli_keys_verb_usage};
 const cli_command_t cli_config_command = {
-	"config", cmd_config, "check the configuration files", config_usage, NULL, NULL, 0, NULL};
+    "config", cmd_config, "check the configuration files", config_usage, NULL, NULL, 0, NULL};

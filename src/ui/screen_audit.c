@@ -25,8 +25,8 @@
 
 typedef struct arow {
 	int64_t seq;
-	char ts[24];              /* as stored, UTC */
-	char when[TZ_TEXT_MAX];   /* in the clinic's zone, to the second */
+	char ts[24];            /* as stored, UTC */
+	char when[TZ_TEXT_MAX]; /* in the clinic's zone, to the second */
 	char user[72];
 	char os_user[40];
 	char source[72];
@@ -90,10 +90,11 @@ static int audit_match(void *arg, int i, const char *text)
 	const arow_t *r = &((audit_t *)arg)->rows[i];
 	char seq[24];
 	snprintf(seq, sizeof seq, "%" PRId64, r->seq);
-	return strcmp(seq, text) == 0 || strcasestr(r->ts, text) || strcasestr(r->when, text) || strcasestr(r->user, text) ||
-	       strcasestr(r->os_user, text) || strcasestr(r->source, text) ||
-	       strcasestr(r->action, text) || strcasestr(r->target, text) ||
-	       strcasestr(r->outcome, text) || (r->detail && strcasestr(r->detail, text));
+	return strcmp(seq, text) == 0 || strcasestr(r->ts, text) || strcasestr(r->when, text) ||
+	       strcasestr(r->user, text) || strcasestr(r->os_user, text) ||
+	       strcasestr(r->source, text) || strcasestr(r->action, text) ||
+	       strcasestr(r->target, text) || strcasestr(r->outcome, text) ||
+	       (r->detail && strcasestr(r->detail, text));
 }
 
 static int take_entry(const audit_entry_t *e, void *arg)

@@ -197,7 +197,8 @@ static void note_draw(ui_t *ui, void *priv, WINDOW *w)
 		         n->info.addendum_of ? "Addendum" : "Note", (long long)n->nrow,
 		         (long long)n->erow, author, when);
 	} else {
-		draw_time(when, sizeof when, n->info.updated[0] ? n->info.updated : n->info.created, cfg, "");
+		draw_time(when, sizeof when, n->info.updated[0] ? n->info.updated : n->info.created,
+		          cfg, "");
 		draw_clean(author, sizeof author, n->info.author);
 		snprintf(line, sizeof line, "%s %lld, encounter %lld - DRAFT by %s, version %d, %s",
 		         n->info.addendum_of ? "Addendum" : "Note", (long long)n->nrow,

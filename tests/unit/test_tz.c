@@ -16,7 +16,7 @@ static void expect(const char *zone, const char *utc, int flags, const char *wan
 		fail_msg("%s in %s: not formatted", utc, zone ? zone : "(null)");
 	if (strcmp(out, want) != 0)
 		fail_msg("%s in %s (flags %d): '%s', expected '%s'", utc, zone ? zone : "(null)",
-			 flags, out, want);
+		         flags, out, want);
 }
 
 static void test_utc(void **state)
@@ -160,7 +160,7 @@ static void test_check(void **state)
 	assert_int_equal(tz_check("America/Chicgo", &m), STATUS_INVALID);
 	assert_non_null(strstr(m.text, "'America/Chicgo' is not a time zone"));
 	assert_non_null(strstr(m.text, "America/Chicago"));
-	assert_int_equal(tz_check("America", &m), STATUS_INVALID);  /* a directory */
+	assert_int_equal(tz_check("America", &m), STATUS_INVALID); /* a directory */
 	assert_int_equal(tz_check("../../etc/passwd", &m), STATUS_INVALID);
 	assert_int_equal(tz_check("/etc/localtime", &m), STATUS_INVALID);
 	assert_int_equal(tz_check("America/../Europe/London", &m), STATUS_INVALID);
@@ -175,10 +175,14 @@ static void test_check(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_utc),        cmocka_unit_test(test_dst_edges),
-	    cmocka_unit_test(test_offsets),    cmocka_unit_test(test_switching),
-	    cmocka_unit_test(test_ignores_user_tz), cmocka_unit_test(test_not_stored),
-	    cmocka_unit_test(test_to_utc),     cmocka_unit_test(test_today),
+	    cmocka_unit_test(test_utc),
+	    cmocka_unit_test(test_dst_edges),
+	    cmocka_unit_test(test_offsets),
+	    cmocka_unit_test(test_switching),
+	    cmocka_unit_test(test_ignores_user_tz),
+	    cmocka_unit_test(test_not_stored),
+	    cmocka_unit_test(test_to_utc),
+	    cmocka_unit_test(test_today),
 	    cmocka_unit_test(test_check),
 	};
 	return cmocka_run_group_tests_name("tz", tests, NULL, NULL);
