@@ -55,6 +55,11 @@ static int name_shape(const char *name)
 	return strncmp(name, "right/", 6) != 0;
 }
 
+int tz_name_shape(const char *name)
+{
+	return name && (is_utc(name) || strcmp(name, "system") == 0 || name_shape(name));
+}
+
 status_t tz_check(const char *name, msg_t *m)
 {
 	char path[sizeof TZ_ZONEINFO + TZ_NAME_MAX + 1];

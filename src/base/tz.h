@@ -41,6 +41,10 @@ enum {
  * STATUS_INVALID with the sentence for the user in m. */
 status_t tz_check(const char *name, msg_t *m);
 
+/* Has name the shape tz_check asks for (whether or not its file is
+ * there)? 1 or 0. */
+int tz_name_shape(const char *name);
+
 /* The stored time `utc` in zone `zone` (NULL or "": UTC), as flags say:
  * "2026-03-08 03:00 CDT", "03/08/2026 03:00:00 CDT",
  * "2026-03-08T03:00:00-05:00", "2026-03-08". Returns 0; -1 when utc is

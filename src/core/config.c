@@ -298,8 +298,20 @@ status_t config_set(config_t *cfg, const char *key, const char *value,
 {
 	int i = config_setting_index(key);
 	status_t ret;
+	msg_t why;
 	if (i < 0)
 		return msg_fail(m, STATUS_CONFIG, "%s:%s: unknown setting", label, key ? key : "");
+	/* A zone the database's policy names whose file has gone since it
+	 * was set (Debian's tzdata-legacy removed, say) does not lock everyone
+	 * out: it is kept, and times show in UTC, saying "UTC", until an
+	 * administrator sets another. policy_set checks a new one in full. */
+	if (strcmp(key, "clinic:timezone") == 0 && origin && origin->from == CONFIG_FROM_DB &&
+	    value && tz_check(value, &why) != STATUS_OK && tz_name_shape(value) &&
+	    strlen(value) < sizeof cfg->clinic_tz) {
+		snprintf(cfg->clinic_tz, sizeof cfg->clinic_tz, "%s", value);
+		set_origin(&cfg->setting_origin[i], origin);
+		return STATUS_OK;
+	}
 	if ((ret = set_one(&settings[i], label, value ? value : "", cfg, m)) != STATUS_OK)
 		return ret;
 	set_origin(&cfg->setting_origin[i], origin);
