@@ -10,6 +10,7 @@
 
 #include "base/date.h"
 #include "base/lpbuf.h"
+#include "base/tz.h"
 #include "core/integrity.h"
 #include "core/internal.h"
 #include "db/db_audit.h"
@@ -534,7 +535,7 @@ status_t audit_list(session_t *s, const audit_query_t *q,
 	status_t ret;
 	struct list_ctx *l;
 	db_audit_filter_t f = {0};
-	char detail[160], since[DATE_ISO_SIZE];
+	char detail[160], since[DATE_ISO_SIZE], from[24];
 
 	if ((ret = session_require(s, ACT_AUDIT_VIEW, m)) != STATUS_OK)
 		return ret;
@@ -544,14 +545,18 @@ status_t audit_list(session_t *s, const audit_query_t *q,
 			if ((ret = date_parse_msg("Since", q->since, NULL, NULL, since, m)) !=
 			    STATUS_OK)
 				return ret;
-			f.since = since;
+			/* The day starts at midnight in the clinic's zone. */
+			if ((ret = tz_to_utc(s->c->cfg->clinic_tz, since, 0, 0, from, m)) !=
+			    STATUS_OK)
+				return ret;
+			f.since = from;
 		}
 		f.target = q->target;
 		f.limit = q->limit;
 		f.newest_first = q->newest_first;
 	}
 	snprintf(detail, sizeof detail, "user=%s since=%s", f.user_name ? f.user_name : "*",
-		 f.since ? f.since : "*");
+	         f.since ? since : "*");
 	/* Everything waiting in the journal first, so the review shows it
 	 * (while the database cannot be written, the trail as it is). */
 	if (db_readonly(s->c->db) == DB_RW && (ret = audit_flush(s, m)) != STATUS_OK)

@@ -12,9 +12,12 @@
 
 #include <sodium.h>
 
+#include "base/text.h"
+#include "base/tz.h"
 #include "base/userfile.h"
 #include "core/audit.h"
 #include "core/internal.h"
+#include "db/db_audit.h"
 #include "db/db_backup.h"
 #include "db/db_journal.h"
 
@@ -137,8 +140,15 @@ static status_t record(session_t *s, const char *action, const char *outcome,
 
 /* Integrity, the audit chain (with s's key: a copy of s's database), its
  * anchor and size. */
+static int last_entry(const db_audit_row_t *row, void *arg)
+{
+	text_copy(arg, 24, row->ts);
+	return 1;
+}
+
 static status_t check_copy(session_t *s, db_t *copy, backup_report_t *rep, msg_t *m)
 {
+	static const db_audit_filter_t newest = {.limit = 1, .newest_first = 1};
 	status_t ret;
 	int64_t bad = 0;
 	if ((ret = db_integrity_check(copy, m)) != STATUS_OK)
@@ -146,6 +156,8 @@ static status_t check_copy(session_t *s, db_t *copy, backup_report_t *rep, msg_t
 	if ((ret = audit_verify_db(s, copy, NULL, &rep->entries, &bad, m)) != STATUS_OK)
 		return ret;
 	if ((ret = audit_last_anchor(copy, rep->anchor, sizeof rep->anchor, m)) != STATUS_OK)
+		return ret;
+	if ((ret = db_audit_each(copy, &newest, last_entry, rep->last_at, m)) != STATUS_OK)
 		return ret;
 	return db_size(copy, &rep->bytes, m);
 }
@@ -255,11 +267,14 @@ status_t backup_take(session_t *s, const char *out, int force, backup_report_t *
 				 "wait%s in its audit journal and %s not in this copy.",
 				 waiting, waiting == 1 ? "" : "s", waiting == 1 ? "s" : "",
 				 waiting == 1 ? "is" : "are");
-		msg_set(m,
-			"Backup written to %s: %" PRId64 " bytes, integrity check ok, audit chain OK "
-			"(%" PRId64 " entries), chart heads OK; its manifest is %s. Keep its anchor with "
-			"the backup's record: %s.%s",
-			out, rep->bytes, rep->entries, man, rep->anchor, behind);
+		char last[TZ_TEXT_MAX];
+		tz_format(s->c->cfg->clinic_tz, rep->last_at, TZ_SECONDS, last, sizeof last);
+		msg_set(
+		    m,
+		    "Backup written to %s: %" PRId64 " bytes, integrity check ok, audit chain OK "
+		    "(%" PRId64 " entries, the last at %s), chart heads OK; its manifest is %s. "
+		    "Keep its anchor with the backup's record: %s.%s",
+		    out, rep->bytes, rep->entries, last, man, rep->anchor, behind);
 	}
 cleanup:
 	if (fd2 >= 0)
@@ -279,6 +294,7 @@ cleanup:
 
 status_t backup_check(session_t *s, const char *anchor, backup_report_t *rep, msg_t *m)
 {
+	char last[TZ_TEXT_MAX];
 	status_t ret;
 	int64_t bad = 0, count = 0;
 	int had = 0;
@@ -292,13 +308,14 @@ status_t backup_check(session_t *s, const char *anchor, backup_report_t *rep, ms
 	if (anchor && *anchor &&
 	    (ret = audit_verify_db(s, s->c->db, anchor, &count, &bad, m)) != STATUS_OK)
 		return ret;
+	tz_format(s->c->cfg->clinic_tz, rep->last_at, TZ_SECONDS, last, sizeof last);
 	msg_set(m,
-		"%s: %s, integrity check ok, audit chain OK (%" PRId64 " entries, %" PRId64
-		" bytes)%s. Its anchor: %s",
-		clinic_path(s->c),
-		had ? "matches its manifest" : "no manifest beside it (not compared byte for byte)",
-		rep->entries, rep->bytes, anchor && *anchor ? ", holds the anchor given" : "",
-		rep->anchor);
+	        "%s: %s, integrity check ok, audit chain OK (%" PRId64
+	        " entries, the last at %s, %" PRId64 " bytes)%s. Its anchor: %s",
+	        clinic_path(s->c),
+	        had ? "matches its manifest" : "no manifest beside it (not compared byte for byte)",
+	        rep->entries, last, rep->bytes, anchor && *anchor ? ", holds the anchor given" : "",
+	        rep->anchor);
 	return STATUS_OK;
 }
 

@@ -24,6 +24,7 @@
 typedef struct backup_report {
 	char anchor[96];             /* the copy's last audit entry, SEQ:MAC */
 	int64_t entries;             /* audit entries in the copy */
+	char last_at[24];            /* the time of its last entry (stored, UTC) */
 	int64_t bytes;               /* the copy's size */
 	char aside[PATH_MAX + 64];   /* restore: where the replaced database is kept, or "" */
 	char restored_anchor[96];    /* restore: the restored database's last entry */

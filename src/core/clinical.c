@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "base/date.h"
+#include "base/tz.h"
 #include "base/text.h"
 #include "core/audit.h"
 #include "core/coding.h"
@@ -411,9 +412,10 @@ status_t encounter_checkin(session_t *s, const char *patient, const char *type,
 	return encounter_checkin_at(s, patient, type, provider, location, reason, NULL, erow, m);
 }
 
-/* "DATE[ HH:MM]" -> "YYYY-MM-DDTHH:MM:00Z" (noon without a time); the
- * date as base/date.c reads every date; not in the future. */
-static status_t service_time(const char *in, char out[24], msg_t *m)
+/* "DATE[ HH:MM]", a date and time in the clinic's zone (noon without a
+ * time), -> the stored UTC time (base/tz.h); the date as base/date.c reads
+ * every date; not in the future. */
+static status_t service_time(const char *zone, const char *in, char out[24], msg_t *m)
 {
 	char day[DATE_ISO_SIZE], part[16], now[24];
 	const char *sp = strchr(in, ' ');
@@ -443,7 +445,8 @@ static status_t service_time(const char *in, char out[24], msg_t *m)
 			return msg_fail(m, STATUS_INVALID,
 					"Date of service '%.40s': %.5s is not a time of day.", in, t);
 	}
-	snprintf(out, 24, "%sT%02d:%02d:00Z", day, h % 100, mi % 100);
+	if ((ret = tz_to_utc(zone, day, h, mi, out, m)) != STATUS_OK)
+		return ret;
 	core_now(now);
 	if (strcmp(out, now) > 0)
 		return msg_fail(m, STATUS_INVALID, "Date of service %s is in the future.", in);
@@ -495,7 +498,8 @@ status_t encounter_checkin_at(session_t *s, const char *patient, const char *typ
 	crypto_random_id(e.id);
 	e.prow = prow;
 	core_now(e.start);
-	if (when && *when && (ret = service_time(when, e.start, m)) != STATUS_OK)
+	if (when && *when &&
+	    (ret = service_time(s->c->cfg->clinic_tz, when, e.start, m)) != STATUS_OK)
 		return ret;
 	text_copy(e.type, sizeof e.type, t);
 	text_copy(e.provider, sizeof e.provider, provider);
@@ -571,7 +575,7 @@ status_t encounter_close_at(session_t *s, int64_t erow, const char *when, msg_t 
 	if ((ret = session_require(s, ACT_ENCOUNTER_CLOSE, m)) != STATUS_OK)
 		return ret;
 	core_now(at);
-	if (when && *when && (ret = service_time(when, at, m)) != STATUS_OK)
+	if (when && *when && (ret = service_time(s->c->cfg->clinic_tz, when, at, m)) != STATUS_OK)
 		return ret;
 	if ((ret = encounter_prow(s, erow, &prow, m)) != STATUS_OK)
 		return ret;
@@ -585,9 +589,11 @@ status_t encounter_close_at(session_t *s, int64_t erow, const char *when, msg_t 
 		goto done;
 	}
 	if (strcmp(at, x.e.start) < 0) {
+		char started[TZ_TEXT_MAX];
+		tz_format(s->c->cfg->clinic_tz, x.e.start, 0, started, sizeof started);
 		ret = msg_fail(m, STATUS_INVALID,
-			       "Encounter %lld cannot close before it started (%.16s).",
-			       (long long)erow, x.e.start);
+		               "Encounter %lld cannot close before it started (%s).",
+		               (long long)erow, started);
 		goto done;
 	}
 	text_copy(x.e.status, sizeof x.e.status, "closed");
@@ -1152,13 +1158,12 @@ static int valid_iso_or_empty(const session_t *s, const char *in, char out[24], 
 			      const char *label)
 {
 	char today[DATE_ISO_SIZE];
-	(void)s;
 	out[0] = '\0';
 	if (!in || !*in)
 		return 1;
 	/* The same date rules as a date of death: real, not in the future,
 	 * not before 1880. */
-	date_today(today);
+	tz_today(s->c->cfg->clinic_tz, today);
 	return date_parse_msg(label, in, "1880-01-01", today, out, m) == STATUS_OK;
 }
 
@@ -1667,10 +1672,12 @@ status_t note_save(session_t *s, int64_t nrow, const char *body, int version, ms
 	    (ret = note_read(s, &ch, nrow, &x, m)) != STATUS_OK)
 		goto done;
 	if (strcmp(x.n.status, "signed") == 0) {
+		char at[TZ_TEXT_MAX];
+		tz_format(s->c->cfg->clinic_tz, x.n.signed_at, TZ_SECONDS, at, sizeof at);
 		ret = msg_fail(m, STATUS_INVALID,
-			       "Note %lld was signed by %s at %s: signed notes cannot be changed; "
-			       "add an addendum.",
-			       (long long)nrow, x.n.signed_by, x.n.signed_at);
+		               "Note %lld was signed by %s at %s: signed notes cannot be changed; "
+		               "add an addendum.",
+		               (long long)nrow, x.n.signed_by, at);
 		goto done;
 	}
 	if (strcmp(x.n.author, s->user.name) != 0) {
@@ -1679,9 +1686,11 @@ status_t note_save(session_t *s, int64_t nrow, const char *body, int version, ms
 		goto done;
 	}
 	if (x.n.version != version) {
+		char at[TZ_TEXT_MAX];
+		tz_format(s->c->cfg->clinic_tz, x.n.updated, TZ_SECONDS, at, sizeof at);
 		ret = msg_fail(m, STATUS_CONFLICT,
-			       "Note %lld was saved again at %s since you opened it; reopen it.",
-			       (long long)nrow, x.n.updated);
+		               "Note %lld was saved again at %s since you opened it; reopen it.",
+		               (long long)nrow, at);
 		goto done;
 	}
 	chart_encounter_id(s, &ch, x.n.erow, eid);
@@ -1730,15 +1739,19 @@ status_t note_sign(session_t *s, int64_t nrow, int version, msg_t *m)
 	    (ret = note_read(s, &ch, nrow, &x, m)) != STATUS_OK)
 		goto done;
 	if (strcmp(x.n.status, "signed") == 0) {
+		char at[TZ_TEXT_MAX];
+		tz_format(s->c->cfg->clinic_tz, x.n.signed_at, TZ_SECONDS, at, sizeof at);
 		ret = msg_fail(m, STATUS_INVALID, "Note %lld was already signed by %s at %s.",
-			       (long long)nrow, x.n.signed_by, x.n.signed_at);
+		               (long long)nrow, x.n.signed_by, at);
 		goto done;
 	}
 	if (version && x.n.version != version) {
+		char at[TZ_TEXT_MAX];
+		tz_format(s->c->cfg->clinic_tz, x.n.updated, TZ_SECONDS, at, sizeof at);
 		ret = msg_fail(m, STATUS_CONFLICT,
-			       "Note %lld changed since you read it (saved %s); read it again "
-			       "before signing.",
-			       (long long)nrow, x.n.updated);
+		               "Note %lld changed since you read it (saved %s); read it again "
+		               "before signing.",
+		               (long long)nrow, at);
 		goto done;
 	}
 	was = x.n.version;

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "base/date.h"
+#include "base/tz.h"
 #include "base/text.h"
 #include "base/userfile.h"
 #include "core/audit.h"
@@ -588,7 +589,7 @@ static status_t version_on(session_t *s, codesys_t cs, const char *date, db_code
 	char d[DATE_ISO_SIZE];
 	status_t ret;
 	if (!date || !*date)
-		date_today(d);
+		tz_today(s->c->cfg->clinic_tz, d);
 	else if ((ret = date_parse_msg("Date", date, NULL, NULL, d, m)) != STATUS_OK)
 		return ret;
 	date = d;
@@ -758,7 +759,7 @@ status_t codes_check(session_t *s, codesys_t cs, const char *code, const char *d
 	if ((unsigned)cs >= CS_COUNT)
 		return msg_fail(m, STATUS_INVALID, "Unknown code system.");
 	if (!date || !*date) {
-		date_today(day);
+		tz_today(s->c->cfg->clinic_tz, day);
 		date = day;
 	}
 	if (!undotted(code ? code : "", c, sizeof c) || !code_shape(cs, c))
@@ -802,7 +803,7 @@ status_t codes_check(session_t *s, codesys_t cs, const char *code, const char *d
 
 struct enc_info {
 	int64_t prow;
-	char date[11], provider[72], status[12], coding[16], id[33];
+	char start[24], provider[72], status[12], coding[16], id[33]; /* start: UTC, stored */
 	int found;
 	/* The coding's MAC when it was read: a store refuses if it changed. */
 	unsigned char coding_mac[INTEGRITY_MAC_LEN];
@@ -813,7 +814,7 @@ static int enc_cb(const db_encounter_t *e, void *arg)
 {
 	struct enc_info *i = arg;
 	i->prow = e->prow;
-	text_copy(i->date, sizeof i->date, e->start);
+	text_copy(i->start, sizeof i->start, e->start);
 	text_copy(i->provider, sizeof i->provider, e->provider);
 	text_copy(i->status, sizeof i->status, e->status);
 	text_copy(i->coding, sizeof i->coding, e->coding_status);
@@ -881,7 +882,10 @@ static status_t load(session_t *s, int64_t erow, coding_t *c, struct enc_info *e
 						     "encounters record %lld is too long.",
 				(long long)erow);
 	c->erow = erow;
-	text_copy(c->date, sizeof c->date, ei->date);
+	/* The date of service: the day the encounter started in the clinic's
+	 * zone (an evening visit in Chicago is on that day, not on the UTC
+	 * day after); codes are checked against the version in effect then. */
+	tz_format(s->c->cfg->clinic_tz, ei->start, TZ_DATE, c->date, sizeof c->date);
 	text_copy(c->status, sizeof c->status, ei->coding);
 	text_copy(c->provider, sizeof c->provider, ei->provider);
 	for (int i = 0; i < ndx; i++)
@@ -1448,8 +1452,9 @@ static int queue_each(const db_queue_row_t *q, void *arg)
 	memset(&o, 0, sizeof o);
 	o.erow = q->erow;
 	text_copy(o.patient_id, sizeof o.patient_id, c->ch.pid);
-	text_copy(o.date, sizeof o.date, q->start);
-	text_copy(o.closed, sizeof o.closed, q->closed_at);
+	/* Days in the clinic's zone (see load). */
+	tz_format(c->s->c->cfg->clinic_tz, q->start, TZ_DATE, o.date, sizeof o.date);
+	tz_format(c->s->c->cfg->clinic_tz, q->closed_at, TZ_DATE, o.closed, sizeof o.closed);
 	o.days_waiting = days_between(o.closed, c->today);
 	text_copy(o.type, sizeof o.type, q->type);
 	text_copy(o.provider, sizeof o.provider, q->provider);
@@ -1475,7 +1480,7 @@ status_t coding_queue(session_t *s, int (*fn)(const coding_queue_row_t *q, void 
 	c->fn = fn;
 	c->arg = arg;
 	c->m = m;
-	date_today(c->today);
+	tz_today(s->c->cfg->clinic_tz, c->today);
 	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK &&
 	    (ret = db_coding_queue(s->c->db, queue_each, c, m)) == STATUS_OK)
 		ret = c->ret;

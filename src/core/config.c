@@ -54,40 +54,41 @@ static const char *const sync_names[] = {"full", "normal", NULL};
 
 #define OFF(f) offsetof(config_t, f), sizeof(((config_t *)0)->f)
 static const setting_t settings[] = {
-	{"database:path", T_STR, OFF(db_path), 0, 0, 0, NULL, "a file path"},
-	/* Read only from the system file (trusted_data_dir); elsewhere checked
-	 * and ignored. */
-	{"database:data_dir", T_STR, OFF(data_dir), 0, 0, 0, NULL, "an absolute path"},
-	{"database:busy_timeout_ms", T_INT, OFF(busy_timeout_ms), 100, 3600000, 0, NULL, NULL},
-	{"security:idle_lock_seconds", T_INT, OFF(idle_lock_seconds), 5, 3600, 0, NULL, NULL},
-	{"security:lockout_after", T_INT, OFF(lockout_after), 3, 50, 0, NULL, NULL},
-	{"security:password_min_length", T_INT, OFF(password_min_length), 8, 64, 1, NULL, NULL},
-	{"security:password_max_length", T_INT, OFF(password_max_length), 64, 1024, 0, NULL, NULL},
-	{"security:argon2_passes", T_INT, OFF(argon2_passes), 2, 10, 1, NULL, NULL},
-	{"security:argon2_memory_mib", T_INT, OFF(argon2_memory_mib), 64, 4096, 1, NULL, NULL},
-	{"security:blind_index_bytes", T_INT, OFF(blind_index_bytes), 4, 8, 0, NULL, NULL},
-	{"security:journal_sync", T_ENUM, OFF(journal_sync), 0, 0, 0, sync_names, NULL},
-	{"mrn:prefix", T_STR, OFF(mrn_prefix), 0, 4, 0, NULL, "0 to 4 capital letters"},
-	{"mrn:digits", T_INT, OFF(mrn_digits), 5, 10, 0, NULL, NULL},
-	{"ui:date_format", T_ENUM, OFF(date_format), 0, 0, 0, date_names, NULL},
-	{"ui:color", T_ENUM, OFF(color), 0, 0, 0, color_names, NULL},
-	{"codes:late_after_days", T_INT, OFF(late_after_days), 1, 365, 0, NULL, NULL},
-	{"matching:last_name_sound", T_INT, OFF(match_w_last_sound), 0, 20, 0, NULL, NULL},
-	{"matching:last_name", T_INT, OFF(match_w_last), 0, 20, 0, NULL, NULL},
-	{"matching:first_name_sound", T_INT, OFF(match_w_first_sound), 0, 20, 0, NULL, NULL},
-	{"matching:first_name", T_INT, OFF(match_w_first), 0, 20, 0, NULL, NULL},
-	{"matching:dob", T_INT, OFF(match_w_dob), 0, 20, 0, NULL, NULL},
-	{"matching:dob_two_of_three", T_INT, OFF(match_w_dob_part), 0, 20, 0, NULL, NULL},
-	{"matching:sex", T_INT, OFF(match_w_sex), 0, 20, 0, NULL, NULL},
-	{"matching:phone", T_INT, OFF(match_w_phone), 0, 20, 0, NULL, NULL},
-	{"matching:ssn_last4", T_INT, OFF(match_w_ssn4), 0, 20, 0, NULL, NULL},
-	{"matching:zip", T_INT, OFF(match_w_zip), 0, 20, 0, NULL, NULL},
-	{"matching:threshold", T_INT, OFF(match_threshold), 1, 200, 0, NULL, NULL},
-	{"clinical:encounter_types", T_STR, OFF(encounter_types), 0, 0, 0, NULL, "a list"},
-	{"clinical:draft_deficiency_days", T_INT, OFF(draft_deficiency_days), 1, 90, 0, NULL, NULL},
-	{"clinical:temperature_unit", T_ENUM, OFF(temp_fahrenheit), 0, 0, 0, temp_names, NULL},
-	{"clinical:weight_unit", T_ENUM, OFF(weight_pounds), 0, 0, 0, weight_names, NULL},
-	{"clinical:height_unit", T_ENUM, OFF(height_inches), 0, 0, 0, height_names, NULL},
+    {"database:path", T_STR, OFF(db_path), 0, 0, 0, NULL, "a file path"},
+    /* Read only from the system file (trusted_data_dir); elsewhere checked
+     * and ignored. */
+    {"database:data_dir", T_STR, OFF(data_dir), 0, 0, 0, NULL, "an absolute path"},
+    {"database:busy_timeout_ms", T_INT, OFF(busy_timeout_ms), 100, 3600000, 0, NULL, NULL},
+    {"security:idle_lock_seconds", T_INT, OFF(idle_lock_seconds), 5, 3600, 0, NULL, NULL},
+    {"security:lockout_after", T_INT, OFF(lockout_after), 3, 50, 0, NULL, NULL},
+    {"security:password_min_length", T_INT, OFF(password_min_length), 8, 64, 1, NULL, NULL},
+    {"security:password_max_length", T_INT, OFF(password_max_length), 64, 1024, 0, NULL, NULL},
+    {"security:argon2_passes", T_INT, OFF(argon2_passes), 2, 10, 1, NULL, NULL},
+    {"security:argon2_memory_mib", T_INT, OFF(argon2_memory_mib), 64, 4096, 1, NULL, NULL},
+    {"security:blind_index_bytes", T_INT, OFF(blind_index_bytes), 4, 8, 0, NULL, NULL},
+    {"security:journal_sync", T_ENUM, OFF(journal_sync), 0, 0, 0, sync_names, NULL},
+    {"mrn:prefix", T_STR, OFF(mrn_prefix), 0, 4, 0, NULL, "0 to 4 capital letters"},
+    {"mrn:digits", T_INT, OFF(mrn_digits), 5, 10, 0, NULL, NULL},
+    {"ui:date_format", T_ENUM, OFF(date_format), 0, 0, 0, date_names, NULL},
+    {"ui:color", T_ENUM, OFF(color), 0, 0, 0, color_names, NULL},
+    {"codes:late_after_days", T_INT, OFF(late_after_days), 1, 365, 0, NULL, NULL},
+    {"matching:last_name_sound", T_INT, OFF(match_w_last_sound), 0, 20, 0, NULL, NULL},
+    {"matching:last_name", T_INT, OFF(match_w_last), 0, 20, 0, NULL, NULL},
+    {"matching:first_name_sound", T_INT, OFF(match_w_first_sound), 0, 20, 0, NULL, NULL},
+    {"matching:first_name", T_INT, OFF(match_w_first), 0, 20, 0, NULL, NULL},
+    {"matching:dob", T_INT, OFF(match_w_dob), 0, 20, 0, NULL, NULL},
+    {"matching:dob_two_of_three", T_INT, OFF(match_w_dob_part), 0, 20, 0, NULL, NULL},
+    {"matching:sex", T_INT, OFF(match_w_sex), 0, 20, 0, NULL, NULL},
+    {"matching:phone", T_INT, OFF(match_w_phone), 0, 20, 0, NULL, NULL},
+    {"matching:ssn_last4", T_INT, OFF(match_w_ssn4), 0, 20, 0, NULL, NULL},
+    {"matching:zip", T_INT, OFF(match_w_zip), 0, 20, 0, NULL, NULL},
+    {"matching:threshold", T_INT, OFF(match_threshold), 1, 200, 0, NULL, NULL},
+    {"clinical:encounter_types", T_STR, OFF(encounter_types), 0, 0, 0, NULL, "a list"},
+    {"clinical:draft_deficiency_days", T_INT, OFF(draft_deficiency_days), 1, 90, 0, NULL, NULL},
+    {"clinical:temperature_unit", T_ENUM, OFF(temp_fahrenheit), 0, 0, 0, temp_names, NULL},
+    {"clinical:weight_unit", T_ENUM, OFF(weight_pounds), 0, 0, 0, weight_names, NULL},
+    {"clinical:height_unit", T_ENUM, OFF(height_inches), 0, 0, 0, height_names, NULL},
+    {"clinic:timezone", T_STR, OFF(clinic_tz), 0, 0, 0, NULL, "a time zone"},
 };
 #undef OFF
 
@@ -95,13 +96,13 @@ static const setting_t settings[] = {
 _Static_assert(sizeof settings / sizeof settings[0] <= CONFIG_SETTINGS_MAX,
 	       "config_t keeps an origin per setting");
 
-static const char *const sections[] = {"database", "security", "roles",    "mrn",
-				       "ui",       "codes",    "matching", "clinical", NULL};
+static const char *const sections[] = {"database", "security", "roles",    "mrn",    "ui",
+                                       "codes",    "matching", "clinical", "clinic", NULL};
 
 /* Sections that decide who may do what and how records are kept: never
  * from a file the caller chooses. [database] and [ui] are the user's. */
-static const char *const policy_sections[] = {"security", "roles",    "mrn",
-					      "matching", "clinical", "codes", NULL};
+static const char *const policy_sections[] = {"security", "roles", "mrn",    "matching",
+                                              "clinical", "codes", "clinic", NULL};
 
 /* The largest configuration file read (a real one is a few KiB). */
 #define CONFIG_FILE_MAX (1 << 20)
@@ -182,6 +183,8 @@ static status_t set_one(const setting_t *s, const char *file, const char *val, c
 					return msg_fail(m, STATUS_CONFIG,
 							"%s:%s: '%s' must be 0 to 4 capital letters",
 							file, s->key, val);
+		if (strcmp(s->key, "clinic:timezone") == 0 && tz_check(val, &why) != STATUS_OK)
+			return msg_fail(m, STATUS_CONFIG, "%s:%s: %s", file, s->key, why.text);
 		if (strcmp(s->key, "database:path") == 0 && !*val)
 			return msg_fail(m, STATUS_CONFIG, "%s:%s: must not be empty", file, s->key);
 		if (strcmp(s->key, "database:data_dir") == 0) {
@@ -295,8 +298,20 @@ status_t config_set(config_t *cfg, const char *key, const char *value,
 {
 	int i = config_setting_index(key);
 	status_t ret;
+	msg_t why;
 	if (i < 0)
 		return msg_fail(m, STATUS_CONFIG, "%s:%s: unknown setting", label, key ? key : "");
+	/* A zone the database's policy names whose file has gone since it
+	 * was set (Debian's tzdata-legacy removed, say) does not lock everyone
+	 * out: it is kept, and times show in UTC, saying "UTC", until an
+	 * administrator sets another. policy_set checks a new one in full. */
+	if (strcmp(key, "clinic:timezone") == 0 && origin && origin->from == CONFIG_FROM_DB &&
+	    value && tz_check(value, &why) != STATUS_OK && tz_name_shape(value) &&
+	    strlen(value) < sizeof cfg->clinic_tz) {
+		snprintf(cfg->clinic_tz, sizeof cfg->clinic_tz, "%s", value);
+		set_origin(&cfg->setting_origin[i], origin);
+		return STATUS_OK;
+	}
 	if ((ret = set_one(&settings[i], label, value ? value : "", cfg, m)) != STATUS_OK)
 		return ret;
 	set_origin(&cfg->setting_origin[i], origin);

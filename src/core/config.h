@@ -3,7 +3,7 @@
  * settings with their ranges and security floors.
  *
  * Two kinds of section. Policy ([security], [roles], [mrn], [matching],
- * [clinical], [codes]) decides who may do what and how records are kept;
+ * [clinical], [codes], [clinic]) decides who may do what and how records are kept;
  * it comes only from the compiled-in defaults, the root-owned system file
  * (CHARTROOM_SYSCONF_PATH, /etc/chartroom/chartroom.ini) and, after
  * sign-on, the database's policy table (core/policy.h), in that order of
@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "base/status.h"
+#include "base/tz.h"
 #include "core/perm.h"
 
 #define CONFIG_KEYS_MAX 64
@@ -105,6 +106,10 @@ typedef struct config {
 	int temp_fahrenheit;       /* entry and display unit; stored Celsius */
 	int weight_pounds;         /* stored kg */
 	int height_inches;         /* stored cm */
+
+	/* [clinic] timezone: the zone every time is shown in (base/tz.h),
+	 * checked with tz_check; times are stored in UTC whatever it is. */
+	char clinic_tz[TZ_NAME_MAX];
 } config_t;
 
 /* Fill with the compiled-in defaults only. */

@@ -13,6 +13,7 @@
 #include <wctype.h>
 
 #include "base/date.h"
+#include "base/tz.h"
 #include "base/text.h"
 #include "core/audit.h"
 #include "core/integrity.h"
@@ -348,7 +349,7 @@ status_t patient_normalize_field(const config_t *cfg, pfield_t f, const char *in
 		break;
 	case PK_DOB:
 	case PK_DEATH:
-		date_today(today);
+		tz_today(cfg->clinic_tz, today); /* the clinic's today */
 		if ((ret = date_parse_msg(label, buf, PATIENT_DATE_MIN, today, digits, m)) !=
 		    STATUS_OK)
 			return ret;
@@ -859,10 +860,12 @@ status_t patient_update(session_t *s, patient_t *p, pfield_t *bad, msg_t *m)
 	if ((ret = db_patient_get_by_id(db, p->id, row, m)) != STATUS_OK)
 		goto cleanup;
 	if (row->version != p->version) {
+		char at[TZ_TEXT_MAX];
+		tz_format(s->c->cfg->clinic_tz, row->updated, TZ_SECONDS, at, sizeof at);
 		ret = msg_fail(m, STATUS_CONFLICT,
-			       "Not saved: %s saved this record at %s, after you opened it. Your "
-			       "changes were not written; reopen the chart to see theirs.",
-			       row->updated_by, row->updated);
+		               "Not saved: %s saved this record at %s, after you opened it. Your "
+		               "changes were not written; reopen the chart to see theirs.",
+		               row->updated_by, at);
 		goto cleanup;
 	}
 	/* The record as stored must be the chart's own (its head included):

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "base/text.h"
+#include "base/tz.h"
 #include "core/integrity.h"
 #include "core/internal.h"
 #include "core/pindex.h"
@@ -455,12 +456,7 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 	}
 	c->s = s;
 	c->limit = limit;
-	{
-		time_t t = time(NULL);
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(c->today, sizeof c->today, "%Y-%m-%d", &tm);
-	}
+	tz_today(s->c->cfg->clinic_tz, c->today); /* ages as of the clinic's today */
 	c->exact_field = PF_COUNT;
 	text_copy(q, sizeof q, query ? query : "");
 	/* trim */

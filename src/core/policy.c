@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/lpbuf.h"
+#include "base/tz.h"
 #include "core/audit.h"
 #include "core/internal.h"
 #include "db/db_policy.h"
@@ -493,6 +494,7 @@ status_t policy_set(session_t *s, const char *key, const char *value, msg_t *m)
 	int si;
 	config_t *next = NULL;
 	status_t ret;
+	msg_t why;
 
 	if ((ret = session_require(s, ACT_POLICY_MANAGE, m)) != STATUS_OK)
 		return ret;
@@ -519,6 +521,10 @@ status_t policy_set(session_t *s, const char *key, const char *value, msg_t *m)
 		return msg_fail(m, STATUS_INVALID,
 				"security.blind_index_bytes is fixed for a database's life (its "
 				"search tokens are stored at that length).");
+	/* A new zone must be one this server has (loading an old one is
+	 * lenient: config_set). */
+	if (value && strcmp(norm, "clinic:timezone") == 0 && tz_check(value, &why) != STATUS_OK)
+		return msg_fail(m, STATUS_CONFIG, "database:clinic:timezone: %s", why.text);
 	/* "security:lockout_after" -> the row's key "security.lockout_after" */
 	snprintf(dbkey, sizeof dbkey, "%s", norm);
 	dbkey[strcspn(dbkey, ":")] = '.';

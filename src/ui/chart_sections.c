@@ -112,7 +112,7 @@ static int take_note(const note_info_t *n, void *arg)
 	d->nrow = n->nrow;
 	d->addendum_of = n->addendum_of;
 	d->draft = strcmp(n->status, "signed") != 0;
-	draw_time(when, sizeof when, n->created, nc->cfg->date_format, "");
+	draw_time(when, sizeof when, n->created, nc->cfg, "");
 	first_line(n->body, preview, sizeof preview);
 	draw_clean(author, sizeof author, n->author);
 	snprintf(d->text, sizeof d->text, "%s %lld  %-6s  %-10.30s %.24s  %.80s",
@@ -149,7 +149,7 @@ static status_t load_notes(ui_t *ui, chart_sections_t *c, msg_t *m)
 			return msg_fail(m, STATUS_NOMEM, "Out of memory reading the notes.");
 		memset(d, 0, sizeof *d);
 		d->erow = e->erow;
-		draw_time(when, sizeof when, e->start, cfg->date_format, "");
+		draw_time(when, sizeof when, e->start, cfg, "");
 		draw_clean(type, sizeof type, e->type);
 		draw_clean(prov, sizeof prov, e->provider);
 		snprintf(d->text, sizeof d->text, "Encounter %lld  %.24s  %.40s  %.40s  (%.12s)",
@@ -312,8 +312,9 @@ static void vit_text(const chart_sections_t *c, const vitals_row_t *v, int which
 }
 
 /* Column starts of each section's table, and where the last one ends. */
-static const int enc_col[] = {1, 19, 36, 50, 64, 71, 80};
-static const int vit_col[] = {1, 19, 27, 33, 38, 45, 51, 59, 68, 74};
+/* A time takes 20 columns: "2026-11-25 14:02 CST" (the clinic's zone). */
+static const int enc_col[] = {1, 22, 36, 50, 64, 71, 80};
+static const int vit_col[] = {1, 22, 30, 36, 41, 48, 54, 62, 71, 77};
 static const int alg_col[] = {1, 27, 49, 59, 77};
 static const int med_col[] = {1, 22, 33, 40, 50, 61, 72, 80};
 static const int pro_col[] = {1, 11, 49, 61, 78};
@@ -336,8 +337,7 @@ static void sec_row(void *arg, WINDOW *w, int y, int x, int width, int i, int se
 	switch (c->shown) {
 	case SEC_ENC: {
 		const encounter_info_t *e = ROW(c->enc, encounter_info_t, i);
-		draw_time(b, sizeof b, e->start, ui_config(c->ui)->date_format, "");
-		b[16] = '\0';
+		draw_time(b, sizeof b, e->start, ui_config(c->ui), "");
 		cell(w, y, x, enc_col, 0, width, b);
 		cell(w, y, x, enc_col, 1, width, e->type);
 		cell(w, y, x, enc_col, 2, width, e->provider);
@@ -352,8 +352,7 @@ static void sec_row(void *arg, WINDOW *w, int y, int x, int width, int i, int se
 	}
 	case SEC_VITALS: {
 		const vitals_row_t *v = ROW(c->vit, vitals_row_t, i);
-		draw_time(b, sizeof b, v->taken, ui_config(c->ui)->date_format, "");
-		b[16] = '\0';
+		draw_time(b, sizeof b, v->taken, ui_config(c->ui), "");
 		cell(w, y, x, vit_col, 0, width, b);
 		for (int k = 0; k < 8; k++) {
 			vit_text(c, v, k, b, sizeof b);
@@ -413,10 +412,10 @@ static void sec_row(void *arg, WINDOW *w, int y, int x, int width, int i, int se
 
 static void headings(WINDOW *w, int y, int sec)
 {
-	static const char *const enc_h[] = {"Date (UTC)", "Type",   "Provider",
-	                                    "Location",   "Status", "Coding"};
-	static const char *const vit_h[] = {"Taken (UTC)", "BP",     "Pulse",  "Resp", "Temp",
-	                                    "SpO2",        "Height", "Weight", "BMI"};
+	static const char *const enc_h[] = {"Date",     "Type",   "Provider",
+	                                    "Location", "Status", "Coding"};
+	static const char *const vit_h[] = {"Taken", "BP",     "Pulse",  "Resp", "Temp",
+	                                    "SpO2",  "Height", "Weight", "BMI"};
 	static const char *const alg_h[] = {"Substance", "Reaction", "Severity", "Status"};
 	static const char *const med_h[] = {"Medication", "Dose", "Route", "Frequency",
 	                                    "Start",      "Stop", "Status"};

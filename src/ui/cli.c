@@ -35,6 +35,7 @@
 #include "base/date.h"
 #include "base/privsep.h"
 #include "base/text.h"
+#include "base/tz.h"
 
 #define PW_MAX 1100 /* more than any accepted password, to detect over-long */
 
@@ -89,50 +90,20 @@ void cli_say(const char *text)
 	cli_eprintf("%s\n", text);
 }
 
-int cli_wants_help(int argc, char **argv)
+const char *cli_time(const config_t *cfg, const char *utc, int how, const char *none, char *buf,
+                     size_t size)
 {
-	for (int i = 0; i < argc; i++)
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-			return 1;
-	return 0;
+	if (!utc || !*utc)
+		snprintf(buf, size, "%s", none ? none : "");
+	else
+		tz_format(cfg->clinic_tz, utc, how == CLI_TIME_TSV ? TZ_ISO : TZ_SECONDS, buf,
+		          size);
+	return buf;
 }
 
-/* Find "--name VALUE" among argv; sets *err on a missing value. */
-const char *cli_opt(int argc, char **argv, const char *name, int *err)
+const char *cli_val(const cli_t *c, const char *name)
 {
-	for (int i = 0; i < argc; i++)
-		if (strcmp(argv[i], name) == 0) {
-			if (i + 1 >= argc) {
-				*err = 1;
-				return NULL;
-			}
-			return argv[i + 1];
-		}
-	return NULL;
-}
-
-/* Positional arguments: those that are neither options nor their values.
- * `valued` lists the options that take a value. */
-static int positionals(int argc, char **argv, const char *const *valued, char **out, int max)
-{
-	int n = 0;
-	for (int i = 0; i < argc; i++) {
-		int takes = 0;
-		if (argv[i][0] == '-' && argv[i][1]) {
-			for (int k = 0; valued && valued[k]; k++)
-				if (strcmp(argv[i], valued[k]) == 0)
-					takes = 1;
-			if (takes)
-				i++;
-			else
-				return -1 - i; /* unknown option at i */
-			continue;
-		}
-		if (n < max)
-			out[n] = argv[i];
-		n++;
-	}
-	return n;
+	return cli_args_value(c->opts, c->val, name);
 }
 
 /* Read one line into buf (guarded memory). From stdin with
@@ -317,28 +288,31 @@ void cli_sign_off(clinic_t *clinic, session_t *s)
 
 /* ---- init, recover, roles --------------------------------------------- */
 
+static const char init_usage[] =
+    "init --db PATH --admin NAME [--clinic \"CLINIC NAME\"] [--password-stdin]";
+static const cli_optspec_t init_opts[] = {
+    {"admin", 0, 1, NULL}, {"clinic", 0, 1, NULL}, {NULL, 0, 0, NULL}};
+
 static int cmd_init(cli_t *c)
 {
-	static const char usage[] =
-		"init --db PATH --admin NAME [--clinic \"CLINIC NAME\"] [--password-stdin]";
-	static const char *const valued[] = {"--admin", "--clinic", NULL};
-	char *pos[1];
-	int err = 0;
-	const char *admin = cli_opt(c->argc, c->argv, "--admin", &err);
-	const char *name = cli_opt(c->argc, c->argv, "--clinic", &err);
+	static const char *const usage = init_usage;
+	const char *admin = cli_val(c, "admin");
+	const char *name = cli_val(c, "clinic");
 	char *pw = NULL;
 	char recovery[CRYPTO_RECOVERY_TEXT];
 	msg_t m;
 	status_t st;
 
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\nCreate a new database with its keys, its first "
 		       "administrator and a recovery key.\nNever overwrites an existing file.\n",
 		       usage);
 		return 0;
 	}
-	if (err || !admin || positionals(c->argc - 1, c->argv + 1, valued, pos, 1) != 0)
-		return cli_usage_error(usage, err ? "an option needs a value" : NULL);
+	if (!admin)
+		return cli_usage_error(usage, "--admin NAME is required");
+	if (c->argc > 1)
+		return cli_usage_error(usage, "init takes options only");
 	if (!c->g->db_path || !*c->g->db_path)
 		return cli_usage_error(usage, "--db PATH is required");
 	if (privsep_shared()) {
@@ -370,27 +344,29 @@ static int cmd_init(cli_t *c)
 	return 0;
 }
 
+static const char recover_usage[] = "recover --db PATH --admin NAME [--password-stdin]";
+static const cli_optspec_t recover_opts[] = {{"admin", 0, 1, NULL}, {NULL, 0, 0, NULL}};
+
 static int cmd_recover(cli_t *c)
 {
-	static const char usage[] = "recover --db PATH --admin NAME [--password-stdin]";
-	static const char *const valued[] = {"--admin", NULL};
-	char *pos[1];
-	int err = 0;
-	const char *admin = cli_opt(c->argc, c->argv, "--admin", &err);
+	static const char *const usage = recover_usage;
+	const char *admin = cli_val(c, "admin");
 	char *rk = NULL, *pw = NULL;
 	clinic_t *clinic = NULL;
 	msg_t m;
 	status_t st;
 
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\nEmergency access: with the recovery key printed at "
 		       "init, set a new password\nfor an administrator (created if missing). "
 		       "Standard input: the recovery key,\nthen the new password.\n",
 		       usage);
 		return 0;
 	}
-	if (err || !admin || positionals(c->argc - 1, c->argv + 1, valued, pos, 1) != 0)
-		return cli_usage_error(usage, NULL);
+	if (!admin)
+		return cli_usage_error(usage, "--admin NAME is required");
+	if (c->argc > 1)
+		return cli_usage_error(usage, "recover takes options only");
 	rk = crypto_secure_text(PW_MAX);
 	pw = crypto_secure_text(PW_MAX);
 	if (!rk || !pw) {
@@ -418,13 +394,14 @@ cleanup:
 
 static int print_user(const user_info_t *u, void *arg)
 {
-	(void)arg;
+	char when[TZ_TEXT_MAX];
 	cli_tsv("%s\t%s\t%s\t%s\t%d\t", u->name, u->role,
-	       u->damaged    ? "damaged"
-	       : u->disabled ? "disabled"
-	       : u->locked   ? "locked"
-			     : "active",
-	       u->last_login[0] ? u->last_login : "never", u->failed_count);
+	        u->damaged    ? "damaged"
+	        : u->disabled ? "disabled"
+	        : u->locked   ? "locked"
+	                      : "active",
+	        cli_time(arg, u->last_login, CLI_TIME_TSV, "never", when, sizeof when),
+	        u->failed_count);
 	for (int d = 0, first = 1; d < DOMAIN_COUNT; d++)
 		if (u->domains & DOMAIN_BIT(d)) {
 			cli_tsv("%s%s", first ? "" : ",", crypto_domain_name((domain_t)d));
@@ -441,41 +418,44 @@ static int print_user(const user_info_t *u, void *arg)
 	return 0;
 }
 
+static const char user_usage[] =
+    "[--user ACTOR] user add NAME --role ROLE | list | disable NAME | enable NAME |\n"
+    "       unlock NAME | passwd NAME | role NAME ROLE";
+static const cli_optspec_t user_opts[] = {{"role", 'r', 1, "add"}, {NULL, 0, 0, NULL}};
+
 static int cmd_user(cli_t *c)
 {
-	static const char usage[] =
-		"[--user ACTOR] user add NAME --role ROLE | list | disable NAME | enable NAME |\n"
-		"       unlock NAME | passwd NAME | role NAME ROLE";
-	static const char *const valued[] = {"--role", NULL};
-	char *pos[4];
-	int err = 0, n;
+	static const char *const usage = user_usage;
+	char *const *pos = c->argv + 1;
+	int n = c->argc - 1;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
-	const char *role = cli_opt(c->argc, c->argv, "--role", &err);
+	const char *role = cli_val(c, "role");
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
 	char *pw = NULL;
 	msg_t m;
 	status_t st;
 
-	if (cli_wants_help(c->argc, c->argv)) {
-		printf("usage: chartroom %s\n\n"
-		       "Manage staff accounts (administrators; anyone may change their own "
-		       "password).\n"
-		       "  add NAME --role ROLE   new user; asks for their first password\n"
-		       "  list                   name, role, status, last sign-on, failures, keys,\n"
-		       "                         keys waiting to be granted by a holder\n"
-		       "  disable NAME           sign-on refused and the user's keys removed\n"
-		       "  enable NAME            re-enable with a new password\n"
-		       "  unlock NAME            clear a lockout after failed sign-ons\n"
-		       "  passwd NAME            set a new password\n"
-		       "  role NAME ROLE         change role; keys follow the role\n"
-		       "Roles: frontdesk nurse provider him privacy admin\n",
-		       usage);
+	if (c->help) {
+		printf(
+		    "usage: chartroom %s\n\n"
+		    "Manage staff accounts (administrators; anyone may change their own "
+		    "password).\n"
+		    "  add NAME -r, --role ROLE\n"
+		    "                         new user; asks for their first password\n"
+		    "  list                   name, role, status, last sign-on, failures, keys,\n"
+		    "                         keys waiting to be granted by a holder\n"
+		    "  disable NAME           sign-on refused and the user's keys removed\n"
+		    "  enable NAME            re-enable with a new password\n"
+		    "  unlock NAME            clear a lockout after failed sign-ons\n"
+		    "  passwd NAME            set a new password\n"
+		    "  role NAME ROLE         change role; keys follow the role\n"
+		    "Roles: frontdesk nurse provider him privacy admin\n",
+		    usage);
 		return 0;
 	}
-	n = positionals(c->argc - 1, c->argv + 1, valued, pos, 4);
-	if (err || n < 1)
-		return cli_usage_error(usage, n < -0 ? "unknown option" : NULL);
+	if (n < 1)
+		return cli_usage_error(usage, NULL);
 	if (!((strcmp(verb, "add") == 0 && n == 2 && role) || (strcmp(verb, "list") == 0 && n == 1) ||
 	      ((strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0 ||
 		strcmp(verb, "unlock") == 0 || strcmp(verb, "passwd") == 0) &&
@@ -490,7 +470,7 @@ static int cmd_user(cli_t *c)
 	}
 	if (strcmp(verb, "list") == 0) {
 		printf("name\trole\tstatus\tlast_login\tfailures\tkeys\twaiting_for\n");
-		st = users_list(s, print_user, NULL, &m);
+		st = users_list(s, print_user, (void *)clinic_config(clinic), &m);
 		if (st == STATUS_OK)
 			msg_clear(&m);
 	} else if (strcmp(verb, "add") == 0) {
@@ -528,26 +508,30 @@ cleanup:
 
 static int print_entry(const audit_entry_t *e, void *arg)
 {
-	(void)arg;
-	cli_tsv("%" PRId64 "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e->seq, e->ts, e->user_name,
-		e->source, e->action, e->target, e->outcome, e->detail);
+	char when[TZ_TEXT_MAX];
+	cli_tsv("%" PRId64 "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e->seq,
+	        cli_time(arg, e->ts, CLI_TIME_TSV, "", when, sizeof when), e->user_name, e->source,
+	        e->action, e->target, e->outcome, e->detail);
 	return 0;
 }
 
+static const char audit_usage[] = "[--user ACTOR] audit verify [--anchor SEQ:MAC] | anchor |\n"
+                                  "       list [--user NAME] [--since YYYY-MM-DD] [--limit N]";
+/* After "audit list", --user (-u) is the filter: it shadows the global
+ * option that names who acts (cli_args.h). */
+static const cli_optspec_t audit_opts[] = {{"anchor", 0, 1, "verify"}, {"by", 0, 1, "list"},
+                                           {"user", 'u', 1, "list"},   {"since", 0, 1, "list"},
+                                           {"limit", 'n', 1, "list"},  {NULL, 0, 0, NULL}};
+
 static int cmd_audit(cli_t *c)
 {
-	static const char usage[] =
-		"[--user ACTOR] audit verify [--anchor SEQ:MAC] | anchor |\n"
-		"       list [--user NAME] [--since YYYY-MM-DD] [--limit N]";
-	static const char *const valued[] = {"--anchor", "--by", "--user", "--since", "--limit", NULL};
-	char *pos[2];
-	int err = 0, n;
+	static const char *const usage = audit_usage;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
-	const char *anchor = cli_opt(c->argc, c->argv, "--anchor", &err);
-	const char *by = cli_opt(c->argc, c->argv, "--by", &err);
-	const char *user_filter = cli_opt(c->argc, c->argv, "--user", &err);
-	const char *since = cli_opt(c->argc, c->argv, "--since", &err);
-	const char *limit = cli_opt(c->argc, c->argv, "--limit", &err);
+	const char *anchor = cli_val(c, "anchor");
+	const char *by = cli_val(c, "by");
+	const char *user_filter = cli_val(c, "user");
+	const char *since = cli_val(c, "since");
+	const char *limit = cli_val(c, "limit");
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
 	msg_t m;
@@ -555,25 +539,26 @@ static int cmd_audit(cli_t *c)
 	int64_t count = 0, bad = 0;
 	char buf[128], since_iso[DATE_ISO_SIZE];
 
-	if (cli_wants_help(c->argc, c->argv)) {
-		printf("usage: chartroom %s\n\n"
-		       "  verify   recompute the chain: 'audit chain OK: N entries', then check\n"
-		       "           every chart against the heads the trail recorded ('chart heads\n"
-		       "           OK: N charts match the trail'); or exit 5 naming the first bad\n"
-		       "           sequence or chart. --anchor checks a saved anchor\n"
-		       "           is still in the chain (detects truncation, old copies).\n"
-		       "  anchor   print the latest SEQ:MAC to keep outside the database\n"
-		       "  list     entries, tab-separated: seq time user source action target\n"
-		       "           outcome detail. --user NAME (or --by NAME): only that user's\n"
-		       "           entries; --since YYYY-MM-DD; --limit N.\n"
-		       "The acting user is --user before the command: chartroom --user ME audit ...\n",
-		       usage);
+	if (c->help) {
+		printf(
+		    "usage: chartroom %s\n\n"
+		    "  verify   recompute the chain: 'audit chain OK: N entries', then check\n"
+		    "           every chart against the heads the trail recorded ('chart heads\n"
+		    "           OK: N charts match the trail'); or exit 5 naming the first bad\n"
+		    "           sequence or chart. --anchor checks a saved anchor\n"
+		    "           is still in the chain (detects truncation, old copies).\n"
+		    "  anchor   print the latest SEQ:MAC to keep outside the database\n"
+		    "  list     entries, tab-separated: seq time user source action target\n"
+		    "           outcome detail. -u, --user NAME (or --by NAME): only that\n"
+		    "           user's entries; --since YYYY-MM-DD; -n, --limit N.\n"
+		    "The acting user is --user before the command (chartroom --user ME audit\n"
+		    "list), or after it with verify and anchor; after 'audit list' it filters.\n",
+		    usage);
 		return 0;
 	}
-	n = positionals(c->argc - 1, c->argv + 1, valued, pos, 2);
-	if (err || n != 1 ||
-	    (strcmp(verb, "verify") != 0 && strcmp(verb, "anchor") != 0 && strcmp(verb, "list") != 0))
-		return cli_usage_error(usage, err ? "an option needs a value" : NULL);
+	if (c->argc != 2 || (strcmp(verb, "verify") != 0 && strcmp(verb, "anchor") != 0 &&
+	                     strcmp(verb, "list") != 0))
+		return cli_usage_error(usage, c->argc > 2 ? "too many arguments" : NULL);
 	if (!by)
 		by = user_filter; /* "audit list --user NAME", as documented */
 	if (since && date_parse_msg("--since", since, NULL, NULL, since_iso, &m) != STATUS_OK)
@@ -604,7 +589,7 @@ static int cmd_audit(cli_t *c)
 	} else {
 		audit_query_t q = {by, since ? since_iso : NULL, NULL, limit ? atoll(limit) : 0, 0};
 		printf("seq\ttime\tuser\tsource\taction\ttarget\toutcome\tdetail\n");
-		st = audit_list(s, &q, print_entry, NULL, &m);
+		st = audit_list(s, &q, print_entry, (void *)clinic_config(clinic), &m);
 	}
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
@@ -623,7 +608,7 @@ static void print_masked_ssn(const char *ssn)
 
 static void print_patient(const config_t *cfg, const patient_t *p)
 {
-	char date[32];
+	char date[32], when[TZ_TEXT_MAX];
 	cli_printf("%-20s %s\n", "id:", p->id);
 	for (int f = 0; f < PF_COUNT; f++) {
 		char label[64];
@@ -643,7 +628,8 @@ static void print_patient(const config_t *cfg, const patient_t *p)
 		putchar('\n');
 	}
 	cli_printf("%-20s %s\n", "Confidential:", p->confidential ? "yes" : "no");
-	cli_printf("%-20s %d (saved %s by %s)\n", "Version:", p->version, p->updated, p->updated_by);
+	cli_printf("%-20s %d (saved %s by %s)\n", "Version:", p->version,
+	           cli_time(cfg, p->updated, CLI_TIME_TEXT, "?", when, sizeof when), p->updated_by);
 }
 
 /* A patient's fields as input (cli_input.h): every demographic field,
@@ -732,25 +718,21 @@ static void print_duplicates(session_t *s, const patient_t *p)
 	fprintf(stderr, "Use --register-anyway if this is a different person.\n");
 }
 
+static const char patient_usage[] =
+    "[--user ACTOR] patient add [--from FILE|-] [--confidential] [--register-anyway]\n"
+    "       patient find MRN | patient find - | patient show MRN [--from FILE|-] |\n"
+    "       patient edit MRN [--from FILE|-] [--confidential yes|no] [--version N]";
+static const char *const patient_phi[] = {"reason", NULL};
+/* --confidential is a flag when adding and takes yes or no when editing;
+ * --version (edit) shadows the global option. */
+static const cli_optspec_t patient_opts[] = {
+    {"from", 0, 1, NULL},           {"confidential", 0, 0, "add"},
+    {"confidential", 0, 1, "edit"}, {"register-anyway", 0, 0, "add"},
+    {"version", 0, 1, "edit"},      {NULL, 0, 0, NULL}};
+
 static int cmd_patient(cli_t *c)
 {
-	static const char usage[] =
-		"[--user ACTOR] patient add [--from FILE|-] [--confidential] [--register-anyway]\n"
-		"       patient find MRN | patient find - | patient show MRN [--from FILE|-] |\n"
-		"       patient edit MRN [--from FILE|-] [--confidential yes|no] [--version N]";
-	static const char *const phi_options[] = {"reason", NULL};
-	static const struct option add_opts[] = {
-		{"from", required_argument, NULL, 'f'},
-		{"confidential", no_argument, NULL, 'c'},
-		{"register-anyway", no_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0}};
-	static const struct option edit_opts[] = {
-		{"from", required_argument, NULL, 'f'},
-		{"confidential", required_argument, NULL, 'c'},
-		{"version", required_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0}};
-	static const struct option other_opts[] = {{"from", required_argument, NULL, 'f'},
-						   {NULL, 0, NULL, 0}};
+	static const char *const usage = patient_usage;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	int add = strcmp(verb, "add") == 0, edit = strcmp(verb, "edit") == 0;
 	int find = strcmp(verb, "find") == 0, show = strcmp(verb, "show") == 0;
@@ -762,11 +744,12 @@ static int cmd_patient(cli_t *c)
 	msg_t m;
 	status_t st = STATUS_OK;
 	pfield_t bad = PF_COUNT;
-	int anyway = 0, confidential = -1, version = 0, opt, rc;
-	const char *key = NULL, *from = NULL;
+	int anyway = cli_val(c, "register-anyway") != NULL, confidential = -1, version = 0;
+	const char *key = c->argc > 2 ? c->argv[2] : NULL, *from = cli_from(c);
+	const char *conf = cli_val(c, "confidential"), *ver = cli_val(c, "version");
 	char query[256];
 
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\n"
 		       "Names, dates of birth, phones and every other field are never taken as\n"
 		       "arguments (others can read them in /proc). They come from a CSV file\n"
@@ -797,45 +780,20 @@ static int cmd_patient(cli_t *c)
 	}
 	if (!add && !find && !show && !edit)
 		return cli_usage_error(usage, NULL);
-	/* Parse before signing on, so a typo costs no password prompt, and a
-	 * refusal changes nothing. */
-	if ((rc = cli_refuse_phi(c, usage, phi_options, 1)) != 0)
-		return rc;
-	optind = 0; /* glibc: start a fresh scan */
-	opterr = 0;
-	while ((opt = getopt_long(c->argc - 1, c->argv + 1, "+", add ? add_opts : edit ? edit_opts
-										    : other_opts,
-				  NULL)) != -1 ||
-	       optind < c->argc - 1) {
-		if (opt == -1) { /* a positional; options may follow it */
-			if (key)
-				return cli_usage_error(usage, "too many arguments");
-			key = c->argv[1 + optind++];
-			continue;
-		}
-		switch (opt) {
-		case 'f':
-			from = optarg;
-			break;
-		case 'r':
-			anyway = 1;
-			break;
-		case 'c':
-			if (add) {
-				confidential = 1;
-			} else if (!strcmp(optarg, "yes") || !strcmp(optarg, "no")) {
-				confidential = strcmp(optarg, "yes") == 0;
-			} else {
-				return cli_usage_error(usage, "--confidential takes yes or no");
-			}
-			break;
-		case 'v':
-			version = atoi(optarg);
-			break;
-		default:
-			return cli_usage_error(usage, "unknown option, or an option without its value");
-		}
+	/* Checked before signing on, so a typo costs no password prompt, and
+	 * a refusal changes nothing (PHI options are refused earlier still,
+	 * by the parser). */
+	if (c->argc > 3)
+		return cli_usage_error(usage, "too many arguments");
+	if (conf && add) {
+		confidential = 1;
+	} else if (conf) {
+		if (strcmp(conf, "yes") != 0 && strcmp(conf, "no") != 0)
+			return cli_usage_error(usage, "--confidential takes yes or no");
+		confidential = strcmp(conf, "yes") == 0;
 	}
+	if (ver && (version = atoi(ver)) <= 0)
+		return cli_usage_error(usage, "--version takes the record's version number");
 	if (add != (key == NULL))
 		return cli_usage_error(usage, key ? "add takes options only" : "missing MRN or query");
 	if (find) {
@@ -909,7 +867,7 @@ static int cmd_patient(cli_t *c)
 		goto done;
 	st = patient_open(s, key, in.f[in.n - 1].given ? in.reason : NULL, p, &m);
 	if (st == STATUS_OK && show) {
-		print_patient(c->cfg, p);
+		print_patient(clinic_config(clinic), p);
 	} else if (st == STATUS_OK) {
 		/* edit: the fields given, over the opened record */
 		if (!from) {
@@ -980,19 +938,20 @@ static void report_import_start(const import_report_t *rep, void *arg)
 	fflush(stdout);
 }
 
+static const char import_usage[] = "[--user ACTOR] import patients FILE.csv [--skip-bad]";
+static const cli_optspec_t import_opts[] = {{"skip-bad", 0, 0, NULL}, {NULL, 0, 0, NULL}};
+
 static int cmd_import(cli_t *c)
 {
-	static const char usage[] = "[--user ACTOR] import patients FILE.csv [--skip-bad]";
-	static const char *const valued[] = {NULL};
-	char *pos[3];
-	int n, skip = 0;
+	static const char *const usage = import_usage;
+	int skip = cli_val(c, "skip-bad") != NULL;
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
 	import_report_t rep;
 	msg_t m;
 	status_t st;
 
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\n"
 		       "Import patients from a CSV file with a header row: either Chartroom's\n"
 		       "columns (the field names of 'patient add -h', plus confidential=yes|no)\n"
@@ -1006,19 +965,12 @@ static int cmd_import(cli_t *c)
 		       usage, IMPORT_BATCH_ROWS);
 		return 0;
 	}
-	for (int i = 1; i < c->argc; i++)
-		if (strcmp(c->argv[i], "--skip-bad") == 0) {
-			skip = 1;
-			memmove(&c->argv[i], &c->argv[i + 1], (size_t)(c->argc - i - 1) * sizeof *c->argv);
-			c->argc--;
-			i--;
-		}
-	n = positionals(c->argc - 1, c->argv + 1, valued, pos, 3);
-	if (n != 2 || strcmp(pos[0], "patients") != 0)
+	if (c->argc != 3 || strcmp(c->argv[1], "patients") != 0)
 		return cli_usage_error(usage, NULL);
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
 		return cli_fail(st, m.text);
-	st = import_patients(s, pos[1], skip, &rep, report_bad_row, report_import_start, NULL, &m);
+	st = import_patients(s, c->argv[2], skip, &rep, report_bad_row, report_import_start, NULL,
+	                     &m);
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
@@ -1027,12 +979,15 @@ static int cmd_import(cli_t *c)
 	return 0;
 }
 
+static const char demo_usage[] = "[--user ACTOR] demo --patients N [--seed S]";
+static const cli_optspec_t demo_opts[] = {
+    {"patients", 0, 1, NULL}, {"seed", 0, 1, NULL}, {NULL, 0, 0, NULL}};
+
 static int cmd_demo(cli_t *c)
 {
-	static const char usage[] = "[--user ACTOR] demo --patients N [--seed S]";
-	int err = 0;
-	const char *np = cli_opt(c->argc, c->argv, "--patients", &err);
-	const char *sp = cli_opt(c->argc, c->argv, "--seed", &err);
+	static const char *const usage = demo_usage;
+	const char *np = cli_val(c, "patients");
+	const char *sp = cli_val(c, "seed");
 	char *end = NULL;
 	long long n;
 	unsigned long long seed = 1;
@@ -1042,15 +997,16 @@ static int cmd_demo(cli_t *c)
 	msg_t m;
 	status_t st;
 
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\nAdd N synthetic patients (the same people for the "
 		       "same seed) for demos and\nbenchmarks. Needs the patient_import "
 		       "permission (the him role).\n",
 		       usage);
 		return 0;
 	}
-	if (err || !np)
-		return cli_usage_error(usage, NULL);
+	if (!np || c->argc > 1)
+		return cli_usage_error(usage,
+		                       np ? "demo takes options only" : "--patients N is required");
 	n = strtoll(np, &end, 10);
 	if (*end || n <= 0 || n > 100000000)
 		return cli_usage_error(usage, "--patients takes a number from 1 to 100000000");
@@ -1072,35 +1028,71 @@ static int cmd_demo(cli_t *c)
 /* ---- dispatch --------------------------------------------------------- */
 
 static int cmd_help(cli_t *c);
+#ifdef CHARTROOM_TEST_HOOKS
+static int cmd_test_journal(cli_t *c);
+#endif
 
-static const struct command {
-	const char *name;
-	int (*run)(cli_t *c);
-	const char *summary;
-} commands[] = {
-	{"init", cmd_init, "create a new database, its keys and first administrator"},
-	{"user", cmd_user, "add, list, disable, enable, unlock users; passwords; roles"},
-	{"audit", cmd_audit, "verify, anchor and list the audit chain"},
-	{"patient", cmd_patient, "register, find, show and edit patients"},
-	{"import", cmd_import, "import patients from a CSV file (own format or Synthea)"},
-	{"demo", cmd_demo, "add synthetic patients for demos and benchmarks"},
-	{"encounter", cli_cmd_encounter, "check patients in, close and list encounters"},
-	{"vitals", cli_cmd_vitals, "record vitals on an encounter"},
-	{"allergy", cli_cmd_allergy, "record allergies or no known allergies"},
-	{"med", cli_cmd_med, "record medications"},
-	{"problem", cli_cmd_problem, "maintain the problem list"},
-	{"note", cli_cmd_note, "write, sign and amend notes"},
-	{"chart", cli_cmd_chart, "a plain-text chart summary"},
-	{"codes", cli_cmd_codes, "import, list and search code sets"},
-	{"coding", cli_cmd_coding, "code encounters; the coding queue"},
-	{"backup", cli_cmd_backup, "back up the database while others work; check a backup"},
-	{"restore", cli_cmd_restore, "restore a checked backup, keeping the replaced file"},
-	{"roles", cli_cmd_roles, "the permission matrix in force, its sources; changes"},
-	{"policy", cli_cmd_policy, "policy settings, their sources; changes"},
-	{"keys", cli_cmd_keys, "keys waiting to be granted, granting, rotation, status"},
-	{"recover", cmd_recover, "emergency access with the recovery key"},
-	{"config", cli_cmd_config, "check the configuration files"},
-	{"help", cmd_help, "a command's usage: help COMMAND"},
+static const char help_usage[] = "help [COMMAND]";
+
+static const cli_command_t init_command = {
+    "init",     cmd_init,  "create a new database, its keys and first administrator",
+    init_usage, init_opts, NULL,
+    0,          NULL};
+static const cli_command_t user_command = {
+    "user",     cmd_user,  "add, list, disable, enable, unlock users; passwords; roles",
+    user_usage, user_opts, NULL,
+    0,          NULL};
+static const cli_command_t audit_command = {
+    "audit", cmd_audit, "verify, anchor and list the audit chain", audit_usage, audit_opts, NULL,
+    0,       NULL};
+static const cli_command_t patient_command = {"patient",
+                                              cmd_patient,
+                                              "register, find, show and edit patients",
+                                              patient_usage,
+                                              patient_opts,
+                                              patient_phi,
+                                              1,
+                                              NULL};
+static const cli_command_t import_command = {
+    "import",
+    cmd_import,
+    "import patients from a CSV file (own format or Synthea)",
+    import_usage,
+    import_opts,
+    NULL,
+    0,
+    NULL};
+static const cli_command_t demo_command = {
+    "demo",     cmd_demo,  "add synthetic patients for demos and benchmarks",
+    demo_usage, demo_opts, NULL,
+    0,          NULL};
+static const cli_command_t recover_command = {"recover",
+                                              cmd_recover,
+                                              "emergency access with the recovery key",
+                                              recover_usage,
+                                              recover_opts,
+                                              NULL,
+                                              0,
+                                              NULL};
+static const cli_command_t help_command = {
+    "help", cmd_help, "a command's usage: help COMMAND", help_usage, NULL, NULL, 0, NULL};
+#ifdef CHARTROOM_TEST_HOOKS
+/* Test builds only, and not listed. */
+static const cli_command_t test_journal_command = {
+    "test-journal", cmd_test_journal, NULL, "--db PATH test-journal", NULL, NULL, 0, NULL};
+#endif
+
+/* In the order 'chartroom --help' lists them. */
+static const cli_command_t *const commands[] = {
+    &init_command,         &user_command,       &audit_command,         &patient_command,
+    &import_command,       &demo_command,       &cli_encounter_command, &cli_vitals_command,
+    &cli_allergy_command,  &cli_med_command,    &cli_problem_command,   &cli_note_command,
+    &cli_chart_command,    &cli_codes_command,  &cli_coding_command,    &cli_backup_command,
+    &cli_restore_command,  &cli_roles_command,  &cli_policy_command,    &cli_keys_command,
+    &recover_command,      &cli_config_command, &help_command,
+#ifdef CHARTROOM_TEST_HOOKS
+    &test_journal_command,
+#endif
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -1137,12 +1129,15 @@ static int unknown_command(const char *name)
 	const char *near = NULL;
 	size_t best = 3, n = strlen(name);
 	for (size_t i = 0; i < N_COMMANDS; i++) {
-		size_t dist = n >= 2 && strncmp(commands[i].name, name, n) == 0
-				      ? 1
-				      : distance(name, commands[i].name);
+		size_t dist;
+		if (!commands[i]->summary)
+			continue;
+		dist = n >= 2 && strncmp(commands[i]->name, name, n) == 0
+		           ? 1
+		           : distance(name, commands[i]->name);
 		if (dist < best) {
 			best = dist;
-			near = commands[i].name;
+			near = commands[i]->name;
 		}
 	}
 	char shown[41];
@@ -1162,33 +1157,48 @@ static int unknown_command(const char *name)
 /* help [COMMAND]: the list, or that command's own -h. */
 static int cmd_help(cli_t *c)
 {
-	char *argv[3], hopt[] = "-h";
-	if (c->argc < 2 || strcmp(c->argv[1], "-h") == 0 || strcmp(c->argv[1], "--help") == 0) {
+	static const char *const none[CLI_OPTS_MAX];
+	if (c->argc < 2) {
 		cli_usage(stdout);
 		return 0;
 	}
 	if (c->argc > 2)
-		return cli_usage_error("help [COMMAND]", "help takes one command");
+		return cli_usage_error(help_usage, "help takes one command");
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		if (strcmp(c->argv[1], commands[i].name) == 0 && commands[i].run != cmd_help) {
+		if (strcmp(c->argv[1], commands[i]->name) == 0 && commands[i]->summary &&
+		    commands[i] != &help_command) {
 			cli_t h = *c;
-			argv[0] = c->argv[1];
-			argv[1] = hopt;
-			argv[2] = NULL;
-			h.argc = 2;
-			h.argv = argv;
-			return commands[i].run(&h);
+			h.argc = 1;
+			h.argv = c->argv + 1;
+			h.opts = commands[i]->opts;
+			h.val = none;
+			h.help = 1;
+			return commands[i]->run(&h);
 		}
 	return unknown_command(c->argv[1]);
 }
 
-void cli_usage(FILE *f)
+void cli_usage_lines(FILE *f)
 {
 	fprintf(f, "usage: chartroom [--db PATH] [--config FILE]              full-screen app\n"
-		   "       chartroom [--db PATH] [--user NAME] [--password-stdin] COMMAND ...\n\n"
-		   "Commands (COMMAND -h for more):\n");
+	           "       chartroom [--db PATH] [--user NAME] [--password-stdin] COMMAND ...\n");
+}
+
+void cli_usage(FILE *f)
+{
+	cli_usage_lines(f);
+	fprintf(f, "\nOptions (before or after the command; --NAME=VALUE works too, and --\n"
+	           "ends the options):\n"
+	           "  -d, --db PATH        the database (default: [database] path)\n"
+	           "  -c, --config FILE    your own configuration file (preferences)\n"
+	           "  -u, --user NAME      who acts (default: $CHARTROOM_USER, your Unix user)\n"
+	           "      --password-stdin passwords from standard input, not the terminal\n"
+	           "  -h, --help           this list, or with a command its usage\n"
+	           "  -V, --version        the version\n\n"
+	           "Commands (COMMAND -h for more):\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		if (commands[i]->summary)
+			fprintf(f, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(f, "\nExit codes: 0 ok, 1 error, 2 usage, 3 authentication failed,\n"
 		   "4 permission denied, 5 integrity failure.\n");
 }
@@ -1215,15 +1225,21 @@ static int cmd_test_journal(cli_t *c)
 }
 #endif
 
-int cli_run(const cli_globals_t *g, config_t *cfg, int argc, char **argv)
+int cli_parse(int argc, char **argv, cli_args_t *a)
 {
-	cli_t c = {g, cfg, argc, argv, g->password_stdin ? stdin : NULL};
-	for (size_t i = 0; i < N_COMMANDS; i++)
-		if (strcmp(argv[0], commands[i].name) == 0)
-			return commands[i].run(&c);
-#ifdef CHARTROOM_TEST_HOOKS
-	if (strcmp(argv[0], "test-journal") == 0)
-		return cmd_test_journal(&c);
-#endif
-	return unknown_command(argv[0]);
+	return cli_args_parse(commands, N_COMMANDS, unknown_command, argc, argv, a);
+}
+
+void cli_args_free(cli_args_t *a)
+{
+	free(a->argv);
+	a->argv = NULL;
+}
+
+int cli_run(const cli_args_t *a, config_t *cfg)
+{
+	const cli_command_t *cmd = a->cmd;
+	cli_t c = {&a->g,     cfg,    a->argc, a->argv, a->g.password_stdin ? stdin : NULL,
+	           cmd->opts, a->val, a->help};
+	return cmd->run(&c);
 }

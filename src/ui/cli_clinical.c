@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "base/text.h"
+#include "base/tz.h"
 #include "base/userfile.h"
 #include "core/clinical.h"
 #include "core/patient.h"
@@ -41,9 +42,8 @@ static const char *const text_options[] = {"visit_reason", "substance", "reactio
  * given or, at a terminal, asked for when the chart needs one. */
 static status_t start_with(run_t *r, cli_t *c, cli_field_t *text, int n)
 {
-	int err = 0;
-	const char *from = cli_from(c, &err);
-	const char *mrn = cli_opt(c->argc, c->argv, "--mrn", &err);
+	const char *from = cli_from(c);
+	const char *mrn = cli_val(c, "mrn");
 	cli_field_t f[TEXT_MAX];
 	status_t st = STATUS_OK;
 	r->c = c;
@@ -51,8 +51,6 @@ static status_t start_with(run_t *r, cli_t *c, cli_field_t *text, int n)
 	r->s = NULL;
 	r->reason_given = 0;
 	msg_clear(&r->m);
-	if (err)
-		return msg_fail(&r->m, STATUS_USAGE, "--from and --mrn need a value.");
 	for (int i = 0; i < n; i++)
 		f[i] = text[i];
 	f[n] = (cli_field_t){"reason", "Reason for access", r->reason, sizeof r->reason, NULL, 0, 0};
@@ -85,8 +83,7 @@ static status_t start(run_t *r, cli_t *c)
  * terminal to ask at. */
 static int need_input(cli_t *c, const char *usage)
 {
-	int err = 0;
-	if (!cli_from(c, &err) && !isatty(STDIN_FILENO))
+	if (!cli_from(c) && !isatty(STDIN_FILENO))
 		return cli_usage_error(usage, "give the text with --from FILE or --from - (a CSV "
 					      "header row and one row), or run it at a terminal to "
 					      "be asked");
@@ -124,12 +121,6 @@ static int number(const char *s, int64_t *out)
 	return 1;
 }
 
-static const char *opt(cli_t *c, const char *name)
-{
-	int err = 0;
-	return cli_opt(c->argc, c->argv, name, &err);
-}
-
 /* Read a note file (at most NOTE_MAX bytes). */
 static char *read_file(const char *path, msg_t *m)
 {
@@ -163,20 +154,24 @@ static char *read_file(const char *path, msg_t *m)
 
 /* ---- encounter -------------------------------------------------------- */
 
+/* The print callbacks' arg: the clinic's configuration (its time zone). */
 static int print_encounter(const encounter_info_t *e, void *arg)
 {
-	(void)arg;
-	cli_tsv("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)e->erow, e->start, e->type,
-		e->provider, e->location, e->status, e->coding_status, e->reason);
+	char when[TZ_TEXT_MAX];
+	cli_tsv("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)e->erow,
+	        cli_time(arg, e->start, CLI_TIME_TSV, "", when, sizeof when), e->type, e->provider,
+	        e->location, e->status, e->coding_status, e->reason);
 	return 0;
 }
 
-int cli_cmd_encounter(cli_t *c)
+static const char encounter_usage[] =
+    "encounter add MRN --type TYPE --provider USER [--location L] [--from FILE|-]\n"
+    "       [--date YYYY-MM-DD[ HH:MM]] |\n"
+    "       encounter close N [--date YYYY-MM-DD[ HH:MM]] | encounter list MRN";
+
+static int cmd_encounter(cli_t *c)
 {
-	static const char usage[] =
-		"encounter add MRN --type TYPE --provider USER [--location L] [--from FILE|-]\n"
-		"       [--date YYYY-MM-DD[ HH:MM]] |\n"
-		"       encounter close N [--date YYYY-MM-DD[ HH:MM]] | encounter list MRN";
+	static const char *const usage = encounter_usage;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	const char *arg = c->argc > 2 ? c->argv[2] : "";
 	char why[CLIN_TEXT_MAX] = "";
@@ -184,8 +179,7 @@ int cli_cmd_encounter(cli_t *c)
 	run_t r;
 	status_t st;
 	int64_t n;
-	int rc;
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\n"
 		       "  add    check a patient in; prints the encounter number. Types are the\n"
 		       "         [clinical] encounter_types; the provider is a user with the\n"
@@ -199,14 +193,12 @@ int cli_cmd_encounter(cli_t *c)
 		       usage);
 		return 0;
 	}
-	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
-		return rc;
-	if (strcmp(verb, "add") == 0 && *arg && opt(c, "--type") && opt(c, "--provider")) {
+	if (strcmp(verb, "add") == 0 && *arg && cli_val(c, "type") && cli_val(c, "provider")) {
 		if ((st = start_with(&r, c, text, 1)) == STATUS_OK) {
-			const char *loc = opt(c, "--location");
-			st = encounter_checkin_at(r.s, arg, opt(c, "--type"), opt(c, "--provider"),
-						  loc ? loc : "Main clinic", given(&text[0]),
-						  opt(c, "--date"), &n, &r.m);
+			const char *loc = cli_val(c, "location");
+			st = encounter_checkin_at(r.s, arg, cli_val(c, "type"),
+			                          cli_val(c, "provider"), loc ? loc : "Main clinic",
+			                          given(&text[0]), cli_val(c, "date"), &n, &r.m);
 			if (st == STATUS_OK)
 				printf("%lld\n", (long long)n);
 		}
@@ -215,12 +207,13 @@ int cli_cmd_encounter(cli_t *c)
 	}
 	if (strcmp(verb, "close") == 0 && number(arg, &n)) {
 		if ((st = start(&r, c)) == STATUS_OK)
-			st = encounter_close_at(r.s, n, opt(c, "--date"), &r.m);
+			st = encounter_close_at(r.s, n, cli_val(c, "date"), &r.m);
 		return finish(&r, st);
 	}
 	if (strcmp(verb, "list") == 0 && *arg) {
 		if ((st = start(&r, c)) == STATUS_OK)
-			st = encounter_list(r.s, arg, print_encounter, NULL, &r.m);
+			st = encounter_list(r.s, arg, print_encounter,
+			                    (void *)clinic_config(r.clinic), &r.m);
 		return finish(&r, st);
 	}
 	return cli_usage_error(usage, NULL);
@@ -228,17 +221,19 @@ int cli_cmd_encounter(cli_t *c)
 
 /* ---- vitals ----------------------------------------------------------- */
 
-int cli_cmd_vitals(cli_t *c)
+static const char vitals_usage[] =
+    "vitals add ENCOUNTER [--bp 120/80] [--pulse N] [--resp N]\n"
+    "       [--temp 98.6F] [--spo2 N] [--height 70in] [--weight 180lb]";
+
+static int cmd_vitals(cli_t *c)
 {
-	static const char usage[] = "vitals add ENCOUNTER [--bp 120/80] [--pulse N] [--resp N]\n"
-				    "       [--temp 98.6F] [--spo2 N] [--height 70in] [--weight 180lb]";
+	static const char *const usage = vitals_usage;
 	run_t r;
 	status_t st;
 	int64_t n;
 	const char *bad = NULL;
 	vitals_input_t in;
-	int rc;
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\nRecord vitals on an encounter. Units may be "
 		       "typed; without one the [clinical]\nunits apply. Implausible values are "
 		       "refused with the reason; nothing is saved.\n",
@@ -247,15 +242,13 @@ int cli_cmd_vitals(cli_t *c)
 	}
 	if (c->argc < 3 || strcmp(c->argv[1], "add") != 0 || !number(c->argv[2], &n))
 		return cli_usage_error(usage, NULL);
-	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
-		return rc;
-	in.bp = opt(c, "--bp");
-	in.pulse = opt(c, "--pulse");
-	in.resp = opt(c, "--resp");
-	in.temp = opt(c, "--temp");
-	in.spo2 = opt(c, "--spo2");
-	in.height = opt(c, "--height");
-	in.weight = opt(c, "--weight");
+	in.bp = cli_val(c, "bp");
+	in.pulse = cli_val(c, "pulse");
+	in.resp = cli_val(c, "resp");
+	in.temp = cli_val(c, "temp");
+	in.spo2 = cli_val(c, "spo2");
+	in.height = cli_val(c, "height");
+	in.weight = cli_val(c, "weight");
 	if ((st = start(&r, c)) == STATUS_OK)
 		st = vitals_record(r.s, n, &in, &bad, &r.m);
 	return finish(&r, st);
@@ -268,21 +261,20 @@ static int status_cmd(cli_t *c, chart_kind_t kind, const char *usage)
 	run_t r;
 	status_t st;
 	int64_t n;
-	int rc;
 	if (c->argc < 4 || !number(c->argv[2], &n))
 		return cli_usage_error(usage, NULL);
-	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
-		return rc;
 	if ((st = start(&r, c)) == STATUS_OK)
 		st = chart_item_set_status(r.s, kind, n, c->argv[3], &r.m);
 	return finish(&r, st);
 }
 
-int cli_cmd_allergy(cli_t *c)
+static const char allergy_usage[] =
+    "allergy add MRN [--severity mild|moderate|severe|unknown] [--from FILE|-]\n"
+    "       | allergy nka MRN | allergy status ROW active|inactive|entered-in-error";
+
+static int cmd_allergy(cli_t *c)
 {
-	static const char usage[] =
-		"allergy add MRN [--severity mild|moderate|severe|unknown] [--from FILE|-]\n"
-		"       | allergy nka MRN | allergy status ROW active|inactive|entered-in-error";
+	static const char *const usage = allergy_usage;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	char sub[CLIN_TEXT_MAX] = "", react[CLIN_TEXT_MAX] = "";
 	cli_field_t text[] = {{"substance", "Substance", sub, sizeof sub, NULL, 1, 0},
@@ -291,7 +283,7 @@ int cli_cmd_allergy(cli_t *c)
 	status_t st;
 	int64_t row;
 	int rc;
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\n"
 		       "  add  the substance and reaction come from --from input (CSV: a header\n"
 		       "       naming 'substance' and 'reaction', one row) or are asked at a\n"
@@ -300,8 +292,6 @@ int cli_cmd_allergy(cli_t *c)
 		       usage);
 		return 0;
 	}
-	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
-		return rc;
 	if (strcmp(verb, "status") == 0)
 		return status_cmd(c, CHART_ALLERGY, usage);
 	if (c->argc < 3 || (strcmp(verb, "add") != 0 && strcmp(verb, "nka") != 0))
@@ -314,8 +304,8 @@ int cli_cmd_allergy(cli_t *c)
 	if ((rc = need_input(c, usage)) != 0)
 		return rc;
 	if ((st = start_with(&r, c, text, 2)) == STATUS_OK) {
-		st = allergy_add(r.s, c->argv[2], sub, given(&text[1]), opt(c, "--severity"), &row,
-				 &r.m);
+		st = allergy_add(r.s, c->argv[2], sub, given(&text[1]), cli_val(c, "severity"),
+		                 &row, &r.m);
 		if (st == STATUS_OK)
 			printf("%lld\n", (long long)row);
 	}
@@ -323,11 +313,12 @@ int cli_cmd_allergy(cli_t *c)
 	return finish(&r, st);
 }
 
-int cli_cmd_med(cli_t *c)
+static const char med_usage[] = "med add MRN --route R [--start DATE] [--from FILE|-]\n"
+                                "       | med status ROW active|stopped|entered-in-error";
+
+static int cmd_med(cli_t *c)
 {
-	static const char usage[] =
-		"med add MRN --route R [--start DATE] [--from FILE|-]\n"
-		"       | med status ROW active|stopped|entered-in-error";
+	static const char *const usage = med_usage;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	char name[CLIN_TEXT_MAX] = "", dose[CLIN_TEXT_MAX] = "", freq[CLIN_TEXT_MAX] = "";
 	cli_field_t text[] = {{"name", "Medication", name, sizeof name, NULL, 1, 0},
@@ -337,7 +328,7 @@ int cli_cmd_med(cli_t *c)
 	status_t st;
 	int64_t row;
 	int rc;
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\n"
 		       "The drug's name, dose and frequency come from --from input (CSV: a header\n"
 		       "naming 'name', 'dose', 'frequency', one row) or are asked at a terminal;\n"
@@ -347,8 +338,6 @@ int cli_cmd_med(cli_t *c)
 		       usage);
 		return 0;
 	}
-	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
-		return rc;
 	if (strcmp(verb, "status") == 0)
 		return status_cmd(c, CHART_MEDICATION, usage);
 	if (c->argc < 3 || strcmp(verb, "add") != 0)
@@ -356,8 +345,8 @@ int cli_cmd_med(cli_t *c)
 	if ((rc = need_input(c, usage)) != 0)
 		return rc;
 	if ((st = start_with(&r, c, text, 3)) == STATUS_OK) {
-		st = medication_add(r.s, c->argv[2], name, given(&text[1]), opt(c, "--route"),
-				    given(&text[2]), opt(c, "--start"), &row, &r.m);
+		st = medication_add(r.s, c->argv[2], name, given(&text[1]), cli_val(c, "route"),
+		                    given(&text[2]), cli_val(c, "start"), &row, &r.m);
 		if (st == STATUS_OK)
 			printf("%lld\n", (long long)row);
 	}
@@ -365,10 +354,13 @@ int cli_cmd_med(cli_t *c)
 	return finish(&r, st);
 }
 
-int cli_cmd_problem(cli_t *c)
+static const char problem_usage[] =
+    "problem add MRN [--code ICD10] [--onset DATE] [--from FILE|-]\n"
+    "       | problem status ROW active|resolved|entered-in-error";
+
+static int cmd_problem(cli_t *c)
 {
-	static const char usage[] = "problem add MRN [--code ICD10] [--onset DATE] [--from FILE|-]\n"
-				    "       | problem status ROW active|resolved|entered-in-error";
+	static const char *const usage = problem_usage;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	char desc[CLIN_TEXT_MAX] = "";
 	cli_field_t text[] = {{"text", "Problem", desc, sizeof desc, NULL, 1, 0}};
@@ -376,14 +368,12 @@ int cli_cmd_problem(cli_t *c)
 	status_t st;
 	int64_t row;
 	int rc;
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\nThe description comes from --from input (CSV: a "
 		       "header 'text', one row) or is\nasked at a terminal; never an argument.\n",
 		       usage);
 		return 0;
 	}
-	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
-		return rc;
 	if (strcmp(verb, "status") == 0)
 		return status_cmd(c, CHART_PROBLEM, usage);
 	if (c->argc < 3 || strcmp(verb, "add") != 0)
@@ -391,8 +381,8 @@ int cli_cmd_problem(cli_t *c)
 	if ((rc = need_input(c, usage)) != 0)
 		return rc;
 	if ((st = start_with(&r, c, text, 1)) == STATUS_OK) {
-		st = problem_add(r.s, c->argv[2], opt(c, "--code"), desc, opt(c, "--onset"), &row,
-				 &r.m);
+		st = problem_add(r.s, c->argv[2], cli_val(c, "code"), desc, cli_val(c, "onset"),
+		                 &row, &r.m);
 		if (st == STATUS_OK)
 			printf("%lld\n", (long long)row);
 	}
@@ -402,16 +392,19 @@ int cli_cmd_problem(cli_t *c)
 
 /* ---- notes ------------------------------------------------------------ */
 
-static void print_note(const note_info_t *n)
+static void print_note(const config_t *cfg, const note_info_t *n)
 {
+	char when[TZ_TEXT_MAX];
 	if (n->addendum_of)
 		printf("--- addendum %lld to note %lld", (long long)n->nrow,
 		       (long long)n->addendum_of);
 	else
 		printf("--- note %lld (encounter %lld)", (long long)n->nrow, (long long)n->erow);
-	cli_printf(" by %s, %s; ", n->author, n->created);
+	cli_printf(" by %s, %s; ", n->author,
+	           cli_time(cfg, n->created, CLI_TIME_TEXT, "", when, sizeof when));
 	if (strcmp(n->status, "signed") == 0)
-		cli_printf("signed by %s at %s\n", n->signed_by, n->signed_at);
+		cli_printf("signed by %s at %s\n", n->signed_by,
+		           cli_time(cfg, n->signed_at, CLI_TIME_TEXT, "", when, sizeof when));
 	else
 		printf("DRAFT (version %d, unsigned)\n", n->version);
 	if (n->body) {
@@ -425,24 +418,25 @@ static void print_note(const note_info_t *n)
 static int print_note_cb(const note_info_t *n, void *arg)
 {
 	(void)arg;
-	print_note(n);
+	print_note(arg, n);
 	return 0;
 }
 
-int cli_cmd_note(cli_t *c)
+static const char note_usage[] =
+    "note add ENCOUNTER --file F | note edit NOTE --file F --version V |\n"
+    "       note sign NOTE | note addendum NOTE --file F | note show NOTE |\n"
+    "       note list ENCOUNTER";
+
+static int cmd_note(cli_t *c)
 {
-	static const char usage[] =
-		"note add ENCOUNTER --file F | note edit NOTE --file F --version V |\n"
-		"       note sign NOTE | note addendum NOTE --file F | note show NOTE |\n"
-		"       note list ENCOUNTER";
+	static const char *const usage = note_usage;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	run_t r;
 	status_t st = STATUS_OK;
 	int64_t n, out = 0;
 	char *body = NULL;
 	note_info_t info;
-	int rc;
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\n"
 		       "  add       a new draft note on an encounter, text from file F\n"
 		       "  edit      replace a draft's text (its author only; --version from show)\n"
@@ -454,15 +448,13 @@ int cli_cmd_note(cli_t *c)
 	}
 	if (c->argc < 3 || !number(c->argv[2], &n))
 		return cli_usage_error(usage, NULL);
-	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
-		return rc;
 	if (strcmp(verb, "add") == 0 || strcmp(verb, "edit") == 0 || strcmp(verb, "addendum") == 0) {
 		msg_t m;
-		if (!opt(c, "--file"))
+		if (!cli_val(c, "file"))
 			return cli_usage_error(usage, "--file F is needed");
-		if (strcmp(verb, "edit") == 0 && !opt(c, "--version"))
+		if (strcmp(verb, "edit") == 0 && !cli_val(c, "version"))
 			return cli_usage_error(usage, "--version V is needed (see note show)");
-		if (!(body = read_file(opt(c, "--file"), &m)))
+		if (!(body = read_file(cli_val(c, "file"), &m)))
 			return cli_fail(STATUS_INVALID, m.text);
 	} else if (strcmp(verb, "sign") != 0 && strcmp(verb, "show") != 0 &&
 		   strcmp(verb, "list") != 0) {
@@ -474,13 +466,14 @@ int cli_cmd_note(cli_t *c)
 		else if (strcmp(verb, "addendum") == 0)
 			st = note_create(r.s, 0, n, body, &out, &r.m);
 		else if (strcmp(verb, "edit") == 0)
-			st = note_save(r.s, n, body, atoi(opt(c, "--version")), &r.m);
+			st = note_save(r.s, n, body, atoi(cli_val(c, "version")), &r.m);
 		else if (strcmp(verb, "sign") == 0)
 			st = note_sign(r.s, n, 0, &r.m);
 		else if (strcmp(verb, "list") == 0)
-			st = note_list(r.s, n, print_note_cb, NULL, &r.m);
+			st =
+			    note_list(r.s, n, print_note_cb, (void *)clinic_config(r.clinic), &r.m);
 		else if ((st = note_get(r.s, n, &info, &r.m)) == STATUS_OK) {
-			print_note(&info);
+			print_note(clinic_config(r.clinic), &info);
 			note_info_clear(&info);
 		}
 		if (st == STATUS_OK && out)
@@ -518,8 +511,9 @@ static int print_item(const chart_item_t *it, void *arg)
 
 static int print_vitals(const vitals_row_t *v, void *arg)
 {
-	(void)arg;
-	cli_printf("  %s enc %lld:", v->taken, (long long)v->erow);
+	char when[TZ_TEXT_MAX];
+	cli_printf("  %s enc %lld:", cli_time(arg, v->taken, CLI_TIME_TEXT, "", when, sizeof when),
+	           (long long)v->erow);
 	if (v->systolic >= 0)
 		printf(" BP %d/%d", v->systolic, v->diastolic);
 	if (v->pulse >= 0)
@@ -542,6 +536,7 @@ static int print_vitals(const vitals_row_t *v, void *arg)
 
 struct notes_of {
 	session_t *s;
+	const config_t *cfg;
 	msg_t *m;
 	status_t ret;
 };
@@ -549,25 +544,27 @@ struct notes_of {
 static int notes_of_encounter(const encounter_info_t *e, void *arg)
 {
 	struct notes_of *n = arg;
-	n->ret = note_list(n->s, e->erow, print_note_cb, NULL, n->m);
+	n->ret = note_list(n->s, e->erow, print_note_cb, (void *)n->cfg, n->m);
 	return n->ret != STATUS_OK;
 }
 
-int cli_cmd_chart(cli_t *c)
+static const char chart_usage[] =
+    "chart show MRN [--section demographics|encounters|vitals|allergies|medications|\n"
+    "       problems|notes] [--from FILE|-]";
+
+static int cmd_chart(cli_t *c)
 {
-	static const char usage[] =
-		"chart show MRN [--section demographics|encounters|vitals|allergies|medications|\n"
-		"       problems|notes] [--from FILE|-]";
+	static const char *const usage = chart_usage;
 	static const char *const sections[] = {"demographics", "encounters", "vitals", "allergies",
 					       "medications", "problems", "notes", NULL};
-	const char *want = opt(c, "--section");
+	const char *want = cli_val(c, "section");
 	run_t r;
 	status_t st;
 	patient_t *p = NULL;
 	char banner[600];
-	int any = 0, rc;
+	int any = 0;
 	cli_field_t why;
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\nA plain-text chart summary. Opening it is audited; "
 		       "each clinical section\nshown is audited as viewed. The front desk sees "
 		       "demographics only. A confidential\nchart opened by a role without "
@@ -578,8 +575,6 @@ int cli_cmd_chart(cli_t *c)
 	}
 	if (c->argc < 3 || strcmp(c->argv[1], "show") != 0)
 		return cli_usage_error(usage, NULL);
-	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
-		return rc;
 	if (want) {
 		for (int i = 0; sections[i]; i++)
 			any |= strcmp(want, sections[i]) == 0;
@@ -623,11 +618,13 @@ int cli_cmd_chart(cli_t *c)
 	} else {
 		if (SHOW("encounters")) {
 			printf("[encounters]\n");
-			st = encounter_list(r.s, p->id, print_encounter, NULL, &r.m);
+			st = encounter_list(r.s, p->id, print_encounter,
+			                    (void *)clinic_config(r.clinic), &r.m);
 		}
 		if (SHOW("vitals")) {
 			printf("[vitals]\n");
-			st = vitals_list(r.s, p->id, 20, print_vitals, NULL, &r.m);
+			st = vitals_list(r.s, p->id, 20, print_vitals,
+			                 (void *)clinic_config(r.clinic), &r.m);
 		}
 		if (SHOW("allergies")) {
 			printf("[allergies]\n");
@@ -642,7 +639,7 @@ int cli_cmd_chart(cli_t *c)
 			st = chart_items(r.s, p->id, CHART_PROBLEM, print_item, NULL, &r.m);
 		}
 		if (SHOW("notes")) {
-			struct notes_of n = {r.s, &r.m, STATUS_OK};
+			struct notes_of n = {r.s, clinic_config(r.clinic), &r.m, STATUS_OK};
 			printf("[notes]\n");
 			st = encounter_list(r.s, p->id, notes_of_encounter, &n, &r.m);
 			if (st == STATUS_OK)
@@ -654,3 +651,52 @@ int cli_cmd_chart(cli_t *c)
 	free(p);
 	return finish(&r, st);
 }
+
+/* ---- the commands' table entries (cli.c lists them) --------------------- */
+
+/* --from (the free text, and a "reason" column) and --mrn (a confidential
+ * chart opened first) go with every verb. */
+#define TEXT_OPTS                                                                                  \
+	{"from", 0, 1, NULL},                                                                      \
+	{                                                                                          \
+		"mrn", 0, 1, NULL                                                                  \
+	}
+#define END_OPTS                                                                                   \
+	{                                                                                          \
+		NULL, 0, 0, NULL                                                                   \
+	}
+static const cli_optspec_t encounter_opts[] = {{"type", 0, 1, "add"},
+                                               {"provider", 0, 1, "add"},
+                                               {"location", 0, 1, "add"},
+                                               {"date", 0, 1, "add close"},
+                                               TEXT_OPTS,
+                                               END_OPTS};
+static const cli_optspec_t vitals_opts[] = {{"bp", 0, 1, "add"},
+                                            {"pulse", 0, 1, "add"},
+                                            {"resp", 0, 1, "add"},
+                                            {"temp", 0, 1, "add"},
+                                            {"spo2", 0, 1, "add"},
+                                            {"height", 0, 1, "add"},
+                                            {"weight", 0, 1, "add"},
+                                            TEXT_OPTS,
+                                            END_OPTS};
+static const cli_optspec_t allergy_opts[] = {{"severity", 0, 1, "add"}, TEXT_OPTS, END_OPTS};
+static const cli_optspec_t med_opts[] = {
+    {"route", 0, 1, "add"}, {"start", 0, 1, "add"}, TEXT_OPTS, END_OPTS};
+static const cli_optspec_t problem_opts[] = {
+    {"code", 0, 1, "add"}, {"onset", 0, 1, "add"}, TEXT_OPTS, END_OPTS};
+/* note edit --version shadows the global option. */
+static const cli_optspec_t note_opts[] = {
+    {"file", 0, 1, "add edit addendum"}, {"version", 0, 1, "edit"}, TEXT_OPTS, END_OPTS};
+static const cli_optspec_t chart_opts[] = {{"section", 0, 1, "show"}, TEXT_OPTS, END_OPTS};
+
+#define CLINICAL(word, summary)                                                                    \
+	const cli_command_t cli_##word##_command = {                                               \
+	    #word, cmd_##word, summary, word##_usage, word##_opts, text_options, 0, NULL}
+CLINICAL(encounter, "check patients in, close and list encounters");
+CLINICAL(vitals, "record vitals on an encounter");
+CLINICAL(allergy, "record allergies or no known allergies");
+CLINICAL(med, "record medications");
+CLINICAL(problem, "maintain the problem list");
+CLINICAL(note, "write, sign and amend notes");
+CLINICAL(chart, "a plain-text chart summary");

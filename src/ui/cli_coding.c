@@ -15,12 +15,6 @@
 #include "ui/cli_input.h"
 #include "ui/cli_internal.h"
 
-static const char *opt(cli_t *c, const char *name)
-{
-	int err = 0;
-	return cli_opt(c->argc, c->argv, name, &err);
-}
-
 static int number(const char *s, int64_t *out)
 {
 	char *end;
@@ -69,14 +63,16 @@ static int print_hit(const code_hit_t *h, void *arg)
 	return 0;
 }
 
-int cli_cmd_codes(cli_t *c)
+static const char codes_usage[] =
+    "codes import icd10cm|hcpcs|cpt FILE --version V --effective YYYY-MM-DD |\n"
+    "       codes list-versions | codes search QUERY [--system S] [--date D] |\n"
+    "       codes check CODE [--system S] [--date D] | codes children CODE [--date D]";
+
+static int cmd_codes(cli_t *c)
 {
-	static const char usage[] =
-		"codes import icd10cm|hcpcs|cpt FILE --version V --effective YYYY-MM-DD |\n"
-		"       codes list-versions | codes search QUERY [--system S] [--date D] |\n"
-		"       codes check CODE [--system S] [--date D] | codes children CODE [--date D]";
+	static const char *const usage = codes_usage;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
-	const char *sysname = opt(c, "--system");
+	const char *sysname = cli_val(c, "system");
 	codesys_t cs = sysname ? codesys_from_name(sysname) : CS_ICD10CM;
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
@@ -84,7 +80,7 @@ int cli_cmd_codes(cli_t *c)
 	status_t st;
 	int rc;
 	msg_clear(&m);
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\n"
 		       "  import         load a code file as one version (one transaction; the same\n"
 		       "                 file again is a no-op; a bad line is refused as FILE:LINE).\n"
@@ -103,12 +99,13 @@ int cli_cmd_codes(cli_t *c)
 	if (strcmp(verb, "import") == 0) {
 		codesys_t ics = c->argc > 2 ? codesys_from_name(c->argv[2]) : CS_COUNT;
 		codes_import_report_t rep;
-		if (ics == CS_COUNT || c->argc < 4 || !opt(c, "--version") || !opt(c, "--effective"))
+		if (ics == CS_COUNT || c->argc < 4 || !cli_val(c, "version") ||
+		    !cli_val(c, "effective"))
 			return cli_usage_error(usage, NULL);
 		if ((rc = run(c, &clinic, &s, &m)) != 0)
 			return rc;
-		st = codes_import(s, ics, c->argv[3], opt(c, "--version"), opt(c, "--effective"),
-				  &rep, &m);
+		st = codes_import(s, ics, c->argv[3], cli_val(c, "version"),
+		                  cli_val(c, "effective"), &rep, &m);
 		if (st == STATUS_OK)
 			printf("%lld\n", (long long)rep.codes);
 		return done(clinic, s, st, &m);
@@ -127,11 +124,13 @@ int cli_cmd_codes(cli_t *c)
 		if ((rc = run(c, &clinic, &s, &m)) != 0)
 			return rc;
 		if (strcmp(verb, "search") == 0)
-			st = codes_search(s, cs, c->argv[2], opt(c, "--date"), 50, print_hit, NULL, &m);
+			st = codes_search(s, cs, c->argv[2], cli_val(c, "date"), 50, print_hit,
+			                  NULL, &m);
 		else if (strcmp(verb, "children") == 0)
-			st = codes_children(s, cs, c->argv[2], opt(c, "--date"), 200, print_hit, NULL,
-					    &m);
-		else if ((st = codes_check(s, cs, c->argv[2], opt(c, "--date"), &h, &m)) == STATUS_OK)
+			st = codes_children(s, cs, c->argv[2], cli_val(c, "date"), 200, print_hit,
+			                    NULL, &m);
+		else if ((st = codes_check(s, cs, c->argv[2], cli_val(c, "date"), &h, &m)) ==
+		         STATUS_OK)
 			print_hit(&h, NULL);
 		return done(clinic, s, st, &m);
 	}
@@ -166,27 +165,28 @@ static void print_coding(const coding_t *k)
 	}
 }
 
-int cli_cmd_coding(cli_t *c)
+static const char coding_usage[] =
+    "coding queue | coding show ENC | coding add-dx ENC CODE |\n"
+    "       coding remove-dx ENC SEQ | coding primary ENC SEQ |\n"
+    "       coding add-px ENC CODE [--system hcpcs|cpt] [--modifiers M,M] [--units N]\n"
+    "         --pointers 1,2 | coding remove-px ENC LINE |\n"
+    "       coding complete|verify|finalize ENC | coding reopen ENC [--from FILE|-]";
+
+static int cmd_coding(cli_t *c)
 {
-	static const char usage[] =
-		"coding queue | coding show ENC | coding add-dx ENC CODE |\n"
-		"       coding remove-dx ENC SEQ | coding primary ENC SEQ |\n"
-		"       coding add-px ENC CODE [--system hcpcs|cpt] [--modifiers M,M] [--units N]\n"
-		"         --pointers 1,2 | coding remove-px ENC LINE |\n"
-		"       coding complete|verify|finalize ENC | coding reopen ENC [--from FILE|-]";
-	static const char *const text_options[] = {"why", "reason", NULL};
+	static const char *const usage = coding_usage;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
 	msg_t m;
 	status_t st;
 	int64_t erow = 0, k = 0;
-	int rc, err = 0;
+	int rc;
 	char why[CLI_REASON_MAX] = "";
 	cli_field_t text[] = {{"why", "Why reopen the coding", why, sizeof why, NULL, 1, 0}};
-	const char *from = cli_from(c, &err);
+	const char *from = cli_from(c);
 	msg_clear(&m);
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\n"
 		       "Each edit is checked (code exists, billable, valid on the date of service,\n"
 		       "no duplicates, pointers to diagnoses) and refused by rule name; complete\n"
@@ -216,11 +216,9 @@ int cli_cmd_coding(cli_t *c)
 		return cli_usage_error(usage, NULL);
 	if ((strcmp(verb, "add-dx") == 0 || strcmp(verb, "add-px") == 0) && c->argc < 4)
 		return cli_usage_error(usage, NULL);
-	if ((rc = cli_refuse_phi(c, usage, text_options, 0)) != 0)
-		return rc;
 	if (strcmp(verb, "reopen") == 0) {
 		/* The reason is free text: from --from input or the prompt. */
-		if (err || (!from && !isatty(STDIN_FILENO)))
+		if (!from && !isatty(STDIN_FILENO))
 			return cli_usage_error(usage, "give the reason in a 'why' column with --from "
 						      "FILE or --from -, or run it at a terminal "
 						      "to be asked");
@@ -246,11 +244,11 @@ int cli_cmd_coding(cli_t *c)
 	} else if (strcmp(verb, "primary") == 0) {
 		st = coding_make_primary(s, erow, (int)k, &m);
 	} else if (strcmp(verb, "add-px") == 0) {
-		const char *sys = opt(c, "--system");
-		const char *units = opt(c, "--units");
+		const char *sys = cli_val(c, "system");
+		const char *units = cli_val(c, "units");
 		codesys_t cs = sys ? codesys_from_name(sys) : CS_HCPCS;
-		st = coding_add_px(s, erow, cs, c->argv[3], opt(c, "--modifiers"),
-				   units ? atoi(units) : 1, opt(c, "--pointers"), &m);
+		st = coding_add_px(s, erow, cs, c->argv[3], cli_val(c, "modifiers"),
+		                   units ? atoi(units) : 1, cli_val(c, "pointers"), &m);
 	} else if (strcmp(verb, "remove-px") == 0) {
 		st = coding_remove_px(s, erow, (int)k, &m);
 	} else if (strcmp(verb, "complete") == 0) {
@@ -268,3 +266,29 @@ int cli_cmd_coding(cli_t *c)
 	}
 	return done(clinic, s, st, &m);
 }
+
+/* ---- the commands' table entries (cli.c lists them) --------------------- */
+
+/* codes import --version shadows the global option. */
+static const cli_optspec_t codes_opts[] = {{"version", 0, 1, "import"},
+                                           {"effective", 0, 1, "import"},
+                                           {"system", 0, 1, "search check children"},
+                                           {"date", 0, 1, "search check children"},
+                                           {NULL, 0, 0, NULL}};
+static const cli_optspec_t coding_opts[] = {
+    {"system", 0, 1, "add-px"},   {"modifiers", 0, 1, "add-px"}, {"units", 0, 1, "add-px"},
+    {"pointers", 0, 1, "add-px"}, {"from", 0, 1, "reopen"},      {NULL, 0, 0, NULL}};
+/* The reason to reopen is free text: never an option. */
+static const char *const coding_phi[] = {"why", "reason", NULL};
+
+const cli_command_t cli_codes_command = {
+    "codes", cmd_codes, "import, list and search code sets", codes_usage, codes_opts, NULL,
+    0,       NULL};
+const cli_command_t cli_coding_command = {"coding",
+                                          cmd_coding,
+                                          "code encounters; the coding queue",
+                                          coding_usage,
+                                          coding_opts,
+                                          coding_phi,
+                                          0,
+                                          NULL};

@@ -28,12 +28,13 @@ static int option_name(const char *arg, char *name, size_t cap)
 	return 1;
 }
 
-int cli_refuse_phi(cli_t *c, const char *usage, const char *const *options, int patient_fields)
+int cli_refuse_phi(int argc, char **argv, const char *usage, const char *const *options,
+                   int patient_fields)
 {
 	char name[64];
-	for (int i = 1; i < c->argc; i++) {
+	for (int i = 1; i < argc; i++) {
 		int phi = 0;
-		if (!option_name(c->argv[i], name, sizeof name))
+		if (!option_name(argv[i], name, sizeof name))
 			continue;
 		for (int k = 0; options && options[k]; k++)
 			phi |= strcmp(name, options[k]) == 0;
@@ -43,7 +44,7 @@ int cli_refuse_phi(cli_t *c, const char *usage, const char *const *options, int 
 		if (phi) {
 			/* the option as typed, never its value */
 			text_fprintf(stderr, TEXT_LINE, "chartroom: %.*s: %s\n",
-				     (int)strcspn(c->argv[i], "="), c->argv[i], CLI_PHI_REFUSED);
+			             (int)strcspn(argv[i], "="), argv[i], CLI_PHI_REFUSED);
 			fprintf(stderr, "usage: chartroom %s\n", usage);
 			return 2;
 		}
@@ -51,9 +52,9 @@ int cli_refuse_phi(cli_t *c, const char *usage, const char *const *options, int 
 	return 0;
 }
 
-const char *cli_from(cli_t *c, int *err)
+const char *cli_from(const cli_t *c)
 {
-	return cli_opt(c->argc, c->argv, "--from", err);
+	return cli_val(c, "from");
 }
 
 int cli_will_prompt(const char *from)

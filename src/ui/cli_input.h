@@ -31,15 +31,17 @@ typedef struct cli_field {
 	int given;           /* out: the input set it (possibly to "") */
 } cli_field_t;
 
-/* Is any argument one of these options ("--visit-reason", also with
- * "=VALUE" or with '_' for '-'), or with patient_fields, a patient field
- * option ("--last-name", "--ssn", ...)? If so print which, CLI_PHI_REFUSED
- * and the usage line, and return 2 (the exit code); else 0. Call before
- * signing on, so a refusal changes nothing. */
-int cli_refuse_phi(cli_t *c, const char *usage, const char *const *options, int patient_fields);
+/* Is any of argv[1..argc) one of these options ("--visit-reason", also
+ * with "=VALUE" or with '_' for '-'), or with patient_fields, a patient
+ * field option ("--last-name", "--ssn", ...)? If so print which,
+ * CLI_PHI_REFUSED and the usage line, and return 2 (the exit code); else
+ * 0. The parser (cli_args.c) calls it for the commands that name such
+ * options, before any other check, so a refusal changes nothing. */
+int cli_refuse_phi(int argc, char **argv, const char *usage, const char *const *options,
+                   int patient_fields);
 
-/* The value of "--from" (NULL if absent); *err set when it has none. */
-const char *cli_from(cli_t *c, int *err);
+/* The value of "--from" (NULL if absent). */
+const char *cli_from(const cli_t *c);
 
 /* Will cli_fields_read ask at the terminal (no --from, stdin a terminal)? */
 int cli_will_prompt(const char *from);

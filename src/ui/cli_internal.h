@@ -10,23 +10,35 @@
 #include "core/config.h"
 #include "core/session.h"
 #include "ui/cli.h"
+#include "ui/cli_args.h"
 
 typedef struct cli {
 	const cli_globals_t *g;
 	config_t *cfg;
 	int argc;
-	char **argv; /* argv[0] is the command word */
+	char **argv; /* argv[0] is the command word, then its arguments in order
+	                (options taken out by cli_args.c) */
 	FILE *in;    /* standard input when --password-stdin */
+	const cli_optspec_t *opts; /* the command's options, */
+	const char *const *val;    /* and their values (cli_val) */
+	int help;                  /* -h or --help was given */
 } cli_t;
+
+/* The command's option `name` as given ("" for a flag), or NULL. */
+const char *cli_val(const cli_t *c, const char *name);
+
+/* A stored UTC time as the command line shows it, in the clinic's zone
+ * (cfg's [clinic] timezone, base/tz.h): for a tab-separated column, ISO
+ * 8601 with the offset ("2026-03-08T03:00:00-05:00"); for a line people
+ * read, "2026-03-08 03:00:00 CDT". Returns buf; `none` when utc is "". */
+enum { CLI_TIME_TSV, CLI_TIME_TEXT };
+const char *cli_time(const config_t *cfg, const char *utc, int how, const char *none, char *buf,
+                     size_t size);
 
 /* Print "chartroom: text" to stderr; return st's exit code. */
 int cli_fail(status_t st, const char *text);
 /* Print why (if any) and the usage line; return 2. */
 int cli_usage_error(const char *usage, const char *why);
-/* -h or --help among argv? */
-int cli_wants_help(int argc, char **argv);
-/* The value after "--name", or NULL; *err set when the value is missing. */
-const char *cli_opt(int argc, char **argv, const char *name, int *err);
 /* Output that may carry data: printf to stdout with every %s argument
  * escaped by base/text.h (one line: newline and tab shown as \n, \t). */
 void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -51,34 +63,22 @@ status_t cli_sign_on_copy(cli_t *c, const char *path, clinic_t **clinic, session
 const char *cli_acting_user(const cli_t *c);
 status_t cli_password(cli_t *c, const char *user, char **pw, msg_t *m);
 
-/* Backups (cli_backup.c). */
-int cli_cmd_backup(cli_t *c);
-int cli_cmd_restore(cli_t *c);
+/* The commands of the other files, for cli.c's table. */
+extern const cli_command_t cli_backup_command, cli_restore_command;
+extern const cli_command_t cli_encounter_command, cli_vitals_command, cli_allergy_command,
+    cli_med_command, cli_problem_command, cli_note_command, cli_chart_command;
+extern const cli_command_t cli_roles_command, cli_policy_command, cli_keys_command,
+    cli_config_command;
+extern const cli_command_t cli_codes_command, cli_coding_command;
+
 /* Read one secret line (a recovery key): the next line of standard input
  * with --password-stdin, else asked at the terminal without echo. */
 status_t cli_read_secret(cli_t *c, const char *prompt, char *buf, size_t size, msg_t *m);
 
-/* The clinical commands (cli_clinical.c). */
-int cli_cmd_encounter(cli_t *c);
-int cli_cmd_vitals(cli_t *c);
-int cli_cmd_allergy(cli_t *c);
-int cli_cmd_med(cli_t *c);
-int cli_cmd_problem(cli_t *c);
-int cli_cmd_note(cli_t *c);
-int cli_cmd_chart(cli_t *c);
-
-/* Roles, policy, keys, config check (cli_policy.c). */
-int cli_cmd_roles(cli_t *c);
-int cli_cmd_policy(cli_t *c);
-int cli_cmd_keys(cli_t *c);
-int cli_cmd_config(cli_t *c);
-
-/* keys rotate, keys status (cli_keys.c). */
+/* keys rotate, keys status (cli_keys.c, for cli_policy.c's keys). */
 int cli_keys_rotate(cli_t *c);
 int cli_keys_status(cli_t *c);
-
-/* Code sets and coding (cli_coding.c). */
-int cli_cmd_codes(cli_t *c);
-int cli_cmd_coding(cli_t *c);
+/* Their usage lines. */
+const char *cli_keys_verb_usage(const char *verb);
 
 #endif

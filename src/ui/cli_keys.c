@@ -1,7 +1,6 @@
 /* cli_keys.c - `chartroom keys rotate` and `keys status` (core/rotate.h):
  * options, the recovery key read from standard input or the terminal,
  * progress on standard error, the new recovery key printed once. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/tz.h"
 #include "core/crypto.h"
 #include "core/rotate.h"
 #include "ui/cli_internal.h"
@@ -19,6 +19,8 @@ static const char ROTATE_USAGE[] =
 	"[--user ACTOR] keys rotate demo|clin|audit|index [--batch N] [--max-batches K] "
 	"[--recovery]\n"
 	"       [--user ACTOR] keys rotate recovery [--recovery]";
+
+static const char KEYS_STATUS_USAGE[] = "[--user ACTOR] keys status";
 
 static void rotate_help(void)
 {
@@ -86,17 +88,22 @@ static domain_t domain_of(const char *name)
 	return crypto_domain_from_name(name);
 }
 
+const char *cli_keys_verb_usage(const char *verb)
+{
+	if (verb && strcmp(verb, "rotate") == 0)
+		return ROTATE_USAGE;
+	if (verb && strcmp(verb, "status") == 0)
+		return KEYS_STATUS_USAGE;
+	return NULL;
+}
+
 int cli_keys_rotate(cli_t *c)
 {
-	static const struct option opts[] = {
-		{"batch", required_argument, NULL, 'b'},
-		{"max-batches", required_argument, NULL, 'k'},
-		{"recovery", no_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *what = NULL;
-	int opt, use_recovery = 0;
+	const char *what = c->argc > 2 ? c->argv[2] : NULL;
+	const char *batch_text = cli_val(c, "batch"), *max_text = cli_val(c, "max-batches");
+	int use_recovery = cli_val(c, "recovery") != NULL;
 	long batch = 0, max_batches = 0;
+	char *end = NULL;
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
 	char *rk = NULL, fresh[CRYPTO_RECOVERY_TEXT];
@@ -107,41 +114,22 @@ int cli_keys_rotate(cli_t *c)
 	status_t st;
 	domain_t d = DOMAIN_COUNT;
 
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		rotate_help();
 		return 0;
 	}
-	/* argv: "keys" "rotate" WHAT [options]; getopt sees "rotate" as its
-	 * program name. */
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(c->argc - 1, c->argv + 1, "+", opts, NULL)) != -1 ||
-	       optind < c->argc - 1) {
-		char *end = NULL;
-		if (opt == -1) {
-			const char *arg = c->argv[1 + optind++];
-			if (what)
-				return cli_usage_error(ROTATE_USAGE, "too many arguments");
-			what = arg;
-			continue;
-		}
-		switch (opt) {
-		case 'b':
-			batch = strtol(optarg, &end, 10);
-			if (!*optarg || *end || batch < 1 || batch > 100000)
-				return cli_usage_error(ROTATE_USAGE, "--batch takes 1 to 100000");
-			break;
-		case 'k':
-			max_batches = strtol(optarg, &end, 10);
-			if (!*optarg || *end || max_batches < 1 || max_batches > 1000000000)
-				return cli_usage_error(ROTATE_USAGE, "--max-batches takes a positive number");
-			break;
-		case 'r':
-			use_recovery = 1;
-			break;
-		default:
-			return cli_usage_error(ROTATE_USAGE, "unknown option");
-		}
+	if (c->argc > 3)
+		return cli_usage_error(ROTATE_USAGE, "too many arguments");
+	if (batch_text) {
+		batch = strtol(batch_text, &end, 10);
+		if (!*batch_text || *end || batch < 1 || batch > 100000)
+			return cli_usage_error(ROTATE_USAGE, "--batch takes 1 to 100000");
+	}
+	if (max_text) {
+		max_batches = strtol(max_text, &end, 10);
+		if (!*max_text || *end || max_batches < 1 || max_batches > 1000000000)
+			return cli_usage_error(ROTATE_USAGE,
+			                       "--max-batches takes a positive number");
 	}
 	if (!what)
 		return cli_usage_error(ROTATE_USAGE, "which key?");
@@ -216,25 +204,25 @@ cleanup:
 
 static int print_key(const rotate_key_info_t *k, void *arg)
 {
-	(void)arg;
+	char when[TZ_TEXT_MAX];
 	cli_tsv("%s\t%d\t%s\t%s\t%" PRId64 "\n", k->domain, k->version,
-		k->active ? "active"
-		: strcmp(k->domain, "audit") == 0 ? "retired (verifies older entries)"
-						  : "retired (destroyed)",
-		k->created, k->holders);
+	        k->active                         ? "active"
+	        : strcmp(k->domain, "audit") == 0 ? "retired (verifies older entries)"
+	                                          : "retired (destroyed)",
+	        cli_time(arg, k->created, CLI_TIME_TSV, "", when, sizeof when), k->holders);
 	return 0;
 }
 
 int cli_keys_status(cli_t *c)
 {
-	static const char usage[] = "[--user ACTOR] keys status";
+	static const char *const usage = KEYS_STATUS_USAGE;
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
 	char job[160];
 	msg_t m;
 	status_t st;
 
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\nEvery key version: key, version, state, created, "
 		       "wraps and grants of it;\nthen the rotation in progress, if any. Needs "
 		       "key_manage.\n",
@@ -246,7 +234,7 @@ int cli_keys_status(cli_t *c)
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
 		return cli_fail(st, m.text);
 	printf("key\tversion\tstate\tcreated\twraps\n");
-	st = rotate_status(s, print_key, NULL, job, sizeof job, &m);
+	st = rotate_status(s, print_key, (void *)clinic_config(clinic), job, sizeof job, &m);
 	if (st == STATUS_OK)
 		printf("rotation in progress: %s\n", job[0] ? job : "none");
 	cli_sign_off(clinic, s);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/tz.h"
 #include "core/keys.h"
 #include "core/policy.h"
 #include "core/users.h"
@@ -28,9 +29,12 @@ static void origin_text(const config_t *cfg, const config_origin_t *o, char *buf
 	case CONFIG_FROM_USER:
 		snprintf(buf, size, "your file %s", cfg->user_file);
 		break;
-	case CONFIG_FROM_DB:
-		snprintf(buf, size, "database (set by %s at %s)", o->by, o->at);
+	case CONFIG_FROM_DB: {
+		char when[TZ_TEXT_MAX];
+		snprintf(buf, size, "database (set by %s at %s)", o->by,
+		         cli_time(cfg, o->at, CLI_TIME_TEXT, "?", when, sizeof when));
 		break;
+	}
 	default:
 		snprintf(buf, size, "default");
 		break;
@@ -89,11 +93,13 @@ static int signed_list(int argc, char **argv, int from, char sign, char *buf, si
 	return (int)used;
 }
 
-int cli_cmd_roles(cli_t *c)
+static const char roles_usage[] =
+    "[--user ACTOR] roles | roles set ROLE [--] LIST | roles grant ROLE ACTION... |\n"
+    "       roles revoke ROLE ACTION... | roles reset ROLE";
+
+static int cmd_roles(cli_t *c)
 {
-	static const char usage[] =
-		"[--user ACTOR] roles | roles set ROLE LIST | roles grant ROLE ACTION... |\n"
-		"       roles revoke ROLE ACTION... | roles reset ROLE";
+	static const char *const usage = roles_usage;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
@@ -101,24 +107,28 @@ int cli_cmd_roles(cli_t *c)
 	msg_t m;
 	status_t st;
 
-	if (cli_wants_help(c->argc, c->argv)) {
-		printf("usage: chartroom %s\n\n"
-		       "Print the permission matrix in force and where each role's actions come\n"
-		       "from: the defaults, the system file (%s) or the\n"
-		       "database's policy (who changed it, and when). With a database, this\n"
-		       "signs on to check the database's policy; without one it shows the\n"
-		       "defaults and the system file. A configuration file of your own never\n"
-		       "changes the matrix.\n\n"
-		       "Administrators (policy_manage) change it in the database, audited:\n"
-		       "  set ROLE LIST          LIST: action names (replaces), +name / -name\n"
-		       "                         (relative to now), or none\n"
-		       "  grant ROLE ACTION...   add actions to a role\n"
-		       "  revoke ROLE ACTION...  take actions from a role\n"
-		       "  reset ROLE             remove the database's setting for the role\n"
-		       "The keys a role's users hold follow: a key a role now needs is granted at\n"
-		       "the next sign-on of a user who holds it; one it no longer needs is removed\n"
-		       "at its users' next sign-on.\n",
-		       usage, config_system_path());
+	if (c->help) {
+		printf(
+		    "usage: chartroom %s\n\n"
+		    "Print the permission matrix in force and where each role's actions come\n"
+		    "from: the defaults, the system file (%s) or the\n"
+		    "database's policy (who changed it, and when). With a database, this\n"
+		    "signs on to check the database's policy; without one it shows the\n"
+		    "defaults and the system file. A configuration file of your own never\n"
+		    "changes the matrix.\n\n"
+		    "Administrators (policy_manage) change it in the database, audited:\n"
+		    "  set ROLE LIST          LIST: action names (replaces), +name / -name\n"
+		    "                         (relative to now), or none; a LIST whose first\n"
+		    "                         word starts with '-' goes after --:\n"
+		    "                         roles set nurse -- -patient_import "
+		    "+encounter_checkin\n"
+		    "  grant ROLE ACTION...   add actions to a role\n"
+		    "  revoke ROLE ACTION...  take actions from a role\n"
+		    "  reset ROLE             remove the database's setting for the role\n"
+		    "The keys a role's users hold follow: a key a role now needs is granted at\n"
+		    "the next sign-on of a user who holds it; one it no longer needs is removed\n"
+		    "at its users' next sign-on.\n",
+		    usage, config_system_path());
 		return 0;
 	}
 	if (c->argc == 1) {
@@ -174,18 +184,20 @@ static status_t read_recovery(cli_t *c, char *buf, size_t size, msg_t *m)
 	return STATUS_OK;
 }
 
-int cli_cmd_policy(cli_t *c)
+static const char policy_usage[] =
+    "[--user ACTOR] policy show | policy set KEY VALUE | policy unset KEY |\n"
+    "       policy reset --admin NAME --password-stdin   (recovery key on stdin)";
+
+static int cmd_policy(cli_t *c)
 {
-	static const char usage[] =
-		"[--user ACTOR] policy show | policy set KEY VALUE | policy unset KEY |\n"
-		"       policy reset --admin NAME --password-stdin   (recovery key on stdin)";
+	static const char *const usage = policy_usage;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
 	msg_t m;
 	status_t st;
 
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\n"
 		       "The clinic's policy settings ([security], [mrn], [matching], [clinical],\n"
 		       "[codes]): from the defaults, the system file (%s),\n"
@@ -203,11 +215,11 @@ int cli_cmd_policy(cli_t *c)
 		return 0;
 	}
 	if (strcmp(verb, "reset") == 0) {
-		int err = 0;
-		const char *admin = cli_opt(c->argc, c->argv, "--admin", &err);
+		const char *admin = cli_val(c, "admin");
 		char *rk = NULL;
-		if (err || !admin || c->argc != 4)
-			return cli_usage_error(usage, NULL);
+		if (!admin || c->argc != 2)
+			return cli_usage_error(usage, admin ? "too many arguments"
+			                                    : "--admin NAME is required");
 		if (!(rk = crypto_secure_text(RK_MAX)))
 			return cli_fail(STATUS_NOMEM, "out of memory");
 		if ((st = clinic_open(c->g->db_path, c->cfg, &clinic, &m)) == STATUS_OK &&
@@ -285,10 +297,12 @@ static int print_need(const keys_need_t *n, void *arg)
 	return 0;
 }
 
-int cli_cmd_keys(cli_t *c)
+static const char keys_usage[] = "[--user ACTOR] keys waiting | keys grant | keys status | "
+                                 "keys rotate demo|clin|audit|index|recovery";
+
+static int cmd_keys(cli_t *c)
 {
-	static const char usage[] = "[--user ACTOR] keys waiting | keys grant | keys status | "
-				    "keys rotate demo|clin|audit|index|recovery";
+	static const char *const usage = keys_usage;
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
@@ -300,7 +314,7 @@ int cli_cmd_keys(cli_t *c)
 		return cli_keys_rotate(c);
 	if (strcmp(verb, "status") == 0)
 		return cli_keys_status(c);
-	if (cli_wants_help(c->argc, c->argv)) {
+	if (c->help) {
 		printf("usage: chartroom %s\n\n"
 		       "A user can only hand on a key they hold: an administrator gives a new\n"
 		       "account the keys the administrator holds (not the clinical key), and the\n"
@@ -334,17 +348,22 @@ int cli_cmd_keys(cli_t *c)
 	return 0;
 }
 
-int cli_cmd_config(cli_t *c)
+static const char config_usage[] = "config check [--config FILE]";
+
+static int cmd_config(cli_t *c)
 {
 	const config_t *cfg = c->cfg;
 	msg_t m;
 	status_t st;
-	if (cli_wants_help(c->argc, c->argv) || c->argc < 2 || strcmp(c->argv[1], "check") != 0) {
-		printf("usage: chartroom config check [--config FILE]\n\nRead the configuration "
-		       "and report the first problem (a bad value, a key bound to two\nactions), or where "
-		       "each part came from.\n");
-		return cli_wants_help(c->argc, c->argv) ? 0 : 2;
+	if (c->help) {
+		printf(
+		    "usage: chartroom %s\n\nRead the configuration and report the first problem "
+		    "(a bad value, a key\nbound to two actions), or where each part came from.\n",
+		    config_usage);
+		return 0;
 	}
+	if (c->argc != 2 || strcmp(c->argv[1], "check") != 0)
+		return cli_usage_error(config_usage, NULL);
 	/* main() already loaded it and checked each setting on its own. What
 	 * else would stop the full-screen app at start: the key bindings
 	 * taken together (one key bound to two actions). */
@@ -367,3 +386,31 @@ int cli_cmd_config(cli_t *c)
 	       "'chartroom roles' list it\n");
 	return 0;
 }
+
+/* ---- the commands' table entries (cli.c lists them) --------------------- */
+
+static const cli_optspec_t policy_opts[] = {{"admin", 0, 1, "reset"}, {NULL, 0, 0, NULL}};
+/* keys rotate's options (cli_keys.c). */
+static const cli_optspec_t keys_opts[] = {{"batch", 0, 1, "rotate"},
+                                          {"max-batches", 0, 1, "rotate"},
+                                          {"recovery", 0, 0, "rotate"},
+                                          {NULL, 0, 0, NULL}};
+
+const cli_command_t cli_roles_command = {
+    "roles",     cmd_roles, "the permission matrix in force, its sources; changes",
+    roles_usage, NULL,      NULL,
+    0,           NULL};
+const cli_command_t cli_policy_command = {"policy",
+                                          cmd_policy,
+                                          "policy settings, their sources; changes",
+                                          policy_usage,
+                                          policy_opts,
+                                          NULL,
+                                          0,
+                                          NULL};
+const cli_command_t cli_keys_command = {
+    "keys",     cmd_keys,           "keys waiting to be granted, granting, rotation, status",
+    keys_usage, keys_opts,          NULL,
+    0,          cli_keys_verb_usage};
+const cli_command_t cli_config_command = {
+    "config", cmd_config, "check the configuration files", config_usage, NULL, NULL, 0, NULL};

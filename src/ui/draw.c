@@ -8,6 +8,8 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "base/tz.h"
+
 #include "base/text.h"
 
 /* One unit of text as it is drawn: a character with its columns, or the
@@ -196,19 +198,14 @@ int draw_wrap(const char *text, int width, void (*fn)(const char *line, int n, v
 	return lines;
 }
 
-void draw_time(char *buf, size_t size, const char *iso, date_format_t f, const char *none)
+void draw_time(char *buf, size_t size, const char *iso, const config_t *cfg, const char *none)
 {
-	int y, mo, d, h, mi;
 	if (!iso || !*iso) {
 		snprintf(buf, size, "%s", none ? none : "");
 		return;
 	}
-	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d", &y, &mo, &d, &h, &mi) != 5) {
+	/* The one formatter (base/tz.h), in the clinic's zone; anything that
+	 * is not a stored time is shown as it is, cleaned. */
+	if (tz_format(cfg->clinic_tz, iso, cfg->date_format == DATE_US ? TZ_US : 0, buf, size) != 0)
 		draw_clean(buf, size, iso);
-		return;
-	}
-	if (f == DATE_US)
-		snprintf(buf, size, "%02d/%02d/%04d %02d:%02d UTC", mo, d, y, h, mi);
-	else
-		snprintf(buf, size, "%04d-%02d-%02d %02d:%02d UTC", y, mo, d, h, mi);
 }

@@ -46,9 +46,10 @@ void draw_box(WINDOW *w);
 int draw_wrap(const char *text, int width, void (*fn)(const char *line, int n, void *arg),
               void *arg);
 
-/* A stored UTC time "YYYY-MM-DDTHH:MM:SSZ" for display in the configured
- * date format: "2026-11-25 14:02 UTC" or "11/25/2026 14:02 UTC".
- * `none` is written when iso is empty. */
-void draw_time(char *buf, size_t size, const char *iso, date_format_t f, const char *none);
+/* A stored UTC time "YYYY-MM-DDTHH:MM:SSZ" for display in the clinic's
+ * zone (cfg's [clinic] timezone) and date format, with the zone's
+ * abbreviation: "2026-11-25 08:02 CST" or "11/25/2026 08:02 CST"
+ * (base/tz.h). `none` is written when iso is empty. */
+void draw_time(char *buf, size_t size, const char *iso, const config_t *cfg, const char *none);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/text.h"
+#include "base/tz.h"
 #include "core/audit.h"
 #include "ui/draw.h"
 #include "ui/theme.h"
@@ -24,7 +25,8 @@
 
 typedef struct arow {
 	int64_t seq;
-	char ts[24];
+	char ts[24];            /* as stored, UTC */
+	char when[TZ_TEXT_MAX]; /* in the clinic's zone, to the second */
 	char user[72];
 	char os_user[40];
 	char source[72];
@@ -50,19 +52,17 @@ static int audit_count(void *arg)
 	return ((audit_t *)arg)->n;
 }
 
-/* "2026-11-25 14:02:33" from "2026-11-25T14:02:33Z", in the date format. */
-static void stamp(char *buf, size_t size, const char *iso, date_format_t f)
+/* A stored time in the clinic's zone and date format (base/tz.h):
+ * "2026-11-25 08:02 CST", or with seconds. */
+static void stamp(char *buf, size_t size, const char *iso, const config_t *cfg, int seconds)
 {
-	int y, mo, d, h, mi, s;
-	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6)
+	int flags = (cfg->date_format == DATE_US ? TZ_US : 0) | (seconds ? TZ_SECONDS : 0);
+	if (tz_format(cfg->clinic_tz, iso, flags, buf, size) != 0)
 		draw_clean(buf, size, iso);
-	else if (f == DATE_US)
-		snprintf(buf, size, "%02d/%02d/%04d %02d:%02d:%02d", mo, d, y, h, mi, s);
-	else
-		snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, s);
 }
 
-enum { C_SEQ = 0, C_TIME = 8, C_USER = 28, C_ACTION = 39, C_OUTCOME = 60, C_TARGET = 69 };
+/* The time column holds "2026-11-25 14:02 CST" (20 columns). */
+enum { C_SEQ = 0, C_TIME = 8, C_USER = 29, C_ACTION = 40, C_OUTCOME = 60, C_TARGET = 69 };
 
 static void audit_row(void *arg, WINDOW *w, int y, int x, int width, int i, int selected)
 {
@@ -72,7 +72,7 @@ static void audit_row(void *arg, WINDOW *w, int y, int x, int width, int i, int 
 	int bad = strcmp(r->outcome, "ok") != 0;
 
 	snprintf(seq, sizeof seq, "%7" PRId64, r->seq);
-	stamp(ts, sizeof ts, r->ts, ui_config(a->ui)->date_format);
+	stamp(ts, sizeof ts, r->ts, ui_config(a->ui), 0);
 	draw_text(w, y, x + C_SEQ, C_TIME - C_SEQ - 1, seq, 0);
 	draw_text(w, y, x + C_TIME, C_USER - C_TIME - 1, ts, 0);
 	draw_text(w, y, x + C_USER, C_ACTION - C_USER - 1, r->user, 0);
@@ -90,10 +90,11 @@ static int audit_match(void *arg, int i, const char *text)
 	const arow_t *r = &((audit_t *)arg)->rows[i];
 	char seq[24];
 	snprintf(seq, sizeof seq, "%" PRId64, r->seq);
-	return strcmp(seq, text) == 0 || strcasestr(r->ts, text) || strcasestr(r->user, text) ||
-	       strcasestr(r->os_user, text) || strcasestr(r->source, text) ||
-	       strcasestr(r->action, text) || strcasestr(r->target, text) ||
-	       strcasestr(r->outcome, text) || (r->detail && strcasestr(r->detail, text));
+	return strcmp(seq, text) == 0 || strcasestr(r->ts, text) || strcasestr(r->when, text) ||
+	       strcasestr(r->user, text) || strcasestr(r->os_user, text) ||
+	       strcasestr(r->source, text) || strcasestr(r->action, text) ||
+	       strcasestr(r->target, text) || strcasestr(r->outcome, text) ||
+	       (r->detail && strcasestr(r->detail, text));
 }
 
 static int take_entry(const audit_entry_t *e, void *arg)
@@ -114,6 +115,7 @@ static int take_entry(const audit_entry_t *e, void *arg)
 	memset(r, 0, sizeof *r);
 	r->seq = e->seq;
 	draw_clean(r->ts, sizeof r->ts, e->ts);
+	stamp(r->when, sizeof r->when, e->ts, ui_config(a->ui), 1);
 	draw_clean(r->user, sizeof r->user, e->user_name);
 	draw_clean(r->os_user, sizeof r->os_user, e->os_user);
 	draw_clean(r->source, sizeof r->source, e->source);
@@ -201,7 +203,7 @@ static void audit_draw(ui_t *ui, void *priv, WINDOW *w)
 	char pos[48], foot[128];
 	wattrset(w, theme_attr(TH_HEADING));
 	mvwaddstr(w, 0, C_SEQ + 4, "Seq");
-	mvwaddstr(w, 0, C_TIME, "Time (UTC)");
+	mvwaddstr(w, 0, C_TIME, "Time");
 	mvwaddstr(w, 0, C_USER, "User");
 	mvwaddstr(w, 0, C_ACTION, "Action");
 	mvwaddstr(w, 0, C_OUTCOME, "Outcome");
@@ -225,7 +227,7 @@ static unsigned audit_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	audit_t *a = priv;
 	unsigned r;
 	const arow_t *e;
-	char text[1024], ts[32];
+	char text[1024], ts[TZ_TEXT_MAX + 32];
 	if (a->finding) {
 		if ((r = tfield_handle(ui, &a->find, ev)) != UI_IGNORED)
 			return r;
@@ -252,9 +254,10 @@ static unsigned audit_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 		if (a->n == 0)
 			return UI_HANDLED;
 		e = &a->rows[a->list.cur];
-		stamp(ts, sizeof ts, e->ts, ui_config(ui)->date_format);
+		/* The clinic's time, and the time as stored. */
+		snprintf(ts, sizeof ts, "%s (%s)", e->when, e->ts);
 		snprintf(text, sizeof text,
-		         "Sequence:  %" PRId64 "\nTime:      %s UTC\nUser:      %s\n"
+		         "Sequence:  %" PRId64 "\nTime:      %s\nUser:      %s\n"
 		         "Unix user: %s\nFrom:      %s\nAction:    %s\nTarget:    %s\n"
 		         "Outcome:   %s\nDetail:    %s",
 		         e->seq, ts, e->user, e->os_user, e->source, e->action,

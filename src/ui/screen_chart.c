@@ -300,7 +300,7 @@ static void draw_demo(chart_t *c, WINDOW *w, int y, int h)
 	LINE("Died", "%s", p->f[PF_DEATH][0] ? d1 : "-");
 	LINE("Confidential", "%s",
 	     p->confidential ? "yes (break-the-glass for roles without access)" : "no");
-	draw_time(d2, sizeof d2, p->updated, cfg->date_format, "?");
+	draw_time(d2, sizeof d2, p->updated, cfg, "?");
 	LINE("Record", "version %d, saved %s by %s", p->version, d2, p->updated_by);
 #undef LINE
 	for (int i = 0; i < n && line < h; i++, line++) {

@@ -31,7 +31,9 @@ typedef struct cfg_screen {
 } cfg_screen_t;
 
 /* Columns: settings, roles, the matrix. */
-enum { C_KEY = 1, C_VAL = 32, C_FROM = 45 };
+/* The value column takes a zone name ("America/Chicago"); the origin column
+ * a time with its zone and a user name. */
+enum { C_KEY = 1, C_VAL = 32, C_FROM = 48 };
 enum { C_ROLE = 1, C_RFROM = 12, C_RCOUNT = 58 };
 enum { C_ACTION = 1, C_CELL = 20, CELL_W = 10 };
 
@@ -70,8 +72,10 @@ static int cfg_count(void *arg)
 	return first_action_row(arg) + ACT_COUNT;
 }
 
-/* Where a value came from. `brief` for a column: "database: NAME
- * DATE TIME" (the column's heading says UTC); else in full. */
+/* Where a value came from. `brief` for a column: "default", "system
+ * file", or for the database's "DATE TIME ZONE by NAME" (the clinic's
+ * zone, so the time leads and a long name is what is cut); else in
+ * full. */
 static void origin_text(ui_t *ui, const config_origin_t *o, int brief, char *buf, size_t size)
 {
 	const config_t *cfg = ui_config(ui);
@@ -87,13 +91,9 @@ static void origin_text(ui_t *ui, const config_origin_t *o, int brief, char *buf
 		snprintf(buf, size, brief ? "your file" : "your file %s", cfg->user_file);
 		break;
 	case CONFIG_FROM_DB:
-		draw_time(when, sizeof when, o->at, cfg->date_format, "?");
+		draw_time(when, sizeof when, o->at, cfg, "?");
 		if (brief) {
-			/* "2026-12-07 10:31 UTC" -> "2026-12-07 10:31" */
-			char *utc = strstr(when, " UTC");
-			if (utc)
-				*utc = '\0';
-			snprintf(buf, size, "database: %s %s", o->by, when);
+			snprintf(buf, size, "%s by %s", when, o->by);
 		} else {
 			snprintf(buf, size, "the database: set by %s at %s", o->by, when);
 		}
@@ -128,7 +128,7 @@ static void draw_heading(WINDOW *w, int y, int x, int width, int k, int selected
 	case 0:
 		draw_text(w, y, x + C_KEY, C_VAL - C_KEY - 1, "Policy setting", 0);
 		draw_text(w, y, x + C_VAL, C_FROM - C_VAL - 1, "Value", 0);
-		draw_text(w, y, x + C_FROM, width - C_FROM, "From (times UTC)", 0);
+		draw_text(w, y, x + C_FROM, width - C_FROM, "From (or when, by whom)", 0);
 		break;
 	case 1:
 		draw_text(w, y, x + C_ROLE, C_RFROM - C_ROLE - 1, "Role", 0);

@@ -83,7 +83,7 @@ static int take_note(const note_info_t *n, void *arg)
 	line[k] = '\0';
 	draw_clean(preview, sizeof preview, line);
 	draw_clean(author, sizeof author, n->author);
-	draw_time(when, sizeof when, n->created, c->cfg->date_format, "");
+	draw_time(when, sizeof when, n->created, c->cfg, "");
 	snprintf(d->text, sizeof d->text, "%s %lld  %-6s  %-10.30s %.24s  %.80s",
 	         n->addendum_of ? "    Addendum" : "Note", (long long)n->nrow,
 	         d->draft ? "DRAFT" : "signed", author, when, preview);
@@ -186,7 +186,7 @@ static void enc_draw(ui_t *ui, void *priv, WINDOW *w)
 	banner_draw(ui, w, 0, &en->banner);
 	if (!e)
 		return;
-	draw_time(when, sizeof when, e->start, cfg->date_format, "");
+	draw_time(when, sizeof when, e->start, cfg, "");
 	wattrset(w, theme_attr(TH_HEADING));
 	snprintf(line, sizeof line, "Encounter %lld  %s  %s", (long long)e->erow, when, e->type);
 	draw_text(w, y++, 1, W - 2, line, 0);
@@ -194,7 +194,7 @@ static void enc_draw(ui_t *ui, void *priv, WINDOW *w)
 	snprintf(line, sizeof line, "Provider %s   Location %s   Checked in by %s", e->provider,
 	         e->location, e->created_by);
 	draw_text(w, y++, 1, W - 2, line, 0);
-	draw_time(closed, sizeof closed, e->closed_at, cfg->date_format, "");
+	draw_time(closed, sizeof closed, e->closed_at, cfg, "");
 	if (strcmp(e->status, "closed") == 0)
 		snprintf(line, sizeof line, "Status closed (%s by %s)   Coding %s", closed,
 		         e->closed_by, e->coding_status);

@@ -191,14 +191,14 @@ static void note_draw(ui_t *ui, void *priv, WINDOW *w)
 			snprintf(line, sizeof line, "New note on encounter %lld (not saved yet)",
 			         (long long)n->erow);
 	} else if (is_signed(n)) {
-		draw_time(when, sizeof when, n->info.signed_at, cfg->date_format, "");
+		draw_time(when, sizeof when, n->info.signed_at, cfg, "");
 		draw_clean(author, sizeof author, n->info.signed_by);
 		snprintf(line, sizeof line, "%s %lld, encounter %lld - SIGNED by %s, %s",
 		         n->info.addendum_of ? "Addendum" : "Note", (long long)n->nrow,
 		         (long long)n->erow, author, when);
 	} else {
 		draw_time(when, sizeof when, n->info.updated[0] ? n->info.updated : n->info.created,
-		          cfg->date_format, "");
+		          cfg, "");
 		draw_clean(author, sizeof author, n->info.author);
 		snprintf(line, sizeof line, "%s %lld, encounter %lld - DRAFT by %s, version %d, %s",
 		         n->info.addendum_of ? "Addendum" : "Note", (long long)n->nrow,

@@ -86,7 +86,7 @@ static void users_row(void *arg, WINDOW *w, int y, int x, int width, int i, int 
 	const user_info_t *u = &us->rows[i];
 	char when[40], fails[16], keys[48];
 
-	draw_time(when, sizeof when, u->last_login, ui_config(us->ui)->date_format, "never");
+	draw_time(when, sizeof when, u->last_login, ui_config(us->ui), "never");
 	snprintf(fails, sizeof fails, "%d", u->failed_count);
 	keys_of(u, keys, sizeof keys);
 	draw_text(w, y, x + C_NAME, C_ROLE - C_NAME - 1, u->name, 0);
@@ -335,8 +335,8 @@ static unsigned details(ui_t *ui, users_t *us)
 	if (us->n == 0)
 		return UI_HANDLED;
 	u = &us->rows[us->list.cur];
-	draw_time(when, sizeof when, u->last_login, ui_config(ui)->date_format, "never");
-	draw_time(created, sizeof created, u->created, ui_config(ui)->date_format, "?");
+	draw_time(when, sizeof when, u->last_login, ui_config(ui), "never");
+	draw_time(created, sizeof created, u->created, ui_config(ui), "?");
 	draw_clean(from, sizeof from, u->last_from[0] ? u->last_from : "-");
 	keys_of(u, keys, sizeof keys);
 	draw_clean(name, sizeof name, u->name);

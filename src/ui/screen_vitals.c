@@ -52,9 +52,9 @@ static int take_enc(const encounter_info_t *e, void *arg)
 	char when[40], type[48];
 	if (v->nenc == ENC_MAX)
 		return 1;
-	draw_time(when, sizeof when, e->start, c->cfg->date_format, "");
+	draw_time(when, sizeof when, e->start, c->cfg, "");
 	draw_clean(type, sizeof type, e->type);
-	snprintf(v->enc_buf[v->nenc], sizeof v->enc_buf[0], "%lld  %.16s  %s (%s)",
+	snprintf(v->enc_buf[v->nenc], sizeof v->enc_buf[0], "%lld  %.24s  %.30s (%.11s)",
 	         (long long)e->erow, when, type, e->status);
 	v->encs[v->nenc] = v->enc_buf[v->nenc];
 	v->erow[v->nenc] = e->erow;

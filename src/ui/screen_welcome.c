@@ -50,7 +50,7 @@ static void welcome_draw(ui_t *ui, void *priv, WINDOW *w)
 	if (!li->last_login[0]) {
 		snprintf(line, sizeof line, "This is your first sign-on.");
 	} else {
-		draw_time(when, sizeof when, li->last_login, ui_config(ui)->date_format, "");
+		draw_time(when, sizeof when, li->last_login, ui_config(ui), "");
 		draw_clean(from, sizeof from,
 		           li->last_from[0] ? li->last_from : "an unknown place");
 		snprintf(line, sizeof line, "Last sign-on %s from %s", when, from);

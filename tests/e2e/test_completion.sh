@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_completion.sh - bash completion (packaging/bash-completion/chartroom):
 # commands, verbs, options and roles, read from the program's own help so
-# they follow it.
+# they follow it; user names (the Unix users, as compgen -u lists them:
+# Chartroom's users are named after them); --db=PATH and short options.
 . "$(dirname "$0")/lib.sh"
 if ! command -v bash >/dev/null 2>&1; then
 	echo "ok 1 - bash completion # SKIP bash not installed"
@@ -40,4 +41,37 @@ check "allergy add MRN --from <Tab>: file names" \
 check "a verb for every command that takes one" bash -c '
 	. "$1"; COMP_WORDS=("$3"); for c in $2; do case $c in init|demo|recover|backup|restore) continue ;; esac
 	[ -n "$(_chartroom_verbs "$c")" ] || { echo "no verbs for $c"; exit 1; }; done' - "$ROOT/packaging/bash-completion/chartroom" "$commands" "$BIN"
+# -- user names: the Unix users (compgen -u), wherever a user is named
+users_like() { bash -c 'compgen -u -- "$1" | sort -u | tr "\n" " "' _ "$1" | sed 's/ $//'; }
+sorted() { printf '%s\n' "$1" | tr ' ' '\n' | sort -u | tr '\n' ' ' | sed 's/ $//'; }
+check "the machine has a user starting 'ro' (root)" test -n "$(users_like ro)"
+check "--user ro<Tab>: the Unix users (root)" test "$(sorted "$(complete_words --user ro)")" = "$(users_like ro)"
+check "-u ro<Tab>: the same" test "$(sorted "$(complete_words -u ro)")" = "$(users_like ro)"
+check "--user <Tab>: every Unix user" test "$(sorted "$(complete_words --user "")")" = "$(users_like "")"
+check "audit list --user ro<Tab>: users" test "$(sorted "$(complete_words --db x.db audit list --user ro)")" = "$(users_like ro)"
+check "user disable ro<Tab>: users" test "$(sorted "$(complete_words user disable ro)")" = "$(users_like ro)"
+check "user role ro<Tab>: users, then its role" sh -c '[ "$1" = "$2" ] && [ "$3" = "nurse" ]' _ \
+	"$(sorted "$(complete_words user role ro)")" "$(users_like ro)" "$(complete_words user role root nu)"
+check "encounter add MRN --provider ro<Tab>: users" test "$(sorted "$(complete_words encounter add CR1 --provider ro)")" = "$(users_like ro)"
+check "init --admin ro<Tab>: users" test "$(sorted "$(complete_words init --admin ro)")" = "$(users_like ro)"
+
+# -- roles: --role, roles set/grant/revoke/reset
+roles="frontdesk nurse provider him privacy admin"
+check "--role <Tab>: every role" test "$(complete_words user add bob --role "")" = "$roles"
+check "-r <Tab>: every role (user add's short form)" test "$(complete_words user add bob -r "")" = "$roles"
+check "roles set <Tab>: every role" test "$(complete_words roles set "")" = "$roles"
+check "roles revoke a<Tab>: admin" test "$(complete_words roles revoke a)" = "admin"
+check "roles reset p<Tab>: provider privacy" test "$(complete_words roles reset p)" = "provider privacy"
+check "roles grant nurse <Tab>: no role for the action" test -z "$(complete_words roles grant nurse "")"
+
+# -- the option forms: --db=PATH (bash splits it at '='), -d PATH
+check "--db=test_comp<Tab>: file names" \
+	test "$(cd "$ROOT/tests/e2e" && complete_words --db = test_comp)" = "test_completion.sh"
+check "--db=x.db user <Tab>: the command found after --db=PATH" \
+	test "$(complete_words --db = x.db user "")" = "add list disable enable unlock passwd role"
+check "-d x.db -u admin user <Tab>: after short global options" \
+	test "$(complete_words -d x.db -u admin user "")" = "add list disable enable unlock passwd role"
+check "backup -o test_comp<Tab>: file names" \
+	test "$(cd "$ROOT/tests/e2e" && complete_words backup -o test_comp)" = "test_completion.sh"
+check "roles --<Tab>: options, never a bare --" sh -c '! printf "%s\n" "$1" | tr " " "\n" | grep -qx -- "--"' _ "$(complete_words roles --)"
 e2e_done

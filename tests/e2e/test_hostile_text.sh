@@ -163,7 +163,7 @@ tui_start audit 100 30
 signon admin "$PW_ADMIN"
 tui_send Home
 tui_send Enter
-expect "audit review opens" "Time (UTC)" 10
+expect "audit review opens" "Outcome  Target" 10
 tui_send /
 tui_wait "Find:" 5 >/dev/null
 tui_type "user=ev"

@@ -68,6 +68,14 @@ missing_from() {
 			grep -Eq -- "$o([^a-zA-Z0-9_-]|\$)" "$T/page.txt" || echo "option $c $o"
 		done
 	done
+	# Short forms: every "-x, --name" of the help is in the page so
+	# (".BR \-x ", " \-\-name" reads "-x, --name" once quotes go).
+	sed 's/"//g; s/  */ /g; s/ ,/,/g' "$T/page.txt" > "$T/page-short.txt"
+	for c in "" $commands; do
+		"$BIN" $c --help 2>/dev/null | grep -o -- '-[a-zA-Z], --[a-zA-Z0-9_-]*'
+	done | sort -u | while IFS= read -r pair; do
+		grep -qF -- "$pair" "$T/page-short.txt" || echo "short option $pair"
+	done
 	# Verbs with a usage of their own.
 	for o in $("$BIN" keys rotate -h 2>/dev/null | grep -o -- '--[a-zA-Z0-9_-]*' | sort -u); do
 		grep -Eq -- "$o([^a-zA-Z0-9_-]|\$)" "$T/page.txt" || echo "option keys rotate $o"
@@ -89,6 +97,8 @@ sed 's/max\\-batches/max/g' "$T/chartroom.1" > "$T/no-rot.1"
 check "the check fails when a keys rotate option is missing from chartroom(1)" reports "$(missing_from "$T/no-rot.1")" "option keys rotate --max-batches"
 sed 's/skip\\-bad/skip/g' "$T/chartroom.1" > "$T/no-opt.1"
 check "the check fails when an option is missing from chartroom(1)" reports "$(missing_from "$T/no-opt.1")" "option import --skip-bad"
+sed 's/\\-o ", " \\-\\-out/\\-\\-out/' "$T/chartroom.1" > "$T/no-short.1"
+check "the check fails when a short option is missing from chartroom(1)" reports "$(missing_from "$T/no-short.1")" "short option -o, --out"
 sed '/^\.B 4$/d' "$T/chartroom.1" > "$T/no-exit.1"
 check "the check fails when an exit code is missing from chartroom(1)" reports "$(missing_from "$T/no-exit.1")" "exit code 4"
 
@@ -115,6 +125,12 @@ same_block() {
 	grep '^	[A-Z]' "$ROOT/packaging/examples/sshd_config-chartroom.conf" | sed 's/^	/    /' |
 		while IFS= read -r l; do grep -qxF -- "$l" "$T/server.txt" || { echo "$l"; return 1; }; done
 }
+check "chartroom-server(7): users are added on the Users screen as well as with 'user add'" \
+	sh -c "grep -q 'Users' '$T/server.txt' && grep -qx '.BR a :' '$T/server.txt' && grep -q 'chartroom --user alice user add bob --role nurse' '$T/server.txt'"
+check "... and docs/ssh-guide.md too" \
+	sh -c "grep -q 'main menu, \*\*Users\*\*, then .a.' '$ROOT/docs/ssh-guide.md' && grep -q 'chartroom --user alice user add bob --role nurse' '$ROOT/docs/ssh-guide.md'"
+check "chartroom-server(7) and chartroom.ini(5) say how to set the clinic's time zone" \
+	sh -c "grep -q 'policy set clinic.timezone' '$T/server.txt' && grep -q '^\.BR \"timezone\"' '$T/chartroom.ini.5' && grep -q '^\.SS \[clinic\]' '$T/chartroom.ini.5'"
 check "the shipped sshd example has the page's settings (no forwarding, a TTY)" same_block
 check "... and both refuse forwarding and tunnels" sh -c "for k in AllowTcpForwarding X11Forwarding AllowAgentForwarding PermitTunnel; do grep -q \"^	\$k no\$\" '$ROOT/packaging/examples/sshd_config-chartroom.conf' || exit 1; done"
 

@@ -93,8 +93,12 @@ sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 check "no clear location or frequency left in the file" sh -c '! strings "$1" | grep -qE "Legacyroom|Legacyfrequency"' _ "$DB"
 after=$(cli prov "$PW_PROV" chart show "$MA" 2>/dev/null)
 afterb=$(cli prov "$PW_PROV" chart show "$MB" 2>/dev/null)
+# Times as instants: this release shows them in the clinic's zone (UTC
+# here), with the zone ("2026-12-07 10:40:01 UTC", ISO 8601 "+00:00" in
+# tab-separated columns); the old release printed the stored form ("Z").
+instants() { printf '%s\n' "$1" | sed -E 's/([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}:[0-9]{2})(Z|\+00:00| UTC)/\1 \2/g'; }
 check "the charts read exactly as before (demographics, clinical text, coding)" \
-	sh -c '[ -n "$1" ] && [ "$1" = "$2" ] && [ "$3" = "$4" ] && printf "%s" "$1" | grep -q "Legacyfrequency twice daily" && printf "%s" "$1" | grep -q "Legacyroom seven"' _ "$before" "$after" "$beforeb" "$afterb"
+	sh -c '[ -n "$1" ] && [ "$1" = "$2" ] && [ "$3" = "$4" ] && printf "%s" "$1" | grep -q "Legacyfrequency twice daily" && printf "%s" "$1" | grep -q "Legacyroom seven"' _ "$(instants "$before")" "$(instants "$after")" "$(instants "$beforeb")" "$(instants "$afterb")"
 out=$(cli him "$PW_HIM" coding show "$E1" 2>&1)
 check "the coding reads and its MAC holds" sh -c '[ $? -eq 0 ] && printf "%s" "$1" | grep -q "E11.9"' _ "$out"
 out=$(cli priv "$PW_PRIV" audit verify 2>&1)

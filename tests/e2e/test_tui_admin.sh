@@ -51,7 +51,7 @@ expect "Esc goes back to the menu" "Main menu for admin" 5
 # Audit review (first item).
 tui_send Home
 tui_send Enter
-expect "audit review opens" "Time (UTC)" 10
+expect "audit review opens" "Outcome  Target" 10
 expect "the review itself is the newest entry, at the top" "audit_view"
 check "newest first: the first row is the audit_view just made" sh -c "printf '%s\n' \"\$1\" | sed -n 3p | grep -q 'audit_view'" - "$(tui_screen)"
 expect "admin's sign-on is listed" "login"

@@ -83,7 +83,7 @@ open_chart okafor
 expect "the nurse sees the clinical sections" "Encounters  Vitals  Allergies  Medications  Problems  Notes"
 expect "the banner says allergies are not recorded" "Allergies not recorded"
 section Encounters
-expect "the encounter from check-in is listed" "office visit     prov" 5
+expect "the encounter from check-in is listed" "office visit  prov" 5
 tui_send Enter
 expect "Enter shows the encounter" "Encounter 1" 5
 expect "... with its reason for visit (read by the nurse)" "cough for three days"

@@ -86,7 +86,7 @@ signon priv "$PW_PRIV"
 tui_wait "Press any key" 15 >/dev/null
 tui_send Enter
 tui_send Enter
-expect "privacy officer in audit review again" "Time (UTC)" 10
+expect "privacy officer in audit review again" "Outcome  Target" 10
 tui_send F12
 tui_wait "Screen locked for priv" 5 >/dev/null
 check "admin changes priv's role to nurse meanwhile" sh -c "printf '%s\n' '$PW_ADMIN' | '$BIN' --db '$DB' --user admin --password-stdin user role priv nurse >/dev/null 2>&1"

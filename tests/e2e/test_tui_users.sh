@@ -232,7 +232,7 @@ tui_send Down
 tui_send Enter
 expect "Configuration opens" "Policy setting" 10
 expect "the title bar names it" "Chartroom | Configuration"
-check "a value set in the database, with who set it" sh -c "printf '%s\n' \"\$1\" | grep -Eq '^ *security\.lockout_after +3 +database: admin 20[0-9-]+ [0-9:]+ *$'" _ "$(line_with 'security.lockout_after')"
+check "a value set in the database, with when (in the clinic's zone) and who set it" sh -c "printf '%s\n' \"\$1\" | grep -Eq '^ *security\.lockout_after +3 +20[0-9-]+ [0-9:]+ UTC by admin *$'" _ "$(line_with 'security.lockout_after')"
 check "a default value says so" sh -c "printf '%s\n' \"\$1\" | grep -Eq '^ *security\.password_min_length +15 +default *$'" _ "$(line_with 'security.password_min_length')"
 tui_send Down
 tui_send Enter
@@ -250,7 +250,7 @@ tui_send PPage
 expect "... with where each role's actions come from" "Its actions come from" 5
 check "a role's row: where its actions come from, how many" sh -c "printf '%s\n' \"\$1\" | grep -Eq '^ *frontdesk +default +[0-9]+ of [0-9]+ actions *$'" _ "$(line_with ' frontdesk ')"
 tui_send Home
-expect "the settings' last column fits" "From (times UTC)" 5
+expect "the settings' last column fits" "From (or when, by whom)" 5
 tui_send Escape
 tui_wait "Main menu for admin" 5 >/dev/null
 tui_send q

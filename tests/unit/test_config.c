@@ -631,6 +631,39 @@ static void test_config_set(void **state)
 	assert_true(tu_has(m.text, "database:roles:nurse: unknown action 'warp'"));
 }
 
+/* [clinic] timezone: a zone this server has, from a file or the database;
+ * an unknown one refused from a file, but one the database's policy named
+ * before its file went away is kept (times then show in UTC) rather than
+ * stopping every sign-on; a name that is no zone's is refused from both. */
+static void test_timezone(void **state)
+{
+	fixture_t *f = *state;
+	config_origin_t o;
+	msg_t m;
+	memset(&o, 0, sizeof o);
+	o.from = CONFIG_FROM_DB;
+	assert_int_equal(config_defaults(f->cfg, &m), STATUS_OK);
+	assert_string_equal(f->cfg->clinic_tz, "UTC");
+	assert_true(config_setting_is_policy(config_setting_index("clinic:timezone")));
+	assert_int_equal(load_text(f, "[clinic]\ntimezone = America/Chicago\n", &m), STATUS_OK);
+	assert_string_equal(f->cfg->clinic_tz, "America/Chicago");
+	assert_int_equal(load_text(f, "[clinic]\ntimezone = America/Chicgo\n", &m), STATUS_CONFIG);
+	assert_true(tu_has(m.text, "clinic:timezone: 'America/Chicgo' is not a time zone"));
+	assert_int_equal(load_text(f, "[clinic]\ntimezone = /etc/passwd\n", &m), STATUS_CONFIG);
+	assert_int_equal(config_defaults(f->cfg, &m), STATUS_OK);
+	assert_int_equal(config_set(f->cfg, "clinic:timezone", "Europe/London", &o, "database", &m),
+	                 STATUS_OK);
+	assert_string_equal(f->cfg->clinic_tz, "Europe/London");
+	assert_int_equal(config_set(f->cfg, "clinic:timezone", "Legacy/Gone_Away", &o, "database", &m),
+	                 STATUS_OK);
+	assert_string_equal(f->cfg->clinic_tz, "Legacy/Gone_Away");
+	assert_int_equal(config_set(f->cfg, "clinic:timezone", "../../etc/shadow", &o, "database", &m),
+	                 STATUS_CONFIG);
+	o.from = CONFIG_FROM_SYSTEM;
+	assert_int_equal(config_set(f->cfg, "clinic:timezone", "Legacy/Gone_Away", &o, "file", &m),
+	                 STATUS_CONFIG);
+}
+
 static void test_argon_cost_units(void **state)
 {
 	fixture_t *f = *state;
@@ -664,6 +697,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_user_file_policy_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_set, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timezone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_argon_cost_units, setup, teardown),
 	};
 	tu_crypto_init();
