@@ -110,6 +110,14 @@ int patient_age(const char *dob, const char *today)
 	return age;
 }
 
+int patient_shown_age(const char *dob, const char *death, const char *today, int *deceased)
+{
+	int dead = death && *death;
+	if (deceased)
+		*deceased = dead;
+	return patient_age(dob, dead ? death : today);
+}
+
 void patient_date_display(const config_t *cfg, const char *iso, char *out, size_t size)
 {
 	int y, mo, d;

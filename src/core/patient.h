@@ -85,6 +85,13 @@ int patient_mrn_valid(const config_t *cfg, const char *mrn);
  * dob is not a date. */
 int patient_age(const char *dob, const char *today);
 
+/* The age a list, banner or chart shows: for a deceased patient (a date
+ * of death, YYYY-MM-DD) the whole years they lived ("died at 36"), never
+ * what they would be today; otherwise the age on `today` (NULL: now,
+ * UTC). -1 when the date of birth is not a date. *deceased (may be NULL)
+ * is 1 when death is set. */
+int patient_shown_age(const char *dob, const char *death, const char *today, int *deceased);
+
 /* Format a stored ISO date for display per [ui] date_format. */
 void patient_date_display(const config_t *cfg, const char *iso, char *out, size_t size);
 

@@ -219,7 +219,8 @@ static status_t add_row(ctx_t *c)
 	text_copy(r->suffix, sizeof r->suffix, p->f[PF_SUFFIX]);
 	text_copy(r->dob, sizeof r->dob, p->f[PF_DOB]);
 	text_copy(r->sex, sizeof r->sex, p->f[PF_SEX]);
-	r->age = patient_age(p->f[PF_DOB], c->today);
+	r->age = patient_shown_age(p->f[PF_DOB], p->f[PF_DEATH], c->today, &r->deceased);
+	text_copy(r->death, sizeof r->death, p->f[PF_DEATH]);
 	r->confidential = p->confidential;
 	return STATUS_OK;
 }

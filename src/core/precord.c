@@ -15,40 +15,63 @@
 #include "core/audit.h"
 #include "core/internal.h"
 
-/* Each group is a sequence of (1-byte length, bytes) in field order. */
+/* Each group is a sequence of (1-byte length, bytes) in field order.
+ * The ident group (what a search list decrypts) ends with one more: a
+ * copy of the date of death (a details field), so that a list can show
+ * a deceased patient's age at death without opening the details. Rows
+ * sealed before it have no such element: read as "not known here". */
+static int put_value(unsigned char *buf, size_t cap, size_t *o, const char *v)
+{
+	size_t n = strlen(v);
+	if (n > 255 || *o + 1 + n > cap)
+		return -1;
+	buf[(*o)++] = (unsigned char)n;
+	memcpy(buf + *o, v, n);
+	*o += n;
+	return 0;
+}
+
 static size_t serialise(const patient_t *p, int group, unsigned char *buf, size_t cap)
 {
 	size_t o = 0;
 	for (int f = 0; f < PF_COUNT; f++) {
-		size_t n;
 		if (precord_field_group((pfield_t)f) != group)
 			continue;
-		n = strlen(p->f[f]);
-		if (n > 255 || o + 1 + n > cap)
+		if (put_value(buf, cap, &o, p->f[f]) != 0)
 			return 0;
-		buf[o++] = (unsigned char)n;
-		memcpy(buf + o, p->f[f], n);
-		o += n;
 	}
+	if (group == 0 && put_value(buf, cap, &o, p->f[PF_DEATH]) != 0)
+		return 0;
 	return o;
+}
+
+static int get_value(char *out, const char *buf, size_t len, size_t *o)
+{
+	size_t n;
+	if (*o >= len)
+		return -1;
+	n = (unsigned char)buf[(*o)++];
+	if (*o + n > len || n >= PATIENT_FIELD_MAX)
+		return -1;
+	memcpy(out, buf + *o, n);
+	out[n] = '\0';
+	*o += n;
+	return 0;
 }
 
 static int deserialise(patient_t *p, int group, const char *buf, size_t len)
 {
 	size_t o = 0;
 	for (int f = 0; f < PF_COUNT; f++) {
-		size_t n;
 		if (precord_field_group((pfield_t)f) != group)
 			continue;
-		if (o >= len)
+		if (get_value(p->f[f], buf, len, &o) != 0)
 			return -1;
-		n = (unsigned char)buf[o++];
-		if (o + n > len || n >= PATIENT_FIELD_MAX)
-			return -1;
-		memcpy(p->f[f], buf + o, n);
-		p->f[f][n] = '\0';
-		o += n;
 	}
+	/* The ident's copy of the date of death, when the row has one (the
+	 * details, if opened next, hold the same value). */
+	if (group == 0 && o < len && get_value(p->f[PF_DEATH], buf, len, &o) != 0)
+		return -1;
 	return o == len ? 0 : -1;
 }
 

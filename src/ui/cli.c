@@ -713,9 +713,9 @@ static void print_found(const patient_list_t *list)
 {
 	for (int i = 0; i < patient_list_count(list); i++) {
 		const patient_row_t *r = patient_list_row(list, i);
-		cli_tsv("%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r->mrn, r->last, r->first,
+		cli_tsv("%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", r->mrn, r->last, r->first,
 			r->middle, r->dob, r->age, r->sex, r->confidential ? "confidential" : "",
-			r->last_visit);
+			r->last_visit, r->death);
 	}
 }
 
@@ -786,7 +786,8 @@ static int cmd_patient(cli_t *c)
 		       "         an MRN, a date of birth, a phone number or its last 4 digits) is\n"
 		       "         read from standard input or the prompt with 'find -'; only an MRN\n"
 		       "         may be an argument. Tab-separated: mrn last first middle dob age\n"
-		       "         sex confidential last-visit\n"
+		       "         (at death, for a deceased patient) sex confidential last-visit\n"
+		       "         date-of-death\n"
 		       "  show   one chart's demographics (audited); a confidential chart opened by\n"
 		       "         a role without view_confidential needs a reason (the 'reason'\n"
 		       "         column, or asked at a terminal)\n"

@@ -247,7 +247,7 @@ static void draw_demo(chart_t *c, WINDOW *w, int y, int h)
 {
 	const patient_t *p = c->p;
 	const config_t *cfg = ui_config(c->ui);
-	int W = getmaxx(w), line = 0;
+	int W = getmaxx(w), line = 0, age, dead = 0;
 	char v[4 * PATIENT_FIELD_MAX], d1[32], d2[48], ssn[16];
 	struct {
 		const char *label;
@@ -266,7 +266,12 @@ static void draw_demo(chart_t *c, WINDOW *w, int y, int h)
 	banner_name(p->f[PF_LAST], p->f[PF_FIRST], p->f[PF_MIDDLE], p->f[PF_SUFFIX], v, sizeof v);
 	LINE("Name", "%s", v);
 	patient_date_display(cfg, p->f[PF_DOB], d1, sizeof d1);
-	LINE("Born", "%s   Sex %s   Language %s", d1, p->f[PF_SEX],
+	age = patient_shown_age(p->f[PF_DOB], p->f[PF_DEATH], NULL, &dead);
+	if (age >= 0 && !dead)
+		snprintf(d2, sizeof d2, " (%d y)", age);
+	else
+		d2[0] = '\0';
+	LINE("Born", "%s%s   Sex %s   Language %s", d1, d2, p->f[PF_SEX],
 	     p->f[PF_LANGUAGE][0] ? p->f[PF_LANGUAGE] : "-");
 	{
 		/* The parts there are, joined: "12 Elm St, Apt 4, Cambridge, MA 02139". */
@@ -297,7 +302,10 @@ static void draw_demo(chart_t *c, WINDOW *w, int y, int h)
 	     p->f[PF_EC_RELATION][0] ? " (" : "", p->f[PF_EC_RELATION],
 	     p->f[PF_EC_RELATION][0] ? ")" : "", p->f[PF_EC_PHONE]);
 	patient_date_display(cfg, p->f[PF_DEATH], d1, sizeof d1);
-	LINE("Died", "%s", p->f[PF_DEATH][0] ? d1 : "-");
+	if (dead && age >= 0)
+		LINE("Died", "%s, at %d   DECEASED", d1, age);
+	else
+		LINE("Died", "%s", dead ? d1 : "-");
 	LINE("Confidential", "%s",
 	     p->confidential ? "yes (break-the-glass for roles without access)" : "no");
 	draw_time(d2, sizeof d2, p->updated, cfg->date_format, "?");

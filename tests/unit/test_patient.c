@@ -479,6 +479,26 @@ static void test_age(void **state)
 	}
 }
 
+/* A deceased patient's age is the age at death ("died at 36"), whatever
+ * today is; a living one's the age today. */
+static void test_age_at_death(void **state)
+{
+	int dead = -1;
+	(void)state;
+	assert_int_equal(patient_shown_age("1944-05-01", "1980-06-15", "2025-01-01", &dead), 36);
+	assert_int_equal(dead, 1);
+	/* The day before the birthday in the year of death. */
+	assert_int_equal(patient_shown_age("1944-05-01", "1980-04-30", "2025-01-01", &dead), 35);
+	assert_int_equal(dead, 1);
+	assert_int_equal(patient_shown_age("1944-05-01", "", "2025-01-01", &dead), 80);
+	assert_int_equal(dead, 0);
+	assert_int_equal(patient_shown_age("1944-05-01", NULL, "2025-06-01", &dead), 81);
+	assert_int_equal(dead, 0);
+	assert_int_equal(patient_shown_age("1944-05-01", "1944-05-01", "2025-01-01", NULL), 0);
+	assert_int_equal(patient_shown_age("", "1980-06-15", "2025-01-01", &dead), -1);
+	assert_int_equal(dead, 1);
+}
+
 static void test_date_display(void **state)
 {
 	config_t cfg = ((cfg_fixture_t *)*state)->cfg;
@@ -1058,6 +1078,67 @@ static void test_ident_row_fully_defined(void **state)
 	free(back);
 }
 
+/* A deceased patient: the search list (which decrypts the ident only)
+ * has the age at death and the mark, the chart the date; a living one
+ * has neither. */
+static void test_deceased_in_lists(void **state)
+{
+	fixture_t *f = *state;
+	patient_t p, q, *back = malloc(sizeof *back);
+	patient_list_t *l = NULL;
+	db_patient_row_t *row = malloc(sizeof *row);
+	msg_t m;
+	int seen = 0;
+	assert_non_null(back);
+	assert_non_null(row);
+	tu_patient(&p, "Mortlake", "Edith", "1944-05-01", "F");
+	snprintf(p.f[PF_DEATH], sizeof p.f[PF_DEATH], "%s", "06/15/1980");
+	tu_register(f->fd1, &p, 0);
+	tu_patient(&q, "Mortlake", "Alive", "1944-05-01", "M");
+	tu_register(f->fd1, &q, 1);
+	assert_int_equal(patient_search(f->fd1, "mortlake", 50, &l, &m), STATUS_OK);
+	for (int i = 0; i < patient_list_count(l); i++) {
+		const patient_row_t *r = patient_list_row(l, i);
+		if (strcmp(r->id, p.id) == 0) {
+			assert_int_equal(r->age, 36);
+			assert_int_equal(r->deceased, 1);
+			assert_string_equal(r->death, "1980-06-15");
+			seen |= 1;
+		} else if (strcmp(r->id, q.id) == 0) {
+			assert_true(r->age >= 80);
+			assert_int_equal(r->deceased, 0);
+			assert_string_equal(r->death, "");
+			seen |= 2;
+		}
+	}
+	assert_int_equal(seen, 3);
+	patient_list_free(l);
+	/* The ident alone carries the date of death (the list needs no
+	 * details); the whole record the same. */
+	assert_int_equal(db_patient_get_ident(f->c->db, p.prow, row, &m), STATUS_OK);
+	assert_int_equal(precord_open(f->fd1->kr, row, back, 1, 0, &m), STATUS_OK);
+	assert_string_equal(back->f[PF_DEATH], "1980-06-15");
+	assert_string_equal(back->f[PF_ADDR1], "");
+	assert_int_equal(patient_open(f->fd1, p.id, NULL, back, &m), STATUS_OK);
+	assert_string_equal(back->f[PF_DEATH], "1980-06-15");
+	/* A death recorded by an edit reaches the list too. */
+	assert_int_equal(patient_open(f->fd1, q.id, NULL, back, &m), STATUS_OK);
+	snprintf(back->f[PF_DEATH], sizeof back->f[PF_DEATH], "%s", "2001-02-03");
+	{
+		pfield_t bad;
+		if (patient_update(f->fd1, back, &bad, &m) != STATUS_OK)
+			fail_msg("update: %s", m.text);
+	}
+	assert_int_equal(patient_search(f->fd1, "mortlake, alive", 50, &l, &m), STATUS_OK);
+	assert_int_equal(patient_list_count(l), 1);
+	assert_int_equal(patient_list_row(l, 0)->deceased, 1);
+	assert_int_equal(patient_list_row(l, 0)->age, 56);
+	patient_list_free(l);
+	sodium_memzero(back, sizeof *back);
+	free(back);
+	free(row);
+}
+
 static int64_t btg_rows(fixture_t *f, const char *user, int64_t prow)
 {
 	char sql[200];
@@ -1187,6 +1268,7 @@ int main(void)
 		cmocka_unit_test(test_validate_record),
 		cmocka_unit_test(test_mrn_check_digit),
 		cmocka_unit_test(test_age),
+		cmocka_unit_test(test_age_at_death),
 		cmocka_unit_test(test_date_display),
 	};
 	const struct CMUnitTest registry[] = {
@@ -1202,6 +1284,7 @@ int main(void)
 		cmocka_unit_test(test_update_tokens_follow),
 		cmocka_unit_test(test_open_audited_and_unknown),
 		cmocka_unit_test(test_ident_row_fully_defined),
+		cmocka_unit_test(test_deceased_in_lists),
 		cmocka_unit_test(test_break_the_glass),
 	};
 	int failed = cmocka_run_group_tests_name("patient fields", fields, fields_setup,
