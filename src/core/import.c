@@ -27,25 +27,6 @@ typedef struct mapping {
 	int synthea;
 } mapping_t;
 
-static const struct {
-	const char *name;
-	const char *code;
-} state_names[] = {
-	{"Alabama", "AL"}, {"Alaska", "AK"}, {"Arizona", "AZ"}, {"Arkansas", "AR"},
-	{"California", "CA"}, {"Colorado", "CO"}, {"Connecticut", "CT"}, {"Delaware", "DE"},
-	{"District of Columbia", "DC"}, {"Florida", "FL"}, {"Georgia", "GA"}, {"Hawaii", "HI"},
-	{"Idaho", "ID"}, {"Illinois", "IL"}, {"Indiana", "IN"}, {"Iowa", "IA"}, {"Kansas", "KS"},
-	{"Kentucky", "KY"}, {"Louisiana", "LA"}, {"Maine", "ME"}, {"Maryland", "MD"},
-	{"Massachusetts", "MA"}, {"Michigan", "MI"}, {"Minnesota", "MN"}, {"Mississippi", "MS"},
-	{"Missouri", "MO"}, {"Montana", "MT"}, {"Nebraska", "NE"}, {"Nevada", "NV"},
-	{"New Hampshire", "NH"}, {"New Jersey", "NJ"}, {"New Mexico", "NM"}, {"New York", "NY"},
-	{"North Carolina", "NC"}, {"North Dakota", "ND"}, {"Ohio", "OH"}, {"Oklahoma", "OK"},
-	{"Oregon", "OR"}, {"Pennsylvania", "PA"}, {"Rhode Island", "RI"}, {"South Carolina", "SC"},
-	{"South Dakota", "SD"}, {"Tennessee", "TN"}, {"Texas", "TX"}, {"Utah", "UT"},
-	{"Vermont", "VT"}, {"Virginia", "VA"}, {"Washington", "WA"}, {"West Virginia", "WV"},
-	{"Wisconsin", "WI"}, {"Wyoming", "WY"}, {"Puerto Rico", "PR"}, {"Guam", "GU"},
-	{NULL, NULL}};
-
 static status_t map_header(char **h, int n, mapping_t *map, msg_t *m)
 {
 	int seen[PF_COUNT] = {0};
@@ -178,10 +159,6 @@ static status_t row_to_patient(session_t *s, const mapping_t *map, char **v, int
 		}
 		if (map->synthea && (c == PF_FIRST || c == PF_LAST || c == PF_MIDDLE))
 			strip_digits(p->f[c]);
-		if (map->synthea && c == PF_STATE && strlen(p->f[c]) > 2)
-			for (int k = 0; state_names[k].name; k++)
-				if (strcasecmp(p->f[c], state_names[k].name) == 0)
-					snprintf(p->f[c], sizeof p->f[c], "%s", state_names[k].code);
 	}
 	ret = patient_validate(s->c->cfg, p, &bad, m);
 	return ret;

@@ -247,12 +247,102 @@ static int utf8_chars(const char *s)
 	return n;
 }
 
-static const char *const states[] = {
-	"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
-	"IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
-	"NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
-	"TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI",
-	"AA", "AE", "AP", NULL};
+/* US states, the District, territories and military "states": the one
+ * table the form, the command line and imports (Synthea writes names)
+ * share. A value may be the code or the name, in any case, with or
+ * without periods (a few common other names too). */
+static const struct {
+	const char *code;
+	const char *name;
+} us_states[] = {
+	{"AL", "Alabama"}, {"AK", "Alaska"}, {"AZ", "Arizona"}, {"AR", "Arkansas"},
+	{"CA", "California"}, {"CO", "Colorado"}, {"CT", "Connecticut"}, {"DE", "Delaware"},
+	{"DC", "District of Columbia"}, {"FL", "Florida"}, {"GA", "Georgia"}, {"HI", "Hawaii"},
+	{"ID", "Idaho"}, {"IL", "Illinois"}, {"IN", "Indiana"}, {"IA", "Iowa"}, {"KS", "Kansas"},
+	{"KY", "Kentucky"}, {"LA", "Louisiana"}, {"ME", "Maine"}, {"MD", "Maryland"},
+	{"MA", "Massachusetts"}, {"MI", "Michigan"}, {"MN", "Minnesota"}, {"MS", "Mississippi"},
+	{"MO", "Missouri"}, {"MT", "Montana"}, {"NE", "Nebraska"}, {"NV", "Nevada"},
+	{"NH", "New Hampshire"}, {"NJ", "New Jersey"}, {"NM", "New Mexico"}, {"NY", "New York"},
+	{"NC", "North Carolina"}, {"ND", "North Dakota"}, {"OH", "Ohio"}, {"OK", "Oklahoma"},
+	{"OR", "Oregon"}, {"PA", "Pennsylvania"}, {"RI", "Rhode Island"}, {"SC", "South Carolina"},
+	{"SD", "South Dakota"}, {"TN", "Tennessee"}, {"TX", "Texas"}, {"UT", "Utah"},
+	{"VT", "Vermont"}, {"VA", "Virginia"}, {"WA", "Washington"}, {"WV", "West Virginia"},
+	{"WI", "Wisconsin"}, {"WY", "Wyoming"}, {"AS", "American Samoa"}, {"GU", "Guam"},
+	{"MP", "Northern Mariana Islands"}, {"PR", "Puerto Rico"}, {"VI", "U.S. Virgin Islands"},
+	{"AA", "Armed Forces Americas"}, {"AE", "Armed Forces Europe"},
+	{"AP", "Armed Forces Pacific"},
+	/* Other names people write. */
+	{"DC", "Washington D.C."}, {"DC", "Washington DC"}, {"VI", "Virgin Islands"},
+	{"VI", "US Virgin Islands"}, {"MP", "Northern Marianas"},
+};
+
+/* Letters and digits lower-cased, runs of anything else one space: "U.S.
+ * Virgin  Islands" and "us virgin islands" compare equal. */
+static void fold_words(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	int gap = 0;
+	for (; *in && o + 2 < size; in++) {
+		unsigned char c = (unsigned char)*in;
+		if (c == '.')
+			continue; /* "D.C." is "DC" */
+		if (!isalnum(c)) {
+			gap = o > 0;
+			continue;
+		}
+		if (gap)
+			out[o++] = ' ';
+		gap = 0;
+		out[o++] = (char)tolower(c);
+	}
+	out[o] = '\0';
+}
+
+/* The code for a state code or name; NULL for neither. */
+static const char *state_code(const char *in)
+{
+	char want[64], have[64];
+	fold_words(in, want, sizeof want);
+	for (size_t i = 0; i < sizeof us_states / sizeof us_states[0]; i++) {
+		if (strcasecmp(want, us_states[i].code) == 0)
+			return us_states[i].code;
+		fold_words(us_states[i].name, have, sizeof have);
+		if (strcmp(want, have) == 0)
+			return us_states[i].code;
+	}
+	return NULL;
+}
+
+/* Sex: the code, or a word for it (as the README lists them). */
+static const struct {
+	char code;
+	const char *word;
+} sex_words[] = {
+	{'F', "f"}, {'F', "female"}, {'F', "woman"},  {'M', "m"},
+	{'M', "male"}, {'M', "man"}, {'X', "x"}, {'X', "other"}, {'X', "another"},
+	{'X', "nonbinary"}, {'X', "non binary"}, {'U', "u"}, {'U', "unknown"},
+};
+
+static char sex_code(const char *in)
+{
+	char want[32];
+	fold_words(in, want, sizeof want);
+	for (size_t i = 0; i < sizeof sex_words / sizeof sex_words[0]; i++)
+		if (strcmp(want, sex_words[i].word) == 0)
+			return sex_words[i].code;
+	return 0;
+}
+
+int patient_field_typed_max(pfield_t f)
+{
+	/* A name such as "Northern Mariana Islands", a word such as
+	 * "non-binary", becomes a code. */
+	if (f == PF_STATE)
+		return 24;
+	if (f == PF_SEX)
+		return 10;
+	return patient_field_max(f);
+}
 
 /* ---- MRN -------------------------------------------------------------- */
 
@@ -292,6 +382,16 @@ void patient_mrn_format(const config_t *cfg, int64_t seq, char *out, size_t size
 	memcpy(out + pl, digits, (size_t)nd);
 	out[pl + (size_t)nd] = (char)('0' + luhn_digit(digits));
 	out[pl + (size_t)nd + 1] = '\0';
+}
+
+void patient_mrn_rule(const config_t *cfg, char *out, size_t size)
+{
+	if (*cfg->mrn_prefix)
+		snprintf(out, size, "an MRN is %s and %d digits, the last a check digit",
+			 cfg->mrn_prefix, cfg->mrn_digits + 1);
+	else
+		snprintf(out, size, "an MRN is %d digits, the last a check digit",
+			 cfg->mrn_digits + 1);
 }
 
 int patient_mrn_valid(const config_t *cfg, const char *mrn)
@@ -341,6 +441,25 @@ status_t patient_normalize_field(const config_t *cfg, pfield_t f, const char *in
 			return msg_fail(m, STATUS_INVALID, "%s is required.", label);
 		return STATUS_OK;
 	}
+	/* Sex and state take words and names that become their codes. */
+	if (fields[f].kind == PK_SEX) {
+		char code = sex_code(buf);
+		if (!code)
+			return msg_fail(m, STATUS_INVALID,
+					"Sex must be F (female), M (male), X (another, non-binary) or U "
+					"(unknown); '%.20s' is none of them.",
+					buf);
+		buf[0] = code;
+		buf[1] = '\0';
+	} else if (fields[f].kind == PK_STATE) {
+		const char *code = state_code(buf);
+		if (!code)
+			return msg_fail(m, STATUS_INVALID,
+					"State '%.30s' is not a US state or territory (a code such as MA "
+					"or a name such as Massachusetts).",
+					buf);
+		snprintf(buf, sizeof buf, "%s", code);
+	}
 	if (utf8_chars(buf) > fields[f].max)
 		return msg_fail(m, STATUS_INVALID, "%s is too long (at most %d characters).", label,
 				fields[f].max);
@@ -348,11 +467,11 @@ status_t patient_normalize_field(const config_t *cfg, pfield_t f, const char *in
 	case PK_MRN:
 		for (char *p = buf; *p; p++)
 			*p = (char)toupper((unsigned char)*p);
-		if (!patient_mrn_valid(cfg, buf))
-			return msg_fail(m, STATUS_INVALID,
-					"MRN %s is not valid here (expected %s followed by %d digits "
-					"and a check digit).",
-					buf, cfg->mrn_prefix, cfg->mrn_digits);
+		if (!patient_mrn_valid(cfg, buf)) {
+			char rule[96];
+			patient_mrn_rule(cfg, rule, sizeof rule);
+			return msg_fail(m, STATUS_INVALID, "MRN %s is not valid here: %s.", buf, rule);
+		}
 		break;
 	case PK_DOB:
 	case PK_DEATH:
@@ -362,24 +481,6 @@ status_t patient_normalize_field(const config_t *cfg, pfield_t f, const char *in
 			return ret;
 		snprintf(buf, sizeof buf, "%s", digits);
 		break;
-	case PK_SEX:
-		buf[0] = (char)toupper((unsigned char)buf[0]);
-		if (strlen(buf) != 1 || !strchr("FMXU", buf[0]))
-			return msg_fail(m, STATUS_INVALID,
-					"Sex must be F, M, X (another) or U (unknown).");
-		break;
-	case PK_STATE: {
-		int ok = 0;
-		for (char *p = buf; *p; p++)
-			*p = (char)toupper((unsigned char)*p);
-		for (int i = 0; states[i]; i++)
-			ok |= strcmp(buf, states[i]) == 0;
-		if (!ok)
-			return msg_fail(m, STATUS_INVALID,
-					"State '%s' is not a US state or territory code (e.g. MA).",
-					buf);
-		break;
-	}
 	case PK_ZIP:
 		pindex_digits(buf, digits, sizeof digits);
 		if (strspn(buf, "0123456789- ") != strlen(buf) ||
@@ -431,8 +532,8 @@ status_t patient_normalize_field(const config_t *cfg, pfield_t f, const char *in
 		serial = atoi(digits + 5);
 		if (area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0)
 			return msg_fail(m, STATUS_INVALID,
-					"That SSN cannot exist (area 000, 666 or 9xx, group 00 or "
-					"serial 0000).");
+					"SSN: that number cannot exist (area 000, 666 or 9xx, group 00 "
+					"or serial 0000).");
 		snprintf(buf, sizeof buf, "%.3s-%.2s-%.4s", digits, digits + 3, digits + 5);
 		break;
 	}

@@ -335,7 +335,7 @@ static void expect_bad_rows(const bads_t *b)
 		const char *why;
 	} want[] = {
 		{4, "Date of birth: 02/30/1990 is not a real date."},
-		{6, "State 'ZZ' is not a US state or territory code"},
+		{6, "State 'ZZ' is not a US state or territory"},
 		{7, "has 3 fields; the header has 7"},
 		{8, "a quote in the middle of an unquoted field"},
 		{9, "First name may contain only letters"},

@@ -237,7 +237,8 @@ static void test_ssn(void **state)
 					    "123-45-0000", NULL};
 	for (int i = 0; never[i]; i++)
 		expect_bad(cfg, PF_SSN, never[i],
-			   "That SSN cannot exist (area 000, 666 or 9xx, group 00 or serial 0000)");
+			   "SSN: that number cannot exist (area 000, 666 or 9xx, group 00 or serial "
+			   "0000)");
 	expect_bad(cfg, PF_SSN, "123-45-678", "SSN must be 9 digits (123-45-6789).");
 	expect_bad(cfg, PF_SSN, "12345678901", "SSN must be 9 digits");
 	expect_bad(cfg, PF_SSN, "123-45-67890", "SSN is too long (at most 11 characters)");
@@ -349,16 +350,81 @@ static void test_state_and_sex(void **state)
 	expect_ok(cfg, PF_STATE, "dc", "DC");
 	expect_ok(cfg, PF_STATE, "PR", "PR");
 	expect_ok(cfg, PF_STATE, "", "");
-	expect_bad(cfg, PF_STATE, "XX", "State 'XX' is not a US state or territory code (e.g. MA).");
-	expect_bad(cfg, PF_STATE, "M", "is not a US state or territory code");
-	expect_bad(cfg, PF_STATE, "Mass", "State is too long (at most 2 characters).");
+	/* Names, as the form, the command line and imports take them: one
+	 * table for all three. */
+	expect_ok(cfg, PF_STATE, "Massachusetts", "MA");
+	expect_ok(cfg, PF_STATE, "  new   york ", "NY");
+	expect_ok(cfg, PF_STATE, "NORTH CAROLINA", "NC");
+	expect_ok(cfg, PF_STATE, "District of Columbia", "DC");
+	expect_ok(cfg, PF_STATE, "Washington, D.C.", "DC");
+	expect_ok(cfg, PF_STATE, "Washington", "WA");
+	expect_ok(cfg, PF_STATE, "U.S. Virgin Islands", "VI");
+	expect_ok(cfg, PF_STATE, "Northern Mariana Islands", "MP");
+	expect_ok(cfg, PF_STATE, "Armed Forces Europe", "AE");
+	expect_ok(cfg, PF_STATE, "m.a.", "MA");
+	expect_bad(cfg, PF_STATE, "XX",
+		   "State 'XX' is not a US state or territory (a code such as MA or a name such "
+		   "as Massachusetts).");
+	expect_bad(cfg, PF_STATE, "M", "is not a US state or territory");
+	expect_bad(cfg, PF_STATE, "Mass", "State 'Mass' is not a US state or territory");
+	expect_bad(cfg, PF_STATE, "New Yorkshire", "is not a US state or territory");
 	expect_ok(cfg, PF_SEX, "F", "F");
 	expect_ok(cfg, PF_SEX, "m", "M");
 	expect_ok(cfg, PF_SEX, "x", "X");
 	expect_ok(cfg, PF_SEX, "U", "U");
-	expect_bad(cfg, PF_SEX, "Q", "Sex must be F, M, X (another) or U (unknown).");
-	expect_bad(cfg, PF_SEX, "FM", "is too long");
+	/* The words, in any case. */
+	expect_ok(cfg, PF_SEX, "female", "F");
+	expect_ok(cfg, PF_SEX, "Female", "F");
+	expect_ok(cfg, PF_SEX, "WOMAN", "F");
+	expect_ok(cfg, PF_SEX, "male", "M");
+	expect_ok(cfg, PF_SEX, "Man", "M");
+	expect_ok(cfg, PF_SEX, "other", "X");
+	expect_ok(cfg, PF_SEX, "another", "X");
+	expect_ok(cfg, PF_SEX, "nonbinary", "X");
+	expect_ok(cfg, PF_SEX, "Non-binary", "X");
+	expect_ok(cfg, PF_SEX, "unknown", "U");
+	expect_ok(cfg, PF_SEX, " female ", "F");
+	expect_bad(cfg, PF_SEX, "Q",
+		   "Sex must be F (female), M (male), X (another, non-binary) or U (unknown); 'Q' "
+		   "is none of them.");
+	expect_bad(cfg, PF_SEX, "FM", "Sex must be F (female)");
+	expect_bad(cfg, PF_SEX, "females", "'females' is none of them");
 	expect_bad(cfg, PF_SEX, "", "is required");
+	/* What may be typed is longer than what is stored. */
+	assert_int_equal(patient_field_max(PF_SEX), 1);
+	assert_true(patient_field_typed_max(PF_SEX) >= (int)strlen("non-binary"));
+	assert_true(patient_field_typed_max(PF_STATE) >= (int)strlen("Northern Mariana Islands"));
+	assert_int_equal(patient_field_typed_max(PF_LAST), patient_field_max(PF_LAST));
+}
+
+/* Every refusal of a field names it first, so the message line says
+ * which field was refused wherever the focus is. */
+static void test_messages_name_the_field(void **state)
+{
+	const config_t *cfg = &((cfg_fixture_t *)*state)->cfg;
+	static const struct {
+		pfield_t f;
+		const char *in;
+	} bad[] = {
+		{PF_LAST, "Ok4for"},       {PF_DOB, "02/30/1990"},   {PF_SEX, "Q"},
+		{PF_STATE, "ZZ"},          {PF_ZIP, "123"},          {PF_PHONE_HOME, "555-0123"},
+		{PF_PHONE_MOBILE, "(123) 555-0100"}, {PF_EMAIL, "bob@"}, {PF_SSN, "12"},
+		{PF_SSN, "666-12-3456"},   {PF_MRN, "CR1"},          {PF_SUFFIX, "J7"},
+		{PF_MEMBER_ID, "a b!"},    {PF_DEATH, "13/13/2000"}, {PF_CITY, "123"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char out[PATIENT_FIELD_MAX];
+		msg_t m;
+		const char *label = patient_field_label(bad[i].f);
+		size_t n = strcspn(label, " (");
+		msg_clear(&m);
+		assert_int_equal(patient_normalize_field(cfg, bad[i].f, bad[i].in, out, &m),
+				 STATUS_INVALID);
+		/* "Sex (F/M/X/U)" is named "Sex". */
+		if (strncmp(m.text, label, bad[i].f == PF_SEX ? n : strlen(label)) != 0)
+			fail_msg("%s '%s': \"%s\" does not begin with the field's name",
+				 patient_field_name(bad[i].f), bad[i].in, m.text);
+	}
 }
 
 static void test_validate_record(void **state)
@@ -451,8 +517,14 @@ static void test_mrn_check_digit(void **state)
 	expect_ok(cfg, PF_MRN, "cr00000422", "CR00000422");
 	expect_ok(cfg, PF_MRN, "", "");
 	expect_bad(cfg, PF_MRN, "CR00000423",
-		   "MRN CR00000423 is not valid here (expected CR followed by 7 digits and a check "
-		   "digit).");
+		   "MRN CR00000423 is not valid here: an MRN is CR and 8 digits, the last a check "
+		   "digit.");
+	/* The one wording of what an MRN is (the search box says the same). */
+	{
+		char rule[96];
+		patient_mrn_rule(cfg, rule, sizeof rule);
+		assert_string_equal(rule, "an MRN is CR and 8 digits, the last a check digit");
+	}
 	expect_bad(cfg, PF_MRN, "CR0000042", "is not valid here");
 	expect_bad(cfg, PF_MRN, "XY00000422", "is not valid here");
 	expect_bad(cfg, PF_MRN, "CR0000O422", "is not valid here");
@@ -1265,6 +1337,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_other_text_fields),
 		cmocka_unit_test(test_state_and_sex),
+		cmocka_unit_test(test_messages_name_the_field),
 		cmocka_unit_test(test_validate_record),
 		cmocka_unit_test(test_mrn_check_digit),
 		cmocka_unit_test(test_age),
