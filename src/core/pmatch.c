@@ -388,6 +388,11 @@ void pmatch_set_free(pmatch_set_t *set)
 	free(set);
 }
 
+const pmatch_rec_t *pmatch_set_rec(const pmatch_set_t *set, long i)
+{
+	return &set->recs[i];
+}
+
 static size_t slot_of(const pmatch_set_t *set, int64_t tok)
 {
 	uint64_t h = (uint64_t)tok * 0x9E3779B97F4A7C15ull;

@@ -47,6 +47,9 @@ typedef struct pmatch_set pmatch_set_t;
 pmatch_set_t *pmatch_set_new(void);
 void pmatch_set_free(pmatch_set_t *set);
 
+/* Record i (counting from 0 in the order added), as it was added. */
+const pmatch_rec_t *pmatch_set_rec(const pmatch_set_t *set, long i);
+
 /* The best-scoring record of the set for r (*best its number, counting
  * from 0 in the order added, *score its score, why what matched), or
  * *best = -1 when none reaches the threshold; then r is added as the next

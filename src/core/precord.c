@@ -215,7 +215,15 @@ struct pbulk {
 	pindex_memo_t *memo[8];
 	char when[24];
 	db_patient_row_t row;
+	pbulk_row_fn on_row;
+	void *on_row_arg;
 };
+
+void pbulk_on_row(pbulk_t *b, pbulk_row_fn fn, void *arg)
+{
+	b->on_row = fn;
+	b->on_row_arg = arg;
+}
 
 static unsigned bucket_of(int64_t token)
 {
@@ -315,6 +323,8 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 		return ret;
 	p->prow = b->row.prow;
 	p->version = 1;
+	if (b->on_row && (ret = b->on_row(b->on_row_arg, &b->row, m)) != STATUS_OK)
+		return ret;
 	return collect_tokens(b, &t, p->prow, m);
 }
 
@@ -594,6 +604,8 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 		for (int i = 0; i < bt->n && ret == STATUS_OK; i++) {
 			item_t *it = &bt->items[i];
 			ret = db_patient_insert(db, &it->row, m);
+			if (ret == STATUS_OK && b->on_row)
+				ret = b->on_row(b->on_row_arg, &it->row, m);
 			if (ret == STATUS_OK)
 				ret = collect_tokens(b, &it->tokens, it->row.prow, m);
 			if (ret == STATUS_OK)

@@ -965,6 +965,19 @@ static void report_bad_row(long line, const char *reason, void *arg)
 	cli_eprintf("line %ld: %s\n", line, reason);
 }
 
+static void report_dup_row(const import_dup_t *d, void *arg)
+{
+	(void)arg;
+	if (d->match)
+		cli_eprintf("line %ld: likely duplicate of %s %s, born %s (score %d: %s); %s\n",
+			    d->line, d->match->mrn, d->match->name, d->match->dob, d->score, d->why,
+			    d->imported ? "imported anyway" : "not imported");
+	else
+		cli_eprintf("line %ld: likely duplicate of line %ld (score %d: %s); %s\n", d->line,
+			    d->other_line, d->score, d->why,
+			    d->imported ? "imported anyway" : "not imported");
+}
+
 static void report_import_start(const import_report_t *rep, void *arg)
 {
 	(void)arg;
@@ -972,24 +985,26 @@ static void report_import_start(const import_report_t *rep, void *arg)
 	 * output may be a pipe): the id to quote, and the way to resume. */
 	printf("Import ID: %lld (%lld patients", (long long)rep->import_id, (long long)rep->total);
 	if (rep->already)
-		printf("; finished earlier)\n");
+		printf("; finished earlier");
 	else if (rep->resumed_from)
-		printf("; resuming after %lld saved by an earlier run)\n",
-		       (long long)rep->resumed_from);
-	else
-		printf(")\n");
+		printf("; resuming after %lld done by an earlier run", (long long)rep->resumed_from);
+	if (rep->held)
+		printf("; %ld likely duplicate%s not imported", rep->held, rep->held == 1 ? "" : "s");
+	printf(")\n");
 	fflush(stdout);
 }
 
 static int cmd_import(cli_t *c)
 {
-	static const char usage[] = "[--user ACTOR] import patients FILE.csv [--skip-bad]";
+	static const char usage[] =
+		"[--user ACTOR] import patients FILE.csv [--skip-bad] [--register-anyway]";
 	static const char *const valued[] = {NULL};
 	char *pos[3];
-	int n, skip = 0;
+	int n;
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
 	import_report_t rep;
+	import_opts_t opts;
 	msg_t m;
 	status_t st;
 
@@ -1003,23 +1018,35 @@ static int cmd_import(cli_t *c)
 		       "The import's ID is printed first. Patients are saved in batches of %d,\n"
 		       "others' work going on between them; if the import stops (a crash, kill),\n"
 		       "run the same command again: it resumes after the last saved batch. A file\n"
-		       "imported completely before is not imported twice.\n",
+		       "imported completely before is not imported twice.\n\n"
+		       "Each good row runs the duplicate check a registration runs, against the\n"
+		       "registered patients and the rows before it. A likely duplicate is reported\n"
+		       "with its line and the patient's MRN (or the earlier line) and is not\n"
+		       "imported; --register-anyway imports it too, each one audited.\n",
 		       usage, IMPORT_BATCH_ROWS);
 		return 0;
 	}
-	for (int i = 1; i < c->argc; i++)
-		if (strcmp(c->argv[i], "--skip-bad") == 0) {
-			skip = 1;
+	memset(&opts, 0, sizeof opts);
+	for (int i = 1; i < c->argc; i++) {
+		int *flag = strcmp(c->argv[i], "--skip-bad") == 0          ? &opts.skip_bad
+			    : strcmp(c->argv[i], "--register-anyway") == 0 ? &opts.register_anyway
+									   : NULL;
+		if (flag) {
+			*flag = 1;
 			memmove(&c->argv[i], &c->argv[i + 1], (size_t)(c->argc - i - 1) * sizeof *c->argv);
 			c->argc--;
 			i--;
 		}
+	}
 	n = positionals(c->argc - 1, c->argv + 1, valued, pos, 3);
 	if (n != 2 || strcmp(pos[0], "patients") != 0)
 		return cli_usage_error(usage, NULL);
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
 		return cli_fail(st, m.text);
-	st = import_patients(s, pos[1], skip, &rep, report_bad_row, report_import_start, NULL, &m);
+	opts.on_bad = report_bad_row;
+	opts.on_dup = report_dup_row;
+	opts.on_start = report_import_start;
+	st = import_patients_with(s, pos[1], &opts, &rep, &m);
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
