@@ -140,6 +140,18 @@ static void reg_draw(ui_t *ui, void *priv, WINDOW *w)
 			         "Cancel this registration and forget what was typed? %s", yn);
 			wattrset(w, theme_attr(TH_DIALOG) | A_BOLD);
 			mvwhline(w, H - 1, 0, ' ', W);
+		} else if (form_held(&r->form.form)) {
+			/* Refused as it was left: say where the cursor is. */
+			char key[16];
+			const char *label = form_held(&r->form.form);
+			keymap_keys(ui_keymap(ui), KA_NEXT_FIELD, key, sizeof key);
+			key[strcspn(key, " ")] = '\0';
+			snprintf(line, sizeof line,
+			         "Still in %.*s: fix it, or %s again to leave it for now.",
+			         strstr(label, " (") ? (int)(strstr(label, " (") - label)
+			                             : (int)strlen(label),
+			         label, key[0] ? key : "Tab");
+			wattrset(w, theme_attr(TH_WARN));
 		} else {
 			keys_add(ui, line, sizeof line, KA_SAVE, "register");
 			keys_add(ui, line, sizeof line, KA_NEXT_FIELD, "next");

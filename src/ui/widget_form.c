@@ -55,6 +55,7 @@ void form_clear(ui_form_t *f, int choices_too)
 	}
 	f->focus = 0;
 	f->top = 0;
+	f->held = 0;
 }
 
 const char *form_text(const ui_form_t *f, int i)
@@ -108,6 +109,14 @@ void form_focus_bad(ui_form_t *f, int i)
 		return;
 	f->focus = i;
 	f->items[i].bad = 1;
+	/* A value there is held as a refusal on leaving is; an empty one
+	 * (a required field) waits for its text. */
+	f->held = form_text(f, i)[0] ? i + 1 : 0;
+}
+
+const char *form_held(const ui_form_t *f)
+{
+	return f->n && f->held == f->focus + 1 ? f->items[f->focus].label : NULL;
 }
 
 int form_check(ui_t *ui, ui_form_t *f)
@@ -120,7 +129,8 @@ int form_check(ui_t *ui, ui_form_t *f)
 	return refused;
 }
 
-/* Move the focus to `to` if the current input lets it go. */
+/* Move the focus to `to` if the current input lets it go: a refused one
+ * keeps it, and lets it go when the user moves again. */
 static unsigned move_to(ui_t *ui, ui_form_t *f, int to)
 {
 	if (to < 0)
@@ -129,8 +139,20 @@ static unsigned move_to(ui_t *ui, ui_form_t *f, int to)
 		to = f->n - 1;
 	if (to == f->focus)
 		return UI_HANDLED;
-	if (form_check(ui, f))
-		return UI_REDRAW; /* the reason is on the message line */
+	if (f->held == f->focus + 1) {
+		/* Moved again after the refusal: the user's choice. The
+		 * value stays marked, and saving stops at it. */
+		ui_message(ui, UI_MSG_WARN, "%s still needs fixing; it is checked again on saving.",
+		           f->items[f->focus].label);
+		f->held = 0;
+		f->focus = to;
+		return UI_REDRAW;
+	}
+	if (form_check(ui, f)) {
+		f->held = f->focus + 1; /* the reason is on the message line */
+		return UI_REDRAW;
+	}
+	f->held = 0;
 	f->focus = to;
 	return UI_REDRAW;
 }
@@ -269,6 +291,20 @@ unsigned form_handle(ui_t *ui, ui_form_t *f, const ui_event_t *ev)
 	if (f->n == 0)
 		return UI_IGNORED;
 	it = &f->items[f->focus];
+	if (f->held == f->focus + 1 && it->kind == FORM_TEXT) {
+		/* Just refused: a character is not added to the refused value
+		 * (it was meant for the next field); the reason is said again.
+		 * An editing key means the user is fixing it. */
+		if (ev->action == KA_NONE && ev->ch) {
+			form_check(ui, f);
+			return UI_REDRAW;
+		} else if (ev->action == KA_LEFT || ev->action == KA_RIGHT ||
+		           ev->action == KA_HOME || ev->action == KA_END ||
+		           ev->action == KA_BACKSPACE || ev->action == KA_DELETE ||
+		           ev->action == KA_CLEAR_FIELD) {
+			f->held = 0;
+		}
+	}
 	if (it->kind == FORM_TEXT) {
 		if ((r = tfield_handle(ui, &it->text, ev)) != UI_IGNORED) {
 			if (r == UI_REDRAW)
