@@ -45,7 +45,7 @@ static int search_count(void *arg)
  * visible without colour. */
 #define SEARCH_WIDE 110
 typedef struct cols {
-	int mrn, name, name_w, dob, age, sex, marks, visit, died;
+	int mrn, name, name_w, dob, age, sex, marks, marks_w, visit, died;
 	int first, first_w, middle, middle_w; /* wide only: name is the last name */
 } cols_t;
 
@@ -56,7 +56,9 @@ static cols_t columns(int width)
 	c.mrn = 1;
 	c.name = 13;
 	c.visit = width >= 79 ? width - 11 : -1;
-	c.marks = (c.visit >= 0 ? c.visit : width) - 10; /* "CONF DIED" */
+	/* "CONF DIED" from 90 columns; below, one word ("C+D" for both). */
+	c.marks_w = width >= 90 ? 9 : 4;
+	c.marks = (c.visit >= 0 ? c.visit : width) - c.marks_w - 1;
 	c.died = wide ? c.marks - 11 : -1;
 	c.sex = (wide ? c.died : c.marks) - 4;
 	c.age = c.sex - 4;
@@ -114,20 +116,18 @@ static void search_row(void *arg, WINDOW *w, int y, int x, int width, int i, int
 		draw_text(w, y, x + c.died, 10, date, 0);
 	}
 	mx = c.marks;
-	if (r->confidential) {
-		if (!selected)
-			wattron(w, theme_attr(TH_WARN));
-		mx += 1 + draw_text(w, y, x + mx, 4, "CONF", 0);
-		if (!selected)
-			wattrset(w, theme_attr(TH_NORMAL));
+	if (!selected && (r->confidential || r->deceased))
+		wattron(w, theme_attr(TH_WARN));
+	if (r->confidential && r->deceased && c.marks_w < 9) {
+		draw_text(w, y, x + mx, c.marks_w, "C+D", 0);
+	} else {
+		if (r->confidential)
+			mx += 1 + draw_text(w, y, x + mx, 4, "CONF", 0);
+		if (r->deceased)
+			draw_text(w, y, x + mx, 4, "DIED", 0);
 	}
-	if (r->deceased) {
-		if (!selected)
-			wattron(w, theme_attr(TH_WARN));
-		draw_text(w, y, x + mx, 4, "DIED", 0);
-		if (!selected)
-			wattrset(w, theme_attr(TH_NORMAL));
-	}
+	if (!selected && (r->confidential || r->deceased))
+		wattrset(w, theme_attr(TH_NORMAL));
 	if (c.visit >= 0 && r->last_visit[0]) {
 		patient_date_display(cfg, r->last_visit, date, sizeof date);
 		draw_text(w, y, x + c.visit, 10, date, 0);
