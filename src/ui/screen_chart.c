@@ -227,11 +227,20 @@ static status_t chart_reload(ui_t *ui, void *priv, msg_t *m)
 
 /* ---- drawing ------------------------------------------------------------ */
 
+/* Shorter names for the tabs of a narrow terminal. */
+static const char *const short_name[SEC_COUNT] = {
+    "Demo", "Visits", "Vitals", "Allergy", "Meds", "Problems", "Notes",
+};
+
 static void draw_tabs(chart_t *c, WINDOW *w, int y)
 {
-	int x = 1, W = getmaxx(w);
+	int x = 1, W = getmaxx(w), total = 0, shorter;
+	for (int i = 0; i < c->nsecs; i++)
+		total += draw_width(chart_section_name[c->secs[i]]) + 2;
+	/* Every section's name must show: below ~80 columns the short ones. */
+	shorter = total > W - 2;
 	for (int i = 0; i < c->nsecs && x < W - 1; i++) {
-		const char *name = chart_section_name[c->secs[i]];
+		const char *name = (shorter ? short_name : chart_section_name)[c->secs[i]];
 		int sel = i == c->sec;
 		wattrset(w, theme_attr(sel ? TH_SELECTED : TH_NORMAL) | (sel ? A_BOLD : 0));
 		mvwaddch(w, y, x, sel ? '[' : ' ');

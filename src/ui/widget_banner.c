@@ -81,48 +81,58 @@ void banner_clear(ui_banner_t *b)
 	memcpy(b->id, id, sizeof id);
 }
 
-/* The MRN, dates and sex after the name: long words when they fit, a
- * shorter form on a narrow terminal. */
-static void banner_info(const ui_banner_t *b, int shorter, char *out, size_t size)
+/* The MRN, dates and sex after the name, in words when they fit, shorter
+ * (level 1) and shortest (2: no dates, the age and, for a deceased
+ * patient, "died at N") on a narrow terminal. */
+static void banner_info(const ui_banner_t *b, int level, char *out, size_t size)
 {
 	char age[32] = "";
 	if (b->age >= 0)
-		snprintf(age, sizeof age, shorter ? " (%d)" : " (%d y)", b->age);
-	if (b->death[0] && b->age >= 0)
-		snprintf(out, size, shorter ? "  %s  %s  died %s at %d  %s" : "  %s  DOB %s  died %s at %d  Sex %s",
+		snprintf(age, sizeof age, level ? " (%d)" : " (%d y)", b->age);
+	if (b->death[0] && b->age >= 0 && level == 2)
+		snprintf(out, size, "  %s  died at %d  %s", b->mrn, b->age, b->sex);
+	else if (b->death[0] && b->age >= 0)
+		snprintf(out, size, level ? "  %s  %s  died %s at %d  %s"
+		                          : "  %s  DOB %s  died %s at %d  Sex %s",
 		         b->mrn, b->dob, b->death, b->age, b->sex);
 	else if (b->death[0])
-		snprintf(out, size, shorter ? "  %s  %s  died %s  %s" : "  %s  DOB %s  died %s  Sex %s",
+		snprintf(out, size, level ? "  %s  %s  died %s  %s" : "  %s  DOB %s  died %s  Sex %s",
 		         b->mrn, b->dob, b->death, b->sex);
+	else if (level == 2 && b->age >= 0)
+		snprintf(out, size, "  %s  %d y  %s", b->mrn, b->age, b->sex);
 	else
-		snprintf(out, size, shorter ? "  %s  %s%s  %s" : "  %s  DOB %s%s  Sex %s", b->mrn,
+		snprintf(out, size, level ? "  %s  %s%s  %s" : "  %s  DOB %s%s  Sex %s", b->mrn,
 		         b->dob, age, b->sex);
 }
 
 void banner_draw(ui_t *ui, WINDOW *w, int y, const ui_banner_t *b)
 {
-	int W = getmaxx(w), x, marks = 0, nw, iw;
+	int W = getmaxx(w), x, marks = 0, nw, iw = 0, level;
 	char info[160];
 	(void)ui;
 	if (!b->loaded)
 		return;
-	/* The marks must never be cut off: they are placed first, the name
-	 * gets what is left. */
+	/* The marks are never cut off: the longest form of the rest that
+	 * fits beside the whole name, else the shortest and the name cut. */
 	if (b->deceased)
 		marks += 2 + 8; /* "  DECEASED" */
 	if (b->confidential)
 		marks += 2 + 12; /* "  CONFIDENTIAL" */
 	nw = draw_width(b->name);
-	banner_info(b, 0, info, sizeof info);
-	if (1 + nw + draw_width(info) + marks > W - 1)
-		banner_info(b, 1, info, sizeof info);
-	iw = draw_width(info);
-	if (1 + nw + iw + marks > W - 1)
+	for (level = 0; level <= 2; level++) {
+		banner_info(b, level, info, sizeof info);
+		iw = draw_width(info);
+		if (1 + nw + iw + marks <= W - 1)
+			break;
+	}
+	if (level > 2) {
+		level = 2;
 		nw = W - 2 - iw - marks > 8 ? W - 2 - iw - marks : 8;
+	}
 	wattrset(w, theme_attr(TH_HEADING) | A_BOLD);
 	x = 1 + draw_text(w, y, 1, nw, b->name, 0);
 	wattrset(w, theme_attr(TH_NORMAL));
-	x += draw_text(w, y, x, W - 1 - x, info, 0);
+	x += draw_text(w, y, x, W - 1 - x - marks > 0 ? W - 1 - x - marks : 0, info, 0);
 	if (b->deceased && x + 2 < W - 1) {
 		wattrset(w, theme_attr(TH_ALERT));
 		x += 2 + draw_text(w, y, x + 2, W - 3 - x, "DECEASED", 0);

@@ -230,11 +230,63 @@ static void draw_item(ui_t *ui, ui_form_t *f, WINDOW *w, int y, int x, int width
 	tfield_draw(ui, w, y, fx, fw, &it->text, focus);
 }
 
+/* Inputs from..to-1 with their headings, `line0` being their first line
+ * and `top` the first line shown, in h lines. */
+static void draw_range(ui_t *ui, ui_form_t *f, WINDOW *w, int y, int x, int h, int width,
+                       int from, int to, int line0, int top)
+{
+	int line = line0;
+	for (int i = from; i < to; i++) {
+		if (f->items[i].heading) {
+			if (line >= top && line < top + h) {
+				wattrset(w, theme_attr(TH_HEADING));
+				draw_text(w, y + line - top, x + 1, width - 1, f->items[i].heading, 0);
+				wattrset(w, theme_attr(TH_NORMAL));
+			}
+			line++;
+		}
+		if (line >= top && line < top + h)
+			draw_item(ui, f, w, y + line - top, x, width, i);
+		line++;
+	}
+}
+
+/* On a wide terminal a form with headings is drawn in two columns, split
+ * before a heading so that both fit the height (no scrolling) and are as
+ * even as can be: the index of the first input of the second column, or
+ * 0 for one column. */
+#define FORM_TWO_COLUMNS 150
+static int split_of(const ui_form_t *f, int h, int width)
+{
+	int total = lines_total(f), best = 0, best_tall = 0;
+	if (width < FORM_TWO_COLUMNS)
+		return 0;
+	for (int i = 1; i < f->n; i++) {
+		int left, tall;
+		if (!f->items[i].heading)
+			continue;
+		left = line_of(f, i) - 1;
+		tall = left > total - left ? left : total - left;
+		if (tall <= h && (!best || tall < best_tall)) {
+			best = i;
+			best_tall = tall;
+		}
+	}
+	return best;
+}
+
 void form_draw(ui_t *ui, ui_form_t *f, WINDOW *w, int y, int x, int h, int width)
 {
-	int total = lines_total(f), fl, line = 0;
+	int total = lines_total(f), fl, split;
 	if (h <= 0 || f->n == 0)
 		return;
+	if ((split = split_of(f, h, width)) > 0) {
+		int half = width / 2;
+		f->top = 0;
+		draw_range(ui, f, w, y, x, h, half - 1, 0, split, 0, 0);
+		draw_range(ui, f, w, y, x + half, h, width - half, split, f->n, 0, 0);
+		return;
+	}
 	/* Keep the focused input, and its heading, in view. */
 	fl = line_of(f, f->focus);
 	if (fl - (f->items[f->focus].heading != NULL) < f->top)
@@ -245,20 +297,7 @@ void form_draw(ui_t *ui, ui_form_t *f, WINDOW *w, int y, int x, int h, int width
 		f->top = total - h > 0 ? total - h : 0;
 	if (f->top < 0)
 		f->top = 0;
-	for (int i = 0; i < f->n; i++) {
-		if (f->items[i].heading) {
-			if (line >= f->top && line < f->top + h) {
-				wattrset(w, theme_attr(TH_HEADING));
-				draw_text(w, y + line - f->top, x + 1, width - 1,
-				          f->items[i].heading, 0);
-				wattrset(w, theme_attr(TH_NORMAL));
-			}
-			line++;
-		}
-		if (line >= f->top && line < f->top + h)
-			draw_item(ui, f, w, y + line - f->top, x, width, i);
-		line++;
-	}
+	draw_range(ui, f, w, y, x, h, width, 0, f->n, 0, f->top);
 	wattrset(w, theme_attr(TH_HINT));
 	if (f->top > 0)
 		draw_text(w, y, x + width - 7, 7, "^ more", 0);

@@ -89,7 +89,9 @@ int form_check(ui_t *ui, ui_form_t *f);
 const char *form_held(const ui_form_t *f);
 
 /* Draw in h lines from (y, x), `width` wide; the focused input gets the
- * terminal cursor. */
+ * terminal cursor. On a terminal at least 150 columns wide a form with
+ * headings is drawn in two columns (split before a heading), each input
+ * still as wide as its value may be. */
 void form_draw(ui_t *ui, ui_form_t *f, WINDOW *w, int y, int x, int h, int width);
 
 /* Typing and moving. Returns UI_* flags; UI_IGNORED for what the form does

@@ -115,4 +115,83 @@ expect "... and opens the form" "New patient" 5
 expect_not "... empty: the first user's typing is gone" "Canarylastname"
 tui_send Escape
 tui_stop
+
+# ---- a deceased patient in the list and the banner ---------------------------------
+clin front "$PW_FRONT" "$(csv last_name=Mortlake first_name=Edith dob=1944-05-01 sex=F death_date=1980-06-15)" patient add >/dev/null 2>&1
+clin front "$PW_FRONT" "$(csv last_name=Mortlake first_name=Alfred dob=1940-02-01 sex=M)" patient add --register-anyway >/dev/null 2>&1
+tui_start list
+signon front "$PW_FRONT"
+menu 0
+tui_wait "Find:" 5 >/dev/null
+tui_type "mortlake"
+expect "the search lists both" "Mortlake, Alfred" 5
+check "the deceased one: age at death (36, not her age today) and DIED" \
+	sh -c 'printf "%s\n" "$1" | grep -Eq "Mortlake, Edith +1944-05-01 +36 +F +DIED"' _ "$(line_of "Mortlake, Edith")"
+check "the living one: no mark" sh -c '! printf "%s\n" "$1" | grep -q DIED' _ "$(line_of "Mortlake, Alfred")"
+out=$(find_q front "$PW_FRONT" "mortlake, edith" 2>/dev/null)
+check "patient find: the age at death and the date of death" \
+	sh -c 'printf "%s\n" "$1" | cut -f6,10 | grep -q "^36	1980-06-15$"' _ "$out"
+tui_send Down
+tui_send Enter
+expect "her chart's banner: died at 36" "died 1980-06-15 at 36" 10
+expect "... marked DECEASED" "DECEASED"
+expect "... the chart says it too" "1980-06-15, at 36   DECEASED"
+tui_send Escape
+tui_send C-u
+
+# ---- 60x20: the compact layout --------------------------------------------------------
+tui_resize 60 20
+tui_type "mortlake"
+expect "60x20: the search works" "Mortlake, Edith" 5
+expect_not "... not 'too small'" "Terminal too small"
+check "... DIED still shown" sh -c 'printf "%s\n" "$1" | grep -q "DIED"' _ "$(line_of "Mortlake, Edith")"
+check "... no line wider than 60" sh -c '! printf "%s\n" "$1" | grep -Eq "^.{61}"' _ "$(tui_screen)"
+tui_send Escape
+tui_wait "Main menu" 5 >/dev/null
+menu 1
+expect "60x20: the registration form" "New patient" 5
+tui_type "Compactova"
+tui_send Tab
+tui_type "Ida"
+tabs 3
+tui_type "1977-07-07"
+tui_send Tab
+tui_type "f"
+tabs 5
+expect "... it scrolls to the fields below" "ZIP" 5
+check "... the status bar on line 20" sh -c 'printf "%s\n" "$1" | sed -n 20p | grep -q "front (frontdesk)"' _ "$(tui_screen)"
+tui_send F10
+expect "... and registers" "Compactova, Ida" 10
+tui_send Escape
+tui_wait "Main menu" 5 >/dev/null
+
+# ---- 200x50: the width is used ------------------------------------------------------
+tui_resize 200 50
+menu 0
+tui_wait "Find:" 5 >/dev/null
+tui_type "mortlake"
+expect "200x50: the list splits the name into columns" "Last name" 5
+expect "... first name" "First name"
+expect "... and the date of death has a column" "Died"
+check "... her row: last, first, DOB, age at death, date of death, mark" \
+	sh -c 'printf "%s\n" "$1" | grep -Eq "Mortlake +Edith +1944-05-01 +36 +F +1980-06-15 +DIED"' _ "$(line_of "Edith")"
+tui_send Escape
+tui_wait "Main menu" 5 >/dev/null
+menu 1
+tui_wait "New patient" 5 >/dev/null
+check "200x50: the form in two columns (Patient beside Contact)" \
+	sh -c 'printf "%s\n" "$1" | grep -Eq "^ Patient +Contact"' _ "$(line_of "Patient")"
+check "... Last name beside Home phone" sh -c 'printf "%s\n" "$1" | grep -Eq "Last name +Home phone"' _ "$(line_of "Last name")"
+tui_type "Widefield"
+tui_send Tab
+tui_type "Una"
+tabs 10
+tui_type "(617) 555-0199"
+tui_send Tab
+expect "... Tab goes on to the second column" "617-555-0199" 5
+check "... the cursor is on the Mobile phone line" sh -c 'printf "%s\n" "$1" | grep -q "Mobile phone"' _ "$(cursor_line)"
+tui_send Escape
+tui_wait "Cancel this registration" 5 >/dev/null
+tui_send y
+tui_stop
 e2e_done
