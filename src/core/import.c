@@ -436,6 +436,7 @@ status_t import_patients_with(session_t *s, const char *path, const import_opts_
 	pbulk_t *bulk = NULL;
 	pindex_memo_t *memo = NULL;
 	pmatch_set_t *set = NULL;
+	pmatch_cache_t *cache = NULL;
 	patient_match_t *matches = NULL;
 	goodrows_t rows;
 	filedup_t *fdups = NULL;
@@ -584,6 +585,9 @@ status_t import_patients_with(session_t *s, const char *path, const import_opts_
 	if (!finished_before) {
 		if ((ret = db_read_begin(db, &reading, m)) != STATUS_OK)
 			goto cleanup;
+		/* Rows sharing a date of birth or a name's sound share
+		 * candidates: each read once (NULL without memory: all read). */
+		cache = pmatch_cache_new();
 		while (fdi < nfd && fdups[fdi].ord < from)
 			fdi++;
 		for (long g = from; g < good; g++) {
@@ -594,8 +598,8 @@ status_t import_patients_with(session_t *s, const char *path, const import_opts_
 			recs[0] = *pmatch_set_rec(set, g);
 			if (nv > 1)
 				recs[1] = rows.older[g];
-			if ((ret = pmatch_registered(s, recs, nv > 1 ? 2 : 1, 0, matches, 3, &k, m)) !=
-			    STATUS_OK)
+			if ((ret = pmatch_registered_cached(s, recs, nv > 1 ? 2 : 1, 0, matches, 3, &k,
+							    cache, m)) != STATUS_OK)
 				break;
 			if (!k && !fd)
 				continue;
@@ -633,6 +637,8 @@ status_t import_patients_with(session_t *s, const char *path, const import_opts_
 		}
 		db_read_end(db, reading);
 		reading = 0;
+		pmatch_cache_free(cache);
+		cache = NULL;
 		sodium_memzero(matches, PATIENT_MATCH_MAX * sizeof *matches);
 		if (ret != STATUS_OK)
 			goto cleanup;
@@ -786,6 +792,7 @@ cleanup:
 	}
 	pindex_memo_free(memo);
 	pmatch_set_free(set);
+	pmatch_cache_free(cache);
 	free(rows.line);
 	free(rows.held);
 	free(rows.older);

@@ -163,11 +163,132 @@ static int prow_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* ---- the cache of an import's reads ------------------------------------ */
+
+#define CACHE_TOKENS (1u << 18)   /* token slots (a power of two) */
+#define CACHE_POOL (8u << 20)     /* prows kept for them, at most */
+#define CACHE_SETS (1u << 16)     /* match sets, direct-mapped by prow */
+
+typedef struct ctoken {
+	int64_t token;
+	uint32_t off; /* in pool */
+	uint32_t n;   /* UINT32_MAX: free slot */
+} ctoken_t;
+
+typedef struct cset {
+	int64_t prow; /* 0: empty (prows start at 1) */
+	uint16_t len;
+	unsigned char set[DB_PATIENT_MATCH_MAX];
+} cset_t;
+
+struct pmatch_cache {
+	ctoken_t *tok;
+	size_t ntok;
+	int64_t *pool;
+	size_t npool, cappool;
+	cset_t *sets;
+};
+
+pmatch_cache_t *pmatch_cache_new(void)
+{
+	pmatch_cache_t *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->tok = malloc(CACHE_TOKENS * sizeof *c->tok);
+	c->sets = calloc(CACHE_SETS, sizeof *c->sets);
+	if (!c->tok || !c->sets) {
+		pmatch_cache_free(c);
+		return NULL;
+	}
+	for (size_t i = 0; i < CACHE_TOKENS; i++)
+		c->tok[i].n = UINT32_MAX;
+	return c;
+}
+
+void pmatch_cache_free(pmatch_cache_t *c)
+{
+	if (!c)
+		return;
+	if (c->sets)
+		sodium_memzero(c->sets, CACHE_SETS * sizeof *c->sets);
+	free(c->sets);
+	free(c->tok);
+	free(c->pool);
+	free(c);
+}
+
+/* The slot of token (its own, or the free one where it would go). */
+static ctoken_t *ctoken_slot(pmatch_cache_t *c, int64_t token)
+{
+	size_t i = (size_t)(((uint64_t)token * 0x9E3779B97F4A7C15ull) >> 20) & (CACHE_TOKENS - 1);
+	while (c->tok[i].n != UINT32_MAX && c->tok[i].token != token)
+		i = (i + 1) & (CACHE_TOKENS - 1);
+	return &c->tok[i];
+}
+
+/* The patients holding token, through the cache. */
+static status_t lookup(db_t *db, pmatch_cache_t *c, int64_t token, int64_t *prows, int *found,
+		       msg_t *m)
+{
+	ctoken_t *t = c ? ctoken_slot(c, token) : NULL;
+	status_t ret;
+	if (t && t->n != UINT32_MAX) {
+		memcpy(prows, c->pool + t->off, t->n * sizeof *prows);
+		*found = (int)t->n;
+		return STATUS_OK;
+	}
+	if ((ret = db_token_lookup(db, token, 0, prows, CANDIDATES_PER_TOKEN, found, m)) !=
+	    STATUS_OK)
+		return ret;
+	/* Kept while there is room (the table at most half full). */
+	if (t && c->ntok < CACHE_TOKENS / 2 && c->npool + (size_t)*found <= CACHE_POOL) {
+		if (c->npool + (size_t)*found > c->cappool) {
+			size_t cap = c->cappool ? c->cappool * 2 : 65536;
+			int64_t *np;
+			while (cap < c->npool + (size_t)*found)
+				cap *= 2;
+			if (!(np = realloc(c->pool, cap * sizeof *np)))
+				return STATUS_OK; /* not kept; the answer stands */
+			c->pool = np;
+			c->cappool = cap;
+		}
+		memcpy(c->pool + c->npool, prows, (size_t)*found * sizeof *prows);
+		t->token = token;
+		t->off = (uint32_t)c->npool;
+		t->n = (uint32_t)*found;
+		c->npool += (size_t)*found;
+		c->ntok++;
+	}
+	return STATUS_OK;
+}
+
+/* A candidate's match set, through the cache. */
+static status_t match_set(db_t *db, pmatch_cache_t *c, int64_t prow, unsigned char *set,
+			  size_t cap, size_t *len, msg_t *m)
+{
+	cset_t *e = c ? &c->sets[(uint64_t)prow & (CACHE_SETS - 1)] : NULL;
+	status_t ret;
+	if (e && e->prow == prow) {
+		memcpy(set, e->set, e->len);
+		*len = e->len;
+		return STATUS_OK;
+	}
+	if ((ret = db_patient_get_match(db, prow, set, cap, len, m)) != STATUS_OK)
+		return ret;
+	if (e && *len <= sizeof e->set) {
+		e->prow = prow;
+		e->len = (uint16_t)*len;
+		memcpy(e->set, set, *len);
+	}
+	return STATUS_OK;
+}
+
 /* Score the registered candidates for one record's tokens, excluding
  * self_prow. Fills out with up to max matches over the threshold;
  * candidates are described after decrypting their ident. */
 static status_t score_registered(session_t *s, const pmatch_rec_t *r, int64_t self_prow,
-				 patient_match_t *out, int max, int *n, msg_t *m)
+				 patient_match_t *out, int max, int *n, pmatch_cache_t *cache,
+				 msg_t *m)
 {
 	const config_t *cfg = s->c->cfg;
 	db_t *db = s->c->db;
@@ -190,8 +311,7 @@ static status_t score_registered(session_t *s, const pmatch_rec_t *r, int64_t se
 		int found = 0;
 		if (!proposes(r->fam[i]))
 			continue;
-		if ((ret = db_token_lookup(db, r->tok[i], 0, prows + np, CANDIDATES_PER_TOKEN, &found,
-					   m)) != STATUS_OK)
+		if ((ret = lookup(db, cache, r->tok[i], prows + np, &found, m)) != STATUS_OK)
 			goto cleanup;
 		np += found;
 	}
@@ -216,7 +336,7 @@ static status_t score_registered(session_t *s, const pmatch_rec_t *r, int64_t se
 	for (int j = 0; j < nc; j++) {
 		unsigned char set[DB_PATIENT_MATCH_MAX];
 		size_t set_len = 0;
-		ret = db_patient_get_match(db, c[j].prow, set, sizeof set, &set_len, m);
+		ret = match_set(db, cache, c[j].prow, set, sizeof set, &set_len, m);
 		if (ret == STATUS_NOTFOUND) {
 			ret = STATUS_OK; /* an index row left by a chart merged away */
 			continue;
@@ -280,11 +400,18 @@ cleanup:
 status_t pmatch_registered(session_t *s, const pmatch_rec_t *recs, int nrecs, int64_t self_prow,
 			   patient_match_t *out, int max, int *n, msg_t *m)
 {
+	return pmatch_registered_cached(s, recs, nrecs, self_prow, out, max, n, NULL, m);
+}
+
+status_t pmatch_registered_cached(session_t *s, const pmatch_rec_t *recs, int nrecs,
+				  int64_t self_prow, patient_match_t *out, int max, int *n,
+				  pmatch_cache_t *cache, msg_t *m)
+{
 	status_t ret;
 	*n = 0;
 	if (nrecs < 1)
 		return STATUS_OK;
-	if ((ret = score_registered(s, &recs[0], self_prow, out, max, n, m)) != STATUS_OK)
+	if ((ret = score_registered(s, &recs[0], self_prow, out, max, n, cache, m)) != STATUS_OK)
 		return ret;
 	/* While the index key is rotated, a registered patient's tokens are
 	 * of either version: scored under the older one too, the better
@@ -292,8 +419,8 @@ status_t pmatch_registered(session_t *s, const pmatch_rec_t *recs, int nrecs, in
 	for (int i = 1; i < nrecs && ret == STATUS_OK; i++) {
 		patient_match_t more[PATIENT_MATCH_MAX];
 		int k = 0;
-		if ((ret = score_registered(s, &recs[i], self_prow, more, PATIENT_MATCH_MAX, &k, m)) !=
-		    STATUS_OK)
+		if ((ret = score_registered(s, &recs[i], self_prow, more, PATIENT_MATCH_MAX, &k,
+					    cache, m)) != STATUS_OK)
 			break;
 		for (int j = 0; j < k; j++) {
 			int at = -1;

@@ -40,6 +40,20 @@ void pmatch_rec_make(const ptokens_t *t, pmatch_rec_t *r);
 status_t pmatch_registered(session_t *s, const pmatch_rec_t *recs, int nrecs, int64_t self_prow,
 			   patient_match_t *out, int max, int *n, msg_t *m);
 
+/* For many records checked in a row (an import): what the database said
+ * about each token (the patients holding it) and each candidate (its match
+ * set), kept so that rows sharing a date of birth, a name's sound or a
+ * candidate read them once. Bounded (about 90 MB at most); tokens and
+ * match sets only, wiped at free. Valid inside one read snapshot. */
+typedef struct pmatch_cache pmatch_cache_t;
+pmatch_cache_t *pmatch_cache_new(void);
+void pmatch_cache_free(pmatch_cache_t *c);
+
+/* pmatch_registered, reading through the cache (NULL: none). */
+status_t pmatch_registered_cached(session_t *s, const pmatch_rec_t *recs, int nrecs,
+				  int64_t self_prow, patient_match_t *out, int max, int *n,
+				  pmatch_cache_t *cache, msg_t *m);
+
 /* Records held in memory (an import file's rows), each checked against
  * those added before it. Not thread-safe; tokens only (no PHI), wiped at
  * free all the same. */
