@@ -1043,7 +1043,17 @@ char *crypto_secure_text(size_t size)
 void crypto_secure_text_free(char *p)
 {
 	if (p)
-		sodium_free(p);
+		sodium_free(p); /* readable again, wiped, then freed */
+}
+
+int crypto_secure_text_hide(char *p)
+{
+	return p ? sodium_mprotect_noaccess(p) : -1;
+}
+
+int crypto_secure_text_show(char *p)
+{
+	return p ? sodium_mprotect_readwrite(p) : -1;
 }
 
 /* ---- write-only sealing ------------------------------------------------ */

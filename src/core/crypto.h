@@ -288,6 +288,10 @@ status_t crypto_recovery_parse(const char *text, unsigned char *key, msg_t *m);
  * wipes it. NULL when out of memory. */
 char *crypto_secure_text(size_t size);
 void crypto_secure_text_free(char *p);
+/* Make such a buffer unreadable (kept while the screen is locked) and
+ * readable again. 0 on success. */
+int crypto_secure_text_hide(char *p);
+int crypto_secure_text_show(char *p);
 
 /* Constant-time comparison (0 when equal). */
 int crypto_memcmp(const void *a, const void *b, size_t n);

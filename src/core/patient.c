@@ -111,6 +111,14 @@ int patient_age(const char *dob, const char *today)
 	return age;
 }
 
+int patient_shown_age(const char *dob, const char *death, const char *today, int *deceased)
+{
+	int dead = death && *death;
+	if (deceased)
+		*deceased = dead;
+	return patient_age(dob, dead ? death : today);
+}
+
 void patient_date_display(const config_t *cfg, const char *iso, char *out, size_t size)
 {
 	int y, mo, d;
@@ -240,12 +248,102 @@ static int utf8_chars(const char *s)
 	return n;
 }
 
-static const char *const states[] = {
-	"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
-	"IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
-	"NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
-	"TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI",
-	"AA", "AE", "AP", NULL};
+/* US states, the District, territories and military "states": the one
+ * table the form, the command line and imports (Synthea writes names)
+ * share. A value may be the code or the name, in any case, with or
+ * without periods (a few common other names too). */
+static const struct {
+	const char *code;
+	const char *name;
+} us_states[] = {
+	{"AL", "Alabama"}, {"AK", "Alaska"}, {"AZ", "Arizona"}, {"AR", "Arkansas"},
+	{"CA", "California"}, {"CO", "Colorado"}, {"CT", "Connecticut"}, {"DE", "Delaware"},
+	{"DC", "District of Columbia"}, {"FL", "Florida"}, {"GA", "Georgia"}, {"HI", "Hawaii"},
+	{"ID", "Idaho"}, {"IL", "Illinois"}, {"IN", "Indiana"}, {"IA", "Iowa"}, {"KS", "Kansas"},
+	{"KY", "Kentucky"}, {"LA", "Louisiana"}, {"ME", "Maine"}, {"MD", "Maryland"},
+	{"MA", "Massachusetts"}, {"MI", "Michigan"}, {"MN", "Minnesota"}, {"MS", "Mississippi"},
+	{"MO", "Missouri"}, {"MT", "Montana"}, {"NE", "Nebraska"}, {"NV", "Nevada"},
+	{"NH", "New Hampshire"}, {"NJ", "New Jersey"}, {"NM", "New Mexico"}, {"NY", "New York"},
+	{"NC", "North Carolina"}, {"ND", "North Dakota"}, {"OH", "Ohio"}, {"OK", "Oklahoma"},
+	{"OR", "Oregon"}, {"PA", "Pennsylvania"}, {"RI", "Rhode Island"}, {"SC", "South Carolina"},
+	{"SD", "South Dakota"}, {"TN", "Tennessee"}, {"TX", "Texas"}, {"UT", "Utah"},
+	{"VT", "Vermont"}, {"VA", "Virginia"}, {"WA", "Washington"}, {"WV", "West Virginia"},
+	{"WI", "Wisconsin"}, {"WY", "Wyoming"}, {"AS", "American Samoa"}, {"GU", "Guam"},
+	{"MP", "Northern Mariana Islands"}, {"PR", "Puerto Rico"}, {"VI", "U.S. Virgin Islands"},
+	{"AA", "Armed Forces Americas"}, {"AE", "Armed Forces Europe"},
+	{"AP", "Armed Forces Pacific"},
+	/* Other names people write. */
+	{"DC", "Washington D.C."}, {"DC", "Washington DC"}, {"VI", "Virgin Islands"},
+	{"VI", "US Virgin Islands"}, {"MP", "Northern Marianas"},
+};
+
+/* Letters and digits lower-cased, runs of anything else one space: "U.S.
+ * Virgin  Islands" and "us virgin islands" compare equal. */
+static void fold_words(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	int gap = 0;
+	for (; *in && o + 2 < size; in++) {
+		unsigned char c = (unsigned char)*in;
+		if (c == '.')
+			continue; /* "D.C." is "DC" */
+		if (!isalnum(c)) {
+			gap = o > 0;
+			continue;
+		}
+		if (gap)
+			out[o++] = ' ';
+		gap = 0;
+		out[o++] = (char)tolower(c);
+	}
+	out[o] = '\0';
+}
+
+/* The code for a state code or name; NULL for neither. */
+static const char *state_code(const char *in)
+{
+	char want[64], have[64];
+	fold_words(in, want, sizeof want);
+	for (size_t i = 0; i < sizeof us_states / sizeof us_states[0]; i++) {
+		if (strcasecmp(want, us_states[i].code) == 0)
+			return us_states[i].code;
+		fold_words(us_states[i].name, have, sizeof have);
+		if (strcmp(want, have) == 0)
+			return us_states[i].code;
+	}
+	return NULL;
+}
+
+/* Sex: the code, or a word for it (as the README lists them). */
+static const struct {
+	char code;
+	const char *word;
+} sex_words[] = {
+	{'F', "f"}, {'F', "female"}, {'F', "woman"},  {'M', "m"},
+	{'M', "male"}, {'M', "man"}, {'X', "x"}, {'X', "other"}, {'X', "another"},
+	{'X', "nonbinary"}, {'X', "non binary"}, {'U', "u"}, {'U', "unknown"},
+};
+
+static char sex_code(const char *in)
+{
+	char want[32];
+	fold_words(in, want, sizeof want);
+	for (size_t i = 0; i < sizeof sex_words / sizeof sex_words[0]; i++)
+		if (strcmp(want, sex_words[i].word) == 0)
+			return sex_words[i].code;
+	return 0;
+}
+
+int patient_field_typed_max(pfield_t f)
+{
+	/* A name such as "Northern Mariana Islands", a word such as
+	 * "non-binary", becomes a code. */
+	if (f == PF_STATE)
+		return 24;
+	if (f == PF_SEX)
+		return 10;
+	return patient_field_max(f);
+}
 
 /* ---- MRN -------------------------------------------------------------- */
 
@@ -285,6 +383,16 @@ void patient_mrn_format(const config_t *cfg, int64_t seq, char *out, size_t size
 	memcpy(out + pl, digits, (size_t)nd);
 	out[pl + (size_t)nd] = (char)('0' + luhn_digit(digits));
 	out[pl + (size_t)nd + 1] = '\0';
+}
+
+void patient_mrn_rule(const config_t *cfg, char *out, size_t size)
+{
+	if (*cfg->mrn_prefix)
+		snprintf(out, size, "an MRN is %s and %d digits, the last a check digit",
+			 cfg->mrn_prefix, cfg->mrn_digits + 1);
+	else
+		snprintf(out, size, "an MRN is %d digits, the last a check digit",
+			 cfg->mrn_digits + 1);
 }
 
 int patient_mrn_valid(const config_t *cfg, const char *mrn)
@@ -334,6 +442,25 @@ status_t patient_normalize_field(const config_t *cfg, pfield_t f, const char *in
 			return msg_fail(m, STATUS_INVALID, "%s is required.", label);
 		return STATUS_OK;
 	}
+	/* Sex and state take words and names that become their codes. */
+	if (fields[f].kind == PK_SEX) {
+		char code = sex_code(buf);
+		if (!code)
+			return msg_fail(m, STATUS_INVALID,
+					"Sex must be F (female), M (male), X (another, non-binary) or U "
+					"(unknown); '%.20s' is none of them.",
+					buf);
+		buf[0] = code;
+		buf[1] = '\0';
+	} else if (fields[f].kind == PK_STATE) {
+		const char *code = state_code(buf);
+		if (!code)
+			return msg_fail(m, STATUS_INVALID,
+					"State '%.30s' is not a US state or territory (a code such as MA "
+					"or a name such as Massachusetts).",
+					buf);
+		snprintf(buf, sizeof buf, "%s", code);
+	}
 	if (utf8_chars(buf) > fields[f].max)
 		return msg_fail(m, STATUS_INVALID, "%s is too long (at most %d characters).", label,
 				fields[f].max);
@@ -341,11 +468,11 @@ status_t patient_normalize_field(const config_t *cfg, pfield_t f, const char *in
 	case PK_MRN:
 		for (char *p = buf; *p; p++)
 			*p = (char)toupper((unsigned char)*p);
-		if (!patient_mrn_valid(cfg, buf))
-			return msg_fail(m, STATUS_INVALID,
-					"MRN %s is not valid here (expected %s followed by %d digits "
-					"and a check digit).",
-					buf, cfg->mrn_prefix, cfg->mrn_digits);
+		if (!patient_mrn_valid(cfg, buf)) {
+			char rule[96];
+			patient_mrn_rule(cfg, rule, sizeof rule);
+			return msg_fail(m, STATUS_INVALID, "MRN %s is not valid here: %s.", buf, rule);
+		}
 		break;
 	case PK_DOB:
 	case PK_DEATH:
@@ -355,24 +482,6 @@ status_t patient_normalize_field(const config_t *cfg, pfield_t f, const char *in
 			return ret;
 		snprintf(buf, sizeof buf, "%s", digits);
 		break;
-	case PK_SEX:
-		buf[0] = (char)toupper((unsigned char)buf[0]);
-		if (strlen(buf) != 1 || !strchr("FMXU", buf[0]))
-			return msg_fail(m, STATUS_INVALID,
-					"Sex must be F, M, X (another) or U (unknown).");
-		break;
-	case PK_STATE: {
-		int ok = 0;
-		for (char *p = buf; *p; p++)
-			*p = (char)toupper((unsigned char)*p);
-		for (int i = 0; states[i]; i++)
-			ok |= strcmp(buf, states[i]) == 0;
-		if (!ok)
-			return msg_fail(m, STATUS_INVALID,
-					"State '%s' is not a US state or territory code (e.g. MA).",
-					buf);
-		break;
-	}
 	case PK_ZIP:
 		pindex_digits(buf, digits, sizeof digits);
 		if (strspn(buf, "0123456789- ") != strlen(buf) ||
@@ -424,8 +533,8 @@ status_t patient_normalize_field(const config_t *cfg, pfield_t f, const char *in
 		serial = atoi(digits + 5);
 		if (area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0)
 			return msg_fail(m, STATUS_INVALID,
-					"That SSN cannot exist (area 000, 666 or 9xx, group 00 or "
-					"serial 0000).");
+					"SSN: that number cannot exist (area 000, 666 or 9xx, group 00 "
+					"or serial 0000).");
 		snprintf(buf, sizeof buf, "%.3s-%.2s-%.4s", digits, digits + 3, digits + 5);
 		break;
 	}
@@ -461,278 +570,6 @@ status_t patient_validate(const config_t *cfg, patient_t *p, pfield_t *bad, msg_
 				p->f[PF_DOB]);
 	}
 	return STATUS_OK;
-}
-
-/* ---- duplicates ------------------------------------------------------- */
-
-/* Features scored against a candidate: one token family each, with its
- * weight from [matching]. A candidate holds the feature when it has the
- * same token as the new record. */
-typedef struct feature {
-	pfamily_t fam;
-	const char *label;
-} feature_t;
-
-static const feature_t features[] = {
-	{PFAM_SDX_LAST, "last name sound"}, {PFAM_LAST, "last name"},
-	{PFAM_SDX_FIRST, "first name sound"}, {PFAM_FIRST, "first name"},
-	{PFAM_DOB, "DOB"},         {PFAM_DOB_YM, "DOB year+month"},
-	{PFAM_DOB_YD, "DOB year+day"}, {PFAM_DOB_MD, "DOB month+day"},
-	{PFAM_SEX, "sex"},         {PFAM_PHONE, "phone"},
-	{PFAM_SSN4, "SSN last 4"}, {PFAM_ZIP, "ZIP"},
-};
-#define NFEATURES (sizeof features / sizeof features[0])
-
-static int feature_weight(const config_t *cfg, pfamily_t fam)
-{
-	switch (fam) {
-	case PFAM_SDX_LAST: return cfg->match_w_last_sound;
-	case PFAM_LAST: return cfg->match_w_last;
-	case PFAM_SDX_FIRST: return cfg->match_w_first_sound;
-	case PFAM_FIRST: return cfg->match_w_first;
-	case PFAM_DOB: return cfg->match_w_dob;
-	case PFAM_DOB_YM:
-	case PFAM_DOB_YD:
-	case PFAM_DOB_MD: return cfg->match_w_dob_part;
-	case PFAM_SEX: return cfg->match_w_sex;
-	case PFAM_PHONE: return cfg->match_w_phone;
-	case PFAM_SSN4: return cfg->match_w_ssn4;
-	case PFAM_ZIP: return cfg->match_w_zip;
-	default: return 0;
-	}
-}
-
-/* Families whose tokens propose candidates (a bounded number each). */
-static const pfamily_t candidate_families[] = {PFAM_DOB, PFAM_SDX_PAIR, PFAM_PHONE, PFAM_SSN4};
-#define CANDIDATES_PER_TOKEN 400
-
-typedef struct cand {
-	int64_t prow;
-	int score;
-	unsigned matched; /* bit i: features[i] */
-} cand_t;
-
-static int cand_cmp(const void *a, const void *b)
-{
-	const cand_t *x = a, *y = b;
-	if (x->score != y->score)
-		return y->score - x->score;
-	return x->prow < y->prow ? -1 : x->prow > y->prow;
-}
-
-/* Score candidates for the record with tokens t, excluding self_prow.
- * Used by registration (and the matching benchmark through
- * patient_match_score_db). Fills out with up to max matches over the
- * threshold; candidates are described after decrypting their ident. */
-static status_t score_candidates(session_t *s, const ptokens_t *t, int64_t self_prow,
-				 patient_match_t *out, int max, int *n, msg_t *m)
-{
-	const config_t *cfg = s->c->cfg;
-	db_t *db = s->c->db;
-	cand_t *c = NULL;
-	int nc = 0, capc = 0;
-	int64_t prows[CANDIDATES_PER_TOKEN];
-	status_t ret = STATUS_OK;
-
-	*n = 0;
-	for (int i = 0; i < t->n; i++) {
-		int k, found = 0;
-		int is_cand = 0;
-		for (size_t f = 0; f < sizeof candidate_families / sizeof candidate_families[0]; f++)
-			is_cand |= t->fam[i] == candidate_families[f];
-		if (!is_cand)
-			continue;
-		if ((ret = db_token_lookup(db, t->tok[i], 0, prows, CANDIDATES_PER_TOKEN, &found,
-					   m)) != STATUS_OK)
-			goto cleanup;
-		for (k = 0; k < found; k++) {
-			int j;
-			if (prows[k] == self_prow)
-				continue;
-			for (j = 0; j < nc && c[j].prow != prows[k]; j++)
-				;
-			if (j < nc)
-				continue;
-			if (nc == capc) {
-				cand_t *nw;
-				capc = capc ? capc * 2 : 64;
-				if (!(nw = realloc(c, (size_t)capc * sizeof *c))) {
-					ret = msg_fail(m, STATUS_NOMEM, "Out of memory matching.");
-					goto cleanup;
-				}
-				c = nw;
-			}
-			c[nc].prow = prows[k];
-			c[nc].score = 0;
-			c[nc].matched = 0;
-			nc++;
-		}
-	}
-	/* Score: does the candidate hold the same token for each feature? Its
-	 * match set says; a row from before match sets has its tokens in the
-	 * index instead. */
-	for (int j = 0; j < nc; j++) {
-		int dob_exact = 0, dob_parts = 0;
-		unsigned char set[DB_PATIENT_MATCH_MAX];
-		size_t set_len = 0;
-		ret = db_patient_get_match(db, c[j].prow, set, sizeof set, &set_len, m);
-		if (ret == STATUS_NOTFOUND) {
-			ret = STATUS_OK; /* an index row left by a chart merged away */
-			continue;
-		}
-		if (ret != STATUS_OK)
-			goto cleanup;
-		for (int i = 0; i < t->n; i++) {
-			for (size_t f = 0; f < NFEATURES; f++) {
-				int exists = 0;
-				if (features[f].fam != t->fam[i] || (c[j].matched & (1u << f)))
-					continue;
-				if (set_len)
-					exists = pindex_match_has(set, set_len, t->tok[i]);
-				else if ((ret = db_token_exists(db, t->tok[i], c[j].prow, &exists,
-								m)) != STATUS_OK)
-					goto cleanup;
-				if (!exists)
-					continue;
-				c[j].matched |= 1u << f;
-				if (features[f].fam == PFAM_DOB)
-					dob_exact = 1;
-				else if (features[f].fam == PFAM_DOB_YM ||
-					 features[f].fam == PFAM_DOB_YD ||
-					 features[f].fam == PFAM_DOB_MD)
-					dob_parts++;
-				else
-					c[j].score += feature_weight(cfg, features[f].fam);
-			}
-		}
-		/* A date of birth counts once: whole, or two of three parts
-		 * (a typo in one part), never both. */
-		if (dob_exact)
-			c[j].score += feature_weight(cfg, PFAM_DOB);
-		else if (dob_parts >= 1)
-			c[j].score += feature_weight(cfg, PFAM_DOB_YM);
-	}
-	/* Family-level features (last name, phone, ZIP, sex) are shared by a
-	 * whole household: a candidate needs at least one feature of the
-	 * person (first name, date of birth, SSN) to be a likely duplicate,
-	 * so a parent registering a child is not warned about the parent. */
-	for (int j = 0; j < nc; j++) {
-		unsigned person = 0;
-		for (size_t f = 0; f < NFEATURES; f++)
-			if (features[f].fam == PFAM_SDX_FIRST || features[f].fam == PFAM_FIRST ||
-			    features[f].fam == PFAM_DOB || features[f].fam == PFAM_DOB_YM ||
-			    features[f].fam == PFAM_DOB_YD || features[f].fam == PFAM_DOB_MD ||
-			    features[f].fam == PFAM_SSN4)
-				person |= 1u << f;
-		if (!(c[j].matched & person))
-			c[j].score = 0;
-	}
-	if (nc > 1)
-		qsort(c, (size_t)nc, sizeof *c, cand_cmp);
-	for (int j = 0; j < nc && *n < max && c[j].score >= cfg->match_threshold; j++) {
-		patient_match_t *o = &out[*n];
-		db_patient_row_t *row = malloc(sizeof *row);
-		patient_t *p = malloc(sizeof *p);
-		size_t w = 0;
-		if (!row || !p) {
-			free(row);
-			free(p);
-			ret = msg_fail(m, STATUS_NOMEM, "Out of memory matching.");
-			goto cleanup;
-		}
-		memset(o, 0, sizeof *o);
-		ret = db_patient_get_ident(db, c[j].prow, row, m);
-		if (ret == STATUS_OK)
-			ret = precord_open(s->kr, row, p, 1, CLINIC_OPEN_FLAGS(s->c), m);
-		if (ret == STATUS_OK) {
-			snprintf(o->id, sizeof o->id, "%s", p->id);
-			o->prow = p->prow;
-			o->score = c[j].score;
-			text_copy(o->mrn, sizeof o->mrn, p->f[PF_MRN]);
-			snprintf(o->name, sizeof o->name, "%s, %s%s%s", p->f[PF_LAST], p->f[PF_FIRST],
-				 *p->f[PF_MIDDLE] ? " " : "", p->f[PF_MIDDLE]);
-			text_copy(o->dob, sizeof o->dob, p->f[PF_DOB]);
-			text_copy(o->sex, sizeof o->sex, p->f[PF_SEX]);
-			for (size_t f = 0; f < NFEATURES; f++)
-				if ((c[j].matched & (1u << f)) &&
-				    !((features[f].fam == PFAM_DOB_YM || features[f].fam == PFAM_DOB_YD ||
-				       features[f].fam == PFAM_DOB_MD) &&
-				      (c[j].matched & 1u << 4 /* DOB */))) {
-					int k = snprintf(o->why + w, sizeof o->why - w, "%s%s",
-							 w ? ", " : "", features[f].label);
-					if (k > 0 && (size_t)k < sizeof o->why - w)
-						w += (size_t)k;
-				}
-			(*n)++;
-		}
-
-		memset(p, 0, sizeof *p);
-		free(p);
-		free(row);
-		if (ret != STATUS_OK)
-			goto cleanup;
-	}
-cleanup:
-	free(c);
-	return ret;
-}
-
-status_t patient_find_duplicates(session_t *s, const patient_t *p, patient_match_t *out, int max,
-				 int *n, msg_t *m)
-{
-	ptokens_t t;
-	status_t ret;
-	*n = 0;
-	if (!session_can(s, ACT_PATIENT_REGISTER) && !session_can(s, ACT_PATIENT_EDIT))
-		return session_require(s, ACT_PATIENT_REGISTER, m);
-	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &t, m)) != STATUS_OK)
-		return ret;
-	if ((ret = score_candidates(s, &t, p->prow, out, max, n, m)) != STATUS_OK)
-		return ret;
-	/* While the index key is rotated, a registered patient's tokens are
-	 * of either version: scored under the older one too, the better
-	 * score kept. */
-	{
-		int v[4], nv = keyring_versions(s->kr, DOMAIN_INDEX, v, 4);
-		for (int i = 1; i < nv && ret == STATUS_OK; i++) {
-			patient_match_t more[PATIENT_MATCH_MAX];
-			int k = 0;
-			if ((ret = pindex_patient_at(s->kr, v[i], s->c->cfg->blind_index_bytes, p, &t,
-						     m)) != STATUS_OK ||
-			    (ret = score_candidates(s, &t, p->prow, more, PATIENT_MATCH_MAX, &k, m)) !=
-				    STATUS_OK)
-				break;
-			for (int j = 0; j < k; j++) {
-				int at = -1;
-				for (int o = 0; o < *n; o++)
-					if (out[o].prow == more[j].prow)
-						at = o;
-				if (at >= 0) { /* found under both: the better score */
-					if (out[at].score < more[j].score)
-						out[at] = more[j];
-					continue;
-				}
-				if (*n < max) {
-					out[(*n)++] = more[j];
-					continue;
-				}
-				for (int o = 0; o < *n; o++) /* full: over the weakest, if better */
-					if (out[o].score < more[j].score &&
-					    (at < 0 || out[o].score < out[at].score))
-						at = o;
-				if (at >= 0)
-					out[at] = more[j];
-			}
-			sodium_memzero(more, sizeof more);
-		}
-		for (int i = 1; i < *n; i++) /* best first, as score_candidates gives them */
-			for (int j = i; j > 0 && out[j - 1].score < out[j].score; j--) {
-				patient_match_t x = out[j];
-				out[j] = out[j - 1];
-				out[j - 1] = x;
-			}
-	}
-	return ret;
 }
 
 /* ---- register, update, open ------------------------------------------ */

@@ -62,14 +62,20 @@ const char *patient_field_name(pfield_t f);
 const char *patient_field_label(pfield_t f);
 int patient_field_required(pfield_t f);
 int patient_field_max(pfield_t f);
+/* How long a typed value may be: the stored maximum, but for fields that
+ * take words for their codes (sex: "female"; state: "Massachusetts"). */
+int patient_field_typed_max(pfield_t f);
 /* PF_COUNT for an unknown name. */
 pfield_t patient_field_from_name(const char *name);
 
 /* Validate and normalise one value: names trimmed with single spaces,
  * dates to YYYY-MM-DD (accepts MM/DD/YYYY), phones to 555-123-4567, SSN
- * to 123-45-6789, state and sex upper-case. Empty is fine unless the field
- * is required. On failure, msg says why ("Date of birth: 02/30/1990 is not
- * a real date"). out has PATIENT_FIELD_MAX bytes. */
+ * to 123-45-6789; sex to its code (F, M, X, U, or a word: female, woman,
+ * male, man, other, another, non-binary, unknown); state to its code
+ * (a code or a name, any case: "Massachusetts" is MA). Empty is fine
+ * unless the field is required. On failure, msg says why and begins with
+ * the field's label ("Date of birth: 02/30/1990 is not a real date").
+ * out has PATIENT_FIELD_MAX bytes. */
 status_t patient_normalize_field(const config_t *cfg, pfield_t f, const char *in, char *out,
 				 msg_t *m);
 
@@ -80,10 +86,20 @@ status_t patient_validate(const config_t *cfg, patient_t *p, pfield_t *bad, msg_
 /* MRN: PREFIX + zero-padded sequence + Luhn check digit. */
 void patient_mrn_format(const config_t *cfg, int64_t seq, char *out, size_t size);
 int patient_mrn_valid(const config_t *cfg, const char *mrn);
+/* What an MRN looks like, in the one wording every message about MRNs
+ * uses: "an MRN is CR and 8 digits, the last a check digit". */
+void patient_mrn_rule(const config_t *cfg, char *out, size_t size);
 
 /* Age in whole years on `today` (YYYY-MM-DD; NULL: now, UTC); -1 if
  * dob is not a date. */
 int patient_age(const char *dob, const char *today);
+
+/* The age a list, banner or chart shows: for a deceased patient (a date
+ * of death, YYYY-MM-DD) the whole years they lived ("died at 36"), never
+ * what they would be today; otherwise the age on `today` (NULL: now,
+ * UTC). -1 when the date of birth is not a date. *deceased (may be NULL)
+ * is 1 when death is set. */
+int patient_shown_age(const char *dob, const char *death, const char *today, int *deceased);
 
 /* Format a stored ISO date for display per [ui] date_format. */
 void patient_date_display(const config_t *cfg, const char *iso, char *out, size_t size);

@@ -220,7 +220,8 @@ static status_t add_row(ctx_t *c)
 	text_copy(r->suffix, sizeof r->suffix, p->f[PF_SUFFIX]);
 	text_copy(r->dob, sizeof r->dob, p->f[PF_DOB]);
 	text_copy(r->sex, sizeof r->sex, p->f[PF_SEX]);
-	r->age = patient_age(p->f[PF_DOB], c->today);
+	r->age = patient_shown_age(p->f[PF_DOB], p->f[PF_DEATH], c->today, &r->deceased);
+	text_copy(r->death, sizeof r->death, p->f[PF_DEATH]);
 	r->confidential = p->confidential;
 	return STATUS_OK;
 }
@@ -508,10 +509,11 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 		/* Letters then digits: an MRN being typed, or mistyped. Never a
 		 * name (names have no digits), so no list of names. */
 		c->l->kind = PQ_INCOMPLETE;
-		if ((int)strlen(digits) <= s->c->cfg->mrn_digits)
-			msg_set(m, "Keep typing: an MRN is %s and %d digits.", s->c->cfg->mrn_prefix,
-				s->c->cfg->mrn_digits + 1);
-		else
+		if ((int)strlen(digits) <= s->c->cfg->mrn_digits) {
+			char rule[96];
+			patient_mrn_rule(s->c->cfg, rule, sizeof rule);
+			msg_set(m, "Keep typing: %s.", rule);
+		} else
 			patient_normalize_field(s->c->cfg, PF_MRN, q, tmp, m);
 		goto done;
 	} else {

@@ -23,9 +23,11 @@ typedef struct patient_row {
 	char middle[128];
 	char suffix[16];
 	char dob[11];   /* YYYY-MM-DD */
-	int age;        /* whole years, -1 unknown */
+	int age;        /* whole years (at death if deceased), -1 unknown */
 	char sex[2];
 	int confidential;
+	int deceased;   /* a date of death is recorded */
+	char death[11]; /* YYYY-MM-DD, "" if none */
 	char last_visit[11]; /* date of the latest encounter, "" if none */
 } patient_row_t;
 

@@ -15,40 +15,63 @@
 #include "core/audit.h"
 #include "core/internal.h"
 
-/* Each group is a sequence of (1-byte length, bytes) in field order. */
+/* Each group is a sequence of (1-byte length, bytes) in field order.
+ * The ident group (what a search list decrypts) ends with one more: a
+ * copy of the date of death (a details field), so that a list can show
+ * a deceased patient's age at death without opening the details. Rows
+ * sealed before it have no such element: read as "not known here". */
+static int put_value(unsigned char *buf, size_t cap, size_t *o, const char *v)
+{
+	size_t n = strlen(v);
+	if (n > 255 || *o + 1 + n > cap)
+		return -1;
+	buf[(*o)++] = (unsigned char)n;
+	memcpy(buf + *o, v, n);
+	*o += n;
+	return 0;
+}
+
 static size_t serialise(const patient_t *p, int group, unsigned char *buf, size_t cap)
 {
 	size_t o = 0;
 	for (int f = 0; f < PF_COUNT; f++) {
-		size_t n;
 		if (precord_field_group((pfield_t)f) != group)
 			continue;
-		n = strlen(p->f[f]);
-		if (n > 255 || o + 1 + n > cap)
+		if (put_value(buf, cap, &o, p->f[f]) != 0)
 			return 0;
-		buf[o++] = (unsigned char)n;
-		memcpy(buf + o, p->f[f], n);
-		o += n;
 	}
+	if (group == 0 && put_value(buf, cap, &o, p->f[PF_DEATH]) != 0)
+		return 0;
 	return o;
+}
+
+static int get_value(char *out, const char *buf, size_t len, size_t *o)
+{
+	size_t n;
+	if (*o >= len)
+		return -1;
+	n = (unsigned char)buf[(*o)++];
+	if (*o + n > len || n >= PATIENT_FIELD_MAX)
+		return -1;
+	memcpy(out, buf + *o, n);
+	out[n] = '\0';
+	*o += n;
+	return 0;
 }
 
 static int deserialise(patient_t *p, int group, const char *buf, size_t len)
 {
 	size_t o = 0;
 	for (int f = 0; f < PF_COUNT; f++) {
-		size_t n;
 		if (precord_field_group((pfield_t)f) != group)
 			continue;
-		if (o >= len)
+		if (get_value(p->f[f], buf, len, &o) != 0)
 			return -1;
-		n = (unsigned char)buf[o++];
-		if (o + n > len || n >= PATIENT_FIELD_MAX)
-			return -1;
-		memcpy(p->f[f], buf + o, n);
-		p->f[f][n] = '\0';
-		o += n;
 	}
+	/* The ident's copy of the date of death, when the row has one (the
+	 * details, if opened next, hold the same value). */
+	if (group == 0 && o < len && get_value(p->f[PF_DEATH], buf, len, &o) != 0)
+		return -1;
 	return o == len ? 0 : -1;
 }
 
@@ -192,7 +215,15 @@ struct pbulk {
 	pindex_memo_t *memo[8];
 	char when[24];
 	db_patient_row_t row;
+	pbulk_row_fn on_row;
+	void *on_row_arg;
 };
+
+void pbulk_on_row(pbulk_t *b, pbulk_row_fn fn, void *arg)
+{
+	b->on_row = fn;
+	b->on_row_arg = arg;
+}
 
 static unsigned bucket_of(int64_t token)
 {
@@ -292,6 +323,8 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 		return ret;
 	p->prow = b->row.prow;
 	p->version = 1;
+	if (b->on_row && (ret = b->on_row(b->on_row_arg, &b->row, m)) != STATUS_OK)
+		return ret;
 	return collect_tokens(b, &t, p->prow, m);
 }
 
@@ -571,6 +604,8 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 		for (int i = 0; i < bt->n && ret == STATUS_OK; i++) {
 			item_t *it = &bt->items[i];
 			ret = db_patient_insert(db, &it->row, m);
+			if (ret == STATUS_OK && b->on_row)
+				ret = b->on_row(b->on_row_arg, &it->row, m);
 			if (ret == STATUS_OK)
 				ret = collect_tokens(b, &it->tokens, it->row.prow, m);
 			if (ret == STATUS_OK)

@@ -49,6 +49,13 @@ typedef int (*pbulk_producer_fn)(void *arg, patient_t *p, msg_t *m);
 status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t max,
 		    int64_t *added, msg_t *m);
 
+/* Called on this (the writing) thread for each patient row as it is
+ * inserted, in the producer's order, inside the batch's transaction: an
+ * import audits each row it registers despite a likely duplicate. NULL
+ * to stop. */
+typedef status_t (*pbulk_row_fn)(void *arg, const db_patient_row_t *row, msg_t *m);
+void pbulk_on_row(pbulk_t *b, pbulk_row_fn fn, void *arg);
+
 /* Write the tokens, audit, commit (or roll back on failure); frees b. */
 status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m);
 

@@ -699,9 +699,9 @@ static void print_found(const patient_list_t *list)
 {
 	for (int i = 0; i < patient_list_count(list); i++) {
 		const patient_row_t *r = patient_list_row(list, i);
-		cli_tsv("%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r->mrn, r->last, r->first,
+		cli_tsv("%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", r->mrn, r->last, r->first,
 			r->middle, r->dob, r->age, r->sex, r->confidential ? "confidential" : "",
-			r->last_visit);
+			r->last_visit, r->death);
 	}
 }
 
@@ -769,7 +769,8 @@ static int cmd_patient(cli_t *c)
 		       "         an MRN, a date of birth, a phone number or its last 4 digits) is\n"
 		       "         read from standard input or the prompt with 'find -'; only an MRN\n"
 		       "         may be an argument. Tab-separated: mrn last first middle dob age\n"
-		       "         sex confidential last-visit\n"
+		       "         (at death, for a deceased patient) sex confidential last-visit\n"
+		       "         date-of-death\n"
 		       "  show   one chart's demographics (audited); a confidential chart opened by\n"
 		       "         a role without view_confidential needs a reason (the 'reason'\n"
 		       "         column, or asked at a terminal)\n"
@@ -922,6 +923,19 @@ static void report_bad_row(long line, const char *reason, void *arg)
 	cli_eprintf("line %ld: %s\n", line, reason);
 }
 
+static void report_dup_row(const import_dup_t *d, void *arg)
+{
+	(void)arg;
+	if (d->match)
+		cli_eprintf("line %ld: likely duplicate of %s %s, born %s (score %d: %s); %s\n",
+			    d->line, d->match->mrn, d->match->name, d->match->dob, d->score, d->why,
+			    d->imported ? "imported anyway" : "not imported");
+	else
+		cli_eprintf("line %ld: likely duplicate of line %ld (score %d: %s); %s\n", d->line,
+			    d->other_line, d->score, d->why,
+			    d->imported ? "imported anyway" : "not imported");
+}
+
 static void report_import_start(const import_report_t *rep, void *arg)
 {
 	(void)arg;
@@ -929,25 +943,27 @@ static void report_import_start(const import_report_t *rep, void *arg)
 	 * output may be a pipe): the id to quote, and the way to resume. */
 	printf("Import ID: %lld (%lld patients", (long long)rep->import_id, (long long)rep->total);
 	if (rep->already)
-		printf("; finished earlier)\n");
+		printf("; finished earlier");
 	else if (rep->resumed_from)
-		printf("; resuming after %lld saved by an earlier run)\n",
-		       (long long)rep->resumed_from);
-	else
-		printf(")\n");
+		printf("; resuming after %lld done by an earlier run", (long long)rep->resumed_from);
+	if (rep->held)
+		printf("; %ld likely duplicate%s not imported", rep->held, rep->held == 1 ? "" : "s");
+	printf(")\n");
 	fflush(stdout);
 }
 
-static const char import_usage[] = "[--user ACTOR] import patients FILE.csv [--skip-bad]";
-static const cli_optspec_t import_opts[] = {{"skip-bad", 0, 0, NULL}, {NULL, 0, 0, NULL}};
+static const char import_usage[] =
+	"[--user ACTOR] import patients FILE.csv [--skip-bad] [--register-anyway]";
+static const cli_optspec_t import_opts[] = {
+	{"skip-bad", 0, 0, NULL}, {"register-anyway", 0, 0, NULL}, {NULL, 0, 0, NULL}};
 
 static int cmd_import(cli_t *c)
 {
 	static const char *const usage = import_usage;
-	int skip = cli_val(c, "skip-bad") != NULL;
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
 	import_report_t rep;
+	import_opts_t opts;
 	msg_t m;
 	status_t st;
 
@@ -961,16 +977,25 @@ static int cmd_import(cli_t *c)
 		       "The import's ID is printed first. Patients are saved in batches of %d,\n"
 		       "others' work going on between them; if the import stops (a crash, kill),\n"
 		       "run the same command again: it resumes after the last saved batch. A file\n"
-		       "imported completely before is not imported twice.\n",
+		       "imported completely before is not imported twice.\n\n"
+		       "Each good row runs the duplicate check a registration runs, against the\n"
+		       "registered patients and the rows before it. A likely duplicate is reported\n"
+		       "with its line and the patient's MRN (or the earlier line) and is not\n"
+		       "imported; --register-anyway imports it too, each one audited.\n",
 		       usage, IMPORT_BATCH_ROWS);
 		return 0;
 	}
 	if (c->argc != 3 || strcmp(c->argv[1], "patients") != 0)
 		return cli_usage_error(usage, NULL);
+	memset(&opts, 0, sizeof opts);
+	opts.skip_bad = cli_val(c, "skip-bad") != NULL;
+	opts.register_anyway = cli_val(c, "register-anyway") != NULL;
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
 		return cli_fail(st, m.text);
-	st = import_patients(s, c->argv[2], skip, &rep, report_bad_row, report_import_start, NULL,
-	                     &m);
+	opts.on_bad = report_bad_row;
+	opts.on_dup = report_dup_row;
+	opts.on_start = report_import_start;
+	st = import_patients_with(s, c->argv[2], &opts, &rep, &m);
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);

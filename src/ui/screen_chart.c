@@ -227,11 +227,20 @@ static status_t chart_reload(ui_t *ui, void *priv, msg_t *m)
 
 /* ---- drawing ------------------------------------------------------------ */
 
+/* Shorter names for the tabs of a narrow terminal. */
+static const char *const short_name[SEC_COUNT] = {
+    "Demo", "Visits", "Vitals", "Allergy", "Meds", "Problems", "Notes",
+};
+
 static void draw_tabs(chart_t *c, WINDOW *w, int y)
 {
-	int x = 1, W = getmaxx(w);
+	int x = 1, W = getmaxx(w), total = 0, shorter;
+	for (int i = 0; i < c->nsecs; i++)
+		total += draw_width(chart_section_name[c->secs[i]]) + 2;
+	/* Every section's name must show: below ~80 columns the short ones. */
+	shorter = total > W - 2;
 	for (int i = 0; i < c->nsecs && x < W - 1; i++) {
-		const char *name = chart_section_name[c->secs[i]];
+		const char *name = (shorter ? short_name : chart_section_name)[c->secs[i]];
 		int sel = i == c->sec;
 		wattrset(w, theme_attr(sel ? TH_SELECTED : TH_NORMAL) | (sel ? A_BOLD : 0));
 		mvwaddch(w, y, x, sel ? '[' : ' ');
@@ -247,7 +256,7 @@ static void draw_demo(chart_t *c, WINDOW *w, int y, int h)
 {
 	const patient_t *p = c->p;
 	const config_t *cfg = ui_config(c->ui);
-	int W = getmaxx(w), line = 0;
+	int W = getmaxx(w), line = 0, age, dead = 0;
 	char v[4 * PATIENT_FIELD_MAX], d1[32], d2[48], ssn[16];
 	struct {
 		const char *label;
@@ -266,7 +275,12 @@ static void draw_demo(chart_t *c, WINDOW *w, int y, int h)
 	banner_name(p->f[PF_LAST], p->f[PF_FIRST], p->f[PF_MIDDLE], p->f[PF_SUFFIX], v, sizeof v);
 	LINE("Name", "%s", v);
 	patient_date_display(cfg, p->f[PF_DOB], d1, sizeof d1);
-	LINE("Born", "%s   Sex %s   Language %s", d1, p->f[PF_SEX],
+	age = patient_shown_age(p->f[PF_DOB], p->f[PF_DEATH], NULL, &dead);
+	if (age >= 0 && !dead)
+		snprintf(d2, sizeof d2, " (%d y)", age);
+	else
+		d2[0] = '\0';
+	LINE("Born", "%s%s   Sex %s   Language %s", d1, d2, p->f[PF_SEX],
 	     p->f[PF_LANGUAGE][0] ? p->f[PF_LANGUAGE] : "-");
 	{
 		/* The parts there are, joined: "12 Elm St, Apt 4, Cambridge, MA 02139". */
@@ -297,7 +311,10 @@ static void draw_demo(chart_t *c, WINDOW *w, int y, int h)
 	     p->f[PF_EC_RELATION][0] ? " (" : "", p->f[PF_EC_RELATION],
 	     p->f[PF_EC_RELATION][0] ? ")" : "", p->f[PF_EC_PHONE]);
 	patient_date_display(cfg, p->f[PF_DEATH], d1, sizeof d1);
-	LINE("Died", "%s", p->f[PF_DEATH][0] ? d1 : "-");
+	if (dead && age >= 0)
+		LINE("Died", "%s, at %d   DECEASED", d1, age);
+	else
+		LINE("Died", "%s", dead ? d1 : "-");
 	LINE("Confidential", "%s",
 	     p->confidential ? "yes (break-the-glass for roles without access)" : "no");
 	draw_time(d2, sizeof d2, p->updated, cfg, "?");

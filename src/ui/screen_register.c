@@ -9,13 +9,17 @@
  * of the form.
  *
  * Holds what was typed, the record built from it and the candidates; all
- * wiped on close and on idle lock. */
+ * wiped on close. On idle lock what was typed moves into guarded memory
+ * (pform_stash: unreadable while locked) and the rest is wiped; after the
+ * same user unlocks it is put back, and on signing off (another user
+ * signing on) it is wiped and freed. */
 #include "ui/screen_register.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/crypto.h"
 #include "core/patient.h"
 #include "ui/draw.h"
 #include "ui/screen_chart.h"
@@ -35,6 +39,7 @@ typedef struct reg {
 	msg_t why; /* core's words about the duplicates */
 	reg_mode_t mode;
 	ui_list_t list;
+	char *stash; /* what was typed, kept through an idle lock */
 } reg_t;
 
 static int dup_count(void *arg)
@@ -86,19 +91,41 @@ static status_t reg_open(ui_t *ui, void *priv, msg_t *m)
 	return ret;
 }
 
+/* The idle lock: a half-typed registration is kept (guarded memory),
+ * everything else is wiped. */
 static void reg_forget(ui_t *ui, void *priv)
 {
 	reg_t *r = priv;
-	(void)ui;
+	session_t *s = ui_session(ui);
+	crypto_secure_text_free(r->stash);
+	r->stash = s ? pform_stash(&r->form, session_user_name(s)) : NULL;
 	pform_clear(&r->form);
 	drop_record(r);
 	r->mode = RG_FORM;
 }
 
+/* After the unlock (the same user: only they can unlock). */
+static status_t reg_reload(ui_t *ui, void *priv, msg_t *m)
+{
+	reg_t *r = priv;
+	session_t *s = ui_session(ui);
+	char *st = r->stash;
+	(void)m;
+	r->stash = NULL;
+	if (st && s && pform_unstash(&r->form, st, session_user_name(s)))
+		ui_message(ui, UI_MSG_OK, "Welcome back, %s: what you typed was kept.",
+		           session_user_name(s));
+	return STATUS_OK;
+}
+
 static void reg_close(ui_t *ui, void *priv)
 {
 	reg_t *r = priv;
-	reg_forget(ui, priv);
+	(void)ui;
+	crypto_secure_text_free(r->stash);
+	r->stash = NULL;
+	pform_clear(&r->form);
+	drop_record(r);
 	pform_free(&r->form);
 	free(r->p);
 	r->p = NULL;
@@ -140,6 +167,18 @@ static void reg_draw(ui_t *ui, void *priv, WINDOW *w)
 			         "Cancel this registration and forget what was typed? %s", yn);
 			wattrset(w, theme_attr(TH_DIALOG) | A_BOLD);
 			mvwhline(w, H - 1, 0, ' ', W);
+		} else if (form_held(&r->form.form)) {
+			/* Refused as it was left: say where the cursor is. */
+			char key[16];
+			const char *label = form_held(&r->form.form);
+			keymap_keys(ui_keymap(ui), KA_NEXT_FIELD, key, sizeof key);
+			key[strcspn(key, " ")] = '\0';
+			snprintf(line, sizeof line,
+			         "Still in %.*s: fix it, or %s again to leave it for now.",
+			         strstr(label, " (") ? (int)(strstr(label, " (") - label)
+			                             : (int)strlen(label),
+			         label, key[0] ? key : "Tab");
+			wattrset(w, theme_attr(TH_WARN));
 		} else {
 			keys_add(ui, line, sizeof line, KA_SAVE, "register");
 			keys_add(ui, line, sizeof line, KA_NEXT_FIELD, "next");
@@ -330,6 +369,7 @@ const struct screen_ops screen_register = {
     .close = reg_close,
     .draw = reg_draw,
     .handle = reg_handle,
+    .reload = reg_reload,
     .forget = reg_forget,
     .typing = reg_typing,
 };

@@ -38,22 +38,43 @@ static int search_count(void *arg)
 	return sr->found ? patient_list_count(sr->found) : 0;
 }
 
-/* Columns: fixed on the left and right, the name takes the rest. */
+/* Columns: fixed on the left and right, the name takes the rest. Below
+ * 80 columns the last visit goes; from SEARCH_WIDE on, the name is split
+ * into last, first and middle and the date of death has a column. A
+ * column that is not shown has x < 0. The marks (CONF, DIED) are words,
+ * visible without colour. */
+#define SEARCH_WIDE 110
 typedef struct cols {
-	int mrn, name, name_w, dob, age, sex, conf, visit;
+	int mrn, name, name_w, dob, age, sex, marks, marks_w, visit, died;
+	int first, first_w, middle, middle_w; /* wide only: name is the last name */
 } cols_t;
 
 static cols_t columns(int width)
 {
 	cols_t c;
+	int wide = width >= SEARCH_WIDE;
 	c.mrn = 1;
 	c.name = 13;
-	c.visit = width - 11;
-	c.conf = c.visit - 5;
-	c.sex = c.conf - 4;
+	c.visit = width >= 79 ? width - 11 : -1;
+	/* "CONF DIED" from 90 columns; below, one word ("C+D" for both). */
+	c.marks_w = width >= 90 ? 9 : 4;
+	c.marks = (c.visit >= 0 ? c.visit : width) - c.marks_w - 1;
+	c.died = wide ? c.marks - 11 : -1;
+	c.sex = (wide ? c.died : c.marks) - 4;
 	c.age = c.sex - 4;
 	c.dob = c.age - 11;
 	c.name_w = c.dob - c.name - 1;
+	c.first = c.middle = -1;
+	c.first_w = c.middle_w = 0;
+	if (wide) {
+		/* Last 40 %, first 35 %, middle the rest of the name's room. */
+		int room = c.name_w;
+		c.name_w = room * 40 / 100 - 1;
+		c.first = c.name + c.name_w + 1;
+		c.first_w = room * 35 / 100 - 1;
+		c.middle = c.first + c.first_w + 1;
+		c.middle_w = c.dob - c.middle - 1;
+	}
 	return c;
 }
 
@@ -64,31 +85,53 @@ static void search_row(void *arg, WINDOW *w, int y, int x, int width, int i, int
 	const config_t *cfg = ui_config(sr->ui);
 	cols_t c = columns(width);
 	char name[3 * PATIENT_FIELD_MAX + 24], date[32], age[16];
+	int mx;
 
 	if (!r)
 		return;
-	banner_name(r->last, r->first, r->middle, r->suffix, name, sizeof name);
 	draw_text(w, y, x + c.mrn, c.name - c.mrn - 1, r->mrn, 0);
-	draw_text(w, y, x + c.name, c.name_w, name, 0);
+	if (c.first >= 0) {
+		/* Each part of the name in its column (cleaned as drawn). */
+		char last[PATIENT_FIELD_MAX + 16];
+		snprintf(last, sizeof last, "%s%s%s", r->last, r->suffix[0] ? " " : "", r->suffix);
+		draw_text(w, y, x + c.name, c.name_w, last, 0);
+		draw_text(w, y, x + c.first, c.first_w, r->first, 0);
+		draw_text(w, y, x + c.middle, c.middle_w, r->middle, 0);
+		explicit_bzero(last, sizeof last);
+	} else {
+		banner_name(r->last, r->first, r->middle, r->suffix, name, sizeof name);
+		draw_text(w, y, x + c.name, c.name_w, name, 0);
+		explicit_bzero(name, sizeof name);
+	}
 	patient_date_display(cfg, r->dob, date, sizeof date);
 	draw_text(w, y, x + c.dob, 10, date, 0);
 	if (r->age >= 0) {
+		/* A deceased patient's age is the age at death. */
 		snprintf(age, sizeof age, "%3d", r->age);
 		draw_text(w, y, x + c.age, 3, age, 0);
 	}
 	draw_text(w, y, x + c.sex + 1, 1, r->sex, 0);
-	if (r->confidential) {
-		if (!selected)
-			wattron(w, theme_attr(TH_WARN));
-		draw_text(w, y, x + c.conf, 4, "CONF", 0);
-		if (!selected)
-			wattrset(w, theme_attr(TH_NORMAL));
+	if (c.died >= 0 && r->death[0]) {
+		patient_date_display(cfg, r->death, date, sizeof date);
+		draw_text(w, y, x + c.died, 10, date, 0);
 	}
-	if (r->last_visit[0]) {
+	mx = c.marks;
+	if (!selected && (r->confidential || r->deceased))
+		wattron(w, theme_attr(TH_WARN));
+	if (r->confidential && r->deceased && c.marks_w < 9) {
+		draw_text(w, y, x + mx, c.marks_w, "C+D", 0);
+	} else {
+		if (r->confidential)
+			mx += 1 + draw_text(w, y, x + mx, 4, "CONF", 0);
+		if (r->deceased)
+			draw_text(w, y, x + mx, 4, "DIED", 0);
+	}
+	if (!selected && (r->confidential || r->deceased))
+		wattrset(w, theme_attr(TH_NORMAL));
+	if (c.visit >= 0 && r->last_visit[0]) {
 		patient_date_display(cfg, r->last_visit, date, sizeof date);
 		draw_text(w, y, x + c.visit, 10, date, 0);
 	}
-	explicit_bzero(name, sizeof name);
 }
 
 static void drop_results(search_t *sr)
@@ -207,11 +250,18 @@ static void search_draw(ui_t *ui, void *priv, WINDOW *w)
 	          "name, last, first, MRN, DOB, phone or its last 4; empty: recent charts", 0);
 	wattrset(w, theme_attr(TH_HEADING));
 	mvwaddstr(w, 2, c.mrn, "MRN");
-	mvwaddstr(w, 2, c.name, "Name");
+	mvwaddstr(w, 2, c.name, c.first >= 0 ? "Last name" : "Name");
+	if (c.first >= 0) {
+		mvwaddstr(w, 2, c.first, "First name");
+		mvwaddstr(w, 2, c.middle, "Middle");
+	}
 	mvwaddstr(w, 2, c.dob, "DOB");
 	mvwaddstr(w, 2, c.age, "Age");
 	mvwaddstr(w, 2, c.sex, "Sex");
-	mvwaddstr(w, 2, c.visit, "Last visit");
+	if (c.died >= 0)
+		mvwaddstr(w, 2, c.died, "Died");
+	if (c.visit >= 0)
+		mvwaddstr(w, 2, c.visit, "Last visit");
 	wattrset(w, theme_attr(TH_NORMAL));
 	list_draw(&sr->list, w, 3, 0, H - 4, W);
 	list_position(&sr->list, pos, sizeof pos);

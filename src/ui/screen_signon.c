@@ -53,6 +53,17 @@ static int signon_typing(const void *priv)
 	return 1;
 }
 
+struct wrap_at {
+	WINDOW *w;
+	int y;
+};
+
+static void center_line(const char *text, int n, void *arg)
+{
+	struct wrap_at *a = arg;
+	draw_center(a->w, a->y + n, getmaxx(a->w), text);
+}
+
 static void signon_draw(ui_t *ui, void *priv, WINDOW *w)
 {
 	signon_t *so = priv;
@@ -63,8 +74,13 @@ static void signon_draw(ui_t *ui, void *priv, WINDOW *w)
 	draw_center(w, y + 1, W, clinic_name(ui_clinic(ui)));
 	wattrset(w, theme_attr(TH_NORMAL));
 	draw_center(w, y + 2, W, "Chartroom clinic records");
-	draw_center(w, y + 4, W, "Authorized use only. Every sign-on and every record you open is");
-	draw_center(w, y + 5, W, "recorded in the audit trail.");
+	{
+		/* Two lines at 80 columns, three on a narrow terminal. */
+		struct wrap_at at = {w, y + 4};
+		draw_wrap("Authorized use only. Every sign-on and every record you open is "
+		          "recorded in the audit trail.",
+		          W > 68 ? 64 : W - 2, center_line, &at);
+	}
 
 	mvwaddstr(w, y + 8, x, "User:");
 	tfield_draw(ui, w, y + 8, x + 11, 36, &so->user, so->focus == 0);

@@ -45,7 +45,11 @@ static void welcome_draw(ui_t *ui, void *priv, WINDOW *w)
 	wattrset(w, theme_attr(TH_NORMAL));
 	snprintf(line, sizeof line, "Signed on as %s: %s", perm_role_name(session_role(s)),
 	         perm_role_desc(session_role(s)));
-	draw_center(w, y + 1, W, line);
+	{
+		/* Wrapped on a narrow terminal (two lines at most at 60). */
+		struct wrap_at at = {w, y + 1};
+		draw_wrap(line, W - 2, center_line, &at);
+	}
 
 	if (!li->last_login[0]) {
 		snprintf(line, sizeof line, "This is your first sign-on.");

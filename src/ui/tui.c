@@ -35,8 +35,8 @@
 #include "ui/screen_welcome.h"
 #include "ui/theme.h"
 
-#define MIN_COLS  80
-#define MIN_LINES 24
+#define MIN_COLS  60
+#define MIN_LINES 20
 #define STACK_MAX 12
 #define TICK_MS   1000
 #define PAUSE_MS  2000 /* no key for this long: the user has paused */

@@ -47,7 +47,7 @@ void banner_set(ui_t *ui, ui_banner_t *b, const patient_t *p)
 	draw_clean(b->mrn, sizeof b->mrn, p->f[PF_MRN]);
 	patient_date_display(cfg, p->f[PF_DOB], date, sizeof date);
 	draw_clean(b->dob, sizeof b->dob, date);
-	b->age = patient_age(p->f[PF_DOB], p->f[PF_DEATH][0] ? p->f[PF_DEATH] : NULL);
+	b->age = patient_shown_age(p->f[PF_DOB], p->f[PF_DEATH], NULL, &b->deceased);
 	draw_clean(b->sex, sizeof b->sex, p->f[PF_SEX]);
 	b->death[0] = '\0';
 	if (p->f[PF_DEATH][0]) {
@@ -81,26 +81,63 @@ void banner_clear(ui_banner_t *b)
 	memcpy(b->id, id, sizeof id);
 }
 
+/* The MRN, dates and sex after the name, in words when they fit, shorter
+ * (level 1) and shortest (2: no dates, the age and, for a deceased
+ * patient, "died at N") on a narrow terminal. */
+static void banner_info(const ui_banner_t *b, int level, char *out, size_t size)
+{
+	char age[32] = "";
+	if (b->age >= 0)
+		snprintf(age, sizeof age, level ? " (%d)" : " (%d y)", b->age);
+	if (b->death[0] && b->age >= 0 && level == 2)
+		snprintf(out, size, "  %s  died at %d  %s", b->mrn, b->age, b->sex);
+	else if (b->death[0] && b->age >= 0)
+		snprintf(out, size, level ? "  %s  %s  died %s at %d  %s"
+		                          : "  %s  DOB %s  died %s at %d  Sex %s",
+		         b->mrn, b->dob, b->death, b->age, b->sex);
+	else if (b->death[0])
+		snprintf(out, size, level ? "  %s  %s  died %s  %s" : "  %s  DOB %s  died %s  Sex %s",
+		         b->mrn, b->dob, b->death, b->sex);
+	else if (level == 2 && b->age >= 0)
+		snprintf(out, size, "  %s  %d y  %s", b->mrn, b->age, b->sex);
+	else
+		snprintf(out, size, level ? "  %s  %s%s  %s" : "  %s  DOB %s%s  Sex %s", b->mrn,
+		         b->dob, age, b->sex);
+}
+
 void banner_draw(ui_t *ui, WINDOW *w, int y, const ui_banner_t *b)
 {
-	int W = getmaxx(w), x;
-	char info[96];
+	int W = getmaxx(w), x, marks = 0, nw, iw = 0, level;
+	char info[160];
 	(void)ui;
 	if (!b->loaded)
 		return;
+	/* The marks are never cut off: the longest form of the rest that
+	 * fits beside the whole name, else the shortest and the name cut. */
+	if (b->deceased)
+		marks += 2 + 8; /* "  DECEASED" */
+	if (b->confidential)
+		marks += 2 + 12; /* "  CONFIDENTIAL" */
+	nw = draw_width(b->name);
+	for (level = 0; level <= 2; level++) {
+		banner_info(b, level, info, sizeof info);
+		iw = draw_width(info);
+		if (1 + nw + iw + marks <= W - 1)
+			break;
+	}
+	if (level > 2) {
+		level = 2;
+		nw = W - 2 - iw - marks > 8 ? W - 2 - iw - marks : 8;
+	}
 	wattrset(w, theme_attr(TH_HEADING) | A_BOLD);
-	x = 1 + draw_text(w, y, 1, W - 2, b->name, 0);
+	x = 1 + draw_text(w, y, 1, nw, b->name, 0);
 	wattrset(w, theme_attr(TH_NORMAL));
-	if (b->death[0])
-		snprintf(info, sizeof info, "  %s  DOB %s  died %s  Sex %s", b->mrn, b->dob,
-		         b->death, b->sex);
-	else if (b->age >= 0)
-		snprintf(info, sizeof info, "  %s  DOB %s (%d y)  Sex %s", b->mrn, b->dob, b->age,
-		         b->sex);
-	else
-		snprintf(info, sizeof info, "  %s  DOB %s  Sex %s", b->mrn, b->dob, b->sex);
-	x += draw_text(w, y, x, W - 1 - x, info, 0);
-	if (b->confidential) {
+	x += draw_text(w, y, x, W - 1 - x - marks > 0 ? W - 1 - x - marks : 0, info, 0);
+	if (b->deceased && x + 2 < W - 1) {
+		wattrset(w, theme_attr(TH_ALERT));
+		x += 2 + draw_text(w, y, x + 2, W - 3 - x, "DECEASED", 0);
+	}
+	if (b->confidential && x + 2 < W - 1) {
 		wattrset(w, theme_attr(TH_ALERT));
 		draw_text(w, y, x + 2, W - 3 - x, "CONFIDENTIAL", 0);
 	}

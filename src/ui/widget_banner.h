@@ -1,5 +1,7 @@
 /* widget_banner.h - the patient banner at the top of every chart screen:
- * name, MRN, date of birth and age, sex, a CONFIDENTIAL marker, and for
+ * name, MRN, date of birth and age (for a deceased patient the date of
+ * death and the age then, core's patient_shown_age), sex, DECEASED and
+ * CONFIDENTIAL marks (words, so they show without colour), and for
  * roles that may see clinical sections the allergy line from core
  * (clinical_banner). Holds a copy of those few values, cleaned for
  * drawing; banner_clear wipes it (on close and on idle lock). */
@@ -17,9 +19,10 @@ typedef struct ui_banner {
 	char name[3 * PATIENT_FIELD_MAX + 24]; /* "Last, First Middle Suffix" */
 	char mrn[24];
 	char dob[16]; /* in the display format */
-	int age;      /* -1 unknown */
+	int age;      /* -1 unknown; at death for a deceased patient */
 	char sex[2];
-	char death[16];
+	char death[16]; /* in the display format; "" alive */
+	int deceased;
 	int confidential;
 	int clinical; /* the allergy line applies to this role */
 	char allergies[512];

@@ -55,6 +55,7 @@ void form_clear(ui_form_t *f, int choices_too)
 	}
 	f->focus = 0;
 	f->top = 0;
+	f->held = 0;
 }
 
 const char *form_text(const ui_form_t *f, int i)
@@ -108,6 +109,14 @@ void form_focus_bad(ui_form_t *f, int i)
 		return;
 	f->focus = i;
 	f->items[i].bad = 1;
+	/* A value there is held as a refusal on leaving is; an empty one
+	 * (a required field) waits for its text. */
+	f->held = form_text(f, i)[0] ? i + 1 : 0;
+}
+
+const char *form_held(const ui_form_t *f)
+{
+	return f->n && f->held == f->focus + 1 ? f->items[f->focus].label : NULL;
 }
 
 int form_check(ui_t *ui, ui_form_t *f)
@@ -120,7 +129,8 @@ int form_check(ui_t *ui, ui_form_t *f)
 	return refused;
 }
 
-/* Move the focus to `to` if the current input lets it go. */
+/* Move the focus to `to` if the current input lets it go: a refused one
+ * keeps it, and lets it go when the user moves again. */
 static unsigned move_to(ui_t *ui, ui_form_t *f, int to)
 {
 	if (to < 0)
@@ -129,8 +139,20 @@ static unsigned move_to(ui_t *ui, ui_form_t *f, int to)
 		to = f->n - 1;
 	if (to == f->focus)
 		return UI_HANDLED;
-	if (form_check(ui, f))
-		return UI_REDRAW; /* the reason is on the message line */
+	if (f->held == f->focus + 1) {
+		/* Moved again after the refusal: the user's choice. The
+		 * value stays marked, and saving stops at it. */
+		ui_message(ui, UI_MSG_WARN, "%s still needs fixing; it is checked again on saving.",
+		           f->items[f->focus].label);
+		f->held = 0;
+		f->focus = to;
+		return UI_REDRAW;
+	}
+	if (form_check(ui, f)) {
+		f->held = f->focus + 1; /* the reason is on the message line */
+		return UI_REDRAW;
+	}
+	f->held = 0;
 	f->focus = to;
 	return UI_REDRAW;
 }
@@ -208,11 +230,63 @@ static void draw_item(ui_t *ui, ui_form_t *f, WINDOW *w, int y, int x, int width
 	tfield_draw(ui, w, y, fx, fw, &it->text, focus);
 }
 
+/* Inputs from..to-1 with their headings, `line0` being their first line
+ * and `top` the first line shown, in h lines. */
+static void draw_range(ui_t *ui, ui_form_t *f, WINDOW *w, int y, int x, int h, int width,
+                       int from, int to, int line0, int top)
+{
+	int line = line0;
+	for (int i = from; i < to; i++) {
+		if (f->items[i].heading) {
+			if (line >= top && line < top + h) {
+				wattrset(w, theme_attr(TH_HEADING));
+				draw_text(w, y + line - top, x + 1, width - 1, f->items[i].heading, 0);
+				wattrset(w, theme_attr(TH_NORMAL));
+			}
+			line++;
+		}
+		if (line >= top && line < top + h)
+			draw_item(ui, f, w, y + line - top, x, width, i);
+		line++;
+	}
+}
+
+/* On a wide terminal a form with headings is drawn in two columns, split
+ * before a heading so that both fit the height (no scrolling) and are as
+ * even as can be: the index of the first input of the second column, or
+ * 0 for one column. */
+#define FORM_TWO_COLUMNS 150
+static int split_of(const ui_form_t *f, int h, int width)
+{
+	int total = lines_total(f), best = 0, best_tall = 0;
+	if (width < FORM_TWO_COLUMNS)
+		return 0;
+	for (int i = 1; i < f->n; i++) {
+		int left, tall;
+		if (!f->items[i].heading)
+			continue;
+		left = line_of(f, i) - 1;
+		tall = left > total - left ? left : total - left;
+		if (tall <= h && (!best || tall < best_tall)) {
+			best = i;
+			best_tall = tall;
+		}
+	}
+	return best;
+}
+
 void form_draw(ui_t *ui, ui_form_t *f, WINDOW *w, int y, int x, int h, int width)
 {
-	int total = lines_total(f), fl, line = 0;
+	int total = lines_total(f), fl, split;
 	if (h <= 0 || f->n == 0)
 		return;
+	if ((split = split_of(f, h, width)) > 0) {
+		int half = width / 2;
+		f->top = 0;
+		draw_range(ui, f, w, y, x, h, half - 1, 0, split, 0, 0);
+		draw_range(ui, f, w, y, x + half, h, width - half, split, f->n, 0, 0);
+		return;
+	}
 	/* Keep the focused input, and its heading, in view. */
 	fl = line_of(f, f->focus);
 	if (fl - (f->items[f->focus].heading != NULL) < f->top)
@@ -223,20 +297,7 @@ void form_draw(ui_t *ui, ui_form_t *f, WINDOW *w, int y, int x, int h, int width
 		f->top = total - h > 0 ? total - h : 0;
 	if (f->top < 0)
 		f->top = 0;
-	for (int i = 0; i < f->n; i++) {
-		if (f->items[i].heading) {
-			if (line >= f->top && line < f->top + h) {
-				wattrset(w, theme_attr(TH_HEADING));
-				draw_text(w, y + line - f->top, x + 1, width - 1,
-				          f->items[i].heading, 0);
-				wattrset(w, theme_attr(TH_NORMAL));
-			}
-			line++;
-		}
-		if (line >= f->top && line < f->top + h)
-			draw_item(ui, f, w, y + line - f->top, x, width, i);
-		line++;
-	}
+	draw_range(ui, f, w, y, x, h, width, 0, f->n, 0, f->top);
 	wattrset(w, theme_attr(TH_HINT));
 	if (f->top > 0)
 		draw_text(w, y, x + width - 7, 7, "^ more", 0);
@@ -269,6 +330,20 @@ unsigned form_handle(ui_t *ui, ui_form_t *f, const ui_event_t *ev)
 	if (f->n == 0)
 		return UI_IGNORED;
 	it = &f->items[f->focus];
+	if (f->held == f->focus + 1 && it->kind == FORM_TEXT) {
+		/* Just refused: a character is not added to the refused value
+		 * (it was meant for the next field); the reason is said again.
+		 * An editing key means the user is fixing it. */
+		if (ev->action == KA_NONE && ev->ch) {
+			form_check(ui, f);
+			return UI_REDRAW;
+		} else if (ev->action == KA_LEFT || ev->action == KA_RIGHT ||
+		           ev->action == KA_HOME || ev->action == KA_END ||
+		           ev->action == KA_BACKSPACE || ev->action == KA_DELETE ||
+		           ev->action == KA_CLEAR_FIELD) {
+			f->held = 0;
+		}
+	}
 	if (it->kind == FORM_TEXT) {
 		if ((r = tfield_handle(ui, &it->text, ev)) != UI_IGNORED) {
 			if (r == UI_REDRAW)

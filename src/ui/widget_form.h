@@ -7,7 +7,12 @@
  * Down and Enter go to the next input, BTab and Up to the previous, PgUp
  * and PgDn by a page. When the focus leaves an input the screen's `leave`
  * callback checks it (and may rewrite it, normalised); a refusal keeps the
- * focus there. Left, Right and Space change a choice, and typing its first
+ * focus there, with the reason (naming the field) on the message line.
+ * The focus then moves on only when the user moves it again (the input
+ * stays marked refused, and is checked again on saving); until the user
+ * edits it or moves, typed characters are not added to the refused value
+ * (someone typing the next field's value without looking would otherwise
+ * append it): each says the reason again. Left, Right and Space change a choice, and typing its first
  * letter picks it. Text lives in ordinary memory (a secret input's in
  * guarded memory) that is wiped when cleared or freed (form_clear,
  * form_free). */
@@ -42,6 +47,7 @@ struct ui_form {
 	int focus;
 	int top;     /* first line shown */
 	int label_w; /* columns for the labels */
+	int held;    /* 1 + the input whose refusal holds typed characters, or 0 */
 	/* Check input i as the focus leaves it; may rewrite its text. Return
 	 * 0 to let the focus go, non-zero to keep it there (having put the
 	 * reason on the message line). NULL: no checks. */
@@ -78,8 +84,14 @@ void form_focus_bad(ui_form_t *f, int i);
  * when it was refused. */
 int form_check(ui_t *ui, ui_form_t *f);
 
+/* The focused input was just refused and holds typing: its label (for the
+ * screen's hint line: "Still in Email: ..."), else NULL. */
+const char *form_held(const ui_form_t *f);
+
 /* Draw in h lines from (y, x), `width` wide; the focused input gets the
- * terminal cursor. */
+ * terminal cursor. On a terminal at least 150 columns wide a form with
+ * headings is drawn in two columns (split before a heading), each input
+ * still as wide as its value may be. */
 void form_draw(ui_t *ui, ui_form_t *f, WINDOW *w, int y, int x, int h, int width);
 
 /* Typing and moving. Returns UI_* flags; UI_IGNORED for what the form does

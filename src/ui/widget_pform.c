@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/crypto.h"
+
 static const char *const yes_no[] = {"no", "yes"};
 
 /* Input i shows field i + 1 (the MRN, field 0, is never typed). */
@@ -131,4 +133,55 @@ void pform_focus_field(ui_pform_t *pf, pfield_t f)
 	if (f == PF_COUNT || f == PF_MRN)
 		return;
 	form_focus_bad(&pf->form, (int)f - 1);
+}
+
+/* The stash: the user's name, then each input's text, NUL-terminated,
+ * then the flag and the focus. */
+#define STASH_SIZE (96 + PFORM_CONFIDENTIAL * PATIENT_FIELD_MAX + 16)
+
+char *pform_stash(ui_pform_t *pf, const char *user)
+{
+	char *st = NULL;
+	size_t o = 0;
+	int typed = pf->items[PFORM_CONFIDENTIAL].choice != 0;
+	for (int i = 0; i < PFORM_CONFIDENTIAL; i++)
+		typed |= form_text(&pf->form, i)[0] != '\0';
+	if (typed && strlen(user) < 96 && (st = crypto_secure_text(STASH_SIZE))) {
+		o = strlen(user) + 1;
+		memcpy(st, user, o);
+		for (int i = 0; i < PFORM_CONFIDENTIAL; i++) {
+			size_t n = strlen(form_text(&pf->form, i)) + 1;
+			memcpy(st + o, form_text(&pf->form, i), n); /* < PATIENT_FIELD_MAX */
+			o += n;
+		}
+		st[o++] = (char)pf->items[PFORM_CONFIDENTIAL].choice;
+		st[o++] = (char)pf->form.focus;
+		if (crypto_secure_text_hide(st) != 0) {
+			crypto_secure_text_free(st);
+			st = NULL;
+		}
+	}
+	pform_clear(pf);
+	return st;
+}
+
+int pform_unstash(ui_pform_t *pf, char *stash, const char *user)
+{
+	size_t o;
+	int ok;
+	if (!stash)
+		return 0;
+	ok = crypto_secure_text_show(stash) == 0 && strcmp(stash, user) == 0;
+	if (ok) {
+		pform_clear(pf);
+		o = strlen(stash) + 1;
+		for (int i = 0; i < PFORM_CONFIDENTIAL; i++) {
+			form_set(&pf->form, i, stash + o);
+			o += strlen(stash + o) + 1;
+		}
+		pf->items[PFORM_CONFIDENTIAL].choice = stash[o++] ? 1 : 0;
+		pf->form.focus = stash[o] >= 0 && stash[o] < PFORM_N ? stash[o] : 0;
+	}
+	crypto_secure_text_free(stash);
+	return ok;
 }

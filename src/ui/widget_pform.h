@@ -36,4 +36,14 @@ void pform_to_patient(const ui_pform_t *pf, patient_t *p);
 /* Focus the input of field f and mark it refused. */
 void pform_focus_field(ui_pform_t *pf, pfield_t f);
 
+/* For the idle lock: move what was typed (every input, the flag, where
+ * the focus was) into guarded memory (crypto_secure_text) under the
+ * user's name, made unreadable while the screen is locked, and wipe the
+ * inputs. NULL when nothing was typed or out of memory (the inputs are
+ * wiped all the same). */
+char *pform_stash(ui_pform_t *pf, const char *user);
+/* After the unlock: put it back if it is `user`'s (1), else drop it (0);
+ * it is wiped and freed either way. */
+int pform_unstash(ui_pform_t *pf, char *stash, const char *user);
+
 #endif

@@ -42,7 +42,7 @@ bad "an email without a domain is refused" "does not look like" $base dob=1990-0
 bad "an impossible SSN is refused" "cannot exist" $base dob=1990-01-01 ssn=666-12-3456
 bad "digits in a name are refused" "only letters" last_name=Ok4for first_name=Chidi sex=M dob=1990-01-01
 bad "a missing required field is named" "Date of birth is required" $base
-bad "an unknown sex code is refused" "Sex must be F, M, X" last_name=Okafor first_name=Chidi sex=Q dob=1990-01-01
+bad "an unknown sex code is refused" "Sex must be F (female), M (male), X" last_name=Okafor first_name=Chidi sex=Q dob=1990-01-01
 bad "an unknown state is refused" "not a US state" $base dob=1990-01-01 state=ZZ
 m2=$(FA "$(csv last_name="Núñez-O'Connor" first_name="José Ángel" dob=1988-07-04 sex=M)" patient add 2>/dev/null)
 check "UTF-8 letters, hyphens, apostrophes and spaces are accepted" [ -n "$m2" ]

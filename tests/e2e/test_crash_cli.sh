@@ -22,14 +22,20 @@ mrn=$(clin front "$PW_FRONT" "$(csv last_name=Crashley first_name=Ada dob=1970-0
 enc=$(clin front "$PW_FRONT" "$(csv visit_reason="checkup")" encounter add "$mrn" --type "office visit" --provider prov --location "Room 1" 2>/dev/null)
 printf 'Patient seen; doing well.\n' > "$T/note.txt"
 # five_csv: a file of five patients not imported before (the same file
-# again would be a no-op: imports resume by the file's digest).
+# again would be a no-op: imports resume by the file's digest), five
+# different people, none like one of an earlier file (the import's
+# duplicate check would hold a look-alike back): names of their own, a
+# birthday each.
 runs_made=0
 five_csv() {
 	runs_made=$((runs_made + 1))
 	printf 'last_name,first_name,dob,sex\n' > "$T/five.csv"
 	sfx=$(printf '%s' "$runs_made" | tr 0-9 a-j)
+	k=0
 	for nm in Able Baker Charlie Dog Easy; do
-		printf '%s,Imported%s,1980-01-0%d,M\n' "$nm" "$sfx" "${#nm}" >> "$T/five.csv"
+		k=$((k + 1))
+		printf '%s%s,Imported%s%s,%s,M\n' "$nm" "$sfx" "$sfx" "$(printf '%s' "$k" | tr 1-5 v-z)" \
+			"$(date -u -d "1980-01-01 + $((runs_made * 5 + k)) days" +%Y-%m-%d)" >> "$T/five.csv"
 	done
 }
 

@@ -236,6 +236,9 @@ expect "monochrome: the trend (blocks, no colour needed)" "Weight" 5
 tui_resize 120 40
 expect "bigger: still drawn" "Trend, oldest to newest" 5
 tui_resize 60 20
+expect "60x20: the chart in its compact layout" "ALLERGIES: Penicillin (severe)" 5
+expect "... every section's tab (short names)" "Problems  Notes"
+tui_resize 50 16
 expect "too small says so" "Terminal too small" 5
 tui_resize 80 24
 expect "back to 80x24: the chart again" "ALLERGIES: Penicillin (severe)" 5

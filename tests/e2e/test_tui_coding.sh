@@ -225,8 +225,8 @@ tui_send End
 expect "... listing the coding keys" "add_procedure"
 tui_send Escape
 expect "Esc: back to the search, text kept" "Search: diab 2 kidn" 5
-tui_resize 70 20
-expect "too small a terminal says so" "Terminal too small: need 80x24" 5
+tui_resize 58 18
+expect "too small a terminal says so" "Terminal too small: need 60x20" 5
 tui_resize 80 24
 expect "back to 80x24: the search and its hits again" "E11.21    Type 2" 5
 tui_send F12

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_tui_resize.sh - the layout follows the terminal (KEY_RESIZE):
-# bigger, too small (a clear notice instead of garbage, keys ignored), and
-# back, with what was typed and what was open kept.
+# bigger, compact (60x20), too small (below 60x20: a clear notice instead
+# of garbage, keys ignored), and back, with what was typed and what was
+# open kept.
 . "$(dirname "$0")/lib.sh"
 e2e_setup
 
@@ -32,10 +33,14 @@ check "title bar spans 100 columns" sh -c "printf '%s\n' \"\$1\" | sed -n 1p | g
 check "status bar is on line 30" sh -c "printf '%s\n' \"\$1\" | sed -n 30p | grep -q 'admin (admin)'" - "$(tui_screen)"
 
 tui_resize 60 20
-expect "60x20 says the terminal is too small" "Terminal too small: need 80x24" 5
-expect "... and how small it is" "(now 60x20)"
-expect_not "no half-drawn list at 60x20" "rows 1-6"
-expect_not "no status bar at 60x20" "admin (admin)"
+expect "60x20 is a compact layout, not too small" "rows 1-6 of 6" 5
+expect "... with the status bar" "admin (admin)"
+check "... on line 20" sh -c "printf '%s\n' \"\$1\" | sed -n 20p | grep -q 'admin (admin)'" - "$(tui_screen)"
+tui_resize 59 19
+expect "59x19 says the terminal is too small" "Terminal too small: need 60x20" 5
+expect "... and how small it is" "(now 59x19)"
+expect_not "no half-drawn list at 59x19" "rows 1-6"
+expect_not "no status bar at 59x19" "admin (admin)"
 tui_send q
 tui_send Escape
 tui_send F12

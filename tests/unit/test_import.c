@@ -335,7 +335,7 @@ static void expect_bad_rows(const bads_t *b)
 		const char *why;
 	} want[] = {
 		{4, "Date of birth: 02/30/1990 is not a real date."},
-		{6, "State 'ZZ' is not a US state or territory code"},
+		{6, "State 'ZZ' is not a US state or territory"},
 		{7, "has 3 fields; the header has 7"},
 		{8, "a quote in the middle of an unquoted field"},
 		{9, "First name may contain only letters"},
@@ -586,6 +586,173 @@ static void test_import_long_utf8_values(void **state)
 	assert_int_equal(patients(f), before + 1);
 }
 
+/* What on_dup heard. */
+typedef struct dups {
+	int n;
+	struct {
+		long line, other_line;
+		char mrn[24];
+		int imported, score;
+	} d[16];
+} dups_t;
+
+static void on_dup(const import_dup_t *d, void *arg)
+{
+	dups_t *x = arg;
+	if (x->n >= 16)
+		fail_msg("too many duplicates reported");
+	x->d[x->n].line = d->line;
+	x->d[x->n].other_line = d->other_line;
+	snprintf(x->d[x->n].mrn, sizeof x->d[x->n].mrn, "%s", d->match ? d->match->mrn : "");
+	x->d[x->n].imported = d->imported;
+	x->d[x->n].score = d->score;
+	assert_true(d->why && d->why[0]);
+	x->n++;
+}
+
+static status_t import_dups(fixture_t *f, const char *path, int anyway, dups_t *x,
+			    import_report_t *rep, msg_t *m)
+{
+	import_opts_t o;
+	memset(&o, 0, sizeof o);
+	memset(x, 0, sizeof *x);
+	o.register_anyway = anyway;
+	o.on_dup = on_dup;
+	o.arg = x;
+	return import_patients_with(f->him, path, &o, rep, m);
+}
+
+/* Import runs the duplicate check: a row like a registered patient (same
+ * name, date of birth and SSN) is reported with that patient's MRN, a row
+ * like an earlier row of the file with that line, and neither is
+ * imported; a household member (same last name, phone and ZIP, another
+ * person) is. The same rows again in another file import nothing and say
+ * so; --register-anyway imports them, each audited with the candidate. */
+static void test_import_duplicate_check(void **state)
+{
+	fixture_t *f = *state;
+	char path[PATH_MAX], again[PATH_MAX], detail[512];
+	import_report_t rep;
+	dups_t x;
+	patient_t p;
+	msg_t m;
+	int64_t before, held_audits, anyway_audits;
+	static const char rows[] =
+		"last_name,first_name,dob,sex,ssn,phone_home,zip\n"
+		"Dupwhistle,Alma,1970-01-01,F,123-45-6789,617-555-0101,02139\n" /* 2: registered */
+		"Ferncastle,Bea,1982-02-02,F,,,\n"                               /* 3 */
+		"Ferncastle,Bea,02/02/1982,F,,,\n"                               /* 4: like 3 */
+		"Dupwhistle,Zed,2001-05-06,M,,617-555-0101,02139\n"              /* 5: household */
+		"Quillfeather,Cy,1990-09-09,M,,,\n";                             /* 6 */
+
+	tu_patient(&p, "Dupwhistle", "Alma", "1970-01-01", "F");
+	snprintf(p.f[PF_SSN], sizeof p.f[PF_SSN], "%s", "123-45-6789");
+	tu_register(f->fd, &p, 0);
+	before = patients(f);
+	held_audits = tu_audit_count(f->db, "patient_import_duplicates", "him");
+	write_csv(f, rows, path);
+	assert_int_equal(import_dups(f, path, 0, &x, &rep, &m), STATUS_OK);
+	assert_int_equal(rep.rows, 5);
+	assert_int_equal(rep.dups, 2);
+	assert_int_equal(rep.held, 2);
+	assert_int_equal(rep.imported, 3);
+	assert_int_equal(patients(f), before + 3);
+	assert_true(tu_has(m.text, "Imported 3 patients"));
+	assert_true(tu_has(m.text, "2 likely duplicates not imported"));
+	assert_int_equal(x.n, 2);
+	assert_int_equal(x.d[0].line, 2);
+	assert_string_equal(x.d[0].mrn, p.f[PF_MRN]);
+	assert_true(x.d[0].score >= f->cfg->match_threshold);
+	assert_int_equal(x.d[0].imported, 0);
+	assert_int_equal(x.d[1].line, 4);
+	assert_string_equal(x.d[1].mrn, "");
+	assert_int_equal(x.d[1].other_line, 3);
+	assert_int_equal(found(f, "ferncastle"), 1);
+	assert_int_equal(found(f, "dupwhistle"), 2); /* Alma (registered) and Zed */
+	assert_int_equal(tu_audit_count(f->db, "patient_import_duplicates", "him"), held_audits + 1);
+
+	/* The same file again: finished before, nothing checked or imported. */
+	assert_int_equal(import_dups(f, path, 0, &x, &rep, &m), STATUS_OK);
+	assert_int_equal(rep.already, 1);
+	assert_int_equal(rep.imported, 0);
+	assert_int_equal(x.n, 0);
+	assert_true(tu_has(m.text, "nothing was imported again"));
+
+	/* The same rows in another file (line ends changed): each is like a
+	 * registered patient now; nothing is imported, and it says so. */
+	{
+		char crlf[sizeof rows * 2];
+		size_t o = 0;
+		for (const char *c = rows; *c; c++) {
+			if (*c == '\n')
+				crlf[o++] = '\r';
+			crlf[o++] = *c;
+		}
+		crlf[o] = '\0';
+		write_csv(f, crlf, again);
+	}
+	assert_int_equal(import_dups(f, again, 0, &x, &rep, &m), STATUS_OK);
+	assert_int_equal(rep.imported, 0);
+	assert_int_equal(rep.import_id, 0);
+	assert_int_equal(rep.held, 5);
+	assert_int_equal(x.n, 5);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(x.d[i].line, 2 + i);
+		assert_true(x.d[i].mrn[0] != '\0'); /* each a registered patient now */
+	}
+	assert_true(tu_has(m.text, "Nothing was imported"));
+	assert_int_equal(patients(f), before + 3);
+	assert_int_equal(tu_audit_count(f->db, "patient_import_duplicates", "him"), held_audits + 2);
+
+	/* --register-anyway: all five, each audited with the candidate. */
+	anyway_audits = tu_audit_count(f->db, "patient_register_anyway", "him");
+	assert_int_equal(import_dups(f, again, 1, &x, &rep, &m), STATUS_OK);
+	assert_int_equal(rep.imported, 5);
+	assert_int_equal(rep.dups, 5);
+	assert_int_equal(rep.held, 0);
+	assert_int_equal(x.n, 5);
+	assert_int_equal(x.d[0].imported, 1);
+	assert_true(tu_has(m.text, "5 likely duplicates imported anyway"));
+	assert_int_equal(patients(f), before + 8);
+	assert_int_equal(tu_audit_count(f->db, "patient_register_anyway", "him"), anyway_audits + 5);
+	assert_int_equal(tu_audit_find(f->admin, "patient_register_anyway", NULL, "him", detail,
+				       sizeof detail),
+			 (int)(anyway_audits + 5));
+	/* The newest: line 6 (Quillfeather), like the one imported first. */
+	assert_true(tu_has(detail, "line 6: registered despite likely duplicate(s): "));
+	assert_int_equal(strlen(strrchr(detail, ' ') + 1), 32); /* a patient's id */
+}
+
+/* Rows of one file alike among themselves only: the first is imported,
+ * the others are reported with its line. */
+static void test_import_duplicates_within_file(void **state)
+{
+	fixture_t *f = *state;
+	char path[PATH_MAX];
+	import_report_t rep;
+	dups_t x;
+	msg_t m;
+	int64_t before = patients(f);
+	write_csv(f,
+		  "last_name,first_name,dob,sex\n"
+		  "Tintagelle,Rosa,1966-06-16,F\n"
+		  "Tintagelle,Rosa,1966-06-16,F\n"
+		  "Tintagell,Rosa,1966-06-16,F\n" /* a typo */
+		  "Tintagelle,Rosa,1966-06-16,M\n" /* only the sex differs */
+		  "Tintagelle,Mateo,1999-03-03,M\n",
+		  path);
+	assert_int_equal(import_dups(f, path, 0, &x, &rep, &m), STATUS_OK);
+	assert_int_equal(rep.imported, 2);
+	assert_int_equal(x.n, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(x.d[i].line, 3 + i);
+		assert_int_equal(x.d[i].other_line, 2);
+		assert_string_equal(x.d[i].mrn, "");
+	}
+	assert_int_equal(patients(f), before + 2);
+	assert_int_equal(found(f, "tintagelle, mateo"), 1);
+}
+
 static void test_import_needs_permission(void **state)
 {
 	fixture_t *f = *state;
@@ -825,6 +992,8 @@ int main(void)
 		cmocka_unit_test(test_import_header_errors),
 		cmocka_unit_test(test_import_synthea),
 		cmocka_unit_test(test_import_long_utf8_values),
+		cmocka_unit_test(test_import_duplicate_check),
+		cmocka_unit_test(test_import_duplicates_within_file),
 		cmocka_unit_test(test_import_needs_permission),
 		cmocka_unit_test(test_synth_deterministic_and_valid),
 		cmocka_unit_test(test_synth_patients_bulk),

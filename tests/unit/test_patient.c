@@ -239,7 +239,8 @@ static void test_ssn(void **state)
 					    "123-45-0000", NULL};
 	for (int i = 0; never[i]; i++)
 		expect_bad(cfg, PF_SSN, never[i],
-			   "That SSN cannot exist (area 000, 666 or 9xx, group 00 or serial 0000)");
+			   "SSN: that number cannot exist (area 000, 666 or 9xx, group 00 or serial "
+			   "0000)");
 	expect_bad(cfg, PF_SSN, "123-45-678", "SSN must be 9 digits (123-45-6789).");
 	expect_bad(cfg, PF_SSN, "12345678901", "SSN must be 9 digits");
 	expect_bad(cfg, PF_SSN, "123-45-67890", "SSN is too long (at most 11 characters)");
@@ -351,16 +352,81 @@ static void test_state_and_sex(void **state)
 	expect_ok(cfg, PF_STATE, "dc", "DC");
 	expect_ok(cfg, PF_STATE, "PR", "PR");
 	expect_ok(cfg, PF_STATE, "", "");
-	expect_bad(cfg, PF_STATE, "XX", "State 'XX' is not a US state or territory code (e.g. MA).");
-	expect_bad(cfg, PF_STATE, "M", "is not a US state or territory code");
-	expect_bad(cfg, PF_STATE, "Mass", "State is too long (at most 2 characters).");
+	/* Names, as the form, the command line and imports take them: one
+	 * table for all three. */
+	expect_ok(cfg, PF_STATE, "Massachusetts", "MA");
+	expect_ok(cfg, PF_STATE, "  new   york ", "NY");
+	expect_ok(cfg, PF_STATE, "NORTH CAROLINA", "NC");
+	expect_ok(cfg, PF_STATE, "District of Columbia", "DC");
+	expect_ok(cfg, PF_STATE, "Washington, D.C.", "DC");
+	expect_ok(cfg, PF_STATE, "Washington", "WA");
+	expect_ok(cfg, PF_STATE, "U.S. Virgin Islands", "VI");
+	expect_ok(cfg, PF_STATE, "Northern Mariana Islands", "MP");
+	expect_ok(cfg, PF_STATE, "Armed Forces Europe", "AE");
+	expect_ok(cfg, PF_STATE, "m.a.", "MA");
+	expect_bad(cfg, PF_STATE, "XX",
+		   "State 'XX' is not a US state or territory (a code such as MA or a name such "
+		   "as Massachusetts).");
+	expect_bad(cfg, PF_STATE, "M", "is not a US state or territory");
+	expect_bad(cfg, PF_STATE, "Mass", "State 'Mass' is not a US state or territory");
+	expect_bad(cfg, PF_STATE, "New Yorkshire", "is not a US state or territory");
 	expect_ok(cfg, PF_SEX, "F", "F");
 	expect_ok(cfg, PF_SEX, "m", "M");
 	expect_ok(cfg, PF_SEX, "x", "X");
 	expect_ok(cfg, PF_SEX, "U", "U");
-	expect_bad(cfg, PF_SEX, "Q", "Sex must be F, M, X (another) or U (unknown).");
-	expect_bad(cfg, PF_SEX, "FM", "is too long");
+	/* The words, in any case. */
+	expect_ok(cfg, PF_SEX, "female", "F");
+	expect_ok(cfg, PF_SEX, "Female", "F");
+	expect_ok(cfg, PF_SEX, "WOMAN", "F");
+	expect_ok(cfg, PF_SEX, "male", "M");
+	expect_ok(cfg, PF_SEX, "Man", "M");
+	expect_ok(cfg, PF_SEX, "other", "X");
+	expect_ok(cfg, PF_SEX, "another", "X");
+	expect_ok(cfg, PF_SEX, "nonbinary", "X");
+	expect_ok(cfg, PF_SEX, "Non-binary", "X");
+	expect_ok(cfg, PF_SEX, "unknown", "U");
+	expect_ok(cfg, PF_SEX, " female ", "F");
+	expect_bad(cfg, PF_SEX, "Q",
+		   "Sex must be F (female), M (male), X (another, non-binary) or U (unknown); 'Q' "
+		   "is none of them.");
+	expect_bad(cfg, PF_SEX, "FM", "Sex must be F (female)");
+	expect_bad(cfg, PF_SEX, "females", "'females' is none of them");
 	expect_bad(cfg, PF_SEX, "", "is required");
+	/* What may be typed is longer than what is stored. */
+	assert_int_equal(patient_field_max(PF_SEX), 1);
+	assert_true(patient_field_typed_max(PF_SEX) >= (int)strlen("non-binary"));
+	assert_true(patient_field_typed_max(PF_STATE) >= (int)strlen("Northern Mariana Islands"));
+	assert_int_equal(patient_field_typed_max(PF_LAST), patient_field_max(PF_LAST));
+}
+
+/* Every refusal of a field names it first, so the message line says
+ * which field was refused wherever the focus is. */
+static void test_messages_name_the_field(void **state)
+{
+	const config_t *cfg = &((cfg_fixture_t *)*state)->cfg;
+	static const struct {
+		pfield_t f;
+		const char *in;
+	} bad[] = {
+		{PF_LAST, "Ok4for"},       {PF_DOB, "02/30/1990"},   {PF_SEX, "Q"},
+		{PF_STATE, "ZZ"},          {PF_ZIP, "123"},          {PF_PHONE_HOME, "555-0123"},
+		{PF_PHONE_MOBILE, "(123) 555-0100"}, {PF_EMAIL, "bob@"}, {PF_SSN, "12"},
+		{PF_SSN, "666-12-3456"},   {PF_MRN, "CR1"},          {PF_SUFFIX, "J7"},
+		{PF_MEMBER_ID, "a b!"},    {PF_DEATH, "13/13/2000"}, {PF_CITY, "123"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char out[PATIENT_FIELD_MAX];
+		msg_t m;
+		const char *label = patient_field_label(bad[i].f);
+		size_t n = strcspn(label, " (");
+		msg_clear(&m);
+		assert_int_equal(patient_normalize_field(cfg, bad[i].f, bad[i].in, out, &m),
+				 STATUS_INVALID);
+		/* "Sex (F/M/X/U)" is named "Sex". */
+		if (strncmp(m.text, label, bad[i].f == PF_SEX ? n : strlen(label)) != 0)
+			fail_msg("%s '%s': \"%s\" does not begin with the field's name",
+				 patient_field_name(bad[i].f), bad[i].in, m.text);
+	}
 }
 
 static void test_validate_record(void **state)
@@ -453,8 +519,14 @@ static void test_mrn_check_digit(void **state)
 	expect_ok(cfg, PF_MRN, "cr00000422", "CR00000422");
 	expect_ok(cfg, PF_MRN, "", "");
 	expect_bad(cfg, PF_MRN, "CR00000423",
-		   "MRN CR00000423 is not valid here (expected CR followed by 7 digits and a check "
-		   "digit).");
+		   "MRN CR00000423 is not valid here: an MRN is CR and 8 digits, the last a check "
+		   "digit.");
+	/* The one wording of what an MRN is (the search box says the same). */
+	{
+		char rule[96];
+		patient_mrn_rule(cfg, rule, sizeof rule);
+		assert_string_equal(rule, "an MRN is CR and 8 digits, the last a check digit");
+	}
 	expect_bad(cfg, PF_MRN, "CR0000042", "is not valid here");
 	expect_bad(cfg, PF_MRN, "XY00000422", "is not valid here");
 	expect_bad(cfg, PF_MRN, "CR0000O422", "is not valid here");
@@ -479,6 +551,26 @@ static void test_age(void **state)
 		date_from_today(-(366 * 10 + 5), iso, us); /* a bit over ten years ago */
 		assert_int_equal(patient_age(iso, NULL), 10);
 	}
+}
+
+/* A deceased patient's age is the age at death ("died at 36"), whatever
+ * today is; a living one's the age today. */
+static void test_age_at_death(void **state)
+{
+	int dead = -1;
+	(void)state;
+	assert_int_equal(patient_shown_age("1944-05-01", "1980-06-15", "2025-01-01", &dead), 36);
+	assert_int_equal(dead, 1);
+	/* The day before the birthday in the year of death. */
+	assert_int_equal(patient_shown_age("1944-05-01", "1980-04-30", "2025-01-01", &dead), 35);
+	assert_int_equal(dead, 1);
+	assert_int_equal(patient_shown_age("1944-05-01", "", "2025-01-01", &dead), 80);
+	assert_int_equal(dead, 0);
+	assert_int_equal(patient_shown_age("1944-05-01", NULL, "2025-06-01", &dead), 81);
+	assert_int_equal(dead, 0);
+	assert_int_equal(patient_shown_age("1944-05-01", "1944-05-01", "2025-01-01", NULL), 0);
+	assert_int_equal(patient_shown_age("", "1980-06-15", "2025-01-01", &dead), -1);
+	assert_int_equal(dead, 1);
 }
 
 static void test_date_display(void **state)
@@ -1066,6 +1158,67 @@ static void test_ident_row_fully_defined(void **state)
 	free(back);
 }
 
+/* A deceased patient: the search list (which decrypts the ident only)
+ * has the age at death and the mark, the chart the date; a living one
+ * has neither. */
+static void test_deceased_in_lists(void **state)
+{
+	fixture_t *f = *state;
+	patient_t p, q, *back = malloc(sizeof *back);
+	patient_list_t *l = NULL;
+	db_patient_row_t *row = malloc(sizeof *row);
+	msg_t m;
+	int seen = 0;
+	assert_non_null(back);
+	assert_non_null(row);
+	tu_patient(&p, "Mortlake", "Edith", "1944-05-01", "F");
+	snprintf(p.f[PF_DEATH], sizeof p.f[PF_DEATH], "%s", "06/15/1980");
+	tu_register(f->fd1, &p, 0);
+	tu_patient(&q, "Mortlake", "Alive", "1944-05-01", "M");
+	tu_register(f->fd1, &q, 1);
+	assert_int_equal(patient_search(f->fd1, "mortlake", 50, &l, &m), STATUS_OK);
+	for (int i = 0; i < patient_list_count(l); i++) {
+		const patient_row_t *r = patient_list_row(l, i);
+		if (strcmp(r->id, p.id) == 0) {
+			assert_int_equal(r->age, 36);
+			assert_int_equal(r->deceased, 1);
+			assert_string_equal(r->death, "1980-06-15");
+			seen |= 1;
+		} else if (strcmp(r->id, q.id) == 0) {
+			assert_true(r->age >= 80);
+			assert_int_equal(r->deceased, 0);
+			assert_string_equal(r->death, "");
+			seen |= 2;
+		}
+	}
+	assert_int_equal(seen, 3);
+	patient_list_free(l);
+	/* The ident alone carries the date of death (the list needs no
+	 * details); the whole record the same. */
+	assert_int_equal(db_patient_get_ident(f->c->db, p.prow, row, &m), STATUS_OK);
+	assert_int_equal(precord_open(f->fd1->kr, row, back, 1, 0, &m), STATUS_OK);
+	assert_string_equal(back->f[PF_DEATH], "1980-06-15");
+	assert_string_equal(back->f[PF_ADDR1], "");
+	assert_int_equal(patient_open(f->fd1, p.id, NULL, back, &m), STATUS_OK);
+	assert_string_equal(back->f[PF_DEATH], "1980-06-15");
+	/* A death recorded by an edit reaches the list too. */
+	assert_int_equal(patient_open(f->fd1, q.id, NULL, back, &m), STATUS_OK);
+	snprintf(back->f[PF_DEATH], sizeof back->f[PF_DEATH], "%s", "2001-02-03");
+	{
+		pfield_t bad;
+		if (patient_update(f->fd1, back, &bad, &m) != STATUS_OK)
+			fail_msg("update: %s", m.text);
+	}
+	assert_int_equal(patient_search(f->fd1, "mortlake, alive", 50, &l, &m), STATUS_OK);
+	assert_int_equal(patient_list_count(l), 1);
+	assert_int_equal(patient_list_row(l, 0)->deceased, 1);
+	assert_int_equal(patient_list_row(l, 0)->age, 56);
+	patient_list_free(l);
+	sodium_memzero(back, sizeof *back);
+	free(back);
+	free(row);
+}
+
 static int64_t btg_rows(fixture_t *f, const char *user, int64_t prow)
 {
 	char sql[200];
@@ -1192,9 +1345,11 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_other_text_fields),
 		cmocka_unit_test(test_state_and_sex),
+		cmocka_unit_test(test_messages_name_the_field),
 		cmocka_unit_test(test_validate_record),
 		cmocka_unit_test(test_mrn_check_digit),
 		cmocka_unit_test(test_age),
+		cmocka_unit_test(test_age_at_death),
 		cmocka_unit_test(test_date_display),
 	};
 	const struct CMUnitTest registry[] = {
@@ -1210,6 +1365,7 @@ int main(void)
 		cmocka_unit_test(test_update_tokens_follow),
 		cmocka_unit_test(test_open_audited_and_unknown),
 		cmocka_unit_test(test_ident_row_fully_defined),
+		cmocka_unit_test(test_deceased_in_lists),
 		cmocka_unit_test(test_break_the_glass),
 	};
 	int failed = cmocka_run_group_tests_name("patient fields", fields, fields_setup,
