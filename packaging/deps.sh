@@ -7,7 +7,8 @@
 # make check does not need.
 set -e
 PKGS="build-essential pkg-config libncurses-dev libsqlite3-dev sqlite3 libsodium-dev
-libiniparser-dev libcmocka-dev tmux libpwquality-dev cracklib-runtime john-data groff-base mandoc"
+libiniparser-dev libcmocka-dev tmux libpwquality-dev cracklib-runtime john-data groff-base mandoc
+libunistring-dev"
 if [ "${1:-}" = deb ]; then
 	PKGS="$PKGS dpkg-dev debhelper fakeroot lintian"
 fi
