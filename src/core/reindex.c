@@ -317,3 +317,18 @@ cleanup:
 	free(prows);
 	return ret;
 }
+
+status_t reindex_all(session_t *s, int batch, int max_batches, reindex_progress_t *p, msg_t *m)
+{
+	status_t ret;
+	memset(p, 0, sizeof *p);
+	if ((ret = session_require(s, ACT_KEY_MANAGE, m)) != STATUS_OK)
+		return ret;
+	if ((ret = reindex_run(s, batch, max_batches, 0, p, m)) != STATUS_OK)
+		return ret;
+	if (!p->done && !max_batches)
+		return msg_fail(m, STATUS_DENIED,
+				"Re-making the search index needs the demo and index keys, which "
+				"this account does not hold.");
+	return STATUS_OK;
+}

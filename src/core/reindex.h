@@ -52,4 +52,8 @@ typedef struct reindex_progress {
 status_t reindex_run(session_t *s, int batch, int max_batches, double seconds,
 		     reindex_progress_t *p, msg_t *m);
 
+/* `chartroom keys reindex`: the same to the end (batch 0: REINDEX_BATCH),
+ * or max_batches of them. Requires ACT_KEY_MANAGE. */
+status_t reindex_all(session_t *s, int batch, int max_batches, reindex_progress_t *p, msg_t *m);
+
 #endif

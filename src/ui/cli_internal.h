@@ -76,6 +76,8 @@ int cli_cmd_config(cli_t *c);
 /* keys rotate, keys status (cli_keys.c). */
 int cli_keys_rotate(cli_t *c);
 int cli_keys_status(cli_t *c);
+/* keys reindex (cli_keys.c; core/reindex.h). */
+int cli_keys_reindex(cli_t *c);
 
 /* Code sets and coding (cli_coding.c). */
 int cli_cmd_codes(cli_t *c);

@@ -1,6 +1,7 @@
 /* cli_keys.c - `chartroom keys rotate` and `keys status` (core/rotate.h):
  * options, the recovery key read from standard input or the terminal,
- * progress on standard error, the new recovery key printed once. */
+ * progress on standard error, the new recovery key printed once; `keys
+ * reindex` (core/reindex.h). */
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 
 #include "core/crypto.h"
+#include "core/reindex.h"
 #include "core/rotate.h"
 #include "ui/cli_internal.h"
 
@@ -249,6 +251,82 @@ int cli_keys_status(cli_t *c)
 	st = rotate_status(s, print_key, NULL, job, sizeof job, &m);
 	if (st == STATUS_OK)
 		printf("rotation in progress: %s\n", job[0] ? job : "none");
+	cli_sign_off(clinic, s);
+	if (st != STATUS_OK)
+		return cli_fail(st, m.text);
+	return 0;
+}
+
+int cli_keys_reindex(cli_t *c)
+{
+	static const char usage[] = "[--user ACTOR] keys reindex [--batch N] [--max-batches K]";
+	static const struct option opts[] = {
+		{"batch", required_argument, NULL, 'b'},
+		{"max-batches", required_argument, NULL, 'k'},
+		{NULL, 0, NULL, 0},
+	};
+	clinic_t *clinic = NULL;
+	session_t *s = NULL;
+	reindex_progress_t p;
+	struct timespec t0;
+	long batch = 0, max_batches = 0;
+	int opt;
+	msg_t m;
+	status_t st;
+
+	if (cli_wants_help(c->argc, c->argv)) {
+		printf("usage: chartroom %s\n\n"
+		       "Re-makes the search tokens of patients registered before this version's\n"
+		       "search index (schema 010: every part of a compound name, whole names,\n"
+		       "prefixes to 16 letters, one letter of a Chinese, Japanese or Korean name,\n"
+		       "Unicode case and accent folding), a batch of patients per transaction\n"
+		       "while others keep working. Every sign-on holding the demo and index keys\n"
+		       "does a few seconds of it; this does the rest. Stopped or killed, the same\n"
+		       "command continues. Needs key_manage (and the demo and index keys).\n"
+		       "  --batch N        patients per transaction (default %d)\n"
+		       "  --max-batches K  stop after K batches (run again to continue)\n",
+		       usage, REINDEX_BATCH);
+		return 0;
+	}
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(c->argc - 1, c->argv + 1, "+", opts, NULL)) != -1) {
+		char *end = NULL;
+		switch (opt) {
+		case 'b':
+			batch = strtol(optarg, &end, 10);
+			if (!*optarg || *end || batch < 1 || batch > 100000)
+				return cli_usage_error(usage, "--batch takes 1 to 100000");
+			break;
+		case 'k':
+			max_batches = strtol(optarg, &end, 10);
+			if (!*optarg || *end || max_batches < 1 || max_batches > 1000000000)
+				return cli_usage_error(usage, "--max-batches takes a positive number");
+			break;
+		default:
+			return cli_usage_error(usage, "unknown option");
+		}
+	}
+	if (optind < c->argc - 1)
+		return cli_usage_error(usage, "too many arguments");
+	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
+		return cli_fail(st, m.text);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	st = reindex_all(s, (int)batch, (int)max_batches, &p, &m);
+	if (st == STATUS_OK) {
+		double secs = since(&t0);
+		if (p.done)
+			printf("search index up to date: %" PRId64 " patients looked at, %" PRId64
+			       " re-made in %.2f s%s\n",
+			       p.patients, p.changed, secs,
+			       p.failed ? " (some records failed their check: see the audit trail)"
+					: "");
+		else
+			fprintf(stderr,
+				"stopped after %ld batch%s (patients up to row %" PRId64
+				" done); run the same command to continue\n",
+				max_batches, max_batches == 1 ? "" : "es", p.after);
+	}
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);

@@ -288,7 +288,7 @@ static int print_need(const keys_need_t *n, void *arg)
 int cli_cmd_keys(cli_t *c)
 {
 	static const char usage[] = "[--user ACTOR] keys waiting | keys grant | keys status | "
-				    "keys rotate demo|clin|audit|index|recovery";
+				    "keys rotate demo|clin|audit|index|recovery | keys reindex";
 	const char *verb = c->argc > 1 ? c->argv[1] : "";
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
@@ -300,6 +300,8 @@ int cli_cmd_keys(cli_t *c)
 		return cli_keys_rotate(c);
 	if (strcmp(verb, "status") == 0)
 		return cli_keys_status(c);
+	if (strcmp(verb, "reindex") == 0)
+		return cli_keys_reindex(c);
 	if (cli_wants_help(c->argc, c->argv)) {
 		printf("usage: chartroom %s\n\n"
 		       "A user can only hand on a key they hold: an administrator gives a new\n"
@@ -309,7 +311,9 @@ int cli_cmd_keys(cli_t *c)
 		       "  grant     grant the keys you hold to every account waiting for them now\n"
 		       "  status    (key_manage) every key version and a rotation in progress\n"
 		       "  rotate    (key_manage) a new version of a key, everything re-encrypted\n"
-		       "            under it, the old one destroyed; 'keys rotate -h' says more\n",
+		       "            under it, the old one destroyed; 'keys rotate -h' says more\n"
+		       "  reindex   (key_manage) re-make the search tokens of patients from before\n"
+		       "            schema 010 (sign-ons do it a few seconds at a time)\n",
 		       usage);
 		return 0;
 	}
