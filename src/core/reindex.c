@@ -13,11 +13,11 @@
 #include "core/internal.h"
 #include "core/pindex.h"
 #include "core/precord.h"
-#include "db/db_audit.h"
 #include "db/db_integrity.h"
 #include "db/db_patients.h"
 
 #define META_KEY "reindex_after"
+#define META_STARTED "reindex_started" /* its start is in the trail */
 
 int reindex_pending(clinic_t *c)
 {
@@ -225,6 +225,8 @@ static status_t batch_one(rx_t *r, int size, int64_t *prows, int *end)
 				   "every patient's search tokens re-made (schema 010)", r->m);
 		if (ret == STATUS_OK)
 			ret = db_meta_delete(db, META_KEY, r->m);
+		if (ret == STATUS_OK)
+			ret = db_meta_delete(db, META_STARTED, r->m);
 		*end = 1;
 	}
 	if (ret == STATUS_OK)
@@ -243,8 +245,10 @@ status_t reindex_run(session_t *s, int batch, int max_batches, double seconds,
 	status_t ret = STATUS_OK;
 	db_t *db = s->c->db;
 	rx_t r;
-	int64_t seq = 0, *prows = NULL;
+	int64_t *prows = NULL;
 	int batches = 0, end = 0;
+	char buf[32];
+	msg_t ignore;
 	double t0 = now_s();
 
 	memset(p, 0, sizeof *p);
@@ -284,9 +288,12 @@ status_t reindex_run(session_t *s, int batch, int max_batches, double seconds,
 	/* The start is on record before anything is rewritten. */
 	if ((ret = db_begin(db, m)) != STATUS_OK)
 		goto cleanup;
-	if ((ret = db_audit_mark(db, "index_rebuild_start", &seq, m)) == STATUS_OK && !seq)
+	if (db_meta_get(db, META_STARTED, buf, sizeof buf, &ignore) != STATUS_OK) {
 		ret = audit_append(s, "index_rebuild_start", "", "ok",
 				   "re-making every patient's search tokens (schema 010)", m);
+		if (ret == STATUS_OK)
+			ret = db_meta_set(db, META_STARTED, "1", m);
+	}
 	if (ret == STATUS_OK)
 		ret = db_commit(db, m);
 	if (ret != STATUS_OK) {
