@@ -1,5 +1,6 @@
 /* patient_search.c - the lookup box: classify, look up tokens, decrypt,
- * filter, sort. */
+ * filter, sort; every candidate checked or "type more" (never a wrong
+ * "not found"). */
 #include "core/patient_search.h"
 
 #include <ctype.h>
@@ -435,12 +436,29 @@ static void scan_reset(ctx_t *c)
 }
 
 /* Is `unit` one of some patient's name units, whole (the last name of
- * "smith, jo")? Found through its token, checked on the decrypted name. */
+ * "smith, jo")? Found through its token. With full 8-byte tokens (the
+ * default) a token that is there is taken as the unit's: another value
+ * with the same token is a 64-bit collision. With shorter ones a holder
+ * is decrypted and checked. */
 static status_t unit_exists(ctx_t *c, const char *unit, int *exists, msg_t *m)
 {
 	char keep[PATIENT_FIELD_MAX];
 	int64_t tok = 0;
 	status_t ret;
+	if (c->s->c->cfg->blind_index_bytes >= 8) {
+		int v[4], n = keyring_versions(c->s->kr, DOMAIN_INDEX, v, 4);
+		*exists = 0;
+		for (int i = 0; i < n && !*exists; i++) {
+			int64_t prow = 0;
+			int found = 0;
+			if ((ret = pindex_token_at(c->s->kr, v[i], 8, PFAM_LAST_UNIT, unit, &tok, m)) !=
+				    STATUS_OK ||
+			    (ret = db_token_lookup(c->s->c->db, tok, 0, &prow, 1, &found, m)) != STATUS_OK)
+				return ret;
+			*exists = found > 0;
+		}
+		return STATUS_OK;
+	}
 	text_copy(keep, sizeof keep, c->want_first);
 	c->want_first[0] = '\0';
 	c->unit_last = 1;
@@ -610,7 +628,9 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 			/* A whole last name (or a part of one, or a run of parts to
 			 * its end) and a first-name prefix: one compound token. */
 			char key[PATIENT_FIELD_MAX * 2], fp[PATIENT_FIELD_MAX];
-			cut_letters(firstpart, PINDEX_FIRST_PREFIX_MAX, fp, sizeof fp);
+			cut_letters(firstpart,
+				    legacy ? PINDEX_LEGACY_FIRST_PREFIX_MAX : PINDEX_FIRST_PREFIX_MAX, fp,
+				    sizeof fp);
 			snprintf(key, sizeof key, "%s|%s", lastpart, fp);
 			c->unit_last = 1;
 			ret = scan_value(c, PFAM_LAST_FIRST, key, 0, &tok, m);

@@ -638,17 +638,19 @@ static status_t add_prefixes(ptokens_t *t, const ictx_t *x, const char *folded, 
 	return ret;
 }
 
-/* "unit|first prefix" for 1..PINDEX_FIRST_PREFIX_MAX letters of first. */
+/* "unit|first prefix" for 1..PINDEX_FIRST_PREFIX_MAX letters of first
+ * (generation 1: PINDEX_LEGACY_FIRST_PREFIX_MAX). */
 static status_t add_last_first(ptokens_t *t, const ictx_t *x, const char *unit, const char *first,
 			       msg_t *m)
 {
+	int max = x->gen == PINDEX_GEN_LEGACY ? PINDEX_LEGACY_FIRST_PREFIX_MAX
+					      : PINDEX_FIRST_PREFIX_MAX;
 	char buf[PATIENT_FIELD_MAX * 2];
 	size_t ll = strlen(unit);
 	status_t ret = STATUS_OK;
 	memcpy(buf, unit, ll);
 	buf[ll] = '|';
-	for (int k = 1; k <= PINDEX_FIRST_PREFIX_MAX && k <= letters_count(first) && ret == STATUS_OK;
-	     k++) {
+	for (int k = 1; k <= max && k <= letters_count(first) && ret == STATUS_OK; k++) {
 		size_t len = letters_len(first, k);
 		memcpy(buf + ll + 1, first, len);
 		buf[ll + 1 + len] = '\0';

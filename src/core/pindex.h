@@ -51,7 +51,7 @@
 	X(LAST_PREFIX, "lp", 1, 0)   /* prefix of the name or a run */ \
 	X(LAST, "l", 0, 1)           /* whole last name */             \
 	X(LAST_UNIT, "lu", 1, 0)     /* a name unit, whole */          \
-	X(LAST_FIRST, "lf", 1, 0)    /* unit | first prefix 1..3 */    \
+	X(LAST_FIRST, "lf", 1, 0)    /* unit | first prefix 1..5 */    \
 	X(FIRST, "f", 0, 1)          /* whole first name */            \
 	X(DOB, "dob", 1, 1)                                           \
 	X(DOB_YM, "dym", 0, 1)                                        \
@@ -79,12 +79,17 @@ typedef enum {
 #define PINDEX_PREFIX_MAX 16
 /* Generation 1's longest prefix token (core/reindex.h). */
 #define PINDEX_LEGACY_PREFIX_MAX 6
-#define PINDEX_FIRST_PREFIX_MAX 3
+/* "last, first" tokens: a name unit with 1..5 letters of the first name
+ * (generation 1: 1..3). A common last name with a common first-name
+ * prefix ("smith, mar") has thousands of patients: with five letters
+ * ("smith, maris") the token holds only those that match. */
+#define PINDEX_FIRST_PREFIX_MAX 5
+#define PINDEX_LEGACY_FIRST_PREFIX_MAX 3
 /* A last name's parts: the rest of a longer name is its last part. */
 #define PINDEX_PARTS_MAX 6
 /* Enough for the most a patient can have: prefixes of the name and of 5
- * runs (6 x 16), 12 units, each with 3 first-name prefixes (36), and 18
- * of the other families (162). pindex_patient fails, rather than drop a
+ * runs (6 x 16), 12 units, each with 5 first-name prefixes (60), and 18
+ * of the other families (186). pindex_patient fails, rather than drop a
  * token, if it were ever exceeded. */
 #define PINDEX_TOKENS_MAX 192
 
