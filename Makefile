@@ -42,8 +42,8 @@ CFLAGS ?= -O2 -g
 # dpkg-buildflags' hardening: _FORTIFY_SOURCE, relro, bindnow, PIE).
 ALL_CFLAGS := -std=c11 -pedantic -D_GNU_SOURCE -pthread $(WARN) -MMD -MP -Isrc -I$(BUILD) \
 	-I/usr/include/iniparser $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS_CORE := $(CORE_PKG_LIBS) -liniparser -pthread -lm
-LDLIBS_APP := $(PKG_LIBS) -liniparser -pthread -lm
+LDLIBS_CORE := $(CORE_PKG_LIBS) -liniparser -lunistring -pthread -lm
+LDLIBS_APP := $(PKG_LIBS) -liniparser -lunistring -pthread -lm
 
 BASE_SRC := $(wildcard src/base/*.c)
 DB_SRC := $(wildcard src/db/*.c)

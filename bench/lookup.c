@@ -1,13 +1,31 @@
 /* bench/lookup.c - chart lookup at 100,000 and 1,000,000 patients:
  * Chartroom (encrypted records, blind-index tokens, decrypt-and-filter)
- * against the same records in a plaintext SQLite table with ordinary
+ * against the same records in a plaintext SQLite database with ordinary
  * indexes, built and queried in the same run on the same machine.
  *
- * Prints import rates and p50/p99 latencies for MRN, date of birth,
- * 3-letter last-name prefix (first 50 rows, decrypted and sorted) and
- * "last, first" prefix, with the ratio Chartroom/plaintext, and the peak
+ * Query kinds: MRN, date of birth, 3-letter last-name prefix (first 50
+ * rows, decrypted and sorted), "last, fi", a whole hyphenated surname as
+ * written ("Martin-Zamora"), a name prefix that matches nothing
+ * ("martinxq"), "last, first" with a rare first name, and "last, zz" (a
+ * first name nobody of that last name has). Prints import rates and
+ * p50/p99 latencies with the ratio Chartroom/plaintext, and the peak
  * resident memory of a search session (a fresh process doing only
  * searches, its resident size sampled after every query).
+ *
+ * Every result list is compared with the plaintext one: the same patients
+ * in the same order (both sorted by last, first, middle, date of birth,
+ * MRN), and "more" on both or neither. Where both have more than a page,
+ * Chartroom's page is the first 50 it found, sorted (issue 11 item 2, the
+ * alphabetically first page, is not built yet): its rows must each match
+ * the query in the plaintext database and be in order, and they are
+ * counted apart. Any other difference fails the bench (exit 1, naming the
+ * query kind).
+ *
+ * The plaintext baseline answers the same questions Chartroom does, with
+ * the name units Chartroom's search understands (core/pindex.h: a prefix
+ * of the whole last name or of a run of its parts; "last, first" with a
+ * whole name unit, or a prefix when no patient has that unit): a table of
+ * runs and one of units beside the patients, indexed.
  *
  *   build/bench/lookup                 sizes 100000 and 1000000
  *   BENCH_SIZES="20000" build/bench/lookup
@@ -26,6 +44,7 @@
 
 #include <sqlite3.h>
 
+#include "base/embedded.h"
 #include "core/clinic.h"
 #include "core/config.h"
 #include "core/crypto.h"
@@ -42,10 +61,16 @@
 #define SEED 20261125ull
 #define QUERIES 2000
 #define WARMUP 200
+#define LIMIT 50
+/* Above every UTF-8 string that starts with a given prefix (U+10FFFF). */
+#define TOP "\xf4\x8f\xbf\xbf"
 
-enum { Q_MRN, Q_DOB, Q_PREFIX, Q_LASTFIRST, NQ };
-static const char *const qnames[NQ] = {"MRN", "date of birth", "last-name prefix (3 letters)",
-				       "last, first prefix"};
+enum { Q_MRN, Q_DOB, Q_PREFIX, Q_LASTFIRST, Q_HYPHEN, Q_MISS, Q_RARE, Q_FIRSTMISS, NQ };
+static const char *const qnames[NQ] = {
+	"MRN",           "date of birth",          "last-name prefix (3 letters)",
+	"last, first prefix", "whole hyphenated surname", "prefix that matches nothing",
+	"last, rare first name", "last, first nobody has",
+};
 
 static double now_us(void)
 {
@@ -72,16 +97,59 @@ static void die(const char *what, const char *why)
 	exit(1);
 }
 
-/* The queries, derived from the synthetic population (same seed). */
+/* ---- the queries, derived from the synthetic population (same seed) ---- */
+
+/* What a query asks, for the plaintext baseline (folded as Chartroom
+ * folds: the definition of what matches). */
+typedef struct ask {
+	int kind;      /* 'm' MRN, 'd' date of birth, 'n' name prefix, 'l' last, first */
+	char a[160];   /* MRN, date, folded name (prefix) or last name */
+	char b[160];   /* folded first-name prefix */
+} ask_t;
+
 typedef struct query {
-	char text[NQ][160];   /* Chartroom's search box text */
-	char a[NQ][128];      /* baseline parameters */
-	char b[NQ][128];
+	char text[NQ][160]; /* Chartroom's search box text */
+	ask_t ask[NQ];
 } query_t;
 
-static void lower_fold(const char *in, char *out, size_t size)
+/* The rank of a first name in its embedded list (later: rarer), -1 if
+ * in neither. */
+static int first_rank(const char *first, int *of)
 {
-	pindex_fold(in, out, size);
+	static const char *const lists[] = {"first-names-female.txt", "first-names-male.txt"};
+	for (size_t l = 0; l < 2; l++)
+		for (int i = 0; embedded_wordlists[i].name; i++) {
+			const char *t = embedded_wordlists[i].text;
+			int rank = 0, n = 0, found = -1;
+			size_t fl = strlen(first);
+			if (strcmp(embedded_wordlists[i].name, lists[l]) != 0)
+				continue;
+			for (const char *s = t; *s;) {
+				size_t len = strcspn(s, "\n");
+				if (len) {
+					if (found < 0 && len == fl && strncmp(s, first, len) == 0)
+						found = rank;
+					rank++;
+					n++;
+				}
+				s += len;
+				if (*s)
+					s++;
+			}
+			if (found >= 0) {
+				*of = n;
+				return found;
+			}
+		}
+	return -1;
+}
+
+static uint64_t xs(uint64_t *r)
+{
+	*r ^= *r << 13;
+	*r ^= *r >> 7;
+	*r ^= *r << 17;
+	return *r;
 }
 
 static void make_queries(const config_t *cfg, int64_t n, query_t *q, int count)
@@ -89,26 +157,82 @@ static void make_queries(const config_t *cfg, int64_t n, query_t *q, int count)
 	patient_t p;
 	uint64_t r = 88172645463325252ull;
 	for (int i = 0; i < count; i++) {
-		int64_t k;
+		int64_t k = (int64_t)(xs(&r) % (uint64_t)n);
 		char last[128], first[128];
-		r ^= r << 13;
-		r ^= r >> 7;
-		r ^= r << 17;
-		k = (int64_t)(r % (uint64_t)n);
+		query_t *x = &q[i];
 		synth_patient(SEED, k, &p);
-		lower_fold(p.f[PF_LAST], last, sizeof last);
-		lower_fold(p.f[PF_FIRST], first, sizeof first);
+		pindex_fold(p.f[PF_LAST], last, sizeof last);
+		pindex_fold(p.f[PF_FIRST], first, sizeof first);
 		/* MRN sequence k+1: the bulk writer numbers from 1 in order. */
-		patient_mrn_format(cfg, k + 1, q[i].text[Q_MRN], sizeof q[i].text[Q_MRN]);
-		snprintf(q[i].a[Q_MRN], sizeof q[i].a[Q_MRN], "%s", q[i].text[Q_MRN]);
-		snprintf(q[i].text[Q_DOB], sizeof q[i].text[Q_DOB], "%s", p.f[PF_DOB]);
-		snprintf(q[i].a[Q_DOB], sizeof q[i].a[Q_DOB], "%s", p.f[PF_DOB]);
-		snprintf(q[i].text[Q_PREFIX], sizeof q[i].text[Q_PREFIX], "%.3s", last);
-		snprintf(q[i].a[Q_PREFIX], sizeof q[i].a[Q_PREFIX], "%.3s", last);
-		snprintf(q[i].text[Q_LASTFIRST], sizeof q[i].text[Q_LASTFIRST], "%s, %.2s", last, first);
-		snprintf(q[i].a[Q_LASTFIRST], sizeof q[i].a[Q_LASTFIRST], "%s", last);
-		snprintf(q[i].b[Q_LASTFIRST], sizeof q[i].b[Q_LASTFIRST], "%.2s", first);
+		patient_mrn_format(cfg, k + 1, x->text[Q_MRN], sizeof x->text[Q_MRN]);
+		x->ask[Q_MRN] = (ask_t){'m', "", ""};
+		snprintf(x->ask[Q_MRN].a, sizeof x->ask[Q_MRN].a, "%s", x->text[Q_MRN]);
+		snprintf(x->text[Q_DOB], sizeof x->text[Q_DOB], "%s", p.f[PF_DOB]);
+		x->ask[Q_DOB] = (ask_t){'d', "", ""};
+		snprintf(x->ask[Q_DOB].a, sizeof x->ask[Q_DOB].a, "%s", p.f[PF_DOB]);
+		snprintf(x->text[Q_PREFIX], sizeof x->text[Q_PREFIX], "%.3s", last);
+		x->ask[Q_PREFIX] = (ask_t){'n', "", ""};
+		snprintf(x->ask[Q_PREFIX].a, sizeof x->ask[Q_PREFIX].a, "%.3s", last);
+		snprintf(x->text[Q_LASTFIRST], sizeof x->text[Q_LASTFIRST], "%s, %.2s", last, first);
+		x->ask[Q_LASTFIRST] = (ask_t){'l', "", ""};
+		snprintf(x->ask[Q_LASTFIRST].a, sizeof x->ask[Q_LASTFIRST].a, "%s", last);
+		snprintf(x->ask[Q_LASTFIRST].b, sizeof x->ask[Q_LASTFIRST].b, "%.2s", first);
+		/* "last, zz": a first name nobody has, after a last name many have. */
+		snprintf(x->text[Q_FIRSTMISS], sizeof x->text[Q_FIRSTMISS], "%s, zz", last);
+		x->ask[Q_FIRSTMISS] = (ask_t){'l', "", "zz"};
+		snprintf(x->ask[Q_FIRSTMISS].a, sizeof x->ask[Q_FIRSTMISS].a, "%s", last);
+		/* A prefix of 4 to 7 letters of a real name, then letters nobody's
+		 * name has next ("martinxq"). */
+		{
+			int cut = 4 + (int)(i % 4);
+			snprintf(x->text[Q_MISS], sizeof x->text[Q_MISS], "%.*sxq", cut, last);
+			x->ask[Q_MISS] = (ask_t){'n', "", ""};
+			snprintf(x->ask[Q_MISS].a, sizeof x->ask[Q_MISS].a, "%s", x->text[Q_MISS]);
+		}
+		/* A whole hyphenated surname as written (3% of the patients). */
+		{
+			uint64_t rr = r ^ 0x5bd1e995ull * (uint64_t)(i + 1);
+			patient_t h;
+			char hl[128];
+			do
+				synth_patient(SEED, (int64_t)(xs(&rr) % (uint64_t)n), &h);
+			while (!strchr(h.f[PF_LAST], '-'));
+			snprintf(x->text[Q_HYPHEN], sizeof x->text[Q_HYPHEN], "%s", h.f[PF_LAST]);
+			pindex_fold(h.f[PF_LAST], hl, sizeof hl);
+			x->ask[Q_HYPHEN] = (ask_t){'n', "", ""};
+			snprintf(x->ask[Q_HYPHEN].a, sizeof x->ask[Q_HYPHEN].a, "%s", hl);
+		}
+		/* "last, first" of a patient whose first name is in the rarest
+		 * quarter of its list, typed whole. */
+		{
+			uint64_t rr = r ^ 0x9e3779b9ull * (uint64_t)(i + 7);
+			patient_t h;
+			char hl[128], hf[128];
+			int rank, of = 1;
+			do {
+				synth_patient(SEED, (int64_t)(xs(&rr) % (uint64_t)n), &h);
+				rank = first_rank(h.f[PF_FIRST], &of);
+			} while (rank < 0 || rank < of * 3 / 4);
+			pindex_fold(h.f[PF_LAST], hl, sizeof hl);
+			pindex_fold(h.f[PF_FIRST], hf, sizeof hf);
+			snprintf(x->text[Q_RARE], sizeof x->text[Q_RARE], "%s, %s", h.f[PF_LAST],
+				 h.f[PF_FIRST]);
+			x->ask[Q_RARE] = (ask_t){'l', "", ""};
+			snprintf(x->ask[Q_RARE].a, sizeof x->ask[Q_RARE].a, "%s", hl);
+			snprintf(x->ask[Q_RARE].b, sizeof x->ask[Q_RARE].b, "%s", hf);
+		}
 	}
+}
+
+/* ---- results: one line per query, compared by the parent ------------- */
+
+/* "K I MORE N MRN..." */
+static void result_line(FILE *f, int k, int i, int more, int n, char mrns[][24])
+{
+	fprintf(f, "%d %d %d %d", k, i, more, n);
+	for (int j = 0; j < n; j++)
+		fprintf(f, " %s", mrns[j]);
+	fputc('\n', f);
 }
 
 /* ---- Chartroom -------------------------------------------------------- */
@@ -155,8 +279,9 @@ static void rss_sample(long *peak)
 		*peak = kb;
 }
 
-/* Runs in a fresh process (see main): sign on, search, report. */
-static int search_chartroom(const char *path, int64_t n, int journal_sync)
+/* Runs in a fresh process (see main): sign on, search, report; each
+ * query's result list into `out` (none if NULL). */
+static int search_chartroom(const char *path, int64_t n, int journal_sync, const char *out)
 {
 	config_t cfg;
 	clinic_t *c = NULL;
@@ -165,10 +290,13 @@ static int search_chartroom(const char *path, int64_t n, int journal_sync)
 	msg_t m;
 	query_t *q = calloc(QUERIES, sizeof *q);
 	double *lat = calloc(QUERIES, sizeof *lat);
+	char (*mrns)[24] = calloc(LIMIT, sizeof *mrns);
 	struct rusage ru;
 	long peak = 0;
+	FILE *res = out ? fopen(out, "w") : NULL;
 
-	if (!q || !lat || crypto_init(&m) != STATUS_OK || config_defaults(&cfg, &m) != STATUS_OK)
+	if (!q || !lat || !mrns || (out && !res) || crypto_init(&m) != STATUS_OK ||
+	    config_defaults(&cfg, &m) != STATUS_OK)
 		die("start", "out of memory");
 	cfg.journal_sync = journal_sync;
 	make_queries(&cfg, n, q, QUERIES);
@@ -181,12 +309,20 @@ static int search_chartroom(const char *path, int64_t n, int journal_sync)
 		long rows = 0;
 		for (int i = 0; i < WARMUP + QUERIES; i++) {
 			patient_list_t *l = NULL;
-			double t0 = now_us();
-			if (patient_search(s, q[i % QUERIES].text[k], 50, &l, &m) != STATUS_OK)
+			double t0 = now_us(), t1;
+			if (patient_search(s, q[i % QUERIES].text[k], LIMIT, &l, &m) != STATUS_OK)
 				die("search", m.text);
+			t1 = now_us();
 			if (i >= WARMUP) {
-				lat[i - WARMUP] = now_us() - t0;
+				lat[i - WARMUP] = t1 - t0;
 				rows += patient_list_count(l);
+				if (res) {
+					int nr = patient_list_count(l);
+					for (int j = 0; j < nr; j++)
+						snprintf(mrns[j], sizeof mrns[j], "%s",
+							 patient_list_row(l, j)->mrn);
+					result_line(res, k, i % QUERIES, patient_list_more(l), nr, mrns);
+				}
 			}
 			patient_list_free(l);
 			rss_sample(&peak);
@@ -195,10 +331,13 @@ static int search_chartroom(const char *path, int64_t n, int journal_sync)
 		       (double)rows / QUERIES);
 	}
 	printf("rss %ld\n", peak);
+	if (res && fclose(res) != 0)
+		die("results", strerror(errno));
 	session_logout(s);
 	clinic_close(c);
 	free(q);
 	free(lat);
+	free(mrns);
 	return 0;
 }
 
@@ -211,134 +350,429 @@ static void exec_or_die(sqlite3 *db, const char *sql)
 		die(sql, err ? err : "?");
 }
 
+static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		die("prepare", sqlite3_errmsg(db));
+	return st;
+}
+
+/* One row of units (unit, first name, id) or runs (run, id). */
+static void add_unit(sqlite3 *db, sqlite3_stmt *st, const char *value, const char *first,
+		     int64_t id)
+{
+	int k = 1;
+	sqlite3_bind_text(st, k++, value, -1, SQLITE_STATIC);
+	if (first)
+		sqlite3_bind_text(st, k++, first, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, k, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		die("insert", sqlite3_errmsg(db));
+	sqlite3_reset(st);
+}
+
 static double build_plain(const char *path, int64_t n)
 {
 	sqlite3 *db;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, *run, *unit;
 	patient_t p;
+	pname_t *nm = malloc(sizeof *nm);
+	config_t cfg;
+	msg_t m;
 	double t0, t1;
 	char pragma[64];
+	if (!nm || config_defaults(&cfg, &m) != STATUS_OK)
+		die("start", "out of memory");
 	if (sqlite3_open(path, &db) != SQLITE_OK)
 		die("open", path);
 	/* The same page size as Chartroom's databases (db/db.h). */
 	snprintf(pragma, sizeof pragma, "PRAGMA page_size=%d", DB_PAGE_SIZE);
 	exec_or_die(db, pragma);
+	/* p: the patients, names folded as Chartroom folds them. runs: a
+	 * prefix of one of these finds the patient too (a last name's runs of
+	 * parts after the first: "zamora" of Martin-Zamora). units: the
+	 * whole names "last, first" takes (the name, each part, each run),
+	 * with the first name. */
 	exec_or_die(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 			"PRAGMA cache_size=-262144; PRAGMA mmap_size=33554432;"
 			"CREATE TABLE p(id INTEGER PRIMARY KEY, mrn TEXT, last TEXT, first TEXT,"
 			" middle TEXT, suffix TEXT, dob TEXT, sex TEXT, last_norm TEXT,"
-			" first_norm TEXT, address1 TEXT, address2 TEXT, city TEXT, state TEXT,"
-			" zip TEXT, phone_home TEXT, phone_mobile TEXT, email TEXT, ssn TEXT,"
-			" language TEXT, payer TEXT, member_id TEXT, ec_name TEXT,"
-			" ec_relation TEXT, ec_phone TEXT, death TEXT, confidential INTEGER);"
-			"CREATE UNIQUE INDEX p_mrn ON p(mrn);"
-			"CREATE INDEX p_dob ON p(dob);"
-			"CREATE INDEX p_name ON p(last_norm, first_norm);"
-			"CREATE INDEX p_phone ON p(phone_mobile);");
-	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO p VALUES (NULL,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
-			       "?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)",
-			       -1, &st, NULL) != SQLITE_OK)
-		die("prepare", sqlite3_errmsg(db));
+			" first_norm TEXT, middle_norm TEXT, address1 TEXT, address2 TEXT,"
+			" city TEXT, state TEXT, zip TEXT, phone_home TEXT, phone_mobile TEXT,"
+			" email TEXT, ssn TEXT, language TEXT, payer TEXT, member_id TEXT,"
+			" ec_name TEXT, ec_relation TEXT, ec_phone TEXT, death TEXT,"
+			" confidential INTEGER);"
+			"CREATE TABLE runs(run TEXT, id INTEGER, PRIMARY KEY(run, id)) WITHOUT ROWID;"
+			"CREATE TABLE units(unit TEXT, first_norm TEXT, id INTEGER,"
+			" PRIMARY KEY(unit, first_norm, id)) WITHOUT ROWID;");
+	st = prep(db, "INSERT INTO p VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+		      "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28)");
+	run = prep(db, "INSERT OR IGNORE INTO runs VALUES (?1, ?2)");
+	unit = prep(db, "INSERT OR IGNORE INTO units VALUES (?1, ?2, ?3)");
 	t0 = now_us();
 	exec_or_die(db, "BEGIN");
 	for (int64_t i = 0; i < n; i++) {
-		char mrn[32], ln[128], fn[128];
-		config_t cfg;
-		msg_t m;
-		static int have_cfg;
-		static config_t keep;
-		if (!have_cfg) {
-			config_defaults(&keep, &m);
-			have_cfg = 1;
-		}
-		cfg = keep;
+		char mrn[32], fn[128], mn[128];
 		synth_patient(SEED, i, &p);
 		patient_mrn_format(&cfg, i + 1, mrn, sizeof mrn);
-		pindex_fold(p.f[PF_LAST], ln, sizeof ln);
+		pindex_name(p.f[PF_LAST], nm);
 		pindex_fold(p.f[PF_FIRST], fn, sizeof fn);
-		sqlite3_bind_text(st, 1, mrn, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, p.f[PF_LAST], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, p.f[PF_FIRST], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, p.f[PF_MIDDLE], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, p.f[PF_SUFFIX], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, p.f[PF_DOB], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 7, p.f[PF_SEX], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 8, ln, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 9, fn, -1, SQLITE_STATIC);
+		pindex_fold(p.f[PF_MIDDLE], mn, sizeof mn);
+		sqlite3_bind_int64(st, 1, i + 1);
+		sqlite3_bind_text(st, 2, mrn, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, p.f[PF_LAST], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, p.f[PF_FIRST], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, p.f[PF_MIDDLE], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, p.f[PF_SUFFIX], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, p.f[PF_DOB], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, p.f[PF_SEX], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 9, nm->whole, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, fn, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 11, mn, -1, SQLITE_STATIC);
 		for (int f = PF_ADDR1; f <= PF_DEATH; f++)
-			sqlite3_bind_text(st, 10 + f - PF_ADDR1, p.f[f], -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 26, p.confidential);
+			sqlite3_bind_text(st, 12 + f - PF_ADDR1, p.f[f], -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 28, p.confidential);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			die("insert", sqlite3_errmsg(db));
 		sqlite3_reset(st);
+		/* The name's units: the whole, and for a name of parts each part
+		 * and each run of parts to its end (the runs also by prefix). */
+		add_unit(db, unit, nm->whole, fn, i + 1);
+		for (int u = 0; u < nm->nparts && nm->nparts > 1; u++) {
+			add_unit(db, unit, nm->part[u], fn, i + 1);
+			if (u) {
+				add_unit(db, unit, nm->run[u], fn, i + 1);
+				add_unit(db, run, nm->run[u], NULL, i + 1);
+			}
+		}
 	}
+	exec_or_die(db, "CREATE UNIQUE INDEX p_mrn ON p(mrn);"
+			"CREATE INDEX p_dob ON p(dob);"
+			"CREATE INDEX p_name ON p(last_norm, first_norm, middle_norm, dob, mrn);"
+			"CREATE INDEX p_phone ON p(phone_mobile);");
 	exec_or_die(db, "COMMIT");
 	t1 = now_us();
 	sqlite3_finalize(st);
+	sqlite3_finalize(run);
+	sqlite3_finalize(unit);
 	sqlite3_close(db);
+	free(nm);
 	return (double)n / ((t1 - t0) / 1e6);
 }
 
-static int search_plain(const char *path, int64_t n)
+/* A row of a plaintext answer, with its sort key. */
+typedef struct prow {
+	int64_t id;
+	char mrn[24];
+	char key[400]; /* "last first middle" folded, then dob, then mrn */
+} prow_t;
+
+static int prow_cmp(const void *a, const void *b)
 {
+	const prow_t *x = a, *y = b;
+	return strcmp(x->key, y->key);
+}
+
+typedef struct plain {
 	sqlite3 *db;
-	sqlite3_stmt *st[NQ];
+	sqlite3_stmt *mrn, *dob, *name, *runs, *unit_any, *unit_first, *name_first, *runs_first;
+	prow_t *rows;
+	int n, cap;
+} plain_t;
+
+#define COLS "p.id, p.mrn, p.last_norm, p.first_norm, p.middle_norm, p.dob, p.last, p.first"
+
+static void plain_open(plain_t *pl, const char *path)
+{
+	memset(pl, 0, sizeof *pl);
+	if (sqlite3_open(path, &pl->db) != SQLITE_OK)
+		die("open", path);
+	exec_or_die(pl->db, "PRAGMA mmap_size=33554432"); /* as Chartroom's connection */
+	pl->mrn = prep(pl->db, "SELECT " COLS " FROM p WHERE mrn = ?1");
+	pl->dob = prep(pl->db, "SELECT " COLS " FROM p WHERE dob = ?1");
+	/* A name prefix: the first page in name order from the index, and
+	 * the patients a run of whose parts starts so (few: compound names). */
+	pl->name = prep(pl->db, "SELECT " COLS " FROM p WHERE last_norm >= ?1 AND last_norm < ?1 || '" TOP
+				"' ORDER BY last_norm, first_norm, middle_norm, dob, mrn LIMIT ?2");
+	pl->runs = prep(pl->db, "SELECT " COLS " FROM runs r JOIN p ON p.id = r.id WHERE r.run >= ?1 "
+				"AND r.run < ?1 || '" TOP "'");
+	pl->unit_any = prep(pl->db, "SELECT 1 FROM units WHERE unit = ?1 LIMIT 1");
+	pl->unit_first = prep(pl->db, "SELECT " COLS " FROM units u JOIN p ON p.id = u.id WHERE "
+				      "u.unit = ?1 AND u.first_norm >= ?2 AND u.first_norm < ?2 || '" TOP "'");
+	pl->name_first = prep(pl->db, "SELECT " COLS " FROM p WHERE last_norm >= ?1 AND last_norm < ?1 || '"
+				      TOP "' AND first_norm >= ?2 AND first_norm < ?2 || '" TOP "'");
+	pl->runs_first = prep(pl->db, "SELECT " COLS " FROM runs r JOIN p ON p.id = r.id WHERE "
+				      "r.run >= ?1 AND r.run < ?1 || '" TOP "' AND p.first_norm >= ?2 "
+				      "AND p.first_norm < ?2 || '" TOP "'");
+}
+
+static void plain_close(plain_t *pl)
+{
+	sqlite3_stmt *all[] = {pl->mrn, pl->dob, pl->name, pl->runs, pl->unit_any, pl->unit_first,
+			       pl->name_first, pl->runs_first};
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		sqlite3_finalize(all[i]);
+	sqlite3_close(pl->db);
+	free(pl->rows);
+}
+
+/* Every row of st (bound) into pl->rows, once each. */
+static void collect(plain_t *pl, sqlite3_stmt *st)
+{
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		prow_t *r;
+		int dup = 0;
+		/* read the row as the UI would */
+		(void)sqlite3_column_text(st, 6);
+		(void)sqlite3_column_text(st, 7);
+		for (int i = 0; i < pl->n && !dup; i++)
+			dup = pl->rows[i].id == id;
+		if (dup)
+			continue;
+		if (pl->n == pl->cap) {
+			pl->cap = pl->cap ? pl->cap * 2 : 128;
+			if (!(pl->rows = realloc(pl->rows, (size_t)pl->cap * sizeof *pl->rows)))
+				die("plaintext", "out of memory");
+		}
+		r = &pl->rows[pl->n++];
+		r->id = id;
+		snprintf(r->mrn, sizeof r->mrn, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(r->key, sizeof r->key, "%s %s %s\x01%s\x01%s",
+			 (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
+			 (const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5),
+			 r->mrn);
+	}
+	sqlite3_reset(st);
+}
+
+/* The plaintext answer: pl->rows sorted, at most LIMIT; *more. */
+static void plain_search(plain_t *pl, const ask_t *a, int *more)
+{
+	pl->n = 0;
+	switch (a->kind) {
+	case 'm':
+		sqlite3_bind_text(pl->mrn, 1, a->a, -1, SQLITE_STATIC);
+		collect(pl, pl->mrn);
+		break;
+	case 'd':
+		sqlite3_bind_text(pl->dob, 1, a->a, -1, SQLITE_STATIC);
+		collect(pl, pl->dob);
+		break;
+	case 'n':
+		sqlite3_bind_text(pl->name, 1, a->a, -1, SQLITE_STATIC);
+		sqlite3_bind_int(pl->name, 2, LIMIT + 1);
+		collect(pl, pl->name);
+		sqlite3_bind_text(pl->runs, 1, a->a, -1, SQLITE_STATIC);
+		collect(pl, pl->runs);
+		break;
+	default: { /* last, first: a whole unit when some patient has it */
+		int any;
+		sqlite3_bind_text(pl->unit_any, 1, a->a, -1, SQLITE_STATIC);
+		any = sqlite3_step(pl->unit_any) == SQLITE_ROW;
+		sqlite3_reset(pl->unit_any);
+		if (any) {
+			sqlite3_bind_text(pl->unit_first, 1, a->a, -1, SQLITE_STATIC);
+			sqlite3_bind_text(pl->unit_first, 2, a->b, -1, SQLITE_STATIC);
+			collect(pl, pl->unit_first);
+		} else {
+			sqlite3_bind_text(pl->name_first, 1, a->a, -1, SQLITE_STATIC);
+			sqlite3_bind_text(pl->name_first, 2, a->b, -1, SQLITE_STATIC);
+			collect(pl, pl->name_first);
+			sqlite3_bind_text(pl->runs_first, 1, a->a, -1, SQLITE_STATIC);
+			sqlite3_bind_text(pl->runs_first, 2, a->b, -1, SQLITE_STATIC);
+			collect(pl, pl->runs_first);
+		}
+	}
+	}
+	qsort(pl->rows, (size_t)pl->n, sizeof *pl->rows, prow_cmp);
+	*more = pl->n > LIMIT;
+	if (pl->n > LIMIT)
+		pl->n = LIMIT;
+}
+
+static int search_plain(const char *path, int64_t n, const char *out)
+{
+	plain_t pl;
 	config_t cfg;
 	msg_t m;
 	query_t *q = calloc(QUERIES, sizeof *q);
 	double *lat = calloc(QUERIES, sizeof *lat);
+	char (*mrns)[24] = calloc(LIMIT, sizeof *mrns);
 	long peak = 0;
-	static const char *const sql[NQ] = {
-		"SELECT id, mrn, last, first, middle, dob, sex FROM p WHERE mrn = ?1",
-		"SELECT id, mrn, last, first, middle, dob, sex FROM p WHERE dob = ?1 "
-		"ORDER BY last_norm, first_norm LIMIT 50",
-		"SELECT id, mrn, last, first, middle, dob, sex FROM p WHERE last_norm >= ?1 AND "
-		"last_norm < ?1 || '{' ORDER BY last_norm, first_norm LIMIT 50",
-		"SELECT id, mrn, last, first, middle, dob, sex FROM p WHERE last_norm = ?1 AND "
-		"first_norm >= ?2 AND first_norm < ?2 || '{' ORDER BY last_norm, first_norm "
-		"LIMIT 50"};
-	if (!q || !lat || config_defaults(&cfg, &m) != STATUS_OK)
+	FILE *res = fopen(out, "w");
+	if (!q || !lat || !mrns || !res || config_defaults(&cfg, &m) != STATUS_OK)
 		die("start", "out of memory");
 	make_queries(&cfg, n, q, QUERIES);
-	if (sqlite3_open(path, &db) != SQLITE_OK)
-		die("open", path);
-	exec_or_die(db, "PRAGMA mmap_size=33554432"); /* as Chartroom's connection */
-	for (int k = 0; k < NQ; k++)
-		if (sqlite3_prepare_v2(db, sql[k], -1, &st[k], NULL) != SQLITE_OK)
-			die("prepare", sqlite3_errmsg(db));
+	plain_open(&pl, path);
 	for (int k = 0; k < NQ; k++) {
 		long rows = 0;
 		for (int i = 0; i < WARMUP + QUERIES; i++) {
 			const query_t *x = &q[i % QUERIES];
-			double t0 = now_us();
-			long got = 0;
-			sqlite3_bind_text(st[k], 1, x->a[k], -1, SQLITE_STATIC);
-			if (k == Q_LASTFIRST)
-				sqlite3_bind_text(st[k], 2, x->b[k], -1, SQLITE_STATIC);
-			while (sqlite3_step(st[k]) == SQLITE_ROW) {
-				/* read the row as the UI would */
-				for (int col = 0; col < 7; col++)
-					(void)sqlite3_column_text(st[k], col);
-				got++;
-			}
-			sqlite3_reset(st[k]);
+			double t0 = now_us(), t1;
+			int more = 0;
+			plain_search(&pl, &x->ask[k], &more);
+			t1 = now_us();
 			if (i >= WARMUP) {
-				lat[i - WARMUP] = now_us() - t0;
-				rows += got;
+				lat[i - WARMUP] = t1 - t0;
+				rows += pl.n;
+				for (int j = 0; j < pl.n; j++)
+					snprintf(mrns[j], sizeof mrns[j], "%s", pl.rows[j].mrn);
+				result_line(res, k, i % QUERIES, more, pl.n, mrns);
 			}
 			rss_sample(&peak);
 		}
 		printf("%d %.1f %.1f %.1f\n", k, pct(lat, QUERIES, 0.5), pct(lat, QUERIES, 0.99),
 		       (double)rows / QUERIES);
 	}
-	for (int k = 0; k < NQ; k++)
-		sqlite3_finalize(st[k]);
-	sqlite3_close(db);
+	plain_close(&pl);
+	if (fclose(res) != 0)
+		die("results", strerror(errno));
 	printf("rss %ld\n", peak);
 	free(q);
 	free(lat);
+	free(mrns);
 	return 0;
+}
+
+/* ---- the comparison -------------------------------------------------- */
+
+typedef struct cmp {
+	long equal, page; /* the same list; a page of a longer list, each row a match */
+	long differ;
+	char first[600];  /* the first difference, said */
+} cmp_t;
+
+typedef struct rline {
+	int k, i, more, n;
+	char mrn[LIMIT][24];
+} rline_t;
+
+static int read_line(FILE *f, rline_t *r)
+{
+	if (fscanf(f, "%d %d %d %d", &r->k, &r->i, &r->more, &r->n) != 4)
+		return 0;
+	if (r->n < 0 || r->n > LIMIT)
+		die("results", "malformed");
+	for (int j = 0; j < r->n; j++)
+		if (fscanf(f, "%23s", r->mrn[j]) != 1)
+			die("results", "malformed");
+	return 1;
+}
+
+/* Does the patient with this MRN match the query in the plaintext
+ * database (its whole answer, not a page of it)? Its place in name order
+ * comes back in key. */
+static int plain_has(plain_t *pl, const ask_t *a, const char *mrn, char *key, size_t size)
+{
+	int hit = 0, any = 0;
+	sqlite3_stmt *st = prep(pl->db, "SELECT last_norm, first_norm, middle_norm, dob FROM p "
+					 "WHERE mrn = ?1");
+	const char *sql;
+	key[0] = '\0';
+	sqlite3_bind_text(st, 1, mrn, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(key, size, "%s %s %s\x01%s\x01%s", (const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1),
+			 (const char *)sqlite3_column_text(st, 2),
+			 (const char *)sqlite3_column_text(st, 3), mrn);
+	sqlite3_finalize(st);
+	if (a->kind == 'l') {
+		sqlite3_bind_text(pl->unit_any, 1, a->a, -1, SQLITE_STATIC);
+		any = sqlite3_step(pl->unit_any) == SQLITE_ROW;
+		sqlite3_reset(pl->unit_any);
+	}
+	switch (a->kind) {
+	case 'm':
+		sql = "SELECT count(*) FROM p WHERE mrn = ?3 AND mrn = ?1";
+		break;
+	case 'd':
+		sql = "SELECT count(*) FROM p WHERE mrn = ?3 AND dob = ?1";
+		break;
+	case 'n':
+		sql = "SELECT count(*) FROM p WHERE mrn = ?3 AND (last_norm >= ?1 AND last_norm < "
+		      "?1 || '" TOP "' OR id IN (SELECT id FROM runs WHERE run >= ?1 AND run < ?1 || '" TOP
+		      "'))";
+		break;
+	default:
+		sql = any ? "SELECT count(*) FROM p WHERE mrn = ?3 AND first_norm >= ?2 AND first_norm "
+			    "< ?2 || '" TOP "' AND id IN (SELECT id FROM units WHERE unit = ?1)"
+			  : "SELECT count(*) FROM p WHERE mrn = ?3 AND first_norm >= ?2 AND first_norm "
+			    "< ?2 || '" TOP "' AND (last_norm >= ?1 AND last_norm < ?1 || '" TOP "' OR id "
+			    "IN (SELECT id FROM runs WHERE run >= ?1 AND run < ?1 || '" TOP "'))";
+	}
+	st = prep(pl->db, sql);
+	sqlite3_bind_text(st, 1, a->a, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_text(st, 2, a->b, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, mrn, -1, SQLITE_STATIC);
+	hit = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+	sqlite3_finalize(st);
+	return hit;
+}
+
+static void compare(const char *cres, const char *pres, const char *ppath, const config_t *cfg,
+		    int64_t n, cmp_t cmp[NQ])
+{
+	FILE *cf = fopen(cres, "r"), *pf = fopen(pres, "r");
+	query_t *q = calloc(QUERIES, sizeof *q);
+	rline_t *c = malloc(sizeof *c), *p = malloc(sizeof *p);
+	plain_t pl;
+	if (!cf || !pf || !q || !c || !p)
+		die("compare", "cannot read the results");
+	make_queries(cfg, n, q, QUERIES);
+	plain_open(&pl, ppath);
+	memset(cmp, 0, NQ * sizeof *cmp);
+	while (read_line(cf, c)) {
+		cmp_t *x;
+		const char *why = NULL;
+		if (!read_line(pf, p) || p->k != c->k || p->i != c->i)
+			die("compare", "the result files do not line up");
+		x = &cmp[c->k];
+		if (c->more == p->more && c->n == p->n) {
+			int same = 1;
+			for (int j = 0; j < c->n && same; j++)
+				same = strcmp(c->mrn[j], p->mrn[j]) == 0;
+			if (same) {
+				x->equal++;
+				continue;
+			}
+		}
+		/* Both longer than a page: Chartroom's is the first 50 it found
+		 * (sorted), not yet the alphabetically first 50. */
+		if (c->more && p->more && c->n == LIMIT) {
+			char prev[400] = "", key[400];
+			for (int j = 0; j < c->n && !why; j++) {
+				if (!plain_has(&pl, &q[c->i].ask[c->k], c->mrn[j], key, sizeof key))
+					why = "a row that does not match";
+				else if (strcmp(prev, key) > 0)
+					why = "rows out of name order";
+				snprintf(prev, sizeof prev, "%s", key);
+			}
+			if (!why) {
+				x->page++;
+				continue;
+			}
+		}
+		if (!why)
+			why = c->more != p->more ? "one says more, the other not"
+			      : c->n != p->n     ? "another number of rows"
+						 : "other rows or another order";
+		if (!x->differ++)
+			snprintf(x->first, sizeof x->first,
+				 "query %d (%s): %s: chartroom %d rows%s, plaintext %d rows%s", c->i,
+				 q[c->i].text[c->k], why, c->n, c->more ? " and more" : "", p->n,
+				 p->more ? " and more" : "");
+	}
+	if (read_line(pf, p))
+		die("compare", "the plaintext results have more lines");
+	plain_close(&pl);
+	fclose(cf);
+	fclose(pf);
+	free(q);
+	free(c);
+	free(p);
 }
 
 /* ---- driver ----------------------------------------------------------- */
@@ -363,17 +797,17 @@ static void warm(const char *path)
 	fclose(f);
 }
 
-/* Run this program again as "--search-{chartroom,plain} PATH N" in a fresh
- * process, so its peak memory is the search session's alone, after
+/* Run this program again as "--search-{chartroom,plain} PATH N OUT" in a
+ * fresh process, so its peak memory is the search session's alone, after
  * reading its database once (warm). */
 static void run_child(const char *self, const char *mode, const char *path, int64_t n,
-		      result_t *r)
+		      const char *out, result_t *r)
 {
-	char cmd[4096];
+	char cmd[8192];
 	FILE *f;
 	char line[256];
 	warm(path);
-	snprintf(cmd, sizeof cmd, "'%s' %s '%s' %lld", self, mode, path, (long long)n);
+	snprintf(cmd, sizeof cmd, "'%s' %s '%s' %lld '%s'", self, mode, path, (long long)n, out);
 	if (!(f = popen(cmd, "r")))
 		die("popen", strerror(errno));
 	memset(r, 0, sizeof *r);
@@ -402,13 +836,14 @@ int main(int argc, char **argv)
 	config_t cfg;
 	msg_t m;
 	ssize_t sl;
+	int failed = 0;
 
-	if (argc == 4 && strcmp(argv[1], "--search-chartroom") == 0)
-		return search_chartroom(argv[2], atoll(argv[3]), 1);
-	if (argc == 4 && strcmp(argv[1], "--search-chartroom-full") == 0)
-		return search_chartroom(argv[2], atoll(argv[3]), 0);
-	if (argc == 4 && strcmp(argv[1], "--search-plain") == 0)
-		return search_plain(argv[2], atoll(argv[3]));
+	if (argc == 5 && strcmp(argv[1], "--search-chartroom") == 0)
+		return search_chartroom(argv[2], atoll(argv[3]), 1, argv[4]);
+	if (argc == 5 && strcmp(argv[1], "--search-chartroom-full") == 0)
+		return search_chartroom(argv[2], atoll(argv[3]), 0, NULL);
+	if (argc == 5 && strcmp(argv[1], "--search-plain") == 0)
+		return search_plain(argv[2], atoll(argv[3]), argv[4]);
 	if ((sl = readlink("/proc/self/exe", self, sizeof self - 1)) < 0)
 		die("readlink", strerror(errno));
 	self[sl] = '\0';
@@ -419,24 +854,28 @@ int main(int argc, char **argv)
 	if (!sizes || !*sizes)
 		sizes = "100000 1000000";
 	printf("Chart lookup: Chartroom (encrypted, blind index) vs plaintext SQLite, same run\n");
-	printf("%d queries of each kind after %d warm-up; search box returns at most 50 rows\n\n",
-	       QUERIES, WARMUP);
+	printf("%d queries of each kind after %d warm-up; search box returns at most %d rows\n\n",
+	       QUERIES, WARMUP, LIMIT);
 	for (const char *p = sizes; *p;) {
 		char *end;
 		long long n = strtoll(p, &end, 10);
-		char cpath[4200], ppath[4200];
+		char cpath[4200], ppath[4200], cres[4200], pres[4200];
 		double crate, prate;
 		result_t cr, pr, fr;
+		cmp_t cmp[NQ];
 		if (end == p)
 			break;
 		p = end;
 		snprintf(cpath, sizeof cpath, "%s/chartroom-%lld.db", dir, n);
 		snprintf(ppath, sizeof ppath, "%s/plain-%lld.db", dir, n);
+		snprintf(cres, sizeof cres, "%s/chartroom-%lld.results", dir, n);
+		snprintf(pres, sizeof pres, "%s/plain-%lld.results", dir, n);
 		crate = build_chartroom(&cfg, cpath, n);
 		prate = build_plain(ppath, n);
-		run_child(self, "--search-chartroom", cpath, n, &cr);
-		run_child(self, "--search-plain", ppath, n, &pr);
-		run_child(self, "--search-chartroom-full", cpath, n, &fr);
+		run_child(self, "--search-chartroom", cpath, n, cres, &cr);
+		run_child(self, "--search-plain", ppath, n, pres, &pr);
+		run_child(self, "--search-chartroom-full", cpath, n, "-", &fr);
+		compare(cres, pres, ppath, &cfg, n, cmp);
 		printf("== %lld patients\n", n);
 		printf("  import             chartroom %9.0f patients/s   plaintext %9.0f "
 		       "patients/s   ratio %.1f (time)\n",
@@ -457,6 +896,18 @@ int main(int argc, char **argv)
 			printf("  %-30s %8.1f/%7.1f us  (+%.1f/%.1f us for the sync)\n", qnames[k],
 			       fr.p50[k], fr.p99[k], fr.p50[k] - cr.p50[k], fr.p99[k] - cr.p99[k]);
 		}
+		printf("  every result list against the plaintext one (same patients, same order;\n"
+		       "  a page of a longer list: each row a match, in name order):\n");
+		for (int k = 0; k < NQ; k++) {
+			printf("  %-30s %5ld equal, %5ld a page of more, %ld differ%s\n", qnames[k],
+			       cmp[k].equal, cmp[k].page, cmp[k].differ, cmp[k].differ ? "  FAILED" : "");
+			if (cmp[k].differ) {
+				fprintf(stderr, "bench/lookup: %lld patients, %s: %ld of %d result lists "
+						"differ from the plaintext ones; the first: %s\n",
+					n, qnames[k], cmp[k].differ, QUERIES, cmp[k].first);
+				failed = 1;
+			}
+		}
 		printf("  search session peak resident memory while searching (sampled after each query):\n"
 		       "    chartroom %.1f MB, plaintext %.1f "
 		       "MB\n  (chartroom peak at sign-on, Argon2id's 64 MiB included: %.1f MB)\n\n",
@@ -464,6 +915,8 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		unlink(cpath);
 		unlink(ppath);
+		unlink(cres);
+		unlink(pres);
 		{
 			char side[4300];
 			snprintf(side, sizeof side, "%s-wal", cpath);
@@ -477,7 +930,9 @@ int main(int argc, char **argv)
 			snprintf(side, sizeof side, "%s-shm", ppath);
 			unlink(side);
 		}
+		if (failed)
+			break;
 	}
 	rmdir(dir);
-	return 0;
+	return failed;
 }

@@ -12,6 +12,7 @@
 #include "core/audit.h"
 #include "core/integrity.h"
 #include "core/internal.h"
+#include "core/reindex.h"
 #include "core/users.h"
 #include "db/db_journal.h"
 #include "db/db_keys.h"
@@ -48,6 +49,7 @@ status_t clinic_open(const char *path, const config_t *cfg, clinic_t **out, msg_
 		free(c);
 		return ret;
 	}
+	c->reindexing = reindex_pending(c);
 	*out = c;
 	return STATUS_OK;
 }
@@ -81,6 +83,7 @@ status_t clinic_open_copy(const char *path, const config_t *cfg, clinic_t **out,
 		clinic_close(c);
 		return ret;
 	}
+	c->reindexing = reindex_pending(c);
 	*out = c;
 	return STATUS_OK;
 }

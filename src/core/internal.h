@@ -27,6 +27,9 @@ struct clinic {
 	 * or a ciphertext of the older form, is an integrity error. 0 while
 	 * an old database still has rows to re-seal (core/reseal.h). */
 	int sealed;
+	/* The search index still has rows of generation 1 to re-make
+	 * (core/reindex.h): read at open, cleared once seen done. */
+	int reindexing;
 	/* Events this process could not write to the audit journal when they
 	 * happened: kept, with their ids, and sent again before the next one,
 	 * chained by the next write of this process, or sent at close. */

@@ -675,6 +675,8 @@ status_t patient_update(session_t *s, patient_t *p, pfield_t *bad, msg_t *m)
 	db_patient_row_t *row = NULL;
 	patient_t *old = NULL;
 	ptokens_t t_old, t_new;
+	unsigned char omatch[DB_PATIENT_MATCH_MAX];
+	size_t omatch_len = 0;
 	db_t *db = s->c->db;
 	chart_t ch;
 	char detail[512];
@@ -721,8 +723,12 @@ status_t patient_update(session_t *s, patient_t *p, pfield_t *bad, msg_t *m)
 					      patient_field_name((pfield_t)f));
 	if (old->confidential != p->confidential && o < sizeof detail)
 		snprintf(detail + o, sizeof detail - o, " confidential=%d", p->confidential);
-	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, old, &t_old, m)) !=
-	    STATUS_OK)
+	/* The tokens the row holds (as the generation that made them did:
+	 * core/reindex.h) go; the match set says which. */
+	omatch_len = row->match_len;
+	memcpy(omatch, row->match, omatch_len);
+	if ((ret = pindex_patient_stored(s->kr, CRYPTO_CURRENT, s->c->cfg->blind_index_bytes, omatch,
+					 omatch_len, old, &t_old, m)) != STATUS_OK)
 		goto cleanup;
 	if ((ret = pindex_patient(s->kr, s->c->cfg->blind_index_bytes, p, &t_new, m)) != STATUS_OK)
 		goto cleanup;
@@ -740,8 +746,9 @@ status_t patient_update(session_t *s, patient_t *p, pfield_t *bad, msg_t *m)
 	{
 		int v[4], nv = keyring_versions(s->kr, DOMAIN_INDEX, v, 4);
 		for (int i = 1; i < nv && ret == STATUS_OK; i++)
-			if ((ret = pindex_patient_at(s->kr, v[i], s->c->cfg->blind_index_bytes, old,
-						     &t_old, m)) == STATUS_OK)
+			if ((ret = pindex_patient_stored(s->kr, v[i], s->c->cfg->blind_index_bytes,
+							 omatch, omatch_len, old, &t_old, m)) ==
+			    STATUS_OK)
 				ret = write_tokens(db, &t_old, p->prow, 0, m);
 		if (ret != STATUS_OK)
 			goto cleanup;

@@ -1,5 +1,6 @@
 /* patient_search.c - the lookup box: classify, look up tokens, decrypt,
- * filter, sort. */
+ * filter, sort; every candidate checked or "type more" (never a wrong
+ * "not found"). */
 #include "core/patient_search.h"
 
 #include <ctype.h>
@@ -21,7 +22,11 @@
 #include "db/db_clinical.h"
 #include "db/db_patients.h"
 
-#define SCAN_FACTOR 20 /* candidates decrypted per wanted row, at most */
+/* Candidates one search decrypts, at most. A query whose token has more
+ * candidates that do not match (a name longer than the longest prefix
+ * token, a first name longer than the "last, first" token's) stops there
+ * and says so ("type more"): never a wrong "not found". */
+#define CHECK_MAX 2000
 #define PAGE 256
 
 /* A row's sort key: folded "last first middle" (made once, when the row is
@@ -78,15 +83,20 @@ typedef struct ctx {
 	session_t *s;
 	patient_list_t *l;
 	int limit;
+	int checked; /* candidates decrypted by this scan */
+	int capped;  /* it stopped at CHECK_MAX with candidates left */
+	int probe;   /* only whether one matches (unit_exists): nothing listed */
+	int probed;
 	patient_t p;
 	/* filters */
-	char want_last[PATIENT_FIELD_MAX];  /* folded prefix of last name or a part */
+	char want_last[PATIENT_FIELD_MAX];  /* folded prefix of the name or a run, or a unit */
 	char want_first[PATIENT_FIELD_MAX]; /* folded prefix of first name */
 	char want_exact[PATIENT_FIELD_MAX]; /* exact value for MRN/DOB/phone */
 	pfield_t exact_field;
-	char folded_last[PATIENT_FIELD_MAX];  /* of the row being considered, */
-	char folded_first[PATIENT_FIELD_MAX]; /* when matches() folded them  */
-	int exact_last; /* the last name must equal want_last (compound path) */
+	int unit_last; /* want_last must be one of the name's units, whole */
+	pname_t name;  /* of the row being considered, */
+	char folded_first[PATIENT_FIELD_MAX]; /* when matches() folded them */
+	int folded;
 	char today[11];
 	/* Last, and neither zeroed nor wiped: each candidate's stored row is
 	 * read into it (ciphertext and bookkeeping, 8 KB mostly unused). */
@@ -101,9 +111,8 @@ static int starts_with(const char *s, const char *prefix)
 /* Does the decrypted ident match what was typed? */
 static int matches(ctx_t *c)
 {
-	char *fl = c->folded_last, *ff = c->folded_first;
 	patient_t *p = &c->p;
-	fl[0] = ff[0] = '\0';
+	c->folded = 0;
 	if (c->exact_field != PF_COUNT) {
 		if (c->exact_field == PF_PHONE_HOME) {
 			char d1[32], d2[32];
@@ -119,38 +128,14 @@ static int matches(ctx_t *c)
 		}
 		return strcmp(p->f[c->exact_field], c->want_exact) == 0;
 	}
-	pindex_fold(p->f[PF_LAST], fl, PATIENT_FIELD_MAX);
-	if (c->exact_last) {
-		if (strcmp(fl, c->want_last) != 0)
-			return 0;
-	} else if (!starts_with(fl, c->want_last)) {
-		/* a part of a compound name: "jones" finds "Smith-Jones" */
-		const char *s = p->f[PF_LAST];
-		int ok = 0;
-		while (*s && !ok) {
-			char raw[PATIENT_FIELD_MAX], part[PATIENT_FIELD_MAX];
-			size_t n = strcspn(s, " -");
-			if (n && n < sizeof raw) {
-				memcpy(raw, s, n);
-				raw[n] = '\0';
-				pindex_fold(raw, part, sizeof part);
-				ok = starts_with(part, c->want_last);
-				sodium_memzero(raw, sizeof raw);
-				sodium_memzero(part, sizeof part);
-			}
-			s += n;
-			while (*s == ' ' || *s == '-')
-				s++;
-		}
-		if (!ok)
-			return 0;
-	}
-	if (*c->want_first) {
-		pindex_fold(p->f[PF_FIRST], ff, PATIENT_FIELD_MAX);
-		if (!starts_with(ff, c->want_first))
-			return 0;
-	}
-	return 1;
+	/* A name: its units as the index made them (core/pindex.h). */
+	pindex_name(p->f[PF_LAST], &c->name);
+	pindex_fold(p->f[PF_FIRST], c->folded_first, sizeof c->folded_first);
+	c->folded = 1;
+	if (c->unit_last ? !pindex_name_has_unit(&c->name, c->want_last)
+			 : !pindex_name_has_prefix(&c->name, c->want_last))
+		return 0;
+	return !*c->want_first || starts_with(c->folded_first, c->want_first);
 }
 
 /* The sort key of the row in c->p, reusing what matches() folded. */
@@ -159,12 +144,12 @@ static void make_key(ctx_t *c, sortkey_t *k)
 	char mid[PATIENT_FIELD_MAX];
 	size_t o = 0;
 	const char *parts[3];
-	if (!c->folded_last[0])
-		pindex_fold(c->p.f[PF_LAST], c->folded_last, PATIENT_FIELD_MAX);
-	if (!c->folded_first[0])
-		pindex_fold(c->p.f[PF_FIRST], c->folded_first, PATIENT_FIELD_MAX);
+	if (!c->folded) {
+		pindex_fold(c->p.f[PF_LAST], c->name.whole, sizeof c->name.whole);
+		pindex_fold(c->p.f[PF_FIRST], c->folded_first, sizeof c->folded_first);
+	}
 	pindex_fold(c->p.f[PF_MIDDLE], mid, sizeof mid);
-	parts[0] = c->folded_last;
+	parts[0] = c->name.whole;
 	parts[1] = c->folded_first;
 	parts[2] = mid;
 	for (int i = 0; i < 3; i++) {
@@ -226,8 +211,9 @@ static status_t add_row(ctx_t *c)
 	return STATUS_OK;
 }
 
-/* Decrypt the candidate in c->row; add it if it really matches. A record
- * that fails its integrity check is reported, not shown. */
+/* Decrypt the candidate in c->row; add it if it really matches (or,
+ * probing, note that one does). A record that fails its integrity check
+ * is reported, not shown. */
 static status_t consider_row(ctx_t *c, int details, msg_t *m)
 {
 	status_t ret;
@@ -235,7 +221,11 @@ static status_t consider_row(ctx_t *c, int details, msg_t *m)
 	if ((ret = precord_open(c->s->kr, &c->row, &c->p, !details, CLINIC_OPEN_FLAGS(c->s->c),
 				&why)) != STATUS_OK)
 		return msg_fail(m, ret, "%s", why.text);
-	if (matches(c) && add_row(c) != STATUS_OK)
+	if (!matches(c))
+		return STATUS_OK;
+	if (c->probe)
+		c->probed = 1;
+	else if (add_row(c) != STATUS_OK)
 		return msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
 	return STATUS_OK;
 }
@@ -252,11 +242,18 @@ static status_t consider(ctx_t *c, int64_t prow, int details, msg_t *m)
 	return consider_row(c, details, m);
 }
 
+/* Has the scan what it needs: one more match than the limit (there are
+ * more), the first match when probing, or every candidate it may
+ * decrypt? */
+static int scan_done(const ctx_t *c)
+{
+	return c->l->n > c->limit || c->capped || (c->probe && c->probed);
+}
+
 /* A page of candidates read by one statement (db_patient_each). */
 typedef struct pagewalk {
 	ctx_t *c;
 	int details;
-	int *budget;
 	status_t ret;
 	msg_t *m;
 } pagewalk_t;
@@ -265,31 +262,38 @@ static int walk_row(const db_patient_row_t *row, void *arg)
 {
 	pagewalk_t *w = arg;
 	(void)row; /* it is w->c->row */
-	if (w->c->l->n >= w->c->limit || (*w->budget)-- <= 0) {
-		w->c->l->more = 1;
+	if (scan_done(w->c))
+		return 1;
+	if (w->c->checked >= CHECK_MAX) {
+		/* Candidates are left that were not checked: say "more", never
+		 * "not found". */
+		w->c->capped = 1;
 		return 1;
 	}
+	w->c->checked++;
 	w->ret = consider_row(w->c, w->details, w->m);
 	return w->ret != STATUS_OK;
 }
 
-/* Walk the prows holding `tok` in pages until `limit` matches or the scan
- * budget runs out. */
+/* Walk the prows holding `tok` in pages until one match more than the
+ * limit, or CHECK_MAX candidates. */
 static status_t scan(ctx_t *c, int64_t tok, int details, msg_t *m)
 {
 	int64_t prows[PAGE], after = 0;
-	int n, want, budget = c->limit * SCAN_FACTOR;
+	int n, want;
 	/* Most candidates match: the first page asks for a little more than
 	 * the limit, later ones for a full page. */
 	int ask = c->limit + c->limit / 4 + 2 < PAGE ? c->limit + c->limit / 4 + 2 : PAGE;
 	status_t ret;
+	if (c->probe)
+		ask = 8;
 	do {
 		want = ask;
 		if ((ret = db_token_lookup(c->s->c->db, tok, after, prows, want, &n, m)) != STATUS_OK)
 			return ret;
 		ask = PAGE;
-		for (int i = 0; i < n && !c->l->more; i += DB_PATIENT_EACH_MAX) {
-			pagewalk_t w = {c, details, &budget, STATUS_OK, m};
+		for (int i = 0; i < n && !scan_done(c); i += DB_PATIENT_EACH_MAX) {
+			pagewalk_t w = {c, details, STATUS_OK, m};
 			int k = n - i < DB_PATIENT_EACH_MAX ? n - i : DB_PATIENT_EACH_MAX;
 			if ((ret = db_patient_each(c->s->c->db, prows + i, k, details, &c->row, walk_row,
 						   &w, m)) != STATUS_OK)
@@ -297,7 +301,7 @@ static status_t scan(ctx_t *c, int64_t tok, int details, msg_t *m)
 			if (w.ret != STATUS_OK)
 				return w.ret;
 		}
-		if (c->l->more)
+		if (scan_done(c))
 			return STATUS_OK;
 		if (n)
 			after = prows[n - 1];
@@ -318,7 +322,7 @@ static status_t scan_value(ctx_t *c, pfamily_t fam, const char *value, int detai
 	status_t ret = STATUS_OK;
 	if (n == 0)
 		return pindex_token(c->s->kr, bytes, fam, value, tok, m); /* says which key */
-	for (int i = 0; i < n && ret == STATUS_OK && !c->l->more; i++) {
+	for (int i = 0; i < n && ret == STATUS_OK && !scan_done(c); i++) {
 		int64_t t = 0;
 		if ((ret = pindex_token_at(c->s->kr, v[i], bytes, fam, value, &t, m)) != STATUS_OK)
 			break;
@@ -329,8 +333,9 @@ static status_t scan_value(ctx_t *c, pfamily_t fam, const char *value, int detai
 	return ret;
 }
 
-/* Sort by folded "last first middle", then date of birth, on the keys
- * made as the rows were added. */
+/* Sort by folded "last first middle", then date of birth, then MRN (two
+ * namesakes born the same day keep one order), on the keys made as the
+ * rows were added. */
 typedef struct order {
 	const sortkey_t *k;
 	int i;
@@ -341,7 +346,9 @@ static int key_cmp(const void *a, const void *b, void *arg)
 	const order_t *x = a, *y = b;
 	const patient_row_t *rows = arg;
 	int r = strcmp(x->k->key, y->k->key);
-	return r ? r : strcmp(rows[x->i].dob, rows[y->i].dob);
+	if (!r)
+		r = strcmp(rows[x->i].dob, rows[y->i].dob);
+	return r ? r : strcmp(rows[x->i].mrn, rows[y->i].mrn);
 }
 
 static int sort_list(patient_list_t *l)
@@ -411,6 +418,80 @@ static int mrn_shaped(const config_t *cfg, const char *q)
 	       strspn(q + letters_n, "0123456789") == strlen(q + letters_n);
 }
 
+/* The match past the limit (found to know there are more) is not shown. */
+static void trim(ctx_t *c)
+{
+	patient_list_t *l = c->l;
+	if (l->n <= c->limit)
+		return;
+	sodium_memzero(l->rows + c->limit, (size_t)(l->n - c->limit) * sizeof *l->rows);
+	sodium_memzero(l->keys + c->limit, (size_t)(l->n - c->limit) * sizeof *l->keys);
+	l->n = c->limit;
+	l->more = 1;
+}
+
+/* A new scan with its own CHECK_MAX (the list so far kept). */
+static void scan_reset(ctx_t *c)
+{
+	c->checked = 0;
+	c->capped = 0;
+}
+
+/* Is `unit` one of some patient's name units, whole (the last name of
+ * "smith, jo")? Found through its token. With full 8-byte tokens (the
+ * default) a token that is there is taken as the unit's: another value
+ * with the same token is a 64-bit collision. With shorter ones a holder
+ * is decrypted and checked. */
+static status_t unit_exists(ctx_t *c, const char *unit, int *exists, msg_t *m)
+{
+	char keep[PATIENT_FIELD_MAX];
+	int64_t tok = 0;
+	status_t ret;
+	if (c->s->c->cfg->blind_index_bytes >= 8) {
+		int v[4], n = keyring_versions(c->s->kr, DOMAIN_INDEX, v, 4);
+		*exists = 0;
+		for (int i = 0; i < n && !*exists; i++) {
+			int64_t prow = 0;
+			int found = 0;
+			if ((ret = pindex_token_at(c->s->kr, v[i], 8, PFAM_LAST_UNIT, unit, &tok, m)) !=
+				    STATUS_OK ||
+			    (ret = db_token_lookup(c->s->c->db, tok, 0, &prow, 1, &found, m)) != STATUS_OK)
+				return ret;
+			*exists = found > 0;
+		}
+		return STATUS_OK;
+	}
+	text_copy(keep, sizeof keep, c->want_first);
+	c->want_first[0] = '\0';
+	c->unit_last = 1;
+	c->probe = 1;
+	c->probed = 0;
+	scan_reset(c);
+	text_copy(c->want_last, sizeof c->want_last, unit);
+	ret = scan_value(c, PFAM_LAST_UNIT, unit, 0, &tok, m);
+	/* Too many collisions to check: taken as there (the answer is then
+	 * "not found" for that last name, as for one that exists). */
+	*exists = c->probed || c->capped;
+	c->probe = 0;
+	c->capped = 0;
+	text_copy(c->want_first, sizeof c->want_first, keep);
+	sodium_memzero(keep, sizeof keep);
+	return ret;
+}
+
+/* Is the index still being re-made for this generation (core/reindex.h)?
+ * Read in the search's snapshot; once done, remembered. */
+static int reindexing(session_t *s)
+{
+	char buf[32];
+	msg_t ignore;
+	if (!s->c->reindexing)
+		return 0;
+	if (db_meta_get(s->c->db, "reindex_after", buf, sizeof buf, &ignore) != STATUS_OK)
+		s->c->reindexing = 0;
+	return s->c->reindexing;
+}
+
 static status_t search_recent(ctx_t *c, msg_t *m)
 {
 	int64_t prows[50];
@@ -432,7 +513,7 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 	int64_t tok = 0;
 	const char *what = "";
 	msg_t ignore;
-	int reading = 0;
+	int reading = 0, legacy = 0, pmax = PINDEX_PREFIX_MAX, prefix = 0;
 
 	*out = NULL;
 	/* One read snapshot for the permission check, the token lookups, the
@@ -524,35 +605,53 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 			pindex_fold(comma + 1, firstpart, sizeof firstpart);
 		}
 		pindex_fold(q, lastpart, sizeof lastpart);
-		if (letters(lastpart) < 2) {
+		if (letters(lastpart) < pindex_min_letters(lastpart)) {
 			c->l->kind = PQ_INCOMPLETE;
-			msg_set(m, "Type at least 2 letters of the last name, or an MRN, date of "
-				   "birth or phone number.");
+			msg_set(m, "Type at least 2 letters of the last name (1 of a Chinese, Japanese "
+				   "or Korean name), or an MRN, date of birth or phone number.");
 			goto done;
 		}
+		/* Until the index is re-made (core/reindex.h), the rows not yet
+		 * done have prefix tokens of up to 6 letters only, and no units:
+		 * a longer name is found through its 6-letter prefix (and
+		 * filtered), and "last, first" always falls back to a prefix. */
+		legacy = reindexing(s);
+		pmax = legacy ? PINDEX_LEGACY_PREFIX_MAX : PINDEX_PREFIX_MAX;
 		text_copy(c->want_last, sizeof c->want_last, lastpart);
 		text_copy(c->want_first, sizeof c->want_first, firstpart);
 		c->l->kind = *firstpart ? PQ_LAST_FIRST : PQ_NAME;
 		what = *firstpart ? "last, first" : "name";
 		ret = STATUS_OK;
 		if (*firstpart) {
-			/* Exact last name and first-name prefix: one compound token. */
+			/* A whole last name (or a part of one, or a run of parts to
+			 * its end) and a first-name prefix: one compound token. */
 			char key[PATIENT_FIELD_MAX * 2], fp[PATIENT_FIELD_MAX];
-			cut_letters(firstpart, PINDEX_FIRST_PREFIX_MAX, fp, sizeof fp);
+			cut_letters(firstpart,
+				    legacy ? PINDEX_LEGACY_FIRST_PREFIX_MAX : PINDEX_FIRST_PREFIX_MAX, fp,
+				    sizeof fp);
 			snprintf(key, sizeof key, "%s|%s", lastpart, fp);
-			c->exact_last = 1;
+			c->unit_last = 1;
 			ret = scan_value(c, PFAM_LAST_FIRST, key, 0, &tok, m);
-			c->exact_last = 0;
+			sodium_memzero(key, sizeof key);
+			sodium_memzero(fp, sizeof fp);
+			/* "smith, jo" means the Smiths when there are any; only when
+			 * no patient has that last name is it taken as a prefix
+			 * ("smi, jo"). */
+			if (ret == STATUS_OK && c->l->n == 0 && !c->capped) {
+				int exists = 0;
+				if (!legacy)
+					ret = unit_exists(c, lastpart, &exists, m);
+				prefix = !exists;
+			}
 		}
-		/* "smith, jo" means the Smiths when there are any; only when the
-		 * last name matches no one exactly is it taken as a prefix
-		 * ("smi, jo"). */
-		if (ret == STATUS_OK && c->l->n == 0) {
-			/* Last-name prefix (longer prefixes filter after the
-			 * 6-letter token). */
+		if (ret == STATUS_OK && (!*firstpart || prefix)) {
+			/* The name's (or a run's) prefix: its own token up to pmax
+			 * letters; longer, that token and a filter. */
 			char pre[PATIENT_FIELD_MAX];
-			cut_letters(lastpart, PINDEX_PREFIX_MAX, pre, sizeof pre);
-			c->l->more = 0; /* a new scan, with a budget of its own */
+			cut_letters(lastpart, pmax, pre, sizeof pre);
+			text_copy(c->want_last, sizeof c->want_last, lastpart);
+			c->unit_last = 0;
+			scan_reset(c);
 			ret = scan_value(c, PFAM_LAST_PREFIX, pre, 0, &tok, m);
 			sodium_memzero(pre, sizeof pre);
 		}
@@ -561,6 +660,9 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 	}
 	if (ret != STATUS_OK)
 		goto done;
+	trim(c);
+	if (c->capped)
+		c->l->more = 1;
 	if (c->l->kind != PQ_RECENT && sort_list(c->l) != 0) {
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
 		goto done;
@@ -588,12 +690,18 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 		if ((ret = audit_note(s, "patient_search", "", "ok", detail, 0, m)) != STATUS_OK)
 			goto done;
 	}
-	if (c->l->n == 0)
+	if (c->capped)
+		/* Not every candidate was checked: never "not found". */
+		msg_set(m,
+			"%d match%s by %s among the first %d candidates checked; there are more "
+			"to check - type more to narrow.",
+			c->l->n, c->l->n == 1 ? "" : "es", what, CHECK_MAX);
+	else if (c->l->more)
+		msg_set(m, "More than %d matches by %s - type more to narrow.", c->l->n, what);
+	else if (c->l->n == 0)
 		msg_set(m, "No patient found by %s.", what);
 	else
-		msg_set(m, "%d%s match%s by %s%s", c->l->n, c->l->more ? "+" : "",
-			c->l->n == 1 && !c->l->more ? "" : "es", what,
-			c->l->more ? " (type more to narrow)" : "");
+		msg_set(m, "%d match%s by %s", c->l->n, c->l->n == 1 ? "" : "es", what);
 done:
 	db_read_end(s->c->db, reading);
 	/* A candidate that failed its check: on record, by its id. */

@@ -4,6 +4,15 @@
  * decrypted, checked against the query (tokens can collide) and sorted.
  * With an empty query: the user's recently opened charts.
  *
+ * Answers are exact (issue 11): every candidate of the query's token is
+ * checked, up to one match past the limit (then "more"), or up to a
+ * bound on decryptions per search (then "more" too: candidates are left
+ * unchecked). A search never answers "not found" for a patient that
+ * matches. Names match by their units (core/pindex.h): a prefix of the
+ * whole last name or of a run of its parts; for "last, first" a whole
+ * unit (or, when no patient has that unit, a prefix) and a first-name
+ * prefix.
+ *
  * A patient_list_t is owned by the caller; list widgets draw its rows on
  * demand through patient_list_row(). */
 #ifndef CHARTROOM_PATIENT_SEARCH_H
@@ -46,7 +55,8 @@ typedef enum {
 } pquery_kind_t;
 
 /* Search. At most `limit` rows; patient_list_more() tells whether there
- * were more matches (the user should type more). Requires
+ * are more matches than shown, or candidates that were not checked (the
+ * user should type more). Requires
  * ACT_PATIENT_SEARCH. The query's blind token (never its text) goes into
  * the audit trail with the session's next audited action. On success *out
  * is set even when empty; msg describes the result ("12 matches for a

@@ -842,7 +842,9 @@ static status_t tokens_do(rot_t *r, int64_t prow, int *changed)
 	 * its comparison tokens in the index too), the new ones come: both
 	 * collected for the batch, written in token order at its end (the
 	 * index B-tree is then walked once instead of at random). */
-	if ((ret = pindex_patient_at(s->kr, r->j.from, bytes, p, &t, r->m)) != STATUS_OK)
+	/* As the generation that made them (core/reindex.h): its mark says. */
+	if ((ret = pindex_patient_stored(s->kr, r->j.from, bytes, row->match, row->match_len, p, &t,
+					 r->m)) != STATUS_OK)
 		goto cleanup;
 	for (int i = 0; i < t.n && ret == STATUS_OK; i++)
 		ret = toklist_add(&r->del, t.tok[i], prow, r->m);

@@ -978,10 +978,13 @@ status_t db_meta_delete(db_t *db, const char *key, msg_t *m)
 	return db_exec_stmt(db, st, "saving a setting", m);
 }
 
+/* Cached: every search reads a setting or two (the key epoch). */
+static const char SQL_META_GET[] = "SELECT value FROM meta WHERE key = ?1";
+
 status_t db_meta_get(db_t *db, const char *key, char *buf, size_t size, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
-	status_t ret = db_prepare(db, "SELECT value FROM meta WHERE key = ?1", &st, m);
+	status_t ret = db_cached(db, SQL_META_GET, &st, m);
 	int rc;
 	if (ret != STATUS_OK)
 		return ret;
@@ -993,7 +996,7 @@ status_t db_meta_get(db_t *db, const char *key, char *buf, size_t size, msg_t *m
 		ret = msg_fail(m, STATUS_NOTFOUND, "No setting %s in the database.", key);
 	else
 		ret = db_fail(db, rc, "reading a setting", m);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return ret;
 }
 

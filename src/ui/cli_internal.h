@@ -81,4 +81,7 @@ int cli_keys_status(cli_t *c);
 /* Their usage lines. */
 const char *cli_keys_verb_usage(const char *verb);
 
+/* keys reindex (cli_keys.c; core/reindex.h). */
+int cli_keys_reindex(cli_t *c);
+
 #endif

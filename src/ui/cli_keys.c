@@ -1,6 +1,7 @@
 /* cli_keys.c - `chartroom keys rotate` and `keys status` (core/rotate.h):
  * options, the recovery key read from standard input or the terminal,
- * progress on standard error, the new recovery key printed once. */
+ * progress on standard error, the new recovery key printed once; `keys
+ * reindex` (core/reindex.h). */
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "base/tz.h"
 #include "core/crypto.h"
+#include "core/reindex.h"
 #include "core/rotate.h"
 #include "ui/cli_internal.h"
 
@@ -21,6 +23,7 @@ static const char ROTATE_USAGE[] =
 	"       [--user ACTOR] keys rotate recovery [--recovery]";
 
 static const char KEYS_STATUS_USAGE[] = "[--user ACTOR] keys status";
+static const char REINDEX_USAGE[] = "[--user ACTOR] keys reindex [--batch N] [--max-batches K]";
 
 static void rotate_help(void)
 {
@@ -94,6 +97,8 @@ const char *cli_keys_verb_usage(const char *verb)
 		return ROTATE_USAGE;
 	if (verb && strcmp(verb, "status") == 0)
 		return KEYS_STATUS_USAGE;
+	if (verb && strcmp(verb, "reindex") == 0)
+		return REINDEX_USAGE;
 	return NULL;
 }
 
@@ -237,6 +242,69 @@ int cli_keys_status(cli_t *c)
 	st = rotate_status(s, print_key, (void *)clinic_config(clinic), job, sizeof job, &m);
 	if (st == STATUS_OK)
 		printf("rotation in progress: %s\n", job[0] ? job : "none");
+	cli_sign_off(clinic, s);
+	if (st != STATUS_OK)
+		return cli_fail(st, m.text);
+	return 0;
+}
+
+int cli_keys_reindex(cli_t *c)
+{
+	const char *usage = REINDEX_USAGE;
+	const char *batch_text = cli_val(c, "batch"), *max_text = cli_val(c, "max-batches");
+	clinic_t *clinic = NULL;
+	session_t *s = NULL;
+	reindex_progress_t p;
+	struct timespec t0;
+	long batch = 0, max_batches = 0;
+	char *end = NULL;
+	msg_t m;
+	status_t st;
+
+	if (c->help) {
+		printf("usage: chartroom %s\n\n"
+		       "Re-makes the search tokens of patients registered before this version's\n"
+		       "search index (schema 010: every part of a compound name, whole names,\n"
+		       "prefixes to 16 letters, one letter of a Chinese, Japanese or Korean name,\n"
+		       "Unicode case and accent folding), a batch of patients per transaction\n"
+		       "while others keep working. Every sign-on holding the demo and index keys\n"
+		       "does a few seconds of it; this does the rest. Stopped or killed, the same\n"
+		       "command continues. Needs key_manage (and the demo and index keys).\n"
+		       "  --batch N        patients per transaction (default %d)\n"
+		       "  --max-batches K  stop after K batches (run again to continue)\n",
+		       usage, REINDEX_BATCH);
+		return 0;
+	}
+	if (batch_text) {
+		batch = strtol(batch_text, &end, 10);
+		if (!*batch_text || *end || batch < 1 || batch > 100000)
+			return cli_usage_error(usage, "--batch takes 1 to 100000");
+	}
+	if (max_text) {
+		max_batches = strtol(max_text, &end, 10);
+		if (!*max_text || *end || max_batches < 1 || max_batches > 1000000000)
+			return cli_usage_error(usage, "--max-batches takes a positive number");
+	}
+	if (c->argc > 2)
+		return cli_usage_error(usage, "too many arguments");
+	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
+		return cli_fail(st, m.text);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	st = reindex_all(s, (int)batch, (int)max_batches, &p, &m);
+	if (st == STATUS_OK) {
+		double secs = since(&t0);
+		if (p.done)
+			printf("search index up to date: %" PRId64 " patients looked at, %" PRId64
+			       " re-made in %.2f s%s\n",
+			       p.patients, p.changed, secs,
+			       p.failed ? " (some records failed their check: see the audit trail)"
+					: "");
+		else
+			fprintf(stderr,
+				"stopped after %ld batch%s (patients up to row %" PRId64
+				" done); run the same command to continue\n",
+				max_batches, max_batches == 1 ? "" : "es", p.after);
+	}
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);

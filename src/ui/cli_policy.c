@@ -298,7 +298,7 @@ static int print_need(const keys_need_t *n, void *arg)
 }
 
 static const char keys_usage[] = "[--user ACTOR] keys waiting | keys grant | keys status | "
-                                 "keys rotate demo|clin|audit|index|recovery";
+                                 "keys rotate demo|clin|audit|index|recovery | keys reindex";
 
 static int cmd_keys(cli_t *c)
 {
@@ -314,6 +314,8 @@ static int cmd_keys(cli_t *c)
 		return cli_keys_rotate(c);
 	if (strcmp(verb, "status") == 0)
 		return cli_keys_status(c);
+	if (strcmp(verb, "reindex") == 0)
+		return cli_keys_reindex(c);
 	if (c->help) {
 		printf("usage: chartroom %s\n\n"
 		       "A user can only hand on a key they hold: an administrator gives a new\n"
@@ -323,7 +325,9 @@ static int cmd_keys(cli_t *c)
 		       "  grant     grant the keys you hold to every account waiting for them now\n"
 		       "  status    (key_manage) every key version and a rotation in progress\n"
 		       "  rotate    (key_manage) a new version of a key, everything re-encrypted\n"
-		       "            under it, the old one destroyed; 'keys rotate -h' says more\n",
+		       "            under it, the old one destroyed; 'keys rotate -h' says more\n"
+		       "  reindex   (key_manage) re-make the search tokens of patients from before\n"
+		       "            schema 010 (sign-ons do it a few seconds at a time)\n",
 		       usage);
 		return 0;
 	}
@@ -390,9 +394,9 @@ static int cmd_config(cli_t *c)
 /* ---- the commands' table entries (cli.c lists them) --------------------- */
 
 static const cli_optspec_t policy_opts[] = {{"admin", 0, 1, "reset"}, {NULL, 0, 0, NULL}};
-/* keys rotate's options (cli_keys.c). */
-static const cli_optspec_t keys_opts[] = {{"batch", 0, 1, "rotate"},
-                                          {"max-batches", 0, 1, "rotate"},
+/* keys rotate's and keys reindex's options (cli_keys.c). */
+static const cli_optspec_t keys_opts[] = {{"batch", 0, 1, "rotate reindex"},
+                                          {"max-batches", 0, 1, "rotate reindex"},
                                           {"recovery", 0, 0, "rotate"},
                                           {NULL, 0, 0, NULL}};
 

@@ -164,9 +164,12 @@ static void run_search(ui_t *ui, search_t *sr, int say)
 		sr->list.empty = patient_list_kind(found) == PQ_RECENT
 		                     ? "No recently opened charts: type a name, MRN, DOB or phone."
 		                 : patient_list_kind(found) == PQ_INCOMPLETE ? sr->about
-		                                                             : "No patient found.";
+		                 /* more to check than were: never "not found" */
+		                 : patient_list_more(found) ? sr->about
+		                                            : "No patient found.";
+		/* core's words say when there are more ("type more") */
 		if (say && patient_list_more(found))
-			ui_message(ui, UI_MSG_WARN, "%s; more matches - type more", m.text);
+			ui_message(ui, UI_MSG_WARN, "%s", m.text);
 		else if (say)
 			ui_message(ui, patient_list_count(found) ? UI_MSG_INFO : UI_MSG_WARN, "%s",
 			           m.text);
@@ -265,8 +268,7 @@ static void search_draw(ui_t *ui, void *priv, WINDOW *w)
 	wattrset(w, theme_attr(TH_NORMAL));
 	list_draw(&sr->list, w, 3, 0, H - 4, W);
 	list_position(&sr->list, pos, sizeof pos);
-	snprintf(foot, sizeof foot, "%s%s%s%s", pos, sr->about[0] ? " - " : "", sr->about,
-	         sr->found && patient_list_more(sr->found) ? "; more matches - type more" : "");
+	snprintf(foot, sizeof foot, "%s%s%s", pos, sr->about[0] ? " - " : "", sr->about);
 	if (sr->failed || (sr->found && patient_list_more(sr->found)))
 		wattrset(w, theme_attr(TH_WARN));
 	draw_text(w, H - 1, 1, W - 2, foot, 0);

@@ -27,7 +27,7 @@ check "import patients --sk<Tab>: --skip-bad (from 'import -h')" \
 	test "$(complete_words import patients --sk)" = "--skip-bad"
 check "coding add-<Tab>: add-dx add-px" test "$(complete_words coding add-)" = "add-dx add-px"
 check "keys <Tab>: its verbs, rotation and status too" \
-	test "$(complete_words keys "")" = "waiting grant status rotate"
+	test "$(complete_words keys "")" = "waiting grant status rotate reindex"
 check "keys rotate <Tab>: the keys that rotate" \
 	test "$(complete_words keys rotate "")" = "demo clin index audit recovery"
 check "keys rotate demo --<Tab>: its options (from 'keys rotate -h')" \

@@ -19,10 +19,13 @@
 #include "core/internal.h"
 #include "core/patient_search.h"
 #include "core/policy.h"
+#include "core/reindex.h"
 #include "core/rotate.h"
 #include "core/synth.h"
 #include "db/db_journal.h"
+#include "db/db_integrity.h"
 #include "db/db_keys.h"
+#include "tu_index.h"
 
 #define FD_PW "front desk password rotation"
 #define NURSE_PW "nurse password for rotation"
@@ -30,6 +33,7 @@
 #define HIM_PW "him clerk password for rotation"
 #define NCHARTS 3
 #define NSYNTH 40
+#define NNAMES 4 /* names of the index's new token families (core/pindex.h) */
 
 typedef struct fixture {
 	char dir[PATH_MAX];
@@ -41,6 +45,7 @@ typedef struct fixture {
 	char pid[NCHARTS][33];
 	char mrn[NCHARTS][PATIENT_FIELD_MAX];
 	int64_t erow[NCHARTS];
+	char nid[NNAMES][33];
 } fixture_t;
 
 static void logout_all(fixture_t *f)
@@ -85,6 +90,16 @@ static void fill(fixture_t *f)
 					     &m),
 				 STATUS_OK);
 		assert_int_equal(note_sign(f->prov, nrow, 0, &m), STATUS_OK);
+	}
+	{
+		static const char *const nn[NNAMES][2] = {
+			{"Martin-Zamora", "Juan"}, {"王", "小明"}, {"Müller", "Jürgen"}, {"de la Cruz", "Ana"}};
+		for (int i = 0; i < NNAMES; i++) {
+			patient_t p;
+			tu_patient(&p, nn[i][0], nn[i][1], "1977-07-07", "M");
+			tu_register(f->fd, &p, 1);
+			snprintf(f->nid[i], 33, "%s", p.id);
+		}
 	}
 	him = tu_login(f->c, "him1", HIM_PW);
 	assert_int_equal(synth_patients(him, NSYNTH, 7, &made, &m), STATUS_OK);
@@ -190,7 +205,37 @@ static void searches_find(fixture_t *f, session_t *s)
 			patient_list_free(l);
 		}
 	}
-	/* A common synthetic surname finds the same people as before. */
+	/* The new token families: a whole hyphenated name, its part with
+	 * the first name, one CJK character, diacritics, a run of parts. */
+	{
+		static const char *const nq[][2] = {
+			{"martin-zamora", "0"}, {"zamora, juan", "0"}, {"王", "1"}, {"王, 小", "1"},
+			{"muller", "2"},        {"müller, jurgen", "2"}, {"la cruz", "3"},
+			{"cruz, ana", "3"}};
+		for (size_t k = 0; k < sizeof nq / sizeof nq[0]; k++) {
+			patient_list_t *l = NULL;
+			if (patient_search(s, nq[k][0], 20, &l, &m) != STATUS_OK)
+				fail_msg("search %s: %s", nq[k][0], m.text);
+			if (patient_list_count(l) != 1)
+				fail_msg("search %s found %d", nq[k][0], patient_list_count(l));
+			assert_string_equal(patient_list_row(l, 0)->id, f->nid[nq[k][1][0] - '0']);
+			patient_list_free(l);
+		}
+	}
+}
+
+/* Every patient row holds exactly this generation's tokens under the
+ * newest index key version (tu_index.h). */
+static void index_current(fixture_t *f, session_t *s)
+{
+	int64_t prows[NCHARTS + NNAMES + NSYNTH + 8];
+	int n = 0;
+	msg_t m;
+	assert_int_equal(db_patients_after(f->c->db, 0, prows, NCHARTS + NNAMES + NSYNTH + 8, &n, &m),
+			 STATUS_OK);
+	assert_true(n >= NCHARTS + NNAMES + NSYNTH);
+	for (int i = 0; i < n; i++)
+		tu_index_current(s, prows[i]);
 }
 
 static void verify_ok(fixture_t *f)
@@ -367,12 +412,51 @@ static void test_index_rotation(void **state)
 	gone(f, "index", 1);
 	assert_int_equal(q(f, "SELECT count(*) FROM patient_tokens"), tokens);
 	assert_int_equal(q(f, "SELECT count(*) FROM patients WHERE match IS NULL"), 0);
+	index_current(f, f->fd);
 	searches_find(f, f->fd);
 	searches_find(f, f->nurse);
 	assert_int_equal(patient_find_duplicates(f->fd, &dup, found, PATIENT_MATCH_MAX, &n, &m),
 			 STATUS_OK);
 	assert_true(n >= 1);
 	assert_string_equal(found[0].id, f->pid[2]);
+	verify_ok(f);
+}
+
+/* The index key over rows the index's first generation made (a database
+ * from before schema 010, some rows not yet re-made, one from before
+ * match sets): each is re-tokenised from what it holds (nothing of the
+ * old left) into this generation under the new version, and the re-index
+ * then has nothing left to do. */
+static void test_index_rotation_over_generation_1(void **state)
+{
+	fixture_t *f = *state;
+	rotate_opts_t o;
+	rotate_progress_t p;
+	reindex_progress_t rp;
+	int64_t prows[NCHARTS + NNAMES + NSYNTH + 8], tokens = q(f, "SELECT count(*) FROM patient_tokens");
+	int n = 0;
+	msg_t m;
+	assert_int_equal(db_patients_after(f->c->db, 0, prows, NCHARTS + NNAMES + NSYNTH + 8, &n, &m),
+			 STATUS_OK);
+	for (int i = 0; i < n; i += 2)
+		tu_index_legacy(f->fd, prows[i], i == 0);
+	assert_true(q(f, "SELECT count(*) FROM patient_tokens") != tokens);
+	memset(&o, 0, sizeof o);
+	o.batch = 5;
+	o.max_batches = 2;
+	assert_int_equal(rotate_key(f->admin, DOMAIN_INDEX, &o, &p, &m), STATUS_OK);
+	assert_true(p.paused);
+	o.max_batches = 0;
+	assert_int_equal(rotate_key(f->admin, DOMAIN_INDEX, &o, &p, &m), STATUS_OK);
+	assert_true(p.done);
+	gone(f, "index", 1);
+	assert_int_equal(q(f, "SELECT count(*) FROM patient_tokens"), tokens);
+	searches_find(f, f->fd); /* the session takes the new version in */
+	index_current(f, f->fd);
+	assert_int_equal(reindex_all(f->admin, 0, 0, &rp, &m), STATUS_OK);
+	assert_true(rp.done);
+	assert_int_equal(rp.changed, 0);
+	index_current(f, f->fd);
 	verify_ok(f);
 }
 
@@ -858,6 +942,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_demo_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clin_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index_rotation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index_rotation_over_generation_1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_rotation_with_readers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_hold_makes_appends_wait, setup, teardown),

@@ -1,0 +1,11 @@
+-- 010_reindex.sql: the search index's second generation (README "Finding
+-- a patient"; core/pindex.h, core/reindex.h). Names are now folded with
+-- Unicode case folding and diacritics dropped in every script, prefixes
+-- are indexed up to 16 letters (one letter for Chinese, Japanese and
+-- Korean names), and every part of a compound last name, every run of
+-- parts to its end and every whole name unit has tokens of its own. No
+-- column changes: a database that already has patients records that
+-- their tokens are to be re-made (in batches, by the first sign-ons that
+-- hold the demo and index keys, or `chartroom patient reindex`); the
+-- progress is kept here and the key deleted when every patient is done.
+INSERT INTO meta(key, value) SELECT 'reindex_after', '0' WHERE EXISTS (SELECT 1 FROM patients);
