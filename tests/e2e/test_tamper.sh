@@ -424,6 +424,12 @@ expect_not "... (nor the other allergy)" "Latex"
 expect "the banner says the allergies cannot be shown" "Allergies: not available (Integrity check failed"
 tui_send F12
 expect "the app did not crash: it still locks" "Screen locked" 5
+# End it (SIGHUP, as a dropped connection) and let it sign off before the
+# file is replaced under it: SQLite maps the -shm, and a file copied over
+# one still in use is a SIGBUS (AddressSanitizer reports it).
+app=$(pgrep -P "$(tmux -L "$TMUX_SOCK" display-message -p -t "$S" '#{pane_pid}')" -x chartroom)
+[ -n "$app" ] && kill -s HUP "$app"
+tui_wait "[exit" 10 >/dev/null
 tui_stop
 
 # The clean copy, for contrast: every read passes and audit verify is OK.
