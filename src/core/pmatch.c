@@ -233,7 +233,8 @@ static status_t lookup(db_t *db, pmatch_cache_t *c, int64_t token, int64_t *prow
 	ctoken_t *t = c ? ctoken_slot(c, token) : NULL;
 	status_t ret;
 	if (t && t->n != UINT32_MAX) {
-		memcpy(prows, c->pool + t->off, t->n * sizeof *prows);
+		if (t->n)
+			memcpy(prows, c->pool + t->off, t->n * sizeof *prows);
 		*found = (int)t->n;
 		return STATUS_OK;
 	}
@@ -252,7 +253,8 @@ static status_t lookup(db_t *db, pmatch_cache_t *c, int64_t token, int64_t *prow
 			c->pool = np;
 			c->cappool = cap;
 		}
-		memcpy(c->pool + c->npool, prows, (size_t)*found * sizeof *prows);
+		if (*found)
+			memcpy(c->pool + c->npool, prows, (size_t)*found * sizeof *prows);
 		t->token = token;
 		t->off = (uint32_t)c->npool;
 		t->n = (uint32_t)*found;
