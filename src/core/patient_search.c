@@ -447,13 +447,14 @@ static status_t unit_exists(ctx_t *c, const char *unit, int *exists, msg_t *m)
 	char keep[PATIENT_FIELD_MAX];
 	int64_t tok = 0;
 	status_t ret;
-	if (c->s->c->cfg->blind_index_bytes >= 8) {
+	int bytes = c->s->c->cfg->blind_index_bytes;
+	if (bytes >= 8) {
 		int v[4], n = keyring_versions(c->s->kr, DOMAIN_INDEX, v, 4);
 		*exists = 0;
 		for (int i = 0; i < n && !*exists; i++) {
 			int64_t prow = 0;
 			int found = 0;
-			if ((ret = pindex_token_at(c->s->kr, v[i], 8, PFAM_LAST_UNIT, unit, &tok, m)) !=
+			if ((ret = pindex_token_at(c->s->kr, v[i], bytes, PFAM_LAST_UNIT, unit, &tok, m)) !=
 				    STATUS_OK ||
 			    (ret = db_token_lookup(c->s->c->db, tok, 0, &prow, 1, &found, m)) != STATUS_OK)
 				return ret;

@@ -174,8 +174,10 @@ cleanup:
 static status_t write_pairs(rx_t *r)
 {
 	status_t ret = STATUS_OK;
-	qsort(r->del.v, r->del.n, 2 * sizeof *r->del.v, pair_cmp);
-	qsort(r->ins.v, r->ins.n, 2 * sizeof *r->ins.v, pair_cmp);
+	if (r->del.n)
+		qsort(r->del.v, r->del.n, 2 * sizeof *r->del.v, pair_cmp);
+	if (r->ins.n)
+		qsort(r->ins.v, r->ins.n, 2 * sizeof *r->ins.v, pair_cmp);
 	for (size_t i = 0; i < r->del.n && ret == STATUS_OK; i++)
 		ret = db_token_delete(r->s->c->db, r->del.v[i * 2], r->del.v[i * 2 + 1], r->m);
 	if (ret == STATUS_OK && r->ins.n)

@@ -57,7 +57,7 @@ static int setup(void **state)
 	session_logout(him);
 	/* Registered after the synthetic ones: the last rows re-made. */
 	for (int i = 0; i < NPAT; i++) {
-		char dob[16];
+		char dob[48];
 		snprintf(dob, sizeof dob, "19%02d-0%d-1%d", 50 + i, 1 + i, i);
 		tu_patient(&f->p[i], names[i][0], names[i][1], dob, "F");
 		tu_register(f->fd, &f->p[i], 1);
