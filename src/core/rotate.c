@@ -804,8 +804,10 @@ static int pair_cmp(const void *a, const void *b)
 static status_t toklist_write(rot_t *r, msg_t *m)
 {
 	status_t ret = STATUS_OK;
-	qsort(r->del.v, r->del.n, 2 * sizeof *r->del.v, pair_cmp);
-	qsort(r->ins.v, r->ins.n, 2 * sizeof *r->ins.v, pair_cmp);
+	if (r->del.n) /* a batch with nothing to change has no list at all */
+		qsort(r->del.v, r->del.n, 2 * sizeof *r->del.v, pair_cmp);
+	if (r->ins.n)
+		qsort(r->ins.v, r->ins.n, 2 * sizeof *r->ins.v, pair_cmp);
 	for (size_t i = 0; i < r->del.n && ret == STATUS_OK; i++)
 		ret = db_token_delete(r->s->c->db, r->del.v[i * 2], r->del.v[i * 2 + 1], m);
 	if (ret == STATUS_OK && r->ins.n)
