@@ -138,6 +138,13 @@ tui_send a
 tui_wait "Register as a new patient anyway?" 5 >/dev/null
 tui_send y
 expect "register anyway saves and opens the chart" "Quibleworth, Zenobia" 10
+# The warning screen shows the new name too ("New: Quibleworth, Zenobia"):
+# the save may still be under way, so the count is polled.
+i=0
+while [ $i -lt 100 ] && [ "$(sql "select count(*) from patients" 2>/dev/null)" != 2 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 check "now two patients" [ "$(sql "select count(*) from patients")" -eq 2 ]
 out=$(cli admin "$PW_ADMIN" audit list 2>/dev/null)
 check "registering despite the warning is audited" sh -c "printf '%s' \"\$1\" | grep -q 'patient_register_anyway'" _ "$out"
