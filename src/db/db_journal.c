@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "base/privsep.h"
 #include "db/db_internal.h"
 
@@ -508,7 +510,7 @@ static int names_retired(db_t *db, const unsigned char *buf, size_t len)
 		found = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
 		sqlite3_reset(st);
 	}
-	memset(e, 0, sizeof *e);
+	sodium_memzero(e, sizeof *e);
 	free(e);
 	return found;
 }
@@ -726,7 +728,7 @@ cleanup:
 	junlock(db);
 	free(buf);
 	if (e) {
-		memset(e, 0, sizeof *e);
+		sodium_memzero(e, sizeof *e);
 		free(e);
 	}
 	return ret;
@@ -782,7 +784,7 @@ cleanup:
 	free(offs);
 	free(buf);
 	if (e) {
-		memset(e, 0, sizeof *e);
+		sodium_memzero(e, sizeof *e);
 		free(e);
 	}
 	return ret;

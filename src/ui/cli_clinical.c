@@ -480,7 +480,7 @@ static int cmd_note(cli_t *c)
 			printf("%lld\n", (long long)out);
 	}
 	if (body) {
-		memset(body, 0, strlen(body));
+		sodium_memzero(body, strlen(body));
 		free(body);
 	}
 	return finish(&r, st);
@@ -647,7 +647,7 @@ static int cmd_chart(cli_t *c)
 		}
 	}
 #undef SHOW
-	memset(p, 0, sizeof *p);
+	sodium_memzero(p, sizeof *p);
 	free(p);
 	return finish(&r, st);
 }
