@@ -599,7 +599,7 @@ status_t import_patients_with(session_t *s, const char *path, const import_opts_
 			if (nv > 1)
 				recs[1] = rows.older[g];
 			if ((ret = pmatch_registered_cached(s, recs, nv > 1 ? 2 : 1, 0, matches, 3, &k,
-							    cache, m)) != STATUS_OK)
+							    cache, 1, m)) != STATUS_OK)
 				break;
 			if (!k && !fd)
 				continue;

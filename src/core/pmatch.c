@@ -102,6 +102,26 @@ static int score_of(const config_t *cfg, unsigned matched)
 	return matched & person ? score : 0;
 }
 
+/* For an import, where no one at the desk looks the pair over before the
+ * row is held back, a name is not enough: two different people with the
+ * same full name and sex reach the threshold. The candidate must also
+ * share the date of birth (whole, or two of its three parts: one of the
+ * year+month, year+day, month+day tokens) or the SSN's last four. */
+static int import_score_of(const config_t *cfg, unsigned matched)
+{
+	unsigned need = 0;
+	for (size_t f = 0; f < NFEATURES; f++)
+		if (features[f].fam == PFAM_DOB || is_dob_part(features[f].fam) ||
+		    features[f].fam == PFAM_SSN4)
+			need |= 1u << f;
+	return matched & need ? score_of(cfg, matched) : 0;
+}
+
+static int rule_score(const config_t *cfg, unsigned matched, int import_rule)
+{
+	return import_rule ? import_score_of(cfg, matched) : score_of(cfg, matched);
+}
+
 /* What matched, in words ("last name sound, DOB, phone"). */
 static void why_of(unsigned matched, char *out, size_t size)
 {
@@ -290,7 +310,7 @@ static status_t match_set(db_t *db, pmatch_cache_t *c, int64_t prow, unsigned ch
  * candidates are described after decrypting their ident. */
 static status_t score_registered(session_t *s, const pmatch_rec_t *r, int64_t self_prow,
 				 patient_match_t *out, int max, int *n, pmatch_cache_t *cache,
-				 msg_t *m)
+				 int import_rule, msg_t *m)
 {
 	const config_t *cfg = s->c->cfg;
 	db_t *db = s->c->db;
@@ -357,7 +377,7 @@ static status_t score_registered(session_t *s, const pmatch_rec_t *r, int64_t se
 			if (exists)
 				c[j].matched |= 1u << f;
 		}
-		c[j].score = score_of(cfg, c[j].matched);
+		c[j].score = rule_score(cfg, c[j].matched, import_rule);
 	}
 	if (nc > 1)
 		qsort(c, (size_t)nc, sizeof *c, cand_cmp);
@@ -402,18 +422,18 @@ cleanup:
 status_t pmatch_registered(session_t *s, const pmatch_rec_t *recs, int nrecs, int64_t self_prow,
 			   patient_match_t *out, int max, int *n, msg_t *m)
 {
-	return pmatch_registered_cached(s, recs, nrecs, self_prow, out, max, n, NULL, m);
+	return pmatch_registered_cached(s, recs, nrecs, self_prow, out, max, n, NULL, 0, m);
 }
 
 status_t pmatch_registered_cached(session_t *s, const pmatch_rec_t *recs, int nrecs,
 				  int64_t self_prow, patient_match_t *out, int max, int *n,
-				  pmatch_cache_t *cache, msg_t *m)
+				  pmatch_cache_t *cache, int import_rule, msg_t *m)
 {
 	status_t ret;
 	*n = 0;
 	if (nrecs < 1)
 		return STATUS_OK;
-	if ((ret = score_registered(s, &recs[0], self_prow, out, max, n, cache, m)) != STATUS_OK)
+	if ((ret = score_registered(s, &recs[0], self_prow, out, max, n, cache, import_rule, m)) != STATUS_OK)
 		return ret;
 	/* While the index key is rotated, a registered patient's tokens are
 	 * of either version: scored under the older one too, the better
@@ -422,7 +442,7 @@ status_t pmatch_registered_cached(session_t *s, const pmatch_rec_t *recs, int nr
 		patient_match_t more[PATIENT_MATCH_MAX];
 		int k = 0;
 		if ((ret = score_registered(s, &recs[i], self_prow, more, PATIENT_MATCH_MAX, &k,
-					    cache, m)) != STATUS_OK)
+					    cache, import_rule, m)) != STATUS_OK)
 			break;
 		for (int j = 0; j < k; j++) {
 			int at = -1;
@@ -613,7 +633,7 @@ status_t pmatch_set_add(pmatch_set_t *set, const config_t *cfg, const pmatch_rec
 				continue;
 			set->seen[j] = set->query;
 			matched = shared(r, &set->recs[j]);
-			sc = score_of(cfg, matched);
+			sc = import_score_of(cfg, matched);
 			/* The best; between equals the earliest row. */
 			if (sc >= cfg->match_threshold && (sc > *score || (sc == *score && j < *best))) {
 				*best = j;

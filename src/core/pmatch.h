@@ -49,10 +49,13 @@ typedef struct pmatch_cache pmatch_cache_t;
 pmatch_cache_t *pmatch_cache_new(void);
 void pmatch_cache_free(pmatch_cache_t *c);
 
-/* pmatch_registered, reading through the cache (NULL: none). */
+/* pmatch_registered, reading through the cache (NULL: none). With
+ * import_rule, a candidate must also share the date of birth (whole, or
+ * two of its three parts) or the SSN's last four: a name alone, however
+ * complete, does not hold an imported row back. */
 status_t pmatch_registered_cached(session_t *s, const pmatch_rec_t *recs, int nrecs,
 				  int64_t self_prow, patient_match_t *out, int max, int *n,
-				  pmatch_cache_t *cache, msg_t *m);
+				  pmatch_cache_t *cache, int import_rule, msg_t *m);
 
 /* Records held in memory (an import file's rows), each checked against
  * those added before it. Not thread-safe; tokens only (no PHI), wiped at
@@ -64,7 +67,8 @@ void pmatch_set_free(pmatch_set_t *set);
 /* Record i (counting from 0 in the order added), as it was added. */
 const pmatch_rec_t *pmatch_set_rec(const pmatch_set_t *set, long i);
 
-/* The best-scoring record of the set for r (*best its number, counting
+/* The best-scoring record of the set for r, under the import rule
+ * (pmatch_registered_cached) (*best its number, counting
  * from 0 in the order added, *score its score, why what matched), or
  * *best = -1 when none reaches the threshold; then r is added as the next
  * record. STATUS_NOMEM. */

@@ -753,6 +753,59 @@ static void test_import_duplicates_within_file(void **state)
 	assert_int_equal(found(f, "tintagelle, mateo"), 1);
 }
 
+/* Two different people with the same full name and sex but other dates
+ * of birth are both imported, in one file and against a registered
+ * namesake; a true duplicate (same name and date of birth, or two of its
+ * three parts, or the SSN's last four) is held back. */
+static void test_import_namesakes_not_held(void **state)
+{
+	fixture_t *f = *state;
+	char path[PATH_MAX], path2[PATH_MAX];
+	import_report_t rep;
+	dups_t x;
+	patient_t p;
+	msg_t m;
+	int64_t before;
+	tu_patient(&p, "Namesmith", "John", "1950-03-04", "M");
+	tu_register(f->fd, &p, 0);
+	before = patients(f);
+	write_csv(f,
+		  "last_name,first_name,dob,sex,ssn\n"
+		  "Namesmith,John,1961-07-08,M,\n"  /* 2: another John: imported */
+		  "Namesmith,John,1972-11-12,M,\n"  /* 3: a third: imported */
+		  "Namesmith,John,1950-03-04,M,\n"  /* 4: the registered one: held */
+		  "Namesmith,John,1961-07-09,M,\n"  /* 5: line 2 with a typo in the day: held */
+		  "Namesmith,John,1983-01-02,M,111-22-3333\n" /* 6: imported */
+		  "Namesmith,John,1990-05-05,M,234-56-3333\n", /* 7: SSN4 of line 6: held */
+		  path);
+	if (import_dups(f, path, 0, &x, &rep, &m) != STATUS_OK)
+		fail_msg("%s", m.text);
+	assert_int_equal(rep.rows, 6);
+	assert_int_equal(rep.imported, 3);
+	assert_int_equal(rep.held, 3);
+	assert_int_equal(x.n, 3);
+	assert_int_equal(x.d[0].line, 4);
+	assert_string_equal(x.d[0].mrn, p.f[PF_MRN]);
+	assert_int_equal(x.d[1].line, 5);
+	assert_int_equal(x.d[1].other_line, 2);
+	assert_int_equal(x.d[2].line, 7);
+	assert_int_equal(x.d[2].other_line, 6);
+	assert_int_equal(patients(f), before + 3);
+	assert_int_equal(found(f, "namesmith, john"), 4);
+
+	/* Another file of the same name, new dates: all imported. */
+	write_csv(f,
+		  "last_name,first_name,dob,sex\n"
+		  "Namesmith,John,2001-02-03,M\n"
+		  "Namesmith,John,2005-06-07,M\n",
+		  path2);
+	assert_int_equal(import_dups(f, path2, 0, &x, &rep, &m), STATUS_OK);
+	assert_int_equal(rep.imported, 2);
+	assert_int_equal(rep.held, 0);
+	assert_int_equal(x.n, 0);
+	assert_int_equal(found(f, "namesmith, john"), 6);
+}
+
 static void test_import_needs_permission(void **state)
 {
 	fixture_t *f = *state;
@@ -994,6 +1047,7 @@ int main(void)
 		cmocka_unit_test(test_import_long_utf8_values),
 		cmocka_unit_test(test_import_duplicate_check),
 		cmocka_unit_test(test_import_duplicates_within_file),
+		cmocka_unit_test(test_import_namesakes_not_held),
 		cmocka_unit_test(test_import_needs_permission),
 		cmocka_unit_test(test_synth_deterministic_and_valid),
 		cmocka_unit_test(test_synth_patients_bulk),
