@@ -50,6 +50,11 @@ status_t clinic_open(const char *path, const config_t *cfg, clinic_t **out, msg_
 		return ret;
 	}
 	c->reindexing = reindex_pending(c);
+	{
+		char rp[8];
+		msg_t rpm;
+		c->rank_pending = db_meta_get(c->db, "rank_pending", rp, sizeof rp, &rpm) == STATUS_OK;
+	}
 	*out = c;
 	return STATUS_OK;
 }
@@ -84,6 +89,11 @@ status_t clinic_open_copy(const char *path, const config_t *cfg, clinic_t **out,
 		return ret;
 	}
 	c->reindexing = reindex_pending(c);
+	{
+		char rp[8];
+		msg_t rpm;
+		c->rank_pending = db_meta_get(c->db, "rank_pending", rp, sizeof rp, &rpm) == STATUS_OK;
+	}
 	*out = c;
 	return STATUS_OK;
 }

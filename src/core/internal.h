@@ -30,6 +30,9 @@ struct clinic {
 	/* The search index still has rows of generation 1 to re-make
 	 * (core/reindex.h): read at open, cleared once seen done. */
 	int reindexing;
+	/* Patients from before migration 011 have no name order rank yet
+	 * (core/porder.h): read at open, cleared once seen done. */
+	int rank_pending;
 	/* Events this process could not write to the audit journal when they
 	 * happened: kept, with their ids, and sent again before the next one,
 	 * chained by the next write of this process, or sent at close. */

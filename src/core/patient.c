@@ -19,6 +19,7 @@
 #include "core/integrity.h"
 #include "core/internal.h"
 #include "core/pindex.h"
+#include "core/porder.h"
 #include "core/precord.h"
 #include "db/db_audit.h"
 #include "db/db_patients.h"
@@ -588,6 +589,37 @@ static status_t write_tokens(db_t *db, const ptokens_t *t, int64_t prow, int ins
 	return ret;
 }
 
+/* Give p (registered as p->prow) its rank in the name order
+ * (core/porder.h), unless its order key is the same as was's. */
+static status_t place(session_t *s, const patient_t *p, const patient_t *was, msg_t *m)
+{
+	char *key = malloc(PORDER_KEY_MAX), *old = malloc(PORDER_KEY_MAX);
+	int64_t rank = 0;
+	status_t ret = STATUS_OK;
+	if (!key || !old) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	porder_key(p, key, PORDER_KEY_MAX);
+	if (was) {
+		porder_key(was, old, PORDER_KEY_MAX);
+		if (strcmp(key, old) == 0)
+			goto cleanup;
+	}
+	if ((ret = porder_place(s, key, p->prow, &rank, m)) == STATUS_OK)
+		ret = db_patient_set_rank(s->c->db, p->prow, rank, m);
+cleanup:
+	if (key) {
+		sodium_memzero(key, PORDER_KEY_MAX);
+		free(key);
+	}
+	if (old) {
+		sodium_memzero(old, PORDER_KEY_MAX);
+		free(old);
+	}
+	return ret;
+}
+
 status_t patient_register(session_t *s, patient_t *p, int register_anyway, pfield_t *bad,
 			  msg_t *m)
 {
@@ -636,6 +668,9 @@ status_t patient_register(session_t *s, patient_t *p, int register_anyway, pfiel
 		goto cleanup;
 	p->prow = row->prow;
 	p->version = 1;
+	/* Its place in the name order, before its tokens (which carry it). */
+	if ((ret = place(s, p, NULL, m)) != STATUS_OK)
+		goto cleanup;
 	if ((ret = write_tokens(db, &t, p->prow, 1, m)) != STATUS_OK)
 		goto cleanup;
 	if (ndups) {
@@ -753,6 +788,10 @@ status_t patient_update(session_t *s, patient_t *p, pfield_t *bad, msg_t *m)
 		if (ret != STATUS_OK)
 			goto cleanup;
 	}
+	/* A changed name, date of birth: a new place in the name order (the
+	 * old tokens, which carried the old one, are gone). */
+	if ((ret = place(s, p, old, m)) != STATUS_OK)
+		goto cleanup;
 	if ((ret = write_tokens(db, &t_new, p->prow, 1, m)) != STATUS_OK)
 		goto cleanup;
 	/* The chart's head covers the patients row: a later copy of this
@@ -811,7 +850,7 @@ static status_t resolve(session_t *s, const char *key, db_patient_row_t *row, ms
 		for (int i = 0; i < nv && n < 16; i++) {
 			if ((ret = pindex_token_at(s->kr, v[i], s->c->cfg->blind_index_bytes, PFAM_MRN,
 						   mrn, &tok, m)) != STATUS_OK ||
-			    (ret = db_token_lookup(s->c->db, tok, 0, prows + n, 16 - n, &k, m)) !=
+			    (ret = db_token_lookup(s->c->db, tok, prows + n, 16 - n, &k, m)) !=
 				    STATUS_OK)
 				return ret;
 			n += k;

@@ -18,6 +18,7 @@
 #include "core/integrity.h"
 #include "core/internal.h"
 #include "core/pindex.h"
+#include "core/porder.h"
 #include "core/precord.h"
 #include "db/db_clinical.h"
 #include "db/db_patients.h"
@@ -38,6 +39,7 @@ typedef struct sortkey {
 struct patient_list {
 	pquery_kind_t kind;
 	int n, cap, more;
+	int page; /* 1 the first; 0 after a given row */
 	patient_row_t *rows;
 	sortkey_t *keys; /* cap of them, parallel to rows; PHI, wiped on free */
 };
@@ -50,6 +52,11 @@ int patient_list_count(const patient_list_t *l)
 const patient_row_t *patient_list_row(const patient_list_t *l, int i)
 {
 	return l && i >= 0 && i < l->n ? &l->rows[i] : NULL;
+}
+
+int patient_list_page(const patient_list_t *l)
+{
+	return l ? l->page : 0;
 }
 
 int patient_list_more(const patient_list_t *l)
@@ -82,7 +89,13 @@ void patient_list_free(patient_list_t *l)
 typedef struct ctx {
 	session_t *s;
 	patient_list_t *l;
-	int limit;
+	int limit;  /* matches wanted: the page's and those of the pages skipped */
+	int skip;   /* matches of the pages before (dropped once sorted) */
+	int ordered; /* tokens carry the name order: candidates come in it */
+	int base;   /* matches listed before this key version's scan */
+	int64_t after_rank, after_prow; /* where the page starts (exclusive) */
+	int64_t cur_rank;               /* the rank of the candidate considered */
+	int check_max;
 	int checked; /* candidates decrypted by this scan */
 	int capped;  /* it stopped at CHECK_MAX with candidates left */
 	int probe;   /* only whether one matches (unit_exists): nothing listed */
@@ -208,6 +221,7 @@ static status_t add_row(ctx_t *c)
 	r->age = patient_shown_age(p->f[PF_DOB], p->f[PF_DEATH], c->today, &r->deceased);
 	text_copy(r->death, sizeof r->death, p->f[PF_DEATH]);
 	r->confidential = p->confidential;
+	r->rank = c->cur_rank;
 	return STATUS_OK;
 }
 
@@ -247,7 +261,7 @@ static status_t consider(ctx_t *c, int64_t prow, int details, msg_t *m)
  * decrypt? */
 static int scan_done(const ctx_t *c)
 {
-	return c->l->n > c->limit || c->capped || (c->probe && c->probed);
+	return c->l->n - c->base > c->limit || c->capped || (c->probe && c->probed);
 }
 
 /* A page of candidates read by one statement (db_patient_each). */
@@ -256,15 +270,22 @@ typedef struct pagewalk {
 	int details;
 	status_t ret;
 	msg_t *m;
+	const int64_t *prows, *ranks; /* the chunk's, in name order */
+	int k;
 } pagewalk_t;
 
 static int walk_row(const db_patient_row_t *row, void *arg)
 {
 	pagewalk_t *w = arg;
-	(void)row; /* it is w->c->row */
-	if (scan_done(w->c))
+	/* The rows of a chunk come in prow order: in name order every one of
+	 * them is considered (the list is sorted and cut after). */
+	if (w->c->ordered ? (w->c->capped || (w->c->probe && w->c->probed)) : scan_done(w->c))
 		return 1;
-	if (w->c->checked >= CHECK_MAX) {
+	w->c->cur_rank = 0;
+	for (int i = 0; i < w->k; i++)
+		if (w->prows[i] == row->prow)
+			w->c->cur_rank = w->ranks[i];
+	if (w->c->checked >= w->c->check_max) {
 		/* Candidates are left that were not checked: say "more", never
 		 * "not found". */
 		w->c->capped = 1;
@@ -279,7 +300,7 @@ static int walk_row(const db_patient_row_t *row, void *arg)
  * limit, or CHECK_MAX candidates. */
 static status_t scan(ctx_t *c, int64_t tok, int details, msg_t *m)
 {
-	int64_t prows[PAGE], after = 0;
+	int64_t prows[PAGE], ranks[PAGE], arank = c->after_rank, aprow = c->after_prow;
 	int n, want;
 	/* Most candidates match: the first page asks for a little more than
 	 * the limit, later ones for a full page. */
@@ -289,12 +310,13 @@ static status_t scan(ctx_t *c, int64_t tok, int details, msg_t *m)
 		ask = 8;
 	do {
 		want = ask;
-		if ((ret = db_token_lookup(c->s->c->db, tok, after, prows, want, &n, m)) != STATUS_OK)
+		if ((ret = db_token_page(c->s->c->db, tok, arank, aprow, prows, ranks, want, &n, m)) !=
+		    STATUS_OK)
 			return ret;
 		ask = PAGE;
 		for (int i = 0; i < n && !scan_done(c); i += DB_PATIENT_EACH_MAX) {
-			pagewalk_t w = {c, details, STATUS_OK, m};
 			int k = n - i < DB_PATIENT_EACH_MAX ? n - i : DB_PATIENT_EACH_MAX;
+			pagewalk_t w = {c, details, STATUS_OK, m, prows + i, ranks + i, k};
 			if ((ret = db_patient_each(c->s->c->db, prows + i, k, details, &c->row, walk_row,
 						   &w, m)) != STATUS_OK)
 				return ret;
@@ -303,8 +325,10 @@ static status_t scan(ctx_t *c, int64_t tok, int details, msg_t *m)
 		}
 		if (scan_done(c))
 			return STATUS_OK;
-		if (n)
-			after = prows[n - 1];
+		if (n) {
+			arank = ranks[n - 1];
+			aprow = prows[n - 1];
+		}
 	} while (n == want);
 	return STATUS_OK;
 }
@@ -328,6 +352,7 @@ static status_t scan_value(ctx_t *c, pfamily_t fam, const char *value, int detai
 			break;
 		if (i == 0)
 			*tok = t;
+		c->base = c->l->n; /* each version's own first page */
 		ret = scan(c, t, details, m);
 	}
 	return ret;
@@ -456,7 +481,7 @@ static status_t unit_exists(ctx_t *c, const char *unit, int *exists, msg_t *m)
 			int found = 0;
 			if ((ret = pindex_token_at(c->s->kr, v[i], bytes, PFAM_LAST_UNIT, unit, &tok, m)) !=
 				    STATUS_OK ||
-			    (ret = db_token_lookup(c->s->c->db, tok, 0, &prow, 1, &found, m)) != STATUS_OK)
+			    (ret = db_token_lookup(c->s->c->db, tok, &prow, 1, &found, m)) != STATUS_OK)
 				return ret;
 			*exists = found > 0;
 		}
@@ -505,8 +530,93 @@ static status_t search_recent(ctx_t *c, msg_t *m)
 	return ret;
 }
 
+/* The patient whose MRN is `mrn` (as typed): its place (rank, prow), in
+ * the caller's read snapshot. */
+static status_t place_of_mrn(session_t *s, const char *mrn, int64_t *rank, int64_t *prow, msg_t *m)
+{
+	char norm[PATIENT_FIELD_MAX];
+	int64_t tok = 0, prows[16];
+	int n = 0;
+	msg_t why;
+	status_t ret;
+	db_patient_row_t *row = malloc(sizeof *row);
+	patient_t *p = malloc(sizeof *p);
+	*rank = *prow = 0;
+	if (!row || !p) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
+		goto cleanup;
+	}
+	if ((ret = patient_normalize_field(s->c->cfg, PF_MRN, mrn, norm, m)) != STATUS_OK || !*norm) {
+		ret = msg_fail(m, STATUS_INVALID, "--after: \"%s\" is not an MRN.", mrn);
+		goto cleanup;
+	}
+	if ((ret = pindex_token(s->kr, s->c->cfg->blind_index_bytes, PFAM_MRN, norm, &tok, m)) !=
+		    STATUS_OK ||
+	    (ret = db_token_lookup(s->c->db, tok, prows, 16, &n, m)) != STATUS_OK)
+		goto cleanup;
+	ret = msg_fail(m, STATUS_NOTFOUND, "--after: no patient has MRN %s.", norm);
+	for (int i = 0; i < n; i++) {
+		if (db_patient_get_ident(s->c->db, prows[i], row, &why) != STATUS_OK ||
+		    precord_open(s->kr, row, p, 1, CLINIC_OPEN_FLAGS(s->c), &why) != STATUS_OK)
+			continue;
+		if (strcmp(p->f[PF_MRN], norm) == 0) {
+			*prow = prows[i];
+			ret = db_patient_rank(s->c->db, prows[i], rank, m);
+			break;
+		}
+	}
+cleanup:
+	if (p) {
+		sodium_memzero(p, sizeof *p);
+		free(p);
+	}
+	free(row);
+	return ret;
+}
+
+static status_t search(session_t *s, const char *query, int limit, int64_t after_rank,
+		       int64_t after_prow, const char *after_mrn, int skip, int page,
+		       patient_list_t **out, msg_t *m);
+
 status_t patient_search(session_t *s, const char *query, int limit, patient_list_t **out,
 			msg_t *m)
+{
+	return search(s, query, limit, 0, 0, NULL, 0, 1, out, m);
+}
+
+status_t patient_search_next(session_t *s, const char *query, int limit,
+			     const patient_list_t *prev, patient_list_t **out, msg_t *m)
+{
+	int64_t rank = 0, prow = 0;
+	/* After the last row shown (the greatest place: the last in name
+	 * order). */
+	for (int i = 0; prev && i < prev->n; i++)
+		if (prev->rows[i].rank > rank ||
+		    (prev->rows[i].rank == rank && prev->rows[i].prow > prow)) {
+			rank = prev->rows[i].rank;
+			prow = prev->rows[i].prow;
+		}
+	return search(s, query, limit, rank, prow, NULL, 0, prev ? prev->page + (prev->page > 0) : 0,
+		      out, m);
+}
+
+status_t patient_search_page(session_t *s, const char *query, int limit, int page,
+			     const char *after_mrn, patient_list_t **out, msg_t *m)
+{
+	if (limit < 1)
+		limit = 1;
+	if (page < 1 || page > 1000000 / limit) {
+		*out = NULL;
+		return msg_fail(m, STATUS_INVALID, "--page: give a page number from 1 to %d.",
+				1000000 / limit);
+	}
+	return search(s, query, limit, 0, 0, after_mrn && *after_mrn ? after_mrn : NULL,
+		      (page - 1) * limit, after_mrn && *after_mrn ? 0 : page, out, m);
+}
+
+static status_t search(session_t *s, const char *query, int limit, int64_t after_rank,
+		       int64_t after_prow, const char *after_mrn, int skip, int page,
+		       patient_list_t **out, msg_t *m)
 {
 	status_t ret;
 	ctx_t *c = NULL;
@@ -538,7 +648,22 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 		return msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
 	}
 	c->s = s;
-	c->limit = limit;
+	c->limit = limit + skip;
+	c->skip = skip;
+	c->check_max = CHECK_MAX + skip;
+	c->l->page = page;
+	c->after_rank = after_rank;
+	c->after_prow = after_prow;
+	c->ordered = !reindexing(s) && !porder_pending(s);
+	if ((after_rank || after_prow || after_mrn || skip) && !c->ordered) {
+		ret = msg_fail(m, STATUS_INVALID,
+			       "Later pages need the name order, which this database does not have "
+			       "yet: run `chartroom keys reindex`, then ask again.");
+		goto done;
+	}
+	if (after_mrn &&
+	    (ret = place_of_mrn(s, after_mrn, &c->after_rank, &c->after_prow, m)) != STATUS_OK)
+		goto done;
 	tz_today(s->c->cfg->clinic_tz, c->today); /* ages as of the clinic's today */
 	c->exact_field = PF_COUNT;
 	text_copy(q, sizeof q, query ? query : "");
@@ -661,12 +786,21 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 	}
 	if (ret != STATUS_OK)
 		goto done;
-	trim(c);
-	if (c->capped)
-		c->l->more = 1;
+	/* Sorted, then cut: in name order the candidates came in it, and the
+	 * sort only puts each chunk's (read by prow) back in place. */
 	if (c->l->kind != PQ_RECENT && sort_list(c->l) != 0) {
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
 		goto done;
+	}
+	trim(c);
+	if (c->capped)
+		c->l->more = 1;
+	if (c->skip) {
+		/* The pages before this one. */
+		int drop = c->skip < c->l->n ? c->skip : c->l->n;
+		sodium_memzero(c->l->rows, (size_t)drop * sizeof *c->l->rows);
+		memmove(c->l->rows, c->l->rows + drop, (size_t)(c->l->n - drop) * sizeof *c->l->rows);
+		c->l->n -= drop;
 	}
 	/* Last visit: the date of the latest encounter (dates are not
 	 * encrypted; they are what reports count). */
@@ -696,8 +830,20 @@ status_t patient_search(session_t *s, const char *query, int limit, patient_list
 		msg_set(m,
 			"%d match%s by %s among the first %d candidates checked; there are more "
 			"to check - type more to narrow.",
-			c->l->n, c->l->n == 1 ? "" : "es", what, CHECK_MAX);
-	else if (c->l->more)
+			c->l->n, c->l->n == 1 ? "" : "es", what, c->check_max);
+	else if (c->l->page != 1 && c->l->kind != PQ_RECENT) {
+		/* A later page (PgDn, --page, --after): which, and whether more
+		 * follow. */
+		char which[32] = "";
+		if (c->l->page > 1)
+			snprintf(which, sizeof which, "Page %d: ", c->l->page);
+		if (c->l->n == 0)
+			msg_set(m, "%sno more matches by %s.", *which ? which : "After it: ", what);
+		else
+			msg_set(m, "%s%d match%s by %s%s", *which ? which : "After it: ", c->l->n,
+				c->l->n == 1 ? "" : "es", what,
+				c->l->more ? " - more follow (next page)." : " - the last of them.");
+	} else if (c->l->more)
 		msg_set(m, "More than %d matches by %s - type more to narrow.", c->l->n, what);
 	else if (c->l->n == 0)
 		msg_set(m, "No patient found by %s.", what);

@@ -38,6 +38,7 @@ typedef struct patient_row {
 	int deceased;   /* a date of death is recorded */
 	char death[11]; /* YYYY-MM-DD, "" if none */
 	char last_visit[11]; /* date of the latest encounter, "" if none */
+	int64_t rank;        /* its place in the name order (core/porder.h) */
 } patient_row_t;
 
 typedef struct patient_list patient_list_t;
@@ -63,6 +64,22 @@ typedef enum {
  * name"). */
 status_t patient_search(session_t *s, const char *query, int limit, patient_list_t **out,
 			msg_t *m);
+
+/* The pages after the first, in name order (core/porder.h), as a
+ * plaintext index on (last, first, date of birth) would give them:
+ * patient_search_next the `limit` matches after the last row of prev (a
+ * list of the same query: PgDn); patient_search_page page `page` (1: the
+ * first) or, with after_mrn, the matches after that patient's row (the
+ * command line's --page and --after). Each is a search of its own
+ * (audited). While a database from before migration 011 is being put in
+ * name order, asking for a later page is refused with a message saying
+ * to run `chartroom keys reindex`. */
+status_t patient_search_next(session_t *s, const char *query, int limit,
+			     const patient_list_t *prev, patient_list_t **out, msg_t *m);
+status_t patient_search_page(session_t *s, const char *query, int limit, int page,
+			     const char *after_mrn, patient_list_t **out, msg_t *m);
+/* Which page this list is (1: the first; with --after: 0). */
+int patient_list_page(const patient_list_t *l);
 
 int patient_list_count(const patient_list_t *l);
 const patient_row_t *patient_list_row(const patient_list_t *l, int i);

@@ -258,7 +258,7 @@ static status_t lookup(db_t *db, pmatch_cache_t *c, int64_t token, int64_t *prow
 		*found = (int)t->n;
 		return STATUS_OK;
 	}
-	if ((ret = db_token_lookup(db, token, 0, prows, CANDIDATES_PER_TOKEN, found, m)) !=
+	if ((ret = db_token_lookup(db, token, prows, CANDIDATES_PER_TOKEN, found, m)) !=
 	    STATUS_OK)
 		return ret;
 	/* Kept while there is room (the table at most half full). */

@@ -14,6 +14,7 @@
 #include "base/text.h"
 #include "core/audit.h"
 #include "core/internal.h"
+#include "core/porder.h"
 
 /* Each group is a sequence of (1-byte length, bytes) in field order.
  * The ident group (what a search list decrypts) ends with one more: a
@@ -217,6 +218,7 @@ struct pbulk {
 	db_patient_row_t row;
 	pbulk_row_fn on_row;
 	void *on_row_arg;
+	porder_run_t *order; /* the rows' places in the name order */
 };
 
 void pbulk_on_row(pbulk_t *b, pbulk_row_fn fn, void *arg)
@@ -238,9 +240,14 @@ status_t pbulk_begin(session_t *s, const char *what, pbulk_t **out, msg_t *m)
 	if (!b)
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
 	b->s = s;
+	if (!(b->order = porder_run_new())) {
+		free(b);
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	}
 	snprintf(b->what, sizeof b->what, "%s", what);
 	core_now(b->when);
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK) {
+		porder_run_free(b->order);
 		free(b);
 		return ret;
 	}
@@ -282,10 +289,11 @@ static status_t collect_tokens(pbulk_t *b, const ptokens_t *t, int64_t prow, msg
  * memo may be NULL. */
 static status_t seal_one(const config_t *cfg, const keyring_t *kr, pindex_memo_t *memo,
 			 int64_t mrn_seq, const char *when, const char *by, patient_t *p,
-			 db_patient_row_t *row, ptokens_t *t, msg_t *m)
+			 db_patient_row_t *row, ptokens_t *t, char *key, msg_t *m)
 {
 	status_t ret;
 	patient_mrn_format(cfg, mrn_seq, p->f[PF_MRN], sizeof p->f[PF_MRN]);
+	porder_key(p, key, PORDER_KEY_MAX); /* its place is found at commit */
 	/* The blobs are filled to their length; clear only the rest. */
 	memset(row, 0, offsetof(db_patient_row_t, ident));
 	/* Who and when are bound into the ciphertexts: set before sealing. */
@@ -308,6 +316,7 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 	ptokens_t t;
 	session_t *s = b->s;
 	db_t *db = s->c->db;
+	char key[PORDER_KEY_MAX];
 
 	if (!b->mrn_left) {
 		if ((ret = db_mrn_reserve(db, 1024, &b->mrn_next, m)) != STATUS_OK)
@@ -316,10 +325,14 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 	}
 	b->mrn_left--;
 	crypto_random_id(p->id);
-	if ((ret = seal_one(s->c->cfg, s->kr, NULL, b->mrn_next++, b->when, s->user.name, p,
-			    &b->row, &t, m)) != STATUS_OK)
-		return ret;
-	if ((ret = db_patient_insert(db, &b->row, m)) != STATUS_OK)
+	ret = seal_one(s->c->cfg, s->kr, NULL, b->mrn_next++, b->when, s->user.name, p, &b->row, &t,
+		       key, m);
+	if (ret == STATUS_OK)
+		ret = db_patient_insert(db, &b->row, m);
+	if (ret == STATUS_OK)
+		ret = porder_run_add(b->order, b->row.prow, key, m);
+	sodium_memzero(key, sizeof key);
+	if (ret != STATUS_OK)
 		return ret;
 	p->prow = b->row.prow;
 	p->version = 1;
@@ -353,6 +366,7 @@ _Static_assert(2 * (0 PINDEX_FAMILIES(PFAM_ADD_MATCHED)) * 8 <= PINDEX_MATCH_MAX
 typedef struct item {
 	db_patient_row_t row;
 	ptokens_t tokens;
+	char key[PORDER_KEY_MAX]; /* its order key (PHI: wiped with the item) */
 } item_t;
 
 enum { B_FREE, B_FILLING, B_READY };
@@ -478,7 +492,7 @@ static int work_one(feed_t *f, worker_t *w, int may_wait, msg_t *m)
 	/* The expensive part, outside the lock: encryption and tokens. */
 	for (int i = 0; i < b->n && ret == STATUS_OK; i++)
 		ret = seal_one(f->cfg, w->kr, w->memo, f->mrn_first + base + i, f->when, f->by,
-			       &w->p[i], &b->items[i].row, &b->items[i].tokens, m);
+			       &w->p[i], &b->items[i].row, &b->items[i].tokens, b->items[i].key, m);
 	pthread_mutex_lock(&f->mu);
 	if (ret != STATUS_OK) {
 		b->state = B_FREE;
@@ -604,6 +618,8 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 		for (int i = 0; i < bt->n && ret == STATUS_OK; i++) {
 			item_t *it = &bt->items[i];
 			ret = db_patient_insert(db, &it->row, m);
+			if (ret == STATUS_OK)
+				ret = porder_run_add(b->order, it->row.prow, it->key, m);
 			if (ret == STATUS_OK && b->on_row)
 				ret = b->on_row(b->on_row_arg, &it->row, m);
 			if (ret == STATUS_OK)
@@ -719,8 +735,14 @@ static status_t write_tokens(pbulk_t *b, msg_t *m)
 	sorter_t so;
 	pthread_t th;
 	int threaded;
-	status_t ret = STATUS_OK;
-	_Static_assert(sizeof(tokrow_t) == 2 * sizeof(int64_t), "token rows are pairs");
+	status_t ret;
+	int64_t *triples = NULL;
+	size_t tcap = 0;
+
+	/* The batch's places in the name order first: its token rows carry
+	 * them. */
+	if ((ret = porder_run_assign(b->s, b->order, m)) != STATUS_OK)
+		return ret;
 
 	memset(&so, 0, sizeof so);
 	so.b = b;
@@ -737,8 +759,21 @@ static status_t write_tokens(pbulk_t *b, msg_t *m)
 		if (so.done <= k)
 			ret = msg_fail(m, STATUS_NOMEM, "Out of memory sorting index tokens.");
 		pthread_mutex_unlock(&so.mu);
+		if (ret == STATUS_OK && bk->n > tcap) {
+			int64_t *nt = realloc(triples, bk->n * 3 * sizeof *nt);
+			if (nt) {
+				triples = nt;
+				tcap = bk->n;
+			} else
+				ret = msg_fail(m, STATUS_NOMEM, "Out of memory writing index tokens.");
+		}
+		for (size_t i = 0; ret == STATUS_OK && i < bk->n; i++) {
+			triples[i * 3] = bk->v[i].token;
+			triples[i * 3 + 1] = porder_run_rank_of(b->order, bk->v[i].prow);
+			triples[i * 3 + 2] = bk->v[i].prow;
+		}
 		if (ret == STATUS_OK)
-			ret = db_token_insert_many(db, (const int64_t *)bk->v, bk->n, m);
+			ret = db_token_insert_ranked(db, triples, bk->n, m);
 		free(bk->v);
 		bk->v = NULL;
 		bk->n = bk->cap = 0;
@@ -748,6 +783,7 @@ static status_t write_tokens(pbulk_t *b, msg_t *m)
 	pthread_mutex_unlock(&so.mu);
 	if (threaded)
 		pthread_join(th, NULL);
+	free(triples);
 	pthread_cond_destroy(&so.cv);
 	pthread_mutex_destroy(&so.mu);
 	return ret;
@@ -755,6 +791,7 @@ static status_t write_tokens(pbulk_t *b, msg_t *m)
 
 static void free_buckets(pbulk_t *b)
 {
+	porder_run_free(b->order);
 	for (int k = 0; k < TOK_BUCKETS; k++)
 		free(b->bucket[k].v);
 	for (size_t i = 0; i < sizeof b->memo / sizeof b->memo[0]; i++)
@@ -774,8 +811,15 @@ status_t pbulk_commit_batch(pbulk_t *b, int64_t *count, msg_t *m)
 		ret = audit_append(b->s, "patient_import", "", "ok", detail, m);
 	if (ret == STATUS_OK)
 		ret = db_commit(db, m);
-	if (ret != STATUS_OK)
+	if (ret != STATUS_OK) {
 		db_rollback(db);
+		/* The order kept in memory counted this batch: read it again. */
+		porder_run_free(b->order);
+		b->order = porder_run_new();
+		if (!b->order && ret == STATUS_OK)
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	} else
+		porder_run_next(b->order);
 	if (count)
 		*count = ret == STATUS_OK ? b->count : 0;
 	b->count = b->first_prow = b->last_prow = 0;

@@ -12,6 +12,7 @@
 #include "core/audit.h"
 #include "core/internal.h"
 #include "core/pindex.h"
+#include "core/porder.h"
 #include "core/precord.h"
 #include "db/db_integrity.h"
 #include "db/db_patients.h"
@@ -335,6 +336,14 @@ status_t reindex_all(session_t *s, int batch, int max_batches, reindex_progress_
 		return ret;
 	if ((ret = reindex_run(s, batch, max_batches, 0, p, m)) != STATUS_OK)
 		return ret;
+	/* Then the name order of a database from before migration 011
+	 * (core/porder.h): every patient ranked, the token rows rewritten. */
+	if (p->done && porder_pending(s) && keyring_has(s->kr, DOMAIN_DEMO)) {
+		int64_t ranked = 0;
+		if ((ret = porder_rank_all(s, &ranked, m)) != STATUS_OK)
+			return ret;
+		p->ranked = ranked;
+	}
 	if (!p->done && !max_batches)
 		return msg_fail(m, STATUS_DENIED,
 				"Re-making the search index needs the demo and index keys, which "

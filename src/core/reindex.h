@@ -43,6 +43,7 @@ typedef struct reindex_progress {
 	int64_t failed;   /* rows that did not open (on record) */
 	int64_t after;    /* the last row done */
 	int done;         /* nothing is left to re-make */
+	int64_t ranked;   /* patients put in name order (reindex_all) */
 } reindex_progress_t;
 
 /* Re-make up to max_batches batches of `batch` patients (0: until done),
@@ -53,7 +54,9 @@ status_t reindex_run(session_t *s, int batch, int max_batches, double seconds,
 		     reindex_progress_t *p, msg_t *m);
 
 /* `chartroom keys reindex`: the same to the end (batch 0: REINDEX_BATCH),
- * or max_batches of them. Requires ACT_KEY_MANAGE. */
+ * or max_batches of them; then, when the database has patients from
+ * before migration 011, every patient put in name order (porder_rank_all).
+ * Requires ACT_KEY_MANAGE. */
 status_t reindex_all(session_t *s, int batch, int max_batches, reindex_progress_t *p, msg_t *m);
 
 #endif

@@ -14,6 +14,7 @@
 #include "core/internal.h"
 #include "core/keys.h"
 #include "core/policy.h"
+#include "core/porder.h"
 #include "core/reindex.h"
 #include "core/reseal.h"
 #include "db/db_audit.h"
@@ -881,6 +882,15 @@ cleanup:
 		reindex_progress_t rp;
 		if (reindex_run(*out, REINDEX_BATCH, 0, REINDEX_SIGNON_SECONDS, &rp, &rm) != STATUS_OK)
 			audit_alone(*out, "index_rebuild_failed", "failed", rm.text, &rm);
+	}
+	/* Patients saved without a place in the name order (core/porder.h)
+	 * are placed by the next sign-on that can open their neighbours. */
+	if (!c->reindexing && !c->rank_pending && db_readonly(c->db) == DB_RW &&
+	    keyring_has((*out)->kr, DOMAIN_DEMO) && keyring_has((*out)->kr, DOMAIN_INDEX)) {
+		msg_t rm;
+		int fixed = 0;
+		if (porder_fix(*out, 64, &fixed, &rm) != STATUS_OK)
+			audit_alone(*out, "index_order_failed", "failed", rm.text, &rm);
 	}
 	return STATUS_OK;
 }

@@ -301,11 +301,23 @@ status_t db_patient_count(db_t *db, int64_t *out, msg_t *m)
 	return count_query(db, "SELECT count(*) FROM patients", out, m);
 }
 
-static const char SQL_TOK_INS[] = "INSERT OR IGNORE INTO patient_tokens(token, prow) VALUES (?1, ?2)";
-static const char SQL_TOK_DEL[] = "DELETE FROM patient_tokens WHERE token = ?1 AND prow = ?2";
+/* A token row carries its patient's order rank (011_name_order.sql): an
+ * insert takes the rank the patients row holds now, and a delete finds
+ * the row through it (falling back to every row of the token when it is
+ * not there: a rank changed outside Chartroom leaves no orphan). */
+static const char SQL_TOK_INS[] =
+	"INSERT OR IGNORE INTO patient_tokens(token, rank, prow) VALUES (?1, "
+	"coalesce((SELECT sort_rank FROM patients WHERE prow = ?2), 0), ?2)";
+static const char SQL_TOK_DEL[] =
+	"DELETE FROM patient_tokens WHERE token = ?1 AND prow = ?2 AND rank = "
+	"coalesce((SELECT sort_rank FROM patients WHERE prow = ?2), 0)";
+static const char SQL_TOK_DEL_ANY[] = "DELETE FROM patient_tokens WHERE token = ?1 AND prow = ?2";
 static const char SQL_TOK_EXISTS[] = "SELECT 1 FROM patient_tokens WHERE token = ?1 AND prow = ?2";
-static const char SQL_TOK_LOOKUP[] = "SELECT prow FROM patient_tokens WHERE token = ?1 AND "
-				     "prow > ?2 ORDER BY prow LIMIT ?3";
+static const char SQL_TOK_LOOKUP[] = "SELECT prow FROM patient_tokens WHERE token = ?1 "
+				     "ORDER BY rank, prow LIMIT ?2";
+static const char SQL_TOK_PAGE[] =
+	"SELECT prow, rank FROM patient_tokens WHERE token = ?1 AND (rank, prow) > (?2, ?3) "
+	"ORDER BY rank, prow LIMIT ?4";
 
 static status_t tok_exec(db_t *db, const char *sql, int64_t token, int64_t prow, msg_t *m)
 {
@@ -329,7 +341,8 @@ status_t db_token_insert(db_t *db, int64_t token, int64_t prow, msg_t *m)
 }
 
 #define TOK_BATCH 128
-static char sql_tok_batch[64 + TOK_BATCH * 8];
+static char sql_tok_batch[128 + TOK_BATCH * 80];
+static char sql_tok_ranked[128 + TOK_BATCH * 12];
 
 status_t db_token_insert_many(db_t *db, const int64_t *pairs, size_t n, msg_t *m)
 {
@@ -338,10 +351,12 @@ status_t db_token_insert_many(db_t *db, const int64_t *pairs, size_t n, msg_t *m
 	size_t i = 0;
 	if (!sql_tok_batch[0]) {
 		size_t o = (size_t)snprintf(sql_tok_batch, sizeof sql_tok_batch,
-					    "INSERT OR IGNORE INTO patient_tokens(token, prow) VALUES ");
+					    "INSERT OR IGNORE INTO patient_tokens(token, rank, prow) VALUES ");
 		for (int k = 0; k < TOK_BATCH; k++)
-			o += (size_t)snprintf(sql_tok_batch + o, sizeof sql_tok_batch - o, "%s(?,?)",
-					      k ? "," : "");
+			o += (size_t)snprintf(sql_tok_batch + o, sizeof sql_tok_batch - o,
+					      "%s(?%d,coalesce((SELECT sort_rank FROM patients WHERE "
+					      "prow=?%d),0),?%d)",
+					      k ? "," : "", 2 * k + 1, 2 * k + 2, 2 * k + 2);
 	}
 	/* Full batches through one statement of TOK_BATCH rows; the rest one
 	 * by one. */
@@ -362,9 +377,221 @@ status_t db_token_insert_many(db_t *db, const int64_t *pairs, size_t n, msg_t *m
 	return STATUS_OK;
 }
 
+status_t db_token_insert_ranked(db_t *db, const int64_t *triples, size_t n, msg_t *m)
+{
+	sqlite3_stmt *st;
+	status_t ret;
+	size_t i = 0;
+	if (!sql_tok_ranked[0]) {
+		size_t o = (size_t)snprintf(sql_tok_ranked, sizeof sql_tok_ranked,
+					    "INSERT OR IGNORE INTO patient_tokens(token, rank, prow) VALUES ");
+		for (int k = 0; k < TOK_BATCH; k++)
+			o += (size_t)snprintf(sql_tok_ranked + o, sizeof sql_tok_ranked - o, "%s(?,?,?)",
+					      k ? "," : "");
+	}
+	for (; i + TOK_BATCH <= n; i += TOK_BATCH) {
+		int rc;
+		if ((ret = db_cached(db, sql_tok_ranked, &st, m)) != STATUS_OK)
+			return ret;
+		for (int k = 0; k < TOK_BATCH * 3; k++)
+			sqlite3_bind_int64(st, k + 1, triples[i * 3 + (size_t)k]);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return db_fail(db, rc, "updating the search index", m);
+	}
+	for (; i < n; i++) {
+		int rc;
+		if ((ret = db_cached(db,
+				     "INSERT OR IGNORE INTO patient_tokens(token, rank, prow) VALUES "
+				     "(?1, ?2, ?3)",
+				     &st, m)) != STATUS_OK)
+			return ret;
+		for (int k = 0; k < 3; k++)
+			sqlite3_bind_int64(st, k + 1, triples[i * 3 + (size_t)k]);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return db_fail(db, rc, "updating the search index", m);
+	}
+	return STATUS_OK;
+}
+
 status_t db_token_delete(db_t *db, int64_t token, int64_t prow, msg_t *m)
 {
-	return tok_exec(db, SQL_TOK_DEL, token, prow, m);
+	status_t ret = tok_exec(db, SQL_TOK_DEL, token, prow, m);
+	if (ret == STATUS_OK && sqlite3_changes(db->conn) == 0)
+		ret = tok_exec(db, SQL_TOK_DEL_ANY, token, prow, m);
+	return ret;
+}
+
+status_t db_token_rerank(db_t *db, int64_t token, int64_t prow, int64_t from, int64_t to,
+			 msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db,
+				 "UPDATE patient_tokens SET rank = ?4 WHERE token = ?1 AND rank = ?3 "
+				 "AND prow = ?2",
+				 &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, token);
+	sqlite3_bind_int64(st, 2, prow);
+	sqlite3_bind_int64(st, 3, from);
+	sqlite3_bind_int64(st, 4, to);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, "updating the search index", m);
+	return STATUS_OK;
+}
+
+status_t db_token_page(db_t *db, int64_t token, int64_t after_rank, int64_t after_prow,
+		       int64_t *prows, int64_t *ranks, int max, int *n, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, SQL_TOK_PAGE, &st, m);
+	*n = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, token);
+	sqlite3_bind_int64(st, 2, after_rank);
+	sqlite3_bind_int64(st, 3, after_prow);
+	sqlite3_bind_int(st, 4, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		prows[*n] = sqlite3_column_int64(st, 0);
+		ranks[(*n)++] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, rc, "searching", m);
+	return STATUS_OK;
+}
+
+status_t db_patient_rank(db_t *db, int64_t prow, int64_t *rank, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, "SELECT sort_rank FROM patients WHERE prow = ?1", &st, m);
+	*rank = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, prow);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*rank = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		ret = msg_fail(m, STATUS_NOTFOUND, "No such patient.");
+	else
+		ret = db_fail(db, rc, "reading the patient", m);
+	sqlite3_reset(st);
+	return ret;
+}
+
+status_t db_patient_set_rank(db_t *db, int64_t prow, int64_t rank, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, "UPDATE patients SET sort_rank = ?2 WHERE prow = ?1", &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, prow);
+	sqlite3_bind_int64(st, 2, rank);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, "saving the name order", m);
+	return STATUS_OK;
+}
+
+status_t db_rank_near(db_t *db, int64_t rank, int after, int64_t exclude, int max, int64_t *prows,
+		      int64_t *ranks, int *n, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db,
+				 after ? "SELECT prow, sort_rank FROM patients WHERE sort_rank >= ?1 AND "
+					 "sort_rank > 0 AND prow != ?2 ORDER BY sort_rank LIMIT ?3"
+				       : "SELECT prow, sort_rank FROM patients WHERE sort_rank <= ?1 AND "
+					 "sort_rank > 0 AND prow != ?2 ORDER BY sort_rank DESC LIMIT ?3",
+				 &st, m);
+	*n = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, rank);
+	sqlite3_bind_int64(st, 2, exclude);
+	sqlite3_bind_int(st, 3, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		prows[*n] = sqlite3_column_int64(st, 0);
+		ranks[(*n)++] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, rc, "reading the name order", m);
+	return STATUS_OK;
+}
+
+status_t db_rank_unplaced(db_t *db, int64_t *prows, int max, int *n, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, "SELECT prow FROM patients WHERE sort_rank = 0 LIMIT ?1", &st, m);
+	*n = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int(st, 1, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		prows[(*n)++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, rc, "reading the name order", m);
+	return STATUS_OK;
+}
+
+status_t db_patient_each_ranked(db_t *db, db_patient_row_t *buf, int64_t *rank,
+				db_patient_fn fn, void *arg, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret = db_prepare(db,
+				  "SELECT " IDENT_COLS ", sort_rank FROM patients WHERE sort_rank > 0 "
+				  "ORDER BY sort_rank",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		from_stmt(st, buf, 0);
+		*rank = sqlite3_column_int64(st, 5);
+		if (fn(buf, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the name order", m);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_token_ranks_refresh(db_t *db, msg_t *m)
+{
+	/* The token rows again, each with its patient's rank now, written in
+	 * the index's order into a table of the same shape
+	 * (011_name_order.sql), which then takes the old one's place. */
+	static const char sql[] =
+		"CREATE TABLE patient_tokens_ranked (token INTEGER NOT NULL, rank INTEGER NOT NULL, "
+		"prow INTEGER NOT NULL, PRIMARY KEY (token, rank, prow)) STRICT, WITHOUT ROWID;"
+		"INSERT INTO patient_tokens_ranked(token, rank, prow) SELECT t.token, "
+		"coalesce(p.sort_rank, 0), t.prow FROM patient_tokens t LEFT JOIN patients p ON "
+		"p.prow = t.prow ORDER BY 1, 2, 3;"
+		"DROP TABLE patient_tokens;"
+		"ALTER TABLE patient_tokens_ranked RENAME TO patient_tokens;";
+	char *err = NULL;
+	int rc = sqlite3_exec(db->conn, sql, NULL, NULL, &err);
+	sqlite3_free(err);
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "ordering the search index", m);
+	return STATUS_OK;
 }
 
 status_t db_token_exists(db_t *db, int64_t token, int64_t prow, int *exists, msg_t *m)
@@ -384,8 +611,7 @@ status_t db_token_exists(db_t *db, int64_t token, int64_t prow, int *exists, msg
 	return STATUS_OK;
 }
 
-status_t db_token_lookup(db_t *db, int64_t token, int64_t after_prow, int64_t *prows, int max,
-			 int *n, msg_t *m)
+status_t db_token_lookup(db_t *db, int64_t token, int64_t *prows, int max, int *n, msg_t *m)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -394,8 +620,7 @@ status_t db_token_lookup(db_t *db, int64_t token, int64_t after_prow, int64_t *p
 	if (ret != STATUS_OK)
 		return ret;
 	sqlite3_bind_int64(st, 1, token);
-	sqlite3_bind_int64(st, 2, after_prow);
-	sqlite3_bind_int(st, 3, max);
+	sqlite3_bind_int(st, 2, max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
 		prows[(*n)++] = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);

@@ -80,10 +80,35 @@ status_t db_token_insert(db_t *db, int64_t token, int64_t prow, msg_t *m);
 status_t db_token_insert_many(db_t *db, const int64_t *pairs, size_t n, msg_t *m);
 status_t db_token_delete(db_t *db, int64_t token, int64_t prow, msg_t *m);
 status_t db_token_exists(db_t *db, int64_t token, int64_t prow, int *exists, msg_t *m);
-/* Up to `max` prows holding token, ascending, greater than after_prow.
+/* Up to `max` prows holding token, in name order (rank, then prow).
  * *n gets the count found. */
-status_t db_token_lookup(db_t *db, int64_t token, int64_t after_prow, int64_t *prows, int max,
-			 int *n, msg_t *m);
+status_t db_token_lookup(db_t *db, int64_t token, int64_t *prows, int max, int *n, msg_t *m);
+/* Insert n (token, rank, prow) triples laid out as token0, rank0, prow0, ... */
+status_t db_token_insert_ranked(db_t *db, const int64_t *triples, size_t n, msg_t *m);
+/* The token row (token, from, prow) gets rank `to` (none there: nothing). */
+status_t db_token_rerank(db_t *db, int64_t token, int64_t prow, int64_t from, int64_t to,
+			 msg_t *m);
+/* Up to max (prow, rank) of the rows holding token after (after_rank,
+ * after_prow), in name order: one range scan of the (token, rank) index. */
+status_t db_token_page(db_t *db, int64_t token, int64_t after_rank, int64_t after_prow,
+		       int64_t *prows, int64_t *ranks, int max, int *n, msg_t *m);
+/* Every token row's rank set to its patient's, in one rewrite of the
+ * table (`keys reindex` after ranking every patient). */
+status_t db_token_ranks_refresh(db_t *db, msg_t *m);
+
+/* The name order (core/porder.h): a patient's rank (0: none yet). */
+status_t db_patient_rank(db_t *db, int64_t prow, int64_t *rank, msg_t *m);
+status_t db_patient_set_rank(db_t *db, int64_t prow, int64_t rank, msg_t *m);
+/* Up to max ranked patients (rank > 0, not exclude) nearest `rank`: with
+ * after, those at or above it, ascending; else at or below, descending. */
+status_t db_rank_near(db_t *db, int64_t rank, int after, int64_t exclude, int max, int64_t *prows,
+		      int64_t *ranks, int *n, msg_t *m);
+/* Up to max patients without a rank (sort_rank 0). */
+status_t db_rank_unplaced(db_t *db, int64_t *prows, int max, int *n, msg_t *m);
+/* Every ranked patient (prow, id, version, confidential, ident; its rank
+ * into *rank) in rank order, to fn until it returns nonzero. */
+status_t db_patient_each_ranked(db_t *db, db_patient_row_t *buf, int64_t *rank,
+				db_patient_fn fn, void *arg, msg_t *m);
 
 /* Recently opened charts. */
 status_t db_recent_touch(db_t *db, const char *user_id, int64_t prow, const char *when,

@@ -883,12 +883,14 @@ static void test_duplicate_check_on_rows_without_match_set(void **state)
 					    PINDEX_GEN_LEGACY, &orig, &legacy, &m),
 			 STATUS_OK);
 	for (int i = 0; i < legacy.n; i++) {
-		snprintf(sql, sizeof sql, "INSERT INTO patient_tokens(token, prow) VALUES (%lld, %lld)",
+		snprintf(sql, sizeof sql, "INSERT INTO patient_tokens(token, rank, prow) SELECT %lld, sort_rank, prow "
+			 "FROM patients WHERE prow = %lld",
 			 (long long)legacy.tok[i], (long long)orig.prow);
 		tu_sql(f->db, sql);
 		if (!pindex_family_indexed((pfamily_t)legacy.fam[i])) {
 			snprintf(sql, sizeof sql,
-				 "INSERT INTO patient_tokens(token, prow) VALUES (%lld, %lld)",
+				 "INSERT INTO patient_tokens(token, rank, prow) SELECT %lld, sort_rank, prow "
+				 "FROM patients WHERE prow = %lld",
 				 (long long)t.tok[i], (long long)orig.prow);
 			compare_only++;
 		}

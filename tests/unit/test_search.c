@@ -398,7 +398,8 @@ static void put_token(fixture_t *f, pfamily_t fam, const char *value, int64_t pr
 			 STATUS_OK);
 	if (add)
 		snprintf(sql, sizeof sql,
-			 "INSERT INTO patient_tokens(token, prow) VALUES (%" PRId64 ", %" PRId64 ")",
+			 "INSERT INTO patient_tokens(token, rank, prow) SELECT %" PRId64 ", sort_rank, "
+			 "prow FROM patients WHERE prow = %" PRId64,
 			 tok, prow);
 	else
 		snprintf(sql, sizeof sql,
@@ -415,7 +416,7 @@ static int holders(fixture_t *f, pfamily_t fam, const char *value)
 	msg_t m;
 	assert_int_equal(pindex_token(f->fd->kr, f->cfg->blind_index_bytes, fam, value, &tok, &m),
 			 STATUS_OK);
-	assert_int_equal(db_token_lookup(f->c->db, tok, 0, prows, 16, &n, &m), STATUS_OK);
+	assert_int_equal(db_token_lookup(f->c->db, tok, prows, 16, &n, &m), STATUS_OK);
 	return n;
 }
 

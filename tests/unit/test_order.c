@@ -1,0 +1,321 @@
+/* test_order.c - issue 11 item 2: search results in name order with
+ * paging (core/porder.h, core/patient_search.h).
+ *
+ *  - the first page of a prefix with more than a page of matches is the
+ *    alphabetically first (folded last, first, middle, date of birth,
+ *    MRN), whatever order the patients were registered or imported in;
+ *    the next pages (patient_search_next, patient_search_page with a page
+ *    number or an MRN to start after) follow without a gap or a repeat;
+ *  - registrations one by one (binary search), imports (sort and merge)
+ *    and both mixed;
+ *  - an edit that changes the name moves the patient;
+ *  - names registered one after another into the same gap run it out: a
+ *    window is renumbered, the order stays right;
+ *  - exact kinds (date of birth) in name order too;
+ *  - a database from before migration 011 (ranks 0, rank_pending) sorts
+ *    what it finds, refuses later pages, and `keys reindex`
+ *    (reindex_all) puts it in order;
+ *  - the order rank and token rows hold no name in the clear. */
+#include "testutil.h"
+
+#include "core/import.h"
+#include "core/internal.h"
+#include "core/patient_search.h"
+#include "core/pindex.h"
+#include "core/porder.h"
+#include "core/reindex.h"
+#include "core/synth.h"
+
+#define FD_PW "front desk password for order"
+#define HIM_PW "him clerk password for order"
+
+typedef struct fixture {
+	char dir[PATH_MAX];
+	char db[PATH_MAX];
+	config_t *cfg;
+	clinic_t *c;
+	session_t *admin, *fd, *him;
+	int files;
+} fixture_t;
+
+static int setup(void **state)
+{
+	fixture_t *f = calloc(1, sizeof *f);
+	tu_crypto_init();
+	assert_non_null(f);
+	f->cfg = calloc(1, sizeof *f->cfg);
+	assert_non_null(f->cfg);
+	tu_config(f->cfg);
+	tu_tmpdir(f->dir);
+	tu_path(f->db, f->dir, "clinic.db");
+	tu_clinic_init(f->db, f->cfg, NULL);
+	f->c = tu_clinic_open(f->db, f->cfg);
+	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
+	tu_add_user(f->admin, "fd", "frontdesk", FD_PW);
+	tu_add_user(f->admin, "him", "him", HIM_PW);
+	f->fd = tu_login(f->c, "fd", FD_PW);
+	f->him = tu_login(f->c, "him", HIM_PW);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture_t *f = *state;
+	session_logout(f->him);
+	session_logout(f->fd);
+	session_logout(f->admin);
+	clinic_close(f->c);
+	tu_rmtree(f->dir);
+	free(f->cfg);
+	free(f);
+	return 0;
+}
+
+static void import_rows(fixture_t *f, const char *rows)
+{
+	char path[PATH_MAX], name[32], *text;
+	import_report_t rep;
+	import_opts_t o = {.register_anyway = 1};
+	msg_t m;
+	size_t len = strlen(rows) + 64;
+	snprintf(name, sizeof name, "rows%d.csv", ++f->files);
+	tu_path(path, f->dir, name);
+	text = malloc(len);
+	assert_non_null(text);
+	snprintf(text, len, "last_name,first_name,middle_name,dob,sex\n%s", rows);
+	tu_write_text(path, text);
+	free(text);
+	if (import_patients_with(f->him, path, &o, &rep, &m) != STATUS_OK)
+		fail_msg("import: %s", m.text);
+}
+
+/* The key a plaintext index would sort by (core/porder.h). */
+static void key_of_row(const patient_row_t *r, char *out, size_t size)
+{
+	char l[PATIENT_FIELD_MAX], fi[PATIENT_FIELD_MAX], mi[PATIENT_FIELD_MAX];
+	pindex_fold(r->last, l, sizeof l);
+	pindex_fold(r->first, fi, sizeof fi);
+	pindex_fold(r->middle, mi, sizeof mi);
+	snprintf(out, size, "%s %s %s\x01%s\x01%s", l, fi, mi, r->dob, r->mrn);
+}
+
+typedef struct keyed {
+	char key[PORDER_KEY_MAX];
+	char mrn[24];
+} keyed_t;
+
+static int keyed_cmp(const void *a, const void *b)
+{
+	return strcmp(((const keyed_t *)a)->key, ((const keyed_t *)b)->key);
+}
+
+/* Every patient matching q, in name order, as the truth: a search with a
+ * limit above their number (sorted from decrypted names, whatever the
+ * ranks say), sorted here again by the plaintext key. */
+static int truth(fixture_t *f, const char *q, keyed_t *out, int max)
+{
+	patient_list_t *l = NULL;
+	msg_t m;
+	int n;
+	assert_int_equal(patient_search(f->fd, q, max, &l, &m), STATUS_OK);
+	assert_false(patient_list_more(l));
+	n = patient_list_count(l);
+	for (int i = 0; i < n; i++) {
+		key_of_row(patient_list_row(l, i), out[i].key, sizeof out[i].key);
+		snprintf(out[i].mrn, sizeof out[i].mrn, "%s", patient_list_row(l, i)->mrn);
+	}
+	patient_list_free(l);
+	qsort(out, (size_t)n, sizeof *out, keyed_cmp);
+	return n;
+}
+
+/* Page through q by `limit` with PgDn (patient_search_next) and by page
+ * number, and check both against the truth: the first page the
+ * alphabetically first, then on without a gap or a repeat, "more" on
+ * every page but the last. */
+static void pages_match_truth(fixture_t *f, const char *q, int limit)
+{
+	keyed_t *all = calloc(4000, sizeof *all);
+	patient_list_t *l = NULL, *next = NULL, *byno = NULL;
+	msg_t m;
+	int n, seen = 0, page = 1;
+	assert_non_null(all);
+	n = truth(f, q, all, 4000);
+	assert_true(n > 2 * limit);
+	assert_int_equal(patient_search(f->fd, q, limit, &l, &m), STATUS_OK);
+	assert_true(tu_has(m.text, "type more"));
+	for (;;) {
+		int k = patient_list_count(l);
+		assert_int_equal(patient_list_page(l), page);
+		assert_int_equal(patient_search_page(f->fd, q, limit, page, NULL, &byno, &m), STATUS_OK);
+		assert_int_equal(patient_list_count(byno), k);
+		for (int i = 0; i < k; i++) {
+			const patient_row_t *r = patient_list_row(l, i);
+			if (seen + i >= n || strcmp(r->mrn, all[seen + i].mrn) != 0)
+				fail_msg("'%s' page %d row %d: %s, %s %s; expected %s", q, page, i, r->last,
+					 r->first, r->mrn, seen + i < n ? all[seen + i].key : "(none)");
+			assert_string_equal(patient_list_row(byno, i)->mrn, r->mrn);
+		}
+		assert_int_equal(patient_list_more(byno), patient_list_more(l));
+		patient_list_free(byno);
+		seen += k;
+		if (!patient_list_more(l))
+			break;
+		assert_int_equal(k, limit);
+		/* --after the last MRN shown gives the same next page. */
+		assert_int_equal(patient_search_page(f->fd, q, limit, 1,
+						     patient_list_row(l, k - 1)->mrn, &byno, &m),
+				 STATUS_OK);
+		assert_int_equal(patient_search_next(f->fd, q, limit, l, &next, &m), STATUS_OK);
+		assert_int_equal(patient_list_count(byno), patient_list_count(next));
+		for (int i = 0; i < patient_list_count(next); i++)
+			assert_string_equal(patient_list_row(byno, i)->mrn,
+					    patient_list_row(next, i)->mrn);
+		patient_list_free(byno);
+		patient_list_free(l);
+		l = next;
+		page++;
+	}
+	assert_int_equal(seen, n);
+	assert_true(tu_has(m.text, "the last of them") || page == 1);
+	patient_list_free(l);
+	free(all);
+}
+
+/* 150 Ordways (and Ordens, Ordóñez) registered one by one in a shuffled
+ * order, then 150 more imported in another: each page is in name order. */
+static void test_pages_in_name_order(void **state)
+{
+	fixture_t *f = *state;
+	static const char *const lasts[] = {"Ordway", "Orden", "Ordóñez", "ORDWAY-Smith", "ordway"};
+	char *rows = malloc(150 * 96);
+	size_t o = 0;
+	assert_non_null(rows);
+	for (int i = 0; i < 150; i++) {
+		int j = (i * 67) % 150; /* shuffled */
+		patient_t p;
+		char first[16];
+		snprintf(first, sizeof first, "F%c%c", 'a' + j % 26, 'a' + j / 26);
+		tu_patient(&p, lasts[j % 5], first, j % 3 ? "1970-01-01" : "1969-12-31", "F");
+		tu_register(f->fd, &p, 1);
+	}
+	pages_match_truth(f, "ord", 50);
+	for (int i = 0; i < 150; i++) {
+		int j = (i * 89) % 150;
+		o += (size_t)snprintf(rows + o, 150 * 96 - o, "%s,G%c%c,%s,%04d-03-03,M\n",
+				      lasts[(j + 2) % 5], 'a' + j % 26, 'a' + j / 26,
+				      j % 4 ? "" : "Mid", 1950 + j % 30);
+	}
+	import_rows(f, rows);
+	free(rows);
+	pages_match_truth(f, "ord", 50);
+	pages_match_truth(f, "ordway", 40);
+	pages_match_truth(f, "ordway, g", 20);
+	/* A date of birth shared by many: in name order too. */
+	pages_match_truth(f, "1970-01-01", 30);
+}
+
+/* A bulk load into a clinic that has patients (sort and merge), then one
+ * registration among them, then an edit that moves one. */
+static void test_bulk_then_edit(void **state)
+{
+	fixture_t *f = *state;
+	int64_t made = 0;
+	msg_t m;
+	patient_t p;
+	patient_list_t *l = NULL;
+	pfield_t bad;
+	if (synth_patients(f->him, 3000, 7, &made, &m) != STATUS_OK)
+		fail_msg("synth: %s", m.text);
+	assert_int_equal(synth_patients(f->him, 3000, 8, &made, &m), STATUS_OK);
+	/* The commonest 2-letter prefixes of synthetic names have hundreds. */
+	pages_match_truth(f, "ma", 50);
+	pages_match_truth(f, "sm", 50);
+	tu_patient(&p, "Smaaa", "Aaron", "1980-01-01", "M");
+	tu_register(f->fd, &p, 1);
+	/* First of those whose whole last name starts so (a compound name
+	 * with a part "Sm..." sorts by its whole name, as in plaintext). */
+	assert_int_equal(patient_search(f->fd, "smaa", 5, &l, &m), STATUS_OK);
+	assert_string_equal(patient_list_row(l, 0)->mrn, p.f[PF_MRN]);
+	patient_list_free(l);
+	pages_match_truth(f, "sm", 50);
+	/* Renamed: it moves to its new place. */
+	snprintf(p.f[PF_LAST], sizeof p.f[PF_LAST], "%s", "Smzzz");
+	assert_int_equal(patient_update(f->fd, &p, &bad, &m), STATUS_OK);
+	assert_int_equal(patient_search(f->fd, "sm", 5, &l, &m), STATUS_OK);
+	for (int i = 0; i < patient_list_count(l); i++)
+		assert_string_not_equal(patient_list_row(l, i)->mrn, p.f[PF_MRN]);
+	patient_list_free(l);
+	pages_match_truth(f, "sm", 50);
+}
+
+/* Names each just after the one before and before a fixed neighbour
+ * halve the same gap: after about 60 the gap runs out and a window is
+ * renumbered; the order stays right and every rank stays distinct. */
+static void test_gap_runs_out(void **state)
+{
+	fixture_t *f = *state;
+	patient_t p;
+	tu_patient(&p, "Gapley", "Zz", "1950-01-01", "M");
+	tu_register(f->fd, &p, 1);
+	tu_patient(&p, "Gapley", "A", "1950-01-01", "M");
+	tu_register(f->fd, &p, 1);
+	for (int i = 0; i < 75; i++) {
+		/* The same name, each born a day after the one before: each
+		 * sorts after the last, before "Gapley, Zz". */
+		char dob[16];
+		snprintf(dob, sizeof dob, "1951-%02d-%02d", 1 + i / 28, 1 + i % 28);
+		tu_patient(&p, "Gapley", "Bea", dob, "F");
+		tu_register(f->fd, &p, 1);
+	}
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) - count(DISTINCT sort_rank) FROM patients"),
+			 0);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients WHERE sort_rank = 0"), 0);
+	/* Token rows carry their patient's rank. */
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patient_tokens t JOIN patients p "
+					   "ON p.prow = t.prow WHERE t.rank != p.sort_rank"),
+			 0);
+	pages_match_truth(f, "gapley", 10);
+}
+
+/* A database as migration 011 leaves one that had patients: ranks 0 and
+ * rank_pending. The search sorts what it finds; a later page is refused
+ * with the way out; `keys reindex` orders it. */
+static void test_migrated_database(void **state)
+{
+	fixture_t *f = *state;
+	int64_t made = 0;
+	msg_t m;
+	patient_list_t *l = NULL, *l2 = NULL;
+	reindex_progress_t rp;
+	assert_int_equal(synth_patients(f->him, 2000, 9, &made, &m), STATUS_OK);
+	tu_sql(f->db, "UPDATE patients SET sort_rank = 0");
+	tu_sql(f->db, "UPDATE patient_tokens SET rank = 0");
+	tu_sql(f->db, "INSERT INTO meta(key, value) VALUES ('rank_pending', '1')");
+	f->c->rank_pending = 1;
+	assert_int_equal(patient_search(f->fd, "ma", 20, &l, &m), STATUS_OK);
+	assert_int_equal(patient_list_count(l), 20);
+	assert_true(patient_list_more(l));
+	assert_int_equal(patient_search_next(f->fd, "ma", 20, l, &l2, &m), STATUS_INVALID);
+	assert_null(l2);
+	assert_true(tu_has(m.text, "keys reindex"));
+	assert_int_equal(patient_search_page(f->fd, "ma", 20, 2, NULL, &l2, &m), STATUS_INVALID);
+	patient_list_free(l);
+	assert_int_equal(reindex_all(f->admin, 0, 0, &rp, &m), STATUS_OK);
+	assert_int_equal(rp.ranked, 2000);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM meta WHERE key = 'rank_pending'"), 0);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patient_tokens WHERE rank = 0"), 0);
+	pages_match_truth(f, "ma", 20);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pages_in_name_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_then_edit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gap_runs_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrated_database, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
