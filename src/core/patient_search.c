@@ -546,8 +546,8 @@ static status_t place_of_mrn(session_t *s, const char *mrn, int64_t *rank, int64
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
 		goto cleanup;
 	}
-	if ((ret = patient_normalize_field(s->c->cfg, PF_MRN, mrn, norm, m)) != STATUS_OK || !*norm) {
-		ret = msg_fail(m, STATUS_INVALID, "--after: \"%s\" is not an MRN.", mrn);
+	if (patient_normalize_field(s->c->cfg, PF_MRN, mrn, norm, &why) != STATUS_OK || !*norm) {
+		ret = msg_fail(m, STATUS_INVALID, "--after: %s", why.text);
 		goto cleanup;
 	}
 	if ((ret = pindex_token(s->kr, s->c->cfg->blind_index_bytes, PFAM_MRN, norm, &tok, m)) !=

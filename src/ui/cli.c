@@ -720,7 +720,8 @@ static void print_duplicates(session_t *s, const patient_t *p)
 
 static const char patient_usage[] =
     "[--user ACTOR] patient add [--from FILE|-] [--confidential] [--register-anyway]\n"
-    "       patient find MRN | patient find - | patient show MRN [--from FILE|-] |\n"
+    "       patient find MRN | patient find - [--page N | --after MRN] |\n"
+    "       patient show MRN [--from FILE|-] |\n"
     "       patient edit MRN [--from FILE|-] [--confidential yes|no] [--version N]";
 static const char *const patient_phi[] = {"reason", NULL};
 /* --confidential is a flag when adding and takes yes or no when editing;
@@ -728,7 +729,8 @@ static const char *const patient_phi[] = {"reason", NULL};
 static const cli_optspec_t patient_opts[] = {
     {"from", 0, 1, NULL},           {"confidential", 0, 0, "add"},
     {"confidential", 0, 1, "edit"}, {"register-anyway", 0, 0, "add"},
-    {"version", 0, 1, "edit"},      {NULL, 0, 0, NULL}};
+    {"version", 0, 1, "edit"},      {"page", 0, 1, "find"},
+    {"after", 0, 1, "find"},        {NULL, 0, 0, NULL}};
 
 static int cmd_patient(cli_t *c)
 {
@@ -747,6 +749,8 @@ static int cmd_patient(cli_t *c)
 	int anyway = cli_val(c, "register-anyway") != NULL, confidential = -1, version = 0;
 	const char *key = c->argc > 2 ? c->argv[2] : NULL, *from = cli_from(c);
 	const char *conf = cli_val(c, "confidential"), *ver = cli_val(c, "version");
+	const char *pagev = cli_val(c, "page"), *after = cli_val(c, "after");
+	int page = 1;
 	char query[256];
 
 	if (c->help) {
@@ -770,7 +774,9 @@ static int cmd_patient(cli_t *c)
 		       "         read from standard input or the prompt with 'find -'; only an MRN\n"
 		       "         may be an argument. Tab-separated: mrn last first middle dob age\n"
 		       "         (at death, for a deceased patient) sex confidential last-visit\n"
-		       "         date-of-death\n"
+		       "         date-of-death. In name order (last, first, middle, date of\n"
+		       "         birth), 200 a page: --page N gives page N, --after MRN the\n"
+		       "         matches after that patient (the last MRN of a page)\n"
 		       "  show   one chart's demographics (audited); a confidential chart opened by\n"
 		       "         a role without view_confidential needs a reason (the 'reason'\n"
 		       "         column, or asked at a terminal)\n"
@@ -800,6 +806,12 @@ static int cmd_patient(cli_t *c)
 	if (find) {
 		if (from)
 			return cli_usage_error(usage, "find reads its query with 'find -'");
+		if (pagev && after)
+			return cli_usage_error(usage, "give --page or --after, not both");
+		if (pagev && ((page = atoi(pagev)) < 1 || strspn(pagev, "0123456789") != strlen(pagev)))
+			return cli_usage_error(usage, "--page takes a page number (1 is the first)");
+		if (after && !mrn_like(c->cfg, after))
+			return cli_usage_error(usage, "--after takes an MRN (the last one of a page)");
 		if (strcmp(key, "-") != 0 && !mrn_like(c->cfg, key))
 			return cli_usage_error(
 				usage, "a search by name, date of birth, phone or SSN is PHI, which is "
@@ -849,7 +861,8 @@ static int cmd_patient(cli_t *c)
 			key = query;
 		}
 		if (st == STATUS_OK)
-			st = patient_search(s, key, 200, &list, &m);
+			st = pagev || after ? patient_search_page(s, key, 200, page, after, &list, &m)
+					    : patient_search(s, key, 200, &list, &m);
 		if (st == STATUS_OK) {
 			print_found(list);
 			cli_say(m.text);
