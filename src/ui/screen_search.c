@@ -167,8 +167,14 @@ static void run_search(ui_t *ui, search_t *sr, int say)
 		                 /* more to check than were: never "not found" */
 		                 : patient_list_more(found) ? sr->about
 		                                            : "No patient found.";
-		/* core's words say when there are more ("type more") */
-		if (say && patient_list_more(found))
+		/* core's words say when there are more ("type more"); the
+		 * message line also how to see the next page */
+		if (say && patient_list_more(found) && patient_list_kind(found) != PQ_RECENT)
+			ui_message(ui, UI_MSG_WARN,
+			           "More than %d matches - type more to narrow, or PgDn at the end: "
+			           "next page.",
+			           patient_list_count(found));
+		else if (say && patient_list_more(found))
 			ui_message(ui, UI_MSG_WARN, "%s", m.text);
 		else if (say)
 			ui_message(ui, patient_list_count(found) ? UI_MSG_INFO : UI_MSG_WARN, "%s",
@@ -176,6 +182,39 @@ static void run_search(ui_t *ui, search_t *sr, int say)
 	}
 	sr->list.cur = sr->list.top = 0;
 	list_clamp(&sr->list);
+}
+
+/* PgDn on the last row of a page with more after it: the next page, in
+ * name order (core's patient_search_next); PgUp on the first row of a
+ * later page: the page before. Each is a search of its own (audited). */
+static unsigned turn_page(ui_t *ui, search_t *sr, int down)
+{
+	msg_t m;
+	patient_list_t *found = NULL;
+	status_t st;
+	int page = patient_list_page(sr->found);
+	if (down)
+		st = patient_search_next(ui_session(ui), tfield_text(&sr->box), SEARCH_LIMIT,
+		                         sr->found, &found, &m);
+	else
+		st = patient_search_page(ui_session(ui), tfield_text(&sr->box), SEARCH_LIMIT,
+		                         page - 1, NULL, &found, &m);
+	if (st != STATUS_OK) {
+		patient_list_free(found);
+		ui_message(ui, UI_MSG_ERROR, "%s", m.text);
+		return UI_REDRAW;
+	}
+	drop_results(sr);
+	sr->found = found;
+	snprintf(sr->about, sizeof sr->about, "%s", m.text);
+	if (patient_list_page(found) > 1 && strlen(sr->about) + 48 < sizeof sr->about)
+		strcat(sr->about, " PgUp at the first row: the page before.");
+	sr->list.empty = sr->about;
+	ui_message(ui, UI_MSG_INFO, "%s", m.text);
+	sr->list.top = 0;
+	sr->list.cur = down ? 0 : patient_list_count(found) - 1;
+	list_clamp(&sr->list);
+	return UI_REDRAW;
 }
 
 static void search_forget(ui_t *ui, void *priv)
@@ -293,6 +332,15 @@ static unsigned search_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 		                         ev->action == KA_DELETE || ev->action == KA_CLEAR_FIELD))
 			run_search(ui, sr, 1);
 		return res;
+	}
+	if (sr->found && patient_list_kind(sr->found) != PQ_RECENT &&
+	    patient_list_kind(sr->found) != PQ_INCOMPLETE) {
+		int n = patient_list_count(sr->found);
+		if (ev->action == KA_PAGE_DOWN && patient_list_more(sr->found) && n &&
+		    sr->list.cur >= n - 1 && patient_list_page(sr->found) >= 1)
+			return turn_page(ui, sr, 1);
+		if (ev->action == KA_PAGE_UP && sr->list.cur == 0 && patient_list_page(sr->found) > 1)
+			return turn_page(ui, sr, 0);
 	}
 	if ((res = list_handle(&sr->list, ev->action)) != UI_IGNORED)
 		return res;
