@@ -299,7 +299,9 @@ int cli_keys_reindex(cli_t *c)
 			       p.patients, p.changed, secs,
 			       p.failed ? " (some records failed their check: see the audit trail)"
 					: "");
-		else
+		if (p.done && p.ranked)
+			printf("name order made: %" PRId64 " patients ranked\n", p.ranked);
+		else if (!p.done)
 			fprintf(stderr,
 				"stopped after %ld batch%s (patients up to row %" PRId64
 				" done); run the same command to continue\n",
