@@ -300,7 +300,9 @@ status_t audit_note(session_t *s, const char *action, const char *target, const 
 	 * are taken in first, so the event is made under the audit key in
 	 * use (core/rotate.h); a session that cannot take them in is found
 	 * stale by its next check and signs on again. */
-	session_keys_fresh(s, NULL, &why);
+	if (!s->keys_checked)
+		session_keys_fresh(s, NULL, &why);
+	s->keys_checked = 0;
 	for (int tries = 0;; tries++) {
 		if ((ret = event_make(s, NULL, action, target, outcome, detail,
 				      ro ? DB_JEV_READONLY : 0, e, m)) != STATUS_OK)

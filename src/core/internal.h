@@ -65,6 +65,11 @@ struct session {
 	/* meta key_epoch as of this session's keys: a rotation moves it
 	 * (session_keys_fresh). */
 	long long key_epoch;
+	/* The keys were found fresh inside the snapshot of the read now ending
+	 * (session_require_reading): its audit event (audit_note) need not look
+	 * again. Cleared by the event. A rotation that retires the audit key
+	 * version meanwhile is still caught, under the journal's lock. */
+	int keys_checked;
 	/* Confidential charts this session opened by break-the-glass: their
 	 * clinical sections are open to it until sign-off. */
 	int nbtg;

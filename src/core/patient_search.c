@@ -851,6 +851,7 @@ static status_t search(session_t *s, const char *query, int limit, int64_t after
 		msg_set(m, "%d match%s by %s", c->l->n, c->l->n == 1 ? "" : "es", what);
 done:
 	db_read_end(s->c->db, reading);
+	s->keys_checked = 0; /* only for this search's own event */
 	/* A candidate that failed its check: on record, by its id. */
 	integrity_report(s, c->row.id, ret, m);
 	sodium_memzero(q, sizeof q);

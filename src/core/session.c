@@ -1245,6 +1245,7 @@ status_t session_require_reading(session_t *s, action_t a, int *reading, msg_t *
 	    account_state(s, &why, &ignore) == STATUS_OK && !why &&
 	    session_keys_fresh(s, &stale, &ignore) == STATUS_OK && !stale) {
 		db_set_loss(s->c->db, degrade_loss(a));
+		s->keys_checked = 1;
 		return STATUS_OK;
 	}
 	db_read_end(s->c->db, *reading);
