@@ -73,13 +73,14 @@ void patient_list_free(patient_list_t *l)
 {
 	if (!l)
 		return;
-	/* Only the first n were ever written. */
+	/* All cap of them: a later page drops the rows before it, leaving
+	 * copies past n. */
 	if (l->rows) {
-		sodium_memzero(l->rows, (size_t)l->n * sizeof *l->rows);
+		sodium_memzero(l->rows, (size_t)l->cap * sizeof *l->rows);
 		free(l->rows);
 	}
 	if (l->keys) {
-		sodium_memzero(l->keys, (size_t)l->n * sizeof *l->keys);
+		sodium_memzero(l->keys, (size_t)l->cap * sizeof *l->keys);
 		free(l->keys);
 	}
 	free(l);
