@@ -264,7 +264,7 @@ static void test_gap_runs_out(void **state)
 	for (int i = 0; i < 75; i++) {
 		/* The same name, each born a day after the one before: each
 		 * sorts after the last, before "Gapley, Zz". */
-		char dob[16];
+		char dob[32];
 		snprintf(dob, sizeof dob, "1951-%02d-%02d", 1 + i / 28, 1 + i % 28);
 		tu_patient(&p, "Gapley", "Bea", dob, "F");
 		tu_register(f->fd, &p, 1);

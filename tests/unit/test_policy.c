@@ -517,7 +517,7 @@ static void test_upgrade_seals_once(void **state)
 	 * administrator's creation, before both seals (init's 'policy_sealed'
 	 * and 'integrity_on' are its last two entries, so the chain stays
 	 * whole); its rows not re-sealed yet. Version 7: the one before 008
-	 * (009's tables undone too). */
+	 * (009's tables and 011's column undone too). */
 	assert_int_equal(tu_sql_int(path, "SELECT group_concat(action, ',') = "
 					  "'policy_sealed,integrity_on' FROM (SELECT action FROM audit "
 					  "WHERE seq >= (SELECT seq FROM audit WHERE action = "
@@ -528,6 +528,7 @@ static void test_upgrade_seals_once(void **state)
 		     "DELETE FROM meta WHERE key = 'reseal_after';"
 		     "DROP INDEX audit_policy; DROP TABLE policy; ALTER TABLE users DROP COLUMN mac;"
 		     "DROP TABLE audit_events; DROP TABLE imports;" /* 009, undone */
+		     "DROP INDEX patients_sort_rank; ALTER TABLE patients DROP COLUMN sort_rank;" /* 011 */
 		     "PRAGMA user_version = 7");
 	c = tu_clinic_open(path, f->cfg);
 	assert_int_equal(tu_sql_int(path, "SELECT count(*) FROM users WHERE mac IS NULL"), 1);
