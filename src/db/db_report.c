@@ -8,27 +8,22 @@
 
 #include "db/db_internal.h"
 
-/* The UTC quarter hour an encounter starts in, "YYYY-MM-DDTHH:MM:00Z"
- * (a snprintf format fragment: its % doubled). */
-#define QH                                                                                    \
-	"substr(start, 1, 14) || printf('%%02d', CAST(substr(start, 15, 2) AS INTEGER) / 15 * 15) " \
-	"|| ':00Z'"
-
 /* The range over column `col`, with ?1 and ?2 (NULL: open). */
 static void range_sql(char *buf, size_t size, const char *col)
 {
 	snprintf(buf, size, "(?1 IS NULL OR %s >= ?1) AND (?2 IS NULL OR %s < ?2)", col, col);
 }
 
-/* A period expression over the local date expression d. */
-static void period_sql(char *buf, size_t size, db_group_t g, const char *d)
+/* A period of the local date of stored time column col: the date, its
+ * week's Monday, or "YYYY-MM" (one date function call per row). */
+static void period_sql(char *buf, size_t size, db_group_t g, const char *col)
 {
 	if (g == DBR_WEEK)
-		snprintf(buf, size, "date(%s, '-6 days', 'weekday 1')", d);
+		snprintf(buf, size, "date(%s, 'localtime', '-6 days', 'weekday 1')", col);
 	else if (g == DBR_MONTH)
-		snprintf(buf, size, "substr(%s, 1, 7)", d);
+		snprintf(buf, size, "strftime('%%Y-%%m', %s, 'localtime')", col);
 	else
-		snprintf(buf, size, "%s", d);
+		snprintf(buf, size, "date(%s, 'localtime')", col);
 }
 
 static int is_time(db_group_t g)
@@ -74,11 +69,10 @@ status_t db_report_visits(db_t *db, const db_report_range_t *q, db_group_t g, db
 	char sql[1024], rg[128], per[160];
 	range_sql(rg, sizeof rg, "start");
 	if (is_time(g)) {
-		period_sql(per, sizeof per, g, "date(q, 'localtime')");
+		period_sql(per, sizeof per, g, "start");
 		snprintf(sql, sizeof sql,
-			 "SELECT %s AS p, sum(n), sum(c), sum(f) FROM (SELECT " QH " AS q, count(*) AS n, "
-			 "sum(status = 'closed') AS c, sum(coding_status = 'final') AS f FROM encounters "
-			 "WHERE %s GROUP BY q) GROUP BY p ORDER BY p",
+			 "SELECT %s AS p, count(*), sum(status = 'closed'), sum(coding_status = 'final') "
+			 "FROM encounters WHERE %s GROUP BY p ORDER BY p",
 			 per, rg);
 	} else {
 		const char *col = g == DBR_PROVIDER ? "provider" : "type";
@@ -148,11 +142,10 @@ status_t db_report_turnaround(db_t *db, const db_report_range_t *q, db_group_t g
 	    "max(0, CAST(round((julianday(final_at) - julianday(start)) * 24) AS INTEGER))";
 	range_sql(rg, sizeof rg, "start");
 	if (is_time(g)) {
-		period_sql(per, sizeof per, g, "date(q, 'localtime')");
+		period_sql(per, sizeof per, g, "start");
 		snprintf(sql, sizeof sql,
-			 "SELECT %s AS p, h, sum(n) FROM (SELECT " QH " AS q, %s AS h, count(*) AS n "
-			 "FROM encounters WHERE final_at IS NOT NULL AND %s GROUP BY q, h) "
-			 "GROUP BY p, h ORDER BY p, h",
+			 "SELECT %s AS p, %s AS h, count(*) FROM encounters WHERE final_at IS NOT NULL "
+			 "AND %s GROUP BY p, h ORDER BY p, h",
 			 per, hours, rg);
 	} else {
 		const char *col = g == DBR_PROVIDER ? "provider"
@@ -176,12 +169,10 @@ status_t db_report_backlog(db_t *db, const db_report_range_t *q, db_group_t g, d
 			     "WHEN a <= 30 THEN '4' ELSE '5' END";
 	range_sql(rg, sizeof rg, "start");
 	snprintf(sql, sizeof sql,
-		 "SELECT %s, %s, sum(n), sum(u), sum(c), sum(v) FROM (SELECT "
-		 "julianday(?3) - julianday(date(q, 'localtime')) AS a, k, n, u, c, v FROM (SELECT " QH
-		 " AS q, %s AS k, count(*) AS n, sum(coding_status = 'uncoded') AS u, "
-		 "sum(coding_status = 'coded') AS c, sum(coding_status = 'verified') AS v FROM "
-		 "encounters WHERE status = 'closed' AND coding_status != 'final' AND %s GROUP BY q, "
-		 "k)) GROUP BY 1, 2 ORDER BY 1, 2",
+		 "SELECT %s, %s, count(*), sum(s = 'uncoded'), sum(s = 'coded'), sum(s = 'verified') "
+		 "FROM (SELECT julianday(?3) - julianday(date(start, 'localtime')) AS a, %s AS k, "
+		 "coding_status AS s FROM encounters WHERE status = 'closed' AND coding_status != "
+		 "'final' AND %s) GROUP BY 1, 2 ORDER BY 1, 2",
 		 col ? "k" : bucket, col ? bucket : "''", col ? col : "''", rg);
 	return run(db, sql, q, 1, 4, fn, arg, "counting the coding backlog", m);
 }
@@ -240,11 +231,20 @@ status_t db_report_quality(db_t *db, const db_report_range_t *q, db_report_fn fn
 		  q, pk, 8, pc, fn, arg, m);
 	if (ret != STATUS_OK)
 		return ret;
+	/* Encounters in the range less those with vitals, counted from the
+	 * vitals' index (every vitals row's encounter exists: a foreign key),
+	 * rather than a probe per encounter. */
 	range_sql(rg, sizeof rg, "e.start");
-	snprintf(sql, sizeof sql,
-		 "SELECT count(*), coalesce(sum(NOT EXISTS (SELECT 1 FROM vitals v WHERE v.erow = "
-		 "e.erow)), 0) FROM encounters e WHERE %s",
-		 rg);
+	if (q->from_utc || q->to_utc)
+		snprintf(sql, sizeof sql,
+			 "SELECT (SELECT count(*) FROM encounters e WHERE %s), (SELECT count(*) FROM "
+			 "encounters e WHERE %s) - (SELECT count(DISTINCT v.erow) FROM vitals v JOIN "
+			 "encounters e ON e.erow = v.erow WHERE %s)",
+			 rg, rg, rg);
+	else
+		snprintf(sql, sizeof sql,
+			 "SELECT (SELECT count(*) FROM encounters), (SELECT count(*) FROM encounters) "
+			 "- (SELECT count(DISTINCT erow) FROM vitals) WHERE ?1 IS NULL AND ?2 IS NULL");
 	return one(db, sql, q, ek, 1, ec, fn, arg, m);
 }
 
@@ -255,7 +255,7 @@ status_t db_report_access(db_t *db, const db_report_range_t *q, db_group_t g, db
 	range_sql(rb, sizeof rb, "ts");
 	range_sql(ra, sizeof ra, "ts");
 	if (is_time(g))
-		period_sql(per, sizeof per, g, "date(ts, 'localtime')");
+		period_sql(per, sizeof per, g, "ts");
 	else
 		snprintf(per, sizeof per, "u");
 	snprintf(sql, sizeof sql,
