@@ -729,3 +729,52 @@ void report_value_text(const report_t *r, int row, int c, char *buf, size_t size
 	}
 	snprintf(buf, size, "%.*f", r->decimals[c], r->rows[row].v[c]);
 }
+
+static const char *const presets[] = {"Last 30 days", "Last 90 days", "Last 12 months",
+				      "This year",    "Last year",    "All time"};
+
+int report_preset_count(void)
+{
+	return (int)(sizeof presets / sizeof presets[0]);
+}
+
+const char *report_preset_name(int i)
+{
+	return i >= 0 && i < report_preset_count() ? presets[i] : "";
+}
+
+void report_preset_range(const char *zone, int i, char from[11], char to[11])
+{
+	char today[DATE_ISO_SIZE], buf[48];
+	long z = 0;
+	int y = 0;
+	tz_today(zone, today);
+	(void)days_of(today, &z);
+	y = atoi(today);
+	text_copy(to, 11, today);
+	switch (i) {
+	case 0:
+	case 1:
+		iso_of(z - (i == 0 ? 29 : 89), from);
+		break;
+	case 2:
+		snprintf(buf, sizeof buf, "%04d-%.5s", y - 1, today + 5);
+		if (strcmp(today + 5, "02-29") == 0)
+			snprintf(buf, sizeof buf, "%04d-03-01", y - 1);
+		text_copy(from, 11, buf);
+		break;
+	case 3:
+		snprintf(buf, sizeof buf, "%04d-01-01", y);
+		text_copy(from, 11, buf);
+		break;
+	case 4:
+		snprintf(buf, sizeof buf, "%04d-01-01", y - 1);
+		text_copy(from, 11, buf);
+		snprintf(buf, sizeof buf, "%04d-12-31", y - 1);
+		text_copy(to, 11, buf);
+		break;
+	default:
+		from[0] = to[0] = '\0';
+		break;
+	}
+}

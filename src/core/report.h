@@ -71,6 +71,14 @@ status_t report_run(session_t *s, const report_req_t *q, report_t **out, msg_t *
 
 void report_free(report_t *r);
 
+/* Ranges to choose from on screen, relative to today in the clinic's
+ * zone: "Last 30 days" (today and the 29 before), "Last 90 days", "Last
+ * 12 months" (from the same day a year ago), "This year", "Last year",
+ * "All time" (from and to ""). */
+int report_preset_count(void);
+const char *report_preset_name(int i);
+void report_preset_range(const char *zone, int i, char from[11], char to[11]);
+
 /* A number of row r's column c as the table shows it ("12", "3.5"). */
 void report_value_text(const report_t *r, int row, int c, char *buf, size_t size);
 
