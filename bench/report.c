@@ -62,45 +62,51 @@ static void seed(const char *path, long n)
 		die("open", sqlite3_errmsg(db));
 	sqlite3_busy_timeout(db, 10000);
 	exec(db, "PRAGMA synchronous = OFF; BEGIN");
-	exec(db, "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 50000) "
-		 "INSERT INTO patients(id, ident, details, created, created_by, updated, updated_by, "
-		 "quality) SELECT printf('p%031d', i), x'00', x'00', '2024-01-01T00:00:00Z', 'bench', "
-		 "'2024-01-01T00:00:00Z', 'bench', CASE WHEN i % 11 = 0 THEN i % 16 ELSE 0 END "
-		 "FROM k");
-	snprintf(sql, sizeof sql,
-		 "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < %ld) "
-		 "INSERT INTO encounters(id, prow, start, type, provider, location, status, "
-		 "coding_status, created, created_by, final_at, final_by) SELECT printf('e%%031d', "
-		 "i), 1 + i %% 50000, strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', '2024-01-01', '+' || ((i * "
-		 "7919) %% 1576800) || ' minutes') AS s, CASE i %% 6 WHEN 0 THEN 'office visit' WHEN "
-		 "1 THEN 'telephone' WHEN 2 THEN 'procedure' WHEN 3 THEN 'nurse visit' WHEN 4 THEN "
-		 "'follow-up' ELSE 'annual exam' END, 'prov' || (i %% 12), '', CASE WHEN i %% 10 = 0 "
-		 "THEN 'open' ELSE 'closed' END, CASE WHEN i %% 10 = 0 THEN 'uncoded' WHEN i %% 10 < 3 "
-		 "THEN 'coded' WHEN i %% 10 = 3 THEN 'verified' ELSE 'final' END, '2024-01-01T00:00:00Z', "
-		 "'bench', NULL, NULL FROM k",
-		 n);
+	exec(db,
+	     "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 50000) "
+	     "INSERT INTO patients(id, ident, details, created, created_by, updated, updated_by, "
+	     "quality) SELECT printf('p%031d', i), x'00', x'00', '2024-01-01T00:00:00Z', 'bench', "
+	     "'2024-01-01T00:00:00Z', 'bench', CASE WHEN i % 11 = 0 THEN i % 16 ELSE 0 END "
+	     "FROM k");
+	snprintf(
+	    sql, sizeof sql,
+	    "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < %ld) "
+	    "INSERT INTO encounters(id, prow, start, type, provider, location, status, "
+	    "coding_status, created, created_by, final_at, final_by) SELECT printf('e%%031d', "
+	    "i), 1 + i %% 50000, strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', '2024-01-01', '+' || ((i * "
+	    "7919) %% 1576800) || ' minutes') AS s, CASE i %% 6 WHEN 0 THEN 'office visit' WHEN "
+	    "1 THEN 'telephone' WHEN 2 THEN 'procedure' WHEN 3 THEN 'nurse visit' WHEN 4 THEN "
+	    "'follow-up' ELSE 'annual exam' END, 'prov' || (i %% 12), '', CASE WHEN i %% 10 = 0 "
+	    "THEN 'open' ELSE 'closed' END, CASE WHEN i %% 10 = 0 THEN 'uncoded' WHEN i %% 10 < 3 "
+	    "THEN 'coded' WHEN i %% 10 = 3 THEN 'verified' ELSE 'final' END, "
+	    "'2024-01-01T00:00:00Z', "
+	    "'bench', NULL, NULL FROM k",
+	    n);
 	exec(db, sql);
 	exec(db, "UPDATE encounters SET final_at = strftime('%Y-%m-%dT%H:%M:%SZ', start, '+' || "
-		 "((erow * 31) % 700) || ' hours'), final_by = 'coder' || (erow % 5) WHERE "
-		 "coding_status = 'final'");
+	         "((erow * 31) % 700) || ' hours'), final_by = 'coder' || (erow % 5) WHERE "
+	         "coding_status = 'final'");
 	exec(db, "INSERT INTO encounter_dx(erow, seq, code) SELECT erow, 1, CASE erow % 9 WHEN 0 "
-		 "THEN 'E119' WHEN 1 THEN 'I10' WHEN 2 THEN 'J069' WHEN 3 THEN 'Z0000' WHEN 4 THEN "
-		 "'M545' WHEN 5 THEN 'F419' WHEN 6 THEN 'E785' WHEN 7 THEN 'N390' ELSE 'R0789' END "
-		 "FROM encounters WHERE coding_status != 'uncoded'");
-	exec(db, "INSERT INTO encounter_dx(erow, seq, code) SELECT erow, 2, CASE erow % 4 WHEN 0 "
-		 "THEN 'I10' WHEN 1 THEN 'E785' ELSE 'Z23' END FROM encounters WHERE coding_status != "
-		 "'uncoded' AND erow % 2 = 0");
+	         "THEN 'E119' WHEN 1 THEN 'I10' WHEN 2 THEN 'J069' WHEN 3 THEN 'Z0000' WHEN 4 THEN "
+	         "'M545' WHEN 5 THEN 'F419' WHEN 6 THEN 'E785' WHEN 7 THEN 'N390' ELSE 'R0789' END "
+	         "FROM encounters WHERE coding_status != 'uncoded'");
+	exec(db,
+	     "INSERT INTO encounter_dx(erow, seq, code) SELECT erow, 2, CASE erow % 4 WHEN 0 "
+	     "THEN 'I10' WHEN 1 THEN 'E785' ELSE 'Z23' END FROM encounters WHERE coding_status != "
+	     "'uncoded' AND erow % 2 = 0");
 	exec(db, "INSERT INTO vitals(erow, prow, taken, recorded_by) SELECT erow, prow, start, "
-		 "'nurse' FROM encounters WHERE erow % 3 != 0");
-	exec(db, "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 5000) "
-		 "INSERT INTO btg_queue(audit_seq, user_name, prow, ts) SELECT 1, 'prov' || (i % 12), "
-		 "1 + i % 50000, strftime('%Y-%m-%dT%H:%M:%SZ', '2024-01-01', '+' || (i * 311) || ' "
-		 "minutes') FROM k");
-	exec(db, "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 20000) "
-		 "INSERT INTO audit(ts, user_id, user_name, os_user, source, action, target, outcome, "
-		 "key_version, mac) SELECT strftime('%Y-%m-%dT%H:%M:%SZ', '2024-01-01', '+' || (i * "
-		 "73) || ' minutes'), 'u', 'nurse' || (i % 7), 'bench', 'bench', CASE i % 4 WHEN 0 "
-		 "THEN 'login_failed' ELSE 'denied' END, '', 'denied', 1, x'00' FROM k");
+	         "'nurse' FROM encounters WHERE erow % 3 != 0");
+	exec(db,
+	     "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 5000) "
+	     "INSERT INTO btg_queue(audit_seq, user_name, prow, ts) SELECT 1, 'prov' || (i % 12), "
+	     "1 + i % 50000, strftime('%Y-%m-%dT%H:%M:%SZ', '2024-01-01', '+' || (i * 311) || ' "
+	     "minutes') FROM k");
+	exec(db,
+	     "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 20000) "
+	     "INSERT INTO audit(ts, user_id, user_name, os_user, source, action, target, outcome, "
+	     "key_version, mac) SELECT strftime('%Y-%m-%dT%H:%M:%SZ', '2024-01-01', '+' || (i * "
+	     "73) || ' minutes'), 'u', 'nurse' || (i % 7), 'bench', 'bench', CASE i % 4 WHEN 0 "
+	     "THEN 'login_failed' ELSE 'denied' END, '', 'denied', 1, x'00' FROM k");
 	exec(db, "COMMIT; ANALYZE");
 	sqlite3_close(db);
 }
@@ -140,8 +146,8 @@ static int failures;
  * against the bare query's row of the same key (sum: compare the
  * report's column total, over the rows labelled match_label if given,
  * with the total of the bare query's counts). */
-static void one(session_t *s, const char *path, const char *name, const char *by, int col,
-		int sum, const char *bare_sql, const char *match_label)
+static void one(session_t *s, const char *path, const char *name, const char *by, int col, int sum,
+                const char *bare_sql, const char *match_label)
 {
 	report_req_t q = {name, NULL, NULL, by};
 	report_t *r = NULL;
@@ -209,6 +215,7 @@ int main(int argc, char **argv)
 	login_info_t info;
 	msg_t m;
 	double t0;
+	setvbuf(stdout, NULL, _IOLBF, 0); /* figures as they come, into a file too */
 	if (n < 1000)
 		die("usage", "build/bench/report [ENCOUNTERS >= 1000]");
 	if (!mkdtemp(dir))
@@ -248,7 +255,8 @@ int main(int argc, char **argv)
 	    NULL);
 	one(s, path, "diagnoses", "code", 0, 0,
 	    "SELECT code, count(*) FROM encounter_dx GROUP BY 1", NULL);
-	one(s, path, "diagnoses", "chapter", 0, 1, "SELECT substr(code, 1, 1), count(*) FROM encounter_dx GROUP BY 1", NULL);
+	one(s, path, "diagnoses", "chapter", 0, 1,
+	    "SELECT substr(code, 1, 1), count(*) FROM encounter_dx GROUP BY 1", NULL);
 	one(s, path, "turnaround", "coder", 0, 0,
 	    "SELECT final_by, count(*) FROM encounters WHERE final_at IS NOT NULL GROUP BY 1",
 	    NULL);

@@ -187,34 +187,36 @@ static status_t check(const report_req_t *q, req_t *r, msg_t *m)
 		list[0] = '\0';
 		for (int i = 0; i < NDEFS && o < sizeof list; i++)
 			o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "",
-					      defs[i].name);
+			                      defs[i].name);
 		return msg_fail(m, STATUS_USAGE, "No report '%s'. The reports are %s.",
-				q->name ? q->name : "", list);
+		                q->name ? q->name : "", list);
 	}
 	if (r->kind == R_DEFICIENCIES)
-		return msg_fail(m, STATUS_ERR,
-				"The deficiencies report needs the deficiency rules (issue 13), which "
-				"are not built yet; nothing was run.");
+		return msg_fail(
+		    m, STATUS_ERR,
+		    "The deficiencies report needs the deficiency rules (issue 13), which "
+		    "are not built yet; nothing was run.");
 	if (q->by && *q->by) {
 		if (!in_list(defs[r->kind].bys, q->by))
-			return msg_fail(m, STATUS_USAGE,
-					"The %s report cannot be grouped by '%s'; it takes --by %s.",
-					defs[r->kind].name, q->by, defs[r->kind].bys);
+			return msg_fail(
+			    m, STATUS_USAGE,
+			    "The %s report cannot be grouped by '%s'; it takes --by %s.",
+			    defs[r->kind].name, q->by, defs[r->kind].bys);
 		snprintf(r->by, sizeof r->by, "%s", q->by);
 	} else {
 		first_word(defs[r->kind].bys, r->by, sizeof r->by);
 	}
 	if (q->from && *q->from &&
-	    (ret = date_parse_msg("From date", q->from, "1900-01-01", "9998-12-31", r->from, &why)) !=
-		STATUS_OK)
+	    (ret = date_parse_msg("From date", q->from, "1900-01-01", "9998-12-31", r->from,
+	                          &why)) != STATUS_OK)
 		return msg_fail(m, STATUS_USAGE, "%s", why.text);
 	if (q->to && *q->to &&
 	    (ret = date_parse_msg("To date", q->to, "1900-01-01", "9998-12-31", r->to, &why)) !=
-		STATUS_OK)
+	        STATUS_OK)
 		return msg_fail(m, STATUS_USAGE, "%s", why.text);
 	if (r->from[0] && r->to[0] && strcmp(r->from, r->to) > 0)
-		return msg_fail(m, STATUS_USAGE, "The range ends (%s) before it starts (%s).", r->to,
-				r->from);
+		return msg_fail(m, STATUS_USAGE, "The range ends (%s) before it starts (%s).",
+		                r->to, r->from);
 	return STATUS_OK;
 }
 
@@ -226,8 +228,7 @@ status_t report_check(const report_req_t *q, msg_t *m)
 
 /* ---- assembling ------------------------------------------------------------ */
 
-static status_t add_row(report_t *r, const char *key, const char *label, const double *v,
-			msg_t *m)
+static status_t add_row(report_t *r, const char *key, const char *label, const double *v, msg_t *m)
 {
 	report_row_t *row;
 	if (r->nrows == r->cap) {
@@ -312,10 +313,11 @@ static status_t fill_series(report_t *r, const req_t *q, msg_t *m)
 	for (text_copy(k, sizeof k, first); strcmp(k, last) <= 0;
 	     period_next(k, week, month, k, sizeof k))
 		if (++count > REPORT_MAX_PERIODS)
-			return msg_fail(m, STATUS_USAGE,
-					"The range holds more than %d %ss; choose a shorter range or "
-					"a longer period.",
-					REPORT_MAX_PERIODS, q->by);
+			return msg_fail(
+			    m, STATUS_USAGE,
+			    "The range holds more than %d %ss; choose a shorter range or "
+			    "a longer period.",
+			    REPORT_MAX_PERIODS, q->by);
 	r->rows = NULL;
 	r->nrows = r->cap = 0;
 	for (text_copy(k, sizeof k, first); ret == STATUS_OK && strcmp(k, last) <= 0;
@@ -400,7 +402,7 @@ static status_t turnaround(report_t *r, build_t *b, int grouped, msg_t *m)
 }
 
 static const char *const bucket_names[] = {"0-3 days", "4-7 days", "8-14 days", "15-30 days",
-					   "over 30 days"};
+                                           "over 30 days"};
 
 static status_t backlog(report_t *r, const report_t *raw, int grouped, msg_t *m)
 {
@@ -464,15 +466,17 @@ static status_t quality(report_t *r, const report_t *raw, msg_t *m)
 		ret = add_row(r, measures[k].text, measures[k].key, v, m);
 	}
 	if (unchecked > 0)
-		snprintf(r->note, sizeof r->note,
-			 "%.0f of %.0f patient records were saved before the report flags existed and "
-			 "are not counted in the first four measures: `chartroom keys reindex` computes "
-			 "them.",
-			 unchecked, patients);
+		snprintf(
+		    r->note, sizeof r->note,
+		    "%.0f of %.0f patient records were saved before the report flags existed and "
+		    "are not counted in the first four measures: `chartroom keys reindex` computes "
+		    "them.",
+		    unchecked, patients);
 	else
-		snprintf(r->note, sizeof r->note,
-			 "Duplicates: patients registered over a likely-duplicate warning. Dates apply "
-			 "to encounters only.");
+		snprintf(
+		    r->note, sizeof r->note,
+		    "Duplicates: patients registered over a likely-duplicate warning. Dates apply "
+		    "to encounters only.");
 	return ret;
 }
 
@@ -504,12 +508,11 @@ static const char *const chapter_titles[] = {
 
 static void setup(report_t *r, int kind, const req_t *q)
 {
-	static const char *const by_head[][2] = {{"type", "Type"},   {"provider", "Provider"},
-						 {"day", "Day"},     {"week", "Week of"},
-						 {"month", "Month"}, {"coder", "Coder"},
-						 {"code", "Code"},   {"chapter", "Chapter"},
-						 {"user", "User"},   {"age", "Age"},
-						 {"measure", "Measure"}};
+	static const char *const by_head[][2] = {
+	    {"type", "Type"},    {"provider", "Provider"}, {"day", "Day"},
+	    {"week", "Week of"}, {"month", "Month"},       {"coder", "Coder"},
+	    {"code", "Code"},    {"chapter", "Chapter"},   {"user", "User"},
+	    {"age", "Age"},      {"measure", "Measure"}};
 	r->name = defs[kind].name;
 	text_copy(r->by, sizeof r->by, q->by);
 	text_copy(r->from, sizeof r->from, q->from);
@@ -518,8 +521,8 @@ static void setup(report_t *r, int kind, const req_t *q)
 	for (size_t i = 0; i < sizeof by_head / sizeof by_head[0]; i++)
 		if (strcmp(by_head[i][0], q->by) == 0)
 			r->key_head = by_head[i][1];
-	r->series = strcmp(q->by, "day") == 0 || strcmp(q->by, "week") == 0 ||
-		    strcmp(q->by, "month") == 0;
+	r->series =
+	    strcmp(q->by, "day") == 0 || strcmp(q->by, "week") == 0 || strcmp(q->by, "month") == 0;
 	switch (kind) {
 	case R_VISITS:
 		r->ncols = 3;
@@ -585,9 +588,9 @@ static db_group_t group_of(const char *by)
 		const char *by;
 		db_group_t g;
 	} map[] = {{"type", DBR_TYPE},       {"provider", DBR_PROVIDER}, {"day", DBR_DAY},
-		   {"week", DBR_WEEK},       {"month", DBR_MONTH},       {"code", DBR_CODE},
-		   {"chapter", DBR_CHAPTER}, {"coder", DBR_CODER},       {"age", DBR_BUCKET},
-		   {"user", DBR_USER}};
+	           {"week", DBR_WEEK},       {"month", DBR_MONTH},       {"code", DBR_CODE},
+	           {"chapter", DBR_CHAPTER}, {"coder", DBR_CODER},       {"age", DBR_BUCKET},
+	           {"user", DBR_USER}};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(map[i].by, by) == 0)
 			return map[i].g;
@@ -631,7 +634,7 @@ status_t report_run(session_t *s, const report_req_t *q, report_t **out, msg_t *
 	}
 	tz_today(zone, today);
 	snprintf(detail, sizeof detail, "by %s, from %s to %s", rq.by, rq.from[0] ? rq.from : "any",
-		 rq.to[0] ? rq.to : "any");
+	         rq.to[0] ? rq.to : "any");
 	/* The access report counts refusals and failed sign-ons still waiting
 	 * in the journal too: chained first (best effort on a read-only
 	 * database, where they stay uncounted). */
@@ -640,7 +643,7 @@ status_t report_run(session_t *s, const report_req_t *q, report_t **out, msg_t *
 		(void)audit_flush(s, &ignore);
 	}
 	if ((ret = audit_note(s, "report_run", rq.kind >= 0 ? defs[rq.kind].name : "", "ok", detail,
-			      0, m)) != STATUS_OK)
+	                      0, m)) != STATUS_OK)
 		return ret;
 	r = calloc(1, sizeof *r);
 	if (!r)
@@ -691,7 +694,7 @@ status_t report_run(session_t *s, const report_req_t *q, report_t **out, msg_t *
 		for (int i = 0; i < r->nrows; i++) {
 			int c = atoi(r->rows[i].key);
 			text_copy(r->rows[i].label, sizeof r->rows[i].label,
-				  c > 0 && c <= 22 ? chapter_titles[c] : "Not an ICD-10-CM code");
+			          c > 0 && c <= 22 ? chapter_titles[c] : "Not an ICD-10-CM code");
 		}
 	if (ret == STATUS_OK && rq.kind == R_ACCESS)
 		for (int i = 0; i < r->nrows; i++)
@@ -700,8 +703,8 @@ status_t report_run(session_t *s, const report_req_t *q, report_t **out, msg_t *
 		ret = fill_series(r, &rq, m);
 	if (ret == STATUS_OK && rq.kind == R_TURNAROUND)
 		snprintf(r->note, sizeof r->note,
-			 "Days from the start of service to final coding (whole hours); encounters "
-			 "finalised before this version have no time and are not counted.");
+		         "Days from the start of service to final coding (whole hours); encounters "
+		         "finalised before this version have no time and are not counted.");
 cleanup:
 	free(raw.rows);
 	free(b.h);
@@ -731,7 +734,7 @@ void report_value_text(const report_t *r, int row, int c, char *buf, size_t size
 }
 
 static const char *const presets[] = {"Last 30 days", "Last 90 days", "Last 12 months",
-				      "This year",    "Last year",    "All time"};
+                                      "This year",    "Last year",    "All time"};
 
 int report_preset_count(void)
 {

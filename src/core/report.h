@@ -17,7 +17,7 @@
 #include "base/status.h"
 #include "core/session.h"
 
-#define REPORT_COLS 6
+#define REPORT_COLS        6
 #define REPORT_MAX_PERIODS 3700 /* days in ten years: a longer series is refused */
 
 typedef struct report_row {
@@ -27,20 +27,20 @@ typedef struct report_row {
 } report_row_t;
 
 typedef struct report {
-	const char *name;     /* "visits" */
-	const char *title;    /* "Visits by type" */
-	char by[16];          /* the grouping used */
-	char from[11], to[11]; /* the range as asked, "" when open */
-	const char *key_head; /* the key column's heading */
+	const char *name;       /* "visits" */
+	const char *title;      /* "Visits by type" */
+	char by[16];            /* the grouping used */
+	char from[11], to[11];  /* the range as asked, "" when open */
+	const char *key_head;   /* the key column's heading */
 	const char *label_head; /* the label column's heading, NULL: none */
 	int ncols;
 	const char *cols[REPORT_COLS];
 	int decimals[REPORT_COLS];
-	int chart_col;   /* the column drawn */
-	int series;      /* 1: rows are periods in order (a time series) */
+	int chart_col; /* the column drawn */
+	int series;    /* 1: rows are periods in order (a time series) */
 	report_row_t *rows;
 	int nrows, cap;
-	char note[256];  /* a sentence under the table, or "" */
+	char note[256]; /* a sentence under the table, or "" */
 } report_t;
 
 /* What to run: name, and optionally the range (YYYY-MM-DD or MM/DD/YYYY,

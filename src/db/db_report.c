@@ -8,10 +8,16 @@
 
 #include "db/db_internal.h"
 
-/* The range over column `col`, with ?1 and ?2 (NULL: open). */
-static void range_sql(char *buf, size_t size, const char *col)
+/* The range over column col, ?1 and ?2 (NULL: open at that end). With
+ * both ends open, a term without the column, which SQLite evaluates once
+ * instead of per row; else one an index on col can serve. */
+static void range_sql(char *buf, size_t size, const char *col, const db_report_range_t *q)
 {
-	snprintf(buf, size, "(?1 IS NULL OR %s >= ?1) AND (?2 IS NULL OR %s < ?2)", col, col);
+	if (!q->from_utc && !q->to_utc)
+		snprintf(buf, size, "(?1 IS NULL AND ?2 IS NULL)");
+	else
+		snprintf(buf, size, "%s >= coalesce(?1, '') AND %s < coalesce(?2, '9999')", col,
+		         col);
 }
 
 /* A period of the local date of stored time column col: the date, its
@@ -34,7 +40,7 @@ static int is_time(db_group_t g)
 /* Run sql with the range bound; one row per group: column 0 the key,
  * then (label_col) a label, then n numbers. */
 static status_t run(db_t *db, const char *sql, const db_report_range_t *q, int label_col, int n,
-		    db_report_fn fn, void *arg, const char *what, msg_t *m)
+                    db_report_fn fn, void *arg, const char *what, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
 	db_report_row_t r;
@@ -64,22 +70,24 @@ static status_t run(db_t *db, const char *sql, const db_report_range_t *q, int l
 }
 
 status_t db_report_visits(db_t *db, const db_report_range_t *q, db_group_t g, db_report_fn fn,
-			  void *arg, msg_t *m)
+                          void *arg, msg_t *m)
 {
 	char sql[1024], rg[128], per[160];
-	range_sql(rg, sizeof rg, "start");
+	range_sql(rg, sizeof rg, "start", q);
 	if (is_time(g)) {
 		period_sql(per, sizeof per, g, "start");
 		snprintf(sql, sizeof sql,
-			 "SELECT %s AS p, count(*), sum(status = 'closed'), sum(coding_status = 'final') "
-			 "FROM encounters WHERE %s GROUP BY p ORDER BY p",
-			 per, rg);
+		         "SELECT %s AS p, count(*), sum(status = 'closed'), sum(coding_status = "
+		         "'final') "
+		         "FROM encounters WHERE %s GROUP BY p ORDER BY p",
+		         per, rg);
 	} else {
 		const char *col = g == DBR_PROVIDER ? "provider" : "type";
 		snprintf(sql, sizeof sql,
-			 "SELECT %s, count(*) AS n, sum(status = 'closed'), sum(coding_status = 'final') "
-			 "FROM encounters WHERE %s GROUP BY 1 ORDER BY n DESC, 1",
-			 col, rg);
+		         "SELECT %s, count(*) AS n, sum(status = 'closed'), sum(coding_status = "
+		         "'final') "
+		         "FROM encounters WHERE %s GROUP BY 1 ORDER BY n DESC, 1",
+		         col, rg);
 	}
 	return run(db, sql, q, 0, 3, fn, arg, "counting visits", m);
 }
@@ -96,89 +104,96 @@ static const struct {
     {"Z00", "Z99", "21"}, {"U00", "U85", "22"},
 };
 
-status_t db_report_diagnoses(db_t *db, const db_report_range_t *q, db_group_t g,
-			     db_report_fn fn, void *arg, msg_t *m)
+status_t db_report_diagnoses(db_t *db, const db_report_range_t *q, db_group_t g, db_report_fn fn,
+                             void *arg, msg_t *m)
 {
 	char sql[3072], rg[128], inner[512], key[1600];
 	size_t o;
 	int ranged = q->from_utc || q->to_utc;
-	range_sql(rg, sizeof rg, "e.start");
+	range_sql(rg, sizeof rg, "e.start", q);
 	/* Without a range the encounters need not be read at all. */
 	if (ranged)
 		snprintf(inner, sizeof inner,
-			 "encounter_dx d JOIN encounters e ON e.erow = d.erow WHERE %s", rg);
+		         "encounter_dx d JOIN encounters e ON e.erow = d.erow WHERE %s", rg);
 	else
-		snprintf(inner, sizeof inner,
-			 "encounter_dx d WHERE ?1 IS NULL AND ?2 IS NULL");
+		snprintf(inner, sizeof inner, "encounter_dx d WHERE ?1 IS NULL AND ?2 IS NULL");
 	if (g == DBR_CHAPTER) {
 		o = (size_t)snprintf(key, sizeof key, "CASE");
 		for (size_t i = 0; i < sizeof chapters / sizeof chapters[0] && o < sizeof key; i++)
-			o += (size_t)snprintf(key + o, sizeof key - o,
-					      " WHEN substr(c, 1, 3) BETWEEN '%s' AND '%s' THEN '%s'",
-					      chapters[i].lo, chapters[i].hi, chapters[i].chapter);
+			o += (size_t)snprintf(
+			    key + o, sizeof key - o,
+			    " WHEN substr(c, 1, 3) BETWEEN '%s' AND '%s' THEN '%s'", chapters[i].lo,
+			    chapters[i].hi, chapters[i].chapter);
 		if (o < sizeof key)
 			snprintf(key + o, sizeof key - o, " ELSE '--' END");
-		snprintf(sql, sizeof sql,
-			 "SELECT %s AS k, '', sum(n), sum(p) FROM (SELECT d.code AS c, count(*) AS n, "
-			 "sum(d.seq = 1) AS p FROM %s GROUP BY d.code) GROUP BY k ORDER BY k",
-			 key, inner);
+		snprintf(
+		    sql, sizeof sql,
+		    "SELECT %s AS k, '', sum(n), sum(p) FROM (SELECT d.code AS c, count(*) AS n, "
+		    "sum(d.seq = 1) AS p FROM %s GROUP BY d.code) GROUP BY k ORDER BY k",
+		    key, inner);
 	} else {
-		snprintf(sql, sizeof sql,
-			 "SELECT g.code, coalesce((SELECT c.short_desc FROM codes c JOIN code_versions v "
-			 "ON v.vid = c.vid WHERE v.system = 'icd10cm' AND c.code = g.code ORDER BY "
-			 "v.effective DESC LIMIT 1), ''), g.n, g.p FROM (SELECT d.code AS code, count(*) "
-			 "AS n, sum(d.seq = 1) AS p FROM %s GROUP BY d.code) AS g ORDER BY g.n DESC, "
-			 "g.code",
-			 inner);
+		snprintf(
+		    sql, sizeof sql,
+		    "SELECT g.code, coalesce((SELECT c.short_desc FROM codes c JOIN code_versions "
+		    "v "
+		    "ON v.vid = c.vid WHERE v.system = 'icd10cm' AND c.code = g.code ORDER BY "
+		    "v.effective DESC LIMIT 1), ''), g.n, g.p FROM (SELECT d.code AS code, "
+		    "count(*) "
+		    "AS n, sum(d.seq = 1) AS p FROM %s GROUP BY d.code) AS g ORDER BY g.n DESC, "
+		    "g.code",
+		    inner);
 	}
 	return run(db, sql, q, 1, 2, fn, arg, "counting diagnoses", m);
 }
 
-status_t db_report_turnaround(db_t *db, const db_report_range_t *q, db_group_t g,
-			      db_report_fn fn, void *arg, msg_t *m)
+status_t db_report_turnaround(db_t *db, const db_report_range_t *q, db_group_t g, db_report_fn fn,
+                              void *arg, msg_t *m)
 {
 	char sql[1024], rg[128], per[160];
 	const char *hours =
 	    "max(0, CAST(round((julianday(final_at) - julianday(start)) * 24) AS INTEGER))";
-	range_sql(rg, sizeof rg, "start");
+	range_sql(rg, sizeof rg, "start", q);
 	if (is_time(g)) {
 		period_sql(per, sizeof per, g, "start");
-		snprintf(sql, sizeof sql,
-			 "SELECT %s AS p, %s AS h, count(*) FROM encounters WHERE final_at IS NOT NULL "
-			 "AND %s GROUP BY p, h ORDER BY p, h",
-			 per, hours, rg);
+		snprintf(
+		    sql, sizeof sql,
+		    "SELECT %s AS p, %s AS h, count(*) FROM encounters WHERE final_at IS NOT NULL "
+		    "AND %s GROUP BY p, h ORDER BY p, h",
+		    per, hours, rg);
 	} else {
 		const char *col = g == DBR_PROVIDER ? "provider"
-				  : g == DBR_TYPE   ? "type"
-				  : g == DBR_CODER  ? "final_by"
-						    : "''";
-		snprintf(sql, sizeof sql,
-			 "SELECT %s AS k, %s AS h, count(*) FROM encounters WHERE final_at IS NOT NULL "
-			 "AND %s GROUP BY k, h ORDER BY k, h",
-			 col, hours, rg);
+		                  : g == DBR_TYPE   ? "type"
+		                  : g == DBR_CODER  ? "final_by"
+		                                    : "''";
+		snprintf(
+		    sql, sizeof sql,
+		    "SELECT %s AS k, %s AS h, count(*) FROM encounters WHERE final_at IS NOT NULL "
+		    "AND %s GROUP BY k, h ORDER BY k, h",
+		    col, hours, rg);
 	}
 	return run(db, sql, q, 0, 2, fn, arg, "measuring the coding turnaround", m);
 }
 
 status_t db_report_backlog(db_t *db, const db_report_range_t *q, db_group_t g, db_report_fn fn,
-			   void *arg, msg_t *m)
+                           void *arg, msg_t *m)
 {
 	char sql[1536], rg[128];
 	const char *col = g == DBR_PROVIDER ? "provider" : g == DBR_TYPE ? "type" : NULL;
 	const char *bucket = "CASE WHEN a <= 3 THEN '1' WHEN a <= 7 THEN '2' WHEN a <= 14 THEN '3' "
-			     "WHEN a <= 30 THEN '4' ELSE '5' END";
-	range_sql(rg, sizeof rg, "start");
-	snprintf(sql, sizeof sql,
-		 "SELECT %s, %s, count(*), sum(s = 'uncoded'), sum(s = 'coded'), sum(s = 'verified') "
-		 "FROM (SELECT julianday(?3) - julianday(date(start, 'localtime')) AS a, %s AS k, "
-		 "coding_status AS s FROM encounters WHERE status = 'closed' AND coding_status != "
-		 "'final' AND %s) GROUP BY 1, 2 ORDER BY 1, 2",
-		 col ? "k" : bucket, col ? bucket : "''", col ? col : "''", rg);
+	                     "WHEN a <= 30 THEN '4' ELSE '5' END";
+	range_sql(rg, sizeof rg, "start", q);
+	snprintf(
+	    sql, sizeof sql,
+	    "SELECT %s, %s, count(*), sum(s = 'uncoded'), sum(s = 'coded'), sum(s = 'verified') "
+	    "FROM (SELECT julianday(?3) - julianday(date(start, 'localtime')) AS a, %s AS k, "
+	    "coding_status AS s FROM encounters WHERE status = 'closed' AND coding_status != "
+	    "'final' AND %s) GROUP BY 1, 2 ORDER BY 1, 2",
+	    col ? "k" : bucket, col ? bucket : "''", col ? col : "''", rg);
 	return run(db, sql, q, 1, 4, fn, arg, "counting the coding backlog", m);
 }
 
 static status_t one(db_t *db, const char *sql, const db_report_range_t *q, const char *const *keys,
-		    int nkeys, const int (*pairs)[2], db_report_fn fn, void *arg, msg_t *m)
+                    int nkeys, const int (*pairs)[2], db_report_fn fn, void *arg, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
 	db_report_row_t r;
@@ -209,60 +224,65 @@ static status_t one(db_t *db, const char *sql, const db_report_range_t *q, const
 }
 
 status_t db_report_quality(db_t *db, const db_report_range_t *q, db_report_fn fn, void *arg,
-			   msg_t *m)
+                           msg_t *m)
 {
 	char sql[1024], rg[128];
 	status_t ret;
-	static const char *const pk[] = {"patients", "unchecked", "no_phone", "no_address",
-					 "bad_zip",  "bad_phone", "duplicates", "no_allergy_status"};
+	static const char *const pk[] = {"patients",   "unchecked",        "no_phone",
+	                                 "no_address", "bad_zip",          "bad_phone",
+	                                 "duplicates", "no_allergy_status"};
 	/* (count column, among column) for each key */
 	static const int pc[][2] = {{0, 0}, {1, 0}, {2, 7}, {3, 7}, {4, 7}, {5, 7}, {6, 0}, {8, 0}};
 	static const char *const ek[] = {"no_vitals"};
 	static const int ec[][2] = {{1, 0}};
-	ret = one(db,
-		  "SELECT count(*), sum(quality IS NULL), sum((quality & 1) != 0), "
-		  "sum((quality & 2) != 0), sum((quality & 4) != 0), sum((quality & 8) != 0), "
-		  "(SELECT count(DISTINCT a.target) FROM audit a WHERE a.action = "
-		  "'patient_register_anyway' AND a.target IN (SELECT id FROM patients)), "
-		  "count(quality), "
-		  "sum(NOT EXISTS (SELECT 1 FROM allergies a WHERE a.prow = p.prow AND a.status != "
-		  "'entered-in-error') AND NOT EXISTS (SELECT 1 FROM allergy_review r WHERE r.prow = "
-		  "p.prow AND r.nka = 1)) FROM patients p",
-		  q, pk, 8, pc, fn, arg, m);
+	ret =
+	    one(db,
+	        "SELECT count(*), sum(quality IS NULL), sum((quality & 1) != 0), "
+	        "sum((quality & 2) != 0), sum((quality & 4) != 0), sum((quality & 8) != 0), "
+	        "(SELECT count(DISTINCT a.target) FROM audit a WHERE a.action = "
+	        "'patient_register_anyway' AND a.target IN (SELECT id FROM patients)), "
+	        "count(quality), "
+	        "sum(NOT EXISTS (SELECT 1 FROM allergies a WHERE a.prow = p.prow AND a.status != "
+	        "'entered-in-error') AND NOT EXISTS (SELECT 1 FROM allergy_review r WHERE r.prow = "
+	        "p.prow AND r.nka = 1)) FROM patients p",
+	        q, pk, 8, pc, fn, arg, m);
 	if (ret != STATUS_OK)
 		return ret;
 	/* Encounters in the range less those with vitals, counted from the
 	 * vitals' index (every vitals row's encounter exists: a foreign key),
 	 * rather than a probe per encounter. */
-	range_sql(rg, sizeof rg, "e.start");
+	range_sql(rg, sizeof rg, "e.start", q);
 	if (q->from_utc || q->to_utc)
-		snprintf(sql, sizeof sql,
-			 "SELECT (SELECT count(*) FROM encounters e WHERE %s), (SELECT count(*) FROM "
-			 "encounters e WHERE %s) - (SELECT count(DISTINCT v.erow) FROM vitals v JOIN "
-			 "encounters e ON e.erow = v.erow WHERE %s)",
-			 rg, rg, rg);
+		snprintf(
+		    sql, sizeof sql,
+		    "SELECT (SELECT count(*) FROM encounters e WHERE %s), (SELECT count(*) FROM "
+		    "encounters e WHERE %s) - (SELECT count(DISTINCT v.erow) FROM vitals v JOIN "
+		    "encounters e ON e.erow = v.erow WHERE %s)",
+		    rg, rg, rg);
 	else
-		snprintf(sql, sizeof sql,
-			 "SELECT (SELECT count(*) FROM encounters), (SELECT count(*) FROM encounters) "
-			 "- (SELECT count(DISTINCT erow) FROM vitals) WHERE ?1 IS NULL AND ?2 IS NULL");
+		snprintf(
+		    sql, sizeof sql,
+		    "SELECT (SELECT count(*) FROM encounters), (SELECT count(*) FROM encounters) "
+		    "- (SELECT count(DISTINCT erow) FROM vitals) WHERE ?1 IS NULL AND ?2 IS NULL");
 	return one(db, sql, q, ek, 1, ec, fn, arg, m);
 }
 
 status_t db_report_access(db_t *db, const db_report_range_t *q, db_group_t g, db_report_fn fn,
-			  void *arg, msg_t *m)
+                          void *arg, msg_t *m)
 {
 	char sql[1024], rb[128], ra[128], per[160];
-	range_sql(rb, sizeof rb, "ts");
-	range_sql(ra, sizeof ra, "ts");
+	range_sql(rb, sizeof rb, "ts", q);
+	range_sql(ra, sizeof ra, "ts", q);
 	if (is_time(g))
 		period_sql(per, sizeof per, g, "ts");
 	else
 		snprintf(per, sizeof per, "u");
-	snprintf(sql, sizeof sql,
-		 "SELECT %s AS k, sum(b), sum(r), sum(f) FROM (SELECT user_name AS u, ts, 1 AS b, 0 "
-		 "AS r, 0 AS f FROM btg_queue WHERE %s UNION ALL SELECT user_name, ts, 0, action = "
-		 "'denied', action = 'login_failed' FROM audit WHERE action IN ('denied', "
-		 "'login_failed') AND %s) GROUP BY k ORDER BY k",
-		 per, rb, ra);
+	snprintf(
+	    sql, sizeof sql,
+	    "SELECT %s AS k, sum(b), sum(r), sum(f) FROM (SELECT user_name AS u, ts, 1 AS b, 0 "
+	    "AS r, 0 AS f FROM btg_queue WHERE %s UNION ALL SELECT user_name, ts, 0, action = "
+	    "'denied', action = 'login_failed' FROM audit WHERE action IN ('denied', "
+	    "'login_failed') AND %s) GROUP BY k ORDER BY k",
+	    per, rb, ra);
 	return run(db, sql, q, 0, 3, fn, arg, "counting accesses", m);
 }

@@ -48,26 +48,26 @@ typedef int (*db_report_fn)(const db_report_row_t *r, void *arg);
 typedef struct db_report_range {
 	const char *from_utc; /* "YYYY-MM-DDTHH:MM:SSZ" */
 	const char *to_utc;
-	const char *today;    /* "YYYY-MM-DD" */
+	const char *today; /* "YYYY-MM-DD" */
 } db_report_range_t;
 
 /* Encounters whose service starts in the range, by type, provider, day,
  * week or month: v[0] encounters, v[1] closed, v[2] with final coding. */
 status_t db_report_visits(db_t *db, const db_report_range_t *q, db_group_t g, db_report_fn fn,
-			  void *arg, msg_t *m);
+                          void *arg, msg_t *m);
 
 /* Diagnoses coded on encounters in the range, by code (label: the short
  * description of the newest code-set version having it) or chapter:
  * v[0] diagnoses, v[1] as the primary, v[2] encounters. */
-status_t db_report_diagnoses(db_t *db, const db_report_range_t *q, db_group_t g,
-			     db_report_fn fn, void *arg, msg_t *m);
+status_t db_report_diagnoses(db_t *db, const db_report_range_t *q, db_group_t g, db_report_fn fn,
+                             void *arg, msg_t *m);
 
 /* Time from the start of service to final coding, for encounters in the
  * range with a final coding time, as a histogram: one row per (group,
  * whole hours), key the group, v[0] the hours, v[1] encounters. Groups:
  * coder, provider, type, month, or none. */
-status_t db_report_turnaround(db_t *db, const db_report_range_t *q, db_group_t g,
-			      db_report_fn fn, void *arg, msg_t *m);
+status_t db_report_turnaround(db_t *db, const db_report_range_t *q, db_group_t g, db_report_fn fn,
+                              void *arg, msg_t *m);
 
 /* Closed encounters in the range whose coding is not final, by age in
  * days (today minus the local date of service): key the bucket ("1" 0-3,
@@ -75,7 +75,7 @@ status_t db_report_turnaround(db_t *db, const db_report_range_t *q, db_group_t g
  * provider or type and then label the bucket; v[0] encounters, v[1]
  * uncoded, v[2] coded, v[3] verified. */
 status_t db_report_backlog(db_t *db, const db_report_range_t *q, db_group_t g, db_report_fn fn,
-			   void *arg, msg_t *m);
+                           void *arg, msg_t *m);
 
 /* The quality measures, one row each, key the measure's name: v[0] the
  * count, v[1] what it is counted among. Keys: "patients",
@@ -86,12 +86,12 @@ status_t db_report_backlog(db_t *db, const db_report_range_t *q, db_group_t g, d
  * recorded and no "no known allergies"), "no_vitals" (encounters in the
  * range without a vitals row). */
 status_t db_report_quality(db_t *db, const db_report_range_t *q, db_report_fn fn, void *arg,
-			   msg_t *m);
+                           msg_t *m);
 
 /* Break-the-glass openings (btg_queue), refusals (audit "denied") and
  * failed sign-ons (audit "login_failed") in the range, by user, day, week
  * or month: v[0] break-the-glass, v[1] refusals, v[2] failed sign-ons. */
 status_t db_report_access(db_t *db, const db_report_range_t *q, db_group_t g, db_report_fn fn,
-			  void *arg, msg_t *m);
+                          void *arg, msg_t *m);
 
 #endif

@@ -128,7 +128,7 @@ static int cmd_report(cli_t *c)
 {
 	const char *format = cli_val(c, "format");
 	report_req_t q = {c->argc > 1 ? c->argv[1] : NULL, cli_val(c, "from"), cli_val(c, "to"),
-			  cli_val(c, "by")};
+	                  cli_val(c, "by")};
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
 	report_t *r = NULL;
@@ -140,14 +140,16 @@ static int cmd_report(cli_t *c)
 		return 0;
 	}
 	if (c->argc != 2)
-		return cli_usage_error(report_usage, c->argc < 2 ? "name a report (chartroom report -h "
-								   "lists them)"
-								 : "one report at a time");
+		return cli_usage_error(report_usage, c->argc < 2
+		                                         ? "name a report (chartroom report -h "
+		                                           "lists them)"
+		                                         : "one report at a time");
 	if (format && strcmp(format, "table") != 0 && strcmp(format, "csv") != 0)
 		return cli_usage_error(report_usage, "--format is table or csv");
 	/* A bad name, date or grouping is refused before signing on. */
 	if ((st = report_check(&q, &m)) != STATUS_OK)
-		return st == STATUS_USAGE ? cli_usage_error(report_usage, m.text) : cli_fail(st, m.text);
+		return st == STATUS_USAGE ? cli_usage_error(report_usage, m.text)
+		                          : cli_fail(st, m.text);
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
 		return cli_fail(st, m.text);
 	st = report_run(s, &q, &r, &m);
@@ -163,11 +165,11 @@ static int cmd_report(cli_t *c)
 }
 
 static const cli_optspec_t report_opts[] = {{"from", 0, 1, NULL},
-					    {"to", 0, 1, NULL},
-					    {"by", 0, 1, NULL},
-					    {"format", 0, 1, NULL},
-					    {NULL, 0, 0, NULL}};
+                                            {"to", 0, 1, NULL},
+                                            {"by", 0, 1, NULL},
+                                            {"format", 0, 1, NULL},
+                                            {NULL, 0, 0, NULL}};
 
 const cli_command_t cli_report_command = {
-    "report", cmd_report, "quality and operations reports", report_usage, report_opts, NULL, 0,
-    NULL};
+    "report", cmd_report, "quality and operations reports", report_usage, report_opts, NULL,
+    0,        NULL};

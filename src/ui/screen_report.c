@@ -38,7 +38,7 @@ typedef struct rep {
 	int utf8;            /* block elements, else ASCII */
 	char from[11], to[11];
 	report_t *r;
-	double max;          /* of the charted column */
+	double max; /* of the charted column */
 	layout_t lay;
 	ui_list_t list;
 } rep_t;
@@ -78,8 +78,8 @@ static int rep_count(void *arg)
 /* A horizontal bar of v/max over width cells, in eighths. */
 static void hbar(const rep_t *p, WINDOW *w, int y, int x, int width, double v)
 {
-	static const char *const part[8] = {"", "\u258f", "\u258e", "\u258d",
-					    "\u258c", "\u258b", "\u258a", "\u2589"};
+	static const char *const part[8] = {"",       "\u258f", "\u258e", "\u258d",
+	                                    "\u258c", "\u258b", "\u258a", "\u2589"};
 	long eighths;
 	if (p->max <= 0 || v <= 0 || width <= 0)
 		return;
@@ -152,7 +152,8 @@ static void lay_out(rep_t *p, int W)
 	l->show[r->chart_col] = 1;
 	used += l->col_w[r->chart_col] + 1;
 	for (int c = 0; c < r->ncols; c++)
-		if (!l->show[c] && used + l->col_w[c] + 1 + bar_min + (r->label_head ? 12 : 0) <= W) {
+		if (!l->show[c] &&
+		    used + l->col_w[c] + 1 + bar_min + (r->label_head ? 12 : 0) <= W) {
 			l->show[c] = 1;
 			used += l->col_w[c] + 1;
 		}
@@ -244,7 +245,7 @@ static void rep_close(ui_t *ui, void *priv)
 
 /* "label <value>", the value highlighted when its chooser has the focus. */
 static int chooser(const rep_t *p, WINDOW *w, int y, int x, const char *label, const char *value,
-		   int field)
+                   int field)
 {
 	char text[96];
 	wattrset(w, theme_attr(TH_HEADING));
@@ -262,7 +263,7 @@ static int chooser(const rep_t *p, WINDOW *w, int y, int x, const char *label, c
 static void series(rep_t *p, WINDOW *w, int y0, int h, int W)
 {
 	static const char *const up[9] = {" ",      "\u2581", "\u2582", "\u2583", "\u2584",
-					  "\u2585", "\u2586", "\u2587", "\u2588"};
+	                                  "\u2585", "\u2586", "\u2587", "\u2588"};
 	const report_t *r = p->r;
 	char axis[32], a[16], b[16];
 	int aw, cw, n = r->nrows, first, shown, colw;
@@ -326,9 +327,9 @@ static void rep_draw(ui_t *ui, void *priv, WINDOW *w)
 		draw_text(w, 1, x, W - x - 1, line, 0);
 	}
 	snprintf(line, sizeof line, "%s: next choice  %s %s: change  %s: run  %s: rows",
-		 keymap_keys(km, KA_NEXT_FIELD, k1, sizeof k1),
-		 keymap_keys(km, KA_LEFT, k2, sizeof k2), keymap_keys(km, KA_RIGHT, k3, sizeof k3),
-		 keymap_keys(km, KA_SELECT, k4, sizeof k4), "Up/Down/PgUp/PgDn");
+	         keymap_keys(km, KA_NEXT_FIELD, k1, sizeof k1),
+	         keymap_keys(km, KA_LEFT, k2, sizeof k2), keymap_keys(km, KA_RIGHT, k3, sizeof k3),
+	         keymap_keys(km, KA_SELECT, k4, sizeof k4), "Up/Down/PgUp/PgDn");
 	wattrset(w, theme_attr(TH_HINT));
 	draw_text(w, 2, 1, W - 2, line, 0);
 	wattrset(w, theme_attr(TH_NORMAL));
@@ -427,8 +428,9 @@ static unsigned rep_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint rep_hints[] = {
-    {KA_SELECT, "run"},  {KA_NEXT_FIELD, "next choice"}, {KA_PAGE_DOWN, "page"},
-    {KA_BACK, "back"},   {KA_HELP, "help"},              {KA_NONE, NULL},
+    {KA_SELECT, "run"},     {KA_NEXT_FIELD, "next choice"},
+    {KA_PAGE_DOWN, "page"}, {KA_BACK, "back"},
+    {KA_HELP, "help"},      {KA_NONE, NULL},
 };
 
 const struct screen_ops screen_report = {

@@ -18,11 +18,11 @@
 #include "core/reindex.h"
 #include "core/report.h"
 
-#define FD_PW "front desk password for reports"
-#define HIM_PW "him clerk password for reports"
-#define PRIV_PW "privacy officer password for reports"
+#define FD_PW    "front desk password for reports"
+#define HIM_PW   "him clerk password for reports"
+#define PRIV_PW  "privacy officer password for reports"
 #define NURSE_PW "nurse password for the reports test"
-#define ZONE "America/Chicago"
+#define ZONE     "America/Chicago"
 
 typedef struct fixture {
 	char dir[PATH_MAX];
@@ -34,10 +34,13 @@ typedef struct fixture {
 } fixture_t;
 
 static void reg(fixture_t *f, int i, const char *last, const char *first, const char *phone,
-		const char *addr, const char *zip, int anyway)
+                const char *addr, const char *zip, int anyway)
 {
 	patient_t p;
-	tu_patient(&p, last, first, "1970-05-0" "1", "F");
+	tu_patient(&p, last, first,
+	           "1970-05-0"
+	           "1",
+	           "F");
 	p.f[PF_DOB][9] = (char)('1' + (anyway ? 0 : i));
 	snprintf(p.f[PF_PHONE_HOME], sizeof p.f[PF_PHONE_HOME], "%s", phone);
 	if (addr[0]) {
@@ -117,19 +120,21 @@ static int setup(void **state)
 	tu_sql(f->db, SEED);
 	/* Allergy status: 0 no known allergies, 1 an allergy, 2 only one
 	 * entered in error. */
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO allergy_review(prow, nka, reviewed, reviewed_by) SELECT prow, 1, "
-		 "'2026-01-01T00:00:00Z', 'nurse1' FROM patients WHERE id = '%s';"
-		 "INSERT INTO allergies(id, prow, substance, severity, status, recorded, recorded_by, "
-		 "updated, updated_by) SELECT 'al1', prow, x'00', 'mild', 'active', '', '', '', '' "
-		 "FROM patients WHERE id = '%s';",
-		 f->pid[0], f->pid[1]);
+	snprintf(
+	    sql, sizeof sql,
+	    "INSERT INTO allergy_review(prow, nka, reviewed, reviewed_by) SELECT prow, 1, "
+	    "'2026-01-01T00:00:00Z', 'nurse1' FROM patients WHERE id = '%s';"
+	    "INSERT INTO allergies(id, prow, substance, severity, status, recorded, recorded_by, "
+	    "updated, updated_by) SELECT 'al1', prow, x'00', 'mild', 'active', '', '', '', '' "
+	    "FROM patients WHERE id = '%s';",
+	    f->pid[0], f->pid[1]);
 	tu_sql(f->db, sql);
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO allergies(id, prow, substance, severity, status, recorded, recorded_by, "
-		 "updated, updated_by) SELECT 'al2', prow, x'00', 'mild', 'entered-in-error', '', '', "
-		 "'', '' FROM patients WHERE id = '%s';",
-		 f->pid[2]);
+	snprintf(
+	    sql, sizeof sql,
+	    "INSERT INTO allergies(id, prow, substance, severity, status, recorded, recorded_by, "
+	    "updated, updated_by) SELECT 'al2', prow, x'00', 'mild', 'entered-in-error', '', '', "
+	    "'', '' FROM patients WHERE id = '%s';",
+	    f->pid[2]);
 	tu_sql(f->db, sql);
 	*state = f;
 	return 0;
@@ -151,7 +156,7 @@ static int teardown(void **state)
 }
 
 static report_t *run(session_t *s, const char *name, const char *from, const char *to,
-		     const char *by)
+                     const char *by)
 {
 	report_req_t q = {name, from, to, by};
 	report_t *r = NULL;
@@ -207,7 +212,7 @@ static void compare(const report_t *r, const exp_row_t *e, int ne, int ncols)
 		for (int c = 0; c < ncols; c++)
 			if (fabs(r->rows[found].v[c] - e[i].v[c]) > 1e-6)
 				fail_msg("%s by %s, row '%s' column %d: report %g, SQL %g", r->name,
-					 r->by, e[i].key, c, r->rows[found].v[c], e[i].v[c]);
+				         r->by, e[i].key, c, r->rows[found].v[c], e[i].v[c]);
 		matched++;
 		if (e[i].v[0] != 0)
 			nonzero_expected++;
@@ -220,7 +225,7 @@ static void compare(const report_t *r, const exp_row_t *e, int ne, int ncols)
 			for (int c = 0; c < ncols; c++)
 				if (r->rows[j].v[c] != 0)
 					fail_msg("%s by %s: unexpected row '%s'", r->name, r->by,
-						 r->rows[j].key);
+					         r->rows[j].key);
 	}
 	assert_int_equal(matched, ne);
 	assert_true(nonzero_expected > 0);
@@ -229,7 +234,7 @@ static void compare(const report_t *r, const exp_row_t *e, int ne, int ncols)
 #define RANGE "date(start, 'localtime') BETWEEN '2026-01-01' AND '2026-03-31'"
 
 static void check(fixture_t *f, session_t *s, const char *name, const char *from, const char *to,
-		  const char *by, const char *sql, int ncols)
+                  const char *by, const char *sql, int ncols)
 {
 	exp_row_t *e = calloc(EXP_MAX, sizeof *e);
 	report_t *r = run(s, name, from, to, by);
@@ -250,18 +255,31 @@ static void test_visits(void **state)
 	check(f, f->him, "visits", "2026-01-01", "03/31/2026", NULL, sql, 3);
 	snprintf(sql, sizeof sql, "SELECT provider, %s FROM encounters GROUP BY 1", v);
 	check(f, f->him, "visits", NULL, NULL, "provider", sql, 3);
+	snprintf(
+	    sql, sizeof sql,
+	    "SELECT provider, %s FROM encounters WHERE date(start, 'localtime') >= '2026-02-01' "
+	    "GROUP BY 1",
+	    v);
+	check(f, f->him, "visits", "2026-02-01", NULL, "provider", sql, 3);
+	snprintf(
+	    sql, sizeof sql,
+	    "SELECT provider, %s FROM encounters WHERE date(start, 'localtime') <= '2026-02-01' "
+	    "GROUP BY 1",
+	    v);
+	check(f, f->him, "visits", NULL, "2026-02-01", "provider", sql, 3);
 	snprintf(sql, sizeof sql,
-		 "SELECT date(start, 'localtime'), %s FROM encounters WHERE " RANGE " GROUP BY 1", v);
+	         "SELECT date(start, 'localtime'), %s FROM encounters WHERE " RANGE " GROUP BY 1",
+	         v);
 	check(f, f->him, "visits", "2026-01-01", "2026-03-31", "day", sql, 3);
 	snprintf(sql, sizeof sql,
-		 "SELECT date(start, 'localtime', 'weekday 0', '-6 days'), %s FROM encounters WHERE "
-		 RANGE " GROUP BY 1",
-		 v);
+	         "SELECT date(start, 'localtime', 'weekday 0', '-6 days'), %s FROM encounters "
+	         "WHERE " RANGE " GROUP BY 1",
+	         v);
 	check(f, f->him, "visits", "2026-01-01", "2026-03-31", "week", sql, 3);
 	snprintf(sql, sizeof sql,
-		 "SELECT strftime('%%Y-%%m', start, 'localtime'), %s FROM encounters WHERE " RANGE
-		 " GROUP BY 1",
-		 v);
+	         "SELECT strftime('%%Y-%%m', start, 'localtime'), %s FROM encounters WHERE " RANGE
+	         " GROUP BY 1",
+	         v);
 	check(f, f->him, "visits", "2026-01-01", "2026-03-31", "month", sql, 3);
 }
 
@@ -293,8 +311,8 @@ static void test_diagnoses(void **state)
 	static const struct {
 		char first;
 		int lo, hi, chapter;
-	} map[] = {{'E', 0, 89, 4}, {'I', 0, 99, 9}, {'J', 0, 99, 10}, {'Z', 0, 99, 21},
-		   {'S', 0, 99, 19}, {'O', 0, 99, 15}, {'U', 0, 85, 22}};
+	} map[] = {{'E', 0, 89, 4},  {'I', 0, 99, 9},  {'J', 0, 99, 10}, {'Z', 0, 99, 21},
+	           {'S', 0, 99, 19}, {'O', 0, 99, 15}, {'U', 0, 85, 22}};
 	check(f, f->him, "diagnoses", "2026-01-01", "2026-03-31", NULL,
 	      "SELECT d.code, count(*), sum(d.seq = 1) FROM encounter_dx d JOIN encounters e ON "
 	      "e.erow = d.erow WHERE date(e.start, 'localtime') BETWEEN '2026-01-01' AND "
@@ -304,7 +322,7 @@ static void test_diagnoses(void **state)
 	      "SELECT code, count(*), sum(seq = 1) FROM encounter_dx GROUP BY 1", 2);
 	assert_non_null(e);
 	ne = expected(f->db, "SELECT code, count(*), sum(seq = 1) FROM encounter_dx GROUP BY 1", e,
-		      2);
+	              2);
 	memset(ch, 0, sizeof ch);
 	for (int i = 0; i < ne; i++)
 		for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
@@ -330,12 +348,13 @@ static void test_diagnoses(void **state)
 	free(e);
 }
 
-#define TURN_T                                                                                  \
+#define TURN_T                                                                                     \
 	"WITH t AS (SELECT %s AS g, max(0, CAST(round((julianday(final_at) - julianday(start)) * " \
-	"24) AS INTEGER)) AS h FROM encounters WHERE final_at IS NOT NULL AND " RANGE "), "       \
-	"r AS (SELECT g, h, row_number() OVER (PARTITION BY g ORDER BY h) AS rn, count(*) OVER "    \
-	"(PARTITION BY g) AS n FROM t) SELECT g, n, max(CASE WHEN rn = (n * 50 + 99) / 100 THEN h " \
-	"END) / 24.0, max(CASE WHEN rn = (n * 90 + 99) / 100 THEN h END) / 24.0, avg(h) / 24.0 "    \
+	"24) AS INTEGER)) AS h FROM encounters WHERE final_at IS NOT NULL AND " RANGE "), "        \
+	"r AS (SELECT g, h, row_number() OVER (PARTITION BY g ORDER BY h) AS rn, count(*) OVER "   \
+	"(PARTITION BY g) AS n FROM t) SELECT g, n, max(CASE WHEN rn = (n * 50 + 99) / 100 THEN "  \
+	"h "                                                                                       \
+	"END) / 24.0, max(CASE WHEN rn = (n * 90 + 99) / 100 THEN h END) / 24.0, avg(h) / 24.0 "   \
 	"FROM r GROUP BY g"
 
 static void test_turnaround(void **state)
@@ -343,7 +362,7 @@ static void test_turnaround(void **state)
 	fixture_t *f = *state;
 	char sql[2048];
 	snprintf(sql, sizeof sql, TURN_T " UNION ALL SELECT * FROM (" TURN_T ")", "final_by",
-		 "'All'");
+	         "'All'");
 	check(f, f->him, "turnaround", "2026-01-01", "2026-03-31", "coder", sql, 4);
 	snprintf(sql, sizeof sql, TURN_T, "strftime('%Y-%m', start, 'localtime')");
 	check(f, f->him, "turnaround", "2026-01-01", "2026-03-31", "month", sql, 4);
@@ -354,24 +373,25 @@ static void test_backlog(void **state)
 	fixture_t *f = *state;
 	char today[11], sql[1024];
 	const char *bucket = "CASE WHEN a <= 3 THEN '%s' WHEN a <= 7 THEN '%s' WHEN a <= 14 THEN "
-			     "'%s' WHEN a <= 30 THEN '%s' ELSE '%s' END";
+	                     "'%s' WHEN a <= 30 THEN '%s' ELSE '%s' END";
 	char b[256];
 	tz_today(ZONE, today);
 	snprintf(b, sizeof b, bucket, "0-3 days", "4-7 days", "8-14 days", "15-30 days",
-		 "over 30 days");
-	snprintf(sql, sizeof sql,
-		 "SELECT %s, count(*), sum(coding_status = 'uncoded'), sum(coding_status = 'coded'), "
-		 "sum(coding_status = 'verified') FROM (SELECT julianday('%s') - "
-		 "julianday(date(start, 'localtime')) AS a, coding_status FROM encounters WHERE "
-		 "status = 'closed' AND coding_status != 'final') GROUP BY 1",
-		 b, today);
+	         "over 30 days");
+	snprintf(
+	    sql, sizeof sql,
+	    "SELECT %s, count(*), sum(coding_status = 'uncoded'), sum(coding_status = 'coded'), "
+	    "sum(coding_status = 'verified') FROM (SELECT julianday('%s') - "
+	    "julianday(date(start, 'localtime')) AS a, coding_status FROM encounters WHERE "
+	    "status = 'closed' AND coding_status != 'final') GROUP BY 1",
+	    b, today);
 	check(f, f->him, "backlog", NULL, NULL, NULL, sql, 4);
 	snprintf(sql, sizeof sql,
-		 "SELECT provider, sum(a <= 3), sum(a > 3 AND a <= 7), sum(a > 7 AND a <= 14), "
-		 "sum(a > 14 AND a <= 30), sum(a > 30), count(*) FROM (SELECT provider, "
-		 "julianday('%s') - julianday(date(start, 'localtime')) AS a FROM encounters WHERE "
-		 "status = 'closed' AND coding_status != 'final') GROUP BY 1",
-		 today);
+	         "SELECT provider, sum(a <= 3), sum(a > 3 AND a <= 7), sum(a > 7 AND a <= 14), "
+	         "sum(a > 14 AND a <= 30), sum(a > 30), count(*) FROM (SELECT provider, "
+	         "julianday('%s') - julianday(date(start, 'localtime')) AS a FROM encounters WHERE "
+	         "status = 'closed' AND coding_status != 'final') GROUP BY 1",
+	         today);
 	check(f, f->him, "backlog", NULL, NULL, "provider", sql, 6);
 }
 
@@ -396,11 +416,12 @@ static void test_quality(void **state)
 	assert_true(qv(r, "bad_phone", 0) == 1);
 	assert_true(qv(r, "duplicates", 0) == 1);
 	assert_true(qv(r, "no_allergy_status", 0) == 4 && qv(r, "no_allergy_status", 1) == 6);
-	assert_int_equal(expected(f->db,
-				  "SELECT 'x', sum(erow NOT IN (SELECT erow FROM vitals)), count(*) "
-				  "FROM encounters WHERE " RANGE,
-				  e, 2),
-			 1);
+	assert_int_equal(
+	    expected(f->db,
+	             "SELECT 'x', sum(erow NOT IN (SELECT erow FROM vitals)), count(*) "
+	             "FROM encounters WHERE " RANGE,
+	             e, 2),
+	    1);
 	assert_true(qv(r, "no_vitals", 0) == e[0].v[0] && qv(r, "no_vitals", 1) == e[0].v[1]);
 	assert_true(fabs(qv(r, "no_vitals", 2) - 100.0 * e[0].v[0] / e[0].v[1]) < 1e-9);
 	report_free(r);
@@ -442,16 +463,17 @@ static void test_quality_backfill(void **state)
 	reindex_progress_t p;
 	msg_t m;
 	snprintf(sql, sizeof sql,
-		 "UPDATE patients SET quality = NULL WHERE id IN ('%s', '%s');"
-		 "INSERT OR REPLACE INTO meta(key, value) VALUES ('reindex_after', '0');",
-		 f->pid[1], f->pid[3]);
+	         "UPDATE patients SET quality = NULL WHERE id IN ('%s', '%s');"
+	         "INSERT OR REPLACE INTO meta(key, value) VALUES ('reindex_after', '0');",
+	         f->pid[1], f->pid[3]);
 	tu_sql(f->db, sql);
 	r = run(f->him, "quality", NULL, NULL, NULL);
 	assert_true(qv(r, "no_phone", 0) == 0 && qv(r, "no_phone", 1) == 4);
 	assert_true(tu_has(r->note, "2 of 6 patient records"));
 	report_free(r);
 	assert_int_equal(reindex_run(f->him, 0, 0, 0, &p, &m), STATUS_OK);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients WHERE quality IS NULL"), 0);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients WHERE quality IS NULL"),
+	                 0);
 	r = run(f->him, "quality", NULL, NULL, NULL);
 	assert_true(qv(r, "no_phone", 0) == 2 && qv(r, "no_phone", 1) == 6);
 	assert_true(qv(r, "no_address", 0) == 2);
@@ -496,9 +518,9 @@ static void test_access_and_permissions(void **state)
 	report_free(r);
 	tu_audit_flush(f->priv);
 	assert_true(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'report_run' "
-				      "AND target = 'visits' AND user_name = 'him1'") >= 1);
+	                              "AND target = 'visits' AND user_name = 'him1'") >= 1);
 	assert_true(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'report_run'") ==
-		    runs + 1);
+	            runs + 1);
 }
 
 static void test_bad_requests(void **state)
