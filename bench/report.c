@@ -34,6 +34,8 @@
 
 static const char *prog = "bench/report";
 
+#define VISIT_COLS "count(*), sum(status = 'closed'), sum(coding_status = 'final')"
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -116,7 +118,7 @@ typedef struct bare {
 	double secs;
 	int n;
 	char key[400][80];
-	double v[400];
+	double v[400][6];
 } bare_t;
 
 static void bare(const char *path, const char *sql, bare_t *b)
@@ -133,7 +135,9 @@ static void bare(const char *path, const char *sql, bare_t *b)
 	while (sqlite3_step(st) == SQLITE_ROW && b->n < 400) {
 		const unsigned char *k = sqlite3_column_text(st, 0);
 		snprintf(b->key[b->n], sizeof b->key[b->n], "%s", k ? (const char *)k : "");
-		b->v[b->n++] = sqlite3_column_double(st, 1);
+		for (int c = 0; c < 6 && c + 1 < sqlite3_column_count(st); c++)
+			b->v[b->n][c] = sqlite3_column_double(st, c + 1);
+		b->n++;
 	}
 	b->secs = now_s() - t0;
 	sqlite3_finalize(st);
@@ -142,13 +146,15 @@ static void bare(const char *path, const char *sql, bare_t *b)
 
 static int failures;
 
-/* Run the report, time it, and check column col of each of its rows
- * against the bare query's row of the same key (sum: compare the
- * report's column total, over the rows labelled match_label if given,
- * with the total of the bare query's counts). */
-static void one(session_t *s, const char *path, const char *name, const char *by, int col, int sum,
+/* Run the report, time it, and check its columns col..col+ncmp-1 of
+ * each row against the bare query's columns 1..ncmp of the row with the
+ * same key (ncmp 0: compare the report's column col totalled, over the
+ * rows labelled match_label if given, with the bare query's counts
+ * totalled). */
+static void one(session_t *s, const char *path, const char *name, const char *by, int col, int ncmp,
                 const char *bare_sql, const char *match_label)
 {
+	int sum = ncmp == 0;
 	report_req_t q = {name, NULL, NULL, by};
 	report_t *r = NULL;
 	bare_t *b = malloc(sizeof *b);
@@ -179,7 +185,7 @@ static void one(session_t *s, const char *path, const char *name, const char *by
 				total += r->rows[i].v[col];
 		double want = 0;
 		for (int i = 0; i < b->n; i++)
-			want += b->v[i];
+			want += b->v[i][0];
 		bad = fabs(total - want) > 1e-6;
 		checked = 1;
 	} else {
@@ -188,7 +194,9 @@ static void one(session_t *s, const char *path, const char *name, const char *by
 			for (int j = 0; j < r->nrows; j++)
 				if (strcmp(r->rows[j].key, b->key[i]) == 0) {
 					found = 1;
-					bad |= fabs(r->rows[j].v[col] - b->v[i]) > 1e-6;
+					for (int c = 0; c < ncmp; c++)
+						bad |=
+						    fabs(r->rows[j].v[col + c] - b->v[i][c]) > 1e-6;
 				}
 			bad |= !found;
 			checked++;
@@ -242,37 +250,54 @@ int main(int argc, char **argv)
 		if (!strchr(la, '\n'))
 			putchar('\n');
 	}
-	one(s, path, "visits", "type", 0, 0, "SELECT type, count(*) FROM encounters GROUP BY 1",
+	/* The bare queries compute the same columns as the report, the way
+	 * one would type them into sqlite3 (a local date per row, the
+	 * percentiles with window functions). */
+	one(s, path, "visits", "type", 0, 3,
+	    "SELECT type, " VISIT_COLS " FROM encounters GROUP BY 1", NULL);
+	one(s, path, "visits", "provider", 0, 3,
+	    "SELECT provider, " VISIT_COLS " FROM encounters GROUP BY 1", NULL);
+	one(s, path, "visits", "month", 0, 3,
+	    "SELECT strftime('%Y-%m', start, 'localtime'), " VISIT_COLS
+	    " FROM encounters GROUP BY 1",
 	    NULL);
-	one(s, path, "visits", "provider", 0, 0,
-	    "SELECT provider, count(*) FROM encounters GROUP BY 1", NULL);
-	one(s, path, "visits", "month", 0, 0,
-	    "SELECT strftime('%Y-%m', start, 'localtime'), count(*) FROM encounters GROUP BY 1",
+	one(s, path, "visits", "week", 0, 3,
+	    "SELECT date(start, 'localtime', 'weekday 0', '-6 days'), " VISIT_COLS
+	    " FROM encounters GROUP BY 1",
 	    NULL);
-	one(s, path, "visits", "week", 0, 0,
-	    "SELECT date(start, 'localtime', 'weekday 0', '-6 days'), count(*) FROM encounters "
-	    "GROUP BY 1",
-	    NULL);
-	one(s, path, "diagnoses", "code", 0, 0,
-	    "SELECT code, count(*) FROM encounter_dx GROUP BY 1", NULL);
-	one(s, path, "diagnoses", "chapter", 0, 1,
+	one(s, path, "diagnoses", "code", 0, 2,
+	    "SELECT code, count(*), sum(seq = 1) FROM encounter_dx GROUP BY 1", NULL);
+	one(s, path, "diagnoses", "chapter", 0, 0,
 	    "SELECT substr(code, 1, 1), count(*) FROM encounter_dx GROUP BY 1", NULL);
-	one(s, path, "turnaround", "coder", 0, 0,
-	    "SELECT final_by, count(*) FROM encounters WHERE final_at IS NOT NULL GROUP BY 1",
+	one(s, path, "turnaround", "coder", 0, 4,
+	    "WITH t AS (SELECT final_by AS g, max(0, CAST(round((julianday(final_at) - "
+	    "julianday(start)) * 24) AS INTEGER)) AS h FROM encounters WHERE final_at IS NOT "
+	    "NULL), "
+	    "r AS (SELECT g, h, row_number() OVER (PARTITION BY g ORDER BY h) AS rn, count(*) OVER "
+	    "(PARTITION BY g) AS n FROM t) SELECT g, n, max(CASE WHEN rn = (n * 50 + 99) / 100 "
+	    "THEN "
+	    "h END) / 24.0, max(CASE WHEN rn = (n * 90 + 99) / 100 THEN h END) / 24.0, avg(h) / "
+	    "24.0 FROM r GROUP BY g",
 	    NULL);
-	one(s, path, "backlog", "age", 0, 1,
-	    "SELECT coding_status, count(*) FROM encounters WHERE status = 'closed' AND "
-	    "coding_status != 'final' GROUP BY 1",
+	one(s, path, "backlog", "age", 0, 4,
+	    "SELECT CASE WHEN a <= 3 THEN '0-3 days' WHEN a <= 7 THEN '4-7 days' WHEN a <= 14 THEN "
+	    "'8-14 days' WHEN a <= 30 THEN '15-30 days' ELSE 'over 30 days' END, count(*), sum(s = "
+	    "'uncoded'), sum(s = 'coded'), sum(s = 'verified') FROM (SELECT julianday(date('now', "
+	    "'localtime')) - julianday(date(start, 'localtime')) AS a, coding_status AS s FROM "
+	    "encounters WHERE status = 'closed' AND coding_status != 'final') GROUP BY 1",
 	    NULL);
-	one(s, path, "quality", NULL, 0, 1,
+	one(s, path, "quality", NULL, 0, 0,
 	    "SELECT 'all', count(*) FROM encounters e WHERE NOT EXISTS (SELECT 1 FROM vitals v "
 	    "WHERE v.erow = e.erow)",
 	    "no_vitals");
 	session_logout(s);
 	if (session_login(c, "admin", BENCH_ADMIN_PW, &admin, &info, &m) != STATUS_OK)
 		die("admin sign-on", m.text);
-	one(admin, path, "access", "user", 1, 0,
-	    "SELECT user_name, count(*) FROM audit WHERE action = 'denied' GROUP BY 1", NULL);
+	one(admin, path, "access", "user", 0, 3,
+	    "SELECT u, sum(b), sum(r), sum(f) FROM (SELECT user_name AS u, 1 AS b, 0 AS r, 0 AS f "
+	    "FROM btg_queue UNION ALL SELECT user_name, 0, action = 'denied', action = "
+	    "'login_failed' FROM audit WHERE action IN ('denied', 'login_failed')) GROUP BY u",
+	    NULL);
 	session_logout(admin);
 	clinic_close(c);
 	if (!getenv("CHARTROOM_BENCH_KEEP")) {
