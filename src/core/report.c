@@ -217,6 +217,24 @@ static status_t check(const report_req_t *q, req_t *r, msg_t *m)
 	if (r->from[0] && r->to[0] && strcmp(r->from, r->to) > 0)
 		return msg_fail(m, STATUS_USAGE, "The range ends (%s) before it starts (%s).",
 		                r->to, r->from);
+	/* A series longer than can be listed is refused before anything runs
+	 * (an open end is checked once the data says where it is). */
+	if (r->from[0] && r->to[0] &&
+	    (strcmp(r->by, "day") == 0 || strcmp(r->by, "week") == 0 ||
+	     strcmp(r->by, "month") == 0)) {
+		long a = 0, b = 0, n;
+		(void)days_of(r->from, &a);
+		(void)days_of(r->to, &b);
+		n = strcmp(r->by, "day") == 0    ? b - a + 1
+		    : strcmp(r->by, "week") == 0 ? (b - a) / 7 + 2
+		                                 : (b - a) / 28 + 2;
+		if (n > REPORT_MAX_PERIODS)
+			return msg_fail(
+			    m, STATUS_USAGE,
+			    "The range holds more than %d %ss; choose a shorter range or a "
+			    "longer period.",
+			    REPORT_MAX_PERIODS, r->by);
+	}
 	return STATUS_OK;
 }
 

@@ -546,9 +546,14 @@ static void test_bad_requests(void **state)
 	assert_int_equal(report_check(&q, &m), STATUS_ERR);
 	assert_true(tu_has(m.text, "deficiency rules"));
 	q.name = "visits";
-	q.from = "2000-01-01";
+	q.from = "2020-01-01";
 	q.to = "2026-01-01";
 	q.by = "day";
+	assert_int_equal(report_check(&q, &m), STATUS_OK);
+	q.from = "1990-01-01";
+	assert_int_equal(report_check(&q, &m), STATUS_USAGE);
+	assert_true(tu_has(m.text, "shorter range"));
+	q.by = "month";
 	assert_int_equal(report_check(&q, &m), STATUS_OK);
 }
 
