@@ -1,10 +1,9 @@
 /* screen_report.c - the Reports screen: choose a report, its grouping and
  * a range (Tab moves between the three, Left/Right changes one, Enter
- * runs it), then read it as a table with a horizontal bar per row, or,
- * for days, weeks and months, as a time series drawn above the table.
- * Bars and columns use Unicode block elements (partial blocks for the
- * eighths) in a UTF-8 locale, '#' otherwise or when NO_COLOR is set. The
- * layout follows the window: at 80x24 the columns that do not fit are
+ * runs it; a custom range's From and To are typed), then read it as a table with a horizontal bar
+ * per row, or, for days, weeks and months, as a time series drawn above the table. Bars and columns
+ * use Unicode block elements (partial blocks for the eighths) in a UTF-8 locale, '#' otherwise or
+ * when NO_COLOR is set. The layout follows the window: at 80x24 the columns that do not fit are
  * left out (the charted one never), a wider terminal shows them all and
  * longer bars. Holds the report (aggregates only, no PHI), dropped on
  * idle lock and run again after. Core checks the permission and audits
@@ -19,9 +18,11 @@
 #include "core/report.h"
 #include "ui/draw.h"
 #include "ui/theme.h"
+#include "ui/widget_field.h"
 #include "ui/widget_list.h"
 
-enum { F_REPORT, F_BY, F_RANGE, F_COUNT };
+/* The choices Tab moves through; From and To only for a custom range. */
+enum { F_REPORT, F_BY, F_RANGE, F_FROM, F_TO, F_COUNT };
 
 typedef struct layout {
 	int key_w, label_w;
@@ -32,7 +33,8 @@ typedef struct layout {
 
 typedef struct rep {
 	ui_t *ui;
-	int kind, by, range; /* indexes: report, its grouping, the range preset */
+	int kind, by, range; /* indexes: report, its grouping, the range preset
+	                        (report_preset_count(): custom, typed) */
 	int focus;           /* F_* */
 	int stale;           /* the choices changed since the last run */
 	int utf8;            /* block elements, else ASCII */
@@ -41,7 +43,13 @@ typedef struct rep {
 	double max; /* of the charted column */
 	layout_t lay;
 	ui_list_t list;
+	ui_field_t from_f, to_f; /* a custom range's dates, as typed */
 } rep_t;
+
+static int custom(const rep_t *p)
+{
+	return p->range == report_preset_count();
+}
 
 /* The nth space-separated word of list. */
 static void nth_word(const char *list, int n, char *out, size_t size)
@@ -193,7 +201,12 @@ static status_t run(ui_t *ui, void *priv, msg_t *m)
 	status_t ret;
 	forget(ui, priv);
 	nth_word(report_groupings(p->kind), p->by, by, sizeof by);
-	report_preset_range(ui_config(ui)->clinic_tz, p->range, p->from, p->to);
+	if (custom(p)) {
+		snprintf(p->from, sizeof p->from, "%.10s", tfield_text(&p->from_f));
+		snprintf(p->to, sizeof p->to, "%.10s", tfield_text(&p->to_f));
+	} else {
+		report_preset_range(ui_config(ui)->clinic_tz, p->range, p->from, p->to);
+	}
 	q.name = report_name(p->kind);
 	q.from = p->from;
 	q.to = p->to;
@@ -235,12 +248,26 @@ static status_t rep_open(ui_t *ui, void *priv, msg_t *m)
 	p->list.draw_row = rep_row;
 	p->list.arg = p;
 	p->list.empty = "Nothing in this range.";
+	if (tfield_init(&p->from_f, 16, 0, m) != STATUS_OK ||
+	    tfield_init(&p->to_f, 16, 0, m) != STATUS_OK) {
+		tfield_free(&p->from_f);
+		return STATUS_NOMEM;
+	}
 	return reload(ui, priv, m);
 }
 
 static void rep_close(ui_t *ui, void *priv)
 {
+	rep_t *p = priv;
 	forget(ui, priv);
+	tfield_free(&p->from_f);
+	tfield_free(&p->to_f);
+}
+
+static int rep_typing(const void *priv)
+{
+	const rep_t *p = priv;
+	return custom(p) && (p->focus == F_FROM || p->focus == F_TO);
 }
 
 /* "label <value>", the value highlighted when its chooser has the focus. */
@@ -319,8 +346,16 @@ static void rep_draw(ui_t *ui, void *priv, WINDOW *w)
 	x = chooser(p, w, 0, 1, "Report", report_name(p->kind), F_REPORT);
 	draw_text(w, 0, x, W - x - 1, report_describe(p->kind), 0);
 	x = chooser(p, w, 1, 1, "By", by[0] ? by : "-", F_BY);
-	x = chooser(p, w, 1, x, "Range", report_preset_name(p->range), F_RANGE);
-	if (p->range != report_preset_count() - 1) {
+	x = chooser(p, w, 1, x, "Range", custom(p) ? "Custom" : report_preset_name(p->range),
+	            F_RANGE);
+	if (custom(p)) {
+		wattrset(w, theme_attr(TH_HEADING));
+		mvwaddstr(w, 1, x, "From");
+		mvwaddstr(w, 1, x + 17, "to");
+		wattrset(w, theme_attr(TH_NORMAL));
+		tfield_draw(ui, w, 1, x + 5, 11, &p->from_f, p->focus == F_FROM);
+		tfield_draw(ui, w, 1, x + 20, 11, &p->to_f, p->focus == F_TO);
+	} else if (p->range != report_preset_count() - 1) {
 		char from[11], to[11];
 		report_preset_range(ui_config(ui)->clinic_tz, p->range, from, to);
 		snprintf(line, sizeof line, "%s to %s", from, to);
@@ -342,9 +377,11 @@ static void rep_draw(ui_t *ui, void *priv, WINDOW *w)
 		return;
 	lay_out(p, W);
 	if (!p->stale) {
-		snprintf(line, sizeof line, "%s: %s", r->title, r->from[0] ? "" : "all time");
-		if (r->from[0])
-			snprintf(line, sizeof line, "%s, %s to %s", r->title, r->from, r->to);
+		if (r->from[0] || r->to[0])
+			snprintf(line, sizeof line, "%s by %s, %s to %s", r->name, r->by,
+			         r->from[0] ? r->from : "the first", r->to[0] ? r->to : "the last");
+		else
+			snprintf(line, sizeof line, "%s by %s, all time", r->name, r->by);
 		wattrset(w, theme_attr(TH_HEADING));
 		draw_text(w, 3, 1, W - 2, line, 0);
 		wattrset(w, theme_attr(TH_NORMAL));
@@ -383,14 +420,21 @@ static unsigned rep_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 {
 	rep_t *p = priv;
 	unsigned r;
-	int step = 0, n;
+	int step = 0, n, nf = custom(p) ? F_COUNT : F_FROM;
 	msg_t m;
+	if (rep_typing(p)) {
+		ui_field_t *f = p->focus == F_FROM ? &p->from_f : &p->to_f;
+		if ((r = tfield_handle(ui, f, ev)) != UI_IGNORED) {
+			p->stale = 1;
+			return r | UI_REDRAW;
+		}
+	}
 	switch (ev->action) {
 	case KA_NEXT_FIELD:
-		p->focus = (p->focus + 1) % F_COUNT;
+		p->focus = (p->focus + 1) % nf;
 		return UI_REDRAW;
 	case KA_PREV_FIELD:
-		p->focus = (p->focus + F_COUNT - 1) % F_COUNT;
+		p->focus = (p->focus + nf - 1) % nf;
 		return UI_REDRAW;
 	case KA_LEFT:
 		step = -1;
@@ -419,9 +463,11 @@ static unsigned rep_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 		if (n <= 1)
 			return UI_HANDLED;
 		p->by = (p->by + n + step) % n;
-	} else {
-		n = report_preset_count();
+	} else if (p->focus == F_RANGE) {
+		n = report_preset_count() + 1; /* and custom */
 		p->range = (p->range + n + step) % n;
+	} else {
+		return UI_HANDLED;
 	}
 	p->stale = 1;
 	return UI_REDRAW;
@@ -443,4 +489,5 @@ const struct screen_ops screen_report = {
     .handle = rep_handle,
     .reload = reload,
     .forget = forget,
+    .typing = rep_typing,
 };
