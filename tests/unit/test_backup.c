@@ -445,6 +445,11 @@ static void test_restore_upgrades_a_backup_from_an_older_chartroom(void **state)
 	/* As the release before migration 009 left it (a restore of a
 	 * backup from before integrity, 007, is tests/e2e/test_reseal.sh's). */
 	tu_sql(out, "DROP TABLE audit_events; DROP TABLE imports; PRAGMA user_version = 8;");
+	/* and the reports migration's columns and indexes (011) undone too */
+	tu_sql(out, "DROP INDEX encounters_start; DROP INDEX audit_action_ts; "
+		    "ALTER TABLE patients DROP COLUMN quality; "
+		    "ALTER TABLE encounters DROP COLUMN final_at; "
+		    "ALTER TABLE encounters DROP COLUMN final_by;");
 
 	assert_int_equal(clinic_open_copy(out, f->cfg, &c, &m), STATUS_SCHEMA);
 	assert_true(tu_has(m.text, "older Chartroom"));
