@@ -211,3 +211,10 @@ void tz_today(const char *zone, char out[11])
 	snprintf(day, sizeof day, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 	snprintf(out, 11, "%.10s", day);
 }
+
+void tz_apply(const char *zone)
+{
+	pthread_mutex_lock(&lock);
+	use(zone ? zone : "UTC");
+	pthread_mutex_unlock(&lock);
+}

@@ -59,6 +59,11 @@ int tz_format(const char *zone, const char *utc, int flags, char *out, size_t si
 status_t tz_to_utc(const char *zone, const char *date_iso, int hour, int minute, char out[24],
                    msg_t *m);
 
+/* Make zone the process's local time (TZ), as tz_format does before it
+ * formats: for SQLite's 'localtime' modifier, which the reports use to
+ * turn stored UTC times into the clinic's dates (db/db_report.h). */
+void tz_apply(const char *zone);
+
 /* Today's date in zone, "YYYY-MM-DD". */
 void tz_today(const char *zone, char out[11]);
 

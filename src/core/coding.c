@@ -979,7 +979,10 @@ static status_t store(session_t *s, const coding_t *before, const coding_t *afte
 	struct enc_info now;
 	unsigned char mac[INTEGRITY_MAC_LEN];
 	chart_t ch;
+	char when[24];
+	int is_final = strcmp(status, "final") == 0;
 	memset(&ch, 0, sizeof ch);
+	core_now(when);
 	for (int i = 0; i < after->ndx; i++) {
 		dx[i].seq = i + 1;
 		undotted(after->dx[i].code, dx[i].code, sizeof dx[i].code);
@@ -1022,8 +1025,9 @@ static status_t store(session_t *s, const coding_t *before, const coding_t *afte
 		    STATUS_OK ||
 	    (ret = rowmac_coding(s, &ch, after->erow, status, dx, after->ndx, px, after->npx, mac,
 				 m)) != STATUS_OK ||
-	    (ret = db_coding_status_set(s->c->db, after->erow, status, mac, sizeof mac, m)) !=
-		    STATUS_OK ||
+	    (ret = db_coding_status_set(s->c->db, after->erow, status, mac, sizeof mac,
+					is_final ? when : NULL, is_final ? s->user.name : NULL,
+					m)) != STATUS_OK ||
 	    (ret = chart_put(&ch, DB_CT_CODING, after->erow, mac, m)) != STATUS_OK ||
 	    (ret = chart_store(s, &ch, m)) != STATUS_OK)
 		goto done;

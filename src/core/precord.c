@@ -109,6 +109,53 @@ static void patient_state(const db_patient_row_t *row, int group, int confidenti
 			 row->created_by, row->updated, row->updated_by);
 }
 
+static int all_same(const char *d)
+{
+	for (const char *c = d; *c; c++)
+		if (*c != d[0])
+			return 0;
+	return 1;
+}
+
+static int zip_bad(const char *zip)
+{
+	char d[16];
+	size_t n;
+	if (strspn(zip, "0123456789- ") != strlen(zip))
+		return 1;
+	pindex_digits(zip, d, sizeof d);
+	n = strlen(d);
+	return (n != 5 && n != 9) || (all_same(d) && (d[0] == '0' || d[0] == '9'));
+}
+
+static int phone_bad(const char *phone)
+{
+	char d[24];
+	size_t n;
+	if (strspn(phone, "0123456789()-. +") != strlen(phone))
+		return 1;
+	pindex_digits(phone, d, sizeof d);
+	n = strlen(d);
+	if (n == 11 && d[0] == '1')
+		memmove(d, d + 1, n--);
+	return n != 10 || d[0] < '2' || d[3] < '2' || all_same(d) || strcmp(d, "1234567890") == 0;
+}
+
+int precord_quality(const patient_t *p)
+{
+	int q = 0;
+	const char *home = p->f[PF_PHONE_HOME], *mobile = p->f[PF_PHONE_MOBILE];
+	if (!home[0] && !mobile[0])
+		q |= PQ_NO_PHONE;
+	if (!p->f[PF_ADDR1][0] || !p->f[PF_CITY][0] || !p->f[PF_STATE][0] || !p->f[PF_ZIP][0])
+		q |= PQ_NO_ADDRESS;
+	if (p->f[PF_ZIP][0] && zip_bad(p->f[PF_ZIP]))
+		q |= PQ_BAD_ZIP;
+	if ((home[0] && phone_bad(home)) || (mobile[0] && phone_bad(mobile)))
+		q |= PQ_BAD_PHONE;
+	return q;
+}
+
 status_t precord_seal(const keyring_t *kr, const patient_t *p, int version, db_patient_row_t *row,
 		      msg_t *m)
 {
@@ -123,6 +170,7 @@ status_t precord_seal(const keyring_t *kr, const patient_t *p, int version, db_p
 	snprintf(row->id, sizeof row->id, "%s", p->id);
 	row->confidential = p->confidential;
 	row->version = version;
+	row->quality = precord_quality(p);
 	for (int g = 0; g < 2 && ret == STATUS_OK; g++) {
 		n = serialise(p, g, buf, sizeof buf);
 		b.column = cols[g];

@@ -13,8 +13,24 @@
 /* 0: ident (MRN, names, DOB, sex), 1: details. */
 int precord_field_group(pfield_t f);
 
+/* The report flags of a record (the clear patients.quality column, read
+ * by core/report.h's quality report without decrypting anything). Each
+ * says yes or no about one fact, never a value. No phone: neither home
+ * nor mobile. No address: no street line, or no city, state or ZIP.
+ * Invalid ZIP: not 5 or 9 digits, or all zeros or all nines (placeholders).
+ * Invalid phone: a home or mobile number that is not a 10-digit US number
+ * (area code and exchange from 2), or a placeholder (all one digit,
+ * 123-456-7890). Records are validated on entry; these catch records
+ * written before a rule and placeholders typed to get past one. */
+#define PQ_NO_PHONE 1
+#define PQ_NO_ADDRESS 2
+#define PQ_BAD_ZIP 4
+#define PQ_BAD_PHONE 8
+int precord_quality(const patient_t *p);
+
 /* Serialise and encrypt p's fields into row as the row's `version` (id,
- * confidential and version copied into row). SECURITY: both ciphertexts
+ * confidential and version copied into row; row->quality computed by
+ * precord_quality). SECURITY: both ciphertexts
  * are bound to the patient's id and to "c<confidential>v<version>", so the
  * clear flag and version columns cannot be changed on their own. */
 status_t precord_seal(const keyring_t *kr, const patient_t *p, int version, db_patient_row_t *row,

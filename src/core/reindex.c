@@ -85,13 +85,16 @@ static int has(const ptokens_t *t, int64_t tok, int indexed_only)
 	return 0;
 }
 
-/* One patient: its generation-1 tokens out, generation 2's in. */
+/* One patient: its generation-1 tokens out, generation 2's in; and its
+ * report flags (core/precord.h) when it has none yet (rows from before
+ * migration 011, which asks for this pass). */
 static status_t remake(rx_t *r, int64_t prow)
 {
 	session_t *s = r->s;
 	db_patient_row_t *row = r->row;
 	ptokens_t *old = NULL, *neu = NULL;
 	int version = -1; /* the version its generation-1 tokens are under; -1 unknown */
+	int made = 0;     /* its tokens are generation 2's already */
 	status_t ret, st;
 	msg_t why;
 
@@ -100,11 +103,13 @@ static status_t remake(rx_t *r, int64_t prow)
 	r->prog->patients++;
 	for (int i = 0; i < r->nv; i++) {
 		if (row->match_len && pindex_match_has(row->match, row->match_len, r->mark[i]))
-			return STATUS_OK; /* made by generation 2 already */
+			made = 1; /* made by generation 2 already */
 		if (version < 0 && row->match_len &&
 		    pindex_match_has(row->match, row->match_len, r->legacy[i]))
 			version = r->v[i];
 	}
+	if (made && row->quality >= 0)
+		return STATUS_OK;
 	st = precord_open(s->kr, row, r->p, 0, CLINIC_OPEN_FLAGS(s->c), &why);
 	if (st != STATUS_OK) {
 		/* On record and left as it is (read later, it is an integrity
@@ -113,6 +118,13 @@ static status_t remake(rx_t *r, int64_t prow)
 			return msg_fail(r->m, st, "%s", why.text);
 		r->prog->failed++;
 		return audit_append(s, "integrity_fail", row->id, "failed", why.text, r->m);
+	}
+	if (row->quality < 0 &&
+	    (ret = db_patient_set_quality(s->c->db, prow, precord_quality(r->p), r->m)) != STATUS_OK)
+		goto cleanup;
+	if (made) {
+		ret = STATUS_OK;
+		goto cleanup;
 	}
 	old = malloc(sizeof *old);
 	neu = malloc(sizeof *neu);

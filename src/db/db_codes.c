@@ -364,18 +364,21 @@ status_t db_coding_store(db_t *db, int64_t erow, const db_dx_t *dx, int ndx, con
 }
 
 status_t db_coding_status_set(db_t *db, int64_t erow, const char *status,
-			      const unsigned char *coding_mac, size_t mac_len, msg_t *m)
+			      const unsigned char *coding_mac, size_t mac_len, const char *final_at,
+			      const char *final_by, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
 	status_t ret = db_prepare(db,
-				  "UPDATE encounters SET coding_status = ?2, coding_mac = ?3 WHERE erow = "
-				  "?1",
+				  "UPDATE encounters SET coding_status = ?2, coding_mac = ?3, "
+				  "final_at = ?4, final_by = ?5 WHERE erow = ?1",
 				  &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	sqlite3_bind_int64(st, 1, erow);
 	db_bind_text(st, 2, status);
 	db_bind_blob(st, 3, coding_mac, mac_len);
+	db_bind_text(st, 4, final_at);
+	db_bind_text(st, 5, final_by);
 	return db_exec_stmt(db, st, "saving the coding status", m);
 }
 

@@ -66,9 +66,12 @@ status_t db_px_load(db_t *db, int64_t erow, db_px_t *out, int max, int *n, msg_t
 /* Replace an encounter's whole coding. */
 status_t db_coding_store(db_t *db, int64_t erow, const db_dx_t *dx, int ndx, const db_px_t *px,
 			 int npx, msg_t *m);
-/* The coding status and the MAC over it and the coding (core/integrity.h). */
+/* The coding status and the MAC over it and the coding (core/integrity.h),
+ * and when and by whom it became final (both NULL when it is not final:
+ * the turnaround report's clear columns, outside the MAC). */
 status_t db_coding_status_set(db_t *db, int64_t erow, const char *status,
-			      const unsigned char *coding_mac, size_t mac_len, msg_t *m);
+			      const unsigned char *coding_mac, size_t mac_len, const char *final_at,
+			      const char *final_by, msg_t *m);
 
 typedef struct db_queue_row {
 	int64_t erow, prow;

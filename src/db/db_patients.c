@@ -29,13 +29,22 @@ static int int_col(sqlite3_stmt *st, int col)
 
 static const char SQL_INSERT[] =
 	"INSERT INTO patients(id, version, confidential, ident, details, match, created, "
-	"created_by, updated, updated_by) VALUES (?1, 1, ?2, ?3, ?4, ?7, ?5, ?6, ?5, ?6)";
+	"created_by, updated, updated_by, quality) VALUES (?1, 1, ?2, ?3, ?4, ?7, ?5, ?6, ?5, ?6, ?8)";
 
 /* An empty match set is stored as NULL (no set). */
 static void bind_match(sqlite3_stmt *st, int idx, const db_patient_row_t *row)
 {
 	if (row->match_len)
 		sqlite3_bind_blob(st, idx, row->match, (int)row->match_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, idx);
+}
+
+/* Report flags: -1 (not computed) is stored NULL. */
+static void bind_quality(sqlite3_stmt *st, int idx, int quality)
+{
+	if (quality >= 0)
+		sqlite3_bind_int(st, idx, quality);
 	else
 		sqlite3_bind_null(st, idx);
 }
@@ -54,6 +63,7 @@ status_t db_patient_insert(db_t *db, db_patient_row_t *row, msg_t *m)
 	sqlite3_bind_text(st, 5, row->created, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, row->created_by, -1, SQLITE_STATIC);
 	bind_match(st, 7, row);
+	bind_quality(st, 8, row->quality);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -70,7 +80,7 @@ status_t db_patient_update(db_t *db, const db_patient_row_t *row, int expect_ver
 	sqlite3_stmt *st = NULL;
 	status_t ret = db_prepare(db,
 				  "UPDATE patients SET ident = ?3, details = ?4, confidential = ?5, "
-				  "updated = ?6, updated_by = ?7, match = ?8, version = version + 1 "
+				  "updated = ?6, updated_by = ?7, match = ?8, quality = ?9, version = version + 1 "
 				  "WHERE prow = ?1 AND version = ?2",
 				  &st, m);
 	if (ret != STATUS_OK)
@@ -83,6 +93,7 @@ status_t db_patient_update(db_t *db, const db_patient_row_t *row, int expect_ver
 	db_bind_text(st, 6, row->updated);
 	db_bind_text(st, 7, row->updated_by);
 	bind_match(st, 8, row);
+	bind_quality(st, 9, row->quality);
 	ret = db_exec_stmt(db, st, "saving the patient", m);
 	if (ret == STATUS_OK && sqlite3_changes(db->conn) == 0)
 		return msg_fail(m, STATUS_CONFLICT, "The record changed since it was opened.");
@@ -92,14 +103,26 @@ status_t db_patient_update(db_t *db, const db_patient_row_t *row, int expect_ver
 status_t db_patient_reseal(db_t *db, const db_patient_row_t *row, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
-	status_t ret = db_prepare(db, "UPDATE patients SET ident = ?2, details = ?3 WHERE prow = ?1",
+	status_t ret = db_prepare(db, "UPDATE patients SET ident = ?2, details = ?3, quality = ?4 WHERE prow = ?1",
 				  &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	sqlite3_bind_int64(st, 1, row->prow);
 	db_bind_blob(st, 2, row->ident, row->ident_len);
 	db_bind_blob(st, 3, row->details, row->details_len);
+	bind_quality(st, 4, row->quality);
 	return db_exec_stmt(db, st, "re-sealing the patient", m);
+}
+
+status_t db_patient_set_quality(db_t *db, int64_t prow, int quality, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db, "UPDATE patients SET quality = ?2 WHERE prow = ?1", &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, prow);
+	bind_quality(st, 2, quality);
+	return db_exec_stmt(db, st, "saving the patient's report flags", m);
 }
 
 status_t db_patient_set_match(db_t *db, int64_t prow, const unsigned char *match, size_t len,
@@ -116,7 +139,7 @@ status_t db_patient_set_match(db_t *db, int64_t prow, const unsigned char *match
 
 #define PATIENT_COLS                                                                         \
 	"prow, id, version, confidential, ident, details, created, created_by, updated, " \
-	"updated_by, match"
+	"updated_by, match, quality"
 
 static void row_from(sqlite3_stmt *st, db_patient_row_t *r)
 {
@@ -132,6 +155,7 @@ static void row_from(sqlite3_stmt *st, db_patient_row_t *r)
 	db_col_text_fit(st, 8, r->updated, sizeof r->updated, &r->toolong);
 	db_col_text_fit(st, 9, r->updated_by, sizeof r->updated_by, &r->toolong);
 	blob_into(st, 10, r->match, sizeof r->match, &r->match_len);
+	r->quality = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : (int)(sqlite3_column_int64(st, 11) & 0xff);
 }
 
 /* A row read as "prow, id, version, confidential, ident[, ...]": only what
@@ -151,6 +175,7 @@ static void from_stmt(sqlite3_stmt *st, db_patient_row_t *r, int full)
 	r->confidential = int_col(st, 3);
 	blob_into(st, 4, r->ident, sizeof r->ident, &r->ident_len);
 	r->details_len = r->match_len = 0;
+	r->quality = -1;
 	/* Not read here: empty, not left over (callers copy them). */
 	r->created[0] = r->created_by[0] = '\0';
 	r->updated[0] = r->updated_by[0] = '\0';

@@ -25,6 +25,9 @@ typedef struct db_patient_row {
 	 * before it existed. Opaque here. */
 	unsigned char match[DB_PATIENT_MATCH_MAX];
 	size_t match_len;
+	/* Report flags (core/precord.h PQ_*), computed by core when it seals
+	 * the record; -1: not computed yet (stored NULL). */
+	int quality;
 	char created[24];
 	char created_by[72];
 	char updated[24];
@@ -40,9 +43,12 @@ status_t db_patient_insert(db_t *db, db_patient_row_t *row, msg_t *m);
  * STATUS_CONFLICT if someone else saved in between (row unchanged). */
 status_t db_patient_update(db_t *db, const db_patient_row_t *row, int expect_version, msg_t *m);
 
-/* Replace a row's two ciphertexts, nothing else (re-sealing old rows in
- * the current form). */
+/* Replace a row's two ciphertexts and its report flags, nothing else
+ * (re-sealing old rows in the current form). */
 status_t db_patient_reseal(db_t *db, const db_patient_row_t *row, msg_t *m);
+
+/* Set a row's report flags only (the backfill of the re-index pass). */
+status_t db_patient_set_quality(db_t *db, int64_t prow, int quality, msg_t *m);
 
 /* Replace a row's match set, nothing else (the index key's rotation). */
 status_t db_patient_set_match(db_t *db, int64_t prow, const unsigned char *match, size_t len,

@@ -327,7 +327,8 @@ static int cmd_keys(cli_t *c)
 		       "  rotate    (key_manage) a new version of a key, everything re-encrypted\n"
 		       "            under it, the old one destroyed; 'keys rotate -h' says more\n"
 		       "  reindex   (key_manage) re-make the search tokens of patients from before\n"
-		       "            schema 010 (sign-ons do it a few seconds at a time)\n",
+		       "            schema 010, and the report flags of those saved before the\n"
+		       "            reports migration (sign-ons do it a few seconds at a time)\n",
 		       usage);
 		return 0;
 	}

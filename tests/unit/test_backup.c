@@ -448,6 +448,12 @@ static void test_restore_upgrades_a_backup_from_an_older_chartroom(void **state)
 		    "DROP INDEX patients_sort_rank; ALTER TABLE patients DROP COLUMN sort_rank;" /* 011 */
 		    "PRAGMA user_version = 8;");
 
+	/* and the reports migration's columns and indexes (012) undone too */
+	tu_sql(out, "DROP INDEX encounters_start; DROP INDEX audit_action_ts; "
+		    "ALTER TABLE patients DROP COLUMN quality; "
+		    "ALTER TABLE encounters DROP COLUMN final_at; "
+		    "ALTER TABLE encounters DROP COLUMN final_by;");
+
 	assert_int_equal(clinic_open_copy(out, f->cfg, &c, &m), STATUS_SCHEMA);
 	assert_true(tu_has(m.text, "older Chartroom"));
 	assert_int_equal(backup_restore(f->cfg, out, restored, TU_ADMIN, TU_ADMIN_PW, NULL, 0, &rep,

@@ -37,7 +37,7 @@ static const struct {
 	{"audit_view",          "....xx"},
 	{"audit_verify",        "....xx"},
 	{"privacy_review",      "....x."},
-	{"reports_view",        "...xx."},
+	{"reports_view",        "...xxx"},
 	{"user_manage",         ".....x"},
 	{"policy_manage",       ".....x"},
 	{"key_manage",          ".....x"},

@@ -529,6 +529,10 @@ static void test_upgrade_seals_once(void **state)
 		     "DROP INDEX audit_policy; DROP TABLE policy; ALTER TABLE users DROP COLUMN mac;"
 		     "DROP TABLE audit_events; DROP TABLE imports;" /* 009, undone */
 		     "DROP INDEX patients_sort_rank; ALTER TABLE patients DROP COLUMN sort_rank;" /* 011 */
+		     "DROP INDEX encounters_start; DROP INDEX audit_action_ts;"
+		     "ALTER TABLE patients DROP COLUMN quality;"
+		     "ALTER TABLE encounters DROP COLUMN final_at;"
+		     "ALTER TABLE encounters DROP COLUMN final_by;" /* 012, undone */
 		     "PRAGMA user_version = 7");
 	c = tu_clinic_open(path, f->cfg);
 	assert_int_equal(tu_sql_int(path, "SELECT count(*) FROM users WHERE mac IS NULL"), 1);
