@@ -301,6 +301,31 @@ status_t db_patient_count(db_t *db, int64_t *out, msg_t *m)
 	return count_query(db, "SELECT count(*) FROM patients", out, m);
 }
 
+status_t db_patient_page(db_t *db, int64_t after, char (*ids)[33], int64_t *prows, int max,
+			 int *n, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, "SELECT prow, id FROM patients WHERE prow > ?1 ORDER BY prow "
+				     "LIMIT ?2",
+				 &st, m);
+	*n = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		const unsigned char *id = sqlite3_column_text(st, 1);
+		prows[*n] = sqlite3_column_int64(st, 0);
+		snprintf(ids[*n], 33, "%s", id ? (const char *)id : "");
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, rc, "listing patients", m);
+	return STATUS_OK;
+}
+
 static const char SQL_TOK_INS[] = "INSERT OR IGNORE INTO patient_tokens(token, prow) VALUES (?1, ?2)";
 static const char SQL_TOK_DEL[] = "DELETE FROM patient_tokens WHERE token = ?1 AND prow = ?2";
 static const char SQL_TOK_EXISTS[] = "SELECT 1 FROM patient_tokens WHERE token = ?1 AND prow = ?2";
