@@ -530,6 +530,7 @@ struct gather {
 	session_t *s;
 	const char *pid;
 	json_t *out;    /* array of resources */
+	json_t *rows;   /* vitals: an array of each row's observations */
 	encounter_info_t *enc;
 	int nenc, cap;
 	status_t ret;
@@ -560,22 +561,13 @@ static int enc_each(const encounter_info_t *e, void *arg)
 	return 0;
 }
 
-/* Rows come newest first; a resource list reads oldest first (and an
- * import records them in that order: a BMI uses the latest height). */
-static void reverse_from(json_t *a, size_t from)
-{
-	size_t n = json_array_size(a);
-	for (size_t i = from, j = n ? n - 1 : 0; i < j; i++, j--) {
-		json_t *x = json_incref(json_array_get(a, i)), *y = json_incref(json_array_get(a, j));
-		json_array_set_new(a, i, y);
-		json_array_set_new(a, j, x);
-	}
-}
-
+/* Each vitals row's observations as one array in g->rows (rows come
+ * newest first; they are written oldest first). */
 static int vit_each(const vitals_row_t *v, void *arg)
 {
 	struct gather *g = arg;
-	if (fhir_vitals(v, g->pid, g->out) != 0) {
+	json_t *row = json_array();
+	if (!row || json_array_append_new(g->rows, row) != 0 || fhir_vitals(v, g->pid, row) != 0) {
 		g->ret = msg_fail(g->m, STATUS_NOMEM, "Could not build a FHIR resource.");
 		return 1;
 	}
@@ -699,10 +691,13 @@ static status_t gather_chart(session_t *s, const char *patient, json_t *out, cha
 		    (ret = chart_items(s, pid, CHART_MEDICATION, item_each, &g, m)) == STATUS_OK &&
 		    (ret = g.ret) == STATUS_OK)
 			sort_rows(out, from);
-		from = json_array_size(out);
+		if (ret == STATUS_OK && !(g.rows = json_array()))
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
 		if (ret == STATUS_OK && (ret = vitals_list(s, pid, -1, vit_each, &g, m)) == STATUS_OK &&
 		    (ret = g.ret) == STATUS_OK)
-			reverse_from(out, from);
+			for (size_t i = json_array_size(g.rows); ret == STATUS_OK && i > 0; i--)
+				if (json_array_extend(out, json_array_get(g.rows, i - 1)) != 0)
+					ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
 		if (ret == STATUS_OK && json_array_extend(out, px) != 0)
 			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
 		json_decref(px);
@@ -715,6 +710,7 @@ static status_t gather_chart(session_t *s, const char *patient, json_t *out, cha
 			goto cleanup;
 	msg_clear(m);
 cleanup:
+	json_decref(g.rows);
 	free(g.enc);
 	sodium_memzero(p, sizeof *p);
 	free(p);

@@ -953,7 +953,8 @@ static void report_import_start(const import_report_t *rep, void *arg)
 }
 
 static const char import_usage[] =
-	"[--user ACTOR] import patients FILE.csv [--skip-bad] [--register-anyway]";
+	"[--user ACTOR] import patients FILE.csv [--skip-bad] [--register-anyway]\n"
+	"       import fhir FILE... [--skip-bad]";
 static const cli_optspec_t import_opts[] = {
 	{"skip-bad", 0, 0, NULL}, {"register-anyway", 0, 0, NULL}, {NULL, 0, 0, NULL}};
 
@@ -985,6 +986,8 @@ static int cmd_import(cli_t *c)
 		       usage, IMPORT_BATCH_ROWS);
 		return 0;
 	}
+	if (c->argc >= 2 && strcmp(c->argv[1], "fhir") == 0)
+		return cli_import_fhir(c);
 	if (c->argc != 3 || strcmp(c->argv[1], "patients") != 0)
 		return cli_usage_error(usage, NULL);
 	memset(&opts, 0, sizeof opts);

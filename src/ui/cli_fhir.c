@@ -249,10 +249,222 @@ const cli_command_t cli_export_command = {
     "export", cmd_export, "export charts as FHIR R4 (a Bundle, or NDJSON for all)",
     export_usage, export_opts, NULL, 0, NULL};
 
-/* ---- import fhir FILE ---- */
+/* ---- import fhir FILE... ---- */
+
+/* The most a file may hold: a whole clinic's NDJSON split per type stays
+ * well under it, and it is read into memory. */
+#define IMPORT_FILE_MAX (256L * 1024 * 1024)
+
+typedef struct loaded {
+	json_t **roots; /* parsed documents, for json_decref */
+	int nroots, caproots;
+	fhir_item_t *items;
+	int n, cap;
+	int bad; /* files or lines that are not JSON */
+} loaded_t;
+
+static int push_root(loaded_t *l, json_t *j)
+{
+	if (l->nroots == l->caproots) {
+		int cap = l->caproots ? l->caproots * 2 : 64;
+		json_t **r = realloc(l->roots, (size_t)cap * sizeof *r);
+		if (!r)
+			return -1;
+		l->roots = r;
+		l->caproots = cap;
+	}
+	l->roots[l->nroots++] = j;
+	return 0;
+}
+
+static int push_item(loaded_t *l, json_t *res, const char *fmt, const char *path, long n)
+{
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 64;
+		fhir_item_t *it = realloc(l->items, (size_t)cap * sizeof *it);
+		if (!it)
+			return -1;
+		l->items = it;
+		l->cap = cap;
+	}
+	l->items[l->n].res = res;
+	snprintf(l->items[l->n].where, sizeof l->items[l->n].where, fmt, path, n);
+	l->n++;
+	return 0;
+}
+
+/* jansson's error text quotes the input near the error: say what is
+ * wrong without it (the input is PHI). */
+static const char *json_why(const json_error_t *e)
+{
+	switch (json_error_code(e)) {
+	case json_error_premature_end_of_input: return "the JSON ends too early (truncated?)";
+	case json_error_invalid_utf8: return "not valid UTF-8";
+	case json_error_null_character: return "a NUL character";
+	case json_error_duplicate_key: return "a key given twice in one object";
+	case json_error_end_of_input_expected: return "more text after the JSON value";
+	case json_error_numeric_overflow: return "a number too large";
+	case json_error_invalid_syntax: return "not valid JSON syntax";
+	default: return "not valid JSON";
+	}
+}
+
+static void bad_input(loaded_t *l, const char *path, long line, const char *why)
+{
+	l->bad++;
+	if (line > 0)
+		cli_eprintf("%s:%ld: %s\n", path, line, why);
+	else
+		cli_eprintf("%s: %s\n", path, why);
+}
+
+static int is_bundle(json_t *j)
+{
+	const char *t = json_string_value(json_object_get(j, "resourceType"));
+	return t && strcmp(t, "Bundle") == 0;
+}
+
+/* One file: a Bundle (its entries), or NDJSON (a resource a line). */
+static status_t load_file(loaded_t *l, const char *path, msg_t *m)
+{
+	status_t st;
+	FILE *f = NULL;
+	char *buf = NULL, *p, *nl;
+	struct stat sb;
+	size_t len;
+	json_error_t err;
+	json_t *first = NULL;
+	long line = 1;
+	if ((st = userfile_fopen(path, "rb", &f, m)) != STATUS_OK)
+		return st;
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		st = msg_fail(m, STATUS_INVALID, "%s is not a regular file.", path);
+		goto cleanup;
+	}
+	if (sb.st_size > IMPORT_FILE_MAX) {
+		st = msg_fail(m, STATUS_INVALID,
+			      "%s is larger than %ld MiB; export and import NDJSON per resource type "
+			      "instead.",
+			      path, IMPORT_FILE_MAX / (1024 * 1024));
+		goto cleanup;
+	}
+	if (!(buf = malloc((size_t)sb.st_size + 1))) {
+		st = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	len = fread(buf, 1, (size_t)sb.st_size, f);
+	if (ferror(f)) {
+		st = msg_fail(m, STATUS_ERR, "Cannot read %s.", path);
+		goto cleanup;
+	}
+	buf[len] = 0;
+	/* NDJSON when the first line is a whole resource other than a Bundle. */
+	p = buf + strspn(buf, " \t\r\n");
+	nl = strchr(p, '\n');
+	first = json_loadb(p, nl ? (size_t)(nl - p) : strlen(p), JSON_REJECT_DUPLICATES, &err);
+	if (first && json_is_object(first) && !is_bundle(first)) {
+		json_decref(first);
+		first = NULL;
+		for (p = buf; *p; line++) {
+			size_t n = strcspn(p, "\n");
+			json_t *j;
+			if (strspn(p, " \t\r") < n) {
+				j = json_loadb(p, n, JSON_REJECT_DUPLICATES, &err);
+				if (!j)
+					bad_input(l, path, line, json_why(&err));
+				else if (push_root(l, j) != 0 || push_item(l, j, "%s:%ld", path, line)) {
+					json_decref(j);
+					st = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+					goto cleanup;
+				}
+			}
+			p += n + (p[n] == '\n');
+		}
+		goto cleanup;
+	}
+	json_decref(first);
+	first = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
+	if (!first) {
+		char why[160];
+		snprintf(why, sizeof why, "%s (line %d, column %d)", json_why(&err), err.line,
+			 err.column);
+		bad_input(l, path, 0, why);
+		goto cleanup;
+	}
+	if (push_root(l, first) != 0) {
+		json_decref(first);
+		st = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	if (!json_is_object(first) || !is_bundle(first) ||
+	    !json_is_array(json_object_get(first, "entry"))) {
+		bad_input(l, path, 0, "neither a Bundle with entries nor NDJSON (a resource a line)");
+		goto cleanup;
+	}
+	{
+		size_t i;
+		json_t *e;
+		json_array_foreach(json_object_get(first, "entry"), i, e)
+		{
+			json_t *res = json_object_get(e, "resource");
+			if (push_item(l, res ? res : e, "%s entry[%ld]", path, (long)i) != 0) {
+				st = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+				goto cleanup;
+			}
+		}
+	}
+cleanup:
+	if (buf) {
+		sodium_memzero(buf, len);
+		free(buf);
+	}
+	if (f)
+		fclose(f);
+	return st;
+}
+
+static void report_bad(const char *where, const char *why, void *arg)
+{
+	(void)arg;
+	cli_eprintf("%s: %s\n", where, why);
+}
 
 int cli_import_fhir(cli_t *c)
 {
-	(void)c;
-	return cli_fail(STATUS_ERR, "not yet");
+	loaded_t l;
+	clinic_t *clinic = NULL;
+	session_t *s = NULL;
+	fhir_import_report_t rep;
+	msg_t m;
+	status_t st = STATUS_OK;
+	int skip = cli_val(c, "skip-bad") != NULL;
+	memset(&l, 0, sizeof l);
+	msg_clear(&m);
+	if (c->argc < 3)
+		return cli_usage_error("[--user ACTOR] import fhir FILE... [--skip-bad]",
+				       "name a Bundle or NDJSON file");
+	for (int i = 2; i < c->argc && st == STATUS_OK; i++)
+		st = load_file(&l, c->argv[i], &m);
+	if (st == STATUS_OK && l.bad && !skip)
+		st = msg_fail(&m, STATUS_INVALID, "%d part%s of the input %s not JSON; nothing was "
+				  "imported (--skip-bad imports the rest).",
+			      l.bad, l.bad == 1 ? "" : "s", l.bad == 1 ? "is" : "are");
+	if (st == STATUS_OK && (st = cli_sign_on(c, &clinic, &s, &m)) == STATUS_OK) {
+		msg_clear(&m);
+		st = fhir_import(s, l.items, l.n, skip, report_bad, NULL, &rep, &m);
+	}
+	cli_sign_off(clinic, s);
+	for (int i = 0; i < l.nroots; i++)
+		json_decref(l.roots[i]);
+	free(l.roots);
+	free(l.items);
+	if (st != STATUS_OK)
+		return cli_fail(st, m.text);
+	if (rep.bad || l.bad)
+		cli_eprintf("%d resources refused and left out (--skip-bad).\n", rep.bad + l.bad);
+	for (int t = 0; t < FHIR_TYPE_COUNT; t++)
+		if (rep.count[t])
+			printf("%s\t%lld\n", fhir_type_name((fhir_type_t)t), (long long)rep.count[t]);
+	cli_say(m.text);
+	return 0;
 }
