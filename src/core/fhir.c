@@ -684,7 +684,7 @@ static status_t gather_chart(session_t *s, const char *patient, json_t *out, cha
 			sort_rows(out, from);
 			ret = clinical_banner(s, pid, banner, sizeof banner, m);
 		}
-		if (ret == STATUS_OK && strcmp(banner, "NKA") == 0)
+		if (ret == STATUS_OK && strncmp(banner, "NKA", 3) == 0)
 			ret = add(&g, fhir_nka(pid));
 		from = json_array_size(out);
 		if (ret == STATUS_OK &&
