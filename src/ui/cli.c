@@ -982,7 +982,14 @@ static int cmd_import(cli_t *c)
 		       "Each good row runs the duplicate check a registration runs, against the\n"
 		       "registered patients and the rows before it. A likely duplicate is reported\n"
 		       "with its line and the patient's MRN (or the earlier line) and is not\n"
-		       "imported; --register-anyway imports it too, each one audited.\n",
+		       "imported; --register-anyway imports it too, each one audited.\n\n"
+		       "import fhir: FHIR R4 resources from a Bundle or NDJSON files (every file\n"
+		       "of an 'export fhir --all' at once). Every resource is checked first and\n"
+		       "each bad one reported as FILE:LINE or FILE entry[N] with the reason;\n"
+		       "without --skip-bad nothing is imported when any is bad. A Patient whose\n"
+		       "MRN is a chart here (same birth date and sex) updates it; others are\n"
+		       "registered. Needs patient_import and the actions recording each kind\n"
+		       "needs (encounter_checkin, vitals_record, note_sign, ...); audited.\n",
 		       usage, IMPORT_BATCH_ROWS);
 		return 0;
 	}
