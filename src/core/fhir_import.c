@@ -21,6 +21,7 @@
 #include "base/tz.h"
 #include "core/internal.h"
 #include "core/perm.h"
+#include "db/db_users.h"
 
 #define s_cfg(s) ((s)->c->cfg)
 
@@ -243,6 +244,23 @@ static int resolve(ctx_t *c, const char *ref, fhir_type_t want)
 	return -1;
 }
 
+/* A code as coding would take it on the encounter's date of service (in
+ * the clinic's zone): 0 and the rule in why when refused. */
+static int code_ok(ctx_t *c, codesys_t cs, const char *code, int enc, char *why, size_t size)
+{
+	char day[TZ_TEXT_MAX];
+	code_hit_t hit;
+	msg_t m;
+	if (enc < 0)
+		return 1;
+	tz_format(s_cfg(c->s)->clinic_tz, c->v[enc].start, TZ_DATE, day, sizeof day);
+	if (codes_check(c->s, cs, code, day, &hit, &m) == STATUS_INVALID) {
+		snprintf(why, size, "%s", m.text);
+		return 0;
+	}
+	return 1;
+}
+
 /* ---- validation, one function per type ---- */
 
 static void check_patient(ctx_t *c, int i, json_t *r)
@@ -387,6 +405,19 @@ static int encounter_of(ctx_t *c, int i, json_t *r, const char *path, int pat)
 	return ei;
 }
 
+struct prov_probe {
+	const char *name;
+	int found;
+};
+
+static int prov_each(const db_user_t *u, void *arg)
+{
+	struct prov_probe *p = arg;
+	if (strcmp(u->name, p->name) == 0 && strcmp(u->role, "provider") == 0 && !u->disabled)
+		p->found = 1;
+	return 0;
+}
+
 static void check_encounter(ctx_t *c, int i, json_t *r)
 {
 	imp_t *v = &c->v[i];
@@ -408,7 +439,20 @@ static void check_encounter(ctx_t *c, int i, json_t *r)
 		refuse(c, i, "Encounter has no participant (its provider's user name)");
 		return;
 	}
+	{
+		struct prov_probe pp = {v->provider, 0};
+		msg_t m;
+		if (db_user_each(c->s->c->db, prov_each, &pp, &m) != STATUS_OK || !pp.found) {
+			refuse(c, i,
+			       "Encounter.participant is not the user name of a provider here");
+			return;
+		}
+	}
 	v->location = str_at(r, "location.0.location.display");
+	if (!v->location || !*v->location) {
+		refuse(c, i, "Encounter needs location.0.location.display (where the visit was)");
+		return;
+	}
 	v->reason = str_at(r, "reasonCode.0.text");
 	if (!instant(str_at(r, "period.start"), v->start)) {
 		refuse(c, i, "Encounter.period.start is not a dateTime");
@@ -448,7 +492,12 @@ static void check_condition(ctx_t *c, int i, json_t *r)
 			refuse(c, i, "an encounter diagnosis needs an ICD-10-CM code");
 			return;
 		}
+		char why[sizeof(msg_t)];
 		v->enc = encounter_of(c, i, r, "encounter.reference", v->pat);
+		if (v->enc >= 0 && !code_ok(c, CS_ICD10CM, v->code, v->enc, why, sizeof why)) {
+			refuse(c, i, "%.300s", why);
+			return;
+		}
 		if (v->enc >= 0) {
 			int seq = 0;
 			for (int k = 0; k <= i; k++)
@@ -633,6 +682,14 @@ static void check_procedure(ctx_t *c, int i, json_t *r)
 	else {
 		refuse(c, i, "Procedure.code needs a HCPCS or CPT coding");
 		return;
+	}
+	{
+		char rule[sizeof(msg_t)];
+		if (!code_ok(c, strcmp(v->extra, "cpt") ? CS_HCPCS : CS_CPT, v->code, v->enc, rule,
+			     sizeof rule)) {
+			refuse(c, i, "%.300s", rule);
+			return;
+		}
 	}
 	json_array_foreach(why, k, x)
 	{
