@@ -717,6 +717,12 @@ cleanup:
 	return ret;
 }
 
+status_t fhir_chart_read(session_t *s, const char *patient, json_t *out, msg_t *m)
+{
+	char pid[33];
+	return gather_chart(s, patient, out, pid, m);
+}
+
 /* Read, audit, then hand out one chart. */
 static status_t export_one(session_t *s, const char *patient, fhir_emit_fn fn, void *arg,
 			   int64_t *count, msg_t *m)

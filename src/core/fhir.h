@@ -109,6 +109,11 @@ status_t fhir_export_all(session_t *s, fhir_emit_fn fn, void *arg,
 			 void (*progress)(int64_t done, int64_t total, void *arg),
 			 fhir_bulk_report_t *rep, msg_t *m);
 
+/* The resources of a chart as an export reads them, into the array out,
+ * without the disclosure (for the import's comparison with what a chart
+ * holds: each section read is audited as a view). Core only. */
+status_t fhir_chart_read(session_t *s, const char *patient, json_t *out, msg_t *m);
+
 /* ---- the import (core/fhir_import.c) ---- */
 
 /* One resource to import and where it came from ("bundle.json entry 3",
@@ -120,6 +125,7 @@ typedef struct fhir_item {
 
 typedef struct fhir_import_report {
 	int bad;                       /* resources refused by the validation */
+	int same;                      /* already in a matched chart: not added again */
 	int charts_new, charts_updated;
 	int64_t count[FHIR_TYPE_COUNT]; /* imported, per type */
 } fhir_import_report_t;

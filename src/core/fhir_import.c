@@ -58,6 +58,7 @@ typedef struct imp {
 	int appends; /* item of the note it is an addendum to, or -1 */
 	int final;
 	int64_t nrow;
+	int same; /* already in the matched chart: not written again */
 } imp_t;
 
 typedef struct ctx {
@@ -899,13 +900,144 @@ static status_t write_item(ctx_t *c, int i, msg_t *m)
 	return st;
 }
 
+/* ---- a matched chart: what it holds already is not added again ---- */
+
+/* The number after the last '-' of a reference's id ("Encounter/enc-12"). */
+static int64_t ref_row(const char *ref)
+{
+	const char *d = ref ? strrchr(ref, '-') : NULL;
+	return d ? atoll(d + 1) : 0;
+}
+
+/* A resource's content without its id, meta and references' targets, and
+ * the encounter it belongs to (erow; 0 for a chart-level resource): two
+ * resources with the same fingerprint say the same thing. malloc'd. */
+static void strip_refs(json_t *j)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+	if (json_is_object(j)) {
+		if (json_object_get(j, "reference"))
+			json_object_set_new(j, "reference", json_string("-"));
+		json_object_foreach(j, k, v) strip_refs(v);
+	} else if (json_is_array(j))
+		json_array_foreach(j, i, v) strip_refs(v);
+}
+
+static char *fingerprint(json_t *res, int64_t erow)
+{
+	json_t *c = json_deep_copy(res);
+	char *dump, *out = NULL;
+	if (!c)
+		return NULL;
+	json_object_del(c, "id");
+	json_object_del(c, "meta");
+	strip_refs(c);
+	dump = json_dumps(c, JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(12));
+	json_decref(c);
+	if (dump && (out = malloc(strlen(dump) + 24)))
+		sprintf(out, "%lld|%s", (long long)erow, dump);
+	if (dump) {
+		sodium_memzero(dump, strlen(dump));
+		free(dump);
+	}
+	return out;
+}
+
+/* The encounter a resource names (its reference's row), 0 if none. */
+static int64_t enc_row_of(json_t *r)
+{
+	const char *ref = str_at(r, "encounter.reference");
+	if (!ref)
+		ref = str_at(r, "context.encounter.0.reference");
+	return ref ? ref_row(ref) : 0;
+}
+
+static status_t mark_same(ctx_t *c, int pi, msg_t *m)
+{
+	json_t *have = json_array(), *x;
+	char **fps = NULL;
+	size_t n = 0, k;
+	status_t ret;
+	if (!have)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	if ((ret = fhir_chart_read(c->s, c->v[pi].pid, have, m)) != STATUS_OK)
+		goto cleanup;
+	msg_clear(m);
+	if (!(fps = calloc(json_array_size(have) + 1, sizeof *fps))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	/* Encounters: the same start, type, provider and location is the
+	 * same visit; what belongs to it is compared under its row. */
+	json_array_foreach(have, k, x)
+	{
+		const char *t = str_at(x, "resourceType");
+		if (t && !strcmp(t, "Encounter")) {
+			for (int i = 0; i < c->n; i++) {
+				imp_t *v = &c->v[i];
+				const char *st = str_at(x, "period.start");
+				if (v->bad || v->same || v->t != FHIR_ENCOUNTER || v->pat != pi || !st)
+					continue;
+				if (!strncmp(st, v->start, 16) &&
+				    !strcmp(str_at(x, "type.0.text") ? str_at(x, "type.0.text") : "",
+					    v->type) &&
+				    !strcmp(str_at(x, "participant.0.individual.display")
+						? str_at(x, "participant.0.individual.display")
+						: "",
+					    v->provider) &&
+				    !strcmp(str_at(x, "location.0.location.display")
+						? str_at(x, "location.0.location.display")
+						: "",
+					    v->location)) {
+					v->same = 1;
+					v->erow = ref_row(str_at(x, "id") ? str_at(x, "id") : "");
+					break;
+				}
+			}
+		} else if (t && strcmp(t, "Patient") != 0)
+			fps[n++] = fingerprint(x, enc_row_of(x));
+	}
+	for (int i = 0; i < c->n; i++) {
+		imp_t *v = &c->v[i];
+		char *fp;
+		int64_t erow = 0;
+		if (v->bad || v->same || v->pat != pi || v->t == FHIR_ENCOUNTER)
+			continue;
+		if (v->enc >= 0) {
+			if (!c->v[v->enc].same)
+				continue; /* a new visit: all it holds is new */
+			erow = c->v[v->enc].erow;
+		}
+		if (!(fp = fingerprint(c->items[i].res, erow))) {
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+			goto cleanup;
+		}
+		for (size_t j = 0; j < n; j++)
+			if (fps[j] && !strcmp(fps[j], fp)) {
+				v->same = 1;
+				free(fps[j]); /* one incoming for one held */
+				fps[j] = NULL;
+				break;
+			}
+		free(fp);
+	}
+cleanup:
+	for (size_t j = 0; fps && j < n; j++)
+		free(fps[j]);
+	free(fps);
+	json_decref(have);
+	return ret;
+}
+
 /* The actions the writes need; the first missing one's name, or NULL. */
 static const char *missing_action(ctx_t *c)
 {
 	for (int i = 0; i < c->n; i++) {
 		imp_t *v = &c->v[i];
 		action_t need[2] = {ACT_COUNT, ACT_COUNT};
-		if (v->bad)
+		if (v->bad || v->same)
 			continue;
 		switch (v->t) {
 		case FHIR_PATIENT:
@@ -1054,6 +1186,13 @@ status_t fhir_import(session_t *s, const fhir_item_t *items, int n, int skip_bad
 			       c.nbad, n);
 		goto cleanup;
 	}
+	/* What a matched chart holds already is not added again. */
+	for (int i = 0; i < n; i++)
+		if (!c.v[i].bad && c.v[i].t == FHIR_PATIENT && c.v[i].existing &&
+		    (ret = mark_same(&c, i, m)) != STATUS_OK)
+			goto cleanup;
+	for (int i = 0; i < n; i++)
+		rep->same += !c.v[i].bad && c.v[i].same;
 	if ((miss = missing_action(&c))) {
 		ret = msg_fail(m, STATUS_DENIED,
 			       "Permission denied: importing these resources needs %s, which the %s "
@@ -1074,7 +1213,7 @@ status_t fhir_import(session_t *s, const fhir_item_t *items, int n, int skip_bad
 	{
 		int k = 0;
 		for (int j = 0; j < n; j++)
-			if (!c.v[order[j]].bad)
+			if (!c.v[order[j]].bad && !c.v[order[j]].same)
 				order[k++] = order[j];
 		n = k;
 	}
@@ -1112,8 +1251,8 @@ status_t fhir_import(session_t *s, const fhir_item_t *items, int n, int skip_bad
 		written += cnt;
 		k += cnt - 1;
 	}
-	msg_set(m, "Imported %d resources (%d new charts, %d updated).", written, rep->charts_new,
-		rep->charts_updated);
+	msg_set(m, "Imported %d resources (%d new charts, %d updated; %d already in them).", written,
+		rep->charts_new, rep->charts_updated, rep->same);
 audit:
 	snprintf(detail, sizeof detail, "FHIR R4: %d of %d resources imported, %d refused", written,
 		 c.n, c.nbad);

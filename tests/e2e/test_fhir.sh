@@ -203,6 +203,12 @@ $FC normal "$T1/a.json" > "$T/n1.json"
 $FC normal "$T/a2.json" > "$T/n2.json"
 check "round trip: the same resources apart from ids and meta" cmp -s "$T/n1.json" "$T/n2.json" || diff "$T/n1.json" "$T/n2.json" | head -20 | sed 's/^/# /'
 check "the import is audited (fhir_import)" [ "$(audited fhir_import him)" = 1 ]
+counts() { sql "select (select count(*) from patients) || '/' || (select count(*) from encounters) || '/' || (select count(*) from vitals) || '/' || (select count(*) from allergies) || '/' || (select count(*) from notes)"; }
+c1=$(counts)
+out=$(H import fhir "$T1/a.json" 2>&1)
+check "the same Bundle again matches the chart by MRN and adds nothing" sh -c '[ "$1" = "$2" ] && printf %s "$3" | grep -q "Imported 1 resources (0 new charts, 1 updated; 25 already in them)"' _ "$c1" "$(counts)" "$out"
+H export fhir "$MRN2" --out "$T/a2b.json" >/dev/null 2>&1
+check "and the chart exports as before" sh -c '$1 normal "$2" | cmp -s - "$3"' _ "$FC" "$T/a2b.json" "$T/n2.json"
 sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 found=$(for f in "$DB" "$DB-wal"; do [ -f "$f" ] && strings -n 5 "$f"; done | grep -io 'canary[a-z]*\|quillfeather\|ondine' | sort -u | tr '\n' ' ')
 check "no canary (names, address, reason, substance, drug, note) in the database file after the import" [ -z "$found" ] || echo "# found: $found"
