@@ -28,6 +28,18 @@ typedef struct outfile {
 	FILE *f;
 } outfile_t;
 
+/* An export never replaces a file (checked again at the rename): said
+ * before anything is read, so a refused export discloses nothing. */
+static status_t out_new(const char *path, msg_t *m)
+{
+	if (access(path, F_OK) == 0)
+		return msg_fail(m, STATUS_EXISTS,
+				"%s exists: remove it or name another file (an export never "
+				"replaces one).",
+				path);
+	return STATUS_OK;
+}
+
 static status_t out_open(outfile_t *o, const char *path, msg_t *m)
 {
 	int fd;
@@ -35,6 +47,8 @@ static status_t out_open(outfile_t *o, const char *path, msg_t *m)
 	memset(o, 0, sizeof *o);
 	if (snprintf(o->path, sizeof o->path, "%s", path) >= (int)sizeof o->path)
 		return msg_fail(m, STATUS_INVALID, "The file name is too long.");
+	if ((st = out_new(path, m)) != STATUS_OK)
+		return st;
 	snprintf(o->tmp, sizeof o->tmp, "%s.%ld.part", path, (long)getpid());
 	if ((st = userfile_open(o->tmp, O_WRONLY | O_CREAT | O_EXCL, 0600, &fd, m)) != STATUS_OK)
 		return st;
@@ -58,7 +72,7 @@ static status_t out_close(outfile_t *o, status_t st, msg_t *m)
 	if (st == STATUS_OK && bad)
 		st = msg_fail(m, STATUS_ERR, "Cannot write %s: %s.", o->path, strerror(errno));
 	if (st == STATUS_OK)
-		st = userfile_rename(o->tmp, o->path, 1, m);
+		st = userfile_rename(o->tmp, o->path, 0, m);
 	if (st != STATUS_OK)
 		userfile_unlink(o->tmp);
 	return st;
@@ -82,6 +96,8 @@ static status_t export_chart(session_t *s, const char *mrn, const char *out, int
 	memset(&o, 0, sizeof o);
 	if (!entries)
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	if (out && (st = out_new(out, m)) != STATUS_OK)
+		goto cleanup;
 	if ((st = fhir_export_chart(s, mrn, keep, entries, m)) != STATUS_OK)
 		goto cleanup;
 	*nres = (int)json_array_size(entries);
@@ -170,6 +186,12 @@ static status_t export_all(session_t *s, const char *dir, fhir_bulk_report_t *re
 	b.tty = isatty(STDERR_FILENO);
 	if ((st = userfile_mkdir(dir, 0700, m)) != STATUS_OK)
 		return st;
+	for (int t = 0; t < FHIR_TYPE_COUNT; t++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s.ndjson", dir, fhir_type_name((fhir_type_t)t));
+		if ((st = out_new(path, m)) != STATUS_OK)
+			return st;
+	}
 	st = fhir_export_all(s, bulk_emit, &b, bulk_progress, rep, m);
 	if (b.shown)
 		fputc('\n', stderr);

@@ -153,6 +153,8 @@ al = [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == "All
 assert len(al) == 1 and al[0]["code"]["coding"][0]["code"] == "716186003", al
 assert b["entry"][0]["resource"]["meta"]["security"][0]["code"] == "R"
 PY
+out=$(H export fhir "$MRN" --out "$T/a.json" 2>&1)
+check "an existing file is never replaced (exit 1, said so)" sh -c '[ $2 -eq 1 ] && printf %s "$1" | grep -q "exists: remove it"' _ "$out" $?
 out=$(H export fhir "$MRN" 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["entry"]))')
 check "without --out the Bundle goes to standard output" [ "$out" = 26 ]
 
@@ -184,6 +186,9 @@ check "the summary counts the resources" grep -q "Exported 2 charts, 28 resource
 printf '%s\n' "$PW_HIM" > "$T/pw"
 script -qec "'$BIN' --db '$DB' --user him --password-stdin export fhir --all --out '$T/bulk2' < '$T/pw'" /dev/null > "$T/tty.out" 2>&1
 check "a progress bar on a terminal" grep -q "Exporting \[#*\] 2/2 charts" "$T/tty.out"
+n1=$(audited export_fhir him)
+out=$(H export fhir --all --out "$T/bulk" 2>&1)
+check "a bulk export into a directory holding one refuses before reading a chart" sh -c '[ $2 -eq 1 ] && printf %s "$1" | grep -q "Patient.ndjson exists" && [ "$3" = "$4" ]' _ "$out" $? "$n1" "$(audited export_fhir him)"
 H export fhir "$MRN" --all --out "$T/x" >/dev/null 2>&1
 check "--all with an MRN is a usage error (exit 2)" [ $? -eq 2 ]
 H export fhir --all >/dev/null 2>&1
