@@ -595,7 +595,8 @@ static int by_id_row(const void *a, const void *b)
 {
 	const char *x = json_string_value(json_object_get(*(json_t *const *)a, "id"));
 	const char *y = json_string_value(json_object_get(*(json_t *const *)b, "id"));
-	long long i = atoll(strchr(x, '-') + 1), j = atoll(strchr(y, '-') + 1);
+	const char *dx = x ? strchr(x, '-') : NULL, *dy = y ? strchr(y, '-') : NULL;
+	long long i = dx ? atoll(dx + 1) : 0, j = dy ? atoll(dy + 1) : 0;
 	return (i > j) - (i < j);
 }
 

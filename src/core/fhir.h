@@ -134,9 +134,11 @@ typedef struct fhir_import_report {
  * the patient fields as a registration checks them): each bad one goes
  * to on_bad with its place and reason. Then, if none was bad or
  * skip_bad (the bad ones and what refers to them left out), write them:
- * a Patient whose MRN identifier is one of this clinic's charts updates
- * that chart's demographics, any other is registered (its duplicate check
- * run as a registration's); the rest are recorded in that chart through
+ * a Patient whose MRN identifier is one of this clinic's charts (with the
+ * same birth date and sex) updates that chart's demographics, and what
+ * the chart holds already is not added again (rep->same); any other is
+ * registered (its duplicate check run as a registration's); the rest are
+ * recorded in that chart through
  * the same core functions as on screen, so the session needs the actions
  * each needs (checked before anything is written). Needs patient_import;
  * audited (fhir_import, the counts). STATUS_INVALID when any item was bad

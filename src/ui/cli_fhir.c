@@ -353,7 +353,7 @@ static status_t load_file(loaded_t *l, const char *path, msg_t *m)
 	FILE *f = NULL;
 	char *buf = NULL, *p, *nl;
 	struct stat sb;
-	size_t len;
+	size_t len = 0;
 	json_error_t err;
 	json_t *first = NULL;
 	long line = 1;
