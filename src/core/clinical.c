@@ -1030,6 +1030,11 @@ static const char *const routes[] = {"PO",      "IV",    "IM",         "SC",   "
 static const char *const item_tables[] = {"allergies", "medications", "problems"};
 static const char *const item_names[] = {"allergy", "medication", "problem"};
 
+int medication_route_valid(const char *route)
+{
+	return route && one_of(route, routes) >= 0;
+}
+
 /* ICD-10-CM shape: letter, digit, letter-or-digit, then up to 4 more
  * letters or digits after an optional dot. Stored without the dot. */
 static int icd10_shape(const char *in, char *out, size_t size)

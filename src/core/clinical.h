@@ -129,6 +129,8 @@ status_t allergy_none_known(session_t *s, const char *patient, msg_t *m);
 status_t medication_add(session_t *s, const char *patient, const char *name, const char *dose,
 			const char *route, const char *frequency, const char *start, int64_t *row,
 			msg_t *m);
+/* 1 if route is one medication_add takes (any case). */
+int medication_route_valid(const char *route);
 /* code: ICD-10-CM, optional, checked for shape (A00, E11.9, S72.001A);
  * (ACT_PROBLEM_RECORD) */
 status_t problem_add(session_t *s, const char *patient, const char *code,

@@ -332,8 +332,25 @@ static void check_patient(ctx_t *c, int i, json_t *r)
 		sodium_memzero(here, sizeof *here);
 		free(here);
 	}
-	if (!v->existing)
+	if (!v->existing && !v->bad) {
+		/* A registration's duplicate check, before anything is written. */
+		patient_match_t *d = calloc(PATIENT_MATCH_MAX, sizeof *d);
+		int nd = 0;
 		*p->f[PF_MRN] = 0; /* MRNs are assigned here */
+		if (!d)
+			refuse(c, i, "out of memory");
+		else if (patient_find_duplicates(c->s, p, d, PATIENT_MATCH_MAX, &nd, &m) ==
+				 STATUS_OK &&
+			 nd > 0)
+			refuse(c, i,
+			       "Patient is a likely duplicate of %s here (score %d): give it that MRN "
+			       "as its identifier to update that chart",
+			       d[0].mrn, d[0].score);
+		if (d) {
+			sodium_memzero(d, PATIENT_MATCH_MAX * sizeof *d);
+			free(d);
+		}
+	}
 }
 
 static int patient_of(ctx_t *c, int i, json_t *r, const char *key)
@@ -464,6 +481,17 @@ static void check_condition(ctx_t *c, int i, json_t *r)
 		refuse(c, i, "a problem needs its description in Condition.code.text");
 		return;
 	}
+	if (v->code) {
+		/* As problem_add: once a code set is loaded, a code of the
+		 * version in effect today. */
+		code_hit_t h;
+		msg_t why;
+		status_t chk = codes_check(c->s, CS_ICD10CM, v->code, NULL, &h, &why);
+		if (chk != STATUS_OK && chk != STATUS_NOTFOUND) {
+			refuse(c, i, "%.300s", why.text);
+			return;
+		}
+	}
 	if (fhir_str_at(r, "onsetDateTime") && !date_of(fhir_str_at(r, "onsetDateTime"), v->date)) {
 		refuse(c, i, "Condition.onsetDateTime is not a date");
 		return;
@@ -527,8 +555,10 @@ static void check_medication(ctx_t *c, int i, json_t *r)
 	v->text2 = fhir_str_at(r, "dosage.0.text");
 	v->extra = fhir_str_at(r, "dosage.0.timing.code.text");
 	v->code = fhir_str_at(r, "dosage.0.route.text");
-	if (!v->code) {
-		refuse(c, i, "MedicationStatement needs dosage.route.text (PO, IV, ...)");
+	if (!medication_route_valid(v->code)) {
+		refuse(c, i,
+		       "MedicationStatement.dosage.route.text must be one of PO, IV, IM, SC, SL, PR, "
+		       "topical, inhaled, nasal, ophthalmic, otic, transdermal, other");
 		return;
 	}
 	if (fhir_str_at(r, "effectiveDateTime") && !date_of(fhir_str_at(r, "effectiveDateTime"), v->date)) {

@@ -212,6 +212,14 @@ counts() { sql "select (select count(*) from patients) || '/' || (select count(*
 c1=$(counts)
 out=$(H import fhir "$T1/a.json" 2>&1)
 check "the same Bundle again matches the chart by MRN and adds nothing" sh -c '[ "$1" = "$2" ] && printf %s "$3" | grep -q "Imported 1 resources (0 new charts, 1 updated; 25 already in them)"' _ "$c1" "$(counts)" "$out"
+python3 - "$T1/a.json" "$T/nomrn.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+del b["entry"][0]["resource"]["identifier"]
+json.dump(b, open(sys.argv[2], "w"))
+PY
+out=$(H import fhir "$T/nomrn.json" 2>&1)
+check "without its MRN the same patient is a likely duplicate, refused before anything is written" sh -c '[ $2 -eq 1 ] && printf %s "$1" | grep -q "entry\[0\]: Patient is a likely duplicate of $3 here" && [ "$4" = "$5" ]' _ "$out" $? "$MRN2" "$c1" "$(counts)"
 H export fhir "$MRN2" --out "$T/a2b.json" >/dev/null 2>&1
 check "and the chart exports as before" sh -c '$1 normal "$2" | cmp -s - "$3"' _ "$FC" "$T/a2b.json" "$T/n2.json"
 sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
