@@ -426,14 +426,28 @@ static void check_encounter(ctx_t *c, int i, json_t *r)
 		refuse(c, i, "Encounter.period.start is not a dateTime");
 		return;
 	}
+	{
+		/* As check-in takes a date of service: from 1990, not ahead. */
+		char now[24];
+		core_now(now);
+		if (strcmp(v->start, "1990-01-01T00:00:00Z") < 0 || strcmp(v->start, now) > 0) {
+			refuse(c, i, "Encounter.period.start is before 1990 or in the future");
+			return;
+		}
+	}
 	if (!st || (strcmp(st, "finished") && strcmp(st, "in-progress") && strcmp(st, "arrived") &&
 		    strcmp(st, "triaged"))) {
 		refuse(c, i, "Encounter.status must be finished, in-progress, arrived or triaged");
 		return;
 	}
 	if (!strcmp(st, "finished")) {
-		if (!instant(fhir_str_at(r, "period.end"), v->end) || strcmp(v->end, v->start) < 0)
-			refuse(c, i, "a finished Encounter needs period.end, not before its start");
+		char now[24];
+		core_now(now);
+		if (!instant(fhir_str_at(r, "period.end"), v->end) || strcmp(v->end, v->start) < 0 ||
+		    strcmp(v->end, now) > 0)
+			refuse(c, i,
+			       "a finished Encounter needs period.end, not before its start nor in "
+			       "the future");
 	}
 }
 
