@@ -30,10 +30,10 @@ SYSCONFDIR ?= /etc
 BUILD ?= build
 CC ?= cc
 
-PKGS := ncursesw formw menuw panelw sqlite3 libsodium pwquality
+PKGS := ncursesw formw menuw panelw sqlite3 libsodium pwquality jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CORE_PKG_LIBS := $(shell pkg-config --libs sqlite3 libsodium pwquality 2>/dev/null)
+CORE_PKG_LIBS := $(shell pkg-config --libs sqlite3 libsodium pwquality jansson 2>/dev/null)
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wno-format-nonliteral -Werror

@@ -8,7 +8,7 @@
 set -e
 PKGS="build-essential pkg-config libncurses-dev libsqlite3-dev sqlite3 libsodium-dev
 libiniparser-dev libcmocka-dev tmux libpwquality-dev cracklib-runtime john-data groff-base mandoc
-tzdata libunistring-dev"
+tzdata libunistring-dev libjansson-dev python3-jsonschema"
 if [ "${1:-}" = deb ]; then
 	PKGS="$PKGS dpkg-dev debhelper fakeroot lintian"
 fi

@@ -17,6 +17,25 @@ static status_t open_failed(const char *path, int err, msg_t *m)
 			path, strerror(err));
 }
 
+status_t userfile_mkdir(const char *path, mode_t perm, msg_t *m)
+{
+	struct stat sb;
+	int rc, err, state;
+	if (!path || !*path)
+		return msg_fail(m, STATUS_USAGE, "No directory named.");
+	state = privsep_user_begin();
+	rc = mkdir(path, perm);
+	err = errno;
+	if (rc != 0 && err == EEXIST && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		rc = 0;
+	privsep_user_end(state);
+	if (rc != 0)
+		return msg_fail(m, err == ENOENT ? STATUS_NOTFOUND : STATUS_ERR,
+				"Cannot make the directory %s: %s.", path,
+				err == EEXIST ? "a file has that name" : strerror(err));
+	return STATUS_OK;
+}
+
 status_t userfile_open(const char *path, int flags, mode_t perm, int *fd_out, msg_t *m)
 {
 	struct stat sb;

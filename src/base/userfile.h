@@ -31,6 +31,10 @@ status_t userfile_open(const char *path, int flags, mode_t perm, int *fd_out, ms
  * then synced, so the new name survives a power cut. */
 status_t userfile_rename(const char *from, const char *to, int replace, msg_t *m);
 
+/* mkdir(2) with the user's ids, mode perm; an existing directory is fine
+ * (its mode is left as it is). */
+status_t userfile_mkdir(const char *path, mode_t perm, msg_t *m);
+
 /* unlink(2) with the user's ids; errors ignored (clean-up). */
 void userfile_unlink(const char *path);
 

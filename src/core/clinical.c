@@ -769,6 +769,36 @@ static int last_height(const db_vitals_t *v, void *arg)
 status_t vitals_record(session_t *s, int64_t erow, const vitals_input_t *in, const char **bad,
 		       msg_t *m)
 {
+	return vitals_record_at(s, erow, in, NULL, bad, m);
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ", a real date and time, not after now. */
+static int taken_valid(const char *t)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	char day[11], iso[DATE_ISO_SIZE], now[24];
+	int hh, mi, ss;
+	if (strlen(t) != sizeof shape - 1)
+		return 0;
+	for (size_t i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)t[i]) : t[i] != shape[i])
+			return 0;
+	memcpy(day, t, 10);
+	day[10] = 0;
+	if (date_parse(day, NULL, NULL, iso) != DATE_OK)
+		return 0;
+	hh = atoi(t + 11);
+	mi = atoi(t + 14);
+	ss = atoi(t + 17);
+	if (hh > 23 || mi > 59 || ss > 59)
+		return 0;
+	core_now(now);
+	return strcmp(t, now) <= 0;
+}
+
+status_t vitals_record_at(session_t *s, int64_t erow, const vitals_input_t *in, const char *taken,
+			  const char **bad, msg_t *m)
+{
 	status_t ret;
 	db_vitals_t v;
 	enc_held_t eh;
@@ -785,6 +815,11 @@ status_t vitals_record(session_t *s, int64_t erow, const vitals_input_t *in, con
 	memset(&ch, 0, sizeof ch);
 	if ((ret = session_require(s, ACT_VITALS_RECORD, m)) != STATUS_OK)
 		return ret;
+	if (taken && *taken && !taken_valid(taken)) {
+		*bad = "taken";
+		return msg_fail(m, STATUS_INVALID,
+				"Time taken must be a past UTC time, YYYY-MM-DDTHH:MM:SSZ.");
+	}
 	memset(&v, 0, sizeof v);
 	v.systolic = v.diastolic = v.pulse = v.resp = v.spo2 = -1;
 	v.temp_c = v.height_cm = v.weight_kg = v.bmi = -1;
@@ -916,7 +951,10 @@ status_t vitals_record(session_t *s, int64_t erow, const vitals_input_t *in, con
 	crypto_random_id(v.id);
 	v.erow = erow;
 	v.prow = prow;
-	core_now(v.taken);
+	if (taken && *taken)
+		text_copy(v.taken, sizeof v.taken, taken);
+	else
+		core_now(v.taken);
 	text_copy(v.recorded_by, sizeof v.recorded_by, s->user.name);
 	if ((ret = rowmac_vitals(s, &ch, &v, mac, m)) != STATUS_OK)
 		goto done;
@@ -991,6 +1029,11 @@ static const char *const routes[] = {"PO",      "IV",    "IM",         "SC",   "
 				     "otic",    "transdermal", "other", NULL};
 static const char *const item_tables[] = {"allergies", "medications", "problems"};
 static const char *const item_names[] = {"allergy", "medication", "problem"};
+
+int medication_route_valid(const char *route)
+{
+	return route && one_of(route, routes) >= 0;
+}
 
 /* ICD-10-CM shape: letter, digit, letter-or-digit, then up to 4 more
  * letters or digits after an optional dot. Stored without the dot. */

@@ -92,7 +92,12 @@ typedef struct vitals_row {
  * from the weight and this or the latest height. */
 status_t vitals_record(session_t *s, int64_t erow, const vitals_input_t *in, const char **bad,
 		       msg_t *m);
-/* Newest first, at most limit (ACT_CLINICAL_VIEW, audited). */
+/* The same with the time they were taken, "YYYY-MM-DDTHH:MM:SSZ" (UTC,
+ * not in the future; NULL or "" for now): an import (core/fhir.h) keeps
+ * the time the vitals were taken at the clinic they come from. */
+status_t vitals_record_at(session_t *s, int64_t erow, const vitals_input_t *in, const char *taken,
+			  const char **bad, msg_t *m);
+/* Newest first, at most limit (ACT_CLINICAL_VIEW, audited; limit -1: all). */
 status_t vitals_list(session_t *s, const char *patient, int limit,
 		     int (*fn)(const vitals_row_t *v, void *arg), void *arg, msg_t *m);
 
@@ -124,6 +129,8 @@ status_t allergy_none_known(session_t *s, const char *patient, msg_t *m);
 status_t medication_add(session_t *s, const char *patient, const char *name, const char *dose,
 			const char *route, const char *frequency, const char *start, int64_t *row,
 			msg_t *m);
+/* 1 if route is one medication_add takes (any case). */
+int medication_route_valid(const char *route);
 /* code: ICD-10-CM, optional, checked for shape (A00, E11.9, S72.001A);
  * (ACT_PROBLEM_RECORD) */
 status_t problem_add(session_t *s, const char *patient, const char *code,

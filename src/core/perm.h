@@ -81,7 +81,9 @@ typedef enum {
 	X(POLICY_MANAGE, "policy_manage", R_A, 0,                                                 \
 	  "Change the permission matrix and policy settings")                                     \
 	X(KEY_MANAGE, "key_manage", R_A, 0, "Key rotation")                                      \
-	X(BACKUP, "backup", R_A, 0, "Take, check and restore backups")
+	X(BACKUP, "backup", R_A, 0, "Take, check and restore backups")                          \
+	X(EXPORT_FHIR, "export_fhir", R_H, K_DEMO | K_CLIN,                                      \
+	  "Export charts as FHIR R4 (a disclosure)")
 
 typedef enum {
 #define ACTION_ENUM(id, name, roles, keys, desc) ACT_##id,

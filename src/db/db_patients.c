@@ -326,6 +326,31 @@ status_t db_patient_count(db_t *db, int64_t *out, msg_t *m)
 	return count_query(db, "SELECT count(*) FROM patients", out, m);
 }
 
+status_t db_patient_page(db_t *db, int64_t after, char (*ids)[33], int64_t *prows, int max,
+			 int *n, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, "SELECT prow, id FROM patients WHERE prow > ?1 ORDER BY prow "
+				     "LIMIT ?2",
+				 &st, m);
+	*n = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		const unsigned char *id = sqlite3_column_text(st, 1);
+		prows[*n] = sqlite3_column_int64(st, 0);
+		snprintf(ids[*n], 33, "%s", id ? (const char *)id : "");
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, rc, "listing patients", m);
+	return STATUS_OK;
+}
+
 /* A token row carries its patient's order rank (011_name_order.sql): an
  * insert takes the rank the patients row holds now, and a delete finds
  * the row through it (falling back to every row of the token when it is

@@ -80,6 +80,12 @@ status_t db_patient_get_match(db_t *db, int64_t prow, unsigned char *set, size_t
 
 status_t db_patient_count(db_t *db, int64_t *out, msg_t *m);
 
+/* The ids of the patients after row `after`, in row order: up to max into
+ * ids (33 bytes each) and prows; *n how many (0 at the end). For a walk
+ * over every chart a page at a time (core/fhir.c's bulk export). */
+status_t db_patient_page(db_t *db, int64_t after, char (*ids)[33], int64_t *prows, int max,
+			 int *n, msg_t *m);
+
 /* Tokens. */
 status_t db_token_insert(db_t *db, int64_t token, int64_t prow, msg_t *m);
 /* Insert n (token, prow) pairs laid out as token0, prow0, token1, ... */

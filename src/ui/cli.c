@@ -966,7 +966,8 @@ static void report_import_start(const import_report_t *rep, void *arg)
 }
 
 static const char import_usage[] =
-	"[--user ACTOR] import patients FILE.csv [--skip-bad] [--register-anyway]";
+	"[--user ACTOR] import patients FILE.csv [--skip-bad] [--register-anyway]\n"
+	"       import fhir FILE... [--skip-bad]";
 static const cli_optspec_t import_opts[] = {
 	{"skip-bad", 0, 0, NULL}, {"register-anyway", 0, 0, NULL}, {NULL, 0, 0, NULL}};
 
@@ -994,10 +995,19 @@ static int cmd_import(cli_t *c)
 		       "Each good row runs the duplicate check a registration runs, against the\n"
 		       "registered patients and the rows before it. A likely duplicate is reported\n"
 		       "with its line and the patient's MRN (or the earlier line) and is not\n"
-		       "imported; --register-anyway imports it too, each one audited.\n",
+		       "imported; --register-anyway imports it too, each one audited.\n\n"
+		       "import fhir: FHIR R4 resources from a Bundle or NDJSON files (every file\n"
+		       "of an 'export fhir --all' at once). Every resource is checked first and\n"
+		       "each bad one reported as FILE:LINE or FILE entry[N] with the reason;\n"
+		       "without --skip-bad nothing is imported when any is bad. A Patient whose\n"
+		       "MRN is a chart here (same birth date and sex) updates it; others are\n"
+		       "registered. Needs patient_import and the actions recording each kind\n"
+		       "needs (encounter_checkin, vitals_record, note_sign, ...); audited.\n",
 		       usage, IMPORT_BATCH_ROWS);
 		return 0;
 	}
+	if (c->argc >= 2 && strcmp(c->argv[1], "fhir") == 0)
+		return cli_import_fhir(c);
 	if (c->argc != 3 || strcmp(c->argv[1], "patients") != 0)
 		return cli_usage_error(usage, NULL);
 	memset(&opts, 0, sizeof opts);
@@ -1129,6 +1139,7 @@ static const cli_command_t *const commands[] = {
     &cli_restore_command,  &cli_roles_command,  &cli_policy_command,    &cli_keys_command,
     &recover_command,      &cli_config_command, &help_command,
     &cli_report_command,
+    &cli_export_command,
 #ifdef CHARTROOM_TEST_HOOKS
     &test_journal_command,
 #endif

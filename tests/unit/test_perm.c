@@ -42,6 +42,7 @@ static const struct {
 	{"policy_manage",       ".....x"},
 	{"key_manage",          ".....x"},
 	{"backup",              ".....x"},
+	{"export_fhir",         "...x.."},
 };
 #define NEXPECTED (sizeof expected / sizeof expected[0])
 
@@ -51,7 +52,7 @@ static const char *const role_names[] = {"frontdesk", "nurse", "provider", "him"
 static const char *const clinical_actions[] = {
 	"clinical_view", "vitals_record", "allergy_record", "medication_record", "problem_record",
 	"note_write",    "note_sign",     "coding_edit",    "him_records",       "view_confidential",
-	"encounter_close",
+	"encounter_close", "export_fhir",
 };
 
 static role_t role(const char *name)
