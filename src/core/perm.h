@@ -81,7 +81,9 @@ typedef enum {
 	X(POLICY_MANAGE, "policy_manage", R_A, 0,                                                 \
 	  "Change the permission matrix and policy settings")                                     \
 	X(KEY_MANAGE, "key_manage", R_A, 0, "Key rotation")                                      \
-	X(BACKUP, "backup", R_A, 0, "Take, check and restore backups")
+	X(BACKUP, "backup", R_A, 0, "Take, check and restore backups")                         \
+	X(EXPORT_DEID, "export_deid", R_V | R_A, K_DEMO,                                         \
+	  "Export de-identified data (HIPAA Safe Harbor)")
 
 typedef enum {
 #define ACTION_ENUM(id, name, roles, keys, desc) ACT_##id,

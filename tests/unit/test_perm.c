@@ -42,6 +42,7 @@ static const struct {
 	{"policy_manage",       ".....x"},
 	{"key_manage",          ".....x"},
 	{"backup",              ".....x"},
+	{"export_deid",         "....xx"},
 };
 #define NEXPECTED (sizeof expected / sizeof expected[0])
 
