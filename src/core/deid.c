@@ -383,11 +383,11 @@ static int enc_row(const db_deid_row_t *r, void *arg)
 }
 
 /* A code as stored: letters and digits (ICD-10-CM without its dot,
- * HCPCS, CPT). */
+ * HCPCS, CPT: at most 8), or the digits of a SNOMED CT id (at most 18). */
 static const char *code_or_blank(ctx_t *c, const char *code)
 {
 	size_t n = strlen(code);
-	if (n < 3 || n > 8)
+	if (n < 3 || n > (code[0] >= '0' && code[0] <= '9' ? 18u : 8u))
 		goto bad;
 	for (size_t i = 0; i < n; i++)
 		if (!((code[i] >= 'A' && code[i] <= 'Z') || (code[i] >= '0' && code[i] <= '9')))
@@ -434,7 +434,8 @@ static int problem_row(const db_deid_row_t *r, void *arg)
 	put(c, year);
 	put(c, "problem");
 	put(c, "");
-	put(c, "icd10cm");
+	/* A problem's code is ICD-10-CM (a letter first) or SNOMED CT (digits). */
+	put(c, r->t[0][0] >= '0' && r->t[0][0] <= '9' ? "snomed" : "icd10cm");
 	put(c, code_or_blank(c, r->t[0]));
 	put(c, r->t[2]);
 	c->rep->diagnoses++;

@@ -34,13 +34,18 @@ clin nurse "$PW_NURSE" "$(csv substance=Canarysubstance reaction="Canaryreaction
 cli nurse "$PW_NURSE" allergy nka "$M1" >/dev/null 2>&1
 clin nurse "$PW_NURSE" "$(csv name=Canarymedname dose="Canarydose 10 mg" frequency="Canaryfrequency daily")" med add "$M1" --route PO --start 2024-01-02 >/dev/null 2>&1
 clin prov "$PW_PROV" "$(csv text="Canaryproblem description")" problem add "$M2" --code I10 --onset 2023-05-01 >/dev/null 2>&1
+clin prov "$PW_PROV" "$(csv text="Canarysnomed diabetes")" problem add "$M3" --code 44054006 >/dev/null 2>&1
+out=$(cli prov "$PW_PROV" chart show "$M3" --section problems 2>&1)
+check "a problem coded in SNOMED CT is kept and shown with its code" sh -c "printf '%s' \"\$1\" | grep -q 'SNOMED 44054006' && printf '%s' \"\$1\" | grep -q 'Canarysnomed diabetes'" _ "$out"
+clin prov "$PW_PROV" "$(csv text="Canarysnomed typo")" problem add "$M3" --code 44054007 >"$T/out" 2>&1
+check "a SNOMED CT id with a wrong check digit is refused" sh -c "grep -q 'is not a SNOMED CT concept id' '$T/out'"
 printf 'Canarynote body text.\n' > "$T/note.txt"
 cli prov "$PW_PROV" note add "$E1" --file "$T/note.txt" >/dev/null 2>&1
 cli him "$PW_HIM" codes import icd10cm "$ROOT/assets/codes/icd10cm-sample.txt" --version S --effective 2020-01-01 >/dev/null 2>&1
 cli nurse "$PW_NURSE" encounter close "$E1" --date "2024-03-15 11:00" >/dev/null 2>&1
 cli him "$PW_HIM" coding add-dx "$E1" I10 >/dev/null 2>&1
 check "setup: every row was written" \
-	[ "$(sql "select (select count(*) from vitals) || (select count(*) from allergies) || (select count(*) from medications) || (select count(*) from problems) || (select count(*) from encounter_dx) || (select count(*) from allergy_review)")" = "111112" ]
+	[ "$(sql "select (select count(*) from vitals) || (select count(*) from allergies) || (select count(*) from medications) || (select count(*) from problems) || (select count(*) from encounter_dx) || (select count(*) from allergy_review)")" = "111212" ]
 
 # -- the permission: privacy and admin only
 for u in "front $PW_FRONT" "nurse $PW_NURSE" "prov $PW_PROV" "him $PW_HIM"; do
@@ -58,7 +63,7 @@ rc=$?
 check "the privacy officer exports (exit 0)" [ $rc -eq 0 ] || cat "$T/d1.err"
 check "counts per file are printed" grep -q "^patients.csv	3$" "$T/d1.out"
 check "encounters counted" grep -q "^encounters.csv	3$" "$T/d1.out"
-check "diagnoses: the coded one and the problem" grep -q "^diagnoses.csv	2$" "$T/d1.out"
+check "diagnoses: the coded one and the two problems" grep -q "^diagnoses.csv	3$" "$T/d1.out"
 check "the re-identification warning is printed" grep -q "smallest group of patients sharing birth year, sex and ZIP3 has 1 patient" "$T/d1.err"
 check "the 90+ patient is announced" grep -q "1 patients over 89 exported as 90+" "$T/d1.err"
 check "the directory is new and 0700" [ "$(stat -c %a "$T/d1")" = 700 ]
@@ -81,13 +86,14 @@ check "no birth year 1931 in patients.csv" sh -c "! cut -d, -f3 '$T/d1/patients.
 check "the others' ZIP3 is 021 and their birth years kept" sh -c "grep -q ',F,1980,[0-9]*,021,MA,' '$T/d1/patients.csv' && grep -q ',M,1975,[0-9]*,021,MA,' '$T/d1/patients.csv'"
 check "encounters carry the year only" sh -c "grep -q ',2024,90+,office visit,' '$T/d1/encounters.csv' && grep -q ',2024,44,office visit,' '$T/d1/encounters.csv'"
 check "the coded diagnosis and the problem code are exported" sh -c "[ \$(grep -c ',icd10cm,I10,' '$T/d1/diagnoses.csv') -eq 2 ]"
+check "a SNOMED CT problem is exported with its system" grep -q ',problem,,snomed,44054006,active$' "$T/d1/diagnoses.csv"
 check "vitals: numbers (metric) and the year they were taken" grep -q ',20[0-9][0-9],142,88,77,,37.0,,162.6,68.0,25.7$' "$T/d1/vitals.csv"
 check "medications: start year and route, no name" grep -q ',2024,,PO,active$' "$T/d1/medications.csv"
 check "allergies: severity and status, and the NKA statement" sh -c "grep -q ',severe,active$' '$T/d1/allergies.csv' && grep -q ',no known allergies$' '$T/d1/allergies.csv'"
 pid=$(awk -F, '$4 == "90+" {print $1}' "$T/d1/patients.csv")
 check "the patient's study id links her encounter" grep -q ",$pid,2024,90+," "$T/d1/encounters.csv"
 out=$(cli priv "$PW_PRIV" audit list 2>/dev/null | grep '	export_deid	.*	ok	')
-check "the export is audited with its counts" sh -c "printf '%s' \"\$1\" | grep -q '3 patients, 3 encounters, 2 diagnoses'" _ "$out"
+check "the export is audited with its counts" sh -c "printf '%s' \"\$1\" | grep -q '3 patients, 3 encounters, 3 diagnoses'" _ "$out"
 
 # -- never overwritten; random study ids per export
 ls -l "$T/d1" > "$T/before"
