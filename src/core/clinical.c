@@ -1375,7 +1375,7 @@ struct item_list {
 static void code_display(const char *code, char *out, size_t size)
 {
 	if (isdigit((unsigned char)code[0]))
-		snprintf(out, size, "SNOMED %s", code);
+		snprintf(out, size, "SNOMED %.18s", code); /* at most 18 digits */
 	else if (strlen(code) > 3)
 		snprintf(out, size, "%.3s.%s", code, code + 3);
 	else

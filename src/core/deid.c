@@ -292,6 +292,14 @@ static int pat_row(const db_patient_row_t *row, void *arg)
 	}
 	d->age = patient_shown_age(c->pt->f[PF_DOB], c->pt->f[PF_DEATH][0] ? c->pt->f[PF_DEATH] : NULL,
 				   c->today, NULL);
+	/* Someone born over 89 years ago is 90+ even if they died younger:
+	 * a birth year (or an age at death with the year of death) would
+	 * say how old they would be now. */
+	{
+		int now = patient_age(c->pt->f[PF_DOB], c->today);
+		if (now > 89)
+			d->age = now;
+	}
 	if (date_split_iso(c->pt->f[PF_DEATH], &y, &mo, &dd) == 0)
 		d->death_year = y;
 	text_copy(d->sex, sizeof d->sex, c->pt->f[PF_SEX]);

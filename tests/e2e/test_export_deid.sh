@@ -18,6 +18,11 @@ Canarythree,Canaryfirstthree,,1975-06-30,M,7 Canarylane,,Canaryville,MA,02139-12
 CSV
 cli him "$PW_HIM" import patients "$T/p.csv" >"$T/imp.out" 2>&1
 check "setup: three patients imported" [ "$(sql "select count(*) from patients")" = 3 ]
+# Born over 89 years ago, died at 80: still 90+ (a birth year, or an age at
+# death with the year of death, would say how old they would be now).
+printf 'last_name,first_name,dob,sex,zip,state,death_date\nCanaryfourname,Canaryfirstfour,1920-01-01,M,10001,NY,2000-06-01\n' > "$T/p2.csv"
+cli him "$PW_HIM" import patients "$T/p2.csv" >>"$T/imp.out" 2>&1
+check "setup: a fourth, deceased, patient" [ "$(sql "select count(*) from patients")" = 4 ]
 M1=$(find_q him "$PW_HIM" Canaryoldname 2>/dev/null | cut -f1)
 M2=$(find_q him "$PW_HIM" Canarytwoname 2>/dev/null | cut -f1)
 M3=$(find_q him "$PW_HIM" Canarythree 2>/dev/null | cut -f1)
@@ -61,11 +66,11 @@ check "a refusal names export_deid in the audit trail" [ "$out" -ge 4 ]
 cli priv "$PW_PRIV" export deid --out "$T/d1" >"$T/d1.out" 2>"$T/d1.err"
 rc=$?
 check "the privacy officer exports (exit 0)" [ $rc -eq 0 ] || cat "$T/d1.err"
-check "counts per file are printed" grep -q "^patients.csv	3$" "$T/d1.out"
+check "counts per file are printed" grep -q "^patients.csv	4$" "$T/d1.out"
 check "encounters counted" grep -q "^encounters.csv	3$" "$T/d1.out"
 check "diagnoses: the coded one and the two problems" grep -q "^diagnoses.csv	3$" "$T/d1.out"
 check "the re-identification warning is printed" grep -q "smallest group of patients sharing birth year, sex and ZIP3 has 1 patient" "$T/d1.err"
-check "the 90+ patient is announced" grep -q "1 patients over 89 exported as 90+" "$T/d1.err"
+check "the 90+ patients are announced" grep -q "2 patients over 89 exported as 90+" "$T/d1.err"
 check "the directory is new and 0700" [ "$(stat -c %a "$T/d1")" = 700 ]
 for f in patients encounters diagnoses procedures vitals medications allergies; do
 	check "$f.csv is there, mode 0600" [ "$(stat -c %a "$T/d1/$f.csv" 2>/dev/null)" = 600 ]
@@ -74,15 +79,16 @@ done
 # -- no identifier anywhere
 for w in Canary canary CANARY 617-555-0142 6175550142 617-555-0177 617-555-0199 508-555-0123 781-555-0188 \
 	456-78-9123 456789123 321-54-9876 example.org "$M1" "$M2" "$M3" 03601 02139 \
-	1931-04-17 04/17/1931 1980-02-03 1975-06-30 2024-03-15 2024-06-20 2025-08-11 2024-01-02 2023-05-01 \
+	1931-04-17 04/17/1931 1980-02-03 1975-06-30 1920-01-01 2000-06-01 10001 2024-03-15 2024-06-20 2025-08-11 2024-01-02 2023-05-01 \
 	03-15 06-20 08-11 hives cough "office visit.*prov" prov nurse front him admin Harbor; do
 	if grep -rq -- "$w" "$T/d1"; then not_ok "no '$w' in any file" "$(grep -r -- "$w" "$T/d1")"; else ok "no '$w' in any file"; fi
 done
 check "every cell is a code, number, year or status" sh -c "! cat '$T'/d1/*.csv | grep -q '[^A-Za-z0-9 .+/_,-]'"
-p1=$(awk -F, '$4 == "90+"' "$T/d1/patients.csv")
+p1=$(awk -F, '$5 == "000"' "$T/d1/patients.csv")
 check "the patient over 89 is 90+ with no birth year" sh -c "[ -n '$p1' ] && [ \"\$(printf '%s' '$p1' | cut -d, -f3)\" = '' ]"
 check "her restricted ZIP3 (036) is 000 and her state kept" sh -c "printf '%s' '$p1' | grep -q ',000,NH,'"
-check "no birth year 1931 in patients.csv" sh -c "! cut -d, -f3 '$T/d1/patients.csv' | grep -q 1931"
+check "no birth year 1931 or 1920 in patients.csv" sh -c "! cut -d, -f3 '$T/d1/patients.csv' | grep -q '19[23]'"
+check "born over 89 years ago, died at 80: 90+, no birth year, the year of death kept" grep -q ',M,,90+,100,NY,yes,2000$' "$T/d1/patients.csv"
 check "the others' ZIP3 is 021 and their birth years kept" sh -c "grep -q ',F,1980,[0-9]*,021,MA,' '$T/d1/patients.csv' && grep -q ',M,1975,[0-9]*,021,MA,' '$T/d1/patients.csv'"
 check "encounters carry the year only" sh -c "grep -q ',2024,90+,office visit,' '$T/d1/encounters.csv' && grep -q ',2024,44,office visit,' '$T/d1/encounters.csv'"
 check "the coded diagnosis and the problem code are exported" sh -c "[ \$(grep -c ',icd10cm,I10,' '$T/d1/diagnoses.csv') -eq 2 ]"
@@ -90,10 +96,10 @@ check "a SNOMED CT problem is exported with its system" grep -q ',problem,,snome
 check "vitals: numbers (metric) and the year they were taken" grep -q ',20[0-9][0-9],142,88,77,,37.0,,162.6,68.0,25.7$' "$T/d1/vitals.csv"
 check "medications: start year and route, no name" grep -q ',2024,,PO,active$' "$T/d1/medications.csv"
 check "allergies: severity and status, and the NKA statement" sh -c "grep -q ',severe,active$' '$T/d1/allergies.csv' && grep -q ',no known allergies$' '$T/d1/allergies.csv'"
-pid=$(awk -F, '$4 == "90+" {print $1}' "$T/d1/patients.csv")
+pid=$(awk -F, '$5 == "000" {print $1}' "$T/d1/patients.csv")
 check "the patient's study id links her encounter" grep -q ",$pid,2024,90+," "$T/d1/encounters.csv"
 out=$(cli priv "$PW_PRIV" audit list 2>/dev/null | grep '	export_deid	.*	ok	')
-check "the export is audited with its counts" sh -c "printf '%s' \"\$1\" | grep -q '3 patients, 3 encounters, 3 diagnoses'" _ "$out"
+check "the export is audited with its counts" sh -c "printf '%s' \"\$1\" | grep -q '4 patients, 3 encounters, 3 diagnoses'" _ "$out"
 
 # -- never overwritten; random study ids per export
 ls -l "$T/d1" > "$T/before"
@@ -106,7 +112,7 @@ cli admin "$PW_ADMIN" export deid --out "$T/d2" >/dev/null 2>&1
 check "the administrator may export too" [ -s "$T/d2/patients.csv" ]
 cut -d, -f1 "$T/d1/patients.csv" | sed 1d | sort > "$T/ids1"
 cut -d, -f1 "$T/d2/patients.csv" | sed 1d | sort > "$T/ids2"
-check "study ids differ between two exports" sh -c "[ \$(wc -l < '$T/ids1') -eq 3 ] && [ -z \"\$(comm -12 '$T/ids1' '$T/ids2')\" ]"
+check "study ids differ between two exports" sh -c "[ \$(wc -l < '$T/ids1') -eq 4 ] && [ -z \"\$(comm -12 '$T/ids1' '$T/ids2')\" ]"
 cut -d, -f1 "$T/d1/encounters.csv" | sed 1d | sort > "$T/e1"
 cut -d, -f1 "$T/d2/encounters.csv" | sed 1d | sort > "$T/e2"
 check "encounter ids too" sh -c "[ -z \"\$(comm -12 '$T/e1' '$T/e2')\" ]"
