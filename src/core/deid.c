@@ -659,7 +659,8 @@ static status_t write_files(ctx_t *c, const char *dir)
 			ret = msg_fail(c->m, STATUS_ERR, "Cannot write %s.", path);
 			break;
 		}
-		qsort(f->v, f->n, sizeof *f->v, cmp_line);
+		if (f->n) /* qsort of no rows: v may be NULL */
+			qsort(f->v, f->n, sizeof *f->v, cmp_line);
 		bad = fprintf(out, "%s\n", files[i].header) < 0;
 		for (size_t j = 0; j < f->n && !bad; j++)
 			bad = fprintf(out, "%s\n", f->v[j].text) < 0;
