@@ -122,3 +122,30 @@ void userfile_unlink(const char *path)
 	unlink(path);
 	privsep_user_end(state);
 }
+
+status_t userfile_mkdir(const char *path, mode_t perm, msg_t *m)
+{
+	int rc, err, state;
+
+	if (!path || !*path)
+		return msg_fail(m, STATUS_USAGE, "No directory named.");
+	state = privsep_user_begin();
+	rc = mkdir(path, perm);
+	err = errno;
+	privsep_user_end(state);
+	if (rc == 0)
+		return STATUS_OK;
+	if (err == EEXIST)
+		return msg_fail(m, STATUS_EXISTS,
+				"%s already exists: name a new directory (nothing is overwritten).",
+				path);
+	return msg_fail(m, err == ENOENT ? STATUS_NOTFOUND : STATUS_ERR, "Cannot create %s: %s.",
+			path, strerror(err));
+}
+
+void userfile_rmdir(const char *path)
+{
+	int state = privsep_user_begin();
+	rmdir(path);
+	privsep_user_end(state);
+}

@@ -1052,6 +1052,37 @@ static int icd10_shape(const char *in, char *out, size_t size)
 	       isalnum((unsigned char)out[2]);
 }
 
+/* A SNOMED CT concept id: 6 to 18 digits, no leading zero, the partition
+ * of a concept (00 or 10: the second and third digits from the right) and
+ * a valid Verhoeff check digit (so a mistyped digit is caught). Stored as
+ * the digits: an ICD-10-CM code always starts with a letter. */
+int clinical_snomed_valid(const char *code)
+{
+	static const unsigned char d[10][10] = {
+	    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 3, 4, 0, 6, 7, 8, 9, 5},
+	    {2, 3, 4, 0, 1, 7, 8, 9, 5, 6}, {3, 4, 0, 1, 2, 8, 9, 5, 6, 7},
+	    {4, 0, 1, 2, 3, 9, 5, 6, 7, 8}, {5, 9, 8, 7, 6, 0, 4, 3, 2, 1},
+	    {6, 5, 9, 8, 7, 1, 0, 4, 3, 2}, {7, 6, 5, 9, 8, 2, 1, 0, 4, 3},
+	    {8, 7, 6, 5, 9, 3, 2, 1, 0, 4}, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}};
+	static const unsigned char p[8][10] = {
+	    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 5, 7, 6, 2, 8, 3, 0, 9, 4},
+	    {5, 8, 0, 3, 7, 9, 6, 1, 4, 2}, {8, 9, 1, 6, 0, 4, 3, 5, 2, 7},
+	    {9, 4, 5, 3, 1, 2, 6, 8, 7, 0}, {4, 2, 8, 6, 5, 7, 3, 9, 0, 1},
+	    {2, 7, 9, 3, 8, 0, 6, 4, 1, 5}, {7, 0, 4, 6, 9, 1, 3, 2, 5, 8}};
+	size_t n = code ? strlen(code) : 0;
+	int c = 0;
+	if (n < 6 || n > 18 || code[0] == '0')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)code[i]))
+			return 0;
+	if (code[n - 2] != '0' || (code[n - 3] != '0' && code[n - 3] != '1'))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		c = d[c][p[i % 8][code[n - 1 - i] - '0']];
+	return c == 0;
+}
+
 /* Set the "no known allergies" statement (nka 0 or 1) with its MAC, in
  * the chart's write transaction, after checking the one it replaces. */
 static status_t nka_write(session_t *s, chart_t *ch, int nka, const char *when, msg_t *m)
@@ -1254,16 +1285,27 @@ status_t problem_add(session_t *s, const char *patient, const char *code,
 		return ret;
 	memset(&it, 0, sizeof it);
 	it.kind = DB_PROBLEM;
-	if (code && *code && !icd10_shape(code, it.code, sizeof it.code))
+	if (code && *code && strspn(code, "0123456789") == strlen(code)) {
+		/* A SNOMED CT concept (Synthea's conditions, other systems'
+		 * problem lists): kept with its description as typed. */
+		if (!clinical_snomed_valid(code))
+			return msg_fail(m, STATUS_INVALID,
+					"'%s' is not a SNOMED CT concept id (6 to 18 digits ending "
+					"in a partition 00 or 10 and a check digit, e.g. 44054006).",
+					code);
+		text_copy(it.code, sizeof it.code, code);
+	} else if (code && *code && !icd10_shape(code, it.code, sizeof it.code)) {
 		return msg_fail(m, STATUS_INVALID,
 				"'%s' is not an ICD-10-CM code (a letter, two digits, then up to "
-				"four more, e.g. E11.9).",
+				"four more, e.g. E11.9) or a SNOMED CT concept id (digits, e.g. "
+				"44054006).",
 				code);
+	}
 	if (!valid_iso_or_empty(s, onset, it.date1, m, "Onset date"))
 		return STATUS_INVALID;
-	/* Once an ICD-10-CM code set is loaded, a problem's code must be a
-	 * billable code of the version in effect today. */
-	if (*it.code) {
+	/* Once an ICD-10-CM code set is loaded, a problem's ICD-10-CM code must
+	 * be a billable code of the version in effect today. */
+	if (*it.code && !isdigit((unsigned char)it.code[0])) {
 		code_hit_t h;
 		msg_t why;
 		status_t chk = codes_check(s, CS_ICD10CM, it.code, NULL, &h, &why);
@@ -1375,7 +1417,9 @@ struct item_list {
 
 static void code_display(const char *code, char *out, size_t size)
 {
-	if (strlen(code) > 3)
+	if (isdigit((unsigned char)code[0]))
+		snprintf(out, size, "SNOMED %.18s", code); /* at most 18 digits */
+	else if (strlen(code) > 3)
 		snprintf(out, size, "%.3s.%s", code, code + 3);
 	else
 		text_copy(out, size, code);

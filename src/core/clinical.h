@@ -110,7 +110,8 @@ typedef struct chart_item {
 	int64_t row;
 	char text[CLIN_TEXT_MAX];  /* substance / drug name / problem description */
 	char text2[CLIN_TEXT_MAX]; /* reaction / dose / "" */
-	char code[48];             /* severity / route / ICD-10-CM code (with the dot) */
+	char code[48];             /* severity / route / ICD-10-CM code (with the dot) or
+	                              "SNOMED 44054006" */
 	char extra[48];            /* "" / frequency / "" */
 	char date1[24];            /* "" / start / onset */
 	char date2[24];            /* "" / stop / "" */
@@ -131,10 +132,16 @@ status_t medication_add(session_t *s, const char *patient, const char *name, con
 			msg_t *m);
 /* 1 if route is one medication_add takes (any case). */
 int medication_route_valid(const char *route);
-/* code: ICD-10-CM, optional, checked for shape (A00, E11.9, S72.001A);
- * (ACT_PROBLEM_RECORD) */
+/* code: optional; ICD-10-CM, checked for shape (A00, E11.9, S72.001A)
+ * and, once a code set is loaded, against it; or a SNOMED CT concept id
+ * (digits: clinical_snomed_valid), stored as its digits and shown as
+ * "SNOMED 44054006". (ACT_PROBLEM_RECORD) */
 status_t problem_add(session_t *s, const char *patient, const char *code,
 		     const char *description, const char *onset, int64_t *row, msg_t *m);
+/* 1 when code is a SNOMED CT concept id: 6 to 18 digits, no leading
+ * zero, partition 00 or 10, a valid Verhoeff check digit. */
+int clinical_snomed_valid(const char *code);
+
 /* New status: allergies active|inactive|entered-in-error, medications
  * active|stopped|entered-in-error, problems active|resolved|entered-in-error. */
 status_t chart_item_set_status(session_t *s, chart_kind_t kind, int64_t row, const char *status,

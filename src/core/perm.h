@@ -83,7 +83,9 @@ typedef enum {
 	X(KEY_MANAGE, "key_manage", R_A, 0, "Key rotation")                                      \
 	X(BACKUP, "backup", R_A, 0, "Take, check and restore backups")                          \
 	X(EXPORT_FHIR, "export_fhir", R_H, K_DEMO | K_CLIN,                                      \
-	  "Export charts as FHIR R4 (a disclosure)")
+	  "Export charts as FHIR R4 (a disclosure)")                                              \
+	X(EXPORT_DEID, "export_deid", R_V | R_A, K_DEMO,                                         \
+	  "Export de-identified data (HIPAA Safe Harbor)")
 
 typedef enum {
 #define ACTION_ENUM(id, name, roles, keys, desc) ACT_##id,

@@ -355,7 +355,7 @@ static int cmd_med(cli_t *c)
 }
 
 static const char problem_usage[] =
-    "problem add MRN [--code ICD10] [--onset DATE] [--from FILE|-]\n"
+    "problem add MRN [--code ICD10|SNOMED] [--onset DATE] [--from FILE|-]\n"
     "       | problem status ROW active|resolved|entered-in-error";
 
 static int cmd_problem(cli_t *c)

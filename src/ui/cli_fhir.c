@@ -203,14 +203,13 @@ static status_t export_all(session_t *s, const char *dir, fhir_bulk_report_t *re
 	return st;
 }
 
-static const char export_usage[] = "[--user ACTOR] export fhir MRN [--out FILE]\n"
-				   "       export fhir --all --out DIR";
-static const cli_optspec_t export_opts[] = {
-    {"out", 'o', 1, NULL}, {"all", 0, 0, "fhir"}, {NULL, 0, 0, NULL}};
+static const char fhir_usage[] = "[--user ACTOR] export fhir MRN [--out FILE]\n"
+				 "       export fhir --all --out DIR";
 
-static int cmd_export(cli_t *c)
+/* export fhir: called by cli_export.c's export command. */
+int cli_export_fhir(cli_t *c)
 {
-	static const char *const usage = export_usage;
+	static const char *const usage = fhir_usage;
 	const char *out = cli_val(c, "out");
 	int all = cli_val(c, "all") != NULL;
 	clinic_t *clinic = NULL;
@@ -220,22 +219,6 @@ static int cmd_export(cli_t *c)
 	int n = 0;
 	fhir_bulk_report_t rep;
 
-	if (c->help) {
-		printf("usage: chartroom %s\n\n"
-		       "FHIR R4. One chart (by MRN) as a Bundle of type collection: Patient,\n"
-		       "Encounter, Condition (problems and encounter diagnoses, ICD-10-CM),\n"
-		       "AllergyIntolerance (and 'no known allergy'), MedicationStatement,\n"
-		       "Observation (vital signs, LOINC and UCUM), Procedure (HCPCS/CPT) and\n"
-		       "DocumentReference (signed notes), to FILE (mode 0600) or standard output.\n"
-		       "  --all --out DIR   every chart, one NDJSON file per resource type in DIR\n"
-		       "                    (Patient.ndjson, ...: the Bulk Data layout), with a\n"
-		       "                    progress bar when standard error is a terminal.\n"
-		       "An export is a disclosure: it needs the export_fhir permission (HIM by\n"
-		       "default) and each chart exported is audited.\n"
-		       "Import with 'chartroom import fhir FILE'.\n",
-		       usage);
-		return 0;
-	}
 	if (c->argc < 2 || strcmp(c->argv[1], "fhir") != 0)
 		return cli_usage_error(usage, NULL);
 	if (all ? c->argc != 2 : c->argc != 3)
@@ -266,10 +249,6 @@ static int cmd_export(cli_t *c)
 		cli_eprintf("Exported %d resources to %s.\n", n, out);
 	return 0;
 }
-
-const cli_command_t cli_export_command = {
-    "export", cmd_export, "export charts as FHIR R4 (a Bundle, or NDJSON for all)",
-    export_usage, export_opts, NULL, 0, NULL};
 
 /* ---- import fhir FILE... ---- */
 

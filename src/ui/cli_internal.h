@@ -71,9 +71,11 @@ extern const cli_command_t cli_roles_command, cli_policy_command, cli_keys_comma
     cli_config_command;
 extern const cli_command_t cli_codes_command, cli_coding_command;
 extern const cli_command_t cli_report_command; /* cli_report.c */
-/* export fhir (cli_fhir.c); import fhir is cli_import_fhir, called by
- * cli.c's import command. */
+/* export fhir and deid (cli_export.c); cli_fhir.c has export fhir
+ * (cli_export_fhir) and import fhir (cli_import_fhir, called by cli.c's
+ * import command). */
 extern const cli_command_t cli_export_command;
+int cli_export_fhir(cli_t *c);
 int cli_import_fhir(cli_t *c);
 
 /* Read one secret line (a recovery key): the next line of standard input

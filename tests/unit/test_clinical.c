@@ -845,6 +845,45 @@ static void test_problems_icd10(void **state)
 			 STATUS_DENIED);
 }
 
+/* Problems coded in SNOMED CT (Synthea's conditions; other systems'
+ * problem lists): the concept id's shape and check digit, stored as its
+ * digits, shown as "SNOMED id"; never checked against the ICD-10-CM set. */
+static void test_problems_snomed(void **state)
+{
+	fixture_t *f = *state;
+	char pid[33], sql[160], code[24];
+	int64_t row = 0, dm = 0;
+	items_seen_t seen = {0};
+	msg_t m;
+	static const char *const good[] = {"44054006", "38341003", "444814009", "73761001",
+					   "195967001", "22298006", NULL};
+	static const char *const bad[] = {"44054007", "44054016", "04054006", "12345",
+					  "444814019", "1234567890123456789", NULL};
+	new_patient(f, "Snomedic", pid, NULL);
+	for (int i = 0; good[i]; i++)
+		if (!clinical_snomed_valid(good[i]))
+			fail_msg("%s refused", good[i]);
+	for (int i = 0; bad[i]; i++) {
+		if (clinical_snomed_valid(bad[i]))
+			fail_msg("%s accepted", bad[i]);
+		assert_int_equal(problem_add(f->prov, pid, bad[i], "Something", "", &row, &m),
+				 STATUS_INVALID);
+		if (!tu_has(m.text, "is not a SNOMED CT concept id"))
+			fail_msg("'%s': %s", bad[i], m.text);
+	}
+	assert_int_equal(problem_add(f->prov, pid, "44054006", "Diabetes mellitus type 2 (disorder)",
+				     "2022-07-20", &dm, &m),
+			 STATUS_OK);
+	snprintf(sql, sizeof sql, "SELECT code FROM problems WHERE pbrow = %lld", (long long)dm);
+	tu_sql_text(f->db, sql, code, sizeof code);
+	assert_string_equal(code, "44054006");
+	assert_int_equal(chart_items(f->nurse, pid, CHART_PROBLEM, item_collect, &seen, &m),
+			 STATUS_OK);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.it[0].code, "SNOMED 44054006");
+	assert_string_equal(seen.it[0].text, "Diabetes mellitus type 2 (disorder)");
+}
+
 /* ---- notes -------------------------------------------------------------- */
 
 typedef struct notes_seen {
@@ -1457,6 +1496,7 @@ int main(void)
 		cmocka_unit_test(test_allergies_and_nka),
 		cmocka_unit_test(test_medications),
 		cmocka_unit_test(test_problems_icd10),
+		cmocka_unit_test(test_problems_snomed),
 		cmocka_unit_test(test_notes_draft_sign_addendum),
 		cmocka_unit_test(test_signed_note_final_in_database),
 		cmocka_unit_test(test_note_deficiencies),

@@ -43,6 +43,7 @@ static const struct {
 	{"key_manage",          ".....x"},
 	{"backup",              ".....x"},
 	{"export_fhir",         "...x.."},
+	{"export_deid",         "....xx"},
 };
 #define NEXPECTED (sizeof expected / sizeof expected[0])
 
