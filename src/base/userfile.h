@@ -41,7 +41,7 @@ void userfile_unlink(const char *path);
 /* mkdir(2) with the user's ids: a new directory only (STATUS_EXISTS if
  * the path exists, "PATH already exists: ..."). rmdir(2) the same way,
  * errors ignored (clean-up of an export that failed). */
-status_t userfile_mkdir(const char *path, mode_t perm, msg_t *m);
+status_t userfile_mkdir_new(const char *path, mode_t perm, msg_t *m);
 void userfile_rmdir(const char *path);
 
 #endif

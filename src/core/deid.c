@@ -740,7 +740,7 @@ status_t deid_export(session_t *s, const char *from, const char *to, const char 
 	if ((ret = patient_lines(&c)) != STATUS_OK || (ret = group_sizes(&c)) != STATUS_OK)
 		goto cleanup;
 
-	if ((ret = userfile_mkdir(dir, 0700, m)) != STATUS_OK)
+	if ((ret = userfile_mkdir_new(dir, 0700, m)) != STATUS_OK)
 		goto cleanup;
 	made = 1;
 	if ((ret = write_files(&c, dir)) != STATUS_OK)
