@@ -528,6 +528,8 @@ static void test_upgrade_seals_once(void **state)
 		     "DELETE FROM meta WHERE key = 'reseal_after';"
 		     "DROP INDEX audit_policy; DROP TABLE policy; ALTER TABLE users DROP COLUMN mac;"
 		     "DROP TABLE audit_events; DROP TABLE imports;" /* 009, undone */
+		     "DROP INDEX audit_target; DROP INDEX audit_btg_reviews;"
+		     "DROP TABLE btg_review;" /* 011 (access review), undone */
 		     "PRAGMA user_version = 7");
 	c = tu_clinic_open(path, f->cfg);
 	assert_int_equal(tu_sql_int(path, "SELECT count(*) FROM users WHERE mac IS NULL"), 1);
