@@ -163,6 +163,7 @@ struct report_ctx {
 	/* The last account looked up (entries come in runs of one user). */
 	char role_of[40], role[DB_ROLE_MAX + 1];
 	int with_patient;
+	const char *user; /* only this user's entries, or NULL */
 	status_t ret;
 	msg_t *m;
 };
@@ -208,6 +209,8 @@ static void fill_entry(struct report_ctx *c, const db_audit_row_t *r)
 static int report_one(const db_audit_row_t *r, void *arg)
 {
 	struct report_ctx *c = arg;
+	if (c->user && *c->user && strcmp(r->user_name, c->user) != 0)
+		return 0;
 	fill_entry(c, r);
 	return c->fn(&c->e, c->arg);
 }
@@ -251,8 +254,12 @@ status_t access_patient(session_t *s, const char *mrn_or_id, const access_query_
 	if (label && label_size)
 		snprintf(label, label_size, "%s %s", mrn, name);
 	/* On record before anything is shown (the journal: no write lock). */
-	snprintf(detail, sizeof detail, "since=%s until=%s", q && q->since && *q->since ? q->since : "*",
-		 q && q->until && *q->until ? q->until : "*");
+	if (q && q->user && *q->user &&
+	    (ret = text_check("User", q->user, strlen(q->user), 0, m)) != STATUS_OK)
+		goto cleanup;
+	snprintf(detail, sizeof detail, "since=%s until=%s user=%.24s",
+		 q && q->since && *q->since ? q->since : "*",
+		 q && q->until && *q->until ? q->until : "*", q && q->user && *q->user ? q->user : "*");
 	if ((ret = audit_note(s, "access_report", id, "ok", detail, 0, m)) != STATUS_OK)
 		goto cleanup;
 	/* What waits in the journal goes into the trail first, so the
@@ -267,6 +274,7 @@ status_t access_patient(session_t *s, const char *mrn_or_id, const access_query_
 	c->fn = fn;
 	c->arg = arg;
 	c->m = m;
+	c->user = q ? q->user : NULL;
 	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
 		goto cleanup;
 	ret = db_audit_for_target(s->c->db, id, from, until, q ? q->limit : 0, report_one, c, m);

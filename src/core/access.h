@@ -38,6 +38,7 @@ typedef struct access_query {
 	const char *since;
 	const char *until;
 	int64_t limit;
+	const char *user; /* access_patient: only this user's accesses (NULL, "": all) */
 } access_query_t;
 
 /* Every access to the chart of the patient with this MRN (or id), newest

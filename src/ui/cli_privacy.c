@@ -77,7 +77,7 @@ int cli_audit_report(cli_t *c, const char *usage)
 	const char *verb = c->argv[1];
 	const char *fmt = cli_val(c, "format");
 	const char *limit = cli_val(c, "limit");
-	access_query_t q = {cli_val(c, "since"), cli_val(c, "until"), 0};
+	access_query_t q = {cli_val(c, "since"), cli_val(c, "until"), 0, NULL};
 	struct report_out o = {0};
 	clinic_t *clinic = NULL;
 	session_t *s = NULL;
