@@ -134,6 +134,7 @@ static status_t run(ui_t *ui, access_t *a, msg_t *m)
 		                     sizeof label, m);
 		draw_clean(a->label, sizeof a->label, label);
 		explicit_bzero(label, sizeof label);
+		ui_message(ui, UI_MSG_INFO, "%s", "");
 	}
 	if (ret != STATUS_OK) {
 		rows_forget(a);
@@ -294,7 +295,9 @@ static unsigned access_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	case KA_NEXT_FIELD:
 	case KA_PREV_FIELD:
 	case KA_EDIT:
+		/* To the filters, from the first. */
 		a->in_form = 1;
+		a->form.focus = F_MRN;
 		return UI_REDRAW;
 	case KA_RELOAD:
 		return UI_RELOAD | UI_REDRAW;

@@ -44,7 +44,7 @@ static const char *state_of(const btg_item_t *it)
 	return it->finding[0] ? it->finding : it->overdue ? "OVERDUE" : "unreviewed";
 }
 
-enum { C_NUM = 0, C_TIME = 5, C_USER = 26, C_STATE = 37, C_PATIENT = 51 };
+enum { C_NUM = 0, C_TIME = 5, C_USER = 26, C_STATE = 36, C_PATIENT = 50 };
 
 static void btg_row(void *arg, WINDOW *w, int y, int x, int width, int i, int selected)
 {
@@ -132,6 +132,7 @@ static status_t btg_reload(ui_t *ui, void *priv, msg_t *m)
 	q->detail = 0;
 	ui_busy(ui, "Reading the break-the-glass queue...");
 	ret = btg_list(ui_session(ui), q->unreviewed_only, take, q, m);
+	ui_message(ui, UI_MSG_INFO, "%s", "");
 	if (ret != STATUS_OK)
 		rows_forget(q);
 	list_clamp(&q->list);
@@ -277,10 +278,17 @@ static unsigned detail_handle(ui_t *ui, btgq_t *q, const ui_event_t *ev)
 			form_focus_bad(&q->form, F_COMMENT);
 		return UI_REDRAW;
 	}
-	ui_message(ui, UI_MSG_OK, "%s", m.text);
 	form_clear(&q->form, 1);
 	q->detail = 0;
-	return UI_RELOAD | UI_REDRAW;
+	{
+		char done[sizeof m.text];
+		snprintf(done, sizeof done, "%s", m.text);
+		if (btg_reload(ui, q, &m) != STATUS_OK)
+			ui_message(ui, UI_MSG_ERROR, "%s", m.text);
+		else
+			ui_message(ui, UI_MSG_OK, "%s", done);
+	}
+	return UI_REDRAW;
 }
 
 static unsigned btg_handle(ui_t *ui, void *priv, const ui_event_t *ev)

@@ -796,7 +796,8 @@ static unsigned view_handle(ui_t *ui, chart_t *c, const ui_event_t *ev)
 		/* Who opened this chart (screen_access.c; core checks again). */
 		screen_access_arg_t aa;
 		memset(&aa, 0, sizeof aa);
-		snprintf(aa.patient, sizeof aa.patient, "%s", c->id);
+		snprintf(aa.patient, sizeof aa.patient, "%s",
+		         c->banner.loaded && c->banner.mrn[0] ? c->banner.mrn : c->id);
 		ui_open_arg(ui, &screen_access, &aa, sizeof aa);
 		explicit_bzero(&aa, sizeof aa);
 		return UI_REDRAW;
