@@ -126,6 +126,13 @@ cp "$T/saved.db" "$DB"
 out=$(PV btg list --all)
 check "the restored database reads again" sh -c "printf '%s' \"\$1\" | grep -q 'follow-up by priv'" _ "$out"
 
+# --- the origin: the SSH client's address -----------------------------------------
+SSH_CONNECTION="203.0.113.9 50022 10.0.0.5 22" clin nurse "$PW_NURSE" "$(csv reason="night shift cover for the ward")" patient show "$mc" >/dev/null 2>&1
+SSH_CLIENT="198.51.100.7 50023 22" clin nurse "$PW_NURSE" "$(csv reason="night shift cover for the ward")" patient show "$mc" >/dev/null 2>&1
+out=$(PV audit patient "$mc")
+check "an access over SSH shows the client's address" sh -c "printf '%s' \"\$1\" | grep 'nurse' | grep -q '\[203.0.113.9\]'" _ "$out"
+check "... taken from SSH_CLIENT when that is all there is" sh -c "printf '%s' \"\$1\" | grep 'nurse' | grep -q '\[198.51.100.7\]'" _ "$out"
+
 # --- overdue ---------------------------------------------------------------------
 mc2=$(FA "$(csv last_name=Ashgrove first_name=Piet dob=1980-01-01 sex=M)" patient add --confidential 2>/dev/null)
 clin nurse "$PW_NURSE" "$(csv reason="covering for the front desk today")" patient show "$mc2" >/dev/null 2>&1
