@@ -36,5 +36,7 @@ CREATE TRIGGER btg_review_no_delete BEFORE DELETE ON btg_review
 BEGIN
     SELECT RAISE(ABORT, 'btg_review is append-only');
 END;
--- The review entries themselves, to find a review row that went missing.
+-- The review entries themselves, to find a review row that went missing,
+-- and the break-the-glass entries, to find a queue row that went missing.
 CREATE INDEX audit_btg_reviews ON audit(seq) WHERE action = 'btg_review';
+CREATE INDEX audit_btg_accesses ON audit(seq) WHERE action = 'break_the_glass';

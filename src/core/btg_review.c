@@ -382,6 +382,21 @@ static int queue_one(const db_btg_t *b, const char *pid, void *arg)
 	return 0;
 }
 
+struct access_seen {
+	const queue_t *q;
+	int64_t missing;
+};
+
+static int access_seen_one(int64_t seq, const char *target, void *arg)
+{
+	struct access_seen *c = arg;
+	for (size_t i = 0; i < c->q->n; i++)
+		if (c->q->v[i].audit_seq == seq && strcmp(c->q->pid[i], target) == 0)
+			return 0;
+	c->missing = seq;
+	return 1;
+}
+
 status_t btg_list(session_t *s, int unreviewed_only, int (*fn)(const btg_item_t *it, void *arg),
 		  void *arg, msg_t *m)
 {
@@ -412,6 +427,21 @@ status_t btg_list(session_t *s, int unreviewed_only, int (*fn)(const btg_item_t 
 	if (q.failed) {
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the queue.");
 		goto cleanup;
+	}
+	/* Every break-the-glass access the trail recorded is in the queue: a
+	 * row deleted to hide one is an integrity error, not a shorter list. */
+	{
+		struct access_seen as = {&q, 0};
+		if ((ret = db_audit_btg_accesses(s->c->db, access_seen_one, &as, m)) != STATUS_OK)
+			goto cleanup;
+		if (as.missing) {
+			ret = msg_fail(m, STATUS_INTEGRITY,
+				       "Integrity check failed: the break-the-glass access recorded "
+				       "in audit entry %" PRId64 " is missing from btg_queue "
+				       "(deleted outside Chartroom).",
+				       as.missing);
+			goto cleanup;
+		}
 	}
 	for (size_t i = 0; i < q.n; i++) {
 		int n = 0;

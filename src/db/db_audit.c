@@ -513,3 +513,27 @@ status_t db_audit_btg_reviews(db_t *db, int (*fn)(int64_t seq, const char *targe
 	sqlite3_finalize(st);
 	return ret;
 }
+
+status_t db_audit_btg_accesses(db_t *db, int (*fn)(int64_t seq, const char *target, void *arg),
+			       void *arg, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	char target[72];
+	int rc;
+	/* The literal action matches the partial index audit_btg_accesses. */
+	status_t ret = db_prepare(db,
+				  "SELECT seq, target FROM audit WHERE action = 'break_the_glass' "
+				  "ORDER BY seq",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_col_text(st, 1, target, sizeof target);
+		if (fn(sqlite3_column_int64(st, 0), target, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the audit trail", m);
+	sqlite3_finalize(st);
+	return ret;
+}

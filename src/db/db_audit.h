@@ -107,5 +107,8 @@ status_t db_audit_get(db_t *db, int64_t seq, db_audit_row_t *out, msg_t *m);
 /* Every 'btg_review' entry's sequence and target, oldest first. */
 status_t db_audit_btg_reviews(db_t *db, int (*fn)(int64_t seq, const char *target, void *arg),
 			      void *arg, msg_t *m);
+/* Every 'break_the_glass' entry's sequence and target, oldest first. */
+status_t db_audit_btg_accesses(db_t *db, int (*fn)(int64_t seq, const char *target, void *arg),
+			       void *arg, msg_t *m);
 
 #endif

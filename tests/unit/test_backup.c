@@ -445,7 +445,7 @@ static void test_restore_upgrades_a_backup_from_an_older_chartroom(void **state)
 	/* As the release before migration 009 left it (a restore of a
 	 * backup from before integrity, 007, is tests/e2e/test_reseal.sh's). */
 	tu_sql(out, "DROP TABLE audit_events; DROP TABLE imports;"
-		    "DROP INDEX audit_target; DROP INDEX audit_btg_reviews; DROP TABLE btg_review;"
+		    "DROP INDEX audit_target; DROP INDEX audit_btg_reviews; DROP INDEX audit_btg_accesses; DROP TABLE btg_review;"
 		    "PRAGMA user_version = 8;");
 
 	assert_int_equal(clinic_open_copy(out, f->cfg, &c, &m), STATUS_SCHEMA);

@@ -528,7 +528,7 @@ static void test_upgrade_seals_once(void **state)
 		     "DELETE FROM meta WHERE key = 'reseal_after';"
 		     "DROP INDEX audit_policy; DROP TABLE policy; ALTER TABLE users DROP COLUMN mac;"
 		     "DROP TABLE audit_events; DROP TABLE imports;" /* 009, undone */
-		     "DROP INDEX audit_target; DROP INDEX audit_btg_reviews;"
+		     "DROP INDEX audit_target; DROP INDEX audit_btg_reviews; DROP INDEX audit_btg_accesses;"
 		     "DROP TABLE btg_review;" /* 011 (access review), undone */
 		     "PRAGMA user_version = 7");
 	c = tu_clinic_open(path, f->cfg);
