@@ -155,13 +155,108 @@ static status_t range_utc(session_t *s, const access_query_t *q, char from[24], 
 	return STATUS_OK;
 }
 
+/* The decrypted detail of an audit row into out ("" if none). */
+static void row_detail(session_t *s, const db_audit_row_t *r, char *out, size_t size)
+{
+	char *plain = NULL;
+	size_t plen = 0;
+	char rowid[32];
+	msg_t why;
+	out[0] = '\0';
+	if (!r->has_detail)
+		return;
+	snprintf(rowid, sizeof rowid, "%" PRId64, r->seq);
+	if (crypto_field_decrypt(s->kr, DOMAIN_AUDIT, "audit", "detail", rowid, r->detail,
+				 r->detail_len, &plain, &plen, &why) == STATUS_OK)
+		snprintf(out, size, "%s", plain);
+	else
+		snprintf(out, size, "(detail failed its integrity check)");
+	crypto_free_plain(plain, plen);
+}
+
+/* An account's roles over time, from the trail: its creation ("role=R")
+ * and every change ("role A -> B"), newest first (at most ROLES_KEPT; the
+ * older ones are not needed by any entry after them). */
+#define ROLES_KEPT 16
+#define ROLE_USERS 8
+typedef struct role_hist {
+	char user[72];
+	int n, complete;
+	int64_t seq[ROLES_KEPT];
+	char role[ROLES_KEPT][DB_ROLE_MAX + 1];
+	char now[DB_ROLE_MAX + 1];
+} role_hist_t;
+
+struct role_load {
+	session_t *s;
+	role_hist_t *h;
+};
+
+static int role_one(const db_audit_row_t *r, void *arg)
+{
+	struct role_load *l = arg;
+	char detail[128];
+	const char *role = NULL;
+	if (strcmp(r->action, "user_add") != 0 && strcmp(r->action, "user_role") != 0)
+		return 0;
+	if (l->h->n == ROLES_KEPT) {
+		l->h->complete = 0;
+		return 1;
+	}
+	row_detail(l->s, r, detail, sizeof detail);
+	if (strncmp(detail, "role=", 5) == 0)
+		role = detail + 5;
+	else if (strncmp(detail, "role ", 5) == 0 && strstr(detail, " -> "))
+		role = strstr(detail, " -> ") + 4;
+	if (!role)
+		return 0;
+	l->h->seq[l->h->n] = r->seq;
+	text_copy(l->h->role[l->h->n], sizeof l->h->role[0], role);
+	l->h->n++;
+	return 0;
+}
+
+/* The role user_name (account user_id) held at entry seq. */
+static const char *role_at(session_t *s, role_hist_t *hs, int *nh, int *next,
+			   const db_audit_row_t *r)
+{
+	role_hist_t *h = NULL;
+	for (int i = 0; i < *nh; i++)
+		if (strcmp(hs[i].user, r->user_name) == 0)
+			h = &hs[i];
+	if (!h) {
+		struct role_load l;
+		int disabled = 0;
+		msg_t ignore;
+		h = &hs[*nh < ROLE_USERS ? (*nh)++ : (*next)++ % ROLE_USERS];
+		memset(h, 0, sizeof *h);
+		text_copy(h->user, sizeof h->user, r->user_name);
+		h->complete = 1;
+		if (db_user_status(s->c->db, r->user_id, &disabled, h->now, &ignore) != STATUS_OK)
+			h->now[0] = '\0';
+		l.s = s;
+		l.h = h;
+		/* Entries about the account have its name as target (index
+		 * audit_target), newest first. */
+		if (db_audit_for_target(s->c->db, r->user_name, NULL, NULL, 0, role_one, &l,
+					&ignore) != STATUS_OK)
+			h->complete = 0;
+	}
+	for (int i = 0; i < h->n; i++)
+		if (h->seq[i] < r->seq)
+			return h->role[i];
+	/* Made before any record of its role (or past what was kept). */
+	return h->now;
+}
+
 struct report_ctx {
 	session_t *s;
 	int (*fn)(const access_entry_t *e, void *arg);
 	void *arg;
 	access_entry_t e;
-	/* The last account looked up (entries come in runs of one user). */
-	char role_of[40], role[DB_ROLE_MAX + 1];
+	/* The accounts' roles over time, for the users met so far. */
+	role_hist_t roles[ROLE_USERS];
+	int nroles, next_role;
 	int with_patient;
 	const char *user; /* only this user's entries, or NULL */
 	status_t ret;
@@ -171,9 +266,7 @@ struct report_ctx {
 static void fill_entry(struct report_ctx *c, const db_audit_row_t *r)
 {
 	access_entry_t *e = &c->e;
-	char *plain = NULL;
-	size_t plen = 0;
-	char detail[256] = "";
+	char detail[256];
 	memset(e, 0, sizeof *e);
 	e->seq = r->seq;
 	snprintf(e->ts, sizeof e->ts, "%s", r->ts);
@@ -181,25 +274,8 @@ static void fill_entry(struct report_ctx *c, const db_audit_row_t *r)
 	snprintf(e->action, sizeof e->action, "%s", r->action);
 	snprintf(e->source, sizeof e->source, "%s", r->source);
 	snprintf(e->outcome, sizeof e->outcome, "%s", r->outcome);
-	if (strcmp(c->role_of, r->user_id) != 0) {
-		int disabled = 0;
-		msg_t ignore;
-		snprintf(c->role_of, sizeof c->role_of, "%s", r->user_id);
-		if (db_user_status(c->s->c->db, r->user_id, &disabled, c->role, &ignore) != STATUS_OK)
-			c->role[0] = '\0';
-	}
-	text_copy(e->role, sizeof e->role, c->role);
-	if (r->has_detail) {
-		char rowid[32];
-		msg_t why;
-		snprintf(rowid, sizeof rowid, "%" PRId64, r->seq);
-		if (crypto_field_decrypt(c->s->kr, DOMAIN_AUDIT, "audit", "detail", rowid, r->detail,
-					 r->detail_len, &plain, &plen, &why) == STATUS_OK)
-			snprintf(detail, sizeof detail, "%s", plain);
-		else
-			snprintf(detail, sizeof detail, "(detail failed its integrity check)");
-		crypto_free_plain(plain, plen);
-	}
+	text_copy(e->role, sizeof e->role, role_at(c->s, c->roles, &c->nroles, &c->next_role, r));
+	row_detail(c->s, r, detail, sizeof detail);
 	if (strcmp(r->action, "break_the_glass") == 0)
 		snprintf(e->reason, sizeof e->reason, "%s", detail);
 	access_describe(r->action, detail, e->what, sizeof e->what);

@@ -22,7 +22,8 @@ typedef struct access_entry {
 	int64_t seq;
 	char ts[24];
 	char user_name[72];
-	char role[16];     /* the user's role now ("" if the account is gone) */
+	char role[16];     /* the user's role then (from the trail's user_add and
+	                      user_role entries; the role now if none says) */
 	char action[40];   /* as recorded: chart_open, chart_view, ... */
 	char what[160];    /* in words: "opened the chart", "viewed allergies" */
 	char reason[256];  /* the break-the-glass reason, or "" */

@@ -263,6 +263,7 @@ static void overdue_cutoff(session_t *s, char out[24])
 }
 
 struct after_ctx {
+	session_t *s;
 	const char *user;
 	int64_t from_seq;
 	char *out;
@@ -272,18 +273,38 @@ struct after_ctx {
 };
 
 /* The entries come newest first: each one of the user's after the access
- * is put in front, so the text reads in time order. */
+ * is put in front, so the text reads in time order; a later
+ * break-the-glass of the same user on the chart starts another access,
+ * so what was gathered until then (after it) is dropped. */
 static int after_one(const db_audit_row_t *r, void *arg)
 {
 	struct after_ctx *c = arg;
-	char what[160], tmp[sizeof ((btg_item_t *)0)->after];
+	char what[160], detail[128] = "", tmp[sizeof ((btg_item_t *)0)->after];
 	if (r->seq <= c->from_seq)
 		return 1;
 	if (strcmp(r->user_name, c->user) != 0 || strcmp(r->action, "access_report") == 0)
 		return 0;
-	/* The detail (section names) is what says most; no decryption of
-	 * reasons here: a view's detail is its section, under the audit key. */
-	access_describe(r->action, NULL, what, sizeof what);
+	if (strcmp(r->action, "break_the_glass") == 0) {
+		c->out[0] = '\0';
+		c->last[0] = '\0';
+		c->n = 0;
+		return 0;
+	}
+	/* A section viewed, an item added: the detail says which (never a
+	 * reason: those are break_the_glass's, skipped above). */
+	if (r->has_detail) {
+		char *plain = NULL;
+		size_t plen = 0;
+		char rowid[32];
+		msg_t why;
+		snprintf(rowid, sizeof rowid, "%" PRId64, r->seq);
+		if (crypto_field_decrypt(c->s->kr, DOMAIN_AUDIT, "audit", "detail", rowid, r->detail,
+					 r->detail_len, &plain, &plen, &why) == STATUS_OK)
+			snprintf(detail, sizeof detail, "%s", plain);
+		crypto_free_plain(plain, plen);
+	}
+	access_describe(r->action, detail, what, sizeof what);
+	sodium_memzero(detail, sizeof detail);
 	if (strcmp(what, c->last) == 0)
 		return 0;
 	snprintf(c->last, sizeof c->last, "%s", what);
@@ -333,6 +354,7 @@ static status_t fill_item(session_t *s, const db_btg_t *b, const char *pid, cons
 		sodium_memzero(label, sizeof label);
 	}
 	memset(&ac, 0, sizeof ac);
+	ac.s = s;
 	ac.user = b->user_name;
 	ac.from_seq = b->audit_seq;
 	ac.out = it->after;

@@ -14,6 +14,7 @@
 #include "core/access.h"
 #include "core/btg_review.h"
 #include "core/internal.h"
+#include "core/users.h"
 
 #define FD_PW "front desk password access"
 #define NURSE_PW "nurse one password access"
@@ -164,6 +165,39 @@ static void test_who_opened_this_chart(void **state)
 	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
 			 STATUS_OK);
 	assert_int_equal(g->n, 2);
+	free(g);
+}
+
+/* The role shown is the one the user held at the time (the trail's
+ * user_add and user_role entries), not the role now. */
+static void test_role_at_the_time(void **state)
+{
+	fixture_t *f = *state;
+	got_t *g = calloc(1, sizeof *g);
+	access_query_t q = {NULL, NULL, 0, "nurse1"};
+	patient_t *out = malloc(sizeof *out);
+	session_t *again;
+	int btg = -1, later = -1;
+	msg_t m;
+	assert_non_null(g);
+	assert_non_null(out);
+	nurse_breaks_glass(f, "patient in triage with chest pain");
+	assert_int_equal(users_set_role(f->admin, "nurse1", "provider", &m), STATUS_OK);
+	again = tu_login(f->c, "nurse1", NURSE_PW);
+	assert_int_equal(patient_open(again, f->p.f[PF_MRN], NULL, out, &m), STATUS_OK);
+	session_logout(again);
+	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
+			 STATUS_OK);
+	for (int i = 0; i < g->n; i++) {
+		if (strcmp(g->e[i].action, "break_the_glass") == 0)
+			btg = i;
+		if (strcmp(g->e[i].action, "chart_open") == 0 && later < 0)
+			later = i;
+	}
+	assert_true(btg >= 0 && later >= 0 && later < btg);
+	assert_string_equal(g->e[btg].role, "nurse");
+	assert_string_equal(g->e[later].role, "provider");
+	free(out);
 	free(g);
 }
 
@@ -477,6 +511,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_who_opened_this_chart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_role_at_the_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_report_and_labels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
