@@ -40,11 +40,11 @@
 
 #include "benchutil.h"
 
-#define SEED 20261207ull
-#define REPORTS 300
-#define WARMUP 30
-#define BATCH 5000
-#define MAXROWS 4096
+#define SEED     20261207ull
+#define REPORTS  300
+#define WARMUP   30
+#define BATCH    5000
+#define MAXROWS  4096
 #define LIMIT_MS 100.0
 
 static double now_us(void)
@@ -124,11 +124,11 @@ static void bare_select(sqlite3_stmt *st, const char *id, seqs_t *out)
 
 int main(void)
 {
-	static const char *const actions[] = {"chart_open", "chart_view", "chart_view",
-	                                      "chart_view", "vitals_record", "chart_add",
+	static const char *const actions[] = {"chart_open",   "chart_view",    "chart_view",
+	                                      "chart_view",   "vitals_record", "chart_add",
 	                                      "patient_edit", "note_create"};
-	static const char *const sections[] = {"allergies", "medications", "problems", "notes",
-	                                       "vitals", "encounters"};
+	static const char *const sections[] = {"allergies", "medications", "problems",
+	                                       "notes",     "vitals",      "encounters"};
 	int64_t npat = env_int("BENCH_PATIENTS", 100000), nent = env_int("BENCH_ENTRIES", 1000000);
 	char dir[] = "/tmp/chartroom-bench-access.XXXXXX", path[PATH_MAX];
 	config_t cfg;
@@ -156,7 +156,8 @@ int main(void)
 	if (synth_patients(s, npat, SEED, &made, &m) != STATUS_OK)
 		die("synthetic patients", m.text);
 	t1 = now_us();
-	printf("patients: %" PRId64 " registered at %.0f/s\n", made, (double)made / ((t1 - t0) / 1e6));
+	printf("patients: %" PRId64 " registered at %.0f/s\n", made,
+	       (double)made / ((t1 - t0) / 1e6));
 	if (!(ids = malloc((size_t)made * sizeof *ids)))
 		die("set-up", "out of memory");
 	for (i = 0; i < made; i++) {
@@ -177,8 +178,8 @@ int main(void)
 			uint64_t r = xs(&rng);
 			const char *act = actions[r % 8];
 			const char *detail = (r >> 8) % 10 == 0 ? sections[(r >> 16) % 6] : NULL;
-			if (audit_append(s, act, ids[(r >> 24) % (uint64_t)made], "ok", detail, &m) !=
-			    STATUS_OK)
+			if (audit_append(s, act, ids[(r >> 24) % (uint64_t)made], "ok", detail,
+			                 &m) != STATUS_OK)
 				die("trail", m.text);
 		}
 		if (db_commit(s->c->db, &m) != STATUS_OK)
@@ -194,10 +195,12 @@ int main(void)
 		login_info_t info;
 		session_t *admin = NULL;
 		if (session_login(c, "admin", BENCH_ADMIN_PW, &admin, &info, &m) != STATUS_OK ||
-		    users_add(admin, "priv", "privacy", "bench-privacy-officer-pw", &m) != STATUS_OK)
+		    users_add(admin, "priv", "privacy", "bench-privacy-officer-pw", &m) !=
+		        STATUS_OK)
 			die("privacy officer", m.text);
 		session_logout(admin);
-		if (session_login(c, "priv", "bench-privacy-officer-pw", &s, &info, &m) != STATUS_OK)
+		if (session_login(c, "priv", "bench-privacy-officer-pw", &s, &info, &m) !=
+		    STATUS_OK)
 			die("privacy officer", m.text);
 	}
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
@@ -224,8 +227,9 @@ int main(void)
 		bare_select(st, ids[p], b);
 		b1 = now_us();
 		if (a->n != b->n || memcmp(a->v, b->v, (size_t)a->n * sizeof a->v[0]) != 0) {
-			fprintf(stderr, "bench/access: patient %s: the report has %d entries, the "
-			                "bare SELECT %d (or they differ)\n",
+			fprintf(stderr,
+			        "bench/access: patient %s: the report has %d entries, the "
+			        "bare SELECT %d (or they differ)\n",
 			        mrn, a->n, b->n);
 			bad++;
 		}

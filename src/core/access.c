@@ -75,8 +75,8 @@ static int is_patient_id(const char *t)
 
 /* MRN and "Last, First" of the patient with this id; STATUS_NOTFOUND if
  * it is not a patient's. */
-static status_t patient_names(session_t *s, const char *id, char *mrn, size_t mrn_size,
-			      char *name, size_t name_size, msg_t *m)
+static status_t patient_names(session_t *s, const char *id, char *mrn, size_t mrn_size, char *name,
+                              size_t name_size, msg_t *m)
 {
 	db_patient_row_t *row = malloc(sizeof *row);
 	patient_t *p = malloc(sizeof *p);
@@ -120,7 +120,7 @@ void access_target_label(session_t *s, const char *target, char *out, size_t siz
 /* [from, until) in UTC from days in the clinic's zone (until included:
  * up to the next day's midnight). */
 static status_t range_utc(session_t *s, const access_query_t *q, char from[24], char until[24],
-			  msg_t *m)
+                          msg_t *m)
 {
 	char day[DATE_ISO_SIZE];
 	status_t ret;
@@ -151,7 +151,7 @@ static status_t range_utc(session_t *s, const access_query_t *q, char from[24], 
 	}
 	if (from[0] && until[0] && strcmp(from, until) >= 0)
 		return msg_fail(m, STATUS_INVALID, "Until (%s) is before since (%s).", q->until,
-				q->since);
+		                q->since);
 	return STATUS_OK;
 }
 
@@ -167,7 +167,7 @@ static void row_detail(session_t *s, const db_audit_row_t *r, char *out, size_t 
 		return;
 	snprintf(rowid, sizeof rowid, "%" PRId64, r->seq);
 	if (crypto_field_decrypt(s->kr, DOMAIN_AUDIT, "audit", "detail", rowid, r->detail,
-				 r->detail_len, &plain, &plen, &why) == STATUS_OK)
+	                         r->detail_len, &plain, &plen, &why) == STATUS_OK)
 		snprintf(out, size, "%s", plain);
 	else
 		snprintf(out, size, "(detail failed its integrity check)");
@@ -218,7 +218,7 @@ static int role_one(const db_audit_row_t *r, void *arg)
 
 /* The role user_name (account user_id) held at entry seq. */
 static const char *role_at(session_t *s, role_hist_t *hs, int *nh, int *next,
-			   const db_audit_row_t *r)
+                           const db_audit_row_t *r)
 {
 	role_hist_t *h = NULL;
 	for (int i = 0; i < *nh; i++)
@@ -239,7 +239,7 @@ static const char *role_at(session_t *s, role_hist_t *hs, int *nh, int *next,
 		/* Entries about the account have its name as target (index
 		 * audit_target), newest first. */
 		if (db_audit_for_target(s->c->db, r->user_name, NULL, NULL, 0, role_one, &l,
-					&ignore) != STATUS_OK)
+		                        &ignore) != STATUS_OK)
 			h->complete = 0;
 	}
 	for (int i = 0; i < h->n; i++)
@@ -299,14 +299,15 @@ static int user_one(const db_audit_row_t *r, int64_t prow, void *arg)
 	(void)why;
 	fill_entry(c, r);
 	if (patient_names(c->s, r->target, c->e.mrn, sizeof c->e.mrn, c->e.name, sizeof c->e.name,
-			  &why) != STATUS_OK)
-		snprintf(c->e.name, sizeof c->e.name, "(patient %.32s: integrity check failed)", r->target);
+	                  &why) != STATUS_OK)
+		snprintf(c->e.name, sizeof c->e.name, "(patient %.32s: integrity check failed)",
+		         r->target);
 	return c->fn(&c->e, c->arg);
 }
 
 status_t access_patient(session_t *s, const char *mrn_or_id, const access_query_t *q,
-			int (*fn)(const access_entry_t *e, void *arg), void *arg, char *label,
-			size_t label_size, msg_t *m)
+                        int (*fn)(const access_entry_t *e, void *arg), void *arg, char *label,
+                        size_t label_size, msg_t *m)
 {
 	status_t ret;
 	struct report_ctx *c = NULL;
@@ -334,8 +335,9 @@ status_t access_patient(session_t *s, const char *mrn_or_id, const access_query_
 	    (ret = text_check("User", q->user, strlen(q->user), 0, m)) != STATUS_OK)
 		goto cleanup;
 	snprintf(detail, sizeof detail, "since=%s until=%s user=%.24s",
-		 q && q->since && *q->since ? q->since : "*",
-		 q && q->until && *q->until ? q->until : "*", q && q->user && *q->user ? q->user : "*");
+	         q && q->since && *q->since ? q->since : "*",
+	         q && q->until && *q->until ? q->until : "*",
+	         q && q->user && *q->user ? q->user : "*");
 	if ((ret = audit_note(s, "access_report", id, "ok", detail, 0, m)) != STATUS_OK)
 		goto cleanup;
 	/* What waits in the journal goes into the trail first, so the
@@ -366,7 +368,7 @@ cleanup:
 }
 
 status_t access_user(session_t *s, const char *user_name, const access_query_t *q,
-		     int (*fn)(const access_entry_t *e, void *arg), void *arg, msg_t *m)
+                     int (*fn)(const access_entry_t *e, void *arg), void *arg, msg_t *m)
 {
 	status_t ret;
 	struct report_ctx *c = NULL;
@@ -391,8 +393,9 @@ status_t access_user(session_t *s, const char *user_name, const access_query_t *
 		return msg_fail(m, STATUS_NOTFOUND, "No user is named '%s'.", user_name);
 	if (ret != STATUS_OK)
 		return ret;
-	snprintf(detail, sizeof detail, "since=%s until=%s", q && q->since && *q->since ? q->since : "*",
-		 q && q->until && *q->until ? q->until : "*");
+	snprintf(detail, sizeof detail, "since=%s until=%s",
+	         q && q->since && *q->since ? q->since : "*",
+	         q && q->until && *q->until ? q->until : "*");
 	if ((ret = audit_note(s, "access_report_user", user_name, "ok", detail, 0, m)) != STATUS_OK)
 		return ret;
 	if (db_readonly(s->c->db) == DB_RW && (ret = audit_flush(s, m)) != STATUS_OK)
@@ -407,7 +410,7 @@ status_t access_user(session_t *s, const char *user_name, const access_query_t *
 	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
 		goto cleanup;
 	ret = db_audit_user_charts(s->c->db, user_name, from, until, q ? q->limit : 0, user_one, c,
-				   m);
+	                           m);
 cleanup:
 	db_read_end(s->c->db, reading);
 	sodium_memzero(c, sizeof *c);

@@ -22,14 +22,14 @@ typedef struct access_entry {
 	int64_t seq;
 	char ts[24];
 	char user_name[72];
-	char role[16];     /* the user's role then (from the trail's user_add and
-	                      user_role entries; the role now if none says) */
-	char action[40];   /* as recorded: chart_open, chart_view, ... */
-	char what[160];    /* in words: "opened the chart", "viewed allergies" */
-	char reason[256];  /* the break-the-glass reason, or "" */
-	char source[72];   /* terminal ("local") or the SSH client's address */
+	char role[16];    /* the user's role then (from the trail's user_add and
+	                     user_role entries; the role now if none says) */
+	char action[40];  /* as recorded: chart_open, chart_view, ... */
+	char what[160];   /* in words: "opened the chart", "viewed allergies" */
+	char reason[256]; /* the break-the-glass reason, or "" */
+	char source[72];  /* terminal ("local") or the SSH client's address */
 	char outcome[24];
-	char mrn[24];      /* the patient (user reports; "" otherwise) */
+	char mrn[24]; /* the patient (user reports; "" otherwise) */
 	char name[128];
 } access_entry_t;
 
@@ -45,13 +45,13 @@ typedef struct access_query {
 /* Every access to the chart of the patient with this MRN (or id), newest
  * first, through fn (non-zero stops). *label gets "MRN Last, First". */
 status_t access_patient(session_t *s, const char *mrn_or_id, const access_query_t *q,
-			int (*fn)(const access_entry_t *e, void *arg), void *arg, char *label,
-			size_t label_size, msg_t *m);
+                        int (*fn)(const access_entry_t *e, void *arg), void *arg, char *label,
+                        size_t label_size, msg_t *m);
 
 /* Every chart user_name touched, newest first, each with the patient's
  * MRN and name (decrypted for the reviewer). */
 status_t access_user(session_t *s, const char *user_name, const access_query_t *q,
-		     int (*fn)(const access_entry_t *e, void *arg), void *arg, msg_t *m);
+                     int (*fn)(const access_entry_t *e, void *arg), void *arg, msg_t *m);
 
 /* An audit entry's target as a reviewer reads it: a patient's id becomes
  * "MRN Last, First" for a session allowed to see patients

@@ -44,7 +44,7 @@ const char *btg_finding_name(const char *typed)
  * names, under audit key version r->key_version (kept as long as the
  * trail is, so rotations leave it verifiable). */
 static status_t review_mac(session_t *s, const db_btg_review_t *r, const char *pid,
-			   unsigned char mac[32], msg_t *m)
+                           unsigned char mac[32], msg_t *m)
 {
 	lpbuf_t b = {0};
 	char num[32];
@@ -76,7 +76,7 @@ static status_t review_fail(msg_t *m, int64_t id, const char *what)
 /* The decrypted detail of audit entry seq, which must be `action` about
  * target. */
 static status_t entry_detail(session_t *s, int64_t seq, const char *action, const char *target,
-			     char *out, size_t size, int *ok, msg_t *m)
+                             char *out, size_t size, int *ok, msg_t *m)
 {
 	db_audit_row_t *r = malloc(sizeof *r);
 	char *plain = NULL;
@@ -101,7 +101,7 @@ static status_t entry_detail(session_t *s, int64_t seq, const char *action, cons
 	if (r->has_detail) {
 		snprintf(rowid, sizeof rowid, "%" PRId64, r->seq);
 		if (crypto_field_decrypt(s->kr, DOMAIN_AUDIT, "audit", "detail", rowid, r->detail,
-					 r->detail_len, &plain, &plen, &why) == STATUS_OK)
+		                         r->detail_len, &plain, &plen, &why) == STATUS_OK)
 			snprintf(out, size, "%s", plain);
 		else
 			*ok = 0;
@@ -163,13 +163,15 @@ static int review_one(const db_btg_review_t *r, void *arg)
 	if (c->ret == STATUS_OK)
 		c->ret = review_mac(c->s, r, p->id, mac, c->m);
 	if (c->ret == STATUS_OK && crypto_memcmp(mac, r->mac, 32) != 0)
-		c->ret = review_fail(c->m, r->id, "does not match its MAC or does not belong to this chart");
+		c->ret = review_fail(c->m, r->id,
+		                     "does not match its MAC or does not belong to this chart");
 	if (c->ret == STATUS_OK)
-		c->ret = entry_detail(c->s, r->audit_seq, "btg_review", p->id, detail, sizeof detail,
-				      &ok, c->m);
+		c->ret = entry_detail(c->s, r->audit_seq, "btg_review", p->id, detail,
+		                      sizeof detail, &ok, c->m);
 	snprintf(want, sizeof want, "access %" PRId64 ": %s\n", r->btg_id, r->finding);
 	if (c->ret == STATUS_OK && (!ok || strncmp(detail, want, strlen(want)) != 0))
-		c->ret = review_fail(c->m, r->id, "does not match its audit entry (copied or replayed)");
+		c->ret =
+		    review_fail(c->m, r->id, "does not match its audit entry (copied or replayed)");
 	if (c->ret == STATUS_OK) {
 		snprintf(rv->comment, sizeof rv->comment, "%s", detail + strlen(want));
 		c->n++;
@@ -221,11 +223,12 @@ static status_t reviews_load(session_t *s, reviews_t *c, msg_t *m)
 	if (ret == STATUS_OK)
 		ret = db_audit_btg_reviews(s->c->db, seen_one, &sc, m);
 	if (ret == STATUS_OK && sc.missing)
-		ret = msg_fail(m, STATUS_INTEGRITY,
-			       "Integrity check failed: the break-the-glass review recorded in audit "
-			       "entry %" PRId64 " is missing from btg_review (deleted outside "
-			       "Chartroom).",
-			       sc.missing);
+		ret =
+		    msg_fail(m, STATUS_INTEGRITY,
+		             "Integrity check failed: the break-the-glass review recorded in audit "
+		             "entry %" PRId64 " is missing from btg_review (deleted outside "
+		             "Chartroom).",
+		             sc.missing);
 	return ret;
 }
 
@@ -251,7 +254,7 @@ static void overdue_cutoff(session_t *s, char out[24])
 	core_now(now);
 	memset(&tm, 0, sizeof tm);
 	if (sscanf(now, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-		   &tm.tm_min, &tm.tm_sec) != 6) {
+	           &tm.tm_min, &tm.tm_sec) != 6) {
 		snprintf(out, 24, "%s", now);
 		return;
 	}
@@ -279,7 +282,7 @@ struct after_ctx {
 static int after_one(const db_audit_row_t *r, void *arg)
 {
 	struct after_ctx *c = arg;
-	char what[160], detail[128] = "", tmp[sizeof ((btg_item_t *)0)->after];
+	char what[160], detail[128] = "", tmp[sizeof((btg_item_t *)0)->after];
 	if (r->seq <= c->from_seq)
 		return 1;
 	if (strcmp(r->user_name, c->user) != 0 || strcmp(r->action, "access_report") == 0)
@@ -298,8 +301,9 @@ static int after_one(const db_audit_row_t *r, void *arg)
 		char rowid[32];
 		msg_t why;
 		snprintf(rowid, sizeof rowid, "%" PRId64, r->seq);
-		if (crypto_field_decrypt(c->s->kr, DOMAIN_AUDIT, "audit", "detail", rowid, r->detail,
-					 r->detail_len, &plain, &plen, &why) == STATUS_OK)
+		if (crypto_field_decrypt(c->s->kr, DOMAIN_AUDIT, "audit", "detail", rowid,
+		                         r->detail, r->detail_len, &plain, &plen,
+		                         &why) == STATUS_OK)
 			snprintf(detail, sizeof detail, "%s", plain);
 		crypto_free_plain(plain, plen);
 	}
@@ -316,7 +320,7 @@ static int after_one(const db_audit_row_t *r, void *arg)
 
 /* Fill it from access b of patient pid (its chart checked). */
 static status_t fill_item(session_t *s, const db_btg_t *b, const char *pid, const reviews_t *rv,
-			  const char *cutoff, btg_item_t *it, msg_t *m)
+                          const char *cutoff, btg_item_t *it, msg_t *m)
 {
 	status_t ret;
 	chart_t ch;
@@ -336,11 +340,11 @@ static status_t fill_item(session_t *s, const db_btg_t *b, const char *pid, cons
 	snprintf(it->ts, sizeof it->ts, "%s", b->ts);
 	snprintf(it->user_name, sizeof it->user_name, "%s", b->user_name);
 	if ((ret = entry_detail(s, b->audit_seq, "break_the_glass", pid, it->reason,
-				sizeof it->reason, &ok, m)) != STATUS_OK)
+	                        sizeof it->reason, &ok, m)) != STATUS_OK)
 		return ret;
 	if (!ok)
 		return integrity_fail(m, "btg_queue", b->id,
-				      "does not match its audit entry (changed outside Chartroom)");
+		                      "does not match its audit entry (changed outside Chartroom)");
 	access_target_label(s, pid, label, sizeof label);
 	{
 		char *sp = strchr(label, ' ');
@@ -420,7 +424,7 @@ static int access_seen_one(int64_t seq, const char *target, void *arg)
 }
 
 status_t btg_list(session_t *s, int unreviewed_only, int (*fn)(const btg_item_t *it, void *arg),
-		  void *arg, msg_t *m)
+                  void *arg, msg_t *m)
 {
 	status_t ret;
 	reviews_t rv;
@@ -432,8 +436,8 @@ status_t btg_list(session_t *s, int unreviewed_only, int (*fn)(const btg_item_t 
 	memset(&rv, 0, sizeof rv);
 	if ((ret = session_require(s, ACT_BTG_REVIEW, m)) != STATUS_OK)
 		return ret;
-	if ((ret = audit_note(s, "btg_queue_view", "", "ok",
-			      unreviewed_only ? "unreviewed" : "all", 0, m)) != STATUS_OK)
+	if ((ret = audit_note(s, "btg_queue_view", "", "ok", unreviewed_only ? "unreviewed" : "all",
+	                      0, m)) != STATUS_OK)
 		return ret;
 	if (db_readonly(s->c->db) == DB_RW && (ret = audit_flush(s, m)) != STATUS_OK)
 		return ret;
@@ -457,11 +461,12 @@ status_t btg_list(session_t *s, int unreviewed_only, int (*fn)(const btg_item_t 
 		if ((ret = db_audit_btg_accesses(s->c->db, access_seen_one, &as, m)) != STATUS_OK)
 			goto cleanup;
 		if (as.missing) {
-			ret = msg_fail(m, STATUS_INTEGRITY,
-				       "Integrity check failed: the break-the-glass access recorded "
-				       "in audit entry %" PRId64 " is missing from btg_queue "
-				       "(deleted outside Chartroom).",
-				       as.missing);
+			ret =
+			    msg_fail(m, STATUS_INTEGRITY,
+			             "Integrity check failed: the break-the-glass access recorded "
+			             "in audit entry %" PRId64 " is missing from btg_queue "
+			             "(deleted outside Chartroom).",
+			             as.missing);
 			goto cleanup;
 		}
 	}
@@ -533,16 +538,18 @@ status_t btg_review(session_t *s, int64_t id, const char *finding, const char *c
 	if ((ret = session_require(s, ACT_BTG_REVIEW, m)) != STATUS_OK)
 		return ret;
 	if (!f)
-		return msg_fail(m, STATUS_INVALID,
-				"Finding: '%s' is not one of appropriate, inappropriate, follow-up.",
-				finding ? finding : "");
+		return msg_fail(
+		    m, STATUS_INVALID,
+		    "Finding: '%s' is not one of appropriate, inappropriate, follow-up.",
+		    finding ? finding : "");
 	if (comment && (ret = text_check("Comment", comment, clen, 0, m)) != STATUS_OK)
 		return ret;
 	if (clen > BTG_COMMENT_MAX)
-		return msg_fail(m, STATUS_INVALID, "Comment: at most %d characters.", BTG_COMMENT_MAX);
+		return msg_fail(m, STATUS_INVALID, "Comment: at most %d characters.",
+		                BTG_COMMENT_MAX);
 	if (strcmp(f, "appropriate") != 0 && clen == 0)
-		return msg_fail(m, STATUS_INVALID,
-				"Comment: say why the access is %s (required).", f);
+		return msg_fail(m, STATUS_INVALID, "Comment: say why the access is %s (required).",
+		                f);
 	if (!(detail = malloc(BTG_COMMENT_MAX + 96)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
@@ -557,7 +564,7 @@ status_t btg_review(session_t *s, int64_t id, const char *finding, const char *c
 	if ((ret = reviews_load(s, &rv, m)) != STATUS_OK)
 		goto cleanup;
 	snprintf(detail, BTG_COMMENT_MAX + 96, "access %" PRId64 ": %s\n%s", id, f,
-		 comment ? comment : "");
+	         comment ? comment : "");
 	if ((ret = audit_append(s, "btg_review", pid, "ok", detail, m)) != STATUS_OK)
 		goto cleanup;
 	if ((ret = db_audit_last(s->c->db, &r.audit_seq, last_mac, m)) != STATUS_OK ||

@@ -31,14 +31,14 @@ typedef struct btg_item {
 	char user_name[72];
 	char mrn[24];
 	char name[128];
-	char reason[256];  /* as given at the access */
-	char after[320];   /* what the user did afterwards in that chart */
-	int reviews;       /* findings recorded (the latest shown) */
-	char finding[24];  /* "" while unreviewed */
+	char reason[256]; /* as given at the access */
+	char after[320];  /* what the user did afterwards in that chart */
+	int reviews;      /* findings recorded (the latest shown) */
+	char finding[24]; /* "" while unreviewed */
 	char reviewer[72];
 	char reviewed_at[24];
 	char comment[BTG_COMMENT_MAX + 1];
-	int overdue;       /* unreviewed past [privacy] btg_review_days */
+	int overdue; /* unreviewed past [privacy] btg_review_days */
 } btg_item_t;
 
 /* The findings a reviewer may record, and their stored names. */
@@ -50,7 +50,7 @@ const char *btg_finding_name(const char *typed);
 /* Every access, newest first (only those without a finding when
  * unreviewed_only), through fn (non-zero stops). */
 status_t btg_list(session_t *s, int unreviewed_only, int (*fn)(const btg_item_t *it, void *arg),
-		  void *arg, msg_t *m);
+                  void *arg, msg_t *m);
 
 /* One access by number, with its latest finding. */
 status_t btg_get(session_t *s, int64_t id, btg_item_t *out, msg_t *m);

@@ -6,8 +6,8 @@
 
 #include "db/db_internal.h"
 
-#define BTG_COLS                                                                       \
-	"q.id, q.audit_seq, q.user_name, q.prow, q.ts, q.reviewed, "                    \
+#define BTG_COLS                                                                                   \
+	"q.id, q.audit_seq, q.user_name, q.prow, q.ts, q.reviewed, "                               \
 	"coalesce(q.reviewed_by, ''), coalesce(q.reviewed_at, ''), q.mac, p.id"
 
 static void btg_from_stmt(sqlite3_stmt *st, db_btg_t *b, char pid[33])
@@ -39,16 +39,17 @@ static void btg_from_stmt(sqlite3_stmt *st, db_btg_t *b, char pid[33])
 }
 
 status_t db_btg_all(db_t *db, int (*fn)(const db_btg_t *b, const char *patient_id, void *arg),
-		    void *arg, msg_t *m)
+                    void *arg, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
 	db_btg_t b;
 	char pid[33];
 	int rc;
-	status_t ret = db_prepare(db,
-				  "SELECT " BTG_COLS " FROM btg_queue q JOIN patients p ON p.prow = "
-				  "q.prow ORDER BY q.id DESC",
-				  &st, m);
+	status_t ret =
+	    db_prepare(db,
+	               "SELECT " BTG_COLS " FROM btg_queue q JOIN patients p ON p.prow = "
+	               "q.prow ORDER BY q.id DESC",
+	               &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -66,10 +67,11 @@ status_t db_btg_get(db_t *db, int64_t id, db_btg_t *out, char patient_id[33], ms
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
-	status_t ret = db_prepare(db,
-				  "SELECT " BTG_COLS " FROM btg_queue q JOIN patients p ON p.prow = "
-				  "q.prow WHERE q.id = ?1",
-				  &st, m);
+	status_t ret =
+	    db_prepare(db,
+	               "SELECT " BTG_COLS " FROM btg_queue q JOIN patients p ON p.prow = "
+	               "q.prow WHERE q.id = ?1",
+	               &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	sqlite3_bind_int64(st, 1, id);
@@ -78,7 +80,7 @@ status_t db_btg_get(db_t *db, int64_t id, db_btg_t *out, char patient_id[33], ms
 		btg_from_stmt(st, out, patient_id);
 	else if (rc == SQLITE_DONE)
 		ret = msg_fail(m, STATUS_NOTFOUND, "No break-the-glass access number %lld.",
-			       (long long)id);
+		               (long long)id);
 	else
 		ret = db_fail(db, rc, "reading the break-the-glass queue", m);
 	sqlite3_finalize(st);
@@ -89,8 +91,7 @@ status_t db_btg_review_next(db_t *db, int64_t *id, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
-	status_t ret =
-		db_prepare(db, "SELECT coalesce(max(id), 0) + 1 FROM btg_review", &st, m);
+	status_t ret = db_prepare(db, "SELECT coalesce(max(id), 0) + 1 FROM btg_review", &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	rc = sqlite3_step(st);
@@ -105,10 +106,11 @@ status_t db_btg_review_next(db_t *db, int64_t *id, msg_t *m)
 status_t db_btg_review_add(db_t *db, const db_btg_review_t *r, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
-	status_t ret = db_prepare(db,
-				  "INSERT INTO btg_review(id, btg_id, prow, reviewer, ts, finding, "
-				  "audit_seq, key_version, mac) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-				  &st, m);
+	status_t ret =
+	    db_prepare(db,
+	               "INSERT INTO btg_review(id, btg_id, prow, reviewer, ts, finding, "
+	               "audit_seq, key_version, mac) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+	               &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	sqlite3_bind_int64(st, 1, r->id);
@@ -124,16 +126,16 @@ status_t db_btg_review_add(db_t *db, const db_btg_review_t *r, msg_t *m)
 }
 
 status_t db_btg_review_each(db_t *db, int64_t btg_id,
-			    int (*fn)(const db_btg_review_t *r, void *arg), void *arg, msg_t *m)
+                            int (*fn)(const db_btg_review_t *r, void *arg), void *arg, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
 	db_btg_review_t r;
 	int rc;
 	status_t ret = db_prepare(db,
-				  "SELECT id, btg_id, prow, reviewer, ts, finding, audit_seq, "
-				  "key_version, mac FROM btg_review WHERE ?1 = 0 OR btg_id = ?1 "
-				  "ORDER BY id",
-				  &st, m);
+	                          "SELECT id, btg_id, prow, reviewer, ts, finding, audit_seq, "
+	                          "key_version, mac FROM btg_review WHERE ?1 = 0 OR btg_id = ?1 "
+	                          "ORDER BY id",
+	                          &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	sqlite3_bind_int64(st, 1, btg_id);
@@ -165,15 +167,15 @@ status_t db_btg_review_each(db_t *db, int64_t btg_id,
 	return ret;
 }
 
-status_t db_btg_unreviewed(db_t *db, const char *before, int64_t *count, int64_t *overdue,
-			   msg_t *m)
+status_t db_btg_unreviewed(db_t *db, const char *before, int64_t *count, int64_t *overdue, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
-	status_t ret = db_prepare(db,
-				  "SELECT count(*), coalesce(sum(q.ts < ?1), 0) FROM btg_queue q "
-				  "WHERE NOT EXISTS (SELECT 1 FROM btg_review r WHERE r.btg_id = q.id)",
-				  &st, m);
+	status_t ret =
+	    db_prepare(db,
+	               "SELECT count(*), coalesce(sum(q.ts < ?1), 0) FROM btg_queue q "
+	               "WHERE NOT EXISTS (SELECT 1 FROM btg_review r WHERE r.btg_id = q.id)",
+	               &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	db_bind_text(st, 1, before);

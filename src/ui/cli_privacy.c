@@ -64,11 +64,11 @@ static int print_access(const access_entry_t *e, void *arg)
 	}
 	if (o->user_report)
 		cli_printf("%-24s %-10s %-28.28s %s%s%s  [%s]\n", when, e->mrn, e->name, e->what,
-			   e->reason[0] ? " - reason: " : "", e->reason, e->source);
+		           e->reason[0] ? " - reason: " : "", e->reason, e->source);
 	else
 		cli_printf("%-24s %-12s %-9s %s%s%s  [%s]\n", when, e->user_name,
-			   e->role[0] ? e->role : "?", e->what, e->reason[0] ? " - reason: " : "",
-			   e->reason, e->source);
+		           e->role[0] ? e->role : "?", e->what, e->reason[0] ? " - reason: " : "",
+		           e->reason, e->source);
 	return 0;
 }
 
@@ -87,9 +87,9 @@ int cli_audit_report(cli_t *c, const char *usage)
 
 	if (c->argc != 3)
 		return cli_usage_error(usage, c->argc < 3 ? (strcmp(verb, "patient") == 0
-								 ? "give the patient's MRN"
-								 : "give the user's name")
-							  : "too many arguments");
+		                                                 ? "give the patient's MRN"
+		                                                 : "give the user's name")
+		                                          : "too many arguments");
 	if (fmt && strcmp(fmt, "table") != 0 && strcmp(fmt, "csv") != 0)
 		return cli_usage_error(usage, "--format is table or csv");
 	if (q.since && date_parse_msg("--since", q.since, NULL, NULL, iso, &m) != STATUS_OK)
@@ -117,11 +117,11 @@ int cli_audit_report(cli_t *c, const char *usage)
 	}
 	if (st == STATUS_OK && !o.csv) {
 		if (o.user_report)
-			cli_eprintf("%" PRId64 " access%s to charts by %s.\n", o.n, o.n == 1 ? "" : "es",
-				    c->argv[2]);
+			cli_eprintf("%" PRId64 " access%s to charts by %s.\n", o.n,
+			            o.n == 1 ? "" : "es", c->argv[2]);
 		else
 			cli_eprintf("%" PRId64 " access%s to the chart of %s, newest first.\n", o.n,
-				    o.n == 1 ? "" : "es", label);
+			            o.n == 1 ? "" : "es", label);
 	}
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
@@ -131,15 +131,12 @@ int cli_audit_report(cli_t *c, const char *usage)
 
 /* ---- btg --------------------------------------------------------------- */
 
-static const char btg_usage[] =
-	"[--user ACTOR] btg list [--all] [--format table|csv] | show N |\n"
-	"       review N --finding appropriate|inappropriate|follow-up [--comment TEXT|--comment-from FILE|-]";
-static const cli_optspec_t btg_opts[] = {{"all", 'a', 0, "list"},
-					 {"format", 0, 1, "list"},
-					 {"finding", 'f', 1, "review"},
-					 {"comment", 'c', 1, "review"},
-					 {"comment-from", 0, 1, "review"},
-					 {NULL, 0, 0, NULL}};
+static const char btg_usage[] = "[--user ACTOR] btg list [--all] [--format table|csv] | show N |\n"
+                                "       review N --finding appropriate|inappropriate|follow-up "
+                                "[--comment TEXT|--comment-from FILE|-]";
+static const cli_optspec_t btg_opts[] = {
+    {"all", 'a', 0, "list"},       {"format", 0, 1, "list"},         {"finding", 'f', 1, "review"},
+    {"comment", 'c', 1, "review"}, {"comment-from", 0, 1, "review"}, {NULL, 0, 0, NULL}};
 
 struct btg_out {
 	const config_t *cfg;
@@ -169,12 +166,12 @@ static int print_btg(const btg_item_t *it, void *arg)
 		return 0;
 	}
 	cli_printf("%-4" PRId64 " %-24s %-12s %-10s %-24.24s %-10s reason: %s\n", it->id, when,
-		   it->user_name, it->mrn, it->name, state, it->reason);
+	           it->user_name, it->mrn, it->name, state, it->reason);
 	if (it->after[0])
 		cli_printf("     afterwards: %s\n", it->after);
 	if (it->finding[0])
 		cli_printf("     %s by %s: %s\n", it->finding, it->reviewer,
-			   it->comment[0] ? it->comment : "(no comment)");
+		           it->comment[0] ? it->comment : "(no comment)");
 	return 0;
 }
 
@@ -199,7 +196,7 @@ static status_t read_comment(cli_t *c, char *buf, size_t size, msg_t *m)
 	if (text) {
 		if (strlen(text) >= size)
 			return msg_fail(m, STATUS_INVALID, "Comment: at most %d characters.",
-					BTG_COMMENT_MAX);
+			                BTG_COMMENT_MAX);
 		snprintf(buf, size, "%s", text);
 		return STATUS_OK;
 	}
@@ -219,7 +216,7 @@ static status_t read_comment(cli_t *c, char *buf, size_t size, msg_t *m)
 		buf[--n] = '\0';
 	if (n + 1 >= size)
 		return msg_fail(m, STATUS_INVALID, "%s:1: Comment: at most %d characters.", from,
-				BTG_COMMENT_MAX);
+		                BTG_COMMENT_MAX);
 	return STATUS_OK;
 }
 
@@ -235,17 +232,18 @@ static int cmd_btg(cli_t *c)
 	char comment[BTG_COMMENT_MAX + 2];
 
 	if (c->help) {
-		printf("usage: chartroom %s\n\n"
-		       "  list     break-the-glass accesses, newest first: number, time, user,\n"
-		       "           patient, state (unreviewed, OVERDUE past [privacy]\n"
-		       "           btg_review_days, or the latest finding), the reason, what the\n"
-		       "           user did afterwards in that chart. Only those without a\n"
-		       "           finding unless --all. Audited.\n"
-		       "  show N   one access in full.\n"
-		       "  review N record a finding (appropriate, inappropriate, follow-up) with a\n"
-		       "           comment (required but for appropriate); audited, never changed:\n"
-		       "           a later finding supersedes it.\n",
-		       btg_usage);
+		printf(
+		    "usage: chartroom %s\n\n"
+		    "  list     break-the-glass accesses, newest first: number, time, user,\n"
+		    "           patient, state (unreviewed, OVERDUE past [privacy]\n"
+		    "           btg_review_days, or the latest finding), the reason, what the\n"
+		    "           user did afterwards in that chart. Only those without a\n"
+		    "           finding unless --all. Audited.\n"
+		    "  show N   one access in full.\n"
+		    "  review N record a finding (appropriate, inappropriate, follow-up) with a\n"
+		    "           comment (required but for appropriate); audited, never changed:\n"
+		    "           a later finding supersedes it.\n",
+		    btg_usage);
 		return 0;
 	}
 	if (strcmp(verb, "list") == 0) {
@@ -254,7 +252,7 @@ static int cmd_btg(cli_t *c)
 	} else if (strcmp(verb, "show") == 0 || strcmp(verb, "review") == 0) {
 		if (c->argc != 3)
 			return cli_usage_error(btg_usage, c->argc < 3 ? "give the access number"
-								      : "too many arguments");
+			                                              : "too many arguments");
 		if (!parse_number(c->argv[2], &id))
 			return cli_usage_error(btg_usage, "the access number is a positive number");
 	} else {
@@ -266,11 +264,11 @@ static int cmd_btg(cli_t *c)
 		if (!cli_val(c, "finding"))
 			return cli_usage_error(btg_usage, "review needs --finding");
 		if (!btg_finding_name(cli_val(c, "finding")))
-			return cli_usage_error(btg_usage,
-					       "--finding is appropriate, inappropriate or follow-up");
+			return cli_usage_error(
+			    btg_usage, "--finding is appropriate, inappropriate or follow-up");
 		if ((st = read_comment(c, comment, sizeof comment, &m)) != STATUS_OK)
 			return st == STATUS_USAGE ? cli_usage_error(btg_usage, m.text)
-						  : cli_fail(st, m.text);
+			                          : cli_fail(st, m.text);
 	}
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
 		return cli_fail(st, m.text);
@@ -278,10 +276,13 @@ static int cmd_btg(cli_t *c)
 		struct btg_out o = {clinic_config(clinic), fmt && strcmp(fmt, "csv") == 0, 0};
 		int64_t count = 0, overdue = 0;
 		if (o.csv)
-			printf("number,time,user,mrn,patient,reason,afterwards,state,reviewer,comment\n");
+			printf("number,time,user,mrn,patient,reason,afterwards,state,reviewer,"
+			       "comment\n");
 		st = btg_list(s, cli_val(c, "all") == NULL, print_btg, &o, &m);
-		if (st == STATUS_OK && !o.csv && btg_unreviewed(s, &count, &overdue, &m) == STATUS_OK)
-			cli_eprintf("%" PRId64 " unreviewed, %" PRId64 " overdue.\n", count, overdue);
+		if (st == STATUS_OK && !o.csv &&
+		    btg_unreviewed(s, &count, &overdue, &m) == STATUS_OK)
+			cli_eprintf("%" PRId64 " unreviewed, %" PRId64 " overdue.\n", count,
+			            overdue);
 	} else if (strcmp(verb, "show") == 0) {
 		btg_item_t *it = calloc(1, sizeof *it);
 		struct btg_out o = {clinic_config(clinic), 0, 0};
@@ -302,5 +303,5 @@ static int cmd_btg(cli_t *c)
 }
 
 const cli_command_t cli_btg_command = {
-    "btg", cmd_btg, "review break-the-glass accesses (privacy officer)", btg_usage, btg_opts,
-    NULL,  0,       NULL};
+    "btg", cmd_btg, "review break-the-glass accesses (privacy officer)", btg_usage, btg_opts, NULL,
+    0,     NULL};

@@ -238,7 +238,8 @@ static void access_draw(ui_t *ui, void *priv, WINDOW *w)
 		list_draw(&a->list, w, y + 2, 1, H - y - 3, W - 2);
 	list_position(&a->list, pos, sizeof pos);
 	snprintf(line, sizeof line, "%s%s", a->ran ? pos : "",
-	         a->truncated ? " (only the newest are read; chartroom audit patient has all)" : "");
+	         a->truncated ? " (only the newest are read; chartroom audit patient has all)"
+	                      : "");
 	draw_text(w, H - 1, 1, W - 2, line, 0);
 	if (a->in_form)
 		form_draw(ui, &a->form, w, 0, 1, F_COUNT, W - 2); /* the cursor in the field */
@@ -310,8 +311,12 @@ static unsigned access_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint access_hints[] = {
-    {KA_SELECT, "details / run"}, {KA_NEXT_FIELD, "filters"}, {KA_PAGE_DOWN, "page"},
-    {KA_RELOAD, "again"},         {KA_BACK, "back"},          {KA_HELP, "help"},
+    {KA_SELECT, "details / run"},
+    {KA_NEXT_FIELD, "filters"},
+    {KA_PAGE_DOWN, "page"},
+    {KA_RELOAD, "again"},
+    {KA_BACK, "back"},
+    {KA_HELP, "help"},
     {KA_NONE, NULL},
 };
 

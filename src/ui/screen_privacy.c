@@ -49,11 +49,11 @@ static void privacy_row(void *arg, WINDOW *w, int y, int x, int width, int i, in
 	char line[160];
 	if (it->extra == PX_BTG_COUNT && p->counted) {
 		snprintf(line, sizeof line, "%s (%" PRId64 " unreviewed%s%" PRId64 " overdue%s)",
-			 it->label, p->unreviewed, p->overdue ? ", " : "", p->overdue,
-			 p->overdue ? "!" : "");
+		         it->label, p->unreviewed, p->overdue ? ", " : "", p->overdue,
+		         p->overdue ? "!" : "");
 		if (!p->overdue)
 			snprintf(line, sizeof line, "%s (%" PRId64 " unreviewed)", it->label,
-				 p->unreviewed);
+			         p->unreviewed);
 		if (p->overdue && !selected)
 			wattron(w, theme_attr(TH_WARN));
 		draw_text(w, y, x + 2, width - 2, line, 0);
@@ -73,7 +73,7 @@ static status_t privacy_reload(ui_t *ui, void *priv, msg_t *m)
 		if (session_can(s, pitems[i].needs))
 			p->shown[p->n++] = (int)i;
 	p->counted = session_can(s, ACT_BTG_REVIEW) &&
-		     btg_unreviewed(s, &p->unreviewed, &p->overdue, &why) == STATUS_OK;
+	             btg_unreviewed(s, &p->unreviewed, &p->overdue, &why) == STATUS_OK;
 	list_clamp(&p->list);
 	return STATUS_OK;
 }
@@ -97,7 +97,7 @@ static void privacy_draw(ui_t *ui, void *priv, WINDOW *w)
 	msg_t why;
 	/* The counts as they are now (a review just recorded lowers them). */
 	p->counted = session_can(s, ACT_BTG_REVIEW) &&
-		     btg_unreviewed(s, &p->unreviewed, &p->overdue, &why) == STATUS_OK;
+	             btg_unreviewed(s, &p->unreviewed, &p->overdue, &why) == STATUS_OK;
 	wattrset(w, theme_attr(TH_HEADING));
 	draw_center(w, 1, W, "Privacy");
 	wattrset(w, theme_attr(TH_NORMAL));
@@ -127,8 +127,8 @@ static unsigned privacy_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint privacy_hints[] = {
-    {KA_SELECT, "open"}, {KA_RELOAD, "counts"}, {KA_BACK, "back"}, {KA_HELP, "help"},
-    {KA_NONE, NULL},
+    {KA_SELECT, "open"}, {KA_RELOAD, "counts"}, {KA_BACK, "back"},
+    {KA_HELP, "help"},   {KA_NONE, NULL},
 };
 
 const struct screen_ops screen_privacy = {

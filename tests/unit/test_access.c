@@ -16,10 +16,10 @@
 #include "core/internal.h"
 #include "core/users.h"
 
-#define FD_PW "front desk password access"
+#define FD_PW    "front desk password access"
 #define NURSE_PW "nurse one password access"
-#define HIM_PW "him clerk password access"
-#define PRIV_PW "privacy officer password access"
+#define HIM_PW   "him clerk password access"
+#define PRIV_PW  "privacy officer password access"
 
 /* The clock records are stamped with (core/clock.c's, replaced here so a
  * break-the-glass access can be made "days ago"). */
@@ -94,7 +94,8 @@ static void nurse_breaks_glass(fixture_t *f, const char *reason)
 	patient_t *out = malloc(sizeof *out);
 	msg_t m;
 	assert_non_null(out);
-	assert_int_equal(patient_open(f->nurse, f->p.f[PF_MRN], NULL, out, &m), STATUS_BTG_REQUIRED);
+	assert_int_equal(patient_open(f->nurse, f->p.f[PF_MRN], NULL, out, &m),
+	                 STATUS_BTG_REQUIRED);
 	assert_int_equal(patient_open(f->nurse, f->p.f[PF_MRN], reason, out, &m), STATUS_OK);
 	assert_int_equal(patient_open(f->nurse, f->q.f[PF_MRN], NULL, out, &m), STATUS_OK);
 	free(out);
@@ -123,9 +124,9 @@ static void test_who_opened_this_chart(void **state)
 	msg_t m;
 	assert_non_null(g);
 	nurse_breaks_glass(f, "patient in triage with chest pain");
-	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, label,
-					sizeof label, &m),
-			 STATUS_OK);
+	assert_int_equal(
+	    access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, label, sizeof label, &m),
+	    STATUS_OK);
 	assert_true(tu_has(label, f->p.f[PF_MRN]));
 	assert_true(tu_has(label, "Vantablack, Celeste"));
 	assert_true(g->n >= 4);
@@ -151,19 +152,19 @@ static void test_who_opened_this_chart(void **state)
 	/* Viewing it is audited, with the patient's id as the target. */
 	tu_audit_flush(f->admin);
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = "
-					   "'access_report' AND user_name = 'priv1'"),
-			 1);
+	                                   "'access_report' AND user_name = 'priv1'"),
+	                 1);
 	/* HIM reads it too. */
 	g->n = 0;
-	assert_int_equal(access_patient(f->him, f->p.f[PF_MRN], &q, collect, g, label, sizeof label,
-					&m),
-			 STATUS_OK);
+	assert_int_equal(
+	    access_patient(f->him, f->p.f[PF_MRN], &q, collect, g, label, sizeof label, &m),
+	    STATUS_OK);
 	assert_true(g->n >= 4);
 	/* A limit. */
 	g->n = 0;
 	q.limit = 2;
 	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
-			 STATUS_OK);
+	                 STATUS_OK);
 	assert_int_equal(g->n, 2);
 	free(g);
 }
@@ -187,7 +188,7 @@ static void test_role_at_the_time(void **state)
 	assert_int_equal(patient_open(again, f->p.f[PF_MRN], NULL, out, &m), STATUS_OK);
 	session_logout(again);
 	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
-			 STATUS_OK);
+	                 STATUS_OK);
 	for (int i = 0; i < g->n; i++) {
 		if (strcmp(g->e[i].action, "break_the_glass") == 0)
 			btg = i;
@@ -221,19 +222,19 @@ static void test_filters(void **state)
 	q.since = today;
 	q.until = today;
 	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
-			 STATUS_OK);
+	                 STATUS_OK);
 	assert_true(g->n >= 4);
 	g->n = 0;
 	q.since = later;
 	q.until = NULL;
 	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
-			 STATUS_OK);
+	                 STATUS_OK);
 	assert_int_equal(g->n, 0);
 	/* One user's accesses only. */
 	q.since = NULL;
 	q.user = "nurse1";
 	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
-			 STATUS_OK);
+	                 STATUS_OK);
 	assert_true(g->n >= 2);
 	for (int i = 0; i < g->n; i++)
 		assert_string_equal(g->e[i].user_name, "nurse1");
@@ -242,19 +243,19 @@ static void test_filters(void **state)
 	q.user = NULL;
 	q.since = "2024-13-45";
 	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
-			 STATUS_INVALID);
+	                 STATUS_INVALID);
 	assert_true(tu_has(m.text, "Since"));
 	q.since = later;
 	q.until = today;
 	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
-			 STATUS_INVALID);
+	                 STATUS_INVALID);
 	q.since = q.until = NULL;
 	q.user = "bad\033[2Jname";
 	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
-			 STATUS_INVALID);
+	                 STATUS_INVALID);
 	q.user = NULL;
 	assert_int_equal(access_patient(f->priv, "CR99999999", &q, collect, g, NULL, 0, &m),
-			 STATUS_NOTFOUND);
+	                 STATUS_NOTFOUND);
 	assert_int_equal(g->n, 0);
 	free(g);
 }
@@ -282,8 +283,8 @@ static void test_user_report_and_labels(void **state)
 	assert_int_equal(access_user(f->priv, "nobody", &q, collect, g, &m), STATUS_NOTFOUND);
 	tu_audit_flush(f->admin);
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = "
-					   "'access_report_user' AND target = 'nurse1'"),
-			 1);
+	                                   "'access_report_user' AND target = 'nurse1'"),
+	                 1);
 	/* Targets in words: for a role that may see patients, not for the
 	 * administrator (no patient access). */
 	snprintf(want, sizeof want, "%s Vantablack, Celeste", f->p.f[PF_MRN]);
@@ -310,7 +311,7 @@ static void test_permissions(void **state)
 	nurse_breaks_glass(f, "patient in triage with chest pain");
 	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
 		assert_int_equal(access_patient(no[i], f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
-				 STATUS_DENIED);
+		                 STATUS_DENIED);
 		assert_int_equal(access_user(no[i], "nurse1", &q, collect, g, &m), STATUS_DENIED);
 	}
 	assert_int_equal(g->n, 0);
@@ -364,15 +365,14 @@ static void test_btg_review(void **state)
 	assert_int_equal(btg_review(f->priv, 1, "inappropriate", "", &m), STATUS_INVALID);
 	assert_true(tu_has(m.text, "Comment"));
 	assert_int_equal(btg_review(f->priv, 1, "follow-up", "bad\033]0;x\atext", &m),
-			 STATUS_INVALID);
+	                 STATUS_INVALID);
 	assert_int_equal(btg_review(f->priv, 99, "appropriate", "", &m), STATUS_NOTFOUND);
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM btg_review"), 0);
 	/* A finding, then a later one that supersedes it; both kept. */
 	assert_int_equal(btg_review(f->priv, 1, "follow_up", "CANARYREVIEW ask the manager", &m),
-			 STATUS_OK);
-	assert_int_equal(btg_review(f->priv, 1, "appropriate", "manager confirmed the triage",
-				    &m),
-			 STATUS_OK);
+	                 STATUS_OK);
+	assert_int_equal(btg_review(f->priv, 1, "appropriate", "manager confirmed the triage", &m),
+	                 STATUS_OK);
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM btg_review"), 2);
 	l->n = 0;
 	assert_int_equal(btg_list(f->priv, 0, take_item, l, &m), STATUS_OK);
@@ -402,8 +402,8 @@ static void test_btg_review(void **state)
 		}
 	}
 	/* Audited, on the chain. */
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'btg_review'"),
-			 2);
+	assert_int_equal(
+	    tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'btg_review'"), 2);
 	free(l);
 }
 
@@ -416,27 +416,26 @@ static void test_btg_review_tampering(void **state)
 	assert_non_null(l);
 	nurse_breaks_glass(f, "patient in triage with chest pain");
 	assert_int_equal(btg_review(f->priv, 1, "inappropriate", "not on the care team", &m),
-			 STATUS_OK);
+	                 STATUS_OK);
 	/* Append-only in the file itself. */
-	assert_int_not_equal(tu_sql_try(f->db, "UPDATE btg_review SET finding = 'appropriate'", err,
-					sizeof err),
-			     0);
+	assert_int_not_equal(
+	    tu_sql_try(f->db, "UPDATE btg_review SET finding = 'appropriate'", err, sizeof err), 0);
 	assert_true(tu_has(err, "append-only"));
 	assert_int_not_equal(tu_sql_try(f->db, "DELETE FROM btg_review", err, sizeof err), 0);
 	/* Past the triggers: an edited finding. */
 	tu_sql(f->db, "DROP TRIGGER btg_review_no_update; DROP TRIGGER btg_review_no_delete;"
-		      "UPDATE btg_review SET finding = 'appropriate'");
+	              "UPDATE btg_review SET finding = 'appropriate'");
 	assert_int_equal(btg_list(f->priv, 0, take_item, l, &m), STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "btg_review record 1"));
 	/* Moved to another patient's chart. */
 	tu_sql(f->db, "UPDATE btg_review SET finding = 'inappropriate';"
-		      "UPDATE btg_review SET prow = (SELECT max(prow) FROM patients)");
+	              "UPDATE btg_review SET prow = (SELECT max(prow) FROM patients)");
 	assert_int_equal(btg_list(f->priv, 0, take_item, l, &m), STATUS_INTEGRITY);
 	tu_sql(f->db, "UPDATE btg_review SET prow = (SELECT prow FROM btg_queue WHERE id = 1)");
 	assert_int_equal(btg_list(f->priv, 0, take_item, l, &m), STATUS_OK);
 	/* Replayed: a copy under a new number. */
 	tu_sql(f->db, "INSERT INTO btg_review SELECT 2, btg_id, prow, reviewer, ts, finding, "
-		      "audit_seq, key_version, mac FROM btg_review WHERE id = 1");
+	              "audit_seq, key_version, mac FROM btg_review WHERE id = 1");
 	assert_int_equal(btg_list(f->priv, 0, take_item, l, &m), STATUS_INTEGRITY);
 	/* Deleted: its audit entry still says it was made. */
 	tu_sql(f->db, "DELETE FROM btg_review");
@@ -484,9 +483,9 @@ static void test_overdue(void **state)
 	{
 		patient_t *out = malloc(sizeof *out);
 		assert_non_null(out);
-		assert_int_equal(patient_open(f->nurse, f->p.f[PF_MRN], "a fresh access today", out,
-					      &m),
-				 STATUS_OK);
+		assert_int_equal(
+		    patient_open(f->nurse, f->p.f[PF_MRN], "a fresh access today", out, &m),
+		    STATUS_OK);
 		free(out);
 	}
 	assert_int_equal(btg_unreviewed(f->priv, &n, &o, &m), STATUS_OK);
@@ -510,15 +509,15 @@ static void test_overdue(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_who_opened_this_chart, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_role_at_the_time, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_user_report_and_labels, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_btg_review, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_btg_review_tampering, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_btg_queue_row_deleted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_overdue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_who_opened_this_chart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_role_at_the_time, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_user_report_and_labels, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_btg_review, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_btg_review_tampering, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_btg_queue_row_deleted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_overdue, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
