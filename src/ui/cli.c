@@ -511,17 +511,21 @@ cleanup:
 struct list_out {
 	const config_t *cfg;
 	session_t *s;
+	char last[72], label[200]; /* the last target and its words (runs are common) */
 };
 
 static int print_entry(const audit_entry_t *e, void *arg)
 {
-	const struct list_out *o = arg;
-	char when[TZ_TEXT_MAX], target[200];
+	struct list_out *o = arg;
+	char when[TZ_TEXT_MAX];
 	/* A patient's id as MRN and name, for roles allowed to see them. */
-	access_target_label(o->s, e->target, target, sizeof target);
+	if (strcmp(o->last, e->target) != 0) {
+		snprintf(o->last, sizeof o->last, "%s", e->target);
+		access_target_label(o->s, e->target, o->label, sizeof o->label);
+	}
 	cli_tsv("%" PRId64 "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e->seq,
 	        cli_time(o->cfg, e->ts, CLI_TIME_TSV, "", when, sizeof when), e->user_name,
-	        e->source, e->action, target, e->outcome, e->detail);
+	        e->source, e->action, o->label, e->outcome, e->detail);
 	return 0;
 }
 
@@ -618,9 +622,10 @@ static int cmd_audit(cli_t *c)
 	} else {
 		audit_query_t q = {by, since ? since_iso : NULL, NULL, limit ? atoll(limit) : 0,
 		                   cli_val(c, "newest") != NULL};
-		struct list_out o = {clinic_config(clinic), s};
+		struct list_out o = {clinic_config(clinic), s, "", ""};
 		printf("seq\ttime\tuser\tsource\taction\ttarget\toutcome\tdetail\n");
 		st = audit_list(s, &q, print_entry, &o, &m);
+		explicit_bzero(o.label, sizeof o.label);
 	}
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
