@@ -3,7 +3,7 @@
 # the full-screen app; the privacy officer sees it waiting on the main menu,
 # finds who opened that chart in the access report (the nurse's access with
 # the reason), and records a finding in the break-the-glass review; an HIM
-# clerk reaches the access report from the chart (h); the screens refuse
+# clerk reaches the access report from the chart (W); the screens refuse
 # bad input. Checks the screen and the database.
 . "$(dirname "$0")/lib.sh"
 e2e_setup
@@ -124,8 +124,8 @@ tui_type "$mc"
 tui_wait "CONF" 5 >/dev/null
 tui_send Enter
 expect "HIM opens the chart" "Vantablack, Celeste" 10
-tui_send h
-expect "h on the chart opens who opened it" "Who opened the chart of $mc Vantablack, Celeste" 10
+tui_send W
+expect "W on the chart opens who opened it" "Who opened the chart of $mc Vantablack, Celeste" 10
 expect "... with the nurse's break-the-glass" "BREAK-THE-GLASS: patient in triage"
 tui_send Escape
 expect "Esc goes back to the chart" "[Demographics]" 5
@@ -144,8 +144,8 @@ tui_wait "break the glass" 10 >/dev/null
 tui_type "checking the allergy list again"
 tui_send Enter
 tui_wait "Vantablack, Celeste" 10 >/dev/null
-tui_send h
-expect "a nurse pressing h is refused" "Not for your role (nurse)" 5
+tui_send W
+expect "a nurse pressing W is refused" "Not for your role (nurse)" 5
 expect_not "... and sees no report" "Who opened the chart"
 quit_app
 
