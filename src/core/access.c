@@ -103,6 +103,16 @@ cleanup:
 	return ret;
 }
 
+status_t access_note_export(session_t *s, const char *patient_id, const char *what, msg_t *m)
+{
+	status_t ret;
+	if ((ret = session_require(s, ACT_PATIENT_VIEW, m)) != STATUS_OK)
+		return ret;
+	if (!patient_id || !is_patient_id(patient_id))
+		return msg_fail(m, STATUS_INVALID, "Not a patient's id.");
+	return audit_note(s, "chart_export", patient_id, "ok", what, 0, m);
+}
+
 void access_target_label(session_t *s, const char *target, char *out, size_t size)
 {
 	char mrn[PATIENT_FIELD_MAX], name[2 * PATIENT_FIELD_MAX + 4];

@@ -59,6 +59,13 @@ status_t access_user(session_t *s, const char *user_name, const access_query_t *
  * copied as it is. */
 void access_target_label(session_t *s, const char *target, char *out, size_t size);
 
+/* Record that the chart of patient_id (opened by s: patient_open) is being
+ * printed or exported (`what`: "chart summary", a section), before its
+ * text goes out: the access report shows it as "exported: ...". In the
+ * audit journal; STATUS_OK once recorded (nothing may go out otherwise).
+ * Requires ACT_PATIENT_VIEW. */
+status_t access_note_export(session_t *s, const char *patient_id, const char *what, msg_t *m);
+
 /* An audit action in words ("chart_view" and its detail "allergies" ->
  * "viewed allergies"). */
 void access_describe(const char *action, const char *detail, char *out, size_t size);

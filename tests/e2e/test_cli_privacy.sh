@@ -62,6 +62,7 @@ check "until before since is refused" [ $? -ne 0 ]
 out=$(PV audit user nurse 2>&1)
 check "audit user lists the nurse's charts with MRN and name" sh -c "printf '%s' \"\$1\" | grep \"$mc\" | grep -q 'Vantablack, Celeste'" _ "$out"
 check "both charts the nurse opened" sh -c "printf '%s' \"\$1\" | grep -q 'Quarrington, Ottilie'" _ "$out"
+check "a chart printed by 'chart show' is an export" sh -c "printf '%s' \"\$1\" | grep 'Quarrington, Ottilie' | grep -q 'exported: chart summary (chartroom chart show)'" _ "$out"
 PV audit user nobody-here >/dev/null 2>&1
 check "an unknown user is an error" [ $? -eq 1 ]
 check "the user report is audited" [ "$(audited access_report_user priv)" -ge 1 ]
