@@ -535,6 +535,7 @@ status_t btg_review(session_t *s, int64_t id, const char *finding, const char *c
 	memset(&rv, 0, sizeof rv);
 	memset(&r, 0, sizeof r);
 	memset(&ch, 0, sizeof ch);
+	pid[0] = '\0';
 	if ((ret = session_require(s, ACT_BTG_REVIEW, m)) != STATUS_OK)
 		return ret;
 	if (!f)

@@ -41,7 +41,21 @@ struct report_out {
 	int csv;
 	int user_report;
 	int64_t n;
+	int headed; /* the CSV header is out */
 };
+
+/* The CSV header, once the report is allowed: before its first row, or
+ * after an empty one. */
+static void csv_header(struct report_out *o)
+{
+	if (!o->csv || o->headed)
+		return;
+	o->headed = 1;
+	if (o->user_report)
+		printf("time,user,role,mrn,patient,what,reason,origin\n");
+	else
+		printf("time,user,role,what,reason,origin\n");
+}
 
 static int print_access(const access_entry_t *e, void *arg)
 {
@@ -49,6 +63,7 @@ static int print_access(const access_entry_t *e, void *arg)
 	char when[TZ_TEXT_MAX];
 	cli_time(o->cfg, e->ts, o->csv ? CLI_TIME_TSV : CLI_TIME_TEXT, "", when, sizeof when);
 	o->n++;
+	csv_header(o);
 	if (o->csv) {
 		csv_field(when, 0);
 		csv_field(e->user_name, 0);
@@ -59,7 +74,7 @@ static int print_access(const access_entry_t *e, void *arg)
 		}
 		csv_field(e->what, 0);
 		csv_field(e->reason, 0);
-		csv_field(e->source, 0);
+		csv_field(e->source, 1);
 		return 0;
 	}
 	if (o->user_report)
@@ -104,17 +119,12 @@ int cli_audit_report(cli_t *c, const char *usage)
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
 		return cli_fail(st, m.text);
 	o.cfg = clinic_config(clinic);
-	/* The header goes out once the report is allowed: print it from
-	 * the first row, or after an empty report. */
-	if (o.user_report) {
-		if (o.csv)
-			printf("time,user,role,mrn,patient,what,reason,origin\n");
+	if (o.user_report)
 		st = access_user(s, c->argv[2], &q, print_access, &o, &m);
-	} else {
-		if (o.csv)
-			printf("time,user,role,what,reason,origin\n");
+	else
 		st = access_patient(s, c->argv[2], &q, print_access, &o, label, sizeof label, &m);
-	}
+	if (st == STATUS_OK)
+		csv_header(&o);
 	if (st == STATUS_OK && !o.csv) {
 		if (o.user_report)
 			cli_eprintf("%" PRId64 " access%s to charts by %s.\n", o.n,
@@ -142,7 +152,16 @@ struct btg_out {
 	const config_t *cfg;
 	int csv;
 	int64_t n;
+	int headed;
 };
+
+static void btg_header(struct btg_out *o)
+{
+	if (!o->csv || o->headed)
+		return;
+	o->headed = 1;
+	printf("number,time,user,mrn,patient,reason,afterwards,state,reviewer,comment\n");
+}
 
 static int print_btg(const btg_item_t *it, void *arg)
 {
@@ -150,6 +169,7 @@ static int print_btg(const btg_item_t *it, void *arg)
 	char when[TZ_TEXT_MAX], num[24];
 	const char *state = it->finding[0] ? it->finding : it->overdue ? "OVERDUE" : "unreviewed";
 	o->n++;
+	btg_header(o);
 	cli_time(o->cfg, it->ts, o->csv ? CLI_TIME_TSV : CLI_TIME_TEXT, "", when, sizeof when);
 	if (o->csv) {
 		snprintf(num, sizeof num, "%" PRId64, it->id);
@@ -273,19 +293,18 @@ static int cmd_btg(cli_t *c)
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
 		return cli_fail(st, m.text);
 	if (strcmp(verb, "list") == 0) {
-		struct btg_out o = {clinic_config(clinic), fmt && strcmp(fmt, "csv") == 0, 0};
+		struct btg_out o = {clinic_config(clinic), fmt && strcmp(fmt, "csv") == 0, 0, 0};
 		int64_t count = 0, overdue = 0;
-		if (o.csv)
-			printf("number,time,user,mrn,patient,reason,afterwards,state,reviewer,"
-			       "comment\n");
 		st = btg_list(s, cli_val(c, "all") == NULL, print_btg, &o, &m);
+		if (st == STATUS_OK)
+			btg_header(&o);
 		if (st == STATUS_OK && !o.csv &&
 		    btg_unreviewed(s, &count, &overdue, &m) == STATUS_OK)
 			cli_eprintf("%" PRId64 " unreviewed, %" PRId64 " overdue.\n", count,
 			            overdue);
 	} else if (strcmp(verb, "show") == 0) {
 		btg_item_t *it = calloc(1, sizeof *it);
-		struct btg_out o = {clinic_config(clinic), 0, 0};
+		struct btg_out o = {clinic_config(clinic), 0, 0, 0};
 		if (!it)
 			st = msg_fail(&m, STATUS_NOMEM, "Out of memory.");
 		else if ((st = btg_get(s, id, it, &m)) == STATUS_OK)

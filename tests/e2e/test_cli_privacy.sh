@@ -30,7 +30,10 @@ check "the summary names the patient" grep -q "Vantablack, Celeste" "$T/err"
 check "the other patient's accesses are not in it" sh -c "! printf '%s' \"\$1\" | grep -q 'Quarrington'" _ "$out"
 out=$(PV audit patient "$mc" --format csv)
 check "csv has a header" sh -c "printf '%s' \"\$1\" | head -1 | grep -q '^time,user,role,what,reason,origin$'" _ "$out"
-check "csv rows are quoted" sh -c "printf '%s' \"\$1\" | grep -q '\"nurse\",\"nurse\",\"broke the glass and opened the chart\",\"patient in triage with chest pain\",\"local\"'" _ "$out"
+check "csv rows are quoted, one a line" sh -c "printf '%s' \"\$1\" | grep -q '\"nurse\",\"nurse\",\"broke the glass and opened the chart\",\"patient in triage with chest pain\",\"local\"\$'" _ "$out"
+check "every csv row has the header's six fields" sh -c "printf '%s\\n' \"\$1\" | awk -F'\",\"' 'NR > 1 && NF != 6 { bad = 1 } END { exit bad }'" _ "$out"
+out=$(cli nurse "$PW_NURSE" audit patient "$mc" --format csv 2>/dev/null)
+check "a refused csv report prints nothing, not even the header" [ -z "$out" ]
 out=$(PV audit patient "$mc" --since 2000-01-01 --until 2000-12-31)
 rc=$?
 check "a range with no accesses shows none" [ $rc -eq 0 ] && [ -z "$out" ]
@@ -104,6 +107,9 @@ out=$(PV btg review 1 --finding follow-up --comment "CANARYCOMMENT ask the nurse
 check "the privacy officer records a finding" sh -c "printf '%s' \"\$1\" | grep -q 'marked follow-up'" _ "$out"
 out=$(PV btg list --all)
 check "the queue shows the finding and comment" sh -c "printf '%s' \"\$1\" | grep -q 'follow-up by priv: CANARYCOMMENT'" _ "$out"
+out=$(PV btg list --all --format csv)
+check "btg list --format csv: a header and one row" [ "$(printf '%s\n' "$out" | wc -l)" -eq 2 ]
+check "... the row ends with the comment" sh -c "printf '%s' \"\$1\" | tail -1 | grep -q '\"follow-up\",\"priv\",\"CANARYCOMMENT ask the nurse.s manager\"\$'" _ "$out"
 out=$(PV btg list 2>"$T/err")
 check "it leaves the unreviewed list" [ -z "$out" ]
 check "the count is 0" grep -q '^0 unreviewed' "$T/err"
