@@ -49,6 +49,7 @@ static const struct {
     {"chart_export", "exported", 1},
     {"access_report", "viewed the access report", 0},
     {"btg_review", "reviewed a break-the-glass access", 0},
+    {"btg_queue_view", "read the break-the-glass review of this chart", 0},
     {"integrity_fail", "integrity check failed", 0},
     {"integrity_reseal", "re-sealed the chart (upgrade)", 0},
     {"key_rotate_chart", "re-encrypted the chart (key rotation)", 0},
