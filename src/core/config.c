@@ -89,6 +89,7 @@ static const setting_t settings[] = {
     {"clinical:weight_unit", T_ENUM, OFF(weight_pounds), 0, 0, 0, weight_names, NULL},
     {"clinical:height_unit", T_ENUM, OFF(height_inches), 0, 0, 0, height_names, NULL},
     {"clinic:timezone", T_STR, OFF(clinic_tz), 0, 0, 0, NULL, "a time zone"},
+    {"privacy:btg_review_days", T_INT, OFF(btg_review_days), 1, 365, 0, NULL, NULL},
 };
 #undef OFF
 
@@ -97,12 +98,12 @@ _Static_assert(sizeof settings / sizeof settings[0] <= CONFIG_SETTINGS_MAX,
 	       "config_t keeps an origin per setting");
 
 static const char *const sections[] = {"database", "security", "roles",    "mrn",    "ui",
-                                       "codes",    "matching", "clinical", "clinic", NULL};
+                                       "codes",    "matching", "clinical", "clinic", "privacy", NULL};
 
 /* Sections that decide who may do what and how records are kept: never
  * from a file the caller chooses. [database] and [ui] are the user's. */
 static const char *const policy_sections[] = {"security", "roles", "mrn",    "matching",
-                                              "clinical", "codes", "clinic", NULL};
+                                              "clinical", "codes", "clinic", "privacy", NULL};
 
 /* The largest configuration file read (a real one is a few KiB). */
 #define CONFIG_FILE_MAX (1 << 20)

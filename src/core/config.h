@@ -110,6 +110,10 @@ typedef struct config {
 	/* [clinic] timezone: the zone every time is shown in (base/tz.h),
 	 * checked with tz_check; times are stored in UTC whatever it is. */
 	char clinic_tz[TZ_NAME_MAX];
+
+	/* [privacy] btg_review_days: a break-the-glass access not reviewed
+	 * within this many days is overdue (core/btg_review.h). Policy. */
+	int btg_review_days;
 } config_t;
 
 /* Fill with the compiled-in defaults only. */

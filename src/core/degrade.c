@@ -15,6 +15,7 @@ const char *degrade_loss(action_t a)
 	case ACT_AUDIT_VIEW:
 	case ACT_AUDIT_VERIFY:
 	case ACT_PRIVACY_REVIEW:
+	case ACT_AUDIT_REVIEW:
 	case ACT_REPORTS_VIEW:
 	case ACT_BACKUP:
 		return NULL;
@@ -52,6 +53,8 @@ const char *degrade_loss(action_t a)
 		return "the change to the record was not saved";
 	case ACT_KEY_MANAGE:
 		return "the keys were not changed";
+	case ACT_BTG_REVIEW:
+		return "the review finding was not saved";
 	default:
 		break;
 	}

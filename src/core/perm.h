@@ -76,6 +76,9 @@ typedef enum {
 	X(AUDIT_VERIFY, "audit_verify", R_V | R_A, 0, "Verify and anchor the audit chain")       \
 	X(PRIVACY_REVIEW, "privacy_review", R_V, K_DEMO,                                          \
 	  "Review break-the-glass and disclosures")                                               \
+	X(AUDIT_REVIEW, "audit_review", R_V | R_H, K_DEMO,                                        \
+	  "See who opened a chart, and the charts a user opened")                                 \
+	X(BTG_REVIEW, "btg_review", R_V, K_DEMO, "Record findings on break-the-glass accesses")  \
 	X(REPORTS_VIEW, "reports_view", R_H | R_V | R_A, K_DEMO, "Run reports")                     \
 	X(USER_MANAGE, "user_manage", R_A, K_DEMO, "Add, disable and change users and roles")    \
 	X(POLICY_MANAGE, "policy_manage", R_A, 0,                                                 \

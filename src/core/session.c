@@ -37,6 +37,10 @@ void core_provenance(char os_user[40], char source[72])
 	struct passwd *pw = getpwuid(getuid());
 	const char *ssh = getenv("SSH_CONNECTION");
 	char tmp[72];
+	/* SSH_CLIENT ("client_ip client_port server_port") where a server
+	 * passes only that: the same client address first. */
+	if (!ssh || !*ssh)
+		ssh = getenv("SSH_CLIENT");
 	clean_copy(os_user, 40, pw ? pw->pw_name : "?");
 	if (ssh && *ssh) {
 		/* "client_ip client_port server_ip server_port": keep the client. */

@@ -390,3 +390,150 @@ status_t db_audit_pending_count(db_t *db, const char *user_id, const char *user_
 	sqlite3_finalize(st);
 	return ret;
 }
+
+/* ---- access reports (core/access.h) ---------------------------------- */
+
+status_t db_audit_for_target(db_t *db, const char *target, const char *from, const char *until,
+			     int64_t limit, int (*fn)(const db_audit_row_t *row, void *arg),
+			     void *arg, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	db_audit_row_t *r = NULL;
+	status_t ret;
+	int rc;
+	/* audit_target (target, seq): one index range, newest first. */
+	ret = db_prepare(db,
+			 "SELECT " AUDIT_COLS " FROM audit INDEXED BY audit_target "
+			 "WHERE target = ?1 AND (?2 IS NULL OR ts >= ?2) "
+			 "AND (?3 IS NULL OR ts < ?3) ORDER BY seq DESC LIMIT ?4",
+			 &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	if (!(r = malloc(sizeof *r))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit trail.");
+		goto cleanup;
+	}
+	db_bind_text(st, 1, target);
+	db_bind_text(st, 2, from && *from ? from : NULL);
+	db_bind_text(st, 3, until && *until ? until : NULL);
+	sqlite3_bind_int64(st, 4, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_from_stmt(st, r, 1);
+		if (fn(r, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the audit trail", m);
+cleanup:
+	free(r);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_audit_user_charts(db_t *db, const char *user_name, const char *from,
+			      const char *until, int64_t limit,
+			      int (*fn)(const db_audit_row_t *row, int64_t prow, void *arg),
+			      void *arg, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	db_audit_row_t *r = NULL;
+	status_t ret;
+	int rc;
+	/* audit_user (user_name, seq), each entry's target looked up among
+	 * the patients' ids (unique): only entries about a chart. */
+	ret = db_prepare(db,
+			 "SELECT a.seq, a.ts, a.user_id, a.user_name, a.os_user, a.source, a.action, "
+			 "a.target, a.outcome, a.detail, a.key_version, a.mac, a.chart_head, p.prow "
+			 "FROM audit a INDEXED BY audit_user JOIN patients p ON p.id = a.target "
+			 "WHERE a.user_name = ?1 AND (?2 IS NULL OR a.ts >= ?2) "
+			 "AND (?3 IS NULL OR a.ts < ?3) ORDER BY a.seq DESC LIMIT ?4",
+			 &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	if (!(r = malloc(sizeof *r))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit trail.");
+		goto cleanup;
+	}
+	db_bind_text(st, 1, user_name);
+	db_bind_text(st, 2, from && *from ? from : NULL);
+	db_bind_text(st, 3, until && *until ? until : NULL);
+	sqlite3_bind_int64(st, 4, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_from_stmt(st, r, 1);
+		if (fn(r, sqlite3_column_int64(st, 13), arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the audit trail", m);
+cleanup:
+	free(r);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_audit_get(db_t *db, int64_t seq, db_audit_row_t *out, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret = db_prepare(db, "SELECT " AUDIT_COLS " FROM audit WHERE seq = ?1", &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		row_from_stmt(st, out, 1);
+	else if (rc == SQLITE_DONE)
+		ret = msg_fail(m, STATUS_NOTFOUND, "No audit entry %lld.", (long long)seq);
+	else
+		ret = db_fail(db, rc, "reading the audit trail", m);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_audit_btg_reviews(db_t *db, int (*fn)(int64_t seq, const char *target, void *arg),
+			      void *arg, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	char target[72];
+	int rc;
+	/* The literal action matches the partial index audit_btg_reviews. */
+	status_t ret = db_prepare(db,
+				  "SELECT seq, target FROM audit WHERE action = 'btg_review' "
+				  "ORDER BY seq",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_col_text(st, 1, target, sizeof target);
+		if (fn(sqlite3_column_int64(st, 0), target, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the audit trail", m);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_audit_btg_accesses(db_t *db, int (*fn)(int64_t seq, const char *target, void *arg),
+			       void *arg, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	char target[72];
+	int rc;
+	/* The literal action matches the partial index audit_btg_accesses. */
+	status_t ret = db_prepare(db,
+				  "SELECT seq, target FROM audit WHERE action = 'break_the_glass' "
+				  "ORDER BY seq",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_col_text(st, 1, target, sizeof target);
+		if (fn(sqlite3_column_int64(st, 0), target, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the audit trail", m);
+	sqlite3_finalize(st);
+	return ret;
+}

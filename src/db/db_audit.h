@@ -88,4 +88,27 @@ status_t db_audit_events_prune(db_t *db, int64_t below, msg_t *m);
 status_t db_audit_pending_count(db_t *db, const char *user_id, const char *user_name,
 				int64_t *out, msg_t *m);
 
+/* ---- access reports (core/access.h) ---- */
+
+/* Entries about target (a patient's id), newest first, ts in [from,
+ * until) (either NULL: open), at most limit (0: all); fn returns non-zero
+ * to stop. Uses the index audit_target. */
+status_t db_audit_for_target(db_t *db, const char *target, const char *from, const char *until,
+			     int64_t limit, int (*fn)(const db_audit_row_t *row, void *arg),
+			     void *arg, msg_t *m);
+/* A user's entries whose target is a patient's id, newest first, with the
+ * patient's row number; filters as db_audit_for_target. */
+status_t db_audit_user_charts(db_t *db, const char *user_name, const char *from,
+			      const char *until, int64_t limit,
+			      int (*fn)(const db_audit_row_t *row, int64_t prow, void *arg),
+			      void *arg, msg_t *m);
+/* One entry by sequence number (STATUS_NOTFOUND if none). */
+status_t db_audit_get(db_t *db, int64_t seq, db_audit_row_t *out, msg_t *m);
+/* Every 'btg_review' entry's sequence and target, oldest first. */
+status_t db_audit_btg_reviews(db_t *db, int (*fn)(int64_t seq, const char *target, void *arg),
+			      void *arg, msg_t *m);
+/* Every 'break_the_glass' entry's sequence and target, oldest first. */
+status_t db_audit_btg_accesses(db_t *db, int (*fn)(int64_t seq, const char *target, void *arg),
+			       void *arg, msg_t *m);
+
 #endif

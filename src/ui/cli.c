@@ -8,6 +8,7 @@
 #include "ui/cli.h"
 #include "ui/cli_input.h"
 #include "ui/cli_internal.h"
+#include "ui/cli_privacy.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 
 #include <sodium.h>
 
+#include "core/access.h"
 #include "core/audit.h"
 #include "core/clinic.h"
 #include "core/crypto.h"
@@ -506,22 +508,43 @@ cleanup:
 
 /* ---- audit ------------------------------------------------------------ */
 
+struct list_out {
+	const config_t *cfg;
+	session_t *s;
+	char last[72], label[200]; /* the last target and its words (runs are common) */
+};
+
 static int print_entry(const audit_entry_t *e, void *arg)
 {
+	struct list_out *o = arg;
 	char when[TZ_TEXT_MAX];
+	/* A patient's id as MRN and name, for roles allowed to see them. */
+	if (strcmp(o->last, e->target) != 0) {
+		snprintf(o->last, sizeof o->last, "%s", e->target);
+		access_target_label(o->s, e->target, o->label, sizeof o->label);
+	}
 	cli_tsv("%" PRId64 "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e->seq,
-	        cli_time(arg, e->ts, CLI_TIME_TSV, "", when, sizeof when), e->user_name, e->source,
-	        e->action, e->target, e->outcome, e->detail);
+	        cli_time(o->cfg, e->ts, CLI_TIME_TSV, "", when, sizeof when), e->user_name,
+	        e->source, e->action, o->label, e->outcome, e->detail);
 	return 0;
 }
 
-static const char audit_usage[] = "[--user ACTOR] audit verify [--anchor SEQ:MAC] | anchor |\n"
-                                  "       list [--user NAME] [--since YYYY-MM-DD] [--limit N]";
+static const char audit_usage[] =
+    "[--user ACTOR] audit verify [--anchor SEQ:MAC] | anchor |\n"
+    "       list [--user NAME] [--since YYYY-MM-DD] [--limit N] [--newest] |\n"
+    "       patient MRN | user NAME [--since YYYY-MM-DD] [--until YYYY-MM-DD] "
+    "[--format table|csv] [--limit N]";
 /* After "audit list", --user (-u) is the filter: it shadows the global
  * option that names who acts (cli_args.h). */
-static const cli_optspec_t audit_opts[] = {{"anchor", 0, 1, "verify"}, {"by", 0, 1, "list"},
-                                           {"user", 'u', 1, "list"},   {"since", 0, 1, "list"},
-                                           {"limit", 'n', 1, "list"},  {NULL, 0, 0, NULL}};
+static const cli_optspec_t audit_opts[] = {{"anchor", 0, 1, "verify"},
+                                           {"by", 0, 1, "list"},
+                                           {"user", 'u', 1, "list"},
+                                           {"since", 0, 1, "list patient user"},
+                                           {"limit", 'n', 1, "list patient user"},
+                                           {"newest", 0, 0, "list"},
+                                           {"until", 0, 1, "patient user"},
+                                           {"format", 0, 1, "patient user"},
+                                           {NULL, 0, 0, NULL}};
 
 static int cmd_audit(cli_t *c)
 {
@@ -550,12 +573,22 @@ static int cmd_audit(cli_t *c)
 		    "  anchor   print the latest SEQ:MAC to keep outside the database\n"
 		    "  list     entries, tab-separated: seq time user source action target\n"
 		    "           outcome detail. -u, --user NAME (or --by NAME): only that\n"
-		    "           user's entries; --since YYYY-MM-DD; -n, --limit N.\n"
+		    "           user's entries; --since YYYY-MM-DD; -n, --limit N; --newest:\n"
+		    "           newest first. A patient's id shows as MRN and name to roles\n"
+		    "           that may see patients.\n"
+		    "  patient MRN  who opened this chart, newest first: time (clinic zone),\n"
+		    "           user, role, what, break-the-glass reason, origin (terminal or\n"
+		    "           SSH client). --since/--until YYYY-MM-DD (days included),\n"
+		    "           --format table|csv. Needs audit_review; audited.\n"
+		    "  user NAME    every chart NAME touched, with the patients' MRNs and\n"
+		    "           names; the same options.\n"
 		    "The acting user is --user before the command (chartroom --user ME audit\n"
 		    "list), or after it with verify and anchor; after 'audit list' it filters.\n",
 		    usage);
 		return 0;
 	}
+	if (c->argc >= 2 && (strcmp(verb, "patient") == 0 || strcmp(verb, "user") == 0))
+		return cli_audit_report(c, usage);
 	if (c->argc != 2 || (strcmp(verb, "verify") != 0 && strcmp(verb, "anchor") != 0 &&
 	                     strcmp(verb, "list") != 0))
 		return cli_usage_error(usage, c->argc > 2 ? "too many arguments" : NULL);
@@ -587,9 +620,12 @@ static int cmd_audit(cli_t *c)
 		if (st == STATUS_OK)
 			cli_printf("%s\n", buf);
 	} else {
-		audit_query_t q = {by, since ? since_iso : NULL, NULL, limit ? atoll(limit) : 0, 0};
+		audit_query_t q = {by, since ? since_iso : NULL, NULL, limit ? atoll(limit) : 0,
+		                   cli_val(c, "newest") != NULL};
+		struct list_out o = {clinic_config(clinic), s, "", ""};
 		printf("seq\ttime\tuser\tsource\taction\ttarget\toutcome\tdetail\n");
-		st = audit_list(s, &q, print_entry, (void *)clinic_config(clinic), &m);
+		st = audit_list(s, &q, print_entry, &o, &m);
+		explicit_bzero(o.label, sizeof o.label);
 	}
 	cli_sign_off(clinic, s);
 	if (st != STATUS_OK)
@@ -1137,6 +1173,7 @@ static const cli_command_t *const commands[] = {
     &cli_allergy_command,  &cli_med_command,    &cli_problem_command,   &cli_note_command,
     &cli_chart_command,    &cli_codes_command,  &cli_coding_command,    &cli_backup_command,
     &cli_restore_command,  &cli_roles_command,  &cli_policy_command,    &cli_keys_command,
+    &cli_btg_command,
     &recover_command,      &cli_config_command, &help_command,
     &cli_report_command,
     &cli_export_command,

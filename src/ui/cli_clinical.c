@@ -14,6 +14,7 @@
 #include "base/text.h"
 #include "base/tz.h"
 #include "base/userfile.h"
+#include "core/access.h"
 #include "core/clinical.h"
 #include "core/patient.h"
 #include "ui/cli_input.h"
@@ -590,6 +591,12 @@ static int cmd_chart(cli_t *c)
 			    r.reason_given};
 	if ((st = cli_btg_reason(r.s, c->argv[2], &why, &r.m)) == STATUS_OK)
 		st = patient_open(r.s, c->argv[2], why.given ? r.reason : NULL, p, &r.m);
+	/* The summary leaves Chartroom: on record as an export first. */
+	if (st == STATUS_OK) {
+		char what[64];
+		snprintf(what, sizeof what, "%s (chartroom chart show)", want ? want : "chart summary");
+		st = access_note_export(r.s, p->id, what, &r.m);
+	}
 	if (st == STATUS_OK) {
 		cli_printf("%s, %s %s  %s  DOB %s  %s%s\n", p->f[PF_LAST], p->f[PF_FIRST],
 			   p->f[PF_MIDDLE], p->f[PF_MRN], p->f[PF_DOB], p->f[PF_SEX],

@@ -13,6 +13,7 @@
 
 #include "base/text.h"
 #include "base/tz.h"
+#include "core/access.h"
 #include "core/audit.h"
 #include "ui/draw.h"
 #include "ui/theme.h"
@@ -31,7 +32,7 @@ typedef struct arow {
 	char os_user[40];
 	char source[72];
 	char action[40];
-	char target[72];
+	char target[160]; /* a patient as MRN and name, or as recorded */
 	char outcome[24];
 	char *detail; /* malloc'd, cleaned */
 	size_t detail_len;
@@ -120,7 +121,13 @@ static int take_entry(const audit_entry_t *e, void *arg)
 	draw_clean(r->os_user, sizeof r->os_user, e->os_user);
 	draw_clean(r->source, sizeof r->source, e->source);
 	draw_clean(r->action, sizeof r->action, e->action);
-	draw_clean(r->target, sizeof r->target, e->target);
+	{
+		/* A patient's id as "MRN Last, First" to roles that may see it. */
+		char target[200];
+		access_target_label(ui_session(a->ui), e->target, target, sizeof target);
+		draw_clean(r->target, sizeof r->target, target);
+		explicit_bzero(target, sizeof target);
+	}
 	draw_clean(r->outcome, sizeof r->outcome, e->outcome);
 	if (e->detail[0]) {
 		r->detail_len = TEXT_ESCAPED_MAX(strlen(e->detail)); /* room for every escape */

@@ -23,6 +23,7 @@
 #include "ui/draw.h"
 #include "ui/screen_checkin.h"
 #include "ui/screen_encounter.h"
+#include "ui/screen_privacy.h"
 #include "ui/screen_item.h"
 #include "ui/screen_note.h"
 #include "ui/screen_vitals.h"
@@ -355,6 +356,7 @@ static const struct offer {
     {SEC_NOTES, KA_SELECT, "read", ACT_COUNT},
     {SEC_NOTES, KA_ADD, "new note", ACT_NOTE_WRITE},
     {-1, KA_CHECK_IN, "check in", ACT_ENCOUNTER_CHECKIN},
+    {-1, KA_ACCESS_REPORT, "who opened it", ACT_AUDIT_REVIEW},
     {-1, KA_BACK, "back", ACT_COUNT},
 };
 #define NOFFERS (sizeof offers / sizeof offers[0])
@@ -790,6 +792,16 @@ static unsigned view_handle(ui_t *ui, chart_t *c, const ui_event_t *ev)
 	case KA_CHECK_IN:
 		open_checkin(ui, c);
 		return UI_REDRAW;
+	case KA_ACCESS_REPORT: {
+		/* Who opened this chart (screen_access.c; core checks again). */
+		screen_access_arg_t aa;
+		memset(&aa, 0, sizeof aa);
+		snprintf(aa.patient, sizeof aa.patient, "%s",
+		         c->banner.loaded && c->banner.mrn[0] ? c->banner.mrn : c->id);
+		ui_open_arg(ui, &screen_access, &aa, sizeof aa);
+		explicit_bzero(&aa, sizeof aa);
+		return UI_REDRAW;
+	}
 	default:
 		break;
 	}

@@ -5,14 +5,17 @@
  * role may have changed meanwhile. */
 #include "ui/screen_menu.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 
+#include "core/btg_review.h"
 #include "core/perm.h"
 #include "ui/draw.h"
 #include "ui/screen_audit.h"
 #include "ui/screen_coding_queue.h"
 #include "ui/screen_config.h"
 #include "ui/screen_passwd.h"
+#include "ui/screen_privacy.h"
 #include "ui/screen_register.h"
 #include "ui/screen_report.h"
 #include "ui/screen_search.h"
@@ -40,7 +43,8 @@ static const struct item {
     {"HIM work queue", ACT_HIM_RECORDS, ALWAYS, GO_NOT_YET, NULL},
     {"Audit review", ACT_AUDIT_VIEW, ALWAYS, GO_SCREEN, &screen_audit},
     {"Verify audit chain", ACT_AUDIT_VERIFY, ALWAYS, GO_SCREEN, &screen_verify},
-    {"Privacy review", ACT_PRIVACY_REVIEW, ALWAYS, GO_NOT_YET, NULL},
+    /* The Privacy menu (screen_privacy.c); HIM reads the access report. */
+    {"Privacy review", ACT_PRIVACY_REVIEW, ACT_AUDIT_REVIEW, GO_SCREEN, &screen_privacy},
     {"Users", ACT_USER_MANAGE, ALWAYS, GO_SCREEN, &screen_users},
     /* After Users: the administrator's menu keeps its first items where
      * they were. */
@@ -56,6 +60,7 @@ static const struct item {
 #define NITEMS (sizeof items / sizeof items[0])
 
 typedef struct menu {
+	ui_t *ui;
 	int shown[NITEMS]; /* indexes into items[] */
 	int n;
 	ui_list_t list;
@@ -69,8 +74,25 @@ static int menu_count(void *arg)
 static void menu_row(void *arg, WINDOW *w, int y, int x, int width, int i, int selected)
 {
 	menu_t *mn = arg;
+	const struct item *it = &items[mn->shown[i]];
+	session_t *s = ui_session(mn->ui);
+	int64_t unreviewed = 0, overdue = 0;
+	msg_t why;
 	(void)selected;
-	draw_text(w, y, x + 2, width - 2, items[mn->shown[i]].label, 0);
+	/* The privacy officer sees the break-the-glass accesses waiting for
+	 * review from sign-on on. */
+	if (it->screen == &screen_privacy && session_can(s, ACT_BTG_REVIEW) &&
+	    btg_unreviewed(s, &unreviewed, &overdue, &why) == STATUS_OK && unreviewed) {
+		char line[96];
+		if (overdue)
+			snprintf(line, sizeof line, "%s (%" PRId64 " to review, %" PRId64 " overdue)",
+			         it->label, unreviewed, overdue);
+		else
+			snprintf(line, sizeof line, "%s (%" PRId64 " to review)", it->label, unreviewed);
+		draw_text(w, y, x + 2, width - 2, line, 0);
+		return;
+	}
+	draw_text(w, y, x + 2, width - 2, it->label, 0);
 }
 
 static status_t menu_reload(ui_t *ui, void *priv, msg_t *m)
@@ -90,6 +112,7 @@ static status_t menu_reload(ui_t *ui, void *priv, msg_t *m)
 static status_t menu_open(ui_t *ui, void *priv, msg_t *m)
 {
 	menu_t *mn = priv;
+	mn->ui = ui;
 	mn->list.count = menu_count;
 	mn->list.draw_row = menu_row;
 	mn->list.arg = mn;
@@ -100,7 +123,7 @@ static void menu_draw(ui_t *ui, void *priv, WINDOW *w)
 {
 	menu_t *mn = priv;
 	session_t *s = ui_session(ui);
-	int W = getmaxx(w), H = getmaxy(w), x = (W - 40) / 2;
+	int W = getmaxx(w), H = getmaxy(w), x = (W - 46) / 2;
 	char line[160];
 
 	wattrset(w, theme_attr(TH_HEADING));
@@ -108,7 +131,7 @@ static void menu_draw(ui_t *ui, void *priv, WINDOW *w)
 	         perm_role_name(session_role(s)));
 	draw_center(w, 1, W, line);
 	wattrset(w, theme_attr(TH_NORMAL));
-	list_draw(&mn->list, w, 3, x, H - 4 < mn->n ? H - 4 : mn->n, 40);
+	list_draw(&mn->list, w, 3, x, H - 4 < mn->n ? H - 4 : mn->n, 46);
 }
 
 static unsigned menu_handle(ui_t *ui, void *priv, const ui_event_t *ev)

@@ -446,6 +446,7 @@ static void test_restore_upgrades_a_backup_from_an_older_chartroom(void **state)
 	 * backup from before integrity, 007, is tests/e2e/test_reseal.sh's). */
 	tu_sql(out, "DROP TABLE audit_events; DROP TABLE imports;"
 		    "DROP INDEX patients_sort_rank; ALTER TABLE patients DROP COLUMN sort_rank;" /* 011 */
+		    "DROP INDEX audit_target; DROP INDEX audit_btg_reviews; DROP INDEX audit_btg_accesses; DROP TABLE btg_review;" /* 013 */
 		    "PRAGMA user_version = 8;");
 
 	/* and the reports migration's columns and indexes (012) undone too */

@@ -37,6 +37,8 @@ static const struct {
 	{"audit_view",          "....xx"},
 	{"audit_verify",        "....xx"},
 	{"privacy_review",      "....x."},
+	{"audit_review",        "...xx."},
+	{"btg_review",          "....x."},
 	{"reports_view",        "...xxx"},
 	{"user_manage",         ".....x"},
 	{"policy_manage",       ".....x"},
