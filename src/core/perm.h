@@ -81,7 +81,15 @@ typedef enum {
 	X(POLICY_MANAGE, "policy_manage", R_A, 0,                                                 \
 	  "Change the permission matrix and policy settings")                                     \
 	X(KEY_MANAGE, "key_manage", R_A, 0, "Key rotation")                                      \
-	X(BACKUP, "backup", R_A, 0, "Take, check and restore backups")
+	X(BACKUP, "backup", R_A, 0, "Take, check and restore backups")                           \
+	X(ROI_MANAGE, "roi_manage", R_H, K_DEMO, "Log and release release-of-information requests") \
+	X(DISCLOSURE_ADD, "disclosure_add", R_H | R_V, K_DEMO,                                    \
+	  "Record disclosures made outside Chartroom")                                            \
+	X(DISCLOSURE_VIEW, "disclosure_view", R_H | R_V, K_DEMO,                                  \
+	  "Print a patient's accounting of disclosures")                                          \
+	X(AMENDMENT_MANAGE, "amendment_manage", R_H | R_V, K_DEMO,                                \
+	  "Log amendment requests, extensions, disagreements, rebuttals")                         \
+	X(AMENDMENT_DECIDE, "amendment_decide", R_V, K_DEMO, "Accept or deny amendment requests")
 
 typedef enum {
 #define ACTION_ENUM(id, name, roles, keys, desc) ACT_##id,

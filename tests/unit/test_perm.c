@@ -42,6 +42,11 @@ static const struct {
 	{"policy_manage",       ".....x"},
 	{"key_manage",          ".....x"},
 	{"backup",              ".....x"},
+	{"roi_manage",          "...x.."},
+	{"disclosure_add",      "...xx."},
+	{"disclosure_view",     "...xx."},
+	{"amendment_manage",    "...xx."},
+	{"amendment_decide",    "....x."},
 };
 #define NEXPECTED (sizeof expected / sizeof expected[0])
 
