@@ -93,7 +93,9 @@ void rights_patient_label(session_t *s, int64_t prow, char mrn[24], char name[12
 	if (row && p && db_patient_get_ident(s->c->db, prow, row, &ignore) == STATUS_OK &&
 	    precord_open(s->kr, row, p, 1, CLINIC_OPEN_FLAGS(s->c), &ignore) == STATUS_OK) {
 		text_copy(mrn, 24, p->f[PF_MRN]);
-		snprintf(name, 128, "%s, %s", p->f[PF_LAST], p->f[PF_FIRST]);
+		char tmp[2 * PATIENT_FIELD_MAX + 4];
+		snprintf(tmp, sizeof tmp, "%s, %s", p->f[PF_LAST], p->f[PF_FIRST]);
+		text_copy(name, 128, tmp);
 	}
 	if (p) {
 		sodium_memzero(p, sizeof *p);
