@@ -70,6 +70,9 @@ extern const cli_command_t cli_encounter_command, cli_vitals_command, cli_allerg
 extern const cli_command_t cli_roles_command, cli_policy_command, cli_keys_command,
     cli_config_command;
 extern const cli_command_t cli_codes_command, cli_coding_command;
+/* cli_rights.c: patients' rights (issue 12 items 3-5). */
+extern const cli_command_t cli_roi_command, cli_disclosure_command, cli_disclosures_command,
+    cli_amendment_command;
 
 /* Read one secret line (a recovery key): the next line of standard input
  * with --password-stdin, else asked at the terminal without echo. */
