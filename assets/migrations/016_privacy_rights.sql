@@ -18,8 +18,10 @@
 -- moved to another patient, or put in with sqlite3 is an integrity error.
 -- Dates a person gives or a clock counts (disclosed_on, received, due) are
 -- clinic-local calendar dates, YYYY-MM-DD; recorded_at/at are UTC.
+-- (IF NOT EXISTS: a test that takes a database back to an older schema
+-- version by hand runs the later migrations again over these tables.)
 
-CREATE TABLE disclosures (
+CREATE TABLE IF NOT EXISTS disclosures (
     id              TEXT PRIMARY KEY,          -- random 128-bit id (hex)
     n               INTEGER NOT NULL UNIQUE,   -- the number staff use
     prow            INTEGER NOT NULL REFERENCES patients(prow),
@@ -34,13 +36,13 @@ CREATE TABLE disclosures (
     body            BLOB NOT NULL,
     mac             BLOB NOT NULL
 ) STRICT;
-CREATE INDEX disclosures_patient ON disclosures(prow, disclosed_on);
+CREATE INDEX IF NOT EXISTS disclosures_patient ON disclosures(prow, disclosed_on);
 
-CREATE TRIGGER disclosures_no_update BEFORE UPDATE ON disclosures
+CREATE TRIGGER IF NOT EXISTS disclosures_no_update BEFORE UPDATE ON disclosures
 BEGIN
     SELECT RAISE(ABORT, 'disclosures are append-only: record an entry that strikes it');
 END;
-CREATE TRIGGER disclosures_no_delete BEFORE DELETE ON disclosures
+CREATE TRIGGER IF NOT EXISTS disclosures_no_delete BEFORE DELETE ON disclosures
 BEGIN
     SELECT RAISE(ABORT, 'disclosures are append-only: record an entry that strikes it');
 END;
@@ -50,7 +52,7 @@ END;
 -- authorised. For an amendment: category is the part of the record (a
 -- chart section), parts its record number ('' for the whole section), code
 -- the denial reason.
-CREATE TABLE rights_requests (
+CREATE TABLE IF NOT EXISTS rights_requests (
     id           TEXT PRIMARY KEY,
     kind         TEXT NOT NULL CHECK (kind IN ('roi', 'amendment')),
     req          INTEGER NOT NULL,
@@ -78,13 +80,13 @@ CREATE TABLE rights_requests (
     mac          BLOB NOT NULL,
     UNIQUE (kind, req, seq)
 ) STRICT;
-CREATE INDEX rights_requests_patient ON rights_requests(prow, kind);
+CREATE INDEX IF NOT EXISTS rights_requests_patient ON rights_requests(prow, kind);
 
-CREATE TRIGGER rights_requests_no_update BEFORE UPDATE ON rights_requests
+CREATE TRIGGER IF NOT EXISTS rights_requests_no_update BEFORE UPDATE ON rights_requests
 BEGIN
     SELECT RAISE(ABORT, 'requests are append-only: a change is a new event');
 END;
-CREATE TRIGGER rights_requests_no_delete BEFORE DELETE ON rights_requests
+CREATE TRIGGER IF NOT EXISTS rights_requests_no_delete BEFORE DELETE ON rights_requests
 BEGIN
     SELECT RAISE(ABORT, 'requests are append-only: a change is a new event');
 END;
