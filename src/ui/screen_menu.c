@@ -9,7 +9,10 @@
 
 #include "core/perm.h"
 #include "ui/draw.h"
+#include "ui/screen_amendments.h"
 #include "ui/screen_audit.h"
+#include "ui/screen_disclosures.h"
+#include "ui/screen_roi.h"
 #include "ui/screen_coding_queue.h"
 #include "ui/screen_config.h"
 #include "ui/screen_passwd.h"
@@ -41,6 +44,11 @@ static const struct item {
     {"Verify audit chain", ACT_AUDIT_VERIFY, ALWAYS, GO_SCREEN, &screen_verify},
     {"Privacy review", ACT_PRIVACY_REVIEW, ALWAYS, GO_NOT_YET, NULL},
     {"Reports", ACT_REPORTS_VIEW, ALWAYS, GO_NOT_YET, NULL},
+    /* Patients' rights (issue 12; to move into the Privacy menu). */
+    {"Release of information", ACT_ROI_MANAGE, ALWAYS, GO_SCREEN, &screen_roi},
+    {"Disclosures", ACT_DISCLOSURE_VIEW, ALWAYS, GO_SCREEN, &screen_disclosures},
+    {"Amendment requests", ACT_AMENDMENT_MANAGE, ACT_AMENDMENT_DECIDE, GO_SCREEN,
+     &screen_amendments},
     {"Users", ACT_USER_MANAGE, ALWAYS, GO_SCREEN, &screen_users},
     /* The policy in force: for those who set it and those who review
      * what the clinic does (the administrator and the privacy officer by
