@@ -48,7 +48,7 @@ static void rows_draw(void *arg, WINDOW *w, int y, int x, int width, int i, int 
 	roi_screen_t *r = arg;
 	row_t *o = &r->rows[i];
 	char line[256];
-	snprintf(line, sizeof line, "%5" PRId64 "  %-10.10s %-20.20s %-22.22s %-10s %s", o->n,
+	snprintf(line, sizeof line, "%4" PRId64 " %-10.10s %-17.17s %-14.14s %-10s %s", o->n,
 		 o->mrn, o->name, o->status, o->due, o->days);
 	if (o->overdue && !selected)
 		wattrset(w, theme_attr(TH_ALERT));
@@ -117,7 +117,7 @@ static void roi_draw(ui_t *ui, void *priv, WINDOW *w)
 		 r->nrows);
 	draw_text(w, 0, 1, W - 2, head, 0);
 	draw_text(w, 1, 1, W - 2,
-		  "    #  MRN        Patient              Status                 Due        Days",
+		  "   # MRN        Patient           Status         Due        Days",
 		  0);
 	wattrset(w, theme_attr(TH_NORMAL));
 	list_draw(&r->list, w, 2, 1, H - 4, W - 2);
