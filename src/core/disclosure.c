@@ -452,3 +452,46 @@ status_t disclosure_accounting(session_t *s, const char *patient, const char *si
 	acc_free(&c);
 	return ret;
 }
+
+status_t disclosure_rekey(session_t *s, int64_t prow, const char *pid, int to, int64_t *n,
+			  msg_t *m)
+{
+	acc_ctx_t c = {0};
+	status_t ret = db_disclosure_list(s->c->db, prow, 0, hold_row, &c, m);
+	*n = 0;
+	if (ret == STATUS_OK && c.oom)
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	for (int i = 0; ret == STATUS_OK && i < c.n; i++) {
+		held_row_t *h = &c.rows[i];
+		unsigned char *body = NULL, mac[RIGHTS_MAC_LEN];
+		size_t blen = 0;
+		lpbuf_t b = {0};
+		const char *f[NFIELDS];
+		if (crypto_blob_version(h->d.body.p, h->d.body.n) == to && h->d.mac.n == RIGHTS_MAC_LEN &&
+		    h->d.mac.p[1] == to)
+			continue;
+		if ((ret = check_row(s, pid, h, m)) != STATUS_OK)
+			break;
+		for (int k = 0; k < NFIELDS; k++)
+			f[k] = h->f[k];
+		if ((ret = rights_seal(s, TABLE, h->d.id, pid, f, NFIELDS, &body, &blen, m)) !=
+		    STATUS_OK)
+			break;
+		h->d.body.p = body;
+		h->d.body.n = blen;
+		mac_input(&b, &h->d, pid);
+		ret = b.bad ? msg_fail(m, STATUS_NOMEM, "Out of memory.")
+			    : rights_mac(s, b.p, b.len, mac, m);
+		lpbuf_free(&b);
+		if (ret == STATUS_OK) {
+			db_blob_t mb = {mac, sizeof mac};
+			ret = db_disclosure_rekey(s->c->db, h->d.id, &h->d.body, &mb, m);
+		}
+		h->d.body.p = h->body;
+		free(body);
+		if (ret == STATUS_OK)
+			(*n)++;
+	}
+	acc_free(&c);
+	return ret;
+}

@@ -126,4 +126,12 @@ status_t disclosure_accounting(session_t *s, const char *patient, const char *si
 			       int (*fn)(const disclosure_info_t *d, void *arg), void *arg,
 			       disclosure_summary_t *sum, msg_t *m);
 
+/* Inside core (a demo key rotation, core/rotate.c; inside its write
+ * transaction, the rows marked re-keying by the caller): every entry of
+ * chart prow (patient id pid) not yet under demo key version `to` is
+ * checked, then re-encrypted and re-MAC'd with the newest version. *n gets
+ * how many were. */
+status_t disclosure_rekey(session_t *s, int64_t prow, const char *pid, int to, int64_t *n,
+			  msg_t *m);
+
 #endif

@@ -313,3 +313,69 @@ status_t req_append(session_t *s, req_state_t *st, const char *ev, const char *a
 	free(body);
 	return ret;
 }
+
+static status_t rekey_group(session_t *s, ev_held_t *e, int cnt, int64_t *n, msg_t *m)
+{
+	req_state_t st;
+	unsigned char prev[RIGHTS_MAC_LEN];
+	status_t ret = check_group(s, e, cnt, &st, NULL, NULL, m);
+	if (ret != STATUS_OK)
+		return ret;
+	req_state_free(&st);
+	for (int i = 0; i < cnt && ret == STATUS_OK; i++) {
+		char *f[REQ_FIELDS];
+		const char *cf[REQ_FIELDS];
+		unsigned char *body = NULL, mac[RIGHTS_MAC_LEN];
+		size_t blen = 0;
+		lpbuf_t b = {0};
+		if ((ret = rights_open(s, TABLE, e[i].r.id, st.pid, e[i].r.body.p, e[i].r.body.n, f,
+				       REQ_FIELDS, m)) != STATUS_OK)
+			break;
+		for (int k = 0; k < REQ_FIELDS; k++)
+			cf[k] = f[k];
+		ret = rights_seal(s, TABLE, e[i].r.id, st.pid, cf, REQ_FIELDS, &body, &blen, m);
+		rights_fields_free(f, REQ_FIELDS);
+		if (ret != STATUS_OK)
+			break;
+		e[i].r.body.p = body;
+		e[i].r.body.n = blen;
+		mac_input(&b, &e[i].r, st.pid, i ? prev : NULL);
+		ret = b.bad ? msg_fail(m, STATUS_NOMEM, "Out of memory.")
+			    : rights_mac(s, b.p, b.len, mac, m);
+		lpbuf_free(&b);
+		if (ret == STATUS_OK) {
+			db_blob_t mb = {mac, sizeof mac};
+			ret = db_request_rekey(s->c->db, e[i].r.id, &e[i].r.body, &mb, m);
+			memcpy(prev, mac, sizeof prev);
+		}
+		e[i].r.body.p = e[i].body;
+		free(body);
+		if (ret == STATUS_OK)
+			(*n)++;
+	}
+	return ret;
+}
+
+status_t req_rekey(session_t *s, int64_t prow, int to, int64_t *n, msg_t *m)
+{
+	static const char *const kinds[] = {"roi", "amendment"};
+	status_t ret = STATUS_OK;
+	*n = 0;
+	for (int k = 0; k < 2 && ret == STATUS_OK; k++) {
+		evs_t c = {0};
+		ret = collect(s, kinds[k], 0, prow, &c, m);
+		for (int i = 0; ret == STATUS_OK && i < c.n;) {
+			int j = i, old = 0;
+			while (j < c.n && c.e[j].r.req == c.e[i].r.req) {
+				old |= crypto_blob_version(c.e[j].r.body.p, c.e[j].r.body.n) != to ||
+				       c.e[j].r.mac.p[1] != to;
+				j++;
+			}
+			if (old)
+				ret = rekey_group(s, c.e + i, j - i, n, m);
+			i = j;
+		}
+		evs_free(&c);
+	}
+	return ret;
+}

@@ -55,4 +55,11 @@ status_t req_history(session_t *s, const char *kind, int64_t req,
 status_t req_append(session_t *s, req_state_t *st, const char *ev, const char *action,
 		    const char *detail, msg_t *m);
 
+/* A demo key rotation (core/rotate.c, inside its transaction, the rows
+ * marked re-keying): every request of chart prow with an event not yet
+ * under demo key version `to` is checked whole, then each event is
+ * re-encrypted and its chain re-MAC'd with the newest version. *n gets
+ * the events rewritten. */
+status_t req_rekey(session_t *s, int64_t prow, int to, int64_t *n, msg_t *m);
+
 #endif

@@ -204,3 +204,36 @@ status_t db_request_events(db_t *db, const char *kind, int64_t req, int64_t prow
 	sqlite3_finalize(st);
 	return ret;
 }
+
+status_t db_rights_rekeying(db_t *db, int on, msg_t *m)
+{
+	return on ? db_meta_set(db, "rights_rekeying", "1", m)
+		  : db_meta_delete(db, "rights_rekeying", m);
+}
+
+static status_t rekey(db_t *db, const char *sql, const char *id, const db_blob_t *body,
+		      const db_blob_t *mac, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db, sql, &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, id);
+	db_bind_blob(st, 2, body->p, body->n);
+	db_bind_blob(st, 3, mac->p, mac->n);
+	return db_exec_stmt(db, st, "re-keying patients' rights records", m);
+}
+
+status_t db_disclosure_rekey(db_t *db, const char *id, const db_blob_t *body,
+			     const db_blob_t *mac, msg_t *m)
+{
+	return rekey(db, "UPDATE disclosures SET body = ?2, mac = ?3 WHERE id = ?1", id, body, mac,
+		     m);
+}
+
+status_t db_request_rekey(db_t *db, const char *id, const db_blob_t *body, const db_blob_t *mac,
+			  msg_t *m)
+{
+	return rekey(db, "UPDATE rights_requests SET body = ?2, mac = ?3 WHERE id = ?1", id, body,
+		     mac, m);
+}

@@ -50,4 +50,13 @@ status_t db_request_add(db_t *db, const db_request_t *r, msg_t *m);
 status_t db_request_events(db_t *db, const char *kind, int64_t req, int64_t prow,
 			   int (*fn)(const db_request_t *r, void *arg), void *arg, msg_t *m);
 
+/* A demo key rotation (core/rotate.c): mark (on 1) or unmark the
+ * transaction as re-keying, which the triggers let rewrite body and mac;
+ * and rewrite them. */
+status_t db_rights_rekeying(db_t *db, int on, msg_t *m);
+status_t db_disclosure_rekey(db_t *db, const char *id, const db_blob_t *body,
+			     const db_blob_t *mac, msg_t *m);
+status_t db_request_rekey(db_t *db, const char *id, const db_blob_t *body, const db_blob_t *mac,
+			  msg_t *m);
+
 #endif

@@ -160,6 +160,20 @@ check "and of demographics the accepted amendment" sh -c "grep -q 'AMENDED (requ
 out=$(cli priv "$PW_PRIV" disclosures "$MRN" --all 2>&1)
 check "a release to the patient is in the accounting's kept entries but excluded" has "$out" 'To the patient (excluded)'
 
+# -- a rotation of the demo key re-seals disclosures and requests
+v1=$(sql "select count(*) from disclosures where substr(body, 2, 1) = x'01'")
+check "setup: disclosures under demo key version 1" [ "$v1" -ge 6 ]
+out=$(cli admin "$PW_ADMIN" keys rotate demo 2>&1)
+check "the demo key rotation finishes with rights records present" [ $? -eq 0 ]
+check "no disclosure is left under the old version" [ "$(sql "select count(*) from disclosures where substr(body, 2, 1) = x'01' or substr(mac, 2, 1) = x'01'")" = 0 ]
+check "no request event is left under the old version" [ "$(sql "select count(*) from rights_requests where substr(body, 2, 1) = x'01' or substr(mac, 2, 1) = x'01'")" = 0 ]
+out=$(cli priv "$PW_PRIV" disclosures "$MRN" 2>&1)
+check "after the rotation the accounting reads the same" sh -c "printf '%s' \"\$1\" | grep -q 'County Health Dept' && printf '%s' \"\$1\" | grep -q '1 disclosure listed'" _ "$out"
+out=$(cli priv "$PW_PRIV" amendment show "$A" 2>&1)
+check "and the amendment's chain of events still verifies" sh -c "printf '%s' \"\$1\" | grep -q 'Statement of disagreement: Canarydisagree'" _ "$out"
+out=$(sqlite3 "$DB" "UPDATE disclosures SET category = 'treatment'" 2>&1)
+check "the append-only trigger holds again after the rotation" sh -c "printf '%s' \"\$1\" | grep -q 'append-only'" _ "$out"
+
 # -- canaries
 sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 for w in Canaryrequester Canaryrecipient Canaryaddress Canarypurpose Canarydisclosurepurpose Canaryamend Canarydisagree "County Health" "Harriett"; do
