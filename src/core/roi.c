@@ -469,13 +469,12 @@ status_t roi_release(session_t *s, int64_t n, const char *path, int64_t *disclos
 		ret = releasable(s, &st, m);
 	if (ret == STATUS_OK) {
 		char desc[300];
-		snprintf(desc, sizeof desc, "Release of information, request %" PRId64 ": %s%s%s%s%s",
-			 n, st.r.parts, st.r.from_date[0] || st.r.to_date[0] ? " (" : "",
-			 st.r.from_date[0] ? st.r.from_date : "",
-			 st.r.from_date[0] || st.r.to_date[0] ? " to " : "",
-			 st.r.to_date[0] ? st.r.to_date : (st.r.from_date[0] ? "now)" : ""));
-		if (st.r.to_date[0])
-			text_copy(desc + strlen(desc), sizeof desc - strlen(desc), ")");
+		int k = snprintf(desc, sizeof desc, "Release of information, request %" PRId64 ": %s",
+				 n, st.r.parts);
+		if ((st.r.from_date[0] || st.r.to_date[0]) && k > 0 && (size_t)k < sizeof desc)
+			snprintf(desc + k, sizeof desc - (size_t)k, " (%s to %s)",
+				 st.r.from_date[0] ? st.r.from_date : "start",
+				 st.r.to_date[0] ? st.r.to_date : "the release");
 		rights_today(s, today);
 		memset(&d, 0, sizeof d);
 		d.date = today;
