@@ -292,9 +292,11 @@ static status_t change_begin(session_t *s, int64_t n, req_state_t *st, msg_t *m)
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		return ret;
 	ret = req_load(s, "roi", n, st, m);
-	if (ret == STATUS_OK && closed(st->r.status))
+	if (ret == STATUS_OK && closed(st->r.status)) {
 		ret = msg_fail(m, STATUS_CONFLICT, "ROI request %" PRId64 " is %s: it is closed.", n,
 			       st->r.status);
+		req_state_free(st);
+	}
 	if (ret != STATUS_OK)
 		db_rollback(s->c->db);
 	return ret;
