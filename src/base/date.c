@@ -102,3 +102,70 @@ status_t date_parse_msg(const char *label, const char *in, const char *min, cons
 	}
 	return msg_fail(m, STATUS_INVALID, "%s: '%.40s' is not a date.", label, s);
 }
+
+/* Days since 1970-01-01 of a civil date (H. Hinnant's algorithm, exact
+ * over the proleptic Gregorian calendar). */
+static long days_from_civil(long y, unsigned mo, unsigned d)
+{
+	long era;
+	unsigned yoe, doy, doe;
+	y -= mo <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long)doe - 719468;
+}
+
+static void civil_from_days(long z, long *y, unsigned *mo, unsigned *d)
+{
+	long era;
+	unsigned doe, yoe, doy, mp;
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	*y = (long)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*mo = mp < 10 ? mp + 3 : mp - 9;
+	*y += *mo <= 2;
+}
+
+static int real_iso(const char *iso, long *z)
+{
+	int y, mo, d;
+	if (!iso || date_split_iso(iso, &y, &mo, &d) != 0 || y < 1 || mo < 1 || mo > 12 || d < 1 ||
+	    d > date_days_in(y, mo))
+		return -1;
+	*z = days_from_civil(y, (unsigned)mo, (unsigned)d);
+	return 0;
+}
+
+int date_add_days(const char *iso, long days, char out[DATE_ISO_SIZE])
+{
+	long z, y;
+	unsigned mo, d;
+	out[0] = '\0';
+	if (real_iso(iso, &z) != 0 || days > 4000000 || days < -4000000)
+		return -1;
+	civil_from_days(z + days, &y, &mo, &d);
+	if (y < 1 || y > 9999)
+		return -1;
+	snprintf(out, DATE_ISO_SIZE, "%04d-%02d-%02d", (int)y, (int)(mo % 13), (int)(d % 32));
+	return 0;
+}
+
+long date_diff_days(const char *a, const char *b, int *ok)
+{
+	long za, zb;
+	if (real_iso(a, &za) != 0 || real_iso(b, &zb) != 0) {
+		if (ok)
+			*ok = 0;
+		return 0;
+	}
+	if (ok)
+		*ok = 1;
+	return zb - za;
+}

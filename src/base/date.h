@@ -51,4 +51,12 @@ void date_today(char out[DATE_ISO_SIZE]);
  * into numbers; 0 on success, -1 if it is not that shape. */
 int date_split_iso(const char *iso, int *year, int *month, int *day);
 
+/* Calendar arithmetic on ISO dates (proleptic Gregorian, leap years
+ * counted): iso plus `days` (may be negative) into out; 0, or -1 when iso
+ * is not a real date or the result leaves years 0001-9999 (out ""). */
+int date_add_days(const char *iso, long days, char out[DATE_ISO_SIZE]);
+/* Days from a to b (b - a; negative when b is earlier); 0 and *ok 0 when
+ * either is not a real ISO date. */
+long date_diff_days(const char *a, const char *b, int *ok);
+
 #endif

@@ -88,7 +88,15 @@ typedef enum {
 	X(EXPORT_FHIR, "export_fhir", R_H, K_DEMO | K_CLIN,                                      \
 	  "Export charts as FHIR R4 (a disclosure)")                                              \
 	X(EXPORT_DEID, "export_deid", R_V | R_A, K_DEMO,                                         \
-	  "Export de-identified data (HIPAA Safe Harbor)")
+	  "Export de-identified data (HIPAA Safe Harbor)")                                        \
+	X(ROI_MANAGE, "roi_manage", R_H, K_DEMO, "Log and release release-of-information requests") \
+	X(DISCLOSURE_ADD, "disclosure_add", R_H | R_V, K_DEMO,                                    \
+	  "Record disclosures made outside Chartroom")                                            \
+	X(DISCLOSURE_VIEW, "disclosure_view", R_H | R_V, K_DEMO,                                  \
+	  "Print a patient's accounting of disclosures")                                          \
+	X(AMENDMENT_MANAGE, "amendment_manage", R_H | R_V, K_DEMO,                                \
+	  "Log amendment requests, extensions, disagreements, rebuttals")                         \
+	X(AMENDMENT_DECIDE, "amendment_decide", R_V, K_DEMO, "Accept or deny amendment requests")
 
 typedef enum {
 #define ACTION_ENUM(id, name, roles, keys, desc) ACT_##id,

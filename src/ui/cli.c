@@ -1177,6 +1177,7 @@ static const cli_command_t *const commands[] = {
     &recover_command,      &cli_config_command, &help_command,
     &cli_report_command,
     &cli_export_command,
+    &cli_roi_command,      &cli_disclosure_command, &cli_disclosures_command, &cli_amendment_command,
 #ifdef CHARTROOM_TEST_HOOKS
     &test_journal_command,
 #endif

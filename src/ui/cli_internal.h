@@ -77,6 +77,9 @@ extern const cli_command_t cli_report_command; /* cli_report.c */
 extern const cli_command_t cli_export_command;
 int cli_export_fhir(cli_t *c);
 int cli_import_fhir(cli_t *c);
+/* cli_rights.c: patients' rights (issue 12 items 3-5). */
+extern const cli_command_t cli_roi_command, cli_disclosure_command, cli_disclosures_command,
+    cli_amendment_command;
 
 /* Read one secret line (a recovery key): the next line of standard input
  * with --password-stdin, else asked at the terminal without echo. */

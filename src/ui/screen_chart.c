@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/amendment.h"
 #include "core/clinical.h"
 #include "core/patient.h"
 #include "ui/chart_sections.h"
@@ -60,7 +61,40 @@ typedef struct chart {
 	int st_kind; /* the status chooser */
 	int64_t st_row;
 	int st_choice;
+	/* Amendments and statements of disagreement on the chart (issue 12):
+	 * the parts they concern, shown on the demographics page. */
+	char marks[6][160];
+	int nmarks;
 } chart_t;
+
+static int take_mark(const amendment_info_t *a, void *arg)
+{
+	chart_t *c = arg;
+	char line[400];
+	if (c->nmarks >= 6)
+		return 1;
+	if (strcmp(a->status, "accepted") == 0)
+		snprintf(line, sizeof line, "%s%s%s: AMENDED (request %lld, %s): %.200s", a->section,
+			 a->ref[0] ? " record " : "", a->ref, (long long)a->n, a->decided,
+			 a->amendment);
+	else
+		snprintf(line, sizeof line,
+			 "%s%s%s: DISAGREEMENT on file (amendment request %lld denied %s): %.160s",
+			 a->section, a->ref[0] ? " record " : "", a->ref, (long long)a->n, a->decided,
+			 a->disagreement);
+	draw_clean(c->marks[c->nmarks++], sizeof c->marks[0], line);
+	explicit_bzero(line, sizeof line);
+	return 0;
+}
+
+static void load_marks(ui_t *ui, chart_t *c)
+{
+	msg_t m;
+	explicit_bzero(c->marks, sizeof c->marks);
+	c->nmarks = 0;
+	if (amendment_chart_marks(ui_session(ui), c->id, take_mark, c, &m) != STATUS_OK)
+		c->nmarks = 0; /* the chart opens without them; core said why in the audit */
+}
 
 static const char *const statuses[3][3] = {
     {"active", "inactive", "entered-in-error"},
@@ -103,6 +137,7 @@ static status_t try_open(ui_t *ui, chart_t *c, const char *reason, msg_t *m)
 		return msg_fail(m, STATUS_NOMEM, "Out of memory opening the chart.");
 	st = patient_open(ui_session(ui), c->id, reason, c->p, m);
 	if (st == STATUS_OK) {
+		load_marks(ui, c);
 		opened(ui, c);
 		return st;
 	}
@@ -326,6 +361,14 @@ static void draw_demo(chart_t *c, WINDOW *w, int y, int h)
 		draw_text(w, y + line, 1, 14, lines[i].label, 0);
 		wattrset(w, theme_attr(TH_NORMAL));
 		draw_text(w, y + line, 16, W - 17, lines[i].text, 0);
+	}
+	if (c->nmarks && line + 1 < h) {
+		wattrset(w, theme_attr(TH_HEADING));
+		draw_text(w, y + ++line, 1, W - 2, "Amendments and statements of disagreement", 0);
+		wattrset(w, theme_attr(TH_WARN));
+		for (int i = 0; i < c->nmarks && ++line < h; i++)
+			draw_text(w, y + line, 1, W - 2, c->marks[i], 0);
+		wattrset(w, theme_attr(TH_NORMAL));
 	}
 	explicit_bzero(buf, sizeof buf);
 	explicit_bzero(v, sizeof v);

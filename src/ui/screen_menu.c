@@ -11,7 +11,10 @@
 #include "core/btg_review.h"
 #include "core/perm.h"
 #include "ui/draw.h"
+#include "ui/screen_amendments.h"
 #include "ui/screen_audit.h"
+#include "ui/screen_disclosures.h"
+#include "ui/screen_roi.h"
 #include "ui/screen_coding_queue.h"
 #include "ui/screen_config.h"
 #include "ui/screen_passwd.h"
@@ -45,6 +48,11 @@ static const struct item {
     {"Verify audit chain", ACT_AUDIT_VERIFY, ALWAYS, GO_SCREEN, &screen_verify},
     /* The Privacy menu (screen_privacy.c); HIM reads the access report. */
     {"Privacy review", ACT_PRIVACY_REVIEW, ACT_AUDIT_REVIEW, GO_SCREEN, &screen_privacy},
+    /* Patients' rights (issue 12; to move into the Privacy menu). */
+    {"Release of information", ACT_ROI_MANAGE, ALWAYS, GO_SCREEN, &screen_roi},
+    {"Disclosures", ACT_DISCLOSURE_VIEW, ALWAYS, GO_SCREEN, &screen_disclosures},
+    {"Amendment requests", ACT_AMENDMENT_MANAGE, ACT_AMENDMENT_DECIDE, GO_SCREEN,
+     &screen_amendments},
     {"Users", ACT_USER_MANAGE, ALWAYS, GO_SCREEN, &screen_users},
     /* After Users: the administrator's menu keeps its first items where
      * they were. */

@@ -46,6 +46,11 @@ static const struct {
 	{"backup",              ".....x"},
 	{"export_fhir",         "...x.."},
 	{"export_deid",         "....xx"},
+	{"roi_manage",          "...x.."},
+	{"disclosure_add",      "...xx."},
+	{"disclosure_view",     "...xx."},
+	{"amendment_manage",    "...xx."},
+	{"amendment_decide",    "....x."},
 };
 #define NEXPECTED (sizeof expected / sizeof expected[0])
 

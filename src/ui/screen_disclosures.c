@@ -1,0 +1,367 @@
+/* screen_disclosures.c - the accounting of disclosures (45 CFR 164.528):
+ * asks for the patient's MRN, then shows the statement the patient is
+ * entitled to (six years; excluded kinds left out, and said so) or, with
+ * Tab, every entry kept with why it is or is not in the statement; a
+ * records a disclosure made outside Chartroom. Through core/disclosure.h
+ * (disclosure_view, disclosure_add). The page is a copy, wiped on close
+ * and at the idle lock. */
+#include "ui/screen_disclosures.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/text.h"
+#include "core/disclosure.h"
+#include "core/rights.h"
+#include "ui/draw.h"
+#include "ui/rights_view.h"
+#include "ui/widget_form.h"
+#include "ui/widget_keys.h"
+
+static const struct screen_hint form_hints[] = {
+	{KA_SAVE, "save"}, {KA_NEXT_FIELD, "next field"}, {KA_BACK, "cancel"}, {KA_HELP, "help"},
+	{KA_NONE, NULL},
+};
+
+static int form_typing(const void *priv)
+{
+	(void)priv;
+	return 1;
+}
+
+extern const struct screen_ops screen_disclosure_list, screen_disclosure_add;
+
+/* ---- which patient ---- */
+
+typedef struct ask {
+	ui_form_item_t items[1];
+	ui_form_t form;
+} ask_t;
+
+static status_t ask_open(ui_t *ui, void *priv, msg_t *m)
+{
+	ask_t *p = priv;
+	status_t ret;
+	(void)ui;
+	p->form.items = p->items;
+	p->form.n = 1;
+	p->form.label_w = 14;
+	if ((ret = form_text_item(&p->items[0], "Patient MRN", 24, 1, m)) != STATUS_OK)
+		return ret;
+	form_clear(&p->form, 1);
+	return STATUS_OK;
+}
+
+static void ask_close(ui_t *ui, void *priv)
+{
+	(void)ui;
+	form_free(&((ask_t *)priv)->form);
+}
+
+static void ask_forget(ui_t *ui, void *priv)
+{
+	(void)ui;
+	form_clear(&((ask_t *)priv)->form, 1);
+}
+
+static void ask_draw(ui_t *ui, void *priv, WINDOW *w)
+{
+	ask_t *p = priv;
+	int W = getmaxx(w), H = getmaxy(w);
+	wattrset(w, theme_attr(TH_HEADING));
+	draw_text(w, 0, 1, W - 2, "Accounting of disclosures: whose?", 0);
+	wattrset(w, theme_attr(TH_NORMAL));
+	form_draw(ui, &p->form, w, 2, 1, H - 4, W - 2);
+}
+
+static unsigned ask_handle(ui_t *ui, void *priv, const ui_event_t *ev)
+{
+	ask_t *p = priv;
+	rv_arg_t a;
+	unsigned r;
+	if (ev->action == KA_SAVE || ev->action == KA_SELECT) {
+		memset(&a, 0, sizeof a);
+		text_copy(a.mrn, sizeof a.mrn, form_text(&p->form, 0));
+		if (!a.mrn[0]) {
+			ui_message(ui, UI_MSG_ERROR, "Type the patient's MRN.");
+			return UI_REDRAW;
+		}
+		ui_replace_arg(ui, &screen_disclosure_list, &a, sizeof a);
+		return UI_REDRAW;
+	}
+	if ((r = form_handle(ui, &p->form, ev)) != UI_IGNORED)
+		return r;
+	if (ev->action == KA_BACK)
+		return UI_BACK;
+	return UI_HANDLED;
+}
+
+const struct screen_ops screen_disclosures = {
+	.title = "Disclosures",
+	.private_size = sizeof(ask_t),
+	.hints = form_hints,
+	.open = ask_open,
+	.close = ask_close,
+	.draw = ask_draw,
+	.handle = ask_handle,
+	.forget = ask_forget,
+	.typing = form_typing,
+};
+
+/* ---- the accounting ---- */
+
+typedef struct dlist {
+	rv_arg_t a;
+	int all;
+	rv_page_t page;
+} dlist_t;
+
+static int take(const disclosure_info_t *d, void *arg)
+{
+	dlist_t *l = arg;
+	rv_page_t *p = &l->page;
+	int strike = strcmp(d->category, "strike") == 0;
+	rv_add(p, TH_HEADING, "%s  #%" PRId64 "  %s", d->date, d->n,
+	       strike ? "Correction" : disclosure_category_desc(d->category));
+	if (strike) {
+		rv_add(p, TH_NORMAL, "    strikes entry %" PRId64, d->strikes);
+		rv_wrap(p, "    Reason", d->description);
+		return 0;
+	}
+	rv_wrap(p, "    Recipient", d->recipient_name);
+	rv_wrap(p, "    Address", d->recipient_address);
+	rv_wrap(p, "    Disclosed", d->description);
+	rv_wrap(p, "    Purpose", d->purpose);
+	if (l->all)
+		rv_add(p, d->in_statement ? TH_OK : TH_WARN, "    [%s%s%s%s%s; %s]",
+		       d->in_statement ? "in the accounting" : "not in the accounting",
+		       d->excluded ? ", excluded kind" : "", d->struck_by ? ", struck" : "",
+		       d->suspended ? ", suspended until " : "",
+		       d->suspended ? d->suspended_until : "", d->source);
+	return 0;
+}
+
+static status_t list_reload(ui_t *ui, void *priv, msg_t *m)
+{
+	dlist_t *l = priv;
+	disclosure_summary_t sum;
+	status_t st;
+	rv_clear(&l->page);
+	st = disclosure_accounting(ui_session(ui), l->a.mrn, NULL, l->all, take, l, &sum, m);
+	if (st != STATUS_OK)
+		return st;
+	if (!l->all) {
+		rv_add(&l->page, TH_NORMAL, "%s", "");
+		rv_add(&l->page, TH_NORMAL, "Period %s to %s: %d disclosure%s listed.", sum.from,
+		       sum.to, sum.shown, sum.shown == 1 ? "" : "s");
+		rv_add(&l->page, TH_NORMAL,
+		       "Disclosures for treatment, payment, operations, to the patient, under an");
+		rv_add(&l->page, TH_NORMAL,
+		       "authorization and the other kinds 164.528(a)(1) lists are not shown.");
+	}
+	return STATUS_OK;
+}
+
+static status_t list_open(ui_t *ui, void *priv, msg_t *m)
+{
+	dlist_t *l = priv;
+	size_t size = 0;
+	const rv_arg_t *a = ui_arg(ui, &size);
+	if (!a || size != sizeof *a)
+		return msg_fail(m, STATUS_INVALID, "No patient.");
+	l->a = *a;
+	rv_init(&l->page);
+	return list_reload(ui, priv, m);
+}
+
+static void list_forget(ui_t *ui, void *priv)
+{
+	(void)ui;
+	rv_clear(&((dlist_t *)priv)->page);
+}
+
+static void list_draw_(ui_t *ui, void *priv, WINDOW *w)
+{
+	dlist_t *l = priv;
+	int W = getmaxx(w), H = getmaxy(w);
+	char head[120], foot[200] = "";
+	snprintf(head, sizeof head, "MRN %s: %s", l->a.mrn,
+		 l->all ? "every disclosure kept" : "accounting of disclosures (the statement)");
+	wattrset(w, theme_attr(TH_HEADING));
+	draw_text(w, 0, 1, W - 2, head, 0);
+	wattrset(w, theme_attr(TH_NORMAL));
+	rv_draw(&l->page, w, 2, H - 4, W - 2);
+	keys_add(ui, foot, sizeof foot, KA_NEXT_FIELD, l->all ? "the statement" : "every entry");
+	keys_add(ui, foot, sizeof foot, KA_ADD, "record a disclosure");
+	keys_add(ui, foot, sizeof foot, KA_BACK, "back");
+	wattrset(w, theme_attr(TH_HINT));
+	draw_text(w, H - 1, 1, W - 2, foot, 0);
+	wattrset(w, theme_attr(TH_NORMAL));
+}
+
+static unsigned list_handle_(ui_t *ui, void *priv, const ui_event_t *ev)
+{
+	dlist_t *l = priv;
+	msg_t m;
+	unsigned f = list_handle(&l->page.list, ev->action);
+	if (f != UI_IGNORED)
+		return f;
+	switch (ev->action) {
+	case KA_NEXT_FIELD:
+		l->all = !l->all;
+		if (list_reload(ui, priv, &m) != STATUS_OK)
+			ui_message(ui, UI_MSG_ERROR, "%s", m.text);
+		return UI_REDRAW;
+	case KA_ADD:
+		ui_open_arg(ui, &screen_disclosure_add, &l->a, sizeof l->a);
+		return UI_REDRAW;
+	case KA_BACK:
+	case KA_QUIT:
+		return UI_BACK;
+	default:
+		return UI_IGNORED;
+	}
+}
+
+static const struct screen_hint list_hints[] = {
+	{KA_ADD, "record"}, {KA_BACK, "back"}, {KA_HELP, "help"}, {KA_NONE, NULL},
+};
+
+const struct screen_ops screen_disclosure_list = {
+	.title = "Accounting of disclosures",
+	.private_size = sizeof(dlist_t),
+	.hints = list_hints,
+	.open = list_open,
+	.draw = list_draw_,
+	.handle = list_handle_,
+	.reload = list_reload,
+	.forget = list_forget,
+	.close = list_forget,
+};
+
+/* ---- record one ---- */
+
+enum { D_CATEGORY, D_DATE, D_NAME, D_ADDR, D_DESC, D_PURPOSE, D_SUSPEND, D_COUNT };
+#define NCAT_MAX 40
+
+typedef struct dadd {
+	rv_arg_t a;
+	const char *cats[NCAT_MAX];
+	ui_form_item_t items[D_COUNT];
+	ui_form_t form;
+} dadd_t;
+
+static status_t add_open(ui_t *ui, void *priv, msg_t *m)
+{
+	dadd_t *p = priv;
+	size_t size = 0;
+	const rv_arg_t *a = ui_arg(ui, &size);
+	int n = 0;
+	status_t ret = STATUS_OK;
+	if (!a || size != sizeof *a)
+		return msg_fail(m, STATUS_INVALID, "No patient.");
+	p->a = *a;
+	while (n < NCAT_MAX && disclosure_category_name(n)) {
+		p->cats[n] = disclosure_category_name(n);
+		n++;
+	}
+	form_choice_item(&p->items[D_CATEGORY], "Kind", p->cats, n, 0);
+	p->form.items = p->items;
+	p->form.n = D_COUNT;
+	p->form.label_w = 22;
+	if ((ret = form_text_item(&p->items[D_DATE], "Date (today)", 12, 0, m)) != STATUS_OK ||
+	    (ret = form_text_item(&p->items[D_NAME], "Recipient name", RIGHTS_TEXT_MAX, 1, m)) !=
+		    STATUS_OK ||
+	    (ret = form_text_item(&p->items[D_ADDR], "Recipient address", RIGHTS_TEXT_MAX, 0, m)) !=
+		    STATUS_OK ||
+	    (ret = form_text_item(&p->items[D_DESC], "What was disclosed", RIGHTS_TEXT_MAX, 1, m)) !=
+		    STATUS_OK ||
+	    (ret = form_text_item(&p->items[D_PURPOSE], "Purpose", RIGHTS_TEXT_MAX, 0, m)) !=
+		    STATUS_OK ||
+	    (ret = form_text_item(&p->items[D_SUSPEND], "Suspended until", 12, 0, m)) != STATUS_OK) {
+		form_free(&p->form);
+		return ret;
+	}
+	form_clear(&p->form, 1);
+	return STATUS_OK;
+}
+
+static void add_close(ui_t *ui, void *priv)
+{
+	(void)ui;
+	form_free(&((dadd_t *)priv)->form);
+}
+
+static void add_forget(ui_t *ui, void *priv)
+{
+	(void)ui;
+	form_clear(&((dadd_t *)priv)->form, 1);
+}
+
+static void add_draw(ui_t *ui, void *priv, WINDOW *w)
+{
+	dadd_t *p = priv;
+	int W = getmaxx(w), H = getmaxy(w);
+	char head[120], foot[200] = "";
+	snprintf(head, sizeof head, "Record a disclosure made outside Chartroom (MRN %s)",
+		 p->a.mrn);
+	wattrset(w, theme_attr(TH_HEADING));
+	draw_text(w, 0, 1, W - 2, head, 0);
+	wattrset(w, theme_attr(TH_NORMAL));
+	form_draw(ui, &p->form, w, 2, 1, H - 4, W - 2);
+	keys_add(ui, foot, sizeof foot, KA_SAVE, "record it");
+	keys_add(ui, foot, sizeof foot, KA_RIGHT, "next kind");
+	wattrset(w, theme_attr(TH_HINT));
+	draw_text(w, H - 1, 1, W - 2, foot, 0);
+	wattrset(w, theme_attr(TH_NORMAL));
+}
+
+static unsigned add_submit(ui_t *ui, dadd_t *p)
+{
+	disclosure_t d;
+	int64_t n = 0;
+	msg_t m;
+	memset(&d, 0, sizeof d);
+	d.category = p->cats[form_choice(&p->form, D_CATEGORY)];
+	d.date = form_text(&p->form, D_DATE);
+	d.recipient_name = form_text(&p->form, D_NAME);
+	d.recipient_address = form_text(&p->form, D_ADDR);
+	d.description = form_text(&p->form, D_DESC);
+	d.purpose = form_text(&p->form, D_PURPOSE);
+	d.suspended_until = form_text(&p->form, D_SUSPEND);
+	ui_busy(ui, "Saving...");
+	if (disclosure_record(ui_session(ui), p->a.mrn, &d, &n, &m) != STATUS_OK) {
+		keys_tell(ui, UI_MSG_ERROR, m.text);
+		return UI_REDRAW;
+	}
+	ui_message(ui, UI_MSG_OK, "%s", m.text);
+	return UI_BACK | UI_RELOAD;
+}
+
+static unsigned add_handle(ui_t *ui, void *priv, const ui_event_t *ev)
+{
+	dadd_t *p = priv;
+	unsigned r;
+	if (ev->action == KA_SAVE)
+		return add_submit(ui, p);
+	if ((r = form_handle(ui, &p->form, ev)) != UI_IGNORED)
+		return r;
+	if (ev->action == KA_SELECT)
+		return add_submit(ui, p);
+	if (ev->action == KA_BACK)
+		return UI_BACK;
+	return UI_HANDLED;
+}
+
+const struct screen_ops screen_disclosure_add = {
+	.title = "Record a disclosure",
+	.private_size = sizeof(dadd_t),
+	.hints = form_hints,
+	.open = add_open,
+	.close = add_close,
+	.draw = add_draw,
+	.handle = add_handle,
+	.forget = add_forget,
+	.typing = form_typing,
+};
