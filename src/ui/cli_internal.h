@@ -70,6 +70,7 @@ extern const cli_command_t cli_encounter_command, cli_vitals_command, cli_allerg
 extern const cli_command_t cli_roles_command, cli_policy_command, cli_keys_command,
     cli_config_command;
 extern const cli_command_t cli_codes_command, cli_coding_command;
+extern const cli_command_t cli_deficiency_command;
 
 /* Read one secret line (a recovery key): the next line of standard input
  * with --password-stdin, else asked at the terminal without echo. */
