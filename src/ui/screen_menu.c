@@ -11,6 +11,7 @@
 #include "ui/draw.h"
 #include "ui/screen_audit.h"
 #include "ui/screen_coding_queue.h"
+#include "ui/screen_deficiency.h"
 #include "ui/screen_config.h"
 #include "ui/screen_passwd.h"
 #include "ui/screen_register.h"
@@ -37,6 +38,7 @@ static const struct item {
     {"Check a patient in", ACT_ENCOUNTER_CHECKIN, ALWAYS, GO_SCREEN, &screen_search_checkin},
     {"Coding queue", ACT_CODING_QUEUE, ALWAYS, GO_SCREEN, &screen_coding_queue},
     {"HIM work queue", ACT_HIM_RECORDS, ALWAYS, GO_NOT_YET, NULL},
+    {"Deficiencies", ACT_NOTE_WRITE, ACT_HIM_RECORDS, GO_SCREEN, &screen_deficiency},
     {"Audit review", ACT_AUDIT_VIEW, ALWAYS, GO_SCREEN, &screen_audit},
     {"Verify audit chain", ACT_AUDIT_VERIFY, ALWAYS, GO_SCREEN, &screen_verify},
     {"Privacy review", ACT_PRIVACY_REVIEW, ALWAYS, GO_NOT_YET, NULL},

@@ -55,7 +55,7 @@ check "HIM reminds the provider" sh -c "printf '%s' \"\$1\" | grep -q 'prov will
 check "the reminder is stored for prov" [ "$(sql "select deficiency || ' ' || to_user || ' ' || sent_by from deficiency_reminders")" = "O$old prov him" ]
 check "and audited" [ "$(audited deficiency_remind him)" = 1 ]
 cli him "$PW_HIM" deficiency remind "O999999" >/dev/null 2>&1
-check "a reminder about no deficiency is refused (exit 3)" [ $? -eq 3 ]
+check "a reminder about no deficiency is refused (exit 1)" [ $? -eq 1 ]
 cli him "$PW_HIM" deficiency remind "';drop" >/dev/null 2>&1
 check "a malformed id is refused (exit 1)" [ $? -eq 1 ]
 out=$(cli him "$PW_HIM" deficiency show "O$old")
