@@ -332,6 +332,7 @@ static void open_addendum(ui_t *ui, note_t *n)
 	a.erow = n->erow;
 	/* An addendum amends the original note, also when read from an addendum. */
 	a.addendum_of = n->info.addendum_of ? n->info.addendum_of : n->nrow;
+	n->changed = 1; /* the screens below list the addendum once saved */
 	ui_open_arg(ui, &screen_note, &a, sizeof a);
 	explicit_bzero(&a, sizeof a);
 }
