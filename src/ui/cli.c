@@ -1115,7 +1115,8 @@ static const cli_command_t *const commands[] = {
     &cli_chart_command,    &cli_codes_command,  &cli_coding_command,    &cli_backup_command,
     &cli_restore_command,  &cli_roles_command,  &cli_policy_command,    &cli_keys_command,
     &recover_command,      &cli_config_command, &help_command,
-    &cli_deficiency_command,
+    &cli_deficiency_command, &cli_chart_out_command, &cli_chart_in_command,
+    &cli_chart_home_command, &cli_charts_out_command, &cli_chart_history_command,
 #ifdef CHARTROOM_TEST_HOOKS
     &test_journal_command,
 #endif

@@ -71,6 +71,8 @@ extern const cli_command_t cli_roles_command, cli_policy_command, cli_keys_comma
     cli_config_command;
 extern const cli_command_t cli_codes_command, cli_coding_command;
 extern const cli_command_t cli_deficiency_command;
+extern const cli_command_t cli_chart_out_command, cli_chart_in_command, cli_chart_home_command,
+    cli_charts_out_command, cli_chart_history_command;
 
 /* Read one secret line (a recovery key): the next line of standard input
  * with --password-stdin, else asked at the terminal without echo. */
