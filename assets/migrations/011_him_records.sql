@@ -43,7 +43,9 @@ CREATE TABLE chart_tracking (
     mac         BLOB NOT NULL
 ) STRICT;
 CREATE INDEX chart_tracking_patient ON chart_tracking(prow, trow);
-CREATE TRIGGER chart_tracking_append_only BEFORE UPDATE ON chart_tracking
+-- Only a key rotation rewrites an event, and only its ciphertext and MAC.
+CREATE TRIGGER chart_tracking_append_only
+BEFORE UPDATE OF trow, prow, volume, event, due, at, by ON chart_tracking
 BEGIN
     SELECT RAISE(ABORT, 'chart tracking events are never changed');
 END;

@@ -616,3 +616,67 @@ status_t track_list_out(session_t *s, int overdue_only,
 	free(a.rows);
 	return ret;
 }
+
+status_t track_rekey(session_t *s, int64_t prow, int64_t *rows, msg_t *m)
+{
+	db_patient_row_t *row;
+	chain_t c;
+	status_t ret;
+	int newest = keyring_version(s->kr, DOMAIN_DEMO), old = 0;
+	unsigned char prev[TRACK_MAC_LEN];
+	size_t prev_len = 0;
+	if (rows)
+		*rows = 0;
+	memset(&c, 0, sizeof c);
+	if (!(row = malloc(sizeof *row)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	if ((ret = db_patient_get_ident(s->c->db, prow, row, m)) != STATUS_OK ||
+	    (ret = chain_read(s, prow, row->id, &c, m)) != STATUS_OK)
+		goto cleanup;
+	for (int i = 0; i < c.n; i++)
+		if (c.v[i].mac[1] != newest ||
+		    (c.v[i].place_len &&
+		     crypto_blob_version(c.v[i].place, c.v[i].place_len) != newest))
+			old = 1;
+	for (int i = 0; old && i < c.n && ret == STATUS_OK; i++) {
+		db_track_t *t = &c.v[i];
+		char place[TRACK_PLACE_MAX * 4 + 1] = "";
+		if ((ret = place_open(s, row->id, t, place, sizeof place, m)) != STATUS_OK)
+			break;
+		if (t->place_len) {
+			crypto_bind_t b;
+			char rowid[24];
+			unsigned char *ct = NULL;
+			size_t ctn = 0;
+			snprintf(rowid, sizeof rowid, "%lld", (long long)t->trow);
+			bind_of(&b, row->id, rowid);
+			ret = crypto_field_seal(s->kr, DOMAIN_DEMO, &b, place, strlen(place), 1, &ct,
+						&ctn, m);
+			sodium_memzero(place, sizeof place);
+			if (ret != STATUS_OK)
+				break;
+			if (ctn > sizeof t->place) {
+				free(ct);
+				ret = msg_fail(m, STATUS_INVALID, "The place is too long.");
+				break;
+			}
+			memcpy(t->place, ct, ctn);
+			t->place_len = ctn;
+			free(ct);
+		}
+		if ((ret = track_mac(s, t, row->id, prev, prev_len, 0, t->mac, m)) != STATUS_OK)
+			break;
+		t->mac_len = TRACK_MAC_LEN;
+		memcpy(prev, t->mac, TRACK_MAC_LEN);
+		prev_len = TRACK_MAC_LEN;
+		if ((ret = db_track_reseal(s->c->db, t, m)) != STATUS_OK)
+			break;
+		if (rows)
+			(*rows)++;
+	}
+cleanup:
+	chain_free(&c);
+	sodium_memzero(row, sizeof *row);
+	free(row);
+	return ret;
+}

@@ -68,4 +68,11 @@ status_t track_where(session_t *s, const char *patient,
 status_t track_list_out(session_t *s, int overdue_only,
 			int (*fn)(const track_out_t *o, void *arg), void *arg, msg_t *m);
 
+/* Key rotation of the demo key (core/rotate.c, inside its transaction):
+ * when any event of chart prow is under another version than the newest
+ * held, every event's place is re-encrypted and the chain re-MAC'd under
+ * it, after the chain is checked under the versions it names. *rows
+ * (may be NULL) gets how many events were rewritten. */
+status_t track_rekey(session_t *s, int64_t prow, int64_t *rows, msg_t *m);
+
 #endif

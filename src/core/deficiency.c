@@ -585,6 +585,37 @@ cleanup:
 	return ret;
 }
 
+status_t deficiency_reminders_rekey(session_t *s, int64_t prow, int64_t *rows, msg_t *m)
+{
+	struct rem_ctx r;
+	status_t ret;
+	char pid[33] = "";
+	int newest = keyring_version(s->kr, DOMAIN_DEMO);
+	memset(&r, 0, sizeof r);
+	r.s = s;
+	r.m = m;
+	if (rows)
+		*rows = 0;
+	if ((ret = db_reminder_list_chart(s->c->db, prow, rem_each, &r, m)) != STATUS_OK ||
+	    (ret = r.ret) != STATUS_OK || !r.n)
+		goto cleanup;
+	if ((ret = patient_id_of(s, prow, pid, m)) != STATUS_OK)
+		goto cleanup;
+	for (int i = 0; i < r.n && ret == STATUS_OK; i++) {
+		db_reminder_t *x = &r.v[i];
+		if (x->mac[1] == newest)
+			continue;
+		if ((ret = reminder_mac(s, x, pid, 0, x->mac, m)) == STATUS_OK &&
+		    (ret = db_reminder_set_mac(s->c->db, x->rrow, x->mac, REMINDER_MAC_LEN, m)) ==
+			STATUS_OK &&
+		    rows)
+			(*rows)++;
+	}
+cleanup:
+	free(r.v);
+	return ret;
+}
+
 /* ---- reports --------------------------------------------------------- */
 
 static int may_report(session_t *s)

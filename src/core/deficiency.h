@@ -76,6 +76,11 @@ status_t deficiency_remind(session_t *s, const char *id, msg_t *m);
  * STATUS_INTEGRITY. */
 status_t deficiency_reminders_take(session_t *s, int *count, char *ids, size_t size, msg_t *m);
 
+/* Key rotation of the demo key (core/rotate.c, inside its transaction):
+ * the reminders about chart prow under another version than the newest
+ * held are checked, then MAC'd anew. *rows (may be NULL) counts them. */
+status_t deficiency_reminders_rekey(session_t *s, int64_t prow, int64_t *rows, msg_t *m);
+
 /* Counts by provider and month for reports (the reports helper's
  * `deficiencies` report calls this): for each (assigned user, month of
  * the cause "YYYY-MM"): deficiencies, and records (encounters) with at

@@ -132,11 +132,12 @@ status_t db_reminder_insert(db_t *db, const db_reminder_t *r, msg_t *m)
 	return db_exec_stmt(db, st, "saving the reminder", m);
 }
 
+static status_t reminder_rows(db_t *db, sqlite3_stmt *st, db_reminder_fn fn, void *arg, msg_t *m);
+
 status_t db_reminder_list(db_t *db, const char *to_user, int unseen, db_reminder_fn fn, void *arg,
 			  msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
-	int rc;
 	status_t ret = db_prepare(db,
 				  "SELECT rrow, prow, deficiency, to_user, sent_at, sent_by, seen_at, "
 				  "mac FROM deficiency_reminders WHERE (?1 IS NULL OR to_user = ?1) "
@@ -146,6 +147,26 @@ status_t db_reminder_list(db_t *db, const char *to_user, int unseen, db_reminder
 		return ret;
 	db_bind_text(st, 1, to_user);
 	sqlite3_bind_int(st, 2, unseen);
+	return reminder_rows(db, st, fn, arg, m);
+}
+
+status_t db_reminder_list_chart(db_t *db, int64_t prow, db_reminder_fn fn, void *arg, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db,
+				  "SELECT rrow, prow, deficiency, to_user, sent_at, sent_by, seen_at, "
+				  "mac FROM deficiency_reminders WHERE prow = ?1 ORDER BY rrow",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, prow);
+	return reminder_rows(db, st, fn, arg, m);
+}
+
+static status_t reminder_rows(db_t *db, sqlite3_stmt *st, db_reminder_fn fn, void *arg, msg_t *m)
+{
+	int rc;
+	status_t ret = STATUS_OK;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		db_reminder_t r;
 		const void *p;
@@ -188,4 +209,17 @@ status_t db_reminder_seen(db_t *db, int64_t rrow, const char *seen_at, const uns
 	db_bind_text(st, 2, seen_at);
 	db_bind_blob(st, 3, mac, mac_len);
 	return db_exec_stmt(db, st, "marking the reminder seen", m);
+}
+
+status_t db_reminder_set_mac(db_t *db, int64_t rrow, const unsigned char *mac, size_t mac_len,
+			     msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret =
+	    db_prepare(db, "UPDATE deficiency_reminders SET mac = ?2 WHERE rrow = ?1", &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, rrow);
+	db_bind_blob(st, 2, mac, mac_len);
+	return db_exec_stmt(db, st, "re-sealing the reminder", m);
 }

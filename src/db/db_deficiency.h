@@ -60,8 +60,13 @@ status_t db_reminder_insert(db_t *db, const db_reminder_t *r, msg_t *m);
  * unseen, oldest first. */
 status_t db_reminder_list(db_t *db, const char *to_user, int unseen, db_reminder_fn fn, void *arg,
 			  msg_t *m);
+/* Reminders about chart prow, oldest first (a key rotation). */
+status_t db_reminder_list_chart(db_t *db, int64_t prow, db_reminder_fn fn, void *arg, msg_t *m);
 /* Mark seen, with the row's new MAC. */
 status_t db_reminder_seen(db_t *db, int64_t rrow, const char *seen_at, const unsigned char *mac,
 			  size_t mac_len, msg_t *m);
+/* A key rotation: the row's MAC made anew. */
+status_t db_reminder_set_mac(db_t *db, int64_t rrow, const unsigned char *mac, size_t mac_len,
+			     msg_t *m);
 
 #endif

@@ -92,3 +92,19 @@ status_t db_track_insert(db_t *db, const db_track_t *t, msg_t *m)
 	db_bind_blob(st, 9, t->mac, t->mac_len);
 	return db_exec_stmt(db, st, "saving the chart tracking event", m);
 }
+
+status_t db_track_reseal(db_t *db, const db_track_t *t, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(
+	    db, "UPDATE chart_tracking SET place = ?2, mac = ?3 WHERE trow = ?1", &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, t->trow);
+	if (t->place_len)
+		db_bind_blob(st, 2, t->place, t->place_len);
+	else
+		sqlite3_bind_null(st, 2);
+	db_bind_blob(st, 3, t->mac, t->mac_len);
+	return db_exec_stmt(db, st, "re-sealing the chart tracking event", m);
+}

@@ -33,5 +33,7 @@ status_t db_track_list(db_t *db, int64_t prow, db_track_fn fn, void *arg, msg_t 
 /* The next event number (inside the writing transaction). */
 status_t db_track_next(db_t *db, int64_t *trow, msg_t *m);
 status_t db_track_insert(db_t *db, const db_track_t *t, msg_t *m);
+/* A key rotation: the event's place and MAC made anew. */
+status_t db_track_reseal(db_t *db, const db_track_t *t, msg_t *m);
 
 #endif

@@ -78,6 +78,15 @@ expect "the chart shows where the paper chart is, overdue" "vol 1 OUT to Billing
 tui_stop
 tmux -L "$TMUX_SOCK" set-environment -g -u CHARTROOM_TEST_DAYS_AHEAD
 
+# a rotation of the demo key re-seals the events (and the old key is gone)
+cli him "$PW_HIM" chart-out "$mrn" --to "Dr Rotwang" --due "$due" >/dev/null 2>&1
+out=$(cli admin "$PW_ADMIN" keys rotate demo 2>&1)
+check "the demo key rotates" [ $? -eq 0 ]
+out=$(cli him "$PW_HIM" charts-out 2>&1)
+check "after the rotation the register still reads" sh -c "printf '%s' \"\$1\" | grep -q 'Dr Rotwang'" _ "$out"
+out=$(cli him "$PW_HIM" chart-history "$mrn" 2>&1)
+check "... the whole history too" sh -c "printf '%s\n' \"\$1\" | cut -f3 | tr '\n' ' ' | grep -q '^home out to returned out to \$'" _ "$out"
+
 # an attacker with sqlite3
 sqlite3 "$DB" "drop trigger chart_tracking_append_only; update chart_tracking set due = '2099-01-01' where event = 'out' and prow = (select max(prow) from patients)"
 out=$(cli him "$PW_HIM" charts-out 2>&1)

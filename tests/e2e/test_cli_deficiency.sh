@@ -83,6 +83,13 @@ check "--months out of range is a usage error (exit 2)" [ $? -eq 2 ]
 cli him "$PW_HIM" deficiency list --format xml >/dev/null 2>&1
 check "an unknown --format is a usage error (exit 2)" [ $? -eq 2 ]
 
+# a rotation of the demo key re-MACs the reminders
+cli him "$PW_HIM" deficiency remind "X$old" >/dev/null 2>&1
+cli admin "$PW_ADMIN" keys rotate demo >/dev/null 2>&1
+check "the demo key rotates" [ $? -eq 0 ]
+out=$(cli him "$PW_HIM" deficiency show "X$old" 2>&1)
+check "after the rotation the reminders still verify" sh -c "printf '%s' \"\$1\" | grep -q 'reminders  1'" _ "$out"
+
 # an attacker edits a reminder
 sql "update deficiency_reminders set to_user = 'nurse'"
 out=$(cli him "$PW_HIM" deficiency list 2>&1)
