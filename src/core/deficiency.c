@@ -327,7 +327,7 @@ static int sees_all(session_t *s)
 
 /* Every deficiency now, checked, oldest first, with its reminder count;
  * inside one read snapshot. */
-static status_t compute(session_t *s, found_t *out, msg_t *m)
+static status_t compute(session_t *s, const char *who, found_t *out, msg_t *m)
 {
 	struct scan_ctx *c;
 	struct rem_ctx r;
@@ -351,6 +351,7 @@ static status_t compute(session_t *s, found_t *out, msg_t *m)
 	q.drafts_before = drafts_before;
 	q.open_before = open_before;
 	q.cosign_roles = roles;
+	q.who = who;
 	r.s = s;
 	r.m = m;
 	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK &&
@@ -396,7 +397,7 @@ status_t deficiency_list(session_t *s, const char *assignee,
 		 assignee && *assignee ? assignee : "everyone");
 	if ((ret = audit_note(s, "deficiency_list", "", "ok", detail, 0, m)) != STATUS_OK)
 		return ret;
-	if ((ret = compute(s, &f, m)) != STATUS_OK)
+	if ((ret = compute(s, assignee, &f, m)) != STATUS_OK)
 		return ret;
 	for (int i = 0; i < f.n; i++) {
 		if (assignee && *assignee && strcmp(f.v[i].assigned, assignee) != 0)
@@ -437,7 +438,7 @@ static status_t find_one(session_t *s, const char *id, deficiency_t *out, msg_t 
 				"'%.24s' is not a deficiency id (a letter D A O X C and a number, "
 				"as deficiency list shows).",
 				id ? id : "");
-	if ((ret = compute(s, &f, m)) != STATUS_OK)
+	if ((ret = compute(s, NULL, &f, m)) != STATUS_OK)
 		return ret;
 	ret = msg_fail(m, STATUS_NOTFOUND,
 		       "There is no deficiency %s (it may have been resolved).", want);
@@ -476,7 +477,7 @@ status_t deficiency_count_mine(session_t *s, int *count, int *delinquent, msg_t 
 		*delinquent = 0;
 	if (!session_can(s, ACT_NOTE_WRITE) && !session_can(s, ACT_NOTE_SIGN))
 		return STATUS_OK;
-	if ((ret = compute(s, &f, m)) != STATUS_OK)
+	if ((ret = compute(s, s->user.name, &f, m)) != STATUS_OK)
 		return ret;
 	for (int i = 0; i < f.n; i++)
 		if (strcmp(f.v[i].assigned, s->user.name) == 0) {
@@ -549,7 +550,7 @@ status_t deficiency_reminders_take(session_t *s, int *count, char *ids, size_t s
 	if ((ret = db_reminder_list(s->c->db, s->user.name, 1, rem_each, &r, m)) != STATUS_OK ||
 	    (ret = r.ret) != STATUS_OK || !r.n)
 		goto cleanup;
-	if ((ret = compute(s, &f, m)) != STATUS_OK)
+	if ((ret = compute(s, s->user.name, &f, m)) != STATUS_OK)
 		goto cleanup;
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		goto cleanup;
@@ -661,7 +662,7 @@ status_t deficiency_by_month(session_t *s, int (*fn)(const deficiency_month_t *r
 		return session_require(s, ACT_REPORTS_VIEW, m);
 	if ((ret = audit_note(s, "deficiency_report", "", "ok", "by month", 0, m)) != STATUS_OK)
 		return ret;
-	if ((ret = compute(s, &f, m)) != STATUS_OK)
+	if ((ret = compute(s, NULL, &f, m)) != STATUS_OK)
 		return ret;
 	if (f.n > 1)
 		qsort(f.v, (size_t)f.n, sizeof *f.v, by_user_month);
@@ -755,7 +756,7 @@ status_t deficiency_delinquency(session_t *s, int months,
 		y--;
 	}
 	snprintf(from, sizeof from, "%04d-%02d-01T00:00:00Z", y, mo);
-	if ((ret = compute(s, &f, m)) != STATUS_OK)
+	if ((ret = compute(s, NULL, &f, m)) != STATUS_OK)
 		return ret;
 	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK)
 		ret = db_discharges(s->c->db, from, to, dis_each, &c, m);

@@ -36,7 +36,7 @@ static const char scan_sql[] =
     "                     WHERE a.addendum_of = n.nrow AND a.status = 'signed'"
     "                       AND a.author <> n.author"
     "                       AND instr(?3, ',' || v.role || ',') = 0)"
-    ") ORDER BY prow, kind, row";
+    ") WHERE ?4 IS NULL OR who = ?4 ORDER BY prow, kind, row";
 
 status_t db_deficiency_scan(db_t *db, const db_deficiency_query_t *q, db_deficiency_fn fn,
 			    void *arg, msg_t *m)
@@ -49,6 +49,7 @@ status_t db_deficiency_scan(db_t *db, const db_deficiency_query_t *q, db_deficie
 	db_bind_text(st, 1, q->drafts_before);
 	db_bind_text(st, 2, q->open_before);
 	db_bind_text(st, 3, q->cosign_roles && *q->cosign_roles ? q->cosign_roles : ",,");
+	db_bind_text(st, 4, q->who && *q->who ? q->who : NULL);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		db_deficiency_t d;
 		char kind[4];

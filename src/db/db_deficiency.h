@@ -28,6 +28,7 @@ typedef struct db_deficiency_query {
 	const char *drafts_before; /* drafts created before this are deficient */
 	const char *open_before;   /* encounters started before this and still open */
 	const char *cosign_roles;  /* ",nurse,student," ("" or NULL: none) */
+	const char *who;           /* only those assigned to this user (NULL: all) */
 } db_deficiency_query_t;
 
 typedef int (*db_deficiency_fn)(const db_deficiency_t *d, void *arg);
