@@ -146,6 +146,13 @@ static status_t load_chart(struct scan_ctx *c, int64_t prow)
 	c->loaded = 1;
 	if ((ret = chart_load(c->s, prow, &c->ch, c->m)) != STATUS_OK)
 		return ret;
+	/* The sets a deficiency is decided from, each checked whole against
+	 * the chart head: a note, encounter or diagnosis added, removed or put
+	 * back outside Chartroom would otherwise make or clear one. */
+	if ((ret = chart_verify(c->s, &c->ch, DB_CT_NOTES, c->m)) != STATUS_OK ||
+	    (ret = chart_verify(c->s, &c->ch, DB_CT_ENCOUNTERS, c->m)) != STATUS_OK ||
+	    (ret = chart_verify(c->s, &c->ch, DB_CT_CODING, c->m)) != STATUS_OK)
+		return ret;
 	if (!(p = malloc(sizeof *p)))
 		return msg_fail(c->m, STATUS_NOMEM, "Out of memory.");
 	ret = precord_open(c->s->kr, c->ch.patient, p, 1, CLINIC_OPEN_FLAGS(c->s->c), c->m);

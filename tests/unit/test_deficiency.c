@@ -226,6 +226,17 @@ static void test_rules_assignment_and_resolution(void **state)
 	/* prov2's signed addendum was a countersignature by a provider. */
 	idf(id, 'C', nn);
 	assert_null(find(&g, id));
+
+	/* A diagnosis slipped in with SQL to clear "no diagnosis": the chart
+	 * no longer matches its head, and nothing is listed as resolved. */
+	{
+		char sql[128];
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO encounter_dx(erow, seq, code) VALUES (%lld, 1, 'I10')",
+			 (long long)e_old);
+		tu_sql(f->db, sql);
+	}
+	list(f->him, NULL, &g, STATUS_INTEGRITY);
 }
 
 static void test_countersign(void **state)
