@@ -9,7 +9,7 @@
 -- number, the patient's id (so a row moved to another chart fails), the
 -- deficiency, recipient, sender and both times: a row edited outside
 -- Chartroom is shown as an integrity error, never as a reminder.
-CREATE TABLE deficiency_reminders (
+CREATE TABLE IF NOT EXISTS deficiency_reminders (
     rrow        INTEGER PRIMARY KEY,
     prow        INTEGER NOT NULL REFERENCES patients(prow),
     deficiency  TEXT NOT NULL,
@@ -19,7 +19,7 @@ CREATE TABLE deficiency_reminders (
     seen_at     TEXT,
     mac         BLOB NOT NULL
 ) STRICT;
-CREATE INDEX deficiency_reminders_to ON deficiency_reminders(to_user, seen_at);
+CREATE INDEX IF NOT EXISTS deficiency_reminders_to ON deficiency_reminders(to_user, seen_at);
 
 -- Paper-chart tracking (core/chart_track.h): the history of each physical
 -- record volume of a patient, one row per event, never changed: 'home'
@@ -31,7 +31,7 @@ CREATE INDEX deficiency_reminders_to ON deficiency_reminders(to_user, seen_at);
 -- integrity subkey) over the row number, the patient's id, every column
 -- and the previous event's mac of the same chart, so an event edited,
 -- moved to another chart, or put back from an old copy breaks the chain.
-CREATE TABLE chart_tracking (
+CREATE TABLE IF NOT EXISTS chart_tracking (
     trow        INTEGER PRIMARY KEY,
     prow        INTEGER NOT NULL REFERENCES patients(prow),
     volume      INTEGER NOT NULL CHECK (volume BETWEEN 1 AND 99),
@@ -42,14 +42,14 @@ CREATE TABLE chart_tracking (
     by          TEXT NOT NULL,
     mac         BLOB NOT NULL
 ) STRICT;
-CREATE INDEX chart_tracking_patient ON chart_tracking(prow, trow);
+CREATE INDEX IF NOT EXISTS chart_tracking_patient ON chart_tracking(prow, trow);
 -- Only a key rotation rewrites an event, and only its ciphertext and MAC.
-CREATE TRIGGER chart_tracking_append_only
+CREATE TRIGGER IF NOT EXISTS chart_tracking_append_only
 BEFORE UPDATE OF trow, prow, volume, event, due, at, by ON chart_tracking
 BEGIN
     SELECT RAISE(ABORT, 'chart tracking events are never changed');
 END;
-CREATE TRIGGER chart_tracking_never_deleted BEFORE DELETE ON chart_tracking
+CREATE TRIGGER IF NOT EXISTS chart_tracking_never_deleted BEFORE DELETE ON chart_tracking
 BEGIN
     SELECT RAISE(ABORT, 'chart tracking events are never deleted');
 END;
