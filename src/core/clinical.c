@@ -1815,8 +1815,11 @@ status_t note_sign(session_t *s, int64_t nrow, int version, msg_t *m)
 	int was;
 	memset(&x, 0, sizeof x);
 	memset(&ch, 0, sizeof ch);
-	if ((ret = session_require(s, ACT_NOTE_SIGN, m)) != STATUS_OK)
-		return ret;
+	/* Authentication: a note is signed by its author, whoever may write
+	 * notes (a nurse signs her nursing note); another author's draft is
+	 * never signed for them (checked against the row as stored, below). */
+	if (!session_can(s, ACT_NOTE_SIGN) && !session_can(s, ACT_NOTE_WRITE))
+		return session_require(s, ACT_NOTE_SIGN, m);
 	if ((ret = db_note_get(s->c->db, nrow, note_prow, &prow, m)) != STATUS_OK)
 		return ret;
 	if ((ret = gate_prow(s, prow, pid, m)) != STATUS_OK)
@@ -1830,6 +1833,13 @@ status_t note_sign(session_t *s, int64_t nrow, int version, msg_t *m)
 		tz_format(s->c->cfg->clinic_tz, x.n.signed_at, TZ_SECONDS, at, sizeof at);
 		ret = msg_fail(m, STATUS_INVALID, "Note %lld was already signed by %s at %s.",
 		               (long long)nrow, x.n.signed_by, at);
+		goto done;
+	}
+	if (strcmp(x.n.author, s->user.name) != 0) {
+		ret = msg_fail(m, STATUS_DENIED,
+			       "Only %s, who wrote note %lld, may sign it; once it is signed you "
+			       "may countersign it or add an addendum.",
+			       x.n.author, (long long)nrow);
 		goto done;
 	}
 	if (version && x.n.version != version) {
@@ -1860,6 +1870,52 @@ done:
 	if ((ret = write_end(s, &ch, pid, ret, m)) == STATUS_OK)
 		msg_set(m, "Note %lld signed by %s.", (long long)nrow, s->user.name);
 	return ret;
+}
+
+struct author_ctx {
+	char author[72];
+	int addendum;
+};
+
+static int note_author(const db_note_t *n, void *arg)
+{
+	struct author_ctx *a = arg;
+	text_copy(a->author, sizeof a->author, n->author);
+	a->addendum = n->addendum_of != 0;
+	return 1;
+}
+
+status_t note_countersign(session_t *s, int64_t nrow, int64_t *addendum, msg_t *m)
+{
+	status_t ret;
+	struct author_ctx a;
+	char text[128];
+	int64_t add = 0;
+	*addendum = 0;
+	memset(&a, 0, sizeof a);
+	if ((ret = session_require(s, ACT_NOTE_SIGN, m)) != STATUS_OK)
+		return ret;
+	if ((ret = db_note_get(s->c->db, nrow, note_author, &a, m)) != STATUS_OK)
+		return ret;
+	if (!a.author[0])
+		return msg_fail(m, STATUS_NOTFOUND, "There is no note %lld.", (long long)nrow);
+	if (strcmp(a.author, s->user.name) == 0)
+		return msg_fail(m, STATUS_INVALID,
+				"You wrote note %lld: a countersignature is another clinician's.",
+				(long long)nrow);
+	if (a.addendum)
+		return msg_fail(m, STATUS_INVALID,
+				"Note %lld is an addendum; countersign the original note.",
+				(long long)nrow);
+	snprintf(text, sizeof text, "Countersigned by %s.", s->user.name);
+	if ((ret = note_create(s, 0, nrow, text, &add, m)) != STATUS_OK)
+		return ret;
+	if ((ret = note_sign(s, add, 1, m)) != STATUS_OK)
+		return ret;
+	*addendum = add;
+	msg_set(m, "Note %lld countersigned by %s (addendum %lld).", (long long)nrow, s->user.name,
+		(long long)add);
+	return STATUS_OK;
 }
 
 status_t note_get(session_t *s, int64_t nrow, note_info_t *out, msg_t *m)

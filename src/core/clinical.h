@@ -182,6 +182,12 @@ status_t note_create(session_t *s, int64_t erow, int64_t addendum_of, const char
 status_t note_save(session_t *s, int64_t nrow, const char *body, int version, msg_t *m);
 /* Sign (ACT_NOTE_SIGN): records who and when; read-only after. */
 status_t note_sign(session_t *s, int64_t nrow, int version, msg_t *m);
+/* Countersign another author's signed note (ACT_NOTE_SIGN): a signed
+ * addendum "Countersigned by NAME." written and signed by this user (two
+ * audited steps), which resolves the note's countersignature deficiency
+ * (core/deficiency.h). Refused for one's own note, a draft, an addendum.
+ * *addendum gets the addendum's number. */
+status_t note_countersign(session_t *s, int64_t nrow, int64_t *addendum, msg_t *m);
 /* Read one note (ACT_CLINICAL_VIEW, audited). out->body is the caller's
  * (note_info_clear). */
 status_t note_get(session_t *s, int64_t nrow, note_info_t *out, msg_t *m);

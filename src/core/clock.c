@@ -7,7 +7,9 @@
  * to set the clock; the test binary (CHARTROOM_TEST_HOOKS, build/
  * chartroom-test) takes CHARTROOM_TEST_NOW="YYYY-MM-DDTHH:MM:SSZ" from the
  * environment, for the end-to-end tests of the legal clocks
- * (core/rights.h: a request on day 59, overdue on day 91). */
+ * (core/rights.h: a request on day 59, overdue on day 91), or
+ * CHARTROOM_TEST_DAYS_AHEAD=N to run the clock N days ahead (a chart
+ * charged out today is overdue next week). */
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
@@ -24,6 +26,16 @@ void core_now(char buf[24])
 	}
 #endif
 	time_t t = time(NULL);
+#ifdef CHARTROOM_TEST_HOOKS
+	/* Test builds only (chartroom-test): CHARTROOM_TEST_DAYS_AHEAD=N runs
+	 * the clock N days ahead, so an end-to-end test sees a chart charged
+	 * out today as overdue next week without editing a row. */
+	{
+		const char *ahead = getenv("CHARTROOM_TEST_DAYS_AHEAD");
+		if (ahead && *ahead)
+			t += (time_t)atoi(ahead) * 86400;
+	}
+#endif
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(buf, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);

@@ -51,6 +51,7 @@ static const char *const temp_names[] = {"C", "F", NULL};
 static const char *const weight_names[] = {"kg", "lb", NULL};
 static const char *const height_names[] = {"cm", "in", NULL};
 static const char *const sync_names[] = {"full", "normal", NULL};
+static const char *const yesno_names[] = {"no", "yes", NULL};
 
 #define OFF(f) offsetof(config_t, f), sizeof(((config_t *)0)->f)
 static const setting_t settings[] = {
@@ -85,6 +86,10 @@ static const setting_t settings[] = {
     {"matching:threshold", T_INT, OFF(match_threshold), 1, 200, 0, NULL, NULL},
     {"clinical:encounter_types", T_STR, OFF(encounter_types), 0, 0, 0, NULL, "a list"},
     {"clinical:draft_deficiency_days", T_INT, OFF(draft_deficiency_days), 1, 90, 0, NULL, NULL},
+    {"clinical:open_encounter_days", T_INT, OFF(open_encounter_days), 1, 365, 0, NULL, NULL},
+    {"clinical:delinquent_days", T_INT, OFF(delinquent_days), 1, 365, 0, NULL, NULL},
+    {"clinical:countersign_roles", T_STR, OFF(countersign_roles), 0, 0, 0, NULL, "a list of roles"},
+    {"clinical:sign_password", T_ENUM, OFF(sign_password), 0, 0, 0, yesno_names, NULL},
     {"clinical:temperature_unit", T_ENUM, OFF(temp_fahrenheit), 0, 0, 0, temp_names, NULL},
     {"clinical:weight_unit", T_ENUM, OFF(weight_pounds), 0, 0, 0, weight_names, NULL},
     {"clinical:height_unit", T_ENUM, OFF(height_inches), 0, 0, 0, height_names, NULL},
@@ -186,6 +191,21 @@ static status_t set_one(const setting_t *s, const char *file, const char *val, c
 							file, s->key, val);
 		if (strcmp(s->key, "clinic:timezone") == 0 && tz_check(val, &why) != STATUS_OK)
 			return msg_fail(m, STATUS_CONFIG, "%s:%s: %s", file, s->key, why.text);
+		if (strcmp(s->key, "clinical:countersign_roles") == 0) {
+			char one[32];
+			for (const char *p = val; *p;) {
+				size_t n = strcspn(p, ", ");
+				if (n) {
+					snprintf(one, sizeof one, "%.*s", (int)(n < 31 ? n : 31), p);
+					if (n > 31 || perm_role_from_name(one) == ROLE_COUNT)
+						return msg_fail(m, STATUS_CONFIG,
+								"%s:%s: '%s' is not a role", file,
+								s->key, one);
+				}
+				p += n;
+				p += strspn(p, ", ");
+			}
+		}
 		if (strcmp(s->key, "database:path") == 0 && !*val)
 			return msg_fail(m, STATUS_CONFIG, "%s:%s: must not be empty", file, s->key);
 		if (strcmp(s->key, "database:data_dir") == 0) {

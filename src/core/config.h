@@ -26,7 +26,7 @@
 #include "core/perm.h"
 
 #define CONFIG_KEYS_MAX 64
-#define CONFIG_SETTINGS_MAX 40
+#define CONFIG_SETTINGS_MAX 48
 
 /* The system file (/etc/chartroom/chartroom.ini, or SYSCONFDIR's at build
  * time): root-owned, not group- or world-writable. A build for tests may
@@ -103,6 +103,10 @@ typedef struct config {
 	/* [clinical] */
 	char encounter_types[512]; /* comma-separated */
 	int draft_deficiency_days;
+	int open_encounter_days;   /* an encounter open longer is a deficiency */
+	int delinquent_days;       /* a deficiency older than this makes the record delinquent */
+	char countersign_roles[128]; /* comma-separated roles whose notes need a countersignature */
+	int sign_password;         /* 1: signing a note asks for the password again */
 	int temp_fahrenheit;       /* entry and display unit; stored Celsius */
 	int weight_pounds;         /* stored kg */
 	int height_inches;         /* stored cm */

@@ -1256,3 +1256,42 @@ status_t session_require_reading(session_t *s, action_t a, int *reading, msg_t *
 	*reading = 0;
 	return session_require(s, a, m);
 }
+
+status_t session_confirm_password(session_t *s, const char *password, msg_t *m)
+{
+	status_t ret;
+	db_user_t u;
+	secret_t kek = {0}, sk = {0};
+	const char *refused;
+	if (s->locked)
+		return msg_fail(m, STATUS_AUTH, "The screen is locked.");
+	if (!password || !*password)
+		return msg_fail(m, STATUS_AUTH, "Enter your password to sign.");
+	if ((ret = db_user_get_by_name(s->c->db, s->user.name, &u, m)) != STATUS_OK)
+		return ret;
+	if ((ret = secret_new(&kek, 0, m)) != STATUS_OK)
+		return ret;
+	if ((ret = secret_new(&sk, 0, m)) != STATUS_OK)
+		goto cleanup;
+	/* The full key derivation, as at sign-on. */
+	ret = open_account(&u, password, &kek, &sk, m);
+	if (ret != STATUS_OK && ret != STATUS_AUTH)
+		goto cleanup;
+	if ((refused = account_refusal(&u)) != NULL) {
+		pending_alone(s->c, u.id, u.name, "login_refused", refused);
+		ret = msg_fail(m, u.disabled ? STATUS_ACCOUNT_DISABLED : STATUS_ACCOUNT_LOCKED, "%s",
+			       SESSION_SIGNON_FAILED);
+		goto cleanup;
+	}
+	if (ret == STATUS_AUTH) {
+		/* Counts toward the lockout like any wrong password. */
+		if ((ret = record_failure(s->c, &u, m)) == STATUS_AUTH)
+			msg_fail(m, STATUS_AUTH, "Wrong password: not signed.");
+		goto cleanup;
+	}
+	msg_clear(m);
+cleanup:
+	secret_free(&sk);
+	secret_free(&kek);
+	return ret;
+}

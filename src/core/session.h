@@ -50,6 +50,12 @@ status_t session_lock(session_t *s, msg_t *m);
  * refusal carries SESSION_SIGNON_FAILED. */
 status_t session_unlock(session_t *s, const char *password, msg_t *m);
 int session_is_locked(const session_t *s);
+/* The signed-on user's password typed again before an act that needs it
+ * (signing a note under [clinical] sign_password): the full key
+ * derivation; a wrong one counts as a failed sign-on (STATUS_AUTH, or
+ * STATUS_ACCOUNT_LOCKED when it locked the account). Changes nothing in
+ * the session. */
+status_t session_confirm_password(session_t *s, const char *password, msg_t *m);
 
 /* Sign off: audit, wipe keys, free. NULL allowed. */
 void session_logout(session_t *s);

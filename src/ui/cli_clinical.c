@@ -426,7 +426,7 @@ static int print_note_cb(const note_info_t *n, void *arg)
 static const char note_usage[] =
     "note add ENCOUNTER --file F | note edit NOTE --file F --version V |\n"
     "       note sign NOTE | note addendum NOTE --file F | note show NOTE |\n"
-    "       note list ENCOUNTER";
+    "       note list ENCOUNTER | note countersign NOTE";
 
 static int cmd_note(cli_t *c)
 {
@@ -441,7 +441,10 @@ static int cmd_note(cli_t *c)
 		printf("usage: chartroom %s\n\n"
 		       "  add       a new draft note on an encounter, text from file F\n"
 		       "  edit      replace a draft's text (its author only; --version from show)\n"
-		       "  sign      sign a draft (providers); a signed note never changes\n"
+		       "  sign      sign your own draft (its author only); a signed note never\n"
+		       "            changes\n"
+		       "  countersign  countersign another author's signed note (providers): a\n"
+		       "            signed addendum \"Countersigned by ...\"\n"
 		       "  addendum  a correction to a signed note, itself a draft until signed\n"
 		       "  show      one note; list: an encounter's notes with their addenda\n",
 		       usage);
@@ -458,6 +461,7 @@ static int cmd_note(cli_t *c)
 		if (!(body = read_file(cli_val(c, "file"), &m)))
 			return cli_fail(STATUS_INVALID, m.text);
 	} else if (strcmp(verb, "sign") != 0 && strcmp(verb, "show") != 0 &&
+		   strcmp(verb, "countersign") != 0 &&
 		   strcmp(verb, "list") != 0) {
 		return cli_usage_error(usage, NULL);
 	}
@@ -470,6 +474,8 @@ static int cmd_note(cli_t *c)
 			st = note_save(r.s, n, body, atoi(cli_val(c, "version")), &r.m);
 		else if (strcmp(verb, "sign") == 0)
 			st = note_sign(r.s, n, 0, &r.m);
+		else if (strcmp(verb, "countersign") == 0)
+			st = note_countersign(r.s, n, &out, &r.m);
 		else if (strcmp(verb, "list") == 0)
 			st =
 			    note_list(r.s, n, print_note_cb, (void *)clinic_config(r.clinic), &r.m);

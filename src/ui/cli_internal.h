@@ -80,6 +80,9 @@ int cli_import_fhir(cli_t *c);
 /* cli_rights.c: patients' rights (issue 12 items 3-5). */
 extern const cli_command_t cli_roi_command, cli_disclosure_command, cli_disclosures_command,
     cli_amendment_command;
+extern const cli_command_t cli_deficiency_command;
+extern const cli_command_t cli_chart_out_command, cli_chart_in_command, cli_chart_home_command,
+    cli_charts_out_command, cli_chart_history_command;
 
 /* Read one secret line (a recovery key): the next line of standard input
  * with --password-stdin, else asked at the terminal without echo. */

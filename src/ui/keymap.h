@@ -45,7 +45,7 @@
 	X(REDRAW, "redraw", "^L", "Repaint the whole screen")                                      \
 	X(EDIT, "edit", "e", "Edit the demographics or a draft note")                              \
 	X(SAVE, "save", "F10 ^O", "Save the form or the note being edited")                        \
-	X(SIGN, "sign", "s", "Sign a note (providers)")                                            \
+	X(SIGN, "sign", "s", "Sign your own note; countersign another's (providers)")              \
 	X(SET_STATUS, "set_status", "x", "Change a status: encounter, item, user account")         \
 	X(CHECK_IN, "check_in", "i", "Check the patient in (front desk)")                          \
 	X(NO_ALLERGIES, "no_known_allergies", "k", "Record \"no known allergies\"")                \

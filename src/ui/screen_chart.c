@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "core/amendment.h"
+#include "core/chart_track.h"
 #include "core/clinical.h"
 #include "core/patient.h"
 #include "ui/chart_sections.h"
@@ -65,6 +66,7 @@ typedef struct chart {
 	 * the parts they concern, shown on the demographics page. */
 	char marks[6][160];
 	int nmarks;
+	char paper[240]; /* HIM: where the paper chart is (core/chart_track.h) */
 } chart_t;
 
 static int take_mark(const amendment_info_t *a, void *arg)
@@ -129,6 +131,41 @@ static void opened(ui_t *ui, chart_t *c)
 	}
 }
 
+/* Where the paper volumes are, for HIM (who runs the file room). */
+struct where_ctx {
+	char *buf;
+	size_t size, used;
+};
+
+static int where_one(const track_event_t *e, const char *home, void *arg)
+{
+	struct where_ctx *w = arg;
+	int n;
+	if (strcmp(e->event, "out") == 0)
+		n = snprintf(w->buf + w->used, w->size - w->used, "%svol %d OUT to %s, due %s%s",
+		             w->used ? "; " : "", e->volume, e->place, e->due,
+		             e->days_overdue > 0 ? " OVERDUE" : "");
+	else
+		n = snprintf(w->buf + w->used, w->size - w->used, "%svol %d in %s",
+		             w->used ? "; " : "", e->volume, home);
+	if (n > 0 && (size_t)n < w->size - w->used)
+		w->used += (size_t)n;
+	return 0;
+}
+
+static void paper_load(ui_t *ui, chart_t *c)
+{
+	struct where_ctx w = {c->paper, sizeof c->paper, 0};
+	msg_t m;
+	c->paper[0] = '\0';
+	if (!session_can(ui_session(ui), ACT_HIM_RECORDS))
+		return;
+	if (track_where(ui_session(ui), c->id, where_one, &w, &m) != STATUS_OK)
+		snprintf(c->paper, sizeof c->paper, "(%.200s)", m.text);
+	else if (!c->paper[0])
+		snprintf(c->paper, sizeof c->paper, "not registered");
+}
+
 /* patient_open with the reason (NULL at first). */
 static status_t try_open(ui_t *ui, chart_t *c, const char *reason, msg_t *m)
 {
@@ -138,6 +175,7 @@ static status_t try_open(ui_t *ui, chart_t *c, const char *reason, msg_t *m)
 	st = patient_open(ui_session(ui), c->id, reason, c->p, m);
 	if (st == STATUS_OK) {
 		load_marks(ui, c);
+		paper_load(ui, c);
 		opened(ui, c);
 		return st;
 	}
@@ -226,6 +264,7 @@ static void chart_forget(ui_t *ui, void *priv)
 		pform_clear(&c->form);
 	tfield_clear(&c->reason);
 	explicit_bzero(c->ask_text, sizeof c->ask_text);
+	explicit_bzero(c->paper, sizeof c->paper);
 	if (c->mode != CH_BTG)
 		c->mode = CH_VIEW; /* edits are dropped with the rest */
 	c->ask = ASK_NONE;
@@ -255,6 +294,7 @@ static status_t chart_reload(ui_t *ui, void *priv, msg_t *m)
 			return st;
 	} else {
 		banner_allergies(ui, &c->banner);
+		paper_load(ui, c);
 	}
 	sections_drop(&c->cs);
 	sections_load(&c->cs, cur_sec(c));
@@ -355,6 +395,8 @@ static void draw_demo(chart_t *c, WINDOW *w, int y, int h)
 	     p->confidential ? "yes (break-the-glass for roles without access)" : "no");
 	draw_time(d2, sizeof d2, p->updated, cfg, "?");
 	LINE("Record", "version %d, saved %s by %s", p->version, d2, p->updated_by);
+	if (c->paper[0])
+		LINE("Paper chart", "%s", c->paper);
 #undef LINE
 	for (int i = 0; i < n && line < h; i++, line++) {
 		wattrset(w, theme_attr(TH_HEADING));

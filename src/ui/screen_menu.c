@@ -16,6 +16,7 @@
 #include "ui/screen_disclosures.h"
 #include "ui/screen_roi.h"
 #include "ui/screen_coding_queue.h"
+#include "ui/screen_deficiency.h"
 #include "ui/screen_config.h"
 #include "ui/screen_passwd.h"
 #include "ui/screen_privacy.h"
@@ -44,6 +45,7 @@ static const struct item {
     {"Check a patient in", ACT_ENCOUNTER_CHECKIN, ALWAYS, GO_SCREEN, &screen_search_checkin},
     {"Coding queue", ACT_CODING_QUEUE, ALWAYS, GO_SCREEN, &screen_coding_queue},
     {"HIM work queue", ACT_HIM_RECORDS, ALWAYS, GO_NOT_YET, NULL},
+    {"Deficiencies", ACT_NOTE_WRITE, ACT_HIM_RECORDS, GO_SCREEN, &screen_deficiency},
     {"Audit review", ACT_AUDIT_VIEW, ALWAYS, GO_SCREEN, &screen_audit},
     {"Verify audit chain", ACT_AUDIT_VERIFY, ALWAYS, GO_SCREEN, &screen_verify},
     /* The Privacy menu (screen_privacy.c); HIM reads the access report. */

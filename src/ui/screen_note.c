@@ -1,6 +1,8 @@
 /* screen_note.c - one note: read it, write it in a multi-line editor
  * (widget_editor.h), save it as a draft (note_create, then note_save with
- * the version read), sign it (note_sign; providers), and add an addendum
+ * the version read), sign it (note_sign: its author, after a confirmation
+ * or, with [clinical] sign_password, the password again), countersign
+ * another's signed note (note_countersign), and add an addendum
  * to a signed note (note_create with addendum_of). Whether a note may be
  * changed, signed or amended is core's answer: editing a signed note is
  * refused with core's message.
@@ -20,15 +22,19 @@
 #include "ui/screen_chart.h"
 #include "ui/theme.h"
 #include "ui/widget_editor.h"
+#include "ui/widget_field.h"
 #include "ui/widget_keys.h"
 
-typedef enum { NT_VIEW, NT_EDIT, NT_ASK } note_mode_t;
+/* NT_SIGN: "Sign note N? y/n"; NT_SIGN_PW: the password typed again
+ * ([clinical] sign_password); NT_COSIGN: "Countersign note N? y/n". */
+typedef enum { NT_VIEW, NT_EDIT, NT_ASK, NT_SIGN, NT_SIGN_PW, NT_COSIGN } note_mode_t;
 
 typedef struct note {
 	ui_banner_t banner;
 	int64_t erow, nrow, addendum_of;
 	note_info_t info; /* the details; info.body is never kept */
 	ui_editor_t ed;
+	ui_field_t pw;     /* the password when signing asks for it (guarded) */
 	note_mode_t mode;
 	int changed;       /* saved or signed: the screens below read again */
 	char at_lock[400]; /* what became of unsaved text at the idle lock */
@@ -86,6 +92,11 @@ static status_t note_open(ui_t *ui, void *priv, msg_t *m)
 		banner_clear(&n->banner);
 		return ret;
 	}
+	if ((ret = tfield_init(&n->pw, 256, 1, m)) != STATUS_OK) {
+		editor_free(&n->ed);
+		banner_clear(&n->banner);
+		return ret;
+	}
 	if (!n->nrow) {
 		edit_mode(n); /* a new note or addendum: straight to writing */
 		return STATUS_OK;
@@ -93,6 +104,7 @@ static status_t note_open(ui_t *ui, void *priv, msg_t *m)
 	view_mode(n);
 	if ((ret = read_note(ui, n, 0, m)) != STATUS_OK) {
 		editor_free(&n->ed);
+		tfield_free(&n->pw);
 		banner_clear(&n->banner);
 	}
 	return ret;
@@ -137,6 +149,7 @@ static void note_forget(ui_t *ui, void *priv)
 			    m.text);
 	}
 	editor_clear(&n->ed);
+	tfield_clear(&n->pw);
 	banner_clear(&n->banner);
 	explicit_bzero(&n->info, sizeof n->info);
 	if (n->nrow)
@@ -150,6 +163,7 @@ static void note_close(ui_t *ui, void *priv)
 	note_t *n = priv;
 	(void)ui;
 	editor_free(&n->ed);
+	tfield_free(&n->pw);
 	banner_clear(&n->banner);
 	explicit_bzero(&n->info, sizeof n->info);
 }
@@ -171,7 +185,8 @@ static status_t note_reload(ui_t *ui, void *priv, msg_t *m)
 
 static int note_typing(const void *priv)
 {
-	return ((const note_t *)priv)->mode == NT_EDIT;
+	note_mode_t mode = ((const note_t *)priv)->mode;
+	return mode == NT_EDIT || mode == NT_SIGN_PW;
 }
 
 static void note_draw(ui_t *ui, void *priv, WINDOW *w)
@@ -217,10 +232,29 @@ static void note_draw(ui_t *ui, void *priv, WINDOW *w)
 		draw_text(w, y + 2, 1, W - 2, "(empty)", 0);
 
 	line[0] = '\0';
-	if (n->mode == NT_ASK) {
+	if (n->mode == NT_SIGN_PW) {
+		snprintf(line, sizeof line, "Your password to sign note %lld (Esc cancels): ",
+		         (long long)n->nrow);
+		wattrset(w, theme_attr(TH_DIALOG) | A_BOLD);
+		mvwhline(w, H - 1, 0, ' ', W);
+		draw_text(w, H - 1, 1, W - 2, line, 0);
+		wattrset(w, theme_attr(TH_NORMAL));
+		tfield_draw(ui, w, H - 1, 1 + (int)strlen(line), W - 2 - (int)strlen(line), &n->pw, 1);
+		return;
+	}
+	if (n->mode == NT_ASK || n->mode == NT_SIGN || n->mode == NT_COSIGN) {
 		char yn[40];
 		keys_yes_no(ui, yn, sizeof yn);
-		snprintf(line, sizeof line, "Discard what you typed since the last save? %s", yn);
+		if (n->mode == NT_SIGN)
+			snprintf(line, sizeof line,
+			         "Sign note %lld as %s? A signed note can never be changed. %s",
+			         (long long)n->nrow, session_user_name(ui_session(ui)), yn);
+		else if (n->mode == NT_COSIGN)
+			snprintf(line, sizeof line, "Countersign note %lld as %s? %s",
+			         (long long)n->nrow, session_user_name(ui_session(ui)), yn);
+		else
+			snprintf(line, sizeof line, "Discard what you typed since the last save? %s",
+			         yn);
 		wattrset(w, theme_attr(TH_DIALOG) | A_BOLD);
 		mvwhline(w, H - 1, 0, ' ', W);
 		draw_text(w, H - 1, 1, W - 2, line, 0);
@@ -234,8 +268,13 @@ static void note_draw(ui_t *ui, void *priv, WINDOW *w)
 		session_t *s = ui_session(ui);
 		if (!is_signed(n) && session_can(s, ACT_NOTE_WRITE))
 			keys_add(ui, line, sizeof line, KA_EDIT, "edit");
-		if (!is_signed(n) && session_can(s, ACT_NOTE_SIGN))
+		if (!is_signed(n) && strcmp(n->info.author, session_user_name(s)) == 0 &&
+		    (session_can(s, ACT_NOTE_SIGN) || session_can(s, ACT_NOTE_WRITE)))
 			keys_add(ui, line, sizeof line, KA_SIGN, "sign");
+		if (is_signed(n) && !n->info.addendum_of &&
+		    strcmp(n->info.author, session_user_name(s)) != 0 &&
+		    session_can(s, ACT_NOTE_SIGN))
+			keys_add(ui, line, sizeof line, KA_SIGN, "countersign");
 		if (is_signed(n) && session_can(s, ACT_NOTE_WRITE))
 			keys_add(ui, line, sizeof line, KA_ADD, "addendum");
 		keys_add(ui, line, sizeof line, KA_DOWN, "scroll");
@@ -293,6 +332,7 @@ static void open_addendum(ui_t *ui, note_t *n)
 	a.erow = n->erow;
 	/* An addendum amends the original note, also when read from an addendum. */
 	a.addendum_of = n->info.addendum_of ? n->info.addendum_of : n->nrow;
+	n->changed = 1; /* the screens below list the addendum once saved */
 	ui_open_arg(ui, &screen_note, &a, sizeof a);
 	explicit_bzero(&a, sizeof a);
 }
@@ -323,13 +363,27 @@ static unsigned view_handle(ui_t *ui, note_t *n, const ui_event_t *ev)
 		edit_mode(n);
 		return UI_REDRAW;
 	case KA_SIGN:
-		ui_busy(ui, "Signing...");
-		st = note_sign(ui_session(ui), n->nrow, n->info.version, &m);
-		keys_tell(ui, st == STATUS_OK ? UI_MSG_OK : UI_MSG_ERROR, m.text);
-		if (st == STATUS_OK) {
-			msg_t ignore;
-			n->changed = 1;
-			read_note(ui, n, 1, &ignore);
+		if (is_signed(n)) {
+			if (strcmp(n->info.author, session_user_name(ui_session(ui))) == 0 ||
+			    n->info.addendum_of) {
+				ui_message(ui, UI_MSG_WARN,
+				           "This note is signed; add an addendum to correct it.");
+				return UI_REDRAW;
+			}
+			n->mode = NT_COSIGN; /* core checks the permission */
+			return UI_REDRAW;
+		}
+		if (strcmp(n->info.author, session_user_name(ui_session(ui))) != 0) {
+			/* Core's refusal, with whose note it is and what to do. */
+			st = note_sign(ui_session(ui), n->nrow, n->info.version, &m);
+			keys_tell(ui, st == STATUS_OK ? UI_MSG_OK : UI_MSG_ERROR, m.text);
+			return UI_REDRAW;
+		}
+		if (ui_config(ui)->sign_password) {
+			tfield_clear(&n->pw);
+			n->mode = NT_SIGN_PW;
+		} else {
+			n->mode = NT_SIGN;
 		}
 		return UI_REDRAW;
 	case KA_ADD:
@@ -352,10 +406,67 @@ static unsigned view_handle(ui_t *ui, note_t *n, const ui_event_t *ev)
 	}
 }
 
+/* Sign (after the confirmation or the password), or countersign. */
+static unsigned do_sign(ui_t *ui, note_t *n, int cosign)
+{
+	msg_t m;
+	status_t st;
+	int64_t add = 0;
+	view_mode(n);
+	ui_busy(ui, cosign ? "Countersigning..." : "Signing...");
+	if (cosign)
+		st = note_countersign(ui_session(ui), n->nrow, &add, &m);
+	else
+		st = note_sign(ui_session(ui), n->nrow, n->info.version, &m);
+	keys_tell(ui, st == STATUS_OK ? UI_MSG_OK : UI_MSG_ERROR, m.text);
+	if (st == STATUS_OK) {
+		msg_t ignore;
+		n->changed = 1;
+		read_note(ui, n, 1, &ignore);
+	}
+	return UI_REDRAW;
+}
+
+static unsigned sign_pw_handle(ui_t *ui, note_t *n, const ui_event_t *ev)
+{
+	msg_t m;
+	status_t st;
+	if (ev->action == KA_BACK) {
+		tfield_clear(&n->pw);
+		view_mode(n);
+		ui_message(ui, UI_MSG_WARN, "Not signed.");
+		return UI_REDRAW;
+	}
+	if (ev->action == KA_SELECT) {
+		ui_busy(ui, "Checking your password...");
+		st = session_confirm_password(ui_session(ui), tfield_text(&n->pw), &m);
+		tfield_clear(&n->pw);
+		if (st != STATUS_OK) {
+			view_mode(n);
+			keys_tell(ui, UI_MSG_ERROR, m.text);
+			return UI_REDRAW;
+		}
+		return do_sign(ui, n, 0);
+	}
+	tfield_handle(ui, &n->pw, ev);
+	return UI_REDRAW;
+}
+
 static unsigned note_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 {
 	note_t *n = priv;
 	switch (n->mode) {
+	case NT_SIGN:
+	case NT_COSIGN:
+		if (ev->action == KA_YES)
+			return do_sign(ui, n, n->mode == NT_COSIGN);
+		if (ev->action == KA_NO || ev->action == KA_BACK) {
+			view_mode(n);
+			ui_message(ui, UI_MSG_WARN, "Not signed.");
+		}
+		return UI_REDRAW;
+	case NT_SIGN_PW:
+		return sign_pw_handle(ui, n, ev);
 	case NT_EDIT:
 		return edit_handle(ui, n, ev);
 	case NT_ASK:

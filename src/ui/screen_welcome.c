@@ -1,22 +1,41 @@
 /* screen_welcome.c - the banner after a sign-on (VistA style): when and
  * from where this user last signed on, and how many failed attempts there
  * were since, so that someone guessing at an account is noticed by its
- * owner. Any key goes on to the main menu. Holds nothing of its own. */
+ * owner; a clinician also sees "You have N deficiencies" and the
+ * reminders HIM sent (marked seen once shown). Any key goes on to the main
+ * menu. Holds the counts and the reminded deficiency ids, no PHI. */
 #include "ui/screen_welcome.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "core/deficiency.h"
 #include "core/perm.h"
 #include "ui/draw.h"
 #include "ui/screen_menu.h"
 #include "ui/theme.h"
 
+/* What a clinician is told at sign-on about their chart deficiencies
+ * (core/deficiency.h) and HIM's reminders waiting for them. */
+typedef struct welcome {
+	int ndef, ndel, nrem;
+	char ids[120];
+	char err[200];
+} welcome_t;
+
 static status_t welcome_open(ui_t *ui, void *priv, msg_t *m)
 {
-	(void)ui;
-	(void)priv;
+	welcome_t *wl = priv;
+	session_t *s = ui_session(ui);
+	msg_t why;
 	(void)m;
+	/* Trouble here never keeps anyone from signing on: it is shown. */
+	if (deficiency_count_mine(s, &wl->ndef, &wl->ndel, &why) != STATUS_OK)
+		snprintf(wl->err, sizeof wl->err, "Deficiencies: %.180s", why.text);
+	else if (!session_readonly(s) &&
+		 deficiency_reminders_take(s, &wl->nrem, wl->ids, sizeof wl->ids, &why) !=
+		     STATUS_OK)
+		snprintf(wl->err, sizeof wl->err, "Reminders: %.180s", why.text);
 	return STATUS_OK;
 }
 
@@ -37,7 +56,7 @@ static void welcome_draw(ui_t *ui, void *priv, WINDOW *w)
 	session_t *s = ui_session(ui);
 	int W = getmaxx(w), y = 3;
 	char line[256], when[40], from[80];
-	(void)priv;
+	const welcome_t *wl = priv;
 
 	wattrset(w, theme_attr(TH_HEADING));
 	snprintf(line, sizeof line, "Welcome, %s.", session_user_name(s));
@@ -96,6 +115,31 @@ static void welcome_draw(ui_t *ui, void *priv, WINDOW *w)
 		draw_center(w, y + 13, W, "Press any key to continue.");
 		return;
 	}
+	if (wl->ndef > 0) {
+		char del[40] = "";
+		if (wl->ndel)
+			snprintf(del, sizeof del, ", %d delinquent", wl->ndel);
+		wattrset(w, theme_attr(wl->ndel ? TH_ALERT : TH_WARN));
+		snprintf(line, sizeof line, " You have %d deficienc%s%s (main menu: Deficiencies). ",
+		         wl->ndef, wl->ndef == 1 ? "y" : "ies", del);
+		draw_center(w, y + 9, W, line);
+		wattrset(w, theme_attr(TH_NORMAL));
+	}
+	if (wl->nrem > 0) {
+		char ids[120];
+		draw_clean(ids, sizeof ids, wl->ids);
+		wattrset(w, theme_attr(TH_WARN));
+		snprintf(line, sizeof line, "HIM reminded you of: %s", ids);
+		draw_center(w, y + 10, W, line);
+		wattrset(w, theme_attr(TH_NORMAL));
+	}
+	if (wl->err[0]) {
+		char err[200];
+		draw_clean(err, sizeof err, wl->err);
+		wattrset(w, theme_attr(TH_WARN));
+		draw_center(w, y + 13, W, err);
+		wattrset(w, theme_attr(TH_NORMAL));
+	}
 	draw_center(w, y + 11, W, "Press any key to continue.");
 }
 
@@ -109,7 +153,7 @@ static unsigned welcome_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 
 const struct screen_ops screen_welcome = {
     .title = "Welcome",
-    .private_size = 0,
+    .private_size = sizeof(welcome_t),
     .open = welcome_open,
     .draw = welcome_draw,
     .handle = welcome_handle,

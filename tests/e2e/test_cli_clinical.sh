@@ -69,10 +69,10 @@ check "a malformed ICD-10-CM code is refused" [ $? -eq 1 ]
 printf 'Seen for cough.\nLungs clear.\nPlan: fluids.\n' > "$T/note.txt"
 note=$(cli nurse "$PW_NURSE" note add "$enc" --file "$T/note.txt" 2>/dev/null)
 check "a nurse saves a draft note" [ "$(sql "select status from notes where nrow = $note")" = draft ]
-cli nurse "$PW_NURSE" note sign "$note" >/dev/null 2>&1
-check "a nurse cannot sign (exit 4)" [ $? -eq 4 ]
 cli prov "$PW_PROV" note sign "$note" >/dev/null 2>&1
-check "a provider signs it" [ "$(sql "select status || ' ' || signed_by from notes where nrow = $note")" = "signed prov" ]
+check "a provider cannot sign the nurse's note (exit 4)" [ $? -eq 4 ]
+cli nurse "$PW_NURSE" note sign "$note" >/dev/null 2>&1
+check "the nurse signs her own note" [ "$(sql "select status || ' ' || signed_by from notes where nrow = $note")" = "signed nurse" ]
 out=$(cli nurse "$PW_NURSE" note edit "$note" --file "$T/note.txt" --version 1 2>&1)
 check "editing the signed note is refused, pointing to an addendum" sh -c "printf '%s' \"\$1\" | grep -q 'add an addendum'" _ "$out"
 sql "update notes set body = x'00' where nrow = $note" 2>/dev/null

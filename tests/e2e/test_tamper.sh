@@ -64,7 +64,7 @@ printf 'Signed assessment: viral bronchitis.\n' > "$T/n2.txt"
 printf 'Wrist sprain, no fracture.\n' > "$T/nb.txt"
 N1=$(N note add "$E1" --file "$T/n1.txt" 2>/dev/null)
 N2=$(N note add "$E1" --file "$T/n2.txt" 2>/dev/null)
-P note sign "$N2" >/dev/null 2>&1
+N note sign "$N2" >/dev/null 2>&1
 NB=$(N note add "$EB" --file "$T/nb.txt" 2>/dev/null)
 H coding add-dx "$E1" E11.9 >/dev/null 2>&1
 H coding add-dx "$E1" I10 >/dev/null 2>&1

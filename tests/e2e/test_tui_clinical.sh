@@ -174,9 +174,17 @@ check "the note text is not stored in clear" sh -c "! grep -aq Canarynotetext '$
 tui_send Escape
 expect "Esc leaves the editor for the saved note" "DRAFT by nurse" 5
 tui_send s
-expect "a nurse may not sign (core says so)" "ermission" 10
+expect "signing asks for confirmation first" "Sign note 1 as nurse? A signed note can never be changed." 10
+tui_send n
+expect "n leaves it unsigned" "Not signed." 5
+check "... still a draft in the database" [ "$(sql "select status from notes where nrow = 1")" = draft ]
+tui_send s
+tui_wait "Sign note 1 as nurse?" 5 >/dev/null
+tui_send y
+expect "the nurse signs her own nursing note" "Note 1 signed by nurse." 10
+expect "... shown as signed" "SIGNED by nurse"
 tui_send Escape
-expect "the note is listed as a draft under the encounter" "Note 1  DRAFT   nurse" 5
+expect "the note is listed as signed under the encounter" "Note 1  signed  nurse" 5
 # Unsaved text is saved as a draft when the screen locks.
 tui_send a
 tui_wait "New note on encounter 1" 5 >/dev/null
@@ -190,7 +198,7 @@ expect "after the unlock: the text was saved as a draft" "saved as draft 2 when 
 expect "... and is shown again" "typed just before the lock"
 quit_app
 
-# ---- a provider signs, is refused editing, adds an addendum -----------------
+# ---- a provider reads the nurse's signed note, is refused editing, adds an addendum
 tui_start prov
 signon prov "$PW_PROV"
 open_chart "$mrn"
@@ -198,11 +206,8 @@ expect "the provider sees the allergy in the banner" "ALLERGIES: Penicillin (sev
 section Notes
 tui_send Down
 tui_send Enter
-expect "Enter reads the note" "DRAFT by nurse" 5
+expect "Enter reads the note" "SIGNED by nurse" 5
 expect "... its text" "Canarynotetext"
-tui_send s
-expect "the provider signs it" "Note 1 signed by prov." 10
-expect "... shown as signed" "SIGNED by prov"
 tui_send e
 expect "editing a signed note is refused with core's reason" "cannot be changed; add an addendum" 10
 tui_send Enter
@@ -223,7 +228,7 @@ tui_send y
 expect "the encounter is closed" "closed" 10
 quit_app
 out=$(cli prov "$PW_PROV" note list 1 2>/dev/null)
-check "the database holds the signed note and the addendum" sh -c "printf '%s' \"\$1\" | grep -q 'signed by prov' && printf '%s' \"\$1\" | grep -q 'addendum 3 to note 1'" _ "$out"
+check "the database holds the signed note and the addendum" sh -c "printf '%s' \"\$1\" | grep -q 'signed by nurse' && printf '%s' \"\$1\" | grep -q 'addendum 3 to note 1'" _ "$out"
 
 # ---- monochrome, 80x24 and a resize ---------------------------------------------
 printf '[ui]\ncolor = never\n' >> "$CONF"

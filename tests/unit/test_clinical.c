@@ -954,13 +954,17 @@ static void test_notes_draft_sign_addendum(void **state)
 	assert_true(tu_has(m.text, "still a draft"));
 	assert_int_equal(add, 0);
 
-	/* Signing: providers only, at the current version. */
-	assert_int_equal(note_sign(f->nurse, nrow, 2, &m), STATUS_DENIED);
-	assert_int_equal(note_sign(f->prov, nrow, 1, &m), STATUS_CONFLICT);
-	assert_int_equal(note_sign(f->prov, nrow, 2, &m), STATUS_OK);
+	/* Signing: by the note's author only (a nurse signs her nursing
+	 * note; a provider cannot sign it for her), at the current version. */
+	assert_int_equal(note_sign(f->prov, nrow, 2, &m), STATUS_DENIED);
+	assert_true(tu_has(m.text, "Only nurse1, who wrote note"));
+	assert_int_equal(note_sign(f->nurse2, nrow, 2, &m), STATUS_DENIED);
+	assert_int_equal(note_sign(f->fd, nrow, 2, &m), STATUS_DENIED);
+	assert_int_equal(note_sign(f->nurse, nrow, 1, &m), STATUS_CONFLICT);
+	assert_int_equal(note_sign(f->nurse, nrow, 2, &m), STATUS_OK);
 	assert_int_equal(note_get(f->prov, nrow, &n, &m), STATUS_OK);
 	assert_string_equal(n.status, "signed");
-	assert_string_equal(n.signed_by, "prov1");
+	assert_string_equal(n.signed_by, "nurse1");
 	assert_int_equal(strlen(n.signed_at), 20);
 	assert_string_equal(n.body, "Seen in clinic. Stable. BP fine.");
 	note_info_clear(&n);
@@ -968,9 +972,9 @@ static void test_notes_draft_sign_addendum(void **state)
 	/* Signed: read-only, with a pointer to addenda. */
 	assert_int_equal(note_save(f->nurse, nrow, "Changed after signing", 3, &m), STATUS_INVALID);
 	assert_true(tu_has(m.text, "signed notes cannot be changed; add an addendum"));
-	assert_true(tu_has(m.text, "prov1"));
-	assert_int_equal(note_sign(f->prov, nrow, 0, &m), STATUS_INVALID);
-	assert_true(tu_has(m.text, "already signed by prov1"));
+	assert_true(tu_has(m.text, "nurse1"));
+	assert_int_equal(note_sign(f->nurse, nrow, 0, &m), STATUS_INVALID);
+	assert_true(tu_has(m.text, "already signed by nurse1"));
 
 	/* Addenda to the signed original; not to an addendum. */
 	assert_int_equal(note_create(f->nurse2, 0, nrow, "Addendum: potassium came back normal.",
@@ -981,7 +985,8 @@ static void test_notes_draft_sign_addendum(void **state)
 	assert_int_equal(n.erow, erow);
 	assert_string_equal(n.status, "draft");
 	note_info_clear(&n);
-	assert_int_equal(note_sign(f->prov, add, 0, &m), STATUS_OK);
+	assert_int_equal(note_sign(f->prov, add, 0, &m), STATUS_DENIED);
+	assert_int_equal(note_sign(f->nurse2, add, 0, &m), STATUS_OK);
 	assert_int_equal(note_create(f->nurse, 0, add, "Addendum to an addendum", &add2, &m),
 			 STATUS_INVALID);
 	assert_true(tu_has(m.text, "itself an addendum"));
@@ -1112,7 +1117,7 @@ static void test_note_deficiencies(void **state)
 	old = draft_days_ago(f, erow, "Old draft.", 5);
 	recent = draft_days_ago(f, erow, "Two days old.", 2);
 	signed_old = draft_days_ago(f, erow, "Old but signed.", 10);
-	assert_int_equal(note_sign(f->prov, signed_old, 0, &m), STATUS_OK);
+	assert_int_equal(note_sign(f->nurse, signed_old, 0, &m), STATUS_OK);
 
 	assert_int_equal(note_deficiencies(f->him, id_collect, &seen, &m), STATUS_OK);
 	assert_true(listed(&seen, old));
@@ -1122,8 +1127,8 @@ static void test_note_deficiencies(void **state)
 	memset(&seen, 0, sizeof seen);
 	assert_int_equal(note_deficiencies(f->prov, id_collect, &seen, &m), STATUS_OK);
 	assert_true(listed(&seen, old));
-	/* Signing clears it. */
-	assert_int_equal(note_sign(f->prov, old, 0, &m), STATUS_OK);
+	/* Signing (by its author) clears it. */
+	assert_int_equal(note_sign(f->nurse, old, 0, &m), STATUS_OK);
 	memset(&seen, 0, sizeof seen);
 	assert_int_equal(note_deficiencies(f->him, id_collect, &seen, &m), STATUS_OK);
 	assert_false(listed(&seen, old));
@@ -1232,7 +1237,7 @@ static void test_views_and_changes_audited(void **state)
 	assert_int_equal(problem_add(f->prov, pid, "E11.9", "Diabetes", "", &row, &m), STATUS_OK);
 	assert_int_equal(note_create(f->nurse, erow, 0, "Draft", &nrow, &m), STATUS_OK);
 	assert_int_equal(note_save(f->nurse, nrow, "Draft, edited", 1, &m), STATUS_OK);
-	assert_int_equal(note_sign(f->prov, nrow, 2, &m), STATUS_OK);
+	assert_int_equal(note_sign(f->nurse, nrow, 2, &m), STATUS_OK);
 	assert_int_equal(encounter_close(f->nurse, erow, &m), STATUS_OK);
 	/* ... and views (the banner is part of opening the chart: not on its
 	 * own). */

@@ -80,7 +80,7 @@ static void fill(fixture_t *f)
 					     &m),
 				 STATUS_OK);
 		if (i == 0)
-			assert_int_equal(note_sign(f->prov, nrow, 0, &m), STATUS_OK);
+			assert_int_equal(note_sign(f->nurse, nrow, 0, &m), STATUS_OK);
 	}
 }
 

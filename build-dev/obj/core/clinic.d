@@ -1,0 +1,31 @@
+build-dev/obj/core/clinic.o: src/core/clinic.c src/core/clinic.h \
+ src/base/status.h src/core/config.h src/base/tz.h src/core/perm.h \
+ src/core/crypto.h src/base/text.h src/base/userfile.h src/core/audit.h \
+ src/core/session.h src/core/integrity.h src/core/internal.h src/db/db.h \
+ src/db/db_audit.h src/db/db_journal.h src/db/db_users.h \
+ src/db/db_clinical.h src/db/db_codes.h src/db/db_integrity.h \
+ src/db/db_patients.h src/core/reindex.h src/core/users.h \
+ src/db/db_keys.h
+src/core/clinic.h:
+src/base/status.h:
+src/core/config.h:
+src/base/tz.h:
+src/core/perm.h:
+src/core/crypto.h:
+src/base/text.h:
+src/base/userfile.h:
+src/core/audit.h:
+src/core/session.h:
+src/core/integrity.h:
+src/core/internal.h:
+src/db/db.h:
+src/db/db_audit.h:
+src/db/db_journal.h:
+src/db/db_users.h:
+src/db/db_clinical.h:
+src/db/db_codes.h:
+src/db/db_integrity.h:
+src/db/db_patients.h:
+src/core/reindex.h:
+src/core/users.h:
+src/db/db_keys.h:

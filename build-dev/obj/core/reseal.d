@@ -1,0 +1,32 @@
+build-dev/obj/core/reseal.o: src/core/reseal.c src/core/reseal.h \
+ src/core/internal.h src/core/clinic.h src/base/status.h \
+ src/core/config.h src/base/tz.h src/core/perm.h src/core/crypto.h \
+ src/core/session.h src/db/db.h src/db/db_audit.h src/db/db_journal.h \
+ src/db/db_users.h src/base/text.h src/core/audit.h src/core/integrity.h \
+ src/db/db_clinical.h src/db/db_codes.h src/db/db_integrity.h \
+ src/db/db_patients.h src/core/precord.h src/core/import.h \
+ src/core/patient.h src/core/pindex.h
+src/core/reseal.h:
+src/core/internal.h:
+src/core/clinic.h:
+src/base/status.h:
+src/core/config.h:
+src/base/tz.h:
+src/core/perm.h:
+src/core/crypto.h:
+src/core/session.h:
+src/db/db.h:
+src/db/db_audit.h:
+src/db/db_journal.h:
+src/db/db_users.h:
+src/base/text.h:
+src/core/audit.h:
+src/core/integrity.h:
+src/db/db_clinical.h:
+src/db/db_codes.h:
+src/db/db_integrity.h:
+src/db/db_patients.h:
+src/core/precord.h:
+src/core/import.h:
+src/core/patient.h:
+src/core/pindex.h:

@@ -1,0 +1,36 @@
+build-dev/obj/core/rotate.o: src/core/rotate.c src/core/rotate.h \
+ src/core/crypto.h src/base/status.h src/core/session.h src/core/clinic.h \
+ src/core/config.h src/base/tz.h src/core/perm.h src/base/text.h \
+ src/core/audit.h src/core/chart_track.h src/core/deficiency.h \
+ src/core/integrity.h src/core/internal.h src/db/db.h src/db/db_audit.h \
+ src/db/db_journal.h src/db/db_users.h src/db/db_clinical.h \
+ src/db/db_codes.h src/db/db_integrity.h src/db/db_patients.h \
+ src/core/pindex.h src/core/patient.h src/core/precord.h \
+ src/core/import.h src/db/db_keys.h
+src/core/rotate.h:
+src/core/crypto.h:
+src/base/status.h:
+src/core/session.h:
+src/core/clinic.h:
+src/core/config.h:
+src/base/tz.h:
+src/core/perm.h:
+src/base/text.h:
+src/core/audit.h:
+src/core/chart_track.h:
+src/core/deficiency.h:
+src/core/integrity.h:
+src/core/internal.h:
+src/db/db.h:
+src/db/db_audit.h:
+src/db/db_journal.h:
+src/db/db_users.h:
+src/db/db_clinical.h:
+src/db/db_codes.h:
+src/db/db_integrity.h:
+src/db/db_patients.h:
+src/core/pindex.h:
+src/core/patient.h:
+src/core/precord.h:
+src/core/import.h:
+src/db/db_keys.h:

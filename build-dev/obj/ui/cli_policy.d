@@ -1,0 +1,19 @@
+build-dev/obj/ui/cli_policy.o: src/ui/cli_policy.c src/ui/cli_internal.h \
+ src/core/clinic.h src/base/status.h src/core/config.h src/base/tz.h \
+ src/core/perm.h src/core/crypto.h src/core/session.h src/ui/cli.h \
+ src/ui/cli_args.h src/core/keys.h src/core/policy.h src/core/users.h \
+ src/ui/keymap.h
+src/ui/cli_internal.h:
+src/core/clinic.h:
+src/base/status.h:
+src/core/config.h:
+src/base/tz.h:
+src/core/perm.h:
+src/core/crypto.h:
+src/core/session.h:
+src/ui/cli.h:
+src/ui/cli_args.h:
+src/core/keys.h:
+src/core/policy.h:
+src/core/users.h:
+src/ui/keymap.h:

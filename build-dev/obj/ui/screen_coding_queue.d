@@ -1,0 +1,22 @@
+build-dev/obj/ui/screen_coding_queue.o: src/ui/screen_coding_queue.c \
+ src/ui/screen_coding_queue.h src/ui/screen.h src/base/status.h \
+ src/core/clinic.h src/core/config.h src/base/tz.h src/core/perm.h \
+ src/core/crypto.h src/core/session.h src/ui/curses.h src/ui/keymap.h \
+ src/core/coding.h src/ui/draw.h src/ui/screen_coding.h src/ui/theme.h \
+ src/ui/widget_list.h
+src/ui/screen_coding_queue.h:
+src/ui/screen.h:
+src/base/status.h:
+src/core/clinic.h:
+src/core/config.h:
+src/base/tz.h:
+src/core/perm.h:
+src/core/crypto.h:
+src/core/session.h:
+src/ui/curses.h:
+src/ui/keymap.h:
+src/core/coding.h:
+src/ui/draw.h:
+src/ui/screen_coding.h:
+src/ui/theme.h:
+src/ui/widget_list.h:

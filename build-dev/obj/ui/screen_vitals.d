@@ -1,0 +1,27 @@
+build-dev/obj/ui/screen_vitals.o: src/ui/screen_vitals.c \
+ src/ui/screen_vitals.h src/ui/screen.h src/base/status.h \
+ src/core/clinic.h src/core/config.h src/base/tz.h src/core/perm.h \
+ src/core/crypto.h src/core/session.h src/ui/curses.h src/ui/keymap.h \
+ src/core/clinical.h src/ui/draw.h src/ui/screen_chart.h \
+ src/ui/widget_banner.h src/core/patient.h src/ui/theme.h \
+ src/ui/widget_keys.h src/ui/widget_form.h src/ui/widget_field.h
+src/ui/screen_vitals.h:
+src/ui/screen.h:
+src/base/status.h:
+src/core/clinic.h:
+src/core/config.h:
+src/base/tz.h:
+src/core/perm.h:
+src/core/crypto.h:
+src/core/session.h:
+src/ui/curses.h:
+src/ui/keymap.h:
+src/core/clinical.h:
+src/ui/draw.h:
+src/ui/screen_chart.h:
+src/ui/widget_banner.h:
+src/core/patient.h:
+src/ui/theme.h:
+src/ui/widget_keys.h:
+src/ui/widget_form.h:
+src/ui/widget_field.h:

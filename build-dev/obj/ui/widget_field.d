@@ -1,0 +1,19 @@
+build-dev/obj/ui/widget_field.o: src/ui/widget_field.c \
+ src/ui/widget_field.h src/base/status.h src/ui/curses.h src/ui/screen.h \
+ src/core/clinic.h src/core/config.h src/base/tz.h src/core/perm.h \
+ src/core/crypto.h src/core/session.h src/ui/keymap.h src/base/text.h \
+ src/ui/draw.h src/ui/theme.h
+src/ui/widget_field.h:
+src/base/status.h:
+src/ui/curses.h:
+src/ui/screen.h:
+src/core/clinic.h:
+src/core/config.h:
+src/base/tz.h:
+src/core/perm.h:
+src/core/crypto.h:
+src/core/session.h:
+src/ui/keymap.h:
+src/base/text.h:
+src/ui/draw.h:
+src/ui/theme.h:
