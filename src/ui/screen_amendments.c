@@ -431,6 +431,7 @@ enum { A_ACTION, A_REASON, A_TEXT, A_NOTIFY, A_COUNT };
 
 typedef struct am_act {
 	rv_arg_t a;
+	int armed; /* a denial asked once: asked again to confirm */
 	ui_form_item_t items[A_COUNT];
 	ui_form_t form;
 } am_act_t;
@@ -500,8 +501,17 @@ static unsigned act_submit(ui_t *ui, am_act_t *p)
 	const char *t = form_text(&p->form, A_TEXT);
 	msg_t m;
 	status_t st;
+	int act = form_choice(&p->form, A_ACTION);
+	if (act <= 1 && p->armed != act + 1) {
+		p->armed = act + 1;
+		ui_message(ui, UI_MSG_WARN, "%s amendment request %" PRId64 " is final: save again to "
+					    "confirm.",
+			   act == 0 ? "Denying" : "Accepting", p->a.n);
+		return UI_REDRAW;
+	}
+	p->armed = 0;
 	ui_busy(ui, "Working...");
-	switch (form_choice(&p->form, A_ACTION)) {
+	switch (act) {
 	case 0:
 		st = amendment_deny(s, p->a.n, denials[form_choice(&p->form, A_REASON)], t, &m);
 		break;
@@ -532,8 +542,10 @@ static unsigned act_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	unsigned r;
 	if (ev->action == KA_SAVE)
 		return act_submit(ui, p);
-	if ((r = form_handle(ui, &p->form, ev)) != UI_IGNORED)
+	if ((r = form_handle(ui, &p->form, ev)) != UI_IGNORED) {
+		p->armed = 0;
 		return r;
+	}
 	if (ev->action == KA_SELECT)
 		return act_submit(ui, p);
 	if (ev->action == KA_BACK)

@@ -461,6 +461,7 @@ enum { A_ACTION, A_TEXT, A_COUNT };
 
 typedef struct roi_act {
 	rv_arg_t a;
+	int armed; /* 1 + the closing action asked once (deny, withdraw): asked again to confirm */
 	ui_form_item_t items[A_COUNT];
 	ui_form_t form;
 } roi_act_t;
@@ -524,8 +525,17 @@ static unsigned act_submit(ui_t *ui, roi_act_t *p)
 	int64_t dn = 0;
 	msg_t m;
 	status_t st;
+	int act = form_choice(&p->form, A_ACTION);
+	if ((act == 2 || act == 3) && p->armed != act + 1) {
+		p->armed = act + 1;
+		ui_message(ui, UI_MSG_WARN, "%s request %" PRId64 " closes it for good: save again to "
+					    "confirm.",
+			   act == 2 ? "Denying" : "Withdrawing", p->a.n);
+		return UI_REDRAW;
+	}
+	p->armed = 0;
 	ui_busy(ui, "Working...");
-	switch (form_choice(&p->form, A_ACTION)) {
+	switch (act) {
 	case 0:
 		st = roi_release(s, p->a.n, t, &dn, &m);
 		break;
@@ -556,8 +566,10 @@ static unsigned act_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	unsigned r;
 	if (ev->action == KA_SAVE)
 		return act_submit(ui, p);
-	if ((r = form_handle(ui, &p->form, ev)) != UI_IGNORED)
+	if ((r = form_handle(ui, &p->form, ev)) != UI_IGNORED) {
+		p->armed = 0;
 		return r;
+	}
 	if (ev->action == KA_SELECT)
 		return act_submit(ui, p);
 	if (ev->action == KA_BACK)

@@ -110,6 +110,9 @@ expect "the privacy officer's action form" "what to do"
 tui_send Tab; right 3; tui_send Tab         # deny; reason accurate_complete
 tui_type "Confirmed by skin testing"
 tui_send F10
+expect "a denial is asked once more before it is made" "save again to confirm"
+check "not denied yet" [ "$(sql "select status from rights_requests where kind='amendment' and req=$A order by seq desc limit 1")" = pending ]
+tui_send F10
 expect "denied with the rule's reason" "denied (accurate_complete)"
 tui_send Tab; tui_send Tab
 expect "Tab cycles the filter to all requests (the decided one is no longer open)" "all requests (1)"
