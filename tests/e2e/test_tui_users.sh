@@ -229,6 +229,7 @@ tui_send Home
 tui_send Down
 tui_send Down
 tui_send Down
+tui_send Down # Audit review, Verify audit chain, Users, Reports, Configuration
 tui_send Enter
 expect "Configuration opens" "Policy setting" 10
 expect "the title bar names it" "Chartroom | Configuration"
