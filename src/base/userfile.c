@@ -17,7 +17,7 @@ static status_t open_failed(const char *path, int err, msg_t *m)
 			path, strerror(err));
 }
 
-status_t userfile_mkdir_new(const char *path, mode_t perm, msg_t *m)
+status_t userfile_mkdir(const char *path, mode_t perm, msg_t *m)
 {
 	struct stat sb;
 	int rc, err, state;
@@ -123,7 +123,7 @@ void userfile_unlink(const char *path)
 	privsep_user_end(state);
 }
 
-status_t userfile_mkdir(const char *path, mode_t perm, msg_t *m)
+status_t userfile_mkdir_new(const char *path, mode_t perm, msg_t *m)
 {
 	int rc, err, state;
 
