@@ -268,6 +268,7 @@ struct porder_run {
 	newrow_t *rows; /* this batch, in prow order */
 	size_t nrows, caprows;
 	int unsorted; /* rows not added in prow order */
+	int64_t dv;   /* the database's data_version when known was last right */
 };
 
 porder_run_t *porder_run_new(void)
@@ -468,6 +469,21 @@ status_t porder_run_assign(session_t *s, porder_run_t *r, msg_t *m)
 		qsort(r->rows, r->nrows, sizeof *r->rows, row_prow_cmp);
 		r->unsorted = 0;
 	}
+	if (r->loaded && !r->direct) {
+		/* Another connection committed since the last batch (a
+		 * registration between two batches, a renumbering): the order
+		 * kept in memory may be out of date. The rest of the load places
+		 * each row through the database, which is always right. */
+		int64_t dv = 0;
+		if ((ret = db_data_version(s->c->db, &dv, m)) != STATUS_OK)
+			return ret;
+		if (dv != r->dv) {
+			free(r->known);
+			r->known = NULL;
+			r->nknown = r->capknown = 0;
+			r->direct = 1;
+		}
+	}
 	if (!r->loaded && !r->direct) {
 		/* Reading every ranked patient once pays when the load is not
 		 * tiny against them; a few rows are placed one by one. */
@@ -476,7 +492,8 @@ status_t porder_run_assign(session_t *s, porder_run_t *r, msg_t *m)
 			return ret;
 		if ((int64_t)r->nrows * 64 < count - (int64_t)r->nrows)
 			r->direct = 1;
-		else if ((ret = load_known(s, r, m)) != STATUS_OK)
+		else if ((ret = load_known(s, r, m)) != STATUS_OK ||
+			 (ret = db_data_version(s->c->db, &r->dv, m)) != STATUS_OK)
 			return ret;
 	}
 	if (r->direct)

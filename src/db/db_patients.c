@@ -583,6 +583,23 @@ status_t db_rank_near(db_t *db, int64_t rank, int after, int64_t exclude, int ma
 	return STATUS_OK;
 }
 
+status_t db_data_version(db_t *db, int64_t *v, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, "PRAGMA data_version", &st, m);
+	*v = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, rc, "reading the database's change counter", m);
+	return STATUS_OK;
+}
+
 status_t db_rank_unplaced(db_t *db, int64_t *prows, int max, int *n, msg_t *m)
 {
 	sqlite3_stmt *st;

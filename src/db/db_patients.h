@@ -115,6 +115,8 @@ status_t db_patient_set_rank(db_t *db, int64_t prow, int64_t rank, msg_t *m);
  * after, those at or above it, ascending; else at or below, descending. */
 status_t db_rank_near(db_t *db, int64_t rank, int after, int64_t exclude, int max, int64_t *prows,
 		      int64_t *ranks, int *n, msg_t *m);
+/* SQLite's data_version: it changes when another connection commits. */
+status_t db_data_version(db_t *db, int64_t *v, msg_t *m);
 /* Up to max patients without a rank (sort_rank 0). */
 status_t db_rank_unplaced(db_t *db, int64_t *prows, int max, int *n, msg_t *m);
 /* Every ranked patient (prow, id, version, confidential, ident; its rank
