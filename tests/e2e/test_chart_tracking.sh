@@ -7,6 +7,8 @@
 # audited; on screen, HIM sees where the paper chart is, OVERDUE.
 . "$(dirname "$0")/lib.sh"
 e2e_setup
+# Read the file as an attacker would, waiting out the app's own writes.
+sql() { sqlite3 -cmd ".timeout 10000" "$DB" "$1"; }
 ahead() { d=$1; u=$2; p=$3; shift 3; printf '%s\n' "$p" | CHARTROOM_TEST_DAYS_AHEAD=$d "$TEST_BIN" --db "$DB" --user "$u" --password-stdin "$@"; }
 mrn=$(clin front "$PW_FRONT" "$(csv last_name=Papyrus first_name=Hortensia dob=1961-05-06 sex=F)" patient add 2>/dev/null)
 mrn2=$(clin front "$PW_FRONT" "$(csv last_name=Vellum first_name=Casimir dob=1972-08-09 sex=M)" patient add 2>/dev/null)

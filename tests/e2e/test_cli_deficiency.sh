@@ -6,6 +6,8 @@
 # delinquency report, and a reminder row edited with sqlite3 refused.
 . "$(dirname "$0")/lib.sh"
 e2e_setup
+# Read the file as an attacker would, waiting out the app's own writes.
+sql() { sqlite3 -cmd ".timeout 10000" "$DB" "$1"; }
 pol() { printf '%s\n' "$PW_ADMIN" | "$BIN" --db "$DB" --user admin --password-stdin policy set "$@" >/dev/null 2>&1; }
 mrn=$(clin front "$PW_FRONT" "$(csv last_name=Quill first_name=Ottoline dob=1955-02-03 sex=F)" patient add 2>/dev/null)
 old=$(cli front "$PW_FRONT" encounter add "$mrn" --type "office visit" --provider prov --location "Room 2" --date 2026-01-05 2>/dev/null)

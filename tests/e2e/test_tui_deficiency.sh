@@ -8,6 +8,8 @@
 # refused and counted, the right one signs.
 . "$(dirname "$0")/lib.sh"
 e2e_setup
+# Read the file as an attacker would, waiting out the app's own writes.
+sql() { sqlite3 -cmd ".timeout 10000" "$DB" "$1"; }
 pol() { printf '%s\n' "$PW_ADMIN" | "$BIN" --db "$DB" --user admin --password-stdin policy set "$@" >/dev/null 2>&1; }
 signon() { # USER PASSWORD
 	tui_wait "Password:" 15 >/dev/null

@@ -28,7 +28,10 @@ signon nurse "$PW_NURSE"
 tui_wait "Press any key" 15 >/dev/null
 tui_send Enter
 expect "menu" "Main menu for nurse" 10
-tui_send Down
+# "Change my password" is third from the end (then Lock, Sign off).
+tui_send End
+tui_send Up
+tui_send Up
 tui_send Enter
 expect "change-password screen for the signed-on user" "New password for nurse" 5
 expect "the policy is explained" "At least 15 characters"
