@@ -243,11 +243,22 @@ sleep 0.3
 tui_send End
 expect "the list scrolls to the role matrix" "policy_manage" 5
 check "the matrix row: only the admin may manage users" sh -c "printf '%s\n' \"\$1\" | grep -Eq '^ *user_manage +- +- +- +- +- +yes *$'" _ "$(line_with 'user_manage')"
-tui_send PPage
+# PgUp until the matrix's heading shows (the matrix is longer than a page
+# as the actions grow; each press is waited for).
+for _ in 1 2 3 4 5; do
+	tui_send PPage
+	tui_wait "Action  " 2 >/dev/null && break
+done
 expect "PgUp: the matrix's heading" "Action " 5
 # 80 columns: the last column is there whole.
 check "the matrix's last column (admin) fits" sh -c "printf '%s\n' \"\$1\" | grep -Eq '^ *Action +frontdesk +nurse +provider +him +privacy +admin *$'" _ "$(line_with 'Action ')"
-tui_send PPage
+tui_send Home
+tui_wait "rows 1-" 2 >/dev/null
+for _ in 1 2 3 4 5; do
+	tui_wait "Its actions come from" 2 >/dev/null &&
+		line_with ' frontdesk ' | grep -q default && break
+	tui_send NPage
+done
 expect "... with where each role's actions come from" "Its actions come from" 5
 check "a role's row: where its actions come from, how many" sh -c "printf '%s\n' \"\$1\" | grep -Eq '^ *frontdesk +default +[0-9]+ of [0-9]+ actions *$'" _ "$(line_with ' frontdesk ')"
 tui_send Home
