@@ -11,10 +11,7 @@
 #include "core/btg_review.h"
 #include "core/perm.h"
 #include "ui/draw.h"
-#include "ui/screen_amendments.h"
 #include "ui/screen_audit.h"
-#include "ui/screen_disclosures.h"
-#include "ui/screen_roi.h"
 #include "ui/screen_coding_queue.h"
 #include "ui/screen_deficiency.h"
 #include "ui/screen_config.h"
@@ -48,13 +45,10 @@ static const struct item {
     {"Deficiencies", ACT_NOTE_WRITE, ACT_HIM_RECORDS, GO_SCREEN, &screen_deficiency},
     {"Audit review", ACT_AUDIT_VIEW, ALWAYS, GO_SCREEN, &screen_audit},
     {"Verify audit chain", ACT_AUDIT_VERIFY, ALWAYS, GO_SCREEN, &screen_verify},
-    /* The Privacy menu (screen_privacy.c); HIM reads the access report. */
+    /* The Privacy menu (screen_privacy.c): access report, break-the-glass
+     * review, release of information, disclosures, amendment requests;
+     * HIM reads the access report and works ROI and amendments there. */
     {"Privacy review", ACT_PRIVACY_REVIEW, ACT_AUDIT_REVIEW, GO_SCREEN, &screen_privacy},
-    /* Patients' rights (issue 12; to move into the Privacy menu). */
-    {"Release of information", ACT_ROI_MANAGE, ALWAYS, GO_SCREEN, &screen_roi},
-    {"Disclosures", ACT_DISCLOSURE_VIEW, ALWAYS, GO_SCREEN, &screen_disclosures},
-    {"Amendment requests", ACT_AMENDMENT_MANAGE, ACT_AMENDMENT_DECIDE, GO_SCREEN,
-     &screen_amendments},
     {"Users", ACT_USER_MANAGE, ALWAYS, GO_SCREEN, &screen_users},
     /* After Users: the administrator's menu keeps its first items where
      * they were. */

@@ -12,6 +12,9 @@
 #include "core/btg_review.h"
 #include "core/perm.h"
 #include "ui/draw.h"
+#include "ui/screen_amendments.h"
+#include "ui/screen_disclosures.h"
+#include "ui/screen_roi.h"
 #include "ui/theme.h"
 #include "ui/widget_list.h"
 
@@ -25,6 +28,9 @@ static const struct pitem {
 } pitems[] = {
     {"Access report: who opened a chart", ACT_AUDIT_REVIEW, &screen_access, PX_PLAIN},
     {"Break-the-glass review", ACT_BTG_REVIEW, &screen_btg, PX_BTG_COUNT},
+    {"Release of information", ACT_ROI_MANAGE, &screen_roi, PX_PLAIN},
+    {"Disclosures: a patient's accounting", ACT_DISCLOSURE_VIEW, &screen_disclosures, PX_PLAIN},
+    {"Amendment requests", ACT_AMENDMENT_MANAGE, &screen_amendments, PX_PLAIN},
 };
 #define NPITEMS (sizeof pitems / sizeof pitems[0])
 

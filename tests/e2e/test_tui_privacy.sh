@@ -88,8 +88,9 @@ tui_send Escape
 expect "Esc (no report shown) goes back to the Privacy menu" "Access report: who opened a chart" 5
 check "viewing the report is audited" [ "$(audited access_report priv)" -ge 2 ]
 
-# The break-the-glass review.
-tui_send End
+# The break-the-glass review: second in the Privacy menu.
+tui_send Home
+tui_send Down
 tui_send Enter
 expect "the queue lists the nurse's access" "unreviewed" 10
 expect "... on that patient" "$mc Vantablack, Celeste"

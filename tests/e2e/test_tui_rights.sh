@@ -30,6 +30,21 @@ menu_open() {
 	while [ "$i" -lt "$at" ]; do tui_send Down; i=$((i + 1)); done
 	tui_send Enter
 }
+# privacy_open LABEL: the Privacy menu from the main menu, then its entry
+# LABEL (the entries are one a line, the access report first).
+privacy_open() {
+	menu_open "Privacy review"
+	tui_wait "Access report: who opened" 5 >/dev/null
+	privacy_pick "$1"
+}
+privacy_pick() {
+	first=$(line_no "Access report: who opened")
+	at=$(line_no "$1")
+	tui_send Home
+	i=$first
+	while [ "$i" -lt "$at" ]; do tui_send Down; i=$((i + 1)); done
+	tui_send Enter
+}
 right() { i=0; while [ $i -lt "$1" ]; do tui_send Right; i=$((i + 1)); done; }
 # tui_start_at NAME NOW: the test binary with its clock at NOW (UTC)
 tui_start_at() {
@@ -47,7 +62,7 @@ check "setup: a patient" [ -n "$MRN" ]
 # ---- an HIM clerk logs an ROI request and releases it ----
 tui_start him
 signon him "$PW_HIM"
-menu_open "Release of information"
+privacy_open "Release of information"
 expect "the ROI list opens (empty)" "No requests"
 tui_send a
 expect "a: the new request form" "Log a release-of-information request"
@@ -77,8 +92,8 @@ check "it holds the chart" grep -q "Screenwell" "$T/released.txt"
 tui_send Escape
 tui_wait "Release of information:" 5 >/dev/null
 tui_send Escape
-tui_wait "Main menu for him" 5 >/dev/null
-menu_open "Disclosures"
+tui_wait "Access report: who opened" 5 >/dev/null
+privacy_pick "Disclosures"
 expect "the Disclosures screen asks whose" "whose?"
 tui_type "$MRN"
 tui_send Enter
@@ -103,7 +118,7 @@ tbc him "$PW_HIM" 2026-03-10T15:00:00Z "$(csv reason="Waiting for the allergist"
 check "extended on day 59" [ "$(sql "select due from rights_requests where kind='amendment' and req=$A order by seq desc limit 1")" = 2026-04-10 ]
 tui_start_at priv 2026-04-11T15:00:00Z
 signon priv "$PW_PRIV"
-menu_open "Amendment requests"
+privacy_open "Amendment requests"
 expect "day 91: the request is marked OVERDUE in words (monochrome)" "OVERDUE 1 day"
 tui_send x
 expect "the privacy officer's action form" "what to do"
