@@ -41,6 +41,7 @@ check "encounters 4 imported" row encounters.csv "4	0	0	4"
 check "conditions 3, allergies 2, medications 2 imported" sh -c 'grep -q "^conditions.csv	3	0	0	3$" "$1" && grep -q "^allergies.csv	2	0	0	2$" "$1" && grep -q "^medications.csv	2	0	0	2$" "$1"' _ "$T/imp.out"
 check "observations: 2 not vital signs skipped, the vital signs imported" row observations.csv "11	0	2	8"
 check "procedures (SNOMED CT) and providers checked, counted as skipped" sh -c 'grep -q "^procedures.csv	2	0	2	0$" "$1" && grep -q "^providers.csv	2	0	2	0$" "$1" && grep -q "procedures: skipped, SNOMED CT codes" "$2"' _ "$T/imp.out" "$T/imp.err"
+check "quiet when standard error is not a terminal (no progress bar)" sh -c '! grep -q "Importing \[" "$1"' _ "$T/imp.err"
 check "the summary line" grep -q "Imported 22 resources (3 new charts, 0 updated; 0 already in them)" "$T/imp.err"
 check "the rows are in the database (3 patients, 4 encounters, 2 vitals records, 2 allergies, 2 medications, 3 problems)" [ "$(counts)" = "3/4/2/2/2/3" ]
 MRN=$(find_q him "$PW_HIM" Okonkwo-Reyes 2>/dev/null | cut -f1)
@@ -76,4 +77,11 @@ check "--skip-bad imports the good rows" [ $? -eq 0 ] || sed 's/^/# /' "$T/skip.
 check "--skip-bad still reports each bad row" [ "$(grep -c '^[a-z]*\.csv:[0-9]*: ' "$T/skip.err")" -eq 12 ]
 check "--skip-bad: the bad patient row is counted and left out" grep -q "^patients.csv	4	1	0	3$" "$T/skip.out"
 check "--skip-bad: the bad rows are not in the charts" [ "$(sql "select count(*) from patients")" = 3 ]
+
+# ---- a progress bar on a terminal, into a fresh database ----
+e2e_setup
+cli admin "$PW_ADMIN" roles grant him encounter_checkin encounter_close vitals_record allergy_record medication_record problem_record >/dev/null 2>&1
+printf '%s\n' "$PW_HIM" > "$T/pw"
+script -qec "'$BIN' --db '$DB' --user him --password-stdin import synthea '$GOOD' < '$T/pw'" /dev/null > "$T/tty.out" 2>&1
+check "a progress bar on a terminal" grep -q "Importing \[#*\] 22/22 records" "$T/tty.out"
 e2e_done
