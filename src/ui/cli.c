@@ -1055,10 +1055,12 @@ static int cmd_import(cli_t *c)
 		       usage, IMPORT_BATCH_ROWS);
 		return 0;
 	}
-	if (c->argc >= 2 && strcmp(c->argv[1], "fhir") == 0)
-		return cli_import_fhir(c);
 	if (c->argc >= 2 && strcmp(c->argv[1], "synthea") == 0)
 		return cli_import_synthea(c);
+	if (cli_val(c, "provider"))
+		return cli_usage_error(usage, "--provider is for import synthea");
+	if (c->argc >= 2 && strcmp(c->argv[1], "fhir") == 0)
+		return cli_import_fhir(c);
 	if (c->argc != 3 || strcmp(c->argv[1], "patients") != 0)
 		return cli_usage_error(usage, NULL);
 	memset(&opts, 0, sizeof opts);

@@ -23,6 +23,8 @@ check "an HIM clerk without the recording actions is refused before anything is 
 cli admin "$PW_ADMIN" roles grant him encounter_checkin encounter_close vitals_record allergy_record medication_record problem_record >/dev/null 2>&1
 out=$(H import synthea "$GOOD" --provider nurse 2>&1)
 check "--provider must name a provider user" sh -c '[ $2 -ne 0 ] && printf %s "$1" | grep -q "not an active user with the provider role" && [ "$3" = "$4" ]' _ "$out" $? "$c0" "$(counts)"
+H import fhir "$T/none.json" --provider prov > /dev/null 2>&1
+check "--provider is refused by the other import verbs (usage, exit 2)" [ $? -eq 2 ]
 
 # ---- a directory with bad rows: every one by FILE:LINE, nothing imported ----
 H import synthea "$BAD" > "$T/bad.out" 2> "$T/bad.err"
