@@ -457,7 +457,8 @@ audit:
 		 c.o->source ? c.o->source : "FHIR R4", written, c.n, c.nbad, rep->same);
 	{
 		msg_t am;
-		status_t a = audit_note(s, c.o->audit_action ? c.o->audit_action : "fhir_import", "", ret == STATUS_OK ? "ok" : "failed",
+		status_t a = audit_note(s, c.o->audit_action ? c.o->audit_action : "fhir_import", "",
+					ret == STATUS_OK ? "ok" : "failed",
 					detail, 0, &am);
 		if (ret == STATUS_OK && a != STATUS_OK) {
 			ret = a;
