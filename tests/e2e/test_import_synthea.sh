@@ -86,4 +86,20 @@ cli admin "$PW_ADMIN" roles grant him encounter_checkin encounter_close vitals_r
 printf '%s\n' "$PW_HIM" > "$T/pw"
 script -qec "'$BIN' --db '$DB' --user him --password-stdin import synthea '$GOOD' < '$T/pw'" /dev/null > "$T/tty.out" 2>&1
 check "a progress bar on a terminal" grep -q "Importing \[#*\] 22/22 records" "$T/tty.out"
+
+# ---- what the clinic's rules refuse: a control character in an address
+# (a column the first pass does not read), a visit before 1990 ----
+mkdir "$T/x"; cp "$GOOD"/*.csv "$T/x/"
+python3 - "$T/x" <<'PY'
+import sys
+d = sys.argv[1]
+p = open(d + "/patients.csv").read().replace("45 Elm St", "45 Elm\x1b[2J St")
+open(d + "/patients.csv", "w").write(p)
+e = open(d + "/encounters.csv").read().replace("2023-01-05T10:00:00Z,2023-01-05T10:30:00Z", "1985-01-05T10:00:00Z,1985-01-05T10:30:00Z")
+open(d + "/encounters.csv", "w").write(e)
+PY
+c2=$(counts)
+H import synthea "$T/x" > /dev/null 2> "$T/x.err"
+check "refused by the import's checks: exit 1, each as FILE:LINE with the reason, nothing written" sh -c '[ $1 -eq 1 ] && grep -q "^patients.csv:3: a value holds a control character" "$2" && grep -q "^encounters.csv:3: Encounter.period.start is before 1990" "$2" && grep -q "nothing was imported" "$2" && [ "$3" = "$4" ]' _ $? "$T/x.err" "$c2" "$(counts)"
+check "the control character is not echoed" sh -c '! grep -q "$(printf "\033")" "$1"' _ "$T/x.err"
 e2e_done
