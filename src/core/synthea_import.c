@@ -15,6 +15,7 @@
 #include "core/clinical.h"
 #include "core/internal.h"
 #include "core/perm.h"
+#include "core/pmatch.h"
 
 #define NV 12 /* values handed per row (synthea.c's MAXCOLS) */
 #define SYN_LOCATION "Synthea import"
@@ -177,7 +178,54 @@ typedef struct build {
 	idx_t *pats, *encs;
 	size_t npat, nenc;
 	char provider[DB_NAME_MAX + 1];
+	/* The new patients' duplicate check among themselves: pset's record
+	 * r is patient pline[r]'s row; pbad[k]: patient k refused. */
+	pmatch_set_t *pset;
+	long *pline;
+	size_t nset;
+	unsigned char *pbad;
+	long nbad[SYN_NFILES];
+	syn_bad_fn on_bad;
+	void *arg;
 } build_t;
+
+static void refuse_row(build_t *b, const row_t *r, const char *why)
+{
+	b->nbad[r->f]++;
+	if (b->on_bad)
+		b->on_bad(synthea_file_name(r->f), r->line, why, b->arg);
+}
+
+/* A new patient against the new patients of the export before it, under
+ * the import rule of the duplicate check (import.c's): 1 when it is a
+ * likely duplicate of one (reported, refused), -1 when the check failed. */
+static int batch_duplicate(build_t *b, const row_t *r, const patient_t *p)
+{
+	ptokens_t t;
+	pmatch_rec_t rec;
+	long best = -1;
+	int score = 0;
+	char why[120], msg[200];
+	msg_t m;
+	if (pindex_patient(b->s->kr, b->s->c->cfg->blind_index_bytes, p, &t, &m) != STATUS_OK)
+		return 0; /* the import's own checks will say why */
+	pmatch_rec_make(&t, &rec);
+	sodium_memzero(&t, sizeof t);
+	if (pmatch_set_add(b->pset, b->s->c->cfg, &rec, &best, &score, why, sizeof why, &m) !=
+	    STATUS_OK)
+		return -1;
+	sodium_memzero(&rec, sizeof rec);
+	if (best < 0) {
+		b->pline[b->nset++] = r->line;
+		return 0;
+	}
+	snprintf(msg, sizeof msg,
+		 "a likely duplicate of the patient of patients.csv:%ld in this export (score %d: %s)",
+		 b->pline[best], score, why);
+	b->pline[b->nset++] = r->line; /* the set holds it now */
+	refuse_row(b, r, msg);
+	return 1;
+}
 
 static int add_item(build_t *b, json_t *res, const row_t *r)
 {
@@ -244,8 +292,18 @@ static int build_patient(build_t *b, const row_t *r, int k)
 	}
 	/* Normalised as a registration would (the state's name to its code);
 	 * a refusal is the import's to report, with the row's place. */
-	(void)patient_validate(b->s->c->cfg, p, &bad, &m);
-	match_chart(b, p);
+	if (patient_validate(b->s->c->cfg, p, &bad, &m) == STATUS_OK) {
+		int dup;
+		match_chart(b, p);
+		if (!*p->f[PF_MRN] && (dup = batch_duplicate(b, r, p)) != 0) {
+			sodium_memzero(p, sizeof *p);
+			free(p);
+			if (dup < 0)
+				return -1;
+			b->pbad[k] = 1;
+			return 0;
+		}
+	}
 	snprintf(p->id, sizeof p->id, "p%d", k);
 	res = fhir_patient(p);
 	sodium_memzero(p, sizeof *p);
@@ -371,8 +429,10 @@ static int build_all(build_t *b)
 	gather_t *g = b->g;
 	size_t *obs = NULL, nobs = 0;
 	char pid[24];
-	int ret = -1, kind = 0;
-	if (!(b->pats = calloc(g->n + 1, sizeof *b->pats)) ||
+	int ret = -1, kind = 0, pk;
+	if (!(b->pset = pmatch_set_new()) || !(b->pline = calloc(g->n + 1, sizeof *b->pline)) ||
+	    !(b->pbad = calloc(g->n + 1, 1)) ||
+	    !(b->pats = calloc(g->n + 1, sizeof *b->pats)) ||
 	    !(b->encs = calloc(g->n + 1, sizeof *b->encs)) ||
 	    !(obs = calloc(g->n + 1, sizeof *obs)))
 		goto done;
@@ -388,7 +448,6 @@ static int build_all(build_t *b)
 	qsort(b->encs, b->nenc, sizeof *b->encs, by_id);
 	for (size_t i = 0, p = 0, e = 0; i < g->n; i++) {
 		const row_t *r = &g->r[i];
-		int pk;
 		if (r->f == SYN_PATIENTS) {
 			if (build_patient(b, r, (int)p++) != 0)
 				goto done;
@@ -397,6 +456,12 @@ static int build_all(build_t *b)
 		if (r->f == SYN_OBSERVATIONS)
 			continue;
 		pk = find(b->pats, b->npat, r->f == SYN_ENCOUNTERS ? r->v[3] : r->v[2]);
+		if (pk >= 0 && b->pbad[pk]) {
+			refuse_row(b, r, "its patient is refused");
+			if (r->f == SYN_ENCOUNTERS)
+				e++;
+			continue;
+		}
 		snprintf(pid, sizeof pid, "p%d", pk);
 		if (r->f == SYN_ENCOUNTERS) {
 			if (build_encounter(b, r, (int)e++, pid) != 0)
@@ -410,7 +475,14 @@ static int build_all(build_t *b)
 		size_t j = i + 1;
 		while (j < nobs && !by_enc_time(&obs[i], &obs[j]))
 			j++;
-		snprintf(pid, sizeof pid, "p%d", find(b->pats, b->npat, g->r[obs[i]].v[1]));
+		pk = find(b->pats, b->npat, g->r[obs[i]].v[1]);
+		if (pk >= 0 && b->pbad[pk]) {
+			for (size_t x = i; x < j; x++)
+				refuse_row(b, &g->r[obs[x]], "its patient is refused");
+			i = j;
+			continue;
+		}
+		snprintf(pid, sizeof pid, "p%d", pk);
 		if (build_vitals(b, obs + i, j - i, (int)k, pid) != 0)
 			goto done;
 		i = j;
@@ -476,8 +548,22 @@ status_t synthea_import(session_t *s, const char *dir, const synthea_import_opts
 		goto cleanup;
 	b.s = s;
 	b.g = &g;
+	b.on_bad = o->on_bad;
+	b.arg = o->arg;
 	if (build_all(&b) != 0) {
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	for (int f = 0; f < SYN_NFILES; f++) {
+		rep->rows.f[f].bad += b.nbad[f];
+		rep->rows.f[f].good -= b.nbad[f];
+		bad += b.nbad[f];
+	}
+	if (bad > 0 && !o->skip_bad) {
+		ret = msg_fail(m, STATUS_INVALID,
+			       "%ld bad row%s; nothing was imported (--skip-bad imports the good rows "
+			       "and leaves out the bad ones and what depends on them).",
+			       bad, bad == 1 ? "" : "s");
 		goto cleanup;
 	}
 	if (b.n == 0) {
@@ -491,6 +577,9 @@ cleanup:
 	free(b.items);
 	free(b.pats);
 	free(b.encs);
+	free(b.pline);
+	free(b.pbad);
+	pmatch_set_free(b.pset);
 	gather_free(&g);
 	return ret;
 }

@@ -102,4 +102,17 @@ c2=$(counts)
 H import synthea "$T/x" > /dev/null 2> "$T/x.err"
 check "refused by the import's checks: exit 1, each as FILE:LINE with the reason, nothing written" sh -c '[ $1 -eq 1 ] && grep -q "^patients.csv:3: a value holds a control character" "$2" && grep -q "^encounters.csv:3: Encounter.period.start is before 1990" "$2" && grep -q "nothing was imported" "$2" && [ "$3" = "$4" ]' _ $? "$T/x.err" "$c2" "$(counts)"
 check "the control character is not echoed" sh -c '! grep -q "$(printf "\033")" "$1"' _ "$T/x.err"
+
+# Two patients of one export alike enough to be one: the second is
+# refused (with what it holds) before anything is written.
+D=$(mktemp -d); cp "$GOOD"/*.csv "$D/"
+sed -n 2p "$GOOD/patients.csv" | sed 's/^b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a61/e1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a99/; s/Maria684/Maria12/; s/12 Harbor View Rd/9 Dock St/' >> "$D/patients.csv"
+printf '%s\n' "e9e9e9e9-4e5f-4a6b-8c7d-8e9f0a1b2c99,2024-02-02T09:00:00Z,2024-02-02T09:20:00Z,e1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a99,9e8d7c6b-5a49-4382-a716-151413121110,e4a6f9d5-3071-4f8e-8da1-4c5a6f7e8d94,,ambulatory,185349003,Check up,1,1,0,," >> "$D/encounters.csv"
+e2e_setup
+cli admin "$PW_ADMIN" roles grant him encounter_checkin encounter_close vitals_record allergy_record medication_record problem_record >/dev/null 2>&1
+H import synthea "$D" > /dev/null 2> "$T/d.err"
+check "a likely duplicate within the export is refused by FILE:LINE, with its encounter, nothing written" sh -c '[ $1 -eq 1 ] && grep -q "^patients.csv:5: a likely duplicate of the patient of patients.csv:2 in this export" "$2" && grep -q "^encounters.csv:6: its patient is refused" "$2" && grep -q "2 bad rows; nothing was imported" "$2" && [ "$(sqlite3 "$3" "select count(*) from patients")" = 0 ]' _ $? "$T/d.err" "$DB"
+H import synthea "$D" --skip-bad > "$T/d.out" 2> "$T/d.err"
+check "with --skip-bad the others are imported" sh -c '[ $1 -eq 0 ] && grep -q "^patients.csv	4	1	0	3$" "$2" && grep -q "^encounters.csv	5	1	0	4$" "$2"' _ $? "$T/d.out"
+rm -rf "$D"
 e2e_done
