@@ -406,7 +406,12 @@ json_t *fhir_chart_item(const chart_item_t *it, const char *patient_id)
 		    one(concept(CS_COND_CAT, "problem-list-item", "Problem List Item", NULL, &bad),
 			&bad),
 		    &bad);
-		put(r, "code", concept(FHIR_SYS_ICD10CM, it->code, NULL, it->text, &bad), &bad);
+		if (!strncmp(it->code, "SNOMED ", 7))
+			put(r, "code", concept(FHIR_SYS_SNOMED, it->code + 7, NULL, it->text, &bad),
+			    &bad);
+		else
+			put(r, "code", concept(FHIR_SYS_ICD10CM, it->code, NULL, it->text, &bad),
+			    &bad);
 		put(r, "subject", ref("Patient", patient_id), &bad);
 		put_s(r, "onsetDateTime", it->date1, &bad);
 		break;

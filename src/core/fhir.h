@@ -147,4 +147,18 @@ status_t fhir_import(session_t *s, const fhir_item_t *items, int n, int skip_bad
 		     void (*on_bad)(const char *where, const char *why, void *arg), void *arg,
 		     fhir_import_report_t *rep, msg_t *m);
 
+/* What another importer (core/synthea_import.c) tells fhir_import_with. */
+typedef struct fhir_import_opts {
+	const char *audit_action; /* the audit entry's action ("fhir_import") */
+	const char *source;       /* its detail's first words ("FHIR R4") */
+	/* Told after each resource written how many of how many (may be NULL). */
+	void (*progress)(int64_t done, int64_t total, void *arg);
+	void *progress_arg;
+} fhir_import_opts_t;
+
+/* fhir_import with those (o NULL: fhir_import's). */
+status_t fhir_import_with(session_t *s, const fhir_item_t *items, int n, int skip_bad,
+			  void (*on_bad)(const char *where, const char *why, void *arg), void *arg,
+			  const fhir_import_opts_t *o, fhir_import_report_t *rep, msg_t *m);
+
 #endif

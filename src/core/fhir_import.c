@@ -344,6 +344,14 @@ status_t fhir_import(session_t *s, const fhir_item_t *items, int n, int skip_bad
 		     void (*on_bad)(const char *where, const char *why, void *arg), void *arg,
 		     fhir_import_report_t *rep, msg_t *m)
 {
+	return fhir_import_with(s, items, n, skip_bad, on_bad, arg, NULL, rep, m);
+}
+
+status_t fhir_import_with(session_t *s, const fhir_item_t *items, int n, int skip_bad,
+			  void (*on_bad)(const char *where, const char *why, void *arg), void *arg,
+			  const fhir_import_opts_t *o, fhir_import_report_t *rep, msg_t *m)
+{
+	static const fhir_import_opts_t plain = {"fhir_import", "FHIR R4", NULL, NULL};
 	ctx_t c;
 	status_t ret;
 	int *order = NULL, written = 0;
@@ -359,6 +367,7 @@ status_t fhir_import(session_t *s, const fhir_item_t *items, int n, int skip_bad
 	c.skip_bad = skip_bad;
 	c.on_bad = on_bad;
 	c.arg = arg;
+	c.o = o ? o : &plain;
 	if (n <= 0)
 		return msg_fail(m, STATUS_INVALID, "There are no resources to import.");
 	if (!(c.v = calloc((size_t)n, sizeof *c.v)) || !(order = malloc((size_t)n * sizeof *order))) {
@@ -438,15 +447,18 @@ status_t fhir_import(session_t *s, const fhir_item_t *items, int n, int skip_bad
 		rep->count[v->t] += cnt;
 		written += cnt;
 		k += cnt - 1;
+		if (c.o->progress)
+			c.o->progress(k + 1, n, c.o->progress_arg);
 	}
 	msg_set(m, "Imported %d resources (%d new charts, %d updated; %d already in them).", written,
 		rep->charts_new, rep->charts_updated, rep->same);
 audit:
-	snprintf(detail, sizeof detail, "FHIR R4: %d of %d resources imported, %d refused", written,
-		 c.n, c.nbad);
+	snprintf(detail, sizeof detail, "%.40s: %d of %d resources imported, %d refused, %d already held",
+		 c.o->source ? c.o->source : "FHIR R4", written, c.n, c.nbad, rep->same);
 	{
 		msg_t am;
-		status_t a = audit_note(s, "fhir_import", "", ret == STATUS_OK ? "ok" : "failed",
+		status_t a = audit_note(s, c.o->audit_action ? c.o->audit_action : "fhir_import", "",
+					ret == STATUS_OK ? "ok" : "failed",
 					detail, 0, &am);
 		if (ret == STATUS_OK && a != STATUS_OK) {
 			ret = a;

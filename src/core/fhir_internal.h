@@ -55,6 +55,7 @@ typedef struct ctx {
 	void (*on_bad)(const char *where, const char *why, void *arg);
 	void *arg;
 	int nbad;
+	const fhir_import_opts_t *o; /* never NULL */
 } ctx_t;
 
 /* The string at a path of object keys and array indexes

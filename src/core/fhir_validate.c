@@ -325,6 +325,11 @@ static void check_patient(ctx_t *c, int i, json_t *r)
 				p->version = here->version;
 				memcpy(p->id, here->id, sizeof p->id);
 				p->prow = here->prow;
+				/* Nothing to change: the chart is left as it is. */
+				int fk = 0;
+				while (fk < PF_COUNT && strcmp(here->f[fk], p->f[fk]) == 0)
+					fk++;
+				v->same = fk == PF_COUNT && here->confidential == p->confidential;
 			}
 		} else if (st != STATUS_NOTFOUND)
 			refuse(c, i, "Patient: the chart its MRN names cannot be opened (%s)",
@@ -495,7 +500,11 @@ static void check_condition(ctx_t *c, int i, json_t *r)
 		refuse(c, i, "a problem needs its description in Condition.code.text");
 		return;
 	}
-	if (v->code) {
+	if (!v->code && (v->code = code_in(json_object_get(r, "code"), FHIR_SYS_SNOMED)) &&
+	    !clinical_snomed_valid(v->code)) {
+		refuse(c, i, "Condition.code's SNOMED CT code is not a concept id");
+		return;
+	} else if (v->code && code_in(json_object_get(r, "code"), FHIR_SYS_ICD10CM)) {
 		/* As problem_add: once a code set is loaded, a code of the
 		 * version in effect today. */
 		code_hit_t h;

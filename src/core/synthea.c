@@ -183,6 +183,11 @@ static int is_when(const char *s, char out[24])
 	return 1;
 }
 
+int synthea_when(const char *s, char out[24])
+{
+	return s && is_when(s, out);
+}
+
 /* SNOMED CT and RxNorm codes are digits. */
 static int is_digits_code(const char *s)
 {
@@ -224,7 +229,8 @@ static int is_number(const char *s, double *v)
  * column older exports lack). */
 #define MAXCOLS 12
 static const char *const needed[SYN_NFILES][MAXCOLS] = {
-    [SYN_PATIENTS] = {"Id", "BIRTHDATE", "DEATHDATE", "FIRST", "LAST", "GENDER", ""},
+    [SYN_PATIENTS] = {"Id", "BIRTHDATE", "DEATHDATE", "FIRST", "LAST", "GENDER", "?ADDRESS",
+                      "?CITY", "?STATE", "?ZIP", ""},
     [SYN_PROVIDERS] = {"Id", "NAME", "GENDER", "SPECIALITY", ""},
     [SYN_ENCOUNTERS] = {"Id", "START", "STOP", "PATIENT", "PROVIDER", "ENCOUNTERCLASS", "CODE",
                         "DESCRIPTION", "REASONCODE", "REASONDESCRIPTION", ""},
@@ -240,6 +246,7 @@ static const char *const needed[SYN_NFILES][MAXCOLS] = {
 typedef struct pass {
 	syn_report_t *rep;
 	syn_bad_fn on_bad;
+	syn_row_fn on_row;
 	void *arg;
 	idset_t patients, providers, encounters; /* encounters: owner = patient */
 	int col[MAXCOLS];                        /* needed[f][k]'s column, -1 absent */
@@ -547,6 +554,18 @@ static status_t check_file(pass_t *p, const char *dir, syn_file_t f, msg_t *m)
 			c->other++;
 		} else {
 			c->good++;
+			if (p->on_row) {
+				const char *vals[MAXCOLS];
+				int k = 0;
+				for (; k < MAXCOLS && needed[f][k] && *needed[f][k]; k++)
+					vals[k] = val(p, v, k);
+				for (; k < MAXCOLS; k++)
+					vals[k] = "";
+				if (p->on_row(f, line, vals, p->arg) != 0) {
+					ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+					goto cleanup;
+				}
+			}
 		}
 	}
 cleanup:
@@ -559,6 +578,12 @@ cleanup:
 status_t synthea_check(const char *dir, syn_report_t *rep, syn_bad_fn on_bad, void *arg,
 		       msg_t *m)
 {
+	return synthea_read(dir, rep, on_bad, NULL, arg, m);
+}
+
+status_t synthea_read(const char *dir, syn_report_t *rep, syn_bad_fn on_bad, syn_row_fn on_row,
+		      void *arg, msg_t *m)
+{
 	pass_t p;
 	status_t ret = STATUS_OK;
 	long bad = 0;
@@ -568,6 +593,7 @@ status_t synthea_check(const char *dir, syn_report_t *rep, syn_bad_fn on_bad, vo
 	memset(&p, 0, sizeof p);
 	p.rep = rep;
 	p.on_bad = on_bad;
+	p.on_row = on_row;
 	p.arg = arg;
 	if (!dir || !*dir)
 		return msg_fail(m, STATUS_USAGE, "Name the directory of the Synthea export.");

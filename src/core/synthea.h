@@ -8,8 +8,9 @@
  * condition's encounter belonging to the same patient). Bad rows are
  * reported as file:line with the reason.
  *
- * This is the first pass of `import synthea` (issue 14 item 4); the
- * import itself is not built yet. Nothing here touches the database. */
+ * This is the first pass of `import synthea` (issue 14 item 4; the
+ * import itself is core/synthea_import.c). Nothing here touches the
+ * database. */
 #ifndef CHARTROOM_SYNTHEA_H
 #define CHARTROOM_SYNTHEA_H
 
@@ -60,6 +61,10 @@ typedef enum {
  * unit its value must be in (*unit; may be NULL). */
 syn_vital_t synthea_vital(const char *loinc, const char **unit);
 
+/* A Synthea date or timestamp -> UTC "YYYY-MM-DDTHH:MM:SSZ" (a date
+ * alone: midnight). 0 when it is not one. */
+int synthea_when(const char *s, char out[24]);
+
 /* Called for each bad row: the file's name, the line the row starts on,
  * and why. */
 typedef void (*syn_bad_fn)(const char *file, long line, const char *reason, void *arg);
@@ -72,5 +77,27 @@ typedef void (*syn_bad_fn)(const char *file, long line, const char *reason, void
  * STATUS_NOTFOUND without patients.csv. */
 status_t synthea_check(const char *dir, syn_report_t *rep, syn_bad_fn on_bad, void *arg,
 		       msg_t *m);
+
+/* The columns of each file a good row is handed over with, in this order
+ * (an optional column absent: ""):
+ * patients     Id BIRTHDATE DEATHDATE FIRST LAST GENDER ADDRESS CITY STATE ZIP
+ * providers    Id NAME GENDER SPECIALITY
+ * encounters   Id START STOP PATIENT PROVIDER ENCOUNTERCLASS CODE DESCRIPTION
+ *              REASONCODE REASONDESCRIPTION
+ * conditions   START STOP PATIENT ENCOUNTER CODE DESCRIPTION
+ * allergies    START STOP PATIENT ENCOUNTER CODE DESCRIPTION DESCRIPTION1 SEVERITY1
+ * medications  START STOP PATIENT ENCOUNTER CODE DESCRIPTION
+ * observations DATE PATIENT ENCOUNTER CATEGORY CODE DESCRIPTION VALUE UNITS
+ *              (vital signs only)
+ * procedures   START STOP PATIENT ENCOUNTER CODE DESCRIPTION
+ * The values are borrowed for the call; non-zero stops the read (out of
+ * memory). */
+typedef int (*syn_row_fn)(syn_file_t f, long line, const char *const *vals, void *arg);
+
+/* synthea_check, handing each good row to on_row (may be NULL) as it is
+ * read: a row that depends on a bad one (its patient, its encounter) is
+ * bad itself, so the good rows are whole. */
+status_t synthea_read(const char *dir, syn_report_t *rep, syn_bad_fn on_bad, syn_row_fn on_row,
+		      void *arg, msg_t *m);
 
 #endif

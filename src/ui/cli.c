@@ -1003,9 +1003,12 @@ static void report_import_start(const import_report_t *rep, void *arg)
 
 static const char import_usage[] =
 	"[--user ACTOR] import patients FILE.csv [--skip-bad] [--register-anyway]\n"
-	"       import fhir FILE... [--skip-bad]";
-static const cli_optspec_t import_opts[] = {
-	{"skip-bad", 0, 0, NULL}, {"register-anyway", 0, 0, NULL}, {NULL, 0, 0, NULL}};
+	"       import fhir FILE... [--skip-bad]\n"
+	"       import synthea DIR [--skip-bad] [--provider USER]";
+static const cli_optspec_t import_opts[] = {{"skip-bad", 0, 0, NULL},
+					    {"register-anyway", 0, 0, NULL},
+					    {"provider", 0, 1, NULL},
+					    {NULL, 0, 0, NULL}};
 
 static int cmd_import(cli_t *c)
 {
@@ -1038,10 +1041,24 @@ static int cmd_import(cli_t *c)
 		       "without --skip-bad nothing is imported when any is bad. A Patient whose\n"
 		       "MRN is a chart here (same birth date and sex) updates it; others are\n"
 		       "registered. Needs patient_import and the actions recording each kind\n"
-		       "needs (encounter_checkin, vitals_record, note_sign, ...); audited.\n",
+		       "needs (encounter_checkin, vitals_record, note_sign, ...); audited.\n\n"
+		       "import synthea: a Synthea CSV export's directory (patients, providers,\n"
+		       "encounters, conditions, allergies, medications, observations,\n"
+		       "procedures .csv). Every row is checked first, each bad one reported as\n"
+		       "FILE:LINE: reason; without --skip-bad nothing is imported when any is\n"
+		       "bad (with it, the bad rows and what depends on them are left out).\n"
+		       "Encounters are recorded with --provider USER (needed when the clinic\n"
+		       "has more than one provider). A patient whose name, birth date and sex\n"
+		       "are a chart's goes into that chart, and what it holds already is not\n"
+		       "added again: running it twice imports nothing new. Prints each file's\n"
+		       "rows, bad, skipped and imported; audited as synthea_import.\n",
 		       usage, IMPORT_BATCH_ROWS);
 		return 0;
 	}
+	if (c->argc >= 2 && strcmp(c->argv[1], "synthea") == 0)
+		return cli_import_synthea(c);
+	if (cli_val(c, "provider"))
+		return cli_usage_error(usage, "--provider is for import synthea");
 	if (c->argc >= 2 && strcmp(c->argv[1], "fhir") == 0)
 		return cli_import_fhir(c);
 	if (c->argc != 3 || strcmp(c->argv[1], "patients") != 0)

@@ -77,6 +77,8 @@ extern const cli_command_t cli_report_command; /* cli_report.c */
 extern const cli_command_t cli_export_command;
 int cli_export_fhir(cli_t *c);
 int cli_import_fhir(cli_t *c);
+/* import synthea (cli_synthea.c), called by cli.c's import. */
+int cli_import_synthea(cli_t *c);
 /* cli_rights.c: patients' rights (issue 12 items 3-5). */
 extern const cli_command_t cli_roi_command, cli_disclosure_command, cli_disclosures_command,
     cli_amendment_command;

@@ -212,6 +212,12 @@ static void test_medication_problem(void **state)
 	r = fhir_chart_item(&it, "p1");
 	assert_null(json_object_get(json_object_get(r, "code"), "coding"));
 	json_decref(r);
+	/* A SNOMED CT problem (as Synthea codes them): its own system. */
+	strcpy(it.code, "SNOMED 44054006");
+	r = fhir_chart_item(&it, "p1");
+	assert_string_equal(S(r, "code.coding.0.system"), "http://snomed.info/sct");
+	assert_string_equal(S(r, "code.coding.0.code"), "44054006");
+	json_decref(r);
 }
 
 static void test_coding_and_notes(void **state)

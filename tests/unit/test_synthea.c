@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "core/synthea.h"
+#include "core/synthea_import.h"
 
 static char reported[64][400];
 static int nreported;
@@ -135,6 +136,103 @@ static void test_vitals(void **state)
 	assert_int_equal(synthea_vital(NULL, NULL), SYN_V_NONE);
 }
 
+/* ---- synthea_read: the good rows handed over, in the header's order ---- */
+
+typedef struct seen {
+	int rows[SYN_NFILES];
+	int bad_patient_rows; /* rows naming the bad fixture's unknown patient */
+	char first_state[48], first_name[48], cond_code[24];
+} seen_t;
+
+static int on_row(syn_file_t f, long line, const char *const *v, void *arg)
+{
+	seen_t *s = arg;
+	(void)line;
+	s->rows[f]++;
+	if (f == SYN_PATIENTS && s->rows[f] == 1) {
+		snprintf(s->first_name, sizeof s->first_name, "%s", v[3]);
+		snprintf(s->first_state, sizeof s->first_state, "%s", v[8]);
+	}
+	if (f == SYN_CONDITIONS && s->rows[f] == 1)
+		snprintf(s->cond_code, sizeof s->cond_code, "%s", v[4]);
+	if (f == SYN_ENCOUNTERS && !strcmp(v[3], "11111111-2222-4333-8444-555555555555"))
+		s->bad_patient_rows++;
+	return 0;
+}
+
+static void test_read_rows(void **state)
+{
+	syn_report_t rep;
+	seen_t s;
+	msg_t m;
+	(void)state;
+	memset(&s, 0, sizeof s);
+	assert_int_equal(synthea_read(fixture("synthea"), &rep, on_bad, on_row, &s, &m), STATUS_OK);
+	for (int f = 0; f < SYN_NFILES; f++)
+		assert_int_equal(s.rows[f], rep.f[f].good); /* the others are not handed */
+	assert_string_equal(s.first_name, "Maria684");
+	assert_string_equal(s.first_state, "Massachusetts"); /* an optional column */
+	assert_string_equal(s.cond_code, "44054006");
+	memset(&s, 0, sizeof s);
+	assert_int_equal(synthea_read(fixture("synthea-bad"), &rep, NULL, on_row, &s, &m),
+			 STATUS_INVALID);
+	for (int f = 0; f < SYN_NFILES; f++)
+		assert_int_equal(s.rows[f], rep.f[f].good);
+	assert_int_equal(s.bad_patient_rows, 0);
+}
+
+static int stop_row(syn_file_t f, long line, const char *const *v, void *arg)
+{
+	(void)f, (void)line, (void)v, (void)arg;
+	return -1;
+}
+
+static void test_read_stops(void **state)
+{
+	syn_report_t rep;
+	msg_t m;
+	(void)state;
+	assert_int_equal(synthea_read(fixture("synthea"), &rep, NULL, stop_row, NULL, &m),
+			 STATUS_NOMEM);
+}
+
+static void test_when(void **state)
+{
+	char out[24];
+	(void)state;
+	assert_true(synthea_when("2022-07-20T07:13:55Z", out));
+	assert_string_equal(out, "2022-07-20T07:13:55Z");
+	assert_true(synthea_when("2022-07-20", out));
+	assert_string_equal(out, "2022-07-20T00:00:00Z");
+	assert_false(synthea_when("2022-02-30", out));
+	assert_false(synthea_when("yesterday", out));
+	assert_false(synthea_when(NULL, out));
+}
+
+static void test_type_map(void **state)
+{
+	config_t cfg;
+	char t[48];
+	(void)state;
+	tu_config(&cfg);
+	synthea_type(&cfg, "wellness", t, sizeof t);
+	assert_string_equal(t, "annual exam");
+	synthea_type(&cfg, "ambulatory", t, sizeof t);
+	assert_string_equal(t, "office visit");
+	synthea_type(&cfg, "emergency", t, sizeof t);
+	assert_string_equal(t, "office visit");
+	synthea_type(&cfg, "virtual", t, sizeof t);
+	assert_string_equal(t, "telephone");
+	synthea_type(&cfg, "home", t, sizeof t);
+	assert_string_equal(t, "nurse visit");
+	synthea_type(&cfg, "no-such-class", t, sizeof t);
+	assert_string_equal(t, "office visit");
+	/* A type the clinic does not have: its first type. */
+	snprintf(cfg.encounter_types, sizeof cfg.encounter_types, "clinic visit, phone call");
+	synthea_type(&cfg, "wellness", t, sizeof t);
+	assert_string_equal(t, "clinic visit");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +240,10 @@ int main(void)
 	    cmocka_unit_test(test_bad_rows),
 	    cmocka_unit_test(test_missing),
 	    cmocka_unit_test(test_vitals),
+	    cmocka_unit_test(test_read_rows),
+	    cmocka_unit_test(test_read_stops),
+	    cmocka_unit_test(test_when),
+	    cmocka_unit_test(test_type_map),
 	};
 	return cmocka_run_group_tests_name("synthea", tests, NULL, NULL);
 }

@@ -1,0 +1,118 @@
+#!/bin/sh
+# test_import_synthea.sh - `import synthea DIR` (README "Importing a
+# Synthea export"): the fixtures' patients, encounters, conditions,
+# allergies, medications and vital signs come in with counts printed per
+# file and show through the ordinary commands (encounter list, chart show,
+# problems with their SNOMED CT codes); a re-run imports nothing new; a
+# directory with bad rows is refused by FILE:LINE with nothing imported,
+# and --skip-bad imports the rest; the permissions; the audit entry; no
+# canary in the database file.
+. "$(dirname "$0")/lib.sh"
+e2e_setup
+H() { cli him "$PW_HIM" "$@"; }
+GOOD=$ROOT/tests/fixtures/synthea
+BAD=$ROOT/tests/fixtures/synthea-bad
+counts() { sql "select (select count(*) from patients) || '/' || (select count(*) from encounters) || '/' || (select count(*) from vitals) || '/' || (select count(*) from allergies) || '/' || (select count(*) from medications) || '/' || (select count(*) from problems)"; }
+c0=$(counts)
+
+# ---- permissions ----
+out=$(cli front "$PW_FRONT" import synthea "$GOOD" 2>&1)
+check "front desk may not import (patient_import), nothing written" sh -c '[ $2 -ne 0 ] && printf %s "$1" | grep -q "Permission denied.*patient_import" && [ "$3" = "$4" ]' _ "$out" $? "$c0" "$(counts)"
+out=$(H import synthea "$GOOD" 2>&1)
+check "an HIM clerk without the recording actions is refused before anything is written" sh -c '[ $2 -ne 0 ] && printf %s "$1" | grep -q "needs encounter_checkin.*nothing was imported" && [ "$3" = "$4" ]' _ "$out" $? "$c0" "$(counts)"
+cli admin "$PW_ADMIN" roles grant him encounter_checkin encounter_close vitals_record allergy_record medication_record problem_record >/dev/null 2>&1
+out=$(H import synthea "$GOOD" --provider nurse 2>&1)
+check "--provider must name a provider user" sh -c '[ $2 -ne 0 ] && printf %s "$1" | grep -q "not an active user with the provider role" && [ "$3" = "$4" ]' _ "$out" $? "$c0" "$(counts)"
+H import fhir "$T/none.json" --provider prov > /dev/null 2>&1
+check "--provider is refused by the other import verbs (usage, exit 2)" [ $? -eq 2 ]
+
+# ---- a directory with bad rows: every one by FILE:LINE, nothing imported ----
+H import synthea "$BAD" > "$T/bad.out" 2> "$T/bad.err"
+rc=$?
+check "bad rows: exit 1" [ $rc -eq 1 ]
+check "each of the 12 bad rows is reported as FILE:LINE: reason" [ "$(grep -c '^[a-z]*\.csv:[0-9]*: ' "$T/bad.err")" -eq 12 ]
+check "the reasons name the row's problem" sh -c 'grep -q "^patients.csv:5: Id .* is not a Synthea id" "$1" && grep -q "^encounters.csv:6: PATIENT .* is not in patients.csv" "$1" && grep -q "^observations.csv:14: UNITS .* expected Cel" "$1"' _ "$T/bad.err"
+check "nothing was imported (and it says so)" sh -c 'grep -q "12 bad rows; nothing was imported" "$1" && [ "$2" = "$3" ]' _ "$T/bad.err" "$c0" "$(counts)"
+
+# ---- the good export ----
+H import synthea "$GOOD" > "$T/imp.out" 2> "$T/imp.err"
+check "import synthea succeeds" [ $? -eq 0 ] || sed 's/^/# /' "$T/imp.err"
+row() { grep -q "^$1	$2$" "$T/imp.out"; }
+check "counts per file: patients 3 read, 3 imported" row patients.csv "3	0	0	3"
+check "encounters 4 imported" row encounters.csv "4	0	0	4"
+check "conditions 3, allergies 2, medications 2 imported" sh -c 'grep -q "^conditions.csv	3	0	0	3$" "$1" && grep -q "^allergies.csv	2	0	0	2$" "$1" && grep -q "^medications.csv	2	0	0	2$" "$1"' _ "$T/imp.out"
+check "observations: 2 not vital signs skipped, the vital signs imported" row observations.csv "11	0	2	8"
+check "procedures (SNOMED CT) and providers checked, counted as skipped" sh -c 'grep -q "^procedures.csv	2	0	2	0$" "$1" && grep -q "^providers.csv	2	0	2	0$" "$1" && grep -q "procedures: skipped, SNOMED CT codes" "$2"' _ "$T/imp.out" "$T/imp.err"
+check "quiet when standard error is not a terminal (no progress bar)" sh -c '! grep -q "Importing \[" "$1"' _ "$T/imp.err"
+check "the summary line" grep -q "Imported 22 resources (3 new charts, 0 updated; 0 already in them)" "$T/imp.err"
+check "the rows are in the database (3 patients, 4 encounters, 2 vitals records, 2 allergies, 2 medications, 3 problems)" [ "$(counts)" = "3/4/2/2/2/3" ]
+MRN=$(find_q him "$PW_HIM" Okonkwo-Reyes 2>/dev/null | cut -f1)
+find_q him "$PW_HIM" Okonkwo-Reyes > "$T/find.out" 2>/dev/null
+check "the patient is registered under her name without Synthea's digits" grep -q "^CR[0-9]*	Okonkwo-Reyes	Maria		1958-03-14	[0-9]*	F" "$T/find.out"
+H encounter list "$MRN" > "$T/enc.out" 2>&1
+check "encounter list: the wellness visit as an annual exam at its time, with its provider" grep -q "^2	2023-01-05T10:00:00+00:00	annual exam	prov	Synthea import	closed	uncoded	General examination of patient" "$T/enc.out"
+check "encounter list: the ambulatory visit as an office visit" grep -q "^1	2022-07-20T07:13:00+00:00	office visit	prov	" "$T/enc.out"
+cli prov "$PW_PROV" chart show "$MRN" > "$T/chart.out" 2>&1
+check "problems with their SNOMED CT code and description" sh -c 'grep -q "Diabetes mellitus type 2 (disorder) | SNOMED 44054006 | onset 2022-07-20 | active" "$1" && grep -q "SNOMED 38341003" "$1"' _ "$T/chart.out"
+check "the allergy with its reaction and severity" grep -q "Penicillin V | reaction: Wheal (finding) | moderate | active" "$T/chart.out"
+check "the medication without route or frequency, recorded elsewhere" grep -q "Metformin hydrochloride 500 MG .* other recorded elsewhere | from 2022-07-20 | active" "$T/chart.out"
+check "the vital signs as one record, BMI computed" grep -q "BP 138/86 P 72 R 14 Ht 162.5cm Wt 71.2kg/157.0lb BMI 27.0" "$T/chart.out"
+check "the address, the state as its code" sh -c 'grep -q "Address: 12 Harbor View Rd" "$1" && grep -q "State: MA" "$1"' _ "$T/chart.out"
+check "the import is audited once (synthea_import)" [ "$(audited synthea_import him)" = 1 ]
+
+# ---- again: nothing new ----
+c1=$(counts)
+H import synthea "$GOOD" > "$T/imp2.out" 2> "$T/imp2.err"
+check "a re-run succeeds, imports nothing new and says so" sh -c '[ $1 -eq 0 ] && grep -q "Imported 0 resources (0 new charts, 0 updated; 22 already in them)" "$2" && [ "$3" = "$4" ]' _ $? "$T/imp2.err" "$c1" "$(counts)"
+check "its summary imports 0 of each file" [ "$(awk -F'\t' 'NR > 1 && $5 != 0' "$T/imp2.out" | wc -l)" -eq 0 ]
+check "the re-run is audited too" [ "$(audited synthea_import him)" = 2 ]
+
+sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+found=$(for f in "$DB" "$DB-wal"; do [ -f "$f" ] && strings -n 5 "$f"; done | grep -io 'okonkwo\|mensah\|lindqvist\|harbor view\|diabetes mellitus\|metformin\|penicillin\|general examination' | sort -u | tr '\n' ' ')
+check "no canary (names, street, problem, drug, substance, visit reason) in the database file" [ -z "$found" ] || echo "# found: $found"
+
+# ---- --skip-bad, into a fresh database ----
+e2e_setup
+cli admin "$PW_ADMIN" roles grant him encounter_checkin encounter_close vitals_record allergy_record medication_record problem_record >/dev/null 2>&1
+H import synthea "$BAD" --skip-bad > "$T/skip.out" 2> "$T/skip.err"
+check "--skip-bad imports the good rows" [ $? -eq 0 ] || sed 's/^/# /' "$T/skip.err"
+check "--skip-bad still reports each bad row" [ "$(grep -c '^[a-z]*\.csv:[0-9]*: ' "$T/skip.err")" -eq 12 ]
+check "--skip-bad: the bad patient row is counted and left out" grep -q "^patients.csv	4	1	0	3$" "$T/skip.out"
+check "--skip-bad: the bad rows are not in the charts" [ "$(sql "select count(*) from patients")" = 3 ]
+
+# ---- a progress bar on a terminal, into a fresh database ----
+e2e_setup
+cli admin "$PW_ADMIN" roles grant him encounter_checkin encounter_close vitals_record allergy_record medication_record problem_record >/dev/null 2>&1
+printf '%s\n' "$PW_HIM" > "$T/pw"
+script -qec "'$BIN' --db '$DB' --user him --password-stdin import synthea '$GOOD' < '$T/pw'" /dev/null > "$T/tty.out" 2>&1
+check "a progress bar on a terminal" grep -q "Importing \[#*\] 22/22 records" "$T/tty.out"
+
+# ---- what the clinic's rules refuse: a control character in an address
+# (a column the first pass does not read), a visit before 1990 ----
+mkdir "$T/x"; cp "$GOOD"/*.csv "$T/x/"
+python3 - "$T/x" <<'PY'
+import sys
+d = sys.argv[1]
+p = open(d + "/patients.csv").read().replace("45 Elm St", "45 Elm\x1b[2J St")
+open(d + "/patients.csv", "w").write(p)
+e = open(d + "/encounters.csv").read().replace("2023-01-05T10:00:00Z,2023-01-05T10:30:00Z", "1985-01-05T10:00:00Z,1985-01-05T10:30:00Z")
+open(d + "/encounters.csv", "w").write(e)
+PY
+c2=$(counts)
+H import synthea "$T/x" > /dev/null 2> "$T/x.err"
+check "refused by the import's checks: exit 1, each as FILE:LINE with the reason, nothing written" sh -c '[ $1 -eq 1 ] && grep -q "^patients.csv:3: a value holds a control character" "$2" && grep -q "^encounters.csv:3: Encounter.period.start is before 1990" "$2" && grep -q "nothing was imported" "$2" && [ "$3" = "$4" ]' _ $? "$T/x.err" "$c2" "$(counts)"
+check "the control character is not echoed" sh -c '! grep -q "$(printf "\033")" "$1"' _ "$T/x.err"
+
+# Two patients of one export alike enough to be one: the second is
+# refused (with what it holds) before anything is written.
+D=$(mktemp -d); cp "$GOOD"/*.csv "$D/"
+sed -n 2p "$GOOD/patients.csv" | sed 's/^b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a61/e1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a99/; s/Maria684/Maria12/; s/12 Harbor View Rd/9 Dock St/' >> "$D/patients.csv"
+printf '%s\n' "e9e9e9e9-4e5f-4a6b-8c7d-8e9f0a1b2c99,2024-02-02T09:00:00Z,2024-02-02T09:20:00Z,e1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a99,9e8d7c6b-5a49-4382-a716-151413121110,e4a6f9d5-3071-4f8e-8da1-4c5a6f7e8d94,,ambulatory,185349003,Check up,1,1,0,," >> "$D/encounters.csv"
+e2e_setup
+cli admin "$PW_ADMIN" roles grant him encounter_checkin encounter_close vitals_record allergy_record medication_record problem_record >/dev/null 2>&1
+H import synthea "$D" > /dev/null 2> "$T/d.err"
+check "a likely duplicate within the export is refused by FILE:LINE, with its encounter, nothing written" sh -c '[ $1 -eq 1 ] && grep -q "^patients.csv:5: a likely duplicate of the patient of patients.csv:2 in this export" "$2" && grep -q "^encounters.csv:6: its patient is refused" "$2" && grep -q "2 bad rows; nothing was imported" "$2" && [ "$(sqlite3 "$3" "select count(*) from patients")" = 0 ]' _ $? "$T/d.err" "$DB"
+H import synthea "$D" --skip-bad > "$T/d.out" 2> "$T/d.err"
+check "with --skip-bad the others are imported" sh -c '[ $1 -eq 0 ] && grep -q "^patients.csv	4	1	0	3$" "$2" && grep -q "^encounters.csv	5	1	0	4$" "$2"' _ $? "$T/d.out"
+rm -rf "$D"
+e2e_done
