@@ -737,8 +737,12 @@ status_t import_patients_with(session_t *s, const char *path, const import_opts_
 			char when[24];
 			if (k > 1 && (ret = pbulk_next_batch(bulk, m)) != STATUS_OK)
 				goto cleanup;
+			/* Fed 2,000 rows at a time, so a writer in line waits for
+			 * at most that many (and their place in name order) before
+			 * the batch commits and lets it in. */
 			if ((ret = pbulk_feed_batch(bulk, next_good_row, &src, to_save - saved_total,
-						    batch, max_rows, m, &added)) != STATUS_OK)
+						    batch < 2000 ? batch : 2000, max_rows, m,
+						    &added)) != STATUS_OK)
 				goto cleanup;
 			if (added == 0) {
 				ret = msg_fail(m, STATUS_ERR,
