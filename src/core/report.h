@@ -1,6 +1,7 @@
 /* report.h - the quality and operations reports (README "Reports"):
- * visits, diagnoses, turnaround, backlog, quality, access (and
- * deficiencies, which waits for the deficiency rules of issue 13).
+ * visits, diagnoses, turnaround, backlog, quality, access, and
+ * deficiencies (computed by core/deficiency.h from the charts, each checked
+ * whole: the one report that is not a GROUP BY over clear columns).
  *
  * A report is a table: a key column (a type, a code, a day...), an
  * optional label, and up to REPORT_COLS numeric columns, with one column
@@ -61,8 +62,7 @@ const char *report_groupings(int i);
 
 /* Check q without running it: STATUS_USAGE with the sentence for the user
  * for an unknown report, a bad date, a range ending before it starts, or
- * a grouping the report does not take; STATUS_ERR for deficiencies (the
- * deficiency rules are not built yet). */
+ * a grouping the report does not take. */
 status_t report_check(const report_req_t *q, msg_t *m);
 
 /* Run q for s (report_check first; permission; audited). *out is the

@@ -226,7 +226,7 @@ static status_t run(ui_t *ui, void *priv, msg_t *m)
 	return STATUS_OK;
 }
 
-/* A report whose run fails (deficiencies: not built yet) leaves the
+/* A report whose run fails (a chart that fails its check) leaves the
  * screen open with the reason shown. */
 static status_t reload(ui_t *ui, void *priv, msg_t *m)
 {

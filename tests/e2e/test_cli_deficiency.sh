@@ -80,6 +80,16 @@ check "the countersignature resolves it" sh -c "! printf '%s' \"\$1\" | grep -q 
 # delinquency report
 out=$(cli him "$PW_HIM" deficiency report --months 1 --format csv)
 check "the delinquency report has a row per provider" sh -c "printf '%s' \"\$1\" | grep -q '^prov,'" _ "$out"
+# The same figures as the deficiencies report (report deficiencies, by
+# provider over the last month; by month).
+rep=$(cli him "$PW_HIM" report deficiencies --from "$(date -u -d '1 month ago' +%Y-%m-01)" --to "$(date -u -d '1 month ago' +%Y-%m-28)" --format csv)
+check "report deficiencies: the same counts per provider as deficiency report" sh -c '
+	a=$(printf "%s\n" "$1" | tail -n +2 | cut -d, -f1-3 | sort); b=$(printf "%s\n" "$2" | tail -n +2 | cut -d, -f1-3 | sort)
+	[ -n "$a" ] && [ "$a" = "$b" ]' _ "$rep" "$out"
+rep=$(cli him "$PW_HIM" report deficiencies --by month --format csv)
+total=$(printf '%s\n' "$rep" | tail -n +2 | awk -F, '{s+=$2} END {print s+0}')
+listed=$(cli him "$PW_HIM" deficiency list --format csv | tail -n +2 | grep -c .)
+check "report deficiencies by month: every open deficiency counted once" [ "$total" = "$listed" ]
 cli him "$PW_HIM" deficiency report --months 99 >/dev/null 2>&1
 check "--months out of range is a usage error (exit 2)" [ $? -eq 2 ]
 cli him "$PW_HIM" deficiency list --format xml >/dev/null 2>&1

@@ -99,9 +99,12 @@ bad "a range that ends before it starts" "ends" visits --from 2026-03-01 --to 20
 bad "a grouping the report does not take" "cannot be grouped by 'code'" visits --by code
 bad "a bad --format" "table or csv" visits --format xml
 bad "no report named" "name a report" 
-"$BIN" --db "$DB" --user him report deficiencies </dev/null >"$T/o" 2>"$T/e"
+# deficiencies: a report too (its figures: test_cli_deficiency.sh; this
+# database's rows were put in with sqlite3, which the deficiency rules,
+# checking each chart whole, rightly refuse).
+"$BIN" --db "$DB" --user him report deficiencies --by code </dev/null >/dev/null 2>"$T/e"
 rc=$?
-check "deficiencies: refused, exit 1, saying why" sh -c '[ "$1" -eq 1 ] && grep -q "deficiency rules" "$2"' - "$rc" "$T/e"
+check "deficiencies: a grouping it does not take, exit 2" sh -c '[ "$1" -eq 2 ] && grep -q "provider month" "$2"' - "$rc" "$T/e"
 cli front "$PW_FRONT" report visits >/dev/null 2>"$T/e"
 check "front desk: exit 4" [ $? -eq 4 ]
 cli him "$PW_HIM" report access >/dev/null 2>"$T/e"

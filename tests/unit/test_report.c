@@ -543,8 +543,14 @@ static void test_bad_requests(void **state)
 	assert_int_equal(report_check(&q, &m), STATUS_USAGE);
 	assert_true(tu_has(m.text, "No report 'visit'"));
 	q.name = "deficiencies";
-	assert_int_equal(report_check(&q, &m), STATUS_ERR);
-	assert_true(tu_has(m.text, "deficiency rules"));
+	assert_int_equal(report_check(&q, &m), STATUS_OK);
+	q.from = NULL;
+	q.by = "code";
+	assert_int_equal(report_check(&q, &m), STATUS_USAGE);
+	assert_true(tu_has(m.text, "--by provider month"));
+	q.by = "month";
+	assert_int_equal(report_check(&q, &m), STATUS_OK);
+	q.by = NULL;
 	q.name = "visits";
 	q.from = "2020-01-01";
 	q.to = "2026-01-01";
