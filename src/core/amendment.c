@@ -360,9 +360,6 @@ static status_t view(session_t *s, int64_t n, int history,
 		     int (*fn)(const amendment_info_t *a, void *arg), void *arg, msg_t *m)
 {
 	view_ctx_t c;
-	req_state_t st;
-	int reading = 0;
-	char detail[40];
 	status_t ret = STATUS_OK;
 	if (!session_can(s, ACT_AMENDMENT_DECIDE))
 		ret = session_require(s, ACT_AMENDMENT_MANAGE, m);
@@ -373,24 +370,7 @@ static status_t view(session_t *s, int64_t n, int history,
 	c.fn = fn;
 	c.arg = arg;
 	rights_today(s, c.today);
-	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
-		return ret;
-	ret = req_load(s, "amendment", n, &st, m);
-	db_read_end(s->c->db, reading);
-	if (ret != STATUS_OK)
-		return ret;
-	snprintf(detail, sizeof detail, "amendment %" PRId64, n);
-	ret = audit_note(s, "amendment_view", st.pid, "ok", detail, 0, m);
-	if (ret == STATUS_OK && !history)
-		view_one(&st, &c);
-	req_state_free(&st);
-	if (ret == STATUS_OK && history) {
-		if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
-			return ret;
-		ret = req_history(s, "amendment", n, view_one, &c, m);
-		db_read_end(s->c->db, reading);
-	}
-	return ret;
+	return req_view(s, "amendment", n, history, view_one, &c, m);
 }
 
 status_t amendment_get(session_t *s, int64_t n,

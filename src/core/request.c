@@ -379,3 +379,31 @@ status_t req_rekey(session_t *s, int64_t prow, int to, int64_t *n, msg_t *m)
 	}
 	return ret;
 }
+
+status_t req_view(session_t *s, const char *kind, int64_t req, int history,
+		  int (*fn)(const req_state_t *st, void *arg), void *arg, msg_t *m)
+{
+	req_state_t st;
+	int reading = 0;
+	char action[40], detail[48];
+	status_t ret;
+	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
+		return ret;
+	ret = req_load(s, kind, req, &st, m);
+	db_read_end(s->c->db, reading);
+	if (ret != STATUS_OK)
+		return ret;
+	snprintf(action, sizeof action, "%s_view", kind);
+	snprintf(detail, sizeof detail, "%s %" PRId64, kind, req);
+	ret = audit_note(s, action, st.pid, "ok", detail, 0, m);
+	if (ret == STATUS_OK && !history)
+		fn(&st, arg);
+	req_state_free(&st);
+	if (ret == STATUS_OK && history) {
+		if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
+			return ret;
+		ret = req_history(s, kind, req, fn, arg, m);
+		db_read_end(s->c->db, reading);
+	}
+	return ret;
+}

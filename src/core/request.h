@@ -1,6 +1,7 @@
 /* request.h - inside core only: the append-only event history of a
  * patients'-rights request (ROI, core/roi.h; amendments,
- * core/amendment.h), stored in rights_requests (migration 014).
+ * core/amendment.h), stored in rights_requests (migration 014), and the
+ * audited view of one request or its history that both kinds share.
  *
  * A request is the list of its events, seq 1, 2, ...; each event holds the
  * whole request as it stands after it (clear columns and an encrypted body
@@ -47,6 +48,13 @@ status_t req_each(session_t *s, const char *kind, int64_t prow,
 /* Every event of request req, oldest first, each as it stood (history). */
 status_t req_history(session_t *s, const char *kind, int64_t req,
 		     int (*fn)(const req_state_t *ev, void *arg), void *arg, msg_t *m);
+
+/* View request req of kind (amendment_get, roi_get and their histories):
+ * loaded in a read snapshot, the view audited as "KIND_view" with detail
+ * "KIND N", then fn on it as it stands (its return ignored) or, with
+ * history, on every event oldest first (a second read snapshot). */
+status_t req_view(session_t *s, const char *kind, int64_t req, int history,
+		  int (*fn)(const req_state_t *st, void *arg), void *arg, msg_t *m);
 
 /* Write the next event `ev` of st (st->r and st->f as they are now; a
  * new request when st->nevents is 0: st->r.prow, st->pid and st->r.kind

@@ -589,9 +589,6 @@ static status_t view(session_t *s, int64_t n, int history,
 		     int (*fn)(const roi_info_t *r, void *arg), void *arg, msg_t *m)
 {
 	view_ctx_t c;
-	req_state_t st;
-	int reading = 0;
-	char detail[40];
 	status_t ret = session_require(s, ACT_ROI_MANAGE, m);
 	if (ret != STATUS_OK)
 		return ret;
@@ -600,24 +597,7 @@ static status_t view(session_t *s, int64_t n, int history,
 	c.fn = fn;
 	c.arg = arg;
 	rights_today(s, c.today);
-	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
-		return ret;
-	ret = req_load(s, "roi", n, &st, m);
-	db_read_end(s->c->db, reading);
-	if (ret != STATUS_OK)
-		return ret;
-	snprintf(detail, sizeof detail, "roi %" PRId64, n);
-	ret = audit_note(s, "roi_view", st.pid, "ok", detail, 0, m);
-	if (ret == STATUS_OK && !history)
-		view_one(&st, &c);
-	req_state_free(&st);
-	if (ret == STATUS_OK && history) {
-		if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
-			return ret;
-		ret = req_history(s, "roi", n, view_one, &c, m);
-		db_read_end(s->c->db, reading);
-	}
-	return ret;
+	return req_view(s, "roi", n, history, view_one, &c, m);
 }
 
 status_t roi_get(session_t *s, int64_t n, int (*fn)(const roi_info_t *r, void *arg), void *arg,
