@@ -1,5 +1,5 @@
-/* rights_view.c - text pages for the patients'-rights screens
- * (rights_view.h). */
+/* rights_view.c - text pages, the details screen and form parts for the
+ * patients'-rights screens (rights_view.h). */
 #include "ui/rights_view.h"
 
 #include <stdarg.h>
@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "ui/draw.h"
+#include "ui/widget_keys.h"
 
 static int page_count(void *arg)
 {
@@ -91,4 +92,80 @@ void rv_clear(rv_page_t *p)
 void rv_draw(rv_page_t *p, WINDOW *w, int y, int h, int width)
 {
 	list_draw(&p->list, w, y, 1, h, width);
+}
+
+const struct screen_hint rv_form_hints[] = {
+	{KA_SAVE, "save"}, {KA_NEXT_FIELD, "next field"}, {KA_BACK, "cancel"}, {KA_HELP, "help"},
+	{KA_NONE, NULL},
+};
+
+int rv_typing(const void *priv)
+{
+	(void)priv;
+	return 1;
+}
+
+status_t rv_take_arg(ui_t *ui, rv_arg_t *a, const char *missing, msg_t *m)
+{
+	size_t size = 0;
+	const rv_arg_t *arg = ui_arg(ui, &size);
+	if (!arg || size != sizeof *arg)
+		return msg_fail(m, STATUS_INVALID, "%s", missing);
+	*a = *arg;
+	return STATUS_OK;
+}
+
+void rv_heading(WINDOW *w, const char *text)
+{
+	wattrset(w, theme_attr(TH_HEADING));
+	draw_text(w, 0, 1, getmaxx(w) - 2, text, 0);
+	wattrset(w, theme_attr(TH_NORMAL));
+}
+
+void rv_footer(WINDOW *w, const char *foot)
+{
+	wattrset(w, theme_attr(TH_HINT));
+	draw_text(w, getmaxy(w) - 1, 1, getmaxx(w) - 2, foot, 0);
+	wattrset(w, theme_attr(TH_NORMAL));
+}
+
+status_t rv_detail_open(ui_t *ui, rv_detail_t *d, const char *missing, msg_t *m)
+{
+	status_t ret = rv_take_arg(ui, &d->a, missing, m);
+	if (ret == STATUS_OK)
+		rv_init(&d->page);
+	return ret;
+}
+
+void rv_detail_forget(ui_t *ui, void *priv)
+{
+	(void)ui;
+	rv_clear(&((rv_detail_t *)priv)->page);
+}
+
+void rv_detail_draw(ui_t *ui, rv_detail_t *d, WINDOW *w, const char *act_label)
+{
+	char foot[200] = "";
+	rv_draw(&d->page, w, 0, getmaxy(w) - 2, getmaxx(w) - 2);
+	keys_add(ui, foot, sizeof foot, KA_SET_STATUS, act_label);
+	keys_add(ui, foot, sizeof foot, KA_BACK, "back");
+	rv_footer(w, foot);
+}
+
+unsigned rv_detail_handle(ui_t *ui, rv_detail_t *d, const ui_event_t *ev,
+			  const struct screen_ops *act)
+{
+	unsigned f = list_handle(&d->page.list, ev->action);
+	if (f != UI_IGNORED)
+		return f;
+	switch (ev->action) {
+	case KA_SET_STATUS:
+		ui_open_arg(ui, act, &d->a, sizeof d->a);
+		return UI_REDRAW;
+	case KA_BACK:
+	case KA_QUIT:
+		return UI_BACK | UI_RELOAD;
+	default:
+		return UI_IGNORED;
+	}
 }

@@ -1,8 +1,10 @@
 /* rights_view.h - pieces the patients'-rights screens share
  * (screen_roi.c, screen_disclosures.c, screen_amendments.c): a page of
  * text lines drawn through a list (a request's details, an accounting),
- * and the argument that names a request. The lines are copies escaped
- * for drawing; rv_clear wipes them (they hold PHI). */
+ * the argument that names a request, the details screen around such a
+ * page, and the small parts of their forms (hints, typing, heading and
+ * footer lines). The lines are copies escaped for drawing; rv_clear
+ * wipes them (they hold PHI). */
 #ifndef CHARTROOM_UI_RIGHTS_VIEW_H
 #define CHARTROOM_UI_RIGHTS_VIEW_H
 
@@ -38,5 +40,38 @@ void rv_wrap(rv_page_t *p, const char *label, const char *text);
 /* Wipe every line. */
 void rv_clear(rv_page_t *p);
 void rv_draw(rv_page_t *p, WINDOW *w, int y, int h, int width);
+
+/* The hints of the form screens; their .typing (always typing). */
+extern const struct screen_hint rv_form_hints[];
+int rv_typing(const void *priv);
+
+/* The screen's argument (an rv_arg_t) copied to *a; STATUS_INVALID with
+ * `missing` when there is none. */
+status_t rv_take_arg(ui_t *ui, rv_arg_t *a, const char *missing, msg_t *m);
+
+/* text on the top line in the heading colour; foot (keys) on the last
+ * line in the hint colour. */
+void rv_heading(WINDOW *w, const char *text);
+void rv_footer(WINDOW *w, const char *foot);
+
+/* A page about one request or patient: the first member of the screen's
+ * private data (the details screens, the accounting). */
+typedef struct rv_detail {
+	rv_arg_t a;
+	rv_page_t page;
+} rv_detail_t;
+
+/* Take the argument (`missing` when none) and start an empty page; the
+ * screen then fills it (its reload). */
+status_t rv_detail_open(ui_t *ui, rv_detail_t *d, const char *missing, msg_t *m);
+/* .forget and .close of such a screen (priv begins with an rv_detail_t):
+ * the page wiped. */
+void rv_detail_forget(ui_t *ui, void *priv);
+/* A request's details screen: the page, and a footer naming `act` (the
+ * actions screen) and back; the page scrolls, the set-status key opens
+ * act with the request, back (or quit) goes back and reloads. */
+void rv_detail_draw(ui_t *ui, rv_detail_t *d, WINDOW *w, const char *act_label);
+unsigned rv_detail_handle(ui_t *ui, rv_detail_t *d, const ui_event_t *ev,
+			  const struct screen_ops *act);
 
 #endif

@@ -344,11 +344,6 @@ const struct screen_ops screen_roi_new = {
 
 /* ---- details ---- */
 
-typedef struct roi_detail {
-	rv_arg_t a;
-	rv_page_t page;
-} roi_detail_t;
-
 static int detail_take(const roi_info_t *r, void *arg)
 {
 	rv_page_t *p = arg;
@@ -384,58 +379,25 @@ static int detail_take(const roi_info_t *r, void *arg)
 
 static status_t detail_reload(ui_t *ui, void *priv, msg_t *m)
 {
-	roi_detail_t *d = priv;
+	rv_detail_t *d = priv;
 	rv_clear(&d->page);
 	return roi_get(ui_session(ui), d->a.n, detail_take, &d->page, m);
 }
 
 static status_t detail_open(ui_t *ui, void *priv, msg_t *m)
 {
-	roi_detail_t *d = priv;
-	size_t size = 0;
-	const rv_arg_t *a = ui_arg(ui, &size);
-	if (!a || size != sizeof *a)
-		return msg_fail(m, STATUS_INVALID, "No request.");
-	d->a = *a;
-	rv_init(&d->page);
-	return detail_reload(ui, priv, m);
-}
-
-static void detail_forget(ui_t *ui, void *priv)
-{
-	(void)ui;
-	rv_clear(&((roi_detail_t *)priv)->page);
+	status_t ret = rv_detail_open(ui, priv, "No request.", m);
+	return ret != STATUS_OK ? ret : detail_reload(ui, priv, m);
 }
 
 static void detail_draw(ui_t *ui, void *priv, WINDOW *w)
 {
-	roi_detail_t *d = priv;
-	int W = getmaxx(w), H = getmaxy(w);
-	char foot[200] = "";
-	rv_draw(&d->page, w, 0, H - 2, W - 2);
-	keys_add(ui, foot, sizeof foot, KA_SET_STATUS, "release/extend/deny/withdraw");
-	keys_add(ui, foot, sizeof foot, KA_BACK, "back");
-	wattrset(w, theme_attr(TH_HINT));
-	draw_text(w, H - 1, 1, W - 2, foot, 0);
-	wattrset(w, theme_attr(TH_NORMAL));
+	rv_detail_draw(ui, priv, w, "release/extend/deny/withdraw");
 }
 
 static unsigned detail_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 {
-	roi_detail_t *d = priv;
-	unsigned f = list_handle(&d->page.list, ev->action);
-	if (f != UI_IGNORED)
-		return f;
-	switch (ev->action) {
-	case KA_SET_STATUS:
-		ui_open_arg(ui, &screen_roi_act, &d->a, sizeof d->a);
-		return UI_REDRAW;
-	case KA_BACK:
-	case KA_QUIT:
-		return UI_BACK | UI_RELOAD;
-	default:
-		return UI_IGNORED;
-	}
+	return rv_detail_handle(ui, priv, ev, &screen_roi_act);
 }
 
 static const struct screen_hint detail_hints[] = {
@@ -444,14 +406,14 @@ static const struct screen_hint detail_hints[] = {
 
 const struct screen_ops screen_roi_detail = {
 	.title = "ROI request",
-	.private_size = sizeof(roi_detail_t),
+	.private_size = sizeof(rv_detail_t),
 	.hints = detail_hints,
 	.open = detail_open,
 	.draw = detail_draw,
 	.handle = detail_handle,
 	.reload = detail_reload,
-	.forget = detail_forget,
-	.close = detail_forget,
+	.forget = rv_detail_forget,
+	.close = rv_detail_forget,
 };
 
 /* ---- actions ---- */
