@@ -125,9 +125,7 @@ static void am_draw(ui_t *ui, void *priv, WINDOW *w)
 	keys_add(ui, foot, sizeof foot, KA_ADD, "new request");
 	keys_add(ui, foot, sizeof foot, KA_SET_STATUS, "decide/extend/statements");
 	keys_add(ui, foot, sizeof foot, KA_NEXT_FIELD, "filter");
-	wattrset(w, theme_attr(TH_HINT));
-	draw_text(w, H - 1, 1, W - 2, foot, 0);
-	wattrset(w, theme_attr(TH_NORMAL));
+	rv_footer(w, foot);
 }
 
 extern const struct screen_ops screen_amendment_new, screen_amendment_detail,
@@ -196,12 +194,6 @@ typedef struct am_new {
 	ui_form_t form;
 } am_new_t;
 
-static int form_typing(const void *priv)
-{
-	(void)priv;
-	return 1;
-}
-
 static status_t new_open(ui_t *ui, void *priv, msg_t *m)
 {
 	am_new_t *p = priv;
@@ -247,15 +239,11 @@ static void new_draw(ui_t *ui, void *priv, WINDOW *w)
 	am_new_t *p = priv;
 	int W = getmaxx(w), H = getmaxy(w);
 	char foot[200] = "";
-	wattrset(w, theme_attr(TH_HEADING));
-	draw_text(w, 0, 1, W - 2, "Log an amendment request (decision due in 60 days)", 0);
-	wattrset(w, theme_attr(TH_NORMAL));
+	rv_heading(w, "Log an amendment request (decision due in 60 days)");
 	form_draw(ui, &p->form, w, 2, 1, H - 4, W - 2);
 	keys_add(ui, foot, sizeof foot, KA_SAVE, "log it");
 	keys_add(ui, foot, sizeof foot, KA_RIGHT, "next part");
-	wattrset(w, theme_attr(TH_HINT));
-	draw_text(w, H - 1, 1, W - 2, foot, 0);
-	wattrset(w, theme_attr(TH_NORMAL));
+	rv_footer(w, foot);
 }
 
 static unsigned new_submit(ui_t *ui, am_new_t *p)
@@ -294,21 +282,16 @@ static unsigned new_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	return UI_HANDLED;
 }
 
-static const struct screen_hint form_hints[] = {
-	{KA_SAVE, "save"}, {KA_NEXT_FIELD, "next field"}, {KA_BACK, "cancel"}, {KA_HELP, "help"},
-	{KA_NONE, NULL},
-};
-
 const struct screen_ops screen_amendment_new = {
 	.title = "New amendment request",
 	.private_size = sizeof(am_new_t),
-	.hints = form_hints,
+	.hints = rv_form_hints,
 	.open = new_open,
 	.close = new_close,
 	.draw = new_draw,
 	.handle = new_handle,
 	.forget = new_forget,
-	.typing = form_typing,
+	.typing = rv_typing,
 };
 
 /* ---- details ---- */
@@ -401,12 +384,9 @@ typedef struct am_act {
 static status_t act_open(ui_t *ui, void *priv, msg_t *m)
 {
 	am_act_t *p = priv;
-	size_t size = 0;
-	const rv_arg_t *a = ui_arg(ui, &size);
 	status_t ret;
-	if (!a || size != sizeof *a)
-		return msg_fail(m, STATUS_INVALID, "No request.");
-	p->a = *a;
+	if ((ret = rv_take_arg(ui, &p->a, "No request.", m)) != STATUS_OK)
+		return ret;
 	form_choice_item(&p->items[A_ACTION], "Action", actions, 5, 0);
 	form_choice_item(&p->items[A_REASON], "Denial reason", denials,
 			 (int)(sizeof denials / sizeof denials[0]), 0);
@@ -441,9 +421,7 @@ static void act_draw(ui_t *ui, void *priv, WINDOW *w)
 	int W = getmaxx(w), H = getmaxy(w);
 	char head[120], foot[200] = "";
 	snprintf(head, sizeof head, "Amendment request %" PRId64 ": what to do", p->a.n);
-	wattrset(w, theme_attr(TH_HEADING));
-	draw_text(w, 0, 1, W - 2, head, 0);
-	wattrset(w, theme_attr(TH_NORMAL));
+	rv_heading(w, head);
 	draw_text(w, 1, 1, W - 2,
 		  "Text: the explanation (deny), the amendment (accept; empty: the request's "
 		  "words),", 0);
@@ -452,9 +430,7 @@ static void act_draw(ui_t *ui, void *priv, WINDOW *w)
 	form_draw(ui, &p->form, w, 4, 1, H - 6, W - 2);
 	keys_add(ui, foot, sizeof foot, KA_SAVE, "do it");
 	keys_add(ui, foot, sizeof foot, KA_RIGHT, "next choice");
-	wattrset(w, theme_attr(TH_HINT));
-	draw_text(w, H - 1, 1, W - 2, foot, 0);
-	wattrset(w, theme_attr(TH_NORMAL));
+	rv_footer(w, foot);
 }
 
 static unsigned act_submit(ui_t *ui, am_act_t *p)
@@ -518,11 +494,11 @@ static unsigned act_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 const struct screen_ops screen_amendment_act = {
 	.title = "Amendment request: action",
 	.private_size = sizeof(am_act_t),
-	.hints = form_hints,
+	.hints = rv_form_hints,
 	.open = act_open,
 	.close = act_close,
 	.draw = act_draw,
 	.handle = act_handle,
 	.forget = act_forget,
-	.typing = form_typing,
+	.typing = rv_typing,
 };

@@ -19,17 +19,6 @@
 #include "ui/widget_form.h"
 #include "ui/widget_keys.h"
 
-static const struct screen_hint form_hints[] = {
-	{KA_SAVE, "save"}, {KA_NEXT_FIELD, "next field"}, {KA_BACK, "cancel"}, {KA_HELP, "help"},
-	{KA_NONE, NULL},
-};
-
-static int form_typing(const void *priv)
-{
-	(void)priv;
-	return 1;
-}
-
 extern const struct screen_ops screen_disclosure_list, screen_disclosure_add;
 
 /* ---- which patient ---- */
@@ -69,9 +58,7 @@ static void ask_draw(ui_t *ui, void *priv, WINDOW *w)
 {
 	ask_t *p = priv;
 	int W = getmaxx(w), H = getmaxy(w);
-	wattrset(w, theme_attr(TH_HEADING));
-	draw_text(w, 0, 1, W - 2, "Accounting of disclosures: whose?", 0);
-	wattrset(w, theme_attr(TH_NORMAL));
+	rv_heading(w, "Accounting of disclosures: whose?");
 	form_draw(ui, &p->form, w, 2, 1, H - 4, W - 2);
 }
 
@@ -100,27 +87,26 @@ static unsigned ask_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 const struct screen_ops screen_disclosures = {
 	.title = "Disclosures",
 	.private_size = sizeof(ask_t),
-	.hints = form_hints,
+	.hints = rv_form_hints,
 	.open = ask_open,
 	.close = ask_close,
 	.draw = ask_draw,
 	.handle = ask_handle,
 	.forget = ask_forget,
-	.typing = form_typing,
+	.typing = rv_typing,
 };
 
 /* ---- the accounting ---- */
 
 typedef struct dlist {
-	rv_arg_t a;
+	rv_detail_t v; /* first: rv_detail_forget */
 	int all;
-	rv_page_t page;
 } dlist_t;
 
 static int take(const disclosure_info_t *d, void *arg)
 {
 	dlist_t *l = arg;
-	rv_page_t *p = &l->page;
+	rv_page_t *p = &l->v.page;
 	int strike = strcmp(d->category, "strike") == 0;
 	rv_add(p, TH_HEADING, "%s  #%" PRId64 "  %s", d->date, d->n,
 	       strike ? "Correction" : disclosure_category_desc(d->category));
@@ -147,17 +133,17 @@ static status_t list_reload(ui_t *ui, void *priv, msg_t *m)
 	dlist_t *l = priv;
 	disclosure_summary_t sum;
 	status_t st;
-	rv_clear(&l->page);
-	st = disclosure_accounting(ui_session(ui), l->a.mrn, NULL, l->all, take, l, &sum, m);
+	rv_clear(&l->v.page);
+	st = disclosure_accounting(ui_session(ui), l->v.a.mrn, NULL, l->all, take, l, &sum, m);
 	if (st != STATUS_OK)
 		return st;
 	if (!l->all) {
-		rv_add(&l->page, TH_NORMAL, "%s", "");
-		rv_add(&l->page, TH_NORMAL, "Period %s to %s: %d disclosure%s listed.", sum.from,
+		rv_add(&l->v.page, TH_NORMAL, "%s", "");
+		rv_add(&l->v.page, TH_NORMAL, "Period %s to %s: %d disclosure%s listed.", sum.from,
 		       sum.to, sum.shown, sum.shown == 1 ? "" : "s");
-		rv_add(&l->page, TH_NORMAL,
+		rv_add(&l->v.page, TH_NORMAL,
 		       "Disclosures for treatment, payment, operations, to the patient, under an");
-		rv_add(&l->page, TH_NORMAL,
+		rv_add(&l->v.page, TH_NORMAL,
 		       "authorization and the other kinds 164.528(a)(1) lists are not shown.");
 	}
 	return STATUS_OK;
@@ -165,20 +151,8 @@ static status_t list_reload(ui_t *ui, void *priv, msg_t *m)
 
 static status_t list_open(ui_t *ui, void *priv, msg_t *m)
 {
-	dlist_t *l = priv;
-	size_t size = 0;
-	const rv_arg_t *a = ui_arg(ui, &size);
-	if (!a || size != sizeof *a)
-		return msg_fail(m, STATUS_INVALID, "No patient.");
-	l->a = *a;
-	rv_init(&l->page);
-	return list_reload(ui, priv, m);
-}
-
-static void list_forget(ui_t *ui, void *priv)
-{
-	(void)ui;
-	rv_clear(&((dlist_t *)priv)->page);
+	status_t ret = rv_detail_open(ui, &((dlist_t *)priv)->v, "No patient.", m);
+	return ret != STATUS_OK ? ret : list_reload(ui, priv, m);
 }
 
 static void list_draw_(ui_t *ui, void *priv, WINDOW *w)
@@ -186,25 +160,21 @@ static void list_draw_(ui_t *ui, void *priv, WINDOW *w)
 	dlist_t *l = priv;
 	int W = getmaxx(w), H = getmaxy(w);
 	char head[120], foot[200] = "";
-	snprintf(head, sizeof head, "MRN %s: %s", l->a.mrn,
+	snprintf(head, sizeof head, "MRN %s: %s", l->v.a.mrn,
 		 l->all ? "every disclosure kept" : "accounting of disclosures (the statement)");
-	wattrset(w, theme_attr(TH_HEADING));
-	draw_text(w, 0, 1, W - 2, head, 0);
-	wattrset(w, theme_attr(TH_NORMAL));
-	rv_draw(&l->page, w, 2, H - 4, W - 2);
+	rv_heading(w, head);
+	rv_draw(&l->v.page, w, 2, H - 4, W - 2);
 	keys_add(ui, foot, sizeof foot, KA_NEXT_FIELD, l->all ? "the statement" : "every entry");
 	keys_add(ui, foot, sizeof foot, KA_ADD, "record a disclosure");
 	keys_add(ui, foot, sizeof foot, KA_BACK, "back");
-	wattrset(w, theme_attr(TH_HINT));
-	draw_text(w, H - 1, 1, W - 2, foot, 0);
-	wattrset(w, theme_attr(TH_NORMAL));
+	rv_footer(w, foot);
 }
 
 static unsigned list_handle_(ui_t *ui, void *priv, const ui_event_t *ev)
 {
 	dlist_t *l = priv;
 	msg_t m;
-	unsigned f = list_handle(&l->page.list, ev->action);
+	unsigned f = list_handle(&l->v.page.list, ev->action);
 	if (f != UI_IGNORED)
 		return f;
 	switch (ev->action) {
@@ -214,7 +184,7 @@ static unsigned list_handle_(ui_t *ui, void *priv, const ui_event_t *ev)
 			ui_message(ui, UI_MSG_ERROR, "%s", m.text);
 		return UI_REDRAW;
 	case KA_ADD:
-		ui_open_arg(ui, &screen_disclosure_add, &l->a, sizeof l->a);
+		ui_open_arg(ui, &screen_disclosure_add, &l->v.a, sizeof l->v.a);
 		return UI_REDRAW;
 	case KA_BACK:
 	case KA_QUIT:
@@ -236,8 +206,8 @@ const struct screen_ops screen_disclosure_list = {
 	.draw = list_draw_,
 	.handle = list_handle_,
 	.reload = list_reload,
-	.forget = list_forget,
-	.close = list_forget,
+	.forget = rv_detail_forget,
+	.close = rv_detail_forget,
 };
 
 /* ---- record one ---- */
@@ -255,13 +225,10 @@ typedef struct dadd {
 static status_t add_open(ui_t *ui, void *priv, msg_t *m)
 {
 	dadd_t *p = priv;
-	size_t size = 0;
-	const rv_arg_t *a = ui_arg(ui, &size);
 	int n = 0;
 	status_t ret = STATUS_OK;
-	if (!a || size != sizeof *a)
-		return msg_fail(m, STATUS_INVALID, "No patient.");
-	p->a = *a;
+	if ((ret = rv_take_arg(ui, &p->a, "No patient.", m)) != STATUS_OK)
+		return ret;
 	while (n < NCAT_MAX && disclosure_category_name(n)) {
 		p->cats[n] = disclosure_category_name(n);
 		n++;
@@ -306,15 +273,11 @@ static void add_draw(ui_t *ui, void *priv, WINDOW *w)
 	char head[120], foot[200] = "";
 	snprintf(head, sizeof head, "Record a disclosure made outside Chartroom (MRN %s)",
 		 p->a.mrn);
-	wattrset(w, theme_attr(TH_HEADING));
-	draw_text(w, 0, 1, W - 2, head, 0);
-	wattrset(w, theme_attr(TH_NORMAL));
+	rv_heading(w, head);
 	form_draw(ui, &p->form, w, 2, 1, H - 4, W - 2);
 	keys_add(ui, foot, sizeof foot, KA_SAVE, "record it");
 	keys_add(ui, foot, sizeof foot, KA_RIGHT, "next kind");
-	wattrset(w, theme_attr(TH_HINT));
-	draw_text(w, H - 1, 1, W - 2, foot, 0);
-	wattrset(w, theme_attr(TH_NORMAL));
+	rv_footer(w, foot);
 }
 
 static unsigned add_submit(ui_t *ui, dadd_t *p)
@@ -357,11 +320,11 @@ static unsigned add_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 const struct screen_ops screen_disclosure_add = {
 	.title = "Record a disclosure",
 	.private_size = sizeof(dadd_t),
-	.hints = form_hints,
+	.hints = rv_form_hints,
 	.open = add_open,
 	.close = add_close,
 	.draw = add_draw,
 	.handle = add_handle,
 	.forget = add_forget,
-	.typing = form_typing,
+	.typing = rv_typing,
 };

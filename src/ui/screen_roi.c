@@ -125,9 +125,7 @@ static void roi_draw(ui_t *ui, void *priv, WINDOW *w)
 	keys_add(ui, foot, sizeof foot, KA_ADD, "new request");
 	keys_add(ui, foot, sizeof foot, KA_SET_STATUS, "release/extend/deny");
 	keys_add(ui, foot, sizeof foot, KA_NEXT_FIELD, "filter");
-	wattrset(w, theme_attr(TH_HINT));
-	draw_text(w, H - 1, 1, W - 2, foot, 0);
-	wattrset(w, theme_attr(TH_NORMAL));
+	rv_footer(w, foot);
 }
 
 extern const struct screen_ops screen_roi_new, screen_roi_detail, screen_roi_act;
@@ -251,26 +249,16 @@ static void new_forget(ui_t *ui, void *priv)
 	form_clear(&((roi_new_t *)priv)->form, 1);
 }
 
-static int form_typing(const void *priv)
-{
-	(void)priv;
-	return 1;
-}
-
 static void new_draw(ui_t *ui, void *priv, WINDOW *w)
 {
 	roi_new_t *p = priv;
 	int W = getmaxx(w), H = getmaxy(w);
 	char foot[200] = "";
-	wattrset(w, theme_attr(TH_HEADING));
-	draw_text(w, 0, 1, W - 2, "Log a release-of-information request (due in 30 days)", 0);
-	wattrset(w, theme_attr(TH_NORMAL));
+	rv_heading(w, "Log a release-of-information request (due in 30 days)");
 	form_draw(ui, &p->form, w, 2, 1, H - 4, W - 2);
 	keys_add(ui, foot, sizeof foot, KA_SAVE, "log it");
 	keys_add(ui, foot, sizeof foot, KA_RIGHT, "next choice");
-	wattrset(w, theme_attr(TH_HINT));
-	draw_text(w, H - 1, 1, W - 2, foot, 0);
-	wattrset(w, theme_attr(TH_NORMAL));
+	rv_footer(w, foot);
 }
 
 static const char *opt(const ui_form_t *f, int i)
@@ -325,21 +313,16 @@ static unsigned new_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	return UI_HANDLED;
 }
 
-static const struct screen_hint form_hints[] = {
-	{KA_SAVE, "save"}, {KA_NEXT_FIELD, "next field"}, {KA_BACK, "cancel"}, {KA_HELP, "help"},
-	{KA_NONE, NULL},
-};
-
 const struct screen_ops screen_roi_new = {
 	.title = "New ROI request",
 	.private_size = sizeof(roi_new_t),
-	.hints = form_hints,
+	.hints = rv_form_hints,
 	.open = new_open,
 	.close = new_close,
 	.draw = new_draw,
 	.handle = new_handle,
 	.forget = new_forget,
-	.typing = form_typing,
+	.typing = rv_typing,
 };
 
 /* ---- details ---- */
@@ -431,12 +414,9 @@ typedef struct roi_act {
 static status_t act_open(ui_t *ui, void *priv, msg_t *m)
 {
 	roi_act_t *p = priv;
-	size_t size = 0;
-	const rv_arg_t *a = ui_arg(ui, &size);
 	status_t ret;
-	if (!a || size != sizeof *a)
-		return msg_fail(m, STATUS_INVALID, "No request.");
-	p->a = *a;
+	if ((ret = rv_take_arg(ui, &p->a, "No request.", m)) != STATUS_OK)
+		return ret;
 	form_choice_item(&p->items[A_ACTION], "Action", actions, 5, 0);
 	if ((ret = form_text_item(&p->items[A_TEXT], "File (release) or reason", RIGHTS_TEXT_MAX, 0,
 				  m)) != STATUS_OK)
@@ -466,18 +446,14 @@ static void act_draw(ui_t *ui, void *priv, WINDOW *w)
 	int W = getmaxx(w), H = getmaxy(w);
 	char head[120], foot[200] = "";
 	snprintf(head, sizeof head, "ROI request %" PRId64 ": what to do", p->a.n);
-	wattrset(w, theme_attr(TH_HEADING));
-	draw_text(w, 0, 1, W - 2, head, 0);
-	wattrset(w, theme_attr(TH_NORMAL));
+	rv_heading(w, head);
 	draw_text(w, 1, 1, W - 2,
 		  "release: the sections go to a new file (0600) and the disclosure is recorded",
 		  0);
 	form_draw(ui, &p->form, w, 3, 1, H - 5, W - 2);
 	keys_add(ui, foot, sizeof foot, KA_SAVE, "do it");
 	keys_add(ui, foot, sizeof foot, KA_RIGHT, "next action");
-	wattrset(w, theme_attr(TH_HINT));
-	draw_text(w, H - 1, 1, W - 2, foot, 0);
-	wattrset(w, theme_attr(TH_NORMAL));
+	rv_footer(w, foot);
 }
 
 static unsigned act_submit(ui_t *ui, roi_act_t *p)
@@ -542,11 +518,11 @@ static unsigned act_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 const struct screen_ops screen_roi_act = {
 	.title = "ROI request: action",
 	.private_size = sizeof(roi_act_t),
-	.hints = form_hints,
+	.hints = rv_form_hints,
 	.open = act_open,
 	.close = act_close,
 	.draw = act_draw,
 	.handle = act_handle,
 	.forget = act_forget,
-	.typing = form_typing,
+	.typing = rv_typing,
 };
