@@ -95,14 +95,46 @@ void rv_draw(rv_page_t *p, WINDOW *w, int y, int h, int width)
 }
 
 const struct screen_hint rv_form_hints[] = {
-	{KA_SAVE, "save"}, {KA_NEXT_FIELD, "next field"}, {KA_BACK, "cancel"}, {KA_HELP, "help"},
-	{KA_NONE, NULL},
+    {KA_SAVE, "save"}, {KA_NEXT_FIELD, "next field"}, {KA_BACK, "cancel"}, {KA_HELP, "help"},
+    {KA_NONE, NULL},
 };
 
 int rv_typing(const void *priv)
 {
 	(void)priv;
 	return 1;
+}
+
+unsigned rv_form_keys(ui_t *ui, ui_form_t *f, const ui_event_t *ev,
+                      unsigned (*submit)(ui_t *ui, void *priv), void *priv, int *armed,
+                      const char *back_msg)
+{
+	unsigned r;
+	if (ev->action == KA_SAVE)
+		return submit(ui, priv);
+	if ((r = form_handle(ui, f, ev)) != UI_IGNORED) {
+		if (armed)
+			*armed = 0;
+		return r;
+	}
+	if (ev->action == KA_SELECT)
+		return submit(ui, priv);
+	if (ev->action == KA_BACK) {
+		if (back_msg)
+			ui_message(ui, UI_MSG_INFO, "%s", back_msg);
+		return UI_BACK;
+	}
+	return UI_HANDLED;
+}
+
+unsigned rv_saved(ui_t *ui, status_t st, const msg_t *m)
+{
+	if (st != STATUS_OK) {
+		keys_tell(ui, UI_MSG_ERROR, m->text);
+		return UI_REDRAW;
+	}
+	ui_message(ui, UI_MSG_OK, "%s", m->text);
+	return UI_BACK | UI_RELOAD;
 }
 
 status_t rv_take_arg(ui_t *ui, rv_arg_t *a, const char *missing, msg_t *m)
@@ -153,7 +185,7 @@ void rv_detail_draw(ui_t *ui, rv_detail_t *d, WINDOW *w, const char *act_label)
 }
 
 unsigned rv_detail_handle(ui_t *ui, rv_detail_t *d, const ui_event_t *ev,
-			  const struct screen_ops *act)
+                          const struct screen_ops *act)
 {
 	unsigned f = list_handle(&d->page.list, ev->action);
 	if (f != UI_IGNORED)

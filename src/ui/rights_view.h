@@ -13,6 +13,7 @@
 #include "ui/curses.h"
 #include "ui/screen.h"
 #include "ui/theme.h"
+#include "ui/widget_form.h"
 #include "ui/widget_list.h"
 
 #define RV_LINES 240
@@ -44,6 +45,17 @@ void rv_draw(rv_page_t *p, WINDOW *w, int y, int h, int width);
 /* The hints of the form screens; their .typing (always typing). */
 extern const struct screen_hint rv_form_hints[];
 int rv_typing(const void *priv);
+
+/* A form screen's keys: save submits; the form takes what it handles
+ * (then *armed, when armed is not NULL, is 0: a confirmation asked is
+ * forgotten); Enter past the form submits; back goes back (saying
+ * back_msg when not NULL); the rest is swallowed. */
+unsigned rv_form_keys(ui_t *ui, ui_form_t *f, const ui_event_t *ev,
+		      unsigned (*submit)(ui_t *ui, void *priv), void *priv, int *armed,
+		      const char *back_msg);
+/* The end of a submit that did st: the error told (the form stays), or
+ * the message and back to the screen before, reloaded. */
+unsigned rv_saved(ui_t *ui, status_t st, const msg_t *m);
 
 /* The screen's argument (an rv_arg_t) copied to *a; STATUS_INVALID with
  * `missing` when there is none. */

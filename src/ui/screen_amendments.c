@@ -246,8 +246,9 @@ static void new_draw(ui_t *ui, void *priv, WINDOW *w)
 	rv_footer(w, foot);
 }
 
-static unsigned new_submit(ui_t *ui, am_new_t *p)
+static unsigned new_submit(ui_t *ui, void *priv)
 {
+	am_new_t *p = priv;
 	amendment_input_t in;
 	int64_t n = 0;
 	msg_t m;
@@ -257,29 +258,14 @@ static unsigned new_submit(ui_t *ui, am_new_t *p)
 	in.request = form_text(&p->form, N_REQUEST);
 	in.part = form_text(&p->form, N_PART);
 	ui_busy(ui, "Saving...");
-	if (amendment_add(ui_session(ui), form_text(&p->form, N_MRN), &in, &n, &m) != STATUS_OK) {
-		keys_tell(ui, UI_MSG_ERROR, m.text);
-		return UI_REDRAW;
-	}
-	ui_message(ui, UI_MSG_OK, "%s", m.text);
-	return UI_BACK | UI_RELOAD;
+	return rv_saved(ui, amendment_add(ui_session(ui), form_text(&p->form, N_MRN), &in, &n, &m),
+			&m);
 }
 
 static unsigned new_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 {
 	am_new_t *p = priv;
-	unsigned r;
-	if (ev->action == KA_SAVE)
-		return new_submit(ui, p);
-	if ((r = form_handle(ui, &p->form, ev)) != UI_IGNORED)
-		return r;
-	if (ev->action == KA_SELECT)
-		return new_submit(ui, p);
-	if (ev->action == KA_BACK) {
-		ui_message(ui, UI_MSG_INFO, "Not logged.");
-		return UI_BACK;
-	}
-	return UI_HANDLED;
+	return rv_form_keys(ui, &p->form, ev, new_submit, p, NULL, "Not logged.");
 }
 
 const struct screen_ops screen_amendment_new = {
@@ -433,8 +419,9 @@ static void act_draw(ui_t *ui, void *priv, WINDOW *w)
 	rv_footer(w, foot);
 }
 
-static unsigned act_submit(ui_t *ui, am_act_t *p)
+static unsigned act_submit(ui_t *ui, void *priv)
 {
+	am_act_t *p = priv;
 	session_t *s = ui_session(ui);
 	const char *t = form_text(&p->form, A_TEXT);
 	msg_t m;
@@ -466,29 +453,13 @@ static unsigned act_submit(ui_t *ui, am_act_t *p)
 		st = amendment_rebut(s, p->a.n, t, &m);
 		break;
 	}
-	if (st != STATUS_OK) {
-		keys_tell(ui, UI_MSG_ERROR, m.text);
-		return UI_REDRAW;
-	}
-	ui_message(ui, UI_MSG_OK, "%s", m.text);
-	return UI_BACK | UI_RELOAD;
+	return rv_saved(ui, st, &m);
 }
 
 static unsigned act_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 {
 	am_act_t *p = priv;
-	unsigned r;
-	if (ev->action == KA_SAVE)
-		return act_submit(ui, p);
-	if ((r = form_handle(ui, &p->form, ev)) != UI_IGNORED) {
-		p->armed = 0;
-		return r;
-	}
-	if (ev->action == KA_SELECT)
-		return act_submit(ui, p);
-	if (ev->action == KA_BACK)
-		return UI_BACK;
-	return UI_HANDLED;
+	return rv_form_keys(ui, &p->form, ev, act_submit, p, &p->armed, NULL);
 }
 
 const struct screen_ops screen_amendment_act = {

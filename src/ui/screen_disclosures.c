@@ -280,8 +280,9 @@ static void add_draw(ui_t *ui, void *priv, WINDOW *w)
 	rv_footer(w, foot);
 }
 
-static unsigned add_submit(ui_t *ui, dadd_t *p)
+static unsigned add_submit(ui_t *ui, void *priv)
 {
+	dadd_t *p = priv;
 	disclosure_t d;
 	int64_t n = 0;
 	msg_t m;
@@ -294,27 +295,13 @@ static unsigned add_submit(ui_t *ui, dadd_t *p)
 	d.purpose = form_text(&p->form, D_PURPOSE);
 	d.suspended_until = form_text(&p->form, D_SUSPEND);
 	ui_busy(ui, "Saving...");
-	if (disclosure_record(ui_session(ui), p->a.mrn, &d, &n, &m) != STATUS_OK) {
-		keys_tell(ui, UI_MSG_ERROR, m.text);
-		return UI_REDRAW;
-	}
-	ui_message(ui, UI_MSG_OK, "%s", m.text);
-	return UI_BACK | UI_RELOAD;
+	return rv_saved(ui, disclosure_record(ui_session(ui), p->a.mrn, &d, &n, &m), &m);
 }
 
 static unsigned add_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 {
 	dadd_t *p = priv;
-	unsigned r;
-	if (ev->action == KA_SAVE)
-		return add_submit(ui, p);
-	if ((r = form_handle(ui, &p->form, ev)) != UI_IGNORED)
-		return r;
-	if (ev->action == KA_SELECT)
-		return add_submit(ui, p);
-	if (ev->action == KA_BACK)
-		return UI_BACK;
-	return UI_HANDLED;
+	return rv_form_keys(ui, &p->form, ev, add_submit, p, NULL, NULL);
 }
 
 const struct screen_ops screen_disclosure_add = {
