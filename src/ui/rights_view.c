@@ -105,6 +105,18 @@ int rv_typing(const void *priv)
 	return 1;
 }
 
+void rv_form_close(ui_t *ui, void *priv)
+{
+	(void)ui;
+	form_free((ui_form_t *)priv);
+}
+
+void rv_form_forget(ui_t *ui, void *priv)
+{
+	(void)ui;
+	form_clear((ui_form_t *)priv, 1);
+}
+
 unsigned rv_form_keys(ui_t *ui, ui_form_t *f, const ui_event_t *ev,
                       unsigned (*submit)(ui_t *ui, void *priv), void *priv, int *armed,
                       const char *back_msg)
@@ -168,6 +180,13 @@ status_t rv_detail_open(ui_t *ui, rv_detail_t *d, const char *missing, msg_t *m)
 		rv_init(&d->page);
 	return ret;
 }
+
+const struct screen_hint rv_detail_hints[] = {
+    {KA_SET_STATUS, "act"},
+    {KA_BACK, "back"},
+    {KA_HELP, "help"},
+    {KA_NONE, NULL},
+};
 
 void rv_detail_forget(ui_t *ui, void *priv)
 {

@@ -45,14 +45,18 @@ void rv_draw(rv_page_t *p, WINDOW *w, int y, int h, int width);
 /* The hints of the form screens; their .typing (always typing). */
 extern const struct screen_hint rv_form_hints[];
 int rv_typing(const void *priv);
+/* .close and .forget of a form screen whose private data begins with its
+ * ui_form_t: the form freed, or its fields wiped. */
+void rv_form_close(ui_t *ui, void *priv);
+void rv_form_forget(ui_t *ui, void *priv);
 
 /* A form screen's keys: save submits; the form takes what it handles
  * (then *armed, when armed is not NULL, is 0: a confirmation asked is
  * forgotten); Enter past the form submits; back goes back (saying
  * back_msg when not NULL); the rest is swallowed. */
 unsigned rv_form_keys(ui_t *ui, ui_form_t *f, const ui_event_t *ev,
-		      unsigned (*submit)(ui_t *ui, void *priv), void *priv, int *armed,
-		      const char *back_msg);
+                      unsigned (*submit)(ui_t *ui, void *priv), void *priv, int *armed,
+                      const char *back_msg);
 /* The end of a submit that did st: the error told (the form stays), or
  * the message and back to the screen before, reloaded. */
 unsigned rv_saved(ui_t *ui, status_t st, const msg_t *m);
@@ -76,6 +80,8 @@ typedef struct rv_detail {
 /* Take the argument (`missing` when none) and start an empty page; the
  * screen then fills it (its reload). */
 status_t rv_detail_open(ui_t *ui, rv_detail_t *d, const char *missing, msg_t *m);
+/* The hints of a request's details screen. */
+extern const struct screen_hint rv_detail_hints[];
 /* .forget and .close of such a screen (priv begins with an rv_detail_t):
  * the page wiped. */
 void rv_detail_forget(ui_t *ui, void *priv);
@@ -84,6 +90,6 @@ void rv_detail_forget(ui_t *ui, void *priv);
  * act with the request, back (or quit) goes back and reloads. */
 void rv_detail_draw(ui_t *ui, rv_detail_t *d, WINDOW *w, const char *act_label);
 unsigned rv_detail_handle(ui_t *ui, rv_detail_t *d, const ui_event_t *ev,
-			  const struct screen_ops *act);
+                          const struct screen_ops *act);
 
 #endif

@@ -190,8 +190,8 @@ static const char *const sections[] = {AMENDMENT_SECTIONS};
 enum { N_MRN, N_SECTION, N_RECORD, N_RECEIVED, N_REQUEST, N_PART, N_COUNT };
 
 typedef struct am_new {
+	ui_form_t form; /* first: rv_form_close, rv_form_forget */
 	ui_form_item_t items[N_COUNT];
-	ui_form_t form;
 } am_new_t;
 
 static status_t new_open(ui_t *ui, void *priv, msg_t *m)
@@ -220,18 +220,6 @@ static status_t new_open(ui_t *ui, void *priv, msg_t *m)
 	p->form.label_w = 25;
 	form_clear(&p->form, 1);
 	return STATUS_OK;
-}
-
-static void new_close(ui_t *ui, void *priv)
-{
-	(void)ui;
-	form_free(&((am_new_t *)priv)->form);
-}
-
-static void new_forget(ui_t *ui, void *priv)
-{
-	(void)ui;
-	form_clear(&((am_new_t *)priv)->form, 1);
 }
 
 static void new_draw(ui_t *ui, void *priv, WINDOW *w)
@@ -273,10 +261,10 @@ const struct screen_ops screen_amendment_new = {
 	.private_size = sizeof(am_new_t),
 	.hints = rv_form_hints,
 	.open = new_open,
-	.close = new_close,
+	.close = rv_form_close,
 	.draw = new_draw,
 	.handle = new_handle,
-	.forget = new_forget,
+	.forget = rv_form_forget,
 	.typing = rv_typing,
 };
 
@@ -334,14 +322,10 @@ static unsigned detail_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	return rv_detail_handle(ui, priv, ev, &screen_amendment_act);
 }
 
-static const struct screen_hint detail_hints[] = {
-	{KA_SET_STATUS, "act"}, {KA_BACK, "back"}, {KA_HELP, "help"}, {KA_NONE, NULL},
-};
-
 const struct screen_ops screen_amendment_detail = {
 	.title = "Amendment request",
 	.private_size = sizeof(rv_detail_t),
-	.hints = detail_hints,
+	.hints = rv_detail_hints,
 	.open = detail_open,
 	.draw = detail_draw,
 	.handle = detail_handle,
@@ -361,10 +345,10 @@ static const char *const denials[] = {
 enum { A_ACTION, A_REASON, A_TEXT, A_NOTIFY, A_COUNT };
 
 typedef struct am_act {
+	ui_form_t form; /* first: rv_form_close, rv_form_forget */
 	rv_arg_t a;
 	int armed; /* a denial asked once: asked again to confirm */
 	ui_form_item_t items[A_COUNT];
-	ui_form_t form;
 } am_act_t;
 
 static status_t act_open(ui_t *ui, void *priv, msg_t *m)
@@ -387,18 +371,6 @@ static status_t act_open(ui_t *ui, void *priv, msg_t *m)
 	}
 	form_clear(&p->form, 1);
 	return STATUS_OK;
-}
-
-static void act_close(ui_t *ui, void *priv)
-{
-	(void)ui;
-	form_free(&((am_act_t *)priv)->form);
-}
-
-static void act_forget(ui_t *ui, void *priv)
-{
-	(void)ui;
-	form_clear(&((am_act_t *)priv)->form, 1);
 }
 
 static void act_draw(ui_t *ui, void *priv, WINDOW *w)
@@ -467,9 +439,9 @@ const struct screen_ops screen_amendment_act = {
 	.private_size = sizeof(am_act_t),
 	.hints = rv_form_hints,
 	.open = act_open,
-	.close = act_close,
+	.close = rv_form_close,
 	.draw = act_draw,
 	.handle = act_handle,
-	.forget = act_forget,
+	.forget = rv_form_forget,
 	.typing = rv_typing,
 };

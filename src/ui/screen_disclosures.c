@@ -24,8 +24,8 @@ extern const struct screen_ops screen_disclosure_list, screen_disclosure_add;
 /* ---- which patient ---- */
 
 typedef struct ask {
+	ui_form_t form; /* first: rv_form_close, rv_form_forget */
 	ui_form_item_t items[1];
-	ui_form_t form;
 } ask_t;
 
 static status_t ask_open(ui_t *ui, void *priv, msg_t *m)
@@ -40,18 +40,6 @@ static status_t ask_open(ui_t *ui, void *priv, msg_t *m)
 		return ret;
 	form_clear(&p->form, 1);
 	return STATUS_OK;
-}
-
-static void ask_close(ui_t *ui, void *priv)
-{
-	(void)ui;
-	form_free(&((ask_t *)priv)->form);
-}
-
-static void ask_forget(ui_t *ui, void *priv)
-{
-	(void)ui;
-	form_clear(&((ask_t *)priv)->form, 1);
 }
 
 static void ask_draw(ui_t *ui, void *priv, WINDOW *w)
@@ -89,10 +77,10 @@ const struct screen_ops screen_disclosures = {
 	.private_size = sizeof(ask_t),
 	.hints = rv_form_hints,
 	.open = ask_open,
-	.close = ask_close,
+	.close = rv_form_close,
 	.draw = ask_draw,
 	.handle = ask_handle,
-	.forget = ask_forget,
+	.forget = rv_form_forget,
 	.typing = rv_typing,
 };
 
@@ -216,10 +204,10 @@ enum { D_CATEGORY, D_DATE, D_NAME, D_ADDR, D_DESC, D_PURPOSE, D_SUSPEND, D_COUNT
 #define NCAT_MAX 40
 
 typedef struct dadd {
+	ui_form_t form; /* first: rv_form_close, rv_form_forget */
 	rv_arg_t a;
 	const char *cats[NCAT_MAX];
 	ui_form_item_t items[D_COUNT];
-	ui_form_t form;
 } dadd_t;
 
 static status_t add_open(ui_t *ui, void *priv, msg_t *m)
@@ -252,18 +240,6 @@ static status_t add_open(ui_t *ui, void *priv, msg_t *m)
 	}
 	form_clear(&p->form, 1);
 	return STATUS_OK;
-}
-
-static void add_close(ui_t *ui, void *priv)
-{
-	(void)ui;
-	form_free(&((dadd_t *)priv)->form);
-}
-
-static void add_forget(ui_t *ui, void *priv)
-{
-	(void)ui;
-	form_clear(&((dadd_t *)priv)->form, 1);
 }
 
 static void add_draw(ui_t *ui, void *priv, WINDOW *w)
@@ -309,9 +285,9 @@ const struct screen_ops screen_disclosure_add = {
 	.private_size = sizeof(dadd_t),
 	.hints = rv_form_hints,
 	.open = add_open,
-	.close = add_close,
+	.close = rv_form_close,
 	.draw = add_draw,
 	.handle = add_handle,
-	.forget = add_forget,
+	.forget = rv_form_forget,
 	.typing = rv_typing,
 };

@@ -193,8 +193,8 @@ enum {
 };
 
 typedef struct roi_new {
+	ui_form_t form; /* first: rv_form_close, rv_form_forget */
 	ui_form_item_t items[N_COUNT];
-	ui_form_t form;
 } roi_new_t;
 
 static status_t new_open(ui_t *ui, void *priv, msg_t *m)
@@ -235,18 +235,6 @@ static status_t new_open(ui_t *ui, void *priv, msg_t *m)
 	form_clear(&p->form, 1);
 	form_set(&p->form, N_SECTIONS, "all");
 	return STATUS_OK;
-}
-
-static void new_close(ui_t *ui, void *priv)
-{
-	(void)ui;
-	form_free(&((roi_new_t *)priv)->form);
-}
-
-static void new_forget(ui_t *ui, void *priv)
-{
-	(void)ui;
-	form_clear(&((roi_new_t *)priv)->form, 1);
 }
 
 static void new_draw(ui_t *ui, void *priv, WINDOW *w)
@@ -303,10 +291,10 @@ const struct screen_ops screen_roi_new = {
 	.private_size = sizeof(roi_new_t),
 	.hints = rv_form_hints,
 	.open = new_open,
-	.close = new_close,
+	.close = rv_form_close,
 	.draw = new_draw,
 	.handle = new_handle,
-	.forget = new_forget,
+	.forget = rv_form_forget,
 	.typing = rv_typing,
 };
 
@@ -368,14 +356,10 @@ static unsigned detail_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	return rv_detail_handle(ui, priv, ev, &screen_roi_act);
 }
 
-static const struct screen_hint detail_hints[] = {
-	{KA_SET_STATUS, "act"}, {KA_BACK, "back"}, {KA_HELP, "help"}, {KA_NONE, NULL},
-};
-
 const struct screen_ops screen_roi_detail = {
 	.title = "ROI request",
 	.private_size = sizeof(rv_detail_t),
-	.hints = detail_hints,
+	.hints = rv_detail_hints,
 	.open = detail_open,
 	.draw = detail_draw,
 	.handle = detail_handle,
@@ -390,10 +374,10 @@ static const char *const actions[] = {"release", "extend", "deny", "withdraw", "
 enum { A_ACTION, A_TEXT, A_COUNT };
 
 typedef struct roi_act {
+	ui_form_t form; /* first: rv_form_close, rv_form_forget */
 	rv_arg_t a;
 	int armed; /* 1 + the closing action asked once (deny, withdraw): asked again to confirm */
 	ui_form_item_t items[A_COUNT];
-	ui_form_t form;
 } roi_act_t;
 
 static status_t act_open(ui_t *ui, void *priv, msg_t *m)
@@ -411,18 +395,6 @@ static status_t act_open(ui_t *ui, void *priv, msg_t *m)
 	p->form.label_w = 26;
 	form_clear(&p->form, 1);
 	return STATUS_OK;
-}
-
-static void act_close(ui_t *ui, void *priv)
-{
-	(void)ui;
-	form_free(&((roi_act_t *)priv)->form);
-}
-
-static void act_forget(ui_t *ui, void *priv)
-{
-	(void)ui;
-	form_clear(&((roi_act_t *)priv)->form, 1);
 }
 
 static void act_draw(ui_t *ui, void *priv, WINDOW *w)
@@ -490,9 +462,9 @@ const struct screen_ops screen_roi_act = {
 	.private_size = sizeof(roi_act_t),
 	.hints = rv_form_hints,
 	.open = act_open,
-	.close = act_close,
+	.close = rv_form_close,
 	.draw = act_draw,
 	.handle = act_handle,
-	.forget = act_forget,
+	.forget = rv_form_forget,
 	.typing = rv_typing,
 };
