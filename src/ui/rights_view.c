@@ -181,6 +181,47 @@ status_t rv_detail_open(ui_t *ui, rv_detail_t *d, const char *missing, msg_t *m)
 	return ret;
 }
 
+const struct screen_hint rv_list_hints[] = {
+    {KA_SELECT, "details"}, {KA_ADD, "new"}, {KA_BACK, "back"}, {KA_HELP, "help"}, {KA_NONE, NULL},
+};
+
+void rv_list_footer(ui_t *ui, WINDOW *w, const char *act_label)
+{
+	char foot[240] = "";
+	keys_add(ui, foot, sizeof foot, KA_SELECT, "details");
+	keys_add(ui, foot, sizeof foot, KA_ADD, "new request");
+	keys_add(ui, foot, sizeof foot, KA_SET_STATUS, act_label);
+	keys_add(ui, foot, sizeof foot, KA_NEXT_FIELD, "filter");
+	rv_footer(w, foot);
+}
+
+unsigned rv_list_keys(ui_t *ui, keyact_t action, const int64_t *n, const struct screen_ops *add,
+                      const struct screen_ops *detail, const struct screen_ops *act)
+{
+	rv_arg_t a;
+	memset(&a, 0, sizeof a);
+	if (n)
+		a.n = *n;
+	switch (action) {
+	case KA_ADD:
+		ui_open(ui, add);
+		return UI_REDRAW;
+	case KA_SELECT:
+		if (n)
+			ui_open_arg(ui, detail, &a, sizeof a);
+		return UI_REDRAW;
+	case KA_SET_STATUS:
+		if (n)
+			ui_open_arg(ui, act, &a, sizeof a);
+		return UI_REDRAW;
+	case KA_BACK:
+	case KA_QUIT:
+		return UI_BACK;
+	default:
+		return UI_IGNORED;
+	}
+}
+
 const struct screen_hint rv_detail_hints[] = {
     {KA_SET_STATUS, "act"},
     {KA_BACK, "back"},

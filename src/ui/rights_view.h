@@ -70,6 +70,16 @@ status_t rv_take_arg(ui_t *ui, rv_arg_t *a, const char *missing, msg_t *m);
 void rv_heading(WINDOW *w, const char *text);
 void rv_footer(WINDOW *w, const char *foot);
 
+/* A list of requests (screen_roi.c, screen_amendments.c): its hints; its
+ * footer (details, new request, act_label, filter); its keys past the
+ * list's own and the filter: Enter the details screen and the set-status
+ * key the actions screen of request *n (nothing when n is NULL: none),
+ * add the new-request screen, back or quit back. UI_IGNORED otherwise. */
+extern const struct screen_hint rv_list_hints[];
+void rv_list_footer(ui_t *ui, WINDOW *w, const char *act_label);
+unsigned rv_list_keys(ui_t *ui, keyact_t action, const int64_t *n, const struct screen_ops *add,
+                      const struct screen_ops *detail, const struct screen_ops *act);
+
 /* A page about one request or patient: the first member of the screen's
  * private data (the details screens, the accounting). */
 typedef struct rv_detail {

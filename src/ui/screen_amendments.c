@@ -111,7 +111,7 @@ static void am_draw(ui_t *ui, void *priv, WINDOW *w)
 {
 	am_screen_t *r = priv;
 	int W = getmaxx(w), H = getmaxy(w);
-	char head[160], foot[240] = "";
+	char head[160];
 	wattrset(w, theme_attr(TH_HEADING));
 	snprintf(head, sizeof head, "Amendment requests: %s (%d)", filter_names[r->filter],
 		 r->nrows);
@@ -121,11 +121,7 @@ static void am_draw(ui_t *ui, void *priv, WINDOW *w)
 		  0);
 	wattrset(w, theme_attr(TH_NORMAL));
 	list_draw(&r->list, w, 2, 1, H - 4, W - 2);
-	keys_add(ui, foot, sizeof foot, KA_SELECT, "details");
-	keys_add(ui, foot, sizeof foot, KA_ADD, "new request");
-	keys_add(ui, foot, sizeof foot, KA_SET_STATUS, "decide/extend/statements");
-	keys_add(ui, foot, sizeof foot, KA_NEXT_FIELD, "filter");
-	rv_footer(w, foot);
+	rv_list_footer(ui, w, "decide/extend/statements");
 }
 
 extern const struct screen_ops screen_amendment_new, screen_amendment_detail,
@@ -134,48 +130,24 @@ extern const struct screen_ops screen_amendment_new, screen_amendment_detail,
 static unsigned am_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 {
 	am_screen_t *r = priv;
-	rv_arg_t a;
 	msg_t m;
 	unsigned f = list_handle(&r->list, ev->action);
 	if (f != UI_IGNORED)
 		return f;
-	memset(&a, 0, sizeof a);
-	if (r->nrows)
-		a.n = r->rows[r->list.cur].n;
-	switch (ev->action) {
-	case KA_NEXT_FIELD:
+	if (ev->action == KA_NEXT_FIELD) {
 		r->filter = (r->filter + 1) % 3;
 		if (am_reload(ui, priv, &m) != STATUS_OK)
 			ui_message(ui, UI_MSG_ERROR, "%s", m.text);
 		return UI_REDRAW;
-	case KA_ADD:
-		ui_open(ui, &screen_amendment_new);
-		return UI_REDRAW;
-	case KA_SELECT:
-		if (r->nrows)
-			ui_open_arg(ui, &screen_amendment_detail, &a, sizeof a);
-		return UI_REDRAW;
-	case KA_SET_STATUS:
-		if (r->nrows)
-			ui_open_arg(ui, &screen_amendment_act, &a, sizeof a);
-		return UI_REDRAW;
-	case KA_BACK:
-	case KA_QUIT:
-		return UI_BACK;
-	default:
-		return UI_IGNORED;
 	}
+	return rv_list_keys(ui, ev->action, r->nrows ? &r->rows[r->list.cur].n : NULL,
+			    &screen_amendment_new, &screen_amendment_detail, &screen_amendment_act);
 }
-
-static const struct screen_hint am_hints[] = {
-	{KA_SELECT, "details"}, {KA_ADD, "new"}, {KA_BACK, "back"}, {KA_HELP, "help"},
-	{KA_NONE, NULL},
-};
 
 const struct screen_ops screen_amendments = {
 	.title = "Amendment requests",
 	.private_size = sizeof(am_screen_t),
-	.hints = am_hints,
+	.hints = rv_list_hints,
 	.open = am_open,
 	.draw = am_draw,
 	.handle = am_handle,
