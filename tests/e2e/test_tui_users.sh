@@ -233,6 +233,8 @@ tui_send Down # Audit review, Verify audit chain, Users, Reports, Configuration
 tui_send Enter
 expect "Configuration opens" "Policy setting" 10
 expect "the title bar names it" "Chartroom | Configuration"
+# The heading can show a moment before the rows under it (seen under load).
+tui_wait "security.password_min_length" 5 >/dev/null
 check "a value set in the database, with when (in the clinic's zone) and who set it" sh -c "printf '%s\n' \"\$1\" | grep -Eq '^ *security\.lockout_after +3 +20[0-9-]+ [0-9:]+ UTC by admin *$'" _ "$(line_with 'security.lockout_after')"
 check "a default value says so" sh -c "printf '%s\n' \"\$1\" | grep -Eq '^ *security\.password_min_length +15 +default *$'" _ "$(line_with 'security.password_min_length')"
 tui_send Down
