@@ -490,17 +490,17 @@ status_t db_audit_get(db_t *db, int64_t seq, db_audit_row_t *out, msg_t *m)
 	return ret;
 }
 
-status_t db_audit_btg_reviews(db_t *db, int (*fn)(int64_t seq, const char *target, void *arg),
-			      void *arg, msg_t *m)
+/* Every entry of one action, seq and target, oldest first. The SQL is a
+ * literal per action, so it matches that action's partial index
+ * (audit_btg_reviews, audit_btg_accesses). */
+static status_t seq_targets(db_t *db, const char *sql,
+			    int (*fn)(int64_t seq, const char *target, void *arg), void *arg,
+			    msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
 	char target[72];
 	int rc;
-	/* The literal action matches the partial index audit_btg_reviews. */
-	status_t ret = db_prepare(db,
-				  "SELECT seq, target FROM audit WHERE action = 'btg_review' "
-				  "ORDER BY seq",
-				  &st, m);
+	status_t ret = db_prepare(db, sql, &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -514,26 +514,18 @@ status_t db_audit_btg_reviews(db_t *db, int (*fn)(int64_t seq, const char *targe
 	return ret;
 }
 
+status_t db_audit_btg_reviews(db_t *db, int (*fn)(int64_t seq, const char *target, void *arg),
+			      void *arg, msg_t *m)
+{
+	return seq_targets(db,
+			   "SELECT seq, target FROM audit WHERE action = 'btg_review' ORDER BY seq",
+			   fn, arg, m);
+}
+
 status_t db_audit_btg_accesses(db_t *db, int (*fn)(int64_t seq, const char *target, void *arg),
 			       void *arg, msg_t *m)
 {
-	sqlite3_stmt *st = NULL;
-	char target[72];
-	int rc;
-	/* The literal action matches the partial index audit_btg_accesses. */
-	status_t ret = db_prepare(db,
-				  "SELECT seq, target FROM audit WHERE action = 'break_the_glass' "
-				  "ORDER BY seq",
-				  &st, m);
-	if (ret != STATUS_OK)
-		return ret;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		db_col_text(st, 1, target, sizeof target);
-		if (fn(sqlite3_column_int64(st, 0), target, arg))
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = db_fail(db, rc, "reading the audit trail", m);
-	sqlite3_finalize(st);
-	return ret;
+	return seq_targets(
+	    db, "SELECT seq, target FROM audit WHERE action = 'break_the_glass' ORDER BY seq", fn,
+	    arg, m);
 }
