@@ -633,6 +633,7 @@ typedef struct defb {
 	const req_t *q;
 	msg_t *m;
 	status_t st;
+	int no_discharges; /* providers with no discharges in the months */
 } defb_t;
 
 static int take_delinquency(const delinquency_row_t *d, void *arg)
@@ -643,6 +644,7 @@ static int take_delinquency(const delinquency_row_t *d, void *arg)
 	v[1] = d->delinquent_records;
 	v[2] = d->avg_discharges;
 	v[3] = d->rate < 0 ? 0 : d->rate;
+	b->no_discharges += d->rate < 0;
 	b->st = add_row(b->r, d->provider, NULL, v, b->m);
 	return b->st != STATUS_OK;
 }
@@ -687,15 +689,16 @@ static int range_months(const req_t *q)
 
 static status_t run_deficiencies(session_t *s, const req_t *q, report_t *r, msg_t *m)
 {
-	defb_t b = {r, q, m, STATUS_OK};
+	defb_t b = {r, q, m, STATUS_OK, 0};
 	status_t ret;
 	if (strcmp(q->by, "provider") == 0) {
 		int months = range_months(q);
 		ret = deficiency_delinquency(s, months, take_delinquency, &b, m);
 		snprintf(r->note, sizeof r->note,
 		         "Deficiencies open now; delinquent records as a share of the average monthly "
-		         "discharges (closed encounters) over the last %d full month%s.",
-		         months, months == 1 ? "" : "s");
+		         "discharges (closed encounters) over the last %d full month%s.%s",
+		         months, months == 1 ? "" : "s",
+		         b.no_discharges ? " A rate of 0 with no discharges: nothing to divide by." : "");
 	} else {
 		ret = deficiency_by_month(s, take_def_month, &b, m);
 		if (ret == STATUS_OK && r->nrows > 1)
