@@ -96,7 +96,9 @@ typedef enum {
 	  "Print a patient's accounting of disclosures")                                          \
 	X(AMENDMENT_MANAGE, "amendment_manage", R_H | R_V, K_DEMO,                                \
 	  "Log amendment requests, extensions, disagreements, rebuttals")                         \
-	X(AMENDMENT_DECIDE, "amendment_decide", R_V, K_DEMO, "Accept or deny amendment requests")
+	X(AMENDMENT_DECIDE, "amendment_decide", R_V, K_DEMO, "Accept or deny amendment requests") \
+	X(CHART_MERGE, "chart_merge", R_H, K_DEMO,                                                \
+	  "Find duplicate charts, mark pairs not the same person")
 
 typedef enum {
 #define ACTION_ENUM(id, name, roles, keys, desc) ACT_##id,

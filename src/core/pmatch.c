@@ -10,6 +10,7 @@
 
 #include "base/text.h"
 #include "core/internal.h"
+#include "core/notsame.h"
 #include "core/precord.h"
 #include "db/db_patients.h"
 
@@ -383,8 +384,18 @@ static status_t score_registered(session_t *s, const pmatch_rec_t *r, int64_t se
 		qsort(c, (size_t)nc, sizeof *c, cand_cmp);
 	for (int j = 0; j < nc && *n < max && c[j].score >= cfg->match_threshold; j++) {
 		patient_match_t *o = &out[*n];
-		db_patient_row_t *row = malloc(sizeof *row);
-		patient_t *p = malloc(sizeof *p);
+		db_patient_row_t *row;
+		patient_t *p;
+		int silenced = 0;
+		/* A pair marked "not the same person" (core/notsame.h) is not
+		 * warned about again when either chart is edited. */
+		if (self_prow > 0 &&
+		    (ret = notsame_holds(s, self_prow, c[j].prow, &silenced, m)) != STATUS_OK)
+			goto cleanup;
+		if (silenced)
+			continue;
+		row = malloc(sizeof *row);
+		p = malloc(sizeof *p);
 		if (!row || !p) {
 			free(row);
 			free(p);
@@ -602,11 +613,12 @@ static unsigned shared(const pmatch_rec_t *a, const pmatch_rec_t *b)
 	return matched;
 }
 
+static status_t set_join(pmatch_set_t *set, const pmatch_rec_t *r, msg_t *m);
+
 status_t pmatch_set_add(pmatch_set_t *set, const config_t *cfg, const pmatch_rec_t *r, long *best,
 			int *score, char *why, size_t why_size, msg_t *m)
 {
 	unsigned best_matched = 0;
-	int32_t me;
 	*best = -1;
 	*score = 0;
 	if (why_size)
@@ -645,6 +657,51 @@ status_t pmatch_set_add(pmatch_set_t *set, const config_t *cfg, const pmatch_rec
 	if (*best >= 0)
 		why_of(best_matched, why, why_size);
 	/* Then it joins the set. */
+	return set_join(set, r, m);
+}
+
+void pmatch_why(unsigned matched, char *out, size_t size)
+{
+	why_of(matched, out, size);
+}
+
+status_t pmatch_set_pairs(pmatch_set_t *set, const config_t *cfg, const pmatch_rec_t *r,
+			  pmatch_pair_fn fn, void *arg, msg_t *m)
+{
+	if (set->n >= (size_t)INT32_MAX)
+		return msg_fail(m, STATUS_NOMEM, "Too many records to check for duplicates.");
+	if (++set->query == 0) {
+		memset(set->seen, 0, set->n * sizeof *set->seen);
+		set->query = 1;
+	}
+	/* The same blocks and the same cap per block as pmatch_set_add, the
+	 * registration rule's score (a name and a person's feature count). */
+	for (int i = 0; set->hcap && i < r->n; i++) {
+		size_t k;
+		int visited = 0;
+		if (!proposes(r->fam[i]))
+			continue;
+		k = slot_of(set, r->tok[i]);
+		for (int32_t e = set->hhead[k]; e >= 0 && visited < CANDIDATES_PER_TOKEN;
+		     e = set->enext[e], visited++) {
+			int32_t j = set->erec[e];
+			unsigned matched;
+			int sc;
+			if (set->seen[j] == set->query)
+				continue;
+			set->seen[j] = set->query;
+			matched = shared(r, &set->recs[j]);
+			sc = score_of(cfg, matched);
+			if (sc >= cfg->match_threshold && fn(j, sc, matched, arg))
+				return msg_fail(m, STATUS_NOMEM, "Out of memory checking for duplicates.");
+		}
+	}
+	return set_join(set, r, m);
+}
+
+static status_t set_join(pmatch_set_t *set, const pmatch_rec_t *r, msg_t *m)
+{
+	int32_t me;
 	if (set->n == set->cap) {
 		size_t ncap = set->cap ? set->cap * 2 : 1024;
 		pmatch_rec_t *nr = malloc(ncap * sizeof *nr);

@@ -13,6 +13,7 @@
 #include "core/disclosure.h"
 #include "core/chart_track.h"
 #include "core/deficiency.h"
+#include "core/dupscan.h"
 #include "core/integrity.h"
 #include "core/internal.h"
 #include "core/pindex.h"
@@ -740,10 +741,15 @@ static status_t chart_do(rot_t *r, int64_t prow, int *changed)
 	 * (and ciphertexts) of their own, outside the chart head. */
 	if (r->j.d == DOMAIN_DEMO) {
 		int64_t n1 = 0, n2 = 0;
+		int64_t n3 = 0;
 		if ((ret = track_rekey(s, prow, &n1, r->m)) != STATUS_OK ||
 		    (ret = deficiency_reminders_rekey(s, prow, &n2, r->m)) != STATUS_OK)
 			goto cleanup;
-		if (n1 || n2)
+		/* The duplicate worklist and the do-not-link list (issue 13):
+		 * demo-key MACs, and the reasons under the demo key. */
+		if ((ret = dups_rekey(s, prow, &n3, r->m)) != STATUS_OK)
+			goto cleanup;
+		if (n1 || n2 || n3)
 			*changed = 1;
 	}
 	if (!any && !patient_old)

@@ -51,6 +51,7 @@ static const struct {
 	{"disclosure_view",     "...xx."},
 	{"amendment_manage",    "...xx."},
 	{"amendment_decide",    "....x."},
+	{"chart_merge",         "...x.."},
 };
 #define NEXPECTED (sizeof expected / sizeof expected[0])
 
