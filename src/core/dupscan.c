@@ -93,6 +93,7 @@ static status_t dup_check(session_t *s, const db_dup_t *d, char pa[33], char pb[
 
 typedef struct scan {
 	session_t *s;
+	double read_s;
 	int64_t n, cap;
 	int64_t *prow;
 	char (*pid)[33];
@@ -223,6 +224,7 @@ static status_t tokenise_all(session_t *s, const dupscan_opts_t *o, scan_t *sc, 
 		int n = 0, per;
 		pthread_t th[THREADS_MAX];
 		int started = 0;
+		double r0 = now_s();
 		if ((ret = db_patient_page(s->c->db, after, ids, prows, CHUNK, &n, m)) != STATUS_OK)
 			goto cleanup;
 		if (!n)
@@ -244,6 +246,7 @@ static status_t tokenise_all(session_t *s, const dupscan_opts_t *o, scan_t *sc, 
 			if (ret != STATUS_OK)
 				goto cleanup;
 		}
+		sc->read_s += now_s() - r0;
 		for (int i = 0; i < sc->nrows; i++) {
 			sc->prow[sc->n + i] = sc->rows[i].prow;
 			memcpy(sc->pid[sc->n + i], sc->rows[i].id, 33);
@@ -343,7 +346,8 @@ static status_t find(session_t *s, const dupscan_opts_t *o, scan_t *sc, pairs_t 
 		return msg_fail(m, STATUS_NOMEM, "Out of memory scanning for duplicates.");
 	for (int64_t i = 0; i < sc->n && ret == STATUS_OK; i++) {
 		pr->me = i;
-		ret = pmatch_set_pairs(set, s->c->cfg, &sc->rec[i], add_pair, pr, m);
+		ret = pmatch_set_pairs(set, s->c->cfg, &sc->rec[i], !(o && o->name_rule), add_pair,
+				       pr, m);
 	}
 	pmatch_set_free(set);
 	if (ret == STATUS_OK && pr->n > 1)
@@ -352,6 +356,7 @@ static status_t find(session_t *s, const dupscan_opts_t *o, scan_t *sc, pairs_t 
 		r->patients = sc->n;
 		r->pairs = pr->n;
 		r->tokens_s = t1 - t0;
+		r->read_s = sc->read_s;
 		r->pairs_s = now_s() - t1;
 	}
 	return ret;

@@ -666,7 +666,7 @@ void pmatch_why(unsigned matched, char *out, size_t size)
 }
 
 status_t pmatch_set_pairs(pmatch_set_t *set, const config_t *cfg, const pmatch_rec_t *r,
-			  pmatch_pair_fn fn, void *arg, msg_t *m)
+			  int import_rule, pmatch_pair_fn fn, void *arg, msg_t *m)
 {
 	if (set->n >= (size_t)INT32_MAX)
 		return msg_fail(m, STATUS_NOMEM, "Too many records to check for duplicates.");
@@ -674,8 +674,7 @@ status_t pmatch_set_pairs(pmatch_set_t *set, const config_t *cfg, const pmatch_r
 		memset(set->seen, 0, set->n * sizeof *set->seen);
 		set->query = 1;
 	}
-	/* The same blocks and the same cap per block as pmatch_set_add, the
-	 * registration rule's score (a name and a person's feature count). */
+	/* The same blocks and the same cap per block as pmatch_set_add. */
 	for (int i = 0; set->hcap && i < r->n; i++) {
 		size_t k;
 		int visited = 0;
@@ -691,7 +690,7 @@ status_t pmatch_set_pairs(pmatch_set_t *set, const config_t *cfg, const pmatch_r
 				continue;
 			set->seen[j] = set->query;
 			matched = shared(r, &set->recs[j]);
-			sc = score_of(cfg, matched);
+			sc = rule_score(cfg, matched, import_rule);
 			if (sc >= cfg->match_threshold && fn(j, sc, matched, arg))
 				return msg_fail(m, STATUS_NOMEM, "Out of memory checking for duplicates.");
 		}

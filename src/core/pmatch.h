@@ -78,13 +78,14 @@ status_t pmatch_set_add(pmatch_set_t *set, const config_t *cfg, const pmatch_rec
 /* For a scan of every registered patient (core/dupscan.h): r is checked
  * against the records of the set before it through the same blocks as
  * pmatch_set_add (the candidate-proposing tokens, at most 400 records per
- * token), scored under the registration rule (the duplicate warning's,
- * not the import's), and fn(j, score, matched features, arg) is called
- * for every record j at or over the threshold (a non-zero return fails
- * with STATUS_NOMEM); then r joins the set. */
+ * token), scored under the import rule (pmatch_registered_cached) or,
+ * with import_rule 0, the registration rule (a full name and sex are
+ * enough), and fn(j, score, matched features, arg) is called for every
+ * record j at or over the threshold (a non-zero return fails with
+ * STATUS_NOMEM); then r joins the set. */
 typedef int (*pmatch_pair_fn)(long j, int score, unsigned matched, void *arg);
 status_t pmatch_set_pairs(pmatch_set_t *set, const config_t *cfg, const pmatch_rec_t *r,
-			  pmatch_pair_fn fn, void *arg, msg_t *m);
+			  int import_rule, pmatch_pair_fn fn, void *arg, msg_t *m);
 
 /* What the matched feature bits say, in words ("last name sound, DOB"). */
 void pmatch_why(unsigned matched, char *out, size_t size);

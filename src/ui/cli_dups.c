@@ -184,7 +184,7 @@ static int cmd_dups(cli_t *c)
 	l.cfg = clinic_config(clinic);
 	if (strcmp(verb, "scan") == 0) {
 		progress_t p = {isatty(STDERR_FILENO), 0};
-		dupscan_opts_t o = {0, on_progress, &p};
+		dupscan_opts_t o = {0, on_progress, &p, 0};
 		dupscan_result_t r;
 		st = dupscan_run(s, &o, &r, &m);
 		if (p.shown)
