@@ -14,6 +14,7 @@
 #include "ui/screen_audit.h"
 #include "ui/screen_coding_queue.h"
 #include "ui/screen_deficiency.h"
+#include "ui/screen_duplicates.h"
 #include "ui/screen_config.h"
 #include "ui/screen_passwd.h"
 #include "ui/screen_privacy.h"
@@ -43,6 +44,7 @@ static const struct item {
     {"Coding queue", ACT_CODING_QUEUE, ALWAYS, GO_SCREEN, &screen_coding_queue},
     {"HIM work queue", ACT_HIM_RECORDS, ALWAYS, GO_NOT_YET, NULL},
     {"Deficiencies", ACT_NOTE_WRITE, ACT_HIM_RECORDS, GO_SCREEN, &screen_deficiency},
+    {"Duplicate charts", ACT_CHART_MERGE, ALWAYS, GO_SCREEN, &screen_duplicates},
     {"Audit review", ACT_AUDIT_VIEW, ALWAYS, GO_SCREEN, &screen_audit},
     {"Verify audit chain", ACT_AUDIT_VERIFY, ALWAYS, GO_SCREEN, &screen_verify},
     /* The Privacy menu (screen_privacy.c): access report, break-the-glass
