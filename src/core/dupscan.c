@@ -635,14 +635,28 @@ status_t dup_candidate_get(session_t *s, int64_t id, dup_candidate_t *out, msg_t
 		return ret;
 	today_of(today);
 	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK &&
-	    (ret = db_dup_get(s->c->db, id, &d, m)) == STATUS_OK)
-		ret = fill(s, &d, today, out, m);
+	    (ret = db_dup_get(s->c->db, id, &d, m)) == STATUS_OK &&
+	    (ret = fill(s, &d, today, out, m)) == STATUS_OK &&
+	    (ret = db_dup_chart_counts(s->c->db, d.prow_a, out->count_a, m)) == STATUS_OK)
+		ret = db_dup_chart_counts(s->c->db, d.prow_b, out->count_b, m);
 	db_read_end(s->c->db, reading);
 	if (ret == STATUS_OK &&
 	    ((ret = audit_note(s, "dup_view", out->id_a, "ok", out->id_b, 0, m)) != STATUS_OK ||
 	     (ret = audit_note(s, "dup_view", out->id_b, "ok", out->id_a, 0, m)) != STATUS_OK))
 		sodium_memzero(out, sizeof *out);
 	return integrity_report(s, "", ret, m);
+}
+
+_Static_assert(DB_DC_COUNT <= 16, "dup_candidate_t holds 16 counts");
+
+int dup_counts(void)
+{
+	return DB_DC_COUNT;
+}
+
+const char *dup_count_label(int i)
+{
+	return db_dup_count_label(i);
 }
 
 status_t dup_candidates_count(session_t *s, int64_t *n, msg_t *m)

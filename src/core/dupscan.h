@@ -85,7 +85,14 @@ typedef struct dup_candidate {
 	long age_days; /* since first found (clinic clock) */
 	char id_a[33], mrn_a[24], name_a[160], dob_a[11], sex_a[2];
 	char id_b[33], mrn_b[24], name_b[160], dob_b[11], sex_b[2];
+	/* dup_candidate_get only: how many rows each chart has per table
+	 * (DUP_COUNTS of them, labels by dup_count_label). */
+	int64_t count_a[16], count_b[16];
 } dup_candidate_t;
+
+/* The tables counted for the preview, and their labels. */
+int dup_counts(void);
+const char *dup_count_label(int i);
 
 /* THE INTERFACE FOR THE HIM WORK QUEUE: the open duplicate candidates,
  * best score first, each checked against its MAC and described (pair id,
@@ -95,8 +102,9 @@ typedef struct dup_candidate {
 status_t dup_candidates_list(session_t *s, int (*fn)(const dup_candidate_t *c, void *arg),
 			     void *arg, msg_t *m);
 
-/* One candidate by id (checked, described; audited dup_view on both
- * charts). STATUS_NOTFOUND. ACT_CHART_MERGE. */
+/* One candidate by id (checked, described, with both charts' counts of
+ * encounters, notes, ... for a side-by-side preview; audited dup_view on
+ * both charts). STATUS_NOTFOUND. ACT_CHART_MERGE. */
 status_t dup_candidate_get(session_t *s, int64_t id, dup_candidate_t *out, msg_t *m);
 
 /* How many are open (no decrypting, not audited: a count on the menu).

@@ -259,3 +259,36 @@ status_t db_notsame_reseal(db_t *db, const db_notsame_t *n, msg_t *m)
 	db_bind_blob(st, 3, n->mac, n->mac_len);
 	return db_exec_stmt(db, st, "re-sealing the do-not-link entry", m);
 }
+
+const char *db_dup_count_label(int i)
+{
+	static const char *const labels[] = {
+#define DB_DC_LABEL(id, label, sql) label,
+	    DB_DUP_COUNTS(DB_DC_LABEL)
+#undef DB_DC_LABEL
+	};
+	return i >= 0 && i < DB_DC_COUNT ? labels[i] : "?";
+}
+
+status_t db_dup_chart_counts(db_t *db, int64_t prow, int64_t out[DB_DC_COUNT], msg_t *m)
+{
+	static const char *const sqls[] = {
+#define DB_DC_SQL(id, label, sql) sql,
+	    DB_DUP_COUNTS(DB_DC_SQL)
+#undef DB_DC_SQL
+	};
+	status_t ret = STATUS_OK;
+	for (int i = 0; i < DB_DC_COUNT && ret == STATUS_OK; i++) {
+		sqlite3_stmt *st = NULL;
+		int rc;
+		if ((ret = db_prepare(db, sqls[i], &st, m)) != STATUS_OK)
+			break;
+		sqlite3_bind_int64(st, 1, prow);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			out[i] = sqlite3_column_int64(st, 0);
+		else
+			ret = db_fail(db, rc, "counting a chart's records", m);
+		sqlite3_finalize(st);
+	}
+	return ret;
+}

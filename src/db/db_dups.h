@@ -65,4 +65,27 @@ status_t db_notsame_insert(db_t *db, const db_notsame_t *n, msg_t *m);
 /* A key rotation: the reason and MAC made anew. */
 status_t db_notsame_reseal(db_t *db, const db_notsame_t *n, msg_t *m);
 
+/* How many rows chart prow has in each of its tables, for a side-by-side
+ * preview (counts only): encounters, notes, problems, allergies,
+ * medications, vitals, disclosures, rights requests, paper-chart events. */
+#define DB_DUP_COUNTS(X)                                                        \
+	X(ENCOUNTERS, "encounters", "SELECT count(*) FROM encounters WHERE prow = ?1") \
+	X(NOTES, "notes", "SELECT count(*) FROM notes WHERE prow = ?1")                \
+	X(PROBLEMS, "problems", "SELECT count(*) FROM problems WHERE prow = ?1")       \
+	X(ALLERGIES, "allergies", "SELECT count(*) FROM allergies WHERE prow = ?1")    \
+	X(MEDICATIONS, "medications", "SELECT count(*) FROM medications WHERE prow = ?1") \
+	X(VITALS, "vitals", "SELECT count(*) FROM vitals WHERE prow = ?1")             \
+	X(DISCLOSURES, "disclosures", "SELECT count(*) FROM disclosures WHERE prow = ?1") \
+	X(REQUESTS, "rights requests", "SELECT count(*) FROM rights_requests WHERE prow = ?1") \
+	X(TRACKING, "paper-chart events", "SELECT count(*) FROM chart_tracking WHERE prow = ?1")
+typedef enum {
+#define DB_DC_ENUM(id, label, sql) DB_DC_##id,
+	DB_DUP_COUNTS(DB_DC_ENUM)
+#undef DB_DC_ENUM
+	DB_DC_COUNT
+} db_dup_count_t;
+/* The label of count i ("encounters"). */
+const char *db_dup_count_label(int i);
+status_t db_dup_chart_counts(db_t *db, int64_t prow, int64_t out[DB_DC_COUNT], msg_t *m);
+
 #endif

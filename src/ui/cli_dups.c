@@ -207,11 +207,14 @@ static int cmd_dups(cli_t *c)
 			cli_printf("pair %lld  score %d  found %s (%ld days)\n", (long long)d.id,
 				   d.score, d.found_at, d.age_days);
 			cli_printf("matched    %s\n", d.why);
-			cli_printf("%-10s %-34s %s\n", "", "A", "B");
-			cli_printf("%-10s %-34s %s\n", "MRN", d.mrn_a, d.mrn_b);
-			cli_printf("%-10s %-34.34s %s\n", "name", d.name_a, d.name_b);
-			cli_printf("%-10s %-34s %s\n", "born", d.dob_a, d.dob_b);
-			cli_printf("%-10s %-34s %s\n", "sex", d.sex_a, d.sex_b);
+			cli_printf("%-18s %-30s %s\n", "", "A", "B");
+			cli_printf("%-18s %-30s %s\n", "MRN", d.mrn_a, d.mrn_b);
+			cli_printf("%-18s %-30.30s %s\n", "name", d.name_a, d.name_b);
+			cli_printf("%-18s %-30s %s\n", "born", d.dob_a, d.dob_b);
+			cli_printf("%-18s %-30s %s\n", "sex", d.sex_a, d.sex_b);
+			for (int i = 0; i < dup_counts(); i++)
+				cli_printf("%-18s %-30lld %lld\n", dup_count_label(i),
+					   (long long)d.count_a[i], (long long)d.count_b[i]);
 			sodium_memzero(&d, sizeof d);
 			m.text[0] = '\0';
 		}

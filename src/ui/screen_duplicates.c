@@ -132,15 +132,17 @@ static void dups_close(ui_t *ui, void *priv)
 	tfield_free(&d->reason);
 }
 
+#define LABEL_W 21
+
 /* One line of the side-by-side view; a * marks a difference. */
 static void side(WINDOW *w, int y, int W, const char *label, const char *a, const char *b)
 {
-	int differs = strcmp(a, b) != 0, half = (W - 16) / 2;
+	int differs = strcmp(a, b) != 0, half = (W - LABEL_W) / 2;
 	wattrset(w, theme_attr(TH_HEADING));
-	draw_text(w, y, 1, 14, label, 0);
+	draw_text(w, y, 1, LABEL_W - 2, label, 0);
 	wattrset(w, theme_attr(differs ? TH_WARN : TH_NORMAL));
-	draw_text(w, y, 16, half - 1, a, 0);
-	draw_text(w, y, 16 + half, half - 3, b, 0);
+	draw_text(w, y, LABEL_W, half - 1, a, 0);
+	draw_text(w, y, LABEL_W + half, half - 3, b, 0);
 	if (differs)
 		draw_text(w, y, W - 2, 1, "*", 0);
 	wattrset(w, theme_attr(TH_NORMAL));
@@ -149,7 +151,7 @@ static void side(WINDOW *w, int y, int W, const char *label, const char *a, cons
 static void draw_pair(ui_t *ui, dups_t *d, WINDOW *w)
 {
 	const dup_candidate_t *p = &d->pair;
-	int W = getmaxx(w), H = getmaxy(w), half = (W - 16) / 2;
+	int W = getmaxx(w), H = getmaxy(w), half = (W - LABEL_W) / 2;
 	char line[300];
 	snprintf(line, sizeof line, "Pair %lld: score %d, first found %.10s (%ld day%s ago)",
 	         (long long)p->id, p->score, p->found_at, p->age_days, p->age_days == 1 ? "" : "s");
@@ -159,14 +161,22 @@ static void draw_pair(ui_t *ui, dups_t *d, WINDOW *w)
 	snprintf(line, sizeof line, "Matched: %s", p->why);
 	draw_text(w, 1, 1, W - 2, line, 0);
 	wattrset(w, theme_attr(TH_HEADING));
-	draw_text(w, 3, 16, half - 1, "Chart A", 0);
-	draw_text(w, 3, 16 + half, half - 1, "Chart B", 0);
+	draw_text(w, 3, LABEL_W, half - 1, "Chart A", 0);
+	draw_text(w, 3, LABEL_W + half, half - 1, "Chart B", 0);
 	wattrset(w, theme_attr(TH_NORMAL));
 	side(w, 4, W, "MRN", p->mrn_a, p->mrn_b);
 	side(w, 5, W, "Name", p->name_a, p->name_b);
 	side(w, 6, W, "Date of birth", p->dob_a, p->dob_b);
 	side(w, 7, W, "Sex", p->sex_a, p->sex_b);
-	draw_text(w, 9, 1, W - 2, "* the two charts differ here.", 0);
+	for (int i = 0; i < dup_counts() && 8 + i < H - 4; i++) {
+		char a[24], b[24], label[32];
+		snprintf(a, sizeof a, "%lld", (long long)p->count_a[i]);
+		snprintf(b, sizeof b, "%lld", (long long)p->count_b[i]);
+		snprintf(label, sizeof label, "%s", dup_count_label(i));
+		label[0] = (char)(label[0] - ('a' <= label[0] && label[0] <= 'z' ? 32 : 0));
+		side(w, 8 + i, W, label, a, b);
+	}
+	draw_text(w, H - 4, 1, W - 2, "* the two charts differ here.", 0);
 	if (d->mode == M_REASON) {
 		draw_text(w, H - 3, 1, W - 2,
 		          "Why are these not the same person? (Enter saves, Esc cancels)", 0);

@@ -46,7 +46,10 @@ cli him "$PW_HIM" duplicates list --format xml >/dev/null 2>&1
 check "--format xml is a usage error (exit 2)" [ $? -eq 2 ]
 
 id=$(sql "select crow from dup_candidates c join patients x on x.prow = c.prow_a where c.prow_b = (select max(prow_b) from dup_candidates)")
+cli front "$PW_FRONT" encounter add "$pc" --type "office visit" --provider prov --location "Room 2" >/dev/null 2>&1
 out=$(cli him "$PW_HIM" duplicates show "$id")
+check "show counts each chart's records (an encounter on A, none on B)" sh -c "printf '%s' \"\$1\" | grep -q '^encounters  *1  *0\$'" _ "$out"
+check "... and notes, disclosures, paper-chart events" sh -c "printf '%s' \"\$1\" | grep -q '^paper-chart events  *0  *0\$'" _ "$out"
 check "show puts the two charts side by side" sh -c "printf '%s' \"\$1\" | grep -q \"^MRN .*$pc .*$pd\"" _ "$out"
 check "with both birth dates" sh -c "printf '%s' \"\$1\" | grep -q '^born .*1988-09-30 .*1988-09-03'" _ "$out"
 check "viewing a pair is audited on both charts" [ "$(audited dup_view him)" = 2 ]

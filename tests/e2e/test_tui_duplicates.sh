@@ -61,6 +61,8 @@ expect "Enter compares the charts side by side" "Chart A" 10
 expect "... the birth dates of both" "1988-09-03"
 expect "... what matched" "Matched:"
 expect "... differences marked" "* the two charts differ here."
+expect "... and each chart's counts of records" "Encounters"
+expect "... down to paper-chart events" "Paper-chart events"
 check "viewing the pair is audited on both charts" [ "$(audited dup_view him)" = 2 ]
 tui_send n
 expect "n asks why they are not the same person" "Why are these not the same person?" 5
