@@ -159,6 +159,16 @@ static void draw_pair(ui_t *ui, dups_t *d, WINDOW *w)
 	draw_text(w, 0, 1, W - 2, line, 0);
 	wattrset(w, theme_attr(TH_NORMAL));
 	snprintf(line, sizeof line, "Matched: %s", p->why);
+	/* Two lines when it is long: cut after the last comma that fits. */
+	if ((int)strlen(line) > W - 2 && W > 12) {
+		int cut = W - 2;
+		while (cut > 10 && line[cut] != ',')
+			cut--;
+		if (line[cut] == ',') {
+			draw_text(w, 2, 10, W - 11, line + cut + 2, 0);
+			line[cut + 1] = '\0';
+		}
+	}
 	draw_text(w, 1, 1, W - 2, line, 0);
 	wattrset(w, theme_attr(TH_HEADING));
 	draw_text(w, 3, LABEL_W, half - 1, "Chart A", 0);

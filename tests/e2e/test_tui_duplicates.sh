@@ -59,7 +59,7 @@ check "the screen fits 80 columns" sh -c "[ \$(tmux -L '$TMUX_SOCK' capture-pane
 tui_send Enter
 expect "Enter compares the charts side by side" "Chart A" 10
 expect "... the birth dates of both" "1988-09-03"
-expect "... what matched" "Matched:"
+expect "... what matched, on two lines at 80 columns" "SSN last 4"
 expect "... differences marked" "* the two charts differ here."
 expect "... and each chart's counts of records" "Encounters"
 expect "... down to paper-chart events" "Paper-chart events"
