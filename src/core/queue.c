@@ -1,0 +1,456 @@
+/* queue.c - the HIM work queue (core/queue.h): the table of kinds, the
+ * collection from clear columns, the sort, and the patients decrypted on
+ * demand. */
+#include "core/queue.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "base/text.h"
+#include "core/deficiency.h"
+#include "core/integrity.h"
+#include "core/internal.h"
+#include "core/precord.h"
+#include "core/rights.h"
+#include "db/db_codes.h"
+#include "db/db_deficiency.h"
+#include "db/db_queue.h"
+
+struct queue {
+	queue_item_t *v;
+	int n, cap;
+	int per_kind[QK_COUNT];
+};
+
+/* What one collection run needs: where items go, today, the filter. */
+typedef struct collect {
+	session_t *s;
+	queue_t *q;
+	const char *assignee; /* NULL: anyone's */
+	int count_only;       /* queue_counts: per_kind only, no items kept */
+	char today[DATE_ISO_SIZE];
+	status_t ret;
+	msg_t *m;
+} collect_t;
+
+typedef status_t (*collect_fn)(collect_t *c);
+
+static status_t collect_coding(collect_t *c);
+static status_t collect_deficiency(collect_t *c);
+static status_t collect_chart_out(collect_t *c);
+static status_t collect_roi(collect_t *c);
+static status_t collect_amendment(collect_t *c);
+static status_t collect_btg(collect_t *c);
+
+/* One row per kind, in QUEUE_KINDS order (its names come from there):
+ * the permissions that let a role see it (either), and its collecting
+ * function. */
+static const struct kind {
+	action_t needs, or_needs;
+	collect_fn collect;
+} kinds[QK_COUNT] = {
+    [QK_CODING] = {ACT_CODING_QUEUE, ACT_CODING_QUEUE, collect_coding},
+    [QK_DEFICIENCY] = {ACT_HIM_RECORDS, ACT_HIM_RECORDS, collect_deficiency},
+    [QK_CHART_OUT] = {ACT_HIM_RECORDS, ACT_HIM_RECORDS, collect_chart_out},
+    [QK_ROI] = {ACT_ROI_MANAGE, ACT_ROI_MANAGE, collect_roi},
+    [QK_AMENDMENT] = {ACT_AMENDMENT_MANAGE, ACT_AMENDMENT_DECIDE, collect_amendment},
+    [QK_BTG] = {ACT_BTG_REVIEW, ACT_BTG_REVIEW, collect_btg},
+};
+
+static const struct kind_names {
+	const char *name, *label, *one, *many;
+} names[QK_COUNT] = {
+#define QK_NAMES(id, name, label, one, many) [QK_##id] = {name, label, one, many},
+    QUEUE_KINDS(QK_NAMES)
+#undef QK_NAMES
+};
+
+const char *queue_kind_name(queue_kind_t k)
+{
+	return k < QK_COUNT ? names[k].name : "?";
+}
+
+const char *queue_kind_label(queue_kind_t k)
+{
+	return k < QK_COUNT ? names[k].label : "?";
+}
+
+queue_kind_t queue_kind_from_name(const char *name)
+{
+	for (int k = 0; name && k < QK_COUNT; k++)
+		if (strcmp(name, names[k].name) == 0)
+			return (queue_kind_t)k;
+	return QK_COUNT;
+}
+
+const char *queue_kind_names(void)
+{
+#define QK_NAME(id, name, label, one, many) name ", "
+	static const char all[] = QUEUE_KINDS(QK_NAME);
+#undef QK_NAME
+	static char buf[sizeof all];
+	if (!buf[0]) {
+		memcpy(buf, all, sizeof all);
+		buf[sizeof all - 3] = '\0'; /* the last ", " */
+	}
+	return buf;
+}
+
+static int kind_visible(session_t *s, int k)
+{
+	return session_can(s, kinds[k].needs) || session_can(s, kinds[k].or_needs);
+}
+
+int queue_may_open(session_t *s)
+{
+	for (int k = 0; k < QK_COUNT; k++)
+		if (kind_visible(s, k))
+			return 1;
+	return 0;
+}
+
+/* ---- collecting -------------------------------------------------------- */
+
+/* Add an item (c->ret set on failure; returns nonzero to stop). due and
+ * since are clinic-local dates. */
+static int add(collect_t *c, queue_kind_t k, const char *ref, int64_t num, int64_t prow,
+	       int64_t erow, const char *what, const char *assigned, const char *since,
+	       const char *due)
+{
+	queue_t *q = c->q;
+	queue_item_t *it;
+	int ok;
+	long d;
+	if (c->assignee && strcmp(assigned ? assigned : "", c->assignee) != 0)
+		return 0;
+	q->per_kind[k]++;
+	if (c->count_only)
+		return 0;
+	if (q->n == q->cap) {
+		int cap = q->cap ? q->cap * 2 : 256;
+		queue_item_t *v = realloc(q->v, (size_t)cap * sizeof *v);
+		if (!v) {
+			c->ret = msg_fail(c->m, STATUS_NOMEM, "Out of memory.");
+			return 1;
+		}
+		q->v = v;
+		q->cap = cap;
+	}
+	it = &q->v[q->n++];
+	memset(it, 0, sizeof *it);
+	it->kind = k;
+	text_copy(it->ref, sizeof it->ref, ref);
+	it->num = num;
+	it->prow = prow;
+	it->erow = erow;
+	text_copy(it->what, sizeof it->what, what);
+	text_copy(it->assigned, sizeof it->assigned, assigned ? assigned : "");
+	text_copy(it->since, sizeof it->since, since);
+	text_copy(it->due, sizeof it->due, due);
+	d = date_diff_days(since, c->today, &ok);
+	it->age_days = ok ? (int)d : 0;
+	d = date_diff_days(c->today, due, &ok);
+	it->days_left = ok ? d : 0;
+	return 0;
+}
+
+/* A stored UTC time as a clinic-local date, and that date plus days. */
+static void local_plus(collect_t *c, const char *utc, int days, char since[DATE_ISO_SIZE],
+		       char due[DATE_ISO_SIZE])
+{
+	rights_local_date(c->s, utc, since);
+	if (date_add_days(since, days, due) != 0)
+		text_copy(due, DATE_ISO_SIZE, since);
+}
+
+static int coding_one(const db_queue_row_t *r, void *arg)
+{
+	collect_t *c = arg;
+	char ref[24], what[96], since[DATE_ISO_SIZE], due[DATE_ISO_SIZE];
+	/* The wait counts from the date of service (issue 13 item 2); it is
+	 * late after [codes] late_after_days. */
+	local_plus(c, r->start, c->s->c->cfg->late_after_days, since, due);
+	snprintf(ref, sizeof ref, "%lld", (long long)r->erow);
+	snprintf(what, sizeof what, "Code encounter %lld (%s): %.40s", (long long)r->erow,
+		 r->coding_status, r->type);
+	return add(c, QK_CODING, ref, r->erow, r->prow, r->erow, what, "", since, due);
+}
+
+static status_t collect_coding(collect_t *c)
+{
+	status_t ret = db_coding_queue(c->s->c->db, coding_one, c, c->m);
+	return ret == STATUS_OK ? c->ret : ret;
+}
+
+static int deficiency_one(const db_deficiency_t *d, const char *text, void *arg)
+{
+	collect_t *c = arg;
+	char ref[24], what[96], since[DATE_ISO_SIZE], due[DATE_ISO_SIZE];
+	/* Due: the day it makes its record delinquent. */
+	local_plus(c, d->since, c->s->c->cfg->delinquent_days, since, due);
+	snprintf(ref, sizeof ref, "%c%lld", d->kind, (long long)d->row);
+	snprintf(what, sizeof what, "%s (%s)", text, ref);
+	return add(c, QK_DEFICIENCY, ref, d->row, d->prow, d->erow, what, d->who, since, due);
+}
+
+static status_t collect_deficiency(collect_t *c)
+{
+	status_t ret = deficiency_scan_clear(c->s, deficiency_one, c, c->m);
+	return ret == STATUS_OK ? c->ret : ret;
+}
+
+static int chart_out_one(const db_queue_out_t *o, void *arg)
+{
+	collect_t *c = arg;
+	char ref[24], what[96], since[DATE_ISO_SIZE], due[DATE_ISO_SIZE];
+	rights_local_date(c->s, o->at, since);
+	text_copy(due, sizeof due, o->due[0] ? o->due : since);
+	snprintf(ref, sizeof ref, "%d", o->volume);
+	snprintf(what, sizeof what, "Paper chart volume %d due back", o->volume);
+	/* Assigned to the clerk who charged it out: who follows it up. */
+	return add(c, QK_CHART_OUT, ref, o->volume, o->prow, 0, what, o->by, since, due);
+}
+
+static status_t collect_chart_out(collect_t *c)
+{
+	status_t ret = db_queue_charts_out(c->s->c->db, chart_out_one, c, c->m);
+	return ret == STATUS_OK ? c->ret : ret;
+}
+
+static int request_one(collect_t *c, queue_kind_t k, const char *label,
+		       const db_queue_req_t *r)
+{
+	char ref[24], what[96];
+	snprintf(ref, sizeof ref, "%lld", (long long)r->req);
+	snprintf(what, sizeof what, "%s request %lld (%s)", label, (long long)r->req, r->status);
+	return add(c, k, ref, r->req, r->prow, 0, what, "", r->received, r->due);
+}
+
+static int roi_one(const db_queue_req_t *r, void *arg)
+{
+	return request_one(arg, QK_ROI, "ROI", r);
+}
+
+static int amendment_one(const db_queue_req_t *r, void *arg)
+{
+	return request_one(arg, QK_AMENDMENT, "Amendment", r);
+}
+
+static status_t collect_roi(collect_t *c)
+{
+	status_t ret = db_queue_requests(c->s->c->db, "roi", roi_one, c, c->m);
+	return ret == STATUS_OK ? c->ret : ret;
+}
+
+static status_t collect_amendment(collect_t *c)
+{
+	status_t ret = db_queue_requests(c->s->c->db, "amendment", amendment_one, c, c->m);
+	return ret == STATUS_OK ? c->ret : ret;
+}
+
+static int btg_one(const db_queue_btg_t *b, void *arg)
+{
+	collect_t *c = arg;
+	char ref[24], what[96], since[DATE_ISO_SIZE], due[DATE_ISO_SIZE];
+	/* Due: [privacy] btg_review_days after the access. */
+	local_plus(c, b->ts, c->s->c->cfg->btg_review_days, since, due);
+	snprintf(ref, sizeof ref, "%lld", (long long)b->id);
+	snprintf(what, sizeof what, "Review break-the-glass %lld by %.40s", (long long)b->id,
+		 b->user_name);
+	return add(c, QK_BTG, ref, b->id, b->prow, 0, what, "", since, due);
+}
+
+static status_t collect_btg(collect_t *c)
+{
+	status_t ret = db_queue_btg(c->s->c->db, btg_one, c, c->m);
+	return ret == STATUS_OK ? c->ret : ret;
+}
+
+/* Run the collection of every kind visible and asked for, in one read
+ * snapshot. */
+static status_t collect_all(session_t *s, const queue_filter_t *f, int count_only, queue_t *q,
+			    msg_t *m)
+{
+	collect_t c;
+	status_t ret;
+	int reading = 0;
+	memset(&c, 0, sizeof c);
+	c.s = s;
+	c.q = q;
+	c.count_only = count_only;
+	c.assignee = f && f->assignee && *f->assignee ? f->assignee : NULL;
+	c.m = m;
+	rights_today(s, c.today);
+	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
+		return ret;
+	for (int k = 0; k < QK_COUNT && ret == STATUS_OK; k++) {
+		if (!kind_visible(s, k) || (f && f->kind >= 0 && f->kind != k))
+			continue;
+		c.ret = STATUS_OK;
+		ret = kinds[k].collect(&c);
+	}
+	db_read_end(s->c->db, reading);
+	return ret;
+}
+
+static int by_due(const void *a, const void *b)
+{
+	const queue_item_t *x = a, *y = b;
+	int r = strcmp(x->due, y->due);
+	if (r)
+		return r;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->num != y->num)
+		return x->num < y->num ? -1 : 1;
+	return strcmp(x->ref, y->ref);
+}
+
+status_t queue_open(session_t *s, const queue_filter_t *f, queue_t **out, msg_t *m)
+{
+	queue_t *q = NULL;
+	status_t ret;
+	char detail[160];
+	int kind = f ? f->kind : -1;
+	*out = NULL;
+	if (kind >= QK_COUNT)
+		return msg_fail(m, STATUS_INVALID, "Kind: not one of %s.", queue_kind_names());
+	if (!queue_may_open(s) || (kind >= 0 && !kind_visible(s, kind)))
+		return msg_fail(m, STATUS_DENIED,
+				kind >= 0 ? "Your role may not see the work queue's %s items."
+					  : "Your role may not open the HIM work queue.%s",
+				kind >= 0 ? names[kind].name : "");
+	if (f && f->assignee && *f->assignee &&
+	    (ret = rights_text("Assignee", f->assignee, 0, m)) != STATUS_OK)
+		return ret;
+	snprintf(detail, sizeof detail, "work queue: %s, assigned to %.70s",
+		 kind >= 0 ? names[kind].name : "every kind",
+		 f && f->assignee && *f->assignee ? f->assignee : "anyone");
+	if ((ret = audit_note(s, "queue_view", "", "ok", detail, 0, m)) != STATUS_OK)
+		return ret;
+	if (!(q = calloc(1, sizeof *q)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	if ((ret = collect_all(s, f, 0, q, m)) != STATUS_OK) {
+		queue_free(q);
+		return ret;
+	}
+	if (q->n > 1)
+		qsort(q->v, (size_t)q->n, sizeof *q->v, by_due);
+	*out = q;
+	return STATUS_OK;
+}
+
+int queue_count(const queue_t *q)
+{
+	return q ? q->n : 0;
+}
+
+int queue_count_kind(const queue_t *q, queue_kind_t k)
+{
+	return q && k < QK_COUNT ? q->per_kind[k] : 0;
+}
+
+const queue_item_t *queue_item(const queue_t *q, int i)
+{
+	return q && i >= 0 && i < q->n ? &q->v[i] : NULL;
+}
+
+status_t queue_resolve(session_t *s, queue_t *q, int i, msg_t *m)
+{
+	queue_item_t *it;
+	db_patient_row_t *row = NULL;
+	patient_t *p = NULL;
+	status_t ret;
+	if (!q || i < 0 || i >= q->n)
+		return msg_fail(m, STATUS_INVALID, "There is no item %d in the queue.", i + 1);
+	it = &q->v[i];
+	if (it->resolved)
+		return STATUS_OK;
+	/* The session could see this kind when the queue was opened; a role
+	 * changed meanwhile is caught here. */
+	if (!kind_visible(s, it->kind))
+		return msg_fail(m, STATUS_DENIED, "Your role may not see the work queue's %s items.",
+				names[it->kind].name);
+	if (!(row = malloc(sizeof *row)) || !(p = malloc(sizeof *p))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	if ((ret = db_patient_get_ident(s->c->db, it->prow, row, m)) != STATUS_OK) {
+		if (ret == STATUS_NOTFOUND)
+			ret = integrity_fail(m, "patients", it->prow,
+					     "is missing (a work queue item names it)");
+		goto cleanup;
+	}
+	if ((ret = precord_open(s->kr, row, p, 1, CLINIC_OPEN_FLAGS(s->c), m)) != STATUS_OK)
+		goto cleanup;
+	text_copy(it->patient_id, sizeof it->patient_id, row->id);
+	text_copy(it->mrn, sizeof it->mrn, p->f[PF_MRN]);
+	{
+		char tmp[2 * PATIENT_FIELD_MAX + 4];
+		snprintf(tmp, sizeof tmp, "%s, %s", p->f[PF_LAST], p->f[PF_FIRST]);
+		text_copy(it->name, sizeof it->name, tmp);
+		sodium_memzero(tmp, sizeof tmp);
+	}
+	it->resolved = 1;
+cleanup:
+	if (p) {
+		sodium_memzero(p, sizeof *p);
+		free(p);
+	}
+	if (row) {
+		sodium_memzero(row, sizeof *row);
+		free(row);
+	}
+	if (ret == STATUS_INTEGRITY)
+		ret = integrity_report(s, "", ret, m);
+	return ret;
+}
+
+void queue_free(queue_t *q)
+{
+	if (!q)
+		return;
+	if (q->v)
+		sodium_memzero(q->v, (size_t)q->cap * sizeof *q->v);
+	free(q->v);
+	sodium_memzero(q, sizeof *q);
+	free(q);
+}
+
+status_t queue_counts(session_t *s, int counts[QK_COUNT], msg_t *m)
+{
+	queue_t q;
+	status_t ret;
+	memset(&q, 0, sizeof q);
+	for (int k = 0; k < QK_COUNT; k++)
+		counts[k] = 0;
+	if (!queue_may_open(s))
+		return msg_fail(m, STATUS_DENIED, "Your role may not open the HIM work queue.");
+	if ((ret = collect_all(s, NULL, 1, &q, m)) == STATUS_OK)
+		for (int k = 0; k < QK_COUNT; k++)
+			counts[k] = q.per_kind[k];
+	return ret;
+}
+
+void queue_counts_text(const int counts[QK_COUNT], char *buf, size_t size)
+{
+	size_t used = 0;
+	if (size == 0)
+		return;
+	buf[0] = '\0';
+	for (int k = 0; k < QK_COUNT; k++) {
+		int w;
+		if (!counts[k])
+			continue;
+		w = snprintf(buf + used, size - used, "%s%d %s", used ? ", " : "", counts[k],
+			     counts[k] == 1 ? names[k].one : names[k].many);
+		if (w < 0 || (size_t)w >= size - used)
+			break;
+		used += (size_t)w;
+	}
+	if (!used)
+		snprintf(buf, size, "nothing waiting");
+}
