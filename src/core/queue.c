@@ -127,8 +127,6 @@ static int add(collect_t *c, queue_kind_t k, const char *ref, int64_t num, int64
 	if (c->assignee && strcmp(assigned ? assigned : "", c->assignee) != 0)
 		return 0;
 	q->per_kind[k]++;
-	if (c->count_only)
-		return 0;
 	if (q->n == q->cap) {
 		int cap = q->cap ? q->cap * 2 : 256;
 		queue_item_t *v = realloc(q->v, (size_t)cap * sizeof *v);
@@ -166,10 +164,20 @@ static void local_plus(collect_t *c, const char *utc, int days, char since[DATE_
 		text_copy(due, DATE_ISO_SIZE, since);
 }
 
+/* queue_counts: a kind's item counted, nothing else computed. */
+#define COUNT_ONLY(c, k)                      \
+	do {                                  \
+		if ((c)->count_only) {        \
+			(c)->q->per_kind[k]++; \
+			return 0;             \
+		}                             \
+	} while (0)
+
 static int coding_one(const db_queue_row_t *r, void *arg)
 {
 	collect_t *c = arg;
 	char ref[24], what[96], since[DATE_ISO_SIZE], due[DATE_ISO_SIZE];
+	COUNT_ONLY(c, QK_CODING);
 	/* The wait counts from the date of service (issue 13 item 2); it is
 	 * late after [codes] late_after_days. */
 	local_plus(c, r->start, c->s->c->cfg->late_after_days, since, due);
@@ -189,6 +197,7 @@ static int deficiency_one(const db_deficiency_t *d, const char *text, void *arg)
 {
 	collect_t *c = arg;
 	char ref[24], what[96], since[DATE_ISO_SIZE], due[DATE_ISO_SIZE];
+	COUNT_ONLY(c, QK_DEFICIENCY);
 	/* Due: the day it makes its record delinquent. */
 	local_plus(c, d->since, c->s->c->cfg->delinquent_days, since, due);
 	snprintf(ref, sizeof ref, "%c%lld", d->kind, (long long)d->row);
@@ -206,6 +215,7 @@ static int chart_out_one(const db_queue_out_t *o, void *arg)
 {
 	collect_t *c = arg;
 	char ref[24], what[96], since[DATE_ISO_SIZE], due[DATE_ISO_SIZE];
+	COUNT_ONLY(c, QK_CHART_OUT);
 	rights_local_date(c->s, o->at, since);
 	text_copy(due, sizeof due, o->due[0] ? o->due : since);
 	snprintf(ref, sizeof ref, "%d", o->volume);
@@ -224,6 +234,7 @@ static int request_one(collect_t *c, queue_kind_t k, const char *label,
 		       const db_queue_req_t *r)
 {
 	char ref[24], what[96];
+	COUNT_ONLY(c, k);
 	snprintf(ref, sizeof ref, "%lld", (long long)r->req);
 	snprintf(what, sizeof what, "%s request %lld (%s)", label, (long long)r->req, r->status);
 	return add(c, k, ref, r->req, r->prow, 0, what, "", r->received, r->due);
@@ -255,6 +266,7 @@ static int btg_one(const db_queue_btg_t *b, void *arg)
 {
 	collect_t *c = arg;
 	char ref[24], what[96], since[DATE_ISO_SIZE], due[DATE_ISO_SIZE];
+	COUNT_ONLY(c, QK_BTG);
 	/* Due: [privacy] btg_review_days after the access. */
 	local_plus(c, b->ts, c->s->c->cfg->btg_review_days, since, due);
 	snprintf(ref, sizeof ref, "%lld", (long long)b->id);
