@@ -45,8 +45,11 @@ typedef struct qscreen {
 	ui_list_t list;
 } qscreen_t;
 
-/* Columns (80 wide): due, left, kind, MRN, patient, what, assigned. */
-enum { C_DUE = 1, C_LEFT = 12, C_KIND = 23, C_MRN = 34, C_NAME = 45, C_WHAT = 64 };
+/* Columns: due, days left, kind, MRN, patient, assigned to; what is
+ * waiting from 100 columns on (the selected item's line above the keys
+ * always says it in full). */
+enum { C_DUE = 1, C_LEFT = 12, C_KIND = 23, C_MRN = 34, C_NAME = 46, C_WHO = 69, C_WHAT = 81 };
+#define WIDE_WHAT 100
 
 static int q_count(void *arg)
 {
@@ -62,7 +65,7 @@ static void q_row(void *arg, WINDOW *w, int y, int x, int width, int i, int sele
 {
 	qscreen_t *p = arg;
 	const queue_item_t *it = item_at(p, i);
-	char left[48], what[200];
+	char left[48];
 	msg_t m;
 	if (!it)
 		return;
@@ -70,7 +73,7 @@ static void q_row(void *arg, WINDOW *w, int y, int x, int width, int i, int sele
 	if (!it->resolved && queue_resolve(ui_session(p->ui), p->q, p->shown[i], &m) != STATUS_OK)
 		ui_message(p->ui, UI_MSG_ERROR, "%s", m.text);
 	if (it->days_left < 0)
-		snprintf(left, sizeof left, "OVERDUE %ld", -it->days_left);
+		snprintf(left, sizeof left, "OVERDUE");
 	else if (it->days_left == 0)
 		snprintf(left, sizeof left, "due today");
 	else
@@ -81,11 +84,12 @@ static void q_row(void *arg, WINDOW *w, int y, int x, int width, int i, int sele
 	draw_text(w, y, x + C_LEFT, C_KIND - C_LEFT - 1, left, 0);
 	draw_text(w, y, x + C_KIND, C_MRN - C_KIND - 1, queue_kind_label(it->kind), 0);
 	draw_text(w, y, x + C_MRN, C_NAME - C_MRN - 1, it->resolved ? it->mrn : "?", 0);
-	draw_text(w, y, x + C_NAME, C_WHAT - C_NAME - 1, it->resolved ? it->name : "?", 0);
-	snprintf(what, sizeof what, "%s%s%s", it->what, it->assigned[0] ? " - " : "",
-	         it->assigned);
-	if (width > C_WHAT)
-		draw_text(w, y, x + C_WHAT, width - C_WHAT, what, 0);
+	draw_text(w, y, x + C_NAME, C_WHO - C_NAME - 1, it->resolved ? it->name : "?", 0);
+	if (width > C_WHO)
+		draw_text(w, y, x + C_WHO, (width >= WIDE_WHAT ? C_WHAT - 1 : width) - C_WHO,
+		          it->assigned[0] ? it->assigned : "-", 0);
+	if (width >= WIDE_WHAT)
+		draw_text(w, y, x + C_WHAT, width - C_WHAT, it->what, 0);
 	if (!selected)
 		wattrset(w, theme_attr(TH_NORMAL));
 }
@@ -178,7 +182,7 @@ static void q_draw(ui_t *ui, void *priv, WINDOW *w)
 {
 	qscreen_t *p = priv;
 	int W = getmaxx(w), H = getmaxy(w);
-	char line[200], pos[48];
+	char line[400], pos[48];
 	(void)ui;
 	if (!p->loaded)
 		return;
@@ -191,10 +195,30 @@ static void q_draw(ui_t *ui, void *priv, WINDOW *w)
 	mvwaddstr(w, 2, C_KIND, "Kind");
 	mvwaddstr(w, 2, C_MRN, "MRN");
 	mvwaddstr(w, 2, C_NAME, "Patient");
-	if (W > C_WHAT + 4)
-		mvwaddstr(w, 2, C_WHAT, "What - assigned to");
+	if (W > C_WHO + 8)
+		mvwaddstr(w, 2, C_WHO, "Assigned");
+	if (W >= WIDE_WHAT)
+		mvwaddstr(w, 2, C_WHAT, "What");
 	wattrset(w, theme_attr(TH_NORMAL));
-	list_draw(&p->list, w, 3, 0, H - 4, W);
+	list_draw(&p->list, w, 3, 0, H - 5, W);
+	/* The selected item in full. */
+	{
+		const queue_item_t *it = item_at(p, p->list.cur);
+		if (it) {
+			char due[64];
+			if (it->days_left < 0)
+				snprintf(due, sizeof due, "OVERDUE by %ld day%s", -it->days_left,
+				         it->days_left == -1 ? "" : "s");
+			else
+				snprintf(due, sizeof due, "due %s", it->due);
+			snprintf(line, sizeof line, "%s; %s%s; waiting %d day%s; %s", it->what,
+			         it->assigned[0] ? "assigned to " : "nobody in particular",
+			         it->assigned, it->age_days, it->age_days == 1 ? "" : "s", due);
+			wattrset(w, theme_attr(TH_INFO));
+			draw_text(w, H - 2, 1, W - 2, line, 0);
+			wattrset(w, theme_attr(TH_NORMAL));
+		}
+	}
 	list_position(&p->list, pos, sizeof pos);
 	snprintf(line, sizeof line, "%s; Tab: kind; Shift-Tab: assignee; Enter opens the item", pos);
 	draw_text(w, H - 1, 1, W - 2, line, 0);
