@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "base/text.h"
+#include "base/tz.h"
 #include "core/deficiency.h"
 #include "core/integrity.h"
 #include "core/internal.h"
@@ -32,6 +33,13 @@ typedef struct collect {
 	const char *assignee; /* NULL: anyone's */
 	int count_only;       /* queue_counts: per_kind only, no items kept */
 	char today[DATE_ISO_SIZE];
+	long today_n; /* today as a day number */
+	/* The zone's offset on each UTC day met (see local_day). */
+	struct day_offset {
+		long day;
+		long off;  /* seconds east of UTC all that day */
+		int state; /* 0 not looked up, 1 one offset all day, 2 it changes that day */
+	} days[1024];
 	status_t ret;
 	msg_t *m;
 } collect_t;
@@ -114,16 +122,146 @@ int queue_may_open(session_t *s)
 
 /* ---- collecting -------------------------------------------------------- */
 
-/* Add an item (c->ret set on failure; returns nonzero to stop). due and
- * since are clinic-local dates. */
+/* ---- dates ----------------------------------------------------------------
+ * Thousands of items each need a clinic-local date from a stored UTC
+ * time and two differences in days; done with sscanf, printf and
+ * localtime per item they were a third of the queue's time. Dates are day
+ * numbers here (days since 1970-01-01, the proleptic Gregorian calendar),
+ * and the zone is asked once per UTC day met: its offset at the day's
+ * first and last second; when they differ (a change of daylight saving
+ * time that day) each time of that day is converted by base/tz itself. */
+
+#define NO_DAY (-1000000000L)
+
+static long civil_days(long y, long mo, long d)
+{
+	long era, yoe, doy, doe;
+	y -= mo <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void day_text(long z, char out[DATE_ISO_SIZE])
+{
+	long era, doe, yoe, y, doy, mp, d, mo;
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	mo = mp + (mp < 10 ? 3 : -9);
+	y += mo <= 2;
+	if (y < 0 || y > 9999) {
+		out[0] = '\0';
+		return;
+	}
+	out[0] = (char)('0' + y / 1000);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + mo / 10);
+	out[6] = (char)('0' + mo % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + d / 10);
+	out[9] = (char)('0' + d % 10);
+	out[10] = '\0';
+}
+
+/* n digits at s as a number, -1 if any is not a digit. */
+static long digits(const char *s, int n)
+{
+	long v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* "YYYY-MM-DD..." as a day number; NO_DAY when it is not a date. */
+static long ymd_day(const char *s)
+{
+	long y, mo, d;
+	if (!s || strlen(s) < 10 || s[4] != '-' || s[7] != '-')
+		return NO_DAY;
+	y = digits(s, 4);
+	mo = digits(s + 5, 2);
+	d = digits(s + 8, 2);
+	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > date_days_in((int)y, (int)mo))
+		return NO_DAY;
+	return civil_days(y, mo, d);
+}
+
+/* The zone's offset at a stored UTC time, from base/tz's ISO form
+ * ("...-05:00"); 0 with *ok 0 when it cannot say. */
+static long zone_offset(collect_t *c, const char *utc, int *ok)
+{
+	char buf[64];
+	size_t n;
+	long hh, mm;
+	*ok = 0;
+	if (tz_format(c->s->c->cfg->clinic_tz, utc, TZ_ISO, buf, sizeof buf) != 0 ||
+	    (n = strlen(buf)) < 6 || (buf[n - 6] != '+' && buf[n - 6] != '-') || buf[n - 3] != ':')
+		return 0;
+	hh = digits(buf + n - 5, 2);
+	mm = digits(buf + n - 2, 2);
+	if (hh < 0 || mm < 0)
+		return 0;
+	*ok = 1;
+	return (buf[n - 6] == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
+}
+
+/* The clinic-local day of a stored UTC time ("YYYY-MM-DDTHH:MM:SSZ"), as
+ * rights_local_date gives it; NO_DAY when it is not such a time. */
+static long local_day(collect_t *c, const char *utc)
+{
+	struct day_offset *e;
+	long day, secs, h, mi, sec;
+	char local[DATE_ISO_SIZE];
+	if (!utc || strlen(utc) != 20 || utc[10] != 'T' || utc[13] != ':' || utc[16] != ':' ||
+	    utc[19] != 'Z' || (day = ymd_day(utc)) == NO_DAY || (h = digits(utc + 11, 2)) < 0 ||
+	    h > 23 || (mi = digits(utc + 14, 2)) < 0 || mi > 59 || (sec = digits(utc + 17, 2)) < 0 ||
+	    sec > 60)
+		return NO_DAY;
+	secs = h * 3600 + mi * 60 + sec;
+	e = &c->days[(unsigned long)day % (sizeof c->days / sizeof c->days[0])];
+	if (e->state == 0 || e->day != day) {
+		char first[21], last[21];
+		long a, b;
+		int oka, okb;
+		day_text(day, first);
+		memcpy(last, first, 10);
+		memcpy(first + 10, "T00:00:00Z", 11);
+		memcpy(last + 10, "T23:59:59Z", 11);
+		a = zone_offset(c, first, &oka);
+		b = zone_offset(c, last, &okb);
+		e->day = day;
+		e->off = a;
+		e->state = oka && okb && a == b ? 1 : 2;
+	}
+	if (e->state == 1) {
+		long t = secs + e->off;
+		return day + (t < 0 ? -1 : t >= 86400 ? 1 : 0);
+	}
+	rights_local_date(c->s, utc, local);
+	return ymd_day(local);
+}
+
+/* Add an item (c->ret set on failure; returns nonzero to stop). since
+ * and due are clinic-local day numbers. */
 static int add(collect_t *c, queue_kind_t k, const char *ref, int64_t num, int64_t prow,
-	       int64_t erow, const char *what, const char *assigned, const char *since,
-	       const char *due)
+	       int64_t erow, const char *what, const char *assigned, long since, long due)
 {
 	queue_t *q = c->q;
 	queue_item_t *it;
-	int ok;
-	long d;
 	if (c->assignee && strcmp(assigned ? assigned : "", c->assignee) != 0)
 		return 0;
 	q->per_kind[k]++;
@@ -146,22 +284,24 @@ static int add(collect_t *c, queue_kind_t k, const char *ref, int64_t num, int64
 	it->erow = erow;
 	text_copy(it->what, sizeof it->what, what);
 	text_copy(it->assigned, sizeof it->assigned, assigned ? assigned : "");
-	text_copy(it->since, sizeof it->since, since);
-	text_copy(it->due, sizeof it->due, due);
-	d = date_diff_days(since, c->today, &ok);
-	it->age_days = ok ? (int)d : 0;
-	d = date_diff_days(c->today, due, &ok);
-	it->days_left = ok ? d : 0;
+	/* A date that is not one (only by tampering with a clear column)
+	 * shows as "" and sorts first, never dropped. */
+	if (since != NO_DAY) {
+		day_text(since, it->since);
+		it->age_days = (int)(c->today_n - since);
+	}
+	if (due != NO_DAY) {
+		day_text(due, it->due);
+		it->days_left = due - c->today_n;
+	}
 	return 0;
 }
 
-/* A stored UTC time as a clinic-local date, and that date plus days. */
-static void local_plus(collect_t *c, const char *utc, int days, char since[DATE_ISO_SIZE],
-		       char due[DATE_ISO_SIZE])
+/* A stored UTC time's clinic-local day, and that day plus days. */
+static void local_plus(collect_t *c, const char *utc, int days, long *since, long *due)
 {
-	rights_local_date(c->s, utc, since);
-	if (date_add_days(since, days, due) != 0)
-		text_copy(due, DATE_ISO_SIZE, since);
+	*since = local_day(c, utc);
+	*due = *since == NO_DAY ? NO_DAY : *since + days;
 }
 
 /* queue_counts: a kind's item counted, nothing else computed. */
@@ -176,11 +316,12 @@ static void local_plus(collect_t *c, const char *utc, int days, char since[DATE_
 static int coding_one(const db_queue_row_t *r, void *arg)
 {
 	collect_t *c = arg;
-	char ref[24], what[96], since[DATE_ISO_SIZE], due[DATE_ISO_SIZE];
+	char ref[24], what[96];
+	long since, due;
 	COUNT_ONLY(c, QK_CODING);
 	/* The wait counts from the date of service (issue 13 item 2); it is
 	 * late after [codes] late_after_days. */
-	local_plus(c, r->start, c->s->c->cfg->late_after_days, since, due);
+	local_plus(c, r->start, c->s->c->cfg->late_after_days, &since, &due);
 	snprintf(ref, sizeof ref, "%lld", (long long)r->erow);
 	snprintf(what, sizeof what, "Code encounter %lld (%s): %.40s", (long long)r->erow,
 		 r->coding_status, r->type);
@@ -196,10 +337,11 @@ static status_t collect_coding(collect_t *c)
 static int deficiency_one(const db_deficiency_t *d, const char *text, void *arg)
 {
 	collect_t *c = arg;
-	char ref[24], what[96], since[DATE_ISO_SIZE], due[DATE_ISO_SIZE];
+	char ref[24], what[96];
+	long since, due;
 	COUNT_ONLY(c, QK_DEFICIENCY);
 	/* Due: the day it makes its record delinquent. */
-	local_plus(c, d->since, c->s->c->cfg->delinquent_days, since, due);
+	local_plus(c, d->since, c->s->c->cfg->delinquent_days, &since, &due);
 	snprintf(ref, sizeof ref, "%c%lld", d->kind, (long long)d->row);
 	snprintf(what, sizeof what, "%s (%s)", text, ref);
 	return add(c, QK_DEFICIENCY, ref, d->row, d->prow, d->erow, what, d->who, since, due);
@@ -214,10 +356,11 @@ static status_t collect_deficiency(collect_t *c)
 static int chart_out_one(const db_queue_out_t *o, void *arg)
 {
 	collect_t *c = arg;
-	char ref[24], what[96], since[DATE_ISO_SIZE], due[DATE_ISO_SIZE];
+	char ref[24], what[96];
+	long since, due;
 	COUNT_ONLY(c, QK_CHART_OUT);
-	rights_local_date(c->s, o->at, since);
-	text_copy(due, sizeof due, o->due[0] ? o->due : since);
+	since = local_day(c, o->at);
+	due = o->due[0] ? ymd_day(o->due) : since;
 	snprintf(ref, sizeof ref, "%d", o->volume);
 	snprintf(what, sizeof what, "Paper chart volume %d due back", o->volume);
 	/* Assigned to the clerk who charged it out: who follows it up. */
@@ -237,7 +380,7 @@ static int request_one(collect_t *c, queue_kind_t k, const char *label,
 	COUNT_ONLY(c, k);
 	snprintf(ref, sizeof ref, "%lld", (long long)r->req);
 	snprintf(what, sizeof what, "%s request %lld (%s)", label, (long long)r->req, r->status);
-	return add(c, k, ref, r->req, r->prow, 0, what, "", r->received, r->due);
+	return add(c, k, ref, r->req, r->prow, 0, what, "", ymd_day(r->received), ymd_day(r->due));
 }
 
 static int roi_one(const db_queue_req_t *r, void *arg)
@@ -265,10 +408,11 @@ static status_t collect_amendment(collect_t *c)
 static int btg_one(const db_queue_btg_t *b, void *arg)
 {
 	collect_t *c = arg;
-	char ref[24], what[96], since[DATE_ISO_SIZE], due[DATE_ISO_SIZE];
+	char ref[24], what[96];
+	long since, due;
 	COUNT_ONLY(c, QK_BTG);
 	/* Due: [privacy] btg_review_days after the access. */
-	local_plus(c, b->ts, c->s->c->cfg->btg_review_days, since, due);
+	local_plus(c, b->ts, c->s->c->cfg->btg_review_days, &since, &due);
 	snprintf(ref, sizeof ref, "%lld", (long long)b->id);
 	snprintf(what, sizeof what, "Review break-the-glass %lld by %.40s", (long long)b->id,
 		 b->user_name);
@@ -296,6 +440,7 @@ static status_t collect_all(session_t *s, const queue_filter_t *f, int count_onl
 	c.assignee = f && f->assignee && *f->assignee ? f->assignee : NULL;
 	c.m = m;
 	rights_today(s, c.today);
+	c.today_n = ymd_day(c.today);
 	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
 		return ret;
 	for (int k = 0; k < QK_COUNT && ret == STATUS_OK; k++) {

@@ -25,12 +25,17 @@
 #define HIM_PW "him clerk password queue"
 #define PRIV_PW "privacy officer password queue"
 
-/* Records stamped `days_back` days ago. */
+/* Records stamped `days_back` days ago, or at fake_now when set. */
 static int days_back;
+static const char *fake_now;
 
 void core_now(char buf[24])
 {
 	time_t t = time(NULL) - (time_t)days_back * 86400;
+	if (fake_now) {
+		snprintf(buf, 24, "%s", fake_now);
+		return;
+	}
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(buf, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -56,7 +61,7 @@ static void visit(fixture_t *f, const char *pid, int days, int64_t *erow)
 	days_back = 0;
 }
 
-static int setup(void **state)
+static int setup_zone(void **state, const char *zone)
 {
 	fixture_t *f = calloc(1, sizeof *f);
 	patient_t *out = malloc(sizeof *out);
@@ -76,6 +81,8 @@ static int setup(void **state)
 	f->cfg->delinquent_days = 30;
 	f->cfg->late_after_days = 30;
 	f->cfg->btg_review_days = 14;
+	if (zone)
+		snprintf(f->cfg->clinic_tz, sizeof f->cfg->clinic_tz, "%s", zone);
 	tu_tmpdir(f->dir);
 	tu_path(f->db, f->dir, "clinic.db");
 	tu_clinic_init(f->db, f->cfg, NULL);
@@ -122,10 +129,21 @@ static int setup(void **state)
 	return 0;
 }
 
+static int setup(void **state)
+{
+	return setup_zone(state, NULL);
+}
+
+static int setup_chicago(void **state)
+{
+	return setup_zone(state, "America/Chicago");
+}
+
 static int teardown(void **state)
 {
 	fixture_t *f = *state;
 	days_back = 0;
+	fake_now = NULL;
 	session_logout(f->priv);
 	session_logout(f->him);
 	session_logout(f->prov);
@@ -365,6 +383,60 @@ static void test_tampered_patient(void **state)
 	queue_free(NULL);
 }
 
+/* Dates are the clinic's (America/Chicago here): a visit at 23:30 local
+ * time is on that local date, also on the day daylight saving time
+ * begins (2026-03-08, when the zone's offset changes within the UTC day);
+ * ages and days left count local days. */
+static void test_local_dates(void **state)
+{
+	fixture_t *f = *state;
+	static const struct {
+		const char *utc, *local;
+	} cases[] = {
+	    {"2026-01-10T05:30:00Z", "2026-01-09"}, /* 23:30 CST */
+	    {"2026-01-10T06:00:00Z", "2026-01-10"}, /* 00:00 CST */
+	    {"2026-03-08T07:59:00Z", "2026-03-08"}, /* 01:59 CST, the change day */
+	    {"2026-03-08T08:00:00Z", "2026-03-08"}, /* 03:00 CDT */
+	    {"2026-03-09T04:59:00Z", "2026-03-08"}, /* 23:59 CDT */
+	    {"2026-07-01T04:30:00Z", "2026-06-30"}, /* 23:30 CDT */
+	    {"2028-02-29T12:00:00Z", "2028-02-29"}, /* a leap day */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char pid[33], ref[24];
+		patient_t p;
+		int64_t erow = 0;
+		queue_t *q;
+		const queue_item_t *it;
+		msg_t m;
+		char last[32];
+		snprintf(last, sizeof last, "Zoner%c", (char)('a' + i));
+		tu_patient(&p, last, "Zed", "1980-01-01", "F");
+		tu_register(f->fd, &p, 1);
+		snprintf(pid, sizeof pid, "%s", p.id);
+		fake_now = cases[i].utc;
+		assert_int_equal(encounter_checkin(f->fd, pid, "office visit", "prov1", "Room 1", "",
+						   &erow, &m),
+				 STATUS_OK);
+		assert_int_equal(encounter_close(f->nurse, erow, &m), STATUS_OK);
+		fake_now = "2026-08-01T12:00:00Z";
+		q = open_q(f->him, QK_CODING, NULL);
+		snprintf(ref, sizeof ref, "%lld", (long long)erow);
+		it = find(q, QK_CODING, ref);
+		assert_non_null(it);
+		if (strcmp(it->since, cases[i].local) != 0)
+			fail_msg("%s: since %s, want %s", cases[i].utc, it->since, cases[i].local);
+		{
+			int ok;
+			long age = date_diff_days(cases[i].local, "2026-08-01", &ok);
+			assert_true(ok);
+			assert_int_equal(it->age_days, age);
+			assert_int_equal(it->days_left, 30 - age);
+		}
+		queue_free(q);
+		fake_now = NULL;
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -373,6 +445,7 @@ int main(void)
 	    T(test_filters),                     T(test_permissions),
 	    T(test_counts_and_audit),            T(test_items_leave_when_done),
 	    T(test_tampered_patient),
+	    cmocka_unit_test_setup_teardown(test_local_dates, setup_chicago, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
