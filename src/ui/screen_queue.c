@@ -211,9 +211,9 @@ static void q_draw(ui_t *ui, void *priv, WINDOW *w)
 				         it->days_left == -1 ? "" : "s");
 			else
 				snprintf(due, sizeof due, "due %s", it->due);
-			snprintf(line, sizeof line, "%s; %s%s; waiting %d day%s; %s", it->what,
-			         it->assigned[0] ? "assigned to " : "nobody in particular",
-			         it->assigned, it->age_days, it->age_days == 1 ? "" : "s", due);
+			snprintf(line, sizeof line, "%s, waiting %d day%s: %s%s%s", due, it->age_days,
+			         it->age_days == 1 ? "" : "s", it->what,
+			         it->assigned[0] ? " - assigned to " : "", it->assigned);
 			wattrset(w, theme_attr(TH_INFO));
 			draw_text(w, H - 2, 1, W - 2, line, 0);
 			wattrset(w, theme_attr(TH_NORMAL));

@@ -62,8 +62,9 @@ expect "the ROI request" "ROI request $R"
 row=$(row_of "Encounter still open")
 check "the overdue deficiency is marked in words, with its patient and assignee" sh -c "printf '%s' \"\$1\" | grep -q 'OVERDUE.*Deficiency.*$mrn.*Queuewood, Ottoline.*prov'" _ "$row"
 tui_send Home
-expect "the selected item is described in full (age, days overdue)" "Encounter still open (O$old); assigned to prov; waiting"
-expect "... overdue by so many days" "OVERDUE by"
+expect "the selected item is described in full (what, assignee)" "days: Encounter still open (O$old) - assigned to prov"
+line=$(tui_screen | grep -F "Encounter still open (O$old) - assigned" | head -1)
+check "... with the days overdue and its age" sh -c "printf '%s' \"\$1\" | grep -Eq 'OVERDUE by [0-9]+ days, waiting [0-9]+ days:'" _ "$line"
 first=$(tui_screen | grep -n "Encounter still open" | head -1 | cut -d: -f1)
 coding=$(tui_screen | grep -n "Code encounter $new" | head -1 | cut -d: -f1)
 check "the overdue item is listed before the coding item (by due date)" [ "$first" -lt "$coding" ]
