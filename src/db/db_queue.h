@@ -1,8 +1,7 @@
 /* db_queue.h - the SQL of the HIM work queue (core/queue.h) for the kinds
  * whose rows no other db module hands out as a list: paper-chart volumes
  * out now, open patients'-rights requests (ROI, amendments) and
- * break-the-glass accesses without a finding.
- * (The bench counts each kind with its own bare SQL.) Clear columns only: the
+ * break-the-glass accesses without a finding. Clear columns only: the
  * queue decrypts a patient only for the rows it shows. */
 #ifndef CHARTROOM_DB_QUEUE_H
 #define CHARTROOM_DB_QUEUE_H
