@@ -385,6 +385,36 @@ static status_t compute(session_t *s, const char *who, found_t *out, msg_t *m)
 	return ret;
 }
 
+struct clear_ctx {
+	int (*fn)(const struct db_deficiency *d, const char *what, void *arg);
+	void *arg;
+};
+
+static int clear_each(const db_deficiency_t *d, void *arg)
+{
+	struct clear_ctx *c = arg;
+	return c->fn(d, kind_text(d->kind), c->arg);
+}
+
+status_t deficiency_scan_clear(session_t *s,
+			       int (*fn)(const struct db_deficiency *d, const char *what, void *arg),
+			       void *arg, msg_t *m)
+{
+	db_deficiency_query_t q;
+	char now[24], drafts_before[24], open_before[24], roles[160];
+	struct clear_ctx c = {fn, arg};
+	const config_t *cfg = s->c->cfg;
+	core_now(now);
+	days_before(now, cfg->draft_deficiency_days, drafts_before);
+	days_before(now, cfg->open_encounter_days, open_before);
+	role_set(cfg->countersign_roles, roles, sizeof roles);
+	q.drafts_before = drafts_before;
+	q.open_before = open_before;
+	q.cosign_roles = roles;
+	q.who = NULL;
+	return db_deficiency_scan(s->c->db, &q, clear_each, &c, m);
+}
+
 status_t deficiency_list(session_t *s, const char *assignee,
 			 int (*fn)(const deficiency_t *d, void *arg), void *arg, msg_t *m)
 {

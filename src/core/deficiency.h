@@ -76,6 +76,16 @@ status_t deficiency_remind(session_t *s, const char *id, msg_t *m);
  * STATUS_INTEGRITY. */
 status_t deficiency_reminders_take(session_t *s, int *count, char *ids, size_t size, msg_t *m);
 
+/* Inside core (the work queue, core/queue.c): every deficiency now from
+ * the clear columns of the scan alone, not checked against its chart and
+ * with no patient decrypted (the queue checks and decrypts only the rows
+ * it shows), through fn with the deficiency's kind text. No permission
+ * check and no audit: the caller does both. fn returns nonzero to stop. */
+struct db_deficiency;
+status_t deficiency_scan_clear(session_t *s,
+			       int (*fn)(const struct db_deficiency *d, const char *what, void *arg),
+			       void *arg, msg_t *m);
+
 /* Key rotation of the demo key (core/rotate.c, inside its transaction):
  * the reminders about chart prow under another version than the newest
  * held are checked, then MAC'd anew. *rows (may be NULL) counts them. */

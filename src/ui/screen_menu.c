@@ -10,6 +10,7 @@
 
 #include "core/btg_review.h"
 #include "core/perm.h"
+#include "core/queue.h"
 #include "ui/draw.h"
 #include "ui/screen_audit.h"
 #include "ui/screen_coding_queue.h"
@@ -18,6 +19,7 @@
 #include "ui/screen_config.h"
 #include "ui/screen_passwd.h"
 #include "ui/screen_privacy.h"
+#include "ui/screen_queue.h"
 #include "ui/screen_register.h"
 #include "ui/screen_report.h"
 #include "ui/screen_search.h"
@@ -42,7 +44,7 @@ static const struct item {
     {"Register a patient", ACT_PATIENT_REGISTER, ALWAYS, GO_SCREEN, &screen_register},
     {"Check a patient in", ACT_ENCOUNTER_CHECKIN, ALWAYS, GO_SCREEN, &screen_search_checkin},
     {"Coding queue", ACT_CODING_QUEUE, ALWAYS, GO_SCREEN, &screen_coding_queue},
-    {"HIM work queue", ACT_HIM_RECORDS, ALWAYS, GO_NOT_YET, NULL},
+    {"HIM work queue", ACT_HIM_RECORDS, ALWAYS, GO_SCREEN, &screen_queue},
     {"Deficiencies", ACT_NOTE_WRITE, ACT_HIM_RECORDS, GO_SCREEN, &screen_deficiency},
     {"Duplicate charts", ACT_CHART_MERGE, ALWAYS, GO_SCREEN, &screen_duplicates},
     {"Audit review", ACT_AUDIT_VIEW, ALWAYS, GO_SCREEN, &screen_audit},
@@ -51,6 +53,10 @@ static const struct item {
      * review, release of information, disclosures, amendment requests;
      * HIM reads the access report and works ROI and amendments there. */
     {"Privacy review", ACT_PRIVACY_REVIEW, ACT_AUDIT_REVIEW, GO_SCREEN, &screen_privacy},
+    /* The same queue for the privacy officer (break-the-glass reviews,
+     * amendments due: core shows each role its kinds), after Privacy
+     * review so her menu keeps its first items where they were. */
+    {"Privacy work queue", ACT_BTG_REVIEW, ALWAYS, GO_SCREEN, &screen_queue},
     {"Users", ACT_USER_MANAGE, ALWAYS, GO_SCREEN, &screen_users},
     /* After Users: the administrator's menu keeps its first items where
      * they were. */
@@ -70,6 +76,7 @@ typedef struct menu {
 	int shown[NITEMS]; /* indexes into items[] */
 	int n;
 	ui_list_t list;
+	char work[160]; /* "Work queue: 12 coding, ..." ("" none) */
 } menu_t;
 
 static int menu_count(void *arg)
@@ -107,6 +114,18 @@ static status_t menu_reload(ui_t *ui, void *priv, msg_t *m)
 	session_t *s = ui_session(ui);
 	(void)m;
 	mn->n = 0;
+	/* What waits in the work queue, counted at sign-on (and after an
+	 * unlock): clear columns only, nothing decrypted, not audited. */
+	mn->work[0] = '\0';
+	if (queue_may_open(s)) {
+		int counts[QK_COUNT];
+		char text[140];
+		msg_t why;
+		if (queue_counts(s, counts, &why) == STATUS_OK) {
+			queue_counts_text(counts, text, sizeof text);
+			snprintf(mn->work, sizeof mn->work, "Work queue: %s", text);
+		}
+	}
 	for (size_t i = 0; i < NITEMS; i++)
 		if (items[i].needs == ALWAYS || session_can(s, items[i].needs) ||
 		    (items[i].or_needs != ALWAYS && session_can(s, items[i].or_needs)))
@@ -137,6 +156,8 @@ static void menu_draw(ui_t *ui, void *priv, WINDOW *w)
 	         perm_role_name(session_role(s)));
 	draw_center(w, 1, W, line);
 	wattrset(w, theme_attr(TH_NORMAL));
+	if (mn->work[0])
+		draw_center(w, 2, W, mn->work);
 	list_draw(&mn->list, w, 3, x, H - 4 < mn->n ? H - 4 : mn->n, 46);
 }
 

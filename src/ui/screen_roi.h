@@ -7,5 +7,8 @@
 #include "ui/screen.h"
 
 extern const struct screen_ops screen_roi;
+/* One request's details, opened with an rv_arg_t (ui/rights_view.h)
+ * naming it (from the list, and from the HIM work queue). */
+extern const struct screen_ops screen_roi_detail;
 
 #endif
