@@ -1,7 +1,4 @@
--- 016_work_queue.sql (issue 13 item 1, the HIM work queue; assigned 020,
--- numbered 016 on its branch so that the Nth migration is numbered N as
--- test_db requires: renumber at merge. Nothing in it depends on another
--- new migration.)
+-- 017_work_queue.sql (issue 13 item 1, the HIM work queue).
 --
 -- Partial covering indexes over clear columns, so that the work queue
 -- (core/queue.h) and the deficiency rules (core/deficiency.h) read only
