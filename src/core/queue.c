@@ -18,6 +18,7 @@
 #include "core/rights.h"
 #include "db/db_codes.h"
 #include "db/db_deficiency.h"
+#include "db/db_dups.h"
 #include "db/db_queue.h"
 
 struct queue {
@@ -57,6 +58,7 @@ static status_t collect_chart_out(collect_t *c);
 static status_t collect_roi(collect_t *c);
 static status_t collect_amendment(collect_t *c);
 static status_t collect_btg(collect_t *c);
+static status_t collect_duplicate(collect_t *c);
 
 /* One row per kind, in QUEUE_KINDS order (its names come from there):
  * the permissions that let a role see it (either), and its collecting
@@ -71,6 +73,7 @@ static const struct kind {
     [QK_ROI] = {ACT_ROI_MANAGE, ACT_ROI_MANAGE, collect_roi},
     [QK_AMENDMENT] = {ACT_AMENDMENT_MANAGE, ACT_AMENDMENT_DECIDE, collect_amendment},
     [QK_BTG] = {ACT_BTG_REVIEW, ACT_BTG_REVIEW, collect_btg},
+    [QK_DUPLICATE] = {ACT_CHART_MERGE, ACT_CHART_MERGE, collect_duplicate},
 };
 
 static const struct kind_names {
@@ -137,6 +140,8 @@ int queue_may_open(session_t *s)
  * time that day) each time of that day is converted by base/tz itself. */
 
 #define NO_DAY (-1000000000L)
+/* A possible duplicate is due this many days after a scan found it. */
+#define DUP_DECIDE_DAYS 30
 #define DAY_SLOTS 8192
 
 static long civil_days(long y, long mo, long d)
@@ -428,6 +433,27 @@ static int btg_one(const db_queue_btg_t *b, void *arg)
 static status_t collect_btg(collect_t *c)
 {
 	status_t ret = db_queue_btg(c->s->c->db, btg_one, c, c->m);
+	return ret == STATUS_OK ? c->ret : ret;
+}
+
+static int duplicate_one(const db_dup_t *d, void *arg)
+{
+	collect_t *c = arg;
+	char ref[24], what[96];
+	long since, due;
+	COUNT_ONLY(c, QK_DUPLICATE);
+	/* Found by a scan; HIM decides within DUP_DECIDE_DAYS whether the two
+	 * charts are one person (the worklist screen compares them). */
+	local_plus(c, d->found_at, DUP_DECIDE_DAYS, &since, &due);
+	snprintf(ref, sizeof ref, "%lld", (long long)d->crow);
+	snprintf(what, sizeof what, "Possible duplicate chart (pair %lld, score %d)",
+		 (long long)d->crow, d->score);
+	return add(c, QK_DUPLICATE, ref, d->crow, d->prow_a, 0, what, "", since, due);
+}
+
+static status_t collect_duplicate(collect_t *c)
+{
+	status_t ret = db_dup_list(c->s->c->db, 0, duplicate_one, c, c->m);
 	return ret == STATUS_OK ? c->ret : ret;
 }
 

@@ -39,7 +39,8 @@
 	X(CHART_OUT, "chart-out", "Chart out", "chart due back", "charts due back")      \
 	X(ROI, "roi", "ROI", "ROI due", "ROI due")                                       \
 	X(AMENDMENT, "amendment", "Amendment", "amendment due", "amendments due")        \
-	X(BTG, "btg", "BTG review", "BTG review", "BTG reviews")
+	X(BTG, "btg", "BTG review", "BTG review", "BTG reviews")                         \
+	X(DUPLICATE, "duplicate", "Duplicate", "possible duplicate", "possible duplicates")
 
 typedef enum {
 #define QK_ENUM(id, name, label, one, many) QK_##id,

@@ -12,6 +12,7 @@
  * Holds the queue core returned (names of the rows shown): freed and
  * wiped on close and on idle lock. */
 #include "ui/screen_queue.h"
+#include "ui/screen_duplicates.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +266,9 @@ static void open_item(ui_t *ui, qscreen_t *p, int i)
 	}
 	case QK_BTG:
 		ui_open(ui, &screen_btg);
+		break;
+	case QK_DUPLICATE:
+		ui_open(ui, &screen_duplicates);
 		break;
 	default:
 		break;

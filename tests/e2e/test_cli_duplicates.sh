@@ -39,6 +39,11 @@ check "and the typo pair (DOB parts, SSN)" sh -c "printf '%s' \"\$1\" | grep -q 
 check "not the household sharing a phone and last name" sh -c "! printf '%s' \"\$1\" | grep -q \"$pe\"" _ "$out"
 check "shows what matched" sh -c "printf '%s' \"\$1\" | grep \"$pa\" | grep -q 'DOB'" _ "$out"
 check "the list is audited" [ "$(audited dup_list him)" -ge 1 ]
+out=$(cli him "$PW_HIM" queue --kind duplicate)
+check "the work queue lists both pairs as possible duplicates" [ "$(printf '%s\n' "$out" | grep -c 'Possible duplicate chart')" = 2 ]
+check "under the first chart's MRN" sh -c "printf '%s' \"\$1\" | grep 'Possible duplicate' | grep -q \"$pa\"" _ "$out"
+out=$(cli priv "$PW_PRIV" queue --kind duplicate 2>&1)
+check "the privacy officer's queue has no duplicate kind" sh -c "! printf '%s' \"\$1\" | grep -q 'Possible duplicate'" _ "$out"
 out=$(cli him "$PW_HIM" duplicates list --format csv)
 check "csv has its header" sh -c "printf '%s' \"\$1\" | head -1 | grep -q '^id,score,mrn_a,patient_a,dob_a,mrn_b,patient_b,dob_b,matched,age_days$'" _ "$out"
 check "csv has the pairs" [ "$(printf '%s\n' "$out" | grep -c "^[0-9]*,[0-9]*,")" = 2 ]
