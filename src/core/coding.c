@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,9 +18,13 @@
 #include "base/text.h"
 #include "base/userfile.h"
 #include "core/audit.h"
+#include "core/crypto.h"
 #include "core/csv.h"
 #include "core/integrity.h"
 #include "core/internal.h"
+#include "core/patient.h"
+#include "core/precord.h"
+#include "db/db_audit.h"
 #include "db/db_clinical.h"
 #include "db/db_codes.h"
 #include "db/db_patients.h"
@@ -852,9 +857,36 @@ static status_t enc_checked(session_t *s, chart_t *ch, int64_t erow, struct enc_
 	return ret != STATUS_OK ? ret : c.ret;
 }
 
+/* The patient of chart ch as coding shows them: decrypted only for roles
+ * that may see demographics; nothing for others. */
+static status_t fill_patient(session_t *s, const chart_t *ch, coding_patient_t *out, msg_t *m)
+{
+	patient_t *p;
+	status_t ret;
+	memset(out, 0, sizeof *out);
+	if (!session_can(s, ACT_PATIENT_VIEW))
+		return STATUS_OK;
+	if (!(p = malloc(sizeof *p)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	ret = precord_open(s->kr, ch->patient, p, 1, CLINIC_OPEN_FLAGS(s->c), m);
+	if (ret == STATUS_OK) {
+		out->shown = 1;
+		text_copy(out->mrn, sizeof out->mrn, p->f[PF_MRN]);
+		snprintf(out->name, sizeof out->name, "%.60s, %.60s%s%.30s", p->f[PF_LAST],
+			 p->f[PF_FIRST], p->f[PF_MIDDLE][0] ? " " : "", p->f[PF_MIDDLE]);
+		text_copy(out->dob, sizeof out->dob, p->f[PF_DOB]);
+		text_copy(out->sex, sizeof out->sex, p->f[PF_SEX]);
+	}
+	sodium_memzero(p, sizeof *p);
+	free(p);
+	return ret;
+}
+
 /* The encounter's coding as stored, checked against its chart (the
- * encounter's and the coding's MACs and the chart head). */
-static status_t load(session_t *s, int64_t erow, coding_t *c, struct enc_info *ei, msg_t *m)
+ * encounter's and the coding's MACs and the chart head); with its patient
+ * when `patient` is set. */
+static status_t load_with(session_t *s, int64_t erow, coding_t *c, struct enc_info *ei,
+			  int patient, msg_t *m)
 {
 	status_t ret;
 	db_dx_t dx[CODING_MAX_DX];
@@ -870,10 +902,12 @@ static status_t load(session_t *s, int64_t erow, coding_t *c, struct enc_info *e
 	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK &&
 	    (ret = chart_load(s, ei->prow, &ch, m)) == STATUS_OK &&
 	    (ret = enc_checked(s, &ch, erow, ei, m)) == STATUS_OK &&
-	    (ret = db_dx_load(s->c->db, erow, dx, CODING_MAX_DX, &ndx, m)) == STATUS_OK)
-		ret = db_px_load(s->c->db, erow, px, CODING_MAX_PX, &npx, m);
+	    (ret = db_dx_load(s->c->db, erow, dx, CODING_MAX_DX, &ndx, m)) == STATUS_OK &&
+	    (ret = db_px_load(s->c->db, erow, px, CODING_MAX_PX, &npx, m)) == STATUS_OK && patient)
+		ret = fill_patient(s, &ch, &c->patient, m);
 	db_read_end(s->c->db, reading);
 	text_copy(pid, sizeof pid, ch.pid);
+	text_copy(c->patient_id, sizeof c->patient_id, ch.pid);
 	chart_free(&ch);
 	if ((ret = integrity_report(s, pid, ret, m)) != STATUS_OK)
 		return ret;
@@ -916,6 +950,11 @@ static status_t load(session_t *s, int64_t erow, coding_t *c, struct enc_info *e
 	}
 	c->npx = npx;
 	return STATUS_OK;
+}
+
+static status_t load(session_t *s, int64_t erow, coding_t *c, struct enc_info *ei, msg_t *m)
+{
+	return load_with(s, erow, c, ei, 0, m);
 }
 
 /* Descriptions for display (not stored: they come from the code set in
@@ -1058,14 +1097,138 @@ static status_t begin_edit(session_t *s, int64_t erow, coding_t *c, struct enc_i
 	return STATUS_OK;
 }
 
+/* ---- separation of duties ---------------------------------------------- */
+
+static int is_action(const char *a, const char *const *set)
+{
+	for (int i = 0; set[i]; i++)
+		if (strcmp(a, set[i]) == 0)
+			return 1;
+	return 0;
+}
+
+struct coders_ctx {
+	session_t *s;
+	char prefix[48]; /* "encounter N " */
+	char *out;
+	size_t size;
+	int me; /* the session's user is one of them */
+	status_t ret;
+	msg_t *m;
+};
+
+/* Newest first, the patient's entries: the coding entries about this
+ * encounter, back to the latest verification or finalisation. */
+static int coders_each(const db_audit_row_t *r, void *arg)
+{
+	static const char *const coding[] = {"coding_change", "coding_complete", "coding_verify",
+					      "coding_finalize", NULL};
+	static const char *const checked[] = {"coding_verify", "coding_finalize", NULL};
+	struct coders_ctx *c = arg;
+	char *plain = NULL, rowid[32];
+	size_t plen = 0, o;
+	int about;
+	msg_t why;
+	if (!is_action(r->action, coding))
+		return 0;
+	snprintf(rowid, sizeof rowid, "%" PRId64, r->seq);
+	if (!r->has_detail ||
+	    crypto_field_decrypt(c->s->kr, DOMAIN_AUDIT, "audit", "detail", rowid, r->detail,
+				 r->detail_len, &plain, &plen, &why) != STATUS_OK) {
+		crypto_free_plain(plain, plen);
+		c->ret = msg_fail(c->m, STATUS_INTEGRITY,
+				  "Integrity check failed: audit record %" PRId64
+				  " (a coding entry) cannot be read; who coded this encounter is not "
+				  "known, so it cannot be verified.",
+				  r->seq);
+		return 1;
+	}
+	about = strncmp(plain, c->prefix, strlen(c->prefix)) == 0;
+	crypto_free_plain(plain, plen);
+	if (!about)
+		return 0;
+	if (is_action(r->action, checked))
+		return 1;
+	if ((r->user_id[0] && strcmp(r->user_id, c->s->user.id) == 0) ||
+	    strcmp(r->user_name, c->s->user.name) == 0)
+		c->me = 1;
+	/* The list, each name once. */
+	for (const char *p = c->out; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == strlen(r->user_name) && strncmp(p, r->user_name, n) == 0)
+			return 0;
+		p += n;
+		p += strspn(p, ", ");
+	}
+	o = strlen(c->out);
+	if (o + strlen(r->user_name) + 3 < c->size)
+		snprintf(c->out + o, c->size - o, "%s%s", o ? ", " : "", r->user_name);
+	return 0;
+}
+
+/* Who changed or completed encounter erow's coding since it was last
+ * verified or finalised (the audit trail of its chart, pid), into out; *me
+ * whether the session's user did. */
+static status_t coders_of(session_t *s, const char *pid, int64_t erow, char *out, size_t size,
+			  int *me, msg_t *m)
+{
+	struct coders_ctx c;
+	status_t ret;
+	memset(&c, 0, sizeof c);
+	c.s = s;
+	snprintf(c.prefix, sizeof c.prefix, "encounter %lld ", (long long)erow);
+	c.out = out;
+	c.size = size;
+	c.m = m;
+	out[0] = '\0';
+	ret = db_audit_for_target(s->c->db, pid, NULL, NULL, 0, coders_each, &c, m);
+	if (ret == STATUS_OK)
+		ret = c.ret;
+	if (me)
+		*me = c.me;
+	return ret;
+}
+
+/* [codes] verify_by_other: may this session take coding c (erow) to
+ * `to` from its status? */
+static status_t may_verify(session_t *s, const coding_t *c, const char *to, msg_t *m)
+{
+	char coders[160];
+	int me = 0;
+	status_t ret;
+	if (!s->c->cfg->verify_by_other)
+		return STATUS_OK;
+	if (strcmp(to, "verified") != 0 && !(strcmp(to, "final") == 0 && strcmp(c->status, "coded") == 0))
+		return STATUS_OK;
+	if ((ret = coders_of(s, c->patient_id, c->erow, coders, sizeof coders, &me, m)) !=
+	    STATUS_OK)
+		return ret;
+	if (!me)
+		return STATUS_OK;
+	if (strcmp(to, "verified") == 0)
+		return msg_fail(m, STATUS_DENIED,
+				"Refused by the rule [codes] verify_by_other: you coded encounter "
+				"%lld (coded by %s since it was last verified), so someone else must "
+				"verify it.",
+				(long long)c->erow, coders);
+	return msg_fail(m, STATUS_DENIED,
+			"Refused by the rule [codes] verify_by_other: you coded encounter %lld "
+			"(coded by %s since it was last verified), and finalising it from coded "
+			"would skip the verification; someone else must verify it first.",
+			(long long)c->erow, coders);
+}
+
 status_t coding_get(session_t *s, int64_t erow, coding_t *out, msg_t *m)
 {
 	struct enc_info ei;
 	status_t ret;
+	char detail[48];
 	if (!session_can(s, ACT_CODING_EDIT) && !session_can(s, ACT_CODING_QUEUE))
 		return session_require(s, ACT_CODING_EDIT, m);
-	if ((ret = load(s, erow, out, &ei, m)) != STATUS_OK)
+	if ((ret = load_with(s, erow, out, &ei, 1, m)) != STATUS_OK) {
+		sodium_memzero(out, sizeof *out);
 		return ret;
+	}
 	/* A provider reads the coding of their own encounters only, as they
 	 * edit only those. */
 	if (!session_can(s, ACT_CODING_QUEUE) && strcmp(ei.provider, s->user.name) != 0) {
@@ -1074,6 +1237,18 @@ status_t coding_get(session_t *s, int64_t erow, coding_t *out, msg_t *m)
 				"Providers see the coding of their own encounters only (this one is "
 				"%s's).",
 				ei.provider);
+	}
+	if ((ret = coders_of(s, out->patient_id, erow, out->coders, sizeof out->coders, NULL, m)) !=
+	    STATUS_OK) {
+		sodium_memzero(out, sizeof *out);
+		return ret;
+	}
+	/* The patient is shown: the view is recorded before it is. */
+	snprintf(detail, sizeof detail, "encounter %lld", (long long)erow);
+	if ((ret = audit_note(s, "coding_view", out->patient_id, "ok", detail, 0, m)) !=
+	    STATUS_OK) {
+		sodium_memzero(out, sizeof *out);
+		return ret;
 	}
 	describe(s, out);
 	return STATUS_OK;
@@ -1360,6 +1535,8 @@ static status_t step(session_t *s, int64_t erow, action_t need, const char *cons
 	}
 	if (check && (ret = validate_all(s, c, m)) != STATUS_OK)
 		goto cleanup;
+	if ((ret = may_verify(s, c, to, m)) != STATUS_OK)
+		goto cleanup;
 	ret = store(s, c, c, &ei, to, action, why, m);
 	if (ret == STATUS_OK)
 		msg_set(m, "Encounter %lld's coding is now %s.", (long long)erow, to);
@@ -1436,6 +1613,7 @@ struct queue_ctx {
 	 * for the next row of the same patient). */
 	chart_t ch;
 	int loaded;
+	coding_patient_t patient; /* ch's */
 	status_t ret;
 	msg_t *m;
 };
@@ -1448,7 +1626,8 @@ static int queue_each(const db_queue_row_t *q, void *arg)
 	if (!c->loaded || c->ch.prow != q->prow) {
 		chart_free(&c->ch);
 		c->loaded = 1;
-		if ((c->ret = chart_load(c->s, q->prow, &c->ch, c->m)) != STATUS_OK)
+		if ((c->ret = chart_load(c->s, q->prow, &c->ch, c->m)) != STATUS_OK ||
+		    (c->ret = fill_patient(c->s, &c->ch, &c->patient, c->m)) != STATUS_OK)
 			return 1;
 	}
 	if ((c->ret = enc_checked(c->s, &c->ch, q->erow, &ei, c->m)) != STATUS_OK)
@@ -1459,13 +1638,35 @@ static int queue_each(const db_queue_row_t *q, void *arg)
 	/* Days in the clinic's zone (see load). */
 	tz_format(c->s->c->cfg->clinic_tz, q->start, TZ_DATE, o.date, sizeof o.date);
 	tz_format(c->s->c->cfg->clinic_tz, q->closed_at, TZ_DATE, o.closed, sizeof o.closed);
-	o.days_waiting = days_between(o.closed, c->today);
+	/* Days from the date of service, as a DNFB report counts them. */
+	o.days_waiting = days_between(o.date, c->today);
+	o.bucket = coding_age_bucket(o.days_waiting);
+	o.patient = c->patient;
 	text_copy(o.type, sizeof o.type, q->type);
 	text_copy(o.provider, sizeof o.provider, q->provider);
 	text_copy(o.status, sizeof o.status, q->coding_status);
 	o.late = o.days_waiting > c->s->c->cfg->late_after_days;
 	c->late += o.late;
-	return c->fn ? c->fn(&o, c->arg) : 0;
+	{
+		int stop = c->fn ? c->fn(&o, c->arg) : 0;
+		sodium_memzero(&o.patient, sizeof o.patient);
+		return stop;
+	}
+}
+
+int coding_age_bucket(int days)
+{
+	return days <= 3 ? CODING_AGE_0_3
+	       : days <= 7 ? CODING_AGE_4_7
+	       : days <= 14 ? CODING_AGE_8_14
+	       : days <= 30 ? CODING_AGE_15_30
+	                    : CODING_AGE_OVER_30;
+}
+
+const char *coding_age_label(int bucket)
+{
+	static const char *const labels[CODING_AGE_BUCKETS] = {"0-3", "4-7", "8-14", "15-30", ">30"};
+	return bucket >= 0 && bucket < CODING_AGE_BUCKETS ? labels[bucket] : "?";
 }
 
 status_t coding_queue(session_t *s, int (*fn)(const coding_queue_row_t *q, void *arg), void *arg,
@@ -1477,6 +1678,9 @@ status_t coding_queue(session_t *s, int (*fn)(const coding_queue_row_t *q, void 
 	char pid[33];
 	*late = 0;
 	if ((ret = session_require(s, ACT_CODING_QUEUE, m)) != STATUS_OK)
+		return ret;
+	/* The list names patients: recorded before anything is shown. */
+	if ((ret = audit_note(s, "coding_queue_view", "", "ok", "", 0, m)) != STATUS_OK)
 		return ret;
 	if (!(c = calloc(1, sizeof *c)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
@@ -1492,6 +1696,7 @@ status_t coding_queue(session_t *s, int (*fn)(const coding_queue_row_t *q, void 
 	*late = c->late;
 	text_copy(pid, sizeof pid, c->ch.pid);
 	chart_free(&c->ch);
+	sodium_memzero(c, sizeof *c);
 	free(c);
 	return integrity_report(s, pid, ret, m);
 }
