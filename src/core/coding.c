@@ -1688,7 +1688,12 @@ status_t coding_queue(session_t *s, int (*fn)(const coding_queue_row_t *q, void 
 	c->fn = fn;
 	c->arg = arg;
 	c->m = m;
-	tz_today(s->c->cfg->clinic_tz, c->today);
+	/* The clinic's today by core's clock (the test build's can be set). */
+	{
+		char now[24];
+		core_now(now);
+		tz_format(s->c->cfg->clinic_tz, now, TZ_DATE, c->today, sizeof c->today);
+	}
 	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK &&
 	    (ret = db_coding_queue(s->c->db, queue_each, c, m)) == STATUS_OK)
 		ret = c->ret;
