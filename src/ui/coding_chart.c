@@ -92,19 +92,22 @@ static int take_encounter(const encounter_info_t *e, void *arg)
 static int take_note(const note_info_t *n, void *arg)
 {
 	struct reading *r = arg;
-	char t[48], s[48];
-	when(r->ui, n->created, t, sizeof t);
+	char t[48];
 	put(r->cc, "\n");
 	if (n->addendum_of)
-		put(r->cc, "-- Addendum %lld to note %lld, by %s, %s", (long long)n->nrow,
-		    (long long)n->addendum_of, n->author, t);
+		put(r->cc, "-- Addendum %lld to note %lld by %s", (long long)n->nrow,
+		    (long long)n->addendum_of, n->author);
 	else
-		put(r->cc, "-- Note %lld by %s, %s", (long long)n->nrow, n->author, t);
+		put(r->cc, "-- Note %lld by %s", (long long)n->nrow, n->author);
 	if (strcmp(n->status, "signed") == 0) {
-		when(r->ui, n->signed_at, s, sizeof s);
-		put(r->cc, "; signed by %s %s --\n", n->signed_by, s);
+		when(r->ui, n->signed_at, t, sizeof t);
+		if (strcmp(n->signed_by, n->author) == 0)
+			put(r->cc, ", signed %s --\n", t);
+		else
+			put(r->cc, ", signed by %s %s --\n", n->signed_by, t);
 	} else {
-		put(r->cc, "; DRAFT, not signed --\n");
+		when(r->ui, n->created, t, sizeof t);
+		put(r->cc, ", DRAFT (not signed), %s --\n", t);
 	}
 	put(r->cc, "%.*s\n", (int)n->body_len, n->body ? n->body : "");
 	r->n++;

@@ -18,6 +18,7 @@
  * close and on idle lock and read again after the unlock. */
 #include "ui/screen_coding.h"
 
+#include <langinfo.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,8 +311,10 @@ static void coding_draw(ui_t *ui, void *priv, WINDOW *w)
 
 	if (c->chart && c->split) {
 		/* Beside: a rule, then the chart to the right edge. */
+		const char *rule = strcmp(nl_langinfo(CODESET), "UTF-8") == 0 ? "\u2502" : "|";
 		wattrset(w, theme_attr(TH_NORMAL));
-		mvwvline(w, 0, W, ACS_VLINE, H - 1);
+		for (y = 0; y < H - 1; y++)
+			draw_text(w, y, W, 1, rule, 0);
 		c->ch_h = H - 1;
 		c->ch_w = full - W - 2;
 		coding_chart_draw(ui, &c->cc, w, 0, W + 2, c->ch_h, c->ch_w);
@@ -611,7 +614,6 @@ static unsigned coding_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint coding_hints[] = {
-    {KA_CHART_PANEL, "chart"},
     {KA_ADD, "diagnosis"},     {KA_ADD_PROCEDURE, "procedure"}, {KA_COMPLETE, "complete"},
     {KA_FINALIZE, "finalise"}, {KA_REOPEN, "reopen"},           {KA_BACK, "back"},
     {KA_NONE, NULL},
