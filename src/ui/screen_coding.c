@@ -254,10 +254,19 @@ static void next_step(ui_t *ui, const coding_screen_t *c, char *buf, size_t size
 		snprintf(buf, size, "Verified. %s finalises; %s reopens.",
 		         key_of(ui, KA_FINALIZE, k1, sizeof k1),
 		         key_of(ui, KA_REOPEN, k2, sizeof k2));
+	else if (strcmp(st, "coded") == 0 && c->k->coders[0])
+		snprintf(buf, size, "Coded by %s. %s verifies, %s finalises; a change uncodes it.",
+		         c->k->coders, key_of(ui, KA_VERIFY, k1, sizeof k1),
+		         key_of(ui, KA_FINALIZE, k2, sizeof k2));
 	else if (strcmp(st, "coded") == 0)
 		snprintf(
 		    buf, size, "Coded. %s verifies, %s finalises; any change makes it uncoded.",
 		    key_of(ui, KA_VERIFY, k1, sizeof k1), key_of(ui, KA_FINALIZE, k2, sizeof k2));
+	else if (c->k->coders[0])
+		snprintf(buf, size, "Changed by %s. %s adds a diagnosis, %s a procedure; %s completes.",
+		         c->k->coders, key_of(ui, KA_ADD, k1, sizeof k1),
+		         key_of(ui, KA_ADD_PROCEDURE, k2, sizeof k2),
+		         key_of(ui, KA_COMPLETE, k3, sizeof k3));
 	else
 		snprintf(
 		    buf, size, "%s adds a diagnosis, %s a procedure; %s completes (rules checked).",
@@ -299,9 +308,6 @@ static void coding_draw(ui_t *ui, void *priv, WINDOW *w)
 	draw_clean(prov, sizeof prov, c->k->provider);
 	snprintf(line, sizeof line, "Encounter %lld   Service %s   Provider %s   Coding: %s",
 	         (long long)c->erow, date, prov, c->k->status);
-	if (c->k->coders[0])
-		snprintf(line + strlen(line), sizeof line - strlen(line), "   Coded by %s",
-		         c->k->coders);
 	wattrset(w, theme_attr(TH_HEADING));
 	draw_text(w, 1, 1, W - 2, line, 0);
 	next_step(ui, c, line, sizeof line);
