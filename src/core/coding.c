@@ -1223,6 +1223,7 @@ status_t coding_get(session_t *s, int64_t erow, coding_t *out, msg_t *m)
 	struct enc_info ei;
 	status_t ret;
 	char detail[48];
+	memset(out, 0, sizeof *out); /* a refusal leaves nothing of an earlier read */
 	if (!session_can(s, ACT_CODING_EDIT) && !session_can(s, ACT_CODING_QUEUE))
 		return session_require(s, ACT_CODING_EDIT, m);
 	if ((ret = load_with(s, erow, out, &ei, 1, m)) != STATUS_OK) {
