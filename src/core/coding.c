@@ -1,9 +1,9 @@
-/* coding.c - code sets, code search, encounter coding, the coding queue. */
+/* coding.c - code sets, code search, encounter coding (the coding queue:
+ * coding_queue.c; who coded an encounter: coding_duty.c). */
 #include "core/coding.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,11 +20,11 @@
 #include "core/audit.h"
 #include "core/crypto.h"
 #include "core/csv.h"
+#include "core/coding_internal.h"
 #include "core/integrity.h"
 #include "core/internal.h"
 #include "core/patient.h"
 #include "core/precord.h"
-#include "db/db_audit.h"
 #include "db/db_clinical.h"
 #include "db/db_codes.h"
 #include "db/db_patients.h"
@@ -806,15 +806,6 @@ status_t codes_check(session_t *s, codesys_t cs, const char *code, const char *d
 
 /* ---- encounter coding ------------------------------------------------- */
 
-struct enc_info {
-	int64_t prow;
-	char start[24], provider[72], status[12], coding[16], id[33]; /* start: UTC, stored */
-	int found;
-	/* The coding's MAC when it was read: a store refuses if it changed. */
-	unsigned char coding_mac[INTEGRITY_MAC_LEN];
-	size_t coding_mac_len;
-};
-
 static int enc_cb(const db_encounter_t *e, void *arg)
 {
 	struct enc_info *i = arg;
@@ -849,17 +840,15 @@ static int enc_check_cb(const db_encounter_t *e, void *arg)
 	return 1;
 }
 
-static status_t enc_checked(session_t *s, chart_t *ch, int64_t erow, struct enc_info *ei,
-			    msg_t *m)
+status_t coding_enc_checked(session_t *s, chart_t *ch, int64_t erow, struct enc_info *ei,
+			   msg_t *m)
 {
 	struct enc_check c = {s, ch, ei, STATUS_OK, m};
 	status_t ret = db_encounter_get(s->c->db, erow, enc_check_cb, &c, m);
 	return ret != STATUS_OK ? ret : c.ret;
 }
 
-/* The patient of chart ch as coding shows them: decrypted only for roles
- * that may see demographics; nothing for others. */
-static status_t fill_patient(session_t *s, const chart_t *ch, coding_patient_t *out, msg_t *m)
+status_t coding_fill_patient(session_t *s, const chart_t *ch, coding_patient_t *out, msg_t *m)
 {
 	patient_t *p;
 	status_t ret;
@@ -901,10 +890,10 @@ static status_t load_with(session_t *s, int64_t erow, coding_t *c, struct enc_in
 		return ret;
 	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK &&
 	    (ret = chart_load(s, ei->prow, &ch, m)) == STATUS_OK &&
-	    (ret = enc_checked(s, &ch, erow, ei, m)) == STATUS_OK &&
+	    (ret = coding_enc_checked(s, &ch, erow, ei, m)) == STATUS_OK &&
 	    (ret = db_dx_load(s->c->db, erow, dx, CODING_MAX_DX, &ndx, m)) == STATUS_OK &&
 	    (ret = db_px_load(s->c->db, erow, px, CODING_MAX_PX, &npx, m)) == STATUS_OK && patient)
-		ret = fill_patient(s, &ch, &c->patient, m);
+		ret = coding_fill_patient(s, &ch, &c->patient, m);
 	db_read_end(s->c->db, reading);
 	text_copy(pid, sizeof pid, ch.pid);
 	text_copy(c->patient_id, sizeof c->patient_id, ch.pid);
@@ -1050,7 +1039,7 @@ static status_t store(session_t *s, const coding_t *before, const coding_t *afte
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		return ret;
 	if ((ret = chart_load(s, ei->prow, &ch, m)) != STATUS_OK ||
-	    (ret = enc_checked(s, &ch, after->erow, &now, m)) != STATUS_OK)
+	    (ret = coding_enc_checked(s, &ch, after->erow, &now, m)) != STATUS_OK)
 		goto done;
 	if (now.coding_mac_len != ei->coding_mac_len ||
 	    crypto_memcmp(now.coding_mac, ei->coding_mac, ei->coding_mac_len) != 0) {
@@ -1097,127 +1086,6 @@ static status_t begin_edit(session_t *s, int64_t erow, coding_t *c, struct enc_i
 	return STATUS_OK;
 }
 
-/* ---- separation of duties ---------------------------------------------- */
-
-static int is_action(const char *a, const char *const *set)
-{
-	for (int i = 0; set[i]; i++)
-		if (strcmp(a, set[i]) == 0)
-			return 1;
-	return 0;
-}
-
-struct coders_ctx {
-	session_t *s;
-	char prefix[48]; /* "encounter N " */
-	char *out;
-	size_t size;
-	int me; /* the session's user is one of them */
-	status_t ret;
-	msg_t *m;
-};
-
-/* Newest first, the patient's entries: the coding entries about this
- * encounter, back to the latest verification or finalisation. */
-static int coders_each(const db_audit_row_t *r, void *arg)
-{
-	static const char *const coding[] = {"coding_change", "coding_complete", "coding_verify",
-					      "coding_finalize", NULL};
-	static const char *const checked[] = {"coding_verify", "coding_finalize", NULL};
-	struct coders_ctx *c = arg;
-	char *plain = NULL, rowid[32];
-	size_t plen = 0, o;
-	int about;
-	msg_t why;
-	if (!is_action(r->action, coding))
-		return 0;
-	snprintf(rowid, sizeof rowid, "%" PRId64, r->seq);
-	if (!r->has_detail ||
-	    crypto_field_decrypt(c->s->kr, DOMAIN_AUDIT, "audit", "detail", rowid, r->detail,
-				 r->detail_len, &plain, &plen, &why) != STATUS_OK) {
-		crypto_free_plain(plain, plen);
-		c->ret = msg_fail(c->m, STATUS_INTEGRITY,
-				  "Integrity check failed: audit record %" PRId64
-				  " (a coding entry) cannot be read; who coded this encounter is not "
-				  "known, so it cannot be verified.",
-				  r->seq);
-		return 1;
-	}
-	about = strncmp(plain, c->prefix, strlen(c->prefix)) == 0;
-	crypto_free_plain(plain, plen);
-	if (!about)
-		return 0;
-	if (is_action(r->action, checked))
-		return 1;
-	if ((r->user_id[0] && strcmp(r->user_id, c->s->user.id) == 0) ||
-	    strcmp(r->user_name, c->s->user.name) == 0)
-		c->me = 1;
-	/* The list, each name once. */
-	for (const char *p = c->out; *p;) {
-		size_t n = strcspn(p, ",");
-		if (n == strlen(r->user_name) && strncmp(p, r->user_name, n) == 0)
-			return 0;
-		p += n;
-		p += strspn(p, ", ");
-	}
-	o = strlen(c->out);
-	if (o + strlen(r->user_name) + 3 < c->size)
-		snprintf(c->out + o, c->size - o, "%s%s", o ? ", " : "", r->user_name);
-	return 0;
-}
-
-/* Who changed or completed encounter erow's coding since it was last
- * verified or finalised (the audit trail of its chart, pid), into out; *me
- * whether the session's user did. */
-static status_t coders_of(session_t *s, const char *pid, int64_t erow, char *out, size_t size,
-			  int *me, msg_t *m)
-{
-	struct coders_ctx c;
-	status_t ret;
-	memset(&c, 0, sizeof c);
-	c.s = s;
-	snprintf(c.prefix, sizeof c.prefix, "encounter %lld ", (long long)erow);
-	c.out = out;
-	c.size = size;
-	c.m = m;
-	out[0] = '\0';
-	ret = db_audit_for_target(s->c->db, pid, NULL, NULL, 0, coders_each, &c, m);
-	if (ret == STATUS_OK)
-		ret = c.ret;
-	if (me)
-		*me = c.me;
-	return ret;
-}
-
-/* [codes] verify_by_other: may this session take coding c (erow) to
- * `to` from its status? */
-static status_t may_verify(session_t *s, const coding_t *c, const char *to, msg_t *m)
-{
-	char coders[160];
-	int me = 0;
-	status_t ret;
-	if (!s->c->cfg->verify_by_other)
-		return STATUS_OK;
-	if (strcmp(to, "verified") != 0 && !(strcmp(to, "final") == 0 && strcmp(c->status, "coded") == 0))
-		return STATUS_OK;
-	if ((ret = coders_of(s, c->patient_id, c->erow, coders, sizeof coders, &me, m)) !=
-	    STATUS_OK)
-		return ret;
-	if (!me)
-		return STATUS_OK;
-	if (strcmp(to, "verified") == 0)
-		return msg_fail(m, STATUS_DENIED,
-				"Refused by the rule [codes] verify_by_other: you coded encounter "
-				"%lld (coded by %s since it was last verified), so someone else must "
-				"verify it.",
-				(long long)c->erow, coders);
-	return msg_fail(m, STATUS_DENIED,
-			"Refused by the rule [codes] verify_by_other: you coded encounter %lld "
-			"(coded by %s since it was last verified), and finalising it from coded "
-			"would skip the verification; someone else must verify it first.",
-			(long long)c->erow, coders);
-}
-
 status_t coding_get(session_t *s, int64_t erow, coding_t *out, msg_t *m)
 {
 	struct enc_info ei;
@@ -1239,7 +1107,7 @@ status_t coding_get(session_t *s, int64_t erow, coding_t *out, msg_t *m)
 				"%s's).",
 				ei.provider);
 	}
-	if ((ret = coders_of(s, out->patient_id, erow, out->coders, sizeof out->coders, NULL, m)) !=
+	if ((ret = coding_coders(s, out->patient_id, erow, out->coders, sizeof out->coders, NULL, m)) !=
 	    STATUS_OK) {
 		sodium_memzero(out, sizeof *out);
 		return ret;
@@ -1536,7 +1404,7 @@ static status_t step(session_t *s, int64_t erow, action_t need, const char *cons
 	}
 	if (check && (ret = validate_all(s, c, m)) != STATUS_OK)
 		goto cleanup;
-	if ((ret = may_verify(s, c, to, m)) != STATUS_OK)
+	if ((ret = coding_may_verify(s, c, to, m)) != STATUS_OK)
 		goto cleanup;
 	ret = store(s, c, c, &ei, to, action, why, m);
 	if (ret == STATUS_OK)
@@ -1583,126 +1451,4 @@ status_t coding_reopen(session_t *s, int64_t erow, const char *reason, msg_t *m)
 				"Give the reason for reopening the coding (a few words); it is "
 				"audited.");
 	return step(s, erow, ACT_CODING_FINALIZE, from, "coded", "coding_reopen", reason, 0, m);
-}
-
-static int days_between(const char *a, const char *b)
-{
-	struct tm ta, tb;
-	char da[DATE_ISO_SIZE], db_[DATE_ISO_SIZE];
-	memset(&ta, 0, sizeof ta);
-	memset(&tb, 0, sizeof tb);
-	/* Stored dates and times: their first 10 characters are the date. */
-	text_copy(da, sizeof da, a);
-	text_copy(db_, sizeof db_, b);
-	if (date_split_iso(da, &ta.tm_year, &ta.tm_mon, &ta.tm_mday) != 0 ||
-	    date_split_iso(db_, &tb.tm_year, &tb.tm_mon, &tb.tm_mday) != 0)
-		return 0;
-	ta.tm_year -= 1900;
-	tb.tm_year -= 1900;
-	ta.tm_mon--;
-	tb.tm_mon--;
-	return (int)((timegm(&tb) - timegm(&ta)) / 86400);
-}
-
-struct queue_ctx {
-	session_t *s;
-	int (*fn)(const coding_queue_row_t *q, void *arg);
-	void *arg;
-	int late;
-	char today[11];
-	/* Each row is checked against its chart (the last one loaded kept
-	 * for the next row of the same patient). */
-	chart_t ch;
-	int loaded;
-	coding_patient_t patient; /* ch's */
-	status_t ret;
-	msg_t *m;
-};
-
-static int queue_each(const db_queue_row_t *q, void *arg)
-{
-	struct queue_ctx *c = arg;
-	coding_queue_row_t o;
-	struct enc_info ei;
-	if (!c->loaded || c->ch.prow != q->prow) {
-		chart_free(&c->ch);
-		c->loaded = 1;
-		if ((c->ret = chart_load(c->s, q->prow, &c->ch, c->m)) != STATUS_OK ||
-		    (c->ret = fill_patient(c->s, &c->ch, &c->patient, c->m)) != STATUS_OK)
-			return 1;
-	}
-	if ((c->ret = enc_checked(c->s, &c->ch, q->erow, &ei, c->m)) != STATUS_OK)
-		return 1;
-	memset(&o, 0, sizeof o);
-	o.erow = q->erow;
-	text_copy(o.patient_id, sizeof o.patient_id, c->ch.pid);
-	/* Days in the clinic's zone (see load). */
-	tz_format(c->s->c->cfg->clinic_tz, q->start, TZ_DATE, o.date, sizeof o.date);
-	tz_format(c->s->c->cfg->clinic_tz, q->closed_at, TZ_DATE, o.closed, sizeof o.closed);
-	/* Days from the date of service, as a DNFB report counts them. */
-	o.days_waiting = days_between(o.date, c->today);
-	o.bucket = coding_age_bucket(o.days_waiting);
-	o.patient = c->patient;
-	text_copy(o.type, sizeof o.type, q->type);
-	text_copy(o.provider, sizeof o.provider, q->provider);
-	text_copy(o.status, sizeof o.status, q->coding_status);
-	o.late = o.days_waiting > c->s->c->cfg->late_after_days;
-	c->late += o.late;
-	{
-		int stop = c->fn ? c->fn(&o, c->arg) : 0;
-		sodium_memzero(&o.patient, sizeof o.patient);
-		return stop;
-	}
-}
-
-int coding_age_bucket(int days)
-{
-	return days <= 3 ? CODING_AGE_0_3
-	       : days <= 7 ? CODING_AGE_4_7
-	       : days <= 14 ? CODING_AGE_8_14
-	       : days <= 30 ? CODING_AGE_15_30
-	                    : CODING_AGE_OVER_30;
-}
-
-const char *coding_age_label(int bucket)
-{
-	static const char *const labels[CODING_AGE_BUCKETS] = {"0-3", "4-7", "8-14", "15-30", ">30"};
-	return bucket >= 0 && bucket < CODING_AGE_BUCKETS ? labels[bucket] : "?";
-}
-
-status_t coding_queue(session_t *s, int (*fn)(const coding_queue_row_t *q, void *arg), void *arg,
-		      int *late, msg_t *m)
-{
-	struct queue_ctx *c;
-	status_t ret;
-	int reading = 0;
-	char pid[33];
-	*late = 0;
-	if ((ret = session_require(s, ACT_CODING_QUEUE, m)) != STATUS_OK)
-		return ret;
-	/* The list names patients: recorded before anything is shown. */
-	if ((ret = audit_note(s, "coding_queue_view", "", "ok", "", 0, m)) != STATUS_OK)
-		return ret;
-	if (!(c = calloc(1, sizeof *c)))
-		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
-	c->s = s;
-	c->fn = fn;
-	c->arg = arg;
-	c->m = m;
-	/* The clinic's today by core's clock (the test build's can be set). */
-	{
-		char now[24];
-		core_now(now);
-		tz_format(s->c->cfg->clinic_tz, now, TZ_DATE, c->today, sizeof c->today);
-	}
-	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK &&
-	    (ret = db_coding_queue(s->c->db, queue_each, c, m)) == STATUS_OK)
-		ret = c->ret;
-	db_read_end(s->c->db, reading);
-	*late = c->late;
-	text_copy(pid, sizeof pid, c->ch.pid);
-	chart_free(&c->ch);
-	sodium_memzero(c, sizeof *c);
-	free(c);
-	return integrity_report(s, pid, ret, m);
 }
