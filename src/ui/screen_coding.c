@@ -41,7 +41,8 @@ typedef struct coding_screen {
 	int64_t erow;
 	coding_t *k; /* NULL after forget */
 	coding_chart_t cc;
-	int chart;       /* the chart is shown (beside or instead of the lists) */
+	int chart;       /* the chart is wanted (beside or instead of the lists) */
+	int chart_auto;  /* wanted because the terminal was wide, not by a key */
 	int split;       /* as last drawn: beside */
 	int ch_h, ch_w;  /* the chart's size as last drawn, for scrolling */
 	ui_list_t dx, px;
@@ -193,6 +194,12 @@ static status_t chart_read(ui_t *ui, coding_screen_t *c, msg_t *m)
 	return coding_chart_load(ui, &c->cc, c->k->patient_id, c->erow, m);
 }
 
+/* Is the chart on screen (as last drawn)? */
+static int chart_shown(const coding_screen_t *c)
+{
+	return c->chart && (c->split || !c->chart_auto);
+}
+
 static status_t coding_reload(ui_t *ui, void *priv, msg_t *m)
 {
 	coding_screen_t *c = priv;
@@ -231,7 +238,10 @@ static status_t coding_open(ui_t *ui, void *priv, msg_t *m)
 	c->px.draw_row = px_row;
 	c->px.arg = c;
 	c->px.empty = "     No procedures.";
-	c->chart = COLS >= SPLIT_COLS; /* room beside the coding: shown from the start */
+	/* Room beside the coding: shown from the start (and only while there
+	 * is room: narrowed to 80 columns, the lists come first again). */
+	c->split = COLS >= SPLIT_COLS;
+	c->chart = c->chart_auto = c->split;
 	return coding_reload(ui, priv, m);
 }
 
@@ -298,7 +308,7 @@ static void coding_draw(ui_t *ui, void *priv, WINDOW *w)
 	if (!c->k)
 		return; /* forgotten (locked); read again after the unlock */
 	c->split = full >= SPLIT_COLS;
-	if (c->chart && c->split)
+	if (chart_shown(c) && c->split)
 		W = full / 2 > 78 ? full / 2 : 78; /* the coding on the left */
 	patient_line(ui, c, line, sizeof line);
 	wattrset(w, theme_attr(TH_HEADING) | A_BOLD);
@@ -315,7 +325,7 @@ static void coding_draw(ui_t *ui, void *priv, WINDOW *w)
 	draw_text(w, 2, 1, W - 2, line, 0);
 	wattrset(w, theme_attr(TH_NORMAL));
 
-	if (c->chart && c->split) {
+	if (chart_shown(c) && c->split) {
 		/* Beside: a rule, then the chart to the right edge. */
 		const char *rule = strcmp(nl_langinfo(CODESET), "UTF-8") == 0 ? "\u2502" : "|";
 		wattrset(w, theme_attr(TH_NORMAL));
@@ -324,7 +334,7 @@ static void coding_draw(ui_t *ui, void *priv, WINDOW *w)
 		c->ch_h = H - 1;
 		c->ch_w = full - W - 2;
 		coding_chart_draw(ui, &c->cc, w, 0, W + 2, c->ch_h, c->ch_w);
-	} else if (c->chart) {
+	} else if (chart_shown(c)) {
 		/* Instead of the lists (80x24): the chart under the heading. */
 		c->ch_h = H - 5;
 		c->ch_w = W - 2;
@@ -523,14 +533,15 @@ static unsigned coding_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 		return answer(ui, c, ev);
 	msg_clear(&m);
 	if (ev->action == KA_CHART_PANEL) {
-		c->chart = !c->chart;
+		c->chart = !chart_shown(c);
+		c->chart_auto = 0;
 		if (c->chart && (st = chart_read(ui, c, &m)) != STATUS_OK) {
 			c->chart = 0;
 			return said(ui, st, &m);
 		}
 		return UI_REDRAW;
 	}
-	if (c->chart && !c->split) {
+	if (chart_shown(c) && !c->split) {
 		/* The chart instead of the lists: it scrolls; Esc brings the
 		 * lists back; the steps that need no selected line still work. */
 		if ((r = coding_chart_scroll(&c->cc, ev->action, c->ch_h, c->ch_w)) != UI_IGNORED)
@@ -547,7 +558,7 @@ static unsigned coding_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 			           key_of(ui, KA_CHART_PANEL, k, sizeof k));
 			return UI_REDRAW;
 		}
-	} else if (c->chart && ev->action != KA_UP && ev->action != KA_DOWN &&
+	} else if (chart_shown(c) && ev->action != KA_UP && ev->action != KA_DOWN &&
 	           (r = coding_chart_scroll(&c->cc, ev->action, c->ch_h, c->ch_w)) != UI_IGNORED) {
 		return r; /* beside: the pages scroll the chart, the lines move in the lists */
 	}

@@ -103,6 +103,11 @@ tui_send y
 expect "finalising from coded is refused to the coder too" "would skip the verification" 5
 tui_send Enter
 check "nothing changed: still coded" [ "$(sql "select coding_status from encounters where erow = $E")" = coded ]
+tui_resize 80 24
+expect "narrowed to 80x24, the coding comes first" "Diagnoses (ICD-10-CM), 1 of 12" 5
+expect_not "... the chart opened for the wide terminal steps aside" "Chart, read-only"
+tui_resize 160 40
+expect "widened again, the chart is back beside the coding" "Chart, read-only: lines" 5
 tui_send t
 expect_not "t hides the chart" "Chart, read-only"
 tui_send t
