@@ -1086,7 +1086,9 @@ static status_t begin_edit(session_t *s, int64_t erow, coding_t *c, struct enc_i
 	return STATUS_OK;
 }
 
-status_t coding_get(session_t *s, int64_t erow, coding_t *out, msg_t *m)
+/* coding_get, and for coding_view (view) also the patient, the coders and
+ * the audit entry of the view. */
+static status_t get(session_t *s, int64_t erow, coding_t *out, int view, msg_t *m)
 {
 	struct enc_info ei;
 	status_t ret;
@@ -1094,33 +1096,42 @@ status_t coding_get(session_t *s, int64_t erow, coding_t *out, msg_t *m)
 	memset(out, 0, sizeof *out); /* a refusal leaves nothing of an earlier read */
 	if (!session_can(s, ACT_CODING_EDIT) && !session_can(s, ACT_CODING_QUEUE))
 		return session_require(s, ACT_CODING_EDIT, m);
-	if ((ret = load_with(s, erow, out, &ei, 1, m)) != STATUS_OK) {
-		sodium_memzero(out, sizeof *out);
-		return ret;
-	}
+	if ((ret = load_with(s, erow, out, &ei, view, m)) != STATUS_OK)
+		goto fail;
 	/* A provider reads the coding of their own encounters only, as they
 	 * edit only those. */
 	if (!session_can(s, ACT_CODING_QUEUE) && strcmp(ei.provider, s->user.name) != 0) {
-		memset(out, 0, sizeof *out);
-		return msg_fail(m, STATUS_DENIED,
-				"Providers see the coding of their own encounters only (this one is "
-				"%s's).",
-				ei.provider);
+		ret = msg_fail(m, STATUS_DENIED,
+			       "Providers see the coding of their own encounters only (this one is "
+			       "%s's).",
+			       ei.provider);
+		goto fail;
 	}
-	if ((ret = coding_coders(s, out->patient_id, erow, out->coders, sizeof out->coders, NULL, m)) !=
-	    STATUS_OK) {
-		sodium_memzero(out, sizeof *out);
-		return ret;
-	}
-	/* The patient is shown: the view is recorded before it is. */
-	snprintf(detail, sizeof detail, "encounter %lld", (long long)erow);
-	if ((ret = audit_note(s, "coding_view", out->patient_id, "ok", detail, 0, m)) !=
-	    STATUS_OK) {
-		sodium_memzero(out, sizeof *out);
-		return ret;
+	if (view) {
+		if ((ret = coding_coders(s, out->patient_id, erow, out->coders,
+					 sizeof out->coders, NULL, m)) != STATUS_OK)
+			goto fail;
+		/* The patient is shown: the view is recorded before it is. */
+		snprintf(detail, sizeof detail, "encounter %lld", (long long)erow);
+		if ((ret = audit_note(s, "coding_view", out->patient_id, "ok", detail, 0, m)) !=
+		    STATUS_OK)
+			goto fail;
 	}
 	describe(s, out);
 	return STATUS_OK;
+fail:
+	sodium_memzero(out, sizeof *out);
+	return ret;
+}
+
+status_t coding_get(session_t *s, int64_t erow, coding_t *out, msg_t *m)
+{
+	return get(s, erow, out, 0, m);
+}
+
+status_t coding_view(session_t *s, int64_t erow, coding_t *out, msg_t *m)
+{
+	return get(s, erow, out, 1, m);
 }
 
 /* One edit of an encounter's coding: load it (permission, not final),

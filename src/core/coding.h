@@ -113,10 +113,15 @@ typedef struct coding {
 	coding_px_t px[CODING_MAX_PX];
 } coding_t;
 
-/* Read an encounter's coding (ACT_CODING_EDIT or ACT_CODING_QUEUE), with
- * its patient (see coding_patient_t) and its coders. Audited as
- * coding_view on the patient's chart. */
+/* Read an encounter's coding (ACT_CODING_EDIT or ACT_CODING_QUEUE; a
+ * provider their own encounters'): its codes, date of service, status and
+ * patient_id; patient and coders left empty; not audited (a read inside
+ * another audited one, such as a chart's export). */
 status_t coding_get(session_t *s, int64_t erow, coding_t *out, msg_t *m);
+/* The same for a person to look at (the coding screen, `coding show`):
+ * also the patient (see coding_patient_t) and the coders; audited as
+ * coding_view on the patient's chart before anything is returned. */
+status_t coding_view(session_t *s, int64_t erow, coding_t *out, msg_t *m);
 
 /* Edits (ACT_CODING_EDIT; a provider only on their own encounters). Each
  * checks what it adds and refuses by rule name; final coding refuses every

@@ -252,7 +252,7 @@ static int cmd_coding(cli_t *c)
 		coding_t *kd = malloc(sizeof *kd);
 		if (!kd)
 			st = msg_fail(&m, STATUS_NOMEM, "out of memory");
-		else if ((st = coding_get(s, erow, kd, &m)) == STATUS_OK)
+		else if ((st = coding_view(s, erow, kd, &m)) == STATUS_OK)
 			print_coding(kd);
 		free(kd);
 	} else if (strcmp(verb, "add-dx") == 0) {

@@ -206,7 +206,7 @@ static status_t coding_reload(ui_t *ui, void *priv, msg_t *m)
 	status_t ret;
 	if (!c->k && !(c->k = malloc(sizeof *c->k)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory reading the coding.");
-	if ((ret = coding_get(ui_session(ui), c->erow, c->k, m)) != STATUS_OK) {
+	if ((ret = coding_view(ui_session(ui), c->erow, c->k, m)) != STATUS_OK) {
 		coding_forget(ui, priv);
 		return ret;
 	}

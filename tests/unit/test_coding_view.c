@@ -247,17 +247,24 @@ static void test_coding_get_names_the_patient(void **state)
 	msg_t m;
 	int64_t before = tu_audit_count(f->db, "coding_view", "him1");
 	assert_non_null(k);
-	assert_int_equal(coding_get(f->him, f->e1, k, &m), STATUS_OK);
+	assert_int_equal(coding_view(f->him, f->e1, k, &m), STATUS_OK);
 	assert_true(k->patient.shown);
 	assert_string_equal(k->patient.mrn, f->mrn);
 	assert_string_equal(k->patient.name, "Codewell, Ada");
 	assert_string_equal(k->coders, "");
 	assert_int_equal(tu_audit_count(f->db, "coding_view", "him1"), before + 1);
 	/* A provider reads their own encounter's coding, with the patient. */
-	assert_int_equal(coding_get(f->prov, f->e1, k, &m), STATUS_OK);
+	assert_int_equal(coding_view(f->prov, f->e1, k, &m), STATUS_OK);
 	assert_string_equal(k->patient.name, "Codewell, Ada");
+	/* The plain read (an export's) names nobody and records no view. */
+	before = tu_audit_count(f->db, "coding_view", "him1");
+	assert_int_equal(coding_get(f->him, f->e1, k, &m), STATUS_OK);
+	assert_false(k->patient.shown);
+	assert_string_equal(k->patient.name, "");
+	assert_string_equal(k->patient_id, f->pid);
+	assert_int_equal(tu_audit_count(f->db, "coding_view", "him1"), before);
 	/* The front desk reads none. */
-	assert_int_equal(coding_get(f->fd, f->e1, k, &m), STATUS_DENIED);
+	assert_int_equal(coding_view(f->fd, f->e1, k, &m), STATUS_DENIED);
 	assert_false(k->patient.shown);
 	free(k);
 }
@@ -276,7 +283,7 @@ static const char *status_of(fixture_t *f, int64_t erow)
 {
 	static coding_t k;
 	msg_t m;
-	if (coding_get(f->him, erow, &k, &m) != STATUS_OK)
+	if (coding_view(f->him, erow, &k, &m) != STATUS_OK)
 		fail_msg("coding_get: %s", m.text);
 	return k.status;
 }
@@ -310,7 +317,7 @@ static void test_verify_by_other_on(void **state)
 	assert_non_null(k);
 	verify_by_other(f, "yes");
 	code_it(f->him, f->e1, "I10");
-	assert_int_equal(coding_get(f->him2, f->e1, k, &m), STATUS_OK);
+	assert_int_equal(coding_view(f->him2, f->e1, k, &m), STATUS_OK);
 	assert_string_equal(k->coders, "him1");
 	/* The coder may not verify, nor finalise from coded. */
 	assert_int_equal(coding_verify(f->him, f->e1, &m), STATUS_DENIED);
@@ -322,7 +329,7 @@ static void test_verify_by_other_on(void **state)
 	/* Another clerk verifies; then anyone with the permission finalises,
 	 * the coder included. */
 	assert_int_equal(coding_verify(f->him2, f->e1, &m), STATUS_OK);
-	assert_int_equal(coding_get(f->him2, f->e1, k, &m), STATUS_OK);
+	assert_int_equal(coding_view(f->him2, f->e1, k, &m), STATUS_OK);
 	assert_string_equal(k->coders, "");
 	assert_int_equal(coding_finalize(f->him, f->e1, &m), STATUS_OK);
 	assert_string_equal(status_of(f, f->e1), "final");
@@ -330,7 +337,7 @@ static void test_verify_by_other_on(void **state)
 	/* Two coders, then a third verifies; each of the two is refused. */
 	assert_int_equal(coding_add_dx(f->him, f->e2, "I10", &m), STATUS_OK);
 	code_it(f->him2, f->e2, "J45.20");
-	assert_int_equal(coding_get(f->him, f->e2, k, &m), STATUS_OK);
+	assert_int_equal(coding_view(f->him, f->e2, k, &m), STATUS_OK);
 	assert_string_equal(k->coders, "him2, him1");
 	assert_int_equal(coding_verify(f->him, f->e2, &m), STATUS_DENIED);
 	assert_int_equal(coding_verify(f->him2, f->e2, &m), STATUS_DENIED);
