@@ -40,6 +40,7 @@ static const struct {
     {"note_create", "wrote a note", 1},
     {"note_edit", "edited a note", 1},
     {"note_sign", "signed a note", 1},
+    {"coding_view", "opened the coding", 1},
     {"coding_change", "changed the coding", 1},
     {"coding_complete", "completed the coding", 1},
     {"coding_verify", "verified the coding", 1},

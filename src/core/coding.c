@@ -1,4 +1,5 @@
-/* coding.c - code sets, code search, encounter coding, the coding queue. */
+/* coding.c - code sets, code search, encounter coding (the coding queue:
+ * coding_queue.c; who coded an encounter: coding_duty.c). */
 #include "core/coding.h"
 
 #include <ctype.h>
@@ -17,9 +18,13 @@
 #include "base/text.h"
 #include "base/userfile.h"
 #include "core/audit.h"
+#include "core/crypto.h"
 #include "core/csv.h"
+#include "core/coding_internal.h"
 #include "core/integrity.h"
 #include "core/internal.h"
+#include "core/patient.h"
+#include "core/precord.h"
 #include "db/db_clinical.h"
 #include "db/db_codes.h"
 #include "db/db_patients.h"
@@ -801,15 +806,6 @@ status_t codes_check(session_t *s, codesys_t cs, const char *code, const char *d
 
 /* ---- encounter coding ------------------------------------------------- */
 
-struct enc_info {
-	int64_t prow;
-	char start[24], provider[72], status[12], coding[16], id[33]; /* start: UTC, stored */
-	int found;
-	/* The coding's MAC when it was read: a store refuses if it changed. */
-	unsigned char coding_mac[INTEGRITY_MAC_LEN];
-	size_t coding_mac_len;
-};
-
 static int enc_cb(const db_encounter_t *e, void *arg)
 {
 	struct enc_info *i = arg;
@@ -844,17 +840,42 @@ static int enc_check_cb(const db_encounter_t *e, void *arg)
 	return 1;
 }
 
-static status_t enc_checked(session_t *s, chart_t *ch, int64_t erow, struct enc_info *ei,
-			    msg_t *m)
+status_t coding_enc_checked(session_t *s, chart_t *ch, int64_t erow, struct enc_info *ei,
+			   msg_t *m)
 {
 	struct enc_check c = {s, ch, ei, STATUS_OK, m};
 	status_t ret = db_encounter_get(s->c->db, erow, enc_check_cb, &c, m);
 	return ret != STATUS_OK ? ret : c.ret;
 }
 
+status_t coding_fill_patient(session_t *s, const chart_t *ch, coding_patient_t *out, msg_t *m)
+{
+	patient_t *p;
+	status_t ret;
+	memset(out, 0, sizeof *out);
+	if (!session_can(s, ACT_PATIENT_VIEW))
+		return STATUS_OK;
+	if (!(p = malloc(sizeof *p)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	ret = precord_open(s->kr, ch->patient, p, 1, CLINIC_OPEN_FLAGS(s->c), m);
+	if (ret == STATUS_OK) {
+		out->shown = 1;
+		text_copy(out->mrn, sizeof out->mrn, p->f[PF_MRN]);
+		snprintf(out->name, sizeof out->name, "%.60s, %.60s%s%.30s", p->f[PF_LAST],
+			 p->f[PF_FIRST], p->f[PF_MIDDLE][0] ? " " : "", p->f[PF_MIDDLE]);
+		text_copy(out->dob, sizeof out->dob, p->f[PF_DOB]);
+		text_copy(out->sex, sizeof out->sex, p->f[PF_SEX]);
+	}
+	sodium_memzero(p, sizeof *p);
+	free(p);
+	return ret;
+}
+
 /* The encounter's coding as stored, checked against its chart (the
- * encounter's and the coding's MACs and the chart head). */
-static status_t load(session_t *s, int64_t erow, coding_t *c, struct enc_info *ei, msg_t *m)
+ * encounter's and the coding's MACs and the chart head); with its patient
+ * when `patient` is set. */
+static status_t load_with(session_t *s, int64_t erow, coding_t *c, struct enc_info *ei,
+			  int patient, msg_t *m)
 {
 	status_t ret;
 	db_dx_t dx[CODING_MAX_DX];
@@ -869,11 +890,13 @@ static status_t load(session_t *s, int64_t erow, coding_t *c, struct enc_info *e
 		return ret;
 	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK &&
 	    (ret = chart_load(s, ei->prow, &ch, m)) == STATUS_OK &&
-	    (ret = enc_checked(s, &ch, erow, ei, m)) == STATUS_OK &&
-	    (ret = db_dx_load(s->c->db, erow, dx, CODING_MAX_DX, &ndx, m)) == STATUS_OK)
-		ret = db_px_load(s->c->db, erow, px, CODING_MAX_PX, &npx, m);
+	    (ret = coding_enc_checked(s, &ch, erow, ei, m)) == STATUS_OK &&
+	    (ret = db_dx_load(s->c->db, erow, dx, CODING_MAX_DX, &ndx, m)) == STATUS_OK &&
+	    (ret = db_px_load(s->c->db, erow, px, CODING_MAX_PX, &npx, m)) == STATUS_OK && patient)
+		ret = coding_fill_patient(s, &ch, &c->patient, m);
 	db_read_end(s->c->db, reading);
 	text_copy(pid, sizeof pid, ch.pid);
+	text_copy(c->patient_id, sizeof c->patient_id, ch.pid);
 	chart_free(&ch);
 	if ((ret = integrity_report(s, pid, ret, m)) != STATUS_OK)
 		return ret;
@@ -916,6 +939,11 @@ static status_t load(session_t *s, int64_t erow, coding_t *c, struct enc_info *e
 	}
 	c->npx = npx;
 	return STATUS_OK;
+}
+
+static status_t load(session_t *s, int64_t erow, coding_t *c, struct enc_info *ei, msg_t *m)
+{
+	return load_with(s, erow, c, ei, 0, m);
 }
 
 /* Descriptions for display (not stored: they come from the code set in
@@ -1011,7 +1039,7 @@ static status_t store(session_t *s, const coding_t *before, const coding_t *afte
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		return ret;
 	if ((ret = chart_load(s, ei->prow, &ch, m)) != STATUS_OK ||
-	    (ret = enc_checked(s, &ch, after->erow, &now, m)) != STATUS_OK)
+	    (ret = coding_enc_checked(s, &ch, after->erow, &now, m)) != STATUS_OK)
 		goto done;
 	if (now.coding_mac_len != ei->coding_mac_len ||
 	    crypto_memcmp(now.coding_mac, ei->coding_mac, ei->coding_mac_len) != 0) {
@@ -1058,25 +1086,52 @@ static status_t begin_edit(session_t *s, int64_t erow, coding_t *c, struct enc_i
 	return STATUS_OK;
 }
 
-status_t coding_get(session_t *s, int64_t erow, coding_t *out, msg_t *m)
+/* coding_get, and for coding_view (view) also the patient, the coders and
+ * the audit entry of the view. */
+static status_t get(session_t *s, int64_t erow, coding_t *out, int view, msg_t *m)
 {
 	struct enc_info ei;
 	status_t ret;
+	char detail[48];
+	memset(out, 0, sizeof *out); /* a refusal leaves nothing of an earlier read */
 	if (!session_can(s, ACT_CODING_EDIT) && !session_can(s, ACT_CODING_QUEUE))
 		return session_require(s, ACT_CODING_EDIT, m);
-	if ((ret = load(s, erow, out, &ei, m)) != STATUS_OK)
-		return ret;
+	if ((ret = load_with(s, erow, out, &ei, view, m)) != STATUS_OK)
+		goto fail;
 	/* A provider reads the coding of their own encounters only, as they
 	 * edit only those. */
 	if (!session_can(s, ACT_CODING_QUEUE) && strcmp(ei.provider, s->user.name) != 0) {
-		memset(out, 0, sizeof *out);
-		return msg_fail(m, STATUS_DENIED,
-				"Providers see the coding of their own encounters only (this one is "
-				"%s's).",
-				ei.provider);
+		ret = msg_fail(m, STATUS_DENIED,
+			       "Providers see the coding of their own encounters only (this one is "
+			       "%s's).",
+			       ei.provider);
+		goto fail;
+	}
+	if (view) {
+		if ((ret = coding_coders(s, out->patient_id, erow, out->coders,
+					 sizeof out->coders, NULL, m)) != STATUS_OK)
+			goto fail;
+		/* The patient is shown: the view is recorded before it is. */
+		snprintf(detail, sizeof detail, "encounter %lld", (long long)erow);
+		if ((ret = audit_note(s, "coding_view", out->patient_id, "ok", detail, 0, m)) !=
+		    STATUS_OK)
+			goto fail;
 	}
 	describe(s, out);
 	return STATUS_OK;
+fail:
+	sodium_memzero(out, sizeof *out);
+	return ret;
+}
+
+status_t coding_get(session_t *s, int64_t erow, coding_t *out, msg_t *m)
+{
+	return get(s, erow, out, 0, m);
+}
+
+status_t coding_view(session_t *s, int64_t erow, coding_t *out, msg_t *m)
+{
+	return get(s, erow, out, 1, m);
 }
 
 /* One edit of an encounter's coding: load it (permission, not final),
@@ -1360,6 +1415,8 @@ static status_t step(session_t *s, int64_t erow, action_t need, const char *cons
 	}
 	if (check && (ret = validate_all(s, c, m)) != STATUS_OK)
 		goto cleanup;
+	if ((ret = coding_may_verify(s, c, to, m)) != STATUS_OK)
+		goto cleanup;
 	ret = store(s, c, c, &ei, to, action, why, m);
 	if (ret == STATUS_OK)
 		msg_set(m, "Encounter %lld's coding is now %s.", (long long)erow, to);
@@ -1405,93 +1462,4 @@ status_t coding_reopen(session_t *s, int64_t erow, const char *reason, msg_t *m)
 				"Give the reason for reopening the coding (a few words); it is "
 				"audited.");
 	return step(s, erow, ACT_CODING_FINALIZE, from, "coded", "coding_reopen", reason, 0, m);
-}
-
-static int days_between(const char *a, const char *b)
-{
-	struct tm ta, tb;
-	char da[DATE_ISO_SIZE], db_[DATE_ISO_SIZE];
-	memset(&ta, 0, sizeof ta);
-	memset(&tb, 0, sizeof tb);
-	/* Stored dates and times: their first 10 characters are the date. */
-	text_copy(da, sizeof da, a);
-	text_copy(db_, sizeof db_, b);
-	if (date_split_iso(da, &ta.tm_year, &ta.tm_mon, &ta.tm_mday) != 0 ||
-	    date_split_iso(db_, &tb.tm_year, &tb.tm_mon, &tb.tm_mday) != 0)
-		return 0;
-	ta.tm_year -= 1900;
-	tb.tm_year -= 1900;
-	ta.tm_mon--;
-	tb.tm_mon--;
-	return (int)((timegm(&tb) - timegm(&ta)) / 86400);
-}
-
-struct queue_ctx {
-	session_t *s;
-	int (*fn)(const coding_queue_row_t *q, void *arg);
-	void *arg;
-	int late;
-	char today[11];
-	/* Each row is checked against its chart (the last one loaded kept
-	 * for the next row of the same patient). */
-	chart_t ch;
-	int loaded;
-	status_t ret;
-	msg_t *m;
-};
-
-static int queue_each(const db_queue_row_t *q, void *arg)
-{
-	struct queue_ctx *c = arg;
-	coding_queue_row_t o;
-	struct enc_info ei;
-	if (!c->loaded || c->ch.prow != q->prow) {
-		chart_free(&c->ch);
-		c->loaded = 1;
-		if ((c->ret = chart_load(c->s, q->prow, &c->ch, c->m)) != STATUS_OK)
-			return 1;
-	}
-	if ((c->ret = enc_checked(c->s, &c->ch, q->erow, &ei, c->m)) != STATUS_OK)
-		return 1;
-	memset(&o, 0, sizeof o);
-	o.erow = q->erow;
-	text_copy(o.patient_id, sizeof o.patient_id, c->ch.pid);
-	/* Days in the clinic's zone (see load). */
-	tz_format(c->s->c->cfg->clinic_tz, q->start, TZ_DATE, o.date, sizeof o.date);
-	tz_format(c->s->c->cfg->clinic_tz, q->closed_at, TZ_DATE, o.closed, sizeof o.closed);
-	o.days_waiting = days_between(o.closed, c->today);
-	text_copy(o.type, sizeof o.type, q->type);
-	text_copy(o.provider, sizeof o.provider, q->provider);
-	text_copy(o.status, sizeof o.status, q->coding_status);
-	o.late = o.days_waiting > c->s->c->cfg->late_after_days;
-	c->late += o.late;
-	return c->fn ? c->fn(&o, c->arg) : 0;
-}
-
-status_t coding_queue(session_t *s, int (*fn)(const coding_queue_row_t *q, void *arg), void *arg,
-		      int *late, msg_t *m)
-{
-	struct queue_ctx *c;
-	status_t ret;
-	int reading = 0;
-	char pid[33];
-	*late = 0;
-	if ((ret = session_require(s, ACT_CODING_QUEUE, m)) != STATUS_OK)
-		return ret;
-	if (!(c = calloc(1, sizeof *c)))
-		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
-	c->s = s;
-	c->fn = fn;
-	c->arg = arg;
-	c->m = m;
-	tz_today(s->c->cfg->clinic_tz, c->today);
-	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK &&
-	    (ret = db_coding_queue(s->c->db, queue_each, c, m)) == STATUS_OK)
-		ret = c->ret;
-	db_read_end(s->c->db, reading);
-	*late = c->late;
-	text_copy(pid, sizeof pid, c->ch.pid);
-	chart_free(&c->ch);
-	free(c);
-	return integrity_report(s, pid, ret, m);
 }

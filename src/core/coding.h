@@ -86,18 +86,42 @@ typedef struct coding_px {
 	char desc[256];
 } coding_px_t;
 
+/* The patient an encounter belongs to, as coding shows them: decrypted
+ * in core for roles that may see demographics (ACT_PATIENT_VIEW), all ""
+ * for others (shown = 0). */
+typedef struct coding_patient {
+	int shown;
+	char mrn[24];
+	char name[160];        /* "Last, First Middle" */
+	char dob[11];          /* YYYY-MM-DD */
+	char sex[4];           /* F, M, X, U */
+} coding_patient_t;
+
 typedef struct coding {
 	int64_t erow;
 	char date[11];         /* date of service */
 	char status[16];       /* uncoded, coded, verified, final */
 	char provider[72];
+	char patient_id[33];
+	coding_patient_t patient;
+	/* Who changed or completed the coding since it was last verified or
+	 * finalised, from the audit trail ("him, him2"; "" when nobody has):
+	 * with [codes] verify_by_other none of them may verify it. */
+	char coders[160];
 	int ndx, npx;
 	coding_dx_t dx[CODING_MAX_DX];
 	coding_px_t px[CODING_MAX_PX];
 } coding_t;
 
-/* Read an encounter's coding (ACT_CODING_EDIT or ACT_CODING_QUEUE). */
+/* Read an encounter's coding (ACT_CODING_EDIT or ACT_CODING_QUEUE; a
+ * provider their own encounters'): its codes, date of service, status and
+ * patient_id; patient and coders left empty; not audited (a read inside
+ * another audited one, such as a chart's export). */
 status_t coding_get(session_t *s, int64_t erow, coding_t *out, msg_t *m);
+/* The same for a person to look at (the coding screen, `coding show`):
+ * also the patient (see coding_patient_t) and the coders; audited as
+ * coding_view on the patient's chart before anything is returned. */
+status_t coding_view(session_t *s, int64_t erow, coding_t *out, msg_t *m);
 
 /* Edits (ACT_CODING_EDIT; a provider only on their own encounters). Each
  * checks what it adds and refuses by rule name; final coding refuses every
@@ -116,24 +140,47 @@ status_t coding_remove_px(session_t *s, int64_t erow, int line, msg_t *m);
  * diagnosis, every code valid on the date of service, every procedure
  * points to a diagnosis) -> coded. verify -> verified, finalize -> final
  * (ACT_CODING_FINALIZE; final locks). reopen: final or verified -> coded
- * with a reason (audited). */
+ * with a reason (audited).
+ *
+ * Separation of duties, [codes] verify_by_other = yes (policy): whoever
+ * changed or completed the coding since it was last verified or
+ * finalised (its coders, read from the audit trail) may not verify it,
+ * nor finalise it straight from coded (that skips the verification);
+ * refused with STATUS_DENIED naming the rule. Finalising verified coding
+ * is open to anyone with ACT_CODING_FINALIZE, the coder included: two
+ * people have seen it. */
 status_t coding_complete(session_t *s, int64_t erow, msg_t *m);
 status_t coding_verify(session_t *s, int64_t erow, msg_t *m);
 status_t coding_finalize(session_t *s, int64_t erow, msg_t *m);
 status_t coding_reopen(session_t *s, int64_t erow, const char *reason, msg_t *m);
 
+/* DNFB-style aging buckets of the days since the date of service. */
+enum { CODING_AGE_0_3, CODING_AGE_4_7, CODING_AGE_8_14, CODING_AGE_15_30, CODING_AGE_OVER_30,
+       CODING_AGE_BUCKETS };
+
+/* The bucket of an age in days (a negative age, a visit dated after
+ * today's clinic date, counts as 0-3). */
+int coding_age_bucket(int days);
+/* "0-3", "4-7", "8-14", "15-30", ">30". */
+const char *coding_age_label(int bucket);
+
 typedef struct coding_queue_row {
 	int64_t erow;
 	char patient_id[33];
+	coding_patient_t patient;
 	char date[11];      /* date of service */
 	char closed[11];
-	int days_waiting;   /* since closed */
+	int days_waiting;   /* since the date of service, in the clinic's days */
+	int bucket;         /* coding_age_bucket(days_waiting) */
 	char type[48], provider[72], status[16];
 	int late;           /* over [codes] late_after_days */
 } coding_queue_row_t;
 
-/* Closed encounters not final, oldest first; *late gets how many wait
- * longer than [codes] late_after_days (ACT_CODING_QUEUE). */
+/* Closed encounters not final, oldest date of service first; *late gets
+ * how many wait longer than [codes] late_after_days (ACT_CODING_QUEUE).
+ * Days count from the date of service (the day the encounter started, in
+ * the clinic's zone), not from closing. Each row names its patient (see
+ * coding_patient_t); the listing is audited as coding_queue_view. */
 status_t coding_queue(session_t *s, int (*fn)(const coding_queue_row_t *q, void *arg), void *arg,
 		      int *late, msg_t *m);
 

@@ -73,6 +73,7 @@ static const setting_t settings[] = {
     {"ui:date_format", T_ENUM, OFF(date_format), 0, 0, 0, date_names, NULL},
     {"ui:color", T_ENUM, OFF(color), 0, 0, 0, color_names, NULL},
     {"codes:late_after_days", T_INT, OFF(late_after_days), 1, 365, 0, NULL, NULL},
+    {"codes:verify_by_other", T_ENUM, OFF(verify_by_other), 0, 0, 0, yesno_names, NULL},
     {"matching:last_name_sound", T_INT, OFF(match_w_last_sound), 0, 20, 0, NULL, NULL},
     {"matching:last_name", T_INT, OFF(match_w_last), 0, 20, 0, NULL, NULL},
     {"matching:first_name_sound", T_INT, OFF(match_w_first_sound), 0, 20, 0, NULL, NULL},

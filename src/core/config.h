@@ -94,6 +94,9 @@ typedef struct config {
 	} keys[CONFIG_KEYS_MAX];
 
 	int late_after_days;
+	/* [codes] verify_by_other: 1, whoever coded an encounter may not
+	 * verify it (core/coding.h). Policy. */
+	int verify_by_other;
 
 	/* [matching]: duplicate-warning weights and threshold */
 	int match_w_last_sound, match_w_last, match_w_first_sound, match_w_first;

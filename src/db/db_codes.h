@@ -78,7 +78,8 @@ typedef struct db_queue_row {
 	char start[24], closed_at[24], type[48], provider[72], coding_status[16];
 } db_queue_row_t;
 
-/* Closed encounters whose coding is not final, oldest closed first. */
+/* Closed encounters whose coding is not final, oldest start (date of
+ * service) first. */
 status_t db_coding_queue(db_t *db, int (*fn)(const db_queue_row_t *q, void *arg), void *arg,
 			 msg_t *m);
 

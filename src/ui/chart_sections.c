@@ -267,7 +267,11 @@ static void day(const chart_sections_t *c, const char *iso, char *out, size_t si
 
 static void vit_text(const chart_sections_t *c, const vitals_row_t *v, int which, char *b, size_t n)
 {
-	const config_t *cfg = ui_config(c->ui);
+	sections_vital_text(ui_config(c->ui), v, which, b, n);
+}
+
+void sections_vital_text(const config_t *cfg, const vitals_row_t *v, int which, char *b, size_t n)
+{
 	b[0] = '\0';
 	switch (which) {
 	case 0:

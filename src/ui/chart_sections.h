@@ -66,4 +66,10 @@ const note_line_t *sections_note(const chart_sections_t *cs, int i);
  * trend under the table. */
 void sections_draw(chart_sections_t *cs, WINDOW *w, int y, int h);
 
+/* One vital sign of v as the Vitals section shows it, in the configured
+ * units: which 0 BP, 1 pulse, 2 respiration, 3 temperature, 4 SpO2,
+ * 5 height, 6 weight, 7 BMI; "" when not taken. */
+void sections_vital_text(const config_t *cfg, const vitals_row_t *v, int which, char *b,
+                         size_t n);
+
 #endif

@@ -137,19 +137,29 @@ static int cmd_codes(cli_t *c)
 	return cli_usage_error(usage, NULL);
 }
 
+/* One queue row; arg counts the rows per aging bucket. */
 static int print_queue(const coding_queue_row_t *q, void *arg)
 {
-	(void)arg;
-	cli_tsv("%lld\t%s\t%s\t%d\t%s\t%s\t%s", (long long)q->erow, q->date, q->closed,
-		q->days_waiting, q->provider, q->type, q->status);
+	int *buckets = arg;
+	const coding_patient_t *p = &q->patient;
+	buckets[q->bucket]++;
+	cli_tsv("%lld\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", (long long)q->erow, q->date,
+		q->closed, q->days_waiting, coding_age_label(q->bucket), p->shown ? p->mrn : "-",
+		p->shown ? p->name : "-", p->shown ? p->dob : "-", p->shown ? p->sex : "-",
+		q->provider, q->type, q->status);
 	printf("%s\n", q->late ? "\tLATE" : ""); /* a column of its own, not data */
 	return 0;
 }
 
 static void print_coding(const coding_t *k)
 {
+	if (k->patient.shown)
+		cli_printf("patient %s  %s  DOB %s  sex %s\n", k->patient.mrn, k->patient.name,
+			   k->patient.dob, k->patient.sex);
 	cli_printf("encounter %lld  date of service %s  provider %s  coding %s\n",
 		   (long long)k->erow, k->date, k->provider, k->status);
+	if (k->coders[0])
+		cli_printf("coded by %s (since it was last verified)\n", k->coders);
 	for (int i = 0; i < k->ndx; i++)
 		cli_printf("  dx %d%s %s %s\n", i + 1, i == 0 ? " (primary)" : "", k->dx[i].code,
 			   k->dx[i].desc);
@@ -193,19 +203,27 @@ static int cmd_coding(cli_t *c)
 		       "checks everything again. final locks the coding until reopened with a\n"
 		       "reason: a 'why' column in --from input (CSV: header, one row), or asked at\n"
 		       "a terminal; never an argument.\n"
-		       "queue: closed encounters not final, oldest first (tab-separated:\n"
-		       "encounter, date, closed, days waiting, provider, type, status, LATE).\n",
+		       "queue: closed encounters not final, oldest date of service first\n"
+		       "(tab-separated: encounter, date of service, closed, days since the date of\n"
+		       "service, aging bucket 0-3|4-7|8-14|15-30|>30, MRN, name, DOB, sex,\n"
+		       "provider, type, status, LATE); the count per bucket on standard error.\n"
+		       "verify and finalize follow [codes] verify_by_other (whoever coded an\n"
+		       "encounter may not verify it when it is yes).\n",
 		       usage);
 		return 0;
 	}
 	if (strcmp(verb, "queue") == 0) {
-		int late = 0;
+		int late = 0, b[CODING_AGE_BUCKETS] = {0};
 		if ((rc = run(c, &clinic, &s, &m)) != 0)
 			return rc;
-		st = coding_queue(s, print_queue, NULL, &late, &m);
+		st = coding_queue(s, print_queue, b, &late, &m);
 		if (st == STATUS_OK)
-			msg_set(&m, "%d waiting longer than %d days.", late,
-				clinic_config(clinic)->late_after_days);
+			msg_set(&m,
+				"%d waiting longer than %d days. Days since the date of service: "
+				"0-3: %d, 4-7: %d, 8-14: %d, 15-30: %d, >30: %d.",
+				late, clinic_config(clinic)->late_after_days, b[CODING_AGE_0_3],
+				b[CODING_AGE_4_7], b[CODING_AGE_8_14], b[CODING_AGE_15_30],
+				b[CODING_AGE_OVER_30]);
 		return done(clinic, s, st, &m);
 	}
 	if (c->argc < 3 || !number(c->argv[2], &erow))
@@ -234,7 +252,7 @@ static int cmd_coding(cli_t *c)
 		coding_t *kd = malloc(sizeof *kd);
 		if (!kd)
 			st = msg_fail(&m, STATUS_NOMEM, "out of memory");
-		else if ((st = coding_get(s, erow, kd, &m)) == STATUS_OK)
+		else if ((st = coding_view(s, erow, kd, &m)) == STATUS_OK)
 			print_coding(kd);
 		free(kd);
 	} else if (strcmp(verb, "add-dx") == 0) {

@@ -62,7 +62,8 @@
 	X(ROLE, "role", "r", "Users: change the selected user's role")                             \
 	X(UNLOCK, "unlock", "u", "Users: unlock a locked-out account")                             \
 	X(NEW_PASSWORD, "new_password", "w", "Users: set a new password for the selected user")   \
-	X(ACCESS_REPORT, "access_report", "W", "Chart: who opened this chart (privacy officer, HIM)")
+	X(ACCESS_REPORT, "access_report", "W", "Chart: who opened this chart (privacy officer, HIM)") \
+	X(CHART_PANEL, "chart_panel", "t", "Coding: show or hide the encounter's notes, reason, problems, vitals")
 
 typedef enum {
 	KA_NONE = 0, /* no action: a plain character, or an unbound key */

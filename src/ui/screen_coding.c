@@ -7,10 +7,18 @@
  * core's (coding_*), which checks the permission and the rules and says
  * which rule refuses; final coding is shown locked and core refuses edits.
  *
- * Holds a copy of the coding from coding_get, wiped on close and on idle
- * lock and read again after the unlock. */
+ * Above the lists, the patient as core shows them to this role (name,
+ * MRN, DOB, sex) and the encounter. One key (chart_panel, t) shows the
+ * encounter's chart read-only (coding_chart.h: reason for visit, notes in
+ * full, problems, vitals; each read audited by core): beside the coding
+ * on a terminal of SPLIT_COLS columns or more, where it opens shown, and
+ * instead of the lists at 80x24, where the same key brings the lists back.
+ *
+ * Holds a copy of the coding from coding_get and the chart text, wiped on
+ * close and on idle lock and read again after the unlock. */
 #include "ui/screen_coding.h"
 
+#include <langinfo.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,15 +27,24 @@
 #include "base/date.h"
 #include "base/text.h"
 #include "core/coding.h"
+#include "ui/coding_chart.h"
 #include "ui/draw.h"
 #include "ui/theme.h"
 #include "ui/widget_list.h"
 
 typedef enum { ASK_NONE, ASK_FINALIZE, ASK_REMOVE_DX, ASK_REMOVE_PX } ask_t;
 
+/* From this width the chart opens beside the coding. */
+#define SPLIT_COLS 140
+
 typedef struct coding_screen {
 	int64_t erow;
 	coding_t *k; /* NULL after forget */
+	coding_chart_t cc;
+	int chart;       /* the chart is wanted (beside or instead of the lists) */
+	int chart_auto;  /* wanted because the terminal was wide, not by a key */
+	int split;       /* as last drawn: beside */
+	int ch_h, ch_w;  /* the chart's size as last drawn, for scrolling */
 	ui_list_t dx, px;
 	int on_px; /* the procedure list has the cursor */
 	ask_t ask; /* a yes/no question on the screen */
@@ -166,6 +183,21 @@ static void coding_forget(ui_t *ui, void *priv)
 	}
 	c->ask = ASK_NONE;
 	explicit_bzero(c->ask_text, sizeof c->ask_text);
+	coding_chart_forget(&c->cc);
+}
+
+/* Read the chart (core audits each section read) unless it is held. */
+static status_t chart_read(ui_t *ui, coding_screen_t *c, msg_t *m)
+{
+	if (c->cc.text || !c->k)
+		return STATUS_OK;
+	return coding_chart_load(ui, &c->cc, c->k->patient_id, c->erow, m);
+}
+
+/* Is the chart on screen (as last drawn)? */
+static int chart_shown(const coding_screen_t *c)
+{
+	return c->chart && (c->split || !c->chart_auto);
 }
 
 static status_t coding_reload(ui_t *ui, void *priv, msg_t *m)
@@ -174,7 +206,7 @@ static status_t coding_reload(ui_t *ui, void *priv, msg_t *m)
 	status_t ret;
 	if (!c->k && !(c->k = malloc(sizeof *c->k)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory reading the coding.");
-	if ((ret = coding_get(ui_session(ui), c->erow, c->k, m)) != STATUS_OK) {
+	if ((ret = coding_view(ui_session(ui), c->erow, c->k, m)) != STATUS_OK) {
 		coding_forget(ui, priv);
 		return ret;
 	}
@@ -186,6 +218,10 @@ static status_t coding_reload(ui_t *ui, void *priv, msg_t *m)
 	list_clamp(&c->px);
 	if (c->on_px && c->k->npx == 0)
 		c->on_px = 0;
+	if (c->chart && (ret = chart_read(ui, c, m)) != STATUS_OK) {
+		c->chart = 0; /* the coding shows; the message says why not the chart */
+		ui_message(ui, UI_MSG_WARN, "%s", m->text);
+	}
 	return STATUS_OK;
 }
 
@@ -202,6 +238,10 @@ static status_t coding_open(ui_t *ui, void *priv, msg_t *m)
 	c->px.draw_row = px_row;
 	c->px.arg = c;
 	c->px.empty = "     No procedures.";
+	/* Room beside the coding: shown from the start (and only while there
+	 * is room: narrowed to 80 columns, the lists come first again). */
+	c->split = COLS >= SPLIT_COLS;
+	c->chart = c->chart_auto = c->split;
 	return coding_reload(ui, priv, m);
 }
 
@@ -224,10 +264,19 @@ static void next_step(ui_t *ui, const coding_screen_t *c, char *buf, size_t size
 		snprintf(buf, size, "Verified. %s finalises; %s reopens.",
 		         key_of(ui, KA_FINALIZE, k1, sizeof k1),
 		         key_of(ui, KA_REOPEN, k2, sizeof k2));
+	else if (strcmp(st, "coded") == 0 && c->k->coders[0])
+		snprintf(buf, size, "Coded by %s. %s verifies, %s finalises; a change uncodes it.",
+		         c->k->coders, key_of(ui, KA_VERIFY, k1, sizeof k1),
+		         key_of(ui, KA_FINALIZE, k2, sizeof k2));
 	else if (strcmp(st, "coded") == 0)
 		snprintf(
 		    buf, size, "Coded. %s verifies, %s finalises; any change makes it uncoded.",
 		    key_of(ui, KA_VERIFY, k1, sizeof k1), key_of(ui, KA_FINALIZE, k2, sizeof k2));
+	else if (c->k->coders[0])
+		snprintf(buf, size, "Changed by %s. %s adds a diagnosis, %s a procedure; %s completes.",
+		         c->k->coders, key_of(ui, KA_ADD, k1, sizeof k1),
+		         key_of(ui, KA_ADD_PROCEDURE, k2, sizeof k2),
+		         key_of(ui, KA_COMPLETE, k3, sizeof k3));
 	else
 		snprintf(
 		    buf, size, "%s adds a diagnosis, %s a procedure; %s completes (rules checked).",
@@ -235,27 +284,77 @@ static void next_step(ui_t *ui, const coding_screen_t *c, char *buf, size_t size
 		    key_of(ui, KA_COMPLETE, k3, sizeof k3));
 }
 
+/* The patient line: what core showed this role, or that it shows none. */
+static void patient_line(ui_t *ui, const coding_screen_t *c, char *buf, size_t size)
+{
+	const coding_patient_t *p = &c->k->patient;
+	char name[sizeof p->name], mrn[sizeof p->mrn], dob[24];
+	if (!p->shown) {
+		snprintf(buf, size, "Patient: not shown to your role");
+		return;
+	}
+	draw_clean(name, sizeof name, p->name);
+	draw_clean(mrn, sizeof mrn, p->mrn);
+	screen_coding_date(ui, dob, sizeof dob, p->dob);
+	snprintf(buf, size, "Patient %s   MRN %s   DOB %s   Sex %s", name, mrn, dob, p->sex);
+	explicit_bzero(name, sizeof name);
+}
+
 static void coding_draw(ui_t *ui, void *priv, WINDOW *w)
 {
 	coding_screen_t *c = priv;
-	int W = getmaxx(w), H = getmaxy(w), avail, dxh, pxh, y;
-	char date[24], prov[80], line[400], k1[16], k2[16], k3[16], k4[16], k5[16];
+	int W = getmaxx(w), H = getmaxy(w), avail, dxh, pxh, y, full = getmaxx(w);
+	char date[24], prov[80], line[400], k1[16], k2[16], k3[16], k4[16], k5[16], k6[16];
 	if (!c->k)
 		return; /* forgotten (locked); read again after the unlock */
+	c->split = full >= SPLIT_COLS;
+	if (chart_shown(c) && c->split)
+		W = full / 2 > 78 ? full / 2 : 78; /* the coding on the left */
+	patient_line(ui, c, line, sizeof line);
+	wattrset(w, theme_attr(TH_HEADING) | A_BOLD);
+	draw_text(w, 0, 1, W - 2, line, 0);
+	explicit_bzero(line, sizeof line);
 	screen_coding_date(ui, date, sizeof date, c->k->date);
 	draw_clean(prov, sizeof prov, c->k->provider);
 	snprintf(line, sizeof line, "Encounter %lld   Service %s   Provider %s   Coding: %s",
 	         (long long)c->erow, date, prov, c->k->status);
 	wattrset(w, theme_attr(TH_HEADING));
-	draw_text(w, 0, 1, W - 2, line, 0);
+	draw_text(w, 1, 1, W - 2, line, 0);
 	next_step(ui, c, line, sizeof line);
 	wattrset(w, theme_attr(is_final(c) ? TH_ALERT : TH_INFO));
-	draw_text(w, 1, 1, W - 2, line, 0);
+	draw_text(w, 2, 1, W - 2, line, 0);
 	wattrset(w, theme_attr(TH_NORMAL));
 
-	/* Lines besides the two lists: 4 above the diagnoses, a gap and a
+	if (chart_shown(c) && c->split) {
+		/* Beside: a rule, then the chart to the right edge. */
+		const char *rule = strcmp(nl_langinfo(CODESET), "UTF-8") == 0 ? "\u2502" : "|";
+		wattrset(w, theme_attr(TH_NORMAL));
+		for (y = 0; y < H - 1; y++)
+			draw_text(w, y, W, 1, rule, 0);
+		c->ch_h = H - 1;
+		c->ch_w = full - W - 2;
+		coding_chart_draw(ui, &c->cc, w, 0, W + 2, c->ch_h, c->ch_w);
+	} else if (chart_shown(c)) {
+		/* Instead of the lists (80x24): the chart under the heading. */
+		c->ch_h = H - 5;
+		c->ch_w = W - 2;
+		coding_chart_draw(ui, &c->cc, w, 4, 1, c->ch_h, c->ch_w);
+		snprintf(line, sizeof line,
+		         "%s the coding   Up/Down %s/%s scroll   %s diagnosis   %s complete   %s "
+		         "verify",
+		         key_of(ui, KA_CHART_PANEL, k1, sizeof k1),
+		         key_of(ui, KA_PAGE_UP, k2, sizeof k2), key_of(ui, KA_PAGE_DOWN, k3, sizeof k3),
+		         key_of(ui, KA_ADD, k4, sizeof k4), key_of(ui, KA_COMPLETE, k5, sizeof k5),
+		         key_of(ui, KA_VERIFY, k6, sizeof k6));
+		wattrset(w, theme_attr(TH_HINT));
+		draw_text(w, H - 1, 1, W - 2, line, 0);
+		wattrset(w, theme_attr(TH_NORMAL));
+		return;
+	}
+
+	/* Lines besides the two lists: 5 above the diagnoses, a gap and a
 	 * heading above the procedures, the question and the keys below. */
-	avail = H - 8;
+	avail = H - 9;
 	dxh = c->k->ndx > 0 ? c->k->ndx : 1;
 	pxh = c->k->npx > 0 ? c->k->npx : 1;
 	if (dxh + pxh > avail) {
@@ -266,7 +365,7 @@ static void coding_draw(ui_t *ui, void *priv, WINDOW *w)
 			dxh = avail - pxh;
 		pxh = avail - dxh;
 	}
-	y = 3;
+	y = 4;
 	snprintf(line, sizeof line, "Diagnoses (ICD-10-CM), %d of %d", c->k->ndx, CODING_MAX_DX);
 	wattrset(w, theme_attr(TH_HEADING));
 	draw_text(w, y, C_SEQ, C_DESC - C_SEQ, "#   Code", 0);
@@ -291,10 +390,10 @@ static void coding_draw(ui_t *ui, void *priv, WINDOW *w)
 		return;
 	}
 	snprintf(line, sizeof line,
-	         "%s remove   %s primary   %s verify   %s details   %s next list",
-	         key_of(ui, KA_REMOVE, k1, sizeof k1), key_of(ui, KA_MAKE_PRIMARY, k2, sizeof k2),
-	         key_of(ui, KA_VERIFY, k3, sizeof k3), key_of(ui, KA_SELECT, k4, sizeof k4),
-	         key_of(ui, KA_NEXT_FIELD, k5, sizeof k5));
+	         "%s chart   %s remove   %s primary   %s verify   %s details   %s next list",
+	         key_of(ui, KA_CHART_PANEL, k6, sizeof k6), key_of(ui, KA_REMOVE, k1, sizeof k1),
+	         key_of(ui, KA_MAKE_PRIMARY, k2, sizeof k2), key_of(ui, KA_VERIFY, k3, sizeof k3),
+	         key_of(ui, KA_SELECT, k4, sizeof k4), key_of(ui, KA_NEXT_FIELD, k5, sizeof k5));
 	wattrset(w, theme_attr(TH_HINT));
 	draw_text(w, H - 1, 1, W - 2, line, 0);
 	wattrset(w, theme_attr(TH_NORMAL));
@@ -432,9 +531,39 @@ static unsigned coding_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 		return ev->action == KA_BACK ? UI_BACK : UI_HANDLED;
 	if (c->ask != ASK_NONE)
 		return answer(ui, c, ev);
+	msg_clear(&m);
+	if (ev->action == KA_CHART_PANEL) {
+		c->chart = !chart_shown(c);
+		c->chart_auto = 0;
+		if (c->chart && (st = chart_read(ui, c, &m)) != STATUS_OK) {
+			c->chart = 0;
+			return said(ui, st, &m);
+		}
+		return UI_REDRAW;
+	}
+	if (chart_shown(c) && !c->split) {
+		/* The chart instead of the lists: it scrolls; Esc brings the
+		 * lists back; the steps that need no selected line still work. */
+		if ((r = coding_chart_scroll(&c->cc, ev->action, c->ch_h, c->ch_w)) != UI_IGNORED)
+			return r;
+		if (ev->action == KA_BACK) {
+			c->chart = 0;
+			return UI_REDRAW;
+		}
+		if (ev->action == KA_REMOVE || ev->action == KA_MAKE_PRIMARY ||
+		    ev->action == KA_SELECT || ev->action == KA_NEXT_FIELD ||
+		    ev->action == KA_PREV_FIELD) {
+			char k[16];
+			ui_message(ui, UI_MSG_WARN, "Back to the coding first (%s) to choose a line.",
+			           key_of(ui, KA_CHART_PANEL, k, sizeof k));
+			return UI_REDRAW;
+		}
+	} else if (chart_shown(c) && ev->action != KA_UP && ev->action != KA_DOWN &&
+	           (r = coding_chart_scroll(&c->cc, ev->action, c->ch_h, c->ch_w)) != UI_IGNORED) {
+		return r; /* beside: the pages scroll the chart, the lines move in the lists */
+	}
 	if ((r = move_cursor(c, ev->action)) != UI_IGNORED)
 		return r;
-	msg_clear(&m);
 	switch (ev->action) {
 	case KA_NEXT_FIELD:
 	case KA_PREV_FIELD:

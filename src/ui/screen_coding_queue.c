@@ -1,5 +1,8 @@
 /* screen_coding_queue.c - the coding queue: closed encounters whose coding
- * is not final, oldest first, with days waiting, provider, type and coding
+ * is not final, oldest date of service first, with the patient (MRN and
+ * name; DOB and sex on a wider terminal, as core shows them to this
+ * role), the days since the date of service and their DNFB aging bucket
+ * (counted per bucket under the heading), provider, type and coding
  * status; those waiting longer than [codes] late_after_days are marked
  * LATE (in words as well as colour) and counted in the heading. Enter
  * opens the encounter's coding; coming back reads the queue again, so a
@@ -34,38 +37,92 @@ static int queue_count(void *arg)
 	return ((queue_t *)arg)->n;
 }
 
-/* Column layout shared by the heading and the rows. */
-enum {
-	C_MARK = 0,
-	C_ENC = 1,
-	C_DATE = 10,
-	C_DAYS = 22,
-	C_PROV = 28,
-	C_TYPE = 44,
-	C_STATUS = 64,
-	C_LATE = 74
+/* Columns shared by the heading and the rows, laid out for the window's
+ * width: at 80 columns the encounter, service date, days, aging bucket,
+ * MRN, patient and coding status; wider, also DOB, sex, provider and
+ * type. The patient column takes what is left. */
+enum { K_ENC, K_DATE, K_DAYS, K_AGE, K_MRN, K_NAME, K_DOB, K_SEX, K_PROV, K_TYPE, K_STATUS,
+       K_LATE, K_COUNT };
+
+static const struct col {
+	const char *head;
+	int width;     /* the patient's: its least */
+	int min_cols;  /* shown from this window width */
+} cols[K_COUNT] = {
+    [K_ENC] = {"Enc", 7, 0},         [K_DATE] = {"Service", 10, 0},
+    [K_DAYS] = {"Days", 4, 0},       [K_AGE] = {"Aging", 5, 0},
+    [K_MRN] = {"MRN", 12, 0},        [K_NAME] = {"Patient", 14, 0},
+    [K_DOB] = {"DOB", 10, 110},      [K_SEX] = {"Sex", 3, 110},
+    [K_PROV] = {"Provider", 14, 130}, [K_TYPE] = {"Type", 18, 150},
+    [K_STATUS] = {"Coding", 8, 0},   [K_LATE] = {"", 4, 0},
 };
+
+/* x of each column (-1: not shown) and its width, for width W. */
+static void layout(int W, int x[K_COUNT], int w[K_COUNT])
+{
+	int used = 1, name = 0;
+	for (int k = 0; k < K_COUNT; k++) {
+		x[k] = -1;
+		w[k] = 0;
+		if (W >= cols[k].min_cols) {
+			w[k] = cols[k].width;
+			used += w[k] + 1;
+		}
+	}
+	if (W - used > 0)
+		name = W - used > 30 ? 30 : W - used; /* a long name, not a long gap */
+	w[K_NAME] += name;
+	used = 1;
+	for (int k = 0; k < K_COUNT; k++)
+		if (w[k]) {
+			x[k] = used;
+			used += w[k] + 1;
+		}
+}
+
+static void cell(WINDOW *w, int y, int x0, const int *x, const int *wd, int k, const char *text)
+{
+	if (x[k] >= 0)
+		draw_text(w, y, x0 + x[k], wd[k], text, 0);
+}
 
 static void queue_row(void *arg, WINDOW *w, int y, int x, int width, int i, int selected)
 {
 	queue_t *q = arg;
 	const coding_queue_row_t *r = &q->rows[i];
-	char enc[24], date[24], days[16];
+	const coding_patient_t *p = &r->patient;
+	char enc[24], date[24], days[16], dob[24], name[sizeof p->name], mrn[sizeof p->mrn];
+	int cx[K_COUNT], cw[K_COUNT];
+	layout(width, cx, cw);
 	snprintf(enc, sizeof enc, "%lld", (long long)r->erow);
 	screen_coding_date(q->ui, date, sizeof date, r->date);
 	snprintf(days, sizeof days, "%4d", r->days_waiting);
+	draw_clean(name, sizeof name, p->shown ? p->name : "-");
+	draw_clean(mrn, sizeof mrn, p->shown ? p->mrn : "-");
+	if (p->shown)
+		screen_coding_date(q->ui, dob, sizeof dob, p->dob);
+	else
+		snprintf(dob, sizeof dob, "-");
 	if (r->late && !selected)
 		wattron(w, theme_attr(TH_WARN));
 	if (r->late)
-		draw_text(w, y, x + C_MARK, 1, "!", 0);
-	draw_text(w, y, x + C_ENC, C_DATE - C_ENC - 1, enc, 0);
-	draw_text(w, y, x + C_DATE, C_DAYS - C_DATE - 1, date, 0);
-	draw_text(w, y, x + C_DAYS, C_PROV - C_DAYS - 1, days, 0);
-	draw_text(w, y, x + C_PROV, C_TYPE - C_PROV - 1, r->provider, 0);
-	draw_text(w, y, x + C_TYPE, C_STATUS - C_TYPE - 1, r->type, 0);
-	draw_text(w, y, x + C_STATUS, C_LATE - C_STATUS - 1, r->status, 0);
+		draw_text(w, y, x, 1, "!", 0);
+	cell(w, y, x, cx, cw, K_ENC, enc);
+	cell(w, y, x, cx, cw, K_DATE, date);
+	cell(w, y, x, cx, cw, K_DAYS, days);
+	cell(w, y, x, cx, cw, K_AGE, coding_age_label(r->bucket));
+	cell(w, y, x, cx, cw, K_MRN, mrn);
+	cell(w, y, x, cx, cw, K_NAME, name);
+	cell(w, y, x, cx, cw, K_DOB, dob);
+	cell(w, y, x, cx, cw, K_SEX, p->shown ? p->sex : "-");
+	cell(w, y, x, cx, cw, K_PROV, r->provider);
+	cell(w, y, x, cx, cw, K_TYPE, r->type);
+	cell(w, y, x, cx, cw, K_STATUS, r->status);
 	if (r->late)
-		draw_text(w, y, x + C_LATE, width - C_LATE, "LATE", 0);
+		cell(w, y, x, cx, cw, K_LATE, "LATE");
+	explicit_bzero(name, sizeof name);
+	explicit_bzero(mrn, sizeof mrn);
+	explicit_bzero(dob, sizeof dob);
 	if (!selected)
 		wattrset(w, theme_attr(TH_NORMAL));
 }
@@ -149,16 +206,26 @@ static void queue_draw(ui_t *ui, void *priv, WINDOW *w)
 		wattrset(w, theme_attr(TH_WARN));
 	draw_text(w, 0, 1, W - 2, line, 0);
 	wattrset(w, theme_attr(TH_HEADING));
-	mvwaddstr(w, 2, C_ENC, "Enc");
-	mvwaddstr(w, 2, C_DATE, "Service");
-	mvwaddstr(w, 2, C_DAYS, "Days");
-	mvwaddstr(w, 2, C_PROV, "Provider");
-	mvwaddstr(w, 2, C_TYPE, "Type");
-	mvwaddstr(w, 2, C_STATUS, "Coding");
+	{
+		int b[CODING_AGE_BUCKETS] = {0}, cx[K_COUNT], cw[K_COUNT];
+		for (int i = 0; i < q->n; i++)
+			b[q->rows[i].bucket]++;
+		snprintf(line, sizeof line,
+		         "Aging from the date of service: 0-3 days %d | 4-7 %d | 8-14 %d | "
+		         "15-30 %d | >30 %d",
+		         b[CODING_AGE_0_3], b[CODING_AGE_4_7], b[CODING_AGE_8_14],
+		         b[CODING_AGE_15_30], b[CODING_AGE_OVER_30]);
+		wattrset(w, theme_attr(TH_INFO));
+		draw_text(w, 1, 1, W - 2, line, 0);
+		wattrset(w, theme_attr(TH_HEADING));
+		layout(W, cx, cw);
+		for (int k = 0; k < K_COUNT; k++)
+			cell(w, 2, 0, cx, cw, k, cols[k].head);
+	}
 	wattrset(w, theme_attr(TH_NORMAL));
 	list_draw(&q->list, w, 3, 0, H - 4, W);
 	list_position(&q->list, pos, sizeof pos);
-	snprintf(line, sizeof line, "%s; days since the encounter was closed%s", pos,
+	snprintf(line, sizeof line, "%s; days since the date of service%s", pos,
 	         q->incomplete ? " (incomplete: out of memory reading the queue)" : "");
 	draw_text(w, H - 1, 1, W - 2, line, 0);
 }

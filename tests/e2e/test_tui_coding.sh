@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_tui_coding.sh - the HIM clerk's coding screens on the real ICD-10-CM
 # files (FY2025 and FY2026) and the HCPCS sample: the coding queue with the
-# late ones marked and counted; an encounter of 2025-11-01 coded by words
+# patient, the days since the date of service (not since closing) and
+# their aging bucket, the late ones marked and counted; an encounter of 2025-11-01 coded by words
 # (diab 2 kidn); a header refused with its rule and its codes offered (D71,
 # a header in FY2026, and E11); an out-of-date code refused (E11A on a
 # 2025-06-01 encounter); a procedure pointing to the diagnosis; complete,
@@ -88,12 +89,14 @@ signon him "$PW_HIM"
 expect "HIM menu has the coding queue" "Coding queue"
 menu_open "Coding queue"
 expect "the coding queue opens" "Chartroom | Coding queue" 10
-expect "the heading counts the late ones" "3 encounters waiting for coding, oldest first; 2 waiting over 30 days"
-expect "column headings" "Enc      Service     Days  Provider"
+# Days since a date of service, as the clinic (UTC here) counts them.
+days() { echo $(( ($(date -u +%s) - $(date -u -d "$1" +%s)) / 86400 )); }
+expect "the heading counts the late ones (every visit is months old)" "3 encounters waiting for coding, oldest first; 3 waiting over 30 days"
+expect "column headings, the patient's among them" "Enc     Service    Days Aging MRN          Patient               Coding"
 order=$(tui_screen | grep -E '^[! ][0-9]+ +[0-9]{4}-' | awk '{print $1}' | tr -d '!' | tr '\n' ' ')
-check "oldest first: the June encounter, the other one, then November" [ "$order" = "$E_JUNE $E_OTHER $E_NOV " ]
-expect_re "the June encounter is marked LATE in words, 45 days waiting" "^!$E_JUNE +2025-06-01 +45 +prov +office visit +uncoded +LATE"
-expect_re "the November encounter is not late" "^ $E_NOV +2025-11-01 +0 +prov +office visit +uncoded *\$"
+check "oldest date of service first: June, November 1, November 3" [ "$order" = "$E_JUNE $E_NOV $E_OTHER " ]
+expect_re "the June encounter: its patient, days since the visit, >30, LATE in words" "^!$E_JUNE +2025-06-01 +$(days 2025-06-01) +>30 +$mrn +Codewell, Ada +uncoded +LATE"
+expect_re "the November encounter closed today counts from its date of service" "^!$E_NOV +2025-11-01 +$(days 2025-11-01) +>30 +$mrn +Codewell, Ada +uncoded +LATE"
 
 # Out of date: E11A is FY2026; the June encounter's code set is FY2025.
 queue_open "$E_JUNE"
