@@ -429,7 +429,7 @@ static status_t service_time(const char *zone, const char *in, char out[24], msg
 				in);
 	memcpy(part, in, dl);
 	part[dl] = '\0';
-	if ((ret = date_parse_msg("Date of service", part, "1990-01-01", NULL, day, m)) !=
+	if ((ret = date_parse_msg("Date of service", part, SERVICE_DATE_MIN, NULL, day, m)) !=
 	    STATUS_OK)
 		return ret;
 	if (sp) {

@@ -53,9 +53,15 @@ int encounter_type(const config_t *cfg, int i, char *buf, size_t size);
 status_t encounter_checkin(session_t *s, const char *patient, const char *type,
 			   const char *provider, const char *location, const char *reason,
 			   int64_t *erow, msg_t *m);
+/* The earliest date of service taken: a chart's history (paper charts
+ * entered late, an import of a Synthea or FHIR record) reaches back
+ * decades, so only dates before 1900 are refused as typing errors. */
+#define SERVICE_DATE_MIN "1900-01-01"
+
 /* The same, for a visit at another time (a late entry, a telephone call
- * yesterday): `when` is "YYYY-MM-DD" or "YYYY-MM-DD HH:MM" (UTC), not in
- * the future; NULL or "" means now. */
+ * yesterday, a visit of an imported history): `when` is "YYYY-MM-DD" or
+ * "YYYY-MM-DD HH:MM" (UTC), from SERVICE_DATE_MIN, not in the future;
+ * NULL or "" means now. */
 status_t encounter_checkin_at(session_t *s, const char *patient, const char *type,
 			      const char *provider, const char *location, const char *reason,
 			      const char *when, int64_t *erow, msg_t *m);

@@ -89,6 +89,7 @@ static const setting_t settings[] = {
     {"clinical:open_encounter_days", T_INT, OFF(open_encounter_days), 1, 365, 0, NULL, NULL},
     {"clinical:delinquent_days", T_INT, OFF(delinquent_days), 1, 365, 0, NULL, NULL},
     {"clinical:countersign_roles", T_STR, OFF(countersign_roles), 0, 0, 0, NULL, "a list of roles"},
+    {"clinical:synthea_classes", T_STR, OFF(synthea_classes), 0, 0, 0, NULL, "a list of CLASS=TYPE"},
     {"clinical:sign_password", T_ENUM, OFF(sign_password), 0, 0, 0, yesno_names, NULL},
     {"clinical:temperature_unit", T_ENUM, OFF(temp_fahrenheit), 0, 0, 0, temp_names, NULL},
     {"clinical:weight_unit", T_ENUM, OFF(weight_pounds), 0, 0, 0, weight_names, NULL},
@@ -202,6 +203,28 @@ static status_t set_one(const setting_t *s, const char *file, const char *val, c
 								"%s:%s: '%s' is not a role", file,
 								s->key, one);
 				}
+				p += n;
+				p += strspn(p, ", ");
+			}
+		}
+		if (strcmp(s->key, "clinical:synthea_classes") == 0) {
+			/* Its shape here; that each TYPE is an encounter type is
+			 * checked by the import (the types may change after). */
+			for (const char *p = val; *p;) {
+				size_t n = strcspn(p, ","), k = strcspn(p, "=");
+				const char *c = p + strspn(p, " ");
+				size_t cn = 0;
+				while (c + cn < p + k && (islower((unsigned char)c[cn]) || c[cn] == '_' ||
+							  c[cn] == '*'))
+					cn++;
+				if (k >= n || cn == 0 || (c[0] == '*' && cn != 1) ||
+				    c + cn + strspn(c + cn, " ") != p + k ||
+				    strspn(p + k + 1, " ") >= n - k - 1)
+					return msg_fail(m, STATUS_CONFIG,
+							"%s:%s: '%.*s' is not CLASS = TYPE (a Synthea "
+							"class in lower case, or *, then an "
+							"encounter type)",
+							file, s->key, (int)(n > 60 ? 60 : n), p);
 				p += n;
 				p += strspn(p, ", ");
 			}

@@ -106,6 +106,9 @@ typedef struct config {
 	int open_encounter_days;   /* an encounter open longer is a deficiency */
 	int delinquent_days;       /* a deficiency older than this makes the record delinquent */
 	char countersign_roles[128]; /* comma-separated roles whose notes need a countersignature */
+	/* Synthea's ENCOUNTERCLASS -> encounter type: "class=type, ...", "*"
+	 * for every other class (core/synthea_import.h synthea_type). */
+	char synthea_classes[512];
 	int sign_password;         /* 1: signing a note asks for the password again */
 	int temp_fahrenheit;       /* entry and display unit; stored Celsius */
 	int weight_pounds;         /* stored kg */

@@ -432,11 +432,19 @@ static void check_encounter(ctx_t *c, int i, json_t *r)
 		return;
 	}
 	{
-		/* As check-in takes a date of service: from 1990, not ahead. */
+		/* As check-in takes a date of service (from 1900: an imported
+		 * history reaches back decades), not ahead, and not before the
+		 * patient was born. */
 		char now[24];
+		const char *dob = v->pat >= 0 && c->v[v->pat].p ? c->v[v->pat].p->f[PF_DOB] : "";
 		core_now(now);
-		if (strcmp(v->start, "1990-01-01T00:00:00Z") < 0 || strcmp(v->start, now) > 0) {
-			refuse(c, i, "Encounter.period.start is before 1990 or in the future");
+		if (strcmp(v->start, SERVICE_DATE_MIN "T00:00:00Z") < 0 || strcmp(v->start, now) > 0) {
+			refuse(c, i, "Encounter.period.start is before " SERVICE_DATE_MIN
+				     " or in the future");
+			return;
+		}
+		if (*dob && strncmp(v->start, dob, 10) < 0) {
+			refuse(c, i, "Encounter.period.start is before the patient's birth date");
 			return;
 		}
 	}
