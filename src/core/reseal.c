@@ -362,8 +362,21 @@ static status_t nka_one(reseal_t *r)
 
 static const db_chart_table_t all_tables[] = {
 	DB_CT_ENCOUNTERS, DB_CT_VITALS, DB_CT_ALLERGIES, DB_CT_MEDICATIONS,
-	DB_CT_PROBLEMS,   DB_CT_NOTES,  DB_CT_ALLERGY_REVIEW, DB_CT_BTG,
+	DB_CT_PROBLEMS,   DB_CT_NOTES,  DB_CT_ALLERGY_REVIEW, DB_CT_BTG, DB_CT_IDENTIFIERS,
 };
+
+/* External identifiers (018) are born sealed: checked above with the
+ * rest, their entries carried into the rebuilt list as they are. */
+static int keep_entry(int64_t row, const unsigned char *mac, size_t len, void *arg)
+{
+	reseal_t *r = arg;
+	if (len != INTEGRITY_MAC_LEN) {
+		r->ret = integrity_fail(r->m, "patient_identifiers", row, "carries no integrity seal");
+		return 1;
+	}
+	r->ret = chart_put(&r->acc, DB_CT_IDENTIFIERS, row, mac, r->m);
+	return r->ret != STATUS_OK;
+}
 
 static status_t reseal_patient(reseal_t *r, int64_t prow)
 {
@@ -425,6 +438,12 @@ static status_t reseal_patient(reseal_t *r, int64_t prow)
 	if (ret == STATUS_OK) {
 		r->ret = STATUS_OK;
 		ret = db_btg_list(s->c->db, prow, btg_one, r, r->m);
+		if (ret == STATUS_OK)
+			ret = r->ret;
+	}
+	if (ret == STATUS_OK) {
+		r->ret = STATUS_OK;
+		ret = db_chart_rows(s->c->db, DB_CT_IDENTIFIERS, prow, keep_entry, r, r->m);
 		if (ret == STATUS_OK)
 			ret = r->ret;
 	}

@@ -13,6 +13,7 @@
 #include "core/disclosure.h"
 #include "core/chart_track.h"
 #include "core/deficiency.h"
+#include "core/extid.h"
 #include "core/integrity.h"
 #include "core/internal.h"
 #include "core/pindex.h"
@@ -689,7 +690,7 @@ static status_t each_row(rot_t *r, db_chart_table_t t)
 
 static const db_chart_table_t all_tables[] = {
 	DB_CT_ENCOUNTERS, DB_CT_VITALS, DB_CT_ALLERGIES, DB_CT_MEDICATIONS,
-	DB_CT_PROBLEMS,   DB_CT_NOTES,  DB_CT_ALLERGY_REVIEW, DB_CT_BTG,
+	DB_CT_PROBLEMS,   DB_CT_NOTES,  DB_CT_ALLERGY_REVIEW, DB_CT_BTG, DB_CT_IDENTIFIERS,
 };
 
 /* One patient, demo or clin: *changed when anything was rewritten. */
@@ -775,6 +776,16 @@ static status_t chart_do(rot_t *r, int64_t prow, int *changed)
 		ret = db_btg_list(s->c->db, prow, btg_one, &c, r->m);
 		if (ret == STATUS_OK)
 			ret = c.ret;
+	}
+	/* External identifiers (issue 14): value, lookup token and MAC under
+	 * the demo key. */
+	if (ret == STATUS_OK && any && r->j.d == DOMAIN_DEMO) {
+		int64_t nx = 0;
+		ret = extid_rekey(s, &r->ch, r->j.to, &nx, r->m);
+		if (nx) {
+			r->chart_changed = 1;
+			r->rows += nx;
+		}
 	}
 	if (ret != STATUS_OK)
 		goto cleanup;

@@ -21,7 +21,8 @@
 	X(MEDICATIONS, 6, "medications")                                       \
 	X(PROBLEMS, 7, "problems")                                             \
 	X(NOTES, 8, "notes")                                                   \
-	X(BTG, 9, "btg_queue")
+	X(BTG, 9, "btg_queue")                                                 \
+	X(IDENTIFIERS, 10, "patient_identifiers")
 
 typedef enum {
 #define DB_CT_ENUM(id, num, name) DB_CT_##id = num,

@@ -1,0 +1,29 @@
+-- 018_external_ids.sql: a patient's identifiers in other systems (issue 14:
+-- Synthea's patient Id, a FHIR Patient.identifier), kept so a re-run of an
+-- import finds the chart by them (core/extid.h, README "Importing a Synthea
+-- export").
+--
+-- A chart table like the others (007): each row belongs to its patient's
+-- chart head (table 10) and carries a row MAC over its number, random id,
+-- the patient's id, the system, the ciphertext, when and by whom; so a row
+-- edited, moved to another patient, deleted or put back from an old copy
+-- is an integrity error. The system (a URI naming the issuer, never PHI)
+-- is clear; the value is encrypted under the demo key, bound to the row
+-- and its patient. token is a blind index of "system|value" with the demo
+-- key's own subkey for this column (token_version: the demo key version
+-- it was made with), for the lookup; it is outside the MAC (a changed token
+-- only fails to find; what it finds is decrypted and checked).
+CREATE TABLE IF NOT EXISTS patient_identifiers (
+    xrow          INTEGER PRIMARY KEY,
+    id            TEXT NOT NULL UNIQUE,
+    prow          INTEGER NOT NULL REFERENCES patients(prow),
+    system        TEXT NOT NULL,
+    value_ct      BLOB NOT NULL,
+    token         BLOB NOT NULL,
+    token_version INTEGER NOT NULL,
+    created       TEXT NOT NULL,
+    created_by    TEXT NOT NULL,
+    mac           BLOB NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS patient_identifiers_patient ON patient_identifiers(prow);
+CREATE INDEX IF NOT EXISTS patient_identifiers_token ON patient_identifiers(token);
