@@ -11,6 +11,7 @@
 
 #include "core/audit.h"
 #include "core/disclosure.h"
+#include "core/extid.h"
 #include "core/internal.h"
 #include "core/perm.h"
 #include "db/db_patients.h"
@@ -120,6 +121,27 @@ static void minute(const char *t, char out[24])
 }
 
 /* ---- Patient ---- */
+
+int fhir_patient_add_identifier(json_t *patient, const char *system, const char *value)
+{
+	json_t *ids = json_object_get(patient, "identifier");
+	json_t *x = json_pack("{s:s,s:s,s:s}", "use", "secondary", "system", system, "value", value);
+	if (!x)
+		return -1;
+	if (!json_is_array(ids)) {
+		if (json_object_set_new(patient, "identifier", json_array()) != 0) {
+			json_decref(x);
+			return -1;
+		}
+		ids = json_object_get(patient, "identifier");
+	}
+	return json_array_append_new(ids, x);
+}
+
+static int ident_each(const char *system, const char *value, void *arg)
+{
+	return fhir_patient_add_identifier(arg, system, value) != 0;
+}
 
 json_t *fhir_patient(const patient_t *p)
 {
@@ -638,8 +660,16 @@ static status_t gather_chart(session_t *s, const char *patient, json_t *out, cha
 	g.pid = pid;
 	g.out = out;
 	g.m = m;
-	if ((ret = add(&g, fhir_patient(p))) != STATUS_OK)
-		goto cleanup;
+	{
+		json_t *pr = fhir_patient(p);
+		/* Its identifiers in other systems (core/extid.h) after the MRN. */
+		if (pr && (ret = extid_list(s, pid, ident_each, pr, m)) != STATUS_OK) {
+			json_decref(pr);
+			goto cleanup;
+		}
+		if ((ret = add(&g, pr)) != STATUS_OK)
+			goto cleanup;
+	}
 	/* Encounters, oldest first. */
 	if ((ret = encounter_list(s, pid, enc_each, &g, m)) != STATUS_OK ||
 	    (ret = g.ret) != STATUS_OK)

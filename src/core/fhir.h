@@ -64,6 +64,9 @@ fhir_type_t fhir_type_from_name(const char *name);
  * phones, email, language, emergency contact; a confidential chart is
  * meta.security R. The SSN, payer and member ID are not exported. */
 json_t *fhir_patient(const patient_t *p);
+/* Append an identifier of another system (use secondary) to a Patient
+ * (core/extid.h: the export adds each the chart holds). 0, or -1. */
+int fhir_patient_add_identifier(json_t *patient, const char *system, const char *value);
 json_t *fhir_encounter(const encounter_info_t *e, const char *patient_id);
 /* The Observations of one vitals row (one per vital sign taken; blood
  * pressure is one panel with its two components), appended to out.

@@ -19,13 +19,15 @@
 static status_t write_patient(ctx_t *c, imp_t *v, msg_t *m)
 {
 	pfield_t bad;
-	status_t st;
+	status_t st = STATUS_OK;
 	if (v->existing) {
-		st = patient_update(c->s, v->p, &bad, m);
-		return st;
-	}
-	if ((st = patient_register(c->s, v->p, 0, &bad, m)) == STATUS_OK)
+		if (!v->ids_only)
+			st = patient_update(c->s, v->p, &bad, m);
+	} else if ((st = patient_register(c->s, v->p, 0, &bad, m)) == STATUS_OK)
 		memcpy(v->pid, v->p->id, sizeof v->pid);
+	/* Its identifiers of other systems, those the chart lacks. */
+	for (int k = 0; k < v->nx && st == STATUS_OK; k++)
+		st = extid_add(c->s, v->pid, v->xsys[k], v->xval[k], NULL, m);
 	return st;
 }
 

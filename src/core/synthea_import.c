@@ -14,6 +14,7 @@
 
 #include "base/text.h"
 #include "core/clinical.h"
+#include "core/extid.h"
 #include "core/internal.h"
 #include "core/perm.h"
 #include "core/pmatch.h"
@@ -343,9 +344,17 @@ static int build_patient(build_t *b, const row_t *r, int k)
 	/* Normalised as a registration would (the state's name to its code);
 	 * a refusal is the import's to report, with the row's place. */
 	if (patient_validate(b->s->c->cfg, p, &bad, &m) == STATUS_OK) {
-		int dup;
-		match_chart(b, p);
-		if (!*p->f[PF_MRN] && (dup = batch_duplicate(b, r, p)) != 0) {
+		int dup, byid = 0;
+		char pid[33];
+		/* A chart holding this Synthea Id is this patient's (the FHIR
+		 * import finds it by the identifier); otherwise one of the
+		 * same name, birth date and sex (an import from before the Id
+		 * was kept). */
+		if (extid_find(b->s, EXTID_SYSTEM_SYNTHEA, r->v[0], pid, &m) == STATUS_NOTFOUND)
+			match_chart(b, p);
+		else
+			p->f[PF_MRN][0] = '\0', byid = 1;
+		if (!*p->f[PF_MRN] && !byid && (dup = batch_duplicate(b, r, p)) != 0) {
 			sodium_memzero(p, sizeof *p);
 			free(p);
 			if (dup < 0)
@@ -356,6 +365,11 @@ static int build_patient(build_t *b, const row_t *r, int k)
 	}
 	snprintf(p->id, sizeof p->id, "p%d", k);
 	res = fhir_patient(p);
+	/* Synthea's Id, kept with the chart (core/extid.h). */
+	if (res && fhir_patient_add_identifier(res, EXTID_SYSTEM_SYNTHEA, r->v[0]) != 0) {
+		json_decref(res);
+		res = NULL;
+	}
 	sodium_memzero(p, sizeof *p);
 	free(p);
 	return add_item(b, res, r);

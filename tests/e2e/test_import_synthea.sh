@@ -77,6 +77,20 @@ check "the vital signs as one record, BMI computed" grep -q "BP 138/86 P 72 R 14
 check "the address, the state as its code" sh -c 'grep -q "Address: 12 Harbor View Rd" "$1" && grep -q "State: MA" "$1"' _ "$T/chart.out"
 check "the import is audited once (synthea_import)" [ "$(audited synthea_import him)" = 1 ]
 
+# ---- Synthea's Id kept as an external identifier ----
+check "each patient's Synthea Id is kept (3 identifiers, system Synthea's)" [ "$(sql "select count(*) from patient_identifiers where system = 'https://github.com/synthetichealth/synthea'")" = 3 ]
+check "each bound to its chart with a MAC, the value encrypted" [ "$(sql "select count(*) from patient_identifiers where length(mac) = 34 and length(value_ct) > 36 and prow in (select prow from patients)")" = 3 ]
+SCHEMA=${CHARTROOM_DATA:-$ROOT/../shared/data}/fhir/fhir.schema.json
+H export fhir "$MRN" --out "$T/maria.json" 2> /dev/null
+check "export fhir gives it back as Patient.identifier" python3 -c '
+import json,sys
+b = json.load(open(sys.argv[1]))
+p = [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == "Patient"][0]
+ids = {(i.get("system"), i.get("value")) for i in p["identifier"]}
+sys.exit(not ("https://github.com/synthetichealth/synthea", "b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a61") in ids)' "$T/maria.json"
+out=$(python3 "$ROOT/tests/fhir_check.py" validate "$SCHEMA" "$T/maria.json" 2>&1)
+check "the export with its identifier is valid against the FHIR R4 schema" [ $? -eq 0 ] || echo "# $out"
+
 # ---- again: nothing new ----
 c1=$(counts)
 H import synthea "$GOOD" > "$T/imp2.out" 2> "$T/imp2.err"
@@ -84,9 +98,39 @@ check "a re-run succeeds, imports nothing new and says so" sh -c '[ $1 -eq 0 ] &
 check "its summary imports 0 of each file" [ "$(awk -F'\t' 'NR > 1 && $5 != 0' "$T/imp2.out" | wc -l)" -eq 0 ]
 check "the re-run is audited too" [ "$(audited synthea_import him)" = 2 ]
 
+# ---- a re-run links by the Id, not by the name ----
+# The clinic corrected a name; the chart is still Synthea's patient.
+clin front "$PW_FRONT" "$(csv last_name=Okonkwo first_name=Maria)" patient edit "$MRN" --version 1 > /dev/null 2>&1
+c1=$(counts)
+H import synthea "$GOOD" > "$T/imp3.out" 2> "$T/imp3.err"
+check "a renamed patient is found again by her Synthea Id: no new chart, nothing else added" sh -c '[ $1 -eq 0 ] && grep -q "(0 new charts, 1 updated; 22 already in them)" "$2" && [ "$3" = "$4" ]' _ $? "$T/imp3.err" "$c1" "$(counts)" || sed 's/^/# /' "$T/imp3.err"
+# A chart holding another Synthea Id is another patient, even by the same name.
+D2=$(mktemp -d); cp "$GOOD"/*.csv "$D2/"
+sed -i 's/^b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a61/b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a62/; s/,b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a61,/,b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a62,/' "$D2"/*.csv
+H import synthea "$D2" > /dev/null 2> "$T/imp4.err"
+check "a patient of another Id with her name, birth date and sex is not merged into her chart (refused as a likely duplicate, nothing written)" sh -c '[ $1 -ne 0 ] && grep -q "^patients.csv:2: " "$2" && [ "$3" = "$4" ]' _ $? "$T/imp4.err" "$c1" "$(counts)" || sed 's/^/# /' "$T/imp4.err"
+rm -rf "$D2"
+
+# ---- the identifiers tampered with sqlite3 ----
+cp "$DB" "$T/keep.db"
+sqlite3 "$DB" "update patient_identifiers set prow = (select prow from patient_identifiers where xrow = 2) where xrow = 1"
+out=$(cli admin "$PW_ADMIN" audit verify 2>&1)
+check "an identifier moved to another patient: audit verify fails naming the table" sh -c '[ $2 -ne 0 ] && printf %s "$1" | grep -q "patient_identifiers"' _ "$out" $? || echo "# $out"
+H import synthea "$GOOD" > /dev/null 2> "$T/t.err"
+check "... and the import that would read it stops with an integrity error" sh -c '[ $1 -ne 0 ] && grep -qi "integrity" "$2"' _ $? "$T/t.err"
+cp "$T/keep.db" "$DB"; rm -f "$DB-wal" "$DB-shm"
+sqlite3 "$DB" "update patient_identifiers set system = 'urn:x' where xrow = 1"
+H export fhir "$MRN" --out "$T/t.json" > /dev/null 2> "$T/t.err"
+check "an identifier edited: the export of its chart stops with an integrity error, no file" sh -c '[ $1 -ne 0 ] && grep -q "patient_identifiers record 1" "$2" && [ ! -e "$3" ]' _ $? "$T/t.err" "$T/t.json" || sed 's/^/# /' "$T/t.err"
+cp "$T/keep.db" "$DB"; rm -f "$DB-wal" "$DB-shm"
+sqlite3 "$DB" "create table saved as select * from patient_identifiers where xrow = 1; delete from patient_identifiers where xrow = 1; insert into patient_identifiers select 9, id || 'x', prow, system, value_ct, token, token_version, created, created_by, mac from saved; drop table saved"
+out=$(cli admin "$PW_ADMIN" audit verify 2>&1)
+check "an identifier replayed under another row number: audit verify fails" sh -c '[ $2 -ne 0 ] && printf %s "$1" | grep -q "patient_identifiers"' _ "$out" $? || echo "# $out"
+cp "$T/keep.db" "$DB"; rm -f "$DB-wal" "$DB-shm"
+
 sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-found=$(for f in "$DB" "$DB-wal"; do [ -f "$f" ] && strings -n 5 "$f"; done | grep -io 'okonkwo\|mensah\|lindqvist\|harbor view\|diabetes mellitus\|metformin\|penicillin\|general examination' | sort -u | tr '\n' ' ')
-check "no canary (names, street, problem, drug, substance, visit reason) in the database file" [ -z "$found" ] || echo "# found: $found"
+found=$(for f in "$DB" "$DB-wal"; do [ -f "$f" ] && strings -n 5 "$f"; done | grep -io 'okonkwo\|mensah\|lindqvist\|harbor view\|diabetes mellitus\|metformin\|penicillin\|general examination\|b1f3c6a2\|c2e4d7b3\|d3f5e8c4' | sort -u | tr '\n' ' ')
+check "no canary (names, street, problem, drug, substance, visit reason, Synthea Id) in the database file" [ -z "$found" ] || echo "# found: $found"
 
 # ---- --skip-bad, into a fresh database ----
 e2e_setup
