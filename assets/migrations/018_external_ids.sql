@@ -1,4 +1,4 @@
--- 018_external_ids.sql: a patient's identifiers in other systems (issue 14:
+-- 018_external_ids.sql (issue 14): a patient's identifiers in other systems (issue 14:
 -- Synthea's patient Id, a FHIR Patient.identifier), kept so a re-run of an
 -- import finds the chart by them (core/extid.h, README "Importing a Synthea
 -- export").
@@ -27,3 +27,24 @@ CREATE TABLE IF NOT EXISTS patient_identifiers (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS patient_identifiers_patient ON patient_identifiers(prow);
 CREATE INDEX IF NOT EXISTS patient_identifiers_token ON patient_identifiers(token);
+
+-- Procedures of the patient's history coded in SNOMED CT (Synthea's
+-- procedures.csv, a FHIR Procedure with a SNOMED CT code): what was done
+-- and when, kept as the history it is. Coding (encounter_px) takes only
+-- HCPCS/CPT, the codes a claim is made of; these are not billed here.
+-- A chart item like a problem (chart table 11): the description encrypted
+-- under the clin key, bound to the row and patient, the row MAC'd and in
+-- the chart head.
+CREATE TABLE IF NOT EXISTS procedure_history (
+    phrow       INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    prow        INTEGER NOT NULL REFERENCES patients(prow),
+    code        TEXT NOT NULL,              -- SNOMED CT concept id
+    description BLOB NOT NULL,
+    performed   TEXT,                       -- YYYY-MM-DD
+    status      TEXT NOT NULL CHECK (status IN ('completed', 'entered-in-error')),
+    recorded    TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    mac         BLOB
+) STRICT;
+CREATE INDEX IF NOT EXISTS procedure_history_patient ON procedure_history(prow);

@@ -109,7 +109,9 @@ status_t vitals_list(session_t *s, const char *patient, int limit,
 
 /* ---- allergies, medications, problems ---- */
 
-typedef enum { CHART_ALLERGY, CHART_MEDICATION, CHART_PROBLEM } chart_kind_t;
+/* CHART_PROCEDURE: the procedure history (SNOMED CT; issue 14), not the
+ * coding of an encounter. */
+typedef enum { CHART_ALLERGY, CHART_MEDICATION, CHART_PROBLEM, CHART_PROCEDURE } chart_kind_t;
 
 typedef struct chart_item {
 	chart_kind_t kind;
@@ -142,6 +144,12 @@ int medication_route_valid(const char *route);
  * and, once a code set is loaded, against it; or a SNOMED CT concept id
  * (digits: clinical_snomed_valid), stored as its digits and shown as
  * "SNOMED 44054006". (ACT_PROBLEM_RECORD) */
+/* A procedure of the patient's history, coded in SNOMED CT (a Synthea or
+ * FHIR import; issue 14): not the coding of an encounter (HCPCS/CPT,
+ * coding.h), kept as history. Needs problem_record; code a SNOMED CT
+ * concept id, performed a date (may be empty), status completed. */
+status_t procedure_add(session_t *s, const char *patient, const char *code,
+		       const char *description, const char *performed, int64_t *row, msg_t *m);
 status_t problem_add(session_t *s, const char *patient, const char *code,
 		     const char *description, const char *onset, int64_t *row, msg_t *m);
 /* 1 when code is a SNOMED CT concept id: 6 to 18 digits, no leading

@@ -418,6 +418,17 @@ json_t *fhir_chart_item(const chart_item_t *it, const char *patient_id)
 		put(r, "dosage", one(d, &bad), &bad);
 		break;
 	}
+	case CHART_PROCEDURE:
+		/* The history: SNOMED CT, no encounter, no claim line. */
+		r = resource("Procedure", "phx", it->row, &bad);
+		put(r, "status", json_string(eie ? "entered-in-error" : "completed"), &bad);
+		put(r, "code",
+		    concept(FHIR_SYS_SNOMED, !strncmp(it->code, "SNOMED ", 7) ? it->code + 7 : it->code,
+			    NULL, it->text, &bad),
+		    &bad);
+		put(r, "subject", ref("Patient", patient_id), &bad);
+		put_s(r, "performedDateTime", it->date1, &bad);
+		break;
 	default: /* CHART_PROBLEM */
 		r = resource("Condition", "prb", it->row, &bad);
 		if (!eie)
@@ -737,6 +748,12 @@ static status_t gather_chart(session_t *s, const char *patient, json_t *out, cha
 					ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
 		if (ret == STATUS_OK && json_array_extend(out, px) != 0)
 			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		/* Then the procedure history (SNOMED CT), oldest row first. */
+		from = json_array_size(out);
+		if (ret == STATUS_OK &&
+		    (ret = chart_items(s, pid, CHART_PROCEDURE, item_each, &g, m)) == STATUS_OK &&
+		    (ret = g.ret) == STATUS_OK)
+			sort_rows(out, from);
 		json_decref(px);
 		if (ret != STATUS_OK)
 			goto cleanup;

@@ -128,6 +128,12 @@ static status_t write_item(ctx_t *c, int i, msg_t *m)
 		break;
 	case FHIR_PROCEDURE: {
 		char ptr[3 * CODING_MAX_DX + 1] = "";
+		if (v->kind) { /* the history (SNOMED CT) */
+			if ((st = procedure_add(c->s, pid, v->code, v->text, v->date, &row, m)) ==
+			    STATUS_OK)
+				st = set_status(c, CHART_PROCEDURE, row, v->status, "completed", m);
+			break;
+		}
 		size_t o = 0;
 		for (int k = 0; k < v->nreasons; k++)
 			o += (size_t)snprintf(ptr + o, sizeof ptr - o, "%s%d", k ? "," : "",
@@ -310,7 +316,7 @@ static const char *missing_action(ctx_t *c)
 			need[0] = ACT_VITALS_RECORD;
 			break;
 		case FHIR_PROCEDURE:
-			need[0] = ACT_CODING_EDIT;
+			need[0] = v->kind ? ACT_PROBLEM_RECORD : ACT_CODING_EDIT;
 			break;
 		case FHIR_DOCUMENT:
 			need[0] = ACT_NOTE_WRITE;

@@ -769,13 +769,43 @@ static void check_procedure(ctx_t *c, int i, json_t *r)
 	json_t *why = json_object_get(r, "reasonReference"), *x;
 	size_t k;
 	v->pat = patient_of(c, i, r, "subject.reference");
+	/* A SNOMED CT procedure is the patient's history (kind 1), not a
+	 * line of an encounter's coding. */
+	if ((v->code = code_in(json_object_get(r, "code"), FHIR_SYS_SNOMED))) {
+		const char *st = fhir_str_at(r, "status");
+		v->kind = 1;
+		v->enc = -1;
+		v->text = fhir_str_at(r, "code.text");
+		if (!clinical_snomed_valid(v->code)) {
+			refuse(c, i, "Procedure.code is not a SNOMED CT concept id");
+			return;
+		}
+		if (!v->text || !*v->text) {
+			refuse(c, i, "a procedure of the history needs its description in "
+				     "Procedure.code.text");
+			return;
+		}
+		if (!st || (strcmp(st, "completed") && strcmp(st, "entered-in-error"))) {
+			refuse(c, i, "a SNOMED CT Procedure's status must be completed or "
+				     "entered-in-error");
+			return;
+		}
+		v->status = st;
+		if (fhir_str_at(r, "performedDateTime") &&
+		    !date_of(fhir_str_at(r, "performedDateTime"), v->date)) {
+			refuse(c, i, "Procedure.performedDateTime is not a date");
+			return;
+		}
+		return;
+	}
 	v->enc = encounter_of(c, i, r, "encounter.reference", v->pat);
 	if ((v->code = code_in(json_object_get(r, "code"), FHIR_SYS_HCPCS)))
 		v->extra = "hcpcs";
 	else if ((v->code = code_in(json_object_get(r, "code"), FHIR_SYS_CPT)))
 		v->extra = "cpt";
 	else {
-		refuse(c, i, "Procedure.code needs a HCPCS or CPT coding");
+		refuse(c, i, "Procedure.code needs a HCPCS or CPT coding (or SNOMED CT, for the "
+			     "patient's procedure history)");
 		return;
 	}
 	{

@@ -510,7 +510,8 @@ status_t rowmac_vitals(session_t *s, chart_t *ch, const db_vitals_t *v, unsigned
 	return seal_enc(s, ch->mac_version, &x, out, m);
 }
 
-static const char *const item_tables[] = {"allergies", "medications", "problems"};
+static const char *const item_tables[] = {"allergies", "medications", "problems",
+					  "procedure_history"};
 
 status_t rowmac_item(session_t *s, chart_t *ch, const db_item_t *it, unsigned char *out,
 		     msg_t *m)
@@ -859,7 +860,8 @@ status_t chart_verify_vitals(session_t *s, chart_t *ch, const db_vitals_t *v, ms
 	return ret;
 }
 
-static const db_chart_table_t item_table[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS, DB_CT_PROBLEMS};
+static const db_chart_table_t item_table[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS, DB_CT_PROBLEMS,
+					      DB_CT_PROCEDURES};
 
 status_t chart_verify_item(session_t *s, chart_t *ch, const db_item_t *it, msg_t *m)
 {
@@ -965,6 +967,9 @@ status_t chart_verify(session_t *s, chart_t *ch, db_chart_table_t t, msg_t *m)
 	case DB_CT_PROBLEMS:
 		ret = db_item_list(db, DB_PROBLEM, ch->prow, sec_item, &c, m);
 		break;
+	case DB_CT_PROCEDURES:
+		ret = db_item_list(db, DB_PROCEDURE, ch->prow, sec_item, &c, m);
+		break;
 	case DB_CT_NOTES:
 		ret = db_note_list_patient(db, ch->prow, sec_note, &c, m);
 		break;
@@ -1040,7 +1045,7 @@ static int check_head(const db_chart_head_t *h, const char *pid, void *arg)
 	static const db_chart_table_t tables[] = {
 		DB_CT_ENCOUNTERS,     DB_CT_CODING, DB_CT_VITALS, DB_CT_ALLERGIES,
 		DB_CT_ALLERGY_REVIEW, DB_CT_MEDICATIONS, DB_CT_PROBLEMS, DB_CT_NOTES, DB_CT_BTG,
-		DB_CT_IDENTIFIERS};
+		DB_CT_IDENTIFIERS, DB_CT_PROCEDURES};
 	if (c->nprows == c->pcap) {
 		size_t cap = c->pcap ? c->pcap * 2 : 64;
 		int64_t *n = realloc(c->prows, cap * sizeof *n);

@@ -514,8 +514,10 @@ static int vit_one(const db_vitals_t *v, void *arg)
 	return ret != STATUS_OK;
 }
 
-static const char *const item_tables[] = {"allergies", "medications", "problems"};
-static const db_chart_table_t item_ct[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS, DB_CT_PROBLEMS};
+static const char *const item_tables[] = {"allergies", "medications", "problems",
+					  "procedure_history"};
+static const db_chart_table_t item_ct[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS, DB_CT_PROBLEMS,
+					   DB_CT_PROCEDURES};
 
 static int item_one(const db_item_t *in, void *arg)
 {
@@ -675,6 +677,9 @@ static status_t each_row(rot_t *r, db_chart_table_t t)
 		case DB_CT_PROBLEMS:
 			ret = db_item_get(db, DB_PROBLEM, l.v[i], item_one, &c, r->m);
 			break;
+		case DB_CT_PROCEDURES:
+			ret = db_item_get(db, DB_PROCEDURE, l.v[i], item_one, &c, r->m);
+			break;
 		case DB_CT_NOTES:
 			ret = db_note_get(db, l.v[i], note_one, &c, r->m);
 			break;
@@ -690,7 +695,8 @@ static status_t each_row(rot_t *r, db_chart_table_t t)
 
 static const db_chart_table_t all_tables[] = {
 	DB_CT_ENCOUNTERS, DB_CT_VITALS, DB_CT_ALLERGIES, DB_CT_MEDICATIONS,
-	DB_CT_PROBLEMS,   DB_CT_NOTES,  DB_CT_ALLERGY_REVIEW, DB_CT_BTG, DB_CT_IDENTIFIERS,
+	DB_CT_PROBLEMS,   DB_CT_NOTES,  DB_CT_PROCEDURES, DB_CT_ALLERGY_REVIEW, DB_CT_BTG,
+	DB_CT_IDENTIFIERS,
 };
 
 /* One patient, demo or clin: *changed when anything was rewritten. */
@@ -767,7 +773,7 @@ static status_t chart_do(rot_t *r, int64_t prow, int *changed)
 		*r->ch.patient = *row;
 		*changed = 1;
 	}
-	for (size_t i = 0; any && i < 6 && ret == STATUS_OK; i++)
+	for (size_t i = 0; any && i < 7 && ret == STATUS_OK; i++)
 		ret = each_row(r, all_tables[i]);
 	if (ret == STATUS_OK && any)
 		ret = nka_do(r);

@@ -38,7 +38,7 @@ static int keep_row(syn_file_t f, long line, const char *const *vals, void *arg)
 {
 	gather_t *g = arg;
 	row_t *r;
-	if (f == SYN_PROVIDERS || f == SYN_PROCEDURES)
+	if (f == SYN_PROVIDERS)
 		return 0; /* checked and counted only */
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 256;
@@ -418,6 +418,14 @@ static int build_item(build_t *b, const row_t *r, int k, const char *pid)
 		snprintf(it.code, sizeof it.code, "%s", *r->v[7] ? r->v[7] : "unknown");
 		lower(it.code);
 		snprintf(it.status, sizeof it.status, "%s", *r->v[1] ? "inactive" : "active");
+		break;
+	case SYN_PROCEDURES:
+		/* The procedure history, with its SNOMED CT code and display. */
+		it.kind = CHART_PROCEDURE;
+		text_copy(it.text, sizeof it.text, r->v[5]);
+		snprintf(it.code, sizeof it.code, "SNOMED %.30s", r->v[4]);
+		snprintf(it.date1, sizeof it.date1, "%.10s", r->v[0]);
+		snprintf(it.status, sizeof it.status, "completed");
 		break;
 	default: /* SYN_MEDICATIONS */
 		it.kind = CHART_MEDICATION;

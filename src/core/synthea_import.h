@@ -24,8 +24,9 @@
  *   route "other" and frequency "recorded elsewhere" (Synthea has
  *   neither; the RxNorm code is not kept); vital signs by LOINC -> one
  *   vitals row per encounter and time (BMI computed as on screen).
- * - procedures: SNOMED CT codes, which coding (HCPCS/CPT) cannot take:
- *   checked, counted as skipped. */
+ * - procedures -> the procedure history (CHART_PROCEDURE) with their
+ *   SNOMED CT code, description and date (coding takes HCPCS/CPT only:
+ *   they are history, not claim lines). */
 #ifndef CHARTROOM_SYNTHEA_IMPORT_H
 #define CHARTROOM_SYNTHEA_IMPORT_H
 

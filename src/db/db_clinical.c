@@ -392,6 +392,15 @@ static const struct {
 			"UPDATE problems SET status = ?2, mac = ?6 WHERE pbrow = ?1",
 			"UPDATE problems SET description = ?2, mac = ?5 WHERE pbrow = ?1",
 			"problem", "pbrow"},
+	[DB_PROCEDURE] = {"INSERT INTO procedure_history(phrow, id, prow, description, code, "
+			  "performed, status, recorded, recorded_by, mac) VALUES (?1,?2,?3,?4,?7,"
+			  "nullif(?9,''),?11,?12,?13,?16)",
+			  "SELECT phrow, id, prow, description, NULL, NULL, code, '', "
+			  "coalesce(performed, ''), '', status, recorded, recorded_by, '', '', mac "
+			  "FROM procedure_history",
+			  "UPDATE procedure_history SET status = ?2, mac = ?6 WHERE phrow = ?1",
+			  "UPDATE procedure_history SET description = ?2, mac = ?5 WHERE phrow = ?1",
+			  "procedure", "phrow"},
 };
 
 static void bind_opt_blob(sqlite3_stmt *st, int idx, db_blob_t b)

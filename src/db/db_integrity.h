@@ -22,7 +22,8 @@
 	X(PROBLEMS, 7, "problems")                                             \
 	X(NOTES, 8, "notes")                                                   \
 	X(BTG, 9, "btg_queue")                                                 \
-	X(IDENTIFIERS, 10, "patient_identifiers")
+	X(IDENTIFIERS, 10, "patient_identifiers")                             \
+	X(PROCEDURES, 11, "procedure_history")
 
 typedef enum {
 #define DB_CT_ENUM(id, num, name) DB_CT_##id = num,

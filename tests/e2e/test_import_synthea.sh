@@ -55,9 +55,9 @@ check "counts per file: patients 3 read, 3 imported" row patients.csv "3	0	0	3"
 check "encounters 5 imported (one of 1978: history, not refused)" row encounters.csv "5	0	0	5"
 check "conditions 3, allergies 2, medications 2 imported" sh -c 'grep -q "^conditions.csv	3	0	0	3$" "$1" && grep -q "^allergies.csv	2	0	0	2$" "$1" && grep -q "^medications.csv	2	0	0	2$" "$1"' _ "$T/imp.out"
 check "observations: 2 not vital signs skipped, the vital signs imported" row observations.csv "11	0	2	8"
-check "procedures (SNOMED CT) and providers checked, counted as skipped" sh -c 'grep -q "^procedures.csv	2	0	2	0$" "$1" && grep -q "^providers.csv	2	0	2	0$" "$1" && grep -q "procedures: skipped, SNOMED CT codes" "$2"' _ "$T/imp.out" "$T/imp.err"
+check "procedures (SNOMED CT) imported as procedure history; providers checked, counted as skipped" sh -c 'grep -q "^procedures.csv	2	0	0	2$" "$1" && grep -q "^providers.csv	2	0	2	0$" "$1"' _ "$T/imp.out" "$T/imp.err"
 check "quiet when standard error is not a terminal (no progress bar)" sh -c '! grep -q "Importing \[" "$1"' _ "$T/imp.err"
-check "the summary line" grep -q "Imported 23 resources (3 new charts, 0 updated; 0 already in them)" "$T/imp.err"
+check "the summary line" grep -q "Imported 25 resources (3 new charts, 0 updated; 0 already in them)" "$T/imp.err"
 check "the rows are in the database (3 patients, 5 encounters, 2 vitals records, 2 allergies, 2 medications, 3 problems)" [ "$(counts)" = "3/5/2/2/2/3" ]
 MRN=$(find_q him "$PW_HIM" Okonkwo-Reyes 2>/dev/null | cut -f1)
 find_q him "$PW_HIM" Okonkwo-Reyes > "$T/find.out" 2>/dev/null
@@ -71,6 +71,9 @@ check "encounter list: a 1978 hospice visit is history: kept, at its time, as th
 check "an unlisted class (inpatient) takes the * entry (office visit)" grep -q "^[0-9]*	2023-12-01T09:00:00+00:00	office visit	" "$T/enc3.out"
 cli prov "$PW_PROV" chart show "$MRN" > "$T/chart.out" 2>&1
 check "problems with their SNOMED CT code and description" sh -c 'grep -q "Diabetes mellitus type 2 (disorder) | SNOMED 44054006 | onset 2022-07-20 | active" "$1" && grep -q "SNOMED 38341003" "$1"' _ "$T/chart.out"
+check "the procedure with its SNOMED CT code, display and date, as history" grep -q "Assessment of health and social care needs (procedure) | SNOMED 710824005 | performed 2022-07-20 | completed" "$T/chart.out"
+check "... and not as a coding line of the encounter (coding takes HCPCS/CPT)" [ "$(sql "select count(*) from encounter_px")" = 0 ]
+check "procedure history rows are in their table, the description encrypted" [ "$(sql "select count(*) from procedure_history where code in ('710824005', '73761001') and typeof(description) = 'blob'")" = 2 ]
 check "the allergy with its reaction and severity" grep -q "Penicillin V | reaction: Wheal (finding) | moderate | active" "$T/chart.out"
 check "the medication without route or frequency, recorded elsewhere" grep -q "Metformin hydrochloride 500 MG .* other recorded elsewhere | from 2022-07-20 | active" "$T/chart.out"
 check "the vital signs as one record, BMI computed" grep -q "BP 138/86 P 72 R 14 Ht 162.5cm Wt 71.2kg/157.0lb BMI 27.0" "$T/chart.out"
@@ -88,13 +91,18 @@ b = json.load(open(sys.argv[1]))
 p = [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == "Patient"][0]
 ids = {(i.get("system"), i.get("value")) for i in p["identifier"]}
 sys.exit(not ("https://github.com/synthetichealth/synthea", "b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a61") in ids)' "$T/maria.json"
+check "export fhir gives the procedure back as a SNOMED CT Procedure" python3 -c '
+import json,sys
+b = json.load(open(sys.argv[1]))
+p = [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == "Procedure"]
+sys.exit(not (len(p) == 1 and p[0]["code"]["coding"][0] == {"system": "http://snomed.info/sct", "code": "710824005"} and p[0]["status"] == "completed" and p[0]["performedDateTime"].startswith("2022-07-20")))' "$T/maria.json"
 out=$(python3 "$ROOT/tests/fhir_check.py" validate "$SCHEMA" "$T/maria.json" 2>&1)
 check "the export with its identifier is valid against the FHIR R4 schema" [ $? -eq 0 ] || echo "# $out"
 
 # ---- again: nothing new ----
 c1=$(counts)
 H import synthea "$GOOD" > "$T/imp2.out" 2> "$T/imp2.err"
-check "a re-run succeeds, imports nothing new and says so" sh -c '[ $1 -eq 0 ] && grep -q "Imported 0 resources (0 new charts, 0 updated; 23 already in them)" "$2" && [ "$3" = "$4" ]' _ $? "$T/imp2.err" "$c1" "$(counts)"
+check "a re-run succeeds, imports nothing new and says so" sh -c '[ $1 -eq 0 ] && grep -q "Imported 0 resources (0 new charts, 0 updated; 25 already in them)" "$2" && [ "$3" = "$4" ]' _ $? "$T/imp2.err" "$c1" "$(counts)"
 check "its summary imports 0 of each file" [ "$(awk -F'\t' 'NR > 1 && $5 != 0' "$T/imp2.out" | wc -l)" -eq 0 ]
 check "the re-run is audited too" [ "$(audited synthea_import him)" = 2 ]
 
@@ -103,7 +111,7 @@ check "the re-run is audited too" [ "$(audited synthea_import him)" = 2 ]
 clin front "$PW_FRONT" "$(csv last_name=Okonkwo first_name=Maria)" patient edit "$MRN" --version 1 > /dev/null 2>&1
 c1=$(counts)
 H import synthea "$GOOD" > "$T/imp3.out" 2> "$T/imp3.err"
-check "a renamed patient is found again by her Synthea Id: no new chart, nothing else added" sh -c '[ $1 -eq 0 ] && grep -q "(0 new charts, 1 updated; 22 already in them)" "$2" && [ "$3" = "$4" ]' _ $? "$T/imp3.err" "$c1" "$(counts)" || sed 's/^/# /' "$T/imp3.err"
+check "a renamed patient is found again by her Synthea Id: no new chart, nothing else added" sh -c '[ $1 -eq 0 ] && grep -q "(0 new charts, 1 updated; 24 already in them)" "$2" && [ "$3" = "$4" ]' _ $? "$T/imp3.err" "$c1" "$(counts)" || sed 's/^/# /' "$T/imp3.err"
 # A chart holding another Synthea Id is another patient, even by the same name.
 D2=$(mktemp -d); cp "$GOOD"/*.csv "$D2/"
 sed -i 's/^b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a61/b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a62/; s/,b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a61,/,b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a62,/' "$D2"/*.csv
@@ -129,7 +137,7 @@ check "an identifier replayed under another row number: audit verify fails" sh -
 cp "$T/keep.db" "$DB"; rm -f "$DB-wal" "$DB-shm"
 
 sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-found=$(for f in "$DB" "$DB-wal"; do [ -f "$f" ] && strings -n 5 "$f"; done | grep -io 'okonkwo\|mensah\|lindqvist\|harbor view\|diabetes mellitus\|metformin\|penicillin\|general examination\|b1f3c6a2\|c2e4d7b3\|d3f5e8c4' | sort -u | tr '\n' ' ')
+found=$(for f in "$DB" "$DB-wal"; do [ -f "$f" ] && strings -n 5 "$f"; done | grep -io 'okonkwo\|mensah\|lindqvist\|harbor view\|diabetes mellitus\|metformin\|penicillin\|general examination\|colonoscopy\|b1f3c6a2\|c2e4d7b3\|d3f5e8c4' | sort -u | tr '\n' ' ')
 check "no canary (names, street, problem, drug, substance, visit reason, Synthea Id) in the database file" [ -z "$found" ] || echo "# found: $found"
 
 # ---- --skip-bad, into a fresh database ----
@@ -146,7 +154,7 @@ e2e_setup
 cli admin "$PW_ADMIN" roles grant him encounter_checkin encounter_close vitals_record allergy_record medication_record problem_record >/dev/null 2>&1
 printf '%s\n' "$PW_HIM" > "$T/pw"
 script -qec "'$BIN' --db '$DB' --user him --password-stdin import synthea '$GOOD' < '$T/pw'" /dev/null > "$T/tty.out" 2>&1
-check "a progress bar on a terminal" grep -q "Importing \[#*\] 23/23 records" "$T/tty.out"
+check "a progress bar on a terminal" grep -q "Importing \[#*\] 25/25 records" "$T/tty.out"
 
 # ---- what the clinic's rules refuse: a control character in an address
 # (a column the first pass does not read), a visit before the patient's
