@@ -1,18 +1,26 @@
-/* test_extid.c - core/extid.h: a patient's identifier in another system
+/* test_extid.c - issue 14's new chart tables.
+ * core/extid.h: a patient's identifier in another system
  * (Synthea's Id) recorded in the chart, found again by its blind index,
  * listed; the checks (shape, one value per system, one chart per value,
  * the permission); the value not in the file in plaintext; a row edited,
  * moved to another chart, deleted or put back as a copy is an integrity
  * error where it is read (and audit verify says so of a moved, deleted or
  * replayed row: it compares the stored MACs with the chart heads); a demo key rotation re-seals value,
- * token and MAC and the lookup still finds the chart. */
+ * token and MAC and the lookup still finds the chart.
+ * The procedure history (procedure_add, CHART_PROCEDURE): recorded with
+ * its SNOMED CT code, listed, its status; bad codes refused; edited,
+ * moved or replayed rows are integrity errors; the clinical and demo key
+ * rotations re-seal it. */
 #include "testutil.h"
 
 #include "core/extid.h"
+#include "core/clinical.h"
 #include "core/rotate.h"
 
 #define FD_PW "front desk password extid"
 #define HIM_PW "him clerk password extid"
+#define NURSE_PW "nurse password extid"
+#define PROV_PW "provider password extid"
 #define SYN EXTID_SYSTEM_SYNTHEA
 #define ID_A "b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a61"
 #define ID_B "c2e4d7b3-1e5f-4d6c-8b8f-2a3e4d5c6b72"
@@ -22,8 +30,9 @@ typedef struct fixture {
 	char db[PATH_MAX];
 	config_t *cfg;
 	clinic_t *c;
-	session_t *admin, *fd, *him;
+	session_t *admin, *fd, *him, *nurse, *prov;
 	char a[33], b[33];
+	char recovery[CRYPTO_RECOVERY_TEXT];
 } fixture_t;
 
 static int setup(void **state)
@@ -37,12 +46,16 @@ static int setup(void **state)
 	tu_config(f->cfg);
 	tu_tmpdir(f->dir);
 	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, NULL);
+	tu_clinic_init(f->db, f->cfg, f->recovery);
 	f->c = tu_clinic_open(f->db, f->cfg);
 	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
 	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
 	tu_add_user(f->admin, "him1", "him", HIM_PW);
+	tu_add_user(f->admin, "nurse1", "nurse", NURSE_PW);
+	tu_add_user(f->admin, "prov1", "provider", PROV_PW);
 	f->fd = tu_login(f->c, "fd1", FD_PW);
+	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
+	f->prov = tu_login(f->c, "prov1", PROV_PW);
 	f->him = tu_login(f->c, "him1", HIM_PW);
 	tu_patient(&p, "Okonkwo", "Maria", "1958-03-14", "F");
 	tu_register(f->fd, &p, 1);
@@ -57,6 +70,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture_t *f = *state;
+	session_logout(f->prov);
+	session_logout(f->nurse);
 	session_logout(f->him);
 	session_logout(f->fd);
 	session_logout(f->admin);
@@ -245,6 +260,110 @@ static void test_rotation(void **state)
 	verify_ok(f);
 }
 
+struct items {
+	chart_item_t last;
+	int n;
+};
+
+static int item_one(const chart_item_t *it, void *arg)
+{
+	struct items *x = arg;
+	x->last = *it;
+	x->n++;
+	return 0;
+}
+
+static void test_procedure_history(void **state)
+{
+	fixture_t *f = *state;
+	struct items x;
+	int64_t row = 0, n = 0, bad = 0;
+	char sql[200];
+	rotate_opts_t o;
+	rotate_progress_t p;
+	msg_t m;
+	size_t len;
+	unsigned char *file;
+	assert_int_equal(procedure_add(f->prov, f->a, "73761001", "Colonoscopy (procedure)",
+				       "2023-12-01", &row, &m),
+			 STATUS_OK);
+	assert_int_equal(row, 1);
+	/* Not a SNOMED CT concept (check digit), no description, the front desk. */
+	assert_int_equal(procedure_add(f->prov, f->a, "73761002", "x", "", &row, &m),
+			 STATUS_INVALID);
+	assert_true(tu_has(m.text, "SNOMED CT"));
+	assert_int_equal(procedure_add(f->prov, f->a, "G0008", "x", "", &row, &m), STATUS_INVALID);
+	assert_int_equal(procedure_add(f->prov, f->a, "73761001", "", "", &row, &m),
+			 STATUS_INVALID);
+	assert_int_equal(procedure_add(f->fd, f->a, "73761001", "x", "", &row, &m), STATUS_DENIED);
+	memset(&x, 0, sizeof x);
+	assert_int_equal(chart_items(f->nurse, f->a, CHART_PROCEDURE, item_one, &x, &m), STATUS_OK);
+	assert_int_equal(x.n, 1);
+	assert_string_equal(x.last.text, "Colonoscopy (procedure)");
+	assert_string_equal(x.last.code, "SNOMED 73761001");
+	assert_string_equal(x.last.date1, "2023-12-01");
+	assert_string_equal(x.last.status, "completed");
+	assert_int_equal(chart_item_set_status(f->prov, CHART_PROCEDURE, 1, "resolved", &m),
+			 STATUS_INVALID);
+	assert_int_equal(chart_item_set_status(f->prov, CHART_PROCEDURE, 1, "entered-in-error", &m),
+			 STATUS_OK);
+	assert_int_equal(chart_item_set_status(f->prov, CHART_PROCEDURE, 1, "completed", &m),
+			 STATUS_OK);
+	tu_sql(f->db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	file = tu_read_file(f->db, &len);
+	assert_false(tu_contains(file, len, "Colonoscopy", 11));
+	free(file);
+	verify_ok(f);
+	/* The clinical key rotated (with the recovery key), then the demo key:
+	 * the description and the MAC under the new versions, still read. */
+	memset(&o, 0, sizeof o);
+	o.recovery = f->recovery;
+	assert_int_equal(rotate_key(f->admin, DOMAIN_CLIN, &o, &p, &m), STATUS_OK);
+	assert_true(p.done);
+	o.recovery = NULL;
+	assert_int_equal(rotate_key(f->admin, DOMAIN_DEMO, &o, &p, &m), STATUS_OK);
+	if (!p.done)
+		assert_int_equal(rotate_key(f->admin, DOMAIN_DEMO, &o, &p, &m), STATUS_OK);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM procedure_history WHERE "
+					   "substr(description, 2, 1) = x'02' AND substr(mac, 2, 1) = "
+					   "x'02'"),
+			 1);
+	session_logout(f->nurse);
+	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
+	memset(&x, 0, sizeof x);
+	assert_int_equal(chart_items(f->nurse, f->a, CHART_PROCEDURE, item_one, &x, &m), STATUS_OK);
+	assert_string_equal(x.last.text, "Colonoscopy (procedure)");
+	assert_int_equal(audit_verify(f->admin, NULL, &n, &bad, &m), STATUS_OK);
+	/* Edited: the code changed. */
+	tu_sql(f->db, "CREATE TABLE saved AS SELECT * FROM procedure_history");
+	tu_sql(f->db, "UPDATE procedure_history SET code = '44054006'");
+	memset(&x, 0, sizeof x);
+	assert_int_equal(chart_items(f->nurse, f->a, CHART_PROCEDURE, item_one, &x, &m),
+			 STATUS_INTEGRITY);
+	assert_true(tu_has(m.text, "procedure_history record 1"));
+	assert_int_equal(x.n, 0);
+	tu_sql(f->db, "DELETE FROM procedure_history; INSERT INTO procedure_history SELECT * FROM saved");
+	assert_int_equal(chart_items(f->nurse, f->a, CHART_PROCEDURE, item_one, &x, &m), STATUS_OK);
+	/* Moved to the other chart. */
+	snprintf(sql, sizeof sql,
+		 "UPDATE procedure_history SET prow = (SELECT prow FROM patients WHERE id = '%s')",
+		 f->b);
+	tu_sql(f->db, sql);
+	assert_int_equal(chart_items(f->nurse, f->b, CHART_PROCEDURE, item_one, &x, &m),
+			 STATUS_INTEGRITY);
+	assert_int_equal(chart_items(f->nurse, f->a, CHART_PROCEDURE, item_one, &x, &m),
+			 STATUS_INTEGRITY);
+	verify_fails(f, "procedure_history");
+	tu_sql(f->db, "DELETE FROM procedure_history; INSERT INTO procedure_history SELECT * FROM saved");
+	verify_ok(f);
+	/* Replayed as a second row. */
+	tu_sql(f->db, "INSERT INTO procedure_history SELECT phrow + 1, id || 'x', prow, code, "
+		      "description, performed, status, recorded, recorded_by, mac FROM saved");
+	assert_int_equal(chart_items(f->nurse, f->a, CHART_PROCEDURE, item_one, &x, &m),
+			 STATUS_INTEGRITY);
+	verify_fails(f, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +372,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tamper_move, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tamper_delete_replay, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_procedure_history, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
