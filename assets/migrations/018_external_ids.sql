@@ -48,3 +48,10 @@ CREATE TABLE IF NOT EXISTS procedure_history (
     mac         BLOB
 ) STRICT;
 CREATE INDEX IF NOT EXISTS procedure_history_patient ON procedure_history(prow);
+
+-- The clinic's site an encounter took place at, in the clear for `report
+-- visits --by location`: only a name from the policy's list of
+-- non-sensitive site names ([clinic] sites) that the check-in location
+-- begins with; NULL otherwise (the location itself stays encrypted). Part
+-- of the encounter's row MAC when set.
+ALTER TABLE encounters ADD COLUMN site TEXT;

@@ -453,6 +453,27 @@ static status_t service_time(const char *zone, const char *in, char out[24], msg
 	return STATUS_OK;
 }
 
+void encounter_site(const config_t *cfg, const char *loc, char *out, size_t size)
+{
+	size_t best = 0;
+	if (size)
+		out[0] = '\0';
+	for (const char *p = cfg->sites; *p;) {
+		size_t n = strcspn(p, ","), lead = strspn(p, " "), len;
+		const char *name = p + (lead < n ? lead : n);
+		len = n - (size_t)(name - p);
+		while (len && name[len - 1] == ' ')
+			len--;
+		if (len > best && strncasecmp(loc, name, len) == 0 &&
+		    (!loc[len] || !isalnum((unsigned char)loc[len]))) {
+			best = len;
+			snprintf(out, size, "%.*s", (int)len, name);
+		}
+		p += n;
+		p += strspn(p, ",");
+	}
+}
+
 status_t encounter_checkin_at(session_t *s, const char *patient, const char *type,
 			      const char *provider, const char *location, const char *reason,
 			      const char *when, int64_t *erow, msg_t *m)
@@ -507,6 +528,7 @@ status_t encounter_checkin_at(session_t *s, const char *patient, const char *typ
 	text_copy(e.coding_status, sizeof e.coding_status, "uncoded");
 	core_now(e.created);
 	text_copy(e.created_by, sizeof e.created_by, s->user.name);
+	encounter_site(s->c->cfg, loc, e.site, sizeof e.site);
 	if ((ret = write_begin(s, prow, &ch, m)) != STATUS_OK)
 		goto done;
 	if ((ret = db_row_next(s->c->db, DB_CT_ENCOUNTERS, &e.erow, m)) != STATUS_OK ||

@@ -53,6 +53,12 @@ int encounter_type(const config_t *cfg, int i, char *buf, size_t size);
 status_t encounter_checkin(session_t *s, const char *patient, const char *type,
 			   const char *provider, const char *location, const char *reason,
 			   int64_t *erow, msg_t *m);
+/* The [clinic] sites name a check-in location begins with (the longest;
+ * case aside, followed by its end or a character that is not a letter or
+ * digit: "Harbor Annex, room 2"), in the list's spelling; "" when none.
+ * Only that name is kept in the clear (report visits --by location). */
+void encounter_site(const config_t *cfg, const char *loc, char *out, size_t size);
+
 /* The earliest date of service taken: a chart's history (paper charts
  * entered late, an import of a Synthea or FHIR record) reaches back
  * decades, so only dates before 1900 are refused as typing errors. */

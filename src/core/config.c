@@ -95,6 +95,7 @@ static const setting_t settings[] = {
     {"clinical:weight_unit", T_ENUM, OFF(weight_pounds), 0, 0, 0, weight_names, NULL},
     {"clinical:height_unit", T_ENUM, OFF(height_inches), 0, 0, 0, height_names, NULL},
     {"clinic:timezone", T_STR, OFF(clinic_tz), 0, 0, 0, NULL, "a time zone"},
+    {"clinic:sites", T_STR, OFF(sites), 0, 0, 0, NULL, "a list of site names"},
     {"privacy:btg_review_days", T_INT, OFF(btg_review_days), 1, 365, 0, NULL, NULL},
 };
 #undef OFF
@@ -229,6 +230,20 @@ static status_t set_one(const setting_t *s, const char *file, const char *val, c
 				p += strspn(p, ", ");
 			}
 		}
+		if (strcmp(s->key, "clinic:sites") == 0)
+			for (const char *p = val; *p;) {
+				size_t n = strcspn(p, ",");
+				size_t lead = strspn(p, " "), len = n - (lead < n ? lead : n);
+				while (len && p[lead + len - 1] == ' ')
+					len--;
+				if (len == 0 || len > 40)
+					return msg_fail(m, STATUS_CONFIG,
+							"%s:%s: each site name is 1 to 40 characters, "
+							"separated by commas",
+							file, s->key);
+				p += n;
+				p += strspn(p, ",");
+			}
 		if (strcmp(s->key, "database:path") == 0 && !*val)
 			return msg_fail(m, STATUS_CONFIG, "%s:%s: must not be empty", file, s->key);
 		if (strcmp(s->key, "database:data_dir") == 0) {

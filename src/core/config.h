@@ -117,6 +117,10 @@ typedef struct config {
 	/* [clinic] timezone: the zone every time is shown in (base/tz.h),
 	 * checked with tz_check; times are stored in UTC whatever it is. */
 	char clinic_tz[TZ_NAME_MAX];
+	/* [clinic] sites: the clinic's non-sensitive site names (comma-
+	 * separated); a check-in location that begins with one records it in
+	 * the clear for `report visits --by location`. */
+	char sites[512];
 
 	/* [privacy] btg_review_days: a break-the-glass access not reviewed
 	 * within this many days is overdue (core/btg_review.h). Policy. */

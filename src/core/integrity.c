@@ -460,6 +460,11 @@ status_t rowmac_encounter(session_t *s, chart_t *ch, const db_encounter_t *e, un
 	put_text(&x, e->closed_by);
 	put_text(&x, e->created);
 	put_text(&x, e->created_by);
+	/* The clear site (018) when set; rows without one keep their MAC. */
+	if (*e->site) {
+		put_text(&x, "site");
+		put_text(&x, e->site);
+	}
 	return seal_enc(s, ch->mac_version, &x, out, m);
 }
 
