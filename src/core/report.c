@@ -21,8 +21,8 @@ enum { R_VISITS, R_DIAGNOSES, R_TURNAROUND, R_BACKLOG, R_QUALITY, R_ACCESS, R_DE
 static const struct {
 	const char *name, *desc, *bys;
 } defs[] = {
-    {"visits", "Visits by type, provider, location, day, week or month",
-     "type provider location day week month"},
+    {"visits", "Visits by type, provider, day, week, month or location",
+     "type provider day week month location"},
     {"diagnoses", "Diagnoses coded: top ICD-10-CM codes, or by chapter", "code chapter"},
     {"turnaround", "Date of service to final coding: median and 90th percentile",
      "coder provider type month week"},
