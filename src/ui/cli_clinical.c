@@ -517,6 +517,15 @@ static int print_item(const chart_item_t *it, void *arg)
 	return 0;
 }
 
+static int print_procedure(const chart_item_t *it, void *arg)
+{
+	int *shown = arg;
+	if (!*shown)
+		printf("[procedures]\n");
+	*shown = 1;
+	return print_item(it, NULL);
+}
+
 static int print_vitals(const vitals_row_t *v, void *arg)
 {
 	char when[TZ_TEXT_MAX];
@@ -653,8 +662,12 @@ static int cmd_chart(cli_t *c)
 			st = chart_items(r.s, p->id, CHART_PROBLEM, print_item, NULL, &r.m);
 		}
 		if (SHOW("procedures")) {
-			printf("[procedures]\n");
-			st = chart_items(r.s, p->id, CHART_PROCEDURE, print_item, NULL, &r.m);
+			/* The procedure history (imported): its heading only when it
+			 * has rows, or when asked for. */
+			int shown = want != NULL;
+			if (shown)
+				printf("[procedures]\n");
+			st = chart_items(r.s, p->id, CHART_PROCEDURE, print_procedure, &shown, &r.m);
 		}
 		if (SHOW("notes")) {
 			struct notes_of n = {r.s, clinic_config(r.clinic), &r.m, STATUS_OK};
