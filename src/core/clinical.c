@@ -429,7 +429,7 @@ static status_t service_time(const char *zone, const char *in, char out[24], msg
 				in);
 	memcpy(part, in, dl);
 	part[dl] = '\0';
-	if ((ret = date_parse_msg("Date of service", part, "1990-01-01", NULL, day, m)) !=
+	if ((ret = date_parse_msg("Date of service", part, SERVICE_DATE_MIN, NULL, day, m)) !=
 	    STATUS_OK)
 		return ret;
 	if (sp) {
@@ -451,6 +451,27 @@ static status_t service_time(const char *zone, const char *in, char out[24], msg
 	if (strcmp(out, now) > 0)
 		return msg_fail(m, STATUS_INVALID, "Date of service %s is in the future.", in);
 	return STATUS_OK;
+}
+
+void encounter_site(const config_t *cfg, const char *loc, char *out, size_t size)
+{
+	size_t best = 0;
+	if (size)
+		out[0] = '\0';
+	for (const char *p = cfg->sites; *p;) {
+		size_t n = strcspn(p, ","), lead = strspn(p, " "), len;
+		const char *name = p + (lead < n ? lead : n);
+		len = n - (size_t)(name - p);
+		while (len && name[len - 1] == ' ')
+			len--;
+		if (len > best && strncasecmp(loc, name, len) == 0 &&
+		    (!loc[len] || !isalnum((unsigned char)loc[len]))) {
+			best = len;
+			snprintf(out, size, "%.*s", (int)len, name);
+		}
+		p += n;
+		p += strspn(p, ",");
+	}
 }
 
 status_t encounter_checkin_at(session_t *s, const char *patient, const char *type,
@@ -507,6 +528,7 @@ status_t encounter_checkin_at(session_t *s, const char *patient, const char *typ
 	text_copy(e.coding_status, sizeof e.coding_status, "uncoded");
 	core_now(e.created);
 	text_copy(e.created_by, sizeof e.created_by, s->user.name);
+	encounter_site(s->c->cfg, loc, e.site, sizeof e.site);
 	if ((ret = write_begin(s, prow, &ch, m)) != STATUS_OK)
 		goto done;
 	if ((ret = db_row_next(s->c->db, DB_CT_ENCOUNTERS, &e.erow, m)) != STATUS_OK ||
@@ -1027,8 +1049,9 @@ static const char *const severities[] = {"mild", "moderate", "severe", "unknown"
 static const char *const routes[] = {"PO",      "IV",    "IM",         "SC",   "SL",
 				     "PR",      "topical", "inhaled",  "nasal", "ophthalmic",
 				     "otic",    "transdermal", "other", NULL};
-static const char *const item_tables[] = {"allergies", "medications", "problems"};
-static const char *const item_names[] = {"allergy", "medication", "problem"};
+static const char *const item_tables[] = {"allergies", "medications", "problems",
+					  "procedure_history"};
+static const char *const item_names[] = {"allergy", "medication", "problem", "procedure"};
 
 int medication_route_valid(const char *route)
 {
@@ -1110,7 +1133,7 @@ static status_t item_insert(session_t *s, const char *patient, db_item_t *it, co
 			    const char *b, const char *c, int64_t *row, msg_t *m)
 {
 	static const db_chart_table_t tables[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS,
-						  DB_CT_PROBLEMS};
+						  DB_CT_PROBLEMS, DB_CT_PROCEDURES};
 	status_t ret;
 	int64_t prow;
 	chart_t ch;
@@ -1316,10 +1339,37 @@ status_t problem_add(session_t *s, const char *patient, const char *code,
 	return item_insert(s, patient, &it, a, NULL, NULL, row, m);
 }
 
-static const char *const statuses[3][4] = {
+status_t procedure_add(session_t *s, const char *patient, const char *code,
+		       const char *description, const char *performed, int64_t *row, msg_t *m)
+{
+	status_t ret;
+	db_item_t it;
+	char a[CLIN_TEXT_MAX];
+	*row = 0;
+	if ((ret = session_require(s, ACT_PROBLEM_RECORD, m)) != STATUS_OK)
+		return ret;
+	if ((ret = clean_free_text("Procedure", description, 0, 250, 1, a, sizeof a, m)) !=
+	    STATUS_OK)
+		return ret;
+	if (!code || !clinical_snomed_valid(code))
+		return msg_fail(m, STATUS_INVALID,
+				"'%.30s' is not a SNOMED CT concept id (6 to 18 digits ending in a "
+				"partition 00 or 10 and a check digit, e.g. 73761001).",
+				code ? code : "");
+	memset(&it, 0, sizeof it);
+	it.kind = DB_PROCEDURE;
+	text_copy(it.code, sizeof it.code, code);
+	if (!valid_iso_or_empty(s, performed, it.date1, m, "Date performed"))
+		return STATUS_INVALID;
+	text_copy(it.status, sizeof it.status, "completed");
+	return item_insert(s, patient, &it, a, NULL, NULL, row, m);
+}
+
+static const char *const statuses[4][4] = {
 	{"active", "inactive", "entered-in-error", NULL},
 	{"active", "stopped", "entered-in-error", NULL},
 	{"active", "resolved", "entered-in-error", NULL},
+	{"completed", "entered-in-error", NULL, NULL},
 };
 
 static int item_prow(const db_item_t *it, void *arg)
@@ -1345,13 +1395,14 @@ static int hold_item(const db_item_t *it, void *arg)
 	return 1;
 }
 
-static const db_chart_table_t item_ct[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS, DB_CT_PROBLEMS};
+static const db_chart_table_t item_ct[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS, DB_CT_PROBLEMS,
+					   DB_CT_PROCEDURES};
 
 status_t chart_item_set_status(session_t *s, chart_kind_t kind, int64_t row, const char *status,
 			       msg_t *m)
 {
 	static const action_t need[] = {ACT_ALLERGY_RECORD, ACT_MEDICATION_RECORD,
-					ACT_PROBLEM_RECORD};
+					ACT_PROBLEM_RECORD, ACT_PROBLEM_RECORD};
 	status_t ret;
 	int64_t prow = 0;
 	item_held_t x;
@@ -1361,11 +1412,14 @@ status_t chart_item_set_status(session_t *s, chart_kind_t kind, int64_t row, con
 	int st;
 	memset(&x, 0, sizeof x);
 	memset(&ch, 0, sizeof ch);
-	if ((unsigned)kind > CHART_PROBLEM)
+	if ((unsigned)kind > CHART_PROCEDURE)
 		return msg_fail(m, STATUS_INVALID, "Unknown chart section.");
 	if ((ret = session_require(s, need[kind], m)) != STATUS_OK)
 		return ret;
 	st = one_of(status ? status : "", (const char *const *)statuses[kind]);
+	if (st < 0 && kind == CHART_PROCEDURE)
+		return msg_fail(m, STATUS_INVALID, "Status must be %s or %s.", statuses[kind][0],
+				statuses[kind][1]);
 	if (st < 0)
 		return msg_fail(m, STATUS_INVALID, "Status must be %s, %s or %s.", statuses[kind][0],
 				statuses[kind][1], statuses[kind][2]);
@@ -1445,7 +1499,7 @@ static int item_each(const db_item_t *it, void *arg)
 	}
 	if (!it->c.n && !l->ch->sealed)
 		text_copy(o->extra, sizeof o->extra, it->extra); /* not re-sealed yet */
-	if (it->kind == DB_PROBLEM)
+	if (it->kind == DB_PROBLEM || it->kind == DB_PROCEDURE)
 		code_display(it->code, o->code, sizeof o->code);
 	else
 		text_copy(o->code, sizeof o->code, it->code);
@@ -1462,7 +1516,8 @@ static int item_each(const db_item_t *it, void *arg)
 status_t chart_items(session_t *s, const char *patient, chart_kind_t kind,
 		     int (*fn)(const chart_item_t *it, void *arg), void *arg, msg_t *m)
 {
-	static const char *const sections[] = {"allergies", "medications", "problems"};
+	static const char *const sections[] = {"allergies", "medications", "problems",
+					       "procedures"};
 	status_t ret;
 	int64_t prow;
 	char pid[33];
@@ -1470,7 +1525,7 @@ status_t chart_items(session_t *s, const char *patient, chart_kind_t kind,
 	chart_t ch;
 	int reading = 0;
 	memset(&ch, 0, sizeof ch);
-	if ((unsigned)kind > CHART_PROBLEM)
+	if ((unsigned)kind > CHART_PROCEDURE)
 		return msg_fail(m, STATUS_INVALID, "Unknown chart section.");
 	if ((ret = session_require(s, ACT_CLINICAL_VIEW, m)) != STATUS_OK)
 		return ret;

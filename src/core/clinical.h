@@ -53,9 +53,21 @@ int encounter_type(const config_t *cfg, int i, char *buf, size_t size);
 status_t encounter_checkin(session_t *s, const char *patient, const char *type,
 			   const char *provider, const char *location, const char *reason,
 			   int64_t *erow, msg_t *m);
+/* The [clinic] sites name a check-in location begins with (the longest;
+ * case aside, followed by its end or a character that is not a letter or
+ * digit: "Harbor Annex, room 2"), in the list's spelling; "" when none.
+ * Only that name is kept in the clear (report visits --by location). */
+void encounter_site(const config_t *cfg, const char *loc, char *out, size_t size);
+
+/* The earliest date of service taken: a chart's history (paper charts
+ * entered late, an import of a Synthea or FHIR record) reaches back
+ * decades, so only dates before 1900 are refused as typing errors. */
+#define SERVICE_DATE_MIN "1900-01-01"
+
 /* The same, for a visit at another time (a late entry, a telephone call
- * yesterday): `when` is "YYYY-MM-DD" or "YYYY-MM-DD HH:MM" (UTC), not in
- * the future; NULL or "" means now. */
+ * yesterday, a visit of an imported history): `when` is "YYYY-MM-DD" or
+ * "YYYY-MM-DD HH:MM" (UTC), from SERVICE_DATE_MIN, not in the future;
+ * NULL or "" means now. */
 status_t encounter_checkin_at(session_t *s, const char *patient, const char *type,
 			      const char *provider, const char *location, const char *reason,
 			      const char *when, int64_t *erow, msg_t *m);
@@ -103,7 +115,9 @@ status_t vitals_list(session_t *s, const char *patient, int limit,
 
 /* ---- allergies, medications, problems ---- */
 
-typedef enum { CHART_ALLERGY, CHART_MEDICATION, CHART_PROBLEM } chart_kind_t;
+/* CHART_PROCEDURE: the procedure history (SNOMED CT; issue 14), not the
+ * coding of an encounter. */
+typedef enum { CHART_ALLERGY, CHART_MEDICATION, CHART_PROBLEM, CHART_PROCEDURE } chart_kind_t;
 
 typedef struct chart_item {
 	chart_kind_t kind;
@@ -136,6 +150,12 @@ int medication_route_valid(const char *route);
  * and, once a code set is loaded, against it; or a SNOMED CT concept id
  * (digits: clinical_snomed_valid), stored as its digits and shown as
  * "SNOMED 44054006". (ACT_PROBLEM_RECORD) */
+/* A procedure of the patient's history, coded in SNOMED CT (a Synthea or
+ * FHIR import; issue 14): not the coding of an encounter (HCPCS/CPT,
+ * coding.h), kept as history. Needs problem_record; code a SNOMED CT
+ * concept id, performed a date (may be empty), status completed. */
+status_t procedure_add(session_t *s, const char *patient, const char *code,
+		       const char *description, const char *performed, int64_t *row, msg_t *m);
 status_t problem_add(session_t *s, const char *patient, const char *code,
 		     const char *description, const char *onset, int64_t *row, msg_t *m);
 /* 1 when code is a SNOMED CT concept id: 6 to 18 digits, no leading

@@ -90,11 +90,13 @@ static const setting_t settings[] = {
     {"clinical:open_encounter_days", T_INT, OFF(open_encounter_days), 1, 365, 0, NULL, NULL},
     {"clinical:delinquent_days", T_INT, OFF(delinquent_days), 1, 365, 0, NULL, NULL},
     {"clinical:countersign_roles", T_STR, OFF(countersign_roles), 0, 0, 0, NULL, "a list of roles"},
+    {"clinical:synthea_classes", T_STR, OFF(synthea_classes), 0, 0, 0, NULL, "a list of CLASS=TYPE"},
     {"clinical:sign_password", T_ENUM, OFF(sign_password), 0, 0, 0, yesno_names, NULL},
     {"clinical:temperature_unit", T_ENUM, OFF(temp_fahrenheit), 0, 0, 0, temp_names, NULL},
     {"clinical:weight_unit", T_ENUM, OFF(weight_pounds), 0, 0, 0, weight_names, NULL},
     {"clinical:height_unit", T_ENUM, OFF(height_inches), 0, 0, 0, height_names, NULL},
     {"clinic:timezone", T_STR, OFF(clinic_tz), 0, 0, 0, NULL, "a time zone"},
+    {"clinic:sites", T_STR, OFF(sites), 0, 0, 0, NULL, "a list of site names"},
     {"privacy:btg_review_days", T_INT, OFF(btg_review_days), 1, 365, 0, NULL, NULL},
 };
 #undef OFF
@@ -207,6 +209,42 @@ static status_t set_one(const setting_t *s, const char *file, const char *val, c
 				p += strspn(p, ", ");
 			}
 		}
+		if (strcmp(s->key, "clinical:synthea_classes") == 0) {
+			/* Its shape here; that each TYPE is an encounter type is
+			 * checked by the import (the types may change after). */
+			for (const char *p = val; *p;) {
+				size_t n = strcspn(p, ","), k = strcspn(p, "=");
+				const char *c = p + strspn(p, " ");
+				size_t cn = 0;
+				while (c + cn < p + k && (islower((unsigned char)c[cn]) || c[cn] == '_' ||
+							  c[cn] == '*'))
+					cn++;
+				if (k >= n || cn == 0 || (c[0] == '*' && cn != 1) ||
+				    c + cn + strspn(c + cn, " ") != p + k ||
+				    strspn(p + k + 1, " ") >= n - k - 1)
+					return msg_fail(m, STATUS_CONFIG,
+							"%s:%s: '%.*s' is not CLASS = TYPE (a Synthea "
+							"class in lower case, or *, then an "
+							"encounter type)",
+							file, s->key, (int)(n > 60 ? 60 : n), p);
+				p += n;
+				p += strspn(p, ", ");
+			}
+		}
+		if (strcmp(s->key, "clinic:sites") == 0)
+			for (const char *p = val; *p;) {
+				size_t n = strcspn(p, ",");
+				size_t lead = strspn(p, " "), len = n - (lead < n ? lead : n);
+				while (len && p[lead + len - 1] == ' ')
+					len--;
+				if (len == 0 || len > 40)
+					return msg_fail(m, STATUS_CONFIG,
+							"%s:%s: each site name is 1 to 40 characters, "
+							"separated by commas",
+							file, s->key);
+				p += n;
+				p += strspn(p, ",");
+			}
 		if (strcmp(s->key, "database:path") == 0 && !*val)
 			return msg_fail(m, STATUS_CONFIG, "%s:%s: must not be empty", file, s->key);
 		if (strcmp(s->key, "database:data_dir") == 0) {

@@ -109,6 +109,9 @@ typedef struct config {
 	int open_encounter_days;   /* an encounter open longer is a deficiency */
 	int delinquent_days;       /* a deficiency older than this makes the record delinquent */
 	char countersign_roles[128]; /* comma-separated roles whose notes need a countersignature */
+	/* Synthea's ENCOUNTERCLASS -> encounter type: "class=type, ...", "*"
+	 * for every other class (core/synthea_import.h synthea_type). */
+	char synthea_classes[512];
 	int sign_password;         /* 1: signing a note asks for the password again */
 	int temp_fahrenheit;       /* entry and display unit; stored Celsius */
 	int weight_pounds;         /* stored kg */
@@ -117,6 +120,10 @@ typedef struct config {
 	/* [clinic] timezone: the zone every time is shown in (base/tz.h),
 	 * checked with tz_check; times are stored in UTC whatever it is. */
 	char clinic_tz[TZ_NAME_MAX];
+	/* [clinic] sites: the clinic's non-sensitive site names (comma-
+	 * separated); a check-in location that begins with one records it in
+	 * the clear for `report visits --by location`. */
+	char sites[512];
 
 	/* [privacy] btg_review_days: a break-the-glass access not reviewed
 	 * within this many days is overdue (core/btg_review.h). Policy. */

@@ -10,6 +10,8 @@
 #include <sodium.h>
 
 #include "core/audit.h"
+#include "core/disclosure.h"
+#include "core/extid.h"
 #include "core/internal.h"
 #include "core/perm.h"
 #include "db/db_patients.h"
@@ -119,6 +121,27 @@ static void minute(const char *t, char out[24])
 }
 
 /* ---- Patient ---- */
+
+int fhir_patient_add_identifier(json_t *patient, const char *system, const char *value)
+{
+	json_t *ids = json_object_get(patient, "identifier");
+	json_t *x = json_pack("{s:s,s:s,s:s}", "use", "secondary", "system", system, "value", value);
+	if (!x)
+		return -1;
+	if (!json_is_array(ids)) {
+		if (json_object_set_new(patient, "identifier", json_array()) != 0) {
+			json_decref(x);
+			return -1;
+		}
+		ids = json_object_get(patient, "identifier");
+	}
+	return json_array_append_new(ids, x);
+}
+
+static int ident_each(const char *system, const char *value, void *arg)
+{
+	return fhir_patient_add_identifier(arg, system, value) != 0;
+}
 
 json_t *fhir_patient(const patient_t *p)
 {
@@ -395,6 +418,17 @@ json_t *fhir_chart_item(const chart_item_t *it, const char *patient_id)
 		put(r, "dosage", one(d, &bad), &bad);
 		break;
 	}
+	case CHART_PROCEDURE:
+		/* The history: SNOMED CT, no encounter, no claim line. */
+		r = resource("Procedure", "phx", it->row, &bad);
+		put(r, "status", json_string(eie ? "entered-in-error" : "completed"), &bad);
+		put(r, "code",
+		    concept(FHIR_SYS_SNOMED, !strncmp(it->code, "SNOMED ", 7) ? it->code + 7 : it->code,
+			    NULL, it->text, &bad),
+		    &bad);
+		put(r, "subject", ref("Patient", patient_id), &bad);
+		put_s(r, "performedDateTime", it->date1, &bad);
+		break;
 	default: /* CHART_PROBLEM */
 		r = resource("Condition", "prb", it->row, &bad);
 		if (!eie)
@@ -637,8 +671,16 @@ static status_t gather_chart(session_t *s, const char *patient, json_t *out, cha
 	g.pid = pid;
 	g.out = out;
 	g.m = m;
-	if ((ret = add(&g, fhir_patient(p))) != STATUS_OK)
-		goto cleanup;
+	{
+		json_t *pr = fhir_patient(p);
+		/* Its identifiers in other systems (core/extid.h) after the MRN. */
+		if (pr && (ret = extid_list(s, pid, ident_each, pr, m)) != STATUS_OK) {
+			json_decref(pr);
+			goto cleanup;
+		}
+		if ((ret = add(&g, pr)) != STATUS_OK)
+			goto cleanup;
+	}
 	/* Encounters, oldest first. */
 	if ((ret = encounter_list(s, pid, enc_each, &g, m)) != STATUS_OK ||
 	    (ret = g.ret) != STATUS_OK)
@@ -706,6 +748,12 @@ static status_t gather_chart(session_t *s, const char *patient, json_t *out, cha
 					ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
 		if (ret == STATUS_OK && json_array_extend(out, px) != 0)
 			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		/* Then the procedure history (SNOMED CT), oldest row first. */
+		from = json_array_size(out);
+		if (ret == STATUS_OK &&
+		    (ret = chart_items(s, pid, CHART_PROCEDURE, item_each, &g, m)) == STATUS_OK &&
+		    (ret = g.ret) == STATUS_OK)
+			sort_rows(out, from);
 		json_decref(px);
 		if (ret != STATUS_OK)
 			goto cleanup;
@@ -729,9 +777,60 @@ status_t fhir_chart_read(session_t *s, const char *patient, json_t *out, msg_t *
 	return gather_chart(s, patient, out, pid, m);
 }
 
-/* Read, audit, then hand out one chart. */
-static status_t export_one(session_t *s, const char *patient, fhir_emit_fn fn, void *arg,
-			   int64_t *count, msg_t *m)
+static const char *or_default(const char *v, const char *dflt)
+{
+	return v && *v ? v : dflt;
+}
+
+status_t fhir_disclosure_check(const fhir_disclosure_t *d, msg_t *m)
+{
+	const char *cat = or_default(d ? d->category : NULL, FHIR_DISCLOSURE_CATEGORY);
+	if (!disclosure_category_valid(cat) || !strcmp(cat, "strike"))
+		return msg_fail(m, STATUS_INVALID,
+				"Category '%.40s' is not a disclosure category (see 'chartroom "
+				"disclosure categories').",
+				cat);
+	return STATUS_OK;
+}
+
+/* The accounting entry of one chart's export: what was disclosed, in
+ * words ("FHIR R4 export: 23 resources (Patient 1, Encounter 5, ...)"). */
+static status_t record_disclosure(session_t *s, const char *pid, json_t *out,
+				  const fhir_disclosure_t *fd, msg_t *m)
+{
+	disclosure_t d;
+	int64_t count[FHIR_TYPE_COUNT] = {0}, n = 0;
+	char desc[400];
+	size_t o;
+	for (size_t i = 0; i < json_array_size(out); i++) {
+		fhir_type_t t = fhir_type_from_name(
+		    json_string_value(json_object_get(json_array_get(out, i), "resourceType")));
+		if (t < FHIR_TYPE_COUNT)
+			count[t]++;
+	}
+	o = (size_t)snprintf(desc, sizeof desc, "FHIR R4 export of the chart: %zu resources",
+			     json_array_size(out));
+	for (int t = 0, first = 1; t < FHIR_TYPE_COUNT && o < sizeof desc; t++)
+		if (count[t]) {
+			o += (size_t)snprintf(desc + o, sizeof desc - o, "%s%s %lld",
+					      first ? " (" : ", ", fhir_type_name((fhir_type_t)t),
+					      (long long)count[t]);
+			first = 0;
+		}
+	if (o < sizeof desc - 1 && json_array_size(out))
+		snprintf(desc + o, sizeof desc - o, ")");
+	memset(&d, 0, sizeof d);
+	d.category = or_default(fd ? fd->category : NULL, FHIR_DISCLOSURE_CATEGORY);
+	d.recipient_name = or_default(fd ? fd->recipient_name : NULL, FHIR_DISCLOSURE_NOT_STATED);
+	d.recipient_address = or_default(fd ? fd->recipient_address : NULL, "");
+	d.purpose = or_default(fd ? fd->purpose : NULL, FHIR_DISCLOSURE_NOT_STATED);
+	d.description = desc;
+	return disclosure_record_for(s, pid, &d, "export", 0, &n, m);
+}
+
+/* Read, audit, record the disclosure, then hand out one chart. */
+static status_t export_one(session_t *s, const char *patient, const fhir_disclosure_t *d,
+			   fhir_emit_fn fn, void *arg, int64_t *count, msg_t *m)
 {
 	status_t ret;
 	json_t *out = json_array();
@@ -741,8 +840,10 @@ static status_t export_one(session_t *s, const char *patient, fhir_emit_fn fn, v
 	if ((ret = gather_chart(s, patient, out, pid, m)) != STATUS_OK)
 		goto cleanup;
 	snprintf(detail, sizeof detail, "FHIR R4, %zu resources", json_array_size(out));
-	if ((ret = audit_note(s, "export_fhir", pid, "ok", detail, 0, m)) != STATUS_OK)
+	if ((ret = record_disclosure(s, pid, out, d, m)) != STATUS_OK ||
+	    (ret = audit_note(s, "export_fhir", pid, "ok", detail, 0, m)) != STATUS_OK)
 		goto cleanup;
+	msg_clear(m);
 	for (size_t i = 0; i < json_array_size(out); i++) {
 		json_t *r = json_array_get(out, i);
 		if (count) {
@@ -759,16 +860,17 @@ cleanup:
 	return ret;
 }
 
-status_t fhir_export_chart(session_t *s, const char *patient, fhir_emit_fn fn, void *arg,
-			   msg_t *m)
+status_t fhir_export_chart(session_t *s, const char *patient, const fhir_disclosure_t *d,
+			   fhir_emit_fn fn, void *arg, msg_t *m)
 {
 	status_t ret;
-	if ((ret = session_require(s, ACT_EXPORT_FHIR, m)) != STATUS_OK)
+	if ((ret = session_require(s, ACT_EXPORT_FHIR, m)) != STATUS_OK ||
+	    (ret = fhir_disclosure_check(d, m)) != STATUS_OK)
 		return ret;
-	return export_one(s, patient, fn, arg, NULL, m);
+	return export_one(s, patient, d, fn, arg, NULL, m);
 }
 
-status_t fhir_export_all(session_t *s, fhir_emit_fn fn, void *arg,
+status_t fhir_export_all(session_t *s, const fhir_disclosure_t *d, fhir_emit_fn fn, void *arg,
 			 void (*progress)(int64_t done, int64_t total, void *arg),
 			 fhir_bulk_report_t *rep, msg_t *m)
 {
@@ -778,7 +880,8 @@ status_t fhir_export_all(session_t *s, fhir_emit_fn fn, void *arg,
 	int64_t prows[PAGE], after = 0, total = 0;
 	int n;
 	memset(rep, 0, sizeof *rep);
-	if ((ret = session_require(s, ACT_EXPORT_FHIR, m)) != STATUS_OK)
+	if ((ret = session_require(s, ACT_EXPORT_FHIR, m)) != STATUS_OK ||
+	    (ret = fhir_disclosure_check(d, m)) != STATUS_OK)
 		return ret;
 	if ((ret = db_patient_count(s->c->db, &total, m)) != STATUS_OK)
 		return ret;
@@ -788,7 +891,7 @@ status_t fhir_export_all(session_t *s, fhir_emit_fn fn, void *arg,
 		if (n == 0)
 			break;
 		for (int i = 0; i < n; i++) {
-			ret = export_one(s, ids[i], fn, arg, rep->count, m);
+			ret = export_one(s, ids[i], d, fn, arg, rep->count, m);
 			if (ret == STATUS_BTG_REQUIRED) {
 				rep->skipped++; /* no break-the-glass for a bulk disclosure */
 				msg_clear(m);

@@ -64,6 +64,9 @@ fhir_type_t fhir_type_from_name(const char *name);
  * phones, email, language, emergency contact; a confidential chart is
  * meta.security R. The SSN, payer and member ID are not exported. */
 json_t *fhir_patient(const patient_t *p);
+/* Append an identifier of another system (use secondary) to a Patient
+ * (core/extid.h: the export adds each the chart holds). 0, or -1. */
+int fhir_patient_add_identifier(json_t *patient, const char *system, const char *value);
 json_t *fhir_encounter(const encounter_info_t *e, const char *patient_id);
 /* The Observations of one vitals row (one per vital sign taken; blood
  * pressure is one panel with its two components), appended to out.
@@ -86,15 +89,37 @@ json_t *fhir_document(const note_info_t *n, const char *patient_id);
  * json_incref). Non-OK stops the export with that status (m filled). */
 typedef status_t (*fhir_emit_fn)(json_t *resource, void *arg, msg_t *m);
 
+/* The accounting-of-disclosures entry (core/disclosure.h) an export
+ * records for each chart it hands out, source "export": an export is a
+ * disclosure, and Chartroom cannot tell where the file goes, so the one
+ * exporting says; what they leave out takes the defaults. A NULL
+ * fhir_disclosure_t is all defaults. */
+#define FHIR_DISCLOSURE_CATEGORY "other"
+#define FHIR_DISCLOSURE_NOT_STATED "Not stated at export"
+typedef struct fhir_disclosure {
+	/* A DISCLOSURE_CATEGORIES name; NULL or "": "other", which the
+	 * patient's accounting shows (an excluded kind, such as treatment or
+	 * to_patient, only when the exporter says so). */
+	const char *category;
+	/* NULL or "": "Not stated at export" (name, purpose), "" (address). */
+	const char *recipient_name, *recipient_address, *purpose;
+} fhir_disclosure_t;
+
+/* Is d usable (its category known): STATUS_INVALID naming it if not. */
+status_t fhir_disclosure_check(const fhir_disclosure_t *d, msg_t *m);
+
 /* Every resource of one chart (id or MRN), the Patient first. Needs
  * ACT_EXPORT_FHIR and, as any reader, patient_view and clinical_view (a
  * confidential chart needs view_confidential: there is no break-the-glass
  * for a disclosure); the encounters' diagnoses and procedures are
  * included when the session may read coding. The whole chart is read
  * before anything is emitted; the disclosure is audited (export_fhir,
- * the count of resources) before the first resource is handed out. */
-status_t fhir_export_chart(session_t *s, const char *patient, fhir_emit_fn fn, void *arg,
-			   msg_t *m);
+ * the count of resources) and recorded in the accounting of disclosures
+ * (d, above; its description names the resources) before the first
+ * resource is handed out, so a write that fails after leaves an entry
+ * to strike rather than a disclosure unaccounted for. */
+status_t fhir_export_chart(session_t *s, const char *patient, const fhir_disclosure_t *d,
+			   fhir_emit_fn fn, void *arg, msg_t *m);
 
 typedef struct fhir_bulk_report {
 	int64_t charts, resources;
@@ -102,10 +127,11 @@ typedef struct fhir_bulk_report {
 	int64_t count[FHIR_TYPE_COUNT];
 } fhir_bulk_report_t;
 
-/* Every chart, one after the other (each audited as fhir_export_chart's).
+/* Every chart, one after the other (each audited and recorded as a
+ * disclosure as fhir_export_chart's, with d).
  * progress (may be NULL) is told after each chart how many of how many
  * are done. */
-status_t fhir_export_all(session_t *s, fhir_emit_fn fn, void *arg,
+status_t fhir_export_all(session_t *s, const fhir_disclosure_t *d, fhir_emit_fn fn, void *arg,
 			 void (*progress)(int64_t done, int64_t total, void *arg),
 			 fhir_bulk_report_t *rep, msg_t *m);
 

@@ -19,13 +19,15 @@
 static status_t write_patient(ctx_t *c, imp_t *v, msg_t *m)
 {
 	pfield_t bad;
-	status_t st;
+	status_t st = STATUS_OK;
 	if (v->existing) {
-		st = patient_update(c->s, v->p, &bad, m);
-		return st;
-	}
-	if ((st = patient_register(c->s, v->p, 0, &bad, m)) == STATUS_OK)
+		if (!v->ids_only)
+			st = patient_update(c->s, v->p, &bad, m);
+	} else if ((st = patient_register(c->s, v->p, 0, &bad, m)) == STATUS_OK)
 		memcpy(v->pid, v->p->id, sizeof v->pid);
+	/* Its identifiers of other systems, those the chart lacks. */
+	for (int k = 0; k < v->nx && st == STATUS_OK; k++)
+		st = extid_add(c->s, v->pid, v->xsys[k], v->xval[k], NULL, m);
 	return st;
 }
 
@@ -126,6 +128,12 @@ static status_t write_item(ctx_t *c, int i, msg_t *m)
 		break;
 	case FHIR_PROCEDURE: {
 		char ptr[3 * CODING_MAX_DX + 1] = "";
+		if (v->kind) { /* the history (SNOMED CT) */
+			if ((st = procedure_add(c->s, pid, v->code, v->text, v->date, &row, m)) ==
+			    STATUS_OK)
+				st = set_status(c, CHART_PROCEDURE, row, v->status, "completed", m);
+			break;
+		}
 		size_t o = 0;
 		for (int k = 0; k < v->nreasons; k++)
 			o += (size_t)snprintf(ptr + o, sizeof ptr - o, "%s%d", k ? "," : "",
@@ -308,7 +316,7 @@ static const char *missing_action(ctx_t *c)
 			need[0] = ACT_VITALS_RECORD;
 			break;
 		case FHIR_PROCEDURE:
-			need[0] = ACT_CODING_EDIT;
+			need[0] = v->kind ? ACT_PROBLEM_RECORD : ACT_CODING_EDIT;
 			break;
 		case FHIR_DOCUMENT:
 			need[0] = ACT_NOTE_WRITE;

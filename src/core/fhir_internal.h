@@ -5,6 +5,7 @@
 #ifndef CHARTROOM_FHIR_INTERNAL_H
 #define CHARTROOM_FHIR_INTERNAL_H
 
+#include "core/extid.h"
 #include "core/fhir.h"
 #include "core/internal.h"
 
@@ -21,7 +22,12 @@ typedef struct imp {
 	const char *id;
 	/* Patient */
 	patient_t *p;
-	int existing; /* an MRN of this clinic with the same birth date and sex */
+	int existing; /* an MRN of this clinic with the same birth date and sex
+		       * (or an identifier of another system a chart holds) */
+	/* Its identifiers of other systems (core/extid.h), borrowed from
+	 * the resource; ids_only: the chart matched needs only those. */
+	const char *xsys[EXTID_PER_PATIENT], *xval[EXTID_PER_PATIENT];
+	int nx, ids_only;
 	char pid[33]; /* the chart, once written or found */
 	/* Encounter */
 	int64_t erow; /* once written */

@@ -214,6 +214,69 @@ static int code_ok(ctx_t *c, codesys_t cs, const char *code, int enc, char *why,
 
 /* ---- validation, one function per type ---- */
 
+struct held_ids {
+	const imp_t *v;
+	int other;
+	char system[EXTID_SYSTEM_MAX + 1];
+};
+
+static int held_other(const char *system, const char *value, void *arg)
+{
+	struct held_ids *h = arg;
+	for (int j = 0; j < h->v->nx; j++)
+		if (!strcmp(h->v->xsys[j], system) && strcmp(h->v->xval[j], value) != 0) {
+			h->other = 1;
+			text_copy(h->system, sizeof h->system, system);
+			return 1;
+		}
+	return 0;
+}
+
+/* The chart `key` (an MRN or a patient id) names, if it is the same
+ * patient (birth date and sex): the Patient updates it. `how` says what
+ * named it, for the refusal. */
+static void match_chart(ctx_t *c, int i, const char *key_in, const char *how)
+{
+	imp_t *v = &c->v[i];
+	patient_t *p = v->p, *here = calloc(1, sizeof *here);
+	char key[PATIENT_FIELD_MAX];
+	status_t st;
+	msg_t m;
+	if (!here) {
+		refuse(c, i, "out of memory");
+		return;
+	}
+	text_copy(key, sizeof key, key_in);
+	st = patient_open(c->s, key, NULL, here, &m);
+	if (st == STATUS_OK) {
+		if (strcmp(here->f[PF_DOB], p->f[PF_DOB]) != 0 ||
+		    strcmp(here->f[PF_SEX], p->f[PF_SEX]) != 0)
+			refuse(c, i,
+			       "Patient: %s names a chart here whose date of birth or sex differs; "
+			       "not the same patient",
+			       how);
+		else {
+			int fk = 0;
+			v->existing = 1;
+			memcpy(v->pid, here->id, sizeof v->pid);
+			p->version = here->version;
+			memcpy(p->id, here->id, sizeof p->id);
+			p->prow = here->prow;
+			/* Found by another identifier: the chart keeps its MRN. */
+			text_copy(p->f[PF_MRN], PATIENT_FIELD_MAX, here->f[PF_MRN]);
+			/* Nothing to change: the chart is left as it is. */
+			while (fk < PF_COUNT && strcmp(here->f[fk], p->f[fk]) == 0)
+				fk++;
+			v->same = fk == PF_COUNT && here->confidential == p->confidential;
+		}
+	} else if (st != STATUS_NOTFOUND)
+		refuse(c, i, "Patient: the chart %s names cannot be opened (%s)", how,
+		       status_str(st));
+	sodium_memzero(here, sizeof *here);
+	sodium_memzero(key, sizeof key);
+	free(here);
+}
+
 static void check_patient(ctx_t *c, int i, json_t *r)
 {
 	imp_t *v = &c->v[i];
@@ -292,9 +355,29 @@ static void check_patient(ctx_t *c, int i, json_t *r)
 	ident = json_object_get(r, "identifier");
 	json_array_foreach(ident, k, x)
 	{
-		const char *sys = fhir_str_at(x, "system");
-		if (sys && !strcmp(sys, FHIR_SYS_MRN))
-			SET(PF_MRN, fhir_str_at(x, "value"));
+		const char *sys = fhir_str_at(x, "system"), *val = fhir_str_at(x, "value");
+		if (sys && !strcmp(sys, FHIR_SYS_MRN)) {
+			SET(PF_MRN, val);
+			continue;
+		}
+		/* Another system's (Synthea's Id, ...): kept with the chart. */
+		if (extid_check(sys, val, &m) != STATUS_OK) {
+			refuse(c, i, "Patient.identifier[%zu]: %s", k, m.text);
+			return;
+		}
+		for (int j = 0; j < v->nx; j++)
+			if (!strcmp(v->xsys[j], sys)) {
+				refuse(c, i, "Patient.identifier[%zu]: a second identifier of %s", k,
+				       sys);
+				return;
+			}
+		if (v->nx == EXTID_PER_PATIENT) {
+			refuse(c, i, "Patient has more than %d identifiers of other systems",
+			       EXTID_PER_PATIENT);
+			return;
+		}
+		v->xsys[v->nx] = sys;
+		v->xval[v->nx++] = val;
 	}
 #undef SET
 	msg_clear(&m);
@@ -305,38 +388,38 @@ static void check_patient(ctx_t *c, int i, json_t *r)
 		       badf < PF_COUNT ? patient_field_label(badf) : "fields");
 		return;
 	}
-	if (*p->f[PF_MRN] && patient_mrn_valid(cfg, p->f[PF_MRN])) {
-		patient_t *here = calloc(1, sizeof *here);
-		status_t st;
-		if (!here) {
-			refuse(c, i, "out of memory");
-			return;
-		}
-		st = patient_open(c->s, p->f[PF_MRN], NULL, here, &m);
-		if (st == STATUS_OK) {
-			if (strcmp(here->f[PF_DOB], p->f[PF_DOB]) != 0 ||
-			    strcmp(here->f[PF_SEX], p->f[PF_SEX]) != 0)
-				refuse(c, i,
-				       "Patient: its MRN identifier names a chart here whose date of "
-				       "birth or sex differs; not the same patient");
-			else {
-				v->existing = 1;
-				memcpy(v->pid, here->id, sizeof v->pid);
-				p->version = here->version;
-				memcpy(p->id, here->id, sizeof p->id);
-				p->prow = here->prow;
-				/* Nothing to change: the chart is left as it is. */
-				int fk = 0;
-				while (fk < PF_COUNT && strcmp(here->f[fk], p->f[fk]) == 0)
-					fk++;
-				v->same = fk == PF_COUNT && here->confidential == p->confidential;
-			}
-		} else if (st != STATUS_NOTFOUND)
-			refuse(c, i, "Patient: the chart its MRN names cannot be opened (%s)",
+	if (*p->f[PF_MRN] && patient_mrn_valid(cfg, p->f[PF_MRN]))
+		match_chart(c, i, p->f[PF_MRN], "its MRN identifier");
+	/* Else by an identifier of another system a chart holds. */
+	for (int j = 0; j < v->nx && !v->existing && !v->bad; j++) {
+		char pid[33];
+		status_t st = extid_find(c->s, v->xsys[j], v->xval[j], pid, &m);
+		if (st == STATUS_OK)
+			match_chart(c, i, pid, "its identifier");
+		else if (st != STATUS_NOTFOUND)
+			refuse(c, i, "Patient.identifier: the chart it names cannot be opened (%s)",
 			       status_str(st));
-		sodium_memzero(here, sizeof *here);
-		free(here);
 	}
+	if (v->existing && !v->bad) {
+		/* A chart holding another value of one of its systems is another
+		 * patient's (Synthea's Id says so even when names agree). */
+		struct held_ids h = {v, 0, ""};
+		if (extid_list(c->s, v->pid, held_other, &h, &m) != STATUS_OK)
+			refuse(c, i, "Patient: the chart it names cannot be read (%s)", m.text);
+		else if (h.other)
+			refuse(c, i,
+			       "Patient: the chart it names holds another %s identifier; not the "
+			       "same patient",
+			       h.system);
+	}
+	if (v->existing && !v->bad && v->same)
+		/* The chart as it is; what it lacks is its identifiers. */
+		for (int j = 0; j < v->nx && v->same; j++) {
+			char pid[33];
+			if (extid_find(c->s, v->xsys[j], v->xval[j], pid, &m) != STATUS_OK ||
+			    strcmp(pid, v->pid) != 0)
+				v->same = 0, v->ids_only = 1;
+		}
 	if (!v->existing && !v->bad) {
 		/* A registration's duplicate check, before anything is written. */
 		patient_match_t *d = calloc(PATIENT_MATCH_MAX, sizeof *d);
@@ -432,11 +515,19 @@ static void check_encounter(ctx_t *c, int i, json_t *r)
 		return;
 	}
 	{
-		/* As check-in takes a date of service: from 1990, not ahead. */
+		/* As check-in takes a date of service (from 1900: an imported
+		 * history reaches back decades), not ahead, and not before the
+		 * patient was born. */
 		char now[24];
+		const char *dob = v->pat >= 0 && c->v[v->pat].p ? c->v[v->pat].p->f[PF_DOB] : "";
 		core_now(now);
-		if (strcmp(v->start, "1990-01-01T00:00:00Z") < 0 || strcmp(v->start, now) > 0) {
-			refuse(c, i, "Encounter.period.start is before 1990 or in the future");
+		if (strcmp(v->start, SERVICE_DATE_MIN "T00:00:00Z") < 0 || strcmp(v->start, now) > 0) {
+			refuse(c, i, "Encounter.period.start is before " SERVICE_DATE_MIN
+				     " or in the future");
+			return;
+		}
+		if (*dob && strncmp(v->start, dob, 10) < 0) {
+			refuse(c, i, "Encounter.period.start is before the patient's birth date");
 			return;
 		}
 	}
@@ -678,13 +769,43 @@ static void check_procedure(ctx_t *c, int i, json_t *r)
 	json_t *why = json_object_get(r, "reasonReference"), *x;
 	size_t k;
 	v->pat = patient_of(c, i, r, "subject.reference");
+	/* A SNOMED CT procedure is the patient's history (kind 1), not a
+	 * line of an encounter's coding. */
+	if ((v->code = code_in(json_object_get(r, "code"), FHIR_SYS_SNOMED))) {
+		const char *st = fhir_str_at(r, "status");
+		v->kind = 1;
+		v->enc = -1;
+		v->text = fhir_str_at(r, "code.text");
+		if (!clinical_snomed_valid(v->code)) {
+			refuse(c, i, "Procedure.code is not a SNOMED CT concept id");
+			return;
+		}
+		if (!v->text || !*v->text) {
+			refuse(c, i, "a procedure of the history needs its description in "
+				     "Procedure.code.text");
+			return;
+		}
+		if (!st || (strcmp(st, "completed") && strcmp(st, "entered-in-error"))) {
+			refuse(c, i, "a SNOMED CT Procedure's status must be completed or "
+				     "entered-in-error");
+			return;
+		}
+		v->status = st;
+		if (fhir_str_at(r, "performedDateTime") &&
+		    !date_of(fhir_str_at(r, "performedDateTime"), v->date)) {
+			refuse(c, i, "Procedure.performedDateTime is not a date");
+			return;
+		}
+		return;
+	}
 	v->enc = encounter_of(c, i, r, "encounter.reference", v->pat);
 	if ((v->code = code_in(json_object_get(r, "code"), FHIR_SYS_HCPCS)))
 		v->extra = "hcpcs";
 	else if ((v->code = code_in(json_object_get(r, "code"), FHIR_SYS_CPT)))
 		v->extra = "cpt";
 	else {
-		refuse(c, i, "Procedure.code needs a HCPCS or CPT coding");
+		refuse(c, i, "Procedure.code needs a HCPCS or CPT coding (or SNOMED CT, for the "
+			     "patient's procedure history)");
 		return;
 	}
 	{

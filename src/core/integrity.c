@@ -460,6 +460,11 @@ status_t rowmac_encounter(session_t *s, chart_t *ch, const db_encounter_t *e, un
 	put_text(&x, e->closed_by);
 	put_text(&x, e->created);
 	put_text(&x, e->created_by);
+	/* The clear site (018) when set; rows without one keep their MAC. */
+	if (*e->site) {
+		put_text(&x, "site");
+		put_text(&x, e->site);
+	}
 	return seal_enc(s, ch->mac_version, &x, out, m);
 }
 
@@ -510,7 +515,8 @@ status_t rowmac_vitals(session_t *s, chart_t *ch, const db_vitals_t *v, unsigned
 	return seal_enc(s, ch->mac_version, &x, out, m);
 }
 
-static const char *const item_tables[] = {"allergies", "medications", "problems"};
+static const char *const item_tables[] = {"allergies", "medications", "problems",
+					  "procedure_history"};
 
 status_t rowmac_item(session_t *s, chart_t *ch, const db_item_t *it, unsigned char *out,
 		     msg_t *m)
@@ -571,6 +577,19 @@ status_t rowmac_btg(session_t *s, chart_t *ch, const db_btg_t *b, unsigned char 
 	put_text(&x, b->reviewed_by);
 	put_text(&x, b->reviewed_at);
 	return seal_enc(s, ch->mac_version, &x, out, m);
+}
+
+status_t rowmac_extid(session_t *s, chart_t *ch, const db_extid_t *x, unsigned char *out,
+		      msg_t *m)
+{
+	enc_t e = {0};
+	db_blob_t v = {x->value_ct, x->value_len};
+	row_head(&e, "chartroom-row:1", "patient_identifiers", x->xrow, x->id, ch->pid, NULL);
+	put_text(&e, x->system);
+	put_blob(&e, v);
+	put_text(&e, x->created);
+	put_text(&e, x->created_by);
+	return seal_enc(s, ch->mac_version, &e, out, m);
 }
 
 /* ---- checks ---------------------------------------------------------------- */
@@ -766,6 +785,30 @@ status_t chart_check_btg(session_t *s, chart_t *ch, msg_t *m)
 	return ret;
 }
 
+static int extid_one(const db_extid_t *x, void *arg)
+{
+	struct btg_ctx *c = arg;
+	unsigned char mac[INTEGRITY_MAC_LEN];
+	c->ch->mac_version = stored_version(c->s, x->mac, x->mac_len);
+	c->ret = rowmac_extid(c->s, c->ch, x, mac, c->m);
+	c->ch->mac_version = 0;
+	if (c->ret == STATUS_OK)
+		c->ret = chart_check_row(c->s, c->ch, DB_CT_IDENTIFIERS, x->xrow, mac, x->mac,
+					 x->mac_len, x->toolong, c->m);
+	return c->ret != STATUS_OK;
+}
+
+status_t chart_check_extid(session_t *s, chart_t *ch, msg_t *m)
+{
+	struct btg_ctx c = {s, ch, STATUS_OK, m};
+	status_t ret = db_extid_list(s->c->db, ch->prow, extid_one, &c, m);
+	if (ret == STATUS_OK)
+		ret = c.ret;
+	if (ret == STATUS_OK)
+		ret = chart_check_set(s, ch, DB_CT_IDENTIFIERS, m);
+	return ret;
+}
+
 /* ---- whole sections -------------------------------------------------------- */
 
 status_t chart_verify_encounter(session_t *s, chart_t *ch, const db_encounter_t *e, msg_t *m)
@@ -822,7 +865,8 @@ status_t chart_verify_vitals(session_t *s, chart_t *ch, const db_vitals_t *v, ms
 	return ret;
 }
 
-static const db_chart_table_t item_table[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS, DB_CT_PROBLEMS};
+static const db_chart_table_t item_table[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS, DB_CT_PROBLEMS,
+					      DB_CT_PROCEDURES};
 
 status_t chart_verify_item(session_t *s, chart_t *ch, const db_item_t *it, msg_t *m)
 {
@@ -928,6 +972,9 @@ status_t chart_verify(session_t *s, chart_t *ch, db_chart_table_t t, msg_t *m)
 	case DB_CT_PROBLEMS:
 		ret = db_item_list(db, DB_PROBLEM, ch->prow, sec_item, &c, m);
 		break;
+	case DB_CT_PROCEDURES:
+		ret = db_item_list(db, DB_PROCEDURE, ch->prow, sec_item, &c, m);
+		break;
 	case DB_CT_NOTES:
 		ret = db_note_list_patient(db, ch->prow, sec_note, &c, m);
 		break;
@@ -937,6 +984,8 @@ status_t chart_verify(session_t *s, chart_t *ch, db_chart_table_t t, msg_t *m)
 		return ret;
 	case DB_CT_BTG:
 		return chart_check_btg(s, ch, m);
+	case DB_CT_IDENTIFIERS:
+		return chart_check_extid(s, ch, m);
 	default:
 		return msg_fail(m, STATUS_ERR, "Unknown chart table.");
 	}
@@ -1000,7 +1049,8 @@ static int check_head(const db_chart_head_t *h, const char *pid, void *arg)
 	chart_t ch;
 	static const db_chart_table_t tables[] = {
 		DB_CT_ENCOUNTERS,     DB_CT_CODING, DB_CT_VITALS, DB_CT_ALLERGIES,
-		DB_CT_ALLERGY_REVIEW, DB_CT_MEDICATIONS, DB_CT_PROBLEMS, DB_CT_NOTES, DB_CT_BTG};
+		DB_CT_ALLERGY_REVIEW, DB_CT_MEDICATIONS, DB_CT_PROBLEMS, DB_CT_NOTES, DB_CT_BTG,
+		DB_CT_IDENTIFIERS, DB_CT_PROCEDURES};
 	if (c->nprows == c->pcap) {
 		size_t cap = c->pcap ? c->pcap * 2 : 64;
 		int64_t *n = realloc(c->prows, cap * sizeof *n);

@@ -38,6 +38,7 @@
 #include "core/internal.h"
 #include "db/db_clinical.h"
 #include "db/db_codes.h"
+#include "db/db_extid.h"
 #include "db/db_integrity.h"
 #include "db/db_patients.h"
 
@@ -105,6 +106,8 @@ status_t rowmac_item(session_t *s, chart_t *ch, const db_item_t *it, unsigned ch
 status_t rowmac_nka(session_t *s, chart_t *ch, const db_nka_t *n, unsigned char *out, msg_t *m);
 status_t rowmac_note(session_t *s, chart_t *ch, const db_note_t *n, unsigned char *out, msg_t *m);
 status_t rowmac_btg(session_t *s, chart_t *ch, const db_btg_t *b, unsigned char *out, msg_t *m);
+status_t rowmac_extid(session_t *s, chart_t *ch, const db_extid_t *x, unsigned char *out,
+		      msg_t *m);
 
 /* Check a row read from table t: `computed` is its MAC as it is now,
  * stored/len the MAC column; toolong the db layer's flag. It must verify
@@ -136,6 +139,9 @@ status_t chart_verify(session_t *s, chart_t *ch, db_chart_table_t t, msg_t *m);
 
 /* The chart's break-the-glass queue rows, each and as a set. */
 status_t chart_check_btg(session_t *s, chart_t *ch, msg_t *m);
+/* The chart's external identifiers (patient_identifiers), each and as a
+ * set. */
+status_t chart_check_extid(session_t *s, chart_t *ch, msg_t *m);
 
 /* The head's entry for (t, row) becomes mac (added if new). */
 status_t chart_put(chart_t *ch, db_chart_table_t t, int64_t row, const unsigned char *mac,

@@ -21,7 +21,8 @@ enum { R_VISITS, R_DIAGNOSES, R_TURNAROUND, R_BACKLOG, R_QUALITY, R_ACCESS, R_DE
 static const struct {
 	const char *name, *desc, *bys;
 } defs[] = {
-    {"visits", "Visits by type, provider, day, week or month", "type provider day week month"},
+    {"visits", "Visits by type, provider, day, week, month or location",
+     "type provider day week month location"},
     {"diagnoses", "Diagnoses coded: top ICD-10-CM codes, or by chapter", "code chapter"},
     {"turnaround", "Date of service to final coding: median and 90th percentile",
      "coder provider type month week"},
@@ -526,7 +527,7 @@ static void setup(report_t *r, int kind, const req_t *q)
 	    {"type", "Type"},    {"provider", "Provider"}, {"day", "Day"},
 	    {"week", "Week of"}, {"month", "Month"},       {"coder", "Coder"},
 	    {"code", "Code"},    {"chapter", "Chapter"},   {"user", "User"},
-	    {"age", "Age"},      {"measure", "Measure"}};
+	    {"age", "Age"},      {"measure", "Measure"}, {"location", "Location"}};
 	r->name = defs[kind].name;
 	text_copy(r->by, sizeof r->by, q->by);
 	text_copy(r->from, sizeof r->from, q->from);
@@ -619,7 +620,7 @@ static db_group_t group_of(const char *by)
 	} map[] = {{"type", DBR_TYPE},       {"provider", DBR_PROVIDER}, {"day", DBR_DAY},
 	           {"week", DBR_WEEK},       {"month", DBR_MONTH},       {"code", DBR_CODE},
 	           {"chapter", DBR_CHAPTER}, {"coder", DBR_CODER},       {"age", DBR_BUCKET},
-	           {"user", DBR_USER}};
+	           {"user", DBR_USER},       {"location", DBR_SITE}};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(map[i].by, by) == 0)
 			return map[i].g;

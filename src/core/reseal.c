@@ -170,8 +170,10 @@ static int vit_one(const db_vitals_t *in, void *arg)
 	return r->ret != STATUS_OK;
 }
 
-static const char *const item_tables[] = {"allergies", "medications", "problems"};
-static const db_chart_table_t item_ct[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS, DB_CT_PROBLEMS};
+static const char *const item_tables[] = {"allergies", "medications", "problems",
+					  "procedure_history"};
+static const db_chart_table_t item_ct[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS, DB_CT_PROBLEMS,
+					   DB_CT_PROCEDURES};
 
 static int item_one(const db_item_t *in, void *arg)
 {
@@ -362,8 +364,25 @@ static status_t nka_one(reseal_t *r)
 
 static const db_chart_table_t all_tables[] = {
 	DB_CT_ENCOUNTERS, DB_CT_VITALS, DB_CT_ALLERGIES, DB_CT_MEDICATIONS,
-	DB_CT_PROBLEMS,   DB_CT_NOTES,  DB_CT_ALLERGY_REVIEW, DB_CT_BTG,
+	DB_CT_PROBLEMS,   DB_CT_NOTES,  DB_CT_ALLERGY_REVIEW, DB_CT_BTG, DB_CT_IDENTIFIERS,
+	DB_CT_PROCEDURES,
 };
+
+/* External identifiers and procedure history (018) are born sealed:
+ * checked above with the rest, their entries carried into the rebuilt
+ * list as they are. */
+static db_chart_table_t keep_table;
+static int keep_entry(int64_t row, const unsigned char *mac, size_t len, void *arg)
+{
+	reseal_t *r = arg;
+	if (len != INTEGRITY_MAC_LEN) {
+		r->ret = integrity_fail(r->m, db_chart_table_name(keep_table), row,
+					"carries no integrity seal");
+		return 1;
+	}
+	r->ret = chart_put(&r->acc, keep_table, row, mac, r->m);
+	return r->ret != STATUS_OK;
+}
 
 static status_t reseal_patient(reseal_t *r, int64_t prow)
 {
@@ -425,6 +444,13 @@ static status_t reseal_patient(reseal_t *r, int64_t prow)
 	if (ret == STATUS_OK) {
 		r->ret = STATUS_OK;
 		ret = db_btg_list(s->c->db, prow, btg_one, r, r->m);
+		if (ret == STATUS_OK)
+			ret = r->ret;
+	}
+	for (int k = 0; k < 2 && ret == STATUS_OK; k++) {
+		keep_table = k ? DB_CT_PROCEDURES : DB_CT_IDENTIFIERS;
+		r->ret = STATUS_OK;
+		ret = db_chart_rows(s->c->db, keep_table, prow, keep_entry, r, r->m);
 		if (ret == STATUS_OK)
 			ret = r->ret;
 	}

@@ -14,6 +14,7 @@
 #include "core/chart_track.h"
 #include "core/deficiency.h"
 #include "core/dupscan.h"
+#include "core/extid.h"
 #include "core/integrity.h"
 #include "core/internal.h"
 #include "core/pindex.h"
@@ -514,8 +515,10 @@ static int vit_one(const db_vitals_t *v, void *arg)
 	return ret != STATUS_OK;
 }
 
-static const char *const item_tables[] = {"allergies", "medications", "problems"};
-static const db_chart_table_t item_ct[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS, DB_CT_PROBLEMS};
+static const char *const item_tables[] = {"allergies", "medications", "problems",
+					  "procedure_history"};
+static const db_chart_table_t item_ct[] = {DB_CT_ALLERGIES, DB_CT_MEDICATIONS, DB_CT_PROBLEMS,
+					   DB_CT_PROCEDURES};
 
 static int item_one(const db_item_t *in, void *arg)
 {
@@ -675,6 +678,9 @@ static status_t each_row(rot_t *r, db_chart_table_t t)
 		case DB_CT_PROBLEMS:
 			ret = db_item_get(db, DB_PROBLEM, l.v[i], item_one, &c, r->m);
 			break;
+		case DB_CT_PROCEDURES:
+			ret = db_item_get(db, DB_PROCEDURE, l.v[i], item_one, &c, r->m);
+			break;
 		case DB_CT_NOTES:
 			ret = db_note_get(db, l.v[i], note_one, &c, r->m);
 			break;
@@ -690,7 +696,8 @@ static status_t each_row(rot_t *r, db_chart_table_t t)
 
 static const db_chart_table_t all_tables[] = {
 	DB_CT_ENCOUNTERS, DB_CT_VITALS, DB_CT_ALLERGIES, DB_CT_MEDICATIONS,
-	DB_CT_PROBLEMS,   DB_CT_NOTES,  DB_CT_ALLERGY_REVIEW, DB_CT_BTG,
+	DB_CT_PROBLEMS,   DB_CT_NOTES,  DB_CT_PROCEDURES, DB_CT_ALLERGY_REVIEW, DB_CT_BTG,
+	DB_CT_IDENTIFIERS,
 };
 
 /* One patient, demo or clin: *changed when anything was rewritten. */
@@ -772,7 +779,7 @@ static status_t chart_do(rot_t *r, int64_t prow, int *changed)
 		*r->ch.patient = *row;
 		*changed = 1;
 	}
-	for (size_t i = 0; any && i < 6 && ret == STATUS_OK; i++)
+	for (size_t i = 0; any && i < 7 && ret == STATUS_OK; i++)
 		ret = each_row(r, all_tables[i]);
 	if (ret == STATUS_OK && any)
 		ret = nka_do(r);
@@ -781,6 +788,16 @@ static status_t chart_do(rot_t *r, int64_t prow, int *changed)
 		ret = db_btg_list(s->c->db, prow, btg_one, &c, r->m);
 		if (ret == STATUS_OK)
 			ret = c.ret;
+	}
+	/* External identifiers (issue 14): value, lookup token and MAC under
+	 * the demo key. */
+	if (ret == STATUS_OK && any && r->j.d == DOMAIN_DEMO) {
+		int64_t nx = 0;
+		ret = extid_rekey(s, &r->ch, r->j.to, &nx, r->m);
+		if (nx) {
+			r->chart_changed = 1;
+			r->rows += nx;
+		}
 	}
 	if (ret != STATUS_OK)
 		goto cleanup;

@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
 #include "base/text.h"
 #include "core/clinical.h"
+#include "core/extid.h"
 #include "core/internal.h"
 #include "core/perm.h"
 #include "core/pmatch.h"
@@ -36,7 +38,7 @@ static int keep_row(syn_file_t f, long line, const char *const *vals, void *arg)
 {
 	gather_t *g = arg;
 	row_t *r;
-	if (f == SYN_PROVIDERS || f == SYN_PROCEDURES)
+	if (f == SYN_PROVIDERS)
 		return 0; /* checked and counted only */
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 256;
@@ -68,24 +70,73 @@ static void gather_free(gather_t *g)
 	free(g->r);
 }
 
+/* The TYPE the map names for class cls ("*": the default), trimmed, or
+ * 0 when it names none. */
+static int map_lookup(const char *map, const char *cls, char *out, size_t size)
+{
+	for (const char *p = map; *p;) {
+		size_t n = strcspn(p, ","), k = strcspn(p, "=");
+		const char *c = p + strspn(p, " "), *t;
+		size_t cn = strcspn(c, " =");
+		if (k < n && cn == strlen(cls) && !strncmp(c, cls, cn)) {
+			t = p + k + 1 + strspn(p + k + 1, " ");
+			n -= (size_t)(t - p);
+			while (n && t[n - 1] == ' ')
+				n--;
+			snprintf(out, size, "%.*s", (int)n, t);
+			return 1;
+		}
+		p += n;
+		p += strspn(p, ", ");
+	}
+	return 0;
+}
+
+/* The clinic's spelling of type, or 0 when it is not one of its types. */
+static int known_type(const config_t *cfg, const char *type, char *out, size_t size)
+{
+	char buf[48];
+	for (int k = 0; encounter_type(cfg, k, buf, sizeof buf); k++)
+		if (!strcasecmp(buf, type)) {
+			snprintf(out, size, "%s", buf);
+			return 1;
+		}
+	return 0;
+}
+
+status_t synthea_classes_check(const config_t *cfg, msg_t *m)
+{
+	char t[64], one[48];
+	for (const char *p = cfg->synthea_classes; *p;) {
+		size_t n = strcspn(p, ","), k = strcspn(p, "=");
+		const char *c = p + strspn(p, " ");
+		size_t cn = strcspn(c, " =");
+		if (k < n) {
+			snprintf(one, sizeof one, "%.*s", (int)(cn < 40 ? cn : 40), c);
+			map_lookup(p, one, t, sizeof t);
+			if (!known_type(cfg, t, t, sizeof t))
+				return msg_fail(m, STATUS_CONFIG,
+						"[clinical] synthea_classes: %s = '%s' is not one of "
+						"[clinical] encounter_types (%s); nothing was imported.",
+						one, t, cfg->encounter_types);
+		}
+		p += n;
+		p += strspn(p, ", ");
+	}
+	if (!encounter_type(cfg, 0, one, sizeof one))
+		return msg_fail(m, STATUS_CONFIG, "[clinical] encounter_types is empty.");
+	return STATUS_OK;
+}
+
 void synthea_type(const config_t *cfg, const char *cls, char *out, size_t size)
 {
-	static const struct {
-		const char *cls, *type;
-	} map[] = {{"wellness", "annual exam"}, {"virtual", "telephone"},
-		   {"telehealth", "telephone"},  {"home", "nurse visit"}};
-	const char *want = "office visit";
-	char buf[48];
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (cls && !strcmp(cls, map[i].cls))
-			want = map[i].type;
-	for (int k = 0; encounter_type(cfg, k, buf, sizeof buf); k++)
-		if (!strcmp(buf, want)) {
-			snprintf(out, size, "%s", want);
-			return;
-		}
-	if (!encounter_type(cfg, 0, out, size))
-		snprintf(out, size, "%s", want);
+	char t[64];
+	if ((map_lookup(cfg->synthea_classes, cls ? cls : "", t, sizeof t) ||
+	     map_lookup(cfg->synthea_classes, "*", t, sizeof t)) &&
+	    known_type(cfg, t, out, size))
+		return;
+	if (!encounter_type(cfg, 0, out, size) && size)
+		out[0] = '\0';
 }
 
 /* ---- the provider every encounter is recorded with ---- */
@@ -293,9 +344,17 @@ static int build_patient(build_t *b, const row_t *r, int k)
 	/* Normalised as a registration would (the state's name to its code);
 	 * a refusal is the import's to report, with the row's place. */
 	if (patient_validate(b->s->c->cfg, p, &bad, &m) == STATUS_OK) {
-		int dup;
-		match_chart(b, p);
-		if (!*p->f[PF_MRN] && (dup = batch_duplicate(b, r, p)) != 0) {
+		int dup, byid = 0;
+		char pid[33];
+		/* A chart holding this Synthea Id is this patient's (the FHIR
+		 * import finds it by the identifier); otherwise one of the
+		 * same name, birth date and sex (an import from before the Id
+		 * was kept). */
+		if (extid_find(b->s, EXTID_SYSTEM_SYNTHEA, r->v[0], pid, &m) == STATUS_NOTFOUND)
+			match_chart(b, p);
+		else
+			p->f[PF_MRN][0] = '\0', byid = 1;
+		if (!*p->f[PF_MRN] && !byid && (dup = batch_duplicate(b, r, p)) != 0) {
 			sodium_memzero(p, sizeof *p);
 			free(p);
 			if (dup < 0)
@@ -306,6 +365,11 @@ static int build_patient(build_t *b, const row_t *r, int k)
 	}
 	snprintf(p->id, sizeof p->id, "p%d", k);
 	res = fhir_patient(p);
+	/* Synthea's Id, kept with the chart (core/extid.h). */
+	if (res && fhir_patient_add_identifier(res, EXTID_SYSTEM_SYNTHEA, r->v[0]) != 0) {
+		json_decref(res);
+		res = NULL;
+	}
 	sodium_memzero(p, sizeof *p);
 	free(p);
 	return add_item(b, res, r);
@@ -354,6 +418,14 @@ static int build_item(build_t *b, const row_t *r, int k, const char *pid)
 		snprintf(it.code, sizeof it.code, "%s", *r->v[7] ? r->v[7] : "unknown");
 		lower(it.code);
 		snprintf(it.status, sizeof it.status, "%s", *r->v[1] ? "inactive" : "active");
+		break;
+	case SYN_PROCEDURES:
+		/* The procedure history, with its SNOMED CT code and display. */
+		it.kind = CHART_PROCEDURE;
+		text_copy(it.text, sizeof it.text, r->v[5]);
+		snprintf(it.code, sizeof it.code, "SNOMED %.30s", r->v[4]);
+		snprintf(it.date1, sizeof it.date1, "%.10s", r->v[0]);
+		snprintf(it.status, sizeof it.status, "completed");
 		break;
 	default: /* SYN_MEDICATIONS */
 		it.kind = CHART_MEDICATION;
@@ -527,6 +599,8 @@ status_t synthea_import(session_t *s, const char *dir, const synthea_import_opts
 	memset(&b, 0, sizeof b);
 	memset(rep, 0, sizeof *rep);
 	if ((ret = session_require(s, ACT_PATIENT_IMPORT, m)) != STATUS_OK)
+		return ret;
+	if ((ret = synthea_classes_check(s->c->cfg, m)) != STATUS_OK)
 		return ret;
 	if ((ret = pick_provider(s, o->provider, b.provider, sizeof b.provider, m)) != STATUS_OK)
 		return ret;

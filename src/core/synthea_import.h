@@ -13,7 +13,8 @@
  *   date of birth and sex (Synthea's digits stripped from the names); a
  *   re-run of the same export therefore adds nothing. Synthea's patient
  *   Id itself is not stored.
- * - ENCOUNTERCLASS -> one of the clinic's encounter types (synthea_type);
+ * - ENCOUNTERCLASS -> one of the clinic's encounter types by [clinical]
+ *   synthea_classes (synthea_type);
  *   every encounter is recorded with the one provider user the import is
  *   given (Synthea's providers are checked, counted, not stored: there
  *   are no provider records without a login); location "Synthea import".
@@ -23,8 +24,9 @@
  *   route "other" and frequency "recorded elsewhere" (Synthea has
  *   neither; the RxNorm code is not kept); vital signs by LOINC -> one
  *   vitals row per encounter and time (BMI computed as on screen).
- * - procedures: SNOMED CT codes, which coding (HCPCS/CPT) cannot take:
- *   checked, counted as skipped. */
+ * - procedures -> the procedure history (CHART_PROCEDURE) with their
+ *   SNOMED CT code, description and date (coding takes HCPCS/CPT only:
+ *   they are history, not claim lines). */
 #ifndef CHARTROOM_SYNTHEA_IMPORT_H
 #define CHARTROOM_SYNTHEA_IMPORT_H
 
@@ -54,10 +56,16 @@ typedef struct synthea_import_report {
 } synthea_import_report_t;
 
 /* The clinic's encounter type a Synthea ENCOUNTERCLASS is recorded as:
- * wellness -> "annual exam", virtual/telehealth -> "telephone", home ->
- * "nurse visit", any other -> "office visit"; when that type is not one
- * of [clinical] encounter_types, the first of them. */
+ * [clinical] synthea_classes maps CLASS = TYPE (shipped: wellness ->
+ * "annual exam", virtual/telehealth -> "telephone", home -> "nurse
+ * visit", * -> "office visit"); a class not listed takes the "*" entry,
+ * and without one the first of [clinical] encounter_types. */
 void synthea_type(const config_t *cfg, const char *cls, char *out, size_t size);
+
+/* Every TYPE of [clinical] synthea_classes is one of the clinic's
+ * encounter types: STATUS_CONFIG naming the class and the type if not
+ * (synthea_import checks it before reading anything). */
+status_t synthea_classes_check(const config_t *cfg, msg_t *m);
 
 /* Check the export in dir and import it (see above). Needs
  * patient_import and the actions each kind of record needs; audited as

@@ -34,7 +34,8 @@ static status_t each_row(db_t *db, sqlite3_stmt *st, row_fn row, void *arg, cons
 
 #define ENC_COLS                                                                          \
 	"erow, id, prow, start, type, provider, location, reason, status, closed_at, "   \
-	"closed_by, coding_status, created, created_by, location_ct, mac, coding_mac"
+	"closed_by, coding_status, created, created_by, location_ct, mac, coding_mac, "  \
+	"coalesce(site, '')"
 
 struct enc_cb {
 	db_encounter_fn fn;
@@ -64,6 +65,7 @@ static int enc_row(sqlite3_stmt *st, void *arg)
 	e.location_ct = col_blob(st, 14);
 	e.mac = col_blob(st, 15);
 	e.coding_mac = col_blob(st, 16);
+	db_col_text_fit(st, 17, e.site, sizeof e.site, &e.toolong);
 	c->found = 1;
 	return c->fn(&e, c->arg);
 }
@@ -74,8 +76,8 @@ status_t db_encounter_insert(db_t *db, const db_encounter_t *e, msg_t *m)
 	status_t ret = db_prepare(db,
 				  "INSERT INTO encounters(erow, id, prow, start, type, provider, "
 				  "location, location_ct, reason, status, coding_status, created, "
-				  "created_by, mac, coding_mac) VALUES (?1,?2,?3,?4,?5,?6,'',?7,?8,?9,?10,"
-				  "?11,?12,?13,?14)",
+				  "created_by, mac, coding_mac, site) VALUES (?1,?2,?3,?4,?5,?6,'',?7,?8,?9,"
+				  "?10,?11,?12,?13,?14,nullif(?15,''))",
 				  &st, m);
 	if (ret != STATUS_OK)
 		return ret;
@@ -93,6 +95,7 @@ status_t db_encounter_insert(db_t *db, const db_encounter_t *e, msg_t *m)
 	db_bind_text(st, 12, e->created_by);
 	db_bind_blob(st, 13, e->mac.p, e->mac.n);
 	db_bind_blob(st, 14, e->coding_mac.p, e->coding_mac.n);
+	db_bind_text(st, 15, e->site);
 	return db_exec_stmt(db, st, "saving the encounter", m);
 }
 
@@ -392,6 +395,15 @@ static const struct {
 			"UPDATE problems SET status = ?2, mac = ?6 WHERE pbrow = ?1",
 			"UPDATE problems SET description = ?2, mac = ?5 WHERE pbrow = ?1",
 			"problem", "pbrow"},
+	[DB_PROCEDURE] = {"INSERT INTO procedure_history(phrow, id, prow, description, code, "
+			  "performed, status, recorded, recorded_by, mac) VALUES (?1,?2,?3,?4,?7,"
+			  "nullif(?9,''),?11,?12,?13,?16)",
+			  "SELECT phrow, id, prow, description, NULL, NULL, code, '', "
+			  "coalesce(performed, ''), '', status, recorded, recorded_by, '', '', mac "
+			  "FROM procedure_history",
+			  "UPDATE procedure_history SET status = ?2, mac = ?6 WHERE phrow = ?1",
+			  "UPDATE procedure_history SET description = ?2, mac = ?5 WHERE phrow = ?1",
+			  "procedure", "phrow"},
 };
 
 static void bind_opt_blob(sqlite3_stmt *st, int idx, db_blob_t b)

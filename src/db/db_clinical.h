@@ -23,6 +23,7 @@ typedef struct db_encounter {
 	char start[24], type[48], provider[72];
 	char location[72];   /* the clear column of old rows; "" once sealed */
 	db_blob_t location_ct;
+	char site[48];       /* [clinic] sites name the location begins with; "" none */
 	db_blob_t reason;
 	char status[12], closed_at[24], closed_by[72], coding_status[16]; /* NULL reads "" */
 	char created[24], created_by[72];
@@ -42,18 +43,18 @@ typedef struct db_vitals {
 
 /* Allergies, medications and problems share one shape: ciphertexts (a, b,
  * c), a code-like plain field, two dates and a status. */
-typedef enum { DB_ALLERGY, DB_MEDICATION, DB_PROBLEM } db_item_kind_t;
+typedef enum { DB_ALLERGY, DB_MEDICATION, DB_PROBLEM, DB_PROCEDURE } db_item_kind_t;
 
 typedef struct db_item {
 	db_item_kind_t kind;
 	int64_t row, prow;
 	char id[33];
-	db_blob_t a;       /* substance / drug name / description */
-	db_blob_t b;       /* reaction / dose / (none) */
-	db_blob_t c;       /* (none) / frequency / (none) */
-	char code[48];     /* severity / route / ICD-10-CM code */
-	char extra[48];    /* (none) / the clear frequency of old rows / (none) */
-	char date1[24];    /* (none) / start / onset */
+	db_blob_t a;       /* substance / drug name / description / description */
+	db_blob_t b;       /* reaction / dose / (none) / (none) */
+	db_blob_t c;       /* (none) / frequency / (none) / (none) */
+	char code[48];     /* severity / route / ICD-10-CM code / SNOMED CT code */
+	char extra[48];    /* (none) / the clear frequency of old rows / (none) / (none) */
+	char date1[24];    /* (none) / start / onset / performed */
 	char date2[24];    /* (none) / stop / (none) */
 	char status[20];
 	char recorded[24], recorded_by[72];

@@ -29,6 +29,12 @@ static const struct {
 			 "SELECT coalesce(max(nrow), 0) + 1 FROM notes"},
 	[DB_CT_BTG] = {"btg_queue", "SELECT id, mac FROM btg_queue WHERE prow = ?1",
 		       "SELECT coalesce(max(id), 0) + 1 FROM btg_queue"},
+	[DB_CT_IDENTIFIERS] = {"patient_identifiers",
+			       "SELECT xrow, mac FROM patient_identifiers WHERE prow = ?1",
+			       "SELECT coalesce(max(xrow), 0) + 1 FROM patient_identifiers"},
+	[DB_CT_PROCEDURES] = {"procedure_history",
+			      "SELECT phrow, mac FROM procedure_history WHERE prow = ?1",
+			      "SELECT coalesce(max(phrow), 0) + 1 FROM procedure_history"},
 };
 
 const char *db_chart_table_name(db_chart_table_t t)
@@ -176,7 +182,8 @@ status_t db_chart_rows(db_t *db, db_chart_table_t t, int64_t prow,
 	"SELECT prow FROM encounters UNION SELECT prow FROM vitals UNION SELECT prow FROM " \
 	"allergies UNION SELECT prow FROM allergy_review UNION SELECT prow FROM "           \
 	"medications UNION SELECT prow FROM problems UNION SELECT prow FROM notes UNION "   \
-	"SELECT prow FROM btg_queue"
+	"SELECT prow FROM btg_queue UNION SELECT prow FROM patient_identifiers UNION "    \
+	"SELECT prow FROM procedure_history"
 
 status_t db_chart_patients_with_rows(db_t *db, int (*fn)(int64_t prow, void *arg), void *arg,
 				     msg_t *m)
@@ -206,7 +213,8 @@ status_t db_chart_has_rows(db_t *db, int64_t prow, int *any, msg_t *m)
 		"EXISTS (SELECT 1 FROM allergy_review WHERE prow = ?1) OR EXISTS (SELECT 1 FROM "
 		"medications WHERE prow = ?1) OR EXISTS (SELECT 1 FROM problems WHERE prow = ?1) OR "
 		"EXISTS (SELECT 1 FROM notes WHERE prow = ?1) OR EXISTS (SELECT 1 FROM btg_queue "
-		"WHERE prow = ?1)",
+		"WHERE prow = ?1) OR EXISTS (SELECT 1 FROM patient_identifiers WHERE prow = ?1) OR "
+		"EXISTS (SELECT 1 FROM procedure_history WHERE prow = ?1)",
 		&st, m);
 	*any = 0;
 	if (ret != STATUS_OK)

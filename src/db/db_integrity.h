@@ -21,7 +21,9 @@
 	X(MEDICATIONS, 6, "medications")                                       \
 	X(PROBLEMS, 7, "problems")                                             \
 	X(NOTES, 8, "notes")                                                   \
-	X(BTG, 9, "btg_queue")
+	X(BTG, 9, "btg_queue")                                                 \
+	X(IDENTIFIERS, 10, "patient_identifiers")                             \
+	X(PROCEDURES, 11, "procedure_history")
 
 typedef enum {
 #define DB_CT_ENUM(id, num, name) DB_CT_##id = num,

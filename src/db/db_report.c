@@ -82,7 +82,9 @@ status_t db_report_visits(db_t *db, const db_report_range_t *q, db_group_t g, db
 		         "FROM encounters WHERE %s GROUP BY p ORDER BY p",
 		         per, rg);
 	} else {
-		const char *col = g == DBR_PROVIDER ? "provider" : "type";
+		const char *col = g == DBR_PROVIDER ? "provider"
+				  : g == DBR_SITE   ? "coalesce(site, '(not a listed site)')"
+						    : "type";
 		snprintf(sql, sizeof sql,
 		         "SELECT %s, count(*) AS n, sum(status = 'closed'), sum(coding_status = "
 		         "'final') "

@@ -28,6 +28,7 @@ typedef enum {
 	DBR_CODER,    /* who finalised the coding */
 	DBR_BUCKET,   /* backlog age bucket, "1".."5" */
 	DBR_USER,     /* access: the user */
+	DBR_SITE,     /* encounter site ([clinic] sites; NULL: not a listed site) */
 	DBR_NONE      /* one group: "" */
 } db_group_t;
 

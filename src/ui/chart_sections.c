@@ -186,6 +186,9 @@ void sections_load(chart_sections_t *c, int sec)
 		rows_drop(&c->item[k]);
 		c->item[k].size = sizeof(chart_item_t);
 		st = chart_items(s, c->id, (chart_kind_t)k, take_item, &c->item[k], &m);
+		/* The procedure history (SNOMED CT) below the problems. */
+		if (st == STATUS_OK && sec == SEC_PROBLEM)
+			st = chart_items(s, c->id, CHART_PROCEDURE, take_item, &c->item[k], &m);
 		break;
 	}
 	case SEC_NOTES:

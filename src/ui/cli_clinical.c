@@ -510,10 +510,20 @@ static int print_item(const chart_item_t *it, void *arg)
 	} else {
 		cli_printf(" | %s", *it->code ? it->code : "(no code)");
 		if (*it->date1)
-			cli_printf(" | onset %s", it->date1);
+			cli_printf(" | %s %s", it->kind == CHART_PROCEDURE ? "performed" : "onset",
+				   it->date1);
 	}
 	cli_printf(" | %s\n", it->status);
 	return 0;
+}
+
+static int print_procedure(const chart_item_t *it, void *arg)
+{
+	int *shown = arg;
+	if (!*shown)
+		printf("[procedures]\n");
+	*shown = 1;
+	return print_item(it, NULL);
 }
 
 static int print_vitals(const vitals_row_t *v, void *arg)
@@ -557,13 +567,13 @@ static int notes_of_encounter(const encounter_info_t *e, void *arg)
 
 static const char chart_usage[] =
     "chart show MRN [--section demographics|encounters|vitals|allergies|medications|\n"
-    "       problems|notes] [--from FILE|-]";
+    "       problems|procedures|notes] [--from FILE|-]";
 
 static int cmd_chart(cli_t *c)
 {
 	static const char *const usage = chart_usage;
 	static const char *const sections[] = {"demographics", "encounters", "vitals", "allergies",
-					       "medications", "problems", "notes", NULL};
+					       "medications", "problems", "procedures", "notes", NULL};
 	const char *want = cli_val(c, "section");
 	run_t r;
 	status_t st;
@@ -650,6 +660,14 @@ static int cmd_chart(cli_t *c)
 		if (SHOW("problems")) {
 			printf("[problems]\n");
 			st = chart_items(r.s, p->id, CHART_PROBLEM, print_item, NULL, &r.m);
+		}
+		if (SHOW("procedures")) {
+			/* The procedure history (imported): its heading only when it
+			 * has rows, or when asked for. */
+			int shown = want != NULL;
+			if (shown)
+				printf("[procedures]\n");
+			st = chart_items(r.s, p->id, CHART_PROCEDURE, print_procedure, &shown, &r.m);
 		}
 		if (SHOW("notes")) {
 			struct notes_of n = {r.s, clinic_config(r.clinic), &r.m, STATUS_OK};

@@ -8,14 +8,17 @@
 #include "core/deid.h"
 #include "ui/cli_internal.h"
 
-static const char export_usage[] = "[--user ACTOR] export fhir MRN [--out FILE]\n"
-				   "       export fhir --all --out DIR\n"
+static const char export_usage[] = "[--user ACTOR] export fhir MRN [--out FILE] [--category C]\n"
+				   "           [--disclosure FILE|-]\n"
+				   "       export fhir --all --out DIR [--category C] [--disclosure FILE|-]\n"
 				   "       export deid [--from D] [--to D] --out DIR";
 
 static const cli_optspec_t export_opts[] = {{"from", 0, 1, "deid"},
                                             {"to", 0, 1, "deid"},
                                             {"out", 'o', 1, NULL},
                                             {"all", 0, 0, "fhir"},
+                                            {"category", 0, 1, "fhir"},
+                                            {"disclosure", 0, 1, "fhir"},
                                             {NULL, 0, 0, NULL}};
 
 static int cmd_export_deid(cli_t *c)
@@ -76,7 +79,14 @@ static int cmd_export(cli_t *c)
 		       "                    (Patient.ndjson, ...: the Bulk Data layout), with a\n"
 		       "                    progress bar when standard error is a terminal.\n"
 		       "An export is a disclosure: it needs the export_fhir permission (HIM by\n"
-		       "default) and each chart exported is audited.\n"
+		       "default), each chart exported is audited and recorded in the patient's\n"
+		       "accounting of disclosures ('chartroom disclosures MRN --all'):\n"
+		       "  --category C      its kind (see 'chartroom disclosure categories');\n"
+		       "                    default other, which the accounting shows: say\n"
+		       "                    treatment, to_patient, ... when it is one of those\n"
+		       "  --disclosure FILE|-  CSV (a header row and one row) with the columns\n"
+		       "                    recipient_name, recipient_address, purpose; what is\n"
+		       "                    left out is recorded as 'Not stated at export'\n"
 		       "Import with 'chartroom import fhir FILE'.\n\n"
 		       "deid: a de-identified copy of the clinic's data (HIPAA Safe Harbor,\n"
 		       "45 CFR 164.514(b)(2)) as CSV files in a new directory, each mode 0600:\n"

@@ -16,6 +16,8 @@
 
 #include "base/userfile.h"
 #include "core/fhir.h"
+#include "core/rights.h"
+#include "ui/cli_input.h"
 #include "ui/cli_internal.h"
 
 /* jansson writes reals with 17 digits unless told: 36.7 stays 36.7. */
@@ -88,7 +90,8 @@ static status_t keep(json_t *res, void *arg, msg_t *m)
 	return STATUS_OK;
 }
 
-static status_t export_chart(session_t *s, const char *mrn, const char *out, int *nres, msg_t *m)
+static status_t export_chart(session_t *s, const char *mrn, const fhir_disclosure_t *d,
+			     const char *out, int *nres, msg_t *m)
 {
 	status_t st;
 	json_t *entries = json_array(), *bundle = NULL;
@@ -98,7 +101,7 @@ static status_t export_chart(session_t *s, const char *mrn, const char *out, int
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
 	if (out && (st = out_new(out, m)) != STATUS_OK)
 		goto cleanup;
-	if ((st = fhir_export_chart(s, mrn, keep, entries, m)) != STATUS_OK)
+	if ((st = fhir_export_chart(s, mrn, d, keep, entries, m)) != STATUS_OK)
 		goto cleanup;
 	*nres = (int)json_array_size(entries);
 	bundle = json_pack("{s:s,s:s,s:O}", "resourceType", "Bundle", "type", "collection", "entry",
@@ -177,7 +180,8 @@ static void bulk_progress(int64_t done, int64_t total, void *arg)
 	b->shown = 1;
 }
 
-static status_t export_all(session_t *s, const char *dir, fhir_bulk_report_t *rep, msg_t *m)
+static status_t export_all(session_t *s, const fhir_disclosure_t *d, const char *dir,
+			   fhir_bulk_report_t *rep, msg_t *m)
 {
 	status_t st;
 	bulk_t b;
@@ -192,7 +196,7 @@ static status_t export_all(session_t *s, const char *dir, fhir_bulk_report_t *re
 		if ((st = out_new(path, m)) != STATUS_OK)
 			return st;
 	}
-	st = fhir_export_all(s, bulk_emit, &b, bulk_progress, rep, m);
+	st = fhir_export_all(s, d, bulk_emit, &b, bulk_progress, rep, m);
 	if (b.shown)
 		fputc('\n', stderr);
 	for (int t = 0; t < FHIR_TYPE_COUNT; t++) {
@@ -203,8 +207,9 @@ static status_t export_all(session_t *s, const char *dir, fhir_bulk_report_t *re
 	return st;
 }
 
-static const char fhir_usage[] = "[--user ACTOR] export fhir MRN [--out FILE]\n"
-				 "       export fhir --all --out DIR";
+static const char fhir_usage[] = "[--user ACTOR] export fhir MRN [--out FILE] [--category C]\n"
+				 "           [--disclosure FILE|-]\n"
+				 "       export fhir --all --out DIR [--category C] [--disclosure FILE|-]";
 
 /* export fhir: called by cli_export.c's export command. */
 int cli_export_fhir(cli_t *c)
@@ -218,6 +223,11 @@ int cli_export_fhir(cli_t *c)
 	status_t st;
 	int n = 0;
 	fhir_bulk_report_t rep;
+	fhir_disclosure_t d;
+	static const char *const dnames[3] = {"recipient_name", "recipient_address", "purpose"};
+	const char *dfrom = cli_val(c, "disclosure");
+	char dbuf[3][RIGHTS_TEXT_MAX + 1];
+	cli_field_t df[3];
 
 	if (c->argc < 2 || strcmp(c->argv[1], "fhir") != 0)
 		return cli_usage_error(usage, NULL);
@@ -225,11 +235,32 @@ int cli_export_fhir(cli_t *c)
 		return cli_usage_error(usage, all ? "--all takes no MRN" : "give one MRN, or --all");
 	if (all && !out)
 		return cli_usage_error(usage, "--all needs --out DIR");
+	/* The recipient, address and purpose are free text (the recipient may
+	 * be the patient): from --disclosure input, never from arguments. */
+	memset(&d, 0, sizeof d);
+	d.category = cli_val(c, "category");
+	if ((st = fhir_disclosure_check(&d, &m)) != STATUS_OK)
+		return cli_usage_error(usage, m.text);
+	for (int i = 0; i < 3; i++) {
+		dbuf[i][0] = '\0';
+		df[i] = (cli_field_t){dnames[i], dnames[i], dbuf[i], sizeof dbuf[i], NULL, 0, 0};
+	}
+	if (cli_from_file(dfrom) && (st = cli_fields_read(c, dfrom, df, 3, &m)) != STATUS_OK)
+		goto wipe;
 	if ((st = cli_sign_on(c, &clinic, &s, &m)) != STATUS_OK)
-		return cli_fail(st, m.text);
+		goto wipe;
 	msg_clear(&m);
-	st = all ? export_all(s, out, &rep, &m) : export_chart(s, c->argv[2], out, &n, &m);
+	if (dfrom && !cli_from_file(dfrom))
+		st = cli_fields_read(c, dfrom, df, 3, &m);
+	d.recipient_name = df[0].given ? dbuf[0] : NULL;
+	d.recipient_address = df[1].given ? dbuf[1] : NULL;
+	d.purpose = df[2].given ? dbuf[2] : NULL;
+	if (st == STATUS_OK)
+		st = all ? export_all(s, &d, out, &rep, &m)
+			 : export_chart(s, c->argv[2], &d, out, &n, &m);
 	cli_sign_off(clinic, s);
+wipe:
+	sodium_memzero(dbuf, sizeof dbuf);
 	if (st != STATUS_OK)
 		return cli_fail(st, m.text);
 	if (all) {

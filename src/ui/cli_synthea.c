@@ -47,6 +47,7 @@ static long long written(const synthea_import_report_t *r, syn_file_t f)
 	case SYN_ALLERGIES: return x->count[FHIR_ALLERGY];
 	case SYN_MEDICATIONS: return x->count[FHIR_MEDICATION];
 	case SYN_OBSERVATIONS: return x->count[FHIR_OBSERVATION];
+	case SYN_PROCEDURES: return x->count[FHIR_PROCEDURE];
 	default: return 0;
 	}
 }
@@ -83,7 +84,7 @@ int cli_import_synthea(cli_t *c)
 	for (int f = 0; f < SYN_NFILES; f++) {
 		const syn_count_t *n = &rep.rows.f[f];
 		long skipped = n->other + rep.refused[f];
-		if (f == SYN_PROVIDERS || f == SYN_PROCEDURES)
+		if (f == SYN_PROVIDERS)
 			skipped += n->good;
 		if (!rep.rows.present[f])
 			continue;
@@ -93,9 +94,6 @@ int cli_import_synthea(cli_t *c)
 	if (rep.rows.present[SYN_OBSERVATIONS])
 		cli_eprintf("observations: the skipped are not vital signs; the imported are "
 			    "vital-sign records (a blood pressure is one).\n");
-	if (rep.rows.present[SYN_PROCEDURES] && rep.rows.f[SYN_PROCEDURES].good)
-		cli_eprintf("procedures: skipped, SNOMED CT codes are not HCPCS/CPT codes for "
-			    "coding.\n");
 	if (rep.rows.present[SYN_PROVIDERS] && rep.rows.f[SYN_PROVIDERS].good)
 		cli_eprintf("providers: checked, not stored; the encounters are recorded with "
 			    "the provider user given.\n");

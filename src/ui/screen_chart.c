@@ -932,6 +932,12 @@ static unsigned view_handle(ui_t *ui, chart_t *c, const ui_event_t *ev)
 		}
 		if (ev->action == KA_SET_STATUS && n > 0) {
 			const chart_item_t *it = sections_item(&c->cs, sec, cur);
+			if ((int)it->kind != sections_item_kind(sec)) {
+				keys_tell(ui, UI_MSG_ERROR,
+					  "A procedure of the history (imported): its status is not "
+					  "changed here.");
+				return UI_REDRAW;
+			}
 			c->st_kind = sections_item_kind(sec);
 			c->st_row = it->row;
 			c->st_choice = 0;

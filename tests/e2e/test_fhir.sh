@@ -294,7 +294,7 @@ b["entry"][5]["resource"]["code"]["coding"][0]["code"] = "J45"
 json.dump(b, open(sys.argv[2], "w"))
 PY
 out=$(H import fhir "$T/badval.json" 2>&1)
-check "an encounter in the future is refused" sh -c 'printf %s "$1" | grep -q "entry\[1\]: Encounter.period.start is before 1990 or in the future"' _ "$out"
+check "an encounter in the future is refused" sh -c 'printf %s "$1" | grep -q "entry\[1\]: Encounter.period.start is before 1900-01-01 or in the future"' _ "$out"
 check "an encounter whose provider is not a provider here is refused" sh -c 'printf %s "$1" | grep -q "entry\[2\]: Encounter.participant is not the user name of a provider here"' _ "$out"
 check "a diagnosis code coding would refuse is refused with its rule" sh -c 'printf %s "$1" | grep -q "entry\[5\]: .*J45"' _ "$out"
 check "a bad birth date is refused naming the field, not the value" sh -c 'printf %s "$1" | grep -q "entry\[0\]: Patient dob is not valid" && ! printf %s "$1" | grep -q 1961-02-30' _ "$out"

@@ -26,6 +26,19 @@ check "--provider must name a provider user" sh -c '[ $2 -ne 0 ] && printf %s "$
 H import fhir "$T/none.json" --provider prov > /dev/null 2>&1
 check "--provider is refused by the other import verbs (usage, exit 2)" [ $? -eq 2 ]
 
+# ---- [clinical] synthea_classes: a mapping to a type the clinic lacks
+# stops the import before anything, naming it; the clinic's map is used ----
+A() { cli admin "$PW_ADMIN" "$@"; }
+A policy set clinical.synthea_classes "wellness = annual exam, hospice = hospice care, * = office visit" > /dev/null 2>&1
+out=$(H import synthea "$GOOD" 2>&1)
+check "a class mapped to an unknown encounter type: a clear error naming it, nothing written" sh -c '[ $2 -ne 0 ] && printf %s "$1" | grep -q "synthea_classes: hospice = .hospice care. is not one of \[clinical\] encounter_types" && [ "$3" = "$4" ]' _ "$out" $? "$c0" "$(counts)"
+A policy set clinical.synthea_classes "wellness = annual exam" > /dev/null 2>&1
+out=$(A policy set clinical.synthea_classes "hospice" 2>&1)
+check "a map entry without = TYPE is refused by policy set" sh -c '[ $2 -ne 0 ] && printf %s "$1" | grep -q "is not CLASS = TYPE"' _ "$out" $?
+A policy set clinical.synthea_classes "wellness = annual exam, hospice = Follow-up, * = office visit" > /dev/null 2>&1
+A policy show > "$T/pol.out" 2>&1
+check "the clinic's map is policy (policy set clinical.synthea_classes)" grep -q "hospice = Follow-up" "$T/pol.out"
+
 # ---- a directory with bad rows: every one by FILE:LINE, nothing imported ----
 H import synthea "$BAD" > "$T/bad.out" 2> "$T/bad.err"
 rc=$?
@@ -39,37 +52,93 @@ H import synthea "$GOOD" > "$T/imp.out" 2> "$T/imp.err"
 check "import synthea succeeds" [ $? -eq 0 ] || sed 's/^/# /' "$T/imp.err"
 row() { grep -q "^$1	$2$" "$T/imp.out"; }
 check "counts per file: patients 3 read, 3 imported" row patients.csv "3	0	0	3"
-check "encounters 4 imported" row encounters.csv "4	0	0	4"
+check "encounters 5 imported (one of 1978: history, not refused)" row encounters.csv "5	0	0	5"
 check "conditions 3, allergies 2, medications 2 imported" sh -c 'grep -q "^conditions.csv	3	0	0	3$" "$1" && grep -q "^allergies.csv	2	0	0	2$" "$1" && grep -q "^medications.csv	2	0	0	2$" "$1"' _ "$T/imp.out"
 check "observations: 2 not vital signs skipped, the vital signs imported" row observations.csv "11	0	2	8"
-check "procedures (SNOMED CT) and providers checked, counted as skipped" sh -c 'grep -q "^procedures.csv	2	0	2	0$" "$1" && grep -q "^providers.csv	2	0	2	0$" "$1" && grep -q "procedures: skipped, SNOMED CT codes" "$2"' _ "$T/imp.out" "$T/imp.err"
+check "procedures (SNOMED CT) imported as procedure history; providers checked, counted as skipped" sh -c 'grep -q "^procedures.csv	2	0	0	2$" "$1" && grep -q "^providers.csv	2	0	2	0$" "$1"' _ "$T/imp.out" "$T/imp.err"
 check "quiet when standard error is not a terminal (no progress bar)" sh -c '! grep -q "Importing \[" "$1"' _ "$T/imp.err"
-check "the summary line" grep -q "Imported 22 resources (3 new charts, 0 updated; 0 already in them)" "$T/imp.err"
-check "the rows are in the database (3 patients, 4 encounters, 2 vitals records, 2 allergies, 2 medications, 3 problems)" [ "$(counts)" = "3/4/2/2/2/3" ]
+check "the summary line" grep -q "Imported 25 resources (3 new charts, 0 updated; 0 already in them)" "$T/imp.err"
+check "the rows are in the database (3 patients, 5 encounters, 2 vitals records, 2 allergies, 2 medications, 3 problems)" [ "$(counts)" = "3/5/2/2/2/3" ]
 MRN=$(find_q him "$PW_HIM" Okonkwo-Reyes 2>/dev/null | cut -f1)
 find_q him "$PW_HIM" Okonkwo-Reyes > "$T/find.out" 2>/dev/null
 check "the patient is registered under her name without Synthea's digits" grep -q "^CR[0-9]*	Okonkwo-Reyes	Maria		1958-03-14	[0-9]*	F" "$T/find.out"
 H encounter list "$MRN" > "$T/enc.out" 2>&1
 check "encounter list: the wellness visit as an annual exam at its time, with its provider" grep -q "^2	2023-01-05T10:00:00+00:00	annual exam	prov	Synthea import	closed	uncoded	General examination of patient" "$T/enc.out"
 check "encounter list: the ambulatory visit as an office visit" grep -q "^1	2022-07-20T07:13:00+00:00	office visit	prov	" "$T/enc.out"
+MRN3=$(find_q him "$PW_HIM" Lindqvist 2>/dev/null | cut -f1)
+H encounter list "$MRN3" > "$T/enc3.out" 2>&1
+check "encounter list: a 1978 hospice visit is history: kept, at its time, as the clinic's map says (follow-up)" grep -q "^[0-9]*	1978-04-10T15:00:00+00:00	follow-up	prov	Synthea import	closed	" "$T/enc3.out"
+check "an unlisted class (inpatient) takes the * entry (office visit)" grep -q "^[0-9]*	2023-12-01T09:00:00+00:00	office visit	" "$T/enc3.out"
 cli prov "$PW_PROV" chart show "$MRN" > "$T/chart.out" 2>&1
 check "problems with their SNOMED CT code and description" sh -c 'grep -q "Diabetes mellitus type 2 (disorder) | SNOMED 44054006 | onset 2022-07-20 | active" "$1" && grep -q "SNOMED 38341003" "$1"' _ "$T/chart.out"
+check "the procedure with its SNOMED CT code, display and date, as history" grep -q "Assessment of health and social care needs (procedure) | SNOMED 710824005 | performed 2022-07-20 | completed" "$T/chart.out"
+check "... and not as a coding line of the encounter (coding takes HCPCS/CPT)" [ "$(sql "select count(*) from encounter_px")" = 0 ]
+check "procedure history rows are in their table, the description encrypted" [ "$(sql "select count(*) from procedure_history where code in ('710824005', '73761001') and typeof(description) = 'blob'")" = 2 ]
 check "the allergy with its reaction and severity" grep -q "Penicillin V | reaction: Wheal (finding) | moderate | active" "$T/chart.out"
 check "the medication without route or frequency, recorded elsewhere" grep -q "Metformin hydrochloride 500 MG .* other recorded elsewhere | from 2022-07-20 | active" "$T/chart.out"
 check "the vital signs as one record, BMI computed" grep -q "BP 138/86 P 72 R 14 Ht 162.5cm Wt 71.2kg/157.0lb BMI 27.0" "$T/chart.out"
 check "the address, the state as its code" sh -c 'grep -q "Address: 12 Harbor View Rd" "$1" && grep -q "State: MA" "$1"' _ "$T/chart.out"
 check "the import is audited once (synthea_import)" [ "$(audited synthea_import him)" = 1 ]
 
+# ---- Synthea's Id kept as an external identifier ----
+check "each patient's Synthea Id is kept (3 identifiers, system Synthea's)" [ "$(sql "select count(*) from patient_identifiers where system = 'https://github.com/synthetichealth/synthea'")" = 3 ]
+check "each bound to its chart with a MAC, the value encrypted" [ "$(sql "select count(*) from patient_identifiers where length(mac) = 34 and length(value_ct) > 36 and prow in (select prow from patients)")" = 3 ]
+SCHEMA=${CHARTROOM_DATA:-$ROOT/../shared/data}/fhir/fhir.schema.json
+H export fhir "$MRN" --out "$T/maria.json" 2> /dev/null
+check "export fhir gives it back as Patient.identifier" python3 -c '
+import json,sys
+b = json.load(open(sys.argv[1]))
+p = [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == "Patient"][0]
+ids = {(i.get("system"), i.get("value")) for i in p["identifier"]}
+sys.exit(not ("https://github.com/synthetichealth/synthea", "b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a61") in ids)' "$T/maria.json"
+check "export fhir gives the procedure back as a SNOMED CT Procedure" python3 -c '
+import json,sys
+b = json.load(open(sys.argv[1]))
+p = [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == "Procedure"]
+sys.exit(not (len(p) == 1 and p[0]["code"]["coding"][0] == {"system": "http://snomed.info/sct", "code": "710824005"} and p[0]["status"] == "completed" and p[0]["performedDateTime"].startswith("2022-07-20")))' "$T/maria.json"
+out=$(python3 "$ROOT/tests/fhir_check.py" validate "$SCHEMA" "$T/maria.json" 2>&1)
+check "the export with its identifier is valid against the FHIR R4 schema" [ $? -eq 0 ] || echo "# $out"
+
 # ---- again: nothing new ----
 c1=$(counts)
 H import synthea "$GOOD" > "$T/imp2.out" 2> "$T/imp2.err"
-check "a re-run succeeds, imports nothing new and says so" sh -c '[ $1 -eq 0 ] && grep -q "Imported 0 resources (0 new charts, 0 updated; 22 already in them)" "$2" && [ "$3" = "$4" ]' _ $? "$T/imp2.err" "$c1" "$(counts)"
+check "a re-run succeeds, imports nothing new and says so" sh -c '[ $1 -eq 0 ] && grep -q "Imported 0 resources (0 new charts, 0 updated; 25 already in them)" "$2" && [ "$3" = "$4" ]' _ $? "$T/imp2.err" "$c1" "$(counts)"
 check "its summary imports 0 of each file" [ "$(awk -F'\t' 'NR > 1 && $5 != 0' "$T/imp2.out" | wc -l)" -eq 0 ]
 check "the re-run is audited too" [ "$(audited synthea_import him)" = 2 ]
 
+# ---- a re-run links by the Id, not by the name ----
+# The clinic corrected a name; the chart is still Synthea's patient.
+clin front "$PW_FRONT" "$(csv last_name=Okonkwo first_name=Maria)" patient edit "$MRN" --version 1 > /dev/null 2>&1
+c1=$(counts)
+H import synthea "$GOOD" > "$T/imp3.out" 2> "$T/imp3.err"
+check "a renamed patient is found again by her Synthea Id: no new chart, nothing else added" sh -c '[ $1 -eq 0 ] && grep -q "(0 new charts, 1 updated; 24 already in them)" "$2" && [ "$3" = "$4" ]' _ $? "$T/imp3.err" "$c1" "$(counts)" || sed 's/^/# /' "$T/imp3.err"
+# A chart holding another Synthea Id is another patient, even by the same name.
+D2=$(mktemp -d); cp "$GOOD"/*.csv "$D2/"
+sed -i 's/^b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a61/b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a62/; s/,b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a61,/,b1f3c6a2-0d4e-4c5b-9a7e-1f2d3c4b5a62,/' "$D2"/*.csv
+H import synthea "$D2" > /dev/null 2> "$T/imp4.err"
+check "a patient of another Id with her name, birth date and sex is not merged into her chart (refused as a likely duplicate, nothing written)" sh -c '[ $1 -ne 0 ] && grep -q "^patients.csv:2: " "$2" && [ "$3" = "$4" ]' _ $? "$T/imp4.err" "$c1" "$(counts)" || sed 's/^/# /' "$T/imp4.err"
+rm -rf "$D2"
+
+# ---- the identifiers tampered with sqlite3 ----
+cp "$DB" "$T/keep.db"
+sqlite3 "$DB" "update patient_identifiers set prow = (select prow from patient_identifiers where xrow = 2) where xrow = 1"
+out=$(cli admin "$PW_ADMIN" audit verify 2>&1)
+check "an identifier moved to another patient: audit verify fails naming the table" sh -c '[ $2 -ne 0 ] && printf %s "$1" | grep -q "patient_identifiers"' _ "$out" $? || echo "# $out"
+H import synthea "$GOOD" > /dev/null 2> "$T/t.err"
+check "... and the import that would read it stops with an integrity error" sh -c '[ $1 -ne 0 ] && grep -qi "integrity" "$2"' _ $? "$T/t.err"
+cp "$T/keep.db" "$DB"; rm -f "$DB-wal" "$DB-shm"
+sqlite3 "$DB" "update patient_identifiers set system = 'urn:x' where xrow = 1"
+H export fhir "$MRN" --out "$T/t.json" > /dev/null 2> "$T/t.err"
+check "an identifier edited: the export of its chart stops with an integrity error, no file" sh -c '[ $1 -ne 0 ] && grep -q "patient_identifiers record 1" "$2" && [ ! -e "$3" ]' _ $? "$T/t.err" "$T/t.json" || sed 's/^/# /' "$T/t.err"
+cp "$T/keep.db" "$DB"; rm -f "$DB-wal" "$DB-shm"
+sqlite3 "$DB" "create table saved as select * from patient_identifiers where xrow = 1; delete from patient_identifiers where xrow = 1; insert into patient_identifiers select 9, id || 'x', prow, system, value_ct, token, token_version, created, created_by, mac from saved; drop table saved"
+out=$(cli admin "$PW_ADMIN" audit verify 2>&1)
+check "an identifier replayed under another row number: audit verify fails" sh -c '[ $2 -ne 0 ] && printf %s "$1" | grep -q "patient_identifiers"' _ "$out" $? || echo "# $out"
+cp "$T/keep.db" "$DB"; rm -f "$DB-wal" "$DB-shm"
+
 sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-found=$(for f in "$DB" "$DB-wal"; do [ -f "$f" ] && strings -n 5 "$f"; done | grep -io 'okonkwo\|mensah\|lindqvist\|harbor view\|diabetes mellitus\|metformin\|penicillin\|general examination' | sort -u | tr '\n' ' ')
-check "no canary (names, street, problem, drug, substance, visit reason) in the database file" [ -z "$found" ] || echo "# found: $found"
+found=$(for f in "$DB" "$DB-wal"; do [ -f "$f" ] && strings -n 5 "$f"; done | grep -io 'okonkwo\|mensah\|lindqvist\|harbor view\|diabetes mellitus\|metformin\|penicillin\|general examination\|colonoscopy\|b1f3c6a2\|c2e4d7b3\|d3f5e8c4' | sort -u | tr '\n' ' ')
+check "no canary (names, street, problem, drug, substance, visit reason, Synthea Id) in the database file" [ -z "$found" ] || echo "# found: $found"
 
 # ---- --skip-bad, into a fresh database ----
 e2e_setup
@@ -85,22 +154,23 @@ e2e_setup
 cli admin "$PW_ADMIN" roles grant him encounter_checkin encounter_close vitals_record allergy_record medication_record problem_record >/dev/null 2>&1
 printf '%s\n' "$PW_HIM" > "$T/pw"
 script -qec "'$BIN' --db '$DB' --user him --password-stdin import synthea '$GOOD' < '$T/pw'" /dev/null > "$T/tty.out" 2>&1
-check "a progress bar on a terminal" grep -q "Importing \[#*\] 22/22 records" "$T/tty.out"
+check "a progress bar on a terminal" grep -q "Importing \[#*\] 25/25 records" "$T/tty.out"
 
 # ---- what the clinic's rules refuse: a control character in an address
-# (a column the first pass does not read), a visit before 1990 ----
+# (a column the first pass does not read), a visit before the patient's
+# birth ----
 mkdir "$T/x"; cp "$GOOD"/*.csv "$T/x/"
 python3 - "$T/x" <<'PY'
 import sys
 d = sys.argv[1]
 p = open(d + "/patients.csv").read().replace("45 Elm St", "45 Elm\x1b[2J St")
 open(d + "/patients.csv", "w").write(p)
-e = open(d + "/encounters.csv").read().replace("2023-01-05T10:00:00Z,2023-01-05T10:30:00Z", "1985-01-05T10:00:00Z,1985-01-05T10:30:00Z")
+e = open(d + "/encounters.csv").read().replace("2023-01-05T10:00:00Z,2023-01-05T10:30:00Z", "1950-01-05T10:00:00Z,1950-01-05T10:30:00Z")
 open(d + "/encounters.csv", "w").write(e)
 PY
 c2=$(counts)
 H import synthea "$T/x" > /dev/null 2> "$T/x.err"
-check "refused by the import's checks: exit 1, each as FILE:LINE with the reason, nothing written" sh -c '[ $1 -eq 1 ] && grep -q "^patients.csv:3: a value holds a control character" "$2" && grep -q "^encounters.csv:3: Encounter.period.start is before 1990" "$2" && grep -q "nothing was imported" "$2" && [ "$3" = "$4" ]' _ $? "$T/x.err" "$c2" "$(counts)"
+check "refused by the import's checks: exit 1, each as FILE:LINE with the reason, nothing written" sh -c '[ $1 -eq 1 ] && grep -q "^patients.csv:3: a value holds a control character" "$2" && grep -q "^encounters.csv:3: Encounter.period.start is before the patient.s birth date" "$2" && grep -q "nothing was imported" "$2" && [ "$3" = "$4" ]' _ $? "$T/x.err" "$c2" "$(counts)"
 check "the control character is not echoed" sh -c '! grep -q "$(printf "\033")" "$1"' _ "$T/x.err"
 
 # Two patients of one export alike enough to be one: the second is
@@ -111,8 +181,8 @@ printf '%s\n' "e9e9e9e9-4e5f-4a6b-8c7d-8e9f0a1b2c99,2024-02-02T09:00:00Z,2024-02
 e2e_setup
 cli admin "$PW_ADMIN" roles grant him encounter_checkin encounter_close vitals_record allergy_record medication_record problem_record >/dev/null 2>&1
 H import synthea "$D" > /dev/null 2> "$T/d.err"
-check "a likely duplicate within the export is refused by FILE:LINE, with its encounter, nothing written" sh -c '[ $1 -eq 1 ] && grep -q "^patients.csv:5: a likely duplicate of the patient of patients.csv:2 in this export" "$2" && grep -q "^encounters.csv:6: its patient is refused" "$2" && grep -q "2 bad rows; nothing was imported" "$2" && [ "$(sqlite3 "$3" "select count(*) from patients")" = 0 ]' _ $? "$T/d.err" "$DB"
+check "a likely duplicate within the export is refused by FILE:LINE, with its encounter, nothing written" sh -c '[ $1 -eq 1 ] && grep -q "^patients.csv:5: a likely duplicate of the patient of patients.csv:2 in this export" "$2" && grep -q "^encounters.csv:7: its patient is refused" "$2" && grep -q "2 bad rows; nothing was imported" "$2" && [ "$(sqlite3 "$3" "select count(*) from patients")" = 0 ]' _ $? "$T/d.err" "$DB"
 H import synthea "$D" --skip-bad > "$T/d.out" 2> "$T/d.err"
-check "with --skip-bad the others are imported" sh -c '[ $1 -eq 0 ] && grep -q "^patients.csv	4	1	0	3$" "$2" && grep -q "^encounters.csv	5	1	0	4$" "$2"' _ $? "$T/d.out"
+check "with --skip-bad the others are imported" sh -c '[ $1 -eq 0 ] && grep -q "^patients.csv	4	1	0	3$" "$2" && grep -q "^encounters.csv	6	1	0	5$" "$2"' _ $? "$T/d.out"
 rm -rf "$D"
 e2e_done

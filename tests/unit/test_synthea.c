@@ -50,7 +50,7 @@ static void test_good_export(void **state)
 	assert_int_equal(nreported, 0);
 	assert_int_equal(rep.f[SYN_PATIENTS].good, 3);
 	assert_int_equal(rep.f[SYN_PROVIDERS].good, 2);
-	assert_int_equal(rep.f[SYN_ENCOUNTERS].good, 4);
+	assert_int_equal(rep.f[SYN_ENCOUNTERS].good, 5);
 	assert_int_equal(rep.f[SYN_CONDITIONS].good, 3);
 	assert_int_equal(rep.f[SYN_ALLERGIES].good, 2);
 	assert_int_equal(rep.f[SYN_MEDICATIONS].good, 2);
@@ -212,6 +212,7 @@ static void test_when(void **state)
 static void test_type_map(void **state)
 {
 	config_t cfg;
+	msg_t m;
 	char t[48];
 	(void)state;
 	tu_config(&cfg);
@@ -227,10 +228,51 @@ static void test_type_map(void **state)
 	assert_string_equal(t, "nurse visit");
 	synthea_type(&cfg, "no-such-class", t, sizeof t);
 	assert_string_equal(t, "office visit");
-	/* A type the clinic does not have: its first type. */
-	snprintf(cfg.encounter_types, sizeof cfg.encounter_types, "clinic visit, phone call");
+	assert_int_equal(synthea_classes_check(&cfg, &m), STATUS_OK);
+	/* The clinic's own map: a class listed, the default for the rest,
+	 * the type in the clinic's spelling. */
+	assert_int_equal(config_set(&cfg, "clinical:synthea_classes",
+				    "hospice = Follow-up,snf=nurse visit, * = procedure", NULL, "t",
+				    &m),
+			 STATUS_OK);
+	assert_int_equal(synthea_classes_check(&cfg, &m), STATUS_OK);
+	synthea_type(&cfg, "hospice", t, sizeof t);
+	assert_string_equal(t, "follow-up");
+	synthea_type(&cfg, "snf", t, sizeof t);
+	assert_string_equal(t, "nurse visit");
 	synthea_type(&cfg, "wellness", t, sizeof t);
-	assert_string_equal(t, "clinic visit");
+	assert_string_equal(t, "procedure");
+	/* Without "*": the first encounter type. */
+	assert_int_equal(config_set(&cfg, "clinical:synthea_classes", "hospice=follow-up", NULL,
+				    "t", &m),
+			 STATUS_OK);
+	synthea_type(&cfg, "ambulatory", t, sizeof t);
+	assert_string_equal(t, "office visit");
+	/* A mapping to a type the clinic does not have is an error naming it. */
+	assert_int_equal(config_set(&cfg, "clinical:synthea_classes",
+				    "hospice = follow-up, emergency = trauma bay", NULL, "t", &m),
+			 STATUS_OK);
+	assert_int_equal(synthea_classes_check(&cfg, &m), STATUS_CONFIG);
+	assert_non_null(strstr(m.text, "emergency = 'trauma bay' is not one of"));
+	/* The encounter types changed under the shipped map: the same. */
+	assert_int_equal(config_set(&cfg, "clinical:synthea_classes",
+				    "wellness = annual exam, * = office visit", NULL, "t", &m),
+			 STATUS_OK);
+	snprintf(cfg.encounter_types, sizeof cfg.encounter_types, "clinic visit, phone call");
+	assert_int_equal(synthea_classes_check(&cfg, &m), STATUS_CONFIG);
+	assert_non_null(strstr(m.text, "wellness = 'annual exam'"));
+	/* Shapes the setting refuses. */
+	{
+		static const char *const bad[] = {"wellness", "Wellness=annual exam",
+						  "wellness=", "=office visit", "a b=telephone",
+						  "**=telephone", "wellness=annual exam, home"};
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			assert_int_equal(config_set(&cfg, "clinical:synthea_classes", bad[i],
+						    NULL, "t", &m),
+					 STATUS_CONFIG);
+			assert_non_null(strstr(m.text, "is not CLASS = TYPE"));
+		}
+	}
 }
 
 int main(void)
