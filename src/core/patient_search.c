@@ -615,6 +615,9 @@ status_t patient_search_page(session_t *s, const char *query, int limit, int pag
 		      (page - 1) * limit, after_mrn && *after_mrn ? 0 : page, out, m);
 }
 
+_Static_assert(PATIENT_SEARCH_MAX <= DB_JOURNAL_LISTED_MAX,
+	       "a search's page must fit its audit event");
+
 static status_t search(session_t *s, const char *query, int limit, int64_t after_rank,
 		       int64_t after_prow, const char *after_mrn, int skip, int page,
 		       patient_list_t **out, msg_t *m)
@@ -639,6 +642,9 @@ static status_t search(session_t *s, const char *query, int limit, int64_t after
 	}
 	if (limit < 1)
 		limit = 1;
+	/* What a search lists is recorded patient by patient (a page). */
+	if (limit > PATIENT_SEARCH_MAX)
+		limit = PATIENT_SEARCH_MAX;
 	if ((c = malloc(sizeof *c))) {
 		memset(c, 0, offsetof(ctx_t, row));
 		c->row.id[0] = '\0';
@@ -820,10 +826,17 @@ static status_t search(session_t *s, const char *query, int limit, int64_t after
 	if (c->l->kind != PQ_RECENT) {
 		/* Recorded (kind and blind token, never the text) before anything
 		 * is shown, in the audit journal: no write lock to wait for. A
-		 * search that cannot be recorded shows nothing. */
+		 * search that cannot be recorded shows nothing.
+		 * The patients it lists go with it, by row number, so each
+		 * one's access report shows the search ("searched and listed").
+		 */
 		char detail[64];
+		int64_t listed[PATIENT_SEARCH_MAX];
+		for (int i = 0; i < c->l->n; i++)
+			listed[i] = c->l->rows[i].prow;
 		snprintf(detail, sizeof detail, "%s:%016" PRIx64, what, (uint64_t)tok);
-		if ((ret = audit_note(s, "patient_search", "", "ok", detail, 0, m)) != STATUS_OK)
+		if ((ret = audit_note_listed(s, "patient_search", "", "ok", detail, listed, c->l->n,
+					     0, m)) != STATUS_OK)
 			goto done;
 	}
 	if (c->capped)

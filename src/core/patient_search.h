@@ -55,6 +55,11 @@ typedef enum {
 	PQ_INCOMPLETE /* too short or not understood; msg says what to type */
 } pquery_kind_t;
 
+/* The most rows one search lists (a larger limit is cut to it): each
+ * listed patient's row goes into the search's audit event, so every
+ * listed patient's access report shows the search (core/access.h). */
+#define PATIENT_SEARCH_MAX 200
+
 /* Search. At most `limit` rows; patient_list_more() tells whether there
  * are more matches than shown, or candidates that were not checked (the
  * user should type more). Requires

@@ -447,6 +447,7 @@ static void test_restore_upgrades_a_backup_from_an_older_chartroom(void **state)
 	tu_sql(out, "DROP TABLE audit_events; DROP TABLE imports;"
 		    "DROP INDEX patients_sort_rank; ALTER TABLE patients DROP COLUMN sort_rank;" /* 011 */
 		    "DROP INDEX audit_target; DROP INDEX audit_btg_reviews; DROP INDEX audit_btg_accesses; DROP TABLE btg_review;" /* 013 */
+		    "DROP TABLE audit_listed; ALTER TABLE audit DROP COLUMN listed;" /* 016 (listed), undone */
 		    "PRAGMA user_version = 8;");
 
 	/* and the reports migration's columns and indexes (012) undone too */

@@ -535,6 +535,7 @@ static void test_upgrade_seals_once(void **state)
 		     "ALTER TABLE encounters DROP COLUMN final_by;" /* 012, undone */
 		     "DROP INDEX audit_target; DROP INDEX audit_btg_reviews; DROP INDEX audit_btg_accesses;"
 		     "DROP TABLE btg_review;" /* 013 (access review), undone */
+		     "DROP TABLE audit_listed; ALTER TABLE audit DROP COLUMN listed;" /* 016 (listed), undone */
 		     "PRAGMA user_version = 7");
 	c = tu_clinic_open(path, f->cfg);
 	assert_int_equal(tu_sql_int(path, "SELECT count(*) FROM users WHERE mac IS NULL"), 1);
