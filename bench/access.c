@@ -146,7 +146,7 @@ int main(void)
 	int64_t made = 0, i;
 	char(*ids)[33] = NULL;
 	int64_t *prows = NULL, every = env_int("BENCH_SEARCH_EVERY", 10),
-		nlisted = env_int("BENCH_LISTED", 20), searches = 0;
+	        nlisted = env_int("BENCH_LISTED", 20), searches = 0;
 	db_audit_row_t *row = calloc(1, sizeof *row);
 	uint64_t rng = SEED;
 	double t0, t1, *tc, *tb;

@@ -410,8 +410,8 @@ status_t access_patient(session_t *s, const char *mrn_or_id, const access_query_
 	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
 		goto cleanup;
 	/* The entries about the chart, and the searches that listed it. */
-	ret = db_audit_for_patient(s->c->db, id, prow, from, until, q ? q->limit : 0, report_one,
-				   c, m);
+	ret = db_audit_for_patient(s->c->db, id, prow, from, until, q ? q->limit : 0, report_one, c,
+	                           m);
 cleanup:
 	db_read_end(s->c->db, reading);
 	if (c) {
