@@ -338,10 +338,15 @@ static unsigned detail_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	return rv_detail_handle(ui, priv, ev, &screen_roi_act);
 }
 
+static const struct screen_hint detail_hints[] = {
+    {KA_SET_STATUS, "act"}, {KA_EDIT, "edit"}, {KA_BACK, "back"}, {KA_HELP, "help"},
+    {KA_NONE, NULL},
+};
+
 const struct screen_ops screen_roi_detail = {
 	.title = "ROI request",
 	.private_size = sizeof(rv_detail_t),
-	.hints = rv_detail_hints,
+	.hints = detail_hints,
 	.open = detail_open,
 	.draw = detail_draw,
 	.handle = detail_handle,
