@@ -615,9 +615,6 @@ status_t patient_search_page(session_t *s, const char *query, int limit, int pag
 		      (page - 1) * limit, after_mrn && *after_mrn ? 0 : page, out, m);
 }
 
-_Static_assert(PATIENT_SEARCH_MAX <= DB_JOURNAL_LISTED_MAX,
-	       "a search's page must fit its audit event");
-
 static status_t search(session_t *s, const char *query, int limit, int64_t after_rank,
 		       int64_t after_prow, const char *after_mrn, int skip, int page,
 		       patient_list_t **out, msg_t *m)
@@ -642,9 +639,6 @@ static status_t search(session_t *s, const char *query, int limit, int64_t after
 	}
 	if (limit < 1)
 		limit = 1;
-	/* What a search lists is recorded patient by patient (a page). */
-	if (limit > PATIENT_SEARCH_MAX)
-		limit = PATIENT_SEARCH_MAX;
 	if ((c = malloc(sizeof *c))) {
 		memset(c, 0, offsetof(ctx_t, row));
 		c->row.id[0] = '\0';
@@ -831,12 +825,26 @@ static status_t search(session_t *s, const char *query, int limit, int64_t after
 		 * one's access report shows the search ("searched and listed").
 		 */
 		char detail[64];
-		int64_t listed[PATIENT_SEARCH_MAX];
+		int64_t *listed = malloc((size_t)(c->l->n ? c->l->n : 1) * sizeof *listed);
+		int k = 0;
+		if (!listed) {
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
+			goto done;
+		}
 		for (int i = 0; i < c->l->n; i++)
 			listed[i] = c->l->rows[i].prow;
 		snprintf(detail, sizeof detail, "%s:%016" PRIx64, what, (uint64_t)tok);
-		if ((ret = audit_note_listed(s, "patient_search", "", "ok", detail, listed, c->l->n,
-					     0, m)) != STATUS_OK)
+		/* A page (the screen's and the command line's 200) in one
+		 * event; a caller's longer list in events of that many. */
+		do {
+			int chunk = c->l->n - k < DB_JOURNAL_LISTED_MAX ? c->l->n - k
+									: DB_JOURNAL_LISTED_MAX;
+			ret = audit_note_listed(s, "patient_search", "", "ok", detail, listed + k, chunk,
+						0, m);
+			k += chunk;
+		} while (ret == STATUS_OK && k < c->l->n);
+		free(listed);
+		if (ret != STATUS_OK)
 			goto done;
 	}
 	if (c->capped)

@@ -40,8 +40,8 @@
 /* Space reserved when the journal is made (the disk-full reserve). */
 #define DB_JOURNAL_RESERVE (1024 * 1024)
 
-/* Patients one event may record as listed (a search's page: core caps
- * a search at PATIENT_SEARCH_MAX). */
+/* Patients one event may record as listed (a search's page; a longer
+ * list goes in several events: core/patient_search.c). */
 #define DB_JOURNAL_LISTED_MAX 200
 
 /* Event flags. */

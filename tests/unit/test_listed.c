@@ -342,6 +342,33 @@ static void test_forged_journal_listing_rejected(void **state)
 	assert_int_equal(verify(f, &m), STATUS_OK);
 }
 
+/* A caller's limit above a page: every patient listed is recorded (in
+ * events of DB_JOURNAL_LISTED_MAX), none left out of their reports. */
+static void test_long_list_recorded_whole(void **state)
+{
+	fixture_t *f = *state;
+	patient_list_t *l = NULL;
+	patient_t *p = malloc(sizeof *p);
+	const int many = DB_JOURNAL_LISTED_MAX + 5;
+	char name[32];
+	msg_t m;
+	assert_non_null(p);
+	for (int i = 0; i < many; i++) {
+		snprintf(name, sizeof name, "Listmany%c%c", 'a' + i / 26, 'a' + i % 26);
+		tu_patient(p, name, "Ann", "1950-01-01", "F");
+		tu_register(f->fd, p, 1);
+	}
+	assert_int_equal(patient_search(f->fd, "listmany", many + 10, &l, &m), STATUS_OK);
+	assert_int_equal(patient_list_count(l), many);
+	patient_list_free(l);
+	tu_audit_flush(f->fd);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit_listed"), many);
+	/* The last registered (in the second event) sees the search. */
+	assert_int_equal(report(f, p).n, 1);
+	assert_int_equal(verify(f, &m), STATUS_OK);
+	free(p);
+}
+
 /* The text form: one text per set, anything else refused. */
 static void test_listed_text(void **state)
 {
@@ -372,6 +399,7 @@ int main(void)
 	    T(test_grouped_searches),
 	    T(test_verify_finds_listing_tampered),
 	    T(test_forged_journal_listing_rejected),
+	    T(test_long_list_recorded_whole),
 	    cmocka_unit_test(test_listed_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
