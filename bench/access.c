@@ -16,9 +16,16 @@
  *   build/bench/access                                 100000 patients, 1000000 entries
  *   BENCH_PATIENTS=10000 BENCH_ENTRIES=100000 build/bench/access
  *
+ * One entry in BENCH_SEARCH_EVERY (10; 0: none) is a search that listed a
+ * page of BENCH_LISTED (20) random patients (migration 016: the listing on
+ * the entry, MAC'd, and indexed by patient in audit_listed): a report
+ * shows each search that listed its patient ("searched and listed"), and
+ * the bare SELECT unions them in the same way.
+ *
  * The baseline writes SQL itself: it is the thing we compare against. The
- * trail is written through audit_append (the real chain: MACs, encrypted
- * details), in transactions of 5,000 entries. */
+ * trail is written through audit_append and, for the searches,
+ * audit_chain_row (the real chain: MACs, encrypted details, audit_listed),
+ * in transactions of 5,000 entries. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,12 +108,13 @@ static int take_seq(const access_entry_t *e, void *arg)
 }
 
 /* The baseline: the same entries by a bare indexed SELECT, newest first. */
-static void bare_select(sqlite3_stmt *st, const char *id, seqs_t *out)
+static void bare_select(sqlite3_stmt *st, const char *id, int64_t prow, seqs_t *out)
 {
 	int rc;
 	out->n = 0;
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, prow);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		/* Read what a report shows: time, user, action, source, detail. */
 		volatile const unsigned char *t = sqlite3_column_text(st, 1);
@@ -137,6 +145,9 @@ int main(void)
 	msg_t m;
 	int64_t made = 0, i;
 	char(*ids)[33] = NULL;
+	int64_t *prows = NULL, every = env_int("BENCH_SEARCH_EVERY", 10),
+	        nlisted = env_int("BENCH_LISTED", 20), searches = 0;
+	db_audit_row_t *row = calloc(1, sizeof *row);
 	uint64_t rng = SEED;
 	double t0, t1, *tc, *tb;
 	sqlite3 *db = NULL;
@@ -144,7 +155,9 @@ int main(void)
 	seqs_t *a = malloc(sizeof *a), *b = malloc(sizeof *b);
 	int bad = 0, n = 0;
 
-	if (!a || !b || !mkdtemp(dir))
+	if (nlisted < 1 || nlisted > DB_JOURNAL_LISTED_MAX)
+		die("set-up", "BENCH_LISTED is 1 to a search's page");
+	if (!a || !b || !row || !mkdtemp(dir))
 		die("set-up", "no temporary directory");
 	snprintf(path, sizeof path, "%s/clinic.db", dir);
 	if (crypto_init(&m) != STATUS_OK || config_defaults(&cfg, &m) != STATUS_OK)
@@ -158,14 +171,14 @@ int main(void)
 	t1 = now_us();
 	printf("patients: %" PRId64 " registered at %.0f/s\n", made,
 	       (double)made / ((t1 - t0) / 1e6));
-	if (!(ids = malloc((size_t)made * sizeof *ids)))
+	if (!(ids = malloc((size_t)made * sizeof *ids)) ||
+	    !(prows = malloc((size_t)made * sizeof *prows)))
 		die("set-up", "out of memory");
 	for (i = 0; i < made; i++) {
 		char mrn[32];
-		int64_t prow;
 		int conf;
 		patient_mrn_format(&cfg, i + 1, mrn, sizeof mrn);
-		if (patient_locate(s, mrn, &prow, ids[i], &conf, &m) != STATUS_OK)
+		if (patient_locate(s, mrn, &prows[i], ids[i], &conf, &m) != STATUS_OK)
 			die("locating a patient", m.text);
 	}
 
@@ -178,6 +191,29 @@ int main(void)
 			uint64_t r = xs(&rng);
 			const char *act = actions[r % 8];
 			const char *detail = (r >> 8) % 10 == 0 ? sections[(r >> 16) % 6] : NULL;
+			if (every > 0 && (r >> 40) % (uint64_t)every == 0) {
+				/* A search that listed a page of patients. */
+				int64_t page[DB_JOURNAL_LISTED_MAX];
+				char what[40];
+				for (int j = 0; j < nlisted; j++)
+					page[j] = prows[xs(&rng) % (uint64_t)made];
+				memset(row, 0, sizeof *row);
+				core_now(row->ts);
+				snprintf(row->user_id, sizeof row->user_id, "%s", s->user.id);
+				snprintf(row->user_name, sizeof row->user_name, "%s", s->user.name);
+				snprintf(row->os_user, sizeof row->os_user, "%s", s->os_user);
+				snprintf(row->source, sizeof row->source, "%s", s->source);
+				snprintf(row->action, sizeof row->action, "patient_search");
+				snprintf(row->outcome, sizeof row->outcome, "ok");
+				if (audit_listed_format(page, (int)nlisted, row->listed,
+				                        sizeof row->listed) < 0)
+					die("trail", "listing");
+				snprintf(what, sizeof what, "name:%016" PRIx64, r);
+				if (audit_chain_row(s, row, what, &m) != STATUS_OK)
+					die("trail", m.text);
+				searches++;
+				continue;
+			}
 			if (audit_append(s, act, ids[(r >> 24) % (uint64_t)made], "ok", detail,
 			                 &m) != STATUS_OK)
 				die("trail", m.text);
@@ -186,8 +222,9 @@ int main(void)
 			die("trail", m.text);
 	}
 	t1 = now_us();
-	printf("audit trail: %" PRId64 " entries appended at %.0f/s\n", nent,
-	       (double)nent / ((t1 - t0) / 1e6));
+	printf("audit trail: %" PRId64 " entries appended at %.0f/s (%" PRId64
+	       " of them searches listing %" PRId64 " patients each)\n",
+	       nent, (double)nent / ((t1 - t0) / 1e6), searches, nlisted);
 	session_logout(s);
 
 	/* The privacy officer's reports. */
@@ -206,7 +243,8 @@ int main(void)
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 	                       "SELECT seq, ts, user_name, action, source, detail FROM audit "
-	                       "WHERE target = ?1 ORDER BY seq DESC",
+	                       "WHERE seq IN (SELECT seq FROM audit WHERE target = ?1 UNION "
+	                       "SELECT seq FROM audit_listed WHERE prow = ?2) ORDER BY seq DESC",
 	                       -1, &st, NULL) != SQLITE_OK)
 		die("baseline", sqlite3_errmsg(db));
 	tc = malloc(REPORTS * sizeof *tc);
@@ -224,7 +262,7 @@ int main(void)
 		if (access_patient(s, mrn, &q, take_seq, a, NULL, 0, &m) != STATUS_OK)
 			die("report", m.text);
 		c1 = now_us();
-		bare_select(st, ids[p], b);
+		bare_select(st, ids[p], prows[p], b);
 		b1 = now_us();
 		if (a->n != b->n || memcmp(a->v, b->v, (size_t)a->n * sizeof a->v[0]) != 0) {
 			fprintf(stderr,
@@ -242,7 +280,7 @@ int main(void)
 	qsort(tc, (size_t)n, sizeof *tc, cmp_double);
 	qsort(tb, (size_t)n, sizeof *tb, cmp_double);
 	printf("access report of one patient (%d reports, %.1f entries per chart on average):\n", n,
-	       (double)nent / (double)made);
+	       ((double)(nent - searches) + (double)searches * (double)nlisted) / (double)made);
 	printf("  chartroom:   p50 %8.3f ms   p99 %8.3f ms\n", pct(tc, n, 0.5), pct(tc, n, 0.99));
 	printf("  bare SELECT: p50 %8.3f ms   p99 %8.3f ms\n", pct(tb, n, 0.5), pct(tb, n, 0.99));
 	printf("  ratio:       p50 %8.1fx     p99 %8.1fx\n", pct(tc, n, 0.5) / pct(tb, n, 0.5),
@@ -259,6 +297,8 @@ int main(void)
 		free(tc);
 		free(tb);
 		free(ids);
+		free(prows);
+		free(row);
 		free(a);
 		free(b);
 		{

@@ -275,6 +275,46 @@ struct report_ctx {
 	msg_t *m;
 };
 
+/* "searched and listed (by name, MRN)": the kinds of the searches an
+ * entry records ("KIND:TOKEN ..."; the tokens are never shown). */
+static void search_words(const char *detail, char *out, size_t size)
+{
+	const char *p = detail;
+	size_t used;
+	int n = 0;
+	char seen[8][32];
+	used = (size_t)snprintf(out, size, "searched and listed");
+	while (used < size) {
+		const char *colon = strchr(p, ':');
+		char kind[32];
+		size_t k;
+		if (!colon || colon == p || (size_t)(colon - p) >= sizeof kind ||
+		    strspn(colon + 1, "0123456789abcdef") < 16)
+			break;
+		k = (size_t)(colon - p);
+		memcpy(kind, p, k);
+		kind[k] = '\0';
+		/* Each kind once. */
+		int dup = 0;
+		for (int i = 0; i < n && !dup; i++)
+			dup = strcmp(seen[i], kind) == 0;
+		if (!dup && n < 8) {
+			memcpy(seen[n], kind, k + 1);
+			int w = snprintf(out + used, size - used, "%s%s", n ? ", " : " (by ", kind);
+			if (w < 0 || (size_t)w >= size - used)
+				break;
+			used += (size_t)w;
+			n++;
+		}
+		p = colon + 17;
+		if (*p != ' ')
+			break;
+		p++;
+	}
+	if (n && used + 1 < size)
+		snprintf(out + used, size - used, ")");
+}
+
 static void fill_entry(struct report_ctx *c, const db_audit_row_t *r)
 {
 	access_entry_t *e = &c->e;
@@ -290,7 +330,10 @@ static void fill_entry(struct report_ctx *c, const db_audit_row_t *r)
 	row_detail(c->s, r, detail, sizeof detail);
 	if (strcmp(r->action, "break_the_glass") == 0)
 		snprintf(e->reason, sizeof e->reason, "%s", detail);
-	access_describe(r->action, detail, e->what, sizeof e->what);
+	if (strcmp(r->action, "patient_search") == 0)
+		search_words(detail, e->what, sizeof e->what);
+	else
+		access_describe(r->action, detail, e->what, sizeof e->what);
 	sodium_memzero(detail, sizeof detail);
 }
 
@@ -367,7 +410,9 @@ status_t access_patient(session_t *s, const char *mrn_or_id, const access_query_
 	c->user = q ? q->user : NULL;
 	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
 		goto cleanup;
-	ret = db_audit_for_target(s->c->db, id, from, until, q ? q->limit : 0, report_one, c, m);
+	/* The entries about the chart, and the searches that listed it. */
+	ret = db_audit_for_patient(s->c->db, id, prow, from, until, q ? q->limit : 0, report_one, c,
+	                           m);
 cleanup:
 	db_read_end(s->c->db, reading);
 	if (c) {

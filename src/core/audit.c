@@ -16,6 +16,68 @@
 #include "db/db_audit.h"
 #include "db/db_journal.h"
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int audit_listed_format(const int64_t *prows, int n, char *out, size_t size)
+{
+	int64_t *v;
+	size_t used = 0;
+	int k = 0;
+	if (size)
+		out[0] = '\0';
+	if (n <= 0)
+		return 0;
+	if (!(v = malloc((size_t)n * sizeof *v)))
+		return -1;
+	memcpy(v, prows, (size_t)n * sizeof *v);
+	qsort(v, (size_t)n, sizeof *v, cmp_i64);
+	for (int i = 0; i < n; i++) {
+		int w;
+		if (v[i] <= 0 || (i > 0 && v[i] == v[i - 1]))
+			continue;
+		w = snprintf(out + used, size - used, "%s%" PRId64, k ? " " : "", v[i]);
+		if (w < 0 || (size_t)w >= size - used) {
+			free(v);
+			out[0] = '\0';
+			return -1;
+		}
+		used += (size_t)w;
+		k++;
+	}
+	free(v);
+	return k;
+}
+
+int audit_listed_parse(const char *text, int64_t *out, int max)
+{
+	const char *p = text;
+	int n = 0;
+	while (*p) {
+		int64_t v = 0;
+		const char *start = p;
+		if (n > 0) {
+			if (*p != ' ')
+				return -1;
+			start = ++p;
+		}
+		if (*p < '1' || *p > '9')
+			return -1; /* no sign, no leading zero, no empty item */
+		while (*p >= '0' && *p <= '9') {
+			if (p - start >= 18)
+				return -1;
+			v = v * 10 + (*p++ - '0');
+		}
+		if (n == max || (n > 0 && v <= out[n - 1]))
+			return -1; /* ascending, each once: one text per set */
+		out[n++] = v;
+	}
+	return n;
+}
+
 /* The bytes a row's MAC cover: every field, length-prefixed (base/lpbuf.h),
  * then the previous row's MAC. */
 static status_t row_mac(const keyring_t *kr, const db_audit_row_t *r,
@@ -43,6 +105,12 @@ static status_t row_mac(const keyring_t *kr, const db_audit_row_t *r,
 	 * field is length-prefixed, so the two forms never read alike. */
 	if (r->chart_head[0])
 		lpbuf_str(&b, r->chart_head);
+	/* A search entry covers the patients it listed (from 016 on), after
+	 * a tag no chart head is ("SEQ:MACHEX"): the others as before. */
+	if (r->listed[0]) {
+		lpbuf_str(&b, "listed");
+		lpbuf_str(&b, r->listed);
+	}
 	lpbuf_put(&b, prev, DB_AUDIT_MAC_LEN);
 	if (b.bad)
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory computing the audit chain.");
@@ -120,7 +188,21 @@ static status_t chain_row(session_t *s, db_audit_row_t *r, const char *detail, m
 		return ret;
 	if ((ret = row_mac(s->kr, r, prev, r->mac, m)) != STATUS_OK)
 		return ret;
-	return db_audit_insert(s->c->db, r, m);
+	if ((ret = db_audit_insert(s->c->db, r, m)) != STATUS_OK)
+		return ret;
+	/* The patients a search listed, indexed by patient in the same
+	 * transaction (the access report's "searched and listed"). */
+	if (r->listed[0]) {
+		int64_t *prows = malloc(DB_AUDIT_LISTED_MAX * sizeof *prows);
+		int n;
+		if (!prows)
+			return msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
+		n = audit_listed_parse(r->listed, prows, DB_AUDIT_LISTED_MAX);
+		ret = n < 0 ? msg_fail(m, STATUS_ERR, "The patients a search listed are malformed.")
+			    : db_audit_listed_add(s->c->db, r->seq, prows, n, m);
+		free(prows);
+	}
+	return ret;
 }
 
 status_t audit_chain_row(session_t *s, db_audit_row_t *r, const char *detail, msg_t *m)
@@ -219,6 +301,9 @@ status_t audit_drain_pending(session_t *s, msg_t *m)
 
 struct verify_ctx {
 	session_t *s;
+	db_t *db;
+	int64_t listed;  /* (patient, entry) pairs the entries list */
+	int64_t *prows; /* scratch, DB_AUDIT_LISTED_MAX */
 	unsigned char prev[DB_AUDIT_MAC_LEN];
 	int64_t expect;
 	int64_t bad;
@@ -275,6 +360,33 @@ static int verify_one(const db_audit_row_t *r, void *arg)
 			 r->seq);
 		return 1;
 	}
+	/* The patients a search entry listed are indexed in audit_listed:
+	 * each pair must be there (one removed or moved is named here; one
+	 * added is counted against the total at the end). */
+	if (r->listed[0]) {
+		int n = audit_listed_parse(r->listed, v->prows, DB_AUDIT_LISTED_MAX);
+		if (n < 0) {
+			v->bad = r->seq;
+			snprintf(v->why, sizeof v->why,
+				 "entry %" PRId64 " records its listed patients malformed", r->seq);
+			return 1;
+		}
+		for (int i = 0; i < n; i++) {
+			int found = 0;
+			if ((v->ret = db_audit_listed_has(v->db, v->prows[i], r->seq, &found, v->m)) !=
+			    STATUS_OK)
+				return 1;
+			if (!found) {
+				v->bad = r->seq;
+				snprintf(v->why, sizeof v->why,
+					 "entry %" PRId64 " listed patient row %" PRId64
+					 ", which audit_listed no longer records (removed or moved)",
+					 r->seq, v->prows[i]);
+				return 1;
+			}
+		}
+		v->listed += n;
+	}
 	if (v->anchor_seq == r->seq) {
 		if (crypto_memcmp(v->anchor_mac, r->mac, DB_AUDIT_MAC_LEN) != 0) {
 			v->bad = r->seq;
@@ -309,6 +421,40 @@ static status_t parse_anchor(const char *anchor, int64_t *seq, unsigned char mac
 	return STATUS_OK;
 }
 
+/* Every entry of db's chain through verify_one, then audit_listed
+ * against the pairs the entries list, in one read snapshot (a concurrent
+ * append cannot tear it). v->bad and v->why say what broke. */
+static status_t chain_pass(db_t *db, struct verify_ctx *v, msg_t *m)
+{
+	status_t ret;
+	int reading = 0;
+	int64_t have = 0;
+	v->db = db;
+	if (!(v->prows = malloc(DB_AUDIT_LISTED_MAX * sizeof *v->prows)))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory verifying the audit trail.");
+	if ((ret = db_read_begin(db, &reading, m)) != STATUS_OK)
+		goto cleanup;
+	ret = db_audit_each(db, NULL, verify_one, v, m);
+	if (ret == STATUS_OK)
+		ret = v->ret;
+	if (ret != STATUS_OK || v->bad)
+		goto cleanup;
+	if ((ret = db_audit_listed_count(db, INT64_MAX, &have, m)) != STATUS_OK)
+		goto cleanup;
+	if (have != v->listed) {
+		v->bad = v->expect;
+		snprintf(v->why, sizeof v->why,
+			 "audit_listed records %" PRId64 " searches' listed patients where the "
+			 "entries list %" PRId64 " (added, copied or moved)",
+			 have, v->listed);
+	}
+cleanup:
+	db_read_end(db, reading);
+	free(v->prows);
+	v->prows = NULL;
+	return ret;
+}
+
 status_t audit_chain_check(session_t *s, int64_t *bad_seq, char *why, size_t size, msg_t *m)
 {
 	struct verify_ctx *v = calloc(1, sizeof *v);
@@ -319,9 +465,7 @@ status_t audit_chain_check(session_t *s, int64_t *bad_seq, char *why, size_t siz
 	v->s = s;
 	v->expect = 1;
 	v->m = m;
-	ret = db_audit_each(s->c->db, NULL, verify_one, v, m);
-	if (ret == STATUS_OK)
-		ret = v->ret;
+	ret = chain_pass(s->c->db, v, m);
 	if (ret == STATUS_OK && v->bad) {
 		*bad_seq = v->bad;
 		snprintf(why, size, "%s", v->why);
@@ -372,11 +516,8 @@ status_t audit_verify_db(session_t *s, db_t *db, const char *anchor, int64_t *co
 	if (anchor && *anchor &&
 	    (ret = parse_anchor(anchor, &v->anchor_seq, v->anchor_mac, m)) != STATUS_OK)
 		goto cleanup;
-	/* One statement reads one WAL snapshot: a concurrent append cannot tear it. */
-	ret = db_audit_each(db, NULL, verify_one, v, m);
-	if (ret == STATUS_OK)
-		ret = v->ret;
-	if (ret != STATUS_OK)
+	/* One read snapshot: a concurrent append cannot tear it. */
+	if ((ret = chain_pass(db, v, m)) != STATUS_OK)
 		goto cleanup;
 	if (v->bad) {
 		*bad_seq = v->bad;

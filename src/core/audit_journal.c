@@ -59,6 +59,12 @@ static status_t event_mac(const keyring_t *kr, const db_jevent_t *e, unsigned ch
 	lpbuf_str(&b, num);
 	snprintf(num, sizeof num, "%d", e->flags);
 	lpbuf_str(&b, num);
+	/* The patients a search listed (journal format 2): after a tag, so
+	 * events without any serialise as before. */
+	if (e->nlisted > 0) {
+		lpbuf_str(&b, "listed");
+		lpbuf_put(&b, e->listed, (size_t)e->nlisted * sizeof e->listed[0]);
+	}
 	if (b.bad)
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
 	else
@@ -217,7 +223,12 @@ static status_t append_alone(session_t *s, const db_jevent_t *e, const char *det
 			ret = msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
 		} else {
 			row_from_event(r, e);
-			ret = audit_chain_row(s, r, detail && *detail ? detail : NULL, m);
+			/* Made here a moment ago: its listed patients are ours. */
+			if (e->nlisted > 0 && audit_listed_format(e->listed, e->nlisted, r->listed,
+								  sizeof r->listed) < 0)
+				ret = msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
+			else
+				ret = audit_chain_row(s, r, detail && *detail ? detail : NULL, m);
 			if (ret == STATUS_OK)
 				ret = db_audit_event_add(db, e->event_id, r->seq, m);
 			if (ret == STATUS_OK && strcmp(e->action, "login") == 0)
@@ -236,8 +247,8 @@ static status_t append_alone(session_t *s, const db_jevent_t *e, const char *det
  * re-encrypted under its sequence number when chained) and its MAC set.
  * ts: when it happened (NULL: now). */
 static status_t event_make(session_t *s, const char *ts, const char *action, const char *target,
-			   const char *outcome, const char *detail, int flags, db_jevent_t *e,
-			   msg_t *m)
+			   const char *outcome, const char *detail, int flags,
+			   const int64_t *listed, int nlisted, db_jevent_t *e, msg_t *m)
 {
 	unsigned char *blob = NULL;
 	size_t blob_len = 0;
@@ -259,6 +270,13 @@ static status_t event_make(session_t *s, const char *ts, const char *action, con
 	copy_field(e->outcome, sizeof e->outcome, outcome);
 	e->key_version = keyring_version(s->kr, DOMAIN_AUDIT);
 	e->flags = flags;
+	if (nlisted > DB_JOURNAL_LISTED_MAX)
+		return msg_fail(m, STATUS_INVALID, "A search may list at most %d patients.",
+				DB_JOURNAL_LISTED_MAX);
+	if (nlisted > 0) {
+		memcpy(e->listed, listed, (size_t)nlisted * sizeof *listed);
+		e->nlisted = nlisted;
+	}
 	if (detail && *detail) {
 		ret = crypto_field_encrypt(s->kr, DOMAIN_AUDIT, JTABLE, "detail", e->event_id, detail,
 					   strlen(detail), 1, &blob, &blob_len, m);
@@ -281,6 +299,13 @@ cleanup:
 
 status_t audit_note(session_t *s, const char *action, const char *target, const char *outcome,
 		    const char *detail, int keep, msg_t *m)
+{
+	return audit_note_listed(s, action, target, outcome, detail, NULL, 0, keep, m);
+}
+
+status_t audit_note_listed(session_t *s, const char *action, const char *target,
+			   const char *outcome, const char *detail, const int64_t *listed, int n,
+			   int keep, msg_t *m)
 {
 	clinic_t *c = s->c;
 	db_jevent_t *e;
@@ -305,7 +330,7 @@ status_t audit_note(session_t *s, const char *action, const char *target, const 
 	s->keys_checked = 0;
 	for (int tries = 0;; tries++) {
 		if ((ret = event_make(s, NULL, action, target, outcome, detail,
-				      ro ? DB_JEV_READONLY : 0, e, m)) != STATUS_OK)
+				      ro ? DB_JEV_READONLY : 0, listed, n, e, m)) != STATUS_OK)
 			goto cleanup;
 		/* Earlier events that could not be sent go first, in order.
 		 * Without a journal (it could not be made), or when it cannot be
@@ -363,11 +388,26 @@ status_t audit_journal_row(session_t *s, const db_audit_row_t *r, const char *de
 {
 	db_jevent_t *e;
 	status_t ret;
+	int64_t *listed = NULL;
+	int n = 0;
 	if (s->unaudited)
 		return STATUS_OK;
 	if (!(e = malloc(sizeof *e)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
-	ret = event_make(s, r->ts, r->action, r->target, r->outcome, detail, DB_JEV_READONLY, e, m);
+	if (r->listed[0]) {
+		if (!(listed = malloc(DB_JOURNAL_LISTED_MAX * sizeof *listed))) {
+			free(e);
+			return msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
+		}
+		if ((n = audit_listed_parse(r->listed, listed, DB_JOURNAL_LISTED_MAX)) < 0) {
+			free(listed);
+			free(e);
+			return msg_fail(m, STATUS_ERR, "Too many listed patients for the journal.");
+		}
+	}
+	ret = event_make(s, r->ts, r->action, r->target, r->outcome, detail, DB_JEV_READONLY,
+			 listed, n, e, m);
+	free(listed);
 	if (ret == STATUS_OK)
 		ret = db_journal_add(s->c->db, e, m);
 	sodium_memzero(e, sizeof *e);
@@ -532,7 +572,8 @@ static status_t chain_event(chain_t *ch, int i, char *used, db_audit_row_t *r)
 	status_t ret = STATUS_OK;
 	char *detail = NULL, *plain = NULL;
 	size_t dlen = 0, plen = 0;
-	int group[128], ng = 0, seen = 0;
+	int group[128], ng = 0, seen = 0, nl = 0;
+	int64_t *lst = NULL; /* the group's listed patients */
 
 	used[i] = 1;
 	/* Twice in one step (a resent copy of a journal event): once only. */
@@ -545,6 +586,14 @@ static status_t chain_event(chain_t *ch, int i, char *used, db_audit_row_t *r)
 	if (!event_mac_ok(s->kr, e) || event_detail(s, e, &detail, &dlen, ch->m) != STATUS_OK)
 		return chain_rejected(ch, e, r, 0);
 	group[ng++] = i;
+	if (e->nlisted > 0) {
+		if (!(lst = malloc(DB_AUDIT_LISTED_MAX * sizeof *lst))) {
+			ret = msg_fail(ch->m, STATUS_NOMEM, "Out of memory.");
+			goto cleanup;
+		}
+		memcpy(lst, e->listed, (size_t)e->nlisted * sizeof *lst);
+		nl = e->nlisted;
+	}
 	if (strcmp(e->action, "patient_search") == 0) {
 		size_t cap = SEARCH_GROUP_BYTES + 64;
 		char *joined = malloc(cap);
@@ -576,10 +625,23 @@ static status_t chain_event(chain_t *ch, int i, char *used, db_audit_row_t *r)
 				plain = NULL;
 				continue; /* chained as rejected in its own turn */
 			}
-			if (strlen(joined) + 1 + plen > SEARCH_GROUP_BYTES) {
+			/* The entry's detail and its listed patients are bounded:
+			 * a search past either starts an entry of its own. */
+			if (strlen(joined) + 1 + plen > SEARCH_GROUP_BYTES ||
+			    nl + f->nlisted > DB_AUDIT_LISTED_MAX) {
 				crypto_free_plain(plain, plen);
 				plain = NULL;
 				break;
+			}
+			if (f->nlisted > 0) {
+				if (!lst && !(lst = malloc(DB_AUDIT_LISTED_MAX * sizeof *lst))) {
+					crypto_free_plain(plain, plen);
+					free(joined);
+					ret = msg_fail(ch->m, STATUS_NOMEM, "Out of memory.");
+					goto cleanup;
+				}
+				memcpy(lst + nl, f->listed, (size_t)f->nlisted * sizeof *lst);
+				nl += f->nlisted;
 			}
 			strcat(joined, " ");
 			strcat(joined, plain);
@@ -607,6 +669,12 @@ static status_t chain_event(chain_t *ch, int i, char *used, db_audit_row_t *r)
 		detail = noted;
 	}
 	row_from_event(r, e);
+	/* The patients the group's searches listed, each once (its MAC and
+	 * audit_listed's pairs: audit_chain_row). */
+	if (nl > 0 && audit_listed_format(lst, nl, r->listed, sizeof r->listed) < 0) {
+		ret = msg_fail(ch->m, STATUS_NOMEM, "Out of memory writing the audit trail.");
+		goto cleanup;
+	}
 	ret = audit_chain_row(s, r, *detail ? detail : NULL, ch->m);
 	for (int k = 0; k < ng && ret == STATUS_OK; k++)
 		ret = db_audit_event_add(db, ch->ev[group[k]].event_id, r->seq, ch->m);
@@ -615,6 +683,7 @@ static status_t chain_event(chain_t *ch, int i, char *used, db_audit_row_t *r)
 	if (ret == STATUS_OK && strcmp(e->action, "login") == 0 && strcmp(e->outcome, "ok") == 0)
 		ret = db_user_seen(db, e->user_id, e->ts, e->source, ch->m);
 cleanup:
+	free(lst);
 	if (detail) {
 		sodium_memzero(detail, strlen(detail));
 		free(detail);

@@ -229,13 +229,25 @@ status_t disclosure_record(session_t *s, const char *patient, const disclosure_t
 
 status_t disclosure_strike(session_t *s, int64_t n, const char *reason, int64_t *new_n, msg_t *m)
 {
+	return disclosure_strike_of(s, NULL, n, reason, new_n, m);
+}
+
+status_t disclosure_strike_of(session_t *s, const char *patient, int64_t n, const char *reason,
+			      int64_t *new_n, msg_t *m)
+{
 	db_disclosure_t row;
 	find_ctx_t fc = {0, "", 0};
 	char pid[33];
 	const char *f[NFIELDS] = {"", "", reason, ""};
+	int64_t want = 0;
 	status_t ret = session_require(s, ACT_DISCLOSURE_ADD, m);
 	if (ret != STATUS_OK)
 		return ret;
+	if (patient && *patient) {
+		int conf = 0;
+		if ((ret = patient_locate(s, patient, &want, pid, &conf, m)) != STATUS_OK)
+			return ret;
+	}
 	if (!reason || !*reason)
 		return msg_fail(m, STATUS_INVALID, "Reason for striking the entry is required.");
 	if ((ret = rights_text("Reason", reason, 1, m)) != STATUS_OK)
@@ -246,6 +258,8 @@ status_t disclosure_strike(session_t *s, int64_t n, const char *reason, int64_t 
 	ret = db_disclosure_list(s->c->db, 0, n, find_one, &fc, m);
 	if (ret == STATUS_OK && !fc.found)
 		ret = msg_fail(m, STATUS_NOTFOUND, "There is no disclosure %" PRId64 ".", n);
+	else if (ret == STATUS_OK && want && fc.prow != want)
+		ret = msg_fail(m, STATUS_NOTFOUND, "Disclosure %" PRId64 " is not this patient's.", n);
 	else if (ret == STATUS_OK && strcmp(fc.category, "strike") == 0)
 		ret = msg_fail(m, STATUS_INVALID, "Disclosure %" PRId64 " is itself a correction.", n);
 	if (ret == STATUS_OK) {

@@ -98,6 +98,11 @@ status_t disclosure_record_for(session_t *s, const char *patient, const disclosu
 /* Strike entry n (recorded in error) with a reason (ACT_DISCLOSURE_ADD):
  * a new entry; *new_n (may be NULL) gets its number. */
 status_t disclosure_strike(session_t *s, int64_t n, const char *reason, int64_t *new_n, msg_t *m);
+/* The same, refused (STATUS_NOTFOUND, nothing written) unless entry n is
+ * a disclosure of `patient` (id or MRN; NULL or "": any): the screen
+ * strikes from one patient's accounting. */
+status_t disclosure_strike_of(session_t *s, const char *patient, int64_t n, const char *reason,
+			      int64_t *new_n, msg_t *m);
 
 typedef struct disclosure_info {
 	int64_t n;

@@ -111,6 +111,22 @@ void session_broke_glass(session_t *s, int64_t prow);
 status_t audit_note(session_t *s, const char *action, const char *target, const char *outcome,
 		    const char *detail, int keep, msg_t *m);
 
+/* audit_note for an event that lists patients (a search): the row
+ * numbers of the n patients shown (n <= DB_JOURNAL_LISTED_MAX), covered
+ * by the event's MAC and, once chained, by the trail entry's (audit.listed),
+ * and indexed by patient in audit_listed (migration 019). */
+status_t audit_note_listed(session_t *s, const char *action, const char *target,
+			   const char *outcome, const char *detail, const int64_t *listed, int n,
+			   int keep, msg_t *m);
+
+/* audit.listed's text: prows sorted ascending, each once, non-positive
+ * ones left out, in decimal one space apart, into out. Returns how many,
+ * or -1 (out "") when they do not fit or memory ran out. */
+int audit_listed_format(const int64_t *prows, int n, char *out, size_t size);
+/* The reverse, accepting only that form (one text per set): how many
+ * into out (at most max), or -1. */
+int audit_listed_parse(const char *text, int64_t *out, int max);
+
 /* audit_append recording the chart head a change left ("SEQ:MACHEX",
  * core/integrity.h) with the change. */
 status_t audit_append_head(session_t *s, const char *action, const char *target,

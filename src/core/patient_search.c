@@ -820,10 +820,31 @@ static status_t search(session_t *s, const char *query, int limit, int64_t after
 	if (c->l->kind != PQ_RECENT) {
 		/* Recorded (kind and blind token, never the text) before anything
 		 * is shown, in the audit journal: no write lock to wait for. A
-		 * search that cannot be recorded shows nothing. */
+		 * search that cannot be recorded shows nothing.
+		 * The patients it lists go with it, by row number, so each
+		 * one's access report shows the search ("searched and listed").
+		 */
 		char detail[64];
+		int64_t *listed = malloc((size_t)(c->l->n ? c->l->n : 1) * sizeof *listed);
+		int k = 0;
+		if (!listed) {
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory searching.");
+			goto done;
+		}
+		for (int i = 0; i < c->l->n; i++)
+			listed[i] = c->l->rows[i].prow;
 		snprintf(detail, sizeof detail, "%s:%016" PRIx64, what, (uint64_t)tok);
-		if ((ret = audit_note(s, "patient_search", "", "ok", detail, 0, m)) != STATUS_OK)
+		/* A page (the screen's and the command line's 200) in one
+		 * event; a caller's longer list in events of that many. */
+		do {
+			int chunk = c->l->n - k < DB_JOURNAL_LISTED_MAX ? c->l->n - k
+									: DB_JOURNAL_LISTED_MAX;
+			ret = audit_note_listed(s, "patient_search", "", "ok", detail, listed + k, chunk,
+						0, m);
+			k += chunk;
+		} while (ret == STATUS_OK && k < c->l->n);
+		free(listed);
+		if (ret != STATUS_OK)
 			goto done;
 	}
 	if (c->capped)

@@ -59,7 +59,9 @@ typedef enum {
  * are more matches than shown, or candidates that were not checked (the
  * user should type more). Requires
  * ACT_PATIENT_SEARCH. The query's blind token (never its text) goes into
- * the audit trail with the session's next audited action. On success *out
+ * the audit trail with the session's next audited action, with the row
+ * numbers of the patients listed (DB_JOURNAL_LISTED_MAX to an event), so
+ * each listed patient's access report shows the search (core/access.h). On success *out
  * is set even when empty; msg describes the result ("12 matches for a
  * name"). */
 status_t patient_search(session_t *s, const char *query, int limit, patient_list_t **out,

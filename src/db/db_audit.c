@@ -8,7 +8,7 @@
 
 #define AUDIT_COLS                                                                 \
 	"seq, ts, user_id, user_name, os_user, source, action, target, outcome, detail, " \
-	"key_version, mac, chart_head"
+	"key_version, mac, chart_head, listed"
 
 status_t db_audit_last(db_t *db, int64_t *seq, unsigned char mac[DB_AUDIT_MAC_LEN], msg_t *m)
 {
@@ -39,7 +39,7 @@ status_t db_audit_insert(db_t *db, const db_audit_row_t *r, msg_t *m)
 	sqlite3_stmt *st = NULL;
 	status_t ret = db_prepare(db,
 				  "INSERT INTO audit(" AUDIT_COLS ") VALUES "
-				  "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+				  "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
 				  &st, m);
 	if (ret != STATUS_OK)
 		return ret;
@@ -59,6 +59,7 @@ status_t db_audit_insert(db_t *db, const db_audit_row_t *r, msg_t *m)
 	sqlite3_bind_int(st, 11, r->key_version);
 	db_bind_blob(st, 12, r->mac, DB_AUDIT_MAC_LEN);
 	db_bind_text(st, 13, r->chart_head[0] ? r->chart_head : NULL);
+	db_bind_text(st, 14, r->listed[0] ? r->listed : NULL);
 	return db_exec_stmt(db, st, "writing the audit trail", m);
 }
 
@@ -98,6 +99,7 @@ static void row_from_stmt(sqlite3_stmt *st, db_audit_row_t *r, int with_chain)
 	}
 	/* An over-long head is cut to a length no MAC'd head has: it fails. */
 	db_col_text(st, 12, r->chart_head, sizeof r->chart_head);
+	db_col_text(st, 13, r->listed, sizeof r->listed);
 }
 
 status_t db_audit_each(db_t *db, const db_audit_filter_t *f,
@@ -426,6 +428,109 @@ status_t db_audit_for_target(db_t *db, const char *target, const char *from, con
 		ret = db_fail(db, rc, "reading the audit trail", m);
 cleanup:
 	free(r);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_audit_for_patient(db_t *db, const char *target, int64_t prow, const char *from,
+			      const char *until, int64_t limit,
+			      int (*fn)(const db_audit_row_t *row, void *arg), void *arg,
+			      msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	db_audit_row_t *r = NULL;
+	status_t ret;
+	int rc;
+	/* Two index ranges (audit_target, audit_listed's key), their
+	 * sequence numbers merged, then each entry by its key. */
+	ret = db_prepare(db,
+			 "SELECT " AUDIT_COLS " FROM audit WHERE seq IN ("
+			 "SELECT seq FROM audit INDEXED BY audit_target WHERE target = ?1 "
+			 "UNION SELECT seq FROM audit_listed WHERE prow = ?5) "
+			 "AND (?2 IS NULL OR ts >= ?2) AND (?3 IS NULL OR ts < ?3) "
+			 "ORDER BY seq DESC LIMIT ?4",
+			 &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	if (!(r = malloc(sizeof *r))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit trail.");
+		goto cleanup;
+	}
+	db_bind_text(st, 1, target);
+	db_bind_text(st, 2, from && *from ? from : NULL);
+	db_bind_text(st, 3, until && *until ? until : NULL);
+	sqlite3_bind_int64(st, 4, limit > 0 ? limit : -1);
+	sqlite3_bind_int64(st, 5, prow);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_from_stmt(st, r, 1);
+		if (fn(r, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the audit trail", m);
+cleanup:
+	free(r);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_audit_listed_add(db_t *db, int64_t seq, const int64_t *prows, int n, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret;
+	if (n <= 0)
+		return STATUS_OK;
+	if ((ret = db_prepare(db, "INSERT INTO audit_listed(prow, seq) VALUES (?1, ?2)", &st, m)) !=
+	    STATUS_OK)
+		return ret;
+	for (int i = 0; i < n && ret == STATUS_OK; i++) {
+		int rc;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, prows[i]);
+		sqlite3_bind_int64(st, 2, seq);
+		if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+			ret = db_fail(db, rc, "indexing the patients a search listed", m);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_audit_listed_has(db_t *db, int64_t prow, int64_t seq, int *found, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret;
+	int rc;
+	static const char sql[] = "SELECT 1 FROM audit_listed WHERE prow = ?1 AND seq = ?2";
+	*found = 0;
+	/* Kept prepared: audit verify asks once per listed patient. */
+	if ((ret = db_cached(db, sql, &st, m)) != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, prow);
+	sqlite3_bind_int64(st, 2, seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*found = 1;
+	else if (rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the patients a search listed", m);
+	sqlite3_reset(st);
+	return ret;
+}
+
+status_t db_audit_listed_count(db_t *db, int64_t upto, int64_t *out, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret;
+	int rc;
+	*out = 0;
+	if ((ret = db_prepare(db, "SELECT count(*) FROM audit_listed WHERE seq <= ?1", &st, m)) !=
+	    STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, upto);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		ret = db_fail(db, rc, "reading the patients a search listed", m);
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -11,6 +11,11 @@
 
 #define DB_AUDIT_MAC_LEN 32
 #define DB_AUDIT_DETAIL_MAX 4096
+/* Patients one trail entry may record as listed (the searches of one
+ * session chained together: core/audit_journal.c), and the room their
+ * text takes ("PROW PROW ...", decimal, ascending). */
+#define DB_AUDIT_LISTED_MAX 512
+#define DB_AUDIT_LISTED_TEXT (DB_AUDIT_LISTED_MAX * 21)
 
 typedef struct db_audit_row {
 	int64_t seq;
@@ -29,6 +34,10 @@ typedef struct db_audit_row {
 	unsigned char mac[DB_AUDIT_MAC_LEN];
 	size_t mac_len; /* as stored; a tampered row may have another length */
 	char chart_head[80]; /* "SEQ:MACHEX" of the chart head the change left, or "" */
+	/* The patients a search listed, as stored (audit.listed, migration
+	 * 016): "" or row numbers in decimal, ascending, one space apart. A
+	 * tampered value longer than this is cut, so its MAC fails. */
+	char listed[DB_AUDIT_LISTED_TEXT];
 } db_audit_row_t;
 
 /* The last row's sequence and MAC; seq 0 and a zero MAC when empty. */
@@ -102,6 +111,24 @@ status_t db_audit_user_charts(db_t *db, const char *user_name, const char *from,
 			      const char *until, int64_t limit,
 			      int (*fn)(const db_audit_row_t *row, int64_t prow, void *arg),
 			      void *arg, msg_t *m);
+/* Entries about a patient: those whose target is the patient's id and
+ * those that listed the patient's row (audit_listed), newest first, as
+ * db_audit_for_target. */
+status_t db_audit_for_patient(db_t *db, const char *target, int64_t prow, const char *from,
+			      const char *until, int64_t limit,
+			      int (*fn)(const db_audit_row_t *row, void *arg), void *arg,
+			      msg_t *m);
+
+/* ---- audit_listed: the patients each search entry listed, by patient ---- */
+
+/* Record that entry seq listed these patient rows (inside the entry's
+ * transaction). */
+status_t db_audit_listed_add(db_t *db, int64_t seq, const int64_t *prows, int n, msg_t *m);
+/* Is (prow, seq) recorded? */
+status_t db_audit_listed_has(db_t *db, int64_t prow, int64_t seq, int *found, msg_t *m);
+/* The pairs recorded for entries up to seq `upto`. */
+status_t db_audit_listed_count(db_t *db, int64_t upto, int64_t *out, msg_t *m);
+
 /* One entry by sequence number (STATUS_NOTFOUND if none). */
 status_t db_audit_get(db_t *db, int64_t seq, db_audit_row_t *out, msg_t *m);
 /* Every 'btg_review' entry's sequence and target, oldest first. */

@@ -24,7 +24,7 @@ static const char scan_sql[] =
     /* Final coding always has a diagnosis (complete requires one, any
      * edit goes back to uncoded, and the coding MAC covers the rows), so
      * only the backlog is searched (the partial index encounters_backlog,
-     * migration 016). */
+     * migration 017). */
     "   FROM encounters e WHERE e.status = 'closed' AND e.coding_status != 'final'"
     "    AND NOT EXISTS (SELECT 1 FROM encounter_dx d WHERE d.erow = e.erow)"
     " UNION ALL"

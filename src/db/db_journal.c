@@ -36,7 +36,7 @@
 #define J_SLOT_LEN 48 /* the bytes a slot's checksum covers */
 #define J_MAX (64 * 1024 * 1024) /* it grows no further */
 #define J_ROOM 8192 /* free space db_journal_ready asks for */
-#define J_PAYLOAD_MAX (16 + 10 * 256 + 8 + DB_JOURNAL_DETAIL_MAX + 64)
+#define J_PAYLOAD_MAX (16 + 10 * 256 + 8 + DB_JOURNAL_DETAIL_MAX + 64 + 2 + 8 * DB_JOURNAL_LISTED_MAX)
 
 typedef struct jheader {
 	uint64_t counter;
@@ -386,7 +386,9 @@ static void encode(enc_t *b, const db_jevent_t *e)
 	size_t start = b->len;
 	uint32_t len = 0, sum = 0, dlen = (uint32_t)e->detail_len;
 	int32_t kv = e->key_version;
-	unsigned char version = 1, flags = (unsigned char)e->flags, has = (unsigned char)!!e->has_detail;
+	/* Format 1, or 2 when the event lists patients (after the MAC: a
+	 * 16-bit count, then each row number). */
+	unsigned char version = e->nlisted > 0 ? 2 : 1, flags = (unsigned char)e->flags, has = (unsigned char)!!e->has_detail;
 	unsigned char mlen = (unsigned char)(e->mac_len > DB_AUDIT_MAC_LEN ? DB_AUDIT_MAC_LEN
 									  : e->mac_len);
 	put(b, &len, 4);
@@ -409,6 +411,12 @@ static void encode(enc_t *b, const db_jevent_t *e)
 	put(b, &kv, 4);
 	put(b, &mlen, 1);
 	put(b, e->mac, mlen);
+	if (version == 2) {
+		uint16_t nl = (uint16_t)(e->nlisted > DB_JOURNAL_LISTED_MAX ? DB_JOURNAL_LISTED_MAX
+									    : e->nlisted);
+		put(b, &nl, 2);
+		put(b, e->listed, (size_t)nl * sizeof e->listed[0]);
+	}
 	if (b->bad)
 		return;
 	len = (uint32_t)(b->len - start - 8);
@@ -433,7 +441,8 @@ static int decode(const unsigned char *p, size_t n, db_jevent_t *e)
 	e->detail_len = 0;
 	e->has_detail = 0;
 	e->mac_len = 0;
-	if (n < 2 || p[0] != 1)
+	e->nlisted = 0;
+	if (n < 2 || (p[0] != 1 && p[0] != 2))
 		return -1;
 	e->flags = p[1];
 	o = 2;
@@ -462,11 +471,24 @@ static int decode(const unsigned char *p, size_t n, db_jevent_t *e)
 	o += 4;
 	e->key_version = kv;
 	e->mac_len = p[o++];
-	if (e->mac_len > DB_AUDIT_MAC_LEN || o + e->mac_len != n)
+	if (e->mac_len > DB_AUDIT_MAC_LEN || o + e->mac_len > n)
 		return -1;
 	memset(e->mac, 0, sizeof e->mac);
 	memcpy(e->mac, p + o, e->mac_len);
-	return 0;
+	o += e->mac_len;
+	if (p[0] == 2) {
+		uint16_t nl;
+		if (o + 2 > n)
+			return -1;
+		memcpy(&nl, p + o, 2);
+		o += 2;
+		if (nl == 0 || nl > DB_JOURNAL_LISTED_MAX || o + (size_t)nl * 8 != n)
+			return -1;
+		memcpy(e->listed, p + o, (size_t)nl * 8);
+		e->nlisted = nl;
+		o += (size_t)nl * 8;
+	}
+	return o == n ? 0 : -1;
 }
 
 /* The stand-in for a damaged record at absolute offset `at`. */

@@ -40,6 +40,10 @@
 /* Space reserved when the journal is made (the disk-full reserve). */
 #define DB_JOURNAL_RESERVE (1024 * 1024)
 
+/* Patients one event may record as listed (a search's page; a longer
+ * list goes in several events: core/patient_search.c). */
+#define DB_JOURNAL_LISTED_MAX 200
+
 /* Event flags. */
 #define DB_JEV_PENDING 1  /* no key holder present (a failed sign-on): no MAC */
 #define DB_JEV_READONLY 2 /* recorded while the database could not be written */
@@ -62,6 +66,10 @@ typedef struct db_jevent {
 	int flags;
 	unsigned char mac[DB_AUDIT_MAC_LEN];
 	size_t mac_len;
+	/* The row numbers of the patients a search listed (covered by the
+	 * MAC; records with any are written in the journal's format 2). */
+	int64_t listed[DB_JOURNAL_LISTED_MAX];
+	int nlisted;
 } db_jevent_t;
 
 /* The journal's path for a database path (buf >= PATH_MAX + 16). */

@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -314,7 +315,7 @@ static const char *const denials[] = {
 	AMENDMENT_DENIALS(DENIAL_CODE)
 #undef DENIAL_CODE
 };
-enum { A_ACTION, A_REASON, A_TEXT, A_NOTIFY, A_COUNT };
+enum { A_ACTION, A_REASON, A_TEXT, A_NOTIFY, A_DAYS, A_COUNT };
 
 typedef struct am_act {
 	ui_form_t form; /* first: rv_form_close, rv_form_forget */
@@ -337,7 +338,8 @@ static status_t act_open(ui_t *ui, void *priv, msg_t *m)
 	p->form.label_w = 16;
 	if ((ret = form_text_item(&p->items[A_TEXT], "Text", RIGHTS_TEXT_MAX, 0, m)) != STATUS_OK ||
 	    (ret = form_text_item(&p->items[A_NOTIFY], "Notify (accept)", RIGHTS_TEXT_MAX, 0, m)) !=
-		    STATUS_OK) {
+		    STATUS_OK ||
+	    (ret = form_text_item(&p->items[A_DAYS], "Days (extend)", 3, 0, m)) != STATUS_OK) {
 		form_free(&p->form);
 		return ret;
 	}
@@ -356,7 +358,8 @@ static void act_draw(ui_t *ui, void *priv, WINDOW *w)
 		  "Text: the explanation (deny), the amendment (accept; empty: the request's "
 		  "words),", 0);
 	draw_text(w, 2, 1, W - 2,
-		  "the reason (extend, 30 days), the patient's statement, or the rebuttal.", 0);
+		  "the written reason (extend: by Days, 1-30, before day 60), the patient's "
+		  "statement, or the rebuttal.", 0);
 	form_draw(ui, &p->form, w, 4, 1, H - 6, W - 2);
 	keys_add(ui, foot, sizeof foot, KA_SAVE, "do it");
 	keys_add(ui, foot, sizeof foot, KA_RIGHT, "next choice");
@@ -387,9 +390,18 @@ static unsigned act_submit(ui_t *ui, void *priv)
 	case 1:
 		st = amendment_accept(s, p->a.n, t, form_text(&p->form, A_NOTIFY), &m);
 		break;
-	case 2:
-		st = amendment_extend(s, p->a.n, 0, t, &m);
+	case 2: {
+		/* The number of days is asked, never assumed (core checks 1-30
+		 * and that it is before day 60). */
+		const char *d = form_text(&p->form, A_DAYS);
+		if (!*d || strspn(d, "0123456789") != strlen(d) || atoi(d) < 1 || atoi(d) > 30) {
+			st = msg_fail(&m, STATUS_INVALID,
+				      "Days (extend): type the number of days, 1 to 30.");
+			break;
+		}
+		st = amendment_extend(s, p->a.n, atoi(d), t, &m);
 		break;
+	}
 	case 3:
 		st = amendment_disagree(s, p->a.n, t, &m);
 		break;

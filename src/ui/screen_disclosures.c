@@ -3,12 +3,15 @@
  * entitled to (six years; excluded kinds left out, and said so) or, with
  * Tab, every entry kept with why it is or is not in the statement; a
  * records a disclosure made outside Chartroom. Through core/disclosure.h
- * (disclosure_view, disclosure_add). The page is a copy, wiped on close
+ * (disclosure_view, disclosure_add); d strikes an entry recorded in
+ * error, with a reason and a confirmation (disclosure_strike: a new entry,
+ * nothing is changed or removed). The page is a copy, wiped on close
  * and at the idle lock. */
 #include "ui/screen_disclosures.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/text.h"
@@ -19,7 +22,8 @@
 #include "ui/widget_form.h"
 #include "ui/widget_keys.h"
 
-extern const struct screen_ops screen_disclosure_list, screen_disclosure_add;
+extern const struct screen_ops screen_disclosure_list, screen_disclosure_add,
+    screen_disclosure_strike;
 
 /* ---- which patient ---- */
 
@@ -154,6 +158,7 @@ static void list_draw_(ui_t *ui, void *priv, WINDOW *w)
 	rv_draw(&l->v.page, w, 2, H - 4, W - 2);
 	keys_add(ui, foot, sizeof foot, KA_NEXT_FIELD, l->all ? "the statement" : "every entry");
 	keys_add(ui, foot, sizeof foot, KA_ADD, "record a disclosure");
+	keys_add(ui, foot, sizeof foot, KA_REMOVE, "strike an entry");
 	keys_add(ui, foot, sizeof foot, KA_BACK, "back");
 	rv_footer(w, foot);
 }
@@ -174,6 +179,9 @@ static unsigned list_handle_(ui_t *ui, void *priv, const ui_event_t *ev)
 	case KA_ADD:
 		ui_open_arg(ui, &screen_disclosure_add, &l->v.a, sizeof l->v.a);
 		return UI_REDRAW;
+	case KA_REMOVE:
+		ui_open_arg(ui, &screen_disclosure_strike, &l->v.a, sizeof l->v.a);
+		return UI_REDRAW;
 	case KA_BACK:
 	case KA_QUIT:
 		return UI_BACK;
@@ -183,7 +191,8 @@ static unsigned list_handle_(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint list_hints[] = {
-	{KA_ADD, "record"}, {KA_BACK, "back"}, {KA_HELP, "help"}, {KA_NONE, NULL},
+	{KA_ADD, "record"}, {KA_REMOVE, "strike"}, {KA_BACK, "back"}, {KA_HELP, "help"},
+	{KA_NONE, NULL},
 };
 
 const struct screen_ops screen_disclosure_list = {
@@ -288,6 +297,105 @@ const struct screen_ops screen_disclosure_add = {
 	.close = rv_form_close,
 	.draw = add_draw,
 	.handle = add_handle,
+	.forget = rv_form_forget,
+	.typing = rv_typing,
+};
+
+/* ---- strike one (recorded in error) ---- */
+
+enum { S_ENTRY, S_REASON, S_COUNT };
+
+typedef struct dstrike {
+	ui_form_t form; /* first: rv_form_close, rv_form_forget */
+	rv_arg_t a;
+	int armed; /* asked once: saved again to confirm */
+	ui_form_item_t items[S_COUNT];
+} dstrike_t;
+
+static status_t strike_open(ui_t *ui, void *priv, msg_t *m)
+{
+	dstrike_t *p = priv;
+	status_t ret;
+	if ((ret = rv_take_arg(ui, &p->a, "No patient.", m)) != STATUS_OK)
+		return ret;
+	p->form.items = p->items;
+	p->form.n = S_COUNT;
+	p->form.label_w = 22;
+	if ((ret = form_text_item(&p->items[S_ENTRY], "Entry number (#)", 20, 1, m)) != STATUS_OK ||
+	    (ret = form_text_item(&p->items[S_REASON], "Why it was in error", RIGHTS_TEXT_MAX, 1,
+				  m)) != STATUS_OK) {
+		form_free(&p->form);
+		return ret;
+	}
+	form_clear(&p->form, 1);
+	return STATUS_OK;
+}
+
+static void strike_draw(ui_t *ui, void *priv, WINDOW *w)
+{
+	dstrike_t *p = priv;
+	int W = getmaxx(w), H = getmaxy(w);
+	char head[120], foot[200] = "";
+	snprintf(head, sizeof head, "Strike a disclosure recorded in error (MRN %s)", p->a.mrn);
+	rv_heading(w, head);
+	draw_text(w, 1, 1, W - 2,
+		  "Nothing is removed: a correction entry is added that strikes the one named.", 0);
+	form_draw(ui, &p->form, w, 3, 1, H - 5, W - 2);
+	keys_add(ui, foot, sizeof foot, KA_SAVE, "strike it (asks to confirm)");
+	keys_add(ui, foot, sizeof foot, KA_BACK, "back");
+	rv_footer(w, foot);
+}
+
+static unsigned strike_submit(ui_t *ui, void *priv)
+{
+	dstrike_t *p = priv;
+	const char *e = form_text(&p->form, S_ENTRY);
+	char *end = NULL;
+	long long n;
+	int64_t new_n = 0;
+	msg_t m;
+	if (*e == '#')
+		e++;
+	n = strtoll(e, &end, 10);
+	if (!*e || !end || *end || n <= 0) {
+		p->armed = 0;
+		ui_message(ui, UI_MSG_ERROR, "Entry number: type the # of the entry to strike.");
+		return UI_REDRAW;
+	}
+	if (!*form_text(&p->form, S_REASON)) {
+		p->armed = 0;
+		ui_message(ui, UI_MSG_ERROR, "Why it was in error: a reason is required.");
+		return UI_REDRAW;
+	}
+	if (p->armed != 1) {
+		p->armed = 1;
+		ui_message(ui, UI_MSG_WARN,
+			   "Striking disclosure #%lld is final: save again to confirm.",
+			   n);
+		return UI_REDRAW;
+	}
+	p->armed = 0;
+	ui_busy(ui, "Saving...");
+	return rv_saved(ui,
+			disclosure_strike_of(ui_session(ui), p->a.mrn, (int64_t)n,
+					     form_text(&p->form, S_REASON), &new_n, &m),
+			&m);
+}
+
+static unsigned strike_handle(ui_t *ui, void *priv, const ui_event_t *ev)
+{
+	dstrike_t *p = priv;
+	return rv_form_keys(ui, &p->form, ev, strike_submit, p, &p->armed, "Nothing struck.");
+}
+
+const struct screen_ops screen_disclosure_strike = {
+	.title = "Strike a disclosure",
+	.private_size = sizeof(dstrike_t),
+	.hints = rv_form_hints,
+	.open = strike_open,
+	.close = rv_form_close,
+	.draw = strike_draw,
+	.handle = strike_handle,
 	.forget = rv_form_forget,
 	.typing = rv_typing,
 };

@@ -1,13 +1,15 @@
 /* screen_roi.c - release of information: the list of requests (Tab
  * cycles the filter: open, overdue, all), a form for a new one (a), the
  * details of the selected one (Enter) and its actions (x: release to a
- * file, extend with a reason, deny with a reason, withdraw). Everything
+ * file, extend with a reason, deny with a reason, withdraw), and from the
+ * details (e) an edit of what it says, as `roi update` changes it. Everything
  * goes through core/roi.h, which checks roi_manage. Overdue requests are
  * drawn in the alert colour and say OVERDUE (monochrome too). Rows and
  * details are copies, wiped on close and at the idle lock. */
 #include "ui/screen_roi.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +24,8 @@
 #include "ui/widget_keys.h"
 
 #define ROWS_MAX 500
+
+extern const struct screen_ops screen_roi_edit;
 
 static const char *const filters[] = {"open", "overdue", ""};
 static const char *const filter_names[] = {"open requests", "overdue requests", "all requests"};
@@ -320,18 +324,29 @@ static status_t detail_open(ui_t *ui, void *priv, msg_t *m)
 
 static void detail_draw(ui_t *ui, void *priv, WINDOW *w)
 {
-	rv_detail_draw(ui, priv, w, "release/extend/deny/withdraw");
+	rv_detail_draw(ui, priv, w, "release/extend/deny/withdraw; e edit");
 }
 
 static unsigned detail_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 {
+	rv_detail_t *d = priv;
+	/* e: change what the request says (roi update). */
+	if (ev->action == KA_EDIT) {
+		ui_open_arg(ui, &screen_roi_edit, &d->a, sizeof d->a);
+		return UI_REDRAW;
+	}
 	return rv_detail_handle(ui, priv, ev, &screen_roi_act);
 }
+
+static const struct screen_hint detail_hints[] = {
+    {KA_SET_STATUS, "act"}, {KA_EDIT, "edit"}, {KA_BACK, "back"}, {KA_HELP, "help"},
+    {KA_NONE, NULL},
+};
 
 const struct screen_ops screen_roi_detail = {
 	.title = "ROI request",
 	.private_size = sizeof(rv_detail_t),
-	.hints = rv_detail_hints,
+	.hints = detail_hints,
 	.open = detail_open,
 	.draw = detail_draw,
 	.handle = detail_handle,
@@ -437,6 +452,131 @@ const struct screen_ops screen_roi_act = {
 	.close = rv_form_close,
 	.draw = act_draw,
 	.handle = act_handle,
+	.forget = rv_form_forget,
+	.typing = rv_typing,
+};
+
+/* ---- edit a request (what `roi update` changes) ---- */
+
+typedef struct roi_edit {
+	/* roi_new_t's layout first: new_open makes the same inputs. */
+	ui_form_t form; /* first: rv_form_close, rv_form_forget */
+	ui_form_item_t items[N_COUNT];
+	rv_arg_t a;
+	char status[24], mrn[24];
+} roi_edit_t;
+_Static_assert(offsetof(roi_edit_t, items) == offsetof(roi_new_t, items),
+	       "new_open fills an edit form as a new one");
+
+static int choice_of(const char *const *list, int n, const char *v)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(list[i], v) == 0)
+			return i;
+	return 0;
+}
+
+/* The request as it stands, into the form. */
+static int edit_fill(const roi_info_t *r, void *arg)
+{
+	roi_edit_t *p = arg;
+	char fee[32];
+	text_copy(p->status, sizeof p->status, r->status);
+	text_copy(p->mrn, sizeof p->mrn, r->mrn);
+	form_set(&p->form, N_MRN, r->mrn);
+	p->items[N_KIND].choice = choice_of(requesters, (int)(sizeof requesters / sizeof requesters[0]),
+					    r->requester_kind);
+	p->items[N_AUTH].choice = choice_of(auths, 3, r->auth);
+	form_set(&p->form, N_RNAME, r->requester_name);
+	form_set(&p->form, N_RECIP, r->recipient_name);
+	form_set(&p->form, N_ADDR, r->recipient_address);
+	form_set(&p->form, N_PURPOSE, r->purpose);
+	form_set(&p->form, N_SIGNED, r->auth_signed);
+	form_set(&p->form, N_EXPIRES, r->auth_expires);
+	form_set(&p->form, N_BASIS, r->legal_basis);
+	form_set(&p->form, N_SECTIONS, r->sections);
+	form_set(&p->form, N_START, r->from_date);
+	form_set(&p->form, N_END, r->to_date);
+	form_set(&p->form, N_RECEIVED, r->received);
+	snprintf(fee, sizeof fee, "%" PRId64 ".%02" PRId64, r->fee_cents / 100, r->fee_cents % 100);
+	form_set(&p->form, N_FEE, fee);
+	return 0;
+}
+
+static status_t edit_open(ui_t *ui, void *priv, msg_t *m)
+{
+	roi_edit_t *p = priv;
+	status_t ret;
+	if ((ret = rv_take_arg(ui, &p->a, "No request.", m)) != STATUS_OK)
+		return ret;
+	/* The same inputs as a new request; the patient is shown, not changed. */
+	if ((ret = new_open(ui, priv, m)) != STATUS_OK)
+		return ret;
+	if ((ret = roi_get(ui_session(ui), p->a.n, edit_fill, p, m)) != STATUS_OK) {
+		form_free(&p->form);
+		return ret;
+	}
+	p->form.focus = N_KIND;
+	return STATUS_OK;
+}
+
+static void edit_draw(ui_t *ui, void *priv, WINDOW *w)
+{
+	roi_edit_t *p = priv;
+	int W = getmaxx(w), H = getmaxy(w);
+	char head[120], foot[200] = "";
+	snprintf(head, sizeof head, "Edit ROI request %" PRId64 " (%s)", p->a.n, p->status);
+	rv_heading(w, head);
+	form_draw(ui, &p->form, w, 2, 1, H - 4, W - 2);
+	keys_add(ui, foot, sizeof foot, KA_SAVE, "save the changes");
+	keys_add(ui, foot, sizeof foot, KA_RIGHT, "next choice");
+	keys_add(ui, foot, sizeof foot, KA_BACK, "back, unchanged");
+	rv_footer(w, foot);
+}
+
+static unsigned edit_submit(ui_t *ui, void *priv)
+{
+	roi_edit_t *p = priv;
+	roi_input_t in;
+	msg_t m;
+	/* The patient is not the request's to change. */
+	if (strcmp(form_text(&p->form, N_MRN), p->mrn) != 0) {
+		ui_message(ui, UI_MSG_ERROR, "Patient MRN: a request stays with its patient.");
+		return UI_REDRAW;
+	}
+	memset(&in, 0, sizeof in);
+	in.requester_kind = requesters[form_choice(&p->form, N_KIND)];
+	in.auth = auths[form_choice(&p->form, N_AUTH)];
+	in.requester_name = form_text(&p->form, N_RNAME);
+	in.recipient_name = form_text(&p->form, N_RECIP);
+	in.recipient_address = form_text(&p->form, N_ADDR);
+	in.purpose = form_text(&p->form, N_PURPOSE);
+	in.auth_signed = opt(&p->form, N_SIGNED);
+	in.auth_expires = opt(&p->form, N_EXPIRES);
+	in.legal_basis = form_text(&p->form, N_BASIS);
+	in.sections = opt(&p->form, N_SECTIONS);
+	in.from_date = opt(&p->form, N_START);
+	in.to_date = opt(&p->form, N_END);
+	in.received = opt(&p->form, N_RECEIVED);
+	in.fee = opt(&p->form, N_FEE);
+	ui_busy(ui, "Saving...");
+	return rv_saved(ui, roi_update(ui_session(ui), p->a.n, &in, NULL, &m), &m);
+}
+
+static unsigned edit_handle(ui_t *ui, void *priv, const ui_event_t *ev)
+{
+	roi_edit_t *p = priv;
+	return rv_form_keys(ui, &p->form, ev, edit_submit, p, NULL, "Not changed.");
+}
+
+const struct screen_ops screen_roi_edit = {
+	.title = "Edit ROI request",
+	.private_size = sizeof(roi_edit_t),
+	.hints = rv_form_hints,
+	.open = edit_open,
+	.close = rv_form_close,
+	.draw = edit_draw,
+	.handle = edit_handle,
 	.forget = rv_form_forget,
 	.typing = rv_typing,
 };

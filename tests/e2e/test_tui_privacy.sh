@@ -74,7 +74,11 @@ tui_type "nurse"
 tui_send F10
 expect "filtering on the nurse still shows the access" "BREAK-THE-GLASS: patient in triage" 10
 expect_not "... and not the others' accesses" "registered the patient"
+# The oldest of the nurse's entries is now the search that listed the
+# patient ("searched and listed"); the break-the-glass is the one above.
+expect "... and the nurse's search that listed the patient" "searched and listed"
 tui_send End
+tui_send Up
 tui_send Enter
 expect "Enter shows the access in full, with its origin" "Origin:  local" 5
 expect "... and its reason" "Reason:  patient in triage with chest pain"

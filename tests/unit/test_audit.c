@@ -295,7 +295,7 @@ static void test_insert_forged_row(void **state)
 			 "UPDATE audit SET seq = seq + 1000 WHERE seq >= 4;"
 			 "UPDATE audit SET seq = seq - 999 WHERE seq >= 1000;"
 			 "INSERT INTO audit SELECT 4, ts, user_id, user_name, os_user, source,"
-			 " 'user_add', 'mallory', 'ok', NULL, key_version, randomblob(32), NULL"
+			 " 'user_add', 'mallory', 'ok', NULL, key_version, randomblob(32), NULL, NULL"
 			 " FROM audit WHERE seq = 3;",
 			 4);
 }
@@ -307,7 +307,7 @@ static void test_append_forged_row(void **state)
 	/* A forged entry at the end (no key to compute its MAC). */
 	snprintf(sql, sizeof sql,
 		 "INSERT INTO audit SELECT seq + 1, ts, user_id, user_name, os_user, source,"
-		 " 'logout', target, 'ok', NULL, key_version, randomblob(32), NULL"
+		 " 'logout', target, 'ok', NULL, key_version, randomblob(32), NULL, NULL"
 		 " FROM audit WHERE seq = %" PRId64,
 		 f->base_rows);
 	expect_broken_at(f, sql, f->base_rows + 1);

@@ -449,6 +449,7 @@ static void test_restore_upgrades_a_backup_from_an_older_chartroom(void **state)
 		    "DROP INDEX audit_target; DROP INDEX audit_btg_reviews; DROP INDEX audit_btg_accesses; DROP TABLE btg_review;" /* 013 */
 		    "DROP TABLE patient_identifiers; DROP TABLE procedure_history;"
 		    "ALTER TABLE encounters DROP COLUMN site;" /* 018 */
+		    "DROP TABLE audit_listed; ALTER TABLE audit DROP COLUMN listed;" /* 019 (listed), undone */
 		    "PRAGMA user_version = 8;");
 
 	/* and the reports migration's columns and indexes (012) undone too */

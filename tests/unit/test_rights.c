@@ -379,7 +379,16 @@ static void test_accounting(void **state)
 	d.category = "law_enforcement";
 	assert_int_equal(disclosure_record(f->priv, pid, &d, &wrong, &m), STATUS_OK);
 	assert_int_equal(disclosure_strike(f->priv, wrong, "", NULL, &m), STATUS_INVALID);
-	assert_int_equal(disclosure_strike(f->priv, wrong, "wrong chart", NULL, &m), STATUS_OK);
+	{
+		/* From another patient's accounting (the screen): refused. */
+		char other[33];
+		new_patient(f, "Elsewhere", other);
+		assert_int_equal(disclosure_strike_of(f->priv, other, wrong, "wrong chart", NULL, &m),
+				 STATUS_NOTFOUND);
+		assert_true(tu_has(m.text, "not this patient's"));
+	}
+	assert_int_equal(disclosure_strike_of(f->priv, pid, wrong, "wrong chart", NULL, &m),
+			 STATUS_OK);
 	d.category = "gossip";
 	assert_int_equal(disclosure_record(f->priv, pid, &d, &n, &m), STATUS_INVALID);
 	d.category = "other";
