@@ -84,6 +84,14 @@ struct session {
 status_t patient_locate(session_t *s, const char *key, int64_t *prow, char id[33],
 			int *confidential, msg_t *m);
 
+/* The keyed hash a destruction certificate keeps of a chart's MRN
+ * (core/retention.h): a MAC under the demo key's integrity subkey
+ * (version; 0 the newest held, *used gets it) with a label of its own,
+ * so it is no search token. */
+#define PATIENT_DESTROYED_TOKEN_LEN 16
+status_t patient_destroyed_token(const keyring_t *kr, int version, const char *mrn,
+				 unsigned char out[PATIENT_DESTROYED_TOKEN_LEN], int *used, msg_t *m);
+
 /* May this session see a confidential patient's chart now? (permission,
  * or break-the-glass earlier in this session) */
 int session_may_see(session_t *s, int64_t prow, int confidential);
