@@ -31,7 +31,7 @@
 static int add_years(const char *iso, int years, char out[DATE_ISO_SIZE])
 {
 	int y, mo, d;
-	if (!date_split_iso(iso, &y, &mo, &d))
+	if (date_split_iso(iso, &y, &mo, &d) != 0)
 		return 0;
 	y += years;
 	if (mo == 2 && d == 29 && !date_leap(y)) {
@@ -47,11 +47,11 @@ status_t retention_rule(const config_t *cfg, const char *dob, const char *death,
 {
 	char a[DATE_ISO_SIZE], b[DATE_ISO_SIZE];
 	int y, mo, d;
-	if (!last || !date_split_iso(last, &y, &mo, &d))
+	if (!last || date_split_iso(last, &y, &mo, &d) != 0)
 		return msg_fail(m, STATUS_INVALID, "The last activity is not a date.");
 	if (death && *death) {
 		const char *base = strcmp(death, last) > 0 ? death : last;
-		if (!date_split_iso(death, &y, &mo, &d))
+		if (date_split_iso(death, &y, &mo, &d) != 0)
 			return msg_fail(m, STATUS_INVALID, "The date of death is not a date.");
 		add_years(base, cfg->retention_deceased_years, due);
 		text_copy(rule, 12, "deceased");

@@ -1197,6 +1197,7 @@ static const cli_command_t *const commands[] = {
     &cli_roi_command,      &cli_disclosure_command, &cli_disclosures_command, &cli_amendment_command,
     &cli_deficiency_command, &cli_chart_out_command, &cli_chart_in_command,
     &cli_chart_home_command, &cli_charts_out_command, &cli_chart_history_command,
+    &cli_retention_command, &cli_hold_command,
 #ifdef CHARTROOM_TEST_HOOKS
     &test_journal_command,
 #endif
