@@ -51,6 +51,9 @@ static const struct {
 	{"disclosure_view",     "...xx."},
 	{"amendment_manage",    "...xx."},
 	{"amendment_decide",    "....x."},
+	{"retention_propose",   "...x.."},
+	{"retention_approve",   "....x."},
+	{"legal_hold",          "...xx."},
 };
 #define NEXPECTED (sizeof expected / sizeof expected[0])
 
