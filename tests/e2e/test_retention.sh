@@ -120,4 +120,15 @@ sqlite3 "$DB" "attach '$T/before.db' as b; insert into patients select * from b.
 out=$(cli priv "$PW_PRIV" audit verify 2>&1)
 check "a destroyed chart put back with sqlite3 fails audit verify" sh -c "printf '%s' \"\$1\" | grep -q 'destroyed'" _ "$out"
 cp "$T/after.db" "$DB"; rm -f "$DB-wal" "$DB-shm"
+
+# A demo key rotation re-seals a hold's reason and its chain.
+at $AHEAD him "$PW_HIM" hold add "$KEEP" --reason "Keepsake estate dispute" >/dev/null 2>&1
+check "setup: a hold on the other chart" [ "$(sql "select count(*) from retention_events")" = 1 ]
+out=$(at $AHEAD admin "$PW_ADMIN" keys rotate demo 2>&1)
+check "the demo key is rotated" sh -c "printf '%s' \"\$1\" | grep -q 'demo key rotated: version 1 -> 2'" _ "$out"
+check "... the hold's reason and MAC are under version 2" [ "$(sql "select hex(substr(reason, 2, 1)) || hex(substr(mac, 2, 1)) from retention_events")" = 0202 ]
+out=$(at $AHEAD him "$PW_HIM" hold list 2>&1)
+check "... and the hold still reads" sh -c "printf '%s' \"\$1\" | grep -q \"$KEEP	.*Keepsake estate dispute\"" _ "$out"
+out=$(cli priv "$PW_PRIV" audit verify 2>&1)
+check "audit verify passes after the rotation" [ $? -eq 0 ]
 e2e_done
