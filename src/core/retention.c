@@ -785,8 +785,7 @@ out:
 	if (ret == STATUS_OK) {
 		if (id)
 			*id = rrow;
-		msg_set(m, "Proposal %" PRId64 ": MRN %s proposed for destruction; it waits for the "
-			   "privacy officer's approval.",
+		msg_set(m, "Proposal %" PRId64 ": MRN %s proposed; waiting for the privacy officer.",
 			rrow, it->mrn);
 	}
 	sodium_memzero(it, sizeof *it);

@@ -19,6 +19,7 @@
 #include "ui/screen_privacy.h"
 #include "ui/screen_register.h"
 #include "ui/screen_report.h"
+#include "ui/screen_retention.h"
 #include "ui/screen_search.h"
 #include "ui/screen_users.h"
 #include "ui/screen_verify.h"
@@ -43,6 +44,9 @@ static const struct item {
     {"Coding queue", ACT_CODING_QUEUE, ALWAYS, GO_SCREEN, &screen_coding_queue},
     {"HIM work queue", ACT_HIM_RECORDS, ALWAYS, GO_NOT_YET, NULL},
     {"Deficiencies", ACT_NOTE_WRITE, ACT_HIM_RECORDS, GO_SCREEN, &screen_deficiency},
+    /* HIM proposes, the privacy officer approves (screen_retention.c). */
+    {"Retention and destruction", ACT_RETENTION_PROPOSE, ACT_RETENTION_APPROVE, GO_SCREEN,
+     &screen_retention},
     {"Audit review", ACT_AUDIT_VIEW, ALWAYS, GO_SCREEN, &screen_audit},
     {"Verify audit chain", ACT_AUDIT_VERIFY, ALWAYS, GO_SCREEN, &screen_verify},
     /* The Privacy menu (screen_privacy.c): access report, break-the-glass
