@@ -44,15 +44,15 @@ static const struct item {
     {"Coding queue", ACT_CODING_QUEUE, ALWAYS, GO_SCREEN, &screen_coding_queue},
     {"HIM work queue", ACT_HIM_RECORDS, ALWAYS, GO_NOT_YET, NULL},
     {"Deficiencies", ACT_NOTE_WRITE, ACT_HIM_RECORDS, GO_SCREEN, &screen_deficiency},
-    /* HIM proposes, the privacy officer approves (screen_retention.c). */
-    {"Retention and destruction", ACT_RETENTION_PROPOSE, ACT_RETENTION_APPROVE, GO_SCREEN,
-     &screen_retention},
     {"Audit review", ACT_AUDIT_VIEW, ALWAYS, GO_SCREEN, &screen_audit},
     {"Verify audit chain", ACT_AUDIT_VERIFY, ALWAYS, GO_SCREEN, &screen_verify},
     /* The Privacy menu (screen_privacy.c): access report, break-the-glass
      * review, release of information, disclosures, amendment requests;
      * HIM reads the access report and works ROI and amendments there. */
     {"Privacy review", ACT_PRIVACY_REVIEW, ACT_AUDIT_REVIEW, GO_SCREEN, &screen_privacy},
+    /* HIM proposes, the privacy officer approves (screen_retention.c). */
+    {"Retention and destruction", ACT_RETENTION_PROPOSE, ACT_RETENTION_APPROVE, GO_SCREEN,
+     &screen_retention},
     {"Users", ACT_USER_MANAGE, ALWAYS, GO_SCREEN, &screen_users},
     /* After Users: the administrator's menu keeps its first items where
      * they were. */

@@ -41,6 +41,15 @@ PROW=$(sql "select prow from encounters where erow = $ENC")
 TOKENS=$(sql "select printf('%016x', token) from patient_tokens where prow = $PROW")
 check "setup: the chart has blind-index tokens" [ "$(printf '%s\n' "$TOKENS" | grep -c .)" -gt 5 ]
 
+# The rules are policy: a user's own file cannot shorten them.
+cp "$CONF" "$T/conf.saved"
+printf '[retention]\nadult_years = 1\n' >> "$CONF"
+out=$(at $AHEAD him "$PW_HIM" retention list 2>&1 >/dev/null)
+check "a user's own file may not set [retention]" sh -c "printf '%s' \"\$1\" | grep -q 'retention: ignored: policy comes only'" _ "$out"
+cp "$T/conf.saved" "$CONF"
+out=$(cli admin "$PW_ADMIN" policy set retention.majority_age 12 2>&1)
+check "a bad value is refused, naming the key" sh -c "printf '%s' \"\$1\" | grep -q 'retention:majority_age: 12 is out of range'" _ "$out"
+
 # The list, today and years on.
 out=$(cli him "$PW_HIM" retention list 2>&1)
 check "nothing is due today" sh -c "printf '%s' \"\$1\" | grep -q '^0 charts due'" _ "$out"
