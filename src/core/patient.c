@@ -861,9 +861,7 @@ static int destroyed_one(const db_ret_cert_t *c, void *arg)
 	return 1;
 }
 
-/* An MRN no chart has: was its chart destroyed? STATUS_NOTFOUND saying
- * so (the certificate's number and day), or STATUS_OK. */
-static status_t destroyed_notice(session_t *s, const char *mrn, msg_t *m)
+status_t patient_destroyed_notice(session_t *s, const char *mrn, msg_t *m)
 {
 	destroyed_t d;
 	int v[4], nv = keyring_versions(s->kr, DOMAIN_DEMO, v, 4);
@@ -943,7 +941,7 @@ static status_t resolve(session_t *s, const char *key, db_patient_row_t *row, ms
 	if (fail != STATUS_OK)
 		ret = msg_fail(m, fail, "%s", failed.text);
 	else if (ret == STATUS_NOTFOUND)
-		destroyed_notice(s, mrn, m);
+		patient_destroyed_notice(s, mrn, m);
 	sodium_memzero(p, sizeof *p);
 	free(p);
 	return ret;

@@ -110,6 +110,8 @@ check "audit verify passes after the destruction" [ $? -eq 0 ]
 check "... chain and chart heads OK" sh -c "printf '%s' \"\$1\" | grep -q 'chart heads OK'" _ "$out"
 out=$(cli him "$PW_HIM" patient show "$MRN" 2>&1)
 check "the MRN answers destroyed on DATE, certificate 1" sh -c "printf '%s' \"\$1\" | grep -q \"MRN $MRN: this chart was destroyed on .* (destruction certificate 1)\"" _ "$out"
+out=$(find_q him "$PW_HIM" "$MRN" 2>&1)
+check "a search by the MRN says so too" sh -c "printf '%s' \"\$1\" | grep -q \"MRN $MRN: this chart was destroyed on\"" _ "$out"
 out=$(at $AHEAD priv "$PW_PRIV" retention certificate 1 2>&1)
 check "the certificate: record dates, method, who proposed and who approved" sh -c "printf '%s' \"\$1\" | grep -q 'proposed by    him' && printf '%s' \"\$1\" | grep -q 'approved by    priv' && printf '%s' \"\$1\" | grep -q 'secure_delete'" _ "$out"
 check "... and no PHI (name, MRN)" sh -c "! printf '%s' \"\$1\" | grep -q -e Retcanary -e '$MRN'" _ "$out"
