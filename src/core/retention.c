@@ -366,6 +366,85 @@ cleanup:
 
 /* ---- the list of charts due ----------------------------------------------- */
 
+typedef struct prows {
+	int64_t *v;
+	size_t n, cap;
+	int oom;
+} prows_t;
+
+static int take_prow(int64_t prow, void *arg)
+{
+	prows_t *p = arg;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		int64_t *v = realloc(p->v, cap * sizeof *v);
+		if (!v) {
+			p->oom = 1;
+			return 1;
+		}
+		p->v = v;
+		p->cap = cap;
+	}
+	p->v[p->n++] = prow;
+	return 0;
+}
+
+/* Sorted sets of prows and of patient ids (filled in order by the db). */
+static int has_prow(const prows_t *p, int64_t prow)
+{
+	size_t lo = 0, hi = p->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (p->v[mid] == prow)
+			return 1;
+		if (p->v[mid] < prow)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+typedef struct targets {
+	char (*v)[33];
+	size_t n, cap;
+	int oom;
+} targets_t;
+
+static int take_target(const char *target, void *arg)
+{
+	targets_t *t = arg;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		char(*v)[33] = realloc(t->v, cap * sizeof *v);
+		if (!v) {
+			t->oom = 1;
+			return 1;
+		}
+		t->v = v;
+		t->cap = cap;
+	}
+	text_copy(t->v[t->n++], 33, target);
+	return 0;
+}
+
+static int has_target(const targets_t *t, const char *id)
+{
+	size_t lo = 0, hi = t->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(t->v[mid], id);
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+
 typedef struct cand {
 	int64_t prow;
 	char id[33];
@@ -416,6 +495,8 @@ static status_t due_charts(session_t *s, retention_item_t **out, size_t *nout, m
 			? cfg->retention_adult_years
 			: cfg->retention_deceased_years;
 	cands_t c = {0};
+	prows_t with = {0};
+	targets_t audited = {0};
 	retention_item_t *v = NULL;
 	size_t n = 0;
 	status_t ret;
@@ -435,9 +516,23 @@ static status_t due_charts(session_t *s, retention_item_t **out, size_t *nout, m
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory listing charts.");
 		goto cleanup;
 	}
+	/* The few charts with retention events, or with retention entries on
+	 * the trail: only theirs are read (and checked) one by one. */
+	if ((ret = db_retention_event_prows(s->c->db, take_prow, &with, m)) != STATUS_OK ||
+	    (ret = db_retention_audited(s->c->db, take_target, &audited, m)) != STATUS_OK)
+		goto cleanup;
+	if (with.oom || audited.oom) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory listing charts.");
+		goto cleanup;
+	}
 	for (size_t i = 0; i < c.n; i++) {
 		chain_t ch;
-		if ((ret = chain_read(s, c.v[i].prow, c.v[i].id, &ch, m)) == STATUS_OK)
+		memset(&ch, 0, sizeof ch);
+		if (!has_prow(&with, c.v[i].prow) && !has_target(&audited, c.v[i].id))
+			ret = STATUS_OK; /* no events, none on record: an empty chain */
+		else
+			ret = chain_read(s, c.v[i].prow, c.v[i].id, &ch, m);
+		if (ret == STATUS_OK)
 			ret = chart_state(s, c.v[i].prow, c.v[i].id, &ch, &v[n], m);
 		chain_free(&ch);
 		if (ret == STATUS_INTEGRITY)
@@ -458,6 +553,8 @@ cleanup:
 		free(v);
 	}
 	free(c.v);
+	free(with.v);
+	free(audited.v);
 	return ret;
 }
 
@@ -609,29 +706,6 @@ out:
 	if (ret == STATUS_OK)
 		msg_set(m, "Legal hold %" PRId64 " released.", id);
 	return ret;
-}
-
-typedef struct prows {
-	int64_t *v;
-	size_t n, cap;
-	int oom;
-} prows_t;
-
-static int take_prow(int64_t prow, void *arg)
-{
-	prows_t *p = arg;
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		int64_t *v = realloc(p->v, cap * sizeof *v);
-		if (!v) {
-			p->oom = 1;
-			return 1;
-		}
-		p->v = v;
-		p->cap = cap;
-	}
-	p->v[p->n++] = prow;
-	return 0;
 }
 
 /* Each chart that has events of `kind`, with its chain read and checked:

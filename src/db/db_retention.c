@@ -191,6 +191,48 @@ status_t db_retention_prows_with(db_t *db, const char *kind, int (*fn)(int64_t p
 	return ret;
 }
 
+status_t db_retention_event_prows(db_t *db, int (*fn)(int64_t prow, void *arg), void *arg,
+				  msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret =
+	    db_prepare(db, "SELECT DISTINCT prow FROM retention_events ORDER BY prow", &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(sqlite3_column_int64(st, 0), arg))
+			break;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the retention events", m);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_retention_audited(db_t *db, int (*fn)(const char *target, void *arg), void *arg,
+			      msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	char target[72];
+	status_t ret = db_prepare(db,
+				  "SELECT DISTINCT target FROM audit WHERE action IN ('legal_hold', "
+				  "'legal_hold_release', 'retention_propose', 'retention_reject') "
+				  "ORDER BY target",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_col_text(st, 0, target, sizeof target);
+		if (fn(target, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the audit trail", m);
+	sqlite3_finalize(st);
+	return ret;
+}
+
 status_t db_retention_event_prow(db_t *db, int64_t rrow, int64_t *prow, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
@@ -299,6 +341,26 @@ status_t db_retention_audit_count(db_t *db, const char *target, int64_t *n, msg_
 status_t db_cert_next(db_t *db, int64_t *n, msg_t *m)
 {
 	return next_of(db, "SELECT coalesce(max(n), 0) + 1 FROM destruction_certificates", n, m);
+}
+
+status_t db_cert_exists(db_t *db, int64_t n, const char *patient_id, int *found, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret = db_prepare(
+	    db, "SELECT 1 FROM destruction_certificates WHERE n = ?1 AND patient_id = ?2", &st, m);
+	*found = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, n);
+	db_bind_text(st, 2, patient_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*found = 1;
+	else if (rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the destruction certificates", m);
+	sqlite3_finalize(st);
+	return ret;
 }
 
 status_t db_cert_insert(db_t *db, const db_ret_cert_t *c, msg_t *m)

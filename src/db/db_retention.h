@@ -84,6 +84,13 @@ status_t db_retention_events(db_t *db, int64_t prow, db_ret_event_fn fn, void *a
  * such event; the caller reads the whole chain). */
 status_t db_retention_prows_with(db_t *db, const char *kind, int (*fn)(int64_t prow, void *arg),
 				 void *arg, msg_t *m);
+/* Every chart that has events (by prow), and every audit target with an
+ * entry of a retention action: a chart in neither has no events to read
+ * (the list of charts due skips reading them). */
+status_t db_retention_event_prows(db_t *db, int (*fn)(int64_t prow, void *arg), void *arg,
+				  msg_t *m);
+status_t db_retention_audited(db_t *db, int (*fn)(const char *target, void *arg), void *arg,
+			      msg_t *m);
 /* The chart an event belongs to (STATUS_NOTFOUND if none). */
 status_t db_retention_event_prow(db_t *db, int64_t rrow, int64_t *prow, msg_t *m);
 status_t db_retention_next(db_t *db, int64_t *rrow, msg_t *m);
@@ -112,6 +119,8 @@ typedef struct db_ret_cert {
 } db_ret_cert_t;
 
 status_t db_cert_next(db_t *db, int64_t *n, msg_t *m);
+/* Is there certificate n for the patient id? (*found 0/1) */
+status_t db_cert_exists(db_t *db, int64_t n, const char *patient_id, int *found, msg_t *m);
 status_t db_cert_insert(db_t *db, const db_ret_cert_t *c, msg_t *m);
 /* Every certificate, by number (n 0), or number n only. */
 status_t db_cert_each(db_t *db, int64_t n, int (*fn)(const db_ret_cert_t *c, void *arg),

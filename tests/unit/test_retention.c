@@ -378,6 +378,15 @@ static void test_destroy(void **state)
 	/* The trail and the chart heads verify. */
 	assert_int_equal(audit_verify(f->priv, NULL, &count, &bad, &m), STATUS_OK);
 	assert_int_equal(tu_audit_count(f->db, "chart_destroyed", "priv1"), 1);
+	/* A certificate deleted with SQL (its trigger dropped) fails audit
+	 * verify, which expects the one the destruction entry names. */
+	tu_sql(f->db, "CREATE TABLE cert_bak AS SELECT * FROM destruction_certificates;"
+		      "DROP TRIGGER destruction_certificates_no_delete;"
+		      "DELETE FROM destruction_certificates");
+	assert_int_equal(audit_verify(f->priv, NULL, &count, &bad, &m), STATUS_INTEGRITY);
+	assert_true(tu_has(m.text, "destruction certificate 1"));
+	tu_sql(f->db, "INSERT INTO destruction_certificates SELECT * FROM cert_bak");
+	assert_int_equal(audit_verify(f->priv, NULL, &count, &bad, &m), STATUS_OK);
 	/* A certificate edited with SQL (its trigger dropped) is refused. */
 	tu_sql(f->db, "DROP TRIGGER destruction_certificates_no_update; UPDATE "
 		      "destruction_certificates SET approved_by = 'him1'");
