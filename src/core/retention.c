@@ -826,8 +826,7 @@ status_t retention_propose(session_t *s, const char *patient, const char *reason
 		goto done;
 	if (it->held) {
 		ret = msg_fail(m, STATUS_CONFLICT,
-			       "MRN %s is under a legal hold: it cannot be proposed for destruction "
-			       "until the hold is released.",
+			       "MRN %s is under a legal hold: release it before proposing.",
 			       it->mrn);
 		goto done;
 	}
@@ -1082,9 +1081,7 @@ status_t retention_approve(session_t *s, int64_t id, int64_t *cert, msg_t *m)
 	text_copy(mrn, sizeof mrn, it->mrn);
 	if (it->held) {
 		ret = msg_fail(m, STATUS_CONFLICT,
-			       "MRN %s is under a legal hold: it cannot be destroyed until the hold "
-			       "is released.",
-			       it->mrn);
+			       "MRN %s is under a legal hold: it cannot be destroyed.", it->mrn);
 		goto done;
 	}
 	/* Still due: a visit since the proposal restarts the clock. */

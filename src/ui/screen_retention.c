@@ -362,6 +362,12 @@ static unsigned detail_handle(ui_t *ui, ret_screen_t *q, const ui_event_t *ev)
 			return res;
 		if (ev->action != KA_SAVE && ev->action != KA_SELECT)
 			return form_handle(ui, &q->form, ev);
+		if (q->view == V_DUE && r->chart.held) {
+			ui_message(ui, UI_MSG_ERROR,
+				   "MRN %s is under a legal hold: release it before proposing.",
+				   r->chart.mrn);
+			return UI_REDRAW;
+		}
 		if (!form_text(&q->form, F_REASON)[0]) {
 			ui_message(ui, UI_MSG_ERROR, "The reason for the %s is required.",
 				   q->rejecting ? "rejection" : "proposal");

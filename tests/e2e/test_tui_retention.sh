@@ -5,7 +5,8 @@
 # is told a reason is required, types one, is asked (naming the MRN) and
 # proposes it; the privacy officer opens the same item, sees the proposal
 # with who proposed it, answers n to the question (nothing changes), then
-# y: the chart is destroyed and the certificate shown; the screen fits
+# y: the chart is destroyed and the certificate shown; a chart under a
+# legal hold is marked and cannot be proposed; the screen fits
 # 80x24 and `audit verify` passes afterwards.
 . "$(dirname "$0")/lib.sh"
 e2e_setup
@@ -40,7 +41,10 @@ start_ahead() { # NAME
 }
 
 mrn=$(clin front "$PW_FRONT" "$(csv last_name=Oldfile first_name=Philippa dob=1950-02-03 sex=F)" patient add 2>/dev/null)
-check "setup: a patient registered today" [ -n "$mrn" ]
+held=$(clin front "$PW_FRONT" "$(csv last_name=Heldback first_name=Harold dob=1949-02-03 sex=M)" patient add 2>/dev/null)
+check "setup: two patients registered today" [ -n "$mrn" ] && [ -n "$held" ]
+printf '%s\n' "$PW_HIM" | CHARTROOM_TEST_DAYS_AHEAD=$AHEAD "$TEST_BIN" --db "$DB" --user him --password-stdin hold add "$held" --reason "litigation pending" >/dev/null 2>&1
+check "setup: one under a legal hold" [ "$(sql "select count(*) from retention_events where kind = 'hold'")" = 1 ]
 
 # ---- HIM proposes ----
 start_ahead him
@@ -51,6 +55,17 @@ expect "the list of charts due opens" "Charts due" 10
 expect "... with the chart, its rule and due date" "$mrn"
 expect "... the adult rule" "adult"
 expect "... the patient's name" "Oldfile, Philippa"
+expect "the held chart is marked ON HOLD" "ON HOLD"
+tui_send Down
+tui_send Enter
+tui_wait "Record dates" 5 >/dev/null
+tui_type "Past retention"
+tui_send F10
+expect "a held chart cannot be proposed, on screen" "MRN $held is under a legal hold" 5
+expect_not "... and no question is asked" "for destruction? (y/n)"
+tui_send Escape
+tui_wait "Charts due" 5 >/dev/null
+tui_send Home
 tui_send Enter
 expect "the chart's details open" "Record dates" 5
 expect "... with the reason field" "Reason"
@@ -79,7 +94,7 @@ tui_send Enter
 expect "asked first, naming the MRN" "DESTROY MRN $mrn (Oldfile, Philippa) for good?" 5
 tui_send n
 expect "n changes nothing" "Nothing was changed." 5
-check "... the chart is still there" [ "$(sql "select count(*) from patients")" = 1 ]
+check "... the chart is still there" [ "$(sql "select count(*) from patients")" = 2 ]
 tui_send Enter
 tui_wait "DESTROY MRN" 5 >/dev/null
 tui_send y
@@ -91,7 +106,7 @@ tui_screen | awk 'length > 80 { exit 1 }' || ok_fit=0
 check "the screen fits 80 columns" [ "$ok_fit" = 1 ]
 tui_stop
 tmux -L "$TMUX_SOCK" set-environment -g -u CHARTROOM_TEST_DAYS_AHEAD
-check "the patient row is gone" [ "$(sql "select count(*) from patients")" = 0 ]
+check "the patient row is gone; the held one stays" [ "$(sql "select count(*) from patients")" = 1 ]
 check "a certificate is kept" [ "$(sql "select approved_by from destruction_certificates")" = priv ]
 out=$(cli priv "$PW_PRIV" audit verify 2>&1)
 check "audit verify passes after the destruction" [ $? -eq 0 ]
