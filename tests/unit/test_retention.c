@@ -320,6 +320,13 @@ static void test_destroy(void **state)
 					   "cough", &erow, &m),
 			 STATUS_OK);
 	assert_int_equal(note_create(f->prov, erow, 0, "Seen for a cough.", &nrow, &m), STATUS_OK);
+	/* Signed, with an addendum: both go (the addendum points at it). */
+	assert_int_equal(note_sign(f->prov, nrow, 1, &m), STATUS_OK);
+	{
+		int64_t add = 0;
+		assert_int_equal(note_create(f->prov, erow, nrow, "Cough better.", &add, &m),
+				 STATUS_OK);
+	}
 	assert_int_equal(encounter_checkin(f->fd, f->b, "office visit", "prov1", "Room 1", "",
 					   &erow, &m),
 			 STATUS_OK);
