@@ -191,7 +191,8 @@ int main(void)
 			if ((t3 - t2) / 1e3 < tc)
 				tc = (t3 - t2) / 1e3;
 			if (again.n != a.n) {
-				printf("  the second run listed %zu, the first %zu\n", again.n, a.n);
+				printf("  the second run listed %zu, the first %zu\n", again.n,
+				       a.n);
 				bad = 1;
 			}
 			free(again.v);

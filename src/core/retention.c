@@ -21,8 +21,8 @@
 #include "db/db_retention.h"
 
 #define EV_TABLE "retention_events"
-#define METHOD                                                                             \
-	"rows deleted from every patient-bound table with SQLite secure_delete; "          \
+#define METHOD                                                                                     \
+	"rows deleted from every patient-bound table with SQLite secure_delete; "                  \
 	"WAL checkpointed (TRUNCATE)"
 
 /* ---- the rule ----------------------------------------------------------- */
@@ -42,8 +42,8 @@ static int add_years(const char *iso, int years, char out[DATE_ISO_SIZE])
 	return 1;
 }
 
-status_t retention_rule(const config_t *cfg, const char *dob, const char *death,
-			const char *last, char due[DATE_ISO_SIZE], char rule[12], msg_t *m)
+status_t retention_rule(const config_t *cfg, const char *dob, const char *death, const char *last,
+                        char due[DATE_ISO_SIZE], char rule[12], msg_t *m)
 {
 	char a[DATE_ISO_SIZE], b[DATE_ISO_SIZE];
 	int y, mo, d;
@@ -73,7 +73,7 @@ status_t retention_rule(const config_t *cfg, const char *dob, const char *death,
 /* ---- events: append-only, chained per chart ------------------------------ */
 
 static status_t event_mac_data(const db_ret_event_t *e, const char *pid, const unsigned char *prev,
-			       size_t prev_len, lpbuf_t *b, msg_t *m)
+                               size_t prev_len, lpbuf_t *b, msg_t *m)
 {
 	char num[64];
 	lpbuf_str(b, "chartroom:retention_events:1");
@@ -111,13 +111,13 @@ static int chain_each(const db_ret_event_t *e, void *arg)
 		return 1;
 	}
 	if ((c->ret = event_mac_data(e, c->pid, c->prev, c->prev_len, &b, c->m)) == STATUS_OK)
-		c->ret = rights_mac_check(c->s, b.p, b.len, e->mac, e->mac_len, EV_TABLE, e->rrow,
-					  c->m);
+		c->ret =
+		    rights_mac_check(c->s, b.p, b.len, e->mac, e->mac_len, EV_TABLE, e->rrow, c->m);
 	lpbuf_free(&b);
 	if (c->ret != STATUS_OK) {
 		if (c->ret == STATUS_INTEGRITY)
 			c->ret = integrity_fail(c->m, EV_TABLE, e->rrow,
-						"does not match its MAC or the events before it");
+			                        "does not match its MAC or the events before it");
 		return 1;
 	}
 	memcpy(c->prev, e->mac, RIGHTS_MAC_LEN);
@@ -158,14 +158,14 @@ static status_t chain_read(session_t *s, int64_t prow, const char *pid, chain_t 
 	c->ret = STATUS_OK;
 	if ((ret = db_retention_events(s->c->db, prow, chain_each, c, m)) == STATUS_OK)
 		ret = c->ret;
-	if (ret == STATUS_OK && (ret = db_retention_audit_count(s->c->db, pid, &audited, m)) ==
-				    STATUS_OK &&
+	if (ret == STATUS_OK &&
+	    (ret = db_retention_audit_count(s->c->db, pid, &audited, m)) == STATUS_OK &&
 	    audited != c->n)
 		ret = msg_fail(m, STATUS_INTEGRITY,
-			       "Integrity check failed: the audit trail records %" PRId64
-			       " retention events of this chart but retention_events holds %d "
-			       "(deleted or added outside Chartroom).",
-			       audited, c->n);
+		               "Integrity check failed: the audit trail records %" PRId64
+		               " retention events of this chart but retention_events holds %d "
+		               "(deleted or added outside Chartroom).",
+		               audited, c->n);
 	return ret;
 }
 
@@ -219,12 +219,12 @@ static status_t clean_reason(const char *label, const char *in, msg_t *m)
 			chars++;
 	if (chars > RETENTION_REASON_MAX || n > RETENTION_REASON_MAX * 4)
 		return msg_fail(m, STATUS_INVALID, "%s is too long (at most %d characters).", label,
-				RETENTION_REASON_MAX);
+		                RETENTION_REASON_MAX);
 	return text_check(label, in, n, 0, m);
 }
 
 static status_t reason_open(session_t *s, const char *pid, const db_ret_event_t *e, char *out,
-			    size_t size, msg_t *m)
+                            size_t size, msg_t *m)
 {
 	char rowid[24], *f[1] = {NULL};
 	status_t ret;
@@ -239,7 +239,7 @@ static status_t reason_open(session_t *s, const char *pid, const db_ret_event_t 
 }
 
 static status_t append(session_t *s, int64_t prow, const char *pid, chain_t *c, const char *kind,
-		       int64_t ref, const char *due, const char *reason, int64_t *rrow, msg_t *m)
+                       int64_t ref, const char *due, const char *reason, int64_t *rrow, msg_t *m)
 {
 	db_ret_event_t *e = calloc(1, sizeof *e);
 	char rowid[24];
@@ -309,7 +309,7 @@ static status_t require_any(session_t *s, const action_t *acts, int n, msg_t *m)
 /* The chart's MRN, name, dates and rule (decrypting its identity), with
  * today's date; chain c read (holds and proposal). */
 static status_t chart_state(session_t *s, int64_t prow, const char *pid, const chain_t *c,
-			    retention_item_t *it, msg_t *m)
+                            retention_item_t *it, msg_t *m)
 {
 	db_patient_row_t *row = malloc(sizeof *row);
 	patient_t *p = malloc(sizeof *p);
@@ -338,7 +338,7 @@ static status_t chart_state(session_t *s, int64_t prow, const char *pid, const c
 		text_copy(it->name, sizeof it->name, tmp);
 	}
 	if ((ret = retention_rule(s->c->cfg, p->f[PF_DOB], p->f[PF_DEATH], it->last, it->due,
-				  it->rule, m)) != STATUS_OK)
+	                          it->rule, m)) != STATUS_OK)
 		goto cleanup;
 	rights_today(s, today);
 	it->days_past = date_diff_days(it->due, today, &ok);
@@ -444,7 +444,6 @@ static int has_target(const targets_t *t, const char *id)
 	return 0;
 }
 
-
 typedef struct cand {
 	int64_t prow;
 	char id[33];
@@ -492,8 +491,8 @@ static status_t due_charts(session_t *s, retention_item_t **out, size_t *nout, m
 	const config_t *cfg = s->c->cfg;
 	char today[DATE_ISO_SIZE], cutoff[DATE_ISO_SIZE], before[DATE_ISO_SIZE];
 	int years = cfg->retention_adult_years < cfg->retention_deceased_years
-			? cfg->retention_adult_years
-			: cfg->retention_deceased_years;
+	                ? cfg->retention_adult_years
+	                : cfg->retention_deceased_years;
 	cands_t c = {0};
 	prows_t with = {0};
 	targets_t audited = {0};
@@ -567,7 +566,7 @@ static void items_free(retention_item_t *v, size_t n)
 }
 
 status_t retention_list(session_t *s, int (*fn)(const retention_item_t *it, void *arg), void *arg,
-			msg_t *m)
+                        msg_t *m)
 {
 	static const action_t acts[] = {ACT_RETENTION_PROPOSE, ACT_RETENTION_APPROVE};
 	retention_item_t *v = NULL;
@@ -592,7 +591,7 @@ status_t retention_list(session_t *s, int (*fn)(const retention_item_t *it, void
 status_t retention_show(session_t *s, const char *patient, retention_item_t *out, msg_t *m)
 {
 	static const action_t acts[] = {ACT_RETENTION_PROPOSE, ACT_RETENTION_APPROVE,
-					ACT_LEGAL_HOLD};
+	                                ACT_LEGAL_HOLD};
 	int64_t prow = 0;
 	char pid[33] = "";
 	int conf = 0, reading = 0;
@@ -618,7 +617,7 @@ status_t retention_show(session_t *s, const char *patient, retention_item_t *out
 /* ---- holds ---------------------------------------------------------------- */
 
 status_t retention_hold(session_t *s, const char *patient, const char *reason, int64_t *id,
-			msg_t *m)
+                        msg_t *m)
 {
 	int64_t prow = 0, rrow = 0;
 	char pid[33] = "", detail[64];
@@ -648,9 +647,10 @@ done:
 	if (ret == STATUS_OK) {
 		if (id)
 			*id = rrow;
-		msg_set(m, "Legal hold %" PRId64 " placed: the chart cannot be destroyed until it "
-			   "is released.",
-			rrow);
+		msg_set(m,
+		        "Legal hold %" PRId64 " placed: the chart cannot be destroyed until it "
+		        "is released.",
+		        rrow);
 	}
 	return ret;
 }
@@ -685,8 +685,8 @@ status_t retention_release(session_t *s, int64_t id, const char *reason, msg_t *
 	}
 	for (int i = 0; i < c.n; i++)
 		if (strcmp(c.v[i].kind, "release") == 0 && c.v[i].ref == id) {
-			ret = msg_fail(m, STATUS_INVALID, "Legal hold %" PRId64 " is already released.",
-				       id);
+			ret = msg_fail(m, STATUS_INVALID,
+			               "Legal hold %" PRId64 " is already released.", id);
 			goto done;
 		}
 	if ((ret = append(s, prow, pid, &c, "release", id, NULL, reason, NULL, m)) != STATUS_OK)
@@ -711,9 +711,9 @@ out:
 /* Each chart that has events of `kind`, with its chain read and checked:
  * fn(prow, pid, chain). Inside a read snapshot. */
 static status_t each_chart_with(session_t *s, const char *kind,
-				status_t (*fn)(session_t *s, int64_t prow, const char *pid,
-					       const chain_t *c, void *arg, msg_t *m),
-				void *arg, msg_t *m)
+                                status_t (*fn)(session_t *s, int64_t prow, const char *pid,
+                                               const chain_t *c, void *arg, msg_t *m),
+                                void *arg, msg_t *m)
 {
 	prows_t p = {0};
 	db_patient_row_t *row = malloc(sizeof *row);
@@ -748,7 +748,7 @@ typedef struct holds_ctx {
 } holds_ctx_t;
 
 static status_t hold_one(session_t *s, int64_t prow, const char *pid, const chain_t *c, void *arg,
-			 msg_t *m)
+                         msg_t *m)
 {
 	holds_ctx_t *h = arg;
 	retention_hold_info_t *hi;
@@ -784,7 +784,7 @@ static status_t hold_one(session_t *s, int64_t prow, const char *pid, const chai
 }
 
 status_t retention_holds(session_t *s, int (*fn)(const retention_hold_info_t *h, void *arg),
-			 void *arg, msg_t *m)
+                         void *arg, msg_t *m)
 {
 	holds_ctx_t h = {fn, arg, 0};
 	int reading = 0;
@@ -802,7 +802,7 @@ status_t retention_holds(session_t *s, int (*fn)(const retention_hold_info_t *h,
 /* ---- proposals ------------------------------------------------------------ */
 
 status_t retention_propose(session_t *s, const char *patient, const char *reason, int64_t *id,
-			   msg_t *m)
+                           msg_t *m)
 {
 	int64_t prow = 0, rrow = 0;
 	char pid[33] = "", detail[96];
@@ -825,29 +825,29 @@ status_t retention_propose(session_t *s, const char *patient, const char *reason
 	    (ret = chart_state(s, prow, pid, &c, it, m)) != STATUS_OK)
 		goto done;
 	if (it->held) {
-		ret = msg_fail(m, STATUS_CONFLICT,
-			       "MRN %s is under a legal hold: release it before proposing.",
-			       it->mrn);
+		ret =
+		    msg_fail(m, STATUS_CONFLICT,
+		             "MRN %s is under a legal hold: release it before proposing.", it->mrn);
 		goto done;
 	}
 	if (it->days_past < 0) {
 		ret = msg_fail(m, STATUS_INVALID,
-			       "MRN %s is not due for destruction until %s (%s rule, last activity "
-			       "%s).",
-			       it->mrn, it->due, it->rule, it->last);
+		               "MRN %s is not due for destruction until %s (%s rule, last activity "
+		               "%s).",
+		               it->mrn, it->due, it->rule, it->last);
 		goto done;
 	}
 	if (it->proposal) {
 		ret = msg_fail(m, STATUS_CONFLICT,
-			       "MRN %s is already proposed for destruction (proposal %" PRId64
-			       " by %s).",
-			       it->mrn, it->proposal, it->proposed_by);
+		               "MRN %s is already proposed for destruction (proposal %" PRId64
+		               " by %s).",
+		               it->mrn, it->proposal, it->proposed_by);
 		goto done;
 	}
 	if ((ret = append(s, prow, pid, &c, "propose", 0, it->due, reason, &rrow, m)) != STATUS_OK)
 		goto done;
 	snprintf(detail, sizeof detail, "destruction proposal %" PRId64 " (%s rule, due %s)", rrow,
-		 it->rule, it->due);
+	         it->rule, it->due);
 	ret = audit_append(s, "retention_propose", pid, "ok", detail, m);
 done:
 	ret = finish(s, ret, m);
@@ -858,8 +858,9 @@ out:
 	if (ret == STATUS_OK) {
 		if (id)
 			*id = rrow;
-		msg_set(m, "Proposal %" PRId64 ": MRN %s proposed; waiting for the privacy officer.",
-			rrow, it->mrn);
+		msg_set(m,
+		        "Proposal %" PRId64 ": MRN %s proposed; waiting for the privacy officer.",
+		        rrow, it->mrn);
 	}
 	sodium_memzero(it, sizeof *it);
 	free(it);
@@ -869,7 +870,7 @@ out:
 /* The chart of proposal id, its chain, and the proposal's event (inside a
  * transaction or snapshot). */
 static status_t proposal_chart(session_t *s, int64_t id, int64_t *prow, char pid[33], chain_t *c,
-			       const db_ret_event_t **pr, msg_t *m)
+                               const db_ret_event_t **pr, msg_t *m)
 {
 	db_patient_row_t *row = malloc(sizeof *row);
 	status_t ret;
@@ -889,12 +890,14 @@ static status_t proposal_chart(session_t *s, int64_t id, int64_t *prow, char pid
 	if (ret != STATUS_OK)
 		return ret;
 	if (!(*pr = find_event(c, id)) || strcmp((*pr)->kind, "propose") != 0)
-		return msg_fail(m, STATUS_NOTFOUND, "%" PRId64 " is not a destruction proposal.", id);
+		return msg_fail(m, STATUS_NOTFOUND, "%" PRId64 " is not a destruction proposal.",
+		                id);
 	if (open_proposal(c) != *pr)
 		return msg_fail(m, STATUS_INVALID,
-				"Proposal %" PRId64 " was rejected or withdrawn; HIM may propose the "
-				"chart again.",
-				id);
+		                "Proposal %" PRId64
+		                " was rejected or withdrawn; HIM may propose the "
+		                "chart again.",
+		                id);
 	return STATUS_OK;
 }
 
@@ -908,7 +911,7 @@ status_t retention_reject(session_t *s, int64_t id, const char *reason, msg_t *m
 	/* The privacy officer rejects; the proposer may withdraw. */
 	int approver = perm_allowed(&s->c->cfg->perms, s->role, ACT_RETENTION_APPROVE);
 	if ((ret = session_require(s, approver ? ACT_RETENTION_APPROVE : ACT_RETENTION_PROPOSE,
-				   m)) != STATUS_OK)
+	                           m)) != STATUS_OK)
 		return ret;
 	if ((ret = clean_reason("The reason for the rejection", reason, m)) != STATUS_OK)
 		return ret;
@@ -918,15 +921,15 @@ status_t retention_reject(session_t *s, int64_t id, const char *reason, msg_t *m
 		goto done;
 	if (!approver && strcmp(pr->by, session_user_name(s)) != 0) {
 		ret = msg_fail(m, STATUS_DENIED,
-			       "Only the privacy officer, or %s who proposed it, may withdraw "
-			       "proposal %" PRId64 ".",
-			       pr->by, id);
+		               "Only the privacy officer, or %s who proposed it, may withdraw "
+		               "proposal %" PRId64 ".",
+		               pr->by, id);
 		goto done;
 	}
 	if ((ret = append(s, prow, pid, &c, "reject", id, NULL, reason, NULL, m)) != STATUS_OK)
 		goto done;
 	snprintf(detail, sizeof detail, "destruction proposal %" PRId64 " %s", id,
-		 approver ? "rejected" : "withdrawn");
+	         approver ? "rejected" : "withdrawn");
 	ret = audit_append(s, "retention_reject", pid, "ok", detail, m);
 done:
 	ret = finish(s, ret, m);
@@ -935,12 +938,12 @@ done:
 		integrity_report(s, pid, ret, m);
 	if (ret == STATUS_OK)
 		msg_set(m, "Proposal %" PRId64 " %s: the chart is kept.", id,
-			approver ? "rejected" : "withdrawn");
+		        approver ? "rejected" : "withdrawn");
 	return ret;
 }
 
 static status_t fill_proposal(session_t *s, int64_t prow, const char *pid, const chain_t *c,
-			      const db_ret_event_t *pr, retention_proposal_t *out, msg_t *m)
+                              const db_ret_event_t *pr, retention_proposal_t *out, msg_t *m)
 {
 	status_t ret;
 	memset(out, 0, sizeof *out);
@@ -982,7 +985,7 @@ typedef struct props_ctx {
 } props_ctx_t;
 
 static status_t proposal_one(session_t *s, int64_t prow, const char *pid, const chain_t *c,
-			     void *arg, msg_t *m)
+                             void *arg, msg_t *m)
 {
 	props_ctx_t *x = arg;
 	const db_ret_event_t *pr = open_proposal(c);
@@ -997,7 +1000,7 @@ static status_t proposal_one(session_t *s, int64_t prow, const char *pid, const 
 }
 
 status_t retention_proposals(session_t *s, int (*fn)(const retention_proposal_t *p, void *arg),
-			     void *arg, msg_t *m)
+                             void *arg, msg_t *m)
 {
 	static const action_t acts[] = {ACT_RETENTION_APPROVE, ACT_RETENTION_PROPOSE};
 	props_ctx_t x = {fn, arg, 0, NULL};
@@ -1008,7 +1011,7 @@ status_t retention_proposals(session_t *s, int (*fn)(const retention_proposal_t 
 	if (!(x.p = malloc(sizeof *x.p)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
 	if ((ret = audit_note(s, "retention_list", "", "ok", "destruction proposals", 0, m)) ==
-		STATUS_OK &&
+	        STATUS_OK &&
 	    (ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK)
 		ret = each_chart_with(s, "propose", proposal_one, &x, m);
 	db_read_end(s->c->db, reading);
@@ -1026,7 +1029,7 @@ static status_t cert_mac(session_t *s, const db_ret_cert_t *c, unsigned char mac
 	status_t ret;
 	lpbuf_str(&b, "chartroom:destruction_certificates:1");
 	snprintf(num, sizeof num, "%" PRId64 "/%d/%" PRId64 "/%" PRId64 "/%d", c->n, c->key_version,
-		 c->proposal, c->rows_removed, c->audit_version);
+	         c->proposal, c->rows_removed, c->audit_version);
 	lpbuf_str(&b, num);
 	lpbuf_str(&b, c->patient_id);
 	lpbuf_put(&b, c->mrn_token, c->mrn_token_len);
@@ -1073,7 +1076,7 @@ status_t retention_approve(session_t *s, int64_t id, int64_t *cert, msg_t *m)
 	 * they hold now. */
 	if (strcmp(pr->by, session_user_name(s)) == 0) {
 		ret = msg_fail(m, STATUS_DENIED,
-			       "You proposed this destruction: another person must approve it.");
+		               "You proposed this destruction: another person must approve it.");
 		goto done;
 	}
 	if ((ret = chart_state(s, prow, pid, &c, it, m)) != STATUS_OK)
@@ -1081,15 +1084,15 @@ status_t retention_approve(session_t *s, int64_t id, int64_t *cert, msg_t *m)
 	text_copy(mrn, sizeof mrn, it->mrn);
 	if (it->held) {
 		ret = msg_fail(m, STATUS_CONFLICT,
-			       "MRN %s is under a legal hold: it cannot be destroyed.", it->mrn);
+		               "MRN %s is under a legal hold: it cannot be destroyed.", it->mrn);
 		goto done;
 	}
 	/* Still due: a visit since the proposal restarts the clock. */
 	if (it->days_past < 0) {
 		ret = msg_fail(m, STATUS_INVALID,
-			       "MRN %s is no longer due for destruction (now due %s, last activity "
-			       "%s): reject the proposal.",
-			       it->mrn, it->due, it->last);
+		               "MRN %s is no longer due for destruction (now due %s, last activity "
+		               "%s): reject the proposal.",
+		               it->mrn, it->due, it->last);
 		goto done;
 	}
 	/* The certificate, before the rows go. */
@@ -1124,9 +1127,9 @@ status_t retention_approve(session_t *s, int64_t id, int64_t *cert, msg_t *m)
 	 * head for it from now on, and a head that comes back is an error. */
 	snprintf(head, sizeof head, "destroyed:%" PRId64, dc->n);
 	snprintf(detail, sizeof detail,
-		 "chart destroyed: certificate %" PRId64 ", proposal %" PRId64 " by %s, %" PRId64
-		 " rows",
-		 dc->n, id, pr->by, rows);
+	         "chart destroyed: certificate %" PRId64 ", proposal %" PRId64 " by %s, %" PRId64
+	         " rows",
+	         dc->n, id, pr->by, rows);
 	ret = audit_append_head(s, "chart_destroyed", pid, "ok", detail, head, m);
 done:
 	ret = finish(s, ret, m);
@@ -1142,14 +1145,16 @@ out:
 		/* Empty the log now, so no copy of a destroyed page is left in
 		 * it. Another session's open read can keep it from emptying. */
 		if (db_checkpoint(s->c->db, &cp) == STATUS_OK)
-			msg_set(m, "MRN %s destroyed on %s: certificate %" PRId64 " (%" PRId64
-				   " rows removed).",
-				mrn, day, dc->n, dc->rows_removed);
+			msg_set(m,
+			        "MRN %s destroyed on %s: certificate %" PRId64 " (%" PRId64
+			        " rows removed).",
+			        mrn, day, dc->n, dc->rows_removed);
 		else
-			msg_set(m, "MRN %s destroyed on %s: certificate %" PRId64 " (%" PRId64
-				   " rows removed). The database log could not be emptied yet (%s); "
-				   "it will be at the next checkpoint.",
-				mrn, day, dc->n, dc->rows_removed, cp.text);
+			msg_set(m,
+			        "MRN %s destroyed on %s: certificate %" PRId64 " (%" PRId64
+			        " rows removed). The database log could not be emptied yet (%s); "
+			        "it will be at the next checkpoint.",
+			        mrn, day, dc->n, dc->rows_removed, cp.text);
 	}
 	sodium_memzero(mrn, sizeof mrn);
 	if (it) {
@@ -1182,7 +1187,7 @@ static int cert_one(const db_ret_cert_t *c, void *arg)
 	    sodium_memcmp(mac, c->mac, 32) != 0) {
 		if (x->ret == STATUS_OK || x->ret == STATUS_CRYPTO)
 			x->ret = integrity_fail(x->m, "destruction_certificates", c->n,
-						"does not match its MAC");
+			                        "does not match its MAC");
 		return 1;
 	}
 	memset(&out, 0, sizeof out);
@@ -1203,11 +1208,11 @@ static int cert_one(const db_ret_cert_t *c, void *arg)
 }
 
 status_t retention_certificates(session_t *s, int64_t n,
-				int (*fn)(const retention_cert_t *c, void *arg), void *arg,
-				msg_t *m)
+                                int (*fn)(const retention_cert_t *c, void *arg), void *arg,
+                                msg_t *m)
 {
 	static const action_t acts[] = {ACT_RETENTION_PROPOSE, ACT_RETENTION_APPROVE,
-					ACT_AUDIT_VIEW};
+	                                ACT_AUDIT_VIEW};
 	certs_ctx_t x = {s, fn, arg, 0, STATUS_OK, m};
 	status_t ret;
 	if ((ret = require_any(s, acts, 3, m)) != STATUS_OK)
@@ -1218,8 +1223,8 @@ status_t retention_certificates(session_t *s, int64_t n,
 	if ((ret = db_cert_each(s->c->db, n, cert_one, &x, m)) == STATUS_OK)
 		ret = x.ret;
 	if (ret == STATUS_OK && n && !x.found)
-		ret = msg_fail(m, STATUS_NOTFOUND, "There is no destruction certificate %" PRId64 ".",
-			       n);
+		ret = msg_fail(m, STATUS_NOTFOUND,
+		               "There is no destruction certificate %" PRId64 ".", n);
 	return ret;
 }
 
@@ -1254,7 +1259,7 @@ static int prop_waiting(const retention_proposal_t *p, void *arg)
 }
 
 status_t retention_waiting(session_t *s, int (*fn)(const retention_waiting_t *w, void *arg),
-			   void *arg, msg_t *m)
+                           void *arg, msg_t *m)
 {
 	wait_ctx_t x;
 	status_t ret;
@@ -1270,8 +1275,8 @@ status_t retention_waiting(session_t *s, int (*fn)(const retention_waiting_t *w,
 		retention_item_t *v = NULL;
 		size_t n = 0;
 		int reading = 0;
-		if ((ret = audit_note(s, "retention_list", "", "ok", "charts due for destruction", 0,
-				      m)) != STATUS_OK)
+		if ((ret = audit_note(s, "retention_list", "", "ok", "charts due for destruction",
+		                      0, m)) != STATUS_OK)
 			return ret;
 		if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK)
 			ret = due_charts(s, &v, &n, m);
@@ -1335,10 +1340,10 @@ status_t retention_rekey(session_t *s, int64_t prow, int64_t *rows, msg_t *m)
 		lpbuf_t b = {0};
 		snprintf(rowid, sizeof rowid, "%" PRId64, e->rrow);
 		if ((ret = rights_open(s, EV_TABLE, rowid, row->id, e->reason, e->reason_len, f, 1,
-				       m)) != STATUS_OK)
+		                       m)) != STATUS_OK)
 			break;
 		ret = rights_seal(s, EV_TABLE, rowid, row->id, (const char *const *)f, 1, &ct, &ctn,
-				  m);
+		                  m);
 		rights_fields_free(f, 1);
 		if (ret == STATUS_OK && ctn > sizeof e->reason)
 			ret = msg_fail(m, STATUS_INVALID, "The reason is too long.");
@@ -1347,8 +1352,8 @@ status_t retention_rekey(session_t *s, int64_t prow, int64_t *rows, msg_t *m)
 			e->reason_len = ctn;
 		}
 		free(ct);
-		if (ret == STATUS_OK && (ret = event_mac_data(e, row->id, prev, prev_len, &b, m)) ==
-					    STATUS_OK)
+		if (ret == STATUS_OK &&
+		    (ret = event_mac_data(e, row->id, prev, prev_len, &b, m)) == STATUS_OK)
 			ret = rights_mac(s, b.p, b.len, e->mac, m);
 		lpbuf_free(&b);
 		if (ret != STATUS_OK)

@@ -46,8 +46,8 @@
  * alive) and the last activity (YYYY-MM-DD). Years added to 29 February
  * land on 1 March in a common year (never earlier than the law's date).
  * STATUS_INVALID when a date is not one. */
-status_t retention_rule(const config_t *cfg, const char *dob, const char *death,
-			const char *last, char due[DATE_ISO_SIZE], char rule[12], msg_t *m);
+status_t retention_rule(const config_t *cfg, const char *dob, const char *death, const char *last,
+                        char due[DATE_ISO_SIZE], char rule[12], msg_t *m);
 
 typedef struct retention_item {
 	char patient_id[33];
@@ -56,9 +56,9 @@ typedef struct retention_item {
 	char first[DATE_ISO_SIZE], last[DATE_ISO_SIZE]; /* the record's date range */
 	char rule[12];
 	char due[DATE_ISO_SIZE];
-	long days_past;     /* today - due (>= 0 when eligible) */
-	int held;           /* legal holds in force */
-	int64_t proposal;   /* the open proposal's number, 0 none */
+	long days_past;   /* today - due (>= 0 when eligible) */
+	int held;         /* legal holds in force */
+	int64_t proposal; /* the open proposal's number, 0 none */
 	char proposed_by[72], proposed_at[24];
 } retention_item_t;
 
@@ -66,7 +66,7 @@ typedef struct retention_item {
  * with their holds and open proposals. ACT_RETENTION_PROPOSE or
  * ACT_RETENTION_APPROVE. Audited as a view. */
 status_t retention_list(session_t *s, int (*fn)(const retention_item_t *it, void *arg), void *arg,
-			msg_t *m);
+                        msg_t *m);
 
 /* One chart's retention state (due or not: days_past < 0 when not yet).
  * ACT_RETENTION_PROPOSE, ACT_RETENTION_APPROVE or ACT_LEGAL_HOLD. */
@@ -74,7 +74,7 @@ status_t retention_show(session_t *s, const char *patient, retention_item_t *out
 
 /* Place a legal hold (ACT_LEGAL_HOLD); *id gets its number. */
 status_t retention_hold(session_t *s, const char *patient, const char *reason, int64_t *id,
-			msg_t *m);
+                        msg_t *m);
 /* Release hold `id` with a reason. */
 status_t retention_release(session_t *s, int64_t id, const char *reason, msg_t *m);
 
@@ -86,13 +86,13 @@ typedef struct retention_hold_info {
 } retention_hold_info_t;
 /* The holds in force (every chart's; ACT_LEGAL_HOLD), oldest first. */
 status_t retention_holds(session_t *s, int (*fn)(const retention_hold_info_t *h, void *arg),
-			 void *arg, msg_t *m);
+                         void *arg, msg_t *m);
 
 /* HIM proposes the destruction of a chart that is due, not held and not
  * proposed already (ACT_RETENTION_PROPOSE); *id gets the proposal's
  * number. */
 status_t retention_propose(session_t *s, const char *patient, const char *reason, int64_t *id,
-			   msg_t *m);
+                           msg_t *m);
 /* Reject (privacy) or withdraw (its proposer) an open proposal. */
 status_t retention_reject(session_t *s, int64_t id, const char *reason, msg_t *m);
 
@@ -106,7 +106,7 @@ typedef struct retention_proposal {
 status_t retention_proposal(session_t *s, int64_t id, retention_proposal_t *out, msg_t *m);
 /* Every open proposal, oldest first. */
 status_t retention_proposals(session_t *s, int (*fn)(const retention_proposal_t *p, void *arg),
-			     void *arg, msg_t *m);
+                             void *arg, msg_t *m);
 
 /* The privacy officer approves proposal `id`, which destroys the chart
  * (ACT_RETENTION_APPROVE; refused to its proposer, while a hold is in
@@ -128,8 +128,8 @@ typedef struct retention_cert {
 /* Every certificate (n 0) or number n, each checked against its MAC.
  * ACT_RETENTION_PROPOSE, ACT_RETENTION_APPROVE or ACT_AUDIT_VIEW. */
 status_t retention_certificates(session_t *s, int64_t n,
-				int (*fn)(const retention_cert_t *c, void *arg), void *arg,
-				msg_t *m);
+                                int (*fn)(const retention_cert_t *c, void *arg), void *arg,
+                                msg_t *m);
 
 /* For the work queue (issue 13 item 1): every retention decision
  * waiting, each with the chart's MRN and name, what waits ("eligible":
@@ -147,7 +147,7 @@ typedef struct retention_waiting {
 	long age_days;
 } retention_waiting_t;
 status_t retention_waiting(session_t *s, int (*fn)(const retention_waiting_t *w, void *arg),
-			   void *arg, msg_t *m);
+                           void *arg, msg_t *m);
 
 /* Demo-key rotation (core/rotate.c, in its transaction): the chart's
  * events re-encrypted and re-chained under the newest version. */

@@ -9,7 +9,7 @@
 #include "db/db_internal.h"
 
 static void copy_blob(sqlite3_stmt *st, int col, unsigned char *dst, size_t cap, size_t *len,
-		      int *toolong)
+                      int *toolong)
 {
 	const void *p = sqlite3_column_blob(st, col);
 	int n = sqlite3_column_bytes(st, col);
@@ -28,7 +28,7 @@ static const char *const patient_tables[] = {
 #define DB_PT_NAME(name, where) name,
     DB_PATIENT_TABLES(DB_PT_NAME)
 #undef DB_PT_NAME
-	NULL};
+        NULL};
 
 static int listed(const char *name)
 {
@@ -71,21 +71,21 @@ status_t db_patient_tables_unlisted(db_t *db, char *out, size_t size, msg_t *m)
 }
 
 /* The latest date of service, or the registration when there is none. */
-#define LAST_ACTIVITY                                                                   \
+#define LAST_ACTIVITY                                                                              \
 	"coalesce((SELECT max(e.start) FROM encounters e WHERE e.prow = p.prow), p.created)"
-#define FIRST_ACTIVITY                                                                  \
-	"min(p.created, coalesce((SELECT min(e.start) FROM encounters e WHERE e.prow = "   \
+#define FIRST_ACTIVITY                                                                             \
+	"min(p.created, coalesce((SELECT min(e.start) FROM encounters e WHERE e.prow = "           \
 	"p.prow), p.created))"
 
 status_t db_retention_candidates(db_t *db, const char *before, db_ret_candidate_fn fn, void *arg,
-				 msg_t *m)
+                                 msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 	status_t ret = db_prepare(db,
-				  "SELECT p.prow, p.id, " FIRST_ACTIVITY ", " LAST_ACTIVITY
-				  " AS last FROM patients p WHERE last < ?1 ORDER BY p.prow",
-				  &st, m);
+	                          "SELECT p.prow, p.id, " FIRST_ACTIVITY ", " LAST_ACTIVITY
+	                          " AS last FROM patients p WHERE last < ?1 ORDER BY p.prow",
+	                          &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	db_bind_text(st, 1, before);
@@ -107,10 +107,9 @@ status_t db_retention_span(db_t *db, int64_t prow, char first[24], char last[24]
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
-	status_t ret = db_prepare(db,
-				  "SELECT " FIRST_ACTIVITY ", " LAST_ACTIVITY
-				  " FROM patients p WHERE p.prow = ?1",
-				  &st, m);
+	status_t ret = db_prepare(
+	    db, "SELECT " FIRST_ACTIVITY ", " LAST_ACTIVITY " FROM patients p WHERE p.prow = ?1",
+	    &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	sqlite3_bind_int64(st, 1, prow);
@@ -152,9 +151,9 @@ status_t db_retention_events(db_t *db, int64_t prow, db_ret_event_fn fn, void *a
 	if (!e)
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
 	ret = db_prepare(db,
-			 "SELECT " EVENT_COLS " FROM retention_events WHERE ?1 = 0 OR prow = ?1 "
-			 "ORDER BY prow, rrow",
-			 &st, m);
+	                 "SELECT " EVENT_COLS " FROM retention_events WHERE ?1 = 0 OR prow = ?1 "
+	                 "ORDER BY prow, rrow",
+	                 &st, m);
 	if (ret != STATUS_OK) {
 		free(e);
 		return ret;
@@ -173,7 +172,7 @@ status_t db_retention_events(db_t *db, int64_t prow, db_ret_event_fn fn, void *a
 }
 
 status_t db_retention_prows_with(db_t *db, const char *kind, int (*fn)(int64_t prow, void *arg),
-				 void *arg, msg_t *m)
+                                 void *arg, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -191,8 +190,7 @@ status_t db_retention_prows_with(db_t *db, const char *kind, int (*fn)(int64_t p
 	return ret;
 }
 
-status_t db_retention_event_prows(db_t *db, int (*fn)(int64_t prow, void *arg), void *arg,
-				  msg_t *m)
+status_t db_retention_event_prows(db_t *db, int (*fn)(int64_t prow, void *arg), void *arg, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -210,16 +208,17 @@ status_t db_retention_event_prows(db_t *db, int (*fn)(int64_t prow, void *arg), 
 }
 
 status_t db_retention_audited(db_t *db, int (*fn)(const char *target, void *arg), void *arg,
-			      msg_t *m)
+                              msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 	char target[72];
-	status_t ret = db_prepare(db,
-				  "SELECT DISTINCT target FROM audit WHERE action IN ('legal_hold', "
-				  "'legal_hold_release', 'retention_propose', 'retention_reject') "
-				  "ORDER BY target",
-				  &st, m);
+	status_t ret =
+	    db_prepare(db,
+	               "SELECT DISTINCT target FROM audit WHERE action IN ('legal_hold', "
+	               "'legal_hold_release', 'retention_propose', 'retention_reject') "
+	               "ORDER BY target",
+	               &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -246,7 +245,7 @@ status_t db_retention_event_prow(db_t *db, int64_t rrow, int64_t *prow, msg_t *m
 		*prow = sqlite3_column_int64(st, 0);
 	else if (rc == SQLITE_DONE)
 		ret = msg_fail(m, STATUS_NOTFOUND, "There is no retention record %lld.",
-			       (long long)rrow);
+		               (long long)rrow);
 	else
 		ret = db_fail(db, rc, "reading the retention events", m);
 	sqlite3_finalize(st);
@@ -273,18 +272,17 @@ status_t db_retention_next(db_t *db, int64_t *rrow, msg_t *m)
 	/* Numbers are never reused, even after a chart's events went with
 	 * it: the certificates name proposal numbers. */
 	return next_of(db,
-		       "SELECT max(coalesce((SELECT max(rrow) FROM retention_events), 0), "
-		       "coalesce((SELECT max(proposal) FROM destruction_certificates), 0)) + 1",
-		       rrow, m);
+	               "SELECT max(coalesce((SELECT max(rrow) FROM retention_events), 0), "
+	               "coalesce((SELECT max(proposal) FROM destruction_certificates), 0)) + 1",
+	               rrow, m);
 }
 
 status_t db_retention_insert(db_t *db, const db_ret_event_t *e, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
-	status_t ret = db_prepare(db,
-				  "INSERT INTO retention_events(" EVENT_COLS
-				  ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-				  &st, m);
+	status_t ret = db_prepare(
+	    db, "INSERT INTO retention_events(" EVENT_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+	    &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	sqlite3_bind_int64(st, 1, e->rrow);
@@ -317,10 +315,10 @@ status_t db_retention_audit_count(db_t *db, const char *target, int64_t *n, msg_
 	sqlite3_stmt *st = NULL;
 	int rc;
 	status_t ret = db_prepare(db,
-				  "SELECT count(*) FROM audit WHERE target = ?1 AND action IN "
-				  "('legal_hold', 'legal_hold_release', 'retention_propose', "
-				  "'retention_reject')",
-				  &st, m);
+	                          "SELECT count(*) FROM audit WHERE target = ?1 AND action IN "
+	                          "('legal_hold', 'legal_hold_release', 'retention_propose', "
+	                          "'retention_reject')",
+	                          &st, m);
 	*n = 0;
 	if (ret != STATUS_OK)
 		return ret;
@@ -333,9 +331,9 @@ status_t db_retention_audit_count(db_t *db, const char *target, int64_t *n, msg_
 	return ret;
 }
 
-#define CERT_COLS                                                                           \
-	"n, patient_id, mrn_token, key_version, first_date, last_date, rule, due, method, "  \
-	"proposal, proposed_by, proposed_at, approved_by, destroyed_at, rows_removed, "      \
+#define CERT_COLS                                                                                  \
+	"n, patient_id, mrn_token, key_version, first_date, last_date, rule, due, method, "        \
+	"proposal, proposed_by, proposed_at, approved_by, destroyed_at, rows_removed, "            \
 	"audit_version, mac"
 
 status_t db_cert_next(db_t *db, int64_t *n, msg_t *m)
@@ -366,10 +364,11 @@ status_t db_cert_exists(db_t *db, int64_t n, const char *patient_id, int *found,
 status_t db_cert_insert(db_t *db, const db_ret_cert_t *c, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
-	status_t ret = db_prepare(db,
-				  "INSERT INTO destruction_certificates(" CERT_COLS
-				  ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
-				  &st, m);
+	status_t ret =
+	    db_prepare(db,
+	               "INSERT INTO destruction_certificates(" CERT_COLS
+	               ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+	               &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	sqlite3_bind_int64(st, 1, c->n);
@@ -393,7 +392,7 @@ status_t db_cert_insert(db_t *db, const db_ret_cert_t *c, msg_t *m)
 }
 
 static status_t cert_query(db_t *db, sqlite3_stmt *st, int (*fn)(const db_ret_cert_t *c, void *arg),
-			   void *arg, msg_t *m)
+                           void *arg, msg_t *m)
 {
 	int rc;
 	status_t ret = STATUS_OK;
@@ -426,14 +425,14 @@ static status_t cert_query(db_t *db, sqlite3_stmt *st, int (*fn)(const db_ret_ce
 	return ret;
 }
 
-status_t db_cert_each(db_t *db, int64_t n, int (*fn)(const db_ret_cert_t *c, void *arg),
-		      void *arg, msg_t *m)
+status_t db_cert_each(db_t *db, int64_t n, int (*fn)(const db_ret_cert_t *c, void *arg), void *arg,
+                      msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
 	status_t ret = db_prepare(db,
-				  "SELECT " CERT_COLS " FROM destruction_certificates WHERE ?1 = 0 "
-				  "OR n = ?1 ORDER BY n",
-				  &st, m);
+	                          "SELECT " CERT_COLS " FROM destruction_certificates WHERE ?1 = 0 "
+	                          "OR n = ?1 ORDER BY n",
+	                          &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	sqlite3_bind_int64(st, 1, n);
@@ -441,13 +440,13 @@ status_t db_cert_each(db_t *db, int64_t n, int (*fn)(const db_ret_cert_t *c, voi
 }
 
 status_t db_cert_by_token(db_t *db, const unsigned char *tok, size_t len,
-			  int (*fn)(const db_ret_cert_t *c, void *arg), void *arg, msg_t *m)
+                          int (*fn)(const db_ret_cert_t *c, void *arg), void *arg, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
 	status_t ret = db_prepare(db,
-				  "SELECT " CERT_COLS " FROM destruction_certificates WHERE "
-				  "mrn_token = ?1 ORDER BY n",
-				  &st, m);
+	                          "SELECT " CERT_COLS " FROM destruction_certificates WHERE "
+	                          "mrn_token = ?1 ORDER BY n",
+	                          &st, m);
 	if (ret != STATUS_OK)
 		return ret;
 	db_bind_blob(st, 1, tok, len);
@@ -473,7 +472,7 @@ status_t db_chart_destroy(db_t *db, int64_t prow, int64_t *rows, msg_t *m)
 	if (rc != SQLITE_ROW || sqlite3_column_int(st, 0) != 1) {
 		sqlite3_finalize(st);
 		return msg_fail(m, STATUS_DB,
-				"SQLite's secure_delete is off: nothing was destroyed.");
+		                "SQLite's secure_delete is off: nothing was destroyed.");
 	}
 	sqlite3_finalize(st);
 	if ((ret = db_meta_set(db, "chart_destroying", "1", m)) != STATUS_OK)

@@ -21,28 +21,28 @@
  * encounters, must add it here: db_patient_tables_unlisted finds any it
  * did not, and tests/unit/test_retention.c fails on it. The merge of
  * charts moves rows by the same list. */
-#define DB_PATIENT_ROWS "prow = ?1"
+#define DB_PATIENT_ROWS   "prow = ?1"
 #define DB_ENCOUNTER_ROWS "erow IN (SELECT erow FROM encounters WHERE prow = ?1)"
-#define DB_PATIENT_TABLES(X)                                                   \
-	X("encounter_dx", DB_ENCOUNTER_ROWS)                                   \
-	X("encounter_px", DB_ENCOUNTER_ROWS)                                   \
-	X("vitals", DB_PATIENT_ROWS)                                           \
-	X("notes", DB_PATIENT_ROWS)                                            \
-	X("allergies", DB_PATIENT_ROWS)                                        \
-	X("allergy_review", DB_PATIENT_ROWS)                                   \
-	X("medications", DB_PATIENT_ROWS)                                      \
-	X("problems", DB_PATIENT_ROWS)                                         \
-	X("btg_review", DB_PATIENT_ROWS)                                       \
-	X("btg_queue", DB_PATIENT_ROWS)                                        \
-	X("recent_patients", DB_PATIENT_ROWS)                                  \
-	X("disclosures", DB_PATIENT_ROWS)                                      \
-	X("rights_requests", DB_PATIENT_ROWS)                                  \
-	X("deficiency_reminders", DB_PATIENT_ROWS)                             \
-	X("chart_tracking", DB_PATIENT_ROWS)                                   \
-	X("retention_events", DB_PATIENT_ROWS)                                 \
-	X("patient_tokens", DB_PATIENT_ROWS)                                   \
-	X("chart_heads", DB_PATIENT_ROWS)                                      \
-	X("encounters", DB_PATIENT_ROWS)                                       \
+#define DB_PATIENT_TABLES(X)                                                                       \
+	X("encounter_dx", DB_ENCOUNTER_ROWS)                                                       \
+	X("encounter_px", DB_ENCOUNTER_ROWS)                                                       \
+	X("vitals", DB_PATIENT_ROWS)                                                               \
+	X("notes", DB_PATIENT_ROWS)                                                                \
+	X("allergies", DB_PATIENT_ROWS)                                                            \
+	X("allergy_review", DB_PATIENT_ROWS)                                                       \
+	X("medications", DB_PATIENT_ROWS)                                                          \
+	X("problems", DB_PATIENT_ROWS)                                                             \
+	X("btg_review", DB_PATIENT_ROWS)                                                           \
+	X("btg_queue", DB_PATIENT_ROWS)                                                            \
+	X("recent_patients", DB_PATIENT_ROWS)                                                      \
+	X("disclosures", DB_PATIENT_ROWS)                                                          \
+	X("rights_requests", DB_PATIENT_ROWS)                                                      \
+	X("deficiency_reminders", DB_PATIENT_ROWS)                                                 \
+	X("chart_tracking", DB_PATIENT_ROWS)                                                       \
+	X("retention_events", DB_PATIENT_ROWS)                                                     \
+	X("patient_tokens", DB_PATIENT_ROWS)                                                       \
+	X("chart_heads", DB_PATIENT_ROWS)                                                          \
+	X("encounters", DB_PATIENT_ROWS)                                                           \
 	X("patients", DB_PATIENT_ROWS)
 
 /* Tables that look patient-bound (a prow or erow column, or a foreign key
@@ -55,14 +55,14 @@ status_t db_patient_tables_unlisted(db_t *db, char *out, size_t size, msg_t *m);
  * fn(prow, id, first activity, last activity). fn returns nonzero to
  * stop. */
 typedef int (*db_ret_candidate_fn)(int64_t prow, const char *id, const char *first,
-				   const char *last, void *arg);
+                                   const char *last, void *arg);
 status_t db_retention_candidates(db_t *db, const char *before, db_ret_candidate_fn fn, void *arg,
-				 msg_t *m);
+                                 msg_t *m);
 /* The first and last activity of one chart. */
 status_t db_retention_span(db_t *db, int64_t prow, char first[24], char last[24], msg_t *m);
 
 #define DB_RET_REASON_MAX 2048
-#define DB_RET_MAC_MAX 64
+#define DB_RET_MAC_MAX    64
 
 typedef struct db_ret_event {
 	int64_t rrow, prow, ref;
@@ -83,14 +83,14 @@ status_t db_retention_events(db_t *db, int64_t prow, db_ret_event_fn fn, void *a
 /* The charts that have events of this kind, by prow (fn's e is the first
  * such event; the caller reads the whole chain). */
 status_t db_retention_prows_with(db_t *db, const char *kind, int (*fn)(int64_t prow, void *arg),
-				 void *arg, msg_t *m);
+                                 void *arg, msg_t *m);
 /* Every chart that has events (by prow), and every audit target with an
  * entry of a retention action: a chart in neither has no events to read
  * (the list of charts due skips reading them). */
 status_t db_retention_event_prows(db_t *db, int (*fn)(int64_t prow, void *arg), void *arg,
-				  msg_t *m);
+                                  msg_t *m);
 status_t db_retention_audited(db_t *db, int (*fn)(const char *target, void *arg), void *arg,
-			      msg_t *m);
+                              msg_t *m);
 /* The chart an event belongs to (STATUS_NOTFOUND if none). */
 status_t db_retention_event_prow(db_t *db, int64_t rrow, int64_t *prow, msg_t *m);
 status_t db_retention_next(db_t *db, int64_t *rrow, msg_t *m);
@@ -123,11 +123,11 @@ status_t db_cert_next(db_t *db, int64_t *n, msg_t *m);
 status_t db_cert_exists(db_t *db, int64_t n, const char *patient_id, int *found, msg_t *m);
 status_t db_cert_insert(db_t *db, const db_ret_cert_t *c, msg_t *m);
 /* Every certificate, by number (n 0), or number n only. */
-status_t db_cert_each(db_t *db, int64_t n, int (*fn)(const db_ret_cert_t *c, void *arg),
-		      void *arg, msg_t *m);
+status_t db_cert_each(db_t *db, int64_t n, int (*fn)(const db_ret_cert_t *c, void *arg), void *arg,
+                      msg_t *m);
 /* The certificates whose MRN token is tok (a handful at most). */
 status_t db_cert_by_token(db_t *db, const unsigned char *tok, size_t len,
-			  int (*fn)(const db_ret_cert_t *c, void *arg), void *arg, msg_t *m);
+                          int (*fn)(const db_ret_cert_t *c, void *arg), void *arg, msg_t *m);
 
 /* Remove every row of the chart from every table of DB_PATIENT_TABLES
  * (inside the write transaction; the append-only tables let it through

@@ -65,7 +65,7 @@ static int print_item(const retention_item_t *it, void *arg)
 		snprintf(state, sizeof state, "on legal hold");
 	else if (it->proposal)
 		snprintf(state, sizeof state, "proposal %" PRId64 " by %s", it->proposal,
-			 it->proposed_by);
+		         it->proposed_by);
 	else
 		snprintf(state, sizeof state, "due");
 	if (l->csv) {
@@ -84,7 +84,7 @@ static int print_item(const retention_item_t *it, void *arg)
 		if (!l->n)
 			printf("MRN\tpatient\trule\tfirst\tlast\tdue\tdays past\tstate\n");
 		cli_tsv("%s\t%s\t%s\t%s\t%s\t%s\t%ld\t%s\n", it->mrn, it->name, it->rule, it->first,
-			it->last, it->due, it->days_past, state);
+		        it->last, it->due, it->days_past, state);
 	}
 	l->n++;
 	return 0;
@@ -111,9 +111,9 @@ static int print_proposal(const retention_proposal_t *p, void *arg)
 	if (!l->n)
 		printf("proposal\tMRN\tpatient\trule\tdue\tproposed\tby\treason\n");
 	cli_tsv("%" PRId64 "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p->id, p->chart.mrn, p->chart.name,
-		p->chart.rule, p->chart.due,
-		cli_time(l->cfg, p->chart.proposed_at, CLI_TIME_TSV, "", at, sizeof at),
-		p->chart.proposed_by, p->reason);
+	        p->chart.rule, p->chart.due,
+	        cli_time(l->cfg, p->chart.proposed_at, CLI_TIME_TSV, "", at, sizeof at),
+	        p->chart.proposed_by, p->reason);
 	l->n++;
 	return 0;
 }
@@ -130,18 +130,18 @@ static int print_cert(const retention_cert_t *c, void *arg)
 		cli_printf("method         %s\n", c->method);
 		cli_printf("rows removed   %" PRId64 "\n", c->rows);
 		cli_printf("proposed by    %s, %s (proposal %" PRId64 ")\n", c->proposed_by,
-			   cli_time(l->cfg, c->proposed_at, CLI_TIME_TEXT, "", pat, sizeof pat),
-			   c->proposal);
+		           cli_time(l->cfg, c->proposed_at, CLI_TIME_TEXT, "", pat, sizeof pat),
+		           c->proposal);
 		cli_printf("approved by    %s\n", c->approved_by);
 		cli_printf("destroyed      %s\n",
-			   cli_time(l->cfg, c->destroyed_at, CLI_TIME_TEXT, "", at, sizeof at));
+		           cli_time(l->cfg, c->destroyed_at, CLI_TIME_TEXT, "", at, sizeof at));
 	} else {
 		if (!l->n)
 			printf("certificate\trecord id\tfirst\tlast\trule\tproposed by\tapproved "
 			       "by\tdestroyed\n");
 		cli_tsv("%" PRId64 "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c->n, c->patient_id, c->first,
-			c->last, c->rule, c->proposed_by, c->approved_by,
-			cli_time(l->cfg, c->destroyed_at, CLI_TIME_TSV, "", at, sizeof at));
+		        c->last, c->rule, c->proposed_by, c->approved_by,
+		        cli_time(l->cfg, c->destroyed_at, CLI_TIME_TSV, "", at, sizeof at));
 	}
 	l->n++;
 	return 0;
@@ -154,7 +154,7 @@ static int print_hold(const retention_hold_info_t *h, void *arg)
 	if (!l->n)
 		printf("hold\tMRN\tpatient\tplaced\tby\treason\n");
 	cli_tsv("%" PRId64 "\t%s\t%s\t%s\t%s\t%s\n", h->id, h->mrn, h->name,
-		cli_time(l->cfg, h->at, CLI_TIME_TSV, "", at, sizeof at), h->by, h->reason);
+	        cli_time(l->cfg, h->at, CLI_TIME_TSV, "", at, sizeof at), h->by, h->reason);
 	l->n++;
 	return 0;
 }
@@ -210,7 +210,7 @@ static status_t approve(session_t *s, int64_t id, msg_t *m)
 	cli_printf("proposed by    %s: %s\n", p->chart.proposed_by, p->reason);
 	fflush(stdout);
 	if ((st = cli_read_line("Type the MRN to destroy the chart (anything else keeps it): ",
-				typed, sizeof typed, m)) != STATUS_OK)
+	                        typed, sizeof typed, m)) != STATUS_OK)
 		goto out;
 	if (strcmp(typed, p->chart.mrn) != 0) {
 		st = msg_fail(m, STATUS_INVALID, "Not confirmed: nothing was destroyed.");
@@ -245,7 +245,7 @@ static int cmd_retention(cli_t *c)
 	if (!strcmp(verb, "list") || !strcmp(verb, "proposals") || !strcmp(verb, "certificates"))
 		want = 2;
 	else if (!strcmp(verb, "show") || !strcmp(verb, "propose") || !strcmp(verb, "reject") ||
-		 !strcmp(verb, "approve") || !strcmp(verb, "certificate"))
+	         !strcmp(verb, "approve") || !strcmp(verb, "certificate"))
 		want = 3;
 	else
 		return cli_usage_error(retention_usage, NULL);
@@ -278,7 +278,8 @@ static int cmd_retention(cli_t *c)
 	} else if (!strcmp(verb, "proposals")) {
 		st = retention_proposals(s, print_proposal, &l, &m);
 		if (st == STATUS_OK)
-			msg_set(&m, "%d proposal%s waiting for approval.", l.n, l.n == 1 ? "" : "s");
+			msg_set(&m, "%d proposal%s waiting for approval.", l.n,
+			        l.n == 1 ? "" : "s");
 	} else {
 		if (!strcmp(verb, "certificate"))
 			l.csv = 1; /* one certificate: every field on its line */
@@ -336,14 +337,17 @@ static int cmd_hold(cli_t *c)
 	return done(clinic, s, st, &m);
 }
 
-static const cli_optspec_t retention_opts[] = {{"format", 0, 1, "list"},
-					       {"reason", 0, 1, "propose reject"},
-					       {NULL, 0, 0, NULL}};
+static const cli_optspec_t retention_opts[] = {
+    {"format", 0, 1, "list"}, {"reason", 0, 1, "propose reject"}, {NULL, 0, 0, NULL}};
 static const cli_optspec_t hold_opts[] = {{"reason", 0, 1, "add release"}, {NULL, 0, 0, NULL}};
 
-const cli_command_t cli_retention_command = {
-    "retention",     cmd_retention, "charts past retention, proposals, destruction",
-    retention_usage, retention_opts, NULL,
-    0,               NULL};
+const cli_command_t cli_retention_command = {"retention",
+                                             cmd_retention,
+                                             "charts past retention, proposals, destruction",
+                                             retention_usage,
+                                             retention_opts,
+                                             NULL,
+                                             0,
+                                             NULL};
 const cli_command_t cli_hold_command = {
     "hold", cmd_hold, "legal holds on charts", hold_usage, hold_opts, NULL, 0, NULL};

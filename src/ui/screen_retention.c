@@ -33,9 +33,9 @@ typedef struct ret_screen {
 	retention_proposal_t *rows; /* V_DUE: chart only (id 0, no reason) */
 	int n, cap;
 	ui_list_t list;
-	int detail; /* the detail of rows[list.cur] is open */
+	int detail;    /* the detail of rows[list.cur] is open */
 	int rejecting; /* ... to reject the proposal (x), with a reason */
-	ask_t ask;  /* the question asked, waiting for y or n */
+	ask_t ask;     /* the question asked, waiting for y or n */
 	ui_form_item_t items[F_COUNT];
 	ui_form_t form;
 } ret_screen_t;
@@ -177,7 +177,7 @@ static status_t ret_reload(ui_t *ui, void *priv, msg_t *m)
 	if (ret != STATUS_OK)
 		rows_forget(q);
 	q->list.empty = q->view == V_DUE ? "No chart is due for destruction."
-					 : "No proposal is waiting for approval.";
+	                                 : "No proposal is waiting for approval.";
 	list_clamp(&q->list);
 	return ret;
 }
@@ -246,7 +246,7 @@ static void detail_draw(ui_t *ui, ret_screen_t *q, WINDOW *w)
 	snprintf(line, sizeof line, "%s to %s", c->first, c->last);
 	y = field(w, y, form_y, "Record dates", line);
 	snprintf(line, sizeof line, "%s: due for destruction %s (%ld days ago)", c->rule, c->due,
-		 c->days_past);
+	         c->days_past);
 	y = field(w, y, form_y, "Rule", line);
 	y = field(w, y, form_y, "State", state_of(c, st, sizeof st));
 	if (r->id) {
@@ -257,25 +257,26 @@ static void detail_draw(ui_t *ui, ret_screen_t *q, WINDOW *w)
 	(void)y;
 	wattrset(w, theme_attr(TH_HEADING));
 	draw_text(w, form_y, 1, W - 2,
-		  q->view == V_DUE ? "Propose its destruction (the privacy officer approves); F10:"
-		  : q->rejecting   ? "Reject the proposal and keep the chart, with a reason; F10:"
-				   : "Approve: Enter destroys the chart, after a question.",
-		  0);
+	          q->view == V_DUE ? "Propose its destruction (the privacy officer approves); F10:"
+	          : q->rejecting   ? "Reject the proposal and keep the chart, with a reason; F10:"
+	                           : "Approve: Enter destroys the chart, after a question.",
+	          0);
 	wattrset(w, theme_attr(TH_NORMAL));
 	if (with_reason(q))
 		form_draw(ui, &q->form, w, form_y + 1, 1, F_COUNT, W - 2);
 	if (q->ask != ASK_NONE) {
 		wattron(w, theme_attr(q->ask == ASK_APPROVE ? TH_ALERT : TH_WARN));
 		if (q->ask == ASK_PROPOSE)
-			snprintf(line, sizeof line, "Propose MRN %s (%s) for destruction? (y/n)", c->mrn,
-				 c->name);
+			snprintf(line, sizeof line, "Propose MRN %s (%s) for destruction? (y/n)",
+			         c->mrn, c->name);
 		else if (q->ask == ASK_APPROVE)
 			snprintf(line, sizeof line,
-				 "DESTROY MRN %s (%s) for good? It cannot be undone. (y/n)", c->mrn,
-				 c->name);
+			         "DESTROY MRN %s (%s) for good? It cannot be undone. (y/n)", c->mrn,
+			         c->name);
 		else
-			snprintf(line, sizeof line, "Reject proposal %" PRId64 " and keep MRN %s? (y/n)",
-				 r->id, c->mrn);
+			snprintf(line, sizeof line,
+			         "Reject proposal %" PRId64 " and keep MRN %s? (y/n)", r->id,
+			         c->mrn);
 		draw_text(w, form_y + 3, 1, W - 2, line, 0);
 		wattrset(w, theme_attr(TH_NORMAL));
 	}
@@ -300,7 +301,7 @@ static void ret_draw(ui_t *ui, void *priv, WINDOW *w)
 	list_draw(&q->list, w, 1, 0, H - 2, W);
 	list_position(&q->list, pos, sizeof pos);
 	snprintf(foot, sizeof foot, "%s: %s%s", q->view == V_DUE ? "Charts due" : "Proposals", pos,
-		 can_propose(ui) && can_approve(ui) ? "; Tab: the other list" : "");
+	         can_propose(ui) && can_approve(ui) ? "; Tab: the other list" : "");
 	draw_text(w, H - 1, 1, W - 2, foot, 0);
 }
 
@@ -342,8 +343,8 @@ static unsigned detail_handle(ui_t *ui, ret_screen_t *q, const ui_event_t *ev)
 			return UI_HANDLED;
 		q->ask = ASK_NONE;
 		if (a == ASK_PROPOSE)
-			st = retention_propose(s, r->chart.patient_id, form_text(&q->form, F_REASON),
-					       NULL, &m);
+			st = retention_propose(s, r->chart.patient_id,
+			                       form_text(&q->form, F_REASON), NULL, &m);
 		else if (a == ASK_APPROVE)
 			st = retention_approve(s, r->id, NULL, &m);
 		else
@@ -364,13 +365,13 @@ static unsigned detail_handle(ui_t *ui, ret_screen_t *q, const ui_event_t *ev)
 			return form_handle(ui, &q->form, ev);
 		if (q->view == V_DUE && r->chart.held) {
 			ui_message(ui, UI_MSG_ERROR,
-				   "MRN %s is under a legal hold: release it before proposing.",
-				   r->chart.mrn);
+			           "MRN %s is under a legal hold: release it before proposing.",
+			           r->chart.mrn);
 			return UI_REDRAW;
 		}
 		if (!form_text(&q->form, F_REASON)[0]) {
 			ui_message(ui, UI_MSG_ERROR, "The reason for the %s is required.",
-				   q->rejecting ? "rejection" : "proposal");
+			           q->rejecting ? "rejection" : "proposal");
 			form_focus_bad(&q->form, F_REASON);
 			return UI_REDRAW;
 		}
@@ -422,9 +423,10 @@ static unsigned ret_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 }
 
 static const struct screen_hint ret_hints[] = {
-    {KA_SELECT, "open"},  {KA_SAVE, "propose/approve"}, {KA_SET_STATUS, "reject"},
-    {KA_YES, "confirm"},  {KA_RELOAD, "reload"},        {KA_BACK, "back"},
-    {KA_HELP, "help"},    {KA_NONE, NULL},
+    {KA_SELECT, "open"},       {KA_SAVE, "propose/approve"},
+    {KA_SET_STATUS, "reject"}, {KA_YES, "confirm"},
+    {KA_RELOAD, "reload"},     {KA_BACK, "back"},
+    {KA_HELP, "help"},         {KA_NONE, NULL},
 };
 
 const struct screen_ops screen_retention = {

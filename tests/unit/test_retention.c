@@ -20,12 +20,12 @@
 #include "core/retention.h"
 #include "db/db_retention.h"
 
-#define FD_PW "front desk password retention"
+#define FD_PW    "front desk password retention"
 #define NURSE_PW "nurse one password retention"
-#define PROV_PW "provider password retention"
-#define HIM_PW "him clerk password retention"
-#define HIM2_PW "second him clerk password retention"
-#define PRIV_PW "privacy officer password retention"
+#define PROV_PW  "provider password retention"
+#define HIM_PW   "him clerk password retention"
+#define HIM2_PW  "second him clerk password retention"
+#define PRIV_PW  "privacy officer password retention"
 
 /* The clock: real time unless a test sets fake_now (UTC, core_now's form).
  * Fake times are after the real one, so the trail's times never run
@@ -120,48 +120,48 @@ static void test_rule_edges(void **state)
 	msg_t m;
 	/* Adult: 10 years after the last activity. */
 	assert_int_equal(retention_rule(f->cfg, "1960-01-02", "", "2020-05-05", due, rule, &m),
-			 STATUS_OK);
+	                 STATUS_OK);
 	assert_string_equal(due, "2030-05-05");
 	assert_string_equal(rule, "adult");
 	/* A minor: until 18 + 10 (28), later than the adult rule. */
 	assert_int_equal(retention_rule(f->cfg, "2010-02-28", "", "2012-01-01", due, rule, &m),
-			 STATUS_OK);
+	                 STATUS_OK);
 	assert_string_equal(due, "2038-02-28");
 	assert_string_equal(rule, "minor");
 	/* Seen again at 27: the adult rule is later. */
 	assert_int_equal(retention_rule(f->cfg, "2010-02-28", "", "2037-06-01", due, rule, &m),
-			 STATUS_OK);
+	                 STATUS_OK);
 	assert_string_equal(due, "2047-06-01");
 	assert_string_equal(rule, "adult");
 	/* 29 February lands on 1 March in a common year, never earlier. */
 	assert_int_equal(retention_rule(f->cfg, "1960-01-02", "", "2024-02-29", due, rule, &m),
-			 STATUS_OK);
+	                 STATUS_OK);
 	assert_string_equal(due, "2034-03-01");
 	assert_int_equal(retention_rule(f->cfg, "1960-01-02", "", "2020-02-29", due, rule, &m),
-			 STATUS_OK);
+	                 STATUS_OK);
 	assert_string_equal(due, "2030-03-01");
 	/* Deceased: 10 years after death, or after the last activity if later. */
-	assert_int_equal(retention_rule(f->cfg, "2010-01-01", "2015-07-08", "2015-07-01", due,
-					rule, &m),
-			 STATUS_OK);
+	assert_int_equal(
+	    retention_rule(f->cfg, "2010-01-01", "2015-07-08", "2015-07-01", due, rule, &m),
+	    STATUS_OK);
 	assert_string_equal(due, "2025-07-08");
 	assert_string_equal(rule, "deceased");
-	assert_int_equal(retention_rule(f->cfg, "2010-01-01", "2015-07-08", "2016-01-01", due,
-					rule, &m),
-			 STATUS_OK);
+	assert_int_equal(
+	    retention_rule(f->cfg, "2010-01-01", "2015-07-08", "2016-01-01", due, rule, &m),
+	    STATUS_OK);
 	assert_string_equal(due, "2026-01-01");
 	/* The policy's values are used. */
 	f->cfg->retention_adult_years = 7;
 	f->cfg->retention_majority_age = 21;
 	f->cfg->retention_minor_years = 3;
 	assert_int_equal(retention_rule(f->cfg, "2010-02-28", "", "2012-01-01", due, rule, &m),
-			 STATUS_OK);
+	                 STATUS_OK);
 	assert_string_equal(due, "2034-02-28");
 	assert_int_equal(retention_rule(f->cfg, "1960-01-02", "", "2020-05-05", due, rule, &m),
-			 STATUS_OK);
+	                 STATUS_OK);
 	assert_string_equal(due, "2027-05-05");
 	assert_int_equal(retention_rule(f->cfg, "soon", "", "2020-05-05", due, rule, &m),
-			 STATUS_INVALID);
+	                 STATUS_INVALID);
 	/* [retention] is policy: a user's own file never sets it. */
 	assert_true(config_section_is_policy("retention"));
 }
@@ -211,9 +211,9 @@ static void test_list_by_the_clock(void **state)
 	fake_now = "2035-01-10T10:00:00Z";
 	{
 		int64_t erow = 0;
-		assert_int_equal(encounter_checkin(f->fd, f->a, "office visit", "prov1", "Room 1", "",
-						   &erow, &m),
-				 STATUS_OK);
+		assert_int_equal(encounter_checkin(f->fd, f->a, "office visit", "prov1", "Room 1",
+		                                   "", &erow, &m),
+		                 STATUS_OK);
 	}
 	fake_now = "2040-06-15T00:01:00Z";
 	memset(&l, 0, sizeof l);
@@ -247,7 +247,7 @@ static void test_hold_blocks_and_two_people(void **state)
 	fake_now = "2041-01-01T10:00:00Z";
 	/* Not due yet: the child cannot be proposed. */
 	assert_int_equal(retention_propose(f->him, f->b, "past retention", &prop, &m),
-			 STATUS_INVALID);
+	                 STATUS_INVALID);
 	assert_true(tu_has(m.text, "not due"));
 	/* Bad reasons are refused, naming the field. */
 	assert_int_equal(retention_hold(f->him, f->a, "", &hold, &m), STATUS_INVALID);
@@ -257,7 +257,7 @@ static void test_hold_blocks_and_two_people(void **state)
 	/* A hold blocks the proposal. */
 	assert_int_equal(retention_hold(f->him, f->a, "litigation pending", &hold, &m), STATUS_OK);
 	assert_int_equal(retention_propose(f->him, f->a, "past retention", &prop, &m),
-			 STATUS_CONFLICT);
+	                 STATUS_CONFLICT);
 	assert_true(tu_has(m.text, "legal hold"));
 	assert_int_equal(retention_release(f->priv, hold, "case closed", &m), STATUS_OK);
 	assert_int_equal(retention_release(f->priv, hold, "again", &m), STATUS_INVALID);
@@ -316,20 +316,20 @@ static void test_destroy(void **state)
 	int conf = 0;
 	msg_t m;
 	fake_now = "2031-02-03T10:00:00Z";
-	assert_int_equal(encounter_checkin(f->fd, f->a, "office visit", "prov1", "Room 1",
-					   "cough", &erow, &m),
-			 STATUS_OK);
+	assert_int_equal(
+	    encounter_checkin(f->fd, f->a, "office visit", "prov1", "Room 1", "cough", &erow, &m),
+	    STATUS_OK);
 	assert_int_equal(note_create(f->prov, erow, 0, "Seen for a cough.", &nrow, &m), STATUS_OK);
 	/* Signed, with an addendum: both go (the addendum points at it). */
 	assert_int_equal(note_sign(f->prov, nrow, 1, &m), STATUS_OK);
 	{
 		int64_t add = 0;
 		assert_int_equal(note_create(f->prov, erow, nrow, "Cough better.", &add, &m),
-				 STATUS_OK);
+		                 STATUS_OK);
 	}
-	assert_int_equal(encounter_checkin(f->fd, f->b, "office visit", "prov1", "Room 1", "",
-					   &erow, &m),
-			 STATUS_OK);
+	assert_int_equal(
+	    encounter_checkin(f->fd, f->b, "office visit", "prov1", "Room 1", "", &erow, &m),
+	    STATUS_OK);
 	fake_now = "2041-03-01T10:00:00Z";
 	/* The work queue: HIM sees the chart due, privacy nothing yet. */
 	memset(&w, 0, sizeof w);
@@ -356,18 +356,19 @@ static void test_destroy(void **state)
 	/* Every row of the chart is gone; the other chart's stay. */
 	{
 		char sql[256];
-		snprintf(sql, sizeof sql,
-			 "SELECT (SELECT count(*) FROM patients WHERE prow = %lld) + (SELECT count(*) "
-			 "FROM encounters WHERE prow = %lld) + (SELECT count(*) FROM notes WHERE prow = "
-			 "%lld) + (SELECT count(*) FROM patient_tokens WHERE prow = %lld)",
-			 (long long)prow, (long long)prow, (long long)prow, (long long)prow);
+		snprintf(
+		    sql, sizeof sql,
+		    "SELECT (SELECT count(*) FROM patients WHERE prow = %lld) + (SELECT count(*) "
+		    "FROM encounters WHERE prow = %lld) + (SELECT count(*) FROM notes WHERE prow = "
+		    "%lld) + (SELECT count(*) FROM patient_tokens WHERE prow = %lld)",
+		    (long long)prow, (long long)prow, (long long)prow, (long long)prow);
 		assert_int_equal(tu_sql_int(f->db, sql), 0);
 	}
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 1);
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM encounters"), 1);
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM meta WHERE key = "
-					   "'chart_destroying'"),
-			 0);
+	                                   "'chart_destroying'"),
+	                 0);
 	/* The certificate. */
 	memset(&c, 0, sizeof c);
 	assert_int_equal(retention_certificates(f->him, 1, take_cert, &c, &m), STATUS_OK);
@@ -388,15 +389,15 @@ static void test_destroy(void **state)
 	/* A certificate deleted with SQL (its trigger dropped) fails audit
 	 * verify, which expects the one the destruction entry names. */
 	tu_sql(f->db, "CREATE TABLE cert_bak AS SELECT * FROM destruction_certificates;"
-		      "DROP TRIGGER destruction_certificates_no_delete;"
-		      "DELETE FROM destruction_certificates");
+	              "DROP TRIGGER destruction_certificates_no_delete;"
+	              "DELETE FROM destruction_certificates");
 	assert_int_equal(audit_verify(f->priv, NULL, &count, &bad, &m), STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "destruction certificate 1"));
 	tu_sql(f->db, "INSERT INTO destruction_certificates SELECT * FROM cert_bak");
 	assert_int_equal(audit_verify(f->priv, NULL, &count, &bad, &m), STATUS_OK);
 	/* A certificate edited with SQL (its trigger dropped) is refused. */
 	tu_sql(f->db, "DROP TRIGGER destruction_certificates_no_update; UPDATE "
-		      "destruction_certificates SET approved_by = 'him1'");
+	              "destruction_certificates SET approved_by = 'him1'");
 	assert_int_equal(retention_certificates(f->him, 0, take_cert, &c, &m), STATUS_INTEGRITY);
 	fake_now = NULL;
 }
@@ -429,35 +430,38 @@ static void test_events_tampered(void **state)
 		free(file);
 	}
 	/* The triggers refuse changes and deletions. */
-	assert_int_not_equal(tu_sql_try(f->db, "UPDATE retention_events SET kind = 'release'", err,
-					sizeof err),
-			     0);
+	assert_int_not_equal(
+	    tu_sql_try(f->db, "UPDATE retention_events SET kind = 'release'", err, sizeof err), 0);
 	assert_int_not_equal(tu_sql_try(f->db, "DELETE FROM retention_events", err, sizeof err), 0);
 	/* Edited: the reason swapped for the other chart's. */
 	tu_sql(f->db, "CREATE TABLE bak AS SELECT * FROM retention_events");
-	tu_sql(f->db, "UPDATE retention_events SET reason = (SELECT reason FROM bak WHERE rrow = 2) "
-		      "WHERE rrow = 1");
+	tu_sql(f->db,
+	       "UPDATE retention_events SET reason = (SELECT reason FROM bak WHERE rrow = 2) "
+	       "WHERE rrow = 1");
 	assert_int_equal(retention_show(f->him, f->amrn, &it, &m), STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "retention_events"));
 	/* Moved to another chart. */
 	tu_sql(f->db, "DELETE FROM meta WHERE key = 'x'; DROP TRIGGER retention_events_append_only;"
-		      "DROP TRIGGER retention_events_kept; DELETE FROM retention_events;"
-		      "INSERT INTO retention_events SELECT * FROM bak");
+	              "DROP TRIGGER retention_events_kept; DELETE FROM retention_events;"
+	              "INSERT INTO retention_events SELECT * FROM bak");
 	assert_int_equal(retention_show(f->him, f->amrn, &it, &m), STATUS_OK);
 	tu_sql(f->db, "UPDATE retention_events SET prow = (SELECT prow FROM retention_events WHERE "
-		      "rrow = 2) WHERE rrow = 1");
+	              "rrow = 2) WHERE rrow = 1");
 	assert_int_equal(retention_show(f->him, f->bmrn, &it, &m), STATUS_INTEGRITY);
 	/* Deleted (a hold made to vanish): the trail counts it. */
-	tu_sql(f->db, "DELETE FROM retention_events; INSERT INTO retention_events SELECT * FROM bak;"
-		      "DELETE FROM retention_events WHERE rrow = 1");
+	tu_sql(f->db,
+	       "DELETE FROM retention_events; INSERT INTO retention_events SELECT * FROM bak;"
+	       "DELETE FROM retention_events WHERE rrow = 1");
 	assert_int_equal(retention_show(f->him, f->amrn, &it, &m), STATUS_INTEGRITY);
 	assert_int_equal(retention_propose(f->him, f->amrn, "now it is free", NULL, &m),
-			 STATUS_INTEGRITY);
+	                 STATUS_INTEGRITY);
 	/* Replayed: the hold put back after its release. */
-	tu_sql(f->db, "DELETE FROM retention_events; INSERT INTO retention_events SELECT * FROM bak");
+	tu_sql(f->db,
+	       "DELETE FROM retention_events; INSERT INTO retention_events SELECT * FROM bak");
 	assert_int_equal(retention_release(f->him, hold2, "case closed", &m), STATUS_OK);
-	tu_sql(f->db, "DELETE FROM retention_events WHERE prow = (SELECT prow FROM bak WHERE rrow = "
-		      "2); INSERT INTO retention_events SELECT * FROM bak WHERE rrow = 2");
+	tu_sql(f->db,
+	       "DELETE FROM retention_events WHERE prow = (SELECT prow FROM bak WHERE rrow = "
+	       "2); INSERT INTO retention_events SELECT * FROM bak WHERE rrow = 2");
 	assert_int_equal(retention_show(f->him, f->bmrn, &it, &m), STATUS_INTEGRITY);
 }
 
@@ -474,8 +478,8 @@ static void test_patient_tables_listed(void **state)
 		fail_msg("patient-bound tables missing from DB_PATIENT_TABLES: %s", out);
 	/* And the check finds one. */
 	tu_sql(f->db, "CREATE TABLE later_notes (id INTEGER PRIMARY KEY, prow INTEGER);"
-		      "CREATE TABLE later_links (id INTEGER PRIMARY KEY, e INTEGER REFERENCES "
-		      "encounters(erow))");
+	              "CREATE TABLE later_links (id INTEGER PRIMARY KEY, e INTEGER REFERENCES "
+	              "encounters(erow))");
 	assert_int_equal(db_patient_tables_unlisted(f->c->db, out, sizeof out, &m), STATUS_OK);
 	assert_string_equal(out, "later_links, later_notes");
 }
@@ -484,12 +488,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-	    T(test_rule_edges),
-	    T(test_list_by_the_clock),
-	    T(test_hold_blocks_and_two_people),
-	    T(test_destroy),
-	    T(test_events_tampered),
-	    T(test_patient_tables_listed),
+	    T(test_rule_edges), T(test_list_by_the_clock), T(test_hold_blocks_and_two_people),
+	    T(test_destroy),    T(test_events_tampered),   T(test_patient_tables_listed),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
