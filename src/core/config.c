@@ -98,6 +98,10 @@ static const setting_t settings[] = {
     {"clinic:timezone", T_STR, OFF(clinic_tz), 0, 0, 0, NULL, "a time zone"},
     {"clinic:sites", T_STR, OFF(sites), 0, 0, 0, NULL, "a list of site names"},
     {"privacy:btg_review_days", T_INT, OFF(btg_review_days), 1, 365, 0, NULL, NULL},
+    {"retention:adult_years", T_INT, OFF(retention_adult_years), 1, 100, 0, NULL, NULL},
+    {"retention:majority_age", T_INT, OFF(retention_majority_age), 14, 25, 0, NULL, NULL},
+    {"retention:minor_years", T_INT, OFF(retention_minor_years), 0, 100, 0, NULL, NULL},
+    {"retention:deceased_years", T_INT, OFF(retention_deceased_years), 1, 100, 0, NULL, NULL},
 };
 #undef OFF
 
@@ -106,12 +110,14 @@ _Static_assert(sizeof settings / sizeof settings[0] <= CONFIG_SETTINGS_MAX,
 	       "config_t keeps an origin per setting");
 
 static const char *const sections[] = {"database", "security", "roles",    "mrn",    "ui",
-                                       "codes",    "matching", "clinical", "clinic", "privacy", NULL};
+                                       "codes",    "matching", "clinical", "clinic", "privacy",
+                                       "retention", NULL};
 
 /* Sections that decide who may do what and how records are kept: never
  * from a file the caller chooses. [database] and [ui] are the user's. */
 static const char *const policy_sections[] = {"security", "roles", "mrn",    "matching",
-                                              "clinical", "codes", "clinic", "privacy", NULL};
+                                              "clinical", "codes", "clinic", "privacy",
+                                              "retention", NULL};
 
 /* The largest configuration file read (a real one is a few KiB). */
 #define CONFIG_FILE_MAX (1 << 20)

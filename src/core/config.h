@@ -128,6 +128,15 @@ typedef struct config {
 	/* [privacy] btg_review_days: a break-the-glass access not reviewed
 	 * within this many days is overdue (core/btg_review.h). Policy. */
 	int btg_review_days;
+
+	/* [retention] (core/retention.h): a chart may be destroyed
+	 * adult_years after the last encounter, and not before the patient is
+	 * majority_age + minor_years old; a deceased patient's, deceased_years
+	 * after death. Policy. */
+	int retention_adult_years;
+	int retention_majority_age;
+	int retention_minor_years;
+	int retention_deceased_years;
 } config_t;
 
 /* Fill with the compiled-in defaults only. */

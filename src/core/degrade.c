@@ -55,6 +55,12 @@ const char *degrade_loss(action_t a)
 		return "the keys were not changed";
 	case ACT_BTG_REVIEW:
 		return "the review finding was not saved";
+	case ACT_RETENTION_PROPOSE:
+		return "the destruction proposal was not saved";
+	case ACT_RETENTION_APPROVE:
+		return "nothing was destroyed";
+	case ACT_LEGAL_HOLD:
+		return "the legal hold was not changed";
 	default:
 		break;
 	}

@@ -12,6 +12,7 @@
 #include "core/audit.h"
 #include "core/precord.h"
 #include "db/db_audit.h"
+#include "db/db_retention.h"
 
 #define MAC_FORMAT 1
 #define PREFIX_LEN 16 /* of a row MAC, in a head entry */
@@ -1071,6 +1072,12 @@ static int check_head(const db_chart_head_t *h, const char *pid, void *arg)
 		c->ret = integrity_fail(c->m, "chart_heads", h->prow, "was altered");
 		return 1;
 	}
+	if (r && strncmp(r->head, "destroyed:", 10) == 0) {
+		c->ret = integrity_fail(c->m, "chart_heads", h->prow,
+					"belongs to a chart the audit trail records as destroyed "
+					"(put back outside Chartroom)");
+		return 1;
+	}
 	head_text(h->mac, h->seq, text);
 	if (!r || strcmp(r->head, text) != 0) {
 		c->ret = integrity_fail(c->m, "chart_heads", h->prow,
@@ -1143,8 +1150,23 @@ status_t integrity_verify_all(session_t *s, int64_t *charts, msg_t *m)
 	if (ret == STATUS_OK)
 		ret = c.ret;
 	/* A change on record whose chart has no head any more. */
+	/* A destroyed chart (core/retention.h) has no head, by design, and
+	 * has the certificate its destruction entry names. */
+	for (size_t i = 0; ret == STATUS_OK && i < c.nrec; i++) {
+		int found = 0;
+		if (strncmp(c.rec[i].head, "destroyed:", 10) != 0)
+			continue;
+		ret = db_cert_exists(s->c->db, strtoll(c.rec[i].head + 10, NULL, 10),
+				     c.rec[i].target, &found, m);
+		if (ret == STATUS_OK && !found)
+			ret = msg_fail(m, STATUS_INTEGRITY,
+				       "Integrity check failed: destruction certificate %.20s, "
+				       "recorded in the audit trail for patient %.32s, is missing "
+				       "(deleted outside Chartroom).",
+				       c.rec[i].head + 10, c.rec[i].target);
+	}
 	for (size_t i = 0; ret == STATUS_OK && i < c.nrec; i++)
-		if (!c.rec[i].seen)
+		if (!c.rec[i].seen && strncmp(c.rec[i].head, "destroyed:", 10) != 0)
 			ret = msg_fail(m, STATUS_INTEGRITY,
 				       "Integrity check failed: the chart head of patient %.32s is "
 				       "missing, though the audit trail records changes to it "

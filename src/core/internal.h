@@ -84,6 +84,19 @@ struct session {
 status_t patient_locate(session_t *s, const char *key, int64_t *prow, char id[33],
 			int *confidential, msg_t *m);
 
+/* The keyed hash a destruction certificate keeps of a chart's MRN
+ * (core/retention.h): a MAC under the demo key's integrity subkey
+ * (version; 0 the newest held, *used gets it) with a label of its own,
+ * so it is no search token. */
+#define PATIENT_DESTROYED_TOKEN_LEN 16
+status_t patient_destroyed_token(const keyring_t *kr, int version, const char *mrn,
+				 unsigned char out[PATIENT_DESTROYED_TOKEN_LEN], int *used, msg_t *m);
+
+/* An MRN (normalised) no chart has: was its chart destroyed? STATUS_NOTFOUND
+ * with "MRN X: this chart was destroyed on DATE (destruction certificate
+ * N)." in m, or STATUS_OK (m untouched). */
+status_t patient_destroyed_notice(session_t *s, const char *mrn, msg_t *m);
+
 /* May this session see a confidential patient's chart now? (permission,
  * or break-the-glass earlier in this session) */
 int session_may_see(session_t *s, int64_t prow, int confidential);

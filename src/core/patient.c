@@ -23,6 +23,7 @@
 #include "core/precord.h"
 #include "db/db_audit.h"
 #include "db/db_patients.h"
+#include "db/db_retention.h"
 
 #include <sodium.h>
 
@@ -828,6 +829,66 @@ cleanup:
  * collide: every candidate is decrypted and its MRN compared). A candidate
  * that fails its check is never skipped silently: if no other one is the
  * patient, the failure is the answer (the MRN may be the damaged one's). */
+status_t patient_destroyed_token(const keyring_t *kr, int version, const char *mrn,
+				 unsigned char out[PATIENT_DESTROYED_TOKEN_LEN], int *used, msg_t *m)
+{
+	unsigned char mac[CRYPTO_IMAC_LEN];
+	char buf[PATIENT_FIELD_MAX + 40];
+	int n = snprintf(buf, sizeof buf, "chartroom:destroyed_mrn:1|%s", mrn);
+	status_t ret = crypto_integrity_mac(kr, version > 0 ? version : CRYPTO_CURRENT, buf,
+					    (size_t)n, mac, used, m);
+	if (ret == STATUS_OK)
+		memcpy(out, mac, PATIENT_DESTROYED_TOKEN_LEN);
+	sodium_memzero(mac, sizeof mac);
+	sodium_memzero(buf, sizeof buf);
+	return ret;
+}
+
+typedef struct destroyed {
+	session_t *s;
+	int version;
+	int64_t n;
+	char at[24];
+} destroyed_t;
+
+static int destroyed_one(const db_ret_cert_t *c, void *arg)
+{
+	destroyed_t *d = arg;
+	if (c->key_version != d->version)
+		return 0;
+	d->n = c->n;
+	text_copy(d->at, sizeof d->at, c->destroyed_at);
+	return 1;
+}
+
+status_t patient_destroyed_notice(session_t *s, const char *mrn, msg_t *m)
+{
+	destroyed_t d;
+	int v[4], nv = keyring_versions(s->kr, DOMAIN_DEMO, v, 4);
+	unsigned char tok[PATIENT_DESTROYED_TOKEN_LEN];
+	msg_t ignore;
+	memset(&d, 0, sizeof d);
+	d.s = s;
+	for (int i = 0; i < nv && !d.n; i++) {
+		d.version = v[i];
+		if (patient_destroyed_token(s->kr, v[i], mrn, tok, NULL, &ignore) != STATUS_OK ||
+		    db_cert_by_token(s->c->db, tok, sizeof tok, destroyed_one, &d, &ignore) !=
+			STATUS_OK)
+			continue;
+	}
+	if (!d.n)
+		return STATUS_OK;
+	{
+		char day[TZ_TEXT_MAX];
+		if (tz_format(s->c->cfg->clinic_tz, d.at, TZ_DATE, day, sizeof day) != 0)
+			text_copy(day, sizeof day, d.at);
+		return msg_fail(m, STATUS_NOTFOUND,
+				"MRN %s: this chart was destroyed on %s (destruction certificate "
+				"%" PRId64 ").",
+				mrn, day, d.n);
+	}
+}
+
 static status_t resolve(session_t *s, const char *key, db_patient_row_t *row, msg_t *m)
 {
 	status_t ret;
@@ -879,6 +940,8 @@ static status_t resolve(session_t *s, const char *key, db_patient_row_t *row, ms
 	}
 	if (fail != STATUS_OK)
 		ret = msg_fail(m, fail, "%s", failed.text);
+	else if (ret == STATUS_NOTFOUND)
+		patient_destroyed_notice(s, mrn, m);
 	sodium_memzero(p, sizeof *p);
 	free(p);
 	return ret;

@@ -867,8 +867,15 @@ static status_t search(session_t *s, const char *query, int limit, int64_t after
 				c->l->more ? " - more follow (next page)." : " - the last of them.");
 	} else if (c->l->more)
 		msg_set(m, "More than %d matches by %s - type more to narrow.", c->l->n, what);
-	else if (c->l->n == 0)
-		msg_set(m, "No patient found by %s.", what);
+	else if (c->l->n == 0) {
+		/* An MRN whose chart was destroyed says so (core/retention.h). */
+		msg_t gone;
+		if (c->l->kind != PQ_MRN ||
+		    patient_destroyed_notice(s, c->want_exact, &gone) == STATUS_OK)
+			msg_set(m, "No patient found by %s.", what);
+		else
+			msg_set(m, "%s", gone.text);
+	}
 	else
 		msg_set(m, "%d match%s by %s", c->l->n, c->l->n == 1 ? "" : "es", what);
 done:

@@ -98,7 +98,12 @@ typedef enum {
 	  "Log amendment requests, extensions, disagreements, rebuttals")                         \
 	X(AMENDMENT_DECIDE, "amendment_decide", R_V, K_DEMO, "Accept or deny amendment requests") \
 	X(CHART_MERGE, "chart_merge", R_H, K_DEMO,                                                \
-	  "Find duplicate charts, mark pairs not the same person")
+	  "Find duplicate charts, mark pairs not the same person")                               \
+	X(RETENTION_PROPOSE, "retention_propose", R_H, K_DEMO,                                   \
+	  "List charts past retention and propose their destruction")                             \
+	X(RETENTION_APPROVE, "retention_approve", R_V, K_DEMO,                                   \
+	  "Approve (carry out) or reject a proposed destruction")                                 \
+	X(LEGAL_HOLD, "legal_hold", R_H | R_V, K_DEMO, "Place and release legal holds on charts")
 
 typedef enum {
 #define ACTION_ENUM(id, name, roles, keys, desc) ACT_##id,

@@ -12,6 +12,7 @@
 #include "core/audit.h"
 #include "core/disclosure.h"
 #include "core/chart_track.h"
+#include "core/retention.h"
 #include "core/deficiency.h"
 #include "core/dupscan.h"
 #include "core/extid.h"
@@ -747,16 +748,16 @@ static status_t chart_do(rot_t *r, int64_t prow, int *changed)
 	/* Paper-chart tracking and deficiency reminders carry demo-key MACs
 	 * (and ciphertexts) of their own, outside the chart head. */
 	if (r->j.d == DOMAIN_DEMO) {
-		int64_t n1 = 0, n2 = 0;
-		int64_t n3 = 0;
+		int64_t n1 = 0, n2 = 0, n3 = 0, n4 = 0;
 		if ((ret = track_rekey(s, prow, &n1, r->m)) != STATUS_OK ||
-		    (ret = deficiency_reminders_rekey(s, prow, &n2, r->m)) != STATUS_OK)
+		    (ret = deficiency_reminders_rekey(s, prow, &n2, r->m)) != STATUS_OK ||
+		    (ret = retention_rekey(s, prow, &n3, r->m)) != STATUS_OK)
 			goto cleanup;
 		/* The duplicate worklist and the do-not-link list (issue 13):
 		 * demo-key MACs, and the reasons under the demo key. */
-		if ((ret = dups_rekey(s, prow, &n3, r->m)) != STATUS_OK)
+		if ((ret = dups_rekey(s, prow, &n4, r->m)) != STATUS_OK)
 			goto cleanup;
-		if (n1 || n2 || n3)
+		if (n1 || n2 || n3 || n4)
 			*changed = 1;
 	}
 	if (!any && !patient_old)

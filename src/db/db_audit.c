@@ -623,7 +623,8 @@ status_t db_audit_btg_reviews(db_t *db, int (*fn)(int64_t seq, const char *targe
 			      void *arg, msg_t *m)
 {
 	return seq_targets(db,
-			   "SELECT seq, target FROM audit WHERE action = 'btg_review' ORDER BY seq",
+			   "SELECT seq, target FROM audit WHERE action = 'btg_review' AND target "
+			   "NOT IN (SELECT patient_id FROM destruction_certificates) ORDER BY seq",
 			   fn, arg, m);
 }
 
@@ -631,6 +632,8 @@ status_t db_audit_btg_accesses(db_t *db, int (*fn)(int64_t seq, const char *targ
 			       void *arg, msg_t *m)
 {
 	return seq_targets(
-	    db, "SELECT seq, target FROM audit WHERE action = 'break_the_glass' ORDER BY seq", fn,
-	    arg, m);
+	    db,
+	    "SELECT seq, target FROM audit WHERE action = 'break_the_glass' AND target NOT IN "
+	    "(SELECT patient_id FROM destruction_certificates) ORDER BY seq",
+	    fn, arg, m);
 }

@@ -1199,6 +1199,7 @@ static const cli_command_t *const commands[] = {
     &cli_chart_home_command, &cli_charts_out_command, &cli_chart_history_command,
     &cli_duplicates_command,
     &cli_queue_command,
+    &cli_retention_command, &cli_hold_command,
 #ifdef CHARTROOM_TEST_HOOKS
     &test_journal_command,
 #endif

@@ -87,6 +87,7 @@ extern const cli_command_t cli_duplicates_command; /* cli_dups.c */
 extern const cli_command_t cli_queue_command; /* cli_queue.c: the HIM work queue */
 extern const cli_command_t cli_chart_out_command, cli_chart_in_command, cli_chart_home_command,
     cli_charts_out_command, cli_chart_history_command;
+extern const cli_command_t cli_retention_command, cli_hold_command; /* cli_retention.c */
 
 /* Read one secret line (a recovery key): the next line of standard input
  * with --password-stdin, else asked at the terminal without echo. */

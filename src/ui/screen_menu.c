@@ -22,6 +22,7 @@
 #include "ui/screen_queue.h"
 #include "ui/screen_register.h"
 #include "ui/screen_report.h"
+#include "ui/screen_retention.h"
 #include "ui/screen_search.h"
 #include "ui/screen_users.h"
 #include "ui/screen_verify.h"
@@ -57,6 +58,9 @@ static const struct item {
      * amendments due: core shows each role its kinds), after Privacy
      * review so her menu keeps its first items where they were. */
     {"Privacy work queue", ACT_BTG_REVIEW, ALWAYS, GO_SCREEN, &screen_queue},
+    /* HIM proposes, the privacy officer approves (screen_retention.c). */
+    {"Retention and destruction", ACT_RETENTION_PROPOSE, ACT_RETENTION_APPROVE, GO_SCREEN,
+     &screen_retention},
     {"Users", ACT_USER_MANAGE, ALWAYS, GO_SCREEN, &screen_users},
     /* After Users: the administrator's menu keeps its first items where
      * they were. */

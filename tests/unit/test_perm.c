@@ -52,6 +52,9 @@ static const struct {
 	{"amendment_manage",    "...xx."},
 	{"amendment_decide",    "....x."},
 	{"chart_merge",         "...x.."},
+	{"retention_propose",   "...x.."},
+	{"retention_approve",   "....x."},
+	{"legal_hold",          "...xx."},
 };
 #define NEXPECTED (sizeof expected / sizeof expected[0])
 
