@@ -32,8 +32,14 @@ static const char *const patient_tables[] = {
 
 static int listed(const char *name)
 {
+#define KEPT_NAME(name) name,
+	static const char *const kept[] = {DB_PATIENT_KEPT_TABLES(KEPT_NAME) NULL};
+#undef KEPT_NAME
 	for (int i = 0; patient_tables[i]; i++)
 		if (strcmp(patient_tables[i], name) == 0)
+			return 1;
+	for (int i = 0; kept[i]; i++)
+		if (strcmp(kept[i], name) == 0)
 			return 1;
 	return 0;
 }

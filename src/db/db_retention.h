@@ -23,6 +23,7 @@
  * charts moves rows by the same list. */
 #define DB_PATIENT_ROWS   "prow = ?1"
 #define DB_ENCOUNTER_ROWS "erow IN (SELECT erow FROM encounters WHERE prow = ?1)"
+#define DB_PAIR_ROWS      "prow_a = ?1 OR prow_b = ?1"
 #define DB_PATIENT_TABLES(X)                                                                       \
 	X("encounter_dx", DB_ENCOUNTER_ROWS)                                                       \
 	X("encounter_px", DB_ENCOUNTER_ROWS)                                                       \
@@ -40,13 +41,22 @@
 	X("deficiency_reminders", DB_PATIENT_ROWS)                                                 \
 	X("chart_tracking", DB_PATIENT_ROWS)                                                       \
 	X("retention_events", DB_PATIENT_ROWS)                                                     \
+	X("patient_identifiers", DB_PATIENT_ROWS)                                                  \
+	X("procedure_history", DB_PATIENT_ROWS)                                                    \
+	X("dup_candidates", DB_PAIR_ROWS)                                                          \
+	X("dup_not_same", DB_PAIR_ROWS)                                                            \
 	X("patient_tokens", DB_PATIENT_ROWS)                                                       \
 	X("chart_heads", DB_PATIENT_ROWS)                                                          \
 	X("encounters", DB_PATIENT_ROWS)                                                           \
 	X("patients", DB_PATIENT_ROWS)
 
+/* Tables that look patient-bound but are audit data, kept as the chain
+ * needs them (row numbers only, no PHI): audit_listed indexes which
+ * patients a search listed, checked against the audit chain. */
+#define DB_PATIENT_KEPT_TABLES(X) X("audit_listed")
+
 /* Tables that look patient-bound (a prow or erow column, or a foreign key
- * to patients or encounters) but are not in DB_PATIENT_TABLES: their
+ * to patients or encounters) but are not in DB_PATIENT_TABLES nor kept: their
  * names, comma-separated, into out ("" when none). */
 status_t db_patient_tables_unlisted(db_t *db, char *out, size_t size, msg_t *m);
 
