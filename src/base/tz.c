@@ -205,11 +205,29 @@ status_t tz_to_utc(const char *zone, const char *date_iso, int hour, int minute,
 
 void tz_today(const char *zone, char out[11])
 {
+	/* Every search asks (ages as of today): within the same second and
+	 * zone the answer is the one just worked out. */
+	static _Thread_local struct {
+		time_t t;
+		char zone[TZ_NAME_MAX];
+		char day[11];
+	} last;
 	struct tm tm;
 	char abbr[16], day[40];
-	local(zone, time(NULL), &tm, abbr, sizeof abbr);
+	time_t now = time(NULL);
+	const char *z = zone ? zone : "";
+	if (last.day[0] && last.t == now && strncmp(last.zone, z, sizeof last.zone) == 0) {
+		memcpy(out, last.day, 11);
+		return;
+	}
+	local(zone, now, &tm, abbr, sizeof abbr);
 	snprintf(day, sizeof day, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 	snprintf(out, 11, "%.10s", day);
+	if (strlen(z) < sizeof last.zone) {
+		last.t = now;
+		memcpy(last.zone, z, strlen(z) + 1);
+		memcpy(last.day, out, 11);
+	}
 }
 
 void tz_apply(const char *zone)

@@ -192,9 +192,14 @@ static status_t keep_unsent(clinic_t *c, const db_jevent_t *e, msg_t *m)
 	return STATUS_OK;
 }
 
+/* src into dst, cut to size - 1 bytes as snprintf would (without its
+ * formatting: an event copies ten of these). */
 static void copy_field(char *dst, size_t size, const char *src)
 {
-	snprintf(dst, size, "%s", src ? src : "");
+	size_t n = src ? strnlen(src, size - 1) : 0;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 static void row_from_event(db_audit_row_t *r, const db_jevent_t *e)

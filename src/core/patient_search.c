@@ -265,43 +265,42 @@ static int scan_done(const ctx_t *c)
 	return c->l->n - c->base > c->limit || c->capped || (c->probe && c->probed);
 }
 
-/* A page of candidates read by one statement (db_patient_each). */
-typedef struct pagewalk {
+/* The walk over one token's candidates (db_token_rows). */
+typedef struct walk {
 	ctx_t *c;
 	int details;
 	status_t ret;
 	msg_t *m;
-	const int64_t *prows, *ranks; /* the chunk's, in name order */
-	int k;
-} pagewalk_t;
+} walk_t;
 
-static int walk_row(const db_patient_row_t *row, void *arg)
+/* One candidate, in name order (or, before the name order exists, in
+ * prow order): the scan stops at one match more than the limit (the
+ * candidates after it come later in that order), when probing at the
+ * first match, and at CHECK_MAX. */
+static int walk_row(const db_patient_row_t *row, int64_t rank, void *arg)
 {
-	pagewalk_t *w = arg;
-	/* The rows of a chunk come in prow order: in name order every one of
-	 * them is considered (the list is sorted and cut after). */
-	if (w->c->ordered ? (w->c->capped || (w->c->probe && w->c->probed)) : scan_done(w->c))
+	walk_t *w = arg;
+	(void)row; /* it is w->c->row */
+	if (scan_done(w->c))
 		return 1;
-	w->c->cur_rank = 0;
-	for (int i = 0; i < w->k; i++)
-		if (w->prows[i] == row->prow)
-			w->c->cur_rank = w->ranks[i];
 	if (w->c->checked >= w->c->check_max) {
 		/* Candidates are left that were not checked: say "more", never
 		 * "not found". */
 		w->c->capped = 1;
 		return 1;
 	}
+	w->c->cur_rank = rank;
 	w->c->checked++;
 	w->ret = consider_row(w->c, w->details, w->m);
-	return w->ret != STATUS_OK;
+	return w->ret != STATUS_OK || scan_done(w->c);
 }
 
-/* Walk the prows holding `tok` in pages until one match more than the
- * limit, or CHECK_MAX candidates. */
+/* Walk the patients holding `tok` in pages (each one statement joining
+ * the index to the patients) until one match more than the limit, or
+ * CHECK_MAX candidates. */
 static status_t scan(ctx_t *c, int64_t tok, int details, msg_t *m)
 {
-	int64_t prows[PAGE], ranks[PAGE], arank = c->after_rank, aprow = c->after_prow;
+	int64_t arank = c->after_rank, aprow = c->after_prow;
 	int n, want;
 	/* Most candidates match: the first page asks for a little more than
 	 * the limit, later ones for a full page. */
@@ -310,26 +309,16 @@ static status_t scan(ctx_t *c, int64_t tok, int details, msg_t *m)
 	if (c->probe)
 		ask = 8;
 	do {
+		walk_t w = {c, details, STATUS_OK, m};
 		want = ask;
-		if ((ret = db_token_page(c->s->c->db, tok, arank, aprow, prows, ranks, want, &n, m)) !=
-		    STATUS_OK)
-			return ret;
 		ask = PAGE;
-		for (int i = 0; i < n && !scan_done(c); i += DB_PATIENT_EACH_MAX) {
-			int k = n - i < DB_PATIENT_EACH_MAX ? n - i : DB_PATIENT_EACH_MAX;
-			pagewalk_t w = {c, details, STATUS_OK, m, prows + i, ranks + i, k};
-			if ((ret = db_patient_each(c->s->c->db, prows + i, k, details, &c->row, walk_row,
-						   &w, m)) != STATUS_OK)
-				return ret;
-			if (w.ret != STATUS_OK)
-				return w.ret;
-		}
+		if ((ret = db_token_rows(c->s->c->db, tok, arank, aprow, want, details, &c->row,
+					 walk_row, &w, &n, &arank, &aprow, m)) != STATUS_OK)
+			return ret;
+		if (w.ret != STATUS_OK)
+			return w.ret;
 		if (scan_done(c))
 			return STATUS_OK;
-		if (n) {
-			arank = ranks[n - 1];
-			aprow = prows[n - 1];
-		}
 	} while (n == want);
 	return STATUS_OK;
 }

@@ -247,18 +247,25 @@ status_t session_key_epoch_bump(db_t *db, long long *epoch, msg_t *m)
 	return db_meta_set(db, "key_epoch", buf, m);
 }
 
-status_t session_keys_fresh(session_t *s, int *stale, msg_t *m)
+/* session_keys_fresh, with the key epoch already read in the caller's
+ * snapshot when `known` (session_require_reading reads it with the
+ * account). */
+static status_t keys_fresh(session_t *s, const long long *known, int *stale, msg_t *m)
 {
 	int in_write = s && db_in_transaction(s->c->db);
 	long long epoch = 0;
 	int before[DOMAIN_COUNT + 1];
 	int reading = 0, bad = 0;
-	status_t ret;
+	status_t ret = STATUS_OK;
 	if (stale)
 		*stale = 0;
 	if (!s || s->locked)
 		return STATUS_OK;
-	if ((ret = session_key_epoch(s->c->db, &epoch, m)) != STATUS_OK || epoch == s->key_epoch)
+	if (known)
+		epoch = *known;
+	else if ((ret = session_key_epoch(s->c->db, &epoch, m)) != STATUS_OK)
+		return ret;
+	if (epoch == s->key_epoch)
 		return ret;
 	for (int d = 0; d < DOMAIN_COUNT; d++)
 		before[d] = keyring_version(s->kr, (domain_t)d);
@@ -305,6 +312,11 @@ status_t session_keys_fresh(session_t *s, int *stale, msg_t *m)
 	if (!bad)
 		s->key_epoch = epoch;
 	return STATUS_OK;
+}
+
+status_t session_keys_fresh(session_t *s, int *stale, msg_t *m)
+{
+	return keys_fresh(s, NULL, stale, m);
 }
 
 /* Take in the grants of keys the role needs (re-wrapped under the user's
@@ -1178,11 +1190,14 @@ int session_unaudited(const session_t *s)
  * with *why set: it was disabled or its role changed. Another status: it
  * could not be read, and the caller refuses (it fails closed) without
  * locking. Reads only. */
-static status_t account_state(session_t *s, const char **why, msg_t *m)
+/* Is the account still as it was at sign-on (*why NULL) or not (*why says
+ * how)? With epoch, the key epoch is read in the same statement. */
+static status_t account_state(session_t *s, const char **why, long long *epoch, msg_t *m)
 {
 	char role[DB_ROLE_MAX + 1];
 	int disabled = 0;
-	status_t ret = db_user_status(s->c->db, s->user.id, &disabled, role, m);
+	status_t ret = epoch ? db_user_status_epoch(s->c->db, s->user.id, &disabled, role, epoch, m)
+			     : db_user_status(s->c->db, s->user.id, &disabled, role, m);
 	*why = NULL;
 	if (ret == STATUS_NOTFOUND || (ret == STATUS_OK && disabled))
 		*why = "This account was disabled by an administrator.";
@@ -1198,7 +1213,7 @@ static status_t still_valid(session_t *s, msg_t *m)
 {
 	msg_t ignore;
 	const char *why;
-	status_t ret = account_state(s, &why, m);
+	status_t ret = account_state(s, &why, NULL, m);
 	if (ret != STATUS_OK || !why)
 		return ret;
 	session_lock(s, &ignore);
@@ -1244,10 +1259,13 @@ status_t session_require_reading(session_t *s, action_t a, int *reading, msg_t *
 	const char *why = NULL;
 	msg_t ignore;
 	int stale = 0;
+	long long epoch = 0;
+	/* The account and the key epoch in one statement (the first of the
+	 * caller's snapshot), then the keys only if the epoch moved. */
 	if (!s->locked && perm_allowed(&s->c->cfg->perms, s->role, a) &&
 	    (db_readonly(s->c->db) == DB_RW || degrade_reads_only(a)) &&
-	    account_state(s, &why, &ignore) == STATUS_OK && !why &&
-	    session_keys_fresh(s, &stale, &ignore) == STATUS_OK && !stale) {
+	    account_state(s, &why, &epoch, &ignore) == STATUS_OK && !why &&
+	    keys_fresh(s, &epoch, &stale, &ignore) == STATUS_OK && !stale) {
 		db_set_loss(s->c->db, degrade_loss(a));
 		s->keys_checked = 1;
 		return STATUS_OK;

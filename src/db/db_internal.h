@@ -3,6 +3,8 @@
 #ifndef CHARTROOM_DB_INTERNAL_H
 #define CHARTROOM_DB_INTERNAL_H
 
+#include <stdint.h>
+
 #include <sqlite3.h>
 
 #include "db/db.h"
@@ -46,6 +48,11 @@ struct db {
 	unsigned char *jbuf;
 	size_t jlen, jcap;
 	int jhold; /* db_journal_hold: the exclusive lock is held throughout */
+	/* The retired-key check (db_journal.c, names_retired): audit key
+	 * version jk_version was found in use when the journal's retirement
+	 * generation was jk_gen (jk_valid: found at all). */
+	int jk_valid, jk_version;
+	uint64_t jk_gen;
 	db_waiter_t wait;
 	unsigned long txn_serial; /* db_begin calls so far */
 	/* Prepared statements kept for hot paths (search, bulk import),

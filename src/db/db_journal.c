@@ -43,6 +43,12 @@ typedef struct jheader {
 	uint64_t start;    /* first waiting record, from J_DATA */
 	uint64_t used;     /* end of the last record, from J_DATA */
 	uint64_t capacity; /* bytes for records (the file is J_DATA + capacity) */
+	/* The retirement generation: moved on by every retirement of an audit
+	 * key version before it commits (db_journal_hold), so an appender that
+	 * found its version in use at this generation knows it still is
+	 * (names_retired). In bytes 40-47 of the slot, which the checksum has
+	 * always covered and earlier versions left zero. */
+	uint64_t kgen;
 } jheader_t;
 
 static uint32_t fnv1a(const unsigned char *p, size_t n)
@@ -108,6 +114,7 @@ static void slot_encode(const jheader_t *h, unsigned char out[J_SLOT_LEN + 4])
 	memcpy(out + 16, &h->start, 8);
 	memcpy(out + 24, &h->used, 8);
 	memcpy(out + 32, &h->capacity, 8);
+	memcpy(out + 40, &h->kgen, 8);
 	sum = fnv1a(out, J_SLOT_LEN);
 	memcpy(out + J_SLOT_LEN, &sum, 4);
 }
@@ -122,6 +129,7 @@ static int slot_decode(const unsigned char in[J_SLOT_LEN + 4], jheader_t *h)
 	memcpy(&h->start, in + 16, 8);
 	memcpy(&h->used, in + 24, 8);
 	memcpy(&h->capacity, in + 32, 8);
+	memcpy(&h->kgen, in + 40, 8);
 	return h->start <= h->used && h->used <= h->capacity && h->capacity <= J_MAX ? 0 : -1;
 }
 
@@ -129,19 +137,33 @@ static int slot_decode(const unsigned char in[J_SLOT_LEN + 4], jheader_t *h)
  * is all zero (a creation cut short), -1 otherwise. */
 static int header_read(int fd, jheader_t *h)
 {
-	unsigned char a[J_SLOT_LEN + 4], b[J_SLOT_LEN + 4];
+	/* Both slots in one read (every append reads the header). */
+	unsigned char both[J_SLOT_B + J_SLOT_LEN + 4];
+	const unsigned char *a = both, *b = both + J_SLOT_B;
 	jheader_t ha, hb;
-	int oka, okb;
+	int oka = 0, okb = 0;
 	struct stat sb;
-	/* Shorter than its header: just made (or its making cut short). */
-	if (fstat(fd, &sb) != 0)
+	ssize_t got;
+	do
+		got = pread(fd, both, sizeof both, 0);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
 		return -1;
-	if (sb.st_size < J_DATA)
-		return 1;
-	if (read_all(fd, a, sizeof a, 0) != 0 || read_all(fd, b, sizeof b, J_SLOT_B) != 0)
-		return -1;
-	oka = slot_decode(a, &ha) == 0;
-	okb = slot_decode(b, &hb) == 0;
+	if ((size_t)got == sizeof both) {
+		oka = slot_decode(a, &ha) == 0;
+		okb = slot_decode(b, &hb) == 0;
+	}
+	/* Shorter than its header: just made (or its making cut short). Asked
+	 * only when no slot is valid: the header is written after the file
+	 * has its full size (header_init), so a valid slot means it has. */
+	if (!oka && !okb) {
+		if (fstat(fd, &sb) != 0)
+			return -1;
+		if (sb.st_size < J_DATA)
+			return 1;
+		if ((size_t)got != sizeof both)
+			return -1;
+	}
 	if (oka && (!okb || ha.counter >= hb.counter)) {
 		*h = ha;
 		return 0;
@@ -150,7 +172,7 @@ static int header_read(int fd, jheader_t *h)
 		*h = hb;
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof a; i++)
+	for (size_t i = 0; i < J_SLOT_LEN + 4; i++)
 		if (a[i] || b[i])
 			return -1;
 	return 1;
@@ -176,7 +198,7 @@ static int header_write(int fd, jheader_t *h)
 /* A fresh header in a file of J_DATA + DB_JOURNAL_RESERVE bytes. */
 static int header_init(int fd)
 {
-	jheader_t h = {0, 0, 0, DB_JOURNAL_RESERVE};
+	jheader_t h = {0, 0, 0, DB_JOURNAL_RESERVE, 0};
 	if (posix_fallocate(fd, 0, J_DATA + DB_JOURNAL_RESERVE) != 0)
 		return -1;
 	if (header_write(fd, &h) != 0)
@@ -288,6 +310,19 @@ status_t db_journal_hold(db_t *db, msg_t *m)
 	if (flock(db->jfd, LOCK_EX) != 0)
 		return msg_fail(m, STATUS_DB, "The audit journal cannot be locked: %s.",
 				strerror(errno));
+	/* A retirement is coming: the retirement generation moves on, synced,
+	 * before it can commit, so no appender trusts what it found about its
+	 * key version before (names_retired). Should the retirement roll back,
+	 * appenders only look once more. */
+	{
+		jheader_t h;
+		if (header_read(db->jfd, &h) != 0 || (h.kgen++, header_write(db->jfd, &h)) != 0) {
+			flock(db->jfd, LOCK_UN);
+			return msg_fail(m, STATUS_DB,
+					"The audit journal's header cannot be written: %s.",
+					strerror(errno));
+		}
+	}
 	db->jhold = 1;
 	return STATUS_OK;
 }
@@ -513,33 +548,67 @@ static int record_at(const unsigned char *buf, size_t n, size_t o, uint64_t base
  * that lock is held by a retirement from its chaining to its commit
  * (db_journal_hold): an event that passes here is either chained by that
  * retirement or appended after it under a version still in use. A failed
- * read lets the event through (the chain step then judges it). */
-static int names_retired(db_t *db, const unsigned char *buf, size_t len)
+ * read lets the event through (the chain step then judges it).
+ *
+ * The answer is remembered: a version found in use at the header's
+ * retirement generation h->kgen is still in use while the generation is
+ * the same, since every retirement moves it on (under this lock, synced,
+ * before its commit: db_journal_hold). So the database is read only when
+ * the generation has moved or another version appears; every search's
+ * event skips that read transaction. `version`: the key version of the
+ * one event in buf (not pending), or -1 when buf must be read for them. */
+static int names_retired(db_t *db, const jheader_t *h, const unsigned char *buf, size_t len,
+			 int version)
 {
 	static const char sql[] = "SELECT count(*) FROM domain_keys WHERE domain = 'audit' AND "
 				  "version = ?1 AND active = 0";
-	db_jevent_t *e;
-	int found = 0;
-	if (!db->conn || !sqlite3_get_autocommit(db->conn) || !(e = malloc(sizeof *e)))
+	db_jevent_t *e = NULL;
+	int found = 0, seen = -1, many = 0;
+	if (!db->conn || !sqlite3_get_autocommit(db->conn))
+		return 0;
+	if (version >= 0 && db->jk_valid && db->jk_gen == h->kgen && db->jk_version == version)
+		return 0;
+	if (version < 0 && !(e = malloc(sizeof *e)))
 		return 0;
 	for (size_t o = 0, next; o < len && !found; o = next) {
 		sqlite3_stmt *st = NULL;
 		msg_t ignore;
-		if (record_at(buf, len, o, 0, e, &next) != 0 || (e->flags & DB_JEV_PENDING) ||
-		    db_cached(db, sql, &st, &ignore) != STATUS_OK)
+		int v = version;
+		if (e) {
+			if (record_at(buf, len, o, 0, e, &next) != 0 || (e->flags & DB_JEV_PENDING))
+				continue;
+			v = e->key_version;
+		} else {
+			next = len;
+		}
+		if (seen >= 0 && v != seen)
+			many = 1;
+		seen = v;
+		if (db->jk_valid && db->jk_gen == h->kgen && db->jk_version == v)
 			continue;
-		sqlite3_bind_int(st, 1, e->key_version);
+		if (db_cached(db, sql, &st, &ignore) != STATUS_OK) {
+			many = 1; /* not looked at: nothing remembered */
+			continue;
+		}
+		sqlite3_bind_int(st, 1, v);
 		found = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
 		sqlite3_reset(st);
 	}
-	sodium_memzero(e, sizeof *e);
-	free(e);
+	if (!found && !many && seen >= 0) {
+		db->jk_valid = 1;
+		db->jk_gen = h->kgen;
+		db->jk_version = seen;
+	}
+	if (e) {
+		sodium_memzero(e, sizeof *e);
+		free(e);
+	}
 	return found;
 }
 
 /* Append buf (whole records) under the lock, growing the file if there is
  * room on the disk; synced before the header that covers it. */
-static status_t append(db_t *db, const unsigned char *buf, size_t len, msg_t *m)
+static status_t append(db_t *db, const unsigned char *buf, size_t len, int version, msg_t *m)
 {
 	status_t ret = STATUS_OK;
 	jheader_t h;
@@ -551,15 +620,15 @@ static status_t append(db_t *db, const unsigned char *buf, size_t len, msg_t *m)
 				"This access could not be recorded: the audit journal cannot be "
 				"locked (%s).",
 				strerror(errno));
-	if (names_retired(db, buf, len)) {
-		ret = msg_fail(m, STATUS_CONFLICT,
-			       "The audit key was rotated while this was being recorded.");
-		goto cleanup;
-	}
 	if (header_read(db->jfd, &h) != 0) {
 		ret = msg_fail(m, STATUS_READONLY,
 			       "This access could not be recorded: the audit journal beside the "
 			       "database cannot be read.");
+		goto cleanup;
+	}
+	if (names_retired(db, &h, buf, len, version)) {
+		ret = msg_fail(m, STATUS_CONFLICT,
+			       "The audit key was rotated while this was being recorded.");
 		goto cleanup;
 	}
 	if (make_room(db->jfd, &h, len) != 0) {
@@ -611,7 +680,7 @@ status_t db_journal_add(db_t *db, const db_jevent_t *e, msg_t *m)
 	if (b.bad)
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit journal.");
 	else
-		ret = append(db, b.p, b.len, m);
+		ret = append(db, b.p, b.len, (e->flags & DB_JEV_PENDING) ? -1 : e->key_version, m);
 	free(b.p);
 	return ret;
 }
@@ -620,7 +689,7 @@ status_t db_journal_commit(db_t *db, msg_t *m)
 {
 	status_t ret = STATUS_OK;
 	if (db->jlen > 0)
-		ret = append(db, db->jbuf, db->jlen, m);
+		ret = append(db, db->jbuf, db->jlen, -1, m);
 	db->jlen = 0;
 	return ret;
 }

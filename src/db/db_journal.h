@@ -102,7 +102,10 @@ status_t db_journal_add(db_t *db, const db_jevent_t *e, msg_t *m);
  * calls go ahead under it. Take it after db_begin (every chain step
  * locks the journal inside its write transaction: the other order could
  * deadlock) and release it after the commit or the rollback. For the
- * retirement of an audit key version (core/rotate.c). */
+ * retirement of an audit key version (core/rotate.c): taking it moves the
+ * header's retirement generation on (synced), which tells every appender
+ * that found its key version in use before to look again (db_journal_add
+ * reads the database only then). */
 status_t db_journal_hold(db_t *db, msg_t *m);
 void db_journal_release(db_t *db);
 

@@ -365,9 +365,6 @@ static const char SQL_TOK_DEL_ANY[] = "DELETE FROM patient_tokens WHERE token = 
 static const char SQL_TOK_EXISTS[] = "SELECT 1 FROM patient_tokens WHERE token = ?1 AND prow = ?2";
 static const char SQL_TOK_LOOKUP[] = "SELECT prow FROM patient_tokens WHERE token = ?1 "
 				     "ORDER BY rank, prow LIMIT ?2";
-static const char SQL_TOK_PAGE[] =
-	"SELECT prow, rank FROM patient_tokens WHERE token = ?1 AND (rank, prow) > (?2, ?3) "
-	"ORDER BY rank, prow LIMIT ?4";
 
 static status_t tok_exec(db_t *db, const char *sql, int64_t token, int64_t prow, msg_t *m)
 {
@@ -497,12 +494,23 @@ status_t db_token_rerank(db_t *db, int64_t token, int64_t prow, int64_t from, in
 	return STATUS_OK;
 }
 
-status_t db_token_page(db_t *db, int64_t token, int64_t after_rank, int64_t after_prow,
-		       int64_t *prows, int64_t *ranks, int max, int *n, msg_t *m)
+#define PATIENT_COLS_P                                                                      \
+	"p.prow, p.id, p.version, p.confidential, p.ident, p.details, p.created, "        \
+	"p.created_by, p.updated, p.updated_by, p.match, p.quality"
+#define IDENT_COLS_P "p.prow, p.id, p.version, p.confidential, p.ident"
+#define TOK_ROWS_FROM                                                                      \
+	", t.rank FROM patient_tokens t JOIN patients p ON p.prow = t.prow WHERE t.token = ?1 " \
+	"AND (t.rank, t.prow) > (?2, ?3) ORDER BY t.rank, t.prow LIMIT ?4"
+static const char SQL_TOK_ROWS_IDENT[] = "SELECT " IDENT_COLS_P TOK_ROWS_FROM;
+static const char SQL_TOK_ROWS_FULL[] = "SELECT " PATIENT_COLS_P TOK_ROWS_FROM;
+
+status_t db_token_rows(db_t *db, int64_t token, int64_t after_rank, int64_t after_prow, int max,
+		       int full, db_patient_row_t *buf, db_ranked_fn fn, void *arg, int *n,
+		       int64_t *last_rank, int64_t *last_prow, msg_t *m)
 {
 	sqlite3_stmt *st;
-	int rc;
-	status_t ret = db_cached(db, SQL_TOK_PAGE, &st, m);
+	int rc, rank_col = full ? 12 : 5;
+	status_t ret = db_cached(db, full ? SQL_TOK_ROWS_FULL : SQL_TOK_ROWS_IDENT, &st, m);
 	*n = 0;
 	if (ret != STATUS_OK)
 		return ret;
@@ -510,9 +518,14 @@ status_t db_token_page(db_t *db, int64_t token, int64_t after_rank, int64_t afte
 	sqlite3_bind_int64(st, 2, after_rank);
 	sqlite3_bind_int64(st, 3, after_prow);
 	sqlite3_bind_int(st, 4, max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
-		prows[*n] = sqlite3_column_int64(st, 0);
-		ranks[(*n)++] = sqlite3_column_int64(st, 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t rank = sqlite3_column_int64(st, rank_col);
+		from_stmt(st, buf, full);
+		(*n)++;
+		*last_rank = rank;
+		*last_prow = buf->prow;
+		if (fn(buf, rank, arg))
+			break;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

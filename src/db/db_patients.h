@@ -100,10 +100,19 @@ status_t db_token_insert_ranked(db_t *db, const int64_t *triples, size_t n, msg_
 /* The token row (token, from, prow) gets rank `to` (none there: nothing). */
 status_t db_token_rerank(db_t *db, int64_t token, int64_t prow, int64_t from, int64_t to,
 			 msg_t *m);
-/* Up to max (prow, rank) of the rows holding token after (after_rank,
- * after_prow), in name order: one range scan of the (token, rank) index. */
-status_t db_token_page(db_t *db, int64_t token, int64_t after_rank, int64_t after_prow,
-		       int64_t *prows, int64_t *ranks, int max, int *n, msg_t *m);
+/* The patients holding token after (after_rank, after_prow), in name
+ * order (rank, prow), at most max of them, read by one statement that
+ * walks the (token, rank) index and joins each index row to its patient
+ * (an index row whose patient is gone gives nothing): fn(row, rank, arg)
+ * for each until it returns non-zero. Only what a search list needs is
+ * read (as db_patient_get_ident) unless `full`. *n counts the rows given
+ * to fn, and (*last_rank, *last_prow) is the place of the last of them
+ * (unchanged when none). buf holds each row during its call; it is the
+ * caller's. */
+typedef int (*db_ranked_fn)(const db_patient_row_t *row, int64_t rank, void *arg);
+status_t db_token_rows(db_t *db, int64_t token, int64_t after_rank, int64_t after_prow, int max,
+		       int full, db_patient_row_t *buf, db_ranked_fn fn, void *arg, int *n,
+		       int64_t *last_rank, int64_t *last_prow, msg_t *m);
 /* Every token row's rank set to its patient's, in one rewrite of the
  * table (`keys reindex` after ranking every patient). */
 status_t db_token_ranks_refresh(db_t *db, msg_t *m);

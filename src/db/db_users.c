@@ -1,6 +1,7 @@
 /* db_users.c - SQL for the users table. */
 #include "db/db_users.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "db/db_internal.h"
@@ -127,6 +128,35 @@ status_t db_user_status(db_t *db, const char *id, int *disabled, char role[DB_RO
 	if (rc == SQLITE_ROW) {
 		*disabled = sqlite3_column_int(st, 0);
 		db_col_text(st, 1, role, DB_ROLE_MAX + 1);
+	} else if (rc == SQLITE_DONE) {
+		ret = msg_fail(m, STATUS_NOTFOUND, "No such user.");
+	} else {
+		ret = db_fail(db, rc, "reading the user", m);
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+static const char SQL_USER_STATUS_EPOCH[] =
+	"SELECT disabled, role, (SELECT value FROM meta WHERE key = 'key_epoch') FROM users "
+	"WHERE id = ?1";
+
+status_t db_user_status_epoch(db_t *db, const char *id, int *disabled,
+			      char role[DB_ROLE_MAX + 1], long long *epoch, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_cached(db, SQL_USER_STATUS_EPOCH, &st, m);
+	int rc;
+	*epoch = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	db_bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *e = sqlite3_column_text(st, 2);
+		*disabled = sqlite3_column_int(st, 0);
+		db_col_text(st, 1, role, DB_ROLE_MAX + 1);
+		*epoch = e ? strtoll((const char *)e, NULL, 10) : 0;
 	} else if (rc == SQLITE_DONE) {
 		ret = msg_fail(m, STATUS_NOTFOUND, "No such user.");
 	} else {

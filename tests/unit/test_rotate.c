@@ -893,6 +893,47 @@ static void test_retired_audit_version_refused(void **state)
 	clinic_close(c2);
 }
 
+/* An appender remembers that its audit key version was in use (it then
+ * appends without reading the database: db_journal.c, names_retired);
+ * a retirement moves the journal's retirement generation on before it
+ * commits, so the same appender, searching again under the retired
+ * version, is refused as one that never appended. */
+static void test_retired_audit_version_refused_after_appending(void **state)
+{
+	fixture_t *f = *state;
+	clinic_t *c2 = tu_clinic_open(f->db, f->cfg);
+	session_t *old = tu_login(c2, "fd1", FD_PW);
+	rotate_opts_t o;
+	rotate_progress_t p;
+	patient_list_t *l = NULL;
+	long long epoch = 0;
+	int64_t waiting = 0;
+	msg_t m;
+	memset(&o, 0, sizeof o);
+	/* Appended under version 1, twice: remembered as in use. */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(patient_search(old, "rotaw", 20, &l, &m), STATUS_OK);
+		patient_list_free(l);
+		l = NULL;
+	}
+	assert_int_equal(rotate_key(f->admin, DOMAIN_AUDIT, &o, &p, &m), STATUS_OK);
+	assert_true(p.done);
+	secret_free(&old->sk);
+	assert_int_equal(session_key_epoch(c2->db, &epoch, &m), STATUS_OK);
+	old->key_epoch = epoch;
+	assert_int_equal(keyring_version(old->kr, DOMAIN_AUDIT), 1);
+	assert_int_equal(db_journal_count(c2->db, &waiting, &m), STATUS_OK);
+	assert_int_equal(waiting, 0);
+	assert_int_not_equal(patient_search(old, "rotaw", 20, &l, &m), STATUS_OK);
+	assert_null(l);
+	assert_true(tu_has(m.text, "sign on again"));
+	assert_int_equal(db_journal_count(c2->db, &waiting, &m), STATUS_OK);
+	assert_int_equal(waiting, 0);
+	verify_ok(f);
+	session_logout(old);
+	clinic_close(c2);
+}
+
 /* Many rotations over the years: twenty of the audit key (every retired
  * version kept, under the newest, to verify its entries) and six each of
  * the demo and index keys: far more versions than two per domain. The
@@ -947,6 +988,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_audit_rotation_with_readers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_hold_makes_appends_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retired_audit_version_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retired_audit_version_refused_after_appending, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_many_rotations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_pass, setup, teardown),

@@ -148,6 +148,26 @@ static void test_today(void **state)
 	assert_true(strcmp(there, utc) >= 0);
 }
 
+/* Today is remembered for the second it was asked in, per zone: the two
+ * zones 25 hours apart never share a date, asked alternately in the same
+ * second or not, and asking again gives the same answer. */
+static void test_today_per_zone(void **state)
+{
+	char a[11], b[11], a2[11], b2[11];
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		tz_today("Pacific/Kiritimati", a); /* UTC+14 */
+		tz_today("Pacific/Pago_Pago", b);  /* UTC-11 */
+		tz_today("Pacific/Kiritimati", a2);
+		tz_today("Pacific/Pago_Pago", b2);
+		assert_string_not_equal(a, b);
+		assert_true(strcmp(a, b) > 0);
+		assert_true(strcmp(a2, a) >= 0);
+		assert_true(strcmp(b2, b) >= 0);
+		assert_string_not_equal(a2, b2);
+	}
+}
+
 static void test_check(void **state)
 {
 	msg_t m;
@@ -176,6 +196,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_utc),
+	    cmocka_unit_test(test_today_per_zone),
 	    cmocka_unit_test(test_dst_edges),
 	    cmocka_unit_test(test_offsets),
 	    cmocka_unit_test(test_switching),

@@ -12,6 +12,7 @@
 #include "core/audit.h"
 #include "core/internal.h"
 #include "core/users.h"
+#include "db/db_users.h"
 
 typedef struct fixture {
 	char dir[PATH_MAX];
@@ -375,6 +376,42 @@ static void test_disabled_user(void **state)
 		assert_int_equal(info.failures_since, 3);
 	}
 	assert_int_equal(users_enable(f->admin, "dis1", pw2, &m), STATUS_INVALID); /* not disabled */
+}
+
+/* What every search's permission check reads in one statement: the
+ * account's state and the key epoch (0 while none was ever set). */
+static void test_user_status_with_epoch(void **state)
+{
+	fixture_t *f = *state;
+	char role[DB_ROLE_MAX + 1], id[64], was[32] = "";
+	int disabled = -1, had;
+	long long epoch = -1;
+	msg_t m;
+	add_user(f, "stat1", "nurse", "status and epoch password");
+	tu_sql_text(f->db, "SELECT id FROM users WHERE name = 'stat1'", id, sizeof id);
+	had = (int)tu_sql_int(f->db, "SELECT count(*) FROM meta WHERE key = 'key_epoch'");
+	if (had)
+		tu_sql_text(f->db, "SELECT value FROM meta WHERE key = 'key_epoch'", was, sizeof was);
+	tu_sql(f->db, "DELETE FROM meta WHERE key = 'key_epoch'");
+	assert_int_equal(db_user_status_epoch(f->c->db, id, &disabled, role, &epoch, &m), STATUS_OK);
+	assert_int_equal(disabled, 0);
+	assert_string_equal(role, "nurse");
+	assert_int_equal(epoch, 0);
+	tu_sql(f->db, "INSERT INTO meta(key, value) VALUES ('key_epoch', '41')");
+	tu_sql(f->db, "UPDATE users SET disabled = 1 WHERE name = 'stat1'");
+	assert_int_equal(db_user_status_epoch(f->c->db, id, &disabled, role, &epoch, &m), STATUS_OK);
+	assert_int_equal(disabled, 1);
+	assert_int_equal(epoch, 41);
+	assert_int_equal(db_user_status_epoch(f->c->db, "no-such-user", &disabled, role, &epoch, &m),
+			 STATUS_NOTFOUND);
+	tu_sql(f->db, "UPDATE users SET disabled = 0 WHERE name = 'stat1'");
+	tu_sql(f->db, "DELETE FROM meta WHERE key = 'key_epoch'");
+	if (had) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "INSERT INTO meta(key, value) VALUES ('key_epoch', '%s')",
+			 was);
+		tu_sql(f->db, sql);
+	}
 }
 
 /* ---- keys follow roles ---- */
@@ -914,6 +951,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_password_and_unknown_user_look_alike),
 		cmocka_unit_test(test_lockout),
 		cmocka_unit_test(test_disabled_user),
+		cmocka_unit_test(test_user_status_with_epoch),
 		cmocka_unit_test(test_frontdesk_has_no_clin_key),
 		cmocka_unit_test(test_set_role_grants_and_removes_clin),
 		cmocka_unit_test(test_role_round_trip_before_sign_on),
