@@ -424,6 +424,12 @@ static status_t releasable(session_t *s, const req_state_t *st, msg_t *m)
 
 status_t roi_release(session_t *s, int64_t n, const char *path, int64_t *disclosure_n, msg_t *m)
 {
+	return roi_release_as(s, n, path, ROI_TEXT, disclosure_n, m);
+}
+
+status_t roi_release_as(session_t *s, int64_t n, const char *path, roi_format_t format,
+			int64_t *disclosure_n, msg_t *m)
+{
 	req_state_t st;
 	int reading = 0, fd = -1, made = 0;
 	FILE *f = NULL;
@@ -457,7 +463,8 @@ status_t roi_release(session_t *s, int64_t n, const char *path, int64_t *disclos
 		close(fd);
 		goto out;
 	}
-	ret = roi_write_release(s, &st, f, m);
+	ret = format == ROI_FHIR ? roi_write_release_fhir(s, &st, f, m)
+				 : roi_write_release(s, &st, f, m);
 	if (fclose(f) != 0 && ret == STATUS_OK)
 		ret = msg_fail(m, STATUS_ERR, "Cannot write %s: %s.", path, strerror(errno));
 	if (ret != STATUS_OK)
@@ -471,8 +478,9 @@ status_t roi_release(session_t *s, int64_t n, const char *path, int64_t *disclos
 		ret = releasable(s, &st, m);
 	if (ret == STATUS_OK) {
 		char desc[300];
-		int k = snprintf(desc, sizeof desc, "Release of information, request %" PRId64 ": %s",
-				 n, st.r.parts);
+		int k = snprintf(desc, sizeof desc,
+				 "Release of information, request %" PRId64 "%s: %s", n,
+				 format == ROI_FHIR ? " (FHIR R4)" : "", st.r.parts);
 		if ((st.r.from_date[0] || st.r.to_date[0]) && k > 0 && (size_t)k < sizeof desc)
 			snprintf(desc + k, sizeof desc - (size_t)k, " (%s to %s)",
 				 st.r.from_date[0] ? st.r.from_date : "start",

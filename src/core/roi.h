@@ -85,7 +85,12 @@ status_t roi_extend(session_t *s, int64_t n, const char *reason, msg_t *m);
 status_t roi_deny(session_t *s, int64_t n, const char *reason, msg_t *m);
 /* Release to a new file at path (0600): the sections asked for, then the
  * disclosure is recorded. *disclosure (may be NULL) gets its number. */
+/* The file's form: plain text, or a FHIR R4 Bundle (core/fhir.h). */
+typedef enum { ROI_TEXT, ROI_FHIR } roi_format_t;
 status_t roi_release(session_t *s, int64_t n, const char *path, int64_t *disclosure, msg_t *m);
+/* roi_release, in the form asked for. */
+status_t roi_release_as(session_t *s, int64_t n, const char *path, roi_format_t format,
+			int64_t *disclosure, msg_t *m);
 
 /* One request as it stands (audited roi_view). */
 status_t roi_get(session_t *s, int64_t n, int (*fn)(const roi_info_t *r, void *arg), void *arg,

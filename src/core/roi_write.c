@@ -2,6 +2,7 @@
 #include "core/roi_write.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "base/text.h"
 #include "core/amendment.h"
 #include "core/clinical.h"
+#include "core/fhir.h"
 #include "core/patient.h"
 
 typedef struct wctx {
@@ -204,5 +206,206 @@ status_t roi_write_release(session_t *s, const req_state_t *st, FILE *f, msg_t *
 out:
 	sodium_memzero(p, sizeof *p);
 	free(p);
+	return ret;
+}
+
+/* ---- the release as FHIR R4 ---- */
+
+/* The chart section a resource belongs to (roi.h's section names). */
+static const char *fhir_section(json_t *r)
+{
+	const char *type = json_string_value(json_object_get(r, "resourceType"));
+	const char *id = json_string_value(json_object_get(r, "id"));
+	if (!type)
+		return NULL;
+	if (!strcmp(type, "Patient"))
+		return "demographics";
+	if (!strcmp(type, "Encounter"))
+		return "encounters";
+	if (!strcmp(type, "Condition")) {
+		/* an encounter's diagnosis is part of the encounter (its coding) */
+		json_t *cat = json_array_get(json_object_get(r, "category"), 0);
+		json_t *code = json_array_get(json_object_get(cat, "coding"), 0);
+		const char *c = json_string_value(json_object_get(code, "code"));
+		return c && !strcmp(c, "encounter-diagnosis") ? "encounters" : "problems";
+	}
+	if (!strcmp(type, "AllergyIntolerance"))
+		return "allergies";
+	if (!strcmp(type, "MedicationStatement"))
+		return "medications";
+	if (!strcmp(type, "Observation"))
+		return "vitals";
+	if (!strcmp(type, "Procedure"))
+		/* the procedure history sits with the problems; a coded
+		 * procedure with its encounter */
+		return id && !strncmp(id, "phx-", 4) ? "problems" : "encounters";
+	if (!strcmp(type, "DocumentReference"))
+		return "notes";
+	return NULL;
+}
+
+/* The encounter a resource belongs to ("Encounter/enc-3"), or NULL. */
+static const char *fhir_encounter_of(json_t *r)
+{
+	json_t *e = json_object_get(r, "encounter");
+	if (!e) /* a DocumentReference: context.encounter[0] */
+		e = json_array_get(json_object_get(json_object_get(r, "context"), "encounter"), 0);
+	return json_string_value(json_object_get(e, "reference"));
+}
+
+/* The resource's own date, as the text release dates each kind. */
+static const char *fhir_date(json_t *r)
+{
+	static const char *const keys[] = {"recordedDate", "effectiveDateTime", "dateAsserted",
+					    "onsetDateTime", "performedDateTime", "date"};
+	const char *v = json_string_value(
+	    json_object_get(json_object_get(r, "period"), "start"));
+	for (size_t i = 0; !v && i < sizeof keys / sizeof keys[0]; i++)
+		v = json_string_value(json_object_get(r, keys[i]));
+	if (!v)
+		v = json_string_value(
+		    json_object_get(json_object_get(r, "effectivePeriod"), "start"));
+	return v;
+}
+
+/* The Patient reduced to who it is (as the text release's heading shows:
+ * name, MRN, date of birth) when demographics were not asked for. */
+static status_t fhir_patient_heading(json_t *p, msg_t *m)
+{
+	static const char *const keep[] = {"resourceType", "id", "identifier", "name",
+					   "birthDate", "meta"};
+	const char *key;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(p, tmp, key, v)
+	{
+		size_t i;
+		for (i = 0; i < sizeof keep / sizeof keep[0] && strcmp(key, keep[i]); i++)
+			;
+		if (i == sizeof keep / sizeof keep[0] && json_object_del(p, key) != 0)
+			return msg_fail(m, STATUS_ERR, "Cannot shape the Patient resource.");
+	}
+	return STATUS_OK;
+}
+
+/* The amendments, statements of disagreement and rebuttals concerning a
+ * section, as a DocumentReference of their text, when there are any. */
+static status_t fhir_amendments(session_t *s, const req_state_t *st, const char *section,
+				json_t *entries, msg_t *m)
+{
+	char *buf = NULL, id[48], desc[160], *b64 = NULL;
+	size_t len = 0, b64len;
+	FILE *mf = open_memstream(&buf, &len);
+	json_t *r = NULL;
+	status_t ret;
+	if (!mf)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	ret = amendment_release_notes(s, st->r.prow, section, mf, m);
+	if (fclose(mf) != 0 && ret == STATUS_OK)
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	if (ret != STATUS_OK || !len)
+		goto cleanup;
+	b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+	if (!(b64 = malloc(b64len))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	sodium_bin2base64(b64, b64len, (const unsigned char *)buf, len,
+			  sodium_base64_VARIANT_ORIGINAL);
+	snprintf(id, sizeof id, "amendments-%s", section);
+	snprintf(desc, sizeof desc,
+		 "Amendments, statements of disagreement and rebuttals concerning the %s", section);
+	r = json_pack("{s:s,s:s,s:s,s:s,s:{s:s},s:[{s:{s:s,s:s,s:I}}]}", "resourceType",
+		      "DocumentReference", "id", id, "status", "current", "description", desc,
+		      "subject", "reference", "", "content", "attachment", "contentType",
+		      "text/plain; charset=utf-8", "data", b64, "size", (json_int_t)len);
+	if (r) {
+		char pref[64];
+		snprintf(pref, sizeof pref, "Patient/%s", st->pid);
+		json_object_set_new(json_object_get(r, "subject"), "reference", json_string(pref));
+	}
+	if (!r || json_array_append_new(entries, json_pack("{s:o}", "resource", r)) != 0)
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+cleanup:
+	if (b64) {
+		sodium_memzero(b64, strlen(b64));
+		free(b64);
+	}
+	if (buf) {
+		sodium_memzero(buf, len);
+		free(buf);
+	}
+	return ret;
+}
+
+status_t roi_write_release_fhir(session_t *s, const req_state_t *st, FILE *f, msg_t *m)
+{
+	wctx_t c = {s, f, &st->r, 0, STATUS_OK, m};
+	static const char *const sections[] = {"demographics", "allergies", "medications",
+					       "problems",     "vitals",    "encounters", "notes"};
+	json_t *all = json_array(), *entries = json_array(), *in_range_enc = json_object();
+	json_t *bundle = NULL, *r;
+	size_t i;
+	status_t ret = STATUS_OK;
+	if (!all || !entries || !in_range_enc) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	/* every section read through the chart's own functions, each view
+	 * audited as the text release's */
+	if ((ret = fhir_chart_read(s, st->pid, all, m)) != STATUS_OK)
+		goto cleanup;
+	/* the encounters in the period, which carry their diagnoses and notes */
+	json_array_foreach(all, i, r)
+	{
+		const char *type = json_string_value(json_object_get(r, "resourceType"));
+		const char *id = json_string_value(json_object_get(r, "id"));
+		if (type && id && !strcmp(type, "Encounter") && in_range(&c, fhir_date(r))) {
+			char ref[80];
+			snprintf(ref, sizeof ref, "Encounter/%s", id);
+			json_object_set_new(in_range_enc, ref, json_true());
+		}
+	}
+	json_array_foreach(all, i, r)
+	{
+		const char *sec = fhir_section(r), *enc = fhir_encounter_of(r);
+		int inside;
+		if (!sec)
+			continue;
+		if (!strcmp(sec, "demographics")) {
+			/* whose record it is, always; the rest only when asked */
+			if (!want(&c, "demographics") &&
+			    (ret = fhir_patient_heading(r, m)) != STATUS_OK)
+				goto cleanup;
+		} else {
+			if (!want(&c, sec))
+				continue;
+			inside = enc ? json_object_get(in_range_enc, enc) != NULL
+				     : in_range(&c, fhir_date(r));
+			if (!inside)
+				continue;
+		}
+		if (json_array_append_new(entries, json_pack("{s:O}", "resource", r)) != 0) {
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+			goto cleanup;
+		}
+	}
+	for (i = 0; i < sizeof sections / sizeof sections[0]; i++)
+		if (want(&c, sections[i]) &&
+		    (ret = fhir_amendments(s, st, sections[i], entries, m)) != STATUS_OK)
+			goto cleanup;
+	bundle = json_pack("{s:s,s:s,s:O}", "resourceType", "Bundle", "type", "collection", "entry",
+			   entries);
+	if (!bundle) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	if (json_dumpf(bundle, f, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(12)) != 0 || fputc('\n', f) == EOF)
+		ret = msg_fail(m, STATUS_ERR, "Cannot write the release.");
+cleanup:
+	json_decref(bundle);
+	json_decref(all);
+	json_decref(entries);
+	json_decref(in_range_enc);
 	return ret;
 }

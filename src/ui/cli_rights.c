@@ -123,7 +123,7 @@ static const char roi_usage[] =
 	"       | roi show N [--history]\n"
 	"       | roi update N [--status S] [the options of add] [--from FILE|-]\n"
 	"       | roi extend N [--from FILE|-] | roi deny N [--from FILE|-]\n"
-	"       | roi release N --out FILE";
+	"       | roi release N --out FILE [--format text|fhir]";
 
 static int roi_row(const roi_info_t *r, void *arg)
 {
@@ -258,8 +258,13 @@ static int cmd_roi(cli_t *c)
 	if (strcmp(verb, "release") == 0) {
 		if (!cli_val(c, "out"))
 			return cli_usage_error(roi_usage, "release needs --out FILE");
+		const char *as = cli_val(c, "format");
+		if (as && strcmp(as, "text") && strcmp(as, "fhir"))
+			return cli_usage_error(roi_usage, "--format is text or fhir");
 		if ((st = start(&r, c, NULL, 0)) == STATUS_OK)
-			st = roi_release(r.s, n, cli_val(c, "out"), &dn, &r.m);
+			st = roi_release_as(r.s, n, cli_val(c, "out"),
+					    as && !strcmp(as, "fhir") ? ROI_FHIR : ROI_TEXT, &dn,
+					    &r.m);
 		return finish(&r, NULL, 0, st);
 	}
 	if (strcmp(verb, "extend") == 0 || strcmp(verb, "deny") == 0) {
@@ -616,6 +621,7 @@ static const cli_optspec_t roi_opts[] = {{"requester", 0, 1, "add update"},
 					 {"status", 0, 1, "list update"},
 					 {"history", 0, 0, "show"},
 					 {"out", 'o', 1, "release"},
+					 {"format", 0, 1, "release"},
 					 {"from", 0, 1, "add update extend deny"},
 					 END};
 static const cli_optspec_t disclosure_opts[] = {{"category", 0, 1, "add"},

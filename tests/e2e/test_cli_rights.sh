@@ -160,6 +160,31 @@ check "and of demographics the accepted amendment" sh -c "grep -q 'AMENDED (requ
 out=$(cli priv "$PW_PRIV" disclosures "$MRN" --all 2>&1)
 check "a release to the patient is in the accounting's kept entries but excluded" has "$out" 'To the patient (excluded)'
 
+# -- the same release as FHIR R4 (issue 12 item 3, once the exchange landed)
+R4=$(clin him "$PW_HIM" "$(csv recipient_name="Harriet Rightsly")" roi add "$MRN" --requester patient --sections allergies 2>/dev/null)
+out=$(cli him "$PW_HIM" roi release "$R4" --out "$T/r4.json" --format pdf 2>&1)
+check "a release format other than text or fhir is refused (exit 2)" [ $? -eq 2 ]
+check "and names the formats, writing nothing" sh -c "printf '%s' \"\$1\" | grep -q 'text or fhir' && [ ! -e '$T/r4.json' ]" _ "$out"
+out=$(cli him "$PW_HIM" roi release "$R4" --out "$T/r4.json" --format fhir 2>&1)
+check "release --format fhir says it released and recorded the disclosure" has "$out" 'released to .*r4.json; disclosure [0-9]* recorded'
+
+check "release --format fhir writes the file, mode 0600" sh -c "[ -s '$T/r4.json' ] && [ \"\$(stat -c %a '$T/r4.json')\" = 600 ]"
+fj() { python3 -c "import json,sys,base64; b=json.load(open(sys.argv[1])); r=[e['resource'] for e in b['entry']]; $1" "$T/r4.json"; }
+check "it is a collection Bundle" [ "$(fj "print(b['resourceType'], b['type'])")" = "Bundle collection" ]
+check "with the allergy asked for" [ "$(fj "print(sum(1 for x in r if x['resourceType']=='AllergyIntolerance' and 'Penicillin' in json.dumps(x)))")" = 1 ]
+check "and no section not asked for" [ "$(fj "print(sum(1 for x in r if x['resourceType'] in ('MedicationStatement','Encounter','Observation','Condition')))")" = 0 ]
+check "the Patient says whose record it is, no more (demographics not asked for)" [ "$(fj "p=[x for x in r if x['resourceType']=='Patient'][0]; print('Rightsly' in json.dumps(p['name']), 'gender' in p, 'address' in p)")" = "True False False" ]
+check "the statement of disagreement and rebuttal go with the allergies" [ "$(fj "d=[x for x in r if x['id']=='amendments-allergies'][0]; t=base64.b64decode(d['content'][0]['attachment']['data']).decode(); print('Canarydisagree' in t and 'Skin testing' in t)")" = True ]
+SCHEMA=${CHARTROOM_DATA:-$ROOT/../shared/data}/fhir/fhir.schema.json
+if [ -r "$SCHEMA" ] && python3 -c 'import jsonschema' 2>/dev/null; then
+	out=$(python3 "$ROOT/tests/fhir_check.py" validate "$SCHEMA" "$T/r4.json" 2>&1)
+	check "every resource of the FHIR release is valid against the R4 schema" [ $? -eq 0 ]
+else
+	not_ok "the FHIR R4 schema and python3-jsonschema present to validate the release"
+fi
+out=$(cli priv "$PW_PRIV" disclosures "$MRN" --all 2>&1)
+check "the FHIR release is in the accounting, saying so" has "$out" 'request '"$R4"' (FHIR R4)'
+
 # -- a rotation of the demo key re-seals disclosures and requests
 v1=$(sql "select count(*) from disclosures where substr(body, 2, 1) = x'01'")
 check "setup: disclosures under demo key version 1" [ "$v1" -ge 6 ]
