@@ -346,18 +346,39 @@ static int report_one(const db_audit_row_t *r, void *arg)
 	return c->fn(&c->e, c->arg);
 }
 
+/* One row of a user's report: the entry about the chart with id. */
+static int user_emit(struct report_ctx *c, const db_audit_row_t *r, const char *id)
+{
+	msg_t why;
+	fill_entry(c, r);
+	if (patient_names(c->s, id, c->e.mrn, sizeof c->e.mrn, c->e.name, sizeof c->e.name,
+	                  &why) != STATUS_OK)
+		snprintf(c->e.name, sizeof c->e.name, "(patient %.32s: integrity check failed)", id);
+	return c->fn(&c->e, c->arg);
+}
+
 static int user_one(const db_audit_row_t *r, int64_t prow, void *arg)
 {
 	struct report_ctx *c = arg;
-	msg_t why;
-	(void)prow;
-	(void)why;
-	fill_entry(c, r);
-	if (patient_names(c->s, r->target, c->e.mrn, sizeof c->e.mrn, c->e.name, sizeof c->e.name,
-	                  &why) != STATUS_OK)
-		snprintf(c->e.name, sizeof c->e.name, "(patient %.32s: integrity check failed)",
-		         r->target);
-	return c->fn(&c->e, c->arg);
+	int64_t prows[DB_AUDIT_LISTED_MAX];
+	char id[33];
+	int n;
+	if (prow)
+		return user_emit(c, r, r->target);
+	/* A search: each patient it listed ("searched and listed"). */
+	n = audit_listed_parse(r->listed, prows, DB_AUDIT_LISTED_MAX);
+	for (int i = 0; i < n; i++) {
+		status_t st = db_audit_patient_id(c->s->c->db, prows[i], id, c->m);
+		if (st == STATUS_NOTFOUND)
+			continue; /* a chart since destroyed */
+		if (st != STATUS_OK) {
+			c->ret = st;
+			return 1;
+		}
+		if (user_emit(c, r, id))
+			return 1;
+	}
+	return 0;
 }
 
 status_t access_patient(session_t *s, const char *mrn_or_id, const access_query_t *q,
@@ -468,6 +489,8 @@ status_t access_user(session_t *s, const char *user_name, const access_query_t *
 		goto cleanup;
 	ret = db_audit_user_charts(s->c->db, user_name, from, until, q ? q->limit : 0, user_one, c,
 	                           m);
+	if (ret == STATUS_OK)
+		ret = c->ret;
 cleanup:
 	db_read_end(s->c->db, reading);
 	sodium_memzero(c, sizeof *c);

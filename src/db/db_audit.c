@@ -545,12 +545,17 @@ status_t db_audit_user_charts(db_t *db, const char *user_name, const char *from,
 	status_t ret;
 	int rc;
 	/* audit_user (user_name, seq), each entry's target looked up among
-	 * the patients' ids (unique): only entries about a chart. */
+	 * the patients' ids (unique): the entries about a chart, and the
+	 * user's searches that listed patients (prow 0: the caller reads
+	 * their listed rows). */
 	ret = db_prepare(db,
 			 "SELECT a.seq, a.ts, a.user_id, a.user_name, a.os_user, a.source, a.action, "
-			 "a.target, a.outcome, a.detail, a.key_version, a.mac, a.chart_head, p.prow "
-			 "FROM audit a INDEXED BY audit_user JOIN patients p ON p.id = a.target "
-			 "WHERE a.user_name = ?1 AND (?2 IS NULL OR a.ts >= ?2) "
+			 "a.target, a.outcome, a.detail, a.key_version, a.mac, a.chart_head, a.listed, "
+			 "coalesce(p.prow, 0) FROM audit a INDEXED BY audit_user "
+			 "LEFT JOIN patients p ON p.id = a.target "
+			 "WHERE a.user_name = ?1 AND (p.prow IS NOT NULL OR "
+			 "(a.action = 'patient_search' AND a.listed IS NOT NULL)) "
+			 "AND (?2 IS NULL OR a.ts >= ?2) "
 			 "AND (?3 IS NULL OR a.ts < ?3) ORDER BY a.seq DESC LIMIT ?4",
 			 &st, m);
 	if (ret != STATUS_OK)
@@ -565,13 +570,33 @@ status_t db_audit_user_charts(db_t *db, const char *user_name, const char *from,
 	sqlite3_bind_int64(st, 4, limit > 0 ? limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		row_from_stmt(st, r, 1);
-		if (fn(r, sqlite3_column_int64(st, 13), arg))
+		if (fn(r, sqlite3_column_int64(st, 14), arg))
 			break;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		ret = db_fail(db, rc, "reading the audit trail", m);
 cleanup:
 	free(r);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+status_t db_audit_patient_id(db_t *db, int64_t prow, char id[33], msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret = db_prepare(db, "SELECT id FROM patients WHERE prow = ?1", &st, m);
+	id[0] = '\0';
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, prow);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		db_col_text(st, 0, id, 33);
+	else if (rc == SQLITE_DONE)
+		ret = STATUS_NOTFOUND;
+	else
+		ret = db_fail(db, rc, "reading a patient's id", m);
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -65,6 +65,10 @@ out2=$(PV audit patient "$m2" 2>/dev/null)
 check "the other listed patient's report shows the same search" sh -c "printf '%s' \"\$1\" | grep 'front' | grep -q 'searched and listed'" _ "$out2"
 out3=$(PV audit patient "$m3" 2>/dev/null)
 check "a patient the search did not list: no search in the report" sh -c "! printf '%s' \"\$1\" | grep -q 'searched and listed'" _ "$out3"
+out4=$(PV audit user front 2>/dev/null)
+check "the front desk's own report (audit user) shows the search for each patient it listed" sh -c "printf '%s' \"\$1\" | grep 'searched and listed' | grep -q \"$m1\" && printf '%s' \"\$1\" | grep 'searched and listed' | grep -q \"$m2\"" _ "$out4"
+check "... with the patients' names for the privacy officer" sh -c "printf '%s' \"\$1\" | grep 'searched and listed' | grep -q 'Quarrington'" _ "$out4"
+check "... and not for a patient the search did not list" sh -c "! printf '%s' \"\$1\" | grep 'searched and listed' | grep -q \"$m3\"" _ "$out4"
 p1=$(sql "select prow from patients where id = (select target from audit where action = 'patient_register' order by seq limit 1)")
 check "the search's trail entry lists the patients by row number (no PHI)" [ "$(sql "select count(*) from audit where action = 'patient_search' and listed is not null and listed not glob '*[^0-9 ]*'")" -ge 1 ]
 check "audit_listed indexes them by patient" [ "$(sql "select count(*) from audit_listed where prow = $p1")" -ge 1 ]
