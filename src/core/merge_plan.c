@@ -28,6 +28,8 @@ static const merge_table_t plan[] = {
 	{"encounter_px", "erow", MERGE_FOLLOWS_ENCOUNTER, "coding goes with its encounter"},
 	{"encounters", "prow", MERGE_MOVE, "clinical rows move"},
 	{"medications", "prow", MERGE_MOVE, "clinical rows move"},
+	{"merges", "keep_prow", MERGE_JOURNAL, "the merge journal: the chart kept"},
+	{"merges", "retire_prow", MERGE_JOURNAL, "the merge journal: the chart retired"},
 	{"notes", "erow", MERGE_FOLLOWS_ENCOUNTER, "a note stays on its encounter"},
 	{"notes", "prow", MERGE_MOVE, "signed notes move with their text unchanged"},
 	{"patient_tokens", "prow", MERGE_DERIVED,
@@ -73,6 +75,8 @@ const char *merge_plan_how_name(merge_how_t how)
 		return "patient row";
 	case MERGE_PAIR:
 		return "pair";
+	case MERGE_JOURNAL:
+		return "merge journal";
 	}
 	return "?";
 }

@@ -46,6 +46,8 @@ typedef enum {
 	 * do-not-link list): the merged pair's worklist row is taken off (kept
 	 * in the journal), other pairs stay and are shown through the link. */
 	MERGE_PAIR,
+	/* The merge journal itself (merges): names both charts of a merge. */
+	MERGE_JOURNAL,
 } merge_how_t;
 
 typedef struct merge_table {

@@ -1198,6 +1198,7 @@ static const cli_command_t *const commands[] = {
     &cli_deficiency_command, &cli_chart_out_command, &cli_chart_in_command,
     &cli_chart_home_command, &cli_charts_out_command, &cli_chart_history_command,
     &cli_duplicates_command,
+    &cli_merge_command, &cli_unmerge_command,
 #ifdef CHARTROOM_TEST_HOOKS
     &test_journal_command,
 #endif
