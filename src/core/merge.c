@@ -931,3 +931,20 @@ status_t merge_into(session_t *s, int64_t prow, int64_t *into, char keep_mrn[32]
 	free(g);
 	return ret;
 }
+
+status_t merge_notice(session_t *s, const char *key, char *out, size_t size, msg_t *m)
+{
+	int64_t prow = 0, into = 0, id = 0;
+	char pid[33], mrn[32];
+	int conf = 0;
+	status_t ret;
+	out[0] = '\0';
+	if ((ret = patient_locate(s, key, &prow, pid, &conf, m)) != STATUS_OK ||
+	    (ret = merge_into(s, prow, &into, mrn, &id, m)) != STATUS_OK)
+		return ret;
+	if (into)
+		snprintf(out, size,
+			 "Merged into MRN %s (merge %lld): this chart's records are on that chart.",
+			 mrn, (long long)id);
+	return STATUS_OK;
+}

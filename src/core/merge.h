@@ -22,6 +22,7 @@
 #ifndef CHARTROOM_MERGE_H
 #define CHARTROOM_MERGE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/session.h"
@@ -49,5 +50,10 @@ status_t merge_undo(session_t *s, int64_t id, const char *reason, merge_result_t
  * only the demo key (every role that opens a chart). */
 status_t merge_into(session_t *s, int64_t prow, int64_t *into, char keep_mrn[32], int64_t *id,
 		    msg_t *m);
+
+/* For showing a chart found by MRN or id: "Merged into MRN X on DATE
+ * (merge N): its records are on that chart." into out when the chart was
+ * merged away, else "" (out has at least 160 bytes). */
+status_t merge_notice(session_t *s, const char *key, char *out, size_t size, msg_t *m);
 
 #endif

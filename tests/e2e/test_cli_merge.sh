@@ -76,6 +76,10 @@ check "and is still signed" [ "$(sql "select status from notes where nrow = (sel
 check "the merge is audited on both charts" [ "$(audited chart_merge him)" = 2 ]
 check "the reason is not in the file" sh -c "! sqlite3 '$DB' .dump | grep -q 'ID card seen'"
 check "audit verify passes after the merge" verify
+out=$(cli front "$PW_FRONT" patient show "$pb" 2>/dev/null)
+check "the retired MRN still finds its chart, which says where it went" sh -c "printf '%s' \"\$1\" | grep -q \"Merged into MRN $pa (merge $id)\"" _ "$out"
+out=$(cli front "$PW_FRONT" patient show "$pa" 2>/dev/null)
+check "the kept chart says nothing of the kind" sh -c "! printf '%s' \"\$1\" | grep -q 'Merged into'" _ "$out"
 cli him "$PW_HIM" merge "$pa" "$pb" --reason "again" >/dev/null 2>&1
 check "merging the retired chart again is refused (exit 1 or 6)" [ $? -ne 0 ]
 
@@ -109,10 +113,14 @@ dump > "$T/after.txt"
 sort "$T/before.txt" > "$T/b.s"
 sort "$T/after.txt" > "$T/a.s"
 check "nothing of before the merge is missing or different after the unmerge" sh -c "[ -z \"\$(comm -23 '$T/b.s' '$T/a.s')\" ]"
-check "and the only row added is the vital signs taken in between" sh -c "[ \"\$(comm -13 '$T/b.s' '$T/a.s' | wc -l)\" = 1 ] && comm -13 '$T/b.s' '$T/a.s' | grep -q '^.vitals.'"
+comm -13 "$T/b.s" "$T/a.s" > "$T/added.txt"
+check "the rows added are the vital signs taken in between" [ "$(grep -c "^'vitals'," "$T/added.txt")" = 1 ]
+check "and the charts opened in between (recently opened list), nothing else" [ "$(grep -vc "^'vitals',\|^'recent_patients'," "$T/added.txt")" = 0 ]
 check "the vital signs added stay with the kept chart" [ "$(sql "select count(*) from vitals where prow = (select keep_prow from merges)")" = 1 ]
 check "the unmerge is audited on both charts" [ "$(audited chart_unmerge him)" = 2 ]
 check "audit verify passes after the unmerge" verify
+out=$(cli front "$PW_FRONT" patient show "$pb" 2>/dev/null)
+check "after the unmerge the retired MRN is its own chart again" sh -c "! printf '%s' \"\$1\" | grep -q 'Merged into'" _ "$out"
 check "the signed note reads the same after" [ "$(cli nurse "$PW_NURSE" note show "$n1" 2>/dev/null | grep canary)" = "$before_text" ]
 cli him "$PW_HIM" unmerge "$id" --reason "again" >/dev/null 2>&1
 check "undoing it twice is refused (exit 6 conflict)" [ $? -ne 0 ]
