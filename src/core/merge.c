@@ -948,3 +948,137 @@ status_t merge_notice(session_t *s, const char *key, char *out, size_t size, msg
 			 mrn, (long long)id);
 	return STATUS_OK;
 }
+
+/* ---- a demo key rotation ------------------------------------------------------- */
+
+typedef struct glist {
+	db_merge_t *v;
+	int n, cap, oom;
+} glist_t;
+
+static int take_g(const db_merge_t *g, void *arg)
+{
+	glist_t *l = arg;
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 4;
+		db_merge_t *nv = realloc(l->v, (size_t)cap * sizeof *nv);
+		if (!nv) {
+			l->oom = 1;
+			return 1;
+		}
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *g;
+	return 0;
+}
+
+/* The reason in column `column` of g, opened and sealed again under the
+ * newest demo version. */
+static status_t reason_reseal(session_t *s, const db_merge_t *g, const char *column,
+			      const char *kpid, const char *rpid, unsigned char *buf, size_t *len,
+			      msg_t *m)
+{
+	crypto_bind_t b;
+	char rowid[24], *plain = NULL;
+	size_t pn = 0;
+	status_t ret;
+	snprintf(rowid, sizeof rowid, "%lld", (long long)g->mrow);
+	reason_bind(&b, column, rowid, kpid, rpid);
+	ret = crypto_field_open(s->kr, DOMAIN_DEMO, &b, 0, buf, *len, &plain, &pn, m);
+	if (ret == STATUS_INTEGRITY || ret == STATUS_CRYPTO)
+		return integrity_fail(m, "merges", g->mrow, "has a reason that fails to open");
+	if (ret == STATUS_OK)
+		ret = reason_seal(s, g->mrow, column, kpid, rpid, plain, buf, len, m);
+	crypto_free_plain(plain, pn);
+	return ret;
+}
+
+status_t merge_rekey(session_t *s, int64_t prow, int64_t *rows, msg_t *m)
+{
+	glist_t gl;
+	int newest = keyring_version(s->kr, DOMAIN_DEMO);
+	unsigned char mac[MG_MAC_LEN];
+	status_t ret;
+	memset(&gl, 0, sizeof gl);
+	if (rows)
+		*rows = 0;
+	if ((ret = db_merge_each_retired(s->c->db, prow, take_g, &gl, m)) != STATUS_OK)
+		goto cleanup;
+	if (gl.oom) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	for (int i = 0; i < gl.n && ret == STATUS_OK; i++) {
+		db_merge_t *g = &gl.v[i];
+		char kpid[33], rpid[33];
+		jlist_t jl;
+		memset(&jl, 0, sizeof jl);
+		if ((ret = ident_of(s, g->keep_prow, kpid, NULL, m)) != STATUS_OK ||
+		    (ret = ident_of(s, g->retire_prow, rpid, NULL, m)) != STATUS_OK ||
+		    (ret = merge_mac(s, g, kpid, rpid, 0, mac_version(s, g->mac, g->mac_len), mac,
+				     m)) != STATUS_OK)
+			break;
+		if (g->toolong || g->mac_len != MG_MAC_LEN ||
+		    sodium_memcmp(mac, g->mac, MG_MAC_LEN) != 0) {
+			ret = integrity_fail(m, "merges", g->mrow, "does not match its MAC");
+			break;
+		}
+		if (g->undone) {
+			if ((ret = merge_mac(s, g, kpid, rpid, 1,
+					     mac_version(s, g->undo_mac, g->undo_mac_len), mac, m)) !=
+			    STATUS_OK)
+				break;
+			if (g->undo_mac_len != MG_MAC_LEN ||
+			    sodium_memcmp(mac, g->undo_mac, MG_MAC_LEN) != 0) {
+				ret = integrity_fail(m, "merges", g->mrow, "does not match its MAC");
+				break;
+			}
+		}
+		if (g->mac[1] != newest || (g->undone && g->undo_mac[1] != newest)) {
+			if ((ret = reason_reseal(s, g, "reason", kpid, rpid, g->reason, &g->reason_len,
+						 m)) != STATUS_OK ||
+			    (g->undone &&
+			     (ret = reason_reseal(s, g, "undo_reason", kpid, rpid, g->undo_reason,
+						  &g->undo_reason_len, m)) != STATUS_OK) ||
+			    (ret = merge_mac(s, g, kpid, rpid, 0, 0, g->mac, m)) != STATUS_OK ||
+			    (g->undone &&
+			     (ret = merge_mac(s, g, kpid, rpid, 1, 0, g->undo_mac, m)) != STATUS_OK) ||
+			    (ret = db_merge_rekey(s->c->db, g, m)) != STATUS_OK)
+				break;
+			if (rows)
+				(*rows)++;
+		}
+		if ((ret = db_merge_rows(s->c->db, g->mrow, take_j, &jl, m)) == STATUS_OK && jl.oom)
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		for (int k = 0; k < jl.n && ret == STATUS_OK; k++) {
+			jrow_t *j = &jl.v[k];
+			if (j->bad || j->mlen != MG_MAC_LEN) {
+				ret = journal_bad(m, g->mrow);
+				break;
+			}
+			if ((ret = row_mac(s, g->mrow, kpid, rpid, j->t, j->row, j->before, j->blen,
+					   j->after, j->alen, mac_version(s, j->mac, j->mlen), mac,
+					   m)) != STATUS_OK)
+				break;
+			if (sodium_memcmp(mac, j->mac, MG_MAC_LEN) != 0) {
+				ret = journal_bad(m, g->mrow);
+				break;
+			}
+			if (j->mac[1] == newest)
+				continue;
+			if ((ret = row_mac(s, g->mrow, kpid, rpid, j->t, j->row, j->before, j->blen,
+					   j->after, j->alen, 0, mac, m)) == STATUS_OK &&
+			    (ret = db_merge_row_set_mac(s->c->db, g->mrow, j->t, j->row, mac,
+							sizeof mac, m)) == STATUS_OK &&
+			    rows)
+				(*rows)++;
+		}
+		jlist_free(&jl);
+	}
+cleanup:
+	for (int i = 0; i < gl.n; i++)
+		sodium_memzero(&gl.v[i], sizeof gl.v[i]);
+	free(gl.v);
+	return ret;
+}

@@ -51,6 +51,15 @@ status_t merge_undo(session_t *s, int64_t id, const char *reason, merge_result_t
 status_t merge_into(session_t *s, int64_t prow, int64_t *into, char keep_mrn[32], int64_t *id,
 		    msg_t *m);
 
+/* A demo key rotation (core/rotate.c), for each patient: every merge
+ * that retired chart prow (in force or undone) is checked, its reasons
+ * re-sealed and its MACs and its journal rows' MACs made under the newest
+ * demo version. *rows counts what was rewritten. The moved rows' stored
+ * forms in the journal are kept as they were: the rotation re-MACs every
+ * moved row on the kept chart, so an unmerge after it re-binds each row
+ * as it is then rather than putting old bytes back. */
+status_t merge_rekey(session_t *s, int64_t prow, int64_t *rows, msg_t *m);
+
 /* For showing a chart found by MRN or id: "Merged into MRN X on DATE
  * (merge N): its records are on that chart." into out when the chart was
  * merged away, else "" (out has at least 160 bytes). */

@@ -81,38 +81,105 @@ static void blob_fit(sqlite3_stmt *st, int col, unsigned char *buf, size_t cap, 
 	*len = n;
 }
 
+#define MERGE_COLS                                                                           \
+	"SELECT mrow, keep_prow, retire_prow, merged_at, merged_by, reason, moved, mac, "    \
+	"undone_at, undone_by, undo_reason, undo_mac FROM merges "
+
+static void read_merge(sqlite3_stmt *st, db_merge_t *g)
+{
+	memset(g, 0, sizeof *g);
+	g->mrow = sqlite3_column_int64(st, 0);
+	g->keep_prow = sqlite3_column_int64(st, 1);
+	g->retire_prow = sqlite3_column_int64(st, 2);
+	db_col_text_fit(st, 3, g->merged_at, sizeof g->merged_at, &g->toolong);
+	db_col_text_fit(st, 4, g->merged_by, sizeof g->merged_by, &g->toolong);
+	blob_fit(st, 5, g->reason, sizeof g->reason, &g->reason_len, &g->toolong);
+	g->moved = sqlite3_column_int64(st, 6);
+	blob_fit(st, 7, g->mac, sizeof g->mac, &g->mac_len, &g->toolong);
+	g->undone = sqlite3_column_type(st, 8) != SQLITE_NULL;
+	db_col_text_fit(st, 8, g->undone_at, sizeof g->undone_at, &g->toolong);
+	db_col_text_fit(st, 9, g->undone_by, sizeof g->undone_by, &g->toolong);
+	blob_fit(st, 10, g->undo_reason, sizeof g->undo_reason, &g->undo_reason_len, &g->toolong);
+	blob_fit(st, 11, g->undo_mac, sizeof g->undo_mac, &g->undo_mac_len, &g->toolong);
+}
+
+status_t db_merge_each_retired(db_t *db, int64_t prow, int (*fn)(const db_merge_t *g, void *arg),
+			       void *arg, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	db_merge_t *g = malloc(sizeof *g);
+	int rc;
+	status_t ret;
+	if (!g)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	if ((ret = db_prepare(db, MERGE_COLS "WHERE retire_prow = ?1 ORDER BY mrow", &st, m)) !=
+	    STATUS_OK) {
+		free(g);
+		return ret;
+	}
+	sqlite3_bind_int64(st, 1, prow);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_merge(st, g);
+		if (fn(g, arg))
+			goto cleanup;
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the merges", m);
+cleanup:
+	sqlite3_finalize(st);
+	free(g);
+	return ret;
+}
+
+status_t db_merge_rekey(db_t *db, const db_merge_t *g, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(db,
+				  "UPDATE merges SET reason = ?2, mac = ?3, undo_reason = ?4, "
+				  "undo_mac = ?5 WHERE mrow = ?1",
+				  &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, g->mrow);
+	db_bind_blob(st, 2, g->reason, g->reason_len);
+	db_bind_blob(st, 3, g->mac, g->mac_len);
+	if (g->undone) {
+		db_bind_blob(st, 4, g->undo_reason, g->undo_reason_len);
+		db_bind_blob(st, 5, g->undo_mac, g->undo_mac_len);
+	}
+	return db_exec_stmt(db, st, "re-sealing the merge", m);
+}
+
+status_t db_merge_row_set_mac(db_t *db, int64_t mrow, db_chart_table_t t, int64_t row,
+			      const unsigned char *mac, size_t len, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = db_prepare(
+		db, "UPDATE merge_rows SET mac = ?4 WHERE mrow = ?1 AND tbl = ?2 AND row = ?3", &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, mrow);
+	sqlite3_bind_int(st, 2, (int)t);
+	sqlite3_bind_int64(st, 3, row);
+	db_bind_blob(st, 4, mac, len);
+	return db_exec_stmt(db, st, "re-sealing the merge journal", m);
+}
+
 static status_t get_where(db_t *db, const char *where, int64_t v, db_merge_t *g, msg_t *m)
 {
 	char sql[400];
 	sqlite3_stmt *st = NULL;
 	int rc;
 	status_t ret;
-	snprintf(sql, sizeof sql,
-		 "SELECT mrow, keep_prow, retire_prow, merged_at, merged_by, reason, moved, mac, "
-		 "undone_at, undone_by, undo_reason, undo_mac FROM merges WHERE %s "
-		 "ORDER BY mrow DESC LIMIT 1",
-		 where);
+	snprintf(sql, sizeof sql, MERGE_COLS "WHERE %s ORDER BY mrow DESC LIMIT 1", where);
 	if ((ret = db_prepare(db, sql, &st, m)) != STATUS_OK)
 		return ret;
 	sqlite3_bind_int64(st, 1, v);
 	memset(g, 0, sizeof *g);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		g->mrow = sqlite3_column_int64(st, 0);
-		g->keep_prow = sqlite3_column_int64(st, 1);
-		g->retire_prow = sqlite3_column_int64(st, 2);
-		db_col_text_fit(st, 3, g->merged_at, sizeof g->merged_at, &g->toolong);
-		db_col_text_fit(st, 4, g->merged_by, sizeof g->merged_by, &g->toolong);
-		blob_fit(st, 5, g->reason, sizeof g->reason, &g->reason_len, &g->toolong);
-		g->moved = sqlite3_column_int64(st, 6);
-		blob_fit(st, 7, g->mac, sizeof g->mac, &g->mac_len, &g->toolong);
-		g->undone = sqlite3_column_type(st, 8) != SQLITE_NULL;
-		db_col_text_fit(st, 8, g->undone_at, sizeof g->undone_at, &g->toolong);
-		db_col_text_fit(st, 9, g->undone_by, sizeof g->undone_by, &g->toolong);
-		blob_fit(st, 10, g->undo_reason, sizeof g->undo_reason, &g->undo_reason_len,
-			 &g->toolong);
-		blob_fit(st, 11, g->undo_mac, sizeof g->undo_mac, &g->undo_mac_len, &g->toolong);
-	} else if (rc == SQLITE_DONE)
+	if (rc == SQLITE_ROW)
+		read_merge(st, g);
+	else if (rc == SQLITE_DONE)
 		ret = STATUS_NOTFOUND;
 	else
 		ret = db_fail(db, rc, "reading the merge", m);

@@ -41,6 +41,14 @@ status_t db_merge_involved(db_t *db, int64_t prow, int *yes, msg_t *m);
 /* Record the undoing (undone_at, undone_by, undo_reason, undo_mac). */
 status_t db_merge_set_undone(db_t *db, const db_merge_t *g, msg_t *m);
 
+/* Every merge (in force or undone) that retired prow, oldest first. */
+status_t db_merge_each_retired(db_t *db, int64_t prow, int (*fn)(const db_merge_t *g, void *arg),
+			       void *arg, msg_t *m);
+/* A demo key rotation: the merge's reasons and MACs anew. */
+status_t db_merge_rekey(db_t *db, const db_merge_t *g, msg_t *m);
+status_t db_merge_row_set_mac(db_t *db, int64_t mrow, db_chart_table_t t, int64_t row,
+			      const unsigned char *mac, size_t len, msg_t *m);
+
 status_t db_merge_row_insert(db_t *db, int64_t mrow, db_chart_table_t t, int64_t row,
 			     const unsigned char *before, size_t before_len,
 			     const unsigned char *after_mac, size_t after_len,

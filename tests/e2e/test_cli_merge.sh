@@ -137,5 +137,22 @@ check "the signed note is back on the retired chart, signed" [ "$(sql "select st
 out=$(cli nurse "$PW_NURSE" note show "$n2" 2>/dev/null)
 check "and reads as written" sh -c "printf '%s' \"\$1\" | grep -q canary-draft-7730" _ "$out"
 check "audit verify passes" verify
+
+# a demo key rotation between a merge and its undoing re-seals the journal
+id3=$(cli him "$PW_HIM" merge "$pa" "$pb" --reason "Merged before a key rotation" 2>/dev/null)
+check "merged a third time" sh -c "[ '$id3' -gt '$id2' ]"
+v0=$(sql "select hex(substr(mac, 2, 1)) from merges where mrow = $id3")
+cli admin "$PW_ADMIN" keys rotate demo >/dev/null 2>&1
+check "the demo key rotates" [ $? -eq 0 ]
+check "the journal is under the new version" [ "$(sql "select count(*) from merges where hex(substr(mac, 2, 1)) = '$v0' or hex(substr(reason, 2, 1)) = '$v0'")" = 0 ]
+check "its rows too" [ "$(sql "select count(*) from merge_rows where hex(substr(mac, 2, 1)) = '$v0'")" = 0 ]
+check "audit verify passes after the rotation" verify
+cli him "$PW_HIM" unmerge "$id3" --reason "Undone after the rotation" 2>"$T/unmerge3.err"
+check "the merge is undone after the rotation (exit 0)" [ $? -eq 0 ]
+check "every moved record re-bound as it is now (the rotation re-sealed them)" grep -q "8 of them had changed" "$T/unmerge3.err"
+check "the retired chart has its records back" [ "$(sql "select count(*) from encounters where prow = (select retire_prow from merges where mrow = $id3)")" = 2 ]
+out=$(cli nurse "$PW_NURSE" note show "$n1" 2>/dev/null)
+check "the signed note reads the same" sh -c "printf '%s' \"\$1\" | grep -q canary-merge-5521" _ "$out"
+check "audit verify passes" verify
 check "no canary in the file" sh -c "! grep -q 'canary-merge-5521\|canary-draft-7730\|marmalade wheeze' '$DB'"
 e2e_done
