@@ -218,6 +218,27 @@ status_t db_merge_involved(db_t *db, int64_t prow, int *yes, msg_t *m)
 	return ret;
 }
 
+status_t db_merge_retired_into(db_t *db, int64_t keep_prow, int64_t *out, int max, int *n,
+			       msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret = db_prepare(db,
+				  "SELECT retire_prow FROM merges WHERE keep_prow = ?1 AND undone_at "
+				  "IS NULL ORDER BY mrow",
+				  &st, m);
+	*n = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, keep_prow);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		out[(*n)++] = sqlite3_column_int64(st, 0);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the merges", m);
+	sqlite3_finalize(st);
+	return ret;
+}
+
 status_t db_merge_set_undone(db_t *db, const db_merge_t *g, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;

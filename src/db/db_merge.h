@@ -38,6 +38,10 @@ status_t db_merge_get(db_t *db, int64_t mrow, db_merge_t *out, msg_t *m);
 status_t db_merge_in_force(db_t *db, int64_t retire_prow, db_merge_t *out, msg_t *m);
 /* Is prow the survivor or the retired chart of a merge in force? */
 status_t db_merge_involved(db_t *db, int64_t prow, int *yes, msg_t *m);
+/* The charts merged into keep_prow by merges in force, by prow: up to max
+ * into out, *n how many. */
+status_t db_merge_retired_into(db_t *db, int64_t keep_prow, int64_t *out, int max, int *n,
+			       msg_t *m);
 /* Record the undoing (undone_at, undone_by, undo_reason, undo_mac). */
 status_t db_merge_set_undone(db_t *db, const db_merge_t *g, msg_t *m);
 

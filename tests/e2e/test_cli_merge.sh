@@ -42,6 +42,8 @@ n1=$(cli nurse "$PW_NURSE" note add "$eb" --file "$T/n1.txt" 2>/dev/null)
 printf 'y\n' | cli nurse "$PW_NURSE" note sign "$n1" >/dev/null 2>&1
 printf 'Draft note text canary-draft-7730\n' > "$T/n2.txt"
 n2=$(cli nurse "$PW_NURSE" note add "$eb2" --file "$T/n2.txt" 2>/dev/null)
+clin priv "$PW_PRIV" "$(csv recipient_name="County Health Dept" recipient_address="5 Main St" description="TB test result" purpose="public health reporting")" disclosure add "$pb" --category public_health >/dev/null 2>&1
+check "a disclosure made from the retired chart" [ "$(sql "select count(*) from disclosures")" = 1 ]
 check "the retired chart has records of every kind" [ "$(sql "select (select count(*) from encounters e join patients p using (prow)) || '/' || (select count(*) from vitals) || '/' || (select count(*) from allergies) || '/' || (select count(*) from medications) || '/' || (select count(*) from problems) || '/' || (select count(*) from notes)")" = "3/1/2/1/1/2" ]
 check "the note is signed" [ "$(sql "select status from notes where body is not null order by nrow limit 1")" = signed ]
 before_text=$(cli nurse "$PW_NURSE" note show "$n1" 2>/dev/null | grep canary)
@@ -73,6 +75,10 @@ check "the kept chart lists the retired chart's encounters" [ "$(printf '%s\n' "
 check "the reason for visit reads the same" sh -c "printf '%s' \"\$1\" | grep -q 'marmalade wheeze zq7'" _ "$out"
 check "the signed note reads the same" [ "$(cli nurse "$PW_NURSE" note show "$n1" 2>/dev/null | grep canary)" = "$before_text" ]
 check "and is still signed" [ "$(sql "select status from notes where nrow = (select min(nrow) from notes)")" = signed ]
+out=$(cli priv "$PW_PRIV" disclosures "$pa" 2>/dev/null)
+check "the kept chart's accounting of disclosures includes the retired chart's (append-only, not moved)" sh -c "printf '%s' \"\$1\" | grep -q 'County Health Dept'" _ "$out"
+check "naming the MRN it was made from" sh -c "printf '%s' \"\$1\" | grep -q 'From chart: MRN $pb (merged into this one)'" _ "$out"
+check "the disclosure row itself is unchanged" [ "$(sql "select count(*) from disclosures where prow = (select retire_prow from merges)")" = 1 ]
 check "the merge is audited on both charts" [ "$(audited chart_merge him)" = 2 ]
 check "the reason is not in the file" sh -c "! sqlite3 '$DB' .dump | grep -q 'ID card seen'"
 check "audit verify passes after the merge" verify
@@ -119,6 +125,10 @@ check "and the charts opened in between (recently opened list), nothing else" [ 
 check "the vital signs added stay with the kept chart" [ "$(sql "select count(*) from vitals where prow = (select keep_prow from merges)")" = 1 ]
 check "the unmerge is audited on both charts" [ "$(audited chart_unmerge him)" = 2 ]
 check "audit verify passes after the unmerge" verify
+out=$(cli priv "$PW_PRIV" disclosures "$pa" 2>/dev/null)
+check "after the unmerge the kept chart's accounting no longer has it" sh -c "! printf '%s' \"\$1\" | grep -q 'County Health Dept'" _ "$out"
+out=$(cli priv "$PW_PRIV" disclosures "$pb" 2>/dev/null)
+check "the retired chart's own accounting has it" sh -c "printf '%s' \"\$1\" | grep -q 'County Health Dept'" _ "$out"
 out=$(cli front "$PW_FRONT" patient show "$pb" 2>/dev/null)
 check "after the unmerge the retired MRN is its own chart again" sh -c "! printf '%s' \"\$1\" | grep -q 'Merged into'" _ "$out"
 check "the signed note reads the same after" [ "$(cli nurse "$PW_NURSE" note show "$n1" 2>/dev/null | grep canary)" = "$before_text" ]
