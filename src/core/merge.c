@@ -459,6 +459,11 @@ static void rowmacs_free(rowmacs_t *l)
 	memset(l, 0, sizeof *l);
 }
 
+static int take_follower(int64_t row, void *arg)
+{
+	return take_row(row, NULL, 0, arg);
+}
+
 static status_t rows_of(session_t *s, db_chart_table_t t, int64_t prow, rowmacs_t *l, msg_t *m)
 {
 	status_t ret;
@@ -844,6 +849,23 @@ status_t merge_undo(session_t *s, int64_t id, const char *reason, merge_result_t
 	v.m = m;
 	for (int i = 0; i < jl.n && ret == STATUS_OK; i++)
 		ret = put_back(&v, g, &jl.v[i], cur, &ccur, out);
+	/* Vitals and notes added since the merge to a visit that came from
+	 * the retired chart go back with their visit: an encounter's rows
+	 * are always its patient's. */
+	for (int k = 0; k < 2 && ret == STATUS_OK; k++) {
+		db_chart_table_t t = k ? DB_CT_NOTES : DB_CT_VITALS;
+		rowmacs_t l;
+		memset(&l, 0, sizeof l);
+		ret = db_merge_followers(s->c->db, t, g->keep_prow, g->retire_prow, take_follower, &l,
+					 m);
+		if (ret == STATUS_OK && l.oom)
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		for (int i = 0; i < l.n && ret == STATUS_OK; i++) {
+			ret = move_row(&v, t, l.row[i]);
+			out->followed++;
+		}
+		rowmacs_free(&l);
+	}
 	/* The rows put back byte for byte carry their MACs as they were:
 	 * the retired chart's head lists them again. */
 	for (size_t i = 0; i <= N_MOVED && ret == STATUS_OK; i++) {
@@ -884,9 +906,10 @@ status_t merge_undo(session_t *s, int64_t id, const char *reason, merge_result_t
 	out->moved = jl.n;
 	snprintf(detail, sizeof detail,
 		 "merge %lld undone: MRN %s taken back out of MRN %s, %lld records put back "
-		 "(%lld changed since, re-bound); reason: %s",
+		 "(%lld changed since, re-bound; %lld added since to its visits went with them); "
+		 "reason: %s",
 		 (long long)g->mrow, out->retire_mrn, out->keep_mrn, (long long)out->moved,
-		 (long long)out->rebound, reason);
+		 (long long)out->rebound, (long long)out->followed, reason);
 	if ((ret = chart_audit(s, &ck, "chart_unmerge", detail, m)) == STATUS_OK)
 		ret = chart_audit(s, &cr, "chart_unmerge", detail, m);
 done:

@@ -13,7 +13,8 @@
  * moved row whole as it was, so an unmerge puts each one back byte for
  * byte when it is unchanged since, and re-binds the current row back when
  * later work changed it; rows added to the survivor after the merge stay
- * with it. Append-only rows (disclosures, rights requests, paper-chart
+ * with it, except vitals and notes added to a visit that came from the
+ * retired chart, which go back with their visit. Append-only rows (disclosures, rights requests, paper-chart
  * events, break-the-glass accesses) are never rewritten: they stay with
  * the retired chart, which keeps its id, MRN and index tokens, so its MRN
  * finds it and says where it went (merge_into).
@@ -33,6 +34,7 @@ typedef struct merge_result {
 	int64_t id;           /* the merge's number */
 	int64_t moved;        /* rows moved (merge) or put back (unmerge) */
 	int64_t rebound;      /* unmerge: rows changed since the merge, re-bound back */
+	int64_t followed;     /* unmerge: vitals and notes added since to a moved visit */
 	int64_t review_kept;  /* merge: 1 when both charts had an allergy review */
 	char keep_mrn[32], retire_mrn[32];
 } merge_result_t;

@@ -484,6 +484,34 @@ status_t db_merge_restore(db_t *db, db_chart_table_t t, int64_t now_key,
 	return ret;
 }
 
+status_t db_merge_followers(db_t *db, db_chart_table_t t, int64_t prow, int64_t other,
+			    int (*fn)(int64_t row, void *arg), void *arg, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	const char *sql =
+		t == DB_CT_VITALS ? "SELECT vrow FROM vitals WHERE prow = ?1 AND erow IN (SELECT erow "
+				    "FROM encounters WHERE prow = ?2) ORDER BY vrow"
+		: t == DB_CT_NOTES ? "SELECT nrow FROM notes WHERE prow = ?1 AND erow IN (SELECT erow "
+				     "FROM encounters WHERE prow = ?2) ORDER BY nrow"
+				   : NULL;
+	status_t ret;
+	if (!sql)
+		return msg_fail(m, STATUS_ERR, "Only vitals and notes follow an encounter.");
+	if ((ret = db_prepare(db, sql, &st, m)) != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, prow);
+	sqlite3_bind_int64(st, 2, other);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(sqlite3_column_int64(st, 0), arg))
+			goto cleanup;
+	if (rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the rows of an encounter", m);
+cleanup:
+	sqlite3_finalize(st);
+	return ret;
+}
+
 status_t db_merge_set_prow(db_t *db, db_chart_table_t t, int64_t row, int64_t prow, msg_t *m)
 {
 	const char *table = NULL, *key = NULL;

@@ -73,6 +73,10 @@ status_t db_merge_snapshot(db_t *db, db_chart_table_t t, int64_t row, unsigned c
  * lifted for that statement only. */
 status_t db_merge_restore(db_t *db, db_chart_table_t t, int64_t now_key,
 			  const unsigned char *snap, size_t len, msg_t *m);
+/* Rows of table t (vitals or notes) on chart prow whose encounter is on
+ * chart other: fn(row number) for each, by number. */
+status_t db_merge_followers(db_t *db, db_chart_table_t t, int64_t prow, int64_t other,
+			    int (*fn)(int64_t row, void *arg), void *arg, msg_t *m);
 /* Set a row's patient (allergy_review: its key `row` is the old prow). */
 status_t db_merge_set_prow(db_t *db, db_chart_table_t t, int64_t row, int64_t prow, msg_t *m);
 /* allergy_review's MAC (after a move). */

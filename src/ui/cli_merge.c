@@ -94,6 +94,13 @@ static int run(cli_t *c, int undo)
 	if (!undo && r.review_kept)
 		cli_say("Both charts had an allergy review: the kept chart's stands; the retired "
 			"chart's stays with it.");
+	if (undo && r.followed) {
+		snprintf(m.text, sizeof m.text,
+			 "%lld vital sign or note record%s added since to its visits went back with "
+			 "them.",
+			 (long long)r.followed, r.followed == 1 ? "" : "s");
+		cli_say(m.text);
+	}
 	if (undo && r.rebound) {
 		snprintf(m.text, sizeof m.text,
 			 "%lld of them had changed on the kept chart since the merge and went back "
