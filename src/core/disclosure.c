@@ -12,7 +12,9 @@
 #include "base/text.h"
 #include "core/audit.h"
 #include "core/internal.h"
+#include "core/notsame.h"
 #include "core/rights.h"
+#include "db/db_merge.h"
 #include "db/db_patients.h"
 #include "db/db_rights.h"
 
@@ -290,7 +292,14 @@ typedef struct held_row {
 	db_disclosure_t d;
 	unsigned char *body, *mac;
 	char *f[NFIELDS];
+	int chart; /* index into the charts read: the survivor 0, merged-in ones after */
 } held_row_t;
+
+/* The charts whose disclosures make one patient's accounting: the chart
+ * asked for and every chart merged into it (a merge in force; README
+ * "Merging duplicate charts"): disclosures are append-only and stay with
+ * the chart they were made from. */
+#define ACC_CHARTS 16
 
 typedef struct acc_ctx {
 	held_row_t *rows;
@@ -330,6 +339,16 @@ static int hold_row(const db_disclosure_t *d, void *arg)
 	h->d.mac.p = h->mac;
 	c->n++;
 	return 0;
+}
+
+/* Oldest first, by date and then number, across the charts read. */
+static int held_cmp(const void *a, const void *b)
+{
+	const held_row_t *x = a, *y = b;
+	int c = strcmp(x->d.disclosed_on, y->d.disclosed_on);
+	if (c)
+		return c;
+	return x->d.n < y->d.n ? -1 : x->d.n > y->d.n;
 }
 
 static void acc_free(acc_ctx_t *c)
@@ -374,6 +393,9 @@ status_t disclosure_accounting(session_t *s, const char *patient, const char *si
 			       disclosure_summary_t *sum, msg_t *m)
 {
 	acc_ctx_t c = {0};
+	int64_t charts[ACC_CHARTS];
+	char pids[ACC_CHARTS][33], mrns[ACC_CHARTS][24], names[ACC_CHARTS][128];
+	int ncharts = 0;
 	disclosure_summary_t local;
 	disclosure_info_t info;
 	char pid[33], today[DATE_ISO_SIZE], from[DATE_ISO_SIZE], mrn[24], name[128];
@@ -410,18 +432,37 @@ status_t disclosure_accounting(session_t *s, const char *patient, const char *si
 	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
 		return ret;
 	ret = patient_locate(s, patient, &prow, pid, &conf, m);
+	charts[0] = prow;
+	memcpy(pids[0], pid, sizeof pid);
 	if (ret == STATUS_OK)
-		ret = db_disclosure_list(s->c->db, prow, 0, hold_row, &c, m);
-	if (ret == STATUS_OK && c.oom)
-		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		ret = db_merge_retired_into(s->c->db, prow, charts + 1, ACC_CHARTS - 1, &ncharts, m);
+	ncharts++;
+	for (int k = 1; ret == STATUS_OK && k < ncharts; k++)
+		ret = notsame_patient_id(s, charts[k], pids[k], m);
+	for (int k = 0; ret == STATUS_OK && k < ncharts; k++) {
+		int first = c.n;
+		ret = db_disclosure_list(s->c->db, charts[k], 0, hold_row, &c, m);
+		for (int i = first; i < c.n; i++)
+			c.rows[i].chart = k;
+		if (ret == STATUS_OK && c.oom)
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	}
 	for (int i = 0; ret == STATUS_OK && i < c.n; i++)
-		ret = check_row(s, pid, &c.rows[i], m);
+		ret = check_row(s, pids[c.rows[i].chart], &c.rows[i], m);
 	db_read_end(s->c->db, reading);
-	if (ret == STATUS_OK)
-		ret = audit_note(s, "disclosures_view", pid, "ok", all ? "all entries" : "accounting",
+	if (ncharts > 1 && ret == STATUS_OK)
+		qsort(c.rows, (size_t)c.n, sizeof *c.rows, held_cmp);
+	for (int k = 0; ret == STATUS_OK && k < ncharts; k++)
+		ret = audit_note(s, "disclosures_view", pids[k], "ok",
+				 k ? "merged into the chart asked for"
+				 : all ? "all entries" : "accounting",
 				 0, m);
-	if (ret == STATUS_OK)
-		rights_patient_label(s, prow, mrn, name);
+	for (int k = 0; ret == STATUS_OK && k < ncharts; k++)
+		rights_patient_label(s, charts[k], mrns[k], names[k]);
+	if (ret == STATUS_OK) {
+		text_copy(mrn, sizeof mrn, mrns[0]);
+		text_copy(name, sizeof name, names[0]);
+	}
 	for (int i = 0; ret == STATUS_OK && i < c.n; i++) {
 		held_row_t *h = &c.rows[i];
 		int struck = 0, strike = strcmp(h->d.category, "strike") == 0;
@@ -432,7 +473,10 @@ status_t disclosure_accounting(session_t *s, const char *patient, const char *si
 				info.struck_by = c.rows[j].d.n;
 			}
 		info.n = h->d.n;
-		text_copy(info.mrn, sizeof info.mrn, mrn);
+		/* an entry made from a chart merged into this one names that
+		 * chart's MRN */
+		text_copy(info.mrn, sizeof info.mrn, h->chart ? mrns[h->chart] : mrn);
+		info.merged_in = h->chart != 0;
 		text_copy(info.patient_name, sizeof info.patient_name, name);
 		text_copy(info.date, sizeof info.date, h->d.disclosed_on);
 		text_copy(info.category, sizeof info.category, h->d.category);

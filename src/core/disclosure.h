@@ -114,6 +114,7 @@ typedef struct disclosure_info {
 	int excluded;     /* a kind the rule leaves out of the accounting */
 	int suspended;    /* under a suspension that has not ended */
 	int in_statement; /* what the patient's accounting shows */
+	int merged_in;    /* made from a chart since merged into this one (mrn is that chart's) */
 } disclosure_info_t;
 
 typedef struct disclosure_summary {

@@ -20,6 +20,7 @@
 #include "core/pindex.h"
 #include "core/pmatch.h"
 #include "core/precord.h"
+#include "db/db_merge.h"
 #include "db/db_dups.h"
 #include "db/db_patients.h"
 
@@ -612,6 +613,21 @@ status_t dup_candidates_list(session_t *s, int (*fn)(const dup_candidate_t *c, v
 	for (int64_t i = 0; ret == STATUS_OK && i < l.n; i++) {
 		dup_candidate_t c;
 		int stop;
+		db_merge_t *g = NULL;
+		/* A pair with a chart merged away (a merge in force) is done
+		 * with: off the worklist until the merge is undone. */
+		if (!(g = malloc(sizeof *g))) {
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+			break;
+		}
+		ret = db_merge_in_force(s->c->db, l.v[i].prow_a, g, m);
+		if (ret == STATUS_NOTFOUND)
+			ret = db_merge_in_force(s->c->db, l.v[i].prow_b, g, m);
+		free(g);
+		if (ret == STATUS_OK)
+			continue;
+		if (ret != STATUS_NOTFOUND)
+			break;
 		if ((ret = fill(s, &l.v[i], today, &c, m)) != STATUS_OK)
 			break;
 		stop = fn(&c, arg);

@@ -704,6 +704,16 @@ status_t chart_put(chart_t *ch, db_chart_table_t t, int64_t row, const unsigned 
 	return STATUS_OK;
 }
 
+void chart_drop(chart_t *ch, db_chart_table_t t, int64_t row)
+{
+	unsigned char *e = entry_find(ch, t, row);
+	if (!e)
+		return;
+	size_t i = (size_t)(e - ch->rows) / INTEGRITY_ENTRY_LEN;
+	memmove(e, e + INTEGRITY_ENTRY_LEN, (ch->n - i - 1) * INTEGRITY_ENTRY_LEN);
+	ch->n--;
+}
+
 status_t chart_store(session_t *s, chart_t *ch, msg_t *m)
 {
 	db_chart_head_t h;

@@ -147,6 +147,10 @@ status_t chart_check_extid(session_t *s, chart_t *ch, msg_t *m);
 status_t chart_put(chart_t *ch, db_chart_table_t t, int64_t row, const unsigned char *mac,
 		   msg_t *m);
 
+/* The head no longer lists (t, row): the row left the chart (a merge
+ * moved it to another). */
+void chart_drop(chart_t *ch, db_chart_table_t t, int64_t row);
+
 /* Write the head (counter + 1, MAC over the list and the patients row as
  * ch->patient holds it now) and fill ch->head_text. In the write
  * transaction of the change, before chart_audit. */

@@ -17,6 +17,7 @@
 #include "core/dupscan.h"
 #include "core/extid.h"
 #include "core/integrity.h"
+#include "core/merge.h"
 #include "core/internal.h"
 #include "core/pindex.h"
 #include "core/precord.h"
@@ -757,6 +758,13 @@ static status_t chart_do(rot_t *r, int64_t prow, int *changed)
 		 * demo-key MACs, and the reasons under the demo key. */
 		if ((ret = dups_rekey(s, prow, &n4, r->m)) != STATUS_OK)
 			goto cleanup;
+		/* The merge journal (issue 13): reasons and MACs under demo. */
+		{
+			int64_t n5 = 0;
+			if ((ret = merge_rekey(s, prow, &n5, r->m)) != STATUS_OK)
+				goto cleanup;
+			n4 += n5;
+		}
 		if (n1 || n2 || n3 || n4)
 			*changed = 1;
 	}

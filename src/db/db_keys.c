@@ -345,7 +345,11 @@ static const char USES_DEMO[] =
 	"+ (SELECT count(*) FROM disclosures WHERE substr(body, 2, 1) = ?1 "
 	"OR substr(mac, 2, 1) = ?1) "
 	"+ (SELECT count(*) FROM rights_requests WHERE substr(body, 2, 1) = ?1 "
-	"OR substr(mac, 2, 1) = ?1)";
+	"OR substr(mac, 2, 1) = ?1) "
+	"+ (SELECT count(*) FROM merges WHERE substr(reason, 2, 1) = ?1 "
+	"OR substr(mac, 2, 1) = ?1 OR substr(undo_reason, 2, 1) = ?1 "
+	"OR substr(undo_mac, 2, 1) = ?1) "
+	"+ (SELECT count(*) FROM merge_rows WHERE substr(mac, 2, 1) = ?1)";
 static const char USES_CLIN[] =
 	"SELECT (SELECT count(*) FROM allergies WHERE substr(substance, 2, 1) = ?1 "
 	"OR substr(reaction, 2, 1) = ?1) "

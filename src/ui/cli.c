@@ -24,6 +24,7 @@
 
 #include <sodium.h>
 
+#include "core/merge.h"
 #include "core/access.h"
 #include "core/audit.h"
 #include "core/clinic.h"
@@ -917,7 +918,11 @@ static int cmd_patient(cli_t *c)
 		goto done;
 	st = patient_open(s, key, in.f[in.n - 1].given ? in.reason : NULL, p, &m);
 	if (st == STATUS_OK && show) {
+		char merged[200];
+		msg_t mm;
 		print_patient(clinic_config(clinic), p);
+		if (merge_notice(s, key, merged, sizeof merged, &mm) == STATUS_OK && merged[0])
+			cli_printf("%s\n", merged);
 	} else if (st == STATUS_OK) {
 		/* edit: the fields given, over the opened record */
 		if (!from) {
@@ -1200,6 +1205,7 @@ static const cli_command_t *const commands[] = {
     &cli_duplicates_command,
     &cli_queue_command,
     &cli_retention_command, &cli_hold_command,
+    &cli_merge_command, &cli_unmerge_command,
 #ifdef CHARTROOM_TEST_HOOKS
     &test_journal_command,
 #endif

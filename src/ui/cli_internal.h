@@ -85,6 +85,7 @@ extern const cli_command_t cli_roi_command, cli_disclosure_command, cli_disclosu
 extern const cli_command_t cli_deficiency_command;
 extern const cli_command_t cli_duplicates_command; /* cli_dups.c */
 extern const cli_command_t cli_queue_command; /* cli_queue.c: the HIM work queue */
+extern const cli_command_t cli_merge_command, cli_unmerge_command; /* cli_merge.c */
 extern const cli_command_t cli_chart_out_command, cli_chart_in_command, cli_chart_home_command,
     cli_charts_out_command, cli_chart_history_command;
 extern const cli_command_t cli_retention_command, cli_hold_command; /* cli_retention.c */

@@ -397,6 +397,8 @@ static int disc_row(const disclosure_info_t *d, void *arg)
 		cli_printf("    strikes entry %" PRId64 ": %s\n", d->strikes, d->description);
 		return 0;
 	}
+	if (d->merged_in)
+		cli_printf("    From chart: MRN %s (merged into this one)\n", d->mrn);
 	cli_printf("    Recipient: %s\n", d->recipient_name);
 	if (d->recipient_address[0])
 		cli_printf("    Address: %s\n", d->recipient_address);

@@ -54,7 +54,7 @@
 	X(ADD, "add", "a", "Add a diagnosis, chart item, note, addendum, user")                    \
 	X(ADD_PROCEDURE, "add_procedure", "p", "Coding: add a procedure (HCPCS or CPT)")           \
 	X(REMOVE, "remove", "d", "Remove the selected line (asks first)")                          \
-	X(MAKE_PRIMARY, "make_primary", "m", "Coding: make the diagnosis the primary one")         \
+	X(MAKE_PRIMARY, "make_primary", "m", "Coding: make the diagnosis primary; merge a duplicate chart")         \
 	X(COMPLETE, "complete", "c", "Coding: complete (every rule checked again)")                \
 	X(VERIFY, "verify", "v", "Coding: verify the completed coding")                            \
 	X(FINALIZE, "finalize", "f", "Coding: finalise, which locks it (asks first)")              \

@@ -3,7 +3,9 @@
  * since first found. F5 scans again (a percentage on the message line).
  * Enter shows the pair side by side, the differences marked; there n marks
  * the two charts not the same person, with a reason typed on the line
- * below (Enter saves, Esc cancels), and the pair leaves the list.
+ * below (Enter saves, Esc cancels), and the pair leaves the list; m
+ * merges chart B into chart A (core/merge.h) with a reason typed the same
+ * way, and the pair leaves the list while the merge is in force.
  *
  * Holds a copy of the list from dup_candidates_list (core checks the
  * permission and every row's MAC), dropped on close and on idle lock. */
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "core/dupscan.h"
+#include "core/merge.h"
 #include "core/notsame.h"
 #include "ui/draw.h"
 #include "ui/theme.h"
@@ -21,7 +24,7 @@
 #include "ui/widget_keys.h"
 #include "ui/widget_list.h"
 
-typedef enum { M_LIST, M_PAIR, M_REASON } dmode_t;
+typedef enum { M_LIST, M_PAIR, M_REASON, M_MERGE } dmode_t;
 
 typedef struct dups {
 	ui_t *ui;
@@ -193,7 +196,16 @@ static void draw_pair(ui_t *ui, dups_t *d, WINDOW *w)
 		tfield_draw(ui, w, H - 2, 1, W - 2, &d->reason, 1);
 		return;
 	}
-	draw_text(w, H - 1, 1, W - 2, "n: not the same person; Esc: back to the list", 0);
+	if (d->mode == M_MERGE) {
+		snprintf(line, sizeof line,
+		         "Merge B (%s) into A (%s)? Why (Enter merges, Esc cancels):", p->mrn_b,
+		         p->mrn_a);
+		draw_text(w, H - 3, 1, W - 2, line, 0);
+		tfield_draw(ui, w, H - 2, 1, W - 2, &d->reason, 1);
+		return;
+	}
+	draw_text(w, H - 1, 1, W - 2,
+	          "n: not the same person; m: merge B into A; Esc: back to the list", 0);
 }
 
 static void dups_draw(ui_t *ui, void *priv, WINDOW *w)
@@ -264,8 +276,13 @@ static unsigned handle_reason(ui_t *ui, dups_t *d, const ui_event_t *ev)
 		return UI_REDRAW;
 	}
 	if (ev->action == KA_SELECT || ev->action == KA_SAVE) {
-		st = notsame_mark(ui_session(ui), d->pair.id_a, d->pair.id_b, tfield_text(&d->reason),
-		                  &m);
+		if (d->mode == M_MERGE) {
+			merge_result_t res;
+			st = merge_charts(ui_session(ui), d->pair.id_a, d->pair.id_b,
+			                  tfield_text(&d->reason), &res, &m);
+		} else
+			st = notsame_mark(ui_session(ui), d->pair.id_a, d->pair.id_b,
+			                  tfield_text(&d->reason), &m);
 		keys_tell(ui, st == STATUS_OK ? UI_MSG_OK : UI_MSG_ERROR, m.text);
 		if (st != STATUS_OK)
 			return UI_REDRAW;
@@ -284,12 +301,15 @@ static unsigned dups_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	dups_t *d = priv;
 	unsigned r;
 	msg_t m;
-	if (d->mode == M_REASON)
+	if (d->mode == M_REASON || d->mode == M_MERGE)
 		return handle_reason(ui, d, ev);
 	if (d->mode == M_PAIR) {
 		switch (ev->action) {
 		case KA_NO:
 			d->mode = M_REASON;
+			return UI_REDRAW;
+		case KA_MAKE_PRIMARY: /* m: merge */
+			d->mode = M_MERGE;
 			return UI_REDRAW;
 		case KA_BACK:
 		case KA_QUIT:
@@ -323,7 +343,8 @@ static unsigned dups_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 /* While the reason is typed, keys are text, not actions. */
 static int dups_typing(const void *priv)
 {
-	return ((const dups_t *)priv)->mode == M_REASON;
+	dmode_t mode = ((const dups_t *)priv)->mode;
+	return mode == M_REASON || mode == M_MERGE;
 }
 
 static const struct screen_hint dups_hints[] = {

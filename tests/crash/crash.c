@@ -45,8 +45,11 @@
  * search finds every patient by MRN and by last name. At the end one more
  * run, not interrupted, leaves no rotation under way.
  *
- * Merges are not built yet: their slot (kind "merge") prints "# SKIP not
- * built yet"; give it a work function in kinds[] when it is.
+ * Merges (kind "merge"): the child merges the template's second patient
+ * into its first and undoes it, in turn (core/merge.h; each one
+ * transaction). After every kill, besides the checks above (the chain and
+ * every chart head, so a half-moved chart would fail): every merge and
+ * unmerge reported is in the journal, and at most one merge is in force.
  *
  *   test_crash [--iterations N] [--power N] [--kind NAME] [--seed S] [--keep]
  *
@@ -79,6 +82,7 @@
 #include "core/crypto.h"
 #include "core/import.h"
 #include "core/internal.h"
+#include "core/merge.h"
 #include "core/patient.h"
 #include "core/patient_search.h"
 #include "core/rotate.h"
@@ -652,6 +656,32 @@ static int do_rotate(child_t *ch)
 
 WORK_LOOP(work_rotation, do_rotate)
 
+/* Merge patient 1 into patient 0, or undo the merge in force. */
+static int do_merge(child_t *ch)
+{
+	msg_t m;
+	merge_result_t r;
+	int64_t prow = 0, into = 0, id = 0;
+	char pid[33], mrn[32];
+	int conf = 0;
+	session_t *s = ch->s[U_HIM];
+	if (patient_locate(s, fx.pid[1], &prow, pid, &conf, &m) != STATUS_OK ||
+	    merge_into(s, prow, &into, mrn, &id, &m) != STATUS_OK)
+		return failed(ch, "merge", &m);
+	if (into) {
+		if (merge_undo(s, id, "crash test: undone", &r, &m) != STATUS_OK)
+			return failed(ch, "unmerge", &m);
+		report(ch, "unmerge %" PRId64, id);
+	} else {
+		if (merge_charts(s, fx.pid[0], fx.pid[1], "crash test: the same person", &r, &m) !=
+		    STATUS_OK)
+			return failed(ch, "merge", &m);
+		report(ch, "merge %" PRId64, r.id);
+	}
+	return 0;
+}
+WORK_LOOP(work_merge, do_merge)
+
 /* What the rotations re-encrypt beyond the template: reasons for visit
  * (sealed to the clinical key), allergies, vitals, signed notes. */
 static void prepare_rotation(const char *db)
@@ -781,8 +811,8 @@ static const kind_t kinds[] = {
 	 B(U_FRONT), 24, NULL, NULL, 0},
 	{"rotation", "key rotation (demo, clin, index, audit in turn, 2 patients a batch)",
 	 work_rotation, B(U_ADMIN), 4, prepare_rotation, check_rotation, 1},
-	/* Not built yet: give it a work function when it exists. */
-	{"merge", "merging duplicate charts", NULL, 0, 0, NULL, NULL, 0},
+	{"merge", "merging duplicate charts and undoing the merges", work_merge, B(U_HIM), 4, NULL,
+	 NULL, 0},
 };
 static const kind_t kind_power = {"power", "mixed writes under power loss", work_mixed,
 				  B(U_FRONT) | B(U_NURSE) | B(U_PROV) | B(U_HIM), 10,
@@ -907,6 +937,8 @@ typedef struct ledger {
 		int to;
 	} *rot;
 	size_t nrot;
+	int64_t *mrg, *umrg; /* merges and unmerges reported */
+	size_t nmrg, numrg;
 	long reported;      /* single writes reported (imports not counted) */
 	long searches;      /* searches reported */
 	long interruptions; /* kills and power cuts */
@@ -933,6 +965,8 @@ static void ledger_free(ledger_t *l)
 	free(l->sign);
 	free(l->imp);
 	free(l->rot);
+	free(l->mrg);
+	free(l->umrg);
 	memset(l, 0, sizeof *l);
 }
 
@@ -994,6 +1028,10 @@ static void ledger_read(ledger_t *l)
 			snprintf(rr.domain, sizeof rr.domain, "%.15s", a);
 			rr.to = v;
 			PUSH(l->rot, l->nrot, rr);
+		} else if (sscanf(line, "merge %" SCNd64, &x) == 1) {
+			PUSH(l->mrg, l->nmrg, x);
+		} else if (sscanf(line, "unmerge %" SCNd64, &x) == 1) {
+			PUSH(l->umrg, l->numrg, x);
 		} else if (strcmp(line, "search") == 0) {
 			l->searches++;
 		} else if (sscanf(line, "ops %ld us %" SCNd64, &n, &x) == 2) {
@@ -1072,11 +1110,15 @@ static int64_t pair_mismatch(sqlite3 *db, const char *table, const char *where,
 			     const char *action)
 {
 	char sql[1024];
+	/* A chart merged into another (a merge in force) has its rows on
+	 * the kept chart: their entries count there. */
 	snprintf(sql, sizeof sql,
 		 "WITH r AS (SELECT prow, count(*) n FROM %s WHERE %s GROUP BY prow),"
-		 " a AS (SELECT target, count(*) n FROM audit WHERE action = ?1 GROUP BY target)"
+		 " a AS (SELECT coalesce((SELECT g.keep_prow FROM merges g WHERE g.retire_prow ="
+		 " q.prow AND g.undone_at IS NULL), q.prow) grp, count(*) n FROM audit"
+		 " JOIN patients q ON q.id = audit.target WHERE action = ?1 GROUP BY grp)"
 		 " SELECT count(*) FROM patients p LEFT JOIN r ON r.prow = p.prow"
-		 " LEFT JOIN a ON a.target = p.id WHERE coalesce(r.n, 0) <> coalesce(a.n, 0)",
+		 " LEFT JOIN a ON a.grp = p.prow WHERE coalesce(r.n, 0) <> coalesce(a.n, 0)",
 		 table, where);
 	return sql_int(db, sql, action);
 }
@@ -1206,6 +1248,16 @@ static void check_reports(sqlite3 *db, const ledger_t *l, verdict_t *v)
 		if (sql_int64(db, "SELECT count(*) FROM notes WHERE nrow = ?1 AND status = 'signed'",
 			      l->sign[i]) != 1)
 			wrong(v, 1, "reported signature of note %" PRId64 " is missing", l->sign[i]);
+	for (size_t i = 0; i < l->nmrg; i++)
+		if (sql_int64(db, "SELECT count(*) FROM merges WHERE mrow = ?1", l->mrg[i]) != 1)
+			wrong(v, 1, "reported merge %" PRId64 " is missing", l->mrg[i]);
+	for (size_t i = 0; i < l->numrg; i++)
+		if (sql_int64(db, "SELECT count(*) FROM merges WHERE mrow = ?1 AND undone_at IS NOT NULL",
+			      l->umrg[i]) != 1)
+			wrong(v, 1, "reported unmerge of %" PRId64 " is missing", l->umrg[i]);
+	if (l->nmrg && sql_int64(db, "SELECT count(*) FROM merges WHERE undone_at IS NULL AND ?1 > 0",
+				 1) > 1)
+		wrong(v, 1, "more than one merge in force");
 	for (int64_t e = 1; e < MAX_EROW; e++)
 		if (l->vit[e] &&
 		    sql_int64(db, "SELECT count(*) FROM vitals WHERE erow = ?1", e) < l->vit[e])

@@ -1,0 +1,258 @@
+/* test_merge.c - core/merge.h: a merge moves every clinical record of the
+ * retired chart to the kept one (signed notes read the same), the retired
+ * chart says where it went, and both charts and the audit trail verify;
+ * an unmerge puts back exactly what moved (the stored rows byte for byte)
+ * while a record added to the kept chart since stays, and one changed
+ * since goes back as it is now; the journal edited with SQL is refused and
+ * nothing changes; chart_merge (HIM) only, refused in core. */
+#include "testutil.h"
+
+#include "core/clinical.h"
+#include "core/merge.h"
+
+#define FD_PW "front desk password merge tests"
+#define NURSE_PW "nurse one password merge tests"
+#define PROV_PW "provider one password merge tests"
+#define HIM_PW "him clerk password merge tests"
+
+typedef struct fixture {
+	char dir[PATH_MAX];
+	char db[PATH_MAX];
+	config_t *cfg;
+	clinic_t *c;
+	session_t *admin, *fd, *nurse, *prov, *him;
+	patient_t keep, retire;
+	int64_t ek, er, er2, signed_note, draft_note;
+} fixture_t;
+
+static int setup(void **state)
+{
+	fixture_t *f = calloc(1, sizeof *f);
+	msg_t m;
+	int64_t row;
+	tu_crypto_init();
+	assert_non_null(f);
+	f->cfg = calloc(1, sizeof *f->cfg);
+	assert_non_null(f->cfg);
+	tu_config(f->cfg);
+	tu_tmpdir(f->dir);
+	tu_path(f->db, f->dir, "clinic.db");
+	tu_clinic_init(f->db, f->cfg, NULL);
+	f->c = tu_clinic_open(f->db, f->cfg);
+	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
+	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
+	tu_add_user(f->admin, "nurse1", "nurse", NURSE_PW);
+	tu_add_user(f->admin, "prov1", "provider", PROV_PW);
+	tu_add_user(f->admin, "him1", "him", HIM_PW);
+	f->fd = tu_login(f->c, "fd1", FD_PW);
+	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
+	f->prov = tu_login(f->c, "prov1", PROV_PW);
+	f->him = tu_login(f->c, "him1", HIM_PW);
+	tu_patient(&f->keep, "Ravensworth", "Calloway", "1966-02-11", "M");
+	tu_register(f->fd, &f->keep, 1);
+	tu_patient(&f->retire, "Ravensworth", "Calloway", "1966-02-11", "M");
+	tu_register(f->fd, &f->retire, 1);
+	const char *k = f->keep.f[PF_MRN], *r = f->retire.f[PF_MRN];
+	assert_int_equal(encounter_checkin(f->fd, k, "office visit", "prov1", "Room 1", "kept visit",
+					   &f->ek, &m),
+			 STATUS_OK);
+	assert_int_equal(encounter_checkin(f->fd, r, "office visit", "prov1", "Room 7",
+					   "wheeze zq-merge", &f->er, &m),
+			 STATUS_OK);
+	assert_int_equal(encounter_checkin(f->fd, r, "office visit", "prov1", "Room 8", "", &f->er2,
+					   &m),
+			 STATUS_OK);
+	assert_int_equal(allergy_add(f->nurse, r, "Penicillin", "hives", "severe", &row, &m),
+			 STATUS_OK);
+	assert_int_equal(medication_add(f->nurse, r, "Lisinopril", "10 mg", "PO", "daily", "", &row,
+					&m),
+			 STATUS_OK);
+	assert_int_equal(note_create(f->nurse, f->er, 0, "signed text canary-unit-4410", &f->signed_note,
+				     &m),
+			 STATUS_OK);
+	assert_int_equal(note_sign(f->nurse, f->signed_note, 1, &m), STATUS_OK);
+	assert_int_equal(note_create(f->nurse, f->er2, 0, "draft text", &f->draft_note, &m),
+			 STATUS_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture_t *f = *state;
+	session_logout(f->him);
+	session_logout(f->prov);
+	session_logout(f->nurse);
+	session_logout(f->fd);
+	session_logout(f->admin);
+	clinic_close(f->c);
+	tu_rmtree(f->dir);
+	free(f->cfg);
+	free(f);
+	return 0;
+}
+
+static void verify_all(fixture_t *f)
+{
+	int64_t count = 0, bad = 0;
+	msg_t m;
+	if (audit_verify(f->admin, NULL, &count, &bad, &m) != STATUS_OK)
+		fail_msg("audit verify: %s", m.text);
+}
+
+static int64_t q(fixture_t *f, const char *sql)
+{
+	return tu_sql_int(f->db, sql);
+}
+
+/* Every non-audit clinical table's rows, as a text dump. */
+static void dump(fixture_t *f, char *out, size_t size)
+{
+	tu_sql_text(f->db,
+		    "SELECT group_concat(x, '|') FROM (SELECT 'e' || erow || prow || hex(reason) || "
+		    "hex(location_ct) || hex(mac) || hex(coding_mac) AS x FROM encounters UNION ALL "
+		    "SELECT 'a' || arow || prow || hex(substance) || hex(reaction) || hex(mac) FROM "
+		    "allergies UNION ALL SELECT 'm' || mrow || prow || hex(name) || hex(dose) || "
+		    "hex(mac) FROM medications UNION ALL SELECT 'n' || nrow || prow || status || "
+		    "hex(body) || hex(mac) FROM notes UNION ALL SELECT 'r' || prow || nka || "
+		    "hex(mac) FROM allergy_review ORDER BY 1)",
+		    out, size);
+}
+
+static void test_merge_and_unmerge(void **state)
+{
+	fixture_t *f = *state;
+	merge_result_t r;
+	msg_t m;
+	char before[16384], after[16384], notice[200];
+	note_info_t n;
+
+	dump(f, before, sizeof before);
+	assert_int_equal(merge_charts(f->him, f->keep.f[PF_MRN], f->retire.f[PF_MRN],
+				      "Same person, licence seen", &r, &m),
+			 STATUS_OK);
+	assert_true(r.id >= 1);
+	/* 2 encounters, 1 allergy, 1 medication, 2 notes; the allergy review
+	 * stays (the kept chart had none, so it moves: 7) */
+	assert_int_equal(r.moved, 7);
+	assert_int_equal(q(f, "SELECT count(*) FROM encounters WHERE prow = (SELECT retire_prow FROM "
+			      "merges)"),
+			 0);
+	assert_int_equal(q(f, "SELECT count(*) FROM notes WHERE prow = (SELECT keep_prow FROM merges)"),
+			 2);
+	assert_int_equal(note_get(f->nurse, f->signed_note, &n, &m), STATUS_OK);
+	assert_string_equal(n.body, "signed text canary-unit-4410");
+	note_info_clear(&n);
+	assert_int_equal(merge_notice(f->fd, f->retire.f[PF_MRN], notice, sizeof notice, &m),
+			 STATUS_OK);
+	assert_true(tu_has(notice, f->keep.f[PF_MRN]));
+	assert_int_equal(merge_notice(f->fd, f->keep.f[PF_MRN], notice, sizeof notice, &m),
+			 STATUS_OK);
+	assert_string_equal(notice, "");
+	assert_int_equal(tu_audit_count(f->db, "chart_merge", "him1"), 2);
+	verify_all(f);
+	{
+		/* the reason is not in the file */
+		size_t len = 0;
+		unsigned char *file = tu_read_file(f->db, &len);
+		assert_false(tu_contains(file, len, "licence seen", 12));
+		free(file);
+	}
+
+	/* later work on the survivor: a new problem stays with it */
+	int64_t row;
+	assert_int_equal(problem_add(f->prov, f->keep.f[PF_MRN], "I10", "Hypertension", "", &row, &m),
+			 STATUS_OK);
+	assert_int_equal(merge_undo(f->him, r.id, "Different people", &r, &m), STATUS_OK);
+	assert_int_equal(r.moved, 7);
+	assert_int_equal(r.rebound, 0);
+	dump(f, after, sizeof after);
+	assert_string_equal(before, after);
+	assert_int_equal(q(f, "SELECT count(*) FROM problems WHERE prow = (SELECT keep_prow FROM "
+			      "merges)"),
+			 1);
+	assert_int_equal(merge_notice(f->fd, f->retire.f[PF_MRN], notice, sizeof notice, &m),
+			 STATUS_OK);
+	assert_string_equal(notice, "");
+	assert_int_equal(tu_audit_count(f->db, "chart_unmerge", "him1"), 2);
+	verify_all(f);
+	assert_int_equal(merge_undo(f->him, r.id, "again", &r, &m), STATUS_CONFLICT);
+}
+
+static void test_changed_since_goes_back_as_it_is(void **state)
+{
+	fixture_t *f = *state;
+	merge_result_t r;
+	msg_t m;
+	note_info_t n;
+	assert_int_equal(merge_charts(f->him, f->keep.f[PF_MRN], f->retire.f[PF_MRN], "dup", &r, &m),
+			 STATUS_OK);
+	assert_int_equal(note_sign(f->nurse, f->draft_note, 1, &m), STATUS_OK);
+	assert_int_equal(merge_undo(f->him, r.id, "undo", &r, &m), STATUS_OK);
+	assert_int_equal(r.rebound, 1);
+	assert_int_equal(q(f, "SELECT count(*) FROM notes WHERE status = 'signed' AND prow = (SELECT "
+			      "retire_prow FROM merges)"),
+			 2);
+	assert_int_equal(note_get(f->nurse, f->draft_note, &n, &m), STATUS_OK);
+	assert_string_equal(n.body, "draft text");
+	note_info_clear(&n);
+	verify_all(f);
+}
+
+static void test_journal_tamper_refused(void **state)
+{
+	fixture_t *f = *state;
+	merge_result_t r;
+	msg_t m;
+	char before[16384], after[16384];
+	assert_int_equal(merge_charts(f->him, f->keep.f[PF_MRN], f->retire.f[PF_MRN], "dup", &r, &m),
+			 STATUS_OK);
+	int64_t id = r.id;
+	dump(f, before, sizeof before);
+	/* a stored form edited: the moved note would come back different */
+	tu_sql(f->db, "UPDATE merge_rows SET before = CAST(before || x'00' AS BLOB) WHERE tbl = 8");
+	assert_int_equal(merge_undo(f->him, id, "undo", &r, &m), STATUS_INTEGRITY);
+	assert_true(tu_has(m.text, "Nothing was changed"));
+	dump(f, after, sizeof after);
+	assert_string_equal(before, after);
+	tu_sql(f->db, "UPDATE merge_rows SET before = substr(before, 1, length(before) - 1) WHERE "
+		      "tbl = 8");
+	/* the merge re-pointed at another chart */
+	tu_sql(f->db, "UPDATE merges SET keep_prow = retire_prow, retire_prow = keep_prow");
+	assert_int_equal(merge_undo(f->him, id, "undo", &r, &m), STATUS_INTEGRITY);
+	tu_sql(f->db, "UPDATE merges SET keep_prow = retire_prow, retire_prow = keep_prow");
+	assert_int_equal(merge_undo(f->him, id, "undo", &r, &m), STATUS_OK);
+	verify_all(f);
+}
+
+static void test_refusals(void **state)
+{
+	fixture_t *f = *state;
+	merge_result_t r;
+	msg_t m;
+	const char *k = f->keep.f[PF_MRN], *rt = f->retire.f[PF_MRN];
+	assert_int_equal(merge_charts(f->nurse, k, rt, "dup", &r, &m), STATUS_DENIED);
+	assert_int_equal(merge_charts(f->prov, k, rt, "dup", &r, &m), STATUS_DENIED);
+	assert_int_equal(merge_charts(f->him, k, rt, "", &r, &m), STATUS_INVALID);
+	assert_int_equal(merge_charts(f->him, k, rt, "bad\x1b[31m", &r, &m), STATUS_INVALID);
+	assert_int_equal(merge_charts(f->him, k, k, "dup", &r, &m), STATUS_INVALID);
+	assert_int_equal(q(f, "SELECT count(*) FROM merges"), 0);
+	assert_int_equal(merge_charts(f->him, k, rt, "dup", &r, &m), STATUS_OK);
+	int64_t id = r.id;
+	/* the retired chart cannot be merged again, nor kept */
+	assert_int_equal(merge_charts(f->him, k, rt, "dup", &r, &m), STATUS_CONFLICT);
+	assert_int_equal(merge_charts(f->him, rt, k, "dup", &r, &m), STATUS_CONFLICT);
+	assert_int_equal(merge_undo(f->nurse, id, "undo", &r, &m), STATUS_DENIED);
+	assert_int_equal(merge_undo(f->him, 99, "undo", &r, &m), STATUS_NOTFOUND);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_merge_and_unmerge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_since_goes_back_as_it_is, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_tamper_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
