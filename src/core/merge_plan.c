@@ -9,6 +9,14 @@
 
 static const merge_table_t plan[] = {
 	{"allergies", "prow", MERGE_MOVE, "clinical rows move"},
+	{"audit_listed", "prow", MERGE_STAYS_LINKED,
+	 "audit data under the chain: the searches that listed the retired chart stay its own"},
+	{"patient_identifiers", "prow", MERGE_STAYS_LINKED,
+	 "another system's identifier stays with the chart it named (not yet moved)"},
+	{"procedure_history", "prow", MERGE_STAYS_LINKED,
+	 "the procedure history stays with the retired chart (not yet moved)"},
+	{"retention_events", "prow", MERGE_STAYS_LINKED,
+	 "holds and proposals: an append-only chain per chart"},
 	{"allergy_review", "prow", MERGE_ONE_PER_PATIENT,
 	 "one per chart: moves only when the survivor has none"},
 	{"btg_queue", "prow", MERGE_STAYS_LINKED,

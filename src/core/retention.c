@@ -801,6 +801,21 @@ status_t retention_holds(session_t *s, int (*fn)(const retention_hold_info_t *h,
 
 /* ---- proposals ------------------------------------------------------------ */
 
+/* A chart in the merge journal (merged, or merged and undone) keeps its
+ * rows there as they were: it is refused rather than destroyed with
+ * them left behind. */
+static status_t merged_refused(session_t *s, int64_t prow, const char *mrn, msg_t *m)
+{
+	int yes = 0;
+	status_t ret = db_retention_in_merge(s->c->db, prow, &yes, m);
+	if (ret == STATUS_OK && yes)
+		ret = msg_fail(m, STATUS_CONFLICT,
+		               "MRN %s has been part of a chart merge, whose journal keeps its rows: "
+		               "it cannot be destroyed yet.",
+		               mrn);
+	return ret;
+}
+
 status_t retention_propose(session_t *s, const char *patient, const char *reason, int64_t *id,
                            msg_t *m)
 {
@@ -830,6 +845,8 @@ status_t retention_propose(session_t *s, const char *patient, const char *reason
 		             "MRN %s is under a legal hold: release it before proposing.", it->mrn);
 		goto done;
 	}
+	if ((ret = merged_refused(s, prow, it->mrn, m)) != STATUS_OK)
+		goto done;
 	if (it->days_past < 0) {
 		ret = msg_fail(m, STATUS_INVALID,
 		               "MRN %s is not due for destruction until %s (%s rule, last activity "
@@ -1087,6 +1104,8 @@ status_t retention_approve(session_t *s, int64_t id, int64_t *cert, msg_t *m)
 		               "MRN %s is under a legal hold: it cannot be destroyed.", it->mrn);
 		goto done;
 	}
+	if ((ret = merged_refused(s, prow, it->mrn, m)) != STATUS_OK)
+		goto done;
 	/* Still due: a visit since the proposal restarts the clock. */
 	if (it->days_past < 0) {
 		ret = msg_fail(m, STATUS_INVALID,

@@ -50,10 +50,16 @@
 	X("encounters", DB_PATIENT_ROWS)                                                           \
 	X("patients", DB_PATIENT_ROWS)
 
-/* Tables that look patient-bound but are audit data, kept as the chain
- * needs them (row numbers only, no PHI): audit_listed indexes which
- * patients a search listed, checked against the audit chain. */
-#define DB_PATIENT_KEPT_TABLES(X) X("audit_listed")
+/* Tables that look patient-bound but are not destroyed with a chart:
+ * audit_listed is audit data kept as the chain needs it (row numbers
+ * only, no PHI); merges is the merge journal, and a chart in it is
+ * refused destruction (db_retention_in_merge). */
+#define DB_PATIENT_KEPT_TABLES(X) X("audit_listed") X("merges")
+
+/* Is prow either chart of a merge, in force or undone (the merge journal,
+ * merges and merge_rows, keeps the retired chart's rows as they were, so
+ * such a chart is refused destruction rather than leave them behind)? */
+status_t db_retention_in_merge(db_t *db, int64_t prow, int *yes, msg_t *m);
 
 /* Tables that look patient-bound (a prow or erow column, or a foreign key
  * to patients or encounters) but are not in DB_PATIENT_TABLES nor kept: their
