@@ -361,24 +361,25 @@ static int user_one(const db_audit_row_t *r, int64_t prow, void *arg)
 {
 	struct report_ctx *c = arg;
 	int64_t prows[DB_AUDIT_LISTED_MAX];
-	char id[33];
-	int n;
+	char(*ids)[33] = NULL;
+	int n, stop = 0;
 	if (prow)
 		return user_emit(c, r, r->target);
 	/* A search: each patient it listed ("searched and listed"). */
 	n = audit_listed_parse(r->listed, prows, DB_AUDIT_LISTED_MAX);
-	for (int i = 0; i < n; i++) {
-		status_t st = db_audit_patient_id(c->s->c->db, prows[i], id, c->m);
-		if (st == STATUS_NOTFOUND)
-			continue; /* a chart since destroyed */
-		if (st != STATUS_OK) {
-			c->ret = st;
-			return 1;
-		}
-		if (user_emit(c, r, id))
-			return 1;
+	if (n <= 0)
+		return 0;
+	if (!(ids = malloc((size_t)n * sizeof *ids))) {
+		c->ret = msg_fail(c->m, STATUS_NOMEM, "Out of memory reading the audit trail.");
+		return 1;
 	}
-	return 0;
+	if ((c->ret = db_audit_patient_ids(c->s->c->db, prows, n, ids, c->m)) != STATUS_OK)
+		stop = 1;
+	for (int i = 0; !stop && i < n; i++)
+		if (ids[i][0]) /* none: a chart since destroyed */
+			stop = user_emit(c, r, ids[i]);
+	free(ids);
+	return stop;
 }
 
 status_t access_patient(session_t *s, const char *mrn_or_id, const access_query_t *q,

@@ -581,22 +581,26 @@ cleanup:
 	return ret;
 }
 
-status_t db_audit_patient_id(db_t *db, int64_t prow, char id[33], msg_t *m)
+status_t db_audit_patient_ids(db_t *db, const int64_t *prows, int n, char (*ids)[33], msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc = SQLITE_DONE;
 	status_t ret = db_prepare(db, "SELECT id FROM patients WHERE prow = ?1", &st, m);
-	id[0] = '\0';
 	if (ret != STATUS_OK)
 		return ret;
-	sqlite3_bind_int64(st, 1, prow);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		db_col_text(st, 0, id, 33);
-	else if (rc == SQLITE_DONE)
-		ret = STATUS_NOTFOUND;
-	else
-		ret = db_fail(db, rc, "reading a patient's id", m);
+	/* one statement for the whole listing, reset for each row */
+	for (int i = 0; i < n; i++) {
+		ids[i][0] = '\0';
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, prows[i]);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			db_col_text(st, 0, ids[i], 33);
+		else if (rc != SQLITE_DONE) {
+			ret = db_fail(db, rc, "reading a patient's id", m);
+			break;
+		}
+	}
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -111,9 +111,9 @@ status_t db_audit_user_charts(db_t *db, const char *user_name, const char *from,
 			      const char *until, int64_t limit,
 			      int (*fn)(const db_audit_row_t *row, int64_t prow, void *arg),
 			      void *arg, msg_t *m);
-/* The id of the patient at row prow (STATUS_NOTFOUND: none now, as after
- * a destruction). */
-status_t db_audit_patient_id(db_t *db, int64_t prow, char id[33], msg_t *m);
+/* The ids of the patients at rows prows[0..n-1] into ids ("" for a row
+ * with no patient now, as after a destruction). */
+status_t db_audit_patient_ids(db_t *db, const int64_t *prows, int n, char (*ids)[33], msg_t *m);
 /* Entries about a patient: those whose target is the patient's id and
  * those that listed the patient's row (audit_listed), newest first, as
  * db_audit_for_target. */
