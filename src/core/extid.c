@@ -15,6 +15,7 @@
 #include "core/internal.h"
 #include "core/perm.h"
 #include "db/db_extid.h"
+#include "db/db_merge.h"
 
 #define TABLE "patient_identifiers"
 #define VERSIONS_MAX 4
@@ -253,6 +254,19 @@ status_t extid_find(session_t *s, const char *system, const char *value, char pi
 	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
 		return ret;
 	ret = db_extid_find(s->c->db, system, tok, nv, note_cand, &c, m);
+	/* A chart merged away comes last: a merge moves its identifiers to
+	 * the survivor, and one it leaves behind is held by the survivor too
+	 * (core/merge.c), so the survivor is the chart found. */
+	for (int i = 0, last = c.n; i < last && ret == STATUS_OK; i++) {
+		int gone = 0;
+		if ((ret = db_merge_is_retired(s->c->db, c.prow[i], &gone, m)) == STATUS_OK && gone) {
+			int64_t p = c.prow[i];
+			memmove(&c.prow[i], &c.prow[i + 1], (size_t)(c.n - i - 1) * sizeof p);
+			c.prow[c.n - 1] = p;
+			i--;
+			last--;
+		}
+	}
 	for (int i = 0; i < c.n && ret == STATUS_OK && !*pid; i++) {
 		chart_t ch;
 		held_t h = {0};

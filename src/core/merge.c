@@ -11,11 +11,13 @@
 #include "base/text.h"
 #include "core/audit.h"
 #include "core/crypto.h"
+#include "core/extid.h"
 #include "core/integrity.h"
 #include "core/internal.h"
 #include "core/precord.h"
 #include "db/db_clinical.h"
 #include "db/db_codes.h"
+#include "db/db_extid.h"
 #include "db/db_integrity.h"
 #include "db/db_merge.h"
 #include "db/db_patients.h"
@@ -26,15 +28,17 @@
 /* The chart tables whose rows a merge moves, encounters first (the rows
  * of an encounter are bound to its id). allergy_review is handled apart:
  * one per chart. */
-static const db_chart_table_t moved_tables[] = {DB_CT_ENCOUNTERS, DB_CT_VITALS,
-						 DB_CT_ALLERGIES, DB_CT_MEDICATIONS,
-						 DB_CT_PROBLEMS,  DB_CT_NOTES};
+static const db_chart_table_t moved_tables[] = {
+	DB_CT_ENCOUNTERS, DB_CT_VITALS, DB_CT_ALLERGIES,   DB_CT_MEDICATIONS,
+	DB_CT_PROBLEMS,   DB_CT_NOTES,  DB_CT_PROCEDURES, DB_CT_IDENTIFIERS};
 #define N_MOVED (sizeof moved_tables / sizeof moved_tables[0])
 static const db_chart_table_t all_tables[] = {
 	DB_CT_ENCOUNTERS, DB_CT_VITALS, DB_CT_ALLERGIES,      DB_CT_MEDICATIONS,
 	DB_CT_PROBLEMS,   DB_CT_NOTES,  DB_CT_ALLERGY_REVIEW, DB_CT_BTG,
+	DB_CT_PROCEDURES, DB_CT_IDENTIFIERS,
 };
-static const char *const item_tables[] = {"allergies", "medications", "problems"};
+static const char *const item_tables[] = {"allergies", "medications", "problems",
+					  "procedure_history"};
 
 /* ---- MACs and the reason ------------------------------------------------------ */
 
@@ -353,6 +357,50 @@ static int note_one(const db_note_t *in, void *arg)
 	return ret != STATUS_OK;
 }
 
+typedef struct extmv {
+	mv_t *v;
+	int64_t xrow;
+	int found;
+} extmv_t;
+
+/* An external identifier: its value re-bound to the survivor, its MAC
+ * made for it (the blind token is over system|value only: unchanged). */
+static int ext_one(const db_extid_t *in, void *arg)
+{
+	extmv_t *e = arg;
+	mv_t *v = e->v;
+	db_extid_t *x;
+	db_blob_t val = {in->value_ct, in->value_len}, out = {NULL, 0};
+	status_t ret;
+	if (in->xrow != e->xrow)
+		return 0;
+	e->found = 1;
+	if (!(x = malloc(sizeof *x))) {
+		v->ret = msg_fail(v->m, STATUS_NOMEM, "Out of memory.");
+		return 1;
+	}
+	*x = *in;
+	ret = rebind_value(v, DOMAIN_DEMO, "patient_identifiers", "value", x->xrow, x->id, NULL,
+			   val, &out);
+	if (ret == STATUS_OK && out.n > sizeof x->value_ct)
+		ret = msg_fail(v->m, STATUS_ERR, "A re-bound identifier is too long.");
+	if (ret == STATUS_OK) {
+		memcpy(x->value_ct, out.p, out.n);
+		x->value_len = out.n;
+		x->prow = v->to->prow;
+		if ((ret = rowmac_extid(v->s, v->to, x, v->mac, v->m)) == STATUS_OK) {
+			memcpy(x->mac, v->mac, sizeof v->mac);
+			x->mac_len = sizeof v->mac;
+			ret = db_extid_reseal(v->s->c->db, x, v->m);
+		}
+	}
+	free((void *)out.p);
+	sodium_memzero(x, sizeof *x);
+	free(x);
+	v->ret = ret;
+	return 1;
+}
+
 /* Move row `row` of table t from v->from to v->to: re-bound, re-MAC'd,
  * its patient set, both heads updated. v->mac (and v->cmac for an
  * encounter) get the MACs written. allergy_review: row is from's prow. */
@@ -381,6 +429,19 @@ static status_t move_row(mv_t *v, db_chart_table_t t, int64_t row)
 	case DB_CT_NOTES:
 		ret = db_note_get(db, row, note_one, v, m);
 		break;
+	case DB_CT_PROCEDURES:
+		ret = db_item_get(db, DB_PROCEDURE, row, item_one, v, m);
+		break;
+	case DB_CT_IDENTIFIERS: {
+		extmv_t e = {v, row, 0};
+		ret = db_extid_list(db, v->from->prow, ext_one, &e, m);
+		if (ret == STATUS_OK && !e.found)
+			ret = msg_fail(m, STATUS_INTEGRITY,
+				       "Integrity check failed: patient_identifiers record %lld is "
+				       "not on the chart it is moved from.",
+				       (long long)row);
+		break;
+	}
 	case DB_CT_ALLERGY_REVIEW: {
 		db_nka_t n;
 		if ((ret = db_nka_get(db, v->from->prow, &n, m)) != STATUS_OK)
@@ -501,6 +562,73 @@ static status_t finish(session_t *s, status_t ret, msg_t *m)
 
 /* ---- merge ----------------------------------------------------------------------- */
 
+typedef struct xlist {
+	db_extid_t x[2 * EXTID_PER_PATIENT];
+	int n;
+} xlist_t;
+
+static int take_x(const db_extid_t *x, void *arg)
+{
+	xlist_t *l = arg;
+	if (l->n < (int)(sizeof l->x / sizeof l->x[0]))
+		l->x[l->n++] = *x;
+	return 0;
+}
+
+static status_t x_open(session_t *s, chart_t *ch, const db_extid_t *x, char **plain, size_t *n,
+		       msg_t *m)
+{
+	db_blob_t b = {x->value_ct, x->value_len};
+	return chart_open_text(s, ch, DOMAIN_DEMO, "patient_identifiers", "value", x->xrow, x->id,
+			       NULL, b, plain, n, m);
+}
+
+/* Does the survivor hold the retired chart's identifier xrow already
+ * (the same system and value)? Such a row is not moved: it stays with
+ * the retired chart (README "Merging duplicate charts"). */
+static status_t extid_dup(session_t *s, chart_t *ck, chart_t *cr, int64_t xrow, int *dup,
+			  msg_t *m)
+{
+	xlist_t *k = calloc(1, sizeof *k), *r = calloc(1, sizeof *r);
+	char *rv = NULL;
+	size_t rn = 0;
+	const db_extid_t *mine = NULL;
+	status_t ret = STATUS_OK;
+	*dup = 0;
+	if (!k || !r) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	if ((ret = db_extid_list(s->c->db, ck->prow, take_x, k, m)) != STATUS_OK ||
+	    (ret = db_extid_list(s->c->db, cr->prow, take_x, r, m)) != STATUS_OK)
+		goto cleanup;
+	for (int i = 0; i < r->n; i++)
+		if (r->x[i].xrow == xrow)
+			mine = &r->x[i];
+	if (!mine)
+		goto cleanup;
+	for (int i = 0; i < k->n && ret == STATUS_OK && !*dup; i++) {
+		char *kv = NULL;
+		size_t kn = 0;
+		if (strcmp(k->x[i].system, mine->system) != 0)
+			continue;
+		if (!rv && (ret = x_open(s, cr, mine, &rv, &rn, m)) != STATUS_OK)
+			break;
+		if ((ret = x_open(s, ck, &k->x[i], &kv, &kn, m)) == STATUS_OK)
+			*dup = kn == rn && sodium_memcmp(kv, rv, kn) == 0;
+		crypto_free_plain(kv, kn);
+	}
+cleanup:
+	crypto_free_plain(rv, rn);
+	if (k)
+		sodium_memzero(k, sizeof *k);
+	if (r)
+		sodium_memzero(r, sizeof *r);
+	free(k);
+	free(r);
+	return ret;
+}
+
 /* Move one row and journal it. */
 static status_t move_journaled(mv_t *v, int64_t mrow, db_chart_table_t t, int64_t row,
 			       int64_t *moved)
@@ -598,8 +726,15 @@ status_t merge_charts(session_t *s, const char *keep, const char *retire, const 
 		rowmacs_t l;
 		if ((ret = rows_of(s, moved_tables[i], rprow, &l, m)) != STATUS_OK)
 			break;
-		for (int k = 0; k < l.n && ret == STATUS_OK; k++)
+		for (int k = 0; k < l.n && ret == STATUS_OK; k++) {
+			int dup = 0;
+			if (moved_tables[i] == DB_CT_IDENTIFIERS &&
+			    ((ret = extid_dup(s, &ck, &cr, l.row[k], &dup, m)) != STATUS_OK || dup)) {
+				out->ids_kept += dup;
+				continue;
+			}
 			ret = move_journaled(&v, g->mrow, moved_tables[i], l.row[k], &g->moved);
+		}
 		rowmacs_free(&l);
 	}
 	if (ret == STATUS_OK) {
@@ -631,9 +766,12 @@ status_t merge_charts(session_t *s, const char *keep, const char *retire, const 
 	    (ret = verify_chart(s, &cr, m)) != STATUS_OK)
 		goto done;
 	snprintf(detail, sizeof detail,
-		 "merge %lld: MRN %s merged into MRN %s, %lld records moved%s; reason: %s",
+		 "merge %lld: MRN %s merged into MRN %s, %lld records moved%s%s; reason: %s",
 		 (long long)g->mrow, out->retire_mrn, out->keep_mrn, (long long)g->moved,
 		 out->review_kept ? " (both had an allergy review: the survivor's kept)" : "",
+		 out->ids_kept ? " (an external identifier the survivor holds already stays with "
+				 "the retired chart)"
+			       : "",
 		 reason);
 	if ((ret = chart_audit(s, &ck, "chart_merge", detail, m)) == STATUS_OK)
 		ret = chart_audit(s, &cr, "chart_merge", detail, m);

@@ -36,6 +36,8 @@ typedef struct merge_result {
 	int64_t rebound;      /* unmerge: rows changed since the merge, re-bound back */
 	int64_t followed;     /* unmerge: vitals and notes added since to a moved visit */
 	int64_t review_kept;  /* merge: 1 when both charts had an allergy review */
+	int64_t ids_kept;     /* merge: external identifiers the survivor held already (the
+			       * same system and value), left with the retired chart */
 	char keep_mrn[32], retire_mrn[32];
 } merge_result_t;
 

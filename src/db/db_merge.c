@@ -18,6 +18,8 @@ static const struct {
 	[DB_CT_ALLERGIES] = {"allergies", "arow"},    [DB_CT_ALLERGY_REVIEW] = {"allergy_review", "prow"},
 	[DB_CT_MEDICATIONS] = {"medications", "mrow"}, [DB_CT_PROBLEMS] = {"problems", "pbrow"},
 	[DB_CT_NOTES] = {"notes", "nrow"},
+	[DB_CT_IDENTIFIERS] = {"patient_identifiers", "xrow"},
+	[DB_CT_PROCEDURES] = {"procedure_history", "phrow"},
 };
 
 static status_t table_of(db_chart_table_t t, const char **table, const char **key, msg_t *m)
@@ -197,6 +199,26 @@ status_t db_merge_get(db_t *db, int64_t mrow, db_merge_t *out, msg_t *m)
 status_t db_merge_in_force(db_t *db, int64_t retire_prow, db_merge_t *out, msg_t *m)
 {
 	return get_where(db, "retire_prow = ?1 AND undone_at IS NULL", retire_prow, out, m);
+}
+
+status_t db_merge_is_retired(db_t *db, int64_t prow, int *yes, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	status_t ret = db_prepare(db,
+				  "SELECT EXISTS (SELECT 1 FROM merges WHERE undone_at IS NULL AND "
+				  "retire_prow = ?1)",
+				  &st, m);
+	*yes = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, prow);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*yes = sqlite3_column_int(st, 0);
+	else
+		ret = db_fail(db, rc, "reading the merges", m);
+	sqlite3_finalize(st);
+	return ret;
 }
 
 status_t db_merge_involved(db_t *db, int64_t prow, int *yes, msg_t *m)

@@ -36,6 +36,8 @@ status_t db_merge_insert(db_t *db, const db_merge_t *g, msg_t *m);
 status_t db_merge_get(db_t *db, int64_t mrow, db_merge_t *out, msg_t *m);
 /* The merge in force that retired prow (STATUS_NOTFOUND: none). */
 status_t db_merge_in_force(db_t *db, int64_t retire_prow, db_merge_t *out, msg_t *m);
+/* Is prow the retired chart of a merge in force? (*yes 0/1) */
+status_t db_merge_is_retired(db_t *db, int64_t prow, int *yes, msg_t *m);
 /* Is prow the survivor or the retired chart of a merge in force? */
 status_t db_merge_involved(db_t *db, int64_t prow, int *yes, msg_t *m);
 /* The charts merged into keep_prow by merges in force, by prow: up to max

@@ -8,7 +8,10 @@
 #include "testutil.h"
 
 #include "core/clinical.h"
+#include "core/extid.h"
 #include "core/merge.h"
+
+#define SYN EXTID_SYSTEM_SYNTHEA
 
 #define FD_PW "front desk password merge tests"
 #define NURSE_PW "nurse one password merge tests"
@@ -73,6 +76,13 @@ static int setup(void **state)
 	assert_int_equal(note_sign(f->nurse, f->signed_note, 1, &m), STATUS_OK);
 	assert_int_equal(note_create(f->nurse, f->er2, 0, "draft text", &f->draft_note, &m),
 			 STATUS_OK);
+	/* issue 13 item 4: the procedure history and another system's ids
+	 * move too (the kept chart has its own Synthea id: both stay on it) */
+	assert_int_equal(procedure_add(f->prov, r, "73761001", "Colonoscopy zq-proc", "2020-03-04",
+				       &row, &m),
+			 STATUS_OK);
+	assert_int_equal(extid_add(f->him, r, SYN, "syn-retired-0001", NULL, &m), STATUS_OK);
+	assert_int_equal(extid_add(f->him, k, SYN, "syn-kept-0001", NULL, &m), STATUS_OK);
 	*state = f;
 	return 0;
 }
@@ -115,7 +125,10 @@ static void dump(fixture_t *f, char *out, size_t size)
 		    "allergies UNION ALL SELECT 'm' || mrow || prow || hex(name) || hex(dose) || "
 		    "hex(mac) FROM medications UNION ALL SELECT 'n' || nrow || prow || status || "
 		    "hex(body) || hex(mac) FROM notes UNION ALL SELECT 'r' || prow || nka || "
-		    "hex(mac) FROM allergy_review ORDER BY 1)",
+		    "hex(mac) FROM allergy_review UNION ALL SELECT 'x' || xrow || prow || system || "
+		    "hex(value_ct) || hex(token) || hex(mac) FROM patient_identifiers UNION ALL "
+		    "SELECT 'p' || phrow || prow || code || hex(description) || hex(mac) FROM "
+		    "procedure_history ORDER BY 1)",
 		    out, size);
 }
 
@@ -132,9 +145,25 @@ static void test_merge_and_unmerge(void **state)
 				      "Same person, licence seen", &r, &m),
 			 STATUS_OK);
 	assert_true(r.id >= 1);
-	/* 2 encounters, 1 allergy, 1 medication, 2 notes; the allergy review
-	 * stays (the kept chart had none, so it moves: 7) */
-	assert_int_equal(r.moved, 7);
+	/* 2 encounters, 1 allergy, 1 medication, 2 notes, the allergy review
+	 * (the kept chart had none, so it moves), 1 procedure, 1 identifier: 9 */
+	assert_int_equal(r.moved, 9);
+	assert_int_equal(r.ids_kept, 0);
+	assert_int_equal(q(f, "SELECT count(*) FROM procedure_history WHERE prow = (SELECT keep_prow "
+			      "FROM merges)"),
+			 1);
+	assert_int_equal(q(f, "SELECT count(*) FROM patient_identifiers WHERE prow = (SELECT "
+			      "keep_prow FROM merges)"),
+			 2);
+	{
+		/* the retired chart's Synthea id now finds the survivor; both
+		 * values open on it */
+		char pid[33];
+		assert_int_equal(extid_find(f->him, SYN, "syn-retired-0001", pid, &m), STATUS_OK);
+		assert_string_equal(pid, f->keep.id);
+		assert_int_equal(extid_find(f->him, SYN, "syn-kept-0001", pid, &m), STATUS_OK);
+		assert_string_equal(pid, f->keep.id);
+	}
 	assert_int_equal(q(f, "SELECT count(*) FROM encounters WHERE prow = (SELECT retire_prow FROM "
 			      "merges)"),
 			 0);
@@ -164,7 +193,7 @@ static void test_merge_and_unmerge(void **state)
 	assert_int_equal(problem_add(f->prov, f->keep.f[PF_MRN], "I10", "Hypertension", "", &row, &m),
 			 STATUS_OK);
 	assert_int_equal(merge_undo(f->him, r.id, "Different people", &r, &m), STATUS_OK);
-	assert_int_equal(r.moved, 7);
+	assert_int_equal(r.moved, 9);
 	assert_int_equal(r.rebound, 0);
 	dump(f, after, sizeof after);
 	assert_string_equal(before, after);
@@ -176,7 +205,46 @@ static void test_merge_and_unmerge(void **state)
 	assert_string_equal(notice, "");
 	assert_int_equal(tu_audit_count(f->db, "chart_unmerge", "him1"), 2);
 	verify_all(f);
+	{
+		char pid[33];
+		assert_int_equal(extid_find(f->him, SYN, "syn-retired-0001", pid, &m), STATUS_OK);
+		assert_string_equal(pid, f->retire.id);
+	}
 	assert_int_equal(merge_undo(f->him, r.id, "again", &r, &m), STATUS_CONFLICT);
+}
+
+/* The same system and value on both charts (Chartroom refuses one
+ * identifier on two charts, so it is made here by hiding the kept one's
+ * system while the retired chart is given it): not moved, it stays with
+ * the retired chart; the lookup finds the survivor; unmerge is exact. */
+static void test_same_identifier_stays(void **state)
+{
+	fixture_t *f = *state;
+	merge_result_t r;
+	msg_t m;
+	char before[16384], after[16384], pid[33];
+	const char *k = f->keep.f[PF_MRN], *rt = f->retire.f[PF_MRN];
+	assert_int_equal(extid_add(f->him, k, "urn:oid:1.2.3", "shared-77", NULL, &m), STATUS_OK);
+	tu_sql(f->db, "UPDATE patient_identifiers SET system = 'urn:oid:9' WHERE system = "
+		      "'urn:oid:1.2.3'");
+	assert_int_equal(extid_add(f->him, rt, "urn:oid:1.2.3", "shared-77", NULL, &m), STATUS_OK);
+	tu_sql(f->db, "UPDATE patient_identifiers SET system = 'urn:oid:1.2.3' WHERE system = "
+		      "'urn:oid:9'");
+	verify_all(f);
+	dump(f, before, sizeof before);
+	assert_int_equal(merge_charts(f->him, k, rt, "dup", &r, &m), STATUS_OK);
+	assert_int_equal(r.ids_kept, 1);
+	assert_int_equal(r.moved, 9);
+	assert_int_equal(q(f, "SELECT count(*) FROM patient_identifiers WHERE system = "
+			      "'urn:oid:1.2.3' AND prow = (SELECT retire_prow FROM merges)"),
+			 1);
+	assert_int_equal(extid_find(f->him, "urn:oid:1.2.3", "shared-77", pid, &m), STATUS_OK);
+	assert_string_equal(pid, f->keep.id);
+	verify_all(f);
+	assert_int_equal(merge_undo(f->him, r.id, "undo", &r, &m), STATUS_OK);
+	dump(f, after, sizeof after);
+	assert_string_equal(before, after);
+	verify_all(f);
 }
 
 static void test_changed_since_goes_back_as_it_is(void **state)
@@ -253,6 +321,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_changed_since_goes_back_as_it_is, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_tamper_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_identifier_stays, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
