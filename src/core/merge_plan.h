@@ -1,10 +1,12 @@
-/* merge_plan.h - the one list of every patient-bound table and what a
- * chart merge (issue 13 item 4) does with its rows. The merge and the
- * unmerge walk this list; merge_plan_check compares it with the schema of
+/* merge_plan.h - every patient-bound table and what a chart merge (issue
+ * 13 item 4) does with its rows, built from the one registry
+ * db/db_ptables.h DB_PATIENT_REGISTRY (which destruction walks too).
+ * The merge and the unmerge walk this list; merge_plan_check compares it with the schema of
  * an open database so that a migration that adds a table tied to a
  * patient (a foreign key to patients or encounters, or a prow column)
- * fails the unit test test_merge_plan until the table is placed here with
- * a decision. See README "Merging duplicate charts" for the design. */
+ * fails the unit test test_merge_plan until the table is placed in the
+ * registry with a decision. See README "Merging duplicate charts" for the
+ * design. */
 #ifndef CHARTROOM_MERGE_PLAN_H
 #define CHARTROOM_MERGE_PLAN_H
 
@@ -57,7 +59,7 @@ typedef struct merge_table {
 	const char *why;    /* one line for the README and the report */
 } merge_table_t;
 
-/* The list, in table order; *n gets its length. */
+/* The list, in the registry's order; *n gets its length. */
 const merge_table_t *merge_plan_tables(size_t *n);
 
 /* The entry for (table, column), or NULL. */

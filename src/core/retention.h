@@ -15,7 +15,7 @@
  * HIM proposes (retention_propose), the privacy officer approves
  * (retention_approve) and is refused if they proposed it; approval
  * destroys the chart at once, in one transaction: every row of every
- * patient-bound table (db/db_retention.h DB_PATIENT_TABLES: clinical rows,
+ * patient-bound table (db/db_ptables.h DB_PATIENT_REGISTRY: clinical rows,
  * tokens, chart head, the patients row itself), with SQLite's
  * secure_delete, then a WAL checkpoint (TRUNCATE). What is left is a
  * destruction certificate without PHI and the audit trail, whose entries

@@ -24,22 +24,20 @@ static void copy_blob(sqlite3_stmt *st, int col, unsigned char *dst, size_t cap,
 	*len = (size_t)n;
 }
 
-static const char *const patient_tables[] = {
-#define DB_PT_NAME(name, where) name,
-    DB_PATIENT_TABLES(DB_PT_NAME)
-#undef DB_PT_NAME
-        NULL};
+/* The registry's lines: table and destruction condition. */
+static const struct {
+	const char *table, *destroy;
+} patient_tables[] = {
+#define DB_PT_LINE(table, column, merge, destroy, why) {table, destroy},
+    DB_PATIENT_REGISTRY(DB_PT_LINE)
+#undef DB_PT_LINE
+};
+#define N_PATIENT_TABLES (sizeof patient_tables / sizeof patient_tables[0])
 
 static int listed(const char *name)
 {
-#define KEPT_NAME(name) name,
-	static const char *const kept[] = {DB_PATIENT_KEPT_TABLES(KEPT_NAME) NULL};
-#undef KEPT_NAME
-	for (int i = 0; patient_tables[i]; i++)
-		if (strcmp(patient_tables[i], name) == 0)
-			return 1;
-	for (int i = 0; kept[i]; i++)
-		if (strcmp(kept[i], name) == 0)
+	for (size_t i = 0; i < N_PATIENT_TABLES; i++)
+		if (strcmp(patient_tables[i].table, name) == 0)
 			return 1;
 	return 0;
 }
@@ -461,11 +459,6 @@ status_t db_cert_by_token(db_t *db, const unsigned char *tok, size_t len,
 
 status_t db_chart_destroy(db_t *db, int64_t prow, int64_t *rows, msg_t *m)
 {
-	static const char *const where[] = {
-#define DB_PT_WHERE(name, cond) cond,
-	    DB_PATIENT_TABLES(DB_PT_WHERE)
-#undef DB_PT_WHERE
-	};
 	sqlite3_stmt *st = NULL;
 	status_t ret;
 	char sql[256];
@@ -483,8 +476,12 @@ status_t db_chart_destroy(db_t *db, int64_t prow, int64_t *rows, msg_t *m)
 	sqlite3_finalize(st);
 	if ((ret = db_meta_set(db, "chart_destroying", "1", m)) != STATUS_OK)
 		return ret;
-	for (size_t i = 0; patient_tables[i] && ret == STATUS_OK; i++) {
-		snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s", patient_tables[i], where[i]);
+	for (size_t i = 0; i < N_PATIENT_TABLES && ret == STATUS_OK; i++) {
+		/* Another line of the table removes its rows, or it is kept. */
+		if (!patient_tables[i].destroy || !*patient_tables[i].destroy)
+			continue;
+		snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s", patient_tables[i].table,
+		         patient_tables[i].destroy);
 		if ((ret = db_prepare(db, sql, &st, m)) != STATUS_OK)
 			break;
 		sqlite3_bind_int64(st, 1, prow);

@@ -2,8 +2,8 @@
  * the charts whose last activity is older than a date (clear columns
  * only), the retention_events table (legal holds and destruction
  * proposals, append only), destruction certificates, and the destruction
- * of a chart itself, driven by DB_PATIENT_TABLES: the one list of every
- * table holding rows that belong to a patient. MACs and ciphertexts stay
+ * of a chart itself, driven by DB_PATIENT_REGISTRY (db_ptables.h): the
+ * one list of every table holding rows that belong to a patient. MACs and ciphertexts stay
  * opaque here. */
 #ifndef CHARTROOM_DB_RETENTION_H
 #define CHARTROOM_DB_RETENTION_H
@@ -13,56 +13,18 @@
 
 #include "base/status.h"
 #include "db/db.h"
+#include "db/db_ptables.h"
 
-/* Every table whose rows belong to a patient, children before parents
- * (the order rows are removed in), each with the condition that picks a
- * patient's rows (?1: the patient's prow). A later migration that adds a
- * table with a prow or erow column, or a foreign key to patients or
- * encounters, must add it here: db_patient_tables_unlisted finds any it
- * did not, and tests/unit/test_retention.c fails on it. The merge of
- * charts moves rows by the same list. */
-#define DB_PATIENT_ROWS   "prow = ?1"
-#define DB_ENCOUNTER_ROWS "erow IN (SELECT erow FROM encounters WHERE prow = ?1)"
-#define DB_PAIR_ROWS      "prow_a = ?1 OR prow_b = ?1"
-#define DB_PATIENT_TABLES(X)                                                                       \
-	X("encounter_dx", DB_ENCOUNTER_ROWS)                                                       \
-	X("encounter_px", DB_ENCOUNTER_ROWS)                                                       \
-	X("vitals", DB_PATIENT_ROWS)                                                               \
-	X("notes", DB_PATIENT_ROWS)                                                                \
-	X("allergies", DB_PATIENT_ROWS)                                                            \
-	X("allergy_review", DB_PATIENT_ROWS)                                                       \
-	X("medications", DB_PATIENT_ROWS)                                                          \
-	X("problems", DB_PATIENT_ROWS)                                                             \
-	X("btg_review", DB_PATIENT_ROWS)                                                           \
-	X("btg_queue", DB_PATIENT_ROWS)                                                            \
-	X("recent_patients", DB_PATIENT_ROWS)                                                      \
-	X("disclosures", DB_PATIENT_ROWS)                                                          \
-	X("rights_requests", DB_PATIENT_ROWS)                                                      \
-	X("deficiency_reminders", DB_PATIENT_ROWS)                                                 \
-	X("chart_tracking", DB_PATIENT_ROWS)                                                       \
-	X("retention_events", DB_PATIENT_ROWS)                                                     \
-	X("patient_identifiers", DB_PATIENT_ROWS)                                                  \
-	X("procedure_history", DB_PATIENT_ROWS)                                                    \
-	X("dup_candidates", DB_PAIR_ROWS)                                                          \
-	X("dup_not_same", DB_PAIR_ROWS)                                                            \
-	X("patient_tokens", DB_PATIENT_ROWS)                                                       \
-	X("chart_heads", DB_PATIENT_ROWS)                                                          \
-	X("encounters", DB_PATIENT_ROWS)                                                           \
-	X("patients", DB_PATIENT_ROWS)
-
-/* Tables that look patient-bound but are not destroyed with a chart:
- * audit_listed is audit data kept as the chain needs it (row numbers
- * only, no PHI); merges is the merge journal, and a chart in it is
- * refused destruction (db_retention_in_merge). */
-#define DB_PATIENT_KEPT_TABLES(X) X("audit_listed") X("merges")
-
+/* The tables whose rows belong to a patient, and which rows of each the
+ * destruction of a chart removes, are db/db_ptables.h DB_PATIENT_REGISTRY
+ * (the same list the merge plan is built from). */
 /* Is prow either chart of a merge, in force or undone (the merge journal,
  * merges and merge_rows, keeps the retired chart's rows as they were, so
  * such a chart is refused destruction rather than leave them behind)? */
 status_t db_retention_in_merge(db_t *db, int64_t prow, int *yes, msg_t *m);
 
 /* Tables that look patient-bound (a prow or erow column, or a foreign key
- * to patients or encounters) but are not in DB_PATIENT_TABLES nor kept: their
+ * to patients or encounters) but are not in DB_PATIENT_REGISTRY: their
  * names, comma-separated, into out ("" when none). */
 status_t db_patient_tables_unlisted(db_t *db, char *out, size_t size, msg_t *m);
 
@@ -145,7 +107,7 @@ status_t db_cert_each(db_t *db, int64_t n, int (*fn)(const db_ret_cert_t *c, voi
 status_t db_cert_by_token(db_t *db, const unsigned char *tok, size_t len,
                           int (*fn)(const db_ret_cert_t *c, void *arg), void *arg, msg_t *m);
 
-/* Remove every row of the chart from every table of DB_PATIENT_TABLES
+/* Remove every row of the chart from every table of DB_PATIENT_REGISTRY
  * (inside the write transaction; the append-only tables let it through
  * only while meta chart_destroying is set, which this sets and removes).
  * *rows gets how many rows went. With secure_delete on (checked), their

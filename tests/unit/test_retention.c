@@ -470,12 +470,12 @@ static void test_patient_tables_listed(void **state)
 	fixture_t *f = *state;
 	char out[512];
 	msg_t m;
-	/* Every patient-bound table of the schema is in DB_PATIENT_TABLES:
+	/* Every patient-bound table of the schema is in DB_PATIENT_REGISTRY:
 	 * a migration that adds one must add it there (destruction and merge
 	 * are driven by that list). */
 	assert_int_equal(db_patient_tables_unlisted(f->c->db, out, sizeof out, &m), STATUS_OK);
 	if (out[0])
-		fail_msg("patient-bound tables missing from DB_PATIENT_TABLES: %s", out);
+		fail_msg("patient-bound tables missing from DB_PATIENT_REGISTRY: %s", out);
 	/* And the check finds one. */
 	tu_sql(f->db, "CREATE TABLE later_notes (id INTEGER PRIMARY KEY, prow INTEGER);"
 	              "CREATE TABLE later_links (id INTEGER PRIMARY KEY, e INTEGER REFERENCES "
