@@ -14,8 +14,10 @@
 #include "base/tz.h"
 #include "core/audit.h"
 #include "core/internal.h"
+#include "core/notsame.h"
 #include "core/patient.h"
 #include "core/precord.h"
+#include "core/request.h"
 #include "db/db_audit.h"
 #include "db/db_patients.h"
 #include "db/db_users.h"
@@ -271,6 +273,7 @@ struct report_ctx {
 	int nroles, next_role;
 	int with_patient;
 	const char *user; /* only this user's entries, or NULL */
+	char merged_mrn[24]; /* entries of a chart merged into the one asked for: its MRN */
 	status_t ret;
 	msg_t *m;
 };
@@ -343,6 +346,11 @@ static int report_one(const db_audit_row_t *r, void *arg)
 	if (c->user && *c->user && strcmp(r->user_name, c->user) != 0)
 		return 0;
 	fill_entry(c, r);
+	if (c->merged_mrn[0]) {
+		size_t k = strlen(c->e.what);
+		snprintf(c->e.what + k, sizeof c->e.what - k, " (MRN %s, merged into this chart)",
+		         c->merged_mrn);
+	}
 	return c->fn(&c->e, c->arg);
 }
 
@@ -390,8 +398,8 @@ status_t access_patient(session_t *s, const char *mrn_or_id, const access_query_
 	struct report_ctx *c = NULL;
 	char from[24], until[24], id[33], mrn[PATIENT_FIELD_MAX], name[2 * PATIENT_FIELD_MAX + 4];
 	char detail[96];
-	int64_t prow = 0;
-	int confidential = 0, reading = 0;
+	int64_t prow = 0, merged[REQ_MERGED_MAX];
+	int confidential = 0, reading = 0, nmerged = 0;
 
 	if (label && label_size)
 		label[0] = '\0';
@@ -415,7 +423,9 @@ status_t access_patient(session_t *s, const char *mrn_or_id, const access_query_
 	         q && q->since && *q->since ? q->since : "*",
 	         q && q->until && *q->until ? q->until : "*",
 	         q && q->user && *q->user ? q->user : "*");
-	if ((ret = audit_note(s, "access_report", id, "ok", detail, 0, m)) != STATUS_OK)
+	if ((ret = audit_note(s, "access_report", id, "ok", detail, 0, m)) != STATUS_OK ||
+	    (ret = req_merged_into(s, prow, "access_report", merged, REQ_MERGED_MAX, &nmerged, m)) !=
+	        STATUS_OK)
 		goto cleanup;
 	/* What waits in the journal goes into the trail first, so the
 	 * report shows it (as audit list does). */
@@ -435,6 +445,19 @@ status_t access_patient(session_t *s, const char *mrn_or_id, const access_query_
 	/* The entries about the chart, and the searches that listed it. */
 	ret = db_audit_for_patient(s->c->db, id, prow, from, until, q ? q->limit : 0, report_one, c,
 	                           m);
+	/* Then those about every chart merged into it (a merge in force): the
+	 * accesses to the patient's records before the merge, each marked
+	 * with the MRN it was made under. */
+	for (int k = 0; ret == STATUS_OK && k < nmerged; k++) {
+		char mid[33], mname[2 * PATIENT_FIELD_MAX + 4];
+		if ((ret = notsame_patient_id(s, merged[k], mid, m)) != STATUS_OK ||
+		    (ret = patient_names(s, mid, c->merged_mrn, sizeof c->merged_mrn, mname,
+		                         sizeof mname, m)) != STATUS_OK)
+			break;
+		sodium_memzero(mname, sizeof mname);
+		ret = db_audit_for_patient(s->c->db, mid, merged[k], from, until, q ? q->limit : 0,
+		                           report_one, c, m);
+	}
 cleanup:
 	db_read_end(s->c->db, reading);
 	if (c) {

@@ -327,6 +327,7 @@ typedef struct view_ctx {
 	int (*fn)(const amendment_info_t *a, void *arg);
 	void *arg;
 	char today[DATE_ISO_SIZE];
+	int64_t asked; /* a list of one chart: its prow (rows of others are merged in) */
 	const char *filter, *section;
 	int marks;
 	amendment_info_t info;
@@ -343,6 +344,7 @@ static int list_one(req_state_t *st, void *arg)
 {
 	view_ctx_t *c = arg;
 	fill_info(c->s, st, &c->info, c->today);
+	c->info.merged_in = c->asked && st->r.prow != c->asked;
 	if (c->marks && !(strcmp(c->info.status, "accepted") == 0 ||
 			  (strcmp(c->info.status, "denied") == 0 && c->info.disagreement[0])))
 		return 0;
@@ -388,8 +390,8 @@ status_t amendment_history(session_t *s, int64_t n,
 static status_t list(session_t *s, const char *patient, view_ctx_t *c, const char *what,
 		     msg_t *m)
 {
-	int64_t prow = 0;
-	int reading = 0, conf;
+	int64_t prow = 0, merged[REQ_MERGED_MAX];
+	int reading = 0, conf, nmerged = 0;
 	char pid[33] = "";
 	status_t ret = STATUS_OK;
 	rights_today(s, c->today);
@@ -398,9 +400,16 @@ static status_t list(session_t *s, const char *patient, view_ctx_t *c, const cha
 		return ret;
 	if ((ret = audit_note(s, what, pid, "ok", c->filter ? c->filter : "", 0, m)) != STATUS_OK)
 		return ret;
+	c->asked = prow;
+	if ((ret = req_merged_into(s, prow, what, merged, REQ_MERGED_MAX, &nmerged, m)) !=
+	    STATUS_OK)
+		return ret;
 	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
 		return ret;
 	ret = req_each(s, "amendment", prow, list_one, c, m);
+	/* and the requests of every chart merged into it, each marked */
+	for (int k = 0; ret == STATUS_OK && k < nmerged; k++)
+		ret = req_each(s, "amendment", merged[k], list_one, c, m);
 	db_read_end(s->c->db, reading);
 	return ret;
 }

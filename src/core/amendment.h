@@ -53,6 +53,8 @@ typedef struct amendment_info {
 	char section[24], ref[24], received[DATE_ISO_SIZE], due[DATE_ISO_SIZE];
 	char decided[DATE_ISO_SIZE], denial[24];
 	int extended, overdue;
+	int merged_in;              /* a list of one chart: a request of a chart merged into it
+				     * (mrn is that chart's) */
 	long days_left;
 	char last_event[16], updated_at[24], updated_by[72], logged_at[24], logged_by[72];
 	/* text, valid during the callback ("" when none) */

@@ -15,7 +15,10 @@
 #include "core/crypto.h"
 #include "core/integrity.h"
 #include "core/internal.h"
+#include "core/notsame.h"
 #include "core/precord.h"
+#include "core/request.h"
+#include "core/rights.h"
 #include "db/db_patients.h"
 #include "db/db_tracking.h"
 
@@ -371,22 +374,20 @@ status_t track_in(session_t *s, const char *patient, int volume, msg_t *m)
 	return change(s, OP_IN, patient, volume, NULL, NULL, m);
 }
 
-status_t track_history(session_t *s, const char *patient,
-		       int (*fn)(const track_event_t *e, void *arg), void *arg, msg_t *m)
+/* The events of chart prow (id pid), oldest first, each marked with
+ * from_mrn ("" for the chart asked for). *stop when fn stopped. */
+static status_t history_of(session_t *s, int64_t prow, const char *pid, const char *from_mrn,
+			   int (*fn)(const track_event_t *e, void *arg), void *arg, int *stop,
+			   msg_t *m)
 {
-	int64_t prow = 0;
-	char pid[33] = "";
 	chain_t c;
 	status_t ret;
 	int reading = 0;
-	if ((ret = locate(s, patient, &prow, pid, m)) != STATUS_OK)
-		return ret;
-	if ((ret = audit_note(s, "chart_track_view", pid, "ok", "history", 0, m)) != STATUS_OK)
-		return ret;
+	memset(&c, 0, sizeof c);
 	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK)
 		ret = chain_read(s, prow, pid, &c, m);
 	db_read_end(s->c->db, reading);
-	for (int i = 0; ret == STATUS_OK && i < c.n; i++) {
+	for (int i = 0; ret == STATUS_OK && i < c.n && !*stop; i++) {
 		track_event_t e;
 		memset(&e, 0, sizeof e);
 		e.trow = c.v[i].trow;
@@ -395,13 +396,41 @@ status_t track_history(session_t *s, const char *patient,
 		text_copy(e.due, sizeof e.due, c.v[i].due);
 		text_copy(e.at, sizeof e.at, c.v[i].at);
 		text_copy(e.by, sizeof e.by, c.v[i].by);
+		text_copy(e.from_mrn, sizeof e.from_mrn, from_mrn);
 		if ((ret = place_open(s, pid, &c.v[i], e.place, sizeof e.place, m)) != STATUS_OK)
 			break;
-		if (fn(&e, arg))
-			break;
+		*stop = fn(&e, arg) != 0;
 	}
 	chain_free(&c);
-	return integrity_report(s, pid, ret, m);
+	return ret;
+}
+
+status_t track_history(session_t *s, const char *patient,
+		       int (*fn)(const track_event_t *e, void *arg), void *arg, msg_t *m)
+{
+	int64_t prow = 0, merged[REQ_MERGED_MAX];
+	char pid[33] = "", mpid[33] = "";
+	status_t ret;
+	int stop = 0, nmerged = 0;
+	if ((ret = locate(s, patient, &prow, pid, m)) != STATUS_OK)
+		return ret;
+	if ((ret = audit_note(s, "chart_track_view", pid, "ok", "history", 0, m)) != STATUS_OK ||
+	    (ret = req_merged_into(s, prow, "chart_track_view", merged, REQ_MERGED_MAX, &nmerged,
+				   m)) != STATUS_OK)
+		return ret;
+	ret = history_of(s, prow, pid, "", fn, arg, &stop, m);
+	if (ret != STATUS_OK)
+		return integrity_report(s, pid, ret, m);
+	/* The paper volumes of every chart merged into this one (their
+	 * events are append-only and stay with that chart), each marked. */
+	for (int k = 0; ret == STATUS_OK && k < nmerged && !stop; k++) {
+		char mrn[24], name[128];
+		rights_patient_label(s, merged[k], mrn, name);
+		sodium_memzero(name, sizeof name);
+		if ((ret = notsame_patient_id(s, merged[k], mpid, m)) == STATUS_OK)
+			ret = history_of(s, merged[k], mpid, mrn, fn, arg, &stop, m);
+	}
+	return integrity_report(s, mpid, ret, m);
 }
 
 static int days_between(const char *a, const char *b);

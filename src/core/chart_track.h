@@ -30,6 +30,8 @@ typedef struct track_event {
 	char due[12];    /* "YYYY-MM-DD" for out */
 	char at[24], by[72];
 	int days_overdue; /* track_where, an "out": > 0 when past its due date */
+	char from_mrn[24]; /* track_history: "" for the chart asked for, else the MRN
+			    * of a chart merged into it whose volume this is */
 } track_event_t;
 
 typedef struct track_out {
@@ -54,7 +56,8 @@ status_t track_out(session_t *s, const char *patient, int volume, const char *to
 		   msg_t *m);
 /* Return a charged-out volume to its home. */
 status_t track_in(session_t *s, const char *patient, int volume, msg_t *m);
-/* A chart's events, oldest first. */
+/* A chart's events, oldest first, then those of every chart merged into
+ * it (a merge in force), each marked with that chart's MRN. */
 status_t track_history(session_t *s, const char *patient,
 		       int (*fn)(const track_event_t *e, void *arg), void *arg, msg_t *m);
 /* Where each volume of a chart is now: fn per volume with its latest

@@ -11,6 +11,8 @@
 #include "base/lpbuf.h"
 #include "base/text.h"
 #include "core/audit.h"
+#include "core/notsame.h"
+#include "db/db_merge.h"
 #include "db/db_patients.h"
 
 #define TABLE "rights_requests"
@@ -265,6 +267,21 @@ status_t req_each(session_t *s, const char *kind, int64_t prow,
 	}
 	free(all);
 	evs_free(&c);
+	return ret;
+}
+
+status_t req_merged_into(session_t *s, int64_t prow, const char *action, int64_t *out, int max,
+			 int *n, msg_t *m)
+{
+	status_t ret = STATUS_OK;
+	*n = 0;
+	if (prow > 0)
+		ret = db_merge_retired_into(s->c->db, prow, out, max, n, m);
+	for (int k = 0; ret == STATUS_OK && k < *n; k++) {
+		char pid[33];
+		if ((ret = notsame_patient_id(s, out[k], pid, m)) == STATUS_OK)
+			ret = audit_note(s, action, pid, "ok", "merged into the chart asked for", 0, m);
+	}
 	return ret;
 }
 

@@ -45,6 +45,15 @@ status_t req_load(session_t *s, const char *kind, int64_t req, req_state_t *st, 
 status_t req_each(session_t *s, const char *kind, int64_t prow,
 		  int (*fn)(req_state_t *st, void *arg), void *arg, msg_t *m);
 
+/* The charts merged into chart prow by merges in force (README "Merging
+ * duplicate charts": rights requests are append-only and stay with the
+ * chart they were made for), up to max into out, *n how many; reading
+ * each is audited as `action` with detail "merged into the chart asked
+ * for". prow 0: none. */
+#define REQ_MERGED_MAX 16
+status_t req_merged_into(session_t *s, int64_t prow, const char *action, int64_t *out, int max,
+			 int *n, msg_t *m);
+
 /* Every event of request req, oldest first, each as it stood (history). */
 status_t req_history(session_t *s, const char *kind, int64_t req,
 		     int (*fn)(const req_state_t *ev, void *arg), void *arg, msg_t *m);

@@ -569,6 +569,7 @@ typedef struct view_ctx {
 	int (*fn)(const roi_info_t *r, void *arg);
 	void *arg;
 	char today[DATE_ISO_SIZE];
+	int64_t asked; /* a list of one chart: its prow (rows of others are merged in) */
 	const char *filter;
 	roi_info_t info;
 } view_ctx_t;
@@ -584,6 +585,7 @@ static int list_one(req_state_t *st, void *arg)
 {
 	view_ctx_t *c = arg;
 	fill_info(c->s, st, &c->info, c->today);
+	c->info.merged_in = c->asked && st->r.prow != c->asked;
 	if (c->filter && *c->filter) {
 		if (strcmp(c->filter, "open") == 0 ? !c->info.open
 		    : strcmp(c->filter, "overdue") == 0 ? !c->info.overdue
@@ -624,8 +626,8 @@ status_t roi_list(session_t *s, const char *patient, const char *filter,
 		  int (*fn)(const roi_info_t *r, void *arg), void *arg, msg_t *m)
 {
 	view_ctx_t c;
-	int64_t prow = 0;
-	int reading = 0, conf;
+	int64_t prow = 0, merged[REQ_MERGED_MAX];
+	int reading = 0, conf, nmerged = 0;
 	char pid[33] = "";
 	status_t ret = session_require(s, ACT_ROI_MANAGE, m);
 	if (ret != STATUS_OK)
@@ -645,9 +647,16 @@ status_t roi_list(session_t *s, const char *patient, const char *filter,
 		return ret;
 	if ((ret = audit_note(s, "roi_list", pid, "ok", filter ? filter : "", 0, m)) != STATUS_OK)
 		return ret;
+	c.asked = prow;
+	if ((ret = req_merged_into(s, prow, "roi_list", merged, REQ_MERGED_MAX, &nmerged, m)) !=
+	    STATUS_OK)
+		return ret;
 	if ((ret = db_read_begin(s->c->db, &reading, m)) != STATUS_OK)
 		return ret;
 	ret = req_each(s, "roi", prow, list_one, &c, m);
+	/* and the requests of every chart merged into it, each marked */
+	for (int k = 0; ret == STATUS_OK && k < nmerged; k++)
+		ret = req_each(s, "roi", merged[k], list_one, &c, m);
 	db_read_end(s->c->db, reading);
 	return ret;
 }

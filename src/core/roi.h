@@ -62,6 +62,8 @@ typedef struct roi_info {
 	char auth[16], auth_signed[DATE_ISO_SIZE], auth_expires[DATE_ISO_SIZE];
 	char received[DATE_ISO_SIZE], due[DATE_ISO_SIZE], closed_on[DATE_ISO_SIZE];
 	int extended, open, overdue;
+	int merged_in;              /* roi_list of one chart: a request of a chart merged into
+				     * it (mrn is that chart's) */
 	long days_left;             /* due - today */
 	int64_t fee_cents, disclosure;
 	char last_event[16], updated_at[24], updated_by[72], logged_at[24], logged_by[72];

@@ -130,8 +130,9 @@ static int roi_row(const roi_info_t *r, void *arg)
 	char days[32];
 	(void)arg;
 	days_col(r->days_left, r->open, days, sizeof days);
-	cli_tsv("%" PRId64 "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r->n, r->mrn, r->patient_name,
-		r->status, r->requester_kind, r->received, r->due, days);
+	cli_tsv("%" PRId64 "\t%s%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r->n, r->mrn,
+		r->merged_in ? " (merged)" : "", r->patient_name, r->status, r->requester_kind,
+		r->received, r->due, days);
 	return 0;
 }
 
@@ -471,8 +472,9 @@ static int amend_row(const amendment_info_t *a, void *arg)
 	char days[32];
 	(void)arg;
 	days_col(a->days_left, strcmp(a->status, "pending") == 0, days, sizeof days);
-	cli_tsv("%" PRId64 "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a->n, a->mrn, a->patient_name,
-		a->status, a->section, a->received, a->due, days);
+	cli_tsv("%" PRId64 "\t%s%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a->n, a->mrn,
+		a->merged_in ? " (merged)" : "", a->patient_name, a->status, a->section,
+		a->received, a->due, days);
 	return 0;
 }
 

@@ -161,15 +161,19 @@ static int cmd_list(cli_t *c)
 static int print_event(const track_event_t *e, void *arg)
 {
 	const struct list_ctx *l = arg;
-	char at[64];
+	char at[64], vol[64];
 	cli_time(l->cfg, e->at, CLI_TIME_TSV, "", at, sizeof at);
-	if (strcmp(e->event, "out") == 0)
-		cli_tsv("%s\tvolume %d\tout to\t%s\tdue %s\t%s\n", at, e->volume, e->place, e->due,
-			e->by);
-	else if (strcmp(e->event, "in") == 0)
-		cli_tsv("%s\tvolume %d\treturned\t\t\t%s\n", at, e->volume, e->by);
+	/* a volume of a chart merged into this one names that chart */
+	if (e->from_mrn[0])
+		snprintf(vol, sizeof vol, "volume %d of MRN %s (merged)", e->volume, e->from_mrn);
 	else
-		cli_tsv("%s\tvolume %d\thome\t%s\t\t%s\n", at, e->volume, e->place, e->by);
+		snprintf(vol, sizeof vol, "volume %d", e->volume);
+	if (strcmp(e->event, "out") == 0)
+		cli_tsv("%s\t%s\tout to\t%s\tdue %s\t%s\n", at, vol, e->place, e->due, e->by);
+	else if (strcmp(e->event, "in") == 0)
+		cli_tsv("%s\t%s\treturned\t\t\t%s\n", at, vol, e->by);
+	else
+		cli_tsv("%s\t%s\thome\t%s\t\t%s\n", at, vol, e->place, e->by);
 	return 0;
 }
 

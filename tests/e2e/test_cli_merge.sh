@@ -44,6 +44,13 @@ printf 'Draft note text canary-draft-7730\n' > "$T/n2.txt"
 n2=$(cli nurse "$PW_NURSE" note add "$eb2" --file "$T/n2.txt" 2>/dev/null)
 clin priv "$PW_PRIV" "$(csv recipient_name="County Health Dept" recipient_address="5 Main St" description="TB test result" purpose="public health reporting")" disclosure add "$pb" --category public_health >/dev/null 2>&1
 check "a disclosure made from the retired chart" [ "$(sql "select count(*) from disclosures")" = 1 ]
+# Append-only records of the retired chart that stay with it: an ROI
+# request, an amendment request, a paper volume charged out, and the
+# accesses to it (the access report).
+roi=$(clin him "$PW_HIM" "$(csv requester_name="Zqroi Lawfirm" recipient_name="Zqroi Esq" recipient_address="1 Way" purpose="litigation")" roi add "$pb" --requester attorney --auth on_file --auth-signed 2026-01-02 --sections allergies 2>/dev/null)
+amd=$(clin him "$PW_HIM" "$(csv request="Please correct my allergy list")" amendment add "$pb" --section allergies 2>/dev/null)
+cli him "$PW_HIM" chart-out "$pb" --to "Zqtrack Cardiology" --due "$(date -u -d '+3 days' +%Y-%m-%d)" >/dev/null 2>&1
+check "an ROI request, an amendment request and a paper volume out on the retired chart" sh -c "[ -n '$roi' ] && [ -n '$amd' ] && [ \"\$(sqlite3 '$DB' 'select count(*) from chart_tracking')\" -ge 1 ]"
 check "the retired chart has records of every kind" [ "$(sql "select (select count(*) from encounters e join patients p using (prow)) || '/' || (select count(*) from vitals) || '/' || (select count(*) from allergies) || '/' || (select count(*) from medications) || '/' || (select count(*) from problems) || '/' || (select count(*) from notes)")" = "3/1/2/1/1/2" ]
 check "the note is signed" [ "$(sql "select status from notes where body is not null order by nrow limit 1")" = signed ]
 before_text=$(cli nurse "$PW_NURSE" note show "$n1" 2>/dev/null | grep canary)
@@ -79,6 +86,16 @@ out=$(cli priv "$PW_PRIV" disclosures "$pa" 2>/dev/null)
 check "the kept chart's accounting of disclosures includes the retired chart's (append-only, not moved)" sh -c "printf '%s' \"\$1\" | grep -q 'County Health Dept'" _ "$out"
 check "naming the MRN it was made from" sh -c "printf '%s' \"\$1\" | grep -q 'From chart: MRN $pb (merged into this one)'" _ "$out"
 check "the disclosure row itself is unchanged" [ "$(sql "select count(*) from disclosures where prow = (select retire_prow from merges)")" = 1 ]
+out=$(cli him "$PW_HIM" roi list "$pa" 2>/dev/null)
+check "the kept chart's ROI list includes the retired chart's request, marked (merged)" sh -c "printf '%s\n' \"\$1\" | grep -q \"^$roi	$pb (merged)	\"" _ "$out"
+out=$(cli him "$PW_HIM" amendment list "$pa" 2>/dev/null)
+check "the kept chart's amendment list includes the retired chart's request, marked (merged)" sh -c "printf '%s\n' \"\$1\" | grep -q \"^$amd	$pb (merged)	\"" _ "$out"
+out=$(cli him "$PW_HIM" chart-history "$pa" 2>/dev/null)
+check "the kept chart's paper-chart history includes the retired chart's volume, marked" sh -c "printf '%s\n' \"\$1\" | grep -q \"volume 1 of MRN $pb (merged)	out to	Zqtrack Cardiology\"" _ "$out"
+n0=$(audited access_report priv)
+out=$(cli priv "$PW_PRIV" audit patient "$pa" 2>/dev/null)
+check "the kept chart's access report includes the accesses to the retired chart, marked" sh -c "printf '%s\n' \"\$1\" | grep -q \"(MRN $pb, merged into this chart)\"" _ "$out"
+check "reading the merged-in chart is audited on it too (two access_report entries)" [ "$(audited access_report priv)" = "$((n0 + 2))" ]
 check "the merge is audited on both charts" [ "$(audited chart_merge him)" = 2 ]
 check "the reason is not in the file" sh -c "! sqlite3 '$DB' .dump | grep -q 'ID card seen'"
 check "audit verify passes after the merge" verify
@@ -129,6 +146,18 @@ out=$(cli priv "$PW_PRIV" disclosures "$pa" 2>/dev/null)
 check "after the unmerge the kept chart's accounting no longer has it" sh -c "! printf '%s' \"\$1\" | grep -q 'County Health Dept'" _ "$out"
 out=$(cli priv "$PW_PRIV" disclosures "$pb" 2>/dev/null)
 check "the retired chart's own accounting has it" sh -c "printf '%s' \"\$1\" | grep -q 'County Health Dept'" _ "$out"
+out=$(cli him "$PW_HIM" roi list "$pa" 2>/dev/null)
+check "after the unmerge the kept chart's ROI list no longer has the request" sh -c "! printf '%s' \"\$1\" | grep -q \"$pb\"" _ "$out"
+out=$(cli him "$PW_HIM" roi list "$pb" 2>/dev/null)
+check "the retired chart's own ROI list has it, unmarked" sh -c "printf '%s\n' \"\$1\" | grep -q \"^$roi	$pb	\"" _ "$out"
+out=$(cli him "$PW_HIM" amendment list "$pa" 2>/dev/null)
+check "after the unmerge the kept chart's amendment list no longer has it" sh -c "! printf '%s' \"\$1\" | grep -q \"$pb\"" _ "$out"
+out=$(cli him "$PW_HIM" chart-history "$pa" 2>/dev/null)
+check "after the unmerge the kept chart's paper-chart history no longer has the volume" sh -c "! printf '%s' \"\$1\" | grep -q Zqtrack" _ "$out"
+out=$(cli him "$PW_HIM" chart-history "$pb" 2>/dev/null)
+check "the retired chart's own history has it, unmarked" sh -c "printf '%s\n' \"\$1\" | grep -q \"volume 1	out to	Zqtrack Cardiology\"" _ "$out"
+out=$(cli priv "$PW_PRIV" audit patient "$pa" 2>/dev/null)
+check "after the unmerge the kept chart's access report has no merged-in entries" sh -c "! printf '%s' \"\$1\" | grep -q 'merged into this chart'" _ "$out"
 out=$(cli front "$PW_FRONT" patient show "$pb" 2>/dev/null)
 check "after the unmerge the retired MRN is its own chart again" sh -c "! printf '%s' \"\$1\" | grep -q 'Merged into'" _ "$out"
 check "the signed note reads the same after" [ "$(cli nurse "$PW_NURSE" note show "$n1" 2>/dev/null | grep canary)" = "$before_text" ]
