@@ -925,8 +925,19 @@ status_t merge_undo(session_t *s, int64_t id, const char *reason, merge_result_t
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
 		goto cleanup_nodb;
-	if ((ret = db_merge_get(s->c->db, id, g, m)) != STATUS_OK)
+	if ((ret = db_merge_get(s->c->db, id, g, m)) != STATUS_OK) {
+		int64_t cert = 0;
+		msg_t ignore;
+		/* Its charts destroyed since (core/retention.c): the journal
+		 * went with them. */
+		if (ret == STATUS_NOTFOUND &&
+		    db_merge_destroyed(s->c->db, id, &cert, &ignore) == STATUS_OK)
+			ret = msg_fail(m, STATUS_CONFLICT,
+				       "Merge %lld cannot be undone: its charts were destroyed "
+				       "(destruction certificate %lld), and its journal with them.",
+				       (long long)id, (long long)cert);
 		goto done;
+	}
 	if ((ret = ident_of(s, g->keep_prow, kpid, out->keep_mrn, m)) != STATUS_OK ||
 	    (ret = ident_of(s, g->retire_prow, rpid, out->retire_mrn, m)) != STATUS_OK)
 		goto done;

@@ -14,9 +14,11 @@
 #include "core/crypto.h"
 #include "core/integrity.h"
 #include "core/internal.h"
+#include "core/merge.h"
 #include "core/patient.h"
 #include "core/precord.h"
 #include "core/rights.h"
+#include "db/db_merge.h"
 #include "db/db_patients.h"
 #include "db/db_retention.h"
 
@@ -801,18 +803,58 @@ status_t retention_holds(session_t *s, int (*fn)(const retention_hold_info_t *h,
 
 /* ---- proposals ------------------------------------------------------------ */
 
-/* A chart in the merge journal (merged, or merged and undone) keeps its
- * rows there as they were: it is refused rather than destroyed with
- * them left behind. */
+/* A chart merged into another (a merge in force) is refused on its own:
+ * its records are on the survivor, and it goes when the survivor is
+ * destroyed (retention_approve). */
 static status_t merged_refused(session_t *s, int64_t prow, const char *mrn, msg_t *m)
 {
-	int yes = 0;
-	status_t ret = db_retention_in_merge(s->c->db, prow, &yes, m);
-	if (ret == STATUS_OK && yes)
+	int64_t into = 0, id = 0;
+	char keep[32] = "";
+	status_t ret = merge_into(s, prow, &into, keep, &id, m);
+	if (ret == STATUS_OK && into)
 		ret = msg_fail(m, STATUS_CONFLICT,
-		               "MRN %s has been part of a chart merge, whose journal keeps its rows: "
-		               "it cannot be destroyed yet.",
-		               mrn);
+		               "MRN %s was merged into MRN %s (merge %" PRId64
+		               "): destroy the survivor, which holds its records (the merged chart "
+		               "goes with it).",
+		               mrn, keep, id);
+	return ret;
+}
+
+/* The charts merged into a survivor that is being destroyed: each is
+ * destroyed with it (its patient row, tokens and the rows that stay
+ * linked), under a certificate of its own. */
+#define RET_MERGED_MAX 16
+typedef struct merged_chart {
+	int64_t prow;
+	char pid[33];
+	retention_item_t it;
+} merged_chart_t;
+
+static status_t merged_charts(session_t *s, int64_t prow, merged_chart_t *out, int *n, msg_t *m)
+{
+	int64_t rp[RET_MERGED_MAX];
+	status_t ret = db_merge_retired_into(s->c->db, prow, rp, RET_MERGED_MAX, n, m);
+	for (int k = 0; ret == STATUS_OK && k < *n; k++) {
+		db_patient_row_t *row = malloc(sizeof *row);
+		chain_t c;
+		memset(&c, 0, sizeof c);
+		out[k].prow = rp[k];
+		if (!row)
+			return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		if ((ret = db_patient_get_ident(s->c->db, rp[k], row, m)) == STATUS_OK) {
+			text_copy(out[k].pid, sizeof out[k].pid, row->id);
+			if ((ret = chain_read(s, rp[k], out[k].pid, &c, m)) == STATUS_OK)
+				ret = chart_state(s, rp[k], out[k].pid, &c, &out[k].it, m);
+		}
+		sodium_memzero(row, sizeof *row);
+		free(row);
+		chain_free(&c);
+		if (ret == STATUS_OK && out[k].it.held)
+			ret = msg_fail(m, STATUS_CONFLICT,
+			               "MRN %s, merged into this chart, is under a legal hold: neither "
+			               "can be destroyed.",
+			               out[k].it.mrn);
+	}
 	return ret;
 }
 
@@ -1069,7 +1111,9 @@ static status_t cert_mac(session_t *s, const db_ret_cert_t *c, unsigned char mac
 
 status_t retention_approve(session_t *s, int64_t id, int64_t *cert, msg_t *m)
 {
-	int64_t prow = 0, rows = 0;
+	int64_t prow = 0, rows = 0, rows_merged = 0, nmerges = 0;
+	merged_chart_t *mc = NULL;
+	int nmc = 0;
 	char pid[33] = "", detail[160], head[48], mrn[24] = "";
 	chain_t c;
 	const db_ret_event_t *pr = NULL;
@@ -1081,8 +1125,10 @@ status_t retention_approve(session_t *s, int64_t id, int64_t *cert, msg_t *m)
 	memset(&c, 0, sizeof c);
 	if ((ret = session_require(s, ACT_RETENTION_APPROVE, m)) != STATUS_OK)
 		return ret;
-	if (!(it = malloc(sizeof *it)) || !(dc = calloc(1, sizeof *dc))) {
+	if (!(it = malloc(sizeof *it)) || !(dc = calloc(1, sizeof *dc)) ||
+	    !(mc = calloc(RET_MERGED_MAX, sizeof *mc))) {
 		free(it);
+		free(dc);
 		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
 	}
 	if ((ret = db_begin(s->c->db, m)) != STATUS_OK)
@@ -1104,7 +1150,8 @@ status_t retention_approve(session_t *s, int64_t id, int64_t *cert, msg_t *m)
 		               "MRN %s is under a legal hold: it cannot be destroyed.", it->mrn);
 		goto done;
 	}
-	if ((ret = merged_refused(s, prow, it->mrn, m)) != STATUS_OK)
+	if ((ret = merged_refused(s, prow, it->mrn, m)) != STATUS_OK ||
+	    (ret = merged_charts(s, prow, mc, &nmc, m)) != STATUS_OK)
 		goto done;
 	/* Still due: a visit since the proposal restarts the clock. */
 	if (it->days_past < 0) {
@@ -1133,6 +1180,15 @@ status_t retention_approve(session_t *s, int64_t id, int64_t *cert, msg_t *m)
 	text_copy(dc->proposed_at, sizeof dc->proposed_at, pr->at);
 	text_copy(dc->approved_by, sizeof dc->approved_by, session_user_name(s));
 	core_now(dc->destroyed_at);
+	/* The merge journal names the charts and keeps copies of their rows:
+	 * every merge of this chart or of one merged into it goes first,
+	 * leaving only the certificate's number (no PHI) for the unmerge to
+	 * cite. */
+	if ((ret = db_merge_forget(s->c->db, prow, dc->n, &nmerges, m)) != STATUS_OK)
+		goto done;
+	for (int k = 0; k < nmc; k++)
+		if ((ret = db_merge_forget(s->c->db, mc[k].prow, dc->n, NULL, m)) != STATUS_OK)
+			goto done;
 	if ((ret = db_chart_destroy(s->c->db, prow, &rows, m)) != STATUS_OK)
 		goto done;
 	dc->rows_removed = rows;
@@ -1149,7 +1205,49 @@ status_t retention_approve(session_t *s, int64_t id, int64_t *cert, msg_t *m)
 	         "chart destroyed: certificate %" PRId64 ", proposal %" PRId64 " by %s, %" PRId64
 	         " rows",
 	         dc->n, id, pr->by, rows);
-	ret = audit_append_head(s, "chart_destroyed", pid, "ok", detail, head, m);
+	if ((ret = audit_append_head(s, "chart_destroyed", pid, "ok", detail, head, m)) != STATUS_OK)
+		goto done;
+	/* Each chart merged into it: destroyed under a certificate of its own
+	 * (its MRN then answers "destroyed"), its head closed on the trail. */
+	for (int k = 0; k < nmc; k++) {
+		db_ret_cert_t *rc = calloc(1, sizeof *rc);
+		int64_t rrows = 0;
+		if (!rc) {
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+			goto done;
+		}
+		*rc = *dc;
+		text_copy(rc->patient_id, sizeof rc->patient_id, mc[k].pid);
+		text_copy(rc->first_date, sizeof rc->first_date, mc[k].it.first);
+		text_copy(rc->last_date, sizeof rc->last_date, mc[k].it.last);
+		snprintf(rc->method, sizeof rc->method, "%s; merged into the chart of certificate %" PRId64,
+		         "rows deleted with SQLite secure_delete; WAL checkpointed", dc->n);
+		if ((ret = db_cert_next(s->c->db, &rc->n, m)) == STATUS_OK &&
+		    (ret = patient_destroyed_token(s->kr, 0, mc[k].it.mrn, rc->mrn_token, &version,
+		                                   m)) == STATUS_OK) {
+			rc->key_version = version;
+			if ((ret = db_chart_destroy(s->c->db, mc[k].prow, &rrows, m)) == STATUS_OK) {
+				rc->rows_removed = rrows;
+				if ((ret = cert_mac(s, rc, rc->mac, m)) == STATUS_OK) {
+					rc->mac_len = 32;
+					ret = db_cert_insert(s->c->db, rc, m);
+				}
+			}
+		}
+		if (ret == STATUS_OK) {
+			snprintf(head, sizeof head, "destroyed:%" PRId64, rc->n);
+			snprintf(detail, sizeof detail,
+			         "chart destroyed: certificate %" PRId64 ", merged into the chart of "
+			         "certificate %" PRId64 ", %" PRId64 " rows",
+			         rc->n, dc->n, rrows);
+			ret = audit_append_head(s, "chart_destroyed", mc[k].pid, "ok", detail, head, m);
+			rows_merged += rrows;
+		}
+		sodium_memzero(rc, sizeof *rc);
+		free(rc);
+		if (ret != STATUS_OK)
+			goto done;
+	}
 done:
 	ret = finish(s, ret, m);
 out:
@@ -1163,22 +1261,34 @@ out:
 		rights_local_date(s, dc->destroyed_at, day);
 		/* Empty the log now, so no copy of a destroyed page is left in
 		 * it. Another session's open read can keep it from emptying. */
+		char extra[200] = "";
+		if (nmc)
+			snprintf(extra, sizeof extra,
+			         " With it, %d chart%s merged into it (%" PRId64
+			         " rows, certificates %" PRId64 "-%" PRId64
+			         "); %" PRId64 " merge%s can no longer be undone.",
+			         nmc, nmc == 1 ? "" : "s", rows_merged, dc->n + 1, dc->n + nmc, nmerges,
+			         nmerges == 1 ? "" : "s");
 		if (db_checkpoint(s->c->db, &cp) == STATUS_OK)
 			msg_set(m,
 			        "MRN %s destroyed on %s: certificate %" PRId64 " (%" PRId64
-			        " rows removed).",
-			        mrn, day, dc->n, dc->rows_removed);
+			        " rows removed).%s",
+			        mrn, day, dc->n, dc->rows_removed, extra);
 		else
 			msg_set(m,
 			        "MRN %s destroyed on %s: certificate %" PRId64 " (%" PRId64
-			        " rows removed). The database log could not be emptied yet (%s); "
+			        " rows removed).%s The database log could not be emptied yet (%s); "
 			        "it will be at the next checkpoint.",
-			        mrn, day, dc->n, dc->rows_removed, cp.text);
+			        mrn, day, dc->n, dc->rows_removed, extra, cp.text);
 	}
 	sodium_memzero(mrn, sizeof mrn);
 	if (it) {
 		sodium_memzero(it, sizeof *it);
 		free(it);
+	}
+	if (mc) {
+		sodium_memzero(mc, RET_MERGED_MAX * sizeof *mc);
+		free(mc);
 	}
 	free(dc);
 	return ret;

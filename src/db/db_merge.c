@@ -570,3 +570,60 @@ status_t db_merge_nka_mac(db_t *db, int64_t prow, const unsigned char *mac, size
 	db_bind_blob(st, 2, mac, len);
 	return db_exec_stmt(db, st, "moving the allergy review", m);
 }
+
+status_t db_merge_forget(db_t *db, int64_t prow, int64_t cert, int64_t *n, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t rows[64];
+	int nrows = 0, rc;
+	status_t ret;
+	if (n)
+		*n = 0;
+	do {
+		nrows = 0;
+		if ((ret = db_prepare(db,
+				      "SELECT mrow FROM merges WHERE keep_prow = ?1 OR retire_prow = ?1 "
+				      "ORDER BY mrow LIMIT 64",
+				      &st, m)) != STATUS_OK)
+			return ret;
+		sqlite3_bind_int64(st, 1, prow);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			rows[nrows++] = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return db_fail(db, rc, "reading the merges", m);
+		for (int i = 0; i < nrows; i++) {
+			char key[48], val[24];
+			snprintf(key, sizeof key, "merge_destroyed:%lld", (long long)rows[i]);
+			snprintf(val, sizeof val, "%lld", (long long)cert);
+			if ((ret = db_meta_set(db, key, val, m)) != STATUS_OK)
+				return ret;
+			if ((ret = db_prepare(db, "DELETE FROM merge_rows WHERE mrow = ?1", &st, m)) !=
+			    STATUS_OK)
+				return ret;
+			sqlite3_bind_int64(st, 1, rows[i]);
+			if ((ret = db_exec_stmt(db, st, "removing the merge journal", m)) != STATUS_OK)
+				return ret;
+			if ((ret = db_prepare(db, "DELETE FROM merges WHERE mrow = ?1", &st, m)) !=
+			    STATUS_OK)
+				return ret;
+			sqlite3_bind_int64(st, 1, rows[i]);
+			if ((ret = db_exec_stmt(db, st, "removing the merge journal", m)) != STATUS_OK)
+				return ret;
+			if (n)
+				(*n)++;
+		}
+	} while (nrows == 64);
+	return STATUS_OK;
+}
+
+status_t db_merge_destroyed(db_t *db, int64_t mrow, int64_t *cert, msg_t *m)
+{
+	char key[48], val[24];
+	status_t ret;
+	snprintf(key, sizeof key, "merge_destroyed:%lld", (long long)mrow);
+	*cert = 0;
+	if ((ret = db_meta_get(db, key, val, sizeof val, m)) == STATUS_OK)
+		*cert = strtoll(val, NULL, 10);
+	return ret;
+}

@@ -44,6 +44,18 @@ status_t db_merge_involved(db_t *db, int64_t prow, int *yes, msg_t *m);
  * into out, *n how many. */
 status_t db_merge_retired_into(db_t *db, int64_t keep_prow, int64_t *out, int max, int *n,
 			       msg_t *m);
+/* The destruction of chart prow (core/retention.c, inside its
+ * transaction): every merge naming it (kept or retired, in force or
+ * undone) leaves the journal - its merge_rows, which hold copies of the
+ * charts' rows, and its merges row, which names both charts and holds the
+ * encrypted reasons - and meta "merge_destroyed:N" keeps, without PHI, the
+ * number of the destruction certificate `cert`, so that an unmerge of N
+ * says why it cannot be done. *n (may be NULL) gets how many merges. */
+status_t db_merge_forget(db_t *db, int64_t prow, int64_t cert, int64_t *n, msg_t *m);
+/* The certificate a merge's charts were destroyed under (meta
+ * "merge_destroyed:N"): STATUS_NOTFOUND when none. */
+status_t db_merge_destroyed(db_t *db, int64_t mrow, int64_t *cert, msg_t *m);
+
 /* Record the undoing (undone_at, undone_by, undo_reason, undo_mac). */
 status_t db_merge_set_undone(db_t *db, const db_merge_t *g, msg_t *m);
 

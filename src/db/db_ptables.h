@@ -16,9 +16,11 @@
  *             each means); db never interprets it.
  *   destroy - the condition that picks a patient's rows for destruction
  *             (?1: the patient's prow), or DB_PT_OTHER when another line of
- *             the same table removes them, or DB_PT_KEPT when the table is
- *             not destroyed with a chart (audit data the chain needs, the
- *             merge journal: see db_chart_destroy).
+ *             the same table removes them, or DB_PT_KEPT when
+ *             db_chart_destroy leaves the table alone: audit data the
+ *             chain needs (row numbers only), and the merge journal, whose
+ *             merges of the chart the destruction removes first
+ *             (db_merge.h db_merge_forget).
  *   why     - one line for the README and reports.
  * The lines are in destruction order: children before parents. */
 #ifndef CHARTROOM_DB_PTABLES_H

@@ -492,22 +492,3 @@ status_t db_chart_destroy(db_t *db, int64_t prow, int64_t *rows, msg_t *m)
 		ret = db_meta_delete(db, "chart_destroying", m);
 	return ret;
 }
-
-status_t db_retention_in_merge(db_t *db, int64_t prow, int *yes, msg_t *m)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-	status_t ret = db_prepare(
-	    db, "SELECT 1 FROM merges WHERE keep_prow = ?1 OR retire_prow = ?1 LIMIT 1", &st, m);
-	*yes = 0;
-	if (ret != STATUS_OK)
-		return ret;
-	sqlite3_bind_int64(st, 1, prow);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*yes = 1;
-	else if (rc != SQLITE_DONE)
-		ret = db_fail(db, rc, "reading the merge journal", m);
-	sqlite3_finalize(st);
-	return ret;
-}

@@ -18,10 +18,6 @@
 /* The tables whose rows belong to a patient, and which rows of each the
  * destruction of a chart removes, are db/db_ptables.h DB_PATIENT_REGISTRY
  * (the same list the merge plan is built from). */
-/* Is prow either chart of a merge, in force or undone (the merge journal,
- * merges and merge_rows, keeps the retired chart's rows as they were, so
- * such a chart is refused destruction rather than leave them behind)? */
-status_t db_retention_in_merge(db_t *db, int64_t prow, int *yes, msg_t *m);
 
 /* Tables that look patient-bound (a prow or erow column, or a foreign key
  * to patients or encounters) but are not in DB_PATIENT_REGISTRY: their

@@ -15,7 +15,9 @@
 #include "core/audit.h"
 #include "core/clinical.h"
 #include "core/config.h"
+#include "core/chart_track.h"
 #include "core/internal.h"
+#include "core/merge.h"
 #include "core/policy.h"
 #include "core/retention.h"
 #include "db/db_retention.h"
@@ -465,6 +467,77 @@ static void test_events_tampered(void **state)
 	assert_int_equal(retention_show(f->him, f->bmrn, &it, &m), STATUS_INTEGRITY);
 }
 
+/* A survivor of a merge is destroyed with the chart merged into it (its
+ * patient row, tokens and the rows that stay linked), each under its own
+ * certificate; the merge journal goes with them, leaving the number of
+ * the certificate, so the unmerge is refused saying why; the merged chart
+ * alone is refused, naming the survivor; a hold on it blocks both. */
+static void test_destroy_merged(void **state)
+{
+	fixture_t *f = *state;
+	int64_t prop = 0, cert = 0, erow = 0, hold = 0, count = 0, bad = 0, prow, rprow, mid;
+	char r[33], rmrn[24], pid[33];
+	merge_result_t mr;
+	int conf = 0;
+	msg_t m;
+	fake_now = "2031-02-01T10:00:00Z";
+	reg(f, "Archive", "1960-01-02", r, rmrn);
+	assert_int_equal(
+	    encounter_checkin(f->fd, r, "office visit", "prov1", "Room 1", "wheeze", &erow, &m),
+	    STATUS_OK);
+	assert_int_equal(track_out(f->him, rmrn, 1, "Cardiology", "2031-03-01", &m), STATUS_OK);
+	assert_int_equal(
+	    encounter_checkin(f->fd, f->a, "office visit", "prov1", "Room 1", "cough", &erow, &m),
+	    STATUS_OK);
+	fake_now = "2031-02-03T10:00:00Z";
+	rprow = tu_sql_int(f->db, "SELECT max(prow) FROM patients");
+	assert_int_equal(merge_charts(f->him, f->amrn, rmrn, "same person", &mr, &m), STATUS_OK);
+	mid = mr.id;
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM chart_tracking"), 2);
+	fake_now = "2041-03-01T10:00:00Z";
+	/* The merged chart alone: refused, naming the survivor. */
+	assert_int_equal(retention_propose(f->him, rmrn, "past retention", &prop, &m),
+	                 STATUS_CONFLICT);
+	assert_true(tu_has(m.text, "destroy the survivor"));
+	assert_true(tu_has(m.text, f->amrn));
+	/* A hold on the merged chart blocks the survivor's destruction. */
+	assert_int_equal(retention_propose(f->him, f->amrn, "past retention", &prop, &m), STATUS_OK);
+	assert_int_equal(retention_hold(f->him, rmrn, "litigation", &hold, &m), STATUS_OK);
+	assert_int_equal(retention_approve(f->priv, prop, &cert, &m), STATUS_CONFLICT);
+	assert_true(tu_has(m.text, "legal hold"));
+	assert_int_equal(retention_release(f->him, hold, "case closed", &m), STATUS_OK);
+	prow = tu_sql_int(f->db, "SELECT keep_prow FROM merges");
+	assert_int_equal(retention_approve(f->priv, prop, &cert, &m), STATUS_OK);
+	assert_true(tu_has(m.text, "1 chart merged into it"));
+	/* Both charts gone from every table, the journal with them; the
+	 * other patient stays. */
+	{
+		char sql[512];
+		snprintf(sql, sizeof sql,
+		         "SELECT (SELECT count(*) FROM patients WHERE prow IN (%lld, %lld)) + (SELECT "
+		         "count(*) FROM patient_tokens WHERE prow IN (%lld, %lld)) + (SELECT count(*) "
+		         "FROM chart_tracking) + (SELECT count(*) FROM retention_events WHERE prow IN "
+		         "(%lld, %lld)) + (SELECT count(*) FROM merges) + (SELECT count(*) FROM "
+		         "merge_rows) + (SELECT count(*) FROM encounters)",
+		         (long long)prow, (long long)rprow, (long long)prow, (long long)rprow,
+		         (long long)prow, (long long)rprow);
+		assert_int_equal(tu_sql_int(f->db, sql), 0);
+	}
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 1);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM destruction_certificates"), 2);
+	/* Both MRNs answer "destroyed"; the trail and heads verify. */
+	assert_int_equal(patient_locate(f->him, f->amrn, &prow, pid, &conf, &m), STATUS_NOTFOUND);
+	assert_true(tu_has(m.text, "certificate 1"));
+	assert_int_equal(patient_locate(f->him, rmrn, &prow, pid, &conf, &m), STATUS_NOTFOUND);
+	assert_true(tu_has(m.text, "certificate 2"));
+	assert_int_equal(audit_verify(f->priv, NULL, &count, &bad, &m), STATUS_OK);
+	assert_int_equal(tu_audit_count(f->db, "chart_destroyed", "priv1"), 2);
+	/* The unmerge is refused, saying why. */
+	assert_int_equal(merge_undo(f->him, mid, "undo", &mr, &m), STATUS_CONFLICT);
+	assert_true(tu_has(m.text, "destroyed"));
+	assert_true(tu_has(m.text, "certificate 1"));
+}
+
 static void test_patient_tables_listed(void **state)
 {
 	fixture_t *f = *state;
@@ -490,6 +563,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	    T(test_rule_edges), T(test_list_by_the_clock), T(test_hold_blocks_and_two_people),
 	    T(test_destroy),    T(test_events_tampered),   T(test_patient_tables_listed),
+	    T(test_destroy_merged),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
