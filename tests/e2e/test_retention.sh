@@ -142,4 +142,39 @@ out=$(at $AHEAD him "$PW_HIM" hold list 2>&1)
 check "... and the hold still reads" sh -c "printf '%s' \"\$1\" | grep -q \"$KEEP	.*Keepsake estate dispute\"" _ "$out"
 out=$(cli priv "$PW_PRIV" audit verify 2>&1)
 check "audit verify passes after the rotation" [ $? -eq 0 ]
+
+# A merged chart: destroyed only with its survivor, both charts' canaries
+# and tokens gone, the merge no longer undoable.
+MA=$(clin front "$PW_FRONT" "$(csv last_name=Mrgcanarykeep first_name=Mrgcanaryfirst dob=1951-05-06 sex=F address1="3 Mrgcanaryaddr Road")" patient add --register-anyway 2>/dev/null)
+MB=$(clin front "$PW_FRONT" "$(csv last_name=Mrgcanaryold first_name=Mrgcanaryfirst dob=1951-05-06 sex=F address1="4 Mrgcanaryaddr Road")" patient add --register-anyway 2>/dev/null)
+EB=$(clin front "$PW_FRONT" "$(csv visit_reason="Mrgcanaryreason wheeze")" encounter add "$MB" --type "office visit" --provider prov 2>/dev/null)
+cli him "$PW_HIM" chart-out "$MB" --to "Mrgcanaryholder" --due "$(date -u -d '+3 days' +%Y-%m-%d)" >/dev/null 2>&1
+PB=$(sql "select prow from encounters where erow = $EB")
+PA=$(sql "select max(prow) from patients where prow < $PB")
+MTOK=$(sql "select printf('%016x', token) from patient_tokens where prow in ($PA, $PB)")
+MID=$(cli him "$PW_HIM" merge "$MA" "$MB" --reason "Mrgcanarywhy same person" 2>/dev/null)
+check "setup: two charts merged" sh -c "[ -n '$MA' ] && [ -n '$MB' ] && [ -n '$EB' ] && [ '$MID' -ge 1 ]"
+out=$(at $AHEAD him "$PW_HIM" retention propose "$MB" --reason "past retention" 2>&1)
+check "the merged chart alone is refused, naming the survivor" sh -c "printf '%s' \"\$1\" | grep -q \"MRN $MB was merged into MRN $MA (merge $MID): destroy the survivor\"" _ "$out"
+out=$(at $AHEAD him "$PW_HIM" retention propose "$MA" --reason "past retention" 2>&1)
+MPROP=$(printf '%s' "$out" | sed -n 's/^Proposal \([0-9]*\):.*/\1/p')
+check "the survivor is proposed" [ -n "$MPROP" ]
+out=$(at2 $AHEAD priv "$PW_PRIV" "$MA" retention approve "$MPROP" 2>&1)
+check "the privacy officer destroys the survivor, and the merged chart with it" sh -c "printf '%s' \"\$1\" | grep -q \"MRN $MA destroyed on .*With it, 1 chart merged into it\"" _ "$out"
+check "... the WAL is emptied" [ ! -s "$DB-wal" ]
+left=""
+for w in Mrgcanarykeep Mrgcanaryold Mrgcanaryfirst Mrgcanaryaddr Mrgcanaryreason Mrgcanaryholder Mrgcanarywhy "$MA" "$MB"; do
+	in_file "$(hex "$w")" && left="$left $w"
+done
+check "no canary of either chart in the file or the WAL" [ -z "$left" ]
+left=""
+for t in $MTOK; do in_file "$t" && left="$left $t"; done
+check "every blind-index token of both charts is gone" sh -c "[ -n '$MTOK' ] && [ -z '$left' ]"
+check "no row of either chart, nor the merge journal, is left" [ "$(sql "select (select count(*) from patients where prow in ($PA, $PB)) + (select count(*) from chart_tracking where prow in ($PA, $PB)) + (select count(*) from encounters where prow in ($PA, $PB)) + (select count(*) from merges) + (select count(*) from merge_rows)")" = 0 ]
+out=$(cli priv "$PW_PRIV" audit verify 2>&1)
+check "audit verify passes after destroying a merged survivor" [ $? -eq 0 ]
+out=$(cli him "$PW_HIM" unmerge "$MID" --reason "undo" 2>&1)
+check "the merge can no longer be undone, and the message says why" sh -c "printf '%s' \"\$1\" | grep -q \"Merge $MID cannot be undone: its charts were destroyed (destruction certificate\"" _ "$out"
+out=$(cli him "$PW_HIM" patient show "$MB" 2>&1)
+check "the merged chart's MRN answers destroyed" sh -c "printf '%s' \"\$1\" | grep -q \"MRN $MB: this chart was destroyed on\"" _ "$out"
 e2e_done
