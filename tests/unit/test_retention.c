@@ -7,7 +7,8 @@
  * "destroyed"; a retention event edited, moved to another chart or
  * deleted with SQL is an integrity error; the one list of patient-bound
  * tables covers every table of the schema (a table added without it is
- * named). */
+ * named); a merged survivor is destroyed with the chart merged into it,
+ * a merged chart alone is refused, an unmerged one destroyed alone. */
 #include "testutil.h"
 
 #include <time.h>
@@ -538,6 +539,39 @@ static void test_destroy_merged(void **state)
 	assert_true(tu_has(m.text, "certificate 1"));
 }
 
+/* A chart whose merge was undone is its own chart again: destroyed like
+ * any other, the journal's copies of its rows with it; the other chart of
+ * the merge stays whole. */
+static void test_destroy_unmerged(void **state)
+{
+	fixture_t *f = *state;
+	int64_t prop = 0, cert = 0, erow = 0, count = 0, bad = 0, prow;
+	char r[33], rmrn[24], pid[33];
+	merge_result_t mr;
+	int conf = 0;
+	msg_t m;
+	fake_now = "2031-02-01T10:00:00Z";
+	reg(f, "Archive", "1960-01-02", r, rmrn);
+	assert_int_equal(
+	    encounter_checkin(f->fd, r, "office visit", "prov1", "Room 1", "wheeze", &erow, &m),
+	    STATUS_OK);
+	assert_int_equal(merge_charts(f->him, f->amrn, rmrn, "same person", &mr, &m), STATUS_OK);
+	assert_int_equal(merge_undo(f->him, mr.id, "two people", &mr, &m), STATUS_OK);
+	assert_true(tu_sql_int(f->db, "SELECT count(*) FROM merge_rows") > 0);
+	fake_now = "2041-03-01T10:00:00Z";
+	assert_int_equal(retention_propose(f->him, rmrn, "past retention", &prop, &m), STATUS_OK);
+	assert_int_equal(retention_approve(f->priv, prop, &cert, &m), STATUS_OK);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM merges") +
+	                     tu_sql_int(f->db, "SELECT count(*) FROM merge_rows"),
+	                 0);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 2);
+	assert_int_equal(patient_locate(f->him, f->amrn, &prow, pid, &conf, &m), STATUS_OK);
+	assert_int_equal(patient_locate(f->him, rmrn, &prow, pid, &conf, &m), STATUS_NOTFOUND);
+	assert_int_equal(audit_verify(f->priv, NULL, &count, &bad, &m), STATUS_OK);
+	assert_int_equal(merge_undo(f->him, mr.id, "again", &mr, &m), STATUS_CONFLICT);
+	assert_true(tu_has(m.text, "destroyed"));
+}
+
 static void test_patient_tables_listed(void **state)
 {
 	fixture_t *f = *state;
@@ -563,7 +597,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	    T(test_rule_edges), T(test_list_by_the_clock), T(test_hold_blocks_and_two_people),
 	    T(test_destroy),    T(test_events_tampered),   T(test_patient_tables_listed),
-	    T(test_destroy_merged),
+	    T(test_destroy_merged), T(test_destroy_unmerged),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
