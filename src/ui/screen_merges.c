@@ -145,9 +145,8 @@ static void describe(const merge_entry_t *e, char *out, size_t size)
 	if (!e->intact)
 		snprintf(out, size, "Merge %lld: %s", (long long)e->id, e->problem);
 	else if (e->undone)
-		snprintf(out, size, "Merge %lld: MRN %s into MRN %s by %s; undone %s by %s.",
-		         (long long)e->id, e->retire_mrn, e->keep_mrn, e->merged_by, e->undone_at,
-		         e->undone_by);
+		snprintf(out, size, "Merge %lld (%s into %s) undone %s by %s.", (long long)e->id,
+		         e->retire_mrn, e->keep_mrn, e->undone_at, e->undone_by);
 	else
 		snprintf(out, size, "Merge %lld: MRN %s into MRN %s by %s, %lld record%s moved.",
 		         (long long)e->id, e->retire_mrn, e->keep_mrn, e->merged_by,
@@ -176,14 +175,14 @@ static void merges_draw(ui_t *ui, void *priv, WINDOW *w)
 	list_draw(&g->list, w, 3, 0, H - 6, W);
 	if (g->mode == MG_REASON) {
 		snprintf(line, sizeof line,
-		         "Undo merge %lld (MRN %s back out of MRN %s)? Why (Enter, Esc cancels):",
+		         "Why undo merge %lld (MRN %s out of MRN %s)? Esc cancels:",
 		         (long long)g->sel.id, g->sel.retire_mrn, g->sel.keep_mrn);
 		draw_text(w, H - 3, 1, W - 2, line, 0);
 		tfield_draw(ui, w, H - 2, 1, W - 2, &g->reason, 1);
 	} else if (g->mode == MG_CONFIRM) {
 		keys_yes_no(ui, yn, sizeof yn);
 		snprintf(line, sizeof line,
-		         "Undo merge %lld: every record it moved goes from MRN %s back to MRN %s?",
+		         "Undo merge %lld: its records go back from MRN %s to MRN %s?",
 		         (long long)g->sel.id, g->sel.keep_mrn, g->sel.retire_mrn);
 		wattrset(w, theme_attr(TH_DIALOG) | A_BOLD);
 		mvwhline(w, H - 3, 0, ' ', W);
