@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "core/merge.h"
 #include "core/merge_list.h"
 #include "ui/draw.h"
@@ -96,7 +98,7 @@ static void merges_forget(ui_t *ui, void *priv)
 	g->n = g->cap = 0;
 	g->incomplete = g->loaded = 0;
 	g->mode = MG_LIST;
-	explicit_bzero(&g->sel, sizeof g->sel);
+	sodium_memzero(&g->sel, sizeof g->sel);
 	tfield_clear(&g->reason);
 	ui_cursor(ui, -1, -1);
 }
@@ -233,7 +235,7 @@ static unsigned handle_reason(ui_t *ui, merges_t *g, const ui_event_t *ev)
 	unsigned r;
 	if (ev->action == KA_BACK) {
 		tfield_clear(&g->reason);
-		explicit_bzero(&g->sel, sizeof g->sel);
+		sodium_memzero(&g->sel, sizeof g->sel);
 		g->mode = MG_LIST;
 		ui_cursor(ui, -1, -1);
 		return UI_REDRAW;
@@ -264,7 +266,7 @@ static unsigned handle_confirm(ui_t *ui, merges_t *g, const ui_event_t *ev)
 	char text[sizeof m.text + 300];
 	if (ev->action == KA_NO || ev->action == KA_BACK) {
 		tfield_clear(&g->reason);
-		explicit_bzero(&g->sel, sizeof g->sel);
+		sodium_memzero(&g->sel, sizeof g->sel);
 		g->mode = MG_LIST;
 		ui_message(ui, UI_MSG_INFO, "Not undone: nothing was changed.");
 		return UI_REDRAW;
@@ -279,7 +281,7 @@ static unsigned handle_confirm(ui_t *ui, merges_t *g, const ui_event_t *ev)
 		g->mode = st == STATUS_INVALID ? MG_REASON : MG_LIST;
 		if (g->mode == MG_LIST) {
 			tfield_clear(&g->reason);
-			explicit_bzero(&g->sel, sizeof g->sel);
+			sodium_memzero(&g->sel, sizeof g->sel);
 		}
 		keys_tell(ui, UI_MSG_ERROR, m.text);
 		return UI_RELOAD | UI_REDRAW;
@@ -295,7 +297,7 @@ static unsigned handle_confirm(ui_t *ui, merges_t *g, const ui_event_t *ev)
 		         " %lld had changed on the kept chart and went back as they are now.",
 		         (long long)res.rebound);
 	tfield_clear(&g->reason);
-	explicit_bzero(&g->sel, sizeof g->sel);
+	sodium_memzero(&g->sel, sizeof g->sel);
 	g->mode = MG_LIST;
 	keys_tell(ui, UI_MSG_OK, text);
 	return UI_RELOAD | UI_REDRAW;
