@@ -163,6 +163,22 @@ static void test_refused_to_other_roles(void **state)
 	assert_int_equal(merge_list(f->nurse, take, &g, &m), STATUS_DENIED);
 	assert_int_equal(merge_list(f->prov, take, &g, &m), STATUS_DENIED);
 	assert_int_equal(g.n, 0);
+	/* nor undo one */
+	{
+		merge_result_t r;
+		int64_t id;
+		assert_int_equal(merge_charts(f->him, f->keep.f[PF_MRN], f->retire.f[PF_MRN], "dup",
+					      &r, &m),
+				 STATUS_OK);
+		id = r.id;
+		assert_int_equal(merge_undo(f->fd, id, "undo", &r, &m), STATUS_DENIED);
+		assert_int_equal(merge_undo(f->nurse, id, "undo", &r, &m), STATUS_DENIED);
+		assert_int_equal(merge_list(f->nurse, take, &g, &m), STATUS_DENIED);
+		assert_int_equal(g.n, 0);
+		assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM merges WHERE undone_at IS "
+						   "NULL"),
+				 1);
+	}
 }
 
 static void test_tampered_row_marked_never_redirects(void **state)
