@@ -102,15 +102,25 @@ static void search_row(void *arg, WINDOW *w, int y, int x, int width, int i, int
 	if (!r)
 		return;
 	draw_text(w, y, x + c.mrn, c.name - c.mrn - 1, r->mrn, 0);
+	if (c.first >= 0) {
+		/* Each part of the name in its column (cleaned as drawn). */
+		char last[PATIENT_FIELD_MAX + 16];
+		snprintf(last, sizeof last, "%s%s%s", r->last, r->suffix[0] ? " " : "", r->suffix);
+		draw_text(w, y, x + c.name, c.name_w, last, 0);
+		draw_text(w, y, x + c.first, c.first_w, r->first, 0);
+		draw_text(w, y, x + c.middle, c.middle_w, r->middle, 0);
+		explicit_bzero(last, sizeof last);
+	} else {
+		banner_name(r->last, r->first, r->middle, r->suffix, name, sizeof name);
+		draw_text(w, y, x + c.name, c.name_w, name, 0);
+		explicit_bzero(name, sizeof name);
+	}
 	if (sr->merged && (sr->merged[i].rd.id || sr->merged[i].bad)) {
 		/* Merged away: the name and date of birth, then where it went
 		 * (in words; the message line has the whole sentence). */
 		const struct merged_mark *mk = &sr->merged[i];
 		char note[96];
 		int room = width - c.age - 1;
-		banner_name(r->last, r->first, r->middle, r->suffix, name, sizeof name);
-		draw_text(w, y, x + c.name, c.dob - c.name - 1, name, 0);
-		explicit_bzero(name, sizeof name);
 		patient_date_display(cfg, r->dob, date, sizeof date);
 		draw_text(w, y, x + c.dob, 10, date, 0);
 		if (mk->bad)
@@ -128,19 +138,6 @@ static void search_row(void *arg, WINDOW *w, int y, int x, int width, int i, int
 		if (!selected)
 			wattrset(w, theme_attr(TH_NORMAL));
 		return;
-	}
-	if (c.first >= 0) {
-		/* Each part of the name in its column (cleaned as drawn). */
-		char last[PATIENT_FIELD_MAX + 16];
-		snprintf(last, sizeof last, "%s%s%s", r->last, r->suffix[0] ? " " : "", r->suffix);
-		draw_text(w, y, x + c.name, c.name_w, last, 0);
-		draw_text(w, y, x + c.first, c.first_w, r->first, 0);
-		draw_text(w, y, x + c.middle, c.middle_w, r->middle, 0);
-		explicit_bzero(last, sizeof last);
-	} else {
-		banner_name(r->last, r->first, r->middle, r->suffix, name, sizeof name);
-		draw_text(w, y, x + c.name, c.name_w, name, 0);
-		explicit_bzero(name, sizeof name);
 	}
 	patient_date_display(cfg, r->dob, date, sizeof date);
 	draw_text(w, y, x + c.dob, 10, date, 0);
