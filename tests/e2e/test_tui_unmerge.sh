@@ -10,7 +10,8 @@
 # of every non-audit table after the unmerge equals the dump before the
 # merge apart from the rows added in between (test_cli_merge.sh's dump);
 # audit verify passes; the retired MRN's search no longer shows the
-# notice. A nurse has no way to the merges.
+# notice. A nurse has no way to the merges. A merges row edited with
+# sqlite3 is marked in the lookup and the list and leads nowhere.
 . "$(dirname "$0")/lib.sh"
 e2e_setup
 sql() { sqlite3 -cmd ".timeout 10000" "$DB" "$1"; }
@@ -197,4 +198,32 @@ tui_send Enter
 expect "Enter opens the retired chart itself" "$pb  DOB" 10
 expect_not "no notice under its banner" "was merged into"
 quit_app
+
+# --- a merges row edited with sqlite3 leads nowhere ---------------------------
+id2=$(cli him "$PW_HIM" merge "$pa" "$pb" --reason "Merged again" 2>/dev/null)
+check "merged again on the command line" [ "$id2" = 2 ]
+sql "update merges set merged_by = 'front' where mrow = 2"
+tui_start front3
+signon front "$PW_FRONT"
+menu_open "Find a patient"
+tui_wait "Find:" 5 >/dev/null
+tui_type "$pb"
+expect "the altered merge is marked in the lookup" "MERGE RECORD ALTERED" 10
+expect "... in words" "this chart's merge record fails its integrity check" 5
+tui_send Enter
+expect "Enter opens nothing: an integrity error naming the merge" "Integrity check failed: merges record 2" 10
+expect_not "no chart was opened" "Opened MRN"
+quit_app
+tui_start him3
+signon him "$PW_HIM"
+menu_open "Duplicate charts"
+tui_wait "M: merges" 10 >/dev/null
+tui_send M
+expect "the list of merges marks it ALTERED" "ALTERED" 10
+tui_send Home
+tui_send u
+expect "u on it is refused with the integrity error" "Integrity check failed: merges record 2" 5
+check "and it is still in force, unchanged" [ "$(sql "select count(*) from merges where mrow = 2 and undone_at is null")" = 1 ]
+quit_app
+check "the failure is in the audit trail" [ "$(count_of integrity_fail)" -ge 1 ]
 e2e_done
