@@ -21,10 +21,10 @@ typedef struct collect {
 	merge_entry_t *v;
 	int64_t *prows; /* both charts of each merge, for the audit event */
 	int n, cap, oom;
-	int bad;              /* merges whose MACs failed */
-	char bad_pid[33];     /* the retired chart of the first, for the report */
+	int bad;          /* merges whose MACs failed */
+	char bad_pid[33]; /* the retired chart of the first, for the report */
 	msg_t bad_msg;
-	status_t ret;         /* a failure other than a MAC's */
+	status_t ret; /* a failure other than a MAC's */
 	msg_t *m;
 } collect_t;
 
@@ -73,7 +73,8 @@ static int take(const db_merge_t *g, void *arg)
 		text_copy(e->keep_mrn, sizeof e->keep_mrn, ids.keep_mrn);
 		text_copy(e->retire_mrn, sizeof e->retire_mrn, ids.retire_mrn);
 		if (st == STATUS_NOTFOUND)
-			integrity_fail(&why, "merges", g->mrow, "names a chart that does not exist");
+			integrity_fail(&why, "merges", g->mrow,
+			               "names a chart that does not exist");
 		text_copy(e->problem, sizeof e->problem, why.text);
 		if (!c->bad++) {
 			text_copy(c->bad_pid, sizeof c->bad_pid, ids.retire_pid);
@@ -92,8 +93,7 @@ static int take(const db_merge_t *g, void *arg)
 	return 0;
 }
 
-status_t merge_list(session_t *s, int (*fn)(const merge_entry_t *e, void *arg), void *arg,
-		    msg_t *m)
+status_t merge_list(session_t *s, int (*fn)(const merge_entry_t *e, void *arg), void *arg, msg_t *m)
 {
 	collect_t c;
 	status_t ret;
@@ -105,7 +105,7 @@ status_t merge_list(session_t *s, int (*fn)(const merge_entry_t *e, void *arg), 
 		return ret;
 	if (!keyring_has(s->kr, DOMAIN_DEMO))
 		return msg_fail(m, STATUS_DENIED,
-				"The list of merges shows MRNs: your account needs the demo key.");
+		                "The list of merges shows MRNs: your account needs the demo key.");
 	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK)
 		ret = db_merge_each(s->c->db, MERGE_LIST_MAX, take, &c, m);
 	db_read_end(s->c->db, reading);
@@ -121,9 +121,10 @@ status_t merge_list(session_t *s, int (*fn)(const merge_entry_t *e, void *arg), 
 	 * number (its access report shows the list), in events of at most
 	 * DB_JOURNAL_LISTED_MAX. */
 	do {
-		int chunk = 2 * c.n - k < DB_JOURNAL_LISTED_MAX ? 2 * c.n - k : DB_JOURNAL_LISTED_MAX;
+		int chunk =
+		    2 * c.n - k < DB_JOURNAL_LISTED_MAX ? 2 * c.n - k : DB_JOURNAL_LISTED_MAX;
 		ret = audit_note_listed(s, "merge_list", "", "ok", "list of merges", c.prows + k,
-					chunk, 0, m);
+		                        chunk, 0, m);
 		k += chunk;
 	} while (ret == STATUS_OK && k < 2 * c.n);
 	if (ret != STATUS_OK)
@@ -132,7 +133,7 @@ status_t merge_list(session_t *s, int (*fn)(const merge_entry_t *e, void *arg), 
 		if (fn(&c.v[i], arg))
 			break;
 	msg_set(m, "%d merge%s%s.", c.n, c.n == 1 ? "" : "s",
-		c.bad ? "; some fail their integrity check (marked)" : "");
+	        c.bad ? "; some fail their integrity check (marked)" : "");
 cleanup:
 	if (c.v)
 		sodium_memzero(c.v, (size_t)c.cap * sizeof *c.v);
@@ -172,7 +173,7 @@ status_t merge_redirect_prow(session_t *s, int64_t prow, merge_redirect_t *out, 
 	text_copy(out->survivor_mrn, sizeof out->survivor_mrn, ids.keep_mrn);
 	text_copy(out->retired_mrn, sizeof out->retired_mrn, ids.retire_mrn);
 	tz_format(s->c->cfg->clinic_tz, g->merged_at, TZ_DATE, out->merged_on,
-		  sizeof out->merged_on);
+	          sizeof out->merged_on);
 cleanup:
 	sodium_memzero(&ids, sizeof ids);
 	free(g);

@@ -19,8 +19,8 @@
 #define MERGE_LIST_MAX 1000
 
 typedef struct merge_entry {
-	int64_t id;    /* the merge's number (for `unmerge`) */
-	int64_t moved; /* records it moved */
+	int64_t id;                  /* the merge's number (for `unmerge`) */
+	int64_t moved;               /* records it moved */
 	char merged_at[TZ_TEXT_MAX]; /* clinic time, "2026-03-08 03:00 CDT" */
 	char merged_by[72];
 	char keep_mrn[32], retire_mrn[32];
@@ -38,13 +38,13 @@ typedef struct merge_entry {
  * anything is handed out (action merge_list), with both charts of every
  * merge listed, so each chart's access report shows it. */
 status_t merge_list(session_t *s, int (*fn)(const merge_entry_t *e, void *arg), void *arg,
-		    msg_t *m);
+                    msg_t *m);
 
 typedef struct merge_redirect {
-	int64_t id;            /* the merge in force; 0: the chart was not merged away */
-	char survivor_id[33];  /* the chart it was merged into */
+	int64_t id;           /* the merge in force; 0: the chart was not merged away */
+	char survivor_id[33]; /* the chart it was merged into */
 	char survivor_mrn[32];
-	char retired_mrn[32];  /* the chart asked for */
+	char retired_mrn[32];        /* the chart asked for */
 	char merged_on[TZ_TEXT_MAX]; /* the clinic's date of the merge */
 } merge_redirect_t;
 

@@ -246,7 +246,8 @@ static unsigned handle_reason(ui_t *ui, merges_t *g, const ui_event_t *ev)
 		while (*t == ' ')
 			t++;
 		if (!*t) {
-			ui_message(ui, UI_MSG_ERROR, "Reason: say why the merge is undone (required).");
+			ui_message(ui, UI_MSG_ERROR,
+			           "Reason: say why the merge is undone (required).");
 			return UI_REDRAW;
 		}
 		g->mode = MG_CONFIRM;
