@@ -56,6 +56,7 @@ static const struct {
     {"integrity_fail", "integrity check failed", 0},
     {"integrity_reseal", "re-sealed the chart (upgrade)", 0},
     {"key_rotate_chart", "re-encrypted the chart (key rotation)", 0},
+    {"merge_list", "listed in the list of merges (HIM)", 0},
 };
 
 void access_describe(const char *action, const char *detail, char *out, size_t size)

@@ -14,6 +14,7 @@
 #include "core/extid.h"
 #include "core/integrity.h"
 #include "core/internal.h"
+#include "core/merge_internal.h"
 #include "core/precord.h"
 #include "db/db_clinical.h"
 #include "db/db_codes.h"
@@ -1253,4 +1254,29 @@ cleanup:
 		sodium_memzero(&gl.v[i], sizeof gl.v[i]);
 	free(gl.v);
 	return ret;
+}
+
+/* ---- one merge row checked (core/merge_internal.h) --------------------------- */
+
+status_t merge_check(session_t *s, const db_merge_t *g, merge_ids_t *ids, msg_t *m)
+{
+	unsigned char mac[MG_MAC_LEN];
+	status_t ret;
+	memset(ids, 0, sizeof *ids);
+	if ((ret = ident_of(s, g->keep_prow, ids->keep_pid, ids->keep_mrn, m)) != STATUS_OK ||
+	    (ret = ident_of(s, g->retire_prow, ids->retire_pid, ids->retire_mrn, m)) != STATUS_OK)
+		return ret;
+	if ((ret = merge_mac(s, g, ids->keep_pid, ids->retire_pid, 0,
+			     mac_version(s, g->mac, g->mac_len), mac, m)) != STATUS_OK)
+		return ret;
+	if (g->toolong || g->mac_len != MG_MAC_LEN || sodium_memcmp(mac, g->mac, MG_MAC_LEN) != 0)
+		return integrity_fail(m, "merges", g->mrow, "does not match its MAC");
+	if (!g->undone)
+		return STATUS_OK;
+	if ((ret = merge_mac(s, g, ids->keep_pid, ids->retire_pid, 1,
+			     mac_version(s, g->undo_mac, g->undo_mac_len), mac, m)) != STATUS_OK)
+		return ret;
+	if (g->undo_mac_len != MG_MAC_LEN || sodium_memcmp(mac, g->undo_mac, MG_MAC_LEN) != 0)
+		return integrity_fail(m, "merges", g->mrow, "does not match its MAC");
+	return STATUS_OK;
 }

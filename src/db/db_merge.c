@@ -133,6 +133,33 @@ cleanup:
 	return ret;
 }
 
+status_t db_merge_each(db_t *db, int limit, int (*fn)(const db_merge_t *g, void *arg), void *arg,
+		       msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	db_merge_t *g = malloc(sizeof *g);
+	int rc;
+	status_t ret;
+	if (!g)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+	if ((ret = db_prepare(db, MERGE_COLS "ORDER BY mrow DESC LIMIT ?1", &st, m)) != STATUS_OK) {
+		free(g);
+		return ret;
+	}
+	sqlite3_bind_int(st, 1, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_merge(st, g);
+		if (fn(g, arg))
+			goto cleanup;
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the merges", m);
+cleanup:
+	sqlite3_finalize(st);
+	free(g);
+	return ret;
+}
+
 status_t db_merge_rekey(db_t *db, const db_merge_t *g, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;

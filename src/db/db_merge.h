@@ -62,6 +62,10 @@ status_t db_merge_set_undone(db_t *db, const db_merge_t *g, msg_t *m);
 /* Every merge (in force or undone) that retired prow, oldest first. */
 status_t db_merge_each_retired(db_t *db, int64_t prow, int (*fn)(const db_merge_t *g, void *arg),
 			       void *arg, msg_t *m);
+/* Every merge (in force or undone), newest first; at most limit (0: all).
+ * fn returns non-zero to stop. For the list of merges (core/merge_list.h). */
+status_t db_merge_each(db_t *db, int limit, int (*fn)(const db_merge_t *g, void *arg), void *arg,
+		       msg_t *m);
 /* A demo key rotation: the merge's reasons and MACs anew. */
 status_t db_merge_rekey(db_t *db, const db_merge_t *g, msg_t *m);
 status_t db_merge_row_set_mac(db_t *db, int64_t mrow, db_chart_table_t t, int64_t row,

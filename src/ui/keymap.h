@@ -60,10 +60,11 @@
 	X(FINALIZE, "finalize", "f", "Coding: finalise, which locks it (asks first)")              \
 	X(REOPEN, "reopen", "o", "Coding: reopen final coding, with a reason")                     \
 	X(ROLE, "role", "r", "Users: change the selected user's role")                             \
-	X(UNLOCK, "unlock", "u", "Users: unlock a locked-out account")                             \
+	X(UNLOCK, "unlock", "u", "Users: unlock a locked-out account; undo a merge")               \
 	X(NEW_PASSWORD, "new_password", "w", "Users: set a new password for the selected user")   \
 	X(ACCESS_REPORT, "access_report", "W", "Chart: who opened this chart (privacy officer, HIM)") \
-	X(CHART_PANEL, "chart_panel", "t", "Coding: show or hide the encounter's notes, reason, problems, vitals")
+	X(CHART_PANEL, "chart_panel", "t", "Coding: show or hide the encounter's notes, reason, problems, vitals") \
+	X(MERGES, "merges", "M", "Duplicate charts: the list of merges, to undo one")
 
 typedef enum {
 	KA_NONE = 0, /* no action: a plain character, or an unbound key */

@@ -20,6 +20,7 @@
 #include "core/amendment.h"
 #include "core/chart_track.h"
 #include "core/clinical.h"
+#include "core/merge_list.h"
 #include "core/patient.h"
 #include "ui/chart_sections.h"
 #include "ui/draw.h"
@@ -67,6 +68,11 @@ typedef struct chart {
 	char marks[6][160];
 	int nmarks;
 	char paper[240]; /* HIM: where the paper chart is (core/chart_track.h) */
+	/* Opened for a chart merged into this one (core/merge_list.h): that
+	 * chart's id, and the notice under the banner ("" otherwise; wiped
+	 * on idle lock, read again with the record). */
+	char from_id[33];
+	char merged[200];
 } chart_t;
 
 static int take_mark(const amendment_info_t *a, void *arg)
@@ -166,6 +172,25 @@ static void paper_load(ui_t *ui, chart_t *c)
 		snprintf(c->paper, sizeof c->paper, "not registered");
 }
 
+/* The notice under the banner when this chart was opened for one merged
+ * into it: read again with the record (the merge may have been undone
+ * since). */
+static void merged_load(ui_t *ui, chart_t *c)
+{
+	merge_redirect_t rd;
+	msg_t m;
+	c->merged[0] = '\0';
+	if (!c->from_id[0])
+		return;
+	if (merge_redirect(ui_session(ui), c->from_id, &rd, &m) != STATUS_OK)
+		snprintf(c->merged, sizeof c->merged, "(%.190s)", m.text);
+	else if (rd.id && strcmp(rd.survivor_id, c->id) == 0)
+		snprintf(c->merged, sizeof c->merged,
+		         "MRN %s was merged into this chart on %s (merge %lld).", rd.retired_mrn,
+		         rd.merged_on, (long long)rd.id);
+	explicit_bzero(&rd, sizeof rd);
+}
+
 /* patient_open with the reason (NULL at first). */
 static status_t try_open(ui_t *ui, chart_t *c, const char *reason, msg_t *m)
 {
@@ -176,6 +201,7 @@ static status_t try_open(ui_t *ui, chart_t *c, const char *reason, msg_t *m)
 	if (st == STATUS_OK) {
 		load_marks(ui, c);
 		paper_load(ui, c);
+		merged_load(ui, c);
 		opened(ui, c);
 		return st;
 	}
@@ -210,6 +236,22 @@ static status_t chart_open_screen(ui_t *ui, void *priv, msg_t *m)
 	snprintf(c->id, sizeof c->id, "%s", a.banner.id);
 	c->checkin = a.checkin;
 	explicit_bzero(&a, sizeof a);
+	/* A chart merged into another (a merge in force) opens the chart it
+	 * went to, saying so; core checks the merge's record (an altered one
+	 * opens nothing) and audits the open of the survivor as any open. */
+	{
+		merge_redirect_t rd;
+		if ((st = merge_redirect(ui_session(ui), c->id, &rd, m)) != STATUS_OK)
+			return st;
+		if (rd.id) {
+			snprintf(c->from_id, sizeof c->from_id, "%s", c->id);
+			snprintf(c->id, sizeof c->id, "%s", rd.survivor_id);
+			ui_message(ui, UI_MSG_WARN,
+			           "Opened MRN %s: MRN %s was merged into it (merge %lld).",
+			           rd.survivor_mrn, rd.retired_mrn, (long long)rd.id);
+		}
+		explicit_bzero(&rd, sizeof rd);
+	}
 	snprintf(c->banner.id, sizeof c->banner.id, "%s", c->id);
 	sections_init(&c->cs, ui, c->id);
 	choose_sections(ui, c);
@@ -265,6 +307,7 @@ static void chart_forget(ui_t *ui, void *priv)
 	tfield_clear(&c->reason);
 	explicit_bzero(c->ask_text, sizeof c->ask_text);
 	explicit_bzero(c->paper, sizeof c->paper);
+	explicit_bzero(c->merged, sizeof c->merged);
 	if (c->mode != CH_BTG)
 		c->mode = CH_VIEW; /* edits are dropped with the rest */
 	c->ask = ASK_NONE;
@@ -524,6 +567,12 @@ static void chart_draw(ui_t *ui, void *priv, WINDOW *w)
 		return;
 	banner_draw(ui, w, 0, &c->banner);
 	draw_tabs(c, w, BANNER_LINES);
+	if (c->merged[0]) {
+		/* Under the tabs: this chart was opened for one merged into it. */
+		wattrset(w, theme_attr(TH_WARN) | A_BOLD);
+		draw_text(w, BANNER_LINES + 1, 1, W - 2, c->merged, 0);
+		wattrset(w, theme_attr(TH_NORMAL));
+	}
 	if (c->mode == CH_EDIT) {
 		snprintf(foot, sizeof foot, "Editing:");
 		keys_add(ui, foot, sizeof foot, KA_SAVE, "save");

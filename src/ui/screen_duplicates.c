@@ -5,7 +5,8 @@
  * the two charts not the same person, with a reason typed on the line
  * below (Enter saves, Esc cancels), and the pair leaves the list; m
  * merges chart B into chart A (core/merge.h) with a reason typed the same
- * way, and the pair leaves the list while the merge is in force.
+ * way, and the pair leaves the list while the merge is in force. M opens
+ * the list of merges (screen_merges.c), where one is undone.
  *
  * Holds a copy of the list from dup_candidates_list (core checks the
  * permission and every row's MAC), dropped on close and on idle lock. */
@@ -19,6 +20,7 @@
 #include "core/merge.h"
 #include "core/notsame.h"
 #include "ui/draw.h"
+#include "ui/screen_merges.h"
 #include "ui/theme.h"
 #include "ui/widget_field.h"
 #include "ui/widget_keys.h"
@@ -234,8 +236,8 @@ static void dups_draw(ui_t *ui, void *priv, WINDOW *w)
 	wattrset(w, theme_attr(TH_NORMAL));
 	list_draw(&d->list, w, 3, 0, H - 4, W);
 	list_position(&d->list, pos, sizeof pos);
-	snprintf(line, sizeof line, "%s; Enter compares the two charts; F5 scans again%s", pos,
-	         d->incomplete ? " (incomplete: out of memory)" : "");
+	snprintf(line, sizeof line, "%s; Enter compares the two charts; F5 scans; M: merges%s",
+	         pos, d->incomplete ? " (incomplete: out of memory)" : "");
 	draw_text(w, H - 1, 1, W - 2, line, 0);
 }
 
@@ -325,6 +327,9 @@ static unsigned dups_handle(ui_t *ui, void *priv, const ui_event_t *ev)
 	switch (ev->action) {
 	case KA_RELOAD:
 		return scan(ui, d);
+	case KA_MERGES:
+		ui_open(ui, &screen_merges);
+		return UI_REDRAW;
 	case KA_SELECT:
 		if (d->n == 0)
 			return UI_HANDLED;
@@ -348,8 +353,8 @@ static int dups_typing(const void *priv)
 }
 
 static const struct screen_hint dups_hints[] = {
-    {KA_SELECT, "compare"}, {KA_RELOAD, "scan"}, {KA_BACK, "back"},
-    {KA_HELP, "help"},      {KA_NONE, NULL},
+    {KA_SELECT, "compare"}, {KA_RELOAD, "scan"}, {KA_MERGES, "merges"},
+    {KA_BACK, "back"},      {KA_HELP, "help"},   {KA_NONE, NULL},
 };
 
 const struct screen_ops screen_duplicates = {

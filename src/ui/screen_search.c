@@ -3,13 +3,18 @@
  * first", an MRN, a date of birth, a phone number or its last four; an
  * empty box lists the user's recent patients). Enter opens the chart, or,
  * opened as "Check a patient in", the chart with the check-in form over
- * it. Holds the typed query and core's decrypted result list; both are
- * wiped on close and on idle lock. */
+ * it. A chart merged into another (a merge in force, core/merge_list.h)
+ * is listed marked "merged into MRN X"; Enter on it opens the chart it
+ * was merged into, which says so (screen_chart.c). Holds the typed query
+ * and core's decrypted result list; both are wiped on close and on idle
+ * lock. */
 #include "ui/screen_search.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/merge_list.h"
 #include "core/patient.h"
 #include "core/patient_search.h"
 #include "ui/draw.h"
@@ -28,6 +33,13 @@ typedef struct search {
 	ui_field_t box;
 	patient_list_t *found;
 	char about[512]; /* core's words about the result */
+	/* Per row of found: where a chart merged away went (id 0: not
+	 * merged; bad: its merge record fails its check). */
+	struct merged_mark {
+		merge_redirect_t rd;
+		int bad;
+	} * merged;
+	int nmerged;
 	int failed;      /* the last search was refused */
 	ui_list_t list;
 } search_t;
@@ -103,6 +115,30 @@ static void search_row(void *arg, WINDOW *w, int y, int x, int width, int i, int
 		draw_text(w, y, x + c.name, c.name_w, name, 0);
 		explicit_bzero(name, sizeof name);
 	}
+	if (sr->merged && (sr->merged[i].rd.id || sr->merged[i].bad)) {
+		/* Merged away: the name and date of birth, then where it went
+		 * (in words; the message line has the whole sentence). */
+		const struct merged_mark *mk = &sr->merged[i];
+		char note[96];
+		int room = width - c.age - 1;
+		patient_date_display(cfg, r->dob, date, sizeof date);
+		draw_text(w, y, x + c.dob, 10, date, 0);
+		if (mk->bad)
+			snprintf(note, sizeof note, "MERGE RECORD ALTERED");
+		else {
+			snprintf(note, sizeof note, "merged into MRN %s", mk->rd.survivor_mrn);
+			if ((int)strlen(note) > room)
+				snprintf(note, sizeof note, "merged into %s", mk->rd.survivor_mrn);
+			if ((int)strlen(note) > room)
+				snprintf(note, sizeof note, "MERGED");
+		}
+		if (!selected)
+			wattron(w, theme_attr(TH_WARN));
+		draw_text(w, y, x + c.age, room, note, 0);
+		if (!selected)
+			wattrset(w, theme_attr(TH_NORMAL));
+		return;
+	}
 	patient_date_display(cfg, r->dob, date, sizeof date);
 	draw_text(w, y, x + c.dob, 10, date, 0);
 	if (r->age >= 0) {
@@ -138,8 +174,31 @@ static void drop_results(search_t *sr)
 {
 	patient_list_free(sr->found);
 	sr->found = NULL;
+	if (sr->merged)
+		explicit_bzero(sr->merged,
+		               (size_t)(sr->nmerged > 0 ? sr->nmerged : 0) * sizeof *sr->merged);
+	free(sr->merged);
+	sr->merged = NULL;
+	sr->nmerged = 0;
 	explicit_bzero(sr->about, sizeof sr->about);
 	sr->failed = 0;
+}
+
+/* For each row found: was its chart merged into another? (core checks
+ * each merge's record; one that fails is marked, never followed.) */
+static void mark_merged(ui_t *ui, search_t *sr)
+{
+	int n = sr->found ? patient_list_count(sr->found) : 0;
+	msg_t m;
+	if (n <= 0 || !(sr->merged = calloc((size_t)n, sizeof *sr->merged)))
+		return;
+	sr->nmerged = n;
+	for (int i = 0; i < n; i++) {
+		const patient_row_t *r = patient_list_row(sr->found, i);
+		if (r && merge_redirect_prow(ui_session(ui), r->prow, &sr->merged[i].rd, &m) ==
+		             STATUS_INTEGRITY)
+			sr->merged[i].bad = 1;
+	}
 }
 
 /* Search for what the box holds now; `say` puts core's words on the
@@ -159,6 +218,7 @@ static void run_search(ui_t *ui, search_t *sr, int say)
 			ui_message(ui, UI_MSG_ERROR, "%s", m.text);
 	} else {
 		sr->found = found;
+		mark_merged(ui, sr);
 		/* An incomplete query (one letter, an MRN half typed) has not
 		 * been searched: the list says what to type, not "not found". */
 		sr->list.empty = patient_list_kind(found) == PQ_RECENT
@@ -206,6 +266,7 @@ static unsigned turn_page(ui_t *ui, search_t *sr, int down)
 	}
 	drop_results(sr);
 	sr->found = found;
+	mark_merged(ui, sr);
 	snprintf(sr->about, sizeof sr->about, "%s", m.text);
 	if (patient_list_page(found) > 1 && strlen(sr->about) + 48 < sizeof sr->about)
 		strcat(sr->about, " PgUp at the first row: the page before.");
@@ -308,7 +369,18 @@ static void search_draw(ui_t *ui, void *priv, WINDOW *w)
 	list_draw(&sr->list, w, 3, 0, H - 4, W);
 	list_position(&sr->list, pos, sizeof pos);
 	snprintf(foot, sizeof foot, "%s%s%s", pos, sr->about[0] ? " - " : "", sr->about);
-	if (sr->failed || (sr->found && patient_list_more(sr->found)))
+	if (sr->merged && sr->list.cur >= 0 && sr->list.cur < sr->nmerged &&
+	    (sr->merged[sr->list.cur].rd.id || sr->merged[sr->list.cur].bad)) {
+		const struct merged_mark *mk = &sr->merged[sr->list.cur];
+		if (mk->bad)
+			snprintf(foot, sizeof foot,
+			         "%s - this chart's merge record fails its integrity check.", pos);
+		else /* the sentence whole at 80 columns: no position */
+			snprintf(foot, sizeof foot,
+			         "MRN %s was merged into MRN %s (merge %lld): Enter opens it.",
+			         mk->rd.retired_mrn, mk->rd.survivor_mrn, (long long)mk->rd.id);
+		wattrset(w, theme_attr(TH_WARN));
+	} else if (sr->failed || (sr->found && patient_list_more(sr->found)))
 		wattrset(w, theme_attr(TH_WARN));
 	draw_text(w, H - 1, 1, W - 2, foot, 0);
 	wattrset(w, theme_attr(TH_NORMAL));
