@@ -48,11 +48,8 @@ static void dup_more(lpbuf_t *b, const void *arg)
 static void dup_in(const db_dup_t *d, char num[96], pair_mac_in_t *in)
 {
 	snprintf(num, 96, "%lld/%d/%lld", (long long)d->crow, d->score, (long long)d->matched);
-	in->label = "chartroom:dup_candidates:1";
-	in->what = "the duplicate worklist";
-	in->num = num;
-	in->more = dup_more;
-	in->arg = d;
+	*in = (pair_mac_in_t){"chartroom:dup_candidates:1", "the duplicate worklist", num,
+			      dup_more, d};
 }
 
 static status_t dup_mac(session_t *s, const db_dup_t *d, const char *pa, const char *pb,

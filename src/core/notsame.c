@@ -37,11 +37,7 @@ static void ns_more(lpbuf_t *b, const void *arg)
 static void ns_in(const db_notsame_t *n, char num[24], pair_mac_in_t *in)
 {
 	snprintf(num, 24, "%lld", (long long)n->lrow);
-	in->label = "chartroom:dup_not_same:1";
-	in->what = "the do-not-link list";
-	in->num = num;
-	in->more = ns_more;
-	in->arg = n;
+	*in = (pair_mac_in_t){"chartroom:dup_not_same:1", "the do-not-link list", num, ns_more, n};
 }
 
 static status_t ns_mac(session_t *s, const db_notsame_t *n, const char *pa, const char *pb,

@@ -13,35 +13,6 @@
 e2e_setup
 sql() { sqlite3 -cmd ".timeout 10000" "$DB" "$1"; }
 AHEAD=$((11 * 366))
-at() { d=$1; u=$2; p=$3; shift 3; printf '%s\n' "$p" | CHARTROOM_TEST_DAYS_AHEAD=$d "$TEST_BIN" --db "$DB" --user "$u" --password-stdin "$@"; }
-at2() { d=$1; u=$2; p=$3; l=$4; shift 4; printf '%s\n%s\n' "$p" "$l" | CHARTROOM_TEST_DAYS_AHEAD=$d "$TEST_BIN" --db "$DB" --user "$u" --password-stdin "$@"; }
-signon() { # USER PASSWORD
-	tui_wait "Password:" 15 >/dev/null
-	tui_type "$1"
-	tui_send Tab
-	tui_type "$2"
-	tui_send Enter
-	tui_wait "Press any key" 15 >/dev/null
-	tui_send Enter
-	tui_wait "Main menu for $1" 10 >/dev/null
-}
-line_no() { tui_screen | grep -nF -- "$1" | head -1 | cut -d: -f1; }
-menu_open() {
-	top=$(line_no "Main menu for")
-	at=$(line_no "$1")
-	tui_send Home
-	i=$((top + 2))
-	while [ "$i" -lt "$at" ]; do tui_send Down; i=$((i + 1)); done
-	tui_send Enter
-}
-start_ahead() { # NAME
-	tui_keep
-	tmux -L "$TMUX_SOCK" set-environment -g CHARTROOM_TEST_DAYS_AHEAD "$AHEAD"
-	BIN_SAVED=$BIN
-	BIN=$TEST_BIN
-	tui_start "$1"
-	BIN=$BIN_SAVED
-}
 # Tab through the lists until NAME's footer shows (at most 4)
 to_list() {
 	n=0
@@ -57,16 +28,16 @@ keep=$(clin front "$PW_FRONT" "$(csv last_name=Holdfast first_name=Henrietta dob
 gone=$(clin front "$PW_FRONT" "$(csv last_name=Gonegood first_name=Gervase dob=1948-06-07 sex=M)" patient add 2>/dev/null)
 check "setup: two patients registered today" [ -n "$keep" ] && [ -n "$gone" ]
 gone_id=$(sql "select id from patients where prow = (select max(prow) from patients)")
-prop=$(at $AHEAD him "$PW_HIM" retention propose "$gone" --reason "past retention" 2>&1 | sed -n 's/^Proposal \([0-9]*\):.*/\1/p')
-at2 $AHEAD priv "$PW_PRIV" "$gone" retention approve "$prop" >/dev/null 2>&1
+prop=$(cli_at $AHEAD him "$PW_HIM" retention propose "$gone" --reason "past retention" 2>&1 | sed -n 's/^Proposal \([0-9]*\):.*/\1/p')
+cli_at2 $AHEAD priv "$PW_PRIV" "$gone" retention approve "$prop" >/dev/null 2>&1
 check "setup: one chart destroyed, with its certificate" [ "$(sql "select count(*) from destruction_certificates")" = 1 ]
 cert_id=$(sql "select patient_id from destruction_certificates")
 check "setup: the certificate names the destroyed record's id" [ -n "$cert_id" ] && [ "$cert_id" = "$gone_id" ]
 
 # ---- HIM places a hold on screen -------------------------------------------
-start_ahead him
-signon him "$PW_HIM"
-menu_open "Retention and destruction"
+tui_start_ahead him "$AHEAD"
+tui_signon him "$PW_HIM"
+tui_menu_open "Retention and destruction"
 expect "the charts due open" "Charts due:" 10
 expect "... the chart is due" "$keep"
 expect "... and says Tab goes to the next list" "Tab: next list"
@@ -76,7 +47,16 @@ expect "... empty, saying how to place one" "No chart is under a legal hold (a: 
 tui_send a
 expect "a opens the legal hold form" "Place a legal hold" 5
 expect "... which asks for the MRN" "MRN"
+tui_type "CR99999999"
+tui_send Tab
+tui_type "test of a wrong MRN"
+tui_send F10
+expect "a wrong MRN is refused, saying so" "'CR99999999' is not an MRN" 5
+expect_not "... and no question is asked" "(y/n)"
+tui_send C-u
 tui_type "$keep"
+tui_send Tab
+tui_send C-u
 tui_send F10
 expect "the reason is required" "The reason for the hold is required." 5
 check "... nothing was placed" [ "$(sql "select count(*) from retention_events where kind = 'hold'")" = 0 ]
@@ -116,7 +96,7 @@ tui_send F10
 expect "a held chart cannot be proposed on screen" "MRN $keep is under a legal hold" 5
 expect_not "... and no question is asked" "for destruction? (y/n)"
 tui_send Escape
-out=$(at $AHEAD him "$PW_HIM" retention propose "$keep" --reason "past retention" 2>&1)
+out=$(cli_at $AHEAD him "$PW_HIM" retention propose "$keep" --reason "past retention" 2>&1)
 check "... nor from the command line (core refuses)" sh -c "printf '%s' \"\$1\" | grep -q 'legal hold'" _ "$out"
 check "... no proposal was made" [ "$(sql "select count(*) from retention_events where kind = 'propose' and prow = (select prow from patients)")" = 0 ]
 # the certificates
@@ -140,9 +120,9 @@ expect "Esc goes back to the list" "Destruction certificates:" 5
 tui_stop
 
 # ---- the privacy officer lifts the hold ----------------------------------------
-start_ahead priv
-signon priv "$PW_PRIV"
-menu_open "Retention and destruction"
+tui_start_ahead priv "$AHEAD"
+tui_signon priv "$PW_PRIV"
+tui_menu_open "Retention and destruction"
 tui_wait "Proposals:" 10 >/dev/null
 to_list "Legal holds"
 expect "the privacy officer sees the hold" "$keep" 5
@@ -161,9 +141,9 @@ expect "y lifts it" "released." 10
 expect "the holds list is empty again" "No chart is under a legal hold" 5
 check "the release is in the file" [ "$(sql "select count(*) from retention_events where kind = 'release'")" = 1 ]
 tui_stop
-tmux -L "$TMUX_SOCK" set-environment -g -u CHARTROOM_TEST_DAYS_AHEAD
+tui_ahead_end
 
-out=$(at $AHEAD him "$PW_HIM" retention propose "$keep" --reason "past retention, hold lifted" 2>&1)
+out=$(cli_at $AHEAD him "$PW_HIM" retention propose "$keep" --reason "past retention, hold lifted" 2>&1)
 check "once lifted, the chart can be proposed" sh -c "printf '%s' \"\$1\" | grep -q 'Proposal [0-9]*: MRN $keep proposed'" _ "$out"
 check "placing the hold is audited (him)" [ "$(audited legal_hold him)" = 1 ]
 check "... lifting it too (priv)" [ "$(audited legal_hold_release priv)" = 1 ]
