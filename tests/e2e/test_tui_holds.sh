@@ -41,6 +41,13 @@ tui_menu_open "Retention and destruction"
 expect "the charts due open" "Charts due:" 10
 expect "... the chart is due" "$keep"
 expect "... and says Tab goes to the next list" "Tab: next list"
+tui_send Home
+tui_send a
+expect "a on a chart due opens the legal hold form" "Place a legal hold" 5
+scr=$(tui_screen)
+check "... with that chart's MRN filled in" sh -c "printf '%s' \"\$1\" | grep -q 'MRN *$keep'" _ "$scr"
+tui_send Escape
+expect "Esc leaves it, placing nothing" "Charts due:" 5
 tui_send Tab
 expect "Tab: the legal holds list" "Legal holds:" 10
 expect "... empty, saying how to place one" "No chart is under a legal hold (a: place one)."
