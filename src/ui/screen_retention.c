@@ -136,17 +136,26 @@ enum { C_MRN = 0, C_NAME = 12, C_RULE = 40, C_DUE = 49, C_STATE = 61 };
 enum { CH_HOLD = 40, CH_AT = 46, CH_BY = 64 };
 enum { CC_N = 0, CC_AT = 5, CC_ID = 23, CC_DATES = 37, CC_BY = 62 };
 
+/* Column text from `from` up to the next column `to`, cut at the
+ * list's width (a narrow terminal must not wrap a row). */
+static void cell(WINDOW *w, int y, int x, int width, int from, int to, const char *text)
+{
+	int n = (to <= width ? to - 1 : width) - from;
+	if (n > 0)
+		draw_text(w, y, x + from, n, text, 0);
+}
+
 static void hold_row(ret_screen_t *q, WINDOW *w, int y, int x, int width, int i)
 {
 	const retention_hold_info_t *h = &q->holds[i];
 	char num[24], at[TZ_TEXT_MAX];
 	snprintf(num, sizeof num, "%" PRId64, h->id);
 	draw_time(at, sizeof at, h->at, ui_config(q->ui), "");
-	draw_text(w, y, x + C_MRN, C_NAME - C_MRN - 1, h->mrn, 0);
-	draw_text(w, y, x + C_NAME, CH_HOLD - C_NAME - 1, h->name, 0);
-	draw_text(w, y, x + CH_HOLD, CH_AT - CH_HOLD - 1, num, 0);
-	draw_text(w, y, x + CH_AT, CH_BY - CH_AT - 1, at, 0);
-	draw_text(w, y, x + CH_BY, width - CH_BY, h->by, 0);
+	cell(w, y, x, width, C_MRN, C_NAME, h->mrn);
+	cell(w, y, x, width, C_NAME, CH_HOLD, h->name);
+	cell(w, y, x, width, CH_HOLD, CH_AT, num);
+	cell(w, y, x, width, CH_AT, CH_BY, at);
+	cell(w, y, x, width, CH_BY, width + 1, h->by);
 }
 
 static void cert_row(ret_screen_t *q, WINDOW *w, int y, int x, int width, int i)
@@ -156,11 +165,11 @@ static void cert_row(ret_screen_t *q, WINDOW *w, int y, int x, int width, int i)
 	snprintf(num, sizeof num, "%4" PRId64, c->n);
 	draw_time(at, sizeof at, c->destroyed_at, ui_config(q->ui), "");
 	snprintf(dates, sizeof dates, "%s to %s", c->first, c->last);
-	draw_text(w, y, x + CC_N, CC_AT - CC_N - 1, num, 0);
-	draw_text(w, y, x + CC_AT, CC_ID - CC_AT - 1, at, 0);
-	draw_text(w, y, x + CC_ID, CC_DATES - CC_ID - 2, c->patient_id, 0);
-	draw_text(w, y, x + CC_DATES, CC_BY - CC_DATES - 1, dates, 0);
-	draw_text(w, y, x + CC_BY, width - CC_BY, c->approved_by, 0);
+	cell(w, y, x, width, CC_N, CC_AT, num);
+	cell(w, y, x, width, CC_AT, CC_ID, at);
+	cell(w, y, x, width, CC_ID, CC_DATES - 1, c->patient_id);
+	cell(w, y, x, width, CC_DATES, CC_BY, dates);
+	cell(w, y, x, width, CC_BY, width + 1, c->approved_by);
 }
 
 static void ret_row(void *arg, WINDOW *w, int y, int x, int width, int i, int selected)

@@ -26,13 +26,15 @@ fits() {
 
 keep=$(clin front "$PW_FRONT" "$(csv last_name=Holdfast first_name=Henrietta dob=1950-04-05 sex=F)" patient add 2>/dev/null)
 gone=$(clin front "$PW_FRONT" "$(csv last_name=Gonegood first_name=Gervase dob=1948-06-07 sex=M)" patient add 2>/dev/null)
-check "setup: two patients registered today" [ -n "$keep" ] && [ -n "$gone" ]
+both() { [ -n "$1" ] && [ -n "$2" ]; }
+check "setup: two patients registered today" both "$keep" "$gone"
 gone_id=$(sql "select id from patients where prow = (select max(prow) from patients)")
 prop=$(cli_at $AHEAD him "$PW_HIM" retention propose "$gone" --reason "past retention" 2>&1 | sed -n 's/^Proposal \([0-9]*\):.*/\1/p')
 cli_at2 $AHEAD priv "$PW_PRIV" "$gone" retention approve "$prop" >/dev/null 2>&1
 check "setup: one chart destroyed, with its certificate" [ "$(sql "select count(*) from destruction_certificates")" = 1 ]
 cert_id=$(sql "select patient_id from destruction_certificates")
-check "setup: the certificate names the destroyed record's id" [ -n "$cert_id" ] && [ "$cert_id" = "$gone_id" ]
+check "setup: the certificate names the destroyed record's id" both "$cert_id" "$gone_id"
+check "... the destroyed one" [ "$cert_id" = "$gone_id" ]
 
 # ---- HIM places a hold on screen -------------------------------------------
 tui_start_ahead him "$AHEAD"
@@ -113,6 +115,15 @@ expect "... approved by the privacy officer" "priv"
 expect_not "... never the destroyed patient's name" "Gonegood"
 expect_not "... nor the MRN" "$gone"
 check "the certificates list fits 80 columns" fits
+tui_resize 60 20
+# redrawn at 60 columns: the status bar's lock countdown moves left
+tui_wait "clinic.db     lock" 10 >/dev/null
+row=$(tui_screen | grep -n "$(printf '%s' "$cert_id" | cut -c1-12)" | head -1 | cut -d: -f1)
+next=$(tui_screen | sed -n "$((row + 1))p")
+check "at 60x20 the certificate's row is shown" [ -n "$row" ]
+check "... cut, never wrapped onto the next line" [ -z "$(printf '%s' "$next" | tr -d ' ')" ]
+tui_resize 80 24
+tui_wait "Approved by" 5 >/dev/null
 tui_send Enter
 expect "Enter shows the certificate: its record id in full" "$cert_id" 5
 expect "... the method" "Method"
