@@ -523,8 +523,8 @@ static void placing_draw(ui_t *ui, ret_screen_t *q, WINDOW *w)
 
 static void detail_draw(ui_t *ui, ret_screen_t *q, WINDOW *w)
 {
-	const retention_proposal_t *r = &q->rows[q->list.cur];
-	const retention_item_t *c = &r->chart;
+	const retention_proposal_t *r;
+	const retention_item_t *c;
 	int H = getmaxy(w), W = getmaxx(w), y = 0, form_y = H - 6;
 	char line[RETENTION_REASON_MAX * 4 + 64], st[48];
 	if (q->view == V_HOLDS) {
@@ -535,6 +535,8 @@ static void detail_draw(ui_t *ui, ret_screen_t *q, WINDOW *w)
 		cert_detail_draw(ui, q, w);
 		return;
 	}
+	r = &q->rows[q->list.cur];
+	c = &r->chart;
 	snprintf(line, sizeof line, "%s  %s", c->mrn, c->name);
 	y = field(w, y, form_y, "Chart", line);
 	snprintf(line, sizeof line, "%s to %s", c->first, c->last);
