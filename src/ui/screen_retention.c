@@ -3,7 +3,7 @@
  * ACT_RETENTION_PROPOSE: each chart due for destruction, its rule, due
  * date and state: due, on legal hold, proposed) and "Proposals" (privacy,
  * ACT_RETENTION_APPROVE: each proposal waiting, who proposed it and why);
- * Tab switches when the role holds both. Enter opens the selected line:
+ * Tab goes to the next list. Enter opens the selected line:
  * the chart's details; HIM types the reason and F10 (or Enter) asks the
  * question on screen, naming the MRN and patient; the privacy officer's
  * Enter asks whether to destroy the chart (x on a proposal: reject it,
