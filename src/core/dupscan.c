@@ -17,6 +17,7 @@
 #include "core/integrity.h"
 #include "core/internal.h"
 #include "core/notsame.h"
+#include "core/pair_mac.h"
 #include "core/pindex.h"
 #include "core/pmatch.h"
 #include "core/precord.h"
@@ -24,8 +25,7 @@
 #include "db/db_dups.h"
 #include "db/db_patients.h"
 
-#define DUP_MAC_FORMAT 1
-#define DUP_MAC_LEN (2 + CRYPTO_IMAC_LEN)
+#define DUP_MAC_LEN PAIR_MAC_LEN
 #define CHUNK 1024 /* rows read, then tokenised by the workers, at a time */
 #define THREADS_MAX 8
 #define THREADS_DEFAULT 2
@@ -39,55 +39,36 @@ static double now_s(void)
 
 /* ---- MACs ------------------------------------------------------------- */
 
+static void dup_more(lpbuf_t *b, const void *arg)
+{
+	lpbuf_str(b, ((const db_dup_t *)arg)->found_at);
+}
+
+/* What a candidate's MAC covers (core/pair_mac.h); num is the caller's. */
+static void dup_in(const db_dup_t *d, char num[96], pair_mac_in_t *in)
+{
+	snprintf(num, 96, "%lld/%d/%lld", (long long)d->crow, d->score, (long long)d->matched);
+	*in = (pair_mac_in_t){"chartroom:dup_candidates:1", "the duplicate worklist", num,
+			      dup_more, d};
+}
+
 static status_t dup_mac(session_t *s, const db_dup_t *d, const char *pa, const char *pb,
 			int version, unsigned char out[DUP_MAC_LEN], msg_t *m)
 {
-	lpbuf_t b = {0};
 	char num[96];
-	status_t ret;
-	if (version <= 0)
-		version = keyring_version(s->kr, DOMAIN_DEMO);
-	if (!keyring_has(s->kr, DOMAIN_DEMO))
-		return msg_fail(m, STATUS_DENIED,
-				"Your account does not hold the demo key the duplicate worklist is "
-				"checked with.");
-	snprintf(num, sizeof num, "%lld/%d/%lld", (long long)d->crow, d->score,
-		 (long long)d->matched);
-	lpbuf_str(&b, "chartroom:dup_candidates:1");
-	lpbuf_str(&b, num);
-	lpbuf_str(&b, pa);
-	lpbuf_str(&b, pb);
-	lpbuf_str(&b, d->found_at);
-	if (b.bad) {
-		lpbuf_free(&b);
-		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
-	}
-	out[0] = DUP_MAC_FORMAT;
-	out[1] = (unsigned char)version;
-	ret = crypto_integrity_mac(s->kr, version, b.p, b.len, out + 2, NULL, m);
-	lpbuf_free(&b);
-	return ret;
+	pair_mac_in_t in;
+	dup_in(d, num, &in);
+	return pair_mac(s, &in, pa, pb, version, out, m);
 }
 
 static status_t dup_check(session_t *s, const db_dup_t *d, char pa[33], char pb[33], msg_t *m)
 {
-	unsigned char mac[DUP_MAC_LEN];
-	int version = 0;
-	status_t ret;
-	if (d->mac_len == DUP_MAC_LEN && d->mac[0] == DUP_MAC_FORMAT && d->mac[1] &&
-	    keyring_has_version(s->kr, DOMAIN_DEMO, d->mac[1]))
-		version = d->mac[1];
-	ret = notsame_patient_id(s, d->prow_a, pa, m);
-	if (ret == STATUS_OK)
-		ret = notsame_patient_id(s, d->prow_b, pb, m);
-	if (ret != STATUS_OK && ret != STATUS_NOTFOUND)
-		return ret;
-	if (ret == STATUS_OK && (ret = dup_mac(s, d, pa, pb, version, mac, m)) != STATUS_OK)
-		return ret;
-	if (ret != STATUS_OK || d->toolong || d->mac_len != DUP_MAC_LEN ||
-	    sodium_memcmp(mac, d->mac, DUP_MAC_LEN) != 0)
-		return integrity_fail(m, "dup_candidates", d->crow, "does not match its MAC");
-	return STATUS_OK;
+	char num[96];
+	pair_mac_in_t in;
+	pair_row_t r = {"dup_candidates", d->crow, d->prow_a, d->prow_b, d->mac, d->mac_len,
+			d->toolong};
+	dup_in(d, num, &in);
+	return pair_check(s, &in, &r, pa, pb, m);
 }
 
 /* ---- tokenising every record (threads) -------------------------------- */

@@ -13,54 +13,40 @@
 #include "core/crypto.h"
 #include "core/integrity.h"
 #include "core/internal.h"
+#include "core/pair_mac.h"
 #include "core/precord.h"
 #include "db/db_dups.h"
 #include "db/db_patients.h"
 
-#define NS_MAC_FORMAT 1
-#define NS_MAC_LEN (2 + CRYPTO_IMAC_LEN)
+#define NS_MAC_LEN PAIR_MAC_LEN
 
 status_t notsame_patient_id(session_t *s, int64_t prow, char pid[33], msg_t *m)
 {
-	db_patient_row_t *row = malloc(sizeof *row);
-	status_t ret;
-	if (!row)
-		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
-	if ((ret = db_patient_get_ident(s->c->db, prow, row, m)) == STATUS_OK)
-		text_copy(pid, 33, row->id);
-	free(row);
-	return ret;
+	return pair_patient_id(s, prow, pid, m);
+}
+
+static void ns_more(lpbuf_t *b, const void *arg)
+{
+	const db_notsame_t *n = arg;
+	lpbuf_put(b, n->reason, n->reason_len);
+	lpbuf_str(b, n->set_at);
+	lpbuf_str(b, n->set_by);
+}
+
+/* What a row's MAC covers (core/pair_mac.h); num is the caller's. */
+static void ns_in(const db_notsame_t *n, char num[24], pair_mac_in_t *in)
+{
+	snprintf(num, 24, "%lld", (long long)n->lrow);
+	*in = (pair_mac_in_t){"chartroom:dup_not_same:1", "the do-not-link list", num, ns_more, n};
 }
 
 static status_t ns_mac(session_t *s, const db_notsame_t *n, const char *pa, const char *pb,
 		       int version, unsigned char out[NS_MAC_LEN], msg_t *m)
 {
-	lpbuf_t b = {0};
 	char num[24];
-	status_t ret;
-	if (version <= 0)
-		version = keyring_version(s->kr, DOMAIN_DEMO);
-	if (!keyring_has(s->kr, DOMAIN_DEMO))
-		return msg_fail(m, STATUS_DENIED,
-				"Your account does not hold the demo key the do-not-link list is "
-				"checked with.");
-	snprintf(num, sizeof num, "%lld", (long long)n->lrow);
-	lpbuf_str(&b, "chartroom:dup_not_same:1");
-	lpbuf_str(&b, num);
-	lpbuf_str(&b, pa);
-	lpbuf_str(&b, pb);
-	lpbuf_put(&b, n->reason, n->reason_len);
-	lpbuf_str(&b, n->set_at);
-	lpbuf_str(&b, n->set_by);
-	if (b.bad) {
-		lpbuf_free(&b);
-		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
-	}
-	out[0] = NS_MAC_FORMAT;
-	out[1] = (unsigned char)version;
-	ret = crypto_integrity_mac(s->kr, version, b.p, b.len, out + 2, NULL, m);
-	lpbuf_free(&b);
-	return ret;
+	pair_mac_in_t in;
+	ns_in(n, num, &in);
+	return pair_mac(s, &in, pa, pb, version, out, m);
 }
 
 static void bind_of(crypto_bind_t *b, const char *pa, const char *pb, const char *rowid)
@@ -76,23 +62,12 @@ static void bind_of(crypto_bind_t *b, const char *pa, const char *pb, const char
 /* Check n against its MAC (the ids of both charts looked up). */
 static status_t ns_check(session_t *s, const db_notsame_t *n, char pa[33], char pb[33], msg_t *m)
 {
-	unsigned char mac[NS_MAC_LEN];
-	int version = 0;
-	status_t ret;
-	if (n->mac_len == NS_MAC_LEN && n->mac[0] == NS_MAC_FORMAT && n->mac[1] &&
-	    keyring_has_version(s->kr, DOMAIN_DEMO, n->mac[1]))
-		version = n->mac[1];
-	ret = notsame_patient_id(s, n->prow_a, pa, m);
-	if (ret == STATUS_OK)
-		ret = notsame_patient_id(s, n->prow_b, pb, m);
-	if (ret != STATUS_OK && ret != STATUS_NOTFOUND)
-		return ret;
-	if (ret == STATUS_OK && (ret = ns_mac(s, n, pa, pb, version, mac, m)) != STATUS_OK)
-		return ret;
-	if (ret != STATUS_OK || n->toolong || n->mac_len != NS_MAC_LEN ||
-	    sodium_memcmp(mac, n->mac, NS_MAC_LEN) != 0)
-		return integrity_fail(m, "dup_not_same", n->lrow, "does not match its MAC");
-	return STATUS_OK;
+	char num[24];
+	pair_mac_in_t in;
+	pair_row_t r = {"dup_not_same", n->lrow, n->prow_a, n->prow_b, n->mac, n->mac_len,
+			n->toolong};
+	ns_in(n, num, &in);
+	return pair_check(s, &in, &r, pa, pb, m);
 }
 
 static status_t reason_open(session_t *s, const db_notsame_t *n, const char *pa, const char *pb,

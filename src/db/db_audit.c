@@ -102,14 +102,75 @@ static void row_from_stmt(sqlite3_stmt *st, db_audit_row_t *r, int with_chain)
 	db_col_text(st, 13, r->listed, sizeof r->listed);
 }
 
-status_t db_audit_each(db_t *db, const db_audit_filter_t *f,
-		       int (*fn)(const db_audit_row_t *row, void *arg), void *arg, msg_t *m)
+/* ?1-?5 of a report query over the audit trail. */
+typedef struct audit_params {
+	const char *p1, *p2, *p3; /* ?1-?3: text; NULL binds NULL */
+	int64_t limit;            /* ?4: <= 0 for none */
+	int64_t prow;             /* ?5, when the SQL has it */
+} audit_params_t;
+
+/* An optional text parameter: "" binds NULL. */
+static const char *opt(const char *s)
 {
-	static const db_audit_filter_t none = {0};
+	return s && *s ? s : NULL;
+}
+
+/* The one loop of the report queries: prepare sql, bind q, read each row
+ * (with its chain columns) and hand it to row() with the statement (for
+ * columns past the audit's own); row returns nonzero to stop. */
+static status_t audit_rows(db_t *db, const char *sql, const audit_params_t *q,
+			   int (*row)(sqlite3_stmt *st, const db_audit_row_t *r, void *arg),
+			   void *arg, msg_t *m)
+{
 	sqlite3_stmt *st = NULL;
 	db_audit_row_t *r = NULL;
 	status_t ret;
 	int rc;
+	ret = db_prepare(db, sql, &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	if (!(r = malloc(sizeof *r))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit trail.");
+		goto cleanup;
+	}
+	db_bind_text(st, 1, q->p1);
+	db_bind_text(st, 2, q->p2);
+	db_bind_text(st, 3, q->p3);
+	sqlite3_bind_int64(st, 4, q->limit > 0 ? q->limit : -1);
+	if (sqlite3_bind_parameter_count(st) >= 5)
+		sqlite3_bind_int64(st, 5, q->prow);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_from_stmt(st, r, 1);
+		if (row(st, r, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, rc, "reading the audit trail", m);
+cleanup:
+	free(r);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* A caller's fn(row, arg), for audit_rows. */
+typedef struct plain_fn {
+	int (*fn)(const db_audit_row_t *row, void *arg);
+	void *arg;
+} plain_fn_t;
+
+static int plain_row(sqlite3_stmt *st, const db_audit_row_t *r, void *arg)
+{
+	const plain_fn_t *p = arg;
+	(void)st;
+	return p->fn(r, p->arg);
+}
+
+status_t db_audit_each(db_t *db, const db_audit_filter_t *f,
+		       int (*fn)(const db_audit_row_t *row, void *arg), void *arg, msg_t *m)
+{
+	static const db_audit_filter_t none = {0};
+	plain_fn_t p = {fn, arg};
+	audit_params_t q;
 	const char *sql_asc = "SELECT " AUDIT_COLS " FROM audit "
 			      "WHERE (?1 IS NULL OR user_name = ?1) AND (?2 IS NULL OR ts >= ?2) "
 			      "AND (?3 IS NULL OR target = ?3) ORDER BY seq LIMIT ?4";
@@ -119,29 +180,12 @@ status_t db_audit_each(db_t *db, const db_audit_filter_t *f,
 
 	if (!f)
 		f = &none;
-	ret = db_prepare(db, f->newest_first ? sql_desc : sql_asc, &st, m);
-	if (ret != STATUS_OK)
-		return ret;
-	r = malloc(sizeof *r);
-	if (!r) {
-		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit trail.");
-		goto cleanup;
-	}
-	db_bind_text(st, 1, f->user_name && *f->user_name ? f->user_name : NULL);
-	db_bind_text(st, 2, f->since && *f->since ? f->since : NULL);
-	db_bind_text(st, 3, f->target && *f->target ? f->target : NULL);
-	sqlite3_bind_int64(st, 4, f->limit > 0 ? f->limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row_from_stmt(st, r, 1);
-		if (fn(r, arg))
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = db_fail(db, rc, "reading the audit trail", m);
-cleanup:
-	free(r);
-	sqlite3_finalize(st);
-	return ret;
+	memset(&q, 0, sizeof q);
+	q.p1 = opt(f->user_name);
+	q.p2 = opt(f->since);
+	q.p3 = opt(f->target);
+	q.limit = f->limit;
+	return audit_rows(db, f->newest_first ? sql_desc : sql_asc, &q, plain_row, &p, m);
 }
 
 status_t db_audit_count(db_t *db, int64_t *out, msg_t *m)
@@ -399,37 +443,14 @@ status_t db_audit_for_target(db_t *db, const char *target, const char *from, con
 			     int64_t limit, int (*fn)(const db_audit_row_t *row, void *arg),
 			     void *arg, msg_t *m)
 {
-	sqlite3_stmt *st = NULL;
-	db_audit_row_t *r = NULL;
-	status_t ret;
-	int rc;
+	plain_fn_t p = {fn, arg};
+	audit_params_t q = {target, opt(from), opt(until), limit, 0};
 	/* audit_target (target, seq): one index range, newest first. */
-	ret = db_prepare(db,
-			 "SELECT " AUDIT_COLS " FROM audit INDEXED BY audit_target "
-			 "WHERE target = ?1 AND (?2 IS NULL OR ts >= ?2) "
-			 "AND (?3 IS NULL OR ts < ?3) ORDER BY seq DESC LIMIT ?4",
-			 &st, m);
-	if (ret != STATUS_OK)
-		return ret;
-	if (!(r = malloc(sizeof *r))) {
-		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit trail.");
-		goto cleanup;
-	}
-	db_bind_text(st, 1, target);
-	db_bind_text(st, 2, from && *from ? from : NULL);
-	db_bind_text(st, 3, until && *until ? until : NULL);
-	sqlite3_bind_int64(st, 4, limit > 0 ? limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row_from_stmt(st, r, 1);
-		if (fn(r, arg))
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = db_fail(db, rc, "reading the audit trail", m);
-cleanup:
-	free(r);
-	sqlite3_finalize(st);
-	return ret;
+	return audit_rows(db,
+			  "SELECT " AUDIT_COLS " FROM audit INDEXED BY audit_target "
+			  "WHERE target = ?1 AND (?2 IS NULL OR ts >= ?2) "
+			  "AND (?3 IS NULL OR ts < ?3) ORDER BY seq DESC LIMIT ?4",
+			  &q, plain_row, &p, m);
 }
 
 status_t db_audit_for_patient(db_t *db, const char *target, int64_t prow, const char *from,
@@ -437,41 +458,17 @@ status_t db_audit_for_patient(db_t *db, const char *target, int64_t prow, const 
 			      int (*fn)(const db_audit_row_t *row, void *arg), void *arg,
 			      msg_t *m)
 {
-	sqlite3_stmt *st = NULL;
-	db_audit_row_t *r = NULL;
-	status_t ret;
-	int rc;
+	plain_fn_t p = {fn, arg};
+	audit_params_t q = {target, opt(from), opt(until), limit, prow};
 	/* Two index ranges (audit_target, audit_listed's key), their
 	 * sequence numbers merged, then each entry by its key. */
-	ret = db_prepare(db,
-			 "SELECT " AUDIT_COLS " FROM audit WHERE seq IN ("
-			 "SELECT seq FROM audit INDEXED BY audit_target WHERE target = ?1 "
-			 "UNION SELECT seq FROM audit_listed WHERE prow = ?5) "
-			 "AND (?2 IS NULL OR ts >= ?2) AND (?3 IS NULL OR ts < ?3) "
-			 "ORDER BY seq DESC LIMIT ?4",
-			 &st, m);
-	if (ret != STATUS_OK)
-		return ret;
-	if (!(r = malloc(sizeof *r))) {
-		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit trail.");
-		goto cleanup;
-	}
-	db_bind_text(st, 1, target);
-	db_bind_text(st, 2, from && *from ? from : NULL);
-	db_bind_text(st, 3, until && *until ? until : NULL);
-	sqlite3_bind_int64(st, 4, limit > 0 ? limit : -1);
-	sqlite3_bind_int64(st, 5, prow);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row_from_stmt(st, r, 1);
-		if (fn(r, arg))
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = db_fail(db, rc, "reading the audit trail", m);
-cleanup:
-	free(r);
-	sqlite3_finalize(st);
-	return ret;
+	return audit_rows(db,
+			  "SELECT " AUDIT_COLS " FROM audit WHERE seq IN ("
+			  "SELECT seq FROM audit INDEXED BY audit_target WHERE target = ?1 "
+			  "UNION SELECT seq FROM audit_listed WHERE prow = ?5) "
+			  "AND (?2 IS NULL OR ts >= ?2) AND (?3 IS NULL OR ts < ?3) "
+			  "ORDER BY seq DESC LIMIT ?4",
+			  &q, plain_row, &p, m);
 }
 
 status_t db_audit_listed_add(db_t *db, int64_t seq, const int64_t *prows, int n, msg_t *m)
@@ -535,50 +532,39 @@ status_t db_audit_listed_count(db_t *db, int64_t upto, int64_t *out, msg_t *m)
 	return ret;
 }
 
+/* The caller's fn(row, prow, arg) of db_audit_user_charts. */
+typedef struct chart_fn {
+	int (*fn)(const db_audit_row_t *row, int64_t prow, void *arg);
+	void *arg;
+} chart_fn_t;
+
+static int chart_row(sqlite3_stmt *st, const db_audit_row_t *r, void *arg)
+{
+	const chart_fn_t *c = arg;
+	return c->fn(r, sqlite3_column_int64(st, 14), c->arg);
+}
+
 status_t db_audit_user_charts(db_t *db, const char *user_name, const char *from,
 			      const char *until, int64_t limit,
 			      int (*fn)(const db_audit_row_t *row, int64_t prow, void *arg),
 			      void *arg, msg_t *m)
 {
-	sqlite3_stmt *st = NULL;
-	db_audit_row_t *r = NULL;
-	status_t ret;
-	int rc;
+	chart_fn_t c = {fn, arg};
+	audit_params_t q = {user_name, opt(from), opt(until), limit, 0};
 	/* audit_user (user_name, seq), each entry's target looked up among
 	 * the patients' ids (unique): the entries about a chart, and the
 	 * user's searches that listed patients (prow 0: the caller reads
 	 * their listed rows). */
-	ret = db_prepare(db,
-			 "SELECT a.seq, a.ts, a.user_id, a.user_name, a.os_user, a.source, a.action, "
-			 "a.target, a.outcome, a.detail, a.key_version, a.mac, a.chart_head, a.listed, "
-			 "coalesce(p.prow, 0) FROM audit a INDEXED BY audit_user "
-			 "LEFT JOIN patients p ON p.id = a.target "
-			 "WHERE a.user_name = ?1 AND (p.prow IS NOT NULL OR "
-			 "(a.action = 'patient_search' AND a.listed IS NOT NULL)) "
-			 "AND (?2 IS NULL OR a.ts >= ?2) "
-			 "AND (?3 IS NULL OR a.ts < ?3) ORDER BY a.seq DESC LIMIT ?4",
-			 &st, m);
-	if (ret != STATUS_OK)
-		return ret;
-	if (!(r = malloc(sizeof *r))) {
-		ret = msg_fail(m, STATUS_NOMEM, "Out of memory reading the audit trail.");
-		goto cleanup;
-	}
-	db_bind_text(st, 1, user_name);
-	db_bind_text(st, 2, from && *from ? from : NULL);
-	db_bind_text(st, 3, until && *until ? until : NULL);
-	sqlite3_bind_int64(st, 4, limit > 0 ? limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row_from_stmt(st, r, 1);
-		if (fn(r, sqlite3_column_int64(st, 14), arg))
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = db_fail(db, rc, "reading the audit trail", m);
-cleanup:
-	free(r);
-	sqlite3_finalize(st);
-	return ret;
+	return audit_rows(db,
+			  "SELECT a.seq, a.ts, a.user_id, a.user_name, a.os_user, a.source, a.action, "
+			  "a.target, a.outcome, a.detail, a.key_version, a.mac, a.chart_head, a.listed, "
+			  "coalesce(p.prow, 0) FROM audit a INDEXED BY audit_user "
+			  "LEFT JOIN patients p ON p.id = a.target "
+			  "WHERE a.user_name = ?1 AND (p.prow IS NOT NULL OR "
+			  "(a.action = 'patient_search' AND a.listed IS NOT NULL)) "
+			  "AND (?2 IS NULL OR a.ts >= ?2) "
+			  "AND (?3 IS NULL OR a.ts < ?3) ORDER BY a.seq DESC LIMIT ?4",
+			  &q, chart_row, &c, m);
 }
 
 status_t db_audit_patient_ids(db_t *db, const int64_t *prows, int n, char (*ids)[33], msg_t *m)

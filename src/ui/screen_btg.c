@@ -139,6 +139,27 @@ static status_t btg_reload(ui_t *ui, void *priv, msg_t *m)
 	return ret;
 }
 
+/* Opened for one access (screen_btg_arg_t): the list positioned on it
+ * and its review form open; an access no longer listed is said so. */
+static void at_access(ui_t *ui, btgq_t *q)
+{
+	size_t size = 0;
+	const screen_btg_arg_t *a = ui_arg(ui, &size);
+	if (!a || size != sizeof *a)
+		return;
+	for (int i = 0; i < q->n; i++)
+		if (q->rows[i].id == a->access) {
+			q->list.cur = i;
+			q->list.top = i;
+			q->detail = 1;
+			form_clear(&q->form, 1);
+			q->form.focus = F_FINDING;
+			return;
+		}
+	ui_message(ui, UI_MSG_ERROR, "Break-the-glass access %" PRId64 " is not in the queue.",
+	           a->access);
+}
+
 static status_t btg_open(ui_t *ui, void *priv, msg_t *m)
 {
 	btgq_t *q = priv;
@@ -156,8 +177,11 @@ static status_t btg_open(ui_t *ui, void *priv, msg_t *m)
 	if ((ret = form_text_item(&q->items[F_COMMENT], "Comment", BTG_COMMENT_MAX + 1, 0, m)) !=
 	    STATUS_OK)
 		return ret;
-	if ((ret = btg_reload(ui, priv, m)) != STATUS_OK)
+	if ((ret = btg_reload(ui, priv, m)) != STATUS_OK) {
 		form_free(&q->form);
+		return ret;
+	}
+	at_access(ui, q);
 	return ret;
 }
 

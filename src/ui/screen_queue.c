@@ -264,9 +264,12 @@ static void open_item(ui_t *ui, qscreen_t *p, int i)
 		            &a, sizeof a);
 		break;
 	}
-	case QK_BTG:
-		ui_open(ui, &screen_btg);
+	case QK_BTG: {
+		/* That access's review, not the whole queue. */
+		screen_btg_arg_t a = {it->num};
+		ui_open_arg(ui, &screen_btg, &a, sizeof a);
 		break;
+	}
 	case QK_DUPLICATE:
 		ui_open(ui, &screen_duplicates);
 		break;

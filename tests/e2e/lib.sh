@@ -164,6 +164,45 @@ audited() {
 		"select (select count(*) from d.audit where $_w) + (select count(*) from d.audit_pending where $_w) + (select count(*) from j where $_w and event_id not in (select event_id from d.audit_events));"
 }
 
+# cli_at DAYS USER PASSWORD ARGS...: the test build's command line with
+# its clock DAYS on; cli_at2 DAYS USER PASSWORD LINE ARGS... also types
+# LINE after the password (an MRN typed back, a reason).
+cli_at() { _d=$1; _u=$2; _p=$3; shift 3; printf '%s\n' "$_p" | CHARTROOM_TEST_DAYS_AHEAD=$_d "$TEST_BIN" --db "$DB" --user "$_u" --password-stdin "$@"; }
+cli_at2() { _d=$1; _u=$2; _p=$3; _l=$4; shift 4; printf '%s\n%s\n' "$_p" "$_l" | CHARTROOM_TEST_DAYS_AHEAD=$_d "$TEST_BIN" --db "$DB" --user "$_u" --password-stdin "$@"; }
+# tui_signon USER PASSWORD: sign on at the sign-on screen and wait for
+# the main menu.
+tui_signon() {
+	tui_wait "Password:" 15 >/dev/null
+	tui_type "$1"
+	tui_send Tab
+	tui_type "$2"
+	tui_send Enter
+	tui_wait "Press any key" 15 >/dev/null
+	tui_send Enter
+	tui_wait "Main menu for $1" 10 >/dev/null
+}
+# tui_menu_open LABEL: open the main menu's item by its label (never by
+# counting rows: other items come and go).
+tui_menu_open() {
+	_top=$(tui_screen | grep -nF -- "Main menu for" | head -1 | cut -d: -f1)
+	_at=$(tui_screen | grep -nF -- "$1" | head -1 | cut -d: -f1)
+	tui_send Home
+	_i=$((_top + 2))
+	while [ "$_i" -lt "$_at" ]; do tui_send Down; _i=$((_i + 1)); done
+	tui_send Enter
+}
+# tui_start_ahead NAME DAYS: start the test build (test clock DAYS on).
+# tui_ahead_end: the clock back for later sessions.
+tui_start_ahead() {
+	tui_keep
+	tmux -L "$TMUX_SOCK" set-environment -g CHARTROOM_TEST_DAYS_AHEAD "$2"
+	_bin=$BIN
+	BIN=$TEST_BIN
+	tui_start "$1"
+	BIN=$_bin
+}
+tui_ahead_end() { tmux -L "$TMUX_SOCK" set-environment -g -u CHARTROOM_TEST_DAYS_AHEAD; }
+
 e2e_done() {
 	for s in $E2E_SESSIONS; do tmux -L "$TMUX_SOCK" kill-session -t "$s" 2>/dev/null; done
 	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null

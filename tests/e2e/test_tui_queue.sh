@@ -46,6 +46,10 @@ new=$(cli front "$PW_FRONT" encounter add "$mrn2" --type "follow-up" --provider 
 cli nurse "$PW_NURSE" encounter close "$new" >/dev/null 2>&1
 R=$(clin him "$PW_HIM" "$(csv recipient_name="Acme Insurance")" roi add "$mrn" --requester payer 2>/dev/null)
 clin nurse "$PW_NURSE" "$(csv reason="patient in triage with chest pain")" patient show "$mc" >/dev/null 2>&1
+# a second access (newer, so first in the review list): Enter on the
+# first one's queue item must open that one, not the top of the list
+mc2=$(clin front "$PW_FRONT" "$(csv last_name=Shardlake first_name=Imogen dob=1971-03-04 sex=F)" patient add --confidential 2>/dev/null)
+clin nurse "$PW_NURSE" "$(csv reason="covering the ward round for Dr Ames")" patient show "$mc2" >/dev/null 2>&1
 check "setup: patients, an old open encounter, a closed one, an ROI request, a break-the-glass" \
 	sh -c "[ -n '$mrn' ] && [ -n '$old' ] && [ -n '$new' ] && [ -n '$R' ]"
 
@@ -111,13 +115,35 @@ quit_app
 tui_start priv
 signon priv "$PW_PRIV"
 # (80 columns: the selected item's line says what it is)
-expect "the privacy officer's menu counts her queue" "Work queue: 1 BTG review" 5
+expect "the privacy officer's menu counts her queue" "Work queue: 2 BTG reviews" 5
 menu_open "Privacy work queue"
 expect "her queue opens with the break-the-glass review (80 columns)" "Review break-the-glass 1 by nurse" 10
 expect "... naming the patient" "Glassworth, Celeste"
 expect_not "... and no coding" "Code encounter"
+# select access 1's item (the older access) whatever the order of ties
+tui_send Home
+downs=0
+while [ $downs -lt 3 ] && ! tui_wait "days: Review break-the-glass 1 by nurse" 2; do tui_send Down; downs=$((downs + 1)); done
+expect "access 1's item is selected" "days: Review break-the-glass 1 by nurse" 2
 tui_send Enter
-expect "Enter opens the break-the-glass review" "Break-the-glass" 10
+expect "Enter opens the break-the-glass review of that access" "Access 1: unreviewed" 10
+expect "... its patient" "$mc Glassworth, Celeste"
+expect "... its reason" "patient in triage with chest pain"
+expect_not "... not the newer access at the top of the list" "covering the ward round"
+expect "... with its finding form open" "Record the finding:"
+# record a finding there: it lands on access 1
+tui_send Right
+tui_send Tab
+tui_type "ward clerk confirmed triage"
+tui_send F10
+expect "the finding is saved" "inappropriate" 10
+check "... on access 1, not the newer one" [ "$(sqlite3 -cmd ".timeout 10000" "$DB" "select group_concat(btg_id) from btg_review")" = 1 ]
+expect "... and the review list is shown, positioned on it" "newest first" 5
+tui_send Escape
+tui_wait "Work queue:" 10 >/dev/null
+tui_send F5
+expect "... then to the work queue, now with one review" "Review break-the-glass 2 by nurse" 10
+expect_not "... access 1 left the queue" "Review break-the-glass 1 by nurse"
 quit_app
 
 # ---- the front desk -----------------------------------------------------------
