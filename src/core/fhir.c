@@ -262,9 +262,21 @@ json_t *fhir_encounter(const encounter_info_t *e, const char *patient_id)
 	    &bad);
 	put(r, "type", one(concept(NULL, NULL, NULL, e->type, &bad), &bad), &bad);
 	put(r, "subject", ref("Patient", patient_id), &bad);
-	if (*e->provider)
-		put(r, "participant",
-		    one(json_pack("{s:{s:s}}", "individual", "display", e->provider), &bad), &bad);
+	if (*e->provider || *e->provider_ref) {
+		json_t *parts = json_array();
+		/* The provider user first (what the import matches a visit by),
+		 * then the provider record the visit names. */
+		if (*e->provider)
+			push(parts, json_pack("{s:{s:s}}", "individual", "display", e->provider), &bad);
+		if (*e->provider_ref) {
+			char id[80];
+			snprintf(id, sizeof id, "Practitioner/prv-%s", e->provider_ref);
+			json_t *ind = json_pack("{s:s}", "reference", id);
+			put_s(ind, "display", e->provider_name, &bad);
+			push(parts, json_pack("{s:o}", "individual", ind), &bad);
+		}
+		put(r, "participant", parts, &bad);
+	}
 	minute(e->start, t);
 	put(period, "start", json_string(t), &bad);
 	if (*e->closed_at) {
@@ -277,6 +289,29 @@ json_t *fhir_encounter(const encounter_info_t *e, const char *patient_id)
 	if (*e->location)
 		put(r, "location",
 		    one(json_pack("{s:{s:s}}", "location", "display", e->location), &bad), &bad);
+	return finish(r, bad);
+}
+
+/* ---- Practitioner: a provider record ---- */
+
+json_t *fhir_practitioner(const provider_t *p)
+{
+	int bad = 0;
+	char id[48];
+	json_t *r;
+	snprintf(id, sizeof id, "prv-%s", p->id);
+	r = resource("Practitioner", id, -1, &bad);
+	put(r, "identifier",
+	    one(json_pack("{s:s,s:s}", "system", p->system, "value", p->value), &bad), &bad);
+	put(r, "name", one(json_pack("{s:s}", "text", p->name), &bad), &bad);
+	put_s(r, "gender", p->gender, &bad);
+	if (*p->location)
+		put(r, "address", one(json_pack("{s:s}", "text", p->location), &bad), &bad);
+	if (*p->speciality)
+		put(r, "qualification",
+		    one(json_pack("{s:o}", "code", concept(NULL, NULL, NULL, p->speciality, &bad)),
+			&bad),
+		    &bad);
 	return finish(r, bad);
 }
 
@@ -685,6 +720,20 @@ static status_t gather_chart(session_t *s, const char *patient, json_t *out, cha
 	if ((ret = encounter_list(s, pid, enc_each, &g, m)) != STATUS_OK ||
 	    (ret = g.ret) != STATUS_OK)
 		goto cleanup;
+	/* The provider records the encounters name, once each, before them. */
+	for (int i = g.nenc - 1; i >= 0; i--) {
+		provider_t pr;
+		int seen = 0;
+		if (!*g.enc[i].provider_ref)
+			continue;
+		for (int k = g.nenc - 1; k > i; k--)
+			seen |= !strcmp(g.enc[k].provider_ref, g.enc[i].provider_ref);
+		if (seen)
+			continue;
+		if ((ret = provider_get(s, g.enc[i].provider_ref, &pr, m)) != STATUS_OK ||
+		    (ret = add(&g, fhir_practitioner(&pr))) != STATUS_OK)
+			goto cleanup;
+	}
 	for (int i = g.nenc - 1; i >= 0; i--)
 		if ((ret = add(&g, fhir_encounter(&g.enc[i], pid))) != STATUS_OK)
 			goto cleanup;
