@@ -304,6 +304,12 @@ json_t *fhir_practitioner(const provider_t *p)
 	put(r, "identifier",
 	    one(json_pack("{s:s,s:s}", "system", p->system, "value", p->value), &bad), &bad);
 	put(r, "name", one(json_pack("{s:s}", "text", p->name), &bad), &bad);
+	if (*p->organization)
+		put(r, "extension",
+		    one(json_pack("{s:s,s:s}", "url", FHIR_EXT_ORGANIZATION, "valueString",
+				  p->organization),
+			&bad),
+		    &bad);
 	put_s(r, "gender", p->gender, &bad);
 	if (*p->location)
 		put(r, "address", one(json_pack("{s:s}", "text", p->location), &bad), &bad);

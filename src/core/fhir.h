@@ -30,6 +30,9 @@
 #define FHIR_SYS_HCPCS "urn:oid:2.16.840.1.113883.6.285"
 #define FHIR_SYS_CPT "http://www.ama-assn.org/go/cpt"
 #define FHIR_SYS_MRN "urn:chartroom:mrn"
+/* A Practitioner's organisation (Practitioner has no element for it: an
+ * extension, valueString; a Synthea export's ORGANIZATION id). */
+#define FHIR_EXT_ORGANIZATION "urn:chartroom:provider-organization"
 /* SNOMED CT 716186003 "No known allergy (situation)". */
 #define FHIR_NKA_CODE "716186003"
 /* A reaction's severity recorded without its description. */

@@ -486,6 +486,16 @@ static void check_practitioner(ctx_t *c, int i, json_t *r)
 	v->prv.gender = fhir_str_at(r, "gender");
 	v->prv.speciality = fhir_str_at(r, "qualification.0.code.text");
 	v->prv.location = fhir_str_at(r, "address.0.text");
+	{
+		json_t *ext = json_object_get(r, "extension"), *x;
+		size_t k;
+		json_array_foreach(ext, k, x)
+		{
+			const char *url = fhir_str_at(x, "url");
+			if (url && !strcmp(url, FHIR_EXT_ORGANIZATION))
+				v->prv.organization = fhir_str_at(x, "valueString");
+		}
+	}
 	if (!v->prv.system || !v->prv.value) {
 		refuse(c, i, "Practitioner needs identifier.0.system and identifier.0.value");
 		return;

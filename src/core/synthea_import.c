@@ -388,6 +388,7 @@ static int build_practitioner(build_t *b, const row_t *r, int k)
 	text_copy(p.gender, sizeof p.gender,
 		  !strcmp(r->v[2], "M") ? "male" : !strcmp(r->v[2], "F") ? "female" : "");
 	text_copy(p.speciality, sizeof p.speciality, r->v[3]);
+	text_copy(p.organization, sizeof p.organization, r->v[4]);
 	if (*r->v[5] || *r->v[6])
 		snprintf(p.location, sizeof p.location, "%.48s%s%.40s", r->v[5],
 			 *r->v[5] && *r->v[6] ? ", " : "", r->v[6]);

@@ -108,7 +108,7 @@ check "encounter list: the provider record's name with the visit" sh -c 'grep -q
 H providers > "$T/prv.out" 2>&1
 check "providers lists the records (HIM reads reports)" sh -c 'grep -q "^Alice Tran  *GENERAL PRACTICE  *female  *Boston, MA  *e4a6f9d5-3071-4f8e-8da1-4c5a6f7e8d94$" "$1" && grep -q "^Omar Haddad  *INTERNAL MEDICINE" "$1" && grep -q "2 provider records" "$1"' _ "$T/prv.out"
 H providers --format csv > "$T/prv.csv" 2>&1
-check "providers --format csv: a header and one line per record" sh -c 'head -1 "$1" | grep -q "^name,speciality,gender,location,organization,system,identifier,created,created_by$" && grep -q "^Alice Tran,GENERAL PRACTICE,female,\"Boston, MA\",,https://github.com/synthetichealth/synthea/provider,e4a6f9d5-3071-4f8e-8da1-4c5a6f7e8d94," "$1" && [ $(wc -l < "$1") -eq 3 ]' _ "$T/prv.csv"
+check "providers --format csv: a header and one line per record" sh -c 'head -1 "$1" | grep -q "^name,speciality,gender,location,organization,system,identifier,created,created_by$" && grep -q "^Alice Tran,GENERAL PRACTICE,female,\"Boston, MA\",9e8d7c6b-5a49-4382-a716-151413121110,https://github.com/synthetichealth/synthea/provider,e4a6f9d5-3071-4f8e-8da1-4c5a6f7e8d94," "$1" && [ $(wc -l < "$1") -eq 3 ]' _ "$T/prv.csv"
 out=$(cli front "$PW_FRONT" providers 2>&1)
 check "the front desk may not list them (reports_view)" sh -c '[ $2 -eq 4 ] && printf %s "$1" | grep -q "reports_view"' _ "$out" $?
 out=$(H providers --format xml 2>&1)
@@ -233,4 +233,36 @@ check "a likely duplicate within the export is refused by FILE:LINE, with its en
 H import synthea "$D" --skip-bad > "$T/d.out" 2> "$T/d.err"
 check "with --skip-bad the others are imported" sh -c '[ $1 -eq 0 ] && grep -q "^patients.csv	4	1	0	3$" "$2" && grep -q "^encounters.csv	6	1	0	5$" "$2"' _ $? "$T/d.out"
 rm -rf "$D"
+
+# ---- a providers.csv of our own (columns as Synthea's CSV data dictionary
+# names them, in another order), with bad rows: each by FILE:LINE ----
+P=$(mktemp -d); cp "$GOOD"/*.csv "$P/"
+python3 - "$P" <<'PY'
+import sys
+d = sys.argv[1]
+org = "9e8d7c6b-5a49-4382-a716-151413121110"
+rows = [
+    "SPECIALITY,LON,NAME,Id,CITY,GENDER,STATE,ORGANIZATION,ZIP,ADDRESS,LAT,ENCOUNTERS,PROCEDURES",
+    "GENERAL PRACTICE,-71.13,Alice891 Tran263,e4a6f9d5-3071-4f8e-8da1-4c5a6f7e8d94,Boston,F,MA,%s,02134,1 Main St,42.35,120,30" % org,
+    "INTERNAL MEDICINE,-71.13,Omar52 Haddad7,f5b7a0e6-4182-40f9-9eb2-5d6b7a8f9ea5,Boston,M,MA,%s,02134,1 Main St,42.35,80,12" % org,
+    "GENERAL PRACTICE,-71.1,Eve\x1b[2J Hack,a1a1a1a1-0000-4000-8000-000000000001,Boston,F,MA,%s,02134,1 Main St,42.3,1,1" % org,
+    "GENERAL PRACTICE,-71.1,Quinn Lee,a1a1a1a1-0000-4000-8000-000000000002,Boston,Q,MA,%s,02134,1 Main St,42.3,1,1" % org,
+    "GENERAL PRACTICE,-71.1,Ola Berg,a1a1a1a1-0000-4000-8000-000000000003,Boston,F,MA,not-an-id,02134,1 Main St,42.3,1,1",
+    "GENERAL PRACTICE,-71.1,,a1a1a1a1-0000-4000-8000-000000000004,Boston,M,MA,%s,02134,1 Main St,42.3,1,1" % org,
+    "GENERAL PRACTICE,-71.1,Ann Fox,12345,Boston,F,MA,%s,02134,1 Main St,42.3,1,1" % org,
+]
+open(d + "/providers.csv", "w").write("\n".join(rows) + "\n")
+PY
+e2e_setup
+cli admin "$PW_ADMIN" roles grant him encounter_checkin encounter_close vitals_record allergy_record medication_record problem_record >/dev/null 2>&1
+H import synthea "$P" > "$T/p.out" 2> "$T/p.err"
+check "bad provider rows: exit 1, the 5 reported as FILE:LINE with the reason, nothing written" sh -c '[ $1 -eq 1 ] && [ "$(grep -c "^providers.csv:[0-9]*: " "$2")" -eq 5 ] && grep -q "^providers.csv:4: NAME contains a control character" "$2" && grep -q "^providers.csv:5: GENDER .Q. is not M or F" "$2" && grep -q "^providers.csv:6: ORGANIZATION .not-an-id. is not a Synthea id" "$2" && grep -q "^providers.csv:7: NAME is empty" "$2" && grep -q "^providers.csv:8: Id .12345. is not a Synthea id" "$2" && grep -q "5 bad rows; nothing was imported" "$2" && [ "$(sqlite3 "$3" "select count(*) from providers")" = 0 ] && [ "$(sqlite3 "$3" "select count(*) from patients")" = 0 ]' _ $? "$T/p.err" "$DB" || sed 's/^/# /' "$T/p.err"
+check "the control character is not echoed" sh -c '! grep -q "$(printf "\033")" "$1"' _ "$T/p.err"
+H import synthea "$P" --skip-bad > "$T/p.out" 2> "$T/p.err"
+rc=$?
+got=$(sql "select group_concat(name || '/' || gender || '/' || speciality || '/' || location || '/' || organization, ';') from (select * from providers order by name)")
+check "--skip-bad: the two good providers become records, whatever the column order" sh -c '[ $1 -eq 0 ] && grep -q "^providers.csv	7	5	0	2$" "$2" && [ "$3" = "Alice Tran/female/GENERAL PRACTICE/Boston, MA/9e8d7c6b-5a49-4382-a716-151413121110;Omar Haddad/male/INTERNAL MEDICINE/Boston, MA/9e8d7c6b-5a49-4382-a716-151413121110" ]' _ $rc "$T/p.out" "$got" || { sed 's/^/# /' "$T/p.err"; echo "# $got"; }
+H import synthea "$P" --skip-bad > "$T/p2.out" 2> "$T/p2.err"
+check "... and again: nothing new (no record, no encounter)" sh -c '[ $1 -eq 0 ] && grep -q "^providers.csv	7	5	0	0$" "$2" && grep -q "^encounters.csv	5	0	0	0$" "$2" && [ "$(sqlite3 "$3" "select count(*) from providers")" = 2 ] && [ "$(sqlite3 "$3" "select count(*) from encounters")" = 5 ]' _ $? "$T/p2.out" "$DB"
+rm -rf "$P"
 e2e_done
