@@ -192,7 +192,7 @@ static void enc_draw(ui_t *ui, void *priv, WINDOW *w)
 	draw_text(w, y++, 1, W - 2, line, 0);
 	wattrset(w, theme_attr(TH_NORMAL));
 	if (*e->provider_name) /* an imported visit names its provider's record */
-		snprintf(line, sizeof line, "Provider %s (imported from %s; user %s)   Location %s",
+		snprintf(line, sizeof line, "Provider %s (%s import; user %s)   Location %s",
 		         e->provider_name, !strcmp(e->source, "synthea") ? "Synthea" : "FHIR",
 		         e->provider, e->location);
 	else

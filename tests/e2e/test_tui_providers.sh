@@ -44,7 +44,7 @@ expect "the encounter list names the visit's provider record" "Omar Haddad" 5
 expect "... each its own" "Alice Tran"
 expect_not "... not the provider user for these visits" "annual exam  prov"
 tui_send Enter
-expect "the encounter screen: the record's name, imported from Synthea, the user who answers for it" "Provider Omar Haddad (imported from Synthea; user prov)" 5
+expect "the encounter screen: the record's name, imported from Synthea, the user who answers for it" "Provider Omar Haddad (Synthea import; user prov)   Location Synthea import" 5
 tui_send Escape
 tui_stop
 e2e_done
