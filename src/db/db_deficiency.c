@@ -93,8 +93,11 @@ status_t db_discharges(db_t *db, const char *from, const char *to, db_discharge_
 	sqlite3_stmt *st = NULL;
 	int rc;
 	status_t ret = db_prepare(db,
+				  /* Discharges here: an imported history (source set)
+				   * is neither a discharge nor a deficiency. */
 				  "SELECT provider, substr(closed_at, 1, 7) AS month, count(*) "
-				  "FROM encounters WHERE status = 'closed' AND closed_at >= ?1 "
+				  "FROM encounters WHERE status = 'closed' AND source IS NULL "
+				  "AND closed_at >= ?1 "
 				  "AND closed_at < ?2 GROUP BY provider, month ORDER BY provider, month",
 				  &st, m);
 	if (ret != STATUS_OK)

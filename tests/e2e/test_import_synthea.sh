@@ -121,6 +121,8 @@ check "report visits --by provider groups the imported visits by the record's na
 # ---- imported history raises no deficiency; a visit of our own still does ----
 cli admin "$PW_ADMIN" deficiency list > "$T/def0.out" 2>&1
 check "after the import: no deficiency for the imported visits (closed, no diagnosis, one of 1978)" grep -q "^0 deficiencies" "$T/def0.out" || sed 's/^/# /' "$T/def0.out"
+H report deficiencies --from 2022-01-01 --to 2023-12-31 --format csv > "$T/rd.csv" 2>&1
+check "... nor a discharge in the delinquency rate's denominator (report deficiencies over the imported years: no row)" sh -c '[ "$(wc -l < "$1")" -eq 1 ]' _ "$T/rd.csv" || sed 's/^/# /' "$T/rd.csv"
 e=$(cli front "$PW_FRONT" encounter add "$MRN" --type "office visit" --provider prov 2>&1 | sed -n 's/.*encounter \([0-9]*\).*/\1/p')
 cli nurse "$PW_NURSE" encounter close "$e" > /dev/null 2>&1
 H deficiency list > "$T/def1.out" 2>&1
