@@ -885,7 +885,7 @@ static status_t record_disclosure(session_t *s, const char *pid, json_t *out,
 
 /* Read, audit, record the disclosure, then hand out one chart. */
 static status_t export_one(session_t *s, const char *patient, const fhir_disclosure_t *d,
-			   fhir_emit_fn fn, void *arg, int64_t *count, msg_t *m)
+			   fhir_emit_fn fn, void *arg, int64_t *count, json_t *seen, msg_t *m)
 {
 	status_t ret;
 	json_t *out = json_array();
@@ -901,6 +901,18 @@ static status_t export_one(session_t *s, const char *patient, const fhir_disclos
 	msg_clear(m);
 	for (size_t i = 0; i < json_array_size(out); i++) {
 		json_t *r = json_array_get(out, i);
+		/* A bulk export writes each Practitioner once, however many
+		 * charts' visits name it. */
+		const char *rt = json_string_value(json_object_get(r, "resourceType"));
+		if (seen && rt && !strcmp(rt, "Practitioner")) {
+			const char *id = json_string_value(json_object_get(r, "id"));
+			if (!id || json_object_get(seen, id))
+				continue;
+			if (json_object_set_new(seen, id, json_true()) != 0) {
+				ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+				goto cleanup;
+			}
+		}
 		if (count) {
 			fhir_type_t t = fhir_type_from_name(
 			    json_string_value(json_object_get(r, "resourceType")));
@@ -922,7 +934,7 @@ status_t fhir_export_chart(session_t *s, const char *patient, const fhir_disclos
 	if ((ret = session_require(s, ACT_EXPORT_FHIR, m)) != STATUS_OK ||
 	    (ret = fhir_disclosure_check(d, m)) != STATUS_OK)
 		return ret;
-	return export_one(s, patient, d, fn, arg, NULL, m);
+	return export_one(s, patient, d, fn, arg, NULL, NULL, m);
 }
 
 status_t fhir_export_all(session_t *s, const fhir_disclosure_t *d, fhir_emit_fn fn, void *arg,
@@ -934,24 +946,27 @@ status_t fhir_export_all(session_t *s, const fhir_disclosure_t *d, fhir_emit_fn 
 	char ids[PAGE][33];
 	int64_t prows[PAGE], after = 0, total = 0;
 	int n;
+	json_t *seen = NULL;
 	memset(rep, 0, sizeof *rep);
 	if ((ret = session_require(s, ACT_EXPORT_FHIR, m)) != STATUS_OK ||
 	    (ret = fhir_disclosure_check(d, m)) != STATUS_OK)
 		return ret;
 	if ((ret = db_patient_count(s->c->db, &total, m)) != STATUS_OK)
 		return ret;
+	if (!(seen = json_object()))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
 	for (;;) {
 		if ((ret = db_patient_page(s->c->db, after, ids, prows, PAGE, &n, m)) != STATUS_OK)
-			return ret;
+			goto cleanup;
 		if (n == 0)
 			break;
 		for (int i = 0; i < n; i++) {
-			ret = export_one(s, ids[i], d, fn, arg, rep->count, m);
+			ret = export_one(s, ids[i], d, fn, arg, rep->count, seen, m);
 			if (ret == STATUS_BTG_REQUIRED) {
 				rep->skipped++; /* no break-the-glass for a bulk disclosure */
 				msg_clear(m);
 			} else if (ret != STATUS_OK)
-				return ret;
+				goto cleanup;
 			else
 				rep->charts++;
 			if (progress)
@@ -961,5 +976,8 @@ status_t fhir_export_all(session_t *s, const fhir_disclosure_t *d, fhir_emit_fn 
 	}
 	for (int t = 0; t < FHIR_TYPE_COUNT; t++)
 		rep->resources += rep->count[t];
-	return STATUS_OK;
+	ret = STATUS_OK;
+cleanup:
+	json_decref(seen);
+	return ret;
 }

@@ -337,6 +337,10 @@ ok = ok and all(e["participant"][0]["individual"] == {"display": "prov"} for e i
 sys.exit(not ok)' "$T/s.json"
 $FC normal "$T/s.json" > "$T/ns1.json"
 check "every reference of it resolves" sh -c '! grep -q dangling "$1"' _ "$T/ns1.json"
+H export fhir --all --out "$T/sbulk" > /dev/null 2>&1
+check "a bulk export writes each Practitioner once, however many charts name it" sh -c '[ "$(wc -l < "$1/Practitioner.ndjson")" -eq 2 ] && [ "$(grep -c "\"Practitioner/prv-" "$1/Encounter.ndjson")" -eq 5 ]' _ "$T/sbulk"
+out=$($FC validate "$SCHEMA" "$T"/sbulk/*.ndjson 2>&1)
+check "... valid against the FHIR R4 schema" [ $? -eq 0 ] || echo "# $out"
 T3=$T
 e2e_setup
 cli admin "$PW_ADMIN" roles grant him $IMPORT_GRANT >/dev/null 2>&1
@@ -349,6 +353,8 @@ $FC normal "$T/s2.json" > "$T/ns2.json"
 check "round trip with Practitioners: the same resources apart from ids and meta" cmp -s "$T3/ns1.json" "$T/ns2.json" || diff "$T3/ns1.json" "$T/ns2.json" | head -20 | sed 's/^/# /'
 H import fhir "$T3/s.json" > "$T/si2.out" 2> "$T/si2.err"
 check "imported again: no new provider record, nothing new" sh -c '[ $1 -eq 0 ] && [ "$(sqlite3 "$2" "select count(*) from providers")" = 2 ] && grep -q "Imported 0 resources" "$3"' _ $? "$DB" "$T/si2.err" || sed 's/^/# /' "$T/si2.err"
+H import fhir "$T3"/sbulk/*.ndjson > "$T/sb.out" 2> "$T/sb.err"
+check "the bulk NDJSON imports too: the other charts, the same two records" sh -c '[ $1 -eq 0 ] && [ "$(sqlite3 "$2" "select count(*) from providers")" = 2 ] && [ "$(sqlite3 "$2" "select count(*) from patients")" = 3 ] && [ "$(sqlite3 "$2" "select count(*) from encounters where provider_ref is not null")" = 5 ]' _ $? "$DB" || sed 's/^/# /' "$T/sb.err"
 python3 - "$T3/s.json" "$T3/sbad.json" <<'PY'
 import json, sys
 b = json.load(open(sys.argv[1]))
