@@ -20,6 +20,7 @@
 #include "core/integrity.h"
 #include "core/internal.h"
 #include "core/patient.h"
+#include "core/provider.h"
 #include "db/db_clinical.h"
 #include "db/db_patients.h"
 #include "db/db_users.h"
@@ -367,6 +368,20 @@ static status_t enc_fill(session_t *s, chart_t *ch, const db_encounter_t *e, enc
 	text_copy(o->closed_by, sizeof o->closed_by, e->closed_by);
 	text_copy(o->coding_status, sizeof o->coding_status, e->coding_status);
 	text_copy(o->created_by, sizeof o->created_by, e->created_by);
+	text_copy(o->source, sizeof o->source, e->source);
+	if (*e->provider_ref) {
+		provider_t pr;
+		text_copy(o->provider_ref, sizeof o->provider_ref, e->provider_ref);
+		ret = provider_get(s, e->provider_ref, &pr, m);
+		if (ret == STATUS_NOTFOUND)
+			ret = msg_fail(m, STATUS_INTEGRITY,
+				       "Integrity check failed: encounter %lld names a provider record "
+				       "that is not there (deleted outside Chartroom).",
+				       (long long)e->erow);
+		if (ret != STATUS_OK)
+			return ret;
+		text_copy(o->provider_name, sizeof o->provider_name, pr.name);
+	}
 	if (e->location_ct.n) {
 		char *plain = NULL;
 		size_t plen = 0;
@@ -474,9 +489,39 @@ void encounter_site(const config_t *cfg, const char *loc, char *out, size_t size
 	}
 }
 
+static status_t checkin(session_t *s, const char *patient, const char *type,
+			const char *provider, const char *location, const char *reason,
+			const char *when, const char *provider_ref, const char *source,
+			int64_t *erow, msg_t *m);
+
 status_t encounter_checkin_at(session_t *s, const char *patient, const char *type,
 			      const char *provider, const char *location, const char *reason,
 			      const char *when, int64_t *erow, msg_t *m)
+{
+	return checkin(s, patient, type, provider, location, reason, when, NULL, NULL, erow, m);
+}
+
+status_t encounter_checkin_imported(session_t *s, const char *patient, const char *type,
+				    const char *provider, const char *location,
+				    const char *reason, const char *when,
+				    const char *provider_ref, const char *source, int64_t *erow,
+				    msg_t *m)
+{
+	provider_t pr;
+	status_t ret;
+	if (!source || (strcmp(source, "synthea") != 0 && strcmp(source, "fhir") != 0))
+		return msg_fail(m, STATUS_INVALID, "An imported visit's source is synthea or fhir.");
+	if (provider_ref && *provider_ref &&
+	    (ret = provider_get(s, provider_ref, &pr, m)) != STATUS_OK)
+		return ret;
+	return checkin(s, patient, type, provider, location, reason, when, provider_ref, source,
+		       erow, m);
+}
+
+static status_t checkin(session_t *s, const char *patient, const char *type,
+			const char *provider, const char *location, const char *reason,
+			const char *when, const char *provider_ref, const char *source,
+			int64_t *erow, msg_t *m)
 {
 	status_t ret;
 	db_encounter_t e;
@@ -529,6 +574,8 @@ status_t encounter_checkin_at(session_t *s, const char *patient, const char *typ
 	core_now(e.created);
 	text_copy(e.created_by, sizeof e.created_by, s->user.name);
 	encounter_site(s->c->cfg, loc, e.site, sizeof e.site);
+	text_copy(e.provider_ref, sizeof e.provider_ref, provider_ref ? provider_ref : "");
+	text_copy(e.source, sizeof e.source, source ? source : "");
 	if ((ret = write_begin(s, prow, &ch, m)) != STATUS_OK)
 		goto done;
 	if ((ret = db_row_next(s->c->db, DB_CT_ENCOUNTERS, &e.erow, m)) != STATUS_OK ||

@@ -40,6 +40,11 @@ typedef struct encounter_info {
 	char closed_at[24], closed_by[72];
 	char coding_status[16];
 	char created_by[72];
+	/* Its provider record (core/provider.h) when the visit names one: the
+	 * record's id and name ("" none); and where it came from, "synthea"
+	 * or "fhir" for an imported history ("" checked in here). */
+	char provider_ref[33], provider_name[104];
+	char source[12];
 } encounter_info_t;
 
 /* The configured encounter types, one at a time: the i-th into buf, 0 when
@@ -71,6 +76,16 @@ void encounter_site(const config_t *cfg, const char *loc, char *out, size_t size
 status_t encounter_checkin_at(session_t *s, const char *patient, const char *type,
 			      const char *provider, const char *location, const char *reason,
 			      const char *when, int64_t *erow, msg_t *m);
+/* An imported visit (core/fhir_import.c): as encounter_checkin_at, with
+ * the provider record it names (provider_ref: an id of core/provider.h,
+ * checked; NULL or "" none) and its source ("synthea" or "fhir"; the
+ * encounter is then history that the deficiency rules O, X and C leave
+ * alone, core/deficiency.h). Both are under the encounter's row MAC. */
+status_t encounter_checkin_imported(session_t *s, const char *patient, const char *type,
+				    const char *provider, const char *location,
+				    const char *reason, const char *when,
+				    const char *provider_ref, const char *source, int64_t *erow,
+				    msg_t *m);
 /* open -> closed (ACT_ENCOUNTER_CLOSE), now or, for a late entry, at
  * `when` ("YYYY-MM-DD" or "YYYY-MM-DD HH:MM", UTC; not in the future, not
  * before the encounter started). */

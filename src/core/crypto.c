@@ -886,7 +886,8 @@ status_t crypto_audit_keyed_mac(const keyring_t *kr, crypto_mac_purpose_t purpos
 {
 	const unsigned char *key = NULL;
 	status_t ret;
-	if (purpose != CRYPTO_MAC_POLICY && purpose != CRYPTO_MAC_USERS)
+	if (purpose != CRYPTO_MAC_POLICY && purpose != CRYPTO_MAC_USERS &&
+	    purpose != CRYPTO_MAC_REFERENCE)
 		return msg_fail(m, STATUS_CRYPTO, "Unknown MAC purpose.");
 	if ((ret = subkey(kr, DOMAIN_AUDIT, CRYPTO_CURRENT, (uint64_t)purpose, &key, m)) !=
 	    STATUS_OK)

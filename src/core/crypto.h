@@ -238,7 +238,8 @@ status_t crypto_audit_mac(const keyring_t *kr, int version, const unsigned char 
  * trusts them (the database's policy, the role each account holds). */
 typedef enum {
 	CRYPTO_MAC_POLICY = 16, /* policy rows and their seal */
-	CRYPTO_MAC_USERS = 17   /* users: id, name, role, disabled, public key */
+	CRYPTO_MAC_USERS = 17,  /* users: id, name, role, disabled, public key */
+	CRYPTO_MAC_REFERENCE = 18 /* reference rows: provider records (core/provider.h) */
 } crypto_mac_purpose_t;
 status_t crypto_audit_keyed_mac(const keyring_t *kr, crypto_mac_purpose_t purpose,
 				const unsigned char *data, size_t len, unsigned char mac[32],

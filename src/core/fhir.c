@@ -262,9 +262,21 @@ json_t *fhir_encounter(const encounter_info_t *e, const char *patient_id)
 	    &bad);
 	put(r, "type", one(concept(NULL, NULL, NULL, e->type, &bad), &bad), &bad);
 	put(r, "subject", ref("Patient", patient_id), &bad);
-	if (*e->provider)
-		put(r, "participant",
-		    one(json_pack("{s:{s:s}}", "individual", "display", e->provider), &bad), &bad);
+	if (*e->provider || *e->provider_ref) {
+		json_t *parts = json_array();
+		/* The provider user first (what the import matches a visit by),
+		 * then the provider record the visit names. */
+		if (*e->provider)
+			push(parts, json_pack("{s:{s:s}}", "individual", "display", e->provider), &bad);
+		if (*e->provider_ref) {
+			char id[80];
+			snprintf(id, sizeof id, "Practitioner/prv-%s", e->provider_ref);
+			json_t *ind = json_pack("{s:s}", "reference", id);
+			put_s(ind, "display", e->provider_name, &bad);
+			push(parts, json_pack("{s:o}", "individual", ind), &bad);
+		}
+		put(r, "participant", parts, &bad);
+	}
 	minute(e->start, t);
 	put(period, "start", json_string(t), &bad);
 	if (*e->closed_at) {
@@ -277,6 +289,35 @@ json_t *fhir_encounter(const encounter_info_t *e, const char *patient_id)
 	if (*e->location)
 		put(r, "location",
 		    one(json_pack("{s:{s:s}}", "location", "display", e->location), &bad), &bad);
+	return finish(r, bad);
+}
+
+/* ---- Practitioner: a provider record ---- */
+
+json_t *fhir_practitioner(const provider_t *p)
+{
+	int bad = 0;
+	char id[48];
+	json_t *r;
+	snprintf(id, sizeof id, "prv-%s", p->id);
+	r = resource("Practitioner", id, -1, &bad);
+	put(r, "identifier",
+	    one(json_pack("{s:s,s:s}", "system", p->system, "value", p->value), &bad), &bad);
+	put(r, "name", one(json_pack("{s:s}", "text", p->name), &bad), &bad);
+	if (*p->organization)
+		put(r, "extension",
+		    one(json_pack("{s:s,s:s}", "url", FHIR_EXT_ORGANIZATION, "valueString",
+				  p->organization),
+			&bad),
+		    &bad);
+	put_s(r, "gender", p->gender, &bad);
+	if (*p->location)
+		put(r, "address", one(json_pack("{s:s}", "text", p->location), &bad), &bad);
+	if (*p->speciality)
+		put(r, "qualification",
+		    one(json_pack("{s:o}", "code", concept(NULL, NULL, NULL, p->speciality, &bad)),
+			&bad),
+		    &bad);
 	return finish(r, bad);
 }
 
@@ -685,6 +726,20 @@ static status_t gather_chart(session_t *s, const char *patient, json_t *out, cha
 	if ((ret = encounter_list(s, pid, enc_each, &g, m)) != STATUS_OK ||
 	    (ret = g.ret) != STATUS_OK)
 		goto cleanup;
+	/* The provider records the encounters name, once each, before them. */
+	for (int i = g.nenc - 1; i >= 0; i--) {
+		provider_t pr;
+		int seen = 0;
+		if (!*g.enc[i].provider_ref)
+			continue;
+		for (int k = g.nenc - 1; k > i; k--)
+			seen |= !strcmp(g.enc[k].provider_ref, g.enc[i].provider_ref);
+		if (seen)
+			continue;
+		if ((ret = provider_get(s, g.enc[i].provider_ref, &pr, m)) != STATUS_OK ||
+		    (ret = add(&g, fhir_practitioner(&pr))) != STATUS_OK)
+			goto cleanup;
+	}
 	for (int i = g.nenc - 1; i >= 0; i--)
 		if ((ret = add(&g, fhir_encounter(&g.enc[i], pid))) != STATUS_OK)
 			goto cleanup;
@@ -830,7 +885,7 @@ static status_t record_disclosure(session_t *s, const char *pid, json_t *out,
 
 /* Read, audit, record the disclosure, then hand out one chart. */
 static status_t export_one(session_t *s, const char *patient, const fhir_disclosure_t *d,
-			   fhir_emit_fn fn, void *arg, int64_t *count, msg_t *m)
+			   fhir_emit_fn fn, void *arg, int64_t *count, json_t *seen, msg_t *m)
 {
 	status_t ret;
 	json_t *out = json_array();
@@ -846,6 +901,18 @@ static status_t export_one(session_t *s, const char *patient, const fhir_disclos
 	msg_clear(m);
 	for (size_t i = 0; i < json_array_size(out); i++) {
 		json_t *r = json_array_get(out, i);
+		/* A bulk export writes each Practitioner once, however many
+		 * charts' visits name it. */
+		const char *rt = json_string_value(json_object_get(r, "resourceType"));
+		if (seen && rt && !strcmp(rt, "Practitioner")) {
+			const char *id = json_string_value(json_object_get(r, "id"));
+			if (!id || json_object_get(seen, id))
+				continue;
+			if (json_object_set_new(seen, id, json_true()) != 0) {
+				ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+				goto cleanup;
+			}
+		}
 		if (count) {
 			fhir_type_t t = fhir_type_from_name(
 			    json_string_value(json_object_get(r, "resourceType")));
@@ -867,7 +934,7 @@ status_t fhir_export_chart(session_t *s, const char *patient, const fhir_disclos
 	if ((ret = session_require(s, ACT_EXPORT_FHIR, m)) != STATUS_OK ||
 	    (ret = fhir_disclosure_check(d, m)) != STATUS_OK)
 		return ret;
-	return export_one(s, patient, d, fn, arg, NULL, m);
+	return export_one(s, patient, d, fn, arg, NULL, NULL, m);
 }
 
 status_t fhir_export_all(session_t *s, const fhir_disclosure_t *d, fhir_emit_fn fn, void *arg,
@@ -879,24 +946,27 @@ status_t fhir_export_all(session_t *s, const fhir_disclosure_t *d, fhir_emit_fn 
 	char ids[PAGE][33];
 	int64_t prows[PAGE], after = 0, total = 0;
 	int n;
+	json_t *seen = NULL;
 	memset(rep, 0, sizeof *rep);
 	if ((ret = session_require(s, ACT_EXPORT_FHIR, m)) != STATUS_OK ||
 	    (ret = fhir_disclosure_check(d, m)) != STATUS_OK)
 		return ret;
 	if ((ret = db_patient_count(s->c->db, &total, m)) != STATUS_OK)
 		return ret;
+	if (!(seen = json_object()))
+		return msg_fail(m, STATUS_NOMEM, "Out of memory.");
 	for (;;) {
 		if ((ret = db_patient_page(s->c->db, after, ids, prows, PAGE, &n, m)) != STATUS_OK)
-			return ret;
+			goto cleanup;
 		if (n == 0)
 			break;
 		for (int i = 0; i < n; i++) {
-			ret = export_one(s, ids[i], d, fn, arg, rep->count, m);
+			ret = export_one(s, ids[i], d, fn, arg, rep->count, seen, m);
 			if (ret == STATUS_BTG_REQUIRED) {
 				rep->skipped++; /* no break-the-glass for a bulk disclosure */
 				msg_clear(m);
 			} else if (ret != STATUS_OK)
-				return ret;
+				goto cleanup;
 			else
 				rep->charts++;
 			if (progress)
@@ -906,5 +976,8 @@ status_t fhir_export_all(session_t *s, const fhir_disclosure_t *d, fhir_emit_fn 
 	}
 	for (int t = 0; t < FHIR_TYPE_COUNT; t++)
 		rep->resources += rep->count[t];
-	return STATUS_OK;
+	ret = STATUS_OK;
+cleanup:
+	json_decref(seen);
+	return ret;
 }

@@ -19,6 +19,7 @@
 #include "core/clinical.h"
 #include "core/coding.h"
 #include "core/patient.h"
+#include "core/provider.h"
 #include "core/session.h"
 
 /* Code systems and the identifier system of a Chartroom MRN. */
@@ -29,6 +30,9 @@
 #define FHIR_SYS_HCPCS "urn:oid:2.16.840.1.113883.6.285"
 #define FHIR_SYS_CPT "http://www.ama-assn.org/go/cpt"
 #define FHIR_SYS_MRN "urn:chartroom:mrn"
+/* A Practitioner's organisation (Practitioner has no element for it: an
+ * extension, valueString; a Synthea export's ORGANIZATION id). */
+#define FHIR_EXT_ORGANIZATION "urn:chartroom:provider-organization"
 /* SNOMED CT 716186003 "No known allergy (situation)". */
 #define FHIR_NKA_CODE "716186003"
 /* A reaction's severity recorded without its description. */
@@ -38,6 +42,7 @@
  * the NDJSON files of a bulk export are named after them). */
 #define FHIR_TYPES(X)                                                                              \
 	X(PATIENT, "Patient")                                                                      \
+	X(PRACTITIONER, "Practitioner")                                                            \
 	X(ENCOUNTER, "Encounter")                                                                  \
 	X(CONDITION, "Condition")                                                                  \
 	X(ALLERGY, "AllergyIntolerance")                                                           \
@@ -67,7 +72,13 @@ json_t *fhir_patient(const patient_t *p);
 /* Append an identifier of another system (use secondary) to a Patient
  * (core/extid.h: the export adds each the chart holds). 0, or -1. */
 int fhir_patient_add_identifier(json_t *patient, const char *system, const char *value);
+/* An encounter naming a provider record (e->provider_ref) gets a second
+ * participant referring to its Practitioner (fhir_practitioner's id). */
 json_t *fhir_encounter(const encounter_info_t *e, const char *patient_id);
+/* A provider record (core/provider.h) as a Practitioner, id "prv-" and
+ * the record's id: its identifier, name, gender, speciality
+ * (qualification) and location (address text). */
+json_t *fhir_practitioner(const provider_t *p);
 /* The Observations of one vitals row (one per vital sign taken; blood
  * pressure is one panel with its two components), appended to out.
  * Returns 0, -1 on failure. */
@@ -180,6 +191,9 @@ typedef struct fhir_import_opts {
 	/* Told after each resource written how many of how many (may be NULL). */
 	void (*progress)(int64_t done, int64_t total, void *arg);
 	void *progress_arg;
+	/* The imported encounters' source mark (clinical.h
+	 * encounter_checkin_imported): "synthea"; NULL: "fhir". */
+	const char *encounter_source;
 } fhir_import_opts_t;
 
 /* fhir_import with those (o NULL: fhir_import's). */

@@ -38,8 +38,13 @@ static status_t write_encounter(ctx_t *c, imp_t *v, msg_t *m)
 	status_t st;
 	tz_format(zone, v->start, 0, when, sizeof when);
 	when[16] = 0; /* "YYYY-MM-DD HH:MM" in the clinic's zone */
-	st = encounter_checkin_at(c->s, c->v[v->pat].pid, v->type, v->provider,
-				  v->location ? v->location : "", v->reason, when, &v->erow, m);
+	/* An imported history: marked with its source, and naming the
+	 * provider record of its Practitioner (written before it). */
+	st = encounter_checkin_imported(c->s, c->v[v->pat].pid, v->type, v->provider,
+					v->location ? v->location : "", v->reason, when,
+					v->prac >= 0 ? c->v[v->prac].prid : NULL,
+					c->o->encounter_source ? c->o->encounter_source : "fhir",
+					&v->erow, m);
 	if (st == STATUS_OK && *v->end) {
 		tz_format(zone, v->end, 0, when, sizeof when);
 		when[16] = 0;
@@ -359,7 +364,7 @@ status_t fhir_import_with(session_t *s, const fhir_item_t *items, int n, int ski
 			  void (*on_bad)(const char *where, const char *why, void *arg), void *arg,
 			  const fhir_import_opts_t *o, fhir_import_report_t *rep, msg_t *m)
 {
-	static const fhir_import_opts_t plain = {"fhir_import", "FHIR R4", NULL, NULL};
+	static const fhir_import_opts_t plain = {"fhir_import", "FHIR R4", NULL, NULL, "fhir"};
 	ctx_t c;
 	status_t ret;
 	int *order = NULL, written = 0;
@@ -431,6 +436,17 @@ status_t fhir_import_with(session_t *s, const fhir_item_t *items, int n, int ski
 			if (ret == STATUS_OK)
 				(*(v->existing ? &rep->charts_updated : &rep->charts_new))++;
 			break;
+		case FHIR_PRACTITIONER: {
+			/* A record held already (by its identifier) is not made
+			 * again: counted as held. */
+			int created = 0;
+			ret = provider_ensure(s, &v->prv, v->prid, &created, m);
+			if (ret == STATUS_OK && !created) {
+				rep->same++;
+				cnt = 0;
+			}
+			break;
+		}
 		case FHIR_ENCOUNTER:
 			ret = write_encounter(&c, v, m);
 			break;
@@ -454,7 +470,7 @@ status_t fhir_import_with(session_t *s, const fhir_item_t *items, int n, int ski
 		}
 		rep->count[v->t] += cnt;
 		written += cnt;
-		k += cnt - 1;
+		k += cnt ? cnt - 1 : 0;
 		if (c.o->progress)
 			c.o->progress(k + 1, n, c.o->progress_arg);
 	}

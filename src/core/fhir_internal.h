@@ -7,6 +7,7 @@
 
 #include "core/extid.h"
 #include "core/fhir.h"
+#include "core/provider.h"
 #include "core/internal.h"
 
 #define s_cfg(s) ((s)->c->cfg)
@@ -18,6 +19,7 @@ typedef struct imp {
 	int bad;      /* refused (and left out with skip_bad) */
 	int pat;      /* the Patient item it belongs to (-1 for a Patient) */
 	int enc;      /* its Encounter item, or -1 */
+	int prac;     /* an Encounter's Practitioner item, or -1 */
 	int kind;     /* Condition: 0 problem, 1 encounter diagnosis; Allergy: 1 NKA */
 	const char *id;
 	/* Patient */
@@ -29,6 +31,9 @@ typedef struct imp {
 	const char *xsys[EXTID_PER_PATIENT], *xval[EXTID_PER_PATIENT];
 	int nx, ids_only;
 	char pid[33]; /* the chart, once written or found */
+	/* Practitioner: a provider record (core/provider.h) */
+	provider_input_t prv;
+	char prid[33]; /* the record, once found or made */
 	/* Encounter */
 	int64_t erow; /* once written */
 	const char *type, *provider, *location, *reason;

@@ -474,6 +474,36 @@ static int prov_each(const db_user_t *u, void *arg)
 	return 0;
 }
 
+static void check_practitioner(ctx_t *c, int i, json_t *r)
+{
+	imp_t *v = &c->v[i];
+	msg_t m;
+	v->prv.system = fhir_str_at(r, "identifier.0.system");
+	v->prv.value = fhir_str_at(r, "identifier.0.value");
+	v->prv.name = fhir_str_at(r, "name.0.text");
+	if (!v->prv.name)
+		v->prv.name = fhir_str_at(r, "name.0.family");
+	v->prv.gender = fhir_str_at(r, "gender");
+	v->prv.speciality = fhir_str_at(r, "qualification.0.code.text");
+	v->prv.location = fhir_str_at(r, "address.0.text");
+	{
+		json_t *ext = json_object_get(r, "extension"), *x;
+		size_t k;
+		json_array_foreach(ext, k, x)
+		{
+			const char *url = fhir_str_at(x, "url");
+			if (url && !strcmp(url, FHIR_EXT_ORGANIZATION))
+				v->prv.organization = fhir_str_at(x, "valueString");
+		}
+	}
+	if (!v->prv.system || !v->prv.value) {
+		refuse(c, i, "Practitioner needs identifier.0.system and identifier.0.value");
+		return;
+	}
+	if (provider_input_check(&v->prv, &m) != STATUS_OK)
+		refuse(c, i, "Practitioner: %.200s", m.text);
+}
+
 static void check_encounter(ctx_t *c, int i, json_t *r)
 {
 	imp_t *v = &c->v[i];
@@ -502,6 +532,23 @@ static void check_encounter(ctx_t *c, int i, json_t *r)
 			refuse(c, i,
 			       "Encounter.participant is not the user name of a provider here");
 			return;
+		}
+	}
+	/* A participant referring to a Practitioner: the provider record the
+	 * visit names (one). */
+	{
+		json_t *parts = json_object_get(r, "participant"), *p;
+		size_t k;
+		json_array_foreach(parts, k, p)
+		{
+			const char *ref = fhir_str_at(p, "individual.reference");
+			if (!ref)
+				continue;
+			if (v->prac >= 0 || (v->prac = resolve(c, ref, FHIR_PRACTITIONER)) < 0) {
+				refuse(c, i, "Encounter.participant must refer to one Practitioner in "
+					     "the file");
+				return;
+			}
 		}
 	}
 	v->location = fhir_str_at(r, "location.0.location.display");
@@ -899,7 +946,7 @@ void fhir_validate(ctx_t *c)
 		json_t *r = c->items[i].res;
 		const char *rt = fhir_str_at(r, "resourceType");
 		imp_t *v = &c->v[i];
-		v->pat = v->enc = v->appends = -1;
+		v->pat = v->enc = v->appends = v->prac = -1;
 		v->t = rt ? fhir_type_from_name(rt) : FHIR_TYPE_COUNT;
 		v->id = fhir_str_at(r, "id");
 		if (!json_is_object(r))
@@ -924,11 +971,14 @@ void fhir_validate(ctx_t *c)
 		for (int i = 0; i < n; i++) {
 			imp_t *v = &c->v[i];
 			json_t *r = c->items[i].res;
-			int want = v->t == FHIR_PATIENT ? 0 : v->t == FHIR_ENCOUNTER ? 1 : 2;
+			int want = v->t == FHIR_PATIENT || v->t == FHIR_PRACTITIONER ? 0
+				   : v->t == FHIR_ENCOUNTER                         ? 1
+										    : 2;
 			if (v->bad || want != pass)
 				continue;
 			switch (v->t) {
 			case FHIR_PATIENT: check_patient(c, i, r); break;
+			case FHIR_PRACTITIONER: check_practitioner(c, i, r); break;
 			case FHIR_ENCOUNTER: check_encounter(c, i, r); break;
 			case FHIR_CONDITION: check_condition(c, i, r); break;
 			case FHIR_ALLERGY: check_allergy(c, i, r); break;
@@ -945,7 +995,8 @@ void fhir_validate(ctx_t *c)
 		for (int i = 0; i < n; i++) {
 			imp_t *v = &c->v[i];
 			int dep = (v->pat >= 0 && c->v[v->pat].bad) || (v->enc >= 0 && c->v[v->enc].bad) ||
-				  (v->appends >= 0 && c->v[v->appends].bad);
+				  (v->appends >= 0 && c->v[v->appends].bad) ||
+				  (v->prac >= 0 && c->v[v->prac].bad);
 			for (int k = 0; k < v->nreasons; k++)
 				dep |= c->v[v->reasons[k]].bad;
 			if (!v->bad && dep) {

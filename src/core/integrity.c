@@ -466,6 +466,15 @@ status_t rowmac_encounter(session_t *s, chart_t *ch, const db_encounter_t *e, un
 		put_text(&x, "site");
 		put_text(&x, e->site);
 	}
+	/* Its provider record and an import's mark (022), when set. */
+	if (*e->provider_ref) {
+		put_text(&x, "provider_ref");
+		put_text(&x, e->provider_ref);
+	}
+	if (*e->source) {
+		put_text(&x, "source");
+		put_text(&x, e->source);
+	}
 	return seal_enc(s, ch->mac_version, &x, out, m);
 }
 

@@ -20,6 +20,7 @@
 #include "core/merge.h"
 #include "core/internal.h"
 #include "core/pindex.h"
+#include "core/provider.h"
 #include "core/precord.h"
 #include "core/request.h"
 #include "db/db_journal.h"
@@ -233,6 +234,9 @@ static status_t audit_check_old(session_t *s, accounts_t *a, msg_t *m)
 {
 	status_t ret = policy_check(s, m);
 	memset(a, 0, sizeof *a);
+	/* The provider records (reference rows) too: MAC'd again below. */
+	if (ret == STATUS_OK)
+		ret = provider_check_all(s, m);
 	if (ret == STATUS_OK)
 		ret = db_user_each(s->c->db, take_user, &a->h, m);
 	if (ret == STATUS_OK && a->h.oom)
@@ -250,6 +254,8 @@ static status_t audit_remac(session_t *s, const accounts_t *a, int *damaged, msg
 {
 	status_t ret = policy_remac(s, m);
 	*damaged = 0;
+	if (ret == STATUS_OK)
+		ret = provider_remac(s, m);
 	/* A damaged account stays damaged: its MAC is not made anew. */
 	for (int i = 0; i < a->h.n && ret == STATUS_OK; i++) {
 		if (a->ok[i])

@@ -231,7 +231,8 @@ static int is_number(const char *s, double *v)
 static const char *const needed[SYN_NFILES][MAXCOLS] = {
     [SYN_PATIENTS] = {"Id", "BIRTHDATE", "DEATHDATE", "FIRST", "LAST", "GENDER", "?ADDRESS",
                       "?CITY", "?STATE", "?ZIP", ""},
-    [SYN_PROVIDERS] = {"Id", "NAME", "GENDER", "SPECIALITY", ""},
+    [SYN_PROVIDERS] = {"Id", "NAME", "GENDER", "SPECIALITY", "?ORGANIZATION", "?CITY", "?STATE",
+                       ""},
     [SYN_ENCOUNTERS] = {"Id", "START", "STOP", "PATIENT", "PROVIDER", "ENCOUNTERCLASS", "CODE",
                         "DESCRIPTION", "REASONCODE", "REASONDESCRIPTION", ""},
     [SYN_CONDITIONS] = {"START", "STOP", "PATIENT", "ENCOUNTER", "CODE", "DESCRIPTION", ""},
@@ -393,8 +394,17 @@ static const char *row_problem(pass_t *p, syn_file_t f, char **v, char *why, siz
 		if (!is_uuid(val(p, v, 0)))
 			return snprintf(why, size, "Id '%.40s' is not a Synthea id", val(p, v, 0)), why;
 		if ((w = text_problem("NAME", val(p, v, 1), 100, 0, why, size)) ||
-		    (w = text_problem("SPECIALITY", val(p, v, 3), 60, 1, why, size)))
+		    (w = text_problem("SPECIALITY", val(p, v, 3), 60, 1, why, size)) ||
+		    (w = text_problem("CITY", val(p, v, 5), 60, 1, why, size)) ||
+		    (w = text_problem("STATE", val(p, v, 6), 30, 1, why, size)))
 			return w;
+		if (strcmp(val(p, v, 2), "M") != 0 && strcmp(val(p, v, 2), "F") != 0 &&
+		    *val(p, v, 2))
+			return snprintf(why, size, "GENDER '%.10s' is not M or F", val(p, v, 2)), why;
+		if (*val(p, v, 4) && !is_uuid(val(p, v, 4)))
+			return snprintf(why, size, "ORGANIZATION '%.40s' is not a Synthea id",
+					val(p, v, 4)),
+			       why;
 		if ((r = idset_add(&p->providers, val(p, v, 0), 0)) < 0)
 			return *oom = 1, "out of memory";
 		if (r == 0)

@@ -81,7 +81,7 @@ status_t synthea_check(const char *dir, syn_report_t *rep, syn_bad_fn on_bad, vo
 /* The columns of each file a good row is handed over with, in this order
  * (an optional column absent: ""):
  * patients     Id BIRTHDATE DEATHDATE FIRST LAST GENDER ADDRESS CITY STATE ZIP
- * providers    Id NAME GENDER SPECIALITY
+ * providers    Id NAME GENDER SPECIALITY ORGANIZATION CITY STATE
  * encounters   Id START STOP PATIENT PROVIDER ENCOUNTERCLASS CODE DESCRIPTION
  *              REASONCODE REASONDESCRIPTION
  * conditions   START STOP PATIENT ENCOUNTER CODE DESCRIPTION

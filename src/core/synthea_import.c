@@ -38,8 +38,6 @@ static int keep_row(syn_file_t f, long line, const char *const *vals, void *arg)
 {
 	gather_t *g = arg;
 	row_t *r;
-	if (f == SYN_PROVIDERS)
-		return 0; /* checked and counted only */
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 256;
 		row_t *nr = realloc(g->r, cap * sizeof *nr);
@@ -226,8 +224,8 @@ typedef struct build {
 	gather_t *g;
 	fhir_item_t *items;
 	int n, cap;
-	idx_t *pats, *encs;
-	size_t npat, nenc;
+	idx_t *pats, *encs, *provs;
+	size_t npat, nenc, nprov;
 	char provider[DB_NAME_MAX + 1];
 	/* The new patients' duplicate check among themselves: pset's record
 	 * r is patient pline[r]'s row; pbad[k]: patient k refused. */
@@ -375,12 +373,39 @@ static int build_patient(build_t *b, const row_t *r, int k)
 	return add_item(b, res, r);
 }
 
+/* A provider of providers.csv as a Practitioner ("prv-s<k>"): a provider
+ * record identified by Synthea's provider Id (core/provider.h). */
+static int build_practitioner(build_t *b, const row_t *r, int k)
+{
+	provider_t p;
+	json_t *res;
+	memset(&p, 0, sizeof p);
+	snprintf(p.id, sizeof p.id, "s%d", k);
+	text_copy(p.system, sizeof p.system, PROVIDER_SYSTEM_SYNTHEA);
+	text_copy(p.value, sizeof p.value, r->v[0]);
+	text_copy(p.name, sizeof p.name, r->v[1]);
+	strip_digits(p.name); /* "Alice891 Tran263" */
+	text_copy(p.gender, sizeof p.gender,
+		  !strcmp(r->v[2], "M") ? "male" : !strcmp(r->v[2], "F") ? "female" : "");
+	text_copy(p.speciality, sizeof p.speciality, r->v[3]);
+	text_copy(p.organization, sizeof p.organization, r->v[4]);
+	if (*r->v[5] || *r->v[6])
+		snprintf(p.location, sizeof p.location, "%.48s%s%.40s", r->v[5],
+			 *r->v[5] && *r->v[6] ? ", " : "", r->v[6]);
+	res = fhir_practitioner(&p);
+	return add_item(b, res, r);
+}
+
 static int build_encounter(build_t *b, const row_t *r, int k, const char *pid)
 {
 	encounter_info_t e;
 	char a[24];
-	int ret;
+	int ret, pk;
 	memset(&e, 0, sizeof e);
+	/* Its provider's record, when providers.csv holds them. */
+	if ((pk = find(b->provs, b->nprov, r->v[4])) >= 0) {
+		snprintf(e.provider_ref, sizeof e.provider_ref, "s%d", pk);
+	}
 	e.erow = k + 1;
 	synthea_when(r->v[1], e.start);
 	synthea_type(b->s->c->cfg, r->v[5], e.type, sizeof e.type);
@@ -506,6 +531,7 @@ static int build_all(build_t *b)
 	    !(b->pbad = calloc(g->n + 1, 1)) ||
 	    !(b->pats = calloc(g->n + 1, sizeof *b->pats)) ||
 	    !(b->encs = calloc(g->n + 1, sizeof *b->encs)) ||
+	    !(b->provs = calloc(g->n + 1, sizeof *b->provs)) ||
 	    !(obs = calloc(g->n + 1, sizeof *obs)))
 		goto done;
 	for (size_t i = 0; i < g->n; i++) {
@@ -515,13 +541,21 @@ static int build_all(build_t *b)
 			b->encs[b->nenc] = (idx_t){g->r[i].v[0], (int)b->nenc}, b->nenc++;
 		else if (g->r[i].f == SYN_OBSERVATIONS)
 			obs[nobs++] = i;
+		else if (g->r[i].f == SYN_PROVIDERS)
+			b->provs[b->nprov] = (idx_t){g->r[i].v[0], (int)b->nprov}, b->nprov++;
 	}
+	qsort(b->provs, b->nprov, sizeof *b->provs, by_id);
 	qsort(b->pats, b->npat, sizeof *b->pats, by_id);
 	qsort(b->encs, b->nenc, sizeof *b->encs, by_id);
-	for (size_t i = 0, p = 0, e = 0; i < g->n; i++) {
+	for (size_t i = 0, p = 0, e = 0, v = 0; i < g->n; i++) {
 		const row_t *r = &g->r[i];
 		if (r->f == SYN_PATIENTS) {
 			if (build_patient(b, r, (int)p++) != 0)
+				goto done;
+			continue;
+		}
+		if (r->f == SYN_PROVIDERS) {
+			if (build_practitioner(b, r, (int)v++) != 0)
 				goto done;
 			continue;
 		}
@@ -592,7 +626,8 @@ status_t synthea_import(session_t *s, const char *dir, const synthea_import_opts
 	gather_t g;
 	build_t b;
 	relay_t rl = {o, rep};
-	fhir_import_opts_t fo = {"synthea_import", "Synthea CSV", o->progress, o->progress_arg};
+	fhir_import_opts_t fo = {"synthea_import", "Synthea CSV", o->progress, o->progress_arg,
+				 "synthea"};
 	status_t ret;
 	long bad = 0;
 	memset(&g, 0, sizeof g);
@@ -651,6 +686,7 @@ cleanup:
 	free(b.items);
 	free(b.pats);
 	free(b.encs);
+	free(b.provs);
 	free(b.pline);
 	free(b.pbad);
 	pmatch_set_free(b.pset);

@@ -35,7 +35,7 @@ static status_t each_row(db_t *db, sqlite3_stmt *st, row_fn row, void *arg, cons
 #define ENC_COLS                                                                          \
 	"erow, id, prow, start, type, provider, location, reason, status, closed_at, "   \
 	"closed_by, coding_status, created, created_by, location_ct, mac, coding_mac, "  \
-	"coalesce(site, '')"
+	"coalesce(site, ''), coalesce(provider_ref, ''), coalesce(source, '')"
 
 struct enc_cb {
 	db_encounter_fn fn;
@@ -66,6 +66,8 @@ static int enc_row(sqlite3_stmt *st, void *arg)
 	e.mac = col_blob(st, 15);
 	e.coding_mac = col_blob(st, 16);
 	db_col_text_fit(st, 17, e.site, sizeof e.site, &e.toolong);
+	db_col_text_fit(st, 18, e.provider_ref, sizeof e.provider_ref, &e.toolong);
+	db_col_text_fit(st, 19, e.source, sizeof e.source, &e.toolong);
 	c->found = 1;
 	return c->fn(&e, c->arg);
 }
@@ -76,8 +78,9 @@ status_t db_encounter_insert(db_t *db, const db_encounter_t *e, msg_t *m)
 	status_t ret = db_prepare(db,
 				  "INSERT INTO encounters(erow, id, prow, start, type, provider, "
 				  "location, location_ct, reason, status, coding_status, created, "
-				  "created_by, mac, coding_mac, site) VALUES (?1,?2,?3,?4,?5,?6,'',?7,?8,?9,"
-				  "?10,?11,?12,?13,?14,nullif(?15,''))",
+				  "created_by, mac, coding_mac, site, provider_ref, source) VALUES (?1,?2,?3,"
+				  "?4,?5,?6,'',?7,?8,?9,?10,?11,?12,?13,?14,nullif(?15,''),"
+				  "nullif(?16,''),nullif(?17,''))",
 				  &st, m);
 	if (ret != STATUS_OK)
 		return ret;
@@ -96,6 +99,8 @@ status_t db_encounter_insert(db_t *db, const db_encounter_t *e, msg_t *m)
 	db_bind_blob(st, 13, e->mac.p, e->mac.n);
 	db_bind_blob(st, 14, e->coding_mac.p, e->coding_mac.n);
 	db_bind_text(st, 15, e->site);
+	db_bind_text(st, 16, e->provider_ref);
+	db_bind_text(st, 17, e->source);
 	return db_exec_stmt(db, st, "saving the encounter", m);
 }
 

@@ -24,6 +24,8 @@ typedef struct db_encounter {
 	char location[72];   /* the clear column of old rows; "" once sealed */
 	db_blob_t location_ct;
 	char site[48];       /* [clinic] sites name the location begins with; "" none */
+	char provider_ref[33]; /* its provider record (022), "" none */
+	char source[12];       /* 'synthea' or 'fhir': an imported history (022), "" none */
 	db_blob_t reason;
 	char status[12], closed_at[24], closed_by[72], coding_status[16]; /* NULL reads "" */
 	char created[24], created_by[72];

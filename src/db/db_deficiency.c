@@ -15,9 +15,13 @@ static const char scan_sql[] =
     "        n.erow, n.prow, n.author AS who, n.created AS since"
     "   FROM notes n WHERE n.status = 'draft' AND n.created < ?1"
     " UNION ALL"
+    /* An imported history (source set, migration 022: another system's
+     * visits, under the row MAC) is not work done here: the encounter
+     * rules O, X and C leave it alone. A draft written here on such a
+     * visit still counts (D, A). */
     /* an encounter still open too long: its provider's */
     " SELECT 'O', e.erow, e.erow, e.prow, e.provider, e.start"
-    "   FROM encounters e WHERE e.status = 'open' AND e.start < ?2"
+    "   FROM encounters e WHERE e.status = 'open' AND e.start < ?2 AND e.source IS NULL"
     " UNION ALL"
     /* a closed encounter without a diagnosis: its provider's */
     " SELECT 'X', e.erow, e.erow, e.prow, e.provider, COALESCE(e.closed_at, e.start)"
@@ -26,6 +30,7 @@ static const char scan_sql[] =
      * only the backlog is searched (the partial index encounters_backlog,
      * migration 017). */
     "   FROM encounters e WHERE e.status = 'closed' AND e.coding_status != 'final'"
+    "    AND e.source IS NULL"
     "    AND NOT EXISTS (SELECT 1 FROM encounter_dx d WHERE d.erow = e.erow)"
     " UNION ALL"
     /* a signed original note by a role that needs a countersignature,
@@ -41,6 +46,7 @@ static const char scan_sql[] =
      * instead of every signed note (it was quadratic: minutes at 30,000
      * notes). */
     "  WHERE ?3 <> ',,' AND n.status = 'signed' AND n.addendum_of IS NULL"
+    "    AND e.source IS NULL"
     "    AND instr(?3, ',' || u.role || ',') > 0"
     "    AND NOT EXISTS (SELECT 1 FROM notes a JOIN users v ON v.name = a.author"
     "                     WHERE a.erow = n.erow AND a.addendum_of = n.nrow"
@@ -87,8 +93,11 @@ status_t db_discharges(db_t *db, const char *from, const char *to, db_discharge_
 	sqlite3_stmt *st = NULL;
 	int rc;
 	status_t ret = db_prepare(db,
+				  /* Discharges here: an imported history (source set)
+				   * is neither a discharge nor a deficiency. */
 				  "SELECT provider, substr(closed_at, 1, 7) AS month, count(*) "
-				  "FROM encounters WHERE status = 'closed' AND closed_at >= ?1 "
+				  "FROM encounters WHERE status = 'closed' AND source IS NULL "
+				  "AND closed_at >= ?1 "
 				  "AND closed_at < ?2 GROUP BY provider, month ORDER BY provider, month",
 				  &st, m);
 	if (ret != STATUS_OK)

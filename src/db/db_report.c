@@ -82,7 +82,12 @@ status_t db_report_visits(db_t *db, const db_report_range_t *q, db_group_t g, db
 		         "FROM encounters WHERE %s GROUP BY p ORDER BY p",
 		         per, rg);
 	} else {
-		const char *col = g == DBR_PROVIDER ? "provider"
+		/* By provider: a visit naming a provider record (an imported
+		 * history, migration 022) goes under the record's name; any
+		 * other under its provider user, as before. */
+		const char *col = g == DBR_PROVIDER
+				      ? "coalesce((SELECT p.name FROM providers p WHERE p.id = "
+					"provider_ref), provider)"
 				  : g == DBR_SITE   ? "coalesce(site, '(not a listed site)')"
 						    : "type";
 		snprintf(sql, sizeof sql,

@@ -151,7 +151,7 @@ static status_t load_notes(ui_t *ui, chart_sections_t *c, msg_t *m)
 		d->erow = e->erow;
 		draw_time(when, sizeof when, e->start, cfg, "");
 		draw_clean(type, sizeof type, e->type);
-		draw_clean(prov, sizeof prov, e->provider);
+		draw_clean(prov, sizeof prov, *e->provider_name ? e->provider_name : e->provider);
 		snprintf(d->text, sizeof d->text, "Encounter %lld  %.24s  %.40s  %.40s  (%.12s)",
 		         (long long)e->erow, when, type, prov, e->status);
 		ret = note_list(ui_session(ui), e->erow, take_note, &nc, m);
@@ -347,7 +347,8 @@ static void sec_row(void *arg, WINDOW *w, int y, int x, int width, int i, int se
 		draw_time(b, sizeof b, e->start, ui_config(c->ui), "");
 		cell(w, y, x, enc_col, 0, width, b);
 		cell(w, y, x, enc_col, 1, width, e->type);
-		cell(w, y, x, enc_col, 2, width, e->provider);
+		/* An imported visit: its provider record's name. */
+		cell(w, y, x, enc_col, 2, width, *e->provider_name ? e->provider_name : e->provider);
 		cell(w, y, x, enc_col, 3, width, e->location);
 		if (strcmp(e->status, "open") == 0 && !selected)
 			wattron(w, theme_attr(TH_OK));

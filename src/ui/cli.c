@@ -1206,6 +1206,7 @@ static const cli_command_t *const commands[] = {
     &cli_queue_command,
     &cli_retention_command, &cli_hold_command,
     &cli_merge_command, &cli_unmerge_command,
+    &cli_providers_command,
 #ifdef CHARTROOM_TEST_HOOKS
     &test_journal_command,
 #endif

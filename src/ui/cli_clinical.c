@@ -159,9 +159,10 @@ static char *read_file(const char *path, msg_t *m)
 static int print_encounter(const encounter_info_t *e, void *arg)
 {
 	char when[TZ_TEXT_MAX];
-	cli_tsv("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)e->erow,
+	/* The last column: the provider record an imported visit names. */
+	cli_tsv("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)e->erow,
 	        cli_time(arg, e->start, CLI_TIME_TSV, "", when, sizeof when), e->type, e->provider,
-	        e->location, e->status, e->coding_status, e->reason);
+	        e->location, e->status, e->coding_status, e->reason, e->provider_name);
 	return 0;
 }
 

@@ -89,6 +89,7 @@ extern const cli_command_t cli_merge_command, cli_unmerge_command; /* cli_merge.
 extern const cli_command_t cli_chart_out_command, cli_chart_in_command, cli_chart_home_command,
     cli_charts_out_command, cli_chart_history_command;
 extern const cli_command_t cli_retention_command, cli_hold_command; /* cli_retention.c */
+extern const cli_command_t cli_providers_command; /* cli_providers.c: provider records */
 
 /* Read one secret line (a recovery key): the next line of standard input
  * with --password-stdin, else asked at the terminal without echo. */

@@ -42,6 +42,7 @@ static long long written(const synthea_import_report_t *r, syn_file_t f)
 	const fhir_import_report_t *x = &r->fhir;
 	switch (f) {
 	case SYN_PATIENTS: return x->charts_new + x->charts_updated;
+	case SYN_PROVIDERS: return x->count[FHIR_PRACTITIONER];
 	case SYN_ENCOUNTERS: return x->count[FHIR_ENCOUNTER];
 	case SYN_CONDITIONS: return x->count[FHIR_CONDITION];
 	case SYN_ALLERGIES: return x->count[FHIR_ALLERGY];
@@ -84,8 +85,6 @@ int cli_import_synthea(cli_t *c)
 	for (int f = 0; f < SYN_NFILES; f++) {
 		const syn_count_t *n = &rep.rows.f[f];
 		long skipped = n->other + rep.refused[f];
-		if (f == SYN_PROVIDERS)
-			skipped += n->good;
 		if (!rep.rows.present[f])
 			continue;
 		printf("%s\t%ld\t%ld\t%ld\t%lld\n", synthea_file_name((syn_file_t)f), n->rows,
@@ -95,8 +94,9 @@ int cli_import_synthea(cli_t *c)
 		cli_eprintf("observations: the skipped are not vital signs; the imported are "
 			    "vital-sign records (a blood pressure is one).\n");
 	if (rep.rows.present[SYN_PROVIDERS] && rep.rows.f[SYN_PROVIDERS].good)
-		cli_eprintf("providers: checked, not stored; the encounters are recorded with "
-			    "the provider user given.\n");
+		cli_eprintf("providers: provider records, not user accounts (chartroom "
+			    "providers); each encounter names its provider's record and is "
+			    "recorded with the provider user given.\n");
 	cli_say(m.text);
 	return 0;
 }

@@ -191,8 +191,13 @@ static void enc_draw(ui_t *ui, void *priv, WINDOW *w)
 	snprintf(line, sizeof line, "Encounter %lld  %s  %s", (long long)e->erow, when, e->type);
 	draw_text(w, y++, 1, W - 2, line, 0);
 	wattrset(w, theme_attr(TH_NORMAL));
-	snprintf(line, sizeof line, "Provider %s   Location %s   Checked in by %s", e->provider,
-	         e->location, e->created_by);
+	if (*e->provider_name) /* an imported visit names its provider's record */
+		snprintf(line, sizeof line, "Provider %s (%s import; user %s)   Location %s",
+		         e->provider_name, !strcmp(e->source, "synthea") ? "Synthea" : "FHIR",
+		         e->provider, e->location);
+	else
+		snprintf(line, sizeof line, "Provider %s   Location %s   Checked in by %s",
+		         e->provider, e->location, e->created_by);
 	draw_text(w, y++, 1, W - 2, line, 0);
 	draw_time(closed, sizeof closed, e->closed_at, cfg, "");
 	if (strcmp(e->status, "closed") == 0)

@@ -39,7 +39,7 @@ check "roles grant <Tab>: the roles" test "$(complete_words roles grant n)" = "n
 check "allergy add MRN --from <Tab>: file names" \
 	test "$(cd "$ROOT/tests/e2e" && complete_words allergy add CR1 --from test_comp)" = "test_completion.sh"
 check "a verb for every command that takes one" bash -c '
-	. "$1"; COMP_WORDS=("$3"); for c in $2; do case $c in init|demo|recover|backup|restore|disclosures|chart-out|chart-in|chart-home|charts-out|chart-history|queue|merge|unmerge) continue ;; esac
+	. "$1"; COMP_WORDS=("$3"); for c in $2; do case $c in init|demo|recover|backup|restore|disclosures|chart-out|chart-in|chart-home|charts-out|chart-history|queue|merge|unmerge|providers) continue ;; esac
 	[ -n "$(_chartroom_verbs "$c")" ] || { echo "no verbs for $c"; exit 1; }; done' - "$ROOT/packaging/bash-completion/chartroom" "$commands" "$BIN"
 # -- user names: the Unix users (compgen -u), wherever a user is named
 users_like() { bash -c 'compgen -u -- "$1" | sort -u | tr "\n" " "' _ "$1" | sed 's/ $//'; }

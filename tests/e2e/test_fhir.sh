@@ -312,4 +312,64 @@ check "the good charts matched by MRN update them (no new chart)" [ "$(sql "sele
 out=$(cli nurse "$PW_NURSE" import fhir "$T1/a.json" 2>&1)
 check "a nurse may not import (exit 4)" [ $? -eq 4 ]
 rm -rf "$T1" "$T2"
+
+# ---- provider records (not user accounts) as Practitioner ----
+# A Synthea import names each visit's provider record; the export writes
+# one Practitioner per record a visit names, referred to by
+# Encounter.participant; the import reads them back as records.
+e2e_setup
+cli admin "$PW_ADMIN" roles grant him $IMPORT_GRANT >/dev/null 2>&1
+H import synthea "$ROOT/tests/fixtures/synthea" > /dev/null 2>&1
+MRNS=$(find_q him "$PW_HIM" Okonkwo-Reyes 2>/dev/null | cut -f1)
+H export fhir "$MRNS" --out "$T/s.json" > /dev/null 2>&1
+out=$($FC validate "$SCHEMA" "$T/s.json" 2>&1)
+check "a chart with provider records exports valid against the FHIR R4 schema" [ $? -eq 0 ] || echo "# $out"
+check "one Practitioner per record its visits name, each encounter's participant referring to its own" python3 -c '
+import json, sys
+b = [e["resource"] for e in json.load(open(sys.argv[1]))["entry"]]
+pr = {"Practitioner/" + r["id"]: r for r in b if r["resourceType"] == "Practitioner"}
+enc = [r for r in b if r["resourceType"] == "Encounter"]
+names = sorted(r["name"][0]["text"] for r in pr.values())
+refs = [[p["individual"] for p in e["participant"] if "reference" in p["individual"]] for e in enc]
+ok = names == ["Alice Tran", "Omar Haddad"] and len(enc) == 2 and all(len(x) == 1 and x[0]["reference"] in pr and x[0]["display"] == pr[x[0]["reference"]]["name"][0]["text"] for x in refs)
+ok = ok and all(p["identifier"][0]["system"] == "https://github.com/synthetichealth/synthea/provider" for p in pr.values())
+ok = ok and all(e["participant"][0]["individual"] == {"display": "prov"} for e in enc)
+sys.exit(not ok)' "$T/s.json"
+$FC normal "$T/s.json" > "$T/ns1.json"
+check "every reference of it resolves" sh -c '! grep -q dangling "$1"' _ "$T/ns1.json"
+H export fhir --all --out "$T/sbulk" > /dev/null 2>&1
+check "a bulk export writes each Practitioner once, however many charts name it" sh -c '[ "$(wc -l < "$1/Practitioner.ndjson")" -eq 2 ] && [ "$(grep -c "\"Practitioner/prv-" "$1/Encounter.ndjson")" -eq 5 ]' _ "$T/sbulk"
+out=$($FC validate "$SCHEMA" "$T"/sbulk/*.ndjson 2>&1)
+check "... valid against the FHIR R4 schema" [ $? -eq 0 ] || echo "# $out"
+T3=$T
+e2e_setup
+cli admin "$PW_ADMIN" roles grant him $IMPORT_GRANT >/dev/null 2>&1
+H import fhir "$T3/s.json" > "$T/si.out" 2> "$T/si.err"
+check "import fhir of it succeeds" [ $? -eq 0 ] || sed 's/^/# /' "$T/si.err"
+check "the Practitioners become provider records (not accounts), each encounter naming its own, marked imported (fhir)" sh -c '[ "$(sqlite3 "$1" "select group_concat(name, \",\") from (select name from providers order by name)")" = "Alice Tran,Omar Haddad" ] && [ "$(sqlite3 "$1" "select count(*) from encounters e join providers p on p.id = e.provider_ref where e.source = \"fhir\"")" = 2 ]' _ "$DB"
+MRNS2=$(find_q him "$PW_HIM" Okonkwo-Reyes 2>/dev/null | cut -f1)
+H export fhir "$MRNS2" --out "$T/s2.json" > /dev/null 2>&1
+$FC normal "$T/s2.json" > "$T/ns2.json"
+check "round trip with Practitioners: the same resources apart from ids and meta" cmp -s "$T3/ns1.json" "$T/ns2.json" || diff "$T3/ns1.json" "$T/ns2.json" | head -20 | sed 's/^/# /'
+H import fhir "$T3/s.json" > "$T/si2.out" 2> "$T/si2.err"
+check "imported again: no new provider record, nothing new" sh -c '[ $1 -eq 0 ] && [ "$(sqlite3 "$2" "select count(*) from providers")" = 2 ] && grep -q "Imported 0 resources" "$3"' _ $? "$DB" "$T/si2.err" || sed 's/^/# /' "$T/si2.err"
+H import fhir "$T3"/sbulk/*.ndjson > "$T/sb.out" 2> "$T/sb.err"
+check "the bulk NDJSON imports too: the other charts, the same two records" sh -c '[ $1 -eq 0 ] && [ "$(sqlite3 "$2" "select count(*) from providers")" = 2 ] && [ "$(sqlite3 "$2" "select count(*) from patients")" = 3 ] && [ "$(sqlite3 "$2" "select count(*) from encounters where provider_ref is not null")" = 5 ]' _ $? "$DB" || sed 's/^/# /' "$T/sb.err"
+python3 - "$T3/s.json" "$T3/sbad.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+for e in b["entry"]:
+    r = e["resource"]
+    if r["resourceType"] == "Practitioner" and r["name"][0]["text"] == "Alice Tran":
+        r["name"][0]["text"] = ""
+    if r["resourceType"] == "Encounter":
+        r["participant"][1]["individual"]["reference"] = "Practitioner/nobody"
+        break
+json.dump(b, open(sys.argv[2], "w"))
+PY
+e2e_setup
+cli admin "$PW_ADMIN" roles grant him $IMPORT_GRANT >/dev/null 2>&1
+out=$(H import fhir "$T3/sbad.json" 2>&1)
+check "a Practitioner without a name, an Encounter referring to none in the file: refused by entry, nothing imported" sh -c '[ $2 -eq 1 ] && printf %s "$1" | grep -q "entry\[[0-9]*\]: Practitioner: Name is empty" && printf %s "$1" | grep -q "entry\[[0-9]*\]: Encounter.participant must refer to one Practitioner in the file" && [ "$(sqlite3 "$3" "select count(*) from providers") $(sqlite3 "$3" "select count(*) from patients")" = "0 0" ]' _ "$out" $? "$DB" || echo "# $out"
+rm -rf "$T3"
 e2e_done

@@ -450,6 +450,8 @@ static void test_restore_upgrades_a_backup_from_an_older_chartroom(void **state)
 		    "DROP TABLE patient_identifiers; DROP TABLE procedure_history;"
 		    "ALTER TABLE encounters DROP COLUMN site;" /* 018 */
 		    "DROP TABLE audit_listed; ALTER TABLE audit DROP COLUMN listed;" /* 019 (listed), undone */
+		    "DROP TABLE providers; ALTER TABLE encounters DROP COLUMN provider_ref;"
+		    "ALTER TABLE encounters DROP COLUMN source;" /* 022, undone */
 		    "PRAGMA user_version = 8;");
 
 	/* and the reports migration's columns and indexes (012) undone too */

@@ -538,6 +538,8 @@ static void test_upgrade_seals_once(void **state)
 		     "DROP TABLE patient_identifiers; DROP TABLE procedure_history;"
 		     "ALTER TABLE encounters DROP COLUMN site;" /* 018, undone */
 		     "DROP TABLE audit_listed; ALTER TABLE audit DROP COLUMN listed;" /* 019 (listed), undone */
+		     "DROP TABLE providers; ALTER TABLE encounters DROP COLUMN provider_ref;"
+		     "ALTER TABLE encounters DROP COLUMN source;" /* 022, undone */
 		     "PRAGMA user_version = 7");
 	c = tu_clinic_open(path, f->cfg);
 	assert_int_equal(tu_sql_int(path, "SELECT count(*) FROM users WHERE mac IS NULL"), 1);
