@@ -141,6 +141,22 @@ tui_wait() {
 expect() {
 	if tui_wait "$2" "${3:-5}"; then ok "$1"; else not_ok "$1" "$(tui_screen)"; fi
 }
+# tui_wait_gone "text" [seconds]: poll until text is no longer on screen
+tui_wait_gone() {
+	limit=$(( ${2:-5} * 10 ))
+	i=0
+	while [ $i -lt $limit ]; do
+		tui_screen | grep -qF -- "$1" || return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# expect_gone "description" "text" [seconds]: a test that text leaves the
+# screen after a key (the redraw awaited, not assumed)
+expect_gone() {
+	if tui_wait_gone "$2" "${3:-5}"; then ok "$1"; else not_ok "$1" "$(tui_screen)"; fi
+}
 # expect_not "description" "text": a test that text is NOT on screen now
 expect_not() {
 	if tui_screen | grep -qF -- "$2"; then not_ok "$1" "$(tui_screen)"; else ok "$1"; fi

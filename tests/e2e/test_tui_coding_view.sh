@@ -105,11 +105,11 @@ tui_send Enter
 check "nothing changed: still coded" [ "$(sql "select coding_status from encounters where erow = $E")" = coded ]
 tui_resize 80 24
 expect "narrowed to 80x24, the coding comes first" "Diagnoses (ICD-10-CM), 1 of 12" 5
-expect_not "... the chart opened for the wide terminal steps aside" "Chart, read-only"
+expect_gone "... the chart opened for the wide terminal steps aside" "Chart, read-only"
 tui_resize 160 40
 expect "widened again, the chart is back beside the coding" "Chart, read-only: lines" 5
 tui_send t
-expect_not "t hides the chart" "Chart, read-only"
+expect_gone "t hides the chart" "Chart, read-only"
 tui_send t
 expect "t shows it again" "Chart, read-only: lines 1-"
 tui_stop
@@ -130,7 +130,7 @@ expect "... the note" "Subjective: wheezing for three days after a cold."
 expect "... with its keys" "t the coding   Up/Down PgUp/PgDn scroll"
 tui_send End
 expect "End scrolls to the vitals" "BP 128/84 Pulse 88 SpO2 95%"
-expect_not "... the top has scrolled away" "Reason for visit:"
+expect_gone "... the top has scrolled away" "Reason for visit:"
 tui_send Home
 expect "Home goes back to the top" "Reason for visit: Wheezing after a cold"
 tui_send d

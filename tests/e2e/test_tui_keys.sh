@@ -34,7 +34,7 @@ expect "help scrolls to the last action" "Answer no to a question" 5
 tui_send Escape
 expect "Esc goes back to the sign-on screen" "User:      a?b" 5
 tui_send C-u
-expect_not "^U clears the field" "a?b"
+expect_gone "^U clears the field" "a?b"
 
 signon nurse "$PW_NURSE"
 expect "menu" "Main menu for nurse" 10
