@@ -16,11 +16,12 @@ add() { clin front "$PW_FRONT" "$1" patient add 2>>"$T/err"; }
 m1=$(add "$(csv last_name=Rowan first_name=Ivy dob=1970-01-02 sex=F phone_home=617-555-0142 address1='1 Elm St' city=Salem state=MA zip=01970)")
 m2=$(add "$(csv last_name=Stone first_name=Ada dob=1980-03-04 sex=F address1='2 Oak St' city=Salem state=MA zip=00000)")
 m3=$(add "$(csv last_name=Tate first_name=Bo dob=1990-05-06 sex=M phone_mobile=999-999-9999)")
-check "setup: three patients" [ -n "$m1" ] && [ -n "$m2" ] && [ -n "$m3" ]
+{ [ -n "$m1" ] && [ -n "$m2" ] && [ -n "$m3" ]; }; check "setup: three patients" [ $? -eq 0 ]
 e1=$(cli front "$PW_FRONT" encounter add "$m1" --type "office visit" --provider prov --date 2026-03-02 2>>"$T/err")
 e2=$(cli front "$PW_FRONT" encounter add "$m2" --type telephone --provider prov --date 2026-03-03 2>>"$T/err")
-e3=$(cli front "$PW_FRONT" encounter add "$m3" --type "office visit" --provider nurse --date 2026-03-03 2>>"$T/err")
-check "setup: three encounters" [ -n "$e1" ] && [ -n "$e2" ] && [ -n "$e3" ]
+printf '%s\n%s\n' "$PW_ADMIN" "prov2-long-test-password" | "$BIN" --db "$DB" --user admin --password-stdin user add prov2 --role provider >/dev/null 2>>"$T/err"
+e3=$(cli front "$PW_FRONT" encounter add "$m3" --type "office visit" --provider prov2 --date 2026-03-03 2>>"$T/err")
+{ [ -n "$e1" ] && [ -n "$e2" ] && [ -n "$e3" ]; }; check "setup: three encounters" [ $? -eq 0 ]
 cli nurse "$PW_NURSE" encounter close "$e1" >/dev/null 2>>"$T/err"
 cli nurse "$PW_NURSE" vitals add "$e1" --pulse 70 >/dev/null 2>>"$T/err"
 # More rows straight into the clear columns (what reports read), one type

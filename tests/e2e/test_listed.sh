@@ -43,7 +43,7 @@ verify() { cli admin "$PW_ADMIN" audit verify >"$T/verify.out" 2>&1; }
 m1=$(clin front "$PW_FRONT" "$(csv last_name=Quarrington first_name=Ottilie dob=1971-04-04 sex=F)" patient add 2>/dev/null)
 m2=$(clin front "$PW_FRONT" "$(csv last_name=Quarry first_name=Bram dob=1980-02-02 sex=M)" patient add 2>/dev/null)
 m3=$(clin front "$PW_FRONT" "$(csv last_name=Zeller first_name=Anke dob=1990-03-03 sex=F)" patient add 2>/dev/null)
-check "setup: three patients" [ -n "$m1" ] && [ -n "$m2" ] && [ -n "$m3" ]
+{ [ -n "$m1" ] && [ -n "$m2" ] && [ -n "$m3" ]; }; check "setup: three patients" [ $? -eq 0 ]
 
 # ---- the front desk searches on screen ----------------------------------------
 tui_start front

@@ -28,7 +28,7 @@ CSV
 cli him "$PW_HIM" import patients "$T/p.csv" >/dev/null 2>&1
 MRN=$(find_q him "$PW_HIM" Retcanarylast 2>/dev/null | cut -f1)
 KEEP=$(find_q him "$PW_HIM" Keepsake 2>/dev/null | cut -f1)
-check "setup: two patients" [ -n "$MRN" ] && [ -n "$KEEP" ]
+{ [ -n "$MRN" ] && [ -n "$KEEP" ]; }; check "setup: two patients" [ $? -eq 0 ]
 ENC=$(clin front "$PW_FRONT" "$(csv visit_reason="Retcanaryreason cough")" encounter add "$MRN" --type "office visit" --provider prov --location "Room 4" 2>/dev/null)
 printf 'Retcanarynote body text.\n' > "$T/note.txt"
 NOTE=$(cli prov "$PW_PROV" note add "$ENC" --file "$T/note.txt" 2>/dev/null)

@@ -38,7 +38,7 @@ mrn() { find_q him "$PW_HIM" "$1" 2>/dev/null | cut -f1; }
 MA=$(mrn Tamperly)
 MB=$(mrn Swapwell)
 MC=$(mrn Hiddenby)
-check "setup: three patients" [ -n "$MA" ] && [ -n "$MB" ] && [ -n "$MC" ]
+{ [ -n "$MA" ] && [ -n "$MB" ] && [ -n "$MC" ]; }; check "setup: three patients" [ $? -eq 0 ]
 H codes import icd10cm "$ROOT/assets/codes/icd10cm-sample.txt" --version S --effective 2020-01-01 >/dev/null 2>&1
 H codes import hcpcs "$ROOT/assets/codes/hcpcs-sample.txt" --version S --effective 2020-01-01 >/dev/null 2>&1
 

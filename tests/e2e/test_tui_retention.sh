@@ -42,7 +42,7 @@ start_ahead() { # NAME
 
 mrn=$(clin front "$PW_FRONT" "$(csv last_name=Oldfile first_name=Philippa dob=1950-02-03 sex=F)" patient add 2>/dev/null)
 held=$(clin front "$PW_FRONT" "$(csv last_name=Heldback first_name=Harold dob=1949-02-03 sex=M)" patient add 2>/dev/null)
-check "setup: two patients registered today" [ -n "$mrn" ] && [ -n "$held" ]
+{ [ -n "$mrn" ] && [ -n "$held" ]; }; check "setup: two patients registered today" [ $? -eq 0 ]
 printf '%s\n' "$PW_HIM" | CHARTROOM_TEST_DAYS_AHEAD=$AHEAD "$TEST_BIN" --db "$DB" --user him --password-stdin hold add "$held" --reason "litigation pending" >/dev/null 2>&1
 check "setup: one under a legal hold" [ "$(sql "select count(*) from retention_events where kind = 'hold'")" = 1 ]
 

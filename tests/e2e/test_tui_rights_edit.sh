@@ -52,7 +52,7 @@ tbc() { u=$1; p=$2; now=$3; c=$4; shift 4; printf '%s\n%s' "$p" "$c" | CHARTROOM
 
 MRN=$(clin front "$PW_FRONT" "$(csv last_name=Editwell first_name=Iris dob=1961-06-01 sex=F)" patient add 2>/dev/null)
 MRN2=$(clin front "$PW_FRONT" "$(csv last_name=Otherby first_name=Paul dob=1982-02-01 sex=M)" patient add 2>/dev/null)
-check "setup: two patients" [ -n "$MRN" ] && [ -n "$MRN2" ]
+{ [ -n "$MRN" ] && [ -n "$MRN2" ]; }; check "setup: two patients" [ $? -eq 0 ]
 R=$(clin him "$PW_HIM" "$(csv requester_name="Lawfirm LLP" recipient_name="Old Recipient Esq" recipient_address="1 Old Way" purpose="litigation")" \
 	roi add "$MRN" --requester attorney --auth on_file --auth-signed 2026-01-02 --sections allergies 2>/dev/null)
 check "setup: an ROI request" [ "$R" = 1 ]
@@ -96,7 +96,7 @@ tui_stop
 # ---- disclosures: strike on screen ------------------------------------------
 D=$(clin priv "$PW_PRIV" "$(csv recipient_name="County Health Dept" recipient_address="5 Main St" description="TB test result" purpose="reporting")" disclosure add "$MRN" --category public_health 2>/dev/null)
 D2=$(clin priv "$PW_PRIV" "$(csv recipient_name="Elsewhere Agency" description="Other chart" purpose="reporting")" disclosure add "$MRN2" --category public_health 2>/dev/null)
-check "setup: a disclosure for each patient" [ -n "$D" ] && [ -n "$D2" ]
+{ [ -n "$D" ] && [ -n "$D2" ]; }; check "setup: a disclosure for each patient" [ $? -eq 0 ]
 tui_start priv
 signon priv "$PW_PRIV"
 privacy_open "Disclosures"
@@ -123,7 +123,7 @@ tui_wait "save again to confirm" 5 >/dev/null
 tui_send F10
 expect "struck: a correction entry" "struck by entry" 10
 expect_not "the statement no longer lists it" "County Health Dept"
-check "the strike is a new entry; the struck one is kept" [ "$(sql "select count(*) from disclosures")" = 3 ] && [ "$(sql "select count(*) from disclosures where category = 'strike'")" = 1 ]
+{ [ "$(sql "select count(*) from disclosures")" = 3 ] && [ "$(sql "select count(*) from disclosures where category = 'strike'")" = 1 ]; }; check "the strike is a new entry; the struck one is kept" [ $? -eq 0 ]
 tui_send Tab
 expect "every entry: the struck one marked, and the correction" "strikes entry $D" 5
 tui_stop
