@@ -894,16 +894,8 @@ static status_t write_tokens(pbulk_t *b, msg_t *m)
 	int64_t *triples = NULL;
 	size_t tcap = 0;
 
-	/* The batch's places in the name order first: its rows are inserted
-	 * with them, and its token rows carry them. */
-	{
-		int known = 0;
-		if ((ret = porder_run_rank(b->s, b->order, &known, m)) != STATUS_OK ||
-		    (ret = insert_pending(b, known, m)) != STATUS_OK ||
-		    (!known && (ret = porder_run_place(b->s, b->order, m)) != STATUS_OK))
-			return ret;
-	}
-
+	/* The buckets are sorted (by token and row, not rank) on the second
+	 * thread while this one ranks the batch and inserts its rows. */
 	memset(&so, 0, sizeof so);
 	so.b = b;
 	pthread_mutex_init(&so.mu, NULL);
@@ -911,6 +903,15 @@ static status_t write_tokens(pbulk_t *b, msg_t *m)
 	threaded = pthread_create(&th, NULL, sort_buckets, &so) == 0;
 	if (!threaded)
 		sort_buckets(&so); /* no thread: sort them all first */
+
+	/* The batch's places in the name order first: its rows are inserted
+	 * with them, and its token rows carry them. */
+	{
+		int known = 0;
+		if ((ret = porder_run_rank(b->s, b->order, &known, m)) == STATUS_OK &&
+		    (ret = insert_pending(b, known, m)) == STATUS_OK && !known)
+			ret = porder_run_place(b->s, b->order, m);
+	}
 	for (int k = 0; k < TOK_BUCKETS && ret == STATUS_OK; k++) {
 		tokbucket_t *bk = &b->bucket[k];
 		pthread_mutex_lock(&so.mu);
