@@ -27,6 +27,12 @@
  *
  *   build/bench/lookup                 sizes 100000 and 1000000
  *   BENCH_SIZES="20000" build/bench/lookup
+ *   BENCH_LOAD_RUNS=1 build/bench/lookup   one load of each database
+ *
+ * Each database is loaded BENCH_LOAD_RUNS times (default 3 up to
+ * 1,000,000 patients, 1 above), Chartroom's and plaintext's alternating,
+ * each into a new file; the import line gives the median rate and every
+ * run's, and the searches use the last database of each.
  *
  * The plaintext baseline writes SQL itself: it is the thing we compare
  * against, not part of Chartroom. */
@@ -251,6 +257,45 @@ static double build_chartroom(const config_t *cfg, const char *path, int64_t n)
 	session_logout(s);
 	clinic_close(c);
 	return (double)made / ((t1 - t0) / 1e6);
+}
+
+/* Delete a database and the files beside it (a load starts afresh). */
+static void remove_db(const char *path)
+{
+	static const char *const sides[] = {"", "-wal", "-shm", ".audit-journal"};
+	for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++) {
+		char f[4300];
+		snprintf(f, sizeof f, "%s%s", path, sides[i]);
+		unlink(f);
+	}
+}
+
+/* How many times each database is loaded (BENCH_LOAD_RUNS; default 3 up
+ * to a million patients, where three loads of each stay within a few
+ * minutes, else 1). */
+static int load_runs(long long n)
+{
+	const char *v = getenv("BENCH_LOAD_RUNS");
+	int r = v && *v ? atoi(v) : n <= 1000000 ? 3 : 1;
+	return r < 1 ? 1 : r > 9 ? 9 : r;
+}
+
+static double median(const double *v, int n)
+{
+	double s[9];
+	memcpy(s, v, (size_t)n * sizeof *s);
+	qsort(s, (size_t)n, sizeof *s, dcmp);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static void print_runs(const double *v, int n)
+{
+	if (n < 2)
+		return;
+	printf(" (runs");
+	for (int i = 0; i < n; i++)
+		printf("%s %.0f", i ? "," : "", v[i]);
+	printf(")");
 }
 
 /* Resident memory now, in kB (/proc/self/statm). Sampled after every
@@ -854,7 +899,8 @@ int main(int argc, char **argv)
 		char *end;
 		long long n = strtoll(p, &end, 10);
 		char cpath[4200], ppath[4200], cres[4200], pres[4200];
-		double crate, prate;
+		double crate, prate, crates[9], prates[9];
+		int runs = 1;
 		result_t cr, pr, fr;
 		cmp_t cmp[NQ];
 		if (end == p)
@@ -864,16 +910,34 @@ int main(int argc, char **argv)
 		snprintf(ppath, sizeof ppath, "%s/plain-%lld.db", dir, n);
 		snprintf(cres, sizeof cres, "%s/chartroom-%lld.results", dir, n);
 		snprintf(pres, sizeof pres, "%s/plain-%lld.results", dir, n);
-		crate = build_chartroom(&cfg, cpath, n);
-		prate = build_plain(ppath, n);
+		/* Loads alternate, so a change in the machine's load falls on
+		 * both; the last database of each is searched. */
+		runs = load_runs(n);
+		for (int r = 0; r < runs; r++) {
+			remove_db(cpath);
+			remove_db(ppath);
+			crates[r] = build_chartroom(&cfg, cpath, n);
+			prates[r] = build_plain(ppath, n);
+		}
+		crate = median(crates, runs);
+		prate = median(prates, runs);
 		run_child(self, "--search-chartroom", cpath, n, cres, &cr);
 		run_child(self, "--search-plain", ppath, n, pres, &pr);
 		run_child(self, "--search-chartroom-full", cpath, n, "-", &fr);
 		compare(cres, pres, ppath, &cfg, n, cmp);
 		printf("== %lld patients\n", n);
-		printf("  import             chartroom %9.0f patients/s   plaintext %9.0f "
-		       "patients/s   ratio %.1f (time)\n",
-		       crate, prate, prate / crate);
+		printf("  import%s chartroom %9.0f patients/s", runs > 1 ? " (median)" : "         ",
+		       crate);
+		print_runs(crates, runs);
+		printf("   plaintext %9.0f patients/s", prate);
+		print_runs(prates, runs);
+		printf("   ratio %.1f (time)\n", prate / crate);
+		{
+			double la[3];
+			if (getloadavg(la, 3) == 3)
+				printf("  load average after the searches: %.2f %.2f %.2f (%ld cores)\n", la[0],
+				       la[1], la[2], sysconf(_SC_NPROCESSORS_ONLN));
+		}
 		printf("  lookups (each search's audit event written to the audit journal before its\n"
 		       "  results, journal_sync = normal):\n");
 		printf("  %-30s %19s %19s %13s\n", "lookup", "chartroom p50/p99", "plaintext p50/p99",
@@ -907,23 +971,10 @@ int main(int argc, char **argv)
 		       "MB\n  (chartroom peak at sign-on, Argon2id's 64 MiB included: %.1f MB)\n\n",
 		       cr.rss_kb / 1024.0, pr.rss_kb / 1024.0, cr.login_kb / 1024.0);
 		fflush(stdout);
-		unlink(cpath);
-		unlink(ppath);
+		remove_db(cpath);
+		remove_db(ppath);
 		unlink(cres);
 		unlink(pres);
-		{
-			char side[4300];
-			snprintf(side, sizeof side, "%s-wal", cpath);
-			unlink(side);
-			snprintf(side, sizeof side, "%s-shm", cpath);
-			unlink(side);
-			snprintf(side, sizeof side, "%s.audit-journal", cpath);
-			unlink(side);
-			snprintf(side, sizeof side, "%s-wal", ppath);
-			unlink(side);
-			snprintf(side, sizeof side, "%s-shm", ppath);
-			unlink(side);
-		}
 		if (failed)
 			break;
 	}

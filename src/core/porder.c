@@ -442,29 +442,43 @@ static int row_prow_cmp(const void *a, const void *b)
 	return x->prow < y->prow ? -1 : x->prow > y->prow;
 }
 
-/* Each row on its own, through the database (porder_place). */
-static status_t assign_direct(session_t *s, porder_run_t *r, msg_t *m)
+/* Each row on its own, through the database (porder_place): the rows are
+ * stored, unranked. A later row's place may renumber a window holding an
+ * earlier one, so every rank is read back once all are placed. */
+status_t porder_run_place(session_t *s, porder_run_t *r, msg_t *m)
 {
 	status_t ret = STATUS_OK;
+	if (!r)
+		return msg_fail(m, STATUS_NOMEM, "Out of memory ordering names.");
 	for (size_t i = 0; i < r->nrows && ret == STATUS_OK; i++) {
 		if ((ret = porder_place(s, r->ar.buf + r->rows[i].key, r->rows[i].prow,
 					&r->rows[i].rank, m)) == STATUS_OK)
 			ret = db_patient_set_rank(s->c->db, r->rows[i].prow, r->rows[i].rank, m);
 	}
+	for (size_t i = 0; i < r->nrows && ret == STATUS_OK; i++)
+		ret = db_patient_rank(s->c->db, r->rows[i].prow, &r->rows[i].rank, m);
+	if (r->direct)
+		return ret;
+	/* Placed after a gap was too small: the known order is read again by
+	 * the next batch. */
+	known_drop(r);
 	return ret;
 }
 
-status_t porder_run_assign(session_t *s, porder_run_t *r, msg_t *m)
+status_t porder_run_rank(session_t *s, porder_run_t *r, int *known, msg_t *m)
 {
 	status_t ret = STATUS_OK;
 	newrow_t **order = NULL;
 	entry_t *merged = NULL;
 	size_t nm = 0, j = 0;
 	int fits = 1;
+	*known = 0;
 	if (!r)
 		return msg_fail(m, STATUS_NOMEM, "Out of memory ordering names.");
-	if (!r->nrows)
+	if (!r->nrows) {
+		*known = 1;
 		return STATUS_OK;
+	}
 	if (r->unsorted) {
 		qsort(r->rows, r->nrows, sizeof *r->rows, row_prow_cmp);
 		r->unsorted = 0;
@@ -497,7 +511,7 @@ status_t porder_run_assign(session_t *s, porder_run_t *r, msg_t *m)
 			return ret;
 	}
 	if (r->direct)
-		return assign_direct(s, r, m);
+		return STATUS_OK; /* porder_run_place, once stored */
 	if (!(order = malloc(r->nrows * sizeof *order)) ||
 	    !(merged = malloc((r->nknown + r->nrows) * sizeof *merged))) {
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory ordering names.");
@@ -544,22 +558,18 @@ status_t porder_run_assign(session_t *s, porder_run_t *r, msg_t *m)
 	}
 	if (!fits) {
 		/* A gap too small for its run (rare): each row through the
-		 * database, which renumbers windows; the known order is read
-		 * again by the next batch. */
-		ret = assign_direct(s, r, m);
-		known_drop(r);
+		 * database (porder_run_place), which renumbers windows. */
+		for (size_t i = 0; i < r->nrows; i++)
+			r->rows[i].rank = 0;
 		goto cleanup;
 	}
 	while (j < r->nknown)
 		merged[nm++] = r->known[j++];
-	for (size_t i = 0; i < r->nrows && ret == STATUS_OK; i++)
-		ret = db_patient_set_rank(s->c->db, r->rows[i].prow, r->rows[i].rank, m);
-	if (ret == STATUS_OK) {
-		free(r->known);
-		r->known = merged;
-		r->nknown = r->capknown = nm;
-		merged = NULL;
-	}
+	free(r->known);
+	r->known = merged;
+	r->nknown = r->capknown = nm;
+	merged = NULL;
+	*known = 1;
 cleanup:
 	free(order);
 	free(merged);

@@ -48,9 +48,19 @@ porder_run_t *porder_run_new(void);
 void porder_run_free(porder_run_t *r); /* wipes the keys */
 /* Row prow (added in ascending prow order within a batch) has key. */
 status_t porder_run_add(porder_run_t *r, int64_t prow, const char *key, msg_t *m);
-/* Rank the batch's rows (stored in patients), inside the batch's write
- * transaction; then porder_run_rank_of gives each one's. */
-status_t porder_run_assign(session_t *s, porder_run_t *r, msg_t *m);
+/* Rank the batch's rows inside the batch's write transaction, before
+ * they are stored: sorted and merged with the order kept in memory, so
+ * each row is inserted with its rank (no second write). *known is 1 when
+ * every row has its rank (porder_run_rank_of); 0 when they must be placed
+ * one by one through the database instead (a few rows among many
+ * patients, another connection changed the order since, or a gap too
+ * small): the caller then stores them with rank 0 and calls
+ * porder_run_place. */
+status_t porder_run_rank(session_t *s, porder_run_t *r, int *known, msg_t *m);
+/* Place the batch's rows, stored unranked, each through the database
+ * (porder_place; may renumber neighbours); afterwards porder_run_rank_of
+ * gives each one's rank as stored. */
+status_t porder_run_place(session_t *s, porder_run_t *r, msg_t *m);
 int64_t porder_run_rank_of(const porder_run_t *r, int64_t prow);
 /* The batch is written: its rows join the known order. */
 void porder_run_next(porder_run_t *r);

@@ -252,8 +252,27 @@ typedef struct tokbucket {
 	size_t n, cap;
 } tokbucket_t;
 
+/* A sealed row waiting for the batch's commit, when its rank is known and
+ * it is inserted with it (core/porder.h): its blobs are in the batch's
+ * byte arena. Ciphertexts and ids only, nothing in the clear. */
+typedef struct pend {
+	int64_t prow;
+	size_t off;
+	uint16_t ident_len, details_len, match_len;
+	signed char confidential;
+	int quality;
+	char id[33];
+} pend_t;
+
 struct pbulk {
 	session_t *s;
+	/* The batch's rows, numbered (prow) as they come, inserted at commit. */
+	pend_t *pend;
+	size_t npend, cappend;
+	unsigned char *bytes;
+	size_t nbytes, capbytes;
+	int64_t prow_next; /* the next row number; 0: not read yet this batch */
+	char pend_when[24], pend_by[72]; /* who and when, the same for a batch */
 	char what[160];
 	tokbucket_t bucket[TOK_BUCKETS];
 	size_t ntoks;
@@ -333,6 +352,104 @@ static status_t collect_tokens(pbulk_t *b, const ptokens_t *t, int64_t prow, msg
 	return STATUS_OK;
 }
 
+/* Take a sealed row into the batch: it gets the next row number now (its
+ * tokens and place in the order refer to it) and is inserted, with its
+ * rank, at the batch's commit (insert_pending). */
+static status_t defer_row(pbulk_t *b, db_patient_row_t *row, const char *key, const ptokens_t *t,
+			  msg_t *m)
+{
+	status_t ret;
+	pend_t *x;
+	size_t need = row->ident_len + row->details_len + row->match_len;
+	if (!b->prow_next) {
+		if ((ret = db_patient_next_prow(b->s->c->db, &b->prow_next, m)) != STATUS_OK)
+			return ret;
+		text_copy(b->pend_when, sizeof b->pend_when, row->created);
+		text_copy(b->pend_by, sizeof b->pend_by, row->created_by);
+	}
+	/* Who and when are bound into the ciphertext; a batch has one of each
+	 * (pbulk_next_batch sets the time between batches). */
+	if (strcmp(b->pend_when, row->created) != 0 || strcmp(b->pend_by, row->created_by) != 0)
+		return msg_fail(m, STATUS_ERR, "A bulk load's batch changed its time of saving.");
+	if (b->npend == b->cappend) {
+		size_t cap = b->cappend ? b->cappend * 2 : 1024;
+		pend_t *np = realloc(b->pend, cap * sizeof *np);
+		if (!np)
+			return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		b->pend = np;
+		b->cappend = cap;
+	}
+	if (b->nbytes + need > b->capbytes) {
+		size_t cap = b->capbytes ? b->capbytes : 1 << 20;
+		unsigned char *nb;
+		while (b->nbytes + need > cap)
+			cap *= 2;
+		if (!(nb = realloc(b->bytes, cap)))
+			return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		b->bytes = nb;
+		b->capbytes = cap;
+	}
+	row->prow = b->prow_next++;
+	x = &b->pend[b->npend++];
+	x->prow = row->prow;
+	x->off = b->nbytes;
+	x->ident_len = (uint16_t)row->ident_len;
+	x->details_len = (uint16_t)row->details_len;
+	x->match_len = (uint16_t)row->match_len;
+	x->confidential = (signed char)row->confidential;
+	x->quality = row->quality;
+	text_copy(x->id, sizeof x->id, row->id);
+	memcpy(b->bytes + b->nbytes, row->ident, row->ident_len);
+	memcpy(b->bytes + b->nbytes + row->ident_len, row->details, row->details_len);
+	memcpy(b->bytes + b->nbytes + row->ident_len + row->details_len, row->match,
+	       row->match_len);
+	b->nbytes += need;
+	if ((ret = porder_run_add(b->order, row->prow, key, m)) != STATUS_OK)
+		return ret;
+	return collect_tokens(b, t, row->prow, m);
+}
+
+static void pending_clear(pbulk_t *b)
+{
+	b->npend = 0;
+	b->nbytes = 0;
+	b->prow_next = 0;
+}
+
+/* Insert the batch's rows, each with its rank when known (else 0, placed
+ * next by porder_run_place), in row order, calling on_row for each. */
+static status_t insert_pending(pbulk_t *b, int known, msg_t *m)
+{
+	db_t *db = b->s->c->db;
+	db_patient_row_t *row = &b->row;
+	status_t ret = STATUS_OK;
+	memset(row, 0, offsetof(db_patient_row_t, ident));
+	text_copy(row->created, sizeof row->created, b->pend_when);
+	text_copy(row->created_by, sizeof row->created_by, b->pend_by);
+	text_copy(row->updated, sizeof row->updated, b->pend_when);
+	text_copy(row->updated_by, sizeof row->updated_by, b->pend_by);
+	row->version = 1;
+	for (size_t i = 0; i < b->npend && ret == STATUS_OK; i++) {
+		const pend_t *x = &b->pend[i];
+		const unsigned char *src = b->bytes + x->off;
+		row->prow = x->prow;
+		text_copy(row->id, sizeof row->id, x->id);
+		row->confidential = x->confidential;
+		row->quality = x->quality;
+		row->ident_len = x->ident_len;
+		row->details_len = x->details_len;
+		row->match_len = x->match_len;
+		memcpy(row->ident, src, x->ident_len);
+		memcpy(row->details, src + x->ident_len, x->details_len);
+		memcpy(row->match, src + x->ident_len + x->details_len, x->match_len);
+		ret = db_patient_insert_ranked(db, row, known ? porder_run_rank_of(b->order, x->prow) : 0,
+					       m);
+		if (ret == STATUS_OK && b->on_row)
+			ret = b->on_row(b->on_row_arg, row, m);
+	}
+	return ret;
+}
+
 /* Give p its MRN and compute its stored form (p->id is already set);
  * memo may be NULL. */
 static status_t seal_one(const config_t *cfg, const keyring_t *kr, pindex_memo_t *memo,
@@ -376,17 +493,13 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 	ret = seal_one(s->c->cfg, s->kr, NULL, b->mrn_next++, b->when, s->user.name, p, &b->row, &t,
 		       key, m);
 	if (ret == STATUS_OK)
-		ret = db_patient_insert(db, &b->row, m);
-	if (ret == STATUS_OK)
-		ret = porder_run_add(b->order, b->row.prow, key, m);
+		ret = defer_row(b, &b->row, key, &t, m);
 	sodium_memzero(key, sizeof key);
 	if (ret != STATUS_OK)
 		return ret;
 	p->prow = b->row.prow;
 	p->version = 1;
-	if (b->on_row && (ret = b->on_row(b->on_row_arg, &b->row, m)) != STATUS_OK)
-		return ret;
-	return collect_tokens(b, &t, p->prow, m);
+	return STATUS_OK;
 }
 
 /* ---- the feed: workers encrypt, this thread writes ---------------------- */
@@ -665,13 +778,7 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 			break;
 		for (int i = 0; i < bt->n && ret == STATUS_OK; i++) {
 			item_t *it = &bt->items[i];
-			ret = db_patient_insert(db, &it->row, m);
-			if (ret == STATUS_OK)
-				ret = porder_run_add(b->order, it->row.prow, it->key, m);
-			if (ret == STATUS_OK && b->on_row)
-				ret = b->on_row(b->on_row_arg, &it->row, m);
-			if (ret == STATUS_OK)
-				ret = collect_tokens(b, &it->tokens, it->row.prow, m);
+			ret = defer_row(b, &it->row, it->key, &it->tokens, m);
 			if (ret == STATUS_OK)
 				(*added)++;
 		}
@@ -787,11 +894,8 @@ static status_t write_tokens(pbulk_t *b, msg_t *m)
 	int64_t *triples = NULL;
 	size_t tcap = 0;
 
-	/* The batch's places in the name order first: its token rows carry
-	 * them. */
-	if ((ret = porder_run_assign(b->s, b->order, m)) != STATUS_OK)
-		return ret;
-
+	/* The buckets are sorted (by token and row, not rank) on the second
+	 * thread while this one ranks the batch and inserts its rows. */
 	memset(&so, 0, sizeof so);
 	so.b = b;
 	pthread_mutex_init(&so.mu, NULL);
@@ -799,6 +903,15 @@ static status_t write_tokens(pbulk_t *b, msg_t *m)
 	threaded = pthread_create(&th, NULL, sort_buckets, &so) == 0;
 	if (!threaded)
 		sort_buckets(&so); /* no thread: sort them all first */
+
+	/* The batch's places in the name order first: its rows are inserted
+	 * with them, and its token rows carry them. */
+	{
+		int known = 0;
+		if ((ret = porder_run_rank(b->s, b->order, &known, m)) == STATUS_OK &&
+		    (ret = insert_pending(b, known, m)) == STATUS_OK && !known)
+			ret = porder_run_place(b->s, b->order, m);
+	}
 	for (int k = 0; k < TOK_BUCKETS && ret == STATUS_OK; k++) {
 		tokbucket_t *bk = &b->bucket[k];
 		pthread_mutex_lock(&so.mu);
@@ -839,6 +952,8 @@ static status_t write_tokens(pbulk_t *b, msg_t *m)
 
 static void free_buckets(pbulk_t *b)
 {
+	free(b->pend);
+	free(b->bytes);
 	porder_run_free(b->order);
 	for (int k = 0; k < TOK_BUCKETS; k++)
 		free(b->bucket[k].v);
@@ -870,6 +985,7 @@ status_t pbulk_commit_batch(pbulk_t *b, int64_t *count, msg_t *m)
 		porder_run_next(b->order);
 	if (count)
 		*count = ret == STATUS_OK ? b->count : 0;
+	pending_clear(b);
 	b->count = b->first_prow = b->last_prow = 0;
 	b->ntoks = 0;
 	return ret;

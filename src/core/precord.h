@@ -45,12 +45,16 @@ status_t precord_open(const keyring_t *kr, const db_patient_row_t *row, patient_
 		      int ident_only, unsigned flags, msg_t *m);
 
 /* Bulk insertion of already validated patients inside one transaction:
- * rows go in as they come, their tokens are collected, sorted and written
- * at the end (sorted inserts into the index B-tree are many times faster
- * than random ones). One audit entry records the batch. */
+ * rows are sealed and numbered as they come and wait in memory (their
+ * ciphertexts only) with their tokens; at the end the batch is put in
+ * name order (core/porder.h), each row is inserted with its rank, and the
+ * tokens are sorted and written (sorted inserts into the index B-tree are
+ * many times faster than random ones). One audit entry records the
+ * batch. */
 typedef struct pbulk pbulk_t;
 status_t pbulk_begin(session_t *s, const char *what, pbulk_t **out, msg_t *m);
-/* Assigns id and MRN to p, encrypts and inserts it. */
+/* Assigns id, row number and MRN to p and encrypts it; it is inserted at
+ * the commit. */
 status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m);
 /* Feed the bulk writer from a producer: the producer fills p and returns
  * 1, or 0 at the end, or -1 with msg set. It is called in order, one call
@@ -59,16 +63,16 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m);
  * producer's order; this thread encrypts too whenever it would otherwise
  * wait. Record ids are drawn in ascending blocks. At most `max` patients
  * (MRNs are reserved for that many up front). *added counts the rows
- * written. The producer must not touch the database or the session's
- * keys. */
+ * taken into the batch (inserted at its commit). The producer must not
+ * touch the database or the session's keys. */
 typedef int (*pbulk_producer_fn)(void *arg, patient_t *p, msg_t *m);
 status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t max,
 		    int64_t *added, msg_t *m);
 
 /* Called on this (the writing) thread for each patient row as it is
- * inserted, in the producer's order, inside the batch's transaction: an
- * import audits each row it registers despite a likely duplicate. NULL
- * to stop. */
+ * inserted at the batch's commit, in the producer's order, inside the
+ * batch's transaction: an import audits each row it registers despite a
+ * likely duplicate. NULL to stop. */
 typedef status_t (*pbulk_row_fn)(void *arg, const db_patient_row_t *row, msg_t *m);
 void pbulk_on_row(pbulk_t *b, pbulk_row_fn fn, void *arg);
 

@@ -75,6 +75,51 @@ status_t db_patient_insert(db_t *db, db_patient_row_t *row, msg_t *m)
 	return STATUS_OK;
 }
 
+status_t db_patient_next_prow(db_t *db, int64_t *prow, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, "SELECT coalesce(max(prow), 0) + 1 FROM patients", &st, m);
+	*prow = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*prow = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, rc, "numbering the patients", m);
+	return STATUS_OK;
+}
+
+status_t db_patient_insert_ranked(db_t *db, const db_patient_row_t *row, int64_t rank, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db,
+				 "INSERT INTO patients(prow, id, version, confidential, ident, details, "
+				 "match, created, created_by, updated, updated_by, quality, sort_rank) "
+				 "VALUES (?9, ?1, 1, ?2, ?3, ?4, ?7, ?5, ?6, ?5, ?6, ?8, ?10)",
+				 &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	sqlite3_bind_text(st, 1, row->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, row->confidential);
+	sqlite3_bind_blob(st, 3, row->ident, (int)row->ident_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, row->details, (int)row->details_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, row->created, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, row->created_by, -1, SQLITE_STATIC);
+	bind_match(st, 7, row);
+	bind_quality(st, 8, row->quality);
+	sqlite3_bind_int64(st, 9, row->prow);
+	sqlite3_bind_int64(st, 10, rank);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, "saving the patient", m);
+	return STATUS_OK;
+}
+
 status_t db_patient_update(db_t *db, const db_patient_row_t *row, int expect_version, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;

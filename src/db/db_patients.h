@@ -38,6 +38,13 @@ typedef struct db_patient_row {
 /* Insert; sets row->prow. */
 status_t db_patient_insert(db_t *db, db_patient_row_t *row, msg_t *m);
 
+/* For a bulk load inside its write transaction: the row number the next
+ * insert would get (one past the highest), so a batch can number its rows
+ * before it inserts them; and the insert of row->prow with its name-order
+ * rank already known (no second write to set it). */
+status_t db_patient_next_prow(db_t *db, int64_t *prow, msg_t *m);
+status_t db_patient_insert_ranked(db_t *db, const db_patient_row_t *row, int64_t rank, msg_t *m);
+
 /* Update ident, details, match, confidential and who/when where prow matches and
  * the version is still `expect_version`; the version becomes +1.
  * STATUS_CONFLICT if someone else saved in between (row unchanged). */

@@ -216,6 +216,22 @@ static void test_pages_in_name_order(void **state)
 	pages_match_truth(f, "1970-01-01", 30);
 }
 
+/* Every patient has a rank of its own, and every token row carries its
+ * patient's (a bulk load inserts each row with its rank, and a row placed
+ * through the database may be moved by a later one's renumbering). */
+static void ranks_consistent(fixture_t *f)
+{
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients WHERE sort_rank = 0"), 0);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) - count(DISTINCT sort_rank) FROM patients"),
+			 0);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patient_tokens t JOIN patients p "
+					   "ON p.prow = t.prow WHERE t.rank != p.sort_rank"),
+			 0);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patient_tokens t WHERE NOT EXISTS "
+					   "(SELECT 1 FROM patients p WHERE p.prow = t.prow)"),
+			 0);
+}
+
 /* A bulk load into a clinic that has patients (sort and merge), then one
  * registration among them, then an edit that moves one. */
 static void test_bulk_then_edit(void **state)
@@ -229,6 +245,7 @@ static void test_bulk_then_edit(void **state)
 	if (synth_patients(f->him, 3000, 7, &made, &m) != STATUS_OK)
 		fail_msg("synth: %s", m.text);
 	assert_int_equal(synth_patients(f->him, 3000, 8, &made, &m), STATUS_OK);
+	ranks_consistent(f);
 	/* The commonest 2-letter prefixes of synthetic names have hundreds. */
 	pages_match_truth(f, "ma", 50);
 	pages_match_truth(f, "sm", 50);
@@ -279,6 +296,36 @@ static void test_gap_runs_out(void **state)
 	pages_match_truth(f, "gapley", 10);
 }
 
+/* A few rows imported among many patients are placed one by one through
+ * the database; here each sorts just after the one before, before a
+ * fixed neighbour, so the gap runs out and windows holding rows of the
+ * same import are renumbered: every row, and every token row, must end
+ * with the rank it really has. */
+static void test_bulk_few_among_many(void **state)
+{
+	fixture_t *f = *state;
+	int64_t made = 0;
+	msg_t m;
+	patient_t p;
+	char *rows = malloc(80 * 64);
+	size_t o = 0;
+	assert_non_null(rows);
+	assert_int_equal(synth_patients(f->him, 5200, 11, &made, &m), STATUS_OK);
+	tu_patient(&p, "Gapley", "Zz", "1950-01-01", "M");
+	tu_register(f->fd, &p, 1);
+	tu_patient(&p, "Gapley", "A", "1950-01-01", "M");
+	tu_register(f->fd, &p, 1);
+	for (int i = 0; i < 75; i++)
+		o += (size_t)snprintf(rows + o, 80 * 64 - o, "Gapley,Bea,,1951-%02d-%02d,F\n",
+				      1 + i / 28, 1 + i % 28);
+	import_rows(f, rows);
+	free(rows);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 5200 + 2 + 75);
+	ranks_consistent(f);
+	pages_match_truth(f, "gapley", 10);
+	pages_match_truth(f, "gapley, bea", 20);
+}
+
 /* A database as migration 011 leaves one that had patients: ranks 0 and
  * rank_pending. The search sorts what it finds; a later page is refused
  * with the way out; `keys reindex` orders it. */
@@ -315,6 +362,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pages_in_name_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_then_edit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gap_runs_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_few_among_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrated_database, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
