@@ -187,7 +187,9 @@ static status_t add_row(ctx_t *c)
 		if (l->rows[i].prow == p->prow)
 			return STATUS_OK;
 	if (l->n == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 64;
+		/* Small at first: most searches list a row or a few, and every
+		 * slot allocated is wiped when the list is freed. */
+		int cap = l->cap ? l->cap * 2 : 8;
 		patient_row_t *nr = malloc((size_t)cap * sizeof *nr);
 		sortkey_t *nk = malloc((size_t)cap * sizeof *nk);
 		if (!nr || !nk) {
