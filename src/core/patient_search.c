@@ -570,6 +570,38 @@ static status_t search(session_t *s, const char *query, int limit, int64_t after
 		       int64_t after_prow, const char *after_mrn, int skip, int page,
 		       patient_list_t **out, msg_t *m);
 
+/* m = the parts in order, cut to fit (msg_set's result for "%s%s%s"
+ * without vsnprintf, which would otherwise run for every search's
+ * outcome line). */
+static void say(msg_t *m, const char *const *parts, int n)
+{
+	size_t o = 0;
+	for (int i = 0; i < n; i++) {
+		size_t k = strlen(parts[i]);
+		if (o + k >= sizeof m->text)
+			k = sizeof m->text - 1 - o;
+		memcpy(m->text + o, parts[i], k);
+		o += k;
+	}
+	m->text[o] = '\0';
+}
+
+/* "N match(es) by WHAT": what msg_set(m, "%d match%s by %s", ...) says. */
+static void say_matches(msg_t *m, int n, const char *what)
+{
+	char num[16];
+	int k = (int)sizeof num - 1;
+	unsigned v = n < 0 ? 0u : (unsigned)n;
+	num[k] = '\0';
+	do
+		num[--k] = (char)('0' + v % 10);
+	while ((v /= 10) && k > 0);
+	{
+		const char *parts[] = {num + k, n == 1 ? " match by " : " matches by ", what};
+		say(m, parts, 3);
+	}
+}
+
 /* The audit detail of a search, "KIND:TOKEN" (the token in 16 hex
  * digits), as snprintf's "%s:%016" PRIx64 would write it; by hand, since
  * it is made for every search. */
@@ -889,13 +921,14 @@ static status_t search(session_t *s, const char *query, int limit, int64_t after
 		/* An MRN whose chart was destroyed says so (core/retention.h). */
 		msg_t gone;
 		if (c->l->kind != PQ_MRN ||
-		    patient_destroyed_notice(s, c->want_exact, &gone) == STATUS_OK)
-			msg_set(m, "No patient found by %s.", what);
-		else
+		    patient_destroyed_notice(s, c->want_exact, &gone) == STATUS_OK) {
+			const char *parts[] = {"No patient found by ", what, "."};
+			say(m, parts, 3);
+		} else
 			msg_set(m, "%s", gone.text);
 	}
 	else
-		msg_set(m, "%d match%s by %s", c->l->n, c->l->n == 1 ? "" : "es", what);
+		say_matches(m, c->l->n, what);
 done:
 	db_read_end(s->c->db, reading);
 	s->keys_checked = 0; /* only for this search's own event */
