@@ -27,6 +27,8 @@
  *
  *   build/bench/lookup                 sizes 100000 and 1000000
  *   BENCH_SIZES="20000" build/bench/lookup
+ *   BENCH_TAIL=1 build/bench/lookup    also, on stderr, what each kind's
+ *                                      slowest 1% had in common (tail_report)
  *
  * The plaintext baseline writes SQL itself: it is the thing we compare
  * against, not part of Chartroom. */
