@@ -28,6 +28,8 @@
  *   build/bench/lookup                 sizes 100000 and 1000000
  *   BENCH_SIZES="20000" build/bench/lookup
  *   BENCH_LOAD_RUNS=1 build/bench/lookup   one load of each database
+ *   BENCH_TAIL=1 build/bench/lookup    also, on stderr, what each kind's
+ *                                      slowest 1% had in common (tail_report)
  *
  * Each database is loaded BENCH_LOAD_RUNS times (default 3 up to
  * 1,000,000 patients, 1 above), Chartroom's and plaintext's alternating,
@@ -322,6 +324,104 @@ static void rss_sample(long *peak)
 		*peak = kb;
 }
 
+/* ---- BENCH_TAIL=1: what the slowest 1% of a kind had in common ------- */
+
+/* Per query, beside its latency: the CPU time the process spent in it
+ * (wall minus CPU: time off the CPU, waiting or preempted), its context
+ * switches (voluntary: it blocked; involuntary: preempted), its minor page
+ * faults, and when it started. Measured around the timed call, outside
+ * it. The journal is not stat'ed: a stat would change how the kernel
+ * stamps its next write. */
+typedef struct tail {
+	double wall, cpu, at;
+	long vcsw, ivcsw, minflt;
+	int i;
+} tail_t;
+
+static int tail_on(void)
+{
+	const char *e = getenv("BENCH_TAIL");
+	return e && *e && strcmp(e, "0") != 0;
+}
+
+static double cpu_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+typedef struct tailmark {
+	double cpu;
+	struct rusage ru;
+} tailmark_t;
+
+static void tail_mark(tailmark_t *t)
+{
+	getrusage(RUSAGE_SELF, &t->ru);
+	t->cpu = cpu_us();
+}
+
+static void tail_note(tail_t *x, const tailmark_t *a, const tailmark_t *b, double wall, double at,
+		      int i)
+{
+	x->wall = wall;
+	x->cpu = b->cpu - a->cpu;
+	x->at = at;
+	x->vcsw = b->ru.ru_nvcsw - a->ru.ru_nvcsw;
+	x->ivcsw = b->ru.ru_nivcsw - a->ru.ru_nivcsw;
+	x->minflt = b->ru.ru_minflt - a->ru.ru_minflt;
+	x->i = i;
+}
+
+static int tail_cmp(const void *a, const void *b)
+{
+	const tail_t *x = a, *y = b;
+	return x->wall < y->wall ? 1 : x->wall > y->wall ? -1 : 0;
+}
+
+static int tail_at_cmp(const void *a, const void *b)
+{
+	const tail_t *x = a, *y = b;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* On stderr: the slowest 1% against the other 99%, means of each
+ * measure, and when the slow ones came (query number, ms since the kind
+ * started, ms since the slow one before). */
+static void tail_report(const char *who, const char *kind, tail_t *t, int n)
+{
+	int slow = n / 100 > 0 ? n / 100 : 1;
+	double s[5] = {0}, r[5] = {0}, prev = -1;
+	qsort(t, (size_t)n, sizeof *t, tail_cmp);
+	for (int j = 0; j < n; j++) {
+		double *a = j < slow ? s : r;
+		a[0] += t[j].wall;
+		a[1] += t[j].cpu;
+		a[2] += (double)t[j].vcsw;
+		a[3] += (double)t[j].ivcsw;
+		a[4] += (double)t[j].minflt;
+	}
+	for (int k = 0; k < 5; k++) {
+		s[k] /= slow;
+		r[k] /= n - slow;
+	}
+	fprintf(stderr,
+		"tail %s %-30s slowest %d: wall %.1f cpu %.1f off-cpu %.1f us, vcsw %.2f ivcsw %.2f "
+		"minflt %.2f | rest: wall %.1f cpu %.1f off-cpu %.1f us, vcsw %.3f ivcsw %.3f minflt "
+		"%.3f\n",
+		who, kind, slow, s[0], s[1], s[0] - s[1], s[2], s[3], s[4], r[0], r[1], r[0] - r[1],
+		r[2], r[3], r[4]);
+	qsort(t, (size_t)slow, sizeof *t, tail_at_cmp);
+	fprintf(stderr, "tail %s %-30s when (query@ms+gap: wall/cpu us):", who, kind);
+	for (int j = 0; j < slow; j++) {
+		fprintf(stderr, " %d@%.0f+%.0f:%.0f/%.0f", t[j].i, t[j].at / 1e3,
+			prev < 0 ? 0 : (t[j].at - prev) / 1e3, t[j].wall, t[j].cpu);
+		prev = t[j].at;
+	}
+	fputc('\n', stderr);
+}
+
 /* Runs in a fresh process (see main): sign on, search, report; each
  * query's result list into `out` (none if NULL). */
 static int search_chartroom(const char *path, int64_t n, int journal_sync, const char *out)
@@ -337,8 +437,9 @@ static int search_chartroom(const char *path, int64_t n, int journal_sync, const
 	struct rusage ru;
 	long peak = 0;
 	FILE *res = out ? fopen(out, "w") : NULL;
+	tail_t *tl = tail_on() ? calloc(QUERIES, sizeof *tl) : NULL;
 
-	if (!q || !lat || !mrns || (out && !res) || crypto_init(&m) != STATUS_OK ||
+	if (!q || !lat || !mrns || (out && !res) || (tail_on() && !tl) || crypto_init(&m) != STATUS_OK ||
 	    config_defaults(&cfg, &m) != STATUS_OK)
 		die("start", "out of memory");
 	cfg.journal_sync = journal_sync;
@@ -350,14 +451,23 @@ static int search_chartroom(const char *path, int64_t n, int journal_sync, const
 	printf("login_rss %ld\n", ru.ru_maxrss);
 	for (int k = 0; k < NQ; k++) {
 		long rows = 0;
+		double kt0 = now_us();
 		for (int i = 0; i < WARMUP + QUERIES; i++) {
 			patient_list_t *l = NULL;
-			double t0 = now_us(), t1;
+			tailmark_t ta, tb;
+			double t0, t1;
+			if (tl)
+				tail_mark(&ta);
+			t0 = now_us();
 			if (patient_search(s, q[i % QUERIES].text[k], LIMIT, &l, &m) != STATUS_OK)
 				die("search", m.text);
 			t1 = now_us();
+			if (tl)
+				tail_mark(&tb);
 			if (i >= WARMUP) {
 				lat[i - WARMUP] = t1 - t0;
+				if (tl)
+					tail_note(&tl[i - WARMUP], &ta, &tb, t1 - t0, t0 - kt0, i);
 				rows += patient_list_count(l);
 				if (res) {
 					int nr = patient_list_count(l);
@@ -372,8 +482,12 @@ static int search_chartroom(const char *path, int64_t n, int journal_sync, const
 		}
 		printf("%d %.1f %.1f %.1f\n", k, pct(lat, QUERIES, 0.5), pct(lat, QUERIES, 0.99),
 		       (double)rows / QUERIES);
+		if (tl)
+			tail_report(journal_sync ? "chartroom" : "chartroom-full", qnames[k], tl,
+				    QUERIES);
 	}
 	printf("rss %ld\n", peak);
+	free(tl);
 	if (res && fclose(res) != 0)
 		die("results", strerror(errno));
 	session_logout(s);
@@ -645,20 +759,30 @@ static int search_plain(const char *path, int64_t n, const char *out)
 	char (*mrns)[24] = calloc(LIMIT, sizeof *mrns);
 	long peak = 0;
 	FILE *res = fopen(out, "w");
-	if (!q || !lat || !mrns || !res || config_defaults(&cfg, &m) != STATUS_OK)
+	tail_t *tl = tail_on() ? calloc(QUERIES, sizeof *tl) : NULL;
+	if (!q || !lat || !mrns || !res || (tail_on() && !tl) || config_defaults(&cfg, &m) != STATUS_OK)
 		die("start", "out of memory");
 	make_queries(&cfg, n, q, QUERIES);
 	plain_open(&pl, path);
 	for (int k = 0; k < NQ; k++) {
 		long rows = 0;
+		double kt0 = now_us();
 		for (int i = 0; i < WARMUP + QUERIES; i++) {
 			const query_t *x = &q[i % QUERIES];
-			double t0 = now_us(), t1;
+			tailmark_t ta, tb;
+			double t0, t1;
 			int more = 0;
+			if (tl)
+				tail_mark(&ta);
+			t0 = now_us();
 			plain_search(&pl, &x->ask[k], &more);
 			t1 = now_us();
+			if (tl)
+				tail_mark(&tb);
 			if (i >= WARMUP) {
 				lat[i - WARMUP] = t1 - t0;
+				if (tl)
+					tail_note(&tl[i - WARMUP], &ta, &tb, t1 - t0, t0 - kt0, i);
 				rows += pl.n;
 				for (int j = 0; j < pl.n; j++)
 					snprintf(mrns[j], sizeof mrns[j], "%s", pl.rows[j].mrn);
@@ -668,7 +792,10 @@ static int search_plain(const char *path, int64_t n, const char *out)
 		}
 		printf("%d %.1f %.1f %.1f\n", k, pct(lat, QUERIES, 0.5), pct(lat, QUERIES, 0.99),
 		       (double)rows / QUERIES);
+		if (tl)
+			tail_report("plaintext", qnames[k], tl, QUERIES);
 	}
+	free(tl);
 	plain_close(&pl);
 	if (fclose(res) != 0)
 		die("results", strerror(errno));

@@ -5,6 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+void lpbuf_reserve(lpbuf_t *b, size_t n)
+{
+	unsigned char *np;
+	if (b->bad || b->len + n <= b->cap)
+		return;
+	/* realloc may move the bytes and free the old block unwiped: so a
+	 * new block, the old one wiped (as lpbuf_free would). */
+	if (!(np = malloc(b->len + n))) {
+		b->bad = 1;
+		return;
+	}
+	if (b->p) {
+		memcpy(np, b->p, b->len);
+		sodium_memzero(b->p, b->cap);
+		free(b->p);
+	}
+	b->p = np;
+	b->cap = b->len + n;
+}
+
 void lpbuf_put(lpbuf_t *b, const void *data, size_t n)
 {
 	if (b->bad)

@@ -17,6 +17,10 @@ typedef struct lpbuf {
 	int bad; /* out of memory: the contents are incomplete */
 } lpbuf_t;
 
+/* Room for n more bytes, in one allocation, so that the fields put next
+ * (each with its 4-byte prefix) are not copied as the buffer grows: for
+ * callers that know about how long their record is. */
+void lpbuf_reserve(lpbuf_t *b, size_t n);
 /* Appends one field: n's length prefix, then n bytes of data. */
 void lpbuf_put(lpbuf_t *b, const void *data, size_t n);
 /* Appends a NUL-terminated string as one field (without the NUL). */

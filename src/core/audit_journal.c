@@ -5,6 +5,7 @@
  * contract, README "Many users at once" the argument). */
 #include <inttypes.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,10 @@ static status_t event_mac(const keyring_t *kr, const db_jevent_t *e, unsigned ch
 	lpbuf_t b = {0};
 	char num[16];
 	status_t ret;
+	/* One allocation: the fields (at most ~450 bytes with their prefixes),
+	 * the detail and the listed row numbers. */
+	lpbuf_reserve(&b, 640 + e->detail_len + (size_t)(e->nlisted > 0 ? e->nlisted : 0) *
+						       sizeof e->listed[0]);
 	lpbuf_str(&b, "chartroom-journal:1");
 	lpbuf_str(&b, e->event_id);
 	lpbuf_str(&b, e->session_id);
@@ -248,6 +253,36 @@ static status_t append_alone(session_t *s, const db_jevent_t *e, const char *det
 	return ret;
 }
 
+/* An event made empty: its named fields and counts zeroed, not its 4 KB
+ * of detail and 200 listed row numbers, of which only the first
+ * detail_len bytes and nlisted numbers are ever read (MAC, encoding,
+ * chaining) or written. */
+static void event_clear(db_jevent_t *e)
+{
+	memset(e, 0, offsetof(db_jevent_t, detail));
+	e->detail_len = 0;
+	e->has_detail = 0;
+	e->key_version = 0;
+	e->flags = 0;
+	memset(e->mac, 0, sizeof e->mac);
+	e->mac_len = 0;
+	e->nlisted = 0;
+}
+
+/* What event_make wrote into e, wiped: every byte of it that was ever
+ * set (the parts event_clear leaves alone are never written beyond the
+ * lengths). */
+static void event_wipe(db_jevent_t *e)
+{
+	size_t dl = e->detail_len < sizeof e->detail ? e->detail_len : sizeof e->detail;
+	int nl = e->nlisted > 0 && e->nlisted <= DB_JOURNAL_LISTED_MAX ? e->nlisted : 0;
+	sodium_memzero(e->detail, dl);
+	sodium_memzero(e->listed, (size_t)nl * sizeof e->listed[0]);
+	sodium_memzero(e, offsetof(db_jevent_t, detail));
+	sodium_memzero(e->mac, sizeof e->mac);
+	event_clear(e);
+}
+
 /* An event of session s, its detail encrypted (bound to the event's id;
  * re-encrypted under its sequence number when chained) and its MAC set.
  * ts: when it happened (NULL: now). */
@@ -259,7 +294,7 @@ static status_t event_make(session_t *s, const char *ts, const char *action, con
 	size_t blob_len = 0;
 	status_t ret = STATUS_OK;
 
-	memset(e, 0, sizeof *e);
+	event_clear(e);
 	crypto_random_id(e->event_id);
 	copy_field(e->session_id, sizeof e->session_id, s->sid);
 	if (ts && *ts)
@@ -326,6 +361,7 @@ status_t audit_note_listed(session_t *s, const char *action, const char *target,
 		return STATUS_OK;
 	if (!(e = malloc(sizeof *e)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
+	event_clear(e);
 	/* Key versions granted by a rotation since this session last looked
 	 * are taken in first, so the event is made under the audit key in
 	 * use (core/rotate.h); a session that cannot take them in is found
@@ -384,7 +420,7 @@ status_t audit_note_listed(session_t *s, const char *action, const char *target,
 			       keep ? "; it is kept and will be written with the next change" : "");
 	}
 cleanup:
-	sodium_memzero(e, sizeof *e);
+	event_wipe(e);
 	free(e);
 	return ret;
 }
@@ -399,6 +435,7 @@ status_t audit_journal_row(session_t *s, const db_audit_row_t *r, const char *de
 		return STATUS_OK;
 	if (!(e = malloc(sizeof *e)))
 		return msg_fail(m, STATUS_NOMEM, "Out of memory writing the audit trail.");
+	event_clear(e);
 	if (r->listed[0]) {
 		if (!(listed = malloc(DB_JOURNAL_LISTED_MAX * sizeof *listed))) {
 			free(e);
@@ -415,7 +452,7 @@ status_t audit_journal_row(session_t *s, const db_audit_row_t *r, const char *de
 	free(listed);
 	if (ret == STATUS_OK)
 		ret = db_journal_add(s->c->db, e, m);
-	sodium_memzero(e, sizeof *e);
+	event_wipe(e);
 	free(e);
 	return ret;
 }

@@ -36,7 +36,21 @@ void core_now(char buf[24])
 			t += (time_t)atoi(ahead) * 86400;
 	}
 #endif
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* Every audit event is stamped: the text is made once a second (per
+	 * thread) and copied otherwise. */
+	static _Thread_local struct {
+		time_t t;
+		char text[24];
+	} last;
+	if (!last.text[0] || last.t != t) {
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		if (strftime(last.text, sizeof last.text, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+			last.text[0] = '\0';
+			strftime(buf, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+			return;
+		}
+		last.t = t;
+	}
+	memcpy(buf, last.text, sizeof last.text);
 }

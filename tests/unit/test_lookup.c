@@ -234,6 +234,7 @@ static void test_hyphenated_among_many_martins(void **state)
 	l = search(f->fd, "martinson", 400, &m);
 	assert_int_equal(patient_list_count(l), 375);
 	assert_false(patient_list_more(l));
+	assert_string_equal(m.text, "375 matches by name"); /* written without printf */
 	for (int i = 1; i < patient_list_count(l); i++) {
 		const patient_row_t *a = patient_list_row(l, i - 1), *b = patient_list_row(l, i);
 		assert_true(strcmp(a->first, b->first) <= 0);
