@@ -4,7 +4,9 @@
  *
  * A merge moves every clinical row of the retired chart (encounters with
  * their coding, vitals, allergies, medications, problems, notes signed or
- * not, and the allergy review when the survivor has none) to the survivor
+ * not, the procedure history, identifiers of other systems except one the
+ * survivor holds already, and the allergy review when the survivor has
+ * none) to the survivor
  * in one transaction: each row's patient column is set to the survivor,
  * its ciphertexts are re-bound to the survivor's id (the same text: a
  * signed note's content is unchanged) and its MAC recomputed; both chart
@@ -17,7 +19,11 @@
  * retired chart, which go back with their visit. Append-only rows (disclosures, rights requests, paper-chart
  * events, break-the-glass accesses) are never rewritten: they stay with
  * the retired chart, which keeps its id, MRN and index tokens, so its MRN
- * finds it and says where it went (merge_into).
+ * finds it and says where it went (merge_into); the survivor's lists of
+ * them (ROI, amendments, paper-chart history, the access report, the
+ * accounting of disclosures) read the retired chart's rows too, marked. A
+ * merge whose charts were destroyed (core/retention.c) leaves the journal
+ * and cannot be undone (db_merge_destroyed names the certificate).
  *
  * Both need chart_merge (HIM) and the demo and clin keys, checked here. */
 #ifndef CHARTROOM_MERGE_H

@@ -23,6 +23,9 @@
 #include "db/db_retention.h"
 
 #define EV_TABLE "retention_events"
+/* Charts merged into one survivor, at most (merges in force). */
+#define RET_MERGED_MAX 16
+
 #define METHOD                                                                                     \
 	"rows deleted from every patient-bound table with SQLite secure_delete; "                  \
 	"WAL checkpointed (TRUNCATE)"
@@ -609,6 +612,15 @@ status_t retention_show(session_t *s, const char *patient, retention_item_t *out
 	if ((ret = db_read_begin(s->c->db, &reading, m)) == STATUS_OK &&
 	    (ret = chain_read(s, prow, pid, &c, m)) == STATUS_OK)
 		ret = chart_state(s, prow, pid, &c, out, m);
+	if (ret == STATUS_OK) {
+		int64_t into = 0, id = 0, rp[RET_MERGED_MAX];
+		char keep[32] = "";
+		if ((ret = merge_into(s, prow, &into, keep, &id, m)) == STATUS_OK) {
+			text_copy(out->merged_into, sizeof out->merged_into, into ? keep : "");
+			ret = db_merge_retired_into(s->c->db, prow, rp, RET_MERGED_MAX,
+			                            &out->merged_charts, m);
+		}
+	}
 	db_read_end(s->c->db, reading);
 	chain_free(&c);
 	if (ret == STATUS_INTEGRITY)
@@ -813,9 +825,7 @@ static status_t merged_refused(session_t *s, int64_t prow, const char *mrn, msg_
 	status_t ret = merge_into(s, prow, &into, keep, &id, m);
 	if (ret == STATUS_OK && into)
 		ret = msg_fail(m, STATUS_CONFLICT,
-		               "MRN %s was merged into MRN %s (merge %" PRId64
-		               "): destroy the survivor, which holds its records (the merged chart "
-		               "goes with it).",
+		               "MRN %s was merged into MRN %s (merge %" PRId64 "): destroy the survivor.",
 		               mrn, keep, id);
 	return ret;
 }
@@ -823,7 +833,6 @@ static status_t merged_refused(session_t *s, int64_t prow, const char *mrn, msg_
 /* The charts merged into a survivor that is being destroyed: each is
  * destroyed with it (its patient row, tokens and the rows that stay
  * linked), under a certificate of its own. */
-#define RET_MERGED_MAX 16
 typedef struct merged_chart {
 	int64_t prow;
 	char pid[33];
@@ -1111,7 +1120,7 @@ static status_t cert_mac(session_t *s, const db_ret_cert_t *c, unsigned char mac
 
 status_t retention_approve(session_t *s, int64_t id, int64_t *cert, msg_t *m)
 {
-	int64_t prow = 0, rows = 0, rows_merged = 0, nmerges = 0;
+	int64_t prow = 0, rows = 0, rows_merged = 0;
 	merged_chart_t *mc = NULL;
 	int nmc = 0;
 	char pid[33] = "", detail[160], head[48], mrn[24] = "";
@@ -1184,7 +1193,7 @@ status_t retention_approve(session_t *s, int64_t id, int64_t *cert, msg_t *m)
 	 * every merge of this chart or of one merged into it goes first,
 	 * leaving only the certificate's number (no PHI) for the unmerge to
 	 * cite. */
-	if ((ret = db_merge_forget(s->c->db, prow, dc->n, &nmerges, m)) != STATUS_OK)
+	if ((ret = db_merge_forget(s->c->db, prow, dc->n, NULL, m)) != STATUS_OK)
 		goto done;
 	for (int k = 0; k < nmc; k++)
 		if ((ret = db_merge_forget(s->c->db, mc[k].prow, dc->n, NULL, m)) != STATUS_OK)
@@ -1262,13 +1271,16 @@ out:
 		/* Empty the log now, so no copy of a destroyed page is left in
 		 * it. Another session's open read can keep it from emptying. */
 		char extra[200] = "";
-		if (nmc)
+		if (nmc == 1)
 			snprintf(extra, sizeof extra,
-			         " With it, %d chart%s merged into it (%" PRId64
-			         " rows, certificates %" PRId64 "-%" PRId64
-			         "); %" PRId64 " merge%s can no longer be undone.",
-			         nmc, nmc == 1 ? "" : "s", rows_merged, dc->n + 1, dc->n + nmc, nmerges,
-			         nmerges == 1 ? "" : "s");
+			         " With the chart merged into it (certificate %" PRId64 ", %" PRId64
+			         " rows).",
+			         dc->n + 1, rows_merged);
+		else if (nmc)
+			snprintf(extra, sizeof extra,
+			         " With %d charts merged into it (certificates %" PRId64 "-%" PRId64
+			         ", %" PRId64 " rows).",
+			         nmc, dc->n + 1, dc->n + nmc, rows_merged);
 		if (db_checkpoint(s->c->db, &cp) == STATUS_OK)
 			msg_set(m,
 			        "MRN %s destroyed on %s: certificate %" PRId64 " (%" PRId64

@@ -60,6 +60,11 @@ typedef struct retention_item {
 	int held;         /* legal holds in force */
 	int64_t proposal; /* the open proposal's number, 0 none */
 	char proposed_by[72], proposed_at[24];
+	/* retention_show only (a screen may warn): the survivor's MRN when
+	 * this chart was merged into another (it is then refused on its own),
+	 * and how many charts merged into this one are destroyed with it. */
+	char merged_into[24];
+	int merged_charts;
 } retention_item_t;
 
 /* Charts due for destruction today (due date reached), oldest due first,

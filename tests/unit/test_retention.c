@@ -496,6 +496,16 @@ static void test_destroy_merged(void **state)
 	mid = mr.id;
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM chart_tracking"), 2);
 	fake_now = "2041-03-01T10:00:00Z";
+	/* Shown as such (a screen may warn). */
+	{
+		retention_item_t it;
+		assert_int_equal(retention_show(f->him, rmrn, &it, &m), STATUS_OK);
+		assert_string_equal(it.merged_into, f->amrn);
+		assert_int_equal(it.merged_charts, 0);
+		assert_int_equal(retention_show(f->him, f->amrn, &it, &m), STATUS_OK);
+		assert_string_equal(it.merged_into, "");
+		assert_int_equal(it.merged_charts, 1);
+	}
 	/* The merged chart alone: refused, naming the survivor. */
 	assert_int_equal(retention_propose(f->him, rmrn, "past retention", &prop, &m),
 	                 STATUS_CONFLICT);
@@ -509,7 +519,7 @@ static void test_destroy_merged(void **state)
 	assert_int_equal(retention_release(f->him, hold, "case closed", &m), STATUS_OK);
 	prow = tu_sql_int(f->db, "SELECT keep_prow FROM merges");
 	assert_int_equal(retention_approve(f->priv, prop, &cert, &m), STATUS_OK);
-	assert_true(tu_has(m.text, "1 chart merged into it"));
+	assert_true(tu_has(m.text, "With the chart merged into it (certificate 2"));
 	/* Both charts gone from every table, the journal with them; the
 	 * other patient stays. */
 	{
