@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "base/text.h"
 #include "base/tz.h"
 #include "core/retention.h"
@@ -55,6 +57,7 @@ typedef struct ret_screen {
 	int rejecting; /* ... to reject the proposal (x), with a reason */
 	int placing;   /* the form placing a legal hold is open */
 	ask_t ask;     /* the question asked, waiting for y or n */
+	int approve_merged; /* ASK_APPROVE: charts merged into it, destroyed with it */
 	retention_item_t hold_chart; /* placing: the chart the MRN found */
 	ui_form_item_t items[F_COUNT];
 	ui_form_t form;
@@ -574,6 +577,13 @@ static void detail_draw(ui_t *ui, ret_screen_t *q, WINDOW *w)
 			         "Reject proposal %" PRId64 " and keep MRN %s? (y/n)", r->id,
 			         c->mrn);
 		draw_text(w, form_y + 3, 1, W - 2, line, 0);
+		if (q->ask == ASK_APPROVE && q->approve_merged > 0) {
+			snprintf(line, sizeof line,
+			         "%d chart%s merged into it %s destroyed with it, each with a certificate.",
+			         q->approve_merged, q->approve_merged == 1 ? "" : "s",
+			         q->approve_merged == 1 ? "is" : "are");
+			draw_text(w, form_y + 4, 1, W - 2, line, 0);
+		}
 		wattrset(w, theme_attr(TH_NORMAL));
 	}
 }
@@ -789,6 +799,19 @@ static unsigned detail_handle(ui_t *ui, ret_screen_t *q, const ui_event_t *ev)
 	}
 	if (ev->action != KA_SAVE && ev->action != KA_SELECT)
 		return UI_IGNORED;
+	{ /* the question names the charts merged into this one, which go with it */
+		retention_item_t it;
+		msg_t m;
+		memset(&it, 0, sizeof it);
+		msg_clear(&m);
+		if (retention_show(ui_session(ui), q->rows[q->list.cur].chart.mrn, &it, &m) !=
+		    STATUS_OK) {
+			ui_message(ui, UI_MSG_ERROR, "%s", m.text);
+			return UI_REDRAW;
+		}
+		q->approve_merged = it.merged_charts;
+		sodium_memzero(&it, sizeof it);
+	}
 	q->ask = ASK_APPROVE;
 	return UI_REDRAW;
 }

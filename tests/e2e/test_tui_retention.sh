@@ -110,4 +110,25 @@ check "the patient row is gone; the held one stays" [ "$(sql "select count(*) fr
 check "a certificate is kept" [ "$(sql "select approved_by from destruction_certificates")" = priv ]
 out=$(cli priv "$PW_PRIV" audit verify 2>&1)
 check "audit verify passes after the destruction" [ $? -eq 0 ]
+# ---- a merged survivor: the question says its merged chart goes with it ----
+MA=$(clin front "$PW_FRONT" "$(csv last_name=Keepsake first_name=Mira dob=1951-05-06 sex=F)" patient add --register-anyway 2>/dev/null)
+MB=$(clin front "$PW_FRONT" "$(csv last_name=Keepsake first_name=Mirah dob=1951-05-06 sex=F)" patient add --register-anyway 2>/dev/null)
+MID=$(cli him "$PW_HIM" merge "$MA" "$MB" --reason "same person" 2>/dev/null)
+out=$(cli_at $AHEAD him "$PW_HIM" retention propose "$MA" --reason "past retention" 2>&1)
+MPROP=$(printf '%s' "$out" | sed -n 's/^Proposal \([0-9]*\):.*/\1/p')
+{ [ -n "$MA" ] && [ -n "$MB" ] && [ -n "$MID" ] && [ -n "$MPROP" ]; }; check "setup: two charts merged, the survivor proposed" [ $? -eq 0 ]
+start_ahead priv
+signon priv "$PW_PRIV"
+menu_open "Retention and destruction"
+expect "the survivor's proposal is listed" "$MA" 10
+tui_send Enter
+expect "its details open" "past retention" 5
+tui_send Enter
+expect "asked first, naming the survivor" "DESTROY MRN $MA (Keepsake, Mira) for good?" 5
+expect "... and saying the merged chart goes with it" "1 chart merged into it is destroyed with it" 5
+tui_send n
+expect "n changes nothing" "Nothing was changed." 5
+check "... both charts are still there" [ "$(sql "select count(*) from patients where prow in (select keep_prow from merges union select retire_prow from merges)")" = 2 ]
+tui_stop
+tmux -L "$TMUX_SOCK" set-environment -g -u CHARTROOM_TEST_DAYS_AHEAD
 e2e_done
