@@ -159,10 +159,16 @@ static char *read_file(const char *path, msg_t *m)
 static int print_encounter(const encounter_info_t *e, void *arg)
 {
 	char when[TZ_TEXT_MAX];
-	/* The last column: the provider record an imported visit names. */
-	cli_tsv("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)e->erow,
-	        cli_time(arg, e->start, CLI_TIME_TSV, "", when, sizeof when), e->type, e->provider,
-	        e->location, e->status, e->coding_status, e->reason, e->provider_name);
+	/* A ninth column only for a visit that names a provider record (an
+	 * imported one): the eight of every other line stay as they were. */
+	const char *at = cli_time(arg, e->start, CLI_TIME_TSV, "", when, sizeof when);
+	if (*e->provider_name)
+		cli_tsv("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)e->erow, at,
+		        e->type, e->provider, e->location, e->status, e->coding_status, e->reason,
+		        e->provider_name);
+	else
+		cli_tsv("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)e->erow, at, e->type,
+		        e->provider, e->location, e->status, e->coding_status, e->reason);
 	return 0;
 }
 
