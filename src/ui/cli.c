@@ -80,6 +80,24 @@ void cli_tsv(const char *fmt, ...)
 	va_end(ap);
 }
 
+void cli_csv_put(const char *v, int last)
+{
+	int quote = strpbrk(v, ",\"\r\n") != NULL;
+	if (quote)
+		putchar('"');
+	if (v[0] && strchr("=+-@", v[0]))
+		putchar('\'');
+	for (const char *p = v; *p; p++) {
+		char one[2] = {*p, 0};
+		if (*p == '"')
+			putchar('"');
+		cli_printf("%s", one);
+	}
+	if (quote)
+		putchar('"');
+	putchar(last ? '\n' : ',');
+}
+
 void cli_eprintf(const char *fmt, ...)
 {
 	va_list ap;

@@ -16,26 +16,6 @@ static const char deficiency_usage[] =
     "deficiency list [--provider USER] [--format table|csv] | deficiency show ID |\n"
     "       deficiency remind ID | deficiency report [--months N] [--format table|csv]";
 
-/* One CSV field: quoted when it holds a comma, quote or line break; a
- * leading = + - @ is prefixed with ' so a spreadsheet does not run it. */
-static void csv_put(const char *v, int last)
-{
-	int quote = strpbrk(v, ",\"\r\n") != NULL;
-	if (quote)
-		putchar('"');
-	if (strchr("=+-@", v[0]) && v[0])
-		putchar('\'');
-	for (const char *p = v; *p; p++) {
-		char one[2] = {*p, 0};
-		if (*p == '"')
-			putchar('"');
-		cli_printf("%s", one);
-	}
-	if (quote)
-		putchar('"');
-	putchar(last ? '\n' : ',');
-}
-
 struct list_ctx {
 	const config_t *cfg;
 	int csv, n;
@@ -50,21 +30,21 @@ static int print_def(const deficiency_t *d, void *arg)
 		if (!l->n)
 			printf("id,kind,mrn,patient,encounter,note,assigned,since,age_days,"
 			       "delinquent,reminders\n");
-		csv_put(d->id, 0);
-		csv_put(d->what, 0);
-		csv_put(d->mrn, 0);
-		csv_put(d->name, 0);
+		cli_csv_put(d->id, 0);
+		cli_csv_put(d->what, 0);
+		cli_csv_put(d->mrn, 0);
+		cli_csv_put(d->name, 0);
 		snprintf(num, sizeof num, "%lld", (long long)d->erow);
-		csv_put(num, 0);
+		cli_csv_put(num, 0);
 		snprintf(num, sizeof num, "%lld", (long long)d->note);
-		csv_put(d->note ? num : "", 0);
-		csv_put(d->assigned, 0);
-		csv_put(since, 0);
+		cli_csv_put(d->note ? num : "", 0);
+		cli_csv_put(d->assigned, 0);
+		cli_csv_put(since, 0);
 		snprintf(num, sizeof num, "%d", d->age_days);
-		csv_put(num, 0);
-		csv_put(d->delinquent ? "yes" : "no", 0);
+		cli_csv_put(num, 0);
+		cli_csv_put(d->delinquent ? "yes" : "no", 0);
 		snprintf(num, sizeof num, "%d", d->reminders);
-		csv_put(num, 1);
+		cli_csv_put(num, 1);
 	} else {
 		if (!l->n)
 			printf("%-8s %-28s %-10s %-22s %6s %6s %-10s %5s %s\n", "ID", "DEFICIENCY",
@@ -87,18 +67,18 @@ static int print_rate(const delinquency_row_t *r, void *arg)
 		if (!l->n)
 			printf("provider,deficiencies,delinquent_records,avg_monthly_discharges,"
 			       "delinquency_rate_pct\n");
-		csv_put(r->provider, 0);
+		cli_csv_put(r->provider, 0);
 		snprintf(num, sizeof num, "%d", r->deficiencies);
-		csv_put(num, 0);
+		cli_csv_put(num, 0);
 		snprintf(num, sizeof num, "%d", r->delinquent_records);
-		csv_put(num, 0);
+		cli_csv_put(num, 0);
 		snprintf(num, sizeof num, "%.1f", r->avg_discharges);
-		csv_put(num, 0);
+		cli_csv_put(num, 0);
 		if (r->rate < 0)
-			csv_put("", 1);
+			cli_csv_put("", 1);
 		else {
 			snprintf(num, sizeof num, "%.1f", r->rate);
-			csv_put(num, 1);
+			cli_csv_put(num, 1);
 		}
 	} else {
 		if (!l->n)

@@ -31,26 +31,6 @@ static const char dups_help[] =
     "                  scans skip it\n"
     "  not-same-list   the do-not-link list with reasons, who and when\n";
 
-/* One CSV field (as cli_deficiency.c): quoted when needed, a leading
- * = + - @ prefixed with ' so a spreadsheet does not run it. */
-static void csv_put(const char *v, int last)
-{
-	int quote = strpbrk(v, ",\"\r\n") != NULL;
-	if (quote)
-		putchar('"');
-	if (strchr("=+-@", v[0]) && v[0])
-		putchar('\'');
-	for (const char *p = v; *p; p++) {
-		char one[2] = {*p, 0};
-		if (*p == '"')
-			putchar('"');
-		cli_printf("%s", one);
-	}
-	if (quote)
-		putchar('"');
-	putchar(last ? '\n' : ',');
-}
-
 typedef struct progress {
 	int tty, shown;
 } progress_t;
@@ -86,18 +66,18 @@ static int print_dup(const dup_candidate_t *d, void *arg)
 			printf("id,score,mrn_a,patient_a,dob_a,mrn_b,patient_b,dob_b,matched,"
 			       "age_days\n");
 		snprintf(num, sizeof num, "%lld", (long long)d->id);
-		csv_put(num, 0);
+		cli_csv_put(num, 0);
 		snprintf(num, sizeof num, "%d", d->score);
-		csv_put(num, 0);
-		csv_put(d->mrn_a, 0);
-		csv_put(d->name_a, 0);
-		csv_put(d->dob_a, 0);
-		csv_put(d->mrn_b, 0);
-		csv_put(d->name_b, 0);
-		csv_put(d->dob_b, 0);
-		csv_put(d->why, 0);
+		cli_csv_put(num, 0);
+		cli_csv_put(d->mrn_a, 0);
+		cli_csv_put(d->name_a, 0);
+		cli_csv_put(d->dob_a, 0);
+		cli_csv_put(d->mrn_b, 0);
+		cli_csv_put(d->name_b, 0);
+		cli_csv_put(d->dob_b, 0);
+		cli_csv_put(d->why, 0);
 		snprintf(num, sizeof num, "%ld", d->age_days);
-		csv_put(num, 1);
+		cli_csv_put(num, 1);
 	} else {
 		if (!l->n)
 			printf("%-5s %5s %-10s %-20s %-10s %-20s %4s %s\n", "ID", "SCORE", "MRN",

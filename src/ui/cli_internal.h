@@ -45,6 +45,11 @@ void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same for tab-separated output: a value's tab, newline, carriage
  * return and backslash are "\t", "\n", "\r", "\\". */
 void cli_tsv(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One CSV field to stdout, then ',' or (last) a newline: quoted when it
+ * holds a comma, quote or line break; a leading = + - @ is prefixed with '
+ * so a spreadsheet does not run it; each character written through
+ * cli_printf (control characters shown escaped). */
+void cli_csv_put(const char *v, int last);
 /* The same to stderr. */
 void cli_eprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A message for people on stderr, escaped, with a newline. */

@@ -11,26 +11,6 @@
 
 static const char providers_usage[] = "providers [--format table|csv]";
 
-/* One CSV field: quoted when it holds a comma, quote or line break; a
- * leading = + - @ is prefixed with ' so a spreadsheet does not run it. */
-static void csv_put(const char *v, int last)
-{
-	int quote = strpbrk(v, ",\"\r\n") != NULL;
-	if (quote)
-		putchar('"');
-	if (v[0] && strchr("=+-@", v[0]))
-		putchar('\'');
-	for (const char *p = v; *p; p++) {
-		char one[2] = {*p, 0};
-		if (*p == '"')
-			putchar('"');
-		cli_printf("%s", one);
-	}
-	if (quote)
-		putchar('"');
-	putchar(last ? '\n' : ',');
-}
-
 typedef struct rows {
 	int csv, n;
 } rows_t;
@@ -40,15 +20,15 @@ static int print_one(const provider_t *p, void *arg)
 	rows_t *r = arg;
 	r->n++;
 	if (r->csv) {
-		csv_put(p->name, 0);
-		csv_put(p->speciality, 0);
-		csv_put(p->gender, 0);
-		csv_put(p->location, 0);
-		csv_put(p->organization, 0);
-		csv_put(p->system, 0);
-		csv_put(p->value, 0);
-		csv_put(p->created, 0);
-		csv_put(p->created_by, 1);
+		cli_csv_put(p->name, 0);
+		cli_csv_put(p->speciality, 0);
+		cli_csv_put(p->gender, 0);
+		cli_csv_put(p->location, 0);
+		cli_csv_put(p->organization, 0);
+		cli_csv_put(p->system, 0);
+		cli_csv_put(p->value, 0);
+		cli_csv_put(p->created, 0);
+		cli_csv_put(p->created_by, 1);
 		return 0;
 	}
 	if (r->n == 1)

@@ -10,26 +10,6 @@
 static const char queue_usage[] =
     "queue [--kind KIND] [--assignee USER] [--format table|csv]";
 
-/* One CSV field: quoted when it holds a comma, quote or line break; a
- * leading = + - @ is prefixed with ' so a spreadsheet does not run it. */
-static void csv_put(const char *v, int last)
-{
-	int quote = strpbrk(v, ",\"\r\n") != NULL;
-	if (quote)
-		putchar('"');
-	if (v[0] && strchr("=+-@", v[0]))
-		putchar('\'');
-	for (const char *p = v; *p; p++) {
-		char one[2] = {*p, 0};
-		if (*p == '"')
-			putchar('"');
-		cli_printf("%s", one);
-	}
-	if (quote)
-		putchar('"');
-	putchar(last ? '\n' : ',');
-}
-
 static void left_text(long left, char *buf, size_t size)
 {
 	if (left < 0)
@@ -105,18 +85,18 @@ static int cmd_queue(cli_t *c)
 		char left[32], num[32];
 		it = queue_item(q, i);
 		if (csv) {
-			csv_put(it->due, 0);
+			cli_csv_put(it->due, 0);
 			snprintf(num, sizeof num, "%ld", it->days_left);
-			csv_put(num, 0);
-			csv_put(queue_kind_name(it->kind), 0);
-			csv_put(it->ref, 0);
-			csv_put(it->mrn, 0);
-			csv_put(it->name, 0);
-			csv_put(it->what, 0);
-			csv_put(it->assigned, 0);
-			csv_put(it->since, 0);
+			cli_csv_put(num, 0);
+			cli_csv_put(queue_kind_name(it->kind), 0);
+			cli_csv_put(it->ref, 0);
+			cli_csv_put(it->mrn, 0);
+			cli_csv_put(it->name, 0);
+			cli_csv_put(it->what, 0);
+			cli_csv_put(it->assigned, 0);
+			cli_csv_put(it->since, 0);
 			snprintf(num, sizeof num, "%d", it->age_days);
-			csv_put(num, 1);
+			cli_csv_put(num, 1);
 		} else {
 			left_text(it->days_left, left, sizeof left);
 			cli_printf("%-10s %-12s %-10s %-6s %-10s %-22.22s %-44.44s %-10s %4d\n",

@@ -34,24 +34,6 @@ static const char retention_help[] =
     "A destruction certificate without PHI is kept. A reason not given with\n"
     "--reason is asked for (a line of standard input).\n";
 
-static void csv_put(const char *v, int last)
-{
-	int quote = strpbrk(v, ",\"\r\n") != NULL;
-	if (quote)
-		putchar('"');
-	if (strchr("=+-@", v[0]) && v[0])
-		putchar('\'');
-	for (const char *p = v; *p; p++) {
-		char one[2] = {*p, 0};
-		if (*p == '"')
-			putchar('"');
-		cli_printf("%s", one);
-	}
-	if (quote)
-		putchar('"');
-	putchar(last ? '\n' : ',');
-}
-
 struct list_ctx {
 	const config_t *cfg;
 	int csv, n;
@@ -71,15 +53,15 @@ static int print_item(const retention_item_t *it, void *arg)
 	if (l->csv) {
 		if (!l->n)
 			printf("mrn,patient,rule,first,last,due,days_past,state\n");
-		csv_put(it->mrn, 0);
-		csv_put(it->name, 0);
-		csv_put(it->rule, 0);
-		csv_put(it->first, 0);
-		csv_put(it->last, 0);
-		csv_put(it->due, 0);
+		cli_csv_put(it->mrn, 0);
+		cli_csv_put(it->name, 0);
+		cli_csv_put(it->rule, 0);
+		cli_csv_put(it->first, 0);
+		cli_csv_put(it->last, 0);
+		cli_csv_put(it->due, 0);
 		snprintf(num, sizeof num, "%ld", it->days_past);
-		csv_put(num, 0);
-		csv_put(state, 1);
+		cli_csv_put(num, 0);
+		cli_csv_put(state, 1);
 	} else {
 		if (!l->n)
 			printf("MRN\tpatient\trule\tfirst\tlast\tdue\tdays past\tstate\n");
