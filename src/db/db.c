@@ -753,6 +753,23 @@ status_t db_cached(db_t *db, const char *sql, sqlite3_stmt **st, msg_t *m)
 	return msg_fail(m, STATUS_DB, "Too many cached statements.");
 }
 
+status_t db_cached_int64(db_t *db, const char *sql, int64_t *v, const char *what, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, sql, &st, m);
+	*v = 0;
+	if (ret != STATUS_OK)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, rc, what, m);
+	return STATUS_OK;
+}
+
 void db_close(db_t *db)
 {
 	if (!db)

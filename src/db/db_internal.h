@@ -67,6 +67,11 @@ struct db {
  * cleared, ready to bind. Do not finalize it; db_close does. */
 status_t db_cached(db_t *db, const char *sql, sqlite3_stmt **st, msg_t *m);
 
+/* The first column of the one row a cached parameterless statement gives
+ * (a count, a max, a pragma) into *v, 0 on failure; "what" names the
+ * operation for db_fail. */
+status_t db_cached_int64(db_t *db, const char *sql, int64_t *v, const char *what, msg_t *m);
+
 /* Prepare sql; on failure fill m and return STATUS_DB. */
 status_t db_prepare(db_t *db, const char *sql, sqlite3_stmt **st, msg_t *m);
 

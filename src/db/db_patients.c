@@ -77,19 +77,8 @@ status_t db_patient_insert(db_t *db, db_patient_row_t *row, msg_t *m)
 
 status_t db_patient_next_prow(db_t *db, int64_t *prow, msg_t *m)
 {
-	sqlite3_stmt *st;
-	int rc;
-	status_t ret = db_cached(db, "SELECT coalesce(max(prow), 0) + 1 FROM patients", &st, m);
-	*prow = 0;
-	if (ret != STATUS_OK)
-		return ret;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*prow = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return db_fail(db, rc, "numbering the patients", m);
-	return STATUS_OK;
+	return db_cached_int64(db, "SELECT coalesce(max(prow), 0) + 1 FROM patients", prow,
+	                       "numbering the patients", m);
 }
 
 status_t db_patient_insert_ranked(db_t *db, const db_patient_row_t *row, int64_t rank, msg_t *m)
@@ -643,19 +632,8 @@ status_t db_rank_near(db_t *db, int64_t rank, int after, int64_t exclude, int ma
 
 status_t db_data_version(db_t *db, int64_t *v, msg_t *m)
 {
-	sqlite3_stmt *st;
-	int rc;
-	status_t ret = db_cached(db, "PRAGMA data_version", &st, m);
-	*v = 0;
-	if (ret != STATUS_OK)
-		return ret;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return db_fail(db, rc, "reading the database's change counter", m);
-	return STATUS_OK;
+	return db_cached_int64(db, "PRAGMA data_version", v,
+	                       "reading the database's change counter", m);
 }
 
 status_t db_rank_unplaced(db_t *db, int64_t *prows, int max, int *n, msg_t *m)
