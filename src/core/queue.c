@@ -15,6 +15,7 @@
 #include "core/integrity.h"
 #include "core/internal.h"
 #include "core/precord.h"
+#include "core/retention.h"
 #include "core/rights.h"
 #include "db/db_codes.h"
 #include "db/db_deficiency.h"
@@ -59,6 +60,7 @@ static status_t collect_roi(collect_t *c);
 static status_t collect_amendment(collect_t *c);
 static status_t collect_btg(collect_t *c);
 static status_t collect_duplicate(collect_t *c);
+static status_t collect_retention(collect_t *c);
 
 /* One row per kind, in QUEUE_KINDS order (its names come from there):
  * the permissions that let a role see it (either), and its collecting
@@ -74,6 +76,7 @@ static const struct kind {
     [QK_AMENDMENT] = {ACT_AMENDMENT_MANAGE, ACT_AMENDMENT_DECIDE, collect_amendment},
     [QK_BTG] = {ACT_BTG_REVIEW, ACT_BTG_REVIEW, collect_btg},
     [QK_DUPLICATE] = {ACT_CHART_MERGE, ACT_CHART_MERGE, collect_duplicate},
+    [QK_RETENTION] = {ACT_RETENTION_PROPOSE, ACT_RETENTION_APPROVE, collect_retention},
 };
 
 static const struct kind_names {
@@ -142,6 +145,11 @@ int queue_may_open(session_t *s)
 #define NO_DAY (-1000000000L)
 /* A possible duplicate is due this many days after a scan found it. */
 #define DUP_DECIDE_DAYS 30
+/* A chart past retention is due for HIM's decision this many days after
+ * its retention date; a destruction proposal for the privacy officer's
+ * this many days after it was made. */
+#define RET_DECIDE_DAYS 90
+#define RET_APPROVE_DAYS 30
 #define DAY_SLOTS 8192
 
 static long civil_days(long y, long mo, long d)
@@ -454,6 +462,36 @@ static int duplicate_one(const db_dup_t *d, void *arg)
 static status_t collect_duplicate(collect_t *c)
 {
 	status_t ret = db_dup_list(c->s->c->db, 0, duplicate_one, c, c->m);
+	return ret == STATUS_OK ? c->ret : ret;
+}
+
+static int retention_one(const retention_waiting_t *w, void *arg)
+{
+	collect_t *c = arg;
+	char ref[24], what[96];
+	long since, due;
+	COUNT_ONLY(c, QK_RETENTION);
+	/* HIM: a chart past its retention date, to propose (or hold); the
+	 * wait counts from that date, due RET_DECIDE_DAYS after it. Privacy:
+	 * a proposal to approve or reject, waiting since it was made, due
+	 * RET_APPROVE_DAYS after it. Neither is urgent: keeping a chart
+	 * longer is never the harm destroying it early would be. */
+	since = ymd_day(w->due);
+	due = since == NO_DAY ? NO_DAY : since + (w->proposal ? RET_APPROVE_DAYS : RET_DECIDE_DAYS);
+	if (w->proposal) {
+		snprintf(ref, sizeof ref, "%lld", (long long)w->proposal);
+		snprintf(what, sizeof what, "Approve or reject destruction proposal %lld",
+			 (long long)w->proposal);
+	} else {
+		snprintf(ref, sizeof ref, "%s", "due");
+		snprintf(what, sizeof what, "%s", "Past retention: propose destruction or hold");
+	}
+	return add(c, QK_RETENTION, ref, w->proposal, w->prow, 0, what, "", since, due);
+}
+
+static status_t collect_retention(collect_t *c)
+{
+	status_t ret = retention_waiting(c->s, retention_one, c, c->m);
 	return ret == STATUS_OK ? c->ret : ret;
 }
 

@@ -40,7 +40,8 @@
 	X(ROI, "roi", "ROI", "ROI due", "ROI due")                                       \
 	X(AMENDMENT, "amendment", "Amendment", "amendment due", "amendments due")        \
 	X(BTG, "btg", "BTG review", "BTG review", "BTG reviews")                         \
-	X(DUPLICATE, "duplicate", "Duplicate", "possible duplicate", "possible duplicates")
+	X(DUPLICATE, "duplicate", "Duplicate", "possible duplicate", "possible duplicates") \
+	X(RETENTION, "retention", "Retention", "retention decision", "retention decisions")
 
 typedef enum {
 #define QK_ENUM(id, name, label, one, many) QK_##id,

@@ -328,6 +328,7 @@ static status_t chart_state(session_t *s, int64_t prow, const char *pid, const c
 		goto cleanup;
 	}
 	text_copy(it->patient_id, sizeof it->patient_id, pid);
+	it->prow = prow;
 	if ((ret = db_patient_get_ident(s->c->db, prow, row, m)) != STATUS_OK)
 		goto cleanup;
 	if ((ret = precord_open(s->kr, row, p, 1, CLINIC_OPEN_FLAGS(s->c), m)) != STATUS_OK)
@@ -1386,6 +1387,7 @@ static int prop_waiting(const retention_proposal_t *p, void *arg)
 	memset(&w, 0, sizeof w);
 	text_copy(w.kind, sizeof w.kind, "approval");
 	w.proposal = p->id;
+	w.prow = p->chart.prow;
 	text_copy(w.patient_id, sizeof w.patient_id, p->chart.patient_id);
 	text_copy(w.mrn, sizeof w.mrn, p->chart.mrn);
 	text_copy(w.name, sizeof w.name, p->chart.name);
@@ -1428,6 +1430,7 @@ status_t retention_waiting(session_t *s, int (*fn)(const retention_waiting_t *w,
 				continue;
 			memset(&w, 0, sizeof w);
 			text_copy(w.kind, sizeof w.kind, "eligible");
+			w.prow = v[i].prow;
 			text_copy(w.patient_id, sizeof w.patient_id, v[i].patient_id);
 			text_copy(w.mrn, sizeof w.mrn, v[i].mrn);
 			text_copy(w.name, sizeof w.name, v[i].name);

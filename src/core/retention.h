@@ -50,6 +50,7 @@ status_t retention_rule(const config_t *cfg, const char *dob, const char *death,
                         char due[DATE_ISO_SIZE], char rule[12], msg_t *m);
 
 typedef struct retention_item {
+	int64_t prow; /* the chart's row (for the work queue's patient column) */
 	char patient_id[33];
 	char mrn[24];
 	char name[128];
@@ -147,6 +148,7 @@ status_t retention_certificates(session_t *s, int64_t n,
 typedef struct retention_waiting {
 	char kind[12]; /* "eligible" or "approval" */
 	int64_t proposal;
+	int64_t prow;
 	char patient_id[33], mrn[24], name[128];
 	char due[DATE_ISO_SIZE];
 	long age_days;

@@ -13,6 +13,7 @@
  * wiped on close and on idle lock. */
 #include "ui/screen_queue.h"
 #include "ui/screen_duplicates.h"
+#include "ui/screen_retention.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,6 +273,11 @@ static void open_item(ui_t *ui, qscreen_t *p, int i)
 	}
 	case QK_DUPLICATE:
 		ui_open(ui, &screen_duplicates);
+		break;
+	case QK_RETENTION:
+		/* Charts due (HIM) or the proposals (privacy): the screen shows
+		 * the list this role acts on first. */
+		ui_open(ui, &screen_retention);
 		break;
 	default:
 		break;

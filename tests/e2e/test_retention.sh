@@ -60,6 +60,11 @@ out=$(at $AHEAD him "$PW_HIM" retention list --format csv 2>&1)
 check "the list as CSV" sh -c "printf '%s' \"\$1\" | head -1 | grep -q '^mrn,patient,rule,first,last,due,days_past,state$'" _ "$out"
 at $AHEAD nurse "$PW_NURSE" retention list >/dev/null 2>&1
 check "a nurse may not see the list (exit 4)" [ $? -eq 4 ]
+out=$(at $AHEAD him "$PW_HIM" queue --kind retention --format csv 2>&1)
+check "HIM's work queue lists both charts as retention decisions" [ "$(printf '%s\n' "$out" | grep -c 'Past retention: propose destruction or hold')" = 2 ]
+check "... each with its MRN and name" sh -c "printf '%s' \"\$1\" | grep 'Past retention' | grep -q \"$MRN.*Retcanarylast, Retcanaryfirst\"" _ "$out"
+out=$(cli him "$PW_HIM" queue --kind retention 2>&1)
+check "... and none today" sh -c "! printf '%s' \"\$1\" | grep -q 'Past retention'" _ "$out"
 
 # A legal hold blocks the proposal.
 out=$(at $AHEAD him "$PW_HIM" hold add "$MRN" --reason "Retcanaryhold litigation" 2>&1)
@@ -78,6 +83,10 @@ check "hold and release audited" [ "$(audited legal_hold him) $(audited legal_ho
 out=$(at $AHEAD him "$PW_HIM" retention propose "$MRN" --reason "past retention, no hold" 2>&1)
 check "HIM proposes the destruction" sh -c "printf '%s' \"\$1\" | grep -q 'Proposal [0-9]*: MRN $MRN proposed'" _ "$out"
 PROP=$(printf '%s' "$out" | sed -n 's/^Proposal \([0-9]*\):.*/\1/p')
+out=$(at $AHEAD priv "$PW_PRIV" queue --kind retention 2>&1)
+check "the privacy officer's work queue lists the proposal to decide" sh -c "printf '%s' \"\$1\" | grep -q \"Approve or reject destruction proposal $PROP.*\" && printf '%s' \"\$1\" | grep 'proposal $PROP' | grep -q '$MRN'" _ "$out"
+out=$(at $AHEAD him "$PW_HIM" queue --kind retention 2>&1)
+check "... and HIM's no longer lists the proposed chart" sh -c "! printf '%s' \"\$1\" | grep 'Past retention' | grep -q '$MRN'" _ "$out"
 at $AHEAD him "$PW_HIM" retention propose "$MRN" --reason again >/dev/null 2>&1
 check "a second proposal of the same chart is refused" [ $? -ne 0 ]
 out=$(at $AHEAD priv "$PW_PRIV" retention proposals 2>&1)

@@ -50,8 +50,13 @@ check "setup: one under a legal hold" [ "$(sql "select count(*) from retention_e
 start_ahead him
 signon him "$PW_HIM"
 expect "HIM's main menu has Retention and destruction" "Retention and destruction"
-menu_open "Retention and destruction"
-expect "the list of charts due opens" "Charts due" 10
+expect "the menu counts the retention decision waiting" "1 retention decision" 5
+menu_open "HIM work queue"
+expect "HIM's work queue lists the chart past retention" "Past retention: propose" 10
+expect "... naming it" "$mrn"
+expect_not "... not the held one" "$held"
+tui_send Enter
+expect "Enter on it opens the retention screen's charts due" "Charts due" 10
 expect "... with the chart, its rule and due date" "$mrn"
 expect "... the adult rule" "adult"
 expect "... the patient's name" "Oldfile, Philippa"

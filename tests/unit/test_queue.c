@@ -287,7 +287,7 @@ static void test_filters(void **state)
 	assert_null(q);
 	assert_int_equal(queue_kind_from_name("chart-out"), QK_CHART_OUT);
 	assert_int_equal(queue_kind_from_name("wizard"), QK_COUNT);
-	assert_string_equal(queue_kind_names(), "coding, deficiency, chart-out, roi, amendment, btg, duplicate");
+	assert_string_equal(queue_kind_names(), "coding, deficiency, chart-out, roi, amendment, btg, duplicate, retention");
 }
 
 static void test_permissions(void **state)
