@@ -196,6 +196,13 @@ static const char *const bare_sql[QK_COUNT] = {
 		     "= r.req) AND status = 'pending'",
     [QK_BTG] = "SELECT count(*) FROM btg_queue q WHERE NOT EXISTS (SELECT 1 FROM btg_review r "
 	       "WHERE r.btg_id = q.id)",
+    [QK_DUPLICATE] = "SELECT count(*) FROM dup_candidates",
+    /* Charts whose registration and last encounter are both past the
+     * adult rule (10 years; the synthetic patients are adults, alive, none
+     * held or proposed). */
+    [QK_RETENTION] = "SELECT count(*) FROM patients p WHERE p.created < strftime('%Y-%m-%dT%H:%M:"
+		     "%SZ', 'now', '-10 years') AND (SELECT max(e.start) FROM encounters e WHERE "
+		     "e.prow = p.prow) < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-10 years')",
 };
 
 /* The bare counts of the kinds in `which` (nonzero entries), summed into

@@ -118,6 +118,9 @@ want=$(sql "select who || ',' || n from (select coalesce(p.name, e.provider) as 
 got=$(awk -F, 'NR > 1 { print $1 "," $2 }' "$T/rv.csv" | tr '\n' ';')
 check "report visits --by provider groups the imported visits by the record's name, as independent SQL counts them" sh -c '[ -n "$1" ] && [ "$1" = "$2" ] && printf %s "$1" | grep -q "Omar Haddad,3;Alice Tran,2;"' _ "$got" "$want" || echo "# got $got want $want"
 
+# ---- imported history is kept from its import: no chart is due for destruction at once ----
+cli him "$PW_HIM" retention list > "$T/ret0.out" 2>&1
+check "after the import: no chart is due for destruction (a visit of 1978, registered today)" grep -q "^0 charts due" "$T/ret0.out"
 # ---- imported history raises no deficiency; a visit of our own still does ----
 cli admin "$PW_ADMIN" deficiency list > "$T/def0.out" 2>&1
 check "after the import: no deficiency for the imported visits (closed, no diagnosis, one of 1978)" grep -q "^0 deficiencies" "$T/def0.out" || sed 's/^/# /' "$T/def0.out"
