@@ -16,7 +16,6 @@
 #include "core/internal.h"
 #include "core/users.h"
 
-
 /* The clock records are stamped with (core/clock.c's, replaced here so a
  * break-the-glass access can be made "days ago"). */
 static int days_back;
@@ -447,6 +446,7 @@ static void test_overdue(void **state)
 	days_back = 15;
 	nurse_breaks_glass(f, "old access two weeks back");
 	days_back = 0;
+	session_logout(f->t.nurse);
 	f->t.nurse = tu_login(f->t.c, "nurse1", TU_NURSE_PW); /* a new session breaks the glass again */
 	{
 		patient_t *out = malloc(sizeof *out);

@@ -287,6 +287,7 @@ static void test_rotation_reseals(void **state)
 					   "substr(mac, 2, 1) <> x'02' OR substr(reason, 2, 1) <> "
 					   "x'02'"),
 			 0);
+	session_logout(f->t.him);
 	f->t.him = tu_login(f->t.c, "him1", TU_HIM_PW);
 	assert_int_equal(dup_candidates_list(f->t.him, take, &s, &m), STATUS_OK);
 	assert_int_equal(s.n, 1);

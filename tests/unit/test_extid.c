@@ -219,6 +219,7 @@ static void test_rotation(void **state)
 					   "substr(value_ct, 2, 1) = x'02' AND substr(mac, 2, 1) = "
 					   "x'02' AND token_version = 2"),
 			 1);
+	session_logout(f->t.him);
 	f->t.him = tu_login(f->t.c, "him1", TU_HIM_PW);
 	assert_int_equal(extid_find(f->t.him, SYN, ID_A, pid, &m), STATUS_OK);
 	assert_string_equal(pid, f->a);
@@ -295,6 +296,7 @@ static void test_procedure_history(void **state)
 					   "substr(description, 2, 1) = x'02' AND substr(mac, 2, 1) = "
 					   "x'02'"),
 			 1);
+	session_logout(f->t.nurse);
 	f->t.nurse = tu_login(f->t.c, "nurse1", TU_NURSE_PW);
 	memset(&x, 0, sizeof x);
 	assert_int_equal(chart_items(f->t.nurse, f->a, CHART_PROCEDURE, item_one, &x, &m), STATUS_OK);

@@ -243,6 +243,7 @@ static void test_audit_rotation(void **state)
 	assert_true(p.done);
 	tu_sql_text(f->t.db, "SELECT hex(mac) FROM providers", (char *)after, sizeof after);
 	assert_string_not_equal((char *)before, (char *)after);
+	session_logout(f->t.nurse);
 	f->t.nurse = tu_login(f->t.c, "nurse1", TU_NURSE_PW);
 	assert_int_equal(provider_get(f->t.nurse, a, &pr, &m), STATUS_OK);
 	assert_string_equal(pr.name, "Alice Tran");

@@ -247,6 +247,7 @@ static void test_hold_blocks_and_two_people(void **state)
 	/* The same person may not propose and approve, whatever their role:
 	 * the privacy officer given retention_propose too. */
 	assert_int_equal(policy_role_set(f->t.admin, "privacy", "+retention_propose", &m), STATUS_OK);
+	session_logout(f->t.priv);
 	f->t.priv = tu_login(f->t.c, "priv1", TU_PRIV_PW);
 	assert_int_equal(retention_propose(f->t.priv, f->a, "my own", &prop, &m), STATUS_OK);
 	assert_int_equal(retention_approve(f->t.priv, prop, &cert, &m), STATUS_DENIED);
