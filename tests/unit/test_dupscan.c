@@ -42,14 +42,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	fixture_t *f = *state;
-	tu_clinic_down(&f->t);
-	free(f);
-	return 0;
-}
-
 typedef struct seen {
 	int n;
 	dup_candidate_t v[8];
@@ -299,11 +291,11 @@ static void test_rotation_reseals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_scan_finds_pairs, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_permission_refused, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_not_same, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_rotation_reseals, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scan_finds_pairs, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_permission_refused, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_not_same, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_tamper, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_rotation_reseals, setup, tu_clinic_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

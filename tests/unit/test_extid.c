@@ -42,14 +42,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	fixture_t *f = *state;
-	tu_clinic_down(&f->t);
-	free(f);
-	return 0;
-}
-
 struct got {
 	char system[128], value[128];
 	int n;
@@ -335,12 +327,12 @@ static void test_procedure_history(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_add_find_list, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tamper_edit, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tamper_move, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tamper_delete_replay, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_procedure_history, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_add_find_list, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_tamper_edit, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_tamper_move, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_tamper_delete_replay, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_rotation, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_procedure_history, setup, tu_clinic_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

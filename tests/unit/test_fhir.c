@@ -327,14 +327,6 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	fixture_t *f = *state;
-	tu_clinic_down(&f->t);
-	free(f);
-	return 0;
-}
-
 typedef struct bads {
 	int n;
 	char where[8][96], why[8][256];
@@ -467,5 +459,5 @@ int main(void)
 	const struct CMUnitTest db[] = {cmocka_unit_test(test_import_refuses_by_place),
 					cmocka_unit_test(test_import_writes_a_chart)};
 	int r = cmocka_run_group_tests(plain, NULL, NULL);
-	return r | cmocka_run_group_tests(db, group_setup, group_teardown);
+	return r | cmocka_run_group_tests(db, group_setup, tu_clinic_teardown);
 }

@@ -50,14 +50,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	fixture_t *f = *state;
-	tu_clinic_down(&f->t);
-	free(f);
-	return 0;
-}
-
 static void search(session_t *s, const char *query, int want)
 {
 	patient_list_t *l = NULL;
@@ -368,7 +360,7 @@ static void test_listed_text(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, tu_clinic_teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_listed_patients_see_the_search),
 	    T(test_listing_on_the_chain),

@@ -62,14 +62,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	fixture_t *f = *state;
-	tu_clinic_down(&f->t);
-	free(f);
-	return 0;
-}
-
 static void verify_all(fixture_t *f)
 {
 	int64_t count = 0, bad = 0;
@@ -285,11 +277,11 @@ static void test_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_merge_and_unmerge, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_changed_since_goes_back_as_it_is, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_journal_tamper_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_same_identifier_stays, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_and_unmerge, setup, tu_clinic_teardown),
+		cmocka_unit_test_setup_teardown(test_changed_since_goes_back_as_it_is, setup, tu_clinic_teardown),
+		cmocka_unit_test_setup_teardown(test_journal_tamper_refused, setup, tu_clinic_teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, tu_clinic_teardown),
+		cmocka_unit_test_setup_teardown(test_same_identifier_stays, setup, tu_clinic_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

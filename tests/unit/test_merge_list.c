@@ -33,14 +33,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	fixture_t *f = *state;
-	tu_clinic_down(&f->t);
-	free(f);
-	return 0;
-}
-
 typedef struct got {
 	merge_entry_t e[8];
 	int n;
@@ -184,10 +176,10 @@ static void test_tampered_row_marked_never_redirects(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_list_and_redirect, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused_to_other_roles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_and_redirect, setup, tu_clinic_teardown),
+		cmocka_unit_test_setup_teardown(test_refused_to_other_roles, setup, tu_clinic_teardown),
 		cmocka_unit_test_setup_teardown(test_tampered_row_marked_never_redirects, setup,
-						teardown),
+						tu_clinic_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

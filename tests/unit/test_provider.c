@@ -40,14 +40,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	fixture_t *f = *state;
-	tu_clinic_down(&f->t);
-	free(f);
-	return 0;
-}
-
 static provider_input_t alice(void)
 {
 	provider_input_t in = {SYN, ID_A, "Alice Tran", "F", "GENERAL PRACTICE", "", "Boston, MA"};
@@ -380,12 +372,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_input_check),
-	    cmocka_unit_test_setup_teardown(test_made_once, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_audit_rotation, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_encounters, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_made_once, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_permissions, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_tamper, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_audit_rotation, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_encounters, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_csv, setup, tu_clinic_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,14 +117,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	fixture_t *f = *state;
-	tu_clinic_down(&f->t);
-	free(f);
-	return 0;
-}
-
 static report_t *run(session_t *s, const char *name, const char *from, const char *to,
                      const char *by)
 {
@@ -560,5 +552,5 @@ int main(void)
 	    cmocka_unit_test(test_access_and_permissions),
 	    cmocka_unit_test(test_long_series_refused),
 	};
-	return cmocka_run_group_tests_name("report", tests, setup, teardown);
+	return cmocka_run_group_tests_name("report", tests, setup, tu_clinic_teardown);
 }

@@ -46,14 +46,6 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	fixture_t *f = *state;
-	tu_clinic_down(&f->t);
-	free(f);
-	return 0;
-}
-
 static void new_patient(fixture_t *f, const char *last, char id[33])
 {
 	patient_t p;
@@ -541,5 +533,5 @@ int main(void)
 		cmocka_unit_test(test_append_only_and_tamper),
 		cmocka_unit_test(test_roi_permissions_and_input),
 	};
-	return cmocka_run_group_tests_name("rights", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("rights", tests, group_setup, tu_clinic_teardown);
 }

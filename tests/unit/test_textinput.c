@@ -52,14 +52,6 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	fixture_t *f = *state;
-	tu_clinic_down(&f->t);
-	free(f);
-	return 0;
-}
-
 static int64_t rows(fixture_t *f, const char *table)
 {
 	char sql[128];
@@ -431,5 +423,5 @@ int main(void)
 	    cmocka_unit_test(test_clinic_and_user_names),
 	    cmocka_unit_test(test_config_text_values),
 	};
-	return cmocka_run_group_tests_name("textinput", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("textinput", tests, group_setup, tu_clinic_teardown);
 }

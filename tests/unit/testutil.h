@@ -561,4 +561,15 @@ static inline void tu_clinic_down(tu_clinic_t *t)
 	memset(t, 0, sizeof *t);
 }
 
+/* A cmocka teardown for a fixture malloc'd by its setup whose first member
+ * is its tu_clinic_t and that holds nothing else to end: the clinic down
+ * and the fixture freed. */
+static inline int tu_clinic_teardown(void **state)
+{
+	tu_clinic_t *t = *state;
+	tu_clinic_down(t);
+	free(t);
+	return 0;
+}
+
 #endif
