@@ -16,11 +16,6 @@
 #include "core/internal.h"
 #include "core/users.h"
 
-#define FD_PW    "front desk password access"
-#define NURSE_PW "nurse one password access"
-#define HIM_PW   "him clerk password access"
-#define PRIV_PW  "privacy officer password access"
-
 /* The clock records are stamped with (core/clock.c's, replaced here so a
  * break-the-glass access can be made "days ago"). */
 static int days_back;
@@ -34,40 +29,20 @@ void core_now(char buf[24])
 }
 
 typedef struct fixture {
-	char dir[PATH_MAX];
-	char db[PATH_MAX];
-	config_t *cfg;
-	clinic_t *c;
-	session_t *admin, *fd, *nurse, *him, *priv;
+	tu_clinic_t t;
 	patient_t p, q; /* p confidential, q not */
 } fixture_t;
 
 static int setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof *f);
-	tu_crypto_init();
 	assert_non_null(f);
-	f->cfg = calloc(1, sizeof *f->cfg);
-	assert_non_null(f->cfg);
-	tu_config(f->cfg);
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, NULL);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
-	tu_add_user(f->admin, "nurse1", "nurse", NURSE_PW);
-	tu_add_user(f->admin, "him1", "him", HIM_PW);
-	tu_add_user(f->admin, "priv1", "privacy", PRIV_PW);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
-	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
-	f->him = tu_login(f->c, "him1", HIM_PW);
-	f->priv = tu_login(f->c, "priv1", PRIV_PW);
+	tu_clinic_up(&f->t, TU_R_FD | TU_R_NURSE | TU_R_HIM | TU_R_PRIV);
 	tu_patient(&f->p, "Vantablack", "Celeste", "1966-06-06", "F");
 	f->p.confidential = 1;
-	tu_register(f->fd, &f->p, 1);
+	tu_register(f->t.fd, &f->p, 1);
 	tu_patient(&f->q, "Quarrington", "Ottilie", "1971-04-04", "F");
-	tu_register(f->fd, &f->q, 1);
+	tu_register(f->t.fd, &f->q, 1);
 	*state = f;
 	return 0;
 }
@@ -76,14 +51,7 @@ static int teardown(void **state)
 {
 	fixture_t *f = *state;
 	days_back = 0;
-	session_logout(f->priv);
-	session_logout(f->him);
-	session_logout(f->nurse);
-	session_logout(f->fd);
-	session_logout(f->admin);
-	clinic_close(f->c);
-	tu_rmtree(f->dir);
-	free(f->cfg);
+	tu_clinic_down(&f->t);
 	free(f);
 	return 0;
 }
@@ -94,10 +62,10 @@ static void nurse_breaks_glass(fixture_t *f, const char *reason)
 	patient_t *out = malloc(sizeof *out);
 	msg_t m;
 	assert_non_null(out);
-	assert_int_equal(patient_open(f->nurse, f->p.f[PF_MRN], NULL, out, &m),
+	assert_int_equal(patient_open(f->t.nurse, f->p.f[PF_MRN], NULL, out, &m),
 	                 STATUS_BTG_REQUIRED);
-	assert_int_equal(patient_open(f->nurse, f->p.f[PF_MRN], reason, out, &m), STATUS_OK);
-	assert_int_equal(patient_open(f->nurse, f->q.f[PF_MRN], NULL, out, &m), STATUS_OK);
+	assert_int_equal(patient_open(f->t.nurse, f->p.f[PF_MRN], reason, out, &m), STATUS_OK);
+	assert_int_equal(patient_open(f->t.nurse, f->q.f[PF_MRN], NULL, out, &m), STATUS_OK);
 	free(out);
 }
 
@@ -125,7 +93,7 @@ static void test_who_opened_this_chart(void **state)
 	assert_non_null(g);
 	nurse_breaks_glass(f, "patient in triage with chest pain");
 	assert_int_equal(
-	    access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, label, sizeof label, &m),
+	    access_patient(f->t.priv, f->p.f[PF_MRN], &q, collect, g, label, sizeof label, &m),
 	    STATUS_OK);
 	assert_true(tu_has(label, f->p.f[PF_MRN]));
 	assert_true(tu_has(label, "Vantablack, Celeste"));
@@ -150,20 +118,20 @@ static void test_who_opened_this_chart(void **state)
 	assert_string_equal(g->e[reg].user_name, "fd1");
 	assert_string_equal(g->e[reg].what, "registered the patient");
 	/* Viewing it is audited, with the patient's id as the target. */
-	tu_audit_flush(f->admin);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = "
+	tu_audit_flush(f->t.admin);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM audit WHERE action = "
 	                                   "'access_report' AND user_name = 'priv1'"),
 	                 1);
 	/* HIM reads it too. */
 	g->n = 0;
 	assert_int_equal(
-	    access_patient(f->him, f->p.f[PF_MRN], &q, collect, g, label, sizeof label, &m),
+	    access_patient(f->t.him, f->p.f[PF_MRN], &q, collect, g, label, sizeof label, &m),
 	    STATUS_OK);
 	assert_true(g->n >= 4);
 	/* A limit. */
 	g->n = 0;
 	q.limit = 2;
-	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
+	assert_int_equal(access_patient(f->t.priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
 	                 STATUS_OK);
 	assert_int_equal(g->n, 2);
 	free(g);
@@ -183,11 +151,11 @@ static void test_role_at_the_time(void **state)
 	assert_non_null(g);
 	assert_non_null(out);
 	nurse_breaks_glass(f, "patient in triage with chest pain");
-	assert_int_equal(users_set_role(f->admin, "nurse1", "provider", &m), STATUS_OK);
-	again = tu_login(f->c, "nurse1", NURSE_PW);
+	assert_int_equal(users_set_role(f->t.admin, "nurse1", "provider", &m), STATUS_OK);
+	again = tu_login(f->t.c, "nurse1", TU_NURSE_PW);
 	assert_int_equal(patient_open(again, f->p.f[PF_MRN], NULL, out, &m), STATUS_OK);
 	session_logout(again);
-	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
+	assert_int_equal(access_patient(f->t.priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
 	                 STATUS_OK);
 	for (int i = 0; i < g->n; i++) {
 		if (strcmp(g->e[i].action, "break_the_glass") == 0)
@@ -221,19 +189,19 @@ static void test_filters(void **state)
 	/* Today, both ends included (the clinic's zone is UTC here). */
 	q.since = today;
 	q.until = today;
-	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
+	assert_int_equal(access_patient(f->t.priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
 	                 STATUS_OK);
 	assert_true(g->n >= 4);
 	g->n = 0;
 	q.since = later;
 	q.until = NULL;
-	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
+	assert_int_equal(access_patient(f->t.priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
 	                 STATUS_OK);
 	assert_int_equal(g->n, 0);
 	/* One user's accesses only. */
 	q.since = NULL;
 	q.user = "nurse1";
-	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
+	assert_int_equal(access_patient(f->t.priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
 	                 STATUS_OK);
 	assert_true(g->n >= 2);
 	for (int i = 0; i < g->n; i++)
@@ -242,19 +210,19 @@ static void test_filters(void **state)
 	g->n = 0;
 	q.user = NULL;
 	q.since = "2024-13-45";
-	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
+	assert_int_equal(access_patient(f->t.priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
 	                 STATUS_INVALID);
 	assert_true(tu_has(m.text, "Since"));
 	q.since = later;
 	q.until = today;
-	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
+	assert_int_equal(access_patient(f->t.priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
 	                 STATUS_INVALID);
 	q.since = q.until = NULL;
 	q.user = "bad\033[2Jname";
-	assert_int_equal(access_patient(f->priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
+	assert_int_equal(access_patient(f->t.priv, f->p.f[PF_MRN], &q, collect, g, NULL, 0, &m),
 	                 STATUS_INVALID);
 	q.user = NULL;
-	assert_int_equal(access_patient(f->priv, "CR99999999", &q, collect, g, NULL, 0, &m),
+	assert_int_equal(access_patient(f->t.priv, "CR99999999", &q, collect, g, NULL, 0, &m),
 	                 STATUS_NOTFOUND);
 	assert_int_equal(g->n, 0);
 	free(g);
@@ -270,7 +238,7 @@ static void test_user_report_and_labels(void **state)
 	msg_t m;
 	assert_non_null(g);
 	nurse_breaks_glass(f, "patient in triage with chest pain");
-	assert_int_equal(access_user(f->priv, "nurse1", &q, collect, g, &m), STATUS_OK);
+	assert_int_equal(access_user(f->t.priv, "nurse1", &q, collect, g, &m), STATUS_OK);
 	for (int i = 0; i < g->n; i++) {
 		assert_string_equal(g->e[i].user_name, "nurse1");
 		if (strcmp(g->e[i].mrn, f->p.f[PF_MRN]) == 0 &&
@@ -280,19 +248,19 @@ static void test_user_report_and_labels(void **state)
 			saw_q = 1;
 	}
 	assert_true(saw_p && saw_q);
-	assert_int_equal(access_user(f->priv, "nobody", &q, collect, g, &m), STATUS_NOTFOUND);
-	tu_audit_flush(f->admin);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = "
+	assert_int_equal(access_user(f->t.priv, "nobody", &q, collect, g, &m), STATUS_NOTFOUND);
+	tu_audit_flush(f->t.admin);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM audit WHERE action = "
 	                                   "'access_report_user' AND target = 'nurse1'"),
 	                 1);
 	/* Targets in words: for a role that may see patients, not for the
 	 * administrator (no patient access). */
 	snprintf(want, sizeof want, "%s Vantablack, Celeste", f->p.f[PF_MRN]);
-	access_target_label(f->priv, f->p.id, label, sizeof label);
+	access_target_label(f->t.priv, f->p.id, label, sizeof label);
 	assert_string_equal(label, want);
-	access_target_label(f->admin, f->p.id, label, sizeof label);
+	access_target_label(f->t.admin, f->p.id, label, sizeof label);
 	assert_string_equal(label, f->p.id);
-	access_target_label(f->priv, "nurse1", label, sizeof label);
+	access_target_label(f->t.priv, "nurse1", label, sizeof label);
 	assert_string_equal(label, "nurse1");
 	free(g);
 }
@@ -305,7 +273,7 @@ static void test_permissions(void **state)
 	btg_item_t *it = calloc(1, sizeof *it);
 	int64_t n, o;
 	msg_t m;
-	session_t *no[] = {f->fd, f->nurse, f->admin};
+	session_t *no[] = {f->t.fd, f->t.nurse, f->t.admin};
 	assert_non_null(g);
 	assert_non_null(it);
 	nurse_breaks_glass(f, "patient in triage with chest pain");
@@ -316,13 +284,13 @@ static void test_permissions(void **state)
 	}
 	assert_int_equal(g->n, 0);
 	/* The review queue is the privacy officer's alone. */
-	session_t *nob[] = {f->fd, f->nurse, f->him, f->admin};
+	session_t *nob[] = {f->t.fd, f->t.nurse, f->t.him, f->t.admin};
 	for (size_t i = 0; i < sizeof nob / sizeof nob[0]; i++) {
 		assert_int_equal(btg_get(nob[i], 1, it, &m), STATUS_DENIED);
 		assert_int_equal(btg_review(nob[i], 1, "appropriate", "", &m), STATUS_DENIED);
 		assert_int_equal(btg_unreviewed(nob[i], &n, &o, &m), STATUS_DENIED);
 	}
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM btg_review"), 0);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM btg_review"), 0);
 	free(it);
 	free(g);
 }
@@ -348,10 +316,10 @@ static void test_btg_review(void **state)
 	msg_t m;
 	assert_non_null(l);
 	nurse_breaks_glass(f, "patient in triage with chest pain");
-	assert_int_equal(btg_unreviewed(f->priv, &n, &o, &m), STATUS_OK);
+	assert_int_equal(btg_unreviewed(f->t.priv, &n, &o, &m), STATUS_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(o, 0);
-	assert_int_equal(btg_list(f->priv, 1, take_item, l, &m), STATUS_OK);
+	assert_int_equal(btg_list(f->t.priv, 1, take_item, l, &m), STATUS_OK);
 	assert_int_equal(l->n, 1);
 	assert_string_equal(l->v[0].user_name, "nurse1");
 	assert_string_equal(l->v[0].mrn, f->p.f[PF_MRN]);
@@ -360,38 +328,38 @@ static void test_btg_review(void **state)
 	assert_true(tu_has(l->v[0].after, "opened the chart"));
 	assert_string_equal(l->v[0].finding, "");
 	/* Bad input changes nothing. */
-	assert_int_equal(btg_review(f->priv, 1, "maybe", "", &m), STATUS_INVALID);
+	assert_int_equal(btg_review(f->t.priv, 1, "maybe", "", &m), STATUS_INVALID);
 	assert_true(tu_has(m.text, "Finding"));
-	assert_int_equal(btg_review(f->priv, 1, "inappropriate", "", &m), STATUS_INVALID);
+	assert_int_equal(btg_review(f->t.priv, 1, "inappropriate", "", &m), STATUS_INVALID);
 	assert_true(tu_has(m.text, "Comment"));
-	assert_int_equal(btg_review(f->priv, 1, "follow-up", "bad\033]0;x\atext", &m),
+	assert_int_equal(btg_review(f->t.priv, 1, "follow-up", "bad\033]0;x\atext", &m),
 	                 STATUS_INVALID);
-	assert_int_equal(btg_review(f->priv, 99, "appropriate", "", &m), STATUS_NOTFOUND);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM btg_review"), 0);
+	assert_int_equal(btg_review(f->t.priv, 99, "appropriate", "", &m), STATUS_NOTFOUND);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM btg_review"), 0);
 	/* A finding, then a later one that supersedes it; both kept. */
-	assert_int_equal(btg_review(f->priv, 1, "follow_up", "CANARYREVIEW ask the manager", &m),
+	assert_int_equal(btg_review(f->t.priv, 1, "follow_up", "CANARYREVIEW ask the manager", &m),
 	                 STATUS_OK);
-	assert_int_equal(btg_review(f->priv, 1, "appropriate", "manager confirmed the triage", &m),
+	assert_int_equal(btg_review(f->t.priv, 1, "appropriate", "manager confirmed the triage", &m),
 	                 STATUS_OK);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM btg_review"), 2);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM btg_review"), 2);
 	l->n = 0;
-	assert_int_equal(btg_list(f->priv, 0, take_item, l, &m), STATUS_OK);
+	assert_int_equal(btg_list(f->t.priv, 0, take_item, l, &m), STATUS_OK);
 	assert_int_equal(l->n, 1);
 	assert_string_equal(l->v[0].finding, "appropriate");
 	assert_string_equal(l->v[0].reviewer, "priv1");
 	assert_string_equal(l->v[0].comment, "manager confirmed the triage");
 	assert_int_equal(l->v[0].reviews, 2);
 	l->n = 0;
-	assert_int_equal(btg_list(f->priv, 1, take_item, l, &m), STATUS_OK);
+	assert_int_equal(btg_list(f->t.priv, 1, take_item, l, &m), STATUS_OK);
 	assert_int_equal(l->n, 0);
-	assert_int_equal(btg_unreviewed(f->priv, &n, &o, &m), STATUS_OK);
+	assert_int_equal(btg_unreviewed(f->t.priv, &n, &o, &m), STATUS_OK);
 	assert_int_equal(n, 0);
 	/* The comment is encrypted (in the audit entry's detail). */
 	{
 		char wal[PATH_MAX + 8];
 		const char *paths[2];
-		snprintf(wal, sizeof wal, "%s-wal", f->db);
-		paths[0] = f->db;
+		snprintf(wal, sizeof wal, "%s-wal", f->t.db);
+		paths[0] = f->t.db;
 		paths[1] = wal;
 		for (int i = 0; i < 2; i++) {
 			size_t len = 0;
@@ -403,7 +371,7 @@ static void test_btg_review(void **state)
 	}
 	/* Audited, on the chain. */
 	assert_int_equal(
-	    tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'btg_review'"), 2);
+	    tu_sql_int(f->t.db, "SELECT count(*) FROM audit WHERE action = 'btg_review'"), 2);
 	free(l);
 }
 
@@ -415,34 +383,34 @@ static void test_btg_review_tampering(void **state)
 	msg_t m;
 	assert_non_null(l);
 	nurse_breaks_glass(f, "patient in triage with chest pain");
-	assert_int_equal(btg_review(f->priv, 1, "inappropriate", "not on the care team", &m),
+	assert_int_equal(btg_review(f->t.priv, 1, "inappropriate", "not on the care team", &m),
 	                 STATUS_OK);
 	/* Append-only in the file itself. */
 	assert_int_not_equal(
-	    tu_sql_try(f->db, "UPDATE btg_review SET finding = 'appropriate'", err, sizeof err), 0);
+	    tu_sql_try(f->t.db, "UPDATE btg_review SET finding = 'appropriate'", err, sizeof err), 0);
 	assert_true(tu_has(err, "append-only"));
-	assert_int_not_equal(tu_sql_try(f->db, "DELETE FROM btg_review", err, sizeof err), 0);
+	assert_int_not_equal(tu_sql_try(f->t.db, "DELETE FROM btg_review", err, sizeof err), 0);
 	/* Past the triggers: an edited finding. */
-	tu_sql(f->db, "DROP TRIGGER btg_review_no_update; DROP TRIGGER btg_review_no_delete;"
+	tu_sql(f->t.db, "DROP TRIGGER btg_review_no_update; DROP TRIGGER btg_review_no_delete;"
 	              "UPDATE btg_review SET finding = 'appropriate'");
-	assert_int_equal(btg_list(f->priv, 0, take_item, l, &m), STATUS_INTEGRITY);
+	assert_int_equal(btg_list(f->t.priv, 0, take_item, l, &m), STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "btg_review record 1"));
 	/* Moved to another patient's chart. */
-	tu_sql(f->db, "UPDATE btg_review SET finding = 'inappropriate';"
+	tu_sql(f->t.db, "UPDATE btg_review SET finding = 'inappropriate';"
 	              "UPDATE btg_review SET prow = (SELECT max(prow) FROM patients)");
-	assert_int_equal(btg_list(f->priv, 0, take_item, l, &m), STATUS_INTEGRITY);
-	tu_sql(f->db, "UPDATE btg_review SET prow = (SELECT prow FROM btg_queue WHERE id = 1)");
-	assert_int_equal(btg_list(f->priv, 0, take_item, l, &m), STATUS_OK);
+	assert_int_equal(btg_list(f->t.priv, 0, take_item, l, &m), STATUS_INTEGRITY);
+	tu_sql(f->t.db, "UPDATE btg_review SET prow = (SELECT prow FROM btg_queue WHERE id = 1)");
+	assert_int_equal(btg_list(f->t.priv, 0, take_item, l, &m), STATUS_OK);
 	/* Replayed: a copy under a new number. */
-	tu_sql(f->db, "INSERT INTO btg_review SELECT 2, btg_id, prow, reviewer, ts, finding, "
+	tu_sql(f->t.db, "INSERT INTO btg_review SELECT 2, btg_id, prow, reviewer, ts, finding, "
 	              "audit_seq, key_version, mac FROM btg_review WHERE id = 1");
-	assert_int_equal(btg_list(f->priv, 0, take_item, l, &m), STATUS_INTEGRITY);
+	assert_int_equal(btg_list(f->t.priv, 0, take_item, l, &m), STATUS_INTEGRITY);
 	/* Deleted: its audit entry still says it was made. */
-	tu_sql(f->db, "DELETE FROM btg_review");
-	assert_int_equal(btg_list(f->priv, 0, take_item, l, &m), STATUS_INTEGRITY);
+	tu_sql(f->t.db, "DELETE FROM btg_review");
+	assert_int_equal(btg_list(f->t.priv, 0, take_item, l, &m), STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "missing"));
 	/* And a new finding is refused while the record is damaged. */
-	assert_int_equal(btg_review(f->priv, 1, "appropriate", "", &m), STATUS_INTEGRITY);
+	assert_int_equal(btg_review(f->t.priv, 1, "appropriate", "", &m), STATUS_INTEGRITY);
 
 	free(l);
 }
@@ -456,11 +424,11 @@ static void test_btg_queue_row_deleted(void **state)
 	msg_t m;
 	assert_non_null(l);
 	nurse_breaks_glass(f, "patient in triage with chest pain");
-	assert_int_equal(btg_list(f->priv, 0, take_item, l, &m), STATUS_OK);
+	assert_int_equal(btg_list(f->t.priv, 0, take_item, l, &m), STATUS_OK);
 	assert_int_equal(l->n, 1);
-	tu_sql(f->db, "DELETE FROM btg_queue");
+	tu_sql(f->t.db, "DELETE FROM btg_queue");
 	l->n = 0;
-	assert_int_equal(btg_list(f->priv, 0, take_item, l, &m), STATUS_INTEGRITY);
+	assert_int_equal(btg_list(f->t.priv, 0, take_item, l, &m), STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "missing from btg_queue"));
 	assert_int_equal(l->n, 0);
 	free(l);
@@ -473,25 +441,25 @@ static void test_overdue(void **state)
 	int64_t n = 0, o = 0;
 	msg_t m;
 	assert_non_null(l);
-	assert_int_equal(f->c->cfg->btg_review_days, 14);
+	assert_int_equal(f->t.c->cfg->btg_review_days, 14);
 	/* An access 15 days ago, and one today. */
 	days_back = 15;
 	nurse_breaks_glass(f, "old access two weeks back");
 	days_back = 0;
-	session_logout(f->nurse);
-	f->nurse = tu_login(f->c, "nurse1", NURSE_PW); /* a new session breaks the glass again */
+	session_logout(f->t.nurse);
+	f->t.nurse = tu_login(f->t.c, "nurse1", TU_NURSE_PW); /* a new session breaks the glass again */
 	{
 		patient_t *out = malloc(sizeof *out);
 		assert_non_null(out);
 		assert_int_equal(
-		    patient_open(f->nurse, f->p.f[PF_MRN], "a fresh access today", out, &m),
+		    patient_open(f->t.nurse, f->p.f[PF_MRN], "a fresh access today", out, &m),
 		    STATUS_OK);
 		free(out);
 	}
-	assert_int_equal(btg_unreviewed(f->priv, &n, &o, &m), STATUS_OK);
+	assert_int_equal(btg_unreviewed(f->t.priv, &n, &o, &m), STATUS_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(o, 1);
-	assert_int_equal(btg_list(f->priv, 1, take_item, l, &m), STATUS_OK);
+	assert_int_equal(btg_list(f->t.priv, 1, take_item, l, &m), STATUS_OK);
 	assert_int_equal(l->n, 2);
 	/* Newest first. */
 	assert_string_equal(l->v[0].reason, "a fresh access today");
@@ -499,8 +467,8 @@ static void test_overdue(void **state)
 	assert_string_equal(l->v[1].reason, "old access two weeks back");
 	assert_int_equal(l->v[1].overdue, 1);
 	/* A finding ends it being overdue. */
-	assert_int_equal(btg_review(f->priv, l->v[1].id, "appropriate", "", &m), STATUS_OK);
-	assert_int_equal(btg_unreviewed(f->priv, &n, &o, &m), STATUS_OK);
+	assert_int_equal(btg_review(f->t.priv, l->v[1].id, "appropriate", "", &m), STATUS_OK);
+	assert_int_equal(btg_unreviewed(f->t.priv, &n, &o, &m), STATUS_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(o, 0);
 	free(l);

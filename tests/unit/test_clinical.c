@@ -19,44 +19,21 @@
 #include "core/clinical.h"
 #include "core/internal.h"
 
-#define FD_PW "front desk password clinical"
-#define NURSE_PW "nurse one password clinical"
 #define NURSE2_PW "nurse two password clinical"
-#define PROV_PW "provider password clinical"
-#define HIM_PW "him clerk password clinical"
 
 typedef struct fixture {
-	char dir[PATH_MAX];
-	char db[PATH_MAX];
-	config_t *cfg;
-	clinic_t *c;
-	session_t *admin, *fd, *nurse, *nurse2, *prov, *him;
+	tu_clinic_t t;
+	session_t *nurse2;
 	int npatients;
 } fixture_t;
 
 static int group_setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof *f);
-	tu_crypto_init();
 	assert_non_null(f);
-	f->cfg = calloc(1, sizeof *f->cfg);
-	assert_non_null(f->cfg);
-	tu_config(f->cfg);
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, NULL);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
-	tu_add_user(f->admin, "nurse1", "nurse", NURSE_PW);
-	tu_add_user(f->admin, "nurse2", "nurse", NURSE2_PW);
-	tu_add_user(f->admin, "prov1", "provider", PROV_PW);
-	tu_add_user(f->admin, "him1", "him", HIM_PW);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
-	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
-	f->nurse2 = tu_login(f->c, "nurse2", NURSE2_PW);
-	f->prov = tu_login(f->c, "prov1", PROV_PW);
-	f->him = tu_login(f->c, "him1", HIM_PW);
+	tu_clinic_up(&f->t, TU_R_FD | TU_R_NURSE | TU_R_PROV | TU_R_HIM);
+	tu_add_user(f->t.admin, "nurse2", "nurse", NURSE2_PW);
+	f->nurse2 = tu_login(f->t.c, "nurse2", NURSE2_PW);
 	*state = f;
 	return 0;
 }
@@ -64,15 +41,8 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	fixture_t *f = *state;
-	session_logout(f->him);
-	session_logout(f->prov);
 	session_logout(f->nurse2);
-	session_logout(f->nurse);
-	session_logout(f->fd);
-	session_logout(f->admin);
-	clinic_close(f->c);
-	tu_rmtree(f->dir);
-	free(f->cfg);
+	tu_clinic_down(&f->t);
 	free(f);
 	return 0;
 }
@@ -85,7 +55,7 @@ static void new_patient(fixture_t *f, const char *last, char id[33], patient_t *
 	snprintf(dob, sizeof dob, "19%02d-03-%02d", 40 + f->npatients % 50, 1 + f->npatients % 28);
 	f->npatients++;
 	tu_patient(&p, last, "Pat", dob, "F");
-	tu_register(f->fd, &p, 1);
+	tu_register(f->t.fd, &p, 1);
 	snprintf(id, 33, "%s", p.id);
 	if (out)
 		*out = p;
@@ -96,7 +66,7 @@ static int64_t new_encounter(fixture_t *f, const char *pid, const char *reason)
 {
 	int64_t erow = 0;
 	msg_t m;
-	status_t st = encounter_checkin(f->fd, pid, "office visit", "prov1", "Room 3", reason, &erow,
+	status_t st = encounter_checkin(f->t.fd, pid, "office visit", "prov1", "Room 3", reason, &erow,
 					&m);
 	if (st != STATUS_OK)
 		fail_msg("check-in: %s", m.text);
@@ -113,11 +83,11 @@ static void test_encounter_types(void **state)
 	static const char *const want[] = {"office visit", "telephone",  "procedure",
 					   "nurse visit",  "follow-up", "annual exam"};
 	for (int i = 0; i < 6; i++) {
-		assert_int_equal(encounter_type(f->cfg, i, buf, sizeof buf), 1);
+		assert_int_equal(encounter_type(f->t.cfg, i, buf, sizeof buf), 1);
 		assert_string_equal(buf, want[i]);
 	}
-	assert_int_equal(encounter_type(f->cfg, 6, buf, sizeof buf), 0);
-	assert_int_equal(encounter_type(f->cfg, 0, buf, 5), 1); /* cut to fit */
+	assert_int_equal(encounter_type(f->t.cfg, 6, buf, sizeof buf), 0);
+	assert_int_equal(encounter_type(f->t.cfg, 0, buf, 5), 1); /* cut to fit */
 	assert_string_equal(buf, "offi");
 }
 
@@ -128,7 +98,7 @@ static void test_checkin_reason_sealed_from_front_desk(void **state)
 	const char *reason = "Crushing chest pain since this morning";
 	encounter_info_t e;
 	msg_t m;
-	int64_t erow, checkins = tu_audit_count(f->db, "encounter_checkin", "fd1");
+	int64_t erow, checkins = tu_audit_count(f->t.db, "encounter_checkin", "fd1");
 	unsigned char *blob;
 	size_t blen;
 	char *plain = NULL;
@@ -136,14 +106,14 @@ static void test_checkin_reason_sealed_from_front_desk(void **state)
 
 	new_patient(f, "Sealwright", pid, NULL);
 	erow = new_encounter(f, pid, reason);
-	assert_int_equal(tu_audit_count(f->db, "encounter_checkin", "fd1"), checkins + 1);
+	assert_int_equal(tu_audit_count(f->t.db, "encounter_checkin", "fd1"), checkins + 1);
 
 	/* The front desk wrote it but may not read the encounter back ... */
 	memset(&e, 0, sizeof e);
-	assert_int_equal(encounter_get(f->fd, erow, &e, &m), STATUS_DENIED);
+	assert_int_equal(encounter_get(f->t.fd, erow, &e, &m), STATUS_DENIED);
 	assert_string_equal(e.reason, "");
 	/* ... a nurse reads the reason and everything else. */
-	assert_int_equal(encounter_get(f->nurse, erow, &e, &m), STATUS_OK);
+	assert_int_equal(encounter_get(f->t.nurse, erow, &e, &m), STATUS_OK);
 	assert_int_equal(e.erow, erow);
 	assert_string_equal(e.patient_id, pid);
 	assert_string_equal(e.reason, reason);
@@ -156,9 +126,9 @@ static void test_checkin_reason_sealed_from_front_desk(void **state)
 
 	/* In the file: ciphertext only, bound to its row. */
 	snprintf(sql, sizeof sql, "SELECT id FROM encounters WHERE erow = %lld", (long long)erow);
-	tu_sql_text(f->db, sql, eid, sizeof eid);
+	tu_sql_text(f->t.db, sql, eid, sizeof eid);
 	{
-		sqlite3 *raw = tu_sql_open(f->db);
+		sqlite3 *raw = tu_sql_open(f->t.db);
 		sqlite3_stmt *st = NULL;
 		snprintf(sql, sizeof sql, "SELECT reason FROM encounters WHERE erow = %lld",
 			 (long long)erow);
@@ -175,7 +145,7 @@ static void test_checkin_reason_sealed_from_front_desk(void **state)
 	{
 		crypto_bind_t bind = {"encounters", "reason", eid, pid, eid, NULL};
 		char other[33];
-		assert_int_equal(crypto_unseal_text(f->nurse->kr, DOMAIN_CLIN, &bind, 0, blob, blen,
+		assert_int_equal(crypto_unseal_text(f->t.nurse->kr, DOMAIN_CLIN, &bind, 0, blob, blen,
 						    &plain, &plen, &m),
 				 STATUS_OK);
 		assert_string_equal(plain, reason);
@@ -185,14 +155,14 @@ static void test_checkin_reason_sealed_from_front_desk(void **state)
 		snprintf(other, sizeof other, "%s", pid);
 		other[0] = other[0] == 'a' ? 'b' : 'a';
 		bind.patient_id = other;
-		assert_int_equal(crypto_unseal_text(f->nurse->kr, DOMAIN_CLIN, &bind, 0, blob, blen,
+		assert_int_equal(crypto_unseal_text(f->t.nurse->kr, DOMAIN_CLIN, &bind, 0, blob, blen,
 						    &plain, &plen, &m),
 				 STATUS_INTEGRITY);
 		assert_null(plain);
 		bind.patient_id = pid;
 		eid[0] = eid[0] == 'a' ? 'b' : 'a';
 		bind.encounter_id = eid;
-		assert_int_equal(crypto_unseal_text(f->nurse->kr, DOMAIN_CLIN, &bind, 0, blob, blen,
+		assert_int_equal(crypto_unseal_text(f->t.nurse->kr, DOMAIN_CLIN, &bind, 0, blob, blen,
 						    &plain, &plen, &m),
 				 STATUS_INTEGRITY);
 		assert_null(plain);
@@ -201,11 +171,11 @@ static void test_checkin_reason_sealed_from_front_desk(void **state)
 
 	/* Without a reason, none is stored. */
 	erow = new_encounter(f, pid, "");
-	assert_int_equal(encounter_get(f->nurse, erow, &e, &m), STATUS_OK);
+	assert_int_equal(encounter_get(f->t.nurse, erow, &e, &m), STATUS_OK);
 	assert_string_equal(e.reason, "");
 	snprintf(sql, sizeof sql, "SELECT reason IS NULL FROM encounters WHERE erow = %lld",
 		 (long long)erow);
-	assert_int_equal(tu_sql_int(f->db, sql), 1);
+	assert_int_equal(tu_sql_int(f->t.db, sql), 1);
 }
 
 /* Someone with the file moves one encounter's sealed reason onto another,
@@ -227,25 +197,25 @@ static void test_tampered_reason_reported_not_shown(void **state)
 		 "UPDATE encounters SET reason = (SELECT reason FROM encounters WHERE erow = %lld) "
 		 "WHERE erow = %lld",
 		 (long long)theirs, (long long)mine);
-	tu_sql(f->db, sql);
+	tu_sql(f->t.db, sql);
 	for (int i = 0; i < 20; i++) {
 		char want[64];
 		memset(&e, 0, sizeof e);
-		assert_int_equal(encounter_get(f->nurse, mine, &e, &m), STATUS_INTEGRITY);
+		assert_int_equal(encounter_get(f->t.nurse, mine, &e, &m), STATUS_INTEGRITY);
 		assert_string_equal(e.reason, "");
 		snprintf(want, sizeof want, "encounters record %lld", (long long)mine);
 		if (!tu_has(m.text, want) || !tu_has(m.text, "Integrity check failed"))
 			fail_msg("%s", m.text);
 		assert_false(tu_has(m.text, "counselling"));
 	}
-	assert_true(tu_audit_count(f->db, "integrity_fail", "nurse1") >= 20);
-	assert_int_equal(encounter_get(f->nurse, theirs, &e, &m), STATUS_OK);
+	assert_true(tu_audit_count(f->t.db, "integrity_fail", "nurse1") >= 20);
+	assert_int_equal(encounter_get(f->t.nurse, theirs, &e, &m), STATUS_OK);
 	assert_string_equal(e.reason, "Confidential counselling follow-up");
 	snprintf(where, sizeof where, "erow = %lld", (long long)theirs);
-	tu_sql_flip_blob(f->db, "encounters", "reason", where, 40);
+	tu_sql_flip_blob(f->t.db, "encounters", "reason", where, 40);
 	for (int i = 0; i < 20; i++) {
 		memset(&e, 0, sizeof e);
-		assert_int_equal(encounter_get(f->prov, theirs, &e, &m), STATUS_INTEGRITY);
+		assert_int_equal(encounter_get(f->t.prov, theirs, &e, &m), STATUS_INTEGRITY);
 		assert_string_equal(e.reason, "");
 	}
 }
@@ -263,14 +233,14 @@ static void test_reason_empty_without_clin_key(void **state)
 	int64_t erow;
 	msg_t m;
 	assert_non_null(cfg2);
-	*cfg2 = *f->cfg;
+	*cfg2 = *f->t.cfg;
 	assert_int_equal(perm_apply_override(&cfg2->perms, ROLE_FRONTDESK, "+clinical_view", &m),
 			 STATUS_OK);
 	new_patient(f, "Keylessby", pid, NULL);
 	erow = new_encounter(f, pid, "Follow-up of wound infection");
 
-	c2 = tu_clinic_open(f->db, cfg2);
-	s = tu_login(c2, "fd1", FD_PW);
+	c2 = tu_clinic_open(f->t.db, cfg2);
+	s = tu_login(c2, "fd1", TU_FD_PW);
 	assert_false(keyring_has(s->kr, DOMAIN_CLIN));
 	assert_int_equal(encounter_get(s, erow, &e, &m), STATUS_OK);
 	assert_string_equal(e.type, "office visit");
@@ -287,44 +257,44 @@ static void test_checkin_validation(void **state)
 	int64_t erow = -1, before;
 	msg_t m;
 	new_patient(f, "Checkinson", pid, NULL);
-	before = tu_sql_int(f->db, "SELECT count(*) FROM encounters");
-	assert_int_equal(encounter_checkin(f->fd, pid, "x-ray", "prov1", "Room 3", "", &erow, &m),
+	before = tu_sql_int(f->t.db, "SELECT count(*) FROM encounters");
+	assert_int_equal(encounter_checkin(f->t.fd, pid, "x-ray", "prov1", "Room 3", "", &erow, &m),
 			 STATUS_INVALID);
 	assert_true(tu_has(m.text, "'x-ray' is not an encounter type here"));
 	assert_int_equal(erow, 0);
-	assert_int_equal(encounter_checkin(f->fd, pid, "office visit", "nurse1", "Room 3", "",
+	assert_int_equal(encounter_checkin(f->t.fd, pid, "office visit", "nurse1", "Room 3", "",
 					   &erow, &m),
 			 STATUS_INVALID);
 	assert_true(tu_has(m.text, "nurse1 is not an active provider"));
-	assert_int_equal(encounter_checkin(f->fd, pid, "office visit", "nobody", "Room 3", "",
+	assert_int_equal(encounter_checkin(f->t.fd, pid, "office visit", "nobody", "Room 3", "",
 					   &erow, &m),
 			 STATUS_INVALID);
-	assert_int_equal(encounter_checkin(f->fd, pid, "office visit", "", "Room 3", "", &erow, &m),
+	assert_int_equal(encounter_checkin(f->t.fd, pid, "office visit", "", "Room 3", "", &erow, &m),
 			 STATUS_INVALID);
 	assert_true(tu_has(m.text, "Choose the provider"));
-	assert_int_equal(encounter_checkin(f->fd, pid, "office visit", "prov1", "  ", "", &erow,
+	assert_int_equal(encounter_checkin(f->t.fd, pid, "office visit", "prov1", "  ", "", &erow,
 					   &m),
 			 STATUS_INVALID);
 	assert_true(tu_has(m.text, "Location is required."));
-	assert_int_equal(encounter_checkin(f->fd, pid, "office visit", "prov1", "Room 3", ctrl,
+	assert_int_equal(encounter_checkin(f->t.fd, pid, "office visit", "prov1", "Room 3", ctrl,
 					   &erow, &m),
 			 STATUS_INVALID);
 	assert_true(tu_has(m.text, "Reason for visit contains a control character (U+001B)."));
-	assert_int_equal(encounter_checkin(f->fd, "CR99999990", "office visit", "prov1", "Room 3",
+	assert_int_equal(encounter_checkin(f->t.fd, "CR99999990", "office visit", "prov1", "Room 3",
 					   "", &erow, &m),
 			 STATUS_NOTFOUND);
 	/* Only the front desk checks in. */
-	assert_int_equal(encounter_checkin(f->nurse, pid, "office visit", "prov1", "Room 3", "",
+	assert_int_equal(encounter_checkin(f->t.nurse, pid, "office visit", "prov1", "Room 3", "",
 					   &erow, &m),
 			 STATUS_DENIED);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM encounters"), before);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM encounters"), before);
 	/* The type is matched without regard to case and stored as listed. */
-	assert_int_equal(encounter_checkin(f->fd, pid, "Annual Exam", "prov1", "Room 3", "", &erow,
+	assert_int_equal(encounter_checkin(f->t.fd, pid, "Annual Exam", "prov1", "Room 3", "", &erow,
 					   &m),
 			 STATUS_OK);
 	{
 		encounter_info_t e;
-		assert_int_equal(encounter_get(f->nurse, erow, &e, &m), STATUS_OK);
+		assert_int_equal(encounter_get(f->t.nurse, erow, &e, &m), STATUS_OK);
 		assert_string_equal(e.type, "annual exam");
 	}
 }
@@ -357,24 +327,24 @@ static void test_encounter_close_and_list(void **state)
 	new_patient(f, "Closewell", pid, NULL);
 	e1 = new_encounter(f, pid, "first");
 	e2 = new_encounter(f, pid, "second");
-	assert_int_equal(encounter_close(f->fd, e1, &m), STATUS_DENIED);
-	assert_int_equal(encounter_close(f->nurse, e1, &m), STATUS_OK);
-	assert_int_equal(encounter_get(f->prov, e1, &e, &m), STATUS_OK);
+	assert_int_equal(encounter_close(f->t.fd, e1, &m), STATUS_DENIED);
+	assert_int_equal(encounter_close(f->t.nurse, e1, &m), STATUS_OK);
+	assert_int_equal(encounter_get(f->t.prov, e1, &e, &m), STATUS_OK);
 	assert_string_equal(e.status, "closed");
 	assert_string_equal(e.closed_by, "nurse1");
 	assert_int_equal(strlen(e.closed_at), 20);
-	assert_int_equal(encounter_close(f->prov, e1, &m), STATUS_CONFLICT);
+	assert_int_equal(encounter_close(f->t.prov, e1, &m), STATUS_CONFLICT);
 	assert_true(tu_has(m.text, "is not open"));
-	assert_int_equal(encounter_close(f->prov, 999999, &m), STATUS_NOTFOUND);
+	assert_int_equal(encounter_close(f->t.prov, 999999, &m), STATUS_NOTFOUND);
 	/* Newest first. */
-	assert_int_equal(encounter_list(f->nurse, pid, enc_collect, &seen, &m), STATUS_OK);
+	assert_int_equal(encounter_list(f->t.nurse, pid, enc_collect, &seen, &m), STATUS_OK);
 	assert_int_equal(seen.n, 2);
 	assert_int_equal(seen.erow[0], e2);
 	assert_string_equal(seen.status[0], "open");
 	assert_int_equal(seen.erow[1], e1);
 	assert_string_equal(seen.status[1], "closed");
-	assert_int_equal(encounter_list(f->fd, pid, enc_collect, &seen, &m), STATUS_DENIED);
-	assert_int_equal(encounter_get(f->nurse, 999999, &e, &m), STATUS_NOTFOUND);
+	assert_int_equal(encounter_list(f->t.fd, pid, enc_collect, &seen, &m), STATUS_DENIED);
+	assert_int_equal(encounter_get(f->t.nurse, 999999, &e, &m), STATUS_NOTFOUND);
 }
 
 /* ---- vitals ------------------------------------------------------------ */
@@ -399,7 +369,7 @@ static void expect_vitals_refused(fixture_t *f, int64_t erow, const vitals_input
 	const char *bad = "unset";
 	msg_t m;
 	msg_clear(&m);
-	if (vitals_record(f->nurse, erow, in, &bad, &m) != STATUS_INVALID)
+	if (vitals_record(f->t.nurse, erow, in, &bad, &m) != STATUS_INVALID)
 		fail_msg("vitals for %s were accepted", field);
 	if (field)
 		assert_non_null(bad);
@@ -421,7 +391,7 @@ static void test_vitals_refused_when_implausible(void **state)
 	vitals_input_t in;
 	new_patient(f, "Vitalstein", pid, NULL);
 	erow = new_encounter(f, pid, "");
-	before = tu_sql_int(f->db, "SELECT count(*) FROM vitals");
+	before = tu_sql_int(f->t.db, "SELECT count(*) FROM vitals");
 
 #define ONLY(field, value)                     \
 	do {                                   \
@@ -480,20 +450,20 @@ static void test_vitals_refused_when_implausible(void **state)
 	memset(&in, 0, sizeof in);
 	in.pulse = "";
 	expect_vitals_refused(f, erow, &in, NULL, "Enter at least one vital sign.");
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM vitals"), before);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM vitals"), before);
 	/* Roles: the front desk records none; a missing encounter is named. */
 	memset(&in, 0, sizeof in);
 	in.pulse = "72";
-	assert_int_equal(vitals_record(f->fd, erow, &in, &bad, &m), STATUS_DENIED);
-	assert_int_equal(vitals_record(f->nurse, 999999, &in, &bad, &m), STATUS_NOTFOUND);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM vitals"), before);
+	assert_int_equal(vitals_record(f->t.fd, erow, &in, &bad, &m), STATUS_DENIED);
+	assert_int_equal(vitals_record(f->t.nurse, 999999, &in, &bad, &m), STATUS_NOTFOUND);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM vitals"), before);
 }
 
 static void test_vitals_units_and_bmi(void **state)
 {
 	fixture_t *f = *state;
 	char pid[33], pid2[33];
-	int64_t erow, erow2, records = tu_audit_count(f->db, "vitals_record", "nurse1");
+	int64_t erow, erow2, records = tu_audit_count(f->t.db, "vitals_record", "nurse1");
 	const char *bad = "x";
 	vit_seen_t seen = {0};
 	vitals_input_t in;
@@ -510,26 +480,26 @@ static void test_vitals_units_and_bmi(void **state)
 	in.temp = "98.6F";
 	in.height = "5'10\"";
 	in.weight = "180 lb";
-	assert_int_equal(vitals_record(f->nurse, erow, &in, &bad, &m), STATUS_OK);
+	assert_int_equal(vitals_record(f->t.nurse, erow, &in, &bad, &m), STATUS_OK);
 	assert_null(bad);
 	assert_true(tu_has(m.text, "BMI computed"));
 	/* Later: weight alone in kg; BMI from the earlier height. */
 	memset(&in, 0, sizeof in);
 	in.weight = "82kg";
 	in.temp = "37.2C";
-	assert_int_equal(vitals_record(f->nurse, erow, &in, &bad, &m), STATUS_OK);
+	assert_int_equal(vitals_record(f->t.nurse, erow, &in, &bad, &m), STATUS_OK);
 	/* Centimetres; inches without a unit (the configured unit). */
 	memset(&in, 0, sizeof in);
 	in.height = "178 cm";
 	in.weight = "80 kg";
-	assert_int_equal(vitals_record(f->prov, erow, &in, &bad, &m), STATUS_OK);
+	assert_int_equal(vitals_record(f->t.prov, erow, &in, &bad, &m), STATUS_OK);
 	memset(&in, 0, sizeof in);
 	in.height = "70";
 	in.temp = "100.4";
-	assert_int_equal(vitals_record(f->nurse, erow, &in, &bad, &m), STATUS_OK);
-	assert_int_equal(tu_audit_count(f->db, "vitals_record", "nurse1"), records + 3);
+	assert_int_equal(vitals_record(f->t.nurse, erow, &in, &bad, &m), STATUS_OK);
+	assert_int_equal(tu_audit_count(f->t.db, "vitals_record", "nurse1"), records + 3);
 
-	assert_int_equal(vitals_list(f->nurse, pid, 10, vit_collect, &seen, &m), STATUS_OK);
+	assert_int_equal(vitals_list(f->t.nurse, pid, 10, vit_collect, &seen, &m), STATUS_OK);
 	assert_int_equal(seen.n, 4);
 	/* Newest first. */
 	assert_float_equal(seen.v[0].height_cm, 177.8, 0.01);
@@ -557,7 +527,7 @@ static void test_vitals_units_and_bmi(void **state)
 	assert_string_equal(seen.v[3].recorded_by, "nurse1");
 	/* A limit applies. */
 	memset(&seen, 0, sizeof seen);
-	assert_int_equal(vitals_list(f->nurse, pid, 2, vit_collect, &seen, &m), STATUS_OK);
+	assert_int_equal(vitals_list(f->t.nurse, pid, 2, vit_collect, &seen, &m), STATUS_OK);
 	assert_int_equal(seen.n, 2);
 
 	/* Another patient with no height on record: no BMI. */
@@ -565,13 +535,13 @@ static void test_vitals_units_and_bmi(void **state)
 	erow2 = new_encounter(f, pid2, "");
 	memset(&in, 0, sizeof in);
 	in.weight = "150";
-	assert_int_equal(vitals_record(f->nurse, erow2, &in, &bad, &m), STATUS_OK);
+	assert_int_equal(vitals_record(f->t.nurse, erow2, &in, &bad, &m), STATUS_OK);
 	memset(&seen, 0, sizeof seen);
-	assert_int_equal(vitals_list(f->nurse, pid2, 10, vit_collect, &seen, &m), STATUS_OK);
+	assert_int_equal(vitals_list(f->t.nurse, pid2, 10, vit_collect, &seen, &m), STATUS_OK);
 	assert_int_equal(seen.n, 1);
 	assert_float_equal(seen.v[0].weight_kg, 150 * 0.45359237, 0.001);
 	assert_true(seen.v[0].bmi < 0);
-	assert_int_equal(vitals_list(f->fd, pid2, 10, vit_collect, &seen, &m), STATUS_DENIED);
+	assert_int_equal(vitals_list(f->t.fd, pid2, 10, vit_collect, &seen, &m), STATUS_DENIED);
 }
 
 /* ---- allergies, medications, problems ---------------------------------- */
@@ -594,7 +564,7 @@ static void banner_is(fixture_t *f, const char *pid, const char *want)
 {
 	char buf[256];
 	msg_t m;
-	assert_int_equal(clinical_banner(f->nurse, pid, buf, sizeof buf, &m), STATUS_OK);
+	assert_int_equal(clinical_banner(f->t.nurse, pid, buf, sizeof buf, &m), STATUS_OK);
 	assert_string_equal(buf, want);
 }
 
@@ -610,34 +580,34 @@ static void test_allergies_and_nka(void **state)
 
 	/* Nothing recorded is not the same as no known allergies. */
 	banner_is(f, pid, "Allergies not recorded");
-	assert_int_equal(allergy_none_known(f->nurse, pid, &m), STATUS_OK);
+	assert_int_equal(allergy_none_known(f->t.nurse, pid, &m), STATUS_OK);
 	banner_is(f, pid, "NKA (no known allergies)");
 	snprintf(sql, sizeof sql, "SELECT nka FROM allergy_review WHERE prow = %lld",
 		 (long long)p.prow);
-	assert_int_equal(tu_sql_int(f->db, sql), 1);
+	assert_int_equal(tu_sql_int(f->t.db, sql), 1);
 
 	/* Recording an allergy withdraws the NKA statement. */
-	assert_int_equal(allergy_add(f->nurse, pid, "Penicillin", "hives", "severe", &pen, &m),
+	assert_int_equal(allergy_add(f->t.nurse, pid, "Penicillin", "hives", "severe", &pen, &m),
 			 STATUS_OK);
 	assert_true(pen > 0);
-	assert_int_equal(tu_sql_int(f->db, sql), 0);
+	assert_int_equal(tu_sql_int(f->t.db, sql), 0);
 	banner_is(f, pid, "ALLERGIES: Penicillin (severe)");
 	/* NKA is refused while an allergy is active. */
-	assert_int_equal(allergy_none_known(f->nurse, pid, &m), STATUS_INVALID);
+	assert_int_equal(allergy_none_known(f->t.nurse, pid, &m), STATUS_INVALID);
 	assert_true(tu_has(m.text, "1 active allergy"));
 	banner_is(f, pid, "ALLERGIES: Penicillin (severe)");
 
-	assert_int_equal(allergy_add(f->prov, pid, " Latex ", "", "", &latex, &m), STATUS_OK);
-	assert_int_equal(clinical_banner(f->nurse, pid, buf, sizeof buf, &m), STATUS_OK);
+	assert_int_equal(allergy_add(f->t.prov, pid, " Latex ", "", "", &latex, &m), STATUS_OK);
+	assert_int_equal(clinical_banner(f->t.nurse, pid, buf, sizeof buf, &m), STATUS_OK);
 	assert_true(strncmp(buf, "ALLERGIES: ", 11) == 0);
 	assert_true(tu_has(buf, "Penicillin (severe)"));
 	assert_true(tu_has(buf, "Latex"));
 	assert_false(tu_has(buf, "Latex ("));
-	assert_int_equal(allergy_none_known(f->nurse, pid, &m), STATUS_INVALID);
+	assert_int_equal(allergy_none_known(f->t.nurse, pid, &m), STATUS_INVALID);
 	assert_true(tu_has(m.text, "2 active allergies"));
 
 	/* Read back, decrypted. */
-	assert_int_equal(chart_items(f->nurse, pid, CHART_ALLERGY, item_collect, &seen, &m),
+	assert_int_equal(chart_items(f->t.nurse, pid, CHART_ALLERGY, item_collect, &seen, &m),
 			 STATUS_OK);
 	assert_int_equal(seen.n, 2);
 	for (int i = 0; i < 2; i++) {
@@ -658,34 +628,34 @@ static void test_allergies_and_nka(void **state)
 	}
 
 	/* Bad input. */
-	assert_int_equal(allergy_add(f->nurse, pid, "Sulfa", "rash", "deadly", &row, &m),
+	assert_int_equal(allergy_add(f->t.nurse, pid, "Sulfa", "rash", "deadly", &row, &m),
 			 STATUS_INVALID);
 	assert_true(tu_has(m.text, "Severity must be mild, moderate, severe or unknown."));
-	assert_int_equal(allergy_add(f->nurse, pid, "  ", "rash", "mild", &row, &m),
+	assert_int_equal(allergy_add(f->t.nurse, pid, "  ", "rash", "mild", &row, &m),
 			 STATUS_INVALID);
 	assert_true(tu_has(m.text, "Substance is required."));
-	assert_int_equal(allergy_add(f->nurse, pid, "Sul\x07" "fa", "", "mild", &row, &m),
+	assert_int_equal(allergy_add(f->t.nurse, pid, "Sul\x07" "fa", "", "mild", &row, &m),
 			 STATUS_INVALID);
 	assert_int_equal(row, 0);
 
 	/* Once none is active, NKA may be stated again. */
-	assert_int_equal(chart_item_set_status(f->nurse, CHART_ALLERGY, pen, "entered-in-error", &m),
+	assert_int_equal(chart_item_set_status(f->t.nurse, CHART_ALLERGY, pen, "entered-in-error", &m),
 			 STATUS_OK);
-	assert_int_equal(chart_item_set_status(f->nurse, CHART_ALLERGY, latex, "paused", &m),
+	assert_int_equal(chart_item_set_status(f->t.nurse, CHART_ALLERGY, latex, "paused", &m),
 			 STATUS_INVALID);
 	assert_true(tu_has(m.text, "Status must be active, inactive or entered-in-error."));
-	assert_int_equal(chart_item_set_status(f->nurse, CHART_ALLERGY, latex, "inactive", &m),
+	assert_int_equal(chart_item_set_status(f->t.nurse, CHART_ALLERGY, latex, "inactive", &m),
 			 STATUS_OK);
 	banner_is(f, pid, "Allergies not recorded");
-	assert_int_equal(allergy_none_known(f->nurse, pid, &m), STATUS_OK);
+	assert_int_equal(allergy_none_known(f->t.nurse, pid, &m), STATUS_OK);
 	banner_is(f, pid, "NKA (no known allergies)");
 
 	/* The front desk sees no allergies at all. */
-	assert_int_equal(clinical_banner(f->fd, pid, buf, sizeof buf, &m), STATUS_DENIED);
+	assert_int_equal(clinical_banner(f->t.fd, pid, buf, sizeof buf, &m), STATUS_DENIED);
 	assert_string_equal(buf, "");
-	assert_int_equal(allergy_add(f->fd, pid, "Codeine", "", "mild", &row, &m), STATUS_DENIED);
-	assert_int_equal(allergy_none_known(f->fd, pid, &m), STATUS_DENIED);
-	assert_int_equal(chart_item_set_status(f->fd, CHART_ALLERGY, latex, "active", &m),
+	assert_int_equal(allergy_add(f->t.fd, pid, "Codeine", "", "mild", &row, &m), STATUS_DENIED);
+	assert_int_equal(allergy_none_known(f->t.fd, pid, &m), STATUS_DENIED);
+	assert_int_equal(chart_item_set_status(f->t.fd, CHART_ALLERGY, latex, "active", &m),
 			 STATUS_DENIED);
 }
 
@@ -705,33 +675,33 @@ static void test_medications(void **state)
 	strftime(tomorrow, sizeof tomorrow, "%Y-%m-%d", &tm);
 	new_patient(f, "Medicamento", pid, NULL);
 
-	assert_int_equal(medication_add(f->nurse, pid, "Lisinopril", "10 mg", "po", "daily",
+	assert_int_equal(medication_add(f->t.nurse, pid, "Lisinopril", "10 mg", "po", "daily",
 					"03/01/2024", &row, &m),
 			 STATUS_OK);
-	assert_int_equal(medication_add(f->prov, pid, "Albuterol", "2 puffs", "inhaled", "q4h PRN",
+	assert_int_equal(medication_add(f->t.prov, pid, "Albuterol", "2 puffs", "inhaled", "q4h PRN",
 					"", &row2, &m),
 			 STATUS_OK);
 	/* Route from the list only; frequency required; dates checked with
 	 * the field's own name. */
-	assert_int_equal(medication_add(f->nurse, pid, "Aspirin", "81 mg", "by mouth", "daily", "",
+	assert_int_equal(medication_add(f->t.nurse, pid, "Aspirin", "81 mg", "by mouth", "daily", "",
 					&row, &m),
 			 STATUS_INVALID);
 	assert_true(tu_has(m.text, "Route must be one of PO, IV, IM"));
-	assert_int_equal(medication_add(f->nurse, pid, "Aspirin", "81 mg", "PO", "", "", &row, &m),
+	assert_int_equal(medication_add(f->t.nurse, pid, "Aspirin", "81 mg", "PO", "", "", &row, &m),
 			 STATUS_INVALID);
 	assert_true(tu_has(m.text, "Frequency is required."));
-	assert_int_equal(medication_add(f->nurse, pid, "", "81 mg", "PO", "daily", "", &row, &m),
+	assert_int_equal(medication_add(f->t.nurse, pid, "", "81 mg", "PO", "daily", "", &row, &m),
 			 STATUS_INVALID);
 	assert_true(tu_has(m.text, "Medication is required."));
-	assert_int_equal(medication_add(f->nurse, pid, "Aspirin", "81 mg", "PO", "daily",
+	assert_int_equal(medication_add(f->t.nurse, pid, "Aspirin", "81 mg", "PO", "daily",
 					"02/30/2024", &row, &m),
 			 STATUS_INVALID);
 	assert_string_equal(m.text, "Start date: 02/30/2024 is not a real date.");
-	assert_int_equal(medication_add(f->nurse, pid, "Aspirin", "81 mg", "PO", "daily", "soon",
+	assert_int_equal(medication_add(f->t.nurse, pid, "Aspirin", "81 mg", "PO", "daily", "soon",
 					&row, &m),
 			 STATUS_INVALID);
 	assert_true(tu_has(m.text, "Start date: 'soon' is not a date"));
-	assert_int_equal(medication_add(f->nurse, pid, "Aspirin", "81 mg", "PO", "daily", tomorrow,
+	assert_int_equal(medication_add(f->t.nurse, pid, "Aspirin", "81 mg", "PO", "daily", tomorrow,
 					&row, &m),
 			 STATUS_INVALID);
 	if (!tu_has(m.text, "is in the future"))
@@ -739,17 +709,17 @@ static void test_medications(void **state)
 	assert_true(strncmp(m.text, "Start date ", 11) == 0);
 	assert_true(tu_has(m.text, tomorrow));
 	assert_false(tu_has(m.text, "death"));
-	assert_int_equal(medication_add(f->nurse, pid, "Aspirin", "81 mg", "PO", "daily",
+	assert_int_equal(medication_add(f->t.nurse, pid, "Aspirin", "81 mg", "PO", "daily",
 					"1850-01-01", &row, &m),
 			 STATUS_INVALID);
 	assert_string_equal(m.text, "Start date 1850-01-01 is before 1880-01-01.");
-	assert_int_equal(medication_add(f->fd, pid, "Aspirin", "81 mg", "PO", "daily", "", &row, &m),
+	assert_int_equal(medication_add(f->t.fd, pid, "Aspirin", "81 mg", "PO", "daily", "", &row, &m),
 			 STATUS_DENIED);
 
 	/* Stopping sets the stop date. */
-	assert_int_equal(chart_item_set_status(f->nurse, CHART_MEDICATION, row2, "stopped", &m),
+	assert_int_equal(chart_item_set_status(f->t.nurse, CHART_MEDICATION, row2, "stopped", &m),
 			 STATUS_OK);
-	assert_int_equal(chart_items(f->nurse, pid, CHART_MEDICATION, item_collect, &seen, &m),
+	assert_int_equal(chart_items(f->t.nurse, pid, CHART_MEDICATION, item_collect, &seen, &m),
 			 STATUS_OK);
 	assert_int_equal(seen.n, 2);
 	/* Active first. */
@@ -765,7 +735,7 @@ static void test_medications(void **state)
 	assert_string_equal(seen.it[1].extra, "q4h PRN");
 	assert_string_equal(seen.it[1].status, "stopped");
 	assert_string_equal(seen.it[1].date2, today);
-	assert_int_equal(chart_item_set_status(f->nurse, CHART_MEDICATION, 999999, "stopped", &m),
+	assert_int_equal(chart_item_set_status(f->t.nurse, CHART_MEDICATION, 999999, "stopped", &m),
 			 STATUS_NOTFOUND);
 }
 
@@ -777,51 +747,51 @@ static void test_problems_icd10(void **state)
 	items_seen_t seen = {0};
 	msg_t m;
 	new_patient(f, "Problematic", pid, NULL);
-	assert_int_equal(problem_add(f->prov, pid, "E11.9", "Type 2 diabetes", "2019-05-01", &dm,
+	assert_int_equal(problem_add(f->t.prov, pid, "E11.9", "Type 2 diabetes", "2019-05-01", &dm,
 				     &m),
 			 STATUS_OK);
-	assert_int_equal(problem_add(f->prov, pid, "s72.001a", "Fracture of right femur", "", &fx,
+	assert_int_equal(problem_add(f->t.prov, pid, "s72.001a", "Fracture of right femur", "", &fx,
 				     &m),
 			 STATUS_OK);
-	assert_int_equal(problem_add(f->prov, pid, "A00", "Cholera", "", &cholera, &m), STATUS_OK);
-	assert_int_equal(problem_add(f->prov, pid, "", "Social isolation", "", &nocode, &m),
+	assert_int_equal(problem_add(f->t.prov, pid, "A00", "Cholera", "", &cholera, &m), STATUS_OK);
+	assert_int_equal(problem_add(f->t.prov, pid, "", "Social isolation", "", &nocode, &m),
 			 STATUS_OK);
 	/* Stored without the dot, upper case; no code is NULL. */
 	snprintf(sql, sizeof sql, "SELECT code FROM problems WHERE pbrow = %lld", (long long)dm);
-	tu_sql_text(f->db, sql, code, sizeof code);
+	tu_sql_text(f->t.db, sql, code, sizeof code);
 	assert_string_equal(code, "E119");
 	snprintf(sql, sizeof sql, "SELECT code FROM problems WHERE pbrow = %lld", (long long)fx);
-	tu_sql_text(f->db, sql, code, sizeof code);
+	tu_sql_text(f->t.db, sql, code, sizeof code);
 	assert_string_equal(code, "S72001A");
 	snprintf(sql, sizeof sql, "SELECT code IS NULL FROM problems WHERE pbrow = %lld",
 		 (long long)nocode);
-	assert_int_equal(tu_sql_int(f->db, sql), 1);
+	assert_int_equal(tu_sql_int(f->t.db, sql), 1);
 
 	/* Shape refused, with the reason. */
 	static const char *const bad[] = {"E1",   "11.9",     "E11.12345", "E11-9", "EE1.1",
 					  "E1.19", "E11.9.1", "E11 9",     "É11.9", NULL};
 	for (int i = 0; bad[i]; i++) {
-		assert_int_equal(problem_add(f->prov, pid, bad[i], "Something", "", &row, &m),
+		assert_int_equal(problem_add(f->t.prov, pid, bad[i], "Something", "", &row, &m),
 				 STATUS_INVALID);
 		if (!tu_has(m.text, "is not an ICD-10-CM code"))
 			fail_msg("'%s': %s", bad[i], m.text);
 	}
-	assert_int_equal(problem_add(f->prov, pid, "E11.9", "", "", &row, &m), STATUS_INVALID);
+	assert_int_equal(problem_add(f->t.prov, pid, "E11.9", "", "", &row, &m), STATUS_INVALID);
 	assert_true(tu_has(m.text, "Problem is required."));
-	assert_int_equal(problem_add(f->prov, pid, "E11.9", "Diabetes", "2019-02-29", &row, &m),
+	assert_int_equal(problem_add(f->t.prov, pid, "E11.9", "Diabetes", "2019-02-29", &row, &m),
 			 STATUS_INVALID);
 	assert_string_equal(m.text, "Onset date: 2019-02-29 is not a real date.");
-	assert_int_equal(problem_add(f->prov, pid, "E11.9", "Diabetes", "3000-01-01", &row, &m),
+	assert_int_equal(problem_add(f->t.prov, pid, "E11.9", "Diabetes", "3000-01-01", &row, &m),
 			 STATUS_INVALID);
 	assert_string_equal(m.text, "Onset date 3000-01-01 is in the future.");
 	/* Only providers keep the problem list. */
-	assert_int_equal(problem_add(f->nurse, pid, "E11.9", "Diabetes", "", &row, &m),
+	assert_int_equal(problem_add(f->t.nurse, pid, "E11.9", "Diabetes", "", &row, &m),
 			 STATUS_DENIED);
 
 	/* Shown with the dot. */
-	assert_int_equal(chart_item_set_status(f->prov, CHART_PROBLEM, cholera, "resolved", &m),
+	assert_int_equal(chart_item_set_status(f->t.prov, CHART_PROBLEM, cholera, "resolved", &m),
 			 STATUS_OK);
-	assert_int_equal(chart_items(f->nurse, pid, CHART_PROBLEM, item_collect, &seen, &m),
+	assert_int_equal(chart_items(f->t.nurse, pid, CHART_PROBLEM, item_collect, &seen, &m),
 			 STATUS_OK);
 	assert_int_equal(seen.n, 4);
 	for (int i = 0; i < 4; i++) {
@@ -841,7 +811,7 @@ static void test_problems_icd10(void **state)
 			assert_string_equal(it->code, "");
 		}
 	}
-	assert_int_equal(chart_item_set_status(f->nurse, CHART_PROBLEM, dm, "resolved", &m),
+	assert_int_equal(chart_item_set_status(f->t.nurse, CHART_PROBLEM, dm, "resolved", &m),
 			 STATUS_DENIED);
 }
 
@@ -866,18 +836,18 @@ static void test_problems_snomed(void **state)
 	for (int i = 0; bad[i]; i++) {
 		if (clinical_snomed_valid(bad[i]))
 			fail_msg("%s accepted", bad[i]);
-		assert_int_equal(problem_add(f->prov, pid, bad[i], "Something", "", &row, &m),
+		assert_int_equal(problem_add(f->t.prov, pid, bad[i], "Something", "", &row, &m),
 				 STATUS_INVALID);
 		if (!tu_has(m.text, "is not a SNOMED CT concept id"))
 			fail_msg("'%s': %s", bad[i], m.text);
 	}
-	assert_int_equal(problem_add(f->prov, pid, "44054006", "Diabetes mellitus type 2 (disorder)",
+	assert_int_equal(problem_add(f->t.prov, pid, "44054006", "Diabetes mellitus type 2 (disorder)",
 				     "2022-07-20", &dm, &m),
 			 STATUS_OK);
 	snprintf(sql, sizeof sql, "SELECT code FROM problems WHERE pbrow = %lld", (long long)dm);
-	tu_sql_text(f->db, sql, code, sizeof code);
+	tu_sql_text(f->t.db, sql, code, sizeof code);
 	assert_string_equal(code, "44054006");
-	assert_int_equal(chart_items(f->nurse, pid, CHART_PROBLEM, item_collect, &seen, &m),
+	assert_int_equal(chart_items(f->t.nurse, pid, CHART_PROBLEM, item_collect, &seen, &m),
 			 STATUS_OK);
 	assert_int_equal(seen.n, 1);
 	assert_string_equal(seen.it[0].code, "SNOMED 44054006");
@@ -917,11 +887,11 @@ static void test_notes_draft_sign_addendum(void **state)
 	new_patient(f, "Notesworth", pid, NULL);
 	erow = new_encounter(f, pid, "");
 
-	assert_int_equal(note_create(f->nurse, erow, 0, "\n  Seen in clinic. Stable.  \n", &nrow,
+	assert_int_equal(note_create(f->t.nurse, erow, 0, "\n  Seen in clinic. Stable.  \n", &nrow,
 				     &m),
 			 STATUS_OK);
 	assert_true(nrow > 0);
-	assert_int_equal(note_get(f->nurse, nrow, &n, &m), STATUS_OK);
+	assert_int_equal(note_get(f->t.nurse, nrow, &n, &m), STATUS_OK);
 	assert_string_equal(n.status, "draft");
 	assert_string_equal(n.author, "nurse1");
 	assert_string_equal(n.body, "Seen in clinic. Stable.");
@@ -935,13 +905,13 @@ static void test_notes_draft_sign_addendum(void **state)
 	assert_int_equal(note_save(f->nurse2, nrow, "Rewritten by someone else", 1, &m),
 			 STATUS_DENIED);
 	assert_true(tu_has(m.text, "Only nurse1, who wrote this draft, may change it."));
-	assert_int_equal(note_save(f->prov, nrow, "Rewritten by the provider", 1, &m),
+	assert_int_equal(note_save(f->t.prov, nrow, "Rewritten by the provider", 1, &m),
 			 STATUS_DENIED);
-	assert_int_equal(note_save(f->nurse, nrow, "Seen in clinic. Stable. BP fine.", 1, &m),
+	assert_int_equal(note_save(f->t.nurse, nrow, "Seen in clinic. Stable. BP fine.", 1, &m),
 			 STATUS_OK);
-	assert_int_equal(note_save(f->nurse, nrow, "A stale copy", 1, &m), STATUS_CONFLICT);
+	assert_int_equal(note_save(f->t.nurse, nrow, "A stale copy", 1, &m), STATUS_CONFLICT);
 	assert_true(tu_has(m.text, "reopen it"));
-	assert_int_equal(note_save(f->nurse, nrow, "", 2, &m), STATUS_INVALID);
+	assert_int_equal(note_save(f->t.nurse, nrow, "", 2, &m), STATUS_INVALID);
 	assert_true(tu_has(m.text, "The note is required."));
 	assert_int_equal(note_get(f->nurse2, nrow, &n, &m), STATUS_OK);
 	assert_string_equal(n.body, "Seen in clinic. Stable. BP fine.");
@@ -949,20 +919,20 @@ static void test_notes_draft_sign_addendum(void **state)
 	note_info_clear(&n);
 
 	/* An addendum needs a signed original. */
-	assert_int_equal(note_create(f->nurse, 0, nrow, "Addendum too early", &add, &m),
+	assert_int_equal(note_create(f->t.nurse, 0, nrow, "Addendum too early", &add, &m),
 			 STATUS_INVALID);
 	assert_true(tu_has(m.text, "still a draft"));
 	assert_int_equal(add, 0);
 
 	/* Signing: by the note's author only (a nurse signs her nursing
 	 * note; a provider cannot sign it for her), at the current version. */
-	assert_int_equal(note_sign(f->prov, nrow, 2, &m), STATUS_DENIED);
+	assert_int_equal(note_sign(f->t.prov, nrow, 2, &m), STATUS_DENIED);
 	assert_true(tu_has(m.text, "Only nurse1, who wrote note"));
 	assert_int_equal(note_sign(f->nurse2, nrow, 2, &m), STATUS_DENIED);
-	assert_int_equal(note_sign(f->fd, nrow, 2, &m), STATUS_DENIED);
-	assert_int_equal(note_sign(f->nurse, nrow, 1, &m), STATUS_CONFLICT);
-	assert_int_equal(note_sign(f->nurse, nrow, 2, &m), STATUS_OK);
-	assert_int_equal(note_get(f->prov, nrow, &n, &m), STATUS_OK);
+	assert_int_equal(note_sign(f->t.fd, nrow, 2, &m), STATUS_DENIED);
+	assert_int_equal(note_sign(f->t.nurse, nrow, 1, &m), STATUS_CONFLICT);
+	assert_int_equal(note_sign(f->t.nurse, nrow, 2, &m), STATUS_OK);
+	assert_int_equal(note_get(f->t.prov, nrow, &n, &m), STATUS_OK);
 	assert_string_equal(n.status, "signed");
 	assert_string_equal(n.signed_by, "nurse1");
 	assert_int_equal(strlen(n.signed_at), 20);
@@ -970,10 +940,10 @@ static void test_notes_draft_sign_addendum(void **state)
 	note_info_clear(&n);
 
 	/* Signed: read-only, with a pointer to addenda. */
-	assert_int_equal(note_save(f->nurse, nrow, "Changed after signing", 3, &m), STATUS_INVALID);
+	assert_int_equal(note_save(f->t.nurse, nrow, "Changed after signing", 3, &m), STATUS_INVALID);
 	assert_true(tu_has(m.text, "signed notes cannot be changed; add an addendum"));
 	assert_true(tu_has(m.text, "nurse1"));
-	assert_int_equal(note_sign(f->nurse, nrow, 0, &m), STATUS_INVALID);
+	assert_int_equal(note_sign(f->t.nurse, nrow, 0, &m), STATUS_INVALID);
 	assert_true(tu_has(m.text, "already signed by nurse1"));
 
 	/* Addenda to the signed original; not to an addendum. */
@@ -985,19 +955,19 @@ static void test_notes_draft_sign_addendum(void **state)
 	assert_int_equal(n.erow, erow);
 	assert_string_equal(n.status, "draft");
 	note_info_clear(&n);
-	assert_int_equal(note_sign(f->prov, add, 0, &m), STATUS_DENIED);
+	assert_int_equal(note_sign(f->t.prov, add, 0, &m), STATUS_DENIED);
 	assert_int_equal(note_sign(f->nurse2, add, 0, &m), STATUS_OK);
-	assert_int_equal(note_create(f->nurse, 0, add, "Addendum to an addendum", &add2, &m),
+	assert_int_equal(note_create(f->t.nurse, 0, add, "Addendum to an addendum", &add2, &m),
 			 STATUS_INVALID);
 	assert_true(tu_has(m.text, "itself an addendum"));
-	assert_int_equal(note_create(f->nurse, 0, 999999, "To nothing", &add2, &m),
+	assert_int_equal(note_create(f->t.nurse, 0, 999999, "To nothing", &add2, &m),
 			 STATUS_NOTFOUND);
-	assert_int_equal(note_create(f->nurse, 999999, 0, "On no encounter", &add2, &m),
+	assert_int_equal(note_create(f->t.nurse, 999999, 0, "On no encounter", &add2, &m),
 			 STATUS_NOTFOUND);
-	assert_int_equal(note_create(f->nurse, erow, 0, "Second note.", &row, &m), STATUS_OK);
+	assert_int_equal(note_create(f->t.nurse, erow, 0, "Second note.", &row, &m), STATUS_OK);
 
 	/* Listed: each original followed by its addenda. */
-	assert_int_equal(note_list(f->nurse, erow, note_collect, &seen, &m), STATUS_OK);
+	assert_int_equal(note_list(f->t.nurse, erow, note_collect, &seen, &m), STATUS_OK);
 	assert_int_equal(seen.n, 3);
 	assert_int_equal(seen.nrow[0], nrow);
 	assert_string_equal(seen.status[0], "signed");
@@ -1008,11 +978,11 @@ static void test_notes_draft_sign_addendum(void **state)
 	assert_string_equal(seen.body[2], "Second note.");
 
 	/* The front desk writes and reads no notes. */
-	assert_int_equal(note_create(f->fd, erow, 0, "Front desk note", &add2, &m), STATUS_DENIED);
-	assert_int_equal(note_get(f->fd, nrow, &n, &m), STATUS_DENIED);
+	assert_int_equal(note_create(f->t.fd, erow, 0, "Front desk note", &add2, &m), STATUS_DENIED);
+	assert_int_equal(note_get(f->t.fd, nrow, &n, &m), STATUS_DENIED);
 	assert_null(n.body);
-	assert_int_equal(note_list(f->fd, erow, note_collect, &seen, &m), STATUS_DENIED);
-	assert_int_equal(note_get(f->nurse, 999999, &n, &m), STATUS_NOTFOUND);
+	assert_int_equal(note_list(f->t.fd, erow, note_collect, &seen, &m), STATUS_DENIED);
+	assert_int_equal(note_get(f->t.nurse, 999999, &n, &m), STATUS_NOTFOUND);
 }
 
 static void test_signed_note_final_in_database(void **state)
@@ -1024,11 +994,11 @@ static void test_signed_note_final_in_database(void **state)
 	msg_t m;
 	new_patient(f, "Immutabile", pid, NULL);
 	erow = new_encounter(f, pid, "");
-	assert_int_equal(note_create(f->prov, erow, 0, "Final words.", &nrow, &m), STATUS_OK);
-	assert_int_equal(note_sign(f->prov, nrow, 1, &m), STATUS_OK);
+	assert_int_equal(note_create(f->t.prov, erow, 0, "Final words.", &nrow, &m), STATUS_OK);
+	assert_int_equal(note_sign(f->t.prov, nrow, 1, &m), STATUS_OK);
 	snprintf(sql, sizeof sql, "SELECT hex(body) || status || version FROM notes WHERE nrow = %lld",
 		 (long long)nrow);
-	tu_sql_text(f->db, sql, before, sizeof before);
+	tu_sql_text(f->t.db, sql, before, sizeof before);
 
 	/* Someone with the file tries to rewrite, unsign or delete it. */
 	static const char *const attacks[] = {
@@ -1040,21 +1010,21 @@ static void test_signed_note_final_in_database(void **state)
 	for (size_t i = 0; i < sizeof attacks / sizeof attacks[0]; i++) {
 		char q[200];
 		snprintf(q, sizeof q, attacks[i], (long long)nrow);
-		assert_int_not_equal(tu_sql_try(f->db, q, err, sizeof err), SQLITE_OK);
+		assert_int_not_equal(tu_sql_try(f->t.db, q, err, sizeof err), SQLITE_OK);
 		if (!tu_has(err, i == 3 ? "notes are never deleted"
 					: "a signed note cannot be changed; add an addendum"))
 			fail_msg("%s: %s", q, err);
 	}
-	tu_sql_text(f->db, sql, after, sizeof after);
+	tu_sql_text(f->t.db, sql, after, sizeof after);
 	assert_string_equal(after, before);
-	assert_int_equal(note_get(f->nurse, nrow, &n, &m), STATUS_OK);
+	assert_int_equal(note_get(f->t.nurse, nrow, &n, &m), STATUS_OK);
 	assert_string_equal(n.body, "Final words.");
 	note_info_clear(&n);
 	/* A draft may still be changed (that is how the application saves). */
-	assert_int_equal(note_create(f->prov, erow, 0, "Draft words.", &draft, &m), STATUS_OK);
+	assert_int_equal(note_create(f->t.prov, erow, 0, "Draft words.", &draft, &m), STATUS_OK);
 	snprintf(sql, sizeof sql, "UPDATE notes SET updated = updated WHERE nrow = %lld",
 		 (long long)draft);
-	assert_int_equal(tu_sql_try(f->db, sql, err, sizeof err), SQLITE_OK);
+	assert_int_equal(tu_sql_try(f->t.db, sql, err, sizeof err), SQLITE_OK);
 }
 
 typedef struct ids {
@@ -1098,7 +1068,7 @@ static int64_t draft_days_ago(fixture_t *f, int64_t erow, const char *text, int 
 	int64_t nrow = 0;
 	msg_t m;
 	days_back = days;
-	assert_int_equal(note_create(f->nurse, erow, 0, text, &nrow, &m), STATUS_OK);
+	assert_int_equal(note_create(f->t.nurse, erow, 0, text, &nrow, &m), STATUS_OK);
 	days_back = 0;
 	return nrow;
 }
@@ -1110,31 +1080,31 @@ static void test_note_deficiencies(void **state)
 	int64_t erow, fresh = 0, old = 0, recent = 0, signed_old = 0;
 	ids_t seen = {0};
 	msg_t m;
-	assert_int_equal(f->cfg->draft_deficiency_days, 3);
+	assert_int_equal(f->t.cfg->draft_deficiency_days, 3);
 	new_patient(f, "Deficientes", pid, NULL);
 	erow = new_encounter(f, pid, "");
-	assert_int_equal(note_create(f->nurse, erow, 0, "Fresh draft.", &fresh, &m), STATUS_OK);
+	assert_int_equal(note_create(f->t.nurse, erow, 0, "Fresh draft.", &fresh, &m), STATUS_OK);
 	old = draft_days_ago(f, erow, "Old draft.", 5);
 	recent = draft_days_ago(f, erow, "Two days old.", 2);
 	signed_old = draft_days_ago(f, erow, "Old but signed.", 10);
-	assert_int_equal(note_sign(f->nurse, signed_old, 0, &m), STATUS_OK);
+	assert_int_equal(note_sign(f->t.nurse, signed_old, 0, &m), STATUS_OK);
 
-	assert_int_equal(note_deficiencies(f->him, id_collect, &seen, &m), STATUS_OK);
+	assert_int_equal(note_deficiencies(f->t.him, id_collect, &seen, &m), STATUS_OK);
 	assert_true(listed(&seen, old));
 	assert_false(listed(&seen, fresh));
 	assert_false(listed(&seen, recent));
 	assert_false(listed(&seen, signed_old));
 	memset(&seen, 0, sizeof seen);
-	assert_int_equal(note_deficiencies(f->prov, id_collect, &seen, &m), STATUS_OK);
+	assert_int_equal(note_deficiencies(f->t.prov, id_collect, &seen, &m), STATUS_OK);
 	assert_true(listed(&seen, old));
 	/* Signing (by its author) clears it. */
-	assert_int_equal(note_sign(f->nurse, old, 0, &m), STATUS_OK);
+	assert_int_equal(note_sign(f->t.nurse, old, 0, &m), STATUS_OK);
 	memset(&seen, 0, sizeof seen);
-	assert_int_equal(note_deficiencies(f->him, id_collect, &seen, &m), STATUS_OK);
+	assert_int_equal(note_deficiencies(f->t.him, id_collect, &seen, &m), STATUS_OK);
 	assert_false(listed(&seen, old));
 	/* Neither nurses nor the front desk work this queue. */
-	assert_int_equal(note_deficiencies(f->nurse, id_collect, &seen, &m), STATUS_DENIED);
-	assert_int_equal(note_deficiencies(f->fd, id_collect, &seen, &m), STATUS_DENIED);
+	assert_int_equal(note_deficiencies(f->t.nurse, id_collect, &seen, &m), STATUS_DENIED);
+	assert_int_equal(note_deficiencies(f->t.fd, id_collect, &seen, &m), STATUS_DENIED);
 }
 
 /* ---- permissions and the audit trail ------------------------------------ */
@@ -1153,31 +1123,31 @@ static void test_role_matrix_on_clinical_calls(void **state)
 	erow = new_encounter(f, pid, "");
 	in.pulse = "80";
 	/* The front desk: nothing clinical. */
-	assert_int_equal(vitals_record(f->fd, erow, &in, &bad, &m), STATUS_DENIED);
-	assert_int_equal(chart_items(f->fd, pid, CHART_MEDICATION, item_collect, &seen, &m),
+	assert_int_equal(vitals_record(f->t.fd, erow, &in, &bad, &m), STATUS_DENIED);
+	assert_int_equal(chart_items(f->t.fd, pid, CHART_MEDICATION, item_collect, &seen, &m),
 			 STATUS_DENIED);
-	assert_int_equal(vitals_list(f->fd, pid, 5, vit_collect, &vs, &m), STATUS_DENIED);
+	assert_int_equal(vitals_list(f->t.fd, pid, 5, vit_collect, &vs, &m), STATUS_DENIED);
 	/* HIM: reads the chart, writes none of it. */
-	assert_int_equal(chart_items(f->him, pid, CHART_ALLERGY, item_collect, &seen, &m),
+	assert_int_equal(chart_items(f->t.him, pid, CHART_ALLERGY, item_collect, &seen, &m),
 			 STATUS_OK);
-	assert_int_equal(clinical_banner(f->him, pid, buf, sizeof buf, &m), STATUS_OK);
-	assert_int_equal(vitals_record(f->him, erow, &in, &bad, &m), STATUS_DENIED);
-	assert_int_equal(allergy_add(f->him, pid, "Iodine", "", "", &row, &m), STATUS_DENIED);
-	assert_int_equal(note_create(f->him, erow, 0, "HIM note", &row, &m), STATUS_DENIED);
+	assert_int_equal(clinical_banner(f->t.him, pid, buf, sizeof buf, &m), STATUS_OK);
+	assert_int_equal(vitals_record(f->t.him, erow, &in, &bad, &m), STATUS_DENIED);
+	assert_int_equal(allergy_add(f->t.him, pid, "Iodine", "", "", &row, &m), STATUS_DENIED);
+	assert_int_equal(note_create(f->t.him, erow, 0, "HIM note", &row, &m), STATUS_DENIED);
 	/* The administrator: no chart access. */
-	assert_int_equal(chart_items(f->admin, pid, CHART_ALLERGY, item_collect, &seen, &m),
+	assert_int_equal(chart_items(f->t.admin, pid, CHART_ALLERGY, item_collect, &seen, &m),
 			 STATUS_DENIED);
-	assert_int_equal(vitals_record(f->admin, erow, &in, &bad, &m), STATUS_DENIED);
+	assert_int_equal(vitals_record(f->t.admin, erow, &in, &bad, &m), STATUS_DENIED);
 	/* Nurses and providers record vitals. */
-	assert_int_equal(vitals_record(f->nurse, erow, &in, &bad, &m), STATUS_OK);
-	assert_int_equal(vitals_record(f->prov, erow, &in, &bad, &m), STATUS_OK);
+	assert_int_equal(vitals_record(f->t.nurse, erow, &in, &bad, &m), STATUS_OK);
+	assert_int_equal(vitals_record(f->t.prov, erow, &in, &bad, &m), STATUS_OK);
 	/* Unknown patients and rows. */
-	assert_int_equal(chart_items(f->nurse, "CR99999990", CHART_ALLERGY, item_collect, &seen,
+	assert_int_equal(chart_items(f->t.nurse, "CR99999990", CHART_ALLERGY, item_collect, &seen,
 				     &m),
 			 STATUS_NOTFOUND);
-	assert_int_equal(chart_items(f->nurse, pid, (chart_kind_t)7, item_collect, &seen, &m),
+	assert_int_equal(chart_items(f->t.nurse, pid, (chart_kind_t)7, item_collect, &seen, &m),
 			 STATUS_INVALID);
-	assert_int_equal(allergy_add(f->nurse, "nobody", "Iodine", "", "", &row, &m),
+	assert_int_equal(allergy_add(f->t.nurse, "nobody", "Iodine", "", "", &row, &m),
 			 STATUS_NOTFOUND);
 }
 
@@ -1226,38 +1196,38 @@ static void test_views_and_changes_audited(void **state)
 	erow = new_encounter(f, pid, "Annual check");
 	/* Changes ... */
 	in.pulse = "66";
-	assert_int_equal(vitals_record(f->nurse, erow, &in, &bad, &m), STATUS_OK);
-	assert_int_equal(allergy_add(f->nurse, pid, "Shellfish", "", "mild", &row, &m), STATUS_OK);
-	assert_int_equal(chart_item_set_status(f->nurse, CHART_ALLERGY, row, "inactive", &m),
+	assert_int_equal(vitals_record(f->t.nurse, erow, &in, &bad, &m), STATUS_OK);
+	assert_int_equal(allergy_add(f->t.nurse, pid, "Shellfish", "", "mild", &row, &m), STATUS_OK);
+	assert_int_equal(chart_item_set_status(f->t.nurse, CHART_ALLERGY, row, "inactive", &m),
 			 STATUS_OK);
-	assert_int_equal(allergy_none_known(f->nurse, pid, &m), STATUS_OK);
-	assert_int_equal(medication_add(f->nurse, pid, "Metformin", "500 mg", "PO", "BID", "", &row,
+	assert_int_equal(allergy_none_known(f->t.nurse, pid, &m), STATUS_OK);
+	assert_int_equal(medication_add(f->t.nurse, pid, "Metformin", "500 mg", "PO", "BID", "", &row,
 					&m),
 			 STATUS_OK);
-	assert_int_equal(problem_add(f->prov, pid, "E11.9", "Diabetes", "", &row, &m), STATUS_OK);
-	assert_int_equal(note_create(f->nurse, erow, 0, "Draft", &nrow, &m), STATUS_OK);
-	assert_int_equal(note_save(f->nurse, nrow, "Draft, edited", 1, &m), STATUS_OK);
-	assert_int_equal(note_sign(f->nurse, nrow, 2, &m), STATUS_OK);
-	assert_int_equal(encounter_close(f->nurse, erow, &m), STATUS_OK);
+	assert_int_equal(problem_add(f->t.prov, pid, "E11.9", "Diabetes", "", &row, &m), STATUS_OK);
+	assert_int_equal(note_create(f->t.nurse, erow, 0, "Draft", &nrow, &m), STATUS_OK);
+	assert_int_equal(note_save(f->t.nurse, nrow, "Draft, edited", 1, &m), STATUS_OK);
+	assert_int_equal(note_sign(f->t.nurse, nrow, 2, &m), STATUS_OK);
+	assert_int_equal(encounter_close(f->t.nurse, erow, &m), STATUS_OK);
 	/* ... and views (the banner is part of opening the chart: not on its
 	 * own). */
-	assert_int_equal(encounter_list(f->nurse, pid, enc_collect, &es, &m), STATUS_OK);
-	assert_int_equal(vitals_list(f->nurse, pid, 5, vit_collect, &vs, &m), STATUS_OK);
-	assert_int_equal(chart_items(f->nurse, pid, CHART_ALLERGY, item_collect, &seen, &m),
+	assert_int_equal(encounter_list(f->t.nurse, pid, enc_collect, &es, &m), STATUS_OK);
+	assert_int_equal(vitals_list(f->t.nurse, pid, 5, vit_collect, &vs, &m), STATUS_OK);
+	assert_int_equal(chart_items(f->t.nurse, pid, CHART_ALLERGY, item_collect, &seen, &m),
 			 STATUS_OK);
 	seen.n = 0;
-	assert_int_equal(chart_items(f->prov, pid, CHART_MEDICATION, item_collect, &seen, &m),
+	assert_int_equal(chart_items(f->t.prov, pid, CHART_MEDICATION, item_collect, &seen, &m),
 			 STATUS_OK);
 	seen.n = 0;
-	assert_int_equal(chart_items(f->him, pid, CHART_PROBLEM, item_collect, &seen, &m),
+	assert_int_equal(chart_items(f->t.him, pid, CHART_PROBLEM, item_collect, &seen, &m),
 			 STATUS_OK);
-	assert_int_equal(note_get(f->prov, nrow, &n, &m), STATUS_OK);
+	assert_int_equal(note_get(f->t.prov, nrow, &n, &m), STATUS_OK);
 	note_info_clear(&n);
-	assert_int_equal(note_list(f->him, erow, note_collect, &ns, &m), STATUS_OK);
-	assert_int_equal(clinical_banner(f->nurse, pid, buf, sizeof buf, &m), STATUS_OK);
+	assert_int_equal(note_list(f->t.him, erow, note_collect, &ns, &m), STATUS_OK);
+	assert_int_equal(clinical_banner(f->t.nurse, pid, buf, sizeof buf, &m), STATUS_OK);
 
 	q.target = pid;
-	assert_int_equal(audit_list(f->admin, &q, trail_collect, &t, &m), STATUS_OK);
+	assert_int_equal(audit_list(f->t.admin, &q, trail_collect, &t, &m), STATUS_OK);
 	assert_true(t.n < 64);
 	assert_int_equal(in_trail(&t, "patient_register", NULL), 1);
 	assert_int_equal(in_trail(&t, "encounter_checkin", NULL), 1);
@@ -1288,7 +1258,7 @@ static void test_views_and_changes_audited(void **state)
 			 "SELECT group_concat(user_name, ',') FROM (SELECT user_name FROM audit "
 			 "WHERE target = '%s' AND action = 'chart_view' ORDER BY seq)",
 			 pid);
-		tu_sql_text(f->db, sql, buf, sizeof buf);
+		tu_sql_text(f->t.db, sql, buf, sizeof buf);
 		assert_string_equal(buf, "nurse1,nurse1,nurse1,prov1,him1,prov1,him1");
 	}
 	/* No clinical text in any entry. */
@@ -1339,41 +1309,41 @@ static void test_no_phi_in_database_files(void **state)
 	strcpy(p.f[PF_SSN], "219-09-9999");
 	strcpy(p.f[PF_EMAIL], "zebulonia.q@canarymail.org");
 	strcpy(p.f[PF_ADDR1], "4242 Canarywood Lane");
-	tu_register(f->fd, &p, 0);
+	tu_register(f->t.fd, &p, 0);
 	erow = new_encounter(f, p.id, "Blorptastic dizziness");
 	in.pulse = "71";
-	assert_int_equal(vitals_record(f->nurse, erow, &in, &bad, &m), STATUS_OK);
-	assert_int_equal(allergy_add(f->nurse, p.id, "Glorbamycin", "Snarfwheeze", "severe", &row,
+	assert_int_equal(vitals_record(f->t.nurse, erow, &in, &bad, &m), STATUS_OK);
+	assert_int_equal(allergy_add(f->t.nurse, p.id, "Glorbamycin", "Snarfwheeze", "severe", &row,
 				     &m),
 			 STATUS_OK);
-	assert_int_equal(medication_add(f->nurse, p.id, "Frobnazole", "37 mg frobs", "PO", "BID",
+	assert_int_equal(medication_add(f->t.nurse, p.id, "Frobnazole", "37 mg frobs", "PO", "BID",
 					"", &row, &m),
 			 STATUS_OK);
-	assert_int_equal(problem_add(f->prov, p.id, "R42", "Wuzzleosis, chronic", "", &row, &m),
+	assert_int_equal(problem_add(f->t.prov, p.id, "R42", "Wuzzleosis, chronic", "", &row, &m),
 			 STATUS_OK);
-	assert_int_equal(note_create(f->nurse, erow, 0, "Patient reports Xylophonitis after lunch.",
+	assert_int_equal(note_create(f->t.nurse, erow, 0, "Patient reports Xylophonitis after lunch.",
 				     &nrow, &m),
 			 STATUS_OK);
-	assert_int_equal(note_save(f->nurse, nrow, "Patient reports Xylophonitis after lunch; "
+	assert_int_equal(note_save(f->t.nurse, nrow, "Patient reports Xylophonitis after lunch; "
 						   "Blorptastic episodes resolved.",
 				   1, &m),
 			 STATUS_OK);
 	/* Reading it all back decrypts fine (the canaries are really in). */
 	{
 		items_seen_t seen = {0};
-		assert_int_equal(chart_items(f->nurse, p.id, CHART_ALLERGY, item_collect, &seen, &m),
+		assert_int_equal(chart_items(f->t.nurse, p.id, CHART_ALLERGY, item_collect, &seen, &m),
 				 STATUS_OK);
 		assert_string_equal(seen.it[0].text, "Glorbamycin");
 	}
 
-	snprintf(wal, sizeof wal, "%s-wal", f->db);
-	snprintf(shm, sizeof shm, "%s-shm", f->db);
-	assert_true(scan_file(f->db) > 0);
+	snprintf(wal, sizeof wal, "%s-wal", f->t.db);
+	snprintf(shm, sizeof shm, "%s-shm", f->t.db);
+	assert_true(scan_file(f->t.db) > 0);
 	wal_len = scan_file(wal);
 	assert_true(wal_len > 0); /* the recent pages really were looked at */
 	scan_file(shm);
-	assert_int_equal(db_checkpoint(f->c->db, &m), STATUS_OK);
-	assert_true(scan_file(f->db) > 0);
+	assert_int_equal(db_checkpoint(f->t.c->db, &m), STATUS_OK);
+	assert_true(scan_file(f->t.db) > 0);
 	scan_file(wal);
 	scan_file(shm);
 }
@@ -1382,7 +1352,7 @@ static void test_no_phi_in_database_files(void **state)
 static unsigned char *raw_blob(fixture_t *f, const char *table, const char *column,
 			       const char *where, char id[40], size_t *len)
 {
-	sqlite3 *raw = tu_sql_open(f->db);
+	sqlite3 *raw = tu_sql_open(f->t.db);
 	sqlite3_stmt *st = NULL;
 	char sql[256];
 	unsigned char *buf;
@@ -1414,32 +1384,32 @@ static void test_front_desk_cannot_decrypt_clinical_rows(void **state)
 	crypto_bind_t br = {"encounters", "reason", NULL, pid, NULL, NULL};
 	new_patient(f, "Blindside", pid, NULL);
 	erow = new_encounter(f, pid, "Ringing in both ears");
-	assert_int_equal(allergy_add(f->nurse, pid, "Tetracycline", "photosensitivity", "moderate",
+	assert_int_equal(allergy_add(f->t.nurse, pid, "Tetracycline", "photosensitivity", "moderate",
 				     &arow, &m),
 			 STATUS_OK);
-	assert_int_equal(note_create(f->nurse, erow, 0, "Tinnitus since the concert.", &nrow, &m),
+	assert_int_equal(note_create(f->t.nurse, erow, 0, "Tinnitus since the concert.", &nrow, &m),
 			 STATUS_OK);
-	assert_false(keyring_has(f->fd->kr, DOMAIN_CLIN));
-	assert_true(keyring_has(f->fd->kr, DOMAIN_DEMO));
-	assert_true(keyring_has(f->nurse->kr, DOMAIN_CLIN));
+	assert_false(keyring_has(f->t.fd->kr, DOMAIN_CLIN));
+	assert_true(keyring_has(f->t.fd->kr, DOMAIN_DEMO));
+	assert_true(keyring_has(f->t.nurse->kr, DOMAIN_CLIN));
 	snprintf(sql, sizeof sql, "SELECT id FROM encounters WHERE erow = %lld", (long long)erow);
-	tu_sql_text(f->db, sql, eid, sizeof eid);
+	tu_sql_text(f->t.db, sql, eid, sizeof eid);
 
 	/* A note body read straight from the file. */
 	snprintf(where, sizeof where, "nrow = %lld", (long long)nrow);
 	blob = raw_blob(f, "notes", "body", where, id, &len);
 	bn.row_id = id;
-	assert_int_equal(crypto_field_open(f->fd->kr, DOMAIN_CLIN, &bn, 0, blob, len, &plain, &plen,
+	assert_int_equal(crypto_field_open(f->t.fd->kr, DOMAIN_CLIN, &bn, 0, blob, len, &plain, &plen,
 					   &m),
 			 STATUS_DENIED);
 	assert_null(plain);
 	assert_true(tu_has(m.text, "does not hold the clin key"));
 	/* The key the front desk does hold opens nothing either. */
-	assert_int_equal(crypto_field_open(f->fd->kr, DOMAIN_DEMO, &bn, 0, blob, len, &plain, &plen,
+	assert_int_equal(crypto_field_open(f->t.fd->kr, DOMAIN_DEMO, &bn, 0, blob, len, &plain, &plen,
 					   &m),
 			 STATUS_INTEGRITY);
 	assert_null(plain);
-	assert_int_equal(crypto_field_open(f->nurse->kr, DOMAIN_CLIN, &bn, 0, blob, len, &plain,
+	assert_int_equal(crypto_field_open(f->t.nurse->kr, DOMAIN_CLIN, &bn, 0, blob, len, &plain,
 					   &plen, &m),
 			 STATUS_OK);
 	assert_string_equal(plain, "Tinnitus since the concert.");
@@ -1451,14 +1421,14 @@ static void test_front_desk_cannot_decrypt_clinical_rows(void **state)
 	snprintf(where, sizeof where, "arow = %lld", (long long)arow);
 	blob = raw_blob(f, "allergies", "substance", where, id, &len);
 	ba.row_id = id;
-	assert_int_equal(crypto_field_open(f->fd->kr, DOMAIN_CLIN, &ba, 0, blob, len, &plain, &plen,
+	assert_int_equal(crypto_field_open(f->t.fd->kr, DOMAIN_CLIN, &ba, 0, blob, len, &plain, &plen,
 					   &m),
 			 STATUS_DENIED);
 	assert_null(plain);
-	assert_int_equal(crypto_field_open(f->fd->kr, DOMAIN_DEMO, &ba, 0, blob, len, &plain, &plen,
+	assert_int_equal(crypto_field_open(f->t.fd->kr, DOMAIN_DEMO, &ba, 0, blob, len, &plain, &plen,
 					   &m),
 			 STATUS_INTEGRITY);
-	assert_int_equal(crypto_field_open(f->nurse->kr, DOMAIN_CLIN, &ba, 0, blob, len, &plain,
+	assert_int_equal(crypto_field_open(f->t.nurse->kr, DOMAIN_CLIN, &ba, 0, blob, len, &plain,
 					   &plen, &m),
 			 STATUS_OK);
 	assert_string_equal(plain, "Tetracycline");
@@ -1471,15 +1441,15 @@ static void test_front_desk_cannot_decrypt_clinical_rows(void **state)
 	blob = raw_blob(f, "encounters", "reason", where, id, &len);
 	br.row_id = id;
 	br.encounter_id = id;
-	assert_int_not_equal(crypto_unseal_text(f->fd->kr, DOMAIN_CLIN, &br, 0, blob, len, &plain,
+	assert_int_not_equal(crypto_unseal_text(f->t.fd->kr, DOMAIN_CLIN, &br, 0, blob, len, &plain,
 						&plen, &m),
 			     STATUS_OK);
 	assert_null(plain);
-	assert_int_not_equal(crypto_unseal_text(f->fd->kr, DOMAIN_DEMO, &br, 0, blob, len, &plain,
+	assert_int_not_equal(crypto_unseal_text(f->t.fd->kr, DOMAIN_DEMO, &br, 0, blob, len, &plain,
 						&plen, &m),
 			     STATUS_OK);
 	assert_null(plain);
-	assert_int_equal(crypto_unseal_text(f->nurse->kr, DOMAIN_CLIN, &br, 0, blob, len, &plain,
+	assert_int_equal(crypto_unseal_text(f->t.nurse->kr, DOMAIN_CLIN, &br, 0, blob, len, &plain,
 					    &plen, &m),
 			 STATUS_OK);
 	assert_string_equal(plain, "Ringing in both ears");

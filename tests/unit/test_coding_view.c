@@ -16,9 +16,6 @@
 #include "core/internal.h"
 #include "core/policy.h"
 
-#define FD_PW "front desk password coding view"
-#define PROV_PW "provider password coding view"
-#define HIM_PW "him clerk password coding view"
 #define HIM2_PW "second him clerk password coding view"
 
 /* "" : the real time; otherwise the time core sees. */
@@ -37,11 +34,8 @@ void core_now(char buf[24])
 }
 
 typedef struct fixture {
-	char dir[PATH_MAX];
-	char db[PATH_MAX];
-	config_t *cfg;
-	clinic_t *c;
-	session_t *admin, *fd, *prov, *him, *him2;
+	tu_clinic_t t;
+	session_t *him2;
 	char pid[33], mrn[24];
 	int64_t e1, e2;
 } fixture_t;
@@ -62,41 +56,27 @@ static int setup(void **state)
 	patient_t p;
 	codes_import_report_t rep;
 	msg_t m;
-	tu_crypto_init();
 	assert_non_null(f);
 	fake_now[0] = '\0';
-	f->cfg = calloc(1, sizeof *f->cfg);
-	assert_non_null(f->cfg);
-	tu_config(f->cfg);
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, NULL);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
-	tu_add_user(f->admin, "prov1", "provider", PROV_PW);
-	tu_add_user(f->admin, "him1", "him", HIM_PW);
-	tu_add_user(f->admin, "him2", "him", HIM2_PW);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
-	f->prov = tu_login(f->c, "prov1", PROV_PW);
-	f->him = tu_login(f->c, "him1", HIM_PW);
-	f->him2 = tu_login(f->c, "him2", HIM2_PW);
-	tu_path(path, f->dir, "icd.txt");
+	tu_clinic_up(&f->t, TU_R_FD | TU_R_PROV | TU_R_HIM);
+	tu_add_user(f->t.admin, "him2", "him", HIM2_PW);
+	f->him2 = tu_login(f->t.c, "him2", HIM2_PW);
+	tu_path(path, f->t.dir, "icd.txt");
 	tu_write_text(path, icd);
-	if (codes_import(f->him, CS_ICD10CM, path, "T1", "2020-01-01", &rep, &m) != STATUS_OK)
+	if (codes_import(f->t.him, CS_ICD10CM, path, "T1", "2020-01-01", &rep, &m) != STATUS_OK)
 		fail_msg("codes import: %s", m.text);
 	tu_patient(&p, "Codewell", "Ada", "1950-02-03", "F");
-	tu_register(f->fd, &p, 1);
+	tu_register(f->t.fd, &p, 1);
 	snprintf(f->pid, sizeof f->pid, "%s", p.id);
 	snprintf(f->mrn, sizeof f->mrn, "%.20s", p.f[PF_MRN]);
 	/* Seen on 2025-11-01 (closed much later) and on 2025-10-20. */
-	if (encounter_checkin_at(f->fd, f->pid, "office visit", "prov1", "Room 1", "", "2025-11-01 15:00",
+	if (encounter_checkin_at(f->t.fd, f->pid, "office visit", "prov1", "Room 1", "", "2025-11-01 15:00",
 				 &f->e1, &m) != STATUS_OK ||
-	    encounter_checkin_at(f->fd, f->pid, "office visit", "prov1", "Room 1", "", "2025-10-20 15:00",
+	    encounter_checkin_at(f->t.fd, f->pid, "office visit", "prov1", "Room 1", "", "2025-10-20 15:00",
 				 &f->e2, &m) != STATUS_OK)
 		fail_msg("check-in: %s", m.text);
-	if (encounter_close(f->prov, f->e1, &m) != STATUS_OK ||
-	    encounter_close_at(f->prov, f->e2, "2025-11-03", &m) != STATUS_OK)
+	if (encounter_close(f->t.prov, f->e1, &m) != STATUS_OK ||
+	    encounter_close_at(f->t.prov, f->e2, "2025-11-03", &m) != STATUS_OK)
 		fail_msg("close: %s", m.text);
 	*state = f;
 	return 0;
@@ -107,13 +87,7 @@ static int teardown(void **state)
 	fixture_t *f = *state;
 	fake_now[0] = '\0';
 	session_logout(f->him2);
-	session_logout(f->him);
-	session_logout(f->prov);
-	session_logout(f->fd);
-	session_logout(f->admin);
-	clinic_close(f->c);
-	tu_rmtree(f->dir);
-	free(f->cfg);
+	tu_clinic_down(&f->t);
 	free(f);
 	return 0;
 }
@@ -171,7 +145,7 @@ static void queue_at(fixture_t *f, const char *now, got_t *g, int *late)
 	msg_t m;
 	memset(g, 0, sizeof *g);
 	snprintf(fake_now, sizeof fake_now, "%s", now);
-	if (coding_queue(f->him, take, g, late, &m) != STATUS_OK)
+	if (coding_queue(f->t.him, take, g, late, &m) != STATUS_OK)
 		fail_msg("queue: %s", m.text);
 	fake_now[0] = '\0';
 }
@@ -222,7 +196,7 @@ static void test_queue_names_the_patient(void **state)
 	int late = 0;
 	msg_t m;
 	const coding_queue_row_t *r;
-	int64_t before = tu_audit_count(f->db, "coding_queue_view", "him1");
+	int64_t before = tu_audit_count(f->t.db, "coding_queue_view", "him1");
 	queue_at(f, "", &g, &late);
 	r = row_of(&g, f->e1);
 	assert_true(r->patient.shown);
@@ -231,12 +205,12 @@ static void test_queue_names_the_patient(void **state)
 	assert_string_equal(r->patient.dob, "1950-02-03");
 	assert_string_equal(r->patient.sex, "F");
 	assert_string_equal(r->patient_id, f->pid);
-	assert_int_equal(tu_audit_count(f->db, "coding_queue_view", "him1"), before + 1);
+	assert_int_equal(tu_audit_count(f->t.db, "coding_queue_view", "him1"), before + 1);
 	/* Who has no coding queue gets none, and no names. */
 	memset(&g, 0, sizeof g);
-	assert_int_equal(coding_queue(f->prov, take, &g, &late, &m), STATUS_DENIED);
+	assert_int_equal(coding_queue(f->t.prov, take, &g, &late, &m), STATUS_DENIED);
 	assert_int_equal(g.n, 0);
-	assert_int_equal(coding_queue(f->fd, take, &g, &late, &m), STATUS_DENIED);
+	assert_int_equal(coding_queue(f->t.fd, take, &g, &late, &m), STATUS_DENIED);
 	assert_int_equal(g.n, 0);
 }
 
@@ -245,26 +219,26 @@ static void test_coding_get_names_the_patient(void **state)
 	fixture_t *f = *state;
 	coding_t *k = calloc(1, sizeof *k);
 	msg_t m;
-	int64_t before = tu_audit_count(f->db, "coding_view", "him1");
+	int64_t before = tu_audit_count(f->t.db, "coding_view", "him1");
 	assert_non_null(k);
-	assert_int_equal(coding_view(f->him, f->e1, k, &m), STATUS_OK);
+	assert_int_equal(coding_view(f->t.him, f->e1, k, &m), STATUS_OK);
 	assert_true(k->patient.shown);
 	assert_string_equal(k->patient.mrn, f->mrn);
 	assert_string_equal(k->patient.name, "Codewell, Ada");
 	assert_string_equal(k->coders, "");
-	assert_int_equal(tu_audit_count(f->db, "coding_view", "him1"), before + 1);
+	assert_int_equal(tu_audit_count(f->t.db, "coding_view", "him1"), before + 1);
 	/* A provider reads their own encounter's coding, with the patient. */
-	assert_int_equal(coding_view(f->prov, f->e1, k, &m), STATUS_OK);
+	assert_int_equal(coding_view(f->t.prov, f->e1, k, &m), STATUS_OK);
 	assert_string_equal(k->patient.name, "Codewell, Ada");
 	/* The plain read (an export's) names nobody and records no view. */
-	before = tu_audit_count(f->db, "coding_view", "him1");
-	assert_int_equal(coding_get(f->him, f->e1, k, &m), STATUS_OK);
+	before = tu_audit_count(f->t.db, "coding_view", "him1");
+	assert_int_equal(coding_get(f->t.him, f->e1, k, &m), STATUS_OK);
 	assert_false(k->patient.shown);
 	assert_string_equal(k->patient.name, "");
 	assert_string_equal(k->patient_id, f->pid);
-	assert_int_equal(tu_audit_count(f->db, "coding_view", "him1"), before);
+	assert_int_equal(tu_audit_count(f->t.db, "coding_view", "him1"), before);
 	/* The front desk reads none. */
-	assert_int_equal(coding_view(f->fd, f->e1, k, &m), STATUS_DENIED);
+	assert_int_equal(coding_view(f->t.fd, f->e1, k, &m), STATUS_DENIED);
 	assert_false(k->patient.shown);
 	free(k);
 }
@@ -275,7 +249,7 @@ static void test_coding_get_names_the_patient(void **state)
 static void verify_by_other(fixture_t *f, const char *v)
 {
 	msg_t m;
-	if (policy_set(f->admin, "codes.verify_by_other", v, &m) != STATUS_OK)
+	if (policy_set(f->t.admin, "codes.verify_by_other", v, &m) != STATUS_OK)
 		fail_msg("policy set: %s", m.text);
 }
 
@@ -283,7 +257,7 @@ static const char *status_of(fixture_t *f, int64_t erow)
 {
 	static coding_t k;
 	msg_t m;
-	if (coding_view(f->him, erow, &k, &m) != STATUS_OK)
+	if (coding_view(f->t.him, erow, &k, &m) != STATUS_OK)
 		fail_msg("coding_get: %s", m.text);
 	return k.status;
 }
@@ -301,11 +275,11 @@ static void test_verify_by_other_off(void **state)
 	fixture_t *f = *state;
 	msg_t m;
 	verify_by_other(f, "no");
-	code_it(f->him, f->e1, "I10");
-	assert_int_equal(coding_verify(f->him, f->e1, &m), STATUS_OK);
+	code_it(f->t.him, f->e1, "I10");
+	assert_int_equal(coding_verify(f->t.him, f->e1, &m), STATUS_OK);
 	assert_string_equal(status_of(f, f->e1), "verified");
-	code_it(f->him, f->e2, "I10");
-	assert_int_equal(coding_finalize(f->him, f->e2, &m), STATUS_OK);
+	code_it(f->t.him, f->e2, "I10");
+	assert_int_equal(coding_finalize(f->t.him, f->e2, &m), STATUS_OK);
 	assert_string_equal(status_of(f, f->e2), "final");
 }
 
@@ -316,14 +290,14 @@ static void test_verify_by_other_on(void **state)
 	msg_t m;
 	assert_non_null(k);
 	verify_by_other(f, "yes");
-	code_it(f->him, f->e1, "I10");
+	code_it(f->t.him, f->e1, "I10");
 	assert_int_equal(coding_view(f->him2, f->e1, k, &m), STATUS_OK);
 	assert_string_equal(k->coders, "him1");
 	/* The coder may not verify, nor finalise from coded. */
-	assert_int_equal(coding_verify(f->him, f->e1, &m), STATUS_DENIED);
+	assert_int_equal(coding_verify(f->t.him, f->e1, &m), STATUS_DENIED);
 	assert_true(tu_has(m.text, "[codes] verify_by_other"));
 	assert_true(tu_has(m.text, "coded by him1"));
-	assert_int_equal(coding_finalize(f->him, f->e1, &m), STATUS_DENIED);
+	assert_int_equal(coding_finalize(f->t.him, f->e1, &m), STATUS_DENIED);
 	assert_true(tu_has(m.text, "skip the verification"));
 	assert_string_equal(status_of(f, f->e1), "coded");
 	/* Another clerk verifies; then anyone with the permission finalises,
@@ -331,25 +305,25 @@ static void test_verify_by_other_on(void **state)
 	assert_int_equal(coding_verify(f->him2, f->e1, &m), STATUS_OK);
 	assert_int_equal(coding_view(f->him2, f->e1, k, &m), STATUS_OK);
 	assert_string_equal(k->coders, "");
-	assert_int_equal(coding_finalize(f->him, f->e1, &m), STATUS_OK);
+	assert_int_equal(coding_finalize(f->t.him, f->e1, &m), STATUS_OK);
 	assert_string_equal(status_of(f, f->e1), "final");
 
 	/* Two coders, then a third verifies; each of the two is refused. */
-	assert_int_equal(coding_add_dx(f->him, f->e2, "I10", &m), STATUS_OK);
+	assert_int_equal(coding_add_dx(f->t.him, f->e2, "I10", &m), STATUS_OK);
 	code_it(f->him2, f->e2, "J45.20");
-	assert_int_equal(coding_view(f->him, f->e2, k, &m), STATUS_OK);
+	assert_int_equal(coding_view(f->t.him, f->e2, k, &m), STATUS_OK);
 	assert_string_equal(k->coders, "him2, him1");
-	assert_int_equal(coding_verify(f->him, f->e2, &m), STATUS_DENIED);
+	assert_int_equal(coding_verify(f->t.him, f->e2, &m), STATUS_DENIED);
 	assert_int_equal(coding_verify(f->him2, f->e2, &m), STATUS_DENIED);
 	/* A third clerk verifies and reopens it unchanged: nobody has coded
 	 * it since it was verified, so a former coder may verify it again. */
-	tu_add_user(f->admin, "him3", "him", "third him clerk password coding");
+	tu_add_user(f->t.admin, "him3", "him", "third him clerk password coding");
 	{
-		session_t *him3 = tu_login(f->c, "him3", "third him clerk password coding");
+		session_t *him3 = tu_login(f->t.c, "him3", "third him clerk password coding");
 		assert_int_equal(coding_verify(him3, f->e2, &m), STATUS_OK);
 		assert_int_equal(coding_reopen(him3, f->e2, "payer asked about the primary", &m),
 				 STATUS_OK);
-		assert_int_equal(coding_verify(f->him, f->e2, &m), STATUS_OK);
+		assert_int_equal(coding_verify(f->t.him, f->e2, &m), STATUS_OK);
 		session_logout(him3);
 	}
 	free(k);
@@ -362,9 +336,9 @@ static void test_provider_cannot_verify(void **state)
 	fixture_t *f = *state;
 	msg_t m;
 	verify_by_other(f, "yes");
-	code_it(f->prov, f->e1, "I10");
-	assert_int_equal(coding_verify(f->prov, f->e1, &m), STATUS_DENIED);
-	assert_int_equal(coding_verify(f->him, f->e1, &m), STATUS_OK);
+	code_it(f->t.prov, f->e1, "I10");
+	assert_int_equal(coding_verify(f->t.prov, f->e1, &m), STATUS_DENIED);
+	assert_int_equal(coding_verify(f->t.him, f->e1, &m), STATUS_OK);
 }
 
 int main(void)

@@ -13,11 +13,7 @@
 #include "core/deficiency.h"
 #include "core/internal.h"
 
-#define FD_PW "front desk password deficiency"
-#define NURSE_PW "nurse one password deficiency"
-#define PROV_PW "provider password deficiency"
 #define PROV2_PW "provider two password deficiency"
-#define HIM_PW "him clerk password deficiency"
 
 /* Records stamped `days_back` days ago: old drafts and old visits without
  * editing rows in the file (their MACs would refuse that). */
@@ -32,41 +28,23 @@ void core_now(char buf[24])
 }
 
 typedef struct fixture {
-	char dir[PATH_MAX];
-	char db[PATH_MAX];
-	config_t *cfg;
-	clinic_t *c;
-	session_t *admin, *fd, *nurse, *prov, *prov2, *him;
+	tu_clinic_t t;
+	session_t *prov2;
 	int npatients;
 } fixture_t;
 
 static int setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof *f);
-	tu_crypto_init();
 	assert_non_null(f);
-	f->cfg = calloc(1, sizeof *f->cfg);
-	assert_non_null(f->cfg);
-	tu_config(f->cfg);
-	snprintf(f->cfg->countersign_roles, sizeof f->cfg->countersign_roles, "nurse");
-	f->cfg->draft_deficiency_days = 3;
-	f->cfg->open_encounter_days = 7;
-	f->cfg->delinquent_days = 30;
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, NULL);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
-	tu_add_user(f->admin, "nurse1", "nurse", NURSE_PW);
-	tu_add_user(f->admin, "prov1", "provider", PROV_PW);
-	tu_add_user(f->admin, "prov2", "provider", PROV2_PW);
-	tu_add_user(f->admin, "him1", "him", HIM_PW);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
-	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
-	f->prov = tu_login(f->c, "prov1", PROV_PW);
-	f->prov2 = tu_login(f->c, "prov2", PROV2_PW);
-	f->him = tu_login(f->c, "him1", HIM_PW);
+	tu_clinic_prepare(&f->t);
+	snprintf(f->t.cfg->countersign_roles, sizeof f->t.cfg->countersign_roles, "nurse");
+	f->t.cfg->draft_deficiency_days = 3;
+	f->t.cfg->open_encounter_days = 7;
+	f->t.cfg->delinquent_days = 30;
+	tu_clinic_start(&f->t, TU_R_FD | TU_R_NURSE | TU_R_PROV | TU_R_HIM);
+	tu_add_user(f->t.admin, "prov2", "provider", PROV2_PW);
+	f->prov2 = tu_login(f->t.c, "prov2", PROV2_PW);
 	*state = f;
 	return 0;
 }
@@ -75,15 +53,8 @@ static int teardown(void **state)
 {
 	fixture_t *f = *state;
 	days_back = 0;
-	session_logout(f->him);
 	session_logout(f->prov2);
-	session_logout(f->prov);
-	session_logout(f->nurse);
-	session_logout(f->fd);
-	session_logout(f->admin);
-	clinic_close(f->c);
-	tu_rmtree(f->dir);
-	free(f->cfg);
+	tu_clinic_down(&f->t);
 	free(f);
 	return 0;
 }
@@ -95,7 +66,7 @@ static void new_patient(fixture_t *f, const char *last, char id[33])
 	snprintf(dob, sizeof dob, "19%02d-04-%02d", 40 + f->npatients % 50, 1 + f->npatients % 28);
 	f->npatients++;
 	tu_patient(&p, last, "Pat", dob, "F");
-	tu_register(f->fd, &p, 1);
+	tu_register(f->t.fd, &p, 1);
 	snprintf(id, 33, "%s", p.id);
 }
 
@@ -105,7 +76,7 @@ static int64_t visit(fixture_t *f, const char *pid, const char *prov, int days)
 	int64_t erow = 0;
 	msg_t m;
 	days_back = days;
-	if (encounter_checkin(f->fd, pid, "office visit", prov, "Room 1", "", &erow, &m) !=
+	if (encounter_checkin(f->t.fd, pid, "office visit", prov, "Room 1", "", &erow, &m) !=
 	    STATUS_OK)
 		fail_msg("check-in: %s", m.text);
 	days_back = 0;
@@ -170,13 +141,13 @@ static void test_rules_assignment_and_resolution(void **state)
 	e_old = visit(f, pid, "prov1", 40);  /* open 40 days: O, delinquent */
 	e_mid = visit(f, pid, "prov1", 8);   /* open 8 days: O, not delinquent */
 	e_new = visit(f, pid, "prov2", 0);   /* today: nothing */
-	d_old = note_at(f->nurse, e_new, 0, 5); /* a draft 5 days old: D, nurse's */
-	d_new = note_at(f->nurse, e_new, 0, 1); /* 1 day: not yet */
-	nn = note_at(f->nurse, e_new, 0, 0);
-	assert_int_equal(note_sign(f->nurse, nn, 0, &m), STATUS_OK); /* needs prov2's countersignature */
+	d_old = note_at(f->t.nurse, e_new, 0, 5); /* a draft 5 days old: D, nurse's */
+	d_new = note_at(f->t.nurse, e_new, 0, 1); /* 1 day: not yet */
+	nn = note_at(f->t.nurse, e_new, 0, 0);
+	assert_int_equal(note_sign(f->t.nurse, nn, 0, &m), STATUS_OK); /* needs prov2's countersignature */
 	add = note_at(f->prov2, 0, nn, 4);     /* an addendum unsigned 4 days: A */
 
-	list(f->him, NULL, &g, STATUS_OK);
+	list(f->t.him, NULL, &g, STATUS_OK);
 	idf(id, 'O', e_old);
 	assert_non_null(d = find(&g, id));
 	assert_string_equal(d->assigned, "prov1");
@@ -210,10 +181,10 @@ static void test_rules_assignment_and_resolution(void **state)
 		assert_true(strcmp(g.v[i - 1].since, g.v[i].since) <= 0);
 
 	/* The cause gone, the deficiency gone; closing brings "no diagnosis". */
-	assert_int_equal(note_sign(f->nurse, d_old, 0, &m), STATUS_OK);
-	assert_int_equal(encounter_close(f->prov, e_old, &m), STATUS_OK);
+	assert_int_equal(note_sign(f->t.nurse, d_old, 0, &m), STATUS_OK);
+	assert_int_equal(encounter_close(f->t.prov, e_old, &m), STATUS_OK);
 	assert_int_equal(note_sign(f->prov2, add, 0, &m), STATUS_OK);
-	list(f->him, NULL, &g, STATUS_OK);
+	list(f->t.him, NULL, &g, STATUS_OK);
 	idf(id, 'D', d_old);
 	assert_null(find(&g, id));
 	idf(id, 'O', e_old);
@@ -234,9 +205,9 @@ static void test_rules_assignment_and_resolution(void **state)
 		snprintf(sql, sizeof sql,
 			 "INSERT INTO encounter_dx(erow, seq, code) VALUES (%lld, 1, 'I10')",
 			 (long long)e_old);
-		tu_sql(f->db, sql);
+		tu_sql(f->t.db, sql);
 	}
-	list(f->him, NULL, &g, STATUS_INTEGRITY);
+	list(f->t.him, NULL, &g, STATUS_INTEGRITY);
 }
 
 static void test_countersign(void **state)
@@ -248,33 +219,33 @@ static void test_countersign(void **state)
 	int64_t e, nn, pn, draft, add = 0;
 	new_patient(f, "Cosign", pid);
 	e = visit(f, pid, "prov1", 0);
-	nn = note_at(f->nurse, e, 0, 0);
-	assert_int_equal(note_countersign(f->prov, nn, &add, &m), STATUS_INVALID); /* a draft */
-	assert_int_equal(note_sign(f->nurse, nn, 0, &m), STATUS_OK);
+	nn = note_at(f->t.nurse, e, 0, 0);
+	assert_int_equal(note_countersign(f->t.prov, nn, &add, &m), STATUS_INVALID); /* a draft */
+	assert_int_equal(note_sign(f->t.nurse, nn, 0, &m), STATUS_OK);
 	/* A nurse's own addendum is no countersignature. */
-	add = note_at(f->nurse, 0, nn, 0);
-	assert_int_equal(note_sign(f->nurse, add, 0, &m), STATUS_OK);
-	list(f->him, NULL, &g, STATUS_OK);
+	add = note_at(f->t.nurse, 0, nn, 0);
+	assert_int_equal(note_sign(f->t.nurse, add, 0, &m), STATUS_OK);
+	list(f->t.him, NULL, &g, STATUS_OK);
 	idf(id, 'C', nn);
 	assert_non_null(find(&g, id));
-	assert_int_equal(note_countersign(f->nurse, nn, &add, &m), STATUS_DENIED);
-	pn = note_at(f->prov, e, 0, 0);
-	assert_int_equal(note_sign(f->prov, pn, 0, &m), STATUS_OK);
-	assert_int_equal(note_countersign(f->prov, pn, &add, &m), STATUS_INVALID); /* own note */
+	assert_int_equal(note_countersign(f->t.nurse, nn, &add, &m), STATUS_DENIED);
+	pn = note_at(f->t.prov, e, 0, 0);
+	assert_int_equal(note_sign(f->t.prov, pn, 0, &m), STATUS_OK);
+	assert_int_equal(note_countersign(f->t.prov, pn, &add, &m), STATUS_INVALID); /* own note */
 	assert_true(tu_has(m.text, "You wrote note"));
-	list(f->him, NULL, &g, STATUS_OK);
+	list(f->t.him, NULL, &g, STATUS_OK);
 	idf(id, 'C', pn);
 	assert_null(find(&g, id)); /* a provider's note needs none */
-	assert_int_equal(note_countersign(f->prov, nn, &add, &m), STATUS_OK);
+	assert_int_equal(note_countersign(f->t.prov, nn, &add, &m), STATUS_OK);
 	assert_true(add > 0);
-	list(f->him, NULL, &g, STATUS_OK);
+	list(f->t.him, NULL, &g, STATUS_OK);
 	idf(id, 'C', nn);
 	assert_null(find(&g, id));
 	/* A provider can neither edit nor sign another author's draft. */
-	draft = note_at(f->nurse, e, 0, 0);
-	assert_int_equal(note_save(f->prov, draft, "Changed by prov", 1, &m), STATUS_DENIED);
-	assert_int_equal(note_sign(f->prov, draft, 0, &m), STATUS_DENIED);
-	assert_int_equal(note_sign(f->nurse, draft, 0, &m), STATUS_OK);
+	draft = note_at(f->t.nurse, e, 0, 0);
+	assert_int_equal(note_save(f->t.prov, draft, "Changed by prov", 1, &m), STATUS_DENIED);
+	assert_int_equal(note_sign(f->t.prov, draft, 0, &m), STATUS_DENIED);
+	assert_int_equal(note_sign(f->t.nurse, draft, 0, &m), STATUS_OK);
 }
 
 static void test_permissions(void **state)
@@ -288,33 +259,33 @@ static void test_permissions(void **state)
 	int64_t e, dn;
 	new_patient(f, "Permit", pid);
 	e = visit(f, pid, "prov1", 10);
-	dn = note_at(f->nurse, e, 0, 6);
-	list(f->prov, NULL, &g, STATUS_OK);
+	dn = note_at(f->t.nurse, e, 0, 6);
+	list(f->t.prov, NULL, &g, STATUS_OK);
 	for (int i = 0; i < g.n; i++)
 		assert_string_equal(g.v[i].assigned, "prov1");
 	idf(id, 'O', e);
 	assert_non_null(find(&g, id));
-	list(f->nurse, NULL, &g, STATUS_OK);
+	list(f->t.nurse, NULL, &g, STATUS_OK);
 	idf(id, 'D', dn);
 	assert_non_null(find(&g, id));
 	for (int i = 0; i < g.n; i++)
 		assert_string_equal(g.v[i].assigned, "nurse1");
-	list(f->nurse, "prov1", &g, STATUS_DENIED);
-	list(f->fd, NULL, &g, STATUS_DENIED);
-	list(f->him, "nurse1", &g, STATUS_OK);
+	list(f->t.nurse, "prov1", &g, STATUS_DENIED);
+	list(f->t.fd, NULL, &g, STATUS_DENIED);
+	list(f->t.him, "nurse1", &g, STATUS_OK);
 	assert_true(g.n >= 1);
 	for (int i = 0; i < g.n; i++)
 		assert_string_equal(g.v[i].assigned, "nurse1");
 	idf(id, 'O', e);
-	assert_int_equal(deficiency_get(f->nurse, id, &d, &m), STATUS_DENIED);
-	assert_int_equal(deficiency_get(f->prov, id, &d, &m), STATUS_OK);
-	assert_int_equal(deficiency_get(f->prov, "Z1", &d, &m), STATUS_INVALID);
-	assert_int_equal(deficiency_get(f->prov, "O999999", &d, &m), STATUS_NOTFOUND);
-	assert_int_equal(deficiency_count_mine(f->prov, &n, &del, &m), STATUS_OK);
+	assert_int_equal(deficiency_get(f->t.nurse, id, &d, &m), STATUS_DENIED);
+	assert_int_equal(deficiency_get(f->t.prov, id, &d, &m), STATUS_OK);
+	assert_int_equal(deficiency_get(f->t.prov, "Z1", &d, &m), STATUS_INVALID);
+	assert_int_equal(deficiency_get(f->t.prov, "O999999", &d, &m), STATUS_NOTFOUND);
+	assert_int_equal(deficiency_count_mine(f->t.prov, &n, &del, &m), STATUS_OK);
 	assert_true(n >= 1);
-	assert_int_equal(deficiency_count_mine(f->fd, &n, &del, &m), STATUS_OK);
+	assert_int_equal(deficiency_count_mine(f->t.fd, &n, &del, &m), STATUS_OK);
 	assert_int_equal(n, 0);
-	assert_int_equal(tu_audit_count(f->db, "deficiency_list", "prov1") >= 1, 1);
+	assert_int_equal(tu_audit_count(f->t.db, "deficiency_list", "prov1") >= 1, 1);
 }
 
 static void test_reminders(void **state)
@@ -328,30 +299,30 @@ static void test_reminders(void **state)
 	new_patient(f, "Remindme", pid);
 	e = visit(f, pid, "prov1", 12);
 	idf(id, 'O', e);
-	assert_int_equal(deficiency_remind(f->prov, id, &m), STATUS_DENIED);
-	assert_int_equal(deficiency_remind(f->him, "O999999", &m), STATUS_NOTFOUND);
-	assert_int_equal(deficiency_remind(f->him, id, &m), STATUS_OK);
+	assert_int_equal(deficiency_remind(f->t.prov, id, &m), STATUS_DENIED);
+	assert_int_equal(deficiency_remind(f->t.him, "O999999", &m), STATUS_NOTFOUND);
+	assert_int_equal(deficiency_remind(f->t.him, id, &m), STATUS_OK);
 	assert_true(tu_has(m.text, "prov1 will be reminded"));
-	assert_int_equal(tu_audit_count(f->db, "deficiency_remind", "him1"), 1);
-	list(f->him, NULL, &g, STATUS_OK);
+	assert_int_equal(tu_audit_count(f->t.db, "deficiency_remind", "him1"), 1);
+	list(f->t.him, NULL, &g, STATUS_OK);
 	assert_int_equal(find(&g, id)->reminders, 1);
 	/* Another's reminder is not mine. */
 	assert_int_equal(deficiency_reminders_take(f->prov2, &n, ids, sizeof ids, &m), STATUS_OK);
 	assert_int_equal(n, 0);
-	assert_int_equal(deficiency_reminders_take(f->prov, &n, ids, sizeof ids, &m), STATUS_OK);
+	assert_int_equal(deficiency_reminders_take(f->t.prov, &n, ids, sizeof ids, &m), STATUS_OK);
 	assert_int_equal(n, 1);
 	assert_string_equal(ids, id);
-	assert_int_equal(deficiency_reminders_take(f->prov, &n, ids, sizeof ids, &m), STATUS_OK);
+	assert_int_equal(deficiency_reminders_take(f->t.prov, &n, ids, sizeof ids, &m), STATUS_OK);
 	assert_int_equal(n, 0); /* seen once */
 	/* A reminder edited in the file: an integrity error, not a reminder. */
-	assert_int_equal(deficiency_remind(f->him, id, &m), STATUS_OK);
-	tu_sql(f->db, "UPDATE deficiency_reminders SET to_user = 'prov2' WHERE seen_at IS NULL");
+	assert_int_equal(deficiency_remind(f->t.him, id, &m), STATUS_OK);
+	tu_sql(f->t.db, "UPDATE deficiency_reminders SET to_user = 'prov2' WHERE seen_at IS NULL");
 	assert_int_equal(deficiency_reminders_take(f->prov2, &n, ids, sizeof ids, &m),
 			 STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "deficiency_reminders"));
-	list(f->him, NULL, &g, STATUS_INTEGRITY);
-	tu_sql(f->db, "UPDATE deficiency_reminders SET to_user = 'prov1' WHERE seen_at IS NULL");
-	list(f->him, NULL, &g, STATUS_OK);
+	list(f->t.him, NULL, &g, STATUS_INTEGRITY);
+	tu_sql(f->t.db, "UPDATE deficiency_reminders SET to_user = 'prov1' WHERE seen_at IS NULL");
+	list(f->t.him, NULL, &g, STATUS_OK);
 }
 
 struct month_ctx {
@@ -398,15 +369,15 @@ static void test_reports(void **state)
 	/* e2 closed 40 days ago without a diagnosis: delinquent as well;
 	 * e1 and e2 are two delinquent records. */
 	days_back = 40;
-	assert_int_equal(encounter_close(f->prov, e2, &m), STATUS_OK);
+	assert_int_equal(encounter_close(f->t.prov, e2, &m), STATUS_OK);
 	days_back = 0;
-	assert_int_equal(deficiency_by_month(f->prov, take_month, &mc, &m), STATUS_DENIED);
-	assert_int_equal(deficiency_by_month(f->him, take_month, &mc, &m), STATUS_OK);
+	assert_int_equal(deficiency_by_month(f->t.prov, take_month, &mc, &m), STATUS_DENIED);
+	assert_int_equal(deficiency_by_month(f->t.him, take_month, &mc, &m), STATUS_OK);
 	assert_int_equal(mc.prov1_def, 2);
 	assert_int_equal(mc.prov1_delinq, 2);
 	memset(&rc, 0, sizeof rc);
-	assert_int_equal(deficiency_delinquency(f->him, 0, take_rate, &rc, &m), STATUS_INVALID);
-	assert_int_equal(deficiency_delinquency(f->him, 3, take_rate, &rc, &m), STATUS_OK);
+	assert_int_equal(deficiency_delinquency(f->t.him, 0, take_rate, &rc, &m), STATUS_INVALID);
+	assert_int_equal(deficiency_delinquency(f->t.him, 3, take_rate, &rc, &m), STATUS_OK);
 	assert_true(rc.seen);
 	assert_int_equal(rc.prov1.delinquent_records, 2);
 	assert_int_equal(rc.prov1.deficiencies, 2);

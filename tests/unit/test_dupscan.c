@@ -12,16 +12,8 @@
 #include "core/notsame.h"
 #include "core/rotate.h"
 
-#define FD_PW "front desk password duplicates"
-#define NURSE_PW "nurse one password duplicates"
-#define HIM_PW "him clerk password duplicates"
-
 typedef struct fixture {
-	char dir[PATH_MAX];
-	char db[PATH_MAX];
-	config_t *cfg;
-	clinic_t *c;
-	session_t *admin, *fd, *nurse, *him;
+	tu_clinic_t t;
 	patient_t pa, pb, pc, pd, pe, pf;
 } fixture_t;
 
@@ -31,28 +23,14 @@ static void reg(fixture_t *f, patient_t *p, const char *last, const char *first,
 	tu_patient(p, last, first, dob, sex);
 	snprintf(p->f[PF_PHONE_HOME], sizeof p->f[PF_PHONE_HOME], "%s", phone);
 	snprintf(p->f[PF_SSN], sizeof p->f[PF_SSN], "%s", ssn);
-	tu_register(f->fd, p, 1);
+	tu_register(f->t.fd, p, 1);
 }
 
 static int setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof *f);
-	tu_crypto_init();
 	assert_non_null(f);
-	f->cfg = calloc(1, sizeof *f->cfg);
-	assert_non_null(f->cfg);
-	tu_config(f->cfg);
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, NULL);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
-	tu_add_user(f->admin, "nurse1", "nurse", NURSE_PW);
-	tu_add_user(f->admin, "him1", "him", HIM_PW);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
-	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
-	f->him = tu_login(f->c, "him1", HIM_PW);
+	tu_clinic_up(&f->t, TU_R_FD | TU_R_NURSE | TU_R_HIM);
 	reg(f, &f->pa, "Zebulon", "Marisol", "1971-04-12", "F", "617-555-0142", "");
 	reg(f, &f->pb, "Zebulon", "Marisol", "1971-04-12", "F", "", "");
 	reg(f, &f->pc, "Quintrell", "Adabelle", "1988-09-30", "F", "", "123-45-6789");
@@ -61,20 +39,6 @@ static int setup(void **state)
 	reg(f, &f->pe, "Farrowdale", "Theo", "1950-01-01", "M", "617-555-0199", "");
 	reg(f, &f->pf, "Farrowdale", "Ingrid", "1952-06-07", "F", "617-555-0199", "");
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_t *f = *state;
-	session_logout(f->him);
-	session_logout(f->nurse);
-	session_logout(f->fd);
-	session_logout(f->admin);
-	clinic_close(f->c);
-	tu_rmtree(f->dir);
-	free(f->cfg);
-	free(f);
 	return 0;
 }
 
@@ -106,7 +70,7 @@ static int has(const seen_t *s, const patient_t *x, const patient_t *y)
 static void scan(fixture_t *f, dupscan_result_t *r)
 {
 	msg_t m;
-	status_t st = dupscan_run(f->him, NULL, r, &m);
+	status_t st = dupscan_run(f->t.him, NULL, r, &m);
 	if (st != STATUS_OK)
 		fail_msg("dupscan_run: %s", m.text);
 }
@@ -120,8 +84,8 @@ static void test_scan_finds_pairs(void **state)
 	dupscan_result_t r;
 	seen_t s = {0};
 	msg_t m;
-	assert_int_equal(dupscan_find(f->him, &o1, &one, &n1, &r, &m), STATUS_OK);
-	assert_int_equal(dupscan_find(f->him, &o2, &two, &n2, &r, &m), STATUS_OK);
+	assert_int_equal(dupscan_find(f->t.him, &o1, &one, &n1, &r, &m), STATUS_OK);
+	assert_int_equal(dupscan_find(f->t.him, &o2, &two, &n2, &r, &m), STATUS_OK);
 	assert_int_equal(n1, 2);
 	assert_int_equal(n2, n1);
 	assert_memory_equal(one, two, (size_t)n1 * sizeof *one);
@@ -132,10 +96,10 @@ static void test_scan_finds_pairs(void **state)
 	free(two);
 	scan(f, &r);
 	assert_int_equal(r.kept, 2);
-	assert_int_equal(tu_audit_count(f->db, "dup_scan", "him1"), 1);
-	assert_int_equal(dup_candidates_count(f->him, &count, &m), STATUS_OK);
+	assert_int_equal(tu_audit_count(f->t.db, "dup_scan", "him1"), 1);
+	assert_int_equal(dup_candidates_count(f->t.him, &count, &m), STATUS_OK);
 	assert_int_equal(count, 2);
-	assert_int_equal(dup_candidates_list(f->him, take, &s, &m), STATUS_OK);
+	assert_int_equal(dup_candidates_list(f->t.him, take, &s, &m), STATUS_OK);
 	assert_int_equal(s.n, 2);
 	assert_true(has(&s, &f->pa, &f->pb));
 	assert_true(has(&s, &f->pc, &f->pd));
@@ -145,13 +109,13 @@ static void test_scan_finds_pairs(void **state)
 	assert_true(tu_has(s.v[1].why, "SSN last 4"));
 	/* A rescan keeps each pair's number and first-found time. */
 	{
-		int64_t before = tu_sql_int(f->db, "SELECT sum(crow) FROM dup_candidates");
+		int64_t before = tu_sql_int(f->t.db, "SELECT sum(crow) FROM dup_candidates");
 		scan(f, &r);
 		assert_int_equal(r.was_listed, 2);
-		assert_int_equal(tu_sql_int(f->db, "SELECT sum(crow) FROM dup_candidates"), before);
+		assert_int_equal(tu_sql_int(f->t.db, "SELECT sum(crow) FROM dup_candidates"), before);
 	}
 	/* No PHI in the table. */
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM dup_candidates WHERE "
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM dup_candidates WHERE "
 					   "typeof(mac) <> 'blob' OR length(mac) <> 34"),
 			 0);
 }
@@ -163,14 +127,14 @@ static void test_permission_refused(void **state)
 	seen_t s = {0};
 	int64_t n;
 	msg_t m;
-	assert_int_equal(dupscan_run(f->nurse, NULL, &r, &m), STATUS_DENIED);
+	assert_int_equal(dupscan_run(f->t.nurse, NULL, &r, &m), STATUS_DENIED);
 	assert_true(tu_has(m.text, "chart_merge"));
-	assert_int_equal(dupscan_run(f->fd, NULL, &r, &m), STATUS_DENIED);
-	assert_int_equal(dup_candidates_list(f->fd, take, &s, &m), STATUS_DENIED);
-	assert_int_equal(dup_candidates_count(f->nurse, &n, &m), STATUS_DENIED);
-	assert_int_equal(notsame_mark(f->nurse, f->pc.id, f->pd.id, "not the same", &m),
+	assert_int_equal(dupscan_run(f->t.fd, NULL, &r, &m), STATUS_DENIED);
+	assert_int_equal(dup_candidates_list(f->t.fd, take, &s, &m), STATUS_DENIED);
+	assert_int_equal(dup_candidates_count(f->t.nurse, &n, &m), STATUS_DENIED);
+	assert_int_equal(notsame_mark(f->t.nurse, f->pc.id, f->pd.id, "not the same", &m),
 			 STATUS_DENIED);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM dup_not_same"), 0);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM dup_not_same"), 0);
 }
 
 static int take_ns(const notsame_entry_t *e, void *arg)
@@ -191,39 +155,39 @@ static void test_not_same(void **state)
 	msg_t m;
 	scan(f, &r);
 	/* The warning about an existing chart names its look-alike. */
-	assert_int_equal(patient_find_duplicates(f->fd, &f->pd, dups, PATIENT_MATCH_MAX, &n, &m),
+	assert_int_equal(patient_find_duplicates(f->t.fd, &f->pd, dups, PATIENT_MATCH_MAX, &n, &m),
 			 STATUS_OK);
 	for (int i = 0; i < n; i++)
 		found += strcmp(dups[i].id, f->pc.id) == 0;
 	assert_int_equal(found, 1);
 	/* Bad input changes nothing. */
-	assert_int_equal(notsame_mark(f->him, f->pc.id, f->pd.id, "", &m), STATUS_INVALID);
-	assert_int_equal(notsame_mark(f->him, f->pc.id, f->pd.id, "bad\x1b[31m", &m), STATUS_INVALID);
+	assert_int_equal(notsame_mark(f->t.him, f->pc.id, f->pd.id, "", &m), STATUS_INVALID);
+	assert_int_equal(notsame_mark(f->t.him, f->pc.id, f->pd.id, "bad\x1b[31m", &m), STATUS_INVALID);
 	assert_true(tu_has(m.text, "Reason"));
-	assert_int_equal(notsame_mark(f->him, f->pc.id, f->pc.f[PF_MRN], "one chart", &m),
+	assert_int_equal(notsame_mark(f->t.him, f->pc.id, f->pc.f[PF_MRN], "one chart", &m),
 			 STATUS_INVALID);
-	assert_int_equal(notsame_mark(f->him, f->pc.id, "CR99999999", "nobody", &m),
+	assert_int_equal(notsame_mark(f->t.him, f->pc.id, "CR99999999", "nobody", &m),
 			 STATUS_NOTFOUND);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM dup_not_same"), 0);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM dup_not_same"), 0);
 	/* Marked (by MRN, in either order). */
-	assert_int_equal(notsame_mark(f->him, f->pd.f[PF_MRN], f->pc.f[PF_MRN],
+	assert_int_equal(notsame_mark(f->t.him, f->pd.f[PF_MRN], f->pc.f[PF_MRN],
 				      "Mother says Tirzahvale twins", &m),
 			 STATUS_OK);
 	assert_true(tu_has(m.text, "left the duplicate worklist"));
-	assert_int_equal(notsame_mark(f->him, f->pc.id, f->pd.id, "again", &m), STATUS_CONFLICT);
-	assert_int_equal(dup_candidates_count(f->him, &count, &m), STATUS_OK);
+	assert_int_equal(notsame_mark(f->t.him, f->pc.id, f->pd.id, "again", &m), STATUS_CONFLICT);
+	assert_int_equal(dup_candidates_count(f->t.him, &count, &m), STATUS_OK);
 	assert_int_equal(count, 1);
-	assert_int_equal(tu_audit_count(f->db, "dup_not_same", "him1"), 2);
-	assert_int_equal(notsame_holds(f->him, f->pd.prow, f->pc.prow, &yes, &m), STATUS_OK);
+	assert_int_equal(tu_audit_count(f->t.db, "dup_not_same", "him1"), 2);
+	assert_int_equal(notsame_holds(f->t.him, f->pd.prow, f->pc.prow, &yes, &m), STATUS_OK);
 	assert_true(yes);
 	{
 		size_t len = 0;
-		unsigned char *file = tu_read_file(f->db, &len);
+		unsigned char *file = tu_read_file(f->t.db, &len);
 		assert_false(tu_contains(file, len, "Tirzahvale", 10));
 		free(file);
 	}
 	memset(&e, 0, sizeof e);
-	assert_int_equal(notsame_list(f->him, take_ns, &e, &m), STATUS_OK);
+	assert_int_equal(notsame_list(f->t.him, take_ns, &e, &m), STATUS_OK);
 	assert_string_equal(e.reason, "Mother says Tirzahvale twins");
 	assert_string_equal(e.set_by, "him1");
 	assert_string_equal(e.mrn_a, f->pc.f[PF_MRN]);
@@ -235,7 +199,7 @@ static void test_not_same(void **state)
 	/* The warning about the chart no longer names the other. */
 	n = 0;
 	found = 0;
-	assert_int_equal(patient_find_duplicates(f->fd, &f->pd, dups, PATIENT_MATCH_MAX, &n, &m),
+	assert_int_equal(patient_find_duplicates(f->t.fd, &f->pd, dups, PATIENT_MATCH_MAX, &n, &m),
 			 STATUS_OK);
 	for (int i = 0; i < n; i++)
 		found += strcmp(dups[i].id, f->pc.id) == 0;
@@ -251,30 +215,30 @@ static void test_tamper(void **state)
 	char keep[PATH_MAX];
 	msg_t m;
 	scan(f, &r);
-	assert_int_equal(notsame_mark(f->him, f->pc.id, f->pd.id, "different people", &m), STATUS_OK);
-	tu_path(keep, f->dir, "keep.sql");
+	assert_int_equal(notsame_mark(f->t.him, f->pc.id, f->pd.id, "different people", &m), STATUS_OK);
+	tu_path(keep, f->t.dir, "keep.sql");
 	/* edited */
-	tu_sql(f->db, "UPDATE dup_candidates SET score = score + 3");
-	assert_int_equal(dup_candidates_list(f->him, take, &s, &m), STATUS_INTEGRITY);
+	tu_sql(f->t.db, "UPDATE dup_candidates SET score = score + 3");
+	assert_int_equal(dup_candidates_list(f->t.him, take, &s, &m), STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "dup_candidates record"));
-	tu_sql(f->db, "UPDATE dup_candidates SET score = score - 3");
+	tu_sql(f->t.db, "UPDATE dup_candidates SET score = score - 3");
 	s.n = 0;
-	assert_int_equal(dup_candidates_list(f->him, take, &s, &m), STATUS_OK);
+	assert_int_equal(dup_candidates_list(f->t.him, take, &s, &m), STATUS_OK);
 	/* moved to another chart */
-	tu_sql(f->db, "UPDATE dup_candidates SET prow_b = prow_b + 3");
-	assert_int_equal(dup_candidates_list(f->him, take, &s, &m), STATUS_INTEGRITY);
-	tu_sql(f->db, "UPDATE dup_candidates SET prow_b = prow_b - 3");
+	tu_sql(f->t.db, "UPDATE dup_candidates SET prow_b = prow_b + 3");
+	assert_int_equal(dup_candidates_list(f->t.him, take, &s, &m), STATUS_INTEGRITY);
+	tu_sql(f->t.db, "UPDATE dup_candidates SET prow_b = prow_b - 3");
 	/* renumbered (a row replayed under another number) */
-	tu_sql(f->db, "UPDATE dup_candidates SET crow = crow + 100");
-	assert_int_equal(dup_candidates_list(f->him, take, &s, &m), STATUS_INTEGRITY);
-	tu_sql(f->db, "UPDATE dup_candidates SET crow = crow - 100");
+	tu_sql(f->t.db, "UPDATE dup_candidates SET crow = crow + 100");
+	assert_int_equal(dup_candidates_list(f->t.him, take, &s, &m), STATUS_INTEGRITY);
+	tu_sql(f->t.db, "UPDATE dup_candidates SET crow = crow - 100");
 	/* the do-not-link list: edited */
-	tu_sql(f->db, "UPDATE dup_not_same SET set_by = 'admin'");
-	assert_int_equal(notsame_list(f->him, take_ns, &(notsame_entry_t){0}, &m), STATUS_INTEGRITY);
-	assert_int_equal(notsame_holds(f->him, f->pc.prow, f->pd.prow, &yes, &m), STATUS_OK);
+	tu_sql(f->t.db, "UPDATE dup_not_same SET set_by = 'admin'");
+	assert_int_equal(notsame_list(f->t.him, take_ns, &(notsame_entry_t){0}, &m), STATUS_INTEGRITY);
+	assert_int_equal(notsame_holds(f->t.him, f->pc.prow, f->pd.prow, &yes, &m), STATUS_OK);
 	assert_false(yes); /* a row that fails its check silences nothing */
-	tu_sql(f->db, "UPDATE dup_not_same SET set_by = 'him1'");
-	assert_int_equal(notsame_holds(f->him, f->pc.prow, f->pd.prow, &yes, &m), STATUS_OK);
+	tu_sql(f->t.db, "UPDATE dup_not_same SET set_by = 'him1'");
+	assert_int_equal(notsame_holds(f->t.him, f->pc.prow, f->pd.prow, &yes, &m), STATUS_OK);
 	assert_true(yes);
 	/* forged: the row copied onto the other pair */
 	{
@@ -283,13 +247,13 @@ static void test_tamper(void **state)
 			 "INSERT INTO dup_not_same SELECT lrow + 1, %lld, %lld, reason, set_at, "
 			 "set_by, mac FROM dup_not_same",
 			 (long long)f->pa.prow, (long long)f->pb.prow);
-		tu_sql(f->db, sql);
+		tu_sql(f->t.db, sql);
 	}
-	assert_int_equal(notsame_holds(f->him, f->pa.prow, f->pb.prow, &yes, &m), STATUS_OK);
+	assert_int_equal(notsame_holds(f->t.him, f->pa.prow, f->pb.prow, &yes, &m), STATUS_OK);
 	assert_false(yes);
 	scan(f, &r);
 	assert_int_equal(r.kept, 1); /* the forged row left the pair on the worklist */
-	tu_sql(f->db, "DELETE FROM dup_not_same WHERE lrow = 2");
+	tu_sql(f->t.db, "DELETE FROM dup_not_same WHERE lrow = 2");
 }
 
 static void test_rotation_reseals(void **state)
@@ -302,36 +266,36 @@ static void test_rotation_reseals(void **state)
 	seen_t s = {0};
 	msg_t m;
 	scan(f, &r);
-	assert_int_equal(notsame_mark(f->him, f->pc.id, f->pd.id, "Vellacourt cousins", &m),
+	assert_int_equal(notsame_mark(f->t.him, f->pc.id, f->pd.id, "Vellacourt cousins", &m),
 			 STATUS_OK);
 	memset(&o, 0, sizeof o);
-	assert_int_equal(rotate_key(f->admin, DOMAIN_DEMO, &o, &p, &m), STATUS_OK);
+	assert_int_equal(rotate_key(f->t.admin, DOMAIN_DEMO, &o, &p, &m), STATUS_OK);
 	assert_true(p.done);
 	/* Every MAC and the reason are under version 2 now; version 1 is gone. */
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM dup_candidates WHERE "
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM dup_candidates WHERE "
 					   "substr(mac, 2, 1) <> x'02'"),
 			 0);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM dup_not_same WHERE "
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM dup_not_same WHERE "
 					   "substr(mac, 2, 1) <> x'02' OR substr(reason, 2, 1) <> "
 					   "x'02'"),
 			 0);
-	session_logout(f->him);
-	f->him = tu_login(f->c, "him1", HIM_PW);
-	assert_int_equal(dup_candidates_list(f->him, take, &s, &m), STATUS_OK);
+	session_logout(f->t.him);
+	f->t.him = tu_login(f->t.c, "him1", TU_HIM_PW);
+	assert_int_equal(dup_candidates_list(f->t.him, take, &s, &m), STATUS_OK);
 	assert_int_equal(s.n, 1);
 	memset(&e, 0, sizeof e);
-	assert_int_equal(notsame_list(f->him, take_ns, &e, &m), STATUS_OK);
+	assert_int_equal(notsame_list(f->t.him, take_ns, &e, &m), STATUS_OK);
 	assert_string_equal(e.reason, "Vellacourt cousins");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_scan_finds_pairs, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_permission_refused, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_not_same, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_rotation_reseals, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scan_finds_pairs, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_permission_refused, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_not_same, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_tamper, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_rotation_reseals, setup, tu_clinic_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

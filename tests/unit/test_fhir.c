@@ -309,53 +309,21 @@ static void test_patient(void **state)
 
 /* ---- on a clinic database ---- */
 
-#define HIM_PW "him clerk password fhir tests"
-#define FD_PW "front desk password fhir test"
-#define PROV_PW "provider password fhir tests"
-
 typedef struct fixture {
-	char dir[PATH_MAX], db[PATH_MAX];
-	config_t *cfg;
-	clinic_t *c;
-	session_t *admin, *him, *fd;
+	tu_clinic_t t;
 } fixture_t;
 
 static int group_setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof *f);
 	msg_t m;
-	tu_crypto_init();
 	assert_non_null(f);
-	f->cfg = calloc(1, sizeof *f->cfg);
-	assert_non_null(f->cfg);
-	tu_config(f->cfg);
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, NULL);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	tu_add_user(f->admin, "him1", "him", HIM_PW);
-	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
-	tu_add_user(f->admin, "prov1", "provider", PROV_PW);
+	tu_clinic_up(&f->t, TU_R_FD | TU_R_HIM);
+	tu_add_user(f->t.admin, "prov1", "provider", TU_PROV_PW);
 	/* The importing clerk records what the file holds. */
-	if (policy_role_set(f->admin, "him", "+encounter_checkin +vitals_record", &m) != STATUS_OK)
+	if (policy_role_set(f->t.admin, "him", "+encounter_checkin +vitals_record", &m) != STATUS_OK)
 		fail_msg("policy_role_set: %s", m.text);
-	f->him = tu_login(f->c, "him1", HIM_PW);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
 	*state = f;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	fixture_t *f = *state;
-	session_logout(f->fd);
-	session_logout(f->him);
-	session_logout(f->admin);
-	clinic_close(f->c);
-	tu_rmtree(f->dir);
-	free(f->cfg);
-	free(f);
 	return 0;
 }
 
@@ -409,7 +377,7 @@ static int64_t count(fixture_t *f, const char *table)
 {
 	char sql[80];
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-	return tu_sql_int(f->db, sql);
+	return tu_sql_int(f->t.db, sql);
 }
 
 static void test_import_refuses_by_place(void **state)
@@ -431,7 +399,7 @@ static void test_import_refuses_by_place(void **state)
 			    "text", json_string("seance"));
 	it = items_of(arr, &n);
 	memset(&b, 0, sizeof b);
-	assert_int_equal(fhir_import(f->him, it, n, 0, on_bad, &b, &rep, &m), STATUS_INVALID);
+	assert_int_equal(fhir_import(f->t.him, it, n, 0, on_bad, &b, &rep, &m), STATUS_INVALID);
 	assert_int_equal(b.n, 3); /* the encounter, and both observations (one its own, one by it) */
 	assert_string_equal(b.where[0], "t.ndjson:2");
 	assert_true(tu_has(b.why[0], "encounter types"));
@@ -439,7 +407,7 @@ static void test_import_refuses_by_place(void **state)
 	assert_true(tu_has(m.text, "nothing was imported"));
 	assert_int_equal(count(f, "patients"), before);
 	/* The front desk may not import at all. */
-	assert_int_equal(fhir_import(f->fd, it, n, 0, on_bad, &b, &rep, &m), STATUS_DENIED);
+	assert_int_equal(fhir_import(f->t.fd, it, n, 0, on_bad, &b, &rep, &m), STATUS_DENIED);
 	free(it);
 	json_decref(arr);
 }
@@ -458,23 +426,23 @@ static void test_import_writes_a_chart(void **state)
 	assert_non_null(arr);
 	it = items_of(arr, &n);
 	memset(&b, 0, sizeof b);
-	if (fhir_import(f->him, it, n, 0, on_bad, &b, &rep, &m) != STATUS_OK)
+	if (fhir_import(f->t.him, it, n, 0, on_bad, &b, &rep, &m) != STATUS_OK)
 		fail_msg("fhir_import: %s (%s: %s)", m.text, b.where[0], b.why[0]);
 	assert_int_equal(rep.charts_new, 1);
 	assert_int_equal(rep.count[FHIR_OBSERVATION], 2);
 	/* Two observations at one time are one vitals row, at that time. */
 	assert_int_equal(count(f, "vitals"), 1);
-	tu_sql_text(f->db, "SELECT taken FROM vitals", taken, sizeof taken);
+	tu_sql_text(f->t.db, "SELECT taken FROM vitals", taken, sizeof taken);
 	assert_string_equal(taken, "2025-03-04T15:05:00Z");
-	assert_int_equal(tu_sql_int(f->db, "SELECT pulse FROM vitals"), 64);
-	assert_int_equal(tu_sql_int(f->db, "SELECT round(temp_c * 10) FROM vitals"), 370);
-	tu_sql_text(f->db, "SELECT start FROM encounters", start, sizeof start);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT pulse FROM vitals"), 64);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT round(temp_c * 10) FROM vitals"), 370);
+	tu_sql_text(f->t.db, "SELECT start FROM encounters", start, sizeof start);
 	assert_string_equal(start, "2025-03-04T15:00:00Z");
-	assert_int_equal(tu_audit_count(f->db, "fhir_import", "him1"), 1);
+	assert_int_equal(tu_audit_count(f->t.db, "fhir_import", "him1"), 1);
 	/* No name in the file in the clear. */
 	{
 		size_t len;
-		unsigned char *db = tu_read_file(f->db, &len);
+		unsigned char *db = tu_read_file(f->t.db, &len);
 		assert_false(tu_contains(db, len, "Vantongeren", 11));
 		free(db);
 	}
@@ -491,5 +459,5 @@ int main(void)
 	const struct CMUnitTest db[] = {cmocka_unit_test(test_import_refuses_by_place),
 					cmocka_unit_test(test_import_writes_a_chart)};
 	int r = cmocka_run_group_tests(plain, NULL, NULL);
-	return r | cmocka_run_group_tests(db, group_setup, group_teardown);
+	return r | cmocka_run_group_tests(db, group_setup, tu_clinic_teardown);
 }

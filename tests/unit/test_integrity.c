@@ -18,34 +18,26 @@
 #include "core/reseal.h"
 #include "db/db_audit.h"
 
-#define FD_PW "front desk password integrity"
-#define NURSE_PW "nurse password for integrity"
-#define PROV_PW "provider password integrity"
-
 typedef struct fixture {
-	char dir[PATH_MAX];
-	char db[PATH_MAX];
-	config_t *cfg;
-	clinic_t *c;
-	session_t *admin, *fd, *nurse, *prov;
+	tu_clinic_t t;
 	char pid[3][33];
 	int64_t prow[3], erow[3];
 } fixture_t;
 
 static void logout_all(fixture_t *f)
 {
-	session_logout(f->prov);
-	session_logout(f->nurse);
-	session_logout(f->fd);
-	session_logout(f->admin);
-	f->admin = f->fd = f->nurse = f->prov = NULL;
+	session_logout(f->t.prov);
+	session_logout(f->t.nurse);
+	session_logout(f->t.fd);
+	session_logout(f->t.admin);
+	f->t.admin = f->t.fd = f->t.nurse = f->t.prov = NULL;
 }
 
 static int64_t prow_of(fixture_t *f, const char *pid)
 {
 	char sql[128];
 	snprintf(sql, sizeof sql, "SELECT prow FROM patients WHERE id = '%s'", pid);
-	return tu_sql_int(f->db, sql);
+	return tu_sql_int(f->t.db, sql);
 }
 
 /* Three charts: each an encounter with a reason, vitals, an allergy, a
@@ -62,48 +54,34 @@ static void fill(fixture_t *f)
 		char dob[16];
 		snprintf(dob, sizeof dob, "19%d0-0%d-1%d", 5 + i, 1 + i, i);
 		tu_patient(&p, names[i], "Ivy", dob, "F");
-		tu_register(f->fd, &p, 1);
+		tu_register(f->t.fd, &p, 1);
 		snprintf(f->pid[i], 33, "%s", p.id);
 		f->prow[i] = prow_of(f, p.id);
-		assert_int_equal(encounter_checkin(f->fd, p.id, "office visit", "prov1", "Room 5",
+		assert_int_equal(encounter_checkin(f->t.fd, p.id, "office visit", "prov1", "Room 5",
 						   "Headache since Monday", &f->erow[i], &m),
 				 STATUS_OK);
-		assert_int_equal(vitals_record(f->nurse, f->erow[i], &v, &bad, &m), STATUS_OK);
-		assert_int_equal(allergy_add(f->nurse, p.id, "Aspirin", "Wheeze", "moderate", &row, &m),
+		assert_int_equal(vitals_record(f->t.nurse, f->erow[i], &v, &bad, &m), STATUS_OK);
+		assert_int_equal(allergy_add(f->t.nurse, p.id, "Aspirin", "Wheeze", "moderate", &row, &m),
 				 STATUS_OK);
-		assert_int_equal(medication_add(f->nurse, p.id, "Sumatriptan", "50 mg", "PO",
+		assert_int_equal(medication_add(f->t.nurse, p.id, "Sumatriptan", "50 mg", "PO",
 						"once at onset", "2025-01-02", &row, &m),
 				 STATUS_OK);
-		assert_int_equal(problem_add(f->prov, p.id, "G43.909", "Migraine", NULL, &row, &m),
+		assert_int_equal(problem_add(f->t.prov, p.id, "G43.909", "Migraine", NULL, &row, &m),
 				 STATUS_OK);
-		assert_int_equal(note_create(f->nurse, f->erow[i], 0, "Migraine, photophobia.", &nrow,
+		assert_int_equal(note_create(f->t.nurse, f->erow[i], 0, "Migraine, photophobia.", &nrow,
 					     &m),
 				 STATUS_OK);
 		if (i == 0)
-			assert_int_equal(note_sign(f->nurse, nrow, 0, &m), STATUS_OK);
+			assert_int_equal(note_sign(f->t.nurse, nrow, 0, &m), STATUS_OK);
 	}
 }
 
 static int setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof *f);
-	tu_crypto_init();
 	assert_non_null(f);
-	f->cfg = calloc(1, sizeof *f->cfg);
-	assert_non_null(f->cfg);
-	tu_config(f->cfg);
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, NULL);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	assert_int_equal(f->c->sealed, 1); /* born sealed */
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
-	tu_add_user(f->admin, "nurse1", "nurse", NURSE_PW);
-	tu_add_user(f->admin, "prov1", "provider", PROV_PW);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
-	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
-	f->prov = tu_login(f->c, "prov1", PROV_PW);
+	tu_clinic_up(&f->t, TU_R_FD | TU_R_NURSE | TU_R_PROV);
+	assert_int_equal(f->t.c->sealed, 1); /* born sealed */
 	fill(f);
 	*state = f;
 	return 0;
@@ -113,9 +91,7 @@ static int teardown(void **state)
 {
 	fixture_t *f = *state;
 	logout_all(f);
-	clinic_close(f->c);
-	tu_rmtree(f->dir);
-	free(f->cfg);
+	tu_clinic_down(&f->t);
 	free(f);
 	return 0;
 }
@@ -154,8 +130,8 @@ static void test_row_mac_covers_every_field(void **state)
 	snprintf(base.status, sizeof base.status, "active");
 	snprintf(base.recorded, sizeof base.recorded, "2025-01-01T10:00:00Z");
 	snprintf(base.recorded_by, sizeof base.recorded_by, "nurse1");
-	mac_of_item(f->nurse, &ch, &base, a);
-	mac_of_item(f->prov, &ch, &base, b); /* any holder of the demo key: the same */
+	mac_of_item(f->t.nurse, &ch, &base, a);
+	mac_of_item(f->t.prov, &ch, &base, b); /* any holder of the demo key: the same */
 	assert_memory_equal(a, b, sizeof a);
 	assert_int_equal(a[0], 1);
 	assert_int_equal(a[1], 1); /* demo key version */
@@ -163,7 +139,7 @@ static void test_row_mac_covers_every_field(void **state)
 	do {                                                                     \
 		it = base;                                                       \
 		change;                                                          \
-		mac_of_item(f->nurse, &ch, &it, b);                              \
+		mac_of_item(f->t.nurse, &ch, &it, b);                              \
 		if (memcmp(a, b, sizeof a) == 0)                                 \
 			fail_msg("the MAC does not cover: %s", #change);          \
 	} while (0)
@@ -186,7 +162,7 @@ static void test_row_mac_covers_every_field(void **state)
 	/* Bound to the chart: the same row on another patient's chart. */
 	it = base;
 	snprintf(ch.pid, sizeof ch.pid, "%s", f->pid[1]);
-	mac_of_item(f->nurse, &ch, &it, b);
+	mac_of_item(f->t.nurse, &ch, &it, b);
 	assert_memory_not_equal(a, b, sizeof a);
 	snprintf(ch.pid, sizeof ch.pid, "%s", f->pid[0]);
 	/* Field boundaries are unambiguous: moving a character from one text
@@ -194,10 +170,10 @@ static void test_row_mac_covers_every_field(void **state)
 	it = base;
 	snprintf(it.recorded_by, sizeof it.recorded_by, "nurse");
 	snprintf(it.updated, sizeof it.updated, "1");
-	mac_of_item(f->nurse, &ch, &it, a);
+	mac_of_item(f->t.nurse, &ch, &it, a);
 	snprintf(it.recorded_by, sizeof it.recorded_by, "nurse1");
 	it.updated[0] = '\0';
-	mac_of_item(f->nurse, &ch, &it, b);
+	mac_of_item(f->t.nurse, &ch, &it, b);
 	assert_memory_not_equal(a, b, sizeof a);
 #undef DIFFERS
 
@@ -207,19 +183,19 @@ static void test_row_mac_covers_every_field(void **state)
 	v.erow = f->erow[0];
 	v.systolic = v.diastolic = v.pulse = v.resp = v.spo2 = -1;
 	v.temp_c = v.height_cm = v.weight_kg = v.bmi = -1;
-	assert_int_equal(rowmac_vitals(f->nurse, &ch, &v, a, &m), STATUS_OK);
+	assert_int_equal(rowmac_vitals(f->t.nurse, &ch, &v, a, &m), STATUS_OK);
 	w = v;
 	w.pulse = 0;
-	assert_int_equal(rowmac_vitals(f->nurse, &ch, &w, b, &m), STATUS_OK);
+	assert_int_equal(rowmac_vitals(f->t.nurse, &ch, &w, b, &m), STATUS_OK);
 	assert_memory_not_equal(a, b, sizeof a);
 	w = v;
 	w.weight_kg = 0;
-	assert_int_equal(rowmac_vitals(f->nurse, &ch, &w, b, &m), STATUS_OK);
+	assert_int_equal(rowmac_vitals(f->t.nurse, &ch, &w, b, &m), STATUS_OK);
 	assert_memory_not_equal(a, b, sizeof a);
 	/* ... and the encounter it is under. */
 	w = v;
 	w.erow = f->erow[1];
-	assert_int_equal(rowmac_vitals(f->nurse, &ch, &w, b, &m), STATUS_OK);
+	assert_int_equal(rowmac_vitals(f->t.nurse, &ch, &w, b, &m), STATUS_OK);
 	assert_memory_not_equal(a, b, sizeof a);
 	chart_free(&ch);
 }
@@ -235,13 +211,13 @@ static void test_row_mac_needs_the_demo_key(void **state)
 	memset(&ch, 0, sizeof ch);
 	memset(&n, 0, sizeof n);
 	snprintf(ch.pid, sizeof ch.pid, "%s", f->pid[0]);
-	keep = f->nurse->kr;
-	f->nurse->kr = none;
-	assert_int_equal(rowmac_nka(f->nurse, &ch, &n, mac, &m), STATUS_DENIED);
+	keep = f->t.nurse->kr;
+	f->t.nurse->kr = none;
+	assert_int_equal(rowmac_nka(f->t.nurse, &ch, &n, mac, &m), STATUS_DENIED);
 	assert_false(tu_has(m.text, "ntegrity"));
-	assert_int_equal(chart_load(f->nurse, f->prow[0], &ch, &m), STATUS_DENIED);
+	assert_int_equal(chart_load(f->t.nurse, f->prow[0], &ch, &m), STATUS_DENIED);
 	chart_free(&ch);
-	f->nurse->kr = keep;
+	f->t.nurse->kr = keep;
 	keyring_free(none);
 }
 
@@ -254,13 +230,13 @@ static void test_head_moves_with_every_change_and_is_audited(void **state)
 	char sql[160], recorded[80];
 	int64_t seq, row = 0;
 	msg_t m;
-	assert_int_equal(chart_load(f->nurse, f->prow[0], &ch, &m), STATUS_OK);
+	assert_int_equal(chart_load(f->t.nurse, f->prow[0], &ch, &m), STATUS_OK);
 	seq = ch.seq;
 	/* encounter + coding, vitals, allergy + review, med, problem, note */
 	assert_int_equal((int)ch.n, 8);
 	chart_free(&ch);
-	assert_int_equal(allergy_add(f->nurse, f->pid[0], "Codeine", "", "mild", &row, &m), STATUS_OK);
-	assert_int_equal(chart_load(f->nurse, f->prow[0], &ch, &m), STATUS_OK);
+	assert_int_equal(allergy_add(f->t.nurse, f->pid[0], "Codeine", "", "mild", &row, &m), STATUS_OK);
+	assert_int_equal(chart_load(f->t.nurse, f->prow[0], &ch, &m), STATUS_OK);
 	assert_int_equal(ch.seq, seq + 1);
 	assert_int_equal((int)ch.n, 9);
 	chart_free(&ch);
@@ -269,17 +245,17 @@ static void test_head_moves_with_every_change_and_is_audited(void **state)
 		 "SELECT chart_head FROM audit WHERE target = '%s' AND chart_head IS NOT NULL "
 		 "ORDER BY seq DESC LIMIT 1",
 		 f->pid[0]);
-	tu_sql_text(f->db, sql, recorded, sizeof recorded);
+	tu_sql_text(f->t.db, sql, recorded, sizeof recorded);
 	snprintf(sql, sizeof sql, "%" PRId64 ":", seq + 1);
 	assert_true(strncmp(recorded, sql, strlen(sql)) == 0);
 	assert_int_equal(strlen(recorded) - strlen(sql), 32);
 	/* A chart never touched has no head; the others all do. */
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM chart_heads"), 3);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM chart_heads"), 3);
 	/* The head covers the patients row: the flag changed in the file. */
 	snprintf(sql, sizeof sql, "UPDATE patients SET confidential = 1 WHERE prow = %" PRId64,
 		 f->prow[0]);
-	tu_sql(f->db, sql);
-	assert_int_equal(chart_load(f->nurse, f->prow[0], &ch, &m), STATUS_INTEGRITY);
+	tu_sql(f->t.db, sql);
+	assert_int_equal(chart_load(f->t.nurse, f->prow[0], &ch, &m), STATUS_INTEGRITY);
 	chart_free(&ch);
 	snprintf(sql, sizeof sql, "patients record %" PRId64, f->prow[0]);
 	if (!tu_has(m.text, sql))
@@ -292,26 +268,26 @@ static void test_verify_all(void **state)
 	int64_t charts = 0, count = 0, bad = 0;
 	char sql[200], want[80], *old = NULL;
 	msg_t m;
-	assert_int_equal(integrity_verify_all(f->nurse, &charts, &m), STATUS_OK);
+	assert_int_equal(integrity_verify_all(f->t.nurse, &charts, &m), STATUS_OK);
 	assert_int_equal(charts, 3);
-	assert_int_equal(audit_verify(f->admin, NULL, &count, &bad, &m), STATUS_OK);
+	assert_int_equal(audit_verify(f->t.admin, NULL, &count, &bad, &m), STATUS_OK);
 	assert_true(tu_has(m.text, "chart heads OK: 3 charts"));
 
 	/* A deleted row, nobody reading the chart. */
-	tu_sql(f->db, "CREATE TABLE keep AS SELECT * FROM problems");
+	tu_sql(f->t.db, "CREATE TABLE keep AS SELECT * FROM problems");
 	snprintf(sql, sizeof sql, "DELETE FROM problems WHERE prow = %" PRId64, f->prow[1]);
-	tu_sql(f->db, sql);
-	assert_int_equal(integrity_verify_all(f->nurse, &charts, &m), STATUS_INTEGRITY);
+	tu_sql(f->t.db, sql);
+	assert_int_equal(integrity_verify_all(f->t.nurse, &charts, &m), STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "problems record") && tu_has(m.text, "is missing"));
-	assert_int_equal(audit_verify(f->admin, NULL, &count, &bad, &m), STATUS_INTEGRITY);
+	assert_int_equal(audit_verify(f->t.admin, NULL, &count, &bad, &m), STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "audit chain OK") && tu_has(m.text, "charts FAILED"));
-	tu_sql(f->db, "INSERT INTO problems SELECT * FROM keep WHERE pbrow NOT IN (SELECT pbrow "
+	tu_sql(f->t.db, "INSERT INTO problems SELECT * FROM keep WHERE pbrow NOT IN (SELECT pbrow "
 			"FROM problems); DROP TABLE keep");
-	assert_int_equal(integrity_verify_all(f->nurse, &charts, &m), STATUS_OK);
+	assert_int_equal(integrity_verify_all(f->t.nurse, &charts, &m), STATUS_OK);
 
 	/* A head whose chart was rolled back (an older head put back). */
-	tu_sql(f->db, "CREATE TABLE keep AS SELECT * FROM chart_heads");
-	assert_int_equal(medication_add(f->nurse, f->pid[2], "Naproxen", "", "PO", "BID", NULL,
+	tu_sql(f->t.db, "CREATE TABLE keep AS SELECT * FROM chart_heads");
+	assert_int_equal(medication_add(f->t.nurse, f->pid[2], "Naproxen", "", "PO", "BID", NULL,
 					&count, &m),
 			 STATUS_OK);
 	snprintf(sql, sizeof sql,
@@ -319,32 +295,32 @@ static void test_verify_all(void **state)
 		 "rows, mac) = (SELECT seq, rows, mac FROM keep WHERE keep.prow = chart_heads.prow) "
 		 "WHERE prow = %" PRId64,
 		 count, f->prow[2]);
-	tu_sql(f->db, sql);
-	assert_int_equal(integrity_verify_all(f->nurse, &charts, &m), STATUS_INTEGRITY);
+	tu_sql(f->t.db, sql);
+	assert_int_equal(integrity_verify_all(f->t.nurse, &charts, &m), STATUS_INTEGRITY);
 	snprintf(want, sizeof want, "chart_heads record %" PRId64, f->prow[2]);
 	if (!tu_has(m.text, want))
 		fail_msg("%s", m.text);
 	/* Without the demo key the comparison with the trail still runs. */
 	{
-		keyring_t *keep = f->admin->kr, *audit_only = keyring_new();
+		keyring_t *keep = f->t.admin->kr, *audit_only = keyring_new();
 		unsigned char k[CRYPTO_KEY_LEN];
 		randombytes_buf(k, sizeof k);
 		assert_int_equal(keyring_set(audit_only, DOMAIN_AUDIT, 1,
 					     keyring_key(keep, DOMAIN_AUDIT), &m),
 				 STATUS_OK);
 		sodium_memzero(k, sizeof k);
-		f->admin->kr = audit_only;
-		assert_int_equal(integrity_verify_all(f->admin, &charts, &m), STATUS_INTEGRITY);
+		f->t.admin->kr = audit_only;
+		assert_int_equal(integrity_verify_all(f->t.admin, &charts, &m), STATUS_INTEGRITY);
 		assert_true(tu_has(m.text, want));
-		f->admin->kr = keep;
+		f->t.admin->kr = keep;
 		keyring_free(audit_only);
 	}
-	tu_sql(f->db, "DROP TABLE keep");
+	tu_sql(f->t.db, "DROP TABLE keep");
 
 	/* A chart whose head is gone, though rows and the trail remain. */
 	snprintf(sql, sizeof sql, "DELETE FROM chart_heads WHERE prow = %" PRId64, f->prow[1]);
-	tu_sql(f->db, sql);
-	assert_int_equal(integrity_verify_all(f->nurse, &charts, &m), STATUS_INTEGRITY);
+	tu_sql(f->t.db, sql);
+	assert_int_equal(integrity_verify_all(f->t.nurse, &charts, &m), STATUS_INTEGRITY);
 	(void)old;
 }
 
@@ -386,8 +362,8 @@ static void to_legacy(fixture_t *f)
 		{"notes", "nrow", "body", "body", NULL, DOMAIN_CLIN, 1},
 		{"encounters", "erow", "location_ct", "location", "location", DOMAIN_DEMO, 1},
 	};
-	sqlite3 *raw = tu_sql_open(f->db);
-	keyring_t *kr = f->nurse->kr;
+	sqlite3 *raw = tu_sql_open(f->t.db);
+	keyring_t *kr = f->t.nurse->kr;
 	unsigned char pk[32];
 	msg_t m;
 	assert_int_equal(sqlite3_exec(raw,
@@ -497,12 +473,12 @@ static void to_legacy(fixture_t *f)
 				char *plain = NULL, upd[96];
 				size_t plen = 0, blen = 0;
 				unsigned char *blob = NULL;
-				assert_int_equal(crypto_field_open(f->fd->kr, DOMAIN_DEMO, &b, 0,
+				assert_int_equal(crypto_field_open(f->t.fd->kr, DOMAIN_DEMO, &b, 0,
 								   sqlite3_column_blob(st, 8 + g),
 								   (size_t)sqlite3_column_bytes(st, 8 + g),
 								   &plain, &plen, &m),
 						 STATUS_OK);
-				assert_int_equal(crypto_field_encrypt(f->fd->kr, DOMAIN_DEMO, "patients",
+				assert_int_equal(crypto_field_encrypt(f->t.fd->kr, DOMAIN_DEMO, "patients",
 								      b.column, id, plain, plen, 1, &blob,
 								      &blen, &m),
 						 STATUS_OK);
@@ -563,7 +539,7 @@ static void read_all(fixture_t *f, session_t *s)
 		assert_int_equal(items, 3);
 		snprintf(sql, sizeof sql, "SELECT min(nrow) FROM notes WHERE erow = %" PRId64,
 			 f->erow[i]);
-		assert_int_equal(note_get(s, tu_sql_int(f->db, sql), &n, &m), STATUS_OK);
+		assert_int_equal(note_get(s, tu_sql_int(f->t.db, sql), &n, &m), STATUS_OK);
 		assert_string_equal(n.body, "Migraine, photophobia.");
 		note_info_clear(&n);
 	}
@@ -578,75 +554,75 @@ static void test_reseal_in_batches_and_resume(void **state)
 	msg_t m;
 	to_legacy(f);
 	logout_all(f);
-	clinic_close(f->c);
+	clinic_close(f->t.c);
 	/* Reopened: not sealed; the front desk (no clin key) signs on and
 	 * nothing is re-sealed, yet everything it may see reads. */
-	f->c = tu_clinic_open(f->db, f->cfg);
-	assert_int_equal(f->c->sealed, 0);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM chart_heads"), 0);
-	assert_int_equal(reseal_run(f->fd, 1, 0, &done, &m), STATUS_OK);
+	f->t.c = tu_clinic_open(f->t.db, f->t.cfg);
+	assert_int_equal(f->t.c->sealed, 0);
+	f->t.fd = tu_login(f->t.c, "fd1", TU_FD_PW);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM chart_heads"), 0);
+	assert_int_equal(reseal_run(f->t.fd, 1, 0, &done, &m), STATUS_OK);
 	assert_int_equal(done, 0);
 	/* One batch of one patient, then an interruption. */
-	f->nurse = NULL;
+	f->t.nurse = NULL;
 	{
 		/* A nurse session without the automatic run: its keys, taken from
 		 * a sign-on on a second connection that is then closed. */
-		clinic_t *c2 = tu_clinic_open(f->db, f->cfg);
+		clinic_t *c2 = tu_clinic_open(f->t.db, f->t.cfg);
 		session_t *s2;
 		c2->sealed = 1; /* so that this sign-on does not re-seal all */
-		s2 = tu_login(c2, "nurse1", NURSE_PW);
-		s2->c = f->c; /* act through the first connection */
-		f->nurse = s2;
-		assert_int_equal(reseal_run(f->nurse, 1, 1, &done, &m), STATUS_OK);
+		s2 = tu_login(c2, "nurse1", TU_NURSE_PW);
+		s2->c = f->t.c; /* act through the first connection */
+		f->t.nurse = s2;
+		assert_int_equal(reseal_run(f->t.nurse, 1, 1, &done, &m), STATUS_OK);
 		assert_int_equal(done, 0);
-		f->nurse->c = c2;
-		session_logout(f->nurse);
-		f->nurse = NULL;
+		f->t.nurse->c = c2;
+		session_logout(f->t.nurse);
+		f->t.nurse = NULL;
 		clinic_close(c2);
 	}
-	assert_int_equal(db_meta_get(f->c->db, "reseal_after", buf, sizeof buf, &m), STATUS_OK);
+	assert_int_equal(db_meta_get(f->t.c->db, "reseal_after", buf, sizeof buf, &m), STATUS_OK);
 	snprintf(sql, sizeof sql, "%" PRId64, f->prow[0]);
 	assert_string_equal(buf, sql);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM chart_heads"), 1);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM chart_heads"), 1);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM allergies WHERE mac IS NULL AND prow = %" PRId64,
 		 f->prow[0]);
-	assert_int_equal(tu_sql_int(f->db, sql), 0);
+	assert_int_equal(tu_sql_int(f->t.db, sql), 0);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM allergies WHERE mac IS NULL AND prow = %" PRId64,
 		 f->prow[1]);
-	assert_int_equal(tu_sql_int(f->db, sql), 1);
-	assert_int_equal(tu_audit_count(f->db, "integrity_migration_start", NULL), 1);
-	assert_int_equal(tu_audit_count(f->db, "integrity_on", NULL), 0);
+	assert_int_equal(tu_sql_int(f->t.db, sql), 1);
+	assert_int_equal(tu_audit_count(f->t.db, "integrity_migration_start", NULL), 1);
+	assert_int_equal(tu_audit_count(f->t.db, "integrity_on", NULL), 0);
 	/* Half done, in a new process: the charts read, old and new alike. */
-	session_logout(f->fd);
-	clinic_close(f->c);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	assert_int_equal(f->c->sealed, 0);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
+	session_logout(f->t.fd);
+	clinic_close(f->t.c);
+	f->t.c = tu_clinic_open(f->t.db, f->t.cfg);
+	assert_int_equal(f->t.c->sealed, 0);
+	f->t.fd = tu_login(f->t.c, "fd1", TU_FD_PW);
 	/* The next sign-on holding the keys finishes it. */
-	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
-	assert_int_equal(f->c->sealed, 1);
-	assert_int_equal(tu_audit_count(f->db, "integrity_migration_start", NULL), 1);
-	assert_int_equal(tu_audit_count(f->db, "integrity_on", NULL), 1);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM chart_heads"), 3);
+	f->t.nurse = tu_login(f->t.c, "nurse1", TU_NURSE_PW);
+	assert_int_equal(f->t.c->sealed, 1);
+	assert_int_equal(tu_audit_count(f->t.db, "integrity_migration_start", NULL), 1);
+	assert_int_equal(tu_audit_count(f->t.db, "integrity_on", NULL), 1);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM chart_heads"), 3);
 	assert_int_equal(
-		tu_sql_int(f->db, "SELECT (SELECT count(*) FROM encounters WHERE mac IS NULL OR "
+		tu_sql_int(f->t.db, "SELECT (SELECT count(*) FROM encounters WHERE mac IS NULL OR "
 				  "location != '') + (SELECT count(*) FROM medications WHERE mac IS "
 				  "NULL OR frequency != '') + (SELECT count(*) FROM vitals WHERE id "
 				  "IS NULL) + (SELECT count(*) FROM notes WHERE mac IS NULL)"),
 		0);
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	f->prov = tu_login(f->c, "prov1", PROV_PW);
-	read_all(f, f->nurse);
-	assert_int_equal(integrity_verify_all(f->nurse, &charts, &m), STATUS_OK);
+	f->t.admin = tu_login(f->t.c, TU_ADMIN, TU_ADMIN_PW);
+	f->t.prov = tu_login(f->t.c, "prov1", TU_PROV_PW);
+	read_all(f, f->t.nurse);
+	assert_int_equal(integrity_verify_all(f->t.nurse, &charts, &m), STATUS_OK);
 	assert_int_equal(charts, 3);
 	/* Sealed now: a row put back without its MAC is refused. */
 	snprintf(sql, sizeof sql, "UPDATE problems SET mac = NULL WHERE prow = %" PRId64,
 		 f->prow[2]);
-	tu_sql(f->db, sql);
+	tu_sql(f->t.db, sql);
 	{
 		int n = 0;
-		assert_int_equal(chart_items(f->nurse, f->pid[2], CHART_PROBLEM, count_item, &n, &m),
+		assert_int_equal(chart_items(f->t.nurse, f->pid[2], CHART_PROBLEM, count_item, &n, &m),
 				 STATUS_INTEGRITY);
 		assert_true(tu_has(m.text, "carries no integrity seal"));
 		assert_int_equal(n, 0); /* nothing shown */

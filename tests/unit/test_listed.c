@@ -19,15 +19,8 @@
 #include "core/patient_search.h"
 #include "core/users.h"
 
-#define FD_PW   "front desk password listed"
-#define PRIV_PW "privacy officer password listed"
-
 typedef struct fixture {
-	char dir[PATH_MAX];
-	char db[PATH_MAX];
-	config_t *cfg;
-	clinic_t *c;
-	session_t *admin, *fd, *priv;
+	tu_clinic_t t;
 	patient_t p, q, r; /* Quarrington, Quarry (both "quarr"), Zeller */
 	int64_t pp, qp, rp; /* their row numbers */
 } fixture_t;
@@ -36,49 +29,24 @@ static int64_t prow_of(fixture_t *f, const patient_t *p)
 {
 	char sql[160];
 	snprintf(sql, sizeof sql, "SELECT prow FROM patients WHERE id = '%s'", p->id);
-	return tu_sql_int(f->db, sql);
+	return tu_sql_int(f->t.db, sql);
 }
 
 static int setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof *f);
-	tu_crypto_init();
 	assert_non_null(f);
-	f->cfg = calloc(1, sizeof *f->cfg);
-	assert_non_null(f->cfg);
-	tu_config(f->cfg);
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, NULL);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
-	tu_add_user(f->admin, "priv1", "privacy", PRIV_PW);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
-	f->priv = tu_login(f->c, "priv1", PRIV_PW);
+	tu_clinic_up(&f->t, TU_R_FD | TU_R_PRIV);
 	tu_patient(&f->p, "Quarrington", "Ottilie", "1971-04-04", "F");
-	tu_register(f->fd, &f->p, 1);
+	tu_register(f->t.fd, &f->p, 1);
 	tu_patient(&f->q, "Quarry", "Bram", "1980-02-02", "M");
-	tu_register(f->fd, &f->q, 1);
+	tu_register(f->t.fd, &f->q, 1);
 	tu_patient(&f->r, "Zeller", "Anke", "1990-03-03", "F");
-	tu_register(f->fd, &f->r, 1);
+	tu_register(f->t.fd, &f->r, 1);
 	f->pp = prow_of(f, &f->p);
 	f->qp = prow_of(f, &f->q);
 	f->rp = prow_of(f, &f->r);
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_t *f = *state;
-	session_logout(f->priv);
-	session_logout(f->fd);
-	session_logout(f->admin);
-	clinic_close(f->c);
-	tu_rmtree(f->dir);
-	free(f->cfg);
-	free(f);
 	return 0;
 }
 
@@ -120,7 +88,7 @@ static searches_t report(fixture_t *f, const patient_t *p)
 	char label[256];
 	msg_t m;
 	memset(&h, 0, sizeof h);
-	assert_int_equal(access_patient(f->priv, p->f[PF_MRN], NULL, search_hit, &h, label,
+	assert_int_equal(access_patient(f->t.priv, p->f[PF_MRN], NULL, search_hit, &h, label,
 					sizeof label, &m),
 			 STATUS_OK);
 	return h;
@@ -129,14 +97,14 @@ static searches_t report(fixture_t *f, const patient_t *p)
 static status_t verify(fixture_t *f, msg_t *m)
 {
 	int64_t count = 0, bad = 0;
-	return audit_verify(f->admin, NULL, &count, &bad, m);
+	return audit_verify(f->t.admin, NULL, &count, &bad, m);
 }
 
 static void test_listed_patients_see_the_search(void **state)
 {
 	fixture_t *f = *state;
 	searches_t h;
-	search(f->fd, "quarr", 2);
+	search(f->t.fd, "quarr", 2);
 	h = report(f, &f->p);
 	assert_int_equal(h.n, 1);
 	assert_string_equal(h.what, "searched and listed (by name)");
@@ -150,7 +118,7 @@ static void test_listed_patients_see_the_search(void **state)
 	h = report(f, &f->r);
 	assert_int_equal(h.n, 0);
 	/* A search that lists nobody lists nobody. */
-	search(f->fd, "zzyzx", 0);
+	search(f->t.fd, "zzyzx", 0);
 	assert_int_equal(report(f, &f->r).n, 0);
 }
 
@@ -159,19 +127,19 @@ static void test_listing_on_the_chain(void **state)
 	fixture_t *f = *state;
 	char want[64], got[256], sql[200];
 	msg_t m;
-	search(f->fd, "quarr", 2);
-	tu_audit_flush(f->fd);
+	search(f->t.fd, "quarr", 2);
+	tu_audit_flush(f->t.fd);
 	snprintf(want, sizeof want, "%" PRId64 " %" PRId64, f->pp < f->qp ? f->pp : f->qp,
 		 f->pp < f->qp ? f->qp : f->pp);
-	tu_sql_text(f->db, "SELECT listed FROM audit WHERE action = 'patient_search'", got,
+	tu_sql_text(f->t.db, "SELECT listed FROM audit WHERE action = 'patient_search'", got,
 		    sizeof got);
 	assert_string_equal(got, want);
 	snprintf(sql, sizeof sql,
 		 "SELECT count(*) FROM audit_listed l JOIN audit a USING (seq) "
 		 "WHERE a.action = 'patient_search' AND l.prow IN (%" PRId64 ", %" PRId64 ")",
 		 f->pp, f->qp);
-	assert_int_equal(tu_sql_int(f->db, sql), 2);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit_listed"), 2);
+	assert_int_equal(tu_sql_int(f->t.db, sql), 2);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM audit_listed"), 2);
 	assert_int_equal(verify(f, &m), STATUS_OK);
 }
 
@@ -182,14 +150,14 @@ static void test_grouped_searches(void **state)
 	fixture_t *f = *state;
 	searches_t h;
 	msg_t m;
-	search(f->fd, "quarr", 2);
-	search(f->fd, "zell", 1);
-	search(f->fd, f->q.f[PF_MRN], 1);
-	tu_audit_flush(f->fd);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = "
+	search(f->t.fd, "quarr", 2);
+	search(f->t.fd, "zell", 1);
+	search(f->t.fd, f->q.f[PF_MRN], 1);
+	tu_audit_flush(f->t.fd);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM audit WHERE action = "
 					   "'patient_search'"),
 			 1);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit_listed"), 3);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM audit_listed"), 3);
 	h = report(f, &f->r);
 	assert_int_equal(h.n, 1);
 	assert_string_equal(h.what, "searched and listed (by name, MRN)");
@@ -201,11 +169,11 @@ static void test_grouped_searches(void **state)
 static void expect_broken(fixture_t *f, const char *edit, const char *undo, const char *says)
 {
 	msg_t m;
-	tu_sql(f->db, edit);
+	tu_sql(f->t.db, edit);
 	assert_int_equal(verify(f, &m), STATUS_INTEGRITY);
 	if (!strstr(m.text, says))
 		fail_msg("verify said '%s', expected '%s'", m.text, says);
-	tu_sql(f->db, undo);
+	tu_sql(f->t.db, undo);
 	assert_int_equal(verify(f, &m), STATUS_OK);
 }
 
@@ -215,11 +183,11 @@ static void test_verify_finds_listing_tampered(void **state)
 	char edit[400], undo[400], listed[128];
 	int64_t seq;
 	msg_t m;
-	search(f->fd, "quarr", 2);
-	tu_audit_flush(f->fd);
+	search(f->t.fd, "quarr", 2);
+	tu_audit_flush(f->t.fd);
 	assert_int_equal(verify(f, &m), STATUS_OK);
-	seq = tu_sql_int(f->db, "SELECT seq FROM audit WHERE action = 'patient_search'");
-	tu_sql_text(f->db, "SELECT listed FROM audit WHERE action = 'patient_search'", listed,
+	seq = tu_sql_int(f->t.db, "SELECT seq FROM audit WHERE action = 'patient_search'");
+	tu_sql_text(f->t.db, "SELECT listed FROM audit WHERE action = 'patient_search'", listed,
 		    sizeof listed);
 	/* A pair removed (the search hidden from Quarrington's report). */
 	snprintf(edit, sizeof edit, "DELETE FROM audit_listed WHERE prow = %" PRId64, f->pp);
@@ -330,13 +298,13 @@ static void test_forged_journal_listing_rejected(void **state)
 {
 	fixture_t *f = *state;
 	msg_t m;
-	search(f->fd, "zell", 1);
-	forge_last_listing(f->db, f->pp); /* Zeller's search made to list Quarrington */
-	tu_audit_flush(f->priv);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = "
+	search(f->t.fd, "zell", 1);
+	forge_last_listing(f->t.db, f->pp); /* Zeller's search made to list Quarrington */
+	tu_audit_flush(f->t.priv);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM audit WHERE action = "
 					   "'audit_journal_rejected'"),
 			 1);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit_listed"), 0);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM audit_listed"), 0);
 	assert_int_equal(report(f, &f->p).n, 0);
 	assert_int_equal(report(f, &f->r).n, 0);
 	assert_int_equal(verify(f, &m), STATUS_OK);
@@ -356,13 +324,13 @@ static void test_long_list_recorded_whole(void **state)
 	for (int i = 0; i < many; i++) {
 		snprintf(name, sizeof name, "Listmany%c%c", 'a' + i / 26, 'a' + i % 26);
 		tu_patient(p, name, "Ann", "1950-01-01", "F");
-		tu_register(f->fd, p, 1);
+		tu_register(f->t.fd, p, 1);
 	}
-	assert_int_equal(patient_search(f->fd, "listmany", many + 10, &l, &m), STATUS_OK);
+	assert_int_equal(patient_search(f->t.fd, "listmany", many + 10, &l, &m), STATUS_OK);
 	assert_int_equal(patient_list_count(l), many);
 	patient_list_free(l);
-	tu_audit_flush(f->fd);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit_listed"), many);
+	tu_audit_flush(f->t.fd);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM audit_listed"), many);
 	/* The last registered (in the second event) sees the search. */
 	assert_int_equal(report(f, p).n, 1);
 	assert_int_equal(verify(f, &m), STATUS_OK);
@@ -392,7 +360,7 @@ static void test_listed_text(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, tu_clinic_teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_listed_patients_see_the_search),
 	    T(test_listing_on_the_chain),

@@ -18,65 +18,25 @@
 #include "core/rotate.h"
 #include "core/synthea.h"
 
-#define FD_PW "front desk password provider"
-#define HIM_PW "him clerk password provider"
-#define NURSE_PW "nurse password provider"
-#define PROV_PW "provider password provider"
 #define SYN PROVIDER_SYSTEM_SYNTHEA
 #define ID_A "e4a6f9d5-3071-4f8e-8da1-4c5a6f7e8d94"
 #define ID_B "f5b7a0e6-4182-40f9-9eb2-5d6b7a8f9ea5"
 
 typedef struct fixture {
-	char dir[PATH_MAX];
-	char db[PATH_MAX];
-	config_t *cfg;
-	clinic_t *c;
-	session_t *admin, *fd, *him, *nurse, *prov;
+	tu_clinic_t t;
 	char a[33];
-	char recovery[CRYPTO_RECOVERY_TEXT];
 } fixture_t;
 
 static int setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof *f);
 	patient_t p;
-	tu_crypto_init();
 	assert_non_null(f);
-	f->cfg = calloc(1, sizeof *f->cfg);
-	assert_non_null(f->cfg);
-	tu_config(f->cfg);
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, f->recovery);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
-	tu_add_user(f->admin, "him1", "him", HIM_PW);
-	tu_add_user(f->admin, "nurse1", "nurse", NURSE_PW);
-	tu_add_user(f->admin, "prov1", "provider", PROV_PW);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
-	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
-	f->prov = tu_login(f->c, "prov1", PROV_PW);
-	f->him = tu_login(f->c, "him1", HIM_PW);
+	tu_clinic_up(&f->t, TU_R_FD | TU_R_NURSE | TU_R_PROV | TU_R_HIM);
 	tu_patient(&p, "Okonkwo", "Maria", "1958-03-14", "F");
-	tu_register(f->fd, &p, 1);
+	tu_register(f->t.fd, &p, 1);
 	snprintf(f->a, sizeof f->a, "%s", p.id);
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_t *f = *state;
-	session_logout(f->prov);
-	session_logout(f->nurse);
-	session_logout(f->him);
-	session_logout(f->fd);
-	session_logout(f->admin);
-	clinic_close(f->c);
-	tu_rmtree(f->dir);
-	free(f->cfg);
-	free(f);
 	return 0;
 }
 
@@ -96,7 +56,7 @@ static void make(fixture_t *f, provider_input_t in, char id[33], int want_create
 {
 	int created = -1;
 	msg_t m;
-	assert_int_equal(provider_ensure(f->him, &in, id, &created, &m), STATUS_OK);
+	assert_int_equal(provider_ensure(f->t.him, &in, id, &created, &m), STATUS_OK);
 	assert_int_equal(created, want_created);
 }
 
@@ -155,11 +115,11 @@ static void test_made_once(void **state)
 	/* The same identifier: the same record, unchanged, none made. */
 	in = alice();
 	in.name = "Someone Else";
-	assert_int_equal(provider_ensure(f->him, &in, a2, &created, &m), STATUS_OK);
+	assert_int_equal(provider_ensure(f->t.him, &in, a2, &created, &m), STATUS_OK);
 	assert_int_equal(created, 0);
 	assert_string_equal(a, a2);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM providers"), 2);
-	assert_int_equal(provider_get(f->nurse, a, &p, &m), STATUS_OK);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM providers"), 2);
+	assert_int_equal(provider_get(f->t.nurse, a, &p, &m), STATUS_OK);
 	assert_string_equal(p.name, "Alice Tran");
 	assert_string_equal(p.gender, "female");
 	assert_string_equal(p.speciality, "GENERAL PRACTICE");
@@ -167,11 +127,11 @@ static void test_made_once(void **state)
 	assert_string_equal(p.value, ID_A);
 	assert_string_equal(p.created_by, "him1");
 	/* Not a user account. */
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM users WHERE name LIKE '%Tran%'"),
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM users WHERE name LIKE '%Tran%'"),
 			 0);
-	tu_audit_flush(f->him);
-	assert_int_equal(tu_audit_count(f->db, "provider_add", "him1"), 2);
-	assert_int_equal(provider_get(f->nurse, "00000000000000000000000000000000", &p, &m),
+	tu_audit_flush(f->t.him);
+	assert_int_equal(tu_audit_count(f->t.db, "provider_add", "him1"), 2);
+	assert_int_equal(provider_get(f->t.nurse, "00000000000000000000000000000000", &p, &m),
 			 STATUS_NOTFOUND);
 }
 
@@ -195,14 +155,14 @@ static void test_permissions(void **state)
 	char id[33];
 	int created = -1;
 	msg_t m;
-	assert_int_equal(provider_ensure(f->nurse, &in, id, &created, &m), STATUS_DENIED);
-	assert_int_equal(provider_ensure(f->fd, &in, id, &created, &m), STATUS_DENIED);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM providers"), 0);
+	assert_int_equal(provider_ensure(f->t.nurse, &in, id, &created, &m), STATUS_DENIED);
+	assert_int_equal(provider_ensure(f->t.fd, &in, id, &created, &m), STATUS_DENIED);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM providers"), 0);
 	make(f, omar(), id, 1);
 	make(f, alice(), id, 1);
-	assert_int_equal(provider_list(f->fd, take_name, &n, &m), STATUS_DENIED);
-	assert_int_equal(provider_list(f->nurse, take_name, &n, &m), STATUS_DENIED);
-	assert_int_equal(provider_list(f->him, take_name, &n, &m), STATUS_OK);
+	assert_int_equal(provider_list(f->t.fd, take_name, &n, &m), STATUS_DENIED);
+	assert_int_equal(provider_list(f->t.nurse, take_name, &n, &m), STATUS_DENIED);
+	assert_int_equal(provider_list(f->t.him, take_name, &n, &m), STATUS_OK);
 	assert_string_equal(n.all, "Alice Tran;Omar Haddad;");
 }
 
@@ -218,16 +178,16 @@ static void test_tamper(void **state)
 	make(f, alice(), a, 1);
 	make(f, omar(), b, 1);
 
-	tu_sql(f->db, "UPDATE providers SET name = 'Dr Mallory' WHERE prvrow = 1");
-	assert_int_equal(provider_get(f->nurse, a, &p, &m), STATUS_INTEGRITY);
+	tu_sql(f->t.db, "UPDATE providers SET name = 'Dr Mallory' WHERE prvrow = 1");
+	assert_int_equal(provider_get(f->t.nurse, a, &p, &m), STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "providers record 1"));
-	assert_int_equal(provider_list(f->him, take_name, &n, &m), STATUS_INTEGRITY);
-	tu_sql(f->db, "UPDATE providers SET name = 'Alice Tran' WHERE prvrow = 1");
-	assert_int_equal(provider_get(f->nurse, a, &p, &m), STATUS_OK);
+	assert_int_equal(provider_list(f->t.him, take_name, &n, &m), STATUS_INTEGRITY);
+	tu_sql(f->t.db, "UPDATE providers SET name = 'Alice Tran' WHERE prvrow = 1");
+	assert_int_equal(provider_get(f->t.nurse, a, &p, &m), STATUS_OK);
 
-	tu_sql(f->db, "UPDATE providers SET speciality = 'SURGERY' WHERE prvrow = 2");
-	assert_int_equal(provider_get(f->nurse, b, &p, &m), STATUS_INTEGRITY);
-	tu_sql(f->db, "UPDATE providers SET speciality = 'INTERNAL MEDICINE' WHERE prvrow = 2");
+	tu_sql(f->t.db, "UPDATE providers SET speciality = 'SURGERY' WHERE prvrow = 2");
+	assert_int_equal(provider_get(f->t.nurse, b, &p, &m), STATUS_INTEGRITY);
+	tu_sql(f->t.db, "UPDATE providers SET speciality = 'INTERNAL MEDICINE' WHERE prvrow = 2");
 
 	/* The two records' ids swapped: each is the other's now. */
 	{
@@ -236,10 +196,10 @@ static void test_tamper(void **state)
 			 "UPDATE providers SET id = 'x1' WHERE prvrow = 1; UPDATE providers SET id "
 			 "= '%s' WHERE prvrow = 2; UPDATE providers SET id = '%s' WHERE prvrow = 1",
 			 a, b);
-		tu_sql(f->db, sql);
+		tu_sql(f->t.db, sql);
 	}
-	assert_int_equal(provider_get(f->nurse, a, &p, &m), STATUS_INTEGRITY);
-	assert_int_equal(provider_get(f->nurse, b, &p, &m), STATUS_INTEGRITY);
+	assert_int_equal(provider_get(f->t.nurse, a, &p, &m), STATUS_INTEGRITY);
+	assert_int_equal(provider_get(f->t.nurse, b, &p, &m), STATUS_INTEGRITY);
 
 	/* Put back, then the MAC removed. */
 	{
@@ -248,12 +208,12 @@ static void test_tamper(void **state)
 			 "UPDATE providers SET id = 'x1' WHERE prvrow = 1; UPDATE providers SET id "
 			 "= '%s' WHERE prvrow = 2; UPDATE providers SET id = '%s' WHERE prvrow = 1",
 			 b, a);
-		tu_sql(f->db, sql);
+		tu_sql(f->t.db, sql);
 	}
-	assert_int_equal(provider_get(f->nurse, a, &p, &m), STATUS_OK);
-	assert_int_equal(provider_get(f->nurse, b, &p, &m), STATUS_OK);
-	tu_sql(f->db, "UPDATE providers SET mac = x'00' WHERE prvrow = 2");
-	assert_int_equal(provider_get(f->nurse, b, &p, &m), STATUS_INTEGRITY);
+	assert_int_equal(provider_get(f->t.nurse, a, &p, &m), STATUS_OK);
+	assert_int_equal(provider_get(f->t.nurse, b, &p, &m), STATUS_OK);
+	tu_sql(f->t.db, "UPDATE providers SET mac = x'00' WHERE prvrow = 2");
+	assert_int_equal(provider_get(f->t.nurse, b, &p, &m), STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "no valid MAC"));
 }
 
@@ -269,15 +229,15 @@ static void test_audit_rotation(void **state)
 	unsigned char before[64], after[64];
 	msg_t m;
 	make(f, alice(), a, 1);
-	tu_sql_text(f->db, "SELECT hex(mac) FROM providers", (char *)before, sizeof before);
+	tu_sql_text(f->t.db, "SELECT hex(mac) FROM providers", (char *)before, sizeof before);
 	memset(&o, 0, sizeof o);
-	assert_int_equal(rotate_key(f->admin, DOMAIN_AUDIT, &o, &p, &m), STATUS_OK);
+	assert_int_equal(rotate_key(f->t.admin, DOMAIN_AUDIT, &o, &p, &m), STATUS_OK);
 	assert_true(p.done);
-	tu_sql_text(f->db, "SELECT hex(mac) FROM providers", (char *)after, sizeof after);
+	tu_sql_text(f->t.db, "SELECT hex(mac) FROM providers", (char *)after, sizeof after);
 	assert_string_not_equal((char *)before, (char *)after);
-	session_logout(f->nurse);
-	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
-	assert_int_equal(provider_get(f->nurse, a, &pr, &m), STATUS_OK);
+	session_logout(f->t.nurse);
+	f->t.nurse = tu_login(f->t.c, "nurse1", TU_NURSE_PW);
+	assert_int_equal(provider_get(f->t.nurse, a, &pr, &m), STATUS_OK);
 	assert_string_equal(pr.name, "Alice Tran");
 }
 
@@ -300,61 +260,61 @@ static void test_encounters(void **state)
 	msg_t m;
 	make(f, alice(), a, 1);
 	/* An imported closed visit of 1978, without a diagnosis. */
-	assert_int_equal(encounter_checkin_imported(f->fd, f->a, "office visit", "prov1",
+	assert_int_equal(encounter_checkin_imported(f->t.fd, f->a, "office visit", "prov1",
 						    "Synthea import", "", "1978-04-10 15:00", a,
 						    "synthea", &e1, &m),
 			 STATUS_OK);
-	assert_int_equal(encounter_close_at(f->nurse, e1, "1978-04-10 16:00", &m), STATUS_OK);
+	assert_int_equal(encounter_close_at(f->t.nurse, e1, "1978-04-10 16:00", &m), STATUS_OK);
 	/* A source other than an import's, a record that is not there. */
-	assert_int_equal(encounter_checkin_imported(f->fd, f->a, "office visit", "prov1", "X", "",
+	assert_int_equal(encounter_checkin_imported(f->t.fd, f->a, "office visit", "prov1", "X", "",
 						    "1978-04-10 15:00", a, "manual", &e2, &m),
 			 STATUS_INVALID);
-	assert_int_equal(encounter_checkin_imported(f->fd, f->a, "office visit", "prov1", "X", "",
+	assert_int_equal(encounter_checkin_imported(f->t.fd, f->a, "office visit", "prov1", "X", "",
 						    "1978-04-10 15:00",
 						    "00000000000000000000000000000000", "fhir",
 						    &e2, &m),
 			 STATUS_NOTFOUND);
-	assert_int_equal(encounter_get(f->nurse, e1, &e, &m), STATUS_OK);
+	assert_int_equal(encounter_get(f->t.nurse, e1, &e, &m), STATUS_OK);
 	assert_string_equal(e.provider_name, "Alice Tran");
 	assert_string_equal(e.provider_ref, a);
 	assert_string_equal(e.source, "synthea");
 	assert_string_equal(e.provider, "prov1");
 	/* No deficiency from it. */
-	assert_int_equal(deficiency_list(f->him, NULL, count_def, &n, &m), STATUS_OK);
+	assert_int_equal(deficiency_list(f->t.him, NULL, count_def, &n, &m), STATUS_OK);
 	assert_int_equal(n, 0);
 	/* A visit checked in here and closed without a diagnosis: X. */
-	assert_int_equal(encounter_checkin(f->fd, f->a, "office visit", "prov1", "Main clinic", "",
+	assert_int_equal(encounter_checkin(f->t.fd, f->a, "office visit", "prov1", "Main clinic", "",
 					   &e2, &m),
 			 STATUS_OK);
-	assert_int_equal(encounter_close(f->nurse, e2, &m), STATUS_OK);
-	assert_int_equal(encounter_get(f->nurse, e2, &e, &m), STATUS_OK);
+	assert_int_equal(encounter_close(f->t.nurse, e2, &m), STATUS_OK);
+	assert_int_equal(encounter_get(f->t.nurse, e2, &e, &m), STATUS_OK);
 	assert_string_equal(e.provider_name, "");
 	assert_string_equal(e.source, "");
 	n = 0;
-	assert_int_equal(deficiency_list(f->him, NULL, count_def, &n, &m), STATUS_OK);
+	assert_int_equal(deficiency_list(f->t.him, NULL, count_def, &n, &m), STATUS_OK);
 	assert_int_equal(n, 1);
 	/* Marked imported with sqlite3 to hide it: the encounter's MAC says. */
 	{
 		char sql[120];
 		snprintf(sql, sizeof sql, "UPDATE encounters SET source = 'fhir' WHERE erow = %lld",
 			 (long long)e2);
-		tu_sql(f->db, sql);
+		tu_sql(f->t.db, sql);
 	}
-	assert_int_equal(encounter_get(f->nurse, e2, &e, &m), STATUS_INTEGRITY);
+	assert_int_equal(encounter_get(f->t.nurse, e2, &e, &m), STATUS_INTEGRITY);
 	/* The imported one re-pointed to no record / its mark taken off. */
-	tu_sql(f->db, "UPDATE encounters SET source = NULL WHERE source = 'fhir'");
-	assert_int_equal(encounter_get(f->nurse, e2, &e, &m), STATUS_OK);
+	tu_sql(f->t.db, "UPDATE encounters SET source = NULL WHERE source = 'fhir'");
+	assert_int_equal(encounter_get(f->t.nurse, e2, &e, &m), STATUS_OK);
 	{
 		char sql[120];
 		snprintf(sql, sizeof sql, "UPDATE encounters SET source = NULL WHERE erow = %lld",
 			 (long long)e1);
-		tu_sql(f->db, sql);
+		tu_sql(f->t.db, sql);
 	}
-	assert_int_equal(encounter_get(f->nurse, e1, &e, &m), STATUS_INTEGRITY);
-	tu_sql(f->db, "UPDATE encounters SET source = 'synthea' WHERE erow = 1");
-	assert_int_equal(encounter_get(f->nurse, e1, &e, &m), STATUS_OK);
-	tu_sql(f->db, "DELETE FROM providers");
-	assert_int_equal(encounter_get(f->nurse, e1, &e, &m), STATUS_INTEGRITY);
+	assert_int_equal(encounter_get(f->t.nurse, e1, &e, &m), STATUS_INTEGRITY);
+	tu_sql(f->t.db, "UPDATE encounters SET source = 'synthea' WHERE erow = 1");
+	assert_int_equal(encounter_get(f->t.nurse, e1, &e, &m), STATUS_OK);
+	tu_sql(f->t.db, "DELETE FROM providers");
+	assert_int_equal(encounter_get(f->t.nurse, e1, &e, &m), STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "provider record"));
 }
 
@@ -380,7 +340,7 @@ static void test_csv(void **state)
 	syn_report_t rep;
 	struct bad b;
 	msg_t m;
-	tu_path(dir, f->dir, "syn");
+	tu_path(dir, f->t.dir, "syn");
 	assert_int_equal(mkdir(dir, 0700), 0);
 	tu_path(path, dir, "patients.csv");
 	tu_write_text(path, "Id,BIRTHDATE,DEATHDATE,FIRST,LAST,GENDER\n"
@@ -412,12 +372,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_input_check),
-	    cmocka_unit_test_setup_teardown(test_made_once, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_audit_rotation, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_encounters, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_made_once, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_permissions, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_tamper, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_audit_rotation, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_encounters, setup, tu_clinic_teardown),
+	    cmocka_unit_test_setup_teardown(test_csv, setup, tu_clinic_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,12 +19,6 @@
 #include "core/queue.h"
 #include "core/roi.h"
 
-#define FD_PW "front desk password queue"
-#define NURSE_PW "nurse one password queue"
-#define PROV_PW "provider password queue"
-#define HIM_PW "him clerk password queue"
-#define PRIV_PW "privacy officer password queue"
-
 /* Records stamped `days_back` days ago, or at fake_now when set. */
 static int days_back;
 static const char *fake_now;
@@ -42,10 +36,7 @@ void core_now(char buf[24])
 }
 
 typedef struct fixture {
-	char dir[PATH_MAX], db[PATH_MAX];
-	config_t *cfg;
-	clinic_t *c;
-	session_t *admin, *fd, *nurse, *prov, *him, *priv;
+	tu_clinic_t t;
 	char pa[33], pb[33], pc[33]; /* Alder (old open visit), Birch (closed), Cedar (confidential) */
 	patient_t a, b, cc;
 	int64_t old_enc, closed_enc, roi, amend;
@@ -55,7 +46,7 @@ static void visit(fixture_t *f, const char *pid, int days, int64_t *erow)
 {
 	msg_t m;
 	days_back = days;
-	if (encounter_checkin(f->fd, pid, "office visit", "prov1", "Room 1", "", erow, &m) !=
+	if (encounter_checkin(f->t.fd, pid, "office visit", "prov1", "Room 1", "", erow, &m) !=
 	    STATUS_OK)
 		fail_msg("check-in: %s", m.text);
 	days_back = 0;
@@ -71,40 +62,23 @@ static int setup_zone(void **state, const char *zone)
 	msg_t m;
 	time_t t = time(NULL) + 10 * 86400;
 	struct tm tm;
-	tu_crypto_init();
 	assert_non_null(f);
+	tu_clinic_prepare(&f->t);
 	assert_non_null(out);
-	f->cfg = calloc(1, sizeof *f->cfg);
-	assert_non_null(f->cfg);
-	tu_config(f->cfg);
-	f->cfg->open_encounter_days = 7;
-	f->cfg->delinquent_days = 30;
-	f->cfg->late_after_days = 30;
-	f->cfg->btg_review_days = 14;
+	f->t.cfg->open_encounter_days = 7;
+	f->t.cfg->delinquent_days = 30;
+	f->t.cfg->late_after_days = 30;
+	f->t.cfg->btg_review_days = 14;
 	if (zone)
-		snprintf(f->cfg->clinic_tz, sizeof f->cfg->clinic_tz, "%s", zone);
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, NULL);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
-	tu_add_user(f->admin, "nurse1", "nurse", NURSE_PW);
-	tu_add_user(f->admin, "prov1", "provider", PROV_PW);
-	tu_add_user(f->admin, "him1", "him", HIM_PW);
-	tu_add_user(f->admin, "priv1", "privacy", PRIV_PW);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
-	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
-	f->prov = tu_login(f->c, "prov1", PROV_PW);
-	f->him = tu_login(f->c, "him1", HIM_PW);
-	f->priv = tu_login(f->c, "priv1", PRIV_PW);
+		snprintf(f->t.cfg->clinic_tz, sizeof f->t.cfg->clinic_tz, "%s", zone);
+	tu_clinic_start(&f->t, TU_R_FD | TU_R_NURSE | TU_R_PROV | TU_R_HIM | TU_R_PRIV);
 	tu_patient(&f->a, "Alder", "Ann", "1950-01-02", "F");
-	tu_register(f->fd, &f->a, 1);
+	tu_register(f->t.fd, &f->a, 1);
 	tu_patient(&f->b, "Birch", "Bob", "1960-03-04", "M");
-	tu_register(f->fd, &f->b, 1);
+	tu_register(f->t.fd, &f->b, 1);
 	tu_patient(&f->cc, "Cedar", "Cy", "1970-05-06", "M");
 	f->cc.confidential = 1;
-	tu_register(f->fd, &f->cc, 1);
+	tu_register(f->t.fd, &f->cc, 1);
 	snprintf(f->pa, sizeof f->pa, "%s", f->a.id);
 	snprintf(f->pb, sizeof f->pb, "%s", f->b.id);
 	snprintf(f->pc, sizeof f->pc, "%s", f->cc.id);
@@ -112,17 +86,17 @@ static int setup_zone(void **state, const char *zone)
 	 * today, closed without a diagnosis: coding, and deficiency X. */
 	visit(f, f->pa, 60, &f->old_enc);
 	visit(f, f->pb, 0, &f->closed_enc);
-	assert_int_equal(encounter_close(f->nurse, f->closed_enc, &m), STATUS_OK);
+	assert_int_equal(encounter_close(f->t.nurse, f->closed_enc, &m), STATUS_OK);
 	/* Birch's chart charged out, due in 10 days. */
 	gmtime_r(&t, &tm);
 	strftime(due, sizeof due, "%Y-%m-%d", &tm);
-	assert_int_equal(track_out(f->him, f->pb, 1, "Dr Folio", due, &m), STATUS_OK);
+	assert_int_equal(track_out(f->t.him, f->pb, 1, "Dr Folio", due, &m), STATUS_OK);
 	ri.requester_kind = "payer";
 	ri.recipient_name = "Acme Insurance";
-	assert_int_equal(roi_add(f->him, f->pa, &ri, &f->roi, &m), STATUS_OK);
-	assert_int_equal(amendment_add(f->him, f->pb, &ai, &f->amend, &m), STATUS_OK);
+	assert_int_equal(roi_add(f->t.him, f->pa, &ri, &f->roi, &m), STATUS_OK);
+	assert_int_equal(amendment_add(f->t.him, f->pb, &ai, &f->amend, &m), STATUS_OK);
 	/* The nurse breaks the glass on Cedar's chart. */
-	assert_int_equal(patient_open(f->nurse, f->pc, "triage, chest pain", out, &m), STATUS_OK);
+	assert_int_equal(patient_open(f->t.nurse, f->pc, "triage, chest pain", out, &m), STATUS_OK);
 	sodium_memzero(out, sizeof *out);
 	free(out);
 	*state = f;
@@ -144,15 +118,7 @@ static int teardown(void **state)
 	fixture_t *f = *state;
 	days_back = 0;
 	fake_now = NULL;
-	session_logout(f->priv);
-	session_logout(f->him);
-	session_logout(f->prov);
-	session_logout(f->nurse);
-	session_logout(f->fd);
-	session_logout(f->admin);
-	clinic_close(f->c);
-	tu_rmtree(f->dir);
-	free(f->cfg);
+	tu_clinic_down(&f->t);
 	free(f);
 	return 0;
 }
@@ -185,7 +151,7 @@ static const queue_item_t *find(const queue_t *q, queue_kind_t k, const char *re
 static void test_every_kind_with_its_patient(void **state)
 {
 	fixture_t *f = *state;
-	queue_t *q = open_q(f->him, -1, NULL);
+	queue_t *q = open_q(f->t.him, -1, NULL);
 	char ref[24];
 	const queue_item_t *it;
 	snprintf(ref, sizeof ref, "%lld", (long long)f->closed_enc);
@@ -229,7 +195,7 @@ static void test_every_kind_with_its_patient(void **state)
 	assert_int_equal(queue_count_kind(q, QK_DEFICIENCY), 2);
 	queue_free(q);
 
-	q = open_q(f->priv, -1, NULL);
+	q = open_q(f->t.priv, -1, NULL);
 	it = find(q, QK_BTG, "1");
 	assert_non_null(it);
 	assert_string_equal(it->name, "Cedar, Cy");
@@ -247,7 +213,7 @@ static void test_every_kind_with_its_patient(void **state)
 static void test_sorted_by_due_overdue_first(void **state)
 {
 	fixture_t *f = *state;
-	queue_t *q = open_q(f->him, -1, NULL);
+	queue_t *q = open_q(f->t.him, -1, NULL);
 	const queue_item_t *first = queue_item(q, 0);
 	assert_int_equal(first->kind, QK_DEFICIENCY);
 	assert_true(first->days_left < 0);
@@ -261,29 +227,29 @@ static void test_sorted_by_due_overdue_first(void **state)
 static void test_filters(void **state)
 {
 	fixture_t *f = *state;
-	queue_t *q = open_q(f->him, QK_CODING, NULL);
+	queue_t *q = open_q(f->t.him, QK_CODING, NULL);
 	queue_filter_t bad = {QK_COUNT, NULL};
 	msg_t m;
 	assert_int_equal(queue_count(q), 1);
 	assert_int_equal(queue_item(q, 0)->kind, QK_CODING);
 	queue_free(q);
-	q = open_q(f->him, -1, "prov1");
+	q = open_q(f->t.him, -1, "prov1");
 	assert_int_equal(queue_count(q), 2);
 	for (int i = 0; i < queue_count(q); i++)
 		assert_string_equal(queue_item(q, i)->assigned, "prov1");
 	queue_free(q);
-	q = open_q(f->him, QK_CHART_OUT, "prov1");
+	q = open_q(f->t.him, QK_CHART_OUT, "prov1");
 	assert_int_equal(queue_count(q), 0);
 	queue_free(q);
-	q = open_q(f->him, -1, "nobody");
+	q = open_q(f->t.him, -1, "nobody");
 	assert_int_equal(queue_count(q), 0);
 	queue_free(q);
 	q = NULL;
-	assert_int_equal(queue_open(f->him, &bad, &q, &m), STATUS_INVALID);
+	assert_int_equal(queue_open(f->t.him, &bad, &q, &m), STATUS_INVALID);
 	assert_null(q);
 	bad.kind = -1;
 	bad.assignee = "bad\033[2Jname";
-	assert_int_equal(queue_open(f->him, &bad, &q, &m), STATUS_INVALID);
+	assert_int_equal(queue_open(f->t.him, &bad, &q, &m), STATUS_INVALID);
 	assert_null(q);
 	assert_int_equal(queue_kind_from_name("chart-out"), QK_CHART_OUT);
 	assert_int_equal(queue_kind_from_name("wizard"), QK_COUNT);
@@ -297,20 +263,20 @@ static void test_permissions(void **state)
 	queue_t *q = NULL;
 	int counts[QK_COUNT];
 	msg_t m;
-	assert_int_equal(queue_open(f->fd, &all, &q, &m), STATUS_DENIED);
+	assert_int_equal(queue_open(f->t.fd, &all, &q, &m), STATUS_DENIED);
 	assert_null(q);
 	assert_true(tu_has(m.text, "may not open the HIM work queue"));
-	assert_int_equal(queue_open(f->nurse, &all, &q, &m), STATUS_DENIED);
-	assert_int_equal(queue_open(f->prov, &all, &q, &m), STATUS_DENIED);
-	assert_int_equal(queue_open(f->admin, &all, &q, &m), STATUS_DENIED);
-	assert_int_equal(queue_open(f->priv, &coding, &q, &m), STATUS_DENIED);
+	assert_int_equal(queue_open(f->t.nurse, &all, &q, &m), STATUS_DENIED);
+	assert_int_equal(queue_open(f->t.prov, &all, &q, &m), STATUS_DENIED);
+	assert_int_equal(queue_open(f->t.admin, &all, &q, &m), STATUS_DENIED);
+	assert_int_equal(queue_open(f->t.priv, &coding, &q, &m), STATUS_DENIED);
 	assert_null(q);
-	assert_int_equal(queue_counts(f->fd, counts, &m), STATUS_DENIED);
-	assert_false(queue_may_open(f->fd));
-	assert_true(queue_may_open(f->him));
-	assert_true(queue_may_open(f->priv));
+	assert_int_equal(queue_counts(f->t.fd, counts, &m), STATUS_DENIED);
+	assert_false(queue_may_open(f->t.fd));
+	assert_true(queue_may_open(f->t.him));
+	assert_true(queue_may_open(f->t.priv));
 	/* Refusals are not views: nothing was shown. */
-	assert_int_equal(tu_audit_count(f->db, "queue_view", "fd1"), 0);
+	assert_int_equal(tu_audit_count(f->t.db, "queue_view", "fd1"), 0);
 }
 
 static void test_counts_and_audit(void **state)
@@ -320,18 +286,18 @@ static void test_counts_and_audit(void **state)
 	char text[160];
 	queue_t *q;
 	msg_t m;
-	int64_t before = tu_audit_count(f->db, "queue_view", "him1");
-	assert_int_equal(queue_counts(f->him, counts, &m), STATUS_OK);
-	assert_int_equal(tu_audit_count(f->db, "queue_view", "him1"), before); /* counts: not audited */
-	q = open_q(f->him, -1, NULL);
-	assert_int_equal(tu_audit_count(f->db, "queue_view", "him1"), before + 1);
+	int64_t before = tu_audit_count(f->t.db, "queue_view", "him1");
+	assert_int_equal(queue_counts(f->t.him, counts, &m), STATUS_OK);
+	assert_int_equal(tu_audit_count(f->t.db, "queue_view", "him1"), before); /* counts: not audited */
+	q = open_q(f->t.him, -1, NULL);
+	assert_int_equal(tu_audit_count(f->t.db, "queue_view", "him1"), before + 1);
 	for (int k = 0; k < QK_COUNT; k++)
 		assert_int_equal(counts[k], queue_count_kind(q, (queue_kind_t)k));
 	queue_free(q);
 	queue_counts_text(counts, text, sizeof text);
 	assert_string_equal(text, "1 coding, 2 deficiencies, 1 chart due back, 1 ROI due, "
 				  "1 amendment due");
-	assert_int_equal(queue_counts(f->priv, counts, &m), STATUS_OK);
+	assert_int_equal(queue_counts(f->t.priv, counts, &m), STATUS_OK);
 	queue_counts_text(counts, text, sizeof text);
 	assert_string_equal(text, "1 amendment due, 1 BTG review");
 	memset(counts, 0, sizeof counts);
@@ -344,15 +310,15 @@ static void test_items_leave_when_done(void **state)
 	fixture_t *f = *state;
 	queue_t *q;
 	msg_t m;
-	assert_int_equal(track_in(f->him, f->pb, 1, &m), STATUS_OK);
-	assert_int_equal(roi_update(f->him, f->roi, NULL, "withdrawn", &m), STATUS_OK);
-	assert_int_equal(btg_review(f->priv, 1, "appropriate", "", &m), STATUS_OK);
-	q = open_q(f->him, -1, NULL);
+	assert_int_equal(track_in(f->t.him, f->pb, 1, &m), STATUS_OK);
+	assert_int_equal(roi_update(f->t.him, f->roi, NULL, "withdrawn", &m), STATUS_OK);
+	assert_int_equal(btg_review(f->t.priv, 1, "appropriate", "", &m), STATUS_OK);
+	q = open_q(f->t.him, -1, NULL);
 	assert_null(find(q, QK_CHART_OUT, NULL));
 	assert_null(find(q, QK_ROI, NULL));
 	assert_int_equal(queue_count(q), 4);
 	queue_free(q);
-	q = open_q(f->priv, -1, NULL);
+	q = open_q(f->t.priv, -1, NULL);
 	assert_null(find(q, QK_BTG, NULL));
 	queue_free(q);
 }
@@ -371,14 +337,14 @@ static void test_tampered_patient(void **state)
 		 "UPDATE patients SET ident = (SELECT ident FROM patients WHERE id = '%s') "
 		 "WHERE id = '%s'",
 		 f->pa, f->pb);
-	tu_sql(f->db, sql);
-	assert_int_equal(queue_open(f->him, &flt, &q, &m), STATUS_OK);
+	tu_sql(f->t.db, sql);
+	assert_int_equal(queue_open(f->t.him, &flt, &q, &m), STATUS_OK);
 	assert_int_equal(queue_count(q), 1);
-	assert_int_equal(queue_resolve(f->him, q, 0, &m), STATUS_INTEGRITY);
+	assert_int_equal(queue_resolve(f->t.him, q, 0, &m), STATUS_INTEGRITY);
 	assert_false(queue_item(q, 0)->resolved);
 	assert_string_equal(queue_item(q, 0)->name, "");
 	assert_false(tu_has(m.text, "Alder"));
-	assert_int_equal(queue_resolve(f->him, q, 5, &m), STATUS_INVALID);
+	assert_int_equal(queue_resolve(f->t.him, q, 5, &m), STATUS_INVALID);
 	queue_free(q);
 	queue_free(NULL);
 }
@@ -411,15 +377,15 @@ static void test_local_dates(void **state)
 		char last[32];
 		snprintf(last, sizeof last, "Zoner%c", (char)('a' + i));
 		tu_patient(&p, last, "Zed", "1980-01-01", "F");
-		tu_register(f->fd, &p, 1);
+		tu_register(f->t.fd, &p, 1);
 		snprintf(pid, sizeof pid, "%s", p.id);
 		fake_now = cases[i].utc;
-		assert_int_equal(encounter_checkin(f->fd, pid, "office visit", "prov1", "Room 1", "",
+		assert_int_equal(encounter_checkin(f->t.fd, pid, "office visit", "prov1", "Room 1", "",
 						   &erow, &m),
 				 STATUS_OK);
-		assert_int_equal(encounter_close(f->nurse, erow, &m), STATUS_OK);
+		assert_int_equal(encounter_close(f->t.nurse, erow, &m), STATUS_OK);
 		fake_now = "2026-08-01T12:00:00Z";
-		q = open_q(f->him, QK_CODING, NULL);
+		q = open_q(f->t.him, QK_CODING, NULL);
 		snprintf(ref, sizeof ref, "%lld", (long long)erow);
 		it = find(q, QK_CODING, ref);
 		assert_non_null(it);

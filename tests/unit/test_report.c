@@ -18,18 +18,10 @@
 #include "core/reindex.h"
 #include "core/report.h"
 
-#define FD_PW    "front desk password for reports"
-#define HIM_PW   "him clerk password for reports"
-#define PRIV_PW  "privacy officer password for reports"
-#define NURSE_PW "nurse password for the reports test"
 #define ZONE     "America/Chicago"
 
 typedef struct fixture {
-	char dir[PATH_MAX];
-	char db[PATH_MAX];
-	config_t *cfg;
-	clinic_t *c;
-	session_t *admin, *fd, *him, *priv, *nurse;
+	tu_clinic_t t;
 	char pid[6][33];
 } fixture_t;
 
@@ -49,7 +41,7 @@ static void reg(fixture_t *f, int i, const char *last, const char *first, const 
 		snprintf(p.f[PF_STATE], sizeof p.f[PF_STATE], "IL");
 		snprintf(p.f[PF_ZIP], sizeof p.f[PF_ZIP], "%s", zip);
 	}
-	tu_register(f->fd, &p, anyway);
+	tu_register(f->t.fd, &p, anyway);
 	snprintf(f->pid[i], sizeof f->pid[i], "%s", p.id);
 }
 
@@ -87,28 +79,13 @@ static int setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof *f);
 	char sql[512];
-	tu_crypto_init();
 	assert_non_null(f);
-	f->cfg = calloc(1, sizeof *f->cfg);
-	assert_non_null(f->cfg);
-	tu_config(f->cfg);
-	snprintf(f->cfg->clinic_tz, sizeof f->cfg->clinic_tz, "%s", ZONE);
+	tu_clinic_prepare(&f->t);
+	snprintf(f->t.cfg->clinic_tz, sizeof f->t.cfg->clinic_tz, "%s", ZONE);
 	/* The test's own SQL reads local dates in the clinic's zone. */
 	setenv("TZ", ":" TZ_ZONEINFO "/" ZONE, 1);
 	tzset();
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, NULL);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
-	tu_add_user(f->admin, "him1", "him", HIM_PW);
-	tu_add_user(f->admin, "priv1", "privacy", PRIV_PW);
-	tu_add_user(f->admin, "nurse1", "nurse", NURSE_PW);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
-	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
-	f->him = tu_login(f->c, "him1", HIM_PW);
-	f->priv = tu_login(f->c, "priv1", PRIV_PW);
+	tu_clinic_start(&f->t, TU_R_FD | TU_R_NURSE | TU_R_HIM | TU_R_PRIV);
 	/* 0 complete; 1 no phone; 2 no address; 3 neither; 4 registered over
 	 * a duplicate warning (0 again); 5 placeholder ZIP and phone. */
 	reg(f, 0, "Abbott", "Ann", "617-555-0101", "1 Elm St", "62701", 0);
@@ -117,7 +94,7 @@ static int setup(void **state)
 	reg(f, 3, "Dunn", "Dee", "", "", "", 0);
 	reg(f, 4, "Abbott", "Ann", "617-555-0101", "1 Elm St", "62701", 1);
 	reg(f, 5, "Evans", "Eve", "555-555-5555", "5 Ash St", "00000", 0);
-	tu_sql(f->db, SEED);
+	tu_sql(f->t.db, SEED);
 	/* Allergy status: 0 no known allergies, 1 an allergy, 2 only one
 	 * entered in error. */
 	snprintf(
@@ -128,30 +105,15 @@ static int setup(void **state)
 	    "updated, updated_by) SELECT 'al1', prow, x'00', 'mild', 'active', '', '', '', '' "
 	    "FROM patients WHERE id = '%s';",
 	    f->pid[0], f->pid[1]);
-	tu_sql(f->db, sql);
+	tu_sql(f->t.db, sql);
 	snprintf(
 	    sql, sizeof sql,
 	    "INSERT INTO allergies(id, prow, substance, severity, status, recorded, recorded_by, "
 	    "updated, updated_by) SELECT 'al2', prow, x'00', 'mild', 'entered-in-error', '', '', "
 	    "'', '' FROM patients WHERE id = '%s';",
 	    f->pid[2]);
-	tu_sql(f->db, sql);
+	tu_sql(f->t.db, sql);
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_t *f = *state;
-	session_logout(f->priv);
-	session_logout(f->him);
-	session_logout(f->nurse);
-	session_logout(f->fd);
-	session_logout(f->admin);
-	clinic_close(f->c);
-	tu_rmtree(f->dir);
-	free(f->cfg);
-	free(f);
 	return 0;
 }
 
@@ -240,7 +202,7 @@ static void check(fixture_t *f, session_t *s, const char *name, const char *from
 	report_t *r = run(s, name, from, to, by);
 	int ne;
 	assert_non_null(e);
-	ne = expected(f->db, sql, e, ncols);
+	ne = expected(f->t.db, sql, e, ncols);
 	compare(r, e, ne, ncols);
 	report_free(r);
 	free(e);
@@ -252,48 +214,48 @@ static void test_visits(void **state)
 	const char *v = "count(*), sum(status = 'closed'), sum(coding_status = 'final')";
 	char sql[1024];
 	snprintf(sql, sizeof sql, "SELECT type, %s FROM encounters WHERE " RANGE " GROUP BY 1", v);
-	check(f, f->him, "visits", "2026-01-01", "03/31/2026", NULL, sql, 3);
+	check(f, f->t.him, "visits", "2026-01-01", "03/31/2026", NULL, sql, 3);
 	snprintf(sql, sizeof sql, "SELECT provider, %s FROM encounters GROUP BY 1", v);
-	check(f, f->him, "visits", NULL, NULL, "provider", sql, 3);
+	check(f, f->t.him, "visits", NULL, NULL, "provider", sql, 3);
 	snprintf(
 	    sql, sizeof sql,
 	    "SELECT provider, %s FROM encounters WHERE date(start, 'localtime') >= '2026-02-01' "
 	    "GROUP BY 1",
 	    v);
-	check(f, f->him, "visits", "2026-02-01", NULL, "provider", sql, 3);
+	check(f, f->t.him, "visits", "2026-02-01", NULL, "provider", sql, 3);
 	snprintf(
 	    sql, sizeof sql,
 	    "SELECT provider, %s FROM encounters WHERE date(start, 'localtime') <= '2026-02-01' "
 	    "GROUP BY 1",
 	    v);
-	check(f, f->him, "visits", NULL, "2026-02-01", "provider", sql, 3);
+	check(f, f->t.him, "visits", NULL, "2026-02-01", "provider", sql, 3);
 	snprintf(sql, sizeof sql,
 	         "SELECT date(start, 'localtime'), %s FROM encounters WHERE " RANGE " GROUP BY 1",
 	         v);
-	check(f, f->him, "visits", "2026-01-01", "2026-03-31", "day", sql, 3);
+	check(f, f->t.him, "visits", "2026-01-01", "2026-03-31", "day", sql, 3);
 	snprintf(sql, sizeof sql,
 	         "SELECT date(start, 'localtime', 'weekday 0', '-6 days'), %s FROM encounters "
 	         "WHERE " RANGE " GROUP BY 1",
 	         v);
-	check(f, f->him, "visits", "2026-01-01", "2026-03-31", "week", sql, 3);
+	check(f, f->t.him, "visits", "2026-01-01", "2026-03-31", "week", sql, 3);
 	snprintf(sql, sizeof sql,
 	         "SELECT strftime('%%Y-%%m', start, 'localtime'), %s FROM encounters WHERE " RANGE
 	         " GROUP BY 1",
 	         v);
-	check(f, f->him, "visits", "2026-01-01", "2026-03-31", "month", sql, 3);
+	check(f, f->t.him, "visits", "2026-01-01", "2026-03-31", "month", sql, 3);
 }
 
 static void test_series_every_day(void **state)
 {
 	fixture_t *f = *state;
-	report_t *r = run(f->him, "visits", "2026-02-01", "2026-02-28", "day");
+	report_t *r = run(f->t.him, "visits", "2026-02-01", "2026-02-28", "day");
 	assert_int_equal(r->nrows, 28);
 	assert_true(r->series);
 	assert_string_equal(r->rows[0].key, "2026-02-01");
 	assert_string_equal(r->rows[27].key, "2026-02-28");
 	report_free(r);
 	/* A range past the data: every day still there, zeros. */
-	r = run(f->him, "visits", "2027-01-01", "2027-01-10", "day");
+	r = run(f->t.him, "visits", "2027-01-01", "2027-01-10", "day");
 	assert_int_equal(r->nrows, 10);
 	for (int i = 0; i < r->nrows; i++)
 		assert_true(r->rows[i].v[0] == 0);
@@ -313,15 +275,15 @@ static void test_diagnoses(void **state)
 		int lo, hi, chapter;
 	} map[] = {{'E', 0, 89, 4},  {'I', 0, 99, 9},  {'J', 0, 99, 10}, {'Z', 0, 99, 21},
 	           {'S', 0, 99, 19}, {'O', 0, 99, 15}, {'U', 0, 85, 22}};
-	check(f, f->him, "diagnoses", "2026-01-01", "2026-03-31", NULL,
+	check(f, f->t.him, "diagnoses", "2026-01-01", "2026-03-31", NULL,
 	      "SELECT d.code, count(*), sum(d.seq = 1) FROM encounter_dx d JOIN encounters e ON "
 	      "e.erow = d.erow WHERE date(e.start, 'localtime') BETWEEN '2026-01-01' AND "
 	      "'2026-03-31' GROUP BY 1",
 	      2);
-	check(f, f->him, "diagnoses", NULL, NULL, "code",
+	check(f, f->t.him, "diagnoses", NULL, NULL, "code",
 	      "SELECT code, count(*), sum(seq = 1) FROM encounter_dx GROUP BY 1", 2);
 	assert_non_null(e);
-	ne = expected(f->db, "SELECT code, count(*), sum(seq = 1) FROM encounter_dx GROUP BY 1", e,
+	ne = expected(f->t.db, "SELECT code, count(*), sum(seq = 1) FROM encounter_dx GROUP BY 1", e,
 	              2);
 	memset(ch, 0, sizeof ch);
 	for (int i = 0; i < ne; i++)
@@ -330,7 +292,7 @@ static void test_diagnoses(void **state)
 				ch[map[k].chapter][0] += e[i].v[0];
 				ch[map[k].chapter][1] += e[i].v[1];
 			}
-	r = run(f->him, "diagnoses", NULL, NULL, "chapter");
+	r = run(f->t.him, "diagnoses", NULL, NULL, "chapter");
 	ne = 0;
 	for (int c = 1; c <= 22; c++)
 		if (ch[c][0] > 0) {
@@ -363,9 +325,9 @@ static void test_turnaround(void **state)
 	char sql[2048];
 	snprintf(sql, sizeof sql, TURN_T " UNION ALL SELECT * FROM (" TURN_T ")", "final_by",
 	         "'All'");
-	check(f, f->him, "turnaround", "2026-01-01", "2026-03-31", "coder", sql, 4);
+	check(f, f->t.him, "turnaround", "2026-01-01", "2026-03-31", "coder", sql, 4);
 	snprintf(sql, sizeof sql, TURN_T, "strftime('%Y-%m', start, 'localtime')");
-	check(f, f->him, "turnaround", "2026-01-01", "2026-03-31", "month", sql, 4);
+	check(f, f->t.him, "turnaround", "2026-01-01", "2026-03-31", "month", sql, 4);
 }
 
 static void test_backlog(void **state)
@@ -385,14 +347,14 @@ static void test_backlog(void **state)
 	    "julianday(date(start, 'localtime')) AS a, coding_status FROM encounters WHERE "
 	    "status = 'closed' AND coding_status != 'final') GROUP BY 1",
 	    b, today);
-	check(f, f->him, "backlog", NULL, NULL, NULL, sql, 4);
+	check(f, f->t.him, "backlog", NULL, NULL, NULL, sql, 4);
 	snprintf(sql, sizeof sql,
 	         "SELECT provider, sum(a <= 3), sum(a > 3 AND a <= 7), sum(a > 7 AND a <= 14), "
 	         "sum(a > 14 AND a <= 30), sum(a > 30), count(*) FROM (SELECT provider, "
 	         "julianday('%s') - julianday(date(start, 'localtime')) AS a FROM encounters WHERE "
 	         "status = 'closed' AND coding_status != 'final') GROUP BY 1",
 	         today);
-	check(f, f->him, "backlog", NULL, NULL, "provider", sql, 6);
+	check(f, f->t.him, "backlog", NULL, NULL, "provider", sql, 6);
 }
 
 static double qv(const report_t *r, const char *measure, int c)
@@ -407,7 +369,7 @@ static double qv(const report_t *r, const char *measure, int c)
 static void test_quality(void **state)
 {
 	fixture_t *f = *state;
-	report_t *r = run(f->him, "quality", "2026-01-01", "2026-03-31", NULL);
+	report_t *r = run(f->t.him, "quality", "2026-01-01", "2026-03-31", NULL);
 	exp_row_t e[2];
 	/* Known from what setup registered. */
 	assert_true(qv(r, "no_phone", 0) == 2 && qv(r, "no_phone", 1) == 6);
@@ -417,7 +379,7 @@ static void test_quality(void **state)
 	assert_true(qv(r, "duplicates", 0) == 1);
 	assert_true(qv(r, "no_allergy_status", 0) == 4 && qv(r, "no_allergy_status", 1) == 6);
 	assert_int_equal(
-	    expected(f->db,
+	    expected(f->t.db,
 	             "SELECT 'x', sum(erow NOT IN (SELECT erow FROM vitals)), count(*) "
 	             "FROM encounters WHERE " RANGE,
 	             e, 2),
@@ -466,15 +428,15 @@ static void test_quality_backfill(void **state)
 	         "UPDATE patients SET quality = NULL WHERE id IN ('%s', '%s');"
 	         "INSERT OR REPLACE INTO meta(key, value) VALUES ('reindex_after', '0');",
 	         f->pid[1], f->pid[3]);
-	tu_sql(f->db, sql);
-	r = run(f->him, "quality", NULL, NULL, NULL);
+	tu_sql(f->t.db, sql);
+	r = run(f->t.him, "quality", NULL, NULL, NULL);
 	assert_true(qv(r, "no_phone", 0) == 0 && qv(r, "no_phone", 1) == 4);
 	assert_true(tu_has(r->note, "2 of 6 patient records"));
 	report_free(r);
-	assert_int_equal(reindex_run(f->him, 0, 0, 0, &p, &m), STATUS_OK);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients WHERE quality IS NULL"),
+	assert_int_equal(reindex_run(f->t.him, 0, 0, 0, &p, &m), STATUS_OK);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM patients WHERE quality IS NULL"),
 	                 0);
-	r = run(f->him, "quality", NULL, NULL, NULL);
+	r = run(f->t.him, "quality", NULL, NULL, NULL);
 	assert_true(qv(r, "no_phone", 0) == 2 && qv(r, "no_phone", 1) == 6);
 	assert_true(qv(r, "no_address", 0) == 2);
 	assert_false(tu_has(r->note, "patient records"));
@@ -490,36 +452,36 @@ static void test_access_and_permissions(void **state)
 	int64_t runs;
 	/* Refusals, each audited as one: front desk, nurse; HIM asking for
 	 * the access report. */
-	assert_int_equal(report_run(f->fd, &q, &r, &m), STATUS_DENIED);
-	assert_int_equal(report_run(f->nurse, &q, &r, &m), STATUS_DENIED);
+	assert_int_equal(report_run(f->t.fd, &q, &r, &m), STATUS_DENIED);
+	assert_int_equal(report_run(f->t.nurse, &q, &r, &m), STATUS_DENIED);
 	q.name = "access";
-	assert_int_equal(report_run(f->him, &q, &r, &m), STATUS_DENIED);
+	assert_int_equal(report_run(f->t.him, &q, &r, &m), STATUS_DENIED);
 	assert_null(r);
-	check(f, f->priv, "access", NULL, NULL, NULL,
+	check(f, f->t.priv, "access", NULL, NULL, NULL,
 	      "SELECT u, sum(b), sum(r), sum(l), sum(b) + sum(r) + sum(l) FROM (SELECT user_name "
 	      "AS u, 1 AS b, 0 AS r, 0 AS l FROM btg_queue UNION ALL SELECT user_name, 0, action = "
 	      "'denied', action = 'login_failed' FROM audit WHERE action IN ('denied', "
 	      "'login_failed')) GROUP BY u",
 	      4);
 	/* The nurse's late-evening break-the-glass is on her local day. */
-	check(f, f->admin, "access", "2026-01-01", "2026-02-28", "day",
+	check(f, f->t.admin, "access", "2026-01-01", "2026-02-28", "day",
 	      "SELECT date(ts, 'localtime'), count(*), 0, 0, count(*) FROM btg_queue WHERE "
 	      "date(ts, 'localtime') BETWEEN '2026-01-01' AND '2026-02-28' GROUP BY 1",
 	      4);
-	r = run(f->admin, "access", "2026-01-10", "2026-01-10", "day");
+	r = run(f->t.admin, "access", "2026-01-10", "2026-01-10", "day");
 	assert_int_equal(r->nrows, 1);
 	assert_true(r->rows[0].v[0] == 2);
 	report_free(r);
 	/* Every run is on the trail. */
-	tu_audit_flush(f->priv);
-	runs = tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'report_run'");
+	tu_audit_flush(f->t.priv);
+	runs = tu_sql_int(f->t.db, "SELECT count(*) FROM audit WHERE action = 'report_run'");
 	assert_true(runs >= 3);
-	r = run(f->him, "visits", NULL, NULL, NULL);
+	r = run(f->t.him, "visits", NULL, NULL, NULL);
 	report_free(r);
-	tu_audit_flush(f->priv);
-	assert_true(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'report_run' "
+	tu_audit_flush(f->t.priv);
+	assert_true(tu_sql_int(f->t.db, "SELECT count(*) FROM audit WHERE action = 'report_run' "
 	                              "AND target = 'visits' AND user_name = 'him1'") >= 1);
-	assert_true(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'report_run'") ==
+	assert_true(tu_sql_int(f->t.db, "SELECT count(*) FROM audit WHERE action = 'report_run'") ==
 	            runs + 1);
 }
 
@@ -570,7 +532,7 @@ static void test_long_series_refused(void **state)
 	report_req_t q = {"visits", "1990-01-01", "2026-01-01", "day"};
 	report_t *r = NULL;
 	msg_t m;
-	assert_int_equal(report_run(f->him, &q, &r, &m), STATUS_USAGE);
+	assert_int_equal(report_run(f->t.him, &q, &r, &m), STATUS_USAGE);
 	assert_null(r);
 	assert_true(tu_has(m.text, "shorter range"));
 }
@@ -590,5 +552,5 @@ int main(void)
 	    cmocka_unit_test(test_access_and_permissions),
 	    cmocka_unit_test(test_long_series_refused),
 	};
-	return cmocka_run_group_tests_name("report", tests, setup, teardown);
+	return cmocka_run_group_tests_name("report", tests, setup, tu_clinic_teardown);
 }

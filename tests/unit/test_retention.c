@@ -23,12 +23,7 @@
 #include "core/retention.h"
 #include "db/db_retention.h"
 
-#define FD_PW    "front desk password retention"
-#define NURSE_PW "nurse one password retention"
-#define PROV_PW  "provider password retention"
-#define HIM_PW   "him clerk password retention"
 #define HIM2_PW  "second him clerk password retention"
-#define PRIV_PW  "privacy officer password retention"
 
 /* The clock: real time unless a test sets fake_now (UTC, core_now's form).
  * Fake times are after the real one, so the trail's times never run
@@ -48,10 +43,8 @@ void core_now(char buf[24])
 }
 
 typedef struct fixture {
-	char dir[PATH_MAX], db[PATH_MAX];
-	config_t *cfg;
-	clinic_t *c;
-	session_t *admin, *fd, *nurse, *prov, *him, *him2, *priv;
+	tu_clinic_t t;
+	session_t *him2;
 	char a[33], b[33], amrn[24], bmrn[24];
 } fixture_t;
 
@@ -59,7 +52,7 @@ static void reg(fixture_t *f, const char *last, const char *dob, char id[33], ch
 {
 	patient_t p;
 	tu_patient(&p, last, "Pat", dob, "F");
-	tu_register(f->fd, &p, 1);
+	tu_register(f->t.fd, &p, 1);
 	snprintf(id, 33, "%s", p.id);
 	snprintf(mrn, 24, "%.23s", p.f[PF_MRN]);
 }
@@ -67,28 +60,10 @@ static void reg(fixture_t *f, const char *last, const char *dob, char id[33], ch
 static int setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof *f);
-	tu_crypto_init();
 	assert_non_null(f);
-	f->cfg = calloc(1, sizeof *f->cfg);
-	assert_non_null(f->cfg);
-	tu_config(f->cfg);
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, NULL);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
-	tu_add_user(f->admin, "nurse1", "nurse", NURSE_PW);
-	tu_add_user(f->admin, "prov1", "provider", PROV_PW);
-	tu_add_user(f->admin, "him1", "him", HIM_PW);
-	tu_add_user(f->admin, "him2", "him", HIM2_PW);
-	tu_add_user(f->admin, "priv1", "privacy", PRIV_PW);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
-	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
-	f->prov = tu_login(f->c, "prov1", PROV_PW);
-	f->him = tu_login(f->c, "him1", HIM_PW);
-	f->him2 = tu_login(f->c, "him2", HIM2_PW);
-	f->priv = tu_login(f->c, "priv1", PRIV_PW);
+	tu_clinic_up(&f->t, TU_R_FD | TU_R_NURSE | TU_R_PROV | TU_R_HIM | TU_R_PRIV);
+	tu_add_user(f->t.admin, "him2", "him", HIM2_PW);
+	f->him2 = tu_login(f->t.c, "him2", HIM2_PW);
 	/* Registered on 15 June 2030 (an adult, and a child born 2025). */
 	fake_now = "2030-06-15T12:00:00Z";
 	reg(f, "Archive", "1960-01-02", f->a, f->amrn);
@@ -102,16 +77,8 @@ static int teardown(void **state)
 {
 	fixture_t *f = *state;
 	fake_now = NULL;
-	session_logout(f->priv);
 	session_logout(f->him2);
-	session_logout(f->him);
-	session_logout(f->prov);
-	session_logout(f->nurse);
-	session_logout(f->fd);
-	session_logout(f->admin);
-	clinic_close(f->c);
-	tu_rmtree(f->dir);
-	free(f->cfg);
+	tu_clinic_down(&f->t);
 	free(f);
 	return 0;
 }
@@ -122,48 +89,48 @@ static void test_rule_edges(void **state)
 	char due[DATE_ISO_SIZE], rule[12];
 	msg_t m;
 	/* Adult: 10 years after the last activity. */
-	assert_int_equal(retention_rule(f->cfg, "1960-01-02", "", "2020-05-05", due, rule, &m),
+	assert_int_equal(retention_rule(f->t.cfg, "1960-01-02", "", "2020-05-05", due, rule, &m),
 	                 STATUS_OK);
 	assert_string_equal(due, "2030-05-05");
 	assert_string_equal(rule, "adult");
 	/* A minor: until 18 + 10 (28), later than the adult rule. */
-	assert_int_equal(retention_rule(f->cfg, "2010-02-28", "", "2012-01-01", due, rule, &m),
+	assert_int_equal(retention_rule(f->t.cfg, "2010-02-28", "", "2012-01-01", due, rule, &m),
 	                 STATUS_OK);
 	assert_string_equal(due, "2038-02-28");
 	assert_string_equal(rule, "minor");
 	/* Seen again at 27: the adult rule is later. */
-	assert_int_equal(retention_rule(f->cfg, "2010-02-28", "", "2037-06-01", due, rule, &m),
+	assert_int_equal(retention_rule(f->t.cfg, "2010-02-28", "", "2037-06-01", due, rule, &m),
 	                 STATUS_OK);
 	assert_string_equal(due, "2047-06-01");
 	assert_string_equal(rule, "adult");
 	/* 29 February lands on 1 March in a common year, never earlier. */
-	assert_int_equal(retention_rule(f->cfg, "1960-01-02", "", "2024-02-29", due, rule, &m),
+	assert_int_equal(retention_rule(f->t.cfg, "1960-01-02", "", "2024-02-29", due, rule, &m),
 	                 STATUS_OK);
 	assert_string_equal(due, "2034-03-01");
-	assert_int_equal(retention_rule(f->cfg, "1960-01-02", "", "2020-02-29", due, rule, &m),
+	assert_int_equal(retention_rule(f->t.cfg, "1960-01-02", "", "2020-02-29", due, rule, &m),
 	                 STATUS_OK);
 	assert_string_equal(due, "2030-03-01");
 	/* Deceased: 10 years after death, or after the last activity if later. */
 	assert_int_equal(
-	    retention_rule(f->cfg, "2010-01-01", "2015-07-08", "2015-07-01", due, rule, &m),
+	    retention_rule(f->t.cfg, "2010-01-01", "2015-07-08", "2015-07-01", due, rule, &m),
 	    STATUS_OK);
 	assert_string_equal(due, "2025-07-08");
 	assert_string_equal(rule, "deceased");
 	assert_int_equal(
-	    retention_rule(f->cfg, "2010-01-01", "2015-07-08", "2016-01-01", due, rule, &m),
+	    retention_rule(f->t.cfg, "2010-01-01", "2015-07-08", "2016-01-01", due, rule, &m),
 	    STATUS_OK);
 	assert_string_equal(due, "2026-01-01");
 	/* The policy's values are used. */
-	f->cfg->retention_adult_years = 7;
-	f->cfg->retention_majority_age = 21;
-	f->cfg->retention_minor_years = 3;
-	assert_int_equal(retention_rule(f->cfg, "2010-02-28", "", "2012-01-01", due, rule, &m),
+	f->t.cfg->retention_adult_years = 7;
+	f->t.cfg->retention_majority_age = 21;
+	f->t.cfg->retention_minor_years = 3;
+	assert_int_equal(retention_rule(f->t.cfg, "2010-02-28", "", "2012-01-01", due, rule, &m),
 	                 STATUS_OK);
 	assert_string_equal(due, "2034-02-28");
-	assert_int_equal(retention_rule(f->cfg, "1960-01-02", "", "2020-05-05", due, rule, &m),
+	assert_int_equal(retention_rule(f->t.cfg, "1960-01-02", "", "2020-05-05", due, rule, &m),
 	                 STATUS_OK);
 	assert_string_equal(due, "2027-05-05");
-	assert_int_equal(retention_rule(f->cfg, "soon", "", "2020-05-05", due, rule, &m),
+	assert_int_equal(retention_rule(f->t.cfg, "soon", "", "2020-05-05", due, rule, &m),
 	                 STATUS_INVALID);
 	/* [retention] is policy: a user's own file never sets it. */
 	assert_true(config_section_is_policy("retention"));
@@ -198,12 +165,12 @@ static void test_list_by_the_clock(void **state)
 	/* The day before the tenth anniversary: nothing due. */
 	fake_now = "2040-06-14T23:59:00Z";
 	memset(&l, 0, sizeof l);
-	assert_int_equal(retention_list(f->him, take, &l, &m), STATUS_OK);
+	assert_int_equal(retention_list(f->t.him, take, &l, &m), STATUS_OK);
 	assert_int_equal(l.n, 0);
 	/* On it: the adult is due (day 0), the child not until 28. */
 	fake_now = "2040-06-15T00:01:00Z";
 	memset(&l, 0, sizeof l);
-	assert_int_equal(retention_list(f->him, take, &l, &m), STATUS_OK);
+	assert_int_equal(retention_list(f->t.him, take, &l, &m), STATUS_OK);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].mrn, f->amrn);
 	assert_string_equal(l.v[0].rule, "adult");
@@ -214,31 +181,31 @@ static void test_list_by_the_clock(void **state)
 	fake_now = "2035-01-10T10:00:00Z";
 	{
 		int64_t erow = 0;
-		assert_int_equal(encounter_checkin(f->fd, f->a, "office visit", "prov1", "Room 1",
+		assert_int_equal(encounter_checkin(f->t.fd, f->a, "office visit", "prov1", "Room 1",
 		                                   "", &erow, &m),
 		                 STATUS_OK);
 	}
 	fake_now = "2040-06-15T00:01:00Z";
 	memset(&l, 0, sizeof l);
-	assert_int_equal(retention_list(f->him, take, &l, &m), STATUS_OK);
+	assert_int_equal(retention_list(f->t.him, take, &l, &m), STATUS_OK);
 	assert_int_equal(l.n, 0);
 	fake_now = "2045-01-10T00:01:00Z";
 	memset(&l, 0, sizeof l);
-	assert_int_equal(retention_list(f->priv, take, &l, &m), STATUS_OK);
+	assert_int_equal(retention_list(f->t.priv, take, &l, &m), STATUS_OK);
 	assert_int_equal(l.n, 1);
 	/* The child: 2025-03-04 + 28 = 2053-03-04. */
 	fake_now = "2053-03-03T12:00:00Z";
 	memset(&l, 0, sizeof l);
-	assert_int_equal(retention_list(f->him, take, &l, &m), STATUS_OK);
+	assert_int_equal(retention_list(f->t.him, take, &l, &m), STATUS_OK);
 	assert_false(listed(&l, f->bmrn));
 	fake_now = "2053-03-04T12:00:00Z";
 	memset(&l, 0, sizeof l);
-	assert_int_equal(retention_list(f->him, take, &l, &m), STATUS_OK);
+	assert_int_equal(retention_list(f->t.him, take, &l, &m), STATUS_OK);
 	assert_int_equal(listed(&l, f->bmrn) ? l.v[listed(&l, f->bmrn) - 1].due[0] : 0, '2');
 	assert_string_equal(l.v[listed(&l, f->bmrn) - 1].rule, "minor");
 	/* Permissions: a nurse and the front desk may not list. */
-	assert_int_equal(retention_list(f->nurse, take, &l, &m), STATUS_DENIED);
-	assert_int_equal(retention_list(f->fd, take, &l, &m), STATUS_DENIED);
+	assert_int_equal(retention_list(f->t.nurse, take, &l, &m), STATUS_DENIED);
+	assert_int_equal(retention_list(f->t.fd, take, &l, &m), STATUS_DENIED);
 	fake_now = NULL;
 }
 
@@ -249,44 +216,44 @@ static void test_hold_blocks_and_two_people(void **state)
 	msg_t m;
 	fake_now = "2041-01-01T10:00:00Z";
 	/* Not due yet: the child cannot be proposed. */
-	assert_int_equal(retention_propose(f->him, f->b, "past retention", &prop, &m),
+	assert_int_equal(retention_propose(f->t.him, f->b, "past retention", &prop, &m),
 	                 STATUS_INVALID);
 	assert_true(tu_has(m.text, "not due"));
 	/* Bad reasons are refused, naming the field. */
-	assert_int_equal(retention_hold(f->him, f->a, "", &hold, &m), STATUS_INVALID);
+	assert_int_equal(retention_hold(f->t.him, f->a, "", &hold, &m), STATUS_INVALID);
 	assert_true(tu_has(m.text, "reason"));
-	assert_int_equal(retention_hold(f->him, f->a, "bad\x1b[2J", &hold, &m), STATUS_INVALID);
-	assert_int_equal(retention_hold(f->fd, f->a, "litigation", &hold, &m), STATUS_DENIED);
+	assert_int_equal(retention_hold(f->t.him, f->a, "bad\x1b[2J", &hold, &m), STATUS_INVALID);
+	assert_int_equal(retention_hold(f->t.fd, f->a, "litigation", &hold, &m), STATUS_DENIED);
 	/* A hold blocks the proposal. */
-	assert_int_equal(retention_hold(f->him, f->a, "litigation pending", &hold, &m), STATUS_OK);
-	assert_int_equal(retention_propose(f->him, f->a, "past retention", &prop, &m),
+	assert_int_equal(retention_hold(f->t.him, f->a, "litigation pending", &hold, &m), STATUS_OK);
+	assert_int_equal(retention_propose(f->t.him, f->a, "past retention", &prop, &m),
 	                 STATUS_CONFLICT);
 	assert_true(tu_has(m.text, "legal hold"));
-	assert_int_equal(retention_release(f->priv, hold, "case closed", &m), STATUS_OK);
-	assert_int_equal(retention_release(f->priv, hold, "again", &m), STATUS_INVALID);
+	assert_int_equal(retention_release(f->t.priv, hold, "case closed", &m), STATUS_OK);
+	assert_int_equal(retention_release(f->t.priv, hold, "again", &m), STATUS_INVALID);
 	/* Proposed; a second proposal refused; the nurse may not propose. */
-	assert_int_equal(retention_propose(f->nurse, f->a, "x", &prop, &m), STATUS_DENIED);
-	assert_int_equal(retention_propose(f->him, f->a, "past retention", &prop, &m), STATUS_OK);
+	assert_int_equal(retention_propose(f->t.nurse, f->a, "x", &prop, &m), STATUS_DENIED);
+	assert_int_equal(retention_propose(f->t.him, f->a, "past retention", &prop, &m), STATUS_OK);
 	assert_int_equal(retention_propose(f->him2, f->a, "again", NULL, &m), STATUS_CONFLICT);
 	/* HIM may not approve; a hold placed after the proposal blocks it. */
 	assert_int_equal(retention_approve(f->him2, prop, &cert, &m), STATUS_DENIED);
-	assert_int_equal(retention_hold(f->priv, f->a, "subpoena received", &hold, &m), STATUS_OK);
-	assert_int_equal(retention_approve(f->priv, prop, &cert, &m), STATUS_CONFLICT);
-	assert_int_equal(retention_release(f->him, hold, "subpoena answered", &m), STATUS_OK);
+	assert_int_equal(retention_hold(f->t.priv, f->a, "subpoena received", &hold, &m), STATUS_OK);
+	assert_int_equal(retention_approve(f->t.priv, prop, &cert, &m), STATUS_CONFLICT);
+	assert_int_equal(retention_release(f->t.him, hold, "subpoena answered", &m), STATUS_OK);
 	/* Another clerk may not withdraw it; its proposer may. */
 	assert_int_equal(retention_reject(f->him2, prop, "mine now", &m), STATUS_DENIED);
-	assert_int_equal(retention_reject(f->him, prop, "proposed too soon", &m), STATUS_OK);
-	assert_int_equal(retention_approve(f->priv, prop, &cert, &m), STATUS_INVALID);
+	assert_int_equal(retention_reject(f->t.him, prop, "proposed too soon", &m), STATUS_OK);
+	assert_int_equal(retention_approve(f->t.priv, prop, &cert, &m), STATUS_INVALID);
 	/* The same person may not propose and approve, whatever their role:
 	 * the privacy officer given retention_propose too. */
-	assert_int_equal(policy_role_set(f->admin, "privacy", "+retention_propose", &m), STATUS_OK);
-	session_logout(f->priv);
-	f->priv = tu_login(f->c, "priv1", PRIV_PW);
-	assert_int_equal(retention_propose(f->priv, f->a, "my own", &prop, &m), STATUS_OK);
-	assert_int_equal(retention_approve(f->priv, prop, &cert, &m), STATUS_DENIED);
+	assert_int_equal(policy_role_set(f->t.admin, "privacy", "+retention_propose", &m), STATUS_OK);
+	session_logout(f->t.priv);
+	f->t.priv = tu_login(f->t.c, "priv1", TU_PRIV_PW);
+	assert_int_equal(retention_propose(f->t.priv, f->a, "my own", &prop, &m), STATUS_OK);
+	assert_int_equal(retention_approve(f->t.priv, prop, &cert, &m), STATUS_DENIED);
 	assert_true(tu_has(m.text, "another person"));
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 2);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM destruction_certificates"), 0);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM patients"), 2);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM destruction_certificates"), 0);
 	fake_now = NULL;
 }
 
@@ -320,40 +287,40 @@ static void test_destroy(void **state)
 	msg_t m;
 	fake_now = "2031-02-03T10:00:00Z";
 	assert_int_equal(
-	    encounter_checkin(f->fd, f->a, "office visit", "prov1", "Room 1", "cough", &erow, &m),
+	    encounter_checkin(f->t.fd, f->a, "office visit", "prov1", "Room 1", "cough", &erow, &m),
 	    STATUS_OK);
-	assert_int_equal(note_create(f->prov, erow, 0, "Seen for a cough.", &nrow, &m), STATUS_OK);
+	assert_int_equal(note_create(f->t.prov, erow, 0, "Seen for a cough.", &nrow, &m), STATUS_OK);
 	/* Signed, with an addendum: both go (the addendum points at it). */
-	assert_int_equal(note_sign(f->prov, nrow, 1, &m), STATUS_OK);
+	assert_int_equal(note_sign(f->t.prov, nrow, 1, &m), STATUS_OK);
 	{
 		int64_t add = 0;
-		assert_int_equal(note_create(f->prov, erow, nrow, "Cough better.", &add, &m),
+		assert_int_equal(note_create(f->t.prov, erow, nrow, "Cough better.", &add, &m),
 		                 STATUS_OK);
 	}
 	assert_int_equal(
-	    encounter_checkin(f->fd, f->b, "office visit", "prov1", "Room 1", "", &erow, &m),
+	    encounter_checkin(f->t.fd, f->b, "office visit", "prov1", "Room 1", "", &erow, &m),
 	    STATUS_OK);
 	fake_now = "2041-03-01T10:00:00Z";
 	/* The work queue: HIM sees the chart due, privacy nothing yet. */
 	memset(&w, 0, sizeof w);
-	assert_int_equal(retention_waiting(f->him, take_wait, &w, &m), STATUS_OK);
+	assert_int_equal(retention_waiting(f->t.him, take_wait, &w, &m), STATUS_OK);
 	assert_int_equal(w.n, 1);
 	assert_string_equal(w.v[0].kind, "eligible");
 	assert_string_equal(w.v[0].mrn, f->amrn);
 	assert_string_equal(w.v[0].due, "2041-02-03");
 	assert_int_equal(w.v[0].age_days, 26);
-	assert_int_equal(retention_waiting(f->nurse, take_wait, &w, &m), STATUS_DENIED);
-	assert_int_equal(retention_propose(f->him, f->a, "past retention", &prop, &m), STATUS_OK);
+	assert_int_equal(retention_waiting(f->t.nurse, take_wait, &w, &m), STATUS_DENIED);
+	assert_int_equal(retention_propose(f->t.him, f->a, "past retention", &prop, &m), STATUS_OK);
 	memset(&w, 0, sizeof w);
-	assert_int_equal(retention_waiting(f->him, take_wait, &w, &m), STATUS_OK);
+	assert_int_equal(retention_waiting(f->t.him, take_wait, &w, &m), STATUS_OK);
 	assert_int_equal(w.n, 0);
 	memset(&w, 0, sizeof w);
-	assert_int_equal(retention_waiting(f->priv, take_wait, &w, &m), STATUS_OK);
+	assert_int_equal(retention_waiting(f->t.priv, take_wait, &w, &m), STATUS_OK);
 	assert_int_equal(w.n, 1);
 	assert_string_equal(w.v[0].kind, "approval");
 	assert_int_equal(w.v[0].proposal, prop);
-	prow = tu_sql_int(f->db, "SELECT prow FROM encounters ORDER BY erow LIMIT 1");
-	assert_int_equal(retention_approve(f->priv, prop, &cert, &m), STATUS_OK);
+	prow = tu_sql_int(f->t.db, "SELECT prow FROM encounters ORDER BY erow LIMIT 1");
+	assert_int_equal(retention_approve(f->t.priv, prop, &cert, &m), STATUS_OK);
 	assert_int_equal(cert, 1);
 	assert_true(tu_has(m.text, "destroyed on 2041-03-01"));
 	/* Every row of the chart is gone; the other chart's stay. */
@@ -365,43 +332,43 @@ static void test_destroy(void **state)
 		    "FROM encounters WHERE prow = %lld) + (SELECT count(*) FROM notes WHERE prow = "
 		    "%lld) + (SELECT count(*) FROM patient_tokens WHERE prow = %lld)",
 		    (long long)prow, (long long)prow, (long long)prow, (long long)prow);
-		assert_int_equal(tu_sql_int(f->db, sql), 0);
+		assert_int_equal(tu_sql_int(f->t.db, sql), 0);
 	}
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 1);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM encounters"), 1);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM meta WHERE key = "
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM patients"), 1);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM encounters"), 1);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM meta WHERE key = "
 	                                   "'chart_destroying'"),
 	                 0);
 	/* The certificate. */
 	memset(&c, 0, sizeof c);
-	assert_int_equal(retention_certificates(f->him, 1, take_cert, &c, &m), STATUS_OK);
+	assert_int_equal(retention_certificates(f->t.him, 1, take_cert, &c, &m), STATUS_OK);
 	assert_string_equal(c.patient_id, f->a);
 	assert_string_equal(c.proposed_by, "him1");
 	assert_string_equal(c.approved_by, "priv1");
 	assert_string_equal(c.first, "2030-06-15");
 	assert_string_equal(c.last, "2031-02-03");
-	assert_int_equal(retention_certificates(f->nurse, 1, take_cert, &c, &m), STATUS_DENIED);
+	assert_int_equal(retention_certificates(f->t.nurse, 1, take_cert, &c, &m), STATUS_DENIED);
 	/* The MRN answers "destroyed"; the other chart is found. */
-	assert_int_equal(patient_locate(f->him, f->amrn, &prow, pid, &conf, &m), STATUS_NOTFOUND);
+	assert_int_equal(patient_locate(f->t.him, f->amrn, &prow, pid, &conf, &m), STATUS_NOTFOUND);
 	assert_true(tu_has(m.text, "destroyed on 2041-03-01"));
 	assert_true(tu_has(m.text, "certificate 1"));
-	assert_int_equal(patient_locate(f->him, f->bmrn, &prow, pid, &conf, &m), STATUS_OK);
+	assert_int_equal(patient_locate(f->t.him, f->bmrn, &prow, pid, &conf, &m), STATUS_OK);
 	/* The trail and the chart heads verify. */
-	assert_int_equal(audit_verify(f->priv, NULL, &count, &bad, &m), STATUS_OK);
-	assert_int_equal(tu_audit_count(f->db, "chart_destroyed", "priv1"), 1);
+	assert_int_equal(audit_verify(f->t.priv, NULL, &count, &bad, &m), STATUS_OK);
+	assert_int_equal(tu_audit_count(f->t.db, "chart_destroyed", "priv1"), 1);
 	/* A certificate deleted with SQL (its trigger dropped) fails audit
 	 * verify, which expects the one the destruction entry names. */
-	tu_sql(f->db, "CREATE TABLE cert_bak AS SELECT * FROM destruction_certificates;"
+	tu_sql(f->t.db, "CREATE TABLE cert_bak AS SELECT * FROM destruction_certificates;"
 	              "DROP TRIGGER destruction_certificates_no_delete;"
 	              "DELETE FROM destruction_certificates");
-	assert_int_equal(audit_verify(f->priv, NULL, &count, &bad, &m), STATUS_INTEGRITY);
+	assert_int_equal(audit_verify(f->t.priv, NULL, &count, &bad, &m), STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "destruction certificate 1"));
-	tu_sql(f->db, "INSERT INTO destruction_certificates SELECT * FROM cert_bak");
-	assert_int_equal(audit_verify(f->priv, NULL, &count, &bad, &m), STATUS_OK);
+	tu_sql(f->t.db, "INSERT INTO destruction_certificates SELECT * FROM cert_bak");
+	assert_int_equal(audit_verify(f->t.priv, NULL, &count, &bad, &m), STATUS_OK);
 	/* A certificate edited with SQL (its trigger dropped) is refused. */
-	tu_sql(f->db, "DROP TRIGGER destruction_certificates_no_update; UPDATE "
+	tu_sql(f->t.db, "DROP TRIGGER destruction_certificates_no_update; UPDATE "
 	              "destruction_certificates SET approved_by = 'him1'");
-	assert_int_equal(retention_certificates(f->him, 0, take_cert, &c, &m), STATUS_INTEGRITY);
+	assert_int_equal(retention_certificates(f->t.him, 0, take_cert, &c, &m), STATUS_INTEGRITY);
 	fake_now = NULL;
 }
 
@@ -420,52 +387,52 @@ static void test_events_tampered(void **state)
 	int n = 0;
 	msg_t m;
 	char err[256];
-	assert_int_equal(retention_hold(f->him, f->a, "litigation pending", &hold, &m), STATUS_OK);
-	assert_int_equal(retention_hold(f->him, f->b, "another case", &hold2, &m), STATUS_OK);
-	assert_int_equal(retention_holds(f->priv, take_hold, &n, &m), STATUS_OK);
+	assert_int_equal(retention_hold(f->t.him, f->a, "litigation pending", &hold, &m), STATUS_OK);
+	assert_int_equal(retention_hold(f->t.him, f->b, "another case", &hold2, &m), STATUS_OK);
+	assert_int_equal(retention_holds(f->t.priv, take_hold, &n, &m), STATUS_OK);
 	assert_int_equal(n, 2);
 	/* Not in plaintext in the file. */
-	tu_sql(f->db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	tu_sql(f->t.db, "PRAGMA wal_checkpoint(TRUNCATE)");
 	{
 		size_t len = 0;
-		unsigned char *file = tu_read_file(f->db, &len);
+		unsigned char *file = tu_read_file(f->t.db, &len);
 		assert_false(tu_contains(file, len, "litigation", 10));
 		free(file);
 	}
 	/* The triggers refuse changes and deletions. */
 	assert_int_not_equal(
-	    tu_sql_try(f->db, "UPDATE retention_events SET kind = 'release'", err, sizeof err), 0);
-	assert_int_not_equal(tu_sql_try(f->db, "DELETE FROM retention_events", err, sizeof err), 0);
+	    tu_sql_try(f->t.db, "UPDATE retention_events SET kind = 'release'", err, sizeof err), 0);
+	assert_int_not_equal(tu_sql_try(f->t.db, "DELETE FROM retention_events", err, sizeof err), 0);
 	/* Edited: the reason swapped for the other chart's. */
-	tu_sql(f->db, "CREATE TABLE bak AS SELECT * FROM retention_events");
-	tu_sql(f->db,
+	tu_sql(f->t.db, "CREATE TABLE bak AS SELECT * FROM retention_events");
+	tu_sql(f->t.db,
 	       "UPDATE retention_events SET reason = (SELECT reason FROM bak WHERE rrow = 2) "
 	       "WHERE rrow = 1");
-	assert_int_equal(retention_show(f->him, f->amrn, &it, &m), STATUS_INTEGRITY);
+	assert_int_equal(retention_show(f->t.him, f->amrn, &it, &m), STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "retention_events"));
 	/* Moved to another chart. */
-	tu_sql(f->db, "DELETE FROM meta WHERE key = 'x'; DROP TRIGGER retention_events_append_only;"
+	tu_sql(f->t.db, "DELETE FROM meta WHERE key = 'x'; DROP TRIGGER retention_events_append_only;"
 	              "DROP TRIGGER retention_events_kept; DELETE FROM retention_events;"
 	              "INSERT INTO retention_events SELECT * FROM bak");
-	assert_int_equal(retention_show(f->him, f->amrn, &it, &m), STATUS_OK);
-	tu_sql(f->db, "UPDATE retention_events SET prow = (SELECT prow FROM retention_events WHERE "
+	assert_int_equal(retention_show(f->t.him, f->amrn, &it, &m), STATUS_OK);
+	tu_sql(f->t.db, "UPDATE retention_events SET prow = (SELECT prow FROM retention_events WHERE "
 	              "rrow = 2) WHERE rrow = 1");
-	assert_int_equal(retention_show(f->him, f->bmrn, &it, &m), STATUS_INTEGRITY);
+	assert_int_equal(retention_show(f->t.him, f->bmrn, &it, &m), STATUS_INTEGRITY);
 	/* Deleted (a hold made to vanish): the trail counts it. */
-	tu_sql(f->db,
+	tu_sql(f->t.db,
 	       "DELETE FROM retention_events; INSERT INTO retention_events SELECT * FROM bak;"
 	       "DELETE FROM retention_events WHERE rrow = 1");
-	assert_int_equal(retention_show(f->him, f->amrn, &it, &m), STATUS_INTEGRITY);
-	assert_int_equal(retention_propose(f->him, f->amrn, "now it is free", NULL, &m),
+	assert_int_equal(retention_show(f->t.him, f->amrn, &it, &m), STATUS_INTEGRITY);
+	assert_int_equal(retention_propose(f->t.him, f->amrn, "now it is free", NULL, &m),
 	                 STATUS_INTEGRITY);
 	/* Replayed: the hold put back after its release. */
-	tu_sql(f->db,
+	tu_sql(f->t.db,
 	       "DELETE FROM retention_events; INSERT INTO retention_events SELECT * FROM bak");
-	assert_int_equal(retention_release(f->him, hold2, "case closed", &m), STATUS_OK);
-	tu_sql(f->db,
+	assert_int_equal(retention_release(f->t.him, hold2, "case closed", &m), STATUS_OK);
+	tu_sql(f->t.db,
 	       "DELETE FROM retention_events WHERE prow = (SELECT prow FROM bak WHERE rrow = "
 	       "2); INSERT INTO retention_events SELECT * FROM bak WHERE rrow = 2");
-	assert_int_equal(retention_show(f->him, f->bmrn, &it, &m), STATUS_INTEGRITY);
+	assert_int_equal(retention_show(f->t.him, f->bmrn, &it, &m), STATUS_INTEGRITY);
 }
 
 /* A survivor of a merge is destroyed with the chart merged into it (its
@@ -484,41 +451,41 @@ static void test_destroy_merged(void **state)
 	fake_now = "2031-02-01T10:00:00Z";
 	reg(f, "Archive", "1960-01-02", r, rmrn);
 	assert_int_equal(
-	    encounter_checkin(f->fd, r, "office visit", "prov1", "Room 1", "wheeze", &erow, &m),
+	    encounter_checkin(f->t.fd, r, "office visit", "prov1", "Room 1", "wheeze", &erow, &m),
 	    STATUS_OK);
-	assert_int_equal(track_out(f->him, rmrn, 1, "Cardiology", "2031-03-01", &m), STATUS_OK);
+	assert_int_equal(track_out(f->t.him, rmrn, 1, "Cardiology", "2031-03-01", &m), STATUS_OK);
 	assert_int_equal(
-	    encounter_checkin(f->fd, f->a, "office visit", "prov1", "Room 1", "cough", &erow, &m),
+	    encounter_checkin(f->t.fd, f->a, "office visit", "prov1", "Room 1", "cough", &erow, &m),
 	    STATUS_OK);
 	fake_now = "2031-02-03T10:00:00Z";
-	rprow = tu_sql_int(f->db, "SELECT max(prow) FROM patients");
-	assert_int_equal(merge_charts(f->him, f->amrn, rmrn, "same person", &mr, &m), STATUS_OK);
+	rprow = tu_sql_int(f->t.db, "SELECT max(prow) FROM patients");
+	assert_int_equal(merge_charts(f->t.him, f->amrn, rmrn, "same person", &mr, &m), STATUS_OK);
 	mid = mr.id;
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM chart_tracking"), 2);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM chart_tracking"), 2);
 	fake_now = "2041-03-01T10:00:00Z";
 	/* Shown as such (a screen may warn). */
 	{
 		retention_item_t it;
-		assert_int_equal(retention_show(f->him, rmrn, &it, &m), STATUS_OK);
+		assert_int_equal(retention_show(f->t.him, rmrn, &it, &m), STATUS_OK);
 		assert_string_equal(it.merged_into, f->amrn);
 		assert_int_equal(it.merged_charts, 0);
-		assert_int_equal(retention_show(f->him, f->amrn, &it, &m), STATUS_OK);
+		assert_int_equal(retention_show(f->t.him, f->amrn, &it, &m), STATUS_OK);
 		assert_string_equal(it.merged_into, "");
 		assert_int_equal(it.merged_charts, 1);
 	}
 	/* The merged chart alone: refused, naming the survivor. */
-	assert_int_equal(retention_propose(f->him, rmrn, "past retention", &prop, &m),
+	assert_int_equal(retention_propose(f->t.him, rmrn, "past retention", &prop, &m),
 	                 STATUS_CONFLICT);
 	assert_true(tu_has(m.text, "destroy the survivor"));
 	assert_true(tu_has(m.text, f->amrn));
 	/* A hold on the merged chart blocks the survivor's destruction. */
-	assert_int_equal(retention_propose(f->him, f->amrn, "past retention", &prop, &m), STATUS_OK);
-	assert_int_equal(retention_hold(f->him, rmrn, "litigation", &hold, &m), STATUS_OK);
-	assert_int_equal(retention_approve(f->priv, prop, &cert, &m), STATUS_CONFLICT);
+	assert_int_equal(retention_propose(f->t.him, f->amrn, "past retention", &prop, &m), STATUS_OK);
+	assert_int_equal(retention_hold(f->t.him, rmrn, "litigation", &hold, &m), STATUS_OK);
+	assert_int_equal(retention_approve(f->t.priv, prop, &cert, &m), STATUS_CONFLICT);
 	assert_true(tu_has(m.text, "legal hold"));
-	assert_int_equal(retention_release(f->him, hold, "case closed", &m), STATUS_OK);
-	prow = tu_sql_int(f->db, "SELECT keep_prow FROM merges");
-	assert_int_equal(retention_approve(f->priv, prop, &cert, &m), STATUS_OK);
+	assert_int_equal(retention_release(f->t.him, hold, "case closed", &m), STATUS_OK);
+	prow = tu_sql_int(f->t.db, "SELECT keep_prow FROM merges");
+	assert_int_equal(retention_approve(f->t.priv, prop, &cert, &m), STATUS_OK);
 	assert_true(tu_has(m.text, "With the chart merged into it (certificate 2"));
 	/* Both charts gone from every table, the journal with them; the
 	 * other patient stays. */
@@ -532,19 +499,19 @@ static void test_destroy_merged(void **state)
 		         "merge_rows) + (SELECT count(*) FROM encounters)",
 		         (long long)prow, (long long)rprow, (long long)prow, (long long)rprow,
 		         (long long)prow, (long long)rprow);
-		assert_int_equal(tu_sql_int(f->db, sql), 0);
+		assert_int_equal(tu_sql_int(f->t.db, sql), 0);
 	}
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 1);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM destruction_certificates"), 2);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM patients"), 1);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM destruction_certificates"), 2);
 	/* Both MRNs answer "destroyed"; the trail and heads verify. */
-	assert_int_equal(patient_locate(f->him, f->amrn, &prow, pid, &conf, &m), STATUS_NOTFOUND);
+	assert_int_equal(patient_locate(f->t.him, f->amrn, &prow, pid, &conf, &m), STATUS_NOTFOUND);
 	assert_true(tu_has(m.text, "certificate 1"));
-	assert_int_equal(patient_locate(f->him, rmrn, &prow, pid, &conf, &m), STATUS_NOTFOUND);
+	assert_int_equal(patient_locate(f->t.him, rmrn, &prow, pid, &conf, &m), STATUS_NOTFOUND);
 	assert_true(tu_has(m.text, "certificate 2"));
-	assert_int_equal(audit_verify(f->priv, NULL, &count, &bad, &m), STATUS_OK);
-	assert_int_equal(tu_audit_count(f->db, "chart_destroyed", "priv1"), 2);
+	assert_int_equal(audit_verify(f->t.priv, NULL, &count, &bad, &m), STATUS_OK);
+	assert_int_equal(tu_audit_count(f->t.db, "chart_destroyed", "priv1"), 2);
 	/* The unmerge is refused, saying why. */
-	assert_int_equal(merge_undo(f->him, mid, "undo", &mr, &m), STATUS_CONFLICT);
+	assert_int_equal(merge_undo(f->t.him, mid, "undo", &mr, &m), STATUS_CONFLICT);
 	assert_true(tu_has(m.text, "destroyed"));
 	assert_true(tu_has(m.text, "certificate 1"));
 }
@@ -563,22 +530,22 @@ static void test_destroy_unmerged(void **state)
 	fake_now = "2031-02-01T10:00:00Z";
 	reg(f, "Archive", "1960-01-02", r, rmrn);
 	assert_int_equal(
-	    encounter_checkin(f->fd, r, "office visit", "prov1", "Room 1", "wheeze", &erow, &m),
+	    encounter_checkin(f->t.fd, r, "office visit", "prov1", "Room 1", "wheeze", &erow, &m),
 	    STATUS_OK);
-	assert_int_equal(merge_charts(f->him, f->amrn, rmrn, "same person", &mr, &m), STATUS_OK);
-	assert_int_equal(merge_undo(f->him, mr.id, "two people", &mr, &m), STATUS_OK);
-	assert_true(tu_sql_int(f->db, "SELECT count(*) FROM merge_rows") > 0);
+	assert_int_equal(merge_charts(f->t.him, f->amrn, rmrn, "same person", &mr, &m), STATUS_OK);
+	assert_int_equal(merge_undo(f->t.him, mr.id, "two people", &mr, &m), STATUS_OK);
+	assert_true(tu_sql_int(f->t.db, "SELECT count(*) FROM merge_rows") > 0);
 	fake_now = "2041-03-01T10:00:00Z";
-	assert_int_equal(retention_propose(f->him, rmrn, "past retention", &prop, &m), STATUS_OK);
-	assert_int_equal(retention_approve(f->priv, prop, &cert, &m), STATUS_OK);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM merges") +
-	                     tu_sql_int(f->db, "SELECT count(*) FROM merge_rows"),
+	assert_int_equal(retention_propose(f->t.him, rmrn, "past retention", &prop, &m), STATUS_OK);
+	assert_int_equal(retention_approve(f->t.priv, prop, &cert, &m), STATUS_OK);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM merges") +
+	                     tu_sql_int(f->t.db, "SELECT count(*) FROM merge_rows"),
 	                 0);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 2);
-	assert_int_equal(patient_locate(f->him, f->amrn, &prow, pid, &conf, &m), STATUS_OK);
-	assert_int_equal(patient_locate(f->him, rmrn, &prow, pid, &conf, &m), STATUS_NOTFOUND);
-	assert_int_equal(audit_verify(f->priv, NULL, &count, &bad, &m), STATUS_OK);
-	assert_int_equal(merge_undo(f->him, mr.id, "again", &mr, &m), STATUS_CONFLICT);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM patients"), 2);
+	assert_int_equal(patient_locate(f->t.him, f->amrn, &prow, pid, &conf, &m), STATUS_OK);
+	assert_int_equal(patient_locate(f->t.him, rmrn, &prow, pid, &conf, &m), STATUS_NOTFOUND);
+	assert_int_equal(audit_verify(f->t.priv, NULL, &count, &bad, &m), STATUS_OK);
+	assert_int_equal(merge_undo(f->t.him, mr.id, "again", &mr, &m), STATUS_CONFLICT);
 	assert_true(tu_has(m.text, "destroyed"));
 }
 
@@ -590,14 +557,14 @@ static void test_patient_tables_listed(void **state)
 	/* Every patient-bound table of the schema is in DB_PATIENT_REGISTRY:
 	 * a migration that adds one must add it there (destruction and merge
 	 * are driven by that list). */
-	assert_int_equal(db_patient_tables_unlisted(f->c->db, out, sizeof out, &m), STATUS_OK);
+	assert_int_equal(db_patient_tables_unlisted(f->t.c->db, out, sizeof out, &m), STATUS_OK);
 	if (out[0])
 		fail_msg("patient-bound tables missing from DB_PATIENT_REGISTRY: %s", out);
 	/* And the check finds one. */
-	tu_sql(f->db, "CREATE TABLE later_notes (id INTEGER PRIMARY KEY, prow INTEGER);"
+	tu_sql(f->t.db, "CREATE TABLE later_notes (id INTEGER PRIMARY KEY, prow INTEGER);"
 	              "CREATE TABLE later_links (id INTEGER PRIMARY KEY, e INTEGER REFERENCES "
 	              "encounters(erow))");
-	assert_int_equal(db_patient_tables_unlisted(f->c->db, out, sizeof out, &m), STATUS_OK);
+	assert_int_equal(db_patient_tables_unlisted(f->t.c->db, out, sizeof out, &m), STATUS_OK);
 	assert_string_equal(out, "later_links, later_notes");
 }
 

@@ -16,10 +16,6 @@
 #include "core/rights.h"
 #include "core/roi.h"
 
-#define FD_PW "front desk password rights"
-#define HIM_PW "him clerk password rights"
-#define PRIV_PW "privacy officer password rights"
-
 /* The clock: real time unless a test sets fake_now (UTC, core_now's form). */
 static const char *fake_now;
 
@@ -36,47 +32,17 @@ void core_now(char buf[24])
 }
 
 typedef struct fixture {
-	char dir[PATH_MAX], db[PATH_MAX];
-	config_t *cfg;
-	clinic_t *c;
-	session_t *admin, *fd, *him, *priv;
+	tu_clinic_t t;
 } fixture_t;
 
 static int group_setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof *f);
-	tu_crypto_init();
 	assert_non_null(f);
-	f->cfg = calloc(1, sizeof *f->cfg);
-	assert_non_null(f->cfg);
-	tu_config(f->cfg);
-	snprintf(f->cfg->clinic_tz, sizeof f->cfg->clinic_tz, "America/Chicago");
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, NULL);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
-	tu_add_user(f->admin, "him1", "him", HIM_PW);
-	tu_add_user(f->admin, "priv1", "privacy", PRIV_PW);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
-	f->him = tu_login(f->c, "him1", HIM_PW);
-	f->priv = tu_login(f->c, "priv1", PRIV_PW);
+	tu_clinic_prepare(&f->t);
+	snprintf(f->t.cfg->clinic_tz, sizeof f->t.cfg->clinic_tz, "America/Chicago");
+	tu_clinic_start(&f->t, TU_R_FD | TU_R_HIM | TU_R_PRIV);
 	*state = f;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	fixture_t *f = *state;
-	session_logout(f->priv);
-	session_logout(f->him);
-	session_logout(f->fd);
-	session_logout(f->admin);
-	clinic_close(f->c);
-	tu_rmtree(f->dir);
-	free(f->cfg);
-	free(f);
 	return 0;
 }
 
@@ -84,7 +50,7 @@ static void new_patient(fixture_t *f, const char *last, char id[33])
 {
 	patient_t p;
 	tu_patient(&p, last, "Rita", "1966-06-06", "F");
-	tu_register(f->fd, &p, 1);
+	tu_register(f->t.fd, &p, 1);
 	snprintf(id, 33, "%s", p.id);
 }
 
@@ -171,22 +137,22 @@ static void test_roi_clock_local_midnight(void **state)
 	in.requester_kind = "patient";
 	in.recipient_name = "Rita Midnighter";
 	fake_now = "2026-02-01T05:30:00Z"; /* 2026-01-31 23:30 CST */
-	assert_int_equal(roi_add(f->him, pid, &in, &n, &m), STATUS_OK);
-	assert_int_equal(roi_get(f->him, n, roi_take, &o, &m), STATUS_OK);
+	assert_int_equal(roi_add(f->t.him, pid, &in, &n, &m), STATUS_OK);
+	assert_int_equal(roi_get(f->t.him, n, roi_take, &o, &m), STATUS_OK);
 	assert_string_equal(o.received, "2026-01-31");
 	assert_string_equal(o.due, "2026-03-02");
 	assert_string_equal(o.status, "logged"); /* the patient's own access: no authorization */
 	assert_int_equal(o.days_left, 30);
 	fake_now = "2026-03-03T05:59:00Z"; /* 2026-03-02 23:59 CST: day 30 */
-	assert_int_equal(roi_get(f->him, n, roi_take, &o, &m), STATUS_OK);
+	assert_int_equal(roi_get(f->t.him, n, roi_take, &o, &m), STATUS_OK);
 	assert_int_equal(o.days_left, 0);
 	assert_false(o.overdue);
 	fake_now = "2026-03-03T06:00:00Z"; /* 2026-03-03 00:00 CST: day 31 */
-	assert_int_equal(roi_get(f->him, n, roi_take, &o, &m), STATUS_OK);
+	assert_int_equal(roi_get(f->t.him, n, roi_take, &o, &m), STATUS_OK);
 	assert_int_equal(o.days_left, -1);
 	assert_true(o.overdue);
 	/* too late to extend now */
-	assert_int_equal(roi_extend(f->him, n, "records off site", &m), STATUS_CONFLICT);
+	assert_int_equal(roi_extend(f->t.him, n, "records off site", &m), STATUS_CONFLICT);
 	fake_now = NULL;
 }
 
@@ -203,15 +169,15 @@ static void test_roi_extension_once(void **state)
 	in.recipient_name = "Sam Extender";
 	in.received = "2024-01-30";
 	fake_now = "2024-02-29T18:00:00Z"; /* day 30, a leap day */
-	assert_int_equal(roi_add(f->him, pid, &in, &n, &m), STATUS_OK);
-	assert_int_equal(roi_get(f->him, n, roi_take, &o, &m), STATUS_OK);
+	assert_int_equal(roi_add(f->t.him, pid, &in, &n, &m), STATUS_OK);
+	assert_int_equal(roi_get(f->t.him, n, roi_take, &o, &m), STATUS_OK);
 	assert_string_equal(o.due, "2024-02-29");
-	assert_int_equal(roi_extend(f->him, n, "", &m), STATUS_INVALID); /* a reason is required */
-	assert_int_equal(roi_extend(f->him, n, "Records are archived off site", &m), STATUS_OK);
-	assert_int_equal(roi_get(f->him, n, roi_take, &o, &m), STATUS_OK);
+	assert_int_equal(roi_extend(f->t.him, n, "", &m), STATUS_INVALID); /* a reason is required */
+	assert_int_equal(roi_extend(f->t.him, n, "Records are archived off site", &m), STATUS_OK);
+	assert_int_equal(roi_get(f->t.him, n, roi_take, &o, &m), STATUS_OK);
 	assert_string_equal(o.due, "2024-03-30");
 	assert_true(o.extended);
-	assert_int_equal(roi_extend(f->him, n, "again", &m), STATUS_CONFLICT);
+	assert_int_equal(roi_extend(f->t.him, n, "again", &m), STATUS_CONFLICT);
 	assert_true(tu_has(m.text, "one extension only"));
 	fake_now = NULL;
 }
@@ -246,49 +212,49 @@ static void test_amendment_clock(void **state)
 	amendment_input_t in = {"allergies", "", "2024-01-01", "Remove the latex allergy", ""};
 	new_patient(f, "Amender", pid);
 	fake_now = "2024-01-01T12:00:00Z";
-	assert_int_equal(amendment_add(f->him, pid, &in, &a, &m), STATUS_OK);
-	assert_int_equal(amendment_add(f->him, pid, &in, &b, &m), STATUS_OK);
-	assert_int_equal(amendment_add(f->him, pid, &in, &c, &m), STATUS_OK);
-	assert_int_equal(amendment_get(f->him, a, am_take, &o, &m), STATUS_OK);
+	assert_int_equal(amendment_add(f->t.him, pid, &in, &a, &m), STATUS_OK);
+	assert_int_equal(amendment_add(f->t.him, pid, &in, &b, &m), STATUS_OK);
+	assert_int_equal(amendment_add(f->t.him, pid, &in, &c, &m), STATUS_OK);
+	assert_int_equal(amendment_get(f->t.him, a, am_take, &o, &m), STATUS_OK);
 	assert_string_equal(o.due, "2024-03-01"); /* day 60 */
 	fake_now = "2024-03-01T12:00:00Z";         /* day 60: due today */
-	assert_int_equal(amendment_get(f->him, a, am_take, &o, &m), STATUS_OK);
+	assert_int_equal(amendment_get(f->t.him, a, am_take, &o, &m), STATUS_OK);
 	assert_int_equal(o.days_left, 0);
 	assert_false(o.overdue);
-	assert_int_equal(amendment_extend(f->him, b, 30, "waiting for records", &m),
+	assert_int_equal(amendment_extend(f->t.him, b, 30, "waiting for records", &m),
 			 STATUS_CONFLICT); /* day 60: too late */
 	assert_true(tu_has(m.text, "before day 60"));
 	fake_now = "2024-03-02T12:00:00Z"; /* day 61 */
-	assert_int_equal(amendment_get(f->him, a, am_take, &o, &m), STATUS_OK);
+	assert_int_equal(amendment_get(f->t.him, a, am_take, &o, &m), STATUS_OK);
 	assert_true(o.overdue);
 	/* c: extended on day 59 (the leap day) */
 	fake_now = "2024-02-29T12:00:00Z";
-	assert_int_equal(amendment_extend(f->him, c, 31, "waiting", &m), STATUS_INVALID);
-	assert_int_equal(amendment_extend(f->him, c, 30, "", &m), STATUS_INVALID);
-	assert_int_equal(amendment_extend(f->him, c, 30, "Waiting for the allergist", &m),
+	assert_int_equal(amendment_extend(f->t.him, c, 31, "waiting", &m), STATUS_INVALID);
+	assert_int_equal(amendment_extend(f->t.him, c, 30, "", &m), STATUS_INVALID);
+	assert_int_equal(amendment_extend(f->t.him, c, 30, "Waiting for the allergist", &m),
 			 STATUS_OK);
-	assert_int_equal(amendment_extend(f->him, c, 10, "again", &m), STATUS_CONFLICT);
-	assert_int_equal(amendment_get(f->him, c, am_take, &o, &m), STATUS_OK);
+	assert_int_equal(amendment_extend(f->t.him, c, 10, "again", &m), STATUS_CONFLICT);
+	assert_int_equal(amendment_get(f->t.him, c, am_take, &o, &m), STATUS_OK);
 	assert_string_equal(o.due, "2024-03-31"); /* day 90 */
 	fake_now = "2024-03-31T12:00:00Z";
-	assert_int_equal(amendment_get(f->him, c, am_take, &o, &m), STATUS_OK);
+	assert_int_equal(amendment_get(f->t.him, c, am_take, &o, &m), STATUS_OK);
 	assert_false(o.overdue);
 	fake_now = "2024-04-01T12:00:00Z"; /* day 91 */
-	assert_int_equal(amendment_get(f->him, c, am_take, &o, &m), STATUS_OK);
+	assert_int_equal(amendment_get(f->t.him, c, am_take, &o, &m), STATUS_OK);
 	assert_true(o.overdue);
 	/* decisions: privacy only; a denial from the rule's list; statements */
-	assert_int_equal(amendment_deny(f->him, c, "accurate_complete", "", &m), STATUS_DENIED);
-	assert_int_equal(amendment_deny(f->priv, c, "too_busy", "", &m), STATUS_INVALID);
-	assert_int_equal(amendment_disagree(f->him, c, "I disagree", &m), STATUS_CONFLICT);
-	assert_int_equal(amendment_deny(f->priv, c, "accurate_complete", "Testing confirmed it",
+	assert_int_equal(amendment_deny(f->t.him, c, "accurate_complete", "", &m), STATUS_DENIED);
+	assert_int_equal(amendment_deny(f->t.priv, c, "too_busy", "", &m), STATUS_INVALID);
+	assert_int_equal(amendment_disagree(f->t.him, c, "I disagree", &m), STATUS_CONFLICT);
+	assert_int_equal(amendment_deny(f->t.priv, c, "accurate_complete", "Testing confirmed it",
 					&m),
 			 STATUS_OK);
-	assert_int_equal(amendment_accept(f->priv, c, NULL, "", &m), STATUS_CONFLICT);
-	assert_int_equal(amendment_rebut(f->him, c, "No", &m), STATUS_CONFLICT);
-	assert_int_equal(amendment_disagree(f->him, c, "Canarydisagreement never reacted", &m),
+	assert_int_equal(amendment_accept(f->t.priv, c, NULL, "", &m), STATUS_CONFLICT);
+	assert_int_equal(amendment_rebut(f->t.him, c, "No", &m), STATUS_CONFLICT);
+	assert_int_equal(amendment_disagree(f->t.him, c, "Canarydisagreement never reacted", &m),
 			 STATUS_OK);
-	assert_int_equal(amendment_rebut(f->priv, c, "Skin test positive", &m), STATUS_OK);
-	assert_int_equal(amendment_get(f->priv, c, am_take, &o, &m), STATUS_OK);
+	assert_int_equal(amendment_rebut(f->t.priv, c, "Skin test positive", &m), STATUS_OK);
+	assert_int_equal(amendment_get(f->t.priv, c, am_take, &o, &m), STATUS_OK);
 	assert_string_equal(o.status, "denied");
 	assert_string_equal(o.disagreement, "Canarydisagreement never reacted");
 	assert_false(o.overdue); /* decided */
@@ -317,12 +283,12 @@ static void test_amendment_marks_on_chart(void **state)
 	msg_t m;
 	amendment_input_t in = {"problems", "", "", "Add my asthma", ""};
 	new_patient(f, "Marker", pid);
-	assert_int_equal(amendment_add(f->him, pid, &in, &a, &m), STATUS_OK);
-	assert_int_equal(amendment_chart_marks(f->him, pid, mark_take, &k, &m), STATUS_OK);
+	assert_int_equal(amendment_add(f->t.him, pid, &in, &a, &m), STATUS_OK);
+	assert_int_equal(amendment_chart_marks(f->t.him, pid, mark_take, &k, &m), STATUS_OK);
 	assert_int_equal(k.n, 0); /* pending: nothing on the chart yet */
-	assert_int_equal(amendment_accept(f->priv, a, "Asthma since childhood", "Dr Who", &m),
+	assert_int_equal(amendment_accept(f->t.priv, a, "Asthma since childhood", "Dr Who", &m),
 			 STATUS_OK);
-	assert_int_equal(amendment_chart_marks(f->fd, pid, mark_take, &k, &m), STATUS_OK);
+	assert_int_equal(amendment_chart_marks(f->t.fd, pid, mark_take, &k, &m), STATUS_OK);
 	assert_int_equal(k.n, 1);
 	assert_string_equal(k.last, "problems accepted");
 }
@@ -358,50 +324,50 @@ static void test_accounting(void **state)
 	d.recipient_name = "County Health";
 	d.description = "Measles report";
 	d.purpose = "Reportable disease";
-	assert_int_equal(disclosure_record(f->fd, pid, &d, &n, &m), STATUS_DENIED);
-	assert_int_equal(disclosure_record(f->priv, pid, &d, &n, &m), STATUS_OK);
+	assert_int_equal(disclosure_record(f->t.fd, pid, &d, &n, &m), STATUS_DENIED);
+	assert_int_equal(disclosure_record(f->t.priv, pid, &d, &n, &m), STATUS_OK);
 	d.recipient_name = "Six Years Ago";
 	d.date = "2020-06-15"; /* the first day of the period */
-	assert_int_equal(disclosure_record(f->priv, pid, &d, &n, &m), STATUS_OK);
+	assert_int_equal(disclosure_record(f->t.priv, pid, &d, &n, &m), STATUS_OK);
 	d.recipient_name = "Too Old";
 	d.date = "2020-06-14";
-	assert_int_equal(disclosure_record(f->priv, pid, &d, &n, &m), STATUS_OK);
+	assert_int_equal(disclosure_record(f->t.priv, pid, &d, &n, &m), STATUS_OK);
 	d.date = NULL;
 	d.recipient_name = "Dr Treating";
 	d.category = "treatment";
-	assert_int_equal(disclosure_record(f->him, pid, &d, &n, &m), STATUS_OK);
+	assert_int_equal(disclosure_record(f->t.him, pid, &d, &n, &m), STATUS_OK);
 	d.recipient_name = "Oversight Agency";
 	d.category = "oversight";
 	d.suspended_until = "2026-07-01";
-	assert_int_equal(disclosure_record(f->priv, pid, &d, &n, &m), STATUS_OK);
+	assert_int_equal(disclosure_record(f->t.priv, pid, &d, &n, &m), STATUS_OK);
 	d.suspended_until = NULL;
 	d.recipient_name = "Wrong Entry";
 	d.category = "law_enforcement";
-	assert_int_equal(disclosure_record(f->priv, pid, &d, &wrong, &m), STATUS_OK);
-	assert_int_equal(disclosure_strike(f->priv, wrong, "", NULL, &m), STATUS_INVALID);
+	assert_int_equal(disclosure_record(f->t.priv, pid, &d, &wrong, &m), STATUS_OK);
+	assert_int_equal(disclosure_strike(f->t.priv, wrong, "", NULL, &m), STATUS_INVALID);
 	{
 		/* From another patient's accounting (the screen): refused. */
 		char other[33];
 		new_patient(f, "Elsewhere", other);
-		assert_int_equal(disclosure_strike_of(f->priv, other, wrong, "wrong chart", NULL, &m),
+		assert_int_equal(disclosure_strike_of(f->t.priv, other, wrong, "wrong chart", NULL, &m),
 				 STATUS_NOTFOUND);
 		assert_true(tu_has(m.text, "not this patient's"));
 	}
-	assert_int_equal(disclosure_strike_of(f->priv, pid, wrong, "wrong chart", NULL, &m),
+	assert_int_equal(disclosure_strike_of(f->t.priv, pid, wrong, "wrong chart", NULL, &m),
 			 STATUS_OK);
 	d.category = "gossip";
-	assert_int_equal(disclosure_record(f->priv, pid, &d, &n, &m), STATUS_INVALID);
+	assert_int_equal(disclosure_record(f->t.priv, pid, &d, &n, &m), STATUS_INVALID);
 	d.category = "other";
 	d.recipient_name = "Evil\x1b[2JName";
-	assert_int_equal(disclosure_record(f->priv, pid, &d, &n, &m), STATUS_INVALID);
+	assert_int_equal(disclosure_record(f->t.priv, pid, &d, &n, &m), STATUS_INVALID);
 	d.recipient_name = "Future";
 	d.date = "2026-06-16";
-	assert_int_equal(disclosure_record(f->priv, pid, &d, &n, &m), STATUS_INVALID);
+	assert_int_equal(disclosure_record(f->t.priv, pid, &d, &n, &m), STATUS_INVALID);
 
 	memset(&a, 0, sizeof a);
-	assert_int_equal(disclosure_accounting(f->fd, pid, NULL, 0, acc_take, &a, &sum, &m),
+	assert_int_equal(disclosure_accounting(f->t.fd, pid, NULL, 0, acc_take, &a, &sum, &m),
 			 STATUS_DENIED);
-	assert_int_equal(disclosure_accounting(f->priv, pid, NULL, 0, acc_take, &a, &sum, &m),
+	assert_int_equal(disclosure_accounting(f->t.priv, pid, NULL, 0, acc_take, &a, &sum, &m),
 			 STATUS_OK);
 	assert_string_equal(sum.from, "2020-06-15");
 	assert_string_equal(sum.to, "2026-06-15");
@@ -415,17 +381,17 @@ static void test_accounting(void **state)
 	/* the suspension ends: on 2026-07-02 the entry is in the accounting */
 	fake_now = "2026-07-02T15:00:00Z";
 	memset(&a, 0, sizeof a);
-	assert_int_equal(disclosure_accounting(f->him, pid, NULL, 0, acc_take, &a, &sum, &m),
+	assert_int_equal(disclosure_accounting(f->t.him, pid, NULL, 0, acc_take, &a, &sum, &m),
 			 STATUS_OK);
 	assert_true(tu_has(a.names, "Oversight Agency;"));
 	/* --since narrows */
 	memset(&a, 0, sizeof a);
-	assert_int_equal(disclosure_accounting(f->him, pid, "2026-01-01", 0, acc_take, &a, &sum, &m),
+	assert_int_equal(disclosure_accounting(f->t.him, pid, "2026-01-01", 0, acc_take, &a, &sum, &m),
 			 STATUS_OK);
 	assert_false(tu_has(a.names, "Six Years Ago"));
 	/* all: every entry, the strike too */
 	memset(&a, 0, sizeof a);
-	assert_int_equal(disclosure_accounting(f->him, pid, NULL, 1, acc_take, &a, &sum, &m),
+	assert_int_equal(disclosure_accounting(f->t.him, pid, NULL, 1, acc_take, &a, &sum, &m),
 			 STATUS_OK);
 	assert_int_equal(a.n, 7);
 	fake_now = NULL;
@@ -448,19 +414,19 @@ static void test_append_only_and_tamper(void **state)
 	d.recipient_address = "Canaryaddressline";
 	d.description = "Canarydescription";
 	d.purpose = "Canarypurposeword";
-	assert_int_equal(disclosure_record(f->priv, pid, &d, &n, &m), STATUS_OK);
+	assert_int_equal(disclosure_record(f->t.priv, pid, &d, &n, &m), STATUS_OK);
 	in.requester_kind = "attorney";
 	in.requester_name = "Canaryrequestername";
 	in.recipient_name = "Canaryroirecipient";
 	in.auth = "pending";
-	assert_int_equal(roi_add(f->him, pid, &in, &r, &m), STATUS_OK);
+	assert_int_equal(roi_add(f->t.him, pid, &in, &r, &m), STATUS_OK);
 	snprintf(sql, sizeof sql, "DELETE FROM disclosures WHERE n = %lld", (long long)n);
-	assert_int_not_equal(tu_sql_try(f->db, sql, err, sizeof err), SQLITE_OK);
+	assert_int_not_equal(tu_sql_try(f->t.db, sql, err, sizeof err), SQLITE_OK);
 	assert_true(tu_has(err, "append-only"));
 	snprintf(sql, sizeof sql, "UPDATE disclosures SET category = 'treatment' WHERE n = %lld",
 		 (long long)n);
-	assert_int_not_equal(tu_sql_try(f->db, sql, err, sizeof err), SQLITE_OK);
-	assert_int_not_equal(tu_sql_try(f->db, "DELETE FROM rights_requests", err, sizeof err),
+	assert_int_not_equal(tu_sql_try(f->t.db, sql, err, sizeof err), SQLITE_OK);
+	assert_int_not_equal(tu_sql_try(f->t.db, "DELETE FROM rights_requests", err, sizeof err),
 			     SQLITE_OK);
 	/* no free text in the file */
 	{
@@ -470,53 +436,53 @@ static void test_append_only_and_tamper(void **state)
 						       "Canarydisagreement"};
 		size_t len = 0;
 		unsigned char *file;
-		tu_sql(f->db, "PRAGMA wal_checkpoint(TRUNCATE)");
-		file = tu_read_file(f->db, &len);
+		tu_sql(f->t.db, "PRAGMA wal_checkpoint(TRUNCATE)");
+		file = tu_read_file(f->t.db, &len);
 		for (size_t i = 0; i < sizeof canaries / sizeof canaries[0]; i++)
 			if (tu_contains(file, len, canaries[i], strlen(canaries[i])))
 				fail_msg("%s is in the database file", canaries[i]);
 		free(file);
 	}
 	/* moved to another chart with the trigger dropped */
-	tu_sql(f->db, "DROP TRIGGER disclosures_no_update");
+	tu_sql(f->t.db, "DROP TRIGGER disclosures_no_update");
 	snprintf(sql, sizeof sql,
 		 "UPDATE disclosures SET prow = (SELECT prow FROM patients WHERE id = '%s') "
 		 "WHERE n = %lld",
 		 pid2, (long long)n);
-	tu_sql(f->db, sql);
-	assert_int_equal(disclosure_accounting(f->priv, pid2, NULL, 1, acc_take, &a, NULL, &m),
+	tu_sql(f->t.db, sql);
+	assert_int_equal(disclosure_accounting(f->t.priv, pid2, NULL, 1, acc_take, &a, NULL, &m),
 			 STATUS_INTEGRITY);
 	assert_int_equal(a.n, 0); /* nothing shown */
 	snprintf(sql, sizeof sql,
 		 "UPDATE disclosures SET prow = (SELECT prow FROM patients WHERE id = '%s'), "
 		 "suspended_until = '2099-01-01' WHERE n = %lld",
 		 pid, (long long)n);
-	tu_sql(f->db, sql);
-	assert_int_equal(disclosure_accounting(f->priv, pid, NULL, 1, acc_take, &a, NULL, &m),
+	tu_sql(f->t.db, sql);
+	assert_int_equal(disclosure_accounting(f->t.priv, pid, NULL, 1, acc_take, &a, NULL, &m),
 			 STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "disclosures record"));
 	snprintf(sql, sizeof sql, "UPDATE disclosures SET suspended_until = '' WHERE n = %lld",
 		 (long long)n);
-	tu_sql(f->db, sql);
-	assert_int_equal(disclosure_accounting(f->priv, pid, NULL, 1, acc_take, &a, NULL, &m),
+	tu_sql(f->t.db, sql);
+	assert_int_equal(disclosure_accounting(f->t.priv, pid, NULL, 1, acc_take, &a, NULL, &m),
 			 STATUS_OK);
 	/* an ROI event's status edited */
-	tu_sql(f->db, "DROP TRIGGER rights_requests_no_update");
+	tu_sql(f->t.db, "DROP TRIGGER rights_requests_no_update");
 	snprintf(sql, sizeof sql,
 		 "UPDATE rights_requests SET auth = 'on_file' WHERE kind = 'roi' AND req = %lld",
 		 (long long)r);
-	tu_sql(f->db, sql);
-	assert_int_equal(roi_get(f->him, r, roi_take, &o, &m), STATUS_INTEGRITY);
+	tu_sql(f->t.db, sql);
+	assert_int_equal(roi_get(f->t.him, r, roi_take, &o, &m), STATUS_INTEGRITY);
 	snprintf(sql, sizeof sql,
 		 "UPDATE rights_requests SET auth = 'pending' WHERE kind = 'roi' AND req = %lld",
 		 (long long)r);
-	tu_sql(f->db, sql);
-	assert_int_equal(roi_get(f->him, r, roi_take, &o, &m), STATUS_OK);
+	tu_sql(f->t.db, sql);
+	assert_int_equal(roi_get(f->t.him, r, roi_take, &o, &m), STATUS_OK);
 	assert_string_equal(o.recipient, "Canaryroirecipient");
 	/* put the triggers back for the tests after */
-	tu_sql(f->db, "CREATE TRIGGER disclosures_no_update BEFORE UPDATE ON disclosures BEGIN "
+	tu_sql(f->t.db, "CREATE TRIGGER disclosures_no_update BEFORE UPDATE ON disclosures BEGIN "
 		      "SELECT RAISE(ABORT, 'disclosures are append-only'); END");
-	tu_sql(f->db, "CREATE TRIGGER rights_requests_no_update BEFORE UPDATE ON rights_requests "
+	tu_sql(f->t.db, "CREATE TRIGGER rights_requests_no_update BEFORE UPDATE ON rights_requests "
 		      "BEGIN SELECT RAISE(ABORT, 'append-only'); END");
 }
 
@@ -530,28 +496,28 @@ static void test_roi_permissions_and_input(void **state)
 	new_patient(f, "Permitted", pid);
 	in.requester_kind = "payer";
 	in.recipient_name = "Acme Insurance";
-	assert_int_equal(roi_add(f->fd, pid, &in, &n, &m), STATUS_DENIED);
-	assert_int_equal(roi_add(f->priv, pid, &in, &n, &m), STATUS_DENIED);
+	assert_int_equal(roi_add(f->t.fd, pid, &in, &n, &m), STATUS_DENIED);
+	assert_int_equal(roi_add(f->t.priv, pid, &in, &n, &m), STATUS_DENIED);
 	in.fee = "12.345";
-	assert_int_equal(roi_add(f->him, pid, &in, &n, &m), STATUS_INVALID);
+	assert_int_equal(roi_add(f->t.him, pid, &in, &n, &m), STATUS_INVALID);
 	in.fee = "6.5";
 	in.auth = "not_required"; /* a payer without an authorization needs the legal basis */
-	assert_int_equal(roi_add(f->him, pid, &in, &n, &m), STATUS_INVALID);
+	assert_int_equal(roi_add(f->t.him, pid, &in, &n, &m), STATUS_INVALID);
 	in.auth = "on_file"; /* and an authorization on file its signing date */
-	assert_int_equal(roi_add(f->him, pid, &in, &n, &m), STATUS_INVALID);
+	assert_int_equal(roi_add(f->t.him, pid, &in, &n, &m), STATUS_INVALID);
 	in.auth_signed = "2026-01-01";
 	in.auth_expires = "2025-01-01";
-	assert_int_equal(roi_add(f->him, pid, &in, &n, &m), STATUS_INVALID);
+	assert_int_equal(roi_add(f->t.him, pid, &in, &n, &m), STATUS_INVALID);
 	in.auth_expires = NULL;
 	in.from_date = "2026-02-01";
 	in.to_date = "2026-01-01";
-	assert_int_equal(roi_add(f->him, pid, &in, &n, &m), STATUS_INVALID);
+	assert_int_equal(roi_add(f->t.him, pid, &in, &n, &m), STATUS_INVALID);
 	in.to_date = NULL;
-	assert_int_equal(roi_add(f->him, pid, &in, &n, &m), STATUS_OK);
-	assert_int_equal(roi_update(f->him, n, NULL, "released", &m), STATUS_INVALID);
-	assert_int_equal(roi_update(f->him, n, NULL, "withdrawn", &m), STATUS_OK);
-	assert_int_equal(roi_update(f->him, n, NULL, "in_process", &m), STATUS_CONFLICT);
-	assert_int_equal(roi_deny(f->him, n, "x", &m), STATUS_CONFLICT);
+	assert_int_equal(roi_add(f->t.him, pid, &in, &n, &m), STATUS_OK);
+	assert_int_equal(roi_update(f->t.him, n, NULL, "released", &m), STATUS_INVALID);
+	assert_int_equal(roi_update(f->t.him, n, NULL, "withdrawn", &m), STATUS_OK);
+	assert_int_equal(roi_update(f->t.him, n, NULL, "in_process", &m), STATUS_CONFLICT);
+	assert_int_equal(roi_deny(f->t.him, n, "x", &m), STATUS_CONFLICT);
 }
 
 int main(void)
@@ -567,5 +533,5 @@ int main(void)
 		cmocka_unit_test(test_append_only_and_tamper),
 		cmocka_unit_test(test_roi_permissions_and_input),
 	};
-	return cmocka_run_group_tests_name("rights", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("rights", tests, group_setup, tu_clinic_teardown);
 }

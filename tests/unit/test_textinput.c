@@ -16,11 +16,6 @@
 #include "core/csv.h"
 #include "core/import.h"
 
-#define FD_PW    "front desk password textinput"
-#define NURSE_PW "nurse password textinput"
-#define PROV_PW  "provider password textinput"
-#define HIM_PW   "him clerk password textinput"
-
 /* Hostile samples: one of each class. */
 #define ESC_TXT "Hives\x1b[2J\x1b]0;owned\x07"
 #define C1_TXT                                                                                     \
@@ -35,11 +30,7 @@
 #define BAD_TXT "Caf\xc3"
 
 typedef struct fixture {
-	char dir[PATH_MAX];
-	char db[PATH_MAX];
-	config_t *cfg;
-	clinic_t *c;
-	session_t *admin, *fd, *nurse, *prov, *him;
+	tu_clinic_t t;
 	char pid[33];
 	int64_t erow;
 } fixture_t;
@@ -49,46 +40,15 @@ static int group_setup(void **state)
 	fixture_t *f = calloc(1, sizeof *f);
 	patient_t p;
 	msg_t m;
-	tu_crypto_init();
 	assert_non_null(f);
-	f->cfg = calloc(1, sizeof *f->cfg);
-	assert_non_null(f->cfg);
-	tu_config(f->cfg);
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, NULL);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
-	tu_add_user(f->admin, "nurse1", "nurse", NURSE_PW);
-	tu_add_user(f->admin, "prov1", "provider", PROV_PW);
-	tu_add_user(f->admin, "him1", "him", HIM_PW);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
-	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
-	f->prov = tu_login(f->c, "prov1", PROV_PW);
-	f->him = tu_login(f->c, "him1", HIM_PW);
+	tu_clinic_up(&f->t, TU_R_FD | TU_R_NURSE | TU_R_PROV | TU_R_HIM);
 	tu_patient(&p, "Textinput", "Tess", "1970-05-06", "F");
-	tu_register(f->fd, &p, 1);
+	tu_register(f->t.fd, &p, 1);
 	snprintf(f->pid, sizeof f->pid, "%s", p.id);
-	if (encounter_checkin(f->fd, f->pid, "office visit", "prov1", "Room 3", "", &f->erow, &m) !=
+	if (encounter_checkin(f->t.fd, f->pid, "office visit", "prov1", "Room 3", "", &f->erow, &m) !=
 	    STATUS_OK)
 		fail_msg("check-in: %s", m.text);
 	*state = f;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	fixture_t *f = *state;
-	session_logout(f->him);
-	session_logout(f->prov);
-	session_logout(f->nurse);
-	session_logout(f->fd);
-	session_logout(f->admin);
-	clinic_close(f->c);
-	tu_rmtree(f->dir);
-	free(f->cfg);
-	free(f);
 	return 0;
 }
 
@@ -96,7 +56,7 @@ static int64_t rows(fixture_t *f, const char *table)
 {
 	char sql[128];
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-	return tu_sql_int(f->db, sql);
+	return tu_sql_int(f->t.db, sql);
 }
 
 /* st must be STATUS_INVALID and m say exactly want. */
@@ -123,24 +83,24 @@ static void test_allergy_fields(void **state)
 	fixture_t *f = *state;
 	int64_t row = 0, before = rows(f, "allergies");
 	msg_t m;
-	refused(allergy_add(f->nurse, f->pid, ESC_TXT, "", "mild", &row, &m), &m,
+	refused(allergy_add(f->t.nurse, f->pid, ESC_TXT, "", "mild", &row, &m), &m,
 	        "Substance contains a control character (U+001B).");
-	refused(allergy_add(f->nurse, f->pid, "Latex", ESC_TXT, "mild", &row, &m), &m,
+	refused(allergy_add(f->t.nurse, f->pid, "Latex", ESC_TXT, "mild", &row, &m), &m,
 	        "Reaction contains a control character (U+001B).");
-	refused(allergy_add(f->nurse, f->pid, "Latex", C1_TXT, "mild", &row, &m), &m,
+	refused(allergy_add(f->t.nurse, f->pid, "Latex", C1_TXT, "mild", &row, &m), &m,
 	        "Reaction contains a control character (U+009B).");
-	refused(allergy_add(f->nurse, f->pid, "Latex", RAW_C1_TXT, "mild", &row, &m), &m,
+	refused(allergy_add(f->t.nurse, f->pid, "Latex", RAW_C1_TXT, "mild", &row, &m), &m,
 	        "Reaction is not valid UTF-8 text (byte 0x9B).");
-	refused(allergy_add(f->nurse, f->pid, BIDI_TXT, "", "mild", &row, &m), &m,
+	refused(allergy_add(f->t.nurse, f->pid, BIDI_TXT, "", "mild", &row, &m), &m,
 	        "Substance contains a bidirectional control character (U+202E).");
-	refused(allergy_add(f->nurse, f->pid, "Latex", BAD_TXT, "mild", &row, &m), &m,
+	refused(allergy_add(f->t.nurse, f->pid, "Latex", BAD_TXT, "mild", &row, &m), &m,
 	        "Reaction is not valid UTF-8 text (byte 0xC3).");
-	refused(allergy_add(f->nurse, f->pid, "Latex", "hives\nwheeze", "mild", &row, &m), &m,
+	refused(allergy_add(f->t.nurse, f->pid, "Latex", "hives\nwheeze", "mild", &row, &m), &m,
 	        "Reaction contains a line break (U+000A); it must be one line.");
 	assert_int_equal(rows(f, "allergies"), before);
 	/* Accents and CJK are text. */
 	assert_int_equal(
-	    allergy_add(f->nurse, f->pid, "Pénicilline 青霉素", "urticária", "mild", &row, &m),
+	    allergy_add(f->t.nurse, f->pid, "Pénicilline 青霉素", "urticária", "mild", &row, &m),
 	    STATUS_OK);
 	assert_int_equal(rows(f, "allergies"), before + 1);
 }
@@ -150,25 +110,25 @@ static void test_medication_and_problem_fields(void **state)
 	fixture_t *f = *state;
 	int64_t row = 0, meds = rows(f, "medications"), probs = rows(f, "problems");
 	msg_t m;
-	refused(medication_add(f->nurse, f->pid, ESC_TXT, "5 mg", "PO", "daily", "", &row, &m), &m,
+	refused(medication_add(f->t.nurse, f->pid, ESC_TXT, "5 mg", "PO", "daily", "", &row, &m), &m,
 	        "Medication contains a control character (U+001B).");
-	refused(medication_add(f->nurse, f->pid, "Lisinopril", "5\xe2\x81\xa6mg", "PO", "daily", "",
+	refused(medication_add(f->t.nurse, f->pid, "Lisinopril", "5\xe2\x81\xa6mg", "PO", "daily", "",
 	                       &row, &m),
 	        &m, "Dose contains a bidirectional control character (U+2066).");
 	/* Frequency is stored in the clear: the same check applies. */
-	refused(medication_add(f->nurse, f->pid, "Lisinopril", "5 mg", "PO", "daily\x1b[8m", "",
+	refused(medication_add(f->t.nurse, f->pid, "Lisinopril", "5 mg", "PO", "daily\x1b[8m", "",
 	                       &row, &m),
 	        &m, "Frequency contains a control character (U+001B).");
 	refused(
-	    medication_add(f->nurse, f->pid, "Lisinopril", "5 mg", "PO", "da\x7fily", "", &row, &m),
+	    medication_add(f->t.nurse, f->pid, "Lisinopril", "5 mg", "PO", "da\x7fily", "", &row, &m),
 	    &m, "Frequency contains a control character (U+007F).");
-	refused(medication_add(f->nurse, f->pid, "Lisinopril", "5 mg", "PO", "daily\tbid", "", &row,
+	refused(medication_add(f->t.nurse, f->pid, "Lisinopril", "5 mg", "PO", "daily\tbid", "", &row,
 	                       &m),
 	        &m, "Frequency contains a tab (U+0009).");
 	assert_int_equal(rows(f, "medications"), meds);
-	refused(problem_add(f->prov, f->pid, "", "Hypertension\xc2\x85", "", &row, &m), &m,
+	refused(problem_add(f->t.prov, f->pid, "", "Hypertension\xc2\x85", "", &row, &m), &m,
 	        "Problem contains a control character (U+0085).");
-	refused(problem_add(f->prov, f->pid, "", "Asthma\xe2\x80\xab", "", &row, &m), &m,
+	refused(problem_add(f->t.prov, f->pid, "", "Asthma\xe2\x80\xab", "", &row, &m), &m,
 	        "Problem contains a bidirectional control character (U+202B).");
 	assert_int_equal(rows(f, "problems"), probs);
 }
@@ -179,11 +139,11 @@ static void test_note_bodies(void **state)
 	int64_t nrow = 0, before = rows(f, "notes");
 	note_info_t info;
 	msg_t m;
-	refused(note_create(f->prov, f->erow, 0, "Seen today.\n\x1b[2JAll well.", &nrow, &m), &m,
+	refused(note_create(f->t.prov, f->erow, 0, "Seen today.\n\x1b[2JAll well.", &nrow, &m), &m,
 	        "The note contains a control character (U+001B).");
-	refused(note_create(f->prov, f->erow, 0, "Plan:\rHidden", &nrow, &m), &m,
+	refused(note_create(f->t.prov, f->erow, 0, "Plan:\rHidden", &nrow, &m), &m,
 	        "The note contains a control character (U+000D).");
-	refused(note_create(f->prov, f->erow, 0,
+	refused(note_create(f->t.prov, f->erow, 0,
 	                    "A \xe2\x81\xa7"
 	                    "b",
 	                    &nrow, &m),
@@ -192,13 +152,13 @@ static void test_note_bodies(void **state)
 	/* Line breaks and tabs are a note's own; a Windows line end becomes
 	 * a plain one. */
 	assert_int_equal(
-	    note_create(f->prov, f->erow, 0, "S:\tcough\r\nO:\tclear\nA/P: 休息", &nrow, &m),
+	    note_create(f->t.prov, f->erow, 0, "S:\tcough\r\nO:\tclear\nA/P: 休息", &nrow, &m),
 	    STATUS_OK);
-	assert_int_equal(note_get(f->prov, nrow, &info, &m), STATUS_OK);
+	assert_int_equal(note_get(f->t.prov, nrow, &info, &m), STATUS_OK);
 	assert_string_equal(info.body, "S:\tcough\nO:\tclear\nA/P: 休息");
 	note_info_clear(&info);
 	/* Saving a draft is checked the same way. */
-	refused(note_save(f->prov, nrow, "edited\xc2\x90", 1, &m), &m,
+	refused(note_save(f->t.prov, nrow, "edited\xc2\x90", 1, &m), &m,
 	        "The note contains a control character (U+0090).");
 }
 
@@ -207,10 +167,10 @@ static void test_checkin_fields(void **state)
 	fixture_t *f = *state;
 	int64_t erow = 0, before = rows(f, "encounters");
 	msg_t m;
-	refused(encounter_checkin(f->fd, f->pid, "office visit", "prov1", "Room\x1b[1;31m 3", "",
+	refused(encounter_checkin(f->t.fd, f->pid, "office visit", "prov1", "Room\x1b[1;31m 3", "",
 	                          &erow, &m),
 	        &m, "Location contains a control character (U+001B).");
-	refused(encounter_checkin(f->fd, f->pid, "office visit", "prov1", "Room 3",
+	refused(encounter_checkin(f->t.fd, f->pid, "office visit", "prov1", "Room 3",
 	                          "Cough \xe2\x80\xad"
 	                          "xx",
 	                          &erow, &m),
@@ -227,24 +187,24 @@ static void test_reasons_and_modifiers(void **state)
 	assert_non_null(open);
 	tu_patient(&p, "Confidentia", "Cora", "1980-02-03", "F");
 	p.confidential = 1;
-	tu_register(f->fd, &p, 1);
-	btg_before = tu_audit_count(f->db, "break_the_glass", NULL);
+	tu_register(f->t.fd, &p, 1);
+	btg_before = tu_audit_count(f->t.db, "break_the_glass", NULL);
 	/* A nurse has no view_confidential: the reason is audited, so it must
 	 * be safe text. */
-	refused(patient_open(f->nurse, p.id, "Patient\x1b[2J in clinic now", open, &m), &m,
+	refused(patient_open(f->t.nurse, p.id, "Patient\x1b[2J in clinic now", open, &m), &m,
 	        "The reason for access contains a control character (U+001B).");
-	refused(patient_open(f->nurse, p.id, "Patient is \xe2\x80\xae here now", open, &m), &m,
+	refused(patient_open(f->t.nurse, p.id, "Patient is \xe2\x80\xae here now", open, &m), &m,
 	        "The reason for access contains a bidirectional control character (U+202E).");
-	assert_int_equal(tu_audit_count(f->db, "break_the_glass", NULL), btg_before);
-	assert_int_equal(patient_open(f->nurse, p.id, "Patient is in clinic now", open, &m),
+	assert_int_equal(tu_audit_count(f->t.db, "break_the_glass", NULL), btg_before);
+	assert_int_equal(patient_open(f->t.nurse, p.id, "Patient is in clinic now", open, &m),
 	                 STATUS_OK);
-	assert_int_equal(tu_audit_count(f->db, "break_the_glass", NULL), btg_before + 1);
+	assert_int_equal(tu_audit_count(f->t.db, "break_the_glass", NULL), btg_before + 1);
 	sodium_memzero(open, sizeof *open);
 	free(open);
 
-	refused(coding_reopen(f->him, f->erow, "Payer asked\x1b[8m to recode", &m), &m,
+	refused(coding_reopen(f->t.him, f->erow, "Payer asked\x1b[8m to recode", &m), &m,
 	        "The reason for reopening contains a control character (U+001B).");
-	refused(coding_add_px(f->him, f->erow, CS_HCPCS, "G0008", "25\xc2\x85", 1, "1", &m), &m,
+	refused(coding_add_px(f->t.him, f->erow, CS_HCPCS, "G0008", "25\xc2\x85", 1, "1", &m), &m,
 	        "Rule 'modifiers': the modifiers contains a control character (U+0085).");
 }
 
@@ -253,10 +213,10 @@ static status_t import_file(fixture_t *f, codesys_t cs, const char *name, const 
                             size_t n, const char *version, msg_t *m, char path[PATH_MAX])
 {
 	codes_import_report_t rep;
-	tu_path(path, f->dir, name);
+	tu_path(path, f->t.dir, name);
 	tu_write_file(path, text, n, 0600);
 	msg_clear(m);
-	return codes_import(f->him, cs, path, version, "2025-10-01", &rep, m);
+	return codes_import(f->t.him, cs, path, version, "2025-10-01", &rep, m);
 }
 
 /* An ICD-10-CM order-file line: fixed columns. */
@@ -338,7 +298,7 @@ static void test_code_imports(void **state)
 	         "code,description\n99213,Consulta — médico (受診)\n99214,Office visit\n");
 	assert_int_equal(import_file(f, CS_CPT, "good.csv", file, strlen(file), "2026", &m, path),
 	                 STATUS_OK);
-	assert_int_equal(codes_search(f->him, CS_CPT, "99213", "2025-11-01", 5, hit_desc, desc, &m),
+	assert_int_equal(codes_search(f->t.him, CS_CPT, "99213", "2025-11-01", 5, hit_desc, desc, &m),
 	                 STATUS_OK);
 	assert_string_equal(desc, "Consulta — médico (受診)");
 }
@@ -380,7 +340,7 @@ static void test_csv_nul_and_patient_import(void **state)
 
 	/* The reader: the record with a NUL is refused whole, the next one
 	 * is read intact. */
-	tu_path(path, f->dir, "patients.csv");
+	tu_path(path, f->t.dir, "patients.csv");
 	tu_write_file(path, csv, sizeof csv - 1, 0600);
 	fp = fopen(path, "rb");
 	assert_non_null(fp);
@@ -397,7 +357,7 @@ static void test_csv_nul_and_patient_import(void **state)
 	fclose(fp);
 
 	/* The import: every bad row named, nothing imported. */
-	assert_int_equal(import_patients(f->him, path, 0, &rep, on_bad, NULL, &b, &m), STATUS_INVALID);
+	assert_int_equal(import_patients(f->t.him, path, 0, &rep, on_bad, NULL, &b, &m), STATUS_INVALID);
 	assert_int_equal(b.n, 3);
 	assert_int_equal(b.line[0], 3);
 	assert_string_equal(b.why[0], "field 1 contains a NUL byte (U+0000)");
@@ -413,23 +373,23 @@ static void test_clinic_and_user_names(void **state)
 	fixture_t *f = *state;
 	char db2[PATH_MAX], rk[CRYPTO_RECOVERY_TEXT];
 	msg_t m;
-	tu_path(db2, f->dir, "other.db");
-	refused(clinic_init(db2, f->cfg, "admin", TU_ADMIN_PW, "Harbor\x1b]0;x\x07 Clinic", rk, &m),
+	tu_path(db2, f->t.dir, "other.db");
+	refused(clinic_init(db2, f->t.cfg, "admin", TU_ADMIN_PW, "Harbor\x1b]0;x\x07 Clinic", rk, &m),
 	        &m, "The clinic name contains a control character (U+001B).");
 	refused(
-	    clinic_init(db2, f->cfg, "admin", TU_ADMIN_PW, "Harbor \xe2\x80\xae Clinic", rk, &m),
+	    clinic_init(db2, f->t.cfg, "admin", TU_ADMIN_PW, "Harbor \xe2\x80\xae Clinic", rk, &m),
 	    &m, "The clinic name contains a bidirectional control character (U+202E).");
 	assert_int_not_equal(access(db2, F_OK), 0);
 	assert_false(users_name_valid("bob\x1b[2J"));
 	assert_false(users_name_valid("b\xc2\x85ob"));
-	assert_int_equal(users_add(f->admin, "eve\x1b[2J", "nurse", "a long enough password 1", &m),
+	assert_int_equal(users_add(f->t.admin, "eve\x1b[2J", "nurse", "a long enough password 1", &m),
 	                 STATUS_INVALID);
-	assert_int_equal(users_add(f->admin,
+	assert_int_equal(users_add(f->t.admin,
 	                           "ev\xe2\x80\xae"
 	                           "e",
 	                           "nurse", "a long enough password 1", &m),
 	                 STATUS_INVALID);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM users WHERE name LIKE 'ev%'"), 0);
+	assert_int_equal(tu_sql_int(f->t.db, "SELECT count(*) FROM users WHERE name LIKE 'ev%'"), 0);
 }
 
 static void test_config_text_values(void **state)
@@ -439,7 +399,7 @@ static void test_config_text_values(void **state)
 	config_t *cfg = calloc(1, sizeof *cfg);
 	msg_t m;
 	assert_non_null(cfg);
-	tu_path(path, f->dir, "bad.ini");
+	tu_path(path, f->t.dir, "bad.ini");
 	tu_write_text(path, "[clinical]\nencounter_types = office visit, tele\x1b[2Jphone\n");
 	assert_int_equal(config_load_file(path, cfg, &m), STATUS_CONFIG);
 	assert_true(tu_has(m.text, "clinical:encounter_types: The value contains a control "
@@ -463,5 +423,5 @@ int main(void)
 	    cmocka_unit_test(test_clinic_and_user_names),
 	    cmocka_unit_test(test_config_text_values),
 	};
-	return cmocka_run_group_tests_name("textinput", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("textinput", tests, group_setup, tu_clinic_teardown);
 }

@@ -10,10 +10,6 @@
 #include "core/chart_track.h"
 #include "core/internal.h"
 
-#define FD_PW "front desk password tracking"
-#define NURSE_PW "nurse one password tracking"
-#define HIM_PW "him clerk password tracking"
-
 static int days_ahead;
 
 void core_now(char buf[24])
@@ -25,11 +21,7 @@ void core_now(char buf[24])
 }
 
 typedef struct fixture {
-	char dir[PATH_MAX];
-	char db[PATH_MAX];
-	config_t *cfg;
-	clinic_t *c;
-	session_t *admin, *fd, *nurse, *him;
+	tu_clinic_t t;
 	char a[33], b[33];
 } fixture_t;
 
@@ -37,27 +29,13 @@ static int setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof *f);
 	patient_t p;
-	tu_crypto_init();
 	assert_non_null(f);
-	f->cfg = calloc(1, sizeof *f->cfg);
-	assert_non_null(f->cfg);
-	tu_config(f->cfg);
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "clinic.db");
-	tu_clinic_init(f->db, f->cfg, NULL);
-	f->c = tu_clinic_open(f->db, f->cfg);
-	f->admin = tu_login(f->c, TU_ADMIN, TU_ADMIN_PW);
-	tu_add_user(f->admin, "fd1", "frontdesk", FD_PW);
-	tu_add_user(f->admin, "nurse1", "nurse", NURSE_PW);
-	tu_add_user(f->admin, "him1", "him", HIM_PW);
-	f->fd = tu_login(f->c, "fd1", FD_PW);
-	f->nurse = tu_login(f->c, "nurse1", NURSE_PW);
-	f->him = tu_login(f->c, "him1", HIM_PW);
+	tu_clinic_up(&f->t, TU_R_FD | TU_R_NURSE | TU_R_HIM);
 	tu_patient(&p, "Foliant", "Ada", "1950-01-02", "F");
-	tu_register(f->fd, &p, 1);
+	tu_register(f->t.fd, &p, 1);
 	snprintf(f->a, sizeof f->a, "%s", p.id);
 	tu_patient(&p, "Quarto", "Ben", "1960-03-04", "M");
-	tu_register(f->fd, &p, 1);
+	tu_register(f->t.fd, &p, 1);
 	snprintf(f->b, sizeof f->b, "%s", p.id);
 	*state = f;
 	return 0;
@@ -67,13 +45,7 @@ static int teardown(void **state)
 {
 	fixture_t *f = *state;
 	days_ahead = 0;
-	session_logout(f->him);
-	session_logout(f->nurse);
-	session_logout(f->fd);
-	session_logout(f->admin);
-	clinic_close(f->c);
-	tu_rmtree(f->dir);
-	free(f->cfg);
+	tu_clinic_down(&f->t);
 	free(f);
 	return 0;
 }
@@ -116,31 +88,31 @@ static void test_out_in_overdue(void **state)
 	date_in(3, due);
 	date_in(0, today);
 	date_in(-1, past);
-	assert_int_equal(track_home(f->him, f->a, 1, "Shelf 9", &m), STATUS_OK);
-	assert_int_equal(track_out(f->him, f->a, 1, "Dr Folio", due, &m), STATUS_OK);
-	assert_int_equal(track_out(f->him, f->a, 1, "Billing", due, &m), STATUS_CONFLICT);
+	assert_int_equal(track_home(f->t.him, f->a, 1, "Shelf 9", &m), STATUS_OK);
+	assert_int_equal(track_out(f->t.him, f->a, 1, "Dr Folio", due, &m), STATUS_OK);
+	assert_int_equal(track_out(f->t.him, f->a, 1, "Billing", due, &m), STATUS_CONFLICT);
 	assert_true(tu_has(m.text, "already out to Dr Folio"));
-	assert_int_equal(track_out(f->him, f->b, 2, "Billing", today, &m), STATUS_OK);
+	assert_int_equal(track_out(f->t.him, f->b, 2, "Billing", today, &m), STATUS_OK);
 	/* Refused, naming the field, changing nothing. */
-	assert_int_equal(track_out(f->him, f->b, 1, "X", past, &m), STATUS_INVALID);
+	assert_int_equal(track_out(f->t.him, f->b, 1, "X", past, &m), STATUS_INVALID);
 	assert_true(tu_has(m.text, "Due date"));
-	assert_int_equal(track_out(f->him, f->b, 1, "", due, &m), STATUS_INVALID);
-	assert_int_equal(track_out(f->him, f->b, 1, "Dr\x1b[2J", due, &m), STATUS_INVALID);
-	assert_int_equal(track_out(f->him, f->b, 0, "X", due, &m), STATUS_INVALID);
-	assert_int_equal(track_in(f->him, f->b, 1, &m), STATUS_INVALID);
+	assert_int_equal(track_out(f->t.him, f->b, 1, "", due, &m), STATUS_INVALID);
+	assert_int_equal(track_out(f->t.him, f->b, 1, "Dr\x1b[2J", due, &m), STATUS_INVALID);
+	assert_int_equal(track_out(f->t.him, f->b, 0, "X", due, &m), STATUS_INVALID);
+	assert_int_equal(track_in(f->t.him, f->b, 1, &m), STATUS_INVALID);
 	/* HIM only. */
-	assert_int_equal(track_out(f->nurse, f->b, 1, "X", due, &m), STATUS_DENIED);
+	assert_int_equal(track_out(f->t.nurse, f->b, 1, "X", due, &m), STATUS_DENIED);
 	memset(&l, 0, sizeof l);
-	assert_int_equal(track_list_out(f->nurse, 0, take_out, &l, &m), STATUS_DENIED);
+	assert_int_equal(track_list_out(f->t.nurse, 0, take_out, &l, &m), STATUS_DENIED);
 	/* Out today; overdue only later. */
-	assert_int_equal(track_list_out(f->him, 0, take_out, &l, &m), STATUS_OK);
+	assert_int_equal(track_list_out(f->t.him, 0, take_out, &l, &m), STATUS_OK);
 	assert_int_equal(l.n, 2);
 	memset(&l, 0, sizeof l);
-	assert_int_equal(track_list_out(f->him, 1, take_out, &l, &m), STATUS_OK);
+	assert_int_equal(track_list_out(f->t.him, 1, take_out, &l, &m), STATUS_OK);
 	assert_int_equal(l.n, 0);
 	days_ahead = 5;
 	memset(&l, 0, sizeof l);
-	assert_int_equal(track_list_out(f->him, 1, take_out, &l, &m), STATUS_OK);
+	assert_int_equal(track_list_out(f->t.him, 1, take_out, &l, &m), STATUS_OK);
 	days_ahead = 0;
 	assert_int_equal(l.n, 2);
 	assert_int_equal(l.v[0].days_overdue, 5); /* the most overdue first */
@@ -150,17 +122,17 @@ static void test_out_in_overdue(void **state)
 	assert_int_equal(l.v[1].days_overdue, 2);
 	assert_string_equal(l.v[1].home, "Shelf 9");
 	assert_true(tu_has(l.v[1].name, "Foliant"));
-	assert_int_equal(track_in(f->him, f->a, 1, &m), STATUS_OK);
+	assert_int_equal(track_in(f->t.him, f->a, 1, &m), STATUS_OK);
 	memset(&l, 0, sizeof l);
-	assert_int_equal(track_list_out(f->him, 0, take_out, &l, &m), STATUS_OK);
+	assert_int_equal(track_list_out(f->t.him, 0, take_out, &l, &m), STATUS_OK);
 	assert_int_equal(l.n, 1);
-	assert_int_equal(track_history(f->him, f->a, count_events, &n, &m), STATUS_OK);
+	assert_int_equal(track_history(f->t.him, f->a, count_events, &n, &m), STATUS_OK);
 	assert_int_equal(n, 3);
-	assert_int_equal(tu_audit_count(f->db, "chart_out", "him1"), 2);
-	assert_int_equal(tu_audit_count(f->db, "chart_in", "him1"), 1);
+	assert_int_equal(tu_audit_count(f->t.db, "chart_out", "him1"), 2);
+	assert_int_equal(tu_audit_count(f->t.db, "chart_in", "him1"), 1);
 	{
 		size_t len = 0;
-		unsigned char *file = tu_read_file(f->db, &len);
+		unsigned char *file = tu_read_file(f->t.db, &len);
 		assert_false(tu_contains(file, len, "Dr Folio", 8));
 		free(file);
 	}
@@ -174,29 +146,29 @@ static void test_tampering(void **state)
 	msg_t m;
 	int n = 0;
 	date_in(3, due);
-	assert_int_equal(track_out(f->him, f->a, 1, "Dr Folio", due, &m), STATUS_OK);
-	assert_int_equal(track_in(f->him, f->a, 1, &m), STATUS_OK);
-	assert_int_equal(track_out(f->him, f->b, 1, "Ward 3", due, &m), STATUS_OK);
-	tu_sql(f->db, "DROP TRIGGER chart_tracking_append_only");
+	assert_int_equal(track_out(f->t.him, f->a, 1, "Dr Folio", due, &m), STATUS_OK);
+	assert_int_equal(track_in(f->t.him, f->a, 1, &m), STATUS_OK);
+	assert_int_equal(track_out(f->t.him, f->b, 1, "Ward 3", due, &m), STATUS_OK);
+	tu_sql(f->t.db, "DROP TRIGGER chart_tracking_append_only");
 	/* The due date edited. */
-	tu_sql(f->db, "UPDATE chart_tracking SET due = '2099-01-01' WHERE event = 'out' AND "
+	tu_sql(f->t.db, "UPDATE chart_tracking SET due = '2099-01-01' WHERE event = 'out' AND "
 		      "prow = (SELECT max(prow) FROM chart_tracking)");
 	memset(&l, 0, sizeof l);
-	assert_int_equal(track_list_out(f->him, 0, take_out, &l, &m), STATUS_INTEGRITY);
+	assert_int_equal(track_list_out(f->t.him, 0, take_out, &l, &m), STATUS_INTEGRITY);
 	assert_true(tu_has(m.text, "chart_tracking"));
 	{
 		char sql[160];
 		snprintf(sql, sizeof sql,
 			 "UPDATE chart_tracking SET due = '%s' WHERE due = '2099-01-01'", due);
-		tu_sql(f->db, sql);
+		tu_sql(f->t.db, sql);
 	}
 	memset(&l, 0, sizeof l);
-	assert_int_equal(track_list_out(f->him, 0, take_out, &l, &m), STATUS_OK); /* put back */
+	assert_int_equal(track_list_out(f->t.him, 0, take_out, &l, &m), STATUS_OK); /* put back */
 	/* The first chart's "out" moved to the second chart. */
-	tu_sql(f->db, "UPDATE chart_tracking SET prow = (SELECT max(prow) FROM chart_tracking) "
+	tu_sql(f->t.db, "UPDATE chart_tracking SET prow = (SELECT max(prow) FROM chart_tracking) "
 		      "WHERE trow = 2");
-	assert_int_equal(track_history(f->him, f->b, count_events, &n, &m), STATUS_INTEGRITY);
-	assert_int_equal(track_history(f->him, f->a, count_events, &n, &m), STATUS_INTEGRITY);
+	assert_int_equal(track_history(f->t.him, f->b, count_events, &n, &m), STATUS_INTEGRITY);
+	assert_int_equal(track_history(f->t.him, f->a, count_events, &n, &m), STATUS_INTEGRITY);
 }
 
 int main(void)
