@@ -1187,6 +1187,7 @@ status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n
 {
 	status_t ret;
 	int64_t fed = 0, added = 0;
+	db_ckpt_t *ck = NULL;
 	*done = 0;
 	b->ahead.ahead = 1;
 	if (n <= 0)
@@ -1195,6 +1196,7 @@ status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n
 	if ((ret = pbulk_feed_batch(b, producer, arg, n, chunk, max_rows, m, &added)) != STATUS_OK)
 		return ret;
 	fed = added;
+	db_ckpt_start(b->s->c->db, &ck);
 	for (;;) {
 		aheadjob_t j;
 		pthread_t th;
@@ -1217,6 +1219,8 @@ status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n
 			threaded = pthread_create(&th, NULL, seal_ahead, &j) == 0;
 		}
 		ret = pbulk_commit_batch(b, &saved, m);
+		if (ret == STATUS_OK)
+			db_ckpt_kick(ck);
 		if (threaded)
 			pthread_join(th, NULL);
 		else if (sealing && ret == STATUS_OK)
@@ -1241,6 +1245,7 @@ status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n
 			break;
 	}
 	pending_clear(&b->ahead);
+	db_ckpt_stop(ck);
 	return ret;
 }
 
