@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -765,8 +767,9 @@ static int worker_count(void)
  * producer: MRNs mrn_first onwards, `when` bound into every row. Touches
  * the database only through defer_row for the batch being written (its
  * first row number), never for a batch sealed ahead. */
-static status_t feed_run(pbulk_t *b, bstate_t *st, const char *when, pbulk_producer_fn producer,
-			 void *arg, int64_t max, int64_t mrn_first, int64_t *added, msg_t *m)
+static status_t feed_run(pbulk_t *b, bstate_t *st, const keyring_t *kr_src, const char *when,
+			 pbulk_producer_fn producer, void *arg, int64_t max, int64_t mrn_first,
+			 int64_t *added, msg_t *m)
 {
 	feed_t f;
 	worker_t w[WORKERS_MAX + 1]; /* the last is the writer's own */
@@ -810,7 +813,7 @@ static status_t feed_run(pbulk_t *b, bstate_t *st, const char *when, pbulk_produ
 			goto cleanup;
 		}
 		/* The workers need the demo key only, each in a ring of its own. */
-		if ((ret = keyring_copy(b->s->kr, DOMAIN_BIT(DOMAIN_DEMO), &w[i].kr, m)) != STATUS_OK)
+		if ((ret = keyring_copy(kr_src, DOMAIN_BIT(DOMAIN_DEMO), &w[i].kr, m)) != STATUS_OK)
 			goto cleanup;
 	}
 	/* Fewer workers than asked for (or none) still works: the writer
@@ -881,7 +884,7 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 		return STATUS_OK;
 	if ((ret = db_mrn_reserve(b->s->c->db, max, &mrn_first, m)) != STATUS_OK)
 		return ret;
-	return feed_run(b, &b->cur, b->when, producer, arg, max, mrn_first, added, m);
+	return feed_run(b, &b->cur, b->s->kr, b->when, producer, arg, max, mrn_first, added, m);
 }
 
 /* ---- commit: sort each bucket on a helper thread, write in order -------- */
@@ -1091,6 +1094,8 @@ status_t pbulk_next_batch(pbulk_t *b, msg_t *m)
  * rows are numbered from 0 (adopt_ahead numbers them). */
 typedef struct aheadjob {
 	pbulk_t *b;
+	keyring_t *kr; /* the demo key, copied for it (the session's ring is the writer's) */
+	int own_thread; /* yield the cores to the writer */
 	pbulk_producer_fn producer;
 	void *arg;
 	int64_t want, chunk, got;
@@ -1105,10 +1110,15 @@ static void *seal_ahead(void *arg)
 	pbulk_t *b = j->b;
 	msg_clear(&j->m);
 	j->ret = STATUS_OK;
+	/* The writer's SQL is the load's critical path (and what a writer in
+	 * line waits for): this thread and its workers (which inherit it)
+	 * take the cores only when it does not need them. */
+	if (j->own_thread)
+		(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
 	while (j->got < j->want) {
 		int64_t n = j->want - j->got < j->chunk ? j->want - j->got : j->chunk, added = 0;
-		j->ret = feed_run(b, &b->ahead, j->when, j->producer, j->arg, n, b->mrn_next, &added,
-				  &j->m);
+		j->ret = feed_run(b, &b->ahead, j->kr, j->when, j->producer, j->arg, n, b->mrn_next,
+				  &added, &j->m);
 		b->mrn_next += added;
 		b->mrn_left -= added;
 		j->got += added;
@@ -1209,6 +1219,11 @@ status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n
 				db_rollback(b->s->c->db);
 				break;
 			}
+			if ((ret = keyring_copy(b->s->kr, DOMAIN_BIT(DOMAIN_DEMO), &j.kr, m)) !=
+			    STATUS_OK) {
+				db_rollback(b->s->c->db);
+				break;
+			}
 			j.b = b;
 			j.producer = producer;
 			j.arg = arg;
@@ -1216,7 +1231,10 @@ status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n
 			j.chunk = chunk;
 			core_now(j.when);
 			sealing = 1;
+			j.own_thread = 1;
 			threaded = pthread_create(&th, NULL, seal_ahead, &j) == 0;
+			if (!threaded)
+				j.own_thread = 0; /* sealed on this thread, after the commit */
 		}
 		ret = pbulk_commit_batch(b, &saved, m);
 		if (ret == STATUS_OK)
@@ -1225,6 +1243,7 @@ status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n
 			pthread_join(th, NULL);
 		else if (sealing && ret == STATUS_OK)
 			seal_ahead(&j); /* no thread: seal it after the commit */
+		keyring_free(j.kr);
 		if (ret != STATUS_OK)
 			break;
 		*done += saved;
