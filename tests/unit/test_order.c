@@ -16,6 +16,10 @@
  *    what it finds, refuses later pages, and `keys reindex`
  *    (reindex_all) puts it in order;
  *  - the order rank and token rows hold no name in the clear. */
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include "testutil.h"
 
 #include "core/import.h"
@@ -362,6 +366,28 @@ static void test_bulk_sealed_ahead(void **state)
 	}
 }
 
+/* A writer in line (a shared lock on the database's directory, as a
+ * waiting change takes) while such a load runs: every batch sealed ahead
+ * stops at its first chunk, so the load commits a chunk at a time and the
+ * writer would wait for no more than one. */
+static void test_bulk_ahead_writer_waits(void **state)
+{
+	fixture_t *f = *state;
+	int64_t made = 0;
+	msg_t m;
+	int fd = open(f->dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_SH), 0);
+	assert_int_equal(synth_patients_batched(f->him, 1000, 15, 200, 800, &made, &m), STATUS_OK);
+	flock(fd, LOCK_UN);
+	close(fd);
+	assert_int_equal(made, 1000);
+	/* 1000 in chunks of 200: five batches, not two of 800 and 200. */
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'patient_import'"),
+			 5);
+	ranks_consistent(f);
+}
+
 /* A database as migration 011 leaves one that had patients: ranks 0 and
  * rank_pending. The search sorts what it finds; a later page is refused
  * with the way out; `keys reindex` orders it. */
@@ -399,6 +425,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bulk_then_edit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gap_runs_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_sealed_ahead, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_ahead_writer_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_few_among_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrated_database, setup, teardown),
 	};
