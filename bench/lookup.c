@@ -1004,6 +1004,14 @@ int main(int argc, char **argv)
 	ssize_t sl;
 	int failed = 0;
 
+	/* The load alone (for profiling): --load N PATH. */
+	if (argc == 4 && strcmp(argv[1], "--load") == 0) {
+		if (crypto_init(&m) != STATUS_OK || config_defaults(&cfg, &m) != STATUS_OK)
+			die("start", m.text);
+		remove_db(argv[3]);
+		printf("%.0f patients/s\n", build_chartroom(&cfg, argv[3], atoll(argv[2])));
+		return 0;
+	}
 	if (argc == 5 && strcmp(argv[1], "--search-chartroom") == 0)
 		return search_chartroom(argv[2], atoll(argv[3]), 1, argv[4]);
 	if (argc == 5 && strcmp(argv[1], "--search-chartroom-full") == 0)

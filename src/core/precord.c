@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -259,25 +261,39 @@ typedef struct pend {
 	int64_t prow;
 	size_t off;
 	uint16_t ident_len, details_len, match_len;
+	uint16_t key_len; /* a batch sealed ahead: its order key follows the blobs */
 	signed char confidential;
 	int quality;
 	char id[33];
 } pend_t;
 
-struct pbulk {
-	session_t *s;
-	/* The batch's rows, numbered (prow) as they come, inserted at commit. */
+/* A batch's sealed rows, waiting for its commit. The batch being
+ * written has its rows numbered as they come (the next row number read
+ * once, inside its transaction) and their order keys in the run
+ * (porder_run_add). A batch sealed ahead, while the one before commits
+ * (pbulk_load), cannot read the database: its rows are numbered from 0
+ * and keep their order keys beside their blobs, until it becomes the
+ * batch being written (adopt_ahead). */
+typedef struct bstate {
 	pend_t *pend;
 	size_t npend, cappend;
-	unsigned char *bytes;
+	unsigned char *bytes; /* blobs (and, ahead, order keys: wiped) */
 	size_t nbytes, capbytes;
 	int64_t prow_next; /* the next row number; 0: not read yet this batch */
 	char pend_when[24], pend_by[72]; /* who and when, the same for a batch */
-	char what[160];
 	tokbucket_t bucket[TOK_BUCKETS];
 	size_t ntoks;
 	int64_t count, first_prow, last_prow;
-	int64_t mrn_next, mrn_left; /* MRNs reserved in blocks (pbulk_add) */
+	int ahead;    /* numbered from 0, keys kept here */
+	int has_keys; /* bytes hold order keys: wipe them */
+} bstate_t;
+
+struct pbulk {
+	session_t *s;
+	bstate_t cur;   /* the batch being written */
+	bstate_t ahead; /* the next one, sealed while cur commits (pbulk_load) */
+	char what[160];
+	int64_t mrn_next, mrn_left; /* MRNs reserved in blocks (pbulk_add, pbulk_load) */
 	/* Each feed worker's memo of tokens, kept from one feed to the next
 	 * (a load in batches feeds many times); wiped when b is freed. */
 	pindex_memo_t *memo[8];
@@ -325,7 +341,7 @@ status_t pbulk_begin(session_t *s, const char *what, pbulk_t **out, msg_t *m)
 
 /* Add one patient's lookup tokens for prow to the batch (the others are
  * in the row's match set). */
-static status_t collect_tokens(pbulk_t *b, const ptokens_t *t, int64_t prow, msg_t *m)
+static status_t collect_tokens(bstate_t *b, const ptokens_t *t, int64_t prow, msg_t *m)
 {
 	for (int i = 0; i < t->n; i++) {
 		tokbucket_t *k;
@@ -355,14 +371,19 @@ static status_t collect_tokens(pbulk_t *b, const ptokens_t *t, int64_t prow, msg
 /* Take a sealed row into the batch: it gets the next row number now (its
  * tokens and place in the order refer to it) and is inserted, with its
  * rank, at the batch's commit (insert_pending). */
-static status_t defer_row(pbulk_t *b, db_patient_row_t *row, const char *key, const ptokens_t *t,
-			  msg_t *m)
+static status_t defer_row(pbulk_t *pb, bstate_t *b, db_patient_row_t *row, const char *key,
+			  const ptokens_t *t, msg_t *m)
 {
 	status_t ret;
 	pend_t *x;
-	size_t need = row->ident_len + row->details_len + row->match_len;
-	if (!b->prow_next) {
-		if ((ret = db_patient_next_prow(b->s->c->db, &b->prow_next, m)) != STATUS_OK)
+	size_t key_len = b->ahead ? strlen(key) + 1 : 0;
+	size_t need = row->ident_len + row->details_len + row->match_len + key_len;
+	if (b->ahead && !b->npend) {
+		b->prow_next = 0; /* numbered from 0 until adopted */
+		text_copy(b->pend_when, sizeof b->pend_when, row->created);
+		text_copy(b->pend_by, sizeof b->pend_by, row->created_by);
+	} else if (!b->ahead && !b->prow_next) {
+		if ((ret = db_patient_next_prow(pb->s->c->db, &b->prow_next, m)) != STATUS_OK)
 			return ret;
 		text_copy(b->pend_when, sizeof b->pend_when, row->created);
 		text_copy(b->pend_by, sizeof b->pend_by, row->created_by);
@@ -384,8 +405,15 @@ static status_t defer_row(pbulk_t *b, db_patient_row_t *row, const char *key, co
 		unsigned char *nb;
 		while (b->nbytes + need > cap)
 			cap *= 2;
-		if (!(nb = realloc(b->bytes, cap)))
+		/* Order keys are PHI: never left behind by realloc. */
+		if (!(nb = malloc(cap)))
 			return msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		if (b->bytes) {
+			memcpy(nb, b->bytes, b->nbytes);
+			if (b->has_keys)
+				sodium_memzero(b->bytes, b->nbytes);
+			free(b->bytes);
+		}
 		b->bytes = nb;
 		b->capbytes = cap;
 	}
@@ -396,6 +424,7 @@ static status_t defer_row(pbulk_t *b, db_patient_row_t *row, const char *key, co
 	x->ident_len = (uint16_t)row->ident_len;
 	x->details_len = (uint16_t)row->details_len;
 	x->match_len = (uint16_t)row->match_len;
+	x->key_len = (uint16_t)key_len;
 	x->confidential = (signed char)row->confidential;
 	x->quality = row->quality;
 	text_copy(x->id, sizeof x->id, row->id);
@@ -403,17 +432,37 @@ static status_t defer_row(pbulk_t *b, db_patient_row_t *row, const char *key, co
 	memcpy(b->bytes + b->nbytes + row->ident_len, row->details, row->details_len);
 	memcpy(b->bytes + b->nbytes + row->ident_len + row->details_len, row->match,
 	       row->match_len);
-	b->nbytes += need;
-	if ((ret = porder_run_add(b->order, row->prow, key, m)) != STATUS_OK)
+	if (key_len) {
+		memcpy(b->bytes + b->nbytes + need - key_len, key, key_len);
+		b->has_keys = 1;
+	} else if ((ret = porder_run_add(pb->order, row->prow, key, m)) != STATUS_OK)
 		return ret;
+	b->nbytes += need;
 	return collect_tokens(b, t, row->prow, m);
 }
 
-static void pending_clear(pbulk_t *b)
+static void pending_clear(bstate_t *b)
 {
+	if (b->has_keys && b->bytes)
+		sodium_memzero(b->bytes, b->nbytes);
+	b->has_keys = 0;
 	b->npend = 0;
 	b->nbytes = 0;
 	b->prow_next = 0;
+	b->count = b->first_prow = b->last_prow = 0;
+	b->ntoks = 0;
+	for (int k = 0; k < TOK_BUCKETS; k++)
+		b->bucket[k].n = 0;
+}
+
+static void bstate_free(bstate_t *b)
+{
+	pending_clear(b);
+	free(b->pend);
+	free(b->bytes);
+	for (int k = 0; k < TOK_BUCKETS; k++)
+		free(b->bucket[k].v);
+	memset(b, 0, sizeof *b);
 }
 
 /* Insert the batch's rows, each with its rank when known (else 0, placed
@@ -422,16 +471,17 @@ static status_t insert_pending(pbulk_t *b, int known, msg_t *m)
 {
 	db_t *db = b->s->c->db;
 	db_patient_row_t *row = &b->row;
+	bstate_t *st = &b->cur;
 	status_t ret = STATUS_OK;
 	memset(row, 0, offsetof(db_patient_row_t, ident));
-	text_copy(row->created, sizeof row->created, b->pend_when);
-	text_copy(row->created_by, sizeof row->created_by, b->pend_by);
-	text_copy(row->updated, sizeof row->updated, b->pend_when);
-	text_copy(row->updated_by, sizeof row->updated_by, b->pend_by);
+	text_copy(row->created, sizeof row->created, st->pend_when);
+	text_copy(row->created_by, sizeof row->created_by, st->pend_by);
+	text_copy(row->updated, sizeof row->updated, st->pend_when);
+	text_copy(row->updated_by, sizeof row->updated_by, st->pend_by);
 	row->version = 1;
-	for (size_t i = 0; i < b->npend && ret == STATUS_OK; i++) {
-		const pend_t *x = &b->pend[i];
-		const unsigned char *src = b->bytes + x->off;
+	for (size_t i = 0; i < st->npend && ret == STATUS_OK; i++) {
+		const pend_t *x = &st->pend[i];
+		const unsigned char *src = st->bytes + x->off;
 		row->prow = x->prow;
 		text_copy(row->id, sizeof row->id, x->id);
 		row->confidential = x->confidential;
@@ -493,7 +543,7 @@ status_t pbulk_add(pbulk_t *b, patient_t *p, msg_t *m)
 	ret = seal_one(s->c->cfg, s->kr, NULL, b->mrn_next++, b->when, s->user.name, p, &b->row, &t,
 		       key, m);
 	if (ret == STATUS_OK)
-		ret = defer_row(b, &b->row, key, &t, m);
+		ret = defer_row(b, &b->cur, &b->row, key, &t, m);
 	sodium_memzero(key, sizeof key);
 	if (ret != STATUS_OK)
 		return ret;
@@ -713,15 +763,19 @@ static int worker_count(void)
 	return n < 1 ? 1 : n > WORKERS_MAX ? WORKERS_MAX : (int)n;
 }
 
-status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t max,
-		    int64_t *added, msg_t *m)
+/* Feed st (the batch being written, or one sealed ahead) from the
+ * producer: MRNs mrn_first onwards, `when` bound into every row. Touches
+ * the database only through defer_row for the batch being written (its
+ * first row number), never for a batch sealed ahead. */
+static status_t feed_run(pbulk_t *b, bstate_t *st, const keyring_t *kr_src, const char *when,
+			 pbulk_producer_fn producer, void *arg, int64_t max, int64_t mrn_first,
+			 int64_t *added, msg_t *m)
 {
 	feed_t f;
 	worker_t w[WORKERS_MAX + 1]; /* the last is the writer's own */
 	pthread_t th[WORKERS_MAX];
 	int nworkers = worker_count(), started = 0;
 	status_t ret = STATUS_OK;
-	db_t *db = b->s->c->db;
 
 	*added = 0;
 	if (max <= 0)
@@ -729,7 +783,8 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 	memset(&f, 0, sizeof f);
 	memset(w, 0, sizeof w);
 	f.cfg = b->s->c->cfg;
-	f.when = b->when;
+	f.when = when;
+	f.mrn_first = mrn_first;
 	f.by = b->s->user.name;
 	f.producer = producer;
 	f.arg = arg;
@@ -739,8 +794,6 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 	pthread_mutex_init(&f.mu, NULL);
 	pthread_cond_init(&f.ready, NULL);
 	pthread_cond_init(&f.freed, NULL);
-	if ((ret = db_mrn_reserve(db, max, &f.mrn_first, m)) != STATUS_OK)
-		goto cleanup;
 	if (!(f.ids = calloc(ID_BLOCK, sizeof *f.ids))) {
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
 		goto cleanup;
@@ -760,7 +813,7 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 			goto cleanup;
 		}
 		/* The workers need the demo key only, each in a ring of its own. */
-		if ((ret = keyring_copy(b->s->kr, DOMAIN_BIT(DOMAIN_DEMO), &w[i].kr, m)) != STATUS_OK)
+		if ((ret = keyring_copy(kr_src, DOMAIN_BIT(DOMAIN_DEMO), &w[i].kr, m)) != STATUS_OK)
 			goto cleanup;
 	}
 	/* Fewer workers than asked for (or none) still works: the writer
@@ -778,7 +831,7 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 			break;
 		for (int i = 0; i < bt->n && ret == STATUS_OK; i++) {
 			item_t *it = &bt->items[i];
-			ret = defer_row(b, &it->row, it->key, &it->tokens, m);
+			ret = defer_row(b, st, &it->row, it->key, &it->tokens, m);
 			if (ret == STATUS_OK)
 				(*added)++;
 		}
@@ -819,6 +872,19 @@ cleanup:
 	pthread_cond_destroy(&f.ready);
 	pthread_mutex_destroy(&f.mu);
 	return ret;
+}
+
+status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t max,
+		    int64_t *added, msg_t *m)
+{
+	int64_t mrn_first = 0;
+	status_t ret;
+	*added = 0;
+	if (max <= 0)
+		return STATUS_OK;
+	if ((ret = db_mrn_reserve(b->s->c->db, max, &mrn_first, m)) != STATUS_OK)
+		return ret;
+	return feed_run(b, &b->cur, b->s->kr, b->when, producer, arg, max, mrn_first, added, m);
 }
 
 /* ---- commit: sort each bucket on a helper thread, write in order -------- */
@@ -869,7 +935,7 @@ static void *sort_buckets(void *arg)
 {
 	sorter_t *so = arg;
 	for (int k = 0; k < TOK_BUCKETS; k++) {
-		int bad = bucket_sort(&so->b->bucket[k]) != 0, stop;
+		int bad = bucket_sort(&so->b->cur.bucket[k]) != 0, stop;
 		pthread_mutex_lock(&so->mu);
 		if (bad)
 			so->failed = 1;
@@ -913,7 +979,7 @@ static status_t write_tokens(pbulk_t *b, msg_t *m)
 			ret = porder_run_place(b->s, b->order, m);
 	}
 	for (int k = 0; k < TOK_BUCKETS && ret == STATUS_OK; k++) {
-		tokbucket_t *bk = &b->bucket[k];
+		tokbucket_t *bk = &b->cur.bucket[k];
 		pthread_mutex_lock(&so.mu);
 		while (so.done <= k && !so.failed)
 			pthread_cond_wait(&so.cv, &so.mu);
@@ -952,11 +1018,9 @@ static status_t write_tokens(pbulk_t *b, msg_t *m)
 
 static void free_buckets(pbulk_t *b)
 {
-	free(b->pend);
-	free(b->bytes);
+	bstate_free(&b->cur);
+	bstate_free(&b->ahead);
 	porder_run_free(b->order);
-	for (int k = 0; k < TOK_BUCKETS; k++)
-		free(b->bucket[k].v);
 	for (size_t i = 0; i < sizeof b->memo / sizeof b->memo[0]; i++)
 		pindex_memo_free(b->memo[i]);
 	free(b);
@@ -969,7 +1033,7 @@ status_t pbulk_commit_batch(pbulk_t *b, int64_t *count, msg_t *m)
 	db_t *db = b->s->c->db;
 	ret = write_tokens(b, m);
 	snprintf(detail, sizeof detail, "%s: %" PRId64 " patients, rows %" PRId64 "..%" PRId64,
-		 b->what, b->count, b->first_prow, b->last_prow);
+		 b->what, b->cur.count, b->cur.first_prow, b->cur.last_prow);
 	if (ret == STATUS_OK)
 		ret = audit_append(b->s, "patient_import", "", "ok", detail, m);
 	if (ret == STATUS_OK)
@@ -984,10 +1048,8 @@ status_t pbulk_commit_batch(pbulk_t *b, int64_t *count, msg_t *m)
 	} else
 		porder_run_next(b->order);
 	if (count)
-		*count = ret == STATUS_OK ? b->count : 0;
-	pending_clear(b);
-	b->count = b->first_prow = b->last_prow = 0;
-	b->ntoks = 0;
+		*count = ret == STATUS_OK ? b->cur.count : 0;
+	pending_clear(&b->cur);
 	return ret;
 }
 
@@ -1020,6 +1082,190 @@ status_t pbulk_next_batch(pbulk_t *b, msg_t *m)
 	db_yield_to_writers(db, PBULK_YIELD_MS);
 	core_now(b->when);
 	return db_begin(db, m);
+}
+
+/* ---- a load that seals the next batch while one commits ---------------- */
+
+/* The next batch, sealed on a thread of its own while this one writes and
+ * commits: `want` patients at most, `chunk` at a time, ending early (as
+ * pbulk_feed_batch does) when another connection waits for the write
+ * lock, so that a writer in line never waits for more than before. It
+ * reads nothing from the database: MRNs come from b's reserved block,
+ * rows are numbered from 0 (adopt_ahead numbers them). */
+typedef struct aheadjob {
+	pbulk_t *b;
+	keyring_t *kr; /* the demo key, copied for it (the session's ring is the writer's) */
+	int own_thread; /* yield the cores to the writer */
+	pbulk_producer_fn producer;
+	void *arg;
+	int64_t want, chunk, got;
+	char when[24];
+	status_t ret;
+	msg_t m;
+} aheadjob_t;
+
+static void *seal_ahead(void *arg)
+{
+	aheadjob_t *j = arg;
+	pbulk_t *b = j->b;
+	msg_clear(&j->m);
+	j->ret = STATUS_OK;
+	/* The writer's SQL is the load's critical path (and what a writer in
+	 * line waits for): this thread and its workers (which inherit it)
+	 * take the cores only when it does not need them. */
+	if (j->own_thread)
+		(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
+	while (j->got < j->want) {
+		int64_t n = j->want - j->got < j->chunk ? j->want - j->got : j->chunk, added = 0;
+		j->ret = feed_run(b, &b->ahead, j->kr, j->when, j->producer, j->arg, n, b->mrn_next,
+				  &added, &j->m);
+		b->mrn_next += added;
+		b->mrn_left -= added;
+		j->got += added;
+		if (j->ret != STATUS_OK || added < n || db_writers_waiting(b->s->c->db))
+			break;
+	}
+	return NULL;
+}
+
+/* At least `want` MRNs in one block, reserved in the open transaction
+ * (committed with the batch being written; what a batch sealed ahead does
+ * not use is used by the next). */
+static status_t mrn_block(pbulk_t *b, int64_t want, msg_t *m)
+{
+	db_t *db = b->s->c->db;
+	int64_t first = 0, more = want - b->mrn_left;
+	status_t ret;
+	if (more <= 0)
+		return STATUS_OK;
+	if ((ret = db_mrn_reserve(db, more, &first, m)) != STATUS_OK)
+		return ret;
+	if (b->mrn_left && first == b->mrn_next + b->mrn_left) {
+		b->mrn_left += more;
+		return STATUS_OK;
+	}
+	/* Another user took MRNs after the block left: start a new one (the
+	 * rest of the old one is never used). */
+	b->mrn_next = first;
+	b->mrn_left = more;
+	if (more < want) {
+		if ((ret = db_mrn_reserve(db, want - more, &first, m)) != STATUS_OK)
+			return ret;
+		if (first != b->mrn_next + more)
+			return msg_fail(m, STATUS_ERR, "Medical record numbers were reserved out of order.");
+		b->mrn_left = want;
+	}
+	return STATUS_OK;
+}
+
+/* The batch sealed ahead becomes the batch being written, inside its
+ * transaction: its rows get their numbers (after the database's last,
+ * which another user's change may have moved) and their keys go to the
+ * name order. */
+static status_t adopt_ahead(pbulk_t *b, msg_t *m)
+{
+	bstate_t t;
+	bstate_t *c = &b->cur;
+	int64_t base = 0;
+	status_t ret;
+	if ((ret = db_patient_next_prow(b->s->c->db, &base, m)) != STATUS_OK)
+		return ret;
+	t = b->cur;
+	b->cur = b->ahead;
+	b->ahead = t;
+	c->ahead = 0;
+	b->ahead.ahead = 1;
+	for (size_t i = 0; i < c->npend; i++) {
+		pend_t *x = &c->pend[i];
+		const char *key = (const char *)c->bytes + x->off + x->ident_len + x->details_len +
+				  x->match_len;
+		x->prow += base;
+		if ((ret = porder_run_add(b->order, x->prow, key, m)) != STATUS_OK)
+			return ret;
+	}
+	for (int k = 0; k < TOK_BUCKETS; k++)
+		for (size_t i = 0; i < c->bucket[k].n; i++)
+			c->bucket[k].v[i].prow += base;
+	c->first_prow += base;
+	c->last_prow += base;
+	c->prow_next = base + (int64_t)c->npend;
+	return STATUS_OK;
+}
+
+status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n, int64_t chunk,
+		    int64_t max_rows, int64_t *done, msg_t *m)
+{
+	status_t ret;
+	int64_t fed = 0, added = 0;
+	db_ckpt_t *ck = NULL;
+	*done = 0;
+	b->ahead.ahead = 1;
+	if (n <= 0)
+		return STATUS_OK;
+	/* The first batch is sealed inside its transaction, as before. */
+	if ((ret = pbulk_feed_batch(b, producer, arg, n, chunk, max_rows, m, &added)) != STATUS_OK)
+		return ret;
+	fed = added;
+	db_ckpt_start(b->s->c->db, &ck);
+	for (;;) {
+		aheadjob_t j;
+		pthread_t th;
+		int threaded = 0, sealing = 0;
+		int64_t saved = 0, want = n - fed < max_rows ? n - fed : max_rows;
+		memset(&j, 0, sizeof j);
+		j.ret = STATUS_OK;
+		if (want > 0 && added > 0) {
+			if ((ret = mrn_block(b, want, m)) != STATUS_OK) {
+				db_rollback(b->s->c->db);
+				break;
+			}
+			if ((ret = keyring_copy(b->s->kr, DOMAIN_BIT(DOMAIN_DEMO), &j.kr, m)) !=
+			    STATUS_OK) {
+				db_rollback(b->s->c->db);
+				break;
+			}
+			j.b = b;
+			j.producer = producer;
+			j.arg = arg;
+			j.want = want;
+			j.chunk = chunk;
+			core_now(j.when);
+			sealing = 1;
+			j.own_thread = 1;
+			threaded = pthread_create(&th, NULL, seal_ahead, &j) == 0;
+			if (!threaded)
+				j.own_thread = 0; /* sealed on this thread, after the commit */
+		}
+		ret = pbulk_commit_batch(b, &saved, m);
+		if (ret == STATUS_OK)
+			db_ckpt_kick(ck);
+		if (threaded)
+			pthread_join(th, NULL);
+		else if (sealing && ret == STATUS_OK)
+			seal_ahead(&j); /* no thread: seal it after the commit */
+		keyring_free(j.kr);
+		if (ret != STATUS_OK)
+			break;
+		*done += saved;
+		if (!sealing)
+			break;
+		if (j.ret != STATUS_OK) {
+			ret = j.ret;
+			*m = j.m;
+			break;
+		}
+		added = j.got;
+		fed += added;
+		if (!added)
+			break; /* the producer had no more */
+		if ((ret = pbulk_next_batch(b, m)) != STATUS_OK)
+			break;
+		if ((ret = adopt_ahead(b, m)) != STATUS_OK)
+			break;
+	}
+	pending_clear(&b->ahead);
+	db_ckpt_stop(ck);
+	return ret;
 }
 
 status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m)

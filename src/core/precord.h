@@ -106,6 +106,15 @@ status_t pbulk_feed_batch(pbulk_t *b, pbulk_producer_fn producer, void *arg, int
  * then begins the next batch's transaction. */
 status_t pbulk_commit_batch(pbulk_t *b, int64_t *count, msg_t *m);
 status_t pbulk_next_batch(pbulk_t *b, msg_t *m);
+/* A whole load of n patients in batches (as pbulk_feed_batch and
+ * pbulk_commit_batch in turn) with the next batch sealed on other threads
+ * while one is written and committed: the producer must be able to run
+ * ahead of what is committed (a generator, not an import whose progress
+ * is saved with each batch). *done counts the patients committed; on
+ * failure the open batch (if any) is rolled back, and b can only be
+ * aborted. */
+status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n, int64_t chunk,
+		    int64_t max_rows, int64_t *done, msg_t *m);
 /* After the last pbulk_commit_batch: free b. */
 void pbulk_end(pbulk_t *b);
 /* Roll back and free. NULL allowed. */

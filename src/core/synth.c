@@ -209,39 +209,36 @@ static int produce(void *arg, patient_t *p, msg_t *m)
 	return 1;
 }
 
-status_t synth_patients(session_t *s, int64_t n, uint64_t seed, int64_t *made, msg_t *m)
+status_t synth_patients_batched(session_t *s, int64_t n, uint64_t seed, int64_t chunk,
+				int64_t max_rows, int64_t *made, msg_t *m)
 {
 	status_t ret;
-	int64_t done = 0;
 	*made = 0;
 	if ((ret = session_require(s, ACT_PATIENT_IMPORT, m)) != STATUS_OK)
 		return ret;
+	if (chunk < 1 || max_rows < chunk)
+		return msg_fail(m, STATUS_INVALID, "Bad batch sizes.");
 	{
 		pbulk_t *b = NULL;
 		char what[96];
+		struct gen g = {seed, 0, n};
 		snprintf(what, sizeof what, "synthetic patients (seed %llu)", (unsigned long long)seed);
 		if ((ret = pbulk_begin(s, what, &b, m)) != STATUS_OK)
 			return ret;
-		/* In batches, like an import: other users' changes go between. */
-		while (done < n) {
-			int64_t added = 0, saved = 0;
-			struct gen g = {seed, done, n};
-			if (done && (ret = pbulk_next_batch(b, m)) != STATUS_OK)
-				break;
-			if ((ret = pbulk_feed_batch(b, produce, &g, n - done, CHUNK, PBULK_BATCH_MAX, m,
-						    &added)) != STATUS_OK)
-				break;
-			if ((ret = pbulk_commit_batch(b, &saved, m)) != STATUS_OK)
-				break;
-			done += saved;
-			*made = done;
-		}
+		/* In batches, like an import: other users' changes go between;
+		 * the next batch is sealed while one commits. */
+		ret = pbulk_load(b, produce, &g, n, chunk, max_rows, made, m);
 		if (ret != STATUS_OK) {
 			pbulk_abort(b);
 			return ret;
 		}
 		pbulk_end(b);
 	}
-	msg_set(m, "Created %lld synthetic patients.", (long long)done);
+	msg_set(m, "Created %lld synthetic patients.", (long long)*made);
 	return STATUS_OK;
+}
+
+status_t synth_patients(session_t *s, int64_t n, uint64_t seed, int64_t *made, msg_t *m)
+{
+	return synth_patients_batched(s, n, seed, CHUNK, PBULK_BATCH_MAX, made, m);
 }

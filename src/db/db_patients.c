@@ -1,6 +1,7 @@
 /* db_patients.c - SQL for patients, tokens, recent charts, BTG queue. */
 #include "db/db_patients.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -896,4 +897,92 @@ status_t db_bulk_mode(db_t *db, int on, msg_t *m)
 	if (rc != SQLITE_OK)
 		return db_fail(db, rc, "setting the cache size", m);
 	return STATUS_OK;
+}
+
+/* ---- checkpoints beside a bulk load ------------------------------------ */
+
+struct db_ckpt {
+	db_t *db;
+	sqlite3 *conn; /* its own connection to the same file */
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int want, stop;
+};
+
+static void *ckpt_main(void *arg)
+{
+	db_ckpt_t *c = arg;
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		while (!c->want && !c->stop)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (!c->want)
+			break;
+		c->want = 0;
+		pthread_mutex_unlock(&c->mu);
+		/* PASSIVE: never waits for, nor blocks, the writer. A failure
+		 * leaves the frames in the log for the next checkpoint (the
+		 * last one, or the next commit's automatic one). */
+		sqlite3_wal_checkpoint_v2(c->conn, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&c->mu);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+status_t db_ckpt_start(db_t *db, db_ckpt_t **out)
+{
+	db_ckpt_t *c;
+	const char *file = sqlite3_db_filename(db->conn, "main");
+	*out = NULL;
+	if (!file || !*file || !(c = calloc(1, sizeof *c)))
+		return STATUS_OK; /* checkpoints stay where they were */
+	c->db = db;
+	if (sqlite3_open_v2(file, &c->conn, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		sqlite3_close(c->conn);
+		free(c);
+		return STATUS_OK;
+	}
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	if (pthread_create(&c->th, NULL, ckpt_main, c) != 0) {
+		pthread_cond_destroy(&c->cv);
+		pthread_mutex_destroy(&c->mu);
+		sqlite3_close(c->conn);
+		free(c);
+		return STATUS_OK;
+	}
+	/* The writer's commits no longer checkpoint (db_ckpt_stop restores
+	 * SQLite's default). */
+	sqlite3_wal_autocheckpoint(db->conn, 0);
+	*out = c;
+	return STATUS_OK;
+}
+
+void db_ckpt_kick(db_ckpt_t *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->want = 1;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+void db_ckpt_stop(db_ckpt_t *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->want = 1; /* a last one, for the last commit */
+	c->stop = 1;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->th, NULL);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	sqlite3_close(c->conn);
+	sqlite3_wal_autocheckpoint(c->db->conn, 1000); /* SQLite's default */
+	free(c);
 }

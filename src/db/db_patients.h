@@ -172,4 +172,16 @@ status_t db_mrn_reserve(db_t *db, int64_t count, int64_t *first, msg_t *m);
 /* Bulk loads: a larger page cache while on. */
 status_t db_bulk_mode(db_t *db, int on, msg_t *m);
 
+/* A bulk load's checkpoints, on a connection and thread of their own, so
+ * that the load's writer goes on with its next batch while the log of the
+ * last one is copied into the database (a crash at any moment is as safe
+ * as SQLite's own checkpoint). db_ckpt_start stops the writer's automatic
+ * checkpoints (*out NULL: none could be set up, they stay as they were);
+ * db_ckpt_kick asks for one after each commit; db_ckpt_stop runs a last
+ * one, waits for it, and gives the writer its automatic ones back. */
+typedef struct db_ckpt db_ckpt_t;
+status_t db_ckpt_start(db_t *db, db_ckpt_t **out);
+void db_ckpt_kick(db_ckpt_t *c);
+void db_ckpt_stop(db_ckpt_t *c);
+
 #endif

@@ -16,6 +16,10 @@
  *    what it finds, refuses later pages, and `keys reindex`
  *    (reindex_all) puts it in order;
  *  - the order rank and token rows hold no name in the clear. */
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include "testutil.h"
 
 #include "core/import.h"
@@ -326,6 +330,64 @@ static void test_bulk_few_among_many(void **state)
 	pages_match_truth(f, "gapley, bea", 20);
 }
 
+/* A load in many batches, each sealed while the one before commits
+ * (pbulk_load), with another user's registration between two of them:
+ * every row is there once, opens (its MAC and binding hold), has its MRN
+ * of its own, its rank and its token rows. */
+static void test_bulk_sealed_ahead(void **state)
+{
+	fixture_t *f = *state;
+	int64_t made = 0;
+	msg_t m;
+	patient_t p;
+	assert_int_equal(synth_patients_batched(f->him, 2500, 13, 300, 700, &made, &m), STATUS_OK);
+	assert_int_equal(made, 2500);
+	tu_patient(&p, "Between", "Batches", "1960-06-06", "F");
+	tu_register(f->fd, &p, 1);
+	assert_int_equal(synth_patients_batched(f->him, 2900, 14, 250, 600, &made, &m), STATUS_OK);
+	assert_int_equal(made, 2900);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 2500 + 1 + 2900);
+	/* Batches: one audit entry each (2500/700 and 2900/600 round up). */
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'patient_import'"),
+			 4 + 5);
+	ranks_consistent(f);
+	/* Every patient has index rows, and no two share an MRN token. */
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients p WHERE NOT EXISTS "
+					   "(SELECT 1 FROM patient_tokens t WHERE t.prow = p.prow)"),
+			 0);
+	pages_match_truth(f, "ma", 50);
+	pages_match_truth(f, "sm", 50);
+	{
+		patient_list_t *l = NULL;
+		assert_int_equal(patient_search(f->fd, "between, batches", 5, &l, &m), STATUS_OK);
+		assert_int_equal(patient_list_count(l), 1);
+		assert_string_equal(patient_list_row(l, 0)->mrn, p.f[PF_MRN]);
+		patient_list_free(l);
+	}
+}
+
+/* A writer in line (a shared lock on the database's directory, as a
+ * waiting change takes) while such a load runs: every batch sealed ahead
+ * stops at its first chunk, so the load commits a chunk at a time and the
+ * writer would wait for no more than one. */
+static void test_bulk_ahead_writer_waits(void **state)
+{
+	fixture_t *f = *state;
+	int64_t made = 0;
+	msg_t m;
+	int fd = open(f->dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_SH), 0);
+	assert_int_equal(synth_patients_batched(f->him, 1000, 15, 200, 800, &made, &m), STATUS_OK);
+	flock(fd, LOCK_UN);
+	close(fd);
+	assert_int_equal(made, 1000);
+	/* 1000 in chunks of 200: five batches, not two of 800 and 200. */
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'patient_import'"),
+			 5);
+	ranks_consistent(f);
+}
+
 /* A database as migration 011 leaves one that had patients: ranks 0 and
  * rank_pending. The search sorts what it finds; a later page is refused
  * with the way out; `keys reindex` orders it. */
@@ -362,6 +424,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pages_in_name_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_then_edit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gap_runs_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_sealed_ahead, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_ahead_writer_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_few_among_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrated_database, setup, teardown),
 	};
