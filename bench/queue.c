@@ -178,7 +178,7 @@ static void seed(const char *path, int64_t npat, int64_t nenc)
  * days, no countersigning roles). */
 static const char *const bare_sql[QK_COUNT] = {
     [QK_CODING] = "SELECT count(*) FROM encounters WHERE status = 'closed' AND coding_status "
-		  "!= 'final'",
+		  "!= 'final' AND source IS NULL",
     [QK_DEFICIENCY] =
 	"SELECT (SELECT count(*) FROM notes WHERE status = 'draft' AND created < "
 	"strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3 days')) + (SELECT count(*) FROM encounters "

@@ -391,7 +391,7 @@ status_t db_coding_queue(db_t *db, int (*fn)(const db_queue_row_t *q, void *arg)
 	status_t ret = db_prepare(db,
 				  "SELECT erow, prow, start, closed_at, type, provider, coding_status "
 				  "FROM encounters WHERE status = 'closed' AND coding_status != 'final' "
-				  "ORDER BY start, erow",
+				  "AND source IS NULL ORDER BY start, erow",
 				  &st, m);
 	if (ret != STATUS_OK)
 		return ret;

@@ -194,7 +194,7 @@ status_t db_report_backlog(db_t *db, const db_report_range_t *q, db_group_t g, d
 	    "SELECT %s, %s, count(*), sum(s = 'uncoded'), sum(s = 'coded'), sum(s = 'verified') "
 	    "FROM (SELECT julianday(?3) - julianday(date(start, 'localtime')) AS a, %s AS k, "
 	    "coding_status AS s FROM encounters WHERE status = 'closed' AND coding_status != "
-	    "'final' AND %s) GROUP BY 1, 2 ORDER BY 1, 2",
+	    "'final' AND source IS NULL AND %s) GROUP BY 1, 2 ORDER BY 1, 2",
 	    col ? "k" : bucket, col ? bucket : "''", col ? col : "''", rg);
 	return run(db, sql, q, 1, 4, fn, arg, "counting the coding backlog", m);
 }

@@ -128,6 +128,10 @@ H report deficiencies --from 2022-01-01 --to 2023-12-31 --format csv > "$T/rd.cs
 check "... nor a discharge in the delinquency rate's denominator (report deficiencies over the imported years: no row)" sh -c '[ "$(wc -l < "$1")" -eq 1 ]' _ "$T/rd.csv" || sed 's/^/# /' "$T/rd.csv"
 e=$(cli front "$PW_FRONT" encounter add "$MRN" --type "office visit" --provider prov 2>&1 | sed -n 's/.*encounter \([0-9]*\).*/\1/p')
 cli nurse "$PW_NURSE" encounter close "$e" > /dev/null 2>&1
+H queue --kind coding --format csv > "$T/q1.out" 2>&1
+check "imported history is not in the coding queue; the visit closed here is, alone" sh -c '[ "$(grep -c ",coding," "$1")" -eq 1 ] && grep ",coding," "$1" | grep -q "^[^,]*,[^,]*,coding,$2,"' _ "$T/q1.out" "$e" || sed 's/^/# /' "$T/q1.out"
+H report backlog --format csv > "$T/bl1.out" 2>&1
+check "... nor in the backlog report (one encounter waiting, the one of our own)" sh -c '[ "$(awk -F, "NR > 1 { n += \$3 } END { print n + 0 }" "$1")" -eq 1 ]' _ "$T/bl1.out" || sed 's/^/# /' "$T/bl1.out"
 H deficiency list > "$T/def1.out" 2>&1
 check "a visit checked in here and closed without a diagnosis still raises one (X), the only one" sh -c 'grep -q "^X$2 .*Closed without a diagnosis" "$1" && grep -q "^1 deficiency" "$1"' _ "$T/def1.out" "$e" || sed 's/^/# /' "$T/def1.out"
 cp "$DB" "$T/src.db"
