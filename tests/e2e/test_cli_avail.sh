@@ -28,7 +28,7 @@ mkfifo "$T/sqlin"
 sqlite3 "$DB" <"$T/sqlin" >"$T/sql.out" 2>&1 &
 sqlpid=$!
 exec 4>"$T/sqlin"
-printf "BEGIN IMMEDIATE;\nINSERT INTO meta(key, value) VALUES ('held', 'yes');\n" >&4
+printf ".timeout 10000\nBEGIN IMMEDIATE;\nINSERT INTO meta(key, value) VALUES ('held', 'yes');\n" >&4
 i=0
 while sqlite3 "$DB" ".timeout 0" "BEGIN IMMEDIATE;" "ROLLBACK;" >/dev/null 2>&1 && [ $i -lt 100 ]; do
 	sleep 0.1
