@@ -228,14 +228,12 @@ status_t db_merge_in_force(db_t *db, int64_t retire_prow, db_merge_t *out, msg_t
 	return get_where(db, "retire_prow = ?1 AND undone_at IS NULL", retire_prow, out, m);
 }
 
-status_t db_merge_is_retired(db_t *db, int64_t prow, int *yes, msg_t *m)
+/* *yes: whether sql (SELECT EXISTS ..., ?1 the chart) holds for prow. */
+static status_t exists_for(db_t *db, const char *sql, int64_t prow, int *yes, msg_t *m)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
-	status_t ret = db_prepare(db,
-				  "SELECT EXISTS (SELECT 1 FROM merges WHERE undone_at IS NULL AND "
-				  "retire_prow = ?1)",
-				  &st, m);
+	status_t ret = db_prepare(db, sql, &st, m);
 	*yes = 0;
 	if (ret != STATUS_OK)
 		return ret;
@@ -248,23 +246,20 @@ status_t db_merge_is_retired(db_t *db, int64_t prow, int *yes, msg_t *m)
 	return ret;
 }
 
+status_t db_merge_is_retired(db_t *db, int64_t prow, int *yes, msg_t *m)
+{
+	return exists_for(db,
+			  "SELECT EXISTS (SELECT 1 FROM merges WHERE undone_at IS NULL AND "
+			  "retire_prow = ?1)",
+			  prow, yes, m);
+}
+
 status_t db_merge_involved(db_t *db, int64_t prow, int *yes, msg_t *m)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-	status_t ret = db_prepare(db,
-				  "SELECT EXISTS (SELECT 1 FROM merges WHERE undone_at IS NULL AND "
-				  "(keep_prow = ?1 OR retire_prow = ?1))",
-				  &st, m);
-	if (ret != STATUS_OK)
-		return ret;
-	sqlite3_bind_int64(st, 1, prow);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*yes = sqlite3_column_int(st, 0);
-	else
-		ret = db_fail(db, rc, "reading the merges", m);
-	sqlite3_finalize(st);
-	return ret;
+	return exists_for(db,
+			  "SELECT EXISTS (SELECT 1 FROM merges WHERE undone_at IS NULL AND "
+			  "(keep_prow = ?1 OR retire_prow = ?1))",
+			  prow, yes, m);
 }
 
 status_t db_merge_retired_into(db_t *db, int64_t keep_prow, int64_t *out, int max, int *n,

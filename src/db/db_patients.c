@@ -50,13 +50,10 @@ static void bind_quality(sqlite3_stmt *st, int idx, int quality)
 		sqlite3_bind_null(st, idx);
 }
 
-status_t db_patient_insert(db_t *db, db_patient_row_t *row, msg_t *m)
+/* A new row's columns, ?1 to ?8 of both inserts (SQL_INSERT and
+ * db_patient_insert_ranked). */
+static void bind_insert(sqlite3_stmt *st, const db_patient_row_t *row)
 {
-	sqlite3_stmt *st;
-	int rc;
-	status_t ret = db_cached(db, SQL_INSERT, &st, m);
-	if (ret != STATUS_OK)
-		return ret;
 	sqlite3_bind_text(st, 1, row->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, row->confidential);
 	sqlite3_bind_blob(st, 3, row->ident, (int)row->ident_len, SQLITE_STATIC);
@@ -65,6 +62,16 @@ status_t db_patient_insert(db_t *db, db_patient_row_t *row, msg_t *m)
 	sqlite3_bind_text(st, 6, row->created_by, -1, SQLITE_STATIC);
 	bind_match(st, 7, row);
 	bind_quality(st, 8, row->quality);
+}
+
+status_t db_patient_insert(db_t *db, db_patient_row_t *row, msg_t *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+	status_t ret = db_cached(db, SQL_INSERT, &st, m);
+	if (ret != STATUS_OK)
+		return ret;
+	bind_insert(st, row);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -93,14 +100,7 @@ status_t db_patient_insert_ranked(db_t *db, const db_patient_row_t *row, int64_t
 				 &st, m);
 	if (ret != STATUS_OK)
 		return ret;
-	sqlite3_bind_text(st, 1, row->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, row->confidential);
-	sqlite3_bind_blob(st, 3, row->ident, (int)row->ident_len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, row->details, (int)row->details_len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, row->created, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, row->created_by, -1, SQLITE_STATIC);
-	bind_match(st, 7, row);
-	bind_quality(st, 8, row->quality);
+	bind_insert(st, row);
 	sqlite3_bind_int64(st, 9, row->prow);
 	sqlite3_bind_int64(st, 10, rank);
 	rc = sqlite3_step(st);

@@ -10,16 +10,6 @@ cli admin "$PW_ADMIN" roles grant him encounter_checkin encounter_close vitals_r
 cli him "$PW_HIM" import synthea "$ROOT/tests/fixtures/synthea" > /dev/null 2>&1
 check "setup: the Synthea fixture imported with its provider records" [ "$(sql "select count(*) from providers")" = 2 ]
 
-signon() { # USER PASSWORD
-	tui_wait "Password:" 15 >/dev/null
-	tui_type "$1"
-	tui_send Tab
-	tui_type "$2"
-	tui_send Enter
-	tui_wait "Press any key" 15 >/dev/null
-	tui_send Enter
-	tui_wait "Main menu for $1" 10 >/dev/null
-}
 # section NAME: Tab to a chart section, polling the screen
 section() {
 	i=0
@@ -31,7 +21,7 @@ section() {
 }
 
 tui_start prov
-signon prov "$PW_PROV"
+tui_signon prov "$PW_PROV"
 tui_send Home
 tui_send Enter
 tui_wait "Find:" 5 >/dev/null

@@ -15,25 +15,6 @@
 . "$(dirname "$0")/lib.sh"
 e2e_setup
 sql() { sqlite3 -cmd ".timeout 10000" "$DB" "$1"; }
-signon() { # USER PASSWORD
-	tui_wait "Password:" 15 >/dev/null
-	tui_type "$1"
-	tui_send Tab
-	tui_type "$2"
-	tui_send Enter
-	tui_wait "Press any key" 15 >/dev/null
-	tui_send Enter
-	tui_wait "Main menu for $1" 10 >/dev/null
-}
-line_no() { tui_screen | grep -nF -- "$1" | head -1 | cut -d: -f1; }
-menu_open() { # by label
-	top=$(line_no "Main menu for")
-	at=$(line_no "$1")
-	tui_send Home
-	i=$((top + 2))
-	while [ "$i" -lt "$at" ]; do tui_send Down; i=$((i + 1)); done
-	tui_send Enter
-}
 quit_app() {
 	tui_send F12
 	tui_wait "Screen locked" 5 >/dev/null
@@ -83,8 +64,8 @@ dump > "$T/before.txt"
 
 # --- HIM merges on screen ---------------------------------------------------
 tui_start him
-signon him "$PW_HIM"
-menu_open "Duplicate charts"
+tui_signon him "$PW_HIM"
+tui_menu_open "Duplicate charts"
 expect "the worklist lists the pair" "$pb" 10
 expect "its footer offers the merges" "M: merges" 5
 tui_send Enter
@@ -106,8 +87,8 @@ check "vital signs and a note added to the kept chart after the merge" [ "$(sql 
 
 # --- the front desk finds the retired chart --------------------------------
 tui_start front
-signon front "$PW_FRONT"
-menu_open "Find a patient"
+tui_signon front "$PW_FRONT"
+tui_menu_open "Find a patient"
 expect "the recent charts list the retired chart marked merged" "merged into $pa" 10
 expect "the message line names both MRNs and what Enter does" "MRN $pb was merged into MRN $pa (merge 1): Enter opens it." 5
 check "the lookup fits 80 columns" fits
@@ -128,15 +109,15 @@ check "the kept chart's open is audited (chart_open by the front desk)" [ "$(cou
 
 # --- a nurse has no way to the merges ---------------------------------------
 tui_start nurse
-signon nurse "$PW_NURSE"
+tui_signon nurse "$PW_NURSE"
 expect "the nurse's menu is up" "Find a patient" 5
 expect_not "a nurse's menu has no Duplicate charts (the merges are behind it)" "Duplicate charts"
 quit_app
 
 # --- HIM undoes the merge on screen ----------------------------------------
 tui_start him
-signon him "$PW_HIM"
-menu_open "Duplicate charts"
+tui_signon him "$PW_HIM"
+tui_menu_open "Duplicate charts"
 tui_wait "M: merges" 10 >/dev/null
 tui_send M
 expect "M opens the list of merges" "Kept MRN" 10
@@ -188,8 +169,8 @@ check "audit verify passes after the unmerge" verify
 
 # --- after the unmerge the retired MRN is its own chart --------------------
 tui_start front2
-signon front "$PW_FRONT"
-menu_open "Find a patient"
+tui_signon front "$PW_FRONT"
+tui_menu_open "Find a patient"
 tui_wait "Find:" 5 >/dev/null
 tui_type "$pb"
 expect "the retired MRN is found" "1 match by MRN" 10
@@ -204,8 +185,8 @@ id2=$(cli him "$PW_HIM" merge "$pa" "$pb" --reason "Merged again" 2>/dev/null)
 check "merged again on the command line" [ "$id2" = 2 ]
 sql "update merges set merged_by = 'front' where mrow = 2"
 tui_start front3
-signon front "$PW_FRONT"
-menu_open "Find a patient"
+tui_signon front "$PW_FRONT"
+tui_menu_open "Find a patient"
 tui_wait "Find:" 5 >/dev/null
 tui_type "$pb"
 expect "the altered merge is marked in the lookup" "MERGE RECORD ALTERED" 10
@@ -215,8 +196,8 @@ expect "Enter opens nothing: an integrity error naming the merge" "Integrity che
 expect_not "no chart was opened" "Opened MRN"
 quit_app
 tui_start him3
-signon him "$PW_HIM"
-menu_open "Duplicate charts"
+tui_signon him "$PW_HIM"
+tui_menu_open "Duplicate charts"
 tui_wait "M: merges" 10 >/dev/null
 tui_send M
 expect "the list of merges marks it ALTERED" "ALTERED" 10
