@@ -329,9 +329,13 @@ static status_t chart_state(session_t *s, int64_t prow, const char *pid, const c
 	}
 	text_copy(it->patient_id, sizeof it->patient_id, pid);
 	it->prow = prow;
-	if ((ret = db_patient_get_ident(s->c->db, prow, row, m)) != STATUS_OK)
+	/* The whole row, both blobs: the details blob binds the registration
+	 * time, on which the retention date rests (db_retention.c
+	 * LAST_ACTIVITY), so a `created` backdated with sqlite3 is an integrity
+	 * error, never a chart made due for destruction. */
+	if ((ret = db_patient_get(s->c->db, prow, row, m)) != STATUS_OK)
 		goto cleanup;
-	if ((ret = precord_open(s->kr, row, p, 1, CLINIC_OPEN_FLAGS(s->c), m)) != STATUS_OK)
+	if ((ret = precord_open(s->kr, row, p, 0, CLINIC_OPEN_FLAGS(s->c), m)) != STATUS_OK)
 		goto cleanup;
 	if ((ret = db_retention_span(s->c->db, prow, first, last, m)) != STATUS_OK)
 		goto cleanup;

@@ -66,6 +66,16 @@ check "... each with its MRN and name" sh -c "printf '%s' \"\$1\" | grep 'Past r
 out=$(cli him "$PW_HIM" queue --kind retention 2>&1)
 check "... and none today" sh -c "! printf '%s' \"\$1\" | grep -q 'Past retention'" _ "$out"
 
+# The registration time backdated with sqlite3 (to make a chart due now):
+# an integrity error, never a chart listed or proposed.
+sqlite3 "$DB" ".backup '$T/bd.db'"
+sql "update patients set created = '2001-01-01T00:00:00Z'"
+out=$(cli him "$PW_HIM" retention list 2>&1)
+check "a backdated registration is an integrity error, not a chart due" sh -c "printf '%s' \"\$1\" | grep -q 'Integrity check failed: patients record' && ! printf '%s' \"\$1\" | grep -q 'charts due'" _ "$out"
+out=$(cli him "$PW_HIM" retention propose "$MRN" --reason "past retention" 2>&1)
+check "... and the chart cannot be proposed" sh -c "printf '%s' \"\$1\" | grep -q 'Integrity check failed' && [ \"\$(sqlite3 '$DB' \"select count(*) from retention_events where kind = 'propose'\")\" = 0 ]" _ "$out"
+cp "$T/bd.db" "$DB"; rm -f "$DB-wal" "$DB-shm"
+
 # A legal hold blocks the proposal.
 out=$(at $AHEAD him "$PW_HIM" hold add "$MRN" --reason "Retcanaryhold litigation" 2>&1)
 check "HIM places a legal hold" sh -c "printf '%s' \"\$1\" | grep -q 'Legal hold [0-9]* placed'" _ "$out"
