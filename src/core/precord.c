@@ -288,8 +288,11 @@ typedef struct bstate {
 	int has_keys; /* bytes hold order keys: wipe them */
 } bstate_t;
 
+typedef struct feedbuf feedbuf_t;
+
 struct pbulk {
 	session_t *s;
+	feedbuf_t *fb; /* the feeds' buffers (feed_run) */
 	bstate_t cur;   /* the batch being written */
 	bstate_t ahead; /* the next one, sealed while cur commits (pbulk_load) */
 	char what[160];
@@ -302,6 +305,9 @@ struct pbulk {
 	pbulk_row_fn on_row;
 	void *on_row_arg;
 	porder_run_t *order; /* the rows' places in the name order */
+	/* What the open transaction holds (its batches written, not yet
+	 * committed): its audit entry's count and row range. */
+	int64_t txn_count, txn_first, txn_last;
 };
 
 void pbulk_on_row(pbulk_t *b, pbulk_row_fn fn, void *arg)
@@ -611,6 +617,28 @@ typedef struct feed {
 	pthread_cond_t ready, freed;
 } feed_t;
 
+/* A feed's buffers, kept by the load from one feed to the next (a load
+ * feeds every PBULK_BATCH_ROWS patients: fresh buffers each time cost
+ * more in page faults than the work they hold). Their contents are wiped
+ * at the end of each feed. Only one feed runs at a time. */
+struct feedbuf {
+	char (*ids)[CRYPTO_ID_HEX + 1];
+	item_t *items[SLOTS];
+	patient_t *p[WORKERS_MAX + 1];
+};
+
+static void feedbuf_free(feedbuf_t *fb)
+{
+	if (!fb)
+		return;
+	for (int i = 0; i < SLOTS; i++)
+		free(fb->items[i]);
+	for (int i = 0; i <= WORKERS_MAX; i++)
+		free(fb->p[i]);
+	free(fb->ids);
+	free(fb);
+}
+
 typedef struct worker {
 	feed_t *f;
 	keyring_t *kr; /* its own copy of the demo key */
@@ -776,6 +804,7 @@ static status_t feed_run(pbulk_t *b, bstate_t *st, const keyring_t *kr_src, cons
 	pthread_t th[WORKERS_MAX];
 	int nworkers = worker_count(), started = 0;
 	status_t ret = STATUS_OK;
+	feedbuf_t *fb;
 
 	*added = 0;
 	if (max <= 0)
@@ -794,21 +823,34 @@ static status_t feed_run(pbulk_t *b, bstate_t *st, const keyring_t *kr_src, cons
 	pthread_mutex_init(&f.mu, NULL);
 	pthread_cond_init(&f.ready, NULL);
 	pthread_cond_init(&f.freed, NULL);
-	if (!(f.ids = calloc(ID_BLOCK, sizeof *f.ids))) {
+	if (!b->fb && !(b->fb = calloc(1, sizeof *b->fb))) {
 		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
 		goto cleanup;
 	}
-	for (int i = 0; i < SLOTS; i++)
-		if (!(f.slot[i].items = calloc(BATCH, sizeof *f.slot[i].items))) {
+	fb = b->fb;
+	if (!fb->ids && !(fb->ids = calloc(ID_BLOCK, sizeof *fb->ids))) {
+		ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+		goto cleanup;
+	}
+	f.ids = fb->ids;
+	for (int i = 0; i < SLOTS; i++) {
+		if (!fb->items[i] && !(fb->items[i] = calloc(BATCH, sizeof *fb->items[i]))) {
 			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
 			goto cleanup;
 		}
+		f.slot[i].items = fb->items[i];
+	}
 	for (int i = 0; i <= nworkers; i++) {
 		w[i].f = &f;
 		if (!b->memo[i])
 			b->memo[i] = pindex_memo_new();
 		w[i].memo = b->memo[i];
-		if (!(w[i].p = calloc(BATCH, sizeof *w[i].p)) || !w[i].memo) {
+		if (!fb->p[i] && !(fb->p[i] = calloc(BATCH, sizeof *fb->p[i]))) {
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
+			goto cleanup;
+		}
+		w[i].p = fb->p[i];
+		if (!w[i].memo) {
 			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
 			goto cleanup;
 		}
@@ -854,20 +896,15 @@ static status_t feed_run(pbulk_t *b, bstate_t *st, const keyring_t *kr_src, cons
 		ret = msg_fail(m, STATUS_ERR, "The import stopped early (%lld of %lld written).",
 			       (long long)*added, (long long)f.produced);
 cleanup:
+	/* Plaintext patients, order keys: wiped; the buffers are kept. */
 	for (int i = 0; i <= nworkers; i++) {
-		if (w[i].p) {
+		if (w[i].p)
 			sodium_memzero(w[i].p, BATCH * sizeof *w[i].p);
-			free(w[i].p);
-		}
 		keyring_free(w[i].kr);
 	}
-	for (int i = 0; i < SLOTS; i++) {
-		if (f.slot[i].items) {
+	for (int i = 0; i < SLOTS; i++)
+		if (f.slot[i].items)
 			sodium_memzero(f.slot[i].items, BATCH * sizeof *f.slot[i].items);
-			free(f.slot[i].items);
-		}
-	}
-	free(f.ids);
 	pthread_cond_destroy(&f.freed);
 	pthread_cond_destroy(&f.ready);
 	pthread_mutex_destroy(&f.mu);
@@ -889,10 +926,8 @@ status_t pbulk_feed(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t m
 
 /* ---- commit: sort each bucket on a helper thread, write in order -------- */
 
-/* Sort one bucket by (token, prow) as SQLite orders signed integers: LSD
- * radix sort on the 7 low bytes of the token (the top byte is the
- * bucket's). Rows arrive in prow order and radix sorting is stable, so
- * prows stay ascending within a token. */
+/* Sort one bucket by token as SQLite orders signed integers: LSD radix
+ * sort on the 7 low bytes of the token (the top byte is the bucket's). */
 static int bucket_sort(tokbucket_t *k)
 {
 	tokrow_t *tmp;
@@ -922,8 +957,47 @@ static int bucket_sort(tokbucket_t *k)
 	return 0;
 }
 
+/* A token row as stored: (token, rank, prow), the table's key order. */
+typedef struct triple {
+	int64_t token, rank, prow;
+} triple_t;
+
+static int triple_cmp(const void *a, const void *b)
+{
+	const triple_t *x = a, *y = b;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->prow < y->prow ? -1 : x->prow > y->prow;
+}
+
+/* The bucket's token rows in the table's key order: sorted by token,
+ * each token's rows by rank. Written in that order, consecutive rows of
+ * a common token (a name prefix held by thousands) land on the same or
+ * the next leaf page instead of all over the token's range. */
+static triple_t *bucket_triples(tokbucket_t *k, const porder_run_t *order)
+{
+	triple_t *t;
+	if (bucket_sort(k) != 0 || !(t = malloc((k->n ? k->n : 1) * sizeof *t)))
+		return NULL;
+	for (size_t i = 0; i < k->n; i++) {
+		t[i].token = k->v[i].token;
+		t[i].rank = porder_run_rank_of(order, k->v[i].prow);
+		t[i].prow = k->v[i].prow;
+	}
+	for (size_t i = 0; i < k->n;) {
+		size_t j = i + 1;
+		while (j < k->n && t[j].token == t[i].token)
+			j++;
+		if (j - i > 1)
+			qsort(t + i, j - i, sizeof *t, triple_cmp);
+		i = j;
+	}
+	return t;
+}
+
 typedef struct sorter {
 	pbulk_t *b;
+	triple_t *out[TOK_BUCKETS]; /* each bucket's rows once done */
 	int done;   /* buckets sorted so far, under mu */
 	int failed; /* out of memory */
 	int stop;   /* the writer gave up */
@@ -931,17 +1005,22 @@ typedef struct sorter {
 	pthread_cond_t cv;
 } sorter_t;
 
+/* The ranks are known (porder_run_rank_of reads them; nothing changes
+ * them until the batch is written). */
 static void *sort_buckets(void *arg)
 {
 	sorter_t *so = arg;
 	for (int k = 0; k < TOK_BUCKETS; k++) {
-		int bad = bucket_sort(&so->b->cur.bucket[k]) != 0, stop;
+		triple_t *t = bucket_triples(&so->b->cur.bucket[k], so->b->order);
+		int stop;
 		pthread_mutex_lock(&so->mu);
-		if (bad)
+		if (!t)
 			so->failed = 1;
-		else
+		else {
+			so->out[k] = t;
 			so->done = k + 1;
-		stop = so->stop || bad;
+		}
+		stop = so->stop || !t;
 		pthread_cond_signal(&so->cv);
 		pthread_mutex_unlock(&so->mu);
 		if (stop)
@@ -950,67 +1029,58 @@ static void *sort_buckets(void *arg)
 	return NULL;
 }
 
-static status_t write_tokens(pbulk_t *b, msg_t *m)
+/* Rank the batch, insert its rows and its token rows (inside the open
+ * transaction). */
+static status_t write_rows_tokens(pbulk_t *b, msg_t *m)
 {
 	db_t *db = b->s->c->db;
 	sorter_t so;
 	pthread_t th;
-	int threaded;
+	int threaded = 0, known = 0;
 	status_t ret;
-	int64_t *triples = NULL;
-	size_t tcap = 0;
 
-	/* The buckets are sorted (by token and row, not rank) on the second
-	 * thread while this one ranks the batch and inserts its rows. */
 	memset(&so, 0, sizeof so);
 	so.b = b;
 	pthread_mutex_init(&so.mu, NULL);
 	pthread_cond_init(&so.cv, NULL);
-	threaded = pthread_create(&th, NULL, sort_buckets, &so) == 0;
-	if (!threaded)
-		sort_buckets(&so); /* no thread: sort them all first */
-
 	/* The batch's places in the name order first: its rows are inserted
-	 * with them, and its token rows carry them. */
-	{
-		int known = 0;
-		if ((ret = porder_run_rank(b->s, b->order, &known, m)) == STATUS_OK &&
-		    (ret = insert_pending(b, known, m)) == STATUS_OK && !known)
-			ret = porder_run_place(b->s, b->order, m);
-	}
+	 * with them, and its token rows carry them. When they are known now,
+	 * the buckets are sorted (by token, then rank) on a second thread
+	 * while this one inserts the rows; else once the rows are placed. */
+	if ((ret = porder_run_rank(b->s, b->order, &known, m)) != STATUS_OK)
+		goto cleanup;
+	if (known)
+		threaded = pthread_create(&th, NULL, sort_buckets, &so) == 0;
+	if ((ret = insert_pending(b, known, m)) != STATUS_OK)
+		goto cleanup;
+	if (!known && (ret = porder_run_place(b->s, b->order, m)) != STATUS_OK)
+		goto cleanup;
+	if (!threaded)
+		sort_buckets(&so); /* no thread (or ranks placed only now) */
 	for (int k = 0; k < TOK_BUCKETS && ret == STATUS_OK; k++) {
 		tokbucket_t *bk = &b->cur.bucket[k];
+		triple_t *t;
 		pthread_mutex_lock(&so.mu);
 		while (so.done <= k && !so.failed)
 			pthread_cond_wait(&so.cv, &so.mu);
-		if (so.done <= k)
-			ret = msg_fail(m, STATUS_NOMEM, "Out of memory sorting index tokens.");
+		t = so.done > k ? so.out[k] : NULL;
 		pthread_mutex_unlock(&so.mu);
-		if (ret == STATUS_OK && bk->n > tcap) {
-			int64_t *nt = realloc(triples, bk->n * 3 * sizeof *nt);
-			if (nt) {
-				triples = nt;
-				tcap = bk->n;
-			} else
-				ret = msg_fail(m, STATUS_NOMEM, "Out of memory writing index tokens.");
+		if (!t) {
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory sorting index tokens.");
+			break;
 		}
-		for (size_t i = 0; ret == STATUS_OK && i < bk->n; i++) {
-			triples[i * 3] = bk->v[i].token;
-			triples[i * 3 + 1] = porder_run_rank_of(b->order, bk->v[i].prow);
-			triples[i * 3 + 2] = bk->v[i].prow;
-		}
-		if (ret == STATUS_OK)
-			ret = db_token_insert_ranked(db, triples, bk->n, m);
-		free(bk->v);
-		bk->v = NULL;
-		bk->n = bk->cap = 0;
+		_Static_assert(sizeof(triple_t) == 3 * sizeof(int64_t), "triples are packed");
+		ret = db_token_insert_ranked(db, (const int64_t *)t, bk->n, m);
+		bk->n = 0; /* its array is kept for the next part */
 	}
+cleanup:
 	pthread_mutex_lock(&so.mu);
 	so.stop = 1;
 	pthread_mutex_unlock(&so.mu);
 	if (threaded)
 		pthread_join(th, NULL);
-	free(triples);
+	for (int k = 0; k < TOK_BUCKETS; k++)
+		free(so.out[k]);
 	pthread_cond_destroy(&so.cv);
 	pthread_mutex_destroy(&so.mu);
 	return ret;
@@ -1018,6 +1088,7 @@ static status_t write_tokens(pbulk_t *b, msg_t *m)
 
 static void free_buckets(pbulk_t *b)
 {
+	feedbuf_free(b->fb);
 	bstate_free(&b->cur);
 	bstate_free(&b->ahead);
 	porder_run_free(b->order);
@@ -1026,31 +1097,52 @@ static void free_buckets(pbulk_t *b)
 	free(b);
 }
 
-status_t pbulk_commit_batch(pbulk_t *b, int64_t *count, msg_t *m)
+/* Write the batch's rows and tokens in the open transaction, without
+ * committing: its rows join the order kept in memory, and the
+ * transaction's count and row range (its audit entry's) grow. */
+static status_t flush_batch(pbulk_t *b, msg_t *m)
 {
-	status_t ret;
+	status_t ret = write_rows_tokens(b, m);
+	if (ret == STATUS_OK && b->cur.count) {
+		porder_run_next(b->order);
+		if (!b->txn_count)
+			b->txn_first = b->cur.first_prow;
+		b->txn_last = b->cur.last_prow;
+		b->txn_count += b->cur.count;
+	}
+	pending_clear(&b->cur);
+	return ret;
+}
+
+/* Audit and commit what the open transaction holds (or roll it back on
+ * failure: the order kept in memory counted its rows, so it is read
+ * again). */
+static status_t commit_txn(pbulk_t *b, status_t ret, int64_t *count, msg_t *m)
+{
 	char detail[256];
 	db_t *db = b->s->c->db;
-	ret = write_tokens(b, m);
 	snprintf(detail, sizeof detail, "%s: %" PRId64 " patients, rows %" PRId64 "..%" PRId64,
-		 b->what, b->cur.count, b->cur.first_prow, b->cur.last_prow);
+		 b->what, b->txn_count, b->txn_first, b->txn_last);
 	if (ret == STATUS_OK)
 		ret = audit_append(b->s, "patient_import", "", "ok", detail, m);
 	if (ret == STATUS_OK)
 		ret = db_commit(db, m);
 	if (ret != STATUS_OK) {
 		db_rollback(db);
-		/* The order kept in memory counted this batch: read it again. */
 		porder_run_free(b->order);
 		b->order = porder_run_new();
 		if (!b->order && ret == STATUS_OK)
 			ret = msg_fail(m, STATUS_NOMEM, "Out of memory.");
-	} else
-		porder_run_next(b->order);
+	}
 	if (count)
-		*count = ret == STATUS_OK ? b->cur.count : 0;
-	pending_clear(&b->cur);
+		*count = ret == STATUS_OK ? b->txn_count : 0;
+	b->txn_count = b->txn_first = b->txn_last = 0;
 	return ret;
+}
+
+status_t pbulk_commit_batch(pbulk_t *b, int64_t *count, msg_t *m)
+{
+	return commit_txn(b, flush_batch(b, m), count, m);
 }
 
 
@@ -1192,38 +1284,47 @@ static status_t adopt_ahead(pbulk_t *b, msg_t *m)
 	return STATUS_OK;
 }
 
+/* A load streams: the next part of `step` patients is sealed on other
+ * threads while this one writes the part before into the open
+ * transaction, which commits every max_rows patients (each commit
+ * rewrites much of the search index: few commits keep the load fast),
+ * when another connection waits for the write lock, and at the end. The
+ * first part is sealed before anything can be written: `step` is small
+ * beside max_rows, so the writer (the load's critical path) starts
+ * early, and sealing (faster on a core than writing) keeps ahead of it. */
 status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n, int64_t chunk,
 		    int64_t max_rows, int64_t *done, msg_t *m)
 {
 	status_t ret;
-	int64_t fed = 0, added = 0;
+	db_t *db = b->s->c->db;
+	int64_t fed = 0, added = 0, step = max_rows / PBULK_PARTS;
+	int open = 1; /* a transaction is open (pbulk_begin opened the first) */
 	db_ckpt_t *ck = NULL;
 	*done = 0;
 	b->ahead.ahead = 1;
 	if (n <= 0)
 		return STATUS_OK;
-	/* The first batch is sealed inside its transaction, as before. */
-	if ((ret = pbulk_feed_batch(b, producer, arg, n, chunk, max_rows, m, &added)) != STATUS_OK)
+	if (step > PBULK_PART_MAX)
+		step = PBULK_PART_MAX;
+	if (step < chunk)
+		step = chunk;
+	if ((ret = pbulk_feed_batch(b, producer, arg, n, chunk, step, m, &added)) != STATUS_OK)
 		return ret;
 	fed = added;
-	db_ckpt_start(b->s->c->db, &ck);
+	db_ckpt_start(db, &ck);
 	for (;;) {
 		aheadjob_t j;
 		pthread_t th;
 		int threaded = 0, sealing = 0;
-		int64_t saved = 0, want = n - fed < max_rows ? n - fed : max_rows;
+		int64_t saved = 0, want = n - fed < step ? n - fed : step;
 		memset(&j, 0, sizeof j);
 		j.ret = STATUS_OK;
 		if (want > 0 && added > 0) {
-			if ((ret = mrn_block(b, want, m)) != STATUS_OK) {
-				db_rollback(b->s->c->db);
+			if ((ret = mrn_block(b, want, m)) != STATUS_OK)
 				break;
-			}
 			if ((ret = keyring_copy(b->s->kr, DOMAIN_BIT(DOMAIN_DEMO), &j.kr, m)) !=
-			    STATUS_OK) {
-				db_rollback(b->s->c->db);
+			    STATUS_OK)
 				break;
-			}
 			j.b = b;
 			j.producer = producer;
 			j.arg = arg;
@@ -1234,21 +1335,30 @@ status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n
 			j.own_thread = 1;
 			threaded = pthread_create(&th, NULL, seal_ahead, &j) == 0;
 			if (!threaded)
-				j.own_thread = 0; /* sealed on this thread, after the commit */
+				j.own_thread = 0; /* sealed on this thread, after the write */
 		}
-		ret = pbulk_commit_batch(b, &saved, m);
-		if (ret == STATUS_OK)
-			db_ckpt_kick(ck);
+		ret = flush_batch(b, m);
+		/* Commit now at the end, before the next part would take the
+		 * transaction past max_rows, or for a writer in line (which
+		 * the part sealed ahead also stops for). */
+		if (ret == STATUS_OK &&
+		    (!sealing || b->txn_count + want > max_rows || db_writers_waiting(db))) {
+			ret = commit_txn(b, STATUS_OK, &saved, m);
+			open = 0;
+			if (ret == STATUS_OK) {
+				db_ckpt_kick(ck);
+				*done += saved;
+			}
+		}
 		if (threaded)
 			pthread_join(th, NULL);
 		else if (sealing && ret == STATUS_OK)
-			seal_ahead(&j); /* no thread: seal it after the commit */
+			seal_ahead(&j); /* no thread: seal it after the write */
 		keyring_free(j.kr);
 		if (ret != STATUS_OK)
 			break;
-		*done += saved;
 		if (!sealing)
-			break;
+			break; /* all written and committed */
 		if (j.ret != STATUS_OK) {
 			ret = j.ret;
 			*m = j.m;
@@ -1256,13 +1366,26 @@ status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n
 		}
 		added = j.got;
 		fed += added;
-		if (!added)
-			break; /* the producer had no more */
-		if ((ret = pbulk_next_batch(b, m)) != STATUS_OK)
+		if (!added) {
+			/* The producer had no more: commit what is written. */
+			if (open && (ret = commit_txn(b, STATUS_OK, &saved, m)) == STATUS_OK) {
+				open = 0;
+				*done += saved;
+			}
 			break;
+		}
+		if (!open) {
+			if ((ret = pbulk_next_batch(b, m)) != STATUS_OK)
+				break;
+			open = 1;
+		}
 		if ((ret = adopt_ahead(b, m)) != STATUS_OK)
 			break;
 	}
+	/* A failure leaves the open transaction (if any) to roll back: what
+	 * it wrote is not counted in *done. */
+	if (ret != STATUS_OK && open)
+		db_rollback(db);
 	pending_clear(&b->ahead);
 	db_ckpt_stop(ck);
 	return ret;

@@ -89,6 +89,15 @@ status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m);
  * one that others wait for lets them in within one chunk. */
 #define PBULK_BATCH_ROWS IMPORT_BATCH_ROWS
 #define PBULK_BATCH_MAX 250000
+/* pbulk_load (a load whose producer can run ahead: demo and synthetic
+ * patients) commits every PBULK_LOAD_MAX patients, other writers
+ * waiting aside. It writes in parts of max_rows / PBULK_PARTS patients
+ * (at most PBULK_PART_MAX, at least the feed's chunk), each sealed while
+ * the one before is written, so its commits can be large without the
+ * first part (sealed before anything is written) growing with them. */
+#define PBULK_LOAD_MAX 1000000
+#define PBULK_PARTS 4
+#define PBULK_PART_MAX 250000
 /* The longest a bulk load waits between batches for writers in line. */
 #define PBULK_YIELD_MS 250
 
@@ -106,13 +115,14 @@ status_t pbulk_feed_batch(pbulk_t *b, pbulk_producer_fn producer, void *arg, int
  * then begins the next batch's transaction. */
 status_t pbulk_commit_batch(pbulk_t *b, int64_t *count, msg_t *m);
 status_t pbulk_next_batch(pbulk_t *b, msg_t *m);
-/* A whole load of n patients in batches (as pbulk_feed_batch and
- * pbulk_commit_batch in turn) with the next batch sealed on other threads
- * while one is written and committed: the producer must be able to run
- * ahead of what is committed (a generator, not an import whose progress
- * is saved with each batch). *done counts the patients committed; on
- * failure the open batch (if any) is rolled back, and b can only be
- * aborted. */
+/* A whole load of n patients, committed every max_rows patients (and
+ * whenever another connection waits for the write lock, and at the end),
+ * written in parts (PBULK_PARTS above), the next part sealed on other
+ * threads while one is written: the producer must be able to run ahead
+ * of what is committed (a generator, not an import whose progress is
+ * saved with each batch). *done counts the patients committed; on
+ * failure the open transaction (if any) is rolled back, and b can only
+ * be aborted. */
 status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n, int64_t chunk,
 		    int64_t max_rows, int64_t *done, msg_t *m);
 /* After the last pbulk_commit_batch: free b. */

@@ -240,5 +240,5 @@ status_t synth_patients_batched(session_t *s, int64_t n, uint64_t seed, int64_t 
 
 status_t synth_patients(session_t *s, int64_t n, uint64_t seed, int64_t *made, msg_t *m)
 {
-	return synth_patients_batched(s, n, seed, CHUNK, PBULK_BATCH_MAX, made, m);
+	return synth_patients_batched(s, n, seed, CHUNK, PBULK_LOAD_MAX, made, m);
 }
