@@ -749,6 +749,7 @@ static void *feed_worker(void *arg)
 	feed_t *f = w->f;
 	msg_t m;
 	msg_clear(&m);
+	(void)pthread_setname_np(pthread_self(), "chartroom-seal");
 	pthread_mutex_lock(&f->mu);
 	while (work_one(f, w, 1, &m))
 		;
@@ -1010,6 +1011,7 @@ typedef struct sorter {
 static void *sort_buckets(void *arg)
 {
 	sorter_t *so = arg;
+	(void)pthread_setname_np(pthread_self(), "chartroom-sort");
 	for (int k = 0; k < TOK_BUCKETS; k++) {
 		triple_t *t = bucket_triples(&so->b->cur.bucket[k], so->b->order);
 		int stop;
@@ -1205,8 +1207,10 @@ static void *seal_ahead(void *arg)
 	/* The writer's SQL is the load's critical path (and what a writer in
 	 * line waits for): this thread and its workers (which inherit it)
 	 * take the cores only when it does not need them. */
-	if (j->own_thread)
+	if (j->own_thread) {
 		(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
+		(void)pthread_setname_np(pthread_self(), "chartroom-ahead");
+	}
 	while (j->got < j->want) {
 		int64_t n = j->want - j->got < j->chunk ? j->want - j->got : j->chunk, added = 0;
 		j->ret = feed_run(b, &b->ahead, j->kr, j->when, j->producer, j->arg, n, b->mrn_next,

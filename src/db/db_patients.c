@@ -939,7 +939,12 @@ status_t db_ckpt_start(db_t *db, db_ckpt_t **out)
 	if (!file || !*file || !(c = calloc(1, sizeof *c)))
 		return STATUS_OK; /* checkpoints stay where they were */
 	c->db = db;
-	if (sqlite3_open_v2(file, &c->conn, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	/* Read once, so that the connection knows the file is in WAL mode:
+	 * until it has, a checkpoint on it does nothing (and says so only
+	 * through its frame counts, -1). */
+	if (sqlite3_open_v2(file, &c->conn, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(c->conn, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
+		    SQLITE_OK) {
 		sqlite3_close(c->conn);
 		free(c);
 		return STATUS_OK;

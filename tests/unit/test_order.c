@@ -18,6 +18,7 @@
  *  - the order rank and token rows hold no name in the clear. */
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -343,6 +344,15 @@ static void test_bulk_sealed_ahead(void **state)
 	patient_t p;
 	assert_int_equal(synth_patients_batched(f->him, 2500, 13, 300, 700, &made, &m), STATUS_OK);
 	assert_int_equal(made, 2500);
+	/* The load left its log checkpointed (the next user's commit must not
+	 * copy it): every page is in the database file itself. Read before
+	 * any other connection is opened. */
+	{
+		struct stat sb;
+		assert_int_equal(stat(f->db, &sb), 0);
+		assert_true(sb.st_size >= tu_sql_int(f->db, "PRAGMA page_count") *
+						 tu_sql_int(f->db, "PRAGMA page_size"));
+	}
 	tu_patient(&p, "Between", "Batches", "1960-06-06", "F");
 	tu_register(f->fd, &p, 1);
 	assert_int_equal(synth_patients_batched(f->him, 2900, 14, 250, 600, &made, &m), STATUS_OK);
