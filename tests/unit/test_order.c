@@ -29,6 +29,7 @@
 #include "core/pindex.h"
 #include "core/porder.h"
 #include "core/reindex.h"
+#include "core/precord.h"
 #include "core/synth.h"
 
 #define FD_PW "front desk password for order"
@@ -402,6 +403,55 @@ static void test_bulk_ahead_writer_waits(void **state)
 	ranks_consistent(f);
 }
 
+/* A producer of synthetic patients that fails (a bad row, as an import's
+ * would) at patient `fail_at`. */
+typedef struct failing {
+	int64_t next, fail_at;
+} failing_t;
+
+static int failing_produce(void *arg, patient_t *p, msg_t *m)
+{
+	failing_t *g = arg;
+	if (g->next == g->fail_at)
+		return msg_fail(m, STATUS_INVALID, "row %lld is bad", (long long)g->next), -1;
+	synth_patient(21, g->next++, p);
+	return 1;
+}
+
+/* A load that fails part-way (the producer's failure found while the next
+ * part is sealed ahead): it says so, what it committed stays whole (every
+ * row with its rank and token rows, its count what *done says), and what
+ * the open transaction held is rolled back, not half there. */
+static void test_bulk_fails_midway(void **state)
+{
+	fixture_t *f = *state;
+	int64_t done = -1;
+	msg_t m;
+	pbulk_t *b = NULL;
+	failing_t g = {0, 1700};
+	msg_clear(&m);
+	assert_int_equal(pbulk_begin(f->him, "failing load", &b, &m), STATUS_OK);
+	/* Parts of 300, commits of at most 700 (two parts each): rows 0..1199
+	 * in two commits. Rows 1200..1499 are written into the open
+	 * transaction while rows 1500.. are sealed ahead, which fails at row
+	 * 1700: the open transaction is rolled back. */
+	assert_int_equal(pbulk_load(b, failing_produce, &g, 3000, 300, 700, &done, &m), STATUS_INVALID);
+	assert_non_null(strstr(m.text, "row 1700 is bad"));
+	pbulk_abort(b);
+	assert_int_equal(done, 1200);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), done);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'patient_import'"),
+			 2);
+	ranks_consistent(f);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients p WHERE NOT EXISTS "
+					   "(SELECT 1 FROM patient_tokens t WHERE t.prow = p.prow)"),
+			 0);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patient_tokens t WHERE NOT EXISTS "
+					   "(SELECT 1 FROM patients p WHERE p.prow = t.prow)"),
+			 0);
+	pages_match_truth(f, "ma", 10);
+}
+
 /* A database as migration 011 leaves one that had patients: ranks 0 and
  * rank_pending. The search sorts what it finds; a later page is refused
  * with the way out; `keys reindex` orders it. */
@@ -440,6 +490,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gap_runs_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_sealed_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_ahead_writer_waits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_fails_midway, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_few_among_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrated_database, setup, teardown),
 	};
