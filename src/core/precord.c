@@ -308,6 +308,16 @@ struct pbulk {
 	/* What the open transaction holds (its batches written, not yet
 	 * committed): its audit entry's count and row range. */
 	int64_t txn_count, txn_first, txn_last;
+	/* A load (pbulk_load) keeps the open transaction's token rows here,
+	 * each bucket in the table's key order, and inserts them all at its
+	 * commit (defer_flush): one pass in key order builds the index
+	 * B-tree from its left edge to its right, where a pass per part
+	 * would insert into the middle of the index the parts before built. */
+	int defer;
+	int direct; /* this load writes the file directly (db_direct_write) */
+	struct triple *defer_v[TOK_BUCKETS];
+	size_t defer_n[TOK_BUCKETS];
+	size_t deferred; /* rows held, all buckets */
 };
 
 void pbulk_on_row(pbulk_t *b, pbulk_row_fn fn, void *arg)
@@ -963,6 +973,62 @@ typedef struct triple {
 	int64_t token, rank, prow;
 } triple_t;
 
+/* x sorts before y in the table's key order (token, rank, prow). */
+static int triple_before(const triple_t *x, const triple_t *y)
+{
+	if (x->token != y->token)
+		return x->token < y->token;
+	if (x->rank != y->rank)
+		return x->rank < y->rank;
+	return x->prow < y->prow;
+}
+
+/* Merge the sorted rows t[0..n) into bucket k's deferred rows (sorted),
+ * from the back, in place: 0, or -1 out of memory (nothing changed). */
+static int defer_merge(pbulk_t *b, int k, const triple_t *t, size_t n)
+{
+	size_t i = b->defer_n[k], j = n, o = b->defer_n[k] + n;
+	triple_t *v;
+	if (!n)
+		return 0;
+	if (!(v = realloc(b->defer_v[k], o * sizeof *v)))
+		return -1;
+	b->defer_v[k] = v;
+	while (j > 0) {
+		if (i > 0 && triple_before(&t[j - 1], &v[i - 1]))
+			v[--o] = v[--i];
+		else
+			v[--o] = t[--j];
+	}
+	b->defer_n[k] += n;
+	b->deferred += n;
+	return 0;
+}
+
+/* Forget the deferred rows (their transaction rolled back, or they are
+ * written). They hold tokens, ranks and row numbers: no plaintext. */
+static void defer_drop(pbulk_t *b)
+{
+	for (int k = 0; k < TOK_BUCKETS; k++) {
+		free(b->defer_v[k]);
+		b->defer_v[k] = NULL;
+		b->defer_n[k] = 0;
+	}
+	b->deferred = 0;
+}
+
+/* Insert the deferred token rows, in the table's key order. */
+static status_t defer_flush(pbulk_t *b, msg_t *m)
+{
+	status_t ret = STATUS_OK;
+	_Static_assert(sizeof(triple_t) == 3 * sizeof(int64_t), "triples are packed");
+	for (int k = 0; k < TOK_BUCKETS && ret == STATUS_OK && b->deferred; k++)
+		ret = db_token_insert_ranked(b->s->c->db, (const int64_t *)b->defer_v[k],
+					     b->defer_n[k], m);
+	defer_drop(b);
+	return ret;
+}
+
 static int triple_cmp(const void *a, const void *b)
 {
 	const triple_t *x = a, *y = b;
@@ -1007,22 +1073,28 @@ typedef struct sorter {
 } sorter_t;
 
 /* The ranks are known (porder_run_rank_of reads them; nothing changes
- * them until the batch is written). */
+ * them until the batch is written). A load's rows are merged into its
+ * deferred rows here (the writer reads them only after the join). */
 static void *sort_buckets(void *arg)
 {
 	sorter_t *so = arg;
-	(void)pthread_setname_np(pthread_self(), "chartroom-sort");
+	pbulk_t *b = so->b;
 	for (int k = 0; k < TOK_BUCKETS; k++) {
-		triple_t *t = bucket_triples(&so->b->cur.bucket[k], so->b->order);
-		int stop;
+		triple_t *t = bucket_triples(&b->cur.bucket[k], b->order);
+		int stop, ok = t != NULL;
+		if (t && b->defer) {
+			ok = defer_merge(b, k, t, b->cur.bucket[k].n) == 0;
+			free(t);
+			t = NULL; /* nothing for the writer */
+		}
 		pthread_mutex_lock(&so->mu);
-		if (!t)
+		if (!ok)
 			so->failed = 1;
 		else {
 			so->out[k] = t;
 			so->done = k + 1;
 		}
-		stop = so->stop || !t;
+		stop = so->stop || !ok;
 		pthread_cond_signal(&so->cv);
 		pthread_mutex_unlock(&so->mu);
 		if (stop)
@@ -1031,14 +1103,20 @@ static void *sort_buckets(void *arg)
 	return NULL;
 }
 
+static void *sort_thread(void *arg)
+{
+	(void)pthread_setname_np(pthread_self(), "chartroom-sort");
+	return sort_buckets(arg);
+}
+
 /* Rank the batch, insert its rows and its token rows (inside the open
- * transaction). */
+ * transaction; a load's token rows wait for its commit). */
 static status_t write_rows_tokens(pbulk_t *b, msg_t *m)
 {
 	db_t *db = b->s->c->db;
 	sorter_t so;
 	pthread_t th;
-	int threaded = 0, known = 0;
+	int threaded = 0, known = 0, defer = b->defer;
 	status_t ret;
 
 	memset(&so, 0, sizeof so);
@@ -1051,15 +1129,33 @@ static status_t write_rows_tokens(pbulk_t *b, msg_t *m)
 	 * while this one inserts the rows; else once the rows are placed. */
 	if ((ret = porder_run_rank(b->s, b->order, &known, m)) != STATUS_OK)
 		goto cleanup;
+	/* Rows placed one by one may renumber neighbours' token rows, the
+	 * deferred ones too: those go in first, and this batch's with it. */
+	if (!known && b->defer) {
+		if ((ret = defer_flush(b, m)) != STATUS_OK)
+			goto cleanup;
+		b->defer = 0;
+		defer = 0;
+	}
 	if (known)
-		threaded = pthread_create(&th, NULL, sort_buckets, &so) == 0;
+		threaded = pthread_create(&th, NULL, sort_thread, &so) == 0;
 	if ((ret = insert_pending(b, known, m)) != STATUS_OK)
 		goto cleanup;
 	if (!known && (ret = porder_run_place(b->s, b->order, m)) != STATUS_OK)
 		goto cleanup;
 	if (!threaded)
 		sort_buckets(&so); /* no thread (or ranks placed only now) */
-	for (int k = 0; k < TOK_BUCKETS && ret == STATUS_OK; k++) {
+	if (defer) {
+		pthread_mutex_lock(&so.mu);
+		while (so.done < TOK_BUCKETS && !so.failed)
+			pthread_cond_wait(&so.cv, &so.mu);
+		if (so.failed)
+			ret = msg_fail(m, STATUS_NOMEM, "Out of memory sorting index tokens.");
+		pthread_mutex_unlock(&so.mu);
+		for (int k = 0; k < TOK_BUCKETS; k++)
+			b->cur.bucket[k].n = 0;
+	}
+	for (int k = 0; k < TOK_BUCKETS && ret == STATUS_OK && !defer; k++) {
 		tokbucket_t *bk = &b->cur.bucket[k];
 		triple_t *t;
 		pthread_mutex_lock(&so.mu);
@@ -1090,6 +1186,7 @@ cleanup:
 
 static void free_buckets(pbulk_t *b)
 {
+	defer_drop(b);
 	feedbuf_free(b->fb);
 	bstate_free(&b->cur);
 	bstate_free(&b->ahead);
@@ -1125,12 +1222,15 @@ static status_t commit_txn(pbulk_t *b, status_t ret, int64_t *count, msg_t *m)
 	db_t *db = b->s->c->db;
 	snprintf(detail, sizeof detail, "%s: %" PRId64 " patients, rows %" PRId64 "..%" PRId64,
 		 b->what, b->txn_count, b->txn_first, b->txn_last);
+	if (ret == STATUS_OK && b->deferred)
+		ret = defer_flush(b, m);
 	if (ret == STATUS_OK)
 		ret = audit_append(b->s, "patient_import", "", "ok", detail, m);
 	if (ret == STATUS_OK)
 		ret = db_commit(db, m);
 	if (ret != STATUS_OK) {
 		db_rollback(db);
+		defer_drop(b);
 		porder_run_free(b->order);
 		b->order = porder_run_new();
 		if (!b->order && ret == STATUS_OK)
@@ -1288,6 +1388,40 @@ static status_t adopt_ahead(pbulk_t *b, msg_t *m)
 	return STATUS_OK;
 }
 
+/* A load into a database without patients, in one transaction, that no
+ * other connection has open writes the database file directly: through
+ * the log, each page would be written twice (to the log at commit, then
+ * copied into the file), 1.1 GB each way at a million patients. The
+ * empty transaction pbulk_begin opened is closed for the switch (the
+ * journal cannot change inside one) and opened again. */
+static status_t direct_begin(pbulk_t *b, int64_t n, int64_t max_rows, msg_t *m)
+{
+	db_t *db = b->s->c->db;
+	int64_t have = -1;
+	msg_t ignore;
+	status_t ret;
+	if (n > max_rows || b->txn_count || b->cur.npend ||
+	    db_patient_count(db, &have, &ignore) != STATUS_OK || have != 0)
+		return STATUS_OK;
+	db_rollback(db);
+	if (db_direct_write(db, 1, &b->direct, &ignore) != STATUS_OK)
+		b->direct = 0;
+	if ((ret = db_begin(db, m)) != STATUS_OK && b->direct) {
+		db_direct_write(db, 0, NULL, &ignore);
+		b->direct = 0;
+	}
+	return ret;
+}
+
+/* Back to the log once the load's transaction is over (committed, or
+ * rolled back: then *m keeps the load's own message). */
+static void direct_end(pbulk_t *b, status_t ret, msg_t *m)
+{
+	msg_t ignore;
+	if (b->direct)
+		db_direct_write(b->s->c->db, 0, NULL, ret == STATUS_OK ? m : &ignore);
+}
+
 /* A load streams: the next part of `step` patients is sealed on other
  * threads while this one writes the part before into the open
  * transaction, which commits every max_rows patients (each commit
@@ -1308,6 +1442,9 @@ status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n
 	b->ahead.ahead = 1;
 	if (n <= 0)
 		return STATUS_OK;
+	b->defer = 1;
+	if ((ret = direct_begin(b, n, max_rows, m)) != STATUS_OK)
+		return ret;
 	if (step > PBULK_PART_MAX)
 		step = PBULK_PART_MAX;
 	if (step < chunk)
@@ -1315,7 +1452,8 @@ status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n
 	if ((ret = pbulk_feed_batch(b, producer, arg, n, chunk, step, m, &added)) != STATUS_OK)
 		return ret;
 	fed = added;
-	db_ckpt_start(db, &ck);
+	if (!b->direct)
+		db_ckpt_start(db, &ck);
 	for (;;) {
 		aheadjob_t j;
 		pthread_t th;
@@ -1390,9 +1528,17 @@ status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n
 	 * it wrote is not counted in *done. */
 	if (ret != STATUS_OK && open)
 		db_rollback(db);
+	defer_drop(b);
+	b->defer = 0;
 	pending_clear(&b->ahead);
 	db_ckpt_stop(ck);
+	direct_end(b, ret, m);
 	return ret;
+}
+
+int pbulk_wrote_direct(const pbulk_t *b)
+{
+	return b->direct;
 }
 
 status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m)

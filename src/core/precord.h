@@ -125,6 +125,9 @@ status_t pbulk_next_batch(pbulk_t *b, msg_t *m);
  * be aborted. */
 status_t pbulk_load(pbulk_t *b, pbulk_producer_fn producer, void *arg, int64_t n, int64_t chunk,
 		    int64_t max_rows, int64_t *done, msg_t *m);
+/* The last pbulk_load on b wrote the database file directly (it had no
+ * patients and no other connection had it open: db_direct_write). */
+int pbulk_wrote_direct(const pbulk_t *b);
 /* After the last pbulk_commit_batch: free b. */
 void pbulk_end(pbulk_t *b);
 /* Roll back and free. NULL allowed. */

@@ -899,6 +899,35 @@ status_t db_bulk_mode(db_t *db, int on, msg_t *m)
 	return STATUS_OK;
 }
 
+status_t db_direct_write(db_t *db, int on, int *direct, msg_t *m)
+{
+	sqlite3_stmt *st = NULL;
+	status_t ret = STATUS_OK;
+	int rc;
+	if (direct)
+		*direct = 0;
+	if (db->ro != DB_RW || !sqlite3_get_autocommit(db->conn))
+		return on ? STATUS_OK : msg_fail(m, STATUS_ERR, "The journal cannot change now.");
+	/* Never waits: a connection that has the file open keeps the log
+	 * (SQLite leaves it only with the file to itself). */
+	sqlite3_busy_handler(db->conn, NULL, NULL);
+	rc = sqlite3_prepare_v2(db->conn,
+				on ? "PRAGMA journal_mode = DELETE" : "PRAGMA journal_mode = WAL", -1,
+				&st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *mode = sqlite3_column_text(st, 0);
+		if (direct)
+			*direct = on && mode && strcmp((const char *)mode, "delete") == 0;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (sqlite3_busy_handler(db->conn, db_busy_wait, &db->wait) != SQLITE_OK)
+		ret = db_fail(db, sqlite3_errcode(db->conn), "setting the busy timeout", m);
+	else if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+		ret = db_fail(db, rc, "changing the journal", m);
+	return ret;
+}
+
 /* ---- checkpoints beside a bulk load ------------------------------------ */
 
 struct db_ckpt {

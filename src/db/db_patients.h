@@ -172,6 +172,18 @@ status_t db_mrn_reserve(db_t *db, int64_t count, int64_t *first, msg_t *m);
 /* Bulk loads: a larger page cache while on. */
 status_t db_bulk_mode(db_t *db, int on, msg_t *m);
 
+/* A load into a database nobody else has open writes the database file
+ * directly, through SQLite's rollback journal, instead of writing every
+ * page to the log and then copying it into the file (README, "A first
+ * load writes the file once"). on = 1, outside a transaction: switch to
+ * the rollback journal; *direct is 1 when it did, 0 when another
+ * connection has the file open (it never waits for one). on = 0: back to
+ * the log (if another connection holds the file at that moment, its own
+ * open already switched it back: every read-write open sets the log).
+ * A crash meanwhile leaves a journal that SQLite rolls back at the next
+ * open, which sets the log again. */
+status_t db_direct_write(db_t *db, int on, int *direct, msg_t *m);
+
 /* A bulk load's checkpoints, on a connection and thread of their own, so
  * that the load's writer goes on with its next batch while the log of the
  * last one is copied into the database (a crash at any moment is as safe

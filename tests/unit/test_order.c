@@ -452,6 +452,176 @@ static void test_bulk_fails_midway(void **state)
 	pages_match_truth(f, "ma", 10);
 }
 
+/* A load into a database without patients that no other connection has
+ * open writes the file directly (db_direct_write): afterwards the
+ * database is back in WAL mode with no rollback journal left, whole, and
+ * every row has its rank and token rows. A second load (there are
+ * patients now) goes through the log. */
+static void test_bulk_direct(void **state)
+{
+	fixture_t *f = *state;
+	int64_t done = -1;
+	msg_t m;
+	pbulk_t *b = NULL;
+	failing_t g = {0, -1};
+	char side[PATH_MAX + 16];
+	struct stat sb;
+	snprintf(side, sizeof side, "%s-journal", f->db);
+	msg_clear(&m);
+	assert_int_equal(pbulk_begin(f->him, "direct load", &b, &m), STATUS_OK);
+	assert_int_equal(pbulk_load(b, failing_produce, &g, 1500, 300, 2000, &done, &m), STATUS_OK);
+	assert_true(pbulk_wrote_direct(b));
+	pbulk_end(b);
+	assert_int_equal(done, 1500);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 1500);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM pragma_journal_mode "
+					   "WHERE journal_mode = 'wal'"),
+			 1);
+	assert_int_equal(stat(side, &sb), -1);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM pragma_integrity_check "
+					   "WHERE integrity_check = 'ok'"),
+			 1);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'patient_import'"),
+			 1);
+	bulk_index_whole(f);
+	pages_match_truth(f, "ma", 10);
+	/* The next load: through the log, and the clinic's search still whole. */
+	assert_int_equal(pbulk_begin(f->him, "second load", &b, &m), STATUS_OK);
+	assert_int_equal(pbulk_load(b, failing_produce, &g, 600, 300, 2000, &done, &m), STATUS_OK);
+	assert_false(pbulk_wrote_direct(b));
+	pbulk_end(b);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 2100);
+	bulk_index_whole(f);
+	pages_match_truth(f, "ma", 10);
+}
+
+/* Another connection has the (empty) database open: the load goes through
+ * the log, as any load would, and is whole. */
+static void test_bulk_direct_not_alone(void **state)
+{
+	fixture_t *f = *state;
+	int64_t done = -1;
+	msg_t m;
+	pbulk_t *b = NULL;
+	failing_t g = {0, -1};
+	sqlite3 *other = NULL;
+	assert_int_equal(sqlite3_open(f->db, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL),
+			 SQLITE_OK);
+	msg_clear(&m);
+	assert_int_equal(pbulk_begin(f->him, "shared load", &b, &m), STATUS_OK);
+	assert_int_equal(pbulk_load(b, failing_produce, &g, 900, 300, 2000, &done, &m), STATUS_OK);
+	assert_false(pbulk_wrote_direct(b));
+	pbulk_end(b);
+	sqlite3_close(other);
+	assert_int_equal(done, 900);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM pragma_journal_mode "
+					   "WHERE journal_mode = 'wal'"),
+			 1);
+	bulk_index_whole(f);
+}
+
+/* A direct load that fails part-way is rolled back whole: no patient, no
+ * audit entry for it, the file whole and back in WAL mode with no journal
+ * left; a load after it works. */
+static void test_bulk_direct_fails(void **state)
+{
+	fixture_t *f = *state;
+	int64_t done = -1;
+	msg_t m;
+	pbulk_t *b = NULL;
+	failing_t g = {0, 1000};
+	char side[PATH_MAX + 16];
+	struct stat sb;
+	snprintf(side, sizeof side, "%s-journal", f->db);
+	msg_clear(&m);
+	assert_int_equal(pbulk_begin(f->him, "failing direct load", &b, &m), STATUS_OK);
+	assert_int_equal(pbulk_load(b, failing_produce, &g, 1500, 300, 2000, &done, &m),
+			 STATUS_INVALID);
+	assert_true(pbulk_wrote_direct(b));
+	assert_non_null(strstr(m.text, "row 1000 is bad"));
+	pbulk_abort(b);
+	assert_int_equal(done, 0);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 0);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patient_tokens"), 0);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'patient_import'"),
+			 0);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM pragma_journal_mode "
+					   "WHERE journal_mode = 'wal'"),
+			 1);
+	assert_int_equal(stat(side, &sb), -1);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM pragma_integrity_check "
+					   "WHERE integrity_check = 'ok'"),
+			 1);
+	g.fail_at = -1;
+	assert_int_equal(pbulk_begin(f->him, "load again", &b, &m), STATUS_OK);
+	assert_int_equal(pbulk_load(b, failing_produce, &g, 700, 300, 2000, &done, &m), STATUS_OK);
+	pbulk_end(b);
+	assert_int_equal(done, 700);
+	bulk_index_whole(f);
+}
+
+/* Rows that no longer fit their gap are placed one by one through the
+ * database, renumbering neighbours and their token rows; in a load, the
+ * token rows of the parts before wait for the commit (kept in memory):
+ * they go in first, so that the renumbering finds and moves them too.
+ * Part one (300 x "Gapley, Bea", each its own birthday) fits between two
+ * patients 1000 ranks apart; part two (300 more, born on the first's
+ * day) all fall between two of part one's rows, 3 ranks apart. */
+typedef struct gapgen {
+	int64_t next;
+} gapgen_t;
+
+static int gap_produce(void *arg, patient_t *p, msg_t *m)
+{
+	gapgen_t *g = arg;
+	char dob[16];
+	(void)m;
+	if (g->next >= 600)
+		return 0;
+	if (g->next < 300)
+		snprintf(dob, sizeof dob, "19%02d-%02d-%02d", 20 + (int)(g->next / 28 / 12) % 80,
+			 1 + (int)(g->next / 28) % 12, 1 + (int)(g->next % 28));
+	else
+		snprintf(dob, sizeof dob, "1920-01-01");
+	tu_patient(p, "Gapley", "Bea", dob, "F");
+	g->next++;
+	return 1;
+}
+
+static void test_bulk_gap_in_load(void **state)
+{
+	fixture_t *f = *state;
+	int64_t done = -1;
+	msg_t m;
+	pbulk_t *b = NULL;
+	gapgen_t g = {0};
+	patient_t p;
+	tu_patient(&p, "Gapley", "A", "1950-01-01", "M");
+	tu_register(f->fd, &p, 1);
+	tu_patient(&p, "Gapley", "Zz", "1950-01-01", "M");
+	tu_register(f->fd, &p, 1);
+	/* Zz 1000 ranks after A, its token rows too. */
+	tu_sql(f->db, "UPDATE patient_tokens SET rank = (SELECT min(sort_rank) FROM patients) + 1000 "
+		      "WHERE rank = (SELECT max(sort_rank) FROM patients)");
+	tu_sql(f->db, "UPDATE patients SET sort_rank = (SELECT min(sort_rank) FROM patients) + 1000 "
+		      "WHERE sort_rank = (SELECT max(sort_rank) FROM patients)");
+	ranks_consistent(f);
+	msg_clear(&m);
+	assert_int_equal(pbulk_begin(f->him, "gap load", &b, &m), STATUS_OK);
+	assert_int_equal(pbulk_load(b, gap_produce, &g, 600, 300, 1000, &done, &m), STATUS_OK);
+	assert_false(pbulk_wrote_direct(b)); /* there were patients */
+	pbulk_end(b);
+	assert_int_equal(done, 600);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 602);
+	/* One commit. */
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'patient_import'"),
+			 1);
+	bulk_index_whole(f);
+	pages_match_truth(f, "gapley", 50);
+	pages_match_truth(f, "gapley, bea", 50);
+}
+
 /* A database as migration 011 leaves one that had patients: ranks 0 and
  * rank_pending. The search sorts what it finds; a later page is refused
  * with the way out; `keys reindex` orders it. */
@@ -479,7 +649,7 @@ static void test_migrated_database(void **state)
 	assert_int_equal(rp.ranked, 2000);
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM meta WHERE key = 'rank_pending'"), 0);
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patient_tokens WHERE rank = 0"), 0);
-	pages_match_truth(f, "ma", 20);
+	pages_match_truth(f, "ma", 10);
 }
 
 int main(void)
@@ -491,6 +661,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bulk_sealed_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_ahead_writer_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_fails_midway, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_direct, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_direct_not_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_direct_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_gap_in_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_few_among_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrated_database, setup, teardown),
 	};
