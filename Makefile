@@ -242,14 +242,18 @@ asan:
 
 # make crashtest: the crash harness at full length (100 kills of each kind,
 # 100 power cuts, 30 cuts under synchronous=NORMAL to show what it loses)
-# and the command line killed at every one of its writes.
+# and the command line (its commands, and a first load) killed at every
+# one of its writes.
 crashtest:
 	@sh packaging/deps.sh
 	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) $(CRASH_BIN)
 	@$(CRASH_BIN) --iterations 100 --power 100 --normal 30 && \
 		CRASH_CLI_POINTS=0 CHARTROOM_BIN=$(abspath $(BIN)) \
 		CHARTROOM_TEST_BIN=$(abspath $(TEST_BIN)) CHARTROOM_ROOT=$(CURDIR) \
-		sh tests/e2e/test_crash_cli.sh
+		sh tests/e2e/test_crash_cli.sh && \
+		CRASH_LOAD_POINTS=0 CHARTROOM_BIN=$(abspath $(BIN)) \
+		CHARTROOM_TEST_BIN=$(abspath $(TEST_BIN)) CHARTROOM_ROOT=$(CURDIR) \
+		sh tests/e2e/test_crash_load.sh
 
 valgrind: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do \
