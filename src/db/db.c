@@ -428,6 +428,27 @@ static status_t setup(db_t *db, msg_t *m)
 	return STATUS_OK;
 }
 
+/* Into (or back to) WAL mode. A first load that writes the file directly
+ * (db_direct_write) holds it until its commit, and SQLite then refuses the
+ * switch at once, without its busy handler: wait in line here as for any
+ * other writer's lock (the same waits and notices, up to the busy
+ * timeout) instead of failing at once with a message about a wait that
+ * never happened. */
+static status_t set_wal(db_t *db, msg_t *m)
+{
+	int rc, count = 0;
+	for (;;) {
+		rc = sqlite3_exec(db->conn, "PRAGMA journal_mode = WAL;", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		if (!db_busy_wait(&db->wait, count++))
+			break;
+	}
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "setting up the connection", m);
+	return STATUS_OK;
+}
+
 static db_t *db_new(void)
 {
 	db_t *db = calloc(1, sizeof *db);
@@ -570,7 +591,7 @@ status_t db_open(const char *path, db_open_mode_t mode, int busy_timeout_ms, db_
 	}
 	/* Only now: switching to WAL rewrites the file header, and a file that
 	 * is not ours must be refused untouched. */
-	ret = db_exec(db, "PRAGMA journal_mode = WAL;", "setting up the connection", m);
+	ret = set_wal(db, m);
 	if (ret == STATUS_OK) {
 		db_set_loss(db, "the database was not upgraded to this version of Chartroom");
 		ret = db_migrate_to(db, db_schema_latest(), m);

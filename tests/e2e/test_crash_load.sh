@@ -106,4 +106,28 @@ if [ "$q" -eq "$N" ] && grep -q "matches by name" "$T/found" &&
 else
 	not_ok "after the kills and the reload, a search finds what it finds after a clean load" "$(diff "$T/found" "$T/found.clean" | head)"
 fi
+# A clerk who opens Chartroom while a first load writes the file (its
+# rollback journal on disk) waits in line for it, as for any other
+# writer, and then gets the answer: not "gave up" at once.
+fresh
+BIG=60000
+( printf '%s\n' "$PW_HIM" | "$BIN" --db "$DB" --user him --password-stdin demo --patients "$BIG" > "$T/big.out" 2>&1; echo $? > "$T/big.rc" ) &
+k=0
+while [ ! -e "$DB-journal" ] && [ ! -e "$T/big.rc" ] && [ $k -lt 3000 ]; do
+	sleep 0.01; k=$((k + 1))
+done
+if [ -e "$DB-journal" ]; then
+	find_q front "$PW_FRONT" "ma" > "$T/during" 2>&1
+	frc=$?
+	wait
+	if [ $frc -eq 0 ] && [ "$(cat "$T/big.rc")" -eq 0 ] && grep -q "matches by name" "$T/during" &&
+		[ "$(sql 'select count(*) from patients')" -eq "$BIG" ] && [ "$(sql 'pragma journal_mode')" = wal ]; then
+		ok "a search started during a first load waits for it, then answers ($(grep -c '^CR' "$T/during") rows; the load saved $BIG)"
+	else
+		not_ok "a search started during a first load waits for it, then answers" "search rc $frc: $(head -3 "$T/during"); load: $(cat "$T/big.out")"
+	fi
+else
+	wait
+	not_ok "a first load of $BIG patients wrote the file directly (its rollback journal was never seen)" "$(cat "$T/big.out")"
+fi
 e2e_done
