@@ -165,6 +165,17 @@ tui_stop() { tmux -L "$TMUX_SOCK" kill-session -t "$S" 2>/dev/null; }
 
 # sql QUERY: read the test database directly (as an attacker would).
 sql() { sqlite3 "$DB" "$1"; }
+# kill_points W POINTS: where a crash test kills a command of W writes and
+# syncs: every one when POINTS is 0, else POINTS spread over them plus the
+# last two.
+kill_points() {
+	if [ "$2" -eq 0 ]; then
+		seq 1 "$1"
+	else
+		_s=$(($1 / $2 > 0 ? $1 / $2 : 1))
+		(seq "$_s" "$_s" "$1"; echo $(($1 - 1)); echo "$1") | sort -un
+	fi
+}
 
 # How many audit events with action $1 (by user $2 if given) are recorded:
 # in the trail, or waiting to be chained by the next change (failed

@@ -61,12 +61,7 @@ crash_runs() {
 		not_ok "$what: a run without a kill saves and counts its writes" "$(cat "$T/out")"
 		return
 	fi
-	if [ "$POINTS" -eq 0 ]; then
-		pts=$(seq 1 "$w")
-	else
-		s=$((w / POINTS > 0 ? w / POINTS : 1))
-		pts=$( (seq "$s" "$s" "$w"; echo $((w - 1)); echo "$w") | sort -un)
-	fi
+	pts=$(kill_points "$w" "$POINTS")
 	runs=0 killed=0 printed=0 bad=""
 	for n in $pts; do
 		[ -n "${PREP:-}" ] && eval "$PREP"

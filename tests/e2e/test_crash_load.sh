@@ -43,12 +43,7 @@ else
 	e2e_done
 fi
 
-if [ "$POINTS" -eq 0 ]; then
-	pts=$(seq 1 "$w")
-else
-	s=$((w / POINTS > 0 ? w / POINTS : 1))
-	pts=$( (seq "$s" "$s" "$w"; echo $((w - 1)); echo "$w") | sort -un)
-fi
+pts=$(kill_points "$w" "$POINTS")
 runs=0 killed=0 whole=0 none=0 bad=""
 for n in $pts; do
 	fresh

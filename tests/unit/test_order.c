@@ -452,6 +452,22 @@ static void test_bulk_fails_midway(void **state)
 	pages_match_truth(f, "ma", 10);
 }
 
+/* After a load that wrote the file directly: back in WAL mode, no
+ * rollback journal left, the file whole. */
+static void direct_left_clean(fixture_t *f)
+{
+	char side[PATH_MAX + 16];
+	struct stat sb;
+	snprintf(side, sizeof side, "%s-journal", f->db);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM pragma_journal_mode "
+					   "WHERE journal_mode = 'wal'"),
+			 1);
+	assert_int_equal(stat(side, &sb), -1);
+	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM pragma_integrity_check "
+					   "WHERE integrity_check = 'ok'"),
+			 1);
+}
+
 /* A load into a database without patients that no other connection has
  * open writes the file directly (db_direct_write): afterwards the
  * database is back in WAL mode with no rollback journal left, whole, and
@@ -464,9 +480,6 @@ static void test_bulk_direct(void **state)
 	msg_t m;
 	pbulk_t *b = NULL;
 	failing_t g = {0, -1};
-	char side[PATH_MAX + 16];
-	struct stat sb;
-	snprintf(side, sizeof side, "%s-journal", f->db);
 	msg_clear(&m);
 	assert_int_equal(pbulk_begin(f->him, "direct load", &b, &m), STATUS_OK);
 	assert_int_equal(pbulk_load(b, failing_produce, &g, 1500, 300, 2000, &done, &m), STATUS_OK);
@@ -474,13 +487,7 @@ static void test_bulk_direct(void **state)
 	pbulk_end(b);
 	assert_int_equal(done, 1500);
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 1500);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM pragma_journal_mode "
-					   "WHERE journal_mode = 'wal'"),
-			 1);
-	assert_int_equal(stat(side, &sb), -1);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM pragma_integrity_check "
-					   "WHERE integrity_check = 'ok'"),
-			 1);
+	direct_left_clean(f);
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'patient_import'"),
 			 1);
 	bulk_index_whole(f);
@@ -515,9 +522,7 @@ static void test_bulk_direct_not_alone(void **state)
 	pbulk_end(b);
 	sqlite3_close(other);
 	assert_int_equal(done, 900);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM pragma_journal_mode "
-					   "WHERE journal_mode = 'wal'"),
-			 1);
+	direct_left_clean(f);
 	bulk_index_whole(f);
 }
 
@@ -531,9 +536,6 @@ static void test_bulk_direct_fails(void **state)
 	msg_t m;
 	pbulk_t *b = NULL;
 	failing_t g = {0, 1000};
-	char side[PATH_MAX + 16];
-	struct stat sb;
-	snprintf(side, sizeof side, "%s-journal", f->db);
 	msg_clear(&m);
 	assert_int_equal(pbulk_begin(f->him, "failing direct load", &b, &m), STATUS_OK);
 	assert_int_equal(pbulk_load(b, failing_produce, &g, 1500, 300, 2000, &done, &m),
@@ -546,13 +548,7 @@ static void test_bulk_direct_fails(void **state)
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patient_tokens"), 0);
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'patient_import'"),
 			 0);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM pragma_journal_mode "
-					   "WHERE journal_mode = 'wal'"),
-			 1);
-	assert_int_equal(stat(side, &sb), -1);
-	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM pragma_integrity_check "
-					   "WHERE integrity_check = 'ok'"),
-			 1);
+	direct_left_clean(f);
 	g.fail_at = -1;
 	assert_int_equal(pbulk_begin(f->him, "load again", &b, &m), STATUS_OK);
 	assert_int_equal(pbulk_load(b, failing_produce, &g, 700, 300, 2000, &done, &m), STATUS_OK);
