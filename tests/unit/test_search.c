@@ -853,6 +853,29 @@ static void test_memo_gives_the_same_tokens(void **state)
 			assert_memory_equal(a.fam, b.fam, (size_t)a.n);
 		}
 	}
+	/* Values waiting for their tokens (the memo's lookups are batched):
+	 * a name of many parts (more values than wait at once), values too
+	 * long for the memo between short ones, each patient twice (the
+	 * second time from the memo); the same tokens in the same order. */
+	{
+		static const char *const lasts[] = {
+		    "de la Cruz-Villanueva y Montenegro-Santisteban van der Berg",
+		    "Abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz-Lee",
+		    "Oyelaran-Mbeki Fitzgerald-Nakamura O'Connell-Ruiz de Souza"};
+		static const char *const firsts[] = {
+		    "Maria", "Bartholomewtheodorealexandermaximilianfrederick", "Jo"};
+		for (int k = 0; k < 2 * 9; k++) {
+			tu_patient(p, lasts[k % 3], firsts[(k / 3) % 3], "1961-07-08", "F");
+			snprintf(p->f[PF_MRN], sizeof p->f[PF_MRN], "CR%08d", 900000 + k);
+			snprintf(p->f[PF_PHONE_HOME], sizeof p->f[PF_PHONE_HOME], "617-555-01%02d", k);
+			assert_int_equal(pindex_patient(f->fd->kr, 5, p, &a, &m), STATUS_OK);
+			assert_int_equal(pindex_patient_memo(f->fd->kr, 5, p, memo, &b, &m), STATUS_OK);
+			assert_true(a.n > (k % 3 == 1 ? 20 : 64));
+			assert_int_equal(a.n, b.n);
+			assert_memory_equal(a.tok, b.tok, (size_t)a.n * sizeof a.tok[0]);
+			assert_memory_equal(a.fam, b.fam, (size_t)a.n);
+		}
+	}
 	pindex_memo_free(memo);
 	pindex_memo_free(NULL);
 	free(p);
