@@ -1037,13 +1037,129 @@ static int triple_cmp(const void *a, const void *b)
 	return x->prow < y->prow ? -1 : x->prow > y->prow;
 }
 
+/* Each of the batch's rows' place in its name order (0 .. npend-1, by
+ * row: pos[prow - first_prow]), so that a bucket's rows can be put in
+ * rank order by a counting sort on 18 bits instead of a comparison sort
+ * of each token's rows (a two-letter prefix's thousands). NULL when the
+ * batch's rows are not numbered one after another (or out of memory):
+ * bucket_triples then compares. */
+#define POS_BITS 9 /* two passes of 9 bits: parts of up to 2^18 rows */
+
+static uint32_t *batch_positions(const bstate_t *c, const porder_run_t *order)
+{
+	typedef struct {
+		uint64_t rank;
+		uint32_t i;
+	} ri_t;
+	size_t n = c->npend;
+	ri_t *a = NULL, *tmp = NULL;
+	uint32_t *pos = NULL;
+	if (!n || n > ((size_t)1 << (2 * POS_BITS)))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (c->pend[i].prow != c->first_prow + (int64_t)i)
+			return NULL;
+	if (!(a = malloc(n * sizeof *a)) || !(tmp = malloc(n * sizeof *tmp)) ||
+	    !(pos = malloc(n * sizeof *pos)))
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		a[i].rank = (uint64_t)porder_run_rank_of(order, c->first_prow + (int64_t)i);
+		a[i].i = (uint32_t)i;
+	}
+	/* Ranks lie below 2^62 and are distinct: LSD radix, 8 bits a pass. */
+	for (int pass = 0; pass < 8; pass++) {
+		size_t count[256], sum = 0;
+		ri_t *src = pass % 2 ? tmp : a, *dst = pass % 2 ? a : tmp;
+		memset(count, 0, sizeof count);
+		for (size_t i = 0; i < n; i++)
+			count[(src[i].rank >> (pass * 8)) & 0xff]++;
+		for (int d = 0; d < 256; d++) {
+			size_t x = count[d];
+			count[d] = sum;
+			sum += x;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i].rank >> (pass * 8)) & 0xff]++] = src[i];
+	}
+	for (size_t i = 0; i < n; i++) /* eight passes end in a */
+		pos[a[i].i] = (uint32_t)i;
+cleanup:
+	free(a);
+	free(tmp);
+	return pos;
+}
+
+/* The bucket's token rows in rank order (a stable counting sort on their
+ * places), then by token (bucket_sort is stable): in the table's key
+ * order. */
+static triple_t *bucket_triples_by_pos(tokbucket_t *k, const porder_run_t *order,
+				       const uint32_t *pos, int64_t first, size_t np)
+{
+	size_t n = k->n;
+	tokrow_t *v = k->v, *tv = NULL;
+	uint32_t *p = NULL, *tp = NULL;
+	triple_t *t = NULL;
+	int ok = 0;
+	if (!(p = malloc((n ? n : 1) * sizeof *p)) || !(tp = malloc((n ? n : 1) * sizeof *tp)) ||
+	    !(tv = malloc((n ? n : 1) * sizeof *tv)))
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		int64_t r = v[i].prow - first;
+		if (r < 0 || (size_t)r >= np)
+			goto cleanup; /* not this batch's row: compare instead */
+		p[i] = pos[r];
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		size_t count[1 << POS_BITS], sum = 0;
+		int shift = pass * POS_BITS;
+		tokrow_t *sv = pass ? tv : v, *dv = pass ? v : tv;
+		uint32_t *sp = pass ? tp : p, *dp = pass ? p : tp;
+		memset(count, 0, sizeof count);
+		for (size_t i = 0; i < n; i++)
+			count[(sp[i] >> shift) & ((1u << POS_BITS) - 1)]++;
+		for (size_t d = 0; d < ((size_t)1 << POS_BITS); d++) {
+			size_t x = count[d];
+			count[d] = sum;
+			sum += x;
+		}
+		for (size_t i = 0; i < n; i++) {
+			size_t o = count[(sp[i] >> shift) & ((1u << POS_BITS) - 1)]++;
+			dv[o] = sv[i];
+			dp[o] = sp[i];
+		}
+	}
+	/* Two passes end back in k->v: in rank order. */
+	if (bucket_sort(k) != 0 || !(t = malloc((n ? n : 1) * sizeof *t)))
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		t[i].token = v[i].token;
+		t[i].rank = porder_run_rank_of(order, v[i].prow);
+		t[i].prow = v[i].prow;
+		if (i && !triple_before(&t[i - 1], &t[i]))
+			goto cleanup; /* ranks not as placed: compare instead */
+	}
+	ok = 1;
+cleanup:
+	free(p);
+	free(tp);
+	free(tv);
+	if (!ok) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
 /* The bucket's token rows in the table's key order: sorted by token,
  * each token's rows by rank. Written in that order, consecutive rows of
  * a common token (a name prefix held by thousands) land on the same or
  * the next leaf page instead of all over the token's range. */
-static triple_t *bucket_triples(tokbucket_t *k, const porder_run_t *order)
+static triple_t *bucket_triples(tokbucket_t *k, const porder_run_t *order, const uint32_t *pos,
+				int64_t first, size_t np)
 {
 	triple_t *t;
+	if (pos && (t = bucket_triples_by_pos(k, order, pos, first, np)) != NULL)
+		return t;
 	if (bucket_sort(k) != 0 || !(t = malloc((k->n ? k->n : 1) * sizeof *t)))
 		return NULL;
 	for (size_t i = 0; i < k->n; i++) {
@@ -1079,8 +1195,10 @@ static void *sort_buckets(void *arg)
 {
 	sorter_t *so = arg;
 	pbulk_t *b = so->b;
+	uint32_t *pos = batch_positions(&b->cur, b->order);
 	for (int k = 0; k < TOK_BUCKETS; k++) {
-		triple_t *t = bucket_triples(&b->cur.bucket[k], b->order);
+		triple_t *t = bucket_triples(&b->cur.bucket[k], b->order, pos, b->cur.first_prow,
+					     b->cur.npend);
 		int stop, ok = t != NULL;
 		if (t && b->defer) {
 			ok = defer_merge(b, k, t, b->cur.bucket[k].n) == 0;
@@ -1100,6 +1218,7 @@ static void *sort_buckets(void *arg)
 		if (stop)
 			break;
 	}
+	free(pos);
 	return NULL;
 }
 
