@@ -94,9 +94,14 @@ status_t pbulk_commit(pbulk_t *b, int64_t *count, msg_t *m);
  * waiting aside. It writes in parts of max_rows / PBULK_PARTS patients
  * (at most PBULK_PART_MAX, at least the feed's chunk), each sealed while
  * the one before is written, so its commits can be large without the
- * first part (sealed before anything is written) growing with them. */
+ * first part (sealed before anything is written) growing with them. The
+ * index rows wait for the commit (all parts' at once, in key order), so
+ * small parts cost the writer nothing more; they shorten the start (the
+ * first part) and the end (the last part's rows after the last sealing):
+ * 16 parts of 62,500 at a million ran at 51,500-53,400 patients/s where
+ * 4 of 250,000 ran at 47,000-47,600, with 0.3 GB less memory. */
 #define PBULK_LOAD_MAX 1000000
-#define PBULK_PARTS 4
+#define PBULK_PARTS 16
 #define PBULK_PART_MAX 250000
 /* The longest a bulk load waits between batches for writers in line. */
 #define PBULK_YIELD_MS 250
