@@ -19,17 +19,39 @@ typedef struct hfile {
 	sqlite3_file base;
 	sqlite3_file *real; /* allocated right after this struct */
 	int counted;        /* a named file: its writes count */
+	int pause_on;       /* its first write pauses (CHARTROOM_TEST_PAUSE_ON) */
 } hfile_t;
 
 static sqlite3_vfs *real_vfs;
 static sqlite3_vfs hook_vfs;
 static long crash_at, ops;
-static const char *count_file;
+static const char *count_file, *pause_file, *pause_on;
+static int paused;
+
+/* CHARTROOM_TEST_PAUSE_ON=SUFFIX with CHARTROOM_TEST_PAUSE_FILE=F: on the
+ * first write to a file whose name ends in SUFFIX (a rollback journal:
+ * "-journal"), create F.paused and wait (up to a minute) until F exists,
+ * holding whatever locks the process holds, so that a test can act while
+ * a change is half done. */
+static void pause_here(void)
+{
+	char marker[4096];
+	FILE *f;
+	snprintf(marker, sizeof marker, "%s.paused", pause_file);
+	if ((f = fopen(marker, "w")))
+		fclose(f);
+	for (int i = 0; i < 600 && access(pause_file, F_OK) != 0; i++)
+		usleep(100000);
+}
 
 static void tick(const hfile_t *f)
 {
 	if (!f->counted)
 		return;
+	if (f->pause_on && !paused) {
+		paused = 1;
+		pause_here();
+	}
 	if (++ops == crash_at) {
 		raise(SIGKILL);
 		for (;;)
@@ -147,6 +169,10 @@ static int h_open(sqlite3_vfs *v, const char *name, sqlite3_file *pf, int flags,
 	memset(f, 0, sizeof *f);
 	f->real = (sqlite3_file *)(f + 1);
 	f->counted = name != NULL;
+	if (name && pause_on && *pause_on) {
+		size_t nl = strlen(name), sl = strlen(pause_on);
+		f->pause_on = nl >= sl && strcmp(name + nl - sl, pause_on) == 0;
+	}
 	rc = real_vfs->xOpen(real_vfs, name, f->real, flags, out);
 	f->base.pMethods = rc == SQLITE_OK && f->real->pMethods ? &hio : NULL;
 	return rc;
@@ -165,7 +191,11 @@ status_t db_testhook_install(msg_t *m)
 {
 	const char *at = getenv("CHARTROOM_TEST_CRASH_AT");
 	count_file = getenv("CHARTROOM_TEST_CRASH_COUNT");
-	if (real_vfs || ((!at || !*at) && (!count_file || !*count_file)))
+	pause_file = getenv("CHARTROOM_TEST_PAUSE_FILE");
+	pause_on = getenv("CHARTROOM_TEST_PAUSE_ON");
+	if (!pause_file || !*pause_file)
+		pause_on = NULL;
+	if (real_vfs || ((!at || !*at) && (!count_file || !*count_file) && (!pause_on || !*pause_on)))
 		return STATUS_OK;
 	if (!(real_vfs = sqlite3_vfs_find("unix")))
 		return msg_fail(m, STATUS_DB, "Test hook: no unix VFS.");

@@ -8,8 +8,11 @@
  * as the page cache would keep it. With CHARTROOM_TEST_CRASH_COUNT=FILE it
  * writes the number of such operations to FILE when it exits, so a test
  * can choose N. Either one also makes standard output line-buffered, as on
- * a terminal, so a line printed before the kill is seen. The release
- * binary has none of this. */
+ * a terminal, so a line printed before the kill is seen. With
+ * CHARTROOM_TEST_PAUSE_ON=SUFFIX and CHARTROOM_TEST_PAUSE_FILE=F it stops
+ * on its first write to a file named ...SUFFIX, creates F.paused and
+ * waits until F exists (a change held half done while a test acts). The
+ * release binary has none of this. */
 #ifndef CHARTROOM_DB_TESTHOOK_H
 #define CHARTROOM_DB_TESTHOOK_H
 
