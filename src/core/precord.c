@@ -1235,7 +1235,7 @@ static status_t write_rows_tokens(pbulk_t *b, msg_t *m)
 	db_t *db = b->s->c->db;
 	sorter_t so;
 	pthread_t th;
-	int threaded = 0, known = 0, defer = b->defer;
+	int threaded = 0, known = 0;
 	status_t ret;
 
 	memset(&so, 0, sizeof so);
@@ -1253,8 +1253,7 @@ static status_t write_rows_tokens(pbulk_t *b, msg_t *m)
 	if (!known && b->defer) {
 		if ((ret = defer_flush(b, m)) != STATUS_OK)
 			goto cleanup;
-		b->defer = 0;
-		defer = 0;
+		b->defer = 0; /* for the rest of the load */
 	}
 	if (known)
 		threaded = pthread_create(&th, NULL, sort_thread, &so) == 0;
@@ -1264,7 +1263,7 @@ static status_t write_rows_tokens(pbulk_t *b, msg_t *m)
 		goto cleanup;
 	if (!threaded)
 		sort_buckets(&so); /* no thread (or ranks placed only now) */
-	if (defer) {
+	if (b->defer) {
 		pthread_mutex_lock(&so.mu);
 		while (so.done < TOK_BUCKETS && !so.failed)
 			pthread_cond_wait(&so.cv, &so.mu);
@@ -1274,7 +1273,7 @@ static status_t write_rows_tokens(pbulk_t *b, msg_t *m)
 		for (int k = 0; k < TOK_BUCKETS; k++)
 			b->cur.bucket[k].n = 0;
 	}
-	for (int k = 0; k < TOK_BUCKETS && ret == STATUS_OK && !defer; k++) {
+	for (int k = 0; k < TOK_BUCKETS && ret == STATUS_OK && !b->defer; k++) {
 		tokbucket_t *bk = &b->cur.bucket[k];
 		triple_t *t;
 		pthread_mutex_lock(&so.mu);

@@ -452,6 +452,22 @@ static void test_bulk_fails_midway(void **state)
 	pages_match_truth(f, "ma", 10);
 }
 
+/* One load of n rows from prod in parts of 300, at most max_rows a
+ * commit, that must succeed: whether it wrote the file directly. */
+static int load_ok(fixture_t *f, const char *what, pbulk_producer_fn prod, void *arg, int64_t n,
+		   int64_t max_rows, int64_t *done)
+{
+	pbulk_t *b = NULL;
+	msg_t m;
+	int direct;
+	msg_clear(&m);
+	assert_int_equal(pbulk_begin(f->him, what, &b, &m), STATUS_OK);
+	assert_int_equal(pbulk_load(b, prod, arg, n, 300, max_rows, done, &m), STATUS_OK);
+	direct = pbulk_wrote_direct(b);
+	pbulk_end(b);
+	return direct;
+}
+
 /* After a load that wrote the file directly: back in WAL mode, no
  * rollback journal left, the file whole. */
 static void direct_left_clean(fixture_t *f)
@@ -477,14 +493,8 @@ static void test_bulk_direct(void **state)
 {
 	fixture_t *f = *state;
 	int64_t done = -1;
-	msg_t m;
-	pbulk_t *b = NULL;
 	failing_t g = {0, -1};
-	msg_clear(&m);
-	assert_int_equal(pbulk_begin(f->him, "direct load", &b, &m), STATUS_OK);
-	assert_int_equal(pbulk_load(b, failing_produce, &g, 1500, 300, 2000, &done, &m), STATUS_OK);
-	assert_true(pbulk_wrote_direct(b));
-	pbulk_end(b);
+	assert_true(load_ok(f, "direct load", failing_produce, &g, 1500, 2000, &done));
 	assert_int_equal(done, 1500);
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 1500);
 	direct_left_clean(f);
@@ -493,10 +503,7 @@ static void test_bulk_direct(void **state)
 	bulk_index_whole(f);
 	pages_match_truth(f, "ma", 10);
 	/* The next load: through the log, and the clinic's search still whole. */
-	assert_int_equal(pbulk_begin(f->him, "second load", &b, &m), STATUS_OK);
-	assert_int_equal(pbulk_load(b, failing_produce, &g, 600, 300, 2000, &done, &m), STATUS_OK);
-	assert_false(pbulk_wrote_direct(b));
-	pbulk_end(b);
+	assert_false(load_ok(f, "second load", failing_produce, &g, 600, 2000, &done));
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 2100);
 	bulk_index_whole(f);
 	pages_match_truth(f, "ma", 10);
@@ -508,18 +515,12 @@ static void test_bulk_direct_not_alone(void **state)
 {
 	fixture_t *f = *state;
 	int64_t done = -1;
-	msg_t m;
-	pbulk_t *b = NULL;
 	failing_t g = {0, -1};
 	sqlite3 *other = NULL;
 	assert_int_equal(sqlite3_open(f->db, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL),
 			 SQLITE_OK);
-	msg_clear(&m);
-	assert_int_equal(pbulk_begin(f->him, "shared load", &b, &m), STATUS_OK);
-	assert_int_equal(pbulk_load(b, failing_produce, &g, 900, 300, 2000, &done, &m), STATUS_OK);
-	assert_false(pbulk_wrote_direct(b));
-	pbulk_end(b);
+	assert_false(load_ok(f, "shared load", failing_produce, &g, 900, 2000, &done));
 	sqlite3_close(other);
 	assert_int_equal(done, 900);
 	direct_left_clean(f);
@@ -550,9 +551,7 @@ static void test_bulk_direct_fails(void **state)
 			 0);
 	direct_left_clean(f);
 	g.fail_at = -1;
-	assert_int_equal(pbulk_begin(f->him, "load again", &b, &m), STATUS_OK);
-	assert_int_equal(pbulk_load(b, failing_produce, &g, 700, 300, 2000, &done, &m), STATUS_OK);
-	pbulk_end(b);
+	load_ok(f, "load again", failing_produce, &g, 700, 2000, &done);
 	assert_int_equal(done, 700);
 	bulk_index_whole(f);
 }
@@ -589,8 +588,6 @@ static void test_bulk_gap_in_load(void **state)
 {
 	fixture_t *f = *state;
 	int64_t done = -1;
-	msg_t m;
-	pbulk_t *b = NULL;
 	gapgen_t g = {0};
 	patient_t p;
 	tu_patient(&p, "Gapley", "A", "1950-01-01", "M");
@@ -603,11 +600,7 @@ static void test_bulk_gap_in_load(void **state)
 	tu_sql(f->db, "UPDATE patients SET sort_rank = (SELECT min(sort_rank) FROM patients) + 1000 "
 		      "WHERE sort_rank = (SELECT max(sort_rank) FROM patients)");
 	ranks_consistent(f);
-	msg_clear(&m);
-	assert_int_equal(pbulk_begin(f->him, "gap load", &b, &m), STATUS_OK);
-	assert_int_equal(pbulk_load(b, gap_produce, &g, 600, 300, 1000, &done, &m), STATUS_OK);
-	assert_false(pbulk_wrote_direct(b)); /* there were patients */
-	pbulk_end(b);
+	assert_false(load_ok(f, "gap load", gap_produce, &g, 600, 1000, &done)); /* there were patients */
 	assert_int_equal(done, 600);
 	assert_int_equal(tu_sql_int(f->db, "SELECT count(*) FROM patients"), 602);
 	/* One commit. */
