@@ -846,6 +846,31 @@ static void test_random_ids(void **state)
 	free(ids);
 }
 
+static int id_order(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* The buffer behind ids and nonces is refilled every 4 KiB, each time from
+ * a fresh seed: ids drawn across many refills never repeat (a seed used
+ * twice would repeat the whole run of ids after it). */
+static void test_random_ids_across_refills(void **state)
+{
+	enum { N = 4096 }; /* 16 refills of the buffer */
+	char (*ids)[CRYPTO_ID_HEX + 1] = calloc(N, sizeof *ids);
+	(void)state;
+	assert_non_null(ids);
+	for (int i = 0; i < N; i++)
+		crypto_random_id(ids[i]);
+	qsort(ids, N, sizeof *ids, id_order);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(strspn(ids[i], "0123456789abcdef"), CRYPTO_ID_HEX);
+		if (i)
+			assert_string_not_equal(ids[i - 1], ids[i]);
+	}
+	free(ids);
+}
+
 /* Sorted ids for bulk loads: ascending, distinct, well formed, and not
  * the same sequence twice. */
 static void test_random_ids_sorted(void **state)
@@ -997,6 +1022,7 @@ int main(void)
 		cmocka_unit_test(test_random_ids),
 		cmocka_unit_test(test_random_ids_sorted),
 		cmocka_unit_test(test_random_ids_differ_after_fork),
+		cmocka_unit_test(test_random_ids_across_refills),
 		cmocka_unit_test(test_keyring_copy),
 		cmocka_unit_test(test_domain_names),
 		cmocka_unit_test(test_secure_text_and_memcmp),
