@@ -54,6 +54,7 @@
  * against, not part of Chartroom. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1285,6 +1286,9 @@ int main(int argc, char **argv)
 		{
 			child_t cc, pc;
 			int nr = rounds();
+			/* A session that dies says so through child_ask, not by
+			 * killing this process with SIGPIPE. */
+			signal(SIGPIPE, SIG_IGN);
 			child_start(&cc, self, "--serve-chartroom", cpath, n, cres, &cr);
 			child_start(&pc, self, "--serve-plain", ppath, n, pres, &pr);
 			for (int r = 0; r < nr; r++)
