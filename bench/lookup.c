@@ -1010,24 +1010,6 @@ typedef struct result {
 	long rss_kb, login_kb;
 } result_t;
 
-/* Read a database file once, so that its searches start with it in the
- * page cache, as a clinic's busy database is. Both databases are read
- * this way just before their searches: without it, whichever was built
- * longer ago starts with pages the kernel has already dropped. */
-static void warm(const char *path)
-{
-	static char buf[1 << 20];
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		die("open", path);
-	while (fread(buf, 1, sizeof buf, f) == sizeof buf)
-		;
-	fclose(f);
-}
-
-/* Run this program again as "--search-{chartroom,plain} PATH N OUT" in a
- * fresh process, so its peak memory is the search session's alone, after
- * reading its database once (warm). */
 /* Read a database file through, so that every page of it is in the page
  * cache when a search session starts, for Chartroom's file and the
  * baseline's alike. This virtual machine drops cached pages of files
@@ -1069,13 +1051,15 @@ static long warm_file(const char *path, long *pages)
 	return missing;
 }
 
+/* Run this program again as "--search-{chartroom,plain} PATH N OUT" in a
+ * fresh process, so its peak memory is the search session's alone (the
+ * caller has read its database through first: warm_file). */
 static void run_child(const char *self, const char *mode, const char *path, int64_t n,
 		      const char *out, result_t *r)
 {
 	char cmd[16384];
 	FILE *f;
 	char line[256];
-	warm(path);
 	snprintf(cmd, sizeof cmd, "'%s' %s '%s' %lld '%s'", self, mode, path, (long long)n, out);
 	if (!(f = popen(cmd, "r")))
 		die("popen", strerror(errno));
